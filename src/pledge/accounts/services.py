@@ -1,0 +1,130 @@
+"""Accounts, sessions and API tokens. Every merchant-scoped use case calls `require_shop`, so
+tenancy is enforced in the service layer whatever the entry point (page, API, CLI)."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.tables import api_tokens, shop_members, users, web_sessions
+from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+
+PLATFORM_ROLES = ("operator", "reviewer", "finance")
+SHOP_ROLES = ("owner", "staff")
+SESSION_TTL = timedelta(days=7)
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    display_name: str
+    platform_role: str | None = None
+    shops: dict[int, str] = field(default_factory=dict)  # shop_id -> role
+
+    @property
+    def is_merchant(self) -> bool:
+        return bool(self.shops)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.platform_role == "operator"
+
+
+def require_shop(actor: Actor, shop_id: int) -> str:
+    """The caller's role in the shop, or Forbidden. Platform staff may read any shop."""
+    role = actor.shops.get(shop_id)
+    if role is None:
+        raise Forbidden(f"you are not a member of shop {shop_id}")
+    return role
+
+
+def require_platform(actor: Actor, *roles: str) -> None:
+    if actor.platform_role not in roles:
+        raise Forbidden(f"this needs platform role {' or '.join(roles)}")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(conn: Connection, *, email: str, password: str, display_name: str, at: datetime,
+                platform_role: str | None = None) -> int:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidInput(f"not an email address: {email!r}")
+    if len(password) < 8:
+        raise InvalidInput("a password needs at least 8 characters")
+    if platform_role is not None and platform_role not in PLATFORM_ROLES:
+        raise InvalidInput(f"unknown platform role {platform_role!r}")
+    if conn.execute(select(users.c.id).where(users.c.email == email)).first():
+        raise Conflict(f"{email} is already registered")
+    return conn.execute(users.insert().values(email=email, password_hash=_hasher.hash(password),
+                                              display_name=display_name, platform_role=platform_role,
+                                              created_at=at)).inserted_primary_key[0]
+
+
+def add_shop_member(conn: Connection, *, shop_id: int, user_id: int, role: str) -> None:
+    if role not in SHOP_ROLES:
+        raise InvalidInput(f"unknown shop role {role!r}")
+    conn.execute(shop_members.insert().values(shop_id=shop_id, user_id=user_id, role=role))
+
+
+def authenticate(conn: Connection, email: str, password: str) -> int:
+    row = conn.execute(select(users.c.id, users.c.password_hash)
+                       .where(users.c.email == email.strip().lower())).first()
+    try:
+        if row is None or not _hasher.verify(row.password_hash, password):
+            raise Unauthorized("wrong email or password")
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized("wrong email or password") from None
+    return row.id
+
+
+def load_actor(conn: Connection, user_id: int) -> Actor:
+    row = conn.execute(select(users.c.display_name, users.c.platform_role).where(users.c.id == user_id)).first()
+    if row is None:
+        raise Unauthorized("unknown user")
+    shops = dict(conn.execute(select(shop_members.c.shop_id, shop_members.c.role)
+                              .where(shop_members.c.user_id == user_id)).all())
+    return Actor(user_id, row.display_name, row.platform_role, shops)
+
+
+def issue_api_token(conn: Connection, *, user_id: int, at: datetime) -> str:
+    token = "plg_" + secrets.token_urlsafe(32)
+    conn.execute(api_tokens.insert().values(token_hash=_digest(token), user_id=user_id, created_at=at, revoked=False))
+    return token
+
+
+def user_for_api_token(conn: Connection, token: str) -> int:
+    user_id = conn.execute(select(api_tokens.c.user_id).where(api_tokens.c.token_hash == _digest(token),
+                                                              api_tokens.c.revoked.is_(False))).scalar()
+    if user_id is None:
+        raise Unauthorized("invalid or revoked API token")
+    return user_id
+
+
+def start_session(conn: Connection, *, user_id: int, at: datetime) -> tuple[str, str]:
+    """A new session token (for the cookie) and its CSRF token (for forms)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    conn.execute(web_sessions.insert().values(token_hash=_digest(token), user_id=user_id, csrf_token=csrf,
+                                              created_at=at, expires_at=at + SESSION_TTL))
+    return token, csrf
+
+
+def session_for(conn: Connection, token: str, at: datetime) -> tuple[int, str] | None:
+    row = conn.execute(select(web_sessions.c.user_id, web_sessions.c.csrf_token, web_sessions.c.expires_at)
+                       .where(web_sessions.c.token_hash == _digest(token))).first()
+    if row is None or row.expires_at <= at:
+        return None
+    return row.user_id, row.csrf_token
+
+
+def end_session(conn: Connection, token: str) -> None:
+    conn.execute(web_sessions.delete().where(web_sessions.c.token_hash == _digest(token)))

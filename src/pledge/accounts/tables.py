@@ -1,0 +1,37 @@
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table, UniqueConstraint
+
+from pledge.kernel.db import Id, UtcDateTime, metadata
+
+users = Table(
+    "users", metadata,
+    Column("id", Id, primary_key=True),
+    Column("email", String(200), nullable=False, unique=True),
+    Column("display_name", String(100), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("platform_role", String(20), nullable=True),  # operator | reviewer | finance
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+shop_members = Table(
+    "shop_members", metadata,
+    Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), primary_key=True, index=True),
+    Column("role", String(20), nullable=False),  # owner | staff
+)
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False),
+)

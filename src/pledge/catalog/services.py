@@ -1,0 +1,106 @@
+"""Shops, the two-level category tree, products with SKUs and their ship promises."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor, require_shop
+from pledge.catalog.tables import categories, content_promises, products, shops, skus
+from pledge.guarantees.policy import Promise
+from pledge.kernel.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class NewSku:
+    name: str
+    price_fen: int
+    stock: int
+
+
+@dataclass(frozen=True)
+class NewProduct:
+    shop_id: int
+    category_id: int
+    title: str
+    promise: Promise
+    skus: list[NewSku]
+    description: str = ""
+    perishable: bool = False
+    custom_made: bool = False
+    blind_box: bool = False
+
+
+def create_shop(conn: Connection, *, name: str, slug: str, at: datetime, timezone: str = "Asia/Shanghai",
+                city: str = "", description: str = "") -> int:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown timezone {timezone!r}") from None
+    return conn.execute(shops.insert().values(name=name, slug=slug, timezone=timezone, city=city,
+                                              description=description, created_at=at)).inserted_primary_key[0]
+
+
+def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int | None = None) -> int:
+    if parent_id is not None:
+        parent = conn.execute(select(categories.c.parent_id).where(categories.c.id == parent_id)).first()
+        if parent is None:
+            raise NotFound(f"no category {parent_id}")
+        if parent.parent_id is not None:
+            raise InvalidInput("the category tree has two levels: a sub-category cannot have children")
+    return conn.execute(categories.insert().values(name=name, name_en=name_en, parent_id=parent_id)).inserted_primary_key[0]
+
+
+def _promise_columns(promise: Promise) -> dict:
+    return {"promise_kind": promise.kind, "promise_hours": promise.hours, "presale_date": promise.presale_date}
+
+
+def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime) -> int:
+    require_shop(actor, cmd.shop_id)
+    if not cmd.title.strip():
+        raise InvalidInput("a product needs a title")
+    if not cmd.skus:
+        raise InvalidInput("a product needs at least one SKU")
+    for sku in cmd.skus:
+        if sku.price_fen <= 0 or sku.stock < 0:
+            raise InvalidInput(f"SKU {sku.name!r}: price must be positive and stock not negative")
+    category = conn.execute(select(categories.c.parent_id).where(categories.c.id == cmd.category_id)).first()
+    if category is None:
+        raise NotFound(f"no category {cmd.category_id}")
+    product_id = conn.execute(products.insert().values(
+        shop_id=cmd.shop_id, category_id=cmd.category_id, title=cmd.title.strip(), description=cmd.description,
+        perishable=cmd.perishable, custom_made=cmd.custom_made, blind_box=cmd.blind_box, active=True,
+        created_at=at, **_promise_columns(cmd.promise))).inserted_primary_key[0]
+    conn.execute(skus.insert(), [{"product_id": product_id, "shop_id": cmd.shop_id, "name": s.name,
+                                  "price_fen": s.price_fen, "stock": s.stock} for s in cmd.skus])
+    return product_id
+
+
+def create_content_promise(conn: Connection, actor: Actor, *, shop_id: int, kind: str, title: str,
+                           promise: Promise) -> int:
+    """A live room or short video that states its own ship promise."""
+    require_shop(actor, shop_id)
+    if kind not in ("live_room", "video"):
+        raise InvalidInput("content is a live_room or a video")
+    return conn.execute(content_promises.insert().values(shop_id=shop_id, kind=kind, title=title,
+                                                         **_promise_columns(promise))).inserted_primary_key[0]
+
+
+def set_stock(conn: Connection, actor: Actor, *, sku_id: int, stock: int) -> None:
+    row = conn.execute(select(skus.c.shop_id).where(skus.c.id == sku_id)).first()
+    if row is None:
+        raise NotFound(f"no SKU {sku_id}")
+    require_shop(actor, row.shop_id)
+    if stock < 0:
+        raise InvalidInput("stock cannot be negative")
+    conn.execute(skus.update().where(skus.c.id == sku_id).values(stock=stock))
+
+
+def promise_of(row) -> Promise:  # noqa: ANN001 - a row with promise_kind/promise_hours/presale_date
+    presale = row.presale_date
+    if isinstance(presale, str):
+        presale = date.fromisoformat(presale)
+    return Promise(row.promise_kind, hours=row.promise_hours, presale_date=presale)

@@ -1,0 +1,67 @@
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table,
+                        Text, UniqueConstraint)
+
+from pledge.kernel.db import Id, UtcDateTime, metadata
+
+shops = Table(
+    "shops", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("slug", String(60), nullable=False, unique=True),
+    Column("city", String(60), nullable=False, default=""),
+    Column("timezone", String(60), nullable=False, default="Asia/Shanghai"),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+categories = Table(
+    "categories", metadata,
+    Column("id", Id, primary_key=True),
+    Column("parent_id", Id, ForeignKey("categories.id"), nullable=True),
+    Column("name", String(60), nullable=False),
+    Column("name_en", String(60), nullable=False),
+    UniqueConstraint("parent_id", "name"),
+)
+
+products = Table(
+    "products", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("category_id", Id, ForeignKey("categories.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("perishable", Boolean, nullable=False, default=False),
+    Column("custom_made", Boolean, nullable=False, default=False),
+    Column("blind_box", Boolean, nullable=False, default=False),
+    # The product's default ship promise (douyin:101706): same-day | next-day | hours | presale.
+    Column("promise_kind", String(20), nullable=False),
+    Column("promise_hours", Integer, nullable=True),
+    Column("presale_date", Date, nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+skus = Table(
+    "skus", metadata,
+    Column("id", Id, primary_key=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("price_fen", Integer, nullable=False),
+    Column("stock", Integer, nullable=False),
+    CheckConstraint("price_fen > 0", name="price_positive"),
+    CheckConstraint("stock >= 0", name="stock_not_negative"),
+)
+
+# A live room or short video may promise a different ship time than the product page; the
+# shortest promise binds (douyin:101706).
+content_promises = Table(
+    "content_promises", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("kind", String(20), nullable=False),  # live_room | video
+    Column("title", String(200), nullable=False),
+    Column("promise_kind", String(20), nullable=False),
+    Column("promise_hours", Integer, nullable=True),
+    Column("presale_date", Date, nullable=True),
+)

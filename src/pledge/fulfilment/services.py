@@ -1,0 +1,71 @@
+"""Shipping and tracking. "Shipped" is the carrier's pickup scan; without carrier data, the
+merchant's ship click (douyin:101706, douyin:aJoPPkWZ7VQM)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor, require_shop
+from pledge.catalog.tables import shops
+from pledge.fulfilment.carriers import CARRIERS
+from pledge.fulfilment.tables import shipments, tracking_events
+from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.orders.model import OrderStatus
+from pledge.orders.services import record_events, transition
+from pledge.orders.tables import orders
+
+
+def ship_order(conn: Connection, actor: Actor, *, order_id: int, carrier: str, tracking_no: str, at: datetime) -> int:
+    row = conn.execute(select(orders.c.id, orders.c.shop_id, orders.c.status, orders.c.ship_by, orders.c.late_check_at,
+                              shops.c.city).join(shops, shops.c.id == orders.c.shop_id)
+                       .where(orders.c.id == order_id)).first()
+    if row is None:
+        raise NotFound(f"no order {order_id}")
+    require_shop(actor, row.shop_id)
+    adapter = CARRIERS.get(carrier)
+    if adapter is None:
+        raise InvalidInput(f"unknown carrier {carrier!r}; one of {', '.join(CARRIERS)}")
+    tracking_no = tracking_no.strip()
+    if not (6 <= len(tracking_no) <= 40) or not tracking_no.isalnum():
+        raise InvalidInput("a tracking number is 6 to 40 letters or digits")
+    picked_up = None if adapter.tracked else at
+    transition(conn, order_id, row.status, OrderStatus.SHIPPED, shipped_at=at, picked_up_at=picked_up,
+               late_check_at=at if (row.late_check_at is not None and picked_up) else row.late_check_at)
+    shipment_id = conn.execute(shipments.insert().values(order_id=order_id, carrier=carrier, tracking_no=tracking_no,
+                                                         shipped_at=at, picked_up_at=picked_up)).inserted_primary_key[0]
+    scheduled = adapter.schedule(tracking_no=tracking_no, handed_over_at=at, origin=row.city or "发货地")
+    if scheduled:
+        conn.execute(tracking_events.insert(), [{"shipment_id": shipment_id, "kind": e.kind, "occurs_at": e.occurs_at,
+                                                 "location": e.location, "applied": False} for e in scheduled])
+    record_events(conn, [{"order_id": order_id, "at": at, "kind": "shipped",
+                          "detail": {"carrier": carrier, "tracking_no": tracking_no, "tracked": adapter.tracked}}])
+    return shipment_id
+
+
+def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000) -> int:
+    """Apply carrier events whose time has come: a pickup scan fixes the shipped time (and asks
+    the late-ship sweep to look again); a delivery moves the order on."""
+    due = conn.execute(select(tracking_events.c.id, tracking_events.c.kind, tracking_events.c.occurs_at,
+                              tracking_events.c.location, shipments.c.order_id)
+                       .join(shipments, shipments.c.id == tracking_events.c.shipment_id)
+                       .where(tracking_events.c.applied.is_(False), tracking_events.c.occurs_at <= now)
+                       .order_by(tracking_events.c.occurs_at, tracking_events.c.id).limit(limit)).all()
+    for event in due:
+        claimed = conn.execute(tracking_events.update().where(tracking_events.c.id == event.id,
+                                                              tracking_events.c.applied.is_(False)).values(applied=True)).rowcount
+        if claimed != 1:
+            continue
+        order = conn.execute(select(orders.c.status, orders.c.late_check_at).where(orders.c.id == event.order_id)).first()
+        if event.kind == "picked_up":
+            conn.execute(shipments.update().where(shipments.c.order_id == event.order_id).values(picked_up_at=event.occurs_at))
+            conn.execute(orders.update().where(orders.c.id == event.order_id).values(
+                picked_up_at=event.occurs_at,
+                late_check_at=event.occurs_at if order.late_check_at is not None else None))
+        elif event.kind == "delivered" and order.status == OrderStatus.SHIPPED.value:
+            conn.execute(shipments.update().where(shipments.c.order_id == event.order_id).values(delivered_at=event.occurs_at))
+            transition(conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at)
+        record_events(conn, [{"order_id": event.order_id, "at": event.occurs_at, "kind": event.kind,
+                              "detail": {"location": event.location}}])
+    return len(due)

@@ -1,0 +1,161 @@
+"""Pure evaluation of the ship-promise and late-ship clauses (douyin:101706, douyin:aJoPPkWZ7VQM,
+douyin:aHwH9wK4JUHQ, tmall:10000177). No database, no web: the same code answers the sweep,
+the CLI quotes and backtests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pledge.kernel.clock import ensure_utc, local_time
+from pledge.kernel.errors import InvalidInput
+from pledge.kernel.money import clamp, exact_percent_yuan, format_rate, format_yuan, round_half_up_to_yuan
+from pledge.rulebooks.loader import Clause, Rulebook
+
+PROMISE_KINDS = ("same-day", "next-day", "hours", "presale")
+END_OF_DAY = time(23, 59, 59)
+
+
+@dataclass(frozen=True)
+class Promise:
+    """A ship promise as stated by a product page, live room or video."""
+
+    kind: str
+    hours: int | None = None
+    presale_date: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROMISE_KINDS:
+            raise InvalidInput(f"unknown promise kind {self.kind!r}; one of {', '.join(PROMISE_KINDS)}")
+        if self.kind == "hours" and (self.hours is None or self.hours <= 0):
+            raise InvalidInput("an hours promise needs a positive number of hours")
+        if self.kind == "presale" and self.presale_date is None:
+            raise InvalidInput("a presale promise needs a ship date")
+
+    @classmethod
+    def parse(cls, text: str) -> "Promise":
+        """'same-day', 'next-day', '48h', '72h', 'presale:2026-12-01'."""
+        text = text.strip().lower()
+        if text in ("same-day", "next-day"):
+            return cls(text)
+        if text.startswith("presale:"):
+            try:
+                return cls("presale", presale_date=date.fromisoformat(text.split(":", 1)[1]))
+            except ValueError:
+                raise InvalidInput(f"presale promise needs a date: {text!r}") from None
+        if text.endswith("h") and text[:-1].isdigit():
+            return cls("hours", hours=int(text[:-1]))
+        raise InvalidInput(f"not a promise: {text!r}; use same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
+
+    @property
+    def code(self) -> str:
+        if self.kind == "hours":
+            return f"{self.hours}h"
+        if self.kind == "presale":
+            return f"presale:{self.presale_date.isoformat()}"
+        return self.kind
+
+
+def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str) -> tuple[datetime, Clause]:
+    """The last instant the order may be shipped on time, and the clause that says so."""
+    clause = book.one("ship_promise", paid_at, promise=promise.kind)
+    paid_at = ensure_utc(paid_at)
+    local = local_time(paid_at, tz)
+    zone = ZoneInfo(tz)
+    if promise.kind == "hours":
+        return paid_at + timedelta(hours=promise.hours), clause
+    if promise.kind == "presale":
+        day = promise.presale_date
+    elif promise.kind == "next-day":
+        day = local.date() + timedelta(days=1)
+    else:
+        cutoff = time.fromisoformat(clause.get("cutoff"))
+        day = local.date() if local.time() < cutoff else local.date() + timedelta(days=1)
+    return datetime.combine(day, END_OF_DAY, tzinfo=zone).astimezone(paid_at.tzinfo), clause
+
+
+def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]], paid_at: datetime,
+                    tz: str) -> tuple[str, Promise, datetime]:
+    """Where several promises apply, the shortest binds (douyin:101706)."""
+    if not candidates:
+        raise InvalidInput("an order needs at least one ship promise")
+    scored = [(ship_by(book, p, paid_at, tz)[0], source, p) for source, p in candidates]
+    deadline, source, promise = min(scored, key=lambda item: item[0])
+    return source, promise, deadline
+
+
+@dataclass(frozen=True)
+class LateShipQuote:
+    """What a late-ship clause yields for one order; `final` is False while an unshipped order
+    could still move to a costlier lateness bracket."""
+
+    amount_fen: int
+    clause: Clause | None
+    explanation: str
+    explanation_en: str
+    final: bool
+    inputs: dict
+
+
+def _within(value: timedelta, low_h: int | None, high_h: int | None) -> bool:
+    return (low_h is None or value > timedelta(hours=low_h)) and (high_h is None or value <= timedelta(hours=high_h))
+
+
+def find_late_ship_clause(book: Rulebook, promise_span: timedelta, late_by: timedelta,
+                          at: datetime) -> Clause | None:
+    for clause in book.in_force("late_ship", at):
+        if _within(promise_span, clause.get("promise_min_h"), clause.get("promise_max_h")) and \
+                _within(late_by, clause.get("late_min_h"), clause.get("late_max_h")):
+            return clause
+    return None
+
+
+def _fmt_hours(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    h, rest = divmod(seconds, 3600)
+    m = rest // 60
+    return f"{h} h" if m == 0 else f"{h} h {m} min"
+
+
+def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,
+                    shipped_at: datetime | None, now: datetime) -> LateShipQuote | None:
+    """None when the order is (so far) on time. Lateness runs from ship-by to the shipped time,
+    or to `now` for an order not yet shipped (then the quote is final only in an open-ended
+    lateness bracket)."""
+    promise_span = ship_by_at - paid_at
+    end = shipped_at if shipped_at is not None else now
+    late_by = end - ship_by_at
+    if late_by <= timedelta(0):
+        return None
+    clause = find_late_ship_clause(book, promise_span, late_by, paid_at)
+    inputs = {"paid_fen": paid_fen, "paid_at": paid_at, "ship_by": ship_by_at, "shipped_at": shipped_at,
+              "evaluated_at": now, "promise_seconds": int(promise_span.total_seconds()),
+              "late_seconds": int(late_by.total_seconds())}
+    final = shipped_at is not None or (clause is not None and clause.get("late_max_h") is None)
+    state = f"shipped {_fmt_hours(late_by)} late" if shipped_at else f"not shipped, {_fmt_hours(late_by)} late so far"
+    state_zh = f"超时{_fmt_hours(late_by)}发货" if shipped_at else f"尚未发货，已超时{_fmt_hours(late_by)}"
+    head = f"paid {format_yuan(paid_fen)}, promise {_fmt_hours(promise_span)}, {state}"
+    head_zh = f"实付{format_yuan(paid_fen)}元，承诺{_fmt_hours(promise_span)}内发货，{state_zh}"
+    if clause is None or clause.get("rate_bp", 0) == 0:
+        cited = f"clause {clause.id}" if clause else "no clause"
+        return LateShipQuote(0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation",
+                             final, inputs)
+    rate = clause.get("rate_bp")
+    rounded = round_half_up_to_yuan(paid_fen, rate)
+    amount = clamp(rounded, clause.get("min_fen"), clause.get("max_fen"))
+    limits = f"min {format_yuan(clause.get('min_fen'))}, max {format_yuan(clause.get('max_fen'))}"
+    steps = f"{format_rate(rate)} = {exact_percent_yuan(paid_fen, rate)} → rounded half-up {rounded // 100}"
+    if amount != rounded:
+        steps += f" → limited to {amount // 100} ({limits})"
+    explanation_en = f"{head} → clause {clause.id} {steps} yuan [{clause.source}]"
+    explanation_zh = f"{head_zh} → 条款 {clause.id} {steps.replace('rounded half-up', '四舍五入').replace('limited to', '按上下限取')} 元 [{clause.source}]"
+    return LateShipQuote(amount, clause, explanation_zh, explanation_en, final, inputs)
+
+
+def next_check_after(book: Rulebook, *, paid_at: datetime, ship_by_at: datetime) -> datetime | None:
+    """For an unshipped order, when its lateness next crosses a bracket boundary (so the sweep
+    need not look at it before then)."""
+    span = ship_by_at - paid_at
+    bounds = sorted({c.get("late_max_h") for c in book.in_force("late_ship", paid_at)
+                     if c.get("late_max_h") is not None and _within(span, c.get("promise_min_h"), c.get("promise_max_h"))})
+    return ship_by_at + timedelta(hours=bounds[-1]) + timedelta(seconds=1) if bounds else None

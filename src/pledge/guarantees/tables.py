@@ -1,0 +1,23 @@
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+
+from pledge.kernel.db import Id, UtcDateTime, metadata
+
+compensations = Table(
+    "compensations", metadata,
+    Column("id", Id, primary_key=True),
+    Column("idempotency_key", String(120), nullable=False, unique=True),  # late-ship:{order_id}
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    Column("rulebook", String(40), nullable=False),
+    Column("rulebook_version", String(20), nullable=False),
+    Column("clause_id", String(80), nullable=False),
+    Column("clause_source", String(80), nullable=False),
+    Column("inputs", Text, nullable=False),  # JSON of every input the clause used
+    Column("explanation", Text, nullable=False),
+    Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=True),
+    Column("coupon_id", Id, ForeignKey("coupons.id"), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,99 @@
+"""One injected clock. Stored times are timezone-aware UTC; business rules that speak of
+"16:00" or "the next day" convert to the shop's timezone explicitly (see local_time)."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Protocol
+from zoneinfo import ZoneInfo
+
+from pledge.kernel.errors import InvalidInput
+
+UTC = timezone.utc
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock for tests: stands still until advanced."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = ensure_utc(at)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._at
+
+    def set(self, at: datetime) -> None:
+        with self._lock:
+            self._at = ensure_utc(at)
+
+    def advance(self, delta: timedelta) -> datetime:
+        with self._lock:
+            self._at += delta
+            return self._at
+
+
+class OffsetClock:
+    """Demo clock: system time plus an offset read from a shared store (the database), so that
+    `pledge clock advance 2d` in one process moves the clock of a running server."""
+
+    def __init__(self, read_offset: Callable[[], timedelta]) -> None:
+        self._read_offset = read_offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._read_offset()
+
+
+def ensure_utc(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: every stored time is timezone-aware")
+    return at.astimezone(UTC)
+
+
+def as_utc(at: datetime) -> datetime:
+    """Values read back from SQLite lose their tzinfo; they were written as UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def local_time(at: datetime, tz: str) -> datetime:
+    return ensure_utc(at).astimezone(ZoneInfo(tz))
+
+
+def parse_iso(text: str, default_tz: str | None = None) -> datetime:
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"not an ISO-8601 time: {text!r}") from None
+    if at.tzinfo is None:
+        if default_tz is None:
+            raise InvalidInput(f"time without offset: {text!r}")
+        at = at.replace(tzinfo=ZoneInfo(default_tz))
+    return at.astimezone(UTC)
+
+
+_DURATION = re.compile(r"(\d+)\s*([dhms])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'2d', '36h', '1d12h', '90m' -> timedelta."""
+    cleaned = text.strip().lower()
+    parts = _DURATION.findall(cleaned)
+    if not parts or _DURATION.sub("", cleaned).strip():
+        raise InvalidInput(f"not a duration like 2d, 36h or 90m: {text!r}")
+    return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
+
+
+def hours(delta: timedelta) -> float:
+    """For display only, never for money or rule brackets."""
+    return delta.total_seconds() / 3600

@@ -1,0 +1,23 @@
+"""A tiny key-value table for process-shared settings (the demo clock's offset)."""
+from __future__ import annotations
+
+from sqlalchemy import Column, String, Table, Text, select
+from sqlalchemy.engine import Connection
+
+from pledge.kernel.db import metadata
+
+settings_kv = Table(
+    "settings_kv", metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+def get_value(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(settings_kv.c.value).where(settings_kv.c.key == key)).scalar()
+
+
+def set_value(conn: Connection, key: str, value: str) -> None:
+    updated = conn.execute(settings_kv.update().where(settings_kv.c.key == key).values(value=value))
+    if updated.rowcount == 0:
+        conn.execute(settings_kv.insert().values(key=key, value=value))

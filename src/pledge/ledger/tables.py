@@ -1,0 +1,51 @@
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+
+from pledge.kernel.db import Id, UtcDateTime, metadata
+
+ledger_accounts = Table(
+    "ledger_accounts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(80), nullable=False, unique=True),  # e.g. shop:3:proceeds
+    Column("kind", String(30), nullable=False),
+)
+
+ledger_transactions = Table(
+    "ledger_transactions", metadata,
+    Column("id", Id, primary_key=True),
+    # Derived from what caused the movement (late-ship:{order_id}); the UNIQUE constraint is
+    # what makes retries and concurrent workers unable to move money twice.
+    Column("idempotency_key", String(120), nullable=False, unique=True),
+    Column("kind", String(30), nullable=False),
+    Column("memo", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Each posting moves a positive amount from one account to another, so every transaction
+# balances by construction and the database enforces it (see docs/adr/0002-ledger-postings.md).
+ledger_postings = Table(
+    "ledger_postings", metadata,
+    Column("id", Id, primary_key=True),
+    Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False, index=True),
+    Column("debit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
+    Column("credit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
+)
+Index("ix_ledger_postings_debit", ledger_postings.c.debit_account_id)
+Index("ix_ledger_postings_credit", ledger_postings.c.credit_account_id)
+
+coupons = Table(
+    "coupons", metadata,
+    Column("id", Id, primary_key=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("amount_fen", Integer, nullable=False),
+    Column("min_spend_fen", Integer, nullable=False, default=0),  # 0 = no threshold (无门槛)
+    Column("status", String(20), nullable=False),  # available | spent
+    Column("issued_at", UtcDateTime, nullable=False),
+    Column("source", String(120), nullable=False, unique=True),  # e.g. late-ship:42
+    Column("explanation", Text, nullable=False),
+    Column("spent_order_id", Id, ForeignKey("orders.id"), nullable=True),
+    Column("spent_at", UtcDateTime, nullable=True),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)

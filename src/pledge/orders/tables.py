@@ -1,0 +1,91 @@
+from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text,
+                        UniqueConstraint)
+
+from pledge.kernel.db import Id, UtcDateTime, metadata
+
+cart_lines = Table(
+    "cart_lines", metadata,
+    Column("id", Id, primary_key=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True),
+    Column("quantity", Integer, nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
+    UniqueConstraint("buyer_id", "sku_id"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+checkouts = Table(
+    "checkouts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("total_fen", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+orders = Table(
+    "orders", metadata,
+    Column("id", Id, primary_key=True),
+    Column("checkout_id", Id, ForeignKey("checkouts.id"), nullable=False, index=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("items_fen", Integer, nullable=False),
+    Column("discount_fen", Integer, nullable=False, default=0),
+    Column("paid_fen", Integer, nullable=False),  # what the buyer pays (实付), after coupons
+    Column("coupon_id", Id, nullable=True),
+    Column("promise_kind", String(20), nullable=False),
+    Column("promise_hours", Integer, nullable=True),
+    Column("promise_date", String(10), nullable=True),
+    Column("promise_source", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("pay_by", UtcDateTime, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=True),
+    Column("ship_by", UtcDateTime, nullable=True),
+    Column("shipped_at", UtcDateTime, nullable=True),  # the merchant's ship click
+    Column("picked_up_at", UtcDateTime, nullable=True),  # the carrier's pickup scan
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("cancelled_at", UtcDateTime, nullable=True),
+    # When the late-ship sweep should next look at this order; NULL once its outcome is final.
+    Column("late_check_at", UtcDateTime, nullable=True),
+    Column("late_exempt_reason", String(200), nullable=True),
+    CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
+    CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
+)
+Index("ix_orders_shop_status", orders.c.shop_id, orders.c.status)
+Index("ix_orders_late_check_at", orders.c.late_check_at)
+
+order_lines = Table(
+    "order_lines", metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_fen", Integer, nullable=False),
+    Column("line_total_fen", Integer, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+order_events = Table(
+    "order_events", metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+payments = Table(
+    "payments", metadata,
+    Column("id", Id, primary_key=True),
+    Column("checkout_id", Id, ForeignKey("checkouts.id"), nullable=False, unique=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    Column("provider", String(30), nullable=False),
+    Column("provider_ref", String(80), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),  # pending | captured | failed
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("captured_at", UtcDateTime, nullable=True),
+)

@@ -1,0 +1,58 @@
+"""Payment providers behind one interface. Pledge ships a sandbox provider; a real provider
+(Alipay, WeChat Pay, a bank gateway) implements the same three methods. Callbacks are signed
+with HMAC-SHA256 so a forged callback is refused."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from pledge.kernel.errors import Unauthorized
+
+
+@dataclass(frozen=True)
+class CallbackPayload:
+    provider_ref: str
+    amount_fen: int
+    status: str  # captured | failed
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def checkout_url(self, provider_ref: str, amount_fen: int) -> str:
+        """Where to send the buyer to pay."""
+
+    def sign(self, payload: CallbackPayload) -> tuple[bytes, str]:
+        """(body, signature) of a callback as the provider would send it."""
+
+    def verify(self, body: bytes, signature: str) -> CallbackPayload:
+        """Parse a callback body, refusing it unless the signature is the provider's."""
+
+
+class SandboxProvider:
+    """Captures every payment the buyer confirms; no money moves outside Pledge."""
+
+    name = "sandbox"
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    def checkout_url(self, provider_ref: str, amount_fen: int) -> str:
+        return f"/pay/sandbox/{provider_ref}"
+
+    def _signature(self, body: bytes) -> str:
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+    def sign(self, payload: CallbackPayload) -> tuple[bytes, str]:
+        body = json.dumps({"provider_ref": payload.provider_ref, "amount_fen": payload.amount_fen,
+                           "status": payload.status}, sort_keys=True).encode()
+        return body, self._signature(body)
+
+    def verify(self, body: bytes, signature: str) -> CallbackPayload:
+        if not hmac.compare_digest(self._signature(body), signature or ""):
+            raise Unauthorized("payment callback signature does not match")
+        data = json.loads(body)
+        return CallbackPayload(str(data["provider_ref"]), int(data["amount_fen"]), str(data["status"]))

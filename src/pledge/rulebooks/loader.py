@@ -1,0 +1,107 @@
+"""Rulebooks are TOML files shipped in this package, one per platform version. Code evaluates
+them; it never hard-codes a rule number. Every clause carries an id, an effective date and a
+source so each yuan it produces can cite it."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from pledge.kernel.errors import InvalidInput, NotFound
+
+REQUIRED = ("id", "kind", "effective", "source", "text")
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str
+    kind: str
+    effective: date
+    source: str
+    text: str
+    text_en: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    name: str
+    version: str
+    title: str
+    title_en: str
+    timezone: str
+    settings: dict[str, Any]
+    clauses: tuple[Clause, ...]
+
+    def in_force(self, kind: str, at: datetime | date) -> list[Clause]:
+        """Clauses of a kind effective at `at`; for each id the latest effective version wins."""
+        day = at.date() if isinstance(at, datetime) else at
+        chosen: dict[str, Clause] = {}
+        for clause in self.clauses:
+            if clause.kind == kind and clause.effective <= day:
+                current = chosen.get(clause.id)
+                if current is None or current.effective < clause.effective:
+                    chosen[clause.id] = clause
+        return list(chosen.values())
+
+    def one(self, kind: str, at: datetime | date, **match: Any) -> Clause:
+        found = [c for c in self.in_force(kind, at) if all(c.get(k) == v for k, v in match.items())]
+        if len(found) != 1:
+            raise NotFound(f"rulebook {self.name} has {len(found)} '{kind}' clauses {match or ''} in force on {at}")
+        return found[0]
+
+    def clause(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise NotFound(f"rulebook {self.name} has no clause {clause_id}")
+
+
+def _parse(text: str, origin: str) -> Rulebook:
+    data = tomllib.loads(text)
+    head = data.get("rulebook") or {}
+    clauses = []
+    for raw in data.get("clauses", []):
+        missing = [k for k in REQUIRED if k not in raw]
+        if missing:
+            raise InvalidInput(f"{origin}: clause {raw.get('id', '?')} lacks {', '.join(missing)}")
+        params = {k: v for k, v in raw.items() if k not in REQUIRED and k != "text_en"}
+        clauses.append(Clause(raw["id"], raw["kind"], raw["effective"], raw["source"], raw["text"],
+                              raw.get("text_en", raw["text"]), params))
+    ids = [(c.id, c.effective) for c in clauses]
+    if len(ids) != len(set(ids)):
+        raise InvalidInput(f"{origin}: a clause id appears twice with the same effective date")
+    settings = {k: v for k, v in head.items() if k not in ("name", "version", "title", "title_en", "timezone")}
+    return Rulebook(head["name"], str(head["version"]), head["title"], head.get("title_en", head["title"]),
+                    head.get("timezone", "Asia/Shanghai"), settings, tuple(clauses))
+
+
+@lru_cache(maxsize=None)
+def available() -> dict[str, list[Rulebook]]:
+    """All shipped rulebooks by name, oldest version first."""
+    books: dict[str, list[Rulebook]] = {}
+    for entry in resources.files("pledge.rulebooks").iterdir():
+        if entry.name.endswith(".toml"):
+            book = _parse(entry.read_text(encoding="utf-8"), entry.name)
+            books.setdefault(book.name, []).append(book)
+    for versions in books.values():
+        versions.sort(key=lambda b: b.version)
+    return books
+
+
+def load(name: str, version: str | None = None) -> Rulebook:
+    versions = available().get(name)
+    if not versions:
+        raise NotFound(f"no rulebook named {name!r}; shipped: {', '.join(sorted(available()))}")
+    if version is None:
+        return versions[-1]
+    for book in versions:
+        if book.version == version:
+            return book
+    raise NotFound(f"rulebook {name} has no version {version!r}")
