@@ -1,0 +1,87 @@
+"""Fixtures shared by every test layer. Integration tests take `app`, which runs on SQLite and
+on PostgreSQL (a throwaway cluster); outside CI a missing PostgreSQL skips with a hint, in CI
+(CI=true) it fails."""
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from pledge.bootstrap import build
+from pledge.config import Settings
+from pledge.kernel.clock import FixedClock
+from pledge.migrate import upgrade
+from tests import pg
+from tests.support import World
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# 2026-09-01 10:00 in Shanghai: a Tuesday morning, after the 2026-08-10 late-ship table took effect.
+START = datetime(2026, 9, 1, 2, 0, tzinfo=timezone.utc)
+_db_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    external = os.environ.get("PLEDGE_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    if not pg.available():
+        if IN_CI:
+            pytest.fail("CI must run the PostgreSQL suite, but initdb/pg_ctl or the postgres user are missing")
+        pytest.skip(pg.ENABLE_HINT)
+    cluster = pg.Cluster()
+    cluster.start()
+    yield cluster.url
+    cluster.stop()
+
+
+def fresh_postgres_database(server_url: str) -> str:
+    name = f"pledge_test_{os.getpid()}_{next(_db_counter)}"
+    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'pledge.sqlite3'}"
+    else:
+        url = fresh_postgres_database(request.getfixturevalue("pg_server"))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def postgres_url(pg_server):
+    url = fresh_postgres_database(pg_server)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def clock():
+    return FixedClock(START)
+
+
+def make_app(url: str, clock: FixedClock, **settings):
+    app = build(Settings(database_url=url, **settings), clock=clock)
+    return app
+
+
+@pytest.fixture
+def app(db_url, clock):
+    app = make_app(db_url, clock)
+    yield app
+    app.uow.engine.dispose()
+
+
+@pytest.fixture
+def world(app):
+    return World(app)
