@@ -84,6 +84,24 @@ def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]], paid_
     return source, promise, deadline
 
 
+def undominated(candidates: list[tuple[str, Promise]]) -> list[tuple[str, Promise]]:
+    """Drop promises that can never be the shortest whatever the payment time: of several hours
+    promises only the fewest hours, of several presale dates only the earliest, and next-day
+    when same-day also applies (same-day never ends later). At most three remain, so a pending
+    order can store them in its 100-character promise_source column."""
+    best: dict[str, tuple[object, str, Promise]] = {}
+    for source, promise in candidates:
+        if promise.kind == "hours":
+            group, rank = "hours", promise.hours
+        elif promise.kind == "presale":
+            group, rank = "presale", promise.presale_date
+        else:
+            group, rank = "day", 0 if promise.kind == "same-day" else 1
+        if group not in best or rank < best[group][0]:
+            best[group] = (rank, source, promise)
+    return [(source, promise) for _, source, promise in best.values()]
+
+
 @dataclass(frozen=True)
 class LateShipQuote:
     """What a late-ship clause yields for one order; `final` is False while an unshipped order

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
+from pledge.guarantees.policy import Promise, undominated
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons
@@ -93,21 +94,20 @@ def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, objec
                              f"fewer than {quantity} left", sku_id=sku_id)
 
 
-def _candidates(row, content: dict[int, object], content_id: int | None) -> list[dict]:  # noqa: ANN001
+def _candidates(row, content: dict[int, object], content_id: int | None) -> list[tuple[str, Promise]]:  # noqa: ANN001
     """Every promise that applies to a line: the product page's and the live room's or video's."""
-    found = [{"source": "product", **_promise_dict(row)}]
+    found = [("product", promise_of(row))]
     if content_id is not None:
         c = content.get(content_id)
         if c is None or c.shop_id != row.shop_id:
             raise InvalidInput(f"live room or video {content_id} does not sell SKU {row.id}")
-        found.append({"source": f"{c.kind}:{c.id}", **_promise_dict(c)})
+        found.append((f"{c.kind}:{c.id}", promise_of(c)))
     return found
 
 
-def _promise_dict(row) -> dict:  # noqa: ANN001
-    promise = promise_of(row)
-    return {"kind": promise.kind, "hours": promise.hours,
-            "date": promise.presale_date.isoformat() if promise.presale_date else None}
+def encode_promises(candidates: list[tuple[str, Promise]]) -> str:
+    """The promises that may bind, as compact [source, code] pairs (payments decodes them)."""
+    return jsonutil.dumps([[source, promise.code] for source, promise in undominated(candidates)])
 
 
 def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):  # noqa: ANN202
@@ -155,7 +155,7 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
         "checkout_id": checkout_id, "buyer_id": actor.user_id, "shop_id": d["shop_id"],
         "status": OrderStatus.PENDING_PAYMENT.value, "items_fen": d["items_fen"], "discount_fen": d["discount_fen"],
         "paid_fen": d["items_fen"] - d["discount_fen"], "coupon_id": coupon.id if d is discount_target else None,
-        "promise_kind": "pending", "promise_source": jsonutil.dumps(d["promises"]), "created_at": at,
+        "promise_kind": "pending", "promise_source": encode_promises(d["promises"]), "created_at": at,
         "pay_by": at + pay_window} for d in drafts]).all()
     order_ids = [r.id for r in order_rows]
     conn.execute(order_lines.insert(), [{

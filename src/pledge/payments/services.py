@@ -4,7 +4,7 @@ nothing (mercur#909 re-ran order completion on a repeated webhook)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -31,11 +31,6 @@ class CaptureResult:
     order_ids: list[int]
 
 
-def _promise_from(candidate: dict) -> Promise:
-    return Promise(candidate["kind"], hours=candidate["hours"],
-                   presale_date=date.fromisoformat(candidate["date"]) if candidate["date"] else None)
-
-
 def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Rulebook, at: datetime) -> CaptureResult:
     payment = conn.execute(select(payments).where(payments.c.provider_ref == payload.provider_ref)).first()
     if payment is None:
@@ -55,7 +50,7 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
         raise Conflict("this checkout is no longer awaiting payment (cancelled as unpaid); the payment is refused")
     postings, events = [], []
     for row in rows:
-        candidates = [(c["source"], _promise_from(c)) for c in jsonutil.loads(row.promise_source)]
+        candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_source)]
         source, promise, deadline = binding_promise(book, candidates, at, row.timezone)
         transition(conn, row.id, row.status, OrderStatus.PAID, paid_at=at, ship_by=deadline, late_check_at=deadline,
                    promise_kind=promise.kind, promise_hours=promise.hours,

@@ -1,0 +1,125 @@
+"""The `pledge` command. Every command calls the same services as the web app."""
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from pledge.config import Settings
+from pledge.kernel.errors import DomainError
+
+app = typer.Typer(help="Pledge: a live-commerce platform engine in which every promise is enforced.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+clock_app = typer.Typer(help="The demo clock.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(clock_app, name="clock")
+err = Console(stderr=True)
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code=2)
+
+
+def run_domain(fn, *args, **kwargs):  # noqa: ANN001, ANN201
+    """Domain errors become a readable message and exit code 2, never a traceback."""
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as exc:
+        fail(exc.detail)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the configured database (SQLite under var/ by default)."""
+    from pledge.migrate import upgrade
+    url = Settings().resolved_database_url()
+    upgrade(url)
+    typer.echo(f"database is at the latest schema: {url.split('@')[-1]}")
+
+
+def _serve(settings: Settings, *, banner: str = "") -> None:
+    import uvicorn
+
+    from pledge.bootstrap import build
+    from pledge.web.app import create_app
+    web = create_app(build(settings))
+    url = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"Pledge is serving at {url}  (API docs: {url}/docs)")
+    if banner:
+        typer.echo(banner)
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def serve() -> None:
+    """Serve the web app and API (port from PLEDGE_PORT, default 8000); the sweeps run inside."""
+    _serve(Settings())
+
+
+@app.command()
+def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
+           interval: Optional[float] = typer.Option(None, help="Seconds between passes.")) -> None:
+    """Run the background work (unpaid cancellation, carrier events, late-ship sweep)."""
+    from pledge.bootstrap import build
+    from pledge.worker import run_forever, run_once
+    pledge = build()
+    if once:
+        typer.echo(json.dumps(run_once(pledge)))
+        return
+    stop = threading.Event()
+    typer.echo(f"worker running with rulebook {pledge.rulebook.name}@{pledge.rulebook.version}; Ctrl-C stops it")
+    try:
+        run_forever(pledge, stop, interval or pledge.settings.sweep_interval_seconds)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def demo(reset: bool = typer.Option(True, help="Start from a fresh demo database."),
+         serve_app: bool = typer.Option(True, "--serve/--no-serve", help="Serve after seeding.")) -> None:
+    """Seed the demo merchants, buyers and a few days of orders, then serve in demo mode."""
+    from pledge.demo.seed import ACCOUNTS, seed_demo
+    settings = Settings(demo_mode=True)
+    summary = run_domain(seed_demo, settings, reset=reset)
+    lines = ["Demo accounts (password for all: pledge123):"]
+    lines += [f"  {role:<10} {email}" for role, email in ACCOUNTS]
+    lines.append(f"Seeded: {summary}")
+    if not serve_app:
+        typer.echo("\n".join(lines))
+        return
+    _serve(settings, banner="\n".join(lines))
+
+
+@clock_app.command("advance")
+def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m.")) -> None:
+    """Demo mode only: move the platform clock forward for every process on this database."""
+    from pledge.bootstrap import advance_demo_clock, build
+    from pledge.kernel.clock import parse_duration
+    pledge = build()
+    offset = run_domain(advance_demo_clock, pledge, run_domain(parse_duration, by))
+    typer.echo(f"clock is now {pledge.clock.now().isoformat()} (offset {offset})")
+
+
+@clock_app.command("show")
+def clock_show() -> None:
+    from pledge.bootstrap import build
+    typer.echo(build().clock.now().isoformat())
+
+
+from pledge.cli import quote as _quote  # noqa: E402  (registers `pledge quote ...`)
+
+app.add_typer(_quote.quote_app, name="quote")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Compensations for the merchant's list and the buyer's wallet."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from pledge.guarantees.tables import compensations
+from pledge.kernel import jsonutil
+from pledge.ledger import services as ledger
+from pledge.ledger.tables import coupons
+
+
+def shop_compensations(conn: Connection, shop_id: int, limit: int = 200) -> dict:
+    c = compensations.c
+    rows = [dict(r._mapping, inputs=jsonutil.loads(r.inputs)) for r in conn.execute(
+        select(compensations).where(c.shop_id == shop_id, c.amount_fen > 0).order_by(c.id.desc()).limit(limit))]
+    total = conn.execute(select(func.coalesce(func.sum(c.amount_fen), 0), func.count())
+                         .where(c.shop_id == shop_id, c.amount_fen > 0)).first()
+    return {"items": rows, "total_fen": int(total[0]), "count": int(total[1])}
+
+
+def wallet(conn: Connection, buyer_id: int) -> dict:
+    rows = [dict(r._mapping) for r in conn.execute(
+        select(coupons).where(coupons.c.buyer_id == buyer_id).order_by(coupons.c.id.desc()))]
+    available = [r for r in rows if r["status"] == "available"]
+    return {"coupons": rows, "available": available, "available_fen": sum(r["amount_fen"] for r in available),
+            # what the ledger holds for the buyer; differs from available_fen only while a checkout
+            # that spent a coupon awaits payment
+            "ledger_balance_fen": ledger.balance(conn, ledger.buyer_coupons(buyer_id))}

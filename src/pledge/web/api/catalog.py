@@ -1,0 +1,74 @@
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from pledge.accounts.services import Actor
+from pledge.catalog import queries
+from pledge.catalog import services as catalog
+from pledge.guarantees.policy import Promise
+from pledge.web.deps import api_actor, pledge
+from pledge.web.present import promise_badge
+
+router = APIRouter(tags=["catalog"])
+
+
+class SkuIn(BaseModel):
+    name: str
+    price_fen: int
+    stock: int = Field(ge=0)
+
+
+class ProductIn(BaseModel):
+    category_id: int
+    title: str
+    promise: str = Field(description="same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
+    skus: list[SkuIn]
+    description: str = ""
+    perishable: bool = False
+    custom_made: bool = False
+    blind_box: bool = False
+
+
+@router.get("/products", summary="Products on sale, with each one's ship promise")
+def list_products(request: Request, shop_id: int | None = None) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        rows = queries.list_products(conn, shop_id=shop_id)
+    for row in rows:
+        row["promise"] = promise_badge(row, "en")
+    return rows
+
+
+@router.get("/products/{product_id}")
+def get_product(product_id: int, request: Request) -> dict:
+    with pledge(request).uow.read() as conn:
+        product = queries.get_product(conn, product_id)
+    product["promise"] = promise_badge(product, "en")
+    return product
+
+
+@router.get("/categories", summary="The two-level category tree")
+def categories(request: Request) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.category_tree(conn)
+
+
+@router.post("/shops/{shop_id}/products", status_code=201, summary="Create a product (shop members only)")
+def create_product(shop_id: int, body: ProductIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    cmd = catalog.NewProduct(shop_id, body.category_id, body.title, Promise.parse(body.promise),
+                             [catalog.NewSku(s.name, s.price_fen, s.stock) for s in body.skus], body.description,
+                             body.perishable, body.custom_made, body.blind_box)
+    with app.uow.begin() as conn:
+        return {"product_id": catalog.create_product(conn, actor, cmd, at=app.clock.now())}
+
+
+class StockIn(BaseModel):
+    stock: int
+
+
+@router.put("/skus/{sku_id}/stock", summary="Set a SKU's stock (shop members only)")
+def set_stock(sku_id: int, body: StockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.begin() as conn:
+        catalog.set_stock(conn, actor, sku_id=sku_id, stock=body.stock)
+    return {"sku_id": sku_id, "stock": body.stock}

@@ -1,0 +1,27 @@
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from pledge.bootstrap import advance_demo_clock
+from pledge.kernel.clock import parse_duration
+from pledge.web.deps import pledge
+from pledge.worker import run_once
+
+router = APIRouter(tags=["demo"])
+
+
+class AdvanceIn(BaseModel):
+    by: str  # e.g. 2d, 36h
+
+
+@router.post("/demo/clock/advance", summary="Demo mode only: move the clock forward and run the sweeps")
+def advance(body: AdvanceIn, request: Request) -> dict:
+    app = pledge(request)
+    offset = advance_demo_clock(app, parse_duration(body.by))
+    report = run_once(app)
+    return {"now": app.clock.now().isoformat(), "offset_seconds": offset.total_seconds(), "sweep": report}
+
+
+@router.get("/health")
+def health(request: Request) -> dict:
+    app = pledge(request)
+    return {"status": "ok", "rulebook": f"{app.rulebook.name}@{app.rulebook.version}", "now": app.clock.now().isoformat()}

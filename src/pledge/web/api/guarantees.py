@@ -1,0 +1,26 @@
+from fastapi import APIRouter, Depends, Request
+
+from pledge.accounts.services import Actor, require_shop
+from pledge.guarantees import queries
+from pledge.web.deps import api_actor, pledge
+from pledge.web.present import rulebook_view
+
+router = APIRouter(tags=["guarantees"])
+
+
+@router.get("/wallet", summary="The buyer's coupons, each with the explanation of why it was issued")
+def wallet(request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        return queries.wallet(conn, actor.user_id)
+
+
+@router.get("/shops/{shop_id}/compensations", summary="Compensations the shop has paid, with clause and inputs")
+def compensations(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    require_shop(actor, shop_id)
+    with pledge(request).uow.read() as conn:
+        return queries.shop_compensations(conn, shop_id)
+
+
+@router.get("/rulebook", summary="The rulebook this platform runs, clause by clause with sources")
+def rulebook(request: Request) -> dict:
+    return rulebook_view(pledge(request).rulebook)

@@ -1,0 +1,102 @@
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from pledge.accounts.services import Actor, require_shop
+from pledge.fulfilment.services import ship_order
+from pledge.kernel.errors import InvalidInput
+from pledge.orders import queries
+from pledge.orders import services as orders
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["orders"])
+
+
+class LineIn(BaseModel):
+    sku_id: int
+    quantity: int
+    content_id: int | None = None
+
+
+class CheckoutIn(BaseModel):
+    lines: list[LineIn] | None = None  # omitted: check out the cart
+    coupon_id: int | None = None
+
+
+class ShipIn(BaseModel):
+    carrier: str
+    tracking_no: str
+
+
+def _placed(app, placed: orders.PlacedCheckout) -> dict:  # noqa: ANN001
+    return {"checkout_id": placed.checkout_id, "order_ids": placed.order_ids, "total_fen": placed.total_fen,
+            "payment": {"provider": app.payments.name, "ref": placed.payment_ref,
+                        "pay_url": app.payments.checkout_url(placed.payment_ref, placed.total_fen)}}
+
+
+@router.get("/cart")
+def get_cart(request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        lines = orders.cart_lines_for(conn, actor.user_id)
+    return {"lines": [{"sku_id": l.sku_id, "quantity": l.quantity, "content_id": l.content_id} for l in lines]}
+
+
+@router.post("/cart/lines", status_code=201)
+def add_cart_line(body: LineIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        orders.add_to_cart(conn, actor, orders.LineRequest(body.sku_id, body.quantity, body.content_id), at=app.clock.now())
+    return get_cart(request, actor)
+
+
+@router.delete("/cart/lines/{sku_id}")
+def remove_cart_line(sku_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.begin() as conn:
+        orders.remove_from_cart(conn, actor, sku_id)
+    return get_cart(request, actor)
+
+
+@router.post("/checkout", status_code=201, summary="Place orders (one per shop) and open one payment")
+def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        if body.lines is None:
+            placed = orders.checkout_cart(conn, actor, at=app.clock.now(), pay_window=app.pay_window, coupon_id=body.coupon_id)
+        else:
+            if not body.lines:
+                raise InvalidInput("the order has no lines")
+            lines = [orders.LineRequest(l.sku_id, l.quantity, l.content_id) for l in body.lines]
+            placed = orders.place_order(conn, actor, lines, at=app.clock.now(), pay_window=app.pay_window,
+                                        coupon_id=body.coupon_id)
+    return _placed(app, placed)
+
+
+@router.get("/orders", summary="The caller's orders as a buyer")
+def my_orders(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.buyer_orders(conn, actor.user_id)
+
+
+@router.get("/orders/{order_id}", summary="One order with its timeline and any compensation")
+def get_order(order_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        orders.get_order_for(conn, actor, order_id)
+        return queries.order_detail(conn, order_id)
+
+
+@router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")
+def shop_orders(shop_id: int, request: Request, filter: str = "all", actor: Actor = Depends(api_actor)) -> list[dict]:
+    require_shop(actor, shop_id)
+    if filter not in queries.FILTERS:
+        raise InvalidInput(f"filter is one of {', '.join(queries.FILTERS)}")
+    app = pledge(request)
+    with app.uow.read() as conn:
+        return queries.shop_orders(conn, shop_id, now=app.clock.now(), which=filter)
+
+
+@router.post("/orders/{order_id}/ship", summary="Hand the parcel to a carrier (shop members only)")
+def ship(order_id: int, body: ShipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        shipment_id = ship_order(conn, actor, order_id=order_id, carrier=body.carrier, tracking_no=body.tracking_no,
+                                 at=app.clock.now())
+    return {"order_id": order_id, "shipment_id": shipment_id, "status": "shipped"}

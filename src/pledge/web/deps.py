@@ -1,0 +1,74 @@
+"""Who is calling: bearer tokens for the API, session cookies (with CSRF) for pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from pledge.accounts import services as accounts
+from pledge.accounts.services import Actor
+from pledge.bootstrap import App
+from pledge.kernel.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "pledge_session"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def pledge(request: Request) -> App:
+    return request.app.state.pledge
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: Actor
+    csrf: str | None  # set when authenticated by the session cookie
+
+
+def _from_cookie(request: Request) -> Caller | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    app = pledge(request)
+    with app.uow.read() as conn:
+        found = accounts.session_for(conn, token, app.clock.now())
+        if found is None:
+            return None
+        return Caller(accounts.load_actor(conn, found[0]), found[1])
+
+
+def optional_caller(request: Request) -> Caller | None:
+    cached = getattr(request.state, "caller", False)
+    if cached is not False:
+        return cached
+    request.state.caller = _from_cookie(request)
+    return request.state.caller
+
+
+def api_actor(request: Request) -> Actor:
+    """Bearer token, or the page session plus an X-CSRF-Token header for changes."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        app = pledge(request)
+        with app.uow.read() as conn:
+            return accounts.load_actor(conn, accounts.user_for_api_token(conn, header[7:].strip()))
+    caller = optional_caller(request)
+    if caller is None:
+        raise Unauthorized("send `Authorization: Bearer <token>` (POST /api/v1/auth/token) or log in")
+    if request.method not in SAFE_METHODS and request.headers.get("x-csrf-token") != caller.csrf:
+        raise Forbidden("missing or wrong X-CSRF-Token header")
+    return caller.actor
+
+
+def page_caller(request: Request) -> Caller:
+    caller = optional_caller(request)
+    if caller is None:
+        raise Unauthorized("please log in")
+    return caller
+
+
+async def check_csrf(request: Request, caller: Caller) -> dict:
+    """Form fields of a page POST, after checking its CSRF token against the session's."""
+    form = dict(await request.form())
+    if form.get("csrf_token") != caller.csrf:
+        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    return form

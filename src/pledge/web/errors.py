@@ -1,0 +1,50 @@
+"""Every error leaves as RFC 9457 problem+json on the API and as a readable page elsewhere."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pledge.kernel.errors import DomainError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, code: str, instance: str, **extra) -> JSONResponse:
+    body = {"type": f"https://pledge.dev/problems/{code}", "title": title, "status": status, "detail": detail,
+            "instance": instance, "code": code, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _wants_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def install(app: FastAPI) -> None:
+    from pledge.web.pages.render import error_page
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        if _wants_page(request):
+            return error_page(request, exc.status, exc.title, exc.detail)
+        return problem(exc.status, exc.title, exc.detail, exc.code, request.url.path, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return problem(400, "Malformed JSON", "the request body is not valid JSON", "malformed_json", request.url.path)
+        fields = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+                  for e in errors]
+        detail = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields)
+        if _wants_page(request):
+            return error_page(request, 422, "Invalid input", detail)
+        return problem(422, "Invalid input", detail, "invalid_input", request.url.path, errors=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if _wants_page(request):
+            return error_page(request, exc.status_code, "Error", detail)
+        return problem(exc.status_code, detail, detail, f"http_{exc.status_code}", request.url.path)

@@ -1,0 +1,27 @@
+"""Platform staff pages: the rulebook in force, and in demo mode the clock."""
+from fastapi import APIRouter, Request
+
+from pledge.bootstrap import advance_demo_clock
+from pledge.kernel.clock import parse_duration
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.pages.render import redirect, render
+from pledge.web.present import rulebook_view
+from pledge.worker import run_once
+
+router = APIRouter()
+
+
+@router.get("/operator/rulebook")
+def rulebook(request: Request):
+    return render(request, "rulebook.html", book=rulebook_view(pledge(request).rulebook))
+
+
+@router.post("/demo/clock")
+async def advance_clock(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    advance_demo_clock(app, parse_duration(str(form.get("by", ""))))
+    run_once(app)
+    back = str(form.get("back") or "/")
+    return redirect(back if back.startswith("/") and not back.startswith("//") else "/")

@@ -1,0 +1,138 @@
+"""The buyer's pages: browse, cart, checkout, pay, orders, wallet."""
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from pledge.catalog import queries as catalog_queries
+from pledge.guarantees import queries as guarantee_queries
+from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.orders import queries as order_queries
+from pledge.orders import services as orders
+from pledge.orders.tables import payments
+from pledge.web.api.payments import confirm_sandbox_payment
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.pages.render import redirect, render
+
+router = APIRouter()
+
+
+def _int(form: dict, key: str, default: int | None = None) -> int | None:
+    raw = form.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"{key} must be a whole number, got {raw!r}") from None
+
+
+@router.get("/")
+def home(request: Request):
+    with pledge(request).uow.read() as conn:
+        products = catalog_queries.list_products(conn)
+    return render(request, "home.html", products=products)
+
+
+@router.get("/products/{product_id}")
+def product_page(product_id: int, request: Request):
+    with pledge(request).uow.read() as conn:
+        product = catalog_queries.get_product(conn, product_id)
+    return render(request, "product.html", product=product)
+
+
+@router.post("/cart")
+async def add_to_cart(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    line = orders.LineRequest(_int(form, "sku_id"), _int(form, "quantity", 1), _int(form, "content_id"))
+    with app.uow.begin() as conn:
+        orders.add_to_cart(conn, caller.actor, line, at=app.clock.now())
+    return redirect("/cart")
+
+
+@router.get("/cart")
+def cart(request: Request):
+    caller = page_caller(request)
+    app = pledge(request)
+    with app.uow.read() as conn:
+        rows = order_queries.cart_view(conn, caller.actor.user_id)
+        wallet = guarantee_queries.wallet(conn, caller.actor.user_id)
+    return render(request, "cart.html", rows=rows, total_fen=sum(r["total_fen"] for r in rows),
+                  coupons=wallet["available"])
+
+
+@router.post("/cart/remove")
+async def remove_line(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    with pledge(request).uow.begin() as conn:
+        orders.remove_from_cart(conn, caller.actor, _int(form, "sku_id"))
+    return redirect("/cart")
+
+
+@router.post("/checkout")
+async def checkout(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        placed = orders.checkout_cart(conn, caller.actor, at=app.clock.now(), pay_window=app.pay_window,
+                                      coupon_id=_int(form, "coupon_id"))
+    return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
+
+
+def _payment(request: Request, ref: str):  # noqa: ANN202
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        payment = conn.execute(select(payments).where(payments.c.provider_ref == ref)).first()
+    if payment is None or payment.buyer_id != caller.actor.user_id:
+        raise NotFound("no such payment")
+    return caller, payment
+
+
+@router.get("/pay/sandbox/{ref}")
+def sandbox_pay_page(ref: str, request: Request):
+    _caller, payment = _payment(request, ref)
+    return render(request, "pay.html", payment=payment)
+
+
+@router.post("/pay/sandbox/{ref}")
+async def sandbox_pay(ref: str, request: Request):
+    caller, payment = _payment(request, ref)
+    await check_csrf(request, caller)
+    result = confirm_sandbox_payment(pledge(request), caller.actor, payment.checkout_id)
+    return redirect(f"/orders/{result['order_ids'][0]}" if result["order_ids"] else "/orders")
+
+
+@router.get("/orders")
+def my_orders(request: Request):
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        rows = order_queries.buyer_orders(conn, caller.actor.user_id)
+    return render(request, "orders.html", orders=rows)
+
+
+def _order(request: Request, order_id: int) -> dict:
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        orders.get_order_for(conn, caller.actor, order_id)
+        return order_queries.order_detail(conn, order_id)
+
+
+@router.get("/orders/{order_id}")
+def order_page(order_id: int, request: Request):
+    return render(request, "order.html", order=_order(request, order_id))
+
+
+@router.get("/orders/{order_id}/live")
+def order_live(order_id: int, request: Request):
+    """The part of the order page that HTMX refreshes, so new events appear without reload."""
+    return render(request, "_order_live.html", order=_order(request, order_id))
+
+
+@router.get("/wallet")
+def wallet(request: Request):
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        data = guarantee_queries.wallet(conn, caller.actor.user_id)
+    return render(request, "wallet.html", wallet=data)

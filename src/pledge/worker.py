@@ -1,0 +1,47 @@
+"""The background work: cancel unpaid orders, apply carrier events, run the late-ship sweep.
+`pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
+workers may run against one PostgreSQL database: every step is safe to run concurrently."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from pledge.bootstrap import App
+from pledge.fulfilment.services import apply_tracking_events
+from pledge.guarantees.services import sweep_late_ship
+from pledge.orders.services import cancel_unpaid
+
+log = logging.getLogger("pledge.worker")
+
+
+def run_once(app: App) -> dict:
+    with app.uow.begin() as conn:
+        cancelled = cancel_unpaid(conn, now=app.clock.now())
+    applied = 0
+    while True:
+        with app.uow.begin() as conn:
+            n = apply_tracking_events(conn, now=app.clock.now())
+        applied += n
+        if n == 0:
+            break
+    sweep = sweep_late_ship(app.uow, app.rulebook, app.clock)
+    return {"cancelled_unpaid": cancelled, "tracking_events": applied, "late_ship_examined": sweep.examined,
+            "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen}
+
+
+def run_forever(app: App, stop: threading.Event, interval: float) -> None:
+    while not stop.is_set():
+        try:
+            report = run_once(app)
+            if report["late_ship_compensated"] or report["cancelled_unpaid"]:
+                log.info("worker: %s", report)
+        except Exception:  # keep sweeping: one bad batch must not stop the pledge for everyone
+            log.exception("worker pass failed; retrying in %.0fs", interval)
+        stop.wait(interval)
+
+
+def start_in_thread(app: App, interval: float) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(app, stop, interval), name="pledge-worker", daemon=True)
+    thread.start()
+    return thread, stop
