@@ -14,12 +14,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from pledge.accounts.services import Actor, require_platform
 from pledge.guarantees.policy import LateShipQuote, next_check_after, quote_late_ship
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.model import PAID_STATUSES
+from pledge.orders.services import record_events
 from pledge.orders.tables import order_events, orders
 from pledge.rulebooks.loader import Rulebook
 
@@ -186,3 +189,21 @@ def sweep_late_ship(uow, book: Rulebook, clock, *, batch: int = 500, max_batches
         if result.examined < batch:
             break
     return total
+
+
+def exempt_from_late_ship(conn: Connection, actor: Actor, *, order_id: int, reason: str, at: datetime) -> None:
+    """An operator excludes an order from the pledge for a reason the rules name (buyer caused
+    the failure, abusive buying, platform-ordered stop, force majeure; douyin:aHwH9wK4JUHQ).
+    Only orders whose outcome is not yet final can be exempted."""
+    require_platform(actor, "operator")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("an exemption needs a reason")
+    row = conn.execute(select(orders.c.late_check_at).where(orders.c.id == order_id)).first()
+    if row is None:
+        raise NotFound(f"no order {order_id}")
+    done = conn.execute(orders.update().where(orders.c.id == order_id, orders.c.late_check_at.is_not(None))
+                        .values(late_exempt_reason=reason[:200])).rowcount
+    if done != 1:
+        raise Conflict(f"order {order_id}'s late-ship outcome is already final")
+    record_events(conn, [{"order_id": order_id, "at": at, "kind": "late_ship_exempted", "detail": {"reason": reason}}])

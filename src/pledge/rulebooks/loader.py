@@ -9,6 +9,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pledge.kernel.errors import InvalidInput, NotFound
 
@@ -41,7 +42,8 @@ class Rulebook:
 
     def in_force(self, kind: str, at: datetime | date) -> list[Clause]:
         """Clauses of a kind effective at `at`; for each id the latest effective version wins."""
-        day = at.date() if isinstance(at, datetime) else at
+        # Effective dates are the platform's calendar days, not UTC days.
+        day = at.astimezone(ZoneInfo(self.timezone)).date() if isinstance(at, datetime) else at
         chosen: dict[str, Clause] = {}
         for clause in self.clauses:
             if clause.kind == kind and clause.effective <= day:

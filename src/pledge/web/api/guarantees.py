@@ -1,7 +1,9 @@
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.guarantees import queries
+from pledge.guarantees.services import exempt_from_late_ship
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import rulebook_view
 
@@ -24,3 +26,15 @@ def compensations(shop_id: int, request: Request, actor: Actor = Depends(api_act
 @router.get("/rulebook", summary="The rulebook this platform runs, clause by clause with sources")
 def rulebook(request: Request) -> dict:
     return rulebook_view(pledge(request).rulebook)
+
+
+class ExemptionIn(BaseModel):
+    reason: str
+
+
+@router.post("/orders/{order_id}/late-ship-exemption", summary="Operator: exclude an order from the late-ship pledge")
+def exempt(order_id: int, body: ExemptionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        exempt_from_late_ship(conn, actor, order_id=order_id, reason=body.reason, at=app.clock.now())
+    return {"order_id": order_id, "exempt": True, "reason": body.reason}
