@@ -4,13 +4,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from pledge.accounts.services import Actor, require_shop
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons
 
 
-def shop_compensations(conn: Connection, shop_id: int, limit: int = 200) -> dict:
+def shop_compensations(conn: Connection, actor: Actor, shop_id: int, limit: int = 200) -> dict:
+    require_shop(actor, shop_id, read_only=True)
     c = compensations.c
     rows = [dict(r._mapping, inputs=jsonutil.loads(r.inputs)) for r in conn.execute(
         select(compensations).where(c.shop_id == shop_id, c.amount_fen > 0).order_by(c.id.desc()).limit(limit))]

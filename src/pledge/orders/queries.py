@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products, shops, skus
 from pledge.fulfilment.tables import shipments, tracking_events
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
+from pledge.kernel.errors import InvalidInput
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import cart_lines, order_events, order_lines, orders
 
@@ -39,7 +41,11 @@ def buyer_orders(conn: Connection, buyer_id: int, limit: int = 100) -> list[dict
     return _order_dicts(conn, _base().where(orders.c.buyer_id == buyer_id).order_by(orders.c.id.desc()).limit(limit))
 
 
-def shop_orders(conn: Connection, shop_id: int, *, now: datetime, which: str = "all", limit: int = 200) -> list[dict]:
+def shop_orders(conn: Connection, actor: Actor, shop_id: int, *, now: datetime, which: str = "all",
+                limit: int = 200) -> list[dict]:
+    require_shop(actor, shop_id, read_only=True)
+    if which not in FILTERS:
+        raise InvalidInput(f"filter is one of {', '.join(FILTERS)}")
     o = orders.c
     query = _base().where(o.shop_id == shop_id)
     unshipped = o.status == OrderStatus.PAID.value
@@ -79,8 +85,9 @@ def cart_view(conn: Connection, buyer_id: int) -> list[dict]:
     return [dict(r._mapping, total_fen=r.price_fen * r.quantity) for r in rows]
 
 
-def shop_order_counts(conn: Connection, shop_id: int, *, now: datetime) -> dict[str, int]:
+def shop_order_counts(conn: Connection, actor: Actor, shop_id: int, *, now: datetime) -> dict[str, int]:
     """How many orders wait to ship, are due within DUE_SOON, or are overdue: one statement."""
+    require_shop(actor, shop_id, read_only=True)
     o = orders.c
     unshipped = o.status == OrderStatus.PAID.value
     row = conn.execute(select(
