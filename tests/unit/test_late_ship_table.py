@@ -320,13 +320,17 @@ def test_douyin_order_paid_on_the_effective_day_in_shanghai_morning(douyin):
     assert quote.amount_fen == 500
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: Rulebook.in_force takes the calendar date of the datetime it is given (at.date()); "
-    "quote_late_ship/next_check_after pass paid_at in UTC (as stored), so an order paid "
-    "2026-08-10 00:00-07:59 Beijing time (still 2026-08-09 in UTC) is judged before the "
-    "douyin 2026-08-10 table took effect and gets no compensation"))
 def test_douyin_effective_date_is_a_beijing_date_for_utc_paid_at(douyin):
+    """Stored times are UTC; the effective date 2026-08-10 is the platform's (Beijing) day."""
     paid = datetime(2026, 8, 9, 16, 30, tzinfo=UTC)      # 2026-08-10 00:30 Shanghai
     quote = shipped_quote(douyin, 15000, 72 * H, 50 * H, paid_at=paid)
     assert quote.clause is not None and quote.clause.id == "late-ship.48-240h.over48"
     assert quote.amount_fen == 500
+    assert next_check_after(douyin, paid_at=paid, ship_by_at=paid + 72 * H) == paid + 120 * H + S
+
+
+def test_douyin_last_utc_instant_before_the_beijing_effective_day(douyin):
+    paid = datetime(2026, 8, 9, 15, 59, 59, tzinfo=UTC)  # 2026-08-09 23:59:59 Shanghai
+    quote = shipped_quote(douyin, 15000, 72 * H, 50 * H, paid_at=paid)
+    assert quote.clause is None and quote.amount_fen == 0
+    assert next_check_after(douyin, paid_at=paid, ship_by_at=paid + 72 * H) is None

@@ -248,8 +248,6 @@ def test_parse_bad(text):
         Promise.parse(text)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="BUG: Promise.parse uses str.isdigit(), which is True for '²', "
-                                       "so int('²') raises ValueError instead of InvalidInput")
 def test_parse_superscript_digit_is_invalid_input():
     with pytest.raises(InvalidInput):
         Promise.parse("²h")

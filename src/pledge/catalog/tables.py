@@ -1,7 +1,7 @@
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table,
                         Text, UniqueConstraint)
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 shops = Table(
     "shops", metadata,
@@ -47,7 +47,7 @@ skus = Table(
     Column("product_id", Id, ForeignKey("products.id"), nullable=False, index=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("name", String(100), nullable=False),
-    Column("price_fen", Integer, nullable=False),
+    Column("price_fen", Fen, nullable=False),
     Column("stock", Integer, nullable=False),
     CheckConstraint("price_fen > 0", name="price_positive"),
     CheckConstraint("stock >= 0", name="stock_not_negative"),

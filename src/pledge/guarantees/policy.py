@@ -3,6 +3,7 @@ douyin:aHwH9wK4JUHQ, tmall:10000177). No database, no web: the same code answers
 the CLI quotes and backtests."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -43,7 +44,7 @@ class Promise:
                 return cls("presale", presale_date=date.fromisoformat(text.split(":", 1)[1]))
             except ValueError:
                 raise InvalidInput(f"presale promise needs a date: {text!r}") from None
-        if text.endswith("h") and text[:-1].isdigit():
+        if re.fullmatch(r"[0-9]{1,5}h", text):
             return cls("hours", hours=int(text[:-1]))
         raise InvalidInput(f"not a promise: {text!r}; use same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
 
@@ -131,8 +132,9 @@ def find_late_ship_clause(book: Rulebook, promise_span: timedelta, late_by: time
 def _fmt_hours(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     h, rest = divmod(seconds, 3600)
-    m = rest // 60
-    return f"{h} h" if m == 0 else f"{h} h {m} min"
+    m, s = divmod(rest, 60)
+    text = f"{h} h" + (f" {m} min" if m or s else "") + (f" {s} s" if s else "")
+    return text
 
 
 def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,

@@ -15,9 +15,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
+from pledge.accounts.tables import users
 from pledge.guarantees.policy import LateShipQuote, next_check_after, quote_late_ship
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
+from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
@@ -85,10 +87,16 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, decisions: list[_De
     if not caps or not paying:
         return
     cap = caps[0]
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # "One day" is the platform's calendar day (the rulebook's timezone), not the UTC day.
+    day_start = local_time(now, book.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
+    buyer_ids = sorted({d.order.buyer_id for d in paying})
+    # Workers sweeping other orders of the same buyer take turns (row locks in id order, held
+    # to commit), so each one reads the day's total after the others' payouts are committed.
+    conn.execute(select(users.c.id).where(users.c.id.in_(buyer_ids)).order_by(users.c.id)
+                 .with_for_update(key_share=True))
     c = compensations.c
     already = dict(conn.execute(select(c.buyer_id, func.sum(c.amount_fen)).where(
-        c.buyer_id.in_({d.order.buyer_id for d in paying}), c.kind == KIND, c.created_at >= day_start)
+        c.buyer_id.in_(buyer_ids), c.kind == KIND, c.created_at >= day_start)
         .group_by(c.buyer_id)).all())
     running: dict[int, int] = defaultdict(int, {k: int(v) for k, v in already.items()})
     for d in paying:

@@ -1,6 +1,6 @@
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 compensations = Table(
     "compensations", metadata,
@@ -10,7 +10,7 @@ compensations = Table(
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
     Column("kind", String(30), nullable=False),
-    Column("amount_fen", Integer, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
     Column("rulebook", String(40), nullable=False),
     Column("rulebook_version", String(20), nullable=False),
     Column("clause_id", String(80), nullable=False),

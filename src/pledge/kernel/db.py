@@ -23,6 +23,10 @@ metadata = MetaData(naming_convention=NAMING)
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
+# Money in fen: BIGINT everywhere (SQLite's INTEGER is already 64-bit).
+Fen = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class UtcDateTime(TypeDecorator):
     """Refuses naive datetimes on the way in; returns aware UTC on the way out."""
 

@@ -7,7 +7,8 @@ yuan, douyin:aHwH9wK4JUHQ: "150 x 5% = 7.5 -> 8").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from pledge.kernel.errors import InvalidInput
 
@@ -37,15 +38,16 @@ class Money:
         return format_yuan(self.fen)
 
 
+_YUAN = re.compile(r"(0|[1-9][0-9]{0,11})(\.[0-9]{1,12})?")
+
+
 def parse_yuan(text: str | int) -> int:
-    """'150.00' -> 15000 fen. More than two decimals is an error, not a silent rounding."""
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation:
-        raise InvalidInput(f"not an amount in yuan: {text!r}") from None
-    if not value.is_finite():
-        raise InvalidInput(f"not an amount in yuan: {text!r}")
-    fen = value * FEN_PER_YUAN
+    """'150.00' -> 15000 fen. Plain non-negative decimals with at most two places; anything
+    else (more decimals, exponents, signs, absurd sizes) is an error, never a silent rounding."""
+    raw = str(text).strip()
+    if not _YUAN.fullmatch(raw):
+        raise InvalidInput(f"not an amount in yuan (like 19.90): {text!r}")
+    fen = Decimal(raw) * FEN_PER_YUAN
     if fen != fen.to_integral_value():
         raise InvalidInput(f"amount has more than two decimals: {text!r}")
     return int(fen)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.kernel.errors import InvalidInput
@@ -33,12 +35,16 @@ class Posting:
 
 
 def account_ids(conn: Connection, codes: set[str]) -> dict[str, int]:
-    """Get-or-create accounts by code in two statements at most for the common case."""
+    """Get-or-create accounts by code in two statements at most for the common case. Concurrent
+    workers may create the same account at once: the insert skips codes another transaction
+    has just inserted (waiting for it on PostgreSQL) instead of failing on the UNIQUE code."""
     rows = dict(conn.execute(select(ledger_accounts.c.code, ledger_accounts.c.id)
                              .where(ledger_accounts.c.code.in_(codes))).all())
     missing = codes - rows.keys()
     if missing:
-        conn.execute(ledger_accounts.insert(), [{"code": c, "kind": c.split(":")[0]} for c in sorted(missing)])
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(insert(ledger_accounts).on_conflict_do_nothing(index_elements=["code"]),
+                     [{"code": c, "kind": c.split(":")[0]} for c in sorted(missing)])
         rows.update(conn.execute(select(ledger_accounts.c.code, ledger_accounts.c.id)
                                  .where(ledger_accounts.c.code.in_(missing))).all())
     return rows
@@ -48,7 +54,7 @@ def validate(postings: list[Posting]) -> None:
     if not postings:
         raise InvalidInput("a ledger transaction needs at least one posting")
     for p in postings:
-        if not isinstance(p.amount_fen, int) or p.amount_fen <= 0:
+        if type(p.amount_fen) is not int or p.amount_fen <= 0:
             raise InvalidInput(f"posting amount must be a positive number of fen, got {p.amount_fen!r}")
         if p.debit == p.credit:
             raise InvalidInput(f"posting moves money from {p.debit} to itself")

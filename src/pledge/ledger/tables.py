@@ -1,6 +1,6 @@
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 ledger_accounts = Table(
     "ledger_accounts", metadata,
@@ -28,7 +28,7 @@ ledger_postings = Table(
     Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False, index=True),
     Column("debit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
     Column("credit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
-    Column("amount_fen", Integer, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
 )
@@ -39,8 +39,8 @@ coupons = Table(
     "coupons", metadata,
     Column("id", Id, primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
-    Column("amount_fen", Integer, nullable=False),
-    Column("min_spend_fen", Integer, nullable=False, default=0),  # 0 = no threshold (无门槛)
+    Column("amount_fen", Fen, nullable=False),
+    Column("min_spend_fen", Fen, nullable=False, default=0),  # 0 = no threshold (无门槛)
     Column("status", String(20), nullable=False),  # available | spent
     Column("issued_at", UtcDateTime, nullable=False),
     Column("source", String(120), nullable=False, unique=True),  # e.g. late-ship:42

@@ -1,7 +1,7 @@
 from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 cart_lines = Table(
     "cart_lines", metadata,
@@ -19,7 +19,7 @@ checkouts = Table(
     "checkouts", metadata,
     Column("id", Id, primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
-    Column("total_fen", Integer, nullable=False),
+    Column("total_fen", Fen, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -30,9 +30,9 @@ orders = Table(
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("items_fen", Integer, nullable=False),
-    Column("discount_fen", Integer, nullable=False, default=0),
-    Column("paid_fen", Integer, nullable=False),  # what the buyer pays (实付), after coupons
+    Column("items_fen", Fen, nullable=False),
+    Column("discount_fen", Fen, nullable=False, default=0),
+    Column("paid_fen", Fen, nullable=False),  # what the buyer pays (实付), after coupons
     Column("coupon_id", Id, nullable=True),
     Column("promise_kind", String(20), nullable=False),
     Column("promise_hours", Integer, nullable=True),
@@ -63,8 +63,8 @@ order_lines = Table(
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("title", String(300), nullable=False),
     Column("quantity", Integer, nullable=False),
-    Column("unit_price_fen", Integer, nullable=False),
-    Column("line_total_fen", Integer, nullable=False),
+    Column("unit_price_fen", Fen, nullable=False),
+    Column("line_total_fen", Fen, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -82,7 +82,7 @@ payments = Table(
     Column("id", Id, primary_key=True),
     Column("checkout_id", Id, ForeignKey("checkouts.id"), nullable=False, unique=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
-    Column("amount_fen", Integer, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
     Column("provider", String(30), nullable=False),
     Column("provider_ref", String(80), nullable=False, unique=True),
     Column("status", String(20), nullable=False),  # pending | captured | failed

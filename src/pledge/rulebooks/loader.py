@@ -73,6 +73,8 @@ def _parse(text: str, origin: str) -> Rulebook:
         missing = [k for k in REQUIRED if k not in raw]
         if missing:
             raise InvalidInput(f"{origin}: clause {raw.get('id', '?')} lacks {', '.join(missing)}")
+        if not isinstance(raw["effective"], date) or isinstance(raw["effective"], datetime):
+            raise InvalidInput(f"{origin}: clause {raw['id']} effective must be a TOML date (2026-08-10), not {raw['effective']!r}")
         params = {k: v for k, v in raw.items() if k not in REQUIRED and k != "text_en"}
         clauses.append(Clause(raw["id"], raw["kind"], raw["effective"], raw["source"], raw["text"],
                               raw.get("text_en", raw["text"]), params))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 00:58:29.130727
+Create Date: 2026-11-26 01:09:56.299521
 """
 from alembic import op
 import sqlalchemy as sa
@@ -82,7 +82,7 @@ def upgrade() -> None:
     op.create_table('checkouts',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('buyer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('total_fen', sa.Integer(), nullable=False),
+    sa.Column('total_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('created_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['buyer_id'], ['users.id'], name=op.f('fk_checkouts_buyer_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_checkouts'))
@@ -106,7 +106,7 @@ def upgrade() -> None:
     sa.Column('transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('debit_account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('credit_account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_ledger_postings_amount_positive')),
     sa.CheckConstraint('debit_account_id <> credit_account_id', name=op.f('ck_ledger_postings_distinct_accounts')),
     sa.ForeignKeyConstraint(['credit_account_id'], ['ledger_accounts.id'], name=op.f('fk_ledger_postings_credit_account_id_ledger_accounts')),
@@ -166,9 +166,9 @@ def upgrade() -> None:
     sa.Column('buyer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('items_fen', sa.Integer(), nullable=False),
-    sa.Column('discount_fen', sa.Integer(), nullable=False),
-    sa.Column('paid_fen', sa.Integer(), nullable=False),
+    sa.Column('items_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('discount_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('paid_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('coupon_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('promise_kind', sa.String(length=20), nullable=False),
     sa.Column('promise_hours', sa.Integer(), nullable=True),
@@ -201,7 +201,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('checkout_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('buyer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('provider', sa.String(length=30), nullable=False),
     sa.Column('provider_ref', sa.String(length=80), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -218,7 +218,7 @@ def upgrade() -> None:
     sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('price_fen', sa.Integer(), nullable=False),
+    sa.Column('price_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('stock', sa.Integer(), nullable=False),
     sa.CheckConstraint('price_fen > 0', name=op.f('ck_skus_price_positive')),
     sa.CheckConstraint('stock >= 0', name=op.f('ck_skus_stock_not_negative')),
@@ -246,8 +246,8 @@ def upgrade() -> None:
     op.create_table('coupons',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('buyer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
-    sa.Column('min_spend_fen', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('min_spend_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('issued_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=120), nullable=False),
@@ -282,8 +282,8 @@ def upgrade() -> None:
     sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('unit_price_fen', sa.Integer(), nullable=False),
-    sa.Column('line_total_fen', sa.Integer(), nullable=False),
+    sa.Column('unit_price_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('line_total_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.CheckConstraint('quantity > 0', name=op.f('ck_order_lines_quantity_positive')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_lines_order_id_orders')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_lines_product_id_products')),
@@ -312,7 +312,7 @@ def upgrade() -> None:
     sa.Column('shop_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('buyer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
-    sa.Column('amount_fen', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('rulebook', sa.String(length=40), nullable=False),
     sa.Column('rulebook_version', sa.String(length=20), nullable=False),
     sa.Column('clause_id', sa.String(length=80), nullable=False),

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
 
 from pledge.accounts.services import Actor
-from pledge.kernel.errors import Conflict, NotFound
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.orders.tables import payments as payments_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
@@ -25,7 +25,10 @@ def confirm_sandbox_payment(app, actor: Actor, checkout_id: int) -> dict:  # noq
 
 
 def receive_callback(app, body: bytes, signature: str) -> dict:  # noqa: ANN001
-    payload = app.payments.verify(body, signature)
+    try:
+        payload = app.payments.verify(body, signature)
+    except (ValueError, KeyError, TypeError):  # signed, but not a callback document: refuse, do not crash
+        raise InvalidInput("the callback body is not a payment callback document") from None
     with app.uow.begin() as conn:
         result = handle_callback(conn, payload, book=app.rulebook, at=app.clock.now())
     return {"payment_id": result.payment_id, "applied": result.applied, "order_ids": result.order_ids}
