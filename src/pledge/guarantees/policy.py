@@ -88,8 +88,8 @@ def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]], paid_
 def undominated(candidates: list[tuple[str, Promise]]) -> list[tuple[str, Promise]]:
     """Drop promises that can never be the shortest whatever the payment time: of several hours
     promises only the fewest hours, of several presale dates only the earliest, and next-day
-    when same-day also applies (same-day never ends later). At most three remain, so a pending
-    order can store them in its 100-character promise_source column."""
+    when same-day also applies (same-day never ends later). At most three remain to store on
+    a pending order."""
     best: dict[str, tuple[object, str, Promise]] = {}
     for source, promise in candidates:
         if promise.kind == "hours":

@@ -21,6 +21,7 @@ from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.money import format_yuan
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.model import PAID_STATUSES
@@ -53,6 +54,7 @@ class _Decision:
     next_check: datetime | None = None
     amount_fen: int = 0
     cap_note: str = ""
+    cap_note_zh: str = ""
 
 
 def _due_orders(conn: Connection, now: datetime, batch: int):  # noqa: ANN202
@@ -102,7 +104,8 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, decisions: list[_De
     for d in paying:
         room = max(0, cap.get("cap_fen") - running[d.order.buyer_id])
         if d.amount_fen > room:
-            d.cap_note = f" → buyer daily cap {cap.get('cap_fen') // 100} yuan ({cap.id}) leaves {room // 100:.0f}"
+            d.cap_note = f" → buyer daily cap {format_yuan(cap.get('cap_fen'))} yuan ({cap.id}) leaves {format_yuan(room)}"
+            d.cap_note_zh = f" → 买家单日赔付上限{format_yuan(cap.get('cap_fen'))}元（{cap.id}），本单可赔{format_yuan(room)}元"
             d.amount_fen = room
         running[d.order.buyer_id] += d.amount_fen
 
@@ -121,6 +124,7 @@ def _claim(conn: Connection, book: Rulebook, final: list[_Decision], now: dateti
                      "rulebook_version": book.version, "clause_id": q.clause.id if q.clause else "none",
                      "clause_source": q.clause.source if q.clause else "",
                      "inputs": jsonutil.dumps(q.inputs), "explanation": q.explanation_en + d.cap_note,
+                     "explanation_zh": q.explanation + d.cap_note_zh,
                      "created_at": now})
     stmt = insert(compensations).on_conflict_do_nothing(index_elements=["idempotency_key"]) \
         .returning(compensations.c.id, compensations.c.order_id)
@@ -147,7 +151,8 @@ def _pay(conn: Connection, won: list[_Decision], comp_ids: dict[int, int], now: 
     coupon_ids = {r.source: r.id for r in conn.execute(
         coupons.insert().returning(coupons.c.id, coupons.c.source),
         [{"buyer_id": d.order.buyer_id, "amount_fen": d.amount_fen, "min_spend_fen": 0, "status": "available",
-          "issued_at": now, "source": late_ship_key(d.order.id), "explanation": d.quote.explanation + d.cap_note}
+          "issued_at": now, "source": late_ship_key(d.order.id), "explanation": d.quote.explanation_en + d.cap_note,
+          "explanation_zh": d.quote.explanation + d.cap_note_zh}
          for d in won])}
     c = compensations.c
     conn.execute(compensations.update().where(c.id == bindparam("cid"))

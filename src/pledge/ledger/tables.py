@@ -44,7 +44,8 @@ coupons = Table(
     Column("status", String(20), nullable=False),  # available | spent
     Column("issued_at", UtcDateTime, nullable=False),
     Column("source", String(120), nullable=False, unique=True),  # e.g. late-ship:42
-    Column("explanation", Text, nullable=False),
+    Column("explanation", Text, nullable=False),  # English
+    Column("explanation_zh", Text, nullable=False),
     Column("spent_order_id", Id, ForeignKey("orders.id"), nullable=True),
     Column("spent_at", UtcDateTime, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),

@@ -155,7 +155,7 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
         "checkout_id": checkout_id, "buyer_id": actor.user_id, "shop_id": d["shop_id"],
         "status": OrderStatus.PENDING_PAYMENT.value, "items_fen": d["items_fen"], "discount_fen": d["discount_fen"],
         "paid_fen": d["items_fen"] - d["discount_fen"], "coupon_id": coupon.id if d is discount_target else None,
-        "promise_kind": "pending", "promise_source": encode_promises(d["promises"]), "created_at": at,
+        "promise_kind": "pending", "promise_source": "", "promise_candidates": encode_promises(d["promises"]), "created_at": at,
         "pay_by": at + pay_window} for d in drafts]).all()
     order_ids = [r.id for r in order_rows]
     conn.execute(order_lines.insert(), [{

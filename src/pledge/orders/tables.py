@@ -37,7 +37,9 @@ orders = Table(
     Column("promise_kind", String(20), nullable=False),
     Column("promise_hours", Integer, nullable=True),
     Column("promise_date", String(10), nullable=True),
-    Column("promise_source", String(100), nullable=False),
+    Column("promise_source", String(100), nullable=False),  # which promise bound: product, live_room:3 ...
+    # Every promise that applied at checkout, [[source, code], ...]; the shortest binds at payment.
+    Column("promise_candidates", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("pay_by", UtcDateTime, nullable=False),
     Column("paid_at", UtcDateTime, nullable=True),

@@ -50,7 +50,7 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
         raise Conflict("this checkout is no longer awaiting payment (cancelled as unpaid); the payment is refused")
     postings, events = [], []
     for row in rows:
-        candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_source)]
+        candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)]
         source, promise, deadline = binding_promise(book, candidates, at, row.timezone)
         transition(conn, row.id, row.status, OrderStatus.PAID, paid_at=at, ship_by=deadline, late_check_at=deadline,
                    promise_kind=promise.kind, promise_hours=promise.hours,

@@ -14,8 +14,8 @@ DEFAULT = "zh_CN"
 
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    if lang == "en":
-        return {}
+    # English msgids need no translation, except the codes (statuses, event and filter kinds)
+    # that templates pass through _(); en.po names those.
     with (resources.files("pledge.web") / "locales" / f"{lang}.po").open("rb") as fh:
         po = read_po(fh, locale=lang)
     return {m.id: m.string for m in po if m.id and m.string}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 01:09:56.299521
+Create Date: 2026-11-26 01:21:48.481105
 """
 from alembic import op
 import sqlalchemy as sa
@@ -174,6 +174,7 @@ def upgrade() -> None:
     sa.Column('promise_hours', sa.Integer(), nullable=True),
     sa.Column('promise_date', sa.String(length=10), nullable=True),
     sa.Column('promise_source', sa.String(length=100), nullable=False),
+    sa.Column('promise_candidates', sa.Text(), nullable=False),
     sa.Column('created_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('pay_by', pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('paid_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=True),
@@ -252,6 +253,7 @@ def upgrade() -> None:
     sa.Column('issued_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=120), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
+    sa.Column('explanation_zh', sa.Text(), nullable=False),
     sa.Column('spent_order_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('spent_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=True),
     sa.CheckConstraint('amount_fen > 0', name=op.f('ck_coupons_amount_positive')),
@@ -319,6 +321,7 @@ def upgrade() -> None:
     sa.Column('clause_source', sa.String(length=80), nullable=False),
     sa.Column('inputs', sa.Text(), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
+    sa.Column('explanation_zh', sa.Text(), nullable=False),
     sa.Column('transaction_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('coupon_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),

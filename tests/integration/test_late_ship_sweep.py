@@ -1,0 +1,461 @@
+"""The late-ship sweep (晚发即赔, douyin:aJoPPkWZ7VQM table effective 2026-08-10, paid as a
+no-threshold coupon per douyin:aHwH9wK4JUHQ), worked examples with exact amounts, clauses and
+explanations; exactly once under retries and concurrent workers; Taobao's buyer daily cap
+(tmall:10000177)."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from pledge.accounts import services as accounts
+from pledge.accounts.tables import users
+from pledge.guarantees.services import sweep_batch, sweep_late_ship
+from pledge.guarantees.tables import compensations
+from pledge.kernel import jsonutil
+from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
+from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
+from pledge.migrate import upgrade
+from pledge.orders.tables import order_events, orders
+from tests.conftest import make_app
+from tests.support import World
+
+H = timedelta(hours=1)
+
+
+def sweep(app):
+    return sweep_late_ship(app.uow, app.rulebook, app.clock)
+
+
+def comps(app, order_id: int | None = None) -> list:
+    with app.uow.read() as c:
+        q = select(compensations).order_by(compensations.c.id)
+        if order_id is not None:
+            q = q.where(compensations.c.order_id == order_id)
+        return c.execute(q).all()
+
+
+def coupon_rows(app, buyer_id: int | None = None) -> list:
+    with app.uow.read() as c:
+        q = select(coupons).order_by(coupons.c.id)
+        if buyer_id is not None:
+            q = q.where(coupons.c.buyer_id == buyer_id)
+        return c.execute(q).all()
+
+
+def order_row(app, order_id: int):
+    with app.uow.read() as c:
+        return c.execute(select(orders).where(orders.c.id == order_id)).one()
+
+
+def legs(app, key: str) -> list[tuple[str, str, int]]:
+    debit, credit = ledger_accounts.alias("debit"), ledger_accounts.alias("credit")
+    with app.uow.read() as c:
+        return [tuple(r) for r in c.execute(
+            select(debit.c.code, credit.c.code, ledger_postings.c.amount_fen)
+            .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
+            .join(debit, debit.c.id == ledger_postings.c.debit_account_id)
+            .join(credit, credit.c.id == ledger_postings.c.credit_account_id)
+            .where(ledger_transactions.c.idempotency_key == key))]
+
+
+def count(app, table, *where) -> int:
+    with app.uow.read() as c:
+        return c.execute(select(func.count()).select_from(table).where(*where)).scalar()
+
+
+def quick_buyers(app, n: int) -> list[accounts.Actor]:
+    with app.uow.begin() as c:
+        start = c.execute(select(func.count()).select_from(users)).scalar()
+        ids = [c.execute(insert(users).values(email=f"late{start + i}@example.cn", display_name=f"买家{start + i}",
+                                              password_hash="x", created_at=app.clock.now())).inserted_primary_key[0]
+               for i in range(n)]
+        return [accounts.load_actor(c, uid) for uid in ids]
+
+
+def test_72h_order_picked_up_50h_late_pays_5_yuan_once(app, world, clock):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    buyer = world.user()
+    order_id = world.paid_order(buyer, sku)
+    ship_by = clock.now() + 72 * H
+
+    clock.set(ship_by + 30 * H)  # unshipped and 30 h late: the bracket may still change, so wait
+    interim = sweep(app)
+    assert (interim.examined, interim.waiting, interim.compensated) == (1, 1, 0)
+    assert comps(app) == []
+    assert order_row(app, order_id).late_check_at == ship_by + 48 * H + timedelta(seconds=1)
+
+    clock.set(ship_by + 48 * H)
+    world.ship(owner, order_id, carrier="sf")  # SF scans the parcel 2 h after the click
+    clock.advance(2 * H)
+    assert world.carrier_tick() == 1
+    results = [sweep(app) for _ in range(3)]
+
+    assert [(r.compensated, r.amount_fen) for r in results] == [(1, 500), (0, 0), (0, 0)]
+    [comp] = comps(app)
+    assert (comp.order_id, comp.shop_id, comp.buyer_id, comp.kind, comp.amount_fen) == (order_id, shop_id, buyer.user_id, "late_ship", 500)
+    assert (comp.idempotency_key, comp.rulebook, comp.rulebook_version) == (f"late-ship:{order_id}", "douyin", "2026-08-10")
+    assert (comp.clause_id, comp.clause_source) == ("late-ship.48-240h.over48", "douyin:aJoPPkWZ7VQM")
+    assert comp.explanation == ("paid 150.00, promise 72 h, shipped 50 h late → clause late-ship.48-240h.over48 "
+                                "3% = 4.50 → rounded half-up 5 yuan [douyin:aJoPPkWZ7VQM]")
+    inputs = jsonutil.loads(comp.inputs)
+    assert (inputs["paid_fen"], inputs["promise_seconds"], inputs["late_seconds"]) == (15000, 72 * 3600, 50 * 3600)
+    assert inputs["shipped_at"] == (ship_by + 50 * H).isoformat()
+
+    [coupon] = coupon_rows(app, buyer.user_id)
+    assert (coupon.id, comp.coupon_id) == (comp.coupon_id, coupon.id)
+    assert (coupon.amount_fen, coupon.min_spend_fen, coupon.status, coupon.source) == (500, 0, "available", f"late-ship:{order_id}")
+    assert coupon.explanation_zh == ("实付150.00元，承诺72 h内发货，超时50 h发货 → 条款 late-ship.48-240h.over48 "
+                                  "3% = 4.50 → 四舍五入 5 元 [douyin:aJoPPkWZ7VQM]")
+
+    assert legs(app, f"late-ship:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 500)]
+    with app.uow.read() as c:
+        tx = c.execute(select(ledger_transactions).where(ledger_transactions.c.id == comp.transaction_id)).one()
+        balances = trial_balance(c)
+    assert (tx.idempotency_key, tx.kind) == (f"late-ship:{order_id}", "late_ship")
+    assert balances[shop_proceeds(shop_id)] == 15000 - 500
+    assert balances[buyer_coupons(buyer.user_id)] == 500
+    assert sum(balances.values()) == 0
+    assert count(app, order_events, order_events.c.order_id == order_id, order_events.c.kind == "late_ship_compensated") == 1
+    assert order_row(app, order_id).late_check_at is None
+
+
+def test_48h_order_shipped_10h_late_records_a_zero_compensation(app, world, clock):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="48h", price_fen=1990)
+    buyer = world.user()
+    order_id = world.paid_order(buyer, sku)
+    ship_by = clock.now() + 48 * H
+    clock.set(ship_by + 8 * H)
+    world.ship(owner, order_id, carrier="sf")
+    clock.advance(2 * H)
+    world.carrier_tick()
+
+    result = sweep(app)
+    sweep(app)
+
+    assert (result.compensated, result.no_compensation, result.amount_fen) == (0, 1, 0)
+    [comp] = comps(app)
+    assert (comp.order_id, comp.amount_fen, comp.clause_id) == (order_id, 0, "late-ship.le48h.within48")
+    assert (comp.coupon_id, comp.transaction_id) == (None, None)
+    assert comp.explanation == "paid 19.90, promise 48 h, shipped 10 h late → clause late-ship.le48h.within48: no compensation"
+    assert coupon_rows(app) == []
+    assert count(app, ledger_transactions, ledger_transactions.c.kind == "late_ship") == 0
+
+
+@pytest.mark.parametrize("paid_fen, expected_fen", [(1990, 200), (35000, 400), (600000, 5000)])
+def test_unshipped_48h_order_is_paid_1_percent_only_once_more_than_48h_late(app, world, clock, paid_fen, expected_fen):
+    """1% of 19.90 rounds to 0 -> minimum 2; 1% of 350.00 = 3.50 -> 4; 1% of 6000.00 = 60 -> maximum 50."""
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="48h", price_fen=paid_fen)
+    buyer = world.user()
+    order_id = world.paid_order(buyer, sku)
+    ship_by = clock.now() + 48 * H
+
+    for late in (timedelta(minutes=1), 24 * H, 47 * H, 48 * H):
+        clock.set(ship_by + late)
+        sweep(app)
+        assert comps(app) == [], late
+    clock.set(ship_by + 48 * H + timedelta(seconds=1))
+    result = sweep(app)
+
+    assert (result.compensated, result.amount_fen) == (1, expected_fen)
+    [comp] = comps(app)
+    assert (comp.amount_fen, comp.clause_id) == (expected_fen, "late-ship.le48h.over48")
+    assert "promise 48 h, not shipped, 48 h 0 min 1 s late so far → clause late-ship.le48h.over48 1% = " in comp.explanation
+    assert [c.amount_fen for c in coupon_rows(app, buyer.user_id)] == [expected_fen]
+
+    clock.advance(72 * H)  # shipping later does not pay again
+    world.ship(owner, order_id, carrier="other", tracking_no="ZT000111222")
+    clock.advance(H)
+    world.carrier_tick()
+    sweep(app)
+    assert len(comps(app)) == 1 and len(coupon_rows(app)) == 1
+
+
+@pytest.mark.parametrize("carrier", ["sf", "zto", "other"])
+def test_on_time_shipment_pays_nothing(app, world, clock, carrier):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="48h", price_fen=15000)
+    order_id = world.paid_order(world.user(), sku)
+    clock.advance(40 * H)  # the zto pickup scan 6 h later is still 2 h early
+    world.ship(owner, order_id, carrier=carrier)
+    for _ in range(4):
+        clock.advance(6 * H)
+        world.carrier_tick()
+        sweep(app)
+    clock.advance(300 * H)
+    world.carrier_tick()
+    sweep(app)
+
+    assert comps(app) == [] and coupon_rows(app) == []
+    order = order_row(app, order_id)
+    assert order.picked_up_at <= order.ship_by
+    assert order.late_check_at is None
+    assert order.status == ("shipped" if carrier == "other" else "delivered")
+
+
+def test_sweep_is_idempotent_over_many_orders(app, world, clock):
+    shop_id, owner = world.shop()
+    buyers = [world.user() for _ in range(3)]
+    skus = {p: world.product(owner, shop_id, promise="72h", price_fen=p, title=f"伞{p}") for p in (1990, 15000, 99900)}
+    ids = [world.paid_order(b, s) for b in buyers for s in skus.values()]
+    clock.advance((72 + 49) * H)
+
+    results = [sweep(app) for _ in range(3)]
+
+    assert [r.compensated for r in results] == [9, 0, 0]
+    assert results[0].amount_fen == 3 * (300 + 500 + 3000)
+    assert sorted(c.order_id for c in comps(app)) == sorted(ids)
+    assert count(app, coupons) == 9
+    assert count(app, ledger_transactions, ledger_transactions.c.kind == "late_ship") == 9
+
+
+def test_untracked_carrier_the_ship_click_counts(app, world, clock):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    order_id = world.paid_order(world.user(), sku)
+    ship_by = clock.now() + 72 * H
+    clock.set(ship_by + 10 * H)
+
+    world.ship(owner, order_id, carrier="other", tracking_no="SELF00001")
+    order = order_row(app, order_id)
+    assert order.picked_up_at == order.shipped_at == ship_by + 10 * H
+    sweep(app)
+
+    [comp] = comps(app)
+    assert (comp.amount_fen, comp.clause_id) == (200, "late-ship.48-240h.within48")
+    assert comp.explanation == ("paid 150.00, promise 72 h, shipped 10 h late → clause late-ship.48-240h.within48 "
+                                "1% = 1.50 → rounded half-up 2 yuan [douyin:aJoPPkWZ7VQM]")
+
+
+def test_tracked_carrier_the_pickup_scan_counts_not_the_click(app, world, clock):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    buyer = world.user()
+    zto_order = world.paid_order(buyer, sku)
+    untracked_order = world.paid_order(buyer, sku)
+    ship_by = clock.now() + 72 * H
+    clock.set(ship_by - H)  # both clicked an hour early; ZTO scans 6 h after the click
+    world.ship(owner, zto_order, carrier="zto", tracking_no="ZTO123456789")
+    world.ship(owner, untracked_order, carrier="other", tracking_no="SELF00002")
+
+    clock.set(ship_by + H)  # no scan yet: the ZTO order counts as unshipped, 1 h late, still open
+    interim = sweep(app)
+    assert (interim.compensated, interim.waiting) == (0, 1)
+    clock.set(ship_by + 5 * H)
+    world.carrier_tick()
+    sweep(app)
+    sweep(app)
+
+    [comp] = comps(app)
+    assert (comp.order_id, comp.amount_fen, comp.clause_id) == (zto_order, 200, "late-ship.48-240h.within48")
+    assert jsonutil.loads(comp.inputs)["late_seconds"] == 5 * 3600
+    assert "shipped 5 h late" in comp.explanation
+    order = order_row(app, zto_order)
+    assert (order.shipped_at, order.picked_up_at) == (ship_by - H, ship_by + 5 * H)
+    assert order_row(app, untracked_order).late_check_at is None
+
+
+# --- exactly once under concurrency -------------------------------------------------------
+
+EXPECTED_OVER48_72H = {1990: 300, 15000: 500, 35000: 1100, 99900: 3000, 250000: 5000}  # 3%, min 3, max 50
+
+
+@pytest.mark.postgres
+def test_four_concurrent_workers_pay_each_order_exactly_once(postgres_url, clock):
+    app = make_app(postgres_url, clock)
+    apps = [make_app(postgres_url, clock) for _ in range(4)]
+    try:
+        world = World(app)
+        shops = [world.shop(), world.shop("飞恋伞厂")]
+        skus = [(world.product(owner, shop_id, promise="72h", price_fen=p, stock=1000, title=f"商品{p}"), p)
+                for shop_id, owner in shops for p in EXPECTED_OVER48_72H]
+        buyers = quick_buyers(app, 20)  # coupon accounts do not exist yet: the workers create them
+        expected: dict[int, int] = {}
+        for i in range(200):
+            sku, price = skus[i % len(skus)]
+            expected[world.paid_order(buyers[i % len(buyers)], sku)] = EXPECTED_OVER48_72H[price]
+        clock.advance((72 + 49) * H)
+
+        barrier = threading.Barrier(len(apps))
+        out: list = [None] * len(apps)
+
+        def work(i: int) -> None:
+            barrier.wait()
+            try:
+                out[i] = sweep_late_ship(apps[i].uow, apps[i].rulebook, clock, batch=15)
+            except Exception as exc:  # noqa: BLE001
+                out[i] = exc
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(apps))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+
+        assert [type(o).__name__ for o in out] == ["SweepResult"] * 4, [repr(o)[:300] for o in out]
+        assert sum(o.compensated for o in out) == 200
+        assert sum(o.amount_fen for o in out) == sum(expected.values())
+        with app.uow.read() as c:
+            per_order = dict(c.execute(select(compensations.c.order_id, func.count()).group_by(compensations.c.order_id)).all())
+            amounts = dict(c.execute(select(compensations.c.order_id, compensations.c.amount_fen)).all())
+            tx_per_key = c.execute(select(func.count(), func.count(func.distinct(ledger_transactions.c.idempotency_key)))
+                                   .where(ledger_transactions.c.kind == "late_ship")).one()
+            coupon_sources = c.execute(select(coupons.c.source, coupons.c.amount_fen)).all()
+            postings_total = c.execute(select(func.sum(ledger_postings.c.amount_fen))
+                                       .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
+                                       .where(ledger_transactions.c.kind == "late_ship")).scalar()
+            balances = trial_balance(c)
+        assert per_order == {oid: 1 for oid in expected}
+        assert amounts == expected
+        assert tuple(tx_per_key) == (200, 200)
+        assert sorted(s for s, _ in coupon_sources) == sorted(f"late-ship:{oid}" for oid in expected)
+        assert sum(a for _, a in coupon_sources) == sum(expected.values()) == int(postings_total)
+        assert sum(balances[buyer_coupons(b.user_id)] for b in buyers) == sum(expected.values())
+        assert sum(balances.values()) == 0
+    finally:
+        for a in (app, *apps):
+            a.uow.engine.dispose()
+
+
+def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, clock):
+    url = f"sqlite:///{tmp_path / 'two-workers.sqlite3'}"
+    upgrade(url)
+    first, second = make_app(url, clock), make_app(url, clock)
+    try:
+        world = World(first)
+        shop_id, owner = world.shop()
+        sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+        buyers = [world.user() for _ in range(3)]
+        ids = [world.paid_order(b, sku) for b in buyers for _ in range(4)]
+        clock.advance((72 + 49) * H)
+        barrier = threading.Barrier(2)
+        out: list = [None, None]
+
+        def work(i: int, app) -> None:
+            barrier.wait()
+            try:
+                with app.uow.begin() as c:
+                    out[i] = sweep_batch(c, app.rulebook, now=clock.now())
+            except Exception as exc:  # noqa: BLE001
+                out[i] = exc
+
+        threads = [threading.Thread(target=work, args=(i, a)) for i, a in enumerate((first, second))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+
+        assert [type(o).__name__ for o in out] == ["SweepResult"] * 2, out
+        assert sorted(o.compensated for o in out) == [0, 12]
+        assert sum(o.amount_fen for o in out) == 12 * 500
+        assert sorted(c.order_id for c in comps(first)) == sorted(ids)
+        assert count(first, coupons) == 12
+        assert count(first, ledger_transactions, ledger_transactions.c.kind == "late_ship") == 12
+    finally:
+        first.uow.engine.dispose()
+        second.uow.engine.dispose()
+
+
+# --- Taobao: one buyer, one day, at most 100 yuan -----------------------------------------
+
+@pytest.fixture
+def taobao(db_url, clock):
+    app = make_app(db_url, clock, rulebook="taobao")
+    yield app
+    app.uow.engine.dispose()
+
+
+def test_taobao_buyer_gets_at_most_100_yuan_a_day(taobao, clock):
+    world = World(taobao)
+    assert (taobao.rulebook.name, taobao.rulebook.version) == ("taobao", "2025-09")
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=100000)  # 5% = 50 -> max 30 yuan each
+    buyer, other = world.user(), world.user()
+    ids = [world.paid_order(buyer, sku) for _ in range(5)]
+    other_id = world.paid_order(other, sku)
+    clock.advance(73 * H)
+
+    result = sweep(taobao)
+
+    by_order = {c.order_id: c for c in comps(taobao)}
+    assert [by_order[i].amount_fen for i in ids] == [3000, 3000, 3000, 1000, 0]
+    assert by_order[other_id].amount_fen == 3000  # the cap is per buyer
+    assert {by_order[i].clause_id for i in ids} == {"late-ship.gt48h"}
+    assert "late-ship.buyer-daily-cap" not in by_order[ids[0]].explanation
+    for capped in ids[3:]:
+        assert "buyer daily cap 100.00 yuan (late-ship.buyer-daily-cap)" in by_order[capped].explanation
+        assert "买家单日赔付上限100.00元" in by_order[capped].explanation_zh
+    assert (result.compensated, result.amount_fen, result.no_compensation) == (5, 13000, 1)
+    assert sum(c.amount_fen for c in coupon_rows(taobao, buyer.user_id)) == 10000
+    assert len(coupon_rows(taobao, buyer.user_id)) == 4
+
+    later = world.paid_order(buyer, sku)  # late three days later: a new day, a new 100 yuan
+    clock.advance(73 * H)
+    sweep(taobao)
+    assert [c.amount_fen for c in comps(taobao, later)] == [3000]
+
+
+def test_taobao_daily_cap_follows_the_shanghai_day_not_utc(taobao, clock):
+    """07:30 and 10:00 in Shanghai are the same day, although 23:30 and 02:00 UTC are not."""
+    world = World(taobao)
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=100000)
+    buyer = world.user()
+    clock.set(datetime(2026, 9, 1, 23, 0, tzinfo=timezone.utc))
+    early = [world.paid_order(buyer, sku) for _ in range(3)]
+    clock.advance(timedelta(hours=2, minutes=30))
+    late = [world.paid_order(buyer, sku) for _ in range(2)]
+
+    clock.set(datetime(2026, 9, 4, 23, 30, tzinfo=timezone.utc))  # 2026-09-05 07:30 Shanghai
+    sweep(taobao)
+    clock.set(datetime(2026, 9, 5, 2, 0, tzinfo=timezone.utc))  # 2026-09-05 10:00 Shanghai
+    sweep(taobao)
+
+    amounts = {c.order_id: c.amount_fen for c in comps(taobao)}
+    assert [amounts[i] for i in early] == [3000, 3000, 3000]
+    assert [amounts[i] for i in late] == [1000, 0]
+    assert sum(c.amount_fen for c in coupon_rows(taobao, buyer.user_id)) == 10000
+
+
+@pytest.mark.postgres
+def test_taobao_daily_cap_holds_under_concurrent_workers(postgres_url, clock):
+    """Workers sweeping different orders of one buyer at the same moment must still see each
+    other's payouts when they apply the 100-yuan cap."""
+    apps = [make_app(postgres_url, clock, rulebook="taobao") for _ in range(4)]
+    try:
+        world = World(apps[0])
+        shop_id, owner = world.shop()
+        sku = world.product(owner, shop_id, promise="72h", price_fen=100000, stock=1000)
+        buyers = quick_buyers(apps[0], 3)
+        for _ in range(12):  # 12 x 30 yuan due per buyer, interleaved across batches
+            for b in buyers:
+                world.paid_order(b, sku)
+        clock.advance(73 * H)
+        barrier = threading.Barrier(len(apps))
+        out: list = [None] * len(apps)
+
+        def work(i: int) -> None:
+            barrier.wait()
+            try:
+                out[i] = sweep_late_ship(apps[i].uow, apps[i].rulebook, clock, batch=3)
+            except Exception as exc:  # noqa: BLE001
+                out[i] = exc
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(apps))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+
+        assert [type(o).__name__ for o in out] == ["SweepResult"] * 4, [repr(o)[:300] for o in out]
+        assert len(comps(apps[0])) == 36
+        paid = {b.user_id: sum(c.amount_fen for c in coupon_rows(apps[0], b.user_id)) for b in buyers}
+        assert paid == {b.user_id: 10000 for b in buyers}
+    finally:
+        for a in apps:
+            a.uow.engine.dispose()
