@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.guarantees.services import sweep_batch, sweep_late_ship
+from pledge.fulfilment.tables import tracking_events
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
@@ -459,3 +460,25 @@ def test_taobao_daily_cap_holds_under_concurrent_workers(postgres_url, clock):
     finally:
         for a in apps:
             a.uow.engine.dispose()
+
+
+def test_a_late_pickup_scan_still_decides_the_lateness(app, world, clock):
+    """The ship click came in time for the 46 h-late bracket, but the sweep ran before the
+    carrier's scan arrived: it waits for the scan (shipped.pickup-scan-grace) instead of paying
+    the unshipped >48 h rate, and pays by the scan time once it arrives."""
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    buyer = world.user()
+    order_id = world.paid_order(buyer, sku)
+    clock.advance(timedelta(hours=72 + 40))
+    world.ship(owner, order_id, carrier="sf")  # scan due 2 h later: 42 h late
+    clock.advance(timedelta(hours=10))  # 50 h late now, but the scan has not been applied
+    first = sweep_late_ship(app.uow, app.rulebook, clock)
+    assert (first.compensated, first.waiting) == (0, 1)
+    world.carrier_tick()
+    clock.advance(timedelta(hours=14, seconds=1))  # past the 24 h grace after the click
+    sweep_late_ship(app.uow, app.rulebook, clock)
+    with app.uow.read() as c:
+        rows = c.execute(select(compensations).where(compensations.c.order_id == order_id)).all()
+        assert c.execute(select(tracking_events.c.applied).where(tracking_events.c.kind == "picked_up")).scalar()
+    assert [(r.amount_fen, r.clause_id) for r in rows] == [(200, "late-ship.48-240h.within48")]

@@ -59,7 +59,7 @@ class _Decision:
 
 def _due_orders(conn: Connection, now: datetime, batch: int):  # noqa: ANN202
     o = orders.c
-    query = (select(o.id, o.shop_id, o.buyer_id, o.paid_fen, o.paid_at, o.ship_by, o.picked_up_at,
+    query = (select(o.id, o.shop_id, o.buyer_id, o.paid_fen, o.paid_at, o.ship_by, o.shipped_at, o.picked_up_at,
                     o.late_exempt_reason)
              .where(o.late_check_at <= now, o.status.in_([s.value for s in PAID_STATUSES]))
              .order_by(o.late_check_at, o.id).limit(batch))
@@ -79,7 +79,23 @@ def _decide(book: Rulebook, order, now: datetime) -> _Decision:  # noqa: ANN001
     if not quote.final:
         nxt = next_check_after(book, paid_at=order.paid_at, ship_by_at=order.ship_by)
         return _Decision(order, quote, nxt if nxt and nxt > now else now + timedelta(minutes=5))
+    awaiting_scan = _awaiting_pickup_scan(book, order, now)
+    if awaiting_scan is not None:
+        return _Decision(order, quote, awaiting_scan)
     return _Decision(order, quote, None, quote.amount_fen)
+
+
+def _awaiting_pickup_scan(book: Rulebook, order, now: datetime) -> datetime | None:  # noqa: ANN001
+    """The merchant clicked ship but the carrier's pickup scan has not arrived: the scan may
+    still report an earlier shipped time, so wait for it up to the rulebook's grace period
+    before treating the order as unshipped."""
+    if order.picked_up_at is not None or order.shipped_at is None:
+        return None
+    grace = book.in_force("pickup_scan_grace", order.paid_at)
+    if not grace:
+        return None
+    until = order.shipped_at + timedelta(hours=grace[0].get("hours"))
+    return until if until > now else None
 
 
 def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, decisions: list[_Decision], now: datetime) -> None:
