@@ -105,12 +105,18 @@ def issue_api_token(conn: Connection, *, user_id: int, at: datetime) -> str:
     return token
 
 
-def user_for_api_token(conn: Connection, token: str) -> int:
-    user_id = conn.execute(select(api_tokens.c.user_id).where(api_tokens.c.token_hash == _digest(token),
-                                                              api_tokens.c.revoked.is_(False))).scalar()
-    if user_id is None:
+def actor_for_api_token(conn: Connection, token: str) -> Actor:
+    """The token's user with shop memberships, in one statement (it runs on every API call)."""
+    rows = conn.execute(select(users.c.id, users.c.display_name, users.c.platform_role, shop_members.c.shop_id,
+                               shop_members.c.role)
+                        .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id)
+                                     .outerjoin(shop_members, shop_members.c.user_id == users.c.id))
+                        .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked.is_(False))).all()
+    if not rows:
         raise Unauthorized("invalid or revoked API token")
-    return user_id
+    first = rows[0]
+    return Actor(first.id, first.display_name, first.platform_role,
+                 {r.shop_id: r.role for r in rows if r.shop_id is not None})
 
 
 def start_session(conn: Connection, *, user_id: int, at: datetime) -> tuple[str, str]:

@@ -50,7 +50,7 @@ def api_actor(request: Request) -> Actor:
     if header.lower().startswith("bearer "):
         app = pledge(request)
         with app.uow.read() as conn:
-            return accounts.load_actor(conn, accounts.user_for_api_token(conn, header[7:].strip()))
+            return accounts.actor_for_api_token(conn, header[7:].strip())
     caller = optional_caller(request)
     if caller is None:
         raise Unauthorized("send `Authorization: Bearer <token>` (POST /api/v1/auth/token) or log in")
