@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -11,6 +10,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.guarantees.policy import Promise
+from pledge.kernel.clock import zone
 from pledge.kernel.errors import InvalidInput, NotFound
 
 
@@ -36,10 +36,7 @@ class NewProduct:
 
 def create_shop(conn: Connection, *, name: str, slug: str, at: datetime, timezone: str = "Asia/Shanghai",
                 city: str = "", description: str = "") -> int:
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown timezone {timezone!r}") from None
+    zone(timezone)
     return conn.execute(shops.insert().values(name=name, slug=slug, timezone=timezone, city=city,
                                               description=description, created_at=at)).inserted_primary_key[0]
 

@@ -9,7 +9,7 @@ import typer
 from pledge.guarantees.policy import Promise, quote_late_ship, ship_by
 from datetime import datetime
 
-from pledge.kernel.clock import UTC, parse_duration, parse_iso
+from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.rulebooks.loader import load
@@ -40,8 +40,7 @@ def quote_ship_by(
         book = load(rulebook)
         paid = parse_iso(paid_at, timezone)
         deadline, clause = ship_by(book, Promise.parse(promise), paid, timezone)
-        from zoneinfo import ZoneInfo
-        local = deadline.astimezone(ZoneInfo(timezone))
+        local = deadline.astimezone(zone(timezone))
         _emit(as_json, {"ship_by": local.isoformat(), "clause": clause.id},
               f"ship by {local.isoformat()} ({clause.id}, {clause.source})")
     run()

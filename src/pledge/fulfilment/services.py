@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_shop
+from pledge.accounts.services import Actor
 from pledge.catalog.tables import shops
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
@@ -21,9 +21,8 @@ def ship_order(conn: Connection, actor: Actor, *, order_id: int, carrier: str, t
     row = conn.execute(select(orders.c.id, orders.c.shop_id, orders.c.status, orders.c.ship_by, orders.c.late_check_at,
                               shops.c.city).join(shops, shops.c.id == orders.c.shop_id)
                        .where(orders.c.id == order_id)).first()
-    if row is None:
-        raise NotFound(f"no order {order_id}")
-    require_shop(actor, row.shop_id)
+    if row is None or row.shop_id not in actor.shops:
+        raise NotFound(f"no order {order_id}")  # another shop's order is not revealed to exist
     adapter = CARRIERS.get(carrier)
     if adapter is None:
         raise InvalidInput(f"unknown carrier {carrier!r}; one of {', '.join(CARRIERS)}")

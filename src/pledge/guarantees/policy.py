@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from pledge.kernel.clock import ensure_utc, local_time
+from pledge.kernel.clock import ensure_utc, local_time, zone
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import clamp, exact_percent_yuan, format_rate, format_yuan, round_half_up_to_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
@@ -62,7 +61,7 @@ def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str) -> tup
     clause = book.one("ship_promise", paid_at, promise=promise.kind)
     paid_at = ensure_utc(paid_at)
     local = local_time(paid_at, tz)
-    zone = ZoneInfo(tz)
+    tzinfo = zone(tz)
     if promise.kind == "hours":
         return paid_at + timedelta(hours=promise.hours), clause
     if promise.kind == "presale":
@@ -72,7 +71,7 @@ def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str) -> tup
     else:
         cutoff = time.fromisoformat(clause.get("cutoff"))
         day = local.date() if local.time() < cutoff else local.date() + timedelta(days=1)
-    return datetime.combine(day, END_OF_DAY, tzinfo=zone).astimezone(paid_at.tzinfo), clause
+    return datetime.combine(day, END_OF_DAY, tzinfo=tzinfo).astimezone(paid_at.tzinfo), clause
 
 
 def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]], paid_at: datetime,

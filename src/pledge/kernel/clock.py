@@ -6,7 +6,7 @@ import re
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pledge.kernel.errors import InvalidInput
 
@@ -65,8 +65,15 @@ def as_utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown timezone {tz!r}; use an IANA name such as Asia/Shanghai") from None
+
+
 def local_time(at: datetime, tz: str) -> datetime:
-    return ensure_utc(at).astimezone(ZoneInfo(tz))
+    return ensure_utc(at).astimezone(zone(tz))
 
 
 def parse_iso(text: str, default_tz: str | None = None) -> datetime:
@@ -77,7 +84,7 @@ def parse_iso(text: str, default_tz: str | None = None) -> datetime:
     if at.tzinfo is None:
         if default_tz is None:
             raise InvalidInput(f"time without offset: {text!r}")
-        at = at.replace(tzinfo=ZoneInfo(default_tz))
+        at = at.replace(tzinfo=zone(default_tz))
     return at.astimezone(UTC)
 
 

@@ -1,0 +1,165 @@
+"""Fixtures for the end-to-end layer: an HTTP client over the real ASGI app, snapshots that
+prove a refused request changed nothing, and a live uvicorn server on a seeded demo database
+for the Chromium walk."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from pledge.accounts.tables import users
+from pledge.schema import metadata
+from pledge.web.app import create_app
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PASSWORD = "password123"  # tests.support.World gives every user this password
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PROBLEM = "application/problem+json"
+CSRF_INPUT = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
+
+
+# ---------------------------------------------------------------- HTTP over the ASGI app
+
+@pytest.fixture
+def client(app):
+    """The real FastAPI app over HTTP semantics (TestClient); server errors surface as
+    exceptions rather than being hidden behind a 500."""
+    with TestClient(create_app(app, run_worker=False)) as c:
+        yield c
+
+
+def email_of(app, user_id: int) -> str:
+    with app.uow.read() as conn:
+        return conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar_one()
+
+
+def api_token(client: TestClient, email: str, password: str = PASSWORD) -> str:
+    resp = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["token_type"] == "bearer" and body["token"].startswith("plg_")
+    return body["token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def page_login(client: TestClient, email: str, form_page: str, password: str = PASSWORD) -> str:
+    """Log in through the form as a browser would; returns the session's CSRF token as a
+    rendered page with a form carries it (input name="csrf_token"), e.g. a product page."""
+    resp = client.post("/login", data={"email": email, "password": password, "next": form_page}, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == form_page, resp.text
+    assert client.cookies.get("pledge_session")
+    page = client.get(form_page)
+    assert page.status_code == 200
+    found = CSRF_INPUT.search(page.text)
+    assert found, f"{form_page} carries no CSRF token"
+    return found.group(1)
+
+
+def assert_problem(resp, status: int | tuple[int, ...]) -> dict:
+    """An RFC 9457 problem document with a clear title and detail."""
+    wanted = status if isinstance(status, tuple) else (status,)
+    assert resp.status_code in wanted, f"{resp.status_code}: {resp.text}"
+    assert resp.headers["content-type"].split(";")[0] == PROBLEM, resp.headers["content-type"]
+    body = resp.json()
+    assert body["status"] == resp.status_code
+    assert isinstance(body["title"], str) and body["title"].strip()
+    assert isinstance(body["detail"], str) and body["detail"].strip()
+    assert "Traceback" not in resp.text
+    return body
+
+
+def snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order."""
+    with app.uow.read() as conn:
+        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+                for t in metadata.sorted_tables}
+
+
+# ---------------------------------------------------------------- live server for the browser
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    def __init__(self, url: str, pledge_app) -> None:  # noqa: ANN001
+        self.url = url
+        self.app = pledge_app
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    """uvicorn in a background thread on a free port, serving a freshly seeded demo database
+    (SQLite under a temp dir) in demo mode. The sweeper thread stays off: the demo clock's
+    advance (button or endpoint) runs the worker pass itself, which keeps the walk deterministic."""
+    import uvicorn
+
+    from pledge.bootstrap import build
+    from pledge.config import Settings
+    from pledge.demo.seed import seed_demo
+
+    var_dir = tmp_path_factory.mktemp("live")
+    port = free_port()
+    settings = Settings(demo_mode=True, var_dir=var_dir, port=port, run_sweeper_in_server=False)
+    seed_demo(settings)
+    pledge_app = build(settings)
+    web = create_app(pledge_app, run_worker=False)
+    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="live-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield LiveServer(f"http://127.0.0.1:{port}", pledge_app)
+    server.should_exit = True
+    thread.join(timeout=10)
+    pledge_app.uow.engine.dispose()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = "browser tests need Debian's chromium: apt-get install chromium fonts-wqy-microhei"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,157 @@
+"""The `pledge` command as a user runs it: a subprocess with its own environment, exit codes,
+JSON on stdout, readable one-line errors on stderr and never a traceback."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from pledge.bootstrap import build
+from pledge.config import Settings
+from pledge.kernel.clock import FixedClock
+from tests.support import World
+
+SCRIPT = Path(sys.executable).with_name("pledge")
+PLEDGE = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "pledge.cli.main"]
+
+
+def run(*args: str, var_dir: Path | None = None, demo: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLEDGE_")}
+    env["COLUMNS"] = "200"  # keep Rich from wrapping error messages mid-sentence
+    if var_dir is not None:
+        env["PLEDGE_VAR_DIR"] = str(var_dir)
+    if demo:
+        env["PLEDGE_DEMO_MODE"] = "1"
+    return subprocess.run([*PLEDGE, *args], capture_output=True, text=True, env=env, timeout=timeout,
+                          cwd=var_dir or Path.cwd())
+
+
+def one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def assert_readable_failure(result: subprocess.CompletedProcess, says: str, code: int = 2) -> None:
+    assert result.returncode == code, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert says in one_line(result.stderr), result.stderr
+    assert result.stdout == ""
+
+
+@pytest.fixture
+def var_dir(tmp_path) -> Path:
+    upgraded = run("db", "upgrade", var_dir=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "latest schema" in upgraded.stdout and str(tmp_path) in upgraded.stdout
+    return tmp_path
+
+
+# ---------------------------------------------------------------- quotes (no database)
+
+@pytest.mark.parametrize("paid_at, ship_by", [
+    ("2026-09-01T15:59:59", "2026-09-01T23:59:59+08:00"),  # before the 16:00 cut-off: today
+    ("2026-09-01T16:00:00", "2026-09-02T23:59:59+08:00"),  # at the cut-off: the next day
+])
+def test_quote_ship_by_same_day_cutoff(paid_at, ship_by):
+    result = run("quote", "ship-by", "--rulebook", "douyin", "--promise", "same-day", "--paid-at", paid_at, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ship_by"] == ship_by
+    assert data["clause"] == "ship-promise.same-day"
+
+
+def test_quote_ship_by_in_words():
+    result = run("quote", "ship-by", "--promise", "48h", "--paid-at", "2026-09-01T10:00:00+08:00")
+    assert result.returncode == 0, result.stderr
+    assert one_line(result.stdout) == "ship by 2026-09-03T10:00:00+08:00 (ship-promise.hours, douyin:101706)"
+
+
+def test_quote_late_ship_cites_the_clause():
+    result = run("quote", "late-ship", "--rulebook", "douyin", "--promise", "72h", "--paid", "150.00", "--late", "50h", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["amount_fen"] == 500
+    assert data["clause"] == "late-ship.48-240h.over48"
+    assert "late-ship.48-240h.over48" in data["explanation"]
+    assert "150.00" in data["explanation"] and "3%" in data["explanation"] and "5 yuan" in data["explanation"]
+
+
+def test_quote_late_ship_in_words_and_on_time():
+    words = run("quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "50h")
+    assert words.returncode == 0 and one_line(words.stdout).startswith("5.00 yuan — paid 150.00, promise 72 h")
+    on_time = run("quote", "late-ship", "--promise", "48h", "--paid", "19.90", "--late", "0h", "--json")
+    assert on_time.returncode == 0, on_time.stderr
+    assert json.loads(on_time.stdout)["amount_fen"] == 0
+
+
+@pytest.mark.parametrize("args, says", [
+    (["quote", "late-ship", "--promise", "xyz", "--paid", "150.00", "--late", "50h", "--json"], "not a promise: 'xyz'"),
+    (["quote", "late-ship", "--promise", "72h", "--paid", "abc", "--late", "50h", "--json"], "not an amount in yuan"),
+    (["quote", "late-ship", "--promise", "72h", "--paid=-5", "--late", "50h"], "not an amount in yuan (like 19.90): '-5'"),
+    (["quote", "late-ship", "--promise", "72h", "--paid", "0", "--late", "50h"], "--paid must be a positive amount"),
+    (["quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "soon"], "not a duration"),
+    (["quote", "late-ship", "--promise", "same-day", "--paid", "150.00", "--late", "50h"], "give the promise as hours"),
+    (["quote", "late-ship", "--rulebook", "nope", "--promise", "72h", "--paid", "1", "--late", "50h"], "no rulebook named 'nope'"),
+    (["quote", "ship-by", "--promise", "xyz", "--paid-at", "2026-09-01T10:00:00", "--json"], "not a promise: 'xyz'"),
+    (["quote", "ship-by", "--promise", "same-day", "--paid-at", "yesterday"], "not an ISO-8601 time"),
+    (["quote", "ship-by", "--promise", "same-day", "--paid-at", "2026-09-01T10:00:00", "--tz", "Mars/Olympus"],
+     "unknown timezone 'Mars/Olympus'"),
+], ids=["promise xyz", "paid abc", "paid negative", "paid zero", "late soon", "late-ship day promise", "unknown rulebook",
+        "ship-by promise xyz", "paid-at not a time", "unknown timezone"])
+def test_bad_input_exits_2_with_a_readable_message(args, says):
+    result = run(*args)
+    assert_readable_failure(result, says)
+    assert one_line(result.stderr).startswith("error:")
+
+
+def test_missing_option_is_a_usage_error():
+    result = run("quote", "late-ship", "--promise", "72h")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--paid" in result.stderr
+
+
+# ---------------------------------------------------------------- the demo clock and the worker
+
+def test_clock_advance_is_refused_outside_demo_mode(var_dir):
+    result = run("clock", "advance", "2d", var_dir=var_dir)
+    assert result.returncode != 0
+    assert_readable_failure(result, "demo mode", code=result.returncode)
+
+
+def test_clock_advance_moves_the_shared_clock_in_demo_mode(var_dir):
+    before = datetime.now(timezone.utc)
+    result = run("clock", "advance", "2d", var_dir=var_dir, demo=True)
+    assert result.returncode == 0, result.stderr
+    assert "offset 2 days" in result.stdout
+    shown = run("clock", "show", var_dir=var_dir, demo=True)
+    assert shown.returncode == 0, shown.stderr
+    now = datetime.fromisoformat(shown.stdout.strip())
+    assert before + timedelta(days=2) <= now <= datetime.now(timezone.utc) + timedelta(days=2, minutes=1)
+    assert_readable_failure(run("clock", "advance", "xyz", var_dir=var_dir, demo=True), "not a duration")
+    assert_readable_failure(run("clock", "advance", "0h", var_dir=var_dir, demo=True), "only moves forward")
+
+
+def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
+    """An order paid six days ago on a 72 h promise and never shipped is 72 h late today:
+    `pledge worker --once` pays it (3% of 150.00 = 4.50 -> 5 yuan) and a second pass pays nothing."""
+    paid_at = datetime.now(timezone.utc) - timedelta(days=6)
+    app = build(Settings(var_dir=var_dir), clock=FixedClock(paid_at))
+    world = World(app)
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    world.paid_order(world.user(), sku)
+    app.uow.engine.dispose()
+
+    first = run("worker", "--once", var_dir=var_dir)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["late_ship_compensated"] == 1 and report["late_ship_amount_fen"] == 500
+    second = json.loads(run("worker", "--once", var_dir=var_dir).stdout)
+    assert second["late_ship_compensated"] == 0 and second["late_ship_amount_fen"] == 0
+    assert set(second) == {"cancelled_unpaid", "tracking_events", "late_ship_examined", "late_ship_compensated",
+                           "late_ship_amount_fen"}

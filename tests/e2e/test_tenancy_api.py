@@ -1,0 +1,215 @@
+"""A merchant cannot read or change another shop's orders through ANY endpoint.
+
+The test enumerates every route of the FastAPI app that takes an id in its path, API and pages
+alike, and calls each one as merchant A with shop B's ids: every call must be refused (403 or
+404) and the database must be exactly as before. Each call is then repeated with A's own ids and
+must succeed, which proves the refusal came from tenancy and not from a malformed request.
+A route with a path id that this file does not know fails the test, so it stays exhaustive:
+add the new route to ROUTES (denied, public, or scoped to the caller) when you add it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from pledge.catalog.tables import shops, skus
+from pledge.orders.services import LineRequest, add_to_cart
+
+from tests.e2e.conftest import api_token, bearer, email_of, page_login, snapshot
+from tests.support import World
+
+DENIED = (403, 404)
+TENANT_PARAMS = {"shop_id", "order_id", "sku_id"}  # what the brief names; every path id is covered below
+SHIP = {"carrier": "sf", "tracking_no": "SF1234567890"}
+
+
+@dataclass
+class Ids:
+    """The ids one side owns: a shop, its product and SKU, a paid order of the shop, and a
+    checkout awaiting payment (with its payment ref) placed by the side's own user."""
+
+    shop_id: int
+    product_id: int
+    sku_id: int
+    order_id: int
+    checkout_id: int
+    ref: str
+    category_id: int
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to call one route. `kind`: 'denied' (B's ids must be refused), 'public' (anyone may
+    read it: the catalog), or 'own' (acts on the caller's own data whatever the id, e.g. removing
+    a SKU from one's own cart: it must not touch B's data)."""
+
+    kind: str
+    body: Callable[[Ids, str], dict] = lambda ids, csrf: {}
+    ok: int = 200  # status for merchant A with A's own ids
+    operator_ok: int | None = None  # for platform-staff routes: the status for an operator
+
+
+def product_json(ids: Ids, _csrf: str) -> dict:
+    return {"json": {"category_id": ids.category_id, "title": "越权上架测试", "promise": "48h",
+                     "skus": [{"name": "默认", "price_fen": 100, "stock": 1}]}}
+
+
+ROUTES: dict[tuple[str, str], Case] = {
+    # API (bearer token of merchant A)
+    ("GET", "/api/v1/products/{product_id}"): Case("public"),
+    ("POST", "/api/v1/shops/{shop_id}/products"): Case("denied", product_json, ok=201),
+    ("PUT", "/api/v1/skus/{sku_id}/stock"): Case("denied", lambda ids, csrf: {"json": {"stock": 7}}),
+    ("DELETE", "/api/v1/cart/lines/{sku_id}"): Case("own"),
+    ("POST", "/api/v1/checkouts/{checkout_id}/pay"): Case("denied"),
+    ("GET", "/api/v1/orders/{order_id}"): Case("denied"),
+    ("GET", "/api/v1/shops/{shop_id}/orders"): Case("denied"),
+    ("POST", "/api/v1/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"json": SHIP}),
+    ("GET", "/api/v1/shops/{shop_id}/compensations"): Case("denied"),
+    # operators only: a merchant may not exempt even its own shop's order from the pledge
+    ("POST", "/api/v1/orders/{order_id}/late-ship-exemption"): Case(
+        "denied", lambda ids, csrf: {"json": {"reason": "force majeure: road closed"}}, ok=403, operator_ok=200),
+    # pages (session cookie of merchant A; forms carry the session's CSRF token)
+    ("GET", "/products/{product_id}"): Case("public"),
+    ("GET", "/pay/sandbox/{ref}"): Case("denied"),
+    ("POST", "/pay/sandbox/{ref}"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf}}, ok=303),
+    ("GET", "/orders/{order_id}"): Case("denied"),
+    ("GET", "/orders/{order_id}/live"): Case("denied"),
+    ("GET", "/merchant/shops/{shop_id}/orders"): Case("denied"),
+    ("POST", "/merchant/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, **SHIP}},
+                                                       ok=303),
+    ("GET", "/merchant/shops/{shop_id}/compensations"): Case("denied"),
+}
+
+
+def all_routes(web):  # noqa: ANN001, ANN201
+    """Every route, flattened: FastAPI >= 0.16x nests included routers (iter_route_contexts
+    walks them); older versions list them in app.routes directly."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI
+        return list(web.routes)
+    return list(iter_route_contexts(web.routes))
+
+
+def routes_with_path_ids(web) -> set[tuple[str, str]]:  # noqa: ANN001
+    found = set()
+    for route in all_routes(web):
+        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
+        if not path or not methods or "{" not in path:  # mounts (static files) have no methods
+            continue
+        found |= {(m, path) for m in methods if m not in ("HEAD", "OPTIONS")}
+    return found
+
+
+def side(world: World, name: str) -> tuple[Ids, object, object]:
+    """A shop with its owner, a buyer with a paid order there, and a checkout awaiting payment
+    placed by the owner (so the owner has a payment of their own to open)."""
+    shop_id, owner = world.shop(name)
+    sku = world.product(owner, shop_id, promise="48h", price_fen=2990, stock=50)
+    buyer = world.user()
+    order_id = world.paid_order(buyer, sku)
+    pending = world.place(owner, (sku, 1))
+    with world.app.uow.read() as c:
+        product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
+    ids = Ids(shop_id, product_id, sku, order_id, pending.checkout_id, pending.payment_ref, world.category())
+    return ids, owner, buyer
+
+
+def fresh_own_ids(world: World, ids: Ids, owner) -> Ids:  # noqa: ANN001
+    """A's ids again with a new paid order and a new pending checkout, so that each positive
+    control (ship, pay) acts on an order no earlier control has changed."""
+    buyer = world.user()
+    order_id = world.paid_order(buyer, ids.sku_id)
+    pending = world.place(owner, (ids.sku_id, 1))
+    return Ids(ids.shop_id, ids.product_id, ids.sku_id, order_id, pending.checkout_id, pending.payment_ref, ids.category_id)
+
+
+def path_for(template: str, ids: Ids) -> str:
+    return re.sub(r"{(\w+)}", lambda m: str(getattr(ids, m.group(1))), template)
+
+
+@pytest.fixture
+def tenants(app, world, client):
+    a_ids, a_owner, _ = side(world, "小阿阮鲜花")
+    b_ids, b_owner, b_buyer = side(world, "大乐水果")
+    with app.uow.begin() as c:  # B's buyer has B's SKU in the cart: A's cart calls must not touch it
+        add_to_cart(c, b_buyer, LineRequest(b_ids.sku_id, 1), at=app.clock.now())
+    a_email = email_of(app, a_owner.user_id)
+    api_client = client
+    token = api_token(api_client, a_email)
+    operator = world.user("平台运营", platform_role="operator")
+    pages = TestClient(client.app)
+    csrf = page_login(pages, a_email, f"/products/{a_ids.product_id}")
+    with app.uow.read() as c:
+        b_shop_name = c.execute(select(shops.c.name).where(shops.c.id == b_ids.shop_id)).scalar_one()
+    yield {"a": a_ids, "a_owner": a_owner, "b": b_ids, "b_shop_name": b_shop_name, "token": token, "api": api_client,
+           "pages": pages, "csrf": csrf, "operator_token": api_token(api_client, email_of(app, operator.user_id))}
+    pages.close()
+
+
+def call(t: dict, method: str, template: str, ids: Ids, token_key: str = "token"):
+    case = ROUTES[(method, template)]
+    kwargs = case.body(ids, t["csrf"])
+    if template.startswith("/api/"):
+        return t["api"].request(method, path_for(template, ids), headers=bearer(t[token_key]), **kwargs)
+    return t["pages"].request(method, path_for(template, ids), follow_redirects=False, **kwargs)
+
+
+def test_every_route_with_a_path_id_is_covered(client):
+    present = routes_with_path_ids(client.app)
+    uncovered = sorted(present - ROUTES.keys())
+    assert not uncovered, f"routes with path ids that the tenancy test does not cover: {uncovered}; add them to ROUTES"
+    stale = sorted(ROUTES.keys() - present)
+    assert not stale, f"ROUTES lists routes the app no longer has: {stale}"
+    named = {p for _, path in present for p in re.findall(r"{(\w+)}", path)}
+    assert TENANT_PARAMS <= named
+
+
+def test_merchant_a_cannot_read_or_change_shop_b_through_any_route(app, tenants):
+    t = tenants
+    before = snapshot(app)
+    outcomes = {}
+    for (method, template), case in sorted(ROUTES.items()):
+        resp = call(t, method, template, t["b"])
+        outcomes[(method, template)] = resp.status_code
+        if case.kind == "denied":
+            assert resp.status_code in DENIED, f"{method} {template} with shop B's ids -> {resp.status_code}: {resp.text[:300]}"
+            assert t["b_shop_name"] not in resp.text, f"{method} {template} refused but still named shop B"
+            if template.startswith("/api/"):
+                assert resp.headers["content-type"].startswith("application/problem+json")
+            else:
+                assert resp.headers["content-type"].startswith("text/html")
+        else:
+            assert resp.status_code == 200, f"{method} {template} -> {resp.status_code}: {resp.text[:300]}"
+        assert snapshot(app) == before, f"{method} {template} with shop B's ids changed the database"
+    assert set(outcomes) == routes_with_path_ids(t["api"].app)
+
+
+def test_the_same_calls_succeed_on_merchant_a_own_ids(app, world, tenants):
+    """The positive control: nothing above was refused for a malformed request."""
+    t = tenants
+    for (method, template), case in sorted(ROUTES.items()):
+        ids = fresh_own_ids(world, t["a"], t["a_owner"])
+        resp = call(t, method, template, ids)
+        assert resp.status_code == case.ok, f"{method} {template} with A's own ids -> {resp.status_code}: {resp.text[:300]}"
+        if case.operator_ok is not None:
+            resp = call(t, method, template, ids, "operator_token")
+            assert resp.status_code == case.operator_ok, f"{method} {template} as operator -> {resp.status_code}: {resp.text[:300]}"
+
+
+def test_b_order_is_not_listed_in_a_shop_lists(app, tenants):
+    """Lists filtered by shop never include another shop's orders."""
+    t = tenants
+    rows = t["api"].get(f"/api/v1/shops/{t['a'].shop_id}/orders", params={"filter": "all"}, headers=bearer(t["token"])).json()
+    assert rows and {r["shop_id"] for r in rows} == {t["a"].shop_id}
+    assert t["b"].order_id not in {r["id"] for r in rows}
+    mine = t["api"].get("/api/v1/orders", headers=bearer(t["token"])).json()
+    assert {r["buyer_id"] for r in mine} == {t["a_owner"].user_id}
+    assert t["b"].order_id not in {r["id"] for r in mine}
+    page = t["pages"].get(f"/merchant/shops/{t['a'].shop_id}/orders", params={"filter": "all"})
+    assert page.status_code == 200 and f"/orders/{t['a'].order_id}" in page.text
+    assert f"/orders/{t['b'].order_id}\"" not in page.text
