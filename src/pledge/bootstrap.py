@@ -11,6 +11,7 @@ from pledge.kernel.errors import Forbidden
 from pledge.kernel.kv import get_value, set_value
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
+from pledge.uploads.store import FileStore, LocalFileStore
 
 CLOCK_OFFSET_KEY = "demo_clock_offset_seconds"
 
@@ -22,6 +23,7 @@ class App:
     clock: Clock
     rulebook: Rulebook
     payments: PaymentProvider
+    files: FileStore
 
     @property
     def pay_window(self) -> timedelta:
@@ -50,4 +52,5 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
     uow = UnitOfWork(make_engine(settings.resolved_database_url()))
     if clock is None:
         clock = OffsetClock(lambda: read_clock_offset(uow)) if settings.demo_mode else SystemClock()
-    return App(settings, uow, clock, load(settings.rulebook), SandboxProvider(settings.payment_secret))
+    return App(settings, uow, clock, load(settings.rulebook), SandboxProvider(settings.payment_secret),
+               LocalFileStore(settings.var_dir / "uploads"))

@@ -1,5 +1,6 @@
 """Imports every domain's tables so that the shared MetaData is complete (for Alembic)."""
 from pledge.accounts import tables as _accounts  # noqa: F401
+from pledge.aftersales import tables as _aftersales  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
 from pledge.guarantees import tables as _guarantees  # noqa: F401
@@ -7,5 +8,6 @@ from pledge.kernel import kv as _kv  # noqa: F401
 from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
+from pledge.uploads import tables as _uploads  # noqa: F401
 
 __all__ = ["metadata"]

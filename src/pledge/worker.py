@@ -1,4 +1,5 @@
-"""The background work: cancel unpaid orders, apply carrier events, run the late-ship sweep.
+"""The background work: cancel unpaid orders, apply carrier events, run the late-ship sweep,
+act on after-sales deadlines and send pending refunds.
 `pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
 workers may run against one PostgreSQL database: every step is safe to run concurrently."""
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.guarantees.services import sweep_late_ship
@@ -25,8 +27,11 @@ def run_once(app: App) -> dict:
         if n == 0:
             break
     sweep = sweep_late_ship(app.uow, app.rulebook, app.clock)
+    deadlines = sweep_case_deadlines(app.uow, app.rulebook, app.clock)
+    refunded = complete_refunds(app.uow, app.payments, app.clock)
     return {"cancelled_unpaid": cancelled, "tracking_events": applied, "late_ship_examined": sweep.examined,
-            "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen}
+            "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen,
+            "case_deadlines": deadlines, "refunds_completed": refunded}
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:

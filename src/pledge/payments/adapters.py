@@ -31,6 +31,10 @@ class PaymentProvider(Protocol):
     def verify(self, body: bytes, signature: str) -> CallbackPayload:
         """Parse a callback body, refusing it unless the signature is the provider's."""
 
+    def refund(self, provider_ref: str, amount_fen: int, idempotency_key: str) -> str:
+        """Return money to the buyer's original payment; the same key never refunds twice.
+        Returns the provider's refund reference."""
+
 
 class SandboxProvider:
     """Captures every payment the buyer confirms; no money moves outside Pledge."""
@@ -50,6 +54,11 @@ class SandboxProvider:
         body = json.dumps({"provider_ref": payload.provider_ref, "amount_fen": payload.amount_fen,
                            "status": payload.status}, sort_keys=True).encode()
         return body, self._signature(body)
+
+    def refund(self, provider_ref: str, amount_fen: int, idempotency_key: str) -> str:
+        if amount_fen <= 0:
+            raise ValueError("a refund is a positive amount")
+        return "rf_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
 
     def verify(self, body: bytes, signature: str) -> CallbackPayload:
         if not hmac.compare_digest(self._signature(body), signature or ""):

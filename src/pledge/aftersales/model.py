@@ -1,0 +1,58 @@
+"""After-sales case lifecycle (售后) as an explicit transition table.
+
+requested (merchant review) → approved / rejected; approved → awaiting_return (return types)
+or refunded; awaiting_return → return_shipped → return_received → refunded / exchanged;
+rejected → escalated (平台介入) → approved / closed by an operator."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pledge.kernel.errors import IllegalTransition
+
+
+class CaseType(StrEnum):
+    REFUND_ONLY = "refund_only"  # 仅退款
+    RETURN_REFUND = "return_refund"  # 退货退款
+    EXCHANGE = "exchange"  # 换货
+    INSTANT_REFUND = "instant_refund"  # 极速退款
+    DAMAGE_CLAIM = "damage_claim"  # 坏了包退
+
+
+class CaseStatus(StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ESCALATED = "escalated"
+    AWAITING_RETURN = "awaiting_return"
+    RETURN_SHIPPED = "return_shipped"
+    RETURN_RECEIVED = "return_received"
+    REFUNDED = "refunded"
+    EXCHANGED = "exchanged"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+S = CaseStatus
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.ESCALATED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.AWAITING_RETURN, S.REFUNDED}),
+    S.REJECTED: frozenset({S.ESCALATED, S.CLOSED}),
+    S.ESCALATED: frozenset({S.APPROVED, S.CLOSED}),
+    S.AWAITING_RETURN: frozenset({S.RETURN_SHIPPED, S.CLOSED, S.CANCELLED}),
+    S.RETURN_SHIPPED: frozenset({S.RETURN_RECEIVED, S.ESCALATED}),
+    S.RETURN_RECEIVED: frozenset({S.REFUNDED, S.EXCHANGED}),
+    S.REFUNDED: frozenset(),
+    S.EXCHANGED: frozenset(),
+    S.CLOSED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+OPEN = tuple(s for s in CaseStatus if TRANSITIONS[s])
+NEEDS_RETURN = (CaseType.RETURN_REFUND, CaseType.EXCHANGE)
+REFUNDS_MONEY = (CaseType.REFUND_ONLY, CaseType.RETURN_REFUND, CaseType.INSTANT_REFUND, CaseType.DAMAGE_CLAIM)
+DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot")
+RETURN_REASONS = ("no_reason", "quality", "wrong_item", "not_as_described", "other")
+
+
+def check_transition(current: str, target: CaseStatus) -> None:
+    if target not in TRANSITIONS[CaseStatus(current)]:
+        raise IllegalTransition(f"an after-sales case that is {current} cannot become {target}")

@@ -1,0 +1,424 @@
+"""After-sales use cases: file a case, review, escalate, decide, return, refund, and the sweep
+that acts on deadlines (a silent merchant's case is approved automatically, exactly once).
+
+Refunds leave through the payment adapter outside any database transaction: a case's refund is
+first recorded as pending under the key `refund:{case_id}` (UNIQUE), the provider is called
+with that key, and the result is booked in a second transaction. The total refunded on an
+order never exceeds what the buyer paid; the order row is locked while that is checked."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.aftersales import policy
+from pledge.aftersales.model import (DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType,
+                                     check_transition)
+from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
+                                      shop_trusted_buyers, subsidy_funds)
+from pledge.catalog.tables import products, shops, skus
+from pledge.kernel import jsonutil
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.ledger import services as ledger
+from pledge.orders.model import OrderStatus
+from pledge.orders.services import record_events, transition as order_transition
+from pledge.orders.tables import order_lines, orders, payments
+from pledge.rulebooks.loader import Rulebook
+from pledge.uploads.services import owned_uploads
+
+S = CaseStatus
+NOT_COUNTING = (S.REJECTED.value, S.CLOSED.value, S.CANCELLED.value)  # cases that refund nothing
+
+
+@dataclass(frozen=True)
+class NewCase:
+    order_id: int
+    case_type: str
+    reason: str
+    lines: list[tuple[int, int]] = field(default_factory=list)  # (order_line_id, units)
+    note: str = ""
+    upload_ids: list[int] = field(default_factory=list)
+    cannot_upload: bool = False  # the buyer declares they cannot take photos
+
+
+def _event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, **detail) -> None:
+    conn.execute(case_events.insert().values(case_id=case_id, at=at, kind=kind, actor=actor, detail=jsonutil.dumps(detail)))
+
+
+def _move(conn: Connection, case, target: CaseStatus, **values) -> None:  # noqa: ANN001
+    """Conditional status update: a concurrent actor or sweep that got there first wins."""
+    check_transition(case.status, target)
+    done = conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status)
+                        .values(status=target.value, **values)).rowcount
+    if done != 1:
+        raise Conflict(f"case {case.id} changed while it was being updated; reload and try again")
+
+
+def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:
+    row = conn.execute(select(shop_pledges).where(shop_pledges.c.shop_id == shop_id)).first()
+    if row is None:
+        return policy.ShopPledge()
+    return policy.ShopPledge(row.per_unit_damage, row.no_evidence_for_declared, row.damage_window_extra_hours,
+                             row.return_window_extra_hours)
+
+
+def set_shop_pledge(conn: Connection, actor: Actor, shop_id: int, pledge: policy.ShopPledge, statement: str,
+                    *, at: datetime) -> None:
+    require_shop(actor, shop_id)
+    values = {"per_unit_damage": pledge.per_unit_damage, "no_evidence_for_declared": pledge.no_evidence_for_declared,
+              "damage_window_extra_hours": pledge.damage_window_extra_hours,
+              "return_window_extra_hours": pledge.return_window_extra_hours, "statement": statement, "updated_at": at}
+    if conn.execute(shop_pledges.update().where(shop_pledges.c.shop_id == shop_id).values(**values)).rowcount == 0:
+        conn.execute(shop_pledges.insert().values(shop_id=shop_id, **values))
+
+
+def _lock_order(conn: Connection, order_id: int):  # noqa: ANN202
+    """Serialises refund decisions on one order (SQLite already serialises writers)."""
+    query = select(orders).where(orders.c.id == order_id)
+    return conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).one()
+
+
+def _order_for_buyer(conn: Connection, actor: Actor, order_id: int):  # noqa: ANN202
+    row = conn.execute(select(orders, shops.c.timezone).join(shops, shops.c.id == orders.c.shop_id)
+                       .where(orders.c.id == order_id)).first()
+    if row is None or row.buyer_id != actor.user_id:
+        raise NotFound(f"no order {order_id}")
+    return row
+
+
+def _lines(conn: Connection, order, requested: list[tuple[int, int]], whole: bool) -> list[dict]:  # noqa: ANN001
+    rows = conn.execute(select(order_lines, products.c.perishable, products.c.custom_made, products.c.blind_box)
+                        .join(products, products.c.id == order_lines.c.product_id)
+                        .where(order_lines.c.order_id == order.id).order_by(order_lines.c.id)).all()
+    by_id = {r.id: r for r in rows}
+    wanted = [(r.id, r.quantity) for r in rows] if whole else requested
+    if not wanted:
+        raise InvalidInput("choose at least one line of the order")
+    claimed = dict(conn.execute(select(case_lines.c.order_line_id, func.sum(case_lines.c.units))
+                                .join(cases, cases.c.id == case_lines.c.case_id)
+                                .where(cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING))
+                                .group_by(case_lines.c.order_line_id)).all())
+    chosen = []
+    for line_id, units in wanted:
+        line = by_id.get(line_id)
+        if line is None:
+            raise InvalidInput(f"line {line_id} is not part of order {order.id}")
+        free = line.quantity - int(claimed.get(line_id, 0))
+        if not isinstance(units, int) or units <= 0 or units > free:
+            raise InvalidInput(f"line {line_id}: choose between 1 and {free} units (bought {line.quantity})")
+        chosen.append({"row": line, "units": units})
+    return chosen
+
+
+def _paid_for(order, line, units: int) -> int:  # noqa: ANN001
+    """What the buyer actually paid for `units` of a line: the order's coupon discount is
+    spread over its lines in proportion to their value."""
+    return line.line_total_fen * units * order.paid_fen // (line.quantity * order.items_fen)
+
+
+def _remaining_refundable(conn: Connection, order) -> int:  # noqa: ANN001
+    committed = conn.execute(select(func.coalesce(func.sum(cases.c.refund_fen), 0)).where(
+        cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING))).scalar()
+    return order.paid_fen - int(committed)
+
+
+def _evidence_waiver(conn: Connection, actor: Actor, order, cmd: NewCase, pledge: policy.ShopPledge) -> str:  # noqa: ANN001
+    if cmd.upload_ids:
+        return ""
+    if pledge.no_evidence_for_declared:
+        trusted = conn.execute(select(shop_trusted_buyers.c.buyer_id).where(
+            shop_trusted_buyers.c.shop_id == order.shop_id, shop_trusted_buyers.c.buyer_id == actor.user_id)).first()
+        if trusted:
+            return "shop pledge: buyer marked by the shop"
+        if cmd.cannot_upload:
+            return "shop pledge: buyer cannot upload photos"
+    raise InvalidInput("a damage claim needs at least one photo of the goods (this shop has no no-photo pledge for you)")
+
+
+def _quote(book: Rulebook, order, cmd: NewCase, chosen: list[dict], pledge: policy.ShopPledge, at: datetime):  # noqa: ANN001, ANN202
+    """(amount, clause, explanation, inputs) for the case, before the order-level cap."""
+    flags = {f for c in chosen for f in ("perishable", "custom_made", "blind_box") if getattr(c["row"], f)}
+    signed = order.delivered_at
+    if cmd.case_type == CaseType.INSTANT_REFUND:
+        ok = policy.instant_refund(book, flags=flags, paid_fen=order.paid_fen, shipped=order.status != OrderStatus.PAID.value, at=at)
+        if not ok.eligible:
+            raise InvalidInput(ok.reason)
+        return order.paid_fen, ok.clause, f"instant refund of {order.paid_fen / 100:.2f}: {ok.reason}", {}
+    if cmd.case_type == CaseType.DAMAGE_CLAIM:
+        window = policy.damage_window(book, reason=cmd.reason, signed_at=signed, now=at, pledge=pledge)
+        if not window.eligible:
+            raise InvalidInput(window.reason)
+        paid = sum(_paid_for(order, c["row"], c["row"].quantity) for c in chosen)
+        units = sum(c["row"].quantity for c in chosen)
+        damaged = sum(c["units"] for c in chosen)
+        q = policy.damage_refund(book, paid_fen=paid, units=units, damaged=damaged, at=at, pledge=pledge)
+        return q.amount_fen, q.clause, q.explanation, {"paid_fen": paid, "units": units, "damaged": damaged,
+                                                      "share_bp": q.share_bp, "window": window.reason}
+    if cmd.case_type in (CaseType.RETURN_REFUND, CaseType.EXCHANGE) and cmd.reason == "no_reason":
+        ok = policy.no_reason_return(book, flags=flags, signed_at=signed, tz=order.timezone, now=at, pledge=pledge)
+        if not ok.eligible:
+            raise InvalidInput(ok.reason)
+        clause, why = ok.clause, ok.reason
+    else:
+        clause, why = None, f"{cmd.reason}: decided by the shop's review"
+    amount = 0 if cmd.case_type == CaseType.EXCHANGE else sum(_paid_for(order, c["row"], c["units"]) for c in chosen)
+    return amount, clause, f"{cmd.case_type} of {amount / 100:.2f} for {sum(c['units'] for c in chosen)} unit(s); {why}", {}
+
+
+def _check_request(cmd: NewCase, order) -> None:  # noqa: ANN001
+    if cmd.case_type not in CaseType.__members__.values():
+        raise InvalidInput(f"unknown case type {cmd.case_type!r}; one of {', '.join(CaseType)}")
+    reasons = DAMAGE_REASONS if cmd.case_type == CaseType.DAMAGE_CLAIM else RETURN_REASONS
+    if cmd.reason not in reasons:
+        raise InvalidInput(f"reason for a {cmd.case_type} is one of {', '.join(reasons)}")
+    after_delivery = (CaseType.DAMAGE_CLAIM, CaseType.RETURN_REFUND, CaseType.EXCHANGE)
+    if order.status in (OrderStatus.PENDING_PAYMENT.value, OrderStatus.CANCELLED.value):
+        raise InvalidInput(f"an order that is {order.status} has no after-sales")
+    if cmd.case_type in after_delivery and order.delivered_at is None:
+        raise InvalidInput(f"a {cmd.case_type} is possible once the parcel has been delivered")
+
+
+def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, at: datetime) -> int:
+    order = _order_for_buyer(conn, actor, cmd.order_id)
+    _check_request(cmd, order)
+    _lock_order(conn, order.id)
+    pledge = shop_pledge(conn, order.shop_id)
+    chosen = _lines(conn, order, cmd.lines, whole=cmd.case_type == CaseType.INSTANT_REFUND)
+    waiver = _evidence_waiver(conn, actor, order, cmd, pledge) if cmd.case_type == CaseType.DAMAGE_CLAIM else ""
+    evidence = owned_uploads(conn, actor, cmd.upload_ids)
+    amount, clause, explanation, inputs = _quote(book, order, cmd, chosen, pledge, at)
+    remaining = _remaining_refundable(conn, order)
+    if cmd.case_type != CaseType.EXCHANGE:
+        if remaining <= 0:
+            raise InvalidInput(f"order {order.id} has already been refunded in full")
+        if amount > remaining:
+            explanation += f"; limited to the {remaining / 100:.2f} not yet refunded on this order"
+            amount = remaining
+    case_id = conn.execute(cases.insert().values(
+        order_id=order.id, buyer_id=actor.user_id, shop_id=order.shop_id, case_type=cmd.case_type,
+        status=S.REQUESTED.value, reason=cmd.reason, note=cmd.note[:2000], refund_fen=amount,
+        clause_id=clause.id if clause else "", clause_source=clause.source if clause else "", explanation=explanation,
+        inputs=jsonutil.dumps(inputs), evidence_waived=waiver, created_at=at)).inserted_primary_key[0]
+    conn.execute(case_lines.insert(), [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen])
+    if evidence:
+        conn.execute(case_evidence.insert(), [{"case_id": case_id, "upload_id": u} for u in evidence])
+    _event(conn, case_id, at, "requested", "buyer", amount_fen=amount, reason=cmd.reason)
+    case = conn.execute(select(cases).where(cases.c.id == case_id)).one()
+    if cmd.case_type == CaseType.INSTANT_REFUND:
+        _approve(conn, case, book, at, actor="system", why="instant refund (极速退款)")
+    else:
+        due, due_clause = policy.review_deadline(book, cmd.case_type, at)
+        conn.execute(cases.update().where(cases.c.id == case_id).values(due_at=due, due_kind="auto_approve",
+                                                                        due_clause=due_clause.id))
+    return case_id
+
+
+def _approve(conn: Connection, case, book: Rulebook, at: datetime, *, actor: str, why: str, payer: str = "merchant") -> None:  # noqa: ANN001
+    if case.case_type in NEEDS_RETURN:
+        due, clause = policy.timer(book, "return_ship_window", at)
+        _move(conn, case, S.APPROVED, decided_at=at, payer=payer)
+        case = conn.execute(select(cases).where(cases.c.id == case.id)).one()
+        _move(conn, case, S.AWAITING_RETURN, due_at=due, due_kind="close_no_return", due_clause=clause.id)
+    else:
+        _move(conn, case, S.APPROVED, decided_at=at, payer=payer, due_at=None, due_kind=None, due_clause=None)
+        _start_refund(conn, case.id, at)
+    _event(conn, case.id, at, "approved", actor, why=why)
+
+
+def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
+    case = conn.execute(select(cases).where(cases.c.id == case_id)).one()
+    order = _lock_order(conn, case.order_id)
+    if case.case_type == CaseType.INSTANT_REFUND and order.status == OrderStatus.PAID.value:
+        order_transition(conn, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=at, late_check_at=None)
+        for line in conn.execute(select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)):
+            conn.execute(skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity))
+        record_events(conn, [{"order_id": order.id, "at": at, "kind": "cancelled", "detail": {"reason": "instant_refund"}}])
+    refunded = conn.execute(select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)).scalar()
+    amount = min(case.refund_fen, order.paid_fen - int(refunded))
+    if amount <= 0:
+        _move(conn, case, S.CLOSED, closed_at=at)
+        _event(conn, case.id, at, "closed", "system", why="nothing left to refund on this order")
+        return
+    if case.payer.startswith("fund:"):
+        code = case.payer[5:]
+        took = conn.execute(subsidy_funds.update().where(subsidy_funds.c.code == code,
+                                                         subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
+                            .values(spent_fen=subsidy_funds.c.spent_fen + amount)).rowcount
+        if took != 1:
+            raise Conflict(f"subsidy fund {code} has not enough budget left for {amount / 100:.2f}")
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
+                                        amount_fen=amount, payer=case.payer, status="pending", created_at=at)
+                 .on_conflict_do_nothing(index_elements=["idempotency_key"]))
+
+
+def payer_account(payer: str, shop_id: int) -> str:
+    return f"platform:fund:{payer[5:]}" if payer.startswith("fund:") else ledger.shop_proceeds(shop_id)
+
+
+def _case_for(conn: Connection, actor: Actor, case_id: int, role: str):  # noqa: ANN202
+    """The case if the actor may act on it as `role` (buyer, merchant, operator); others get
+    NotFound so another shop's cases are not revealed."""
+    case = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    allowed = case is not None and (
+        (role == "buyer" and case.buyer_id == actor.user_id)
+        or (role == "merchant" and case.shop_id in actor.shops)
+        or (role == "operator" and actor.platform_role == "operator"))
+    if not allowed:
+        raise NotFound(f"no after-sales case {case_id}")
+    return case
+
+
+def review_case(conn: Connection, actor: Actor, case_id: int, *, approve: bool, note: str, book: Rulebook,
+                at: datetime) -> None:
+    """The merchant approves or rejects; a rejection needs a reason the buyer can read."""
+    case = _case_for(conn, actor, case_id, "merchant")
+    if case.status != S.REQUESTED.value:
+        raise Conflict(f"case {case_id} is {case.status}; only a requested case can be reviewed")
+    if approve:
+        _approve(conn, case, book, at, actor="merchant", why=note or "approved by the shop")
+        return
+    if not note.strip():
+        raise InvalidInput("a rejection needs a reason the buyer can read")
+    due, clause = policy.timer(book, "escalation_window", at)
+    _move(conn, case, S.REJECTED, decided_at=at, due_at=due, due_kind="close_unescalated", due_clause=clause.id)
+    _event(conn, case.id, at, "rejected", "merchant", why=note.strip())
+
+
+def escalate(conn: Connection, actor: Actor, case_id: int, *, note: str, at: datetime) -> None:
+    """平台介入: the buyer asks the platform to decide."""
+    case = _case_for(conn, actor, case_id, "buyer")
+    if case.status not in (S.REJECTED.value, S.RETURN_SHIPPED.value, S.REQUESTED.value):
+        raise Conflict(f"case {case_id} is {case.status}; it cannot be escalated now")
+    _move(conn, case, S.ESCALATED, due_at=None, due_kind=None, due_clause=None)
+    _event(conn, case.id, at, "escalated", "buyer", why=note.strip())
+
+
+def decide_escalation(conn: Connection, actor: Actor, case_id: int, *, approve: bool, note: str, book: Rulebook,
+                      at: datetime, fund_code: str | None = None) -> None:
+    """The operator's decision. A platform-funded outcome names the subsidy fund that pays."""
+    require_platform(actor, "operator")
+    case = _case_for(conn, actor, case_id, "operator")
+    if case.status != S.ESCALATED.value:
+        raise Conflict(f"case {case_id} is {case.status}; only escalated cases are decided by the platform")
+    if not note.strip():
+        raise InvalidInput("the platform's decision needs a written reason")
+    if not approve:
+        _move(conn, case, S.CLOSED, closed_at=at, decided_at=at)
+        _event(conn, case.id, at, "closed", "operator", why=note.strip())
+        return
+    payer = "merchant"
+    if fund_code:
+        if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == fund_code)).first() is None:
+            raise NotFound(f"no subsidy fund {fund_code!r}")
+        payer = f"fund:{fund_code}"
+    _approve(conn, case, book, at, actor="operator", why=note.strip(), payer=payer)
+
+
+def ship_return(conn: Connection, actor: Actor, case_id: int, *, carrier: str, tracking_no: str, book: Rulebook,
+                at: datetime) -> None:
+    case = _case_for(conn, actor, case_id, "buyer")
+    if case.status != S.AWAITING_RETURN.value:
+        raise Conflict(f"case {case_id} is {case.status}; nothing to send back")
+    tracking_no = tracking_no.strip()
+    if not (6 <= len(tracking_no) <= 40) or not tracking_no.isalnum() or not carrier.strip():
+        raise InvalidInput("give the carrier and a tracking number of 6 to 40 letters or digits")
+    due, clause = policy.timer(book, "return_receive_window", at)
+    _move(conn, case, S.RETURN_SHIPPED, return_carrier=carrier.strip()[:30], return_tracking=tracking_no,
+          due_at=due, due_kind="auto_receive", due_clause=clause.id)
+    _event(conn, case.id, at, "return_shipped", "buyer", carrier=carrier, tracking_no=tracking_no)
+
+
+def _receive(conn: Connection, case, at: datetime, actor: str) -> None:  # noqa: ANN001
+    _move(conn, case, S.RETURN_RECEIVED, due_at=None, due_kind=None, due_clause=None)
+    _event(conn, case.id, at, "return_received", actor)
+    case = conn.execute(select(cases).where(cases.c.id == case.id)).one()
+    if case.case_type == CaseType.EXCHANGE:
+        _move(conn, case, S.EXCHANGED, closed_at=at)
+        _event(conn, case.id, at, "exchanged", actor)
+    else:
+        _start_refund(conn, case.id, at)
+
+
+def receive_return(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -> None:
+    case = _case_for(conn, actor, case_id, "merchant")
+    if case.status != S.RETURN_SHIPPED.value:
+        raise Conflict(f"case {case_id} is {case.status}; no return is on its way")
+    _receive(conn, case, at, "merchant")
+
+
+def cancel_case(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -> None:
+    case = _case_for(conn, actor, case_id, "buyer")
+    if case.status not in (S.REQUESTED.value, S.AWAITING_RETURN.value):
+        raise Conflict(f"case {case_id} is {case.status}; it can no longer be withdrawn")
+    _move(conn, case, S.CANCELLED, closed_at=at, due_at=None, due_kind=None, due_clause=None)
+    _event(conn, case.id, at, "cancelled", "buyer")
+
+
+def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> str:  # noqa: ANN001
+    kind = case.due_kind
+    if kind == "auto_approve" and case.status == S.REQUESTED.value:
+        _approve(conn, case, book, now, actor="system",
+                 why=f"the shop did not review by {case.due_at.isoformat()} ({case.due_clause})")
+    elif kind == "close_unescalated" and case.status == S.REJECTED.value:
+        _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        _event(conn, case.id, now, "closed", "system", why=f"not escalated in time ({case.due_clause})")
+    elif kind == "close_no_return" and case.status == S.AWAITING_RETURN.value:
+        _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        _event(conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})")
+    elif kind == "auto_receive" and case.status == S.RETURN_SHIPPED.value:
+        _receive(conn, case, now, "system")
+    else:
+        conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status).values(due_at=None))
+        return "stale"
+    return kind
+
+
+def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dict[str, int]:  # noqa: ANN001
+    """Act on every passed deadline, once: each case moves with a conditional update, and on
+    PostgreSQL concurrent sweeps skip the rows another sweep holds."""
+    counts: dict[str, int] = {}
+    while True:
+        with uow.begin() as conn:
+            now = clock.now()
+            query = select(cases).where(cases.c.due_at <= now).order_by(cases.c.due_at, cases.c.id).limit(batch)
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            due = conn.execute(query).all()
+            for case in due:
+                kind = _act_on_deadline(conn, case, book, now)
+                counts[kind] = counts.get(kind, 0) + 1
+        if len(due) < batch:
+            return counts
+
+
+def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:  # noqa: ANN001
+    """Send pending refunds to the payment provider (outside any transaction) and book them."""
+    with uow.read() as conn:
+        pending = conn.execute(select(refunds, payments.c.provider_ref.label("payment_ref"), orders.c.shop_id)
+                               .join(orders, orders.c.id == refunds.c.order_id)
+                               .join(payments, payments.c.checkout_id == orders.c.checkout_id)
+                               .where(refunds.c.status == "pending").order_by(refunds.c.id).limit(limit)).all()
+    done = 0
+    for refund in pending:
+        provider_ref = provider.refund(refund.payment_ref, refund.amount_fen, refund.idempotency_key)
+        with uow.begin() as conn:
+            now = clock.now()
+            booked = conn.execute(refunds.update().where(refunds.c.id == refund.id, refunds.c.status == "pending")
+                                  .values(status="succeeded", provider_ref=provider_ref, completed_at=now)).rowcount
+            if booked != 1:
+                continue  # another worker booked it
+            case = conn.execute(select(cases).where(cases.c.id == refund.case_id)).one()
+            ledger.record(conn, key=refund.idempotency_key, kind="refund", memo=case.explanation, at=now, postings=[
+                ledger.Posting(payer_account(refund.payer, refund.shop_id), ledger.PAYMENTS_IN, refund.amount_fen)])
+            _move(conn, case, S.REFUNDED, closed_at=now)
+            _event(conn, case.id, now, "refunded", "system", amount_fen=refund.amount_fen, provider_ref=provider_ref)
+            record_events(conn, [{"order_id": refund.order_id, "at": now, "kind": "refunded",
+                                  "detail": {"amount_fen": refund.amount_fen, "case_id": case.id}}])
+            done += 1
+    return done
