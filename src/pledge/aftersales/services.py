@@ -24,6 +24,7 @@ from pledge.aftersales.tables import (case_events, case_evidence, case_lines, ca
 from pledge.catalog.tables import products, shops, skus
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.money import format_yuan
 from pledge.ledger import services as ledger
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events, transition as order_transition
@@ -148,7 +149,7 @@ def _quote(book: Rulebook, order, cmd: NewCase, chosen: list[dict], pledge: poli
         ok = policy.instant_refund(book, flags=flags, paid_fen=order.paid_fen, shipped=order.status != OrderStatus.PAID.value, at=at)
         if not ok.eligible:
             raise InvalidInput(ok.reason)
-        return order.paid_fen, ok.clause, f"instant refund of {order.paid_fen / 100:.2f}: {ok.reason}", {}
+        return order.paid_fen, ok.clause, f"instant refund of {format_yuan(order.paid_fen)}: {ok.reason}", {}
     if cmd.case_type == CaseType.DAMAGE_CLAIM:
         window = policy.damage_window(book, reason=cmd.reason, signed_at=signed, now=at, pledge=pledge)
         if not window.eligible:
@@ -167,7 +168,7 @@ def _quote(book: Rulebook, order, cmd: NewCase, chosen: list[dict], pledge: poli
     else:
         clause, why = None, f"{cmd.reason}: decided by the shop's review"
     amount = 0 if cmd.case_type == CaseType.EXCHANGE else sum(_paid_for(order, c["row"], c["units"]) for c in chosen)
-    return amount, clause, f"{cmd.case_type} of {amount / 100:.2f} for {sum(c['units'] for c in chosen)} unit(s); {why}", {}
+    return amount, clause, f"{cmd.case_type} of {format_yuan(amount)} for {sum(c['units'] for c in chosen)} unit(s); {why}", {}
 
 
 def _check_request(cmd: NewCase, order) -> None:  # noqa: ANN001
@@ -197,7 +198,7 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
         if remaining <= 0:
             raise InvalidInput(f"order {order.id} has already been refunded in full")
         if amount > remaining:
-            explanation += f"; limited to the {remaining / 100:.2f} not yet refunded on this order"
+            explanation += f"; limited to the {format_yuan(remaining)} not yet refunded on this order"
             amount = remaining
     case_id = conn.execute(cases.insert().values(
         order_id=order.id, buyer_id=actor.user_id, shop_id=order.shop_id, case_type=cmd.case_type,
@@ -250,7 +251,7 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
                                                          subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
                             .values(spent_fen=subsidy_funds.c.spent_fen + amount)).rowcount
         if took != 1:
-            raise Conflict(f"subsidy fund {code} has not enough budget left for {amount / 100:.2f}")
+            raise Conflict(f"subsidy fund {code} has not enough budget left for {format_yuan(amount)}")
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
                                         amount_fen=amount, payer=case.payer, status="pending", created_at=at)

@@ -112,9 +112,11 @@ def clock_show() -> None:
     typer.echo(build().clock.now().isoformat())
 
 
+from pledge.cli import backtest as _backtest  # noqa: E402
 from pledge.cli import quote as _quote  # noqa: E402  (registers `pledge quote ...`)
 
 app.add_typer(_quote.quote_app, name="quote")
+app.command("backtest")(_backtest.command)
 
 
 def main() -> None:  # pragma: no cover

@@ -56,9 +56,12 @@ class Promise:
         return self.kind
 
 
-def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str) -> tuple[datetime, Clause]:
-    """The last instant the order may be shipped on time, and the clause that says so."""
-    clause = book.one("ship_promise", paid_at, promise=promise.kind)
+def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str,
+            rules_at: datetime | None = None) -> tuple[datetime, Clause]:
+    """The last instant the order may be shipped on time, and the clause that says so (the
+    clause in force at `rules_at`, by default when the order was paid; a backtest passes
+    another date to ask what today's rule would have said)."""
+    clause = book.one("ship_promise", rules_at or paid_at, promise=promise.kind)
     paid_at = ensure_utc(paid_at)
     local = local_time(paid_at, tz)
     tzinfo = zone(tz)
@@ -137,7 +140,7 @@ def _fmt_hours(delta: timedelta) -> str:
 
 
 def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,
-                    shipped_at: datetime | None, now: datetime) -> LateShipQuote | None:
+                    shipped_at: datetime | None, now: datetime, rules_at: datetime | None = None) -> LateShipQuote | None:
     """None when the order is (so far) on time. Lateness runs from ship-by to the shipped time,
     or to `now` for an order not yet shipped (then the quote is final only in an open-ended
     lateness bracket)."""
@@ -146,7 +149,7 @@ def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by
     late_by = end - ship_by_at
     if late_by <= timedelta(0):
         return None
-    clause = find_late_ship_clause(book, promise_span, late_by, paid_at)
+    clause = find_late_ship_clause(book, promise_span, late_by, rules_at or paid_at)
     inputs = {"paid_fen": paid_fen, "paid_at": paid_at, "ship_by": ship_by_at, "shipped_at": shipped_at,
               "evaluated_at": now, "promise_seconds": int(promise_span.total_seconds()),
               "late_seconds": int(late_by.total_seconds())}
