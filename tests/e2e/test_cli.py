@@ -154,4 +154,5 @@ def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     second = json.loads(run("worker", "--once", var_dir=var_dir).stdout)
     assert second["late_ship_compensated"] == 0 and second["late_ship_amount_fen"] == 0
     assert set(second) == {"cancelled_unpaid", "tracking_events", "late_ship_examined", "late_ship_compensated",
-                           "late_ship_amount_fen"}
+                           "late_ship_amount_fen", "case_deadlines", "refunds_completed"}
+    assert second["case_deadlines"] == {} and second["refunds_completed"] == 0

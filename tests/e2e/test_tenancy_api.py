@@ -16,10 +16,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from pledge.aftersales import services as aftersales
 from pledge.catalog.tables import shops, skus
+from pledge.chat.services import open_conversation, post_message
 from pledge.orders.services import LineRequest, add_to_cart
+from pledge.orders.tables import order_lines
+from pledge.uploads.services import save_image
+from pledge.uploads.store import LocalFileStore
 
 from tests.e2e.conftest import api_token, bearer, email_of, page_login, snapshot
+from tests.e2e.test_aftersales_api import PNG, delivered_order
 from tests.support import World
 
 DENIED = (403, 404)
@@ -39,6 +45,16 @@ class Ids:
     checkout_id: int
     ref: str
     category_id: int
+    conversation_id: int = 0  # the side's buyer asking the side's shop about the order (客服会话)
+    # after-sales (see with_aftersales): cases with the side's shop, and the owner's own purchases there
+    upload_id: int = 0
+    case_id: int = 0
+    escalated_case_id: int = 0
+    shipped_case_id: int = 0
+    own_order_id: int = 0
+    own_line_id: int = 0
+    own_case_id: int = 0
+    own_return_case_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -51,11 +67,23 @@ class Case:
     body: Callable[[Ids, str], dict] = lambda ids, csrf: {}
     ok: int = 200  # status for merchant A with A's own ids
     operator_ok: int | None = None  # for platform-staff routes: the status for an operator
+    params: tuple[tuple[str, str], ...] = ()  # path parameter -> the Ids field it takes, when not its namesake
 
 
 def product_json(ids: Ids, _csrf: str) -> dict:
     return {"json": {"category_id": ids.category_id, "title": "越权上架测试", "promise": "48h",
                      "skus": [{"name": "默认", "price_fen": 100, "stock": 1}]}}
+
+
+OWN_ORDER = (("order_id", "own_order_id"),)
+OWN_CASE = (("case_id", "own_case_id"),)
+OWN_RETURN = (("case_id", "own_return_case_id"),)
+SHIPPED = (("case_id", "shipped_case_id"),)
+RETURN = {"carrier": "sf", "tracking_no": "SF2468013579"}
+
+
+def REFUND_ONLY(ids: Ids) -> dict:  # noqa: N802
+    return {"case_type": "refund_only", "reason": "quality", "lines": [{"order_line_id": ids.own_line_id, "units": 1}]}
 
 
 ROUTES: dict[tuple[str, str], Case] = {
@@ -82,6 +110,62 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/merchant/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, **SHIP}},
                                                        ok=303),
     ("GET", "/merchant/shops/{shop_id}/compensations"): Case("denied"),
+    # customer-service chat: a shop's members answer its conversations but are not its customers
+    # (opening one with their own shop is 403) and only the buyer rates (403 for the merchant)
+    ("POST", "/api/v1/shops/{shop_id}/conversations"): Case("denied", lambda ids, csrf: {"json": {"order_id": ids.order_id}},
+                                                           ok=403),
+    ("GET", "/api/v1/conversations/{conversation_id}"): Case("denied"),
+    ("POST", "/api/v1/conversations/{conversation_id}/messages"): Case("denied", lambda ids, csrf: {"json": {"body": "越权消息"}},
+                                                                     ok=201),
+    ("POST", "/api/v1/conversations/{conversation_id}/rating"): Case("denied", lambda ids, csrf: {"json": {"stars": 1}}, ok=403),
+    ("GET", "/api/v1/shops/{shop_id}/chat-metrics"): Case("denied"),
+    ("POST", "/shops/{shop_id}/chat"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "order_id": str(ids.order_id)}},
+                                            ok=403),
+    ("GET", "/chats/{conversation_id}"): Case("denied"),
+    ("GET", "/chats/{conversation_id}/messages"): Case("denied"),
+    ("POST", "/chats/{conversation_id}/messages"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "body": "越权消息"}},
+                                                        ok=303),
+    ("POST", "/chats/{conversation_id}/rating"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "stars": "1"}},
+                                                      ok=403),
+    ("GET", "/merchant/shops/{shop_id}/chats"): Case("denied"),
+    # after-sales: the shop reviews and receives returns; its owner files, cancels, escalates and
+    # sends back only as a customer (own_*); operators decide; a shop's pledge is public
+    ("GET", "/api/v1/uploads/{upload_id}"): Case("denied"),
+    ("POST", "/api/v1/orders/{order_id}/cases"): Case("denied", lambda ids, csrf: {"json": REFUND_ONLY(ids)}, ok=201,
+                                                      params=OWN_ORDER),
+    ("GET", "/api/v1/cases/{case_id}"): Case("denied"),
+    ("POST", "/api/v1/cases/{case_id}/review"): Case("denied", lambda ids, csrf: {"json": {"approve": True}}),
+    ("POST", "/api/v1/cases/{case_id}/escalate"): Case("denied", lambda ids, csrf: {"json": {"note": "越权"}}, params=OWN_CASE),
+    ("POST", "/api/v1/cases/{case_id}/decision"): Case(
+        "denied", lambda ids, csrf: {"json": {"approve": True, "note": "越权裁决"}}, ok=403, operator_ok=200,
+        params=(("case_id", "escalated_case_id"),)),
+    ("POST", "/api/v1/cases/{case_id}/return-shipment"): Case("denied", lambda ids, csrf: {"json": RETURN}, params=OWN_RETURN),
+    ("POST", "/api/v1/cases/{case_id}/return-received"): Case("denied", params=SHIPPED),
+    ("POST", "/api/v1/cases/{case_id}/cancel"): Case("denied", params=OWN_CASE),
+    ("GET", "/api/v1/shops/{shop_id}/cases"): Case("denied"),
+    ("GET", "/api/v1/shops/{shop_id}/pledge"): Case("public"),
+    ("PUT", "/api/v1/shops/{shop_id}/pledge"): Case("denied", lambda ids, csrf: {"json": {"statement": "越权承诺"}}),
+    ("GET", "/orders/{order_id}/cases/new"): Case("denied", params=OWN_ORDER),
+    ("POST", "/orders/{order_id}/cases"): Case("denied", lambda ids, csrf: {"data": {
+        "csrf_token": csrf, "case_type": "refund_only", "reason": "quality", f"units_{ids.own_line_id}": "1"}},
+        ok=303, params=OWN_ORDER),
+    ("GET", "/cases/{case_id}"): Case("denied"),
+    ("POST", "/cases/{case_id}/cancel"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf}}, ok=303,
+                                              params=OWN_CASE),
+    ("POST", "/cases/{case_id}/escalate"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "note": "越权"}},
+                                                ok=303, params=OWN_CASE),
+    ("POST", "/cases/{case_id}/return-shipment"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, **RETURN}},
+                                                       ok=303, params=OWN_RETURN),
+    ("POST", "/merchant/cases/{case_id}/review"): Case(
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "decision": "approve"}}, ok=303),
+    ("POST", "/merchant/cases/{case_id}/return-received"): Case(
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf}}, ok=303, params=SHIPPED),
+    ("GET", "/merchant/shops/{shop_id}/cases"): Case("denied"),
+    ("POST", "/merchant/shops/{shop_id}/pledge"): Case(
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "statement": "越权承诺"}}, ok=303),
+    ("POST", "/operator/cases/{case_id}/decision"): Case(  # merchant A's session: operators only
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "decision": "approve", "note": "越权"}}, ok=403,
+        params=(("case_id", "escalated_case_id"),)),
 }
 
 
@@ -105,18 +189,28 @@ def routes_with_path_ids(web) -> set[tuple[str, str]]:  # noqa: ANN001
     return found
 
 
+def with_chat(world: World, buyer, ids: Ids) -> Ids:  # noqa: ANN001
+    """The order's buyer opens a conversation with the shop about it and writes once."""
+    with world.app.uow.begin() as c:
+        ids.conversation_id = open_conversation(c, buyer, shop_id=ids.shop_id, order_id=ids.order_id,
+                                                at=world.now).conversation_id
+        post_message(c, buyer, ids.conversation_id, "什么时候发货？", at=world.now)
+    return ids
+
+
 def side(world: World, name: str) -> tuple[Ids, object, object]:
     """A shop with its owner, a buyer with a paid order there, and a checkout awaiting payment
     placed by the owner (so the owner has a payment of their own to open)."""
     shop_id, owner = world.shop(name)
-    sku = world.product(owner, shop_id, promise="48h", price_fen=2990, stock=50)
+    sku = world.product(owner, shop_id, promise="48h", price_fen=2990, stock=500)  # two units per route control
     buyer = world.user()
     order_id = world.paid_order(buyer, sku)
     pending = world.place(owner, (sku, 1))
     with world.app.uow.read() as c:
         product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
-    ids = Ids(shop_id, product_id, sku, order_id, pending.checkout_id, pending.payment_ref, world.category())
-    return ids, owner, buyer
+    ids = with_chat(world, buyer, Ids(shop_id, product_id, sku, order_id, pending.checkout_id, pending.payment_ref,
+                                      world.category()))
+    return with_aftersales(world, owner, buyer, ids), owner, buyer
 
 
 def fresh_own_ids(world: World, ids: Ids, owner) -> Ids:  # noqa: ANN001
@@ -125,11 +219,61 @@ def fresh_own_ids(world: World, ids: Ids, owner) -> Ids:  # noqa: ANN001
     buyer = world.user()
     order_id = world.paid_order(buyer, ids.sku_id)
     pending = world.place(owner, (ids.sku_id, 1))
-    return Ids(ids.shop_id, ids.product_id, ids.sku_id, order_id, pending.checkout_id, pending.payment_ref, ids.category_id)
+    return with_aftersales(world, owner, buyer, with_chat(world, buyer, Ids(
+        ids.shop_id, ids.product_id, ids.sku_id, order_id, pending.checkout_id, pending.payment_ref, ids.category_id)))
 
 
-def path_for(template: str, ids: Ids) -> str:
-    return re.sub(r"{(\w+)}", lambda m: str(getattr(ids, m.group(1))), template)
+def path_for(template: str, ids: Ids, params: tuple[tuple[str, str], ...] = ()) -> str:
+    fields = dict(params)
+    return re.sub(r"{(\w+)}", lambda m: str(getattr(ids, fields.get(m.group(1), m.group(1)))), template)
+
+
+def with_aftersales(world: World, owner, buyer, ids: Ids) -> Ids:  # noqa: ANN001
+    """After-sales with the side's shop: the buyer's refund request with a photo (for the shop
+    to review), one escalated to the platform, a return on its way back; and, with the owner as
+    a customer of the shop, an order to file on, a request to cancel or escalate and an approved
+    return to send back. Each on an order of its own, so no other route's order changes."""
+    app = world.app
+    with app.uow.begin() as c:  # put back the units these orders take
+        c.execute(skus.update().where(skus.c.id == ids.sku_id).values(stock=skus.c.stock + 6))
+
+    def line_of(order_id: int) -> int:
+        with app.uow.read() as c:
+            return c.execute(select(order_lines.c.id).where(order_lines.c.order_id == order_id)).scalar_one()
+
+    def request(actor, order_id: int, case_type: str = "refund_only", uploads: tuple[int, ...] = ()) -> int:  # noqa: ANN001
+        with app.uow.begin() as c:
+            return aftersales.file_case(c, actor, aftersales.NewCase(order_id, case_type, "quality", [(line_of(order_id), 1)],
+                                                                     upload_ids=list(uploads)),
+                                        book=app.rulebook, at=world.now)
+
+    def act(fn) -> None:  # noqa: ANN001
+        with app.uow.begin() as c:
+            fn(c)
+
+    with app.uow.begin() as c:
+        ids.upload_id = save_image(c, app.files, buyer, data=PNG, filename="evidence.png", at=world.now)
+    ids.case_id = request(buyer, world.paid_order(buyer, ids.sku_id), uploads=(ids.upload_id,))
+    ids.escalated_case_id = request(buyer, world.paid_order(buyer, ids.sku_id))
+    act(lambda c: aftersales.escalate(c, buyer, ids.escalated_case_id, note="商家不理", at=world.now))
+    ids.shipped_case_id = request(buyer, delivered_order(app, buyer, owner, ids.sku_id)[0], "return_refund")
+    act(lambda c: aftersales.review_case(c, owner, ids.shipped_case_id, approve=True, note="", book=app.rulebook,
+                                         at=world.now))
+    act(lambda c: aftersales.ship_return(c, buyer, ids.shipped_case_id, carrier="sf", tracking_no="SF1357924680",
+                                         book=app.rulebook, at=world.now))
+    ids.own_order_id = world.paid_order(owner, ids.sku_id)
+    ids.own_line_id = line_of(ids.own_order_id)
+    ids.own_case_id = request(owner, world.paid_order(owner, ids.sku_id))
+    ids.own_return_case_id = request(owner, delivered_order(app, owner, owner, ids.sku_id)[0], "return_refund")
+    act(lambda c: aftersales.review_case(c, owner, ids.own_return_case_id, approve=True, note="", book=app.rulebook,
+                                         at=world.now))
+    return ids
+
+
+@pytest.fixture(autouse=True)
+def _private_uploads(app, tmp_path):
+    """Evidence photos go to the test's own directory."""
+    app.files = LocalFileStore(tmp_path / "uploads")
 
 
 @pytest.fixture
@@ -155,8 +299,8 @@ def call(t: dict, method: str, template: str, ids: Ids, token_key: str = "token"
     case = ROUTES[(method, template)]
     kwargs = case.body(ids, t["csrf"])
     if template.startswith("/api/"):
-        return t["api"].request(method, path_for(template, ids), headers=bearer(t[token_key]), **kwargs)
-    return t["pages"].request(method, path_for(template, ids), follow_redirects=False, **kwargs)
+        return t["api"].request(method, path_for(template, ids, case.params), headers=bearer(t[token_key]), **kwargs)
+    return t["pages"].request(method, path_for(template, ids, case.params), follow_redirects=False, **kwargs)
 
 
 def test_every_route_with_a_path_id_is_covered(client):
@@ -213,3 +357,17 @@ def test_b_order_is_not_listed_in_a_shop_lists(app, tenants):
     page = t["pages"].get(f"/merchant/shops/{t['a'].shop_id}/orders", params={"filter": "all"})
     assert page.status_code == 200 and f"/orders/{t['a'].order_id}" in page.text
     assert f"/orders/{t['b'].order_id}\"" not in page.text
+
+
+def test_b_cases_are_not_listed_in_a_queue_or_a_buyer_list(app, tenants):
+    """The after-sales queue of shop A lists A's cases only; A's owner, as a buyer, sees only
+    the cases they filed."""
+    t = tenants
+    a_queue = t["api"].get(f"/api/v1/shops/{t['a'].shop_id}/cases", headers=bearer(t["token"])).json()
+    assert a_queue and {c["shop_id"] for c in a_queue} == {t["a"].shop_id}
+    assert not {t["b"].case_id, t["b"].shipped_case_id, t["b"].own_case_id} & {c["id"] for c in a_queue}
+    mine = t["api"].get("/api/v1/cases", headers=bearer(t["token"])).json()
+    assert {c["buyer_id"] for c in mine} == {t["a_owner"].user_id}
+    page = t["pages"].get(f"/merchant/shops/{t['a'].shop_id}/cases", params={"filter": "all"})
+    assert page.status_code == 200 and f'href="/cases/{t["a"].case_id}"' in page.text
+    assert f'href="/cases/{t["b"].case_id}"' not in page.text and t["b_shop_name"] not in page.text

@@ -2,7 +2,9 @@
 
 requested (merchant review) → approved / rejected; approved → awaiting_return (return types)
 or refunded; awaiting_return → return_shipped → return_received → refunded / exchanged;
-rejected → escalated (平台介入) → approved / closed by an operator."""
+rejected → escalated (平台介入) → approved / closed by an operator; a return escalated after it was
+sent back is, when the operator approves, taken as received (escalated → return_received); an
+approved or received case with nothing to refund (0.00 after flooring) closes without a refund."""
 from __future__ import annotations
 
 from enum import StrEnum
@@ -35,12 +37,12 @@ class CaseStatus(StrEnum):
 S = CaseStatus
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED, S.ESCALATED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.AWAITING_RETURN, S.REFUNDED}),
+    S.APPROVED: frozenset({S.AWAITING_RETURN, S.REFUNDED, S.CLOSED}),
     S.REJECTED: frozenset({S.ESCALATED, S.CLOSED}),
-    S.ESCALATED: frozenset({S.APPROVED, S.CLOSED}),
+    S.ESCALATED: frozenset({S.APPROVED, S.CLOSED, S.RETURN_RECEIVED}),
     S.AWAITING_RETURN: frozenset({S.RETURN_SHIPPED, S.CLOSED, S.CANCELLED}),
     S.RETURN_SHIPPED: frozenset({S.RETURN_RECEIVED, S.ESCALATED}),
-    S.RETURN_RECEIVED: frozenset({S.REFUNDED, S.EXCHANGED}),
+    S.RETURN_RECEIVED: frozenset({S.REFUNDED, S.EXCHANGED, S.CLOSED}),
     S.REFUNDED: frozenset(),
     S.EXCHANGED: frozenset(),
     S.CLOSED: frozenset(),

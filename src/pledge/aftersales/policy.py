@@ -38,11 +38,13 @@ class Eligibility:
 
 
 def return_deadline(book: Rulebook, signed_at: datetime, tz: str, extra_hours: int = 0) -> tuple[datetime, Clause]:
-    """168 h from 00:00 (shop timezone) of the day after sign-off (douyin:aJmEsBoSPU5g)."""
+    """168 h from 00:00 (shop timezone) of the day after sign-off (douyin:aJmEsBoSPU5g). The
+    hours are elapsed hours, added in UTC: aware-datetime arithmetic in a zone adds wall-clock
+    time, which is an hour off across a daylight-saving change."""
     clause = book.one("return_window", signed_at)
     local = local_time(signed_at, tz)
     start = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=zone(tz))
-    return ensure_utc(start + timedelta(hours=clause.get("hours") + extra_hours)), clause
+    return ensure_utc(start) + timedelta(hours=clause.get("hours") + extra_hours), clause
 
 
 def no_reason_return(book: Rulebook, *, flags: set[str], signed_at: datetime | None, tz: str, now: datetime,

@@ -219,8 +219,28 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
     return case_id
 
 
+def _take_fund(conn: Connection, payer: str, amount: int) -> None:
+    """A fund's budget is taken with a conditional UPDATE, so concurrent decisions never overspend it."""
+    if not payer.startswith("fund:") or amount <= 0:
+        return
+    code = payer[5:]
+    took = conn.execute(subsidy_funds.update().where(subsidy_funds.c.code == code,
+                                                     subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
+                        .values(spent_fen=subsidy_funds.c.spent_fen + amount)).rowcount
+    if took != 1:
+        raise Conflict(f"subsidy fund {code} has not enough budget left for {format_yuan(amount)}")
+
+
+def _release_fund(conn: Connection, payer: str, amount: int) -> None:
+    if payer.startswith("fund:") and amount > 0:
+        conn.execute(subsidy_funds.update().where(subsidy_funds.c.code == payer[5:])
+                     .values(spent_fen=subsidy_funds.c.spent_fen - amount))
+
+
 def _approve(conn: Connection, case, book: Rulebook, at: datetime, *, actor: str, why: str, payer: str = "merchant") -> None:  # noqa: ANN001
     if case.case_type in NEEDS_RETURN:
+        # A fund-paid return is reserved now: at receipt (often in the sweep) it must not fail.
+        _take_fund(conn, payer, case.refund_fen)
         due, clause = policy.timer(book, "return_ship_window", at)
         _move(conn, case, S.APPROVED, decided_at=at, payer=payer)
         case = conn.execute(select(cases).where(cases.c.id == case.id)).one()
@@ -241,17 +261,14 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
         record_events(conn, [{"order_id": order.id, "at": at, "kind": "cancelled", "detail": {"reason": "instant_refund"}}])
     refunded = conn.execute(select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)).scalar()
     amount = min(case.refund_fen, order.paid_fen - int(refunded))
+    if case.case_type in NEEDS_RETURN:  # reserved in full at approval: give back what is not refunded
+        _release_fund(conn, case.payer, case.refund_fen - max(amount, 0))
     if amount <= 0:
         _move(conn, case, S.CLOSED, closed_at=at)
         _event(conn, case.id, at, "closed", "system", why="nothing left to refund on this order")
         return
-    if case.payer.startswith("fund:"):
-        code = case.payer[5:]
-        took = conn.execute(subsidy_funds.update().where(subsidy_funds.c.code == code,
-                                                         subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
-                            .values(spent_fen=subsidy_funds.c.spent_fen + amount)).rowcount
-        if took != 1:
-            raise Conflict(f"subsidy fund {code} has not enough budget left for {format_yuan(amount)}")
+    if case.case_type not in NEEDS_RETURN:
+        _take_fund(conn, case.payer, amount)
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
                                         amount_fen=amount, payer=case.payer, status="pending", created_at=at)
@@ -291,11 +308,27 @@ def review_case(conn: Connection, actor: Actor, case_id: int, *, approve: bool, 
     _event(conn, case.id, at, "rejected", "merchant", why=note.strip())
 
 
+def _check_still_free(conn: Connection, case) -> None:  # noqa: ANN001
+    """A rejected case lets go of its units and amount (NOT_COUNTING) so that the buyer may file
+    again; escalating it claims them back, which must not claim units or money twice."""
+    order = _lock_order(conn, case.order_id)
+    wanted = [(r.order_line_id, r.units) for r in conn.execute(select(case_lines).where(case_lines.c.case_id == case.id))]
+    try:
+        _lines(conn, order, wanted, whole=False)
+    except InvalidInput:
+        raise Conflict(f"case {case.id} cannot be escalated: a later case on order {order.id} claims its units") from None
+    if case.refund_fen > _remaining_refundable(conn, order):
+        raise Conflict(f"case {case.id} cannot be escalated: later cases on order {order.id} already claim "
+                       f"what is left to refund")
+
+
 def escalate(conn: Connection, actor: Actor, case_id: int, *, note: str, at: datetime) -> None:
     """平台介入: the buyer asks the platform to decide."""
     case = _case_for(conn, actor, case_id, "buyer")
     if case.status not in (S.REJECTED.value, S.RETURN_SHIPPED.value, S.REQUESTED.value):
         raise Conflict(f"case {case_id} is {case.status}; it cannot be escalated now")
+    if case.status == S.REJECTED.value:
+        _check_still_free(conn, case)
     _move(conn, case, S.ESCALATED, due_at=None, due_kind=None, due_clause=None)
     _event(conn, case.id, at, "escalated", "buyer", why=note.strip())
 
@@ -309,6 +342,8 @@ def decide_escalation(conn: Connection, actor: Actor, case_id: int, *, approve: 
         raise Conflict(f"case {case_id} is {case.status}; only escalated cases are decided by the platform")
     if not note.strip():
         raise InvalidInput("the platform's decision needs a written reason")
+    if case.case_type in NEEDS_RETURN:  # decided again after the return was sent: undo an earlier reservation
+        _release_fund(conn, case.payer, case.refund_fen)
     if not approve:
         _move(conn, case, S.CLOSED, closed_at=at, decided_at=at)
         _event(conn, case.id, at, "closed", "operator", why=note.strip())
@@ -318,6 +353,12 @@ def decide_escalation(conn: Connection, actor: Actor, case_id: int, *, approve: 
         if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == fund_code)).first() is None:
             raise NotFound(f"no subsidy fund {fund_code!r}")
         payer = f"fund:{fund_code}"
+    if case.return_tracking:  # escalated after the goods were sent back: the platform accepts the return
+        _take_fund(conn, payer, case.refund_fen)
+        conn.execute(cases.update().where(cases.c.id == case.id).values(decided_at=at, payer=payer))
+        _event(conn, case.id, at, "approved", "operator", why=note.strip())
+        _receive(conn, conn.execute(select(cases).where(cases.c.id == case.id)).one(), at, "operator")
+        return
     _approve(conn, case, book, at, actor="operator", why=note.strip(), payer=payer)
 
 
@@ -358,6 +399,8 @@ def cancel_case(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -
     if case.status not in (S.REQUESTED.value, S.AWAITING_RETURN.value):
         raise Conflict(f"case {case_id} is {case.status}; it can no longer be withdrawn")
     _move(conn, case, S.CANCELLED, closed_at=at, due_at=None, due_kind=None, due_clause=None)
+    if case.case_type in NEEDS_RETURN:
+        _release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
     _event(conn, case.id, at, "cancelled", "buyer")
 
 
@@ -371,6 +414,7 @@ def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> s
         _event(conn, case.id, now, "closed", "system", why=f"not escalated in time ({case.due_clause})")
     elif kind == "close_no_return" and case.status == S.AWAITING_RETURN.value:
         _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        _release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
         _event(conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})")
     elif kind == "auto_receive" and case.status == S.RETURN_SHIPPED.value:
         _receive(conn, case, now, "system")
@@ -391,7 +435,9 @@ def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dic
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             due = conn.execute(query).all()
-            for case in due:
+            # Order rows are locked (approval, refund) in primary-key order, so concurrent sweeps
+            # whose batches share orders cannot deadlock.
+            for case in sorted(due, key=lambda row: (row.order_id, row.id)):
                 kind = _act_on_deadline(conn, case, book, now)
                 counts[kind] = counts.get(kind, 0) + 1
         if len(due) < batch:

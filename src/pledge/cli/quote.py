@@ -77,3 +77,80 @@ def quote_late(
                     "explanation": quote.explanation_en}
         _emit(as_json, data, f"{format_yuan(data['amount_fen'])} yuan — {data['explanation']}")
     run()
+
+
+FLAG_ALIASES = {"perishable": "perishable", "fresh": "perishable", "custom_made": "custom_made", "custom": "custom_made",
+                "custom-made": "custom_made", "blind_box": "blind_box", "blind-box": "blind_box"}
+
+
+def _flags(text: str) -> set[str]:
+    found = set()
+    for raw in (f.strip().lower() for f in text.split(",")):
+        if not raw:
+            continue
+        if raw not in FLAG_ALIASES:
+            raise InvalidInput(f"unknown product flag {raw!r}; use perishable, custom_made (or custom), blind_box")
+        found.add(FLAG_ALIASES[raw])
+    return found
+
+
+@quote_app.command("return-window")
+def quote_return_window(
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    signed_at: str = typer.Option(..., "--signed-at", help="When the parcel was signed for (ISO-8601; without offset = --tz)."),
+    flags: str = typer.Option("", help="Comma-separated product flags: perishable, custom_made (or custom), blind_box."),
+    timezone: str = typer.Option("Asia/Shanghai", "--tz", help="The shop's timezone: the 7 days start at its midnight."),
+    now: str = typer.Option("", help="Is the window still open at this time? ISO-8601; default: --signed-at, so the "
+                                      "answer describes the window itself (excluded goods are never eligible)."),
+    extra_hours: int = typer.Option(0, "--extra-hours", help="Hours a shop pledge adds to the window."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Can goods signed for at --signed-at be returned without a reason, and until when?
+
+    168 h from 00:00 (shop timezone) of the day after sign-off (douyin:aJmEsBoSPU5g); perishable
+    and custom-made goods are excluded (Consumer Protection Law Art. 25). "eligible" answers
+    whether the window is open at --now."""
+    @_guard
+    def run() -> None:
+        from pledge.aftersales.policy import ShopPledge, no_reason_return
+        book = load(rulebook)
+        signed = parse_iso(signed_at, timezone)
+        at = parse_iso(now, timezone) if now else signed
+        found = no_reason_return(book, flags=_flags(flags), signed_at=signed, tz=timezone, now=at,
+                                 pledge=ShopPledge(return_window_extra_hours=extra_hours))
+        deadline = found.deadline.astimezone(zone(timezone)).isoformat() if found.deadline else None
+        data = {"eligible": found.eligible, "deadline": deadline, "reason": found.reason}
+        words = f"returnable until {deadline}" if found.eligible else "not returnable"
+        _emit(as_json, data, f"{words} — {found.reason}")
+    run()
+
+
+@quote_app.command("damage-refund")
+def quote_damage_refund(
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    paid: str = typer.Option(..., help="Amount paid for the goods in the claim, in yuan (e.g. 99.00)."),
+    units: int = typer.Option(..., help="Units bought."),
+    damaged: int = typer.Option(..., help="Units that arrived damaged."),
+    per_unit_pledge: bool = typer.Option(False, "--per-unit-pledge", help="The shop pledges to pay every damaged unit."),
+    at: str = typer.Option("", help="When the claim is made (ISO-8601), to pick the clauses in force; default now."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """What does a damage claim (坏了包退) refund? By the share of damaged units
+    (douyin:aJn4bujNmDDo): up to 30% → 30%, up to 50% → 50%, more → 100% of the amount paid."""
+    @_guard
+    def run() -> None:
+        from pledge.aftersales.policy import ShopPledge, damage_refund
+        book = load(rulebook)
+        paid_fen = parse_yuan(paid)
+        if paid_fen <= 0:
+            raise InvalidInput("--paid must be a positive amount")
+        if units < 1:
+            raise InvalidInput("--units must be at least 1")
+        if not 1 <= damaged <= units:
+            raise InvalidInput(f"--damaged must be between 1 and --units ({units})")
+        when = parse_iso(at) if at else datetime.now(UTC)
+        quote = damage_refund(book, paid_fen=paid_fen, units=units, damaged=damaged, at=when,
+                              pledge=ShopPledge(per_unit_damage=per_unit_pledge))
+        _emit(as_json, {"amount_fen": quote.amount_fen, "share_bp": quote.share_bp, "clause": quote.clause.id},
+              f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}")
+    run()

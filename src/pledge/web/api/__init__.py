@@ -2,8 +2,8 @@
 transaction, shape the answer."""
 from fastapi import APIRouter
 
-from pledge.web.api import auth, catalog, demo, guarantees, orders, payments
+from pledge.web.api import aftersales, auth, catalog, chat, demo, guarantees, orders, payments
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, catalog, orders, payments, guarantees, demo):
+for module in (auth, catalog, orders, payments, guarantees, aftersales, chat, demo):
     router.include_router(module.router)

@@ -2,6 +2,7 @@
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from pledge.aftersales import queries as aftersales_queries
 from pledge.catalog import queries as catalog_queries
 from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import InvalidInput, NotFound
@@ -36,7 +37,8 @@ def home(request: Request):
 def product_page(product_id: int, request: Request):
     with pledge(request).uow.read() as conn:
         product = catalog_queries.get_product(conn, product_id)
-    return render(request, "product.html", product=product)
+        shop_pledge = aftersales_queries.pledge_of(conn, product["shop_id"])
+    return render(request, "product.html", product=product, shop_pledge=shop_pledge)
 
 
 @router.post("/cart")
@@ -116,7 +118,9 @@ def _order(request: Request, order_id: int) -> dict:
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, caller.actor, order_id)
-        return order_queries.order_detail(conn, order_id)
+        order = order_queries.order_detail(conn, order_id)
+        order["cases"] = aftersales_queries.cases_for_order(conn, order_id)
+        return order
 
 
 @router.get("/orders/{order_id}")

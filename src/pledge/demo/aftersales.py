@@ -1,0 +1,262 @@
+"""After-sales demo data (售后): the three shops' pledges, the platform's fresh-produce guarantee
+fund, and cases in every state of the lifecycle on delivered demo orders. Every case is filed
+and moved through the same services the web app calls, at the times it would have happened,
+so timelines, deadlines, explanations and ledger entries are what the live system produces.
+
+`approved` and `return_received` are short-lived for refund cases (the worker pays the pending
+refund on its next pass), so those two are made last, after the refunds of the others are paid."""
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts import services as accounts
+from pledge.accounts.tables import users
+from pledge.aftersales import services as aftersales
+from pledge.aftersales.policy import ShopPledge
+from pledge.aftersales.tables import shop_trusted_buyers, subsidy_funds
+from pledge.bootstrap import App
+from pledge.catalog.tables import products, skus
+from pledge.fulfilment.services import apply_tracking_events, ship_order
+from pledge.kernel.clock import FixedClock
+from pledge.orders import services as orders
+from pledge.orders.tables import order_lines
+from pledge.payments.adapters import CallbackPayload
+from pledge.payments.services import handle_callback
+from pledge.uploads.services import save_image
+
+FUND_CODE = "fresh-guarantee"
+FUND_NAME = "平台生鲜保障基金"
+FUND_BUDGET_FEN = 500_000  # 5000 yuan
+
+PLEDGES = {  # shop slug -> (terms, statement)
+    "xiaoaruan-flowers": (ShopPledge(per_unit_damage=True), "损坏一支也给售后赔付"),
+    "dale-fruit": (ShopPledge(no_evidence_for_declared=True, damage_window_extra_hours=24),
+                   "坏果虫眼都赔；替父母下单的老人无需拍照，签收后多给24小时反馈"),
+    "feilian-umbrella": (ShopPledge(return_window_extra_hours=72), "七天无理由退货再延长3天"),
+}
+
+
+def photo(seed: int, width: int = 160, height: int = 120) -> bytes:
+    """A small real PNG (petals and a crease), different for each seed."""
+    base = [(230, 180, 40), (200, 60, 90), (240, 140, 30), (120, 90, 200)][seed % 4]
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter type: none
+        for x in range(width):
+            crease = abs((x - y - seed * 7) % 53) < 3
+            shade = (x * 3 + y * 2 + seed * 11) % 40
+            row += bytes((60, 50, 40) if crease else (min(255, c + shade - 20) for c in base))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
+            + chunk(b"IEND", b""))
+
+
+class _Demo:
+    def __init__(self, app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime):
+        self.app, self.clock, self.now = app, clock, now
+        self.owner = {s["slug"]: s["owner"] for s in shops}
+        self.shop_id = {s["slug"]: s["shop_id"] for s in shops}
+        self.buyer = {b.display_name: b for b in buyers}
+        self.photos = 0
+        with app.uow.read() as conn:
+            self.sku_ids = {(r.title, r.name): r.id for r in conn.execute(
+                select(skus.c.id, skus.c.name, products.c.title).join(products, products.c.id == skus.c.product_id))}
+            operator_id = conn.execute(select(users.c.id).where(users.c.email == "operator@pledge.demo")).scalar_one()
+            self.operator = accounts.load_actor(conn, operator_id)
+
+    def hours(self, h: float) -> datetime:
+        return self.now + timedelta(hours=h)
+
+    def do(self, fn: Callable[[Connection], object]) -> object:
+        with self.app.uow.begin() as conn:
+            return fn(conn)
+
+    def paid(self, buyer: str, slug: str, product: str, sku: str, qty: int, paid_at: datetime) -> int:
+        actor = self.buyer[buyer]
+        placed = self.do(lambda c: orders.place_order(c, actor, [orders.LineRequest(self.sku_ids[(product, sku)], qty)],
+                                                      at=paid_at - timedelta(minutes=1), pay_window=self.app.pay_window))
+        self.do(lambda c: handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
+                                          book=self.app.rulebook, at=paid_at))
+        return placed.order_ids[0]
+
+    def delivered(self, buyer: str, slug: str, product: str, sku: str, qty: int, delivered_at: datetime) -> tuple[int, int]:
+        """An order paid 40 h before `delivered_at` and handed to SF 4 h after payment (the
+        sandbox carrier delivers 36 h after hand-over); returns (order id, its line id)."""
+        paid_at = delivered_at - timedelta(hours=40)
+        order_id = self.paid(buyer, slug, product, sku, qty, paid_at)
+
+        def ship(c: Connection) -> int:
+            ship_order(c, self.owner[slug], order_id=order_id, carrier="sf", tracking_no=f"SF{7000000000 + order_id}",
+                       at=paid_at + timedelta(hours=4))
+            apply_tracking_events(c, now=delivered_at)
+            return c.execute(select(order_lines.c.id).where(order_lines.c.order_id == order_id)).scalar_one()
+
+        return order_id, self.do(ship)
+
+    def file(self, buyer: str, order_id: int, case_type: str, reason: str, lines: list[tuple[int, int]], at: datetime,
+             *, photos: int = 0, note: str = "", cannot_upload: bool = False) -> int:
+        actor = self.buyer[buyer]
+
+        def run(c: Connection) -> int:
+            ids = []
+            for _ in range(photos):
+                self.photos += 1
+                ids.append(save_image(c, self.app.files, actor, data=photo(self.photos),
+                                      filename=f"evidence-{self.photos}.png", at=at))
+            return aftersales.file_case(c, actor, aftersales.NewCase(order_id, case_type, reason, lines, note, ids,
+                                                                     cannot_upload), book=self.app.rulebook, at=at)
+        return self.do(run)
+
+    def review(self, slug: str, case_id: int, approve: bool, note: str, at: datetime) -> None:
+        self.do(lambda c: aftersales.review_case(c, self.owner[slug], case_id, approve=approve, note=note,
+                                                 book=self.app.rulebook, at=at))
+
+    def escalate(self, buyer: str, case_id: int, note: str, at: datetime) -> None:
+        self.do(lambda c: aftersales.escalate(c, self.buyer[buyer], case_id, note=note, at=at))
+
+    def decide(self, case_id: int, approve: bool, note: str, at: datetime, fund: str | None = None) -> None:
+        self.do(lambda c: aftersales.decide_escalation(c, self.operator, case_id, approve=approve, note=note,
+                                                       book=self.app.rulebook, at=at, fund_code=fund))
+
+    def ship_back(self, buyer: str, case_id: int, tracking_no: str, at: datetime) -> None:
+        self.do(lambda c: aftersales.ship_return(c, self.buyer[buyer], case_id, carrier="sf", tracking_no=tracking_no,
+                                                 book=self.app.rulebook, at=at))
+
+    def receive(self, slug: str, case_id: int, at: datetime) -> None:
+        self.do(lambda c: aftersales.receive_return(c, self.owner[slug], case_id, at=at))
+
+    def settle(self, at: datetime) -> None:
+        """What the worker does at `at`: act on passed deadlines, then pay pending refunds."""
+        self.clock.set(at)
+        aftersales.sweep_case_deadlines(self.app.uow, self.app.rulebook, self.clock)
+        aftersales.complete_refunds(self.app.uow, self.app.payments, self.clock)
+
+
+def _pledges_and_fund(demo: _Demo) -> None:
+    def run(c: Connection) -> None:
+        for slug, (terms, statement) in PLEDGES.items():
+            aftersales.set_shop_pledge(c, demo.owner[slug], demo.shop_id[slug], terms, statement, at=demo.hours(-96))
+        # No service marks trusted buyers or opens a fund yet: platform set-up, done directly.
+        c.execute(shop_trusted_buyers.insert().values(shop_id=demo.shop_id["dale-fruit"],
+                                                      buyer_id=demo.buyer["王奶奶"].user_id,
+                                                      note="女儿替妈妈下单，老人不会拍照上传"))
+        c.execute(subsidy_funds.insert().values(code=FUND_CODE, name=FUND_NAME, budget_fen=FUND_BUDGET_FEN, spent_fen=0))
+    demo.do(run)
+
+
+def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime) -> int:
+    """Cases in every state; returns how many were filed."""
+    d = _Demo(app, clock, shops, buyers, now)
+    h = d.hours
+    _pledges_and_fund(d)
+    flowers, fruit, umbrellas = "xiaoaruan-flowers", "dale-fruit", "feilian-umbrella"
+    sunflowers, roses, peonies = "A级向日葵 12枝 顺丰空运", "多头玫瑰 20枝 昆明基地直发", "芍药 10枝 含苞待放"
+    oranges, mangoes = "赣南脐橙 5斤装 现摘现发", "海南贵妃芒 3斤"
+    laser, cloak, kids = "镭射变色晴雨伞 遇水开花", "钓鱼斗篷伞 大号防晒", "卡通复刻儿童伞"
+    filed = []
+
+    # refunded: the florist never reviewed a crushed-roses claim; the sweep approved it.
+    order, line = d.delivered("陈晨", flowers, roses, "粉色 20枝", 3, h(-40))
+    filed.append(d.file("陈晨", order, "damage_claim", "damaged", [(line, 1)], h(-38), photos=2, note="一扎花头全部压断"))
+    d.settle(h(-14) + timedelta(minutes=5))  # 24 h review deadline (damage.review-24h) passed
+
+    # requested: waiting on the florist, 23 h left.
+    order, line = d.delivered("小林", flowers, sunflowers, "12枝", 4, h(-10))
+    filed.append(d.file("小林", order, "damage_claim", "damaged", [(line, 2)], h(-1), photos=1,
+                        note="快递压坏了两扎，花头折断"))
+
+    # refunded without a photo: 王奶奶 is marked by the fruit seller (its no-photo pledge).
+    order, line = d.delivered("王奶奶", fruit, oranges, "10斤 大果", 3, h(-30))
+    case = d.file("王奶奶", order, "damage_claim", "visible_rot", [(line, 1)], h(-26), cannot_upload=True,
+                  note="有一箱烂了好几个，我不会拍照")
+    d.review(fruit, case, True, "王奶奶您好，已为您退款，坏果不用寄回", h(-20))
+    filed.append(case)
+
+    # rejected: the buyer may still ask the platform to step in (24 h).
+    order, line = d.delivered("张伟", fruit, oranges, "5斤 中果", 2, h(-30))
+    case = d.file("张伟", order, "damage_claim", "visible_rot", [(line, 1)], h(-20), photos=1)
+    d.review(fruit, case, False, "照片中为果皮自然斑点，不影响食用，可联系客服补发", h(-3))
+    filed.append(case)
+
+    # escalated: waiting on the platform.
+    order, line = d.delivered("刘洋", fruit, mangoes, "3斤 精选", 2, h(-30))
+    case = d.file("刘洋", order, "damage_claim", "internal_rot", [(line, 1)], h(-26), photos=2)
+    d.review(fruit, case, False, "芒果为自然后熟，内部颜色正常", h(-20))
+    d.escalate("刘洋", case, "切开后内部发黑，附照片", h(-6))
+    filed.append(case)
+
+    # refunded by the platform's fund after an escalation.
+    order, line = d.delivered("赵敏", fruit, oranges, "5斤 中果", 2, h(-34))
+    case = d.file("赵敏", order, "damage_claim", "visible_rot", [(line, 2)], h(-30), photos=1)
+    d.review(fruit, case, False, "属于个别情况，建议补发", h(-28))
+    d.escalate("赵敏", case, "两箱都烂了，不需要补发", h(-25))
+    d.decide(case, True, "照片显示两箱均有腐烂，平台生鲜保障基金先行赔付", h(-10), fund=FUND_CODE)
+    filed.append(case)
+
+    # closed: the platform found the umbrella as described.
+    order, line = d.delivered("赵敏", umbrellas, laser, "极光蓝", 1, h(-50))
+    case = d.file("赵敏", order, "refund_only", "not_as_described", [(line, 1)], h(-45), note="淋了雨也没有变色")
+    d.review(umbrellas, case, False, "遇水开花需要水珠停留几秒，直播回放有演示", h(-40))
+    d.escalate("赵敏", case, "试了好几次都不变色", h(-30))
+    d.decide(case, False, "商家视频显示遇水变色功能正常，与描述一致", h(-10))
+    filed.append(case)
+
+    # awaiting_return: a 7-day no-reason return, approved (the umbrella factory adds 72 h).
+    order, line = d.delivered("孙悦", umbrellas, cloak, "加大款", 1, h(-60))
+    case = d.file("孙悦", order, "return_refund", "no_reason", [(line, 1)], h(-50))
+    d.review(umbrellas, case, True, "", h(-40))
+    filed.append(case)
+
+    # return_shipped: one of two children's umbrellas on its way back.
+    order, line = d.delivered("小林", umbrellas, kids, "小黄鸭", 2, h(-70))
+    case = d.file("小林", order, "return_refund", "no_reason", [(line, 1)], h(-65))
+    d.review(umbrellas, case, True, "", h(-60))
+    d.ship_back("小林", case, "SF1300000001", h(-30))
+    filed.append(case)
+
+    # exchanged: wrong colour sent, swapped.
+    order, line = d.delivered("陈晨", umbrellas, laser, "星空紫", 1, h(-80))
+    case = d.file("陈晨", order, "exchange", "wrong_item", [(line, 1)], h(-75), note="拍的极光蓝，发成了星空紫")
+    d.review(umbrellas, case, True, "抱歉发错了，收到退货马上换", h(-72))
+    d.ship_back("陈晨", case, "SF1300000002", h(-60))
+    d.receive(umbrellas, case, h(-20))
+    filed.append(case)
+
+    # cancelled: the buyer withdrew it.
+    order, line = d.delivered("张伟", flowers, roses, "香槟 20枝", 1, h(-12))
+    case = d.file("张伟", order, "refund_only", "quality", [(line, 1)], h(-8))
+    d.do(lambda c: aftersales.cancel_case(c, d.buyer["张伟"], case, at=h(-7)))
+    filed.append(case)
+
+    # refunded at once: an instant refund (极速退款) before shipment.
+    order = d.paid("刘洋", umbrellas, laser, "极光蓝", 1, h(-3))
+    filed.append(d.file("刘洋", order, "instant_refund", "other", [], h(-2), note="拍重了"))
+
+    d.settle(now)
+
+    # approved: the florist agreed an hour ago; the refund goes out on the worker's next pass.
+    order, line = d.delivered("李雪", flowers, peonies, "粉玉奴 10枝", 2, h(-20))
+    case = d.file("李雪", order, "damage_claim", "damaged", [(line, 2)], h(-5), photos=1)
+    d.review(flowers, case, True, "非常抱歉，全额退款", h(-1))
+    filed.append(case)
+
+    # return_received: the return arrived; refund pending like the one above.
+    order, line = d.delivered("李雪", umbrellas, cloak, "加大款", 1, h(-90))
+    case = d.file("李雪", order, "return_refund", "quality", [(line, 1)], h(-80), note="伞骨断了一根")
+    d.review(umbrellas, case, True, "", h(-78))
+    d.ship_back("李雪", case, "SF1300000003", h(-70))
+    d.receive(umbrellas, case, h(-2))
+    filed.append(case)
+    clock.set(now)
+    return len(filed)

@@ -1,0 +1,271 @@
+"""After-sales API (售后): evidence photos, cases and their lifecycle, the shop's queue, the
+platform's dispute queue (平台介入) and shop pledges. Each handler is one service call in one
+transaction; refused requests change nothing and answer with problem+json.
+
+Approved refunds are recorded as pending and paid by the worker (`complete_refunds`) through the
+payment adapter, exactly once under the key `refund:{case_id}`."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from pledge.accounts.services import PLATFORM_ROLES, Actor
+from pledge.aftersales import queries
+from pledge.aftersales import services as aftersales
+from pledge.aftersales.policy import ShopPledge
+from pledge.aftersales.tables import case_evidence, cases
+from pledge.catalog.tables import shops
+from pledge.kernel.errors import DomainError, InvalidInput, NotFound
+from pledge.uploads.services import MAX_BYTES, read_upload, save_image
+from pledge.uploads.tables import uploads
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["after-sales"])
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around one photo
+
+
+class TooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+    title = "Payload too large"
+
+
+def photo_too_large(size: int) -> TooLarge:
+    return TooLarge(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {size / 1048576:.1f} MB",
+                    max_bytes=MAX_BYTES)
+
+
+async def read_photo(file: UploadFile) -> bytes:
+    """At most MAX_BYTES + 1 bytes are read: enough to know the photo is too large."""
+    data = await file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise photo_too_large(file.size or len(data))
+    return data
+
+
+def store_photo(app, actor: Actor, data: bytes, filename: str, conn: Connection) -> int:  # noqa: ANN001
+    return save_image(conn, app.files, actor, data=data, filename=filename, at=app.clock.now())
+
+
+def check_upload_readable(conn: Connection, actor: Actor, upload_id: int) -> None:
+    """Who may see an evidence photo: whoever uploaded it, the buyer and the shop of a case it
+    is evidence for, and platform staff (who decide disputes). Everyone else is told it does
+    not exist, so another shop's photos are not even confirmed."""
+    row = conn.execute(select(uploads.c.owner_id).where(uploads.c.id == upload_id)).first()
+    if row is None:
+        raise NotFound(f"no upload {upload_id}")
+    if row.owner_id == actor.user_id or actor.platform_role in PLATFORM_ROLES:
+        return
+    for case in conn.execute(select(cases.c.shop_id, cases.c.buyer_id)
+                             .join(case_evidence, case_evidence.c.case_id == cases.c.id)
+                             .where(case_evidence.c.upload_id == upload_id)):
+        if case.shop_id in actor.shops or case.buyer_id == actor.user_id:
+            return
+    raise NotFound(f"no upload {upload_id}")
+
+
+def case_view(conn: Connection, actor: Actor, case_id: int) -> dict:
+    case = queries.case_detail(conn, actor, case_id)
+    case["evidence_urls"] = [f"/api/v1/uploads/{u}" for u in case["evidence"]]
+    return case
+
+
+# ---------------------------------------------------------------- uploads
+
+_UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "PNG, JPEG, GIF or WebP, at most 5 MB"}}}}}}}
+
+
+@router.post("/uploads", status_code=201, openapi_extra=_UPLOAD_BODY,
+             summary="Upload an evidence photo (multipart field `file`); returns its upload id")
+async def upload_photo(request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BYTES + FORM_OVERHEAD:
+        raise photo_too_large(int(length))  # refused before the body is read
+    form = await request.form(max_files=1, max_fields=4)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise InvalidInput("send the photo as multipart/form-data in the field `file`")
+    data = await read_photo(file)
+    app = pledge(request)
+
+    def save() -> int:
+        with app.uow.begin() as conn:
+            return store_photo(app, actor, data, file.filename or "", conn)
+
+    upload_id = await run_in_threadpool(save)
+    return {"upload_id": upload_id, "size": len(data)}
+
+
+@router.get("/uploads/{upload_id}", summary="An evidence photo: its uploader, the case's buyer and shop, platform staff",
+            response_class=Response, responses={200: {"content": {"image/*": {}}}})
+def get_upload(upload_id: int, request: Request, actor: Actor = Depends(api_actor)) -> Response:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        check_upload_readable(conn, actor, upload_id)
+        data, content_type = read_upload(conn, app.files, upload_id)
+    return Response(data, media_type=content_type,
+                    headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+# ---------------------------------------------------------------- cases
+
+class CaseLineIn(BaseModel):
+    order_line_id: int
+    units: int
+
+
+class CaseIn(BaseModel):
+    case_type: str = Field(description="refund_only, return_refund, exchange, instant_refund or damage_claim")
+    reason: str = Field(description="damage claims: damaged, thawed_dead, visible_rot, internal_rot; "
+                                    "others: no_reason, quality, wrong_item, not_as_described, other")
+    lines: list[CaseLineIn] = Field(default_factory=list, description="omitted for an instant refund (whole order)")
+    note: str = Field("", max_length=2000)
+    upload_ids: list[int] = Field(default_factory=list, max_length=9)
+    cannot_upload: bool = Field(False, description="the buyer declares they cannot take photos")
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    note: str = Field("", max_length=1000)
+
+
+class EscalateIn(BaseModel):
+    note: str = Field("", max_length=1000)
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+    note: str = Field(max_length=1000)
+    fund_code: str | None = Field(None, description="a platform subsidy fund that pays instead of the shop")
+
+
+class ReturnShipmentIn(BaseModel):
+    carrier: str = Field(max_length=30)
+    tracking_no: str = Field(max_length=60)
+
+
+class PledgeIn(BaseModel):
+    per_unit_damage: bool = False
+    no_evidence_for_declared: bool = False
+    damage_window_extra_hours: int = Field(0, ge=0, le=24 * 365)
+    return_window_extra_hours: int = Field(0, ge=0, le=24 * 365)
+    statement: str = Field("", max_length=500)
+
+
+@router.post("/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order")
+def file_case(order_id: int, body: CaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    cmd = aftersales.NewCase(order_id, body.case_type, body.reason, [(l.order_line_id, l.units) for l in body.lines],
+                             body.note, body.upload_ids, body.cannot_upload)
+    with app.uow.begin() as conn:
+        case_id = aftersales.file_case(conn, actor, cmd, book=app.rulebook, at=app.clock.now())
+    with app.uow.read() as conn:
+        return case_view(conn, actor, case_id)
+
+
+@router.get("/cases", summary="The caller's cases as a buyer, newest first")
+def my_cases(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.buyer_cases(conn, actor)
+
+
+@router.get("/cases/{case_id}", summary="One case with its lines, evidence, timeline, deadline and refund")
+def get_case(case_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        return case_view(conn, actor, case_id)
+
+
+def _act(request: Request, actor: Actor, case_id: int, action) -> dict:  # noqa: ANN001
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        action(conn, app)
+    with app.uow.read() as conn:
+        return case_view(conn, actor, case_id)
+
+
+@router.post("/cases/{case_id}/review", summary="The shop approves or rejects (a rejection needs a reason)")
+def review(case_id: int, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    return _act(request, actor, case_id, lambda conn, app: aftersales.review_case(
+        conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now()))
+
+
+@router.post("/cases/{case_id}/escalate", summary="The buyer asks the platform to step in (平台介入)")
+def escalate(case_id: int, body: EscalateIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    return _act(request, actor, case_id, lambda conn, app: aftersales.escalate(
+        conn, actor, case_id, note=body.note, at=app.clock.now()))
+
+
+@router.post("/cases/{case_id}/decision", summary="Operator: decide an escalated case, optionally paid by a subsidy fund")
+def decide(case_id: int, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    return _act(request, actor, case_id, lambda conn, app: aftersales.decide_escalation(
+        conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now(),
+        fund_code=body.fund_code or None))
+
+
+@router.post("/cases/{case_id}/return-shipment", summary="The buyer sends the goods back")
+def return_shipment(case_id: int, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    return _act(request, actor, case_id, lambda conn, app: aftersales.ship_return(
+        conn, actor, case_id, carrier=body.carrier, tracking_no=body.tracking_no, book=app.rulebook, at=app.clock.now()))
+
+
+@router.post("/cases/{case_id}/return-received", summary="The shop confirms the return arrived")
+def return_received(case_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    return _act(request, actor, case_id, lambda conn, app: aftersales.receive_return(
+        conn, actor, case_id, at=app.clock.now()))
+
+
+@router.post("/cases/{case_id}/cancel", summary="The buyer withdraws the case")
+def cancel(case_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    return _act(request, actor, case_id, lambda conn, app: aftersales.cancel_case(conn, actor, case_id, at=app.clock.now()))
+
+
+@router.get("/shops/{shop_id}/cases", summary="The shop's after-sales queue, nearest deadline first")
+def shop_cases(shop_id: int, request: Request, open_only: bool = True, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.shop_queue(conn, actor, shop_id, open_only=open_only)
+
+
+@router.get("/disputes", summary="Platform staff: cases escalated to the platform")
+def disputes(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.dispute_queue(conn, actor)
+
+
+# ---------------------------------------------------------------- shop pledges
+
+def pledge_view(conn: Connection, shop_id: int) -> dict:
+    if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
+        raise NotFound(f"no shop {shop_id}")
+    found = queries.pledge_of(conn, shop_id)
+    if found is None:
+        base = ShopPledge()
+        found = {"shop_id": shop_id, "per_unit_damage": base.per_unit_damage,
+                 "no_evidence_for_declared": base.no_evidence_for_declared,
+                 "damage_window_extra_hours": base.damage_window_extra_hours,
+                 "return_window_extra_hours": base.return_window_extra_hours, "statement": "", "updated_at": None}
+    return found
+
+
+@router.get("/shops/{shop_id}/pledge", summary="What the shop promises beyond the rulebook (public)")
+def get_pledge(shop_id: int, request: Request) -> dict:
+    with pledge(request).uow.read() as conn:
+        return pledge_view(conn, shop_id)
+
+
+@router.put("/shops/{shop_id}/pledge", summary="The shop sets its pledge: it can add to the rulebook, never take away")
+def put_pledge(shop_id: int, body: PledgeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    terms = ShopPledge(body.per_unit_damage, body.no_evidence_for_declared, body.damage_window_extra_hours,
+                       body.return_window_extra_hours)
+    with app.uow.begin() as conn:
+        aftersales.set_shop_pledge(conn, actor, shop_id, terms, body.statement.strip(), at=app.clock.now())
+    with app.uow.read() as conn:
+        return pledge_view(conn, shop_id)

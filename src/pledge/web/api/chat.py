@@ -1,0 +1,83 @@
+"""Customer-service chat (飞鸽): conversations, messages (poll with ?after=<message id>), the
+buyer's rating, and the shop's response-time and dissatisfaction metrics."""
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, StrictInt, StrictStr
+
+from pledge.accounts.services import Actor
+from pledge.chat import queries
+from pledge.chat import services as chat
+from pledge.kernel.clock import parse_iso
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["chat"])
+
+
+class OpenIn(BaseModel):
+    order_id: StrictInt | None = None
+
+
+class MessageIn(BaseModel):
+    body: StrictStr  # 1..2000 characters after trimming, checked by the service
+
+
+class RatingIn(BaseModel):
+    stars: StrictInt  # 1..5, checked by the service
+
+
+@router.post("/shops/{shop_id}/conversations", status_code=201,
+             summary="Buyer: open a conversation with the shop (about an order or in general), or get the open one")
+def open_conversation(shop_id: int, request: Request, response: Response, body: OpenIn | None = None,
+                      actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        opened = chat.open_conversation(conn, actor, shop_id=shop_id, order_id=body.order_id if body else None,
+                                        at=app.clock.now())
+        view = queries.conversation_view(conn, actor, opened.conversation_id)
+    if not opened.created:
+        response.status_code = 200
+    return dict(view, created=opened.created)
+
+
+@router.get("/conversations", summary="The caller's conversations: as a buyer, and as a member of their shops")
+def my_conversations(request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        return queries.my_conversations(conn, actor)
+
+
+@router.get("/conversations/{conversation_id}", summary="One conversation; ?after=<message id> returns only newer messages")
+def get_conversation(conversation_id: int, request: Request, after: int | None = None,
+                     actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        return queries.conversation_view(conn, actor, conversation_id, after=after)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=201,
+             summary="Post a message as the buyer or as a member of the shop")
+def post_message(conversation_id: int, body: MessageIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        message_id = chat.post_message(conn, actor, conversation_id, body.body, at=app.clock.now())
+        view = queries.conversation_view(conn, actor, conversation_id, after=message_id - 1)
+    return view["messages"][0]
+
+
+@router.post("/conversations/{conversation_id}/rating", summary="Buyer: rate the conversation 1-5 stars (final; ends it)")
+def rate(conversation_id: int, body: RatingIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        chat.rate_conversation(conn, actor, conversation_id, body.stars, at=app.clock.now())
+        view = queries.conversation_view(conn, actor, conversation_id)
+    view.pop("messages")
+    return view
+
+
+@router.get("/shops/{shop_id}/chat-metrics",
+            summary="Average response time and dissatisfaction over a window (default: the last 30 days)")
+def chat_metrics(shop_id: int, request: Request, since: str | None = None, until: str | None = None,
+                 actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        metrics = chat.shop_chat_metrics(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(),
+                                         since=parse_iso(since) if since else None,
+                                         until=parse_iso(until) if until else None)
+    return metrics.as_dict()

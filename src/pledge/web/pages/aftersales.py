@@ -1,0 +1,320 @@
+"""After-sales pages (售后): the buyer files a case from an order (lines and units, reason,
+photos or "I cannot upload photos") and follows it on its own page with the timeline, the
+running deadline and the refund with its clause; the shop works its queue sorted by deadline;
+platform operators decide escalated cases (平台介入), optionally paid by a subsidy fund."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from pledge.aftersales import policy, queries
+from pledge.aftersales import services as aftersales
+from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
+from pledge.aftersales.tables import subsidy_funds
+from pledge.catalog.tables import products
+from pledge.fulfilment.carriers import CARRIERS
+from pledge.kernel import jsonutil
+from pledge.kernel.errors import DomainError, Forbidden, InvalidInput, NotFound
+from pledge.kernel.money import format_yuan
+from pledge.orders import queries as order_queries
+from pledge.orders import services as orders
+from pledge.orders.tables import order_lines
+from pledge.rulebooks.loader import Rulebook
+from pledge.web.api.aftersales import read_photo, store_photo
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.pages.render import redirect, render, templates
+
+router = APIRouter()
+MAX_PHOTOS = 9
+
+
+# ---------------------------------------------------------------- explanations for pages
+
+def _clause(book: Rulebook, clause_id: str | None):  # noqa: ANN202
+    return next((c for c in book.clauses if c.id == clause_id), None) if clause_id else None
+
+
+def case_explanation(case: dict, lang: str, book: Rulebook) -> str:
+    """The refund and the clause behind it. Stored explanations are English; the Chinese page
+    says the same from the case's recorded inputs and the clause text."""
+    if lang != "zh_CN":
+        return case["explanation"]
+    clause = _clause(book, case.get("clause_id"))
+    inputs = case.get("inputs") or {}
+    if isinstance(inputs, str):  # rows straight from the table (the order page) carry it as JSON text
+        inputs = jsonutil.loads(inputs) or {}
+    amount = format_yuan(case["refund_fen"])
+    cite = f"条款 {clause.id}（{clause.text}）[{clause.source}]" if clause else ""
+    if case["case_type"] == CaseType.DAMAGE_CLAIM and inputs.get("units"):
+        text = (f"{inputs['damaged']}/{inputs['units']}件受损 → {cite}：这些商品实付{format_yuan(inputs['paid_fen'])}元，"
+                f"退款{amount}元")
+        if "shop's pledge" in case["explanation"]:
+            text += "（店铺承诺：每件损坏都按件赔付）"
+    elif case["case_type"] == CaseType.EXCHANGE:
+        text = f"换货，不退款。{cite}" if cite else "换货，不退款；由商家审核。"
+    elif cite:
+        text = f"{cite}：退款{amount}元"
+    else:
+        text = f"退款{amount}元，由商家审核决定（平台规则未规定此情形的赔付比例）"
+    if "limited to the" in case["explanation"]:
+        text += "；以该订单尚未退款的金额为限"
+    return text
+
+
+_SYSTEM_WHY = [
+    (re.compile(r"the shop did not review by (\S+) \(([^)]+)\)"), "商家未在期限内审核，系统自动同意（条款 {1}）"),
+    (re.compile(r"not escalated in time \(([^)]+)\)"), "被拒后未在期限内申请平台介入，自动关闭（条款 {0}）"),
+    (re.compile(r"the return was not sent in time \(([^)]+)\)"), "未在期限内寄回退货，自动关闭（条款 {0}）"),
+    (re.compile(r"instant refund"), "极速退款：未发货订单自动同意"),
+    (re.compile(r"nothing left to refund on this order"), "该订单已没有可退的金额"),
+    (re.compile(r"approved by the shop"), "商家同意"),
+]
+
+
+def event_why(event: dict, lang: str) -> str:
+    why = str((event.get("detail") or {}).get("why") or "")
+    if lang == "zh_CN":
+        for pattern, text in _SYSTEM_WHY:
+            found = pattern.search(why)
+            if found:
+                return text.format(*found.groups())
+    return why
+
+
+templates.env.globals["case_explanation"] = case_explanation
+templates.env.globals["case_event_why"] = event_why
+
+
+# ---------------------------------------------------------------- helpers
+
+def _form_int(value, name: str) -> int:  # noqa: ANN001
+    try:
+        return int(str(value).strip() or 0)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, got {value!r}") from None
+
+
+def _back(form: dict, default: str) -> str:
+    back = str(form.get("back") or "")
+    return back if back.startswith("/") and not back.startswith("//") else default
+
+
+def _funds(conn) -> list[dict]:  # noqa: ANN001
+    return [dict(r._mapping) for r in conn.execute(select(subsidy_funds).order_by(subsidy_funds.c.code))]
+
+
+def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime) -> dict:  # noqa: ANN001
+    row = orders.get_order_for(conn, actor, order_id)
+    if row.buyer_id != actor.user_id:
+        raise NotFound(f"no order {order_id}")  # only the buyer files cases; shops answer them
+    order = order_queries.order_detail(conn, order_id)
+    existing = queries.cases_for_order(conn, order_id)
+    flags = {r.id: r for r in conn.execute(select(order_lines.c.id, products.c.perishable, products.c.custom_made)
+                                           .join(products, products.c.id == order_lines.c.product_id)
+                                           .where(order_lines.c.order_id == order_id))}
+    claimed: dict[int, int] = {}
+    with_lines = {c["id"] for c in existing if c["status"] not in aftersales.NOT_COUNTING}
+    for case_id in with_lines:
+        for line in queries.case_detail(conn, actor, case_id)["lines"]:
+            claimed[line["id"]] = claimed.get(line["id"], 0) + line["units"]
+    lines = [dict(l, perishable=flags[l["id"]].perishable, custom_made=flags[l["id"]].custom_made,
+                  free=l["quantity"] - claimed.get(l["id"], 0)) for l in order["lines"]]
+    pledge_row = queries.pledge_of(conn, order["shop_id"])
+    terms = aftersales.shop_pledge(conn, order["shop_id"])
+    return {"order": order, "lines": lines, "cases": existing, "pledge": pledge_row,
+            "windows": _windows(book, order, terms, {f for l in lines for f in ("perishable", "custom_made") if l[f]}, now)}
+
+
+def _windows(book: Rulebook, order: dict, terms: policy.ShopPledge, flags: set[str], now: datetime) -> list[dict]:
+    """The deadlines this order's after-sales run to, as the rulebook and the shop's pledge set them."""
+    signed = order.get("delivered_at")
+    if signed is None:
+        return []
+    found = []
+    for reason in DAMAGE_REASONS:
+        try:
+            w = policy.damage_window(book, reason=reason, signed_at=signed, now=now, pledge=terms)
+        except InvalidInput:
+            continue
+        found.append({"key": "reason." + reason, "kind": "damage", "deadline": w.deadline, "open": w.eligible,
+                      "clause": w.clause})
+    r = policy.no_reason_return(book, flags=flags, signed_at=signed, tz=order["timezone"], now=now, pledge=terms)
+    found.append({"key": "7-day no-reason return", "kind": "return", "deadline": r.deadline, "open": r.eligible,
+                  "clause": r.clause, "reason": r.reason})
+    return found
+
+
+def _case_page_context(conn, actor, case_id: int) -> dict:  # noqa: ANN001
+    case = queries.case_detail(conn, actor, case_id)
+    roles = {"buyer": case["buyer_id"] == actor.user_id, "merchant": case["shop_id"] in actor.shops,
+             "operator": actor.platform_role == "operator"}
+    funds = _funds(conn)
+    return {"case": case, "roles": roles, "funds": funds, "fund_names": {f["code"]: f["name"] for f in funds},
+            "carriers": CARRIERS}
+
+
+# ---------------------------------------------------------------- buyer
+
+@router.get("/cases")
+def my_cases(request: Request):
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        rows = queries.buyer_cases(conn, caller.actor)
+    return render(request, "cases.html", cases=rows)
+
+
+@router.get("/orders/{order_id}/cases/new")
+def new_case(order_id: int, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
+    caller = page_caller(request)
+    app = pledge(request)
+    with app.uow.read() as conn:
+        context = _new_case_context(conn, caller.actor, order_id, app.rulebook, app.clock.now())
+    return render(request, "case_new.html", values={"case_type": case_type}, error=None, **_choices(), **context)
+
+
+def _choices() -> dict:
+    return {"case_types": [t.value for t in CaseType], "damage_reasons": DAMAGE_REASONS, "return_reasons": RETURN_REASONS}
+
+
+@router.post("/orders/{order_id}/cases")
+async def file_case(order_id: int, request: Request):
+    caller = page_caller(request)
+    await check_csrf(request, caller)
+    form = await request.form()  # the same parsed form, with every file and repeated field
+    app = pledge(request)
+    actor = caller.actor
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+
+    def context() -> dict:
+        with app.uow.read() as conn:
+            return _new_case_context(conn, actor, order_id, app.rulebook, app.clock.now())
+
+    found = await run_in_threadpool(context)  # another's order is refused here, before anything else
+    try:
+        photos = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
+        if len(photos) > MAX_PHOTOS:
+            raise InvalidInput(f"at most {MAX_PHOTOS} photos per case")
+        data = [(await read_photo(f), f.filename or "") for f in photos]
+        chosen = []
+        for key, raw in values.items():
+            if key.startswith("units_") and str(raw).strip() not in ("", "0"):
+                chosen.append((_form_int(key[6:], "line"), _form_int(raw, "units")))
+
+        def file() -> int:
+            with app.uow.begin() as conn:
+                upload_ids = [store_photo(app, actor, d, name, conn) for d, name in data]
+                cmd = aftersales.NewCase(order_id, str(values.get("case_type", "")), str(values.get("reason", "")),
+                                         chosen, str(values.get("note", "")).strip(), upload_ids,
+                                         values.get("cannot_upload") in ("on", "1", "true"))
+                return aftersales.file_case(conn, actor, cmd, book=app.rulebook, at=app.clock.now())
+
+        case_id = await run_in_threadpool(file)
+    except DomainError as exc:
+        return render(request, "case_new.html", status=exc.status, values=values, error=exc.detail, **_choices(), **found)
+    return redirect(f"/cases/{case_id}")
+
+
+@router.get("/cases/{case_id}")
+def case_page(case_id: int, request: Request):
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        context = _case_page_context(conn, caller.actor, case_id)
+    return render(request, "case.html", **context)
+
+
+async def _case_action(request: Request, case_id: int, action) -> object:  # noqa: ANN001
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        action(conn, app, caller.actor, form)
+    return redirect(_back(form, f"/cases/{case_id}"))
+
+
+@router.post("/cases/{case_id}/cancel")
+async def cancel(case_id: int, request: Request):
+    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.cancel_case(
+        conn, actor, case_id, at=app.clock.now()))
+
+
+@router.post("/cases/{case_id}/escalate")
+async def escalate(case_id: int, request: Request):
+    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.escalate(
+        conn, actor, case_id, note=str(form.get("note", "")), at=app.clock.now()))
+
+
+@router.post("/cases/{case_id}/return-shipment")
+async def return_shipment(case_id: int, request: Request):
+    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.ship_return(
+        conn, actor, case_id, carrier=str(form.get("carrier", "")), tracking_no=str(form.get("tracking_no", "")),
+        book=app.rulebook, at=app.clock.now()))
+
+
+# ---------------------------------------------------------------- merchant
+
+@router.get("/merchant/cases")
+def merchant_cases_home(request: Request):
+    caller = page_caller(request)
+    if not caller.actor.shops:
+        raise Forbidden("this account is not a member of any shop")
+    return redirect(f"/merchant/shops/{min(caller.actor.shops)}/cases")
+
+
+@router.get("/merchant/shops/{shop_id}/cases")
+def merchant_cases(shop_id: int, request: Request, filter: str = "open"):
+    actor = page_caller(request).actor
+    with pledge(request).uow.read() as conn:
+        rows = queries.shop_queue(conn, actor, shop_id, open_only=filter != "all")
+        pledge_row = queries.pledge_of(conn, shop_id)
+    return render(request, "merchant_cases.html", shop_id=shop_id, cases=rows, filter=filter, pledge=pledge_row,
+                  can_edit=shop_id in actor.shops)
+
+
+@router.post("/merchant/cases/{case_id}/review")
+async def review(case_id: int, request: Request):
+    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.review_case(
+        conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
+        book=app.rulebook, at=app.clock.now()))
+
+
+@router.post("/merchant/cases/{case_id}/return-received")
+async def return_received(case_id: int, request: Request):
+    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.receive_return(
+        conn, actor, case_id, at=app.clock.now()))
+
+
+@router.post("/merchant/shops/{shop_id}/pledge")
+async def set_pledge(shop_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    terms = policy.ShopPledge(form.get("per_unit_damage") == "on", form.get("no_evidence_for_declared") == "on",
+                              _form_int(form.get("damage_window_extra_hours", 0), "extra damage hours"),
+                              _form_int(form.get("return_window_extra_hours", 0), "extra return hours"))
+    with app.uow.begin() as conn:
+        aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, str(form.get("statement", "")).strip()[:500],
+                                   at=app.clock.now())
+    return redirect(f"/merchant/shops/{shop_id}/cases")
+
+
+# ---------------------------------------------------------------- platform
+
+@router.get("/operator/disputes")
+def disputes(request: Request):
+    actor = page_caller(request).actor
+    with pledge(request).uow.read() as conn:
+        rows = queries.dispute_queue(conn, actor)
+        funds = _funds(conn)
+    return render(request, "operator_disputes.html", cases=rows, funds=funds, can_decide=actor.is_operator)
+
+
+@router.post("/operator/cases/{case_id}/decision")
+async def decide(case_id: int, request: Request):
+    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.decide_escalation(
+        conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
+        book=app.rulebook, at=app.clock.now(), fund_code=str(form.get("fund_code") or "") or None))

@@ -1,0 +1,103 @@
+"""Customer-service chat pages (联系客服): the conversation with messages that arrive without a
+reload (HTMX polls a fragment every 2 s for messages after the last one shown), the buyer's
+rating, the buyer's list, and the merchant inbox with unanswered conversations first."""
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import escape
+
+from pledge.chat import queries
+from pledge.chat import services as chat
+from pledge.kernel.errors import Conflict, InvalidInput
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.pages.render import redirect, render
+
+router = APIRouter()
+POLL = "2s"
+
+
+def _int(raw: object, name: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@router.post("/shops/{shop_id}/chat")
+async def open_chat(shop_id: int, request: Request):
+    """联系客服 on the product and order pages: the open conversation, created if needed."""
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        opened = chat.open_conversation(conn, caller.actor, shop_id=shop_id, order_id=_int(form.get("order_id"), "order_id"),
+                                        at=app.clock.now())
+    return redirect(f"/chats/{opened.conversation_id}")
+
+
+@router.get("/chats")
+def my_chats(request: Request):
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        mine = queries.my_conversations(conn, caller.actor)
+    return render(request, "chat_list.html", mine=mine)
+
+
+@router.get("/chats/{conversation_id}")
+def conversation_page(conversation_id: int, request: Request):
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        view = queries.conversation_view(conn, caller.actor, conversation_id)
+    return render(request, "chat_conversation.html", c=view, poll=POLL)
+
+
+@router.get("/chats/{conversation_id}/messages")
+def new_messages(conversation_id: int, request: Request, after: int = 0):
+    """The polled fragment: messages after `after`, then the poller that asks for the next ones."""
+    caller = page_caller(request)
+    with pledge(request).uow.read() as conn:
+        view = queries.conversation_view(conn, caller.actor, conversation_id, after=after)
+    return render(request, "_chat_messages.html", c=view, poll=POLL)
+
+
+@router.post("/chats/{conversation_id}/messages")
+async def send(conversation_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    htmx = bool(request.headers.get("hx-request"))
+    try:
+        with app.uow.begin() as conn:
+            chat.post_message(conn, caller.actor, conversation_id, str(form.get("body", "")), at=app.clock.now())
+    except (InvalidInput, Conflict) as exc:
+        if not htmx:
+            raise
+        # shown under the form; the transaction was rolled back, nothing changed
+        return HTMLResponse(f'<span data-testid="chat-error">{escape(exc.detail)}</span>',
+                            headers={"HX-Retarget": f"#chat-error-{conversation_id}", "HX-Reswap": "innerHTML"})
+    if htmx:  # the poller fetches the new message at once
+        return Response(status_code=204, headers={"HX-Trigger": "chat-sent"})
+    return redirect(f"/chats/{conversation_id}")
+
+
+@router.post("/chats/{conversation_id}/rating")
+async def rate(conversation_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        chat.rate_conversation(conn, caller.actor, conversation_id, _int(form.get("stars"), "stars"), at=app.clock.now())
+    return redirect(f"/chats/{conversation_id}")
+
+
+@router.get("/merchant/shops/{shop_id}/chats")
+def inbox(shop_id: int, request: Request):
+    actor = page_caller(request).actor
+    app = pledge(request)
+    with app.uow.read() as conn:
+        rows = queries.shop_inbox(conn, actor, shop_id)
+        if request.headers.get("hx-request"):
+            return render(request, "_merchant_chats_table.html", shop_id=shop_id, rows=rows)
+        metrics = chat.shop_chat_metrics(conn, actor, shop_id, book=app.rulebook, now=app.clock.now())
+    return render(request, "merchant_chats.html", shop_id=shop_id, rows=rows, metrics=metrics, poll=POLL)
