@@ -39,3 +39,30 @@ def test_silent_merchant_damage_claim_is_refunded_once(app, world, clock):
         assert balance(c, f"shop:{shop_id}:proceeds") == 0
     assert case.status == "refunded" and case.clause_id == "damage.share.gt50"
     assert [(r.amount_fen, r.status) for r in rows] == [(9900, "succeeded")]
+
+
+def test_platform_and_shop_set_up_the_no_photo_pledge_and_a_fund(app, world):
+    import pytest
+
+    from pledge.aftersales.tables import shop_trusted_buyers, subsidy_funds
+    from pledge.kernel.errors import Conflict, Forbidden, InvalidInput
+    shop_id, owner = world.shop("大乐水果")
+    other_shop, other_owner = world.shop()
+    grandma = world.user("王奶奶")
+    operator = world.user("运营", platform_role="operator")
+    with app.uow.begin() as c:
+        aftersales.mark_trusted_buyer(c, owner, shop_id, grandma.user_id, "女儿替妈妈下单")
+        aftersales.mark_trusted_buyer(c, owner, shop_id, grandma.user_id, "again")  # idempotent
+        fund = aftersales.open_subsidy_fund(c, operator, code="fresh", name="生鲜保障基金", budget_fen=500000)
+    for call, error in [
+        (lambda c: aftersales.mark_trusted_buyer(c, other_owner, shop_id, grandma.user_id, ""), Forbidden),
+        (lambda c: aftersales.open_subsidy_fund(c, owner, code="x", name="x", budget_fen=100), Forbidden),
+        (lambda c: aftersales.open_subsidy_fund(c, operator, code="fresh", name="dup", budget_fen=100), Conflict),
+        (lambda c: aftersales.open_subsidy_fund(c, operator, code="neg", name="n", budget_fen=-1), InvalidInput),
+    ]:
+        with pytest.raises(error):
+            with app.uow.begin() as c:
+                call(c)
+    with app.uow.read() as c:
+        assert c.execute(select(shop_trusted_buyers.c.shop_id, shop_trusted_buyers.c.buyer_id)).all() == [(shop_id, grandma.user_id)]
+        assert c.execute(select(subsidy_funds.c.id, subsidy_funds.c.budget_fen)).all() == [(fund, 500000)]

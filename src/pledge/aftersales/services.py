@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.accounts.tables import users
 from pledge.aftersales import policy
 from pledge.aftersales.model import (DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType,
                                      check_transition)
@@ -76,6 +77,31 @@ def set_shop_pledge(conn: Connection, actor: Actor, shop_id: int, pledge: policy
               "return_window_extra_hours": pledge.return_window_extra_hours, "statement": statement, "updated_at": at}
     if conn.execute(shop_pledges.update().where(shop_pledges.c.shop_id == shop_id).values(**values)).rowcount == 0:
         conn.execute(shop_pledges.insert().values(shop_id=shop_id, **values))
+
+
+def mark_trusted_buyer(conn: Connection, actor: Actor, shop_id: int, buyer_id: int, note: str) -> None:
+    """The shop vouches for a buyer (an elderly parent whose child ordered for them): with the
+    no-evidence pledge, their damage claims need no photo."""
+    require_shop(actor, shop_id)
+    if conn.execute(select(users.c.id).where(users.c.id == buyer_id)).first() is None:
+        raise NotFound(f"no buyer {buyer_id}")
+    exists = conn.execute(select(shop_trusted_buyers.c.buyer_id).where(
+        shop_trusted_buyers.c.shop_id == shop_id, shop_trusted_buyers.c.buyer_id == buyer_id)).first()
+    if exists is None:
+        conn.execute(shop_trusted_buyers.insert().values(shop_id=shop_id, buyer_id=buyer_id, note=note[:200]))
+
+
+def open_subsidy_fund(conn: Connection, actor: Actor, *, code: str, name: str, budget_fen: int) -> int:
+    """A platform subsidy fund with a budget, for platform-funded outcomes (operator or finance)."""
+    require_platform(actor, "operator", "finance")
+    if not code.strip() or not name.strip():
+        raise InvalidInput("a fund needs a code and a name")
+    if type(budget_fen) is not int or budget_fen <= 0:
+        raise InvalidInput("a fund's budget is a positive amount of fen")
+    if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == code)).first() is not None:
+        raise Conflict(f"a fund {code!r} already exists")
+    return conn.execute(subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen,
+                                                      spent_fen=0)).inserted_primary_key[0]
 
 
 def _lock_order(conn: Connection, order_id: int):  # noqa: ANN202

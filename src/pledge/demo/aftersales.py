@@ -19,7 +19,6 @@ from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.policy import ShopPledge
-from pledge.aftersales.tables import shop_trusted_buyers, subsidy_funds
 from pledge.bootstrap import App
 from pledge.catalog.tables import products, skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
@@ -147,11 +146,9 @@ def _pledges_and_fund(demo: _Demo) -> None:
     def run(c: Connection) -> None:
         for slug, (terms, statement) in PLEDGES.items():
             aftersales.set_shop_pledge(c, demo.owner[slug], demo.shop_id[slug], terms, statement, at=demo.hours(-96))
-        # No service marks trusted buyers or opens a fund yet: platform set-up, done directly.
-        c.execute(shop_trusted_buyers.insert().values(shop_id=demo.shop_id["dale-fruit"],
-                                                      buyer_id=demo.buyer["王奶奶"].user_id,
-                                                      note="女儿替妈妈下单，老人不会拍照上传"))
-        c.execute(subsidy_funds.insert().values(code=FUND_CODE, name=FUND_NAME, budget_fen=FUND_BUDGET_FEN, spent_fen=0))
+        aftersales.mark_trusted_buyer(c, demo.owner["dale-fruit"], demo.shop_id["dale-fruit"],
+                                      demo.buyer["王奶奶"].user_id, "女儿替妈妈下单，老人不会拍照上传")
+        aftersales.open_subsidy_fund(c, demo.operator, code=FUND_CODE, name=FUND_NAME, budget_fen=FUND_BUDGET_FEN)
     demo.do(run)
 
 

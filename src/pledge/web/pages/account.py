@@ -2,6 +2,7 @@ from fastapi import APIRouter, Request
 
 from pledge.accounts import services as accounts
 from pledge.kernel.errors import Unauthorized
+from pledge.web.forms import local_path
 from pledge.web.deps import SESSION_COOKIE, pledge
 from pledge.web.pages.render import redirect, render
 
@@ -17,9 +18,7 @@ def login_form(request: Request, next: str = "/"):
 async def login(request: Request):
     form = await request.form()
     app = pledge(request)
-    target = str(form.get("next") or "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = local_path(form.get("next"), "/")
     try:
         with app.uow.begin() as conn:
             user_id = accounts.authenticate(conn, str(form.get("email", "")), str(form.get("password", "")))

@@ -19,13 +19,15 @@ from pledge.aftersales.tables import subsidy_funds
 from pledge.catalog.tables import products
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.kernel import jsonutil
-from pledge.kernel.errors import DomainError, Forbidden, InvalidInput, NotFound
+from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
 from pledge.web.api.aftersales import read_photo, store_photo
+from pledge.web.forms import local_path, whole_number
+from pledge.web.pages.merchant import first_shop
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render, templates
 
@@ -91,18 +93,6 @@ templates.env.globals["case_event_why"] = event_why
 
 
 # ---------------------------------------------------------------- helpers
-
-def _form_int(value, name: str) -> int:  # noqa: ANN001
-    try:
-        return int(str(value).strip() or 0)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, got {value!r}") from None
-
-
-def _back(form: dict, default: str) -> str:
-    back = str(form.get("back") or "")
-    return back if back.startswith("/") and not back.startswith("//") else default
-
 
 def _funds(conn) -> list[dict]:  # noqa: ANN001
     return [dict(r._mapping) for r in conn.execute(select(subsidy_funds).order_by(subsidy_funds.c.code))]
@@ -203,7 +193,7 @@ async def file_case(order_id: int, request: Request):
         chosen = []
         for key, raw in values.items():
             if key.startswith("units_") and str(raw).strip() not in ("", "0"):
-                chosen.append((_form_int(key[6:], "line"), _form_int(raw, "units")))
+                chosen.append((whole_number(key[6:], "line", 0), whole_number(raw, "units", 0)))
 
         def file() -> int:
             with app.uow.begin() as conn:
@@ -233,7 +223,7 @@ async def _case_action(request: Request, case_id: int, action) -> object:  # noq
     app = pledge(request)
     with app.uow.begin() as conn:
         action(conn, app, caller.actor, form)
-    return redirect(_back(form, f"/cases/{case_id}"))
+    return redirect(local_path(form.get("back"), f"/cases/{case_id}"))
 
 
 @router.post("/cases/{case_id}/cancel")
@@ -259,10 +249,7 @@ async def return_shipment(case_id: int, request: Request):
 
 @router.get("/merchant/cases")
 def merchant_cases_home(request: Request):
-    caller = page_caller(request)
-    if not caller.actor.shops:
-        raise Forbidden("this account is not a member of any shop")
-    return redirect(f"/merchant/shops/{min(caller.actor.shops)}/cases")
+    return first_shop(request, "cases")
 
 
 @router.get("/merchant/shops/{shop_id}/cases")
@@ -294,8 +281,8 @@ async def set_pledge(shop_id: int, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     terms = policy.ShopPledge(form.get("per_unit_damage") == "on", form.get("no_evidence_for_declared") == "on",
-                              _form_int(form.get("damage_window_extra_hours", 0), "extra damage hours"),
-                              _form_int(form.get("return_window_extra_hours", 0), "extra return hours"))
+                              whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
+                              whole_number(form.get("return_window_extra_hours"), "extra return hours", 0))
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, str(form.get("statement", "")).strip()[:500],
                                    at=app.clock.now())

@@ -8,20 +8,12 @@ from markupsafe import escape
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
+from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render
 
 router = APIRouter()
 POLL = "2s"
-
-
-def _int(raw: object, name: str) -> int | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return int(str(raw))
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, got {raw!r}") from None
 
 
 @router.post("/shops/{shop_id}/chat")
@@ -31,7 +23,7 @@ async def open_chat(shop_id: int, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        opened = chat.open_conversation(conn, caller.actor, shop_id=shop_id, order_id=_int(form.get("order_id"), "order_id"),
+        opened = chat.open_conversation(conn, caller.actor, shop_id=shop_id, order_id=whole_number(form.get("order_id"), "order_id"),
                                         at=app.clock.now())
     return redirect(f"/chats/{opened.conversation_id}")
 
@@ -87,7 +79,7 @@ async def rate(conversation_id: int, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        chat.rate_conversation(conn, caller.actor, conversation_id, _int(form.get("stars"), "stars"), at=app.clock.now())
+        chat.rate_conversation(conn, caller.actor, conversation_id, whole_number(form.get("stars"), "stars"), at=app.clock.now())
     return redirect(f"/chats/{conversation_id}")
 
 

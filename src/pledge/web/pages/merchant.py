@@ -7,18 +7,24 @@ from pledge.fulfilment.services import ship_order
 from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
+from pledge.web.forms import local_path
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render
 
 router = APIRouter(prefix="/merchant")
 
 
-@router.get("")
-def merchant_home(request: Request):
+def first_shop(request: Request, section: str):  # noqa: ANN201
+    """/merchant/<section> without a shop id: the caller's first shop."""
     caller = page_caller(request)
     if not caller.actor.shops:
         raise Forbidden("this account is not a member of any shop")
-    return redirect(f"/merchant/shops/{min(caller.actor.shops)}/orders")
+    return redirect(f"/merchant/shops/{min(caller.actor.shops)}/{section}")
+
+
+@router.get("")
+def merchant_home(request: Request):
+    return first_shop(request, "orders")
 
 
 @router.get("/shops/{shop_id}/orders")
@@ -42,7 +48,7 @@ async def ship(order_id: int, request: Request):
     with app.uow.begin() as conn:
         ship_order(conn, caller.actor, order_id=order_id, carrier=str(form.get("carrier", "")),
                    tracking_no=str(form.get("tracking_no", "")), at=app.clock.now())
-    return redirect(str(form.get("back") or "/merchant"))
+    return redirect(local_path(form.get("back"), "/merchant"))
 
 
 @router.get("/shops/{shop_id}/compensations")

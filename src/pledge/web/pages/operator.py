@@ -3,6 +3,7 @@ from fastapi import APIRouter, Request
 
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
+from pledge.web.forms import local_path
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render
 from pledge.web.present import rulebook_view
@@ -23,5 +24,4 @@ async def advance_clock(request: Request):
     app = pledge(request)
     advance_demo_clock(app, parse_duration(str(form.get("by", ""))))
     run_once(app)
-    back = str(form.get("back") or "/")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else "/")
+    return redirect(local_path(form.get("back"), "/"))

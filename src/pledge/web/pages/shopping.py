@@ -5,25 +5,16 @@ from sqlalchemy import select
 from pledge.aftersales import queries as aftersales_queries
 from pledge.catalog import queries as catalog_queries
 from pledge.guarantees import queries as guarantee_queries
-from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.kernel.errors import NotFound
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import payments
 from pledge.web.api.payments import confirm_sandbox_payment
+from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render
 
 router = APIRouter()
-
-
-def _int(form: dict, key: str, default: int | None = None) -> int | None:
-    raw = form.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput(f"{key} must be a whole number, got {raw!r}") from None
 
 
 @router.get("/")
@@ -46,7 +37,7 @@ async def add_to_cart(request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
-    line = orders.LineRequest(_int(form, "sku_id"), _int(form, "quantity", 1), _int(form, "content_id"))
+    line = orders.LineRequest(whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("quantity"), "quantity", 1), whole_number(form.get("content_id"), "content_id"))
     with app.uow.begin() as conn:
         orders.add_to_cart(conn, caller.actor, line, at=app.clock.now())
     return redirect("/cart")
@@ -68,7 +59,7 @@ async def remove_line(request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     with pledge(request).uow.begin() as conn:
-        orders.remove_from_cart(conn, caller.actor, _int(form, "sku_id"))
+        orders.remove_from_cart(conn, caller.actor, whole_number(form.get("sku_id"), "sku_id"))
     return redirect("/cart")
 
 
@@ -79,7 +70,7 @@ async def checkout(request: Request):
     app = pledge(request)
     with app.uow.begin() as conn:
         placed = orders.checkout_cart(conn, caller.actor, at=app.clock.now(), pay_window=app.pay_window,
-                                      coupon_id=_int(form, "coupon_id"))
+                                      coupon_id=whole_number(form.get("coupon_id"), "coupon_id"))
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 
