@@ -5,6 +5,7 @@ from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
 from pledge.guarantees import tables as _guarantees  # noqa: F401
+from pledge.history import tables as _history  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401
 from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401

@@ -73,3 +73,30 @@ def command(
                 typer.echo(f"skipped row {e.row}: {e.reason}", err=True)
 
     run_domain(run)
+
+
+def import_command(
+    file: Path = typer.Argument(..., help="Order history CSV (docs/order-history-csv.md)."),
+    tz: str = typer.Option("Asia/Shanghai", "--tz", help="Timezone of times written without an offset."),
+    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="Import the good rows and list the bad ones."),
+) -> None:
+    """Load an external order history into the database: all of it, or nothing."""
+    from rich.progress import Progress
+
+    from pledge.bootstrap import build
+    from pledge.cli.main import run_domain
+    from pledge.history.services import import_history
+
+    def run() -> None:
+        zone(tz)
+        history, skipped = read_history(file, tz, skip_bad_rows=skip_bad_rows)
+        app = build()
+        with Progress(console=Console(stderr=True)) as progress, app.uow.begin() as conn:
+            task = progress.add_task(f"importing {file.name}", total=len(history))
+            import_id = import_history(conn, history, filename=file.name, skipped=len(skipped), at=app.clock.now(),
+                                       progress=lambda n: progress.advance(task, n))
+        for e in skipped:
+            typer.echo(f"skipped row {e.row}: {e.reason}", err=True)
+        typer.echo(f"import {import_id}: {len(history)} orders imported, {len(skipped)} bad rows skipped")
+
+    run_domain(run)

@@ -117,6 +117,9 @@ from pledge.cli import quote as _quote  # noqa: E402  (registers `pledge quote .
 
 app.add_typer(_quote.quote_app, name="quote")
 app.command("backtest")(_backtest.command)
+import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)
+import_app.command("history")(_backtest.import_command)
+app.add_typer(import_app, name="import")
 
 
 def main() -> None:  # pragma: no cover
