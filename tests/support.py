@@ -81,3 +81,25 @@ class World:
     def carrier_tick(self) -> int:
         with self.app.uow.begin() as c:
             return apply_tracking_events(c, now=self.now)
+
+
+def run_concurrently(calls, timeout: float = 120) -> list:
+    """Start every call at the same moment (a barrier) on its own thread; returns each call's
+    result, or the exception it raised, in order."""
+    import threading
+    barrier = threading.Barrier(len(calls))
+    out: list = [None] * len(calls)
+
+    def work(i: int) -> None:
+        barrier.wait()
+        try:
+            out[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - the caller asserts on it
+            out[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return out

@@ -4,7 +4,6 @@ explanations; exactly once under retries and concurrent workers; Taobao's buyer 
 (tmall:10000177)."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -21,7 +20,7 @@ from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledg
 from pledge.migrate import upgrade
 from pledge.orders.tables import order_events, orders
 from tests.conftest import make_app
-from tests.support import World
+from tests.support import World, run_concurrently
 
 H = timedelta(hours=1)
 
@@ -282,21 +281,7 @@ def test_four_concurrent_workers_pay_each_order_exactly_once(postgres_url, clock
             expected[world.paid_order(buyers[i % len(buyers)], sku)] = EXPECTED_OVER48_72H[price]
         clock.advance((72 + 49) * H)
 
-        barrier = threading.Barrier(len(apps))
-        out: list = [None] * len(apps)
-
-        def work(i: int) -> None:
-            barrier.wait()
-            try:
-                out[i] = sweep_late_ship(apps[i].uow, apps[i].rulebook, clock, batch=15)
-            except Exception as exc:  # noqa: BLE001
-                out[i] = exc
-
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(apps))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        out = run_concurrently([lambda a=a: sweep_late_ship(a.uow, a.rulebook, clock, batch=15) for a in apps])
 
         assert [type(o).__name__ for o in out] == ["SweepResult"] * 4, [repr(o)[:300] for o in out]
         assert sum(o.compensated for o in out) == 200
@@ -334,22 +319,11 @@ def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, cloc
         buyers = [world.user() for _ in range(3)]
         ids = [world.paid_order(b, sku) for b in buyers for _ in range(4)]
         clock.advance((72 + 49) * H)
-        barrier = threading.Barrier(2)
-        out: list = [None, None]
+        def one_batch(app):
+            with app.uow.begin() as c:
+                return sweep_batch(c, app.rulebook, now=clock.now())
 
-        def work(i: int, app) -> None:
-            barrier.wait()
-            try:
-                with app.uow.begin() as c:
-                    out[i] = sweep_batch(c, app.rulebook, now=clock.now())
-            except Exception as exc:  # noqa: BLE001
-                out[i] = exc
-
-        threads = [threading.Thread(target=work, args=(i, a)) for i, a in enumerate((first, second))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        out = run_concurrently([lambda a=a: one_batch(a) for a in (first, second)], timeout=60)
 
         assert [type(o).__name__ for o in out] == ["SweepResult"] * 2, out
         assert sorted(o.compensated for o in out) == [0, 12]
@@ -437,21 +411,7 @@ def test_taobao_daily_cap_holds_under_concurrent_workers(postgres_url, clock):
             for b in buyers:
                 world.paid_order(b, sku)
         clock.advance(73 * H)
-        barrier = threading.Barrier(len(apps))
-        out: list = [None] * len(apps)
-
-        def work(i: int) -> None:
-            barrier.wait()
-            try:
-                out[i] = sweep_late_ship(apps[i].uow, apps[i].rulebook, clock, batch=3)
-            except Exception as exc:  # noqa: BLE001
-                out[i] = exc
-
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(apps))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        out = run_concurrently([lambda a=a: sweep_late_ship(a.uow, a.rulebook, clock, batch=3) for a in apps])
 
         assert [type(o).__name__ for o in out] == ["SweepResult"] * 4, [repr(o)[:300] for o in out]
         assert len(comps(apps[0])) == 36
