@@ -12,6 +12,7 @@ from pledge.bootstrap import App
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.guarantees.services import sweep_late_ship
 from pledge.orders.services import cancel_unpaid
+from pledge.payments.services import refund_unmatched_payments
 
 log = logging.getLogger("pledge.worker")
 
@@ -29,6 +30,7 @@ def run_once(app: App) -> dict:
     sweep = sweep_late_ship(app.uow, app.rulebook, app.clock)
     deadlines = sweep_case_deadlines(app.uow, app.rulebook, app.clock)
     refunded = complete_refunds(app.uow, app.payments, app.clock)
+    refunded += refund_unmatched_payments(app.uow, app.payments, app.clock)
     return {"cancelled_unpaid": cancelled, "tracking_events": applied, "late_ship_examined": sweep.examined,
             "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen,
             "case_deadlines": deadlines, "refunds_completed": refunded}

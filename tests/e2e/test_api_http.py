@@ -4,6 +4,7 @@ database is snapshotted before and after. Runs on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -246,3 +247,15 @@ def test_docs_are_served_without_a_cdn_and_openapi_lists_checkout(client):
 def test_unknown_api_route_is_problem_json(client):
     assert_problem(client.get("/api/v1/no-such-thing"), 404)
     assert_problem(client.delete("/api/v1/checkout"), 405)
+
+
+def test_paying_a_checkout_cancelled_as_unpaid_is_a_409_that_changes_nothing(app, client, clock, shop, buyer):
+    from pledge.orders.services import cancel_unpaid
+    placed = checkout(client, buyer["token"], shop["sku"])
+    clock.advance(app.pay_window + timedelta(seconds=1))
+    with app.uow.begin() as c:
+        assert cancel_unpaid(c, now=clock.now()) == 1
+    before = snapshot(app)
+    resp = client.post(f"/api/v1/checkouts/{placed['checkout_id']}/pay", headers=bearer(buyer["token"]))
+    assert "cancelled as unpaid" in assert_problem(resp, 409)["detail"]
+    assert snapshot(app) == before

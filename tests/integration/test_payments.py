@@ -1,5 +1,5 @@
 """Payment capture: a repeated callback changes nothing (mercur#909), a wrong amount or a forged
-signature is refused, a checkout cancelled as unpaid cannot be paid, and a coupon spent at
+signature is refused, money captured for a checkout cancelled as unpaid goes back, and a coupon spent at
 checkout moves money from the buyer's coupon account to the shop when the payment is captured."""
 from __future__ import annotations
 
@@ -137,22 +137,31 @@ def test_sandbox_provider_refuses_a_forged_signature():
             provider.verify(forged_body, forged_signature)
 
 
-def test_paying_a_checkout_cancelled_as_unpaid_is_refused(app, world, clock):
+def test_money_captured_for_a_cancelled_checkout_goes_back_once(app, world, clock):
+    """The provider's callback arrives after the checkout was cancelled as unpaid: the orders stay
+    cancelled, the money is held as unmatched and the worker refunds it exactly once."""
+    from pledge.ledger.services import balance, trial_balance
+    from pledge.payments.services import UNMATCHED, refund_unmatched_payments
     placed, _, _ = two_shop_checkout(world)
     clock.advance(app.pay_window + timedelta(seconds=1))
     with app.uow.begin() as c:
         assert cancel_unpaid(c, now=clock.now()) == 2
-    before = snapshot(app)
 
-    with pytest.raises(Conflict) as err:
-        world.pay(placed)
+    result = world.pay(placed)
+    again = world.pay(placed)  # the provider retries its callback
 
-    assert "cancelled" in err.value.detail
-    assert snapshot(app) == before
+    assert (result.applied, result.order_ids, again.applied) == (False, [], False)
     with app.uow.read() as c:
-        assert c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar() == "pending"
+        assert c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar() == "refund_pending"
         assert {s for s in c.execute(select(orders.c.status)).scalars()} == {"cancelled"}
-        assert c.execute(select(func.count()).select_from(ledger_transactions)).scalar() == 0
+        assert balance(c, UNMATCHED) == placed.total_fen
+    assert refund_unmatched_payments(app.uow, app.payments, clock) == 1
+    assert refund_unmatched_payments(app.uow, app.payments, clock) == 0
+    with app.uow.read() as c:
+        assert c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar() == "refunded"
+        assert balance(c, UNMATCHED) == 0 and balance(c, "external:payments") == 0
+        assert sum(trial_balance(c).values()) == 0
+        assert c.execute(select(func.count()).select_from(ledger_transactions)).scalar() == 2
 
 
 def _late_coupon(world: World, clock, buyer) -> int:

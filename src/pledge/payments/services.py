@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from pledge.catalog.tables import shops
 from pledge.guarantees.policy import Promise, binding_promise
 from pledge.kernel import jsonutil
-from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons
 from pledge.orders.model import OrderStatus
@@ -22,6 +22,7 @@ from pledge.payments.adapters import CallbackPayload
 from pledge.rulebooks.loader import Rulebook
 
 BREAKAGE = "platform:coupon-breakage"
+UNMATCHED = "platform:unmatched-payments"  # captured for a checkout that no longer exists
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
     rows = conn.execute(select(orders, shops.c.timezone).join(shops, shops.c.id == orders.c.shop_id)
                         .where(orders.c.checkout_id == payment.checkout_id).order_by(orders.c.id)).all()
     if any(r.status != OrderStatus.PENDING_PAYMENT.value for r in rows):
-        raise Conflict("this checkout is no longer awaiting payment (cancelled as unpaid); the payment is refused")
+        return _capture_for_nothing(conn, payment, at)
     postings, events = [], []
     for row in rows:
         candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)]
@@ -63,6 +64,36 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
                   postings=postings, at=at)
     record_events(conn, events)
     return CaptureResult(payment.id, True, [r.id for r in rows])
+
+
+def _capture_for_nothing(conn: Connection, payment, at: datetime) -> CaptureResult:  # noqa: ANN001
+    """The provider took the buyer's money for a checkout already cancelled as unpaid: the
+    money is held as unmatched and the worker returns it (refund_unmatched_payments)."""
+    conn.execute(payments.update().where(payments.c.id == payment.id).values(status="refund_pending"))
+    ledger.record(conn, key=f"payment:{payment.id}", kind="payment", memo=f"checkout {payment.checkout_id} was cancelled",
+                  postings=[ledger.Posting(ledger.PAYMENTS_IN, UNMATCHED, payment.amount_fen)], at=at)
+    return CaptureResult(payment.id, False, [])
+
+
+def refund_unmatched_payments(uow, provider, clock, *, limit: int = 100) -> int:  # noqa: ANN001
+    """Return money captured for cancelled checkouts, once per payment (key payment-refund:{id});
+    the provider is called outside any transaction."""
+    with uow.read() as conn:
+        due = conn.execute(select(payments).where(payments.c.status == "refund_pending")
+                           .order_by(payments.c.id).limit(limit)).all()
+    done = 0
+    for payment in due:
+        key = f"payment-refund:{payment.id}"
+        provider.refund(payment.provider_ref, payment.amount_fen, key)
+        with uow.begin() as conn:
+            moved = conn.execute(payments.update().where(payments.c.id == payment.id, payments.c.status == "refund_pending")
+                                 .values(status="refunded")).rowcount
+            if moved == 1:
+                ledger.record(conn, key=key, kind="refund", memo=f"payment {payment.id} for a cancelled checkout",
+                              postings=[ledger.Posting(UNMATCHED, ledger.PAYMENTS_IN, payment.amount_fen)],
+                              at=clock.now())
+                done += 1
+    return done
 
 
 def _payment_postings(conn: Connection, row) -> list[ledger.Posting]:  # noqa: ANN001

@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from pledge.accounts.services import Actor
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.orders.tables import orders
 from pledge.orders.tables import payments as payments_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
@@ -20,6 +21,11 @@ def confirm_sandbox_payment(app, actor: Actor, checkout_id: int) -> dict:  # noq
         raise NotFound(f"no checkout {checkout_id}")
     if payment.status != "pending":
         raise Conflict(f"checkout {checkout_id} is already {payment.status}; it cannot be paid again")
+    with app.uow.read() as conn:
+        cancelled = conn.execute(select(orders.c.id).where(orders.c.checkout_id == checkout_id,
+                                                           orders.c.status == "cancelled")).first()
+    if cancelled is not None:
+        raise Conflict(f"checkout {checkout_id} was cancelled as unpaid; place the order again")
     body, signature = app.payments.sign(CallbackPayload(payment.provider_ref, payment.amount_fen, "captured"))
     return receive_callback(app, body, signature)
 
