@@ -99,8 +99,3 @@ def parse_duration(text: str) -> timedelta:
     if not parts or _DURATION.sub("", cleaned).strip():
         raise InvalidInput(f"not a duration like 2d, 36h or 90m: {text!r}")
     return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
-
-
-def hours(delta: timedelta) -> float:
-    """For display only, never for money or rule brackets."""
-    return delta.total_seconds() / 3600

@@ -59,11 +59,6 @@ def format_yuan(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def percent_exact(fen: int, rate_bp: int) -> tuple[int, int]:
-    """fen x rate as an exact fraction (numerator, denominator) in fen."""
-    return fen * rate_bp, BP_DENOMINATOR
-
-
 def round_half_up_to_yuan(fen: int, rate_bp: int) -> int:
     """fen x rate_bp / 10000, rounded half-up to a whole yuan, returned in fen."""
     if fen < 0 or rate_bp < 0:

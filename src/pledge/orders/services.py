@@ -16,7 +16,7 @@ from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.guarantees.policy import Promise, undominated
 from pledge.kernel import jsonutil
-from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, OutOfStock
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons
 from pledge.orders.model import OrderStatus, check_transition
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
@@ -231,8 +231,3 @@ def get_order_for(conn: Connection, actor: Actor, order_id: int):  # noqa: ANN20
     if row.buyer_id != actor.user_id and row.shop_id not in actor.shops and actor.platform_role is None:
         raise NotFound(f"no order {order_id}")  # do not reveal that another shop's order exists
     return row
-
-
-def require_buyer(actor: Actor, row) -> None:  # noqa: ANN001
-    if row.buyer_id != actor.user_id:
-        raise Forbidden("only the buyer can do this")
