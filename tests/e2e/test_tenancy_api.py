@@ -9,8 +9,8 @@ add the new route to ROUTES (denied, public, or scoped to the caller) when you a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
+import importlib
+import pkgutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,6 +24,7 @@ from pledge.orders.tables import order_lines
 from pledge.uploads.services import save_image
 from pledge.uploads.store import LocalFileStore
 
+from tests.e2e.tenancy import Case, Ids
 from tests.e2e.conftest import api_token, bearer, email_of, page_login, snapshot
 from tests.e2e.test_aftersales_api import PNG, delivered_order
 from tests.support import World
@@ -31,43 +32,6 @@ from tests.support import World
 DENIED = (403, 404)
 TENANT_PARAMS = {"shop_id", "order_id", "sku_id"}  # what the brief names; every path id is covered below
 SHIP = {"carrier": "sf", "tracking_no": "SF1234567890"}
-
-
-@dataclass
-class Ids:
-    """The ids one side owns: a shop, its product and SKU, a paid order of the shop, and a
-    checkout awaiting payment (with its payment ref) placed by the side's own user."""
-
-    shop_id: int
-    product_id: int
-    sku_id: int
-    order_id: int
-    checkout_id: int
-    ref: str
-    category_id: int
-    conversation_id: int = 0  # the side's buyer asking the side's shop about the order (客服会话)
-    # after-sales (see with_aftersales): cases with the side's shop, and the owner's own purchases there
-    upload_id: int = 0
-    case_id: int = 0
-    escalated_case_id: int = 0
-    shipped_case_id: int = 0
-    own_order_id: int = 0
-    own_line_id: int = 0
-    own_case_id: int = 0
-    own_return_case_id: int = 0
-
-
-@dataclass(frozen=True)
-class Case:
-    """How to call one route. `kind`: 'denied' (B's ids must be refused), 'public' (anyone may
-    read it: the catalog), or 'own' (acts on the caller's own data whatever the id, e.g. removing
-    a SKU from one's own cart: it must not touch B's data)."""
-
-    kind: str
-    body: Callable[[Ids, str], dict] = lambda ids, csrf: {}
-    ok: int = 200  # status for merchant A with A's own ids
-    operator_ok: int | None = None  # for platform-staff routes: the status for an operator
-    params: tuple[tuple[str, str], ...] = ()  # path parameter -> the Ids field it takes, when not its namesake
 
 
 def product_json(ids: Ids, _csrf: str) -> dict:
@@ -169,6 +133,27 @@ ROUTES: dict[tuple[str, str], Case] = {
 }
 
 
+def domain_modules() -> list:
+    """Each module of tests/e2e/tenancy covers one domain's routes: it has ROUTES (like the
+    dict above) and prepare(world, owner, buyer, ids), which creates that side's data for them
+    and stores the ids in ids.extra (a path parameter is looked up there when Ids has no field
+    of that name)."""
+    from tests.e2e import tenancy
+    return [importlib.import_module(f"tests.e2e.tenancy.{m.name}") for m in pkgutil.iter_modules(tenancy.__path__)]
+
+
+DOMAINS = domain_modules()
+for _module in DOMAINS:
+    assert not _module.ROUTES.keys() & ROUTES.keys(), f"{_module.__name__} repeats routes"
+    ROUTES.update(_module.ROUTES)
+
+
+def with_domains(world: World, owner, buyer, ids: Ids) -> Ids:  # noqa: ANN001
+    for module in DOMAINS:
+        module.prepare(world, owner, buyer, ids)
+    return ids
+
+
 def all_routes(web):  # noqa: ANN001, ANN201
     """Every route, flattened: FastAPI >= 0.16x nests included routers (iter_route_contexts
     walks them); older versions list them in app.routes directly."""
@@ -210,7 +195,7 @@ def side(world: World, name: str) -> tuple[Ids, object, object]:
         product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
     ids = with_chat(world, buyer, Ids(shop_id, product_id, sku, order_id, pending.checkout_id, pending.payment_ref,
                                       world.category()))
-    return with_aftersales(world, owner, buyer, ids), owner, buyer
+    return with_domains(world, owner, buyer, with_aftersales(world, owner, buyer, ids)), owner, buyer
 
 
 def fresh_own_ids(world: World, ids: Ids, owner) -> Ids:  # noqa: ANN001
@@ -219,13 +204,17 @@ def fresh_own_ids(world: World, ids: Ids, owner) -> Ids:  # noqa: ANN001
     buyer = world.user()
     order_id = world.paid_order(buyer, ids.sku_id)
     pending = world.place(owner, (ids.sku_id, 1))
-    return with_aftersales(world, owner, buyer, with_chat(world, buyer, Ids(
+    fresh = with_aftersales(world, owner, buyer, with_chat(world, buyer, Ids(
         ids.shop_id, ids.product_id, ids.sku_id, order_id, pending.checkout_id, pending.payment_ref, ids.category_id)))
+    return with_domains(world, owner, buyer, fresh)
 
 
 def path_for(template: str, ids: Ids, params: tuple[tuple[str, str], ...] = ()) -> str:
     fields = dict(params)
-    return re.sub(r"{(\w+)}", lambda m: str(getattr(ids, fields.get(m.group(1), m.group(1)))), template)
+    def value(name: str) -> str:
+        name = fields.get(name, name)
+        return str(getattr(ids, name) if hasattr(ids, name) else ids.extra[name])
+    return re.sub(r"{(\w+)}", lambda m: value(m.group(1)), template)
 
 
 def with_aftersales(world: World, owner, buyer, ids: Ids) -> Ids:  # noqa: ANN001

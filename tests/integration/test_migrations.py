@@ -1,0 +1,20 @@
+"""The schema comes from Alembic only: after upgrading to the heads, the database must match the
+tables the code declares (a table, column, index or constraint added without a migration fails
+here), on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from pledge.schema import metadata
+
+
+def test_migrations_create_exactly_the_declared_schema(app, db_url):
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+    finally:
+        engine.dispose()
+    assert diff == [], f"tables in code and migrations differ; write a migration: {diff}"
