@@ -65,11 +65,18 @@ class Rulebook:
         raise NotFound(f"rulebook {self.name} has no clause {clause_id}")
 
 
-def _parse(text: str, origin: str) -> Rulebook:
+def _parse(text: str, origin: str, parts: tuple[tuple[str, str], ...] = ()) -> Rulebook:
+    """`parts`: (name, text) of the book's part files, which hold more [[clauses]] only."""
     data = tomllib.loads(text)
     head = data.get("rulebook") or {}
+    raws = list(data.get("clauses", []))
+    for part_name, part_text in parts:
+        part = tomllib.loads(part_text)
+        if set(part) - {"clauses"}:
+            raise InvalidInput(f"{part_name}: a part file holds [[clauses]] only, not {sorted(set(part) - {'clauses'})}")
+        raws += part.get("clauses", [])
     clauses = []
-    for raw in data.get("clauses", []):
+    for raw in raws:
         missing = [k for k in REQUIRED if k not in raw]
         if missing:
             raise InvalidInput(f"{origin}: clause {raw.get('id', '?')} lacks {', '.join(missing)}")
@@ -88,12 +95,21 @@ def _parse(text: str, origin: str) -> Rulebook:
 
 @lru_cache(maxsize=None)
 def available() -> dict[str, list[Rulebook]]:
-    """All shipped rulebooks by name, oldest version first."""
+    """All shipped rulebooks by name, oldest version first. A book is NAME-VERSION.toml plus
+    its part files NAME-VERSION.<topic>.toml (more clauses, one file per domain)."""
     books: dict[str, list[Rulebook]] = {}
-    for entry in resources.files("pledge.rulebooks").iterdir():
-        if entry.name.endswith(".toml"):
-            book = _parse(entry.read_text(encoding="utf-8"), entry.name)
-            books.setdefault(book.name, []).append(book)
+    entries = sorted((e for e in resources.files("pledge.rulebooks").iterdir() if e.name.endswith(".toml")),
+                     key=lambda e: e.name)
+    stems = {e.name[:-len(".toml")] for e in entries if e.name.count(".") == 1}
+    orphans = [e.name for e in entries if e.name.count(".") > 1 and e.name.split(".")[0] not in stems]
+    if orphans:
+        raise InvalidInput(f"rulebook part files without their book: {orphans}")
+    for stem in sorted(stems):
+        main = next(e for e in entries if e.name == f"{stem}.toml")
+        parts = tuple((e.name, e.read_text(encoding="utf-8")) for e in entries
+                      if e.name.count(".") > 1 and e.name.split(".")[0] == stem)
+        book = _parse(main.read_text(encoding="utf-8"), main.name, parts)
+        books.setdefault(book.name, []).append(book)
     for versions in books.values():
         versions.sort(key=lambda b: b.version)
     return books
