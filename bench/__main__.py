@@ -4,9 +4,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import late_ship_sweep, pg_server, place_order, say
+from bench import flash_sale, late_ship_sweep, pg_server, place_order, say, score
+from bench import settlement
 
-BENCHES = ("place_order", "late_ship_sweep")
+BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement")
 
 
 def main() -> None:
@@ -21,6 +22,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="late_ship_sweep: batch size passed to sweep_late_ship")
     parser.add_argument("--time-budget", type=float, default=420.0,
                         help="seconds the whole run aims to stay under (the PostgreSQL sweep shrinks to fit)")
+    parser.add_argument("--score-shops", type=int, default=10_000, help="score: shops")
+    parser.add_argument("--score-orders", type=int, default=3_000_000, help="score: orders over the 30 days")
+    parser.add_argument("--flash-units", type=int, default=1000, help="flash_sale: units of the deal")
+    parser.add_argument("--flash-buyers", type=int, default=200, help="flash_sale: concurrent buyers")
+    parser.add_argument("--settlement-orders", type=int, default=20_000, help="settlement: delivered orders")
     args = parser.parse_args()
     chosen = args.only or list(BENCHES)
     started = time.monotonic()
@@ -30,6 +36,12 @@ def main() -> None:
         if "late_ship_sweep" in chosen:
             late_ship_sweep.run(pg, n=args.sweep_orders, pg_n=args.pg_sweep_orders, batch=args.batch,
                                 deadline=started + args.time_budget)
+        if "score" in chosen:
+            score.run(pg, shops=args.score_shops, orders=args.score_orders)
+        if "flash_sale" in chosen:
+            flash_sale.run(pg, units=args.flash_units, buyers=args.flash_buyers)
+        if "settlement" in chosen:
+            settlement.run(pg, n=args.settlement_orders)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

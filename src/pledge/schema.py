@@ -3,13 +3,20 @@ from pledge.accounts import tables as _accounts  # noqa: F401
 from pledge.aftersales import tables as _aftersales  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401
+from pledge.experience import tables as _experience  # noqa: F401
+from pledge.flash import tables as _flash  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
 from pledge.guarantees import tables as _guarantees  # noqa: F401
 from pledge.history import tables as _history  # noqa: F401
+from pledge.inventory import tables as _inventory  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401
 from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401
+from pledge.logistics import tables as _logistics  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
+from pledge.settlement import tables as _settlement  # noqa: F401
+from pledge.reviews import tables as _reviews  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401
+from pledge.warehouse import tables as _warehouse  # noqa: F401
 
 __all__ = ["metadata"]

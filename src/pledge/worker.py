@@ -1,5 +1,6 @@
 """The background work: cancel unpaid orders, apply carrier events, run the late-ship sweep,
-act on after-sales deadlines and send pending refunds.
+the logistics-rule sweeps and the daily sanctions, act on after-sales deadlines and send
+pending refunds.
 `pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
 workers may run against one PostgreSQL database: every step is safe to run concurrently."""
 from __future__ import annotations
@@ -9,10 +10,17 @@ import threading
 
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App
+from pledge.experience.services import snapshot_due
+from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.guarantees.services import sweep_late_ship
+from pledge.inventory.services import release_cancelled
+from pledge.logistics.sanctions import evaluate_sanctions
+from pledge.logistics.services import sweep_logistics
 from pledge.orders.services import cancel_unpaid
 from pledge.payments.services import refund_unmatched_payments
+from pledge.settlement.payouts import provider_for
+from pledge.settlement.services import run_step as settlement_step
 
 log = logging.getLogger("pledge.worker")
 
@@ -20,6 +28,9 @@ log = logging.getLogger("pledge.worker")
 def run_once(app: App) -> dict:
     with app.uow.begin() as conn:
         cancelled = cancel_unpaid(conn, now=app.clock.now())
+    with app.uow.begin() as conn:  # units of cancelled orders: back to flash deals and warehouse lots
+        stock_returned = return_unpaid(conn, now=app.clock.now()) + close_ended(conn, now=app.clock.now())
+        stock_returned += release_cancelled(conn, now=app.clock.now())
     applied = 0
     while True:
         with app.uow.begin() as conn:
@@ -28,12 +39,19 @@ def run_once(app: App) -> dict:
         if n == 0:
             break
     sweep = sweep_late_ship(app.uow, app.rulebook, app.clock)
+    logistics = sweep_logistics(app.uow, app.rulebook, app.clock)
+    sanctioned = evaluate_sanctions(app.uow, app.rulebook, app.clock)
     deadlines = sweep_case_deadlines(app.uow, app.rulebook, app.clock)
     refunded = complete_refunds(app.uow, app.payments, app.clock)
     refunded += refund_unmatched_payments(app.uow, app.payments, app.clock)
+    settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
+    scored = snapshot_due(app.uow, app.rulebook, app.clock)
     return {"cancelled_unpaid": cancelled, "tracking_events": applied, "late_ship_examined": sweep.examined,
             "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen,
-            "case_deadlines": deadlines, "refunds_completed": refunded}
+            "case_deadlines": deadlines, "refunds_completed": refunded,
+            "logistics_compensated": logistics.compensated, "logistics_amount_fen": logistics.amount_fen,
+            "sanctions_applied": sanctioned.applied, "sanctions_lifted": sanctioned.lifted,
+            "settlement": settled, "experience_snapshots": scored, "stock_returned": stock_returned}
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:

@@ -18,3 +18,13 @@ def test_migrations_create_exactly_the_declared_schema(app, db_url):
     finally:
         engine.dispose()
     assert diff == [], f"tables in code and migrations differ; write a migration: {diff}"
+
+
+def test_migrations_form_one_line_of_history():
+    """Each migration follows exactly one other: one head, so `pledge db upgrade` is unambiguous."""
+    from alembic.script import ScriptDirectory
+
+    from pledge.migrate import alembic_config
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1, script.get_heads()
+    assert len(list(script.walk_revisions())) == len({r.revision for r in script.walk_revisions()})

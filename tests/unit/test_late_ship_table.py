@@ -55,7 +55,7 @@ def unshipped_quote(book, paid_fen, promise, late, paid_at=PAID_AT):
 
 
 FINAL_AMOUNT_EN = re.compile(r"(\d+)(?: \([^)]*\))? yuan \[([^\]]+)\]$")
-FINAL_AMOUNT_ZH = re.compile(r"(\d+)(?: \([^)]*\))? 元 \[([^\]]+)\]$")
+FINAL_AMOUNT_ZH = re.compile(r"(\d+)(?:（[^）]*）)? 元 \[([^\]]+)\]$")
 
 
 # --- Douyin: every cell, at its boundaries ----------------------------------------------------

@@ -1,4 +1,4 @@
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, String, Table,
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
                         Text, UniqueConstraint)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
@@ -49,9 +49,11 @@ skus = Table(
     Column("name", String(100), nullable=False),
     Column("price_fen", Fen, nullable=False),
     Column("stock", Integer, nullable=False),
+    Column("barcode", String(13), nullable=True),  # EAN-13, checked at the pack station (migration 0007)
     CheckConstraint("price_fen > 0", name="price_positive"),
     CheckConstraint("stock >= 0", name="stock_not_negative"),
 )
+Index("ux_skus_shop_barcode", skus.c.shop_id, skus.c.barcode, unique=True)
 
 # A live room or short video may promise a different ship time than the product page; the
 # shortest promise binds (douyin:101706).

@@ -39,6 +39,11 @@ def _report(results: list[BacktestResult], top: int) -> None:
     console.print(table)
 
 
+def _scores(book, history, result: BacktestResult, tz: str) -> dict:  # noqa: ANN001
+    from pledge.experience.history import history_scores
+    return history_scores(book, history, as_of=result.as_of, rules_at=result.rules_at, tz=tz)
+
+
 def command(
     rulebook: str = typer.Option(..., help="Rulebook to replay, e.g. douyin."),
     orders: Path = typer.Option(..., "--orders", help="Order history CSV (docs/order-history-csv.md)."),
@@ -49,6 +54,7 @@ def command(
     skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="Leave out bad rows instead of refusing the file."),
     top: int = typer.Option(10, help="Shops in the readable report."),
     as_json: bool = typer.Option(False, "--json"),
+    scores: bool = typer.Option(False, "--scores", help="Also print experience-score indicators per shop."),
 ) -> None:
     """What would this rulebook have paid on this history?"""
     from pledge.cli.main import run_domain
@@ -64,11 +70,17 @@ def command(
             payload = results[0].as_json()
             if compare:
                 payload = {"rulebooks": [r.as_json() for r in results]}
+            if scores:
+                payload["scores"] = _scores(books[0], history, results[0], tz)
             if skipped:
                 payload["skipped_rows"] = [{"row": e.row, "reason": e.reason} for e in skipped]
             typer.echo(json.dumps(payload, ensure_ascii=False))
         else:
             _report(results, top)
+            if scores:
+                for shop, found in _scores(books[0], history, results[0], tz).items():
+                    marks = ", ".join(f"{code} {v['value']}→{v['points']}" for code, v in found["indicators"].items())
+                    typer.echo(f"{shop}: {found['score']:g} ({found['stage']}, rule {found['version']}): {marks}")
             for e in skipped:
                 typer.echo(f"skipped row {e.row}: {e.reason}", err=True)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
-from pledge.kernel.money import format_yuan, parse_yuan
+from pledge.kernel.money import format_rate, format_yuan, parse_yuan
 from pledge.rulebooks.loader import load
 
 quote_app = typer.Typer(help="Quote what a rulebook says, without touching the database.", no_args_is_help=True)
@@ -153,4 +153,39 @@ def quote_damage_refund(
                               pledge=ShopPledge(per_unit_damage=per_unit_pledge))
         _emit(as_json, {"amount_fen": quote.amount_fen, "share_bp": quote.share_bp, "clause": quote.clause.id},
               f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}")
+    run()
+
+
+@quote_app.command("commission")
+def quote_commission(
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    category: str = typer.Option(..., help="Category name as the rate table or the catalog writes it, e.g. 鲜花园艺 or 水果蔬菜."),
+    parent: str = typer.Option("", help="Its first-level category, used when the table does not name the category itself."),
+    paid: str = typer.Option(..., help="Amount the buyer paid incl. shipping, in yuan (e.g. 100.00)."),
+    platform_coupon: str = typer.Option("0", "--platform-coupon", help="Platform-funded coupons, in yuan (counted)."),
+    creator_coupon: str = typer.Option("0", "--creator-coupon", help="Creator-funded coupons, in yuan (counted)."),
+    payment_subsidy: str = typer.Option("0", "--payment-subsidy", help="Payment subsidies, in yuan (counted)."),
+    merchant_coupon: str = typer.Option("0", "--merchant-coupon", help="Merchant-funded discounts, in yuan (not counted)."),
+    channel: str = typer.Option("product_card", help="live_room, short_video, product_card, search or showcase."),
+    at: str = typer.Option("", help="When the order was paid (ISO-8601), to pick the rates in force; default now."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The commission (技术服务费) on an order: base × the category's rate in force
+    (douyin:aJmYzDVDDjey). Operator programs (waivers) live in the database and are not applied here."""
+    @_guard
+    def run() -> None:
+        from pledge.orders.services import CHANNELS
+        from pledge.settlement.policy import base_rate, commission_base, fee_of
+        if channel not in CHANNELS:
+            raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+        book = load(rulebook)
+        when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
+        base = commission_base(parse_yuan(paid), platform_coupon_fen=parse_yuan(platform_coupon),
+                               creator_coupon_fen=parse_yuan(creator_coupon), payment_subsidy_fen=parse_yuan(payment_subsidy),
+                               merchant_discount_fen=parse_yuan(merchant_coupon))
+        clause = base_rate(book, [c for c in (category.strip(), parent.strip()) if c], when)
+        rate = int(clause.get("rate_bp"))
+        amount = fee_of(base, rate)
+        _emit(as_json, {"amount_fen": amount, "rate_bp": rate, "base_fen": base, "clause": clause.id},
+              f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} ({clause.id}, {clause.source})")
     run()

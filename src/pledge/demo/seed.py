@@ -16,6 +16,10 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
+from pledge.demo.logistics import seed_logistics
+from pledge.demo.settlement import seed_settlement
+from pledge.demo.warehouse import seed_warehouse
+from pledge.demo.experience import seed_experience
 from pledge.fulfilment.services import apply_tracking_events, ship_order
 from pledge.guarantees.policy import Promise
 from pledge.guarantees.services import sweep_late_ship
@@ -207,8 +211,12 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     sweep = sweep_late_ship(app.uow, app.rulebook, clock)
     cases = seed_aftersales(app, clock, [dict(s, slug=spec["slug"]) for s, spec in zip(shops, SHOPS)], buyers, now)
     chats = seed_chats(app, clock, shops, buyers, now)
+    seed_logistics(app, clock, shops, buyers, now)
+    rated = seed_experience(app, clock, shops, buyers, now)
+    seed_settlement(app, clock, shops, now)
+    seed_warehouse(app, shops, now)
     app.uow.engine.dispose()
     live.uow.engine.dispose()
     return (f"{len(shops)} shops, {sum(len(s['skus']) for s in shops)} SKUs on sale, {len(buyers)} buyers, "
             f"{count} orders, {sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan), "
-            f"{cases} after-sales cases in every state, {chats} customer-service conversations")
+            f"{cases} after-sales cases in every state, {chats} customer-service conversations, {rated} reviews and 30 days of experience scores")

@@ -4,50 +4,89 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
 from pledge.catalog.tables import shops
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.kernel.errors import IllegalTransition, InvalidInput, NotFound
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import orders
 
 
 def ship_order(conn: Connection, actor: Actor, *, order_id: int, carrier: str, tracking_no: str, at: datetime) -> int:
+    row = _shop_order(conn, actor, order_id)
+    adapter, tracking_no = _checked(carrier, tracking_no)
+    picked_up = None if adapter.tracked else at
+    transition(conn, order_id, row.status, OrderStatus.SHIPPED, shipped_at=at, picked_up_at=picked_up,
+               late_check_at=at if (row.late_check_at is not None and picked_up) else row.late_check_at)
+    shipment_id = conn.execute(shipments.insert().values(order_id=order_id, carrier=carrier, tracking_no=tracking_no,
+                                                         shipped_at=at, picked_up_at=picked_up)).inserted_primary_key[0]
+    _schedule(conn, adapter, shipment_id, tracking_no, at, row.city)
+    record_events(conn, [{"order_id": order_id, "at": at, "kind": "shipped",
+                          "detail": {"carrier": carrier, "tracking_no": tracking_no, "tracked": adapter.tracked}}])
+    return shipment_id
+
+
+def hand_over_parcel(conn: Connection, actor: Actor, *, order_id: int, carrier: str, tracking_no: str, parcels: int,
+                     at: datetime) -> int:
+    """One of an order's `parcels` parcels is handed to the carrier, whose courier scans it on
+    the spot (the pickup scan); transit and delivery follow on the clock. The first parcel
+    ships the order; it is delivered when all `parcels` are."""
+    row = _shop_order(conn, actor, order_id)
+    adapter, tracking_no = _checked(carrier, tracking_no)
+    if row.status == OrderStatus.PAID.value:
+        transition(conn, order_id, row.status, OrderStatus.SHIPPED, shipped_at=at, picked_up_at=at,
+                   late_check_at=at if row.late_check_at is not None else None)
+    elif row.status != OrderStatus.SHIPPED.value:
+        raise IllegalTransition(f"order {order_id} is {row.status}; only a paid order's parcels are handed over")
+    shipment_id = conn.execute(shipments.insert().values(order_id=order_id, carrier=carrier, tracking_no=tracking_no,
+                                                         shipped_at=at, picked_up_at=at, parcels=parcels)).inserted_primary_key[0]
+    conn.execute(tracking_events.insert().values(shipment_id=shipment_id, kind="picked_up", occurs_at=at,
+                                                 location=row.city or "发货地", applied=True))
+    _schedule(conn, adapter, shipment_id, tracking_no, at, row.city, skip=("picked_up",))
+    record_events(conn, [{"order_id": order_id, "at": at, "kind": "picked_up",
+                          "detail": {"carrier": carrier, "tracking_no": tracking_no, "location": row.city or ""}}])
+    return shipment_id
+
+
+def _shop_order(conn: Connection, actor: Actor, order_id: int):  # noqa: ANN202
     row = conn.execute(select(orders.c.id, orders.c.shop_id, orders.c.status, orders.c.ship_by, orders.c.late_check_at,
                               shops.c.city).join(shops, shops.c.id == orders.c.shop_id)
                        .where(orders.c.id == order_id)).first()
     if row is None or row.shop_id not in actor.shops:
         raise NotFound(f"no order {order_id}")  # another shop's order is not revealed to exist
+    return row
+
+
+def _checked(carrier: str, tracking_no: str):  # noqa: ANN202
     adapter = CARRIERS.get(carrier)
     if adapter is None:
         raise InvalidInput(f"unknown carrier {carrier!r}; one of {', '.join(CARRIERS)}")
     tracking_no = tracking_no.strip()
     if not (6 <= len(tracking_no) <= 40) or not tracking_no.isalnum():
         raise InvalidInput("a tracking number is 6 to 40 letters or digits")
-    picked_up = None if adapter.tracked else at
-    transition(conn, order_id, row.status, OrderStatus.SHIPPED, shipped_at=at, picked_up_at=picked_up,
-               late_check_at=at if (row.late_check_at is not None and picked_up) else row.late_check_at)
-    shipment_id = conn.execute(shipments.insert().values(order_id=order_id, carrier=carrier, tracking_no=tracking_no,
-                                                         shipped_at=at, picked_up_at=picked_up)).inserted_primary_key[0]
-    scheduled = adapter.schedule(tracking_no=tracking_no, handed_over_at=at, origin=row.city or "发货地")
+    return adapter, tracking_no
+
+
+def _schedule(conn: Connection, adapter, shipment_id: int, tracking_no: str, at: datetime, city: str,  # noqa: ANN001
+              skip: tuple[str, ...] = ()) -> None:
+    scheduled = [e for e in adapter.schedule(tracking_no=tracking_no, handed_over_at=at, origin=city or "发货地")
+                 if e.kind not in skip]
     if scheduled:
         conn.execute(tracking_events.insert(), [{"shipment_id": shipment_id, "kind": e.kind, "occurs_at": e.occurs_at,
                                                  "location": e.location, "applied": False} for e in scheduled])
-    record_events(conn, [{"order_id": order_id, "at": at, "kind": "shipped",
-                          "detail": {"carrier": carrier, "tracking_no": tracking_no, "tracked": adapter.tracked}}])
-    return shipment_id
 
 
 def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000) -> int:
     """Apply carrier events whose time has come: a pickup scan fixes the shipped time (and asks
     the late-ship sweep to look again); a delivery moves the order on."""
     due = conn.execute(select(tracking_events.c.id, tracking_events.c.kind, tracking_events.c.occurs_at,
-                              tracking_events.c.location, shipments.c.order_id)
+                              tracking_events.c.location, tracking_events.c.shipment_id, shipments.c.order_id,
+                              shipments.c.parcels)
                        .join(shipments, shipments.c.id == tracking_events.c.shipment_id)
                        .where(tracking_events.c.applied.is_(False), tracking_events.c.occurs_at <= now)
                        .order_by(tracking_events.c.occurs_at, tracking_events.c.id).limit(limit)).all()
@@ -58,13 +97,21 @@ def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000)
             continue
         order = conn.execute(select(orders.c.status, orders.c.late_check_at).where(orders.c.id == event.order_id)).first()
         if event.kind == "picked_up":
-            conn.execute(shipments.update().where(shipments.c.order_id == event.order_id).values(picked_up_at=event.occurs_at))
-            conn.execute(orders.update().where(orders.c.id == event.order_id).values(
+            conn.execute(shipments.update().where(shipments.c.id == event.shipment_id).values(picked_up_at=event.occurs_at))
+            conn.execute(orders.update().where(orders.c.id == event.order_id, orders.c.picked_up_at.is_(None)).values(
                 picked_up_at=event.occurs_at,
                 late_check_at=event.occurs_at if order.late_check_at is not None else None))
         elif event.kind == "delivered" and order.status == OrderStatus.SHIPPED.value:
-            conn.execute(shipments.update().where(shipments.c.order_id == event.order_id).values(delivered_at=event.occurs_at))
-            transition(conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at)
+            conn.execute(shipments.update().where(shipments.c.id == event.shipment_id).values(delivered_at=event.occurs_at))
+            if _all_delivered(conn, event.order_id, event.parcels):
+                transition(conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at)
         record_events(conn, [{"order_id": event.order_id, "at": event.occurs_at, "kind": event.kind,
                               "detail": {"location": event.location}}])
     return len(due)
+
+
+def _all_delivered(conn: Connection, order_id: int, parcels: int) -> bool:
+    """An order shipped in several parcels is delivered when the last of them is."""
+    delivered = conn.execute(select(func.count()).select_from(shipments).where(
+        shipments.c.order_id == order_id, shipments.c.delivered_at.is_not(None))).scalar()
+    return delivered >= parcels

@@ -1,11 +1,14 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 shipments = Table(
     "shipments", metadata,
     Column("id", Id, primary_key=True),
-    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, unique=True),
+    # An order may ship in several parcels (one per warehouse, migration 0007); `parcels` is how
+    # many the order ships in, so it counts as delivered when that many are.
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("parcels", Integer, nullable=False, default=1),
     Column("carrier", String(30), nullable=False),
     Column("tracking_no", String(60), nullable=False),
     Column("shipped_at", UtcDateTime, nullable=False),

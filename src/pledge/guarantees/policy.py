@@ -162,16 +162,26 @@ def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by
         cited = f"clause {clause.id}" if clause else "no clause"
         return LateShipQuote(0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation",
                              final, inputs)
+    amount, steps, steps_zh = share_of_paid(clause, paid_fen)
+    explanation_en = f"{head} → clause {clause.id} {steps} yuan [{clause.source}]"
+    explanation_zh = f"{head_zh} → 条款 {clause.id} {steps_zh} 元 [{clause.source}]"
+    return LateShipQuote(amount, clause, explanation_zh, explanation_en, final, inputs)
+
+
+def share_of_paid(clause: Clause, paid_fen: int) -> tuple[int, str, str]:
+    """A clause's rate of what was paid, rounded half-up to whole yuan (douyin:aHwH9wK4JUHQ) and
+    kept within its minimum and maximum; with the steps in English and Chinese."""
     rate = clause.get("rate_bp")
     rounded = round_half_up_to_yuan(paid_fen, rate)
     amount = clamp(rounded, clause.get("min_fen"), clause.get("max_fen"))
     limits = f"min {format_yuan(clause.get('min_fen'))}, max {format_yuan(clause.get('max_fen'))}"
-    steps = f"{format_rate(rate)} = {exact_percent_yuan(paid_fen, rate)} → rounded half-up {rounded // 100}"
+    limits_zh = f"最低{format_yuan(clause.get('min_fen'))}，最高{format_yuan(clause.get('max_fen'))}"
+    base = f"{format_rate(rate)} = {exact_percent_yuan(paid_fen, rate)}"
+    steps, steps_zh = f"{base} → rounded half-up {rounded // 100}", f"{base} → 四舍五入 {rounded // 100}"
     if amount != rounded:
         steps += f" → limited to {amount // 100} ({limits})"
-    explanation_en = f"{head} → clause {clause.id} {steps} yuan [{clause.source}]"
-    explanation_zh = f"{head_zh} → 条款 {clause.id} {steps.replace('rounded half-up', '四舍五入').replace('limited to', '按上下限取')} 元 [{clause.source}]"
-    return LateShipQuote(amount, clause, explanation_zh, explanation_en, final, inputs)
+        steps_zh += f" → 按上下限取 {amount // 100}（{limits_zh}）"
+    return amount, steps, steps_zh
 
 
 def next_check_after(book: Rulebook, *, paid_at: datetime, ship_by_at: datetime) -> datetime | None:

@@ -46,6 +46,9 @@ coupons = Table(
     Column("source", String(120), nullable=False, unique=True),  # e.g. late-ship:42
     Column("explanation", Text, nullable=False),  # English
     Column("explanation_zh", Text, nullable=False),
+    # Who pays for the discount (platform | creator | merchant): the commission base counts
+    # platform- and creator-funded coupons, not the merchant's own (douyin:aJmYzDVDDjey 2.2).
+    Column("funded_by", String(20), nullable=False, default="platform", server_default="platform"),
     Column("spent_order_id", Id, ForeignKey("orders.id"), nullable=True),
     Column("spent_at", UtcDateTime, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),

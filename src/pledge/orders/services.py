@@ -18,10 +18,12 @@ from pledge.guarantees.policy import Promise, undominated
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons
+from pledge.logistics.sanctions import assert_can_sell
 from pledge.orders.model import OrderStatus, check_transition
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 
 MAX_QUANTITY = 999
+CHANNELS = ("live_room", "short_video", "product_card", "search", "showcase")
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,10 @@ def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):  # noqa:
 
 
 def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at: datetime,
-                pay_window: timedelta, coupon_id: int | None = None) -> PlacedCheckout:
+                pay_window: timedelta, coupon_id: int | None = None, channel: str = "product_card") -> PlacedCheckout:
     """Take stock, split by shop, apply a coupon to the largest order, open one payment."""
+    if channel not in CHANNELS:
+        raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
     wanted = _validate_lines(lines)
     found = _load_skus(conn, sorted(wanted))
     for sku_id, line in wanted.items():
@@ -138,6 +142,7 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
     by_shop: dict[int, list[LineRequest]] = defaultdict(list)
     for sku_id in sorted(wanted):
         by_shop[found[sku_id].shop_id].append(wanted[sku_id])
+    assert_can_sell(conn, {shop: {found[l.sku_id].product_id for l in ls} for shop, ls in by_shop.items()}, at=at)
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
 
     drafts = []
@@ -156,7 +161,7 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
         "status": OrderStatus.PENDING_PAYMENT.value, "items_fen": d["items_fen"], "discount_fen": d["discount_fen"],
         "paid_fen": d["items_fen"] - d["discount_fen"], "coupon_id": coupon.id if d is discount_target else None,
         "promise_kind": "pending", "promise_source": "", "promise_candidates": encode_promises(d["promises"]), "created_at": at,
-        "pay_by": at + pay_window} for d in drafts]).all()
+        "pay_by": at + pay_window, "channel": channel} for d in drafts]).all()
     order_ids = [r.id for r in order_rows]
     conn.execute(order_lines.insert(), [{
         "order_id": order_id, "sku_id": l.sku_id, "product_id": found[l.sku_id].product_id,
@@ -202,8 +207,9 @@ def remove_from_cart(conn: Connection, actor: Actor, sku_id: int) -> None:
 
 
 def checkout_cart(conn: Connection, actor: Actor, *, at: datetime, pay_window: timedelta,
-                  coupon_id: int | None = None) -> PlacedCheckout:
-    placed = place_order(conn, actor, cart_lines_for(conn, actor.user_id), at=at, pay_window=pay_window, coupon_id=coupon_id)
+                  coupon_id: int | None = None, channel: str = "product_card") -> PlacedCheckout:
+    placed = place_order(conn, actor, cart_lines_for(conn, actor.user_id), at=at, pay_window=pay_window, coupon_id=coupon_id,
+                         channel=channel)
     conn.execute(cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id))
     return placed
 

@@ -51,11 +51,14 @@ orders = Table(
     # When the late-ship sweep should next look at this order; NULL once its outcome is final.
     Column("late_check_at", UtcDateTime, nullable=True),
     Column("late_exempt_reason", String(200), nullable=True),
+    # Where the buyer ordered: live_room | short_video | product_card | search | showcase (fees depend on it).
+    Column("channel", String(20), nullable=False, default="product_card", server_default="product_card"),
     CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
     CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
 )
 Index("ix_orders_shop_status", orders.c.shop_id, orders.c.status)
 Index("ix_orders_late_check_at", orders.c.late_check_at)
+Index("ix_orders_status_ship_by", orders.c.status, orders.c.ship_by)  # the out-of-stock sweep (logistics)
 
 order_lines = Table(
     "order_lines", metadata,

@@ -2,8 +2,11 @@
 transaction, shape the answer."""
 from fastapi import APIRouter
 
-from pledge.web.api import aftersales, auth, catalog, chat, demo, guarantees, orders, payments
+from pledge.web.api import aftersales, auth, catalog, chat, demo, experience, guarantees, logistics, orders, payments, reviews
+from pledge.web.api import settlement
+from pledge.web.api import flash, inventory, warehouse
 
 router = APIRouter(prefix="/api/v1")
-for module in (auth, catalog, orders, payments, guarantees, aftersales, chat, demo):
+for module in (auth, catalog, orders, payments, guarantees, aftersales, chat, demo, experience, reviews, logistics, settlement,
+               inventory, warehouse, flash):
     router.include_router(module.router)

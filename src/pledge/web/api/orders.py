@@ -20,6 +20,7 @@ class LineIn(BaseModel):
 class CheckoutIn(BaseModel):
     lines: list[LineIn] | None = None  # omitted: check out the cart
     coupon_id: int | None = None
+    channel: str = "product_card"  # live_room | short_video | product_card | search | showcase
 
 
 class ShipIn(BaseModel):
@@ -60,13 +61,14 @@ def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_acto
     app = pledge(request)
     with app.uow.begin() as conn:
         if body.lines is None:
-            placed = orders.checkout_cart(conn, actor, at=app.clock.now(), pay_window=app.pay_window, coupon_id=body.coupon_id)
+            placed = orders.checkout_cart(conn, actor, at=app.clock.now(), pay_window=app.pay_window, coupon_id=body.coupon_id,
+                                           channel=body.channel)
         else:
             if not body.lines:
                 raise InvalidInput("the order has no lines")
             lines = [orders.LineRequest(l.sku_id, l.quantity, l.content_id) for l in body.lines]
             placed = orders.place_order(conn, actor, lines, at=app.clock.now(), pay_window=app.pay_window,
-                                        coupon_id=body.coupon_id)
+                                        coupon_id=body.coupon_id, channel=body.channel)
     return _placed(app, placed)
 
 

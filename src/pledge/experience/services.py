@@ -1,0 +1,326 @@
+"""Experience-score use cases: a shop's score under any rule version, the version diff with the
+orders behind it, the daily snapshots the worker writes for every shop, the gates (campaign
+sign-up, ad spend) and the operator's ranking.
+
+Measures come from set-based SQL (pledge.experience.indicators) over the order facts built here
+from orders, reviews and after-sales cases; the after-sales review time is one more GROUP BY
+over cases; the chat measures reuse the chat domain's own definition (douyin:aJoPPkXuLRqc)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import PLATFORM_ROLES, Actor, require_platform, require_shop
+from pledge.aftersales.tables import case_events, cases
+from pledge.catalog.tables import shops
+from pledge.chat import services as chat
+from pledge.chat.tables import conversations
+from pledge.experience import indicators, policy
+from pledge.experience.tables import incidents, shop_profiles, snapshots
+from pledge.kernel import jsonutil
+from pledge.kernel.money import format_yuan
+from pledge.kernel.clock import ensure_utc, zone
+from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
+from pledge.orders.tables import orders
+from pledge.reviews.tables import reviews
+from pledge.rulebooks.loader import Rulebook
+
+INCIDENT_KINDS = ("abnormal_return_address", "refused_invoice", "brushing", "false_advertising",
+                  "fraudulent_shipping", "brand_confusion")
+
+
+def order_facts():  # noqa: ANN201
+    """The live schema as an order-facts relation (see indicators): paid orders, minus those
+    refunded by instant refund (秒退, excluded by douyin:103956)."""
+    o = orders.c
+    first_case = select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
+    stars = select(func.avg(reviews.c.stars)).where(reviews.c.order_id == o.id).scalar_subquery()
+    escalated = exists().where(case_events.c.case_id == cases.c.id, cases.c.order_id == o.id,
+                               case_events.c.kind == "escalated")
+    helped = exists().where(cases.c.order_id == o.id) | exists().where(conversations.c.order_id == o.id)
+    instant = exists().where(cases.c.order_id == o.id, cases.c.case_type == "instant_refund")
+    return (select(o.shop_id, o.id.label("order_id"), o.paid_at, o.picked_up_at, o.delivered_at, stars.label("stars"),
+                   first_case.label("first_reason"), case((escalated, 1), else_=0).label("escalated"),
+                   case((helped, 1), else_=0).label("helped"))
+            .where(o.paid_at.is_not(None), ~instant).subquery("facts"))
+
+
+def window_for(book: Rulebook, day: date, tz: str) -> tuple[datetime, datetime]:
+    """The 30 whole local days before `day` (the score shown on `day`)."""
+    scheme = book.one("experience_scheme", day)
+    until = datetime.combine(day, time(0), zone(tz))
+    return ensure_utc(until - timedelta(days=scheme.get("window_days"))), ensure_utc(until)
+
+
+def offset_seconds(tz: str, at: datetime) -> int:
+    return int(at.astimezone(zone(tz)).utcoffset().total_seconds())
+
+
+def _review_measures(conn: Connection, book: Rulebook, day: date, tz: str, since: datetime, until: datetime,
+                     shop_ids=None) -> dict:  # noqa: ANN001
+    """售后平均审核时长: cases refunded, filed-to-approval seconds, the night rule applied."""
+    clause = next((c for c in policy.indicators_in_force(book, day) if c.get("metric") == "review_hours"), None)
+    if clause is None:
+        return {}
+    night = {c.get("applies_to"): c for c in book.in_force("experience_night_rule", day)}["aftersales"]
+    filed, decided = indicators.epoch(cases.c.created_at), indicators.epoch(cases.c.decided_at)
+    start = indicators.night_start(filed, offset_seconds(tz, until), night.get("from_hour"), night.get("to_hour"))
+    seconds = case((decided - start < 0, 0), else_=decided - start)
+    query = (select(cases.c.shop_id, func.count().label("n"), func.sum(seconds).label("s"))
+             .where(cases.c.status == "refunded", cases.c.case_type.in_(clause.get("case_types")),
+                    cases.c.decided_at.is_not(None), cases.c.decided_at >= since, cases.c.decided_at < until)
+             .group_by(cases.c.shop_id))
+    if shop_ids is not None:
+        query = query.where(cases.c.shop_id.in_(list(shop_ids)))
+    return {r.shop_id: {"reviewed_cases": int(r.n), "review_seconds": int(r.s or 0)} for r in conn.execute(query)}
+
+
+def _chat_measures(conn: Connection, book: Rulebook, since: datetime, until: datetime, shop_ids=None) -> dict:  # noqa: ANN001
+    query = select(conversations.c.shop_id).distinct().where(conversations.c.started_at >= since,
+                                                              conversations.c.started_at < until)
+    if shop_ids is not None:
+        query = query.where(conversations.c.shop_id.in_(list(shop_ids)))
+    out = {}
+    for shop_id in conn.execute(query).scalars():
+        m = chat.measure_shop(conn, shop_id, book=book, since=since, until=until)
+        out[shop_id] = {"chat_rounds": m.rounds, "chat_response_ms": m.response_ms_total,
+                        "rated_conversations": m.rated_conversations,
+                        "dissatisfied_conversations": m.dissatisfied_conversations}
+    return out
+
+
+def measure(conn: Connection, book: Rulebook, day: date, *, shop_ids=None) -> dict[int, dict]:  # noqa: ANN001
+    """Every measure of every shop (or of `shop_ids`) for the score shown on `day`."""
+    query = select(shops.c.id, shops.c.timezone)
+    if shop_ids is not None:
+        query = query.where(shops.c.id.in_(list(shop_ids)))
+    by_tz: dict[str, list[int]] = defaultdict(list)
+    for shop_id, tz in conn.execute(query):
+        by_tz[tz].append(shop_id)
+    params = indicators.Params.of(book, day)
+    facts = order_facts()
+    out: dict[int, dict] = {}
+    for tz, ids in by_tz.items():
+        since, until = window_for(book, day, tz)
+        chosen = None if shop_ids is None and len(by_tz) == 1 else ids
+        rows = conn.execute(indicators.aggregate(facts, params, offset_s=offset_seconds(tz, until), since=since,
+                                                 until=until, shop_ids=chosen))
+        found = indicators.rows_to_measures(rows)
+        reviews_m = _review_measures(conn, book, day, tz, since, until, chosen)
+        chat_m = _chat_measures(conn, book, since, until, chosen)
+        for shop_id in ids:
+            out[shop_id] = {**found.get(shop_id, {}), **reviews_m.get(shop_id, {}), **chat_m.get(shop_id, {})}
+    return out
+
+
+def profile_of(conn: Connection, shop_id: int) -> policy.Profile:
+    row = conn.execute(select(shop_profiles).where(shop_profiles.c.shop_id == shop_id)).first()
+    return policy.Profile() if row is None else policy.Profile(row.industry, row.flagship)
+
+
+def set_profile(conn: Connection, actor: Actor, shop_id: int, *, industry: str, flagship: bool, at: datetime) -> None:
+    """Platform staff classify a shop's experience-score industry and store type."""
+    require_platform(actor, "operator")
+    if not industry.strip() or len(industry.strip()) > 40:
+        raise InvalidInput("industry must be 1 to 40 characters, e.g. 生活鲜花")
+    _shop_tz(conn, shop_id)  # NotFound for an unknown shop
+    values = {"industry": industry.strip(), "flagship": flagship, "updated_at": at}
+    if conn.execute(shop_profiles.update().where(shop_profiles.c.shop_id == shop_id).values(**values)).rowcount == 0:
+        conn.execute(shop_profiles.insert().values(shop_id=shop_id, **values))
+
+
+def record_incident(conn: Connection, actor: Actor, shop_id: int, *, kind: str, occurred_at: datetime, note: str,
+                    at: datetime) -> int:
+    """A behaviour incident (差行为) found by platform staff; deductions apply per clause."""
+    require_platform(actor, "operator", "reviewer")
+    if kind not in INCIDENT_KINDS:
+        raise InvalidInput(f"unknown incident kind {kind!r}; one of {', '.join(INCIDENT_KINDS)}")
+    if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
+        raise NotFound(f"no shop {shop_id}")
+    return conn.execute(incidents.insert().values(shop_id=shop_id, kind=kind, occurred_at=occurred_at, note=note.strip(),
+                                                  recorded_by=actor.user_id, created_at=at)).inserted_primary_key[0]
+
+
+def _incident_kinds(conn: Connection, shop_id: int, since: datetime, until: datetime) -> list[str]:
+    i = incidents.c
+    return list(conn.execute(select(i.kind).where(i.shop_id == shop_id, i.occurred_at >= since, i.occurred_at < until)
+                             .order_by(i.occurred_at)).scalars())
+
+
+def _shop_tz(conn: Connection, shop_id: int) -> str:
+    tz = conn.execute(select(shops.c.timezone).where(shops.c.id == shop_id)).scalar()
+    if tz is None:
+        raise NotFound(f"no shop {shop_id}")
+    return tz
+
+
+def score_shop(conn: Connection, book: Rulebook, shop_id: int, *, day: date,
+               version: str | None = None) -> policy.ScoreResult:
+    """The score shown on `day` (the 30 whole days before it) under `version` (default: the
+    version in force on `day`). No tenancy check: the platform itself asks."""
+    tz = _shop_tz(conn, shop_id)
+    since, until = window_for(book, day, tz)
+    vday = policy.version_day(book, version, day)
+    m = _measure_under(conn, book, shop_id, vday, since, until, tz)
+    return policy.evaluate(book, vday, m, profile=profile_of(conn, shop_id),
+                           incident_kinds=_incident_kinds(conn, shop_id, since, until))
+
+
+def _measure_under(conn: Connection, book: Rulebook, shop_id: int, vday: date, since: datetime, until: datetime,
+                   tz: str) -> dict:
+    """The measures of the window [since, until) read with the clauses of version `vday`."""
+    params = indicators.Params.of(book, vday)
+    rows = conn.execute(indicators.aggregate(order_facts(), params, offset_s=offset_seconds(tz, until), since=since,
+                                             until=until, shop_ids=[shop_id]))
+    m = indicators.rows_to_measures(rows).get(shop_id, {})
+    m.update(_review_measures(conn, book, vday, tz, since, until, [shop_id]).get(shop_id, {}))
+    m.update(_chat_measures(conn, book, since, until, [shop_id]).get(shop_id, {}))
+    return m
+
+
+def local_today(book: Rulebook, now: datetime) -> date:
+    return now.astimezone(zone(book.timezone)).date()
+
+
+def shop_score(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
+               version: str | None = None) -> policy.ScoreResult:
+    """For the shop's members and platform staff: today's score."""
+    require_shop(actor, shop_id, read_only=True)
+    return score_shop(conn, book, shop_id, day=local_today(book, now), version=version)
+
+
+def compare_versions(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
+                     base: str | None = None, target: str | None = None, limit: int = 20) -> dict:
+    """The same window under two versions (default: the one in force against the latest
+    announced), per indicator, with the orders behind each loss."""
+    base = base or policy.version_day(book, None, local_today(book, now)).isoformat()
+    target = target or policy.version_dates(book)[-1].isoformat()
+    old = shop_score(conn, actor, shop_id, book=book, now=now, version=base)
+    new = shop_score(conn, actor, shop_id, book=book, now=now, version=target)
+    rows = policy.diff(old, new)
+    for row in rows:
+        row["orders"], row["orders_total"] = [], 0
+        if row["change"] < 0:  # the orders that count against it, under the version that has it
+            behind = indicator_orders(conn, actor, shop_id, row["code"], book=book, now=now,
+                                      version=target if row["in_new"] else base, limit=limit)
+            row["orders"], row["orders_total"] = behind["orders"], behind["total"]
+    return {"shop_id": shop_id, "base": old.as_dict(), "target": new.as_dict(), "indicators": rows,
+            "score_change": round(new.score - old.score, 2)}
+
+
+from pledge.experience.queries import indicator_orders  # noqa: E402 - the read side uses window_for
+
+
+def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime) -> int:
+    """Every shop's score shown on `day` under the version in force that day; rows that exist
+    already are left alone (UNIQUE shop, day, version), so reruns and concurrent workers agree."""
+    vday = policy.version_day(book, None, day)
+    all_m = measure(conn, book, day)
+    kinds: dict[int, list[str]] = defaultdict(list)
+    tz_of = dict(conn.execute(select(shops.c.id, shops.c.timezone)).all())
+    profiles = {r.shop_id: policy.Profile(r.industry, r.flagship) for r in conn.execute(select(shop_profiles))}
+    for shop_id, kind, occurred in conn.execute(select(incidents.c.shop_id, incidents.c.kind, incidents.c.occurred_at)):
+        since, until = window_for(book, day, tz_of[shop_id])
+        if since <= occurred < until:
+            kinds[shop_id].append(kind)
+    rows = []
+    for shop_id, m in all_m.items():
+        result = policy.evaluate(book, vday, m, profile=profiles.get(shop_id, policy.Profile()),
+                                 incident_kinds=kinds.get(shop_id, []))
+        rows.append({"shop_id": shop_id, "day": day, "version": result.version, "stage": result.stage,
+                     "score_centi": round(result.score * 100), "shown_tenths": round(result.shown * 10),
+                     "detail": jsonutil.dumps(_compact(result)), "computed_at": at})
+    if not rows:
+        return 0
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    written = 0
+    for lo in range(0, len(rows), 1000):
+        stmt = insert(snapshots).values(rows[lo:lo + 1000]).on_conflict_do_nothing(
+            index_elements=["shop_id", "day", "version"]).returning(snapshots.c.id)
+        written += len(conn.execute(stmt).all())
+    return written
+
+
+def _compact(result: policy.ScoreResult) -> dict:
+    return {"dimensions": {k: v["points"] for k, v in result.dimensions.items()},
+            "indicators": {i.code: [i.value, i.points] for i in result.indicators},
+            "deductions": sum(c["points"] for c in result.deductions), "bonuses": sum(b["points"] for b in result.bonuses)}
+
+
+def snapshot_due(uow, book: Rulebook, clock) -> int:  # noqa: ANN001
+    """The worker step: today's snapshots, once. Cheap when done (one indexed lookup)."""
+    now = clock.now()
+    day = local_today(book, now)
+    schemes = book.in_force("experience_scheme", day)
+    if not schemes:  # a rulebook without an experience score (taobao)
+        return 0
+    version = schemes[0].get("version")
+    with uow.read() as conn:
+        done = conn.execute(select(snapshots.c.id).where(snapshots.c.day == day, snapshots.c.version == version)
+                            .limit(1)).first()
+    if done is not None:
+        return 0
+    with uow.begin() as conn:
+        return snapshot_day(conn, book, day, at=now)
+
+
+def history(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime, days: int = 30) -> list[dict]:
+    require_shop(actor, shop_id, read_only=True)
+    today = local_today(book, now)
+    s = snapshots.c
+    rows = conn.execute(select(s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
+                        .where(s.shop_id == shop_id, s.day > today - timedelta(days=days), s.day <= today)
+                        .order_by(s.day, s.version)).all()
+    return [{"day": r.day.isoformat(), "version": r.version, "stage": r.stage, "score": r.score_centi / 100,
+             "shown": r.shown_tenths / 10} for r in rows]
+
+
+def gate(conn: Connection, actor: Actor, shop_id: int, use: str, *, book: Rulebook, now: datetime,
+         amount_fen: int | None = None) -> dict:
+    """May this shop sign up for a campaign / spend this much on ads today? With the clause."""
+    day = local_today(book, now)
+    clause = next((c for c in book.in_force("experience_gate", day) if c.get("use") == use), None)
+    if clause is None:
+        raise InvalidInput(f"unknown use {use!r}; one of campaign_signup, ad_spend")
+    if amount_fen is not None and amount_fen < 0:
+        raise InvalidInput("amount_fen must not be negative")
+    result = shop_score(conn, actor, shop_id, book=book, now=now)
+    allowed = result.score >= clause.get("min_score") or (result.stage == "growth" and clause.get("growth_allowed"))
+    cap = None
+    if allowed and clause.get("tiers"):
+        reached = [t for t in clause.get("tiers") if result.score >= t[0]] or clause.get("tiers")[:1]
+        cap = None if reached[-1][1] < 0 else reached[-1][1]
+        if amount_fen is not None and cap is not None and amount_fen > cap:
+            allowed = False
+    why = (f"score {result.score:g} ({result.stage}) against {clause.get('min_score')} ({clause.id}, {clause.source})"
+           + (f"; daily cap {format_yuan(cap)} yuan" if cap is not None else ""))
+    return {"shop_id": shop_id, "use": use, "allowed": allowed, "score": result.score, "stage": result.stage,
+            "min_score": clause.get("min_score"), "daily_cap_fen": cap, "amount_fen": amount_fen,
+            "clause_id": clause.id, "source": clause.source, "text": clause.text, "text_en": clause.text_en,
+            "explanation": why}
+
+
+def ranking(conn: Connection, actor: Actor, *, book: Rulebook, now: datetime, limit: int = 200) -> list[dict]:
+    """Operators: shops by their latest snapshot, best first."""
+    if actor.platform_role not in PLATFORM_ROLES:
+        raise Forbidden("the ranking is for platform staff")
+    s = snapshots.c
+    latest = select(s.shop_id, func.max(s.day).label("day")).group_by(s.shop_id).subquery()
+    rows = conn.execute(select(s.shop_id, shops.c.name, s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
+                        .join(latest, and_(latest.c.shop_id == s.shop_id, latest.c.day == s.day))
+                        .join(shops, shops.c.id == s.shop_id)
+                        .order_by(s.score_centi.desc(), s.shop_id).limit(limit)).all()
+    seen, out = set(), []
+    for r in rows:
+        if r.shop_id in seen:
+            continue
+        seen.add(r.shop_id)
+        out.append({"rank": len(out) + 1, "shop_id": r.shop_id, "shop_name": r.name, "day": r.day.isoformat(),
+                    "version": r.version, "stage": r.stage, "score": r.score_centi / 100, "shown": r.shown_tenths / 10})
+    return out
+

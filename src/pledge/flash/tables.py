@@ -1,0 +1,57 @@
+"""Live-room flash deals. A deal's units are carved out of the SKU's sellable stock when it is
+created and spread over buckets, so that buyers in a flash sale do not queue on one row
+(docs/adr/0008-flash-sale-stock.md)."""
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+
+flash_deals = Table(
+    "flash_deals", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True),  # the live room
+    Column("title", String(200), nullable=False),
+    Column("price_fen", Fen, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("per_buyer_limit", Integer, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),  # unsold units went back to the SKU
+    CheckConstraint("price_fen > 0", name="price_positive"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("per_buyer_limit > 0", name="limit_positive"),
+)
+
+flash_buckets = Table(
+    "flash_buckets", metadata,
+    Column("id", Id, primary_key=True),
+    Column("deal_id", Id, ForeignKey("flash_deals.id"), nullable=False),
+    Column("bucket", Integer, nullable=False),
+    Column("remaining", Integer, nullable=False),
+    UniqueConstraint("deal_id", "bucket"),
+    CheckConstraint("remaining >= 0", name="remaining_not_negative"),
+)
+
+# Units each buyer holds of a deal: the per-buyer limit is a conditional update of this row, so a
+# buyer's concurrent requests queue on their own row and never on anyone else's.
+flash_allowances = Table(
+    "flash_allowances", metadata,
+    Column("deal_id", Id, ForeignKey("flash_deals.id"), primary_key=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("units", Integer, nullable=False),
+    CheckConstraint("units >= 0", name="units_not_negative"),
+)
+
+flash_purchases = Table(
+    "flash_purchases", metadata,
+    Column("id", Id, primary_key=True),
+    Column("deal_id", Id, ForeignKey("flash_deals.id"), nullable=False, index=True),
+    Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("returned_at", UtcDateTime, nullable=True),  # an unpaid order's units went back to the deal
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)

@@ -1,0 +1,258 @@
+"""Pure evaluation of the logistics rules (RULES.md §1): slow tracking (douyin:aHwHroCPheig),
+abnormal tracking (douyin:aHzmeN9E9dBF), out of stock (douyin:aHwHGWzbmk88), fraudulent
+shipping (douyin:aJo44CiDDaqb) and the late-rate sanctions (douyin:aJoPPkWZ7VQM). No database:
+the sweeps feed in scans and times, the CLI or a backtest could do the same."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from pledge.kernel.clock import local_time, zone
+from pledge.kernel.errors import NotFound
+from pledge.guarantees.policy import share_of_paid
+from pledge.kernel.money import format_rate, format_yuan
+from pledge.rulebooks.loader import Clause, Rulebook
+
+# The carrier event kinds Pledge understands. picked_up is the pickup scan (揽收), in_transit a
+# transfer or sorting-centre scan (分拨), returned a return to sender or a cancelled waybill,
+# exception any other carrier report (it counts as a scan, nothing more).
+EVENT_KINDS = ("picked_up", "in_transit", "delivered", "returned", "exception")
+ENDING_KINDS = ("delivered", "returned")
+
+# Rule names are the rulebook kinds of their trigger clauses and the compensation kinds.
+SHIPMENT_RULES = ("slow_tracking", "abnormal_tracking", "out_of_stock")
+SHIPMENT_TRIGGERS = ("no_pickup", "no_hub_scan", "scan_gap", "pickup_before_payment", "recalled")
+
+RULE_NAMES = {"slow_tracking": ("slow tracking", "物流轨迹超时"), "abnormal_tracking": ("abnormal tracking", "物流轨迹异常"),
+              "out_of_stock": ("out of stock", "缺货/无货"), "fraudulent_shipping": ("fraudulent shipping", "欺诈发货")}
+
+
+@dataclass(frozen=True)
+class Scan:
+    kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule broken: which clause, when, and what happened (English and Chinese)."""
+
+    clause: Clause
+    at: datetime
+    detail_en: str
+    detail_zh: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    finding: Finding | None
+    final: bool  # True: nothing that happens later can change the outcome
+
+
+def _h(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    h, rest = divmod(seconds, 3600)
+    return f"{h} h" + (f" {rest // 60} min" if rest // 60 else "")
+
+
+def _ts(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+def route_class(book: Rulebook, at: datetime, origin: str | None, destination: str | None) -> tuple[str, str]:
+    """same_province | cross_province | remote, and why. Unknown provinces take the
+    rulebook's default (Pledge: the longest limit, so no merchant is charged on a guess)."""
+    routes = book.in_force("tracking_routes", at)
+    if origin and destination and routes:
+        table = routes[0]
+        if origin in table.get("remote", []) or destination in table.get("remote", []):
+            return "remote", f"{origin} → {destination}"
+        if origin == destination or any(origin in r and destination in r for r in table.get("regions", [])):
+            return "same_province", f"{origin} → {destination}"
+        return "cross_province", f"{origin} → {destination}"
+    unknown = book.in_force("tracking_route_unknown", at)
+    return (unknown[0].get("route") if unknown else "remote"), "route unknown"
+
+
+def _first(scans: list[Scan], kinds: tuple[str, ...], after: datetime | None = None) -> Scan | None:
+    return next((s for s in scans if s.kind in kinds and (after is None or s.at >= after)), None)
+
+
+def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans: list[Scan], route: str,
+             ended: bool, now: datetime) -> tuple[Finding | None, bool]:
+    """One trigger clause: (finding or None, pending). `scans` are those at or before now, in time order."""
+    trigger, hours = clause.get("trigger"), clause.get("hours")
+    pickup = _first(scans, ("picked_up",))
+    if trigger == "no_pickup":
+        deadline = uploaded_at + timedelta(hours=hours)
+        if pickup is not None and pickup.at <= deadline:
+            return None, False
+        if now > deadline:
+            return Finding(clause, deadline, f"tracking number uploaded {_ts(uploaded_at)}, no pickup scan within {hours} h",
+                           f"{_ts(uploaded_at)}上传运单号，{hours}小时内无揽收记录"), False
+        return None, True
+    if trigger == "no_hub_scan":
+        if pickup is None:
+            return None, not ended
+        deadline = pickup.at + timedelta(hours=hours)
+        hub = _first(scans, ("in_transit",), after=pickup.at)
+        if hub is not None and hub.at <= deadline:
+            return None, False
+        if now > deadline:
+            return Finding(clause, deadline, f"picked up {_ts(pickup.at)}, no sorting-centre scan within {hours} h",
+                           f"{_ts(pickup.at)}揽收，{hours}小时内无分拨中心记录"), False
+        return None, True
+    if trigger == "scan_gap":
+        if clause.get("route") != route:
+            return None, False
+        hub = _first(scans, ("in_transit",), after=pickup.at if pickup else None)
+        if hub is None:
+            return None, not ended
+        limit = timedelta(hours=hours)
+        chain = [s.at for s in scans if s.at >= hub.at]
+        end = _first(scans, ENDING_KINDS, after=hub.at)
+        points = chain if end is None else [t for t in chain if t <= end.at]
+        if end is None:
+            points = points + [now]
+        for before, after in zip(points, points[1:]):
+            if after - before > limit:
+                return Finding(clause, before + limit, f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {route})",
+                               f"{_ts(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）"), False
+        return None, end is None
+    if trigger == "pickup_before_payment":
+        first = scans[0] if scans else None
+        if first is not None and first.at < paid_at:
+            return Finding(clause, first.at, f"first scan {_ts(first.at)} is before payment {_ts(paid_at)}",
+                           f"首条轨迹{_ts(first.at)}早于支付时间{_ts(paid_at)}"), False
+        return None, first is None and not ended
+    if trigger == "recalled":
+        returned = _first(scans, ("returned",))
+        if returned is not None:
+            return Finding(clause, returned.at, f"parcel returned to sender {_ts(returned.at)}",
+                           f"{_ts(returned.at)}包裹被退回"), False
+        return None, not ended
+    return None, False
+
+
+def tracking_verdict(book: Rulebook, rule: str, *, uploaded_at: datetime, paid_at: datetime, scans: list[Scan],
+                     route: str, now: datetime) -> Verdict:
+    """A shipment under one rule: the earliest finding of its trigger clauses, or clear once
+    no trigger can fire any more."""
+    seen = sorted((s for s in scans if s.at <= now), key=lambda s: s.at)
+    ended = _first(seen, ENDING_KINDS) is not None
+    findings, pending = [], False
+    for clause in book.in_force(rule, paid_at):
+        if clause.get("trigger") not in SHIPMENT_TRIGGERS:
+            continue
+        found, waiting = _trigger(clause, uploaded_at=uploaded_at, paid_at=paid_at, scans=seen, route=route,
+                                  ended=ended, now=now)
+        if found is not None:
+            findings.append(found)
+        pending = pending or waiting
+    if findings:
+        return Verdict(min(findings, key=lambda f: (f.at, f.clause.id)), True)
+    return Verdict(None, not pending)
+
+
+def out_of_stock_verdict(book: Rulebook, *, ship_by: datetime, shipped_at: datetime | None, paid_at: datetime,
+                         now: datetime) -> Verdict:
+    """Still unshipped (no tracking number uploaded) N hours after the ship-by time."""
+    for clause in book.in_force("out_of_stock", paid_at):
+        if clause.get("trigger") != "unshipped_after_late":
+            continue
+        hours = clause.get("hours")
+        deadline = ship_by + timedelta(hours=hours)
+        if shipped_at is not None and shipped_at <= deadline:
+            return Verdict(None, True)
+        if now > deadline:
+            state = f"shipped only {_ts(shipped_at)}, more than" if shipped_at else "still not shipped"
+            state_zh = f"至{_ts(shipped_at)}才发货" if shipped_at else "仍未发货"
+            return Verdict(Finding(clause, deadline, f"ship-by {_ts(ship_by)}, {state} {hours} h after it",
+                                   f"承诺{_ts(ship_by)}前发货，超时{hours}小时后{state_zh}"), True)
+        return Verdict(None, False)
+    return Verdict(None, True)
+
+
+@dataclass(frozen=True)
+class Quote:
+    amount_fen: int
+    clause: Clause
+    explanation_en: str
+    explanation_zh: str
+    inputs: dict = field(default_factory=dict)
+
+
+def _within(value: float, low: float | None, high: float | None, *, closed_low: bool = False) -> bool:
+    above = low is None or (value >= low if closed_low else value > low)
+    return above and (high is None or (value < high if closed_low else value <= high))
+
+
+def quote(book: Rulebook, rule: str, finding: Finding | None, *, paid_fen: int, promise_span: timedelta | None,
+          at: datetime, now: datetime, trigger_text: tuple[str, str] | None = None) -> Quote:
+    """The compensation a rule pays the buyer: rate of what was paid, rounded half-up to whole
+    yuan (douyin:aHwH9wK4JUHQ), within the clause's minimum and maximum. `at` chooses the
+    clauses in force (the payment time), `now` is when it was decided."""
+    span_h = promise_span.total_seconds() / 3600 if promise_span is not None else 0
+    found = [c for c in book.in_force("logistics_compensation", at) if c.get("rule") == rule
+             and _within(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
+             and _within(paid_fen, c.get("paid_min_fen"), c.get("paid_max_fen"), closed_low=True)]
+    if len(found) != 1:
+        raise NotFound(f"rulebook {book.name} has {len(found)} compensation clauses for {rule} at {at}")
+    clause = found[0]
+    amount, steps, steps_zh = share_of_paid(clause, paid_fen)
+    name_en, name_zh = RULE_NAMES[rule]
+    what_en, what_zh = trigger_text or ((finding.detail_en, finding.detail_zh) if finding else ("", ""))
+    cited = f" ({finding.clause.id} [{finding.clause.source}])" if finding else ""
+    promise = f", promise {_h(promise_span)}" if promise_span is not None else ""
+    promise_zh = f"，承诺{_h(promise_span)}内发货" if promise_span is not None else ""
+    explanation_en = (f"{name_en}: {what_en}{cited}; paid {format_yuan(paid_fen)}{promise} → clause {clause.id} "
+                      f"{steps} yuan [{clause.source}]")
+    explanation_zh = (f"{name_zh}：{what_zh}{cited}；实付{format_yuan(paid_fen)}元{promise_zh} → 条款 {clause.id} "
+                      f"{steps_zh} 元 [{clause.source}]")
+    inputs = {"paid_fen": paid_fen, "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
+              "trigger_clause": finding.clause.id if finding else None, "violated_at": finding.at if finding else None,
+              "evaluated_at": now}
+    return Quote(amount, clause, explanation_en, explanation_zh, inputs)
+
+
+# --- Sanctions ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DayRate:
+    due: int
+    late: int
+
+    def meets(self, clause: Clause) -> bool:
+        """late / due >= min rate, and at least the minimum number of late orders."""
+        return self.due > 0 and self.late * 10_000 >= clause.get("min_rate_bp") * self.due and self.late >= clause.get("min_late")
+
+    def text(self) -> str:
+        return f"{self.late}/{self.due}"
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=zone(tz))
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone(tz))
+
+
+def next_local_midnight(at: datetime, tz: str) -> datetime:
+    return day_bounds(local_time(at, tz).date(), tz)[1]
+
+
+def sanction_reason(clause: Clause, days: list[tuple[date, DayRate]]) -> tuple[str, str]:
+    rates = "; ".join(f"{d.isoformat()}: {r.text()} late" for d, r in days)
+    rates_zh = "；".join(f"{d.isoformat()}：应发{r.due}单，超时{r.late}单" for d, r in days)
+    if clause.get("sanction") == "product_ban":
+        effect, effect_zh = "product banned from sale", "商品封禁"
+    elif clause.get("daily_limit") == 0:
+        effect, effect_zh = f"no orders for {clause.get('duration_days')} days", f"限制成交0单/日，执行{clause.get('duration_days')}天"
+    else:
+        effect = f"at most {clause.get('daily_limit')} orders a day for {clause.get('duration_days')} days"
+        effect_zh = f"限制成交{clause.get('daily_limit')}单/日，执行{clause.get('duration_days')}天"
+    threshold = f"late rate ≥ {format_rate(clause.get('min_rate_bp'))} with ≥ {clause.get('min_late')} late orders"
+    if clause.get("days_running", 1) > 1:
+        threshold += f", {clause.get('days_running')} days running"
+    reason = (f"{rates} ({threshold}) → {effect}; lifted the day after the late orders are all picked up "
+              f"(clause {clause.id} [{clause.source}])")
+    reason_zh = f"{rates_zh} → {effect_zh}；超时订单全部发货揽收后次日解除（条款 {clause.id} [{clause.source}]）"
+    return reason, reason_zh

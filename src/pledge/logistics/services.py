@@ -1,0 +1,293 @@
+"""The logistics-rule sweeps and the fraudulent-shipping finding. Each rule pays the buyer a
+no-threshold coupon, charged to the shop, exactly once per order: the compensation row's UNIQUE
+idempotency key (`slow-tracking:{order_id}`, `abnormal-tracking:…`, `out-of-stock:…`,
+`fraudulent-shipping:…`) is claimed with INSERT ... ON CONFLICT DO NOTHING before any money
+moves (the pattern of guarantees.services.sweep_late_ship). Each subject's final outcome goes
+into logistics_outcomes, so the sweeps never look at it again; on PostgreSQL a batch is claimed
+with FOR UPDATE SKIP LOCKED so concurrent workers do not wait on each other."""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor, require_platform
+from pledge.fulfilment.carriers import CARRIERS
+from pledge.fulfilment.tables import shipments, tracking_events
+from pledge.guarantees.tables import compensations
+from pledge.kernel import jsonutil
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.ledger import services as ledger
+from pledge.ledger.tables import coupons
+from pledge.logistics.policy import (SHIPMENT_RULES, SHIPMENT_TRIGGERS, Finding, Quote, Scan, out_of_stock_verdict, quote,
+                                     route_class, tracking_verdict)
+from pledge.logistics.tables import logistics_outcomes, shipment_routes
+from pledge.orders.model import PAID_STATUSES, OrderStatus
+from pledge.orders.services import record_events
+from pledge.orders.tables import order_lines, orders
+from pledge.rulebooks.loader import Rulebook
+
+PAID = [s.value for s in PAID_STATUSES]
+# Tracking rules judge carrier scans; a parcel sent without carrier data has none to judge.
+TRACKED = [code for code, carrier in CARRIERS.items() if carrier.tracked]
+
+
+def compensation_key(rule: str, order_id: int) -> str:
+    return f"{rule.replace('_', '-')}:{order_id}"
+
+
+@dataclass
+class LogisticsResult:
+    examined: int = 0
+    compensated: int = 0
+    amount_fen: int = 0
+    cleared: int = 0
+    batches: int = 0
+    skipped_as_duplicate: int = 0
+
+    def add(self, other: "LogisticsResult") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class _Due:
+    """A finding to pay: the order it concerns and the quote."""
+
+    rule: str
+    order: object
+    quote: Quote
+
+
+def _insert(conn: Connection):  # noqa: ANN202
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+def _promise_span(order) -> timedelta | None:  # noqa: ANN001
+    return order.ship_by - order.paid_at if order.ship_by and order.paid_at else None
+
+
+def _settle(conn: Connection, book: Rulebook, due: list[_Due], outcomes: list[dict], now: datetime,
+            result: LogisticsResult) -> list[int]:
+    """Claim each compensation's key, pay the ones this transaction won (ledger transaction from
+    the shop's proceeds to the buyer's coupons, and the coupon), record the outcomes. Returns
+    the ids of the compensations paid."""
+    unique = {compensation_key(d.rule, d.order.id): d for d in due}
+    # Create the batch's ledger accounts first, all at once in code order, so concurrent
+    # workers creating the same buyers' accounts queue instead of deadlocking.
+    if due:
+        ledger.account_ids(conn, {code for d in due for code in (ledger.shop_proceeds(d.order.shop_id),
+                                                                 ledger.buyer_coupons(d.order.buyer_id))})
+    paid = []
+    for key, d in unique.items():
+        q = d.quote
+        won = conn.execute(_insert(conn)(compensations).on_conflict_do_nothing(index_elements=["idempotency_key"])
+                           .returning(compensations.c.id), {
+            "idempotency_key": key, "order_id": d.order.id, "shop_id": d.order.shop_id, "buyer_id": d.order.buyer_id,
+            "kind": d.rule, "amount_fen": q.amount_fen, "rulebook": book.name, "rulebook_version": book.version,
+            "clause_id": q.clause.id, "clause_source": q.clause.source, "inputs": jsonutil.dumps(q.inputs),
+            "explanation": q.explanation_en, "explanation_zh": q.explanation_zh, "created_at": now}).scalar()
+        if won is None:
+            result.skipped_as_duplicate += 1
+            continue
+        tx_id = ledger.record(conn, key=key, kind=d.rule, memo=q.explanation_en, at=now, postings=[
+            ledger.Posting(ledger.shop_proceeds(d.order.shop_id), ledger.buyer_coupons(d.order.buyer_id), q.amount_fen)])
+        coupon_id = conn.execute(coupons.insert().values(
+            buyer_id=d.order.buyer_id, amount_fen=q.amount_fen, min_spend_fen=0, status="available", issued_at=now,
+            source=key, explanation=q.explanation_en, explanation_zh=q.explanation_zh)).inserted_primary_key[0]
+        conn.execute(compensations.update().where(compensations.c.id == won).values(transaction_id=tx_id, coupon_id=coupon_id))
+        record_events(conn, [{"order_id": d.order.id, "at": now, "kind": f"{d.rule}_compensated",
+                              "detail": {"amount_fen": q.amount_fen, "clause": q.clause.id, "explanation": q.explanation_en}}])
+        result.compensated += 1
+        result.amount_fen += q.amount_fen
+        paid.append(won)
+    if outcomes:
+        conn.execute(_insert(conn)(logistics_outcomes).on_conflict_do_nothing(index_elements=["rule", "subject_id"]),
+                     [dict(o, decided_at=now) for o in outcomes])
+    result.cleared += len([o for o in outcomes if o["outcome"] == "clear"])
+    return paid
+
+
+# --- Tracking rules, per shipment ---------------------------------------------------------------
+
+def _tracking_rules(book: Rulebook, at: datetime) -> list[str]:
+    return [r for r in SHIPMENT_RULES if any(c.get("trigger") in SHIPMENT_TRIGGERS for c in book.in_force(r, at))]
+
+
+def _earliest_tracking_hours(book: Rulebook, at: datetime) -> int:
+    hours = [c.get("hours") for r in SHIPMENT_RULES for c in book.in_force(r, at) if c.get("hours")]
+    return min(hours, default=0)
+
+
+def sweep_tracking_batch(conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0,
+                         batch: int = 200) -> tuple[LogisticsResult, int | None]:
+    """Shipments whose tracking rules are not all decided, in id order after `after_id`.
+    Returns the result and the last shipment id examined (None when there were none)."""
+    result = LogisticsResult(batches=1)
+    rules = _tracking_rules(book, now)
+    if not rules:
+        return result, None
+    s, o = shipments.c, orders.c
+    subject_rules = [_subject_rule(r) for r in rules]
+    decided = (select(func.count()).select_from(logistics_outcomes)
+               .where(logistics_outcomes.c.subject_id == s.id, logistics_outcomes.c.rule.in_(subject_rules)).scalar_subquery())
+    query = (select(s.id.label("shipment_id"), s.shipped_at.label("uploaded_at"), o.id, o.shop_id, o.buyer_id, o.paid_fen,
+                    o.paid_at, o.ship_by, o.late_exempt_reason)
+             .join(orders, orders.c.id == s.order_id)
+             .where(s.id > after_id, o.status.in_(PAID), o.paid_at.is_not(None), s.carrier.in_(TRACKED),
+                    s.shipped_at <= now - timedelta(hours=_earliest_tracking_hours(book, now)), decided < len(rules))
+             .order_by(s.id).limit(batch))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=shipments)
+    rows = conn.execute(query).all()
+    result.examined = len(rows)
+    if not rows:
+        return result, None
+    ids = [r.shipment_id for r in rows]
+    scans: dict[int, list[Scan]] = {i: [] for i in ids}
+    for e in conn.execute(select(tracking_events.c.shipment_id, tracking_events.c.kind, tracking_events.c.occurs_at)
+                          .where(tracking_events.c.shipment_id.in_(ids), tracking_events.c.occurs_at <= now)
+                          .order_by(tracking_events.c.occurs_at, tracking_events.c.id)):
+        scans[e.shipment_id].append(Scan(e.kind, e.occurs_at))
+    routes = {r.shipment_id: r for r in conn.execute(select(shipment_routes).where(shipment_routes.c.shipment_id.in_(ids)))}
+    done = {(r.rule, r.subject_id) for r in conn.execute(select(logistics_outcomes.c.rule, logistics_outcomes.c.subject_id)
+                                                        .where(logistics_outcomes.c.subject_id.in_(ids),
+                                                               logistics_outcomes.c.rule.in_(subject_rules)))}
+    due, outcomes = [], []
+    for row in rows:
+        route = routes.get(row.shipment_id)
+        route_name, route_text = route_class(book, row.paid_at, route.origin_province if route else None,
+                                             route.destination_province if route else None)
+        for rule in rules:
+            subject_rule = _subject_rule(rule)
+            if (subject_rule, row.shipment_id) in done:
+                continue
+            if row.late_exempt_reason:
+                outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "clear"})
+                continue
+            verdict = tracking_verdict(book, rule, uploaded_at=row.uploaded_at, paid_at=row.paid_at,
+                                       scans=scans[row.shipment_id], route=route_name, now=now)
+            if verdict.finding is not None:
+                q = _quote(book, rule, verdict.finding, row, now)
+                q.inputs.update(shipment_id=row.shipment_id, route=route_name, route_basis=route_text)
+                due.append(_Due(rule, row, q))
+                outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "compensated"})
+            elif verdict.final:
+                outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "clear"})
+    _settle(conn, book, due, outcomes, now, result)
+    return result, ids[-1]
+
+
+def _subject_rule(rule: str) -> str:
+    """Outcome rule names: out-of-stock is decided per order and, for its tracking trigger, per
+    shipment; the two must not share a row."""
+    return "out_of_stock.tracking" if rule == "out_of_stock" else rule
+
+
+def _quote(book: Rulebook, rule: str, finding: Finding, order, now: datetime) -> Quote:  # noqa: ANN001
+    return quote(book, rule, finding, paid_fen=order.paid_fen, promise_span=_promise_span(order), at=order.paid_at, now=now)
+
+
+# --- Out of stock, per order ----------------------------------------------------------------------
+
+def sweep_out_of_stock_batch(conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0,
+                             batch: int = 200) -> tuple[LogisticsResult, int | None]:
+    result = LogisticsResult(batches=1)
+    triggers = [c for c in book.in_force("out_of_stock", now) if c.get("trigger") == "unshipped_after_late"]
+    if not triggers:
+        return result, None
+    o = orders.c
+    done = exists().where(logistics_outcomes.c.rule == "out_of_stock", logistics_outcomes.c.subject_id == o.id)
+    query = (select(o.id, o.shop_id, o.buyer_id, o.paid_fen, o.paid_at, o.ship_by, o.shipped_at, o.late_exempt_reason)
+             .where(o.id > after_id, o.status.in_(PAID), o.ship_by < now - timedelta(hours=min(c.get("hours") for c in triggers)),
+                    ~done).order_by(o.id).limit(batch))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=orders)
+    rows = conn.execute(query).all()
+    result.examined = len(rows)
+    if not rows:
+        return result, None
+    due, outcomes = [], []
+    for row in rows:
+        verdict = out_of_stock_verdict(book, ship_by=row.ship_by, shipped_at=row.shipped_at, paid_at=row.paid_at, now=now)
+        if row.late_exempt_reason or (verdict.finding is None and verdict.final):
+            outcomes.append({"rule": "out_of_stock", "subject_id": row.id, "order_id": row.id, "outcome": "clear"})
+        elif verdict.finding is not None:
+            due.append(_Due("out_of_stock", row, _quote(book, "out_of_stock", verdict.finding, row, now)))
+            outcomes.append({"rule": "out_of_stock", "subject_id": row.id, "order_id": row.id, "outcome": "compensated"})
+    _settle(conn, book, due, outcomes, now, result)
+    return result, rows[-1].id
+
+
+def sweep_logistics(uow, book: Rulebook, clock, *, batch: int = 200) -> LogisticsResult:  # noqa: ANN001
+    """Every logistics rule over everything not yet decided; each batch commits on its own."""
+    total = LogisticsResult()
+    for step in (sweep_out_of_stock_batch, sweep_tracking_batch):
+        after = 0
+        while True:
+            with uow.begin() as conn:
+                result, last = step(conn, book, now=clock.now(), after_id=after, batch=batch)
+            total.add(result)
+            if last is None or result.examined < batch:
+                break
+            after = last
+    return total
+
+
+# --- Fraudulent shipping: an operator's finding ------------------------------------------------------
+
+FINDINGS = {"empty_parcel": ("empty parcel", "发空包"), "wrong_item": ("wrong item", "买A发B"), "short": ("short", "短装")}
+
+
+def report_fraudulent_shipping(conn: Connection, actor: Actor, book: Rulebook, *, order_id: int, finding: str,
+                               units_received: int | None = None, note: str = "", at: datetime) -> dict:
+    """An operator (or the after-sales review) found an empty parcel, a wrong item or a parcel
+    more than half short: the buyer is compensated once (douyin:aJo44CiDDaqb 3.1)."""
+    require_platform(actor, "operator")
+    order = conn.execute(select(orders).where(orders.c.id == order_id)).first()
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    rules = book.in_force("fraudulent_shipping", order.paid_at or at)
+    if not rules:
+        raise NotFound(f"rulebook {book.name} has no fraudulent-shipping rule")
+    rule = rules[0]
+    if finding not in rule.get("findings", []):
+        raise InvalidInput(f"unknown finding {finding!r}; one of {', '.join(rule.get('findings', []))}")
+    if order.shipped_at is None or order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+        raise Conflict(f"order {order_id} has not been shipped; fraudulent shipping needs a parcel")
+    what_en, what_zh = FINDINGS[finding]
+    if finding == "short":
+        ordered = conn.execute(select(func.sum(order_lines.c.quantity)).where(order_lines.c.order_id == order_id)).scalar()
+        if not isinstance(units_received, int) or isinstance(units_received, bool) or not 0 <= units_received < ordered:
+            raise InvalidInput(f"a short parcel needs units_received, a whole number from 0 to {ordered - 1}")
+        if (ordered - units_received) * 10_000 <= rule.get("short_over_bp") * ordered:
+            raise InvalidInput(f"{ordered - units_received} of {ordered} units missing is not more than "
+                               f"{rule.get('short_over_bp') // 100}% short ({rule.id})")
+        what_en += f": {units_received} of {ordered} units received"
+        what_zh += f"：应收{ordered}件，实收{units_received}件"
+    elif units_received is not None:
+        raise InvalidInput("units_received is only for a short parcel")
+    note = note.strip()[:300]
+    found = Finding(rule, at, what_en + (f" ({note})" if note else ""), what_zh + (f"（{note}）" if note else ""))
+    q = _quote(book, "fraudulent_shipping", found, order, at)
+    q.inputs.update(finding=finding, units_received=units_received, reported_by=actor.user_id)
+    result = LogisticsResult()
+    paid = _settle(conn, book, [_Due("fraudulent_shipping", order, q)], [
+        {"rule": "fraudulent_shipping", "subject_id": order_id, "order_id": order_id, "outcome": "compensated"}], at, result)
+    if not paid:
+        raise Conflict(f"order {order_id} has already been compensated for fraudulent shipping")
+    return {"order_id": order_id, "compensation_id": paid[0], "amount_fen": q.amount_fen, "clause_id": q.clause.id,
+            "explanation": q.explanation_en, "explanation_zh": q.explanation_zh}
+
+
+def order_logistics(conn: Connection, order_id: int) -> dict:
+    """Logistics-rule compensations of one order, for its pages."""
+    c = compensations.c
+    rows = [dict(r._mapping, inputs=jsonutil.loads(r.inputs)) for r in conn.execute(
+        select(compensations).where(c.order_id == order_id, c.kind.in_(list(SHIPMENT_RULES) + ["fraudulent_shipping"]))
+        .order_by(c.id))]
+    return {"compensations": rows}

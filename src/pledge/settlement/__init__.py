@@ -1,0 +1,1 @@
+"""Settlement: commission, programs, deposits, payouts and statements (issue 6)."""

@@ -1,0 +1,168 @@
+"""Settlement: commission per order line, fee programs (waivers, rebates) with their history and
+applications, the entries that settle proceeds, month-end rebates, deposits and payouts."""
+from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text,
+                        UniqueConstraint)
+
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+
+# Operator-configured, effective-dated programs scoped to categories, a shop and/or a channel.
+programs = Table(
+    "settlement_programs", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(60), nullable=False, unique=True),
+    # category_waiver | task_waiver | new_merchant | turnover_rebate
+    Column("kind", String(30), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("name_en", String(120), nullable=False),
+    Column("rate_bp", Integer, nullable=True),  # the residual rate of a waiver
+    Column("categories", Text, nullable=False, default="[]"),  # JSON list of category names; [] = all
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True),
+    Column("channel", String(20), nullable=True),
+    Column("params", Text, nullable=False, default="{}"),  # JSON: tiers, task_orders, days
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=True),
+    Column("requires_application", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("rate_bp IS NULL OR (rate_bp >= 0 AND rate_bp <= 10000)", name="rate_in_range"),
+)
+
+program_versions = Table(
+    "settlement_program_versions", metadata,
+    Column("id", Id, primary_key=True),
+    Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("snapshot", Text, nullable=False),  # JSON of the program as configured
+    Column("note", Text, nullable=False, default=""),
+    Column("changed_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("changed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("program_id", "version"),
+)
+
+applications = Table(
+    "settlement_applications", metadata,
+    Column("id", Id, primary_key=True),
+    Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # pending | approved | rejected
+    Column("note", Text, nullable=False, default=""),
+    Column("applied_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("applied_at", UtcDateTime, nullable=False),
+    Column("decided_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    UniqueConstraint("program_id", "shop_id"),
+)
+
+# One row per order whose commission has been charged (the claim that makes charging exactly once).
+fee_orders = Table(
+    "settlement_orders", metadata,
+    Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("month", String(7), nullable=False),  # the platform-calendar month the order was paid
+    Column("channel", String(20), nullable=False),
+    Column("paid_fen", Fen, nullable=False),
+    Column("base_fen", Fen, nullable=False),
+    Column("fee_fen", Fen, nullable=False),
+    Column("standard_fee_fen", Fen, nullable=False),  # what the fee would be without any program
+    Column("charged_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=True),
+)
+Index("ix_settlement_orders_shop_month", fee_orders.c.shop_id, fee_orders.c.month)
+
+fee_lines = Table(
+    "settlement_fee_lines", metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
+    Column("category", String(60), nullable=False),
+    Column("base_fen", Fen, nullable=False),
+    Column("standard_rate_bp", Integer, nullable=False),
+    Column("rate_bp", Integer, nullable=False),
+    Column("fee_fen", Fen, nullable=False),
+    Column("standard_fee_fen", Fen, nullable=False),
+    Column("clause_id", String(80), nullable=False),
+    Column("clause_source", String(80), nullable=False),
+    Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=True),
+    Column("program_version", Integer, nullable=True),
+)
+
+fee_refunds = Table(
+    "settlement_fee_refunds", metadata,
+    Column("refund_id", Id, ForeignKey("refunds.id"), primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("amount_fen", Fen, nullable=False),  # 0 when refunded after the after-sales period
+    Column("clause_id", String(80), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Every movement of a shop's pending proceeds, claimed once by the settlement that moves it on.
+entries = Table(
+    "settlement_entries", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # sale | fee | fee_refund | refund | deduction
+    Column("ref_id", Id, nullable=False),
+    Column("amount_fen", Fen, nullable=False),  # signed effect on the proceeds
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("settled_at", UtcDateTime, nullable=True),  # set by the settlement that moved it on
+    UniqueConstraint("kind", "ref_id"),
+)
+
+rebates = Table(
+    "settlement_rebates", metadata,
+    Column("id", Id, primary_key=True),
+    Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=False),
+    Column("program_version", Integer, nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("month", String(7), nullable=False),
+    Column("turnover_fen", Fen, nullable=False),
+    Column("fees_fen", Fen, nullable=False),
+    Column("tier_min_fen", Fen, nullable=False),
+    Column("share_bp", Integer, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("program_id", "shop_id", "month"),
+)
+
+deposits = Table(
+    "settlement_deposits", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    Column("reference", String(80), nullable=False),  # the bank transfer's reference
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("shop_id", "reference"),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)
+
+payouts = Table(
+    "settlement_payouts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("amount_fen", Fen, nullable=False),
+    Column("status", String(20), nullable=False),  # pending | sent | returned
+    Column("requested_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("provider_ref", String(80), nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    Column("returned_at", UtcDateTime, nullable=True),
+    Column("return_reason", Text, nullable=True),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)
+Index("ix_settlement_payouts_status", payouts.c.status)
+
+# The sandbox payout provider's own books (the "bank"): what it has paid, by reference. Kept in
+# the database so the reconciliation report reads the same record in every process; a real
+# provider is asked through its API instead.
+sandbox_payout_transfers = Table(
+    "sandbox_payout_transfers", metadata,
+    Column("ref", String(80), primary_key=True),
+    Column("shop_id", Id, nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)

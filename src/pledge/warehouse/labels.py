@@ -1,0 +1,89 @@
+"""Printable shipping labels (100 × 150 mm, one per page) with the waybill as a Code128 barcode;
+a wave's labels print as one PDF. CJK text uses the built-in STSong-Light CID font, so no font
+file is needed."""
+from __future__ import annotations
+
+import io
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor
+from pledge.accounts.tables import users
+from pledge.catalog.tables import shops
+from pledge.fulfilment.carriers import CARRIERS
+from pledge.inventory.tables import parcels, warehouses
+from pledge.kernel.clock import local_time
+from pledge.kernel.errors import Conflict
+from pledge.orders.tables import orders
+from pledge.warehouse.services import label_lines, own_parcel, own_wave
+
+FONT = "STSong-Light"
+SIZE = (100 * mm, 150 * mm)
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _draw(canvas: Canvas, conn: Connection, parcel) -> None:  # noqa: ANN001
+    font = _font()
+    info = conn.execute(select(orders.c.id, shops.c.name.label("shop"), shops.c.timezone, users.c.display_name.label("buyer"),
+                               warehouses.c.name.label("warehouse"), warehouses.c.city)
+                        .join(shops, shops.c.id == orders.c.shop_id).join(users, users.c.id == orders.c.buyer_id)
+                        .join(warehouses, warehouses.c.id == parcel.warehouse_id).where(orders.c.id == parcel.order_id)).one()
+    width, height = SIZE
+    carrier = CARRIERS[parcel.carrier]
+    canvas.setFont(font, 16)
+    canvas.drawString(6 * mm, height - 12 * mm, carrier.name)
+    barcode = Code128(parcel.tracking_no, barHeight=22 * mm, barWidth=0.42 * mm)
+    barcode.drawOn(canvas, (width - barcode.width) / 2, height - 42 * mm)
+    canvas.setFont("Helvetica-Bold", 13)
+    canvas.drawCentredString(width / 2, height - 48 * mm, parcel.tracking_no)
+    canvas.setFont(font, 10)
+    y = height - 60 * mm
+    for text in (f"收件人: {info.buyer}", f"订单号: {info.id}  包裹: {parcel.id}",
+                 f"寄件: {info.shop} · {info.warehouse} {info.city}",
+                 f"打印: {local_time(parcel.labelled_at, info.timezone):%Y-%m-%d %H:%M}"):
+        canvas.drawString(6 * mm, y, text)
+        y -= 6 * mm
+    canvas.line(6 * mm, y + 2 * mm, width - 6 * mm, y + 2 * mm)
+    y -= 4 * mm
+    for title, units in label_lines(conn, parcel.id):
+        canvas.drawString(6 * mm, y, f"{title[:28]} × {units}")
+        y -= 5.5 * mm
+    canvas.showPage()
+
+
+def _render(conn: Connection, rows: list) -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=SIZE)
+    canvas.setTitle("Pledge shipping labels")
+    for row in rows:
+        _draw(canvas, conn, row)
+    canvas.save()
+    return out.getvalue()
+
+
+def parcel_label_pdf(conn: Connection, actor: Actor, parcel_id: int) -> bytes:
+    parcel = own_parcel(conn, actor, parcel_id)
+    if parcel.tracking_no is None:
+        raise Conflict(f"parcel {parcel_id} has no label yet: pack it, then print its label")
+    return _render(conn, [parcel])
+
+
+def wave_labels_pdf(conn: Connection, actor: Actor, wave_id: int) -> bytes:
+    """Batch printing: every labelled parcel of a wave, one page each."""
+    own_wave(conn, actor, wave_id)
+    rows = conn.execute(select(parcels).where(parcels.c.wave_id == wave_id, parcels.c.tracking_no.is_not(None))
+                        .order_by(parcels.c.id)).all()
+    if not rows:
+        raise Conflict(f"no parcel of wave {wave_id} has a label yet")
+    return _render(conn, rows)

@@ -1,0 +1,72 @@
+"""Flash deal API: a shop opens a deal for its live room; buyers take it (one order each)."""
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from pledge.accounts.services import Actor
+from pledge.flash import services as flash
+from pledge.kernel.clock import ensure_utc
+from pledge.kernel.errors import InvalidInput
+from pledge.web.api.orders import _placed
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["flash"])
+
+
+class DealIn(BaseModel):
+    sku_id: int
+    price_fen: int
+    quantity: int
+    per_buyer_limit: int = 1
+    starts_at: datetime
+    ends_at: datetime
+    title: str = ""
+    content_id: int | None = None
+
+
+class PurchaseIn(BaseModel):
+    deal_id: int
+    quantity: int = 1
+
+
+def _aware(at: datetime, name: str) -> datetime:
+    if at.tzinfo is None:
+        raise InvalidInput(f"{name} needs a UTC offset, e.g. 2026-09-01T20:00:00+08:00")
+    return ensure_utc(at)
+
+
+@router.post("/shops/{shop_id}/flash-deals", status_code=201, summary="Open a flash deal (units leave the SKU's stock)")
+def create_deal(shop_id: int, body: DealIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    deal = flash.NewDeal(shop_id, body.sku_id, body.price_fen, body.quantity, body.per_buyer_limit,
+                         _aware(body.starts_at, "starts_at"), _aware(body.ends_at, "ends_at"), body.title, body.content_id)
+    with app.uow.begin() as conn:
+        deal_id = flash.create_deal(conn, actor, deal, at=app.clock.now())
+        return _deal(flash.deal_view(conn, deal_id))
+
+
+@router.get("/shops/{shop_id}/flash-deals", summary="A shop's flash deals with units sold and left")
+def shop_deals(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return [_deal(d) for d in flash.shop_deals(conn, actor, shop_id)]
+
+
+@router.get("/flash-deals/{deal_id}", summary="A flash deal (public)")
+def get_deal(deal_id: int, request: Request) -> dict:
+    with pledge(request).uow.read() as conn:
+        return _deal(flash.deal_view(conn, deal_id))
+
+
+@router.post("/flash-orders", status_code=201, summary="Buy a flash deal: one order awaiting payment")
+def buy(body: PurchaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        placed = flash.buy(conn, actor, body.deal_id, quantity=body.quantity, at=app.clock.now(), pay_window=app.pay_window)
+    return _placed(app, placed)
+
+
+def _deal(d: dict) -> dict:
+    keys = ("id", "shop_id", "sku_id", "content_id", "title", "price_fen", "quantity", "per_buyer_limit", "starts_at",
+            "ends_at", "closed_at", "remaining", "sold", "product_id")
+    return {k: d[k] for k in keys}

@@ -1,0 +1,124 @@
+"""Inventory API: warehouses, receipts, adjustments and counts (audited), stock with low-stock
+alerts, the shop's allocation strategy, SKU barcodes."""
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from pledge.accounts.services import Actor
+from pledge.inventory import services as inventory
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["inventory"])
+
+
+class WarehouseIn(BaseModel):
+    code: str
+    name: str
+    city: str = ""
+    priority: int = 1
+
+
+class StrategyIn(BaseModel):
+    strategy: str = Field(description="priority | most_stock")
+
+
+class BarcodeIn(BaseModel):
+    barcode: str = Field(description="EAN-13 with its check digit")
+
+
+class ReceiptLineIn(BaseModel):
+    sku_id: int
+    quantity: int
+    lot_code: str = ""
+    expires_on: date | None = None
+
+
+class ReceiptIn(BaseModel):
+    lines: list[ReceiptLineIn]
+
+
+class AdjustmentIn(BaseModel):
+    sku_id: int
+    delta: int
+    reason: str
+
+
+class CountIn(BaseModel):
+    sku_id: int
+    counted: int
+    reason: str = "stock count"
+
+
+class LowStockIn(BaseModel):
+    sku_id: int
+    low_at: int
+
+
+@router.post("/shops/{shop_id}/warehouses", status_code=201, summary="Add a warehouse to a shop")
+def create_warehouse(shop_id: int, body: WarehouseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        warehouse_id = inventory.create_warehouse(conn, actor, shop_id=shop_id, code=body.code, name=body.name,
+                                                  city=body.city, priority=body.priority, at=app.clock.now())
+    return {"id": warehouse_id}
+
+
+@router.get("/shops/{shop_id}/stock", summary="Stock per warehouse and SKU, with low-stock alerts")
+def stock(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        rows = inventory.shop_stock(conn, actor, shop_id)
+        return {"warehouses": inventory.shop_warehouses(conn, actor, shop_id), "stock": rows,
+                "low_stock": [r for r in rows if r["low"]], "strategy": inventory.strategy_of(conn, shop_id)}
+
+
+@router.put("/shops/{shop_id}/allocation-strategy", summary="How paid lines are allocated to warehouses")
+def strategy(shop_id: int, body: StrategyIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.begin() as conn:
+        inventory.set_strategy(conn, actor, shop_id, body.strategy)
+    return {"shop_id": shop_id, "strategy": body.strategy}
+
+
+@router.put("/skus/{sku_id}/barcode", summary="Set a SKU's EAN-13 barcode")
+def barcode(sku_id: int, body: BarcodeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.begin() as conn:
+        inventory.set_barcode(conn, actor, sku_id, body.barcode)
+    return {"sku_id": sku_id, "barcode": body.barcode.strip()}
+
+
+@router.post("/warehouses/{warehouse_id}/receipts", status_code=201, summary="An inbound receipt: one lot per line")
+def receipt(warehouse_id: int, body: ReceiptIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    lines = [inventory.ReceiptLine(l.sku_id, l.quantity, l.lot_code, l.expires_on) for l in body.lines]
+    with app.uow.begin() as conn:
+        lot_ids = inventory.receive(conn, actor, warehouse_id, lines, at=app.clock.now())
+    return {"lot_ids": lot_ids}
+
+
+@router.post("/warehouses/{warehouse_id}/adjustments", summary="Adjust stock with a reason (never below zero)")
+def adjustment(warehouse_id: int, body: AdjustmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        on_hand = inventory.adjust(conn, actor, warehouse_id, body.sku_id, body.delta, reason=body.reason, at=app.clock.now())
+    return {"sku_id": body.sku_id, "on_hand": on_hand}
+
+
+@router.post("/warehouses/{warehouse_id}/counts", summary="Record a stock count")
+def stock_count(warehouse_id: int, body: CountIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        on_hand = inventory.count(conn, actor, warehouse_id, body.sku_id, body.counted, reason=body.reason, at=app.clock.now())
+    return {"sku_id": body.sku_id, "on_hand": on_hand}
+
+
+@router.put("/warehouses/{warehouse_id}/low-stock", summary="Alert when a SKU's units fall to this level")
+def low_stock(warehouse_id: int, body: LowStockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.begin() as conn:
+        inventory.set_low_stock(conn, actor, warehouse_id, body.sku_id, body.low_at)
+    return {"sku_id": body.sku_id, "low_at": body.low_at}
+
+
+@router.get("/warehouses/{warehouse_id}/movements", summary="The audit trail of a warehouse's stock")
+def movements(warehouse_id: int, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return inventory.movements_of(conn, actor, warehouse_id)

@@ -1,0 +1,74 @@
+"""Logistics: the carrier tracking webhook (one signed endpoint per tracked carrier), the
+shop's sanctions with their reasons and clauses, and the operator's fraudulent-shipping finding."""
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from pledge.accounts.services import Actor
+from pledge.fulfilment.carriers import CARRIERS
+from pledge.logistics.sanctions import shop_sanctions
+from pledge.logistics.services import order_logistics, report_fraudulent_shipping
+from pledge.logistics.webhook import carrier_secret, receive_event
+from pledge.orders.services import get_order_for
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["logistics"])
+
+WEBHOOK_DOC = """A carrier pushes one tracking event (picked_up, in_transit, delivered, returned,
+exception) as JSON: {"event_id", "tracking_no", "kind", "occurred_at" (ISO-8601 with offset),
+"location"?, "origin_province"?, "destination_province"?}. Headers: X-Pledge-Timestamp (Unix
+seconds, within 5 minutes of our clock) and X-Pledge-Signature = hex HMAC-SHA256 of
+"{timestamp}.{body}" with the carrier's secret. 202: stored; 200: an event id seen before,
+acknowledged and ignored; 401: bad signature or stale timestamp; 404: unknown waybill. Nothing is
+stored unless the answer is 202."""
+
+
+def _webhook(carrier: str):  # noqa: ANN202
+    async def receive(request: Request) -> JSONResponse:
+        app = pledge(request)
+        body = await request.body()
+        with app.uow.begin() as conn:
+            result = receive_event(conn, carrier=carrier, secret=carrier_secret(app.settings, carrier),
+                                   timestamp=request.headers.get("x-pledge-timestamp"),
+                                   signature=request.headers.get("x-pledge-signature"), body=body, now=app.clock.now())
+        return JSONResponse(result, status_code=202 if result["status"] == "accepted" else 200)
+    return receive
+
+
+# One static route per tracked carrier (a carrier is code, not data): /carriers/sf/events ...
+for _code, _carrier in CARRIERS.items():
+    if _carrier.tracked:
+        router.add_api_route(f"/carriers/{_code}/events", _webhook(_code), methods=["POST"], status_code=202,
+                             summary=f"Carrier webhook: {_carrier.name} pushes a tracking event", description=WEBHOOK_DOC,
+                             name=f"carrier_events_{_code}")
+
+
+@router.get("/shops/{shop_id}/sanctions", summary="The shop's sanctions from daily late rates, with reason and clause")
+def sanctions(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        return shop_sanctions(conn, actor, shop_id, now=app.clock.now())
+
+
+@router.get("/orders/{order_id}/logistics", summary="Logistics-rule compensations of an order")
+def logistics(order_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        get_order_for(conn, actor, order_id)
+        return order_logistics(conn, order_id)
+
+
+class FraudIn(BaseModel):
+    finding: Literal["empty_parcel", "wrong_item", "short"]
+    units_received: int | None = Field(default=None, ge=0)
+    note: str = Field(default="", max_length=300)
+
+
+@router.post("/orders/{order_id}/fraudulent-shipping", status_code=201,
+             summary="Operator: record an empty, wrong or more-than-half-short parcel; the buyer is compensated once")
+def fraudulent(order_id: int, body: FraudIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        return report_fraudulent_shipping(conn, actor, app.rulebook, order_id=order_id, finding=body.finding,
+                                          units_received=body.units_received, note=body.note, at=app.clock.now())

@@ -1,0 +1,45 @@
+"""Product reviews: the buyer rates a delivered order line (1-5 stars, text, photos uploaded
+through /uploads), edits it once; anyone reads a product's reviews."""
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, StrictInt, StrictStr
+
+from pledge.accounts.services import Actor
+from pledge.reviews import services as reviews
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["reviews"])
+
+
+class ReviewIn(BaseModel):
+    stars: StrictInt
+    body: StrictStr = ""
+    upload_ids: list[StrictInt] = []
+
+
+class NewReviewIn(ReviewIn):
+    order_line_id: StrictInt
+
+
+@router.post("/reviews", status_code=201, summary="Buyer: review a line of a delivered order")
+def post_review(body: NewReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        review_id = reviews.post_review(conn, actor, body.order_line_id,
+                                        reviews.ReviewIn(body.stars, body.body, body.upload_ids),
+                                        book=app.rulebook, at=app.clock.now())
+    return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
+
+
+@router.put("/reviews/{review_id}", summary="Buyer: edit one's review (once, within the edit window)")
+def edit_review(review_id: int, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        reviews.edit_review(conn, actor, review_id, reviews.ReviewIn(body.stars, body.body, body.upload_ids),
+                            book=app.rulebook, at=app.clock.now())
+    return {"id": review_id, "stars": body.stars}
+
+
+@router.get("/products/{product_id}/reviews", summary="A product's reviews, newest first (public)")
+def product_reviews(product_id: int, request: Request) -> dict:
+    with pledge(request).uow.read() as conn:
+        return reviews.product_reviews(conn, product_id)

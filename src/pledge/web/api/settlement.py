@@ -1,0 +1,215 @@
+"""Settlement API: a shop's balance (pending vs available), statements (JSON, CSV, PDF), programs
+and savings, applications and payouts; for finance staff: programs with their history,
+approvals, deposits, bank returns and the reconciliation report."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from pledge.accounts.services import Actor
+from pledge.kernel.clock import parse_iso
+from pledge.kernel.errors import InvalidInput
+from pledge.settlement import queries, services as settlement, statements
+from pledge.settlement.payouts import provider_for
+from pledge.web.deps import api_actor, pledge
+
+router = APIRouter(tags=["settlement"])
+FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def month_or_current(app, month: str | None) -> str:  # noqa: ANN001
+    return month or settlement.month_of(app.clock.now(), app.rulebook.timezone)
+
+
+def statement_response(app, data: dict, fmt: str):  # noqa: ANN001, ANN201
+    """The statement as JSON (a dict), or as a CSV / PDF download."""
+    if fmt == "json":
+        return data
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format is json, csv or pdf, not {fmt!r}")
+    body = statements.to_csv(data, app.rulebook.timezone) if fmt == "csv" else statements.to_pdf(data, app.rulebook.timezone)
+    name = f"statement-{data['shop_id']}-{data['month']}.{fmt}"
+    return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/shops/{shop_id}/balance", summary="Pending vs available proceeds, the deposit and its tier, payouts")
+def balance(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        return queries.balance(conn, actor, app.rulebook, shop_id, now=app.clock.now())
+
+
+@router.get("/shops/{shop_id}/statement", summary="The month's statement: every line with its clause; totals checked "
+                                                  "against the ledger. format=json|csv|pdf")
+def statement(shop_id: int, request: Request, month: str | None = None, format: str = "json",  # noqa: A002
+              actor: Actor = Depends(api_actor)):  # noqa: ANN201
+    app = pledge(request)
+    with app.uow.read() as conn:
+        data = queries.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
+    return statement_response(app, data, format)
+
+
+@router.get("/shops/{shop_id}/programs", summary="Fee programs open to the shop, its applications and its savings")
+def shop_programs(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        return queries.shop_programs(conn, actor, shop_id, now=app.clock.now())
+
+
+class ApplicationIn(BaseModel):
+    program_id: int
+    note: str = ""
+
+
+@router.post("/shops/{shop_id}/program-applications", status_code=201, summary="Apply to a program")
+def apply(shop_id: int, body: ApplicationIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        application_id = settlement.apply_to_program(conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note)
+    return {"id": application_id, "program_id": body.program_id, "shop_id": shop_id, "status": "pending"}
+
+
+class PayoutIn(BaseModel):
+    amount_fen: int
+
+
+@router.post("/shops/{shop_id}/payouts", status_code=201, summary="Pay out part of the available balance")
+def request_payout(shop_id: int, body: PayoutIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        payout_id = settlement.request_payout(conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now())
+    return {"id": payout_id, "shop_id": shop_id, "amount_fen": body.amount_fen, "status": "pending"}
+
+
+class DepositIn(BaseModel):
+    amount_fen: int
+    reference: str
+
+
+@router.post("/shops/{shop_id}/deposits", status_code=201, summary="Finance: record a deposit transfer")
+def top_up(shop_id: int, body: DepositIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        deposit_id = settlement.top_up_deposit(conn, actor, shop_id, amount_fen=body.amount_fen, reference=body.reference,
+                                               at=app.clock.now())
+    return {"id": deposit_id, "shop_id": shop_id, "amount_fen": body.amount_fen}
+
+
+class ProgramIn(BaseModel):
+    code: str
+    kind: str
+    name: str
+    name_en: str = ""
+    starts_at: str
+    ends_at: str | None = None
+    rate_bp: int | None = None
+    categories: list[str] = []
+    shop_id: int | None = None
+    channel: str | None = None
+    requires_application: bool = False
+    tiers: list[list[int]] = []
+    task_orders: int | None = None
+    days: int | None = None
+    note: str = ""
+
+
+def _when(app, text: str | None) -> datetime | None:  # noqa: ANN001
+    return parse_iso(text, app.rulebook.timezone) if text else None
+
+
+@router.get("/settlement/programs", summary="Finance: every program")
+def programs(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.finance_overview(conn, actor)["programs"]
+
+
+@router.post("/settlement/programs", status_code=201, summary="Finance: launch a program (waiver or rebate)")
+def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    spec = settlement.ProgramSpec(
+        code=body.code, kind=body.kind, name=body.name, name_en=body.name_en, starts_at=_when(app, body.starts_at),
+        ends_at=_when(app, body.ends_at), rate_bp=body.rate_bp, categories=tuple(body.categories), shop_id=body.shop_id,
+        channel=body.channel, requires_application=body.requires_application, tiers=tuple(tuple(t) for t in body.tiers),
+        task_orders=body.task_orders, days=body.days)
+    with app.uow.begin() as conn:
+        program_id = settlement.create_program(conn, actor, spec, at=app.clock.now(), note=body.note)
+        return queries.program_detail(conn, actor, program_id)
+
+
+@router.get("/settlement/programs/{program_id}", summary="Finance: a program with its configuration history")
+def program(program_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    with pledge(request).uow.read() as conn:
+        return queries.program_detail(conn, actor, program_id)
+
+
+class ProgramChange(BaseModel):
+    note: str
+    name: str | None = None
+    name_en: str | None = None
+    rate_bp: int | None = None
+    categories: list[str] | None = None
+    channel: str | None = None
+    starts_at: str | None = None
+    ends_at: str | None = None
+    requires_application: bool | None = None
+    tiers: list[list[int]] | None = None
+    task_orders: int | None = None
+    days: int | None = None
+
+
+@router.patch("/settlement/programs/{program_id}", summary="Finance: change a program (a new version with history)")
+def change_program(program_id: int, body: ProgramChange, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "note"}
+    for key in ("starts_at", "ends_at"):
+        if key in changes:
+            changes[key] = _when(app, changes[key])
+    with app.uow.begin() as conn:
+        settlement.update_program(conn, actor, program_id, at=app.clock.now(), note=body.note, **changes)
+        return queries.program_detail(conn, actor, program_id)
+
+
+@router.get("/settlement/applications", summary="Finance: applications to programs, pending first")
+def applications(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.pending_applications(conn, actor)
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+
+
+@router.post("/settlement/applications/{application_id}/decision", summary="Finance: approve or reject an application")
+def decide(application_id: int, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        status = settlement.decide_application(conn, actor, application_id, approve=body.approve, at=app.clock.now())
+    return {"id": application_id, "status": status}
+
+
+@router.get("/settlement/payouts", summary="Finance: recent payouts of every shop")
+def all_payouts(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+    with pledge(request).uow.read() as conn:
+        return queries.finance_overview(conn, actor)["payouts"]
+
+
+class ReturnIn(BaseModel):
+    reason: str
+
+
+@router.post("/settlement/payouts/{payout_id}/return", summary="Finance: the bank returned a payout")
+def bank_return(payout_id: int, body: ReturnIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        settlement.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
+    return {"id": payout_id, "status": "returned"}
+
+
+@router.get("/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month")
+def reconciliation(request: Request, month: str | None = None, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        return queries.reconciliation(conn, actor, app.rulebook, month_or_current(app, month), provider_for(app))

@@ -1,0 +1,58 @@
+"""Flash deal pages: the deal as buyers see it in the live room, and the shop's deal desk."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+
+from pledge.flash import services as flash
+from pledge.kernel.clock import parse_iso
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import whole_number
+from pledge.web.pages.render import redirect, render
+
+router = APIRouter()
+
+
+@router.get("/flash/{deal_id}")
+def deal_page(deal_id: int, request: Request):
+    with pledge(request).uow.read() as conn:
+        deal = flash.deal_view(conn, deal_id)
+    return render(request, "flash_deal.html", deal=deal)
+
+
+@router.post("/flash-orders")
+async def buy(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        placed = flash.buy(conn, caller.actor, whole_number(form.get("deal_id"), "deal_id"),
+                           quantity=whole_number(form.get("quantity"), "quantity", 1), at=app.clock.now(),
+                           pay_window=app.pay_window)
+    return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
+
+
+@router.get("/merchant/shops/{shop_id}/flash")
+def deal_desk(shop_id: int, request: Request):
+    actor = page_caller(request).actor
+    with pledge(request).uow.read() as conn:
+        deals = flash.shop_deals(conn, actor, shop_id)
+    return render(request, "flash_merchant.html", shop_id=shop_id, deals=deals)
+
+
+@router.post("/merchant/shops/{shop_id}/flash")
+async def open_deal(shop_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    now = app.clock.now()
+    starts = str(form.get("starts_at", "")).strip()
+    starts_at = parse_iso(starts, "Asia/Shanghai") if starts else now
+    minutes = whole_number(form.get("minutes"), "minutes", 30)
+    deal = flash.NewDeal(shop_id, whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("price_fen"), "price_fen"),
+                         whole_number(form.get("quantity"), "quantity"), whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
+                         starts_at, starts_at + timedelta(minutes=minutes), str(form.get("title", "")))
+    with app.uow.begin() as conn:
+        deal_id = flash.create_deal(conn, caller.actor, deal, at=now)
+    return redirect(f"/flash/{deal_id}")

@@ -1,0 +1,75 @@
+"""The merchant's inventory page: warehouses, stock per warehouse with low-stock alerts, the
+pack report and recent waves; forms for warehouses, receipts and adjustments."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pledge.inventory import services as inventory
+from pledge.kernel.clock import parse_iso
+from pledge.kernel.errors import InvalidInput
+from pledge.warehouse import services as warehouse
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import whole_number
+from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.render import redirect, render
+
+router = APIRouter()
+
+
+@router.get("/merchant/warehouse")
+def warehouse_home_default(request: Request):
+    return first_shop(request, "warehouse")
+
+
+@router.get("/merchant/shops/{shop_id}/warehouse")
+def warehouse_home(shop_id: int, request: Request):
+    actor = page_caller(request).actor
+    with pledge(request).uow.read() as conn:
+        stock = inventory.shop_stock(conn, actor, shop_id)
+        context = {"shop_id": shop_id, "warehouses": inventory.shop_warehouses(conn, actor, shop_id), "stock": stock,
+                   "low": [r for r in stock if r["low"]], "waves": warehouse.shop_waves(conn, actor, shop_id),
+                   "report": warehouse.pack_report(conn, actor, shop_id), "strategy": inventory.strategy_of(conn, shop_id),
+                   "strategies": inventory.STRATEGIES}
+    return render(request, "warehouse_home.html", **context)
+
+
+@router.post("/merchant/shops/{shop_id}/warehouses")
+async def add_warehouse(shop_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        inventory.create_warehouse(conn, caller.actor, shop_id=shop_id, code=str(form.get("code", "")),
+                                   name=str(form.get("name", "")), city=str(form.get("city", "")),
+                                   priority=whole_number(form.get("priority"), "priority", 1), at=app.clock.now())
+    return redirect(f"/merchant/shops/{shop_id}/warehouse")
+
+
+@router.post("/merchant/warehouses/{warehouse_id}/receipts")
+async def add_receipt(warehouse_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    expires = str(form.get("expires_on", "")).strip()
+    try:
+        expires_on = parse_iso(expires + "T00:00:00+00:00").date() if expires else None
+    except InvalidInput:
+        raise InvalidInput(f"expiry must be a date like 2026-09-05, got {expires!r}") from None
+    line = inventory.ReceiptLine(whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("quantity"), "quantity"),
+                                 str(form.get("lot_code", "")), expires_on)
+    with app.uow.begin() as conn:
+        wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)
+        inventory.receive(conn, caller.actor, warehouse_id, [line], at=app.clock.now())
+    return redirect(f"/merchant/shops/{wh.shop_id}/warehouse")
+
+
+@router.post("/merchant/warehouses/{warehouse_id}/adjustments")
+async def add_adjustment(warehouse_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)
+        inventory.adjust(conn, caller.actor, warehouse_id, whole_number(form.get("sku_id"), "sku_id"),
+                         whole_number(form.get("delta"), "delta"), reason=str(form.get("reason", "")), at=app.clock.now())
+    return redirect(f"/merchant/shops/{wh.shop_id}/warehouse")

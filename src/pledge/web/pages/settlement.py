@@ -1,0 +1,145 @@
+"""Settlement pages. Merchants: balance (pending vs available), payouts, programs and savings,
+monthly statements (HTML, CSV, PDF). Finance staff: programs with history, approvals, payouts
+and bank returns, the reconciliation report."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pledge.kernel.errors import Forbidden
+from pledge.kernel.money import parse_yuan
+from pledge.settlement import queries, services as settlement
+from pledge.settlement.payouts import provider_for
+from pledge.web.api.settlement import month_or_current, statement_response
+from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import whole_number
+from pledge.web.pages.render import redirect, render
+
+router = APIRouter()
+
+
+@router.get("/merchant/settlement")
+def merchant_settlement_home(request: Request):
+    caller = page_caller(request)
+    if not caller.actor.shops:
+        raise Forbidden("this account is not a member of any shop")
+    return redirect(f"/merchant/shops/{min(caller.actor.shops)}/settlement")
+
+
+@router.get("/merchant/shops/{shop_id}/settlement")
+def shop_settlement(shop_id: int, request: Request):
+    actor = page_caller(request).actor
+    app = pledge(request)
+    now = app.clock.now()
+    with app.uow.read() as conn:
+        bal = queries.balance(conn, actor, app.rulebook, shop_id, now=now)
+        progs = queries.shop_programs(conn, actor, shop_id, now=now)
+    month = settlement.month_of(now, app.rulebook.timezone)
+    from pledge.settlement.policy import previous_month
+    return render(request, "settlement_balance.html", shop_id=shop_id, balance=bal, programs=progs,
+                  months=[month, previous_month(month), previous_month(previous_month(month))])
+
+
+@router.get("/merchant/shops/{shop_id}/statement")
+def shop_statement(shop_id: int, request: Request, month: str | None = None, format: str = "html"):  # noqa: A002
+    actor = page_caller(request).actor
+    app = pledge(request)
+    with app.uow.read() as conn:
+        data = queries.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
+    if format != "html":
+        return statement_response(app, data, format)
+    return render(request, "settlement_statement.html", shop_id=shop_id, s=data)
+
+
+@router.post("/merchant/shops/{shop_id}/settlement/apply")
+async def apply(shop_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        settlement.apply_to_program(conn, caller.actor, shop_id, whole_number(form.get("program_id"), "program_id"),
+                                    at=app.clock.now(), note=str(form.get("note", "")))
+    return redirect(f"/merchant/shops/{shop_id}/settlement")
+
+
+@router.post("/merchant/shops/{shop_id}/settlement/payout")
+async def payout(shop_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        settlement.request_payout(conn, caller.actor, app.rulebook, shop_id, amount_fen=parse_yuan(str(form.get("amount", ""))),
+                                  at=app.clock.now())
+    return redirect(f"/merchant/shops/{shop_id}/settlement")
+
+
+@router.get("/finance/settlement")
+def finance(request: Request, month: str | None = None):
+    actor = page_caller(request).actor
+    app = pledge(request)
+    with app.uow.read() as conn:
+        overview = queries.finance_overview(conn, actor)
+        recon = queries.reconciliation(conn, actor, app.rulebook, month_or_current(app, month), provider_for(app))
+        history = {p["id"]: queries.program_detail(conn, actor, p["id"])["history"] for p in overview["programs"]}
+    return render(request, "settlement_finance.html", overview=overview, recon=recon, history=history)
+
+
+def _lines(text: object) -> tuple[str, ...]:
+    return tuple(c.strip() for c in str(text or "").replace("，", ",").replace("\n", ",").split(",") if c.strip())
+
+
+@router.post("/finance/settlement/programs")
+async def create_program(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    from pledge.web.api.settlement import _when
+    tiers = tuple(tuple(whole_number(v, "tier") for v in t.split(":")) for t in _lines(form.get("tiers")))
+    spec = settlement.ProgramSpec(
+        code=str(form.get("code", "")), kind=str(form.get("kind", "")), name=str(form.get("name", "")),
+        name_en=str(form.get("name_en", "")), starts_at=_when(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
+        ends_at=_when(app, str(form.get("ends_at", "")) or None), rate_bp=whole_number(form.get("rate_bp"), "rate_bp"),
+        categories=_lines(form.get("categories")), channel=str(form.get("channel", "")) or None,
+        requires_application=form.get("requires_application") == "on", tiers=tiers,
+        task_orders=whole_number(form.get("task_orders"), "task_orders"), days=whole_number(form.get("days"), "days"))
+    with app.uow.begin() as conn:
+        settlement.create_program(conn, caller.actor, spec, at=app.clock.now(), note=str(form.get("note", "")))
+    return redirect("/finance/settlement")
+
+
+@router.post("/finance/settlement/programs/{program_id}")
+async def change_program(program_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    from pledge.web.api.settlement import _when
+    changes: dict = {}
+    if str(form.get("categories", "")).strip():
+        changes["categories"] = _lines(form.get("categories"))
+    if str(form.get("ends_at", "")).strip():
+        changes["ends_at"] = _when(app, str(form.get("ends_at")))
+    if str(form.get("rate_bp", "")).strip():
+        changes["rate_bp"] = whole_number(form.get("rate_bp"), "rate_bp")
+    with app.uow.begin() as conn:
+        settlement.update_program(conn, caller.actor, program_id, at=app.clock.now(), note=str(form.get("note", "")), **changes)
+    return redirect("/finance/settlement")
+
+
+@router.post("/finance/settlement/applications/{application_id}")
+async def decide(application_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        settlement.decide_application(conn, caller.actor, application_id, approve=form.get("decision") == "approve",
+                                      at=app.clock.now())
+    return redirect("/finance/settlement")
+
+
+@router.post("/finance/settlement/payouts/{payout_id}/return")
+async def bank_return(payout_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        settlement.return_payout(conn, caller.actor, payout_id, reason=str(form.get("reason", "")), at=app.clock.now())
+    return redirect("/finance/settlement")

@@ -1,0 +1,52 @@
+"""Settlement in Chromium against a real uvicorn server on a seeded demo database: the florist
+opens her settlement page (pending proceeds, a deposit short of its tier), opens this month's
+statement, sees every line with its clause and totals that agree with the ledger, and
+downloads the CSV, whose totals are the page's."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from pledge.kernel.money import format_yuan
+from pledge.settlement import queries, services as settlement
+from tests.e2e.test_aftersales_browser import actor, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server, artifacts):
+    florist = actor(live_server, "florist@pledge.demo")
+    shop_id = min(florist.shops)
+    app = live_server.app
+    month = settlement.month_of(app.clock.now(), app.rulebook.timezone)
+    with app.uow.read() as c:
+        expected = queries.statement(c, florist, app.rulebook, shop_id, month)
+    assert expected["reconciled"] and expected["totals"]["sales"] > 0 and expected["totals"]["fees"] < 0
+
+    log_in(page, "florist@pledge.demo", florist.display_name)
+    page.click("[data-testid=nav-settlement]")
+    page.wait_for_url(f"**/merchant/shops/{shop_id}/settlement")
+    assert page.locator("[data-testid=payouts-paused]").is_visible()  # 1 000 yuan paid in, the tier is 2 000
+    assert page.locator("[data-testid=programs]").inner_text().count("新商家90天免佣") == 1
+    page.click(f"[data-testid=statement-links] a:has-text('{month}')")
+    page.wait_for_url(f"**/statement?month={month}")
+    assert "合计与账本一致" in page.locator("[data-testid=reconciled]").inner_text()
+    assert page.locator("[data-testid=total-sales]").inner_text() == f"¥{format_yuan(expected['totals']['sales'])}"
+    assert page.locator("[data-testid=total-net]").inner_text() == f"¥{format_yuan(expected['net_fen'])}"
+    lines = page.locator("[data-testid=statement-lines] tbody tr")
+    assert lines.count() == len(expected["lines"])
+    assert "commission.rate.flowers" in page.locator("[data-testid=statement-lines]").inner_text()
+    page.screenshot(path=str(artifacts / "settlement-statement.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("[data-testid=download-csv]")
+    download = info.value
+    assert download.suggested_filename == f"statement-{shop_id}-{month}.csv"
+    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8-sig").read())))
+    totals = {r[0]: r[1:] for r in rows if len(r) == 3 and r[0] in expected["totals"]}
+    assert totals["sales"] == [format_yuan(expected["totals"]["sales"])] * 2
+    assert totals["fees"] == [format_yuan(expected["totals"]["fees"])] * 2
+    assert ["reconciled", "yes"] in rows
+    assert sum(1 for r in rows if len(r) == 8 and r[1] in ("sale", "fee")) >= 2

@@ -1,0 +1,183 @@
+"""Flash deals: units carved out of the SKU, the time window and the per-buyer limit, units back
+from unpaid orders and from the deal's end, and on PostgreSQL many more buyers than units at
+once: never oversold, never undersold, never negative."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from pledge.catalog.tables import skus
+from pledge.flash import services as flash
+from pledge.flash.tables import flash_buckets, flash_deals, flash_purchases
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.orders.services import cancel_unpaid
+from pledge.orders.tables import order_lines, orders
+from tests.conftest import make_app
+from tests.e2e.conftest import snapshot
+from tests.support import World, run_concurrently
+
+M = timedelta(minutes=1)
+
+
+def deal_for(world: World, *, quantity: int = 10, limit: int = 2, stock: int = 100, starts_in: timedelta = timedelta(0),
+             lasts: timedelta = 60 * M, price_fen: int = 990):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, stock=stock, price_fen=2990, promise="48h")
+    with world.app.uow.begin() as c:
+        deal_id = flash.create_deal(c, owner, flash.NewDeal(shop_id, sku, price_fen, quantity, limit, world.now + starts_in,
+                                                            world.now + starts_in + lasts, "直播间秒杀 向日葵"), at=world.now)
+    return deal_id, sku, owner
+
+
+def buy(world: World, buyer, deal_id: int, quantity: int = 1):  # noqa: ANN001, ANN201
+    with world.app.uow.begin() as c:
+        return flash.buy(c, buyer, deal_id, quantity=quantity, at=world.now, pay_window=world.app.pay_window)
+
+
+def sellable(app, sku: int) -> int:
+    with app.uow.read() as c:
+        return c.execute(select(skus.c.stock).where(skus.c.id == sku)).scalar_one()
+
+
+def remaining(app, deal_id: int) -> int:
+    with app.uow.read() as c:
+        return flash.remaining(c, deal_id)
+
+
+def test_a_deal_carves_its_units_out_of_the_sku_and_sells_through_normal_orders(app, world):
+    deal_id, sku, _ = deal_for(world, quantity=10, stock=100)
+    assert sellable(app, sku) == 90 and remaining(app, deal_id) == 10
+    with app.uow.read() as c:
+        assert c.execute(select(func.count()).select_from(flash_buckets).where(flash_buckets.c.deal_id == deal_id)).scalar() == 10
+    buyer = world.user()
+    placed = buy(world, buyer, deal_id, 2)
+    assert placed.total_fen == 1980 and remaining(app, deal_id) == 8 and sellable(app, sku) == 90
+    world.pay(placed)
+    with app.uow.read() as c:
+        order = c.execute(select(orders).where(orders.c.id == placed.order_ids[0])).one()
+        line = c.execute(select(order_lines).where(order_lines.c.order_id == order.id)).one()
+    assert (order.status, order.paid_fen, line.unit_price_fen, line.quantity) == ("paid", 1980, 990, 2)
+    assert order.ship_by is not None  # the ship promise and the late-ship pledge apply as to any order
+
+
+def test_refusals_change_nothing(app, world, clock):
+    deal_id, sku, owner = deal_for(world, quantity=3, limit=2, starts_in=10 * M)
+    buyer, second, third, fourth, fifth = (world.user() for _ in range(5))
+    before = snapshot(app)
+    with pytest.raises(Conflict, match="starts at"):
+        buy(world, buyer, deal_id)
+    clock.advance(10 * M)
+    for quantity in (0, 3, -1):
+        with pytest.raises(InvalidInput):
+            buy(world, buyer, deal_id, quantity)
+    with pytest.raises(NotFound):
+        buy(world, buyer, 424242)
+    assert snapshot(app) == before
+    buy(world, buyer, deal_id, 2)
+    before = snapshot(app)
+    with pytest.raises(Conflict, match="limit is 2 per buyer and you already bought 2"):
+        buy(world, buyer, deal_id, 1)
+    with pytest.raises(OutOfStock):
+        buy(world, second, deal_id, 2)
+    assert snapshot(app) == before
+    buy(world, third, deal_id, 1)
+    before = snapshot(app)
+    with pytest.raises(OutOfStock, match="sold out"):
+        buy(world, fourth, deal_id, 1)
+    clock.advance(60 * M)
+    with pytest.raises(Conflict, match="over"):
+        buy(world, fifth, deal_id, 1)
+    assert snapshot(app) == before
+
+
+def test_a_deal_larger_than_the_stock_is_refused(app, world):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, stock=5)
+    before = snapshot(app)
+    with pytest.raises(OutOfStock):
+        with app.uow.begin() as c:
+            flash.create_deal(c, owner, flash.NewDeal(shop_id, sku, 100, 6, 1, world.now, world.now + M), at=world.now)
+    assert snapshot(app) == before
+
+
+def test_unpaid_units_go_back_to_the_deal_and_unsold_units_to_the_sku(app, world, clock):
+    deal_id, sku, _ = deal_for(world, quantity=4, stock=10, lasts=60 * M)
+    buy(world, world.user(), deal_id, 2)
+    assert remaining(app, deal_id) == 2 and sellable(app, sku) == 6
+    clock.advance(app.pay_window + M)
+    with app.uow.begin() as c:
+        assert cancel_unpaid(c, now=clock.now()) == 1
+        assert flash.return_unpaid(c, now=clock.now()) == 1
+    with app.uow.begin() as c:
+        assert flash.return_unpaid(c, now=clock.now()) == 0
+    assert remaining(app, deal_id) == 4 and sellable(app, sku) == 6
+    clock.advance(60 * M)
+    with app.uow.begin() as c:
+        assert flash.close_ended(c, now=clock.now()) == 1
+        assert flash.close_ended(c, now=clock.now()) == 0
+    assert remaining(app, deal_id) == 0 and sellable(app, sku) == 10
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("units, buyers, per_buyer", [(40, 120, 1), (25, 60, 2)])
+def test_many_more_buyers_than_units_at_once_sell_every_unit_and_no_more(postgres_url, clock, units, buyers, per_buyer):
+    app = make_app(postgres_url, clock)
+    try:
+        world = World(app)
+        deal_id, sku, _ = deal_for(world, quantity=units, limit=per_buyer, stock=units + 7)
+        people = [world.user() for _ in range(buyers)]
+        out = run_concurrently([lambda b=b: buy(world, b, deal_id, per_buyer) for b in people])
+        sold = [o for o in out if not isinstance(o, Exception)]
+        refused = [o for o in out if isinstance(o, Exception)]
+        assert all(isinstance(o, OutOfStock) for o in refused), refused[:3]
+        with app.uow.read() as c:
+            bought = c.execute(select(func.coalesce(func.sum(flash_purchases.c.quantity), 0))
+                               .where(flash_purchases.c.deal_id == deal_id)).scalar()
+            lines = c.execute(select(func.sum(order_lines.c.quantity)).where(order_lines.c.sku_id == sku)).scalar()
+            negative = c.execute(select(func.count()).select_from(flash_buckets).where(flash_buckets.c.remaining < 0)).scalar()
+        full = units // per_buyer * per_buyer
+        assert len(sold) == units // per_buyer and bought == lines == full  # every unit a buyer could take is sold
+        assert remaining(app, deal_id) == units - full and negative == 0
+        assert sellable(app, sku) == 7  # the SKU's other units were never touched
+    finally:
+        app.uow.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_one_buyer_hammering_a_deal_gets_no_more_than_the_limit(postgres_url, clock):
+    app = make_app(postgres_url, clock)
+    try:
+        world = World(app)
+        deal_id, sku, _ = deal_for(world, quantity=50, limit=3, stock=50)
+        buyer = world.user()
+        out = run_concurrently([lambda: buy(world, buyer, deal_id, 1) for _ in range(12)])
+        assert sum(not isinstance(o, Exception) for o in out) == 3
+        assert all(isinstance(o, Conflict) and "limit is 3" in o.detail for o in out if isinstance(o, Exception))
+        assert remaining(app, deal_id) == 47
+    finally:
+        app.uow.engine.dispose()
+
+
+def test_a_banned_product_sells_no_deal_either(app, world):
+    """Sanctions hold on the flash path too: a product banned for late shipments cannot be bought
+    through a live-room deal, and the refusal takes nothing from the deal or the buyer's limit."""
+    from pledge.catalog.tables import skus as sku_table
+    from pledge.logistics.sanctions import SalesRestricted
+    from pledge.logistics.tables import sanctions
+    deal_id, sku, owner = deal_for(world, quantity=5)
+    with app.uow.begin() as c:
+        product_id, shop_id = c.execute(select(sku_table.c.product_id, flash_deals.c.shop_id)
+                                        .join(flash_deals, flash_deals.c.sku_id == sku_table.c.id)
+                                        .where(flash_deals.c.id == deal_id)).one()
+        c.execute(sanctions.insert().values(
+            idempotency_key=f"test-ban:{product_id}", shop_id=shop_id, product_id=product_id, kind="product_ban",
+            timezone="Asia/Shanghai", basis_day=world.now.date(), rulebook="douyin", rulebook_version="2026-08-10",
+            clause_id="late-sanction.product-ban", clause_source="douyin:test", inputs="{}", reason="50% late",
+            reason_zh="晚发率50%", starts_at=world.now - M, ends_at=None, created_at=world.now))
+    buyer = world.user()
+    before = snapshot(app)
+    with pytest.raises(SalesRestricted):
+        buy(world, buyer, deal_id)
+    assert snapshot(app) == before and remaining(app, deal_id) == 5
