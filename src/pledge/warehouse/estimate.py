@@ -40,8 +40,8 @@ def for_order(book: Rulebook, order: dict, now: datetime) -> dict | None:
     clause = transit(book, shipment.get("carrier"), now)
     if clause is None:
         return None
-    return {"ship_by": order["ship_by"], "deliver_by": start + timedelta(hours=clause.get("hours")), "clause": clause.id,
-            "source": clause.source}
+    return {"ship_by": order["ship_by"], "picked_up_at": order.get("picked_up_at"),
+            "deliver_by": start + timedelta(hours=clause.get("hours")), "clause": clause.id, "source": clause.source}
 
 
 class _Row:
