@@ -125,6 +125,11 @@ def test_the_merchant_pages_and_a_bad_payout_form(app, clock, client, florist):
     page = client.get(f"/merchant/shops/{f.shop_id}/settlement")
     assert "¥5.00" in page.text and "待结算" in page.text
     assert client.get(f"/merchant/shops/{f.shop_id}/statement", params={"month": "2026-08"}).status_code == 200
+    month = settlement.month_of(clock.now(), "Asia/Shanghai")
+    zh = client.get(f"/merchant/shops/{f.shop_id}/statement", params={"month": month}).text
+    assert "缴纳保证金 B1" in zh and "至银行账户" in zh and "deposit transfer" not in zh  # lines in the page's language
+    en = client.get(f"/merchant/shops/{f.shop_id}/statement", params={"month": month, "lang": "en"}).text
+    assert "deposit transfer B1" in en and "缴纳保证金" not in en
 
 
 def test_every_settlement_string_is_translated():

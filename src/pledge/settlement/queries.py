@@ -149,9 +149,10 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
     start, end = s.month_bounds(month, book.timezone)
     lines: list[dict] = []
 
-    def add(at, kind, amount, description, clause_id, clause_source="", order_id=None, extra=""):  # noqa: ANN001, ANN202
+    def add(at, kind, amount, description, clause_id, clause_source="", order_id=None, extra="", *,  # noqa: ANN001, ANN202
+            zh: str):
         lines.append({"at": at, "kind": kind, "order_id": order_id, "amount_fen": amount, "description": description,
-                      "clause_id": clause_id, "clause_source": clause_source, "program": extra})
+                      "description_zh": zh, "clause_id": clause_id, "clause_source": clause_source, "program": extra})
 
     base_clause = book.clause("commission.base")
     o = orders.c
@@ -159,7 +160,9 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
             o.shop_id == shop_id, o.paid_at >= start, o.paid_at < end).order_by(o.paid_at, o.id)):
         add(r.paid_at, "sale", r.paid_fen + r.discount_fen,
             f"order paid {format_yuan(r.paid_fen)}" + (f" + coupon {format_yuan(r.discount_fen)}" if r.discount_fen else "")
-            + f" ({r.channel})", base_clause.id, base_clause.source, r.id)
+            + f" ({r.channel})", base_clause.id, base_clause.source, r.id,
+            zh=f"订单实付{format_yuan(r.paid_fen)}元" + (f" + 券{format_yuan(r.discount_fen)}元" if r.discount_fen else "")
+            + f"（{r.channel}）")
     code_of = dict(conn.execute(select(programs.c.id, programs.c.code)).all())
     f, fl = fee_orders.c, fee_lines.c
     for r in conn.execute(select(fl.order_id, fl.category, fl.base_fen, fl.rate_bp, fl.standard_rate_bp, fl.fee_fen,
@@ -168,14 +171,17 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
                           .where(f.shop_id == shop_id, f.charged_at >= start, f.charged_at < end).order_by(f.charged_at, fl.id)):
         waived = f"; standard {format_rate(r.standard_rate_bp)} = {format_yuan(r.standard_fee_fen)}, saved " \
                  f"{format_yuan(r.standard_fee_fen - r.fee_fen)}" if r.program_id else ""
+        waived_zh = f"；标准费率{format_rate(r.standard_rate_bp)} = {format_yuan(r.standard_fee_fen)}元，节省" \
+                    f"{format_yuan(r.standard_fee_fen - r.fee_fen)}元" if r.program_id else ""
         add(r.charged_at, "fee", -r.fee_fen, f"commission {format_rate(r.rate_bp)} of {format_yuan(r.base_fen)} ({r.category}){waived}",
             r.clause_id, r.clause_source, r.order_id,
-            f"{code_of.get(r.program_id)} v{r.program_version}" if r.program_id else "")
+            f"{code_of.get(r.program_id)} v{r.program_version}" if r.program_id else "",
+            zh=f"技术服务费 {format_yuan(r.base_fen)}元 × {format_rate(r.rate_bp)}（{r.category}）{waived_zh}")
     refund_clause = book.clause("commission.refund-pro-rata")
     for r in conn.execute(select(fee_refunds).where(fee_refunds.c.shop_id == shop_id, fee_refunds.c.created_at >= start,
                                                     fee_refunds.c.created_at < end).order_by(fee_refunds.c.created_at)):
         add(r.created_at, "fee_refund", r.amount_fen, f"commission returned for refund {r.refund_id}: {r.note}",
-            r.clause_id, refund_clause.source, r.order_id)
+            r.clause_id, refund_clause.source, r.order_id, zh=f"退款 {r.refund_id} 按比例退还技术服务费：{r.note}")
     for r in conn.execute(select(refunds.c.id, refunds.c.order_id, refunds.c.amount_fen, refunds.c.completed_at,
                                  cases.c.clause_id, cases.c.clause_source)
                           .join(orders, o.id == refunds.c.order_id).join(cases, cases.c.id == refunds.c.case_id)
@@ -183,12 +189,13 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
                                  refunds.c.completed_at >= start, refunds.c.completed_at < end)
                           .order_by(refunds.c.completed_at, refunds.c.id)):
         add(r.completed_at, "refund", -r.amount_fen, f"refund {r.id} to the buyer", r.clause_id or "aftersales",
-            r.clause_source, r.order_id)
+            r.clause_source, r.order_id, zh=f"退款 {r.id} 给买家")
     k = compensations.c
-    for r in conn.execute(select(k.order_id, k.amount_fen, k.clause_id, k.clause_source, k.created_at, k.explanation).where(
+    for r in conn.execute(select(k.order_id, k.amount_fen, k.clause_id, k.clause_source, k.created_at, k.explanation,
+                                 k.explanation_zh).where(
             k.shop_id == shop_id, k.transaction_id.is_not(None), k.created_at >= start, k.created_at < end).order_by(k.created_at)):
         add(r.created_at, "deduction", -r.amount_fen, f"compensation to the buyer: {r.explanation}", r.clause_id,
-            r.clause_source, r.order_id)
+            r.clause_source, r.order_id, zh=f"赔付买家：{r.explanation_zh}")
     promo = book.clause("commission.promotions")
     for r in conn.execute(select(rebates).where(rebates.c.shop_id == shop_id, rebates.c.created_at >= start,
                                                 rebates.c.created_at < end).order_by(rebates.c.created_at)):
@@ -196,20 +203,24 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
             add(r.created_at, "rebate", r.amount_fen,
                 f"{r.month} rebate: turnover {format_yuan(r.turnover_fen)} reached the {format_yuan(r.tier_min_fen)} tier, "
                 f"{format_rate(r.share_bp)} of fees {format_yuan(r.fees_fen)} returned", promo.id, promo.source, None,
-                f"{code_of.get(r.program_id)} v{r.program_version}")
+                f"{code_of.get(r.program_id)} v{r.program_version}",
+                zh=f"{r.month} 返佣：成交额{format_yuan(r.turnover_fen)}元达到{format_yuan(r.tier_min_fen)}元档，"
+                   f"返还技术服务费{format_yuan(r.fees_fen)}元的{format_rate(r.share_bp)}")
     avail = book.clause("settlement.available-after-aftersales")
     for r in conn.execute(select(payouts).where(payouts.c.shop_id == shop_id, or_(
             and_(payouts.c.requested_at >= start, payouts.c.requested_at < end),
             and_(payouts.c.returned_at >= start, payouts.c.returned_at < end))).order_by(payouts.c.id)):
         if start <= r.requested_at < end:
-            add(r.requested_at, "payout", -r.amount_fen, f"payout {r.id} to the bank account ({r.status})", avail.id, avail.source)
+            add(r.requested_at, "payout", -r.amount_fen, f"payout {r.id} to the bank account ({r.status})", avail.id, avail.source,
+                zh=f"提现 {r.id} 至银行账户（{r.status}）")
         if r.returned_at is not None and start <= r.returned_at < end:
             add(r.returned_at, "payout_return", r.amount_fen, f"payout {r.id} returned by the bank: {r.return_reason}",
-                avail.id, avail.source)
+                avail.id, avail.source, zh=f"提现 {r.id} 被银行退回：{r.return_reason}")
     for r in conn.execute(select(deposits).where(deposits.c.shop_id == shop_id, deposits.c.created_at >= start,
                                                  deposits.c.created_at < end).order_by(deposits.c.id)):
         tier = s.deposit_tier(conn, book, shop_id, r.created_at)
-        add(r.created_at, "deposit", r.amount_fen, f"deposit transfer {r.reference}", tier.id, tier.source)
+        add(r.created_at, "deposit", r.amount_fen, f"deposit transfer {r.reference}", tier.id, tier.source,
+            zh=f"缴纳保证金 {r.reference}")
     lines.sort(key=lambda l: (l["at"], l["order_id"] or 0))
     kind_total = {"sale": "sales", "fee": "fees", "fee_refund": "fee_refunds", "refund": "refunds", "deduction": "deductions",
                   "rebate": "rebates", "payout": "payouts", "payout_return": "payout_returns", "deposit": "deposits"}
