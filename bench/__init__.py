@@ -13,12 +13,13 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, text
 
@@ -81,6 +82,40 @@ def sql_literal(value) -> str:  # noqa: ANN001
     if isinstance(value, datetime):
         return "'" + value.strftime("%Y-%m-%d %H:%M:%S") + "'"
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def latency_summary(latencies: list[list[float]]) -> tuple[int, dict]:
+    """Requests made and their p50/p95/p99/max in ms, from per-thread lists of seconds."""
+    flat = [x * 1000 for part in latencies for x in part]
+    return len(flat), {"p50": round(percentile(flat, 50), 2), "p95": round(percentile(flat, 95), 2),
+                       "p99": round(percentile(flat, 99), 2), "max": round(max(flat), 2) if flat else None}
+
+
+def release_together(threads: int, per_thread: Callable[[int], object], body: Callable[[int, object], None],
+                     name: str) -> float:
+    """One thread per k: each builds its state (per_thread(k): an HTTP client, its buyers) before
+    the clock starts, then all run body(k, state) at once; a state with close() is closed after.
+    Returns the wall time in seconds from the release to the last thread's end."""
+    ready = threading.Barrier(threads + 1)
+
+    def work(k: int) -> None:
+        state = per_thread(k)
+        try:
+            ready.wait()
+            body(k, state)
+        finally:
+            close = getattr(state, "close", None)
+            if close:
+                close()
+
+    started_threads = [threading.Thread(target=work, args=(k,), name=f"{name}-{k}") for k in range(threads)]
+    for t in started_threads:
+        t.start()
+    ready.wait()
+    started = time.perf_counter()
+    for t in started_threads:
+        t.join()
+    return time.perf_counter() - started
 
 
 def percentile(values: list[float], p: float) -> float:

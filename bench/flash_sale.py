@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 import secrets
-import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -21,7 +20,8 @@ import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
-from bench import PgServer, ROOT, envelope, guarded, percentile, say, scratch_dir, write_result
+from bench import (PgServer, ROOT, envelope, guarded, latency_summary, release_together, say, scratch_dir,
+                   write_result)
 from bench.place_order import Server, _tokens
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
@@ -80,40 +80,24 @@ def _crowd(buyers: int, buy) -> dict:  # noqa: ANN001
     """One thread per buyer, all released at once; each buys one unit at a time until refused."""
     latencies: list[list[float]] = [[] for _ in range(buyers)]
     outcomes: list[Counter] = [Counter() for _ in range(buyers)]
-    start = threading.Barrier(buyers + 1)
 
-    def work(k: int) -> None:
-        state = buy.state(k)
-        try:
-            start.wait()
-            while True:
-                t0 = time.perf_counter()
-                try:
-                    result = buy(state, k)
-                except Exception as exc:  # noqa: BLE001 - counted and shown
-                    result = f"error {type(exc).__name__}: {str(exc)[:200]}"
-                latencies[k].append(time.perf_counter() - t0)
-                outcomes[k][result.split(":")[0]] += 1
-                if result != "ok":
-                    break
-        finally:
-            close = getattr(state, "close", None)
-            if close:
-                close()
+    def body(k: int, state) -> None:  # noqa: ANN001
+        while True:
+            t0 = time.perf_counter()
+            try:
+                result = buy(state, k)
+            except Exception as exc:  # noqa: BLE001 - counted and shown
+                result = f"error {type(exc).__name__}: {str(exc)[:200]}"
+            latencies[k].append(time.perf_counter() - t0)
+            outcomes[k][result.split(":")[0]] += 1
+            if result != "ok":
+                break
 
-    threads = [threading.Thread(target=work, args=(k,), name=f"flash-buyer-{k}") for k in range(buyers)]
-    for t in threads:
-        t.start()
-    start.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    flat = [x * 1000 for part in latencies for x in part]
+    elapsed = release_together(buyers, buy.state, body, "flash-buyer")
+    requests, latency = latency_summary(latencies)
     total = sum(outcomes, Counter())
-    return {"elapsed_s": elapsed, "requests": len(flat), "outcomes": dict(total), "orders": total.get("ok", 0),
-            "latency_ms": {"p50": round(percentile(flat, 50), 2), "p95": round(percentile(flat, 95), 2),
-                           "p99": round(percentile(flat, 99), 2), "max": round(max(flat), 2) if flat else None}}
+    return {"elapsed_s": elapsed, "requests": requests, "outcomes": dict(total), "orders": total.get("ok", 0),
+            "latency_ms": latency}
 
 
 class HttpBuy:

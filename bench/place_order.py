@@ -13,7 +13,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,8 +23,8 @@ import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, func, select, text
 
-from bench import (PgServer, ROOT, envelope, fill_required, guarded, percentile, pg_server, say, scratch_dir,
-                   sql_literal, write_result)
+from bench import (PgServer, ROOT, envelope, fill_required, guarded, latency_summary, pg_server, release_together, say,
+                   scratch_dir, sql_literal, write_result)
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
@@ -178,42 +177,26 @@ def _drive(clients: int, n: int, per_thread, action) -> dict:  # noqa: ANN001
     latencies: list[list[float]] = [[] for _ in range(clients)]
     failures: list[Counter] = [Counter() for _ in range(clients)]
     first_error: list[str] = []
-    ready = threading.Barrier(clients + 1)
 
-    def work(k: int) -> None:
-        state = per_thread(k)
-        try:
-            ready.wait()
-            while (i := next(indices)) < n:
-                t0 = time.perf_counter()
-                try:
-                    problem = action(state, i)
-                except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
-                    problem = f"{type(exc).__name__}: {exc}"
-                latencies[k].append(time.perf_counter() - t0)
-                if problem:
-                    failures[k][problem.split(":")[0]] += 1
-                    if not first_error:
-                        first_error.append(problem[:500])
-        finally:
-            close = getattr(state, "close", None)
-            if close:
-                close()
+    def body(k: int, state) -> None:  # noqa: ANN001
+        while (i := next(indices)) < n:
+            t0 = time.perf_counter()
+            try:
+                problem = action(state, i)
+            except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
+                problem = f"{type(exc).__name__}: {exc}"
+            latencies[k].append(time.perf_counter() - t0)
+            if problem:
+                failures[k][problem.split(":")[0]] += 1
+                if not first_error:
+                    first_error.append(problem[:500])
 
-    threads = [threading.Thread(target=work, args=(k,), name=f"bench-client-{k}") for k in range(clients)]
-    for t in threads:
-        t.start()
-    ready.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    flat = [x * 1000 for part in latencies for x in part]
+    elapsed = release_together(clients, per_thread, body, "bench-client")
+    requests, latency = latency_summary(latencies)
     errors = sum((c for c in failures), Counter())
-    return {"elapsed_s": elapsed, "requests": len(flat), "errors": sum(errors.values()),
+    return {"elapsed_s": elapsed, "requests": requests, "errors": sum(errors.values()),
             "error_kinds": dict(errors), "first_error": first_error[0] if first_error else None,
-            "latency_ms": {"p50": round(percentile(flat, 50), 2), "p95": round(percentile(flat, 95), 2),
-                           "p99": round(percentile(flat, 99), 2), "max": round(max(flat), 2) if flat else None}}
+            "latency_ms": latency}
 
 
 class _HttpState:
