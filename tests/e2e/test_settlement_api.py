@@ -199,3 +199,28 @@ def queries_status(conn, application_id: int) -> str:  # noqa: ANN001
     from sqlalchemy import select
     from pledge.settlement.tables import applications
     return conn.execute(select(applications.c.status).where(applications.c.id == application_id)).scalar_one()
+
+
+def test_cli_quote_for_a_shop_applies_its_product_card_waiver_on_that_channel_only(tmp_path, clock):
+    """`--shop` reads the operator's programs: the florist's product-card waiver (0.6 %) lowers a
+    product-card order's commission and names the program; a live-room order pays the table rate."""
+    from pledge.migrate import upgrade
+    from tests.conftest import make_app
+    url = f"sqlite:///{tmp_path / 'pledge.sqlite3'}"
+    upgrade(url)
+    app = make_app(url, clock)
+    clock.set(sh(2026, 8, 1, 9))
+    f = Florist(app, clock)
+    f.do(lambda c: settlement.create_program(c, f.operator, settlement.ProgramSpec(
+        code="card-waiver", kind="category_waiver", name="商品卡免佣", name_en="Product-card waiver", starts_at=sh(2026, 9, 1),
+        rate_bp=60, categories=("鲜花园艺",), channel="product_card"), at=clock.now()))
+    app.uow.engine.dispose()
+    args = ("quote", "commission", "--category", "鲜切花", "--parent", "鲜花园艺", "--paid", "100.00", "--at", "2026-09-03T10:00",
+            "--shop", str(f.shop_id), "--json")
+    card = run(*args, "--channel", "product_card", var_dir=tmp_path)
+    assert card.returncode == 0, card.stderr
+    assert json.loads(card.stdout) == {"amount_fen": 60, "rate_bp": 60, "base_fen": 10000, "clause": "commission.rate.flowers",
+                                       "program": "card-waiver v1"}
+    live = json.loads(run(*args, "--channel", "live_room", var_dir=tmp_path).stdout)
+    assert (live["amount_fen"], live["rate_bp"], live["program"]) == (500, 500, None)
+    assert_readable_failure(run(*args[:-3], "--shop", "9999", "--json", var_dir=tmp_path), "no shop 9999")

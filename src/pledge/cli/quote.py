@@ -168,10 +168,13 @@ def quote_commission(
     merchant_coupon: str = typer.Option("0", "--merchant-coupon", help="Merchant-funded discounts, in yuan (not counted)."),
     channel: str = typer.Option("product_card", help="live_room, short_video, product_card, search or showcase."),
     at: str = typer.Option("", help="When the order was paid (ISO-8601), to pick the rates in force; default now."),
+    shop: int = typer.Option(0, help="A shop id: also apply the operator programs (waivers) this shop would get, "
+                                     "read from the database (PLEDGE_DATABASE_URL)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The commission (技术服务费) on an order: base × the category's rate in force
-    (douyin:aJmYzDVDDjey). Operator programs (waivers) live in the database and are not applied here."""
+    (douyin:aJmYzDVDDjey). With --shop, the lowest waiver the shop qualifies for on that channel
+    replaces the rate (a product-card waiver lowers product-card orders only) and is named as "program"."""
     @_guard
     def run() -> None:
         from pledge.orders.services import CHANNELS
@@ -183,9 +186,34 @@ def quote_commission(
         base = commission_base(parse_yuan(paid), platform_coupon_fen=parse_yuan(platform_coupon),
                                creator_coupon_fen=parse_yuan(creator_coupon), payment_subsidy_fen=parse_yuan(payment_subsidy),
                                merchant_discount_fen=parse_yuan(merchant_coupon))
-        clause = base_rate(book, [c for c in (category.strip(), parent.strip()) if c], when)
-        rate = int(clause.get("rate_bp"))
+        categories = [c for c in (category.strip(), parent.strip()) if c]
+        clause = base_rate(book, categories, when)
+        rate, program = int(clause.get("rate_bp")), None
+        if shop:
+            rate, program = _shop_rate(book, shop, categories, channel, when)
         amount = fee_of(base, rate)
-        _emit(as_json, {"amount_fen": amount, "rate_bp": rate, "base_fen": base, "clause": clause.id},
-              f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} ({clause.id}, {clause.source})")
+        data = {"amount_fen": amount, "rate_bp": rate, "base_fen": base, "clause": clause.id}
+        if shop:
+            data["program"] = program
+        waived = f", waived by program {program}" if program else ""
+        _emit(as_json, data,
+              f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} ({clause.id}, {clause.source}{waived})")
     run()
+
+
+def _shop_rate(book, shop_id: int, categories: list[str], channel: str, when: datetime) -> tuple[int, str | None]:  # noqa: ANN001
+    """The rate this shop would pay on that channel at `when`, after the programs in the database."""
+    from pledge.bootstrap import build
+    from pledge.settlement import policy
+    from pledge.settlement import services as settlement
+    app = build()
+    try:
+        month = settlement.month_of(when, book.timezone)
+        with app.uow.read() as conn:
+            programs = settlement.load_programs(conn)
+            facts = settlement.shop_facts(conn, {shop_id}, {month}, book, {channel})[shop_id]
+    finally:
+        app.uow.engine.dispose()
+    line = policy.line_rate(book, programs, facts, categories=categories, shop_id=shop_id, channel=channel, paid_at=when,
+                            month=month)
+    return line.rate_bp, (f"{line.program.code} v{line.program.version}" if line.program else None)

@@ -262,9 +262,11 @@ def decide_application(conn: Connection, actor: Actor, application_id: int, *, a
 
 # ------------------------------------------------------------------ fees
 
-def _shop_facts(conn: Connection, shop_ids: set[int], months: set[str], book: Rulebook,
+def shop_facts(conn: Connection, shop_ids: set[int], months: set[str], book: Rulebook,
                 task_channels: set[str]) -> dict[int, policy.ShopFacts]:
     joined = dict(conn.execute(select(shops.c.id, shops.c.created_at).where(shops.c.id.in_(shop_ids))).all())
+    if shop_ids - joined.keys():
+        raise NotFound(f"no shop {', '.join(str(i) for i in sorted(shop_ids - joined.keys()))}")
     approved: dict[int, set[int]] = defaultdict(set)
     for r in conn.execute(select(applications.c.shop_id, applications.c.program_id)
                           .where(applications.c.shop_id.in_(shop_ids), applications.c.status == "approved")):
@@ -305,7 +307,7 @@ def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
         if coupon_ids else {}
     progs = load_programs(conn, policy.WAIVER_KINDS)
     months = {month_of(d.paid_at, book.timezone) for d in due}
-    facts = _shop_facts(conn, {d.shop_id for d in due}, months, book,
+    facts = shop_facts(conn, {d.shop_id for d in due}, months, book,
                         {p.channel or "" for p in progs if p.kind == "task_waiver"})
     claims, line_rows, entry_rows = [], [], []
     for d in due:
