@@ -40,6 +40,8 @@ def to_csv(data: dict, tz: str) -> bytes:
 
 
 def to_pdf(data: dict, tz: str) -> bytes:
+    from xml.sax.saxutils import escape  # Paragraph reads markup: a note with < or & must stay text
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
@@ -52,7 +54,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
     title = ParagraphStyle("title", fontName="STSong-Light", fontSize=14, leading=18)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), title=f"Statement {data['month']}", leftMargin=24, rightMargin=24)
-    story = [Paragraph(f"对账单 Statement · {data['shop_name']} · {data['month']}", title),
+    story = [Paragraph(escape(f"对账单 Statement · {data['shop_name']} · {data['month']}"), title),
              Paragraph(f"规则 Rulebook: {data['rulebook']} · 期初 Opening {format_yuan(data['opening_fen'])} · "
                        f"期末 Closing {format_yuan(data['closing_fen'])}", body), Spacer(1, 6)]
     totals = [["项目 Item", "对账单 Statement", "账本 Ledger"]]
@@ -67,8 +69,9 @@ def to_pdf(data: dict, tz: str) -> bytes:
     rows = [["时间 Time", "类型 Kind", "订单 Order", "金额 Amount", "说明 Description", "条款 Clause"]]
     for l in data["lines"]:
         rows.append([_local(l["at"], tz), l["kind"], str(l["order_id"] or ""), format_yuan(l["amount_fen"]),
-                     Paragraph(l["description"] + (f" [{l['program']}]" if l["program"] else ""), body),
-                     Paragraph(f"{l['clause_id']} ({l['clause_source']})", body)])
+                     Paragraph(escape(l["description_zh"]) + "<br/>" + escape(l["description"])
+                               + (f" [{escape(l['program'])}]" if l["program"] else ""), body),
+                     Paragraph(escape(f"{l['clause_id']} ({l['clause_source']})"), body)])
     line_style = TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light", 7), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                              ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (3, 0), (3, -1), "RIGHT")])
     story.append(Table(rows, colWidths=[80, 55, 45, 55, 360, 190], style=line_style, repeatRows=1, hAlign="LEFT"))
