@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
@@ -23,6 +21,7 @@ from pledge.aftersales.model import (DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASON
 from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
                                       shop_trusted_buyers, subsidy_funds)
 from pledge.catalog.tables import products, shops, skus
+from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
@@ -295,7 +294,7 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
         return
     if case.case_type not in NEEDS_RETURN:
         _take_fund(conn, case.payer, amount)
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(conn)
     conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
                                         amount_fen=amount, payer=case.payer, status="pending", created_at=at)
                  .on_conflict_do_nothing(index_elements=["idempotency_key"]))

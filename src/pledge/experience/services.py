@@ -11,8 +11,6 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, exists, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import PLATFORM_ROLES, Actor, require_platform, require_shop
@@ -22,6 +20,7 @@ from pledge.chat import services as chat
 from pledge.chat.tables import conversations
 from pledge.experience import indicators, policy
 from pledge.experience.tables import incidents, shop_profiles, snapshots
+from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.money import format_yuan
 from pledge.kernel.clock import ensure_utc, zone
@@ -237,7 +236,7 @@ def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime) -
                      "detail": jsonutil.dumps(_compact(result)), "computed_at": at})
     if not rows:
         return 0
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(conn)
     written = 0
     for lo in range(0, len(rows), 1000):
         stmt = insert(snapshots).values(rows[lo:lo + 1000]).on_conflict_do_nothing(

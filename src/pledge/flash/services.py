@@ -15,13 +15,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.logistics.sanctions import assert_can_sell
 from pledge.orders.model import OrderStatus
@@ -163,7 +162,7 @@ def buy(conn: Connection, actor: Actor, deal_id: int, *, quantity: int = 1, at: 
 def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> None:  # noqa: ANN001
     """The per-buyer limit: a conditional update of the buyer's own row (created on first use)."""
     fa = flash_allowances.c
-    insert = (pg_insert if conn.dialect.name == "postgresql" else sqlite_insert)(flash_allowances)
+    insert = dialect_insert(conn)(flash_allowances)
     conn.execute(insert.values(deal_id=deal.id, buyer_id=buyer_id, units=0).on_conflict_do_nothing())
     if conn.execute(flash_allowances.update().where(fa.deal_id == deal.id, fa.buyer_id == buyer_id,
                                                     fa.units + quantity <= deal.per_buyer_limit)

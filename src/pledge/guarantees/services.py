@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.accounts.tables import users
 from pledge.guarantees.policy import LateShipQuote, next_check_after, quote_late_ship
 from pledge.guarantees.tables import compensations
+from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
@@ -131,7 +130,7 @@ def _claim(conn: Connection, book: Rulebook, final: list[_Decision], now: dateti
     transaction won. Rows another worker already holds are silently skipped."""
     if not final:
         return {}
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(conn)
     rows = []
     for d in final:
         q = d.quote

@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from pledge.kernel.clock import as_utc, ensure_utc
@@ -41,6 +43,12 @@ class UtcDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else as_utc(value)
+
+
+def dialect_insert(conn: Connection):  # noqa: ANN201
+    """The INSERT construct of the connection's database, which has ON CONFLICT (DO NOTHING /
+    DO UPDATE) on both SQLite and PostgreSQL: the exactly-once inserts use it."""
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import InvalidInput
 from pledge.ledger.tables import ledger_accounts, ledger_postings, ledger_transactions
 
@@ -42,7 +41,7 @@ def account_ids(conn: Connection, codes: set[str]) -> dict[str, int]:
                              .where(ledger_accounts.c.code.in_(codes))).all())
     missing = codes - rows.keys()
     if missing:
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(conn)
         conn.execute(insert(ledger_accounts).on_conflict_do_nothing(index_elements=["code"]),
                      [{"code": c, "kind": c.split(":")[0]} for c in sorted(missing)])
         rows.update(conn.execute(select(ledger_accounts.c.code, ledger_accounts.c.id)

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products
+from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict
@@ -34,10 +33,6 @@ class SanctionResult:
     days: int = 0
     applied: int = 0
     lifted: int = 0
-
-
-def _insert(conn: Connection):  # noqa: ANN202
-    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 def _late():  # noqa: ANN202
@@ -94,7 +89,7 @@ def _apply_day(conn: Connection, book: Rulebook, day: date, now: datetime) -> in
                 "created_at": now})
     if not rows:
         return 0
-    return len(conn.execute(_insert(conn)(sanctions).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return len(conn.execute(dialect_insert(conn)(sanctions).on_conflict_do_nothing(index_elements=["idempotency_key"])
                             .returning(sanctions.c.id), rows).all())
 
 
@@ -135,7 +130,7 @@ def evaluate_sanctions(uow, book: Rulebook, clock) -> SanctionResult:  # noqa: A
     today = local_time(now, book.timezone).date()
     for day in (today - timedelta(days=2), today - timedelta(days=1)):
         with uow.begin() as conn:
-            won = conn.execute(_insert(conn)(sanction_runs).on_conflict_do_nothing(index_elements=["day"])
+            won = conn.execute(dialect_insert(conn)(sanction_runs).on_conflict_do_nothing(index_elements=["day"])
                                .returning(sanction_runs.c.day), {"day": day, "ran_at": now}).first()
             if won is None:
                 continue

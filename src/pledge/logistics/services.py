@@ -11,14 +11,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
 from pledge.guarantees.tables import compensations
+from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger import services as ledger
@@ -63,10 +62,6 @@ class _Due:
     quote: Quote
 
 
-def _insert(conn: Connection):  # noqa: ANN202
-    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-
-
 def _promise_span(order) -> timedelta | None:  # noqa: ANN001
     return order.ship_by - order.paid_at if order.ship_by and order.paid_at else None
 
@@ -85,7 +80,7 @@ def _settle(conn: Connection, book: Rulebook, due: list[_Due], outcomes: list[di
     paid = []
     for key, d in unique.items():
         q = d.quote
-        won = conn.execute(_insert(conn)(compensations).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        won = conn.execute(dialect_insert(conn)(compensations).on_conflict_do_nothing(index_elements=["idempotency_key"])
                            .returning(compensations.c.id), {
             "idempotency_key": key, "order_id": d.order.id, "shop_id": d.order.shop_id, "buyer_id": d.order.buyer_id,
             "kind": d.rule, "amount_fen": q.amount_fen, "rulebook": book.name, "rulebook_version": book.version,
@@ -106,7 +101,7 @@ def _settle(conn: Connection, book: Rulebook, due: list[_Due], outcomes: list[di
         result.amount_fen += q.amount_fen
         paid.append(won)
     if outcomes:
-        conn.execute(_insert(conn)(logistics_outcomes).on_conflict_do_nothing(index_elements=["rule", "subject_id"]),
+        conn.execute(dialect_insert(conn)(logistics_outcomes).on_conflict_do_nothing(index_elements=["rule", "subject_id"]),
                      [dict(o, decided_at=now) for o in outcomes])
     result.cleared += len([o for o in outcomes if o["outcome"] == "clear"])
     return paid

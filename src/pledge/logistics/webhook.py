@@ -15,13 +15,12 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.config import Settings
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from pledge.logistics.policy import EVENT_KINDS
@@ -133,7 +132,7 @@ def receive_event(conn: Connection, *, carrier: str, secret: str, timestamp: str
     tracking_event_id = conn.execute(tracking_events.insert().values(
         shipment_id=shipment_id, kind=event["kind"], occurs_at=event["occurred_at"], location=event["location"],
         applied=False)).inserted_primary_key[0]
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(conn)
     won = conn.execute(insert(carrier_deliveries).on_conflict_do_nothing(index_elements=["carrier", "event_id"])
                        .returning(d.id), {"carrier": carrier, "event_id": event["event_id"], "shipment_id": shipment_id,
                                           "tracking_event_id": tracking_event_id, "received_at": now}).scalar()

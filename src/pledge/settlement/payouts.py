@@ -8,10 +8,8 @@ import hashlib
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from pledge.kernel.db import UnitOfWork
+from pledge.kernel.db import UnitOfWork, dialect_insert
 from pledge.settlement.tables import sandbox_payout_transfers
 
 
@@ -36,7 +34,7 @@ class SandboxPayoutProvider:
             raise ValueError("a payout is a positive amount")
         ref = "po_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
         with self._uow.begin() as conn:  # the provider's own transaction, as a remote bank's would be
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            insert = dialect_insert(conn)
             conn.execute(insert(sandbox_payout_transfers).values(ref=ref, shop_id=shop_id, amount_fen=amount_fen)
                          .on_conflict_do_nothing(index_elements=["ref"]))
         return ref

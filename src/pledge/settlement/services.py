@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -27,6 +25,7 @@ from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import categories, products, shops
 from pledge.guarantees.tables import compensations
+from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.money import format_yuan
 from pledge.kernel.clock import UTC, zone
@@ -56,10 +55,6 @@ def available(shop_id: int) -> str:
 
 def deposit(shop_id: int) -> str:
     return f"shop:{shop_id}:deposit"
-
-
-def _insert(conn: Connection):  # noqa: ANN202
-    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 def month_of(at: datetime, tz: str) -> str:
@@ -331,7 +326,7 @@ def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
                               "program_version": rate.program.version if rate.program else None})
         claims.append({"order_id": d.id, "shop_id": d.shop_id, "month": month, "channel": d.channel, "paid_fen": d.paid_fen,
                        "base_fen": base, "fee_fen": fee, "standard_fee_fen": standard, "charged_at": now})
-    stmt = _insert(conn)(fee_orders).on_conflict_do_nothing(index_elements=["order_id"]).returning(fee_orders.c.order_id)
+    stmt = dialect_insert(conn)(fee_orders).on_conflict_do_nothing(index_elements=["order_id"]).returning(fee_orders.c.order_id)
     won = {r.order_id for r in conn.execute(stmt, claims)}
     if not won:
         return 0
@@ -391,7 +386,7 @@ def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
             amount, note = 0, "refunded after the after-sales period: the fee stays charged"
         claims.append({"refund_id": d.id, "order_id": d.order_id, "shop_id": d.shop_id, "amount_fen": amount,
                        "clause_id": clause.id, "note": note, "created_at": now})
-    stmt = _insert(conn)(fee_refunds).on_conflict_do_nothing(index_elements=["refund_id"]).returning(fee_refunds.c.refund_id)
+    stmt = dialect_insert(conn)(fee_refunds).on_conflict_do_nothing(index_elements=["refund_id"]).returning(fee_refunds.c.refund_id)
     won = {x.refund_id for x in conn.execute(stmt, claims)}
     by_id = {d.id: d for d in due}
     rows = []
@@ -423,7 +418,7 @@ def collect_deductions(conn: Connection, *, now: datetime) -> int:
                          .where(entries.c.id.is_(None), k.transaction_id.is_not(None), k.amount_fen > 0)).all()
     if not found:
         return 0
-    stmt = _insert(conn)(entries).on_conflict_do_nothing(index_elements=["kind", "ref_id"]).returning(entries.c.id)
+    stmt = dialect_insert(conn)(entries).on_conflict_do_nothing(index_elements=["kind", "ref_id"]).returning(entries.c.id)
     return len(conn.execute(stmt, [{"shop_id": c.shop_id, "order_id": c.order_id, "kind": "deduction", "ref_id": c.id,
                                     "amount_fen": -c.amount_fen, "created_at": now} for c in found]).all())
 
@@ -537,7 +532,7 @@ def compute_rebates(conn: Connection, book: Rulebook, month: str, *, now: dateti
             claims.append({"program_id": p.id, "program_version": p.version, "shop_id": shop_id, "month": month,
                            "turnover_fen": turnover[shop_id], "fees_fen": fees[shop_id], "tier_min_fen": tier_min,
                            "share_bp": share, "amount_fen": max(fees[shop_id], 0) * share // 10_000, "created_at": now})
-        stmt = _insert(conn)(rebates).on_conflict_do_nothing(index_elements=["program_id", "shop_id", "month"]) \
+        stmt = dialect_insert(conn)(rebates).on_conflict_do_nothing(index_elements=["program_id", "shop_id", "month"]) \
             .returning(rebates.c.shop_id)
         won = {x.shop_id for x in conn.execute(stmt, claims)}
         _record_many(conn, now, [(f"rebate:{p.id}:{c['shop_id']}:{month}", "rebate",
