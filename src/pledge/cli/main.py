@@ -114,8 +114,10 @@ def clock_show() -> None:
 
 from pledge.cli import backtest as _backtest  # noqa: E402
 from pledge.cli import quote as _quote  # noqa: E402  (registers `pledge quote ...`)
+from pledge.cli import rulebook as _rulebook  # noqa: E402
 
 app.add_typer(_quote.quote_app, name="quote")
+app.add_typer(_rulebook.rulebook_app, name="rulebook")
 app.command("backtest")(_backtest.command)
 import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)
 import_app.command("history")(_backtest.import_command)

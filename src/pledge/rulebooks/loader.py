@@ -39,6 +39,8 @@ class Rulebook:
     timezone: str
     settings: dict[str, Any]
     clauses: tuple[Clause, ...]
+    # Platform rules the book knows of but does not enforce yet: {source, title, why}.
+    not_modelled: tuple[dict[str, str], ...] = ()
 
     def in_force(self, kind: str, at: datetime | date) -> list[Clause]:
         """Clauses of a kind effective at `at`; for each id the latest effective version wins."""
@@ -66,15 +68,22 @@ class Rulebook:
 
 
 def _parse(text: str, origin: str, parts: tuple[tuple[str, str], ...] = ()) -> Rulebook:
-    """`parts`: (name, text) of the book's part files, which hold more [[clauses]] only."""
+    """`parts`: (name, text) of the book's part files, which hold more [[clauses]] and
+    [[not_modelled]] entries only."""
     data = tomllib.loads(text)
     head = data.get("rulebook") or {}
     raws = list(data.get("clauses", []))
+    not_modelled = list(data.get("not_modelled", []))
     for part_name, part_text in parts:
         part = tomllib.loads(part_text)
-        if set(part) - {"clauses"}:
-            raise InvalidInput(f"{part_name}: a part file holds [[clauses]] only, not {sorted(set(part) - {'clauses'})}")
+        extra = set(part) - {"clauses", "not_modelled"}
+        if extra:
+            raise InvalidInput(f"{part_name}: a part file holds [[clauses]] and [[not_modelled]] only, not {sorted(extra)}")
         raws += part.get("clauses", [])
+        not_modelled += part.get("not_modelled", [])
+    for entry in not_modelled:
+        if set(entry) != {"source", "title", "why"}:
+            raise InvalidInput(f"{origin}: a [[not_modelled]] entry needs exactly source, title and why: {entry}")
     clauses = []
     for raw in raws:
         missing = [k for k in REQUIRED if k not in raw]
@@ -90,7 +99,7 @@ def _parse(text: str, origin: str, parts: tuple[tuple[str, str], ...] = ()) -> R
         raise InvalidInput(f"{origin}: a clause id appears twice with the same effective date")
     settings = {k: v for k, v in head.items() if k not in ("name", "version", "title", "title_en", "timezone")}
     return Rulebook(head["name"], str(head["version"]), head["title"], head.get("title_en", head["title"]),
-                    head.get("timezone", "Asia/Shanghai"), settings, tuple(clauses))
+                    head.get("timezone", "Asia/Shanghai"), settings, tuple(clauses), tuple(not_modelled))
 
 
 @lru_cache(maxsize=None)
