@@ -92,7 +92,8 @@ def review_scope(clause, since: datetime, until: datetime) -> list:  # noqa: ANN
     in [since, until); return-and-refund cases, and refunds requested after the order shipped
     (已发货退款: the ship click, or the pickup scan without one, before the request)."""
     shipped = func.coalesce(orders.c.shipped_at, orders.c.picked_up_at)
-    after_shipment = exists().where(orders.c.id == cases.c.order_id, shipped.is_not(None), shipped <= cases.c.created_at)
+    after_shipment = exists().where(orders.c.id == cases.c.order_id, shipped.is_not(None),
+                                    shipped <= cases.c.created_at)
     return [cases.c.status == "refunded", cases.c.decided_at.is_not(None), cases.c.closed_at >= since,
             cases.c.closed_at < until,
             or_(cases.c.case_type.in_(clause.get("case_types")),
