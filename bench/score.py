@@ -34,18 +34,23 @@ _meta = MetaData()
 FACTS = Table("bench_order_facts", _meta,
               Column("shop_id", BigInteger), Column("order_id", BigInteger), Column("paid_at", DateTime),
               Column("picked_up_at", DateTime), Column("delivered_at", DateTime), Column("stars", Float),
-              Column("first_reason", String(20)), Column("escalated", Integer), Column("helped", Integer))
+              Column("first_reason", String(20)), Column("escalated", Integer), Column("helped", Integer),
+              Column("pickup_forced", Integer), Column("waybill_failed", Integer), Column("logistics_judged", Integer))
 DDL = {"sqlite": """CREATE TABLE bench_order_facts (shop_id INTEGER, order_id INTEGER, paid_at TEXT, picked_up_at TEXT,
-                    delivered_at TEXT, stars REAL, first_reason TEXT, escalated INTEGER, helped INTEGER)""",
+                    delivered_at TEXT, stars REAL, first_reason TEXT, escalated INTEGER, helped INTEGER,
+                    pickup_forced INTEGER, waybill_failed INTEGER, logistics_judged INTEGER)""",
        "postgresql": """CREATE UNLOGGED TABLE bench_order_facts (shop_id BIGINT, order_id BIGINT, paid_at TIMESTAMPTZ,
                         picked_up_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ, stars REAL, first_reason TEXT,
-                        escalated INTEGER, helped INTEGER)"""}
+                        escalated INTEGER, helped INTEGER, pickup_forced INTEGER, waybill_failed INTEGER,
+                        logistics_judged INTEGER)"""}
 
 
 def generate(duck: duckdb.DuckDBPyConnection, shops: int, orders: int) -> None:
     """Deterministic rows: payment spread over the 30 days, pickup 0-72 h later (3% never),
     delivery 20-100 h after pickup (5% not yet), 40% of delivered rated, 4% with an after-sales
-    request, 0.5% escalated, 8% asking the shop for help."""
+    request, 0.5% escalated, 8% asking the shop for help, 0.2% with a finding that forces the
+    pickup points (fraudulent shipping, abnormal tracking), half of those failing the waybill too,
+    and half the wrong-item returns judged against the merchant."""
     duck.execute(f"""
         CREATE TABLE facts AS
         WITH base AS (
@@ -61,7 +66,10 @@ def generate(duck: duckdb.DuckDBPyConnection, shops: int, orders: int) -> None:
                CASE WHEN r2 % 25 = 0 THEN ['quality', 'wrong_item', 'damaged', 'other'][1 + (r1 % 4)] ELSE NULL END
                    AS first_reason,
                CASE WHEN r2 % 200 = 0 THEN 1 ELSE 0 END AS escalated,
-               CASE WHEN r2 % 25 = 0 OR r1 % 16 = 0 THEN 1 ELSE 0 END AS helped
+               CASE WHEN r2 % 25 = 0 OR r1 % 16 = 0 THEN 1 ELSE 0 END AS helped,
+               CASE WHEN r2 % 500 = 7 THEN 1 ELSE 0 END AS pickup_forced,
+               CASE WHEN r2 % 1000 = 7 THEN 1 ELSE 0 END AS waybill_failed,
+               CASE WHEN r2 % 25 = 0 AND r1 % 8 = 1 THEN 1 ELSE 0 END AS logistics_judged
         FROM base""")
 
 
@@ -122,12 +130,13 @@ def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:  # noqa: ANN
     started = time.perf_counter()
     cur = duck.execute("""SELECT shop_id, order_id, strftime(paid_at, '%Y-%m-%d %H:%M:%S'),
                                  strftime(picked_up_at, '%Y-%m-%d %H:%M:%S'), strftime(delivered_at, '%Y-%m-%d %H:%M:%S'),
-                                 stars, first_reason, escalated, helped FROM facts""")
+                                 stars, first_reason, escalated, helped, pickup_forced, waybill_failed,
+                                 logistics_judged FROM facts""")
     while True:
         chunk = cur.fetchmany(200_000)
         if not chunk:
             break
-        conn.executemany("INSERT INTO bench_order_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)
+        conn.executemany("INSERT INTO bench_order_facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk)
     conn.commit()
     load_s = time.perf_counter() - started
     conn.close()
@@ -148,7 +157,8 @@ def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> 
     csv = workdir / "facts.csv"
     duck.execute(f"COPY (SELECT shop_id, order_id, strftime(paid_at, '%Y-%m-%d %H:%M:%S+00'), "
                  f"strftime(picked_up_at, '%Y-%m-%d %H:%M:%S+00'), strftime(delivered_at, '%Y-%m-%d %H:%M:%S+00'), "
-                 f"stars, first_reason, escalated, helped FROM facts) TO '{csv}' (HEADER false)")
+                 f"stars, first_reason, escalated, helped, pickup_forced, waybill_failed, logistics_judged "
+                 f"FROM facts) TO '{csv}' (HEADER false)")
     engine = create_engine(sqlalchemy_url(url))
     try:
         started = time.perf_counter()

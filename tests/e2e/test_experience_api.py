@@ -98,6 +98,7 @@ def test_every_experience_string_is_translated():
     codes = {f"indicator.{c.get('code')}" for c in load("douyin").clauses if c.kind == "experience_indicator"}
     codes |= {f"dimension.{d}" for d in DIMENSIONS} | {"stage.growth", "stage.formal"}
     codes |= {f"unit.{c.get('unit')}" for c in load("douyin").clauses if c.kind == "experience_indicator" and c.get("unit")}
+    codes |= {f"bonus.{c.get('code')}" for c in load("douyin").clauses if c.kind == "experience_bonus"}
     zh, en = catalog("zh_CN"), catalog("en")
     assert not sorted((msgids | codes) - zh.keys()), "missing in zh_CN"
     assert not sorted(codes - en.keys()), "missing in en"
@@ -149,3 +150,18 @@ def test_the_buyer_finds_the_review_form_from_a_delivered_order(app, world, clie
     assert f'href="/orders/{paid_id}/review"' not in pages.get(f"/orders/{paid_id}").text
     form = pages.get(f"/orders/{order_id}/review")
     assert form.status_code == 200
+
+
+def test_103956_pickup_forced_order_is_named_on_the_indicator_page(app, world, client):
+    """The pickup-score page says why an order fast to pick up still scores 50 (experience.pickup-forced)."""
+    from tests.integration.test_experience import History
+    h = History(world)
+    fraud = h.order("2026-08-15T10:00", picked="2026-08-15T12:00")
+    h.order("2026-08-15T10:00", picked="2026-08-15T12:00")
+    h.compensate(fraud, "fraudulent_shipping")
+    pages = TestClient(client.app)
+    page_login(pages, email_of(app, h.owner.user_id), f"/products/{_product_of(app, h.sku)}")
+    html = pages.get(f"/merchant/shops/{h.shop_id}/experience/pickup_score?version=2026-07-14").text
+    assert f'href="/orders/{fraud}"' in html and "存在欺诈发货或物流轨迹异常赔付：该订单揽收时长得分为50分" in html
+    assert html.count('data-testid="forced"') == 1
+    pages.close()

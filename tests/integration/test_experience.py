@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from pledge.aftersales.tables import case_events, cases
 from pledge.experience import services
 from pledge.experience.tables import snapshots
+from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews.tables import reviews
@@ -27,9 +28,9 @@ def sh(text: str) -> datetime:
 
 
 class History:
-    def __init__(self, world) -> None:
+    def __init__(self, world, timezone: str = "Asia/Shanghai") -> None:
         self.world = world
-        self.shop_id, self.owner = world.shop()
+        self.shop_id, self.owner = world.shop(timezone=timezone)
         self.sku = world.product(self.owner, self.shop_id, stock=1000)
         self.buyer = world.user()
 
@@ -54,17 +55,26 @@ class History:
         return order_id
 
     def case(self, order_id: int, reason: str, *, filed: str, decided: str | None = None, status: str = "requested",
-             case_type: str = "refund_only", conn=None) -> int:  # noqa: ANN001
+             case_type: str = "refund_only", refunded: str | None = None, conn=None) -> int:  # noqa: ANN001
+        """A case; a refunded one's refund completes (closed_at) at `refunded`, default when decided."""
         if conn is None:
             with self.world.app.uow.begin() as c:
                 return self.case(order_id, reason, filed=filed, decided=decided, status=status, case_type=case_type,
-                                 conn=c)
-        c = conn
-        if True:
-            return c.execute(cases.insert().values(order_id=order_id, buyer_id=self.buyer.user_id, shop_id=self.shop_id,
-                                                   case_type=case_type, status=status, reason=reason,
-                                                   created_at=sh(filed), decided_at=decided and sh(decided))
-                             ).inserted_primary_key[0]
+                                 refunded=refunded, conn=c)
+        closed = refunded or (decided if status == "refunded" else None)
+        return conn.execute(cases.insert().values(order_id=order_id, buyer_id=self.buyer.user_id, shop_id=self.shop_id,
+                                                  case_type=case_type, status=status, reason=reason,
+                                                  created_at=sh(filed), decided_at=decided and sh(decided),
+                                                  closed_at=closed and sh(closed))).inserted_primary_key[0]
+
+    def compensate(self, order_id: int, kind: str, amount_fen: int = 300) -> None:
+        """A compensation row (a logistics finding against the merchant) as the sweeps write it."""
+        with self.world.app.uow.begin() as c:
+            c.execute(compensations.insert().values(
+                idempotency_key=f"{kind.replace('_', '-')}:{order_id}", order_id=order_id, shop_id=self.shop_id,
+                buyer_id=self.buyer.user_id, kind=kind, amount_fen=amount_fen, rulebook="douyin",
+                rulebook_version="2026-08-10", clause_id=f"{kind}.test", clause_source="douyin:test", inputs="{}",
+                explanation="", explanation_zh="", created_at=sh("2026-08-20T10:00")))
 
     def measures(self) -> dict:
         with self.world.app.uow.read() as c:
@@ -90,7 +100,8 @@ def test_product_rating_quality_logistics_and_damage_returns(world):
     h.order("2026-08-10T10:00", "2026-08-10T12:00", "2026-08-11T12:00", stars=5)
     h.order("2026-08-10T10:00", "2026-08-10T12:00", "2026-08-12T12:00", stars=2, reason="quality")
     h.order("2026-08-10T10:00", "2026-08-10T12:00", "2026-08-14T12:00", stars=4, reason="damaged")
-    h.order("2026-08-10T10:00", "2026-08-10T12:00", reason="wrong_item", escalated=True)
+    wrong = h.order("2026-08-10T10:00", "2026-08-10T12:00", reason="wrong_item", escalated=True)
+    h.compensate(wrong, "fraudulent_shipping")  # 买A发B found: judged, so the logistics return counts
     h.order("2026-07-25T10:00", "2026-07-26T10:00", "2026-08-03T10:00", stars=1)  # delivered in the window
     m = h.measures()
     assert (m["delivered"], m["rated"], m["rating_sum"], m["bad_reviews"]) == (4, 4, 12.0, 2)

@@ -3,7 +3,7 @@ definitions (same SQL, same clauses); checked against an independent computation
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,3 +50,35 @@ def test_history_scores_match_an_independent_computation():
         assert got["quality_return_rate"]["value"] == pytest.approx(quality * 10_000 / len(delivered), abs=0.01)
         assert found[shop]["stage"] == ("formal" if len(mine) >= 30 else "growth")
         assert found[shop]["version"] == "2026-09-08"
+
+
+def pickup_points(hours: float) -> int:
+    """experience.pickup-order-points (a Pledge default table), written out independently."""
+    for limit, points in ((12, 100), (24, 90), (36, 80), (48, 70), (72, 60)):
+        if hours <= limit:
+            return points
+    return 50
+
+
+def test_history_scores_under_the_2026_07_14_rule_match_an_independent_computation():
+    """Under the rule in force before 2026-09-08: per-order pickup points averaged (no order of a
+    CSV is forced to 50: it carries no fraudulent-shipping or abnormal-tracking finding), and no
+    logistics-quality return counts, since none was "判责或赔付" (douyin:103956)."""
+    as_of = datetime(2026, 8, 31, 20, 0, tzinfo=SH)
+    rng = random.Random(11)
+    orders = []
+    for n in range(120):
+        paid = datetime(2026, 8, 2, tzinfo=SH) + timedelta(minutes=rng.randrange(0, 28 * 24 * 60))
+        picked = paid + timedelta(minutes=rng.randrange(10, 100 * 60))
+        delivered = picked + timedelta(hours=30) if picked + timedelta(hours=30) < as_of else None
+        orders.append(HistoryOrder(n + 2, f"o{n}", "shop-a", paid, 1000, None, None, picked_up_at=picked,
+                                   delivered_at=delivered, after_sale="shipping" if n % 9 == 0 else ""))
+    found = history_scores(load("douyin"), orders, as_of=as_of, rules_at=as_of)["shop-a"]
+    picked = [o for o in orders if o.picked_up_at <= as_of.replace(hour=23, minute=59, second=59)]
+    points = [pickup_points(max(0.0, (o.picked_up_at - night_start(o.paid_at)).total_seconds()) / 3600) for o in picked]
+    assert found["version"] == "2026-07-14"
+    assert found["indicators"]["pickup_score"]["value"] == pytest.approx(sum(points) / len(points), abs=1e-3)
+    assert found["indicators"]["logistics_return_rate"]["value"] == 0
+    # 30 whole platform days up to and including as_of's day: 08-02 00:00 to 09-01 00:00 Beijing time
+    assert found["window"] == [datetime(2026, 8, 1, 16, tzinfo=timezone.utc).isoformat(),
+                               datetime(2026, 8, 31, 16, tzinfo=timezone.utc).isoformat()]

@@ -39,9 +39,9 @@ def _report(results: list[BacktestResult], top: int) -> None:
     console.print(table)
 
 
-def _scores(book, history, result: BacktestResult, tz: str) -> dict:  # noqa: ANN001
+def _scores(book, history, result: BacktestResult) -> dict:  # noqa: ANN001
     from pledge.experience.history import history_scores
-    return history_scores(book, history, as_of=result.as_of, rules_at=result.rules_at, tz=tz)
+    return history_scores(book, history, as_of=result.as_of, rules_at=result.rules_at)
 
 
 def command(
@@ -71,14 +71,14 @@ def command(
             if compare:
                 payload = {"rulebooks": [r.as_json() for r in results]}
             if scores:
-                payload["scores"] = _scores(books[0], history, results[0], tz)
+                payload["scores"] = _scores(books[0], history, results[0])
             if skipped:
                 payload["skipped_rows"] = [{"row": e.row, "reason": e.reason} for e in skipped]
             typer.echo(json.dumps(payload, ensure_ascii=False))
         else:
             _report(results, top)
             if scores:
-                for shop, found in _scores(books[0], history, results[0], tz).items():
+                for shop, found in _scores(books[0], history, results[0]).items():
                     marks = ", ".join(f"{code} {v['value']}→{v['points']}" for code, v in found["indicators"].items())
                     typer.echo(f"{shop}: {found['score']:g} ({found['stage']}, rule {found['version']}): {marks}")
             for e in skipped:

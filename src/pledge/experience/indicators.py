@@ -8,9 +8,15 @@ An order-facts relation has the columns
     first_reason  the reason of the order's FIRST after-sales request, NULL if none
     escalated     1 if the buyer escalated it to the platform, else 0
     helped        1 if the buyer asked the shop for help (after-sales or chat), else 0
+    pickup_forced    1 if the order's pickup points are forced (fraudulent shipping, abnormal-
+                     tracking compensation: experience.pickup-forced), else 0
+    waybill_failed   1 if its waybill counts as not delivered on time whatever the scans say
+                     (abnormal-tracking compensation: experience.delivery-not-met), else 0
+    logistics_judged 1 if the merchant was judged or compensated for a logistics fault that
+                     makes a logistics-quality return count (发货物流品退率), else 0
 Time arithmetic runs on integer epoch seconds, so the night rules (paid 18:00-06:00 counts from
-06:00) are plain integer expressions in every engine. Local time = UTC + the shop timezone's
-offset (zones with daylight saving are evaluated at their offset at the window's end)."""
+06:00) are plain integer expressions in every engine. Local time = UTC + the offset of the
+rulebook's zone (platform time, Asia/Shanghai for douyin), never the shop's own zone."""
 from __future__ import annotations
 
 import sqlite3
@@ -82,20 +88,41 @@ class Params:
     quality_reasons: tuple[str, ...]
     logistics_reasons: tuple[str, ...]
     damage_reasons: tuple[str, ...]
+    logistics_judgements: tuple[str, ...] = ()  # compensation kinds that make a logistics return count
+    pickup_forced_points: int | None = None  # per-order pickup points of a forced order
+    pickup_forced_kinds: tuple[str, ...] = ()  # compensation kinds that force them
+    waybill_failed_kinds: tuple[str, ...] = ()  # compensation kinds that fail the waybill
 
     @classmethod
     def of(cls, book: Rulebook, at) -> "Params":  # noqa: ANN001
         night = {c.get("applies_to"): c for c in book.in_force("experience_night_rule", at)}["pickup"]
         pickup = book.one("experience_pickup_points", at)
         route = book.one("experience_route_standard", at)
-        reasons = {}
+        indicator = {}
         for code in ("quality_return_rate", "logistics_return_rate", "damage_return_rate"):
-            found = [c for c in book.clauses if c.kind == "experience_indicator" and c.get("code") == code
-                     and c.get("reasons")]
-            reasons[code] = tuple(found[-1].get("reasons")) if found else ()
+            # Every measure is taken under every version (a retired or a not-yet-effective
+            # indicator keeps its definition), so the versions can be compared on one window:
+            # the latest definition in force, else the first one announced.
+            found = sorted((c for c in book.clauses if c.kind == "experience_indicator" and c.get("code") == code
+                            and c.get("reasons")), key=lambda c: c.effective)
+            in_force = [c for c in found if c.effective <= _day(at)]
+            indicator[code] = (in_force or found or [None])[-1 if in_force else 0]
+        def reasons(code: str) -> tuple[str, ...]:
+            return tuple(indicator[code].get("reasons")) if indicator[code] else ()
+        forced = [c for c in book.in_force("experience_pickup_forced", at) if not c.get("retired")]
+        failed = book.in_force("experience_delivery_not_met", at)
+        judged = indicator["logistics_return_rate"]
         return cls(night.get("from_hour"), night.get("to_hour"),
                    [[h * 3600, p] for h, p in pickup.get("bands")], pickup.get("otherwise"), route.get("hours") * 3600,
-                   reasons["quality_return_rate"], reasons["logistics_return_rate"], reasons["damage_return_rate"])
+                   reasons("quality_return_rate"), reasons("logistics_return_rate"), reasons("damage_return_rate"),
+                   tuple(judged.get("judgements", ())) if judged else (),
+                   forced[0].get("points") if forced else None,
+                   tuple(forced[0].get("compensations")) if forced else (),
+                   tuple(failed[0].get("compensations")) if failed else ())
+
+
+def _day(at):  # noqa: ANN001, ANN202
+    return at.date() if isinstance(at, datetime) else at
 
 
 class Exprs:
@@ -112,6 +139,9 @@ class Exprs:
         self.pickup_s = _not_negative(self.picked - night_start(self.paid, offset_s, params.pickup_from_hour,
                                                                 params.pickup_to_hour))
         self.pickup_points = _banded(self.pickup_s, params.pickup_bands_s, params.pickup_otherwise)
+        if params.pickup_forced_points is not None:
+            self.pickup_points = case((f.c.pickup_forced == 1, _int(params.pickup_forced_points)),
+                                      else_=self.pickup_points)
         self.due = self.picked + _int(params.route_s)  # when the waybill should be signed for
 
     def within(self, x: ColumnElement) -> ColumnElement:
@@ -135,10 +165,17 @@ class Exprs:
 
     @property
     def on_time(self) -> ColumnElement:
-        return and_(self.f.c.delivered_at.is_not(None), self.delivered <= self.due)
+        return and_(self.f.c.delivered_at.is_not(None), self.delivered <= self.due, self.f.c.waybill_failed == 0)
 
     def reason_in(self, reasons: tuple[str, ...]) -> ColumnElement:
         return self.f.c.first_reason.in_(reasons) if reasons else literal(False)
+
+    @property
+    def logistics_return(self) -> ColumnElement:
+        """Paid in the window, first reason a logistics-quality one and, where the clause asks
+        for it, judged or compensated (判责或赔付)."""
+        judged = [self.f.c.logistics_judged == 1] if self.p.logistics_judgements else []
+        return and_(self.paid_in, self.reason_in(self.p.logistics_reasons), *judged)
 
     @property
     def next_day(self) -> ColumnElement:
@@ -176,7 +213,7 @@ def aggregate(f, params: Params, *, offset_s: int, since: datetime, until: datet
         _sum(e.picked_in, e.pickup_points).label("pickup_points"),
         _count(e.due_in).label("due_waybills"),
         _count(and_(e.due_in, e.on_time)).label("on_time"),
-        _count(and_(e.paid_in, e.reason_in(params.logistics_reasons))).label("logistics_returns"),
+        _count(e.logistics_return).label("logistics_returns"),
         _count(and_(e.paid_in, e.reason_in(params.damage_reasons))).label("damage_returns"),
         _count(and_(e.paid_in, f.c.escalated == 1)).label("escalated_orders"),
         _count(and_(e.paid_in, f.c.helped == 1)).label("helped_orders"),

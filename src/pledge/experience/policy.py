@@ -131,15 +131,25 @@ def _weights(book: Rulebook, day: date, kind: str, profile: Profile, **match) ->
     raise InvalidInput(f"no {kind} clause {match or ''} in force on {day}")
 
 
+def small_shop_order_limit(clause: Clause, profile: Profile) -> int:
+    """300 for the industries the table lists (under their current names) and for flagship
+    stores, 500 for the others."""
+    industry = clause.get("renamed", {}).get(profile.industry, profile.industry)
+    listed = profile.flagship or industry in clause.get("industries_listed")
+    return clause.get("max_orders_listed") if listed else clause.get("max_orders")
+
+
 def _small_shop(book: Rulebook, day: date, profile: Profile, m: dict) -> tuple[Clause | None, set[str]]:
+    """The indicators that score the small-shop fixed points: the order limit and a count at
+    most max_count, or (飞鸽会话不满意率) the count alone."""
     clause = next(iter(book.in_force("experience_small_shop", day)), None)
     if clause is None:
         return None, set()
-    limit = clause.get("max_orders_flagship") if (profile.flagship or profile.industry in clause.get("industries_300", [])) \
-        else clause.get("max_orders")
-    if m.get("paid_orders", 0) >= limit:
-        return clause, set()
-    return clause, set(clause.get("indicators"))
+    few = clause.get("max_count")
+    fixed = {code for code, count in clause.get("count_only", {}).items() if m.get(count, 0) <= few}
+    if m.get("paid_orders", 0) < small_shop_order_limit(clause, profile):
+        fixed |= {code for code, count in clause.get("with_order_limit", {}).items() if m.get(count, 0) <= few}
+    return clause, fixed
 
 
 def _score_indicators(book: Rulebook, day: date, profile: Profile, m: dict) -> list[IndicatorResult]:
@@ -151,8 +161,7 @@ def _score_indicators(book: Rulebook, day: date, profile: Profile, m: dict) -> l
         value = value_of(clause.get("metric"), m)
         result = IndicatorResult(code, clause.get("dimension"), clause.id, clause.source, clause.get("unit"), better,
                                  None if value is None else round(value, 4), None)
-        count = clause.get("small_count")
-        if code in small_codes and count and m.get(count, 0) <= small.get("max_count"):
+        if code in small_codes:
             result.points, result.fixed, result.bands_clause = small.get("points"), True, small.id
         elif value is None:
             pass
@@ -209,24 +218,40 @@ def deductions(book: Rulebook, day: date, incident_kinds: list[str]) -> list[dic
     return out
 
 
+def insurance_keys(kind: str) -> tuple[str, str]:
+    """The measures a shipping-insurance bonus reads: days it was on, insured paid orders."""
+    return f"{kind}_insurance_days", f"{kind}_insured_orders"
+
+
+def _bonus_value(clause: Clause, m: dict) -> float | None:
+    """The value a bonus is judged on, or None when the shop does not earn it."""
+    if clause.get("insurance"):
+        days, insured = insurance_keys(clause.get("insurance"))
+        earned = m.get(days, 0) >= clause.get("enabled_days") and m.get(insured, 0) >= clause.get("min_orders")
+        return float(m.get(insured, 0)) if earned else None
+    value = value_of(clause.get("metric"), m)
+    return value if value is not None and value >= clause.get("min_bp") else None
+
+
 def bonuses(book: Rulebook, day: date, m: dict) -> list[dict]:
+    """Each bonus scenario at most once in the window (同一场景在近30天内仅可获得1次加分)."""
     out = []
-    for clause in book.in_force("experience_bonus", day):
-        value = value_of(clause.get("metric"), m)
-        if value is not None and value >= clause.get("min_bp"):
+    for clause in sorted(book.in_force("experience_bonus", day), key=lambda c: c.id):
+        value = _bonus_value(clause, m)
+        if value is not None:
             out.append({"clause": clause.id, "source": clause.source, "code": clause.get("code"),
                         "value": round(value, 2), "points": clause.get("points")})
     return out
 
 
 def shown_score(book: Rulebook, day: date, score: float) -> tuple[float, float]:
-    """(score shown to buyers, stars): the segment table of experience.stars; stars round the
-    shown score down to a half star."""
+    """(score shown to buyers, stars): the row of the experience.stars table holding the whole
+    score (the score is floored to whole points first)."""
     whole = math.floor(score + 1e-9)
-    for seg in book.one("experience_stars", day).get("segments"):
-        if seg["min"] <= whole <= seg["max"]:
-            tenths = seg["at_min"] + ((whole - seg["min"]) // seg["per"] if seg["per"] else 0)
-            return tenths / 10, math.floor(tenths / 5) / 2
+    for row in book.one("experience_stars", day).get("table"):
+        low, high = row["scores"]
+        if low <= whole <= high:
+            return row["shown"], row["stars"]
     raise InvalidInput(f"score {score} is outside the star table in force on {day}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
@@ -33,15 +33,15 @@ def indicator_orders(conn: Connection, actor: Actor, shop_id: int, code: str, *,
     clause = next((c for c in policy.indicators_in_force(book, vday) if c.get("code") == code), None)
     if clause is None:
         raise NotFound(f"no indicator {code!r} in score version {vday}")
-    tz = services._shop_tz(conn, shop_id)
-    since, until = services.window_for(book, day, tz)
+    services.require_shop_exists(conn, shop_id)
+    since, until = services.window_for(book, day)
     metric = clause.get("metric")
     if metric == "review_hours":
-        items = _cases(conn, book, vday, shop_id, since, until, tz)
+        items = _cases(conn, book, vday, shop_id, since, until)
     elif metric in ("chat_response_seconds", "chat_dissatisfaction_rate"):
         items = _chats(conn, shop_id, since, until)
     else:
-        items = _orders(conn, book, vday, metric, shop_id, since, until, tz)
+        items = _orders(conn, book, vday, metric, shop_id, since, until)
     result = services.score_shop(conn, book, shop_id, day=day, version=version).indicator(code)
     return {"shop_id": shop_id, "code": code, "clause_id": clause.id, "source": clause.source, "text": clause.text,
             "text_en": clause.text_en, "unit": clause.get("unit"), "value": result.value if result else None,
@@ -49,49 +49,57 @@ def indicator_orders(conn: Connection, actor: Actor, shop_id: int, code: str, *,
             "orders": items[:limit], "since": since, "until": until}
 
 
-def _orders(conn: Connection, book: Rulebook, vday, metric: str, shop_id: int, since: datetime, until: datetime,  # noqa: ANN001
-            tz: str) -> list[dict]:
+def _orders(conn: Connection, book: Rulebook, vday, metric: str, shop_id: int, since: datetime,  # noqa: ANN001
+            until: datetime) -> list[dict]:
+    from pledge.experience import services
+
     params = indicators.Params.of(book, vday)
-    f = services_facts()
-    e = indicators.Exprs(f, params, services_offset(tz, until), since, until)
+    f = services.order_facts(params)
+    e = indicators.Exprs(f, params, services.platform_offset(book, until), since, until)
     best_pickup = params.pickup_bands_s[0][0]
+    below_best = or_(e.pickup_s > best_pickup, f.c.pickup_forced == 1) if params.pickup_forced_points is not None \
+        else e.pickup_s > best_pickup
     chosen = {
-        "rating": (and_(e.delivered_in, f.c.stars.is_not(None), f.c.stars <= 3), f.c.stars, f.c.stars.asc()),
-        "quality_return_rate": (and_(e.delivered_in, e.reason_in(params.quality_reasons)), f.c.first_reason, f.c.order_id),
-        "pickup_score": (and_(e.picked_in, e.pickup_s > best_pickup), e.pickup_s, e.pickup_s.desc()),
-        "pickup_hours": (and_(e.picked_in, e.pickup_s > best_pickup), e.pickup_s, e.pickup_s.desc()),
-        "delivery_on_time_rate": (and_(e.due_in, ~e.on_time), e.due, e.due.asc()),
-        "logistics_return_rate": (and_(e.paid_in, e.reason_in(params.logistics_reasons)), f.c.first_reason, f.c.order_id),
-        "damage_return_rate": (and_(e.paid_in, e.reason_in(params.damage_reasons)), f.c.first_reason, f.c.order_id),
-        "platform_help_rate": (and_(e.paid_in, f.c.escalated == 1), f.c.escalated, f.c.order_id),
+        "rating": (and_(e.delivered_in, f.c.stars.is_not(None), f.c.stars <= 3), [f.c.stars.asc()]),
+        "quality_return_rate": (and_(e.delivered_in, e.reason_in(params.quality_reasons)), []),
+        "pickup_score": (and_(e.picked_in, below_best), [e.pickup_points.asc(), e.pickup_s.desc()]),
+        "pickup_hours": (and_(e.picked_in, e.pickup_s > best_pickup), [e.pickup_s.desc()]),
+        "delivery_on_time_rate": (and_(e.due_in, ~e.on_time), [e.due.asc()]),
+        "logistics_return_rate": (e.logistics_return, []),
+        "damage_return_rate": (and_(e.paid_in, e.reason_in(params.damage_reasons)), []),
+        "platform_help_rate": (and_(e.paid_in, f.c.escalated == 1), []),
     }.get(metric)
     if chosen is None:
         return []
-    cond, value, order = chosen
+    cond, order = chosen
     rows = conn.execute(select(f.c.order_id, f.c.paid_at, f.c.picked_up_at, f.c.delivered_at, f.c.stars,
-                               f.c.first_reason, value.label("value"))
-                        .where(f.c.shop_id == shop_id, cond).order_by(order, f.c.order_id)).all()
+                               f.c.first_reason, f.c.pickup_forced, f.c.waybill_failed, e.pickup_s.label("pickup_s"),
+                               e.pickup_points.label("pickup_points"))
+                        .where(f.c.shop_id == shop_id, cond).order_by(*order, f.c.order_id)).all()
     out = []
     for r in rows:
         item = {"order_id": r.order_id, "paid_at": r.paid_at, "picked_up_at": r.picked_up_at,
                 "delivered_at": r.delivered_at, "stars": None if r.stars is None else float(r.stars),
                 "reason": r.first_reason}
         if metric.startswith("pickup"):
-            item["pickup_hours"] = round(int(r.value) / 3600, 2)
+            item["pickup_hours"] = round(int(r.pickup_s) / 3600, 2)
+        if metric == "pickup_score":
+            item["pickup_points"] = int(r.pickup_points)
+            item["forced"] = bool(r.pickup_forced)  # fraudulent shipping / abnormal-tracking compensation
+        if metric == "delivery_on_time_rate":
+            item["forced"] = bool(r.waybill_failed)  # abnormal-tracking compensation
         out.append(item)
     return out
 
 
-def _cases(conn: Connection, book: Rulebook, vday, shop_id: int, since: datetime, until: datetime, tz: str) -> list[dict]:  # noqa: ANN001
-    clause = next(c for c in policy.indicators_in_force(book, vday) if c.get("metric") == "review_hours")
-    night = {c.get("applies_to"): c for c in book.in_force("experience_night_rule", vday)}["aftersales"]
-    filed, decided = indicators.epoch(cases.c.created_at), indicators.epoch(cases.c.decided_at)
-    start = indicators.night_start(filed, services_offset(tz, until), night.get("from_hour"), night.get("to_hour"))
-    seconds = (decided - start).label("seconds")
+def _cases(conn: Connection, book: Rulebook, vday, shop_id: int, since: datetime, until: datetime) -> list[dict]:  # noqa: ANN001
+    """The cases behind 售后平均审核时长, the same scope and seconds as the measure."""
+    from pledge.experience import services
+
+    clause = services.review_clause(book, vday)
+    seconds = services.review_seconds(book, vday, until).label("seconds")
     rows = conn.execute(select(cases.c.id, cases.c.order_id, cases.c.created_at, cases.c.decided_at, seconds)
-                        .where(cases.c.shop_id == shop_id, cases.c.status == "refunded",
-                               cases.c.case_type.in_(clause.get("case_types")), cases.c.decided_at >= since,
-                               cases.c.decided_at < until)
+                        .where(cases.c.shop_id == shop_id, *services.review_scope(clause, since, until))
                         .order_by(seconds.desc(), cases.c.id)).all()
     return [{"order_id": r.order_id, "case_id": r.id, "filed_at": r.created_at, "decided_at": r.decided_at,
              "review_hours": round(max(0, int(r.seconds)) / 3600, 2)} for r in rows]
@@ -104,13 +112,3 @@ def _chats(conn: Connection, shop_id: int, since: datetime, until: datetime) -> 
                                c.stars.is_not(None), c.stars <= 3)
                         .order_by(c.stars, c.id)).all()
     return [{"order_id": r.order_id, "conversation_id": r.id, "started_at": r.started_at, "stars": r.stars} for r in rows]
-
-
-def services_facts():  # noqa: ANN201
-    from pledge.experience.services import order_facts
-    return order_facts()
-
-
-def services_offset(tz: str, at: datetime) -> int:
-    from pledge.experience.services import offset_seconds
-    return offset_seconds(tz, at)

@@ -4,13 +4,16 @@ sign-up, ad spend) and the operator's ranking.
 
 Measures come from set-based SQL (pledge.experience.indicators) over the order facts built here
 from orders, reviews and after-sales cases; the after-sales review time is one more GROUP BY
-over cases; the chat measures reuse the chat domain's own definition (douyin:aJoPPkXuLRqc)."""
+over cases; the chat measures reuse the chat domain's own definition (douyin:aJoPPkXuLRqc);
+shipping insurance (the 2026-09-08 bonuses) comes through the port pledge.experience.insurance,
+"no insurance" unless the caller passes an adapter. Indicator days and night rules are platform
+time (the rulebook's zone), whatever the shop's own zone."""
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import PLATFORM_ROLES, Actor, require_platform, require_shop
@@ -18,7 +21,9 @@ from pledge.aftersales.tables import case_events, cases
 from pledge.catalog.tables import shops
 from pledge.chat import services as chat
 from pledge.chat.tables import conversations
+from pledge.guarantees.tables import compensations
 from pledge.experience import indicators, policy
+from pledge.experience.insurance import NO_INSURANCE, ShippingInsurance
 from pledge.experience.tables import incidents, shop_profiles, snapshots
 from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
@@ -33,9 +38,18 @@ INCIDENT_KINDS = ("abnormal_return_address", "refused_invoice", "brushing", "fal
                   "fraudulent_shipping", "brand_confusion")
 
 
-def order_facts():  # noqa: ANN201
-    """The live schema as an order-facts relation (see indicators): paid orders, minus those
-    refunded by instant refund (秒退, excluded by douyin:103956)."""
+def _compensated(order_id, kinds: tuple[str, ...]):  # noqa: ANN001, ANN202
+    """1 if the order has a compensation row (a finding against the merchant, paid or capped at
+    zero) of one of `kinds`, else 0."""
+    if not kinds:
+        return literal(0)
+    found = exists().where(compensations.c.order_id == order_id, compensations.c.kind.in_(list(kinds)))
+    return case((found, 1), else_=0)
+
+
+def order_facts(params: indicators.Params):  # noqa: ANN201
+    """The live schema as an order-facts relation (see indicators) under one version's clauses:
+    paid orders, minus those refunded by instant refund (秒退, excluded by douyin:103956)."""
     o = orders.c
     first_case = select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
     stars = select(func.avg(reviews.c.stars)).where(reviews.c.order_id == o.id).scalar_subquery()
@@ -45,35 +59,65 @@ def order_facts():  # noqa: ANN201
     instant = exists().where(cases.c.order_id == o.id, cases.c.case_type == "instant_refund")
     return (select(o.shop_id, o.id.label("order_id"), o.paid_at, o.picked_up_at, o.delivered_at, stars.label("stars"),
                    first_case.label("first_reason"), case((escalated, 1), else_=0).label("escalated"),
-                   case((helped, 1), else_=0).label("helped"))
+                   case((helped, 1), else_=0).label("helped"),
+                   _compensated(o.id, params.pickup_forced_kinds).label("pickup_forced"),
+                   _compensated(o.id, params.waybill_failed_kinds).label("waybill_failed"),
+                   _compensated(o.id, params.logistics_judgements).label("logistics_judged"))
             .where(o.paid_at.is_not(None), ~instant).subquery("facts"))
 
 
-def window_for(book: Rulebook, day: date, tz: str) -> tuple[datetime, datetime]:
-    """The 30 whole local days before `day` (the score shown on `day`)."""
+def window_for(book: Rulebook, day: date) -> tuple[datetime, datetime]:
+    """The 30 whole platform days (the rulebook's zone, Asia/Shanghai) before `day`: the score
+    shown on `day`. The shop's own zone plays no part in indicator days or night rules."""
     scheme = book.one("experience_scheme", day)
-    until = datetime.combine(day, time(0), zone(tz))
+    until = datetime.combine(day, time(0), zone(book.timezone))
     return ensure_utc(until - timedelta(days=scheme.get("window_days"))), ensure_utc(until)
+
+
+def platform_offset(book: Rulebook, at: datetime) -> int:
+    """Seconds east of UTC of the rulebook's zone at `at` (the night rules' local time)."""
+    return offset_seconds(book.timezone, at)
 
 
 def offset_seconds(tz: str, at: datetime) -> int:
     return int(at.astimezone(zone(tz)).utcoffset().total_seconds())
 
 
-def _review_measures(conn: Connection, book: Rulebook, day: date, tz: str, since: datetime, until: datetime,
-                     shop_ids=None) -> dict:  # noqa: ANN001
-    """售后平均审核时长: cases refunded, filed-to-approval seconds, the night rule applied."""
-    clause = next((c for c in policy.indicators_in_force(book, day) if c.get("metric") == "review_hours"), None)
-    if clause is None:
-        return {}
+def review_clause(book: Rulebook, day: date):  # noqa: ANN201
+    return next((c for c in policy.indicators_in_force(book, day) if c.get("metric") == "review_hours"), None)
+
+
+def review_scope(clause, since: datetime, until: datetime) -> list:  # noqa: ANN001
+    """售后平均审核时长 counts 退款成功售后单 of the window: refunded (refund completed, closed_at)
+    in [since, until); return-and-refund cases, and refunds requested after the order shipped
+    (已发货退款: the ship click, or the pickup scan without one, before the request)."""
+    shipped = func.coalesce(orders.c.shipped_at, orders.c.picked_up_at)
+    after_shipment = exists().where(orders.c.id == cases.c.order_id, shipped.is_not(None),
+                                    shipped <= cases.c.created_at)
+    return [cases.c.status == "refunded", cases.c.decided_at.is_not(None), cases.c.closed_at >= since,
+            cases.c.closed_at < until,
+            or_(cases.c.case_type.in_(clause.get("case_types")),
+                and_(cases.c.case_type.in_(clause.get("after_shipment_case_types", [])), after_shipment))]
+
+
+def review_seconds(book: Rulebook, day: date, at: datetime):  # noqa: ANN201
+    """Request (night rule applied) to the merchant's or the system's approval, in seconds."""
     night = {c.get("applies_to"): c for c in book.in_force("experience_night_rule", day)}["aftersales"]
     filed, decided = indicators.epoch(cases.c.created_at), indicators.epoch(cases.c.decided_at)
-    start = indicators.night_start(filed, offset_seconds(tz, until), night.get("from_hour"), night.get("to_hour"))
-    seconds = case((decided - start < 0, 0), else_=decided - start)
+    start = indicators.night_start(filed, platform_offset(book, at), night.get("from_hour"), night.get("to_hour"))
+    return decided - start
+
+
+def _review_measures(conn: Connection, book: Rulebook, day: date, since: datetime, until: datetime,
+                     shop_ids=None) -> dict:  # noqa: ANN001
+    """售后平均审核时长: the cases in scope (review_scope) and their review seconds."""
+    clause = review_clause(book, day)
+    if clause is None:
+        return {}
+    raw = review_seconds(book, day, until)
+    seconds = case((raw < 0, 0), else_=raw)
     query = (select(cases.c.shop_id, func.count().label("n"), func.sum(seconds).label("s"))
-             .where(cases.c.status == "refunded", cases.c.case_type.in_(clause.get("case_types")),
-                    cases.c.decided_at.is_not(None), cases.c.decided_at >= since, cases.c.decided_at < until)
-             .group_by(cases.c.shop_id))
+             .where(*review_scope(clause, since, until)).group_by(cases.c.shop_id))
     if shop_ids is not None:
         query = query.where(cases.c.shop_id.in_(list(shop_ids)))
     return {r.shop_id: {"reviewed_cases": int(r.n), "review_seconds": int(r.s or 0)} for r in conn.execute(query)}
@@ -93,28 +137,48 @@ def _chat_measures(conn: Connection, book: Rulebook, since: datetime, until: dat
     return out
 
 
-def measure(conn: Connection, book: Rulebook, day: date, *, shop_ids=None) -> dict[int, dict]:  # noqa: ANN001
-    """Every measure of every shop (or of `shop_ids`) for the score shown on `day`."""
-    query = select(shops.c.id, shops.c.timezone)
+def _insurance_measures(conn: Connection, book: Rulebook, vday: date, day: date, since: datetime, until: datetime,
+                        shop_ids: list[int], port: ShippingInsurance) -> dict:
+    """What the shipping-insurance bonuses in force under `vday` read, from the port: days on
+    among the last `enabled_days` platform days before `day`, insured orders paid in the window."""
+    out: dict[int, dict] = defaultdict(dict)
+    for clause in book.in_force("experience_bonus", vday):
+        kind = clause.get("insurance")
+        if not kind:
+            continue
+        days = [day - timedelta(days=back) for back in range(clause.get("enabled_days"), 0, -1)]
+        days_key, orders_key = policy.insurance_keys(kind)
+        for shop_id, facts in port.facts(conn, shop_ids, kind=kind, days=days, since=since, until=until).items():
+            out[shop_id].update({days_key: facts.enabled_days, orders_key: facts.insured_orders})
+    return out
+
+
+def measure(conn: Connection, book: Rulebook, day: date, *, shop_ids=None,  # noqa: ANN001
+            insurance: ShippingInsurance = NO_INSURANCE) -> dict[int, dict]:
+    """Every measure of every shop (or of `shop_ids`) for the score shown on `day`, read with
+    the clauses of the version in force that day."""
+    query = select(shops.c.id)
     if shop_ids is not None:
         query = query.where(shops.c.id.in_(list(shop_ids)))
-    by_tz: dict[str, list[int]] = defaultdict(list)
-    for shop_id, tz in conn.execute(query):
-        by_tz[tz].append(shop_id)
-    params = indicators.Params.of(book, day)
-    facts = order_facts()
-    out: dict[int, dict] = {}
-    for tz, ids in by_tz.items():
-        since, until = window_for(book, day, tz)
-        chosen = None if shop_ids is None and len(by_tz) == 1 else ids
-        rows = conn.execute(indicators.aggregate(facts, params, offset_s=offset_seconds(tz, until), since=since,
-                                                 until=until, shop_ids=chosen))
-        found = indicators.rows_to_measures(rows)
-        reviews_m = _review_measures(conn, book, day, tz, since, until, chosen)
-        chat_m = _chat_measures(conn, book, since, until, chosen)
-        for shop_id in ids:
-            out[shop_id] = {**found.get(shop_id, {}), **reviews_m.get(shop_id, {}), **chat_m.get(shop_id, {})}
-    return out
+    ids = list(conn.execute(query).scalars())
+    vday = policy.version_day(book, None, day)
+    return _measures(conn, book, vday, day, ids, insurance, every_shop=shop_ids is None)
+
+
+def _measures(conn: Connection, book: Rulebook, vday: date, day: date, ids: list[int], insurance: ShippingInsurance,
+              *, every_shop: bool = False) -> dict[int, dict]:
+    """The measures of shops `ids` over the window of `day`, read with the clauses of `vday`."""
+    since, until = window_for(book, day)
+    params = indicators.Params.of(book, vday)
+    chosen = None if every_shop else ids
+    rows = conn.execute(indicators.aggregate(order_facts(params), params, offset_s=platform_offset(book, until),
+                                             since=since, until=until, shop_ids=chosen))
+    found = indicators.rows_to_measures(rows)
+    reviews_m = _review_measures(conn, book, vday, since, until, chosen)
+    chat_m = _chat_measures(conn, book, since, until, chosen)
+    insured = _insurance_measures(conn, book, vday, day, since, until, ids, insurance)
+    return {shop_id: {**found.get(shop_id, {}), **reviews_m.get(shop_id, {}), **chat_m.get(shop_id, {}),
+                      **insured.get(shop_id, {})} for shop_id in ids}
 
 
 def profile_of(conn: Connection, shop_id: int) -> policy.Profile:
@@ -127,7 +191,7 @@ def set_profile(conn: Connection, actor: Actor, shop_id: int, *, industry: str, 
     require_platform(actor, "operator")
     if not industry.strip() or len(industry.strip()) > 40:
         raise InvalidInput("industry must be 1 to 40 characters, e.g. 生活鲜花")
-    _shop_tz(conn, shop_id)  # NotFound for an unknown shop
+    require_shop_exists(conn, shop_id)
     values = {"industry": industry.strip(), "flagship": flagship, "updated_at": at}
     if conn.execute(shop_profiles.update().where(shop_profiles.c.shop_id == shop_id).values(**values)).rowcount == 0:
         conn.execute(shop_profiles.insert().values(shop_id=shop_id, **values))
@@ -151,35 +215,21 @@ def _incident_kinds(conn: Connection, shop_id: int, since: datetime, until: date
                              .order_by(i.occurred_at)).scalars())
 
 
-def _shop_tz(conn: Connection, shop_id: int) -> str:
-    tz = conn.execute(select(shops.c.timezone).where(shops.c.id == shop_id)).scalar()
-    if tz is None:
+def require_shop_exists(conn: Connection, shop_id: int) -> None:
+    if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
         raise NotFound(f"no shop {shop_id}")
-    return tz
 
 
-def score_shop(conn: Connection, book: Rulebook, shop_id: int, *, day: date,
-               version: str | None = None) -> policy.ScoreResult:
+def score_shop(conn: Connection, book: Rulebook, shop_id: int, *, day: date, version: str | None = None,
+               insurance: ShippingInsurance = NO_INSURANCE) -> policy.ScoreResult:
     """The score shown on `day` (the 30 whole days before it) under `version` (default: the
     version in force on `day`). No tenancy check: the platform itself asks."""
-    tz = _shop_tz(conn, shop_id)
-    since, until = window_for(book, day, tz)
+    require_shop_exists(conn, shop_id)
+    since, until = window_for(book, day)
     vday = policy.version_day(book, version, day)
-    m = _measure_under(conn, book, shop_id, vday, since, until, tz)
+    m = _measures(conn, book, vday, day, [shop_id], insurance)[shop_id]
     return policy.evaluate(book, vday, m, profile=profile_of(conn, shop_id),
                            incident_kinds=_incident_kinds(conn, shop_id, since, until))
-
-
-def _measure_under(conn: Connection, book: Rulebook, shop_id: int, vday: date, since: datetime, until: datetime,
-                   tz: str) -> dict:
-    """The measures of the window [since, until) read with the clauses of version `vday`."""
-    params = indicators.Params.of(book, vday)
-    rows = conn.execute(indicators.aggregate(order_facts(), params, offset_s=offset_seconds(tz, until), since=since,
-                                             until=until, shop_ids=[shop_id]))
-    m = indicators.rows_to_measures(rows).get(shop_id, {})
-    m.update(_review_measures(conn, book, vday, tz, since, until, [shop_id]).get(shop_id, {}))
-    m.update(_chat_measures(conn, book, since, until, [shop_id]).get(shop_id, {}))
-    return m
 
 
 def local_today(book: Rulebook, now: datetime) -> date:
@@ -187,20 +237,21 @@ def local_today(book: Rulebook, now: datetime) -> date:
 
 
 def shop_score(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
-               version: str | None = None) -> policy.ScoreResult:
+               version: str | None = None, insurance: ShippingInsurance = NO_INSURANCE) -> policy.ScoreResult:
     """For the shop's members and platform staff: today's score."""
     require_shop(actor, shop_id, read_only=True)
-    return score_shop(conn, book, shop_id, day=local_today(book, now), version=version)
+    return score_shop(conn, book, shop_id, day=local_today(book, now), version=version, insurance=insurance)
 
 
 def compare_versions(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
-                     base: str | None = None, target: str | None = None, limit: int = 20) -> dict:
+                     base: str | None = None, target: str | None = None, limit: int = 20,
+                     insurance: ShippingInsurance = NO_INSURANCE) -> dict:
     """The same window under two versions (default: the one in force against the latest
     announced), per indicator, with the orders behind each loss."""
     base = base or policy.version_day(book, None, local_today(book, now)).isoformat()
     target = target or policy.version_dates(book)[-1].isoformat()
-    old = shop_score(conn, actor, shop_id, book=book, now=now, version=base)
-    new = shop_score(conn, actor, shop_id, book=book, now=now, version=target)
+    old = shop_score(conn, actor, shop_id, book=book, now=now, version=base, insurance=insurance)
+    new = shop_score(conn, actor, shop_id, book=book, now=now, version=target, insurance=insurance)
     rows = policy.diff(old, new)
     for row in rows:
         row["orders"], row["orders_total"] = [], 0
@@ -215,18 +266,19 @@ def compare_versions(conn: Connection, actor: Actor, shop_id: int, *, book: Rule
 from pledge.experience.queries import indicator_orders  # noqa: E402 - the read side uses window_for
 
 
-def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime) -> int:
+def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime,
+                 insurance: ShippingInsurance = NO_INSURANCE) -> int:
     """Every shop's score shown on `day` under the version in force that day; rows that exist
     already are left alone (UNIQUE shop, day, version), so reruns and concurrent workers agree."""
     vday = policy.version_day(book, None, day)
-    all_m = measure(conn, book, day)
+    all_m = measure(conn, book, day, insurance=insurance)
     kinds: dict[int, list[str]] = defaultdict(list)
-    tz_of = dict(conn.execute(select(shops.c.id, shops.c.timezone)).all())
+    since, until = window_for(book, day)
     profiles = {r.shop_id: policy.Profile(r.industry, r.flagship) for r in conn.execute(select(shop_profiles))}
-    for shop_id, kind, occurred in conn.execute(select(incidents.c.shop_id, incidents.c.kind, incidents.c.occurred_at)):
-        since, until = window_for(book, day, tz_of[shop_id])
-        if since <= occurred < until:
-            kinds[shop_id].append(kind)
+    i = incidents.c
+    for shop_id, kind in conn.execute(select(i.shop_id, i.kind).where(i.occurred_at >= since, i.occurred_at < until)
+                                      .order_by(i.occurred_at, i.id)):
+        kinds[shop_id].append(kind)
     rows = []
     for shop_id, m in all_m.items():
         result = policy.evaluate(book, vday, m, profile=profiles.get(shop_id, policy.Profile()),
@@ -251,7 +303,7 @@ def _compact(result: policy.ScoreResult) -> dict:
             "deductions": sum(c["points"] for c in result.deductions), "bonuses": sum(b["points"] for b in result.bonuses)}
 
 
-def snapshot_due(uow, book: Rulebook, clock) -> int:  # noqa: ANN001
+def snapshot_due(uow, book: Rulebook, clock, *, insurance: ShippingInsurance = NO_INSURANCE) -> int:  # noqa: ANN001
     """The worker step: today's snapshots, once. Cheap when done (one indexed lookup)."""
     now = clock.now()
     day = local_today(book, now)
@@ -265,7 +317,7 @@ def snapshot_due(uow, book: Rulebook, clock) -> int:  # noqa: ANN001
     if done is not None:
         return 0
     with uow.begin() as conn:
-        return snapshot_day(conn, book, day, at=now)
+        return snapshot_day(conn, book, day, at=now, insurance=insurance)
 
 
 def history(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime, days: int = 30) -> list[dict]:
@@ -280,7 +332,7 @@ def history(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now
 
 
 def gate(conn: Connection, actor: Actor, shop_id: int, use: str, *, book: Rulebook, now: datetime,
-         amount_fen: int | None = None) -> dict:
+         amount_fen: int | None = None, insurance: ShippingInsurance = NO_INSURANCE) -> dict:
     """May this shop sign up for a campaign / spend this much on ads today? With the clause."""
     day = local_today(book, now)
     clause = next((c for c in book.in_force("experience_gate", day) if c.get("use") == use), None)
@@ -288,7 +340,7 @@ def gate(conn: Connection, actor: Actor, shop_id: int, use: str, *, book: Rulebo
         raise InvalidInput(f"unknown use {use!r}; one of campaign_signup, ad_spend")
     if amount_fen is not None and amount_fen < 0:
         raise InvalidInput("amount_fen must not be negative")
-    result = shop_score(conn, actor, shop_id, book=book, now=now)
+    result = shop_score(conn, actor, shop_id, book=book, now=now, insurance=insurance)
     allowed = result.score >= clause.get("min_score") or (result.stage == "growth" and clause.get("growth_allowed"))
     cap = None
     if allowed and clause.get("tiers"):
