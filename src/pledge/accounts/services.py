@@ -100,11 +100,12 @@ def _check_password(row, password: str) -> int:  # noqa: ANN001
     """The user id if the password matches. An unknown email is verified against a dummy hash
     so that it takes as long as a wrong password and cannot be told apart by timing."""
     try:
-        if _hasher.verify(_dummy_hash() if row is None else row.password_hash, password) and row is not None:
-            return row.id
+        _hasher.verify(_dummy_hash() if row is None else row.password_hash, password)
     except (VerificationError, InvalidHashError):
-        pass
-    raise Unauthorized("wrong email or password")
+        raise Unauthorized("wrong email or password") from None
+    if row is None:  # not reached in practice: the dummy hash is of a random secret
+        raise Unauthorized("wrong email or password")
+    return row.id
 
 
 def authenticate(conn: Connection, email: str, password: str) -> int:
