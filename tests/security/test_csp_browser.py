@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pledge.demo.seed import PASSWORD
-from tests.e2e.conftest import artifacts, browser, live_server, page  # noqa: F401  (fixtures)
+from tests.e2e.conftest import browser, live_server, page  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 
