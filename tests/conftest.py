@@ -71,6 +71,9 @@ def clock():
 
 
 def make_app(url: str, clock: FixedClock, **settings):
+    # The HTTP tests speak plain http://testserver, where a Secure cookie would not come back;
+    # tests/security checks the default (Secure outside demo mode) on its own apps.
+    settings.setdefault("secure_cookies", False)
     app = build(Settings(database_url=url, **settings), clock=clock)
     return app
 

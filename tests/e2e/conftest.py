@@ -52,10 +52,23 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def login_csrf(client: TestClient) -> str:
+    """The login form's CSRF token (login CSRF: the form only counts with the token its page set)."""
+    found = CSRF_INPUT.search(client.get("/login").text)
+    assert found, "the login form carries no CSRF token"
+    return found.group(1)
+
+
+def post_login(client: TestClient, email: str, password: str = PASSWORD, next_page: str = "/", **extra):
+    """Submit the login form as a browser does: open it, then post it with its CSRF token."""
+    data = {"email": email, "password": password, "next": next_page, "csrf_token": login_csrf(client)}
+    return client.post("/login", data=data, follow_redirects=False, **extra)
+
+
 def page_login(client: TestClient, email: str, form_page: str, password: str = PASSWORD) -> str:
     """Log in through the form as a browser would; returns the session's CSRF token as a
     rendered page with a form carries it (input name="csrf_token"), e.g. a product page."""
-    resp = client.post("/login", data={"email": email, "password": password, "next": form_page}, follow_redirects=False)
+    resp = post_login(client, email, password, next_page=form_page)
     assert resp.status_code == 303 and resp.headers["location"] == form_page, resp.text
     assert client.cookies.get("pledge_session")
     page = client.get(form_page)
@@ -78,11 +91,18 @@ def assert_problem(resp, status: int | tuple[int, ...]) -> dict:
     return body
 
 
+# Security bookkeeping that any request writes by design, refused or not (docs/security.md):
+# failed logins feed the throttle, and a token's last use is recorded. Not business state.
+BOOKKEEPING = {"login_attempts": "*", "api_tokens": ("last_used_at",)}
+
+
 def snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of every table, in primary-key order."""
+    """Every row of every table, in primary-key order (without BOOKKEEPING)."""
     with app.uow.read() as conn:
-        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
-                for t in metadata.sorted_tables}
+        return {t.name: [tuple(r) for r in conn.execute(select(*[c for c in t.columns
+                                                                 if c.name not in BOOKKEEPING.get(t.name, ())])
+                                                         .order_by(*t.primary_key.columns))]
+                for t in metadata.sorted_tables if BOOKKEEPING.get(t.name) != "*"}
 
 
 # ---------------------------------------------------------------- live server for the browser

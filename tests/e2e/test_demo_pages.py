@@ -13,6 +13,7 @@ from pledge.bootstrap import build
 from pledge.config import Settings
 from pledge.demo.seed import ACCOUNTS, PASSWORD, seed_demo
 from pledge.web.app import create_app
+from tests.e2e.conftest import post_login
 
 LINK = re.compile(r'href="(/[^"#?]*)(?:\?[^"#]*)?"')
 SKIP = ("/static/", "/logout", "/docs", "/openapi.json")
@@ -36,7 +37,7 @@ def links(html: str) -> list[str]:
 @pytest.mark.parametrize("role,email", ACCOUNTS, ids=[email for _, email in ACCOUNTS])
 def test_every_reachable_page_renders_for_each_demo_account(demo, role, email, lang):
     client = TestClient(demo)
-    resp = client.post("/login", data={"email": email, "password": PASSWORD, "next": "/"}, follow_redirects=False)
+    resp = post_login(client, email, PASSWORD)
     assert resp.status_code == 303, resp.text
     home = client.get("/", params={"lang": lang})
     assert home.status_code == 200 and f'lang="{"zh-CN" if lang == "zh_CN" else "en"}"' in home.text

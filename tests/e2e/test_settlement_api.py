@@ -55,6 +55,9 @@ def test_programs_applications_balance_statement_and_payout_over_the_api(app, cl
     f.bulk_orders([sh(2026, 9, 2)])
     clock.set(sh(2026, 9, 20))
     settlement.run_step(app.uow, app.rulebook, clock, settlement_provider := provider_for(app))
+    # seven weeks have passed: the tokens of August have expired (30 days); log in again
+    ops = bearer(api_token(client, email_of(app, f.operator.user_id)))
+    shop = bearer(api_token(client, email_of(app, f.owner.user_id)))
     bal = client.get(f"/api/v1/shops/{f.shop_id}/balance", headers=shop).json()
     assert (bal["pending_fen"], bal["available_fen"]) == (0, PRICE - 12)
     progs = client.get(f"/api/v1/shops/{f.shop_id}/programs", headers=shop).json()

@@ -6,18 +6,24 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
+from pledge.accounts import throttle
 from pledge.accounts.tables import api_tokens, shop_members, users, web_sessions
-from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, Unauthorized
+from pledge.accounts.throttle import LoginLimits
+from pledge.kernel.db import UnitOfWork
+from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 PLATFORM_ROLES = ("operator", "reviewer", "finance")
 SHOP_ROLES = ("owner", "staff")
 SESSION_TTL = timedelta(days=7)
+TOKEN_LIFETIME = timedelta(days=30)  # the default of Settings.api_token_days
+LAST_USE_PRECISION = timedelta(minutes=10)  # a token's last use is written at most this often
 _hasher = PasswordHasher()
 
 
@@ -53,7 +59,8 @@ def require_platform(actor: Actor, *roles: str) -> None:
         raise Forbidden(f"this needs platform role {' or '.join(roles)}")
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What the database keeps of a session or API token: its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -79,15 +86,49 @@ def add_shop_member(conn: Connection, *, shop_id: int, user_id: int, role: str) 
     conn.execute(shop_members.insert().values(shop_id=shop_id, user_id=user_id, role=role))
 
 
-def authenticate(conn: Connection, email: str, password: str) -> int:
-    row = conn.execute(select(users.c.id, users.c.password_hash)
-                       .where(users.c.email == email.strip().lower())).first()
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _password_hash(conn: Connection, email: str):  # noqa: ANN202
+    return conn.execute(select(users.c.id, users.c.password_hash)
+                        .where(users.c.email == email.strip().lower())).first()
+
+
+def _check_password(row, password: str) -> int:  # noqa: ANN001
+    """The user id if the password matches. An unknown email is verified against a dummy hash
+    so that it takes as long as a wrong password and cannot be told apart by timing."""
     try:
-        if row is None or not _hasher.verify(row.password_hash, password):
-            raise Unauthorized("wrong email or password")
+        _hasher.verify(_dummy_hash() if row is None else row.password_hash, password)
     except (VerificationError, InvalidHashError):
         raise Unauthorized("wrong email or password") from None
+    if row is None:  # not reached in practice: the dummy hash is of a random secret
+        raise Unauthorized("wrong email or password")
     return row.id
+
+
+def authenticate(conn: Connection, email: str, password: str) -> int:
+    return _check_password(_password_hash(conn, email), password)
+
+
+def log_in(uow: UnitOfWork, *, email: str, password: str, address: str, at: datetime, limits: LoginLimits) -> int:
+    """A throttled login (accounts/throttle.py): refused with TooManyAttempts past either
+    limit, a failure counted, a success clearing the account's failures. The slow hash runs
+    outside any transaction, so logins never hold the database's write lock while hashing."""
+    with uow.read() as conn:
+        earlier_failures = throttle.check(conn, email=email, address=address, at=at, limits=limits)
+        row = _password_hash(conn, email)
+    try:
+        user_id = _check_password(row, password)
+    except Unauthorized:
+        with uow.begin() as conn:
+            throttle.record_failure(conn, email=email, address=address, at=at, limits=limits)
+        raise
+    if earlier_failures:
+        with uow.begin() as conn:
+            throttle.forget_failures(conn, email=email)
+    return user_id
 
 
 def load_actor(conn: Connection, user_id: int) -> Actor:
@@ -99,41 +140,71 @@ def load_actor(conn: Connection, user_id: int) -> Actor:
     return Actor(user_id, row.display_name, row.platform_role, shops)
 
 
-def issue_api_token(conn: Connection, *, user_id: int, at: datetime) -> str:
+def issue_api_token(conn: Connection, *, user_id: int, at: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> str:
     token = "plg_" + secrets.token_urlsafe(32)
-    conn.execute(api_tokens.insert().values(token_hash=_digest(token), user_id=user_id, created_at=at, revoked=False))
+    conn.execute(api_tokens.insert().values(token_hash=token_digest(token), user_id=user_id, created_at=at,
+                                            expires_at=at + lifetime, revoked=False))
     return token
 
 
-def actor_for_api_token(conn: Connection, token: str) -> Actor:
-    """The token's user with shop memberships, in one statement (it runs on every API call)."""
+def _token_owner(conn: Connection, token: str, at: datetime) -> tuple[Actor, datetime | None]:
+    """The token's user with shop memberships, in one statement (it runs on every API call),
+    and when the token was last used."""
     rows = conn.execute(select(users.c.id, users.c.display_name, users.c.platform_role, shop_members.c.shop_id,
-                               shop_members.c.role)
+                               shop_members.c.role, api_tokens.c.last_used_at)
                         .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id)
                                      .outerjoin(shop_members, shop_members.c.user_id == users.c.id))
-                        .where(api_tokens.c.token_hash == _digest(token), api_tokens.c.revoked.is_(False))).all()
+                        .where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked.is_(False),
+                               api_tokens.c.expires_at > at)).all()
     if not rows:
-        raise Unauthorized("invalid or revoked API token")
+        raise Unauthorized("invalid, expired or revoked API token; get a new one with POST /api/v1/auth/token")
     first = rows[0]
-    return Actor(first.id, first.display_name, first.platform_role,
-                 {r.shop_id: r.role for r in rows if r.shop_id is not None})
+    actor = Actor(first.id, first.display_name, first.platform_role,
+                  {r.shop_id: r.role for r in rows if r.shop_id is not None})
+    return actor, first.last_used_at
+
+
+def actor_for_api_token(uow: UnitOfWork, token: str, at: datetime) -> Actor:
+    """The caller of an API request. Its use is written in a short transaction of its own,
+    at most once per LAST_USE_PRECISION, so that API reads rarely take the write lock."""
+    with uow.read() as conn:
+        actor, last_used = _token_owner(conn, token, at)
+    if last_used is None or at - last_used >= LAST_USE_PRECISION:
+        with uow.begin() as conn:
+            conn.execute(api_tokens.update()
+                         .where(api_tokens.c.token_hash == token_digest(token),
+                                or_(api_tokens.c.last_used_at.is_(None),
+                                    api_tokens.c.last_used_at <= at - LAST_USE_PRECISION))
+                         .values(last_used_at=at))
+    return actor
+
+
+def revoke_api_token(conn: Connection, *, user_id: int, token_hash: str) -> None:
+    """Revoke one of the user's own live tokens (another user's token is NotFound, as is an
+    unknown one: the answer does not tell them apart)."""
+    done = conn.execute(api_tokens.update()
+                        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.user_id == user_id,
+                               api_tokens.c.revoked.is_(False))
+                        .values(revoked=True)).rowcount
+    if not done:
+        raise NotFound("no such API token of yours (already revoked?)")
 
 
 def start_session(conn: Connection, *, user_id: int, at: datetime) -> tuple[str, str]:
     """A new session token (for the cookie) and its CSRF token (for forms)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    conn.execute(web_sessions.insert().values(token_hash=_digest(token), user_id=user_id, csrf_token=csrf,
+    conn.execute(web_sessions.insert().values(token_hash=token_digest(token), user_id=user_id, csrf_token=csrf,
                                               created_at=at, expires_at=at + SESSION_TTL))
     return token, csrf
 
 
 def session_for(conn: Connection, token: str, at: datetime) -> tuple[int, str] | None:
     row = conn.execute(select(web_sessions.c.user_id, web_sessions.c.csrf_token, web_sessions.c.expires_at)
-                       .where(web_sessions.c.token_hash == _digest(token))).first()
+                       .where(web_sessions.c.token_hash == token_digest(token))).first()
     if row is None or row.expires_at <= at:
         return None
     return row.user_id, row.csrf_token
 
 
 def end_session(conn: Connection, token: str) -> None:
-    conn.execute(web_sessions.delete().where(web_sessions.c.token_hash == _digest(token)))
+    conn.execute(web_sessions.delete().where(web_sessions.c.token_hash == token_digest(token)))

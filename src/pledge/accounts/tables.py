@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, UniqueConstraint
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -34,4 +34,19 @@ api_tokens = Table(
     Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime, nullable=True),  # to within accounts.LAST_USE_PRECISION
+)
+
+# One row per login attempt still in its throttle window (failures, and attempts in flight):
+# shared by every process on the database. Keys are digests: what was typed as an email is
+# not kept. Rows older than the window are pruned by the next attempt.
+login_attempts = Table(
+    "login_attempts", metadata,
+    Column("id", Id, primary_key=True),
+    Column("account_key", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    Index("ix_login_attempts_account_key_attempted_at", "account_key", "attempted_at"),
+    Index("ix_login_attempts_address_attempted_at", "address", "attempted_at"),
 )

@@ -53,7 +53,8 @@ def _serve(settings: Settings, *, banner: str = "") -> None:
     typer.echo(f"Pledge is serving at {url}  (API docs: {url}/docs)")
     if banner:
         typer.echo(banner)
-    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+    # X-Forwarded-* count only from PLEDGE_TRUSTED_PROXIES (pledge.web.security), not uvicorn's default list
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False)
 
 
 @app.command()

@@ -51,3 +51,15 @@ class OutOfStock(Conflict):
 class IllegalTransition(Conflict):
     code = "illegal_transition"
     title = "Not allowed in the current state"
+
+
+class TooManyAttempts(DomainError):
+    """Throttled: the caller may try again after `retry_after` seconds (HTTP Retry-After)."""
+
+    code = "too_many_attempts"
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, retry_after_seconds=retry_after)
+        self.retry_after = retry_after

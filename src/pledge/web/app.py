@@ -6,16 +6,24 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from pledge.bootstrap import App, build
-from pledge.web import errors
+from pledge.web import errors, security
+from pledge.web.api import demo as demo_api
 from pledge.web.api import router as api_router
+from pledge.web.pages import operator as operator_pages
 from pledge.web.pages import router as pages_router
 from pledge.worker import start_in_thread
 
 log = logging.getLogger("pledge.web")
+SWAGGER_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pledge API</title><link rel="stylesheet" href="/static/swagger/swagger-ui.css"><link rel="icon" href="/static/favicon.svg">
+</head><body><div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
+<script src="/static/swagger/swagger-ui-bundle.js"></script><script src="/static/swagger/pledge-init.js"></script>
+</body></html>"""
 
 
 def create_app(app: App | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -35,15 +43,18 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
                   description="Live-commerce platform engine: every service promise enforced and explained.")
     web.state.pledge = app
     errors.install(web)
+    security.install(web, app.settings)
     web.include_router(api_router)
     web.include_router(pages_router)
+    if app.settings.demo_mode:  # elsewhere the demo clock's routes do not exist
+        web.include_router(demo_api.clock_router, prefix="/api/v1")
+        web.include_router(operator_pages.clock_router)
 
     @web.get("/docs", include_in_schema=False)
     def docs():
-        # Swagger UI served from our own static files: no CDN (swagger-ui-dist 5.35.0).
-        return get_swagger_ui_html(openapi_url=web.openapi_url, title="Pledge API",
-                                   swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger/swagger-ui.css", swagger_favicon_url="/static/favicon.svg")
+        # Swagger UI served from our own static files: no CDN (swagger-ui-dist 5.35.0), and
+        # started by a static file rather than an inline script (the CSP allows none).
+        return HTMLResponse(SWAGGER_PAGE.format(openapi_url=web.openapi_url))
 
     web.mount("/static", StaticFiles(directory=str(resources.files("pledge.web") / "static")), name="static")
     return web

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 
 from pledge.accounts import services as accounts
 from pledge.accounts.services import Actor
+from pledge.accounts.throttle import LoginLimits
 from pledge.bootstrap import App
 from pledge.kernel.errors import Forbidden, Unauthorized
 
@@ -16,6 +18,12 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 def pledge(request: Request) -> App:
     return request.app.state.pledge
+
+
+def login_limits(app: App) -> LoginLimits:
+    s = app.settings
+    return LoginLimits(s.login_failures_per_account, s.login_failures_per_address,
+                       timedelta(minutes=s.login_failure_window_minutes))
 
 
 @dataclass(frozen=True)
@@ -44,13 +52,17 @@ def optional_caller(request: Request) -> Caller | None:
     return request.state.caller
 
 
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.lower().startswith("bearer ") else None
+
+
 def api_actor(request: Request) -> Actor:
     """Bearer token, or the page session plus an X-CSRF-Token header for changes."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
+    token = bearer_token(request)
+    if token is not None:
         app = pledge(request)
-        with app.uow.read() as conn:
-            return accounts.actor_for_api_token(conn, header[7:].strip())
+        return accounts.actor_for_api_token(app.uow, token, app.clock.now())
     caller = optional_caller(request)
     if caller is None:
         raise Unauthorized("send `Authorization: Bearer <token>` (POST /api/v1/auth/token) or log in")

@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pledge.kernel.errors import DomainError
+from pledge.kernel.errors import DomainError, TooManyAttempts
 
 PROBLEM = "application/problem+json"
 
@@ -27,8 +27,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
         if _wants_page(request):
-            return error_page(request, exc.status, exc.title, exc.detail)
-        return problem(exc.status, exc.title, exc.detail, exc.code, request.url.path, **exc.extra)
+            response = error_page(request, exc.status, exc.title, exc.detail)
+        else:
+            response = problem(exc.status, exc.title, exc.detail, exc.code, request.url.path, **exc.extra)
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):

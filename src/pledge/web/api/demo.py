@@ -1,20 +1,23 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from pledge.accounts.services import Actor
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
-from pledge.web.deps import pledge
+from pledge.web.deps import api_actor, pledge
 from pledge.worker import run_once
 
 router = APIRouter(tags=["demo"])
+# Mounted by create_app in demo mode only: elsewhere the clock routes do not exist (404).
+clock_router = APIRouter(tags=["demo"])
 
 
 class AdvanceIn(BaseModel):
     by: str  # e.g. 2d, 36h
 
 
-@router.post("/demo/clock/advance", summary="Demo mode only: move the clock forward and run the sweeps")
-def advance(body: AdvanceIn, request: Request) -> dict:
+@clock_router.post("/demo/clock/advance", summary="Demo mode only: move the clock forward and run the sweeps (any signed-in user)")
+def advance(body: AdvanceIn, request: Request, _actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     offset = advance_demo_clock(app, parse_duration(body.by))
     report = run_once(app)

@@ -1,17 +1,46 @@
+"""Logging in and out, and one's API tokens. The login form carries a CSRF token of its own
+(double submit: a cookie set with the form, echoed by the form), since there is no session yet
+whose token it could carry; logging out ends the session on the server."""
+from __future__ import annotations
+
+import math
+import secrets
+
 from fastapi import APIRouter, Request
 
+from pledge.accounts import queries as account_queries
 from pledge.accounts import services as accounts
-from pledge.kernel.errors import Unauthorized
+from pledge.kernel.errors import TooManyAttempts, Unauthorized
+from pledge.web.deps import SESSION_COOKIE, check_csrf, login_limits, optional_caller, page_caller, pledge
 from pledge.web.forms import local_path
-from pledge.web.deps import SESSION_COOKIE, pledge
 from pledge.web.pages.render import redirect, render
+from pledge.web.security import client_address, cookie_secure
 
 router = APIRouter()
+LOGIN_CSRF_COOKIE = "pledge_login_csrf"
+EXPIRED_FORM = "This login form has expired. Please reload the page and log in again."
+THROTTLED = "Too many failed logins. Try again in {minutes} minutes."
+
+
+def _login_page(request: Request, *, status: int = 200, next: str = "/", error: str | None = None,
+                error_values: dict | None = None):
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render(request, "login.html", status=status, next=next, error=error, error_values=error_values or {},
+                      login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login",
+                        secure=cookie_secure(request, pledge(request).settings))
+    return response
+
+
+def _login_form_is_ours(request: Request, form) -> bool:  # noqa: ANN001
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    sent = str(form.get("csrf_token", ""))
+    return bool(expected) and secrets.compare_digest(sent.encode(), expected.encode())
 
 
 @router.get("/login")
 def login_form(request: Request, next: str = "/"):
-    return render(request, "login.html", next=next, error=None)
+    return _login_page(request, next=local_path(next, "/"))
 
 
 @router.post("/login")
@@ -19,24 +48,57 @@ async def login(request: Request):
     form = await request.form()
     app = pledge(request)
     target = local_path(form.get("next"), "/")
+    if not _login_form_is_ours(request, form):
+        return _login_page(request, status=403, next=target, error=EXPIRED_FORM)
+    now = app.clock.now()
     try:
-        with app.uow.begin() as conn:
-            user_id = accounts.authenticate(conn, str(form.get("email", "")), str(form.get("password", "")))
-            token, _csrf = accounts.start_session(conn, user_id=user_id, at=app.clock.now())
+        user_id = accounts.log_in(app.uow, email=str(form.get("email", "")), password=str(form.get("password", "")),
+                                  address=client_address(request), at=now, limits=login_limits(app))
+    except TooManyAttempts as exc:
+        response = _login_page(request, status=429, next=target, error=THROTTLED,
+                               error_values={"minutes": math.ceil(exc.retry_after / 60)})
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except Unauthorized as exc:
-        return render(request, "login.html", status=401, next=target, error=exc.detail)
+        return _login_page(request, status=401, next=target, error=exc.detail)
+    with app.uow.begin() as conn:
+        token, _csrf = accounts.start_session(conn, user_id=user_id, at=now)
     response = redirect(target)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=app.settings.cookie_secure,
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=cookie_secure(request, app.settings),
                         max_age=int(accounts.SESSION_TTL.total_seconds()))
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
 @router.post("/logout")
 async def logout(request: Request):
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
+    """Ends the session row, so the cookie is worthless even if it was copied; the form
+    carries the session's CSRF token, so another site cannot log the user out."""
+    caller = optional_caller(request)
+    if caller is not None:
+        await check_csrf(request, caller)
         with pledge(request).uow.begin() as conn:
-            accounts.end_session(conn, token)
+            accounts.end_session(conn, request.cookies[SESSION_COOKIE])
     response = redirect("/")
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
+                           secure=cookie_secure(request, pledge(request).settings))
     return response
+
+
+@router.get("/account/tokens")
+def api_tokens(request: Request):
+    caller = page_caller(request)
+    app = pledge(request)
+    now = app.clock.now()
+    with app.uow.read() as conn:
+        tokens = account_queries.api_tokens_of(conn, caller.actor.user_id, now)
+    return render(request, "account_tokens.html", tokens=tokens, lifetime_days=app.settings.api_token_days)
+
+
+@router.post("/account/tokens/revoke")
+async def revoke_api_token(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    with pledge(request).uow.begin() as conn:
+        accounts.revoke_api_token(conn, user_id=caller.actor.user_id, token_hash=str(form.get("token", "")))
+    return redirect("/account/tokens")

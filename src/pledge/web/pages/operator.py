@@ -10,6 +10,8 @@ from pledge.web.present import rulebook_view
 from pledge.worker import run_once
 
 router = APIRouter()
+# Mounted by create_app in demo mode only: elsewhere the clock routes do not exist (404).
+clock_router = APIRouter(include_in_schema=False)
 
 
 @router.get("/operator/rulebook")
@@ -17,8 +19,10 @@ def rulebook(request: Request):
     return render(request, "rulebook.html", book=rulebook_view(pledge(request).rulebook))
 
 
-@router.post("/demo/clock")
+@clock_router.post("/demo/clock")
 async def advance_clock(request: Request):
+    """Any signed-in user may move the demo clock (a newcomer presses "+2d" and watches the
+    pledges act); the form carries the session's CSRF token."""
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)

@@ -20,3 +20,24 @@
   document.addEventListener("DOMContentLoaded", tick);
   document.addEventListener("htmx:afterSwap", tick);
 })();
+
+// No inline script anywhere (the Content-Security-Policy forbids it): the small behaviours that
+// templates once wrote inline live here, keyed by data attributes.
+(function () {
+  // "Go back" on error pages: back in history when there is one, else the link's own target.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("a[data-back]");
+    if (link && window.history.length > 1) {
+      e.preventDefault();
+      window.history.back();
+    }
+  });
+  // A form sent with htmx that empties itself once the server took it (204): the chat box.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (!form || !form.matches || !form.matches("form[data-reset-on-success]") || e.detail.xhr.status !== 204) return;
+    form.reset();
+    var error = form.querySelector(".error");
+    if (error) error.textContent = "";
+  });
+})();
