@@ -78,7 +78,7 @@ def open_claim(conn: Connection, case, at: datetime) -> bool:  # noqa: ANN001
         return_carrier=case.return_carrier, return_tracking=case.return_tracking, postage_fen=case.return_postage_fen,
         amount_fen=case.insured_fen, tier=case.insurance_tier, clause_id=case.insurance_clause, status="pending",
         created_at=at)
-        .on_conflict_do_nothing()).rowcount == 1
+        .on_conflict_do_nothing().returning(shipping_insurance_claims.c.id)).first() is not None
     if opened:
         _event(conn, case.id, at, "insurance_claimed", amount_fen=case.insured_fen, why=case.insurance_clause)
     else:
