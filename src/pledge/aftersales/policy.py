@@ -209,16 +209,16 @@ def _guarantee(book: Rulebook, *, categories: list[str] | tuple[str, ...], badge
         return None, f"the {book.name} rulebook has no platform damage guarantee"
     badge = versions[0].get("badge", versions[0].id)
     in_force = book.in_force("damage_service", paid_at)
-    if not in_force:
-        return None, f"the {badge} guarantee started on {versions[0].effective}, after this order was paid"
-    clause = in_force[0]
+    clause = in_force[0] if in_force else versions[0]
     cite = f"{clause.id}, {clause.source}"
-    if clause.get("withdrawn"):
-        return None, f"the {badge} guarantee is withdrawn for orders paid from {clause.effective} ({cite})"
     if not category_groups(book, categories, paid_at) & set(clause.get("groups", [])):
         shown = "/".join(c for c in categories if c) or "these"
         covered = _official_names(book, clause.get("groups", []), paid_at)
         return None, f"{shown} goods are outside the categories the {badge} guarantee covers ({covered}; {cite})"
+    if not in_force:
+        return None, f"the {badge} guarantee started on {versions[0].effective}, after this order was paid"
+    if clause.get("withdrawn"):
+        return None, f"the {badge} guarantee is withdrawn for orders paid from {clause.effective} ({cite})"
     if not badged:
         return None, f"the product did not carry the {badge} badge when the order was paid ({cite})"
     if reason not in clause.get("reasons", []):
