@@ -326,7 +326,7 @@ async def set_pledge(shop_id: int, request: Request):
                               whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
                               whole_number(form.get("return_window_extra_hours"), "extra return hours", 0),
                               form.get("damage_share_table") == "on",
-                              frozenset(str(r) for r in form.getlist("damage_reasons")))
+                              frozenset(str(r) for r in (await request.form()).getlist("damage_reasons")))
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, str(form.get("statement", "")).strip()[:500],
                                    at=app.clock.now())
