@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.aftersales import coverage, policy
-from pledge.aftersales.tables import case_events, case_lines, cases, shipping_insurance_claims
+from pledge.aftersales.tables import case_events, case_lines, shipping_insurance_claims
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import InvalidInput
@@ -36,9 +36,8 @@ def buyer_return_postage(buyer_id: int) -> str:
 def _tier_of(conn: Connection, case, order) -> str | None:  # noqa: ANN001
     """The insurance the case's products carried when the order was paid; the highest cap wins
     where several lines carried different tiers."""
-    product_ids = set(conn.execute(select(order_lines.c.product_id).join(case_lines, case_lines.c.order_line_id
-                                                                         == order_lines.c.id)
-                                   .where(case_lines.c.case_id == case.id)).scalars())
+    lines = select(order_lines.c.product_id).join(case_lines, case_lines.c.order_line_id == order_lines.c.id)
+    product_ids = set(conn.execute(lines.where(case_lines.c.case_id == case.id)).scalars())
     carried = coverage.services_at(conn, product_ids, order.paid_at)
     tiers = [s[coverage.SHIPPING_INSURANCE] for s in carried.values() if coverage.SHIPPING_INSURANCE in s]
     return max(tiers, key=policy.INSURANCE_TIERS.index) if tiers else None
