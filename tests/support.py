@@ -32,6 +32,15 @@ class World:
                 self._category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
         return self._category
 
+    def named_category(self, top: str, name: str) -> int:
+        """A sub-category `name` under a first-level category `top` (e.g. 水果蔬菜 / 柑橘), made once."""
+        made = self.__dict__.setdefault("_named", {})
+        if (top, name) not in made:
+            with self.app.uow.begin() as c:
+                parent = catalog.create_category(c, name=top, name_en=top)
+                made[(top, name)] = catalog.create_category(c, name=name, name_en=name, parent_id=parent)
+        return made[(top, name)]
+
     def user(self, name: str = "买家", platform_role: str | None = None) -> accounts.Actor:
         n = next(_seq)
         with self.app.uow.begin() as c:
@@ -49,11 +58,11 @@ class World:
             return shop_id, accounts.load_actor(c, uid)
 
     def product(self, owner: accounts.Actor, shop_id: int, *, promise: Promise | str = "48h", price_fen: int = 1990,
-                stock: int = 100, title: str = "A级向日葵 12枝", **flags) -> int:
-        """Returns the SKU id of a one-SKU product."""
+                stock: int = 100, title: str = "A级向日葵 12枝", category: int | None = None, **flags) -> int:
+        """Returns the SKU id of a one-SKU product (in the default flowers category unless given)."""
         if isinstance(promise, str):
             promise = Promise.parse(promise)
-        category = self.category()
+        category = category or self.category()
         with self.app.uow.begin() as c:
             pid = catalog.create_product(c, owner, catalog.NewProduct(shop_id, category, title, promise,
                                                                       [catalog.NewSku("默认", price_fen, stock)], **flags), at=self.now)

@@ -1,6 +1,6 @@
 """The background work: cancel unpaid orders, apply carrier events, run the late-ship sweep,
 the logistics-rule sweeps and the daily sanctions, act on after-sales deadlines and send
-pending refunds.
+pending refunds and shipping-insurance claims.
 `pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
 workers may run against one PostgreSQL database: every step is safe to run concurrently."""
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from pledge.aftersales.insurance import pay_claims
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App
 from pledge.experience.services import snapshot_due
@@ -18,6 +19,7 @@ from pledge.inventory.services import release_cancelled
 from pledge.logistics.sanctions import evaluate_sanctions
 from pledge.logistics.services import sweep_logistics
 from pledge.orders.services import cancel_unpaid
+from pledge.payments.insurers import insurer_for
 from pledge.payments.services import refund_unmatched_payments
 from pledge.settlement.payouts import provider_for
 from pledge.settlement.services import run_step as settlement_step
@@ -44,11 +46,12 @@ def run_once(app: App) -> dict:
     deadlines = sweep_case_deadlines(app.uow, app.rulebook, app.clock)
     refunded = complete_refunds(app.uow, app.payments, app.clock)
     refunded += refund_unmatched_payments(app.uow, app.payments, app.clock)
+    insured = pay_claims(app.uow, insurer_for(app), app.clock)  # after the refunds that open the claims
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     return {"cancelled_unpaid": cancelled, "tracking_events": applied, "late_ship_examined": sweep.examined,
             "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen,
-            "case_deadlines": deadlines, "refunds_completed": refunded,
+            "case_deadlines": deadlines, "refunds_completed": refunded, "insurance_claims_paid": insured,
             "logistics_compensated": logistics.compensated, "logistics_amount_fen": logistics.amount_fen,
             "sanctions_applied": sanctioned.applied, "sanctions_lifted": sanctioned.lifted,
             "settlement": settled, "experience_snapshots": scored, "stock_returned": stock_returned}

@@ -2,7 +2,11 @@
 shop's merchant can neither see nor act on a case or its photos), and bad input (a claim outside
 its window, more units than bought, someone else's order, an oversized or non-image upload),
 each a clear problem+json that changes nothing (the whole database is snapshotted). Then the two
-CLI quotes with their exact JSON. Runs on SQLite and PostgreSQL."""
+CLI quotes with their exact JSON. Runs on SQLite and PostgreSQL.
+
+The orders are paid on the test clock (2026-09), after the 坏了包退 guarantee's withdrawal
+(douyin:aJn4bujNmDDo): a damage claim on the florist's sunflowers is paid by her own pledge,
+"损坏一支也给售后赔付" (every damaged unit pro rata), reviewed within the general 48 h."""
 from __future__ import annotations
 
 import json
@@ -88,7 +92,16 @@ def file_case(t, order_id: int, body: dict, who: str = "buyer"):
     return t["c"].post(f"/api/v1/orders/{order_id}/cases", json=body, headers=t["h"][who])
 
 
+FLORIST_PLEDGE = {"per_unit_damage": True, "statement": "损坏一支也给售后赔付"}
+
+
+def florist_pledge(t, **extra) -> None:
+    resp = t["c"].put(f"/api/v1/shops/{t['shop_id']}/pledge", json=dict(FLORIST_PLEDGE, **extra), headers=t["h"]["owner"])
+    assert resp.status_code == 200, resp.text
+
+
 def damage_claim(t, units: int = 2, bought: int = 6) -> tuple[int, dict, int]:
+    florist_pledge(t)
     order_id, line = delivered_order(t["app"], t["buyer"], t["owner"], t["flowers"], bought)
     upload_id = upload(t).json()["upload_id"]
     resp = file_case(t, order_id, {"case_type": "damage_claim", "reason": "damaged",
@@ -158,12 +171,12 @@ def test_upload_without_a_file_field_is_a_422(app, t):
 
 def test_damage_claim_is_approved_when_the_shop_stays_silent_and_refunded_with_its_clause(app, clock, t):
     order_id, case, upload_id = damage_claim(t, units=2, bought=6)
-    # 2 of 6 units = 33% -> the 30-50% bracket refunds half of the 6 x 19.90 paid.
+    # 2 of 6 bunches: the florist's pledge pays them pro rata, 2/6 of the 6 x 19.90 paid.
     assert case["status"] == "requested" and case["case_type"] == "damage_claim"
-    assert case["refund_fen"] == 5970 and case["clause_id"] == "damage.share.30-50"
+    assert case["refund_fen"] == 3980 and case["clause_id"] == "damage.shop-pledge" and case["basis"] == "shop_pledge"
     assert case["clause_source"] == "douyin:aJn4bujNmDDo"
-    assert "2 of 6 units damaged" in case["explanation"] and "59.70" in case["explanation"]
-    assert case["due_kind"] == "auto_approve" and case["due_clause"] == "review.damage-24h"
+    assert "2 of 6 units damaged" in case["explanation"] and "39.80" in case["explanation"]
+    assert case["due_kind"] == "auto_approve" and case["due_clause"] == "review.default-48h"
     assert case["evidence"] == [upload_id] and case["evidence_urls"] == [f"/api/v1/uploads/{upload_id}"]
     assert [(l["id"], l["units"]) for l in case["lines"]] == [(case["lines"][0]["id"], 2)]
     case_id = case["id"]
@@ -191,8 +204,8 @@ def test_damage_claim_is_approved_when_the_shop_stays_silent_and_refunded_with_i
     refused(t, post(t, case_id, "review", "buyer", {"approve": True}), 404)  # the buyer cannot approve their own
     assert snapshot(app) == before
 
-    # The shop stays silent: 24 h after the claim the worker approves it and pays it, once.
-    clock.advance(timedelta(hours=24) - timedelta(seconds=1))
+    # The shop stays silent: 48 h after the claim the worker approves it and pays it, once.
+    clock.advance(timedelta(hours=48) - timedelta(seconds=1))
     assert run_once(app)["case_deadlines"] == {}
     clock.advance(timedelta(seconds=1))
     report = run_once(app)
@@ -201,12 +214,12 @@ def test_damage_claim_is_approved_when_the_shop_stays_silent_and_refunded_with_i
     assert again["case_deadlines"] == {} and again["refunds_completed"] == 0
     done = t["c"].get(f"/api/v1/cases/{case_id}", headers=t["h"]["buyer"]).json()
     assert done["status"] == "refunded" and done["due_at"] is None
-    assert done["refund"]["amount_fen"] == 5970 and done["refund"]["status"] == "succeeded"
+    assert done["refund"]["amount_fen"] == 3980 and done["refund"]["status"] == "succeeded"
     assert [(e["kind"], e["actor"]) for e in done["events"]] == [("requested", "buyer"), ("approved", "system"),
                                                                 ("refunded", "system")]
-    assert "review.damage-24h" in done["events"][1]["detail"]["why"]
+    assert "review.default-48h" in done["events"][1]["detail"]["why"]
     order = t["c"].get(f"/api/v1/orders/{order_id}", headers=t["h"]["buyer"]).json()
-    assert order["events"][-1]["kind"] == "refunded" and order["events"][-1]["detail"]["amount_fen"] == 5970
+    assert order["events"][-1]["kind"] == "refunded" and order["events"][-1]["detail"]["amount_fen"] == 3980
     assert t["c"].get(f"/api/v1/shops/{t['shop_id']}/cases", headers=t["h"]["owner"]).json() == []
     every = t["c"].get(f"/api/v1/shops/{t['shop_id']}/cases", params={"open_only": False}, headers=t["h"]["owner"])
     assert [c["status"] for c in every.json()] == ["refunded"]
@@ -217,7 +230,7 @@ def test_damage_claim_is_approved_when_the_shop_stays_silent_and_refunded_with_i
 def test_rejection_escalation_and_a_platform_decision_paid_by_a_subsidy_fund(app, t):
     _order_id, case, _ = damage_claim(t, units=4, bought=6)
     case_id = case["id"]
-    assert case["refund_fen"] == 6 * SUNFLOWERS and case["clause_id"] == "damage.share.gt50"
+    assert case["refund_fen"] == 4 * SUNFLOWERS and case["clause_id"] == "damage.shop-pledge"
 
     before = snapshot(app)
     refused(t, post(t, case_id, "review", "owner", {"approve": False, "note": "  "}), 422, "needs a reason")
@@ -251,7 +264,7 @@ def test_rejection_escalation_and_a_platform_decision_paid_by_a_subsidy_fund(app
     done = t["c"].get(f"/api/v1/cases/{case_id}", headers=t["h"]["buyer"]).json()
     assert done["status"] == "refunded" and done["refund"]["payer"] == "fund:fresh-guarantee"
     with app.uow.read() as c:
-        assert c.execute(select(subsidy_funds.c.spent_fen)).scalar_one() == 6 * SUNFLOWERS
+        assert c.execute(select(subsidy_funds.c.spent_fen)).scalar_one() == 4 * SUNFLOWERS
     assert t["c"].get("/api/v1/disputes", headers=t["h"]["operator"]).json() == []
 
 
@@ -341,6 +354,8 @@ BAD_CASES = {
     "unknown case type": ({}, {"case_type": "refund_all", "reason": "quality", "units": 1}, 422, "unknown case type"),
     "reason of another case type": ({}, {"case_type": "damage_claim", "reason": "no_reason", "units": 1}, 422,
                                     "reason for a damage_claim is one of"),
+    "a reason that does not fit the goods": ({}, {"case_type": "damage_claim", "reason": "thawed_dead", "units": 1,
+                                                  "photo": True}, 422, "thawed_dead does not fit"),
     "perishable 7-day return": ({}, {"case_type": "return_refund", "reason": "no_reason", "units": 1}, 422,
                                 "perishable goods are excluded"),
     "damage claim without a photo": ({}, {"case_type": "damage_claim", "reason": "damaged", "units": 1}, 422,
@@ -352,6 +367,7 @@ BAD_CASES = {
 
 
 def test_bad_case_requests_are_refused_and_change_nothing(app, t):
+    florist_pledge(t)
     requests = []
     for label, (order_kw, spec, status, says) in BAD_CASES.items():
         order_id, line = delivered_order(app, t["buyer"], t["owner"], t["flowers"], 2, **order_kw)
@@ -424,15 +440,14 @@ def test_shop_pledge_is_set_by_its_merchant_and_public(app, t):
 
 
 def test_no_photo_pledge_for_a_buyer_who_cannot_upload_and_a_longer_window(app, t):
-    t["c"].put(f"/api/v1/shops/{t['shop_id']}/pledge", headers=t["h"]["owner"], json={
-        "no_evidence_for_declared": True, "damage_window_extra_hours": 24, "statement": "老人无需拍照"})
+    florist_pledge(t, no_evidence_for_declared=True, damage_window_extra_hours=24)
     order_id, line = delivered_order(app, t["buyer"], t["owner"], t["flowers"], 3, hours_ago=60)  # past 48 h, within 72 h
     resp = file_case(t, order_id, {"case_type": "damage_claim", "reason": "damaged", "cannot_upload": True,
                                    "lines": [{"order_line_id": line, "units": 1}]})
     assert resp.status_code == 201, resp.text
     case = resp.json()
     assert case["evidence"] == [] and case["evidence_waived"] == "shop pledge: buyer cannot upload photos"
-    assert case["refund_fen"] == 2985  # 1 of 3 units = 33% -> 50% of 59.70
+    assert case["refund_fen"] == 1990  # 1 of 3 units, pro rata: 1/3 of 59.70
     assert "+ 24 h shop pledge" in case["inputs"]["window"]
 
 
@@ -446,11 +461,16 @@ def _product_of(app, sku: int) -> int:
 
 def test_buyer_files_a_case_through_the_page_form_with_a_photo(app, t):
     from fastapi.testclient import TestClient
+    florist_pledge(t)
     order_id, line = delivered_order(app, t["buyer"], t["owner"], t["flowers"], 6)
     pages = TestClient(t["c"].app)
     csrf = page_login(pages, email_of(app, t["buyer"].user_id), f"/orders/{order_id}/cases/new")
     form = pages.get(f"/orders/{order_id}/cases/new").text
-    assert f'name="units_{line}"' in form and 'type="file" name="photos"' in form and "坏了包退" in form
+    assert f'name="units_{line}"' in form and 'type="file" name="photos"' in form and "损坏赔付" in form
+    assert "北京时间" in form and "Asia/Shanghai" not in form
+    # the sunflowers fit breakage only: no thawed, rotten or insect-damaged flowers
+    reasons = re.search(r'data-testid="damage-reasons">(.*?)</optgroup>', form, re.S).group(1)
+    assert re.findall(r'value="([a-z_]+)"', reasons) == ["damaged"]
 
     before = snapshot(app)
     big = pages.post(f"/orders/{order_id}/cases", data={"csrf_token": csrf, "case_type": "damage_claim",
@@ -469,7 +489,8 @@ def test_buyer_files_a_case_through_the_page_form_with_a_photo(app, t):
     assert made.status_code == 303, made.text
     case_id = int(made.headers["location"].rsplit("/", 1)[1])
     page = pages.get(f"/cases/{case_id}").text
-    assert "待商家处理" in page and "damage.share.30-50" in page and "¥59.70" in page
+    assert "待商家处理" in page and "damage.shop-pledge" in page and "¥39.80" in page
+    assert "由店铺自己的承诺赔付" in page and "北京时间" in page
     assert 'class="countdown"' in page and "/api/v1/uploads/" in page
     photo_url = re.search(r'src="(/api/v1/uploads/\d+)"', page).group(1)
     assert pages.get(photo_url).content == PNG  # the page's session cookie reads the photo
@@ -525,10 +546,10 @@ def quote(*args: str) -> dict:
     (["--signed-at", "2026-09-01T16:30:00+00:00"], {
         "eligible": True, "deadline": "2026-09-10T00:00:00+08:00",
         "reason": "within the 7-day window until 2026-09-09T16:00:00+00:00 (return.no-reason-7d)"}),
-    # The same instant for a shop on UTC: its midnight comes first.
-    (["--signed-at", "2026-09-01T16:30:00+00:00", "--tz", "UTC"], {
-        "eligible": True, "deadline": "2026-09-09T00:00:00+00:00",
-        "reason": "within the 7-day window until 2026-09-09T00:00:00+00:00 (return.no-reason-7d)"}),
+    # The same instant read in UTC: the platform's midnight (Shanghai) still decides, not UTC's.
+    (["--signed-at", "2026-09-01T16:30:00", "--tz", "UTC"], {
+        "eligible": True, "deadline": "2026-09-10T00:00:00+08:00",
+        "reason": "within the 7-day window until 2026-09-09T16:00:00+00:00 (return.no-reason-7d)"}),
     (["--signed-at", "2026-09-01T23:30:00", "--now", "2026-09-09T00:00:00"], {
         "eligible": True, "deadline": "2026-09-09T00:00:00+08:00",
         "reason": "within the 7-day window until 2026-09-08T16:00:00+00:00 (return.no-reason-7d)"}),
@@ -544,28 +565,71 @@ def quote(*args: str) -> dict:
     (["--signed-at", "2026-09-01T23:30:00", "--flags", "custom"], {
         "eligible": False, "deadline": None,
         "reason": "custom-made goods are excluded from 7-day no-reason returns (return.exclusions)"}),
-], ids=["before midnight", "after local midnight", "shop on UTC", "at the deadline", "a second late",
+], ids=["before midnight", "after local midnight", "given in UTC", "at the deadline", "a second late",
         "shop pledge +72h", "perishable", "custom"])
 def test_quote_return_window(args, expected):
     assert quote("return-window", "--rulebook", "douyin", *args) == expected
 
 
+SERVED = ("--category", "水果蔬菜", "--at", "2026-05-01T10:00:00")  # a badged orange, paid while the guarantee ran
+
+
+def guarantee(share_bp: int, clause: str, amount_fen: int) -> dict:
+    return {"eligible": True, "amount_fen": amount_fen, "share_bp": share_bp, "clause": clause,
+            "source": "douyin:aJn4bujNmDDo", "basis": "damage_service"}
+
+
 @pytest.mark.parametrize("paid, units, damaged, expected", [
-    ("99.00", "12", "4", {"amount_fen": 4950, "share_bp": 5000, "clause": "damage.share.30-50"}),
-    ("99.00", "10", "3", {"amount_fen": 2970, "share_bp": 3000, "clause": "damage.share.le30"}),
-    ("99.00", "10", "5", {"amount_fen": 4950, "share_bp": 5000, "clause": "damage.share.30-50"}),
-    ("99.00", "10", "6", {"amount_fen": 9900, "share_bp": 10000, "clause": "damage.share.gt50"}),
-    ("19.99", "3", "1", {"amount_fen": 1000, "share_bp": 5000, "clause": "damage.share.30-50"}),  # 9.995 half-up
+    ("99.00", "12", "4", guarantee(5000, "damage.share.30-50", 4950)),
+    ("99.00", "10", "3", guarantee(3000, "damage.share.le30", 2970)),
+    ("99.00", "10", "5", guarantee(5000, "damage.share.30-50", 4950)),
+    ("99.00", "10", "6", guarantee(10000, "damage.share.gt50", 9900)),
+    ("19.99", "3", "1", guarantee(5000, "damage.share.30-50", 1000)),  # 9.995 half-up
 ], ids=["4 of 12", "30% exactly", "50% exactly", "60%", "half a fen rounds up"])
 def test_quote_damage_refund(paid, units, damaged, expected):
-    assert quote("damage-refund", "--rulebook", "douyin", "--paid", paid, "--units", units, "--damaged", damaged) == expected
+    assert quote("damage-refund", "--rulebook", "douyin", "--paid", paid, "--units", units, "--damaged", damaged,
+                 *SERVED) == expected
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--category", "雨伞"], "雨伞 goods are outside the categories the 坏了包退官方保障 guarantee covers"),
+    (["--category", "水果蔬菜", "--at", "2026-07-06T00:00:00"], "withdrawn for orders paid from 2026-07-06"),
+    (["--category", "水果蔬菜"], "withdrawn for orders paid from 2026-07-06"),  # paid now
+    (["--at", "2026-09-01T10:00:00"], "withdrawn for orders paid from 2026-07-06"),
+    (["--category", "水果蔬菜", "--at", "2024-12-03T23:59:59"], "started on 2024-12-04"),
+    (["--category", "水果蔬菜", "--at", "2026-05-01T10:00:00", "--no-badge"], "did not carry the 坏了包退官方保障 badge"),
+    (["--category", "雨伞", "--reason", "thawed_dead", "--per-unit-pledge"], "thawed_dead does not fit 雨伞 goods"),
+], ids=["umbrella", "paid on the withdrawal day", "paid now", "no category, paid after", "before the start",
+        "no badge", "thawed umbrella"])
+def test_douyin_aJn4bujNmDDo_damage_refund_quote_answers_not_eligible_where_no_clause_applies(args, says):
+    found = quote("damage-refund", "--rulebook", "douyin", "--paid", "99.00", "--units", "12", "--damaged", "4", *args)
+    assert found["eligible"] is False and found["amount_fen"] == 0 and says in found["reason"]
+    assert set(found) == {"eligible", "amount_fen", "reason"}
+
+
+def test_douyin_aJn4bujNmDDo_an_order_paid_the_day_before_the_withdrawal_is_still_served():
+    assert quote("damage-refund", "--paid", "99.00", "--units", "12", "--damaged", "4", "--category", "水果蔬菜",
+                 "--at", "2026-07-05T23:59:59") == guarantee(5000, "damage.share.30-50", 4950)
+
+
+@pytest.mark.parametrize("args, amount, share_bp", [
+    (["--per-unit-pledge"], 3300, 3333),  # the florist: 4/12 of 99.00
+    (["--table-pledge"], 4950, 5000),  # the fruit seller keeps the former table
+    (["--category", "鲜切花", "--per-unit-pledge", "--at", "2026-05-01T10:00:00"], 3300, 3333),  # flowers: never covered
+])
+def test_quote_damage_refund_paid_by_a_shop_pledge(args, amount, share_bp):
+    assert quote("damage-refund", "--paid", "99.00", "--units", "12", "--damaged", "4", *args) == {
+        "eligible": True, "amount_fen": amount, "share_bp": share_bp, "clause": "damage.shop-pledge",
+        "source": "douyin:aJn4bujNmDDo", "basis": "shop_pledge"}
 
 
 def test_quote_damage_refund_in_words():
-    result = run("quote", "damage-refund", "--paid", "99.00", "--units", "12", "--damaged", "4")
+    result = run("quote", "damage-refund", "--paid", "99.00", "--units", "12", "--damaged", "4", *SERVED)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ("49.50 yuan — 4 of 12 units damaged → clause damage.share.30-50: 50% of 99.00 = 49.50 "
                                      "[douyin:aJn4bujNmDDo]")
+    refused = run("quote", "damage-refund", "--paid", "99.00", "--units", "12", "--damaged", "4", "--category", "雨伞")
+    assert refused.returncode == 0 and refused.stdout.startswith("not paid — 雨伞 goods are outside the categories")
 
 
 @pytest.mark.parametrize("args, says", [
@@ -598,11 +662,13 @@ MY_TEMPLATES = ("case.html", "case_new.html", "cases.html", "merchant_cases.html
 CODES = {"case_type.": ("refund_only", "return_refund", "exchange", "instant_refund", "damage_claim"),
          "case.": ("requested", "approved", "rejected", "escalated", "awaiting_return", "return_shipped",
                    "return_received", "refunded", "exchanged", "closed", "cancelled"),
-         "reason.": ("damaged", "thawed_dead", "visible_rot", "internal_rot", "no_reason", "quality", "wrong_item",
-                     "not_as_described", "other"),
-         "due.": ("auto_approve", "close_unescalated", "close_no_return", "auto_receive"),
+         "reason.": ("damaged", "thawed_dead", "visible_rot", "internal_rot", "insect_damage", "no_reason", "quality",
+                     "wrong_item", "not_as_described", "other"),
+         "due.": ("auto_approve", "close_unescalated", "close_no_return", "auto_receive", "auto_refund_no_pickup"),
          "case_event.": ("requested", "approved", "rejected", "escalated", "return_shipped", "return_received",
-                         "exchanged", "refunded", "closed", "cancelled"),
+                         "exchanged", "refunded", "closed", "cancelled", "insurance_claimed", "insurance_refused",
+                         "insurance_paid"),
+         "insurance.": ("small", "upgraded", "large"),
          "actor.": ("buyer", "merchant", "operator", "system"), "refund.": ("pending", "succeeded"),
          "event.": ("refunded",)}
 
@@ -619,6 +685,8 @@ def test_every_after_sales_string_is_translated():
         msgids |= {a or b for a, b in re.findall(r"""_\(\s*"([^"]+)"|_\(\s*'([^']+)'""", text)}
     assert "Request after-sales" in msgids and "Shop pledge" in msgids
     msgids |= {"After-sales", "After-sales queue", "Platform disputes", "Request after-sales", "Every damaged unit is paid for.",
+               "Return postage covered (shipping insurance)",
+               "Damaged goods refunded by the share of items affected (30% / 50% / 100%).",
                "No photo needed for buyers the shop marks or who cannot upload.", "7-day no-reason return",
                "Damage claims: {h} h longer than the platform's window.", "Returns: {h} h longer than 7 days.",
                "shop pledge: buyer marked by the shop", "shop pledge: buyer cannot upload photos"}  # shared templates

@@ -5,7 +5,12 @@ photo evidence and the no-photo pledge; and bad input that is refused and change
 
 Times: the test clock starts 2026-09-01 02:00 UTC (10:00 Shanghai). A parcel shipped then is
 delivered (signed for) by the sandbox carrier 36 h later, 2026-09-02 14:00 UTC = 22:00 local,
-so its 7-day no-reason window runs from 09-03 00:00 local to 09-10 00:00 local = 09-09 16:00 UTC."""
+so its 7-day no-reason window runs from 09-03 00:00 local to 09-10 00:00 local = 09-09 16:00 UTC.
+
+Orders paid then are after the 坏了包退 guarantee's withdrawal (douyin:aJn4bujNmDDo, orders from
+2026-07-06): a damage claim on them is paid only by a shop's own pledge. The guarantee's own
+rules (the share table, 24 h review and escalation) are exercised on a `guaranteed` scene: a
+badged fresh product whose order was paid on 2026-06-01."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +21,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 
 from pledge.accounts import services as accounts_services
+from pledge.aftersales import coverage
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.policy import ShopPledge
 from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_trusted_buyers,
@@ -62,11 +68,11 @@ class Scene:
 
 
 def scene(world, clock, *, price_fen: int = 1990, qty: int = 3, stock: int = 100, deliver: bool = True,
-          shop=None, buyer=None, **flags) -> Scene:
-    """A shop, a buyer and one paid order of `qty` units; shipped at once and, with `deliver`,
-    signed for 36 h later (the clock is left at the sign-off)."""
+          shop=None, buyer=None, sku=None, **flags) -> Scene:
+    """A shop, a buyer and one paid order of `qty` units (of a new product, or of `sku`); shipped
+    at once and, with `deliver`, signed for 36 h later (the clock is left at the sign-off)."""
     shop_id, owner = shop or world.shop()
-    sku = world.product(owner, shop_id, price_fen=price_fen, stock=stock, **flags)
+    sku = sku or world.product(owner, shop_id, price_fen=price_fen, stock=stock, **flags)
     buyer = buyer or world.user()
     order_id = world.paid_order(buyer, sku, quantity=qty)
     if deliver:
@@ -77,6 +83,25 @@ def scene(world, clock, *, price_fen: int = 1990, qty: int = 3, stock: int = 100
         line_id = c.execute(select(order_lines.c.id).where(order_lines.c.order_id == order_id)).scalar()
         paid = c.execute(select(orders.c.paid_fen).where(orders.c.id == order_id)).scalar()
     return Scene(shop_id, owner, buyer, sku, order_id, line_id, paid)
+
+
+GUARANTEE_TIME = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)  # 10:00 Beijing time, the guarantee in force
+AFTER_WITHDRAWAL = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # the test clock's start
+
+
+def guaranteed(world, clock, *, top: str = "水果蔬菜", sub: str = "柑橘", at: datetime = GUARANTEE_TIME, **kw) -> Scene:
+    """A scene on a product of the guarantee's categories carrying the 坏了包退 badge, its order
+    paid at `at` (the clock is left at its sign-off, 36 h after payment)."""
+    clock.set(at)
+    shop = kw.pop("shop", None) or world.shop("大乐水果")
+    sku = kw.pop("sku", None)
+    if sku is None:
+        sku = world.product(shop[1], shop[0], price_fen=kw.pop("price_fen", 1990), stock=kw.pop("stock", 100),
+                            category=world.named_category(top, sub), title="赣南脐橙", perishable=True)
+        with world.app.uow.begin() as c:
+            product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar()
+            coverage.set_damage_badge(c, shop[1], product_id, on=True, book=world.app.rulebook, at=at)
+    return scene(world, clock, shop=shop, sku=sku, **kw)
 
 
 def file(app, actor, order_id: int, case_type: str, reason: str, lines=(), **kw) -> int:
@@ -219,12 +244,14 @@ def test_instant_refund_before_shipment_cancels_the_order_and_restores_stock(app
 
 
 def test_instant_refund_cap_exclusions_and_shipment(app, world, clock):
-    """Paid exactly 8000.00 → instant refund; 8000.01 → refused; custom-made and blind-box goods
-    refused; once shipped, refused (douyin:aJmtW2ombFf1)."""
+    """Paid exactly 8000.00 → instant refund; 8000.01 → refused for an order paid before
+    2026-07-09; custom-made and blind-box goods refused; once shipped, refused (douyin:aJmtW2ombFf1)."""
+    clock.set(datetime(2026, 7, 8, 15, 59, 59, tzinfo=UTC))  # 2026-07-08 23:59:59 Beijing time
     top = scene(world, clock, price_fen=800_000, qty=1, deliver=False)
+    over = scene(world, clock, price_fen=800_001, qty=1, deliver=False, shop=(top.shop_id, top.owner), buyer=top.buyer)
+    clock.set(datetime(2026, 7, 9, 2, 0, tzinfo=UTC))  # asked after the revision: the payment's day decides
     case_id = file(app, top.buyer, top.order_id, "instant_refund", "other")
     assert (case_row(app, case_id).status, case_row(app, case_id).refund_fen) == ("approved", 800_000)
-    over = scene(world, clock, price_fen=800_001, qty=1, deliver=False, shop=(top.shop_id, top.owner), buyer=top.buyer)
     refused(app, InvalidInput, "orders over 8000.00 yuan have no instant refund",
             lambda: file(app, over.buyer, over.order_id, "instant_refund", "other"))
     for flag, named in (("custom_made", "custom-made"), ("blind_box", "blind box")):
@@ -290,15 +317,28 @@ def test_exchange_ends_exchanged_without_a_refund(app, world, clock):
     assert "refunded" not in [k for k, _ in order_events_of(app, s.order_id)]
 
 
+def test_douyin_aJmtW2ombFf1_instant_refund_without_cap_for_an_order_paid_from_2026_07_09(app, world, clock):
+    clock.set(datetime(2026, 7, 8, 16, 0, tzinfo=UTC))  # 2026-07-09 00:00 Beijing time
+    big = scene(world, clock, price_fen=800_001, qty=2, deliver=False)
+    case_id = file(app, big.buyer, big.order_id, "instant_refund", "other")
+    case = case_row(app, case_id)
+    assert (case.status, case.refund_fen, case.clause_id) == ("approved", 1_600_002, "refund.instant")
+    assert "no amount cap for orders paid from 2026-07-09" in case.explanation
+    assert complete(app) == 1 and complete(app) == 0
+    assert legs(app, f"refund:{case_id}") == [(f"shop:{big.shop_id}:proceeds", "external:payments", 1_600_002)]
+
+
 def test_damage_claim_share_of_a_partial_line(app, world, clock):
-    """4 of 12 stems damaged (33%) → 50% of the 238.80 paid for the line = 119.40."""
-    s = scene(world, clock, price_fen=1990, qty=12, perishable=True)
+    """4 of 12 boxes damaged (33%) → 50% of the 238.80 paid for the line = 119.40 (the 坏了包退
+    guarantee, on a badged fresh product of an order paid before its withdrawal)."""
+    s = guaranteed(world, clock, price_fen=1990, qty=12)
     upload = photo(app, s.buyer)
     case_id = file(app, s.buyer, s.order_id, "damage_claim", "damaged", [(s.line_id, 4)], upload_ids=[upload])
     case = case_row(app, case_id)
-    assert (case.refund_fen, case.clause_id, case.clause_source, case.due_clause) == (
-        11940, "damage.share.30-50", "douyin:aJn4bujNmDDo", "review.damage-24h")
+    assert (case.refund_fen, case.clause_id, case.clause_source, case.due_clause, case.basis) == (
+        11940, "damage.share.30-50", "douyin:aJn4bujNmDDo", "review.damage-24h", "damage_service")
     assert jsonutil.loads(case.inputs)["share_bp"] == 5000
+    assert jsonutil.loads(case.inputs)["cover_clause"] == "damage.service"
     with app.uow.read() as c:
         assert list(c.execute(select(case_evidence.c.upload_id).where(case_evidence.c.case_id == case_id)).scalars()) == [upload]
     review(app, s.owner, case_id, True)
@@ -354,7 +394,7 @@ def add_fund(app, budget_fen: int, spent_fen: int = 0) -> None:
 
 
 def rejected_then_escalated(app, world, clock) -> tuple[Scene, int]:
-    s = scene(world, clock, price_fen=1990, qty=12, perishable=True)
+    s = guaranteed(world, clock, price_fen=1990, qty=12)
     case_id = file(app, s.buyer, s.order_id, "damage_claim", "visible_rot", [(s.line_id, 4)], upload_ids=[photo(app, s.buyer)])
     review(app, s.owner, case_id, False, "the photo shows fresh flowers")
     rejected = case_row(app, case_id)
@@ -433,6 +473,8 @@ def test_a_rejected_case_cannot_be_escalated_once_later_cases_took_its_units_or_
     # money: 1 of 3 units asked back (19.90) and rejected; then 2 of 3 reported damaged
     # (67% → 100% of 59.70): the order is spoken for, so the first case cannot come back
     m = scene(world, clock, price_fen=1990, qty=3, perishable=True, shop=(s.shop_id, s.owner), buyer=s.buyer)
+    with app.uow.begin() as c:  # after the guarantee's withdrawal: the shop's pledge keeps its table
+        aftersales.set_shop_pledge(c, s.owner, s.shop_id, ShopPledge(damage_share_table=True), "坏了包赔", at=clock.now())
     first = file(app, m.buyer, m.order_id, "refund_only", "quality", [(m.line_id, 1)])
     review(app, m.owner, first, False, "not broken")
     damage = file(app, m.buyer, m.order_id, "damage_claim", "damaged", [(m.line_id, 2)], upload_ids=[photo(app, m.buyer)])
@@ -519,10 +561,18 @@ def test_a_fund_reservation_is_released_when_the_return_ends_without_a_refund(ap
 
 def test_silent_merchant_is_approved_exactly_at_the_review_deadline(app, world, clock):
     shop = world.shop()
-    for case_type, reason, hours, amount in (
-            ("refund_only", "quality", 48, 1990),  # 1 of 3 units
-            ("damage_claim", "damaged", 24, 5970)):  # 1 of 10 stems → 30% of the 199.00 paid for the line
-        s = scene(world, clock, price_fen=1990, qty=3 if case_type == "refund_only" else 10, shop=shop)
+    with app.uow.begin() as c:
+        aftersales.set_shop_pledge(c, shop[1], shop[0], ShopPledge(per_unit_damage=True), "损坏一支也给售后赔付",
+                                   at=clock.now())
+    for case_type, reason, hours, amount, guarantee in (
+            ("refund_only", "quality", 48, 1990, False),  # 1 of 3 units
+            ("damage_claim", "damaged", 24, 5970, True),  # the guarantee: 1 of 10 → 30% of the 199.00 paid
+            ("damage_claim", "damaged", 48, 1990, False)):  # the shop's pledge: 1 of 10 stems, pro rata
+        qty = 3 if case_type == "refund_only" else 10
+        if not guarantee:
+            clock.set(AFTER_WITHDRAWAL)
+        s = guaranteed(world, clock, qty=qty, shop=shop) if guarantee else scene(world, clock, price_fen=1990, qty=qty,
+                                                                                 shop=shop)
         kw = {"upload_ids": [photo(app, s.buyer)]} if case_type == "damage_claim" else {}
         case_id = file(app, s.buyer, s.order_id, case_type, reason, [(s.line_id, 1)], **kw)
         filed_at = clock.now()
@@ -605,7 +655,8 @@ def test_return_shipped_and_merchant_silent_for_7_days_is_received_and_refunded(
 
 def test_damage_claim_without_a_photo_needs_the_no_photo_pledge(app, world, clock):
     """No photo is needed only if the shop pledges it (no_evidence_for_declared) AND the buyer is
-    one the shop marked or declares they cannot upload (the fruit seller's elderly buyers)."""
+    one the shop marked or declares they cannot upload (the fruit seller's elderly buyers).
+    Claims on badged fruit of orders paid before the 坏了包退 withdrawal."""
     for pledge_on, trusted, cannot_upload, waiver in (
             (False, False, False, None),
             (False, False, True, None),
@@ -613,7 +664,7 @@ def test_damage_claim_without_a_photo_needs_the_no_photo_pledge(app, world, cloc
             (True, False, False, None),
             (True, False, True, "shop pledge: buyer cannot upload photos"),
             (True, True, False, "shop pledge: buyer marked by the shop")):
-        s = scene(world, clock, price_fen=1990, qty=12, perishable=True)
+        s = guaranteed(world, clock, price_fen=1990, qty=12)
         if pledge_on:
             with app.uow.begin() as c:
                 aftersales.set_shop_pledge(c, s.owner, s.shop_id, ShopPledge(no_evidence_for_declared=True),
@@ -662,15 +713,16 @@ def test_uploads_must_be_images_of_at_most_5_mb(app, world, clock, tmp_path):
 # --- bad input changes nothing ----------------------------------------------------------------
 
 def test_damage_claim_outside_its_window_is_refused_unless_the_pledge_lengthens_it(app, world, clock):
-    s = scene(world, clock, price_fen=1990, qty=10, perishable=True)
+    s = guaranteed(world, clock, top="海鲜水产", sub="虾类", price_fen=1990, qty=10)
+    signed = clock.now()
     upload = photo(app, s.buyer)
-    clock.set(SIGNED + timedelta(hours=24) + SECOND)
+    clock.set(signed + timedelta(hours=24) + SECOND)
     refused(app, InvalidInput, r"claims for thawed_dead close 24 h after sign-off",
             lambda: file(app, s.buyer, s.order_id, "damage_claim", "thawed_dead", [(s.line_id, 1)], upload_ids=[upload]))
     # the same moment is still inside the 48 h visible-rot window
     first = file(app, s.buyer, s.order_id, "damage_claim", "visible_rot", [(s.line_id, 1)], upload_ids=[upload])
     assert case_row(app, first).refund_fen == 5970  # 1 of 10 → 30% of the 199.00 paid for the line
-    clock.set(SIGNED + timedelta(hours=48) + SECOND)
+    clock.set(signed + timedelta(hours=48) + SECOND)
 
     def claim():
         return file(app, s.buyer, s.order_id, "damage_claim", "damaged", [(s.line_id, 1)], upload_ids=[upload])
@@ -679,7 +731,7 @@ def test_damage_claim_outside_its_window_is_refused_unless_the_pledge_lengthens_
     with app.uow.begin() as c:
         aftersales.set_shop_pledge(c, s.owner, s.shop_id, ShopPledge(damage_window_extra_hours=24), "多给一天", at=clock.now())
     assert case_row(app, claim()).refund_fen == 5970
-    clock.set(SIGNED + timedelta(hours=72) + SECOND)
+    clock.set(signed + timedelta(hours=72) + SECOND)
     refused(app, InvalidInput, r"close 48 h \+ 24 h shop pledge after sign-off", claim)
 
 

@@ -1,7 +1,9 @@
 """Exactly once under real concurrency (PostgreSQL, one App and connection pool per thread):
 concurrent deadline sweeps approve each silent-merchant case once, concurrent refund workers
 book each refund once, and a merchant approving while the sweep auto-approves yields one
-approval. Several cases share each order and the sweeps take batches of two, so the workers
+approval; refund requests on unscanned orders (douyin:aHwH9wK4Je2N) are approved and refunded
+once, and shipping-insurance claims are paid once. Several cases share each order and the
+sweeps take batches of two, so the workers
 interleave on the same order rows."""
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from pledge.ledger.services import balance, trial_balance
 from pledge.ledger.tables import ledger_transactions
 from pledge.orders.tables import order_events, order_lines
 from tests.conftest import make_app
-from tests.support import World
+from tests.integration.test_aftersales_cases import case_row, complete, file, scene
+from tests.integration.test_aftersales_shipping_insurance import claims, insured_umbrella, pay, receive, returned
+from tests.support import World, run_concurrently
 
 pytestmark = pytest.mark.postgres
 WORKERS = 4
@@ -161,3 +165,48 @@ def test_merchant_approving_while_the_sweep_auto_approves_gives_one_approval(app
         assert (actors["system"], actors["merchant"], sum(actors.values())) == (by_sweep, by_merchant, 30)
         per_case = Counter(c.execute(select(refunds.c.case_id)).scalars())
     assert per_case == Counter({case_id: 1 for case_id in case_ids})
+
+
+# --- no pickup scan 48 h after the tracking number (douyin:aHwH9wK4Je2N) ----------------------
+
+def test_douyin_aHwH9wK4Je2N_concurrent_sweeps_approve_and_refund_an_unscanned_order_once(apps, clock):
+    world = World(apps[0])
+    shop = world.shop()
+    uploaded = clock.now()
+    placed = []
+    for _ in range(6):
+        s = scene(world, clock, deliver=False, price_fen=1990, qty=1, shop=shop)
+        world.ship(s.owner, s.order_id)  # the tracking number uploaded; no pickup scan follows
+        placed.append(s)
+    clock.advance(timedelta(hours=1))
+    cases = [file(apps[0], s.buyer, s.order_id, "refund_only", "other", [(s.line_id, 1)]) for s in placed]
+    clock.set(uploaded + timedelta(hours=49))
+    swept = run_concurrently([lambda a=a: aftersales.sweep_case_deadlines(a.uow, a.rulebook, a.clock, batch=2)
+                              for a in apps[1:]])
+    assert sum(r.get("auto_refund_no_pickup", 0) for r in swept) == 6, swept
+    paid = run_concurrently([lambda a=a: complete(a) for a in apps[1:]])
+    assert sum(paid) == 6, paid
+    with apps[0].uow.read() as c:
+        assert c.execute(select(func.count()).select_from(refunds)).scalar() == 6
+        assert c.execute(select(func.count()).select_from(ledger_transactions)
+                         .where(ledger_transactions.c.kind == "refund")).scalar() == 6
+    assert {case_row(apps[0], i).status for i in cases} == {"refunded"}
+
+
+# --- shipping-insurance claims (douyin:aJpAMtJPdWH7) -------------------------------------------
+
+def test_douyin_aJpAMtJPdWH7_concurrent_workers_pay_each_shipping_insurance_claim_once(apps, clock):
+    world = World(apps[0])
+    shop_id, owner, sku = insured_umbrella(world)
+    scenes = [scene(world, clock, shop=(shop_id, owner), sku=sku, qty=1) for _ in range(6)]
+    for n, s in enumerate(scenes):
+        receive(apps[0], s, returned(apps[0], s, postage=1500 + n, tracking=f"SF66000001{n:02d}"))
+    assert complete(apps[0]) == 6
+    paid = run_concurrently([lambda a=a: pay(a) for a in apps[1:]])
+    assert sum(paid) == 6, paid
+    with apps[0].uow.read() as c:
+        rows = c.execute(select(ledger_transactions.c.idempotency_key)
+                         .where(ledger_transactions.c.kind == "insurance")).scalars().all()
+        assert sorted(rows) == sorted(f"shipping-insurance:{s.order_id}" for s in scenes)
+        assert balance(c, "insurer:sandbox") == -sum(1500 + n for n in range(6))
+    assert {row[-1] for row in claims(apps[0])} == {"paid"}

@@ -23,6 +23,7 @@ from sqlalchemy import func, insert, select
 from pledge.accounts import services as accounts_services
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.model import DAMAGE_REASONS
+from pledge.aftersales.policy import ShopPledge
 from pledge.aftersales.tables import case_lines, cases, refunds, subsidy_funds
 from pledge.kernel.errors import DomainError, IllegalTransition
 from pledge.ledger.services import trial_balance
@@ -89,11 +90,16 @@ class Game:
         actors = getattr(app, "_aftersales_actors", None)
         if actors is None:  # once per App: users cost a password hash each
             world = World(app)
-            actors = app._aftersales_actors = (world.shop(), world.user(), world.user("运营", platform_role="operator"))
-        (self.shop_id, self.owner), self.buyer, self.operator = actors
+            (shop_id, owner) = world.shop("大乐水果")
+            with app.uow.begin() as c:  # the orders come after the 坏了包退 withdrawal: the shop's pledge pays damage
+                aftersales.set_shop_pledge(c, owner, shop_id, ShopPledge(per_unit_damage=True, damage_share_table=True),
+                                           "坏果虫眼都赔", at=app.clock.now())
+            actors = app._aftersales_actors = ((shop_id, owner), world.user(), world.user("运营", platform_role="operator"),
+                                               world.named_category("水果蔬菜", "柑橘"))
+        (self.shop_id, self.owner), self.buyer, self.operator, category = actors
         world = World(app)
-        skus = [world.product(self.owner, self.shop_id, price_fen=price, stock=qty, title=f"商品{next(_seq)}")
-                for price, qty in spec["lines"]]
+        skus = [world.product(self.owner, self.shop_id, price_fen=price, stock=qty, title=f"商品{next(_seq)}",
+                              category=category) for price, qty in spec["lines"]]
         coupon_id = None
         if spec["coupon_fen"]:
             with app.uow.begin() as c:

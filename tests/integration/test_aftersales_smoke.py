@@ -1,10 +1,12 @@
-"""The damage pledge end to end at the service level: a claim with a photo, a silent merchant,
-automatic approval once the review deadline passes, a refund through the payment adapter."""
+"""The damage pledge end to end at the service level: a claim with a photo on an order paid after
+the 坏了包退 guarantee's withdrawal, paid by the shop's own pledge; a silent merchant, automatic
+approval once the review deadline passes, a refund through the payment adapter."""
 from datetime import timedelta
 
 from sqlalchemy import select
 
 from pledge.aftersales import services as aftersales
+from pledge.aftersales.policy import ShopPledge
 from pledge.aftersales.tables import cases, refunds
 from pledge.ledger.services import balance, trial_balance
 from pledge.orders.tables import order_lines
@@ -15,6 +17,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def test_silent_merchant_damage_claim_is_refunded_once(app, world, clock):
     shop_id, owner = world.shop()
+    with app.uow.begin() as c:
+        aftersales.set_shop_pledge(c, owner, shop_id, ShopPledge(per_unit_damage=True), "损坏一支也给售后赔付",
+                                   at=clock.now())
     sku = world.product(owner, shop_id, promise="48h", price_fen=9900, perishable=True)
     buyer = world.user()
     order_id = world.paid_order(buyer, sku, quantity=1)
@@ -25,10 +30,10 @@ def test_silent_merchant_damage_claim_is_refunded_once(app, world, clock):
         upload = save_image(c, app.files, buyer, data=PNG, filename="rotten.png", at=clock.now())
         line_id = c.execute(select(order_lines.c.id).where(order_lines.c.order_id == order_id)).scalar()
     with app.uow.begin() as c:
-        case_id = aftersales.file_case(c, buyer, aftersales.NewCase(order_id, "damage_claim", "visible_rot",
+        case_id = aftersales.file_case(c, buyer, aftersales.NewCase(order_id, "damage_claim", "damaged",
                                                                     [(line_id, 1)], upload_ids=[upload]),
                                        book=app.rulebook, at=clock.now())
-    clock.advance(timedelta(hours=24, seconds=1))
+    clock.advance(timedelta(hours=48, seconds=1))  # review.default-48h: the guarantee's 24 h do not apply
     for _ in range(2):
         aftersales.sweep_case_deadlines(app.uow, app.rulebook, clock)
         aftersales.complete_refunds(app.uow, app.payments, clock)
@@ -37,7 +42,7 @@ def test_silent_merchant_damage_claim_is_refunded_once(app, world, clock):
         rows = c.execute(select(refunds)).all()
         assert sum(trial_balance(c).values()) == 0
         assert balance(c, f"shop:{shop_id}:proceeds") == 0
-    assert case.status == "refunded" and case.clause_id == "damage.share.gt50"
+    assert case.status == "refunded" and case.clause_id == "damage.shop-pledge" and case.basis == "shop_pledge"
     assert [(r.amount_fen, r.status) for r in rows] == [(9900, "succeeded")]
 
 

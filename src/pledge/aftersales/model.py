@@ -51,7 +51,9 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 OPEN = tuple(s for s in CaseStatus if TRANSITIONS[s])
 NEEDS_RETURN = (CaseType.RETURN_REFUND, CaseType.EXCHANGE)
 REFUNDS_MONEY = (CaseType.REFUND_ONLY, CaseType.RETURN_REFUND, CaseType.INSTANT_REFUND, CaseType.DAMAGE_CLAIM)
-DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot")
+# Which of these a product may be claimed for depends on its category (rulebook damage_window
+# clauses name the category groups a reason fits): no "thawed/dead" on an umbrella.
+DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot", "insect_damage")
 RETURN_REASONS = ("no_reason", "quality", "wrong_item", "not_as_described", "other")
 
 

@@ -1,13 +1,18 @@
-"""Read side of after-sales: a case with its lines, evidence and timeline; the merchant queue
-sorted by deadline; the operator's dispute queue."""
+"""Read side of after-sales: a case with its lines, evidence, timeline and shipping-insurance
+claim; the merchant queue sorted by deadline; the operator's dispute queue; which products carry
+shipping insurance (运费险) for the product page and the experience score."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.model import OPEN, CaseStatus
-from pledge.aftersales.tables import case_events, case_evidence, case_lines, cases, refunds, shop_pledges
+from pledge.aftersales.coverage import SHIPPING_INSURANCE, services_at
+from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, product_services, refunds,
+                                      shipping_insurance_claims, shop_pledges)
 from pledge.catalog.tables import shops
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import NotFound
@@ -33,6 +38,8 @@ def case_detail(conn: Connection, actor: Actor, case_id: int) -> dict:
         select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.at, case_events.c.id))]
     refund = conn.execute(select(refunds).where(refunds.c.case_id == case_id)).first()
     case["refund"] = dict(refund._mapping) if refund else None
+    claim = conn.execute(select(shipping_insurance_claims).where(shipping_insurance_claims.c.case_id == case_id)).first()
+    case["shipping_insurance"] = dict(claim._mapping) if claim else None
     return case
 
 
@@ -63,4 +70,27 @@ def dispute_queue(conn: Connection, actor: Actor) -> list[dict]:
 
 def pledge_of(conn: Connection, shop_id: int) -> dict | None:
     row = conn.execute(select(shop_pledges).where(shop_pledges.c.shop_id == shop_id)).first()
-    return dict(row._mapping) if row else None
+    return dict(row._mapping, damage_reasons=jsonutil.loads(row.damage_reasons) or []) if row else None
+
+
+def product_shipping_insurance(conn: Connection, product_id: int, at: datetime) -> str | None:
+    """The tier of shipping insurance (small | upgraded | large) the product carries at `at`, or
+    None: the product page's 退货包运费 badge."""
+    return services_at(conn, {product_id}, at).get(product_id, {}).get(SHIPPING_INSURANCE)
+
+
+def shop_has_shipping_insurance(conn: Connection, shop_id: int, at: datetime) -> bool:
+    """Whether any product of the shop carries shipping insurance at `at` (for the experience
+    score's shipping-insurance bonus, which another module reads)."""
+    ps = product_services.c
+    return conn.execute(select(ps.id).where(ps.shop_id == shop_id, ps.service == SHIPPING_INSURANCE,
+                                            ps.starts_at <= at, or_(ps.ends_at.is_(None), ps.ends_at > at))
+                        .limit(1)).first() is not None
+
+
+def shop_shipping_insurance(conn: Connection, shop_id: int, at: datetime) -> dict[int, str]:
+    """{product id: tier} of the shop's products insured at `at` (the merchant's page)."""
+    ps = product_services.c
+    return dict(conn.execute(select(ps.product_id, ps.tier).where(
+        ps.shop_id == shop_id, ps.service == SHIPPING_INSURANCE, ps.starts_at <= at,
+        or_(ps.ends_at.is_(None), ps.ends_at > at))).all())

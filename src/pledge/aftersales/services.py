@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.accounts.tables import users
-from pledge.aftersales import policy
+from pledge.aftersales import insurance, policy, quotes
 from pledge.aftersales.model import (DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType,
                                      check_transition)
 from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
@@ -65,7 +65,8 @@ def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:
     if row is None:
         return policy.ShopPledge()
     return policy.ShopPledge(row.per_unit_damage, row.no_evidence_for_declared, row.damage_window_extra_hours,
-                             row.return_window_extra_hours)
+                             row.return_window_extra_hours, row.damage_share_table,
+                             frozenset(jsonutil.loads(row.damage_reasons) or []))
 
 
 def set_shop_pledge(conn: Connection, actor: Actor, shop_id: int, pledge: policy.ShopPledge, statement: str,
@@ -73,7 +74,9 @@ def set_shop_pledge(conn: Connection, actor: Actor, shop_id: int, pledge: policy
     require_shop(actor, shop_id)
     values = {"per_unit_damage": pledge.per_unit_damage, "no_evidence_for_declared": pledge.no_evidence_for_declared,
               "damage_window_extra_hours": pledge.damage_window_extra_hours,
-              "return_window_extra_hours": pledge.return_window_extra_hours, "statement": statement, "updated_at": at}
+              "return_window_extra_hours": pledge.return_window_extra_hours,
+              "damage_share_table": pledge.damage_share_table,
+              "damage_reasons": jsonutil.dumps(sorted(pledge.damage_reasons)), "statement": statement, "updated_at": at}
     if conn.execute(shop_pledges.update().where(shop_pledges.c.shop_id == shop_id).values(**values)).rowcount == 0:
         conn.execute(shop_pledges.insert().values(shop_id=shop_id, **values))
 
@@ -141,12 +144,6 @@ def _lines(conn: Connection, order, requested: list[tuple[int, int]], whole: boo
     return chosen
 
 
-def _paid_for(order, line, units: int) -> int:  # noqa: ANN001
-    """What the buyer actually paid for `units` of a line: the order's coupon discount is
-    spread over its lines in proportion to their value."""
-    return line.line_total_fen * units * order.paid_fen // (line.quantity * order.items_fen)
-
-
 def _remaining_refundable(conn: Connection, order) -> int:  # noqa: ANN001
     committed = conn.execute(select(func.coalesce(func.sum(cases.c.refund_fen), 0)).where(
         cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING))).scalar()
@@ -166,33 +163,27 @@ def _evidence_waiver(conn: Connection, actor: Actor, order, cmd: NewCase, pledge
     raise InvalidInput("a damage claim needs at least one photo of the goods (this shop has no no-photo pledge for you)")
 
 
-def _quote(book: Rulebook, order, cmd: NewCase, chosen: list[dict], pledge: policy.ShopPledge, at: datetime):  # noqa: ANN001, ANN202
+def _quote(conn: Connection, book: Rulebook, order, cmd: NewCase, chosen: list[dict],  # noqa: ANN001, ANN202
+           pledge: policy.ShopPledge, at: datetime):
     """(amount, clause, explanation, inputs) for the case, before the order-level cap."""
     flags = {f for c in chosen for f in ("perishable", "custom_made", "blind_box") if getattr(c["row"], f)}
     signed = order.delivered_at
     if cmd.case_type == CaseType.INSTANT_REFUND:
-        ok = policy.instant_refund(book, flags=flags, paid_fen=order.paid_fen, shipped=order.status != OrderStatus.PAID.value, at=at)
+        ok = policy.instant_refund(book, flags=flags, paid_fen=order.paid_fen,
+                                   shipped=order.status != OrderStatus.PAID.value, paid_at=order.paid_at)
         if not ok.eligible:
             raise InvalidInput(ok.reason)
         return order.paid_fen, ok.clause, f"instant refund of {format_yuan(order.paid_fen)}: {ok.reason}", {}
     if cmd.case_type == CaseType.DAMAGE_CLAIM:
-        window = policy.damage_window(book, reason=cmd.reason, signed_at=signed, now=at, pledge=pledge)
-        if not window.eligible:
-            raise InvalidInput(window.reason)
-        paid = sum(_paid_for(order, c["row"], c["row"].quantity) for c in chosen)
-        units = sum(c["row"].quantity for c in chosen)
-        damaged = sum(c["units"] for c in chosen)
-        q = policy.damage_refund(book, paid_fen=paid, units=units, damaged=damaged, at=at, pledge=pledge)
-        return q.amount_fen, q.clause, q.explanation, {"paid_fen": paid, "units": units, "damaged": damaged,
-                                                      "share_bp": q.share_bp, "window": window.reason}
+        return quotes.damage_quote(conn, book, order, cmd.reason, chosen, pledge, at)
     if cmd.case_type in (CaseType.RETURN_REFUND, CaseType.EXCHANGE) and cmd.reason == "no_reason":
-        ok = policy.no_reason_return(book, flags=flags, signed_at=signed, tz=order.timezone, now=at, pledge=pledge)
+        ok = policy.no_reason_return(book, flags=flags, signed_at=signed, now=at, pledge=pledge)
         if not ok.eligible:
             raise InvalidInput(ok.reason)
         clause, why = ok.clause, ok.reason
     else:
         clause, why = None, f"{cmd.reason}: decided by the shop's review"
-    amount = 0 if cmd.case_type == CaseType.EXCHANGE else sum(_paid_for(order, c["row"], c["units"]) for c in chosen)
+    amount = 0 if cmd.case_type == CaseType.EXCHANGE else sum(quotes.paid_for(order, c["row"], c["units"]) for c in chosen)
     return amount, clause, f"{cmd.case_type} of {format_yuan(amount)} for {sum(c['units'] for c in chosen)} unit(s); {why}", {}
 
 
@@ -212,12 +203,12 @@ def _check_request(cmd: NewCase, order) -> None:  # noqa: ANN001
 def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, at: datetime) -> int:
     order = _order_for_buyer(conn, actor, cmd.order_id)
     _check_request(cmd, order)
-    _lock_order(conn, order.id)
+    locked = _lock_order(conn, order.id)
     pledge = shop_pledge(conn, order.shop_id)
     chosen = _lines(conn, order, cmd.lines, whole=cmd.case_type == CaseType.INSTANT_REFUND)
     waiver = _evidence_waiver(conn, actor, order, cmd, pledge) if cmd.case_type == CaseType.DAMAGE_CLAIM else ""
     evidence = owned_uploads(conn, actor, cmd.upload_ids)
-    amount, clause, explanation, inputs = _quote(book, order, cmd, chosen, pledge, at)
+    amount, clause, explanation, inputs = _quote(conn, book, order, cmd, chosen, pledge, at)
     remaining = _remaining_refundable(conn, order)
     if cmd.case_type != CaseType.EXCHANGE:
         if remaining <= 0:
@@ -229,19 +220,37 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
         order_id=order.id, buyer_id=actor.user_id, shop_id=order.shop_id, case_type=cmd.case_type,
         status=S.REQUESTED.value, reason=cmd.reason, note=cmd.note[:2000], refund_fen=amount,
         clause_id=clause.id if clause else "", clause_source=clause.source if clause else "", explanation=explanation,
-        inputs=jsonutil.dumps(inputs), evidence_waived=waiver, created_at=at)).inserted_primary_key[0]
+        inputs=jsonutil.dumps(inputs), evidence_waived=waiver, created_at=at, basis=inputs.get("basis"))
+        ).inserted_primary_key[0]
     conn.execute(case_lines.insert(), [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen])
     if evidence:
         conn.execute(case_evidence.insert(), [{"case_id": case_id, "upload_id": u} for u in evidence])
     _event(conn, case_id, at, "requested", "buyer", amount_fen=amount, reason=cmd.reason)
-    case = conn.execute(select(cases).where(cases.c.id == case_id)).one()
-    if cmd.case_type == CaseType.INSTANT_REFUND:
-        _approve(conn, case, book, at, actor="system", why="instant refund (极速退款)")
-    else:
-        due, due_clause = policy.review_deadline(book, cmd.case_type, at)
-        conn.execute(cases.update().where(cases.c.id == case_id).values(due_at=due, due_kind="auto_approve",
-                                                                        due_clause=due_clause.id))
+    _first_deadline(conn, conn.execute(select(cases).where(cases.c.id == case_id)).one(), locked, book, at)
     return case_id
+
+
+def _no_pickup_why(clause) -> str:  # noqa: ANN001
+    return f"no pickup scan {clause.get('hours')} h after the tracking number was uploaded ({clause.id})"
+
+
+def _first_deadline(conn: Connection, case, order, book: Rulebook, at: datetime) -> None:  # noqa: ANN001
+    """An instant refund is approved at once; so is a refund request on an order whose tracking
+    number has had no pickup scan for 48 h (douyin:aHwH9wK4Je2N), or, while that is still to
+    come, the sweep approves it then. Every other case waits for the shop's review."""
+    if case.case_type == CaseType.INSTANT_REFUND:
+        _approve(conn, case, book, at, actor="system", why="instant refund (极速退款)")
+        return
+    due, clause = policy.review_deadline(book, case.case_type, at, case.basis)
+    kind = "auto_approve"
+    no_pickup = policy.no_pickup_refund(book, case_type=case.case_type, shipped_at=order.shipped_at,
+                                        picked_up_at=order.picked_up_at)
+    if no_pickup is not None and no_pickup[0] <= at:
+        _approve(conn, case, book, at, actor="system", why=_no_pickup_why(no_pickup[1]))
+        return
+    if no_pickup is not None and no_pickup[0] < due:
+        (due, clause), kind = no_pickup, "auto_refund_no_pickup"
+    conn.execute(cases.update().where(cases.c.id == case.id).values(due_at=due, due_kind=kind, due_clause=clause.id))
 
 
 def _take_fund(conn: Connection, payer: str, amount: int) -> None:
@@ -328,7 +337,7 @@ def review_case(conn: Connection, actor: Actor, case_id: int, *, approve: bool, 
         return
     if not note.strip():
         raise InvalidInput("a rejection needs a reason the buyer can read")
-    due, clause = policy.timer(book, "escalation_window", at)
+    due, clause = policy.escalation_deadline(book, at, case.basis)
     _move(conn, case, S.REJECTED, decided_at=at, due_at=due, due_kind="close_unescalated", due_clause=clause.id)
     _event(conn, case.id, at, "rejected", "merchant", why=note.strip())
 
@@ -388,17 +397,22 @@ def decide_escalation(conn: Connection, actor: Actor, case_id: int, *, approve: 
 
 
 def ship_return(conn: Connection, actor: Actor, case_id: int, *, carrier: str, tracking_no: str, book: Rulebook,
-                at: datetime) -> None:
+                at: datetime, postage_fen: int | None = None) -> None:
+    """The buyer sends the goods back; `postage_fen` is what that cost, which the shop's shipping
+    insurance pays where the order's products carried it (needed then)."""
     case = _case_for(conn, actor, case_id, "buyer")
     if case.status != S.AWAITING_RETURN.value:
         raise Conflict(f"case {case_id} is {case.status}; nothing to send back")
     tracking_no = tracking_no.strip()
     if not (6 <= len(tracking_no) <= 40) or not tracking_no.isalnum() or not carrier.strip():
         raise InvalidInput("give the carrier and a tracking number of 6 to 40 letters or digits")
+    order = conn.execute(select(orders).where(orders.c.id == case.order_id)).one()
+    insured = insurance.on_return_shipped(conn, book, case, order, postage_fen=postage_fen)
     due, clause = policy.timer(book, "return_receive_window", at)
     _move(conn, case, S.RETURN_SHIPPED, return_carrier=carrier.strip()[:30], return_tracking=tracking_no,
-          due_at=due, due_kind="auto_receive", due_clause=clause.id)
-    _event(conn, case.id, at, "return_shipped", "buyer", carrier=carrier, tracking_no=tracking_no)
+          due_at=due, due_kind="auto_receive", due_clause=clause.id, **insured)
+    _event(conn, case.id, at, "return_shipped", "buyer", carrier=carrier, tracking_no=tracking_no,
+           postage_fen=postage_fen, insured_fen=insured.get("insured_fen", 0))
 
 
 def _receive(conn: Connection, case, at: datetime, actor: str) -> None:  # noqa: ANN001
@@ -408,6 +422,7 @@ def _receive(conn: Connection, case, at: datetime, actor: str) -> None:  # noqa:
     if case.case_type == CaseType.EXCHANGE:
         _move(conn, case, S.EXCHANGED, closed_at=at)
         _event(conn, case.id, at, "exchanged", actor)
+        insurance.open_claim(conn, case, at)  # 换货成功
     else:
         _start_refund(conn, case.id, at)
 
@@ -443,10 +458,27 @@ def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> s
         _event(conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})")
     elif kind == "auto_receive" and case.status == S.RETURN_SHIPPED.value:
         _receive(conn, case, now, "system")
+    elif kind == "auto_refund_no_pickup" and case.status == S.REQUESTED.value:
+        return _no_pickup_due(conn, case, book, now)
     else:
         conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status).values(due_at=None))
         return "stale"
     return kind
+
+
+def _no_pickup_due(conn: Connection, case, book: Rulebook, now: datetime) -> str:  # noqa: ANN001
+    """Still no pickup scan: the refund request is approved (douyin:aHwH9wK4Je2N). Picked up
+    meanwhile: the case waits for the shop's review like any other."""
+    order = _lock_order(conn, case.order_id)
+    no_pickup = policy.no_pickup_refund(book, case_type=case.case_type, shipped_at=order.shipped_at,
+                                        picked_up_at=order.picked_up_at)
+    if no_pickup is not None:
+        _approve(conn, case, book, now, actor="system", why=_no_pickup_why(no_pickup[1]))
+        return "auto_refund_no_pickup"
+    due, clause = policy.review_deadline(book, case.case_type, case.created_at, case.basis)
+    conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status)
+                 .values(due_at=due, due_kind="auto_approve", due_clause=clause.id))
+    return "picked_up"
 
 
 def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dict[str, int]:  # noqa: ANN001
@@ -490,6 +522,7 @@ def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:  # noqa:
                 ledger.Posting(payer_account(refund.payer, refund.shop_id), ledger.PAYMENTS_IN, refund.amount_fen)])
             _move(conn, case, S.REFUNDED, closed_at=now)
             _event(conn, case.id, now, "refunded", "system", amount_fen=refund.amount_fen, provider_ref=provider_ref)
+            insurance.open_claim(conn, case, now)  # 退款成功
             record_events(conn, [{"order_id": refund.order_id, "at": now, "kind": "refunded",
                                   "detail": {"amount_fen": refund.amount_fen, "case_id": case.id}}])
             done += 1

@@ -99,7 +99,9 @@ def quote_return_window(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
     signed_at: str = typer.Option(..., "--signed-at", help="When the parcel was signed for (ISO-8601; without offset = --tz)."),
     flags: str = typer.Option("", help="Comma-separated product flags: perishable, custom_made (or custom), blind_box."),
-    timezone: str = typer.Option("Asia/Shanghai", "--tz", help="The shop's timezone: the 7 days start at its midnight."),
+    timezone: str = typer.Option("Asia/Shanghai", "--tz", help="The zone of times given without an offset. The 7 days "
+                                                                 "start at the platform's midnight (the rulebook's zone), "
+                                                                 "whatever the shop's own zone."),
     now: str = typer.Option("", help="Is the window still open at this time? ISO-8601; default: --signed-at, so the "
                                       "answer describes the window itself (excluded goods are never eligible)."),
     extra_hours: int = typer.Option(0, "--extra-hours", help="Hours a shop pledge adds to the window."),
@@ -107,18 +109,18 @@ def quote_return_window(
 ) -> None:
     """Can goods signed for at --signed-at be returned without a reason, and until when?
 
-    168 h from 00:00 (shop timezone) of the day after sign-off (douyin:aJmEsBoSPU5g); perishable
-    and custom-made goods are excluded (Consumer Protection Law Art. 25). "eligible" answers
-    whether the window is open at --now."""
+    168 h from 00:00 platform time (Asia/Shanghai) of the day after sign-off (douyin:aJmEsBoSPU5g);
+    perishable and custom-made goods are excluded (Consumer Protection Law Art. 25). "eligible"
+    answers whether the window is open at --now; the deadline is given in platform time."""
     @_guard
     def run() -> None:
         from pledge.aftersales.policy import ShopPledge, no_reason_return
         book = load(rulebook)
         signed = parse_iso(signed_at, timezone)
         at = parse_iso(now, timezone) if now else signed
-        found = no_reason_return(book, flags=_flags(flags), signed_at=signed, tz=timezone, now=at,
+        found = no_reason_return(book, flags=_flags(flags), signed_at=signed, now=at,
                                  pledge=ShopPledge(return_window_extra_hours=extra_hours))
-        deadline = found.deadline.astimezone(zone(timezone)).isoformat() if found.deadline else None
+        deadline = found.deadline.astimezone(zone(book.timezone)).isoformat() if found.deadline else None
         data = {"eligible": found.eligible, "deadline": deadline, "reason": found.reason}
         words = f"returnable until {deadline}" if found.eligible else "not returnable"
         _emit(as_json, data, f"{words} — {found.reason}")
@@ -131,15 +133,25 @@ def quote_damage_refund(
     paid: str = typer.Option(..., help="Amount paid for the goods in the claim, in yuan (e.g. 99.00)."),
     units: int = typer.Option(..., help="Units bought."),
     damaged: int = typer.Option(..., help="Units that arrived damaged."),
+    category: str = typer.Option("", help="The product's category (e.g. 水果蔬菜, 海鲜水产, 雨伞); "
+                                           "omitted: one the 坏了包退 guarantee covers."),
+    parent: str = typer.Option("", help="Its first-level category, when --category is a sub-category."),
+    reason: str = typer.Option("damaged", help="damaged, thawed_dead, visible_rot, internal_rot or insect_damage."),
+    badge: bool = typer.Option(True, "--badge/--no-badge", help="Whether the product carried the 坏了包退 badge."),
     per_unit_pledge: bool = typer.Option(False, "--per-unit-pledge", help="The shop pledges to pay every damaged unit."),
-    at: str = typer.Option("", help="When the claim is made (ISO-8601), to pick the clauses in force; default now."),
+    table_pledge: bool = typer.Option(False, "--table-pledge", help="The shop pledges to keep the 坏了包退 share table."),
+    at: str = typer.Option("", help="When the order was paid (ISO-8601; without offset: the rulebook's zone), "
+                                    "to pick the clauses in force; default now."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """What does a damage claim (坏了包退) refund? By the share of damaged units
-    (douyin:aJn4bujNmDDo): up to 30% → 30%, up to 50% → 50%, more → 100% of the amount paid."""
+    """Is a damage claim paid, by whom and how much? The 坏了包退 guarantee (douyin:aJn4bujNmDDo)
+    covered badged 水果蔬菜 / 肉禽蛋品 / 冷冻/冷藏制品 / 海鲜水产 goods of orders paid from 2024-12-04
+    and is withdrawn for orders paid from 2026-07-06; it refunds by the share of damaged units
+    (up to 30% → 30%, up to 50% → 50%, more → 100%). Otherwise only a shop's own pledge pays.
+    Answers {"eligible": false, "reason"} where no clause applies."""
     @_guard
     def run() -> None:
-        from pledge.aftersales.policy import ShopPledge, damage_refund
+        from pledge.aftersales.policy import ShopPledge, damage_cover, damage_reasons, damage_refund
         book = load(rulebook)
         paid_fen = parse_yuan(paid)
         if paid_fen <= 0:
@@ -148,12 +160,32 @@ def quote_damage_refund(
             raise InvalidInput("--units must be at least 1")
         if not 1 <= damaged <= units:
             raise InvalidInput(f"--damaged must be between 1 and --units ({units})")
-        when = parse_iso(at) if at else datetime.now(UTC)
-        quote = damage_refund(book, paid_fen=paid_fen, units=units, damaged=damaged, at=when,
-                              pledge=ShopPledge(per_unit_damage=per_unit_pledge))
-        _emit(as_json, {"amount_fen": quote.amount_fen, "share_bp": quote.share_bp, "clause": quote.clause.id},
+        when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
+        categories = [c.strip() for c in (category, parent) if c.strip()] or _guaranteed_category(book, when)
+        pledge = ShopPledge(per_unit_damage=per_unit_pledge, damage_share_table=table_pledge)
+        fitting = damage_reasons(book, categories, when)
+        if reason not in fitting:
+            data = {"eligible": False, "amount_fen": 0, "reason": f"{reason} does not fit {'/'.join(categories)} goods; "
+                                                                  f"damage reasons for them: {', '.join(fitting)}"}
+            return _emit(as_json, data, f"not paid — {data['reason']}")
+        cover = damage_cover(book, categories=categories, badged=badge, paid_at=when, reason=reason, pledge=pledge)
+        if not cover.covered:
+            data = {"eligible": False, "amount_fen": 0, "reason": cover.reason}
+            return _emit(as_json, data, f"not paid — {cover.reason}")
+        quote = damage_refund(book, paid_fen=paid_fen, units=units, damaged=damaged, at=when, pledge=pledge,
+                              basis=cover.basis)
+        _emit(as_json, {"eligible": True, "amount_fen": quote.amount_fen, "share_bp": quote.share_bp,
+                        "clause": quote.clause.id, "source": quote.clause.source, "basis": cover.basis},
               f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}")
     run()
+
+
+def _guaranteed_category(book, when: datetime) -> list[str]:  # noqa: ANN001
+    """Without --category: the first category the guarantee (as last published) covers."""
+    groups = [c for c in book.clauses if c.kind == "damage_service"]
+    names = [n for g in book.in_force("damage_category_group", when) if groups and g.get("group") in groups[0].get("groups", [])
+             for n in g.get("official", [])]
+    return names[:1] or ["(none)"]
 
 
 @quote_app.command("commission")

@@ -1,5 +1,9 @@
 """After-sales demo data (售后): the three shops' pledges, the platform's fresh-produce guarantee
-fund, and cases in every state of the lifecycle on delivered demo orders. Every case is filed
+fund, the umbrella factory's shipping insurance (运费险), and cases in every state of the
+lifecycle on delivered demo orders. The demo's orders are paid after the platform's 坏了包退
+guarantee was withdrawn (2026-07-06), so every damage claim here is paid by the shop's own pledge:
+the florist pays every damaged stem, the fruit seller refunds rot and insect damage by the former
+guarantee's table. Every case is filed
 and moved through the same services the web app calls, at the times it would have happened,
 so timelines, deadlines, explanations and ledger entries are what the live system produces.
 
@@ -17,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
+from pledge.aftersales import coverage, insurance
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.policy import ShopPledge
 from pledge.bootstrap import App
@@ -26,6 +31,7 @@ from pledge.kernel.clock import FixedClock
 from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
 from pledge.payments.adapters import CallbackPayload
+from pledge.payments.insurers import insurer_for
 from pledge.payments.services import handle_callback
 from pledge.uploads.services import save_image
 
@@ -34,8 +40,9 @@ FUND_NAME = "平台生鲜保障基金"
 FUND_BUDGET_FEN = 500_000  # 5000 yuan
 
 PLEDGES = {  # shop slug -> (terms, statement)
-    "xiaoaruan-flowers": (ShopPledge(per_unit_damage=True), "损坏一支也给售后赔付"),
-    "dale-fruit": (ShopPledge(no_evidence_for_declared=True, damage_window_extra_hours=24),
+    "xiaoaruan-flowers": (ShopPledge(per_unit_damage=True, damage_reasons=frozenset({"damaged"})), "损坏一支也给售后赔付"),
+    "dale-fruit": (ShopPledge(no_evidence_for_declared=True, damage_window_extra_hours=24, damage_share_table=True,
+                              damage_reasons=frozenset({"visible_rot", "internal_rot", "insect_damage"})),
                    "坏果虫眼都赔；替父母下单的老人无需拍照，签收后多给24小时反馈"),
     "feilian-umbrella": (ShopPledge(return_window_extra_hours=72), "七天无理由退货再延长3天"),
 }
@@ -128,18 +135,20 @@ class _Demo:
         self.do(lambda c: aftersales.decide_escalation(c, self.operator, case_id, approve=approve, note=note,
                                                        book=self.app.rulebook, at=at, fund_code=fund))
 
-    def ship_back(self, buyer: str, case_id: int, tracking_no: str, at: datetime) -> None:
+    def ship_back(self, buyer: str, case_id: int, tracking_no: str, at: datetime, postage_fen: int | None = None) -> None:
         self.do(lambda c: aftersales.ship_return(c, self.buyer[buyer], case_id, carrier="sf", tracking_no=tracking_no,
-                                                 book=self.app.rulebook, at=at))
+                                                 book=self.app.rulebook, at=at, postage_fen=postage_fen))
 
     def receive(self, slug: str, case_id: int, at: datetime) -> None:
         self.do(lambda c: aftersales.receive_return(c, self.owner[slug], case_id, at=at))
 
     def settle(self, at: datetime) -> None:
-        """What the worker does at `at`: act on passed deadlines, then pay pending refunds."""
+        """What the worker does at `at`: act on passed deadlines, pay pending refunds, then the
+        shipping-insurance claims those refunds opened."""
         self.clock.set(at)
         aftersales.sweep_case_deadlines(self.app.uow, self.app.rulebook, self.clock)
         aftersales.complete_refunds(self.app.uow, self.app.payments, self.clock)
+        insurance.pay_claims(self.app.uow, insurer_for(self.app), self.clock)
 
 
 def _pledges_and_fund(demo: _Demo) -> None:
@@ -152,23 +161,37 @@ def _pledges_and_fund(demo: _Demo) -> None:
     demo.do(run)
 
 
+def _shipping_insurance(demo: _Demo) -> None:
+    """The umbrella factory insures its ready-made umbrellas (小件运费险, up to 24 yuan) from the
+    day after it opened, before the demo's return orders were paid."""
+    def run(c: Connection) -> None:
+        shop_id = demo.shop_id["feilian-umbrella"]
+        for product_id in c.execute(select(products.c.id).where(products.c.shop_id == shop_id,
+                                                               products.c.custom_made.is_(False))).scalars():
+            coverage.set_shipping_insurance(c, demo.owner["feilian-umbrella"], product_id, tier="small",
+                                            book=demo.app.rulebook, at=demo.hours(-119))
+    demo.do(run)
+
+
 def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime) -> int:
     """Cases in every state; returns how many were filed."""
     d = _Demo(app, clock, shops, buyers, now)
     h = d.hours
     _pledges_and_fund(d)
+    _shipping_insurance(d)
     flowers, fruit, umbrellas = "xiaoaruan-flowers", "dale-fruit", "feilian-umbrella"
     sunflowers, roses, peonies = "A级向日葵 12枝 顺丰空运", "多头玫瑰 20枝 昆明基地直发", "芍药 10枝 含苞待放"
     oranges, mangoes = "赣南脐橙 5斤装 现摘现发", "海南贵妃芒 3斤"
     laser, cloak, kids = "镭射变色晴雨伞 遇水开花", "钓鱼斗篷伞 大号防晒", "卡通复刻儿童伞"
     filed = []
 
-    # refunded: the florist never reviewed a crushed-roses claim; the sweep approved it.
-    order, line = d.delivered("陈晨", flowers, roses, "粉色 20枝", 3, h(-40))
-    filed.append(d.file("陈晨", order, "damage_claim", "damaged", [(line, 1)], h(-38), photos=2, note="一扎花头全部压断"))
-    d.settle(h(-14) + timedelta(minutes=5))  # 24 h review deadline (damage.review-24h) passed
+    # refunded: the florist never reviewed a crushed-roses claim (her pledge pays every damaged
+    # stem); the sweep approved it when the 48 h review time passed.
+    order, line = d.delivered("陈晨", flowers, roses, "粉色 20枝", 3, h(-62))
+    filed.append(d.file("陈晨", order, "damage_claim", "damaged", [(line, 1)], h(-60), photos=2, note="一扎花头全部压断"))
+    d.settle(h(-12) + timedelta(minutes=5))  # 48 h review deadline (review.default-48h) passed
 
-    # requested: waiting on the florist, 23 h left.
+    # requested: waiting on the florist, 47 h left.
     order, line = d.delivered("小林", flowers, sunflowers, "12枝", 4, h(-10))
     filed.append(d.file("小林", order, "damage_claim", "damaged", [(line, 2)], h(-1), photos=1,
                         note="快递压坏了两扎，花头折断"))
@@ -209,7 +232,8 @@ def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list
     d.decide(case, False, "商家视频显示遇水变色功能正常，与描述一致", h(-10))
     filed.append(case)
 
-    # awaiting_return: a 7-day no-reason return, approved (the umbrella factory adds 72 h).
+    # awaiting_return: a 7-day no-reason return, approved (the umbrella factory adds 72 h); the
+    # cloak umbrella carries shipping insurance, so the postage will be paid once it is refunded.
     order, line = d.delivered("孙悦", umbrellas, cloak, "加大款", 1, h(-60))
     case = d.file("孙悦", order, "return_refund", "no_reason", [(line, 1)], h(-50))
     d.review(umbrellas, case, True, "", h(-40))
@@ -219,14 +243,14 @@ def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list
     order, line = d.delivered("小林", umbrellas, kids, "小黄鸭", 2, h(-70))
     case = d.file("小林", order, "return_refund", "no_reason", [(line, 1)], h(-65))
     d.review(umbrellas, case, True, "", h(-60))
-    d.ship_back("小林", case, "SF1300000001", h(-30))
+    d.ship_back("小林", case, "SF1300000001", h(-30), postage_fen=1200)
     filed.append(case)
 
-    # exchanged: wrong colour sent, swapped.
-    order, line = d.delivered("陈晨", umbrellas, laser, "星空紫", 1, h(-80))
-    case = d.file("陈晨", order, "exchange", "wrong_item", [(line, 1)], h(-75), note="拍的极光蓝，发成了星空紫")
+    # exchanged: wrong colour sent, swapped; the shipping insurance pays the 15.00 postage.
+    order, line = d.delivered("陈晨", umbrellas, laser, "星空紫", 1, h(-75))
+    case = d.file("陈晨", order, "exchange", "wrong_item", [(line, 1)], h(-74), note="拍的极光蓝，发成了星空紫")
     d.review(umbrellas, case, True, "抱歉发错了，收到退货马上换", h(-72))
-    d.ship_back("陈晨", case, "SF1300000002", h(-60))
+    d.ship_back("陈晨", case, "SF1300000002", h(-60), postage_fen=1500)
     d.receive(umbrellas, case, h(-20))
     filed.append(case)
 
@@ -248,11 +272,12 @@ def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list
     d.review(flowers, case, True, "非常抱歉，全额退款", h(-1))
     filed.append(case)
 
-    # return_received: the return arrived; refund pending like the one above.
-    order, line = d.delivered("李雪", umbrellas, cloak, "加大款", 1, h(-90))
-    case = d.file("李雪", order, "return_refund", "quality", [(line, 1)], h(-80), note="伞骨断了一根")
-    d.review(umbrellas, case, True, "", h(-78))
-    d.ship_back("李雪", case, "SF1300000003", h(-70))
+    # return_received: the return arrived; refund pending like the one above. The big cloak cost
+    # 30.00 to send back: the small-parcel insurance will pay 24.00 of it after the refund.
+    order, line = d.delivered("李雪", umbrellas, cloak, "加大款", 1, h(-70))
+    case = d.file("李雪", order, "return_refund", "quality", [(line, 1)], h(-65), note="伞骨断了一根")
+    d.review(umbrellas, case, True, "", h(-60))
+    d.ship_back("李雪", case, "SF1300000003", h(-50), postage_fen=3000)
     d.receive(umbrellas, case, h(-2))
     filed.append(case)
     clock.set(now)

@@ -15,11 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from pledge.accounts.services import PLATFORM_ROLES, Actor
-from pledge.aftersales import queries
+from pledge.aftersales import coverage, queries
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.policy import ShopPledge
 from pledge.aftersales.tables import case_evidence, cases
-from pledge.catalog.tables import shops
+from pledge.catalog.tables import products, shops
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.uploads.services import MAX_BYTES, read_upload, save_image
 from pledge.uploads.tables import uploads
@@ -124,7 +124,8 @@ class CaseLineIn(BaseModel):
 
 class CaseIn(BaseModel):
     case_type: str = Field(description="refund_only, return_refund, exchange, instant_refund or damage_claim")
-    reason: str = Field(description="damage claims: damaged, thawed_dead, visible_rot, internal_rot; "
+    reason: str = Field(description="damage claims: damaged, thawed_dead, visible_rot, internal_rot, insect_damage "
+                                    "(those that fit the goods' category); "
                                     "others: no_reason, quality, wrong_item, not_as_described, other")
     lines: list[CaseLineIn] = Field(default_factory=list, description="omitted for an instant refund (whole order)")
     note: str = Field("", max_length=2000)
@@ -150,6 +151,8 @@ class DecisionIn(BaseModel):
 class ReturnShipmentIn(BaseModel):
     carrier: str = Field(max_length=30)
     tracking_no: str = Field(max_length=60)
+    postage_fen: int | None = Field(None, ge=0, description="what sending it back cost, in fen; needed where the "
+                                                          "order's shipping insurance pays it")
 
 
 class PledgeIn(BaseModel):
@@ -157,7 +160,14 @@ class PledgeIn(BaseModel):
     no_evidence_for_declared: bool = False
     damage_window_extra_hours: int = Field(0, ge=0, le=24 * 365)
     return_window_extra_hours: int = Field(0, ge=0, le=24 * 365)
+    damage_share_table: bool = Field(False, description="refund damage by the former 坏了包退 share table")
+    damage_reasons: list[str] = Field(default_factory=list, max_length=10,
+                                      description="damage reasons the pledge pays; empty: every reason that fits")
     statement: str = Field("", max_length=500)
+
+
+class ShippingInsuranceIn(BaseModel):
+    tier: str | None = Field(description="small (up to 24 yuan), upgraded (50), large (1000), or null to stop")
 
 
 @router.post("/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order")
@@ -213,7 +223,8 @@ def decide(case_id: int, body: DecisionIn, request: Request, actor: Actor = Depe
 @router.post("/cases/{case_id}/return-shipment", summary="The buyer sends the goods back")
 def return_shipment(case_id: int, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.ship_return(
-        conn, actor, case_id, carrier=body.carrier, tracking_no=body.tracking_no, book=app.rulebook, at=app.clock.now()))
+        conn, actor, case_id, carrier=body.carrier, tracking_no=body.tracking_no, book=app.rulebook, at=app.clock.now(),
+        postage_fen=body.postage_fen))
 
 
 @router.post("/cases/{case_id}/return-received", summary="The shop confirms the return arrived")
@@ -250,7 +261,8 @@ def pledge_view(conn: Connection, shop_id: int) -> dict:
         found = {"shop_id": shop_id, "per_unit_damage": base.per_unit_damage,
                  "no_evidence_for_declared": base.no_evidence_for_declared,
                  "damage_window_extra_hours": base.damage_window_extra_hours,
-                 "return_window_extra_hours": base.return_window_extra_hours, "statement": "", "updated_at": None}
+                 "return_window_extra_hours": base.return_window_extra_hours,
+                 "damage_share_table": base.damage_share_table, "damage_reasons": [], "statement": "", "updated_at": None}
     return found
 
 
@@ -264,8 +276,38 @@ def get_pledge(shop_id: int, request: Request) -> dict:
 def put_pledge(shop_id: int, body: PledgeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     terms = ShopPledge(body.per_unit_damage, body.no_evidence_for_declared, body.damage_window_extra_hours,
-                       body.return_window_extra_hours)
+                       body.return_window_extra_hours, body.damage_share_table, frozenset(body.damage_reasons))
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(conn, actor, shop_id, terms, body.statement.strip(), at=app.clock.now())
     with app.uow.read() as conn:
         return pledge_view(conn, shop_id)
+
+
+# ---------------------------------------------------------------- shipping insurance (运费险)
+
+def insurance_view(conn: Connection, book, product_id: int, at) -> dict:  # noqa: ANN001
+    if conn.execute(select(products.c.id).where(products.c.id == product_id)).first() is None:
+        raise NotFound(f"no product {product_id}")
+    tier = queries.product_shipping_insurance(conn, product_id, at)
+    clause = next((c for c in book.in_force("shipping_insurance", at) if c.get("tier") == tier), None) if tier else None
+    return {"product_id": product_id, "insured": tier is not None, "tier": tier,
+            "cap_fen": clause.get("cap_fen") if clause else None, "clause": clause.id if clause else None,
+            "source": clause.source if clause else None}
+
+
+@router.get("/products/{product_id}/shipping-insurance", summary="Whether the product carries shipping insurance (public)")
+def get_shipping_insurance(product_id: int, request: Request) -> dict:
+    app = pledge(request)
+    with app.uow.read() as conn:
+        return insurance_view(conn, app.rulebook, product_id, app.clock.now())
+
+
+@router.put("/products/{product_id}/shipping-insurance",
+            summary="The shop buys shipping insurance for a product (tier) or stops it (null)")
+def put_shipping_insurance(product_id: int, body: ShippingInsuranceIn, request: Request,
+                           actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        coverage.set_shipping_insurance(conn, actor, product_id, tier=body.tier, book=app.rulebook, at=app.clock.now())
+    with app.uow.read() as conn:
+        return insurance_view(conn, app.rulebook, product_id, app.clock.now())

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from pledge.aftersales import policy, queries
+from pledge.aftersales import coverage, policy, queries, quotes
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
 from pledge.aftersales.tables import subsidy_funds
@@ -20,7 +20,7 @@ from pledge.catalog.tables import products
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
-from pledge.kernel.money import format_yuan
+from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
@@ -53,10 +53,7 @@ def case_explanation(case: dict, lang: str, book: Rulebook) -> str:
     amount = format_yuan(case["refund_fen"])
     cite = f"条款 {clause.id}（{clause.text}）[{clause.source}]" if clause else ""
     if case["case_type"] == CaseType.DAMAGE_CLAIM and inputs.get("units"):
-        text = (f"{inputs['damaged']}/{inputs['units']}件受损 → {cite}：这些商品实付{format_yuan(inputs['paid_fen'])}元，"
-                f"退款{amount}元")
-        if "shop's pledge" in case["explanation"]:
-            text += "（店铺承诺：每件损坏都按件赔付）"
+        text = _damage_explanation_zh(book, inputs, cite, amount)
     elif case["case_type"] == CaseType.EXCHANGE:
         text = f"换货，不退款。{cite}" if cite else "换货，不退款；由商家审核。"
     elif cite:
@@ -68,7 +65,21 @@ def case_explanation(case: dict, lang: str, book: Rulebook) -> str:
     return text
 
 
+def _damage_explanation_zh(book: Rulebook, inputs: dict, cite: str, amount: str) -> str:
+    counted = f"{inputs['damaged']}/{inputs['units']}件受损"
+    paid = format_yuan(inputs["paid_fen"])
+    if inputs.get("basis") == policy.SHOP_PLEDGE:
+        table = _clause(book, inputs.get("table_clause"))
+        how = "店铺承诺每件损坏按件赔付" if inputs.get("per_unit") else \
+            f"店铺承诺沿用坏了包退比例表（{table.id}：{table.text}）" if table else "按店铺承诺赔付"
+        return f"{counted} → 坏了包退官方保障不适用于此订单，由店铺自己的承诺赔付（{cite}）：{how}；这些商品实付{paid}元，退款{amount}元"
+    text = f"{counted} → {cite}：这些商品实付{paid}元，退款{amount}元"
+    return text + "（店铺承诺：每件损坏都按件赔付）" if inputs.get("per_unit") else text
+
+
 _SYSTEM_WHY = [
+    (re.compile(r"no pickup scan (\d+) h after the tracking number was uploaded \(([^)]+)\)"),
+     "上传运单号后{0}小时仍无揽收记录，退款申请自动同意（条款 {1}）"),
     (re.compile(r"the shop did not review by (\S+) \(([^)]+)\)"), "商家未在期限内审核，系统自动同意（条款 {1}）"),
     (re.compile(r"not escalated in time \(([^)]+)\)"), "被拒后未在期限内申请平台介入，自动关闭（条款 {0}）"),
     (re.compile(r"the return was not sent in time \(([^)]+)\)"), "未在期限内寄回退货，自动关闭（条款 {0}）"),
@@ -116,24 +127,31 @@ def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime)
                   free=l["quantity"] - claimed.get(l["id"], 0)) for l in order["lines"]]
     pledge_row = queries.pledge_of(conn, order["shop_id"])
     terms = aftersales.shop_pledge(conn, order["shop_id"])
-    return {"order": order, "lines": lines, "cases": existing, "pledge": pledge_row,
-            "windows": _windows(book, order, terms, {f for l in lines for f in ("perishable", "custom_made") if l[f]}, now)}
+    options = quotes.damage_options(conn, book, paid_at=row.paid_at or now, pledge=terms,
+                                    lines=[(r.id, r.product_id) for r in conn.execute(
+                                        select(order_lines.c.id, order_lines.c.product_id)
+                                        .where(order_lines.c.order_id == order_id))])
+    offered = [r for r in DAMAGE_REASONS if any(r in reasons for reasons, _ in options.values())]
+    no_damage = next((why for reasons, why in options.values() if why), "") if not offered else ""
+    flagged = {f for l in lines for f in ("perishable", "custom_made") if l[f]}
+    return {"order": order, "lines": lines, "cases": existing, "pledge": pledge_row, "damage_reasons": offered,
+            "no_damage_cover": no_damage, "windows": _windows(book, order, terms, flagged, offered, now),
+            "case_types": [t.value for t in CaseType if t != CaseType.DAMAGE_CLAIM or offered]}
 
 
-def _windows(book: Rulebook, order: dict, terms: policy.ShopPledge, flags: set[str], now: datetime) -> list[dict]:
-    """The deadlines this order's after-sales run to, as the rulebook and the shop's pledge set them."""
+def _windows(book: Rulebook, order: dict, terms: policy.ShopPledge, flags: set[str], reasons: list[str],
+             now: datetime) -> list[dict]:
+    """The deadlines this order's after-sales run to, as the rulebook and the shop's pledge set
+    them, for the damage reasons a claim on it could be paid for."""
     signed = order.get("delivered_at")
     if signed is None:
         return []
     found = []
-    for reason in DAMAGE_REASONS:
-        try:
-            w = policy.damage_window(book, reason=reason, signed_at=signed, now=now, pledge=terms)
-        except InvalidInput:
-            continue
+    for reason in reasons:
+        w = policy.damage_window(book, reason=reason, signed_at=signed, now=now, pledge=terms)
         found.append({"key": "reason." + reason, "kind": "damage", "deadline": w.deadline, "open": w.eligible,
                       "clause": w.clause})
-    r = policy.no_reason_return(book, flags=flags, signed_at=signed, tz=order["timezone"], now=now, pledge=terms)
+    r = policy.no_reason_return(book, flags=flags, signed_at=signed, now=now, pledge=terms)
     found.append({"key": "7-day no-reason return", "kind": "return", "deadline": r.deadline, "open": r.eligible,
                   "clause": r.clause, "reason": r.reason})
     return found
@@ -164,11 +182,10 @@ def new_case(order_id: int, request: Request, case_type: str = CaseType.DAMAGE_C
     app = pledge(request)
     with app.uow.read() as conn:
         context = _new_case_context(conn, caller.actor, order_id, app.rulebook, app.clock.now())
-    return render(request, "case_new.html", values={"case_type": case_type}, error=None, **_choices(), **context)
-
-
-def _choices() -> dict:
-    return {"case_types": [t.value for t in CaseType], "damage_reasons": DAMAGE_REASONS, "return_reasons": RETURN_REASONS}
+    if case_type not in context["case_types"]:
+        case_type = CaseType.REFUND_ONLY.value
+    return render(request, "case_new.html", values={"case_type": case_type}, error=None, return_reasons=RETURN_REASONS,
+                  **context)
 
 
 @router.post("/orders/{order_id}/cases")
@@ -205,7 +222,8 @@ async def file_case(order_id: int, request: Request):
 
         case_id = await run_in_threadpool(file)
     except DomainError as exc:
-        return render(request, "case_new.html", status=exc.status, values=values, error=exc.detail, **_choices(), **found)
+        return render(request, "case_new.html", status=exc.status, values=values, error=exc.detail,
+                      return_reasons=RETURN_REASONS, **found)
     return redirect(f"/cases/{case_id}")
 
 
@@ -242,7 +260,13 @@ async def escalate(case_id: int, request: Request):
 async def return_shipment(case_id: int, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.ship_return(
         conn, actor, case_id, carrier=str(form.get("carrier", "")), tracking_no=str(form.get("tracking_no", "")),
-        book=app.rulebook, at=app.clock.now()))
+        book=app.rulebook, at=app.clock.now(), postage_fen=_postage(form.get("postage"))))
+
+
+def _postage(raw) -> int | None:  # noqa: ANN001
+    """The postage field in yuan (e.g. 12.00), or None when left empty."""
+    text = str(raw or "").strip()
+    return parse_yuan(text) if text else None
 
 
 # ---------------------------------------------------------------- merchant
@@ -255,11 +279,29 @@ def merchant_cases_home(request: Request):
 @router.get("/merchant/shops/{shop_id}/cases")
 def merchant_cases(shop_id: int, request: Request, filter: str = "open"):
     actor = page_caller(request).actor
-    with pledge(request).uow.read() as conn:
+    app = pledge(request)
+    with app.uow.read() as conn:
         rows = queries.shop_queue(conn, actor, shop_id, open_only=filter != "all")
         pledge_row = queries.pledge_of(conn, shop_id)
+        insured = queries.shop_shipping_insurance(conn, shop_id, app.clock.now())
+        goods = [dict(r._mapping) for r in conn.execute(select(products.c.id, products.c.title)
+                                                        .where(products.c.shop_id == shop_id).order_by(products.c.id))]
+    tiers = [c for c in app.rulebook.in_force("shipping_insurance", app.clock.now())]
     return render(request, "merchant_cases.html", shop_id=shop_id, cases=rows, filter=filter, pledge=pledge_row,
-                  can_edit=shop_id in actor.shops)
+                  can_edit=shop_id in actor.shops, damage_reason_choices=DAMAGE_REASONS, goods=goods, insured=insured,
+                  insurance_tiers=tiers)
+
+
+@router.post("/merchant/products/{product_id}/shipping-insurance")
+async def set_shipping_insurance(product_id: int, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    tier = str(form.get("tier") or "").strip() or None
+    with app.uow.begin() as conn:
+        coverage.set_shipping_insurance(conn, caller.actor, product_id, tier=tier, book=app.rulebook, at=app.clock.now())
+        shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar_one()
+    return redirect(f"/merchant/shops/{shop_id}/cases#shipping-insurance")
 
 
 @router.post("/merchant/cases/{case_id}/review")
@@ -282,7 +324,9 @@ async def set_pledge(shop_id: int, request: Request):
     app = pledge(request)
     terms = policy.ShopPledge(form.get("per_unit_damage") == "on", form.get("no_evidence_for_declared") == "on",
                               whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
-                              whole_number(form.get("return_window_extra_hours"), "extra return hours", 0))
+                              whole_number(form.get("return_window_extra_hours"), "extra return hours", 0),
+                              form.get("damage_share_table") == "on",
+                              frozenset(str(r) for r in (await request.form()).getlist("damage_reasons")))
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, str(form.get("statement", "")).strip()[:500],
                                    at=app.clock.now())

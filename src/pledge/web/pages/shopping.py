@@ -29,7 +29,8 @@ def product_page(product_id: int, request: Request):
     with pledge(request).uow.read() as conn:
         product = catalog_queries.get_product(conn, product_id)
         shop_pledge = aftersales_queries.pledge_of(conn, product["shop_id"])
-    return render(request, "product.html", product=product, shop_pledge=shop_pledge)
+        insured = aftersales_queries.product_shipping_insurance(conn, product_id, pledge(request).clock.now())
+    return render(request, "product.html", product=product, shop_pledge=shop_pledge, shipping_insurance=insured)
 
 
 @router.post("/cart")
