@@ -5,11 +5,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import inspect
+
 from pledge.config import Settings, weakness
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
-from pledge.kernel.errors import Forbidden
-from pledge.kernel.kv import get_or_create_value, get_value, set_value
+from pledge.kernel.errors import Forbidden, NotFound
+from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.uploads.store import FileStore, LocalFileStore
@@ -63,12 +65,14 @@ def demo_secrets(settings: Settings, uow: UnitOfWork) -> Settings:
     """Demo mode needs no configured secrets: each demo database gets its own random ones,
     kept in it so they survive restarts and every process on it agrees. A strong secret set in
     the environment is kept."""
-    generated = {}
+    weak = [name for name in DEMO_SECRETS if weakness(getattr(settings, name))]
+    if not weak:
+        return settings
     with uow.begin() as conn:
-        for name in DEMO_SECRETS:
-            if weakness(getattr(settings, name)):
-                generated[name] = get_or_create_value(conn, f"demo_{name}", lambda: secrets.token_urlsafe(32))
-    return settings.model_copy(update=generated) if generated else settings
+        if not inspect(conn).has_table(settings_kv.name):
+            raise NotFound("the database has no Pledge schema yet: run `pledge db upgrade` (or `pledge demo`) first")
+        generated = {name: get_or_create_value(conn, f"demo_{name}", lambda: secrets.token_urlsafe(32)) for name in weak}
+    return settings.model_copy(update=generated)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:

@@ -200,3 +200,39 @@ def _concurrent_hashing_seconds() -> float:
     for t in threads:
         t.join()
     return time.monotonic() - started
+
+
+# ---------------------------------------------------------------- the clock itself
+
+def test_reading_the_demo_clock_never_touches_the_database():
+    from pledge.kernel.clock import OffsetClock
+    reads = []
+    clock = OffsetClock(lambda: reads.append(1) or timedelta(days=2))
+    before = datetime.now(UTC)
+    for _ in range(100):
+        clock.now()
+    assert reads == []  # now() only adds the offset it holds
+    clock.refresh()
+    assert reads == [1] and clock.now() >= before + timedelta(days=2)
+    clock.moved_to(timedelta(days=1))  # a stale refresh never moves the clock back
+    assert clock.now() >= before + timedelta(days=2)
+
+
+def test_a_running_server_sees_the_clock_another_process_advanced(tmp_path):
+    """`pledge clock advance 2d` runs in its own process: the server's next request sees it."""
+    from fastapi.testclient import TestClient
+
+    from pledge.bootstrap import advance_demo_clock
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    upgrade(url)
+    settings = Settings(database_url=url, demo_mode=True, var_dir=tmp_path, run_sweeper_in_server=False)
+    server, cli = build(settings), build(settings)
+    try:
+        with TestClient(create_app(server, run_worker=False)) as client:
+            first = datetime.fromisoformat(client.get("/api/v1/health").json()["now"])
+            advance_demo_clock(cli, timedelta(days=2))
+            later = datetime.fromisoformat(client.get("/api/v1/health").json()["now"])
+        assert timedelta(days=2) <= later - first < timedelta(days=2, minutes=1)
+    finally:
+        server.uow.engine.dispose()
+        cli.uow.engine.dispose()

@@ -63,7 +63,7 @@ def _serve(settings: Settings, *, banner: str = "") -> None:
 
     from pledge.bootstrap import build
     from pledge.web.app import create_app
-    web = create_app(build(settings))
+    web = create_app(run_domain(build, settings))
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Pledge is serving at {url}  (API docs: {url}/docs)")
     if banner:
@@ -87,7 +87,7 @@ def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
     from pledge.worker import run_forever, run_once
     settings = Settings()
     require_real_secrets(settings)
-    pledge = build(settings)
+    pledge = run_domain(build, settings)
     if once:
         typer.echo(json.dumps(run_once(pledge)))
         return
@@ -120,7 +120,7 @@ def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m
     """Demo mode only: move the platform clock forward for every process on this database."""
     from pledge.bootstrap import advance_demo_clock, build
     from pledge.kernel.clock import parse_duration
-    pledge = build()
+    pledge = run_domain(build)
     offset = run_domain(advance_demo_clock, pledge, run_domain(parse_duration, by))
     typer.echo(f"clock is now {pledge.clock.now().isoformat()} (offset {offset})")
 
@@ -128,7 +128,7 @@ def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m
 @clock_app.command("show")
 def clock_show() -> None:
     from pledge.bootstrap import build
-    typer.echo(build().clock.now().isoformat())
+    typer.echo(run_domain(build).clock.now().isoformat())
 
 
 from pledge.cli import backtest as _backtest  # noqa: E402
