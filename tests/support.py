@@ -83,7 +83,9 @@ class World:
         self.pay(placed)
         return placed.order_ids[0]
 
-    def ship(self, owner: accounts.Actor, order_id: int, carrier: str = "sf", tracking_no: str = "SF1234567890") -> int:
+    def ship(self, owner: accounts.Actor, order_id: int, carrier: str = "sf", tracking_no: str | None = None) -> int:
+        """Without a tracking number, the order's own: a waybill is held by one parcel at a time."""
+        tracking_no = f"{carrier.upper()}{order_id:010d}" if tracking_no is None else tracking_no
         with self.app.uow.begin() as c:
             return ship_order(c, owner, order_id=order_id, carrier=carrier, tracking_no=tracking_no, at=self.now)
 

@@ -1,19 +1,23 @@
 """The one place that builds the engine, unit of work, clock, rulebook and adapters."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pledge.config import Settings
+from sqlalchemy import inspect
+
+from pledge.config import Settings, weakness
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
-from pledge.kernel.errors import Forbidden
-from pledge.kernel.kv import get_value, set_value
+from pledge.kernel.errors import Forbidden, NotFound
+from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.uploads.store import FileStore, LocalFileStore
 
 CLOCK_OFFSET_KEY = "demo_clock_offset_seconds"
+DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database unless set strongly
 
 
 @dataclass
@@ -35,6 +39,14 @@ def read_clock_offset(uow: UnitOfWork) -> timedelta:
         return timedelta(seconds=float(get_value(conn, CLOCK_OFFSET_KEY) or 0))
 
 
+def refresh_clock(app: App) -> None:
+    """Load the demo clock's shared offset (other clocks have nothing to load). Call it outside
+    any transaction: at the start of a request or a worker pass, never inside a unit of work."""
+    refresh = getattr(app.clock, "refresh", None)
+    if refresh is not None:
+        refresh()
+
+
 def advance_demo_clock(app: App, delta: timedelta) -> timedelta:
     """Demo mode only: move the shared clock forward for every process on this database."""
     if not app.settings.demo_mode:
@@ -44,13 +56,33 @@ def advance_demo_clock(app: App, delta: timedelta) -> timedelta:
     with app.uow.begin() as conn:
         offset = timedelta(seconds=float(get_value(conn, CLOCK_OFFSET_KEY) or 0)) + delta
         set_value(conn, CLOCK_OFFSET_KEY, str(offset.total_seconds()))
+    if isinstance(app.clock, OffsetClock):
+        app.clock.moved_to(offset)
     return offset
+
+
+def demo_secrets(settings: Settings, uow: UnitOfWork) -> Settings:
+    """Demo mode needs no configured secrets: each demo database gets its own random ones,
+    kept in it so they survive restarts and every process on it agrees. A strong secret set in
+    the environment is kept."""
+    weak = [name for name in DEMO_SECRETS if weakness(getattr(settings, name))]
+    if not weak:
+        return settings
+    with uow.begin() as conn:
+        if not inspect(conn).has_table(settings_kv.name):
+            raise NotFound("the database has no Pledge schema yet: run `pledge db upgrade` (or `pledge demo`) first")
+        generated = {name: get_or_create_value(conn, f"demo_{name}", lambda: secrets.token_urlsafe(32)) for name in weak}
+    return settings.model_copy(update=generated)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     settings = settings or Settings()
     uow = UnitOfWork(make_engine(settings.resolved_database_url()))
-    if clock is None:
-        clock = OffsetClock(lambda: read_clock_offset(uow)) if settings.demo_mode else SystemClock()
-    return App(settings, uow, clock, load(settings.rulebook), SandboxProvider(settings.payment_secret),
+    if settings.demo_mode:
+        settings = demo_secrets(settings, uow)
+    if clock is None and settings.demo_mode:
+        clock = OffsetClock(lambda: read_clock_offset(uow))
+        clock.refresh()
+    payments = SandboxProvider(settings.payment_secret, previous=settings.payment_secret_previous)
+    return App(settings, uow, clock or SystemClock(), load(settings.rulebook), payments,
                LocalFileStore(settings.var_dir / "uploads"))

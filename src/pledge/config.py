@@ -5,6 +5,15 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The placeholders this code ships with: public, so never a real secret. Tests and library use
+# may run with them; `pledge serve` and `pledge worker` refuse them outside demo mode, and demo
+# mode swaps them for random secrets kept in its database (bootstrap.demo_secrets).
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+DEV_PAYMENT_SECRET = "sandbox-payment-secret"
+SHIPPED_DEFAULTS = frozenset({DEV_SECRET_KEY, DEV_PAYMENT_SECRET, "change-me", "changeme", "changethis", "secret"})
+MIN_SECRET_LENGTH = 32
+GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLEDGE_", extra="ignore")
@@ -15,8 +24,14 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     rulebook: str = "douyin"  # the one rulebook this platform runs
     demo_mode: bool = False  # enables `pledge clock advance` and the demo clock
-    secret_key: str = "dev-only-secret-change-me"
-    payment_secret: str = "sandbox-payment-secret"
+    # The root of derived secrets: each carrier's webhook secret (logistics.webhook).
+    secret_key: str = DEV_SECRET_KEY
+    # Signs and verifies payment provider callbacks (payments.adapters).
+    payment_secret: str = DEV_PAYMENT_SECRET
+    # Rotation: the secret being replaced, still accepted on incoming signatures (never used to
+    # sign) until it is removed; see docs/security.md.
+    secret_key_previous: str = ""
+    payment_secret_previous: str = ""
     pay_window_minutes: int = 30
     sweep_interval_seconds: float = 5.0
     run_sweeper_in_server: bool = True
@@ -38,3 +53,27 @@ class Settings(BaseSettings):
             return self.database_url
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.var_dir / 'pledge.sqlite3').resolve()}"
+
+
+def weakness(value: str) -> str | None:
+    """Why a secret may not protect a real deployment, or None when it may."""
+    if not value or not value.strip():
+        return "is missing"
+    if value.strip() in SHIPPED_DEFAULTS:
+        return "is a default shipped with Pledge (public)"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is {len(value)} characters; at least {MIN_SECRET_LENGTH} are needed"
+    return None
+
+
+def secret_problems(settings: Settings) -> list[str]:
+    """One line per unusable secret, naming its environment variable. A previous (rotation)
+    secret is optional, but when set it must be as strong as a current one."""
+    problems = []
+    for field in ("secret_key", "payment_secret"):
+        for name, required in ((field, True), (f"{field}_previous", False)):
+            value = getattr(settings, name)
+            why = weakness(value) if (required or value) else None
+            if why:
+                problems.append(f"PLEDGE_{name.upper()} {why}")
+    return problems

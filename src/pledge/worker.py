@@ -10,7 +10,7 @@ import threading
 
 from pledge.aftersales.insurance import pay_claims
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
-from pledge.bootstrap import App
+from pledge.bootstrap import App, refresh_clock
 from pledge.experience.services import snapshot_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
@@ -28,6 +28,7 @@ log = logging.getLogger("pledge.worker")
 
 
 def run_once(app: App) -> dict:
+    refresh_clock(app)  # the demo clock's offset, read outside the pass's transactions
     with app.uow.begin() as conn:
         cancelled = cancel_unpaid(conn, now=app.clock.now())
     with app.uow.begin() as conn:  # units of cancelled orders: back to flash deals and warehouse lots

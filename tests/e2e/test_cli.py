@@ -21,8 +21,14 @@ SCRIPT = Path(sys.executable).with_name("pledge")
 PLEDGE = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "pledge.cli.main"]
 
 
-def run(*args: str, var_dir: Path | None = None, demo: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PLEDGE_")}
+# A server or worker outside demo mode needs secrets of its own (issue 11): these are only tests'.
+SECRETS = {"PLEDGE_SECRET_KEY": "cli-test-secret-key-of-forty-characters!",
+           "PLEDGE_PAYMENT_SECRET": "cli-test-payment-secret-forty-characters"}
+
+
+def run(*args: str, var_dir: Path | None = None, demo: bool = False, timeout: float = 120,
+        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLEDGE_")} | (extra_env or {})
     env["COLUMNS"] = "200"  # keep Rich from wrapping error messages mid-sentence
     if var_dir is not None:
         env["PLEDGE_VAR_DIR"] = str(var_dir)
@@ -147,11 +153,11 @@ def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     world.paid_order(world.user(), sku)
     app.uow.engine.dispose()
 
-    first = run("worker", "--once", var_dir=var_dir)
+    first = run("worker", "--once", var_dir=var_dir, extra_env=SECRETS)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["late_ship_compensated"] == 1 and report["late_ship_amount_fen"] == 500
-    second = json.loads(run("worker", "--once", var_dir=var_dir).stdout)
+    second = json.loads(run("worker", "--once", var_dir=var_dir, extra_env=SECRETS).stdout)
     assert second["late_ship_compensated"] == 0 and second["late_ship_amount_fen"] == 0
     # every step reports (other domains add their own keys); today's experience snapshots were
     # written by the first pass, so the second writes none

@@ -31,7 +31,8 @@ from tests.support import World
 
 DENIED = (403, 404)
 TENANT_PARAMS = {"shop_id", "order_id", "sku_id"}  # what the brief names; every path id is covered below
-SHIP = {"carrier": "sf", "tracking_no": "SF1234567890"}
+def SHIP(ids: Ids) -> dict:  # noqa: N802 - each order ships under its own waybill (issue 11)
+    return {"carrier": "sf", "tracking_no": f"SF{ids.order_id:010d}"}
 
 
 def product_json(ids: Ids, _csrf: str) -> dict:
@@ -59,7 +60,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/checkouts/{checkout_id}/pay"): Case("denied"),
     ("GET", "/api/v1/orders/{order_id}"): Case("denied"),
     ("GET", "/api/v1/shops/{shop_id}/orders"): Case("denied"),
-    ("POST", "/api/v1/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"json": SHIP}),
+    ("POST", "/api/v1/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"json": SHIP(ids)}),
     ("GET", "/api/v1/shops/{shop_id}/compensations"): Case("denied"),
     # operators only: a merchant may not exempt even its own shop's order from the pledge
     ("POST", "/api/v1/orders/{order_id}/late-ship-exemption"): Case(
@@ -71,7 +72,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/orders/{order_id}"): Case("denied"),
     ("GET", "/orders/{order_id}/live"): Case("denied"),
     ("GET", "/merchant/shops/{shop_id}/orders"): Case("denied"),
-    ("POST", "/merchant/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, **SHIP}},
+    ("POST", "/merchant/orders/{order_id}/ship"): Case("denied", lambda ids, csrf: {"data": {"csrf_token": csrf, **SHIP(ids)}},
                                                        ok=303),
     ("GET", "/merchant/shops/{shop_id}/compensations"): Case("denied"),
     # customer-service chat: a shop's members answer its conversations but are not its customers

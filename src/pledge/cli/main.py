@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pledge.config import Settings
 from pledge.kernel.errors import DomainError
@@ -22,7 +23,7 @@ err = Console(stderr=True)
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}")
+    err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code=2)
 
 
@@ -43,12 +44,26 @@ def db_upgrade() -> None:
     typer.echo(f"database is at the latest schema: {url.split('@')[-1]}")
 
 
+def require_real_secrets(settings: Settings) -> None:
+    """Outside demo mode a server or worker never runs on a missing, shipped or short secret:
+    with a public one anyone could sign a payment callback or a carrier event."""
+    if settings.demo_mode:
+        return
+    from pledge.config import GENERATE_HINT, secret_problems
+    from pledge.logistics.webhook import carrier_secret_problems
+    problems = secret_problems(settings) + carrier_secret_problems()
+    if problems:
+        fail("refusing to start outside demo mode: " + "; ".join(problems) + ". Generate each secret with "
+             f"`{GENERATE_HINT}` and set it in the environment (docs/security.md), or run the demo "
+             "with PLEDGE_DEMO_MODE=1.")
+
+
 def _serve(settings: Settings, *, banner: str = "") -> None:
     import uvicorn
 
     from pledge.bootstrap import build
     from pledge.web.app import create_app
-    web = create_app(build(settings))
+    web = create_app(run_domain(build, settings))
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Pledge is serving at {url}  (API docs: {url}/docs)")
     if banner:
@@ -60,7 +75,9 @@ def _serve(settings: Settings, *, banner: str = "") -> None:
 @app.command()
 def serve() -> None:
     """Serve the web app and API (port from PLEDGE_PORT, default 8000); the sweeps run inside."""
-    _serve(Settings())
+    settings = Settings()
+    require_real_secrets(settings)
+    _serve(settings)
 
 
 @app.command()
@@ -69,7 +86,9 @@ def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
     """Run the background work (unpaid cancellation, carrier events, late-ship sweep)."""
     from pledge.bootstrap import build
     from pledge.worker import run_forever, run_once
-    pledge = build()
+    settings = Settings()
+    require_real_secrets(settings)
+    pledge = run_domain(build, settings)
     if once:
         typer.echo(json.dumps(run_once(pledge)))
         return
@@ -102,7 +121,7 @@ def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m
     """Demo mode only: move the platform clock forward for every process on this database."""
     from pledge.bootstrap import advance_demo_clock, build
     from pledge.kernel.clock import parse_duration
-    pledge = build()
+    pledge = run_domain(build)
     offset = run_domain(advance_demo_clock, pledge, run_domain(parse_duration, by))
     typer.echo(f"clock is now {pledge.clock.now().isoformat()} (offset {offset})")
 
@@ -110,7 +129,7 @@ def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m
 @clock_app.command("show")
 def clock_show() -> None:
     from pledge.bootstrap import build
-    typer.echo(build().clock.now().isoformat())
+    typer.echo(run_domain(build).clock.now().isoformat())
 
 
 from pledge.cli import backtest as _backtest  # noqa: E402

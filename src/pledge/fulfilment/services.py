@@ -1,20 +1,27 @@
 """Shipping and tracking. "Shipped" is the carrier's pickup scan; without carrier data, the
-merchant's ship click (douyin:101706, douyin:aJoPPkWZ7VQM)."""
+merchant's ship click (douyin:101706, douyin:aJoPPkWZ7VQM). A tracked carrier's waybill is
+held by one parcel on its way at a time, platform-wide (douyin:aHzmeN9E9dBF 重复运单号)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from pledge.accounts.services import Actor
 from pledge.catalog.tables import shops
 from pledge.fulfilment.carriers import CARRIERS
-from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.kernel.errors import IllegalTransition, InvalidInput, NotFound
+from pledge.fulfilment.tables import shipments, tracking_events, waybills
+from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import orders
+
+
+class WaybillInUse(Conflict):
+    code = "waybill_in_use"
+    title = "Waybill already in use"
 
 
 def ship_order(conn: Connection, actor: Actor, *, order_id: int, carrier: str, tracking_no: str, at: datetime) -> int:
@@ -23,8 +30,7 @@ def ship_order(conn: Connection, actor: Actor, *, order_id: int, carrier: str, t
     picked_up = None if adapter.tracked else at
     transition(conn, order_id, row.status, OrderStatus.SHIPPED, shipped_at=at, picked_up_at=picked_up,
                late_check_at=at if (row.late_check_at is not None and picked_up) else row.late_check_at)
-    shipment_id = conn.execute(shipments.insert().values(order_id=order_id, carrier=carrier, tracking_no=tracking_no,
-                                                         shipped_at=at, picked_up_at=picked_up)).inserted_primary_key[0]
+    shipment_id = _open_shipment(conn, adapter, order_id=order_id, tracking_no=tracking_no, at=at, picked_up_at=picked_up)
     _schedule(conn, adapter, shipment_id, tracking_no, at, row.city)
     record_events(conn, [{"order_id": order_id, "at": at, "kind": "shipped",
                           "detail": {"carrier": carrier, "tracking_no": tracking_no, "tracked": adapter.tracked}}])
@@ -43,8 +49,8 @@ def hand_over_parcel(conn: Connection, actor: Actor, *, order_id: int, carrier: 
                    late_check_at=at if row.late_check_at is not None else None)
     elif row.status != OrderStatus.SHIPPED.value:
         raise IllegalTransition(f"order {order_id} is {row.status}; only a paid order's parcels are handed over")
-    shipment_id = conn.execute(shipments.insert().values(order_id=order_id, carrier=carrier, tracking_no=tracking_no,
-                                                         shipped_at=at, picked_up_at=at, parcels=parcels)).inserted_primary_key[0]
+    shipment_id = _open_shipment(conn, adapter, order_id=order_id, tracking_no=tracking_no, at=at, picked_up_at=at,
+                                 parcels=parcels)
     conn.execute(tracking_events.insert().values(shipment_id=shipment_id, kind="picked_up", occurs_at=at,
                                                  location=row.city or "发货地", applied=True))
     _schedule(conn, adapter, shipment_id, tracking_no, at, row.city, skip=("picked_up",))
@@ -70,6 +76,39 @@ def _checked(carrier: str, tracking_no: str):  # noqa: ANN202
     if not (6 <= len(tracking_no) <= 40) or not tracking_no.isalnum():
         raise InvalidInput("a tracking number is 6 to 40 letters or digits")
     return adapter, tracking_no
+
+
+def _open_shipment(conn: Connection, adapter, *, order_id: int, tracking_no: str, at: datetime,  # noqa: ANN001
+                   picked_up_at: datetime | None, parcels: int = 1) -> int:
+    """The shipment row, and the claim on its waybill when the carrier reports scans for it:
+    a waybill held by another parcel on its way is refused (its scans would feed the wrong
+    order), also when two merchants claim it at the same moment (the primary key decides)."""
+    if adapter.tracked:
+        _refuse_held_waybill(conn, adapter.code, tracking_no)
+    shipment_id = conn.execute(shipments.insert().values(
+        order_id=order_id, carrier=adapter.code, tracking_no=tracking_no, shipped_at=at, picked_up_at=picked_up_at,
+        parcels=parcels)).inserted_primary_key[0]
+    if adapter.tracked:
+        try:
+            conn.execute(waybills.insert().values(carrier=adapter.code, tracking_no=tracking_no, shipment_id=shipment_id,
+                                                  claimed_at=at))
+        except IntegrityError:  # claimed by a concurrent transaction that committed first
+            raise _in_use(adapter.code, tracking_no) from None
+    return shipment_id
+
+
+def _refuse_held_waybill(conn: Connection, carrier: str, tracking_no: str) -> None:
+    held = conn.execute(select(waybills.c.shipment_id).where(waybills.c.carrier == carrier,
+                                                             waybills.c.tracking_no == tracking_no)).first()
+    if held is not None:
+        raise _in_use(carrier, tracking_no)
+
+
+def _in_use(carrier: str, tracking_no: str) -> WaybillInUse:
+    # Which order holds it is not said: it may be another shop's.
+    return WaybillInUse(f"waybill {tracking_no} of carrier {carrier} is already on a parcel on its way; each parcel "
+                        "ships under its own waybill (a reused waybill is abnormal tracking, douyin:aHzmeN9E9dBF); "
+                        "nothing was shipped", carrier=carrier, tracking_no=tracking_no)
 
 
 def _schedule(conn: Connection, adapter, shipment_id: int, tracking_no: str, at: datetime, city: str,  # noqa: ANN001
@@ -101,7 +140,9 @@ def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000)
             conn.execute(orders.update().where(orders.c.id == event.order_id, orders.c.picked_up_at.is_(None)).values(
                 picked_up_at=event.occurs_at,
                 late_check_at=event.occurs_at if order.late_check_at is not None else None))
-        elif event.kind == "delivered" and order.status == OrderStatus.SHIPPED.value:
+        if event.kind == "delivered":  # the parcel's journey is over: its waybill is free again
+            conn.execute(waybills.delete().where(waybills.c.shipment_id == event.shipment_id))
+        if event.kind == "delivered" and order.status == OrderStatus.SHIPPED.value:
             conn.execute(shipments.update().where(shipments.c.id == event.shipment_id).values(delivered_at=event.occurs_at))
             if _all_delivered(conn, event.order_id, event.parcels):
                 transition(conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at)

@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -26,3 +26,33 @@ tracking_events = Table(
     Column("applied", Boolean, nullable=False, default=False),
 )
 Index("ix_tracking_events_pending", tracking_events.c.applied, tracking_events.c.occurs_at)
+
+# A tracked carrier's waybill (carrier, tracking number) belongs to one live shipment on the
+# whole platform: a waybill another order already ships under is "重复运单号", abnormal tracking
+# (douyin:aHzmeN9E9dBF), and reusing one is fake shipping (douyin:113470). The row is held while
+# the parcel is on its way and released when it is delivered; the primary key makes the claim
+# exactly once under concurrent merchants on SQLite and PostgreSQL (migration 0012).
+waybills = Table(
+    "waybills", metadata,
+    Column("carrier", String(30), primary_key=True),
+    Column("tracking_no", String(60), primary_key=True),
+    Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, unique=True),
+    Column("claimed_at", UtcDateTime, nullable=False),
+)
+
+# Carrier events refused because of their time (before the order existed, or implausibly old;
+# clause carrier-events.max-age): kept for the operator, never applied.
+rejected_carrier_events = Table(
+    "rejected_carrier_events", metadata,
+    Column("id", Id, primary_key=True),
+    Column("carrier", String(30), nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("tracking_no", String(60), nullable=False),
+    Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=True, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("reason", String(30), nullable=False),  # before_order | too_old
+    Column("detail", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    UniqueConstraint("carrier", "event_id"),  # a carrier's retries of one refused event: one row
+)

@@ -44,14 +44,29 @@ class FixedClock:
 
 
 class OffsetClock:
-    """Demo clock: system time plus an offset read from a shared store (the database), so that
-    `pledge clock advance 2d` in one process moves the clock of a running server."""
+    """Demo clock: system time plus an offset kept in a shared store (the database), so that
+    `pledge clock advance 2d` in one process moves the clock of a running server.
+
+    `now()` never touches the store: it adds the offset last loaded by `refresh()`, which the
+    app runs outside any transaction (at the start of each request and each worker pass).
+    Reading the store inside `now()` took a second connection while the caller's transaction
+    held SQLite's write lock; twenty concurrent writers then emptied the pool and stalled for
+    30 s (issue 11). The offset only moves forward, so a late refresh never moves it back."""
 
     def __init__(self, read_offset: Callable[[], timedelta]) -> None:
         self._read_offset = read_offset
+        self._offset = timedelta(0)
+        self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._read_offset()
+        return datetime.now(UTC) + self._offset
+
+    def refresh(self) -> None:
+        self.moved_to(self._read_offset())
+
+    def moved_to(self, offset: timedelta) -> None:
+        with self._lock:
+            self._offset = max(self._offset, offset)
 
 
 def ensure_utc(at: datetime) -> datetime:

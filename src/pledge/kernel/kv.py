@@ -1,10 +1,13 @@
-"""A tiny key-value table for process-shared settings (the demo clock's offset)."""
+"""A tiny key-value table for process-shared settings (the demo clock's offset, the demo's
+random secrets)."""
 from __future__ import annotations
+
+from typing import Callable
 
 from sqlalchemy import Column, String, Table, Text, select
 from sqlalchemy.engine import Connection
 
-from pledge.kernel.db import metadata
+from pledge.kernel.db import dialect_insert, metadata
 
 settings_kv = Table(
     "settings_kv", metadata,
@@ -21,3 +24,11 @@ def set_value(conn: Connection, key: str, value: str) -> None:
     updated = conn.execute(settings_kv.update().where(settings_kv.c.key == key).values(value=value))
     if updated.rowcount == 0:
         conn.execute(settings_kv.insert().values(key=key, value=value))
+
+
+def get_or_create_value(conn: Connection, key: str, make: Callable[[], str]) -> str:
+    """The stored value, or `make()` stored now; two processes racing store one value and both
+    read it back."""
+    conn.execute(dialect_insert(conn)(settings_kv).on_conflict_do_nothing(index_elements=["key"])
+                 .values(key=key, value=make()))
+    return get_value(conn, key)

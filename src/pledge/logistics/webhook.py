@@ -4,12 +4,23 @@ HMAC-SHA256 over "{timestamp}.{body}" (header X-Pledge-Timestamp, Unix seconds, 
 X-Pledge-Signature, hex). A bad signature or a timestamp outside the tolerance is refused and
 nothing is stored; an event id seen before is acknowledged and changes nothing (replay
 protection: UNIQUE (carrier, event_id)). Accepted events go into tracking_events, where
-fulfilment.services.apply_tracking_events applies them like the sandbox carrier's."""
+fulfilment.services.apply_tracking_events applies them like the sandbox carrier's.
+
+An event belongs to the one shipment holding its waybill (fulfilment.tables.waybills); once the
+parcel is delivered and nobody holds the waybill, to its latest shipment. An event dated before
+that shipment's order existed, or older than the rulebook's carrier-events.max-age, cannot be
+that parcel's scan: it is refused (422), logged and kept in rejected_carrier_events.
+
+Rotation: during a window both the current and the previous secret verify (PLEDGE_SECRET_KEY
+and PLEDGE_SECRET_KEY_PREVIOUS, or PLEDGE_CARRIER_SECRETS and PLEDGE_CARRIER_SECRETS_PREVIOUS);
+see docs/security.md."""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -17,15 +28,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.config import Settings
+from pledge.config import Settings, weakness
 from pledge.fulfilment.carriers import CARRIERS
-from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.kernel.db import dialect_insert
+from pledge.fulfilment.tables import rejected_carrier_events, shipments, tracking_events, waybills
+from pledge.kernel.db import UnitOfWork, dialect_insert
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from pledge.logistics.policy import EVENT_KINDS
 from pledge.logistics.tables import carrier_deliveries, shipment_routes
+from pledge.orders.tables import orders
+from pledge.rulebooks.loader import Rulebook
 
+log = logging.getLogger("pledge.logistics.webhook")
 TOLERANCE = timedelta(minutes=5)  # how far a delivery's timestamp may be from our clock
 
 
@@ -35,18 +49,39 @@ class CarrierSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PLEDGE_", extra="ignore")
     carrier_secrets: dict[str, str] = {}
+    carrier_secrets_previous: dict[str, str] = {}  # rotation: still verified, never used to sign
 
 
 @lru_cache(maxsize=1)
-def _configured() -> dict[str, str]:
-    return CarrierSettings().carrier_secrets
+def _configured() -> CarrierSettings:
+    return CarrierSettings()
+
+
+def _derived(key: str, carrier: str) -> str:
+    return hmac.new(key.encode(), f"carrier-webhook:{carrier}".encode(), hashlib.sha256).hexdigest()
 
 
 def carrier_secret(settings: Settings, carrier: str) -> str:
-    configured = _configured().get(carrier)
-    if configured:
-        return configured
-    return hmac.new(settings.secret_key.encode(), f"carrier-webhook:{carrier}".encode(), hashlib.sha256).hexdigest()
+    """The secret a carrier signs with now."""
+    return carrier_secrets(settings, carrier)[0]
+
+
+def carrier_secrets(settings: Settings, carrier: str) -> list[str]:
+    """Every secret whose signature is accepted: the current one, then during a rotation the
+    previous one."""
+    configured = _configured()
+    if configured.carrier_secrets.get(carrier):
+        return [k for k in (configured.carrier_secrets[carrier], configured.carrier_secrets_previous.get(carrier)) if k]
+    return [_derived(k, carrier) for k in (settings.secret_key, settings.secret_key_previous) if k]
+
+
+def carrier_secret_problems() -> list[str]:
+    """Configured carrier secrets too weak to protect a real deployment (see config.weakness)."""
+    configured = _configured()
+    return [f"PLEDGE_{name.upper()}[{carrier}] {why}"
+            for name, table in (("carrier_secrets", configured.carrier_secrets),
+                                ("carrier_secrets_previous", configured.carrier_secrets_previous))
+            for carrier, value in sorted(table.items()) if (why := weakness(value))]
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -59,6 +94,15 @@ class UnknownWaybill(NotFound):
     title = "Unknown waybill"
 
 
+class ImplausibleEventTime(InvalidInput):
+    code = "implausible_event_time"
+    title = "Carrier event time is implausible"
+
+    def __init__(self, detail: str, *, record: dict) -> None:
+        super().__init__(detail, field="occurred_at", reason=record["reason"])
+        self.record = record  # a rejected_carrier_events row
+
+
 def _tracked(carrier: str):  # noqa: ANN202
     adapter = CARRIERS.get(carrier)
     if adapter is None or not adapter.tracked:
@@ -66,10 +110,14 @@ def _tracked(carrier: str):  # noqa: ANN202
     return adapter
 
 
-def verify(*, secret: str, timestamp: str | None, signature: str | None, body: bytes, now: datetime) -> None:
+def verify(*, secret: str | Sequence[str], timestamp: str | None, signature: str | None, body: bytes,
+           now: datetime) -> None:
+    """`secret`: one secret, or every accepted one (a rotation window)."""
     if not timestamp or not signature:
         raise Unauthorized("a carrier event needs the X-Pledge-Timestamp and X-Pledge-Signature headers")
-    if not hmac.compare_digest(sign(secret, timestamp, body), signature.strip().lower()):
+    accepted = [secret] if isinstance(secret, str) else list(secret)
+    given = signature.strip().lower()
+    if not any([hmac.compare_digest(sign(key, timestamp, body), given) for key in accepted]):
         raise Unauthorized("carrier event signature does not match")
     try:
         sent = datetime.fromtimestamp(int(timestamp), tz=now.tzinfo)
@@ -112,9 +160,64 @@ def parse_event(body: bytes, *, now: datetime) -> dict:
             "destination_province": _text(data, "destination_province", 20, required=False)}
 
 
-def receive_event(conn: Connection, *, carrier: str, secret: str, timestamp: str | None, signature: str | None,
-                  body: bytes, now: datetime) -> dict:
-    """Verify, then store one carrier event exactly once. Raises before writing anything."""
+def _shipment_for(conn: Connection, carrier: str, tracking_no: str):  # noqa: ANN202
+    """The shipment holding the waybill; when none does (its parcel was delivered), the latest
+    one that shipped under it, for late scans such as a return to sender."""
+    columns = (shipments.c.id, orders.c.created_at)
+    held = conn.execute(select(*columns).select_from(waybills.join(shipments, shipments.c.id == waybills.c.shipment_id)
+                                                     .join(orders, orders.c.id == shipments.c.order_id))
+                        .where(waybills.c.carrier == carrier, waybills.c.tracking_no == tracking_no)).first()
+    if held is not None:
+        return held
+    return conn.execute(select(*columns).join(orders, orders.c.id == shipments.c.order_id)
+                        .where(shipments.c.carrier == carrier, shipments.c.tracking_no == tracking_no)
+                        .order_by(shipments.c.id.desc()).limit(1)).first()
+
+
+def max_event_age(book: Rulebook, at: datetime) -> timedelta:
+    return timedelta(hours=int(book.one("carrier_event_age", at).get("max_age_hours")))
+
+
+def _check_event_time(carrier: str, event: dict, shipment, *, now: datetime, book: Rulebook | None) -> None:  # noqa: ANN001
+    """A scan of this parcel cannot predate its order, nor (clause carrier-events.max-age)
+    reach us implausibly long after it happened: such an event is someone else's parcel's, or a
+    replayed one, and would fake a pickup or a delivery."""
+    occurred = event["occurred_at"]
+    if occurred < shipment.created_at:
+        reason, why = "before_order", f"is before the order was placed ({shipment.created_at.isoformat()})"
+    elif book is not None and occurred < now - (limit := max_event_age(book, now)):
+        reason, why = "too_old", (f"is more than {int(limit.total_seconds() // 3600)} h before we received it "
+                                  "(clause carrier-events.max-age)")
+    else:
+        return
+    record = {"carrier": carrier, "event_id": event["event_id"], "tracking_no": event["tracking_no"],
+              "shipment_id": shipment.id, "kind": event["kind"], "occurred_at": occurred, "reason": reason,
+              "detail": f"occurred_at {occurred.isoformat()} {why}"}
+    raise ImplausibleEventTime(f"carrier event {event['event_id']}: occurred_at {occurred.isoformat()} {why}; "
+                               "it cannot be a scan of this parcel and was not applied", record=record)
+
+
+def receive_delivery(uow: UnitOfWork, *, carrier: str, secrets: Sequence[str], timestamp: str | None, signature: str | None,
+            body: bytes, now: datetime, book: Rulebook) -> dict:
+    """`receive_event` in its own transaction. An event refused for its time is logged and kept
+    (once per event id) in a second transaction, since the first one rolled back."""
+    try:
+        with uow.begin() as conn:
+            return receive_event(conn, carrier=carrier, secret=secrets, timestamp=timestamp, signature=signature,
+                                 body=body, now=now, book=book)
+    except ImplausibleEventTime as refused:
+        log.warning("refused carrier event %s/%s for waybill %s: %s", carrier, refused.record["event_id"],
+                    refused.record["tracking_no"], refused.detail)
+        with uow.begin() as conn:
+            conn.execute(dialect_insert(conn)(rejected_carrier_events).on_conflict_do_nothing(
+                index_elements=["carrier", "event_id"]).values(**refused.record, received_at=now))
+        raise
+
+
+def receive_event(conn: Connection, *, carrier: str, secret: str | Sequence[str], timestamp: str | None,
+                  signature: str | None, body: bytes, now: datetime, book: Rulebook | None = None) -> dict:
+    """Verify, then store one carrier event exactly once. Raises before writing anything.
+    `book`: the rulebook whose carrier-events.max-age applies (the API always passes it)."""
     _tracked(carrier)
     verify(secret=secret, timestamp=timestamp, signature=signature, body=body, now=now)
     event = parse_event(body, now=now)
@@ -123,12 +226,12 @@ def receive_event(conn: Connection, *, carrier: str, secret: str, timestamp: str
     if seen is not None:
         return {"status": "duplicate", "event_id": event["event_id"], "shipment_id": seen.shipment_id,
                 "tracking_event_id": seen.tracking_event_id}
-    shipment_id = conn.execute(select(shipments.c.id).where(shipments.c.carrier == carrier,
-                                                            shipments.c.tracking_no == event["tracking_no"])
-                               .order_by(shipments.c.id.desc()).limit(1)).scalar()
-    if shipment_id is None:
+    shipment = _shipment_for(conn, carrier, event["tracking_no"])
+    if shipment is None:
         raise UnknownWaybill(f"carrier {carrier} has no waybill {event['tracking_no']} with us; nothing was stored",
                              tracking_no=event["tracking_no"])
+    _check_event_time(carrier, event, shipment, now=now, book=book)
+    shipment_id = shipment.id
     tracking_event_id = conn.execute(tracking_events.insert().values(
         shipment_id=shipment_id, kind=event["kind"], occurs_at=event["occurred_at"], location=event["location"],
         applied=False)).inserted_primary_key[0]

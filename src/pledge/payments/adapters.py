@@ -37,18 +37,21 @@ class PaymentProvider(Protocol):
 
 
 class SandboxProvider:
-    """Captures every payment the buyer confirms; no money moves outside Pledge."""
+    """Captures every payment the buyer confirms; no money moves outside Pledge. Callbacks are
+    signed with the current secret; during a rotation (PLEDGE_PAYMENT_SECRET_PREVIOUS) a
+    callback signed with the previous one is still accepted."""
 
     name = "sandbox"
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, previous: str = "") -> None:
         self._secret = secret.encode()
+        self._accepted = [k.encode() for k in (secret, previous) if k]
 
     def checkout_url(self, provider_ref: str, amount_fen: int) -> str:
         return f"/pay/sandbox/{provider_ref}"
 
-    def _signature(self, body: bytes) -> str:
-        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+    def _signature(self, body: bytes, key: bytes | None = None) -> str:
+        return hmac.new(key or self._secret, body, hashlib.sha256).hexdigest()
 
     def sign(self, payload: CallbackPayload) -> tuple[bytes, str]:
         body = json.dumps({"provider_ref": payload.provider_ref, "amount_fen": payload.amount_fen,
@@ -61,7 +64,7 @@ class SandboxProvider:
         return "rf_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
 
     def verify(self, body: bytes, signature: str) -> CallbackPayload:
-        if not hmac.compare_digest(self._signature(body), signature or ""):
+        if not any([hmac.compare_digest(self._signature(body, key), signature or "") for key in self._accepted]):
             raise Unauthorized("payment callback signature does not match")
         data = json.loads(body)
         return CallbackPayload(str(data["provider_ref"]), int(data["amount_fen"]), str(data["status"]))

@@ -5,11 +5,11 @@ import logging
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from pledge.bootstrap import App, build
+from pledge.bootstrap import App, build, refresh_clock
 from pledge.web import errors, security
 from pledge.web.api import demo as demo_api
 from pledge.web.api import router as api_router
@@ -39,7 +39,12 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
         if stop is not None:
             stop.set()
 
+    def fresh_clock(request: Request) -> None:
+        # Before the route opens any transaction: the demo clock is read here, never inside one.
+        refresh_clock(request.app.state.pledge)
+
     web = FastAPI(title="Pledge", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  dependencies=[Depends(fresh_clock)],
                   description="Live-commerce platform engine: every service promise enforced and explained.")
     web.state.pledge = app
     errors.install(web)

@@ -10,7 +10,7 @@ from pledge.accounts.services import Actor
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.logistics.sanctions import shop_sanctions
 from pledge.logistics.services import order_logistics, report_fraudulent_shipping
-from pledge.logistics.webhook import carrier_secret, receive_event
+from pledge.logistics.webhook import carrier_secrets, receive_delivery
 from pledge.orders.services import get_order_for
 from pledge.web.deps import api_actor, pledge
 
@@ -21,18 +21,19 @@ exception) as JSON: {"event_id", "tracking_no", "kind", "occurred_at" (ISO-8601 
 "location"?, "origin_province"?, "destination_province"?}. Headers: X-Pledge-Timestamp (Unix
 seconds, within 5 minutes of our clock) and X-Pledge-Signature = hex HMAC-SHA256 of
 "{timestamp}.{body}" with the carrier's secret. 202: stored; 200: an event id seen before,
-acknowledged and ignored; 401: bad signature or stale timestamp; 404: unknown waybill. Nothing is
-stored unless the answer is 202."""
+acknowledged and ignored; 401: bad signature or stale timestamp; 404: unknown waybill; 422: an
+event dated before its order or older than the rulebook's carrier-events.max-age (logged, kept
+aside, never applied). Nothing is applied unless the answer is 202."""
 
 
 def _webhook(carrier: str):  # noqa: ANN202
     async def receive(request: Request) -> JSONResponse:
         app = pledge(request)
         body = await request.body()
-        with app.uow.begin() as conn:
-            result = receive_event(conn, carrier=carrier, secret=carrier_secret(app.settings, carrier),
-                                   timestamp=request.headers.get("x-pledge-timestamp"),
-                                   signature=request.headers.get("x-pledge-signature"), body=body, now=app.clock.now())
+        result = receive_delivery(app.uow, carrier=carrier, secrets=carrier_secrets(app.settings, carrier),
+                                  timestamp=request.headers.get("x-pledge-timestamp"),
+                                  signature=request.headers.get("x-pledge-signature"), body=body, now=app.clock.now(),
+                                  book=app.rulebook)
         return JSONResponse(result, status_code=202 if result["status"] == "accepted" else 200)
     return receive
 

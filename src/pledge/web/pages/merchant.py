@@ -3,15 +3,18 @@ and the compensations the shop has paid."""
 from fastapi import APIRouter, Request
 
 from pledge.fulfilment.carriers import CARRIERS
-from pledge.fulfilment.services import ship_order
+from pledge.fulfilment.services import WaybillInUse, ship_order
 from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
 from pledge.web.forms import local_path
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.pages.render import redirect, render
+from pledge.web.i18n import translator
+from pledge.web.pages.render import error_page, language, redirect, render
 
 router = APIRouter(prefix="/merchant")
+WAYBILL_IN_USE = ("This tracking number is already on another parcel that is on its way. Each parcel ships under its "
+                  "own waybill: check the number on the label. Nothing was shipped.")
 
 
 def first_shop(request: Request, section: str):  # noqa: ANN201
@@ -45,9 +48,13 @@ async def ship(order_id: int, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
-    with app.uow.begin() as conn:
-        ship_order(conn, caller.actor, order_id=order_id, carrier=str(form.get("carrier", "")),
-                   tracking_no=str(form.get("tracking_no", "")), at=app.clock.now())
+    try:
+        with app.uow.begin() as conn:
+            ship_order(conn, caller.actor, order_id=order_id, carrier=str(form.get("carrier", "")),
+                       tracking_no=str(form.get("tracking_no", "")), at=app.clock.now())
+    except WaybillInUse:
+        _ = translator(language(request))
+        return error_page(request, 409, "Waybill already in use", _(WAYBILL_IN_USE))
     return redirect(local_path(form.get("back"), "/merchant"))
 
 
