@@ -153,7 +153,7 @@ def test_a_florists_month(app, clock):
     deduction = f.read(lambda c: c.execute(select(compensations.c.amount_fen).where(compensations.c.order_id == late)).scalar_one())
     assert deduction == 200
 
-    # The worker runs mid-month: fees on everything paid so far; orders past delivery + 7 days settle.
+    # The worker runs mid-month: fees on everything paid so far; orders 3 days past delivery settle.
     clock.set(sh(2026, 9, 15, 12))
     report = f.worker(provider)
     assert report["fees_charged"] == 1000 + 1 + sum(1 for j in range(1000) if sh(2026, 9, 15) + timedelta(seconds=1382 * j) <= clock.now())
@@ -205,7 +205,8 @@ def test_a_florists_month(app, clock):
     expected_available = sales - fees + fee_back - refunded - deduction + rebate
     assert bal["pending_fen"] == 0
     assert bal["available_fen"] == expected_available
-    assert bal["payouts_paused"] and bal["deposit_tier_fen"] == 200_000  # 鲜花园艺: 2 000 yuan, nothing paid in yet
+    # September's paid GMV, 39 820 yuan, is in the 500-yuan tier from 8 October; nothing paid in yet
+    assert bal["payouts_paused"] and bal["deposit_tier_fen"] == 50_000 and bal["deposit_clause"] == "deposit.base.gmv-0-50k"
     with pytest.raises(Conflict, match="payouts are paused"):
         f.do(lambda c: settlement.request_payout(c, f.owner, book, f.shop_id, amount_fen=100, at=clock.now()))
     f.do(lambda c: settlement.top_up_deposit(c, f.operator, f.shop_id, amount_fen=200_000, reference="BANK-0001",
