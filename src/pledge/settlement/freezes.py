@@ -12,8 +12,9 @@ neither pending settlement nor payable, and back when it is released. Three rule
   in a day are one violation; twice the violating products' last 30 days' settlement amount
   (min 1 000 yuan) is frozen and settlement stops, 30 days (180 from the 4th violation).
 
-An amount freeze takes what the available balance holds (`freeze:{key}:{total}`) and the rest as
-later proceeds settle; payouts never pay what a freeze still waits for. Release moves the frozen
+An amount freeze takes what the available balance holds and the rest as later proceeds settle;
+an order freeze follows its order's entries; each move is `freeze:{key}` then `freeze:{key}:{n}`.
+Payouts never pay what a freeze holds or still waits for. Release moves the frozen
 amount back where it came from once (`release:{key}`), claimed by a conditional update and, on
 PostgreSQL, rows locked with SKIP LOCKED, so concurrent workers release each freeze once.
 """
@@ -60,7 +61,7 @@ def _claim(conn: Connection, key: str, now: datetime) -> bool:
 
 def _row(book: Rulebook, clause: Clause, **values) -> dict:  # noqa: ANN003
     return {"rulebook": book.name, "rulebook_version": book.version, "clause_id": clause.id, "clause_source": clause.source,
-            "frozen_fen": 0, "stops_settlement": False, "violation_no": None, **values}
+            "frozen_fen": 0, "moves": 0, "stops_settlement": False, "violation_no": None, **values}
 
 
 # ------------------------------------------------------------------ late-ship sanctions: the orders
@@ -124,24 +125,31 @@ def _insert_and_take(conn: Connection, rows: list[dict], now: datetime) -> int:
 
 
 def _take(conn: Connection, row, now: datetime) -> int:  # noqa: ANN001
-    """Move what the freeze still waits for out of its source account, as far as it goes; the
-    conditional update on frozen_fen is the claim, so two workers never move the same part."""
+    """Move what the freeze still waits for: an order freeze its order's pending proceeds, an
+    amount freeze as much of its target as the available balance holds."""
+    if row.source_account == "proceeds":
+        return _move(conn, row, row.target_fen - row.frozen_fen, row.target_fen, now)
     lock_shop(conn, row.shop_id)
-    source = SOURCES[row.source_account](row.shop_id)
-    wanted = row.target_fen - row.frozen_fen
-    amount = wanted if row.source_account == "proceeds" else min(wanted, max(ledger.balance(conn, source), 0))
-    if amount <= 0:
+    amount = min(row.target_fen - row.frozen_fen, max(ledger.balance(conn, available(row.shop_id)), 0))
+    return _move(conn, row, amount, row.target_fen, now) if amount > 0 else 0
+
+
+def _move(conn: Connection, row, amount: int, target: int, now: datetime) -> int:  # noqa: ANN001
+    """Move `amount` (negative: back) between the source account and frozen. The conditional
+    update on `moves` is the claim, so two workers never move the same part; the n-th move's
+    ledger key is freeze:{key} then freeze:{key}:{n}."""
+    if amount == 0:
         return 0
-    total = row.frozen_fen + amount
-    moved = conn.execute(freezes.update().where(freezes.c.id == row.id, freezes.c.frozen_fen == row.frozen_fen,
-                                                freezes.c.released_at.is_(None)).values(frozen_fen=total)).rowcount
-    if moved != 1:
+    f = freezes.c
+    won = conn.execute(freezes.update().where(f.id == row.id, f.moves == row.moves, f.released_at.is_(None))
+                       .values(frozen_fen=row.frozen_fen + amount, target_fen=target, moves=row.moves + 1)).rowcount
+    if won != 1:
         return 0
-    key = f"freeze:{row.idempotency_key}" if total == row.target_fen and row.frozen_fen == 0 \
-        else f"freeze:{row.idempotency_key}:{total}"
-    ledger.record(conn, key=key, kind="freeze", memo=f"{row.clause_id}: {row.reason}", at=now,
-                  postings=[ledger.Posting(source, frozen(row.shop_id), amount)])
-    return amount
+    source, into = SOURCES[row.source_account](row.shop_id), frozen(row.shop_id)
+    ledger.record(conn, key=f"freeze:{row.idempotency_key}" + (f":{row.moves + 1}" if row.moves else ""), kind="freeze",
+                  memo=f"{row.clause_id}: {row.reason}", at=now,
+                  postings=[ledger.Posting(source, into, amount) if amount > 0 else ledger.Posting(into, source, -amount)])
+    return abs(amount)
 
 
 # ------------------------------------------------------------------ violations counted per calendar year
@@ -267,12 +275,20 @@ def _orders_of_products(conn: Connection, order_ids: list[int], *, since: dateti
 # ------------------------------------------------------------------ top-ups, release, reading
 
 def top_up(conn: Connection, *, now: datetime) -> int:
-    """Amount freezes still short take what has become available since."""
+    """Active freezes catch up: an amount freeze still short takes what has become available
+    since; an order freeze follows its order's entries (a fee charged or a deduction booked after
+    the freeze), so it always holds exactly the order's pending proceeds."""
     f = freezes.c
     moved = 0
     for row in conn.execute(select(freezes).where(f.released_at.is_(None), f.source_account == "available",
                                                   f.frozen_fen < f.target_fen).order_by(f.id)).all():
         moved += _take(conn, row, now)
+    held = conn.execute(select(freezes).where(f.released_at.is_(None), f.source_account == "proceeds").order_by(f.id)).all()
+    pending = _pending_of(conn, [r.order_id for r in held])
+    for row in held:
+        now_pending = max(pending.get(row.order_id, 0), 0)
+        if now_pending != row.frozen_fen:
+            moved += _move(conn, row, now_pending - row.frozen_fen, now_pending, now)
     return moved
 
 

@@ -183,10 +183,11 @@ shop_terms = Table(
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
-# Frozen proceeds (冻结货款). An order freeze (late-ship sanction) moves the order's pending
-# proceeds into shop:{id}:frozen and holds the order's settlement; an amount freeze (out-of-stock
-# and fraudulent-shipping violations) moves up to target_fen from the available balance, the rest
-# as later proceeds settle. Released once (released_at) at releases_at, back where it came from.
+# Frozen proceeds (冻结货款). An order freeze (late-ship sanction) keeps the order's pending
+# proceeds in shop:{id}:frozen (following its entries) and holds the order's settlement; an amount
+# freeze (out-of-stock and fraudulent-shipping violations) moves up to target_fen from the
+# available balance, the rest as later proceeds settle. Released once (released_at) at
+# releases_at, back where it came from.
 freezes = Table(
     "settlement_freezes", metadata,
     Column("id", Id, primary_key=True),
@@ -197,6 +198,7 @@ freezes = Table(
     Column("source_account", String(20), nullable=False),  # proceeds | available
     Column("target_fen", Fen, nullable=False),
     Column("frozen_fen", Fen, nullable=False, default=0),
+    Column("moves", Integer, nullable=False, default=0),  # money moves so far: the claim token and the key suffix
     Column("stops_settlement", Boolean, nullable=False, default=False),
     Column("violation_no", Integer, nullable=True),  # the n-th violation of the calendar year
     Column("basis_day", Date, nullable=False),  # the platform-calendar day of the violation

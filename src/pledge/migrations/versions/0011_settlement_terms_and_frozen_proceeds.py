@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('source_account', sa.String(length=20), nullable=False),
     sa.Column('target_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('frozen_fen', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('moves', sa.Integer(), nullable=False),
     sa.Column('stops_settlement', sa.Boolean(), nullable=False),
     sa.Column('violation_no', sa.Integer(), nullable=True),
     sa.Column('basis_day', sa.Date(), nullable=False),
