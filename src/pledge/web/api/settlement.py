@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
@@ -100,7 +100,7 @@ def top_up(shop_id: int, body: DepositIn, request: Request, actor: Actor = Depen
 
 
 class TermsIn(BaseModel):
-    zero_entry: bool
+    zero_entry: StrictBool  # "yes" or 1 is refused, not guessed
 
 
 @router.put("/shops/{shop_id}/settlement-terms", summary="Finance: whether the shop is on 0元入驻 (no base deposit, "
