@@ -88,3 +88,23 @@ def test_the_balance_page_shows_a_freeze_with_its_rule_and_release_time(app, clo
     f.worker(SandboxPayoutProvider(app.uow))
     zh = client.get(f"/merchant/shops/{f.shop_id}/settlement", params={"lang": "zh_CN"}).text
     assert "已解冻" in zh and 'data-testid="freeze-active"' not in zh
+
+
+def test_the_finance_page_lists_freezes_and_marks_a_shop_zero_entry(app, clock, client, florist):
+    from tests.e2e.conftest import page_login
+    f = florist
+    a_late_day(f)
+    clock.set(sh(2026, 9, 5, 9))
+    evaluate_sanctions(app.uow, app.rulebook, clock)
+    f.worker(SandboxPayoutProvider(app.uow))
+    csrf = page_login(client, email_of(app, f.operator.user_id), "/finance/settlement")
+    page = client.get("/finance/settlement", params={"lang": "zh_CN"}).text
+    listed = page[page.index('data-testid="finance-freezes"'):]
+    assert listed[:listed.index("</table>")].count("违规订单货款冻结7天") == 100
+    resp = client.post("/finance/settlement/terms", data={"csrf_token": csrf, "shop_id": str(f.shop_id), "zero_entry": "yes"},
+                       follow_redirects=False)
+    assert resp.status_code == 303
+    page = client.get("/finance/settlement").text
+    assert f"小阿阮鲜花 (#{f.shop_id})" in page
+    resp = client.post("/finance/settlement/terms", data={"csrf_token": csrf, "shop_id": "999999", "zero_entry": "yes"})
+    assert resp.status_code == 404

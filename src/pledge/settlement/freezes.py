@@ -339,6 +339,16 @@ def shop_freezes(conn: Connection, shop_id: int, *, now: datetime, limit: int = 
              "released_at": r.released_at, "active": r.released_at is None} for r in rows]
 
 
+def active_freezes(conn: Connection, *, limit: int = 200) -> list[dict]:
+    """Finance's view: every freeze not released yet, soonest release first, with its shop."""
+    from pledge.catalog.tables import shops
+    f = freezes.c
+    return [dict(r._mapping) for r in conn.execute(
+        select(f.id, f.shop_id, shops.c.name.label("shop_name"), f.cause, f.order_id, f.frozen_fen, f.target_fen,
+               f.clause_id, f.reason, f.reason_zh, f.releases_at, f.stops_settlement)
+        .join(shops, shops.c.id == f.shop_id).where(f.released_at.is_(None)).order_by(f.releases_at, f.id).limit(limit))]
+
+
 def run_step(uow, book: Rulebook, clock) -> dict:  # noqa: ANN001
     """Freeze for new sanctions and violations (yesterday's out-of-stock day, today's and
     yesterday's fraudulent shipping), and release what is due. Safe in concurrent workers."""

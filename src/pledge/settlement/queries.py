@@ -20,7 +20,7 @@ from pledge.orders.tables import orders, payments
 from pledge.rulebooks.loader import Rulebook
 from pledge.settlement import availability, deposits, freezes, policy, services as s
 from pledge.settlement.tables import (applications, deposits as transfers, fee_lines, fee_orders, fee_refunds, program_versions,
-                                      payouts, programs, rebates)
+                                      payouts, programs, rebates, shop_terms)
 
 # Statement totals, in the order they are shown, and the ledger transaction kind behind each.
 TOTALS = (("sales", "payment"), ("fees", "fee"), ("fee_refunds", "fee_refund"), ("refunds", "refund"),
@@ -317,4 +317,8 @@ def finance_overview(conn: Connection, actor: Actor) -> dict:
         select(payouts.c.id, payouts.c.shop_id, shops.c.name.label("shop_name"), payouts.c.amount_fen, payouts.c.status,
                payouts.c.requested_at, payouts.c.sent_at, payouts.c.returned_at, payouts.c.provider_ref)
         .join(shops, shops.c.id == payouts.c.shop_id).order_by(payouts.c.id.desc()).limit(100))]
-    return {"programs": list_programs(conn), "applications": pending_applications(conn, actor), "payouts": recent}
+    zero_entry = [dict(r._mapping) for r in conn.execute(
+        select(shops.c.id.label("shop_id"), shops.c.name.label("shop_name")).join(shop_terms, shop_terms.c.shop_id == shops.c.id)
+        .where(shop_terms.c.zero_entry.is_(True)).order_by(shops.c.id))]
+    return {"programs": list_programs(conn), "applications": pending_applications(conn, actor), "payouts": recent,
+            "freezes": freezes.active_freezes(conn), "zero_entry_shops": zero_entry}
