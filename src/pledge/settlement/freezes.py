@@ -95,8 +95,10 @@ def freeze_sanctioned_orders(conn: Connection, book: Rulebook, *, now: datetime,
     handled = exists().where(freeze_runs.c.key == literal("sanction:") + cast(s.id, String))
     done = 0
     for sanction in conn.execute(select(sanctions).where(~handled).order_by(s.id).limit(batch)).all():
+        if not _claim(conn, f"sanction:{sanction.id}", now):
+            continue
         clause = _clause(book, "freeze_late_ship", sanction.starts_at)
-        if clause is None or not _claim(conn, f"sanction:{sanction.id}", now):
+        if clause is None:  # a sanction from before any freeze clause: nothing to freeze, looked at once
             continue
         order_ids = _violating_orders(conn, sanction, book.timezone)
         pending = _pending_of(conn, order_ids)
