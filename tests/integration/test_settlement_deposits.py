@@ -44,6 +44,11 @@ def test_what_a_shop_owes_follows_last_months_paid_gmv_from_the_8th_aJngrvusHLew
     assert (due.amount_fen, due.gmv_month, due.gmv_fen, due.base.clause.id) == (200_000, "2026-08", 6_000_000,
                                                                                   "deposit.base.gmv-50k-100k")
     assert owed(f, sh(2026, 10, 8, 9)).amount_fen == 50_000  # nothing sold in September
+    # between the notice on the 1st and the 8th the balance says what is coming
+    early = f.read(lambda c: queries.balance(c, f.owner, app.rulebook, f.shop_id, now=sh(2026, 9, 2, 9)))
+    assert (early["deposit_tier_fen"], early["deposit_next_fen"], early["deposit_next_from"]) == (50_000, 200_000, sh(2026, 9, 8))
+    late = f.read(lambda c: queries.balance(c, f.owner, app.rulebook, f.shop_id, now=sh(2026, 9, 9, 9)))
+    assert (late["deposit_tier_fen"], late["deposit_next_fen"]) == (200_000, None)
 
 
 def test_a_special_category_sold_in_the_last_30_days_adds_its_experience_deposit(app, clock, florist):

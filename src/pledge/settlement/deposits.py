@@ -84,6 +84,15 @@ def gmv_month(book: Rulebook, at: datetime) -> str:
     return last if local.day >= int(clause.get("update_day")) else policy.previous_month(last)
 
 
+def next_update(book: Rulebook, at: datetime) -> datetime | None:
+    """Between the notice (the 1st) and the update (the 8th): when last month's tier takes effect."""
+    clause = policy.clauses_at(book, "deposit_adjustment", at)[0]
+    local = at.astimezone(zone(book.timezone))
+    if local.day >= int(clause.get("update_day")):
+        return None
+    return local.replace(day=int(clause.get("update_day")), hour=0, minute=0, second=0, microsecond=0)
+
+
 def base_tier(book: Rulebook, gmv_fen: int, at: datetime) -> Clause:
     for clause in policy.clauses_at(book, "deposit_base_tier", at):
         if int(clause.get("gmv_over_fen", -1)) < gmv_fen <= int(clause.get("gmv_up_to_fen", gmv_fen)):
@@ -273,7 +282,10 @@ def deposit_view(conn: Connection, book: Rulebook, shop_id: int, at: datetime) -
     due = required_deposit(conn, book, shop_id, at)
     held = ledger.balance(conn, deposit(shop_id))
     row = conn.execute(select(shop_terms).where(shop_terms.c.shop_id == shop_id)).first()
+    update = next_update(book, at)
+    coming = required_deposit(conn, book, shop_id, update).amount_fen if update else due.amount_fen
     return {"deposit_fen": held, "deposit_tier_fen": due.amount_fen, "deposit_clause": due.base.clause.id,
+            "deposit_next_fen": coming if coming != due.amount_fen else None, "deposit_next_from": update,
             "deposit_parts": [p.view() for p in due.parts], "deposit_gmv_month": due.gmv_month, "deposit_gmv_fen": due.gmv_fen,
             "zero_entry": bool(row and row.zero_entry), "payouts_paused": held < due.amount_fen,
             "deposit_negative_since": row.negative_since if row else None,
