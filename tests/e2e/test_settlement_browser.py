@@ -1,5 +1,5 @@
 """Settlement in Chromium against a real uvicorn server on a seeded demo database: the florist
-opens her settlement page (pending proceeds, a deposit short of its tier), opens this month's
+opens her settlement page (pending proceeds, a deposit short of what she owes and why), opens this month's
 statement, sees every line with its clause and totals that agree with the ledger, and
 downloads the CSV, whose totals are the page's."""
 from __future__ import annotations
@@ -28,7 +28,9 @@ def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server
     log_in(page, "florist@pledge.demo", florist.display_name)
     page.click("[data-testid=nav-settlement]")
     page.wait_for_url(f"**/merchant/shops/{shop_id}/settlement")
-    assert page.locator("[data-testid=payouts-paused]").is_visible()  # 1 000 yuan paid in, the tier is 2 000
+    assert page.locator("[data-testid=payouts-paused]").is_visible()  # 300 yuan paid in, 500 owed
+    assert "¥500.00" in page.locator("[data-testid=deposit-parts]").inner_text()  # deposit.base.gmv-0-50k
+    assert "暂无冻结货款" in page.locator("[data-testid=freezes]").inner_text()
     assert page.locator("[data-testid=programs]").inner_text().count("新商家90天免佣") == 1
     page.click(f"[data-testid=statement-links] a:has-text('{month}')")
     page.wait_for_url(f"**/statement?month={month}")

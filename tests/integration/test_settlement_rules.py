@@ -158,9 +158,10 @@ def test_a_payout_above_the_available_balance_is_refused_and_changes_nothing(app
 
 def test_deductions_beyond_the_proceeds_come_from_the_deposit_and_pause_payouts(app, clock, florist):
     """A refunded order that was also compensated: nothing is left of its proceeds, the
-    compensation comes out of the deposit, which falls below its tier."""
+    compensation comes out of the deposit, which falls below the 500 yuan the shop owes (its
+    August paid GMV was 0: deposit.base.gmv-0-50k)."""
     f = florist
-    f.do(lambda c: settlement.top_up_deposit(c, f.operator, f.shop_id, amount_fen=200_000, reference="T1", at=clock.now()))
+    f.do(lambda c: settlement.top_up_deposit(c, f.operator, f.shop_id, amount_fen=50_000, reference="T1", at=clock.now()))
     order = f.bulk_orders([sh(2026, 9, 1)])[0]
     with app.uow.begin() as c:  # a 5-yuan compensation already booked against the order (as the sweep does)
         from pledge.guarantees.tables import compensations
@@ -179,8 +180,8 @@ def test_deductions_beyond_the_proceeds_come_from_the_deposit_and_pause_payouts(
     f.worker(SandboxPayoutProvider(app.uow))
     bal = f.read(lambda c: queries.balance(c, f.owner, app.rulebook, f.shop_id, now=clock.now()))
     # sale 19.90 − fee 1.00 + fee back 1.00 − refund 19.90 − compensation 5.00 = −5.00: from the deposit
-    assert (bal["pending_fen"], bal["available_fen"], bal["deposit_fen"]) == (0, 0, 200_000 - 500)
-    assert bal["payouts_paused"]
+    assert (bal["pending_fen"], bal["available_fen"], bal["deposit_fen"]) == (0, 0, 50_000 - 500)
+    assert bal["payouts_paused"] and bal["deposit_tier_fen"] == 50_000 and bal["deposit_clause"] == "deposit.base.gmv-0-50k"
     sept = f.read(lambda c: queries.statement(c, f.owner, app.rulebook, f.shop_id, "2026-09"))
     assert sept["reconciled"] and sept["totals"]["deductions"] == -500
 

@@ -65,30 +65,49 @@ class Florist:
                 at=clock.now())
             self.sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == self.product_id)).scalar_one()
 
-    def bulk_orders(self, paid_times: list[datetime], *, channel: str = "product_card") -> list[int]:
-        """Delivered one-line orders paid at the given times, inserted set-based (with their
-        payments and the payment ledger transactions), 30 h from payment to delivery."""
+    def bulk_orders(self, paid_times: list[datetime], *, channel: str = "product_card", price: int = PRICE,
+                    product: tuple[int, int] | None = None, promise_hours: int = 48,
+                    pickup_after: timedelta | None = timedelta(hours=4),
+                    deliver_after: timedelta | None = timedelta(hours=30)) -> list[int]:
+        """One-line orders paid at the given times, inserted set-based (with their payments and the
+        payment ledger transactions): by default picked up 4 h and delivered 30 h after payment;
+        `product` is (product_id, sku_id), by default the sunflowers."""
+        product_id, sku_id = product or (self.product_id, self.sku_id)
+        status = "delivered" if deliver_after is not None else "shipped" if pickup_after is not None else "paid"
         with self.app.uow.begin() as c:
             checkout_ids = [r.id for r in c.execute(checkouts.insert().returning(checkouts.c.id, sort_by_parameter_order=True),
-                            [{"buyer_id": self.buyer.user_id, "total_fen": PRICE, "created_at": t} for t in paid_times])]
+                            [{"buyer_id": self.buyer.user_id, "total_fen": price, "created_at": t} for t in paid_times])]
             order_ids = [r.id for r in c.execute(orders_table.insert().returning(orders_table.c.id, sort_by_parameter_order=True), [{
-                "checkout_id": k, "buyer_id": self.buyer.user_id, "shop_id": self.shop_id, "status": "delivered",
-                "items_fen": PRICE, "discount_fen": 0, "paid_fen": PRICE, "promise_kind": "hours", "promise_hours": 48,
-                "promise_source": "product", "promise_candidates": '[["product", "48h"]]', "created_at": t, "pay_by": t,
-                "paid_at": t, "ship_by": t + timedelta(hours=48), "shipped_at": t + timedelta(hours=4),
-                "picked_up_at": t + timedelta(hours=4), "delivered_at": t + timedelta(hours=30), "channel": channel}
+                "checkout_id": k, "buyer_id": self.buyer.user_id, "shop_id": self.shop_id, "status": status,
+                "items_fen": price, "discount_fen": 0, "paid_fen": price, "promise_kind": "hours",
+                "promise_hours": promise_hours, "promise_source": "product",
+                "promise_candidates": f'[["product", "{promise_hours}h"]]', "created_at": t, "pay_by": t,
+                "paid_at": t, "ship_by": t + timedelta(hours=promise_hours),
+                "shipped_at": t + pickup_after if pickup_after is not None else None,
+                "picked_up_at": t + pickup_after if pickup_after is not None else None,
+                "delivered_at": t + deliver_after if deliver_after is not None else None, "channel": channel}
                 for k, t in zip(checkout_ids, paid_times)])]
-            c.execute(order_lines.insert(), [{"order_id": o, "sku_id": self.sku_id, "product_id": self.product_id,
-                                              "title": "A级向日葵 12枝 · 12枝", "quantity": 1, "unit_price_fen": PRICE,
-                                              "line_total_fen": PRICE} for o in order_ids])
+            c.execute(order_lines.insert(), [{"order_id": o, "sku_id": sku_id, "product_id": product_id,
+                                              "title": "A级向日葵 12枝 · 12枝", "quantity": 1, "unit_price_fen": price,
+                                              "line_total_fen": price} for o in order_ids])
             pay_ids = [r.id for r in c.execute(payments.insert().returning(payments.c.id, sort_by_parameter_order=True), [{
-                "checkout_id": k, "buyer_id": self.buyer.user_id, "amount_fen": PRICE, "provider": "sandbox",
+                "checkout_id": k, "buyer_id": self.buyer.user_id, "amount_fen": price, "provider": "sandbox",
                 "provider_ref": f"sbx_bulk_{k}", "status": "captured", "created_at": t, "captured_at": t}
                 for k, t in zip(checkout_ids, paid_times)])]
             settlement._record_many(c, paid_times[0], [(f"payment:{p}", "payment", "bulk", ledger.PAYMENTS_IN,
-                                                        ledger.shop_proceeds(self.shop_id), PRICE, t)
+                                                        ledger.shop_proceeds(self.shop_id), price, t)
                                                        for p, t in zip(pay_ids, paid_times)])
         return order_ids
+
+    def add_product(self, category: str, parent: str, title: str = "盆栽", price: int = PRICE) -> tuple[int, int]:
+        """Another product of the shop, in `category` under `parent`: (product_id, sku_id)."""
+        with self.app.uow.begin() as c:
+            top = catalog.create_category(c, name=parent, name_en=parent)
+            category_id = catalog.create_category(c, name=category, name_en=category, parent_id=top)
+            product_id = catalog.create_product(c, self.owner, catalog.NewProduct(
+                self.shop_id, category_id, title, Promise.parse("48h"), [catalog.NewSku("一盆", price, 100_000)]),
+                at=self.clock.now())
+            return product_id, c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
 
     def refund(self, order_id: int, amount_fen: int) -> None:
         """An approved refund-only case for the order, paid by the worker through the sandbox."""
@@ -153,7 +172,7 @@ def test_a_florists_month(app, clock):
     deduction = f.read(lambda c: c.execute(select(compensations.c.amount_fen).where(compensations.c.order_id == late)).scalar_one())
     assert deduction == 200
 
-    # The worker runs mid-month: fees on everything paid so far; orders past delivery + 7 days settle.
+    # The worker runs mid-month: fees on everything paid so far; orders 3 days past delivery settle.
     clock.set(sh(2026, 9, 15, 12))
     report = f.worker(provider)
     assert report["fees_charged"] == 1000 + 1 + sum(1 for j in range(1000) if sh(2026, 9, 15) + timedelta(seconds=1382 * j) <= clock.now())
@@ -205,7 +224,8 @@ def test_a_florists_month(app, clock):
     expected_available = sales - fees + fee_back - refunded - deduction + rebate
     assert bal["pending_fen"] == 0
     assert bal["available_fen"] == expected_available
-    assert bal["payouts_paused"] and bal["deposit_tier_fen"] == 200_000  # 鲜花园艺: 2 000 yuan, nothing paid in yet
+    # September's paid GMV, 39 820 yuan, is in the 500-yuan tier from 8 October; nothing paid in yet
+    assert bal["payouts_paused"] and bal["deposit_tier_fen"] == 50_000 and bal["deposit_clause"] == "deposit.base.gmv-0-50k"
     with pytest.raises(Conflict, match="payouts are paused"):
         f.do(lambda c: settlement.request_payout(c, f.owner, book, f.shop_id, amount_fen=100, at=clock.now()))
     f.do(lambda c: settlement.top_up_deposit(c, f.operator, f.shop_id, amount_fen=200_000, reference="BANK-0001",

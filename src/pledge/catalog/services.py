@@ -57,6 +57,8 @@ def _promise_columns(promise: Promise) -> dict:
 
 def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime) -> int:
     require_shop(actor, cmd.shop_id)
+    from pledge.settlement.deposits import assert_may_sell  # a shop with a deposit below zero for 48 h cannot list
+    assert_may_sell(conn, [cmd.shop_id], at=at, action="list")
     if not cmd.title.strip():
         raise InvalidInput("a product needs a title")
     if not cmd.skus:

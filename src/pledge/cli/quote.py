@@ -249,3 +249,64 @@ def _shop_rate(book, shop_id: int, categories: list[str], channel: str, when: da
     line = policy.line_rate(book, programs, facts, categories=categories, shop_id=shop_id, channel=channel, paid_at=when,
                             month=month)
     return line.rate_bp, (f"{line.program.code} v{line.program.version}" if line.program else None)
+
+
+@quote_app.command("deposit")
+def quote_deposit(
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    last_month_gmv: str = typer.Option(..., "--last-month-gmv", help="Paid GMV of the last natural month, in yuan."),
+    zero_entry: bool = typer.Option(False, "--zero-entry", help="The shop is on 0元入驻 (no ordinary base deposit)."),
+    category: str = typer.Option("", help="A category the shop sells in (and has sold in the last 30 days), e.g. 花卉盆栽."),
+    parent: str = typer.Option("", help="Its parent category, used when the tables do not name the category itself."),
+    at: str = typer.Option("", help="When (ISO-8601), to pick the clauses in force; default now."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The deposit (保证金) a shop owes (douyin:aJngrvusHLew): the base deposit by last month's paid
+    GMV (500 / 2 000 / 5 000 yuan; none on 0元入驻; a special category's own base amount), plus the
+    experience deposit of a special category it sells (花卉盆栽 5 000 yuan …)."""
+    @_guard
+    def run() -> None:
+        from pledge.settlement.deposits import quote_deposit as quote
+        book = load(rulebook)
+        when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
+        names = [[category.strip(), parent.strip()]] if category.strip() else []
+        due = quote(book, gmv_fen=parse_yuan(last_month_gmv), zero_entry=zero_entry, listed=names, sold_recently=names,
+                    at=when)
+        experience = [p for p in due.parts if p.kind == "experience"]
+        data = {"amount_fen": due.amount_fen, "clause": due.base.clause.id, "source": due.base.clause.source,
+                "base_fen": due.base.amount_fen, "base_clause": due.base.clause.id,
+                "category_fen": due.part_fen("experience"),
+                "category_clause": experience[0].clause.id if experience else None,
+                "parts": [{"kind": p.kind, "clause": p.clause.id, "amount_fen": p.amount_fen, "source": p.clause.source}
+                          for p in due.parts]}
+        words = " + ".join(f"{format_yuan(p.amount_fen)} ({p.kind}, {p.clause.id})" for p in due.parts)
+        _emit(as_json, data, f"{format_yuan(due.amount_fen)} yuan = {words}")
+    run()
+
+
+@quote_app.command("settle-date")
+def quote_settle_date(
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    category: str = typer.Option("", help="The order's category, e.g. 花卉盆栽 (empty: an ordinary category)."),
+    parent: str = typer.Option("", help="Its parent category, used when the table does not name the category itself."),
+    confirmed_at: str = typer.Option(..., "--confirmed-at", help="When receipt was confirmed (ISO-8601; without offset = "
+                                                               "Beijing time)."),
+    zero_entry: bool = typer.Option(False, "--zero-entry", help="The shop is on 0元入驻 (21 days)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """When an order's proceeds become available (douyin:aJoPPkWZ6ehX): 3 days after confirmed
+    receipt; the category table's longer periods (花卉盆栽, 种球, 月季/蔷薇/玫瑰: 15 days); 21 days
+    on 0元入驻. Days count from the moment of confirmation (settlement.available.counting)."""
+    @_guard
+    def run() -> None:
+        from pledge.settlement.availability import available_at
+        book = load(rulebook)
+        confirmed = parse_iso(confirmed_at, book.timezone)
+        names = [[category.strip(), parent.strip()]] if category.strip() else []
+        found = available_at(book, names, confirmed_at=confirmed, zero_entry=zero_entry)
+        local = found.available_at.astimezone(zone(book.timezone))
+        data = {"available_at": local.isoformat(), "clause": found.clause.id, "source": found.clause.source,
+                "days": found.days, "counted_from": "confirmed_at", "counting_clause": found.counting.id,
+                "explanation": found.explanation()}
+        _emit(as_json, data, f"available from {local.isoformat()} — {found.explanation()} ({found.counting.text_en})")
+    run()

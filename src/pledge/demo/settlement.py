@@ -1,6 +1,7 @@
 """Demo settlement: the platform's fee programs (a waiver launched for nine first-level categories
 and extended to eighteen, a product-card task waiver, a new-merchant waiver and a turnover
-rebate), applications, deposits, and the fees of the demo orders charged by the worker's step."""
+rebate), applications, deposits (the florist's short of what she owes), and the fees of the demo
+orders charged by the worker's step."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -47,8 +48,10 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:  
         settlement.decide_application(conn, finance, application, approve=True, at=start + timedelta(days=2))
         settlement.apply_to_program(conn, florist["owner"], florist["shop_id"], newbie, at=now - timedelta(days=1),
                                     note="新开店铺，申请新商家免佣")
-        for shop, amount in ((fruit, 50_000), (umbrella, 200_000), (florist, 100_000)):  # the florist is short of her tier
+        # Each owes the 500-yuan base deposit of a shop under 50 000 yuan of monthly paid GMV
+        # (deposit.base.gmv-0-50k); the florist has paid in only 300, so her payouts are paused.
+        for shop, amount in ((fruit, 50_000), (umbrella, 200_000), (florist, 30_000)):
             settlement.top_up_deposit(conn, finance, shop["shop_id"], amount_fen=amount,
-                                      reference=f"DEMO-DEP-{shop['shop_id']}", at=start)
+                                      reference=f"DEMO-DEP-{shop['shop_id']}", at=start, book=app.rulebook)
     settlement.run_step(app.uow, app.rulebook, clock, provider_for(app))
     return 4

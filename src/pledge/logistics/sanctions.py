@@ -21,6 +21,7 @@ from pledge.logistics.tables import sanction_runs, sanctions
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
+from pledge.settlement.deposits import assert_may_sell
 
 
 class SalesRestricted(Conflict):
@@ -146,9 +147,11 @@ def _active(at: datetime):  # noqa: ANN202
 
 
 def assert_can_sell(conn: Connection, shop_products: dict[int, set[int]], *, at: datetime) -> None:
-    """Checkout: a banned product or a shop at its daily order limit cannot be bought (409)."""
+    """Checkout: a banned product or a shop at its daily order limit cannot be bought (409); nor
+    can anything of a shop whose deposit has been below zero for 48 h (settlement.deposits)."""
     if not shop_products:
         return
+    assert_may_sell(conn, set(shop_products), at=at)
     s = sanctions.c
     query = select(sanctions).where(s.shop_id.in_(list(shop_products)), *_active(at)).order_by(s.id)
     found = conn.execute(query).all()

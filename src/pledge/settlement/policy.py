@@ -3,8 +3,9 @@ programs that lower it, fee refunds pro rata and turnover rebate tiers. No datab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
+from zoneinfo import ZoneInfo
 
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import BP_DENOMINATOR
@@ -117,6 +118,21 @@ def next_month(month: str) -> str:
     return f"{y + 1}-01" if m == 12 else f"{y}-{m + 1:02d}"
 
 
+def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
+    """[start, end) of a platform-calendar month, in UTC."""
+    try:
+        y, m = int(month[:4]), int(month[5:7])
+        if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12:
+            raise ValueError
+    except ValueError:
+        raise InvalidInput(f"a month is written YYYY-MM, got {month!r}") from None
+    z = ZoneInfo(tz)
+    following = next_month(month)
+    start = datetime(y, m, 1, tzinfo=z)
+    end = datetime(int(following[:4]), int(following[5:7]), 1, tzinfo=z)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
 def waiver_applies(program: Program, facts: ShopFacts, *, paid_at: datetime, month: str, channel: str) -> bool:
     if program.requires_application and program.id not in facts.approved:
         return False
@@ -170,3 +186,35 @@ def validate_tiers(tiers: list) -> list[list[int]]:
     if [t[1] for t in out] != sorted(t[1] for t in out):
         raise InvalidInput("a higher rebate tier cannot return less (the more you sell, the more is returned)")
     return out
+
+
+# ------------------------------------------------------------------ category tables, first versions
+
+PATH_SEPARATOR = " > "
+
+
+def clauses_at(book: Rulebook, kind: str, at: datetime | date) -> list[Clause]:
+    """The clauses of a kind in force at `at`; before the first version took effect, that first
+    version (the earliest text Pledge holds), so an old order is still judged by a named clause."""
+    found = book.in_force(kind, at)
+    if found:
+        return found
+    dated = [c for c in book.clauses if c.kind == kind]
+    if not dated:
+        return []
+    return book.in_force(kind, min(c.effective for c in dated))
+
+
+def listed_in(clause: Clause, names: Iterable[str]) -> bool:
+    """Does a category table clause (`paths` like "农资园艺 > 鲜活植物 > 花卉盆栽") list the
+    category or its parent (a sub-category of a listed category belongs to it)? A path names its
+    last level; a category matches by that name."""
+    leaves = {p.split(PATH_SEPARATOR)[-1] for p in clause.get("paths", [])} | set(clause.get("categories", []))
+    return any(n in leaves for n in names if n)
+
+
+def highest_listed(clauses: Iterable[Clause], names: list[str], amount_key: str) -> Clause | None:
+    """The clause with the highest `amount_key` among those that list the category (a name the
+    table lists under several parents, like 手镯, takes the highest: see deposit.category.highest)."""
+    found = [c for c in clauses if listed_in(c, names)]
+    return max(found, key=lambda c: int(c.get(amount_key)), default=None)

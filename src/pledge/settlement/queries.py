@@ -18,9 +18,9 @@ from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_accounts, ledger_postings, ledger_transactions
 from pledge.orders.tables import orders, payments
 from pledge.rulebooks.loader import Rulebook
-from pledge.settlement import services as s
-from pledge.settlement.tables import (applications, deposits, fee_lines, fee_orders, fee_refunds, program_versions,
-                                      payouts, programs, rebates)
+from pledge.settlement import availability, deposits, freezes, policy, services as s
+from pledge.settlement.tables import (applications, deposits as transfers, fee_lines, fee_orders, fee_refunds, program_versions,
+                                      payouts, programs, rebates, shop_terms)
 
 # Statement totals, in the order they are shown, and the ledger transaction kind behind each.
 TOTALS = (("sales", "payment"), ("fees", "fee"), ("fee_refunds", "fee_refund"), ("refunds", "refund"),
@@ -30,7 +30,8 @@ KIND_TO_TOTAL = {kind: total for total, kind in TOTALS}
 
 
 def shop_accounts(shop_id: int) -> list[str]:
-    return [ledger.shop_proceeds(shop_id), s.available(shop_id), s.deposit(shop_id)]
+    """The shop's money with the platform; moves among them (settle, freeze, release) net to zero."""
+    return [ledger.shop_proceeds(shop_id), s.available(shop_id), s.deposit(shop_id), s.frozen(shop_id)]
 
 
 def _shop_name(conn: Connection, shop_id: int) -> str:
@@ -41,20 +42,35 @@ def _shop_name(conn: Connection, shop_id: int) -> str:
 
 
 def balance(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, now: datetime) -> dict:
+    """Pending, available, frozen (each freeze with its clause and release time) and payable
+    proceeds; the deposit held against what is owed and why; when proceeds become available."""
     require_shop(actor, shop_id, read_only=True)
     name = _shop_name(conn, shop_id)
-    tier = s.deposit_tier(conn, book, shop_id, now)
-    held = ledger.balance(conn, s.deposit(shop_id))
     rows = conn.execute(select(payouts).where(payouts.c.shop_id == shop_id).order_by(payouts.c.id.desc()).limit(50)).all()
+    held = deposits.deposit_view(conn, book, shop_id, now)
+    avail = ledger.balance(conn, s.available(shop_id))
+    waiting = freezes.waiting_fen(conn, shop_id)
+    base_period = availability.period(book, [], zero_entry=held["zero_entry"], at=now)
+    counting = policy.clauses_at(book, "settlement_counting", now)[0]
     return {"shop_id": shop_id, "shop_name": name,
-            "pending_fen": ledger.balance(conn, ledger.shop_proceeds(shop_id)),
-            "available_fen": ledger.balance(conn, s.available(shop_id)),
-            "deposit_fen": held, "deposit_tier_fen": int(tier.get("amount_fen")), "deposit_clause": tier.id,
-            "payouts_paused": held < int(tier.get("amount_fen")),
-            "availability_clause": book.clause("settlement.available-after-aftersales").id,
+            "pending_fen": ledger.balance(conn, ledger.shop_proceeds(shop_id)), "available_fen": avail,
+            "frozen_fen": ledger.balance(conn, s.frozen(shop_id)), "waiting_for_freezes_fen": waiting,
+            "payable_fen": max(avail - waiting, 0), "freezes": _with_clause_texts(book, freezes.shop_freezes(conn, shop_id, now=now)),
+            **held,
+            "availability_clause": base_period[1].id, "availability_days": base_period[0],
+            "availability_text": base_period[1].text, "availability_text_en": base_period[1].text_en,
+            "availability_counting": counting.text, "availability_counting_en": counting.text_en,
             "payouts": [{"id": p.id, "amount_fen": p.amount_fen, "status": p.status, "requested_at": p.requested_at,
                          "sent_at": p.sent_at, "returned_at": p.returned_at, "return_reason": p.return_reason,
                          "provider_ref": p.provider_ref} for p in rows]}
+
+
+def _with_clause_texts(book: Rulebook, items: list[dict]) -> list[dict]:
+    for item in items:
+        found = [c for c in book.clauses if c.id == item["clause_id"]]
+        item["clause_text"] = found[-1].text if found else item["clause_id"]
+        item["clause_text_en"] = found[-1].text_en if found else item["clause_id"]
+    return items
 
 
 def program_view(row, *, with_history: list | None = None) -> dict:  # noqa: ANN001
@@ -206,7 +222,7 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
                 f"{code_of.get(r.program_id)} v{r.program_version}",
                 zh=f"{r.month} 返佣：成交额{format_yuan(r.turnover_fen)}元达到{format_yuan(r.tier_min_fen)}元档，"
                    f"返还技术服务费{format_yuan(r.fees_fen)}元的{format_rate(r.share_bp)}")
-    avail = book.clause("settlement.available-after-aftersales")
+    avail = book.clause("settlement.available.ordinary")
     for r in conn.execute(select(payouts).where(payouts.c.shop_id == shop_id, or_(
             and_(payouts.c.requested_at >= start, payouts.c.requested_at < end),
             and_(payouts.c.returned_at >= start, payouts.c.returned_at < end))).order_by(payouts.c.id)):
@@ -216,9 +232,9 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
         if r.returned_at is not None and start <= r.returned_at < end:
             add(r.returned_at, "payout_return", r.amount_fen, f"payout {r.id} returned by the bank: {r.return_reason}",
                 avail.id, avail.source, zh=f"提现 {r.id} 被银行退回：{r.return_reason}")
-    for r in conn.execute(select(deposits).where(deposits.c.shop_id == shop_id, deposits.c.created_at >= start,
-                                                 deposits.c.created_at < end).order_by(deposits.c.id)):
-        tier = s.deposit_tier(conn, book, shop_id, r.created_at)
+    for r in conn.execute(select(transfers).where(transfers.c.shop_id == shop_id, transfers.c.created_at >= start,
+                                                  transfers.c.created_at < end).order_by(transfers.c.id)):
+        tier = deposits.required_deposit(conn, book, shop_id, r.created_at).base.clause
         add(r.created_at, "deposit", r.amount_fen, f"deposit transfer {r.reference}", tier.id, tier.source,
             zh=f"缴纳保证金 {r.reference}")
     lines.sort(key=lambda l: (l["at"], l["order_id"] or 0))
@@ -301,4 +317,8 @@ def finance_overview(conn: Connection, actor: Actor) -> dict:
         select(payouts.c.id, payouts.c.shop_id, shops.c.name.label("shop_name"), payouts.c.amount_fen, payouts.c.status,
                payouts.c.requested_at, payouts.c.sent_at, payouts.c.returned_at, payouts.c.provider_ref)
         .join(shops, shops.c.id == payouts.c.shop_id).order_by(payouts.c.id.desc()).limit(100))]
-    return {"programs": list_programs(conn), "applications": pending_applications(conn, actor), "payouts": recent}
+    zero_entry = [dict(r._mapping) for r in conn.execute(
+        select(shops.c.id.label("shop_id"), shops.c.name.label("shop_name")).join(shop_terms, shop_terms.c.shop_id == shops.c.id)
+        .where(shop_terms.c.zero_entry.is_(True)).order_by(shops.c.id))]
+    return {"programs": list_programs(conn), "applications": pending_applications(conn, actor), "payouts": recent,
+            "freezes": freezes.active_freezes(conn), "zero_entry_shops": zero_entry}

@@ -6,7 +6,8 @@ update that only one transaction can win, so retries and concurrent workers act 
     fee-refund:{refund_id}      platform:fees -> proceeds            (pro rata, after-sales period)
     settle:{order_id}:{entry}   proceeds -> available, or available/deposit -> proceeds (a shortfall)
     rebate:{program}:{shop}:{YYYY-MM}  platform:rebates -> available (month end)
-    deposit:{id}                external:bank -> deposit
+    deposit:{id}                external:bank -> deposit             (settlement.deposits)
+    freeze:{cause}:… / release:{cause}:…  proceeds|available <-> frozen   (settlement.freezes)
     payout:{id}                 available -> platform:payouts-in-transit
     payout-sent:{id}            platform:payouts-in-transit -> external:bank
     payout-return:{id}          external:bank -> available            (the bank sent it back)
@@ -14,7 +15,6 @@ update that only one transaction can win, so retries and concurrent workers act 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select
@@ -26,233 +26,38 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import categories, products, shops
 from pledge.guarantees.tables import compensations
 from pledge.kernel.db import dialect_insert
-from pledge.kernel import jsonutil
 from pledge.kernel.money import format_yuan
-from pledge.kernel.clock import UTC, zone
+from pledge.kernel.clock import zone
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.model import PAID_STATUSES
-from pledge.orders.services import CHANNELS
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
-from pledge.settlement import policy
-from pledge.settlement.tables import (applications, deposits, entries, fee_lines, fee_orders, fee_refunds,
-                                      program_versions, payouts, programs, rebates)
+from pledge.settlement import availability, deposits, freezes, policy
+from pledge.settlement.accounts import (BANK, FEES, FINANCE_ROLES, IN_TRANSIT, REBATES, available, deposit,  # noqa: F401
+                                        frozen, lock_shop)  # re-exported: callers name the accounts through services
+from pledge.settlement.deposits import top_up_deposit  # noqa: F401  (finance's use case, kept importable here)
+from pledge.settlement.policy import month_bounds  # noqa: F401
+from pledge.settlement.programs import (ProgramSpec, _program, apply_to_program, create_program,  # noqa: F401
+                                         decide_application, load_programs, update_program)
+from pledge.settlement.tables import applications, entries, fee_lines, fee_orders, fee_refunds, payouts, rebates
 
-FEES = "platform:fees"
-REBATES = "platform:rebates"
-IN_TRANSIT = "platform:payouts-in-transit"
-BANK = "external:bank"
-FINANCE_ROLES = ("finance", "operator")
 OPEN_CASE = ("requested", "approved", "rejected", "escalated", "awaiting_return", "return_shipped", "return_received")
 PAID = tuple(s.value for s in PAID_STATUSES)
-
-
-def available(shop_id: int) -> str:
-    return f"shop:{shop_id}:available"
-
-
-def deposit(shop_id: int) -> str:
-    return f"shop:{shop_id}:deposit"
 
 
 def month_of(at: datetime, tz: str) -> str:
     return at.astimezone(zone(tz)).strftime("%Y-%m")
 
 
-def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
-    """[start, end) of a platform-calendar month, in UTC."""
-    try:
-        y, m = int(month[:4]), int(month[5:7])
-        if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12:
-            raise ValueError
-    except ValueError:
-        raise InvalidInput(f"a month is written YYYY-MM, got {month!r}") from None
-    z = zone(tz)
-    following = policy.next_month(month)
-    start = datetime(y, m, 1, tzinfo=z)
-    end = datetime(int(following[:4]), int(following[5:7]), 1, tzinfo=z)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def available_at(book: Rulebook, delivered_at: datetime) -> tuple[datetime, object]:
-    """When a delivered order's proceeds become available (settlement.available-after-aftersales)."""
-    clause = book.clause("settlement.available-after-aftersales")
+def aftersales_period_end(book: Rulebook, delivered_at: datetime) -> tuple[datetime, object]:
+    """The end of the after-sales period of the fee-refund rule (commission.aftersales-period)."""
+    clause = policy.clauses_at(book, "commission_aftersales_period", delivered_at)[0]
     z = zone(book.timezone)
     local = delivered_at.astimezone(z)
     midnight = datetime(local.year, local.month, local.day, tzinfo=z) + timedelta(days=1)
     return midnight + timedelta(hours=int(clause.get("hours"))), clause
-
-
-# ------------------------------------------------------------------ programs
-
-def _program(row) -> policy.Program:  # noqa: ANN001
-    return policy.Program(row.id, row.code, row.kind, row.name, row.rate_bp, tuple(jsonutil.loads(row.categories) or []),
-                          row.shop_id, row.channel, jsonutil.loads(row.params) or {}, row.starts_at, row.ends_at,
-                          row.requires_application, row.version)
-
-
-def load_programs(conn: Connection, kinds: tuple[str, ...] = policy.PROGRAM_KINDS) -> list[policy.Program]:
-    return [_program(r) for r in conn.execute(select(programs).where(programs.c.kind.in_(kinds)).order_by(programs.c.id))]
-
-
-@dataclass(frozen=True)
-class ProgramSpec:
-    code: str
-    kind: str
-    name: str
-    name_en: str
-    starts_at: datetime
-    ends_at: datetime | None = None
-    rate_bp: int | None = None
-    categories: tuple[str, ...] = ()
-    shop_id: int | None = None
-    channel: str | None = None
-    requires_application: bool = False
-    tiers: tuple[tuple[int, int], ...] = ()
-    task_orders: int | None = None
-    days: int | None = None
-
-
-def _check_spec(spec: ProgramSpec) -> dict:
-    if spec.kind not in policy.PROGRAM_KINDS:
-        raise InvalidInput(f"unknown program kind {spec.kind!r}; one of {', '.join(policy.PROGRAM_KINDS)}")
-    if not spec.code.strip() or not spec.name.strip():
-        raise InvalidInput("a program needs a code and a name")
-    if spec.ends_at is not None and spec.ends_at <= spec.starts_at:
-        raise InvalidInput(f"the program ends ({spec.ends_at.isoformat()}) before it starts ({spec.starts_at.isoformat()})")
-    if spec.channel is not None and spec.channel not in CHANNELS:
-        raise InvalidInput(f"unknown channel {spec.channel!r}; one of {', '.join(CHANNELS)}")
-    params: dict = {}
-    if spec.kind in policy.WAIVER_KINDS:
-        if spec.rate_bp is None or type(spec.rate_bp) is not int:
-            raise InvalidInput("a waiver needs the residual rate it keeps, in basis points (60 = 0.6%)")
-        if spec.rate_bp < 0 or spec.rate_bp > 10_000:
-            raise InvalidInput(f"a rate must be between 0 and 10000 bp (0%–100%), got {spec.rate_bp}")
-    elif spec.rate_bp is not None:
-        raise InvalidInput("a turnover rebate has tiers, not a rate")
-    if spec.kind == "task_waiver":
-        if not spec.task_orders or spec.task_orders <= 0:
-            raise InvalidInput("a monthly-task waiver needs the number of orders to reach in a month (task_orders > 0)")
-        params["task_orders"] = spec.task_orders
-    if spec.kind == "new_merchant":
-        if not spec.days or spec.days <= 0:
-            raise InvalidInput("a new-merchant waiver needs the number of days after joining it lasts (days > 0)")
-        params["days"] = spec.days
-    if spec.kind == "turnover_rebate":
-        params["tiers"] = policy.validate_tiers(list(spec.tiers))
-        if not params["tiers"]:
-            raise InvalidInput("a turnover rebate needs at least one tier")
-    return params
-
-
-def _overlapping(conn: Connection, spec: ProgramSpec, exclude_id: int | None = None) -> policy.Program | None:
-    for p in load_programs(conn, (spec.kind,)):
-        if p.id == exclude_id or p.shop_id != spec.shop_id or p.channel != spec.channel:
-            continue
-        if p.categories and spec.categories and not set(p.categories) & set(spec.categories):
-            continue
-        if (spec.ends_at is None or p.starts_at < spec.ends_at) and (p.ends_at is None or spec.starts_at < p.ends_at):
-            return p
-    return None
-
-
-def _snapshot(row) -> str:  # noqa: ANN001
-    keys = ("code", "kind", "name", "name_en", "rate_bp", "categories", "shop_id", "channel", "params", "starts_at",
-            "ends_at", "requires_application", "version")
-    return jsonutil.dumps({k: (jsonutil.loads(getattr(row, k)) if k in ("categories", "params") else getattr(row, k))
-                           for k in keys})
-
-
-def create_program(conn: Connection, actor: Actor, spec: ProgramSpec, *, at: datetime, note: str = "") -> int:
-    require_platform(actor, *FINANCE_ROLES)
-    params = _check_spec(spec)
-    if conn.execute(select(programs.c.id).where(programs.c.code == spec.code)).first():
-        raise Conflict(f"a program with code {spec.code!r} already exists")
-    clash = _overlapping(conn, spec)
-    if clash is not None:
-        raise Conflict(f"program {clash.code} ({clash.name}) already covers the same scope from "
-                       f"{clash.starts_at.date()} to {clash.ends_at.date() if clash.ends_at else 'open end'}; "
-                       "end it first or change this one's dates", program_id=clash.id)
-    program_id = conn.execute(programs.insert().values(
-        code=spec.code.strip(), kind=spec.kind, name=spec.name.strip(), name_en=spec.name_en.strip() or spec.name.strip(),
-        rate_bp=spec.rate_bp, categories=jsonutil.dumps(list(spec.categories)), shop_id=spec.shop_id, channel=spec.channel,
-        params=jsonutil.dumps(params), starts_at=spec.starts_at, ends_at=spec.ends_at,
-        requires_application=spec.requires_application, version=1, created_at=at, updated_at=at)).inserted_primary_key[0]
-    row = conn.execute(select(programs).where(programs.c.id == program_id)).one()
-    conn.execute(program_versions.insert(), {"program_id": program_id, "version": 1, "snapshot": _snapshot(row),
-                                             "note": note or "created", "changed_by": actor.user_id, "changed_at": at})
-    return program_id
-
-
-def update_program(conn: Connection, actor: Actor, program_id: int, *, at: datetime, note: str = "",
-                   **changes) -> int:  # noqa: ANN003
-    """A configuration change (more categories, a new end date, a new rate...) as a new version;
-    fees already charged keep the version they cite. Returns the new version."""
-    require_platform(actor, *FINANCE_ROLES)
-    row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
-    if row is None:
-        raise NotFound(f"no program {program_id}")
-    current = _program(row)
-    allowed = {"name", "name_en", "rate_bp", "categories", "channel", "starts_at", "ends_at", "requires_application",
-               "tiers", "task_orders", "days"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a program")
-    spec = ProgramSpec(
-        code=row.code, kind=row.kind, name=changes.get("name", row.name), name_en=changes.get("name_en", row.name_en),
-        starts_at=changes.get("starts_at", row.starts_at), ends_at=changes.get("ends_at", row.ends_at),
-        rate_bp=changes.get("rate_bp", row.rate_bp), categories=tuple(changes.get("categories", current.categories)),
-        shop_id=row.shop_id, channel=changes.get("channel", row.channel),
-        requires_application=changes.get("requires_application", row.requires_application),
-        tiers=tuple(tuple(t) for t in changes.get("tiers", current.params.get("tiers", []))),
-        task_orders=changes.get("task_orders", current.params.get("task_orders")), days=changes.get("days", current.params.get("days")))
-    params = _check_spec(spec)
-    clash = _overlapping(conn, spec, exclude_id=program_id)
-    if clash is not None:
-        raise Conflict(f"program {clash.code} ({clash.name}) already covers the same scope in those dates", program_id=clash.id)
-    version = row.version + 1
-    moved = conn.execute(programs.update().where(programs.c.id == program_id, programs.c.version == row.version).values(
-        name=spec.name, name_en=spec.name_en, rate_bp=spec.rate_bp, categories=jsonutil.dumps(list(spec.categories)),
-        channel=spec.channel, params=jsonutil.dumps(params), starts_at=spec.starts_at, ends_at=spec.ends_at,
-        requires_application=spec.requires_application, version=version, updated_at=at)).rowcount
-    if moved != 1:
-        raise Conflict(f"program {program_id} changed while it was being edited; reload and try again")
-    row = conn.execute(select(programs).where(programs.c.id == program_id)).one()
-    conn.execute(program_versions.insert(), {"program_id": program_id, "version": version, "snapshot": _snapshot(row),
-                                             "note": note, "changed_by": actor.user_id, "changed_at": at})
-    return version
-
-
-def apply_to_program(conn: Connection, actor: Actor, shop_id: int, program_id: int, *, at: datetime, note: str = "") -> int:
-    require_shop(actor, shop_id)
-    row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
-    if row is None:
-        raise NotFound(f"no program {program_id}")
-    if not row.requires_application:
-        raise Conflict(f"program {row.code} applies without an application")
-    if row.shop_id is not None and row.shop_id != shop_id:
-        raise NotFound(f"no program {program_id}")
-    if row.ends_at is not None and row.ends_at <= at:
-        raise Conflict(f"program {row.code} has ended")
-    if conn.execute(select(applications.c.id).where(applications.c.program_id == program_id,
-                                                    applications.c.shop_id == shop_id)).first():
-        raise Conflict(f"shop {shop_id} has already applied to program {row.code}")
-    return conn.execute(applications.insert().values(program_id=program_id, shop_id=shop_id, status="pending", note=note,
-                                                     applied_by=actor.user_id, applied_at=at)).inserted_primary_key[0]
-
-
-def decide_application(conn: Connection, actor: Actor, application_id: int, *, approve: bool, at: datetime) -> str:
-    require_platform(actor, *FINANCE_ROLES)
-    status = "approved" if approve else "rejected"
-    moved = conn.execute(applications.update().where(applications.c.id == application_id, applications.c.status == "pending")
-                         .values(status=status, decided_by=actor.user_id, decided_at=at)).rowcount
-    if moved != 1:
-        if conn.execute(select(applications.c.id).where(applications.c.id == application_id)).first() is None:
-            raise NotFound(f"no application {application_id}")
-        raise Conflict(f"application {application_id} has already been decided")
-    return status
 
 
 # ------------------------------------------------------------------ fees
@@ -362,12 +167,16 @@ def _record_many(conn: Connection, at: datetime, txs: list[tuple]) -> None:
 
 def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000) -> int:
     """For each succeeded refund of a charged order: the fee it returns, pro rata, exactly once
-    (claim row per refund). Within the after-sales period (the order is not settled yet) the
-    fee comes back; after it nothing does (commission.refund-pro-rata)."""
+    (claim row per refund). A refund the buyer asked for within the after-sales period (before
+    delivery, or within commission.aftersales-period of it) returns the fee; a later one returns
+    nothing (commission.refund-pro-rata). Settlement does not decide it: proceeds may be
+    available before the after-sales period ends."""
     clause = book.clause("commission.refund-pro-rata")
     r, f = refunds.c, fee_orders.c
-    due = conn.execute(select(r.id, r.order_id, r.amount_fen, r.payer, f.shop_id, f.fee_fen, f.paid_fen, f.settled_at)
-                       .join(fee_orders, f.order_id == r.order_id)
+    due = conn.execute(select(r.id, r.order_id, r.amount_fen, r.payer, f.shop_id, f.fee_fen, f.paid_fen,
+                              cases.c.created_at.label("asked_at"), orders.c.delivered_at)
+                       .join(fee_orders, f.order_id == r.order_id).join(orders, orders.c.id == r.order_id)
+                       .join(cases, cases.c.id == r.case_id)
                        .outerjoin(fee_refunds, fee_refunds.c.refund_id == r.id)
                        .where(r.status == "succeeded", fee_refunds.c.refund_id.is_(None))
                        .order_by(r.id).limit(batch)).all()
@@ -380,7 +189,7 @@ def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     claims = []
     for d in due:
         before = sum(x.amount_fen for x in earlier[d.order_id] if x.id < d.id)
-        if d.settled_at is None:
+        if d.delivered_at is None or d.asked_at < aftersales_period_end(book, d.delivered_at)[0]:
             amount, note = policy.fee_refund_of(d.fee_fen, d.paid_fen, before, d.amount_fen), "pro rata"
         else:
             amount, note = 0, "refunded after the after-sales period: the fee stays charged"
@@ -423,30 +232,54 @@ def collect_deductions(conn: Connection, *, now: datetime) -> int:
                                     "amount_fen": -c.amount_fen, "created_at": now} for c in found]).all())
 
 
-def _lock_shop(conn: Connection, shop_id: int) -> None:
-    conn.execute(select(shops.c.id).where(shops.c.id == shop_id).with_for_update()).first()
+def _due_orders(conn: Connection, book: Rulebook, candidates: list, now: datetime) -> dict[int, tuple[int, str]]:
+    """Which candidates are due, with the clause that made them so: a cancelled (paid, never
+    delivered) order at once; an order settled before, for its late entries, at once; a delivered
+    one when its settlement period after confirmed receipt (settlement.availability) has passed."""
+    waiting = [c for c in candidates if c.settled_at is None and c.delivered_at is not None]
+    names: dict[int, list[list[str]]] = defaultdict(list)
+    if waiting:
+        parent = aliased(categories)
+        for r in conn.execute(select(order_lines.c.order_id, categories.c.name, parent.c.name.label("parent_name"))
+                              .join(products, products.c.id == order_lines.c.product_id)
+                              .join(categories, categories.c.id == products.c.category_id)
+                              .outerjoin(parent, parent.c.id == categories.c.parent_id)
+                              .where(order_lines.c.order_id.in_([c.order_id for c in waiting]))):
+            names[r.order_id].append([r.name, r.parent_name])
+    zero_entry = deposits.zero_entry_shops(conn, {c.shop_id for c in waiting}) if waiting else set()
+    due = {}
+    for c in candidates:
+        if c.settled_at is not None or c.delivered_at is None:
+            due[c.order_id] = (c.shop_id, "settled before" if c.settled_at is not None else "cancelled before delivery")
+            continue
+        found = availability.available_at(book, names[c.order_id], confirmed_at=c.delivered_at,
+                                          zero_entry=c.shop_id in zero_entry)
+        if found.available_at <= now:
+            due[c.order_id] = (c.shop_id, found.clause.id)
+    return due
 
 
-def settle(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000) -> int:
-    """Orders past delivery + the after-sales period (or cancelled after payment, e.g. by an
-    instant refund) with no open case: their unsettled entries
-    are claimed (conditional update) and the net moves from pending proceeds to available; a
-    negative net is taken from available, then from the deposit (settlement.deductions).
-    Entries that arrive after an order settled are settled the same way on the next pass."""
-    clause = book.clause("settlement.available-after-aftersales")
-    hours = int(clause.get("hours"))
+def settle(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000, after_id: int = 0) -> tuple[int, int | None]:
+    """Orders past their settlement date (or cancelled after payment, e.g. by an instant refund)
+    with no open case and no freeze holding them: their unsettled entries are claimed
+    (conditional update) and the net moves from pending proceeds to available; a negative net
+    is taken from available, then from the deposit (settlement.deductions). Entries that arrive
+    after an order settled are settled the same way on the next pass. Candidates are read in
+    order-id pages after `after_id`; returns (orders settled, last candidate id or None)."""
     f, o, e = fee_orders.c, orders.c, entries.c
     open_case = select(cases.c.id).where(cases.c.order_id == o.id, cases.c.status.in_(OPEN_CASE)).exists()
+    soonest = timedelta(days=availability.shortest_days(book, now))
     candidates = conn.execute(
         select(f.order_id, f.shop_id, o.delivered_at, o.status, f.settled_at).join(orders, o.id == f.order_id)
-        .where(~open_case, (o.delivered_at <= now - timedelta(hours=hours)) | (o.status == "cancelled")
-               | f.settled_at.is_not(None),
+        .where(f.order_id > after_id, ~open_case, ~freezes.held_order(),
+               (o.delivered_at <= now - soonest) | (o.status == "cancelled") | f.settled_at.is_not(None),
                select(e.id).where(e.order_id == f.order_id, e.settled_at.is_(None)).exists())
         .order_by(f.order_id).limit(batch)).all()
-    due = {c.order_id: c.shop_id for c in candidates  # a cancelled (paid, never delivered) order settles at once
-           if c.settled_at is not None or c.delivered_at is None or available_at(book, c.delivered_at)[0] <= now}
+    if not candidates:
+        return 0, None
+    due = _due_orders(conn, book, candidates, now)
     if not due:
-        return 0
+        return 0, candidates[-1].order_id
     # Lock the entries in id order first, so concurrent workers queue instead of deadlocking (PostgreSQL).
     conn.execute(select(e.id).where(e.order_id.in_(list(due)), e.settled_at.is_(None)).order_by(e.id).with_for_update()).all()
     claimed = conn.execute(entries.update().where(e.order_id.in_(list(due)), e.settled_at.is_(None))
@@ -456,29 +289,32 @@ def settle(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000
     for x in claimed:
         net[x.order_id] += x.amount_fen
         first[x.order_id] = min(first.get(x.order_id, x.id), x.id)
-    memo = f"settled: {clause.id}"
-    _record_many(conn, now, [(f"settle:{o}:{first[o]}", "settle", f"order {o} {memo}", ledger.shop_proceeds(due[o]),
-                              available(due[o]), amount) for o, amount in sorted(net.items()) if amount > 0])
+    _record_many(conn, now, [(f"settle:{o}:{first[o]}", "settle", f"order {o} settled: {due[o][1]}",
+                              ledger.shop_proceeds(due[o][0]), available(due[o][0]), amount)
+                             for o, amount in sorted(net.items()) if amount > 0])
     for order_id, amount in sorted(net.items()):
         if amount < 0:
-            _cover_shortfall(conn, due[order_id], -amount, key=f"settle:{order_id}:{first[order_id]}",
-                             memo=f"order {order_id} {memo}", at=now)
+            _cover_shortfall(conn, book, due[order_id][0], -amount, key=f"settle:{order_id}:{first[order_id]}",
+                             memo=f"order {order_id} settled: {due[order_id][1]}", at=now)
     conn.execute(fee_orders.update().where(f.order_id.in_(list(due)), f.settled_at.is_(None)).values(settled_at=now))
-    return len(net)
+    return len(net), candidates[-1].order_id
 
 
-def _cover_shortfall(conn: Connection, shop_id: int, short: int, *, key: str, memo: str, at: datetime) -> None:
+def _cover_shortfall(conn: Connection, book: Rulebook, shop_id: int, short: int, *, key: str, memo: str,
+                     at: datetime) -> None:
     """A negative net (deductions and refunds beyond the order's proceeds) is taken from the
     available balance first, then from the deposit (settlement.deductions); what neither covers
-    stays owed in the pending proceeds."""
-    _lock_shop(conn, shop_id)
+    the platform advances, and the deposit goes below zero (douyin:aJngrvusHLew 2.2.2), which
+    starts the 48 h clock of deposit.short.negative-48h."""
+    lock_shop(conn, shop_id)
     proceeds, avail = ledger.shop_proceeds(shop_id), available(shop_id)
     from_available = min(max(ledger.balance(conn, avail), 0), short)
-    from_deposit = min(max(ledger.balance(conn, deposit(shop_id)), 0), short - from_available)
+    from_deposit = short - from_available
     postings = ([ledger.Posting(avail, proceeds, from_available)] if from_available else []) + \
         ([ledger.Posting(deposit(shop_id), proceeds, from_deposit)] if from_deposit else [])
-    if postings:
-        ledger.record(conn, key=key, kind="settle", memo=memo, postings=postings, at=at)
+    ledger.record(conn, key=key, kind="settle", memo=memo, postings=postings, at=at)
+    if from_deposit:
+        deposits.note_balance(conn, book, shop_id, at)
 
 
 # ------------------------------------------------------------------ rebates
@@ -543,62 +379,23 @@ def compute_rebates(conn: Connection, book: Rulebook, month: str, *, now: dateti
     return done
 
 
-# ------------------------------------------------------------------ deposits and payouts
-
-def deposit_tier(conn: Connection, book: Rulebook, shop_id: int, at: datetime):  # noqa: ANN201
-    """The deposit the shop must hold: the highest tier among its active products' categories
-    (a sub-category without a tier of its own takes its first-level category's; none: the default)."""
-    parent = aliased(categories)
-    tiers = book.in_force("deposit_tier", at)
-    default = book.clause("deposit.tier.default")
-
-    def tier_of(names: list[str]):  # noqa: ANN202
-        for name in names:
-            for clause in tiers:
-                if name in clause.get("categories", []):
-                    return clause
-        return default
-
-    found = [tier_of([r.name, r.parent_name]) for r in conn.execute(
-        select(categories.c.name, parent.c.name.label("parent_name")).distinct()
-        .join(products, products.c.category_id == categories.c.id)
-        .outerjoin(parent, parent.c.id == categories.c.parent_id)
-        .where(products.c.shop_id == shop_id, products.c.active.is_(True)))]
-    return max(found or [default], key=lambda c: int(c.get("amount_fen")))
-
-
-def top_up_deposit(conn: Connection, actor: Actor, shop_id: int, *, amount_fen: int, reference: str, at: datetime) -> int:
-    require_platform(actor, *FINANCE_ROLES)
-    if type(amount_fen) is not int or amount_fen <= 0:
-        raise InvalidInput(f"a deposit must be a positive amount of fen, got {amount_fen!r}")
-    if not reference.strip():
-        raise InvalidInput("a deposit needs the bank transfer's reference")
-    if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
-        raise NotFound(f"no shop {shop_id}")
-    if conn.execute(select(deposits.c.id).where(deposits.c.shop_id == shop_id, deposits.c.reference == reference.strip())).first():
-        raise Conflict(f"transfer {reference.strip()} is already recorded for shop {shop_id}")
-    deposit_id = conn.execute(deposits.insert().values(shop_id=shop_id, amount_fen=amount_fen, reference=reference.strip(),
-                                                       created_by=actor.user_id, created_at=at)).inserted_primary_key[0]
-    ledger.record(conn, key=f"deposit:{deposit_id}", kind="deposit", memo=f"deposit transfer {reference.strip()}",
-                  postings=[ledger.Posting(BANK, deposit(shop_id), amount_fen)], at=at)
-    return deposit_id
-
+# ------------------------------------------------------------------ payouts
 
 def request_payout(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, amount_fen: int, at: datetime) -> int:
-    """Reserve an amount of the available balance for the bank (the worker sends it)."""
+    """Reserve an amount of the available balance for the bank (the worker sends it). Refused
+    while the deposit is short (deposit.short.payouts), and never out of money a freeze is still
+    waiting for (settlement.freezes)."""
     require_shop(actor, shop_id)
     if type(amount_fen) is not int or amount_fen <= 0:
         raise InvalidInput(f"a payout must be a positive amount of fen, got {amount_fen!r}")
-    _lock_shop(conn, shop_id)
-    tier = deposit_tier(conn, book, shop_id, at)
-    held = ledger.balance(conn, deposit(shop_id))
-    if held < int(tier.get("amount_fen")):
-        raise Conflict(f"payouts are paused: the deposit holds {format_yuan(held)} yuan, below its tier of "
-                       f"{format_yuan(int(tier.get('amount_fen')))} yuan ({tier.id})", clause=tier.id)
+    lock_shop(conn, shop_id)
+    deposits.check_payouts_allowed(conn, book, shop_id, at)
     balance = ledger.balance(conn, available(shop_id))
-    if amount_fen > balance:
+    waiting = freezes.waiting_fen(conn, shop_id)
+    if amount_fen > balance - waiting:
+        held_back = f", of which {format_yuan(waiting)} yuan is held for a freeze" if waiting else ""
         raise InvalidInput(f"the payout of {format_yuan(amount_fen)} yuan is more than the available balance of "
-                           f"{format_yuan(balance)} yuan", available_fen=balance)
+                           f"{format_yuan(balance)} yuan{held_back}", available_fen=balance, held_for_freezes_fen=waiting)
     payout_id = conn.execute(payouts.insert().values(shop_id=shop_id, amount_fen=amount_fen, status="pending",
                                                      requested_by=actor.user_id, requested_at=at)).inserted_primary_key[0]
     ledger.record(conn, key=f"payout:{payout_id}", kind="payout", memo=f"payout {payout_id} to the shop's bank account",
@@ -644,8 +441,9 @@ def return_payout(conn: Connection, actor: Actor, payout_id: int, *, reason: str
 # ------------------------------------------------------------------ the worker's step
 
 def run_step(uow, book: Rulebook, clock, provider, *, batch: int = 1000) -> dict:  # noqa: ANN001
-    """Charge fees, return fees of refunds, collect deductions, settle, last month's rebates,
-    send payouts. Every part is safe to run in several workers at once."""
+    """Charge fees, return fees of refunds, collect deductions, freeze and release (settlement.
+    freezes), settle, top up freezes, review short deposits, last month's rebates, send payouts.
+    Every part is safe to run in several workers at once."""
     report = {"fees_charged": 0, "fees_refunded": 0, "settled": 0, "rebates": 0, "payouts_sent": 0}
     for name, step in (("fees_charged", charge_fees), ("fees_refunded", refund_fees)):
         while True:
@@ -656,12 +454,15 @@ def run_step(uow, book: Rulebook, clock, provider, *, batch: int = 1000) -> dict
                 break
     with uow.begin() as conn:
         collect_deductions(conn, now=clock.now())
-    while True:
+    report.update(freezes.run_step(uow, book, clock))
+    after: int | None = 0
+    while after is not None:
         with uow.begin() as conn:
-            n = settle(conn, book, now=clock.now(), batch=batch)
+            n, after = settle(conn, book, now=clock.now(), batch=batch, after_id=after)
         report["settled"] += n
-        if n < batch:
-            break
+    with uow.begin() as conn:
+        freezes.top_up(conn, now=clock.now())
+        deposits.review_shortfalls(conn, book, clock.now())
     now = clock.now()
     with uow.begin() as conn:
         report["rebates"] = compute_rebates(conn, book, policy.previous_month(month_of(now, book.timezone)), now=now)

@@ -1,6 +1,7 @@
 """Settlement: commission per order line, fee programs (waivers, rebates) with their history and
-applications, the entries that settle proceeds, month-end rebates, deposits and payouts."""
-from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text,
+applications, the entries that settle proceeds, month-end rebates, deposits, payouts, a shop's
+settlement terms and frozen proceeds."""
+from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
                         UniqueConstraint)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
@@ -165,4 +166,61 @@ sandbox_payout_transfers = Table(
     Column("shop_id", Id, nullable=False),
     Column("amount_fen", Fen, nullable=False),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
+)
+
+
+# A shop's settlement terms: 0元入驻 (no base deposit, 21-day settlement) and the 48 h clock of a
+# deposit below zero (douyin:aJngrvusHLew 2.5): listing and checkout are refused from
+# restricted_from until the deposit holds owed_fen again.
+shop_terms = Table(
+    "settlement_shop_terms", metadata,
+    Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
+    Column("zero_entry", Boolean, nullable=False, default=False),
+    Column("negative_since", UtcDateTime, nullable=True),
+    Column("restricted_from", UtcDateTime, nullable=True),
+    Column("owed_fen", Fen, nullable=True),
+    Column("updated_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Frozen proceeds (冻结货款). An order freeze (late-ship sanction) keeps the order's pending
+# proceeds in shop:{id}:frozen (following its entries) and holds the order's settlement; an amount
+# freeze (out-of-stock and fraudulent-shipping violations) moves up to target_fen from the
+# available balance, the rest as later proceeds settle. Released once (released_at) at
+# releases_at, back where it came from.
+freezes = Table(
+    "settlement_freezes", metadata,
+    Column("id", Id, primary_key=True),
+    Column("idempotency_key", String(120), nullable=False, unique=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=True, index=True),
+    Column("cause", String(30), nullable=False),  # late_ship | out_of_stock | fraudulent_shipping
+    Column("source_account", String(20), nullable=False),  # proceeds | available
+    Column("target_fen", Fen, nullable=False),
+    Column("frozen_fen", Fen, nullable=False, default=0),
+    Column("moves", Integer, nullable=False, default=0),  # money moves so far: the claim token and the key suffix
+    Column("stops_settlement", Boolean, nullable=False, default=False),
+    Column("violation_no", Integer, nullable=True),  # the n-th violation of the calendar year
+    Column("basis_day", Date, nullable=False),  # the platform-calendar day of the violation
+    Column("rulebook", String(40), nullable=False),
+    Column("rulebook_version", String(20), nullable=False),
+    Column("clause_id", String(80), nullable=False),
+    Column("clause_source", String(80), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reason_zh", Text, nullable=False),
+    Column("inputs", Text, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("releases_at", UtcDateTime, nullable=False),
+    Column("released_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("frozen_fen >= 0 AND frozen_fen <= target_fen", name="frozen_within_target"),
+)
+Index("ix_settlement_freezes_releases_at", freezes.c.releases_at)
+
+# One row per piece of freeze work done (a sanction's orders frozen, a day's out-of-stock
+# violations counted), so concurrent workers do it once.
+freeze_runs = Table(
+    "settlement_freeze_runs", metadata,
+    Column("key", String(80), primary_key=True),
+    Column("ran_at", UtcDateTime, nullable=False),
 )

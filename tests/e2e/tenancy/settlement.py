@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from pledge.ledger import services as ledger
-from pledge.settlement import services as settlement
+from pledge.settlement import deposits, services as settlement
 from tests.e2e.tenancy import Case, Ids
 
 REASON = {"json": {"reason": "户名不符"}}
@@ -20,6 +20,8 @@ ROUTES = {
     ("POST", "/api/v1/shops/{shop_id}/payouts"): Case("denied", lambda ids, csrf: {"json": {"amount_fen": 100}}, ok=201),
     ("POST", "/api/v1/shops/{shop_id}/deposits"): Case(
         "denied", lambda ids, csrf: {"json": {"amount_fen": 100, "reference": uuid.uuid4().hex}}, ok=403, operator_ok=201),
+    ("PUT", "/api/v1/shops/{shop_id}/settlement-terms"): Case(
+        "denied", lambda ids, csrf: {"json": {"zero_entry": False}}, ok=403, operator_ok=200),
     ("GET", "/api/v1/settlement/programs/{program_id}"): Case("denied", ok=403, operator_ok=200),
     ("PATCH", "/api/v1/settlement/programs/{program_id}"): Case(
         "denied", lambda ids, csrf: {"json": {"note": "延期", "ends_at": "2030-01-01"}}, ok=403, operator_ok=200),
@@ -56,7 +58,7 @@ def prepare(world, owner, buyer, ids: Ids) -> None:  # noqa: ANN001
         ids.extra["program_id"] = settlement.create_program(c, finance, spec(f"open-{tag}"), at=now)
         applied = settlement.create_program(c, finance, spec(f"applied-{tag}"), at=now)
         ids.extra["application_id"] = settlement.apply_to_program(c, owner, ids.shop_id, applied, at=now)
-        tier = int(settlement.deposit_tier(c, app.rulebook, ids.shop_id, now).get("amount_fen"))
+        tier = deposits.required_deposit(c, app.rulebook, ids.shop_id, now).amount_fen
         settlement.top_up_deposit(c, finance, ids.shop_id, amount_fen=tier, reference=f"T-{tag}", at=now)
         ledger.record(c, key=f"tenancy-test:{tag}", kind="rebate", memo="test money", at=now,
                       postings=[ledger.Posting(settlement.REBATES, settlement.available(ids.shop_id), 1_000)])

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 
 from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
-from pledge.settlement import queries, services as settlement, statements
+from pledge.settlement import deposits, queries, services as settlement, statements
 from pledge.settlement.payouts import provider_for
 from pledge.web.deps import api_actor, pledge
 
@@ -35,7 +35,8 @@ def statement_response(app, data: dict, fmt: str):  # noqa: ANN001, ANN201
     return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/shops/{shop_id}/balance", summary="Pending vs available proceeds, the deposit and its tier, payouts")
+@router.get("/shops/{shop_id}/balance", summary="Pending, available, frozen and payable proceeds (each freeze with its "
+                                                "clause and release time), the deposit against what is owed, payouts")
 def balance(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
@@ -94,8 +95,21 @@ def top_up(shop_id: int, body: DepositIn, request: Request, actor: Actor = Depen
     app = pledge(request)
     with app.uow.begin() as conn:
         deposit_id = settlement.top_up_deposit(conn, actor, shop_id, amount_fen=body.amount_fen, reference=body.reference,
-                                               at=app.clock.now())
+                                               at=app.clock.now(), book=app.rulebook)
     return {"id": deposit_id, "shop_id": shop_id, "amount_fen": body.amount_fen}
+
+
+class TermsIn(BaseModel):
+    zero_entry: StrictBool  # "yes" or 1 is refused, not guessed
+
+
+@router.put("/shops/{shop_id}/settlement-terms", summary="Finance: whether the shop is on 0元入驻 (no base deposit, "
+                                                         "21-day settlement)")
+def set_terms(shop_id: int, body: TermsIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        return deposits.set_zero_entry(conn, actor, shop_id, zero_entry=body.zero_entry, at=app.clock.now(),
+                                       book=app.rulebook)
 
 
 class ProgramIn(BaseModel):

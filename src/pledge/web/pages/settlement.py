@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
-from pledge.settlement import queries, services as settlement
+from pledge.settlement import deposits, queries, services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.web.api.settlement import month_or_current, statement_response
 from pledge.web.deps import check_csrf, page_caller, pledge
@@ -132,6 +132,18 @@ async def decide(application_id: int, request: Request):
     with app.uow.begin() as conn:
         settlement.decide_application(conn, caller.actor, application_id, approve=form.get("decision") == "approve",
                                       at=app.clock.now())
+    return redirect("/finance/settlement")
+
+
+@router.post("/finance/settlement/terms")
+async def shop_terms(request: Request):
+    """Finance marks a shop 0元入驻 (or takes it off): no base deposit, 21-day settlement."""
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        deposits.set_zero_entry(conn, caller.actor, whole_number(form.get("shop_id"), "shop_id"),
+                                zero_entry=form.get("zero_entry") == "yes", at=app.clock.now(), book=app.rulebook)
     return redirect("/finance/settlement")
 
 
