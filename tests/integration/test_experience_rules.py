@@ -153,3 +153,28 @@ def test_snapshots_pass_the_insurance_port_through(app, world):
         detail = c.execute(select(snapshots.c.detail).where(snapshots.c.shop_id == h.shop_id)).scalar_one()
     assert jsonutil.loads(detail)["bonuses"] == 2  # the 2026-09-08 rule is in force on 09-09
     assert {kind for kind, *_ in port.asked} == {"return", "large_return"}
+
+
+def test_aJoPPkXuLRqc_return_insurance_bonus_from_the_products_after_sales_insures(app, world):
+    """The real adapter: after-sales keeps per-product insurance periods (douyin:aJpAMtJPdWH7);
+    a product insured from before the last two platform days, and one order paid while insured,
+    earn the +2 of experience.bonus.return-insurance; large-item cover does not count as 退换货运费险."""
+    from pledge.aftersales.tables import product_services
+    from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES as real
+    from pledge.orders.tables import order_lines
+    h = History(world)
+    ids = [h.order("2026-08-15T10:00", picked="2026-08-17T20:00", delivered="2026-08-19T12:00", stars=5)
+           for _ in range(30)]
+    with app.uow.begin() as c:
+        product_id = c.execute(select(order_lines.c.product_id).where(order_lines.c.order_id == ids[0])).scalar_one()
+        c.execute(product_services.insert().values(product_id=product_id, shop_id=h.shop_id, service="shipping_insurance",
+                                                   tier="small", starts_at=sh("2026-08-01T09:00")))
+    with app.uow.read() as c:
+        facts = real.facts(c, [h.shop_id], kind="return", days=[date(2026, 8, 30), date(2026, 8, 31)],
+                           since=sh("2026-08-02T00:00"), until=sh("2026-09-01T00:00"))
+        large = real.facts(c, [h.shop_id], kind="large_return", days=[date(2026, 8, 30), date(2026, 8, 31)],
+                           since=sh("2026-08-02T00:00"), until=sh("2026-09-01T00:00"))
+        result = services.score_shop(c, app.rulebook, h.shop_id, day=DAY, version="2026-09-08")
+    assert facts == {h.shop_id: InsuranceFacts(enabled_days=2, insured_orders=30)}
+    assert large == {}
+    assert [b["clause"] for b in result.bonuses] == ["experience.bonus.return-insurance"]

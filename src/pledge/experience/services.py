@@ -23,7 +23,7 @@ from pledge.chat import services as chat
 from pledge.chat.tables import conversations
 from pledge.guarantees.tables import compensations
 from pledge.experience import indicators, policy
-from pledge.experience.insurance import NO_INSURANCE, ShippingInsurance
+from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, ShippingInsurance
 from pledge.experience.tables import incidents, shop_profiles, snapshots
 from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
@@ -154,7 +154,7 @@ def _insurance_measures(conn: Connection, book: Rulebook, vday: date, day: date,
 
 
 def measure(conn: Connection, book: Rulebook, day: date, *, shop_ids=None,  # noqa: ANN001
-            insurance: ShippingInsurance = NO_INSURANCE) -> dict[int, dict]:
+            insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict[int, dict]:
     """Every measure of every shop (or of `shop_ids`) for the score shown on `day`, read with
     the clauses of the version in force that day."""
     query = select(shops.c.id)
@@ -221,7 +221,7 @@ def require_shop_exists(conn: Connection, shop_id: int) -> None:
 
 
 def score_shop(conn: Connection, book: Rulebook, shop_id: int, *, day: date, version: str | None = None,
-               insurance: ShippingInsurance = NO_INSURANCE) -> policy.ScoreResult:
+               insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> policy.ScoreResult:
     """The score shown on `day` (the 30 whole days before it) under `version` (default: the
     version in force on `day`). No tenancy check: the platform itself asks."""
     require_shop_exists(conn, shop_id)
@@ -237,7 +237,7 @@ def local_today(book: Rulebook, now: datetime) -> date:
 
 
 def shop_score(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
-               version: str | None = None, insurance: ShippingInsurance = NO_INSURANCE) -> policy.ScoreResult:
+               version: str | None = None, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> policy.ScoreResult:
     """For the shop's members and platform staff: today's score."""
     require_shop(actor, shop_id, read_only=True)
     return score_shop(conn, book, shop_id, day=local_today(book, now), version=version, insurance=insurance)
@@ -245,7 +245,7 @@ def shop_score(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, 
 
 def compare_versions(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
                      base: str | None = None, target: str | None = None, limit: int = 20,
-                     insurance: ShippingInsurance = NO_INSURANCE) -> dict:
+                     insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict:
     """The same window under two versions (default: the one in force against the latest
     announced), per indicator, with the orders behind each loss."""
     base = base or policy.version_day(book, None, local_today(book, now)).isoformat()
@@ -267,7 +267,7 @@ from pledge.experience.queries import indicator_orders  # noqa: E402 - the read 
 
 
 def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime,
-                 insurance: ShippingInsurance = NO_INSURANCE) -> int:
+                 insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> int:
     """Every shop's score shown on `day` under the version in force that day; rows that exist
     already are left alone (UNIQUE shop, day, version), so reruns and concurrent workers agree."""
     vday = policy.version_day(book, None, day)
@@ -303,7 +303,7 @@ def _compact(result: policy.ScoreResult) -> dict:
             "deductions": sum(c["points"] for c in result.deductions), "bonuses": sum(b["points"] for b in result.bonuses)}
 
 
-def snapshot_due(uow, book: Rulebook, clock, *, insurance: ShippingInsurance = NO_INSURANCE) -> int:  # noqa: ANN001
+def snapshot_due(uow, book: Rulebook, clock, *, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> int:  # noqa: ANN001
     """The worker step: today's snapshots, once. Cheap when done (one indexed lookup)."""
     now = clock.now()
     day = local_today(book, now)
@@ -332,7 +332,7 @@ def history(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now
 
 
 def gate(conn: Connection, actor: Actor, shop_id: int, use: str, *, book: Rulebook, now: datetime,
-         amount_fen: int | None = None, insurance: ShippingInsurance = NO_INSURANCE) -> dict:
+         amount_fen: int | None = None, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict:
     """May this shop sign up for a campaign / spend this much on ads today? With the clause."""
     day = local_today(book, now)
     clause = next((c for c in book.in_force("experience_gate", day) if c.get("use") == use), None)
