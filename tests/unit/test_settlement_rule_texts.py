@@ -92,6 +92,14 @@ def test_proceeds_become_available_days_after_confirmed_receipt_aJoPPkWZ6ehX(cat
     assert found.counting.id == "settlement.available.counting" and found.counting.source == "pledge:default"
 
 
+@pytest.mark.parametrize("written", ["玫瑰", "月季", "蔷薇", "农资园艺 > 鲜活植物 > 花卉盆栽", "农资园艺>鲜活植物>种球"])
+def test_a_category_is_found_by_one_of_its_listed_names_or_by_its_path_aJoPPkWZ6ehX(written):
+    """The table's row "农资园艺 鲜活植物 月季/蔷薇/玫瑰 … 15天后" lists three names in one cell; a
+    category written as its full path is the same category."""
+    found = available_at(BOOK, [[written, ""]], confirmed_at=confirmed(2026, 9, 1, 8))
+    assert (found.days, found.clause.id) == (15, "settlement.available.category-15d")
+
+
 def test_an_order_of_several_categories_waits_for_the_longest_period():
     found = available_at(BOOK, [["鲜切花", "鲜花园艺"], ["花卉盆栽", "农资园艺"]], confirmed_at=confirmed(2026, 9, 1, 8))
     assert (found.days, found.available_at) == (15, confirmed(2026, 9, 16, 8))

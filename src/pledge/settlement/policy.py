@@ -209,8 +209,20 @@ def listed_in(clause: Clause, names: Iterable[str]) -> bool:
     """Does a category table clause (`paths` like "农资园艺 > 鲜活植物 > 花卉盆栽") list the
     category or its parent (a sub-category of a listed category belongs to it)? A path names its
     last level; a category matches by that name."""
-    leaves = {p.split(PATH_SEPARATOR)[-1] for p in clause.get("paths", [])} | set(clause.get("categories", []))
-    return any(n in leaves for n in names if n)
+    paths = clause.get("paths", [])
+    leaves = {p.split(PATH_SEPARATOR)[-1] for p in paths} | set(clause.get("categories", []))
+    leaves |= {alt for leaf in list(leaves) if "/" in leaf for alt in leaf.split("/") if len(alt) >= 2}
+    return any(form in leaves or form in paths for n in names if n for form in _name_forms(n))
+
+
+def _name_forms(name: str) -> tuple[str, ...]:
+    """A category as the caller wrote it: a name (玫瑰), or a path in any spacing
+    (农资园艺>鲜活植物>花卉盆栽), which also stands for its last level. A table leaf that lists
+    alternatives (月季/蔷薇/玫瑰) matches each of them."""
+    levels = [level.strip() for level in name.split(">") if level.strip()]
+    if len(levels) <= 1:
+        return (name.strip(),)
+    return (PATH_SEPARATOR.join(levels), levels[-1])
 
 
 def highest_listed(clauses: Iterable[Clause], names: list[str], amount_key: str) -> Clause | None:
