@@ -45,7 +45,7 @@ def quote_ship_by(
         deadline, clause = ship_by(book, Promise.parse(promise), paid)
         local = deadline.astimezone(zone(book.timezone))
         _emit(as_json, {"ship_by": local.isoformat(), "clause": clause.id, "timezone": book.timezone},
-              f"ship by {local.isoformat()} ({book.timezone}; {clause.id}, {clause.source})")
+              f"ship by {local.isoformat()} ({clause.id}, {clause.source})")
     run()
 
 

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.accounts.services import Actor, require_platform
 from pledge.accounts.tables import users
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments
@@ -28,7 +28,7 @@ from pledge.guarantees import compensation
 from pledge.guarantees.compensation import Due, compensation_key
 from pledge.guarantees.policy import LateShipQuote, next_check_after, quote_late_ship
 from pledge.guarantees.tables import compensations
-from pledge.kernel.clock import local_time
+from pledge.kernel.clock import ensure_utc, local_time
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.orders.model import PAID_STATUSES, OrderStatus
@@ -195,13 +195,13 @@ def report_carrier_slip(conn: Connection, actor: Actor, *, order_id: int, slip_a
     and the order is looked at again (a part it now earns is paid, once)."""
     row = conn.execute(select(orders.c.id, orders.c.shop_id, orders.c.status, orders.c.paid_at, orders.c.shipped_at,
                               orders.c.picked_up_at).where(orders.c.id == order_id)).first()
-    if row is None:
-        raise NotFound(f"no order {order_id}")
-    require_shop(actor, row.shop_id)
+    if row is None or row.shop_id not in actor.shops:
+        raise NotFound(f"no order {order_id}")  # another shop's order is not revealed to exist
     carrier = conn.execute(select(shipments.c.carrier).where(shipments.c.order_id == order_id)
                            .order_by(shipments.c.id).limit(1)).scalar()
     if row.shipped_at is None or row.status == OrderStatus.CANCELLED.value or carrier is None:
         raise Conflict(f"order {order_id} has not been shipped")
+    slip_at = ensure_utc(slip_at)
     if CARRIERS[carrier].tracked:
         raise InvalidInput(f"{carrier} reports its pickup scan, which decides when the order shipped; a slip counts "
                            f"only for a carrier without tracking data")

@@ -188,7 +188,8 @@ def quote(book: Rulebook, rule: str, finding: Finding | None, *, paid_fen: int, 
                       f"{steps} yuan [{clause.source}]")
     explanation_zh = (f"{name_zh}：{what_zh}{cited}；实付{format_yuan(paid_fen)}元{promise_zh} → 条款 {clause.id} "
                       f"{steps_zh} 元 [{clause.source}]")
-    inputs = {"paid_fen": paid_fen, "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
+    inputs = {"paid_fen": paid_fen, "paid_at": at,
+              "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
               "trigger_clause": finding.clause.id if finding else None, "violated_at": finding.at if finding else None,
               "evaluated_at": now}
     return Quote(amount, clause, explanation_en, explanation_zh, inputs)

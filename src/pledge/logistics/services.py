@@ -214,7 +214,7 @@ def report_fraudulent_shipping(conn: Connection, actor: Actor, book: Rulebook, *
     note = note.strip()[:300]
     found = Finding(rule, at, what_en + (f" ({note})" if note else ""), what_zh + (f"（{note}）" if note else ""))
     q = quote_for_order(book, "fraudulent_shipping", found, order, at)
-    q.inputs.update(finding=finding, units_received=units_received, reported_by=actor.user_id)
+    q.inputs.update(finding=finding, units_received=units_received, reported_by=actor.user_id, note=note)
     result = LogisticsResult()
     paid = settle(conn, book, [RuleDue("fraudulent_shipping", order, q)], [
         {"rule": "fraudulent_shipping", "subject_id": order_id, "order_id": order_id, "outcome": "compensated"}], at, result)

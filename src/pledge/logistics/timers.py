@@ -54,7 +54,7 @@ def _unshipped_orders(conn: Connection, placed_before: datetime, batch: int):  #
     open_case = exists().where(cases.c.order_id == o.id, cases.c.status.in_([s.value for s in OPEN]))
     never_shipped = (o.status == OrderStatus.PAID.value) | ((o.status == OrderStatus.SHIPPED.value) & o.picked_up_at.is_(None))
     query = (select(o.id, o.status, o.shop_id, o.buyer_id, o.paid_fen, o.created_at)
-             .where(never_shipped, o.created_at <= placed_before, ~open_case).order_by(o.id).limit(batch))
+             .where(never_shipped, o.created_at < placed_before, ~open_case).order_by(o.id).limit(batch))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=orders)
     return conn.execute(query).all()
@@ -110,7 +110,7 @@ def close_unshipped(uow, book: Rulebook, clock, *, batch: int = 200) -> ClosureR
             due = _unshipped_orders(conn, now - timedelta(days=days), batch)
             for order in due:
                 clause = book.one("unshipped_close", order.created_at)
-                if order.created_at > now - timedelta(days=clause.get("days")):
+                if order.created_at >= now - timedelta(days=clause.get("days")):
                     continue
                 result.refund_fen += _close(conn, book, order, clause, now)
                 result.closed += 1
