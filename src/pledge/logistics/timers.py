@@ -47,14 +47,14 @@ class ClosureResult:
     refund_fen: int = 0
 
 
-def _unshipped_orders(conn: Connection, placed_before: datetime, batch: int):  # noqa: ANN202
+def _unshipped_orders(conn: Connection, placed_before: datetime, after_id: int, batch: int):  # noqa: ANN202
     """Paid orders never shipped, or clicked but never picked up (no tracking update), with no
     after-sales case still open (a refund in progress is the buyer's own way out)."""
     o = orders.c
     open_case = exists().where(cases.c.order_id == o.id, cases.c.status.in_([s.value for s in OPEN]))
     never_shipped = (o.status == OrderStatus.PAID.value) | ((o.status == OrderStatus.SHIPPED.value) & o.picked_up_at.is_(None))
     query = (select(o.id, o.status, o.shop_id, o.buyer_id, o.paid_fen, o.created_at)
-             .where(never_shipped, o.created_at < placed_before, ~open_case).order_by(o.id).limit(batch))
+             .where(o.id > after_id, never_shipped, o.created_at < placed_before, ~open_case).order_by(o.id).limit(batch))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=orders)
     return conn.execute(query).all()
@@ -99,23 +99,22 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
 def close_unshipped(uow, book: Rulebook, clock, *, batch: int = 200) -> ClosureResult:  # noqa: ANN001
     """The worker step: close every order unshipped N days after it was placed; the refunds it
     opens are sent by aftersales.services.complete_refunds (through the payment adapter)."""
-    result = ClosureResult()
+    result, after = ClosureResult(), 0
     while True:
         now = clock.now()
         clauses = book.in_force("unshipped_close", now)
         if not clauses:
             return result
-        days = min(c.get("days") for c in clauses)
         with uow.begin() as conn:
-            due = _unshipped_orders(conn, now - timedelta(days=days), batch)
+            due = _unshipped_orders(conn, now - timedelta(days=min(c.get("days") for c in clauses)), after, batch)
             for order in due:
-                clause = book.one("unshipped_close", order.created_at)
-                if order.created_at >= now - timedelta(days=clause.get("days")):
-                    continue
-                result.refund_fen += _close(conn, book, order, clause, now)
-                result.closed += 1
+                clause = next(iter(book.in_force("unshipped_close", order.created_at)), None)  # the rule when placed
+                if clause is not None and order.created_at < now - timedelta(days=clause.get("days")):
+                    result.refund_fen += _close(conn, book, order, clause, now)
+                    result.closed += 1
         if len(due) < batch:
             return result
+        after = due[-1].id
 
 
 # --- Booked delivery (预约达) -------------------------------------------------------------------
