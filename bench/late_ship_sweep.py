@@ -1,7 +1,8 @@
 """late_ship_sweep: 100 000 overdue paid orders compensated by the real sweep
 (`pledge.guarantees.services.sweep_late_ship`, batches of 500), with its statements per batch,
-a check that every order got exactly one compensation, one coupon and one ledger transaction
-and that the ledger balances, and as the baseline the same rows written by a handful of
+a check that every order got exactly its two parts (the late-ship cell, zero for a 48 h promise,
+and the out-of-stock deduction with one coupon and one ledger transaction) and that the ledger
+balances, and as the baseline the same rows written by a handful of
 set-based INSERT ... SELECT statements on an identical copy of the database.
 
     python -m bench --only late_ship_sweep [--sweep-orders 100000] [--pg-sweep-orders N] [--batch 500]
@@ -37,8 +38,10 @@ from pledge.rulebooks.loader import load
 NAME = "late_ship_sweep"
 UTC = timezone.utc
 # The sweep runs at 2026-09-01 10:00 Shanghai; orders were paid 5.5 to 9 days before with a
-# 48 h promise, so every one is more than 48 h late and unshipped: clause late-ship.le48h.over48
-# (1% of what was paid, at least 2 and at most 50 yuan, douyin:aJoPPkWZ7VQM), final.
+# 48 h promise, so every one is more than 48 h late and unshipped: the late-ship cell
+# late-ship.le48h.within48 pays nothing (recorded as zero) and the table's second column, the
+# out-of-stock deduction out-of-stock.pay.le48h (1% of what was paid, at least 2 and at most 50
+# yuan, douyin:aHwHGWzbmk88), is paid; final.
 NOW = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
 FIRST_PAID = NOW - timedelta(days=9)
 SHOPS, BUYERS, CHUNK = 50, 5_000, 20_000
@@ -109,7 +112,7 @@ def _insert_select(table, values: dict[str, str], source: str) -> str:  # noqa: 
     return f"INSERT INTO {table.name} ({', '.join(values)}) SELECT {', '.join(values.values())} {source}"
 
 
-def _baseline_statements(dialect: str, clause) -> list[str]:  # noqa: ANN001
+def _baseline_statements(dialect: str, clause, zero) -> list[str]:  # noqa: ANN001
     clamp = "MAX({lo}, MIN({hi}, {x}))" if dialect == "sqlite" else "GREATEST({lo}, LEAST({hi}, {x}))"
     rounded = f"(paid_fen * {clause.get('rate_bp')} + 500000) / 1000000 * 100"  # half-up to whole yuan
     amount = clamp.format(lo=clause.get("min_fen"), hi=clause.get("max_fen"), x=rounded)
@@ -119,12 +122,18 @@ def _baseline_statements(dialect: str, clause) -> list[str]:  # noqa: ANN001
             UNION SELECT DISTINCT 'buyer:' || buyer_id || '\\:coupons', 'buyer' FROM orders WHERE {DUE}""",
         _insert_select(compensations, {
             "idempotency_key": "'late-ship\\:' || id", "order_id": "id", "shop_id": "shop_id", "buyer_id": "buyer_id",
-            "kind": "'late_ship'", "amount_fen": amount, "rulebook": ":rulebook", "rulebook_version": ":version",
+            "kind": "'late_ship'", "amount_fen": "0", "rulebook": ":rulebook", "rulebook_version": ":version",
+            "clause_id": f"'{zero.id}'", "clause_source": f"'{zero.source}'", "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
+            "explanation": "'late ship: no compensation'", "explanation_zh": "'晚发：不赔付'",
+            "created_at": ":now"}, f"FROM orders WHERE {DUE}"),
+        _insert_select(compensations, {
+            "idempotency_key": "'out-of-stock\\:' || id", "order_id": "id", "shop_id": "shop_id", "buyer_id": "buyer_id",
+            "kind": "'out_of_stock'", "amount_fen": amount, "rulebook": ":rulebook", "rulebook_version": ":version",
             "clause_id": ":clause", "clause_source": ":source", "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
-            "explanation": f"'late ship: ' || {amount} || ' fen'", "explanation_zh": f"'晚发赔付 ' || {amount} || ' 分'",
+            "explanation": f"'out of stock: ' || {amount} || ' fen'", "explanation_zh": f"'缺货赔付 ' || {amount} || ' 分'",
             "created_at": ":now"}, f"FROM orders WHERE {DUE}"),
         """INSERT INTO ledger_transactions (idempotency_key, kind, memo, created_at)
-            SELECT idempotency_key, 'late_ship', explanation, created_at FROM compensations""",
+            SELECT idempotency_key, kind, explanation, created_at FROM compensations WHERE amount_fen > 0""",
         """INSERT INTO ledger_postings (transaction_id, debit_account_id, credit_account_id, amount_fen)
             SELECT t.id, s.id, b.id, c.amount_fen FROM compensations c
             JOIN ledger_transactions t ON t.idempotency_key = c.idempotency_key
@@ -133,28 +142,29 @@ def _baseline_statements(dialect: str, clause) -> list[str]:  # noqa: ANN001
         _insert_select(coupons, {
             "buyer_id": "buyer_id", "amount_fen": "amount_fen", "min_spend_fen": "0", "status": "'available'",
             "issued_at": "created_at", "source": "idempotency_key", "explanation": "explanation",
-            "explanation_zh": "explanation_zh"}, "FROM compensations"),
+            "explanation_zh": "explanation_zh"}, "FROM compensations WHERE amount_fen > 0"),
         """UPDATE compensations SET transaction_id = t.id, coupon_id = k.id
             FROM ledger_transactions t, coupons k
             WHERE t.idempotency_key = compensations.idempotency_key AND k.source = compensations.idempotency_key""",
         """INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT order_id, created_at, 'late_ship_compensated', '{"amount_fen": ' || amount_fen || '}'
-            FROM compensations""",
+            SELECT order_id, created_at, kind || '_compensated', '{"amount_fen": ' || amount_fen || '}'
+            FROM compensations WHERE amount_fen > 0""",
         f"UPDATE orders SET late_check_at = NULL WHERE {DUE}",
     ]
 
 
 def baseline(url: str) -> dict:
-    """Eight set-based statements in one transaction: the rows the sweep writes (accounts,
+    """Nine set-based statements in one transaction: the rows the sweep writes (accounts,
     compensations, ledger transactions and postings, coupons, order events, late_check_at), with
     the clause's arithmetic in SQL and none of the per-order explanation text."""
     book = load("douyin")
-    clause = next(c for c in book.in_force("late_ship", FIRST_PAID) if c.id == "late-ship.le48h.over48")
+    clause = next(c for c in book.in_force("logistics_compensation", FIRST_PAID) if c.id == "out-of-stock.pay.le48h")
+    zero = next(c for c in book.in_force("late_ship", FIRST_PAID) if c.id == "late-ship.le48h.within48")
     engine = make_engine(url)
     params = {"now": NOW, "rulebook": book.name, "version": book.version, "clause": clause.id, "source": clause.source}
     try:
         statements = [text(s).bindparams(bindparam("now", type_=UtcDateTime())) if ":now" in s else text(s)
-                      for s in _baseline_statements(engine.dialect.name, clause)]
+                      for s in _baseline_statements(engine.dialect.name, clause, zero)]
         each = []
         started = time.perf_counter()
         with engine.begin() as c:
@@ -164,7 +174,8 @@ def baseline(url: str) -> dict:
                 each.append([shape(stmt.text), round(time.perf_counter() - t0, 3)])
         elapsed = time.perf_counter() - started
         with engine.connect() as c:
-            count, total = c.execute(select(func.count(), func.coalesce(func.sum(compensations.c.amount_fen), 0))).one()
+            count, total = c.execute(select(func.count(), func.coalesce(func.sum(compensations.c.amount_fen), 0))
+                                     .where(compensations.c.amount_fen > 0)).one()
     finally:
         engine.dispose()
     return {"elapsed_s": elapsed, "compensated": count, "amount_fen": int(total), "statements": len(statements),
@@ -192,7 +203,8 @@ def sweep(url: str, batch: int) -> dict:
 
 
 def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
-    """Exactly one compensation, coupon and ledger transaction per order; the ledger sums to zero."""
+    """Exactly two compensations per order (late-ship zero, out of stock paid), one coupon and one
+    ledger transaction for the paid one; the ledger sums to zero."""
     engine: Engine = make_engine(url)
     k, t, p, c = coupons.c, ledger_transactions.c, ledger_postings.c, compensations.c
     try:
@@ -201,16 +213,16 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
             per_order = (select(func.count()).select_from(compensations).where(c.order_id == orders.c.id)
                          .scalar_subquery())
             found = {
-                "orders_without_exactly_one_compensation":
-                    scalar(select(func.count()).select_from(orders).where(per_order != 1)),
+                "orders_without_exactly_two_compensations":
+                    scalar(select(func.count()).select_from(orders).where(per_order != 2)),
                 "compensations": scalar(select(func.count()).select_from(compensations)),
                 "compensation_fen": int(scalar(select(func.coalesce(func.sum(c.amount_fen), 0)))),
-                "late_ship_coupons": scalar(select(func.count()).select_from(coupons).where(k.source.like("late-ship:%"))),
+                "late_ship_coupons": scalar(select(func.count()).select_from(coupons).where(k.source.like("out-of-stock:%"))),
                 "compensations_with_matching_coupon": scalar(
                     select(func.count()).select_from(compensations.join(coupons, k.id == c.coupon_id))
                     .where(k.source == c.idempotency_key, k.amount_fen == c.amount_fen, k.buyer_id == c.buyer_id)),
                 "late_ship_transactions": scalar(select(func.count()).select_from(ledger_transactions)
-                                                 .where(t.kind == "late_ship")),
+                                                 .where(t.kind == "out_of_stock")),
                 "compensations_with_matching_transaction": scalar(
                     select(func.count()).select_from(compensations.join(ledger_transactions, t.id == c.transaction_id))
                     .where(t.idempotency_key == c.idempotency_key)),
@@ -221,7 +233,7 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
                     select(p.transaction_id).group_by(p.transaction_id).having(func.count() != 1).subquery())),
                 "orders_still_due": scalar(select(func.count()).select_from(orders).where(orders.c.late_check_at.is_not(None))),
                 "compensated_events": scalar(select(func.count()).select_from(order_events)
-                                             .where(order_events.c.kind == "late_ship_compensated")),
+                                             .where(order_events.c.kind == "out_of_stock_compensated")),
             }
             balances = trial_balance(conn)
     finally:
@@ -230,7 +242,7 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
     found["buyer_coupon_accounts_fen"] = sum(v for a, v in balances.items() if a.startswith("buyer:"))
     found["shop_proceeds_accounts_fen"] = sum(v for a, v in balances.items() if a.startswith("shop:"))
     expected = {
-        "orders_without_exactly_one_compensation": 0, "compensations": n, "compensation_fen": total_fen,
+        "orders_without_exactly_two_compensations": 0, "compensations": 2 * n, "compensation_fen": total_fen,
         "late_ship_coupons": n, "compensations_with_matching_coupon": n, "late_ship_transactions": n,
         "compensations_with_matching_transaction": n, "postings_matching_compensation": n,
         "transactions_without_exactly_one_posting": 0, "orders_still_due": 0, "compensated_events": n,
@@ -303,7 +315,7 @@ def _print(label: str, r: dict) -> None:
     c = r["check"]["found"]
     verdict = "OK" if r["check_ok"] else f"WRONG: {r['check']['wrong']}"
     say(f"  [{label}] check: {c['compensations']:,} compensations for {r['orders']:,} orders "
-        f"({c['orders_without_exactly_one_compensation']} without exactly one), {c['late_ship_coupons']:,} coupons "
+        f"({c['orders_without_exactly_two_compensations']} without exactly two), {c['late_ship_coupons']:,} coupons "
         f"({c['compensations_with_matching_coupon']:,} matching), {c['late_ship_transactions']:,} ledger transactions "
         f"({c['transactions_without_exactly_one_posting']} without exactly one posting), ledger sum {c['ledger_sum_fen']} fen, "
         f"same total as the baseline: {r['baseline_total_compensation_fen'] == r['total_compensation_fen']}, "

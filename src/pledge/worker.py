@@ -1,6 +1,7 @@
 """The background work: cancel unpaid orders, apply carrier events, run the late-ship sweep,
-the logistics-rule sweeps and the daily sanctions, act on after-sales deadlines and send
-pending refunds and shipping-insurance claims.
+the logistics-rule sweeps (booked delivery included) and the daily sanctions, close orders
+unshipped for 365 days, act on after-sales deadlines and send pending refunds and
+shipping-insurance claims.
 `pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
 workers may run against one PostgreSQL database: every step is safe to run concurrently."""
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pledge.guarantees.services import sweep_late_ship
 from pledge.inventory.services import release_cancelled
 from pledge.logistics.sanctions import evaluate_sanctions
 from pledge.logistics.services import sweep_logistics
+from pledge.logistics.timers import close_unshipped, sweep_booked_delivery
 from pledge.orders.services import cancel_unpaid
 from pledge.payments.insurers import insurer_for
 from pledge.payments.services import refund_unmatched_payments
@@ -43,6 +45,8 @@ def run_once(app: App) -> dict:
             break
     sweep = sweep_late_ship(app.uow, app.rulebook, app.clock)
     logistics = sweep_logistics(app.uow, app.rulebook, app.clock)
+    logistics.add(sweep_booked_delivery(app.uow, app.rulebook, app.clock))
+    closed = close_unshipped(app.uow, app.rulebook, app.clock)  # its refunds go out below
     sanctioned = evaluate_sanctions(app.uow, app.rulebook, app.clock)
     deadlines = sweep_case_deadlines(app.uow, app.rulebook, app.clock)
     refunded = complete_refunds(app.uow, app.payments, app.clock)
@@ -55,7 +59,8 @@ def run_once(app: App) -> dict:
             "case_deadlines": deadlines, "refunds_completed": refunded, "insurance_claims_paid": insured,
             "logistics_compensated": logistics.compensated, "logistics_amount_fen": logistics.amount_fen,
             "sanctions_applied": sanctioned.applied, "sanctions_lifted": sanctioned.lifted,
-            "settlement": settled, "experience_snapshots": scored, "stock_returned": stock_returned}
+            "settlement": settled, "experience_snapshots": scored, "stock_returned": stock_returned,
+            "unshipped_closed": closed.closed}
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:

@@ -197,30 +197,33 @@ def test_operator_records_fraudulent_shipping_and_the_buyer_sees_it(app, world, 
 
     page_login(client, email_of(app, shipped["buyer"].user_id), f"/orders/{shipped['order_id']}")
     page = client.get(f"/orders/{shipped['order_id']}")
-    assert "欺诈发货赔付" in page.text and "45.00" in page.text and "发空包（买家开箱视频）" in page.text
-    assert page.text.count('data-testid="logistics-compensation"') == 1 and 'data-testid="compensation"' not in page.text
+    assert "欺诈发货赔付 ¥45.00" in page.text and "平台核实：发空包（买家开箱视频）。" in page.text
+    assert page.text.count('data-testid="compensation"') == 1 and 'data-kind="fraudulent_shipping"' in page.text
 
 
-def test_order_page_keeps_late_ship_and_logistics_compensations_apart(app, world, client, clock):
-    """An order never shipped is paid for lateness and, 48 h after going late, for being out of
-    stock: the order page shows each in its own card."""
+def test_order_page_shows_each_part_of_a_late_order_once(app, world, client, clock):
+    """An order on a 48 h promise never shipped: going late pays nothing in the late-ship table's
+    first column; 48 h later the out-of-stock deduction pays 1% (min 2): the order page shows
+    both parts, each in its own card, and not the out-of-stock cell twice."""
     from pledge.worker import run_once
     shop_id, owner = world.shop()
     buyer = world.user()
     order_id = world.paid_order(buyer, world.product(owner, shop_id, price_fen=1990))
     clock.advance((48 + 96) * H)
     report = run_once(app)
-    assert (report["late_ship_compensated"], report["logistics_compensated"]) == (1, 1)
+    assert (report["late_ship_compensated"], report["late_ship_amount_fen"], report["logistics_compensated"]) == (1, 200, 0)
     page_login(client, email_of(app, buyer.user_id), f"/orders/{order_id}")
     page = client.get(f"/orders/{order_id}").text
-    assert page.count('data-testid="compensation"') == 1 and page.count('data-testid="logistics-compensation"') == 1
-    assert "缺货/无货赔付: ¥2.00" in page
+    assert page.count('data-testid="compensation"') == 2
+    assert 'data-kind="late_ship"' in page and 'data-kind="out_of_stock"' in page
+    assert "发货超时赔付：本项不赔付" in page and "缺货赔付 ¥2.00" in page
 
 
-LOGISTICS_TEMPLATES = ("logistics_merchant.html", "logistics_order_notice.html", "logistics_order_compensations.html")
+LOGISTICS_TEMPLATES = ("logistics_merchant.html", "logistics_order_notice.html", "_compensations.html", "wallet.html")
 CODES = ("compensation.slow_tracking", "compensation.abnormal_tracking", "compensation.out_of_stock",
-         "compensation.fraudulent_shipping", "event.slow_tracking_compensated", "event.abnormal_tracking_compensated",
-         "event.out_of_stock_compensated", "event.fraudulent_shipping_compensated", "event.returned", "event.exception")
+         "compensation.fraudulent_shipping", "compensation.booked_delivery", "event.slow_tracking_compensated",
+         "event.abnormal_tracking_compensated", "event.out_of_stock_compensated", "event.fraudulent_shipping_compensated",
+         "event.booked_delivery_compensated", "event.delivery_booked", "event.returned", "event.refused", "event.exception")
 
 
 def test_every_logistics_string_is_translated():

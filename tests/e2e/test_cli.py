@@ -77,22 +77,49 @@ def test_quote_ship_by_in_words():
     assert one_line(result.stdout) == "ship by 2026-09-03T10:00:00+08:00 (ship-promise.hours, douyin:101706)"
 
 
-def test_quote_late_ship_cites_the_clause():
-    result = run("quote", "late-ship", "--rulebook", "douyin", "--promise", "72h", "--paid", "150.00", "--late", "50h", "--json")
+def test_quote_ship_by_is_platform_time_whatever_the_shop_zone():
+    """04:00 in New York is 16:00 in Beijing: after the same-day cut-off (douyin:101706)."""
+    result = run("quote", "ship-by", "--promise", "same-day", "--paid-at", "2026-09-01T04:00:00", "--tz", "America/New_York",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ship_by"] == "2026-09-02T23:59:59+08:00"
+
+
+def test_quote_late_ship_douyin_aJoPPkWZ7VQM_over48_column_is_out_of_stock_not_paid_twice():
+    """150.00 paid, promise 72 h, shipped 50 h late: the late-ship cell 1% = 1.50 -> 2 and the
+    out-of-stock cell 3% = 4.50 -> 5, 7 yuan in all (it used to answer 5 here while the sweeps
+    paid 5 + 5)."""
+    result = run("quote", "late-ship", "--rulebook", "douyin", "--promise", "72h", "--paid", "150.00", "--late", "50h",
+                 "--at", "2026-09-01T10:00:00+08:00", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["amount_fen"] == 500
-    assert data["clause"] == "late-ship.48-240h.over48"
-    assert "late-ship.48-240h.over48" in data["explanation"]
-    assert "150.00" in data["explanation"] and "3%" in data["explanation"] and "5 yuan" in data["explanation"]
+    assert data["amount_fen"] == 700
+    assert [(p["clause"], p["amount_fen"], p["source"]) for p in data["parts"]] == [
+        ("late-ship.48-240h.within48", 200, "douyin:aJoPPkWZ7VQM"), ("out-of-stock.pay.48-240h", 500, "douyin:aHwHGWzbmk88")]
+    assert data["clause"] == "late-ship.48-240h.within48"
+    assert "3% = 4.50" in data["explanation"] and data["explanation"].endswith("7.00 yuan in all")
+
+
+@pytest.mark.parametrize("at, sources, amount", [
+    ("2026-08-01T10:00:00", ["douyin:aHwH9wK4Je2N", "douyin:aHwHGWzbmk88"], 700),  # the version before 2026-08-10
+    ("2026-08-10T00:00:00", ["douyin:aJoPPkWZ7VQM", "douyin:aHwHGWzbmk88"], 700),  # Beijing midnight: the new one
+    ("2022-12-31T10:00:00+08:00", [], 0),                                           # before the rulebook starts
+])
+def test_quote_late_ship_at_picks_the_clauses_in_force_when_paid(at, sources, amount):
+    result = run("quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "50h", "--at", at, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert ([p["source"] for p in data["parts"]], data["amount_fen"]) == (sources, amount)
 
 
 def test_quote_late_ship_in_words_and_on_time():
     words = run("quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "50h")
-    assert words.returncode == 0 and one_line(words.stdout).startswith("5.00 yuan — paid 150.00, promise 72 h")
+    assert words.returncode == 0 and one_line(words.stdout).startswith("7.00 yuan — paid 150.00, promise 72 h")
+    within = run("quote", "late-ship", "--promise", "48h", "--paid", "19.90", "--late", "10h", "--json")
+    assert (json.loads(within.stdout)["amount_fen"], json.loads(within.stdout)["parts"]) == (0, [])
     on_time = run("quote", "late-ship", "--promise", "48h", "--paid", "19.90", "--late", "0h", "--json")
     assert on_time.returncode == 0, on_time.stderr
-    assert json.loads(on_time.stdout)["amount_fen"] == 0
+    assert (json.loads(on_time.stdout)["amount_fen"], json.loads(on_time.stdout)["parts"]) == (0, [])
 
 
 @pytest.mark.parametrize("args, says", [
@@ -103,11 +130,13 @@ def test_quote_late_ship_in_words_and_on_time():
     (["quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "soon"], "not a duration"),
     (["quote", "late-ship", "--promise", "same-day", "--paid", "150.00", "--late", "50h"], "give the promise as hours"),
     (["quote", "late-ship", "--rulebook", "nope", "--promise", "72h", "--paid", "1", "--late", "50h"], "no rulebook named 'nope'"),
+    (["quote", "late-ship", "--promise", "72h", "--paid", "1", "--late", "50h", "--at", "last week"], "not an ISO-8601 time"),
     (["quote", "ship-by", "--promise", "xyz", "--paid-at", "2026-09-01T10:00:00", "--json"], "not a promise: 'xyz'"),
     (["quote", "ship-by", "--promise", "same-day", "--paid-at", "yesterday"], "not an ISO-8601 time"),
     (["quote", "ship-by", "--promise", "same-day", "--paid-at", "2026-09-01T10:00:00", "--tz", "Mars/Olympus"],
      "unknown timezone 'Mars/Olympus'"),
 ], ids=["promise xyz", "paid abc", "paid negative", "paid zero", "late soon", "late-ship day promise", "unknown rulebook",
+        "late-ship at not a time",
         "ship-by promise xyz", "paid-at not a time", "unknown timezone"])
 def test_bad_input_exits_2_with_a_readable_message(args, says):
     result = run(*args)
@@ -144,7 +173,8 @@ def test_clock_advance_moves_the_shared_clock_in_demo_mode(var_dir):
 
 def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     """An order paid six days ago on a 72 h promise and never shipped is 72 h late today:
-    `pledge worker --once` pays it (3% of 150.00 = 4.50 -> 5 yuan) and a second pass pays nothing."""
+    `pledge worker --once` pays it (late-ship 1% of 150.00 = 1.50 -> 2 yuan, and more than 48 h late
+    the out-of-stock 3% = 4.50 -> 5 yuan) and a second pass pays nothing."""
     paid_at = datetime.now(timezone.utc) - timedelta(days=6)
     app = build(Settings(var_dir=var_dir), clock=FixedClock(paid_at))
     world = World(app)
@@ -156,7 +186,7 @@ def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     first = run("worker", "--once", var_dir=var_dir, extra_env=SECRETS)
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
-    assert report["late_ship_compensated"] == 1 and report["late_ship_amount_fen"] == 500
+    assert report["late_ship_compensated"] == 2 and report["late_ship_amount_fen"] == 700
     second = json.loads(run("worker", "--once", var_dir=var_dir, extra_env=SECRETS).stdout)
     assert second["late_ship_compensated"] == 0 and second["late_ship_amount_fen"] == 0
     # every step reports (other domains add their own keys); today's experience snapshots were

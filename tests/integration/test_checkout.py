@@ -45,12 +45,13 @@ def all_stock(app) -> dict[int, int]:
 
 
 def earn_coupon(world: World, clock, buyer) -> int:
-    """A real late-ship coupon: a 72 h order for 150.00 left unshipped until it is 49 h late pays
-    3% = 4.50 -> 5 yuan (late-ship.48-240h.over48)."""
+    """A real late-ship coupon: a 72 h order for 500.00 left unshipped until it is 10 h late pays
+    the late-ship cell 1% = 5 yuan (late-ship.48-240h.within48); it is not yet 48 h late, so no
+    out-of-stock coupon comes with it."""
     shop_id, owner = world.shop("大乐水果")
-    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    sku = world.product(owner, shop_id, promise="72h", price_fen=50000)
     world.paid_order(buyer, sku)
-    clock.advance(timedelta(hours=72 + 49))
+    clock.advance(timedelta(hours=72 + 10))
     sweep_late_ship(world.app.uow, world.app.rulebook, clock)
     with world.app.uow.read() as c:
         coupon = c.execute(select(coupons).where(coupons.c.buyer_id == buyer.user_id)).one()

@@ -1,7 +1,8 @@
 """The late-ship sweep (晚发即赔, douyin:aJoPPkWZ7VQM table effective 2026-08-10, paid as a
 no-threshold coupon per douyin:aHwH9wK4JUHQ), worked examples with exact amounts, clauses and
-explanations; exactly once under retries and concurrent workers; Taobao's buyer daily cap
-(tmall:10000177)."""
+explanations: the late-ship cell as soon as an order is late, the out-of-stock deduction
+(douyin:aHwHGWzbmk88) in addition once it is more than 48 h late, each exactly once under
+retries and concurrent workers; Taobao's buyer daily cap (tmall:10000177)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -75,17 +76,22 @@ def quick_buyers(app, n: int) -> list[accounts.Actor]:
         return [accounts.load_actor(c, uid) for uid in ids]
 
 
-def test_72h_order_picked_up_50h_late_pays_5_yuan_once(app, world, clock):
+def test_douyin_aJoPPkWZ7VQM_over48_column_is_out_of_stock_not_paid_twice(app, world, clock):
+    """Regression: a 72 h order picked up 50 h late used to be paid late-ship.48-240h.over48
+    (3% = 5 yuan) by this sweep AND out-of-stock.pay.48-240h (3% = 5 yuan) by the logistics
+    sweep: the table's second column twice, 10 yuan. Right: the late-ship cell (1% = 1.50 -> 2)
+    as soon as it is late, the out-of-stock cell (3% = 4.50 -> 5) once more than 48 h late:
+    7 yuan, each part once under its own key and clause, whatever sweeps run how often."""
+    from pledge.logistics.services import sweep_logistics
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
     buyer = world.user()
     order_id = world.paid_order(buyer, sku)
     ship_by = clock.now() + 72 * H
 
-    clock.set(ship_by + 30 * H)  # unshipped and 30 h late: the bracket may still change, so wait
+    clock.set(ship_by + 30 * H)  # unshipped and 30 h late: the late-ship cell now, more may come
     interim = sweep(app)
-    assert (interim.examined, interim.waiting, interim.compensated) == (1, 1, 0)
-    assert comps(app) == []
+    assert (interim.examined, interim.waiting, interim.compensated, interim.amount_fen) == (1, 1, 1, 200)
     assert order_row(app, order_id).late_check_at == ship_by + 48 * H + timedelta(seconds=1)
 
     clock.set(ship_by + 48 * H)
@@ -93,33 +99,39 @@ def test_72h_order_picked_up_50h_late_pays_5_yuan_once(app, world, clock):
     clock.advance(2 * H)
     assert world.carrier_tick() == 1
     results = [sweep(app) for _ in range(3)]
+    sweep_logistics(app.uow, app.rulebook, app.clock)  # the other out-of-stock trigger pays nothing more
 
     assert [(r.compensated, r.amount_fen) for r in results] == [(1, 500), (0, 0), (0, 0)]
-    [comp] = comps(app)
-    assert (comp.order_id, comp.shop_id, comp.buyer_id, comp.kind, comp.amount_fen) == (order_id, shop_id, buyer.user_id, "late_ship", 500)
-    assert (comp.idempotency_key, comp.rulebook, comp.rulebook_version) == (f"late-ship:{order_id}", "douyin", "2026-08-10")
-    assert (comp.clause_id, comp.clause_source) == ("late-ship.48-240h.over48", "douyin:aJoPPkWZ7VQM")
-    assert comp.explanation == ("paid 150.00, promise 72 h, shipped 50 h late → clause late-ship.48-240h.over48 "
-                                "3% = 4.50 → rounded half-up 5 yuan [douyin:aJoPPkWZ7VQM]")
-    inputs = jsonutil.loads(comp.inputs)
+    late, oos = comps(app)
+    assert (late.order_id, late.shop_id, late.buyer_id, late.kind, late.amount_fen) == (order_id, shop_id, buyer.user_id, "late_ship", 200)
+    assert (late.idempotency_key, late.rulebook, late.rulebook_version) == (f"late-ship:{order_id}", "douyin", "2026-08-10")
+    assert (late.clause_id, late.clause_source) == ("late-ship.48-240h.within48", "douyin:aJoPPkWZ7VQM")
+    assert late.explanation == ("paid 150.00, promise 72 h, not shipped, 30 h late so far → clause late-ship.48-240h.within48 "
+                                "1% = 1.50 → rounded half-up 2 yuan [douyin:aJoPPkWZ7VQM]")
+    assert (oos.kind, oos.amount_fen, oos.idempotency_key) == ("out_of_stock", 500, f"out-of-stock:{order_id}")
+    assert (oos.clause_id, oos.clause_source) == ("out-of-stock.pay.48-240h", "douyin:aHwHGWzbmk88")
+    assert oos.explanation.startswith("out of stock: paid 150.00, promise 72 h, shipped 50 h late, more than 48 h after")
+    assert "late-ship.48-240h.over48 [douyin:aJoPPkWZ7VQM]" in oos.explanation
+    inputs = jsonutil.loads(oos.inputs)
     assert (inputs["paid_fen"], inputs["promise_seconds"], inputs["late_seconds"]) == (15000, 72 * 3600, 50 * 3600)
     assert inputs["shipped_at"] == (ship_by + 50 * H).isoformat()
+    assert inputs["trigger_clause"] == "out-of-stock.unshipped-48h-after-late"
 
-    [coupon] = coupon_rows(app, buyer.user_id)
-    assert (coupon.id, comp.coupon_id) == (comp.coupon_id, coupon.id)
-    assert (coupon.amount_fen, coupon.min_spend_fen, coupon.status, coupon.source) == (500, 0, "available", f"late-ship:{order_id}")
-    assert coupon.explanation_zh == ("实付150.00元，承诺72 h内发货，超时50 h发货 → 条款 late-ship.48-240h.over48 "
-                                  "3% = 4.50 → 四舍五入 5 元 [douyin:aJoPPkWZ7VQM]")
+    wallet = coupon_rows(app, buyer.user_id)
+    assert [(c.id, c.amount_fen, c.min_spend_fen, c.status, c.source) for c in wallet] == [
+        (late.coupon_id, 200, 0, "available", f"late-ship:{order_id}"),
+        (oos.coupon_id, 500, 0, "available", f"out-of-stock:{order_id}")]
+    assert "条款 out-of-stock.pay.48-240h 3% = 4.50 → 四舍五入 5 元 [douyin:aHwHGWzbmk88]" in wallet[1].explanation_zh
 
-    assert legs(app, f"late-ship:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 500)]
+    assert legs(app, f"late-ship:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 200)]
+    assert legs(app, f"out-of-stock:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 500)]
     with app.uow.read() as c:
-        tx = c.execute(select(ledger_transactions).where(ledger_transactions.c.id == comp.transaction_id)).one()
         balances = trial_balance(c)
-    assert (tx.idempotency_key, tx.kind) == (f"late-ship:{order_id}", "late_ship")
-    assert balances[shop_proceeds(shop_id)] == 15000 - 500
-    assert balances[buyer_coupons(buyer.user_id)] == 500
+    assert balances[shop_proceeds(shop_id)] == 15000 - 700
+    assert balances[buyer_coupons(buyer.user_id)] == 700
     assert sum(balances.values()) == 0
-    assert count(app, order_events, order_events.c.order_id == order_id, order_events.c.kind == "late_ship_compensated") == 1
+    for kind in ("late_ship_compensated", "out_of_stock_compensated"):
+        assert count(app, order_events, order_events.c.order_id == order_id, order_events.c.kind == kind) == 1
     assert order_row(app, order_id).late_check_at is None
 
 
@@ -147,8 +159,10 @@ def test_48h_order_shipped_10h_late_records_a_zero_compensation(app, world, cloc
 
 
 @pytest.mark.parametrize("paid_fen, expected_fen", [(1990, 200), (35000, 400), (600000, 5000)])
-def test_unshipped_48h_order_is_paid_1_percent_only_once_more_than_48h_late(app, world, clock, paid_fen, expected_fen):
-    """1% of 19.90 rounds to 0 -> minimum 2; 1% of 350.00 = 3.50 -> 4; 1% of 6000.00 = 60 -> maximum 50."""
+def test_unshipped_48h_order_is_paid_out_of_stock_only_once_more_than_48h_late(app, world, clock, paid_fen, expected_fen):
+    """A promise of 48 h or less earns nothing in the first column; more than 48 h late the
+    out-of-stock cell: 1% of 19.90 rounds to 0 -> minimum 2; 1% of 350.00 = 3.50 -> 4; 1% of
+    6000.00 = 60 -> maximum 50."""
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="48h", price_fen=paid_fen)
     buyer = world.user()
@@ -158,14 +172,15 @@ def test_unshipped_48h_order_is_paid_1_percent_only_once_more_than_48h_late(app,
     for late in (timedelta(minutes=1), 24 * H, 47 * H, 48 * H):
         clock.set(ship_by + late)
         sweep(app)
-        assert comps(app) == [], late
+        assert [(c.kind, c.amount_fen) for c in comps(app)] == [("late_ship", 0)], late
     clock.set(ship_by + 48 * H + timedelta(seconds=1))
     result = sweep(app)
 
     assert (result.compensated, result.amount_fen) == (1, expected_fen)
-    [comp] = comps(app)
-    assert (comp.amount_fen, comp.clause_id) == (expected_fen, "late-ship.le48h.over48")
-    assert "promise 48 h, not shipped, 48 h 0 min 1 s late so far → clause late-ship.le48h.over48 1% = " in comp.explanation
+    zero, comp = comps(app)
+    assert (zero.clause_id, zero.amount_fen) == ("late-ship.le48h.within48", 0)
+    assert (comp.kind, comp.amount_fen, comp.clause_id) == ("out_of_stock", expected_fen, "out-of-stock.pay.le48h")
+    assert "promise 48 h, not shipped, 48 h 0 min 1 s late so far, more than 48 h after the ship-by time" in comp.explanation
     assert [c.amount_fen for c in coupon_rows(app, buyer.user_id)] == [expected_fen]
 
     clock.advance(72 * H)  # shipping later does not pay again
@@ -173,7 +188,7 @@ def test_unshipped_48h_order_is_paid_1_percent_only_once_more_than_48h_late(app,
     clock.advance(H)
     world.carrier_tick()
     sweep(app)
-    assert len(comps(app)) == 1 and len(coupon_rows(app)) == 1
+    assert len(comps(app)) == 2 and len(coupon_rows(app)) == 1
 
 
 @pytest.mark.parametrize("carrier", ["sf", "zto", "other"])
@@ -207,11 +222,13 @@ def test_sweep_is_idempotent_over_many_orders(app, world, clock):
 
     results = [sweep(app) for _ in range(3)]
 
-    assert [r.compensated for r in results] == [9, 0, 0]
-    assert results[0].amount_fen == 3 * (300 + 500 + 3000)
-    assert sorted(c.order_id for c in comps(app)) == sorted(ids)
-    assert count(app, coupons) == 9
+    # late-ship 1% (min 2) + out of stock 3% (min 3): 19.90 -> 2 + 3; 150 -> 2 + 5; 999 -> 10 + 30
+    assert [r.compensated for r in results] == [18, 0, 0]
+    assert results[0].amount_fen == 3 * (500 + 700 + 4000)
+    assert sorted(c.order_id for c in comps(app)) == sorted(ids + ids)
+    assert count(app, coupons) == 18
     assert count(app, ledger_transactions, ledger_transactions.c.kind == "late_ship") == 9
+    assert count(app, ledger_transactions, ledger_transactions.c.kind == "out_of_stock") == 9
 
 
 def test_untracked_carrier_the_ship_click_counts(app, world, clock):
@@ -262,7 +279,8 @@ def test_tracked_carrier_the_pickup_scan_counts_not_the_click(app, world, clock)
 
 # --- exactly once under concurrency -------------------------------------------------------
 
-EXPECTED_OVER48_72H = {1990: 300, 15000: 500, 35000: 1100, 99900: 3000, 250000: 5000}  # 3%, min 3, max 50
+# 72 h promise, 49 h late: late-ship 1% (min 2, max 50) + out of stock 3% (min 3, max 50)
+EXPECTED_OVER48_72H = {1990: 200 + 300, 15000: 200 + 500, 35000: 400 + 1100, 99900: 1000 + 3000, 250000: 2500 + 5000}
 
 
 @pytest.mark.postgres
@@ -284,22 +302,23 @@ def test_four_concurrent_workers_pay_each_order_exactly_once(postgres_url, clock
         out = run_concurrently([lambda a=a: sweep_late_ship(a.uow, a.rulebook, clock, batch=15) for a in apps])
 
         assert [type(o).__name__ for o in out] == ["SweepResult"] * 4, [repr(o)[:300] for o in out]
-        assert sum(o.compensated for o in out) == 200
+        assert sum(o.compensated for o in out) == 400
         assert sum(o.amount_fen for o in out) == sum(expected.values())
         with app.uow.read() as c:
             per_order = dict(c.execute(select(compensations.c.order_id, func.count()).group_by(compensations.c.order_id)).all())
-            amounts = dict(c.execute(select(compensations.c.order_id, compensations.c.amount_fen)).all())
+            amounts = dict(c.execute(select(compensations.c.order_id, func.sum(compensations.c.amount_fen))
+                                     .group_by(compensations.c.order_id)).all())
             tx_per_key = c.execute(select(func.count(), func.count(func.distinct(ledger_transactions.c.idempotency_key)))
-                                   .where(ledger_transactions.c.kind == "late_ship")).one()
+                                   .where(ledger_transactions.c.kind.in_(["late_ship", "out_of_stock"]))).one()
             coupon_sources = c.execute(select(coupons.c.source, coupons.c.amount_fen)).all()
             postings_total = c.execute(select(func.sum(ledger_postings.c.amount_fen))
                                        .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
-                                       .where(ledger_transactions.c.kind == "late_ship")).scalar()
+                                       .where(ledger_transactions.c.kind.in_(["late_ship", "out_of_stock"]))).scalar()
             balances = trial_balance(c)
-        assert per_order == {oid: 1 for oid in expected}
-        assert amounts == expected
-        assert tuple(tx_per_key) == (200, 200)
-        assert sorted(s for s, _ in coupon_sources) == sorted(f"late-ship:{oid}" for oid in expected)
+        assert per_order == {oid: 2 for oid in expected}
+        assert {oid: int(v) for oid, v in amounts.items()} == expected
+        assert tuple(tx_per_key) == (400, 400)
+        assert sorted(s for s, _ in coupon_sources) == sorted(f"{k}:{oid}" for oid in expected for k in ("late-ship", "out-of-stock"))
         assert sum(a for _, a in coupon_sources) == sum(expected.values()) == int(postings_total)
         assert sum(balances[buyer_coupons(b.user_id)] for b in buyers) == sum(expected.values())
         assert sum(balances.values()) == 0
@@ -326,10 +345,10 @@ def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, cloc
         out = run_concurrently([lambda a=a: one_batch(a) for a in (first, second)], timeout=60)
 
         assert [type(o).__name__ for o in out] == ["SweepResult"] * 2, out
-        assert sorted(o.compensated for o in out) == [0, 12]
-        assert sum(o.amount_fen for o in out) == 12 * 500
-        assert sorted(c.order_id for c in comps(first)) == sorted(ids)
-        assert count(first, coupons) == 12
+        assert sorted(o.compensated for o in out) == [0, 24]
+        assert sum(o.amount_fen for o in out) == 12 * 700  # 2 (late-ship) + 5 (out of stock) each
+        assert sorted(c.order_id for c in comps(first)) == sorted(ids + ids)
+        assert count(first, coupons) == 24
         assert count(first, ledger_transactions, ledger_transactions.c.kind == "late_ship") == 12
     finally:
         first.uow.engine.dispose()

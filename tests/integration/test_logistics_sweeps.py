@@ -155,6 +155,10 @@ def test_scan_gap_limit_follows_the_reported_route(app, world, clock, origin, de
 
 
 def test_out_of_stock_48h_after_going_late(app, world, clock):
+    """Out of stock "48 h after going late" is the late-ship table's second column: the late-ship
+    sweep pays it (key out-of-stock:{id}); the tracking sweep's own out-of-stock trigger (no
+    pickup 5 days after upload) shares the key, so the two can never both pay an order."""
+    from pledge.guarantees.services import sweep_late_ship
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="48h", price_fen=15000)
     buyer = world.user()
@@ -162,22 +166,26 @@ def test_out_of_stock_48h_after_going_late(app, world, clock):
     limit = clock.now() + 48 * H + 48 * H  # ship-by + 48 h
 
     clock.set(limit)
-    assert sweep(app).compensated == 0
+    assert sweep_late_ship(app.uow, app.rulebook, clock).compensated == 0
     world.ship(owner, shipped_at_limit, carrier="other")  # shipped exactly at the limit: not out of stock
     clock.set(limit + S)
-    result = sweep(app)
+    result = sweep_late_ship(app.uow, app.rulebook, clock)
+    assert sweep(app).compensated == 0
     assert (result.compensated, result.amount_fen) == (1, 200)  # 1% of 150 = 1.50 -> 2 yuan
-    [oos] = comps(app, never)
+    [oos] = comps(app, never, "out_of_stock")
     assert (oos.kind, oos.clause_id, oos.idempotency_key) == ("out_of_stock", "out-of-stock.pay.le48h", f"out-of-stock:{never}")
-    assert oos.explanation.endswith(
-        "still not shipped 48 h after it (out-of-stock.unshipped-48h-after-late [douyin:aHwHGWzbmk88]); paid 150.00, "
-        "promise 48 h → clause out-of-stock.pay.le48h 1% = 1.50 → rounded half-up 2 yuan [douyin:aHwHGWzbmk88]")
-    assert "超时48小时后仍未发货" in oos.explanation_zh
+    assert oos.explanation == (
+        "out of stock: paid 150.00, promise 48 h, not shipped, 48 h 0 min 1 s late so far, more than 48 h after the ship-by "
+        "time (out-of-stock.unshipped-48h-after-late [douyin:aHwHGWzbmk88], the late-ship table's column over 48 h: "
+        "late-ship.le48h.over48 [douyin:aJoPPkWZ7VQM]) → clause out-of-stock.pay.le48h 1% = 1.50 → rounded half-up 2 yuan "
+        "[douyin:aHwHGWzbmk88]")
+    assert "超过发货时限48小时" in oos.explanation_zh
     assert comps(app, shipped_at_limit, "out_of_stock") == []
     clock.advance(10 * H)
     world.ship(owner, never, carrier="other")  # shipping now changes nothing
+    assert sweep_late_ship(app.uow, app.rulebook, clock).compensated == 0
     assert sweep(app).compensated == 0
-    assert len(comps(app, never)) == 1
+    assert len(comps(app, never, "out_of_stock")) == 1
 
 
 def test_fraudulent_shipping_finding_pays_once(app, world, clock):

@@ -165,11 +165,12 @@ def test_money_captured_for_a_cancelled_checkout_goes_back_once(app, world, cloc
 
 
 def _late_coupon(world: World, clock, buyer) -> int:
-    """150.00 with a 72 h promise, unshipped until 49 h late: 3% = 4.50 -> a 5 yuan coupon."""
+    """500.00 with a 72 h promise, unshipped until 10 h late: the late-ship cell 1% -> a 5 yuan
+    coupon (not yet 48 h late, so no out-of-stock coupon)."""
     shop_id, owner = world.shop("飞恋伞厂")
-    sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+    sku = world.product(owner, shop_id, promise="72h", price_fen=50000)
     world.paid_order(buyer, sku)
-    clock.advance(timedelta(hours=72 + 49))
+    clock.advance(timedelta(hours=72 + 10))
     assert sweep_late_ship(world.app.uow, world.app.rulebook, clock).amount_fen == 500
     with world.app.uow.read() as c:
         return c.execute(select(coupons.c.id).where(coupons.c.buyer_id == buyer.user_id)).scalar_one()
@@ -197,7 +198,7 @@ def test_coupon_spent_at_checkout_moves_from_buyer_wallet_to_shop_at_capture(app
     with app.uow.read() as c:
         assert balance(c, wallet) == 0
         assert balance(c, shop_proceeds(shop_id)) == 3990  # the shop is paid the full price
-        assert balance(c, PAYMENTS_IN) == -(15000 + 3490)
+        assert balance(c, PAYMENTS_IN) == -(50000 + 3490)
         assert sum(trial_balance(c).values()) == 0
 
 

@@ -164,12 +164,15 @@ def test_a_florists_month(app, clock):
     f.do(lambda c: handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"), book=book,
                                    at=clock.now()))
     late = placed.order_ids[0]
-    clock.set(sh(2026, 9, 7, 10))  # three days late: 1 % of 19.90, at least 2 yuan (late-ship.le48h.over48)
+    # three days late: nothing in the late-ship table's first column for a 48 h promise; more than
+    # 48 h late, the out-of-stock deduction 1 % of 19.90, at least 2 yuan (out-of-stock.pay.le48h)
+    clock.set(sh(2026, 9, 7, 10))
     f.do(lambda c: ship_order(c, f.owner, order_id=late, carrier="sf", tracking_no="SF5550001111", at=clock.now()))
     clock.set(sh(2026, 9, 8, 12))
     f.do(lambda c: apply_tracking_events(c, now=clock.now()))
     sweep_late_ship(app.uow, book, clock)
-    deduction = f.read(lambda c: c.execute(select(compensations.c.amount_fen).where(compensations.c.order_id == late)).scalar_one())
+    deduction = f.read(lambda c: c.execute(select(func.sum(compensations.c.amount_fen))
+                                           .where(compensations.c.order_id == late)).scalar_one())
     assert deduction == 200
 
     # The worker runs mid-month: fees on everything paid so far; orders 3 days past delivery settle.

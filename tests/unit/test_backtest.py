@@ -32,29 +32,36 @@ def rows_of(text: str):
 def test_example_file_by_hand():
     orders, skipped = read_history(EXAMPLE)
     result = backtest(load("douyin"), orders, rules_at=RULES_AT)
-    # A1002: 150.00, 72 h promise, picked up 50 h late -> 3% = 4.50 -> 5 yuan.
-    # A1004: next-day (38.5 h promise), never picked up, 3 days late as of the file's end -> 1% of 88 = 0.88 -> min 2.
-    assert (result.orders, result.late, result.compensation_fen) == (5, 2, 700)
+    # A1002: 150.00, 72 h promise, picked up 50 h late -> late-ship 1% = 1.50 -> 2, and more than
+    #        48 h late the out-of-stock deduction 3% = 4.50 -> 5: 7 yuan.
+    # A1004: next-day (38.5 h promise), never picked up, 3 days late as of the file's end -> late-ship
+    #        none (promise <= 48 h), out of stock 1% of 88 = 0.88 -> min 2.
+    assert (result.orders, result.late, result.compensation_fen) == (5, 2, 900)
     assert {k: (v.orders, v.late, v.compensation_fen) for k, v in result.by_shop.items()} == {
-        "xiaoaruan": (2, 1, 500), "dale": (2, 1, 200), "feilian": (1, 0, 0)}
+        "xiaoaruan": (2, 1, 700), "dale": (2, 1, 200), "feilian": (1, 0, 0)}
     assert skipped == []
 
 
-def independent_douyin(paid_fen: int, promise: timedelta, late: timedelta) -> int:
-    """The douyin:aJoPPkWZ7VQM table, written out again without the rulebook machinery."""
-    if late <= timedelta(0):
-        return 0
-    over48 = late > timedelta(hours=48)
-    if promise <= timedelta(hours=48):
-        rate, low, high = (100, 200, 5000) if over48 else (0, 0, 0)
-    elif promise <= timedelta(hours=240):
-        rate, low, high = (300, 300, 5000) if over48 else (100, 200, 5000)
-    else:
-        rate, low, high = (500, 500, 5000) if over48 else (100, 300, 5000)
+def _cell(paid_fen: int, rate: int, low: int, high: int) -> int:
     if rate == 0:
         return 0
     yuan = (paid_fen * rate + 500_000) // 1_000_000  # half-up to whole yuan
     return max(low, min(high, yuan * 100))
+
+
+def independent_douyin(paid_fen: int, promise: timedelta, late: timedelta) -> int:
+    """The douyin:aJoPPkWZ7VQM table, written out again without the rulebook machinery: the
+    first column's cell once late, plus the second column (the out-of-stock deduction of
+    douyin:aHwHGWzbmk88) once more than 48 h late."""
+    if late <= timedelta(0):
+        return 0
+    if promise <= timedelta(hours=48):
+        first, second = (0, 0, 0), (100, 200, 5000)
+    elif promise <= timedelta(hours=240):
+        first, second = (100, 200, 5000), (300, 300, 5000)
+    else:
+        first, second = (100, 300, 5000), (500, 500, 5000)
+    return _cell(paid_fen, *first) + (_cell(paid_fen, *second) if late > timedelta(hours=48) else 0)
 
 
 def test_generated_history_equals_an_independent_computation():
@@ -91,9 +98,11 @@ def test_rules_at_decides_which_clauses_apply():
            "x,s,2019-01-01T10:00:00,150.00,2019-01-04T10:00:00,2019-01-06T12:00:00\n"
     orders, _ = parse_rows(*rows_of(text), "Asia/Shanghai")
     today = backtest(load("douyin"), orders, rules_at=RULES_AT)
-    before_table = backtest(load("douyin"), orders, rules_at=datetime(2026, 8, 9, tzinfo=UTC))
-    assert today.compensation_fen == 500  # an old order judged by the rule in force now
-    assert (before_table.late, before_table.compensation_fen) == (1, 0)  # no late-ship table yet
+    earlier = backtest(load("douyin"), orders, rules_at=datetime(2026, 8, 9, tzinfo=UTC))
+    before_table = backtest(load("douyin"), orders, rules_at=datetime(2022, 12, 31, tzinfo=UTC))
+    assert today.compensation_fen == 700  # an old order judged by the rule in force now: 2 + 5
+    assert earlier.compensation_fen == 700  # the version before 2026-08-10 (douyin:aHwH9wK4Je2N), same cells
+    assert (before_table.late, before_table.compensation_fen) == (1, 0)  # before the rulebook starts
 
 
 def test_taobao_buyer_daily_cap_applies_in_backtests():
@@ -138,10 +147,10 @@ def test_cli_json_and_compare(tmp_path):
     done = run_cli("backtest", "--rulebook", "douyin", "--orders", str(EXAMPLE), "--rules-at", "2026-11-01T00:00:00+00:00", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert (data["rulebook"], data["orders"], data["late"], data["compensation_fen"]) == ("douyin", 5, 2, 700)
-    assert data["by_shop"]["xiaoaruan"] == {"orders": 2, "late": 1, "compensation_fen": 500}
+    assert (data["rulebook"], data["orders"], data["late"], data["compensation_fen"]) == ("douyin", 5, 2, 900)
+    assert data["by_shop"]["xiaoaruan"] == {"orders": 2, "late": 1, "compensation_fen": 700}
     both = run_cli("backtest", "--rulebook", "douyin", "--compare", "taobao", "--orders", str(EXAMPLE), "--json")
-    assert [r["compensation_fen"] for r in json.loads(both.stdout)["rulebooks"]] == [700, 1100]
+    assert [r["compensation_fen"] for r in json.loads(both.stdout)["rulebooks"]] == [900, 1100]
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD, encoding="utf-8")
     refused = run_cli("backtest", "--rulebook", "douyin", "--orders", str(bad), "--json")

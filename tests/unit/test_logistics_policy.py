@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from pledge.kernel.errors import NotFound
-from pledge.logistics.policy import (DayRate, Finding, Scan, day_bounds, next_local_midnight, out_of_stock_verdict,
-                                     quote, route_class, tracking_verdict)
+from pledge.logistics.policy import (DayRate, Finding, Scan, day_bounds, next_local_midnight, quote, route_class,
+                                     tracking_verdict)
 from pledge.rulebooks.loader import load
 
 H = timedelta(hours=1)
@@ -99,17 +99,29 @@ def test_out_of_stock_via_tracking_after_five_days_without_pickup(book):
     assert verdict(book, "out_of_stock", [], limit + S).finding.clause.id == "out-of-stock.no-real-shipment-5d"
 
 
-def test_out_of_stock_48h_after_the_ship_by_time(book):
-    ship_by = PAID + 48 * H
-    limit = ship_by + 48 * H
-    v = out_of_stock_verdict(book, ship_by=ship_by, shipped_at=None, paid_at=PAID, now=limit)
-    assert (v.finding, v.final) == (None, False)
-    v = out_of_stock_verdict(book, ship_by=ship_by, shipped_at=None, paid_at=PAID, now=limit + S)
-    assert (v.finding.clause.id, v.finding.at, v.final) == ("out-of-stock.unshipped-48h-after-late", limit, True)
-    v = out_of_stock_verdict(book, ship_by=ship_by, shipped_at=limit, paid_at=PAID, now=limit + 10 * H)
-    assert (v.finding, v.final) == (None, True)
-    v = out_of_stock_verdict(book, ship_by=ship_by, shipped_at=limit + S, paid_at=PAID, now=limit + 10 * H)
-    assert v.finding is not None
+def test_douyin_aHzmeN9E9dBF_a_parcel_the_buyer_refused_is_not_recalled(book):
+    """Regression: "私自召回：出现非消费者意愿的发货物流异常退回" — a parcel going back because the
+    buyer refused it or asked for it back (carrier event `refused`) is not abnormal tracking, and
+    it ends the parcel's journey (no scan gap runs after it)."""
+    scans = [("picked_up", UP + H), ("in_transit", UP + 5 * H), ("refused", UP + 30 * H)]
+    for rule in ("abnormal_tracking", "slow_tracking"):
+        v = verdict(book, rule, scans, UP + 400 * H)
+        assert (v.finding, v.final) == (None, True), rule
+    recalled = verdict(book, "abnormal_tracking", scans[:2] + [("returned", UP + 30 * H)], UP + 31 * H)
+    assert recalled.finding.clause.id == "abnormal-tracking.recalled"
+
+
+def test_abnormal_tracking_pay_cites_the_official_text(book):
+    """Regression: the 25% (5-100) clause cited the digest (rules-md) though the official text
+    douyin:aHzmeN9E9dBF 2.1 is in the corpus."""
+    assert book.clause("abnormal-tracking.pay").source == "douyin:aHzmeN9E9dBF"
+
+
+def test_explanation_times_are_beijing_time_not_utc_iso(book):
+    v = verdict(book, "slow_tracking", [], UP + 24 * H + S)
+    assert v.finding.detail_en == "tracking number uploaded 1 Sep 2026 20:00 (Beijing time), no pickup scan within 24 h"
+    assert v.finding.detail_zh.startswith("2026年9月1日 20:00（北京时间）上传运单号")
+    assert "+00:00" not in v.finding.detail_en + v.finding.detail_zh
 
 
 def _quote(book, rule, paid_fen, promise_h=48):
@@ -134,10 +146,23 @@ def _quote(book, rule, paid_fen, promise_h=48):
     ("fraudulent_shipping", 48, 500000, 50000, "fraudulent-shipping.pay.ge10"), # 1500 -> max 500
     ("fraudulent_shipping", 48, 999, 1000, "fraudulent-shipping.pay.lt10"),     # 9.99 -> 10
     ("fraudulent_shipping", 48, 300, 500, "fraudulent-shipping.pay.lt10"),      # 3 -> min 5
+    ("booked_delivery", 48, 15000, 800, "booked-delivery.pay"),                 # 5% = 7.50 -> 8
+    ("booked_delivery", 48, 5000, 500, "booked-delivery.pay"),                  # 2.50 -> 3 -> min 5
+    ("booked_delivery", 72, 200000, 5000, "booked-delivery.pay"),               # 100 -> max 50
 ])
 def test_compensation_amounts(book, rule, promise_h, paid_fen, amount, clause):
     q = _quote(book, rule, paid_fen, promise_h)
     assert (q.amount_fen, q.clause.id) == (amount, clause)
+
+
+@pytest.mark.parametrize("paid_fen, amount", [(999, 1000), (300, 1000), (15000, 4500), (500000, 50000)])
+def test_fraudulent_shipping_before_2026_08_03_is_the_earlier_single_tier(book, paid_fen, amount):
+    """douyin:aHwH9wK4JyWJ (the version douyin:aJo44CiDDaqb revised): 30%, min 10, max 500 for any
+    amount; an order paid before 2026-08-03 says which clause applies, not "no clause"."""
+    paid = datetime(2026, 7, 1, 2, 0, tzinfo=timezone.utc)
+    found = Finding(book.clause("fraudulent-shipping.findings"), paid, "x", "x")
+    q = quote(book, "fraudulent_shipping", found, paid_fen=paid_fen, promise_span=48 * H, at=paid, now=paid)
+    assert (q.amount_fen, q.clause.id, q.clause.source) == (amount, "fraudulent-shipping.pay.ge10", "douyin:aHwH9wK4JyWJ")
 
 
 def test_explanation_cites_trigger_and_amount_clause(book):

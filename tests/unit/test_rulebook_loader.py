@@ -83,7 +83,8 @@ def test_every_clause_can_be_cited(name, prefix):
 
 def test_douyin_clause_ids(douyin):
     late_ship = {c.id for c in douyin.clauses if c.kind in ("ship_promise", "ship_promise_conflict", "shipped_definition",
-                                                          "pickup_scan_grace", "late_ship", "late_ship_payment")}
+                                                          "pickup_scan_grace", "late_ship", "late_ship_over48",
+                                                          "late_ship_payment")}
     assert late_ship == {
         "ship-promise.same-day", "ship-promise.next-day", "ship-promise.hours", "ship-promise.presale",
         "ship-promise.shortest-binds", "shipped.pickup-scan", "shipped.pickup-scan-grace",
@@ -96,14 +97,13 @@ def test_douyin_clause_ids(douyin):
 
 # --- the published tables, written out by hand --------------------------------------------------
 
-# (promise_min_h, promise_max_h, late_min_h, late_max_h, rate_bp, min_fen, max_fen); None = unbounded
+# (promise_min_h, promise_max_h, late_min_h, late_max_h, rate_bp, min_fen, max_fen); None = unbounded.
+# Douyin: the first column only, paid for any lateness; the second column ("发货超时48小时以上",
+# kind late_ship_over48) is the out-of-stock deduction (tests/unit/test_late_ship_table.py).
 DOUYIN_LATE_SHIP = {
-    "late-ship.le48h.within48": (0, 48, 0, 48, 0, 0, 0),          # none
-    "late-ship.le48h.over48": (0, 48, 48, None, 100, 200, 5000),  # 1% (2-50)
-    "late-ship.48-240h.within48": (48, 240, 0, 48, 100, 200, 5000),
-    "late-ship.48-240h.over48": (48, 240, 48, None, 300, 300, 5000),
-    "late-ship.gt240h.within48": (240, None, 0, 48, 100, 300, 5000),
-    "late-ship.gt240h.over48": (240, None, 48, None, 500, 500, 5000),
+    "late-ship.le48h.within48": (0, 48, None, None, 0, 0, 0),          # none
+    "late-ship.48-240h.within48": (48, 240, None, None, 100, 200, 5000),  # 1% (2-50)
+    "late-ship.gt240h.within48": (240, None, None, None, 100, 300, 5000),  # 1% (3-50)
 }
 
 TAOBAO_LATE_SHIP = {
@@ -114,18 +114,19 @@ TAOBAO_LATE_SHIP = {
 PARAMS = ("promise_min_h", "promise_max_h", "late_min_h", "late_max_h", "rate_bp", "min_fen", "max_fen")
 
 
-@pytest.mark.parametrize("name, table, effective, source", [
-    ("douyin", DOUYIN_LATE_SHIP, date(2026, 8, 10), "douyin:aJoPPkWZ7VQM"),
-    ("taobao", TAOBAO_LATE_SHIP, date(2025, 9, 1), "tmall:10000177"),
+@pytest.mark.parametrize("name, table, versions", [
+    ("douyin", DOUYIN_LATE_SHIP, {date(2023, 1, 1): "douyin:aHwH9wK4Je2N", date(2026, 8, 10): "douyin:aJoPPkWZ7VQM"}),
+    ("taobao", TAOBAO_LATE_SHIP, {date(2025, 9, 1): "tmall:10000177"}),
 ])
-def test_late_ship_clauses_match_the_published_table(name, table, effective, source):
-    clauses = {c.id: c for c in load(name).clauses if c.kind == "late_ship"}
-    assert clauses.keys() == table.keys()
-    for clause_id, expected in table.items():
-        clause = clauses[clause_id]
-        assert tuple(clause.get(k) for k in PARAMS) == expected, clause_id
-        assert clause.effective == effective
-        assert clause.source == source
+def test_late_ship_clauses_match_the_published_table(name, table, versions):
+    book = load(name)
+    for effective, source in versions.items():
+        clauses = {c.id: c for c in book.in_force("late_ship", effective)}
+        assert clauses.keys() == table.keys()
+        for clause_id, expected in table.items():
+            clause = clauses[clause_id]
+            assert tuple(clause.get(k) for k in PARAMS) == expected, clause_id
+            assert (clause.effective, clause.source) == (effective, source)
 
 
 def test_douyin_same_day_cutoff_is_16(douyin):
@@ -145,16 +146,19 @@ def test_payment_clauses_cite_the_payment_rule(douyin, taobao):
 
 # --- in_force --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("at, count", [
-    (date(2026, 8, 9), 0),
-    (date(2026, 8, 10), 6),
-    (date(2030, 1, 1), 6),
-    (datetime(2026, 8, 9, 15, 59, 59, tzinfo=UTC), 0),   # 2026-08-09 23:59:59 in Beijing
-    (datetime(2026, 8, 9, 16, 0, 0, tzinfo=UTC), 6),     # 2026-08-10 00:00:00 in Beijing
-    (datetime(2026, 8, 10, 23, 0, 0, tzinfo=UTC), 6),
+@pytest.mark.parametrize("at, source", [
+    (date(2022, 12, 31), None),
+    (date(2026, 8, 9), "douyin:aHwH9wK4Je2N"),
+    (date(2026, 8, 10), "douyin:aJoPPkWZ7VQM"),
+    (date(2030, 1, 1), "douyin:aJoPPkWZ7VQM"),
+    (datetime(2026, 8, 9, 15, 59, 59, tzinfo=UTC), "douyin:aHwH9wK4Je2N"),   # 2026-08-09 23:59:59 in Beijing
+    (datetime(2026, 8, 9, 16, 0, 0, tzinfo=UTC), "douyin:aJoPPkWZ7VQM"),     # 2026-08-10 00:00:00 in Beijing
+    (datetime(2026, 8, 10, 23, 0, 0, tzinfo=UTC), "douyin:aJoPPkWZ7VQM"),
 ])
-def test_douyin_late_ship_in_force(douyin, at, count):
-    assert len(douyin.in_force("late_ship", at)) == count
+def test_douyin_late_ship_in_force(douyin, at, source):
+    """Three cells in force at any time since 2023: the latest version of each id wins."""
+    found = douyin.in_force("late_ship", at)
+    assert [c.source for c in found] == ([source] * 3 if source else [])
 
 
 @pytest.mark.parametrize("at, count", [(date(2022, 12, 31), 0), (date(2023, 1, 1), 4), (date(2026, 9, 1), 4)])
@@ -180,7 +184,7 @@ def test_one_finds_the_single_match(douyin):
 @pytest.mark.parametrize("kind, at, match", [
     ("ship_promise", date(2026, 9, 1), {"promise": "weekly"}),   # none
     ("ship_promise", date(2026, 9, 1), {}),                      # four
-    ("late_ship", date(2026, 8, 9), {}),                         # none yet
+    ("late_ship", date(2022, 12, 31), {}),                       # none yet
 ])
 def test_one_needs_exactly_one_match(douyin, kind, at, match):
     with pytest.raises(NotFound):
@@ -188,7 +192,8 @@ def test_one_needs_exactly_one_match(douyin, kind, at, match):
 
 
 def test_clause_by_id(douyin):
-    assert douyin.clause("late-ship.gt240h.over48").get("rate_bp") == 500
+    assert douyin.clause("late-ship.gt240h.within48").get("rate_bp") == 100
+    assert douyin.clause("late-ship.gt240h.over48").get("paid_by") == "out-of-stock.pay.gt240h"
     with pytest.raises(NotFound):
         douyin.clause("late-ship.nope")
 

@@ -1,7 +1,8 @@
 """Ship-by deadlines (douyin:101706): "same-day: paid before 16:00 -> ship by 23:59:59 that day,
 from 16:00 -> by 23:59:59 the next day; next-day: by 23:59:59 the day after payment; 48 h /
 merchant-set hours: within that many hours; presale: by the set date". The day and the 16:00
-cut-off are the shop's local ones; the deadline is stored as timezone-aware UTC.
+cut-off are the platform's (the rulebook's zone, Asia/Shanghai), whatever the shop's own
+timezone; the deadline is stored as timezone-aware UTC.
 
 Asia/Shanghai is UTC+8 all year; America/New_York is UTC-4 until 2026-11-01 02:00, then UTC-5.
 Every expected instant below is written out in UTC by hand."""
@@ -59,7 +60,7 @@ def assert_utc(at: datetime, expected: datetime) -> None:
     (local(SH, 2026, 12, 31, 17, 0, 0), utc(2027, 1, 1, 15, 59, 59)),
 ])
 def test_same_day_shanghai(douyin, paid, expected):
-    deadline, clause = ship_by(douyin, Promise.parse("same-day"), paid, SH)
+    deadline, clause = ship_by(douyin, Promise.parse("same-day"), paid)
     assert_utc(deadline, expected)
     assert clause.id == "ship-promise.same-day"
     assert clause.source == "douyin:101706"
@@ -67,36 +68,34 @@ def test_same_day_shanghai(douyin, paid, expected):
 
 def test_same_day_accepts_paid_at_given_in_utc(douyin):
     # 07:59:59 UTC = 15:59:59 Shanghai (before cut-off); 08:00:00 UTC = 16:00 (after).
-    before, _ = ship_by(douyin, Promise("same-day"), utc(2026, 9, 1, 7, 59, 59), SH)
-    after, _ = ship_by(douyin, Promise("same-day"), utc(2026, 9, 1, 8, 0, 0), SH)
+    before, _ = ship_by(douyin, Promise("same-day"), utc(2026, 9, 1, 7, 59, 59))
+    after, _ = ship_by(douyin, Promise("same-day"), utc(2026, 9, 1, 8, 0, 0))
     assert_utc(before, utc(2026, 9, 1, 15, 59, 59))
     assert_utc(after, utc(2026, 9, 2, 15, 59, 59))
 
 
-# --- same-day, New York: the same rules on New York's clock -----------------------------------
+# --- a shop in another timezone: the platform's clock decides -------------------------------
 
 @pytest.mark.parametrize("paid, expected", [
-    (local(NY, 2026, 9, 1, 15, 59, 59), utc(2026, 9, 2, 3, 59, 59)),   # 23:59:59 EDT = 03:59:59Z
-    (local(NY, 2026, 9, 1, 16, 0, 0), utc(2026, 9, 3, 3, 59, 59)),
-    (local(NY, 2026, 9, 1, 23, 59, 59), utc(2026, 9, 3, 3, 59, 59)),
-    (local(NY, 2026, 9, 2, 0, 0, 0), utc(2026, 9, 3, 3, 59, 59)),
-    # across the end of daylight saving time (2026-11-01): 23:59:59 EST = 04:59:59Z
-    (local(NY, 2026, 10, 31, 16, 30, 0), utc(2026, 11, 2, 4, 59, 59)),
-    (local(NY, 2026, 11, 1, 9, 0, 0), utc(2026, 11, 2, 4, 59, 59)),
+    (local(NY, 2026, 9, 1, 15, 59, 59), utc(2026, 9, 2, 15, 59, 59)),   # = 09-02 03:59:59 Shanghai: before 16:00
+    (local(NY, 2026, 9, 1, 16, 0, 0), utc(2026, 9, 2, 15, 59, 59)),     # = 09-02 04:00 Shanghai
+    (local(NY, 2026, 9, 1, 23, 59, 59), utc(2026, 9, 2, 15, 59, 59)),   # = 09-02 11:59:59 Shanghai
+    (local(NY, 2026, 9, 2, 0, 0, 0), utc(2026, 9, 2, 15, 59, 59)),      # = 09-02 12:00 Shanghai
+    (local(NY, 2026, 10, 31, 16, 30, 0), utc(2026, 11, 1, 15, 59, 59)), # = 11-01 04:30 Shanghai
+    (local(NY, 2026, 11, 1, 9, 0, 0), utc(2026, 11, 2, 15, 59, 59)),    # = 11-01 22:00 Shanghai: after 16:00
 ])
-def test_same_day_new_york(douyin, paid, expected):
-    deadline, clause = ship_by(douyin, Promise("same-day"), paid, NY)
+def test_douyin_101706_same_day_is_platform_time_for_a_new_york_shop(douyin, paid, expected):
+    """Regression: a shop set to New York used to get New York's day and cut-off. The platform
+    judges every shop by its own clock (the rulebook's zone)."""
+    deadline, clause = ship_by(douyin, Promise("same-day"), paid)
     assert_utc(deadline, expected)
     assert clause.id == "ship-promise.same-day"
 
 
-def test_same_instant_has_different_deadlines_in_different_shop_timezones(douyin):
-    # 2026-09-01 08:00:00Z is 16:00 in Shanghai (after cut-off) but 04:00 in New York (before).
-    paid = utc(2026, 9, 1, 8, 0, 0)
-    sh, _ = ship_by(douyin, Promise("same-day"), paid, SH)
-    ny, _ = ship_by(douyin, Promise("same-day"), paid, NY)
-    assert_utc(sh, utc(2026, 9, 2, 15, 59, 59))   # 2026-09-02 23:59:59 +08:00
-    assert_utc(ny, utc(2026, 9, 2, 3, 59, 59))    # 2026-09-01 23:59:59 -04:00
+def test_one_instant_has_one_deadline(douyin):
+    # 2026-09-01 08:00:00Z is 16:00 in Shanghai (after the cut-off), though 04:00 in New York.
+    deadline, _ = ship_by(douyin, Promise("same-day"), utc(2026, 9, 1, 8, 0, 0))
+    assert_utc(deadline, utc(2026, 9, 2, 15, 59, 59))   # 2026-09-02 23:59:59 +08:00
 
 
 # --- next-day -------------------------------------------------------------------------------
@@ -108,12 +107,12 @@ def test_same_instant_has_different_deadlines_in_different_shop_timezones(douyin
     (SH, local(SH, 2026, 9, 1, 23, 59, 59), utc(2026, 9, 2, 15, 59, 59)),
     (SH, local(SH, 2026, 9, 2, 0, 0, 0), utc(2026, 9, 3, 15, 59, 59)),
     (SH, local(SH, 2026, 2, 28, 12, 0, 0), utc(2026, 3, 1, 15, 59, 59)),
-    (NY, local(NY, 2026, 9, 1, 23, 30, 0), utc(2026, 9, 3, 3, 59, 59)),   # paid 09-02 03:30Z
-    (NY, local(NY, 2026, 9, 2, 0, 0, 0), utc(2026, 9, 4, 3, 59, 59)),
-    (NY, local(NY, 2026, 10, 31, 12, 0, 0), utc(2026, 11, 2, 4, 59, 59)),  # deadline in EST
+    (NY, local(NY, 2026, 9, 1, 23, 30, 0), utc(2026, 9, 3, 15, 59, 59)),  # = 09-02 11:30 Shanghai
+    (NY, local(NY, 2026, 9, 2, 0, 0, 0), utc(2026, 9, 3, 15, 59, 59)),    # = 09-02 12:00 Shanghai
+    (NY, local(NY, 2026, 10, 31, 12, 0, 0), utc(2026, 11, 2, 15, 59, 59)),  # = 11-01 00:00 Shanghai
 ])
 def test_next_day(douyin, tz, paid, expected):
-    deadline, clause = ship_by(douyin, Promise.parse("next-day"), paid, tz)
+    deadline, clause = ship_by(douyin, Promise.parse("next-day"), paid)
     assert_utc(deadline, expected)
     assert clause.id == "ship-promise.next-day"
     assert clause.source == "douyin:101706"
@@ -129,7 +128,7 @@ def test_next_day(douyin, tz, paid, expected):
     ("48h", local(SH, 2026, 9, 1, 15, 59, 59), utc(2026, 9, 3, 7, 59, 59)),
 ])
 def test_hours_promise_counts_elapsed_hours(douyin, code, paid, expected):
-    deadline, clause = ship_by(douyin, Promise.parse(code), paid, SH)
+    deadline, clause = ship_by(douyin, Promise.parse(code), paid)
     assert_utc(deadline, expected)
     assert clause.id == "ship-promise.hours"
 
@@ -137,7 +136,7 @@ def test_hours_promise_counts_elapsed_hours(douyin, code, paid, expected):
 def test_hours_promise_is_absolute_across_dst(douyin):
     # 48 elapsed hours, whatever the wall clock does on 2026-11-01 in New York.
     paid = local(NY, 2026, 10, 31, 8, 0, 0)          # 12:00Z
-    deadline, _ = ship_by(douyin, Promise.parse("48h"), paid, NY)
+    deadline, _ = ship_by(douyin, Promise.parse("48h"), paid)
     assert_utc(deadline, utc(2026, 11, 2, 12, 0, 0))
 
 
@@ -145,17 +144,17 @@ def test_hours_promise_is_absolute_across_dst(douyin):
 
 @pytest.mark.parametrize("tz, expected", [
     (SH, utc(2026, 12, 1, 15, 59, 59)),   # 2026-12-01 23:59:59 +08:00
-    (NY, utc(2026, 12, 2, 4, 59, 59)),    # 2026-12-01 23:59:59 -05:00
+    (NY, utc(2026, 12, 1, 15, 59, 59)),   # the platform's 2026-12-01, whatever the shop's zone
 ])
-def test_presale_ships_by_end_of_the_set_local_date(douyin, tz, expected):
-    deadline, clause = ship_by(douyin, Promise.parse("presale:2026-12-01"), utc(2026, 9, 1, 2, 0, 0), tz)
+def test_presale_ships_by_end_of_the_set_platform_date(douyin, tz, expected):
+    deadline, clause = ship_by(douyin, Promise.parse("presale:2026-12-01"), utc(2026, 9, 1, 2, 0, 0))
     assert_utc(deadline, expected)
     assert clause.id == "ship-promise.presale"
 
 
 def test_naive_paid_at_is_refused(douyin):
     with pytest.raises(ValueError):
-        ship_by(douyin, Promise("same-day"), datetime(2026, 9, 1, 10, 0, 0), SH)
+        ship_by(douyin, Promise("same-day"), datetime(2026, 9, 1, 10, 0, 0))
 
 
 # --- several promises: the shortest binds -----------------------------------------------------
@@ -163,7 +162,7 @@ def test_naive_paid_at_is_refused(douyin):
 def test_live_room_same_day_beats_product_48h(douyin):
     paid = local(SH, 2026, 9, 1, 10, 0, 0)          # 02:00Z
     source, promise, deadline = binding_promise(
-        douyin, [("product", Promise.parse("48h")), ("live_room", Promise.parse("same-day"))], paid, SH)
+        douyin, [("product", Promise.parse("48h")), ("live_room", Promise.parse("same-day"))], paid)
     assert (source, promise) == ("live_room", Promise("same-day"))
     assert_utc(deadline, utc(2026, 9, 1, 15, 59, 59))
 
@@ -173,7 +172,7 @@ def test_hours_beat_same_day_after_the_cutoff(douyin):
     paid = local(SH, 2026, 9, 1, 16, 30, 0)
     source, promise, deadline = binding_promise(
         douyin, [("detail_page", Promise("same-day")), ("video", Promise.parse("24h")),
-                 ("live_cart", Promise("next-day"))], paid, SH)
+                 ("live_cart", Promise("next-day"))], paid)
     assert (source, promise.code) == ("video", "24h")
     assert_utc(deadline, utc(2026, 9, 2, 8, 30, 0))
 
@@ -186,7 +185,7 @@ def test_shortest_of_four_sources(douyin):
         ("video_title", Promise.parse("presale:2026-09-05")),
         ("voice_over", Promise.parse("30h")),              # 09-02 08:00Z  <- shortest
     ]
-    source, promise, deadline = binding_promise(douyin, candidates, paid, SH)
+    source, promise, deadline = binding_promise(douyin, candidates, paid)
     assert source == "voice_over"
     assert promise == Promise("hours", hours=30)
     assert_utc(deadline, utc(2026, 9, 2, 8, 0, 0))
@@ -194,14 +193,14 @@ def test_shortest_of_four_sources(douyin):
 
 def test_single_candidate_binds(douyin):
     source, promise, deadline = binding_promise(douyin, [("product", Promise("next-day"))],
-                                                utc(2026, 9, 1, 2, 0, 0), SH)
+                                                utc(2026, 9, 1, 2, 0, 0))
     assert (source, promise.kind) == ("product", "next-day")
     assert_utc(deadline, utc(2026, 9, 2, 15, 59, 59))
 
 
 def test_no_candidates_is_invalid(douyin):
     with pytest.raises(InvalidInput):
-        binding_promise(douyin, [], utc(2026, 9, 1, 2, 0, 0), SH)
+        binding_promise(douyin, [], utc(2026, 9, 1, 2, 0, 0))
 
 
 # --- Promise.parse --------------------------------------------------------------------------

@@ -32,6 +32,7 @@ class NewProduct:
     perishable: bool = False
     custom_made: bool = False
     blind_box: bool = False
+    booked_delivery: bool = False  # the buyer may book the arrival day (预约达)
 
 
 def create_shop(conn: Connection, *, name: str, slug: str, at: datetime, timezone: str = "Asia/Shanghai",
@@ -71,7 +72,8 @@ def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datet
         raise NotFound(f"no category {cmd.category_id}")
     product_id = conn.execute(products.insert().values(
         shop_id=cmd.shop_id, category_id=cmd.category_id, title=cmd.title.strip(), description=cmd.description,
-        perishable=cmd.perishable, custom_made=cmd.custom_made, blind_box=cmd.blind_box, active=True,
+        perishable=cmd.perishable, custom_made=cmd.custom_made, blind_box=cmd.blind_box,
+        booked_delivery=cmd.booked_delivery, active=True,
         created_at=at, **_promise_columns(cmd.promise))).inserted_primary_key[0]
     conn.execute(skus.insert(), [{"product_id": product_id, "shop_id": cmd.shop_id, "name": s.name,
                                   "price_fen": s.price_fen, "stock": s.stock} for s in cmd.skus])

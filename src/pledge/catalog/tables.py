@@ -1,5 +1,5 @@
 from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, false)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
@@ -33,6 +33,8 @@ products = Table(
     Column("perishable", Boolean, nullable=False, default=False),
     Column("custom_made", Boolean, nullable=False, default=False),
     Column("blind_box", Boolean, nullable=False, default=False),
+    # The buyer may book the day it arrives (预约达, douyin:aJoPPkWZ7VQM 2.3; migration 0009).
+    Column("booked_delivery", Boolean, nullable=False, default=False, server_default=false()),
     # The product's default ship promise (douyin:101706): same-day | next-day | hours | presale.
     Column("promise_kind", String(20), nullable=False),
     Column("promise_hours", Integer, nullable=True),

@@ -31,17 +31,20 @@ def quote_ship_by(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
     promise: str = typer.Option(..., help="same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD"),
     paid_at: str = typer.Option(..., "--paid-at", help="ISO-8601; without offset = the timezone below."),
-    timezone: str = typer.Option("Asia/Shanghai", "--tz", help="The shop's timezone."),
+    timezone: str = typer.Option("", "--tz", help="Timezone of a --paid-at without offset; default the rulebook's. "
+                                                   "The deadline itself is always the platform's (the rulebook's zone)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """When must an order paid at --paid-at ship?"""
+    """When must an order paid at --paid-at ship? Days and the 16:00 cut-off are platform time."""
     @_guard
     def run() -> None:
         book = load(rulebook)
-        paid = parse_iso(paid_at, timezone)
-        deadline, clause = ship_by(book, Promise.parse(promise), paid, timezone)
-        local = deadline.astimezone(zone(timezone))
-        _emit(as_json, {"ship_by": local.isoformat(), "clause": clause.id},
+        tz = timezone or book.timezone
+        zone(tz)
+        paid = parse_iso(paid_at, tz)
+        deadline, clause = ship_by(book, Promise.parse(promise), paid)
+        local = deadline.astimezone(zone(book.timezone))
+        _emit(as_json, {"ship_by": local.isoformat(), "clause": clause.id, "timezone": book.timezone},
               f"ship by {local.isoformat()} ({clause.id}, {clause.source})")
     run()
 
@@ -52,10 +55,13 @@ def quote_late(
     promise: str = typer.Option(..., help="The promise span, e.g. 48h or 72h."),
     paid: str = typer.Option(..., help="Amount the buyer paid, in yuan (e.g. 150.00)."),
     late: str = typer.Option(..., help="How late it shipped, e.g. 50h or 2d."),
-    at: str = typer.Option("", help="When it was paid (ISO-8601), to pick the clauses in force; default now."),
+    at: str = typer.Option("", help="When the order was paid (ISO-8601; without offset = the rulebook's zone), to "
+                                    "pick the clauses in force then; default now."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """What compensation does an order shipped --late after its deadline earn?"""
+    """What does the buyer receive in all for a parcel shipped --late after its deadline? The
+    late-ship cell as soon as it is late and, more than 48 h late, the out-of-stock deduction in
+    addition (douyin:aJoPPkWZ7VQM, douyin:aHwHGWzbmk88): each part with its clause."""
     @_guard
     def run() -> None:
         book = load(rulebook)
@@ -66,15 +72,18 @@ def quote_late(
         if paid_fen <= 0:
             raise InvalidInput("--paid must be a positive amount")
         late_by = parse_duration(late)
-        paid_at = parse_iso(at) if at else datetime.now(UTC)
+        paid_at = parse_iso(at, book.timezone) if at else datetime.now(UTC)
         deadline = paid_at + timedelta(hours=span.hours)
         quote = quote_late_ship(book, paid_fen=paid_fen, paid_at=paid_at, ship_by_at=deadline,
                                 shipped_at=deadline + late_by, now=deadline + late_by)
         if quote is None:
-            data = {"amount_fen": 0, "clause": "", "explanation": "shipped on time: no compensation"}
+            data = {"amount_fen": 0, "parts": [], "clause": "", "explanation": "shipped on time: no compensation"}
         else:
-            data = {"amount_fen": quote.amount_fen, "clause": quote.clause.id if quote.clause else "",
-                    "explanation": quote.explanation_en}
+            data = {"amount_fen": quote.amount_fen,
+                    "parts": [{"clause": p.clause.id, "amount_fen": p.amount_fen, "source": p.clause.source, "rule": p.rule}
+                              for p in quote.parts if p.clause is not None and p.amount_fen > 0],
+                    "clause": quote.clause.id if quote.clause else "", "explanation": quote.explanation_en}
+        data["paid_at"] = paid_at.isoformat()
         _emit(as_json, data, f"{format_yuan(data['amount_fen'])} yuan — {data['explanation']}")
     run()
 

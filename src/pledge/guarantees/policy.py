@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pledge.kernel.clock import ensure_utc, local_time, zone
-from pledge.kernel.errors import InvalidInput
+from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.money import clamp, exact_percent_yuan, format_rate, format_yuan, round_half_up_to_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
 
@@ -56,15 +56,17 @@ class Promise:
         return self.kind
 
 
-def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str,
+def ship_by(book: Rulebook, promise: Promise, paid_at: datetime,
             rules_at: datetime | None = None) -> tuple[datetime, Clause]:
     """The last instant the order may be shipped on time, and the clause that says so (the
     clause in force at `rules_at`, by default when the order was paid; a backtest passes
-    another date to ask what today's rule would have said)."""
+    another date to ask what today's rule would have said). "Today", "the next day" and the
+    16:00 cut-off are the platform's (the rulebook's zone, Asia/Shanghai for Douyin), not the
+    shop's own: the platform judges every shop by one clock."""
     clause = book.one("ship_promise", rules_at or paid_at, promise=promise.kind)
     paid_at = ensure_utc(paid_at)
-    local = local_time(paid_at, tz)
-    tzinfo = zone(tz)
+    local = local_time(paid_at, book.timezone)
+    tzinfo = zone(book.timezone)
     if promise.kind == "hours":
         return paid_at + timedelta(hours=promise.hours), clause
     if promise.kind == "presale":
@@ -77,12 +79,12 @@ def ship_by(book: Rulebook, promise: Promise, paid_at: datetime, tz: str,
     return datetime.combine(day, END_OF_DAY, tzinfo=tzinfo).astimezone(paid_at.tzinfo), clause
 
 
-def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]], paid_at: datetime,
-                    tz: str) -> tuple[str, Promise, datetime]:
+def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]],
+                    paid_at: datetime) -> tuple[str, Promise, datetime]:
     """Where several promises apply, the shortest binds (douyin:101706)."""
     if not candidates:
         raise InvalidInput("an order needs at least one ship promise")
-    scored = [(ship_by(book, p, paid_at, tz)[0], source, p) for source, p in candidates]
+    scored = [(ship_by(book, p, paid_at)[0], source, p) for source, p in candidates]
     deadline, source, promise = min(scored, key=lambda item: item[0])
     return source, promise, deadline
 
@@ -106,16 +108,48 @@ def undominated(candidates: list[tuple[str, Promise]]) -> list[tuple[str, Promis
 
 
 @dataclass(frozen=True)
-class LateShipQuote:
-    """What a late-ship clause yields for one order; `final` is False while an unshipped order
-    could still move to a costlier lateness bracket."""
+class Part:
+    """One amount a late order pays the buyer, under its own clause and idempotency key:
+    `rule` is the compensation kind (late_ship, out_of_stock). `trigger` names the clause that
+    made it due where that is not the amount clause itself (the out-of-stock definition)."""
 
+    rule: str
     amount_fen: int
     clause: Clause | None
     explanation: str
     explanation_en: str
+    trigger: Clause | None = None
+
+
+@dataclass(frozen=True)
+class LateShipQuote:
+    """What a late order earns the buyer in all: the late-ship cell as soon as the order is
+    late and, once it is more than 48 h late, the out-of-stock deduction in addition
+    (douyin:aJoPPkWZ7VQM's column "发货超时48小时以上" is douyin:aHwHGWzbmk88's deduction, "可与
+    发货超时扣罚同时发起"). `final` is False while an unshipped order could still earn a part."""
+
+    parts: tuple[Part, ...]
     final: bool
     inputs: dict
+
+    @property
+    def amount_fen(self) -> int:
+        return sum(p.amount_fen for p in self.parts)
+
+    @property
+    def clause(self) -> Clause | None:
+        """The late-ship cell's clause (the first part)."""
+        return self.parts[0].clause
+
+    @property
+    def explanation(self) -> str:
+        text = "；另加 ".join(p.explanation for p in self.parts)
+        return text + (f"；合计{format_yuan(self.amount_fen)}元" if len(self.parts) > 1 else "")
+
+    @property
+    def explanation_en(self) -> str:
+        text = "; and ".join(p.explanation_en for p in self.parts)
+        return text + (f"; {format_yuan(self.amount_fen)} yuan in all" if len(self.parts) > 1 else "")
 
 
 def _within(value: timedelta, low_h: int | None, high_h: int | None) -> bool:
@@ -139,33 +173,81 @@ def _fmt_hours(delta: timedelta) -> str:
     return text
 
 
+def out_of_stock_trigger(book: Rulebook, at: datetime) -> Clause | None:
+    """douyin:aHwHGWzbmk88 1.1: "订单发货超时后48小时内仍未发货的" is out of stock."""
+    found = [c for c in book.in_force("out_of_stock", at) if c.get("trigger") == "unshipped_after_late"]
+    return found[0] if found else None
+
+
+def compensation_clause(book: Rulebook, rule: str, at: datetime, *, promise_span: timedelta | None,
+                        paid_fen: int) -> Clause:
+    """The amount clause of a logistics rule for this order: promise_min_h < promise <=
+    promise_max_h and paid_min_fen <= paid < paid_max_fen (missing = unbounded)."""
+    span_h = promise_span.total_seconds() / 3600 if promise_span is not None else 0
+    found = [c for c in book.in_force("logistics_compensation", at) if c.get("rule") == rule
+             and _in(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
+             and _in(paid_fen, c.get("paid_min_fen"), c.get("paid_max_fen"), closed_low=True)]
+    if len(found) != 1:
+        raise NotFound(f"rulebook {book.name} has {len(found)} compensation clauses for {rule} at {at}")
+    return found[0]
+
+
+def _in(value: float, low: float | None, high: float | None, *, closed_low: bool = False) -> bool:
+    above = low is None or (value >= low if closed_low else value > low)
+    return above and (high is None or (value < high if closed_low else value <= high))
+
+
 def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,
                     shipped_at: datetime | None, now: datetime, rules_at: datetime | None = None) -> LateShipQuote | None:
     """None when the order is (so far) on time. Lateness runs from ship-by to the shipped time,
-    or to `now` for an order not yet shipped (then the quote is final only in an open-ended
-    lateness bracket)."""
+    or to `now` for an order not yet shipped. `rules_at` (default: the payment) picks the
+    clauses in force."""
     promise_span = ship_by_at - paid_at
     end = shipped_at if shipped_at is not None else now
     late_by = end - ship_by_at
     if late_by <= timedelta(0):
         return None
-    clause = find_late_ship_clause(book, promise_span, late_by, rules_at or paid_at)
+    at = rules_at or paid_at
     inputs = {"paid_fen": paid_fen, "paid_at": paid_at, "ship_by": ship_by_at, "shipped_at": shipped_at,
               "evaluated_at": now, "promise_seconds": int(promise_span.total_seconds()),
               "late_seconds": int(late_by.total_seconds())}
-    final = shipped_at is not None or (clause is not None and clause.get("late_max_h") is None)
     state = f"shipped {_fmt_hours(late_by)} late" if shipped_at else f"not shipped, {_fmt_hours(late_by)} late so far"
     state_zh = f"超时{_fmt_hours(late_by)}发货" if shipped_at else f"尚未发货，已超时{_fmt_hours(late_by)}"
     head = f"paid {format_yuan(paid_fen)}, promise {_fmt_hours(promise_span)}, {state}"
     head_zh = f"实付{format_yuan(paid_fen)}元，承诺{_fmt_hours(promise_span)}内发货，{state_zh}"
+    parts = [_late_ship_part(book, at, promise_span, late_by, paid_fen, head, head_zh)]
+    trigger = out_of_stock_trigger(book, at)
+    if trigger is not None and late_by > timedelta(hours=trigger.get("hours")):
+        parts.append(_out_of_stock_part(book, at, trigger, promise_span, paid_fen, head, head_zh))
+    final = shipped_at is not None or trigger is None or len(parts) > 1
+    return LateShipQuote(tuple(parts), final, inputs)
+
+
+def _late_ship_part(book: Rulebook, at: datetime, promise_span: timedelta, late_by: timedelta, paid_fen: int,
+                    head: str, head_zh: str) -> Part:
+    clause = find_late_ship_clause(book, promise_span, late_by, at)
     if clause is None or clause.get("rate_bp", 0) == 0:
         cited = f"clause {clause.id}" if clause else "no clause"
-        return LateShipQuote(0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation",
-                             final, inputs)
+        return Part("late_ship", 0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation")
     amount, steps, steps_zh = share_of_paid(clause, paid_fen)
-    explanation_en = f"{head} → clause {clause.id} {steps} yuan [{clause.source}]"
-    explanation_zh = f"{head_zh} → 条款 {clause.id} {steps_zh} 元 [{clause.source}]"
-    return LateShipQuote(amount, clause, explanation_zh, explanation_en, final, inputs)
+    return Part("late_ship", amount, clause, f"{head_zh} → 条款 {clause.id} {steps_zh} 元 [{clause.source}]",
+                f"{head} → clause {clause.id} {steps} yuan [{clause.source}]")
+
+
+def _out_of_stock_part(book: Rulebook, at: datetime, trigger: Clause, promise_span: timedelta, paid_fen: int,
+                       head: str, head_zh: str) -> Part:
+    clause = compensation_clause(book, "out_of_stock", at, promise_span=promise_span, paid_fen=paid_fen)
+    amount, steps, steps_zh = share_of_paid(clause, paid_fen)
+    hours = trigger.get("hours")
+    column = next((c for c in book.in_force("late_ship_over48", at)
+                   if _within(promise_span, c.get("promise_min_h"), c.get("promise_max_h"))), None)
+    also = f", the late-ship table's column over {hours} h: {column.id} [{column.source}]" if column else ""
+    also_zh = f"；即发货超时表“{hours}小时以上”一栏 {column.id} [{column.source}]" if column else ""
+    return Part("out_of_stock", amount, clause,
+                f"缺货/无货：{head_zh}，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
+                f"条款 {clause.id} {steps_zh} 元 [{clause.source}]",
+                f"out of stock: {head}, more than {hours} h after the ship-by time ({trigger.id} [{trigger.source}]{also}) "
+                f"→ clause {clause.id} {steps} yuan [{clause.source}]", trigger)
 
 
 def share_of_paid(clause: Clause, paid_fen: int) -> tuple[int, str, str]:
@@ -184,10 +266,24 @@ def share_of_paid(clause: Clause, paid_fen: int) -> tuple[int, str, str]:
     return amount, steps, steps_zh
 
 
-def next_check_after(book: Rulebook, *, paid_at: datetime, ship_by_at: datetime) -> datetime | None:
-    """For an unshipped order, when its lateness next crosses a bracket boundary (so the sweep
-    need not look at it before then)."""
-    span = ship_by_at - paid_at
-    bounds = sorted({c.get("late_max_h") for c in book.in_force("late_ship", paid_at)
-                     if c.get("late_max_h") is not None and _within(span, c.get("promise_min_h"), c.get("promise_max_h"))})
-    return ship_by_at + timedelta(hours=bounds[-1]) + timedelta(seconds=1) if bounds else None
+def next_check_after(book: Rulebook, *, paid_at: datetime, ship_by_at: datetime,
+                     rules_at: datetime | None = None) -> datetime | None:
+    """For an unshipped late order, when it next earns a part (the out-of-stock deduction, one
+    second past ship-by + 48 h), so the sweep need not look at it before then; None when no
+    further part can come."""
+    trigger = out_of_stock_trigger(book, rules_at or paid_at)
+    return ship_by_at + timedelta(hours=trigger.get("hours"), seconds=1) if trigger else None
+
+
+def pending_parts(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,
+                  now: datetime) -> list[tuple[datetime, Part]]:
+    """For an order not yet shipped: what it would earn, and from when, if it stays unshipped
+    (for the order page: "若48小时后仍未发货，将按缺货再赔 ¥5")."""
+    ahead = []
+    for when in (ship_by_at + timedelta(seconds=1), next_check_after(book, paid_at=paid_at, ship_by_at=ship_by_at)):
+        if when is None or when <= now:
+            continue
+        quote = quote_late_ship(book, paid_fen=paid_fen, paid_at=paid_at, ship_by_at=ship_by_at, shipped_at=None, now=when)
+        if quote is not None:
+            ahead.append((when, quote.parts[-1]))
+    return ahead

@@ -22,8 +22,15 @@ def shop_compensations(conn: Connection, actor: Actor, shop_id: int, limit: int 
 
 
 def wallet(conn: Connection, buyer_id: int) -> dict:
+    """The buyer's coupons, each with the compensation that issued it (kind, order, clause and
+    inputs: what the wallet page explains in plain words)."""
     rows = [dict(r._mapping) for r in conn.execute(
         select(coupons).where(coupons.c.buyer_id == buyer_id).order_by(coupons.c.id.desc()))]
+    c = compensations.c
+    issued = {r.coupon_id: dict(r._mapping, inputs=jsonutil.loads(r.inputs)) for r in conn.execute(
+        select(compensations).where(c.buyer_id == buyer_id, c.coupon_id.in_([r["id"] for r in rows])))} if rows else {}
+    for row in rows:
+        row["compensation"] = issued.get(row["id"])
     available = [r for r in rows if r["status"] == "available"]
     return {"coupons": rows, "available": available, "available_fen": sum(r["amount_fen"] for r in available),
             # what the ledger holds for the buyer; differs from available_fen only while a checkout

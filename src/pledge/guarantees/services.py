@@ -1,8 +1,16 @@
-"""The late-ship sweep (晚发即赔): paid orders past their ship-by time get a no-threshold coupon
-paid for by the merchant, exactly once. The compensation row's UNIQUE idempotency key
-`late-ship:{order_id}` is claimed with INSERT ... ON CONFLICT DO NOTHING before any money
-moves, so concurrent workers and retries cannot pay an order twice; on PostgreSQL the batch is
-also claimed with FOR UPDATE SKIP LOCKED so workers do not wait on each other."""
+"""The late-ship sweep (晚发即赔): paid orders past their ship-by time pay the buyer, exactly once
+per part, through the one compensation path (guarantees.compensation):
+
+* as soon as an order is late, the late-ship cell of its promise bracket (key late-ship:{id});
+* once it is more than 48 h late (still unshipped, or shipped that late), the out-of-stock
+  deduction in addition (key out-of-stock:{id}): douyin:aJoPPkWZ7VQM's column "发货超时48小时
+  以上" is douyin:aHwHGWzbmk88's deduction, "可与发货超时扣罚同时发起", not a second late-ship rate.
+
+"Shipped" is douyin:101706 2.2: the carrier's pickup record where the carrier reports data;
+otherwise the merchant's ship click, or the carrier slip's time if the merchant shows a later
+one. A clicked parcel whose scan has not come yet is waited for (shipped.pickup-scan-grace).
+On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED so workers do not wait on each
+other; the compensation keys make retries and concurrent workers unable to pay twice."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -14,25 +22,26 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.accounts.tables import users
+from pledge.fulfilment.carriers import CARRIERS
+from pledge.fulfilment.tables import shipments
+from pledge.guarantees import compensation
+from pledge.guarantees.compensation import Due, compensation_key
 from pledge.guarantees.policy import LateShipQuote, next_check_after, quote_late_ship
 from pledge.guarantees.tables import compensations
-from pledge.kernel.db import dialect_insert
-from pledge.kernel import jsonutil
-from pledge.kernel.clock import local_time
+from pledge.kernel.clock import ensure_utc, local_time
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
-from pledge.ledger import services as ledger
-from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
-from pledge.orders.model import PAID_STATUSES
+from pledge.orders.model import PAID_STATUSES, OrderStatus
 from pledge.orders.services import record_events
-from pledge.orders.tables import order_events, orders
+from pledge.orders.tables import orders
 from pledge.rulebooks.loader import Rulebook
 
 KIND = "late_ship"
+PARTS = ("late_ship", "out_of_stock")
 
 
 def late_ship_key(order_id: int) -> str:
-    return f"late-ship:{order_id}"
+    return compensation_key(KIND, order_id)
 
 
 @dataclass
@@ -51,9 +60,7 @@ class _Decision:
     order: object
     quote: LateShipQuote | None
     next_check: datetime | None = None
-    amount_fen: int = 0
-    cap_note: str = ""
-    cap_note_zh: str = ""
+    due: list[Due] = field(default_factory=list)
 
 
 def _due_orders(conn: Connection, now: datetime, batch: int):  # noqa: ANN202
@@ -67,46 +74,59 @@ def _due_orders(conn: Connection, now: datetime, batch: int):  # noqa: ANN202
     return conn.execute(query).all()
 
 
-def _decide(book: Rulebook, order, now: datetime) -> _Decision:  # noqa: ANN001
+def shipped_time(book: Rulebook, order, now: datetime) -> tuple[datetime | None, datetime | None]:  # noqa: ANN001
+    """(when the order counts as shipped, or None; when to look again if the carrier's scan is
+    still awaited). The pickup record decides where the carrier reports one; a clicked parcel
+    with no scan is waited for during the grace period, after which it has no carrier data and
+    the click counts (douyin:101706 2.2 (2))."""
+    if order.picked_up_at is not None:
+        return order.picked_up_at, None
+    if order.shipped_at is None:
+        return None, None
+    grace = book.in_force("pickup_scan_grace", order.paid_at)
+    if grace:
+        until = order.shipped_at + timedelta(hours=grace[0].get("hours"))
+        if until > now:
+            return None, until
+    return order.shipped_at, None
+
+
+def _decide(book: Rulebook, order, now: datetime, claimed: set[str]) -> _Decision:  # noqa: ANN001
     if order.late_exempt_reason:
         return _Decision(order, None)
+    shipped, wait_until = shipped_time(book, order, now)
+    if wait_until is not None:
+        return _Decision(order, None, wait_until)
     quote = quote_late_ship(book, paid_fen=order.paid_fen, paid_at=order.paid_at, ship_by_at=order.ship_by,
-                            shipped_at=order.picked_up_at, now=now)
+                            shipped_at=shipped, now=now)
     if quote is None:  # on time so far
-        nxt = None if order.picked_up_at is not None else max(order.ship_by + timedelta(seconds=1), now + timedelta(seconds=1))
+        nxt = None if shipped is not None else max(order.ship_by + timedelta(seconds=1), now + timedelta(seconds=1))
         return _Decision(order, None, nxt)
+    nxt = None
     if not quote.final:
         nxt = next_check_after(book, paid_at=order.paid_at, ship_by_at=order.ship_by)
-        return _Decision(order, quote, nxt if nxt and nxt > now else now + timedelta(minutes=5))
-    awaiting_scan = _awaiting_pickup_scan(book, order, now)
-    if awaiting_scan is not None:
-        return _Decision(order, quote, awaiting_scan)
-    return _Decision(order, quote, None, quote.amount_fen)
+        nxt = nxt if nxt and nxt > now else now + timedelta(minutes=5)
+    due = [_due(order, quote, part) for part in quote.parts if compensation_key(part.rule, order.id) not in claimed]
+    return _Decision(order, quote, nxt, due)
 
 
-def _awaiting_pickup_scan(book: Rulebook, order, now: datetime) -> datetime | None:  # noqa: ANN001
-    """The merchant clicked ship but the carrier's pickup scan has not arrived: the scan may
-    still report an earlier shipped time, so wait for it up to the rulebook's grace period
-    before treating the order as unshipped."""
-    if order.picked_up_at is not None or order.shipped_at is None:
-        return None
-    grace = book.in_force("pickup_scan_grace", order.paid_at)
-    if not grace:
-        return None
-    until = order.shipped_at + timedelta(hours=grace[0].get("hours"))
-    return until if until > now else None
+def _due(order, quote: LateShipQuote, part) -> Due:  # noqa: ANN001
+    inputs = dict(quote.inputs, trigger_clause=part.trigger.id if part.trigger else None)
+    return Due(part.rule, order.id, order.shop_id, order.buyer_id, part.amount_fen,
+               part.clause.id if part.clause else "none", part.clause.source if part.clause else "",
+               part.explanation_en, part.explanation, inputs)
 
 
-def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, decisions: list[_Decision], now: datetime) -> None:
+def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], now: datetime) -> None:
     """Taobao: one buyer receives at most the cap per day (tmall:10000177)."""
     caps = book.in_force("late_ship_buyer_daily_cap", now)
-    paying = [d for d in decisions if d.amount_fen > 0]
+    paying = [d for d in dues if d.rule == KIND and d.amount_fen > 0]
     if not caps or not paying:
         return
     cap = caps[0]
     # "One day" is the platform's calendar day (the rulebook's timezone), not the UTC day.
     day_start = local_time(now, book.timezone).replace(hour=0, minute=0, second=0, microsecond=0)
-    buyer_ids = sorted({d.order.buyer_id for d in paying})
+    buyer_ids = sorted({d.buyer_id for d in paying})
     # Workers sweeping other orders of the same buyer take turns (row locks in id order, held
     # to commit), so each one reads the day's total after the others' payouts are committed.
     conn.execute(select(users.c.id).where(users.c.id.in_(buyer_ids)).order_by(users.c.id)
@@ -117,90 +137,39 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, decisions: list[_De
         .group_by(c.buyer_id)).all())
     running: dict[int, int] = defaultdict(int, {k: int(v) for k, v in already.items()})
     for d in paying:
-        room = max(0, cap.get("cap_fen") - running[d.order.buyer_id])
+        room = max(0, cap.get("cap_fen") - running[d.buyer_id])
         if d.amount_fen > room:
-            d.cap_note = f" → buyer daily cap {format_yuan(cap.get('cap_fen'))} yuan ({cap.id}) leaves {format_yuan(room)}"
-            d.cap_note_zh = f" → 买家单日赔付上限{format_yuan(cap.get('cap_fen'))}元（{cap.id}），本单可赔{format_yuan(room)}元"
+            d.explanation_en += f" → buyer daily cap {format_yuan(cap.get('cap_fen'))} yuan ({cap.id}) leaves {format_yuan(room)}"
+            d.explanation_zh += f" → 买家单日赔付上限{format_yuan(cap.get('cap_fen'))}元（{cap.id}），本单可赔{format_yuan(room)}元"
             d.amount_fen = room
-        running[d.order.buyer_id] += d.amount_fen
+        running[d.buyer_id] += d.amount_fen
 
 
-def _claim(conn: Connection, book: Rulebook, final: list[_Decision], now: datetime) -> dict[int, int]:
-    """Insert the compensation rows; returns {order_id: compensation_id} for the rows this
-    transaction won. Rows another worker already holds are silently skipped."""
-    if not final:
-        return {}
-    insert = dialect_insert(conn)
-    rows = []
-    for d in final:
-        q = d.quote
-        rows.append({"idempotency_key": late_ship_key(d.order.id), "order_id": d.order.id, "shop_id": d.order.shop_id,
-                     "buyer_id": d.order.buyer_id, "kind": KIND, "amount_fen": d.amount_fen, "rulebook": book.name,
-                     "rulebook_version": book.version, "clause_id": q.clause.id if q.clause else "none",
-                     "clause_source": q.clause.source if q.clause else "",
-                     "inputs": jsonutil.dumps(q.inputs), "explanation": q.explanation_en + d.cap_note,
-                     "explanation_zh": q.explanation + d.cap_note_zh,
-                     "created_at": now})
-    stmt = insert(compensations).on_conflict_do_nothing(index_elements=["idempotency_key"]) \
-        .returning(compensations.c.id, compensations.c.order_id)
-    return {r.order_id: r.id for r in conn.execute(stmt, rows)}
-
-
-def _pay(conn: Connection, won: list[_Decision], comp_ids: dict[int, int], now: datetime) -> None:
-    """One ledger transaction and one coupon per paying compensation, written in bulk."""
-    if not won:
-        return
-    codes = set()
-    for d in won:
-        codes |= {ledger.shop_proceeds(d.order.shop_id), ledger.buyer_coupons(d.order.buyer_id)}
-    accounts = ledger.account_ids(conn, codes)
-    tx_ids = {r.idempotency_key: r.id for r in conn.execute(
-        ledger_transactions.insert().returning(ledger_transactions.c.id, ledger_transactions.c.idempotency_key),
-        [{"idempotency_key": late_ship_key(d.order.id), "kind": KIND, "memo": d.quote.explanation_en,
-          "created_at": now} for d in won])}
-    conn.execute(ledger_postings.insert(), [{
-        "transaction_id": tx_ids[late_ship_key(d.order.id)],
-        "debit_account_id": accounts[ledger.shop_proceeds(d.order.shop_id)],
-        "credit_account_id": accounts[ledger.buyer_coupons(d.order.buyer_id)],
-        "amount_fen": d.amount_fen} for d in won])
-    coupon_ids = {r.source: r.id for r in conn.execute(
-        coupons.insert().returning(coupons.c.id, coupons.c.source),
-        [{"buyer_id": d.order.buyer_id, "amount_fen": d.amount_fen, "min_spend_fen": 0, "status": "available",
-          "issued_at": now, "source": late_ship_key(d.order.id), "explanation": d.quote.explanation_en + d.cap_note,
-          "explanation_zh": d.quote.explanation + d.cap_note_zh}
-         for d in won])}
-    c = compensations.c
-    conn.execute(compensations.update().where(c.id == bindparam("cid"))
-                 .values(transaction_id=bindparam("tid"), coupon_id=bindparam("kid")),
-                 [{"cid": comp_ids[d.order.id], "tid": tx_ids[late_ship_key(d.order.id)],
-                   "kid": coupon_ids[late_ship_key(d.order.id)]} for d in won])
+def _claimed(conn: Connection, order_ids: list[int]) -> set[str]:
+    keys = [compensation_key(rule, oid) for oid in order_ids for rule in PARTS]
+    return set(conn.execute(select(compensations.c.idempotency_key)
+                            .where(compensations.c.idempotency_key.in_(keys))).scalars())
 
 
 def sweep_batch(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 500) -> SweepResult:
     """One transaction's worth of the sweep."""
     result = SweepResult(batches=1)
-    due = _due_orders(conn, now, batch)
-    result.examined = len(due)
-    if not due:
+    due_orders = _due_orders(conn, now, batch)
+    result.examined = len(due_orders)
+    if not due_orders:
         return result
-    decisions = [_decide(book, o, now) for o in due]
-    final = [d for d in decisions if d.quote is not None and d.next_check is None]
-    _apply_buyer_daily_cap(conn, book, final, now)
-    comp_ids = _claim(conn, book, final, now)
-    result.skipped_as_duplicate = len(final) - len(comp_ids)
-    won = [d for d in final if d.order.id in comp_ids and d.amount_fen > 0]
-    _pay(conn, won, comp_ids, now)
-    result.compensated = len(won)
+    claimed = _claimed(conn, [o.id for o in due_orders])
+    decisions = [_decide(book, o, now, claimed) for o in due_orders]
+    dues = [d for decision in decisions for d in decision.due]
+    _apply_buyer_daily_cap(conn, book, dues, now)
+    won = compensation.pay(conn, book, dues, now=now)
+    result.skipped_as_duplicate = len(dues) - len(won)
+    result.compensated = len([d for d in won if d.amount_fen > 0])
     result.amount_fen = sum(d.amount_fen for d in won)
-    result.no_compensation = len([d for d in final if d.order.id in comp_ids]) - len(won)
+    result.no_compensation = len(won) - result.compensated
     result.waiting = len([d for d in decisions if d.next_check is not None])
     conn.execute(orders.update().where(orders.c.id == bindparam("oid")).values(late_check_at=bindparam("nxt")),
                  [{"oid": d.order.id, "nxt": d.next_check} for d in decisions])
-    events = [{"order_id": d.order.id, "at": now, "kind": "late_ship_compensated",
-               "detail": jsonutil.dumps({"amount_fen": d.amount_fen, "clause": d.quote.clause.id,
-                                                 "explanation": d.quote.explanation_en})} for d in won]
-    if events:
-        conn.execute(order_events.insert(), events)
     return result
 
 
@@ -217,6 +186,31 @@ def sweep_late_ship(uow, book: Rulebook, clock, *, batch: int = 500, max_batches
         if result.examined < batch:
             break
     return total
+
+
+def report_carrier_slip(conn: Connection, actor: Actor, *, order_id: int, slip_at: datetime, at: datetime) -> None:
+    """The merchant shows the carrier's slip (发货底单) of an order shipped with a carrier that
+    reports no tracking data: if the slip's time is later than the ship click, the later time
+    counts as shipped (douyin:101706 2.2 (2) "若其提供物流公司发货底单显示发货时间更晚，取晚者"),
+    and the order is looked at again (a part it now earns is paid, once)."""
+    row = conn.execute(select(orders.c.id, orders.c.shop_id, orders.c.status, orders.c.paid_at, orders.c.shipped_at,
+                              orders.c.picked_up_at).where(orders.c.id == order_id)).first()
+    if row is None or row.shop_id not in actor.shops:
+        raise NotFound(f"no order {order_id}")  # another shop's order is not revealed to exist
+    carrier = conn.execute(select(shipments.c.carrier).where(shipments.c.order_id == order_id)
+                           .order_by(shipments.c.id).limit(1)).scalar()
+    if row.shipped_at is None or row.status == OrderStatus.CANCELLED.value or carrier is None:
+        raise Conflict(f"order {order_id} has not been shipped")
+    slip_at = ensure_utc(slip_at)
+    if CARRIERS[carrier].tracked:
+        raise InvalidInput(f"{carrier} reports its pickup scan, which decides when the order shipped; a slip counts "
+                           f"only for a carrier without tracking data")
+    if slip_at > at or slip_at < row.paid_at:
+        raise InvalidInput("the slip's time must lie between the payment and now")
+    later = max(slip_at, row.picked_up_at or row.shipped_at)
+    conn.execute(orders.update().where(orders.c.id == order_id).values(picked_up_at=later, late_check_at=at))
+    record_events(conn, [{"order_id": order_id, "at": at, "kind": "carrier_slip",
+                          "detail": {"slip_at": slip_at, "shipped_at": later}}])
 
 
 def exempt_from_late_ship(conn: Connection, actor: Actor, *, order_id: int, reason: str, at: datetime) -> None:

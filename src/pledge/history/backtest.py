@@ -52,7 +52,7 @@ def backtest(book: Rulebook, orders: list[HistoryOrder], *, rules_at: datetime, 
         shop = result.by_shop.setdefault(order.shop_id, ShopTotals())
         shop.orders += 1
         result.orders += 1
-        deadline = order.ship_by or ship_by(book, order.promise, order.paid_at, tz, rules_at=rules_at)[0]
+        deadline = order.ship_by or ship_by(book, order.promise, order.paid_at, rules_at=rules_at)[0]
         shipped = order.picked_up_at if order.picked_up_at is not None and order.picked_up_at <= as_of else None
         quote = quote_late_ship(book, paid_fen=order.paid_fen, paid_at=order.paid_at, ship_by_at=deadline,
                                 shipped_at=shipped, now=as_of, rules_at=rules_at)

@@ -1,30 +1,35 @@
 """Pure evaluation of the logistics rules (RULES.md §1): slow tracking (douyin:aHwHroCPheig),
-abnormal tracking (douyin:aHzmeN9E9dBF), out of stock (douyin:aHwHGWzbmk88), fraudulent
-shipping (douyin:aJo44CiDDaqb) and the late-rate sanctions (douyin:aJoPPkWZ7VQM). No database:
-the sweeps feed in scans and times, the CLI or a backtest could do the same."""
+abnormal tracking (douyin:aHzmeN9E9dBF), out of stock after a tracking number without a real
+shipment (douyin:aHwHGWzbmk88; "48 h after going late" is the late-ship table's second column
+and is quoted by guarantees.policy), fraudulent shipping (douyin:aJo44CiDDaqb), booked delivery
+(douyin:aJoPPkWZ7VQM 2.3) and the late-rate sanctions (douyin:aJoPPkWZ7VQM). No database: the
+sweeps feed in scans and times, the CLI or a backtest could do the same."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from pledge.guarantees.policy import compensation_clause, share_of_paid
+from pledge.guarantees.wording import when_en, when_zh
 from pledge.kernel.clock import local_time, zone
-from pledge.kernel.errors import NotFound
-from pledge.guarantees.policy import share_of_paid
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
 
 # The carrier event kinds Pledge understands. picked_up is the pickup scan (揽收), in_transit a
-# transfer or sorting-centre scan (分拨), returned a return to sender or a cancelled waybill,
-# exception any other carrier report (it counts as a scan, nothing more).
-EVENT_KINDS = ("picked_up", "in_transit", "delivered", "returned", "exception")
-ENDING_KINDS = ("delivered", "returned")
+# transfer or sorting-centre scan (分拨), returned a return to sender or a cancelled waybill not
+# asked for by the buyer, refused a parcel going back because the buyer refused it or asked for
+# it back (拒收 / 应买家要求退回: not a recall, douyin:aHzmeN9E9dBF "非消费者意愿"), exception any
+# other carrier report (it counts as a scan, nothing more).
+EVENT_KINDS = ("picked_up", "in_transit", "delivered", "returned", "refused", "exception")
+ENDING_KINDS = ("delivered", "returned", "refused")
 
 # Rule names are the rulebook kinds of their trigger clauses and the compensation kinds.
 SHIPMENT_RULES = ("slow_tracking", "abnormal_tracking", "out_of_stock")
 SHIPMENT_TRIGGERS = ("no_pickup", "no_hub_scan", "scan_gap", "pickup_before_payment", "recalled")
 
 RULE_NAMES = {"slow_tracking": ("slow tracking", "物流轨迹超时"), "abnormal_tracking": ("abnormal tracking", "物流轨迹异常"),
-              "out_of_stock": ("out of stock", "缺货/无货"), "fraudulent_shipping": ("fraudulent shipping", "欺诈发货")}
+              "out_of_stock": ("out of stock", "缺货/无货"), "fraudulent_shipping": ("fraudulent shipping", "欺诈发货"),
+              "booked_delivery": ("booked delivery late", "预约达超时")}
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,11 @@ def _h(delta: timedelta) -> str:
 
 
 def _ts(at: datetime) -> str:
-    return at.isoformat(timespec="seconds")
+    return when_en(at)
+
+
+def _ts_zh(at: datetime) -> str:
+    return when_zh(at)
 
 
 def route_class(book: Rulebook, at: datetime, origin: str | None, destination: str | None) -> tuple[str, str]:
@@ -89,7 +98,7 @@ def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans:
             return None, False
         if now > deadline:
             return Finding(clause, deadline, f"tracking number uploaded {_ts(uploaded_at)}, no pickup scan within {hours} h",
-                           f"{_ts(uploaded_at)}上传运单号，{hours}小时内无揽收记录"), False
+                           f"{_ts_zh(uploaded_at)}上传运单号，{hours}小时内无揽收记录"), False
         return None, True
     if trigger == "no_hub_scan":
         if pickup is None:
@@ -100,7 +109,7 @@ def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans:
             return None, False
         if now > deadline:
             return Finding(clause, deadline, f"picked up {_ts(pickup.at)}, no sorting-centre scan within {hours} h",
-                           f"{_ts(pickup.at)}揽收，{hours}小时内无分拨中心记录"), False
+                           f"{_ts_zh(pickup.at)}揽收，{hours}小时内无分拨中心记录"), False
         return None, True
     if trigger == "scan_gap":
         if clause.get("route") != route:
@@ -117,19 +126,19 @@ def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans:
         for before, after in zip(points, points[1:]):
             if after - before > limit:
                 return Finding(clause, before + limit, f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {route})",
-                               f"{_ts(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）"), False
+                               f"{_ts_zh(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）"), False
         return None, end is None
     if trigger == "pickup_before_payment":
         first = scans[0] if scans else None
         if first is not None and first.at < paid_at:
             return Finding(clause, first.at, f"first scan {_ts(first.at)} is before payment {_ts(paid_at)}",
-                           f"首条轨迹{_ts(first.at)}早于支付时间{_ts(paid_at)}"), False
+                           f"首条轨迹{_ts_zh(first.at)}早于支付时间{_ts_zh(paid_at)}"), False
         return None, first is None and not ended
     if trigger == "recalled":
         returned = _first(scans, ("returned",))
         if returned is not None:
             return Finding(clause, returned.at, f"parcel returned to sender {_ts(returned.at)}",
-                           f"{_ts(returned.at)}包裹被退回"), False
+                           f"{_ts_zh(returned.at)}包裹被退回（非消费者意愿）"), False
         return None, not ended
     return None, False
 
@@ -154,25 +163,6 @@ def tracking_verdict(book: Rulebook, rule: str, *, uploaded_at: datetime, paid_a
     return Verdict(None, not pending)
 
 
-def out_of_stock_verdict(book: Rulebook, *, ship_by: datetime, shipped_at: datetime | None, paid_at: datetime,
-                         now: datetime) -> Verdict:
-    """Still unshipped (no tracking number uploaded) N hours after the ship-by time."""
-    for clause in book.in_force("out_of_stock", paid_at):
-        if clause.get("trigger") != "unshipped_after_late":
-            continue
-        hours = clause.get("hours")
-        deadline = ship_by + timedelta(hours=hours)
-        if shipped_at is not None and shipped_at <= deadline:
-            return Verdict(None, True)
-        if now > deadline:
-            state = f"shipped only {_ts(shipped_at)}, more than" if shipped_at else "still not shipped"
-            state_zh = f"至{_ts(shipped_at)}才发货" if shipped_at else "仍未发货"
-            return Verdict(Finding(clause, deadline, f"ship-by {_ts(ship_by)}, {state} {hours} h after it",
-                                   f"承诺{_ts(ship_by)}前发货，超时{hours}小时后{state_zh}"), True)
-        return Verdict(None, False)
-    return Verdict(None, True)
-
-
 @dataclass(frozen=True)
 class Quote:
     amount_fen: int
@@ -182,23 +172,12 @@ class Quote:
     inputs: dict = field(default_factory=dict)
 
 
-def _within(value: float, low: float | None, high: float | None, *, closed_low: bool = False) -> bool:
-    above = low is None or (value >= low if closed_low else value > low)
-    return above and (high is None or (value < high if closed_low else value <= high))
-
-
 def quote(book: Rulebook, rule: str, finding: Finding | None, *, paid_fen: int, promise_span: timedelta | None,
           at: datetime, now: datetime, trigger_text: tuple[str, str] | None = None) -> Quote:
     """The compensation a rule pays the buyer: rate of what was paid, rounded half-up to whole
     yuan (douyin:aHwH9wK4JUHQ), within the clause's minimum and maximum. `at` chooses the
     clauses in force (the payment time), `now` is when it was decided."""
-    span_h = promise_span.total_seconds() / 3600 if promise_span is not None else 0
-    found = [c for c in book.in_force("logistics_compensation", at) if c.get("rule") == rule
-             and _within(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
-             and _within(paid_fen, c.get("paid_min_fen"), c.get("paid_max_fen"), closed_low=True)]
-    if len(found) != 1:
-        raise NotFound(f"rulebook {book.name} has {len(found)} compensation clauses for {rule} at {at}")
-    clause = found[0]
+    clause = compensation_clause(book, rule, at, promise_span=promise_span, paid_fen=paid_fen)
     amount, steps, steps_zh = share_of_paid(clause, paid_fen)
     name_en, name_zh = RULE_NAMES[rule]
     what_en, what_zh = trigger_text or ((finding.detail_en, finding.detail_zh) if finding else ("", ""))
@@ -209,7 +188,8 @@ def quote(book: Rulebook, rule: str, finding: Finding | None, *, paid_fen: int, 
                       f"{steps} yuan [{clause.source}]")
     explanation_zh = (f"{name_zh}：{what_zh}{cited}；实付{format_yuan(paid_fen)}元{promise_zh} → 条款 {clause.id} "
                       f"{steps_zh} 元 [{clause.source}]")
-    inputs = {"paid_fen": paid_fen, "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
+    inputs = {"paid_fen": paid_fen, "paid_at": at,
+              "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
               "trigger_clause": finding.clause.id if finding else None, "violated_at": finding.at if finding else None,
               "evaluated_at": now}
     return Quote(amount, clause, explanation_en, explanation_zh, inputs)

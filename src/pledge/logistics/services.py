@@ -1,42 +1,38 @@
 """The logistics-rule sweeps and the fraudulent-shipping finding. Each rule pays the buyer a
-no-threshold coupon, charged to the shop, exactly once per order: the compensation row's UNIQUE
-idempotency key (`slow-tracking:{order_id}`, `abnormal-tracking:…`, `out-of-stock:…`,
-`fraudulent-shipping:…`) is claimed with INSERT ... ON CONFLICT DO NOTHING before any money
-moves (the pattern of guarantees.services.sweep_late_ship). Each subject's final outcome goes
-into logistics_outcomes, so the sweeps never look at it again; on PostgreSQL a batch is claimed
-with FOR UPDATE SKIP LOCKED so concurrent workers do not wait on each other."""
+no-threshold coupon, charged to the shop, exactly once per order, through the one compensation
+path (guarantees.compensation: keys `slow-tracking:{order_id}`, `abnormal-tracking:…`,
+`out-of-stock:…`, `fraudulent-shipping:…`). Out of stock "48 h after going late" is the late-ship
+table's second column and is paid by the late-ship sweep under the same out-of-stock key, so
+the two out-of-stock triggers can never both pay. Each subject's final outcome goes into
+logistics_outcomes, so the sweeps never look at it again; on PostgreSQL a batch is claimed with
+FOR UPDATE SKIP LOCKED so concurrent workers do not wait on each other."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
+from pledge.guarantees import compensation
+from pledge.guarantees.compensation import Due, compensation_key
 from pledge.guarantees.tables import compensations
-from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
-from pledge.ledger import services as ledger
-from pledge.ledger.tables import coupons
-from pledge.logistics.policy import (SHIPMENT_RULES, SHIPMENT_TRIGGERS, Finding, Quote, Scan, out_of_stock_verdict, quote,
+from pledge.logistics.policy import (RULE_NAMES, SHIPMENT_RULES, SHIPMENT_TRIGGERS, Finding, Quote, Scan, quote,
                                      route_class, tracking_verdict)
 from pledge.logistics.tables import logistics_outcomes, shipment_routes
 from pledge.orders.model import PAID_STATUSES, OrderStatus
-from pledge.orders.services import record_events
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
 
 PAID = [s.value for s in PAID_STATUSES]
 # Tracking rules judge carrier scans; a parcel sent without carrier data has none to judge.
 TRACKED = [code for code, carrier in CARRIERS.items() if carrier.tracked]
-
-
-def compensation_key(rule: str, order_id: int) -> str:
-    return f"{rule.replace('_', '-')}:{order_id}"
 
 
 @dataclass
@@ -54,7 +50,7 @@ class LogisticsResult:
 
 
 @dataclass
-class _Due:
+class RuleDue:
     """A finding to pay: the order it concerns and the quote."""
 
     rule: str
@@ -66,45 +62,25 @@ def _promise_span(order) -> timedelta | None:  # noqa: ANN001
     return order.ship_by - order.paid_at if order.ship_by and order.paid_at else None
 
 
-def _settle(conn: Connection, book: Rulebook, due: list[_Due], outcomes: list[dict], now: datetime,
+def settle(conn: Connection, book: Rulebook, due: list[RuleDue], outcomes: list[dict], now: datetime,
             result: LogisticsResult) -> list[int]:
-    """Claim each compensation's key, pay the ones this transaction won (ledger transaction from
-    the shop's proceeds to the buyer's coupons, and the coupon), record the outcomes. Returns
-    the ids of the compensations paid."""
-    unique = {compensation_key(d.rule, d.order.id): d for d in due}
-    # Create the batch's ledger accounts first, all at once in code order, so concurrent
-    # workers creating the same buyers' accounts queue instead of deadlocking.
-    if due:
-        ledger.account_ids(conn, {code for d in due for code in (ledger.shop_proceeds(d.order.shop_id),
-                                                                 ledger.buyer_coupons(d.order.buyer_id))})
-    paid = []
-    for key, d in unique.items():
-        q = d.quote
-        won = conn.execute(dialect_insert(conn)(compensations).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                           .returning(compensations.c.id), {
-            "idempotency_key": key, "order_id": d.order.id, "shop_id": d.order.shop_id, "buyer_id": d.order.buyer_id,
-            "kind": d.rule, "amount_fen": q.amount_fen, "rulebook": book.name, "rulebook_version": book.version,
-            "clause_id": q.clause.id, "clause_source": q.clause.source, "inputs": jsonutil.dumps(q.inputs),
-            "explanation": q.explanation_en, "explanation_zh": q.explanation_zh, "created_at": now}).scalar()
-        if won is None:
-            result.skipped_as_duplicate += 1
-            continue
-        tx_id = ledger.record(conn, key=key, kind=d.rule, memo=q.explanation_en, at=now, postings=[
-            ledger.Posting(ledger.shop_proceeds(d.order.shop_id), ledger.buyer_coupons(d.order.buyer_id), q.amount_fen)])
-        coupon_id = conn.execute(coupons.insert().values(
-            buyer_id=d.order.buyer_id, amount_fen=q.amount_fen, min_spend_fen=0, status="available", issued_at=now,
-            source=key, explanation=q.explanation_en, explanation_zh=q.explanation_zh)).inserted_primary_key[0]
-        conn.execute(compensations.update().where(compensations.c.id == won).values(transaction_id=tx_id, coupon_id=coupon_id))
-        record_events(conn, [{"order_id": d.order.id, "at": now, "kind": f"{d.rule}_compensated",
-                              "detail": {"amount_fen": q.amount_fen, "clause": q.clause.id, "explanation": q.explanation_en}}])
-        result.compensated += 1
-        result.amount_fen += q.amount_fen
-        paid.append(won)
+    """Pay the batch's findings through the one compensation path and record the outcomes.
+    Returns the ids of the compensations this transaction paid."""
+    won = compensation.pay(conn, book, [_as_due(d) for d in due], now=now)
+    result.skipped_as_duplicate += len({compensation_key(d.rule, d.order.id) for d in due}) - len(won)
+    result.compensated += len(won)
+    result.amount_fen += sum(d.amount_fen for d in won)
     if outcomes:
         conn.execute(dialect_insert(conn)(logistics_outcomes).on_conflict_do_nothing(index_elements=["rule", "subject_id"]),
                      [dict(o, decided_at=now) for o in outcomes])
     result.cleared += len([o for o in outcomes if o["outcome"] == "clear"])
-    return paid
+    return [d.compensation_id for d in won]
+
+
+def _as_due(d: RuleDue) -> Due:
+    q = d.quote
+    return Due(d.rule, d.order.id, d.order.shop_id, d.order.buyer_id, q.amount_fen, q.clause.id, q.clause.source,
+               q.explanation_en, q.explanation_zh, q.inputs)
 
 
 # --- Tracking rules, per shipment ---------------------------------------------------------------
@@ -167,13 +143,13 @@ def sweep_tracking_batch(conn: Connection, book: Rulebook, *, now: datetime, aft
             verdict = tracking_verdict(book, rule, uploaded_at=row.uploaded_at, paid_at=row.paid_at,
                                        scans=scans[row.shipment_id], route=route_name, now=now)
             if verdict.finding is not None:
-                q = _quote(book, rule, verdict.finding, row, now)
+                q = quote_for_order(book, rule, verdict.finding, row, now)
                 q.inputs.update(shipment_id=row.shipment_id, route=route_name, route_basis=route_text)
-                due.append(_Due(rule, row, q))
+                due.append(RuleDue(rule, row, q))
                 outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "compensated"})
             elif verdict.final:
                 outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "clear"})
-    _settle(conn, book, due, outcomes, now, result)
+    settle(conn, book, due, outcomes, now, result)
     return result, ids[-1]
 
 
@@ -183,45 +159,14 @@ def _subject_rule(rule: str) -> str:
     return "out_of_stock.tracking" if rule == "out_of_stock" else rule
 
 
-def _quote(book: Rulebook, rule: str, finding: Finding, order, now: datetime) -> Quote:  # noqa: ANN001
+def quote_for_order(book: Rulebook, rule: str, finding: Finding, order, now: datetime) -> Quote:  # noqa: ANN001
     return quote(book, rule, finding, paid_fen=order.paid_fen, promise_span=_promise_span(order), at=order.paid_at, now=now)
-
-
-# --- Out of stock, per order ----------------------------------------------------------------------
-
-def sweep_out_of_stock_batch(conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0,
-                             batch: int = 200) -> tuple[LogisticsResult, int | None]:
-    result = LogisticsResult(batches=1)
-    triggers = [c for c in book.in_force("out_of_stock", now) if c.get("trigger") == "unshipped_after_late"]
-    if not triggers:
-        return result, None
-    o = orders.c
-    done = exists().where(logistics_outcomes.c.rule == "out_of_stock", logistics_outcomes.c.subject_id == o.id)
-    query = (select(o.id, o.shop_id, o.buyer_id, o.paid_fen, o.paid_at, o.ship_by, o.shipped_at, o.late_exempt_reason)
-             .where(o.id > after_id, o.status.in_(PAID), o.ship_by < now - timedelta(hours=min(c.get("hours") for c in triggers)),
-                    ~done).order_by(o.id).limit(batch))
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=orders)
-    rows = conn.execute(query).all()
-    result.examined = len(rows)
-    if not rows:
-        return result, None
-    due, outcomes = [], []
-    for row in rows:
-        verdict = out_of_stock_verdict(book, ship_by=row.ship_by, shipped_at=row.shipped_at, paid_at=row.paid_at, now=now)
-        if row.late_exempt_reason or (verdict.finding is None and verdict.final):
-            outcomes.append({"rule": "out_of_stock", "subject_id": row.id, "order_id": row.id, "outcome": "clear"})
-        elif verdict.finding is not None:
-            due.append(_Due("out_of_stock", row, _quote(book, "out_of_stock", verdict.finding, row, now)))
-            outcomes.append({"rule": "out_of_stock", "subject_id": row.id, "order_id": row.id, "outcome": "compensated"})
-    _settle(conn, book, due, outcomes, now, result)
-    return result, rows[-1].id
 
 
 def sweep_logistics(uow, book: Rulebook, clock, *, batch: int = 200) -> LogisticsResult:  # noqa: ANN001
     """Every logistics rule over everything not yet decided; each batch commits on its own."""
     total = LogisticsResult()
-    for step in (sweep_out_of_stock_batch, sweep_tracking_batch):
+    for step in (sweep_tracking_batch,):
         after = 0
         while True:
             with uow.begin() as conn:
@@ -268,10 +213,10 @@ def report_fraudulent_shipping(conn: Connection, actor: Actor, book: Rulebook, *
         raise InvalidInput("units_received is only for a short parcel")
     note = note.strip()[:300]
     found = Finding(rule, at, what_en + (f" ({note})" if note else ""), what_zh + (f"（{note}）" if note else ""))
-    q = _quote(book, "fraudulent_shipping", found, order, at)
-    q.inputs.update(finding=finding, units_received=units_received, reported_by=actor.user_id)
+    q = quote_for_order(book, "fraudulent_shipping", found, order, at)
+    q.inputs.update(finding=finding, units_received=units_received, reported_by=actor.user_id, note=note)
     result = LogisticsResult()
-    paid = _settle(conn, book, [_Due("fraudulent_shipping", order, q)], [
+    paid = settle(conn, book, [RuleDue("fraudulent_shipping", order, q)], [
         {"rule": "fraudulent_shipping", "subject_id": order_id, "order_id": order_id, "outcome": "compensated"}], at, result)
     if not paid:
         raise Conflict(f"order {order_id} has already been compensated for fraudulent shipping")
@@ -283,6 +228,6 @@ def order_logistics(conn: Connection, order_id: int) -> dict:
     """Logistics-rule compensations of one order, for its pages."""
     c = compensations.c
     rows = [dict(r._mapping, inputs=jsonutil.loads(r.inputs)) for r in conn.execute(
-        select(compensations).where(c.order_id == order_id, c.kind.in_(list(SHIPMENT_RULES) + ["fraudulent_shipping"]))
+        select(compensations).where(c.order_id == order_id, c.kind.in_(list(RULE_NAMES)))
         .order_by(c.id))]
     return {"compensations": rows}

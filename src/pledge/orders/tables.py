@@ -53,12 +53,17 @@ orders = Table(
     Column("late_exempt_reason", String(200), nullable=True),
     # Where the buyer ordered: live_room | short_video | product_card | search | showcase (fees depend on it).
     Column("channel", String(20), nullable=False, default="product_card", server_default="product_card"),
+    # Booked delivery (预约达, douyin:aJoPPkWZ7VQM 2.3): the end of the day the buyer booked the
+    # parcel to arrive, platform time; NULL when none was booked (migration 0009).
+    Column("booked_delivery_by", UtcDateTime, nullable=True),
     CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
     CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
 )
 Index("ix_orders_shop_status", orders.c.shop_id, orders.c.status)
 Index("ix_orders_late_check_at", orders.c.late_check_at)
-Index("ix_orders_status_ship_by", orders.c.status, orders.c.ship_by)  # the out-of-stock sweep (logistics)
+Index("ix_orders_status_ship_by", orders.c.status, orders.c.ship_by)
+Index("ix_orders_booked_delivery_by", orders.c.booked_delivery_by)  # the booked-delivery sweep
+Index("ix_orders_status_created_at", orders.c.status, orders.c.created_at)  # the 365-day closure
 
 order_lines = Table(
     "order_lines", metadata,

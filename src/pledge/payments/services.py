@@ -52,7 +52,7 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
     postings, events = [], []
     for row in rows:
         candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)]
-        source, promise, deadline = binding_promise(book, candidates, at, row.timezone)
+        source, promise, deadline = binding_promise(book, candidates, at)
         transition(conn, row.id, row.status, OrderStatus.PAID, paid_at=at, ship_by=deadline, late_check_at=deadline,
                    promise_kind=promise.kind, promise_hours=promise.hours,
                    promise_date=promise.presale_date.isoformat() if promise.presale_date else None,

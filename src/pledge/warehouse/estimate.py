@@ -21,7 +21,7 @@ def transit(book: Rulebook, carrier: str | None, at: datetime) -> Clause | None:
 def for_product(book: Rulebook, product: dict, now: datetime) -> dict | None:
     """If paid now: the promised ship-by time and the estimated delivery."""
     try:
-        deadline, _ = ship_by(book, promise_of(_Row(product)), now, product["timezone"])
+        deadline, _ = ship_by(book, promise_of(_Row(product)), now)
     except DomainError:
         return None
     clause = transit(book, None, now)

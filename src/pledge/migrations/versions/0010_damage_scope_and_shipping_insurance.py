@@ -3,14 +3,14 @@ keep the share table or name their reasons, product services (坏了包退 badge
 by period, shipping-insurance claims, the return postage on a case
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 import pledge.kernel.db
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ zero (douyin:aJngrvusHLew), frozen proceeds (late-ship sanctions, out-of-stock a
 violations) and the claims of the freeze work
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-28 04:54:29.285449
 """
 from alembic import op
@@ -12,7 +12,7 @@ import pledge.kernel.db
 
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """waybills held by one live shipment, and carrier events refused for their time
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 
 Existing data: each tracked waybill (sf, yto, zto) whose parcel is not delivered yet is held by
 its latest shipment, the one the webhook attached scans to before this migration.
@@ -12,7 +12,7 @@ import pledge.kernel.db
 
 
 revision = '0012'
-down_revision = '0008'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

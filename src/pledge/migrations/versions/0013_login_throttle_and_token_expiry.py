@@ -2,7 +2,7 @@
 (tokens issued before this migration expire 30 days after they were issued)
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0012
 """
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ import pledge.kernel.db
 
 
 revision = '0013'
-down_revision = '0008'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,9 @@
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from pledge.accounts.services import Actor
 from pledge.guarantees import queries
-from pledge.guarantees.services import exempt_from_late_ship
+from pledge.guarantees.services import exempt_from_late_ship, report_carrier_slip
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import rulebook_view
 
@@ -37,3 +37,17 @@ def exempt(order_id: int, body: ExemptionIn, request: Request, actor: Actor = De
     with app.uow.begin() as conn:
         exempt_from_late_ship(conn, actor, order_id=order_id, reason=body.reason, at=app.clock.now())
     return {"order_id": order_id, "exempt": True, "reason": body.reason}
+
+
+class SlipIn(BaseModel):
+    slip_at: AwareDatetime
+
+
+@router.post("/orders/{order_id}/carrier-slip",
+             summary="Merchant: the carrier slip's time of a parcel sent without tracking data; if later than the "
+                     "ship click, it counts as shipped (douyin:101706 2.2)")
+def carrier_slip(order_id: int, body: SlipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        report_carrier_slip(conn, actor, order_id=order_id, slip_at=body.slip_at, at=app.clock.now())
+    return {"order_id": order_id, "slip_at": body.slip_at.isoformat()}

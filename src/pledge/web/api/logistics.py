@@ -1,5 +1,7 @@
 """Logistics: the carrier tracking webhook (one signed endpoint per tracked carrier), the
-shop's sanctions with their reasons and clauses, and the operator's fraudulent-shipping finding."""
+shop's sanctions with their reasons and clauses, the operator's fraudulent-shipping finding and
+the buyer's booked delivery day (预约达)."""
+from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -10,6 +12,7 @@ from pledge.accounts.services import Actor
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.logistics.sanctions import shop_sanctions
 from pledge.logistics.services import order_logistics, report_fraudulent_shipping
+from pledge.logistics.timers import book_delivery
 from pledge.logistics.webhook import carrier_secrets, receive_delivery
 from pledge.orders.services import get_order_for
 from pledge.web.deps import api_actor, pledge
@@ -17,7 +20,7 @@ from pledge.web.deps import api_actor, pledge
 router = APIRouter(tags=["logistics"])
 
 WEBHOOK_DOC = """A carrier pushes one tracking event (picked_up, in_transit, delivered, returned,
-exception) as JSON: {"event_id", "tracking_no", "kind", "occurred_at" (ISO-8601 with offset),
+refused (the buyer refused the parcel or asked for it back), exception) as JSON: {"event_id", "tracking_no", "kind", "occurred_at" (ISO-8601 with offset),
 "location"?, "origin_province"?, "destination_province"?}. Headers: X-Pledge-Timestamp (Unix
 seconds, within 5 minutes of our clock) and X-Pledge-Signature = hex HMAC-SHA256 of
 "{timestamp}.{body}" with the carrier's secret. 202: stored; 200: an event id seen before,
@@ -73,3 +76,16 @@ def fraudulent(order_id: int, body: FraudIn, request: Request, actor: Actor = De
     with app.uow.begin() as conn:
         return report_fraudulent_shipping(conn, actor, app.rulebook, order_id=order_id, finding=body.finding,
                                           units_received=body.units_received, note=body.note, at=app.clock.now())
+
+
+class BookedDeliveryIn(BaseModel):
+    day: date
+
+
+@router.post("/orders/{order_id}/booked-delivery",
+             summary="Buyer: book the day the parcel arrives (预约达); delivered later, 5% (5-50 yuan) is paid once")
+def booked_delivery(order_id: int, body: BookedDeliveryIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        deadline = book_delivery(conn, actor, app.rulebook, order_id=order_id, day=body.day, at=app.clock.now())
+    return {"order_id": order_id, "booked_delivery_by": deadline.isoformat()}

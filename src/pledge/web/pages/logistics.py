@@ -1,8 +1,12 @@
 """The merchant's logistics page (sanctions with reason and clause, logistics-rule
-compensations) and the sanction notice on the buyer's order page."""
+compensations), the sanction notice on the buyer's order page, and the plain-words
+compensation texts of the order page and the wallet (guarantees.notices)."""
 from fastapi import APIRouter, Request
+from jinja2 import pass_context
 
 from pledge.guarantees import queries as guarantee_queries
+from pledge.guarantees.notices import order_notices, paid_notice
+from pledge.guarantees.wording import when
 from pledge.logistics.policy import RULE_NAMES
 from pledge.logistics.sanctions import active_for_shop, shop_sanctions
 from pledge.web.deps import page_caller, pledge
@@ -19,7 +23,27 @@ def shop_restrictions(request: Request, shop_id: int) -> list[dict]:
         return active_for_shop(conn, shop_id, at=app.clock.now())
 
 
-templates.env.globals["shop_restrictions"] = shop_restrictions
+@pass_context
+def compensation_notices(context, order: dict) -> dict:  # noqa: ANN001
+    """For the order page: what was paid, why, and what more may come."""
+    return order_notices(order, context["rulebook"], context["now"], context["lang"])
+
+
+@pass_context
+def coupon_notice(context, coupon: dict) -> dict | None:  # noqa: ANN001
+    """For the wallet: the compensation behind a coupon, in plain words (None for another coupon)."""
+    comp = coupon.get("compensation")
+    return paid_notice(comp, context["rulebook"], context["lang"]) if comp else None
+
+
+@pass_context
+def platform_time(context, at) -> str:  # noqa: ANN001
+    """A time in the platform's zone, in words: '2026年9月4日 10:00（北京时间）'."""
+    return "" if at is None else when(at, context["rulebook"].timezone, context["lang"])
+
+
+templates.env.globals.update(shop_restrictions=shop_restrictions, compensation_notices=compensation_notices,
+                             coupon_notice=coupon_notice, platform_time=platform_time)
 
 
 @router.get("/merchant/logistics")
