@@ -171,8 +171,8 @@ def test_a_florists_month(app, clock):
     clock.set(sh(2026, 9, 8, 12))
     f.do(lambda c: apply_tracking_events(c, now=clock.now()))
     sweep_late_ship(app.uow, book, clock)
-    deduction = f.read(lambda c: c.execute(select(func.sum(compensations.c.amount_fen))
-                                           .where(compensations.c.order_id == late)).scalar_one())
+    deduction = int(f.read(lambda c: c.execute(select(func.sum(compensations.c.amount_fen))  # numeric on PostgreSQL
+                                               .where(compensations.c.order_id == late)).scalar_one()))
     assert deduction == 200
 
     # The worker runs mid-month: fees on everything paid so far; orders 3 days past delivery settle.
