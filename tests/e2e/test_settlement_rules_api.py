@@ -12,7 +12,7 @@ import pytest
 
 from pledge.logistics.sanctions import evaluate_sanctions
 from pledge.settlement.payouts import SandboxPayoutProvider
-from tests.e2e.conftest import api_token, assert_problem, bearer, email_of
+from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, post_login
 from tests.e2e.test_cli import assert_readable_failure, run
 from tests.integration.test_settlement_freezes import a_late_day
 from tests.integration.test_settlement_story import Florist, sh
@@ -71,8 +71,7 @@ def test_the_balance_page_shows_a_freeze_with_its_rule_and_release_time(app, clo
     clock.set(sh(2026, 9, 5, 9))
     evaluate_sanctions(app.uow, app.rulebook, clock)
     f.worker(SandboxPayoutProvider(app.uow))
-    resp = client.post("/login", data={"email": email_of(app, f.owner.user_id), "password": "password123", "next": "/"},
-                       follow_redirects=False)
+    resp = post_login(client, email_of(app, f.owner.user_id), "password123")
     assert resp.status_code == 303
     zh = client.get(f"/merchant/shops/{f.shop_id}/settlement", params={"lang": "zh_CN"}).text
     freezes = zh[zh.index('data-testid="freezes"'):]
