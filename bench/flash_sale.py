@@ -31,7 +31,7 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.flash import services as flash
 from pledge.flash.tables import flash_buckets, flash_purchases
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.kernel import jsonutil
 from pledge.kernel.db import make_engine
 from pledge.migrate import upgrade

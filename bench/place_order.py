@@ -31,7 +31,7 @@ from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products, skus
 from pledge.config import Settings
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.kernel import jsonutil
 from pledge.kernel.db import UtcDateTime, make_engine
 from pledge.kernel.statements import count_statements

@@ -8,7 +8,7 @@ from pledge.accounts import services as accounts
 from pledge.catalog.tables import skus
 from pledge.catalog import services as catalog
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback

@@ -15,7 +15,7 @@ from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.services import balance, shop_proceeds

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog import services as catalog
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import Forbidden
 from pledge.ledger import services as ledger

@@ -17,7 +17,7 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.guarantees.tables import compensations
 from pledge.kernel.clock import zone

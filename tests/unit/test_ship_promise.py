@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pledge.guarantees.policy import Promise, binding_promise, ship_by
+from pledge.promises.model import Promise
+from pledge.promises.policy import binding_promise, ship_by
 from pledge.kernel.errors import InvalidInput
 from pledge.rulebooks.loader import load
 

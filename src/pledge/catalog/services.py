@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import InvalidInput, NotFound
 

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 import typer
 
-from pledge.guarantees.policy import Promise, quote_late_ship, ship_by
+from pledge.promises.model import Promise
+from pledge.promises.policy import ship_by
+from pledge.guarantees.policy import quote_late_ship
 from datetime import datetime
 
 from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone

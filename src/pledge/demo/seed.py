@@ -21,7 +21,7 @@ from pledge.demo.settlement import seed_settlement
 from pledge.demo.warehouse import seed_warehouse
 from pledge.demo.experience import seed_experience
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.money import format_yuan

@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.kernel.money import parse_yuan

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
-from pledge.guarantees.policy import Promise, undominated
+from pledge.promises.model import Promise
+from pledge.promises.policy import undominated
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.catalog.tables import shops
-from pledge.guarantees.policy import Promise, binding_promise
+from pledge.promises.model import Promise
+from pledge.promises.policy import binding_promise
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.ledger import services as ledger

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from pledge.accounts.services import Actor
 from pledge.catalog import queries
 from pledge.catalog import services as catalog
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import promise_badge
 
