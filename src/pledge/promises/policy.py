@@ -3,7 +3,7 @@ several promises binds. No database, no web: checkout, payment, the sweeps, the 
 backtests all call these."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from pledge.kernel.clock import ensure_utc, local_time, zone
 from pledge.kernel.errors import InvalidInput
