@@ -59,7 +59,7 @@ def seed(url: str, buyers: int, units: int) -> dict:
                                                   promise=Promise.parse("same-day"))
             product_id = catalog.create_product(c, owner, catalog.NewProduct(
                 shop_id, category, "A级向日葵 12枝", Promise.parse("48h"), [catalog.NewSku("12枝", 1990, 2 * units)],
-                perishable=True), at=now)
+                perishable=True), at=now, guards=app.listing_guards)
             sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
             deals = [flash.create_deal(c, owner, flash.NewDeal(shop_id, sku_id, 990, units, LIMIT, now - timedelta(minutes=1),
                                                                now + timedelta(hours=2), f"秒杀 {label}", live), at=now)

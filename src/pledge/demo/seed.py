@@ -136,7 +136,8 @@ def _shops(app: App, at: datetime, categories: dict[str, int]) -> list[dict]:
             for p in spec["products"]:
                 product_id = catalog.create_product(conn, owner, catalog.NewProduct(
                     shop_id, categories[p.category], p.title, Promise.parse(p.promise),
-                    [catalog.NewSku(*s) for s in p.skus], p.description, p.perishable, p.custom_made), at=at)
+                    [catalog.NewSku(*s) for s in p.skus], p.description, p.perishable, p.custom_made), at=at,
+                    guards=app.listing_guards)
                 if not p.promise.startswith("presale"):
                     sku_ids += list(conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalars())
             made.append({"shop_id": shop_id, "owner": owner, "skus": sku_ids, "live_id": live_id})
@@ -167,7 +168,7 @@ def _history(app: App, clock: FixedClock, shops: list[dict], buyers: list[accoun
             clock.set(at)
             with app.uow.begin() as conn:
                 placed = orders.place_order(conn, buyer, [orders.LineRequest(sku, rng.randint(1, 3), content)], at=at,
-                                            pay_window=app.pay_window)
+                                            pay_window=app.pay_window, guards=app.sale_guards)
             with app.uow.begin() as conn:
                 handle_callback(conn, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
                                 book=app.rulebook, at=at + timedelta(minutes=1))

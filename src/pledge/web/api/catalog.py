@@ -60,7 +60,8 @@ def create_product(shop_id: int, body: ProductIn, request: Request, actor: Actor
                              [catalog.NewSku(s.name, s.price_fen, s.stock) for s in body.skus], body.description,
                              body.perishable, body.custom_made, body.blind_box)
     with app.uow.begin() as conn:
-        return {"product_id": catalog.create_product(conn, actor, cmd, at=app.clock.now())}
+        return {"product_id": catalog.create_product(conn, actor, cmd, at=app.clock.now(),
+                                                             guards=app.listing_guards)}
 
 
 class StockIn(BaseModel):

@@ -21,7 +21,7 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
-from pledge.orders import queries as order_queries
+from pledge.guarantees import queries as guarantee_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
@@ -113,7 +113,7 @@ def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime)
     row = orders.get_order_for(conn, actor, order_id)
     if row.buyer_id != actor.user_id:
         raise NotFound(f"no order {order_id}")  # only the buyer files cases; shops answer them
-    order = order_queries.order_detail(conn, order_id)
+    order = guarantee_queries.order_view(conn, order_id)
     existing = queries.cases_for_order(conn, order_id)
     flags = {r.id: r for r in conn.execute(select(order_lines.c.id, products.c.perishable, products.c.custom_made)
                                            .join(products, products.c.id == order_lines.c.product_id)
