@@ -31,12 +31,12 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.flash import services as flash
 from pledge.flash.tables import flash_buckets, flash_purchases
-from pledge.promises.model import Promise
 from pledge.kernel import jsonutil
 from pledge.kernel.db import make_engine
 from pledge.migrate import upgrade
 from pledge.orders.services import encode_promises
 from pledge.orders.tables import order_lines
+from pledge.promises.model import Promise
 
 NAME = "flash_sale"
 PASSWORD = "bench-password-1"

@@ -31,7 +31,6 @@ from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products, skus
 from pledge.config import Settings
-from pledge.promises.model import Promise
 from pledge.kernel import jsonutil
 from pledge.kernel.db import UtcDateTime, make_engine
 from pledge.kernel.statements import count_statements
@@ -39,6 +38,7 @@ from pledge.migrate import upgrade
 from pledge.orders import services as orders
 from pledge.orders.tables import checkouts, order_events, order_lines, payments
 from pledge.orders.tables import orders as orders_table
+from pledge.promises.model import Promise
 
 NAME = "place_order"
 PASSWORD = "bench-password-1"

@@ -5,13 +5,13 @@ import itertools
 from sqlalchemy import select
 
 from pledge.accounts import services as accounts
-from pledge.catalog.tables import skus
 from pledge.catalog import services as catalog
+from pledge.catalog.tables import skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.promises.model import Promise
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from pledge.promises.model import Promise
 
 _seq = itertools.count(1)
 

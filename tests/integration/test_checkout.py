@@ -15,7 +15,6 @@ from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
-from pledge.promises.model import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.services import balance, shop_proceeds
@@ -23,6 +22,7 @@ from pledge.ledger.tables import coupons
 from pledge.orders import services as orders_svc
 from pledge.orders.services import LineRequest, PlacedCheckout, cancel_unpaid, place_order
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
+from pledge.promises.model import Promise
 from tests.conftest import make_app
 from tests.support import World
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog import services as catalog
-from pledge.promises.model import Promise
 from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import Forbidden
 from pledge.ledger import services as ledger
 from pledge.orders import services as orders
+from pledge.promises.model import Promise
 from pledge.settlement import deposits, queries, services as settlement
 from pledge.settlement.deposits import DepositShort
 from pledge.settlement.payouts import SandboxPayoutProvider

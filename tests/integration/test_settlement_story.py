@@ -17,7 +17,6 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.promises.model import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.guarantees.tables import compensations
 from pledge.kernel.clock import zone
@@ -29,6 +28,7 @@ from pledge.orders.tables import checkouts, order_lines, payments
 from pledge.orders.tables import orders as orders_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from pledge.promises.model import Promise
 from pledge.settlement import queries, services as settlement, statements
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_lines, fee_orders

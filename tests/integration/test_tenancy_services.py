@@ -10,10 +10,10 @@ from pledge.accounts import services as accounts
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.fulfilment.tables import shipments
-from pledge.promises.model import Promise
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.orders.services import get_order_for
 from pledge.orders.tables import orders
+from pledge.promises.model import Promise
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.guards import ListingGuard, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
-from pledge.promises.model import Promise
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.promises.model import Promise
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,11 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
+from pledge.demo.experience import seed_experience
 from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
 from pledge.demo.warehouse import seed_warehouse
-from pledge.demo.experience import seed_experience
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.promises.model import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.money import format_yuan
@@ -29,6 +28,7 @@ from pledge.migrate import upgrade
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from pledge.promises.model import Promise
 
 PASSWORD = "pledge123"
 ACCOUNTS = [

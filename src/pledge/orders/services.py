@@ -16,13 +16,13 @@ from pledge.accounts.services import Actor
 from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
-from pledge.promises.model import Promise
-from pledge.promises.policy import undominated
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons
 from pledge.orders.model import OrderStatus, check_transition
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
+from pledge.promises.model import Promise
+from pledge.promises.policy import undominated
 
 MAX_QUANTITY = 999
 CHANNELS = ("live_room", "short_video", "product_card", "search", "showcase")

@@ -3,8 +3,8 @@ from pydantic import BaseModel
 
 from pledge.accounts.services import Actor
 from pledge.fulfilment.services import ship_order
-from pledge.kernel.errors import InvalidInput
 from pledge.guarantees import queries as guarantee_queries
+from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.web.deps import api_actor, pledge

@@ -18,17 +18,17 @@ from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
 from pledge.aftersales.tables import subsidy_funds
 from pledge.catalog.tables import products
 from pledge.fulfilment.carriers import CARRIERS
+from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
-from pledge.guarantees import queries as guarantee_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
 from pledge.web.api.aftersales import read_photo, store_photo
+from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import local_path, whole_number
 from pledge.web.pages.merchant import first_shop
-from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render, templates
 
 router = APIRouter()

@@ -10,8 +10,8 @@ from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import payments
 from pledge.web.api.payments import confirm_sandbox_payment
-from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
 
 router = APIRouter()
