@@ -18,7 +18,7 @@ demo: $(STAMP)
 	PLEDGE_DEMO_MODE=1 $(BIN)/pledge demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/lint-imports && $(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

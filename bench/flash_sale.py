@@ -31,12 +31,12 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.flash import services as flash
 from pledge.flash.tables import flash_buckets, flash_purchases
-from pledge.guarantees.policy import Promise
 from pledge.kernel import jsonutil
 from pledge.kernel.db import make_engine
 from pledge.migrate import upgrade
 from pledge.orders.services import encode_promises
 from pledge.orders.tables import order_lines
+from pledge.promises.model import Promise
 
 NAME = "flash_sale"
 PASSWORD = "bench-password-1"
@@ -59,7 +59,7 @@ def seed(url: str, buyers: int, units: int) -> dict:
                                                   promise=Promise.parse("same-day"))
             product_id = catalog.create_product(c, owner, catalog.NewProduct(
                 shop_id, category, "A级向日葵 12枝", Promise.parse("48h"), [catalog.NewSku("12枝", 1990, 2 * units)],
-                perishable=True), at=now)
+                perishable=True), at=now, guards=app.listing_guards)
             sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
             deals = [flash.create_deal(c, owner, flash.NewDeal(shop_id, sku_id, 990, units, LIMIT, now - timedelta(minutes=1),
                                                                now + timedelta(hours=2), f"秒杀 {label}", live), at=now)

@@ -31,7 +31,6 @@ from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products, skus
 from pledge.config import Settings
-from pledge.guarantees.policy import Promise
 from pledge.kernel import jsonutil
 from pledge.kernel.db import UtcDateTime, make_engine
 from pledge.kernel.statements import count_statements
@@ -39,6 +38,7 @@ from pledge.migrate import upgrade
 from pledge.orders import services as orders
 from pledge.orders.tables import checkouts, order_events, order_lines, payments
 from pledge.orders.tables import orders as orders_table
+from pledge.promises.model import Promise
 
 NAME = "place_order"
 PASSWORD = "bench-password-1"
@@ -66,7 +66,8 @@ def seed(url: str, buyers: int) -> dict:
                 actor = accounts.load_actor(c, owner)
                 catalog.create_product(c, actor, catalog.NewProduct(
                     shop_id, category, f"A级向日葵 {n}", Promise.parse("48h"),
-                    [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)]), at=now)
+                    [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)]), at=now,
+                    guards=app.listing_guards)
         # One argon2 hash for every buyer (hashing takes ≈0.2 s here); they log in normally.
         password_hash = PasswordHasher().hash(PASSWORD)
         emails = [f"buyer{n}@bench.example.cn" for n in range(buyers)]
@@ -97,7 +98,7 @@ def _statements_per_service_call(app, buyer_id: int, catalogue: list[dict]) -> d
                          ("two_shops_three_lines", [(catalogue[0]["id"], 1), (catalogue[1]["id"], 2), (other_shop["id"], 1)])):
         with count_statements(app.uow.engine) as counter, app.uow.begin() as c:
             orders.place_order(c, actor, [orders.LineRequest(s, q) for s, q in lines], at=app.clock.now(),
-                               pay_window=app.pay_window)
+                               pay_window=app.pay_window, guards=app.sale_guards)
         found[label] = counter.count
     return found
 
@@ -111,7 +112,7 @@ def _service_ms(app, buyer_id: int, catalogue: list[dict], n: int = 200) -> floa
     for i in range(n):
         with app.uow.begin() as c:
             orders.place_order(c, actor, [orders.LineRequest(catalogue[i % len(catalogue)]["id"], 1)],
-                               at=app.clock.now(), pay_window=app.pay_window)
+                               at=app.clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
     return round(1000 * (time.perf_counter() - started) / n, 3)
 
 

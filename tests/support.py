@@ -5,13 +5,13 @@ import itertools
 from sqlalchemy import select
 
 from pledge.accounts import services as accounts
-from pledge.catalog.tables import skus
 from pledge.catalog import services as catalog
+from pledge.catalog.tables import skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.policy import Promise
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from pledge.promises.model import Promise
 
 _seq = itertools.count(1)
 
@@ -65,13 +65,14 @@ class World:
         category = category or self.category()
         with self.app.uow.begin() as c:
             pid = catalog.create_product(c, owner, catalog.NewProduct(shop_id, category, title, promise,
-                                                                      [catalog.NewSku("默认", price_fen, stock)], **flags), at=self.now)
+                                                                      [catalog.NewSku("默认", price_fen, stock)], **flags), at=self.now,
+                                         guards=self.app.listing_guards)
             return c.execute(select(skus.c.id).where(skus.c.product_id == pid)).scalar()
 
     def place(self, buyer: accounts.Actor, *lines: tuple[int, int], coupon_id: int | None = None) -> orders.PlacedCheckout:
         with self.app.uow.begin() as c:
             return orders.place_order(c, buyer, [orders.LineRequest(s, q) for s, q in lines], at=self.now,
-                                      pay_window=self.app.pay_window, coupon_id=coupon_id)
+                                      pay_window=self.app.pay_window, guards=self.app.sale_guards, coupon_id=coupon_id)
 
     def pay(self, placed: orders.PlacedCheckout):
         with self.app.uow.begin() as c:

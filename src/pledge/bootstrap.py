@@ -7,17 +7,25 @@ from datetime import timedelta
 
 from sqlalchemy import inspect
 
+from pledge.catalog.guards import ListingGuard, SaleGuard
 from pledge.config import Settings, weakness
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
+from pledge.logistics.sanctions import assert_can_sell
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
+from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
 from pledge.uploads.store import FileStore, LocalFileStore
 
 CLOCK_OFFSET_KEY = "demo_clock_offset_seconds"
 DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database unless set strongly
+# The checks that may refuse a sale or a listing, owned by packages above catalog and orders and
+# passed down to them (catalog.guards): a shop whose deposit has been below zero for 48 h
+# (settlement), then sanctions from late rates (logistics).
+SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell)
+LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
 
 
 @dataclass
@@ -32,6 +40,14 @@ class App:
     @property
     def pay_window(self) -> timedelta:
         return timedelta(minutes=self.settings.pay_window_minutes)
+
+    @property
+    def sale_guards(self) -> tuple[SaleGuard, ...]:
+        return SALE_GUARDS
+
+    @property
+    def listing_guards(self) -> tuple[ListingGuard, ...]:
+        return LISTING_GUARDS
 
 
 def read_clock_offset(uow: UnitOfWork) -> timedelta:

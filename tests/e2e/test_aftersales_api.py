@@ -46,7 +46,7 @@ def delivered_order(app, buyer, owner, sku: int, quantity: int = 1, *, hours_ago
     paid_at = delivered - timedelta(hours=40)
     with app.uow.begin() as c:
         placed = place_order(c, buyer, [LineRequest(sku, quantity)], at=paid_at - timedelta(minutes=1),
-                             pay_window=app.pay_window)
+                             pay_window=app.pay_window, guards=app.sale_guards)
     with app.uow.begin() as c:
         handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"), book=app.rulebook, at=paid_at)
     order_id = placed.order_ids[0]

@@ -38,7 +38,8 @@ def paid_order(live_server) -> tuple[int, int, str, str]:
                                        .where(products.c.title == SUNFLOWERS).order_by(skus.c.id)).first()
         rose_code = c.execute(select(skus.c.barcode).join(products, products.c.id == skus.c.product_id)
                               .where(products.c.title == ROSES).order_by(skus.c.id)).scalars().first()
-        placed = place_order(c, buyer, [LineRequest(sunflower, 2)], at=app.clock.now(), pay_window=app.pay_window)
+        placed = place_order(c, buyer, [LineRequest(sunflower, 2)], at=app.clock.now(), pay_window=app.pay_window,
+                             guards=app.sale_guards)
     with app.uow.begin() as c:
         handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"), book=app.rulebook,
                         at=app.clock.now())

@@ -15,7 +15,6 @@ from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
-from pledge.guarantees.policy import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.services import balance, shop_proceeds
@@ -23,6 +22,7 @@ from pledge.ledger.tables import coupons
 from pledge.orders import services as orders_svc
 from pledge.orders.services import LineRequest, PlacedCheckout, cancel_unpaid, place_order
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
+from pledge.promises.model import Promise
 from tests.conftest import make_app
 from tests.support import World
 
@@ -120,7 +120,8 @@ def test_shortest_promise_of_a_multi_product_order_binds_at_payment(app, world, 
     buyer = world.user()
     with app.uow.begin() as c:
         placed = place_order(c, buyer, [LineRequest(slow, 1), LineRequest(standard, 1), LineRequest(next_day, 1),
-                                        LineRequest(presale, 1, content_id=live)], at=clock.now(), pay_window=app.pay_window)
+                                        LineRequest(presale, 1, content_id=live)], at=clock.now(),
+                             pay_window=app.pay_window, guards=app.sale_guards)
     world.pay(placed)  # paid 10:00 in Shanghai: same-day means by 23:59:59 today
     with app.uow.read() as c:
         order = c.execute(select(orders).where(orders.c.id == placed.order_ids[0])).one()
@@ -230,7 +231,7 @@ def test_cart_lines_on_one_sku_are_summed_and_checkout_empties_the_cart(app, wor
         assert orders_svc.cart_lines_for(c, buyer.user_id) == [LineRequest(sku, 3)]
 
     with app.uow.begin() as c:
-        placed = orders_svc.checkout_cart(c, buyer, at=clock.now(), pay_window=app.pay_window)
+        placed = orders_svc.checkout_cart(c, buyer, at=clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
 
     assert placed.total_fen == 3 * 1990
     assert stock_of(app, sku) == 0
@@ -249,7 +250,7 @@ def test_checkout_of_a_cart_that_no_longer_fits_keeps_the_cart(app, world, clock
 
     with pytest.raises(OutOfStock):
         with app.uow.begin() as c:
-            orders_svc.checkout_cart(c, buyer, at=clock.now(), pay_window=app.pay_window)
+            orders_svc.checkout_cart(c, buyer, at=clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
 
     assert row_counts(app) == before
     assert stock_of(app, sku) == 1
@@ -329,7 +330,7 @@ def _race(app, barrier: threading.Barrier, buyer, lines: list[LineRequest], out:
     barrier.wait()
     try:
         with app.uow.begin() as c:
-            out[i] = place_order(c, buyer, lines, at=app.clock.now(), pay_window=app.pay_window)
+            out[i] = place_order(c, buyer, lines, at=app.clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
     except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
         out[i] = exc
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pledge.aftersales.tables import case_events, cases
-from pledge.experience import services
+from pledge.experience import queries, services
 from pledge.experience.tables import snapshots
 from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import Forbidden, NotFound
@@ -143,9 +143,9 @@ def test_score_under_both_versions_and_orders_behind_an_indicator(app, world):
     with app.uow.read() as c:
         now = services.shop_score(c, h.owner, h.shop_id, book=app.rulebook, now=app.clock.now())
         new = services.shop_score(c, h.owner, h.shop_id, book=app.rulebook, now=app.clock.now(), version="2026-09-08")
-        behind = services.indicator_orders(c, h.owner, h.shop_id, "average_pickup_hours", book=app.rulebook,
+        behind = queries.indicator_orders(c, h.owner, h.shop_id, "average_pickup_hours", book=app.rulebook,
                                            now=app.clock.now(), version="2026-09-08")
-        diff = services.compare_versions(c, h.owner, h.shop_id, book=app.rulebook, now=app.clock.now(),
+        diff = queries.compare_versions(c, h.owner, h.shop_id, book=app.rulebook, now=app.clock.now(),
                                          base="2026-07-14", target="2026-09-08")
     assert now.stage == new.stage == "formal" and now.version == "2026-07-14" and new.version == "2026-09-08"
     assert new.indicator("average_pickup_hours").value == pytest.approx((3 * 48 + 30 * 20) / 33, abs=0.01)
@@ -164,7 +164,7 @@ def test_another_shop_cannot_read_the_score(app, world):
     with app.uow.read() as c, pytest.raises(Forbidden):
         services.shop_score(c, stranger, h.shop_id, book=app.rulebook, now=app.clock.now())
     with app.uow.read() as c, pytest.raises(NotFound):
-        services.indicator_orders(c, h.owner, h.shop_id, "no_such", book=app.rulebook, now=app.clock.now())
+        queries.indicator_orders(c, h.owner, h.shop_id, "no_such", book=app.rulebook, now=app.clock.now())
 
 
 def test_snapshots_once_per_shop_and_day_even_concurrently(app, world):

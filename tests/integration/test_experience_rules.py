@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from pledge.experience import services
+from pledge.experience import queries, services
 from pledge.experience.insurance import InsuranceFacts
 from pledge.experience.tables import snapshots
 from pledge.kernel import jsonutil
@@ -27,7 +27,7 @@ def test_103956_pickup_forced_fraudulent_shipping_and_abnormal_tracking_orders_s
     m = h.measures()
     assert (m["picked"], m["pickup_seconds"], m["pickup_points"]) == (4, 4 * 2 * 3600, 100 + 50 + 50 + 100)
     with app.uow.read() as c:
-        behind = services.indicator_orders(c, h.owner, h.shop_id, "pickup_score", book=app.rulebook,
+        behind = queries.indicator_orders(c, h.owner, h.shop_id, "pickup_score", book=app.rulebook,
                                            now=app.clock.now(), version="2026-07-14")
         new = services.measure(c, app.rulebook, date(2026, 9, 9), shop_ids=[h.shop_id])[h.shop_id]
     assert [(o["order_id"], o["pickup_points"], o["forced"]) for o in behind["orders"]] == [
@@ -66,7 +66,7 @@ def test_aJoPPkXuLRqc_damage_return_rate_counts_breakage_not_rot(app, world):
         h.order("2026-08-10T10:00", "2026-08-10T12:00", "2026-08-11T12:00", reason=reason)
     with app.uow.read() as c:
         m = services.measure(c, app.rulebook, date(2026, 9, 9), shop_ids=[h.shop_id])[h.shop_id]
-        behind = services.indicator_orders(c, h.owner, h.shop_id, "damage_return_rate", book=app.rulebook,
+        behind = queries.indicator_orders(c, h.owner, h.shop_id, "damage_return_rate", book=app.rulebook,
                                            now=app.clock.now(), version="2026-09-08")
     assert m["damage_returns"] == 1 and [o["order_id"] for o in behind["orders"]] == [broken]
 
@@ -91,7 +91,7 @@ def test_aJmVWbCJyD8M_review_hours_count_refunds_after_shipment_and_returns(app,
     m = h.measures()
     assert (m["reviewed_cases"], m["review_seconds"]) == (4, (1 + 2 + 4 + 8) * 3600)
     with app.uow.read() as c:
-        behind = services.indicator_orders(c, h.owner, h.shop_id, "aftersales_review_hours", book=app.rulebook,
+        behind = queries.indicator_orders(c, h.owner, h.shop_id, "aftersales_review_hours", book=app.rulebook,
                                            now=app.clock.now())
     assert [x["review_hours"] for x in behind["orders"]] == [8, 4, 2, 1]
 

@@ -33,7 +33,8 @@ def deal_for(world: World, *, quantity: int = 10, limit: int = 2, stock: int = 1
 
 def buy(world: World, buyer, deal_id: int, quantity: int = 1):  # noqa: ANN001, ANN201
     with world.app.uow.begin() as c:
-        return flash.buy(c, buyer, deal_id, quantity=quantity, at=world.now, pay_window=world.app.pay_window)
+        return flash.buy(c, buyer, deal_id, quantity=quantity, at=world.now, pay_window=world.app.pay_window,
+                         guards=world.app.sale_guards)
 
 
 def sellable(app, sku: int) -> int:

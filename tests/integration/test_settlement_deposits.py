@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog import services as catalog
-from pledge.guarantees.policy import Promise
 from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import Forbidden
 from pledge.ledger import services as ledger
 from pledge.orders import services as orders
+from pledge.promises.model import Promise
 from pledge.settlement import deposits, queries, services as settlement
 from pledge.settlement.deposits import DepositShort
 from pledge.settlement.payouts import SandboxPayoutProvider
@@ -132,11 +132,12 @@ def test_a_deposit_below_zero_for_48_hours_stops_listing_and_checkout_until_topp
 
     def buy():  # noqa: ANN202
         return f.do(lambda c: orders.place_order(c, f.buyer, [orders.LineRequest(f.sku_id, 1)], at=clock.now(),
-                                                 pay_window=app.pay_window))
+                                                 pay_window=app.pay_window, guards=app.sale_guards))
 
     def list_product():  # noqa: ANN202
         return f.do(lambda c: catalog.create_product(c, f.owner, catalog.NewProduct(
-            f.shop_id, f.category_id, "新品向日葵", Promise.parse("48h"), [catalog.NewSku("6枝", 990, 10)]), at=clock.now()))
+            f.shop_id, f.category_id, "新品向日葵", Promise.parse("48h"), [catalog.NewSku("6枝", 990, 10)]), at=clock.now(),
+            guards=app.listing_guards))
 
     clock.set(went_short + timedelta(hours=47, minutes=59))
     buy()

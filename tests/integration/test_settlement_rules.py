@@ -55,7 +55,7 @@ def test_the_base_counts_platform_and_creator_coupons_but_not_the_merchants(app,
             ledger.record(c, key=f"issue:{coupon_id}", kind="coupon", memo="", at=clock.now(),
                           postings=[ledger.Posting("platform:promotions", ledger.buyer_coupons(f.buyer.user_id), 500)])
         placed = f.do(lambda c: orders.place_order(c, f.buyer, [orders.LineRequest(f.sku_id, 1)], at=clock.now(),
-                                                   pay_window=app.pay_window, coupon_id=coupon_id))
+                                                   pay_window=app.pay_window, guards=app.sale_guards, coupon_id=coupon_id))
         f.do(lambda c: handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
                                        book=app.rulebook, at=clock.now()))
         ids[funder] = placed.order_ids[0]

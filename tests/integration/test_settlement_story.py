@@ -17,7 +17,6 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.policy import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.guarantees.tables import compensations
 from pledge.kernel.clock import zone
@@ -29,6 +28,7 @@ from pledge.orders.tables import checkouts, order_lines, payments
 from pledge.orders.tables import orders as orders_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from pledge.promises.model import Promise
 from pledge.settlement import queries, services as settlement, statements
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_lines, fee_orders
@@ -62,7 +62,7 @@ class Florist:
             self.buyer = accounts.load_actor(c, buyer_id)
             self.product_id = catalog.create_product(c, self.owner, catalog.NewProduct(
                 self.shop_id, self.category_id, "A级向日葵 12枝", Promise.parse("48h"), [catalog.NewSku("12枝", PRICE, 100_000)]),
-                at=clock.now())
+                at=clock.now(), guards=app.listing_guards)
             self.sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == self.product_id)).scalar_one()
 
     def bulk_orders(self, paid_times: list[datetime], *, channel: str = "product_card", price: int = PRICE,
@@ -106,7 +106,7 @@ class Florist:
             category_id = catalog.create_category(c, name=category, name_en=category, parent_id=top)
             product_id = catalog.create_product(c, self.owner, catalog.NewProduct(
                 self.shop_id, category_id, title, Promise.parse("48h"), [catalog.NewSku("一盆", price, 100_000)]),
-                at=self.clock.now())
+                at=self.clock.now(), guards=self.app.listing_guards)
             return product_id, c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
 
     def refund(self, order_id: int, amount_fen: int) -> None:
@@ -160,7 +160,7 @@ def test_a_florists_month(app, clock):
     # One order through the real services ships three days late and is compensated by the sweep.
     clock.set(sh(2026, 9, 2, 10))
     placed = f.do(lambda c: orders.place_order(c, f.buyer, [orders.LineRequest(f.sku_id, 1)], at=clock.now(),
-                                               pay_window=app.pay_window))
+                                               pay_window=app.pay_window, guards=app.sale_guards))
     f.do(lambda c: handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"), book=book,
                                    at=clock.now()))
     late = placed.order_ids[0]

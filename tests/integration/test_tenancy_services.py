@@ -10,10 +10,10 @@ from pledge.accounts import services as accounts
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.fulfilment.tables import shipments
-from pledge.guarantees.policy import Promise
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.orders.services import get_order_for
 from pledge.orders.tables import orders
+from pledge.promises.model import Promise
 
 
 @pytest.fixture
@@ -69,7 +69,8 @@ def test_merchant_cannot_change_another_shops_catalog(app, world, two_shops):
     with pytest.raises(Forbidden):
         with app.uow.begin() as c:
             catalog.create_product(c, t["owner_a"], catalog.NewProduct(
-                t["shop_b"], category, "冒名芒果", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]), at=world.now)
+                t["shop_b"], category, "冒名芒果", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]), at=world.now,
+                guards=app.listing_guards)
     with pytest.raises(Forbidden):
         with app.uow.begin() as c:
             catalog.set_stock(c, t["owner_a"], sku_id=t["sku_b"], stock=0)
@@ -82,7 +83,8 @@ def test_merchant_cannot_change_another_shops_catalog(app, world, two_shops):
     with app.uow.begin() as c:  # the same calls on its own shop work
         catalog.set_stock(c, t["owner_a"], sku_id=t["sku_a"], stock=7)
         pid = catalog.create_product(c, t["owner_a"], catalog.NewProduct(
-            t["shop_a"], category, "芍药", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]), at=world.now)
+            t["shop_a"], category, "芍药", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]), at=world.now,
+                guards=app.listing_guards)
         assert c.execute(select(products.c.shop_id).where(products.c.id == pid)).scalar() == t["shop_a"]
         assert c.execute(select(skus.c.stock).where(skus.c.id == t["sku_b"])).scalar() == 49
 

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pledge.guarantees.policy import Promise, binding_promise, ship_by
 from pledge.kernel.errors import InvalidInput
+from pledge.promises.model import Promise
+from pledge.promises.policy import binding_promise, ship_by
 from pledge.rulebooks.loader import load
 
 UTC = timezone.utc

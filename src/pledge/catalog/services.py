@@ -1,6 +1,7 @@
 """Shops, the two-level category tree, products with SKUs and their ship promises."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -8,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
+from pledge.catalog.guards import ListingGuard, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
-from pledge.guarantees.policy import Promise
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.promises.model import Promise
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,12 @@ def _promise_columns(promise: Promise) -> dict:
     return {"promise_kind": promise.kind, "promise_hours": promise.hours, "presale_date": promise.presale_date}
 
 
-def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime) -> int:
+def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime,
+                   guards: Sequence[ListingGuard]) -> int:
+    """`guards` may refuse the listing (the caller wires them: a shop whose deposit has been below
+    zero for 48 h cannot list)."""
     require_shop(actor, cmd.shop_id)
-    from pledge.settlement.deposits import assert_may_sell  # a shop with a deposit below zero for 48 h cannot list
-    assert_may_sell(conn, [cmd.shop_id], at=at, action="list")
+    check_listing(guards, conn, cmd.shop_id, at=at)
     if not cmd.title.strip():
         raise InvalidInput("a product needs a title")
     if not cmd.skus:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pledge.cli.run import run_domain
 from pledge.history.backtest import BacktestResult, backtest
 from pledge.history.csvfile import read_history
 from pledge.kernel.clock import UTC, parse_iso, zone
@@ -57,7 +58,6 @@ def command(
     scores: bool = typer.Option(False, "--scores", help="Also print experience-score indicators per shop."),
 ) -> None:
     """What would this rulebook have paid on this history?"""
-    from pledge.cli.main import run_domain
 
     def run() -> None:
         zone(tz)
@@ -96,7 +96,6 @@ def import_command(
     from rich.progress import Progress
 
     from pledge.bootstrap import build
-    from pledge.cli.main import run_domain
     from pledge.history.services import import_history
 
     def run() -> None:

@@ -7,11 +7,12 @@ import threading
 from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
+from pledge.cli import backtest as _backtest
+from pledge.cli import quote as _quote
+from pledge.cli import rulebook as _rulebook
+from pledge.cli.run import fail, run_domain
 from pledge.config import Settings
-from pledge.kernel.errors import DomainError
 
 app = typer.Typer(help="Pledge: a live-commerce platform engine in which every promise is enforced.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -19,20 +20,6 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 clock_app = typer.Typer(help="The demo clock.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(clock_app, name="clock")
-err = Console(stderr=True)
-
-
-def fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {escape(message)}")
-    raise typer.Exit(code=2)
-
-
-def run_domain(fn, *args, **kwargs):  # noqa: ANN001, ANN201
-    """Domain errors become a readable message and exit code 2, never a traceback."""
-    try:
-        return fn(*args, **kwargs)
-    except DomainError as exc:
-        fail(exc.detail)
 
 
 @db_app.command("upgrade")
@@ -131,10 +118,6 @@ def clock_show() -> None:
     from pledge.bootstrap import build
     typer.echo(run_domain(build).clock.now().isoformat())
 
-
-from pledge.cli import backtest as _backtest  # noqa: E402
-from pledge.cli import quote as _quote  # noqa: E402  (registers `pledge quote ...`)
-from pledge.cli import rulebook as _rulebook  # noqa: E402
 
 app.add_typer(_quote.quote_app, name="quote")
 app.add_typer(_rulebook.rulebook_app, name="rulebook")

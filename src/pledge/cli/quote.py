@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import typer
 
-from pledge.guarantees.policy import Promise, quote_late_ship, ship_by
-from datetime import datetime
-
+from pledge.cli.run import run_domain
+from pledge.guarantees.policy import quote_late_ship
 from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import format_rate, format_yuan, parse_yuan
+from pledge.promises.model import Promise
+from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import load
 
 quote_app = typer.Typer(help="Quote what a rulebook says, without touching the database.", no_args_is_help=True)
@@ -22,7 +23,6 @@ def _emit(as_json: bool, data: dict, text: str) -> None:
 
 
 def _guard(fn):  # noqa: ANN001, ANN202
-    from pledge.cli.main import run_domain
     return lambda *a, **k: run_domain(fn, *a, **k)
 
 

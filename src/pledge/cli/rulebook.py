@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from pledge.cli.run import run_domain
 from pledge.rulebooks.coverage import render_markdown
 from pledge.rulebooks.loader import load
 
@@ -20,7 +21,6 @@ def coverage(
 ) -> None:
     """Every clause with its source and status (sourced, pledge:default, secondary), and the
     platform rules not modelled yet, as Markdown."""
-    from pledge.cli.main import run_domain
     report = render_markdown(run_domain(load, rulebook))
     if not write:
         typer.echo(report, nl=False)

@@ -91,7 +91,8 @@ class _Demo:
     def paid(self, buyer: str, slug: str, product: str, sku: str, qty: int, paid_at: datetime) -> int:
         actor = self.buyer[buyer]
         placed = self.do(lambda c: orders.place_order(c, actor, [orders.LineRequest(self.sku_ids[(product, sku)], qty)],
-                                                      at=paid_at - timedelta(minutes=1), pay_window=self.app.pay_window))
+                                                      at=paid_at - timedelta(minutes=1), pay_window=self.app.pay_window,
+                                                      guards=self.app.sale_guards))
         self.do(lambda c: handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
                                           book=self.app.rulebook, at=paid_at))
         return placed.order_ids[0]

@@ -24,7 +24,8 @@ from pledge.payments.services import handle_callback
 
 def _paid(app: App, buyer: accounts.Actor, sku_id: int, at: datetime) -> int:
     with app.uow.begin() as conn:
-        placed = orders.place_order(conn, buyer, [orders.LineRequest(sku_id, 1)], at=at, pay_window=app.pay_window)
+        placed = orders.place_order(conn, buyer, [orders.LineRequest(sku_id, 1)], at=at, pay_window=app.pay_window,
+                                    guards=app.sale_guards)
         handle_callback(conn, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"), book=app.rulebook, at=at)
     return placed.order_ids[0]
 

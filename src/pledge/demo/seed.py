@@ -16,12 +16,11 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
+from pledge.demo.experience import seed_experience
 from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
 from pledge.demo.warehouse import seed_warehouse
-from pledge.demo.experience import seed_experience
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.policy import Promise
 from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.money import format_yuan
@@ -29,6 +28,7 @@ from pledge.migrate import upgrade
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from pledge.promises.model import Promise
 
 PASSWORD = "pledge123"
 ACCOUNTS = [
@@ -136,7 +136,8 @@ def _shops(app: App, at: datetime, categories: dict[str, int]) -> list[dict]:
             for p in spec["products"]:
                 product_id = catalog.create_product(conn, owner, catalog.NewProduct(
                     shop_id, categories[p.category], p.title, Promise.parse(p.promise),
-                    [catalog.NewSku(*s) for s in p.skus], p.description, p.perishable, p.custom_made), at=at)
+                    [catalog.NewSku(*s) for s in p.skus], p.description, p.perishable, p.custom_made), at=at,
+                    guards=app.listing_guards)
                 if not p.promise.startswith("presale"):
                     sku_ids += list(conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalars())
             made.append({"shop_id": shop_id, "owner": owner, "skus": sku_ids, "live_id": live_id})
@@ -167,7 +168,7 @@ def _history(app: App, clock: FixedClock, shops: list[dict], buyers: list[accoun
             clock.set(at)
             with app.uow.begin() as conn:
                 placed = orders.place_order(conn, buyer, [orders.LineRequest(sku, rng.randint(1, 3), content)], at=at,
-                                            pay_window=app.pay_window)
+                                            pay_window=app.pay_window, guards=app.sale_guards)
             with app.uow.begin() as conn:
                 handle_callback(conn, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
                                 book=app.rulebook, at=at + timedelta(minutes=1))

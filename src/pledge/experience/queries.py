@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_shop
 from pledge.aftersales.tables import cases
 from pledge.chat.tables import conversations
-from pledge.experience import indicators, policy
+from pledge.experience import indicators, policy, services
+from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, ShippingInsurance
 from pledge.kernel.errors import NotFound
 from pledge.rulebooks.loader import Rulebook
 
@@ -25,8 +26,6 @@ def _advice(result: policy.IndicatorResult | None) -> dict | None:
 def indicator_orders(conn: Connection, actor: Actor, shop_id: int, code: str, *, book: Rulebook, now: datetime,
                      version: str | None = None, limit: int = 50) -> dict:
     """The orders (or cases, conversations) that pull the indicator down, worst first."""
-    from pledge.experience import services  # the use cases import this module too
-
     require_shop(actor, shop_id, read_only=True)
     day = services.local_today(book, now)
     vday = policy.version_day(book, version, day)
@@ -51,8 +50,6 @@ def indicator_orders(conn: Connection, actor: Actor, shop_id: int, code: str, *,
 
 def _orders(conn: Connection, book: Rulebook, vday, metric: str, shop_id: int, since: datetime,  # noqa: ANN001
             until: datetime) -> list[dict]:
-    from pledge.experience import services
-
     params = indicators.Params.of(book, vday)
     f = services.order_facts(params)
     e = indicators.Exprs(f, params, services.platform_offset(book, until), since, until)
@@ -94,8 +91,6 @@ def _orders(conn: Connection, book: Rulebook, vday, metric: str, shop_id: int, s
 
 def _cases(conn: Connection, book: Rulebook, vday, shop_id: int, since: datetime, until: datetime) -> list[dict]:  # noqa: ANN001
     """The cases behind 售后平均审核时长, the same scope and seconds as the measure."""
-    from pledge.experience import services
-
     clause = services.review_clause(book, vday)
     seconds = services.review_seconds(book, vday, until).label("seconds")
     rows = conn.execute(select(cases.c.id, cases.c.order_id, cases.c.created_at, cases.c.decided_at, seconds)
@@ -112,3 +107,23 @@ def _chats(conn: Connection, shop_id: int, since: datetime, until: datetime) -> 
                                c.stars.is_not(None), c.stars <= 3)
                         .order_by(c.stars, c.id)).all()
     return [{"order_id": r.order_id, "conversation_id": r.id, "started_at": r.started_at, "stars": r.stars} for r in rows]
+
+
+def compare_versions(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
+                     base: str | None = None, target: str | None = None, limit: int = 20,
+                     insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict:
+    """The same window under two versions (default: the one in force against the latest
+    announced), per indicator, with the orders behind each loss."""
+    base = base or policy.version_day(book, None, services.local_today(book, now)).isoformat()
+    target = target or policy.version_dates(book)[-1].isoformat()
+    old = services.shop_score(conn, actor, shop_id, book=book, now=now, version=base, insurance=insurance)
+    new = services.shop_score(conn, actor, shop_id, book=book, now=now, version=target, insurance=insurance)
+    rows = policy.diff(old, new)
+    for row in rows:
+        row["orders"], row["orders_total"] = [], 0
+        if row["change"] < 0:  # the orders that count against it, under the version that has it
+            behind = indicator_orders(conn, actor, shop_id, row["code"], book=book, now=now,
+                                      version=target if row["in_new"] else base, limit=limit)
+            row["orders"], row["orders_total"] = behind["orders"], behind["total"]
+    return {"shop_id": shop_id, "base": old.as_dict(), "target": new.as_dict(), "indicators": rows,
+            "score_change": round(new.score - old.score, 2)}

@@ -243,29 +243,6 @@ def shop_score(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, 
     return score_shop(conn, book, shop_id, day=local_today(book, now), version=version, insurance=insurance)
 
 
-def compare_versions(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
-                     base: str | None = None, target: str | None = None, limit: int = 20,
-                     insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict:
-    """The same window under two versions (default: the one in force against the latest
-    announced), per indicator, with the orders behind each loss."""
-    base = base or policy.version_day(book, None, local_today(book, now)).isoformat()
-    target = target or policy.version_dates(book)[-1].isoformat()
-    old = shop_score(conn, actor, shop_id, book=book, now=now, version=base, insurance=insurance)
-    new = shop_score(conn, actor, shop_id, book=book, now=now, version=target, insurance=insurance)
-    rows = policy.diff(old, new)
-    for row in rows:
-        row["orders"], row["orders_total"] = [], 0
-        if row["change"] < 0:  # the orders that count against it, under the version that has it
-            behind = indicator_orders(conn, actor, shop_id, row["code"], book=book, now=now,
-                                      version=target if row["in_new"] else base, limit=limit)
-            row["orders"], row["orders_total"] = behind["orders"], behind["total"]
-    return {"shop_id": shop_id, "base": old.as_dict(), "target": new.as_dict(), "indicators": rows,
-            "score_change": round(new.score - old.score, 2)}
-
-
-from pledge.experience.queries import indicator_orders  # noqa: E402 - the read side uses window_for
-
-
 def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime,
                  insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> int:
     """Every shop's score shown on `day` under the version in force that day; rows that exist

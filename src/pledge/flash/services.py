@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,12 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
+from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
-from pledge.logistics.sanctions import assert_can_sell
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import PlacedCheckout, encode_promises, record_events
 from pledge.orders.tables import checkouts, order_lines, orders, payments
@@ -135,7 +136,7 @@ class _NoFreeBucket(Exception):
 
 
 def buy(conn: Connection, actor: Actor, deal_id: int, *, quantity: int = 1, at: datetime,
-        pay_window: timedelta) -> PlacedCheckout:
+        pay_window: timedelta, guards: Sequence[SaleGuard]) -> PlacedCheckout:
     """One buyer's purchase: an order at the deal price awaiting payment, or a clear refusal
     (not started, over, sold out, over the per-buyer limit) that changes nothing."""
     deal = conn.execute(select(flash_deals).where(flash_deals.c.id == deal_id)).first()
@@ -150,7 +151,7 @@ def buy(conn: Connection, actor: Actor, deal_id: int, *, quantity: int = 1, at: 
     _claim_allowance(conn, deal, actor.user_id, quantity)
     buckets = min(BUCKETS, deal.quantity)
     # The order's rows first and the units last, so a bucket is held for the commit alone.
-    placed = _open_order(conn, actor, deal, quantity, at=at, pay_window=pay_window)
+    placed = _open_order(conn, actor, deal, quantity, at=at, pay_window=pay_window, guards=guards)
     conn.execute(flash_purchases.insert().values(deal_id=deal_id, buyer_id=actor.user_id, quantity=quantity,
                                                  order_id=placed.order_ids[0], at=at))
     if not _take(conn, deal_id, quantity, buckets):
@@ -172,11 +173,11 @@ def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> No
 
 
 def _open_order(conn: Connection, actor: Actor, deal, quantity: int, *, at: datetime,  # noqa: ANN001
-                pay_window: timedelta) -> PlacedCheckout:
+                pay_window: timedelta, guards: Sequence[SaleGuard]) -> PlacedCheckout:
     row = conn.execute(select(skus.c.name, products.c.id.label("product_id"), products.c.title, products.c.promise_kind,
                               products.c.promise_hours, products.c.presale_date)
                        .join(products, products.c.id == skus.c.product_id).where(skus.c.id == deal.sku_id)).one()
-    assert_can_sell(conn, {deal.shop_id: {row.product_id}}, at=at)  # a sanctioned shop or product sells no deal either
+    check_sale(guards, conn, {deal.shop_id: {row.product_id}}, at=at)  # a sanctioned shop or product sells no deal
     candidates = [("product", promise_of(row))]
     if deal.content_id is not None:
         room = conn.execute(select(content_promises).where(content_promises.c.id == deal.content_id)).one()

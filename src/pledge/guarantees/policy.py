@@ -1,110 +1,14 @@
-"""Pure evaluation of the ship-promise and late-ship clauses (douyin:101706, douyin:aJoPPkWZ7VQM,
-douyin:aHwH9wK4JUHQ, tmall:10000177). No database, no web: the same code answers the sweep,
-the CLI quotes and backtests."""
+"""Pure evaluation of the late-ship clauses (douyin:aJoPPkWZ7VQM, douyin:aHwH9wK4JUHQ,
+tmall:10000177); the ship promise itself is pledge.promises. No database, no web: the same code
+answers the sweep, the CLI quotes and backtests."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from pledge.kernel.clock import ensure_utc, local_time, zone
-from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.kernel.errors import NotFound
 from pledge.kernel.money import clamp, exact_percent_yuan, format_rate, format_yuan, round_half_up_to_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
-
-PROMISE_KINDS = ("same-day", "next-day", "hours", "presale")
-END_OF_DAY = time(23, 59, 59)
-
-
-@dataclass(frozen=True)
-class Promise:
-    """A ship promise as stated by a product page, live room or video."""
-
-    kind: str
-    hours: int | None = None
-    presale_date: date | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in PROMISE_KINDS:
-            raise InvalidInput(f"unknown promise kind {self.kind!r}; one of {', '.join(PROMISE_KINDS)}")
-        if self.kind == "hours" and (self.hours is None or self.hours <= 0):
-            raise InvalidInput("an hours promise needs a positive number of hours")
-        if self.kind == "presale" and self.presale_date is None:
-            raise InvalidInput("a presale promise needs a ship date")
-
-    @classmethod
-    def parse(cls, text: str) -> "Promise":
-        """'same-day', 'next-day', '48h', '72h', 'presale:2026-12-01'."""
-        text = text.strip().lower()
-        if text in ("same-day", "next-day"):
-            return cls(text)
-        if text.startswith("presale:"):
-            try:
-                return cls("presale", presale_date=date.fromisoformat(text.split(":", 1)[1]))
-            except ValueError:
-                raise InvalidInput(f"presale promise needs a date: {text!r}") from None
-        if re.fullmatch(r"[0-9]{1,5}h", text):
-            return cls("hours", hours=int(text[:-1]))
-        raise InvalidInput(f"not a promise: {text!r}; use same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
-
-    @property
-    def code(self) -> str:
-        if self.kind == "hours":
-            return f"{self.hours}h"
-        if self.kind == "presale":
-            return f"presale:{self.presale_date.isoformat()}"
-        return self.kind
-
-
-def ship_by(book: Rulebook, promise: Promise, paid_at: datetime,
-            rules_at: datetime | None = None) -> tuple[datetime, Clause]:
-    """The last instant the order may be shipped on time, and the clause that says so (the
-    clause in force at `rules_at`, by default when the order was paid; a backtest passes
-    another date to ask what today's rule would have said). "Today", "the next day" and the
-    16:00 cut-off are the platform's (the rulebook's zone, Asia/Shanghai for Douyin), not the
-    shop's own: the platform judges every shop by one clock."""
-    clause = book.one("ship_promise", rules_at or paid_at, promise=promise.kind)
-    paid_at = ensure_utc(paid_at)
-    local = local_time(paid_at, book.timezone)
-    tzinfo = zone(book.timezone)
-    if promise.kind == "hours":
-        return paid_at + timedelta(hours=promise.hours), clause
-    if promise.kind == "presale":
-        day = promise.presale_date
-    elif promise.kind == "next-day":
-        day = local.date() + timedelta(days=1)
-    else:
-        cutoff = time.fromisoformat(clause.get("cutoff"))
-        day = local.date() if local.time() < cutoff else local.date() + timedelta(days=1)
-    return datetime.combine(day, END_OF_DAY, tzinfo=tzinfo).astimezone(paid_at.tzinfo), clause
-
-
-def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]],
-                    paid_at: datetime) -> tuple[str, Promise, datetime]:
-    """Where several promises apply, the shortest binds (douyin:101706)."""
-    if not candidates:
-        raise InvalidInput("an order needs at least one ship promise")
-    scored = [(ship_by(book, p, paid_at)[0], source, p) for source, p in candidates]
-    deadline, source, promise = min(scored, key=lambda item: item[0])
-    return source, promise, deadline
-
-
-def undominated(candidates: list[tuple[str, Promise]]) -> list[tuple[str, Promise]]:
-    """Drop promises that can never be the shortest whatever the payment time: of several hours
-    promises only the fewest hours, of several presale dates only the earliest, and next-day
-    when same-day also applies (same-day never ends later). At most three remain to store on
-    a pending order."""
-    best: dict[str, tuple[object, str, Promise]] = {}
-    for source, promise in candidates:
-        if promise.kind == "hours":
-            group, rank = "hours", promise.hours
-        elif promise.kind == "presale":
-            group, rank = "presale", promise.presale_date
-        else:
-            group, rank = "day", 0 if promise.kind == "same-day" else 1
-        if group not in best or rank < best[group][0]:
-            best[group] = (rank, source, promise)
-    return [(source, promise) for _, source, promise in best.values()]
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,26 @@
-"""Compensations for the merchant's list and the buyer's wallet."""
+"""Compensations for the merchant's list, the buyer's wallet and the order pages."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
+from pledge.fulfilment import queries as fulfilment_queries
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons
+from pledge.orders import queries as order_queries
+
+
+def order_view(conn: Connection, order_id: int) -> dict:
+    """One order as its pages show it: lines and timeline (orders), shipment and tracking
+    (fulfilment) and every compensation the pledge paid on it."""
+    order = order_queries.order_detail(conn, order_id)
+    order.update(fulfilment_queries.shipment_detail(conn, order_id))
+    order["compensations"] = [dict(c._mapping, inputs=jsonutil.loads(c.inputs)) for c in conn.execute(
+        select(compensations).where(compensations.c.order_id == order_id).order_by(compensations.c.id))]
+    return order
 
 
 def shop_compensations(conn: Connection, actor: Actor, shop_id: int, limit: int = 200) -> dict:

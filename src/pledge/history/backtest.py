@@ -8,9 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pledge.guarantees.policy import quote_late_ship, ship_by
+from pledge.guarantees.policy import quote_late_ship
 from pledge.history.csvfile import HistoryOrder
 from pledge.kernel.clock import local_time
+from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import Rulebook
 
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
-from pledge.guarantees.policy import Promise
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.kernel.money import parse_yuan
+from pledge.promises.model import Promise
 
 REQUIRED = ("order_id", "shop_id", "paid_at", "amount_paid")
 OPTIONAL = ("ship_by", "promise", "buyer_id", "category", "picked_up_at", "delivered_at", "review_score", "after_sale")

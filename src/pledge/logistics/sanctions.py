@@ -4,6 +4,7 @@ existed before the sanction are all picked up. Computed once a day (the sanction
 the day is the claim, so several workers compute it once) and enforced at checkout."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -21,7 +22,6 @@ from pledge.logistics.tables import sanction_runs, sanctions
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
-from pledge.settlement.deposits import assert_may_sell
 
 
 class SalesRestricted(Conflict):
@@ -146,12 +146,11 @@ def _active(at: datetime):  # noqa: ANN202
     return [s.starts_at <= at, s.ends_at.is_(None) | (s.ends_at > at), s.lifted_at.is_(None) | (s.lifted_at > at)]
 
 
-def assert_can_sell(conn: Connection, shop_products: dict[int, set[int]], *, at: datetime) -> None:
-    """Checkout: a banned product or a shop at its daily order limit cannot be bought (409); nor
-    can anything of a shop whose deposit has been below zero for 48 h (settlement.deposits)."""
+def assert_can_sell(conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
+    """A SaleGuard for checkout: a banned product or a shop at its daily order limit cannot be
+    bought (409)."""
     if not shop_products:
         return
-    assert_may_sell(conn, set(shop_products), at=at)
     s = sanctions.c
     query = select(sanctions).where(s.shop_id.in_(list(shop_products)), *_active(at)).order_by(s.id)
     found = conn.execute(query).all()

@@ -9,8 +9,6 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products, shops, skus
-from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import InvalidInput
 from pledge.orders.model import OrderStatus
@@ -62,16 +60,11 @@ def shop_orders(conn: Connection, actor: Actor, shop_id: int, *, now: datetime, 
 
 
 def order_detail(conn: Connection, order_id: int) -> dict:
+    """The order, its lines and its timeline; guarantees.queries.order_view adds the shipment and
+    any compensation."""
     order = _order_dicts(conn, _base().where(orders.c.id == order_id))[0]
     order["events"] = [dict(e._mapping, detail=jsonutil.loads(e.detail) or {}) for e in conn.execute(
         select(order_events).where(order_events.c.order_id == order_id).order_by(order_events.c.at, order_events.c.id))]
-    shipment = conn.execute(select(shipments).where(shipments.c.order_id == order_id)).first()
-    order["shipment"] = dict(shipment._mapping) if shipment else None
-    order["tracking"] = [dict(t._mapping) for t in conn.execute(
-        select(tracking_events).where(tracking_events.c.shipment_id == shipment.id, tracking_events.c.applied.is_(True))
-        .order_by(tracking_events.c.occurs_at))] if shipment else []
-    order["compensations"] = [dict(c._mapping, inputs=jsonutil.loads(c.inputs)) for c in conn.execute(
-        select(compensations).where(compensations.c.order_id == order_id).order_by(compensations.c.id))]
     return order
 
 

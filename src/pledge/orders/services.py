@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,15 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
+from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
-from pledge.guarantees.policy import Promise, undominated
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons
-from pledge.logistics.sanctions import assert_can_sell
 from pledge.orders.model import OrderStatus, check_transition
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
+from pledge.promises.model import Promise
+from pledge.promises.policy import undominated
 
 MAX_QUANTITY = 999
 CHANNELS = ("live_room", "short_video", "product_card", "search", "showcase")
@@ -124,8 +126,10 @@ def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):  # noqa:
 
 
 def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at: datetime,
-                pay_window: timedelta, coupon_id: int | None = None, channel: str = "product_card") -> PlacedCheckout:
-    """Take stock, split by shop, apply a coupon to the largest order, open one payment."""
+                pay_window: timedelta, guards: Sequence[SaleGuard], coupon_id: int | None = None,
+                channel: str = "product_card") -> PlacedCheckout:
+    """Take stock, split by shop, apply a coupon to the largest order, open one payment. `guards`
+    may refuse the sale (the caller wires them: sanctions, a deposit short for 48 h)."""
     if channel not in CHANNELS:
         raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
     wanted = _validate_lines(lines)
@@ -142,7 +146,7 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
     by_shop: dict[int, list[LineRequest]] = defaultdict(list)
     for sku_id in sorted(wanted):
         by_shop[found[sku_id].shop_id].append(wanted[sku_id])
-    assert_can_sell(conn, {shop: {found[l.sku_id].product_id for l in ls} for shop, ls in by_shop.items()}, at=at)
+    check_sale(guards, conn, {shop: {found[l.sku_id].product_id for l in ls} for shop, ls in by_shop.items()}, at=at)
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
 
     drafts = []
@@ -207,9 +211,10 @@ def remove_from_cart(conn: Connection, actor: Actor, sku_id: int) -> None:
 
 
 def checkout_cart(conn: Connection, actor: Actor, *, at: datetime, pay_window: timedelta,
-                  coupon_id: int | None = None, channel: str = "product_card") -> PlacedCheckout:
-    placed = place_order(conn, actor, cart_lines_for(conn, actor.user_id), at=at, pay_window=pay_window, coupon_id=coupon_id,
-                         channel=channel)
+                  guards: Sequence[SaleGuard], coupon_id: int | None = None,
+                  channel: str = "product_card") -> PlacedCheckout:
+    placed = place_order(conn, actor, cart_lines_for(conn, actor.user_id), at=at, pay_window=pay_window, guards=guards,
+                         coupon_id=coupon_id, channel=channel)
     conn.execute(cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id))
     return placed
 

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.catalog.tables import shops
-from pledge.guarantees.policy import Promise, binding_promise
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.ledger import services as ledger
@@ -19,6 +18,8 @@ from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import orders, payments
 from pledge.payments.adapters import CallbackPayload
+from pledge.promises.model import Promise
+from pledge.promises.policy import binding_promise
 from pledge.rulebooks.loader import Rulebook
 
 BREAKAGE = "platform:coupon-breakage"

@@ -15,6 +15,7 @@ read one row and need no rulebook.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -196,6 +197,16 @@ def assert_may_sell(conn: Connection, shop_ids: set[int] | list[int], *, at: dat
         raise DepositShort(f"{row.name} cannot {what}: its deposit has been below zero for more than 48 hours and has "
                            f"not been topped up to the amount owed ({NEGATIVE_48H}, douyin:aJngrvusHLew 2.5)",
                            clause=NEGATIVE_48H, shop_id=row.shop_id, since=row.restricted_from.isoformat())
+
+
+def refuse_sale_while_short(conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
+    """The SaleGuard wired into checkout and flash deals (catalog.guards)."""
+    assert_may_sell(conn, set(shop_products), at=at)
+
+
+def refuse_listing_while_short(conn: Connection, shop_id: int, *, at: datetime) -> None:
+    """The ListingGuard wired into new listings (catalog.guards)."""
+    assert_may_sell(conn, [shop_id], at=at, action="list")
 
 
 def _terms_row(conn: Connection, shop_id: int, at: datetime) -> None:

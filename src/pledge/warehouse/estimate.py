@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pledge.catalog.services import promise_of
-from pledge.guarantees.policy import ship_by
 from pledge.kernel.errors import DomainError
+from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import Clause, Rulebook
 
 DEFAULT_CARRIER = "default"

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from pledge.accounts.services import Actor
 from pledge.catalog import queries
 from pledge.catalog import services as catalog
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import promise_badge
 
@@ -60,7 +60,8 @@ def create_product(shop_id: int, body: ProductIn, request: Request, actor: Actor
                              [catalog.NewSku(s.name, s.price_fen, s.stock) for s in body.skus], body.description,
                              body.perishable, body.custom_made, body.blind_box)
     with app.uow.begin() as conn:
-        return {"product_id": catalog.create_product(conn, actor, cmd, at=app.clock.now())}
+        return {"product_id": catalog.create_product(conn, actor, cmd, at=app.clock.now(),
+                                                             guards=app.listing_guards)}
 
 
 class StockIn(BaseModel):

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, StrictBool, StrictStr
 
 from pledge.accounts.services import Actor
+from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.clock import parse_iso
 from pledge.web.deps import api_actor, pledge
@@ -31,8 +32,8 @@ def indicator(shop_id: int, code: str, request: Request, version: str | None = N
               actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return experience.indicator_orders(conn, actor, shop_id, code, book=app.rulebook, now=app.clock.now(),
-                                           version=version)
+        return experience_queries.indicator_orders(conn, actor, shop_id, code, book=app.rulebook,
+                                                   now=app.clock.now(), version=version)
 
 
 @router.get("/shops/{shop_id}/experience/compare",
@@ -42,8 +43,8 @@ def compare(shop_id: int, request: Request, base: str | None = None, target: str
             actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return experience.compare_versions(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), base=base,
-                                           target=target)
+        return experience_queries.compare_versions(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(),
+                                                   base=base, target=target)
 
 
 @router.get("/shops/{shop_id}/experience/history", summary="Daily snapshots of the last 30 days")

@@ -62,7 +62,8 @@ def get_deal(deal_id: int, request: Request) -> dict:
 def buy(body: PurchaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        placed = flash.buy(conn, actor, body.deal_id, quantity=body.quantity, at=app.clock.now(), pay_window=app.pay_window)
+        placed = flash.buy(conn, actor, body.deal_id, quantity=body.quantity, at=app.clock.now(),
+                           pay_window=app.pay_window, guards=app.sale_guards)
     return _placed(app, placed)
 
 

@@ -3,6 +3,7 @@ from pydantic import BaseModel
 
 from pledge.accounts.services import Actor
 from pledge.fulfilment.services import ship_order
+from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
@@ -61,14 +62,15 @@ def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_acto
     app = pledge(request)
     with app.uow.begin() as conn:
         if body.lines is None:
-            placed = orders.checkout_cart(conn, actor, at=app.clock.now(), pay_window=app.pay_window, coupon_id=body.coupon_id,
+            placed = orders.checkout_cart(conn, actor, at=app.clock.now(), pay_window=app.pay_window,
+                                           guards=app.sale_guards, coupon_id=body.coupon_id,
                                            channel=body.channel)
         else:
             if not body.lines:
                 raise InvalidInput("the order has no lines")
             lines = [orders.LineRequest(l.sku_id, l.quantity, l.content_id) for l in body.lines]
             placed = orders.place_order(conn, actor, lines, at=app.clock.now(), pay_window=app.pay_window,
-                                        coupon_id=body.coupon_id, channel=body.channel)
+                                        guards=app.sale_guards, coupon_id=body.coupon_id, channel=body.channel)
     return _placed(app, placed)
 
 
@@ -82,7 +84,7 @@ def my_orders(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]
 def get_order(order_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, actor, order_id)
-        return queries.order_detail(conn, order_id)
+        return guarantee_queries.order_view(conn, order_id)
 
 
 @router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")

@@ -18,17 +18,17 @@ from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
 from pledge.aftersales.tables import subsidy_funds
 from pledge.catalog.tables import products
 from pledge.fulfilment.carriers import CARRIERS
+from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
-from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
 from pledge.web.api.aftersales import read_photo, store_photo
+from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import local_path, whole_number
 from pledge.web.pages.merchant import first_shop
-from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render, templates
 
 router = APIRouter()
@@ -113,7 +113,7 @@ def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime)
     row = orders.get_order_for(conn, actor, order_id)
     if row.buyer_id != actor.user_id:
         raise NotFound(f"no order {order_id}")  # only the buyer files cases; shops answer them
-    order = order_queries.order_detail(conn, order_id)
+    order = guarantee_queries.order_view(conn, order_id)
     existing = queries.cases_for_order(conn, order_id)
     flags = {r.id: r for r in conn.execute(select(order_lines.c.id, products.c.perishable, products.c.custom_made)
                                            .join(products, products.c.id == order_lines.c.product_id)

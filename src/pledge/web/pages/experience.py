@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup, escape
 
 from pledge.experience import policy
+from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.errors import Forbidden
 from pledge.web.deps import page_caller, pledge
@@ -56,7 +57,7 @@ def score_page(shop_id: int, request: Request, version: str | None = None):
         trend = experience.history(conn, caller.actor, shop_id, book=app.rulebook, now=now)
         versions = [d.isoformat() for d in policy.version_dates(app.rulebook)]
         other = next((v for v in versions if v != result.version), None)
-        compare = None if other is None else experience.compare_versions(
+        compare = None if other is None else experience_queries.compare_versions(
             conn, caller.actor, shop_id, book=app.rulebook, now=now, base=result.version, target=other, limit=5)
     return render(request, "experience_score.html", shop_id=shop_id, r=result, trend=trend, chart=trend_svg(trend),
                   versions=versions, other=other, compare=compare)
@@ -67,8 +68,8 @@ def indicator_page(shop_id: int, code: str, request: Request, version: str | Non
     caller = page_caller(request)
     app = pledge(request)
     with app.uow.read() as conn:
-        detail = experience.indicator_orders(conn, caller.actor, shop_id, code, book=app.rulebook, now=app.clock.now(),
-                                             version=version, limit=200)
+        detail = experience_queries.indicator_orders(conn, caller.actor, shop_id, code, book=app.rulebook,
+                                                     now=app.clock.now(), version=version, limit=200)
     return render(request, "experience_indicator.html", shop_id=shop_id, d=detail, version=version)
 
 

@@ -29,7 +29,7 @@ async def buy(request: Request):
     with app.uow.begin() as conn:
         placed = flash.buy(conn, caller.actor, whole_number(form.get("deal_id"), "deal_id"),
                            quantity=whole_number(form.get("quantity"), "quantity", 1), at=app.clock.now(),
-                           pay_window=app.pay_window)
+                           pay_window=app.pay_window, guards=app.sale_guards)
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 

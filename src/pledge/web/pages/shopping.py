@@ -10,8 +10,8 @@ from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.orders.tables import payments
 from pledge.web.api.payments import confirm_sandbox_payment
-from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
 
 router = APIRouter()
@@ -71,6 +71,7 @@ async def checkout(request: Request):
     app = pledge(request)
     with app.uow.begin() as conn:
         placed = orders.checkout_cart(conn, caller.actor, at=app.clock.now(), pay_window=app.pay_window,
+                                      guards=app.sale_guards,
                                       coupon_id=whole_number(form.get("coupon_id"), "coupon_id"))
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
@@ -110,7 +111,7 @@ def _order(request: Request, order_id: int) -> dict:
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, caller.actor, order_id)
-        order = order_queries.order_detail(conn, order_id)
+        order = guarantee_queries.order_view(conn, order_id)
         order["cases"] = aftersales_queries.cases_for_order(conn, order_id)
         return order
 

@@ -1,0 +1,34 @@
+"""Ports through which checks owned by higher packages (logistics sanctions, the settlement
+deposit) may refuse a sale or a new listing, so that catalog and orders need not import them.
+The caller wires the real checks (bootstrap.App.sale_guards / listing_guards); a guard refuses
+by raising a DomainError (409 with the clause), and checks nothing else."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
+
+
+class SaleGuard(Protocol):
+    """May these shops sell these products at `at`? {shop_id: {product_id, ...}}."""
+
+    def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None: ...
+
+
+class ListingGuard(Protocol):
+    """May this shop list a new product at `at`?"""
+
+    def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
+
+
+def check_sale(guards: Sequence[SaleGuard], conn: Connection, shop_products: Mapping[int, set[int]], *,
+               at: datetime) -> None:
+    for guard in guards:
+        guard(conn, shop_products, at=at)
+
+
+def check_listing(guards: Sequence[ListingGuard], conn: Connection, shop_id: int, *, at: datetime) -> None:
+    for guard in guards:
+        guard(conn, shop_id, at=at)
