@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pledge.kernel.errors import IllegalTransition
+from pledge.kernel.lifecycle import Lifecycle
 
 
 class CaseType(StrEnum):
@@ -48,15 +48,11 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-OPEN = tuple(s for s in CaseStatus if TRANSITIONS[s])
+LIFECYCLE = Lifecycle("after-sales case", CaseStatus, TRANSITIONS)
+OPEN = LIFECYCLE.open
 NEEDS_RETURN = (CaseType.RETURN_REFUND, CaseType.EXCHANGE)
 REFUNDS_MONEY = (CaseType.REFUND_ONLY, CaseType.RETURN_REFUND, CaseType.INSTANT_REFUND, CaseType.DAMAGE_CLAIM)
 # Which of these a product may be claimed for depends on its category (rulebook damage_window
 # clauses name the category groups a reason fits): no "thawed/dead" on an umbrella.
 DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot", "insect_damage")
 RETURN_REASONS = ("no_reason", "quality", "wrong_item", "not_as_described", "other")
-
-
-def check_transition(current: str, target: CaseStatus) -> None:
-    if target not in TRANSITIONS[CaseStatus(current)]:
-        raise IllegalTransition(f"an after-sales case that is {current} cannot become {target}")

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.accounts.tables import users
 from pledge.aftersales import insurance, policy, quotes
-from pledge.aftersales.model import (DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType,
-                                     check_transition)
+from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
+from pledge.aftersales.model import DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType
 from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
                                       shop_trusted_buyers, subsidy_funds)
 from pledge.catalog.tables import products, shops, skus
@@ -53,11 +53,7 @@ def _event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, 
 
 def _move(conn: Connection, case, target: CaseStatus, **values) -> None:  # noqa: ANN001
     """Conditional status update: a concurrent actor or sweep that got there first wins."""
-    check_transition(case.status, target)
-    done = conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status)
-                        .values(status=target.value, **values)).rowcount
-    if done != 1:
-        raise Conflict(f"case {case.id} changed while it was being updated; reload and try again")
+    CASE_LIFECYCLE.move(conn, cases, case.id, case.status, target, **values)
 
 
 def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:

@@ -19,7 +19,8 @@ from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.ledger.tables import coupons
 from pledge.logistics.sanctions import assert_can_sell
-from pledge.orders.model import OrderStatus, check_transition
+from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
+from pledge.orders.model import OrderStatus
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 
 MAX_QUANTITY = 999
@@ -49,11 +50,7 @@ def record_events(conn: Connection, events: list[dict]) -> None:
 
 def transition(conn: Connection, order_id: int, current: str, target: OrderStatus, **values) -> None:
     """Conditional update: succeeds only if nobody changed the status in between."""
-    check_transition(current, target)
-    done = conn.execute(orders.update().where(orders.c.id == order_id, orders.c.status == current)
-                        .values(status=target.value, **values)).rowcount
-    if done != 1:
-        raise Conflict(f"order {order_id} changed while it was being updated; try again")
+    ORDER_LIFECYCLE.move(conn, orders, order_id, current, target, **values)
 
 
 def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
