@@ -56,3 +56,26 @@ REFUNDS_MONEY = (CaseType.REFUND_ONLY, CaseType.RETURN_REFUND, CaseType.INSTANT_
 # clauses name the category groups a reason fits): no "thawed/dead" on an umbrella.
 DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot", "insect_damage")
 RETURN_REASONS = ("no_reason", "quality", "wrong_item", "not_as_described", "other")
+
+
+class RefundStatus(StrEnum):
+    """A case's refund to the buyer: pending ──the provider refunds──▶ succeeded."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+
+
+REFUND_LIFECYCLE = Lifecycle("refund", RefundStatus, {RefundStatus.PENDING: {RefundStatus.SUCCEEDED},
+                                                      RefundStatus.SUCCEEDED: ()})
+
+
+class ClaimStatus(StrEnum):
+    """A shipping-insurance claim (运费险): pending ──the insurer answers──▶ paid | refused."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    REFUSED = "refused"
+
+
+CLAIM_LIFECYCLE = Lifecycle("shipping-insurance claim", ClaimStatus, {
+    ClaimStatus.PENDING: {ClaimStatus.PAID, ClaimStatus.REFUSED}, ClaimStatus.PAID: (), ClaimStatus.REFUSED: ()})

@@ -17,6 +17,7 @@ from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.accounts.tables import users
 from pledge.aftersales import insurance, policy, quotes
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
+from pledge.aftersales.model import REFUND_LIFECYCLE, RefundStatus
 from pledge.aftersales.model import DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType
 from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
                                       shop_trusted_buyers, subsidy_funds)
@@ -301,7 +302,8 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
         _take_fund(conn, case.payer, amount)
     insert = dialect_insert(conn)
     conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
-                                        amount_fen=amount, payer=case.payer, status="pending", created_at=at)
+                                        amount_fen=amount, payer=case.payer, status=RefundStatus.PENDING.value,
+                                        created_at=at)
                  .on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
@@ -503,15 +505,14 @@ def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:  # noqa:
         pending = conn.execute(select(refunds, payments.c.provider_ref.label("payment_ref"), orders.c.shop_id)
                                .join(orders, orders.c.id == refunds.c.order_id)
                                .join(payments, payments.c.checkout_id == orders.c.checkout_id)
-                               .where(refunds.c.status == "pending").order_by(refunds.c.id).limit(limit)).all()
+                               .where(refunds.c.status == RefundStatus.PENDING.value).order_by(refunds.c.id).limit(limit)).all()
     done = 0
     for refund in pending:
         provider_ref = provider.refund(refund.payment_ref, refund.amount_fen, refund.idempotency_key)
         with uow.begin() as conn:
             now = clock.now()
-            booked = conn.execute(refunds.update().where(refunds.c.id == refund.id, refunds.c.status == "pending")
-                                  .values(status="succeeded", provider_ref=provider_ref, completed_at=now)).rowcount
-            if booked != 1:
+            if not REFUND_LIFECYCLE.try_move(conn, refunds, refund.id, RefundStatus.PENDING, RefundStatus.SUCCEEDED,
+                                             provider_ref=provider_ref, completed_at=now):
                 continue  # another worker booked it
             case = conn.execute(select(cases).where(cases.c.id == refund.case_id)).one()
             ledger.record(conn, key=refund.idempotency_key, kind="refund", memo=case.explanation, at=now, postings=[

@@ -34,3 +34,29 @@ LIFECYCLE = Lifecycle("order", OrderStatus, TRANSITIONS)
 
 # Statuses in which the order has been paid for and the ship promise runs.
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+class PaymentStatus(StrEnum):
+    """A checkout's payment (the payments table lives with the orders that create it).
+
+        pending ──callback captured──▶ captured ──checkout already cancelled──▶ refund_pending ──▶ refunded
+           └──callback failed──▶ failed
+    """
+
+    PENDING = "pending"
+    CAPTURED = "captured"
+    FAILED = "failed"
+    REFUND_PENDING = "refund_pending"  # captured for a checkout cancelled as unpaid; the worker returns it
+    REFUNDED = "refunded"
+
+
+PAYMENT_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
+    PaymentStatus.PENDING: frozenset({PaymentStatus.CAPTURED, PaymentStatus.FAILED}),
+    PaymentStatus.CAPTURED: frozenset({PaymentStatus.REFUND_PENDING}),
+    PaymentStatus.FAILED: frozenset(),
+    PaymentStatus.REFUND_PENDING: frozenset({PaymentStatus.REFUNDED}),
+    PaymentStatus.REFUNDED: frozenset(),
+}
+PAYMENT_LIFECYCLE = Lifecycle("payment", PaymentStatus, PAYMENT_TRANSITIONS)
+# Payments whose money reached the platform (captured, whatever happened to it since).
+CAPTURED_STATUSES = (PaymentStatus.CAPTURED, PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED)
