@@ -171,8 +171,8 @@ def apply_to_program(conn: Connection, actor: Actor, shop_id: int, program_id: i
     if conn.execute(select(applications.c.id).where(applications.c.program_id == program_id,
                                                     applications.c.shop_id == shop_id)).first():
         raise Conflict(f"shop {shop_id} has already applied to program {row.code}")
-    return conn.execute(applications.insert().values(program_id=program_id, shop_id=shop_id, status=ApplicationStatus.PENDING.value,
-                                                     note=note,
+    return conn.execute(applications.insert().values(program_id=program_id, shop_id=shop_id,
+                                                     status=ApplicationStatus.PENDING.value, note=note,
                                                      applied_by=actor.user_id, applied_at=at)).inserted_primary_key[0]
 
 

@@ -90,7 +90,8 @@ def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     o = orders.c
     due = conn.execute(select(o.id, o.shop_id, o.paid_at, o.paid_fen, o.discount_fen, o.coupon_id, o.channel)
                        .outerjoin(fee_orders, fee_orders.c.order_id == o.id)
-                       .where(o.status.in_(PAID + (OrderStatus.CANCELLED.value,)), o.paid_at.is_not(None), o.paid_at <= now, fee_orders.c.order_id.is_(None))
+                       .where(o.status.in_(PAID + (OrderStatus.CANCELLED.value,)), o.paid_at.is_not(None), o.paid_at <= now,
+                              fee_orders.c.order_id.is_(None))
                        .order_by(o.id).limit(batch)).all()
     if not due:
         return 0
@@ -409,7 +410,8 @@ def send_payouts(uow, provider, clock, *, limit: int = 100) -> int:  # noqa: ANN
     """Send pending payouts through the adapter (outside any transaction, idempotent by key) and
     book them once: the pending -> sent update is the claim."""
     with uow.read() as conn:
-        due = conn.execute(select(payouts).where(payouts.c.status == PayoutStatus.PENDING.value).order_by(payouts.c.id).limit(limit)).all()
+        due = conn.execute(select(payouts).where(payouts.c.status == PayoutStatus.PENDING.value)
+                           .order_by(payouts.c.id).limit(limit)).all()
     sent = 0
     for p in due:
         ref = provider.send(shop_id=p.shop_id, amount_fen=p.amount_fen, idempotency_key=f"payout:{p.id}")

@@ -16,15 +16,14 @@ from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products, skus
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.services import hand_over_parcel
-from pledge.inventory.services import allocate_paid_orders, own_warehouse, valid_ean13
 from pledge.inventory.model import PACKABLE, PARCEL_LIFECYCLE, ParcelStatus
+from pledge.inventory.services import allocate_paid_orders, own_warehouse, valid_ean13
 from pledge.inventory.tables import allocations, parcels, stock_lots, warehouses
 from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events
 from pledge.orders.tables import orders
 from pledge.warehouse.tables import pack_checks, waves
-
 
 
 @dataclass(frozen=True)
