@@ -1,11 +1,14 @@
 """Order lifecycle as an explicit transition table; anything else is an illegal transition.
 
-    pending_payment ──pay──▶ paid ──ship──▶ shipped ──track──▶ delivered
-          │                   │                │
-          └──unpaid──▶ cancelled ◀──refund─────┘ (never picked up, 365 days)
+    pending_payment ──paid──▶ paid ──shipped──▶ shipped ──carrier signs──▶ delivered
+          │                    │                   │
+          ▼                    ▼                   ▼
+      cancelled            cancelled           cancelled
+    (not paid in time)  (instant refund,     (never picked up:
+                         closed unshipped)    closed after 365 days)
 
-An order ends delivered (after-sales and settlement run on their own clocks from there) or
-cancelled."""
+An order ends delivered or cancelled; after-sales and settlement run on their own clocks from
+delivery (there is no "completed" status: nothing ever reached it, so it was removed)."""
 from __future__ import annotations
 
 from enum import StrEnum
