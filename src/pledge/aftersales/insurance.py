@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.aftersales import coverage, policy
+from pledge.aftersales.model import CLAIM_LIFECYCLE, ClaimStatus
 from pledge.aftersales.tables import case_events, case_lines, shipping_insurance_claims
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
@@ -75,7 +76,8 @@ def open_claim(conn: Connection, case, at: datetime) -> bool:  # noqa: ANN001
     opened = conn.execute(insert(shipping_insurance_claims).values(
         idempotency_key=key, order_id=case.order_id, case_id=case.id, buyer_id=case.buyer_id, shop_id=case.shop_id,
         return_carrier=case.return_carrier, return_tracking=case.return_tracking, postage_fen=case.return_postage_fen,
-        amount_fen=case.insured_fen, tier=case.insurance_tier, clause_id=case.insurance_clause, status="pending",
+        amount_fen=case.insured_fen, tier=case.insurance_tier, clause_id=case.insurance_clause,
+        status=ClaimStatus.PENDING.value,
         created_at=at)
         .on_conflict_do_nothing().returning(shipping_insurance_claims.c.id)).first() is not None
     if opened:
@@ -89,7 +91,7 @@ def pay_claims(uow, insurer: ShippingInsurer, clock, *, limit: int = 200) -> int
     """Have the insurer pay pending claims (outside any transaction) and book each once."""
     c = shipping_insurance_claims.c
     with uow.read() as conn:
-        pending = conn.execute(select(shipping_insurance_claims).where(c.status == "pending")
+        pending = conn.execute(select(shipping_insurance_claims).where(c.status == ClaimStatus.PENDING.value)
                                .order_by(c.id).limit(limit)).all()
     done = 0
     for claim in pending:
@@ -104,14 +106,11 @@ def pay_claims(uow, insurer: ShippingInsurer, clock, *, limit: int = 200) -> int
 def _book(conn: Connection, claim, result: ClaimResult, insurer: str, now: datetime) -> int:  # noqa: ANN001
     """The insurer's answer, booked once: a conditional update claims the row, so a concurrent
     worker that got there first makes this a no-op."""
-    c = shipping_insurance_claims.c
     paid = min(result.paid_fen, claim.amount_fen)
-    status = "paid" if paid > 0 else "refused"
+    status = ClaimStatus.PAID if paid > 0 else ClaimStatus.REFUSED
     values = {"amount_fen": paid} if paid > 0 else {}
-    booked = conn.execute(shipping_insurance_claims.update().where(c.id == claim.id, c.status == "pending")
-                          .values(status=status, insurer=insurer, provider_ref=result.reference, paid_at=now,
-                                  **values)).rowcount
-    if booked != 1:
+    if not CLAIM_LIFECYCLE.try_move(conn, shipping_insurance_claims, claim.id, ClaimStatus.PENDING, status,
+                                    insurer=insurer, provider_ref=result.reference, paid_at=now, **values):
         return 0
     if paid <= 0:
         _event(conn, claim.case_id, now, "insurance_refused", why=f"the insurer paid nothing ({result.reference})")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pledge.kernel.errors import IllegalTransition
+from pledge.kernel.lifecycle import Lifecycle
 
 
 class CaseType(StrEnum):
@@ -48,7 +48,8 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-OPEN = tuple(s for s in CaseStatus if TRANSITIONS[s])
+LIFECYCLE = Lifecycle("after-sales case", CaseStatus, TRANSITIONS)
+OPEN = LIFECYCLE.open
 NEEDS_RETURN = (CaseType.RETURN_REFUND, CaseType.EXCHANGE)
 REFUNDS_MONEY = (CaseType.REFUND_ONLY, CaseType.RETURN_REFUND, CaseType.INSTANT_REFUND, CaseType.DAMAGE_CLAIM)
 # Which of these a product may be claimed for depends on its category (rulebook damage_window
@@ -57,6 +58,24 @@ DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot", "inse
 RETURN_REASONS = ("no_reason", "quality", "wrong_item", "not_as_described", "other")
 
 
-def check_transition(current: str, target: CaseStatus) -> None:
-    if target not in TRANSITIONS[CaseStatus(current)]:
-        raise IllegalTransition(f"an after-sales case that is {current} cannot become {target}")
+class RefundStatus(StrEnum):
+    """A case's refund to the buyer: pending ──the provider refunds──▶ succeeded."""
+
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+
+
+REFUND_LIFECYCLE = Lifecycle("refund", RefundStatus, {RefundStatus.PENDING: {RefundStatus.SUCCEEDED},
+                                                      RefundStatus.SUCCEEDED: ()})
+
+
+class ClaimStatus(StrEnum):
+    """A shipping-insurance claim (运费险): pending ──the insurer answers──▶ paid | refused."""
+
+    PENDING = "pending"
+    PAID = "paid"
+    REFUSED = "refused"
+
+
+CLAIM_LIFECYCLE = Lifecycle("shipping-insurance claim", ClaimStatus, {
+    ClaimStatus.PENDING: {ClaimStatus.PAID, ClaimStatus.REFUSED}, ClaimStatus.PAID: (), ClaimStatus.REFUSED: ()})

@@ -16,8 +16,9 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.accounts.tables import users
 from pledge.aftersales import insurance, policy, quotes
-from pledge.aftersales.model import (DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType,
-                                     check_transition)
+from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
+from pledge.aftersales.model import REFUND_LIFECYCLE, RefundStatus
+from pledge.aftersales.model import DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType
 from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
                                       shop_trusted_buyers, subsidy_funds)
 from pledge.catalog.tables import products, shops, skus
@@ -53,11 +54,7 @@ def _event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, 
 
 def _move(conn: Connection, case, target: CaseStatus, **values) -> None:  # noqa: ANN001
     """Conditional status update: a concurrent actor or sweep that got there first wins."""
-    check_transition(case.status, target)
-    done = conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status)
-                        .values(status=target.value, **values)).rowcount
-    if done != 1:
-        raise Conflict(f"case {case.id} changed while it was being updated; reload and try again")
+    CASE_LIFECYCLE.move(conn, cases, case.id, case.status, target, **values)
 
 
 def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:
@@ -305,7 +302,8 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
         _take_fund(conn, case.payer, amount)
     insert = dialect_insert(conn)
     conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
-                                        amount_fen=amount, payer=case.payer, status="pending", created_at=at)
+                                        amount_fen=amount, payer=case.payer, status=RefundStatus.PENDING.value,
+                                        created_at=at)
                  .on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
@@ -507,15 +505,14 @@ def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:  # noqa:
         pending = conn.execute(select(refunds, payments.c.provider_ref.label("payment_ref"), orders.c.shop_id)
                                .join(orders, orders.c.id == refunds.c.order_id)
                                .join(payments, payments.c.checkout_id == orders.c.checkout_id)
-                               .where(refunds.c.status == "pending").order_by(refunds.c.id).limit(limit)).all()
+                               .where(refunds.c.status == RefundStatus.PENDING.value).order_by(refunds.c.id).limit(limit)).all()
     done = 0
     for refund in pending:
         provider_ref = provider.refund(refund.payment_ref, refund.amount_fen, refund.idempotency_key)
         with uow.begin() as conn:
             now = clock.now()
-            booked = conn.execute(refunds.update().where(refunds.c.id == refund.id, refunds.c.status == "pending")
-                                  .values(status="succeeded", provider_ref=provider_ref, completed_at=now)).rowcount
-            if booked != 1:
+            if not REFUND_LIFECYCLE.try_move(conn, refunds, refund.id, RefundStatus.PENDING, RefundStatus.SUCCEEDED,
+                                             provider_ref=provider_ref, completed_at=now):
                 continue  # another worker booked it
             case = conn.execute(select(cases).where(cases.c.id == refund.case_id)).one()
             ledger.record(conn, key=refund.idempotency_key, kind="refund", memo=case.explanation, at=now, postings=[

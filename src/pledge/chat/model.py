@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pledge.kernel.errors import IllegalTransition, InvalidInput
+from pledge.kernel.errors import InvalidInput
+from pledge.kernel.lifecycle import Lifecycle
 
 
 class ConversationStatus(StrEnum):
@@ -27,14 +28,10 @@ TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
     ConversationStatus.OPEN: frozenset({ConversationStatus.CLOSED}),
     ConversationStatus.CLOSED: frozenset(),
 }
+LIFECYCLE = Lifecycle("conversation", ConversationStatus, TRANSITIONS)
 
 MAX_BODY = 2000  # characters of one message
 STARS = range(1, 6)  # the 1-5 star satisfaction rating of the Feige evaluation
-
-
-def check_transition(current: str, target: ConversationStatus) -> None:
-    if target not in TRANSITIONS[ConversationStatus(current)]:
-        raise IllegalTransition(f"a conversation that is {current} cannot become {target}")
 
 
 def clean_body(body: object) -> str:

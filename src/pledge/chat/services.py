@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from pledge.accounts.services import PLATFORM_ROLES, Actor, require_shop
 from pledge.catalog.tables import shops
 from pledge.chat import policy
-from pledge.chat.model import ConversationStatus, Sender, check_stars, check_transition, clean_body
+from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
+from pledge.chat.model import ConversationStatus, Sender, check_stars, clean_body
 from pledge.chat.tables import conversations, messages
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pledge.orders.tables import orders
@@ -120,14 +121,9 @@ def rate_conversation(conn: Connection, actor: Actor, conversation_id: int, star
         raise Conflict(f"conversation {conversation_id} was already rated {row.stars} stars; a rating is final")
     if row.started_at is None:
         raise InvalidInput("write to the shop first: there is nothing to rate yet")
-    check_transition(row.status, ConversationStatus.CLOSED)
-    done = conn.execute(conversations.update()
-                        .where(conversations.c.id == row.id, conversations.c.status == ConversationStatus.OPEN.value,
-                               conversations.c.stars.is_(None))
-                        .values(stars=stars, rated_at=at, status=ConversationStatus.CLOSED.value, closed_at=at,
-                                open_key=None)).rowcount
-    if done != 1:
-        raise Conflict(f"conversation {conversation_id} changed while it was being rated; reload and try again")
+    CONVERSATION_LIFECYCLE.move(conn, conversations, row.id, row.status, ConversationStatus.CLOSED,
+                                where=[conversations.c.stars.is_(None)], stars=stars, rated_at=at, closed_at=at,
+                                open_key=None)
 
 
 def measure_shop(conn: Connection, shop_id: int, *, book: Rulebook, since: datetime, until: datetime) -> policy.ChatMetrics:

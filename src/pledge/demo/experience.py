@@ -11,6 +11,7 @@ from pledge.bootstrap import App
 from pledge.experience import services as experience
 from pledge.experience.tables import shop_profiles
 from pledge.kernel.clock import FixedClock
+from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews import services as reviews
 
@@ -27,7 +28,7 @@ def seed_experience(app: App, clock: FixedClock, shops: list[dict], buyers, now:
                                                        updated_at=now))
         delivered = conn.execute(select(order_lines.c.id, orders.c.buyer_id, orders.c.delivered_at)
                                  .join(orders, orders.c.id == order_lines.c.order_id)
-                                 .where(orders.c.status == "delivered").order_by(order_lines.c.id)).all()
+                                 .where(orders.c.status == OrderStatus.DELIVERED.value).order_by(order_lines.c.id)).all()
     by_id = {b.user_id: b for b in buyers}
     posted = 0
     for i, line in enumerate(delivered):

@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import PLATFORM_ROLES, Actor, require_platform, require_shop
+from pledge.aftersales.model import CaseStatus
 from pledge.aftersales.tables import case_events, cases
 from pledge.catalog.tables import shops
 from pledge.chat import services as chat
@@ -94,7 +95,7 @@ def review_scope(clause, since: datetime, until: datetime) -> list:  # noqa: ANN
     shipped = func.coalesce(orders.c.shipped_at, orders.c.picked_up_at)
     after_shipment = exists().where(orders.c.id == cases.c.order_id, shipped.is_not(None),
                                     shipped <= cases.c.created_at)
-    return [cases.c.status == "refunded", cases.c.decided_at.is_not(None), cases.c.closed_at >= since,
+    return [cases.c.status == CaseStatus.REFUNDED.value, cases.c.decided_at.is_not(None), cases.c.closed_at >= since,
             cases.c.closed_at < until,
             or_(cases.c.case_type.in_(clause.get("case_types")),
                 and_(cases.c.case_type.in_(clause.get("after_shipment_case_types", [])), after_shipment))]

@@ -24,7 +24,7 @@ from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
-from pledge.orders.model import OrderStatus
+from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.orders.services import PlacedCheckout, encode_promises, record_events
 from pledge.orders.tables import checkouts, order_lines, orders, payments
 
@@ -195,7 +195,8 @@ def _open_order(conn: Connection, actor: Actor, deal, quantity: int, *, at: date
                           "detail": {"items_fen": total, "discount_fen": 0, "flash_deal": deal.id}}])
     ref = "sbx_" + secrets.token_hex(12)
     conn.execute(payments.insert().values(checkout_id=checkout_id, buyer_id=actor.user_id, amount_fen=total,
-                                          provider="sandbox", provider_ref=ref, status="pending", created_at=at))
+                                          provider="sandbox", provider_ref=ref, status=PaymentStatus.PENDING.value,
+                                          created_at=at))
     return PlacedCheckout(checkout_id, [order_id], total, ref)
 
 

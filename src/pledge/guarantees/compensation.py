@@ -21,6 +21,7 @@ from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger
+from pledge.ledger.model import CouponStatus
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.tables import order_events
 from pledge.rulebooks.loader import Rulebook
@@ -65,7 +66,7 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         tx_ids = _ledger(conn, paying, now)
         coupon_ids = {r.source: r.id for r in conn.execute(
             coupons.insert().returning(coupons.c.id, coupons.c.source),
-            [{"buyer_id": d.buyer_id, "amount_fen": d.amount_fen, "min_spend_fen": 0, "status": "available",
+            [{"buyer_id": d.buyer_id, "amount_fen": d.amount_fen, "min_spend_fen": 0, "status": CouponStatus.AVAILABLE.value,
               "issued_at": now, "source": d.key, "explanation": d.explanation_en, "explanation_zh": d.explanation_zh}
              for d in paying])}
         c = compensations.c

@@ -12,6 +12,7 @@ from pledge.guarantees.policy import compensation_clause, pending_parts, share_o
 from pledge.guarantees.wording import money, when
 from pledge.kernel.errors import NotFound
 from pledge.kernel.money import format_rate
+from pledge.orders.model import OrderStatus
 from pledge.rulebooks.loader import Clause, Rulebook
 
 TITLES = {"late_ship": ("发货超时赔付", "Late shipment"), "out_of_stock": ("缺货赔付", "Out of stock"),
@@ -134,7 +135,7 @@ def ahead_notices(order: dict, book: Rulebook, now: datetime, lang: str) -> list
     """What an open order may still earn, and from when."""
     texts: list[str] = []
     paid_before = any(c["amount_fen"] > 0 for c in order.get("compensations", []))
-    if order["status"] == "paid" and order.get("ship_by") and not order.get("late_exempt_reason"):
+    if order["status"] == OrderStatus.PAID and order.get("ship_by") and not order.get("late_exempt_reason"):
         for at, part in pending_parts(book, paid_fen=order["paid_fen"], paid_at=order["paid_at"], ship_by_at=order["ship_by"],
                                       now=now):
             if part.amount_fen <= 0:
@@ -157,7 +158,7 @@ def ahead_notices(order: dict, book: Rulebook, now: datetime, lang: str) -> list
 
 def _booked_delivery_ahead(order: dict, book: Rulebook, now: datetime, lang: str) -> list[str]:
     by = order.get("booked_delivery_by")
-    if by is None or order.get("delivered_at") is not None or now > by or order["status"] == "cancelled":
+    if by is None or order.get("delivered_at") is not None or now > by or order["status"] == OrderStatus.CANCELLED:
         return []
     try:
         clause = compensation_clause(book, "booked_delivery", order["paid_at"], promise_span=None, paid_fen=order["paid_fen"])

@@ -9,6 +9,7 @@ from pledge.fulfilment import queries as fulfilment_queries
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.ledger import services as ledger
+from pledge.ledger.model import CouponStatus
 from pledge.ledger.tables import coupons
 from pledge.orders import queries as order_queries
 
@@ -43,7 +44,7 @@ def wallet(conn: Connection, buyer_id: int) -> dict:
         select(compensations).where(c.buyer_id == buyer_id, c.coupon_id.in_([r["id"] for r in rows])))} if rows else {}
     for row in rows:
         row["compensation"] = issued.get(row["id"])
-    available = [r for r in rows if r["status"] == "available"]
+    available = [r for r in rows if r["status"] == CouponStatus.AVAILABLE]
     return {"coupons": rows, "available": available, "available_fen": sum(r["amount_fen"] for r in available),
             # what the ledger holds for the buyer; differs from available_fen only while a checkout
             # that spent a coupon awaits payment

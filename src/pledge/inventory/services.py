@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products, shops, skus
+from pledge.inventory.model import PARCEL_LIFECYCLE, RELEASABLE, ParcelStatus
 from pledge.inventory.tables import (allocations, inventory_settings, parcels, stock_levels, stock_lots, stock_movements,
                                      warehouses)
 from pledge.kernel.clock import local_time
@@ -292,7 +293,7 @@ def allocate_order(conn: Connection, order_id: int, *, at: datetime) -> list[int
     if order.status != OrderStatus.PAID.value:
         raise IllegalTransition(f"order {order_id} is {order.status}: only a paid order is allocated to a warehouse")
     existing = list(conn.execute(select(parcels.c.id).where(parcels.c.order_id == order_id,
-                                                           parcels.c.status != "released").order_by(parcels.c.id)).scalars())
+                                                           parcels.c.status != ParcelStatus.RELEASED.value).order_by(parcels.c.id)).scalars())
     if existing:
         return existing
     today = local_time(at, order.timezone).date()
@@ -319,7 +320,7 @@ def allocate_order(conn: Connection, order_id: int, *, at: datetime) -> list[int
     parcel_ids = []
     for house in sorted(plan, key=[h.id for h in houses].index):
         parcel_id = conn.execute(parcels.insert().values(order_id=order_id, shop_id=order.shop_id, warehouse_id=house,
-                                                         status="allocated", created_at=at)).inserted_primary_key[0]
+                                                         status=ParcelStatus.ALLOCATED.value, created_at=at)).inserted_primary_key[0]
         for line_id, sku_id, units in plan[house]:
             for lot_id, taken in _take_lots(conn, house, sku_id, units, today=today):
                 conn.execute(allocations.insert().values(parcel_id=parcel_id, order_line_id=line_id, sku_id=sku_id,
@@ -336,7 +337,7 @@ def allocate_paid_orders(conn: Connection, shop_id: int, *, at: datetime, limit:
     the warehouses cannot cover stays unallocated (listed under 'short') and blocks no other."""
     pending = conn.execute(select(orders.c.id).where(
         orders.c.shop_id == shop_id, orders.c.status == OrderStatus.PAID.value,
-        ~select(parcels.c.id).where(parcels.c.order_id == orders.c.id, parcels.c.status != "released").exists())
+        ~select(parcels.c.id).where(parcels.c.order_id == orders.c.id, parcels.c.status != ParcelStatus.RELEASED.value).exists())
         .order_by(orders.c.ship_by, orders.c.id).limit(limit)).scalars().all()
     done, short = [], []
     for order_id in pending:
@@ -355,12 +356,11 @@ def release_cancelled(conn: Connection, *, now: datetime, limit: int = 200) -> i
     due = conn.execute(select(parcels.c.id, parcels.c.order_id, parcels.c.warehouse_id, parcels.c.status)
                        .join(orders, orders.c.id == parcels.c.order_id)
                        .where(orders.c.status == OrderStatus.CANCELLED.value,
-                              parcels.c.status.in_(("allocated", "picking", "picked", "packed", "labelled")))
+                              parcels.c.status.in_(RELEASABLE))
                        .order_by(parcels.c.id).limit(limit)).all()
     released = 0
     for parcel in due:
-        if conn.execute(parcels.update().where(parcels.c.id == parcel.id, parcels.c.status == parcel.status)
-                        .values(status="released")).rowcount != 1:
+        if not PARCEL_LIFECYCLE.try_move(conn, parcels, parcel.id, parcel.status, ParcelStatus.RELEASED):
             continue
         for a in conn.execute(select(allocations).where(allocations.c.parcel_id == parcel.id)).all():
             conn.execute(stock_lots.update().where(stock_lots.c.id == a.lot_id).values(quantity=stock_lots.c.quantity + a.quantity))

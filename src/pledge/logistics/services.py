@@ -197,7 +197,7 @@ def report_fraudulent_shipping(conn: Connection, actor: Actor, book: Rulebook, *
     rule = rules[0]
     if finding not in rule.get("findings", []):
         raise InvalidInput(f"unknown finding {finding!r}; one of {', '.join(rule.get('findings', []))}")
-    if order.shipped_at is None or order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED):
+    if order.shipped_at is None or order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         raise Conflict(f"order {order_id} has not been shipped; fraudulent shipping needs a parcel")
     what_en, what_zh = FINDINGS[finding]
     if finding == "short":

@@ -20,7 +20,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
-from pledge.aftersales.model import OPEN, CaseStatus, CaseType
+from pledge.aftersales.model import OPEN, CaseStatus, CaseType, RefundStatus
 from pledge.aftersales.tables import case_events, case_lines, cases, refunds
 from pledge.catalog.tables import products, skus
 from pledge.guarantees.wording import when_en, when_zh
@@ -92,7 +92,8 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
         conn.execute(case_events.insert().values(case_id=case_id, at=now, kind=kind, actor="system",
                                                  detail=jsonutil.dumps({"why": explanation})))
     conn.execute(refunds.insert().values(idempotency_key=f"refund:{case_id}", case_id=case_id, order_id=order.id,
-                                         amount_fen=amount, payer="merchant", status="pending", created_at=now))
+                                         amount_fen=amount, payer="merchant", status=RefundStatus.PENDING.value,
+                                         created_at=now))
     return amount
 
 

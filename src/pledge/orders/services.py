@@ -18,8 +18,10 @@ from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
 from pledge.ledger.tables import coupons
-from pledge.orders.model import OrderStatus, check_transition
+from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
+from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 from pledge.promises.model import Promise
 from pledge.promises.policy import undominated
@@ -51,11 +53,7 @@ def record_events(conn: Connection, events: list[dict]) -> None:
 
 def transition(conn: Connection, order_id: int, current: str, target: OrderStatus, **values) -> None:
     """Conditional update: succeeds only if nobody changed the status in between."""
-    check_transition(current, target)
-    done = conn.execute(orders.update().where(orders.c.id == order_id, orders.c.status == current)
-                        .values(status=target.value, **values)).rowcount
-    if done != 1:
-        raise Conflict(f"order {order_id} changed while it was being updated; try again")
+    ORDER_LIFECYCLE.move(conn, orders, order_id, current, target, **values)
 
 
 def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
@@ -120,7 +118,7 @@ def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):  # noqa:
     coupon = conn.execute(select(coupons).where(coupons.c.id == coupon_id)).first()
     if coupon is None or coupon.buyer_id != actor.user_id:
         raise NotFound(f"you have no coupon {coupon_id}")
-    if coupon.status != "available":
+    if coupon.status != CouponStatus.AVAILABLE:
         raise Conflict(f"coupon {coupon_id} has already been used")
     return coupon
 
@@ -173,15 +171,15 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
         "unit_price_fen": found[l.sku_id].price_fen, "line_total_fen": found[l.sku_id].price_fen * l.quantity}
         for order_id, d in zip(order_ids, drafts) for l in d["lines"]])
     if coupon is not None:
-        spent = conn.execute(coupons.update().where(coupons.c.id == coupon.id, coupons.c.status == "available")
-                             .values(status="spent", spent_at=at, spent_order_id=order_ids[drafts.index(discount_target)])).rowcount
-        if spent != 1:
+        if not COUPON_LIFECYCLE.try_move(conn, coupons, coupon.id, CouponStatus.AVAILABLE, CouponStatus.SPENT, spent_at=at,
+                                         spent_order_id=order_ids[drafts.index(discount_target)]):
             raise Conflict(f"coupon {coupon.id} has already been used")
     record_events(conn, [{"order_id": oid, "at": at, "kind": "placed", "detail": {"items_fen": d["items_fen"], "discount_fen": d["discount_fen"]}}
                          for oid, d in zip(order_ids, drafts)])
     ref = "sbx_" + secrets.token_hex(12)
     conn.execute(payments.insert().values(checkout_id=checkout_id, buyer_id=actor.user_id, amount_fen=total,
-                                          provider="sandbox", provider_ref=ref, status="pending", created_at=at))
+                                          provider="sandbox", provider_ref=ref, status=PaymentStatus.PENDING.value,
+                                          created_at=at))
     return PlacedCheckout(checkout_id, order_ids, total, ref)
 
 
@@ -228,8 +226,8 @@ def cancel_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
         for line in conn.execute(select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)):
             conn.execute(skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity))
         if order.coupon_id is not None:
-            conn.execute(coupons.update().where(coupons.c.id == order.coupon_id)
-                         .values(status="available", spent_at=None, spent_order_id=None))
+            COUPON_LIFECYCLE.move(conn, coupons, order.coupon_id, CouponStatus.SPENT, CouponStatus.AVAILABLE,
+                                  spent_at=None, spent_order_id=None)
         record_events(conn, [{"order_id": order.id, "at": now, "kind": "cancelled", "detail": {"reason": "unpaid"}}])
     return len(due)
 

@@ -14,7 +14,7 @@ from pledge.kernel import jsonutil
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons
-from pledge.orders.model import OrderStatus
+from pledge.orders.model import PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import orders, payments
 from pledge.payments.adapters import CallbackPayload
@@ -39,12 +39,11 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
         raise NotFound(f"no payment {payload.provider_ref}")
     if payload.amount_fen != payment.amount_fen:
         raise InvalidInput(f"callback amount {payload.amount_fen} does not match payment {payment.amount_fen}")
-    if payload.status != "captured":
-        conn.execute(payments.update().where(payments.c.id == payment.id, payments.c.status == "pending").values(status="failed"))
+    if payload.status != PaymentStatus.CAPTURED:
+        PAYMENT_LIFECYCLE.try_move(conn, payments, payment.id, PaymentStatus.PENDING, PaymentStatus.FAILED)
         return CaptureResult(payment.id, False, [])
-    claimed = conn.execute(payments.update().where(payments.c.id == payment.id, payments.c.status == "pending")
-                           .values(status="captured", captured_at=at)).rowcount
-    if claimed == 0:
+    if not PAYMENT_LIFECYCLE.try_move(conn, payments, payment.id, PaymentStatus.PENDING, PaymentStatus.CAPTURED,
+                                      captured_at=at):
         return CaptureResult(payment.id, False, [])
     rows = conn.execute(select(orders, shops.c.timezone).join(shops, shops.c.id == orders.c.shop_id)
                         .where(orders.c.checkout_id == payment.checkout_id).order_by(orders.c.id)).all()
@@ -70,7 +69,7 @@ def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Ruleboo
 def _capture_for_nothing(conn: Connection, payment, at: datetime) -> CaptureResult:  # noqa: ANN001
     """The provider took the buyer's money for a checkout already cancelled as unpaid: the
     money is held as unmatched and the worker returns it (refund_unmatched_payments)."""
-    conn.execute(payments.update().where(payments.c.id == payment.id).values(status="refund_pending"))
+    PAYMENT_LIFECYCLE.move(conn, payments, payment.id, PaymentStatus.CAPTURED, PaymentStatus.REFUND_PENDING)
     ledger.record(conn, key=f"payment:{payment.id}", kind="payment", memo=f"checkout {payment.checkout_id} was cancelled",
                   postings=[ledger.Posting(ledger.PAYMENTS_IN, UNMATCHED, payment.amount_fen)], at=at)
     return CaptureResult(payment.id, False, [])
@@ -80,16 +79,14 @@ def refund_unmatched_payments(uow, provider, clock, *, limit: int = 100) -> int:
     """Return money captured for cancelled checkouts, once per payment (key payment-refund:{id});
     the provider is called outside any transaction."""
     with uow.read() as conn:
-        due = conn.execute(select(payments).where(payments.c.status == "refund_pending")
+        due = conn.execute(select(payments).where(payments.c.status == PaymentStatus.REFUND_PENDING.value)
                            .order_by(payments.c.id).limit(limit)).all()
     done = 0
     for payment in due:
         key = f"payment-refund:{payment.id}"
         provider.refund(payment.provider_ref, payment.amount_fen, key)
         with uow.begin() as conn:
-            moved = conn.execute(payments.update().where(payments.c.id == payment.id, payments.c.status == "refund_pending")
-                                 .values(status="refunded")).rowcount
-            if moved == 1:
+            if PAYMENT_LIFECYCLE.try_move(conn, payments, payment.id, PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED):
                 ledger.record(conn, key=key, kind="refund", memo=f"payment {payment.id} for a cancelled checkout",
                               postings=[ledger.Posting(UNMATCHED, ledger.PAYMENTS_IN, payment.amount_fen)],
                               at=clock.now())

@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from pledge.accounts.services import Actor
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews.tables import review_photos, reviews
 from pledge.rulebooks.loader import Clause, Rulebook
 from pledge.uploads.services import owned_uploads
 
 MAX_BODY = 1000
-REVIEWABLE = ("delivered", "completed")
+REVIEWABLE = (OrderStatus.DELIVERED.value,)
 
 
 @dataclass(frozen=True)

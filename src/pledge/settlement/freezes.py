@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.engine import Connection
 
+from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import refunds
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
@@ -34,6 +35,7 @@ from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger
 from pledge.logistics.policy import day_bounds
 from pledge.logistics.tables import sanctions
+from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Clause, Rulebook
 from pledge.settlement.accounts import available, frozen, lock_shop
@@ -72,7 +74,7 @@ def _violating_orders(conn: Connection, sanction, tz: str) -> list[int]:  # noqa
         or [sanction.basis_day]
     o = orders.c
     windows = [and_(o.ship_by >= day_bounds(d, tz)[0], o.ship_by < day_bounds(d, tz)[1]) for d in days]
-    query = select(o.id).where(o.shop_id == sanction.shop_id, o.paid_at.is_not(None), o.status != "cancelled",
+    query = select(o.id).where(o.shop_id == sanction.shop_id, o.paid_at.is_not(None), o.status != OrderStatus.CANCELLED.value,
                                o.picked_up_at.is_(None) | (o.picked_up_at > o.ship_by), or_(*windows))
     if sanction.product_id is not None:
         query = query.where(o.id.in_(select(order_lines.c.order_id).where(order_lines.c.product_id == sanction.product_id)))
@@ -174,7 +176,7 @@ def _settlement_amount(conn: Connection, order_ids: list[int]) -> int:
         return 0
     paid = conn.execute(select(func.coalesce(func.sum(orders.c.paid_fen), 0)).where(orders.c.id.in_(order_ids))).scalar()
     back = conn.execute(select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(
-        refunds.c.order_id.in_(order_ids), refunds.c.status == "succeeded")).scalar()
+        refunds.c.order_id.in_(order_ids), refunds.c.status == RefundStatus.SUCCEEDED.value)).scalar()
     return max(int(paid) - int(back), 0)
 
 
@@ -198,7 +200,7 @@ def _due_orders(conn: Connection, shop_ids: list[int], day: date, tz: str) -> di
     o = orders.c
     return {r.shop_id: int(r.n) for r in conn.execute(
         select(o.shop_id, func.count().label("n")).where(o.shop_id.in_(shop_ids), o.ship_by >= start, o.ship_by < end,
-                                                         o.paid_at.is_not(None), o.status != "cancelled")
+                                                         o.paid_at.is_not(None), o.status != OrderStatus.CANCELLED.value)
         .group_by(o.shop_id))}
 
 

@@ -15,6 +15,7 @@ from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.orders.services import CHANNELS
 from pledge.settlement import policy
 from pledge.settlement.accounts import FINANCE_ROLES
+from pledge.settlement.model import APPLICATION_LIFECYCLE, ApplicationStatus
 from pledge.settlement.tables import applications, program_versions, programs
 
 
@@ -170,17 +171,17 @@ def apply_to_program(conn: Connection, actor: Actor, shop_id: int, program_id: i
     if conn.execute(select(applications.c.id).where(applications.c.program_id == program_id,
                                                     applications.c.shop_id == shop_id)).first():
         raise Conflict(f"shop {shop_id} has already applied to program {row.code}")
-    return conn.execute(applications.insert().values(program_id=program_id, shop_id=shop_id, status="pending", note=note,
+    return conn.execute(applications.insert().values(program_id=program_id, shop_id=shop_id,
+                                                     status=ApplicationStatus.PENDING.value, note=note,
                                                      applied_by=actor.user_id, applied_at=at)).inserted_primary_key[0]
 
 
 def decide_application(conn: Connection, actor: Actor, application_id: int, *, approve: bool, at: datetime) -> str:
     require_platform(actor, *FINANCE_ROLES)
-    status = "approved" if approve else "rejected"
-    moved = conn.execute(applications.update().where(applications.c.id == application_id, applications.c.status == "pending")
-                         .values(status=status, decided_by=actor.user_id, decided_at=at)).rowcount
-    if moved != 1:
+    status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
+    if not APPLICATION_LIFECYCLE.try_move(conn, applications, application_id, ApplicationStatus.PENDING, status,
+                                          decided_by=actor.user_id, decided_at=at):
         if conn.execute(select(applications.c.id).where(applications.c.id == application_id)).first() is None:
             raise NotFound(f"no application {application_id}")
         raise Conflict(f"application {application_id} has already been decided")
-    return status
+    return status.value

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import shops
 from pledge.guarantees.tables import compensations
@@ -16,9 +17,11 @@ from pledge.kernel.errors import NotFound
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_accounts, ledger_postings, ledger_transactions
+from pledge.orders.model import CAPTURED_STATUSES
 from pledge.orders.tables import orders, payments
 from pledge.rulebooks.loader import Rulebook
 from pledge.settlement import availability, deposits, freezes, policy, services as s
+from pledge.settlement.model import ApplicationStatus
 from pledge.settlement.tables import (applications, deposits as transfers, fee_lines, fee_orders, fee_refunds, program_versions,
                                       payouts, programs, rebates, shop_terms)
 
@@ -133,7 +136,7 @@ def pending_applications(conn: Connection, actor: Actor) -> list[dict]:
                programs.c.code, programs.c.name.label("program_name"), applications.c.status, applications.c.note,
                applications.c.applied_at)
         .join(shops, shops.c.id == applications.c.shop_id).join(programs, programs.c.id == applications.c.program_id)
-        .order_by(applications.c.status != "pending", applications.c.id.desc()).limit(200))]
+        .order_by(applications.c.status != ApplicationStatus.PENDING.value, applications.c.id.desc()).limit(200))]
 
 
 def _ledger_by_kind(conn: Connection, shop_id: int, start: datetime, end: datetime) -> dict[str, int]:
@@ -201,7 +204,7 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
     for r in conn.execute(select(refunds.c.id, refunds.c.order_id, refunds.c.amount_fen, refunds.c.completed_at,
                                  cases.c.clause_id, cases.c.clause_source)
                           .join(orders, o.id == refunds.c.order_id).join(cases, cases.c.id == refunds.c.case_id)
-                          .where(o.shop_id == shop_id, refunds.c.status == "succeeded", refunds.c.payer == "merchant",
+                          .where(o.shop_id == shop_id, refunds.c.status == RefundStatus.SUCCEEDED.value, refunds.c.payer == "merchant",
                                  refunds.c.completed_at >= start, refunds.c.completed_at < end)
                           .order_by(refunds.c.completed_at, refunds.c.id)):
         add(r.completed_at, "refund", -r.amount_fen, f"refund {r.id} to the buyer", r.clause_id or "aftersales",
@@ -274,9 +277,9 @@ def reconciliation(conn: Connection, actor: Actor, book: Rulebook, month: str, p
         return int(conn.execute(q).scalar() or 0)
 
     captured = summed(select(func.sum(payments.c.amount_fen)).where(
-        payments.c.status.in_(("captured", "refund_pending", "refunded")), payments.c.captured_at >= start, payments.c.captured_at < end))
+        payments.c.status.in_([s.value for s in CAPTURED_STATUSES]), payments.c.captured_at >= start, payments.c.captured_at < end))
     refunded = summed(select(func.sum(refunds.c.amount_fen)).where(
-        refunds.c.status == "succeeded", refunds.c.completed_at >= start, refunds.c.completed_at < end))
+        refunds.c.status == RefundStatus.SUCCEEDED.value, refunds.c.completed_at >= start, refunds.c.completed_at < end))
     fees = summed(select(func.sum(fee_orders.c.fee_fen)).where(fee_orders.c.charged_at >= start, fee_orders.c.charged_at < end))
     fees_back = summed(select(func.sum(fee_refunds.c.amount_fen)).where(fee_refunds.c.created_at >= start, fee_refunds.c.created_at < end))
     rebated = summed(select(func.sum(rebates.c.amount_fen)).where(rebates.c.created_at >= start, rebates.c.created_at < end))

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import categories, products, shops
 from pledge.guarantees.tables import compensations
@@ -31,7 +32,7 @@ from pledge.kernel.clock import zone
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
-from pledge.orders.model import PAID_STATUSES
+from pledge.orders.model import PAID_STATUSES, OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
 from pledge.settlement import availability, deposits, freezes, policy
@@ -41,6 +42,7 @@ from pledge.settlement.deposits import top_up_deposit  # noqa: F401  (finance's 
 from pledge.settlement.policy import month_bounds  # noqa: F401
 from pledge.settlement.programs import (ProgramSpec, _program, apply_to_program, create_program,  # noqa: F401
                                          decide_application, load_programs, update_program)
+from pledge.settlement.model import PAYOUT_LIFECYCLE, ApplicationStatus, PayoutStatus
 from pledge.settlement.tables import applications, entries, fee_lines, fee_orders, fee_refunds, payouts, rebates
 
 OPEN_CASE = ("requested", "approved", "rejected", "escalated", "awaiting_return", "return_shipped", "return_received")
@@ -69,7 +71,7 @@ def shop_facts(conn: Connection, shop_ids: set[int], months: set[str], book: Rul
         raise NotFound(f"no shop {', '.join(str(i) for i in sorted(shop_ids - joined.keys()))}")
     approved: dict[int, set[int]] = defaultdict(set)
     for r in conn.execute(select(applications.c.shop_id, applications.c.program_id)
-                          .where(applications.c.shop_id.in_(shop_ids), applications.c.status == "approved")):
+                          .where(applications.c.shop_id.in_(shop_ids), applications.c.status == ApplicationStatus.APPROVED.value)):
         approved[r.shop_id].add(r.program_id)
     counts: dict[int, dict] = defaultdict(dict)
     if task_channels:
@@ -88,7 +90,8 @@ def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     o = orders.c
     due = conn.execute(select(o.id, o.shop_id, o.paid_at, o.paid_fen, o.discount_fen, o.coupon_id, o.channel)
                        .outerjoin(fee_orders, fee_orders.c.order_id == o.id)
-                       .where(o.status.in_(PAID + ("cancelled",)), o.paid_at.is_not(None), o.paid_at <= now, fee_orders.c.order_id.is_(None))
+                       .where(o.status.in_(PAID + (OrderStatus.CANCELLED.value,)), o.paid_at.is_not(None), o.paid_at <= now,
+                              fee_orders.c.order_id.is_(None))
                        .order_by(o.id).limit(batch)).all()
     if not due:
         return 0
@@ -178,13 +181,13 @@ def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
                        .join(fee_orders, f.order_id == r.order_id).join(orders, orders.c.id == r.order_id)
                        .join(cases, cases.c.id == r.case_id)
                        .outerjoin(fee_refunds, fee_refunds.c.refund_id == r.id)
-                       .where(r.status == "succeeded", fee_refunds.c.refund_id.is_(None))
+                       .where(r.status == RefundStatus.SUCCEEDED.value, fee_refunds.c.refund_id.is_(None))
                        .order_by(r.id).limit(batch)).all()
     if not due:
         return 0
     earlier: dict[int, list] = defaultdict(list)
     for row in conn.execute(select(r.id, r.order_id, r.amount_fen).where(
-            r.order_id.in_({d.order_id for d in due}), r.status == "succeeded").order_by(r.id)):
+            r.order_id.in_({d.order_id for d in due}), r.status == RefundStatus.SUCCEEDED.value).order_by(r.id)):
         earlier[row.order_id].append(row)
     claims = []
     for d in due:
@@ -272,7 +275,7 @@ def settle(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000
     candidates = conn.execute(
         select(f.order_id, f.shop_id, o.delivered_at, o.status, f.settled_at).join(orders, o.id == f.order_id)
         .where(f.order_id > after_id, ~open_case, ~freezes.held_order(),
-               (o.delivered_at <= now - soonest) | (o.status == "cancelled") | f.settled_at.is_not(None),
+               (o.delivered_at <= now - soonest) | (o.status == OrderStatus.CANCELLED.value) | f.settled_at.is_not(None),
                select(e.id).where(e.order_id == f.order_id, e.settled_at.is_(None)).exists())
         .order_by(f.order_id).limit(batch)).all()
     if not candidates:
@@ -339,7 +342,7 @@ def compute_rebates(conn: Connection, book: Rulebook, month: str, *, now: dateti
             q = q.where(f.channel == p.channel)
         if p.requires_application:
             q = q.where(f.shop_id.in_(select(applications.c.shop_id).where(applications.c.program_id == p.id,
-                                                                            applications.c.status == "approved")))
+                                                                            applications.c.status == ApplicationStatus.APPROVED.value)))
         if p.categories:
             parent = aliased(categories)
             q = q.where(select(fee_lines.c.id).join(order_lines, order_lines.c.id == fee_lines.c.order_line_id)
@@ -353,7 +356,7 @@ def compute_rebates(conn: Connection, book: Rulebook, month: str, *, now: dateti
             continue
         order_ids = [r.order_id for r in rows]
         refunded = dict(conn.execute(select(refunds.c.order_id, func.sum(refunds.c.amount_fen)).where(
-            refunds.c.order_id.in_(order_ids), refunds.c.status == "succeeded", refunds.c.completed_at < end)
+            refunds.c.order_id.in_(order_ids), refunds.c.status == RefundStatus.SUCCEEDED.value, refunds.c.completed_at < end)
             .group_by(refunds.c.order_id)).all())
         fee_back = dict(conn.execute(select(fee_refunds.c.order_id, func.sum(fee_refunds.c.amount_fen)).where(
             fee_refunds.c.order_id.in_(order_ids)).group_by(fee_refunds.c.order_id)).all())
@@ -396,7 +399,7 @@ def request_payout(conn: Connection, actor: Actor, book: Rulebook, shop_id: int,
         held_back = f", of which {format_yuan(waiting)} yuan is held for a freeze" if waiting else ""
         raise InvalidInput(f"the payout of {format_yuan(amount_fen)} yuan is more than the available balance of "
                            f"{format_yuan(balance)} yuan{held_back}", available_fen=balance, held_for_freezes_fen=waiting)
-    payout_id = conn.execute(payouts.insert().values(shop_id=shop_id, amount_fen=amount_fen, status="pending",
+    payout_id = conn.execute(payouts.insert().values(shop_id=shop_id, amount_fen=amount_fen, status=PayoutStatus.PENDING.value,
                                                      requested_by=actor.user_id, requested_at=at)).inserted_primary_key[0]
     ledger.record(conn, key=f"payout:{payout_id}", kind="payout", memo=f"payout {payout_id} to the shop's bank account",
                   postings=[ledger.Posting(available(shop_id), IN_TRANSIT, amount_fen)], at=at)
@@ -407,15 +410,15 @@ def send_payouts(uow, provider, clock, *, limit: int = 100) -> int:  # noqa: ANN
     """Send pending payouts through the adapter (outside any transaction, idempotent by key) and
     book them once: the pending -> sent update is the claim."""
     with uow.read() as conn:
-        due = conn.execute(select(payouts).where(payouts.c.status == "pending").order_by(payouts.c.id).limit(limit)).all()
+        due = conn.execute(select(payouts).where(payouts.c.status == PayoutStatus.PENDING.value)
+                           .order_by(payouts.c.id).limit(limit)).all()
     sent = 0
     for p in due:
         ref = provider.send(shop_id=p.shop_id, amount_fen=p.amount_fen, idempotency_key=f"payout:{p.id}")
         with uow.begin() as conn:
             now = clock.now()
-            moved = conn.execute(payouts.update().where(payouts.c.id == p.id, payouts.c.status == "pending")
-                                 .values(status="sent", provider_ref=ref, sent_at=now)).rowcount
-            if moved == 1:
+            if PAYOUT_LIFECYCLE.try_move(conn, payouts, p.id, PayoutStatus.PENDING, PayoutStatus.SENT, provider_ref=ref,
+                                         sent_at=now):
                 ledger.record(conn, key=f"payout-sent:{p.id}", kind="payout_sent", memo=f"payout {p.id} sent ({ref})",
                               postings=[ledger.Posting(IN_TRANSIT, BANK, p.amount_fen)], at=now)
                 sent += 1
@@ -430,9 +433,8 @@ def return_payout(conn: Connection, actor: Actor, payout_id: int, *, reason: str
         raise NotFound(f"no payout {payout_id}")
     if not reason.strip():
         raise InvalidInput("say why the bank returned the payout")
-    moved = conn.execute(payouts.update().where(payouts.c.id == payout_id, payouts.c.status == "sent")
-                         .values(status="returned", returned_at=at, return_reason=reason.strip())).rowcount
-    if moved != 1:
+    if not PAYOUT_LIFECYCLE.try_move(conn, payouts, payout_id, PayoutStatus.SENT, PayoutStatus.RETURNED, returned_at=at,
+                                     return_reason=reason.strip()):
         raise Conflict(f"payout {payout_id} is {row.status}; only a sent payout can come back")
     ledger.record(conn, key=f"payout-return:{payout_id}", kind="payout_return", memo=f"payout {payout_id} returned: {reason}",
                   postings=[ledger.Posting(BANK, available(row.shop_id), row.amount_fen)], at=at)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from pledge.catalog.services import promise_of
 from pledge.kernel.errors import DomainError
+from pledge.orders.model import OrderStatus
 from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import Clause, Rulebook
 
@@ -33,7 +34,7 @@ def for_product(book: Rulebook, product: dict, now: datetime) -> dict | None:
 
 def for_order(book: Rulebook, order: dict, now: datetime) -> dict | None:
     """From the pickup scan when the order has left, else from its ship-by time."""
-    if order.get("ship_by") is None or order.get("status") in ("delivered", "completed", "cancelled"):
+    if order.get("ship_by") is None or order.get("status") in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
         return None
     shipment = order.get("shipment") or {}
     start = order.get("picked_up_at") or order["ship_by"]

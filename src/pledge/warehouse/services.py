@@ -16,6 +16,7 @@ from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products, skus
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.services import hand_over_parcel
+from pledge.inventory.model import PACKABLE, PARCEL_LIFECYCLE, ParcelStatus
 from pledge.inventory.services import allocate_paid_orders, own_warehouse, valid_ean13
 from pledge.inventory.tables import allocations, parcels, stock_lots, warehouses
 from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound
@@ -23,8 +24,6 @@ from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events
 from pledge.orders.tables import orders
 from pledge.warehouse.tables import pack_checks, waves
-
-PACKABLE = ("picking", "picked")
 
 
 @dataclass(frozen=True)
@@ -57,17 +56,17 @@ def create_wave(conn: Connection, actor: Actor, warehouse_id: int, *, at: dateti
     allocate_paid_orders(conn, wh.shop_id, at=at)
     sibling = parcels.alias("sibling")
     split_under_way = select(sibling.c.id).where(sibling.c.order_id == parcels.c.order_id,
-                                                 sibling.c.status == "handed_over").exists()
+                                                 sibling.c.status == ParcelStatus.HANDED_OVER.value).exists()
     waiting = conn.execute(select(parcels.c.id).join(orders, orders.c.id == parcels.c.order_id).where(
-        parcels.c.warehouse_id == warehouse_id, parcels.c.status == "allocated", parcels.c.wave_id.is_(None),
+        parcels.c.warehouse_id == warehouse_id, parcels.c.status == ParcelStatus.ALLOCATED.value, parcels.c.wave_id.is_(None),
         # a paid order, or one whose other parcel has left; not one shipped meanwhile by hand
         (orders.c.status == OrderStatus.PAID.value) | ((orders.c.status == OrderStatus.SHIPPED.value) & split_under_way))
     ).scalars().all()
     if not waiting:
         raise Conflict(f"nothing to pick in {wh.name}: no paid order waits there")
     wave_id = conn.execute(waves.insert().values(shop_id=wh.shop_id, warehouse_id=warehouse_id, created_at=at)).inserted_primary_key[0]
-    conn.execute(parcels.update().where(parcels.c.id.in_(waiting), parcels.c.status == "allocated")
-                 .values(wave_id=wave_id, status="picking"))
+    PARCEL_LIFECYCLE.move_all(conn, parcels, ParcelStatus.ALLOCATED, ParcelStatus.PICKING,
+                              where=[parcels.c.id.in_(waiting)], wave_id=wave_id)
     return wave_id
 
 
@@ -100,8 +99,8 @@ def confirm_picked(conn: Connection, actor: Actor, wave_id: int, *, at: datetime
         raise Conflict(f"wave {wave_id} was already picked")
     conn.execute(waves.update().where(waves.c.id == wave_id, waves.c.picked_at.is_(None)).values(picked_at=at))
     rows = conn.execute(select(parcels.c.id, parcels.c.order_id).where(parcels.c.wave_id == wave_id,
-                                                                       parcels.c.status == "picking")).all()
-    conn.execute(parcels.update().where(parcels.c.wave_id == wave_id, parcels.c.status == "picking").values(status="picked"))
+                                                                       parcels.c.status == ParcelStatus.PICKING.value)).all()
+    PARCEL_LIFECYCLE.move_all(conn, parcels, ParcelStatus.PICKING, ParcelStatus.PICKED, where=[parcels.c.wave_id == wave_id])
     record_events(conn, [{"order_id": r.order_id, "at": at, "kind": "picked", "detail": {"parcel_id": r.id, "wave_id": wave_id}}
                          for r in rows])
     return len(rows)
@@ -144,8 +143,7 @@ def scan(conn: Connection, actor: Actor, parcel_id: int, barcode: str, *, at: da
     conn.execute(pack_checks.insert().values(parcel_id=parcel_id, shop_id=parcel.shop_id, kind="ok", sku_id=sku.id,
                                              barcode=code, detail="", at=at))
     if all(c["scanned"] + (1 if k == sku.id else 0) >= c["units"] for k, c in contents.items()):
-        conn.execute(parcels.update().where(parcels.c.id == parcel_id, parcels.c.status == parcel.status)
-                     .values(status="packed", packed_at=at))
+        PARCEL_LIFECYCLE.try_move(conn, parcels, parcel_id, parcel.status, ParcelStatus.PACKED, packed_at=at)
         record_events(conn, [{"order_id": parcel.order_id, "at": at, "kind": "packed", "detail": {"parcel_id": parcel_id}}])
     return None
 
@@ -162,9 +160,9 @@ def label(conn: Connection, actor: Actor, parcel_id: int, *, carrier: str, at: d
     status = conn.execute(select(orders.c.status).where(orders.c.id == parcel.order_id)).scalar()
     if status not in (OrderStatus.PAID.value, OrderStatus.SHIPPED.value):
         raise IllegalTransition(f"order {parcel.order_id} is {status}: a label is printed only for a paid order")
-    if parcel.status in ("labelled", "handed_over"):
+    if parcel.status in (ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER):
         return parcel.tracking_no
-    if parcel.status not in PACKABLE + ("packed",):
+    if parcel.status not in PACKABLE + (ParcelStatus.PACKED.value,):
         raise IllegalTransition(f"parcel {parcel_id} is {parcel.status}")
     missing = [c for c in parcel_contents(conn, parcel_id) if c["scanned"] < c["units"]]
     if missing:
@@ -174,8 +172,8 @@ def label(conn: Connection, actor: Actor, parcel_id: int, *, carrier: str, at: d
                                                  sku_id=missing[0]["sku_id"], barcode="", detail=message, at=at))
         return Blocked("missing_unit", message)
     tracking_no = f"{carrier.upper()}{parcel_id:08d}{secrets.randbelow(10_000):04d}"  # the sandbox carrier's waybill
-    conn.execute(parcels.update().where(parcels.c.id == parcel_id, parcels.c.status == "packed")
-                 .values(status="labelled", carrier=carrier, tracking_no=tracking_no, labelled_at=at))
+    PARCEL_LIFECYCLE.try_move(conn, parcels, parcel_id, ParcelStatus.PACKED, ParcelStatus.LABELLED, carrier=carrier,
+                              tracking_no=tracking_no, labelled_at=at)
     record_events(conn, [{"order_id": parcel.order_id, "at": at, "kind": "labelled",
                           "detail": {"parcel_id": parcel_id, "carrier": carrier, "tracking_no": tracking_no}}])
     return tracking_no
@@ -184,14 +182,14 @@ def label(conn: Connection, actor: Actor, parcel_id: int, *, carrier: str, at: d
 def hand_over(conn: Connection, actor: Actor, parcel_id: int, *, at: datetime) -> int:
     """The carrier's courier takes a labelled parcel (the pickup scan). Returns the shipment id."""
     parcel = own_parcel(conn, actor, parcel_id)
-    if parcel.status != "labelled":
+    if parcel.status != ParcelStatus.LABELLED:
         raise IllegalTransition(f"parcel {parcel_id} is {parcel.status}; only a labelled parcel is handed over")
     total = conn.execute(select(func.count()).select_from(parcels).where(parcels.c.order_id == parcel.order_id,
-                                                                        parcels.c.status != "released")).scalar()
+                                                                        parcels.c.status != ParcelStatus.RELEASED.value)).scalar()
     shipment_id = hand_over_parcel(conn, actor, order_id=parcel.order_id, carrier=parcel.carrier,
                                    tracking_no=parcel.tracking_no, parcels=total, at=at)
-    if conn.execute(parcels.update().where(parcels.c.id == parcel_id, parcels.c.status == "labelled")
-                    .values(status="handed_over", shipment_id=shipment_id, handed_over_at=at)).rowcount != 1:
+    if not PARCEL_LIFECYCLE.try_move(conn, parcels, parcel_id, ParcelStatus.LABELLED, ParcelStatus.HANDED_OVER,
+                                     shipment_id=shipment_id, handed_over_at=at):
         raise Conflict(f"parcel {parcel_id} changed meanwhile; try again")
     return shipment_id
 

@@ -7,6 +7,7 @@ from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
+from pledge.orders.model import OrderStatus
 from pledge.web.deps import api_actor, pledge
 
 router = APIRouter(tags=["orders"])
@@ -100,4 +101,4 @@ def ship(order_id: int, body: ShipIn, request: Request, actor: Actor = Depends(a
     with app.uow.begin() as conn:
         shipment_id = ship_order(conn, actor, order_id=order_id, carrier=body.carrier, tracking_no=body.tracking_no,
                                  at=app.clock.now())
-    return {"order_id": order_id, "shipment_id": shipment_id, "status": "shipped"}
+    return {"order_id": order_id, "shipment_id": shipment_id, "status": OrderStatus.SHIPPED.value}

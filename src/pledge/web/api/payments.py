@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from pledge.accounts.services import Actor
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.orders.tables import orders
 from pledge.orders.tables import payments as payments_table
 from pledge.payments.adapters import CallbackPayload
@@ -19,14 +20,14 @@ def confirm_sandbox_payment(app, actor: Actor, checkout_id: int) -> dict:  # noq
         payment = conn.execute(select(payments_table).where(payments_table.c.checkout_id == checkout_id)).first()
     if payment is None or payment.buyer_id != actor.user_id:
         raise NotFound(f"no checkout {checkout_id}")
-    if payment.status != "pending":
+    if payment.status != PaymentStatus.PENDING:
         raise Conflict(f"checkout {checkout_id} is already {payment.status}; it cannot be paid again")
     with app.uow.read() as conn:
         cancelled = conn.execute(select(orders.c.id).where(orders.c.checkout_id == checkout_id,
-                                                           orders.c.status == "cancelled")).first()
+                                                           orders.c.status == OrderStatus.CANCELLED.value)).first()
     if cancelled is not None:
         raise Conflict(f"checkout {checkout_id} was cancelled as unpaid; place the order again")
-    body, signature = app.payments.sign(CallbackPayload(payment.provider_ref, payment.amount_fen, "captured"))
+    body, signature = app.payments.sign(CallbackPayload(payment.provider_ref, payment.amount_fen, PaymentStatus.CAPTURED.value))
     return receive_callback(app, body, signature)
 
 

@@ -13,6 +13,7 @@ from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.settlement import deposits, queries, services as settlement, statements
+from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
 from pledge.web.deps import api_actor, pledge
 
@@ -70,7 +71,7 @@ def apply(shop_id: int, body: ApplicationIn, request: Request, actor: Actor = De
     app = pledge(request)
     with app.uow.begin() as conn:
         application_id = settlement.apply_to_program(conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note)
-    return {"id": application_id, "program_id": body.program_id, "shop_id": shop_id, "status": "pending"}
+    return {"id": application_id, "program_id": body.program_id, "shop_id": shop_id, "status": ApplicationStatus.PENDING.value}
 
 
 class PayoutIn(BaseModel):
@@ -82,7 +83,7 @@ def request_payout(shop_id: int, body: PayoutIn, request: Request, actor: Actor 
     app = pledge(request)
     with app.uow.begin() as conn:
         payout_id = settlement.request_payout(conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now())
-    return {"id": payout_id, "shop_id": shop_id, "amount_fen": body.amount_fen, "status": "pending"}
+    return {"id": payout_id, "shop_id": shop_id, "amount_fen": body.amount_fen, "status": PayoutStatus.PENDING.value}
 
 
 class DepositIn(BaseModel):
@@ -219,7 +220,7 @@ def bank_return(payout_id: int, body: ReturnIn, request: Request, actor: Actor =
     app = pledge(request)
     with app.uow.begin() as conn:
         settlement.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
-    return {"id": payout_id, "status": "returned"}
+    return {"id": payout_id, "status": PayoutStatus.RETURNED.value}
 
 
 @router.get("/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month")

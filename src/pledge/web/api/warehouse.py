@@ -4,6 +4,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from pledge.accounts.services import Actor
+from pledge.inventory.model import ParcelStatus
 from pledge.kernel.errors import Conflict
 from pledge.warehouse import labels
 from pledge.warehouse import services as warehouse
@@ -95,7 +96,7 @@ def handover(parcel_id: int, request: Request, actor: Actor = Depends(api_actor)
     app = pledge(request)
     with app.uow.begin() as conn:
         shipment_id = warehouse.hand_over(conn, actor, parcel_id, at=app.clock.now())
-    return {"parcel_id": parcel_id, "shipment_id": shipment_id, "status": "handed_over"}
+    return {"parcel_id": parcel_id, "shipment_id": shipment_id, "status": ParcelStatus.HANDED_OVER.value}
 
 
 @router.get("/shops/{shop_id}/pack-report", summary="Scans and the errors the pack station blocked")
