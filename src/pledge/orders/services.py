@@ -17,12 +17,13 @@ from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.guarantees.policy import Promise, undominated
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
+from pledge.kernel.money import format_yuan
 from pledge.ledger.tables import coupons
 from pledge.logistics.sanctions import assert_can_sell
 from pledge.orders.model import OrderStatus, check_transition
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 
-MAX_QUANTITY = 999
 CHANNELS = ("live_room", "short_video", "product_card", "search", "showcase")
 
 
@@ -148,6 +149,8 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
     drafts = []
     for shop_id, shop_lines in sorted(by_shop.items()):
         items = sum(found[l.sku_id].price_fen * l.quantity for l in shop_lines)
+        if items > MAX_AMOUNT_FEN:  # every sum over orders stays far inside BIGINT (kernel/limits.py)
+            raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
         promises = [c for l in shop_lines for c in _candidates(found[l.sku_id], content, l.content_id)]
         drafts.append({"shop_id": shop_id, "items_fen": items, "lines": shop_lines, "promises": promises})
     discount_target = max(drafts, key=lambda d: d["items_fen"]) if coupon else None

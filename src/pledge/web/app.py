@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from pledge.bootstrap import App, build
 from pledge.web import errors
 from pledge.web.api import router as api_router
+from pledge.web.body import JsonBodyGuard
 from pledge.web.pages import router as pages_router
 from pledge.worker import start_in_thread
 
@@ -35,6 +36,7 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
                   description="Live-commerce platform engine: every service promise enforced and explained.")
     web.state.pledge = app
     errors.install(web)
+    web.add_middleware(JsonBodyGuard)  # JSON bodies: bounded size, valid Unicode (docs/security.md)
     web.include_router(api_router)
     web.include_router(pages_router)
 

@@ -4,13 +4,14 @@ from pydantic import BaseModel
 from pledge.accounts import services as accounts
 from pledge.accounts.services import Actor
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Email, Password
 
 router = APIRouter(tags=["auth"])
 
 
 class TokenRequest(BaseModel):
-    email: str
-    password: str
+    email: Email
+    password: Password
 
 
 @router.post("/auth/token", summary="Exchange email and password for a bearer token")

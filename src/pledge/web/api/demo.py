@@ -4,13 +4,14 @@ from pydantic import BaseModel
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
 from pledge.web.deps import pledge
+from pledge.web.types import Code
 from pledge.worker import run_once
 
 router = APIRouter(tags=["demo"])
 
 
 class AdvanceIn(BaseModel):
-    by: str  # e.g. 2d, 36h
+    by: Code  # e.g. 2d, 36h
 
 
 @router.post("/demo/clock/advance", summary="Demo mode only: move the clock forward and run the sweeps")

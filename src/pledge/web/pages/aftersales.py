@@ -30,6 +30,7 @@ from pledge.web.forms import local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render, templates
+from pledge.web.types import PathId
 
 router = APIRouter()
 MAX_PHOTOS = 9
@@ -159,7 +160,7 @@ def my_cases(request: Request):
 
 
 @router.get("/orders/{order_id}/cases/new")
-def new_case(order_id: int, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
+def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
     caller = page_caller(request)
     app = pledge(request)
     with app.uow.read() as conn:
@@ -172,7 +173,7 @@ def _choices() -> dict:
 
 
 @router.post("/orders/{order_id}/cases")
-async def file_case(order_id: int, request: Request):
+async def file_case(order_id: PathId, request: Request):
     caller = page_caller(request)
     await check_csrf(request, caller)
     form = await request.form()  # the same parsed form, with every file and repeated field
@@ -210,7 +211,7 @@ async def file_case(order_id: int, request: Request):
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request):
+def case_page(case_id: PathId, request: Request):
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         context = _case_page_context(conn, caller.actor, case_id)
@@ -227,19 +228,19 @@ async def _case_action(request: Request, case_id: int, action) -> object:  # noq
 
 
 @router.post("/cases/{case_id}/cancel")
-async def cancel(case_id: int, request: Request):
+async def cancel(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.cancel_case(
         conn, actor, case_id, at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/escalate")
-async def escalate(case_id: int, request: Request):
+async def escalate(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.escalate(
         conn, actor, case_id, note=str(form.get("note", "")), at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/return-shipment")
-async def return_shipment(case_id: int, request: Request):
+async def return_shipment(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.ship_return(
         conn, actor, case_id, carrier=str(form.get("carrier", "")), tracking_no=str(form.get("tracking_no", "")),
         book=app.rulebook, at=app.clock.now()))
@@ -253,7 +254,7 @@ def merchant_cases_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/cases")
-def merchant_cases(shop_id: int, request: Request, filter: str = "open"):
+def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         rows = queries.shop_queue(conn, actor, shop_id, open_only=filter != "all")
@@ -263,20 +264,20 @@ def merchant_cases(shop_id: int, request: Request, filter: str = "open"):
 
 
 @router.post("/merchant/cases/{case_id}/review")
-async def review(case_id: int, request: Request):
+async def review(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.review_case(
         conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
         book=app.rulebook, at=app.clock.now()))
 
 
 @router.post("/merchant/cases/{case_id}/return-received")
-async def return_received(case_id: int, request: Request):
+async def return_received(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.receive_return(
         conn, actor, case_id, at=app.clock.now()))
 
 
 @router.post("/merchant/shops/{shop_id}/pledge")
-async def set_pledge(shop_id: int, request: Request):
+async def set_pledge(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -301,7 +302,7 @@ def disputes(request: Request):
 
 
 @router.post("/operator/cases/{case_id}/decision")
-async def decide(case_id: int, request: Request):
+async def decide(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.decide_escalation(
         conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
         book=app.rulebook, at=app.clock.now(), fund_code=str(form.get("fund_code") or "") or None))

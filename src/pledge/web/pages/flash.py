@@ -10,12 +10,13 @@ from pledge.kernel.clock import parse_iso
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter()
 
 
 @router.get("/flash/{deal_id}")
-def deal_page(deal_id: int, request: Request):
+def deal_page(deal_id: PathId, request: Request):
     with pledge(request).uow.read() as conn:
         deal = flash.deal_view(conn, deal_id)
     return render(request, "flash_deal.html", deal=deal)
@@ -34,7 +35,7 @@ async def buy(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/flash")
-def deal_desk(shop_id: int, request: Request):
+def deal_desk(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         deals = flash.shop_deals(conn, actor, shop_id)
@@ -42,7 +43,7 @@ def deal_desk(shop_id: int, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/flash")
-async def open_deal(shop_id: int, request: Request):
+async def open_deal(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)

@@ -12,6 +12,7 @@ from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter()
 
@@ -22,7 +23,7 @@ def warehouse_home_default(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/warehouse")
-def warehouse_home(shop_id: int, request: Request):
+def warehouse_home(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         stock = inventory.shop_stock(conn, actor, shop_id)
@@ -34,7 +35,7 @@ def warehouse_home(shop_id: int, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/warehouses")
-async def add_warehouse(shop_id: int, request: Request):
+async def add_warehouse(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -46,7 +47,7 @@ async def add_warehouse(shop_id: int, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/receipts")
-async def add_receipt(warehouse_id: int, request: Request):
+async def add_receipt(warehouse_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -64,7 +65,7 @@ async def add_receipt(warehouse_id: int, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/adjustments")
-async def add_adjustment(warehouse_id: int, request: Request):
+async def add_adjustment(warehouse_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)

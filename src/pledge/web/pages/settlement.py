@@ -13,6 +13,7 @@ from pledge.web.api.settlement import month_or_current, statement_response
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter()
 
@@ -26,7 +27,7 @@ def merchant_settlement_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/settlement")
-def shop_settlement(shop_id: int, request: Request):
+def shop_settlement(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     app = pledge(request)
     now = app.clock.now()
@@ -40,7 +41,7 @@ def shop_settlement(shop_id: int, request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/statement")
-def shop_statement(shop_id: int, request: Request, month: str | None = None, format: str = "html"):  # noqa: A002
+def shop_statement(shop_id: PathId, request: Request, month: str | None = None, format: str = "html"):  # noqa: A002
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:
@@ -51,7 +52,7 @@ def shop_statement(shop_id: int, request: Request, month: str | None = None, for
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/apply")
-async def apply(shop_id: int, request: Request):
+async def apply(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -62,7 +63,7 @@ async def apply(shop_id: int, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/payout")
-async def payout(shop_id: int, request: Request):
+async def payout(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -107,7 +108,7 @@ async def create_program(request: Request):
 
 
 @router.post("/finance/settlement/programs/{program_id}")
-async def change_program(program_id: int, request: Request):
+async def change_program(program_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -125,7 +126,7 @@ async def change_program(program_id: int, request: Request):
 
 
 @router.post("/finance/settlement/applications/{application_id}")
-async def decide(application_id: int, request: Request):
+async def decide(application_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -136,7 +137,7 @@ async def decide(application_id: int, request: Request):
 
 
 @router.post("/finance/settlement/payouts/{payout_id}/return")
-async def bank_return(payout_id: int, request: Request):
+async def bank_return(payout_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
