@@ -30,6 +30,7 @@ from pledge.kernel import jsonutil
 from pledge.kernel.money import format_yuan
 from pledge.kernel.clock import UTC, zone
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.model import PAID_STATUSES
@@ -569,8 +570,8 @@ def deposit_tier(conn: Connection, book: Rulebook, shop_id: int, at: datetime): 
 
 def top_up_deposit(conn: Connection, actor: Actor, shop_id: int, *, amount_fen: int, reference: str, at: datetime) -> int:
     require_platform(actor, *FINANCE_ROLES)
-    if type(amount_fen) is not int or amount_fen <= 0:
-        raise InvalidInput(f"a deposit must be a positive amount of fen, got {amount_fen!r}")
+    if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        raise InvalidInput(f"a deposit must be a positive amount of at most {MAX_AMOUNT_FEN} fen, got {amount_fen!r}")
     if not reference.strip():
         raise InvalidInput("a deposit needs the bank transfer's reference")
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
@@ -587,8 +588,8 @@ def top_up_deposit(conn: Connection, actor: Actor, shop_id: int, *, amount_fen: 
 def request_payout(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, amount_fen: int, at: datetime) -> int:
     """Reserve an amount of the available balance for the bank (the worker sends it)."""
     require_shop(actor, shop_id)
-    if type(amount_fen) is not int or amount_fen <= 0:
-        raise InvalidInput(f"a payout must be a positive amount of fen, got {amount_fen!r}")
+    if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        raise InvalidInput(f"a payout must be a positive amount of at most {MAX_AMOUNT_FEN} fen, got {amount_fen!r}")
     _lock_shop(conn, shop_id)
     tier = deposit_tier(conn, book, shop_id, at)
     held = ledger.balance(conn, deposit(shop_id))

@@ -26,14 +26,16 @@ from pledge.orders import services as orders
 from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
 from pledge.web.api.aftersales import read_photo, store_photo
-from pledge.web.forms import local_path, whole_number
+from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render, templates
-from pledge.web.types import PathId
+from pledge.web.types import Note, OptionalCode, PathId, text
 
 router = APIRouter()
 MAX_PHOTOS = 9
+CaseNote = text(1000, multiline=True, required=False)
+Statement = text(500, multiline=True, required=False)
 
 
 # ---------------------------------------------------------------- explanations for pages
@@ -200,7 +202,7 @@ async def file_case(order_id: PathId, request: Request):
             with app.uow.begin() as conn:
                 upload_ids = [store_photo(app, actor, d, name, conn) for d, name in data]
                 cmd = aftersales.NewCase(order_id, str(values.get("case_type", "")), str(values.get("reason", "")),
-                                         chosen, str(values.get("note", "")).strip(), upload_ids,
+                                         chosen, form_text(values, "note", Note), upload_ids,
                                          values.get("cannot_upload") in ("on", "1", "true"))
                 return aftersales.file_case(conn, actor, cmd, book=app.rulebook, at=app.clock.now())
 
@@ -236,7 +238,7 @@ async def cancel(case_id: PathId, request: Request):
 @router.post("/cases/{case_id}/escalate")
 async def escalate(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.escalate(
-        conn, actor, case_id, note=str(form.get("note", "")), at=app.clock.now()))
+        conn, actor, case_id, note=form_text(form, "note", CaseNote), at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/return-shipment")
@@ -266,7 +268,7 @@ def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
 @router.post("/merchant/cases/{case_id}/review")
 async def review(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.review_case(
-        conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
+        conn, actor, case_id, approve=form.get("decision") == "approve", note=form_text(form, "note", CaseNote),
         book=app.rulebook, at=app.clock.now()))
 
 
@@ -285,7 +287,7 @@ async def set_pledge(shop_id: PathId, request: Request):
                               whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
                               whole_number(form.get("return_window_extra_hours"), "extra return hours", 0))
     with app.uow.begin() as conn:
-        aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, str(form.get("statement", "")).strip()[:500],
+        aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, form_text(form, "statement", Statement),
                                    at=app.clock.now())
     return redirect(f"/merchant/shops/{shop_id}/cases")
 
@@ -304,5 +306,5 @@ def disputes(request: Request):
 @router.post("/operator/cases/{case_id}/decision")
 async def decide(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.decide_escalation(
-        conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
-        book=app.rulebook, at=app.clock.now(), fund_code=str(form.get("fund_code") or "") or None))
+        conn, actor, case_id, approve=form.get("decision") == "approve", note=form_text(form, "note", CaseNote),
+        book=app.rulebook, at=app.clock.now(), fund_code=form_text(form, "fund_code", OptionalCode) or None))
