@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 5.0
     run_sweeper_in_server: bool = True
     cookie_secure: bool = False
+    upload_quota_mb: int = 200  # evidence photos each user may store (after re-encoding)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -51,7 +51,8 @@ async def read_photo(file: UploadFile) -> bytes:
 
 
 def store_photo(app, actor: Actor, data: bytes, filename: str, conn: Connection) -> int:  # noqa: ANN001
-    return save_image(conn, app.files, actor, data=data, filename=filename, at=app.clock.now())
+    return save_image(conn, app.files, actor, data=data, filename=filename, at=app.clock.now(),
+                      quota_bytes=app.settings.upload_quota_mb * 1024 * 1024)
 
 
 def check_upload_readable(conn: Connection, actor: Actor, upload_id: int) -> None:
