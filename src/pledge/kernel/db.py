@@ -58,10 +58,14 @@ BIGINT_RANGE = range(-2**63, 2**63)
 
 
 def _unstorable(value: object) -> str | None:
-    if isinstance(value, str) and _UNSTORABLE_TEXT.search(value):
-        return "text with a NUL character or a lone surrogate cannot be stored"
-    if isinstance(value, int) and value not in BIGINT_RANGE:
-        return f"the number {value} is too large"
+    if isinstance(value, str):
+        return "text with a NUL character or a lone surrogate cannot be stored" if _UNSTORABLE_TEXT.search(value) else None
+    if isinstance(value, int):
+        return None if value in BIGINT_RANGE else f"the number {value} is too large"
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, (list, tuple, type({}.values()))):  # one row, or the rows of an executemany
+        return next((p for p in map(_unstorable, value) if p), None)
     return None
 
 
@@ -71,11 +75,9 @@ def refuse_unstorable(conn, cursor, statement, parameters, context, executemany)
     lone surrogate, an integer beyond 64 bits) is refused as bad input, never a 500. The
     transaction rolls back whole. The web and CLI layers refuse such input first, with the
     field's name (docs/security.md, "Input bounds")."""
-    for row in (parameters if executemany else (parameters,)):
-        for value in (row.values() if isinstance(row, dict) else row or ()):
-            problem = _unstorable(value)
-            if problem:
-                raise InvalidInput(problem)
+    problem = _unstorable(parameters)
+    if problem:
+        raise InvalidInput(problem)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
