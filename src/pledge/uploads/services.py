@@ -33,6 +33,7 @@ DEFAULT_QUOTA_BYTES = 200 * 1024 * 1024
 FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
            "WEBP": ("image/webp", "webp")}
 NOT_A_PHOTO = "only photos are accepted (PNG, JPEG, GIF or WebP)"
+TOO_MANY_PIXELS = f"a photo may have at most {MAX_PIXELS // 1_000_000} million pixels"
 
 
 class QuotaExceeded(DomainError):
@@ -68,8 +69,7 @@ def clean_image(data: bytes) -> CleanImage:
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as opened:
                 fmt = opened.format
                 if opened.width * opened.height > MAX_PIXELS:
-                    raise InvalidInput(f"a photo may have at most {MAX_PIXELS // 1_000_000} million pixels; this one has "
-                                       f"{opened.width} x {opened.height}")
+                    raise InvalidInput(f"{TOO_MANY_PIXELS}; this one has {opened.width} x {opened.height}")
                 opened.load()  # decodes every byte of the first frame: a truncated or corrupt file fails here
                 image = ImageOps.exif_transpose(opened)
                 image.thumbnail((MAX_SIDE, MAX_SIDE))
@@ -77,8 +77,9 @@ def clean_image(data: bytes) -> CleanImage:
                 _encodable(image, fmt).save(out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
     except InvalidInput:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError,
-            SyntaxError, EOFError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own check, at open
+        raise InvalidInput(TOO_MANY_PIXELS) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         raise InvalidInput(NOT_A_PHOTO) from None
     content_type, ext = FORMATS[fmt]
     return CleanImage(out.getvalue(), content_type, ext)
