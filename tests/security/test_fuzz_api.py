@@ -65,7 +65,8 @@ def fuzz(operation, mode: GenerationMode, tokens: list[str]) -> str | None:  # n
     except Unsatisfiable:  # nothing to make invalid: an operation without parameters or body
         return None
     except Exception as exc:  # noqa: BLE001 - reported with the operation, after every operation has run
-        return f"{operation.label} ({mode}): {exc}"
+        found = exc.exceptions if isinstance(exc, BaseExceptionGroup) else [exc]
+        return "\n".join(f"{operation.label} ({mode}): {e}" for e in found)
     return None
 
 

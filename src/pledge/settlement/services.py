@@ -28,7 +28,7 @@ from pledge.guarantees.tables import compensations
 from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.money import format_yuan
-from pledge.kernel.clock import UTC, zone
+from pledge.kernel.clock import FIRST_YEAR, LAST_YEAR, UTC, zone
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.ledger import services as ledger
@@ -66,7 +66,7 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
     """[start, end) of a platform-calendar month, in UTC."""
     try:
         y, m = int(month[:4]), int(month[5:7])
-        if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12:
+        if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12 or not FIRST_YEAR <= y <= LAST_YEAR:
             raise ValueError
     except ValueError:
         raise InvalidInput(f"a month is written YYYY-MM, got {month!r}") from None
