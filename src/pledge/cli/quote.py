@@ -103,7 +103,7 @@ def quote_return_window(
     timezone: str = typer.Option("Asia/Shanghai", "--tz", help="The shop's timezone: the 7 days start at its midnight."),
     now: str = typer.Option("", help="Is the window still open at this time? ISO-8601; default: --signed-at, so the "
                                       "answer describes the window itself (excluded goods are never eligible)."),
-    extra_hours: int = typer.Option(0, "--extra-hours", min=0, max=24 * MAX_DAYS, help="Hours a shop pledge adds to the window."),
+    extra_hours: int = typer.Option(0, "--extra-hours", max=24 * MAX_DAYS, help="Hours a shop pledge adds to the window."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Can goods signed for at --signed-at be returned without a reason, and until when?
@@ -130,7 +130,7 @@ def quote_return_window(
 def quote_damage_refund(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
     paid: str = typer.Option(..., help="Amount paid for the goods in the claim, in yuan (e.g. 99.00)."),
-    units: int = typer.Option(..., min=1, max=MAX_QUANTITY, help="Units bought."),
+    units: int = typer.Option(..., max=MAX_QUANTITY, help="Units bought."),
     damaged: int = typer.Option(..., help="Units that arrived damaged."),
     per_unit_pledge: bool = typer.Option(False, "--per-unit-pledge", help="The shop pledges to pay every damaged unit."),
     at: str = typer.Option("", help="When the claim is made (ISO-8601), to pick the clauses in force; default now."),

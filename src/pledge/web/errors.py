@@ -18,7 +18,7 @@ def problem(status: int, title: str, detail: str, code: str, instance: str, **ex
 
 
 BOUND_MESSAGES = {
-    "less_than_equal": "must be at most {le}", "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
     "string_too_long": "must be at most {max_length} characters", "too_long": "may hold at most {max_length} items",
     "int_type": "must be a whole number (a JSON integer, not text or true/false)",
 }

@@ -21,10 +21,11 @@ from pledge.aftersales.policy import ShopPledge
 from pledge.aftersales.tables import case_evidence, cases
 from pledge.catalog.tables import shops
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
+from pledge.kernel.limits import MAX_QUANTITY
 from pledge.uploads.services import MAX_BYTES, read_upload, save_image
 from pledge.uploads.tables import uploads
 from pledge.web.deps import api_actor, pledge
-from pledge.web.types import Carrier, Code, Id, Note, PathId, Quantity, TrackingNo, strict_int, text
+from pledge.web.types import Carrier, Code, Id, Note, PathId, TrackingNo, strict_int, text
 
 router = APIRouter(tags=["after-sales"])
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around one photo
@@ -120,12 +121,15 @@ def get_upload(upload_id: PathId, request: Request, actor: Actor = Depends(api_a
 
 # ---------------------------------------------------------------- cases
 
+ClaimedUnits = strict_int(0, MAX_QUANTITY)  # 0 or more than were bought: the service says how many may be claimed
+CaseNote = text(1000, multiline=True, required=False)
+
+
 class CaseLineIn(BaseModel):
     order_line_id: Id
-    units: Quantity
+    units: ClaimedUnits
 
 
-CaseNote = text(1000, multiline=True, required=False)
 ExtraHours = strict_int(0, 24 * 365)
 
 

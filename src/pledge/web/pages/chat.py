@@ -11,7 +11,7 @@ from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render
-from pledge.web.types import PathId
+from pledge.web.types import Cursor, PathId
 
 router = APIRouter()
 POLL = "2s"
@@ -46,7 +46,7 @@ def conversation_page(conversation_id: PathId, request: Request):
 
 
 @router.get("/chats/{conversation_id}/messages")
-def new_messages(conversation_id: PathId, request: Request, after: int = 0):
+def new_messages(conversation_id: PathId, request: Request, after: Cursor = 0):
     """The polled fragment: messages after `after`, then the poller that asks for the next ones."""
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
