@@ -78,3 +78,16 @@ def test_no_api_operation_answers_with_a_server_error(fuzz_demo):
     failures = [found for operation in operations for mode in GenerationMode
                 if (found := fuzz(operation, mode, tokens))]
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("field", ["name", "name_en", "categories", "starts_at", "requires_application", "tiers"])
+def test_fuzz_finding_a_program_change_cannot_set_a_required_field_to_null(fuzz_demo, field):
+    """Found by the long schemathesis run: PATCH {"name": null} reached the service as None (500)."""
+    from fastapi.testclient import TestClient
+
+    web, tokens = fuzz_demo
+    client = TestClient(web, raise_server_exceptions=False)
+    finance = {"Authorization": f"Bearer {tokens[ROLES.index('finance@pledge.demo')]}"}
+    program_id = client.get("/api/v1/settlement/programs", headers=finance).json()[0]["id"]
+    resp = client.patch(f"/api/v1/settlement/programs/{program_id}", json={"note": "空", field: None}, headers=finance)
+    assert resp.status_code == 422 and field in resp.json()["detail"], resp.text

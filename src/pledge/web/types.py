@@ -15,6 +15,7 @@ from annotated_types import Interval
 from pydantic import AfterValidator, Field, Strict
 
 from pledge.kernel import limits
+from pledge.kernel.clock import FIRST_YEAR, LAST_YEAR
 from pledge.kernel.text import text_problem
 
 # ---------------------------------------------------------------- numbers
@@ -31,7 +32,7 @@ PathId = Annotated[int, Interval(ge=1, le=limits.MAX_ID)]
 Cursor = Annotated[int, Interval(ge=0, le=limits.MAX_ID)]
 # An id in a JSON body.
 Id = strict_int(1, limits.MAX_ID)
-Quantity = strict_int(1, limits.MAX_QUANTITY)  # units of one SKU a buyer takes or claims
+Quantity = strict_int(1, limits.MAX_QUANTITY)  # units of one SKU a buyer takes
 Units = strict_int(1, limits.MAX_UNITS_MOVED)  # units moved at once: a receipt line, a deal
 UnitDelta = strict_int(-limits.MAX_UNITS_MOVED, limits.MAX_UNITS_MOVED)
 StockLevel = strict_int(0, limits.MAX_STOCK)  # units held: a SKU's stock, a count, an alert level
@@ -84,16 +85,14 @@ Word = text(limits.CODE_MAX)
 
 # ---------------------------------------------------------------- times
 
-LATEST_YEAR = 2199
-
 
 def _moment(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("needs a UTC offset, e.g. 2026-09-01T20:00:00+08:00")
-    if not 2000 <= value.year <= LATEST_YEAR:
-        raise ValueError(f"must fall between the years 2000 and {LATEST_YEAR}")
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"must fall between the years {FIRST_YEAR} and {LAST_YEAR}")
     return value
 
 
-Moment = Annotated[datetime, AfterValidator(_moment)]  # an aware time between 2000 and 2199
+Moment = Annotated[datetime, AfterValidator(_moment)]  # an aware time, the years kernel.clock.parse_iso accepts
 

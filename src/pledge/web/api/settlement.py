@@ -157,16 +157,18 @@ def program(program_id: PathId, request: Request, actor: Actor = Depends(api_act
 
 
 class ProgramChange(BaseModel):
+    """Only the fields sent change. Those a program always has may be left out but not sent as
+    null; null clears the ones it may lack (rate, channel, end, task, days)."""
     note: Note
-    name: Name | None = None
-    name_en: OptionalName | None = None
+    name: Name = Field(None)
+    name_en: OptionalName = Field(None)
     rate_bp: RateBp | None = None
-    categories: Categories | None = None
+    categories: Categories = Field(None)
     channel: Code | None = None
-    starts_at: IsoTime | None = None
+    starts_at: IsoTime = Field(None)
     ends_at: IsoTime | None = None
-    requires_application: bool | None = None
-    tiers: Tiers | None = None
+    requires_application: bool = Field(None)
+    tiers: Tiers = Field(None)
     task_orders: Count | None = None
     days: Days | None = None
 
