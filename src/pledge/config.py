@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     @property
     def cookies_always_secure(self) -> bool:
         return (not self.demo_mode) if self.secure_cookies is None else self.secure_cookies
+    upload_quota_mb: int = 200  # evidence photos each user may store (after re-encoding)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -13,10 +13,12 @@ rules (the share table, 24 h review and escalation) are exercised on a `guarante
 badged fresh product whose order was paid on 2026-06-01."""
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PIL import Image
 from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select
 
@@ -32,12 +34,13 @@ from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pledge.ledger.services import balance, trial_balance
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 from pledge.orders.tables import order_events, order_lines, orders
+from pledge.demo.aftersales import photo as real_png
 from pledge.uploads.services import MAX_BYTES, save_image
 from pledge.uploads.store import LocalFileStore
 from pledge.uploads.tables import uploads
 
 UTC = timezone.utc
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = real_png(2, 16, 12)  # uploads are decoded as images, so the test photo is a real one
 SECOND = timedelta(seconds=1)
 SIGNED = datetime(2026, 9, 2, 14, 0, tzinfo=UTC)  # delivery of a parcel shipped at the start
 RETURN_DEADLINE = datetime(2026, 9, 9, 16, 0, tzinfo=UTC)
@@ -699,15 +702,17 @@ def test_uploads_must_be_images_of_at_most_5_mb(app, world, clock, tmp_path):
     refused(app, InvalidInput, "empty", lambda: photo(app, buyer, b""))
     big = b"\xff\xd8\xff" + b"\x00" * (MAX_BYTES - 2)
     refused(app, InvalidInput, "at most 5 MB", lambda: photo(app, buyer, big))
+    # It starts like a JPEG and is none: the bytes are decoded, not sniffed.
+    refused(app, InvalidInput, "only photos are accepted", lambda: photo(app, buyer, big[:MAX_BYTES]))
     assert not (tmp_path / "uploads").exists()  # nothing was written to the store either
-    exact = photo(app, buyer, big[:MAX_BYTES])
-    with app.uow.read() as c:
-        row = c.execute(select(uploads).where(uploads.c.id == exact)).one()
-    assert (row.size, row.content_type, row.owner_id) == (MAX_BYTES, "image/jpeg", buyer.user_id)
-    assert app.files.get(row.storage_key) == big[:MAX_BYTES]
-    webp = photo(app, buyer, b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"\x00" * 8)
-    with app.uow.read() as c:
-        assert c.execute(select(uploads.c.content_type).where(uploads.c.id == webp)).scalar() == "image/webp"
+    for fmt, content_type in (("JPEG", "image/jpeg"), ("WEBP", "image/webp")):
+        sent = io.BytesIO()
+        Image.open(io.BytesIO(PNG)).convert("RGB").save(sent, format=fmt)
+        upload_id = photo(app, buyer, sent.getvalue())
+        with app.uow.read() as c:
+            row = c.execute(select(uploads).where(uploads.c.id == upload_id)).one()
+        assert (row.content_type, row.owner_id) == (content_type, buyer.user_id)
+        assert Image.open(io.BytesIO(app.files.get(row.storage_key))).size == (16, 12)
 
 
 # --- bad input changes nothing ----------------------------------------------------------------

@@ -31,9 +31,10 @@ from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.tables import order_lines, orders
 from pledge.uploads.services import save_image
 from pledge.uploads.store import LocalFileStore
+from pledge.demo.aftersales import photo
 from tests.support import World
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = photo(3, 16, 12)  # a real PNG: uploads are decoded, not sniffed
 NOT_COUNTING = ("rejected", "closed", "cancelled")
 RESERVING = ("awaiting_return", "return_shipped", "escalated", "return_received")
 _seq = itertools.count()

@@ -11,8 +11,9 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.ledger.services import balance, trial_balance
 from pledge.orders.tables import order_lines
 from pledge.uploads.services import save_image
+from pledge.demo.aftersales import photo
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo(3, 16, 12)  # a real PNG: uploads are decoded, not sniffed
 
 
 def test_silent_merchant_damage_claim_is_refunded_once(app, world, clock):

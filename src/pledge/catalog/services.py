@@ -13,6 +13,9 @@ from pledge.catalog.guards import ListingGuard, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.kernel.limits import DESCRIPTION_MAX, MAX_PRICE_FEN, MAX_STOCK, NAME_MAX, TITLE_MAX
+from pledge.kernel.money import format_yuan
+from pledge.kernel.text import clean_text
 from pledge.promises.model import Promise
 
 
@@ -66,22 +69,34 @@ def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datet
     check_listing(guards, conn, cmd.shop_id, at=at)
     if not cmd.title.strip():
         raise InvalidInput("a product needs a title")
+    title = clean_text(cmd.title, field="title", max_length=TITLE_MAX)
+    description = clean_text(cmd.description, field="description", max_length=DESCRIPTION_MAX, multiline=True,
+                             required=False)
     if not cmd.skus:
         raise InvalidInput("a product needs at least one SKU")
     for sku in cmd.skus:
-        if sku.price_fen <= 0 or sku.stock < 0:
-            raise InvalidInput(f"SKU {sku.name!r}: price must be positive and stock not negative")
+        clean_text(sku.name, field="SKU name", max_length=NAME_MAX)
+        check_sku_numbers(sku.name, sku.price_fen, sku.stock)
     category = conn.execute(select(categories.c.parent_id).where(categories.c.id == cmd.category_id)).first()
     if category is None:
         raise NotFound(f"no category {cmd.category_id}")
     product_id = conn.execute(products.insert().values(
-        shop_id=cmd.shop_id, category_id=cmd.category_id, title=cmd.title.strip(), description=cmd.description,
+        shop_id=cmd.shop_id, category_id=cmd.category_id, title=title, description=description,
         perishable=cmd.perishable, custom_made=cmd.custom_made, blind_box=cmd.blind_box,
         booked_delivery=cmd.booked_delivery, active=True,
         created_at=at, **_promise_columns(cmd.promise))).inserted_primary_key[0]
-    conn.execute(skus.insert(), [{"product_id": product_id, "shop_id": cmd.shop_id, "name": s.name,
+    conn.execute(skus.insert(), [{"product_id": product_id, "shop_id": cmd.shop_id, "name": s.name.strip(),
                                   "price_fen": s.price_fen, "stock": s.stock} for s in cmd.skus])
     return product_id
+
+
+def check_sku_numbers(name: str, price_fen: object, stock: object) -> None:
+    """A price from one fen to MAX_PRICE_FEN and a stock from 0 to MAX_STOCK (kernel/limits.py):
+    a price of 2^62 fen once overflowed every sum the finance pages make."""
+    if type(price_fen) is not int or not 0 < price_fen <= MAX_PRICE_FEN:
+        raise InvalidInput(f"SKU {name!r}: price must be positive and at most {format_yuan(MAX_PRICE_FEN)} yuan")
+    if type(stock) is not int or not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(f"SKU {name!r}: stock must be between 0 and {MAX_STOCK} units")
 
 
 def create_content_promise(conn: Connection, actor: Actor, *, shop_id: int, kind: str, title: str,
@@ -99,8 +114,8 @@ def set_stock(conn: Connection, actor: Actor, *, sku_id: int, stock: int) -> Non
     if row is None:
         raise NotFound(f"no SKU {sku_id}")
     require_shop(actor, row.shop_id)
-    if stock < 0:
-        raise InvalidInput("stock cannot be negative")
+    if type(stock) is not int or not 0 <= stock <= MAX_STOCK:
+        raise InvalidInput(f"stock must be a whole number of units from 0 to {MAX_STOCK}")
     conn.execute(skus.update().where(skus.c.id == sku_id).values(stock=stock))
 
 

@@ -10,6 +10,7 @@ from pledge.cli.run import run_domain
 from pledge.guarantees.policy import quote_late_ship
 from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
+from pledge.kernel.limits import MAX_DAYS, MAX_ID, MAX_QUANTITY
 from pledge.kernel.money import format_rate, format_yuan, parse_yuan
 from pledge.promises.model import Promise
 from pledge.promises.policy import ship_by
@@ -113,7 +114,7 @@ def quote_return_window(
                                                                  "whatever the shop's own zone."),
     now: str = typer.Option("", help="Is the window still open at this time? ISO-8601; default: --signed-at, so the "
                                       "answer describes the window itself (excluded goods are never eligible)."),
-    extra_hours: int = typer.Option(0, "--extra-hours", help="Hours a shop pledge adds to the window."),
+    extra_hours: int = typer.Option(0, "--extra-hours", max=24 * MAX_DAYS, help="Hours a shop pledge adds to the window."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Can goods signed for at --signed-at be returned without a reason, and until when?
@@ -140,7 +141,7 @@ def quote_return_window(
 def quote_damage_refund(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
     paid: str = typer.Option(..., help="Amount paid for the goods in the claim, in yuan (e.g. 99.00)."),
-    units: int = typer.Option(..., help="Units bought."),
+    units: int = typer.Option(..., max=MAX_QUANTITY, help="Units bought."),
     damaged: int = typer.Option(..., help="Units that arrived damaged."),
     category: str = typer.Option("", help="The product's category (e.g. 水果蔬菜, 海鲜水产, 雨伞); "
                                            "omitted: one the 坏了包退 guarantee covers."),
@@ -209,7 +210,7 @@ def quote_commission(
     merchant_coupon: str = typer.Option("0", "--merchant-coupon", help="Merchant-funded discounts, in yuan (not counted)."),
     channel: str = typer.Option("product_card", help="live_room, short_video, product_card, search or showcase."),
     at: str = typer.Option("", help="When the order was paid (ISO-8601), to pick the rates in force; default now."),
-    shop: int = typer.Option(0, help="A shop id: also apply the operator programs (waivers) this shop would get, "
+    shop: int = typer.Option(0, min=0, max=MAX_ID, help="A shop id: also apply the operator programs (waivers) this shop would get, "
                                      "read from the database (PLEDGE_DATABASE_URL)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:

@@ -24,6 +24,7 @@ from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.orders.services import PlacedCheckout, encode_promises, record_events
 from pledge.orders.tables import checkouts, order_lines, orders, payments
@@ -51,7 +52,7 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
                        .join(products, products.c.id == skus.c.product_id).where(skus.c.id == deal.sku_id)).first()
     if sku is None or sku.shop_id != deal.shop_id:
         raise NotFound(f"no SKU {deal.sku_id}")
-    for name, value, top in (("price_fen", deal.price_fen, 10**9), ("quantity", deal.quantity, MAX_UNITS),
+    for name, value, top in (("price_fen", deal.price_fen, MAX_PRICE_FEN), ("quantity", deal.quantity, MAX_UNITS),
                              ("per_buyer_limit", deal.per_buyer_limit, 99)):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= top:
             raise InvalidInput(f"{name} must be a whole number from 1 to {top}, got {value!r}")

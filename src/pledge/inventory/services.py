@@ -21,6 +21,7 @@ from pledge.inventory.tables import (allocations, inventory_settings, parcels, s
                                      warehouses)
 from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound, OutOfStock
+from pledge.kernel.limits import MAX_STOCK
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 
@@ -144,6 +145,7 @@ def receive(conn: Connection, actor: Actor, warehouse_id: int, lines: list[Recei
         sku = _own_sku(conn, actor, line.sku_id)
         if sku.shop_id != wh.shop_id:
             raise NotFound(f"no SKU {line.sku_id}")
+        _room_for(conn, warehouse_id, line.sku_id, line.quantity)
         code = (line.lot_code or f"R{at:%Y%m%d}").strip()[:40]
         lot_id = conn.execute(stock_lots.insert().values(warehouse_id=warehouse_id, sku_id=line.sku_id, lot_code=code,
                                                          expires_on=line.expires_on, quantity=line.quantity,
@@ -204,6 +206,7 @@ def adjust(conn: Connection, actor: Actor, warehouse_id: int, sku_id: int, delta
     if sku.stock + delta < 0:
         raise InvalidInput(f"only {sku.stock} units of SKU {sku_id} are still for sale (the rest are sold); removing "
                            f"{-delta} would go below zero", sellable=sku.stock)
+    _room_for(conn, warehouse_id, sku_id, delta)
     if delta > 0:
         lot_id = conn.execute(stock_lots.insert().values(warehouse_id=warehouse_id, sku_id=sku_id, lot_code=f"ADJ{at:%Y%m%d}",
                                                          expires_on=None, quantity=delta, received_at=at)).inserted_primary_key[0]
@@ -225,7 +228,9 @@ def count(conn: Connection, actor: Actor, warehouse_id: int, sku_id: int, counte
     """A stock count: the counted number of unallocated units replaces the recorded one."""
     if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
         raise InvalidInput(f"a count is a whole number of units, zero or more, got {counted!r}")
-    own_warehouse(conn, actor, warehouse_id)
+    wh = own_warehouse(conn, actor, warehouse_id)
+    if _own_sku(conn, actor, sku_id).shop_id != wh.shop_id:  # before _level creates a row for it
+        raise NotFound(f"no SKU {sku_id}")
     current = _level(conn, warehouse_id, sku_id).on_hand
     if counted == current:
         return current
@@ -240,6 +245,16 @@ def set_low_stock(conn: Connection, actor: Actor, warehouse_id: int, sku_id: int
     _level(conn, warehouse_id, sku_id)
     conn.execute(stock_levels.update().where(stock_levels.c.warehouse_id == warehouse_id, stock_levels.c.sku_id == sku_id)
                  .values(low_at=low_at))
+
+
+def _room_for(conn: Connection, warehouse_id: int, sku_id: int, added: int) -> None:
+    """A SKU holds at most MAX_STOCK units for sale and in each warehouse (kernel/limits.py):
+    receipt after receipt must not overflow the INTEGER columns that count them."""
+    held = conn.execute(select(stock_levels.c.on_hand).where(stock_levels.c.warehouse_id == warehouse_id,
+                                                             stock_levels.c.sku_id == sku_id)).scalar() or 0
+    sellable = conn.execute(select(skus.c.stock).where(skus.c.id == sku_id)).scalar() or 0
+    if max(held, sellable) + added > MAX_STOCK:
+        raise InvalidInput(f"SKU {sku_id} would hold more than {MAX_STOCK} units", max_units=MAX_STOCK)
 
 
 def _change_level(conn: Connection, warehouse_id: int, sku_id: int, delta: int) -> None:

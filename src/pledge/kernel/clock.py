@@ -91,11 +91,16 @@ def local_time(at: datetime, tz: str) -> datetime:
     return ensure_utc(at).astimezone(zone(tz))
 
 
+FIRST_YEAR, LAST_YEAR = 1970, 2199  # times a caller may name; rule arithmetic stays far from datetime's limits
+
+
 def parse_iso(text: str, default_tz: str | None = None) -> datetime:
     try:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidInput(f"not an ISO-8601 time: {text!r}") from None
+    if not FIRST_YEAR <= at.year <= LAST_YEAR:
+        raise InvalidInput(f"a time between the years {FIRST_YEAR} and {LAST_YEAR}, not {text!r}")
     if at.tzinfo is None:
         if default_tz is None:
             raise InvalidInput(f"time without offset: {text!r}")
@@ -103,7 +108,8 @@ def parse_iso(text: str, default_tz: str | None = None) -> datetime:
     return at.astimezone(UTC)
 
 
-_DURATION = re.compile(r"(\d+)\s*([dhms])")
+_DURATION = re.compile(r"(\d{1,7})\s*([dhms])")
+MAX_DURATION = timedelta(days=3660)
 _UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
 
@@ -113,4 +119,7 @@ def parse_duration(text: str) -> timedelta:
     parts = _DURATION.findall(cleaned)
     if not parts or _DURATION.sub("", cleaned).strip():
         raise InvalidInput(f"not a duration like 2d, 36h or 90m: {text!r}")
-    return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
+    total = sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
+    if total > MAX_DURATION:
+        raise InvalidInput(f"a duration of at most {MAX_DURATION.days} days, not {text!r}")
+    return total

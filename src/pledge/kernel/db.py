@@ -2,6 +2,7 @@
 PostgreSQL, and the engine factory with SQLite pragmas for concurrent use."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
 from pledge.kernel.clock import as_utc, ensure_utc
+from pledge.kernel.errors import InvalidInput
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,7 +53,40 @@ def dialect_insert(conn: Connection):  # noqa: ANN201
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+BIGINT_RANGE = range(-2**63, 2**63)
+
+
+def _unstorable(value: object) -> str | None:
+    if isinstance(value, str):
+        return "text with a NUL character or a lone surrogate cannot be stored" if _UNSTORABLE_TEXT.search(value) else None
+    if isinstance(value, int):
+        return None if value in BIGINT_RANGE else f"the number {value} is too large"
+    if isinstance(value, dict):
+        value = value.values()
+    if isinstance(value, (list, tuple, type({}.values()))):  # one row, or the rows of an executemany
+        return next((p for p in map(_unstorable, value) if p), None)
+    return None
+
+
+def refuse_unstorable(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    """The last line before the driver: a value that SQLite and PostgreSQL would treat
+    differently (NUL, stored by one and refused by the other) or could not encode at all (a
+    lone surrogate, an integer beyond 64 bits) is refused as bad input, never a 500. The
+    transaction rolls back whole. The web and CLI layers refuse such input first, with the
+    field's name (docs/security.md, "Input bounds")."""
+    problem = _unstorable(parameters)
+    if problem:
+        raise InvalidInput(problem)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
+    engine = _make_engine(url, echo=echo)
+    event.listen(engine, "before_cursor_execute", refuse_unstorable)
+    return engine
+
+
+def _make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
 

@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 from pledge.kernel.errors import InvalidInput
+from pledge.kernel.limits import MAX_AMOUNT_FEN
 
 FEN_PER_YUAN = 100
 BP_DENOMINATOR = 10_000
@@ -50,6 +51,8 @@ def parse_yuan(text: str | int) -> int:
     fen = Decimal(raw) * FEN_PER_YUAN
     if fen != fen.to_integral_value():
         raise InvalidInput(f"amount has more than two decimals: {text!r}")
+    if fen > MAX_AMOUNT_FEN:
+        raise InvalidInput(f"an amount of at most {format_yuan(MAX_AMOUNT_FEN)} yuan, not {text!r}")
     return int(fen)
 
 

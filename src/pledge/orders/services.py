@@ -18,6 +18,8 @@ from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
+from pledge.kernel.money import format_yuan
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
 from pledge.ledger.tables import coupons
 from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
@@ -26,7 +28,6 @@ from pledge.orders.tables import cart_lines, checkouts, order_events, order_line
 from pledge.promises.model import Promise
 from pledge.promises.policy import undominated
 
-MAX_QUANTITY = 999
 CHANNELS = ("live_room", "short_video", "product_card", "search", "showcase")
 
 
@@ -150,6 +151,8 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
     drafts = []
     for shop_id, shop_lines in sorted(by_shop.items()):
         items = sum(found[l.sku_id].price_fen * l.quantity for l in shop_lines)
+        if items > MAX_AMOUNT_FEN:  # every sum over orders stays far inside BIGINT (kernel/limits.py)
+            raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
         promises = [c for l in shop_lines for c in _candidates(found[l.sku_id], content, l.content_id)]
         drafts.append({"shop_id": shop_id, "items_fen": items, "lines": shop_lines, "promises": promises})
     discount_target = max(drafts, key=lambda d: d["items_fen"]) if coupon else None

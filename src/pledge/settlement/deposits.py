@@ -27,6 +27,7 @@ from pledge.accounts.services import Actor, require_platform
 from pledge.catalog.tables import categories, products, shops
 from pledge.kernel.clock import zone
 from pledge.kernel.db import dialect_insert
+from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.ledger import services as ledger
@@ -260,8 +261,8 @@ def top_up_deposit(conn: Connection, actor: Actor, shop_id: int, *, amount_fen: 
     """Finance records a bank transfer into the deposit (deposit:{id}); with the rulebook, the
     limits of a short deposit are lifted once it holds what is owed (2.5)."""
     require_platform(actor, *FINANCE_ROLES)
-    if type(amount_fen) is not int or amount_fen <= 0:
-        raise InvalidInput(f"a deposit must be a positive amount of fen, got {amount_fen!r}")
+    if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        raise InvalidInput(f"a deposit must be a positive amount of at most {MAX_AMOUNT_FEN} fen, got {amount_fen!r}")
     if not reference.strip():
         raise InvalidInput("a deposit needs the bank transfer's reference")
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:

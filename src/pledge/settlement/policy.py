@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
+from pledge.kernel.clock import FIRST_YEAR, LAST_YEAR
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import BP_DENOMINATOR
 from pledge.rulebooks.loader import Clause, Rulebook
@@ -122,7 +123,7 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
     """[start, end) of a platform-calendar month, in UTC."""
     try:
         y, m = int(month[:4]), int(month[5:7])
-        if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12:
+        if len(month) != 7 or month[4] != "-" or not 1 <= m <= 12 or not FIRST_YEAR <= y <= LAST_YEAR:
             raise ValueError
     except ValueError:
         raise InvalidInput(f"a month is written YYYY-MM, got {month!r}") from None

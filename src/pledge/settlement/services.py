@@ -30,6 +30,7 @@ from pledge.kernel.db import dialect_insert
 from pledge.kernel.money import format_yuan
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.orders.model import PAID_STATUSES, OrderStatus
@@ -389,8 +390,8 @@ def request_payout(conn: Connection, actor: Actor, book: Rulebook, shop_id: int,
     while the deposit is short (deposit.short.payouts), and never out of money a freeze is still
     waiting for (settlement.freezes)."""
     require_shop(actor, shop_id)
-    if type(amount_fen) is not int or amount_fen <= 0:
-        raise InvalidInput(f"a payout must be a positive amount of fen, got {amount_fen!r}")
+    if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
+        raise InvalidInput(f"a payout must be a positive amount of at most {MAX_AMOUNT_FEN} fen, got {amount_fen!r}")
     lock_shop(conn, shop_id)
     deposits.check_payouts_allowed(conn, book, shop_id, at)
     balance = ledger.balance(conn, available(shop_id))

@@ -17,6 +17,22 @@ def problem(status: int, title: str, detail: str, code: str, instance: str, **ex
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+BOUND_MESSAGES = {
+    "less_than_equal": "must be at most {le}",
+    "string_too_long": "must be at most {max_length} characters", "too_long": "may hold at most {max_length} items",
+    "int_type": "must be a whole number (a JSON integer, not text or true/false)",
+}
+
+
+def field_message(error: dict) -> str:
+    """Pydantic's message, or for a bound (kernel/limits.py) the bound in plain words."""
+    template = BOUND_MESSAGES.get(error.get("type", ""))
+    try:
+        return template.format(**error.get("ctx", {})) if template else error.get("msg", "")
+    except (KeyError, IndexError):
+        return error.get("msg", "")
+
+
 def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/")
 
@@ -39,7 +55,7 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
             return problem(400, "Malformed JSON", "the request body is not valid JSON", "malformed_json", request.url.path)
-        fields = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+        fields = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": field_message(e)}
                   for e in errors]
         detail = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields)
         if _wants_page(request):

@@ -1,17 +1,43 @@
 """Small readers for HTML form fields, shared by the pages: a bad field is an InvalidInput
-with the field's name, never a 500."""
+with the field's name, never a 500. Numbers are bounded like the API's (web/types.py) and text
+fields are read through the API's own text types, so a page accepts what the API accepts."""
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
 from pledge.kernel.errors import InvalidInput
+from pledge.kernel.limits import MAX_ID
+from pledge.web.errors import field_message
+
+_ADAPTERS: dict[int, TypeAdapter] = {}
 
 
-def whole_number(value: object, name: str, default: int | None = None) -> int | None:
+def whole_number(value: object, name: str, default: int | None = None, *, low: int = -MAX_ID,
+                 high: int = MAX_ID) -> int | None:
+    """A whole number from low to high (by default anything an id or an amount column holds;
+    the service applies its own, tighter bound and says so)."""
     if value is None or str(value).strip() == "":
         return default
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, got {value!r}") from None
+        raise InvalidInput(f"{name} must be a whole number, got {str(value)[:40]!r}") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{name} must be from {low} to {high}")
+    return number
+
+
+def form_text(form: dict, key: str, kind: Any, name: str | None = None) -> str:
+    """A text field read through one of web/types.py's text types (Name, Reason, Note ...)."""
+    adapter = _ADAPTERS.get(id(kind))
+    if adapter is None:
+        adapter = _ADAPTERS[id(kind)] = TypeAdapter(kind)
+    try:
+        return adapter.validate_python(str(form.get(key) or ""))
+    except ValidationError as exc:
+        raise InvalidInput(f"{name or key}: {field_message(exc.errors()[0])}") from None
 
 
 def local_path(value: object, default: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +21,15 @@ from pledge.aftersales.policy import ShopPledge
 from pledge.aftersales.tables import case_evidence, cases
 from pledge.catalog.tables import products, shops
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
+from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
 from pledge.uploads.services import MAX_BYTES, read_upload, save_image
 from pledge.uploads.tables import uploads
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Carrier, Code, Id, Note, PathId, TrackingNo, strict_int, text
 
 router = APIRouter(tags=["after-sales"])
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around one photo
+MAX_CASE_LINES = 100
 
 
 class TooLarge(DomainError):
@@ -49,7 +52,8 @@ async def read_photo(file: UploadFile) -> bytes:
 
 
 def store_photo(app, actor: Actor, data: bytes, filename: str, conn: Connection) -> int:  # noqa: ANN001
-    return save_image(conn, app.files, actor, data=data, filename=filename, at=app.clock.now())
+    return save_image(conn, app.files, actor, data=data, filename=filename, at=app.clock.now(),
+                      quota_bytes=app.settings.upload_quota_mb * 1024 * 1024)
 
 
 def check_upload_readable(conn: Connection, actor: Actor, upload_id: int) -> None:
@@ -106,7 +110,7 @@ async def upload_photo(request: Request, actor: Actor = Depends(api_actor)) -> d
 
 @router.get("/uploads/{upload_id}", summary="An evidence photo: its uploader, the case's buyer and shop, platform staff",
             response_class=Response, responses={200: {"content": {"image/*": {}}}})
-def get_upload(upload_id: int, request: Request, actor: Actor = Depends(api_actor)) -> Response:
+def get_upload(upload_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
     app = pledge(request)
     with app.uow.read() as conn:
         check_upload_readable(conn, actor, upload_id)
@@ -117,53 +121,73 @@ def get_upload(upload_id: int, request: Request, actor: Actor = Depends(api_acto
 
 # ---------------------------------------------------------------- cases
 
+ClaimedUnits = strict_int(0, MAX_QUANTITY)  # 0 or more than were bought: the service says how many may be claimed
+CaseNote = text(1000, multiline=True, required=False)
+
+
 class CaseLineIn(BaseModel):
-    order_line_id: int
-    units: int
+    order_line_id: Id
+    units: ClaimedUnits
+
+
+ExtraHours = strict_int(0, 24 * 365)
 
 
 class CaseIn(BaseModel):
-    case_type: str = Field(description="refund_only, return_refund, exchange, instant_refund or damage_claim")
-    reason: str = Field(description="damage claims: damaged, thawed_dead, visible_rot, internal_rot, insect_damage "
-                                    "(those that fit the goods' category); "
-                                    "others: no_reason, quality, wrong_item, not_as_described, other")
-    lines: list[CaseLineIn] = Field(default_factory=list, description="omitted for an instant refund (whole order)")
-    note: str = Field("", max_length=2000)
-    upload_ids: list[int] = Field(default_factory=list, max_length=9)
+    case_type: Code = Field(description="refund_only, return_refund, exchange, instant_refund or damage_claim")
+    reason: Code = Field(description="damage claims: damaged, thawed_dead, visible_rot, internal_rot, insect_damage "
+                                     "(those that fit the goods' category); "
+                                     "others: no_reason, quality, wrong_item, not_as_described, other")
+    lines: list[CaseLineIn] = Field(default_factory=list, max_length=MAX_CASE_LINES,
+                                    description="omitted for an instant refund (whole order); each order line once")
+    note: Note = ""
+    upload_ids: list[Id] = Field(default_factory=list, max_length=9)
     cannot_upload: bool = Field(False, description="the buyer declares they cannot take photos")
+
+    @field_validator("lines")
+    @classmethod
+    def each_order_line_once(cls, lines: list[CaseLineIn]) -> list[CaseLineIn]:
+        """One entry per order line, with all its units: two entries for the same line would
+        claim it twice in one case."""
+        seen = [line.order_line_id for line in lines]
+        if len(seen) != len(set(seen)):
+            twice = sorted({i for i in seen if seen.count(i) > 1})
+            raise ValueError(f"order line {', '.join(map(str, twice))} is listed more than once; "
+                             "list each line once with all its units")
+        return lines
 
 
 class ReviewIn(BaseModel):
     approve: bool
-    note: str = Field("", max_length=1000)
+    note: CaseNote = ""
 
 
 class EscalateIn(BaseModel):
-    note: str = Field("", max_length=1000)
+    note: CaseNote = ""
 
 
 class DecisionIn(BaseModel):
     approve: bool
-    note: str = Field(max_length=1000)
-    fund_code: str | None = Field(None, description="a platform subsidy fund that pays instead of the shop")
+    note: CaseNote
+    fund_code: Code | None = Field(None, description="a platform subsidy fund that pays instead of the shop")
 
 
 class ReturnShipmentIn(BaseModel):
-    carrier: str = Field(max_length=30)
-    tracking_no: str = Field(max_length=60)
-    postage_fen: int | None = Field(None, ge=0, description="what sending it back cost, in fen; needed where the "
-                                                          "order's shipping insurance pays it")
+    carrier: Carrier
+    tracking_no: TrackingNo
+    postage_fen: int | None = Field(None, ge=0, le=MAX_AMOUNT_FEN, description="what sending it back cost, in fen; "
+                                    "needed where the order's shipping insurance pays it")
 
 
 class PledgeIn(BaseModel):
     per_unit_damage: bool = False
     no_evidence_for_declared: bool = False
-    damage_window_extra_hours: int = Field(0, ge=0, le=24 * 365)
-    return_window_extra_hours: int = Field(0, ge=0, le=24 * 365)
+    damage_window_extra_hours: ExtraHours = 0
+    return_window_extra_hours: ExtraHours = 0
     damage_share_table: bool = Field(False, description="refund damage by the former 坏了包退 share table")
-    damage_reasons: list[str] = Field(default_factory=list, max_length=10,
-                                      description="damage reasons the pledge pays; empty: every reason that fits")
-    statement: str = Field("", max_length=500)
+    damage_reasons: list[Code] = Field(default_factory=list, max_length=10,
+                                       description="damage reasons the pledge pays; empty: every reason that fits")
+    statement: text(500, multiline=True, required=False) = ""
 
 
 class ShippingInsuranceIn(BaseModel):
@@ -171,7 +195,7 @@ class ShippingInsuranceIn(BaseModel):
 
 
 @router.post("/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order")
-def file_case(order_id: int, body: CaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def file_case(order_id: PathId, body: CaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     cmd = aftersales.NewCase(order_id, body.case_type, body.reason, [(l.order_line_id, l.units) for l in body.lines],
                              body.note, body.upload_ids, body.cannot_upload)
@@ -188,7 +212,7 @@ def my_cases(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
 
 
 @router.get("/cases/{case_id}", summary="One case with its lines, evidence, timeline, deadline and refund")
-def get_case(case_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def get_case(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return case_view(conn, actor, case_id)
 
@@ -202,44 +226,44 @@ def _act(request: Request, actor: Actor, case_id: int, action) -> dict:  # noqa:
 
 
 @router.post("/cases/{case_id}/review", summary="The shop approves or rejects (a rejection needs a reason)")
-def review(case_id: int, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def review(case_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.review_case(
         conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/escalate", summary="The buyer asks the platform to step in (平台介入)")
-def escalate(case_id: int, body: EscalateIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.escalate(
         conn, actor, case_id, note=body.note, at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/decision", summary="Operator: decide an escalated case, optionally paid by a subsidy fund")
-def decide(case_id: int, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def decide(case_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.decide_escalation(
         conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now(),
         fund_code=body.fund_code or None))
 
 
 @router.post("/cases/{case_id}/return-shipment", summary="The buyer sends the goods back")
-def return_shipment(case_id: int, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def return_shipment(case_id: PathId, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.ship_return(
         conn, actor, case_id, carrier=body.carrier, tracking_no=body.tracking_no, book=app.rulebook, at=app.clock.now(),
         postage_fen=body.postage_fen))
 
 
 @router.post("/cases/{case_id}/return-received", summary="The shop confirms the return arrived")
-def return_received(case_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def return_received(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.receive_return(
         conn, actor, case_id, at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/cancel", summary="The buyer withdraws the case")
-def cancel(case_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def cancel(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return _act(request, actor, case_id, lambda conn, app: aftersales.cancel_case(conn, actor, case_id, at=app.clock.now()))
 
 
 @router.get("/shops/{shop_id}/cases", summary="The shop's after-sales queue, nearest deadline first")
-def shop_cases(shop_id: int, request: Request, open_only: bool = True, actor: Actor = Depends(api_actor)) -> list[dict]:
+def shop_cases(shop_id: PathId, request: Request, open_only: bool = True, actor: Actor = Depends(api_actor)) -> list[dict]:
     with pledge(request).uow.read() as conn:
         return queries.shop_queue(conn, actor, shop_id, open_only=open_only)
 
@@ -267,13 +291,13 @@ def pledge_view(conn: Connection, shop_id: int) -> dict:
 
 
 @router.get("/shops/{shop_id}/pledge", summary="What the shop promises beyond the rulebook (public)")
-def get_pledge(shop_id: int, request: Request) -> dict:
+def get_pledge(shop_id: PathId, request: Request) -> dict:
     with pledge(request).uow.read() as conn:
         return pledge_view(conn, shop_id)
 
 
 @router.put("/shops/{shop_id}/pledge", summary="The shop sets its pledge: it can add to the rulebook, never take away")
-def put_pledge(shop_id: int, body: PledgeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def put_pledge(shop_id: PathId, body: PledgeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     terms = ShopPledge(body.per_unit_damage, body.no_evidence_for_declared, body.damage_window_extra_hours,
                        body.return_window_extra_hours, body.damage_share_table, frozenset(body.damage_reasons))

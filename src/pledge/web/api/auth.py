@@ -8,13 +8,14 @@ from pledge.accounts.services import Actor
 from pledge.kernel.errors import InvalidInput
 from pledge.web.deps import api_actor, bearer_token, login_limits, pledge
 from pledge.web.security import client_address
+from pledge.web.types import Email, Password
 
 router = APIRouter(tags=["auth"])
 
 
 class TokenRequest(BaseModel):
-    email: str
-    password: str
+    email: Email
+    password: Password
 
 
 @router.post("/auth/token", summary="Exchange email and password for a bearer token",

@@ -9,29 +9,31 @@ from pledge.catalog import services as catalog
 from pledge.promises.model import Promise
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import promise_badge
+from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, StockLevel, Title
 
 router = APIRouter(tags=["catalog"])
+MAX_SKUS = 50
 
 
 class SkuIn(BaseModel):
-    name: str
-    price_fen: int
-    stock: int = Field(ge=0)
+    name: Name
+    price_fen: PriceFen
+    stock: StockLevel
 
 
 class ProductIn(BaseModel):
-    category_id: int
-    title: str
-    promise: str = Field(description="same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
-    skus: list[SkuIn]
-    description: str = ""
+    category_id: Id
+    title: Title
+    promise: Code = Field(description="same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
+    skus: list[SkuIn] = Field(min_length=1, max_length=MAX_SKUS)
+    description: Description = ""
     perishable: bool = False
     custom_made: bool = False
     blind_box: bool = False
 
 
 @router.get("/products", summary="Products on sale, with each one's ship promise")
-def list_products(request: Request, shop_id: int | None = None) -> list[dict]:
+def list_products(request: Request, shop_id: PathId | None = None) -> list[dict]:
     with pledge(request).uow.read() as conn:
         rows = queries.list_products(conn, shop_id=shop_id)
     for row in rows:
@@ -40,7 +42,7 @@ def list_products(request: Request, shop_id: int | None = None) -> list[dict]:
 
 
 @router.get("/products/{product_id}")
-def get_product(product_id: int, request: Request) -> dict:
+def get_product(product_id: PathId, request: Request) -> dict:
     with pledge(request).uow.read() as conn:
         product = queries.get_product(conn, product_id)
     product["promise"] = promise_badge(product, "en")
@@ -54,7 +56,7 @@ def categories(request: Request) -> list[dict]:
 
 
 @router.post("/shops/{shop_id}/products", status_code=201, summary="Create a product (shop members only)")
-def create_product(shop_id: int, body: ProductIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def create_product(shop_id: PathId, body: ProductIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     cmd = catalog.NewProduct(shop_id, body.category_id, body.title, Promise.parse(body.promise),
                              [catalog.NewSku(s.name, s.price_fen, s.stock) for s in body.skus], body.description,
@@ -65,11 +67,11 @@ def create_product(shop_id: int, body: ProductIn, request: Request, actor: Actor
 
 
 class StockIn(BaseModel):
-    stock: int
+    stock: StockLevel
 
 
 @router.put("/skus/{sku_id}/stock", summary="Set a SKU's stock (shop members only)")
-def set_stock(sku_id: int, body: StockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def set_stock(sku_id: PathId, body: StockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.begin() as conn:
         catalog.set_stock(conn, actor, sku_id=sku_id, stock=body.stock)
     return {"sku_id": sku_id, "stock": body.stock}

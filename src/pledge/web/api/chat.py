@@ -1,32 +1,33 @@
 """Customer-service chat (飞鸽): conversations, messages (poll with ?after=<message id>), the
 buyer's rating, and the shop's response-time and dissatisfaction metrics."""
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, StrictInt, StrictStr
+from pydantic import BaseModel
 
 from pledge.accounts.services import Actor
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.clock import parse_iso
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Cursor, Id, IsoTime, PathId, RequiredNote, Stars
 
 router = APIRouter(tags=["chat"])
 
 
 class OpenIn(BaseModel):
-    order_id: StrictInt | None = None
+    order_id: Id | None = None
 
 
 class MessageIn(BaseModel):
-    body: StrictStr  # 1..2000 characters after trimming, checked by the service
+    body: RequiredNote  # 1..2000 characters after trimming (the service checks it too)
 
 
 class RatingIn(BaseModel):
-    stars: StrictInt  # 1..5, checked by the service
+    stars: Stars
 
 
 @router.post("/shops/{shop_id}/conversations", status_code=201,
              summary="Buyer: open a conversation with the shop (about an order or in general), or get the open one")
-def open_conversation(shop_id: int, request: Request, response: Response, body: OpenIn | None = None,
+def open_conversation(shop_id: PathId, request: Request, response: Response, body: OpenIn | None = None,
                       actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -45,7 +46,7 @@ def my_conversations(request: Request, actor: Actor = Depends(api_actor)) -> dic
 
 
 @router.get("/conversations/{conversation_id}", summary="One conversation; ?after=<message id> returns only newer messages")
-def get_conversation(conversation_id: int, request: Request, after: int | None = None,
+def get_conversation(conversation_id: PathId, request: Request, after: Cursor | None = None,
                      actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return queries.conversation_view(conn, actor, conversation_id, after=after)
@@ -53,7 +54,7 @@ def get_conversation(conversation_id: int, request: Request, after: int | None =
 
 @router.post("/conversations/{conversation_id}/messages", status_code=201,
              summary="Post a message as the buyer or as a member of the shop")
-def post_message(conversation_id: int, body: MessageIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def post_message(conversation_id: PathId, body: MessageIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         message_id = chat.post_message(conn, actor, conversation_id, body.body, at=app.clock.now())
@@ -62,7 +63,7 @@ def post_message(conversation_id: int, body: MessageIn, request: Request, actor:
 
 
 @router.post("/conversations/{conversation_id}/rating", summary="Buyer: rate the conversation 1-5 stars (final; ends it)")
-def rate(conversation_id: int, body: RatingIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def rate(conversation_id: PathId, body: RatingIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         chat.rate_conversation(conn, actor, conversation_id, body.stars, at=app.clock.now())
@@ -73,7 +74,7 @@ def rate(conversation_id: int, body: RatingIn, request: Request, actor: Actor = 
 
 @router.get("/shops/{shop_id}/chat-metrics",
             summary="Average response time and dissatisfaction over a window (default: the last 30 days)")
-def chat_metrics(shop_id: int, request: Request, since: str | None = None, until: str | None = None,
+def chat_metrics(shop_id: PathId, request: Request, since: IsoTime | None = None, until: IsoTime | None = None,
                  actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:

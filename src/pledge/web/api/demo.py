@@ -5,6 +5,7 @@ from pledge.accounts.services import Actor
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Code
 from pledge.worker import run_once
 
 router = APIRouter(tags=["demo"])
@@ -13,7 +14,7 @@ clock_router = APIRouter(tags=["demo"])
 
 
 class AdvanceIn(BaseModel):
-    by: str  # e.g. 2d, 36h
+    by: Code  # e.g. 2d, 36h
 
 
 @clock_router.post("/demo/clock/advance", summary="Demo mode only: move the clock forward and run the sweeps (any signed-in user)")

@@ -2,25 +2,26 @@
 the orders behind an indicator, the version diff, the 30-day trend, the gates (campaign
 sign-up, ad spend) with the clause that decides, and the operator's ranking."""
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, StrictBool, StrictStr
+from pydantic import BaseModel, StrictBool
 
 from pledge.accounts.services import Actor
 from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.clock import parse_iso
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Code, FenQuery, IsoTime, Note, PathId, Word
 
 router = APIRouter(tags=["experience"])
 
 
 class IncidentIn(BaseModel):
-    kind: StrictStr
-    occurred_at: StrictStr  # ISO 8601 with offset
-    note: StrictStr = ""
+    kind: Code
+    occurred_at: IsoTime  # ISO 8601 with offset
+    note: Note = ""
 
 
 @router.get("/shops/{shop_id}/experience", summary="The shop's score today under a version (default: the one in force)")
-def score(shop_id: int, request: Request, version: str | None = None, actor: Actor = Depends(api_actor)) -> dict:
+def score(shop_id: PathId, request: Request, version: Word | None = None, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return experience.shop_score(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), version=version).as_dict()
@@ -28,7 +29,7 @@ def score(shop_id: int, request: Request, version: str | None = None, actor: Act
 
 @router.get("/shops/{shop_id}/experience/indicators/{code}",
             summary="The orders behind one indicator, worst first, and what would raise it")
-def indicator(shop_id: int, code: str, request: Request, version: str | None = None,
+def indicator(shop_id: PathId, code: Word, request: Request, version: Word | None = None,
               actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
@@ -39,7 +40,7 @@ def indicator(shop_id: int, code: str, request: Request, version: str | None = N
 @router.get("/shops/{shop_id}/experience/compare",
             summary="The same 30 days under two versions (default: in force vs latest): per indicator what changes "
                     "and the orders that cause it")
-def compare(shop_id: int, request: Request, base: str | None = None, target: str | None = None,
+def compare(shop_id: PathId, request: Request, base: Word | None = None, target: Word | None = None,
             actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
@@ -48,7 +49,7 @@ def compare(shop_id: int, request: Request, base: str | None = None, target: str
 
 
 @router.get("/shops/{shop_id}/experience/history", summary="Daily snapshots of the last 30 days")
-def history(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+def history(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
     app = pledge(request)
     with app.uow.read() as conn:
         return experience.history(conn, actor, shop_id, book=app.rulebook, now=app.clock.now())
@@ -56,7 +57,7 @@ def history(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -
 
 @router.get("/shops/{shop_id}/experience/gates/{use}",
             summary="May the shop sign up for campaigns (campaign_signup) / spend amount_fen on ads today (ad_spend)?")
-def gate(shop_id: int, use: str, request: Request, amount_fen: int | None = None,
+def gate(shop_id: PathId, use: Word, request: Request, amount_fen: FenQuery | None = None,
          actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
@@ -65,7 +66,7 @@ def gate(shop_id: int, use: str, request: Request, amount_fen: int | None = None
 
 @router.post("/shops/{shop_id}/experience/incidents", status_code=201,
              summary="Platform staff: record a behaviour incident (差行为) that the deduction clauses count")
-def incident(shop_id: int, body: IncidentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def incident(shop_id: PathId, body: IncidentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         incident_id = experience.record_incident(conn, actor, shop_id, kind=body.kind, occurred_at=parse_iso(body.occurred_at),
@@ -74,13 +75,13 @@ def incident(shop_id: int, body: IncidentIn, request: Request, actor: Actor = De
 
 
 class ProfileIn(BaseModel):
-    industry: StrictStr  # the experience-score industry (体验分考核行业), e.g. 生活鲜花
+    industry: Code  # the experience-score industry (体验分考核行业), e.g. 生活鲜花
     flagship: StrictBool = False
 
 
 @router.put("/shops/{shop_id}/experience/profile",
             summary="Operators: the shop's experience-score industry and store type (weights depend on both)")
-def profile(shop_id: int, body: ProfileIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def profile(shop_id: PathId, body: ProfileIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         experience.set_profile(conn, actor, shop_id, industry=body.industry, flagship=body.flagship, at=app.clock.now())

@@ -10,24 +10,25 @@ from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import InvalidInput
 from pledge.web.api.orders import _placed
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Id, Moment, OptionalTitle, PathId, PriceFen, Quantity, Units
 
 router = APIRouter(tags=["flash"])
 
 
 class DealIn(BaseModel):
-    sku_id: int
-    price_fen: int
-    quantity: int
-    per_buyer_limit: int = 1
-    starts_at: datetime
-    ends_at: datetime
-    title: str = ""
-    content_id: int | None = None
+    sku_id: Id
+    price_fen: PriceFen
+    quantity: Units
+    per_buyer_limit: Quantity = 1
+    starts_at: Moment
+    ends_at: Moment
+    title: OptionalTitle = ""
+    content_id: Id | None = None
 
 
 class PurchaseIn(BaseModel):
-    deal_id: int
-    quantity: int = 1
+    deal_id: Id
+    quantity: Quantity = 1
 
 
 def _aware(at: datetime, name: str) -> datetime:
@@ -37,7 +38,7 @@ def _aware(at: datetime, name: str) -> datetime:
 
 
 @router.post("/shops/{shop_id}/flash-deals", status_code=201, summary="Open a flash deal (units leave the SKU's stock)")
-def create_deal(shop_id: int, body: DealIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def create_deal(shop_id: PathId, body: DealIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     deal = flash.NewDeal(shop_id, body.sku_id, body.price_fen, body.quantity, body.per_buyer_limit,
                          _aware(body.starts_at, "starts_at"), _aware(body.ends_at, "ends_at"), body.title, body.content_id)
@@ -47,13 +48,13 @@ def create_deal(shop_id: int, body: DealIn, request: Request, actor: Actor = Dep
 
 
 @router.get("/shops/{shop_id}/flash-deals", summary="A shop's flash deals with units sold and left")
-def shop_deals(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+def shop_deals(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
     with pledge(request).uow.read() as conn:
         return [_deal(d) for d in flash.shop_deals(conn, actor, shop_id)]
 
 
 @router.get("/flash-deals/{deal_id}", summary="A flash deal (public)")
-def get_deal(deal_id: int, request: Request) -> dict:
+def get_deal(deal_id: PathId, request: Request) -> dict:
     with pledge(request).uow.read() as conn:
         return _deal(flash.deal_view(conn, deal_id))
 

@@ -6,6 +6,7 @@ from pledge.guarantees import queries
 from pledge.guarantees.services import exempt_from_late_ship, report_carrier_slip
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import rulebook_view
+from pledge.web.types import PathId, Reason
 
 router = APIRouter(tags=["guarantees"])
 
@@ -17,7 +18,7 @@ def wallet(request: Request, actor: Actor = Depends(api_actor)) -> dict:
 
 
 @router.get("/shops/{shop_id}/compensations", summary="Compensations the shop has paid, with clause and inputs")
-def compensations(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def compensations(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return queries.shop_compensations(conn, actor, shop_id)
 
@@ -28,11 +29,11 @@ def rulebook(request: Request) -> dict:
 
 
 class ExemptionIn(BaseModel):
-    reason: str
+    reason: Reason
 
 
 @router.post("/orders/{order_id}/late-ship-exemption", summary="Operator: exclude an order from the late-ship pledge")
-def exempt(order_id: int, body: ExemptionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def exempt(order_id: PathId, body: ExemptionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         exempt_from_late_ship(conn, actor, order_id=order_id, reason=body.reason, at=app.clock.now())

@@ -8,55 +8,58 @@ from pydantic import BaseModel, Field
 from pledge.accounts.services import Actor
 from pledge.inventory import services as inventory
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import (Barcode, Code, Id, LotCode, Name, OptionalName, PathId, Priority, Reason, StockLevel,
+                               UnitDelta, Units, WarehouseCode)
 
 router = APIRouter(tags=["inventory"])
+MAX_RECEIPT_LINES = 200
 
 
 class WarehouseIn(BaseModel):
-    code: str
-    name: str
-    city: str = ""
-    priority: int = 1
+    code: WarehouseCode
+    name: Name
+    city: OptionalName = ""
+    priority: Priority = 1
 
 
 class StrategyIn(BaseModel):
-    strategy: str = Field(description="priority | most_stock")
+    strategy: Code = Field(description="priority | most_stock")
 
 
 class BarcodeIn(BaseModel):
-    barcode: str = Field(description="EAN-13 with its check digit")
+    barcode: Barcode = Field(description="EAN-13 with its check digit")
 
 
 class ReceiptLineIn(BaseModel):
-    sku_id: int
-    quantity: int
-    lot_code: str = ""
+    sku_id: Id
+    quantity: Units
+    lot_code: LotCode = ""
     expires_on: date | None = None
 
 
 class ReceiptIn(BaseModel):
-    lines: list[ReceiptLineIn]
+    lines: list[ReceiptLineIn] = Field(min_length=1, max_length=MAX_RECEIPT_LINES)
 
 
 class AdjustmentIn(BaseModel):
-    sku_id: int
-    delta: int
-    reason: str
+    sku_id: Id
+    delta: UnitDelta
+    reason: Reason
 
 
 class CountIn(BaseModel):
-    sku_id: int
-    counted: int
-    reason: str = "stock count"
+    sku_id: Id
+    counted: StockLevel
+    reason: Reason = "stock count"
 
 
 class LowStockIn(BaseModel):
-    sku_id: int
-    low_at: int
+    sku_id: Id
+    low_at: StockLevel
 
 
 @router.post("/shops/{shop_id}/warehouses", status_code=201, summary="Add a warehouse to a shop")
-def create_warehouse(shop_id: int, body: WarehouseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def create_warehouse(shop_id: PathId, body: WarehouseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         warehouse_id = inventory.create_warehouse(conn, actor, shop_id=shop_id, code=body.code, name=body.name,
@@ -65,7 +68,7 @@ def create_warehouse(shop_id: int, body: WarehouseIn, request: Request, actor: A
 
 
 @router.get("/shops/{shop_id}/stock", summary="Stock per warehouse and SKU, with low-stock alerts")
-def stock(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def stock(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         rows = inventory.shop_stock(conn, actor, shop_id)
         return {"warehouses": inventory.shop_warehouses(conn, actor, shop_id), "stock": rows,
@@ -73,21 +76,21 @@ def stock(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> 
 
 
 @router.put("/shops/{shop_id}/allocation-strategy", summary="How paid lines are allocated to warehouses")
-def strategy(shop_id: int, body: StrategyIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def strategy(shop_id: PathId, body: StrategyIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.begin() as conn:
         inventory.set_strategy(conn, actor, shop_id, body.strategy)
     return {"shop_id": shop_id, "strategy": body.strategy}
 
 
 @router.put("/skus/{sku_id}/barcode", summary="Set a SKU's EAN-13 barcode")
-def barcode(sku_id: int, body: BarcodeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def barcode(sku_id: PathId, body: BarcodeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.begin() as conn:
         inventory.set_barcode(conn, actor, sku_id, body.barcode)
     return {"sku_id": sku_id, "barcode": body.barcode.strip()}
 
 
 @router.post("/warehouses/{warehouse_id}/receipts", status_code=201, summary="An inbound receipt: one lot per line")
-def receipt(warehouse_id: int, body: ReceiptIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def receipt(warehouse_id: PathId, body: ReceiptIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     lines = [inventory.ReceiptLine(l.sku_id, l.quantity, l.lot_code, l.expires_on) for l in body.lines]
     with app.uow.begin() as conn:
@@ -96,7 +99,7 @@ def receipt(warehouse_id: int, body: ReceiptIn, request: Request, actor: Actor =
 
 
 @router.post("/warehouses/{warehouse_id}/adjustments", summary="Adjust stock with a reason (never below zero)")
-def adjustment(warehouse_id: int, body: AdjustmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def adjustment(warehouse_id: PathId, body: AdjustmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         on_hand = inventory.adjust(conn, actor, warehouse_id, body.sku_id, body.delta, reason=body.reason, at=app.clock.now())
@@ -104,7 +107,7 @@ def adjustment(warehouse_id: int, body: AdjustmentIn, request: Request, actor: A
 
 
 @router.post("/warehouses/{warehouse_id}/counts", summary="Record a stock count")
-def stock_count(warehouse_id: int, body: CountIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def stock_count(warehouse_id: PathId, body: CountIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         on_hand = inventory.count(conn, actor, warehouse_id, body.sku_id, body.counted, reason=body.reason, at=app.clock.now())
@@ -112,13 +115,13 @@ def stock_count(warehouse_id: int, body: CountIn, request: Request, actor: Actor
 
 
 @router.put("/warehouses/{warehouse_id}/low-stock", summary="Alert when a SKU's units fall to this level")
-def low_stock(warehouse_id: int, body: LowStockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def low_stock(warehouse_id: PathId, body: LowStockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.begin() as conn:
         inventory.set_low_stock(conn, actor, warehouse_id, body.sku_id, body.low_at)
     return {"sku_id": body.sku_id, "low_at": body.low_at}
 
 
 @router.get("/warehouses/{warehouse_id}/movements", summary="The audit trail of a warehouse's stock")
-def movements(warehouse_id: int, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
+def movements(warehouse_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
     with pledge(request).uow.read() as conn:
         return inventory.movements_of(conn, actor, warehouse_id)

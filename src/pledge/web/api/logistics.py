@@ -16,6 +16,7 @@ from pledge.logistics.timers import book_delivery
 from pledge.logistics.webhook import carrier_secrets, receive_delivery
 from pledge.orders.services import get_order_for
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Count, PathId, text
 
 router = APIRouter(tags=["logistics"])
 
@@ -50,28 +51,31 @@ for _code, _carrier in CARRIERS.items():
 
 
 @router.get("/shops/{shop_id}/sanctions", summary="The shop's sanctions from daily late rates, with reason and clause")
-def sanctions(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def sanctions(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return shop_sanctions(conn, actor, shop_id, now=app.clock.now())
 
 
 @router.get("/orders/{order_id}/logistics", summary="Logistics-rule compensations of an order")
-def logistics(order_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def logistics(order_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         get_order_for(conn, actor, order_id)
         return order_logistics(conn, order_id)
 
 
+FraudNote = text(300, multiline=True, required=False)
+
+
 class FraudIn(BaseModel):
     finding: Literal["empty_parcel", "wrong_item", "short"]
-    units_received: int | None = Field(default=None, ge=0)
-    note: str = Field(default="", max_length=300)
+    units_received: Count | None = None
+    note: FraudNote = ""
 
 
 @router.post("/orders/{order_id}/fraudulent-shipping", status_code=201,
              summary="Operator: record an empty, wrong or more-than-half-short parcel; the buyer is compensated once")
-def fraudulent(order_id: int, body: FraudIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def fraudulent(order_id: PathId, body: FraudIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         return report_fraudulent_shipping(conn, actor, app.rulebook, order_id=order_id, finding=body.finding,

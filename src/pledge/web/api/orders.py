@@ -1,5 +1,5 @@
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from pledge.accounts.services import Actor
 from pledge.fulfilment.services import ship_order
@@ -9,25 +9,27 @@ from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Carrier, Code, Word, Id, PathId, Quantity, TrackingNo
 
 router = APIRouter(tags=["orders"])
+MAX_CHECKOUT_LINES = 100
 
 
 class LineIn(BaseModel):
-    sku_id: int
-    quantity: int
-    content_id: int | None = None
+    sku_id: Id
+    quantity: Quantity
+    content_id: Id | None = None
 
 
 class CheckoutIn(BaseModel):
-    lines: list[LineIn] | None = None  # omitted: check out the cart
-    coupon_id: int | None = None
-    channel: str = "product_card"  # live_room | short_video | product_card | search | showcase
+    lines: list[LineIn] | None = Field(None, max_length=MAX_CHECKOUT_LINES)  # omitted: check out the cart
+    coupon_id: Id | None = None
+    channel: Code = "product_card"  # live_room | short_video | product_card | search | showcase
 
 
 class ShipIn(BaseModel):
-    carrier: str
-    tracking_no: str
+    carrier: Carrier
+    tracking_no: TrackingNo
 
 
 def _placed(app, placed: orders.PlacedCheckout) -> dict:  # noqa: ANN001
@@ -52,7 +54,7 @@ def add_cart_line(body: LineIn, request: Request, actor: Actor = Depends(api_act
 
 
 @router.delete("/cart/lines/{sku_id}")
-def remove_cart_line(sku_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def remove_cart_line(sku_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.begin() as conn:
         orders.remove_from_cart(conn, actor, sku_id)
     return get_cart(request, actor)
@@ -82,21 +84,21 @@ def my_orders(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]
 
 
 @router.get("/orders/{order_id}", summary="One order with its timeline and any compensation")
-def get_order(order_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def get_order(order_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, actor, order_id)
         return guarantee_queries.order_view(conn, order_id)
 
 
 @router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")
-def shop_orders(shop_id: int, request: Request, filter: str = "all", actor: Actor = Depends(api_actor)) -> list[dict]:
+def shop_orders(shop_id: PathId, request: Request, filter: Word = "all", actor: Actor = Depends(api_actor)) -> list[dict]:
     app = pledge(request)
     with app.uow.read() as conn:
         return queries.shop_orders(conn, actor, shop_id, now=app.clock.now(), which=filter)
 
 
 @router.post("/orders/{order_id}/ship", summary="Hand the parcel to a carrier (shop members only)")
-def ship(order_id: int, body: ShipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def ship(order_id: PathId, body: ShipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         shipment_id = ship_order(conn, actor, order_id=order_id, carrier=body.carrier, tracking_no=body.tracking_no,

@@ -9,6 +9,7 @@ from pledge.orders.tables import payments as payments_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import PathId
 
 router = APIRouter(tags=["payments"])
 
@@ -42,7 +43,7 @@ def receive_callback(app, body: bytes, signature: str) -> dict:  # noqa: ANN001
 
 
 @router.post("/checkouts/{checkout_id}/pay", summary="Pay a checkout with the sandbox provider")
-def pay(checkout_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def pay(checkout_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     return confirm_sandbox_payment(pledge(request), actor, checkout_id)
 
 

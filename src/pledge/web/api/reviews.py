@@ -1,23 +1,24 @@
 """Product reviews: the buyer rates a delivered order line (1-5 stars, text, photos uploaded
 through /uploads), edits it once; anyone reads a product's reviews."""
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, StrictInt, StrictStr
+from pydantic import BaseModel, Field
 
 from pledge.accounts.services import Actor
 from pledge.reviews import services as reviews
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Id, Note, PathId, Stars
 
 router = APIRouter(tags=["reviews"])
 
 
 class ReviewIn(BaseModel):
-    stars: StrictInt
-    body: StrictStr = ""
-    upload_ids: list[StrictInt] = []
+    stars: Stars
+    body: Note = ""
+    upload_ids: list[Id] = Field(default_factory=list, max_length=9)
 
 
 class NewReviewIn(ReviewIn):
-    order_line_id: StrictInt
+    order_line_id: Id
 
 
 @router.post("/reviews", status_code=201, summary="Buyer: review a line of a delivered order")
@@ -31,7 +32,7 @@ def post_review(body: NewReviewIn, request: Request, actor: Actor = Depends(api_
 
 
 @router.put("/reviews/{review_id}", summary="Buyer: edit one's review (once, within the edit window)")
-def edit_review(review_id: int, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def edit_review(review_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         reviews.edit_review(conn, actor, review_id, reviews.ReviewIn(body.stars, body.body, body.upload_ids),
@@ -40,6 +41,6 @@ def edit_review(review_id: int, body: ReviewIn, request: Request, actor: Actor =
 
 
 @router.get("/products/{product_id}/reviews", summary="A product's reviews, newest first (public)")
-def product_reviews(product_id: int, request: Request) -> dict:
+def product_reviews(product_id: PathId, request: Request) -> dict:
     with pledge(request).uow.read() as conn:
         return reviews.product_reviews(conn, product_id)

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, StrictBool
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StrictBool
 
 from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
@@ -16,8 +18,12 @@ from pledge.settlement import deposits, queries, services as settlement, stateme
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import (Code, Count, Days, FenAmount, Id, IsoTime, Month, Name, Note, OptionalName, PathId, RateBp,
+                               Reason, TierNumber, Word, text)
 
 router = APIRouter(tags=["settlement"])
+MAX_CATEGORIES = 100
+MAX_TIERS = 20
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
@@ -38,7 +44,7 @@ def statement_response(app, data: dict, fmt: str):  # noqa: ANN001, ANN201
 
 @router.get("/shops/{shop_id}/balance", summary="Pending, available, frozen and payable proceeds (each freeze with its "
                                                 "clause and release time), the deposit against what is owed, payouts")
-def balance(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def balance(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return queries.balance(conn, actor, app.rulebook, shop_id, now=app.clock.now())
@@ -46,7 +52,7 @@ def balance(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -
 
 @router.get("/shops/{shop_id}/statement", summary="The month's statement: every line with its clause; totals checked "
                                                   "against the ledger. format=json|csv|pdf")
-def statement(shop_id: int, request: Request, month: str | None = None, format: str = "json",  # noqa: A002
+def statement(shop_id: PathId, request: Request, month: Month | None = None, format: Word = "json",  # noqa: A002
               actor: Actor = Depends(api_actor)):  # noqa: ANN201
     app = pledge(request)
     with app.uow.read() as conn:
@@ -55,19 +61,19 @@ def statement(shop_id: int, request: Request, month: str | None = None, format: 
 
 
 @router.get("/shops/{shop_id}/programs", summary="Fee programs open to the shop, its applications and its savings")
-def shop_programs(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def shop_programs(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return queries.shop_programs(conn, actor, shop_id, now=app.clock.now())
 
 
 class ApplicationIn(BaseModel):
-    program_id: int
-    note: str = ""
+    program_id: Id
+    note: Note = ""
 
 
 @router.post("/shops/{shop_id}/program-applications", status_code=201, summary="Apply to a program")
-def apply(shop_id: int, body: ApplicationIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def apply(shop_id: PathId, body: ApplicationIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         application_id = settlement.apply_to_program(conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note)
@@ -75,11 +81,11 @@ def apply(shop_id: int, body: ApplicationIn, request: Request, actor: Actor = De
 
 
 class PayoutIn(BaseModel):
-    amount_fen: int
+    amount_fen: FenAmount
 
 
 @router.post("/shops/{shop_id}/payouts", status_code=201, summary="Pay out part of the available balance")
-def request_payout(shop_id: int, body: PayoutIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def request_payout(shop_id: PathId, body: PayoutIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         payout_id = settlement.request_payout(conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now())
@@ -87,12 +93,12 @@ def request_payout(shop_id: int, body: PayoutIn, request: Request, actor: Actor 
 
 
 class DepositIn(BaseModel):
-    amount_fen: int
-    reference: str
+    amount_fen: FenAmount
+    reference: text(80)  # settlement.deposits.reference is VARCHAR(80)
 
 
 @router.post("/shops/{shop_id}/deposits", status_code=201, summary="Finance: record a deposit transfer")
-def top_up(shop_id: int, body: DepositIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def top_up(shop_id: PathId, body: DepositIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         deposit_id = settlement.top_up_deposit(conn, actor, shop_id, amount_fen=body.amount_fen, reference=body.reference,
@@ -106,29 +112,34 @@ class TermsIn(BaseModel):
 
 @router.put("/shops/{shop_id}/settlement-terms", summary="Finance: whether the shop is on 0元入驻 (no base deposit, "
                                                          "21-day settlement)")
-def set_terms(shop_id: int, body: TermsIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def set_terms(shop_id: PathId, body: TermsIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         return deposits.set_zero_entry(conn, actor, shop_id, zero_entry=body.zero_entry, at=app.clock.now(),
                                        book=app.rulebook)
 
 
+Tier = Annotated[list[TierNumber], Field(min_length=2, max_length=2)]  # [turnover from, in fen; share in bp]
+Categories = Annotated[list[Name], Field(max_length=MAX_CATEGORIES)]
+Tiers = Annotated[list[Tier], Field(max_length=MAX_TIERS)]
+
+
 class ProgramIn(BaseModel):
-    code: str
-    kind: str
-    name: str
-    name_en: str = ""
-    starts_at: str
-    ends_at: str | None = None
-    rate_bp: int | None = None
-    categories: list[str] = []
-    shop_id: int | None = None
-    channel: str | None = None
+    code: text(60)  # settlement.programs.code is VARCHAR(60)
+    kind: Code
+    name: Name
+    name_en: OptionalName = ""
+    starts_at: IsoTime
+    ends_at: IsoTime | None = None
+    rate_bp: RateBp | None = None
+    categories: Categories = []
+    shop_id: Id | None = None
+    channel: Code | None = None
     requires_application: bool = False
-    tiers: list[list[int]] = []
-    task_orders: int | None = None
-    days: int | None = None
-    note: str = ""
+    tiers: Tiers = []
+    task_orders: Count | None = None
+    days: Days | None = None
+    note: Note = ""
 
 
 def _when(app, text: str | None) -> datetime | None:  # noqa: ANN001
@@ -155,28 +166,30 @@ def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api
 
 
 @router.get("/settlement/programs/{program_id}", summary="Finance: a program with its configuration history")
-def program(program_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def program(program_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return queries.program_detail(conn, actor, program_id)
 
 
 class ProgramChange(BaseModel):
-    note: str
-    name: str | None = None
-    name_en: str | None = None
-    rate_bp: int | None = None
-    categories: list[str] | None = None
-    channel: str | None = None
-    starts_at: str | None = None
-    ends_at: str | None = None
-    requires_application: bool | None = None
-    tiers: list[list[int]] | None = None
-    task_orders: int | None = None
-    days: int | None = None
+    """Only the fields sent change. Those a program always has may be left out but not sent as
+    null; null clears the ones it may lack (rate, channel, end, task, days)."""
+    note: Note
+    name: Name = Field(None)
+    name_en: OptionalName = Field(None)
+    rate_bp: RateBp | None = None
+    categories: Categories = Field(None)
+    channel: Code | None = None
+    starts_at: IsoTime = Field(None)
+    ends_at: IsoTime | None = None
+    requires_application: bool = Field(None)
+    tiers: Tiers = Field(None)
+    task_orders: Count | None = None
+    days: Days | None = None
 
 
 @router.patch("/settlement/programs/{program_id}", summary="Finance: change a program (a new version with history)")
-def change_program(program_id: int, body: ProgramChange, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def change_program(program_id: PathId, body: ProgramChange, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "note"}
     for key in ("starts_at", "ends_at"):
@@ -198,7 +211,7 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/settlement/applications/{application_id}/decision", summary="Finance: approve or reject an application")
-def decide(application_id: int, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def decide(application_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         status = settlement.decide_application(conn, actor, application_id, approve=body.approve, at=app.clock.now())
@@ -212,11 +225,11 @@ def all_payouts(request: Request, actor: Actor = Depends(api_actor)) -> list[dic
 
 
 class ReturnIn(BaseModel):
-    reason: str
+    reason: Reason
 
 
 @router.post("/settlement/payouts/{payout_id}/return", summary="Finance: the bank returned a payout")
-def bank_return(payout_id: int, body: ReturnIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def bank_return(payout_id: PathId, body: ReturnIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         settlement.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
@@ -224,7 +237,7 @@ def bank_return(payout_id: int, body: ReturnIn, request: Request, actor: Actor =
 
 
 @router.get("/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month")
-def reconciliation(request: Request, month: str | None = None, actor: Actor = Depends(api_actor)) -> dict:
+def reconciliation(request: Request, month: Month | None = None, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return queries.reconciliation(conn, actor, app.rulebook, month_or_current(app, month), provider_for(app))

@@ -9,16 +9,17 @@ from pledge.kernel.errors import Conflict
 from pledge.warehouse import labels
 from pledge.warehouse import services as warehouse
 from pledge.web.deps import api_actor, pledge
+from pledge.web.types import Barcode, Carrier, PathId
 
 router = APIRouter(tags=["warehouse"])
 
 
 class ScanIn(BaseModel):
-    barcode: str
+    barcode: Barcode
 
 
 class LabelIn(BaseModel):
-    carrier: str = "sf"
+    carrier: Carrier = "sf"
 
 
 def pdf(data: bytes, name: str) -> Response:
@@ -32,7 +33,7 @@ def _parcel(conn, actor: Actor, parcel_id: int) -> dict:  # noqa: ANN001
 
 @router.post("/warehouses/{warehouse_id}/waves", status_code=201,
              summary="Allocate the shop's paid orders and gather this warehouse's parcels into a pick wave")
-def create_wave(warehouse_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def create_wave(warehouse_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         wave_id = warehouse.create_wave(conn, actor, warehouse_id, at=app.clock.now())
@@ -40,32 +41,32 @@ def create_wave(warehouse_id: int, request: Request, actor: Actor = Depends(api_
 
 
 @router.get("/waves/{wave_id}", summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels")
-def wave(wave_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def wave(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return warehouse.pick_list(conn, actor, wave_id)
 
 
 @router.post("/waves/{wave_id}/picked", summary="The wave is picked: its parcels go to the pack station")
-def picked(wave_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def picked(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         return {"wave_id": wave_id, "parcels": warehouse.confirm_picked(conn, actor, wave_id, at=app.clock.now())}
 
 
 @router.get("/waves/{wave_id}/labels.pdf", summary="Every label of the wave in one PDF (batch printing)")
-def wave_labels(wave_id: int, request: Request, actor: Actor = Depends(api_actor)) -> Response:
+def wave_labels(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
     with pledge(request).uow.read() as conn:
         return pdf(labels.wave_labels_pdf(conn, actor, wave_id), f"wave-{wave_id}-labels.pdf")
 
 
 @router.get("/parcels/{parcel_id}", summary="A parcel: what it must hold and what was scanned")
-def parcel(parcel_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def parcel(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return _parcel(conn, actor, parcel_id)
 
 
 @router.post("/parcels/{parcel_id}/scans", summary="Scan one unit at the pack station (EAN-13)")
-def scan(parcel_id: int, body: ScanIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def scan(parcel_id: PathId, body: ScanIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         blocked = warehouse.scan(conn, actor, parcel_id, body.barcode, at=app.clock.now())
@@ -76,7 +77,7 @@ def scan(parcel_id: int, body: ScanIn, request: Request, actor: Actor = Depends(
 
 
 @router.post("/parcels/{parcel_id}/label", summary="The carrier assigns a waybill to a packed parcel of a paid order")
-def label(parcel_id: int, request: Request, body: LabelIn | None = None, actor: Actor = Depends(api_actor)) -> dict:
+def label(parcel_id: PathId, request: Request, body: LabelIn | None = None, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         outcome = warehouse.label(conn, actor, parcel_id, carrier=(body or LabelIn()).carrier, at=app.clock.now())
@@ -86,13 +87,13 @@ def label(parcel_id: int, request: Request, body: LabelIn | None = None, actor: 
 
 
 @router.get("/parcels/{parcel_id}/label.pdf", summary="The parcel's shipping label with the waybill's Code128 barcode")
-def label_pdf(parcel_id: int, request: Request, actor: Actor = Depends(api_actor)) -> Response:
+def label_pdf(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
     with pledge(request).uow.read() as conn:
         return pdf(labels.parcel_label_pdf(conn, actor, parcel_id), f"parcel-{parcel_id}-label.pdf")
 
 
 @router.post("/parcels/{parcel_id}/handover", summary="The carrier picks the parcel up (pickup scan); ships the order")
-def handover(parcel_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def handover(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         shipment_id = warehouse.hand_over(conn, actor, parcel_id, at=app.clock.now())
@@ -100,6 +101,6 @@ def handover(parcel_id: int, request: Request, actor: Actor = Depends(api_actor)
 
 
 @router.get("/shops/{shop_id}/pack-report", summary="Scans and the errors the pack station blocked")
-def pack_report(shop_id: int, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def pack_report(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return warehouse.pack_report(conn, actor, shop_id)

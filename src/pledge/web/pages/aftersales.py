@@ -27,12 +27,15 @@ from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
 from pledge.web.api.aftersales import read_photo, store_photo
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import local_path, whole_number
+from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import redirect, render, templates
+from pledge.web.types import Note, OptionalCode, PathId, text
 
 router = APIRouter()
 MAX_PHOTOS = 9
+CaseNote = text(1000, multiline=True, required=False)
+Statement = text(500, multiline=True, required=False)
 
 
 # ---------------------------------------------------------------- explanations for pages
@@ -177,7 +180,7 @@ def my_cases(request: Request):
 
 
 @router.get("/orders/{order_id}/cases/new")
-def new_case(order_id: int, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
+def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
     caller = page_caller(request)
     app = pledge(request)
     with app.uow.read() as conn:
@@ -189,7 +192,7 @@ def new_case(order_id: int, request: Request, case_type: str = CaseType.DAMAGE_C
 
 
 @router.post("/orders/{order_id}/cases")
-async def file_case(order_id: int, request: Request):
+async def file_case(order_id: PathId, request: Request):
     caller = page_caller(request)
     await check_csrf(request, caller)
     form = await request.form()  # the same parsed form, with every file and repeated field
@@ -216,7 +219,7 @@ async def file_case(order_id: int, request: Request):
             with app.uow.begin() as conn:
                 upload_ids = [store_photo(app, actor, d, name, conn) for d, name in data]
                 cmd = aftersales.NewCase(order_id, str(values.get("case_type", "")), str(values.get("reason", "")),
-                                         chosen, str(values.get("note", "")).strip(), upload_ids,
+                                         chosen, form_text(values, "note", Note), upload_ids,
                                          values.get("cannot_upload") in ("on", "1", "true"))
                 return aftersales.file_case(conn, actor, cmd, book=app.rulebook, at=app.clock.now())
 
@@ -228,7 +231,7 @@ async def file_case(order_id: int, request: Request):
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request):
+def case_page(case_id: PathId, request: Request):
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         context = _case_page_context(conn, caller.actor, case_id)
@@ -245,19 +248,19 @@ async def _case_action(request: Request, case_id: int, action) -> object:  # noq
 
 
 @router.post("/cases/{case_id}/cancel")
-async def cancel(case_id: int, request: Request):
+async def cancel(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.cancel_case(
         conn, actor, case_id, at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/escalate")
-async def escalate(case_id: int, request: Request):
+async def escalate(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.escalate(
-        conn, actor, case_id, note=str(form.get("note", "")), at=app.clock.now()))
+        conn, actor, case_id, note=form_text(form, "note", CaseNote), at=app.clock.now()))
 
 
 @router.post("/cases/{case_id}/return-shipment")
-async def return_shipment(case_id: int, request: Request):
+async def return_shipment(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.ship_return(
         conn, actor, case_id, carrier=str(form.get("carrier", "")), tracking_no=str(form.get("tracking_no", "")),
         book=app.rulebook, at=app.clock.now(), postage_fen=_postage(form.get("postage"))))
@@ -277,7 +280,7 @@ def merchant_cases_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/cases")
-def merchant_cases(shop_id: int, request: Request, filter: str = "open"):
+def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:
@@ -305,20 +308,20 @@ async def set_shipping_insurance(product_id: int, request: Request):
 
 
 @router.post("/merchant/cases/{case_id}/review")
-async def review(case_id: int, request: Request):
+async def review(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.review_case(
-        conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
+        conn, actor, case_id, approve=form.get("decision") == "approve", note=form_text(form, "note", CaseNote),
         book=app.rulebook, at=app.clock.now()))
 
 
 @router.post("/merchant/cases/{case_id}/return-received")
-async def return_received(case_id: int, request: Request):
+async def return_received(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.receive_return(
         conn, actor, case_id, at=app.clock.now()))
 
 
 @router.post("/merchant/shops/{shop_id}/pledge")
-async def set_pledge(shop_id: int, request: Request):
+async def set_pledge(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -328,7 +331,7 @@ async def set_pledge(shop_id: int, request: Request):
                               form.get("damage_share_table") == "on",
                               frozenset(str(r) for r in (await request.form()).getlist("damage_reasons")))
     with app.uow.begin() as conn:
-        aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, str(form.get("statement", "")).strip()[:500],
+        aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, form_text(form, "statement", Statement),
                                    at=app.clock.now())
     return redirect(f"/merchant/shops/{shop_id}/cases")
 
@@ -345,7 +348,7 @@ def disputes(request: Request):
 
 
 @router.post("/operator/cases/{case_id}/decision")
-async def decide(case_id: int, request: Request):
+async def decide(case_id: PathId, request: Request):
     return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.decide_escalation(
-        conn, actor, case_id, approve=form.get("decision") == "approve", note=str(form.get("note", "")),
-        book=app.rulebook, at=app.clock.now(), fund_code=str(form.get("fund_code") or "") or None))
+        conn, actor, case_id, approve=form.get("decision") == "approve", note=form_text(form, "note", CaseNote),
+        book=app.rulebook, at=app.clock.now(), fund_code=form_text(form, "fund_code", OptionalCode) or None))

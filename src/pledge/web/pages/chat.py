@@ -11,13 +11,14 @@ from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import Cursor, PathId
 
 router = APIRouter()
 POLL = "2s"
 
 
 @router.post("/shops/{shop_id}/chat")
-async def open_chat(shop_id: int, request: Request):
+async def open_chat(shop_id: PathId, request: Request):
     """联系客服 on the product and order pages: the open conversation, created if needed."""
     caller = page_caller(request)
     form = await check_csrf(request, caller)
@@ -37,7 +38,7 @@ def my_chats(request: Request):
 
 
 @router.get("/chats/{conversation_id}")
-def conversation_page(conversation_id: int, request: Request):
+def conversation_page(conversation_id: PathId, request: Request):
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         view = queries.conversation_view(conn, caller.actor, conversation_id)
@@ -45,7 +46,7 @@ def conversation_page(conversation_id: int, request: Request):
 
 
 @router.get("/chats/{conversation_id}/messages")
-def new_messages(conversation_id: int, request: Request, after: int = 0):
+def new_messages(conversation_id: PathId, request: Request, after: Cursor = 0):
     """The polled fragment: messages after `after`, then the poller that asks for the next ones."""
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
@@ -54,7 +55,7 @@ def new_messages(conversation_id: int, request: Request, after: int = 0):
 
 
 @router.post("/chats/{conversation_id}/messages")
-async def send(conversation_id: int, request: Request):
+async def send(conversation_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -74,7 +75,7 @@ async def send(conversation_id: int, request: Request):
 
 
 @router.post("/chats/{conversation_id}/rating")
-async def rate(conversation_id: int, request: Request):
+async def rate(conversation_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -84,7 +85,7 @@ async def rate(conversation_id: int, request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/chats")
-def inbox(shop_id: int, request: Request):
+def inbox(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:

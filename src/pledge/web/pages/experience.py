@@ -12,6 +12,7 @@ from pledge.experience import services as experience
 from pledge.kernel.errors import Forbidden
 from pledge.web.deps import page_caller, pledge
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter()
 W, H, PAD = 600, 180, 30
@@ -48,7 +49,7 @@ def my_score(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/experience")
-def score_page(shop_id: int, request: Request, version: str | None = None):
+def score_page(shop_id: PathId, request: Request, version: str | None = None):
     caller = page_caller(request)
     app = pledge(request)
     now = app.clock.now()
@@ -64,7 +65,7 @@ def score_page(shop_id: int, request: Request, version: str | None = None):
 
 
 @router.get("/merchant/shops/{shop_id}/experience/{code}")
-def indicator_page(shop_id: int, code: str, request: Request, version: str | None = None):
+def indicator_page(shop_id: PathId, code: str, request: Request, version: str | None = None):
     caller = page_caller(request)
     app = pledge(request)
     with app.uow.read() as conn:

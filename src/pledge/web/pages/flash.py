@@ -8,14 +8,16 @@ from fastapi import APIRouter, Request
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import whole_number
+from pledge.web.forms import form_text, whole_number
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import OptionalTitle, PathId
 
 router = APIRouter()
+MAX_DEAL_MINUTES = 60 * 24 * 366
 
 
 @router.get("/flash/{deal_id}")
-def deal_page(deal_id: int, request: Request):
+def deal_page(deal_id: PathId, request: Request):
     with pledge(request).uow.read() as conn:
         deal = flash.deal_view(conn, deal_id)
     return render(request, "flash_deal.html", deal=deal)
@@ -34,7 +36,7 @@ async def buy(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/flash")
-def deal_desk(shop_id: int, request: Request):
+def deal_desk(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         deals = flash.shop_deals(conn, actor, shop_id)
@@ -42,17 +44,17 @@ def deal_desk(shop_id: int, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/flash")
-async def open_deal(shop_id: int, request: Request):
+async def open_deal(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     now = app.clock.now()
     starts = str(form.get("starts_at", "")).strip()
     starts_at = parse_iso(starts, "Asia/Shanghai") if starts else now
-    minutes = whole_number(form.get("minutes"), "minutes", 30)
+    minutes = whole_number(form.get("minutes"), "minutes", 30, low=1, high=MAX_DEAL_MINUTES)
     deal = flash.NewDeal(shop_id, whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("price_fen"), "price_fen"),
                          whole_number(form.get("quantity"), "quantity"), whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
-                         starts_at, starts_at + timedelta(minutes=minutes), str(form.get("title", "")))
+                         starts_at, starts_at + timedelta(minutes=minutes), form_text(form, "title", OptionalTitle))
     with app.uow.begin() as conn:
         deal_id = flash.create_deal(conn, caller.actor, deal, at=now)
     return redirect(f"/flash/{deal_id}")

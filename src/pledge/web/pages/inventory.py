@@ -9,9 +9,10 @@ from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.warehouse import services as warehouse
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import whole_number
+from pledge.web.forms import form_text, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import LotCode, OptionalName, PathId, Reason
 
 router = APIRouter()
 
@@ -22,7 +23,7 @@ def warehouse_home_default(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/warehouse")
-def warehouse_home(shop_id: int, request: Request):
+def warehouse_home(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         stock = inventory.shop_stock(conn, actor, shop_id)
@@ -34,19 +35,19 @@ def warehouse_home(shop_id: int, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/warehouses")
-async def add_warehouse(shop_id: int, request: Request):
+async def add_warehouse(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         inventory.create_warehouse(conn, caller.actor, shop_id=shop_id, code=str(form.get("code", "")),
-                                   name=str(form.get("name", "")), city=str(form.get("city", "")),
+                                   name=str(form.get("name", "")), city=form_text(form, "city", OptionalName),
                                    priority=whole_number(form.get("priority"), "priority", 1), at=app.clock.now())
     return redirect(f"/merchant/shops/{shop_id}/warehouse")
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/receipts")
-async def add_receipt(warehouse_id: int, request: Request):
+async def add_receipt(warehouse_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -56,7 +57,7 @@ async def add_receipt(warehouse_id: int, request: Request):
     except InvalidInput:
         raise InvalidInput(f"expiry must be a date like 2026-09-05, got {expires!r}") from None
     line = inventory.ReceiptLine(whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("quantity"), "quantity"),
-                                 str(form.get("lot_code", "")), expires_on)
+                                 form_text(form, "lot_code", LotCode), expires_on)
     with app.uow.begin() as conn:
         wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)
         inventory.receive(conn, caller.actor, warehouse_id, [line], at=app.clock.now())
@@ -64,12 +65,12 @@ async def add_receipt(warehouse_id: int, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/adjustments")
-async def add_adjustment(warehouse_id: int, request: Request):
+async def add_adjustment(warehouse_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)
         inventory.adjust(conn, caller.actor, warehouse_id, whole_number(form.get("sku_id"), "sku_id"),
-                         whole_number(form.get("delta"), "delta"), reason=str(form.get("reason", "")), at=app.clock.now())
+                         whole_number(form.get("delta"), "delta"), reason=form_text(form, "reason", Reason), at=app.clock.now())
     return redirect(f"/merchant/shops/{wh.shop_id}/warehouse")

@@ -12,6 +12,7 @@ from pledge.logistics.sanctions import active_for_shop, shop_sanctions
 from pledge.web.deps import page_caller, pledge
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import render, templates
+from pledge.web.types import PathId
 
 router = APIRouter()
 
@@ -52,7 +53,7 @@ def merchant_logistics_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/logistics")
-def merchant_logistics(shop_id: int, request: Request):
+def merchant_logistics(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:

@@ -11,6 +11,7 @@ from pledge.web.forms import local_path
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.i18n import translator
 from pledge.web.pages.render import error_page, language, redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter(prefix="/merchant")
 WAYBILL_IN_USE = ("This tracking number is already on another parcel that is on its way. Each parcel ships under its "
@@ -31,7 +32,7 @@ def merchant_home(request: Request):
 
 
 @router.get("/shops/{shop_id}/orders")
-def shop_orders(shop_id: int, request: Request, filter: str = "to_ship"):
+def shop_orders(shop_id: PathId, request: Request, filter: str = "to_ship"):
     actor = page_caller(request).actor
     app = pledge(request)
     now = app.clock.now()
@@ -44,7 +45,7 @@ def shop_orders(shop_id: int, request: Request, filter: str = "to_ship"):
 
 
 @router.post("/orders/{order_id}/ship")
-async def ship(order_id: int, request: Request):
+async def ship(order_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -59,7 +60,7 @@ async def ship(order_id: int, request: Request):
 
 
 @router.get("/shops/{shop_id}/compensations")
-def compensations(shop_id: int, request: Request):
+def compensations(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         data = guarantee_queries.shop_compensations(conn, actor, shop_id)

@@ -6,12 +6,13 @@ from pledge.reviews import services as reviews
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter()
 
 
 @router.get("/orders/{order_id}/review")
-def review_form(order_id: int, request: Request):
+def review_form(order_id: PathId, request: Request):
     caller = page_caller(request)
     app = pledge(request)
     with app.uow.read() as conn:
@@ -20,7 +21,7 @@ def review_form(order_id: int, request: Request):
 
 
 @router.post("/orders/{order_id}/review")
-async def save_reviews(order_id: int, request: Request):
+async def save_reviews(order_id: PathId, request: Request):
     """Every line with stars filled in is posted (or edited, if it has a review) in one go."""
     caller = page_caller(request)
     form = await check_csrf(request, caller)
@@ -37,7 +38,7 @@ async def save_reviews(order_id: int, request: Request):
 
 
 @router.get("/products/{product_id}/reviews")
-def product_reviews(product_id: int, request: Request):
+def product_reviews(product_id: PathId, request: Request):
     with pledge(request).uow.read() as conn:
         found = reviews.product_reviews(conn, product_id)
     return render(request, "review_list.html", found=found)

@@ -11,10 +11,12 @@ from pledge.settlement import deposits, queries, services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.web.api.settlement import month_or_current, statement_response
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import whole_number
+from pledge.web.forms import form_text, whole_number
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import Code, Name, Note, OptionalName, PathId, Reason, text
 
 router = APIRouter()
+ProgramCode = text(60)  # settlement.programs.code is VARCHAR(60)
 
 
 @router.get("/merchant/settlement")
@@ -26,7 +28,7 @@ def merchant_settlement_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/settlement")
-def shop_settlement(shop_id: int, request: Request):
+def shop_settlement(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     app = pledge(request)
     now = app.clock.now()
@@ -40,7 +42,7 @@ def shop_settlement(shop_id: int, request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/statement")
-def shop_statement(shop_id: int, request: Request, month: str | None = None, format: str = "html"):  # noqa: A002
+def shop_statement(shop_id: PathId, request: Request, month: str | None = None, format: str = "html"):  # noqa: A002
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:
@@ -51,18 +53,18 @@ def shop_statement(shop_id: int, request: Request, month: str | None = None, for
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/apply")
-async def apply(shop_id: int, request: Request):
+async def apply(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         settlement.apply_to_program(conn, caller.actor, shop_id, whole_number(form.get("program_id"), "program_id"),
-                                    at=app.clock.now(), note=str(form.get("note", "")))
+                                    at=app.clock.now(), note=form_text(form, "note", Note))
     return redirect(f"/merchant/shops/{shop_id}/settlement")
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/payout")
-async def payout(shop_id: int, request: Request):
+async def payout(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -95,19 +97,19 @@ async def create_program(request: Request):
     from pledge.web.api.settlement import _when
     tiers = tuple(tuple(whole_number(v, "tier") for v in t.split(":")) for t in _lines(form.get("tiers")))
     spec = settlement.ProgramSpec(
-        code=str(form.get("code", "")), kind=str(form.get("kind", "")), name=str(form.get("name", "")),
-        name_en=str(form.get("name_en", "")), starts_at=_when(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
+        code=form_text(form, "code", ProgramCode), kind=form_text(form, "kind", Code), name=form_text(form, "name", Name),
+        name_en=form_text(form, "name_en", OptionalName), starts_at=_when(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
         ends_at=_when(app, str(form.get("ends_at", "")) or None), rate_bp=whole_number(form.get("rate_bp"), "rate_bp"),
         categories=_lines(form.get("categories")), channel=str(form.get("channel", "")) or None,
         requires_application=form.get("requires_application") == "on", tiers=tiers,
         task_orders=whole_number(form.get("task_orders"), "task_orders"), days=whole_number(form.get("days"), "days"))
     with app.uow.begin() as conn:
-        settlement.create_program(conn, caller.actor, spec, at=app.clock.now(), note=str(form.get("note", "")))
+        settlement.create_program(conn, caller.actor, spec, at=app.clock.now(), note=form_text(form, "note", Note))
     return redirect("/finance/settlement")
 
 
 @router.post("/finance/settlement/programs/{program_id}")
-async def change_program(program_id: int, request: Request):
+async def change_program(program_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -120,12 +122,13 @@ async def change_program(program_id: int, request: Request):
     if str(form.get("rate_bp", "")).strip():
         changes["rate_bp"] = whole_number(form.get("rate_bp"), "rate_bp")
     with app.uow.begin() as conn:
-        settlement.update_program(conn, caller.actor, program_id, at=app.clock.now(), note=str(form.get("note", "")), **changes)
+        settlement.update_program(conn, caller.actor, program_id, at=app.clock.now(), note=form_text(form, "note", Note),
+                                  **changes)
     return redirect("/finance/settlement")
 
 
 @router.post("/finance/settlement/applications/{application_id}")
-async def decide(application_id: int, request: Request):
+async def decide(application_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -148,10 +151,10 @@ async def shop_terms(request: Request):
 
 
 @router.post("/finance/settlement/payouts/{payout_id}/return")
-async def bank_return(payout_id: int, request: Request):
+async def bank_return(payout_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.return_payout(conn, caller.actor, payout_id, reason=str(form.get("reason", "")), at=app.clock.now())
+        settlement.return_payout(conn, caller.actor, payout_id, reason=form_text(form, "reason", Reason), at=app.clock.now())
     return redirect("/finance/settlement")

@@ -13,6 +13,7 @@ from pledge.web.api.payments import confirm_sandbox_payment
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
+from pledge.web.types import PathId
 
 router = APIRouter()
 
@@ -25,7 +26,7 @@ def home(request: Request):
 
 
 @router.get("/products/{product_id}")
-def product_page(product_id: int, request: Request):
+def product_page(product_id: PathId, request: Request):
     with pledge(request).uow.read() as conn:
         product = catalog_queries.get_product(conn, product_id)
         shop_pledge = aftersales_queries.pledge_of(conn, product["shop_id"])
@@ -117,12 +118,12 @@ def _order(request: Request, order_id: int) -> dict:
 
 
 @router.get("/orders/{order_id}")
-def order_page(order_id: int, request: Request):
+def order_page(order_id: PathId, request: Request):
     return render(request, "order.html", order=_order(request, order_id))
 
 
 @router.get("/orders/{order_id}/live")
-def order_live(order_id: int, request: Request):
+def order_live(order_id: PathId, request: Request):
     """The part of the order page that HTMX refreshes, so new events appear without reload."""
     return render(request, "_order_live.html", order=_order(request, order_id))
 

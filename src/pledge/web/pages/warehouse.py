@@ -21,6 +21,7 @@ from pledge.web.api.warehouse import pdf
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.pages.render import redirect, render, templates
 from pledge.web.pages.shopping import _order
+from pledge.web.types import PathId
 
 router = APIRouter()
 STREAM_SECONDS = 55.0  # then the browser's EventSource reconnects by itself
@@ -43,7 +44,7 @@ def sse(event: str, html: str) -> str:
 
 
 @router.get("/orders/{order_id}/stream")
-async def order_stream(order_id: int, request: Request, wait: float = STREAM_SECONDS):
+async def order_stream(order_id: PathId, request: Request, wait: float = STREAM_SECONDS):
     """text/event-stream: the order's live fragment now, then again whenever a step happens
     (picked, packed, labelled, picked up, in transit, delivered ...)."""
     caller = page_caller(request)
@@ -77,7 +78,7 @@ async def order_stream(order_id: int, request: Request, wait: float = STREAM_SEC
 # ---------------------------------------------------------------- merchant: waves
 
 @router.post("/merchant/warehouses/{warehouse_id}/waves")
-async def new_wave(warehouse_id: int, request: Request):
+async def new_wave(warehouse_id: PathId, request: Request):
     caller = page_caller(request)
     await check_csrf(request, caller)
     app = pledge(request)
@@ -89,7 +90,7 @@ async def new_wave(warehouse_id: int, request: Request):
 # ---------------------------------------------------------------- waves and the pack station
 
 @router.get("/merchant/waves/{wave_id}")
-def wave_page(wave_id: int, request: Request):
+def wave_page(wave_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         picks = warehouse.pick_list(conn, actor, wave_id)
@@ -97,7 +98,7 @@ def wave_page(wave_id: int, request: Request):
 
 
 @router.post("/merchant/waves/{wave_id}/picked")
-async def wave_picked(wave_id: int, request: Request):
+async def wave_picked(wave_id: PathId, request: Request):
     caller = page_caller(request)
     await check_csrf(request, caller)
     app = pledge(request)
@@ -107,7 +108,7 @@ async def wave_picked(wave_id: int, request: Request):
 
 
 @router.get("/merchant/waves/{wave_id}/labels.pdf")
-def wave_labels(wave_id: int, request: Request):
+def wave_labels(wave_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         return pdf(labels.wave_labels_pdf(conn, actor, wave_id), f"wave-{wave_id}-labels.pdf")
@@ -124,12 +125,12 @@ def _pack_page(request: Request, parcel_id: int, *, message: str = "", kind: str
 
 
 @router.get("/merchant/parcels/{parcel_id}")
-def pack_station(parcel_id: int, request: Request):
+def pack_station(parcel_id: PathId, request: Request):
     return _pack_page(request, parcel_id)
 
 
 @router.post("/merchant/parcels/{parcel_id}/scan")
-async def pack_scan(parcel_id: int, request: Request):
+async def pack_scan(parcel_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -145,7 +146,7 @@ async def pack_scan(parcel_id: int, request: Request):
 
 
 @router.post("/merchant/parcels/{parcel_id}/label")
-async def pack_label(parcel_id: int, request: Request):
+async def pack_label(parcel_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -157,14 +158,14 @@ async def pack_label(parcel_id: int, request: Request):
 
 
 @router.get("/merchant/parcels/{parcel_id}/label.pdf")
-def pack_label_pdf(parcel_id: int, request: Request):
+def pack_label_pdf(parcel_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         return pdf(labels.parcel_label_pdf(conn, actor, parcel_id), f"parcel-{parcel_id}-label.pdf")
 
 
 @router.post("/merchant/parcels/{parcel_id}/handover")
-async def pack_handover(parcel_id: int, request: Request):
+async def pack_handover(parcel_id: PathId, request: Request):
     caller = page_caller(request)
     await check_csrf(request, caller)
     app = pledge(request)
