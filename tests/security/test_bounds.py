@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from pledge.catalog import services as catalog
 from pledge.cli.main import app as cli
-from pledge.guarantees.policy import Promise
+from pledge.promises.model import Promise
 from pledge.inventory import services as inventory
 from pledge.kernel import limits
 from pledge.kernel.errors import InvalidInput
@@ -133,7 +133,7 @@ def test_services_hold_the_bounds_whoever_calls_them(app, world):
     sku_id = world.product(owner, shop_id, stock=0)
     huge = catalog.NewProduct(shop_id, world.category(), "天价", Promise.parse("48h"), [catalog.NewSku("一束", 2**62, 1)])
     with app.uow.begin() as c, pytest.raises(InvalidInput, match="at most"):
-        catalog.create_product(c, owner, huge, at=world.now)
+        catalog.create_product(c, owner, huge, at=world.now, guards=app.listing_guards)
     with app.uow.begin() as c, pytest.raises(InvalidInput, match=str(limits.MAX_STOCK)):
         catalog.set_stock(c, owner, sku_id=sku_id, stock=2**40)
     with app.uow.begin() as c:
