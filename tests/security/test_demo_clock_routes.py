@@ -57,23 +57,29 @@ def test_demo_clock_page_button_needs_a_signed_in_user_and_the_forms_csrf_token(
     assert offset(demo_app) == timedelta(0)
 
 
-def late_ship_compensations(app, order_id: int) -> list[str]:
+def late_ship_compensations(app, order_id: int) -> list[tuple[str, int]]:
+    """What the order earned for its lateness (late-ship and out-of-stock parts), in order."""
     with app.uow.read() as conn:
-        return list(conn.execute(select(compensations.c.clause_id)
-                                 .where(compensations.c.idempotency_key == f"late-ship:{order_id}")).scalars())
+        return [tuple(r) for r in conn.execute(
+            select(compensations.c.clause_id, compensations.c.amount_fen)
+            .where(compensations.c.idempotency_key.in_([f"late-ship:{order_id}", f"out-of-stock:{order_id}"]))
+            .order_by(compensations.c.id))]
 
 
 def test_a_newcomer_signs_in_presses_plus_2d_and_sees_the_late_ship_pledge_pay(demo_app):
     """A buyer's 24 h order is never shipped. The newcomer presses +2d in the demo bar of the
-    order page: 24 h late, nothing yet; +2d again: 72 h late, past the 48 h bracket, and the
-    sweeps that the button runs put the late-ship coupon in the buyer's wallet."""
+    order page: 24 h late, judged under the "≤48 h" cell, which pays nothing for a promise of
+    48 h or less; +2d again: 72 h late, more than 48 h, and the sweeps that the button runs pay
+    the out-of-stock cell (douyin:aJoPPkWZ7VQM's over-48 h column, douyin:aHwHGWzbmk88) into the
+    buyer's wallet."""
     world = World(demo_app)
     shop_id, owner = world.shop()
     buyer = world.user()
     order_id = world.paid_order(buyer, world.product(owner, shop_id, promise="24h"))
     client = TestClient(create_app(demo_app, run_worker=False))
     assert post_login(client, email_of(demo_app, buyer.user_id), next_page=f"/orders/{order_id}").status_code == 303
-    for presses, paid in ((1, []), (2, ["late-ship.le48h.over48"])):
+    judged = ("late-ship.le48h.within48", 0)
+    for presses, paid in ((1, [judged]), (2, [judged, ("out-of-stock.pay.le48h", 200)])):
         order_page = client.get(f"/orders/{order_id}").text
         button = next(f for f in DEMO_BUTTON.findall(order_page) if 'value="2d"' in f)
         pressed = client.post("/demo/clock", data=dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', button)),

@@ -191,7 +191,7 @@ class PledgeIn(BaseModel):
 
 
 class ShippingInsuranceIn(BaseModel):
-    tier: str | None = Field(description="small (up to 24 yuan), upgraded (50), large (1000), or null to stop")
+    tier: Code | None = Field(description="small (up to 24 yuan), upgraded (50), large (1000), or null to stop")
 
 
 @router.post("/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order")
@@ -320,7 +320,7 @@ def insurance_view(conn: Connection, book, product_id: int, at) -> dict:  # noqa
 
 
 @router.get("/products/{product_id}/shipping-insurance", summary="Whether the product carries shipping insurance (public)")
-def get_shipping_insurance(product_id: int, request: Request) -> dict:
+def get_shipping_insurance(product_id: PathId, request: Request) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return insurance_view(conn, app.rulebook, product_id, app.clock.now())
@@ -328,7 +328,7 @@ def get_shipping_insurance(product_id: int, request: Request) -> dict:
 
 @router.put("/products/{product_id}/shipping-insurance",
             summary="The shop buys shipping insurance for a product (tier) or stops it (null)")
-def put_shipping_insurance(product_id: int, body: ShippingInsuranceIn, request: Request,
+def put_shipping_insurance(product_id: PathId, body: ShippingInsuranceIn, request: Request,
                            actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:

@@ -47,7 +47,7 @@ class SlipIn(BaseModel):
 @router.post("/orders/{order_id}/carrier-slip",
              summary="Merchant: the carrier slip's time of a parcel sent without tracking data; if later than the "
                      "ship click, it counts as shipped (douyin:101706 2.2)")
-def carrier_slip(order_id: int, body: SlipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def carrier_slip(order_id: PathId, body: SlipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         report_carrier_slip(conn, actor, order_id=order_id, slip_at=body.slip_at, at=app.clock.now())

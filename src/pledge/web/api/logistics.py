@@ -88,7 +88,7 @@ class BookedDeliveryIn(BaseModel):
 
 @router.post("/orders/{order_id}/booked-delivery",
              summary="Buyer: book the day the parcel arrives (预约达); delivered later, 5% (5-50 yuan) is paid once")
-def booked_delivery(order_id: int, body: BookedDeliveryIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def booked_delivery(order_id: PathId, body: BookedDeliveryIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         deadline = book_delivery(conn, actor, app.rulebook, order_id=order_id, day=body.day, at=app.clock.now())
