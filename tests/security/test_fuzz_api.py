@@ -85,9 +85,12 @@ def test_fuzz_finding_a_program_change_cannot_set_a_required_field_to_null(fuzz_
     """Found by the long schemathesis run: PATCH {"name": null} reached the service as None (500)."""
     from fastapi.testclient import TestClient
 
-    web, tokens = fuzz_demo
+    web, _tokens = fuzz_demo
     client = TestClient(web, raise_server_exceptions=False)
-    finance = {"Authorization": f"Bearer {tokens[ROLES.index('finance@pledge.demo')]}"}
+    app = web.state.pledge  # a fresh token: the fuzz run may have revoked the shared ones (DELETE /auth/token)
+    with app.uow.begin() as conn:
+        clerk = conn.execute(users.select().where(users.c.email == "finance@pledge.demo")).one().id
+        finance = {"Authorization": f"Bearer {issue_api_token(conn, user_id=clerk, at=app.clock.now())}"}
     program_id = client.get("/api/v1/settlement/programs", headers=finance).json()[0]["id"]
     resp = client.patch(f"/api/v1/settlement/programs/{program_id}", json={"note": "空", field: None}, headers=finance)
     assert resp.status_code == 422 and field in resp.json()["detail"], resp.text
