@@ -2,6 +2,7 @@
 prints its figures next to a baseline measured in the same run on the same machine, so a ratio
 means something even on a shared, noisy box. They are measurements, not tests: they never fail
 on speed, but they do print (and record) any wrong result they notice."""
+
 from __future__ import annotations
 
 import json
@@ -16,10 +17,10 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
 
 from sqlalchemy import create_engine, text
 
@@ -42,39 +43,51 @@ def shape(statement: str) -> str:
     return f"SELECT FROM {m.group(1)}" if m else flat[:40]
 
 
-def guarded(label: str, work):  # noqa: ANN001, ANN201
+def guarded(label: str, work):
     """Run one database's benchmark; a crash is printed and recorded, and the others still run."""
     try:
         return work()
-    except Exception as exc:  # noqa: BLE001 - a benchmark reports failures, it does not hide them
+    except Exception as exc:
         message = " ".join(str(exc).split())[:600]  # SQLAlchemy errors carry every bound parameter
-        where = [f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)
-                 if "/bench/" in f.filename or "/pledge/" in f.filename][-4:]
-        say(f"  [{label}] FAILED: {type(exc).__name__}: {message}\n  [{label}]   at {' ← '.join(reversed(where))}")
+        where = [
+            f"{Path(f.filename).name}:{f.lineno} {f.name}"
+            for f in traceback.extract_tb(exc.__traceback__)
+            if "/bench/" in f.filename or "/pledge/" in f.filename
+        ][-4:]
+        say(
+            f"  [{label}] FAILED: {type(exc).__name__}: {message}\n  [{label}]   at {' ← '.join(reversed(where))}"
+        )
         return {"error": f"{type(exc).__name__}: {message}", "at": where}
 
 
 _filled: set[str] = set()
 
 
-def fill_required(table, given, at: datetime) -> dict:  # noqa: ANN001
+def fill_required(table, given, at: datetime) -> dict:
     """Values for NOT NULL columns that a benchmark does not write itself, i.e. columns added to
     the schema after it was written: '' for text, 0 for numbers, `at` for times. Printed once,
     so that a stale benchmark is visible rather than silently wrong or broken."""
     extra = {}
     for col in table.columns:
-        if (col.name in given or col.nullable or col.primary_key or col.default is not None
-                or col.server_default is not None):
+        if (
+            col.name in given
+            or col.nullable
+            or col.primary_key
+            or col.default is not None
+            or col.server_default is not None
+        ):
             continue
         kind = col.type.python_type
         extra[col.name] = "" if kind is str else False if kind is bool else 0 if kind in (int, float) else at
     if extra and table.name not in _filled:
         _filled.add(table.name)
-        say(f"  note: the benchmark does not know {table.name}.{', '.join(extra)}; it writes {list(extra.values())}")
+        say(
+            f"  note: the benchmark does not know {table.name}.{', '.join(extra)}; it writes {list(extra.values())}"
+        )
     return extra
 
 
-def sql_literal(value) -> str:  # noqa: ANN001
+def sql_literal(value) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, float)):
@@ -87,12 +100,17 @@ def sql_literal(value) -> str:  # noqa: ANN001
 def latency_summary(latencies: list[list[float]]) -> tuple[int, dict]:
     """Requests made and their p50/p95/p99/max in ms, from per-thread lists of seconds."""
     flat = [x * 1000 for part in latencies for x in part]
-    return len(flat), {"p50": round(percentile(flat, 50), 2), "p95": round(percentile(flat, 95), 2),
-                       "p99": round(percentile(flat, 99), 2), "max": round(max(flat), 2) if flat else None}
+    return len(flat), {
+        "p50": round(percentile(flat, 50), 2),
+        "p95": round(percentile(flat, 95), 2),
+        "p99": round(percentile(flat, 99), 2),
+        "max": round(max(flat), 2) if flat else None,
+    }
 
 
-def release_together(threads: int, per_thread: Callable[[int], object], body: Callable[[int, object], None],
-                     name: str) -> float:
+def release_together(
+    threads: int, per_thread: Callable[[int], object], body: Callable[[int, object], None], name: str
+) -> float:
     """One thread per k: each builds its state (per_thread(k): an HTTP client, its buyers) before
     the clock starts, then all run body(k, state) at once; a state with close() is closed after.
     Returns the wall time in seconds from the release to the last thread's end."""
@@ -132,16 +150,24 @@ def _versions() -> dict:
     for module in ("sqlalchemy", "psycopg", "fastapi", "uvicorn", "httpx"):
         try:
             found[module] = __import__(module).__version__
-        except Exception:  # noqa: BLE001 - a missing module is recorded, not fatal
+        except Exception:
             found[module] = None
     return found
 
 
 def _git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() + ("+dirty-src" if dirty.stdout.strip() else "") if out.returncode == 0 else None
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        )
+        return (
+            out.stdout.strip() + ("+dirty-src" if dirty.stdout.strip() else "")
+            if out.returncode == 0
+            else None
+        )
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -187,16 +213,21 @@ def write_result(name: str, data: dict) -> Path:
 
 
 def envelope(name: str, pg_url: str | None, **body) -> dict:
-    return {"name": name, "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]]),
-            "machine": machine_facts(pg_url), **body}
+    return {
+        "name": name,
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]]),
+        "machine": machine_facts(pg_url),
+        **body,
+    }
 
 
 def sqlalchemy_url(url: str) -> str:
-    return "postgresql+psycopg://" + url[len("postgresql://"):] if url.startswith("postgresql://") else url
+    return "postgresql+psycopg://" + url[len("postgresql://") :] if url.startswith("postgresql://") else url
 
 
 # --- databases -----------------------------------------------------------------------------
+
 
 class PgServer:
     """A PostgreSQL server the benchmarks may create databases on: PLEDGE_BENCH_PG_URL, or a
@@ -236,7 +267,7 @@ class PgServer:
         try:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        except Exception:  # noqa: BLE001 - clean-up is best effort
+        except Exception:
             pass
         finally:
             admin.dispose()
@@ -252,19 +283,29 @@ def pg_server() -> Iterator[PgServer]:
     from tests import pg
 
     if not pg.available():
-        yield PgServer(None, "none", skipped="PostgreSQL benchmarks skipped: initdb/pg_ctl not on PATH (or no "
-                       f"`postgres` user when running as root); install PostgreSQL or set {PG_URL_ENV}")
+        yield PgServer(
+            None,
+            "none",
+            skipped="PostgreSQL benchmarks skipped: initdb/pg_ctl not on PATH (or no "
+            f"`postgres` user when running as root); install PostgreSQL or set {PG_URL_ENV}",
+        )
         return
     cluster = pg.Cluster()
     started = time.perf_counter()
     try:
         cluster.start()
-    except Exception as exc:  # noqa: BLE001 - a cluster that will not start skips PostgreSQL, says why
+    except Exception as exc:
         cluster.stop()
-        yield PgServer(None, "none", skipped=f"PostgreSQL benchmarks skipped: the throwaway cluster did not start ({exc})")
+        yield PgServer(
+            None,
+            "none",
+            skipped=f"PostgreSQL benchmarks skipped: the throwaway cluster did not start ({exc})",
+        )
         return
-    say(f"PostgreSQL: throwaway cluster on port {cluster.port} (fsync=off, synchronous_commit=off), "
-        f"started in {time.perf_counter() - started:.1f} s")
+    say(
+        f"PostgreSQL: throwaway cluster on port {cluster.port} (fsync=off, synchronous_commit=off), "
+        f"started in {time.perf_counter() - started:.1f} s"
+    )
     try:
         yield PgServer(cluster.url, "throwaway cluster (tests/pg.py; fsync=off, synchronous_commit=off)")
     finally:

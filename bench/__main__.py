@@ -1,27 +1,43 @@
 """`make bench`: every benchmark in turn, sharing one PostgreSQL server."""
+
 from __future__ import annotations
 
 import argparse
 import time
 
-from bench import flash_sale, late_ship_sweep, pg_server, place_order, say, score
-from bench import settlement
+from bench import flash_sale, late_ship_sweep, pg_server, place_order, say, score, settlement
 
 BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", choices=BENCHES, action="append", help="run only this benchmark (repeatable)")
-    parser.add_argument("--orders", type=int, default=2000, help="place_order: orders per database and per method")
+    parser.add_argument(
+        "--only", choices=BENCHES, action="append", help="run only this benchmark (repeatable)"
+    )
+    parser.add_argument(
+        "--orders", type=int, default=2000, help="place_order: orders per database and per method"
+    )
     parser.add_argument("--clients", type=int, default=8, help="place_order: concurrent client threads")
-    parser.add_argument("--sweep-orders", type=int, default=100_000, help="late_ship_sweep: overdue orders on SQLite")
-    parser.add_argument("--pg-sweep-orders", type=int, default=None,
-                        help="late_ship_sweep: overdue orders on PostgreSQL (default: as many as on SQLite, "
-                             "fewer if the run is short of time)")
-    parser.add_argument("--batch", type=int, default=500, help="late_ship_sweep: batch size passed to sweep_late_ship")
-    parser.add_argument("--time-budget", type=float, default=420.0,
-                        help="seconds the whole run aims to stay under (the PostgreSQL sweep shrinks to fit)")
+    parser.add_argument(
+        "--sweep-orders", type=int, default=100_000, help="late_ship_sweep: overdue orders on SQLite"
+    )
+    parser.add_argument(
+        "--pg-sweep-orders",
+        type=int,
+        default=None,
+        help="late_ship_sweep: overdue orders on PostgreSQL (default: as many as on SQLite, "
+        "fewer if the run is short of time)",
+    )
+    parser.add_argument(
+        "--batch", type=int, default=500, help="late_ship_sweep: batch size passed to sweep_late_ship"
+    )
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=420.0,
+        help="seconds the whole run aims to stay under (the PostgreSQL sweep shrinks to fit)",
+    )
     parser.add_argument("--score-shops", type=int, default=10_000, help="score: shops")
     parser.add_argument("--score-orders", type=int, default=3_000_000, help="score: orders over the 30 days")
     parser.add_argument("--flash-units", type=int, default=1000, help="flash_sale: units of the deal")
@@ -34,8 +50,13 @@ def main() -> None:
         if "place_order" in chosen:
             place_order.run(pg, n=args.orders, clients=args.clients)
         if "late_ship_sweep" in chosen:
-            late_ship_sweep.run(pg, n=args.sweep_orders, pg_n=args.pg_sweep_orders, batch=args.batch,
-                                deadline=started + args.time_budget)
+            late_ship_sweep.run(
+                pg,
+                n=args.sweep_orders,
+                pg_n=args.pg_sweep_orders,
+                batch=args.batch,
+                deadline=started + args.time_budget,
+            )
         if "score" in chosen:
             score.run(pg, shops=args.score_shops, orders=args.score_orders)
         if "flash_sale" in chosen:

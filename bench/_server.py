@@ -4,6 +4,7 @@ do not share its interpreter lock: `python -m bench._server DATABASE_URL PORT`.
 It is the real app (create_app with the worker thread off) plus one route, /__bench/statements,
 that reports what `count_statements` saw on the app's engine since the server started: the
 benchmark reads it before and after a run and divides by the number of orders."""
+
 from __future__ import annotations
 
 import sys
@@ -29,22 +30,27 @@ def main() -> None:
     # Time spent in the engine's "begin" listeners: on SQLite that is BEGIN IMMEDIATE, i.e. the
     # wait for the database write lock; on PostgreSQL nothing is sent at begin.
     @event.listens_for(app.uow.engine, "begin", insert=True)
-    def _begin_started(conn):  # noqa: ANN001
+    def _begin_started(conn):
         conn.info["bench_begin"] = time.perf_counter()
 
     @event.listens_for(app.uow.engine, "begin")
-    def _begin_done(conn):  # noqa: ANN001
+    def _begin_done(conn):
         waits.append(time.perf_counter() - conn.info.pop("bench_begin", time.perf_counter()))
 
     with count_statements(app.uow.engine) as counter:
+
         @web.get("/__bench/statements", include_in_schema=False)
         def statements(since: int = 0, since_begin: int = 0) -> dict:
             # len(list) rather than counter.count: appends are atomic across the server's threads.
             seen = counter.statements[since:]
             began = waits[since_begin:]
-            return {"count": since + len(seen), "shapes": dict(Counter(shape(s) for s in seen)),
-                    "begins": since_begin + len(began), "begin_wait_s": sum(began),
-                    "begin_wait_max_s": max(began, default=0.0)}
+            return {
+                "count": since + len(seen),
+                "shapes": dict(Counter(shape(s) for s in seen)),
+                "begins": since_begin + len(began),
+                "begin_wait_s": sum(began),
+                "begin_wait_max_s": max(began, default=0.0),
+            }
 
         uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

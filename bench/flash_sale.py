@@ -8,20 +8,30 @@ Figures: units_sold, oversold (must be 0), undersold, orders_per_s, ratio_to_raw
 
     python -m bench --only flash_sale [--flash-units 1000] [--flash-buyers 200]
 """
+
 from __future__ import annotations
 
 import random
 import secrets
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
-from bench import (PgServer, ROOT, envelope, guarded, latency_summary, release_together, say, scratch_dir,
-                   write_result)
+from bench import (
+    ROOT,
+    PgServer,
+    envelope,
+    guarded,
+    latency_summary,
+    release_together,
+    say,
+    scratch_dir,
+    write_result,
+)
 from bench.place_order import Server, _tokens
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
@@ -41,7 +51,7 @@ from pledge.promises.model import Promise
 NAME = "flash_sale"
 PASSWORD = "bench-password-1"
 LIMIT = 10  # units per buyer: 200 buyers × 10 = 2 000 wanted for 1 000 units
-UTC = timezone.utc
+UTC = UTC
 
 
 def seed(url: str, buyers: int, units: int) -> dict:
@@ -52,41 +62,95 @@ def seed(url: str, buyers: int, units: int) -> dict:
             top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
             category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
             shop_id = catalog.create_shop(c, name="秒杀压测店", slug="flash-bench", at=now)
-            owner_id = accounts.create_user(c, email="owner@flash.bench", password=PASSWORD, display_name="店主", at=now)
+            owner_id = accounts.create_user(
+                c, email="owner@flash.bench", password=PASSWORD, display_name="店主", at=now
+            )
             accounts.add_shop_member(c, shop_id=shop_id, user_id=owner_id, role="owner")
             owner = accounts.load_actor(c, owner_id)
-            live = catalog.create_content_promise(c, owner, shop_id=shop_id, kind="live_room", title="晚八点直播",
-                                                  promise=Promise.parse("same-day"))
-            product_id = catalog.create_product(c, owner, catalog.NewProduct(
-                shop_id, category, "A级向日葵 12枝", Promise.parse("48h"), [catalog.NewSku("12枝", 1990, 2 * units)],
-                perishable=True), at=now, guards=app.listing_guards)
+            live = catalog.create_content_promise(
+                c,
+                owner,
+                shop_id=shop_id,
+                kind="live_room",
+                title="晚八点直播",
+                promise=Promise.parse("same-day"),
+            )
+            product_id = catalog.create_product(
+                c,
+                owner,
+                catalog.NewProduct(
+                    shop_id,
+                    category,
+                    "A级向日葵 12枝",
+                    Promise.parse("48h"),
+                    [catalog.NewSku("12枝", 1990, 2 * units)],
+                    perishable=True,
+                ),
+                at=now,
+                guards=app.listing_guards,
+            )
             sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
-            deals = [flash.create_deal(c, owner, flash.NewDeal(shop_id, sku_id, 990, units, LIMIT, now - timedelta(minutes=1),
-                                                               now + timedelta(hours=2), f"秒杀 {label}", live), at=now)
-                     for label in ("HTTP", "raw SQL")]
+            deals = [
+                flash.create_deal(
+                    c,
+                    owner,
+                    flash.NewDeal(
+                        shop_id,
+                        sku_id,
+                        990,
+                        units,
+                        LIMIT,
+                        now - timedelta(minutes=1),
+                        now + timedelta(hours=2),
+                        f"秒杀 {label}",
+                        live,
+                    ),
+                    at=now,
+                )
+                for label in ("HTTP", "raw SQL")
+            ]
         password_hash = PasswordHasher().hash(PASSWORD)
         emails = [f"buyer{n}@flash.bench" for n in range(buyers)]
         with app.uow.begin() as c:
-            c.execute(users.insert(), [{"email": e, "display_name": f"买家{n}", "password_hash": password_hash,
-                                        "created_at": now} for n, e in enumerate(emails)])
-            buyer_ids = list(c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars())
+            c.execute(
+                users.insert(),
+                [
+                    {
+                        "email": e,
+                        "display_name": f"买家{n}",
+                        "password_hash": password_hash,
+                        "created_at": now,
+                    }
+                    for n, e in enumerate(emails)
+                ],
+            )
+            buyer_ids = list(
+                c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
+            )
     finally:
         app.uow.engine.dispose()
-    return {"emails": emails, "buyer_ids": buyer_ids, "sku_id": sku_id, "product_id": product_id, "shop_id": shop_id,
-            "live_id": live, "deals": deals}
+    return {
+        "emails": emails,
+        "buyer_ids": buyer_ids,
+        "sku_id": sku_id,
+        "product_id": product_id,
+        "shop_id": shop_id,
+        "live_id": live,
+        "deals": deals,
+    }
 
 
-def _crowd(buyers: int, buy) -> dict:  # noqa: ANN001
+def _crowd(buyers: int, buy) -> dict:
     """One thread per buyer, all released at once; each buys one unit at a time until refused."""
     latencies: list[list[float]] = [[] for _ in range(buyers)]
     outcomes: list[Counter] = [Counter() for _ in range(buyers)]
 
-    def body(k: int, state) -> None:  # noqa: ANN001
+    def body(k: int, state) -> None:
         while True:
             t0 = time.perf_counter()
             try:
                 result = buy(state, k)
-            except Exception as exc:  # noqa: BLE001 - counted and shown
+            except Exception as exc:
                 result = f"error {type(exc).__name__}: {str(exc)[:200]}"
             latencies[k].append(time.perf_counter() - t0)
             outcomes[k][result.split(":")[0]] += 1
@@ -96,8 +160,13 @@ def _crowd(buyers: int, buy) -> dict:  # noqa: ANN001
     elapsed = release_together(buyers, buy.state, body, "flash-buyer")
     requests, latency = latency_summary(latencies)
     total = sum(outcomes, Counter())
-    return {"elapsed_s": elapsed, "requests": requests, "outcomes": dict(total), "orders": total.get("ok", 0),
-            "latency_ms": latency}
+    return {
+        "elapsed_s": elapsed,
+        "requests": requests,
+        "outcomes": dict(total),
+        "orders": total.get("ok", 0),
+        "latency_ms": latency,
+    }
 
 
 class HttpBuy:
@@ -105,7 +174,9 @@ class HttpBuy:
         self.base, self.tokens, self.deal_id = base, tokens, deal_id
 
     def state(self, k: int) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.tokens[k]}"})
+        return httpx.Client(
+            base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.tokens[k]}"}
+        )
 
     def __call__(self, client: httpx.Client, k: int) -> str:
         r = client.post("/api/v1/flash-orders", json={"deal_id": self.deal_id, "quantity": 1})
@@ -122,29 +193,35 @@ class RawBuy:
     def __init__(self, url: str, data: dict, deal_id: int, buyers: int) -> None:
         self.engine = make_engine(url)
         self.data, self.deal_id = data, deal_id
-        self.candidates = encode_promises([("product", Promise.parse("48h")), (f"live_room:{data['live_id']}",
-                                                                              Promise.parse("same-day"))])
-        q = {name: text(sql) for name, sql in {
-            "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, 0) ON CONFLICT DO NOTHING",
-            "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id = :buyer AND units + 1 <= :limit",
-            "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, :at) RETURNING id",
-            "order": "INSERT INTO orders (checkout_id, buyer_id, shop_id, status, items_fen, discount_fen, paid_fen, promise_kind, "
-                     "promise_source, promise_candidates, created_at, pay_by, channel) VALUES (:checkout, :buyer, :shop, "
-                     "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') RETURNING id",
-            "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, unit_price_fen, line_total_fen) "
-                    "VALUES (:order, :sku, :product, 'A级向日葵 12枝 · 12枝', 1, 990, 990)",
-            "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, 'placed', :detail)",
-            "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, provider_ref, status, created_at) "
-                       "VALUES (:checkout, :buyer, 990, 'sandbox', :ref, 'pending', :at)",
-            "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) VALUES (:deal, :buyer, 1, :order, :at)",
-            "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
-                    "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
-            "wait": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
-                    "deal_id = :deal AND remaining >= 1 ORDER BY bucket LIMIT 1 FOR UPDATE) RETURNING id",
-        }.items()}
+        self.candidates = encode_promises(
+            [("product", Promise.parse("48h")), (f"live_room:{data['live_id']}", Promise.parse("same-day"))]
+        )
+        q = {
+            name: text(sql)
+            for name, sql in {
+                "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, 0) ON CONFLICT DO NOTHING",
+                "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id = :buyer AND units + 1 <= :limit",
+                "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, :at) RETURNING id",
+                "order": "INSERT INTO orders (checkout_id, buyer_id, shop_id, status, items_fen, discount_fen, paid_fen, promise_kind, "
+                "promise_source, promise_candidates, created_at, pay_by, channel) VALUES (:checkout, :buyer, :shop, "
+                "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') RETURNING id",
+                "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, unit_price_fen, line_total_fen) "
+                "VALUES (:order, :sku, :product, 'A级向日葵 12枝 · 12枝', 1, 990, 990)",
+                "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, 'placed', :detail)",
+                "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, provider_ref, status, created_at) "
+                "VALUES (:checkout, :buyer, 990, 'sandbox', :ref, 'pending', :at)",
+                "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) VALUES (:deal, :buyer, 1, :order, :at)",
+                "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
+                "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
+                "wait": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
+                "deal_id = :deal AND remaining >= 1 ORDER BY bucket LIMIT 1 FOR UPDATE) RETURNING id",
+            }.items()
+        }
         self.q = q
         with self.engine.connect() as c:
-            self.n = c.execute(select(func.count()).select_from(flash_buckets).where(flash_buckets.c.deal_id == deal_id)).scalar()
+            self.n = c.execute(
+                select(func.count()).select_from(flash_buckets).where(flash_buckets.c.deal_id == deal_id)
+            ).scalar()
 
     def state(self, k: int) -> int:
         return self.data["buyer_ids"][k]
@@ -157,17 +234,42 @@ class RawBuy:
                 if c.execute(q["claim"], {"deal": deal, "buyer": buyer, "limit": LIMIT}).rowcount != 1:
                     raise _Refused("refused conflict")
                 checkout = c.execute(q["checkout"], {"buyer": buyer, "at": at}).scalar_one()
-                order = c.execute(q["order"], {"checkout": checkout, "buyer": buyer, "shop": self.data["shop_id"],
-                                               "candidates": self.candidates, "at": at,
-                                               "pay_by": at + timedelta(minutes=30)}).scalar_one()
-                c.execute(q["line"], {"order": order, "sku": self.data["sku_id"], "product": self.data["product_id"]})
-                c.execute(q["event"], {"order": order, "at": at,
-                                       "detail": jsonutil.dumps({"items_fen": 990, "discount_fen": 0, "flash_deal": deal})})
-                c.execute(q["payment"], {"checkout": checkout, "buyer": buyer, "ref": "sbx_" + secrets.token_hex(12), "at": at})
+                order = c.execute(
+                    q["order"],
+                    {
+                        "checkout": checkout,
+                        "buyer": buyer,
+                        "shop": self.data["shop_id"],
+                        "candidates": self.candidates,
+                        "at": at,
+                        "pay_by": at + timedelta(minutes=30),
+                    },
+                ).scalar_one()
+                c.execute(
+                    q["line"],
+                    {"order": order, "sku": self.data["sku_id"], "product": self.data["product_id"]},
+                )
+                c.execute(
+                    q["event"],
+                    {
+                        "order": order,
+                        "at": at,
+                        "detail": jsonutil.dumps({"items_fen": 990, "discount_fen": 0, "flash_deal": deal}),
+                    },
+                )
+                c.execute(
+                    q["payment"],
+                    {"checkout": checkout, "buyer": buyer, "ref": "sbx_" + secrets.token_hex(12), "at": at},
+                )
                 c.execute(q["purchase"], {"deal": deal, "buyer": buyer, "order": order, "at": at})
                 try:
                     with c.begin_nested():  # as the service: a stray lock of step 1 is released
-                        if c.execute(q["take"], {"deal": deal, "start": random.randrange(self.n), "n": self.n}).first() is None:
+                        if (
+                            c.execute(
+                                q["take"], {"deal": deal, "start": random.randrange(self.n), "n": self.n}
+                            ).first()
+                            is None
+                        ):
                             raise _Refused("no free bucket")
                     taken = True
                 except _Refused:
@@ -190,36 +292,69 @@ def _sold(url: str, deal_id: int) -> dict:
     engine = make_engine(url)
     try:
         with engine.connect() as c:
-            sold = c.execute(select(func.coalesce(func.sum(flash_purchases.c.quantity), 0))
-                             .where(flash_purchases.c.deal_id == deal_id)).scalar()
-            left = c.execute(select(func.sum(flash_buckets.c.remaining)).where(flash_buckets.c.deal_id == deal_id)).scalar()
-            negative = c.execute(select(func.count()).select_from(flash_buckets).where(
-                flash_buckets.c.deal_id == deal_id, flash_buckets.c.remaining < 0)).scalar()
-            lines = c.execute(select(func.coalesce(func.sum(order_lines.c.quantity), 0))
-                              .join(flash_purchases, flash_purchases.c.order_id == order_lines.c.order_id)
-                              .where(flash_purchases.c.deal_id == deal_id)).scalar()
+            sold = c.execute(
+                select(func.coalesce(func.sum(flash_purchases.c.quantity), 0)).where(
+                    flash_purchases.c.deal_id == deal_id
+                )
+            ).scalar()
+            left = c.execute(
+                select(func.sum(flash_buckets.c.remaining)).where(flash_buckets.c.deal_id == deal_id)
+            ).scalar()
+            negative = c.execute(
+                select(func.count())
+                .select_from(flash_buckets)
+                .where(flash_buckets.c.deal_id == deal_id, flash_buckets.c.remaining < 0)
+            ).scalar()
+            lines = c.execute(
+                select(func.coalesce(func.sum(order_lines.c.quantity), 0))
+                .join(flash_purchases, flash_purchases.c.order_id == order_lines.c.order_id)
+                .where(flash_purchases.c.deal_id == deal_id)
+            ).scalar()
     finally:
         engine.dispose()
-    return {"units_sold": int(sold), "units_left": int(left), "negative_buckets": negative, "order_line_units": int(lines)}
+    return {
+        "units_sold": int(sold),
+        "units_left": int(left),
+        "negative_buckets": negative,
+        "order_line_units": int(lines),
+    }
 
 
 def _figures(label: str, run: dict, sold: dict, units: int) -> dict:
     oversold = max(0, sold["units_sold"] - units)
     undersold = max(0, units - sold["units_sold"])
     per_s = run["orders"] / run["elapsed_s"] if run["elapsed_s"] else 0.0
-    ok = oversold == 0 and undersold == 0 and sold["negative_buckets"] == 0 and sold["order_line_units"] == sold["units_sold"]
-    say(f"  [{label}] {sold['units_sold']} of {units} units sold in {run['elapsed_s']:.2f} s → {per_s:.0f} orders/s; "
+    ok = (
+        oversold == 0
+        and undersold == 0
+        and sold["negative_buckets"] == 0
+        and sold["order_line_units"] == sold["units_sold"]
+    )
+    say(
+        f"  [{label}] {sold['units_sold']} of {units} units sold in {run['elapsed_s']:.2f} s → {per_s:.0f} orders/s; "
         f"oversold {oversold}, undersold {undersold}, left {sold['units_left']} → {'OK' if ok else 'WRONG'}; "
-        f"p50 {run['latency_ms']['p50']:.1f} ms, p95 {run['latency_ms']['p95']:.1f} ms; outcomes {run['outcomes']}")
-    return {"units_sold": sold["units_sold"], "oversold": oversold, "undersold": undersold, "units_left": sold["units_left"],
-            "orders_per_s": round(per_s, 1), "requests": run["requests"], "outcomes": run["outcomes"],
-            "elapsed_s": round(run["elapsed_s"], 2), "latency_ms": run["latency_ms"], "correct": ok}
+        f"p50 {run['latency_ms']['p50']:.1f} ms, p95 {run['latency_ms']['p95']:.1f} ms; outcomes {run['outcomes']}"
+    )
+    return {
+        "units_sold": sold["units_sold"],
+        "oversold": oversold,
+        "undersold": undersold,
+        "units_left": sold["units_left"],
+        "orders_per_s": round(per_s, 1),
+        "requests": run["requests"],
+        "outcomes": run["outcomes"],
+        "elapsed_s": round(run["elapsed_s"], 2),
+        "latency_ms": run["latency_ms"],
+        "correct": ok,
+    }
 
 
-def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:  # noqa: ANN001
+def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:
     url = pg.fresh_database("flash")
     try:
-        say(f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers (limit {LIMIT} each)")
+        say(
+            f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers (limit {LIMIT} each)"
+        )
         upgrade(url)
         data = seed(url, buyers, units)
         server = Server(url, workdir / "server-flash.log")
@@ -227,8 +362,12 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:  
             server.wait_ready()
             tokens = _tokens(server.base, data["emails"])
             say(f"  [postgresql] HTTP: {buyers} buyers at once, one unit per request until refused")
-            http = _figures("postgresql HTTP", _crowd(buyers, HttpBuy(server.base, tokens, data["deals"][0])),
-                            _sold(url, data["deals"][0]), units)
+            http = _figures(
+                "postgresql HTTP",
+                _crowd(buyers, HttpBuy(server.base, tokens, data["deals"][0])),
+                _sold(url, data["deals"][0]),
+                units,
+            )
         finally:
             server.stop()
         say(f"  [postgresql] raw SQL baseline: the same purchase as text() SQL, {buyers} threads")
@@ -241,7 +380,14 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:  
         pg.drop_database(url)
     ratio = round(http["orders_per_s"] / raw["orders_per_s"], 3) if raw["orders_per_s"] else None
     say(f"  [postgresql] HTTP API = {ratio} × raw SQL")
-    return {**http, "ratio_to_raw_sql": ratio, "raw_sql": raw, "buyers": buyers, "units": units, "per_buyer_limit": LIMIT}
+    return {
+        **http,
+        "ratio_to_raw_sql": ratio,
+        "raw_sql": raw,
+        "buyers": buyers,
+        "units": units,
+        "per_buyer_limit": LIMIT,
+    }
 
 
 def run(pg: PgServer, *, units: int = 1000, buyers: int = 200) -> dict:
@@ -251,11 +397,25 @@ def run(pg: PgServer, *, units: int = 1000, buyers: int = 200) -> dict:
         results = {"postgresql": {"skipped": pg.skipped}}
     else:
         with scratch_dir("pledge-bench-flash-") as workdir:
-            results = {"postgresql": guarded("postgresql", lambda: bench_postgres(pg, workdir, units=units, buyers=buyers))}
-    data = envelope(NAME, pg.url, postgres_server=pg.origin,
-                    config={"units": units, "buyers": buyers, "per_buyer_limit": LIMIT, "buckets": flash.BUCKETS,
-                            "server": "uvicorn, 1 process, own port", "hot_path": "bucketed stock, FOR UPDATE SKIP LOCKED"},
-                    results=results)
+            results = {
+                "postgresql": guarded(
+                    "postgresql", lambda: bench_postgres(pg, workdir, units=units, buyers=buyers)
+                )
+            }
+    data = envelope(
+        NAME,
+        pg.url,
+        postgres_server=pg.origin,
+        config={
+            "units": units,
+            "buyers": buyers,
+            "per_buyer_limit": LIMIT,
+            "buckets": flash.BUCKETS,
+            "server": "uvicorn, 1 process, own port",
+            "hot_path": "bucketed stock, FOR UPDATE SKIP LOCKED",
+        },
+        results=results,
+    )
     path = write_result(NAME, data)
     say(f"  → {path.relative_to(ROOT)}")
     return data

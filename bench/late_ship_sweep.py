@@ -7,19 +7,31 @@ set-based INSERT ... SELECT statements on an identical copy of the database.
 
     python -m bench --only late_ship_sweep [--sweep-orders 100000] [--pg-sweep-orders N] [--batch 500]
 """
+
 from __future__ import annotations
 
 import shutil
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Engine
 
-from bench import (PgServer, ROOT, envelope, fill_required, guarded, pg_server, say, scratch_dir, shape, sql_literal,
-                   write_result)
+from bench import (
+    ROOT,
+    PgServer,
+    envelope,
+    fill_required,
+    guarded,
+    pg_server,
+    say,
+    scratch_dir,
+    shape,
+    sql_literal,
+    write_result,
+)
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog.tables import shops
@@ -36,7 +48,7 @@ from pledge.orders.tables import checkouts, order_events, orders
 from pledge.rulebooks.loader import load
 
 NAME = "late_ship_sweep"
-UTC = timezone.utc
+UTC = UTC
 # The sweep runs at 2026-09-01 10:00 Shanghai; orders were paid 5.5 to 9 days before with a
 # 48 h promise, so every one is more than 48 h late and unshipped: the late-ship cell
 # late-ship.le48h.within48 pays nothing (recorded as zero) and the table's second column, the
@@ -49,6 +61,7 @@ DUE = "late_check_at <= :now AND status IN ('paid', 'shipped', 'delivered', 'com
 
 
 # --- set-up: bulk inserts -------------------------------------------------------------------
+
 
 def paid_fen(i: int) -> int:
     """9.90 to 9 999.90 yuan, spread so that the 2-yuan floor, the 1% middle and the 50-yuan cap
@@ -64,12 +77,34 @@ def load_orders(url: str, n: int) -> float:
     engine = make_engine(url)
     try:
         with engine.begin() as c:
-            c.execute(shops.insert(), [{"id": s, "name": f"压测店铺{s}", "slug": f"sweep-{s}", "city": "昆明",
-                                        "timezone": "Asia/Shanghai", "description": "", "created_at": FIRST_PAID}
-                                       for s in range(1, SHOPS + 1)])
-            c.execute(users.insert(), [{"id": b, "email": f"sweep{b}@bench.example.cn", "display_name": f"买家{b}",
-                                        "password_hash": "!no-login", "created_at": FIRST_PAID}
-                                       for b in range(1, BUYERS + 1)])
+            c.execute(
+                shops.insert(),
+                [
+                    {
+                        "id": s,
+                        "name": f"压测店铺{s}",
+                        "slug": f"sweep-{s}",
+                        "city": "昆明",
+                        "timezone": "Asia/Shanghai",
+                        "description": "",
+                        "created_at": FIRST_PAID,
+                    }
+                    for s in range(1, SHOPS + 1)
+                ],
+            )
+            c.execute(
+                users.insert(),
+                [
+                    {
+                        "id": b,
+                        "email": f"sweep{b}@bench.example.cn",
+                        "display_name": f"买家{b}",
+                        "password_hash": "!no-login",
+                        "created_at": FIRST_PAID,
+                    }
+                    for b in range(1, BUYERS + 1)
+                ],
+            )
         for lo in range(1, n + 1, CHUNK):
             ids = range(lo, min(n, lo + CHUNK - 1) + 1)
             checkout_rows, order_rows = [], []
@@ -77,15 +112,37 @@ def load_orders(url: str, n: int) -> float:
                 paid_at = FIRST_PAID + timedelta(seconds=3 * i)
                 fen = paid_fen(i)
                 buyer = 1 + i % BUYERS
-                checkout_rows.append({"id": i, "buyer_id": buyer, "total_fen": fen, "created_at": paid_at - timedelta(minutes=1)})
-                order_rows.append({
-                    "id": i, "checkout_id": i, "buyer_id": buyer, "shop_id": 1 + i % SHOPS, "status": "paid",
-                    "items_fen": fen, "discount_fen": 0, "paid_fen": fen, "coupon_id": None, "promise_kind": "hours",
-                    "promise_hours": 48, "promise_date": None, "promise_source": "product",
-                    "promise_candidates": '[["product", "48h"]]',
-                    "created_at": paid_at - timedelta(minutes=1), "pay_by": paid_at + timedelta(minutes=29),
-                    "paid_at": paid_at, "ship_by": paid_at + timedelta(hours=48),
-                    "late_check_at": paid_at + timedelta(hours=48)})
+                checkout_rows.append(
+                    {
+                        "id": i,
+                        "buyer_id": buyer,
+                        "total_fen": fen,
+                        "created_at": paid_at - timedelta(minutes=1),
+                    }
+                )
+                order_rows.append(
+                    {
+                        "id": i,
+                        "checkout_id": i,
+                        "buyer_id": buyer,
+                        "shop_id": 1 + i % SHOPS,
+                        "status": "paid",
+                        "items_fen": fen,
+                        "discount_fen": 0,
+                        "paid_fen": fen,
+                        "coupon_id": None,
+                        "promise_kind": "hours",
+                        "promise_hours": 48,
+                        "promise_date": None,
+                        "promise_source": "product",
+                        "promise_candidates": '[["product", "48h"]]',
+                        "created_at": paid_at - timedelta(minutes=1),
+                        "pay_by": paid_at + timedelta(minutes=29),
+                        "paid_at": paid_at,
+                        "ship_by": paid_at + timedelta(hours=48),
+                        "late_check_at": paid_at + timedelta(hours=48),
+                    }
+                )
             extra_checkout = fill_required(checkouts, checkout_rows[0], FIRST_PAID)
             extra_order = fill_required(orders, order_rows[0], FIRST_PAID)
             with engine.begin() as c:
@@ -94,7 +151,11 @@ def load_orders(url: str, n: int) -> float:
         if engine.dialect.name == "postgresql":
             with engine.begin() as c:
                 for table in ("shops", "users", "checkouts", "orders"):
-                    c.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                    c.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                        )
+                    )
                 c.execute(text("ANALYZE"))
         else:
             with engine.begin() as c:
@@ -106,13 +167,14 @@ def load_orders(url: str, n: int) -> float:
 
 # --- the baseline: the same rows, set-based -------------------------------------------------
 
-def _insert_select(table, values: dict[str, str], source: str) -> str:  # noqa: ANN001
+
+def _insert_select(table, values: dict[str, str], source: str) -> str:
     extra = fill_required(table, values, NOW)
     values = {**values, **{k: sql_literal(v) for k, v in extra.items()}}
     return f"INSERT INTO {table.name} ({', '.join(values)}) SELECT {', '.join(values.values())} {source}"
 
 
-def _baseline_statements(dialect: str, clause, zero) -> list[str]:  # noqa: ANN001
+def _baseline_statements(dialect: str, clause, zero) -> list[str]:
     clamp = "MAX({lo}, MIN({hi}, {x}))" if dialect == "sqlite" else "GREATEST({lo}, LEAST({hi}, {x}))"
     rounded = f"(paid_fen * {clause.get('rate_bp')} + 500000) / 1000000 * 100"  # half-up to whole yuan
     amount = clamp.format(lo=clause.get("min_fen"), hi=clause.get("max_fen"), x=rounded)
@@ -120,18 +182,46 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:  # noqa: ANN0
         f"""INSERT INTO ledger_accounts (code, kind)
             SELECT DISTINCT 'shop:' || shop_id || '\\:proceeds', 'shop' FROM orders WHERE {DUE}
             UNION SELECT DISTINCT 'buyer:' || buyer_id || '\\:coupons', 'buyer' FROM orders WHERE {DUE}""",
-        _insert_select(compensations, {
-            "idempotency_key": "'late-ship\\:' || id", "order_id": "id", "shop_id": "shop_id", "buyer_id": "buyer_id",
-            "kind": "'late_ship'", "amount_fen": "0", "rulebook": ":rulebook", "rulebook_version": ":version",
-            "clause_id": f"'{zero.id}'", "clause_source": f"'{zero.source}'", "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
-            "explanation": "'late ship: no compensation'", "explanation_zh": "'晚发：不赔付'",
-            "created_at": ":now"}, f"FROM orders WHERE {DUE}"),
-        _insert_select(compensations, {
-            "idempotency_key": "'out-of-stock\\:' || id", "order_id": "id", "shop_id": "shop_id", "buyer_id": "buyer_id",
-            "kind": "'out_of_stock'", "amount_fen": amount, "rulebook": ":rulebook", "rulebook_version": ":version",
-            "clause_id": ":clause", "clause_source": ":source", "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
-            "explanation": f"'out of stock: ' || {amount} || ' fen'", "explanation_zh": f"'缺货赔付 ' || {amount} || ' 分'",
-            "created_at": ":now"}, f"FROM orders WHERE {DUE}"),
+        _insert_select(
+            compensations,
+            {
+                "idempotency_key": "'late-ship\\:' || id",
+                "order_id": "id",
+                "shop_id": "shop_id",
+                "buyer_id": "buyer_id",
+                "kind": "'late_ship'",
+                "amount_fen": "0",
+                "rulebook": ":rulebook",
+                "rulebook_version": ":version",
+                "clause_id": f"'{zero.id}'",
+                "clause_source": f"'{zero.source}'",
+                "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
+                "explanation": "'late ship: no compensation'",
+                "explanation_zh": "'晚发：不赔付'",
+                "created_at": ":now",
+            },
+            f"FROM orders WHERE {DUE}",
+        ),
+        _insert_select(
+            compensations,
+            {
+                "idempotency_key": "'out-of-stock\\:' || id",
+                "order_id": "id",
+                "shop_id": "shop_id",
+                "buyer_id": "buyer_id",
+                "kind": "'out_of_stock'",
+                "amount_fen": amount,
+                "rulebook": ":rulebook",
+                "rulebook_version": ":version",
+                "clause_id": ":clause",
+                "clause_source": ":source",
+                "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
+                "explanation": f"'out of stock: ' || {amount} || ' fen'",
+                "explanation_zh": f"'缺货赔付 ' || {amount} || ' 分'",
+                "created_at": ":now",
+            },
+            f"FROM orders WHERE {DUE}",
+        ),
         """INSERT INTO ledger_transactions (idempotency_key, kind, memo, created_at)
             SELECT idempotency_key, kind, explanation, created_at FROM compensations WHERE amount_fen > 0""",
         """INSERT INTO ledger_postings (transaction_id, debit_account_id, credit_account_id, amount_fen)
@@ -139,10 +229,20 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:  # noqa: ANN0
             JOIN ledger_transactions t ON t.idempotency_key = c.idempotency_key
             JOIN ledger_accounts s ON s.code = 'shop:' || c.shop_id || '\\:proceeds'
             JOIN ledger_accounts b ON b.code = 'buyer:' || c.buyer_id || '\\:coupons'""",
-        _insert_select(coupons, {
-            "buyer_id": "buyer_id", "amount_fen": "amount_fen", "min_spend_fen": "0", "status": "'available'",
-            "issued_at": "created_at", "source": "idempotency_key", "explanation": "explanation",
-            "explanation_zh": "explanation_zh"}, "FROM compensations WHERE amount_fen > 0"),
+        _insert_select(
+            coupons,
+            {
+                "buyer_id": "buyer_id",
+                "amount_fen": "amount_fen",
+                "min_spend_fen": "0",
+                "status": "'available'",
+                "issued_at": "created_at",
+                "source": "idempotency_key",
+                "explanation": "explanation",
+                "explanation_zh": "explanation_zh",
+            },
+            "FROM compensations WHERE amount_fen > 0",
+        ),
         """UPDATE compensations SET transaction_id = t.id, coupon_id = k.id
             FROM ledger_transactions t, coupons k
             WHERE t.idempotency_key = compensations.idempotency_key AND k.source = compensations.idempotency_key""",
@@ -158,13 +258,23 @@ def baseline(url: str) -> dict:
     compensations, ledger transactions and postings, coupons, order events, late_check_at), with
     the clause's arithmetic in SQL and none of the per-order explanation text."""
     book = load("douyin")
-    clause = next(c for c in book.in_force("logistics_compensation", FIRST_PAID) if c.id == "out-of-stock.pay.le48h")
+    clause = next(
+        c for c in book.in_force("logistics_compensation", FIRST_PAID) if c.id == "out-of-stock.pay.le48h"
+    )
     zero = next(c for c in book.in_force("late_ship", FIRST_PAID) if c.id == "late-ship.le48h.within48")
     engine = make_engine(url)
-    params = {"now": NOW, "rulebook": book.name, "version": book.version, "clause": clause.id, "source": clause.source}
+    params = {
+        "now": NOW,
+        "rulebook": book.name,
+        "version": book.version,
+        "clause": clause.id,
+        "source": clause.source,
+    }
     try:
-        statements = [text(s).bindparams(bindparam("now", type_=UtcDateTime())) if ":now" in s else text(s)
-                      for s in _baseline_statements(engine.dialect.name, clause, zero)]
+        statements = [
+            text(s).bindparams(bindparam("now", type_=UtcDateTime())) if ":now" in s else text(s)
+            for s in _baseline_statements(engine.dialect.name, clause, zero)
+        ]
         each = []
         started = time.perf_counter()
         with engine.begin() as c:
@@ -174,15 +284,24 @@ def baseline(url: str) -> dict:
                 each.append([shape(stmt.text), round(time.perf_counter() - t0, 3)])
         elapsed = time.perf_counter() - started
         with engine.connect() as c:
-            count, total = c.execute(select(func.count(), func.coalesce(func.sum(compensations.c.amount_fen), 0))
-                                     .where(compensations.c.amount_fen > 0)).one()
+            count, total = c.execute(
+                select(func.count(), func.coalesce(func.sum(compensations.c.amount_fen), 0)).where(
+                    compensations.c.amount_fen > 0
+                )
+            ).one()
     finally:
         engine.dispose()
-    return {"elapsed_s": elapsed, "compensated": count, "amount_fen": int(total), "statements": len(statements),
-            "statement_s": each}
+    return {
+        "elapsed_s": elapsed,
+        "compensated": count,
+        "amount_fen": int(total),
+        "statements": len(statements),
+        "statement_s": each,
+    }
 
 
 # --- the sweep and its checks ---------------------------------------------------------------
+
 
 def sweep(url: str, batch: int) -> dict:
     clock = FixedClock(NOW)
@@ -197,9 +316,14 @@ def sweep(url: str, batch: int) -> dict:
     finally:
         app.uow.engine.dispose()
     shapes = Counter(shape(s) for s in statements)
-    return {"elapsed_s": elapsed, "result": result, "statements": len(statements),
-            "shapes": {k: v for k, v in sorted(shapes.items(), key=lambda kv: -kv[1])},
-            "second_run_examined": again.examined, "second_run_compensated": again.compensated}
+    return {
+        "elapsed_s": elapsed,
+        "result": result,
+        "statements": len(statements),
+        "shapes": {k: v for k, v in sorted(shapes.items(), key=lambda kv: -kv[1])},
+        "second_run_examined": again.examined,
+        "second_run_compensated": again.compensated,
+    }
 
 
 def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
@@ -210,30 +334,57 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
     try:
         with engine.connect() as conn:
             scalar = lambda q: conn.execute(q).scalar()  # noqa: E731
-            per_order = (select(func.count()).select_from(compensations).where(c.order_id == orders.c.id)
-                         .scalar_subquery())
+            per_order = (
+                select(func.count())
+                .select_from(compensations)
+                .where(c.order_id == orders.c.id)
+                .scalar_subquery()
+            )
             found = {
-                "orders_without_exactly_two_compensations":
-                    scalar(select(func.count()).select_from(orders).where(per_order != 2)),
+                "orders_without_exactly_two_compensations": scalar(
+                    select(func.count()).select_from(orders).where(per_order != 2)
+                ),
                 "compensations": scalar(select(func.count()).select_from(compensations)),
                 "compensation_fen": int(scalar(select(func.coalesce(func.sum(c.amount_fen), 0)))),
-                "late_ship_coupons": scalar(select(func.count()).select_from(coupons).where(k.source.like("out-of-stock:%"))),
+                "late_ship_coupons": scalar(
+                    select(func.count()).select_from(coupons).where(k.source.like("out-of-stock:%"))
+                ),
                 "compensations_with_matching_coupon": scalar(
-                    select(func.count()).select_from(compensations.join(coupons, k.id == c.coupon_id))
-                    .where(k.source == c.idempotency_key, k.amount_fen == c.amount_fen, k.buyer_id == c.buyer_id)),
-                "late_ship_transactions": scalar(select(func.count()).select_from(ledger_transactions)
-                                                 .where(t.kind == "out_of_stock")),
+                    select(func.count())
+                    .select_from(compensations.join(coupons, k.id == c.coupon_id))
+                    .where(
+                        k.source == c.idempotency_key, k.amount_fen == c.amount_fen, k.buyer_id == c.buyer_id
+                    )
+                ),
+                "late_ship_transactions": scalar(
+                    select(func.count()).select_from(ledger_transactions).where(t.kind == "out_of_stock")
+                ),
                 "compensations_with_matching_transaction": scalar(
-                    select(func.count()).select_from(compensations.join(ledger_transactions, t.id == c.transaction_id))
-                    .where(t.idempotency_key == c.idempotency_key)),
+                    select(func.count())
+                    .select_from(compensations.join(ledger_transactions, t.id == c.transaction_id))
+                    .where(t.idempotency_key == c.idempotency_key)
+                ),
                 "postings_matching_compensation": scalar(
-                    select(func.count()).select_from(compensations.join(ledger_postings, p.transaction_id == c.transaction_id))
-                    .where(p.amount_fen == c.amount_fen)),
-                "transactions_without_exactly_one_posting": scalar(select(func.count()).select_from(
-                    select(p.transaction_id).group_by(p.transaction_id).having(func.count() != 1).subquery())),
-                "orders_still_due": scalar(select(func.count()).select_from(orders).where(orders.c.late_check_at.is_not(None))),
-                "compensated_events": scalar(select(func.count()).select_from(order_events)
-                                             .where(order_events.c.kind == "out_of_stock_compensated")),
+                    select(func.count())
+                    .select_from(compensations.join(ledger_postings, p.transaction_id == c.transaction_id))
+                    .where(p.amount_fen == c.amount_fen)
+                ),
+                "transactions_without_exactly_one_posting": scalar(
+                    select(func.count()).select_from(
+                        select(p.transaction_id)
+                        .group_by(p.transaction_id)
+                        .having(func.count() != 1)
+                        .subquery()
+                    )
+                ),
+                "orders_still_due": scalar(
+                    select(func.count()).select_from(orders).where(orders.c.late_check_at.is_not(None))
+                ),
+                "compensated_events": scalar(
+                    select(func.count())
+                    .select_from(order_events)
+                    .where(order_events.c.kind == "out_of_stock_compensated")
+                ),
             }
             balances = trial_balance(conn)
     finally:
@@ -242,13 +393,24 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
     found["buyer_coupon_accounts_fen"] = sum(v for a, v in balances.items() if a.startswith("buyer:"))
     found["shop_proceeds_accounts_fen"] = sum(v for a, v in balances.items() if a.startswith("shop:"))
     expected = {
-        "orders_without_exactly_two_compensations": 0, "compensations": 2 * n, "compensation_fen": total_fen,
-        "late_ship_coupons": n, "compensations_with_matching_coupon": n, "late_ship_transactions": n,
-        "compensations_with_matching_transaction": n, "postings_matching_compensation": n,
-        "transactions_without_exactly_one_posting": 0, "orders_still_due": 0, "compensated_events": n,
-        "ledger_sum_fen": 0, "buyer_coupon_accounts_fen": total_fen, "shop_proceeds_accounts_fen": -total_fen,
+        "orders_without_exactly_two_compensations": 0,
+        "compensations": 2 * n,
+        "compensation_fen": total_fen,
+        "late_ship_coupons": n,
+        "compensations_with_matching_coupon": n,
+        "late_ship_transactions": n,
+        "compensations_with_matching_transaction": n,
+        "postings_matching_compensation": n,
+        "transactions_without_exactly_one_posting": 0,
+        "orders_still_due": 0,
+        "compensated_events": n,
+        "ledger_sum_fen": 0,
+        "buyer_coupon_accounts_fen": total_fen,
+        "shop_proceeds_accounts_fen": -total_fen,
     }
-    wrong = {key: {"found": found[key], "expected": want} for key, want in expected.items() if found[key] != want}
+    wrong = {
+        key: {"found": found[key], "expected": want} for key, want in expected.items() if found[key] != want
+    }
     if baseline_fen != total_fen:
         wrong["total_vs_set_based_baseline"] = {"found": total_fen, "expected": baseline_fen}
     return {"ok": not wrong, "wrong": wrong, "found": found}
@@ -287,49 +449,75 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
     per_s = r.compensated / run["elapsed_s"]
     base_per_s = base["compensated"] / base["elapsed_s"]
     result = {
-        "orders": n, "batch": batch, "load_s": round(load_s, 1),
-        "orders_per_s": round(per_s, 1), "elapsed_s": round(run["elapsed_s"], 2),
-        "compensated": r.compensated, "examined": r.examined, "batches": r.batches,
-        "total_compensation_fen": r.amount_fen, "no_compensation": r.no_compensation, "waiting": r.waiting,
+        "orders": n,
+        "batch": batch,
+        "load_s": round(load_s, 1),
+        "orders_per_s": round(per_s, 1),
+        "elapsed_s": round(run["elapsed_s"], 2),
+        "compensated": r.compensated,
+        "examined": r.examined,
+        "batches": r.batches,
+        "total_compensation_fen": r.amount_fen,
+        "no_compensation": r.no_compensation,
+        "waiting": r.waiting,
         "skipped_as_duplicate": r.skipped_as_duplicate,
-        "statements": run["statements"], "statements_per_batch": round(run["statements"] / max(1, r.batches), 2),
+        "statements": run["statements"],
+        "statements_per_batch": round(run["statements"] / max(1, r.batches), 2),
         "statements_by_shape": run["shapes"],
-        "second_run_examined": run["second_run_examined"], "second_run_compensated": run["second_run_compensated"],
-        "baseline_orders_per_s": round(base_per_s, 1), "baseline_elapsed_s": round(base["elapsed_s"], 2),
-        "baseline_statements": base["statements"], "baseline_statement_s": base["statement_s"],
+        "second_run_examined": run["second_run_examined"],
+        "second_run_compensated": run["second_run_compensated"],
+        "baseline_orders_per_s": round(base_per_s, 1),
+        "baseline_elapsed_s": round(base["elapsed_s"], 2),
+        "baseline_statements": base["statements"],
+        "baseline_statement_s": base["statement_s"],
         "baseline_total_compensation_fen": base["amount_fen"],
         "ratio_to_baseline": round(per_s / base_per_s, 3),
-        "check_ok": checks["ok"] and run["second_run_compensated"] == 0, "check": checks,
+        "check_ok": checks["ok"] and run["second_run_compensated"] == 0,
+        "check": checks,
     }
     _print(label, result)
     return result
 
 
 def _print(label: str, r: dict) -> None:
-    say(f"  [{label}] {r['compensated']:,} orders compensated in {r['elapsed_s']:.1f} s = {r['orders_per_s']:,.0f} orders/s; "
+    say(
+        f"  [{label}] {r['compensated']:,} orders compensated in {r['elapsed_s']:.1f} s = {r['orders_per_s']:,.0f} orders/s; "
         f"{r['batches']} batches of {r['batch']}, {r['statements_per_batch']:.2f} statements per batch "
-        f"(an executemany counts once); total {r['total_compensation_fen'] / 100:,.2f} yuan")
-    say(f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) {r['baseline_orders_per_s']:,.0f} orders/s "
+        f"(an executemany counts once); total {r['total_compensation_fen'] / 100:,.2f} yuan"
+    )
+    say(
+        f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) {r['baseline_orders_per_s']:,.0f} orders/s "
         f"in {r['baseline_elapsed_s']:.2f} s → sweep = {r['ratio_to_baseline']:.3f} × baseline "
-        f"({1 / r['ratio_to_baseline']:.1f}× slower)")
+        f"({1 / r['ratio_to_baseline']:.1f}× slower)"
+    )
     c = r["check"]["found"]
     verdict = "OK" if r["check_ok"] else f"WRONG: {r['check']['wrong']}"
-    say(f"  [{label}] check: {c['compensations']:,} compensations for {r['orders']:,} orders "
+    say(
+        f"  [{label}] check: {c['compensations']:,} compensations for {r['orders']:,} orders "
         f"({c['orders_without_exactly_two_compensations']} without exactly two), {c['late_ship_coupons']:,} coupons "
         f"({c['compensations_with_matching_coupon']:,} matching), {c['late_ship_transactions']:,} ledger transactions "
         f"({c['transactions_without_exactly_one_posting']} without exactly one posting), ledger sum {c['ledger_sum_fen']} fen, "
         f"same total as the baseline: {r['baseline_total_compensation_fen'] == r['total_compensation_fen']}, "
-        f"second sweep compensated {r['second_run_compensated']} → {verdict}")
+        f"second sweep compensated {r['second_run_compensated']} → {verdict}"
+    )
 
 
-def run(pg: PgServer, *, n: int = 100_000, pg_n: int | None = None, batch: int = 500,
-        deadline: float | None = None) -> dict:
+def run(
+    pg: PgServer,
+    *,
+    n: int = 100_000,
+    pg_n: int | None = None,
+    batch: int = 500,
+    deadline: float | None = None,
+) -> dict:
     say(f"== late_ship_sweep: {n:,} overdue orders, batch {batch} ==")
     results: dict[str, dict] = {}
     notes = []
     with scratch_dir("pledge-bench-sweep-") as workdir:
         started = time.monotonic()
-        results["sqlite"] = guarded("sqlite", lambda: bench_database("sqlite", None, workdir, n=n, batch=batch))
+        results["sqlite"] = guarded(
+            "sqlite", lambda: bench_database("sqlite", None, workdir, n=n, batch=batch)
+        )
         sqlite_s = time.monotonic() - started
         if pg.url:
             wanted = pg_n or n
@@ -339,18 +527,34 @@ def run(pg: PgServer, *, n: int = 100_000, pg_n: int | None = None, batch: int =
                 fits = int((deadline - time.monotonic()) / per_order) // batch * batch
                 if fits < wanted:
                     wanted = max(10 * batch, fits)
-                    notes.append(f"PostgreSQL used {wanted:,} orders instead of {n:,}: the run was short of time "
-                                 f"(SQLite took {sqlite_s:.0f} s)")
+                    notes.append(
+                        f"PostgreSQL used {wanted:,} orders instead of {n:,}: the run was short of time "
+                        f"(SQLite took {sqlite_s:.0f} s)"
+                    )
                     say(f"  [postgresql] NOTE: {notes[-1]}")
-            results["postgresql"] = guarded("postgresql", lambda: bench_database("postgresql", pg, workdir, n=wanted,
-                                                                                 batch=batch))
+            results["postgresql"] = guarded(
+                "postgresql", lambda: bench_database("postgresql", pg, workdir, n=wanted, batch=batch)
+            )
         else:
             say(f"  [postgresql] {pg.skipped}")
             results["postgresql"] = {"skipped": pg.skipped}
-    data = envelope(NAME, pg.url, postgres_server=pg.origin,
-                    config={"orders": n, "batch": batch, "shops": SHOPS, "buyers": BUYERS, "now": NOW.isoformat(),
-                            "rulebook": "douyin", "promise": "48h", "paid_fen": "990 to 999 990, spread"},
-                    notes=notes, results=results)
+    data = envelope(
+        NAME,
+        pg.url,
+        postgres_server=pg.origin,
+        config={
+            "orders": n,
+            "batch": batch,
+            "shops": SHOPS,
+            "buyers": BUYERS,
+            "now": NOW.isoformat(),
+            "rulebook": "douyin",
+            "promise": "48h",
+            "paid_fen": "990 to 999 990, spread",
+        },
+        notes=notes,
+        results=results,
+    )
     path = write_result(NAME, data)
     say(f"  → {path.relative_to(ROOT)}")
     return data

@@ -5,6 +5,7 @@ and the same writes done with raw SQL in the same run as the baseline.
 
     python -m bench --only place_order [--orders 2000] [--clients 8]
 """
+
 from __future__ import annotations
 
 import itertools
@@ -16,15 +17,27 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, func, select, text
 
-from bench import (PgServer, ROOT, envelope, fill_required, guarded, latency_summary, pg_server, release_together, say,
-                   scratch_dir, sql_literal, write_result)
+from bench import (
+    ROOT,
+    PgServer,
+    envelope,
+    fill_required,
+    guarded,
+    latency_summary,
+    pg_server,
+    release_together,
+    say,
+    scratch_dir,
+    sql_literal,
+    write_result,
+)
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
@@ -44,10 +57,11 @@ NAME = "place_order"
 PASSWORD = "bench-password-1"
 SHOPS, SKUS_PER_SHOP, STOCK = 4, 5, 1_000_000
 BUDGET = 15  # statements per order placement (docs/benchmarks.md)
-UTC = timezone.utc
+UTC = UTC
 
 
 # --- set-up ---------------------------------------------------------------------------------
+
 
 def seed(url: str, buyers: int) -> dict:
     """Shops with one product of five SKUs each (48 h promise), and buyers with passwords."""
@@ -60,50 +74,94 @@ def seed(url: str, buyers: int) -> dict:
         for n in range(SHOPS):
             with app.uow.begin() as c:
                 shop_id = catalog.create_shop(c, name=f"压测店铺{n}", slug=f"bench-{n}", at=now)
-                owner = accounts.create_user(c, email=f"owner{n}@bench.example.cn", password=PASSWORD,
-                                             display_name=f"店主{n}", at=now)
+                owner = accounts.create_user(
+                    c, email=f"owner{n}@bench.example.cn", password=PASSWORD, display_name=f"店主{n}", at=now
+                )
                 accounts.add_shop_member(c, shop_id=shop_id, user_id=owner, role="owner")
                 actor = accounts.load_actor(c, owner)
-                catalog.create_product(c, actor, catalog.NewProduct(
-                    shop_id, category, f"A级向日葵 {n}", Promise.parse("48h"),
-                    [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)]), at=now,
-                    guards=app.listing_guards)
+                catalog.create_product(
+                    c,
+                    actor,
+                    catalog.NewProduct(
+                        shop_id,
+                        category,
+                        f"A级向日葵 {n}",
+                        Promise.parse("48h"),
+                        [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)],
+                    ),
+                    at=now,
+                    guards=app.listing_guards,
+                )
         # One argon2 hash for every buyer (hashing takes ≈0.2 s here); they log in normally.
         password_hash = PasswordHasher().hash(PASSWORD)
         emails = [f"buyer{n}@bench.example.cn" for n in range(buyers)]
         with app.uow.begin() as c:
-            c.execute(users.insert(), [{"email": e, "display_name": f"买家{n}", "password_hash": password_hash,
-                                        "created_at": now} for n, e in enumerate(emails)])
-            buyer_ids = list(c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars())
+            c.execute(
+                users.insert(),
+                [
+                    {
+                        "email": e,
+                        "display_name": f"买家{n}",
+                        "password_hash": password_hash,
+                        "created_at": now,
+                    }
+                    for n, e in enumerate(emails)
+                ],
+            )
+            buyer_ids = list(
+                c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
+            )
         with app.uow.read() as c:
-            rows = c.execute(select(skus.c.id, skus.c.shop_id, skus.c.price_fen, skus.c.name, skus.c.product_id,
-                                    products.c.title).join(products, products.c.id == skus.c.product_id)
-                             .order_by(skus.c.id)).all()
+            rows = c.execute(
+                select(
+                    skus.c.id,
+                    skus.c.shop_id,
+                    skus.c.price_fen,
+                    skus.c.name,
+                    skus.c.product_id,
+                    products.c.title,
+                )
+                .join(products, products.c.id == skus.c.product_id)
+                .order_by(skus.c.id)
+            ).all()
         catalogue = [r._asdict() for r in rows]
         statements = _statements_per_service_call(app, buyer_ids[0], catalogue)
         service_ms = _service_ms(app, buyer_ids[1], catalogue)
     finally:
         app.uow.engine.dispose()
-    return {"emails": emails, "buyer_ids": buyer_ids, "skus": catalogue, "service_statements": statements,
-            "service_ms": service_ms}
+    return {
+        "emails": emails,
+        "buyer_ids": buyer_ids,
+        "skus": catalogue,
+        "service_statements": statements,
+        "service_ms": service_ms,
+    }
 
 
-def _statements_per_service_call(app, buyer_id: int, catalogue: list[dict]) -> dict:  # noqa: ANN001
+def _statements_per_service_call(app, buyer_id: int, catalogue: list[dict]) -> dict:
     """count_statements around orders.place_order alone (no HTTP, no token check)."""
     with app.uow.read() as c:
         actor = accounts.load_actor(c, buyer_id)
     found = {}
     other_shop = next(s for s in catalogue if s["shop_id"] != catalogue[0]["shop_id"])
-    for label, lines in (("one_line", [(catalogue[0]["id"], 1)]),
-                         ("two_shops_three_lines", [(catalogue[0]["id"], 1), (catalogue[1]["id"], 2), (other_shop["id"], 1)])):
+    for label, lines in (
+        ("one_line", [(catalogue[0]["id"], 1)]),
+        ("two_shops_three_lines", [(catalogue[0]["id"], 1), (catalogue[1]["id"], 2), (other_shop["id"], 1)]),
+    ):
         with count_statements(app.uow.engine) as counter, app.uow.begin() as c:
-            orders.place_order(c, actor, [orders.LineRequest(s, q) for s, q in lines], at=app.clock.now(),
-                               pay_window=app.pay_window, guards=app.sale_guards)
+            orders.place_order(
+                c,
+                actor,
+                [orders.LineRequest(s, q) for s, q in lines],
+                at=app.clock.now(),
+                pay_window=app.pay_window,
+                guards=app.sale_guards,
+            )
         found[label] = counter.count
     return found
 
 
-def _service_ms(app, buyer_id: int, catalogue: list[dict], n: int = 200) -> float:  # noqa: ANN001
+def _service_ms(app, buyer_id: int, catalogue: list[dict], n: int = 200) -> float:
     """Milliseconds per orders.place_order in its own transaction, one thread, no HTTP: what the
     use case costs before the web stack (auth, FastAPI, JSON) is added."""
     with app.uow.read() as c:
@@ -111,12 +169,19 @@ def _service_ms(app, buyer_id: int, catalogue: list[dict], n: int = 200) -> floa
     started = time.perf_counter()
     for i in range(n):
         with app.uow.begin() as c:
-            orders.place_order(c, actor, [orders.LineRequest(catalogue[i % len(catalogue)]["id"], 1)],
-                               at=app.clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
+            orders.place_order(
+                c,
+                actor,
+                [orders.LineRequest(catalogue[i % len(catalogue)]["id"], 1)],
+                at=app.clock.now(),
+                pay_window=app.pay_window,
+                guards=app.sale_guards,
+            )
     return round(1000 * (time.perf_counter() - started) / n, 3)
 
 
 # --- the HTTP run ---------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -129,21 +194,30 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self._out = open(log, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "-m", "bench._server", url, str(self.port)], cwd=ROOT,
-                                     stdout=self._out, stderr=subprocess.STDOUT, env=dict(os.environ))
+        self._out = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench._server", url, str(self.port)],
+            cwd=ROOT,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
+        )
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"the server exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}"
+                )
             try:
                 if httpx.get(self.base + "/__bench/statements", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        raise RuntimeError(f"the server did not answer within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}")
+        raise RuntimeError(
+            f"the server did not answer within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}"
+        )
 
     def statements(self, since: dict | None = None) -> dict:
         params = {"since": since["count"], "since_begin": since["begins"]} if since else {}
@@ -162,6 +236,7 @@ class Server:
 
 def _tokens(base: str, emails: list[str]) -> list[str]:
     """POST /api/v1/auth/token per buyer, four at a time (each is an argon2 verify)."""
+
     def one(email: str) -> str:
         r = httpx.post(base + "/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=60)
         r.raise_for_status()
@@ -171,7 +246,7 @@ def _tokens(base: str, emails: list[str]) -> list[str]:
         return list(pool.map(one, emails))
 
 
-def _drive(clients: int, n: int, per_thread, action) -> dict:  # noqa: ANN001
+def _drive(clients: int, n: int, per_thread, action) -> dict:
     """Run `action(state, i)` n times over `clients` threads; returns wall time and latencies.
     per_thread(k) builds thread k's state (its HTTP client, its buyers) before the clock starts."""
     indices = itertools.count()  # next() on itertools.count is atomic under the GIL
@@ -179,12 +254,12 @@ def _drive(clients: int, n: int, per_thread, action) -> dict:  # noqa: ANN001
     failures: list[Counter] = [Counter() for _ in range(clients)]
     first_error: list[str] = []
 
-    def body(k: int, state) -> None:  # noqa: ANN001
+    def body(k: int, state) -> None:
         while (i := next(indices)) < n:
             t0 = time.perf_counter()
             try:
                 problem = action(state, i)
-            except Exception as exc:  # noqa: BLE001 - counted and shown, the run goes on
+            except Exception as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             latencies[k].append(time.perf_counter() - t0)
             if problem:
@@ -195,9 +270,14 @@ def _drive(clients: int, n: int, per_thread, action) -> dict:  # noqa: ANN001
     elapsed = release_together(clients, per_thread, body, "bench-client")
     requests, latency = latency_summary(latencies)
     errors = sum((c for c in failures), Counter())
-    return {"elapsed_s": elapsed, "requests": requests, "errors": sum(errors.values()),
-            "error_kinds": dict(errors), "first_error": first_error[0] if first_error else None,
-            "latency_ms": latency}
+    return {
+        "elapsed_s": elapsed,
+        "requests": requests,
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "first_error": first_error[0] if first_error else None,
+        "latency_ms": latency,
+    }
 
 
 class _HttpState:
@@ -216,8 +296,11 @@ def http_run(server: Server, tokens: list[str], catalogue: list[dict], *, n: int
         return _HttpState(server.base, tokens[k::clients])  # each buyer belongs to one thread
 
     def checkout(state: _HttpState, i: int) -> str | None:
-        r = state.client.post("/api/v1/checkout", headers=state.headers[i % len(state.headers)],
-                              json={"lines": [{"sku_id": sku_ids[i % len(sku_ids)], "quantity": 1}]})
+        r = state.client.post(
+            "/api/v1/checkout",
+            headers=state.headers[i % len(state.headers)],
+            json={"lines": [{"sku_id": sku_ids[i % len(sku_ids)], "quantity": 1}]},
+        )
         return None if r.status_code == 201 else f"HTTP {r.status_code}: {r.text}"
 
     return _drive(clients, n, per_thread, checkout)
@@ -225,13 +308,15 @@ def http_run(server: Server, tokens: list[str], catalogue: list[dict], *, n: int
 
 # --- the raw-SQL baseline -------------------------------------------------------------------
 
-def _insert(table, values: dict[str, str], *, returning: bool = False):  # noqa: ANN001, ANN202
+
+def _insert(table, values: dict[str, str], *, returning: bool = False):
     """INSERT INTO table (...) VALUES (...) from {column: SQL expression}, plus any NOT NULL
     column the schema gained since this benchmark was written (see bench.fill_required)."""
     extra = fill_required(table, values, datetime.now(UTC))
     values = {**values, **{k: sql_literal(v) for k, v in extra.items()}}
-    sql = (f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({', '.join(values.values())})"
-           + (" RETURNING id" if returning else ""))
+    sql = f"INSERT INTO {table.name} ({', '.join(values)}) VALUES ({', '.join(values.values())})" + (
+        " RETURNING id" if returning else ""
+    )
     times = [bindparam(name, type_=UtcDateTime()) for name in ("at", "pay_by") if f":{name}" in sql]
     return text(sql).bindparams(*times)
 
@@ -240,18 +325,55 @@ def raw_statements() -> dict:
     """The six statements of one single-line checkout, as orders.place_order writes them."""
     return {
         "stock": text("UPDATE skus SET stock = stock - :q WHERE id = :sku AND stock >= :q"),
-        "checkout": _insert(checkouts, {"buyer_id": ":buyer", "total_fen": ":total", "created_at": ":at"}, returning=True),
-        "order": _insert(orders_table, {
-            "checkout_id": ":checkout", "buyer_id": ":buyer", "shop_id": ":shop", "status": "'pending_payment'",
-            "items_fen": ":items", "discount_fen": "0", "paid_fen": ":items", "coupon_id": "NULL",
-            "promise_kind": "'pending'", "promise_source": "''", "promise_candidates": ":candidates",
-            "created_at": ":at", "pay_by": ":pay_by"}, returning=True),
-        "line": _insert(order_lines, {"order_id": ":order", "sku_id": ":sku", "product_id": ":product", "title": ":title",
-                                      "quantity": ":q", "unit_price_fen": ":price", "line_total_fen": ":total"}),
-        "event": _insert(order_events, {"order_id": ":order", "at": ":at", "kind": "'placed'", "detail": ":detail"}),
-        "payment": _insert(payments, {"checkout_id": ":checkout", "buyer_id": ":buyer", "amount_fen": ":amount",
-                                      "provider": "'sandbox'", "provider_ref": ":ref", "status": "'pending'",
-                                      "created_at": ":at"}),
+        "checkout": _insert(
+            checkouts, {"buyer_id": ":buyer", "total_fen": ":total", "created_at": ":at"}, returning=True
+        ),
+        "order": _insert(
+            orders_table,
+            {
+                "checkout_id": ":checkout",
+                "buyer_id": ":buyer",
+                "shop_id": ":shop",
+                "status": "'pending_payment'",
+                "items_fen": ":items",
+                "discount_fen": "0",
+                "paid_fen": ":items",
+                "coupon_id": "NULL",
+                "promise_kind": "'pending'",
+                "promise_source": "''",
+                "promise_candidates": ":candidates",
+                "created_at": ":at",
+                "pay_by": ":pay_by",
+            },
+            returning=True,
+        ),
+        "line": _insert(
+            order_lines,
+            {
+                "order_id": ":order",
+                "sku_id": ":sku",
+                "product_id": ":product",
+                "title": ":title",
+                "quantity": ":q",
+                "unit_price_fen": ":price",
+                "line_total_fen": ":total",
+            },
+        ),
+        "event": _insert(
+            order_events, {"order_id": ":order", "at": ":at", "kind": "'placed'", "detail": ":detail"}
+        ),
+        "payment": _insert(
+            payments,
+            {
+                "checkout_id": ":checkout",
+                "buyer_id": ":buyer",
+                "amount_fen": ":amount",
+                "provider": "'sandbox'",
+                "provider_ref": ":ref",
+                "status": "'pending'",
+                "created_at": ":at",
+            },
+        ),
     }
 
 
@@ -263,7 +385,7 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
     pay_window = timedelta(minutes=30)
     sql = raw_statements()
 
-    def place(_state, i: int) -> str | None:  # noqa: ANN001
+    def place(_state, i: int) -> str | None:
         sku = catalogue[i % len(catalogue)]
         buyer = buyer_ids[i % len(buyer_ids)]
         price = sku["price_fen"]
@@ -272,15 +394,48 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
             if c.execute(sql["stock"], {"q": 1, "sku": sku["id"]}).rowcount != 1:
                 raise RuntimeError("out of stock")
             checkout_id = c.execute(sql["checkout"], {"buyer": buyer, "total": price, "at": at}).scalar_one()
-            order_id = c.execute(sql["order"], {"checkout": checkout_id, "buyer": buyer, "shop": sku["shop_id"],
-                                                "items": price, "candidates": candidates, "at": at,
-                                                "pay_by": at + pay_window}).scalar_one()
-            c.execute(sql["line"], {"order": order_id, "sku": sku["id"], "product": sku["product_id"],
-                                    "title": f"{sku['title']} · {sku['name']}", "q": 1, "price": price, "total": price})
-            c.execute(sql["event"], {"order": order_id, "at": at,
-                                     "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0})})
-            c.execute(sql["payment"], {"checkout": checkout_id, "buyer": buyer, "amount": price,
-                                       "ref": "sbx_" + secrets.token_hex(12), "at": at})
+            order_id = c.execute(
+                sql["order"],
+                {
+                    "checkout": checkout_id,
+                    "buyer": buyer,
+                    "shop": sku["shop_id"],
+                    "items": price,
+                    "candidates": candidates,
+                    "at": at,
+                    "pay_by": at + pay_window,
+                },
+            ).scalar_one()
+            c.execute(
+                sql["line"],
+                {
+                    "order": order_id,
+                    "sku": sku["id"],
+                    "product": sku["product_id"],
+                    "title": f"{sku['title']} · {sku['name']}",
+                    "q": 1,
+                    "price": price,
+                    "total": price,
+                },
+            )
+            c.execute(
+                sql["event"],
+                {
+                    "order": order_id,
+                    "at": at,
+                    "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0}),
+                },
+            )
+            c.execute(
+                sql["payment"],
+                {
+                    "checkout": checkout_id,
+                    "buyer": buyer,
+                    "amount": price,
+                    "ref": "sbx_" + secrets.token_hex(12),
+                    "at": at,
+                },
+            )
         return None
 
     try:
@@ -294,13 +449,16 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
 
 # --- one database ---------------------------------------------------------------------------
 
+
 def _counts(url: str) -> tuple[int, int]:
     """(orders in the database, units of stock left)."""
     engine = make_engine(url)
     try:
         with engine.connect() as c:
-            return (c.execute(select(func.count()).select_from(orders_table)).scalar(),
-                    int(c.execute(select(func.sum(skus.c.stock))).scalar()))
+            return (
+                c.execute(select(func.count()).select_from(orders_table)).scalar(),
+                int(c.execute(select(func.sum(skus.c.stock))).scalar()),
+            )
     finally:
         engine.dispose()
 
@@ -310,8 +468,10 @@ def _check_rows(what: str, url: str, before: tuple[int, int], n: int) -> dict:
     after = _counts(url)
     placed, taken = after[0] - before[0], before[1] - after[1]
     ok = placed == n and taken == n
-    say(f"    check ({what}): {placed} orders written, {taken} units of stock taken, expected {n} and {n} "
-        f"→ {'OK' if ok else 'MISMATCH'}")
+    say(
+        f"    check ({what}): {placed} orders written, {taken} units of stock taken, expected {n} and {n} "
+        f"→ {'OK' if ok else 'MISMATCH'}"
+    )
     return {"what": what, "ok": ok, "orders_written": placed, "units_taken": taken, "expected": n}
 
 
@@ -324,7 +484,9 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def bench_database(label: str, url: str, workdir: Path, *, n: int, clients: int, buyers: int, warmup: int) -> dict:
+def bench_database(
+    label: str, url: str, workdir: Path, *, n: int, clients: int, buyers: int, warmup: int
+) -> dict:
     say(f"  [{label}] migrating and seeding ({SHOPS} shops × {SKUS_PER_SHOP} SKUs, {buyers} buyers)")
     upgrade(url)
     data = seed(url, buyers)
@@ -356,14 +518,19 @@ def bench_database(label: str, url: str, workdir: Path, *, n: int, clients: int,
     raw_per_s = (raw["requests"] - raw["errors"]) / raw["elapsed_s"]
     server_cpu = (cpu_after - cpu_before) if cpu_before is not None and cpu_after is not None else None
     result = {
-        "orders": n, "clients": clients, "buyers": buyers, "warmup_orders": warmup,
+        "orders": n,
+        "clients": clients,
+        "buyers": buyers,
+        "warmup_orders": warmup,
         "orders_per_s": round(orders_per_s, 1),
         "statements_per_order": round(statements_per_order, 2),
         "statements_budget": BUDGET,
         "statements_per_order_by_shape": shapes,
         "statements_place_order_service_only": data["service_statements"],
         "latency_ms": run["latency_ms"],
-        "errors": run["errors"], "error_kinds": run["error_kinds"], "first_error": run["first_error"],
+        "errors": run["errors"],
+        "error_kinds": run["error_kinds"],
+        "first_error": run["first_error"],
         "elapsed_s": round(run["elapsed_s"], 2),
         "server_cpu_ms_per_order": round(1000 * server_cpu / n, 2) if server_cpu is not None else None,
         "server_cpu_utilisation": round(server_cpu / run["elapsed_s"], 2) if server_cpu is not None else None,
@@ -373,9 +540,11 @@ def bench_database(label: str, url: str, workdir: Path, *, n: int, clients: int,
         "raw_sql_orders_per_s": round(raw_per_s, 1),
         "raw_sql_statements_per_order": raw["statements_per_order"],
         "raw_sql_latency_ms": raw["latency_ms"],
-        "raw_sql_errors": raw["errors"], "raw_sql_first_error": raw["first_error"],
+        "raw_sql_errors": raw["errors"],
+        "raw_sql_first_error": raw["first_error"],
         "ratio_to_raw_sql": round(orders_per_s / raw_per_s, 3) if raw_per_s else None,
-        "rows_check_ok": all(c["ok"] for c in checks), "rows_checks": checks,
+        "rows_check_ok": all(c["ok"] for c in checks),
+        "rows_checks": checks,
     }
     _print(label, result)
     return result
@@ -383,39 +552,65 @@ def bench_database(label: str, url: str, workdir: Path, *, n: int, clients: int,
 
 def _print(label: str, r: dict) -> None:
     over = "" if r["statements_per_order"] <= BUDGET else f"  ← OVER THE BUDGET OF {BUDGET}"
-    say(f"  [{label}] {r['orders_per_s']:.0f} orders/s over HTTP  (p50 {r['latency_ms']['p50']:.1f} ms, "
-        f"p95 {r['latency_ms']['p95']:.1f} ms, errors {r['errors']})")
-    say(f"  [{label}] {r['statements_per_order']:.2f} SQL statements per checkout request (budget ≤ {BUDGET}; "
-        f"Saleor ≈230){over}")
-    say(f"  [{label}]     of which place_order itself: {r['statements_place_order_service_only']['one_line']} "
+    say(
+        f"  [{label}] {r['orders_per_s']:.0f} orders/s over HTTP  (p50 {r['latency_ms']['p50']:.1f} ms, "
+        f"p95 {r['latency_ms']['p95']:.1f} ms, errors {r['errors']})"
+    )
+    say(
+        f"  [{label}] {r['statements_per_order']:.2f} SQL statements per checkout request (budget ≤ {BUDGET}; "
+        f"Saleor ≈230){over}"
+    )
+    say(
+        f"  [{label}]     of which place_order itself: {r['statements_place_order_service_only']['one_line']} "
         f"(3 lines over 2 shops: {r['statements_place_order_service_only']['two_shops_three_lines']}); per request: "
-        + ", ".join(f"{k} {v:g}" for k, v in r["statements_per_order_by_shape"].items()))
+        + ", ".join(f"{k} {v:g}" for k, v in r["statements_per_order_by_shape"].items())
+    )
     if r["server_cpu_ms_per_order"] is not None:
-        say(f"  [{label}] server process: {r['server_cpu_ms_per_order']:.2f} ms CPU per order "
+        say(
+            f"  [{label}] server process: {r['server_cpu_ms_per_order']:.2f} ms CPU per order "
             f"({r['server_cpu_utilisation']:.0%} of one core busy); place_order alone, in-process, one thread: "
-            f"{r['service_ms_per_order_in_process']:.2f} ms per order")
+            f"{r['service_ms_per_order_in_process']:.2f} ms per order"
+        )
     if label == "sqlite":
-        say(f"  [{label}] waiting for the write lock (BEGIN IMMEDIATE): {r['begin_wait_ms_per_order']:.2f} ms per order "
-            f"on average, {r['begin_wait_max_ms']:.0f} ms at worst")
+        say(
+            f"  [{label}] waiting for the write lock (BEGIN IMMEDIATE): {r['begin_wait_ms_per_order']:.2f} ms per order "
+            f"on average, {r['begin_wait_max_ms']:.0f} ms at worst"
+        )
     if r["ratio_to_raw_sql"]:
-        say(f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 {r['raw_sql_latency_ms']['p50']:.1f} ms)"
-            f" → HTTP API = {r['ratio_to_raw_sql']:.3f} × raw SQL ({1 / r['ratio_to_raw_sql']:.1f}× slower)")
+        say(
+            f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 {r['raw_sql_latency_ms']['p50']:.1f} ms)"
+            f" → HTTP API = {r['ratio_to_raw_sql']:.3f} × raw SQL ({1 / r['ratio_to_raw_sql']:.1f}× slower)"
+        )
     if r["errors"] or r["raw_sql_errors"]:
-        say(f"  [{label}] ERRORS: {r['error_kinds']} first: {r['first_error']} / raw: {r['raw_sql_first_error']}")
+        say(
+            f"  [{label}] ERRORS: {r['error_kinds']} first: {r['first_error']} / raw: {r['raw_sql_first_error']}"
+        )
 
 
 def run(pg: PgServer, *, n: int = 2000, clients: int = 8, buyers: int = 32, warmup: int = 100) -> dict:
     say(f"== place_order: {n} orders per database, {clients} clients ==")
     results: dict[str, dict] = {}
     with scratch_dir("pledge-bench-place-") as workdir:
-        results["sqlite"] = guarded("sqlite", lambda: bench_database(
-            "sqlite", f"sqlite:///{workdir / 'place.sqlite3'}", workdir, n=n, clients=clients, buyers=buyers,
-            warmup=warmup))
+        results["sqlite"] = guarded(
+            "sqlite",
+            lambda: bench_database(
+                "sqlite",
+                f"sqlite:///{workdir / 'place.sqlite3'}",
+                workdir,
+                n=n,
+                clients=clients,
+                buyers=buyers,
+                warmup=warmup,
+            ),
+        )
         if pg.url:
+
             def on_postgres() -> dict:
                 url = pg.fresh_database("place")
                 try:
-                    return bench_database("postgresql", url, workdir, n=n, clients=clients, buyers=buyers, warmup=warmup)
+                    return bench_database(
+                        "postgresql", url, workdir, n=n, clients=clients, buyers=buyers, warmup=warmup
+                    )
                 finally:
                     pg.drop_database(url)
 
@@ -423,10 +618,21 @@ def run(pg: PgServer, *, n: int = 2000, clients: int = 8, buyers: int = 32, warm
         else:
             say(f"  [postgresql] {pg.skipped}")
             results["postgresql"] = {"skipped": pg.skipped}
-    data = envelope(NAME, pg.url, postgres_server=pg.origin,
-                    config={"orders_per_database": n, "clients": clients, "buyers": buyers, "warmup_orders": warmup,
-                            "skus": SHOPS * SKUS_PER_SHOP, "shops": SHOPS, "server": "uvicorn, 1 process, own port"},
-                    results=results)
+    data = envelope(
+        NAME,
+        pg.url,
+        postgres_server=pg.origin,
+        config={
+            "orders_per_database": n,
+            "clients": clients,
+            "buyers": buyers,
+            "warmup_orders": warmup,
+            "skus": SHOPS * SKUS_PER_SHOP,
+            "shops": SHOPS,
+            "server": "uvicorn, 1 process, own port",
+        },
+        results=results,
+    )
     path = write_result(NAME, data)
     say(f"  → {path.relative_to(ROOT)}")
     return data

@@ -11,38 +11,52 @@ pledge.experience.policy.evaluate). The ratio is aggregate_s / DuckDB's aggregat
 
     python -m bench --only score [--score-shops 10000] [--score-orders 3000000]
 """
+
 from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bench import PgServer, ROOT, envelope, guarded, say, scratch_dir, sqlalchemy_url, write_result
+from bench import ROOT, PgServer, envelope, guarded, say, scratch_dir, sqlalchemy_url, write_result
 from pledge.experience import indicators, policy
 from pledge.rulebooks.loader import load
 
 NAME = "score"
 DAY = date(2026, 9, 1)  # the snapshot shown on 2026-09-01: 2026-08-02 00:00 to 09-01 00:00 Shanghai
-SINCE = datetime(2026, 8, 1, 16, 0, tzinfo=timezone.utc)
-UNTIL = datetime(2026, 8, 31, 16, 0, tzinfo=timezone.utc)
+SINCE = datetime(2026, 8, 1, 16, 0, tzinfo=UTC)
+UNTIL = datetime(2026, 8, 31, 16, 0, tzinfo=UTC)
 OFFSET = 8 * 3600
 _meta = MetaData()
-FACTS = Table("bench_order_facts", _meta,
-              Column("shop_id", BigInteger), Column("order_id", BigInteger), Column("paid_at", DateTime),
-              Column("picked_up_at", DateTime), Column("delivered_at", DateTime), Column("stars", Float),
-              Column("first_reason", String(20)), Column("escalated", Integer), Column("helped", Integer),
-              Column("pickup_forced", Integer), Column("waybill_failed", Integer), Column("logistics_judged", Integer))
-DDL = {"sqlite": """CREATE TABLE bench_order_facts (shop_id INTEGER, order_id INTEGER, paid_at TEXT, picked_up_at TEXT,
+FACTS = Table(
+    "bench_order_facts",
+    _meta,
+    Column("shop_id", BigInteger),
+    Column("order_id", BigInteger),
+    Column("paid_at", DateTime),
+    Column("picked_up_at", DateTime),
+    Column("delivered_at", DateTime),
+    Column("stars", Float),
+    Column("first_reason", String(20)),
+    Column("escalated", Integer),
+    Column("helped", Integer),
+    Column("pickup_forced", Integer),
+    Column("waybill_failed", Integer),
+    Column("logistics_judged", Integer),
+)
+DDL = {
+    "sqlite": """CREATE TABLE bench_order_facts (shop_id INTEGER, order_id INTEGER, paid_at TEXT, picked_up_at TEXT,
                     delivered_at TEXT, stars REAL, first_reason TEXT, escalated INTEGER, helped INTEGER,
                     pickup_forced INTEGER, waybill_failed INTEGER, logistics_judged INTEGER)""",
-       "postgresql": """CREATE UNLOGGED TABLE bench_order_facts (shop_id BIGINT, order_id BIGINT, paid_at TIMESTAMPTZ,
+    "postgresql": """CREATE UNLOGGED TABLE bench_order_facts (shop_id BIGINT, order_id BIGINT, paid_at TIMESTAMPTZ,
                         picked_up_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ, stars REAL, first_reason TEXT,
                         escalated INTEGER, helped INTEGER, pickup_forced INTEGER, waybill_failed INTEGER,
-                        logistics_judged INTEGER)"""}
+                        logistics_judged INTEGER)""",
+}
 
 
 def generate(duck: duckdb.DuckDBPyConnection, shops: int, orders: int) -> None:
@@ -73,18 +87,18 @@ def generate(duck: duckdb.DuckDBPyConnection, shops: int, orders: int) -> None:
         FROM base""")
 
 
-def statement(dialect) -> tuple[object, dict]:  # noqa: ANN001
+def statement(dialect) -> tuple[object, dict]:
     book = load("douyin")
     params = indicators.Params.of(book, policy.version_day(book, None, DAY))
     return indicators.aggregate(FACTS, params, offset_s=OFFSET, since=SINCE, until=UNTIL), {}
 
 
-def literal_sql(dialect) -> str:  # noqa: ANN001
+def literal_sql(dialect) -> str:
     query, _ = statement(dialect)
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
-def score_all(rows) -> tuple[int, float, float]:  # noqa: ANN001
+def score_all(rows) -> tuple[int, float, float]:
     book = load("douyin")
     vday = policy.version_day(book, None, DAY)
     measures = indicators.rows_to_measures(rows)
@@ -93,13 +107,13 @@ def score_all(rows) -> tuple[int, float, float]:  # noqa: ANN001
     return len(measures), time.perf_counter() - started, total
 
 
-def run_sql(execute, sql: str) -> tuple[list, float]:  # noqa: ANN001
+def run_sql(execute, sql: str) -> tuple[list, float]:
     started = time.perf_counter()
     rows = execute(sql)
     return rows, time.perf_counter() - started
 
 
-def checksum(rows) -> list[int]:  # noqa: ANN001
+def checksum(rows) -> list[int]:
     m = indicators.rows_to_measures(rows)
     return [len(m)] + [int(round(sum(v[k] for v in m.values()))) for k in indicators.MEASURES]
 
@@ -110,18 +124,24 @@ def bench_duckdb(duck: duckdb.DuckDBPyConnection) -> dict:
     run_sql(lambda s: duck.execute(s).fetchall(), sql)  # warm-up
     rows, elapsed = run_sql(lambda s: _named(duck.execute(s)), sql)
     shops, eval_s, _total = score_all(rows)
-    return {"aggregate_s": round(elapsed, 3), "evaluate_s": round(eval_s, 3), "snapshot_s": round(elapsed + eval_s, 3),
-            "shops": shops, "checksum": checksum(rows)}
+    return {
+        "aggregate_s": round(elapsed, 3),
+        "evaluate_s": round(eval_s, 3),
+        "snapshot_s": round(elapsed + eval_s, 3),
+        "shops": shops,
+        "checksum": checksum(rows),
+    }
 
 
-def _named(cursor):  # noqa: ANN001, ANN202
+def _named(cursor):
     from collections import namedtuple
+
     names = [d[0] for d in cursor.description]
     row = namedtuple("Row", names)
     return [row(*r) for r in cursor.fetchall()]
 
 
-def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:  # noqa: ANN001
+def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:
     path = workdir / "score.sqlite3"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=OFF")
@@ -148,17 +168,25 @@ def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:  # noqa: ANN
     finally:
         engine.dispose()
     shops, eval_s, _total = score_all(rows)
-    return {"load_s": round(load_s, 2), "aggregate_s": round(elapsed, 3), "evaluate_s": round(eval_s, 3),
-            "snapshot_s": round(elapsed + eval_s, 3), "shops": shops, "checksum": checksum(rows)}
+    return {
+        "load_s": round(load_s, 2),
+        "aggregate_s": round(elapsed, 3),
+        "evaluate_s": round(eval_s, 3),
+        "snapshot_s": round(elapsed + eval_s, 3),
+        "shops": shops,
+        "checksum": checksum(rows),
+    }
 
 
-def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> dict:  # noqa: ANN001
+def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> dict:
     url = pg.fresh_database("score")
     csv = workdir / "facts.csv"
-    duck.execute(f"COPY (SELECT shop_id, order_id, strftime(paid_at, '%Y-%m-%d %H:%M:%S+00'), "
-                 f"strftime(picked_up_at, '%Y-%m-%d %H:%M:%S+00'), strftime(delivered_at, '%Y-%m-%d %H:%M:%S+00'), "
-                 f"stars, first_reason, escalated, helped, pickup_forced, waybill_failed, logistics_judged "
-                 f"FROM facts) TO '{csv}' (HEADER false)")
+    duck.execute(
+        f"COPY (SELECT shop_id, order_id, strftime(paid_at, '%Y-%m-%d %H:%M:%S+00'), "
+        f"strftime(picked_up_at, '%Y-%m-%d %H:%M:%S+00'), strftime(delivered_at, '%Y-%m-%d %H:%M:%S+00'), "
+        f"stars, first_reason, escalated, helped, pickup_forced, waybill_failed, logistics_judged "
+        f"FROM facts) TO '{csv}' (HEADER false)"
+    )
     engine = create_engine(sqlalchemy_url(url))
     try:
         started = time.perf_counter()
@@ -166,7 +194,10 @@ def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> 
         try:
             with raw.cursor() as cur:
                 cur.execute(DDL["postgresql"])
-                with cur.copy("COPY bench_order_facts FROM STDIN (FORMAT csv)") as copy, open(csv, "rb") as fh:
+                with (
+                    cur.copy("COPY bench_order_facts FROM STDIN (FORMAT csv)") as copy,
+                    open(csv, "rb") as fh,
+                ):
                     while block := fh.read(1 << 20):
                         copy.write(block)
                 cur.execute("ANALYZE bench_order_facts")
@@ -181,8 +212,14 @@ def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> 
         engine.dispose()
         pg.drop_database(url)
     shops, eval_s, _total = score_all(rows)
-    return {"load_s": round(load_s, 2), "aggregate_s": round(elapsed, 3), "evaluate_s": round(eval_s, 3),
-            "snapshot_s": round(elapsed + eval_s, 3), "shops": shops, "checksum": checksum(rows)}
+    return {
+        "load_s": round(load_s, 2),
+        "aggregate_s": round(elapsed, 3),
+        "evaluate_s": round(eval_s, 3),
+        "snapshot_s": round(elapsed + eval_s, 3),
+        "shops": shops,
+        "checksum": checksum(rows),
+    }
 
 
 def run(pg: PgServer, *, shops: int = 10_000, orders: int = 3_000_000) -> dict:
@@ -207,14 +244,27 @@ def run(pg: PgServer, *, shops: int = 10_000, orders: int = 3_000_000) -> dict:
         if base and "aggregate_s" in r:
             r["ratio_to_duckdb"] = round(r["aggregate_s"] / base, 1)
             if r["checksum"] != results["duckdb"]["checksum"]:
-                notes.append(f"WRONG RESULT: {name} measures differ from DuckDB's: {r['checksum']} vs "
-                             f"{results['duckdb']['checksum']}")
+                notes.append(
+                    f"WRONG RESULT: {name} measures differ from DuckDB's: {r['checksum']} vs "
+                    f"{results['duckdb']['checksum']}"
+                )
                 say(f"  {notes[-1]}")
         say(f"  [{name}] {r}")
     say(f"  [duckdb] {results['duckdb']}")
-    data = envelope(NAME, pg.url, postgres_server=pg.origin,
-                    config={"shops": shops, "orders": orders, "day": DAY.isoformat(), "window": [SINCE.isoformat(),
-                            UNTIL.isoformat()], "rulebook": "douyin"}, notes=notes, results=results)
+    data = envelope(
+        NAME,
+        pg.url,
+        postgres_server=pg.origin,
+        config={
+            "shops": shops,
+            "orders": orders,
+            "day": DAY.isoformat(),
+            "window": [SINCE.isoformat(), UNTIL.isoformat()],
+            "rulebook": "douyin",
+        },
+        notes=notes,
+        results=results,
+    )
     path = write_result(NAME, data)
     say(f"  → {path.relative_to(ROOT)}")
     return data
@@ -222,5 +272,6 @@ def run(pg: PgServer, *, shops: int = 10_000, orders: int = 3_000_000) -> dict:
 
 if __name__ == "__main__":
     from bench import pg_server
+
     with pg_server() as server:
         run(server)

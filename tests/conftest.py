@@ -1,11 +1,12 @@
 """Fixtures shared by every test layer. Integration tests take `app`, which runs on SQLite and
 on PostgreSQL (a throwaway cluster); outside CI a missing PostgreSQL skips with a hint, in CI
 (CI=true) it fails."""
+
 from __future__ import annotations
 
 import itertools
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,7 +20,7 @@ from tests.support import World
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # 2026-09-01 10:00 in Shanghai: a Tuesday morning, after the 2026-08-10 late-ship table took effect.
-START = datetime(2026, 9, 1, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
 _db_counter = itertools.count()
 
 
@@ -31,7 +32,9 @@ def pg_server():
         return
     if not pg.available():
         if IN_CI:
-            pytest.fail("CI must run the PostgreSQL suite, but initdb/pg_ctl or the postgres user are missing")
+            pytest.fail(
+                "CI must run the PostgreSQL suite, but initdb/pg_ctl or the postgres user are missing"
+            )
         pytest.skip(pg.ENABLE_HINT)
     cluster = pg.Cluster()
     cluster.start()
@@ -41,7 +44,9 @@ def pg_server():
 
 def fresh_postgres_database(server_url: str) -> str:
     name = f"pledge_test_{os.getpid()}_{next(_db_counter)}"
-    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()

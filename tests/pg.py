@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL cluster for the test suite: initdb + pg_ctl on a free port, as the
 `postgres` user when the tests run as root (PostgreSQL refuses to run as root)."""
+
 from __future__ import annotations
 
 import os
@@ -10,8 +11,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ENABLE_HINT = ("PostgreSQL tests skipped: install PostgreSQL 15 server binaries (initdb, pg_ctl on PATH, "
-               "e.g. `apt-get install postgresql`) or set PLEDGE_TEST_PG_URL to an empty database server URL")
+ENABLE_HINT = (
+    "PostgreSQL tests skipped: install PostgreSQL 15 server binaries (initdb, pg_ctl on PATH, "
+    "e.g. `apt-get install postgresql`) or set PLEDGE_TEST_PG_URL to an empty database server URL"
+)
 
 
 def _free_port() -> int:
@@ -36,13 +39,48 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
         data = self.dir / "data"
-        subprocess.run(_as_cluster_owner(["initdb", "-D", str(data), "-A", "trust", "-U", "postgres",
-                                          "--no-sync", "-E", "UTF8", "--locale=C"]),
-                       check=True, capture_output=True)
-        opts = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
-        subprocess.run(_as_cluster_owner(["pg_ctl", "-D", str(data), "-o", opts, "-l", str(self.dir / "log"),
-                                          "-w", "-t", "60", "start"]), check=True, capture_output=True)
+        subprocess.run(
+            _as_cluster_owner(
+                [
+                    "initdb",
+                    "-D",
+                    str(data),
+                    "-A",
+                    "trust",
+                    "-U",
+                    "postgres",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        opts = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+        )
+        subprocess.run(
+            _as_cluster_owner(
+                [
+                    "pg_ctl",
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(self.dir / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -53,8 +91,10 @@ class Cluster:
         raise RuntimeError("PostgreSQL did not start; see " + str(self.dir / "log"))
 
     def stop(self) -> None:
-        subprocess.run(_as_cluster_owner(["pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_cluster_owner(["pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -64,6 +104,7 @@ def available() -> bool:
     if os.geteuid() == 0:
         try:
             import pwd
+
             pwd.getpwnam("postgres")
         except KeyError:
             return False

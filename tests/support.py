@@ -1,7 +1,9 @@
 """Builders for test data: a shop with its owner, buyers, products, paid orders."""
+
 from __future__ import annotations
 
 import itertools
+
 from sqlalchemy import select
 
 from pledge.accounts import services as accounts
@@ -29,7 +31,9 @@ class World:
         if self._category is None:
             with self.app.uow.begin() as c:
                 top = catalog.create_category(c, name=f"鲜花园艺{next(_seq)}", name_en="Flowers")
-                self._category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
+                self._category = catalog.create_category(
+                    c, name="鲜切花", name_en="Cut flowers", parent_id=top
+                )
         return self._category
 
     def named_category(self, top: str, name: str) -> int:
@@ -44,51 +48,94 @@ class World:
     def user(self, name: str = "买家", platform_role: str | None = None) -> accounts.Actor:
         n = next(_seq)
         with self.app.uow.begin() as c:
-            uid = accounts.create_user(c, email=f"user{n}@example.cn", password="password123", display_name=f"{name}{n}",
-                                       at=self.now, platform_role=platform_role)
+            uid = accounts.create_user(
+                c,
+                email=f"user{n}@example.cn",
+                password="password123",
+                display_name=f"{name}{n}",
+                at=self.now,
+                platform_role=platform_role,
+            )
             return accounts.load_actor(c, uid)
 
     def shop(self, name: str = "小阿阮鲜花", timezone: str = "Asia/Shanghai") -> tuple[int, accounts.Actor]:
         """A shop and its owner (as an Actor that knows its membership)."""
         n = next(_seq)
         with self.app.uow.begin() as c:
-            shop_id = catalog.create_shop(c, name=f"{name}{n}", slug=f"shop-{n}", at=self.now, timezone=timezone, city="昆明")
-            uid = accounts.create_user(c, email=f"owner{n}@example.cn", password="password123", display_name=f"店主{n}", at=self.now)
+            shop_id = catalog.create_shop(
+                c, name=f"{name}{n}", slug=f"shop-{n}", at=self.now, timezone=timezone, city="昆明"
+            )
+            uid = accounts.create_user(
+                c, email=f"owner{n}@example.cn", password="password123", display_name=f"店主{n}", at=self.now
+            )
             accounts.add_shop_member(c, shop_id=shop_id, user_id=uid, role="owner")
             return shop_id, accounts.load_actor(c, uid)
 
-    def product(self, owner: accounts.Actor, shop_id: int, *, promise: Promise | str = "48h", price_fen: int = 1990,
-                stock: int = 100, title: str = "A级向日葵 12枝", category: int | None = None, **flags) -> int:
+    def product(
+        self,
+        owner: accounts.Actor,
+        shop_id: int,
+        *,
+        promise: Promise | str = "48h",
+        price_fen: int = 1990,
+        stock: int = 100,
+        title: str = "A级向日葵 12枝",
+        category: int | None = None,
+        **flags,
+    ) -> int:
         """Returns the SKU id of a one-SKU product (in the default flowers category unless given)."""
         if isinstance(promise, str):
             promise = Promise.parse(promise)
         category = category or self.category()
         with self.app.uow.begin() as c:
-            pid = catalog.create_product(c, owner, catalog.NewProduct(shop_id, category, title, promise,
-                                                                      [catalog.NewSku("默认", price_fen, stock)], **flags), at=self.now,
-                                         guards=self.app.listing_guards)
+            pid = catalog.create_product(
+                c,
+                owner,
+                catalog.NewProduct(
+                    shop_id, category, title, promise, [catalog.NewSku("默认", price_fen, stock)], **flags
+                ),
+                at=self.now,
+                guards=self.app.listing_guards,
+            )
             return c.execute(select(skus.c.id).where(skus.c.product_id == pid)).scalar()
 
-    def place(self, buyer: accounts.Actor, *lines: tuple[int, int], coupon_id: int | None = None) -> orders.PlacedCheckout:
+    def place(
+        self, buyer: accounts.Actor, *lines: tuple[int, int], coupon_id: int | None = None
+    ) -> orders.PlacedCheckout:
         with self.app.uow.begin() as c:
-            return orders.place_order(c, buyer, [orders.LineRequest(s, q) for s, q in lines], at=self.now,
-                                      pay_window=self.app.pay_window, guards=self.app.sale_guards, coupon_id=coupon_id)
+            return orders.place_order(
+                c,
+                buyer,
+                [orders.LineRequest(s, q) for s, q in lines],
+                at=self.now,
+                pay_window=self.app.pay_window,
+                guards=self.app.sale_guards,
+                coupon_id=coupon_id,
+            )
 
     def pay(self, placed: orders.PlacedCheckout):
         with self.app.uow.begin() as c:
-            return handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
-                                   book=self.app.rulebook, at=self.now)
+            return handle_callback(
+                c,
+                CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
+                book=self.app.rulebook,
+                at=self.now,
+            )
 
     def paid_order(self, buyer: accounts.Actor, sku_id: int, quantity: int = 1) -> int:
         placed = self.place(buyer, (sku_id, quantity))
         self.pay(placed)
         return placed.order_ids[0]
 
-    def ship(self, owner: accounts.Actor, order_id: int, carrier: str = "sf", tracking_no: str | None = None) -> int:
+    def ship(
+        self, owner: accounts.Actor, order_id: int, carrier: str = "sf", tracking_no: str | None = None
+    ) -> int:
         """Without a tracking number, the order's own: a waybill is held by one parcel at a time."""
         tracking_no = f"{carrier.upper()}{order_id:010d}" if tracking_no is None else tracking_no
         with self.app.uow.begin() as c:
-            return ship_order(c, owner, order_id=order_id, carrier=carrier, tracking_no=tracking_no, at=self.now)
+            return ship_order(
+                c, owner, order_id=order_id, carrier=carrier, tracking_no=tracking_no, at=self.now
+            )
 
     def carrier_tick(self) -> int:
         with self.app.uow.begin() as c:
@@ -99,6 +146,7 @@ def run_concurrently(calls, timeout: float = 120) -> list:
     """Start every call at the same moment (a barrier) on its own thread; returns each call's
     result, or the exception it raised, in order."""
     import threading
+
     barrier = threading.Barrier(len(calls))
     out: list = [None] * len(calls)
 
@@ -106,7 +154,7 @@ def run_concurrently(calls, timeout: float = 120) -> list:
         barrier.wait()
         try:
             out[i] = calls[i]()
-        except Exception as exc:  # noqa: BLE001 - the caller asserts on it
+        except Exception as exc:
             out[i] = exc
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(calls))]

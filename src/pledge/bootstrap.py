@@ -1,4 +1,5 @@
 """The one place that builds the engine, unit of work, clock, rulebook and adapters."""
+
 from __future__ import annotations
 
 import secrets
@@ -86,8 +87,13 @@ def demo_secrets(settings: Settings, uow: UnitOfWork) -> Settings:
         return settings
     with uow.begin() as conn:
         if not inspect(conn).has_table(settings_kv.name):
-            raise NotFound("the database has no Pledge schema yet: run `pledge db upgrade` (or `pledge demo`) first")
-        generated = {name: get_or_create_value(conn, f"demo_{name}", lambda: secrets.token_urlsafe(32)) for name in weak}
+            raise NotFound(
+                "the database has no Pledge schema yet: run `pledge db upgrade` (or `pledge demo`) first"
+            )
+        generated = {
+            name: get_or_create_value(conn, f"demo_{name}", lambda: secrets.token_urlsafe(32))
+            for name in weak
+        }
     return settings.model_copy(update=generated)
 
 
@@ -100,5 +106,11 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         clock = OffsetClock(lambda: read_clock_offset(uow))
         clock.refresh()
     payments = SandboxProvider(settings.payment_secret, previous=settings.payment_secret_previous)
-    return App(settings, uow, clock or SystemClock(), load(settings.rulebook), payments,
-               LocalFileStore(settings.var_dir / "uploads"))
+    return App(
+        settings,
+        uow,
+        clock or SystemClock(),
+        load(settings.rulebook),
+        payments,
+        LocalFileStore(settings.var_dir / "uploads"),
+    )

@@ -1,4 +1,5 @@
 """Settings from PLEDGE_* environment variables."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # mode swaps them for random secrets kept in its database (bootstrap.demo_secrets).
 DEV_SECRET_KEY = "dev-only-secret-change-me"
 DEV_PAYMENT_SECRET = "sandbox-payment-secret"
-SHIPPED_DEFAULTS = frozenset({DEV_SECRET_KEY, DEV_PAYMENT_SECRET, "change-me", "changeme", "changethis", "secret"})
+SHIPPED_DEFAULTS = frozenset(
+    {DEV_SECRET_KEY, DEV_PAYMENT_SECRET, "change-me", "changeme", "changethis", "secret"}
+)
 MIN_SECRET_LENGTH = 32
 GENERATE_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
@@ -47,6 +50,7 @@ class Settings(BaseSettings):
     @property
     def cookies_always_secure(self) -> bool:
         return (not self.demo_mode) if self.secure_cookies is None else self.secure_cookies
+
     upload_quota_mb: int = 200  # evidence photos each user may store (after re-encoding)
 
     def resolved_database_url(self) -> str:

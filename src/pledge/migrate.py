@@ -1,4 +1,5 @@
 """Schema changes go through Alembic only; `pledge db upgrade` and the tests call this."""
+
 from __future__ import annotations
 
 from importlib import resources

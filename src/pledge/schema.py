@@ -1,4 +1,5 @@
 """Imports every domain's tables so that the shared MetaData is complete (for Alembic)."""
+
 from pledge.accounts import tables as _accounts  # noqa: F401
 from pledge.aftersales import tables as _aftersales  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
@@ -14,8 +15,8 @@ from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401
 from pledge.logistics import tables as _logistics  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
-from pledge.settlement import tables as _settlement  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401
+from pledge.settlement import tables as _settlement  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401
 from pledge.warehouse import tables as _warehouse  # noqa: F401
 

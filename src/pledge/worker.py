@@ -4,6 +4,7 @@ unshipped for 365 days, act on after-sales deadlines and send pending refunds an
 shipping-insurance claims.
 `pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
 workers may run against one PostgreSQL database: every step is safe to run concurrently."""
+
 from __future__ import annotations
 
 import logging
@@ -54,13 +55,24 @@ def run_once(app: App) -> dict:
     insured = pay_claims(app.uow, insurer_for(app), app.clock)  # after the refunds that open the claims
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
-    return {"cancelled_unpaid": cancelled, "tracking_events": applied, "late_ship_examined": sweep.examined,
-            "late_ship_compensated": sweep.compensated, "late_ship_amount_fen": sweep.amount_fen,
-            "case_deadlines": deadlines, "refunds_completed": refunded, "insurance_claims_paid": insured,
-            "logistics_compensated": logistics.compensated, "logistics_amount_fen": logistics.amount_fen,
-            "sanctions_applied": sanctioned.applied, "sanctions_lifted": sanctioned.lifted,
-            "settlement": settled, "experience_snapshots": scored, "stock_returned": stock_returned,
-            "unshipped_closed": closed.closed}
+    return {
+        "cancelled_unpaid": cancelled,
+        "tracking_events": applied,
+        "late_ship_examined": sweep.examined,
+        "late_ship_compensated": sweep.compensated,
+        "late_ship_amount_fen": sweep.amount_fen,
+        "case_deadlines": deadlines,
+        "refunds_completed": refunded,
+        "insurance_claims_paid": insured,
+        "logistics_compensated": logistics.compensated,
+        "logistics_amount_fen": logistics.amount_fen,
+        "sanctions_applied": sanctioned.applied,
+        "sanctions_lifted": sanctioned.lifted,
+        "settlement": settled,
+        "experience_snapshots": scored,
+        "stock_returned": stock_returned,
+        "unshipped_closed": closed.closed,
+    }
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:
@@ -76,6 +88,8 @@ def run_forever(app: App, stop: threading.Event, interval: float) -> None:
 
 def start_in_thread(app: App, interval: float) -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
-    thread = threading.Thread(target=run_forever, args=(app, stop, interval), name="pledge-worker", daemon=True)
+    thread = threading.Thread(
+        target=run_forever, args=(app, stop, interval), name="pledge-worker", daemon=True
+    )
     thread.start()
     return thread, stop

@@ -1,6 +1,7 @@
 """Fixtures for the end-to-end layer: an HTTP client over the real ASGI app, snapshots that
 prove a refused request changed nothing, and a live uvicorn server on a seeded demo database
 for the Chromium walk."""
+
 from __future__ import annotations
 
 import os
@@ -26,6 +27,7 @@ CSRF_INPUT = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
 
 
 # ---------------------------------------------------------------- HTTP over the ASGI app
+
 
 @pytest.fixture
 def client(app):
@@ -99,13 +101,22 @@ BOOKKEEPING = {"login_attempts": "*", "api_tokens": ("last_used_at",)}
 def snapshot(app) -> dict[str, list[tuple]]:
     """Every row of every table, in primary-key order (without BOOKKEEPING)."""
     with app.uow.read() as conn:
-        return {t.name: [tuple(r) for r in conn.execute(select(*[c for c in t.columns
-                                                                 if c.name not in BOOKKEEPING.get(t.name, ())])
-                                                         .order_by(*t.primary_key.columns))]
-                for t in metadata.sorted_tables if BOOKKEEPING.get(t.name) != "*"}
+        return {
+            t.name: [
+                tuple(r)
+                for r in conn.execute(
+                    select(*[c for c in t.columns if c.name not in BOOKKEEPING.get(t.name, ())]).order_by(
+                        *t.primary_key.columns
+                    )
+                )
+            ]
+            for t in metadata.sorted_tables
+            if BOOKKEEPING.get(t.name) != "*"
+        }
 
 
 # ---------------------------------------------------------------- live server for the browser
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -114,7 +125,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, url: str, pledge_app) -> None:  # noqa: ANN001
+    def __init__(self, url: str, pledge_app) -> None:
         self.url = url
         self.app = pledge_app
 
@@ -136,7 +147,9 @@ def live_server(tmp_path_factory):
     seed_demo(settings)
     pledge_app = build(settings)
     web = create_app(pledge_app, run_worker=False)
-    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, name="live-uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -151,8 +164,13 @@ def live_server(tmp_path_factory):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +190,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     pg = context.new_page()
     yield pg

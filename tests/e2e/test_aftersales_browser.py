@@ -5,9 +5,11 @@ refund appears on the order with its explanation citing the clause. The order is
 坏了包退 guarantee's withdrawal (douyin:aJn4bujNmDDo, orders from 2026-07-06) and flowers were never
 in its categories: the florist's own pledge, "损坏一支也给售后赔付", pays every damaged bunch.
 Screenshots go to test-artifacts/ (gitignored)."""
+
 from __future__ import annotations
 
 import re
+
 import pytest
 from sqlalchemy import select
 
@@ -25,7 +27,9 @@ SUNFLOWERS = "A级向日葵 12枝 顺丰空运"  # 19.90 a bunch, perishable, so
 
 def actor(live_server, email: str) -> accounts.Actor:
     with live_server.app.uow.read() as c:
-        return accounts.load_actor(c, c.execute(select(users.c.id).where(users.c.email == email)).scalar_one())
+        return accounts.load_actor(
+            c, c.execute(select(users.c.id).where(users.c.email == email)).scalar_one()
+        )
 
 
 def log_in(page, email: str, name: str) -> None:
@@ -45,14 +49,24 @@ def shot(page, artifacts, name: str) -> None:
 def delivered(live_server):
     """小林 bought 6 bunches of sunflowers; the parcel was signed for 2 hours ago."""
     with live_server.app.uow.read() as c:
-        sku = c.execute(select(skus.c.id).join(products, products.c.id == skus.c.product_id)
-                        .where(products.c.title == SUNFLOWERS, skus.c.name == "12枝")).scalar_one()
-    return delivered_order(live_server.app, actor(live_server, "buyer@pledge.demo"),
-                           actor(live_server, "florist@pledge.demo"), sku, 6, hours_ago=2)
+        sku = c.execute(
+            select(skus.c.id)
+            .join(products, products.c.id == skus.c.product_id)
+            .where(products.c.title == SUNFLOWERS, skus.c.name == "12枝")
+        ).scalar_one()
+    return delivered_order(
+        live_server.app,
+        actor(live_server, "buyer@pledge.demo"),
+        actor(live_server, "florist@pledge.demo"),
+        sku,
+        6,
+        hours_ago=2,
+    )
 
 
-def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(page, browser, live_server, artifacts,
-                                                                          delivered, tmp_path):
+def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(
+    page, browser, live_server, artifacts, delivered, tmp_path
+):
     order_id, line_id = delivered
     picture = tmp_path / "crushed-sunflowers.png"
     picture.write_bytes(photo(3, 320, 240))
@@ -85,7 +99,11 @@ def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(page, 
     case_id = int(page.url.rsplit("/", 1)[1])
     assert page.get_by_test_id("case-status").inner_text() == "待商家处理"
     deadline = page.get_by_test_id("case-deadline").inner_text()
-    assert "商家逾期未审核，系统自动同意" in deadline and "review.default-48h" in deadline and "北京时间" in deadline
+    assert (
+        "商家逾期未审核，系统自动同意" in deadline
+        and "review.default-48h" in deadline
+        and "北京时间" in deadline
+    )
     page.wait_for_function("document.querySelector('.countdown').textContent.startsWith('剩余 1天23小时')")
     evidence = page.get_by_test_id("evidence-photo")
     assert evidence.count() == 1
@@ -96,15 +114,19 @@ def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(page, 
     shot(page, artifacts, "02-case-requested")
 
     # The florist sees it in her queue, nearest deadline first, and does nothing.
-    florist = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    florist = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     shop_page = florist.new_page()
     log_in(shop_page, "florist@pledge.demo", "阿阮")
     shop_page.get_by_test_id("nav-merchant-cases").click()
     shop_page.wait_for_url(re.compile(r"/merchant/shops/\d+/cases$"))
     row = shop_page.get_by_test_id(f"case-row-{case_id}")
     assert "损坏赔付" in row.inner_text() and "¥39.80" in row.inner_text()
-    shop_page.wait_for_function(f"document.querySelector('[data-testid=case-row-{case_id}] .countdown')"
-                                ".textContent.startsWith('剩余')")
+    shop_page.wait_for_function(
+        f"document.querySelector('[data-testid=case-row-{case_id}] .countdown')"
+        ".textContent.startsWith('剩余')"
+    )
     assert shop_page.get_by_test_id(f"approve-{case_id}").is_visible()
     shop_page.screenshot(path=str(artifacts / "aftersales-03-merchant-queue.png"), full_page=True)
     florist.close()
@@ -114,7 +136,9 @@ def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(page, 
     page.wait_for_url(f"**/cases/{case_id}")
     assert page.get_by_test_id("case-status").inner_text() == "已退款"
     timeline = page.get_by_test_id("case-timeline").inner_text()
-    assert "商家未在期限内审核，系统自动同意（条款 review.default-48h）" in timeline and "退款到账" in timeline
+    assert (
+        "商家未在期限内审核，系统自动同意（条款 review.default-48h）" in timeline and "退款到账" in timeline
+    )
     assert "退款已原路退回" in page.get_by_test_id("case-refund").inner_text()
     shot(page, artifacts, "04-case-refunded")
 
@@ -124,7 +148,11 @@ def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(page, 
     assert card.get_by_test_id("case-status").inner_text() == "已退款"
     assert card.get_by_test_id("case-refund-amount").inner_text() == "¥39.80"
     explanation = card.get_by_test_id("case-explanation").inner_text()
-    assert "2/6件受损" in explanation and "条款 damage.shop-pledge" in explanation and "店铺承诺每件损坏按件赔付" in explanation
+    assert (
+        "2/6件受损" in explanation
+        and "条款 damage.shop-pledge" in explanation
+        and "店铺承诺每件损坏按件赔付" in explanation
+    )
     assert "douyin:aJn4bujNmDDo" in explanation and "退款39.80元" in explanation
     assert "售后退款到账" in page.get_by_test_id("timeline").inner_text()
     shot(page, artifacts, "05-order-refund-explained")
@@ -132,8 +160,17 @@ def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(page, 
     # The same in English.
     page.goto(f"/orders/{order_id}?lang=en")
     english = page.get_by_test_id("case").inner_text()
-    assert "Refunded" in english and ("2 of 6 units damaged → shop pledge (damage.shop-pledge): the shop pays every "
-                                      "damaged unit: 2/6 of 119.40 = 39.80") in english
+    assert (
+        "Refunded" in english
+        and (
+            "2 of 6 units damaged → shop pledge (damage.shop-pledge): the shop pays every "
+            "damaged unit: 2/6 of 119.40 = 39.80"
+        )
+        in english
+    )
     assert "case." not in english and "reason." not in english
     page.goto("/cases?lang=zh_CN")
-    assert "已退款" in page.get_by_test_id("my-cases").inner_text() and f'href="/cases/{case_id}"' in page.content()
+    assert (
+        "已退款" in page.get_by_test_id("my-cases").inner_text()
+        and f'href="/cases/{case_id}"' in page.content()
+    )

@@ -1,6 +1,7 @@
 """The API over real HTTP semantics: status codes, problem+json bodies, bearer tokens, signed
 payment callbacks. Every refused request is checked to have changed nothing: the whole
 database is snapshotted before and after. Runs on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,9 @@ def stock_of(app, sku_id: int) -> int:
 
 
 def checkout(client, token: str, sku: int, quantity: int = 1) -> dict:
-    resp = client.post("/api/v1/checkout", json={"lines": [{"sku_id": sku, "quantity": quantity}]}, headers=bearer(token))
+    resp = client.post(
+        "/api/v1/checkout", json={"lines": [{"sku_id": sku, "quantity": quantity}]}, headers=bearer(token)
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -49,7 +52,9 @@ def test_login_checkout_pay_and_paying_twice_is_a_409_that_changes_nothing(app, 
 
     placed = checkout(client, buyer["token"], shop["sku"], 2)
     assert placed["total_fen"] == 2 * PRICE and len(placed["order_ids"]) == 1
-    assert placed["payment"]["provider"] == "sandbox" and placed["payment"]["pay_url"].startswith("/pay/sandbox/")
+    assert placed["payment"]["provider"] == "sandbox" and placed["payment"]["pay_url"].startswith(
+        "/pay/sandbox/"
+    )
     order_id = placed["order_ids"][0]
     assert client.get(f"/api/v1/orders/{order_id}", headers=h).json()["status"] == "pending_payment"
     assert stock_of(app, shop["sku"]) == STOCK - 2
@@ -70,7 +75,9 @@ def test_login_checkout_pay_and_paying_twice_is_a_409_that_changes_nothing(app, 
 
 def test_repeated_signed_callback_is_applied_once(app, client, shop, buyer):
     placed = checkout(client, buyer["token"], shop["sku"])
-    body, signature = app.payments.sign(CallbackPayload(placed["payment"]["ref"], placed["total_fen"], "captured"))
+    body, signature = app.payments.sign(
+        CallbackPayload(placed["payment"]["ref"], placed["total_fen"], "captured")
+    )
     headers = {"X-Signature": signature, "Content-Type": "application/json"}
 
     first = client.post("/api/v1/payments/sandbox/callback", content=body, headers=headers)
@@ -92,10 +99,10 @@ def test_forged_or_tampered_callbacks_are_refused_with_401(app, client, shop, bu
     cheaper, _ = app.payments.sign(CallbackPayload(ref, 1, "captured"))
     before = snapshot(app)
     attempts = [
-        (body, "0" * 64),                       # forged signature
-        (body, ""),                             # missing signature
-        (cheaper, signature),                   # body changed after signing
-        (b"{not json", "deadbeef"),             # garbage, unsigned
+        (body, "0" * 64),  # forged signature
+        (body, ""),  # missing signature
+        (cheaper, signature),  # body changed after signing
+        (b"{not json", "deadbeef"),  # garbage, unsigned
     ]
     for content, sig in attempts:
         headers = {"Content-Type": "application/json"} | ({"X-Signature": sig} if sig else {})
@@ -103,7 +110,10 @@ def test_forged_or_tampered_callbacks_are_refused_with_401(app, client, shop, bu
         assert_problem(resp, 401)
     assert snapshot(app) == before
     with app.uow.read() as c:
-        assert c.execute(select(payments.c.status).where(payments.c.provider_ref == ref)).scalar_one() == "pending"
+        assert (
+            c.execute(select(payments.c.status).where(payments.c.provider_ref == ref)).scalar_one()
+            == "pending"
+        )
 
 
 def test_signed_callback_with_bad_content_is_a_4xx_not_a_crash(app, client, shop, buyer):
@@ -112,14 +122,19 @@ def test_signed_callback_with_bad_content_is_a_4xx_not_a_crash(app, client, shop
     placed = checkout(client, buyer["token"], shop["sku"])
     sign = app.payments._signature  # the provider's HMAC over arbitrary bytes
     unknown, unknown_sig = app.payments.sign(CallbackPayload("sbx_nope", placed["total_fen"], "captured"))
-    wrong, wrong_sig = app.payments.sign(CallbackPayload(placed["payment"]["ref"], placed["total_fen"] + 1, "captured"))
+    wrong, wrong_sig = app.payments.sign(
+        CallbackPayload(placed["payment"]["ref"], placed["total_fen"] + 1, "captured")
+    )
     cases = [(unknown, unknown_sig, 404), (wrong, wrong_sig, 422)]
     for raw in (b"{not json", b"[]", json.dumps({"provider_ref": "x"}).encode()):
         cases.append((raw, sign(raw), (400, 422)))
     before = snapshot(app)
     for content, sig, status in cases:
-        resp = client.post("/api/v1/payments/sandbox/callback", content=content,
-                           headers={"X-Signature": sig, "Content-Type": "application/json"})
+        resp = client.post(
+            "/api/v1/payments/sandbox/callback",
+            content=content,
+            headers={"X-Signature": sig, "Content-Type": "application/json"},
+        )
         assert_problem(resp, status)
     assert snapshot(app) == before
 
@@ -127,27 +142,61 @@ def test_signed_callback_with_bad_content_is_a_4xx_not_a_crash(app, client, shop
 def _bad_checkout(shop):
     sku = shop["sku"]
     return {
-        "unknown SKU": (dict(json={"lines": [{"sku_id": 999_999, "quantity": 1}]}), 404, "unknown SKU 999999"),
+        "unknown SKU": (
+            dict(json={"lines": [{"sku_id": 999_999, "quantity": 1}]}),
+            404,
+            "unknown SKU 999999",
+        ),
         "quantity 0": (dict(json={"lines": [{"sku_id": sku, "quantity": 0}]}), 422, "quantity"),
         "negative quantity": (dict(json={"lines": [{"sku_id": sku, "quantity": -3}]}), 422, "quantity"),
-        "above stock": (dict(json={"lines": [{"sku_id": sku, "quantity": STOCK + 1}]}), 409, f"only {STOCK} left"),
-        "above stock over two lines": (dict(json={"lines": [{"sku_id": sku, "quantity": 3}, {"sku_id": sku, "quantity": 3}]}),
-                                       409, f"only {STOCK} left"),
+        "above stock": (
+            dict(json={"lines": [{"sku_id": sku, "quantity": STOCK + 1}]}),
+            409,
+            f"only {STOCK} left",
+        ),
+        "above stock over two lines": (
+            dict(json={"lines": [{"sku_id": sku, "quantity": 3}, {"sku_id": sku, "quantity": 3}]}),
+            409,
+            f"only {STOCK} left",
+        ),
         "absurd quantity": (dict(json={"lines": [{"sku_id": sku, "quantity": 10**12}]}), 422, "at most"),
-        "quantity not a number": (dict(json={"lines": [{"sku_id": sku, "quantity": "two"}]}), 422, "quantity"),
+        "quantity not a number": (
+            dict(json={"lines": [{"sku_id": sku, "quantity": "two"}]}),
+            422,
+            "quantity",
+        ),
         "fractional quantity": (dict(json={"lines": [{"sku_id": sku, "quantity": 1.5}]}), 422, "quantity"),
         "no lines": (dict(json={"lines": []}), 422, "no lines"),
         "missing sku_id": (dict(json={"lines": [{"quantity": 1}]}), 422, "sku_id"),
         "body is a list": (dict(json=[1, 2]), 422, "body"),
-        "malformed JSON": (dict(content=b'{"lines": [{"sku_id": 1, ', headers={"Content-Type": "application/json"}),
-                           400, "not valid JSON"),
-        "unknown coupon": (dict(json={"lines": [{"sku_id": sku, "quantity": 1}], "coupon_id": 424242}), 404, "coupon"),
+        "malformed JSON": (
+            dict(content=b'{"lines": [{"sku_id": 1, ', headers={"Content-Type": "application/json"}),
+            400,
+            "not valid JSON",
+        ),
+        "unknown coupon": (
+            dict(json={"lines": [{"sku_id": sku, "quantity": 1}], "coupon_id": 424242}),
+            404,
+            "coupon",
+        ),
     }
 
 
-BAD_CHECKOUTS = ["unknown SKU", "quantity 0", "negative quantity", "above stock", "above stock over two lines",
-                 "absurd quantity", "quantity not a number", "fractional quantity", "no lines", "missing sku_id",
-                 "body is a list", "malformed JSON", "unknown coupon"]
+BAD_CHECKOUTS = [
+    "unknown SKU",
+    "quantity 0",
+    "negative quantity",
+    "above stock",
+    "above stock over two lines",
+    "absurd quantity",
+    "quantity not a number",
+    "fractional quantity",
+    "no lines",
+    "missing sku_id",
+    "body is a list",
+    "malformed JSON",
+    "unknown coupon",
+]
 
 
 @pytest.mark.parametrize("case", BAD_CHECKOUTS)
@@ -165,18 +214,29 @@ def test_bad_checkout_is_a_clear_4xx_and_changes_nothing(app, client, shop, buye
 @pytest.mark.parametrize("quantity", [0, -1, STOCK + 1])
 def test_bad_cart_line_is_a_clear_4xx_and_changes_nothing(app, client, shop, buyer, quantity):
     before = snapshot(app)
-    resp = client.post("/api/v1/cart/lines", json={"sku_id": shop["sku"], "quantity": quantity}, headers=bearer(buyer["token"]))
+    resp = client.post(
+        "/api/v1/cart/lines",
+        json={"sku_id": shop["sku"], "quantity": quantity},
+        headers=bearer(buyer["token"]),
+    )
     assert_problem(resp, (409, 422))
     assert snapshot(app) == before
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer plg_not-a-real-token"}, {"Authorization": "Basic eDp5"}],
-                         ids=["no token", "unknown token", "not bearer"])
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer plg_not-a-real-token"}, {"Authorization": "Basic eDp5"}],
+    ids=["no token", "unknown token", "not bearer"],
+)
 def test_missing_or_wrong_token_is_401_and_changes_nothing(app, client, shop, headers):
     before = snapshot(app)
-    for method, path, kw in [("post", "/api/v1/checkout", {"json": {"lines": [{"sku_id": shop["sku"], "quantity": 1}]}}),
-                             ("get", "/api/v1/orders", {}), ("get", "/api/v1/wallet", {}), ("get", "/api/v1/me", {}),
-                             ("post", "/api/v1/cart/lines", {"json": {"sku_id": shop["sku"], "quantity": 1}})]:
+    for method, path, kw in [
+        ("post", "/api/v1/checkout", {"json": {"lines": [{"sku_id": shop["sku"], "quantity": 1}]}}),
+        ("get", "/api/v1/orders", {}),
+        ("get", "/api/v1/wallet", {}),
+        ("get", "/api/v1/me", {}),
+        ("post", "/api/v1/cart/lines", {"json": {"sku_id": shop["sku"], "quantity": 1}}),
+    ]:
         resp = getattr(client, method)(path, headers=headers, **kw)
         assert_problem(resp, 401)
     assert snapshot(app) == before
@@ -184,14 +244,22 @@ def test_missing_or_wrong_token_is_401_and_changes_nothing(app, client, shop, he
 
 def test_wrong_password_is_401(app, client, shop):
     before = snapshot(app)
-    resp = client.post("/api/v1/auth/token", json={"email": email_of(app, shop["owner"].user_id), "password": "wrong-password"})
+    resp = client.post(
+        "/api/v1/auth/token",
+        json={"email": email_of(app, shop["owner"].user_id), "password": "wrong-password"},
+    )
     assert_problem(resp, 401)
     assert snapshot(app) == before
 
 
 def test_shipping_an_order_that_is_not_yours_is_refused_and_changes_nothing(app, client, world, shop, buyer):
     placed = checkout(client, buyer["token"], shop["sku"])
-    assert client.post(f"/api/v1/checkouts/{placed['checkout_id']}/pay", headers=bearer(buyer["token"])).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/checkouts/{placed['checkout_id']}/pay", headers=bearer(buyer["token"])
+        ).status_code
+        == 200
+    )
     order_id = placed["order_ids"][0]
     _other_shop, other_owner = world.shop("飞恋伞厂")
     other = api_token(client, email_of(app, other_owner.user_id))
@@ -200,14 +268,28 @@ def test_shipping_an_order_that_is_not_yours_is_refused_and_changes_nothing(app,
 
     before = snapshot(app)
     for token in (buyer["token"], other):  # the buyer, and a merchant of another shop
-        assert_problem(client.post(f"/api/v1/orders/{order_id}/ship", json=ship, headers=bearer(token)), (403, 404))
+        assert_problem(
+            client.post(f"/api/v1/orders/{order_id}/ship", json=ship, headers=bearer(token)), (403, 404)
+        )
     assert_problem(client.post("/api/v1/orders/999999/ship", json=ship, headers=bearer(other)), 404)
     assert snapshot(app) == before
 
-    assert_problem(client.post(f"/api/v1/orders/{order_id}/ship", json={"carrier": "pigeon", "tracking_no": "SF1234567890"},
-                               headers=bearer(owner)), 422)
-    assert_problem(client.post(f"/api/v1/orders/{order_id}/ship", json={"carrier": "sf", "tracking_no": "x"},
-                               headers=bearer(owner)), 422)
+    assert_problem(
+        client.post(
+            f"/api/v1/orders/{order_id}/ship",
+            json={"carrier": "pigeon", "tracking_no": "SF1234567890"},
+            headers=bearer(owner),
+        ),
+        422,
+    )
+    assert_problem(
+        client.post(
+            f"/api/v1/orders/{order_id}/ship",
+            json={"carrier": "sf", "tracking_no": "x"},
+            headers=bearer(owner),
+        ),
+        422,
+    )
     assert snapshot(app) == before
     done = client.post(f"/api/v1/orders/{order_id}/ship", json=ship, headers=bearer(owner))
     assert done.status_code == 200 and done.json()["status"] == "shipped"
@@ -225,13 +307,18 @@ def test_checkout_with_one_line_stays_within_its_statement_budget(app, client, s
     assert resp.status_code == 201, resp.text
     assert counter.count <= 15, "\n".join(counter.statements)
     with app.uow.read() as c:
-        assert c.execute(select(orders.c.status).where(orders.c.id == resp.json()["order_ids"][0])).scalar_one() == "pending_payment"
+        assert (
+            c.execute(select(orders.c.status).where(orders.c.id == resp.json()["order_ids"][0])).scalar_one()
+            == "pending_payment"
+        )
 
 
 def test_docs_are_served_without_a_cdn_and_openapi_lists_checkout(client):
     docs = client.get("/docs")
     assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
-    assert "/static/swagger/swagger-ui-bundle.js" in docs.text and "/static/swagger/swagger-ui.css" in docs.text
+    assert (
+        "/static/swagger/swagger-ui-bundle.js" in docs.text and "/static/swagger/swagger-ui.css" in docs.text
+    )
     for cdn in ("cdn.jsdelivr", "unpkg.com", "cdnjs", "googleapis"):
         assert cdn not in docs.text
     for asset in ("/static/swagger/swagger-ui-bundle.js", "/static/swagger/swagger-ui.css"):
@@ -251,6 +338,7 @@ def test_unknown_api_route_is_problem_json(client):
 
 def test_paying_a_checkout_cancelled_as_unpaid_is_a_409_that_changes_nothing(app, client, clock, shop, buyer):
     from pledge.orders.services import cancel_unpaid
+
     placed = checkout(client, buyer["token"], shop["sku"])
     clock.advance(app.pay_window + timedelta(seconds=1))
     with app.uow.begin() as c:

@@ -3,6 +3,7 @@ see the pledge before paying, pay, let the shop run late (the demo clock), read 
 page what was paid and what more may come, find the coupon in the wallet with the rule that
 produced it, and spend it on the next order. Screenshots go to
 test-artifacts/ (gitignored)."""
+
 from __future__ import annotations
 
 import re
@@ -129,7 +130,10 @@ def test_late_shipment_becomes_a_coupon_that_pays_for_the_next_order(page, live_
     page.goto("/wallet?lang=en")
     card = page.locator(f'[data-testid=coupon][data-source="out-of-stock:{order_id}"]')
     english = card.get_by_test_id("coupon-explanation").inner_text()
-    assert english.startswith("Still not shipped 48 h after the promised time") and "1% of the ¥19.90 you paid" in english
+    assert (
+        english.startswith("Still not shipped 48 h after the promised time")
+        and "1% of the ¥19.90 you paid" in english
+    )
     assert "Used" in card.inner_text()
     page.goto("/wallet?lang=zh_CN")
 
@@ -143,7 +147,9 @@ def test_english_switch(page, live_server, artifacts):
 
     # The choice sticks (cookie) without ?lang on later pages.
     page.goto(f"/products/{product_id(live_server, SUNFLOWERS)}")
-    assert page.get_by_test_id("promise-badge").inner_text() == "Ships within 48 h · late shipping compensated"
+    assert (
+        page.get_by_test_id("promise-badge").inner_text() == "Ships within 48 h · late shipping compensated"
+    )
     assert "If the shop ships later than promised" in page.locator("p.explain").inner_text()
 
     log_in(page)

@@ -3,6 +3,7 @@ the buyer opens 联系客服 from a product page and writes; the merchant's inbo
 shows the message without a reload (HTMX polling); the merchant answers from the conversation
 page and the buyer's page shows the answer without a reload. "Without a reload" is proven by a
 marker set on each page's window object, which any navigation would wipe."""
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,9 @@ def test_buyer_and_merchant_see_each_other_without_reloading(page, browser, live
     question = f"向日葵明天能到昆明吗？#{int(time.time() * 1000) % 100000}"
     answer = "今天16点前下单，顺丰空运明天到"
 
-    merchant_context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    merchant_context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     merchant_context.set_default_timeout(15_000)
     merchant = merchant_context.new_page()
     try:

@@ -1,5 +1,6 @@
 """The `pledge` command as a user runs it: a subprocess with its own environment, exit codes,
 JSON on stdout, readable one-line errors on stderr and never a traceback."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,20 +23,28 @@ PLEDGE = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "pledge.cl
 
 
 # A server or worker outside demo mode needs secrets of its own (issue 11): these are only tests'.
-SECRETS = {"PLEDGE_SECRET_KEY": "cli-test-secret-key-of-forty-characters!",
-           "PLEDGE_PAYMENT_SECRET": "cli-test-payment-secret-forty-characters"}
+SECRETS = {
+    "PLEDGE_SECRET_KEY": "cli-test-secret-key-of-forty-characters!",
+    "PLEDGE_PAYMENT_SECRET": "cli-test-payment-secret-forty-characters",
+}
 
 
-def run(*args: str, var_dir: Path | None = None, demo: bool = False, timeout: float = 120,
-        extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str,
+    var_dir: Path | None = None,
+    demo: bool = False,
+    timeout: float = 120,
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLEDGE_")} | (extra_env or {})
     env["COLUMNS"] = "200"  # keep Rich from wrapping error messages mid-sentence
     if var_dir is not None:
         env["PLEDGE_VAR_DIR"] = str(var_dir)
     if demo:
         env["PLEDGE_DEMO_MODE"] = "1"
-    return subprocess.run([*PLEDGE, *args], capture_output=True, text=True, env=env, timeout=timeout,
-                          cwd=var_dir or Path.cwd())
+    return subprocess.run(
+        [*PLEDGE, *args], capture_output=True, text=True, env=env, timeout=timeout, cwd=var_dir or Path.cwd()
+    )
 
 
 def one_line(text: str) -> str:
@@ -59,12 +68,18 @@ def var_dir(tmp_path) -> Path:
 
 # ---------------------------------------------------------------- quotes (no database)
 
-@pytest.mark.parametrize("paid_at, ship_by", [
-    ("2026-09-01T15:59:59", "2026-09-01T23:59:59+08:00"),  # before the 16:00 cut-off: today
-    ("2026-09-01T16:00:00", "2026-09-02T23:59:59+08:00"),  # at the cut-off: the next day
-])
+
+@pytest.mark.parametrize(
+    "paid_at, ship_by",
+    [
+        ("2026-09-01T15:59:59", "2026-09-01T23:59:59+08:00"),  # before the 16:00 cut-off: today
+        ("2026-09-01T16:00:00", "2026-09-02T23:59:59+08:00"),  # at the cut-off: the next day
+    ],
+)
 def test_quote_ship_by_same_day_cutoff(paid_at, ship_by):
-    result = run("quote", "ship-by", "--rulebook", "douyin", "--promise", "same-day", "--paid-at", paid_at, "--json")
+    result = run(
+        "quote", "ship-by", "--rulebook", "douyin", "--promise", "same-day", "--paid-at", paid_at, "--json"
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["ship_by"] == ship_by
@@ -79,8 +94,17 @@ def test_quote_ship_by_in_words():
 
 def test_quote_ship_by_is_platform_time_whatever_the_shop_zone():
     """04:00 in New York is 16:00 in Beijing: after the same-day cut-off (douyin:101706)."""
-    result = run("quote", "ship-by", "--promise", "same-day", "--paid-at", "2026-09-01T04:00:00", "--tz", "America/New_York",
-                 "--json")
+    result = run(
+        "quote",
+        "ship-by",
+        "--promise",
+        "same-day",
+        "--paid-at",
+        "2026-09-01T04:00:00",
+        "--tz",
+        "America/New_York",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["ship_by"] == "2026-09-02T23:59:59+08:00"
 
@@ -89,24 +113,52 @@ def test_quote_late_ship_douyin_aJoPPkWZ7VQM_over48_column_is_out_of_stock_not_p
     """150.00 paid, promise 72 h, shipped 50 h late: the late-ship cell 1% = 1.50 -> 2 and the
     out-of-stock cell 3% = 4.50 -> 5, 7 yuan in all (it used to answer 5 here while the sweeps
     paid 5 + 5)."""
-    result = run("quote", "late-ship", "--rulebook", "douyin", "--promise", "72h", "--paid", "150.00", "--late", "50h",
-                 "--at", "2026-09-01T10:00:00+08:00", "--json")
+    result = run(
+        "quote",
+        "late-ship",
+        "--rulebook",
+        "douyin",
+        "--promise",
+        "72h",
+        "--paid",
+        "150.00",
+        "--late",
+        "50h",
+        "--at",
+        "2026-09-01T10:00:00+08:00",
+        "--json",
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["amount_fen"] == 700
     assert [(p["clause"], p["amount_fen"], p["source"]) for p in data["parts"]] == [
-        ("late-ship.48-240h.within48", 200, "douyin:aJoPPkWZ7VQM"), ("out-of-stock.pay.48-240h", 500, "douyin:aHwHGWzbmk88")]
+        ("late-ship.48-240h.within48", 200, "douyin:aJoPPkWZ7VQM"),
+        ("out-of-stock.pay.48-240h", 500, "douyin:aHwHGWzbmk88"),
+    ]
     assert data["clause"] == "late-ship.48-240h.within48"
     assert "3% = 4.50" in data["explanation"] and data["explanation"].endswith("7.00 yuan in all")
 
 
-@pytest.mark.parametrize("at, sources, amount", [
-    ("2026-08-01T10:00:00", ["douyin:aHwH9wK4Je2N", "douyin:aHwHGWzbmk88"], 700),  # the version before 2026-08-10
-    ("2026-08-10T00:00:00", ["douyin:aJoPPkWZ7VQM", "douyin:aHwHGWzbmk88"], 700),  # Beijing midnight: the new one
-    ("2022-12-31T10:00:00+08:00", [], 0),                                           # before the rulebook starts
-])
+@pytest.mark.parametrize(
+    "at, sources, amount",
+    [
+        (
+            "2026-08-01T10:00:00",
+            ["douyin:aHwH9wK4Je2N", "douyin:aHwHGWzbmk88"],
+            700,
+        ),  # the version before 2026-08-10
+        (
+            "2026-08-10T00:00:00",
+            ["douyin:aJoPPkWZ7VQM", "douyin:aHwHGWzbmk88"],
+            700,
+        ),  # Beijing midnight: the new one
+        ("2022-12-31T10:00:00+08:00", [], 0),  # before the rulebook starts
+    ],
+)
 def test_quote_late_ship_at_picks_the_clauses_in_force_when_paid(at, sources, amount):
-    result = run("quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "50h", "--at", at, "--json")
+    result = run(
+        "quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "50h", "--at", at, "--json"
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert ([p["source"] for p in data["parts"]], data["amount_fen"]) == (sources, amount)
@@ -114,7 +166,9 @@ def test_quote_late_ship_at_picks_the_clauses_in_force_when_paid(at, sources, am
 
 def test_quote_late_ship_in_words_and_on_time():
     words = run("quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "50h")
-    assert words.returncode == 0 and one_line(words.stdout).startswith("7.00 yuan — paid 150.00, promise 72 h")
+    assert words.returncode == 0 and one_line(words.stdout).startswith(
+        "7.00 yuan — paid 150.00, promise 72 h"
+    )
     within = run("quote", "late-ship", "--promise", "48h", "--paid", "19.90", "--late", "10h", "--json")
     assert (json.loads(within.stdout)["amount_fen"], json.loads(within.stdout)["parts"]) == (0, [])
     on_time = run("quote", "late-ship", "--promise", "48h", "--paid", "19.90", "--late", "0h", "--json")
@@ -122,22 +176,71 @@ def test_quote_late_ship_in_words_and_on_time():
     assert (json.loads(on_time.stdout)["amount_fen"], json.loads(on_time.stdout)["parts"]) == (0, [])
 
 
-@pytest.mark.parametrize("args, says", [
-    (["quote", "late-ship", "--promise", "xyz", "--paid", "150.00", "--late", "50h", "--json"], "not a promise: 'xyz'"),
-    (["quote", "late-ship", "--promise", "72h", "--paid", "abc", "--late", "50h", "--json"], "not an amount in yuan"),
-    (["quote", "late-ship", "--promise", "72h", "--paid=-5", "--late", "50h"], "not an amount in yuan (like 19.90): '-5'"),
-    (["quote", "late-ship", "--promise", "72h", "--paid", "0", "--late", "50h"], "--paid must be a positive amount"),
-    (["quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "soon"], "not a duration"),
-    (["quote", "late-ship", "--promise", "same-day", "--paid", "150.00", "--late", "50h"], "give the promise as hours"),
-    (["quote", "late-ship", "--rulebook", "nope", "--promise", "72h", "--paid", "1", "--late", "50h"], "no rulebook named 'nope'"),
-    (["quote", "late-ship", "--promise", "72h", "--paid", "1", "--late", "50h", "--at", "last week"], "not an ISO-8601 time"),
-    (["quote", "ship-by", "--promise", "xyz", "--paid-at", "2026-09-01T10:00:00", "--json"], "not a promise: 'xyz'"),
-    (["quote", "ship-by", "--promise", "same-day", "--paid-at", "yesterday"], "not an ISO-8601 time"),
-    (["quote", "ship-by", "--promise", "same-day", "--paid-at", "2026-09-01T10:00:00", "--tz", "Mars/Olympus"],
-     "unknown timezone 'Mars/Olympus'"),
-], ids=["promise xyz", "paid abc", "paid negative", "paid zero", "late soon", "late-ship day promise", "unknown rulebook",
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (
+            ["quote", "late-ship", "--promise", "xyz", "--paid", "150.00", "--late", "50h", "--json"],
+            "not a promise: 'xyz'",
+        ),
+        (
+            ["quote", "late-ship", "--promise", "72h", "--paid", "abc", "--late", "50h", "--json"],
+            "not an amount in yuan",
+        ),
+        (
+            ["quote", "late-ship", "--promise", "72h", "--paid=-5", "--late", "50h"],
+            "not an amount in yuan (like 19.90): '-5'",
+        ),
+        (
+            ["quote", "late-ship", "--promise", "72h", "--paid", "0", "--late", "50h"],
+            "--paid must be a positive amount",
+        ),
+        (["quote", "late-ship", "--promise", "72h", "--paid", "150.00", "--late", "soon"], "not a duration"),
+        (
+            ["quote", "late-ship", "--promise", "same-day", "--paid", "150.00", "--late", "50h"],
+            "give the promise as hours",
+        ),
+        (
+            ["quote", "late-ship", "--rulebook", "nope", "--promise", "72h", "--paid", "1", "--late", "50h"],
+            "no rulebook named 'nope'",
+        ),
+        (
+            ["quote", "late-ship", "--promise", "72h", "--paid", "1", "--late", "50h", "--at", "last week"],
+            "not an ISO-8601 time",
+        ),
+        (
+            ["quote", "ship-by", "--promise", "xyz", "--paid-at", "2026-09-01T10:00:00", "--json"],
+            "not a promise: 'xyz'",
+        ),
+        (["quote", "ship-by", "--promise", "same-day", "--paid-at", "yesterday"], "not an ISO-8601 time"),
+        (
+            [
+                "quote",
+                "ship-by",
+                "--promise",
+                "same-day",
+                "--paid-at",
+                "2026-09-01T10:00:00",
+                "--tz",
+                "Mars/Olympus",
+            ],
+            "unknown timezone 'Mars/Olympus'",
+        ),
+    ],
+    ids=[
+        "promise xyz",
+        "paid abc",
+        "paid negative",
+        "paid zero",
+        "late soon",
+        "late-ship day promise",
+        "unknown rulebook",
         "late-ship at not a time",
-        "ship-by promise xyz", "paid-at not a time", "unknown timezone"])
+        "ship-by promise xyz",
+        "paid-at not a time",
+        "unknown timezone",
+    ],
+)
 def test_bad_input_exits_2_with_a_readable_message(args, says):
     result = run(*args)
     assert_readable_failure(result, says)
@@ -152,6 +255,7 @@ def test_missing_option_is_a_usage_error():
 
 # ---------------------------------------------------------------- the demo clock and the worker
 
+
 def test_clock_advance_is_refused_outside_demo_mode(var_dir):
     result = run("clock", "advance", "2d", var_dir=var_dir)
     assert result.returncode != 0
@@ -159,14 +263,14 @@ def test_clock_advance_is_refused_outside_demo_mode(var_dir):
 
 
 def test_clock_advance_moves_the_shared_clock_in_demo_mode(var_dir):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     result = run("clock", "advance", "2d", var_dir=var_dir, demo=True)
     assert result.returncode == 0, result.stderr
     assert "offset 2 days" in result.stdout
     shown = run("clock", "show", var_dir=var_dir, demo=True)
     assert shown.returncode == 0, shown.stderr
     now = datetime.fromisoformat(shown.stdout.strip())
-    assert before + timedelta(days=2) <= now <= datetime.now(timezone.utc) + timedelta(days=2, minutes=1)
+    assert before + timedelta(days=2) <= now <= datetime.now(UTC) + timedelta(days=2, minutes=1)
     assert_readable_failure(run("clock", "advance", "xyz", var_dir=var_dir, demo=True), "not a duration")
     assert_readable_failure(run("clock", "advance", "0h", var_dir=var_dir, demo=True), "only moves forward")
 
@@ -175,7 +279,7 @@ def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     """An order paid six days ago on a 72 h promise and never shipped is 72 h late today:
     `pledge worker --once` pays it (late-ship 1% of 150.00 = 1.50 -> 2 yuan, and more than 48 h late
     the out-of-stock 3% = 4.50 -> 5 yuan) and a second pass pays nothing."""
-    paid_at = datetime.now(timezone.utc) - timedelta(days=6)
+    paid_at = datetime.now(UTC) - timedelta(days=6)
     app = build(Settings(var_dir=var_dir), clock=FixedClock(paid_at))
     world = World(app)
     shop_id, owner = world.shop()
@@ -191,7 +295,15 @@ def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     assert second["late_ship_compensated"] == 0 and second["late_ship_amount_fen"] == 0
     # every step reports (other domains add their own keys); today's experience snapshots were
     # written by the first pass, so the second writes none
-    assert {"cancelled_unpaid", "tracking_events", "late_ship_examined", "late_ship_compensated",
-            "late_ship_amount_fen", "case_deadlines", "refunds_completed", "experience_snapshots"} <= set(second)
+    assert {
+        "cancelled_unpaid",
+        "tracking_events",
+        "late_ship_examined",
+        "late_ship_compensated",
+        "late_ship_amount_fen",
+        "case_deadlines",
+        "refunds_completed",
+        "experience_snapshots",
+    } <= set(second)
     assert report["experience_snapshots"] >= 1 and second["experience_snapshots"] == 0
     assert second["case_deadlines"] == {} and second["refunds_completed"] == 0

@@ -3,6 +3,7 @@ come (issue 10, "Show it"): a 72 h order of 150.00 never shipped earns the late-
 (1% -> 2 yuan) when it goes late and the out-of-stock cell (3% -> 5 yuan) once 48 h late; the
 page says so before each happens, in Beijing time, never as a UTC ISO string, and the Chinese
 page carries no English words or internal keys."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ class _Sections(HTMLParser):
         super().__init__()
         self.wanted, self.stack, self.found = wanted, [], []
 
-    def handle_starttag(self, tag, attrs):  # noqa: ANN001
+    def handle_starttag(self, tag, attrs):
         testid = dict(attrs).get("data-testid")
         if testid in self.wanted:
             self.found.append([testid, ""])
@@ -31,11 +32,11 @@ class _Sections(HTMLParser):
         elif self.stack:
             self.stack.append(tag)
 
-    def handle_endtag(self, tag):  # noqa: ANN001
+    def handle_endtag(self, tag):
         if self.stack:
             self.stack.pop()
 
-    def handle_data(self, data):  # noqa: ANN001
+    def handle_data(self, data):
         if self.stack:
             self.found[-1][1] += data
 
@@ -100,9 +101,16 @@ def test_order_page_says_what_was_paid_why_and_when_more_may_come(app, world, cl
     english = client.get(f"/orders/{order_id}", params={"lang": "en"}).text
     late_en, oos_en = sections(english, "compensation")
     assert late_en.startswith("Late shipment ¥2.00")
-    assert "The shop promised to ship by 4 Sep 2026 10:00 (Beijing time); it had not shipped by then." in late_en
-    assert "1% of the ¥150.00 you paid (rounded to whole yuan, at least ¥2.00, at most ¥50.00): ¥2.00." in late_en
-    assert oos_en.startswith("Out of stock ¥5.00") and "Still not shipped 48 h after the promised time" in oos_en
+    assert (
+        "The shop promised to ship by 4 Sep 2026 10:00 (Beijing time); it had not shipped by then." in late_en
+    )
+    assert (
+        "1% of the ¥150.00 you paid (rounded to whole yuan, at least ¥2.00, at most ¥50.00): ¥2.00."
+        in late_en
+    )
+    assert (
+        oos_en.startswith("Out of stock ¥5.00") and "Still not shipped 48 h after the promised time" in oos_en
+    )
     assert not ISO.search(" ".join(sections(english, "compensation")))
 
 

@@ -2,6 +2,7 @@
 navigation and then every same-site link those pages show (up to a limit per account), and no
 page may answer with a server error. This catches a template or query that breaks on real,
 seeded data (several shops, orders in every state, programs, waves, sanctions, scores)."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,9 @@ PER_ACCOUNT = 200
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    settings = Settings(demo_mode=True, var_dir=tmp_path_factory.mktemp("demo-pages"), run_sweeper_in_server=False)
+    settings = Settings(
+        demo_mode=True, var_dir=tmp_path_factory.mktemp("demo-pages"), run_sweeper_in_server=False
+    )
     seed_demo(settings)
     app = build(settings)
     yield create_app(app, run_worker=False)

@@ -1,5 +1,6 @@
 """The experience score and reviews over HTTP: problem+json for bad input, the merchant's pages
 with the chart and the breakdown, gates with their clause, every template string translated."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,13 @@ from pledge.web.i18n import catalog
 from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, page_login, snapshot
 from tests.e2e.test_aftersales_api import delivered_order
 
-MY_TEMPLATES = ("experience_score.html", "experience_indicator.html", "experience_ranking.html", "review_form.html",
-                "review_list.html")
+MY_TEMPLATES = (
+    "experience_score.html",
+    "experience_indicator.html",
+    "experience_ranking.html",
+    "review_form.html",
+    "review_list.html",
+)
 
 
 def setup(app, world):
@@ -30,14 +36,34 @@ def test_review_api_rules(app, world, client):
     token = api_token(client, email_of(app, buyer.user_id))
     owner_token = api_token(client, email_of(app, owner.user_id))
     before = snapshot(app)
-    assert_problem(client.post("/api/v1/reviews", json={"order_line_id": line_id, "stars": 6}, headers=bearer(token)), 422)
-    assert_problem(client.post("/api/v1/reviews", json={"order_line_id": line_id, "stars": 5}, headers=bearer(owner_token)), 404)
+    assert_problem(
+        client.post("/api/v1/reviews", json={"order_line_id": line_id, "stars": 6}, headers=bearer(token)),
+        422,
+    )
+    assert_problem(
+        client.post(
+            "/api/v1/reviews", json={"order_line_id": line_id, "stars": 5}, headers=bearer(owner_token)
+        ),
+        404,
+    )
     assert snapshot(app) == before
-    made = client.post("/api/v1/reviews", json={"order_line_id": line_id, "stars": 4, "body": "花很新鲜"}, headers=bearer(token))
+    made = client.post(
+        "/api/v1/reviews",
+        json={"order_line_id": line_id, "stars": 4, "body": "花很新鲜"},
+        headers=bearer(token),
+    )
     assert made.status_code == 201, made.text
-    assert_problem(client.post("/api/v1/reviews", json={"order_line_id": line_id, "stars": 5}, headers=bearer(token)), 409)
+    assert_problem(
+        client.post("/api/v1/reviews", json={"order_line_id": line_id, "stars": 5}, headers=bearer(token)),
+        409,
+    )
     review_id = made.json()["id"]
-    assert client.put(f"/api/v1/reviews/{review_id}", json={"stars": 5, "body": "醒花后更好"}, headers=bearer(token)).status_code == 200
+    assert (
+        client.put(
+            f"/api/v1/reviews/{review_id}", json={"stars": 5, "body": "醒花后更好"}, headers=bearer(token)
+        ).status_code
+        == 200
+    )
     assert_problem(client.put(f"/api/v1/reviews/{review_id}", json={"stars": 1}, headers=bearer(token)), 409)
     listed = client.get(f"/api/v1/products/{_product_of(app, sku)}/reviews").json()
     assert listed["count"] == 1 and listed["average"] == 5 and listed["reviews"][0]["body"] == "醒花后更好"
@@ -45,7 +71,9 @@ def test_review_api_rules(app, world, client):
 
 def _product_of(app, sku: int) -> int:
     from sqlalchemy import select
+
     from pledge.catalog.tables import skus
+
     with app.uow.read() as c:
         return c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
 
@@ -54,27 +82,55 @@ def test_score_api_and_pages(app, world, client):
     shop_id, owner, sku, buyer, order_id, line_id = setup(app, world)
     with app.uow.begin() as c:
         for back in range(3, -1, -1):
-            experience.snapshot_day(c, app.rulebook, experience.local_today(app.rulebook, app.clock.now()) - timedelta(days=back),
-                                    at=app.clock.now())
+            experience.snapshot_day(
+                c,
+                app.rulebook,
+                experience.local_today(app.rulebook, app.clock.now()) - timedelta(days=back),
+                at=app.clock.now(),
+            )
     token = api_token(client, email_of(app, owner.user_id))
     body = client.get(f"/api/v1/shops/{shop_id}/experience", headers=bearer(token)).json()
     assert body["stage"] == "growth" and body["score"] == 70 and body["version"] == "2026-07-14"
-    assert client.get(f"/api/v1/shops/{shop_id}/experience", params={"version": "2026-09-08"},
-                      headers=bearer(token)).json()["version"] == "2026-09-08"
-    assert_problem(client.get(f"/api/v1/shops/{shop_id}/experience", params={"version": "2020-01-01"}, headers=bearer(token)), 422)
-    assert_problem(client.get(f"/api/v1/shops/{shop_id}/experience/indicators/nope", headers=bearer(token)), 404)
+    assert (
+        client.get(
+            f"/api/v1/shops/{shop_id}/experience", params={"version": "2026-09-08"}, headers=bearer(token)
+        ).json()["version"]
+        == "2026-09-08"
+    )
+    assert_problem(
+        client.get(
+            f"/api/v1/shops/{shop_id}/experience", params={"version": "2020-01-01"}, headers=bearer(token)
+        ),
+        422,
+    )
+    assert_problem(
+        client.get(f"/api/v1/shops/{shop_id}/experience/indicators/nope", headers=bearer(token)), 404
+    )
     assert len(client.get(f"/api/v1/shops/{shop_id}/experience/history", headers=bearer(token)).json()) == 4
     compared = client.get(f"/api/v1/shops/{shop_id}/experience/compare", headers=bearer(token)).json()
     assert (compared["base"]["version"], compared["target"]["version"]) == ("2026-07-14", "2026-09-08")
     changed = {r["code"]: (r["in_old"], r["in_new"]) for r in compared["indicators"]}
     assert changed["pickup_score"] == (True, False) and changed["average_pickup_hours"] == (False, True)
-    gate = client.get(f"/api/v1/shops/{shop_id}/experience/gates/ad_spend", params={"amount_fen": 100},
-                      headers=bearer(token)).json()
-    assert gate["clause_id"] == "experience.gate.ad-spend" and gate["allowed"] and gate["source"] == "pledge:default"
+    gate = client.get(
+        f"/api/v1/shops/{shop_id}/experience/gates/ad_spend",
+        params={"amount_fen": 100},
+        headers=bearer(token),
+    ).json()
+    assert (
+        gate["clause_id"] == "experience.gate.ad-spend"
+        and gate["allowed"]
+        and gate["source"] == "pledge:default"
+    )
     assert_problem(client.get(f"/api/v1/shops/{shop_id}/experience/gates/nope", headers=bearer(token)), 422)
     assert_problem(client.get("/api/v1/experience/ranking", headers=bearer(token)), 403)
-    assert_problem(client.post(f"/api/v1/shops/{shop_id}/experience/incidents", headers=bearer(token),
-                               json={"kind": "brushing", "occurred_at": "2026-08-30T10:00:00+08:00"}), 403)
+    assert_problem(
+        client.post(
+            f"/api/v1/shops/{shop_id}/experience/incidents",
+            headers=bearer(token),
+            json={"kind": "brushing", "occurred_at": "2026-08-30T10:00:00+08:00"},
+        ),
+        403,
+    )
     pages = TestClient(client.app)
     page_login(pages, email_of(app, owner.user_id), f"/products/{_product_of(app, sku)}")
     html = pages.get(f"/merchant/shops/{shop_id}/experience").text
@@ -95,9 +151,14 @@ def test_every_experience_string_is_translated():
     msgids = {m for m in msgids if not m.endswith(".")} | {"Experience score ranking"}
     from pledge.experience.policy import DIMENSIONS
     from pledge.rulebooks.loader import load
+
     codes = {f"indicator.{c.get('code')}" for c in load("douyin").clauses if c.kind == "experience_indicator"}
     codes |= {f"dimension.{d}" for d in DIMENSIONS} | {"stage.growth", "stage.formal"}
-    codes |= {f"unit.{c.get('unit')}" for c in load("douyin").clauses if c.kind == "experience_indicator" and c.get("unit")}
+    codes |= {
+        f"unit.{c.get('unit')}"
+        for c in load("douyin").clauses
+        if c.kind == "experience_indicator" and c.get("unit")
+    }
     codes |= {f"bonus.{c.get('code')}" for c in load("douyin").clauses if c.kind == "experience_bonus"}
     zh, en = catalog("zh_CN"), catalog("en")
     assert not sorted((msgids | codes) - zh.keys()), "missing in zh_CN"
@@ -106,6 +167,7 @@ def test_every_experience_string_is_translated():
 
 def test_operators_classify_shops_record_incidents_and_rank(app, world, client):
     from tests.integration.test_experience import History
+
     h = History(world)
     for _ in range(30):
         h.order("2026-08-15T10:00", picked="2026-08-15T12:00", delivered="2026-08-16T12:00", stars=5)
@@ -115,23 +177,51 @@ def test_operators_classify_shops_record_incidents_and_rank(app, world, client):
     owner = api_token(client, email_of(app, h.owner.user_id))
     before = client.get(f"/api/v1/shops/{h.shop_id}/experience", headers=bearer(owner)).json()
     assert before["stage"] == "formal" and not before["deductions"]
-    assert_problem(client.put(f"/api/v1/shops/{h.shop_id}/experience/profile", json={"industry": ""},
-                              headers=bearer(op)), 422)
-    assert client.put(f"/api/v1/shops/{h.shop_id}/experience/profile", json={"industry": "生活鲜花"},
-                      headers=bearer(op)).status_code == 200
-    assert_problem(client.post(f"/api/v1/shops/{h.shop_id}/experience/incidents", headers=bearer(op),
-                               json={"kind": "kicked_a_dog", "occurred_at": "2026-08-30T10:00:00+08:00"}), 422)
+    assert_problem(
+        client.put(
+            f"/api/v1/shops/{h.shop_id}/experience/profile", json={"industry": ""}, headers=bearer(op)
+        ),
+        422,
+    )
+    assert (
+        client.put(
+            f"/api/v1/shops/{h.shop_id}/experience/profile", json={"industry": "生活鲜花"}, headers=bearer(op)
+        ).status_code
+        == 200
+    )
+    assert_problem(
+        client.post(
+            f"/api/v1/shops/{h.shop_id}/experience/incidents",
+            headers=bearer(op),
+            json={"kind": "kicked_a_dog", "occurred_at": "2026-08-30T10:00:00+08:00"},
+        ),
+        422,
+    )
     for _ in range(6):  # 6 x 3 = 18, capped at 15 (experience.deduction.negative-service)
-        made = client.post(f"/api/v1/shops/{h.shop_id}/experience/incidents", headers=bearer(op),
-                           json={"kind": "refused_invoice", "occurred_at": "2026-08-30T10:00:00+08:00"})
+        made = client.post(
+            f"/api/v1/shops/{h.shop_id}/experience/incidents",
+            headers=bearer(op),
+            json={"kind": "refused_invoice", "occurred_at": "2026-08-30T10:00:00+08:00"},
+        )
         assert made.status_code == 201, made.text
     after = client.get(f"/api/v1/shops/{h.shop_id}/experience", headers=bearer(owner)).json()
-    assert after["deductions"] == [{"clause": "experience.deduction.negative-service", "source": "douyin:aJmVWbCJyD8M",
-                                    "incidents": 6, "points": 15, "cap": 15}]
+    assert after["deductions"] == [
+        {
+            "clause": "experience.deduction.negative-service",
+            "source": "douyin:aJmVWbCJyD8M",
+            "incidents": 6,
+            "points": 15,
+            "cap": 15,
+        }
+    ]
     assert "experience.weights.service.flowers" in after["clauses"]
-    assert after["score"] == max(50, round(sum(d["weight"] / 100 * d["points"] for d in after["dimensions"].values()) - 15, 2))
+    assert after["score"] == max(
+        50, round(sum(d["weight"] / 100 * d["points"] for d in after["dimensions"].values()) - 15, 2)
+    )
     with app.uow.begin() as c:
-        experience.snapshot_day(c, app.rulebook, experience.local_today(app.rulebook, app.clock.now()), at=app.clock.now())
+        experience.snapshot_day(
+            c, app.rulebook, experience.local_today(app.rulebook, app.clock.now()), at=app.clock.now()
+        )
     ranking = client.get("/api/v1/experience/ranking", headers=bearer(op)).json()
     scores = {r["shop_id"]: r["score"] for r in ranking}
     assert scores[other] == 70 and scores[h.shop_id] == after["score"]  # growth stage (no orders) vs formal
@@ -155,6 +245,7 @@ def test_the_buyer_finds_the_review_form_from_a_delivered_order(app, world, clie
 def test_103956_pickup_forced_order_is_named_on_the_indicator_page(app, world, client):
     """The pickup-score page says why an order fast to pick up still scores 50 (experience.pickup-forced)."""
     from tests.integration.test_experience import History
+
     h = History(world)
     fraud = h.order("2026-08-15T10:00", picked="2026-08-15T12:00")
     h.order("2026-08-15T10:00", picked="2026-08-15T12:00")
@@ -162,6 +253,9 @@ def test_103956_pickup_forced_order_is_named_on_the_indicator_page(app, world, c
     pages = TestClient(client.app)
     page_login(pages, email_of(app, h.owner.user_id), f"/products/{_product_of(app, h.sku)}")
     html = pages.get(f"/merchant/shops/{h.shop_id}/experience/pickup_score?version=2026-07-14").text
-    assert f'href="/orders/{fraud}"' in html and "存在欺诈发货或物流轨迹异常赔付：该订单揽收时长得分为50分" in html
+    assert (
+        f'href="/orders/{fraud}"' in html
+        and "存在欺诈发货或物流轨迹异常赔付：该订单揽收时长得分为50分" in html
+    )
     assert html.count('data-testid="forced"') == 1
     pages.close()

@@ -1,6 +1,7 @@
 """The florist opens her experience score in Chromium on the demo database: the score, the
 30-day trend chart (inline SVG, one point per daily snapshot), and from the breakdown an
 indicator's page listing the orders behind it, worst first, each linking to the order."""
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,9 @@ def test_merchant_follows_an_indicator_to_its_orders(page, live_server, artifact
     rows = page.get_by_test_id("indicator-orders").locator("tr")
     expect(rows.nth(1)).to_be_visible()
     hours = [float(t.split()[0]) for t in rows.locator("td:nth-child(5)").all_inner_texts()]
-    assert hours and hours == sorted(hours, reverse=True) and hours[-1] > 12  # worst first, all over the best band
+    assert (
+        hours and hours == sorted(hours, reverse=True) and hours[-1] > 12
+    )  # worst first, all over the best band
     first = rows.nth(1).locator("a").first
     target = first.get_attribute("href")
     assert re.fullmatch(r"/orders/\d+", target)

@@ -2,6 +2,7 @@
 opens her settlement page (pending proceeds, a deposit short of what she owes and why), opens this month's
 statement, sees every line with its clause and totals that agree with the ledger, and
 downloads the CSV, whose totals are the page's."""
+
 from __future__ import annotations
 
 import csv
@@ -10,7 +11,8 @@ import io
 import pytest
 
 from pledge.kernel.money import format_yuan
-from pledge.settlement import queries, services as settlement
+from pledge.settlement import queries
+from pledge.settlement import services as settlement
 from tests.e2e.test_aftersales_browser import actor, log_in
 
 pytestmark = pytest.mark.browser
@@ -35,7 +37,10 @@ def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server
     page.click(f"[data-testid=statement-links] a:has-text('{month}')")
     page.wait_for_url(f"**/statement?month={month}")
     assert "合计与账本一致" in page.locator("[data-testid=reconciled]").inner_text()
-    assert page.locator("[data-testid=total-sales]").inner_text() == f"¥{format_yuan(expected['totals']['sales'])}"
+    assert (
+        page.locator("[data-testid=total-sales]").inner_text()
+        == f"¥{format_yuan(expected['totals']['sales'])}"
+    )
     assert page.locator("[data-testid=total-net]").inner_text() == f"¥{format_yuan(expected['net_fen'])}"
     lines = page.locator("[data-testid=statement-lines] tbody tr")
     assert lines.count() == len(expected["lines"])

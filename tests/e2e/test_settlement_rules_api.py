@@ -2,6 +2,7 @@
 `pledge quote settle-date` answer from the rulebook; finance marks a shop 0元入驻 over the API; the
 merchant's balance page shows a freeze with its rule and release time in Beijing time, in Chinese
 without English words or internal keys, and in English."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,15 @@ def quote(*args: str) -> dict:
 
 def test_cli_quotes_the_deposit_aJngrvusHLew():
     flowers = quote("deposit", "--rulebook", "douyin", "--last-month-gmv", "60000", "--category", "花卉盆栽")
-    assert (flowers["amount_fen"], flowers["base_fen"], flowers["category_fen"]) == (700_000, 200_000, 500_000)
-    assert flowers["clause"] == "deposit.base.gmv-50k-100k" and flowers["category_clause"] == "deposit.category-experience.5000"
+    assert (flowers["amount_fen"], flowers["base_fen"], flowers["category_fen"]) == (
+        700_000,
+        200_000,
+        500_000,
+    )
+    assert (
+        flowers["clause"] == "deposit.base.gmv-50k-100k"
+        and flowers["category_clause"] == "deposit.category-experience.5000"
+    )
     assert [p["source"] for p in flowers["parts"]] == ["douyin:aJngrvusHLew"] * 2
     assert quote("deposit", "--last-month-gmv", "50000")["amount_fen"] == 50_000
     assert quote("deposit", "--last-month-gmv", "100000.01")["amount_fen"] == 500_000
@@ -37,13 +45,32 @@ def test_cli_quotes_the_deposit_aJngrvusHLew():
 
 
 def test_cli_quotes_the_settlement_date_aJoPPkWZ6ehX():
-    pot = quote("settle-date", "--rulebook", "douyin", "--category", "花卉盆栽", "--confirmed-at", "2026-08-20T10:00:00+08:00")
-    assert (pot["available_at"], pot["clause"], pot["days"]) == ("2026-09-04T10:00:00+08:00",
-                                                                 "settlement.available.category-15d", 15)
+    pot = quote(
+        "settle-date",
+        "--rulebook",
+        "douyin",
+        "--category",
+        "花卉盆栽",
+        "--confirmed-at",
+        "2026-08-20T10:00:00+08:00",
+    )
+    assert (pot["available_at"], pot["clause"], pot["days"]) == (
+        "2026-09-04T10:00:00+08:00",
+        "settlement.available.category-15d",
+        15,
+    )
     plain = quote("settle-date", "--category", "鲜切花", "--confirmed-at", "2026-08-20T02:00:00Z")
-    assert (plain["available_at"], plain["clause"]) == ("2026-08-23T10:00:00+08:00", "settlement.available.ordinary")
-    zero = quote("settle-date", "--category", "花卉盆栽", "--confirmed-at", "2026-08-20T10:00", "--zero-entry")
-    assert (zero["available_at"], zero["clause"]) == ("2026-09-10T10:00:00+08:00", "settlement.available.zero-entry")
+    assert (plain["available_at"], plain["clause"]) == (
+        "2026-08-23T10:00:00+08:00",
+        "settlement.available.ordinary",
+    )
+    zero = quote(
+        "settle-date", "--category", "花卉盆栽", "--confirmed-at", "2026-08-20T10:00", "--zero-entry"
+    )
+    assert (zero["available_at"], zero["clause"]) == (
+        "2026-09-10T10:00:00+08:00",
+        "settlement.available.zero-entry",
+    )
     assert_readable_failure(run("quote", "settle-date", "--confirmed-at", "yesterday", "--json"), "yesterday")
 
 
@@ -57,12 +84,22 @@ def test_finance_marks_a_shop_zero_entry_and_a_merchant_cannot(app, client, flor
     f = florist
     ops = bearer(api_token(client, email_of(app, f.operator.user_id)))
     shop = bearer(api_token(client, email_of(app, f.owner.user_id)))
-    assert_problem(client.put(f"/api/v1/shops/{f.shop_id}/settlement-terms", headers=shop, json={"zero_entry": True}), 403)
-    assert_problem(client.put(f"/api/v1/shops/{f.shop_id}/settlement-terms", headers=ops, json={"zero_entry": "yes"}), 422)
+    assert_problem(
+        client.put(f"/api/v1/shops/{f.shop_id}/settlement-terms", headers=shop, json={"zero_entry": True}),
+        403,
+    )
+    assert_problem(
+        client.put(f"/api/v1/shops/{f.shop_id}/settlement-terms", headers=ops, json={"zero_entry": "yes"}),
+        422,
+    )
     resp = client.put(f"/api/v1/shops/{f.shop_id}/settlement-terms", headers=ops, json={"zero_entry": True})
     assert resp.status_code == 200 and resp.json() == {"shop_id": f.shop_id, "zero_entry": True}
     bal = client.get(f"/api/v1/shops/{f.shop_id}/balance", headers=shop).json()
-    assert (bal["zero_entry"], bal["deposit_tier_fen"], bal["deposit_clause"]) == (True, 0, "deposit.base.zero-entry")
+    assert (bal["zero_entry"], bal["deposit_tier_fen"], bal["deposit_clause"]) == (
+        True,
+        0,
+        "deposit.base.zero-entry",
+    )
 
 
 def test_the_balance_page_shows_a_freeze_with_its_rule_and_release_time(app, clock, client, florist):
@@ -74,11 +111,11 @@ def test_the_balance_page_shows_a_freeze_with_its_rule_and_release_time(app, clo
     resp = post_login(client, email_of(app, f.owner.user_id), "password123")
     assert resp.status_code == 303
     zh = client.get(f"/merchant/shops/{f.shop_id}/settlement", params={"lang": "zh_CN"}).text
-    freezes = zh[zh.index('data-testid="freezes"'):]
-    freezes = freezes[:freezes.index("</table>")]
+    freezes = zh[zh.index('data-testid="freezes"') :]
+    freezes = freezes[: freezes.index("</table>")]
     assert "冻结货款" in zh and "2026-09-12 00:00" in freezes and "（北京时间）" in freezes
     assert "违规订单货款冻结7天" in freezes and "¥18.90" in freezes
-    visible = re.sub(r"<[^>]+>", " ", zh[zh.index("<h1>"):zh.index('data-testid="statement-links"')])
+    visible = re.sub(r"<[^>]+>", " ", zh[zh.index("<h1>") : zh.index('data-testid="statement-links"')])
     assert not re.findall(r"[A-Za-z]{3,}", visible), re.findall(r"[A-Za-z]{3,}", visible)
     assert "freeze." not in zh and "deposit." not in zh and "T0" not in freezes
     en = client.get(f"/merchant/shops/{f.shop_id}/settlement", params={"lang": "en"}).text
@@ -91,6 +128,7 @@ def test_the_balance_page_shows_a_freeze_with_its_rule_and_release_time(app, clo
 
 def test_the_finance_page_lists_freezes_and_marks_a_shop_zero_entry(app, clock, client, florist):
     from tests.e2e.conftest import page_login
+
     f = florist
     a_late_day(f)
     clock.set(sh(2026, 9, 5, 9))
@@ -98,12 +136,17 @@ def test_the_finance_page_lists_freezes_and_marks_a_shop_zero_entry(app, clock, 
     f.worker(SandboxPayoutProvider(app.uow))
     csrf = page_login(client, email_of(app, f.operator.user_id), "/finance/settlement")
     page = client.get("/finance/settlement", params={"lang": "zh_CN"}).text
-    listed = page[page.index('data-testid="finance-freezes"'):]
-    assert listed[:listed.index("</table>")].count("违规订单货款冻结7天") == 100
-    resp = client.post("/finance/settlement/terms", data={"csrf_token": csrf, "shop_id": str(f.shop_id), "zero_entry": "yes"},
-                       follow_redirects=False)
+    listed = page[page.index('data-testid="finance-freezes"') :]
+    assert listed[: listed.index("</table>")].count("违规订单货款冻结7天") == 100
+    resp = client.post(
+        "/finance/settlement/terms",
+        data={"csrf_token": csrf, "shop_id": str(f.shop_id), "zero_entry": "yes"},
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     page = client.get("/finance/settlement").text
     assert f"小阿阮鲜花 (#{f.shop_id})" in page
-    resp = client.post("/finance/settlement/terms", data={"csrf_token": csrf, "shop_id": "999999", "zero_entry": "yes"})
+    resp = client.post(
+        "/finance/settlement/terms", data={"csrf_token": csrf, "shop_id": "999999", "zero_entry": "yes"}
+    )
     assert resp.status_code == 404

@@ -3,6 +3,7 @@ keeps the order page open while the merchant starts a pick wave, confirms the pi
 pack station (one wrong item is refused with a visible message), prints the label and hands the
 parcel to the courier. Each step reaches the buyer's page by Server-Sent Events, without a
 reload (a marker on the window object would be wiped by any navigation)."""
+
 from __future__ import annotations
 
 import re
@@ -32,17 +33,41 @@ def paid_order(live_server) -> tuple[int, int, str, str]:
     sunflower barcode and a rose barcode (an item not in the order)."""
     app = live_server.app
     with app.uow.begin() as c:
-        buyer = load_actor(c, c.execute(select(users.c.id).where(users.c.email == "buyer@pledge.demo")).scalar_one())
+        buyer = load_actor(
+            c, c.execute(select(users.c.id).where(users.c.email == "buyer@pledge.demo")).scalar_one()
+        )
         shop_id = c.execute(select(shops.c.id).where(shops.c.slug == "xiaoaruan-flowers")).scalar_one()
-        sunflower, barcode = c.execute(select(skus.c.id, skus.c.barcode).join(products, products.c.id == skus.c.product_id)
-                                       .where(products.c.title == SUNFLOWERS).order_by(skus.c.id)).first()
-        rose_code = c.execute(select(skus.c.barcode).join(products, products.c.id == skus.c.product_id)
-                              .where(products.c.title == ROSES).order_by(skus.c.id)).scalars().first()
-        placed = place_order(c, buyer, [LineRequest(sunflower, 2)], at=app.clock.now(), pay_window=app.pay_window,
-                             guards=app.sale_guards)
+        sunflower, barcode = c.execute(
+            select(skus.c.id, skus.c.barcode)
+            .join(products, products.c.id == skus.c.product_id)
+            .where(products.c.title == SUNFLOWERS)
+            .order_by(skus.c.id)
+        ).first()
+        rose_code = (
+            c.execute(
+                select(skus.c.barcode)
+                .join(products, products.c.id == skus.c.product_id)
+                .where(products.c.title == ROSES)
+                .order_by(skus.c.id)
+            )
+            .scalars()
+            .first()
+        )
+        placed = place_order(
+            c,
+            buyer,
+            [LineRequest(sunflower, 2)],
+            at=app.clock.now(),
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+        )
     with app.uow.begin() as c:
-        handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"), book=app.rulebook,
-                        at=app.clock.now())
+        handle_callback(
+            c,
+            CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
+            book=app.rulebook,
+            at=app.clock.now(),
+        )
     return placed.order_ids[0], shop_id, barcode, rose_code
 
 
@@ -51,7 +76,9 @@ def parcel_of(live_server, order_id: int) -> int:
         return c.execute(select(parcels.c.id).where(parcels.c.order_id == order_id)).scalar_one()
 
 
-def test_merchant_picks_packs_labels_and_hands_over_while_the_buyer_watches(page, browser, live_server, artifacts):
+def test_merchant_picks_packs_labels_and_hands_over_while_the_buyer_watches(
+    page, browser, live_server, artifacts
+):
     order_id, shop_id, barcode, rose_code = paid_order(live_server)
     assert barcode and rose_code and barcode != rose_code
 
@@ -62,7 +89,9 @@ def test_merchant_picks_packs_labels_and_hands_over_while_the_buyer_watches(page
     timeline = page.get_by_test_id("timeline")
     mark(page)
 
-    merchant_context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    merchant_context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+    )
     merchant_context.set_default_timeout(15_000)
     merchant = merchant_context.new_page()
     try:

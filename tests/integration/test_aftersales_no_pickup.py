@@ -5,12 +5,23 @@ sweep once 48 h have passed since the upload (at once if they already have), and
 once; a pickup scan in time leaves the case to the shop's review. The sandbox carrier "sf" scans
 2 h after the hand-over only when its tracking events are applied, which these tests do not do
 unless they say so."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from tests.integration.test_aftersales_cases import (  # noqa: F401 - the autouse fixtures apply here too
-    case_events_of, case_row, cheap_password_hashes, complete, file, legs, private_upload_dir, refunds_of, scene, sweep)
+    case_events_of,
+    case_row,
+    cheap_password_hashes,
+    complete,
+    file,
+    legs,
+    private_upload_dir,
+    refunds_of,
+    scene,
+    sweep,
+)
 
 SECOND = timedelta(seconds=1)
 
@@ -22,13 +33,19 @@ def unscanned(world, clock, **kw):
     return s, clock.now()
 
 
-def test_douyin_aHwH9wK4Je2N_refund_request_approved_48h_after_an_unscanned_tracking_upload(app, world, clock):
+def test_douyin_aHwH9wK4Je2N_refund_request_approved_48h_after_an_unscanned_tracking_upload(
+    app, world, clock
+):
     s, uploaded = unscanned(world, clock)
     clock.advance(timedelta(hours=10))
     case_id = file(app, s.buyer, s.order_id, "refund_only", "other", [(s.line_id, 2)], note="一直没有揽收")
     case = case_row(app, case_id)
     assert (case.status, case.due_kind, case.due_clause, case.due_at) == (
-        "requested", "auto_refund_no_pickup", "refund.no-pickup-48h", uploaded + timedelta(hours=48))
+        "requested",
+        "auto_refund_no_pickup",
+        "refund.no-pickup-48h",
+        uploaded + timedelta(hours=48),
+    )
     clock.set(uploaded + timedelta(hours=48) - SECOND)
     assert sweep(app) == {}
     clock.set(uploaded + timedelta(hours=48))
@@ -37,7 +54,11 @@ def test_douyin_aHwH9wK4Je2N_refund_request_approved_48h_after_an_unscanned_trac
     assert complete(app) == 1 and complete(app) == 0
     assert refunds_of(app, case_id) == [(f"refund:{case_id}", 3980, "merchant", "succeeded")]
     assert legs(app, f"refund:{case_id}") == [(f"shop:{s.shop_id}:proceeds", "external:payments", 3980)]
-    assert case_events_of(app, case_id) == [("requested", "buyer"), ("approved", "system"), ("refunded", "system")]
+    assert case_events_of(app, case_id) == [
+        ("requested", "buyer"),
+        ("approved", "system"),
+        ("refunded", "system"),
+    ]
 
 
 def test_a_request_after_48h_without_pickup_is_approved_at_once(app, world, clock):
@@ -45,7 +66,12 @@ def test_a_request_after_48h_without_pickup_is_approved_at_once(app, world, cloc
     clock.set(uploaded + timedelta(hours=49))
     case_id = file(app, s.buyer, s.order_id, "refund_only", "other", [(s.line_id, 1)])
     case = case_row(app, case_id)
-    assert (case.status, case.payer, case.decided_at, case.due_at) == ("approved", "merchant", clock.now(), None)
+    assert (case.status, case.payer, case.decided_at, case.due_at) == (
+        "approved",
+        "merchant",
+        clock.now(),
+        None,
+    )
     assert complete(app) == 1
     assert refunds_of(app, case_id) == [(f"refund:{case_id}", 1990, "merchant", "succeeded")]
 
@@ -62,7 +88,11 @@ def test_a_pickup_scan_before_the_48h_leaves_the_case_to_the_shop(app, world, cl
     assert sweep(app) == {"picked_up": 1}
     case = case_row(app, case_id)
     assert (case.status, case.due_kind, case.due_clause, case.due_at) == (
-        "requested", "auto_approve", "review.default-48h", filed + timedelta(hours=48))
+        "requested",
+        "auto_approve",
+        "review.default-48h",
+        filed + timedelta(hours=48),
+    )
     assert refunds_of(app, case_id) == []
 
 
@@ -76,5 +106,7 @@ def test_the_rule_needs_an_uploaded_tracking_number(app, world, clock):
     world.carrier_tick()
     clock.advance(timedelta(hours=3))
     world.carrier_tick()
-    later = case_row(app, file(app, picked.buyer, picked.order_id, "refund_only", "other", [(picked.line_id, 1)]))
+    later = case_row(
+        app, file(app, picked.buyer, picked.order_id, "refund_only", "other", [(picked.line_id, 1)])
+    )
     assert (later.due_kind, later.due_clause) == ("auto_approve", "review.default-48h")

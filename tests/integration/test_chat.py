@@ -2,6 +2,7 @@
 buyer + shop + order, rounds and the open-round marker, a final rating that ends the
 conversation, tenancy, and the shop's metrics measured from stored history on the clock
 (business hours in the shop's timezone, the 10-minute unanswered round, 1-3 stars)."""
+
 from __future__ import annotations
 
 import threading
@@ -68,21 +69,34 @@ def row(app, conversation_id: int):
 
 # --- conversations -------------------------------------------------------------------------------
 
+
 def test_one_open_conversation_per_buyer_shop_and_order(app, world, florist):
     f = florist
     about_order = open_chat(app, f["buyer"], f["shop_id"], f["order_id"])
     general = open_chat(app, f["buyer"], f["shop_id"])
     assert about_order.created and general.created and about_order.conversation_id != general.conversation_id
-    assert open_chat(app, f["buyer"], f["shop_id"], f["order_id"]) == chat.Opened(about_order.conversation_id, False)
+    assert open_chat(app, f["buyer"], f["shop_id"], f["order_id"]) == chat.Opened(
+        about_order.conversation_id, False
+    )
     assert open_chat(app, f["buyer"], f["shop_id"]) == chat.Opened(general.conversation_id, False)
     other_buyer = world.user()
-    assert open_chat(app, other_buyer, f["shop_id"]).conversation_id not in (about_order.conversation_id,
-                                                                           general.conversation_id)
+    assert open_chat(app, other_buyer, f["shop_id"]).conversation_id not in (
+        about_order.conversation_id,
+        general.conversation_id,
+    )
     c = row(app, about_order.conversation_id)
-    assert (c.status, c.order_id, c.started_at, c.awaiting_reply_since, c.stars) == ("open", f["order_id"], None, None, None)
+    assert (c.status, c.order_id, c.started_at, c.awaiting_reply_since, c.stars) == (
+        "open",
+        f["order_id"],
+        None,
+        None,
+        None,
+    )
 
 
-@pytest.mark.parametrize("case", ["unknown shop", "someone else's order", "order of another shop", "own shop"])
+@pytest.mark.parametrize(
+    "case", ["unknown shop", "someone else's order", "order of another shop", "own shop"]
+)
 def test_opening_a_conversation_refuses_and_changes_nothing(app, world, florist, case):
     f = florist
     other_shop, _other_owner = world.shop("大乐水果")
@@ -116,10 +130,15 @@ def test_messages_mark_the_start_and_the_open_round(app, clock, florist):
 
     whole = view(app, f["buyer"], cid)
     assert [(m["sender"], m["body"]) for m in whole["messages"]] == [
-        ("buyer", "向日葵什么时候发货？"), ("buyer", "明天要用"), ("shop", "今天16点前发顺丰，明天到")]
+        ("buyer", "向日葵什么时候发货？"),
+        ("buyer", "明天要用"),
+        ("shop", "今天16点前发顺丰，明天到"),
+    ]
     assert whole["role"] == "buyer" and whole["last_message_id"] == reply
     newer = view(app, f["owner"], cid, after=first)
-    assert [m["body"] for m in newer["messages"]] == ["明天要用", "今天16点前发顺丰，明天到"] and newer["role"] == "shop"
+    assert [m["body"] for m in newer["messages"]] == ["明天要用", "今天16点前发顺丰，明天到"] and newer[
+        "role"
+    ] == "shop"
     assert view(app, f["owner"], cid, after=reply)["messages"] == []
     assert view(app, f["owner"], cid, after=reply)["last_message_id"] == reply
 
@@ -149,6 +168,7 @@ def test_any_member_of_the_shop_answers_for_it(app, world, florist):
 
 
 # --- tenancy -------------------------------------------------------------------------------------
+
 
 def test_other_shops_and_other_buyers_can_neither_read_nor_write(app, world, florist):
     f = florist
@@ -192,6 +212,7 @@ def test_platform_staff_read_any_conversation_but_write_in_none(app, world, cloc
 
 # --- rating --------------------------------------------------------------------------------------
 
+
 def test_the_buyer_rates_once_which_ends_the_conversation(app, clock, florist):
     f = florist
     cid = open_chat(app, f["buyer"], f["shop_id"], f["order_id"]).conversation_id
@@ -208,7 +229,13 @@ def test_the_buyer_rates_once_which_ends_the_conversation(app, clock, florist):
         assert snapshot(app) == before
     rate(app, f["buyer"], cid, 4)
     c = row(app, cid)
-    assert (c.stars, c.rated_at, c.status, c.closed_at, c.open_key) == (4, clock.now(), "closed", clock.now(), None)
+    assert (c.stars, c.rated_at, c.status, c.closed_at, c.open_key) == (
+        4,
+        clock.now(),
+        "closed",
+        clock.now(),
+        None,
+    )
 
     before = snapshot(app)
     with pytest.raises(Conflict, match="final"):
@@ -225,6 +252,7 @@ def test_the_buyer_rates_once_which_ends_the_conversation(app, clock, florist):
 
 
 # --- the merchant inbox --------------------------------------------------------------------------
+
 
 def test_inbox_lists_unanswered_conversations_first_longest_waiting_on_top(app, world, clock, florist):
     f = florist
@@ -249,8 +277,17 @@ def test_inbox_lists_unanswered_conversations_first_longest_waiting_on_top(app, 
 
 # --- metrics from stored history -----------------------------------------------------------------
 
-def _conversation(app, clock, buyer, owner, shop_id: int, start: datetime, reply_after: timedelta | None,
-                  stars: int | None = None) -> int:
+
+def _conversation(
+    app,
+    clock,
+    buyer,
+    owner,
+    shop_id: int,
+    start: datetime,
+    reply_after: timedelta | None,
+    stars: int | None = None,
+) -> int:
     clock.set(start)
     cid = open_chat(app, buyer, shop_id).conversation_id
     say(app, buyer, cid, "在吗")
@@ -274,7 +311,9 @@ def test_metrics_follow_the_rulebook_at_the_edges(app, world, clock, florist):
     _conversation(app, clock, b[2], owner, shop, sh(2, 8, 0, 0), timedelta(seconds=90), stars=5)  # counted
     _conversation(app, clock, b[3], owner, shop, sh(2, 7, 59, 59), None, stars=1)  # night
     _conversation(app, clock, b[4], owner, shop, sh(2, 10, 0, 0), None)  # never answered: 600 s
-    _conversation(app, clock, b[5], owner, shop, sh(2, 11, 0, 0), timedelta(minutes=20), stars=4)  # late: 1200 s
+    _conversation(
+        app, clock, b[5], owner, shop, sh(2, 11, 0, 0), timedelta(minutes=20), stars=4
+    )  # late: 1200 s
     clock.set(sh(3, 9, 0, 0))
     last = open_chat(app, b[6], shop).conversation_id
     say(app, b[6], last, "still waiting")  # pending: only 30 s have passed at `now`
@@ -285,8 +324,15 @@ def test_metrics_follow_the_rulebook_at_the_edges(app, world, clock, florist):
     assert (m.rounds, m.answered_rounds, m.unanswered_rounds, m.pending_rounds) == (4, 3, 1, 1)
     assert m.response_ms_total == (30 + 90 + 600 + 1200) * 1000 and m.average_response_seconds == 480.0
     assert (m.rated_conversations, m.dissatisfied_conversations, m.dissatisfaction_bp) == (3, 1, 3333)
-    assert m.clause_ids == ("chat.response-time", "chat.dissatisfaction") and m.sources == ("douyin:aJoPPkXuLRqc",)
-    assert (m.until, m.since, m.timezone, m.shop_id) == (clock.now(), clock.now() - timedelta(days=30), "Asia/Shanghai", shop)
+    assert m.clause_ids == ("chat.response-time", "chat.dissatisfaction") and m.sources == (
+        "douyin:aJoPPkXuLRqc",
+    )
+    assert (m.until, m.since, m.timezone, m.shop_id) == (
+        clock.now(),
+        clock.now() - timedelta(days=30),
+        "Asia/Shanghai",
+        shop,
+    )
 
     clock.advance(timedelta(seconds=570))  # 10 minutes after the last question: it is unanswered now
     m = metrics(app, owner, shop)
@@ -310,8 +356,11 @@ def test_metrics_read_business_hours_in_the_shop_timezone(app, world, clock):
 def test_metrics_windows_are_checked(app, clock, florist):
     f = florist
     now = clock.now()
-    for window in ({"until": now + timedelta(seconds=1)}, {"since": now, "until": now},
-                   {"since": now - timedelta(days=400)}):
+    for window in (
+        {"until": now + timedelta(seconds=1)},
+        {"since": now, "until": now},
+        {"since": now - timedelta(days=400)},
+    ):
         with pytest.raises(InvalidInput):
             metrics(app, f["owner"], f["shop_id"], **window)
     m = metrics(app, f["owner"], f["shop_id"], since=now - timedelta(days=1), until=now - timedelta(hours=1))
@@ -322,6 +371,7 @@ def test_metrics_windows_are_checked(app, clock, florist):
 
 
 # --- concurrency ---------------------------------------------------------------------------------
+
 
 @pytest.mark.postgres
 def test_concurrent_opens_make_one_conversation(postgres_url, clock):

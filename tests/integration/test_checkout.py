@@ -2,11 +2,12 @@
 give their stock and coupon back. The races run on PostgreSQL with real concurrent connections
 (saleor#543, medusa#16569, vendure#3508: two checkouts selling the last unit; medusa#16502: two
 lines on one stock item)."""
+
 from __future__ import annotations
 
 import random
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -63,9 +64,17 @@ def quick_buyers(app, n: int) -> list[accounts.Actor]:
     """Many buyers without paying for n password hashes."""
     with app.uow.begin() as c:
         start = c.execute(select(func.count()).select_from(users)).scalar()
-        ids = [c.execute(insert(users).values(email=f"racer{start + i}@example.cn", display_name=f"抢购{start + i}",
-                                              password_hash="x", created_at=app.clock.now())).inserted_primary_key[0]
-               for i in range(n)]
+        ids = [
+            c.execute(
+                insert(users).values(
+                    email=f"racer{start + i}@example.cn",
+                    display_name=f"抢购{start + i}",
+                    password_hash="x",
+                    created_at=app.clock.now(),
+                )
+            ).inserted_primary_key[0]
+            for i in range(n)
+        ]
         return [accounts.load_actor(c, uid) for uid in ids]
 
 
@@ -82,25 +91,49 @@ def test_checkout_splits_by_shop_into_orders_with_one_payment(app, world, clock)
     assert len(placed.order_ids) == 2
     assert placed.total_fen == 2 * 1990 + 500 + 4990 == 9470
     with app.uow.read() as c:
-        rows = {r.shop_id: r for r in c.execute(select(orders).where(orders.c.checkout_id == placed.checkout_id))}
+        rows = {
+            r.shop_id: r for r in c.execute(select(orders).where(orders.c.checkout_id == placed.checkout_id))
+        }
         pays = c.execute(select(payments).where(payments.c.checkout_id == placed.checkout_id)).all()
-        lines = c.execute(select(order_lines.c.order_id, order_lines.c.sku_id, order_lines.c.quantity,
-                                 order_lines.c.line_total_fen).order_by(order_lines.c.sku_id)).all()
-        total = c.execute(select(checkouts.c.total_fen).where(checkouts.c.id == placed.checkout_id)).scalar_one()
+        lines = c.execute(
+            select(
+                order_lines.c.order_id,
+                order_lines.c.sku_id,
+                order_lines.c.quantity,
+                order_lines.c.line_total_fen,
+            ).order_by(order_lines.c.sku_id)
+        ).all()
+        total = c.execute(
+            select(checkouts.c.total_fen).where(checkouts.c.id == placed.checkout_id)
+        ).scalar_one()
     assert set(rows) == {flowers, umbrellas}
-    assert (rows[flowers].items_fen, rows[flowers].paid_fen, rows[flowers].status) == (4480, 4480, "pending_payment")
-    assert (rows[umbrellas].items_fen, rows[umbrellas].paid_fen, rows[umbrellas].status) == (4990, 4990, "pending_payment")
+    assert (rows[flowers].items_fen, rows[flowers].paid_fen, rows[flowers].status) == (
+        4480,
+        4480,
+        "pending_payment",
+    )
+    assert (rows[umbrellas].items_fen, rows[umbrellas].paid_fen, rows[umbrellas].status) == (
+        4990,
+        4990,
+        "pending_payment",
+    )
     assert rows[flowers].pay_by == clock.now() + timedelta(minutes=30)
     assert total == 9470
     assert [(p.amount_fen, p.status, p.provider_ref) for p in pays] == [(9470, "pending", placed.payment_ref)]
     assert [(l.order_id, l.sku_id, l.quantity, l.line_total_fen) for l in lines] == [
-        (rows[flowers].id, sunflower, 2, 3980), (rows[flowers].id, peony, 1, 500), (rows[umbrellas].id, umbrella, 1, 4990)]
+        (rows[flowers].id, sunflower, 2, 3980),
+        (rows[flowers].id, peony, 1, 500),
+        (rows[umbrellas].id, umbrella, 1, 4990),
+    ]
     assert (stock_of(app, sunflower), stock_of(app, peony), stock_of(app, umbrella)) == (8, 4, 2)
 
     capture = world.pay(placed)
     assert capture.applied and sorted(capture.order_ids) == sorted(placed.order_ids)
     with app.uow.read() as c:
-        assert {r.status for r in c.execute(select(orders.c.status).where(orders.c.checkout_id == placed.checkout_id))} == {"paid"}
+        assert {
+            r.status
+            for r in c.execute(select(orders.c.status).where(orders.c.checkout_id == placed.checkout_id))
+        } == {"paid"}
         assert balance(c, shop_proceeds(flowers)) == 4480
         assert balance(c, shop_proceeds(umbrellas)) == 4990
 
@@ -115,18 +148,33 @@ def test_shortest_promise_of_a_multi_product_order_binds_at_payment(app, world, 
     next_day = world.product(owner, shop_id, promise="next-day", title="卡通伞")
     presale = world.product(owner, shop_id, promise="presale:2026-09-20", title="钓鱼斗篷伞")
     with app.uow.begin() as c:
-        live = catalog.create_content_promise(c, owner, shop_id=shop_id, kind="live_room", title="七夕专场",
-                                              promise=Promise.parse("same-day"))
+        live = catalog.create_content_promise(
+            c, owner, shop_id=shop_id, kind="live_room", title="七夕专场", promise=Promise.parse("same-day")
+        )
     buyer = world.user()
     with app.uow.begin() as c:
-        placed = place_order(c, buyer, [LineRequest(slow, 1), LineRequest(standard, 1), LineRequest(next_day, 1),
-                                        LineRequest(presale, 1, content_id=live)], at=clock.now(),
-                             pay_window=app.pay_window, guards=app.sale_guards)
+        placed = place_order(
+            c,
+            buyer,
+            [
+                LineRequest(slow, 1),
+                LineRequest(standard, 1),
+                LineRequest(next_day, 1),
+                LineRequest(presale, 1, content_id=live),
+            ],
+            at=clock.now(),
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+        )
     world.pay(placed)  # paid 10:00 in Shanghai: same-day means by 23:59:59 today
     with app.uow.read() as c:
         order = c.execute(select(orders).where(orders.c.id == placed.order_ids[0])).one()
-    assert (order.status, order.promise_kind, order.promise_source) == ("paid", "same-day", f"live_room:{live}")
-    assert order.ship_by == datetime(2026, 9, 1, 15, 59, 59, tzinfo=timezone.utc)
+    assert (order.status, order.promise_kind, order.promise_source) == (
+        "paid",
+        "same-day",
+        f"live_room:{live}",
+    )
+    assert order.ship_by == datetime(2026, 9, 1, 15, 59, 59, tzinfo=UTC)
 
     quick = world.product(owner, shop_id, promise="6h", title="加急")
     placed = world.place(buyer, (slow, 1), (quick, 1), (next_day, 1))
@@ -149,10 +197,20 @@ def test_coupon_goes_to_the_largest_order_of_a_split_checkout(app, world, clock)
 
     assert placed.total_fen == 1990 + 8800 - 500
     with app.uow.read() as c:
-        rows = {r.shop_id: r for r in c.execute(select(orders).where(orders.c.checkout_id == placed.checkout_id))}
+        rows = {
+            r.shop_id: r for r in c.execute(select(orders).where(orders.c.checkout_id == placed.checkout_id))
+        }
         coupon = c.execute(select(coupons).where(coupons.c.id == coupon_id)).one()
-    assert (rows[big_shop].discount_fen, rows[big_shop].paid_fen, rows[big_shop].coupon_id) == (500, 8300, coupon_id)
-    assert (rows[small_shop].discount_fen, rows[small_shop].paid_fen, rows[small_shop].coupon_id) == (0, 1990, None)
+    assert (rows[big_shop].discount_fen, rows[big_shop].paid_fen, rows[big_shop].coupon_id) == (
+        500,
+        8300,
+        coupon_id,
+    )
+    assert (rows[small_shop].discount_fen, rows[small_shop].paid_fen, rows[small_shop].coupon_id) == (
+        0,
+        1990,
+        None,
+    )
     assert (coupon.status, coupon.spent_order_id) == ("spent", rows[big_shop].id)
     with pytest.raises(Conflict):  # a spent coupon cannot be used twice
         world.place(buyer, (small, 1), coupon_id=coupon_id)
@@ -175,8 +233,10 @@ def test_unknown_sku_is_not_found_and_writes_nothing(app, world):
     assert all_stock(app) == stock_before and stock_before[sku] == 7
 
 
-@pytest.mark.parametrize("quantity, error", [(0, InvalidInput), (-1, InvalidInput), (-5, InvalidInput),
-                                             (8, OutOfStock), (1000, InvalidInput)])
+@pytest.mark.parametrize(
+    "quantity, error",
+    [(0, InvalidInput), (-1, InvalidInput), (-5, InvalidInput), (8, OutOfStock), (1000, InvalidInput)],
+)
 def test_bad_quantity_is_refused_and_writes_nothing(app, world, quantity, error):
     shop_id, owner = world.shop()
     good = world.product(owner, shop_id, stock=20)
@@ -207,8 +267,11 @@ def test_two_lines_on_one_sku_are_summed_and_cannot_oversell_together(app, world
 
     placed = world.place(buyer, (sku, 1), (sku, 2))
     with app.uow.read() as c:
-        lines = c.execute(select(order_lines.c.sku_id, order_lines.c.quantity)
-                          .where(order_lines.c.order_id == placed.order_ids[0])).all()
+        lines = c.execute(
+            select(order_lines.c.sku_id, order_lines.c.quantity).where(
+                order_lines.c.order_id == placed.order_ids[0]
+            )
+        ).all()
     assert [tuple(l) for l in lines] == [(sku, 3)]
     assert placed.total_fen == 3 * 1990
     assert stock_of(app, sku) == 0
@@ -231,7 +294,9 @@ def test_cart_lines_on_one_sku_are_summed_and_checkout_empties_the_cart(app, wor
         assert orders_svc.cart_lines_for(c, buyer.user_id) == [LineRequest(sku, 3)]
 
     with app.uow.begin() as c:
-        placed = orders_svc.checkout_cart(c, buyer, at=clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
+        placed = orders_svc.checkout_cart(
+            c, buyer, at=clock.now(), pay_window=app.pay_window, guards=app.sale_guards
+        )
 
     assert placed.total_fen == 3 * 1990
     assert stock_of(app, sku) == 0
@@ -250,7 +315,9 @@ def test_checkout_of_a_cart_that_no_longer_fits_keeps_the_cart(app, world, clock
 
     with pytest.raises(OutOfStock):
         with app.uow.begin() as c:
-            orders_svc.checkout_cart(c, buyer, at=clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
+            orders_svc.checkout_cart(
+                c, buyer, at=clock.now(), pay_window=app.pay_window, guards=app.sale_guards
+            )
 
     assert row_counts(app) == before
     assert stock_of(app, sku) == 1
@@ -279,11 +346,15 @@ def test_unpaid_orders_are_cancelled_after_pay_by_and_give_back_stock_and_coupon
 
     assert (stock_of(app, sunflower), stock_of(app, cherries)) == (10, 4)
     with app.uow.read() as c:
-        statuses = c.execute(select(orders.c.status, orders.c.cancelled_at)
-                             .where(orders.c.checkout_id == placed.checkout_id)).all()
+        statuses = c.execute(
+            select(orders.c.status, orders.c.cancelled_at).where(orders.c.checkout_id == placed.checkout_id)
+        ).all()
         coupon = c.execute(select(coupons).where(coupons.c.id == coupon_id)).one()
-        cancelled_events = c.execute(select(func.count()).select_from(order_events).where(
-            order_events.c.order_id.in_(placed.order_ids), order_events.c.kind == "cancelled")).scalar()
+        cancelled_events = c.execute(
+            select(func.count())
+            .select_from(order_events)
+            .where(order_events.c.order_id.in_(placed.order_ids), order_events.c.kind == "cancelled")
+        ).scalar()
     assert [tuple(s) for s in statuses] == [("cancelled", clock.now())] * 2
     assert (coupon.status, coupon.spent_at, coupon.spent_order_id) == ("available", None, None)
     assert cancelled_events == 2
@@ -317,21 +388,29 @@ def test_stock_never_goes_negative_and_is_conserved(app, world, clock):
                 cancel_unpaid(c, now=clock.now())
         stock = all_stock(app)
         with app.uow.read() as c:
-            held = dict(c.execute(select(order_lines.c.sku_id, func.sum(order_lines.c.quantity))
-                                  .join(orders, orders.c.id == order_lines.c.order_id)
-                                  .where(orders.c.status != "cancelled").group_by(order_lines.c.sku_id)).all())
+            held = dict(
+                c.execute(
+                    select(order_lines.c.sku_id, func.sum(order_lines.c.quantity))
+                    .join(orders, orders.c.id == order_lines.c.order_id)
+                    .where(orders.c.status != "cancelled")
+                    .group_by(order_lines.c.sku_id)
+                ).all()
+            )
         assert all(v >= 0 for v in stock.values()), (step, stock)
         assert {s: stock[s] + int(held.get(s, 0)) for s in initial} == initial, step
 
 
 # --- real concurrency on PostgreSQL -------------------------------------------------------
 
+
 def _race(app, barrier: threading.Barrier, buyer, lines: list[LineRequest], out: list, i: int) -> None:
     barrier.wait()
     try:
         with app.uow.begin() as c:
-            out[i] = place_order(c, buyer, lines, at=app.clock.now(), pay_window=app.pay_window, guards=app.sale_guards)
-    except Exception as exc:  # noqa: BLE001 - recorded and asserted on below
+            out[i] = place_order(
+                c, buyer, lines, at=app.clock.now(), pay_window=app.pay_window, guards=app.sale_guards
+            )
+    except Exception as exc:
         out[i] = exc
 
 
@@ -346,8 +425,10 @@ def test_concurrent_buyers_never_oversell_the_last_units(postgres_url, clock, st
         buyers = quick_buyers(app, racers)
         barrier = threading.Barrier(racers)
         out: list = [None] * racers
-        threads = [threading.Thread(target=_race, args=(app, barrier, b, [LineRequest(sku, 1)], out, i))
-                   for i, b in enumerate(buyers)]
+        threads = [
+            threading.Thread(target=_race, args=(app, barrier, b, [LineRequest(sku, 1)], out, i))
+            for i, b in enumerate(buyers)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -357,11 +438,14 @@ def test_concurrent_buyers_never_oversell_the_last_units(postgres_url, clock, st
         lost = [o for o in out if not isinstance(o, PlacedCheckout)]
         assert len(won) == stock
         assert len(lost) == racers - stock
-        assert all(isinstance(o, OutOfStock) for o in lost), [repr(o) for o in lost if not isinstance(o, OutOfStock)]
+        assert all(isinstance(o, OutOfStock) for o in lost), [
+            repr(o) for o in lost if not isinstance(o, OutOfStock)
+        ]
         assert stock_of(app, sku) == 0
         with app.uow.read() as c:
-            sold = c.execute(select(func.coalesce(func.sum(order_lines.c.quantity), 0))
-                             .where(order_lines.c.sku_id == sku)).scalar()
+            sold = c.execute(
+                select(func.coalesce(func.sum(order_lines.c.quantity), 0)).where(order_lines.c.sku_id == sku)
+            ).scalar()
             order_count = c.execute(select(func.count()).select_from(orders)).scalar()
             payment_count = c.execute(select(func.count()).select_from(payments)).scalar()
         assert (sold, order_count, payment_count) == (stock, stock, stock)
@@ -387,7 +471,11 @@ def test_concurrent_multi_sku_checkouts_lock_in_one_order_and_never_oversell(pos
         threads = []
         for i, b in enumerate(buyers):
             lines = [LineRequest(rose, 1), LineRequest(umbrella, 1)]
-            threads.append(threading.Thread(target=_race, args=(app, barrier, b, lines if i % 2 else lines[::-1], out, i)))
+            threads.append(
+                threading.Thread(
+                    target=_race, args=(app, barrier, b, lines if i % 2 else lines[::-1], out, i)
+                )
+            )
         for t in threads:
             t.start()
         for t in threads:

@@ -1,6 +1,7 @@
 """Flash deals: units carved out of the SKU, the time window and the per-buyer limit, units back
 from unpaid orders and from the deal's end, and on PostgreSQL many more buyers than units at
 once: never oversold, never undersold, never negative."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,20 +22,48 @@ from tests.support import World, run_concurrently
 M = timedelta(minutes=1)
 
 
-def deal_for(world: World, *, quantity: int = 10, limit: int = 2, stock: int = 100, starts_in: timedelta = timedelta(0),
-             lasts: timedelta = 60 * M, price_fen: int = 990):
+def deal_for(
+    world: World,
+    *,
+    quantity: int = 10,
+    limit: int = 2,
+    stock: int = 100,
+    starts_in: timedelta = timedelta(0),
+    lasts: timedelta = 60 * M,
+    price_fen: int = 990,
+):
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, stock=stock, price_fen=2990, promise="48h")
     with world.app.uow.begin() as c:
-        deal_id = flash.create_deal(c, owner, flash.NewDeal(shop_id, sku, price_fen, quantity, limit, world.now + starts_in,
-                                                            world.now + starts_in + lasts, "直播间秒杀 向日葵"), at=world.now)
+        deal_id = flash.create_deal(
+            c,
+            owner,
+            flash.NewDeal(
+                shop_id,
+                sku,
+                price_fen,
+                quantity,
+                limit,
+                world.now + starts_in,
+                world.now + starts_in + lasts,
+                "直播间秒杀 向日葵",
+            ),
+            at=world.now,
+        )
     return deal_id, sku, owner
 
 
-def buy(world: World, buyer, deal_id: int, quantity: int = 1):  # noqa: ANN001, ANN201
+def buy(world: World, buyer, deal_id: int, quantity: int = 1):
     with world.app.uow.begin() as c:
-        return flash.buy(c, buyer, deal_id, quantity=quantity, at=world.now, pay_window=world.app.pay_window,
-                         guards=world.app.sale_guards)
+        return flash.buy(
+            c,
+            buyer,
+            deal_id,
+            quantity=quantity,
+            at=world.now,
+            pay_window=world.app.pay_window,
+            guards=world.app.sale_guards,
+        )
 
 
 def sellable(app, sku: int) -> int:
@@ -51,7 +80,12 @@ def test_a_deal_carves_its_units_out_of_the_sku_and_sells_through_normal_orders(
     deal_id, sku, _ = deal_for(world, quantity=10, stock=100)
     assert sellable(app, sku) == 90 and remaining(app, deal_id) == 10
     with app.uow.read() as c:
-        assert c.execute(select(func.count()).select_from(flash_buckets).where(flash_buckets.c.deal_id == deal_id)).scalar() == 10
+        assert (
+            c.execute(
+                select(func.count()).select_from(flash_buckets).where(flash_buckets.c.deal_id == deal_id)
+            ).scalar()
+            == 10
+        )
     buyer = world.user()
     placed = buy(world, buyer, deal_id, 2)
     assert placed.total_fen == 1980 and remaining(app, deal_id) == 8 and sellable(app, sku) == 90
@@ -99,7 +133,9 @@ def test_a_deal_larger_than_the_stock_is_refused(app, world):
     before = snapshot(app)
     with pytest.raises(OutOfStock):
         with app.uow.begin() as c:
-            flash.create_deal(c, owner, flash.NewDeal(shop_id, sku, 100, 6, 1, world.now, world.now + M), at=world.now)
+            flash.create_deal(
+                c, owner, flash.NewDeal(shop_id, sku, 100, 6, 1, world.now, world.now + M), at=world.now
+            )
     assert snapshot(app) == before
 
 
@@ -123,7 +159,9 @@ def test_unpaid_units_go_back_to_the_deal_and_unsold_units_to_the_sku(app, world
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("units, buyers, per_buyer", [(40, 120, 1), (25, 60, 2)])
-def test_many_more_buyers_than_units_at_once_sell_every_unit_and_no_more(postgres_url, clock, units, buyers, per_buyer):
+def test_many_more_buyers_than_units_at_once_sell_every_unit_and_no_more(
+    postgres_url, clock, units, buyers, per_buyer
+):
     app = make_app(postgres_url, clock)
     try:
         world = World(app)
@@ -134,12 +172,21 @@ def test_many_more_buyers_than_units_at_once_sell_every_unit_and_no_more(postgre
         refused = [o for o in out if isinstance(o, Exception)]
         assert all(isinstance(o, OutOfStock) for o in refused), refused[:3]
         with app.uow.read() as c:
-            bought = c.execute(select(func.coalesce(func.sum(flash_purchases.c.quantity), 0))
-                               .where(flash_purchases.c.deal_id == deal_id)).scalar()
-            lines = c.execute(select(func.sum(order_lines.c.quantity)).where(order_lines.c.sku_id == sku)).scalar()
-            negative = c.execute(select(func.count()).select_from(flash_buckets).where(flash_buckets.c.remaining < 0)).scalar()
+            bought = c.execute(
+                select(func.coalesce(func.sum(flash_purchases.c.quantity), 0)).where(
+                    flash_purchases.c.deal_id == deal_id
+                )
+            ).scalar()
+            lines = c.execute(
+                select(func.sum(order_lines.c.quantity)).where(order_lines.c.sku_id == sku)
+            ).scalar()
+            negative = c.execute(
+                select(func.count()).select_from(flash_buckets).where(flash_buckets.c.remaining < 0)
+            ).scalar()
         full = units // per_buyer * per_buyer
-        assert len(sold) == units // per_buyer and bought == lines == full  # every unit a buyer could take is sold
+        assert (
+            len(sold) == units // per_buyer and bought == lines == full
+        )  # every unit a buyer could take is sold
         assert remaining(app, deal_id) == units - full and negative == 0
         assert sellable(app, sku) == 7  # the SKU's other units were never touched
     finally:
@@ -155,7 +202,9 @@ def test_one_buyer_hammering_a_deal_gets_no_more_than_the_limit(postgres_url, cl
         buyer = world.user()
         out = run_concurrently([lambda: buy(world, buyer, deal_id, 1) for _ in range(12)])
         assert sum(not isinstance(o, Exception) for o in out) == 3
-        assert all(isinstance(o, Conflict) and "limit is 3" in o.detail for o in out if isinstance(o, Exception))
+        assert all(
+            isinstance(o, Conflict) and "limit is 3" in o.detail for o in out if isinstance(o, Exception)
+        )
         assert remaining(app, deal_id) == 47
     finally:
         app.uow.engine.dispose()
@@ -167,16 +216,34 @@ def test_a_banned_product_sells_no_deal_either(app, world):
     from pledge.catalog.tables import skus as sku_table
     from pledge.logistics.sanctions import SalesRestricted
     from pledge.logistics.tables import sanctions
+
     deal_id, sku, owner = deal_for(world, quantity=5)
     with app.uow.begin() as c:
-        product_id, shop_id = c.execute(select(sku_table.c.product_id, flash_deals.c.shop_id)
-                                        .join(flash_deals, flash_deals.c.sku_id == sku_table.c.id)
-                                        .where(flash_deals.c.id == deal_id)).one()
-        c.execute(sanctions.insert().values(
-            idempotency_key=f"test-ban:{product_id}", shop_id=shop_id, product_id=product_id, kind="product_ban",
-            timezone="Asia/Shanghai", basis_day=world.now.date(), rulebook="douyin", rulebook_version="2026-08-10",
-            clause_id="late-sanction.product-ban", clause_source="douyin:test", inputs="{}", reason="50% late",
-            reason_zh="晚发率50%", starts_at=world.now - M, ends_at=None, created_at=world.now))
+        product_id, shop_id = c.execute(
+            select(sku_table.c.product_id, flash_deals.c.shop_id)
+            .join(flash_deals, flash_deals.c.sku_id == sku_table.c.id)
+            .where(flash_deals.c.id == deal_id)
+        ).one()
+        c.execute(
+            sanctions.insert().values(
+                idempotency_key=f"test-ban:{product_id}",
+                shop_id=shop_id,
+                product_id=product_id,
+                kind="product_ban",
+                timezone="Asia/Shanghai",
+                basis_day=world.now.date(),
+                rulebook="douyin",
+                rulebook_version="2026-08-10",
+                clause_id="late-sanction.product-ban",
+                clause_source="douyin:test",
+                inputs="{}",
+                reason="50% late",
+                reason_zh="晚发率50%",
+                starts_at=world.now - M,
+                ends_at=None,
+                created_at=world.now,
+            )
+        )
     buyer = world.user()
     before = snapshot(app)
     with pytest.raises(SalesRestricted):

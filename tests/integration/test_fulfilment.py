@@ -1,5 +1,6 @@
 """Shipping and carrier tracking: the ship click, the scheduled carrier events, the pickup scan
 that fixes the shipped time (douyin:101706), delivery; bad input changes nothing."""
+
 from __future__ import annotations
 
 import threading
@@ -26,16 +27,24 @@ def order_row(app, order_id: int):
 
 def shipping_state(app) -> dict:
     with app.uow.read() as c:
-        return {"orders": [tuple(r) for r in c.execute(select(orders).order_by(orders.c.id))],
-                "shipments": c.execute(select(func.count()).select_from(shipments)).scalar(),
-                "tracking": c.execute(select(func.count()).select_from(tracking_events)).scalar(),
-                "events": c.execute(select(func.count()).select_from(order_events)).scalar()}
+        return {
+            "orders": [tuple(r) for r in c.execute(select(orders).order_by(orders.c.id))],
+            "shipments": c.execute(select(func.count()).select_from(shipments)).scalar(),
+            "tracking": c.execute(select(func.count()).select_from(tracking_events)).scalar(),
+            "events": c.execute(select(func.count()).select_from(order_events)).scalar(),
+        }
 
 
 def events_of(app, order_id: int) -> list[tuple]:
     with app.uow.read() as c:
-        return [tuple(r) for r in c.execute(select(order_events.c.kind, order_events.c.at)
-                                            .where(order_events.c.order_id == order_id).order_by(order_events.c.id))]
+        return [
+            tuple(r)
+            for r in c.execute(
+                select(order_events.c.kind, order_events.c.at)
+                .where(order_events.c.order_id == order_id)
+                .order_by(order_events.c.id)
+            )
+        ]
 
 
 @pytest.fixture
@@ -56,19 +65,36 @@ def test_ship_with_sf_schedules_pickup_transit_and_delivery(app, world, clock, p
     assert (order.status, order.shipped_at, order.picked_up_at) == ("shipped", clicked, None)
     with app.uow.read() as c:
         shipment = c.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
-        scheduled = c.execute(select(tracking_events.c.kind, tracking_events.c.occurs_at, tracking_events.c.location,
-                                     tracking_events.c.applied).order_by(tracking_events.c.id)).all()
-    assert (shipment.order_id, shipment.carrier, shipment.tracking_no, shipment.shipped_at) == (order_id, "sf", "SF1234567890", clicked)
-    assert [tuple(s) for s in scheduled] == [("picked_up", clicked + 2 * H, "昆明", False),
-                                             ("in_transit", clicked + 10 * H, "昆明 → 转运中心", False),
-                                             ("delivered", clicked + 36 * H, "买家签收", False)]
+        scheduled = c.execute(
+            select(
+                tracking_events.c.kind,
+                tracking_events.c.occurs_at,
+                tracking_events.c.location,
+                tracking_events.c.applied,
+            ).order_by(tracking_events.c.id)
+        ).all()
+    assert (shipment.order_id, shipment.carrier, shipment.tracking_no, shipment.shipped_at) == (
+        order_id,
+        "sf",
+        "SF1234567890",
+        clicked,
+    )
+    assert [tuple(s) for s in scheduled] == [
+        ("picked_up", clicked + 2 * H, "昆明", False),
+        ("in_transit", clicked + 10 * H, "昆明 → 转运中心", False),
+        ("delivered", clicked + 36 * H, "买家签收", False),
+    ]
 
     clock.advance(H + timedelta(minutes=59))
     assert world.carrier_tick() == 0
     clock.advance(timedelta(minutes=1))
     assert world.carrier_tick() == 1
     order = order_row(app, order_id)
-    assert (order.status, order.picked_up_at, order.late_check_at) == ("shipped", clicked + 2 * H, clicked + 2 * H)
+    assert (order.status, order.picked_up_at, order.late_check_at) == (
+        "shipped",
+        clicked + 2 * H,
+        clicked + 2 * H,
+    )
 
     clock.set(clicked + 40 * H)
     assert world.carrier_tick() == 2
@@ -78,7 +104,14 @@ def test_ship_with_sf_schedules_pickup_transit_and_delivery(app, world, clock, p
     with app.uow.read() as c:
         shipment = c.execute(select(shipments).where(shipments.c.id == shipment_id)).one()
     assert (shipment.picked_up_at, shipment.delivered_at) == (clicked + 2 * H, clicked + 36 * H)
-    assert [k for k, _ in events_of(app, order_id)] == ["placed", "paid", "shipped", "picked_up", "in_transit", "delivered"]
+    assert [k for k, _ in events_of(app, order_id)] == [
+        "placed",
+        "paid",
+        "shipped",
+        "picked_up",
+        "in_transit",
+        "delivered",
+    ]
 
 
 def test_untracked_carrier_counts_the_click_and_schedules_nothing(app, world, clock, paid):
@@ -95,15 +128,20 @@ def test_untracked_carrier_counts_the_click_and_schedules_nothing(app, world, cl
         assert c.execute(select(shipments.c.picked_up_at)).scalar_one() == clicked
 
 
-@pytest.mark.parametrize("carrier, tracking_no", [
-    ("dhl", "SF1234567890"),          # not a carrier Pledge knows
-    ("sf", ""),
-    ("sf", "SF123"),                  # too short
-    ("sf", "SF-1234-5678"),           # not letters or digits
-    ("sf", "S" * 41),                 # too long
-    ("sf", "顺丰 1234567"),
-])
-def test_bad_carrier_or_tracking_number_is_refused_and_changes_nothing(app, world, paid, carrier, tracking_no):
+@pytest.mark.parametrize(
+    "carrier, tracking_no",
+    [
+        ("dhl", "SF1234567890"),  # not a carrier Pledge knows
+        ("sf", ""),
+        ("sf", "SF123"),  # too short
+        ("sf", "SF-1234-5678"),  # not letters or digits
+        ("sf", "S" * 41),  # too long
+        ("sf", "顺丰 1234567"),
+    ],
+)
+def test_bad_carrier_or_tracking_number_is_refused_and_changes_nothing(
+    app, world, paid, carrier, tracking_no
+):
     _, owner, _, order_id = paid
     before = shipping_state(app)
     with pytest.raises(InvalidInput):
@@ -160,9 +198,15 @@ def test_two_concurrent_ship_clicks_ship_once(postgres_url, clock):
             barrier.wait()
             try:
                 with app.uow.begin() as c:
-                    out[i] = ship_order(c, owner, order_id=order_id, carrier="sf", tracking_no=f"SF00000000{i}",
-                                        at=clock.now())
-            except Exception as exc:  # noqa: BLE001
+                    out[i] = ship_order(
+                        c,
+                        owner,
+                        order_id=order_id,
+                        carrier="sf",
+                        tracking_no=f"SF00000000{i}",
+                        at=clock.now(),
+                    )
+            except Exception as exc:
                 out[i] = exc
 
         threads = [threading.Thread(target=click, args=(i,)) for i in range(workers)]
@@ -177,6 +221,11 @@ def test_two_concurrent_ship_clicks_ship_once(postgres_url, clock):
         with app.uow.read() as c:
             assert c.execute(select(func.count()).select_from(shipments)).scalar() == 1
             assert c.execute(select(func.count()).select_from(tracking_events)).scalar() == 3
-            assert c.execute(select(func.count()).select_from(order_events).where(order_events.c.kind == "shipped")).scalar() == 1
+            assert (
+                c.execute(
+                    select(func.count()).select_from(order_events).where(order_events.c.kind == "shipped")
+                ).scalar()
+                == 1
+            )
     finally:
         app.uow.engine.dispose()

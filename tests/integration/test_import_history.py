@@ -1,4 +1,5 @@
 """`pledge import history`: a file goes in whole or not at all; every bad row is named."""
+
 from __future__ import annotations
 
 import csv
@@ -32,8 +33,10 @@ def parsed(text: str, **kw):
 
 def count(app) -> tuple[int, int]:
     with app.uow.read() as c:
-        return (c.execute(select(func.count()).select_from(history_imports)).scalar(),
-                c.execute(select(func.count()).select_from(history_orders)).scalar())
+        return (
+            c.execute(select(func.count()).select_from(history_imports)).scalar(),
+            c.execute(select(func.count()).select_from(history_orders)).scalar(),
+        )
 
 
 def test_a_good_file_is_imported_whole_and_not_twice(app, clock):
@@ -54,8 +57,11 @@ def test_a_malformed_file_names_every_bad_row_and_writes_nothing(app):
     with pytest.raises(HistoryRejected) as info:
         parsed(MALFORMED)
     assert [e.row for e in info.value.errors] == [3, 4, 5]
-    assert "paid_at" in info.value.errors[0].reason and "amount" in info.value.errors[1].reason \
+    assert (
+        "paid_at" in info.value.errors[0].reason
+        and "amount" in info.value.errors[1].reason
         and "duplicate order_id" in info.value.errors[2].reason
+    )
     assert count(app) == (0, 0)
 
 

@@ -1,6 +1,7 @@
 """Inventory: receipts into lots, FEFO allocation, allocation strategies and split parcels,
 adjustments and counts with an audit trail (never below zero), low-stock alerts, release of a
 cancelled order's units. Each runs on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,19 +33,39 @@ class Stock:
         self.world, self.app = world, world.app
         self.shop_id, self.owner = world.shop()
         with self.app.uow.begin() as c:
-            self.houses = [inventory.create_warehouse(c, self.owner, shop_id=self.shop_id, code=code, name=f"{code}仓",
-                                                      city="昆明", priority=prio, at=world.now) for code, prio in houses]
+            self.houses = [
+                inventory.create_warehouse(
+                    c,
+                    self.owner,
+                    shop_id=self.shop_id,
+                    code=code,
+                    name=f"{code}仓",
+                    city="昆明",
+                    priority=prio,
+                    at=world.now,
+                )
+                for code, prio in houses
+            ]
 
     def sku(self, barcode_no: int, title: str = "A级向日葵 12枝", price_fen: int = 1990, **flags) -> int:
-        sku_id = self.world.product(self.owner, self.shop_id, stock=0, title=title, price_fen=price_fen, **flags)
+        sku_id = self.world.product(
+            self.owner, self.shop_id, stock=0, title=title, price_fen=price_fen, **flags
+        )
         with self.app.uow.begin() as c:
             inventory.set_barcode(c, self.owner, sku_id, ean13(barcode_no))
         return sku_id
 
-    def receive(self, house: int, sku_id: int, quantity: int, lot: str = "", expires: date | None = None) -> int:
+    def receive(
+        self, house: int, sku_id: int, quantity: int, lot: str = "", expires: date | None = None
+    ) -> int:
         with self.app.uow.begin() as c:
-            return inventory.receive(c, self.owner, self.houses[house], [inventory.ReceiptLine(sku_id, quantity, lot, expires)],
-                                     at=self.world.now)[0]
+            return inventory.receive(
+                c,
+                self.owner,
+                self.houses[house],
+                [inventory.ReceiptLine(sku_id, quantity, lot, expires)],
+                at=self.world.now,
+            )[0]
 
     def allocate(self, order_id: int) -> list[int]:
         with self.app.uow.begin() as c:
@@ -58,20 +79,37 @@ def sellable(app, sku_id: int) -> int:
 
 def lots(app, sku_id: int) -> dict[str, int]:
     with app.uow.read() as c:
-        return {r.lot_code: r.quantity for r in c.execute(select(stock_lots).where(stock_lots.c.sku_id == sku_id))}
+        return {
+            r.lot_code: r.quantity for r in c.execute(select(stock_lots).where(stock_lots.c.sku_id == sku_id))
+        }
 
 
 def allocated(app, order_id: int) -> list[tuple]:
     """(warehouse index order, lot code, units) per allocation of the order."""
     with app.uow.read() as c:
-        return [tuple(r) for r in c.execute(
-            select(parcels.c.warehouse_id, stock_lots.c.lot_code, allocations.c.quantity)
-            .join(parcels, parcels.c.id == allocations.c.parcel_id).join(stock_lots, stock_lots.c.id == allocations.c.lot_id)
-            .where(parcels.c.order_id == order_id).order_by(allocations.c.id))]
+        return [
+            tuple(r)
+            for r in c.execute(
+                select(parcels.c.warehouse_id, stock_lots.c.lot_code, allocations.c.quantity)
+                .join(parcels, parcels.c.id == allocations.c.parcel_id)
+                .join(stock_lots, stock_lots.c.id == allocations.c.lot_id)
+                .where(parcels.c.order_id == order_id)
+                .order_by(allocations.c.id)
+            )
+        ]
 
 
-@pytest.mark.parametrize("code, ok", [("6901234567892", True), ("6901234567891", False), ("690123456789", False),
-                                      ("69012345678a2", False), ("", False), ("4006381333931", True)])
+@pytest.mark.parametrize(
+    "code, ok",
+    [
+        ("6901234567892", True),
+        ("6901234567891", False),
+        ("690123456789", False),
+        ("69012345678a2", False),
+        ("", False),
+        ("4006381333931", True),
+    ],
+)
 def test_ean13_check_digit(code, ok):
     if ok:
         assert inventory.valid_ean13(code) == code
@@ -86,7 +124,9 @@ def test_receipt_adds_a_lot_and_sellable_stock(app, world):
     s.receive(0, sku, 30, "L1", date(2026, 9, 5))
     assert sellable(app, sku) == 30 and lots(app, sku) == {"L1": 30}
     with app.uow.read() as c:
-        assert [(m.kind, m.delta, m.actor_id) for m in c.execute(select(stock_movements))] == [("receipt", 30, s.owner.user_id)]
+        assert [(m.kind, m.delta, m.actor_id) for m in c.execute(select(stock_movements))] == [
+            ("receipt", 30, s.owner.user_id)
+        ]
 
 
 def test_fefo_allocation_takes_the_earliest_expiry_first_and_skips_expired_lots(app, world, clock):
@@ -98,7 +138,11 @@ def test_fefo_allocation_takes_the_earliest_expiry_first_and_skips_expired_lots(
     s.receive(0, sku, 2, "GONE", date(2026, 8, 31))  # expired before today (2026-09-01 in Shanghai)
     order = world.paid_order(world.user(), sku, 9)
     s.allocate(order)
-    assert [(lot, units) for _, lot, units in allocated(app, order)] == [("SOON", 3), ("LATE", 5), ("NOEXP", 1)]
+    assert [(lot, units) for _, lot, units in allocated(app, order)] == [
+        ("SOON", 3),
+        ("LATE", 5),
+        ("NOEXP", 1),
+    ]
     assert lots(app, sku) == {"LATE": 0, "NOEXP": 3, "SOON": 0, "GONE": 2}
     assert s.allocate(order) == s.allocate(order)  # allocating again keeps the parcel
     assert lots(app, sku)["NOEXP"] == 3
@@ -171,8 +215,15 @@ def test_adjustments_and_counts_change_both_layers_with_an_audit_trail(app, worl
     assert sellable(app, sku) == 12
     assert lots(app, sku) == {"L1": 9, "L0": 0, "ADJ20260901": 3}  # removals came from the earliest expiry
     with app.uow.read() as c:
-        trail = [(m.kind, m.delta, m.reason) for m in c.execute(select(stock_movements).order_by(stock_movements.c.id))]
-    assert trail[2:] == [("adjustment", -5, "运输破损"), ("adjustment", -1, "运输破损"), ("count", 3, "月末盘点")]
+        trail = [
+            (m.kind, m.delta, m.reason)
+            for m in c.execute(select(stock_movements).order_by(stock_movements.c.id))
+        ]
+    assert trail[2:] == [
+        ("adjustment", -5, "运输破损"),
+        ("adjustment", -1, "运输破损"),
+        ("count", 3, "月末盘点"),
+    ]
 
 
 def test_low_stock_alert(app, world):
@@ -213,4 +264,6 @@ def test_a_cancelled_order_gives_its_units_back_once(app, world):
         assert inventory.release_cancelled(c, now=world.now) == 0
     assert lots(app, sku) == {"L1": 5}
     with app.uow.read() as c:
-        assert c.execute(select(parcels.c.status).where(parcels.c.order_id == order)).scalar_one() == "released"
+        assert (
+            c.execute(select(parcels.c.status).where(parcels.c.order_id == order)).scalar_one() == "released"
+        )

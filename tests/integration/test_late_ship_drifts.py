@@ -4,9 +4,10 @@ data the ship click, or the carrier slip's time if later); ship-by is platform t
 shop's own; a parcel the buyer refused is not a recall (douyin:aHzmeN9E9dBF); an order paid
 before 2026-08-10 is paid by the version then in force (douyin:aHwH9wK4Je2N). SQLite and
 PostgreSQL."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -26,8 +27,9 @@ S = timedelta(seconds=1)
 
 def comps(app, order_id: int) -> list:
     with app.uow.read() as c:
-        return c.execute(select(compensations).where(compensations.c.order_id == order_id)
-                         .order_by(compensations.c.id)).all()
+        return c.execute(
+            select(compensations).where(compensations.c.order_id == order_id).order_by(compensations.c.id)
+        ).all()
 
 
 def order_row(app, order_id: int):
@@ -41,7 +43,7 @@ def slip(app, actor, order_id, at, now):
 
 
 def test_douyin_101706_shipped_is_the_later_of_ship_click_and_carrier_slip(app, world, clock):
-    """"无物流公司回传信息的订单，以商家操作发货时间为准；若其提供物流公司发货底单显示发货时间更晚，
+    """ "无物流公司回传信息的订单，以商家操作发货时间为准；若其提供物流公司发货底单显示发货时间更晚，
     取晚者": clicked an hour early with a carrier that reports nothing, the slip shows the parcel
     left 3 h late, so the order was 3 h late: 1% of 150 = 1.50 -> 2 yuan, once."""
     shop_id, owner = world.shop()
@@ -106,16 +108,22 @@ def test_douyin_101706_ship_by_is_platform_time_for_a_shop_in_new_york(app, worl
     The platform's clock decides: ship by 2026-09-02 23:59:59 Beijing."""
     shop_id, owner = world.shop("纽约花店", timezone="America/New_York")
     sku = world.product(owner, shop_id, promise="same-day", price_fen=1990)
-    clock.set(datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 9, 1, 8, 0, tzinfo=UTC))
     order_id = world.paid_order(world.user(), sku)
-    assert order_row(app, order_id).ship_by == datetime(2026, 9, 2, 15, 59, 59, tzinfo=timezone.utc)
+    assert order_row(app, order_id).ship_by == datetime(2026, 9, 2, 15, 59, 59, tzinfo=UTC)
 
 
 def test_douyin_aHzmeN9E9dBF_a_parcel_returned_at_the_buyers_wish_is_not_abnormal(app, world, clock):
-    """"私自召回：出现非消费者意愿的发货物流异常退回": the carrier reports `refused` (拒收/应买家要求
+    """ "私自召回：出现非消费者意愿的发货物流异常退回": the carrier reports `refused` (拒收/应买家要求
     退回) and nothing is paid; `returned` without the buyer's wish is a recall (25%, 5-100)."""
-    assert parse_event(b'{"event_id": "e1", "tracking_no": "SF1", "kind": "refused", '
-                       b'"occurred_at": "2026-09-01T10:00:00+08:00"}', now=clock.now())["kind"] == "refused"
+    assert (
+        parse_event(
+            b'{"event_id": "e1", "tracking_no": "SF1", "kind": "refused", '
+            b'"occurred_at": "2026-09-01T10:00:00+08:00"}',
+            now=clock.now(),
+        )["kind"]
+        == "refused"
+    )
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="48h", price_fen=15000)
     buyer = world.user()
@@ -126,10 +134,32 @@ def test_douyin_aHzmeN9E9dBF_a_parcel_returned_at_the_buyers_wish_is_not_abnorma
         with app.uow.begin() as c:
             sid = c.execute(select(shipments.c.id).where(shipments.c.order_id == order_id)).scalar()
             c.execute(tracking_events.delete().where(tracking_events.c.shipment_id == sid))
-            c.execute(tracking_events.insert(), [
-                {"shipment_id": sid, "kind": "picked_up", "occurs_at": start + H, "location": "", "applied": False},
-                {"shipment_id": sid, "kind": "in_transit", "occurs_at": start + 5 * H, "location": "", "applied": False},
-                {"shipment_id": sid, "kind": ending, "occurs_at": start + 20 * H, "location": "", "applied": False}])
+            c.execute(
+                tracking_events.insert(),
+                [
+                    {
+                        "shipment_id": sid,
+                        "kind": "picked_up",
+                        "occurs_at": start + H,
+                        "location": "",
+                        "applied": False,
+                    },
+                    {
+                        "shipment_id": sid,
+                        "kind": "in_transit",
+                        "occurs_at": start + 5 * H,
+                        "location": "",
+                        "applied": False,
+                    },
+                    {
+                        "shipment_id": sid,
+                        "kind": ending,
+                        "occurs_at": start + 20 * H,
+                        "location": "",
+                        "applied": False,
+                    },
+                ],
+            )
     clock.set(start + 21 * H)
     world.carrier_tick()
     sweep_logistics(app.uow, app.rulebook, clock)
@@ -138,17 +168,27 @@ def test_douyin_aHzmeN9E9dBF_a_parcel_returned_at_the_buyers_wish_is_not_abnorma
 
     assert comps(app, refused) == []
     assert [(c.kind, c.amount_fen, c.clause_source) for c in comps(app, recalled)] == [
-        ("abnormal_tracking", 3800, "douyin:aHzmeN9E9dBF")]  # 25% of 150 = 37.50 -> 38
+        ("abnormal_tracking", 3800, "douyin:aHzmeN9E9dBF")
+    ]  # 25% of 150 = 37.50 -> 38
     with app.uow.read() as c:
-        outcomes = dict(c.execute(select(logistics_outcomes.c.rule, logistics_outcomes.c.outcome)
-                                  .where(logistics_outcomes.c.order_id == refused)).all())
-    assert outcomes == {"slow_tracking": "clear", "abnormal_tracking": "clear", "out_of_stock.tracking": "clear"}
+        outcomes = dict(
+            c.execute(
+                select(logistics_outcomes.c.rule, logistics_outcomes.c.outcome).where(
+                    logistics_outcomes.c.order_id == refused
+                )
+            ).all()
+        )
+    assert outcomes == {
+        "slow_tracking": "clear",
+        "abnormal_tracking": "clear",
+        "out_of_stock.tracking": "clear",
+    }
 
 
 def test_an_order_paid_before_2026_08_10_is_paid_by_the_version_then_in_force(app, world, clock):
     """Regression: orders paid before the 2026-08-10 table said "no clause" and got nothing. The
     version it revised (douyin:aHwH9wK4Je2N, same cells) applies to them."""
-    clock.set(datetime(2026, 8, 1, 2, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 8, 1, 2, 0, tzinfo=UTC))
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
     order_id = world.paid_order(world.user(), sku)
@@ -157,4 +197,5 @@ def test_an_order_paid_before_2026_08_10_is_paid_by_the_version_then_in_force(ap
     assert (result.compensated, result.amount_fen) == (2, 700)
     assert [(c.kind, c.clause_id, c.clause_source, c.amount_fen) for c in comps(app, order_id)] == [
         ("late_ship", "late-ship.48-240h.within48", "douyin:aHwH9wK4Je2N", 200),
-        ("out_of_stock", "out-of-stock.pay.48-240h", "douyin:aHwHGWzbmk88", 500)]
+        ("out_of_stock", "out-of-stock.pay.48-240h", "douyin:aHwHGWzbmk88", 500),
+    ]

@@ -3,17 +3,18 @@ no-threshold coupon per douyin:aHwH9wK4JUHQ), worked examples with exact amounts
 explanations: the late-ship cell as soon as an order is late, the out-of-stock deduction
 (douyin:aHwHGWzbmk88) in addition once it is more than 48 h late, each exactly once under
 retries and concurrent workers; Taobao's buyer daily cap (tmall:10000177)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
 
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
-from pledge.guarantees.services import sweep_batch, sweep_late_ship
 from pledge.fulfilment.tables import tracking_events
+from pledge.guarantees.services import sweep_batch, sweep_late_ship
 from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
@@ -54,12 +55,16 @@ def order_row(app, order_id: int):
 def legs(app, key: str) -> list[tuple[str, str, int]]:
     debit, credit = ledger_accounts.alias("debit"), ledger_accounts.alias("credit")
     with app.uow.read() as c:
-        return [tuple(r) for r in c.execute(
-            select(debit.c.code, credit.c.code, ledger_postings.c.amount_fen)
-            .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
-            .join(debit, debit.c.id == ledger_postings.c.debit_account_id)
-            .join(credit, credit.c.id == ledger_postings.c.credit_account_id)
-            .where(ledger_transactions.c.idempotency_key == key))]
+        return [
+            tuple(r)
+            for r in c.execute(
+                select(debit.c.code, credit.c.code, ledger_postings.c.amount_fen)
+                .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
+                .join(debit, debit.c.id == ledger_postings.c.debit_account_id)
+                .join(credit, credit.c.id == ledger_postings.c.credit_account_id)
+                .where(ledger_transactions.c.idempotency_key == key)
+            )
+        ]
 
 
 def count(app, table, *where) -> int:
@@ -70,9 +75,17 @@ def count(app, table, *where) -> int:
 def quick_buyers(app, n: int) -> list[accounts.Actor]:
     with app.uow.begin() as c:
         start = c.execute(select(func.count()).select_from(users)).scalar()
-        ids = [c.execute(insert(users).values(email=f"late{start + i}@example.cn", display_name=f"买家{start + i}",
-                                              password_hash="x", created_at=app.clock.now())).inserted_primary_key[0]
-               for i in range(n)]
+        ids = [
+            c.execute(
+                insert(users).values(
+                    email=f"late{start + i}@example.cn",
+                    display_name=f"买家{start + i}",
+                    password_hash="x",
+                    created_at=app.clock.now(),
+                )
+            ).inserted_primary_key[0]
+            for i in range(n)
+        ]
         return [accounts.load_actor(c, uid) for uid in ids]
 
 
@@ -83,6 +96,7 @@ def test_douyin_aJoPPkWZ7VQM_over48_column_is_out_of_stock_not_paid_twice(app, w
     as soon as it is late, the out-of-stock cell (3% = 4.50 -> 5) once more than 48 h late:
     7 yuan, each part once under its own key and clause, whatever sweeps run how often."""
     from pledge.logistics.services import sweep_logistics
+
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
     buyer = world.user()
@@ -103,28 +117,56 @@ def test_douyin_aJoPPkWZ7VQM_over48_column_is_out_of_stock_not_paid_twice(app, w
 
     assert [(r.compensated, r.amount_fen) for r in results] == [(1, 500), (0, 0), (0, 0)]
     late, oos = comps(app)
-    assert (late.order_id, late.shop_id, late.buyer_id, late.kind, late.amount_fen) == (order_id, shop_id, buyer.user_id, "late_ship", 200)
-    assert (late.idempotency_key, late.rulebook, late.rulebook_version) == (f"late-ship:{order_id}", "douyin", "2026-08-10")
+    assert (late.order_id, late.shop_id, late.buyer_id, late.kind, late.amount_fen) == (
+        order_id,
+        shop_id,
+        buyer.user_id,
+        "late_ship",
+        200,
+    )
+    assert (late.idempotency_key, late.rulebook, late.rulebook_version) == (
+        f"late-ship:{order_id}",
+        "douyin",
+        "2026-08-10",
+    )
     assert (late.clause_id, late.clause_source) == ("late-ship.48-240h.within48", "douyin:aJoPPkWZ7VQM")
-    assert late.explanation == ("paid 150.00, promise 72 h, not shipped, 30 h late so far → clause late-ship.48-240h.within48 "
-                                "1% = 1.50 → rounded half-up 2 yuan [douyin:aJoPPkWZ7VQM]")
-    assert (oos.kind, oos.amount_fen, oos.idempotency_key) == ("out_of_stock", 500, f"out-of-stock:{order_id}")
+    assert late.explanation == (
+        "paid 150.00, promise 72 h, not shipped, 30 h late so far → clause late-ship.48-240h.within48 "
+        "1% = 1.50 → rounded half-up 2 yuan [douyin:aJoPPkWZ7VQM]"
+    )
+    assert (oos.kind, oos.amount_fen, oos.idempotency_key) == (
+        "out_of_stock",
+        500,
+        f"out-of-stock:{order_id}",
+    )
     assert (oos.clause_id, oos.clause_source) == ("out-of-stock.pay.48-240h", "douyin:aHwHGWzbmk88")
-    assert oos.explanation.startswith("out of stock: paid 150.00, promise 72 h, shipped 50 h late, more than 48 h after")
+    assert oos.explanation.startswith(
+        "out of stock: paid 150.00, promise 72 h, shipped 50 h late, more than 48 h after"
+    )
     assert "late-ship.48-240h.over48 [douyin:aJoPPkWZ7VQM]" in oos.explanation
     inputs = jsonutil.loads(oos.inputs)
-    assert (inputs["paid_fen"], inputs["promise_seconds"], inputs["late_seconds"]) == (15000, 72 * 3600, 50 * 3600)
+    assert (inputs["paid_fen"], inputs["promise_seconds"], inputs["late_seconds"]) == (
+        15000,
+        72 * 3600,
+        50 * 3600,
+    )
     assert inputs["shipped_at"] == (ship_by + 50 * H).isoformat()
     assert inputs["trigger_clause"] == "out-of-stock.unshipped-48h-after-late"
 
     wallet = coupon_rows(app, buyer.user_id)
     assert [(c.id, c.amount_fen, c.min_spend_fen, c.status, c.source) for c in wallet] == [
         (late.coupon_id, 200, 0, "available", f"late-ship:{order_id}"),
-        (oos.coupon_id, 500, 0, "available", f"out-of-stock:{order_id}")]
-    assert "条款 out-of-stock.pay.48-240h 3% = 4.50 → 四舍五入 5 元 [douyin:aHwHGWzbmk88]" in wallet[1].explanation_zh
+        (oos.coupon_id, 500, 0, "available", f"out-of-stock:{order_id}"),
+    ]
+    assert (
+        "条款 out-of-stock.pay.48-240h 3% = 4.50 → 四舍五入 5 元 [douyin:aHwHGWzbmk88]"
+        in wallet[1].explanation_zh
+    )
 
     assert legs(app, f"late-ship:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 200)]
-    assert legs(app, f"out-of-stock:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 500)]
+    assert legs(app, f"out-of-stock:{order_id}") == [
+        (shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 500)
+    ]
     with app.uow.read() as c:
         balances = trial_balance(c)
     assert balances[shop_proceeds(shop_id)] == 15000 - 700
@@ -153,13 +195,18 @@ def test_48h_order_shipped_10h_late_records_a_zero_compensation(app, world, cloc
     [comp] = comps(app)
     assert (comp.order_id, comp.amount_fen, comp.clause_id) == (order_id, 0, "late-ship.le48h.within48")
     assert (comp.coupon_id, comp.transaction_id) == (None, None)
-    assert comp.explanation == "paid 19.90, promise 48 h, shipped 10 h late → clause late-ship.le48h.within48: no compensation"
+    assert (
+        comp.explanation
+        == "paid 19.90, promise 48 h, shipped 10 h late → clause late-ship.le48h.within48: no compensation"
+    )
     assert coupon_rows(app) == []
     assert count(app, ledger_transactions, ledger_transactions.c.kind == "late_ship") == 0
 
 
 @pytest.mark.parametrize("paid_fen, expected_fen", [(1990, 200), (35000, 400), (600000, 5000)])
-def test_unshipped_48h_order_is_paid_out_of_stock_only_once_more_than_48h_late(app, world, clock, paid_fen, expected_fen):
+def test_unshipped_48h_order_is_paid_out_of_stock_only_once_more_than_48h_late(
+    app, world, clock, paid_fen, expected_fen
+):
     """A promise of 48 h or less earns nothing in the first column; more than 48 h late the
     out-of-stock cell: 1% of 19.90 rounds to 0 -> minimum 2; 1% of 350.00 = 3.50 -> 4; 1% of
     6000.00 = 60 -> maximum 50."""
@@ -179,8 +226,15 @@ def test_unshipped_48h_order_is_paid_out_of_stock_only_once_more_than_48h_late(a
     assert (result.compensated, result.amount_fen) == (1, expected_fen)
     zero, comp = comps(app)
     assert (zero.clause_id, zero.amount_fen) == ("late-ship.le48h.within48", 0)
-    assert (comp.kind, comp.amount_fen, comp.clause_id) == ("out_of_stock", expected_fen, "out-of-stock.pay.le48h")
-    assert "promise 48 h, not shipped, 48 h 0 min 1 s late so far, more than 48 h after the ship-by time" in comp.explanation
+    assert (comp.kind, comp.amount_fen, comp.clause_id) == (
+        "out_of_stock",
+        expected_fen,
+        "out-of-stock.pay.le48h",
+    )
+    assert (
+        "promise 48 h, not shipped, 48 h 0 min 1 s late so far, more than 48 h after the ship-by time"
+        in comp.explanation
+    )
     assert [c.amount_fen for c in coupon_rows(app, buyer.user_id)] == [expected_fen]
 
     clock.advance(72 * H)  # shipping later does not pay again
@@ -216,7 +270,10 @@ def test_on_time_shipment_pays_nothing(app, world, clock, carrier):
 def test_sweep_is_idempotent_over_many_orders(app, world, clock):
     shop_id, owner = world.shop()
     buyers = [world.user() for _ in range(3)]
-    skus = {p: world.product(owner, shop_id, promise="72h", price_fen=p, title=f"伞{p}") for p in (1990, 15000, 99900)}
+    skus = {
+        p: world.product(owner, shop_id, promise="72h", price_fen=p, title=f"伞{p}")
+        for p in (1990, 15000, 99900)
+    }
     ids = [world.paid_order(b, s) for b in buyers for s in skus.values()]
     clock.advance((72 + 49) * H)
 
@@ -245,8 +302,10 @@ def test_untracked_carrier_the_ship_click_counts(app, world, clock):
 
     [comp] = comps(app)
     assert (comp.amount_fen, comp.clause_id) == (200, "late-ship.48-240h.within48")
-    assert comp.explanation == ("paid 150.00, promise 72 h, shipped 10 h late → clause late-ship.48-240h.within48 "
-                                "1% = 1.50 → rounded half-up 2 yuan [douyin:aJoPPkWZ7VQM]")
+    assert comp.explanation == (
+        "paid 150.00, promise 72 h, shipped 10 h late → clause late-ship.48-240h.within48 "
+        "1% = 1.50 → rounded half-up 2 yuan [douyin:aJoPPkWZ7VQM]"
+    )
 
 
 def test_tracked_carrier_the_pickup_scan_counts_not_the_click(app, world, clock):
@@ -280,7 +339,13 @@ def test_tracked_carrier_the_pickup_scan_counts_not_the_click(app, world, clock)
 # --- exactly once under concurrency -------------------------------------------------------
 
 # 72 h promise, 49 h late: late-ship 1% (min 2, max 50) + out of stock 3% (min 3, max 50)
-EXPECTED_OVER48_72H = {1990: 200 + 300, 15000: 200 + 500, 35000: 400 + 1100, 99900: 1000 + 3000, 250000: 2500 + 5000}
+EXPECTED_OVER48_72H = {
+    1990: 200 + 300,
+    15000: 200 + 500,
+    35000: 400 + 1100,
+    99900: 1000 + 3000,
+    250000: 2500 + 5000,
+}
 
 
 @pytest.mark.postgres
@@ -290,8 +355,11 @@ def test_four_concurrent_workers_pay_each_order_exactly_once(postgres_url, clock
     try:
         world = World(app)
         shops = [world.shop(), world.shop("飞恋伞厂")]
-        skus = [(world.product(owner, shop_id, promise="72h", price_fen=p, stock=1000, title=f"商品{p}"), p)
-                for shop_id, owner in shops for p in EXPECTED_OVER48_72H]
+        skus = [
+            (world.product(owner, shop_id, promise="72h", price_fen=p, stock=1000, title=f"商品{p}"), p)
+            for shop_id, owner in shops
+            for p in EXPECTED_OVER48_72H
+        ]
         buyers = quick_buyers(app, 20)  # coupon accounts do not exist yet: the workers create them
         expected: dict[int, int] = {}
         for i in range(200):
@@ -299,26 +367,44 @@ def test_four_concurrent_workers_pay_each_order_exactly_once(postgres_url, clock
             expected[world.paid_order(buyers[i % len(buyers)], sku)] = EXPECTED_OVER48_72H[price]
         clock.advance((72 + 49) * H)
 
-        out = run_concurrently([lambda a=a: sweep_late_ship(a.uow, a.rulebook, clock, batch=15) for a in apps])
+        out = run_concurrently(
+            [lambda a=a: sweep_late_ship(a.uow, a.rulebook, clock, batch=15) for a in apps]
+        )
 
         assert [type(o).__name__ for o in out] == ["SweepResult"] * 4, [repr(o)[:300] for o in out]
         assert sum(o.compensated for o in out) == 400
         assert sum(o.amount_fen for o in out) == sum(expected.values())
         with app.uow.read() as c:
-            per_order = dict(c.execute(select(compensations.c.order_id, func.count()).group_by(compensations.c.order_id)).all())
-            amounts = dict(c.execute(select(compensations.c.order_id, func.sum(compensations.c.amount_fen))
-                                     .group_by(compensations.c.order_id)).all())
-            tx_per_key = c.execute(select(func.count(), func.count(func.distinct(ledger_transactions.c.idempotency_key)))
-                                   .where(ledger_transactions.c.kind.in_(["late_ship", "out_of_stock"]))).one()
+            per_order = dict(
+                c.execute(
+                    select(compensations.c.order_id, func.count()).group_by(compensations.c.order_id)
+                ).all()
+            )
+            amounts = dict(
+                c.execute(
+                    select(compensations.c.order_id, func.sum(compensations.c.amount_fen)).group_by(
+                        compensations.c.order_id
+                    )
+                ).all()
+            )
+            tx_per_key = c.execute(
+                select(func.count(), func.count(func.distinct(ledger_transactions.c.idempotency_key))).where(
+                    ledger_transactions.c.kind.in_(["late_ship", "out_of_stock"])
+                )
+            ).one()
             coupon_sources = c.execute(select(coupons.c.source, coupons.c.amount_fen)).all()
-            postings_total = c.execute(select(func.sum(ledger_postings.c.amount_fen))
-                                       .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
-                                       .where(ledger_transactions.c.kind.in_(["late_ship", "out_of_stock"]))).scalar()
+            postings_total = c.execute(
+                select(func.sum(ledger_postings.c.amount_fen))
+                .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
+                .where(ledger_transactions.c.kind.in_(["late_ship", "out_of_stock"]))
+            ).scalar()
             balances = trial_balance(c)
         assert per_order == {oid: 2 for oid in expected}
         assert {oid: int(v) for oid, v in amounts.items()} == expected
         assert tuple(tx_per_key) == (400, 400)
-        assert sorted(s for s, _ in coupon_sources) == sorted(f"{k}:{oid}" for oid in expected for k in ("late-ship", "out-of-stock"))
+        assert sorted(s for s, _ in coupon_sources) == sorted(
+            f"{k}:{oid}" for oid in expected for k in ("late-ship", "out-of-stock")
+        )
         assert sum(a for _, a in coupon_sources) == sum(expected.values()) == int(postings_total)
         assert sum(balances[buyer_coupons(b.user_id)] for b in buyers) == sum(expected.values())
         assert sum(balances.values()) == 0
@@ -338,6 +424,7 @@ def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, cloc
         buyers = [world.user() for _ in range(3)]
         ids = [world.paid_order(b, sku) for b in buyers for _ in range(4)]
         clock.advance((72 + 49) * H)
+
         def one_batch(app):
             with app.uow.begin() as c:
                 return sweep_batch(c, app.rulebook, now=clock.now())
@@ -356,6 +443,7 @@ def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, cloc
 
 
 # --- Taobao: one buyer, one day, at most 100 yuan -----------------------------------------
+
 
 @pytest.fixture
 def taobao(db_url, clock):
@@ -400,14 +488,14 @@ def test_taobao_daily_cap_follows_the_shanghai_day_not_utc(taobao, clock):
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="72h", price_fen=100000)
     buyer = world.user()
-    clock.set(datetime(2026, 9, 1, 23, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 9, 1, 23, 0, tzinfo=UTC))
     early = [world.paid_order(buyer, sku) for _ in range(3)]
     clock.advance(timedelta(hours=2, minutes=30))
     late = [world.paid_order(buyer, sku) for _ in range(2)]
 
-    clock.set(datetime(2026, 9, 4, 23, 30, tzinfo=timezone.utc))  # 2026-09-05 07:30 Shanghai
+    clock.set(datetime(2026, 9, 4, 23, 30, tzinfo=UTC))  # 2026-09-05 07:30 Shanghai
     sweep(taobao)
-    clock.set(datetime(2026, 9, 5, 2, 0, tzinfo=timezone.utc))  # 2026-09-05 10:00 Shanghai
+    clock.set(datetime(2026, 9, 5, 2, 0, tzinfo=UTC))  # 2026-09-05 10:00 Shanghai
     sweep(taobao)
 
     amounts = {c.order_id: c.amount_fen for c in comps(taobao)}
@@ -459,5 +547,7 @@ def test_a_late_pickup_scan_still_decides_the_lateness(app, world, clock):
     sweep_late_ship(app.uow, app.rulebook, clock)
     with app.uow.read() as c:
         rows = c.execute(select(compensations).where(compensations.c.order_id == order_id)).all()
-        assert c.execute(select(tracking_events.c.applied).where(tracking_events.c.kind == "picked_up")).scalar()
+        assert c.execute(
+            select(tracking_events.c.applied).where(tracking_events.c.kind == "picked_up")
+        ).scalar()
     assert [(r.amount_fen, r.clause_id) for r in rows] == [(200, "late-ship.48-240h.within48")]

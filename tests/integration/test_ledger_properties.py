@@ -1,6 +1,7 @@
 """Ledger invariants, on SQLite and PostgreSQL: whatever sequence of transactions is recorded,
 the trial balance sums to zero and every balance is the sum of the postings that touched it;
 bad postings and replayed idempotency keys write nothing."""
+
 from __future__ import annotations
 
 import uuid
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from pledge.kernel.errors import InvalidInput
 from pledge.ledger.services import Posting, balance, record, trial_balance, validate
@@ -26,12 +27,16 @@ pairs = st.lists(st.sampled_from(POOL), min_size=2, max_size=2, unique=True)
 postings_st = st.tuples(pairs, st.integers(min_value=1, max_value=2_000_000_000))
 transactions_st = st.lists(st.lists(postings_st, min_size=1, max_size=5), min_size=1, max_size=6)
 
-PROPERTY = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30, deadline=None)
+PROPERTY = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=30, deadline=None
+)
 
 
 def counts(conn) -> tuple[int, int, int]:
-    return tuple(conn.execute(select(func.count()).select_from(t)).scalar()
-                 for t in (ledger_accounts, ledger_transactions, ledger_postings))
+    return tuple(
+        conn.execute(select(func.count()).select_from(t)).scalar()
+        for t in (ledger_accounts, ledger_transactions, ledger_postings)
+    )
 
 
 def codes_for(run: str) -> dict[str, str]:
@@ -52,7 +57,10 @@ def test_random_transactions_keep_the_books_balanced(app, transactions):
     posting_count = 0
     with app.uow.read() as c:
         shared_before = balance(c, SHARED)
-        shared_existed = c.execute(select(ledger_accounts.c.id).where(ledger_accounts.c.code == SHARED)).scalar() is not None
+        shared_existed = (
+            c.execute(select(ledger_accounts.c.id).where(ledger_accounts.c.code == SHARED)).scalar()
+            is not None
+        )
         before_counts = counts(c)
 
     for n, legs in enumerate(transactions):
@@ -62,8 +70,14 @@ def test_random_transactions_keep_the_books_balanced(app, transactions):
             expected[p.debit] -= p.amount_fen
         posting_count += len(postings)
         with app.uow.begin() as c:
-            tx_id = record(c, key=f"prop:{run}:{n}", kind="test", memo=f"example {run} #{n}",
-                           postings=postings, at=app.clock.now())
+            tx_id = record(
+                c,
+                key=f"prop:{run}:{n}",
+                kind="test",
+                memo=f"example {run} #{n}",
+                postings=postings,
+                at=app.clock.now(),
+            )
         assert isinstance(tx_id, int)
 
     with app.uow.read() as c:
@@ -75,7 +89,7 @@ def test_random_transactions_keep_the_books_balanced(app, transactions):
             if acct in expected:
                 assert tb[acct] == expected[acct], acct
             else:
-                assert acct not in tb   # never posted to: never created
+                assert acct not in tb  # never posted to: never created
         assert balance(c, SHARED) - shared_before == expected[SHARED]
         accounts, txs, legs = counts(c)
     assert txs - before_counts[1] == len(transactions)
@@ -94,32 +108,60 @@ def test_balance_of_an_unknown_account_is_zero(app):
 def test_a_worked_example(app):
     """Buyer pays 150.00; platform takes 2% = 3.00; a late-ship coupon of 5.00 is deducted."""
     with app.uow.begin() as c:
-        record(c, key="ex:pay", kind="payment", memo="", at=app.clock.now(),
-               postings=[Posting("external:payments", "shop:9001:proceeds", 15000)])
-        record(c, key="ex:fee", kind="fee", memo="", at=app.clock.now(),
-               postings=[Posting("shop:9001:proceeds", "platform:fees", 300)])
-        record(c, key="ex:late", kind="late_ship", memo="", at=app.clock.now(),
-               postings=[Posting("shop:9001:proceeds", "buyer:9001:coupons", 500)])
+        record(
+            c,
+            key="ex:pay",
+            kind="payment",
+            memo="",
+            at=app.clock.now(),
+            postings=[Posting("external:payments", "shop:9001:proceeds", 15000)],
+        )
+        record(
+            c,
+            key="ex:fee",
+            kind="fee",
+            memo="",
+            at=app.clock.now(),
+            postings=[Posting("shop:9001:proceeds", "platform:fees", 300)],
+        )
+        record(
+            c,
+            key="ex:late",
+            kind="late_ship",
+            memo="",
+            at=app.clock.now(),
+            postings=[Posting("shop:9001:proceeds", "buyer:9001:coupons", 500)],
+        )
     with app.uow.read() as c:
         assert balance(c, "shop:9001:proceeds") == 14200
         assert balance(c, "platform:fees") == 300
         assert balance(c, "buyer:9001:coupons") == 500
         assert balance(c, "external:payments") == -15000
         tb = trial_balance(c)
-    assert tb == {"external:payments": -15000, "shop:9001:proceeds": 14200, "platform:fees": 300,
-                  "buyer:9001:coupons": 500}
+    assert tb == {
+        "external:payments": -15000,
+        "shop:9001:proceeds": 14200,
+        "platform:fees": 300,
+        "buyer:9001:coupons": 500,
+    }
 
 
 # --- invalid postings write nothing ----------------------------------------------------------------
 
 invalid_posting = st.one_of(
-    st.builds(Posting, st.sampled_from(POOL), st.sampled_from(POOL).map(lambda a: f"{a}:x"),
-              st.integers(max_value=0)),                                   # zero / negative
-    st.sampled_from(POOL).flatmap(lambda a: st.builds(Posting, st.just(a), st.just(a),
-                                                      st.integers(min_value=1, max_value=10**6))),  # to itself
+    st.builds(
+        Posting,
+        st.sampled_from(POOL),
+        st.sampled_from(POOL).map(lambda a: f"{a}:x"),
+        st.integers(max_value=0),
+    ),  # zero / negative
+    st.sampled_from(POOL).flatmap(
+        lambda a: st.builds(Posting, st.just(a), st.just(a), st.integers(min_value=1, max_value=10**6))
+    ),  # to itself
 )
-valid_posting = st.builds(lambda pair, amount: Posting(pair[0], pair[1], amount), pairs,
-                          st.integers(min_value=1, max_value=10**6))
+valid_posting = st.builds(
+    lambda pair, amount: Posting(pair[0], pair[1], amount), pairs, st.integers(min_value=1, max_value=10**6)
+)
 
 
 @PROPERTY
@@ -132,21 +174,25 @@ def test_invalid_postings_raise_and_write_nothing(app, good, bad, where):
         tb_before = trial_balance(c)
     with pytest.raises(InvalidInput):
         with app.uow.begin() as c:
-            record(c, key=f"bad:{uuid.uuid4().hex}", kind="test", memo="", postings=postings,
-                   at=app.clock.now())
+            record(
+                c, key=f"bad:{uuid.uuid4().hex}", kind="test", memo="", postings=postings, at=app.clock.now()
+            )
     with app.uow.read() as c:
         assert counts(c) == before
         assert trial_balance(c) == tb_before
 
 
-@pytest.mark.parametrize("postings", [
-    [],
-    [Posting("shop:1:proceeds", "platform:fees", 0)],
-    [Posting("shop:1:proceeds", "platform:fees", -100)],
-    [Posting("shop:1:proceeds", "shop:1:proceeds", 100)],
-    [Posting("shop:1:proceeds", "platform:fees", 1.5)],
-    [Posting("shop:1:proceeds", "platform:fees", 100), Posting("platform:fees", "platform:fees", 100)],
-])
+@pytest.mark.parametrize(
+    "postings",
+    [
+        [],
+        [Posting("shop:1:proceeds", "platform:fees", 0)],
+        [Posting("shop:1:proceeds", "platform:fees", -100)],
+        [Posting("shop:1:proceeds", "shop:1:proceeds", 100)],
+        [Posting("shop:1:proceeds", "platform:fees", 1.5)],
+        [Posting("shop:1:proceeds", "platform:fees", 100), Posting("platform:fees", "platform:fees", 100)],
+    ],
+)
 def test_invalid_postings_examples(app, postings):
     with pytest.raises(InvalidInput):
         validate(postings)
@@ -161,8 +207,12 @@ def test_invalid_postings_examples(app, postings):
 
 # --- exactly once ------------------------------------------------------------------------------------
 
+
 @PROPERTY
-@given(first=st.lists(valid_posting, min_size=1, max_size=3), second=st.lists(valid_posting, min_size=1, max_size=3))
+@given(
+    first=st.lists(valid_posting, min_size=1, max_size=3),
+    second=st.lists(valid_posting, min_size=1, max_size=3),
+)
 def test_replayed_idempotency_key_raises_and_changes_nothing(app, first, second):
     key = f"late-ship:{uuid.uuid4().hex}"
     run = uuid.uuid4().hex[:12]
@@ -180,8 +230,11 @@ def test_replayed_idempotency_key_raises_and_changes_nothing(app, first, second)
         assert trial_balance(c) == tb_before
         assert counts(c) == before
         assert balance(c, f"buyer:t{run}:coupons") == 0
-        n = c.execute(select(func.count()).select_from(ledger_transactions)
-                      .where(ledger_transactions.c.idempotency_key == key)).scalar()
+        n = c.execute(
+            select(func.count())
+            .select_from(ledger_transactions)
+            .where(ledger_transactions.c.idempotency_key == key)
+        ).scalar()
     assert n == 1
 
 
@@ -190,8 +243,14 @@ def test_large_posting_fits_the_money_column(app):
     monthly settlement for a large merchant."""
     amount = 2**31
     with app.uow.begin() as c:
-        record(c, key="big:1", kind="settlement", memo="", at=app.clock.now(),
-               postings=[Posting("external:payments", "shop:77:proceeds", amount)])
+        record(
+            c,
+            key="big:1",
+            kind="settlement",
+            memo="",
+            at=app.clock.now(),
+            postings=[Posting("external:payments", "shop:77:proceeds", amount)],
+        )
     with app.uow.read() as c:
         assert balance(c, "shop:77:proceeds") == amount
         assert sum(trial_balance(c).values()) == 0

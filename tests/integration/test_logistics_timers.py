@@ -2,6 +2,7 @@
 after it was placed is closed and what the buyer paid goes back through the payment adapter,
 exactly once; a booked delivery (预约达) not delivered by the booked day pays 5% (5-50 yuan) once,
 through the same compensation path as late shipment. On SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -33,7 +34,7 @@ class CountingProvider:
     def __init__(self, inner) -> None:
         self.inner, self.calls = inner, []
 
-    def __getattr__(self, name):  # noqa: ANN001, ANN204
+    def __getattr__(self, name):
         return getattr(self.inner, name)
 
     def refund(self, provider_ref: str, amount_fen: int, idempotency_key: str) -> str:
@@ -47,6 +48,7 @@ def order_row(app, order_id: int):
 
 
 # --- unshipped 365 days ------------------------------------------------------------------------
+
 
 def test_douyin_aJoPPkWZ7VQM_unshipped_365_days_is_closed_and_refunded_once(app, world, clock):
     shop_id, owner = world.shop()
@@ -67,18 +69,33 @@ def test_douyin_aJoPPkWZ7VQM_unshipped_365_days_is_closed_and_refunded_once(app,
 
     assert (first["unshipped_closed"], second["unshipped_closed"]) == (1, 0)
     order = order_row(app, order_id)
-    assert (order.status, order.cancelled_at, order.late_check_at) == ("cancelled", placed_at + 365 * DAY + S, None)
+    assert (order.status, order.cancelled_at, order.late_check_at) == (
+        "cancelled",
+        placed_at + 365 * DAY + S,
+        None,
+    )
     assert order_row(app, shipped).status == "delivered"
     with app.uow.read() as c:
         [case] = c.execute(select(cases).where(cases.c.order_id == order_id)).all()
         [refund] = c.execute(select(refunds).where(refunds.c.order_id == order_id)).all()
         stock = c.execute(select(skus.c.stock).where(skus.c.id == sku)).scalar()
-        events = c.execute(select(order_events.c.kind).where(order_events.c.order_id == order_id)).scalars().all()
+        events = (
+            c.execute(select(order_events.c.kind).where(order_events.c.order_id == order_id)).scalars().all()
+        )
         balances = trial_balance(c)
     assert (case.case_type, case.status, case.refund_fen, case.clause_id, case.clause_source) == (
-        "refund_only", "refunded", 15000, "unshipped-close.365d", "douyin:aJoPPkWZ7VQM")
+        "refund_only",
+        "refunded",
+        15000,
+        "unshipped-close.365d",
+        "douyin:aJoPPkWZ7VQM",
+    )
     assert "365天内未发货" in case.note and "15000" not in case.note
-    assert (refund.idempotency_key, refund.amount_fen, refund.status) == (f"refund:{case.id}", 15000, "succeeded")
+    assert (refund.idempotency_key, refund.amount_fen, refund.status) == (
+        f"refund:{case.id}",
+        15000,
+        "succeeded",
+    )
     assert app.payments.calls == [(f"refund:{case.id}", 15000)]  # through the payment adapter, once
     assert legs(app, f"refund:{case.id}") == [(shop_proceeds(shop_id), PAYMENTS_IN, 15000)]
     assert sum(balances.values()) == 0
@@ -87,10 +104,11 @@ def test_douyin_aJoPPkWZ7VQM_unshipped_365_days_is_closed_and_refunded_once(app,
 
 
 def test_a_clicked_parcel_never_picked_up_is_closed_too_but_an_open_case_waits(app, world, clock):
-    """"未进行发货/未有物流轨迹更新，且未进行退款": a tracking number with no scan at all is no
+    """ "未进行发货/未有物流轨迹更新，且未进行退款": a tracking number with no scan at all is no
     shipment; an order whose buyer has a refund request open is on its way out already."""
     from pledge.aftersales import services as aftersales
     from pledge.fulfilment.tables import tracking_events
+
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="48h", price_fen=5000)
     buyer = world.user()
@@ -102,8 +120,13 @@ def test_a_clicked_parcel_never_picked_up_is_closed_too_but_an_open_case_waits(a
     waiting = world.paid_order(buyer, sku)
     with app.uow.begin() as c:
         line_id = c.execute(select(order_lines.c.id).where(order_lines.c.order_id == waiting)).scalar()
-        aftersales.file_case(c, buyer, aftersales.NewCase(waiting, "refund_only", "other", [(line_id, 1)]),
-                             book=app.rulebook, at=clock.now())
+        aftersales.file_case(
+            c,
+            buyer,
+            aftersales.NewCase(waiting, "refund_only", "other", [(line_id, 1)]),
+            book=app.rulebook,
+            at=clock.now(),
+        )
     clock.set(placed_at + 366 * DAY)
     result = close_unshipped(app.uow, app.rulebook, clock)
     assert (result.closed, result.refund_fen) == (1, 5000)
@@ -127,8 +150,12 @@ def test_four_workers_close_and_refund_each_order_once(postgres_url, clock):
         assert sum(o.closed for o in out) == 40
         run_concurrently([lambda a=a: run_once(a) for a in apps])
         with apps[0].uow.read() as c:
-            per_order = dict(c.execute(select(refunds.c.order_id, func.count()).group_by(refunds.c.order_id)).all())
-            succeeded = c.execute(select(func.count(), func.sum(refunds.c.amount_fen)).where(refunds.c.status == "succeeded")).one()
+            per_order = dict(
+                c.execute(select(refunds.c.order_id, func.count()).group_by(refunds.c.order_id)).all()
+            )
+            succeeded = c.execute(
+                select(func.count(), func.sum(refunds.c.amount_fen)).where(refunds.c.status == "succeeded")
+            ).one()
             refund_tx = c.execute(select(func.count()).where(ledger_transactions.c.kind == "refund")).scalar()
             balances = trial_balance(c)
         assert per_order == {oid: 1 for oid in ids}
@@ -141,9 +168,12 @@ def test_four_workers_close_and_refund_each_order_once(postgres_url, clock):
 
 # --- booked delivery (预约达) -------------------------------------------------------------------
 
+
 def booked_order(app, world, clock, *, price_fen=99900, booked=True):
     shop_id, owner = world.shop("居家大件")
-    sku = world.product(owner, shop_id, promise="72h", price_fen=price_fen, title="布艺沙发", booked_delivery=booked)
+    sku = world.product(
+        owner, shop_id, promise="72h", price_fen=price_fen, title="布艺沙发", booked_delivery=booked
+    )
     buyer = world.user()
     return shop_id, owner, buyer, world.paid_order(buyer, sku)
 
@@ -151,13 +181,19 @@ def booked_order(app, world, clock, *, price_fen=99900, booked=True):
 def test_douyin_aJoPPkWZ7VQM_booked_delivery_late_pays_5_percent_once(app, world, clock):
     shop_id, owner, buyer, order_id = booked_order(app, world, clock)  # paid 2026-09-01 10:00 Beijing
     with app.uow.begin() as c:
-        deadline = book_delivery(c, buyer, app.rulebook, order_id=order_id, day=date(2026, 9, 5), at=clock.now())
+        deadline = book_delivery(
+            c, buyer, app.rulebook, order_id=order_id, day=date(2026, 9, 5), at=clock.now()
+        )
     assert deadline == datetime.fromisoformat("2026-09-05T23:59:59+08:00")
     world.ship(owner, order_id)  # SF: delivered 36 h later, 09-03 morning... unless the carrier is slow
     from pledge.fulfilment.tables import tracking_events
+
     with app.uow.begin() as c:  # the delivery scan comes on 09-06 10:00 Beijing instead
-        c.execute(tracking_events.update().where(tracking_events.c.kind == "delivered")
-                  .values(occurs_at=datetime.fromisoformat("2026-09-06T10:00:00+08:00")))
+        c.execute(
+            tracking_events.update()
+            .where(tracking_events.c.kind == "delivered")
+            .values(occurs_at=datetime.fromisoformat("2026-09-06T10:00:00+08:00"))
+        )
 
     clock.set(deadline)  # the booked day is not over yet
     world.carrier_tick()
@@ -168,15 +204,30 @@ def test_douyin_aJoPPkWZ7VQM_booked_delivery_late_pays_5_percent_once(app, world
     world.carrier_tick()  # delivered late: nothing more to pay
     results.append(sweep_booked_delivery(app.uow, app.rulebook, clock))
 
-    assert [(r.compensated, r.amount_fen) for r in results] == [(1, 5000), (0, 0), (0, 0), (0, 0)]  # 5% of 999 -> max 50
+    assert [(r.compensated, r.amount_fen) for r in results] == [
+        (1, 5000),
+        (0, 0),
+        (0, 0),
+        (0, 0),
+    ]  # 5% of 999 -> max 50
     with app.uow.read() as c:
         [comp] = c.execute(select(compensations).where(compensations.c.order_id == order_id)).all()
         [coupon] = c.execute(select(coupons).where(coupons.c.buyer_id == buyer.user_id)).all()
     assert (comp.kind, comp.idempotency_key, comp.clause_id, comp.clause_source) == (
-        "booked_delivery", f"booked-delivery:{order_id}", "booked-delivery.pay", "douyin:aJoPPkWZ7VQM")
+        "booked_delivery",
+        f"booked-delivery:{order_id}",
+        "booked-delivery.pay",
+        "douyin:aJoPPkWZ7VQM",
+    )
     assert "delivery booked by 5 Sep 2026 23:59 (Beijing time), not delivered" in comp.explanation
-    assert (coupon.amount_fen, coupon.source, coupon.min_spend_fen) == (5000, f"booked-delivery:{order_id}", 0)
-    assert legs(app, f"booked-delivery:{order_id}") == [(shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 5000)]
+    assert (coupon.amount_fen, coupon.source, coupon.min_spend_fen) == (
+        5000,
+        f"booked-delivery:{order_id}",
+        0,
+    )
+    assert legs(app, f"booked-delivery:{order_id}") == [
+        (shop_proceeds(shop_id), buyer_coupons(buyer.user_id), 5000)
+    ]
 
 
 def test_booked_delivery_on_time_pays_nothing_and_booking_is_checked(app, world, clock):

@@ -1,6 +1,7 @@
 """The schema comes from Alembic only: after upgrading to the heads, the database must match the
 tables the code declares (a table, column, index or constraint added without a migration fails
 here), on SQLite and on PostgreSQL."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -25,6 +26,7 @@ def test_migrations_form_one_line_of_history():
     from alembic.script import ScriptDirectory
 
     from pledge.migrate import alembic_config
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1, script.get_heads()
     assert len(list(script.walk_revisions())) == len({r.revision for r in script.walk_revisions()})

@@ -1,6 +1,7 @@
 """Payment capture: a repeated callback changes nothing (mercur#909), a wrong amount or a forged
 signature is refused, money captured for a checkout cancelled as unpaid goes back, and a coupon spent at
 checkout moves money from the buyer's coupon account to the shop when the payment is captured."""
+
 from __future__ import annotations
 
 import threading
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from pledge.guarantees.services import sweep_late_ship
-from pledge.kernel.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from pledge.kernel.errors import InvalidInput, NotFound, Unauthorized
 from pledge.ledger.services import PAYMENTS_IN, balance, buyer_coupons, shop_proceeds, trial_balance
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 from pledge.orders.services import cancel_unpaid
@@ -20,13 +21,24 @@ from pledge.payments.services import BREAKAGE, handle_callback
 from tests.conftest import make_app
 from tests.support import World
 
-TABLES = (orders, order_lines, payments, checkouts, ledger_transactions, ledger_postings, ledger_accounts,
-          order_events, coupons)
+TABLES = (
+    orders,
+    order_lines,
+    payments,
+    checkouts,
+    ledger_transactions,
+    ledger_postings,
+    ledger_accounts,
+    order_events,
+    coupons,
+)
 
 
 def snapshot(app) -> dict[str, list[tuple]]:
     with app.uow.read() as c:
-        return {t.name: [tuple(r) for r in c.execute(select(t).order_by(*t.primary_key.columns))] for t in TABLES}
+        return {
+            t.name: [tuple(r) for r in c.execute(select(t).order_by(*t.primary_key.columns))] for t in TABLES
+        }
 
 
 def callback(app, payload: CallbackPayload):
@@ -37,11 +49,14 @@ def callback(app, payload: CallbackPayload):
 def postings_of(app, key: str) -> list[tuple[str, str, int]]:
     debit, credit = ledger_accounts.alias("debit"), ledger_accounts.alias("credit")
     with app.uow.read() as c:
-        rows = c.execute(select(debit.c.code, credit.c.code, ledger_postings.c.amount_fen)
-                         .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
-                         .join(debit, debit.c.id == ledger_postings.c.debit_account_id)
-                         .join(credit, credit.c.id == ledger_postings.c.credit_account_id)
-                         .where(ledger_transactions.c.idempotency_key == key).order_by(ledger_postings.c.id)).all()
+        rows = c.execute(
+            select(debit.c.code, credit.c.code, ledger_postings.c.amount_fen)
+            .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
+            .join(debit, debit.c.id == ledger_postings.c.debit_account_id)
+            .join(credit, credit.c.id == ledger_postings.c.credit_account_id)
+            .where(ledger_transactions.c.idempotency_key == key)
+            .order_by(ledger_postings.c.id)
+        ).all()
     return [tuple(r) for r in rows]
 
 
@@ -62,16 +77,34 @@ def test_capture_pays_every_order_of_the_checkout_and_books_the_money(app, world
     assert result.applied is True
     assert sorted(result.order_ids) == sorted(placed.order_ids)
     with app.uow.read() as c:
-        rows = {r.shop_id: r for r in c.execute(select(orders).where(orders.c.checkout_id == placed.checkout_id))}
+        rows = {
+            r.shop_id: r for r in c.execute(select(orders).where(orders.c.checkout_id == placed.checkout_id))
+        }
         payment = c.execute(select(payments).where(payments.c.provider_ref == placed.payment_ref)).one()
-        paid_events = c.execute(select(func.count()).select_from(order_events).where(order_events.c.kind == "paid")).scalar()
-    assert (payment.status, payment.captured_at, payment.amount_fen) == ("captured", clock.now(), 2 * 1990 + 6800)
-    assert (rows[flowers].status, rows[flowers].paid_at, rows[flowers].ship_by) == ("paid", clock.now(), clock.now() + timedelta(hours=48))
-    assert (rows[fruit].promise_kind, rows[fruit].promise_hours, rows[fruit].ship_by) == ("hours", 72, clock.now() + timedelta(hours=72))
+        paid_events = c.execute(
+            select(func.count()).select_from(order_events).where(order_events.c.kind == "paid")
+        ).scalar()
+    assert (payment.status, payment.captured_at, payment.amount_fen) == (
+        "captured",
+        clock.now(),
+        2 * 1990 + 6800,
+    )
+    assert (rows[flowers].status, rows[flowers].paid_at, rows[flowers].ship_by) == (
+        "paid",
+        clock.now(),
+        clock.now() + timedelta(hours=48),
+    )
+    assert (rows[fruit].promise_kind, rows[fruit].promise_hours, rows[fruit].ship_by) == (
+        "hours",
+        72,
+        clock.now() + timedelta(hours=72),
+    )
     assert rows[fruit].late_check_at == rows[fruit].ship_by
     assert paid_events == 2
-    assert postings_of(app, f"payment:{payment.id}") == [(PAYMENTS_IN, shop_proceeds(flowers), 3980),
-                                                         (PAYMENTS_IN, shop_proceeds(fruit), 6800)]
+    assert postings_of(app, f"payment:{payment.id}") == [
+        (PAYMENTS_IN, shop_proceeds(flowers), 3980),
+        (PAYMENTS_IN, shop_proceeds(fruit), 6800),
+    ]
 
 
 def test_repeated_callback_changes_nothing(app, world):
@@ -125,10 +158,10 @@ def test_sandbox_provider_refuses_a_forged_signature():
     tampered = body.replace(b"9470", b"1")
     assert tampered != body
     forgeries = [
-        (body, "0" * 64),                                            # made-up signature
+        (body, "0" * 64),  # made-up signature
         (body, signature[:-1] + ("0" if signature[-1] != "0" else "1")),  # one hex digit off
-        (tampered, signature),                                       # amount changed after signing
-        (body, SandboxProvider("someone-else").sign(payload)[1]),    # signed with another secret
+        (tampered, signature),  # amount changed after signing
+        (body, SandboxProvider("someone-else").sign(payload)[1]),  # signed with another secret
         (body, ""),
         (body, None),
     ]
@@ -142,6 +175,7 @@ def test_money_captured_for_a_cancelled_checkout_goes_back_once(app, world, cloc
     cancelled, the money is held as unmatched and the worker refunds it exactly once."""
     from pledge.ledger.services import balance, trial_balance
     from pledge.payments.services import UNMATCHED, refund_unmatched_payments
+
     placed, _, _ = two_shop_checkout(world)
     clock.advance(app.pay_window + timedelta(seconds=1))
     with app.uow.begin() as c:
@@ -152,13 +186,19 @@ def test_money_captured_for_a_cancelled_checkout_goes_back_once(app, world, cloc
 
     assert (result.applied, result.order_ids, again.applied) == (False, [], False)
     with app.uow.read() as c:
-        assert c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar() == "refund_pending"
+        assert (
+            c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar()
+            == "refund_pending"
+        )
         assert {s for s in c.execute(select(orders.c.status)).scalars()} == {"cancelled"}
         assert balance(c, UNMATCHED) == placed.total_fen
     assert refund_unmatched_payments(app.uow, app.payments, clock) == 1
     assert refund_unmatched_payments(app.uow, app.payments, clock) == 0
     with app.uow.read() as c:
-        assert c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar() == "refunded"
+        assert (
+            c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar()
+            == "refunded"
+        )
         assert balance(c, UNMATCHED) == 0 and balance(c, "external:payments") == 0
         assert sum(trial_balance(c).values()) == 0
         assert c.execute(select(func.count()).select_from(ledger_transactions)).scalar() == 2
@@ -193,8 +233,10 @@ def test_coupon_spent_at_checkout_moves_from_buyer_wallet_to_shop_at_capture(app
 
     result = world.pay(placed)
 
-    assert postings_of(app, f"payment:{result.payment_id}") == [(PAYMENTS_IN, shop_proceeds(shop_id), 3490),
-                                                                (wallet, shop_proceeds(shop_id), 500)]
+    assert postings_of(app, f"payment:{result.payment_id}") == [
+        (PAYMENTS_IN, shop_proceeds(shop_id), 3490),
+        (wallet, shop_proceeds(shop_id), 500),
+    ]
     with app.uow.read() as c:
         assert balance(c, wallet) == 0
         assert balance(c, shop_proceeds(shop_id)) == 3990  # the shop is paid the full price
@@ -212,9 +254,11 @@ def test_coupon_larger_than_the_order_is_used_up_whole(app, world, clock):
     result = world.pay(placed)
 
     assert placed.total_fen == 1  # an order is never free: the coupon covers all but one fen
-    assert postings_of(app, f"payment:{result.payment_id}") == [(PAYMENTS_IN, shop_proceeds(shop_id), 1),
-                                                                (buyer_coupons(buyer.user_id), shop_proceeds(shop_id), 299),
-                                                                (buyer_coupons(buyer.user_id), BREAKAGE, 201)]
+    assert postings_of(app, f"payment:{result.payment_id}") == [
+        (PAYMENTS_IN, shop_proceeds(shop_id), 1),
+        (buyer_coupons(buyer.user_id), shop_proceeds(shop_id), 299),
+        (buyer_coupons(buyer.user_id), BREAKAGE, 201),
+    ]
     with app.uow.read() as c:
         assert balance(c, buyer_coupons(buyer.user_id)) == 0
         assert balance(c, shop_proceeds(shop_id)) == 300
@@ -234,7 +278,7 @@ def test_concurrent_repeated_callbacks_capture_once(postgres_url, clock):
             barrier.wait()
             try:
                 out[i] = callback(app, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 out[i] = exc
 
         threads = [threading.Thread(target=deliver, args=(i,)) for i in range(workers)]
@@ -247,7 +291,12 @@ def test_concurrent_repeated_callbacks_capture_once(postgres_url, clock):
         assert sorted(o.applied for o in out) == [False] * (workers - 1) + [True]
         with app.uow.read() as c:
             assert c.execute(select(func.count()).select_from(ledger_transactions)).scalar() == 1
-            assert c.execute(select(func.count()).select_from(order_events).where(order_events.c.kind == "paid")).scalar() == 2
+            assert (
+                c.execute(
+                    select(func.count()).select_from(order_events).where(order_events.c.kind == "paid")
+                ).scalar()
+                == 2
+            )
             assert balance(c, shop_proceeds(flowers)) == 3980
             assert balance(c, shop_proceeds(fruit)) == 6800
     finally:

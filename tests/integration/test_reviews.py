@@ -1,6 +1,7 @@
 """Review rules (clause review.window, a Pledge default): only the order's buyer, only after
 delivery, within 15 days of sign-off, one review per line, edited once within 30 days; a
 refused review changes nothing."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,15 +29,18 @@ def delivered(app, world, tmp_path):
     return {"owner": owner, "buyer": buyer, "sku": sku, "order_id": order_id, "line_id": line_id}
 
 
-def post(app, actor, line_id: int, stars: int = 5, at=None, **kw):  # noqa: ANN001, ANN003
+def post(app, actor, line_id: int, stars: int = 5, at=None, **kw):
     with app.uow.begin() as c:
-        return reviews.post_review(c, actor, line_id, reviews.ReviewIn(stars, **kw), book=app.rulebook,
-                                   at=at or app.clock.now())
+        return reviews.post_review(
+            c, actor, line_id, reviews.ReviewIn(stars, **kw), book=app.rulebook, at=at or app.clock.now()
+        )
 
 
-def edit(app, actor, review_id: int, stars: int, at=None):  # noqa: ANN001
+def edit(app, actor, review_id: int, stars: int, at=None):
     with app.uow.begin() as c:
-        reviews.edit_review(c, actor, review_id, reviews.ReviewIn(stars, "改"), book=app.rulebook, at=at or app.clock.now())
+        reviews.edit_review(
+            c, actor, review_id, reviews.ReviewIn(stars, "改"), book=app.rulebook, at=at or app.clock.now()
+        )
 
 
 def count(app) -> int:
@@ -54,13 +58,22 @@ def test_only_the_buyer_reviews_and_only_once_per_line(app, world, delivered):
             post(app, delivered["buyer"], delivered["line_id"], stars=bad)
     assert count(app) == 0
     with app.uow.begin() as c:
-        photo = save_image(c, app.files, delivered["buyer"], data=PNG, filename="flowers.png", at=app.clock.now())
-    review_id = post(app, delivered["buyer"], delivered["line_id"], stars=4, body="很新鲜", upload_ids=[photo])
+        photo = save_image(
+            c, app.files, delivered["buyer"], data=PNG, filename="flowers.png", at=app.clock.now()
+        )
+    review_id = post(
+        app, delivered["buyer"], delivered["line_id"], stars=4, body="很新鲜", upload_ids=[photo]
+    )
     with pytest.raises(Conflict):
         post(app, delivered["buyer"], delivered["line_id"])
     assert count(app) == 1
     with app.uow.read() as c:
-        assert c.execute(select(review_photos.c.upload_id).where(review_photos.c.review_id == review_id)).scalar() == photo
+        assert (
+            c.execute(
+                select(review_photos.c.upload_id).where(review_photos.c.review_id == review_id)
+            ).scalar()
+            == photo
+        )
 
 
 def test_only_delivered_orders_within_the_window(app, world, delivered):

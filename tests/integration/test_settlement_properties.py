@@ -5,6 +5,7 @@ random times, a rebate at month end, payouts), on SQLite and PostgreSQL:
   is still pending, which is zero once every order has settled and nothing is owed);
 - a refund returns its share of the fee only within the after-sales period, and fees are never
   returned twice: per order, never more than was charged, one ledger transaction per refund."""
+
 from __future__ import annotations
 
 import uuid
@@ -19,20 +20,35 @@ from pledge.aftersales.tables import refunds as refunds_t
 from pledge.guarantees.tables import compensations
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions
-from pledge.settlement import policy, services as settlement
+from pledge.settlement import policy
+from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_orders, fee_refunds, payouts, rebates
 from tests.integration.test_settlement_story import PRICE, Florist, sh
 
-PROPERTY = settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=12, deadline=None)
+PROPERTY = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=12, deadline=None
+)
 FEE = 100  # 19.90 × 5 %
 
-actions = st.lists(st.one_of(
-    st.tuples(st.just("advance"), st.integers(min_value=1, max_value=120)),  # hours
-    st.tuples(st.just("refund"), st.integers(min_value=0, max_value=3), st.integers(min_value=1, max_value=PRICE)),
-    st.tuples(st.just("deduct"), st.integers(min_value=0, max_value=3), st.integers(min_value=200, max_value=3000)),
-    st.tuples(st.just("worker")),
-), min_size=1, max_size=14)
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("advance"), st.integers(min_value=1, max_value=120)),  # hours
+        st.tuples(
+            st.just("refund"),
+            st.integers(min_value=0, max_value=3),
+            st.integers(min_value=1, max_value=PRICE),
+        ),
+        st.tuples(
+            st.just("deduct"),
+            st.integers(min_value=0, max_value=3),
+            st.integers(min_value=200, max_value=3000),
+        ),
+        st.tuples(st.just("worker")),
+    ),
+    min_size=1,
+    max_size=14,
+)
 
 
 @PROPERTY
@@ -41,9 +57,22 @@ def test_payout_equals_sales_minus_fees_deductions_refunds_plus_rebates(app, clo
     tag = uuid.uuid4().hex[:8]
     clock.set(sh(2026, 8, 1, 9))
     f = Florist(app, clock, tag)
-    f.do(lambda c: settlement.create_program(c, f.operator, settlement.ProgramSpec(
-        code=f"rebate-{tag}", kind="turnover_rebate", name="返佣", name_en="Rebate", starts_at=sh(2026, 9, 1),
-        shop_id=f.shop_id, tiers=((0, 1000),)), at=clock.now()))
+    f.do(
+        lambda c: settlement.create_program(
+            c,
+            f.operator,
+            settlement.ProgramSpec(
+                code=f"rebate-{tag}",
+                kind="turnover_rebate",
+                name="返佣",
+                name_en="Rebate",
+                starts_at=sh(2026, 9, 1),
+                shop_id=f.shop_id,
+                tiers=((0, 1000),),
+            ),
+            at=clock.now(),
+        )
+    )
     provider = SandboxPayoutProvider(app.uow)
     order_ids = f.bulk_orders([sh(2026, 9, 1) + timedelta(hours=i) for i in range(n_orders)])
     clock.set(sh(2026, 9, 3))
@@ -68,31 +97,61 @@ def test_payout_equals_sales_minus_fees_deductions_refunds_plus_rebates(app, clo
     clock.set(sh(2026, 10, 20))  # every order settled, September's rebate computed
     f.worker(provider)
     f.worker(provider)
-    f.do(lambda c: settlement.top_up_deposit(c, f.operator, f.shop_id, amount_fen=200_000, reference="T", at=clock.now()))
+    f.do(
+        lambda c: settlement.top_up_deposit(
+            c, f.operator, f.shop_id, amount_fen=200_000, reference="T", at=clock.now()
+        )
+    )
     available = f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id)))
     if available > 0:
-        f.do(lambda c: settlement.request_payout(c, f.owner, f.app.rulebook, f.shop_id, amount_fen=available, at=clock.now()))
+        f.do(
+            lambda c: settlement.request_payout(
+                c, f.owner, f.app.rulebook, f.shop_id, amount_fen=available, at=clock.now()
+            )
+        )
         f.worker(provider)
 
     with app.uow.read() as c:
         assert sum(ledger.trial_balance(c).values()) == 0
-        fees = c.execute(select(func.sum(fee_orders.c.fee_fen)).where(fee_orders.c.shop_id == f.shop_id)).scalar()
-        back = dict(c.execute(select(fee_refunds.c.order_id, func.sum(fee_refunds.c.amount_fen))
-                              .where(fee_refunds.c.shop_id == f.shop_id).group_by(fee_refunds.c.order_id)).all())
-        rebate = c.execute(select(func.coalesce(func.sum(rebates.c.amount_fen), 0)).where(rebates.c.shop_id == f.shop_id)).scalar()
-        paid_out = c.execute(select(func.coalesce(func.sum(payouts.c.amount_fen), 0)).where(
-            payouts.c.shop_id == f.shop_id, payouts.c.status == "sent")).scalar()
+        fees = c.execute(
+            select(func.sum(fee_orders.c.fee_fen)).where(fee_orders.c.shop_id == f.shop_id)
+        ).scalar()
+        back = dict(
+            c.execute(
+                select(fee_refunds.c.order_id, func.sum(fee_refunds.c.amount_fen))
+                .where(fee_refunds.c.shop_id == f.shop_id)
+                .group_by(fee_refunds.c.order_id)
+            ).all()
+        )
+        rebate = c.execute(
+            select(func.coalesce(func.sum(rebates.c.amount_fen), 0)).where(rebates.c.shop_id == f.shop_id)
+        ).scalar()
+        paid_out = c.execute(
+            select(func.coalesce(func.sum(payouts.c.amount_fen), 0)).where(
+                payouts.c.shop_id == f.shop_id, payouts.c.status == "sent"
+            )
+        ).scalar()
         pending = ledger.balance(c, ledger.shop_proceeds(f.shop_id))
         deposit_used = 200_000 - ledger.balance(c, settlement.deposit(f.shop_id))
-        fee_refund_txs = c.execute(select(func.count()).where(ledger_transactions.c.kind == "fee_refund",
-                                                              ledger_transactions.c.idempotency_key.in_(
-                                                                  [f"fee-refund:{r}" for r in _refund_ids(c, order_ids)]))).scalar()
-        within = dict(c.execute(select(refunds_t.c.order_id, func.sum(refunds_t.c.amount_fen))
-                                .join(fee_refunds, fee_refunds.c.refund_id == refunds_t.c.id)
-                                .where(fee_refunds.c.shop_id == f.shop_id, fee_refunds.c.note == "pro rata")
-                                .group_by(refunds_t.c.order_id)).all())
-        positive_fee_refunds = c.execute(select(func.count()).where(fee_refunds.c.shop_id == f.shop_id,
-                                                                    fee_refunds.c.amount_fen > 0)).scalar()
+        fee_refund_txs = c.execute(
+            select(func.count()).where(
+                ledger_transactions.c.kind == "fee_refund",
+                ledger_transactions.c.idempotency_key.in_(
+                    [f"fee-refund:{r}" for r in _refund_ids(c, order_ids)]
+                ),
+            )
+        ).scalar()
+        within = dict(
+            c.execute(
+                select(refunds_t.c.order_id, func.sum(refunds_t.c.amount_fen))
+                .join(fee_refunds, fee_refunds.c.refund_id == refunds_t.c.id)
+                .where(fee_refunds.c.shop_id == f.shop_id, fee_refunds.c.note == "pro rata")
+                .group_by(refunds_t.c.order_id)
+            ).all()
+        )
+        positive_fee_refunds = c.execute(
+            select(func.count()).where(fee_refunds.c.shop_id == f.shop_id, fee_refunds.c.amount_fen > 0)
+        ).scalar()
     sales = n_orders * PRICE
     assert fees == n_orders * FEE
     assert all(0 <= back.get(o, 0) <= FEE for o in order_ids)  # never more than charged
@@ -109,8 +168,9 @@ def test_payout_equals_sales_minus_fees_deductions_refunds_plus_rebates(app, clo
         assert back.get(o, 0) == FEE * within.get(o, 0) // PRICE
 
 
-def _refund_ids(conn, order_ids):  # noqa: ANN001, ANN202
+def _refund_ids(conn, order_ids):
     from pledge.aftersales.tables import refunds
+
     return list(conn.execute(select(refunds.c.id).where(refunds.c.order_id.in_(order_ids))).scalars())
 
 
@@ -118,18 +178,43 @@ def _deduct(f: Florist, order: int, amount: int) -> None:
     """A compensation booked against the order's proceeds, as the late-ship sweep books it."""
     now = f.clock.now()
     with f.app.uow.begin() as c:
-        tx = ledger.record(c, key=f"late-ship:{order}", kind="late_ship", memo="", at=now,
-                           postings=[ledger.Posting(ledger.shop_proceeds(f.shop_id), ledger.buyer_coupons(f.buyer.user_id), amount)])
-        c.execute(compensations.insert().values(
-            idempotency_key=f"late-ship:{order}", order_id=order, shop_id=f.shop_id, buyer_id=f.buyer.user_id, kind="late_ship",
-            amount_fen=amount, rulebook="douyin", rulebook_version="2026-08-10", clause_id="late-ship.le48h.over48",
-            clause_source="douyin:aJoPPkWZ7VQM", inputs="{}", explanation="晚发", explanation_zh="晚发", transaction_id=tx,
-            created_at=now))
+        tx = ledger.record(
+            c,
+            key=f"late-ship:{order}",
+            kind="late_ship",
+            memo="",
+            at=now,
+            postings=[
+                ledger.Posting(ledger.shop_proceeds(f.shop_id), ledger.buyer_coupons(f.buyer.user_id), amount)
+            ],
+        )
+        c.execute(
+            compensations.insert().values(
+                idempotency_key=f"late-ship:{order}",
+                order_id=order,
+                shop_id=f.shop_id,
+                buyer_id=f.buyer.user_id,
+                kind="late_ship",
+                amount_fen=amount,
+                rulebook="douyin",
+                rulebook_version="2026-08-10",
+                clause_id="late-ship.le48h.over48",
+                clause_source="douyin:aJoPPkWZ7VQM",
+                inputs="{}",
+                explanation="晚发",
+                explanation_zh="晚发",
+                transaction_id=tx,
+                created_at=now,
+            )
+        )
 
 
 @PROPERTY
-@given(refunds=st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=6),
-       fee=st.integers(min_value=0, max_value=500), paid=st.integers(min_value=1, max_value=5000))
+@given(
+    refunds=st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=6),
+    fee=st.integers(min_value=0, max_value=500),
+    paid=st.integers(min_value=1, max_value=5000),
+)
 def test_fee_refunds_telescope_to_at_most_the_fee_in_any_order(refunds, fee, paid):
     parts, before = [], 0
     for amount in refunds:

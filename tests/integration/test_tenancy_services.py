@@ -1,6 +1,7 @@
 """Tenancy at the service layer: a member of shop A can neither read nor change shop B's data,
 whatever entry point calls the service (DESIGN: every merchant-scoped query is filtered by shop
 membership in the service)."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,15 +26,26 @@ def two_shops(world):
     buyer = world.user()
     order_a = world.paid_order(buyer, sku_a)
     order_b = world.paid_order(buyer, sku_b)
-    return {"shop_a": shop_a, "owner_a": owner_a, "shop_b": shop_b, "owner_b": owner_b, "sku_a": sku_a,
-            "sku_b": sku_b, "buyer": buyer, "order_a": order_a, "order_b": order_b}
+    return {
+        "shop_a": shop_a,
+        "owner_a": owner_a,
+        "shop_b": shop_b,
+        "owner_b": owner_b,
+        "sku_a": sku_a,
+        "sku_b": sku_b,
+        "buyer": buyer,
+        "order_a": order_a,
+        "order_b": order_b,
+    }
 
 
 def catalog_state(app) -> dict:
     with app.uow.read() as c:
-        return {"products": [tuple(r) for r in c.execute(select(products).order_by(products.c.id))],
-                "skus": [tuple(r) for r in c.execute(select(skus).order_by(skus.c.id))],
-                "content": c.execute(select(func.count()).select_from(content_promises)).scalar()}
+        return {
+            "products": [tuple(r) for r in c.execute(select(products).order_by(products.c.id))],
+            "skus": [tuple(r) for r in c.execute(select(skus).order_by(skus.c.id))],
+            "content": c.execute(select(func.count()).select_from(content_promises)).scalar(),
+        }
 
 
 def staff_of(app, world, shop_id: int) -> accounts.Actor:
@@ -58,7 +70,10 @@ def test_merchant_cannot_ship_another_shops_order(app, world, two_shops):
     world.ship(staff_a, t["order_a"])  # staff of shop A may ship A's order
     world.ship(t["owner_b"], t["order_b"])
     with app.uow.read() as c:
-        assert dict(c.execute(select(orders.c.id, orders.c.status)).all()) == {t["order_a"]: "shipped", t["order_b"]: "shipped"}
+        assert dict(c.execute(select(orders.c.id, orders.c.status)).all()) == {
+            t["order_a"]: "shipped",
+            t["order_b"]: "shipped",
+        }
 
 
 def test_merchant_cannot_change_another_shops_catalog(app, world, two_shops):
@@ -68,23 +83,41 @@ def test_merchant_cannot_change_another_shops_catalog(app, world, two_shops):
 
     with pytest.raises(Forbidden):
         with app.uow.begin() as c:
-            catalog.create_product(c, t["owner_a"], catalog.NewProduct(
-                t["shop_b"], category, "冒名芒果", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]), at=world.now,
-                guards=app.listing_guards)
+            catalog.create_product(
+                c,
+                t["owner_a"],
+                catalog.NewProduct(
+                    t["shop_b"], category, "冒名芒果", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]
+                ),
+                at=world.now,
+                guards=app.listing_guards,
+            )
     with pytest.raises(Forbidden):
         with app.uow.begin() as c:
             catalog.set_stock(c, t["owner_a"], sku_id=t["sku_b"], stock=0)
     with pytest.raises(Forbidden):
         with app.uow.begin() as c:
-            catalog.create_content_promise(c, t["owner_a"], shop_id=t["shop_b"], kind="live_room", title="蹭直播",
-                                           promise=Promise.parse("same-day"))
+            catalog.create_content_promise(
+                c,
+                t["owner_a"],
+                shop_id=t["shop_b"],
+                kind="live_room",
+                title="蹭直播",
+                promise=Promise.parse("same-day"),
+            )
     assert catalog_state(app) == before
 
     with app.uow.begin() as c:  # the same calls on its own shop work
         catalog.set_stock(c, t["owner_a"], sku_id=t["sku_a"], stock=7)
-        pid = catalog.create_product(c, t["owner_a"], catalog.NewProduct(
-            t["shop_a"], category, "芍药", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]), at=world.now,
-                guards=app.listing_guards)
+        pid = catalog.create_product(
+            c,
+            t["owner_a"],
+            catalog.NewProduct(
+                t["shop_a"], category, "芍药", Promise.parse("48h"), [catalog.NewSku("默认", 100, 10)]
+            ),
+            at=world.now,
+            guards=app.listing_guards,
+        )
         assert c.execute(select(products.c.shop_id).where(products.c.id == pid)).scalar() == t["shop_a"]
         assert c.execute(select(skus.c.stock).where(skus.c.id == t["sku_b"])).scalar() == 49
 
@@ -107,5 +140,8 @@ def test_get_order_for_hides_other_shops_orders(app, world, two_shops):
 
         assert get_order_for(c, t["owner_a"], t["order_a"]).shop_id == t["shop_a"]
         assert get_order_for(c, t["owner_b"], t["order_b"]).shop_id == t["shop_b"]
-        assert {get_order_for(c, t["buyer"], o).id for o in (t["order_a"], t["order_b"])} == {t["order_a"], t["order_b"]}
+        assert {get_order_for(c, t["buyer"], o).id for o in (t["order_a"], t["order_b"])} == {
+            t["order_a"],
+            t["order_b"],
+        }
         assert get_order_for(c, operator, t["order_b"]).id == t["order_b"]

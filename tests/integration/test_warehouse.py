@@ -1,6 +1,7 @@
 """Pick, pack, label, hand over: waves and pick lists, the pack station refusing a wrong item and
 blocking the label while a unit is missing (both counted), labels as PDF with the waybill's
 barcode, split shipments delivered when every parcel is, and the order's timeline."""
+
 from __future__ import annotations
 
 import io
@@ -25,20 +26,25 @@ from tests.integration.test_inventory import Stock, ean13
 H = timedelta(hours=1)
 
 
-def run(app, fn, *args, **kwargs):  # noqa: ANN001, ANN201
+def run(app, fn, *args, **kwargs):
     with app.uow.begin() as c:
         return fn(c, *args, **kwargs)
 
 
-def order_state(app, order_id: int):  # noqa: ANN201
+def order_state(app, order_id: int):
     with app.uow.read() as c:
         return c.execute(select(orders).where(orders.c.id == order_id)).one()
 
 
 def timeline(app, order_id: int) -> list[str]:
     with app.uow.read() as c:
-        return list(c.execute(select(order_events.c.kind).where(order_events.c.order_id == order_id)
-                              .order_by(order_events.c.id)).scalars())
+        return list(
+            c.execute(
+                select(order_events.c.kind)
+                .where(order_events.c.order_id == order_id)
+                .order_by(order_events.c.id)
+            ).scalars()
+        )
 
 
 @pytest.fixture
@@ -64,7 +70,9 @@ def test_a_wave_gathers_paid_orders_into_one_pick_list(app, world, packing):
     with app.uow.read() as c:
         picks = warehouse.pick_list(c, s.owner, wave_id)
     assert [(l["title"], l["lot_code"], l["units"]) for l in picks["lines"]] == [
-        ("A级向日葵 12枝", "L1", 2), ("红玫瑰 11枝", "L1", 1)]
+        ("A级向日葵 12枝", "L1", 2),
+        ("红玫瑰 11枝", "L1", 1),
+    ]
     assert [p["id"] for p in picks["parcels"]] == [parcel_id]
     with pytest.raises(Conflict, match="nothing to pick"):
         run(app, warehouse.create_wave, s.owner, s.houses[0], at=world.now)
@@ -83,7 +91,9 @@ def test_pack_station_refuses_a_wrong_item_and_a_missing_unit_blocks_the_label(a
     missing = run(app, warehouse.label, s.owner, parcel_id, carrier="sf", at=world.now)
     assert isinstance(missing, Blocked) and missing.kind == "missing_unit" and "1 × " in missing.message
     with app.uow.read() as c:
-        assert c.execute(select(parcels.c.status, parcels.c.tracking_no).where(parcels.c.id == parcel_id)).one() == ("picked", None)
+        assert c.execute(
+            select(parcels.c.status, parcels.c.tracking_no).where(parcels.c.id == parcel_id)
+        ).one() == ("picked", None)
         assert warehouse.pack_report(c, s.owner, s.shop_id) == {"ok": 2, "wrong_item": 2, "missing_unit": 1}
 
     assert scan(ean13(101)) is None  # the last unit packs the parcel
@@ -106,7 +116,7 @@ def test_unknown_or_malformed_barcodes_are_refused_and_change_nothing(app, world
     assert snapshot(app) == before
 
 
-def pack_all(app, world, s, parcel_id: int) -> None:  # noqa: ANN001
+def pack_all(app, world, s, parcel_id: int) -> None:
     with app.uow.read() as c:
         contents = warehouse.parcel_contents(c, parcel_id)
     for line in contents:
@@ -139,7 +149,12 @@ def test_labels_print_as_pdf_with_the_waybill_and_a_wave_prints_in_one_batch(app
         batch = labels.wave_labels_pdf(c, s.owner, wave_id)
     reader = PdfReader(io.BytesIO(one))
     text = reader.pages[0].extract_text()
-    assert one.startswith(b"%PDF") and tracking_no in text and "圆通速递" in text and f"订单号: {order_id}" in text
+    assert (
+        one.startswith(b"%PDF")
+        and tracking_no in text
+        and "圆通速递" in text
+        and f"订单号: {order_id}" in text
+    )
     assert len(PdfReader(io.BytesIO(batch)).pages) == 1
 
 
@@ -156,7 +171,16 @@ def test_hand_over_is_the_pickup_scan_and_ships_the_order(app, world, clock, pac
     clock.advance(40 * H)
     assert world.carrier_tick() == 2
     assert order_state(app, order_id).status == "delivered"
-    assert timeline(app, order_id) == ["placed", "paid", "picked", "packed", "labelled", "picked_up", "in_transit", "delivered"]
+    assert timeline(app, order_id) == [
+        "placed",
+        "paid",
+        "picked",
+        "packed",
+        "labelled",
+        "picked_up",
+        "in_transit",
+        "delivered",
+    ]
 
 
 def test_split_shipment_is_delivered_when_every_parcel_is(app, world, clock):
@@ -175,10 +199,15 @@ def test_split_shipment_is_delivered_when_every_parcel_is(app, world, clock):
         tracking.append(run(app, warehouse.label, s.owner, parcel_id, carrier="sf", at=world.now))
         run(app, warehouse.hand_over, s.owner, parcel_id, at=clock.advance(H * (10 if house else 1)))
     first = order_state(app, order_id)
-    assert first.status == "shipped" and first.picked_up_at == first.shipped_at  # the first pickup ships the order
+    assert (
+        first.status == "shipped" and first.picked_up_at == first.shipped_at
+    )  # the first pickup ships the order
     with app.uow.read() as c:
-        rows = c.execute(select(shipments.c.tracking_no, shipments.c.parcels).where(shipments.c.order_id == order_id)
-                         .order_by(shipments.c.id)).all()
+        rows = c.execute(
+            select(shipments.c.tracking_no, shipments.c.parcels)
+            .where(shipments.c.order_id == order_id)
+            .order_by(shipments.c.id)
+        ).all()
     assert [tuple(r) for r in rows] == [(tracking[0], 2), (tracking[1], 2)]
     clock.set(first.shipped_at + 36 * H)  # the first parcel arrives, the second is still on its way
     world.carrier_tick()
@@ -187,8 +216,14 @@ def test_split_shipment_is_delivered_when_every_parcel_is(app, world, clock):
     world.carrier_tick()
     assert order_state(app, order_id).status == "delivered"
     with app.uow.read() as c:
-        assert c.execute(select(func.count()).select_from(order_events).where(
-            order_events.c.order_id == order_id, order_events.c.kind == "picked_up")).scalar() == 2
+        assert (
+            c.execute(
+                select(func.count())
+                .select_from(order_events)
+                .where(order_events.c.order_id == order_id, order_events.c.kind == "picked_up")
+            ).scalar()
+            == 2
+        )
 
 
 def test_an_order_shipped_by_hand_is_not_picked_again(app, world):

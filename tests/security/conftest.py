@@ -2,6 +2,7 @@
 PostgreSQL), apps built with the settings a test is about (demo mode with its real shared clock,
 cookie and proxy settings), and a seeded demo database with a token and a page session for each
 kind of account."""
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,7 @@ def http(app, base_url: str = "http://testserver") -> TestClient:
     return TestClient(create_app(app, run_worker=False), base_url=base_url)
 
 
-def token_for(app, actor) -> dict[str, str]:  # noqa: ANN001
+def token_for(app, actor) -> dict[str, str]:
     with app.uow.begin() as c:
         return bearer(issue_api_token(c, user_id=actor.user_id, at=app.clock.now()))
 
@@ -65,7 +66,7 @@ def token_for(app, actor) -> dict[str, str]:  # noqa: ANN001
 class Demo:
     """The seeded demo behind the ASGI app, with helpers to act as its accounts."""
 
-    def __init__(self, app, web) -> None:  # noqa: ANN001
+    def __init__(self, app, web) -> None:
         self.app, self.web = app, web
         self.client = TestClient(web, raise_server_exceptions=False)
         self._tokens: dict[str, dict] = {}
@@ -96,7 +97,9 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    settings = Settings(demo_mode=True, var_dir=tmp_path_factory.mktemp("security-demo"), run_sweeper_in_server=False)
+    settings = Settings(
+        demo_mode=True, var_dir=tmp_path_factory.mktemp("security-demo"), run_sweeper_in_server=False
+    )
     seed_demo(settings)
     app = build(settings)
     yield Demo(app, create_app(app, run_worker=False))

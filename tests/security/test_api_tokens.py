@@ -2,6 +2,7 @@
 /api/v1/auth/token` revokes the token that calls it, a page lists one's tokens (created, last
 used, expires, in Beijing time; never the secret) with CSRF-protected revoke buttons, and logging
 out ends the session on the server, so a replayed session cookie no longer works."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,6 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from pledge.accounts.services import token_digest
-
 from tests.e2e.conftest import CSRF_INPUT, api_token, assert_problem, bearer, email_of, page_login
 from tests.security.conftest import http
 
@@ -53,7 +53,9 @@ def test_delete_auth_token_needs_a_bearer_token_not_a_session(app, world, client
     assert_problem(client.delete("/api/v1/auth/token", headers={"X-CSRF-Token": csrf}), 422)
 
 
-def test_token_page_lists_times_in_beijing_time_never_the_secret_and_revokes_with_csrf(app, world, client, clock):
+def test_token_page_lists_times_in_beijing_time_never_the_secret_and_revokes_with_csrf(
+    app, world, client, clock
+):
     email = email_of(app, world.user().user_id)
     token = api_token(client, email)  # issued 2026-09-01 10:00 Beijing time
     clock.advance(timedelta(hours=3))
@@ -70,8 +72,9 @@ def test_token_page_lists_times_in_beijing_time_never_the_secret_and_revokes_wit
 
     forged = client.post("/account/tokens/revoke", data={"token": token_hash}, follow_redirects=False)
     assert forged.status_code == 403 and me(client, token).status_code == 200
-    revoked = client.post("/account/tokens/revoke", data={"token": token_hash, "csrf_token": csrf},
-                          follow_redirects=False)
+    revoked = client.post(
+        "/account/tokens/revoke", data={"token": token_hash, "csrf_token": csrf}, follow_redirects=False
+    )
     assert revoked.status_code == 303 and revoked.headers["location"] == "/account/tokens"
     assert me(client, token).status_code == 401
     assert "已撤销" in client.get("/account/tokens").text
@@ -82,8 +85,11 @@ def test_token_page_lists_times_in_beijing_time_never_the_secret_and_revokes_wit
 def test_token_page_revokes_only_the_callers_own_tokens(app, world, client):
     victim_token = api_token(client, email_of(app, world.user().user_id))
     attacker_csrf = page_login(client, email_of(app, world.user().user_id), "/account/tokens")
-    resp = client.post("/account/tokens/revoke", data={"token": token_digest(victim_token), "csrf_token": attacker_csrf},
-                       follow_redirects=False)
+    resp = client.post(
+        "/account/tokens/revoke",
+        data={"token": token_digest(victim_token), "csrf_token": attacker_csrf},
+        follow_redirects=False,
+    )
     assert resp.status_code == 404
     assert me(client, victim_token).status_code == 200
 

@@ -1,6 +1,7 @@
 """Issue 11 item 11 in Chromium: with the Content-Security-Policy in force, the pages a demo
 buyer walks through report no policy violation (no blocked inline script, style or eval), htmx
 still swaps its fragments, the error page's "go back" link works, and Swagger UI renders."""
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@ order paid, or carrier events. Outside demo mode `pledge serve` and `pledge work
 start on a missing, shipped or short secret, naming the setting and how to make one; demo mode
 makes random secrets per database; during a rotation the previous secret still verifies (never
 signs) until it is removed."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,8 @@ from pledge.bootstrap import build
 from pledge.config import DEV_PAYMENT_SECRET, DEV_SECRET_KEY, GENERATE_HINT, MIN_SECRET_LENGTH, Settings
 from pledge.logistics.webhook import carrier_secret, carrier_secrets, sign
 from pledge.migrate import upgrade
-from pledge.payments.adapters import CallbackPayload, SandboxProvider
 from pledge.orders.tables import payments
+from pledge.payments.adapters import CallbackPayload, SandboxProvider
 from tests.conftest import make_app
 from tests.e2e.conftest import assert_problem, free_port
 from tests.e2e.test_cli import PLEDGE, one_line
@@ -32,11 +33,15 @@ OLD_KEY = "o" * 20 + "Y2xC7vB4nM9aS1dF6gHj"
 OLD_PAY = "q" * 20 + "L5kJ8hG3fD0sA7pO2iUy"
 
 
-def pledge_cli(*args: str, var_dir: Path, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+def pledge_cli(
+    *args: str, var_dir: Path, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess:
     """The command as an operator runs it, with only the PLEDGE_* settings given."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PLEDGE_")}
     clean.update(COLUMNS="400", PLEDGE_VAR_DIR=str(var_dir), PLEDGE_PORT=str(free_port()), **env)
-    return subprocess.run([*PLEDGE, *args], capture_output=True, text=True, env=clean, timeout=timeout, cwd=var_dir)
+    return subprocess.run(
+        [*PLEDGE, *args], capture_output=True, text=True, env=clean, timeout=timeout, cwd=var_dir
+    )
 
 
 @pytest.fixture
@@ -47,16 +52,42 @@ def var_dir(tmp_path) -> Path:
 
 # ---------------------------------------------------------------- refusing to start
 
-@pytest.mark.parametrize("env, named", [
-    ({}, ["PLEDGE_SECRET_KEY is a default shipped with Pledge", "PLEDGE_PAYMENT_SECRET is a default shipped with Pledge"]),
-    ({"PLEDGE_SECRET_KEY": "", "PLEDGE_PAYMENT_SECRET": STRONG_PAY}, ["PLEDGE_SECRET_KEY is missing"]),
-    ({"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": "x" * (MIN_SECRET_LENGTH - 1)},
-     [f"PLEDGE_PAYMENT_SECRET is {MIN_SECRET_LENGTH - 1} characters; at least {MIN_SECRET_LENGTH} are needed"]),
-    ({"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": STRONG_PAY, "PLEDGE_PAYMENT_SECRET_PREVIOUS": "old"},
-     ["PLEDGE_PAYMENT_SECRET_PREVIOUS is 3 characters"]),
-    ({"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": STRONG_PAY, "PLEDGE_CARRIER_SECRETS": '{"sf": "sf-secret"}'},
-     ["PLEDGE_CARRIER_SECRETS[sf] is 9 characters"]),
-])
+
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        (
+            {},
+            [
+                "PLEDGE_SECRET_KEY is a default shipped with Pledge",
+                "PLEDGE_PAYMENT_SECRET is a default shipped with Pledge",
+            ],
+        ),
+        ({"PLEDGE_SECRET_KEY": "", "PLEDGE_PAYMENT_SECRET": STRONG_PAY}, ["PLEDGE_SECRET_KEY is missing"]),
+        (
+            {"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": "x" * (MIN_SECRET_LENGTH - 1)},
+            [
+                f"PLEDGE_PAYMENT_SECRET is {MIN_SECRET_LENGTH - 1} characters; at least {MIN_SECRET_LENGTH} are needed"
+            ],
+        ),
+        (
+            {
+                "PLEDGE_SECRET_KEY": STRONG_KEY,
+                "PLEDGE_PAYMENT_SECRET": STRONG_PAY,
+                "PLEDGE_PAYMENT_SECRET_PREVIOUS": "old",
+            },
+            ["PLEDGE_PAYMENT_SECRET_PREVIOUS is 3 characters"],
+        ),
+        (
+            {
+                "PLEDGE_SECRET_KEY": STRONG_KEY,
+                "PLEDGE_PAYMENT_SECRET": STRONG_PAY,
+                "PLEDGE_CARRIER_SECRETS": '{"sf": "sf-secret"}',
+            },
+            ["PLEDGE_CARRIER_SECRETS[sf] is 9 characters"],
+        ),
+    ],
+)
 @pytest.mark.parametrize("command", [("serve",), ("worker", "--once")])
 def test_serve_and_worker_refuse_to_start_outside_demo_mode_with_weak_secrets(var_dir, command, env, named):
     try:
@@ -72,28 +103,48 @@ def test_serve_and_worker_refuse_to_start_outside_demo_mode_with_weak_secrets(va
 
 
 def test_the_worker_starts_with_strong_secrets(var_dir):
-    result = pledge_cli("worker", "--once", var_dir=var_dir,
-                        env={"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": STRONG_PAY})
+    result = pledge_cli(
+        "worker",
+        "--once",
+        var_dir=var_dir,
+        env={"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": STRONG_PAY},
+    )
     assert result.returncode == 0, result.stderr
     assert "late_ship_compensated" in json.loads(result.stdout)
 
 
 def test_demo_mode_needs_no_configured_secret(var_dir):
     from pledge.cli.main import require_real_secrets
+
     require_real_secrets(Settings(demo_mode=True))  # returns: no exit
 
 
 def test_the_check_names_every_weak_secret_and_accepts_strong_ones():
     from pledge.config import secret_problems
-    assert secret_problems(Settings()) == ["PLEDGE_SECRET_KEY is a default shipped with Pledge (public)",
-                                           "PLEDGE_PAYMENT_SECRET is a default shipped with Pledge (public)"]
+
+    assert secret_problems(Settings()) == [
+        "PLEDGE_SECRET_KEY is a default shipped with Pledge (public)",
+        "PLEDGE_PAYMENT_SECRET is a default shipped with Pledge (public)",
+    ]
     assert secret_problems(Settings(secret_key=STRONG_KEY, payment_secret=STRONG_PAY)) == []
-    assert secret_problems(Settings(secret_key=STRONG_KEY, payment_secret=STRONG_PAY, secret_key_previous=OLD_KEY,
-                                    payment_secret_previous=OLD_PAY)) == []
-    assert secret_problems(Settings(secret_key="  ", payment_secret=STRONG_PAY)) == ["PLEDGE_SECRET_KEY is missing"]
+    assert (
+        secret_problems(
+            Settings(
+                secret_key=STRONG_KEY,
+                payment_secret=STRONG_PAY,
+                secret_key_previous=OLD_KEY,
+                payment_secret_previous=OLD_PAY,
+            )
+        )
+        == []
+    )
+    assert secret_problems(Settings(secret_key="  ", payment_secret=STRONG_PAY)) == [
+        "PLEDGE_SECRET_KEY is missing"
+    ]
 
 
 # ---------------------------------------------------------------- demo mode: random secrets per database
+
 
 def test_demo_mode_makes_random_secrets_per_database_that_survive_a_restart(tmp_path):
     def demo_app(name: str):
@@ -106,8 +157,10 @@ def test_demo_mode_makes_random_secrets_per_database_that_survive_a_restart(tmp_
         for app in (first, other):
             for value in (app.settings.secret_key, app.settings.payment_secret):
                 assert value not in (DEV_SECRET_KEY, DEV_PAYMENT_SECRET) and len(value) >= MIN_SECRET_LENGTH
-        assert (again.settings.secret_key, again.settings.payment_secret) == (first.settings.secret_key,
-                                                                               first.settings.payment_secret)
+        assert (again.settings.secret_key, again.settings.payment_secret) == (
+            first.settings.secret_key,
+            first.settings.payment_secret,
+        )
         assert first.settings.secret_key != other.settings.secret_key
         assert first.settings.payment_secret != other.settings.payment_secret
         # the shipped secret no longer signs anything the demo accepts
@@ -133,6 +186,7 @@ def test_demo_mode_keeps_a_strong_secret_from_the_environment(tmp_path):
 
 # ---------------------------------------------------------------- rotation: old and new both verify
 
+
 def test_rotation_payment_secret_verifies_old_and_new_but_signs_with_the_new():
     rotating = SandboxProvider(STRONG_PAY, previous=OLD_PAY)
     payload = CallbackPayload("sbx_0123456789abcdef01234567", 9470, "captured")
@@ -146,7 +200,7 @@ def test_rotation_payment_secret_verifies_old_and_new_but_signs_with_the_new():
     assert refused.value.status == 401
 
 
-def _rotating_app(tmp_path, clock, **secrets):  # noqa: ANN001, ANN202
+def _rotating_app(tmp_path, clock, **secrets):
     url = f"sqlite:///{tmp_path / 'rotation.sqlite3'}"
     upgrade(url)
     return make_app(url, clock, **secrets)
@@ -154,19 +208,27 @@ def _rotating_app(tmp_path, clock, **secrets):  # noqa: ANN001, ANN202
 
 @pytest.mark.parametrize("previous, accepted", [(OLD_PAY, True), ("", False)])
 def test_rotation_a_payment_callback_signed_with_the_previous_secret_counts_until_it_is_removed(
-        tmp_path, clock, previous, accepted):
+    tmp_path, clock, previous, accepted
+):
     from fastapi.testclient import TestClient
 
     from pledge.web.app import create_app
+
     app = _rotating_app(tmp_path, clock, payment_secret=STRONG_PAY, payment_secret_previous=previous)
     world = World(app)
     shop_id, owner = world.shop()
     placed = world.place(world.user(), (world.product(owner, shop_id), 1))
-    body, signature = SandboxProvider(OLD_PAY).sign(CallbackPayload(placed.payment_ref, placed.total_fen, "captured"))
+    body, signature = SandboxProvider(OLD_PAY).sign(
+        CallbackPayload(placed.payment_ref, placed.total_fen, "captured")
+    )
     with TestClient(create_app(app, run_worker=False)) as client:
-        resp = client.post("/api/v1/payments/sandbox/callback", content=body, headers={"x-signature": signature})
+        resp = client.post(
+            "/api/v1/payments/sandbox/callback", content=body, headers={"x-signature": signature}
+        )
     with app.uow.read() as c:
-        status = c.execute(select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)).scalar_one()
+        status = c.execute(
+            select(payments.c.status).where(payments.c.provider_ref == placed.payment_ref)
+        ).scalar_one()
     app.uow.engine.dispose()
     if accepted:
         assert resp.status_code == 200 and resp.json()["applied"] is True, resp.text
@@ -178,10 +240,12 @@ def test_rotation_a_payment_callback_signed_with_the_previous_secret_counts_unti
 
 @pytest.mark.parametrize("previous, accepted", [(OLD_KEY, True), ("", False)])
 def test_rotation_a_carrier_event_signed_with_the_previous_key_counts_until_it_is_removed(
-        tmp_path, clock, previous, accepted):
+    tmp_path, clock, previous, accepted
+):
     from fastapi.testclient import TestClient
 
     from pledge.web.app import create_app
+
     app = _rotating_app(tmp_path, clock, secret_key=STRONG_KEY, secret_key_previous=previous)
     world = World(app)
     shop_id, owner = world.shop()
@@ -190,12 +254,25 @@ def test_rotation_a_carrier_event_signed_with_the_previous_key_counts_until_it_i
     clock.advance(timedelta(hours=1))
     old_secret = carrier_secret(Settings(secret_key=OLD_KEY), "sf")
     assert carrier_secrets(app.settings, "sf")[0] == carrier_secret(Settings(secret_key=STRONG_KEY), "sf")
-    body = json.dumps({"event_id": "rot-1", "tracking_no": "SF5550000001", "kind": "picked_up",
-                       "occurred_at": clock.now().isoformat()}).encode()
+    body = json.dumps(
+        {
+            "event_id": "rot-1",
+            "tracking_no": "SF5550000001",
+            "kind": "picked_up",
+            "occurred_at": clock.now().isoformat(),
+        }
+    ).encode()
     ts = str(int(clock.now().timestamp()))
     with TestClient(create_app(app, run_worker=False)) as client:
-        resp = client.post("/api/v1/carriers/sf/events", content=body, headers={
-            "Content-Type": "application/json", "X-Pledge-Timestamp": ts, "X-Pledge-Signature": sign(old_secret, ts, body)})
+        resp = client.post(
+            "/api/v1/carriers/sf/events",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Pledge-Timestamp": ts,
+                "X-Pledge-Signature": sign(old_secret, ts, body),
+            },
+        )
     app.uow.engine.dispose()
     if accepted:
         assert resp.status_code == 202, resp.text

@@ -2,6 +2,7 @@
 session's CSRF token, or the API with a token or the session plus X-CSRF-Token), a newcomer who
 signs in as a buyer can still press "+2d" and watch a pledge act, and outside demo mode the
 clock routes do not exist at all (404, absent from the OpenAPI document)."""
+
 from __future__ import annotations
 
 import re
@@ -33,7 +34,9 @@ def test_demo_clock_api_refuses_a_caller_who_is_not_signed_in(demo_app):
 def test_demo_clock_api_moves_the_clock_for_any_signed_in_user(demo_app):
     client = TestClient(create_app(demo_app, run_worker=False))
     buyer = World(demo_app).user()
-    resp = client.post(ADVANCE, json={"by": "2d"}, headers=bearer(api_token(client, email_of(demo_app, buyer.user_id))))
+    resp = client.post(
+        ADVANCE, json={"by": "2d"}, headers=bearer(api_token(client, email_of(demo_app, buyer.user_id)))
+    )
     assert resp.status_code == 200, resp.text
     assert offset(demo_app) == timedelta(days=2) and resp.json()["offset_seconds"] == 2 * 86400
 
@@ -60,10 +63,16 @@ def test_demo_clock_page_button_needs_a_signed_in_user_and_the_forms_csrf_token(
 def late_ship_compensations(app, order_id: int) -> list[tuple[str, int]]:
     """What the order earned for its lateness (late-ship and out-of-stock parts), in order."""
     with app.uow.read() as conn:
-        return [tuple(r) for r in conn.execute(
-            select(compensations.c.clause_id, compensations.c.amount_fen)
-            .where(compensations.c.idempotency_key.in_([f"late-ship:{order_id}", f"out-of-stock:{order_id}"]))
-            .order_by(compensations.c.id))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                select(compensations.c.clause_id, compensations.c.amount_fen)
+                .where(
+                    compensations.c.idempotency_key.in_([f"late-ship:{order_id}", f"out-of-stock:{order_id}"])
+                )
+                .order_by(compensations.c.id)
+            )
+        ]
 
 
 def test_a_newcomer_signs_in_presses_plus_2d_and_sees_the_late_ship_pledge_pay(demo_app):
@@ -77,13 +86,19 @@ def test_a_newcomer_signs_in_presses_plus_2d_and_sees_the_late_ship_pledge_pay(d
     buyer = world.user()
     order_id = world.paid_order(buyer, world.product(owner, shop_id, promise="24h"))
     client = TestClient(create_app(demo_app, run_worker=False))
-    assert post_login(client, email_of(demo_app, buyer.user_id), next_page=f"/orders/{order_id}").status_code == 303
+    assert (
+        post_login(client, email_of(demo_app, buyer.user_id), next_page=f"/orders/{order_id}").status_code
+        == 303
+    )
     judged = ("late-ship.le48h.within48", 0)
     for presses, paid in ((1, [judged]), (2, [judged, ("out-of-stock.pay.le48h", 200)])):
         order_page = client.get(f"/orders/{order_id}").text
         button = next(f for f in DEMO_BUTTON.findall(order_page) if 'value="2d"' in f)
-        pressed = client.post("/demo/clock", data=dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', button)),
-                              follow_redirects=False)
+        pressed = client.post(
+            "/demo/clock",
+            data=dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', button)),
+            follow_redirects=False,
+        )
         assert pressed.status_code == 303 and pressed.headers["location"] == f"/orders/{order_id}"
         assert offset(demo_app) == timedelta(days=2 * presses)
         assert late_ship_compensations(demo_app, order_id) == paid
@@ -94,7 +109,9 @@ def test_outside_demo_mode_the_clock_routes_do_not_exist(app, world, client):
     assert_problem(client.post(ADVANCE, json={"by": "2d"}, headers=bearer(api_token(client, email))), 404)
     csrf = page_login(client, email, "/account/tokens")
     assert client.post(ADVANCE, json={"by": "2d"}, headers={"X-CSRF-Token": csrf}).status_code == 404
-    page = client.post("/demo/clock", data={"by": "2d", "back": "/", "csrf_token": csrf}, follow_redirects=False)
+    page = client.post(
+        "/demo/clock", data={"by": "2d", "back": "/", "csrf_token": csrf}, follow_redirects=False
+    )
     assert page.status_code == 404
     assert ADVANCE not in client.get("/openapi.json").json()["paths"]
     assert "/demo/clock" not in client.get("/account/tokens").text

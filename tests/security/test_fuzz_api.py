@@ -10,6 +10,7 @@ that requests get past the 401s and reach the handlers and the database.
 Limited to FUZZ_EXAMPLES examples per operation and derandomized, so it runs in `make test`
 in a minute or two and the same way every time; a longer, random run against `pledge demo`
 is in docs/security.md."""
+
 from __future__ import annotations
 
 import os
@@ -38,33 +39,50 @@ def fuzz_demo(tmp_path_factory):
     seed_demo(settings_)
     app = build(settings_)
     with app.uow.begin() as conn:
-        tokens = [issue_api_token(conn, user_id=conn.execute(users.select().where(users.c.email == email)).one().id,
-                                  at=app.clock.now()) for email in ROLES]
+        tokens = [
+            issue_api_token(
+                conn,
+                user_id=conn.execute(users.select().where(users.c.email == email)).one().id,
+                at=app.clock.now(),
+            )
+            for email in ROLES
+        ]
     yield create_app(app, run_worker=False), tokens
     app.uow.engine.dispose()
 
 
-def caller_for(case, tokens: list[str]) -> dict[str, str]:  # noqa: ANN001
+def caller_for(case, tokens: list[str]) -> dict[str, str]:
     """One of the demo accounts, picked from the request's own content (stable on replay)."""
-    seed = repr((case.path_parameters, case.query, case.body, case.operation.label)).encode("utf-8", "surrogatepass")
+    seed = repr((case.path_parameters, case.query, case.body, case.operation.label)).encode(
+        "utf-8", "surrogatepass"
+    )
     return {"Authorization": f"Bearer {tokens[zlib.crc32(seed) % len(tokens)]}"}
 
 
-def fuzz(operation, mode: GenerationMode, tokens: list[str]) -> str | None:  # noqa: ANN001
+def fuzz(operation, mode: GenerationMode, tokens: list[str]) -> str | None:
     """The first request of this operation that the app answers with a 5xx (shrunk by
     hypothesis to a small example), or None."""
+
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
-    def run(case) -> None:  # noqa: ANN001
+    @settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case) -> None:
         response = case.call(headers=caller_for(case, tokens))
-        assert response.status_code < 500, f"{response.status_code}: {case.as_curl_command()}\n{response.text[:300]}"
+        assert response.status_code < 500, (
+            f"{response.status_code}: {case.as_curl_command()}\n{response.text[:300]}"
+        )
 
     try:
         run()
     except Unsatisfiable:  # nothing to make invalid: an operation without parameters or body
         return None
-    except Exception as exc:  # noqa: BLE001 - reported with the operation, after every operation has run
+    except Exception as exc:
         found = exc.exceptions if isinstance(exc, BaseExceptionGroup) else [exc]
         return "\n".join(f"{operation.label} ({mode}): {e}" for e in found)
     return None
@@ -75,22 +93,32 @@ def test_no_api_operation_answers_with_a_server_error(fuzz_demo):
     schema = schemathesis.openapi.from_asgi("/openapi.json", web)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 90, "the OpenAPI document was not read"
-    failures = [found for operation in operations for mode in GenerationMode
-                if (found := fuzz(operation, mode, tokens))]
+    failures = [
+        found
+        for operation in operations
+        for mode in GenerationMode
+        if (found := fuzz(operation, mode, tokens))
+    ]
     assert not failures, "\n\n".join(failures)
 
 
-@pytest.mark.parametrize("field", ["name", "name_en", "categories", "starts_at", "requires_application", "tiers"])
+@pytest.mark.parametrize(
+    "field", ["name", "name_en", "categories", "starts_at", "requires_application", "tiers"]
+)
 def test_fuzz_finding_a_program_change_cannot_set_a_required_field_to_null(fuzz_demo, field):
     """Found by the long schemathesis run: PATCH {"name": null} reached the service as None (500)."""
     from fastapi.testclient import TestClient
 
     web, _tokens = fuzz_demo
     client = TestClient(web, raise_server_exceptions=False)
-    app = web.state.pledge  # a fresh token: the fuzz run may have revoked the shared ones (DELETE /auth/token)
+    app = (
+        web.state.pledge
+    )  # a fresh token: the fuzz run may have revoked the shared ones (DELETE /auth/token)
     with app.uow.begin() as conn:
         clerk = conn.execute(users.select().where(users.c.email == "finance@pledge.demo")).one().id
         finance = {"Authorization": f"Bearer {issue_api_token(conn, user_id=clerk, at=app.clock.now())}"}
     program_id = client.get("/api/v1/settlement/programs", headers=finance).json()[0]["id"]
-    resp = client.patch(f"/api/v1/settlement/programs/{program_id}", json={"note": "空", field: None}, headers=finance)
+    resp = client.patch(
+        f"/api/v1/settlement/programs/{program_id}", json={"note": "空", field: None}, headers=finance
+    )
     assert resp.status_code == 422 and field in resp.json()["detail"], resp.text

@@ -3,6 +3,7 @@ same-origin framing (and X-Frame-Options), the templates hold nothing such a pol
 the session cookie is Secure whenever the app is served over HTTPS (always, unless configured
 otherwise, outside demo mode; X-Forwarded-Proto counts only from a trusted proxy), and the login
 form carries a CSRF token (login CSRF)."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,12 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import PASSWORD, email_of, login_csrf, post_login
 from tests.security.conftest import http
 
-REQUIRED = {"default-src": "'self'", "frame-ancestors": "'self'", "object-src": "'none'", "base-uri": "'self'"}
+REQUIRED = {
+    "default-src": "'self'",
+    "frame-ancestors": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+}
 INLINE = {
     "inline script": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
     "event handler attribute": re.compile(r"\son[a-z]+\s*=", re.I),
@@ -50,7 +56,11 @@ def test_pages_send_a_content_security_policy_without_inline_script_and_deny_fra
 
 def test_templates_hold_no_inline_script_style_or_handler_the_policy_would_block():
     folder = resources.files("pledge.web") / "templates"
-    found = {f.name: inline_parts(f.read_text(encoding="utf-8")) for f in folder.iterdir() if f.name.endswith(".html")}
+    found = {
+        f.name: inline_parts(f.read_text(encoding="utf-8"))
+        for f in folder.iterdir()
+        if f.name.endswith(".html")
+    }
     assert {name: parts for name, parts in found.items() if parts} == {}
 
 
@@ -61,7 +71,9 @@ def test_api_answers_are_not_frameable_either(client):
 
 
 def session_cookie_header(resp) -> str:
-    found = [v for k, v in resp.headers.multi_items() if k == "set-cookie" and v.startswith("pledge_session=")]
+    found = [
+        v for k, v in resp.headers.multi_items() if k == "set-cookie" and v.startswith("pledge_session=")
+    ]
     assert found, resp.headers
     return found[0]
 

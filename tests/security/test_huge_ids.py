@@ -3,6 +3,7 @@ never a 500. Ids are BIGINT, so no row can have such an id; before the bound the
 to the database driver, which cannot encode it ("Python int too large to convert to SQLite
 INTEGER") and the answer was a text 500. Every route with an id in its path is called, API and
 pages alike, so a new route is covered the day it is added."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ HUGE = (2**63, 2**64 + 7, 10**30)
 PARAM = re.compile(r"{(\w+)}")
 
 
-def int_path_routes(web) -> list[tuple[str, str, list[str]]]:  # noqa: ANN001
+def int_path_routes(web) -> list[tuple[str, str, list[str]]]:
     """(method, path, id parameters) of every route whose path takes a whole number."""
     found = []
     for context in all_routes(web):
@@ -51,25 +52,47 @@ def test_every_route_with_an_id_in_its_path_refuses_an_id_beyond_64_bits(demo):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("path", ["/api/v1/products?shop_id={n}", "/api/v1/conversations/1?after={n}",
-                                  "/api/v1/shops/1/experience/gates/ad_spend?amount_fen={n}"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/products?shop_id={n}",
+        "/api/v1/conversations/1?after={n}",
+        "/api/v1/shops/1/experience/gates/ad_spend?amount_fen={n}",
+    ],
+)
 def test_ids_and_numbers_in_the_query_string(demo, path):
     for huge in HUGE:
         assert_problem(demo.client.get(path.format(n=huge), headers=demo.headers(MERCHANT)), (404, 422))
 
 
-@pytest.mark.parametrize("path,body", [
-    ("/api/v1/cart/lines", {"sku_id": 2**63, "quantity": 1}),
-    ("/api/v1/cart/lines", {"sku_id": 1, "quantity": 1, "content_id": 2**64}),
-    ("/api/v1/checkout", {"lines": [{"sku_id": 1, "quantity": 1}], "coupon_id": 2**63}),
-    ("/api/v1/flash-orders", {"deal_id": 10**30}),
-    ("/api/v1/reviews", {"order_line_id": 2**63, "stars": 5}),
-    ("/api/v1/orders/1/cases", {"case_type": "refund_only", "reason": "quality",
-                                "lines": [{"order_line_id": 2**63, "units": 1}]}),
-    ("/api/v1/orders/1/cases", {"case_type": "damage_claim", "reason": "damaged", "upload_ids": [2**63],
-                                "lines": [{"order_line_id": 1, "units": 1}]}),
-    ("/api/v1/shops/1/conversations", {"order_id": 2**63}),
-])
+@pytest.mark.parametrize(
+    "path,body",
+    [
+        ("/api/v1/cart/lines", {"sku_id": 2**63, "quantity": 1}),
+        ("/api/v1/cart/lines", {"sku_id": 1, "quantity": 1, "content_id": 2**64}),
+        ("/api/v1/checkout", {"lines": [{"sku_id": 1, "quantity": 1}], "coupon_id": 2**63}),
+        ("/api/v1/flash-orders", {"deal_id": 10**30}),
+        ("/api/v1/reviews", {"order_line_id": 2**63, "stars": 5}),
+        (
+            "/api/v1/orders/1/cases",
+            {
+                "case_type": "refund_only",
+                "reason": "quality",
+                "lines": [{"order_line_id": 2**63, "units": 1}],
+            },
+        ),
+        (
+            "/api/v1/orders/1/cases",
+            {
+                "case_type": "damage_claim",
+                "reason": "damaged",
+                "upload_ids": [2**63],
+                "lines": [{"order_line_id": 1, "units": 1}],
+            },
+        ),
+        ("/api/v1/shops/1/conversations", {"order_id": 2**63}),
+    ],
+)
 def test_ids_in_a_json_body(demo, path, body):
     body = assert_problem(demo.client.post(path, json=body, headers=demo.headers(BUYER)), (404, 422))
     assert "9223372036854775807" in body["detail"] or body["status"] == 404

@@ -2,6 +2,7 @@
 Retry-After on the API, a readable message on the login page), the count is shared by every
 process on the database, and an unknown email costs as much time as a wrong password, so
 neither the answer nor its timing tells which addresses have accounts."""
+
 from __future__ import annotations
 
 import statistics
@@ -20,7 +21,9 @@ def token_attempt(client, email: str, password: str, **headers):
     return client.post("/api/v1/auth/token", json={"email": email, "password": password}, headers=headers)
 
 
-def test_login_throttle_per_account_refuses_even_the_right_password_until_the_window_passes(app, world, client, clock):
+def test_login_throttle_per_account_refuses_even_the_right_password_until_the_window_passes(
+    app, world, client, clock
+):
     email = email_of(app, world.user().user_id)
     for _ in range(5):
         assert_problem(token_attempt(client, email, "wrong-password"), 401)
@@ -62,10 +65,16 @@ def test_login_throttle_uses_the_forwarded_address_only_behind_a_trusted_proxy(a
     behind_proxy = http(app_with(trusted_proxies="testclient"))
     email = email_of(world.app, world.user().user_id)
     for i in range(20):
-        resp = token_attempt(behind_proxy, f"nobody{i}@example.com", "x" * 8, **{"X-Forwarded-For": "203.0.113.9"})
+        resp = token_attempt(
+            behind_proxy, f"nobody{i}@example.com", "x" * 8, **{"X-Forwarded-For": "203.0.113.9"}
+        )
         assert resp.status_code == 401
-    assert token_attempt(behind_proxy, email, PASSWORD, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 429
-    assert token_attempt(behind_proxy, email, PASSWORD, **{"X-Forwarded-For": "198.51.100.7"}).status_code == 200
+    assert (
+        token_attempt(behind_proxy, email, PASSWORD, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+    )
+    assert (
+        token_attempt(behind_proxy, email, PASSWORD, **{"X-Forwarded-For": "198.51.100.7"}).status_code == 200
+    )
 
 
 def test_login_throttle_limits_are_settings(app_with, world):
@@ -115,4 +124,3 @@ def test_unknown_email_takes_as_long_as_a_wrong_password(app, world):
                     pass
             times.append(time.perf_counter() - started)
     assert statistics.median(unknown) >= 0.5 * statistics.median(wrong), (unknown, wrong)
-

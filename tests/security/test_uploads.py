@@ -2,6 +2,7 @@
 the picture is stored and served (no EXIF with the buyer's GPS position, no bytes hidden after
 the image, no HTML or ZIP riding along); a decompression bomb is refused from its header; each
 user stores at most their quota (413, nothing stored)."""
+
 from __future__ import annotations
 
 import io
@@ -34,23 +35,37 @@ def jpeg_with_exif(width: int = 40, height: int = 20) -> bytes:
 
 def noise_png(side: int, seed: int) -> bytes:
     out = io.BytesIO()
-    Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(side * side * 3)).save(out, format="PNG")
+    Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(side * side * 3)).save(
+        out, format="PNG"
+    )
     return out.getvalue()
 
 
 def bomb_header(width: int, height: int) -> bytes:
     """A PNG that claims width x height pixels and carries a few bytes of zeros."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 4096)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 4096))
+        + chunk(b"IEND", b"")
+    )
 
 
-def upload(client, headers, data: bytes, name: str = "evidence.jpg", content_type: str = "image/jpeg"):  # noqa: ANN001
+def upload(client, headers, data: bytes, name: str = "evidence.jpg", content_type: str = "image/jpeg"):
     return client.post("/api/v1/uploads", files={"file": (name, data, content_type)}, headers=headers)
 
 
-def stored(client, headers, upload_id: int) -> bytes:  # noqa: ANN001
+def stored(client, headers, upload_id: int) -> bytes:
     resp = client.get(f"/api/v1/uploads/{upload_id}", headers=headers)
     assert resp.status_code == 200
     return resp.content
@@ -69,7 +84,9 @@ def test_uploads_are_reencoded_exif_is_stripped_and_orientation_kept(app, world,
     assert not image.getexif()
 
 
-@pytest.mark.parametrize("tail", [HTML, b"PK\x03\x04" + b"\x00" * 26 + b"evil.html" + HTML], ids=["html", "zip"])
+@pytest.mark.parametrize(
+    "tail", [HTML, b"PK\x03\x04" + b"\x00" * 26 + b"evil.html" + HTML], ids=["html", "zip"]
+)
 def test_uploads_lose_whatever_rides_after_the_picture(app, world, client, tail):
     buyer = token_for(app, world.user())
     resp = upload(client, buyer, photo(1, 24, 16) + tail, "polyglot.png", "image/png")
@@ -79,13 +96,19 @@ def test_uploads_lose_whatever_rides_after_the_picture(app, world, client, tail)
     assert Image.open(io.BytesIO(kept)).size == (24, 16)
 
 
-@pytest.mark.parametrize("data,says", [
-    (b"\x89PNG\r\n\x1a\n" + HTML, "only photos"),  # PNG magic bytes, then a web page
-    (photo(1, 24, 16)[:60], "only photos"),  # a truncated PNG
-    (bomb_header(100_000, 100_000), "million pixels"),  # ten billion pixels from a few hundred bytes
-    (bomb_header(50_000, 50_000), "million pixels"),
-], ids=["web page behind PNG magic", "truncated PNG", "bomb of 10^10 pixels", "bomb of 2.5 x 10^9 pixels"])
-def test_files_that_only_look_like_photos_and_decompression_bombs_are_refused(app, world, client, tmp_path, data, says):
+@pytest.mark.parametrize(
+    "data,says",
+    [
+        (b"\x89PNG\r\n\x1a\n" + HTML, "only photos"),  # PNG magic bytes, then a web page
+        (photo(1, 24, 16)[:60], "only photos"),  # a truncated PNG
+        (bomb_header(100_000, 100_000), "million pixels"),  # ten billion pixels from a few hundred bytes
+        (bomb_header(50_000, 50_000), "million pixels"),
+    ],
+    ids=["web page behind PNG magic", "truncated PNG", "bomb of 10^10 pixels", "bomb of 2.5 x 10^9 pixels"],
+)
+def test_files_that_only_look_like_photos_and_decompression_bombs_are_refused(
+    app, world, client, tmp_path, data, says
+):
     buyer = token_for(app, world.user())
     before = snapshot(app)
     body = assert_problem(upload(client, buyer, data, "trap.png", "image/png"), 422)
@@ -101,7 +124,9 @@ def small_quota_app(db_url, clock):
     app.uow.engine.dispose()
 
 
-def test_upload_quota_a_user_stores_at_most_their_quota_then_413_and_nothing_stored(small_quota_app, world, tmp_path):
+def test_upload_quota_a_user_stores_at_most_their_quota_then_413_and_nothing_stored(
+    small_quota_app, world, tmp_path
+):
     from fastapi.testclient import TestClient
 
     from pledge.uploads.store import LocalFileStore
@@ -122,6 +147,8 @@ def test_upload_quota_a_user_stores_at_most_their_quota_then_413_and_nothing_sto
     assert "does not fit" in body["detail"]
     assert snapshot(app) == before and sorted((tmp_path / "uploads").rglob("*.*")) == files
     # The quota is per user: another buyer still has all of theirs.
-    assert upload(client, token_for(app, other), noise_png(500, 3), "noise.png", "image/png").status_code == 201
+    assert (
+        upload(client, token_for(app, other), noise_png(500, 3), "noise.png", "image/png").status_code == 201
+    )
     with app.uow.read() as c:
         assert c.execute(select(uploads.c.owner_id)).scalars().all().count(buyer.user_id) == 2

@@ -8,6 +8,7 @@ waybill another order already ships under is 重复运单号, abnormal tracking 
 fake shipping (douyin:113470). Reuse is refused (409 waybill_in_use) and writes nothing; carrier
 events dated before the order existed or older than the rulebook's carrier-events.max-age
 (168 h, a Pledge default) are refused (422), logged and kept aside."""
+
 from __future__ import annotations
 
 import json
@@ -44,12 +45,18 @@ def shipment_of(app, order_id: int) -> int | None:
         return c.execute(select(shipments.c.id).where(shipments.c.order_id == order_id)).scalar()
 
 
-def post_event(client, app, event: dict, carrier: str = "sf"):  # noqa: ANN001, ANN201
+def post_event(client, app, event: dict, carrier: str = "sf"):
     body = json.dumps(event, ensure_ascii=False).encode()
     ts = str(int(app.clock.now().timestamp()))
-    return client.post(f"/api/v1/carriers/{carrier}/events", content=body, headers={
-        "Content-Type": "application/json", "X-Pledge-Timestamp": ts,
-        "X-Pledge-Signature": sign(carrier_secret(app.settings, carrier), ts, body)})
+    return client.post(
+        f"/api/v1/carriers/{carrier}/events",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Pledge-Timestamp": ts,
+            "X-Pledge-Signature": sign(carrier_secret(app.settings, carrier), ts, body),
+        },
+    )
 
 
 @pytest.fixture
@@ -59,6 +66,7 @@ def client(app):
 
 
 # ---------------------------------------------------------------- one live shipment per waybill
+
 
 def test_waybill_in_use_by_another_shop_is_refused_and_nothing_is_written(app, world, clock):
     _, florist, florist_order = shop_with_paid_order(world)
@@ -72,7 +80,9 @@ def test_waybill_in_use_by_another_shop_is_refused_and_nothing_is_written(app, w
 
     assert (refused.value.status, refused.value.code) == (409, "waybill_in_use")
     assert "douyin:aHzmeN9E9dBF" in refused.value.detail
-    assert "order" not in refused.value.detail and "shop" not in refused.value.detail  # the holder stays unnamed
+    assert (
+        "order" not in refused.value.detail and "shop" not in refused.value.detail
+    )  # the holder stays unnamed
     assert snapshot(app) == before
 
 
@@ -87,7 +97,9 @@ def test_a_waybill_is_per_carrier_and_an_untracked_one_is_not_held(app, world):
     world.ship(third_owner, third, carrier="other", tracking_no="EMS123456789")
     world.ship(fourth_owner, fourth, carrier="other", tracking_no="EMS123456789")
     with app.uow.read() as c:
-        held = c.execute(select(waybills.c.carrier, waybills.c.tracking_no).order_by(waybills.c.carrier)).all()
+        held = c.execute(
+            select(waybills.c.carrier, waybills.c.tracking_no).order_by(waybills.c.carrier)
+        ).all()
     assert [tuple(r) for r in held] == [("sf", WAYBILL), ("yto", WAYBILL)]
 
 
@@ -110,10 +122,13 @@ def test_concurrent_shops_shipping_under_one_waybill_exactly_one_wins(app, world
     PostgreSQL real concurrent connections): one ships, seven get waybill_in_use."""
     shops = [shop_with_paid_order(world) for _ in range(8)]
 
-    def ship(owner, order_id):  # noqa: ANN001, ANN202
-        def go():  # noqa: ANN202
+    def ship(owner, order_id):
+        def go():
             with app.uow.begin() as c:
-                return ship_order(c, owner, order_id=order_id, carrier="sf", tracking_no=WAYBILL, at=clock.now())
+                return ship_order(
+                    c, owner, order_id=order_id, carrier="sf", tracking_no=WAYBILL, at=clock.now()
+                )
+
         return go
 
     results = run_concurrently([ship(owner, order_id) for _, owner, order_id in shops])
@@ -129,25 +144,38 @@ def test_concurrent_shops_shipping_under_one_waybill_exactly_one_wins(app, world
 
 # ---------------------------------------------------------------- API and pages
 
+
 def test_api_refuses_a_waybill_in_use_with_a_409_problem(app, world, client, clock):
     _, florist, florist_order = shop_with_paid_order(world)
     _, rival, rival_order = shop_with_paid_order(world)
     world.ship(florist, florist_order, tracking_no=WAYBILL)
     token = api_token(client, email_of(app, rival.user_id))
     before = snapshot(app)
-    body = assert_problem(client.post(f"/api/v1/orders/{rival_order}/ship", headers=bearer(token),
-                                      json={"carrier": "sf", "tracking_no": WAYBILL}), 409)
+    body = assert_problem(
+        client.post(
+            f"/api/v1/orders/{rival_order}/ship",
+            headers=bearer(token),
+            json={"carrier": "sf", "tracking_no": WAYBILL},
+        ),
+        409,
+    )
     assert (body["code"], body["tracking_no"], body["carrier"]) == ("waybill_in_use", WAYBILL, "sf")
     assert snapshot(app) == before
-    resp = client.post(f"/api/v1/orders/{rival_order}/ship", headers=bearer(token),
-                       json={"carrier": "sf", "tracking_no": "SF8800009999"})
+    resp = client.post(
+        f"/api/v1/orders/{rival_order}/ship",
+        headers=bearer(token),
+        json={"carrier": "sf", "tracking_no": "SF8800009999"},
+    )
     assert resp.status_code == 200, resp.text
 
 
-@pytest.mark.parametrize("lang, says, never", [
-    ("zh_CN", ["运单号已被占用", "每个包裹须使用自己的运单号"], ["waybill", "Waybill", "douyin:"]),
-    ("en", ["Waybill already in use", "Each parcel ships under its own waybill"], ["douyin:"]),
-])
+@pytest.mark.parametrize(
+    "lang, says, never",
+    [
+        ("zh_CN", ["运单号已被占用", "每个包裹须使用自己的运单号"], ["waybill", "Waybill", "douyin:"]),
+        ("en", ["Waybill already in use", "Each parcel ships under its own waybill"], ["douyin:"]),
+    ],
+)
 def test_the_ship_form_explains_a_waybill_in_use_in_the_pages_language(app, world, client, lang, says, never):
     shop_id, florist, florist_order = shop_with_paid_order(world)
     rival_shop, rival, rival_order = shop_with_paid_order(world)
@@ -156,8 +184,11 @@ def test_the_ship_form_explains_a_waybill_in_use_in_the_pages_language(app, worl
     page = f"/merchant/shops/{rival_shop}/orders"
     csrf = page_login(client, email_of(app, rival.user_id), page)
     before = snapshot(app)
-    resp = client.post(f"/merchant/orders/{rival_order}/ship", follow_redirects=False,
-                       data={"csrf_token": csrf, "carrier": "sf", "tracking_no": WAYBILL, "back": page})
+    resp = client.post(
+        f"/merchant/orders/{rival_order}/ship",
+        follow_redirects=False,
+        data={"csrf_token": csrf, "carrier": "sf", "tracking_no": WAYBILL, "back": page},
+    )
     assert resp.status_code == 409
     visible = re.sub(r"<[^>]+>", " ", resp.text.split("<main", 1)[-1])
     for phrase in says:
@@ -169,6 +200,7 @@ def test_the_ship_form_explains_a_waybill_in_use_in_the_pages_language(app, worl
 
 # ---------------------------------------------------------------- carrier events: whose, and when
 
+
 def test_scans_of_a_waybill_go_to_the_parcel_holding_it(app, world, client, clock):
     _, florist, florist_order = shop_with_paid_order(world)
     _, rival, rival_order = shop_with_paid_order(world)
@@ -176,14 +208,22 @@ def test_scans_of_a_waybill_go_to_the_parcel_holding_it(app, world, client, cloc
     with pytest.raises(WaybillInUse), app.uow.begin() as c:
         ship_order(c, rival, order_id=rival_order, carrier="sf", tracking_no=WAYBILL, at=clock.now())
     clock.advance(H)
-    resp = post_event(client, app, {"event_id": "e-1", "tracking_no": WAYBILL, "kind": "delivered",
-                                    "occurred_at": clock.now().isoformat()})
+    resp = post_event(
+        client,
+        app,
+        {
+            "event_id": "e-1",
+            "tracking_no": WAYBILL,
+            "kind": "delivered",
+            "occurred_at": clock.now().isoformat(),
+        },
+    )
     assert resp.status_code == 202, resp.text
     assert resp.json()["shipment_id"] == shipment_of(app, florist_order)
     assert shipment_of(app, rival_order) is None
 
 
-def _refused(app, client, event: dict, caplog) -> dict:  # noqa: ANN001
+def _refused(app, client, event: dict, caplog) -> dict:
     before = snapshot(app)
     with caplog.at_level(logging.WARNING, logger="pledge.logistics.webhook"):
         body = assert_problem(post_event(client, app, event), 422)
@@ -193,8 +233,13 @@ def _refused(app, client, event: dict, caplog) -> dict:  # noqa: ANN001
     for table in (tracking_events.name, carrier_deliveries.name, shipments.name, orders.name):
         assert after[table] == before[table], table
     with app.uow.read() as c:
-        return dict(c.execute(select(rejected_carrier_events).where(
-            rejected_carrier_events.c.event_id == event["event_id"])).one()._mapping)
+        return dict(
+            c.execute(
+                select(rejected_carrier_events).where(rejected_carrier_events.c.event_id == event["event_id"])
+            )
+            .one()
+            ._mapping
+        )
 
 
 def test_an_event_dated_before_the_order_existed_is_refused_and_logged(app, world, client, clock, caplog):
@@ -202,24 +247,39 @@ def test_an_event_dated_before_the_order_existed_is_refused_and_logged(app, worl
     world.ship(florist, order_id, tracking_no=WAYBILL)
     with app.uow.read() as c:
         placed_at = c.execute(select(orders.c.created_at).where(orders.c.id == order_id)).scalar()
-    event = {"event_id": "old-1", "tracking_no": WAYBILL, "kind": "picked_up",
-             "occurred_at": (placed_at - timedelta(minutes=1)).isoformat()}
+    event = {
+        "event_id": "old-1",
+        "tracking_no": WAYBILL,
+        "kind": "picked_up",
+        "occurred_at": (placed_at - timedelta(minutes=1)).isoformat(),
+    }
     row = _refused(app, client, event, caplog)
-    assert (row["reason"], row["shipment_id"], row["kind"]) == ("before_order", shipment_of(app, order_id), "picked_up")
-    assert_problem(post_event(client, app, event), 422)  # the carrier retries: still refused, still one record
+    assert (row["reason"], row["shipment_id"], row["kind"]) == (
+        "before_order",
+        shipment_of(app, order_id),
+        "picked_up",
+    )
+    assert_problem(
+        post_event(client, app, event), 422
+    )  # the carrier retries: still refused, still one record
     with app.uow.read() as c:
         assert c.execute(select(func.count()).select_from(rejected_carrier_events)).scalar() == 1
 
 
-def test_an_event_older_than_the_rulebooks_max_age_is_refused_and_one_just_inside_is_taken(app, world, client, clock,
-                                                                                              caplog):
+def test_an_event_older_than_the_rulebooks_max_age_is_refused_and_one_just_inside_is_taken(
+    app, world, client, clock, caplog
+):
     limit = max_event_age(app.rulebook, clock.now())
     assert limit == timedelta(hours=168)  # clause carrier-events.max-age, pledge:default
     _, florist, order_id = shop_with_paid_order(world)
     world.ship(florist, order_id, tracking_no=WAYBILL)
     clock.advance(limit + 24 * H)
-    stale = {"event_id": "stale-1", "tracking_no": WAYBILL, "kind": "delivered",
-             "occurred_at": (clock.now() - limit - timedelta(seconds=1)).isoformat()}
+    stale = {
+        "event_id": "stale-1",
+        "tracking_no": WAYBILL,
+        "kind": "delivered",
+        "occurred_at": (clock.now() - limit - timedelta(seconds=1)).isoformat(),
+    }
     assert _refused(app, client, stale, caplog)["reason"] == "too_old"
     fresh = dict(stale, event_id="late-but-real", occurred_at=(clock.now() - limit).isoformat())
     assert post_event(client, app, fresh).status_code == 202
@@ -227,25 +287,42 @@ def test_an_event_older_than_the_rulebooks_max_age_is_refused_and_one_just_insid
 
 # ---------------------------------------------------------------- existing databases
 
+
 def test_the_migration_gives_each_live_waybill_to_its_latest_shipment(tmp_path):
     """Before 0012 the webhook fed the newest shipment with a number; after it that shipment
     holds the waybill, and delivered or untracked ones hold none."""
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     upgrade(url, "0008")
     engine = create_engine(url)  # plain connection: foreign keys unchecked, like a hand-made fixture
-    rows = [(1, "sf", "SF1", None), (2, "sf", "SF1", None), (3, "sf", "SF2", "2026-09-02 00:00:00"),
-            (4, "yto", "SF1", None), (5, "other", "X1", None), (6, "zto", "ZT1", None)]
+    rows = [
+        (1, "sf", "SF1", None),
+        (2, "sf", "SF1", None),
+        (3, "sf", "SF2", "2026-09-02 00:00:00"),
+        (4, "yto", "SF1", None),
+        (5, "other", "X1", None),
+        (6, "zto", "ZT1", None),
+    ]
     with engine.begin() as c:
         for sid, carrier, number, delivered in rows:
-            c.execute(text("INSERT INTO shipments (id, order_id, parcels, carrier, tracking_no, shipped_at, delivered_at) "
-                           "VALUES (:id, 1, 1, :carrier, :no, '2026-09-01 00:00:00', :delivered)"),
-                      {"id": sid, "carrier": carrier, "no": number, "delivered": delivered})
-        c.execute(text("INSERT INTO tracking_events (shipment_id, kind, occurs_at, location, applied) "
-                       "VALUES (6, 'delivered', '2026-09-02 00:00:00', '', 1)"))  # delivered, order since moved on
+            c.execute(
+                text(
+                    "INSERT INTO shipments (id, order_id, parcels, carrier, tracking_no, shipped_at, delivered_at) "
+                    "VALUES (:id, 1, 1, :carrier, :no, '2026-09-01 00:00:00', :delivered)"
+                ),
+                {"id": sid, "carrier": carrier, "no": number, "delivered": delivered},
+            )
+        c.execute(
+            text(
+                "INSERT INTO tracking_events (shipment_id, kind, occurs_at, location, applied) "
+                "VALUES (6, 'delivered', '2026-09-02 00:00:00', '', 1)"
+            )
+        )  # delivered, order since moved on
     engine.dispose()
     upgrade(url)
     engine = create_engine(url)
     with engine.connect() as c:
-        held = c.execute(text("SELECT carrier, tracking_no, shipment_id FROM waybills ORDER BY carrier")).all()
+        held = c.execute(
+            text("SELECT carrier, tracking_no, shipment_id FROM waybills ORDER BY carrier")
+        ).all()
     engine.dispose()
     assert [tuple(r) for r in held] == [("sf", "SF1", 2), ("yto", "SF1", 4)]

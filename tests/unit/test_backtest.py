@@ -1,5 +1,6 @@
 """Backtests over an order history CSV: hand-checked rows, a generated history checked against
 an independent implementation of the 2026-08-10 Douyin table written here, and bad files."""
+
 from __future__ import annotations
 
 import csv
@@ -8,17 +9,17 @@ import json
 import random
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from pledge.history.backtest import backtest
-from pledge.kernel.errors import InvalidInput
 from pledge.history.csvfile import HistoryRejected, parse_rows, read_history
+from pledge.kernel.errors import InvalidInput
 from pledge.rulebooks.loader import load
 
-UTC = timezone.utc
+UTC = UTC
 RULES_AT = datetime(2026, 11, 1, tzinfo=UTC)
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "order-history.csv"
 HEADER = ["order_id", "shop_id", "paid_at", "amount_paid", "ship_by", "promise", "buyer_id", "picked_up_at"]
@@ -38,7 +39,10 @@ def test_example_file_by_hand():
     #        none (promise <= 48 h), out of stock 1% of 88 = 0.88 -> min 2.
     assert (result.orders, result.late, result.compensation_fen) == (5, 2, 900)
     assert {k: (v.orders, v.late, v.compensation_fen) for k, v in result.by_shop.items()} == {
-        "xiaoaruan": (2, 1, 700), "dale": (2, 1, 200), "feilian": (1, 0, 0)}
+        "xiaoaruan": (2, 1, 700),
+        "dale": (2, 1, 200),
+        "feilian": (1, 0, 0),
+    }
     assert skipped == []
 
 
@@ -81,21 +85,34 @@ def test_generated_history_equals_an_independent_computation():
         amount = independent_douyin(fen, promise, late)
         expected[shop] = expected.get(shop, 0) + amount
         expected_late[shop] = expected_late.get(shop, 0) + (late > timedelta(0))
-        lines.append([f"o{i}", shop, paid_at.isoformat(), f"{fen // 100}.{fen % 100:02d}", ship_by.isoformat(), "",
-                      "", picked.isoformat() if picked else ""])
+        lines.append(
+            [
+                f"o{i}",
+                shop,
+                paid_at.isoformat(),
+                f"{fen // 100}.{fen % 100:02d}",
+                ship_by.isoformat(),
+                "",
+                "",
+                picked.isoformat() if picked else "",
+            ]
+        )
     buf = io.StringIO()
     csv.writer(buf).writerows([HEADER] + lines)
     orders, _ = parse_rows(*rows_of(buf.getvalue()), "Asia/Shanghai")
     result = backtest(load("douyin"), orders, rules_at=RULES_AT, as_of=as_of)
-    assert {k: v.compensation_fen for k, v in result.by_shop.items() if v.compensation_fen} == \
-        {k: v for k, v in expected.items() if v}
+    assert {k: v.compensation_fen for k, v in result.by_shop.items() if v.compensation_fen} == {
+        k: v for k, v in expected.items() if v
+    }
     assert {k: v.late for k, v in result.by_shop.items()} == expected_late
     assert result.compensation_fen == sum(expected.values())
 
 
 def test_rules_at_decides_which_clauses_apply():
-    text = "order_id,shop_id,paid_at,amount_paid,ship_by,picked_up_at\n" \
-           "x,s,2019-01-01T10:00:00,150.00,2019-01-04T10:00:00,2019-01-06T12:00:00\n"
+    text = (
+        "order_id,shop_id,paid_at,amount_paid,ship_by,picked_up_at\n"
+        "x,s,2019-01-01T10:00:00,150.00,2019-01-04T10:00:00,2019-01-06T12:00:00\n"
+    )
     orders, _ = parse_rows(*rows_of(text), "Asia/Shanghai")
     today = backtest(load("douyin"), orders, rules_at=RULES_AT)
     earlier = backtest(load("douyin"), orders, rules_at=datetime(2026, 8, 9, tzinfo=UTC))
@@ -128,14 +145,21 @@ def test_every_bad_row_is_named():
     with pytest.raises(HistoryRejected) as info:
         parse_rows(*rows_of(BAD), "Asia/Shanghai")
     assert [(e.row, e.reason.split(" ")[0]) for e in info.value.errors] == [
-        (3, "order_id"), (4, "paid_at"), (5, "not"), (6, "duplicate"), (7, "give")]
+        (3, "order_id"),
+        (4, "paid_at"),
+        (5, "not"),
+        (6, "duplicate"),
+        (7, "give"),
+    ]
     orders, skipped = parse_rows(*rows_of(BAD), "Asia/Shanghai", skip_bad_rows=True)
     assert [o.order_id for o in orders] == ["ok1"] and len(skipped) == 5
 
 
 def test_missing_required_column_is_refused():
     with pytest.raises(InvalidInput, match="lacks required column"):
-        parse_rows(*rows_of("order_id,shop_id,paid_at,promise\n1,s,2026-09-01T10:00:00,48h\n"), "Asia/Shanghai")
+        parse_rows(
+            *rows_of("order_id,shop_id,paid_at,promise\n1,s,2026-09-01T10:00:00,48h\n"), "Asia/Shanghai"
+        )
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -144,12 +168,23 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_json_and_compare(tmp_path):
-    done = run_cli("backtest", "--rulebook", "douyin", "--orders", str(EXAMPLE), "--rules-at", "2026-11-01T00:00:00+00:00", "--json")
+    done = run_cli(
+        "backtest",
+        "--rulebook",
+        "douyin",
+        "--orders",
+        str(EXAMPLE),
+        "--rules-at",
+        "2026-11-01T00:00:00+00:00",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert (data["rulebook"], data["orders"], data["late"], data["compensation_fen"]) == ("douyin", 5, 2, 900)
     assert data["by_shop"]["xiaoaruan"] == {"orders": 2, "late": 1, "compensation_fen": 700}
-    both = run_cli("backtest", "--rulebook", "douyin", "--compare", "taobao", "--orders", str(EXAMPLE), "--json")
+    both = run_cli(
+        "backtest", "--rulebook", "douyin", "--compare", "taobao", "--orders", str(EXAMPLE), "--json"
+    )
     assert [r["compensation_fen"] for r in json.loads(both.stdout)["rulebooks"]] == [900, 1100]
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD, encoding="utf-8")

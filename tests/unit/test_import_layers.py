@@ -3,6 +3,7 @@ only the layers below it (kernel < rulebooks < domain packages in their order < 
 worker < web, demo < cli), there is no package cycle, and only web and cli import the web and
 command-line frameworks. `make test` runs `lint-imports` too; this makes a plain pytest run
 catch an upward import as well."""
+
 from __future__ import annotations
 
 import tomllib
@@ -28,4 +29,6 @@ def test_layers_contract_lists_every_package_of_pledge():
     assert layers["exhaustive"] is True
     order = [name.strip() for layer in layers["layers"] for name in layer.split("|")]
     assert order.index("promises") > order.index("catalog") > order.index("orders")
-    assert order.index("orders") > order.index("logistics") and order.index("orders") > order.index("guarantees")
+    assert order.index("orders") > order.index("logistics") and order.index("orders") > order.index(
+        "guarantees"
+    )

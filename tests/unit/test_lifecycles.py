@@ -1,31 +1,51 @@
 """Every entity with a status has one lifecycle table, and the kernel helper refuses every move
 the table does not list (IllegalTransition, a 409 problem)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
 
 import pytest
 
-from pledge.aftersales.model import CLAIM_LIFECYCLE, LIFECYCLE as CASE_LIFECYCLE, REFUND_LIFECYCLE, CaseStatus
+from pledge.aftersales.model import CLAIM_LIFECYCLE, REFUND_LIFECYCLE, CaseStatus
+from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
 from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
 from pledge.kernel.lifecycle import Lifecycle
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
-from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE, PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
+from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
+from pledge.orders.model import PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
 from pledge.settlement.model import APPLICATION_LIFECYCLE, PAYOUT_LIFECYCLE, ApplicationStatus, PayoutStatus
 
-LIFECYCLES = [ORDER_LIFECYCLE, PAYMENT_LIFECYCLE, CASE_LIFECYCLE, REFUND_LIFECYCLE, CLAIM_LIFECYCLE,
-              CONVERSATION_LIFECYCLE, COUPON_LIFECYCLE, PARCEL_LIFECYCLE, PAYOUT_LIFECYCLE, APPLICATION_LIFECYCLE]
+LIFECYCLES = [
+    ORDER_LIFECYCLE,
+    PAYMENT_LIFECYCLE,
+    CASE_LIFECYCLE,
+    REFUND_LIFECYCLE,
+    CLAIM_LIFECYCLE,
+    CONVERSATION_LIFECYCLE,
+    COUPON_LIFECYCLE,
+    PARCEL_LIFECYCLE,
+    PAYOUT_LIFECYCLE,
+    APPLICATION_LIFECYCLE,
+]
 
 
 def _pairs(allowed: bool) -> list:
-    return [pytest.param(lc, a, b, id=f"{lc.name}:{a}->{b}") for lc in LIFECYCLES for a in lc.statuses
-            for b in lc.statuses if (b in lc.transitions[a]) is allowed]
+    return [
+        pytest.param(lc, a, b, id=f"{lc.name}:{a}->{b}")
+        for lc in LIFECYCLES
+        for a in lc.statuses
+        for b in lc.statuses
+        if (b in lc.transitions[a]) is allowed
+    ]
 
 
 @pytest.mark.parametrize(("lifecycle", "current", "target"), _pairs(allowed=False))
-def test_every_move_not_in_the_table_is_refused(lifecycle: Lifecycle, current: StrEnum, target: StrEnum) -> None:
+def test_every_move_not_in_the_table_is_refused(
+    lifecycle: Lifecycle, current: StrEnum, target: StrEnum
+) -> None:
     assert not lifecycle.allows(current, target)
     with pytest.raises(IllegalTransition, match=f"that is {current} cannot become {target}"):
         lifecycle.check(current.value, target.value)
@@ -61,8 +81,14 @@ def test_an_unknown_status_is_refused_loudly() -> None:
 def test_final_statuses() -> None:
     assert set(ORDER_LIFECYCLE.open) == {OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.SHIPPED}
     assert CaseStatus.REFUNDED not in CASE_LIFECYCLE.open
-    assert set(PAYMENT_LIFECYCLE.open) == {PaymentStatus.PENDING, PaymentStatus.CAPTURED, PaymentStatus.REFUND_PENDING}
-    assert set(COUPON_LIFECYCLE.open) == set(CouponStatus)  # a spent coupon comes back when its order is cancelled
+    assert set(PAYMENT_LIFECYCLE.open) == {
+        PaymentStatus.PENDING,
+        PaymentStatus.CAPTURED,
+        PaymentStatus.REFUND_PENDING,
+    }
+    assert set(COUPON_LIFECYCLE.open) == set(
+        CouponStatus
+    )  # a spent coupon comes back when its order is cancelled
     assert set(PARCEL_LIFECYCLE.open) == set(ParcelStatus) - {ParcelStatus.HANDED_OVER, ParcelStatus.RELEASED}
     assert PAYOUT_LIFECYCLE.open == (PayoutStatus.PENDING, PayoutStatus.SENT)
     assert APPLICATION_LIFECYCLE.open == (ApplicationStatus.PENDING,)

@@ -1,15 +1,16 @@
 """The shipped rulebooks load, every clause can be cited, and the clause values are the ones
 the platforms publish (RULES.md section 1; douyin:aJoPPkWZ7VQM, douyin:101706, tmall:10000177)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.rulebooks.loader import _parse, available, load
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,7 @@ def taobao():
 
 
 # --- loading ---------------------------------------------------------------------------------
+
 
 def test_both_rulebooks_are_shipped():
     assert {"douyin", "taobao"} <= set(available())
@@ -53,8 +55,10 @@ def test_load_by_version(douyin):
     assert load("taobao", "2025-09").version == "2025-09"
 
 
-@pytest.mark.parametrize("name, version", [("pinduoduo", None), ("", None), ("DOUYIN", None),
-                                           ("douyin", "2020-01-01"), ("taobao", "2026-08-10")])
+@pytest.mark.parametrize(
+    "name, version",
+    [("pinduoduo", None), ("", None), ("DOUYIN", None), ("douyin", "2020-01-01"), ("taobao", "2026-08-10")],
+)
 def test_unknown_rulebook_or_version_is_not_found(name, version):
     with pytest.raises(NotFound) as info:
         load(name, version)
@@ -82,15 +86,34 @@ def test_every_clause_can_be_cited(name, prefix):
 
 
 def test_douyin_clause_ids(douyin):
-    late_ship = {c.id for c in douyin.clauses if c.kind in ("ship_promise", "ship_promise_conflict", "shipped_definition",
-                                                          "pickup_scan_grace", "late_ship", "late_ship_over48",
-                                                          "late_ship_payment")}
+    late_ship = {
+        c.id
+        for c in douyin.clauses
+        if c.kind
+        in (
+            "ship_promise",
+            "ship_promise_conflict",
+            "shipped_definition",
+            "pickup_scan_grace",
+            "late_ship",
+            "late_ship_over48",
+            "late_ship_payment",
+        )
+    }
     assert late_ship == {
-        "ship-promise.same-day", "ship-promise.next-day", "ship-promise.hours", "ship-promise.presale",
-        "ship-promise.shortest-binds", "shipped.pickup-scan", "shipped.pickup-scan-grace",
-        "late-ship.le48h.within48", "late-ship.le48h.over48",
-        "late-ship.48-240h.within48", "late-ship.48-240h.over48",
-        "late-ship.gt240h.within48", "late-ship.gt240h.over48",
+        "ship-promise.same-day",
+        "ship-promise.next-day",
+        "ship-promise.hours",
+        "ship-promise.presale",
+        "ship-promise.shortest-binds",
+        "shipped.pickup-scan",
+        "shipped.pickup-scan-grace",
+        "late-ship.le48h.within48",
+        "late-ship.le48h.over48",
+        "late-ship.48-240h.within48",
+        "late-ship.48-240h.over48",
+        "late-ship.gt240h.within48",
+        "late-ship.gt240h.over48",
         "late-ship.payment",
     }
 
@@ -101,23 +124,30 @@ def test_douyin_clause_ids(douyin):
 # Douyin: the first column only, paid for any lateness; the second column ("发货超时48小时以上",
 # kind late_ship_over48) is the out-of-stock deduction (tests/unit/test_late_ship_table.py).
 DOUYIN_LATE_SHIP = {
-    "late-ship.le48h.within48": (0, 48, None, None, 0, 0, 0),          # none
+    "late-ship.le48h.within48": (0, 48, None, None, 0, 0, 0),  # none
     "late-ship.48-240h.within48": (48, 240, None, None, 100, 200, 5000),  # 1% (2-50)
     "late-ship.gt240h.within48": (240, None, None, None, 100, 300, 5000),  # 1% (3-50)
 }
 
 TAOBAO_LATE_SHIP = {
-    "late-ship.le48h": (0, 48, 0, None, 100, 300, 3000),    # 1% (3-30)
+    "late-ship.le48h": (0, 48, 0, None, 100, 300, 3000),  # 1% (3-30)
     "late-ship.gt48h": (48, None, 0, None, 500, 500, 3000),  # 5% (5-30)
 }
 
 PARAMS = ("promise_min_h", "promise_max_h", "late_min_h", "late_max_h", "rate_bp", "min_fen", "max_fen")
 
 
-@pytest.mark.parametrize("name, table, versions", [
-    ("douyin", DOUYIN_LATE_SHIP, {date(2023, 1, 1): "douyin:aHwH9wK4Je2N", date(2026, 8, 10): "douyin:aJoPPkWZ7VQM"}),
-    ("taobao", TAOBAO_LATE_SHIP, {date(2025, 9, 1): "tmall:10000177"}),
-])
+@pytest.mark.parametrize(
+    "name, table, versions",
+    [
+        (
+            "douyin",
+            DOUYIN_LATE_SHIP,
+            {date(2023, 1, 1): "douyin:aHwH9wK4Je2N", date(2026, 8, 10): "douyin:aJoPPkWZ7VQM"},
+        ),
+        ("taobao", TAOBAO_LATE_SHIP, {date(2025, 9, 1): "tmall:10000177"}),
+    ],
+)
 def test_late_ship_clauses_match_the_published_table(name, table, versions):
     book = load(name)
     for effective, source in versions.items():
@@ -146,15 +176,22 @@ def test_payment_clauses_cite_the_payment_rule(douyin, taobao):
 
 # --- in_force --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("at, source", [
-    (date(2022, 12, 31), None),
-    (date(2026, 8, 9), "douyin:aHwH9wK4Je2N"),
-    (date(2026, 8, 10), "douyin:aJoPPkWZ7VQM"),
-    (date(2030, 1, 1), "douyin:aJoPPkWZ7VQM"),
-    (datetime(2026, 8, 9, 15, 59, 59, tzinfo=UTC), "douyin:aHwH9wK4Je2N"),   # 2026-08-09 23:59:59 in Beijing
-    (datetime(2026, 8, 9, 16, 0, 0, tzinfo=UTC), "douyin:aJoPPkWZ7VQM"),     # 2026-08-10 00:00:00 in Beijing
-    (datetime(2026, 8, 10, 23, 0, 0, tzinfo=UTC), "douyin:aJoPPkWZ7VQM"),
-])
+
+@pytest.mark.parametrize(
+    "at, source",
+    [
+        (date(2022, 12, 31), None),
+        (date(2026, 8, 9), "douyin:aHwH9wK4Je2N"),
+        (date(2026, 8, 10), "douyin:aJoPPkWZ7VQM"),
+        (date(2030, 1, 1), "douyin:aJoPPkWZ7VQM"),
+        (
+            datetime(2026, 8, 9, 15, 59, 59, tzinfo=UTC),
+            "douyin:aHwH9wK4Je2N",
+        ),  # 2026-08-09 23:59:59 in Beijing
+        (datetime(2026, 8, 9, 16, 0, 0, tzinfo=UTC), "douyin:aJoPPkWZ7VQM"),  # 2026-08-10 00:00:00 in Beijing
+        (datetime(2026, 8, 10, 23, 0, 0, tzinfo=UTC), "douyin:aJoPPkWZ7VQM"),
+    ],
+)
 def test_douyin_late_ship_in_force(douyin, at, source):
     """Three cells in force at any time since 2023: the latest version of each id wins."""
     found = douyin.in_force("late_ship", at)
@@ -166,8 +203,10 @@ def test_douyin_ship_promises_in_force(douyin, at, count):
     assert len(douyin.in_force("ship_promise", at)) == count
 
 
-@pytest.mark.parametrize("at, count", [(date(2025, 8, 31), 0), (date(2025, 9, 1), 2),
-                                       (datetime(2025, 8, 31, 16, 0, tzinfo=UTC), 2)])
+@pytest.mark.parametrize(
+    "at, count",
+    [(date(2025, 8, 31), 0), (date(2025, 9, 1), 2), (datetime(2025, 8, 31, 16, 0, tzinfo=UTC), 2)],
+)
 def test_taobao_late_ship_in_force(taobao, at, count):
     assert len(taobao.in_force("late_ship", at)) == count
 
@@ -181,11 +220,14 @@ def test_one_finds_the_single_match(douyin):
     assert clause.id == "ship-promise.next-day"
 
 
-@pytest.mark.parametrize("kind, at, match", [
-    ("ship_promise", date(2026, 9, 1), {"promise": "weekly"}),   # none
-    ("ship_promise", date(2026, 9, 1), {}),                      # four
-    ("late_ship", date(2022, 12, 31), {}),                       # none yet
-])
+@pytest.mark.parametrize(
+    "kind, at, match",
+    [
+        ("ship_promise", date(2026, 9, 1), {"promise": "weekly"}),  # none
+        ("ship_promise", date(2026, 9, 1), {}),  # four
+        ("late_ship", date(2022, 12, 31), {}),  # none yet
+    ],
+)
 def test_one_needs_exactly_one_match(douyin, kind, at, match):
     with pytest.raises(NotFound):
         douyin.one(kind, at, **match)
@@ -210,7 +252,9 @@ rounding = "half_up_yuan"
 
 
 def test_parse_minimal_rulebook_and_defaults():
-    book = _parse(HEAD + """
+    book = _parse(
+        HEAD
+        + """
 [[clauses]]
 id = "late-ship.x"
 kind = "late_ship"
@@ -219,7 +263,9 @@ source = "douyin:TEST"
 text = "测试"
 rate_bp = 100
 max_fen = 5000
-""", "mini.toml")
+""",
+        "mini.toml",
+    )
     assert (book.name, book.version, book.title, book.title_en) == ("mini", "2026-01", "迷你", "迷你")
     assert book.timezone == "Asia/Shanghai"
     assert book.settings == {"rounding": "half_up_yuan"}
@@ -231,7 +277,9 @@ max_fen = 5000
 
 
 def test_parse_rejects_a_clause_without_source():
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [[clauses]]
 id = "late-ship.unsourced"
 kind = "late_ship"
@@ -239,6 +287,7 @@ effective = 2026-01-01
 text = "无出处"
 rate_bp = 100
 """
+    )
     with pytest.raises(InvalidInput) as info:
         _parse(text, "mini.toml")
     assert "late-ship.unsourced" in info.value.detail
@@ -248,8 +297,13 @@ rate_bp = 100
 
 @pytest.mark.parametrize("drop", ["id", "kind", "effective", "source", "text"])
 def test_parse_rejects_a_clause_missing_any_required_key(drop):
-    fields = {"id": '"a.b"', "kind": '"late_ship"', "effective": "2026-01-01", "source": '"douyin:X"',
-              "text": '"t"'}
+    fields = {
+        "id": '"a.b"',
+        "kind": '"late_ship"',
+        "effective": "2026-01-01",
+        "source": '"douyin:X"',
+        "text": '"t"',
+    }
     body = "\n".join(f"{k} = {v}" for k, v in fields.items() if k != drop)
     with pytest.raises(InvalidInput) as info:
         _parse(HEAD + "\n[[clauses]]\n" + body + "\n", "mini.toml")
@@ -270,7 +324,9 @@ text = "t"
 
 
 def test_latest_effective_version_of_a_clause_wins():
-    book = _parse(HEAD + """
+    book = _parse(
+        HEAD
+        + """
 [[clauses]]
 id = "late-ship.x"
 kind = "late_ship"
@@ -286,7 +342,9 @@ effective = 2026-01-01
 source = "douyin:V1"
 text = "v1"
 rate_bp = 100
-""", "mini.toml")
+""",
+        "mini.toml",
+    )
     assert book.in_force("late_ship", date(2025, 12, 31)) == []
     (v1,) = book.in_force("late_ship", date(2026, 5, 31))
     (v2,) = book.in_force("late_ship", date(2026, 6, 1))
@@ -296,12 +354,15 @@ rate_bp = 100
 
 def test_parse_rejects_malformed_toml():
     import tomllib
+
     with pytest.raises(tomllib.TOMLDecodeError):
         _parse(HEAD + "[[clauses]\nid = ", "broken.toml")
 
 
 def test_parse_rejects_an_effective_date_written_as_a_string():
-    text = HEAD + """
+    text = (
+        HEAD
+        + """
 [[clauses]]
 id = "late-ship.x"
 kind = "late_ship"
@@ -309,5 +370,6 @@ effective = "2026-01-01"
 source = "douyin:TEST"
 text = "t"
 """
+    )
     with pytest.raises(InvalidInput, match="effective must be a TOML date"):
         _parse(text, "mini.toml")

@@ -1,5 +1,6 @@
 """Accounts, sessions and API tokens. Every merchant-scoped use case calls `require_shop`, so
 tenancy is enforced in the service layer whatever the entry point (page, API, CLI)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -64,8 +65,15 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(conn: Connection, *, email: str, password: str, display_name: str, at: datetime,
-                platform_role: str | None = None) -> int:
+def create_user(
+    conn: Connection,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    at: datetime,
+    platform_role: str | None = None,
+) -> int:
     email = email.strip().lower()
     if "@" not in email:
         raise InvalidInput(f"not an email address: {email!r}")
@@ -75,9 +83,15 @@ def create_user(conn: Connection, *, email: str, password: str, display_name: st
         raise InvalidInput(f"unknown platform role {platform_role!r}")
     if conn.execute(select(users.c.id).where(users.c.email == email)).first():
         raise Conflict(f"{email} is already registered")
-    return conn.execute(users.insert().values(email=email, password_hash=_hasher.hash(password),
-                                              display_name=display_name, platform_role=platform_role,
-                                              created_at=at)).inserted_primary_key[0]
+    return conn.execute(
+        users.insert().values(
+            email=email,
+            password_hash=_hasher.hash(password),
+            display_name=display_name,
+            platform_role=platform_role,
+            created_at=at,
+        )
+    ).inserted_primary_key[0]
 
 
 def add_shop_member(conn: Connection, *, shop_id: int, user_id: int, role: str) -> None:
@@ -91,12 +105,13 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def _password_hash(conn: Connection, email: str):  # noqa: ANN202
-    return conn.execute(select(users.c.id, users.c.password_hash)
-                        .where(users.c.email == email.strip().lower())).first()
+def _password_hash(conn: Connection, email: str):
+    return conn.execute(
+        select(users.c.id, users.c.password_hash).where(users.c.email == email.strip().lower())
+    ).first()
 
 
-def _check_password(row, password: str) -> int:  # noqa: ANN001
+def _check_password(row, password: str) -> int:
     """The user id if the password matches. An unknown email is verified against a dummy hash
     so that it takes as long as a wrong password and cannot be told apart by timing."""
     try:
@@ -112,7 +127,9 @@ def authenticate(conn: Connection, email: str, password: str) -> int:
     return _check_password(_password_hash(conn, email), password)
 
 
-def log_in(uow: UnitOfWork, *, email: str, password: str, address: str, at: datetime, limits: LoginLimits) -> int:
+def log_in(
+    uow: UnitOfWork, *, email: str, password: str, address: str, at: datetime, limits: LoginLimits
+) -> int:
     """A throttled login (accounts/throttle.py): refused with TooManyAttempts past either
     limit, a failure counted, a success clearing the account's failures. The slow hash runs
     outside any transaction, so logins never hold the database's write lock while hashing."""
@@ -132,35 +149,69 @@ def log_in(uow: UnitOfWork, *, email: str, password: str, address: str, at: date
 
 
 def load_actor(conn: Connection, user_id: int) -> Actor:
-    row = conn.execute(select(users.c.display_name, users.c.platform_role).where(users.c.id == user_id)).first()
+    row = conn.execute(
+        select(users.c.display_name, users.c.platform_role).where(users.c.id == user_id)
+    ).first()
     if row is None:
         raise Unauthorized("unknown user")
-    shops = dict(conn.execute(select(shop_members.c.shop_id, shop_members.c.role)
-                              .where(shop_members.c.user_id == user_id)).all())
+    shops = dict(
+        conn.execute(
+            select(shop_members.c.shop_id, shop_members.c.role).where(shop_members.c.user_id == user_id)
+        ).all()
+    )
     return Actor(user_id, row.display_name, row.platform_role, shops)
 
 
-def issue_api_token(conn: Connection, *, user_id: int, at: datetime, lifetime: timedelta = TOKEN_LIFETIME) -> str:
+def issue_api_token(
+    conn: Connection, *, user_id: int, at: datetime, lifetime: timedelta = TOKEN_LIFETIME
+) -> str:
     token = "plg_" + secrets.token_urlsafe(32)
-    conn.execute(api_tokens.insert().values(token_hash=token_digest(token), user_id=user_id, created_at=at,
-                                            expires_at=at + lifetime, revoked=False))
+    conn.execute(
+        api_tokens.insert().values(
+            token_hash=token_digest(token),
+            user_id=user_id,
+            created_at=at,
+            expires_at=at + lifetime,
+            revoked=False,
+        )
+    )
     return token
 
 
 def _token_owner(conn: Connection, token: str, at: datetime) -> tuple[Actor, datetime | None]:
     """The token's user with shop memberships, in one statement (it runs on every API call),
     and when the token was last used."""
-    rows = conn.execute(select(users.c.id, users.c.display_name, users.c.platform_role, shop_members.c.shop_id,
-                               shop_members.c.role, api_tokens.c.last_used_at)
-                        .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id)
-                                     .outerjoin(shop_members, shop_members.c.user_id == users.c.id))
-                        .where(api_tokens.c.token_hash == token_digest(token), api_tokens.c.revoked.is_(False),
-                               api_tokens.c.expires_at > at)).all()
+    rows = conn.execute(
+        select(
+            users.c.id,
+            users.c.display_name,
+            users.c.platform_role,
+            shop_members.c.shop_id,
+            shop_members.c.role,
+            api_tokens.c.last_used_at,
+        )
+        .select_from(
+            api_tokens.join(users, users.c.id == api_tokens.c.user_id).outerjoin(
+                shop_members, shop_members.c.user_id == users.c.id
+            )
+        )
+        .where(
+            api_tokens.c.token_hash == token_digest(token),
+            api_tokens.c.revoked.is_(False),
+            api_tokens.c.expires_at > at,
+        )
+    ).all()
     if not rows:
-        raise Unauthorized("invalid, expired or revoked API token; get a new one with POST /api/v1/auth/token")
+        raise Unauthorized(
+            "invalid, expired or revoked API token; get a new one with POST /api/v1/auth/token"
+        )
     first = rows[0]
-    actor = Actor(first.id, first.display_name, first.platform_role,
-                  {r.shop_id: r.role for r in rows if r.shop_id is not None})
+    actor = Actor(
+        first.id,
+        first.display_name,
+        first.platform_role,
+        {r.shop_id: r.role for r in rows if r.shop_id is not None},
+    )
     return actor, first.last_used_at
 
 
@@ -171,21 +222,32 @@ def actor_for_api_token(uow: UnitOfWork, token: str, at: datetime) -> Actor:
         actor, last_used = _token_owner(conn, token, at)
     if last_used is None or at - last_used >= LAST_USE_PRECISION:
         with uow.begin() as conn:
-            conn.execute(api_tokens.update()
-                         .where(api_tokens.c.token_hash == token_digest(token),
-                                or_(api_tokens.c.last_used_at.is_(None),
-                                    api_tokens.c.last_used_at <= at - LAST_USE_PRECISION))
-                         .values(last_used_at=at))
+            conn.execute(
+                api_tokens.update()
+                .where(
+                    api_tokens.c.token_hash == token_digest(token),
+                    or_(
+                        api_tokens.c.last_used_at.is_(None),
+                        api_tokens.c.last_used_at <= at - LAST_USE_PRECISION,
+                    ),
+                )
+                .values(last_used_at=at)
+            )
     return actor
 
 
 def revoke_api_token(conn: Connection, *, user_id: int, token_hash: str) -> None:
     """Revoke one of the user's own live tokens (another user's token is NotFound, as is an
     unknown one: the answer does not tell them apart)."""
-    done = conn.execute(api_tokens.update()
-                        .where(api_tokens.c.token_hash == token_hash, api_tokens.c.user_id == user_id,
-                               api_tokens.c.revoked.is_(False))
-                        .values(revoked=True)).rowcount
+    done = conn.execute(
+        api_tokens.update()
+        .where(
+            api_tokens.c.token_hash == token_hash,
+            api_tokens.c.user_id == user_id,
+            api_tokens.c.revoked.is_(False),
+        )
+        .values(revoked=True)
+    ).rowcount
     if not done:
         raise NotFound("no such API token of yours (already revoked?)")
 
@@ -193,14 +255,24 @@ def revoke_api_token(conn: Connection, *, user_id: int, token_hash: str) -> None
 def start_session(conn: Connection, *, user_id: int, at: datetime) -> tuple[str, str]:
     """A new session token (for the cookie) and its CSRF token (for forms)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
-    conn.execute(web_sessions.insert().values(token_hash=token_digest(token), user_id=user_id, csrf_token=csrf,
-                                              created_at=at, expires_at=at + SESSION_TTL))
+    conn.execute(
+        web_sessions.insert().values(
+            token_hash=token_digest(token),
+            user_id=user_id,
+            csrf_token=csrf,
+            created_at=at,
+            expires_at=at + SESSION_TTL,
+        )
+    )
     return token, csrf
 
 
 def session_for(conn: Connection, token: str, at: datetime) -> tuple[int, str] | None:
-    row = conn.execute(select(web_sessions.c.user_id, web_sessions.c.csrf_token, web_sessions.c.expires_at)
-                       .where(web_sessions.c.token_hash == token_digest(token))).first()
+    row = conn.execute(
+        select(web_sessions.c.user_id, web_sessions.c.csrf_token, web_sessions.c.expires_at).where(
+            web_sessions.c.token_hash == token_digest(token)
+        )
+    ).first()
     if row is None or row.expires_at <= at:
         return None
     return row.user_id, row.csrf_token

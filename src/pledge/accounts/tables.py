@@ -1,9 +1,10 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("email", String(200), nullable=False, unique=True),
     Column("display_name", String(100), nullable=False),
@@ -13,14 +14,16 @@ users = Table(
 )
 
 shop_members = Table(
-    "shop_members", metadata,
+    "shop_members",
+    metadata,
     Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
     Column("user_id", Id, ForeignKey("users.id"), primary_key=True, index=True),
     Column("role", String(20), nullable=False),  # owner | staff
 )
 
 web_sessions = Table(
-    "web_sessions", metadata,
+    "web_sessions",
+    metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
     Column("csrf_token", String(64), nullable=False),
@@ -29,7 +32,8 @@ web_sessions = Table(
 )
 
 api_tokens = Table(
-    "api_tokens", metadata,
+    "api_tokens",
+    metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
@@ -42,7 +46,8 @@ api_tokens = Table(
 # shared by every process on the database. Keys are digests: what was typed as an email is
 # not kept. Rows older than the window are pruned by the next attempt.
 login_attempts = Table(
-    "login_attempts", metadata,
+    "login_attempts",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("account_key", String(64), nullable=False),
     Column("address", String(64), nullable=False),

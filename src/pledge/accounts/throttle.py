@@ -3,6 +3,7 @@
 attempt is refused with the time until the oldest counted failure leaves the window, even with
 the right password. Failures are rows in the database, so every server process counts the same
 ones. The limits are Pledge defaults (settings), not platform rules; docs/security.md says why."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,10 +36,14 @@ def _address(address: str) -> str:
     return (address or "unknown")[:ADDRESS_LENGTH]
 
 
-def _recent(conn: Connection, column, key: str, since: datetime) -> list[datetime]:  # noqa: ANN001
-    return list(conn.execute(select(login_attempts.c.attempted_at)
-                             .where(column == key, login_attempts.c.attempted_at > since)
-                             .order_by(login_attempts.c.attempted_at)).scalars())
+def _recent(conn: Connection, column, key: str, since: datetime) -> list[datetime]:
+    return list(
+        conn.execute(
+            select(login_attempts.c.attempted_at)
+            .where(column == key, login_attempts.c.attempted_at > since)
+            .order_by(login_attempts.c.attempted_at)
+        ).scalars()
+    )
 
 
 def check(conn: Connection, *, email: str, address: str, at: datetime, limits: LoginLimits) -> int:
@@ -46,23 +51,34 @@ def check(conn: Connection, *, email: str, address: str, at: datetime, limits: L
     (so a success clears them only when there is something to clear)."""
     since = at - limits.window
     account = _recent(conn, login_attempts.c.account_key, account_key(email), since)
-    counted = ((account, limits.per_account, "this account"),
-               (_recent(conn, login_attempts.c.address, _address(address), since), limits.per_address, "your address"))
+    counted = (
+        (account, limits.per_account, "this account"),
+        (
+            _recent(conn, login_attempts.c.address, _address(address), since),
+            limits.per_address,
+            "your address",
+        ),
+    )
     for failures, limit, whose in counted:
         if len(failures) >= limit:
             # the oldest failures leave the window one by one; this many must go before one more try
             frees_at = failures[len(failures) - limit] + limits.window
             wait = max(1, math.ceil((frees_at - at).total_seconds()))
-            raise TooManyAttempts(f"too many failed logins for {whose}; try again in {math.ceil(wait / 60)} minutes",
-                                  retry_after=wait)
+            raise TooManyAttempts(
+                f"too many failed logins for {whose}; try again in {math.ceil(wait / 60)} minutes",
+                retry_after=wait,
+            )
     return len(account)
 
 
 def record_failure(conn: Connection, *, email: str, address: str, at: datetime, limits: LoginLimits) -> None:
     """Count one failure, and prune the failures no window looks at any more."""
     conn.execute(login_attempts.delete().where(login_attempts.c.attempted_at <= at - limits.window))
-    conn.execute(login_attempts.insert().values(account_key=account_key(email), address=_address(address),
-                                                attempted_at=at))
+    conn.execute(
+        login_attempts.insert().values(
+            account_key=account_key(email), address=_address(address), attempted_at=at
+        )
+    )
 
 
 def forget_failures(conn: Connection, *, email: str) -> None:

@@ -5,6 +5,7 @@ or refunded; awaiting_return → return_shipped → return_received → refunded
 rejected → escalated (平台介入) → approved / closed by an operator; a return escalated after it was
 sent back is, when the operator approves, taken as received (escalated → return_received); an
 approved or received case with nothing to refund (0.00 after flooring) closes without a refund."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -65,8 +66,9 @@ class RefundStatus(StrEnum):
     SUCCEEDED = "succeeded"
 
 
-REFUND_LIFECYCLE = Lifecycle("refund", RefundStatus, {RefundStatus.PENDING: {RefundStatus.SUCCEEDED},
-                                                      RefundStatus.SUCCEEDED: ()})
+REFUND_LIFECYCLE = Lifecycle(
+    "refund", RefundStatus, {RefundStatus.PENDING: {RefundStatus.SUCCEEDED}, RefundStatus.SUCCEEDED: ()}
+)
 
 
 class ClaimStatus(StrEnum):
@@ -77,5 +79,12 @@ class ClaimStatus(StrEnum):
     REFUSED = "refused"
 
 
-CLAIM_LIFECYCLE = Lifecycle("shipping-insurance claim", ClaimStatus, {
-    ClaimStatus.PENDING: {ClaimStatus.PAID, ClaimStatus.REFUSED}, ClaimStatus.PAID: (), ClaimStatus.REFUSED: ()})
+CLAIM_LIFECYCLE = Lifecycle(
+    "shipping-insurance claim",
+    ClaimStatus,
+    {
+        ClaimStatus.PENDING: {ClaimStatus.PAID, ClaimStatus.REFUSED},
+        ClaimStatus.PAID: (),
+        ClaimStatus.REFUSED: (),
+    },
+)

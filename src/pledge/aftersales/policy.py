@@ -3,6 +3,7 @@ instant refund, review and escalation deadlines, the no-pickup auto-refund, who 
 claim and how much, and what shipping insurance pays for a return. Days and midnights are the
 platform's (the rulebook's zone, Asia/Shanghai), never the shop's own zone. A shop's own pledge
 can only make an outcome more generous than the rulebook, never less."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
 
-FLAG_NAMES = {"perishable": ("鲜活易腐", "perishable"), "custom_made": ("定作", "custom-made"),
-              "blind_box": ("盲盒", "blind box")}
+FLAG_NAMES = {
+    "perishable": ("鲜活易腐", "perishable"),
+    "custom_made": ("定作", "custom-made"),
+    "blind_box": ("盲盒", "blind box"),
+}
 DAMAGE_SERVICE = "damage_service"  # 坏了包退官方保障 (douyin:aJn4bujNmDDo)
 SHOP_PLEDGE = "shop_pledge"  # a damage refund the shop itself promises
 
@@ -30,7 +34,9 @@ class ShopPledge:
     damage_window_extra_hours: int = 0
     return_window_extra_hours: int = 0
     damage_share_table: bool = False  # refund by the 坏了包退 share table (30/50/100 %)
-    damage_reasons: frozenset[str] = frozenset()  # reasons the pledge pays; empty: every reason that fits the goods
+    damage_reasons: frozenset[str] = (
+        frozenset()
+    )  # reasons the pledge pays; empty: every reason that fits the goods
 
     def __post_init__(self) -> None:
         if self.damage_window_extra_hours < 0 or self.return_window_extra_hours < 0:
@@ -38,7 +44,9 @@ class ShopPledge:
         reasons = frozenset(self.damage_reasons)
         unknown = sorted(reasons - set(DAMAGE_REASONS))
         if unknown:
-            raise InvalidInput(f"unknown damage reason(s) {', '.join(unknown)}; one of {', '.join(DAMAGE_REASONS)}")
+            raise InvalidInput(
+                f"unknown damage reason(s) {', '.join(unknown)}; one of {', '.join(DAMAGE_REASONS)}"
+            )
         object.__setattr__(self, "damage_reasons", reasons)
 
     @property
@@ -67,38 +75,67 @@ def return_deadline(book: Rulebook, signed_at: datetime, extra_hours: int = 0) -
     return ensure_utc(start) + timedelta(hours=clause.get("hours") + extra_hours), clause
 
 
-def no_reason_return(book: Rulebook, *, flags: set[str], signed_at: datetime | None, now: datetime,
-                     pledge: ShopPledge = ShopPledge()) -> Eligibility:
+def no_reason_return(
+    book: Rulebook,
+    *,
+    flags: set[str],
+    signed_at: datetime | None,
+    now: datetime,
+    pledge: ShopPledge = ShopPledge(),
+) -> Eligibility:
     exclusion = book.one("return_exclusion", now)
     excluded = sorted(set(exclusion.get("flags", [])) & flags)
     if excluded:
         names = ", ".join(FLAG_NAMES.get(f, (f, f))[1] for f in excluded)
-        return Eligibility(False, None, f"{names} goods are excluded from 7-day no-reason returns ({exclusion.id})", exclusion)
+        return Eligibility(
+            False,
+            None,
+            f"{names} goods are excluded from 7-day no-reason returns ({exclusion.id})",
+            exclusion,
+        )
     if signed_at is None:
-        return Eligibility(False, None, "the parcel has not been signed for yet; the 7 days start after sign-off", None)
+        return Eligibility(
+            False, None, "the parcel has not been signed for yet; the 7 days start after sign-off", None
+        )
     deadline, clause = return_deadline(book, signed_at, pledge.return_window_extra_hours)
     if now > deadline:
-        return Eligibility(False, deadline, f"the 7-day window closed at {deadline.isoformat()} ({clause.id})", clause)
-    return Eligibility(True, deadline, f"within the 7-day window until {deadline.isoformat()} ({clause.id})", clause)
+        return Eligibility(
+            False, deadline, f"the 7-day window closed at {deadline.isoformat()} ({clause.id})", clause
+        )
+    return Eligibility(
+        True, deadline, f"within the 7-day window until {deadline.isoformat()} ({clause.id})", clause
+    )
 
 
-def instant_refund(book: Rulebook, *, flags: set[str], paid_fen: int, shipped: bool, paid_at: datetime) -> Eligibility:
+def instant_refund(
+    book: Rulebook, *, flags: set[str], paid_fen: int, shipped: bool, paid_at: datetime
+) -> Eligibility:
     """The version in force when the order was paid decides (douyin:aJmtW2ombFf1): a cap of
     8000 yuan paid until 2026-07-08, none for orders paid from 2026-07-09."""
     clause = book.one("instant_refund", paid_at)
     if shipped:
-        return Eligibility(False, None, f"instant refund is only possible before shipment ({clause.id})", clause)
+        return Eligibility(
+            False, None, f"instant refund is only possible before shipment ({clause.id})", clause
+        )
     excluded = sorted(set(clause.get("excluded_flags", [])) & flags)
     if excluded:
         names = ", ".join(FLAG_NAMES.get(f, (f, f))[1] for f in excluded)
         return Eligibility(False, None, f"{names} goods have no instant refund ({clause.id})", clause)
     cap = clause.get("max_fen")
     if cap is None:
-        return Eligibility(True, None, f"not shipped; no amount cap for orders paid from {clause.effective} ({clause.id})",
-                           clause)
+        return Eligibility(
+            True,
+            None,
+            f"not shipped; no amount cap for orders paid from {clause.effective} ({clause.id})",
+            clause,
+        )
     if paid_fen > cap:
-        return Eligibility(False, None, f"orders over {format_yuan(cap)} yuan have no instant refund ({clause.id})", clause)
-    return Eligibility(True, None, f"not shipped, {format_yuan(paid_fen)} ≤ {format_yuan(cap)} ({clause.id})", clause)
+        return Eligibility(
+            False, None, f"orders over {format_yuan(cap)} yuan have no instant refund ({clause.id})", clause
+        )
+    return Eligibility(
+        True, None, f"not shipped, {format_yuan(paid_fen)} ≤ {format_yuan(cap)} ({clause.id})", clause
+    )
 
 
 def _for_service(clauses: list[Clause], service: str | None) -> list[Clause]:
@@ -108,18 +145,23 @@ def _for_service(clauses: list[Clause], service: str | None) -> list[Clause]:
     return sorted(found, key=lambda c: c.get("service") is None)
 
 
-def review_deadline(book: Rulebook, case_type: str, requested_at: datetime,
-                    service: str | None = None) -> tuple[datetime, Clause]:
+def review_deadline(
+    book: Rulebook, case_type: str, requested_at: datetime, service: str | None = None
+) -> tuple[datetime, Clause]:
     """The 24 h of douyin:aJn4bujNmDDo 2.2.1 bind claims of the 坏了包退 guarantee only; every
     other case, a shop-pledged damage claim included, has the general review time."""
-    found = _for_service([c for c in book.in_force("merchant_review", requested_at)
-                          if case_type in c.get("case_types", [])], service)
+    found = _for_service(
+        [c for c in book.in_force("merchant_review", requested_at) if case_type in c.get("case_types", [])],
+        service,
+    )
     if not found:
         raise InvalidInput(f"the rulebook sets no review time for {case_type}")
     return requested_at + timedelta(hours=found[0].get("hours")), found[0]
 
 
-def escalation_deadline(book: Rulebook, rejected_at: datetime, service: str | None = None) -> tuple[datetime, Clause]:
+def escalation_deadline(
+    book: Rulebook, rejected_at: datetime, service: str | None = None
+) -> tuple[datetime, Clause]:
     """How long a rejected buyer may ask the platform to step in (douyin:aJn4bujNmDDo 4.3 for
     the guarantee's claims; a Pledge default for every other case)."""
     found = _for_service(book.in_force("escalation_window", rejected_at), service)
@@ -133,15 +175,18 @@ def timer(book: Rulebook, kind: str, start: datetime) -> tuple[datetime, Clause]
     return start + timedelta(hours=clause.get("hours")), clause
 
 
-def no_pickup_refund(book: Rulebook, *, case_type: str, shipped_at: datetime | None,
-                     picked_up_at: datetime | None) -> tuple[datetime, Clause] | None:
+def no_pickup_refund(
+    book: Rulebook, *, case_type: str, shipped_at: datetime | None, picked_up_at: datetime | None
+) -> tuple[datetime, Clause] | None:
     """douyin:aHwH9wK4Je2N 二.2.(3): tracking uploaded (the ship click) and no pickup scan 48 h
     later → a refund request is approved automatically. Returns when the request becomes
     automatic, with its clause, or None where the rule does not apply (picked up, not shipped,
     another case type, a rulebook without the rule)."""
     if shipped_at is None or picked_up_at is not None:
         return None
-    found = [c for c in book.in_force("no_pickup_auto_refund", shipped_at) if case_type in c.get("case_types", [])]
+    found = [
+        c for c in book.in_force("no_pickup_auto_refund", shipped_at) if case_type in c.get("case_types", [])
+    ]
     if not found:
         return None
     return shipped_at + timedelta(hours=found[0].get("hours")), found[0]
@@ -149,23 +194,37 @@ def no_pickup_refund(book: Rulebook, *, case_type: str, shipped_at: datetime | N
 
 # ---------------------------------------------------------------- damage claims
 
+
 def category_groups(book: Rulebook, categories: list[str] | tuple[str, ...], at: datetime) -> set[str]:
     """The damage category groups (fresh produce, fresh animal goods) of a product whose category
     and first-level category are `categories`."""
     names = {c for c in categories if c}
-    return {c.get("group") for c in book.in_force("damage_category_group", at) if names & set(c.get("categories", []))}
+    return {
+        c.get("group")
+        for c in book.in_force("damage_category_group", at)
+        if names & set(c.get("categories", []))
+    }
 
 
 def damage_reasons(book: Rulebook, categories: list[str] | tuple[str, ...], at: datetime) -> list[str]:
     """The damage reasons that fit goods of these categories: breakage fits anything, rot fits
     fresh goods, thawed/dead fits meat, frozen food and seafood (no "thawed" umbrella)."""
     groups = category_groups(book, categories, at)
-    return [c.get("reason") for c in book.in_force("damage_window", at)
-            if not c.get("groups") or groups & set(c.get("groups"))]
+    return [
+        c.get("reason")
+        for c in book.in_force("damage_window", at)
+        if not c.get("groups") or groups & set(c.get("groups"))
+    ]
 
 
-def damage_window(book: Rulebook, *, reason: str, signed_at: datetime | None, now: datetime,
-                  pledge: ShopPledge = ShopPledge()) -> Eligibility:
+def damage_window(
+    book: Rulebook,
+    *,
+    reason: str,
+    signed_at: datetime | None,
+    now: datetime,
+    pledge: ShopPledge = ShopPledge(),
+) -> Eligibility:
     found = [c for c in book.in_force("damage_window", now) if c.get("reason") == reason]
     if not found:
         raise InvalidInput(f"unknown damage reason {reason!r}")
@@ -175,9 +234,16 @@ def damage_window(book: Rulebook, *, reason: str, signed_at: datetime | None, no
     deadline = ensure_utc(signed_at) + timedelta(hours=clause.get("hours") + pledge.damage_window_extra_hours)
     extra = f" + {pledge.damage_window_extra_hours} h shop pledge" if pledge.damage_window_extra_hours else ""
     if now > deadline:
-        return Eligibility(False, deadline, f"claims for {reason} close {clause.get('hours')} h{extra} after sign-off, at "
-                                            f"{deadline.isoformat()} ({clause.id})", clause)
-    return Eligibility(True, deadline, f"within {clause.get('hours')} h{extra} of sign-off ({clause.id})", clause)
+        return Eligibility(
+            False,
+            deadline,
+            f"claims for {reason} close {clause.get('hours')} h{extra} after sign-off, at "
+            f"{deadline.isoformat()} ({clause.id})",
+            clause,
+        )
+    return Eligibility(
+        True, deadline, f"within {clause.get('hours')} h{extra} of sign-off ({clause.id})", clause
+    )
 
 
 @dataclass(frozen=True)
@@ -195,13 +261,18 @@ class DamageCover:
 
 
 def _official_names(book: Rulebook, groups: list[str], at: datetime) -> str:
-    names = [n for c in book.in_force("damage_category_group", at) if c.get("group") in groups
-             for n in c.get("official", c.get("categories", []))]
+    names = [
+        n
+        for c in book.in_force("damage_category_group", at)
+        if c.get("group") in groups
+        for n in c.get("official", c.get("categories", []))
+    ]
     return ", ".join(names)
 
 
-def _guarantee(book: Rulebook, *, categories: list[str] | tuple[str, ...], badged: bool, paid_at: datetime,
-               reason: str) -> tuple[Clause | None, str]:
+def _guarantee(
+    book: Rulebook, *, categories: list[str] | tuple[str, ...], badged: bool, paid_at: datetime, reason: str
+) -> tuple[Clause | None, str]:
     """(the guarantee's clause if it covers this claim, why or why not). The version in force
     on the day the order was paid decides (douyin:aJn4bujNmDDo: 新增订单将不再生效)."""
     versions = sorted((c for c in book.clauses if c.kind == "damage_service"), key=lambda c: c.effective)
@@ -214,7 +285,10 @@ def _guarantee(book: Rulebook, *, categories: list[str] | tuple[str, ...], badge
     if not category_groups(book, categories, paid_at) & set(clause.get("groups", [])):
         shown = "/".join(c for c in categories if c) or "these"
         covered = _official_names(book, clause.get("groups", []), paid_at)
-        return None, f"{shown} goods are outside the categories the {badge} guarantee covers ({covered}; {cite})"
+        return (
+            None,
+            f"{shown} goods are outside the categories the {badge} guarantee covers ({covered}; {cite})",
+        )
     if not in_force:
         return None, f"the {badge} guarantee started on {versions[0].effective}, after this order was paid"
     if clause.get("withdrawn"):
@@ -226,8 +300,15 @@ def _guarantee(book: Rulebook, *, categories: list[str] | tuple[str, ...], badge
     return clause, f"badged goods of an order paid while the {badge} guarantee was in force ({cite})"
 
 
-def damage_cover(book: Rulebook, *, categories: list[str] | tuple[str, ...], badged: bool, paid_at: datetime,
-                 reason: str, pledge: ShopPledge = ShopPledge()) -> DamageCover:
+def damage_cover(
+    book: Rulebook,
+    *,
+    categories: list[str] | tuple[str, ...],
+    badged: bool,
+    paid_at: datetime,
+    reason: str,
+    pledge: ShopPledge = ShopPledge(),
+) -> DamageCover:
     """After the guarantee's withdrawal a damage claim is paid only where the shop's own pledge
     promises it (douyin:aJn4bujNmDDo: 您仍可在商品详情页中写明提供"腐烂/变质包退""包装破损包退"等服务)."""
     clause, why = _guarantee(book, categories=categories, badged=badged, paid_at=paid_at, reason=reason)
@@ -236,7 +317,11 @@ def damage_cover(book: Rulebook, *, categories: list[str] | tuple[str, ...], bad
     if pledge.covers(reason):
         own = book.one("damage_shop_pledge", paid_at)
         return DamageCover(SHOP_PLEDGE, own, f"{why}; the shop's own pledge pays it ({own.id})")
-    tail = f"the shop's pledge does not cover {reason}" if pledge.pays_damage else "the shop pledges no damage refund"
+    tail = (
+        f"the shop's pledge does not cover {reason}"
+        if pledge.pays_damage
+        else "the shop pledges no damage refund"
+    )
     return DamageCover(None, None, f"{why}; {tail}: ask for an ordinary refund or return instead")
 
 
@@ -269,8 +354,16 @@ def _share_band(book: Rulebook, units: int, damaged: int, at: datetime) -> Claus
     return chosen
 
 
-def damage_refund(book: Rulebook, *, paid_fen: int, units: int, damaged: int, at: datetime,
-                  pledge: ShopPledge = ShopPledge(), basis: str = DAMAGE_SERVICE) -> DamageQuote:
+def damage_refund(
+    book: Rulebook,
+    *,
+    paid_fen: int,
+    units: int,
+    damaged: int,
+    at: datetime,
+    pledge: ShopPledge = ShopPledge(),
+    basis: str = DAMAGE_SERVICE,
+) -> DamageQuote:
     """Under the guarantee: by the share of damaged units (douyin:aJn4bujNmDDo 3.6): ≤30% → 30%,
     ≤50% → 50%, more → 100% of the amount paid for them, rounded half-up to the fen; a per-unit
     pledge pays pro rata where that is more. Under a shop's pledge: what the pledge promises
@@ -285,11 +378,15 @@ def damage_refund(book: Rulebook, *, paid_fen: int, units: int, damaged: int, at
     if basis == DAMAGE_SERVICE:
         band = _share_band(book, units, damaged, at)
         amount = _half_up_div(paid_fen * band.get("refund_bp"), 10_000)
-        text = (f"{counted} → clause {band.id}: {format_rate(band.get('refund_bp'))} of {format_yuan(paid_fen)} = "
-                f"{format_yuan(amount)} [{band.source}]")
+        text = (
+            f"{counted} → clause {band.id}: {format_rate(band.get('refund_bp'))} of {format_yuan(paid_fen)} = "
+            f"{format_yuan(amount)} [{band.source}]"
+        )
         if pledge.per_unit_damage and per_unit > amount:
-            text += (f"; the shop's pledge pays every damaged unit: {damaged}/{units} of {format_yuan(paid_fen)} = "
-                     f"{format_yuan(per_unit)}")
+            text += (
+                f"; the shop's pledge pays every damaged unit: {damaged}/{units} of {format_yuan(paid_fen)} = "
+                f"{format_yuan(per_unit)}"
+            )
             return DamageQuote(per_unit, per_unit_bp, band, text, True, basis, band)
         return DamageQuote(amount, band.get("refund_bp"), band, text, False, basis, band)
     if basis != SHOP_PLEDGE:
@@ -299,17 +396,31 @@ def damage_refund(book: Rulebook, *, paid_fen: int, units: int, damaged: int, at
     if pledge.damage_share_table:
         band = _share_band(book, units, damaged, at)
         amount = _half_up_div(paid_fen * band.get("refund_bp"), 10_000)
-        options.append((amount, band.get("refund_bp"), band,
-                        f"the shop keeps the 坏了包退 table, clause {band.id}: {format_rate(band.get('refund_bp'))} of "
-                        f"{format_yuan(paid_fen)} = {format_yuan(amount)}"))
+        options.append(
+            (
+                amount,
+                band.get("refund_bp"),
+                band,
+                f"the shop keeps the 坏了包退 table, clause {band.id}: {format_rate(band.get('refund_bp'))} of "
+                f"{format_yuan(paid_fen)} = {format_yuan(amount)}",
+            )
+        )
     if pledge.per_unit_damage:
-        options.append((per_unit, per_unit_bp, None, f"the shop pays every damaged unit: {damaged}/{units} of "
-                                                     f"{format_yuan(paid_fen)} = {format_yuan(per_unit)}"))
+        options.append(
+            (
+                per_unit,
+                per_unit_bp,
+                None,
+                f"the shop pays every damaged unit: {damaged}/{units} of "
+                f"{format_yuan(paid_fen)} = {format_yuan(per_unit)}",
+            )
+        )
     if not options:
         raise InvalidInput("the shop's pledge pays no damage refund")
     amount, share_bp, band, how = max(options, key=lambda o: o[0])  # the first (the table) on a tie
-    return DamageQuote(amount, share_bp, own, f"{counted} → shop pledge ({own.id}): {how} [{own.source}]", True,
-                       basis, band)
+    return DamageQuote(
+        amount, share_bp, own, f"{counted} → shop pledge ({own.id}): {how} [{own.source}]", True, basis, band
+    )
 
 
 # ---------------------------------------------------------------- shipping insurance
@@ -325,8 +436,15 @@ class InsuranceClaim:
     reason: str
 
 
-def shipping_insurance_cover(book: Rulebook, *, tier: str, case_type: str, paid_at: datetime,
-                             shipped_at: datetime | None, requested_at: datetime) -> InsuranceClaim:
+def shipping_insurance_cover(
+    book: Rulebook,
+    *,
+    tier: str,
+    case_type: str,
+    paid_at: datetime,
+    shipped_at: datetime | None,
+    requested_at: datetime,
+) -> InsuranceClaim:
     """Whether the shop's shipping insurance (运费险, douyin:aJpAMtJPdWH7) covers sending these goods
     back: a return or exchange requested within 90 days after the ship click. Amount 0: see
     shipping_insurance_claim for what it pays."""
@@ -335,22 +453,39 @@ def shipping_insurance_cover(book: Rulebook, *, tier: str, case_type: str, paid_
         return InsuranceClaim(False, 0, None, f"the {book.name} rulebook has no {tier} shipping insurance")
     clause = found[0]
     if case_type not in clause.get("case_types", []):
-        return InsuranceClaim(False, 0, clause, f"shipping insurance pays returns and exchanges only ({clause.id})")
+        return InsuranceClaim(
+            False, 0, clause, f"shipping insurance pays returns and exchanges only ({clause.id})"
+        )
     if shipped_at is None:
         return InsuranceClaim(False, 0, clause, f"the order was never shipped ({clause.id})")
     if requested_at > shipped_at + timedelta(hours=clause.get("request_within_hours")):
         days = clause.get("request_within_hours") // 24
-        return InsuranceClaim(False, 0, clause, f"requested more than {days} days after shipment ({clause.id})")
+        return InsuranceClaim(
+            False, 0, clause, f"requested more than {days} days after shipment ({clause.id})"
+        )
     return InsuranceClaim(True, 0, clause, f"covered by the {tier} shipping insurance ({clause.id})")
 
 
-def shipping_insurance_claim(book: Rulebook, *, tier: str, case_type: str, paid_at: datetime,
-                             shipped_at: datetime | None, requested_at: datetime,
-                             postage_fen: int | None) -> InsuranceClaim:
+def shipping_insurance_claim(
+    book: Rulebook,
+    *,
+    tier: str,
+    case_type: str,
+    paid_at: datetime,
+    shipped_at: datetime | None,
+    requested_at: datetime,
+    postage_fen: int | None,
+) -> InsuranceClaim:
     """What the insurance pays the buyer for sending goods back: the postage paid, up to the cap
     of the insurance the shop bought (24 / 50 / 1000 yuan)."""
-    cover = shipping_insurance_cover(book, tier=tier, case_type=case_type, paid_at=paid_at, shipped_at=shipped_at,
-                                     requested_at=requested_at)
+    cover = shipping_insurance_cover(
+        book,
+        tier=tier,
+        case_type=case_type,
+        paid_at=paid_at,
+        shipped_at=shipped_at,
+        requested_at=requested_at,
+    )
     if not cover.eligible:
         return cover
     clause = cover.clause
@@ -358,5 +493,10 @@ def shipping_insurance_claim(book: Rulebook, *, tier: str, case_type: str, paid_
         return InsuranceClaim(False, 0, clause, f"no return postage was given ({clause.id})")
     cap = clause.get("cap_fen")
     amount = min(postage_fen, cap)
-    return InsuranceClaim(True, amount, clause, f"return postage {format_yuan(postage_fen)} paid by the {tier} shipping "
-                                                f"insurance up to {format_yuan(cap)} ({clause.id}) = {format_yuan(amount)}")
+    return InsuranceClaim(
+        True,
+        amount,
+        clause,
+        f"return postage {format_yuan(postage_fen)} paid by the {tier} shipping "
+        f"insurance up to {format_yuan(cap)} ({clause.id}) = {format_yuan(amount)}",
+    )

@@ -1,6 +1,7 @@
 """Read side of after-sales: a case with its lines, evidence, timeline and shipping-insurance
 claim; the merchant queue sorted by deadline; the operator's dispute queue; which products carry
 shipping insurance (运费险) for the product page and the experience score."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,10 +10,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
-from pledge.aftersales.model import OPEN, CaseStatus
 from pledge.aftersales.coverage import SHIPPING_INSURANCE, services_at
-from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, product_services, refunds,
-                                      shipping_insurance_claims, shop_pledges)
+from pledge.aftersales.model import OPEN, CaseStatus
+from pledge.aftersales.tables import (
+    case_events,
+    case_evidence,
+    case_lines,
+    cases,
+    product_services,
+    refunds,
+    shipping_insurance_claims,
+    shop_pledges,
+)
 from pledge.catalog.tables import shops
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import NotFound
@@ -20,37 +29,62 @@ from pledge.orders.tables import order_lines
 
 
 def _with_shop():
-    return select(cases, shops.c.name.label("shop_name"), shops.c.timezone).join(shops, shops.c.id == cases.c.shop_id)
+    return select(cases, shops.c.name.label("shop_name"), shops.c.timezone).join(
+        shops, shops.c.id == cases.c.shop_id
+    )
 
 
 def case_detail(conn: Connection, actor: Actor, case_id: int) -> dict:
     row = conn.execute(_with_shop().where(cases.c.id == case_id)).first()
-    visible = row is not None and (row.buyer_id == actor.user_id or row.shop_id in actor.shops
-                                   or actor.platform_role is not None)
+    visible = row is not None and (
+        row.buyer_id == actor.user_id or row.shop_id in actor.shops or actor.platform_role is not None
+    )
     if not visible:
         raise NotFound(f"no after-sales case {case_id}")
     case = dict(row._mapping, inputs=jsonutil.loads(row.inputs))
-    case["lines"] = [dict(r._mapping) for r in conn.execute(
-        select(case_lines.c.units, order_lines.c.id, order_lines.c.title, order_lines.c.quantity)
-        .join(order_lines, order_lines.c.id == case_lines.c.order_line_id).where(case_lines.c.case_id == case_id))]
-    case["evidence"] = list(conn.execute(select(case_evidence.c.upload_id).where(case_evidence.c.case_id == case_id)).scalars())
-    case["events"] = [dict(e._mapping, detail=jsonutil.loads(e.detail) or {}) for e in conn.execute(
-        select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.at, case_events.c.id))]
+    case["lines"] = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(case_lines.c.units, order_lines.c.id, order_lines.c.title, order_lines.c.quantity)
+            .join(order_lines, order_lines.c.id == case_lines.c.order_line_id)
+            .where(case_lines.c.case_id == case_id)
+        )
+    ]
+    case["evidence"] = list(
+        conn.execute(select(case_evidence.c.upload_id).where(case_evidence.c.case_id == case_id)).scalars()
+    )
+    case["events"] = [
+        dict(e._mapping, detail=jsonutil.loads(e.detail) or {})
+        for e in conn.execute(
+            select(case_events)
+            .where(case_events.c.case_id == case_id)
+            .order_by(case_events.c.at, case_events.c.id)
+        )
+    ]
     refund = conn.execute(select(refunds).where(refunds.c.case_id == case_id)).first()
     case["refund"] = dict(refund._mapping) if refund else None
-    claim = conn.execute(select(shipping_insurance_claims).where(shipping_insurance_claims.c.case_id == case_id)).first()
+    claim = conn.execute(
+        select(shipping_insurance_claims).where(shipping_insurance_claims.c.case_id == case_id)
+    ).first()
     case["shipping_insurance"] = dict(claim._mapping) if claim else None
     return case
 
 
 def cases_for_order(conn: Connection, order_id: int) -> list[dict]:
     """For the order page; the caller has already been allowed to see the order."""
-    return [dict(r._mapping) for r in conn.execute(select(cases).where(cases.c.order_id == order_id).order_by(cases.c.id))]
+    return [
+        dict(r._mapping)
+        for r in conn.execute(select(cases).where(cases.c.order_id == order_id).order_by(cases.c.id))
+    ]
 
 
 def buyer_cases(conn: Connection, actor: Actor) -> list[dict]:
-    return [dict(r._mapping) for r in conn.execute(_with_shop().where(cases.c.buyer_id == actor.user_id)
-                                                   .order_by(cases.c.id.desc()))]
+    return [
+        dict(r._mapping)
+        for r in conn.execute(
+            _with_shop().where(cases.c.buyer_id == actor.user_id).order_by(cases.c.id.desc())
+        )
+    ]
 
 
 def shop_queue(conn: Connection, actor: Actor, shop_id: int, *, open_only: bool = True) -> list[dict]:
@@ -59,13 +93,20 @@ def shop_queue(conn: Connection, actor: Actor, shop_id: int, *, open_only: bool 
     query = _with_shop().where(cases.c.shop_id == shop_id)
     if open_only:
         query = query.where(cases.c.status.in_([s.value for s in OPEN]))
-    return [dict(r._mapping) for r in conn.execute(query.order_by(cases.c.due_at.is_(None), cases.c.due_at, cases.c.id))]
+    return [
+        dict(r._mapping)
+        for r in conn.execute(query.order_by(cases.c.due_at.is_(None), cases.c.due_at, cases.c.id))
+    ]
 
 
 def dispute_queue(conn: Connection, actor: Actor) -> list[dict]:
     require_platform(actor, "operator", "reviewer")
-    return [dict(r._mapping) for r in conn.execute(_with_shop().where(cases.c.status == CaseStatus.ESCALATED.value)
-                                                   .order_by(cases.c.id))]
+    return [
+        dict(r._mapping)
+        for r in conn.execute(
+            _with_shop().where(cases.c.status == CaseStatus.ESCALATED.value).order_by(cases.c.id)
+        )
+    ]
 
 
 def pledge_of(conn: Connection, shop_id: int) -> dict | None:
@@ -83,14 +124,31 @@ def shop_has_shipping_insurance(conn: Connection, shop_id: int, at: datetime) ->
     """Whether any product of the shop carries shipping insurance at `at` (for the experience
     score's shipping-insurance bonus, which another module reads)."""
     ps = product_services.c
-    return conn.execute(select(ps.id).where(ps.shop_id == shop_id, ps.service == SHIPPING_INSURANCE,
-                                            ps.starts_at <= at, or_(ps.ends_at.is_(None), ps.ends_at > at))
-                        .limit(1)).first() is not None
+    return (
+        conn.execute(
+            select(ps.id)
+            .where(
+                ps.shop_id == shop_id,
+                ps.service == SHIPPING_INSURANCE,
+                ps.starts_at <= at,
+                or_(ps.ends_at.is_(None), ps.ends_at > at),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def shop_shipping_insurance(conn: Connection, shop_id: int, at: datetime) -> dict[int, str]:
     """{product id: tier} of the shop's products insured at `at` (the merchant's page)."""
     ps = product_services.c
-    return dict(conn.execute(select(ps.product_id, ps.tier).where(
-        ps.shop_id == shop_id, ps.service == SHIPPING_INSURANCE, ps.starts_at <= at,
-        or_(ps.ends_at.is_(None), ps.ends_at > at))).all())
+    return dict(
+        conn.execute(
+            select(ps.product_id, ps.tier).where(
+                ps.shop_id == shop_id,
+                ps.service == SHIPPING_INSURANCE,
+                ps.starts_at <= at,
+                or_(ps.ends_at.is_(None), ps.ends_at > at),
+            )
+        ).all()
+    )

@@ -5,6 +5,7 @@ Refunds leave through the payment adapter outside any database transaction: a ca
 first recorded as pending under the key `refund:{case_id}` (UNIQUE), the provider is called
 with that key, and the result is booked in a second transaction. The total refunded on an
 order never exceeds what the buyer paid; the order row is locked while that is checked."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,19 +17,35 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.accounts.tables import users
 from pledge.aftersales import insurance, policy, quotes
+from pledge.aftersales.model import (
+    DAMAGE_REASONS,
+    NEEDS_RETURN,
+    REFUND_LIFECYCLE,
+    RETURN_REASONS,
+    CaseStatus,
+    CaseType,
+    RefundStatus,
+)
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
-from pledge.aftersales.model import REFUND_LIFECYCLE, RefundStatus
-from pledge.aftersales.model import DAMAGE_REASONS, NEEDS_RETURN, RETURN_REASONS, CaseStatus, CaseType
-from pledge.aftersales.tables import (case_events, case_evidence, case_lines, cases, refunds, shop_pledges,
-                                      shop_trusted_buyers, subsidy_funds)
+from pledge.aftersales.tables import (
+    case_events,
+    case_evidence,
+    case_lines,
+    cases,
+    refunds,
+    shop_pledges,
+    shop_trusted_buyers,
+    subsidy_funds,
+)
 from pledge.catalog.tables import products, shops, skus
-from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.ledger import services as ledger
 from pledge.orders.model import OrderStatus
-from pledge.orders.services import record_events, transition as order_transition
+from pledge.orders.services import record_events
+from pledge.orders.services import transition as order_transition
 from pledge.orders.tables import order_lines, orders, payments
 from pledge.rulebooks.loader import Rulebook
 from pledge.uploads.services import owned_uploads
@@ -49,10 +66,14 @@ class NewCase:
 
 
 def _event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, **detail) -> None:
-    conn.execute(case_events.insert().values(case_id=case_id, at=at, kind=kind, actor=actor, detail=jsonutil.dumps(detail)))
+    conn.execute(
+        case_events.insert().values(
+            case_id=case_id, at=at, kind=kind, actor=actor, detail=jsonutil.dumps(detail)
+        )
+    )
 
 
-def _move(conn: Connection, case, target: CaseStatus, **values) -> None:  # noqa: ANN001
+def _move(conn: Connection, case, target: CaseStatus, **values) -> None:
     """Conditional status update: a concurrent actor or sweep that got there first wins."""
     CASE_LIFECYCLE.move(conn, cases, case.id, case.status, target, **values)
 
@@ -61,20 +82,34 @@ def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:
     row = conn.execute(select(shop_pledges).where(shop_pledges.c.shop_id == shop_id)).first()
     if row is None:
         return policy.ShopPledge()
-    return policy.ShopPledge(row.per_unit_damage, row.no_evidence_for_declared, row.damage_window_extra_hours,
-                             row.return_window_extra_hours, row.damage_share_table,
-                             frozenset(jsonutil.loads(row.damage_reasons) or []))
+    return policy.ShopPledge(
+        row.per_unit_damage,
+        row.no_evidence_for_declared,
+        row.damage_window_extra_hours,
+        row.return_window_extra_hours,
+        row.damage_share_table,
+        frozenset(jsonutil.loads(row.damage_reasons) or []),
+    )
 
 
-def set_shop_pledge(conn: Connection, actor: Actor, shop_id: int, pledge: policy.ShopPledge, statement: str,
-                    *, at: datetime) -> None:
+def set_shop_pledge(
+    conn: Connection, actor: Actor, shop_id: int, pledge: policy.ShopPledge, statement: str, *, at: datetime
+) -> None:
     require_shop(actor, shop_id)
-    values = {"per_unit_damage": pledge.per_unit_damage, "no_evidence_for_declared": pledge.no_evidence_for_declared,
-              "damage_window_extra_hours": pledge.damage_window_extra_hours,
-              "return_window_extra_hours": pledge.return_window_extra_hours,
-              "damage_share_table": pledge.damage_share_table,
-              "damage_reasons": jsonutil.dumps(sorted(pledge.damage_reasons)), "statement": statement, "updated_at": at}
-    if conn.execute(shop_pledges.update().where(shop_pledges.c.shop_id == shop_id).values(**values)).rowcount == 0:
+    values = {
+        "per_unit_damage": pledge.per_unit_damage,
+        "no_evidence_for_declared": pledge.no_evidence_for_declared,
+        "damage_window_extra_hours": pledge.damage_window_extra_hours,
+        "return_window_extra_hours": pledge.return_window_extra_hours,
+        "damage_share_table": pledge.damage_share_table,
+        "damage_reasons": jsonutil.dumps(sorted(pledge.damage_reasons)),
+        "statement": statement,
+        "updated_at": at,
+    }
+    if (
+        conn.execute(shop_pledges.update().where(shop_pledges.c.shop_id == shop_id).values(**values)).rowcount
+        == 0
+    ):
         conn.execute(shop_pledges.insert().values(shop_id=shop_id, **values))
 
 
@@ -84,8 +119,11 @@ def mark_trusted_buyer(conn: Connection, actor: Actor, shop_id: int, buyer_id: i
     require_shop(actor, shop_id)
     if conn.execute(select(users.c.id).where(users.c.id == buyer_id)).first() is None:
         raise NotFound(f"no buyer {buyer_id}")
-    exists = conn.execute(select(shop_trusted_buyers.c.buyer_id).where(
-        shop_trusted_buyers.c.shop_id == shop_id, shop_trusted_buyers.c.buyer_id == buyer_id)).first()
+    exists = conn.execute(
+        select(shop_trusted_buyers.c.buyer_id).where(
+            shop_trusted_buyers.c.shop_id == shop_id, shop_trusted_buyers.c.buyer_id == buyer_id
+        )
+    ).first()
     if exists is None:
         conn.execute(shop_trusted_buyers.insert().values(shop_id=shop_id, buyer_id=buyer_id, note=note[:200]))
 
@@ -99,36 +137,47 @@ def open_subsidy_fund(conn: Connection, actor: Actor, *, code: str, name: str, b
         raise InvalidInput("a fund's budget is a positive amount of fen")
     if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == code)).first() is not None:
         raise Conflict(f"a fund {code!r} already exists")
-    return conn.execute(subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen,
-                                                      spent_fen=0)).inserted_primary_key[0]
+    return conn.execute(
+        subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen, spent_fen=0)
+    ).inserted_primary_key[0]
 
 
-def _lock_order(conn: Connection, order_id: int):  # noqa: ANN202
+def _lock_order(conn: Connection, order_id: int):
     """Serialises refund decisions on one order (SQLite already serialises writers)."""
     query = select(orders).where(orders.c.id == order_id)
     return conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).one()
 
 
-def _order_for_buyer(conn: Connection, actor: Actor, order_id: int):  # noqa: ANN202
-    row = conn.execute(select(orders, shops.c.timezone).join(shops, shops.c.id == orders.c.shop_id)
-                       .where(orders.c.id == order_id)).first()
+def _order_for_buyer(conn: Connection, actor: Actor, order_id: int):
+    row = conn.execute(
+        select(orders, shops.c.timezone)
+        .join(shops, shops.c.id == orders.c.shop_id)
+        .where(orders.c.id == order_id)
+    ).first()
     if row is None or row.buyer_id != actor.user_id:
         raise NotFound(f"no order {order_id}")
     return row
 
 
-def _lines(conn: Connection, order, requested: list[tuple[int, int]], whole: bool) -> list[dict]:  # noqa: ANN001
-    rows = conn.execute(select(order_lines, products.c.perishable, products.c.custom_made, products.c.blind_box)
-                        .join(products, products.c.id == order_lines.c.product_id)
-                        .where(order_lines.c.order_id == order.id).order_by(order_lines.c.id)).all()
+def _lines(conn: Connection, order, requested: list[tuple[int, int]], whole: bool) -> list[dict]:
+    rows = conn.execute(
+        select(order_lines, products.c.perishable, products.c.custom_made, products.c.blind_box)
+        .join(products, products.c.id == order_lines.c.product_id)
+        .where(order_lines.c.order_id == order.id)
+        .order_by(order_lines.c.id)
+    ).all()
     by_id = {r.id: r for r in rows}
     wanted = [(r.id, r.quantity) for r in rows] if whole else requested
     if not wanted:
         raise InvalidInput("choose at least one line of the order")
-    claimed = dict(conn.execute(select(case_lines.c.order_line_id, func.sum(case_lines.c.units))
-                                .join(cases, cases.c.id == case_lines.c.case_id)
-                                .where(cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING))
-                                .group_by(case_lines.c.order_line_id)).all())
+    claimed = dict(
+        conn.execute(
+            select(case_lines.c.order_line_id, func.sum(case_lines.c.units))
+            .join(cases, cases.c.id == case_lines.c.case_id)
+            .where(cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING))
+            .group_by(case_lines.c.order_line_id)
+        ).all()
+    )
     chosen = []
     for line_id, units in wanted:
         line = by_id.get(line_id)
@@ -141,33 +190,54 @@ def _lines(conn: Connection, order, requested: list[tuple[int, int]], whole: boo
     return chosen
 
 
-def _remaining_refundable(conn: Connection, order) -> int:  # noqa: ANN001
-    committed = conn.execute(select(func.coalesce(func.sum(cases.c.refund_fen), 0)).where(
-        cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING))).scalar()
+def _remaining_refundable(conn: Connection, order) -> int:
+    committed = conn.execute(
+        select(func.coalesce(func.sum(cases.c.refund_fen), 0)).where(
+            cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING)
+        )
+    ).scalar()
     return order.paid_fen - int(committed)
 
 
-def _evidence_waiver(conn: Connection, actor: Actor, order, cmd: NewCase, pledge: policy.ShopPledge) -> str:  # noqa: ANN001
+def _evidence_waiver(conn: Connection, actor: Actor, order, cmd: NewCase, pledge: policy.ShopPledge) -> str:
     if cmd.upload_ids:
         return ""
     if pledge.no_evidence_for_declared:
-        trusted = conn.execute(select(shop_trusted_buyers.c.buyer_id).where(
-            shop_trusted_buyers.c.shop_id == order.shop_id, shop_trusted_buyers.c.buyer_id == actor.user_id)).first()
+        trusted = conn.execute(
+            select(shop_trusted_buyers.c.buyer_id).where(
+                shop_trusted_buyers.c.shop_id == order.shop_id,
+                shop_trusted_buyers.c.buyer_id == actor.user_id,
+            )
+        ).first()
         if trusted:
             return "shop pledge: buyer marked by the shop"
         if cmd.cannot_upload:
             return "shop pledge: buyer cannot upload photos"
-    raise InvalidInput("a damage claim needs at least one photo of the goods (this shop has no no-photo pledge for you)")
+    raise InvalidInput(
+        "a damage claim needs at least one photo of the goods (this shop has no no-photo pledge for you)"
+    )
 
 
-def _quote(conn: Connection, book: Rulebook, order, cmd: NewCase, chosen: list[dict],  # noqa: ANN001, ANN202
-           pledge: policy.ShopPledge, at: datetime):
+def _quote(
+    conn: Connection,
+    book: Rulebook,
+    order,
+    cmd: NewCase,
+    chosen: list[dict],
+    pledge: policy.ShopPledge,
+    at: datetime,
+):
     """(amount, clause, explanation, inputs) for the case, before the order-level cap."""
     flags = {f for c in chosen for f in ("perishable", "custom_made", "blind_box") if getattr(c["row"], f)}
     signed = order.delivered_at
     if cmd.case_type == CaseType.INSTANT_REFUND:
-        ok = policy.instant_refund(book, flags=flags, paid_fen=order.paid_fen,
-                                   shipped=order.status != OrderStatus.PAID.value, paid_at=order.paid_at)
+        ok = policy.instant_refund(
+            book,
+            flags=flags,
+            paid_fen=order.paid_fen,
+            shipped=order.status != OrderStatus.PAID.value,
+            paid_at=order.paid_at,
+        )
         if not ok.eligible:
             raise InvalidInput(ok.reason)
         return order.paid_fen, ok.clause, f"instant refund of {format_yuan(order.paid_fen)}: {ok.reason}", {}
@@ -180,11 +250,20 @@ def _quote(conn: Connection, book: Rulebook, order, cmd: NewCase, chosen: list[d
         clause, why = ok.clause, ok.reason
     else:
         clause, why = None, f"{cmd.reason}: decided by the shop's review"
-    amount = 0 if cmd.case_type == CaseType.EXCHANGE else sum(quotes.paid_for(order, c["row"], c["units"]) for c in chosen)
-    return amount, clause, f"{cmd.case_type} of {format_yuan(amount)} for {sum(c['units'] for c in chosen)} unit(s); {why}", {}
+    amount = (
+        0
+        if cmd.case_type == CaseType.EXCHANGE
+        else sum(quotes.paid_for(order, c["row"], c["units"]) for c in chosen)
+    )
+    return (
+        amount,
+        clause,
+        f"{cmd.case_type} of {format_yuan(amount)} for {sum(c['units'] for c in chosen)} unit(s); {why}",
+        {},
+    )
 
 
-def _check_request(cmd: NewCase, order) -> None:  # noqa: ANN001
+def _check_request(cmd: NewCase, order) -> None:
     if cmd.case_type not in CaseType.__members__.values():
         raise InvalidInput(f"unknown case type {cmd.case_type!r}; one of {', '.join(CaseType)}")
     reasons = DAMAGE_REASONS if cmd.case_type == CaseType.DAMAGE_CLAIM else RETURN_REASONS
@@ -203,7 +282,9 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
     locked = _lock_order(conn, order.id)
     pledge = shop_pledge(conn, order.shop_id)
     chosen = _lines(conn, order, cmd.lines, whole=cmd.case_type == CaseType.INSTANT_REFUND)
-    waiver = _evidence_waiver(conn, actor, order, cmd, pledge) if cmd.case_type == CaseType.DAMAGE_CLAIM else ""
+    waiver = (
+        _evidence_waiver(conn, actor, order, cmd, pledge) if cmd.case_type == CaseType.DAMAGE_CLAIM else ""
+    )
     evidence = owned_uploads(conn, actor, cmd.upload_ids)
     amount, clause, explanation, inputs = _quote(conn, book, order, cmd, chosen, pledge, at)
     remaining = _remaining_refundable(conn, order)
@@ -213,13 +294,29 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
         if amount > remaining:
             explanation += f"; limited to the {format_yuan(remaining)} not yet refunded on this order"
             amount = remaining
-    case_id = conn.execute(cases.insert().values(
-        order_id=order.id, buyer_id=actor.user_id, shop_id=order.shop_id, case_type=cmd.case_type,
-        status=S.REQUESTED.value, reason=cmd.reason, note=cmd.note[:2000], refund_fen=amount,
-        clause_id=clause.id if clause else "", clause_source=clause.source if clause else "", explanation=explanation,
-        inputs=jsonutil.dumps(inputs), evidence_waived=waiver, created_at=at, basis=inputs.get("basis"))
-        ).inserted_primary_key[0]
-    conn.execute(case_lines.insert(), [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen])
+    case_id = conn.execute(
+        cases.insert().values(
+            order_id=order.id,
+            buyer_id=actor.user_id,
+            shop_id=order.shop_id,
+            case_type=cmd.case_type,
+            status=S.REQUESTED.value,
+            reason=cmd.reason,
+            note=cmd.note[:2000],
+            refund_fen=amount,
+            clause_id=clause.id if clause else "",
+            clause_source=clause.source if clause else "",
+            explanation=explanation,
+            inputs=jsonutil.dumps(inputs),
+            evidence_waived=waiver,
+            created_at=at,
+            basis=inputs.get("basis"),
+        )
+    ).inserted_primary_key[0]
+    conn.execute(
+        case_lines.insert(),
+        [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen],
+    )
     if evidence:
         conn.execute(case_evidence.insert(), [{"case_id": case_id, "upload_id": u} for u in evidence])
     _event(conn, case_id, at, "requested", "buyer", amount_fen=amount, reason=cmd.reason)
@@ -227,11 +324,11 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
     return case_id
 
 
-def _no_pickup_why(clause) -> str:  # noqa: ANN001
+def _no_pickup_why(clause) -> str:
     return f"no pickup scan {clause.get('hours')} h after the tracking number was uploaded ({clause.id})"
 
 
-def _first_deadline(conn: Connection, case, order, book: Rulebook, at: datetime) -> None:  # noqa: ANN001
+def _first_deadline(conn: Connection, case, order, book: Rulebook, at: datetime) -> None:
     """An instant refund is approved at once; so is a refund request on an order whose tracking
     number has had no pickup scan for 48 h (douyin:aHwH9wK4Je2N), or, while that is still to
     come, the sweep approves it then. Every other case waits for the shop's review."""
@@ -240,14 +337,17 @@ def _first_deadline(conn: Connection, case, order, book: Rulebook, at: datetime)
         return
     due, clause = policy.review_deadline(book, case.case_type, at, case.basis)
     kind = "auto_approve"
-    no_pickup = policy.no_pickup_refund(book, case_type=case.case_type, shipped_at=order.shipped_at,
-                                        picked_up_at=order.picked_up_at)
+    no_pickup = policy.no_pickup_refund(
+        book, case_type=case.case_type, shipped_at=order.shipped_at, picked_up_at=order.picked_up_at
+    )
     if no_pickup is not None and no_pickup[0] <= at:
         _approve(conn, case, book, at, actor="system", why=_no_pickup_why(no_pickup[1]))
         return
     if no_pickup is not None and no_pickup[0] < due:
         (due, clause), kind = no_pickup, "auto_refund_no_pickup"
-    conn.execute(cases.update().where(cases.c.id == case.id).values(due_at=due, due_kind=kind, due_clause=clause.id))
+    conn.execute(
+        cases.update().where(cases.c.id == case.id).values(due_at=due, due_kind=kind, due_clause=clause.id)
+    )
 
 
 def _take_fund(conn: Connection, payer: str, amount: int) -> None:
@@ -255,20 +355,27 @@ def _take_fund(conn: Connection, payer: str, amount: int) -> None:
     if not payer.startswith("fund:") or amount <= 0:
         return
     code = payer[5:]
-    took = conn.execute(subsidy_funds.update().where(subsidy_funds.c.code == code,
-                                                     subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
-                        .values(spent_fen=subsidy_funds.c.spent_fen + amount)).rowcount
+    took = conn.execute(
+        subsidy_funds.update()
+        .where(subsidy_funds.c.code == code, subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
+        .values(spent_fen=subsidy_funds.c.spent_fen + amount)
+    ).rowcount
     if took != 1:
         raise Conflict(f"subsidy fund {code} has not enough budget left for {format_yuan(amount)}")
 
 
 def _release_fund(conn: Connection, payer: str, amount: int) -> None:
     if payer.startswith("fund:") and amount > 0:
-        conn.execute(subsidy_funds.update().where(subsidy_funds.c.code == payer[5:])
-                     .values(spent_fen=subsidy_funds.c.spent_fen - amount))
+        conn.execute(
+            subsidy_funds.update()
+            .where(subsidy_funds.c.code == payer[5:])
+            .values(spent_fen=subsidy_funds.c.spent_fen - amount)
+        )
 
 
-def _approve(conn: Connection, case, book: Rulebook, at: datetime, *, actor: str, why: str, payer: str = "merchant") -> None:  # noqa: ANN001
+def _approve(
+    conn: Connection, case, book: Rulebook, at: datetime, *, actor: str, why: str, payer: str = "merchant"
+) -> None:
     if case.case_type in NEEDS_RETURN:
         # A fund-paid return is reserved now: at receipt (often in the sweep) it must not fail.
         _take_fund(conn, payer, case.refund_fen)
@@ -286,11 +393,22 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
     case = conn.execute(select(cases).where(cases.c.id == case_id)).one()
     order = _lock_order(conn, case.order_id)
     if case.case_type == CaseType.INSTANT_REFUND and order.status == OrderStatus.PAID.value:
-        order_transition(conn, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=at, late_check_at=None)
-        for line in conn.execute(select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)):
-            conn.execute(skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity))
-        record_events(conn, [{"order_id": order.id, "at": at, "kind": "cancelled", "detail": {"reason": "instant_refund"}}])
-    refunded = conn.execute(select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)).scalar()
+        order_transition(
+            conn, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=at, late_check_at=None
+        )
+        for line in conn.execute(
+            select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
+        ):
+            conn.execute(
+                skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity)
+            )
+        record_events(
+            conn,
+            [{"order_id": order.id, "at": at, "kind": "cancelled", "detail": {"reason": "instant_refund"}}],
+        )
+    refunded = conn.execute(
+        select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)
+    ).scalar()
     amount = min(case.refund_fen, order.paid_fen - int(refunded))
     if case.case_type in NEEDS_RETURN:  # reserved in full at approval: give back what is not refunded
         _release_fund(conn, case.payer, case.refund_fen - max(amount, 0))
@@ -301,31 +419,42 @@ def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
     if case.case_type not in NEEDS_RETURN:
         _take_fund(conn, case.payer, amount)
     insert = dialect_insert(conn)
-    conn.execute(insert(refunds).values(idempotency_key=f"refund:{case.id}", case_id=case.id, order_id=order.id,
-                                        amount_fen=amount, payer=case.payer, status=RefundStatus.PENDING.value,
-                                        created_at=at)
-                 .on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    conn.execute(
+        insert(refunds)
+        .values(
+            idempotency_key=f"refund:{case.id}",
+            case_id=case.id,
+            order_id=order.id,
+            amount_fen=amount,
+            payer=case.payer,
+            status=RefundStatus.PENDING.value,
+            created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
 
 
 def payer_account(payer: str, shop_id: int) -> str:
     return f"platform:fund:{payer[5:]}" if payer.startswith("fund:") else ledger.shop_proceeds(shop_id)
 
 
-def _case_for(conn: Connection, actor: Actor, case_id: int, role: str):  # noqa: ANN202
+def _case_for(conn: Connection, actor: Actor, case_id: int, role: str):
     """The case if the actor may act on it as `role` (buyer, merchant, operator); others get
     NotFound so another shop's cases are not revealed."""
     case = conn.execute(select(cases).where(cases.c.id == case_id)).first()
     allowed = case is not None and (
         (role == "buyer" and case.buyer_id == actor.user_id)
         or (role == "merchant" and case.shop_id in actor.shops)
-        or (role == "operator" and actor.platform_role == "operator"))
+        or (role == "operator" and actor.platform_role == "operator")
+    )
     if not allowed:
         raise NotFound(f"no after-sales case {case_id}")
     return case
 
 
-def review_case(conn: Connection, actor: Actor, case_id: int, *, approve: bool, note: str, book: Rulebook,
-                at: datetime) -> None:
+def review_case(
+    conn: Connection, actor: Actor, case_id: int, *, approve: bool, note: str, book: Rulebook, at: datetime
+) -> None:
     """The merchant approves or rejects; a rejection needs a reason the buyer can read."""
     case = _case_for(conn, actor, case_id, "merchant")
     if case.status != S.REQUESTED.value:
@@ -336,22 +465,31 @@ def review_case(conn: Connection, actor: Actor, case_id: int, *, approve: bool, 
     if not note.strip():
         raise InvalidInput("a rejection needs a reason the buyer can read")
     due, clause = policy.escalation_deadline(book, at, case.basis)
-    _move(conn, case, S.REJECTED, decided_at=at, due_at=due, due_kind="close_unescalated", due_clause=clause.id)
+    _move(
+        conn, case, S.REJECTED, decided_at=at, due_at=due, due_kind="close_unescalated", due_clause=clause.id
+    )
     _event(conn, case.id, at, "rejected", "merchant", why=note.strip())
 
 
-def _check_still_free(conn: Connection, case) -> None:  # noqa: ANN001
+def _check_still_free(conn: Connection, case) -> None:
     """A rejected case lets go of its units and amount (NOT_COUNTING) so that the buyer may file
     again; escalating it claims them back, which must not claim units or money twice."""
     order = _lock_order(conn, case.order_id)
-    wanted = [(r.order_line_id, r.units) for r in conn.execute(select(case_lines).where(case_lines.c.case_id == case.id))]
+    wanted = [
+        (r.order_line_id, r.units)
+        for r in conn.execute(select(case_lines).where(case_lines.c.case_id == case.id))
+    ]
     try:
         _lines(conn, order, wanted, whole=False)
     except InvalidInput:
-        raise Conflict(f"case {case.id} cannot be escalated: a later case on order {order.id} claims its units") from None
+        raise Conflict(
+            f"case {case.id} cannot be escalated: a later case on order {order.id} claims its units"
+        ) from None
     if case.refund_fen > _remaining_refundable(conn, order):
-        raise Conflict(f"case {case.id} cannot be escalated: later cases on order {order.id} already claim "
-                       f"what is left to refund")
+        raise Conflict(
+            f"case {case.id} cannot be escalated: later cases on order {order.id} already claim "
+            f"what is left to refund"
+        )
 
 
 def escalate(conn: Connection, actor: Actor, case_id: int, *, note: str, at: datetime) -> None:
@@ -365,8 +503,17 @@ def escalate(conn: Connection, actor: Actor, case_id: int, *, note: str, at: dat
     _event(conn, case.id, at, "escalated", "buyer", why=note.strip())
 
 
-def decide_escalation(conn: Connection, actor: Actor, case_id: int, *, approve: bool, note: str, book: Rulebook,
-                      at: datetime, fund_code: str | None = None) -> None:
+def decide_escalation(
+    conn: Connection,
+    actor: Actor,
+    case_id: int,
+    *,
+    approve: bool,
+    note: str,
+    book: Rulebook,
+    at: datetime,
+    fund_code: str | None = None,
+) -> None:
     """The operator's decision. A platform-funded outcome names the subsidy fund that pays."""
     require_platform(actor, "operator")
     case = _case_for(conn, actor, case_id, "operator")
@@ -394,8 +541,17 @@ def decide_escalation(conn: Connection, actor: Actor, case_id: int, *, approve: 
     _approve(conn, case, book, at, actor="operator", why=note.strip(), payer=payer)
 
 
-def ship_return(conn: Connection, actor: Actor, case_id: int, *, carrier: str, tracking_no: str, book: Rulebook,
-                at: datetime, postage_fen: int | None = None) -> None:
+def ship_return(
+    conn: Connection,
+    actor: Actor,
+    case_id: int,
+    *,
+    carrier: str,
+    tracking_no: str,
+    book: Rulebook,
+    at: datetime,
+    postage_fen: int | None = None,
+) -> None:
     """The buyer sends the goods back; `postage_fen` is what that cost, which the shop's shipping
     insurance pays where the order's products carried it (needed then)."""
     case = _case_for(conn, actor, case_id, "buyer")
@@ -407,13 +563,31 @@ def ship_return(conn: Connection, actor: Actor, case_id: int, *, carrier: str, t
     order = conn.execute(select(orders).where(orders.c.id == case.order_id)).one()
     insured = insurance.on_return_shipped(conn, book, case, order, postage_fen=postage_fen)
     due, clause = policy.timer(book, "return_receive_window", at)
-    _move(conn, case, S.RETURN_SHIPPED, return_carrier=carrier.strip()[:30], return_tracking=tracking_no,
-          due_at=due, due_kind="auto_receive", due_clause=clause.id, **insured)
-    _event(conn, case.id, at, "return_shipped", "buyer", carrier=carrier, tracking_no=tracking_no,
-           postage_fen=postage_fen, insured_fen=insured.get("insured_fen", 0))
+    _move(
+        conn,
+        case,
+        S.RETURN_SHIPPED,
+        return_carrier=carrier.strip()[:30],
+        return_tracking=tracking_no,
+        due_at=due,
+        due_kind="auto_receive",
+        due_clause=clause.id,
+        **insured,
+    )
+    _event(
+        conn,
+        case.id,
+        at,
+        "return_shipped",
+        "buyer",
+        carrier=carrier,
+        tracking_no=tracking_no,
+        postage_fen=postage_fen,
+        insured_fen=insured.get("insured_fen", 0),
+    )
 
 
-def _receive(conn: Connection, case, at: datetime, actor: str) -> None:  # noqa: ANN001
+def _receive(conn: Connection, case, at: datetime, actor: str) -> None:
     _move(conn, case, S.RETURN_RECEIVED, due_at=None, due_kind=None, due_clause=None)
     _event(conn, case.id, at, "return_received", actor)
     case = conn.execute(select(cases).where(cases.c.id == case.id)).one()
@@ -442,51 +616,67 @@ def cancel_case(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -
     _event(conn, case.id, at, "cancelled", "buyer")
 
 
-def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> str:  # noqa: ANN001
+def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> str:
     kind = case.due_kind
     if kind == "auto_approve" and case.status == S.REQUESTED.value:
-        _approve(conn, case, book, now, actor="system",
-                 why=f"the shop did not review by {case.due_at.isoformat()} ({case.due_clause})")
+        _approve(
+            conn,
+            case,
+            book,
+            now,
+            actor="system",
+            why=f"the shop did not review by {case.due_at.isoformat()} ({case.due_clause})",
+        )
     elif kind == "close_unescalated" and case.status == S.REJECTED.value:
         _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
         _event(conn, case.id, now, "closed", "system", why=f"not escalated in time ({case.due_clause})")
     elif kind == "close_no_return" and case.status == S.AWAITING_RETURN.value:
         _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
         _release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
-        _event(conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})")
+        _event(
+            conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})"
+        )
     elif kind == "auto_receive" and case.status == S.RETURN_SHIPPED.value:
         _receive(conn, case, now, "system")
     elif kind == "auto_refund_no_pickup" and case.status == S.REQUESTED.value:
         return _no_pickup_due(conn, case, book, now)
     else:
-        conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status).values(due_at=None))
+        conn.execute(
+            cases.update().where(cases.c.id == case.id, cases.c.status == case.status).values(due_at=None)
+        )
         return "stale"
     return kind
 
 
-def _no_pickup_due(conn: Connection, case, book: Rulebook, now: datetime) -> str:  # noqa: ANN001
+def _no_pickup_due(conn: Connection, case, book: Rulebook, now: datetime) -> str:
     """Still no pickup scan: the refund request is approved (douyin:aHwH9wK4Je2N). Picked up
     meanwhile: the case waits for the shop's review like any other."""
     order = _lock_order(conn, case.order_id)
-    no_pickup = policy.no_pickup_refund(book, case_type=case.case_type, shipped_at=order.shipped_at,
-                                        picked_up_at=order.picked_up_at)
+    no_pickup = policy.no_pickup_refund(
+        book, case_type=case.case_type, shipped_at=order.shipped_at, picked_up_at=order.picked_up_at
+    )
     if no_pickup is not None:
         _approve(conn, case, book, now, actor="system", why=_no_pickup_why(no_pickup[1]))
         return "auto_refund_no_pickup"
     due, clause = policy.review_deadline(book, case.case_type, case.created_at, case.basis)
-    conn.execute(cases.update().where(cases.c.id == case.id, cases.c.status == case.status)
-                 .values(due_at=due, due_kind="auto_approve", due_clause=clause.id))
+    conn.execute(
+        cases.update()
+        .where(cases.c.id == case.id, cases.c.status == case.status)
+        .values(due_at=due, due_kind="auto_approve", due_clause=clause.id)
+    )
     return "picked_up"
 
 
-def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dict[str, int]:  # noqa: ANN001
+def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dict[str, int]:
     """Act on every passed deadline, once: each case moves with a conditional update, and on
     PostgreSQL concurrent sweeps skip the rows another sweep holds."""
     counts: dict[str, int] = {}
     while True:
         with uow.begin() as conn:
             now = clock.now()
-            query = select(cases).where(cases.c.due_at <= now).order_by(cases.c.due_at, cases.c.id).limit(batch)
+            query = (
+                select(cases).where(cases.c.due_at <= now).order_by(cases.c.due_at, cases.c.id).limit(batch)
+            )
             if conn.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             due = conn.execute(query).all()
@@ -499,28 +689,66 @@ def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dic
             return counts
 
 
-def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:  # noqa: ANN001
+def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:
     """Send pending refunds to the payment provider (outside any transaction) and book them."""
     with uow.read() as conn:
-        pending = conn.execute(select(refunds, payments.c.provider_ref.label("payment_ref"), orders.c.shop_id)
-                               .join(orders, orders.c.id == refunds.c.order_id)
-                               .join(payments, payments.c.checkout_id == orders.c.checkout_id)
-                               .where(refunds.c.status == RefundStatus.PENDING.value).order_by(refunds.c.id).limit(limit)).all()
+        pending = conn.execute(
+            select(refunds, payments.c.provider_ref.label("payment_ref"), orders.c.shop_id)
+            .join(orders, orders.c.id == refunds.c.order_id)
+            .join(payments, payments.c.checkout_id == orders.c.checkout_id)
+            .where(refunds.c.status == RefundStatus.PENDING.value)
+            .order_by(refunds.c.id)
+            .limit(limit)
+        ).all()
     done = 0
     for refund in pending:
         provider_ref = provider.refund(refund.payment_ref, refund.amount_fen, refund.idempotency_key)
         with uow.begin() as conn:
             now = clock.now()
-            if not REFUND_LIFECYCLE.try_move(conn, refunds, refund.id, RefundStatus.PENDING, RefundStatus.SUCCEEDED,
-                                             provider_ref=provider_ref, completed_at=now):
+            if not REFUND_LIFECYCLE.try_move(
+                conn,
+                refunds,
+                refund.id,
+                RefundStatus.PENDING,
+                RefundStatus.SUCCEEDED,
+                provider_ref=provider_ref,
+                completed_at=now,
+            ):
                 continue  # another worker booked it
             case = conn.execute(select(cases).where(cases.c.id == refund.case_id)).one()
-            ledger.record(conn, key=refund.idempotency_key, kind="refund", memo=case.explanation, at=now, postings=[
-                ledger.Posting(payer_account(refund.payer, refund.shop_id), ledger.PAYMENTS_IN, refund.amount_fen)])
+            ledger.record(
+                conn,
+                key=refund.idempotency_key,
+                kind="refund",
+                memo=case.explanation,
+                at=now,
+                postings=[
+                    ledger.Posting(
+                        payer_account(refund.payer, refund.shop_id), ledger.PAYMENTS_IN, refund.amount_fen
+                    )
+                ],
+            )
             _move(conn, case, S.REFUNDED, closed_at=now)
-            _event(conn, case.id, now, "refunded", "system", amount_fen=refund.amount_fen, provider_ref=provider_ref)
+            _event(
+                conn,
+                case.id,
+                now,
+                "refunded",
+                "system",
+                amount_fen=refund.amount_fen,
+                provider_ref=provider_ref,
+            )
             insurance.open_claim(conn, case, now)  # 退款成功
-            record_events(conn, [{"order_id": refund.order_id, "at": now, "kind": "refunded",
-                                  "detail": {"amount_fen": refund.amount_fen, "case_id": case.id}}])
+            record_events(
+                conn,
+                [
+                    {
+                        "order_id": refund.order_id,
+                        "at": now,
+                        "kind": "refunded",
+                        "detail": {"amount_fen": refund.amount_fen, "case_id": case.id},
+                    }
+                ],
+            )
             done += 1
     return done

@@ -1,10 +1,22 @@
-from sqlalchemy import (Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint, false)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 cases = Table(
-    "aftersales_cases", metadata,
+    "aftersales_cases",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
@@ -44,7 +56,8 @@ Index("ix_aftersales_cases_shop_status", cases.c.shop_id, cases.c.status)
 Index("ix_aftersales_cases_due_at", cases.c.due_at)
 
 case_lines = Table(
-    "aftersales_case_lines", metadata,
+    "aftersales_case_lines",
+    metadata,
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), primary_key=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), primary_key=True),
     Column("units", Integer, nullable=False),  # units claimed (returned, refunded or damaged)
@@ -52,13 +65,15 @@ case_lines = Table(
 )
 
 case_evidence = Table(
-    "aftersales_case_evidence", metadata,
+    "aftersales_case_evidence",
+    metadata,
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), primary_key=True),
     Column("upload_id", Id, ForeignKey("uploads.id"), primary_key=True),
 )
 
 case_events = Table(
-    "aftersales_case_events", metadata,
+    "aftersales_case_events",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), nullable=False, index=True),
     Column("at", UtcDateTime, nullable=False),
@@ -68,7 +83,8 @@ case_events = Table(
 )
 
 refunds = Table(
-    "refunds", metadata,
+    "refunds",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),  # refund:{case_id}
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), nullable=False),
@@ -83,7 +99,8 @@ refunds = Table(
 )
 
 shop_pledges = Table(
-    "shop_pledges", metadata,
+    "shop_pledges",
+    metadata,
     Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
     Column("per_unit_damage", Boolean, nullable=False, default=False),
     Column("no_evidence_for_declared", Boolean, nullable=False, default=False),
@@ -101,14 +118,16 @@ shop_pledges = Table(
 
 # Buyers a shop has marked as not needing photo evidence (the fruit seller's elderly buyers).
 shop_trusted_buyers = Table(
-    "shop_trusted_buyers", metadata,
+    "shop_trusted_buyers",
+    metadata,
     Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), primary_key=True),
     Column("note", String(200), nullable=False, default=""),
 )
 
 subsidy_funds = Table(
-    "subsidy_funds", metadata,
+    "subsidy_funds",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("code", String(40), nullable=False, unique=True),
     Column("name", String(100), nullable=False),
@@ -122,7 +141,8 @@ subsidy_funds = Table(
 # (运费险, douyin:aJpAMtJPdWH7; tier small | upgraded | large). At most one open period per
 # product and service.
 product_services = Table(
-    "product_services", metadata,
+    "product_services",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
@@ -133,13 +153,20 @@ product_services = Table(
     CheckConstraint("ends_at IS NULL OR ends_at >= starts_at", name="period_ordered"),
 )
 Index("ix_product_services_product", product_services.c.product_id, product_services.c.service)
-Index("ux_product_services_open", product_services.c.product_id, product_services.c.service, unique=True,
-      sqlite_where=product_services.c.ends_at.is_(None), postgresql_where=product_services.c.ends_at.is_(None))
+Index(
+    "ux_product_services_open",
+    product_services.c.product_id,
+    product_services.c.service,
+    unique=True,
+    sqlite_where=product_services.c.ends_at.is_(None),
+    postgresql_where=product_services.c.ends_at.is_(None),
+)
 
 # A shipping-insurance claim: one per order and one per return waybill (douyin:aJpAMtJPdWH7
 # 第五章), paid to the buyer by the insurer through its adapter, exactly once under its key.
 shipping_insurance_claims = Table(
-    "shipping_insurance_claims", metadata,
+    "shipping_insurance_claims",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),  # shipping-insurance:{order_id}
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, unique=True),
@@ -149,7 +176,9 @@ shipping_insurance_claims = Table(
     Column("return_carrier", String(30), nullable=False),
     Column("return_tracking", String(60), nullable=False),
     Column("postage_fen", Fen, nullable=False),
-    Column("amount_fen", Fen, nullable=False),  # the postage up to the tier's cap; once paid, what the insurer paid
+    Column(
+        "amount_fen", Fen, nullable=False
+    ),  # the postage up to the tier's cap; once paid, what the insurer paid
     Column("tier", String(20), nullable=False),  # small | upgraded | large
     Column("clause_id", String(80), nullable=False),
     Column("status", String(20), nullable=False),  # pending | paid | refused
@@ -160,4 +189,6 @@ shipping_insurance_claims = Table(
     UniqueConstraint("return_carrier", "return_tracking"),  # one successful claim per waybill
     CheckConstraint("amount_fen >= 0 AND amount_fen <= postage_fen", name="amount_within_postage"),
 )
-Index("ix_shipping_insurance_claims_status", shipping_insurance_claims.c.status, shipping_insurance_claims.c.id)
+Index(
+    "ix_shipping_insurance_claims_status", shipping_insurance_claims.c.status, shipping_insurance_claims.c.id
+)

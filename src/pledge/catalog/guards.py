@@ -2,6 +2,7 @@
 deposit) may refuse a sale or a new listing, so that catalog and orders need not import them.
 The caller wires the real checks (bootstrap.App.sale_guards / listing_guards); a guard refuses
 by raising a DomainError (409 with the clause), and checks nothing else."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -23,8 +24,9 @@ class ListingGuard(Protocol):
     def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
 
 
-def check_sale(guards: Sequence[SaleGuard], conn: Connection, shop_products: Mapping[int, set[int]], *,
-               at: datetime) -> None:
+def check_sale(
+    guards: Sequence[SaleGuard], conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime
+) -> None:
     for guard in guards:
         guard(conn, shop_products, at=at)
 

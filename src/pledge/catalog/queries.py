@@ -1,4 +1,5 @@
 """Read side of the catalog for pages and the API."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -10,14 +11,29 @@ from pledge.kernel.errors import NotFound
 
 def list_products(conn: Connection, *, shop_id: int | None = None) -> list[dict]:
     p, s = products.c, shops.c
-    query = (select(p.id, p.title, p.promise_kind, p.promise_hours, p.presale_date, p.perishable,
-                    p.shop_id, s.name.label("shop_name"), s.city)
-             .join(shops, shops.c.id == p.shop_id).where(p.active.is_(True)).order_by(p.id))
+    query = (
+        select(
+            p.id,
+            p.title,
+            p.promise_kind,
+            p.promise_hours,
+            p.presale_date,
+            p.perishable,
+            p.shop_id,
+            s.name.label("shop_name"),
+            s.city,
+        )
+        .join(shops, shops.c.id == p.shop_id)
+        .where(p.active.is_(True))
+        .order_by(p.id)
+    )
     if shop_id is not None:
         query = query.where(p.shop_id == shop_id)
     rows = [dict(r._mapping) for r in conn.execute(query)]
     prices = {}
-    for product_id, price in conn.execute(select(skus.c.product_id, skus.c.price_fen).order_by(skus.c.price_fen.desc())):
+    for product_id, price in conn.execute(
+        select(skus.c.product_id, skus.c.price_fen).order_by(skus.c.price_fen.desc())
+    ):
         prices[product_id] = price  # ends with the lowest price per product
     for row in rows:
         row["from_price_fen"] = prices.get(row["id"])
@@ -26,17 +42,34 @@ def list_products(conn: Connection, *, shop_id: int | None = None) -> list[dict]
 
 def get_product(conn: Connection, product_id: int) -> dict:
     p = products.c
-    row = conn.execute(select(products, shops.c.name.label("shop_name"), shops.c.timezone, shops.c.city,
-                              categories.c.name.label("category_name"), categories.c.name_en.label("category_name_en"))
-                       .join(shops, shops.c.id == p.shop_id).join(categories, categories.c.id == p.category_id)
-                       .where(p.id == product_id)).first()
+    row = conn.execute(
+        select(
+            products,
+            shops.c.name.label("shop_name"),
+            shops.c.timezone,
+            shops.c.city,
+            categories.c.name.label("category_name"),
+            categories.c.name_en.label("category_name_en"),
+        )
+        .join(shops, shops.c.id == p.shop_id)
+        .join(categories, categories.c.id == p.category_id)
+        .where(p.id == product_id)
+    ).first()
     if row is None:
         raise NotFound(f"no product {product_id}")
     product = dict(row._mapping)
-    product["skus"] = [dict(r._mapping) for r in conn.execute(
-        select(skus).where(skus.c.product_id == product_id).order_by(skus.c.id))]
-    product["content"] = [dict(r._mapping) for r in conn.execute(
-        select(content_promises).where(content_promises.c.shop_id == product["shop_id"]).order_by(content_promises.c.id))]
+    product["skus"] = [
+        dict(r._mapping)
+        for r in conn.execute(select(skus).where(skus.c.product_id == product_id).order_by(skus.c.id))
+    ]
+    product["content"] = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(content_promises)
+            .where(content_promises.c.shop_id == product["shop_id"])
+            .order_by(content_promises.c.id)
+        )
+    ]
     return product
 
 

@@ -1,4 +1,5 @@
 """Shops, the two-level category tree, products with SKUs and their ship promises."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -40,11 +41,22 @@ class NewProduct:
     booked_delivery: bool = False  # the buyer may book the arrival day (预约达)
 
 
-def create_shop(conn: Connection, *, name: str, slug: str, at: datetime, timezone: str = "Asia/Shanghai",
-                city: str = "", description: str = "") -> int:
+def create_shop(
+    conn: Connection,
+    *,
+    name: str,
+    slug: str,
+    at: datetime,
+    timezone: str = "Asia/Shanghai",
+    city: str = "",
+    description: str = "",
+) -> int:
     zone(timezone)
-    return conn.execute(shops.insert().values(name=name, slug=slug, timezone=timezone, city=city,
-                                              description=description, created_at=at)).inserted_primary_key[0]
+    return conn.execute(
+        shops.insert().values(
+            name=name, slug=slug, timezone=timezone, city=city, description=description, created_at=at
+        )
+    ).inserted_primary_key[0]
 
 
 def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int | None = None) -> int:
@@ -54,15 +66,22 @@ def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int
             raise NotFound(f"no category {parent_id}")
         if parent.parent_id is not None:
             raise InvalidInput("the category tree has two levels: a sub-category cannot have children")
-    return conn.execute(categories.insert().values(name=name, name_en=name_en, parent_id=parent_id)).inserted_primary_key[0]
+    return conn.execute(
+        categories.insert().values(name=name, name_en=name_en, parent_id=parent_id)
+    ).inserted_primary_key[0]
 
 
 def _promise_columns(promise: Promise) -> dict:
-    return {"promise_kind": promise.kind, "promise_hours": promise.hours, "presale_date": promise.presale_date}
+    return {
+        "promise_kind": promise.kind,
+        "promise_hours": promise.hours,
+        "presale_date": promise.presale_date,
+    }
 
 
-def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime,
-                   guards: Sequence[ListingGuard]) -> int:
+def create_product(
+    conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime, guards: Sequence[ListingGuard]
+) -> int:
     """`guards` may refuse the listing (the caller wires them: a shop whose deposit has been below
     zero for 48 h cannot list)."""
     require_shop(actor, cmd.shop_id)
@@ -70,8 +89,9 @@ def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datet
     if not cmd.title.strip():
         raise InvalidInput("a product needs a title")
     title = clean_text(cmd.title, field="title", max_length=TITLE_MAX)
-    description = clean_text(cmd.description, field="description", max_length=DESCRIPTION_MAX, multiline=True,
-                             required=False)
+    description = clean_text(
+        cmd.description, field="description", max_length=DESCRIPTION_MAX, multiline=True, required=False
+    )
     if not cmd.skus:
         raise InvalidInput("a product needs at least one SKU")
     for sku in cmd.skus:
@@ -80,13 +100,34 @@ def create_product(conn: Connection, actor: Actor, cmd: NewProduct, *, at: datet
     category = conn.execute(select(categories.c.parent_id).where(categories.c.id == cmd.category_id)).first()
     if category is None:
         raise NotFound(f"no category {cmd.category_id}")
-    product_id = conn.execute(products.insert().values(
-        shop_id=cmd.shop_id, category_id=cmd.category_id, title=title, description=description,
-        perishable=cmd.perishable, custom_made=cmd.custom_made, blind_box=cmd.blind_box,
-        booked_delivery=cmd.booked_delivery, active=True,
-        created_at=at, **_promise_columns(cmd.promise))).inserted_primary_key[0]
-    conn.execute(skus.insert(), [{"product_id": product_id, "shop_id": cmd.shop_id, "name": s.name.strip(),
-                                  "price_fen": s.price_fen, "stock": s.stock} for s in cmd.skus])
+    product_id = conn.execute(
+        products.insert().values(
+            shop_id=cmd.shop_id,
+            category_id=cmd.category_id,
+            title=title,
+            description=description,
+            perishable=cmd.perishable,
+            custom_made=cmd.custom_made,
+            blind_box=cmd.blind_box,
+            booked_delivery=cmd.booked_delivery,
+            active=True,
+            created_at=at,
+            **_promise_columns(cmd.promise),
+        )
+    ).inserted_primary_key[0]
+    conn.execute(
+        skus.insert(),
+        [
+            {
+                "product_id": product_id,
+                "shop_id": cmd.shop_id,
+                "name": s.name.strip(),
+                "price_fen": s.price_fen,
+                "stock": s.stock,
+            }
+            for s in cmd.skus
+        ],
+    )
     return product_id
 
 
@@ -94,19 +135,23 @@ def check_sku_numbers(name: str, price_fen: object, stock: object) -> None:
     """A price from one fen to MAX_PRICE_FEN and a stock from 0 to MAX_STOCK (kernel/limits.py):
     a price of 2^62 fen once overflowed every sum the finance pages make."""
     if type(price_fen) is not int or not 0 < price_fen <= MAX_PRICE_FEN:
-        raise InvalidInput(f"SKU {name!r}: price must be positive and at most {format_yuan(MAX_PRICE_FEN)} yuan")
+        raise InvalidInput(
+            f"SKU {name!r}: price must be positive and at most {format_yuan(MAX_PRICE_FEN)} yuan"
+        )
     if type(stock) is not int or not 0 <= stock <= MAX_STOCK:
         raise InvalidInput(f"SKU {name!r}: stock must be between 0 and {MAX_STOCK} units")
 
 
-def create_content_promise(conn: Connection, actor: Actor, *, shop_id: int, kind: str, title: str,
-                           promise: Promise) -> int:
+def create_content_promise(
+    conn: Connection, actor: Actor, *, shop_id: int, kind: str, title: str, promise: Promise
+) -> int:
     """A live room or short video that states its own ship promise."""
     require_shop(actor, shop_id)
     if kind not in ("live_room", "video"):
         raise InvalidInput("content is a live_room or a video")
-    return conn.execute(content_promises.insert().values(shop_id=shop_id, kind=kind, title=title,
-                                                         **_promise_columns(promise))).inserted_primary_key[0]
+    return conn.execute(
+        content_promises.insert().values(shop_id=shop_id, kind=kind, title=title, **_promise_columns(promise))
+    ).inserted_primary_key[0]
 
 
 def set_stock(conn: Connection, actor: Actor, *, sku_id: int, stock: int) -> None:
@@ -119,7 +164,7 @@ def set_stock(conn: Connection, actor: Actor, *, sku_id: int, stock: int) -> Non
     conn.execute(skus.update().where(skus.c.id == sku_id).values(stock=stock))
 
 
-def promise_of(row) -> Promise:  # noqa: ANN001 - a row with promise_kind/promise_hours/presale_date
+def promise_of(row) -> Promise:
     presale = row.presale_date
     if isinstance(presale, str):
         presale = date.fromisoformat(presale)

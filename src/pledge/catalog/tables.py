@@ -1,10 +1,23 @@
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table,
-                        Text, UniqueConstraint, false)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 shops = Table(
-    "shops", metadata,
+    "shops",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("name", String(100), nullable=False),
     Column("slug", String(60), nullable=False, unique=True),
@@ -15,7 +28,8 @@ shops = Table(
 )
 
 categories = Table(
-    "categories", metadata,
+    "categories",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("parent_id", Id, ForeignKey("categories.id"), nullable=True),
     Column("name", String(60), nullable=False),
@@ -24,7 +38,8 @@ categories = Table(
 )
 
 products = Table(
-    "products", metadata,
+    "products",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("category_id", Id, ForeignKey("categories.id"), nullable=False),
@@ -44,7 +59,8 @@ products = Table(
 )
 
 skus = Table(
-    "skus", metadata,
+    "skus",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False, index=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
@@ -60,7 +76,8 @@ Index("ux_skus_shop_barcode", skus.c.shop_id, skus.c.barcode, unique=True)
 # A live room or short video may promise a different ship time than the product page; the
 # shortest promise binds (douyin:101706).
 content_promises = Table(
-    "content_promises", metadata,
+    "content_promises",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("kind", String(20), nullable=False),  # live_room | video

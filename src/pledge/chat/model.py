@@ -6,6 +6,7 @@ next contact opens a new conversation with its own start time and its own rating
 one conversation per buyer + shop + order is open at a time, and each is rated at most once:
 a rating is final, not editable, so that what the experience score counted stays what the buyer
 said at the time (and nobody can be talked into "fixing" a 1-star rating afterwards)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -48,5 +49,7 @@ def clean_body(body: object) -> str:
 
 def check_stars(stars: object) -> int:
     if isinstance(stars, bool) or not isinstance(stars, int) or stars not in STARS:
-        raise InvalidInput(f"a rating is a whole number of stars from {STARS.start} to {STARS.stop - 1}, got {stars!r}")
+        raise InvalidInput(
+            f"a rating is a whole number of stars from {STARS.start} to {STARS.stop - 1}, got {stars!r}"
+        )
     return stars

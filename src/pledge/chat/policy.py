@@ -22,11 +22,12 @@ The official text, as encoded here:
 - The window is [since, until): conversations that started in it; messages and ratings from
   `until` on are not seen yet (the metric is what was known at `until`). The clauses in force
   at `until` apply to the whole window."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Sequence
 
 from pledge.chat.model import Sender
 from pledge.kernel.clock import ensure_utc, local_time
@@ -50,11 +51,16 @@ class BusinessHours:
     end: time
 
     @classmethod
-    def of(cls, clause: Clause) -> "BusinessHours":
+    def of(cls, clause: Clause) -> BusinessHours:
         try:
-            return cls(time.fromisoformat(clause.get("business_start")), time.fromisoformat(clause.get("business_end")))
+            return cls(
+                time.fromisoformat(clause.get("business_start")),
+                time.fromisoformat(clause.get("business_end")),
+            )
         except (TypeError, ValueError):
-            raise InvalidInput(f"clause {clause.id} needs business_start and business_end like '08:00:00'") from None
+            raise InvalidInput(
+                f"clause {clause.id} needs business_start and business_end like '08:00:00'"
+            ) from None
 
     def contains(self, at: datetime, tz: str) -> bool:
         moment = local_time(at, tz).time().replace(microsecond=0)
@@ -179,40 +185,78 @@ class ChatMetrics:
         """Rated 1-3 stars / rated, in basis points rounded half-up (2500 = 25%)."""
         if not self.rated_conversations:
             return None
-        return (2 * self.dissatisfied_conversations * 10_000 + self.rated_conversations) // (2 * self.rated_conversations)
+        return (2 * self.dissatisfied_conversations * 10_000 + self.rated_conversations) // (
+            2 * self.rated_conversations
+        )
 
     @property
     def dissatisfaction_rate(self) -> float | None:
-        return None if not self.rated_conversations else self.dissatisfied_conversations / self.rated_conversations
+        return (
+            None
+            if not self.rated_conversations
+            else self.dissatisfied_conversations / self.rated_conversations
+        )
 
     def explanation(self) -> str:
-        avg = "no rounds" if self.average_response_seconds is None else (
-            f"{self.response_ms_total / 1000:g} s / {self.rounds} rounds = {self.average_response_seconds:g} s")
-        rate = "no rated conversations" if self.dissatisfaction_bp is None else (
-            f"{self.dissatisfied_conversations} of {self.rated_conversations} rated 1-{self.max_stars_unsatisfied} stars"
-            f" = {self.dissatisfaction_bp / 100:g}%")
-        return (f"{self.conversations} conversations started {self.business_hours} ({self.timezone}) in "
-                f"[{self.since.isoformat()}, {self.until.isoformat()}), {self.outside_hours} outside those hours not "
-                f"counted; average response {avg}, {self.unanswered_rounds} unanswered counted as "
-                f"{self.no_reply_seconds} s each, {self.pending_rounds} still pending (clause {self.response_clause}); "
-                f"dissatisfaction {rate} (clause {self.dissatisfaction_clause}) [{', '.join(self.sources)}]")
+        avg = (
+            "no rounds"
+            if self.average_response_seconds is None
+            else (
+                f"{self.response_ms_total / 1000:g} s / {self.rounds} rounds = {self.average_response_seconds:g} s"
+            )
+        )
+        rate = (
+            "no rated conversations"
+            if self.dissatisfaction_bp is None
+            else (
+                f"{self.dissatisfied_conversations} of {self.rated_conversations} rated 1-{self.max_stars_unsatisfied} stars"
+                f" = {self.dissatisfaction_bp / 100:g}%"
+            )
+        )
+        return (
+            f"{self.conversations} conversations started {self.business_hours} ({self.timezone}) in "
+            f"[{self.since.isoformat()}, {self.until.isoformat()}), {self.outside_hours} outside those hours not "
+            f"counted; average response {avg}, {self.unanswered_rounds} unanswered counted as "
+            f"{self.no_reply_seconds} s each, {self.pending_rounds} still pending (clause {self.response_clause}); "
+            f"dissatisfaction {rate} (clause {self.dissatisfaction_clause}) [{', '.join(self.sources)}]"
+        )
 
     def as_dict(self) -> dict:
-        return {"shop_id": self.shop_id, "since": self.since, "until": self.until, "timezone": self.timezone,
-                "conversations": self.conversations, "outside_hours": self.outside_hours, "rounds": self.rounds,
-                "answered_rounds": self.answered_rounds, "unanswered_rounds": self.unanswered_rounds,
-                "pending_rounds": self.pending_rounds, "response_ms_total": self.response_ms_total,
-                "average_response_seconds": self.average_response_seconds,
-                "rated_conversations": self.rated_conversations,
-                "dissatisfied_conversations": self.dissatisfied_conversations,
-                "dissatisfaction_bp": self.dissatisfaction_bp, "dissatisfaction_rate": self.dissatisfaction_rate,
-                "business_hours": self.business_hours, "no_reply_seconds": self.no_reply_seconds,
-                "max_stars_unsatisfied": self.max_stars_unsatisfied, "clause_ids": list(self.clause_ids),
-                "sources": list(self.sources), "explanation": self.explanation()}
+        return {
+            "shop_id": self.shop_id,
+            "since": self.since,
+            "until": self.until,
+            "timezone": self.timezone,
+            "conversations": self.conversations,
+            "outside_hours": self.outside_hours,
+            "rounds": self.rounds,
+            "answered_rounds": self.answered_rounds,
+            "unanswered_rounds": self.unanswered_rounds,
+            "pending_rounds": self.pending_rounds,
+            "response_ms_total": self.response_ms_total,
+            "average_response_seconds": self.average_response_seconds,
+            "rated_conversations": self.rated_conversations,
+            "dissatisfied_conversations": self.dissatisfied_conversations,
+            "dissatisfaction_bp": self.dissatisfaction_bp,
+            "dissatisfaction_rate": self.dissatisfaction_rate,
+            "business_hours": self.business_hours,
+            "no_reply_seconds": self.no_reply_seconds,
+            "max_stars_unsatisfied": self.max_stars_unsatisfied,
+            "clause_ids": list(self.clause_ids),
+            "sources": list(self.sources),
+            "explanation": self.explanation(),
+        }
 
 
-def measure(logs: Sequence[ConversationLog], *, chat_rules: ChatRules, tz: str, since: datetime, until: datetime,
-            shop_id: int | None = None) -> ChatMetrics:
+def measure(
+    logs: Sequence[ConversationLog],
+    *,
+    chat_rules: ChatRules,
+    tz: str,
+    since: datetime,
+    until: datetime,
+    shop_id: int | None = None,
+) -> ChatMetrics:
     since, until = ensure_utc(since), ensure_utc(until)
     if since >= until:
         raise InvalidInput("the window must end after it starts")
@@ -236,11 +280,24 @@ def measure(logs: Sequence[ConversationLog], *, chat_rules: ChatRules, tz: str, 
     scored = [r for r in rounds if r.outcome != PENDING]
     sources = tuple(dict.fromkeys((chat_rules.response.source, chat_rules.dissatisfaction.source)))
     return ChatMetrics(
-        since=since, until=until, timezone=tz, conversations=counted, outside_hours=outside, rounds=len(scored),
+        since=since,
+        until=until,
+        timezone=tz,
+        conversations=counted,
+        outside_hours=outside,
+        rounds=len(scored),
         answered_rounds=sum(r.outcome == ANSWERED for r in scored),
-        unanswered_rounds=sum(r.outcome == UNANSWERED for r in scored), pending_rounds=len(rounds) - len(scored),
-        response_ms_total=sum(r.counted_ms for r in scored), rated_conversations=rated,
-        dissatisfied_conversations=dissatisfied, response_clause=chat_rules.response.id,
-        dissatisfaction_clause=chat_rules.dissatisfaction.id, sources=sources,
-        no_reply_seconds=int(no_reply.total_seconds()), max_stars_unsatisfied=worst, business_hours=str(response_hours),
-        shop_id=shop_id, round_details=tuple(rounds))
+        unanswered_rounds=sum(r.outcome == UNANSWERED for r in scored),
+        pending_rounds=len(rounds) - len(scored),
+        response_ms_total=sum(r.counted_ms for r in scored),
+        rated_conversations=rated,
+        dissatisfied_conversations=dissatisfied,
+        response_clause=chat_rules.response.id,
+        dissatisfaction_clause=chat_rules.dissatisfaction.id,
+        sources=sources,
+        no_reply_seconds=int(no_reply.total_seconds()),
+        max_stars_unsatisfied=worst,
+        business_hours=str(response_hours),
+        shop_id=shop_id,
+        round_details=tuple(rounds),
+    )

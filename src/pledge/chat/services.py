@@ -6,6 +6,7 @@ Who may do what is decided here, whatever the entry point: the buyer sees and wr
 own conversations; any member of the shop reads and answers the shop's; platform staff may read
 any conversation (disputes, audits) and write in none; everyone else is told the conversation
 does not exist, so another shop's conversations are not revealed."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ def open_key(buyer_id: int, shop_id: int, order_id: int | None) -> str:
     return f"{buyer_id}:{shop_id}:{order_id if order_id is not None else '-'}"
 
 
-def role_in(actor: Actor, row) -> str | None:  # noqa: ANN001
+def role_in(actor: Actor, row) -> str | None:
     """buyer | shop | platform (read only) | None for anyone else."""
     if row.buyer_id == actor.user_id:
         return Sender.BUYER.value
@@ -50,7 +51,7 @@ def role_in(actor: Actor, row) -> str | None:  # noqa: ANN001
     return None
 
 
-def conversation_for(conn: Connection, actor: Actor, conversation_id: int, *, lock: bool = False):  # noqa: ANN201
+def conversation_for(conn: Connection, actor: Actor, conversation_id: int, *, lock: bool = False):
     """(row, role) if the actor may see the conversation; NotFound otherwise."""
     query = select(conversations).where(conversations.c.id == conversation_id)
     if lock and conn.dialect.name == "postgresql":
@@ -62,17 +63,22 @@ def conversation_for(conn: Connection, actor: Actor, conversation_id: int, *, lo
     return row, role
 
 
-def open_conversation(conn: Connection, actor: Actor, *, shop_id: int, order_id: int | None = None,
-                      at: datetime) -> Opened:
+def open_conversation(
+    conn: Connection, actor: Actor, *, shop_id: int, order_id: int | None = None, at: datetime
+) -> Opened:
     """The buyer's open conversation with the shop about the order (or the shop in general),
     created if there is none. A shop's own members cannot be its customers here: chatting with
     oneself would make the shop's response time whatever it likes."""
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
         raise NotFound(f"no shop {shop_id}")
     if shop_id in actor.shops:
-        raise Forbidden(f"members of shop {shop_id} answer its conversations; they cannot open one as its customer")
+        raise Forbidden(
+            f"members of shop {shop_id} answer its conversations; they cannot open one as its customer"
+        )
     if order_id is not None:
-        order = conn.execute(select(orders.c.buyer_id, orders.c.shop_id).where(orders.c.id == order_id)).first()
+        order = conn.execute(
+            select(orders.c.buyer_id, orders.c.shop_id).where(orders.c.id == order_id)
+        ).first()
         if order is None or order.buyer_id != actor.user_id:
             raise NotFound(f"no order {order_id}")
         if order.shop_id != shop_id:
@@ -83,11 +89,21 @@ def open_conversation(conn: Connection, actor: Actor, *, shop_id: int, order_id:
         return Opened(found, False)
     try:
         with conn.begin_nested():
-            new_id = conn.execute(conversations.insert().values(
-                shop_id=shop_id, buyer_id=actor.user_id, order_id=order_id, status=ConversationStatus.OPEN.value,
-                open_key=key, created_at=at)).inserted_primary_key[0]
+            new_id = conn.execute(
+                conversations.insert().values(
+                    shop_id=shop_id,
+                    buyer_id=actor.user_id,
+                    order_id=order_id,
+                    status=ConversationStatus.OPEN.value,
+                    open_key=key,
+                    created_at=at,
+                )
+            ).inserted_primary_key[0]
     except IntegrityError:  # a concurrent open of the same conversation won (PostgreSQL)
-        return Opened(conn.execute(select(conversations.c.id).where(conversations.c.open_key == key)).scalar_one(), False)
+        return Opened(
+            conn.execute(select(conversations.c.id).where(conversations.c.open_key == key)).scalar_one(),
+            False,
+        )
     return Opened(new_id, True)
 
 
@@ -99,9 +115,14 @@ def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str
         raise Forbidden("platform staff can read conversations but not write in them")
     text = clean_body(body)
     if row.status != ConversationStatus.OPEN.value:
-        raise Conflict(f"conversation {conversation_id} ended when the buyer rated it; open a new one to write again")
-    message_id = conn.execute(messages.insert().values(conversation_id=row.id, sender=role, author_id=actor.user_id,
-                                                       body=text, at=at)).inserted_primary_key[0]
+        raise Conflict(
+            f"conversation {conversation_id} ended when the buyer rated it; open a new one to write again"
+        )
+    message_id = conn.execute(
+        messages.insert().values(
+            conversation_id=row.id, sender=role, author_id=actor.user_id, body=text, at=at
+        )
+    ).inserted_primary_key[0]
     values: dict = {"last_message_at": at}
     if role == Sender.BUYER:
         values.update(started_at=row.started_at or at, awaiting_reply_since=row.awaiting_reply_since or at)
@@ -111,22 +132,37 @@ def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str
     return message_id
 
 
-def rate_conversation(conn: Connection, actor: Actor, conversation_id: int, stars: int, *, at: datetime) -> None:
+def rate_conversation(
+    conn: Connection, actor: Actor, conversation_id: int, stars: int, *, at: datetime
+) -> None:
     """The buyer's 1-5 star rating; final, and it ends the conversation (see chat.model)."""
     row, role = conversation_for(conn, actor, conversation_id, lock=True)
     if role != Sender.BUYER:
         raise Forbidden("only the buyer rates a conversation")
     stars = check_stars(stars)
     if row.stars is not None:
-        raise Conflict(f"conversation {conversation_id} was already rated {row.stars} stars; a rating is final")
+        raise Conflict(
+            f"conversation {conversation_id} was already rated {row.stars} stars; a rating is final"
+        )
     if row.started_at is None:
         raise InvalidInput("write to the shop first: there is nothing to rate yet")
-    CONVERSATION_LIFECYCLE.move(conn, conversations, row.id, row.status, ConversationStatus.CLOSED,
-                                where=[conversations.c.stars.is_(None)], stars=stars, rated_at=at, closed_at=at,
-                                open_key=None)
+    CONVERSATION_LIFECYCLE.move(
+        conn,
+        conversations,
+        row.id,
+        row.status,
+        ConversationStatus.CLOSED,
+        where=[conversations.c.stars.is_(None)],
+        stars=stars,
+        rated_at=at,
+        closed_at=at,
+        open_key=None,
+    )
 
 
-def measure_shop(conn: Connection, shop_id: int, *, book: Rulebook, since: datetime, until: datetime) -> policy.ChatMetrics:
+def measure_shop(
+    conn: Connection, shop_id: int, *, book: Rulebook, since: datetime, until: datetime
+) -> policy.ChatMetrics:
     """The shop's chat metrics over [since, until), for the experience score. No tenancy check:
     the caller is the platform itself (shop_chat_metrics is the checked entry for people)."""
     tz = conn.execute(select(shops.c.timezone).where(shops.c.id == shop_id)).scalar()
@@ -136,22 +172,37 @@ def measure_shop(conn: Connection, shop_id: int, *, book: Rulebook, since: datet
     in_window = (c.shop_id == shop_id, c.started_at >= since, c.started_at < until)
     rows = conn.execute(select(c.id, c.stars, c.rated_at, c.closed_at).where(*in_window).order_by(c.id)).all()
     history: dict[int, list[policy.Message]] = {r.id: [] for r in rows}
-    for msg in conn.execute(select(m.conversation_id, m.sender, m.at)
-                            .join(conversations, c.id == m.conversation_id)
-                            .where(*in_window, m.at < until).order_by(m.conversation_id, m.id)):
+    for msg in conn.execute(
+        select(m.conversation_id, m.sender, m.at)
+        .join(conversations, c.id == m.conversation_id)
+        .where(*in_window, m.at < until)
+        .order_by(m.conversation_id, m.id)
+    ):
         history[msg.conversation_id].append(policy.Message(msg.at, msg.sender))
     logs = [policy.ConversationLog(history[r.id], r.stars, r.rated_at, r.closed_at, r.id) for r in rows]
-    return policy.measure(logs, chat_rules=policy.rules(book, until), tz=tz, since=since, until=until, shop_id=shop_id)
+    return policy.measure(
+        logs, chat_rules=policy.rules(book, until), tz=tz, since=since, until=until, shop_id=shop_id
+    )
 
 
-def shop_chat_metrics(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
-                      since: datetime | None = None, until: datetime | None = None) -> policy.ChatMetrics:
+def shop_chat_metrics(
+    conn: Connection,
+    actor: Actor,
+    shop_id: int,
+    *,
+    book: Rulebook,
+    now: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> policy.ChatMetrics:
     """For the shop's members and platform staff; the window defaults to the rulebook's
     (the last 30 days up to now)."""
     require_shop(actor, shop_id, read_only=True)
     until = until or now
     if until > now:
-        raise InvalidInput("the window cannot end in the future: unanswered rounds would be counted too early")
+        raise InvalidInput(
+            "the window cannot end in the future: unanswered rounds would be counted too early"
+        )
     since = since or until - policy.rules(book, until).window
     if since >= until or until - since > MAX_WINDOW:
         raise InvalidInput(f"the window must start before it ends and span at most {MAX_WINDOW.days} days")

@@ -3,11 +3,14 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 conversations = Table(
-    "chat_conversations", metadata,
+    "chat_conversations",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
-    Column("order_id", Id, ForeignKey("orders.id"), nullable=True, index=True),  # NULL: about the shop in general
+    Column(
+        "order_id", Id, ForeignKey("orders.id"), nullable=True, index=True
+    ),  # NULL: about the shop in general
     Column("status", String(10), nullable=False),  # open | closed
     # "buyer:shop:order" while open, NULL once closed: UNIQUE, so at most one open conversation
     # per buyer + shop + order on SQLite and PostgreSQL alike (NULLs never collide).
@@ -27,7 +30,8 @@ conversations = Table(
 Index("ix_chat_conversations_shop_started", conversations.c.shop_id, conversations.c.started_at)
 
 messages = Table(
-    "chat_messages", metadata,
+    "chat_messages",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("conversation_id", Id, ForeignKey("chat_conversations.id"), nullable=False),
     Column("sender", String(10), nullable=False),  # buyer | shop

@@ -1,10 +1,10 @@
 """`pledge backtest`: replay a rulebook's late-ship clauses over an order history CSV."""
+
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -21,9 +21,11 @@ from pledge.rulebooks.loader import load
 def _report(results: list[BacktestResult], top: int) -> None:
     console = Console()
     for r in results:
-        console.print(f"[bold]{r.rulebook}@{r.version}[/]: {r.orders} orders, {r.late} late, "
-                      f"compensation {format_yuan(r.compensation_fen)} yuan (as of {r.as_of.isoformat()}, "
-                      f"rules in force {r.rules_at.date().isoformat()})")
+        console.print(
+            f"[bold]{r.rulebook}@{r.version}[/]: {r.orders} orders, {r.late} late, "
+            f"compensation {format_yuan(r.compensation_fen)} yuan (as of {r.as_of.isoformat()}, "
+            f"rules in force {r.rules_at.date().isoformat()})"
+        )
     table = Table(title=f"Top {top} shops by compensation")
     table.add_column("shop")
     table.add_column("orders", justify="right")
@@ -40,19 +42,30 @@ def _report(results: list[BacktestResult], top: int) -> None:
     console.print(table)
 
 
-def _scores(book, history, result: BacktestResult) -> dict:  # noqa: ANN001
+def _scores(book, history, result: BacktestResult) -> dict:
     from pledge.experience.history import history_scores
+
     return history_scores(book, history, as_of=result.as_of, rules_at=result.rules_at)
 
 
 def command(
     rulebook: str = typer.Option(..., help="Rulebook to replay, e.g. douyin."),
     orders: Path = typer.Option(..., "--orders", help="Order history CSV (docs/order-history-csv.md)."),
-    as_of: str = typer.Option("", "--as-of", help="Orders not picked up by then are late as of then; default: the file's latest time."),
-    rules_at: str = typer.Option("", "--rules-at", help="Apply the clauses in force at this time; default: now."),
-    compare: Optional[str] = typer.Option(None, help="A second rulebook to run over the same file, side by side."),
+    as_of: str = typer.Option(
+        "",
+        "--as-of",
+        help="Orders not picked up by then are late as of then; default: the file's latest time.",
+    ),
+    rules_at: str = typer.Option(
+        "", "--rules-at", help="Apply the clauses in force at this time; default: now."
+    ),
+    compare: str | None = typer.Option(
+        None, help="A second rulebook to run over the same file, side by side."
+    ),
     tz: str = typer.Option("Asia/Shanghai", "--tz", help="Timezone of times written without an offset."),
-    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="Leave out bad rows instead of refusing the file."),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Leave out bad rows instead of refusing the file."
+    ),
     top: int = typer.Option(10, help="Shops in the readable report."),
     as_json: bool = typer.Option(False, "--json"),
     scores: bool = typer.Option(False, "--scores", help="Also print experience-score indicators per shop."),
@@ -79,8 +92,12 @@ def command(
             _report(results, top)
             if scores:
                 for shop, found in _scores(books[0], history, results[0]).items():
-                    marks = ", ".join(f"{code} {v['value']}→{v['points']}" for code, v in found["indicators"].items())
-                    typer.echo(f"{shop}: {found['score']:g} ({found['stage']}, rule {found['version']}): {marks}")
+                    marks = ", ".join(
+                        f"{code} {v['value']}→{v['points']}" for code, v in found["indicators"].items()
+                    )
+                    typer.echo(
+                        f"{shop}: {found['score']:g} ({found['stage']}, rule {found['version']}): {marks}"
+                    )
             for e in skipped:
                 typer.echo(f"skipped row {e.row}: {e.reason}", err=True)
 
@@ -90,7 +107,9 @@ def command(
 def import_command(
     file: Path = typer.Argument(..., help="Order history CSV (docs/order-history-csv.md)."),
     tz: str = typer.Option("Asia/Shanghai", "--tz", help="Timezone of times written without an offset."),
-    skip_bad_rows: bool = typer.Option(False, "--skip-bad-rows", help="Import the good rows and list the bad ones."),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Import the good rows and list the bad ones."
+    ),
 ) -> None:
     """Load an external order history into the database: all of it, or nothing."""
     from rich.progress import Progress
@@ -104,8 +123,14 @@ def import_command(
         app = build()
         with Progress(console=Console(stderr=True)) as progress, app.uow.begin() as conn:
             task = progress.add_task(f"importing {file.name}", total=len(history))
-            import_id = import_history(conn, history, filename=file.name, skipped=len(skipped), at=app.clock.now(),
-                                       progress=lambda n: progress.advance(task, n))
+            import_id = import_history(
+                conn,
+                history,
+                filename=file.name,
+                skipped=len(skipped),
+                at=app.clock.now(),
+                progress=lambda n: progress.advance(task, n),
+            )
         for e in skipped:
             typer.echo(f"skipped row {e.row}: {e.reason}", err=True)
         typer.echo(f"import {import_id}: {len(history)} orders imported, {len(skipped)} bad rows skipped")

@@ -1,10 +1,10 @@
 """The `pledge` command. Every command calls the same services as the web app."""
+
 from __future__ import annotations
 
 import json
 import sys
 import threading
-from typing import Optional
 
 import typer
 
@@ -14,8 +14,11 @@ from pledge.cli import rulebook as _rulebook
 from pledge.cli.run import fail, run_domain
 from pledge.config import Settings
 
-app = typer.Typer(help="Pledge: a live-commerce platform engine in which every promise is enforced.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Pledge: a live-commerce platform engine in which every promise is enforced.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 clock_app = typer.Typer(help="The demo clock.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -26,6 +29,7 @@ app.add_typer(clock_app, name="clock")
 def db_upgrade() -> None:
     """Apply every migration to the configured database (SQLite under var/ by default)."""
     from pledge.migrate import upgrade
+
     url = Settings().resolved_database_url()
     upgrade(url)
     typer.echo(f"database is at the latest schema: {url.split('@')[-1]}")
@@ -38,11 +42,14 @@ def require_real_secrets(settings: Settings) -> None:
         return
     from pledge.config import GENERATE_HINT, secret_problems
     from pledge.logistics.webhook import carrier_secret_problems
+
     problems = secret_problems(settings) + carrier_secret_problems()
     if problems:
-        fail("refusing to start outside demo mode: " + "; ".join(problems) + ". Generate each secret with "
-             f"`{GENERATE_HINT}` and set it in the environment (docs/security.md), or run the demo "
-             "with PLEDGE_DEMO_MODE=1.")
+        fail(
+            "refusing to start outside demo mode: " + "; ".join(problems) + ". Generate each secret with "
+            f"`{GENERATE_HINT}` and set it in the environment (docs/security.md), or run the demo "
+            "with PLEDGE_DEMO_MODE=1."
+        )
 
 
 def _serve(settings: Settings, *, banner: str = "") -> None:
@@ -50,6 +57,7 @@ def _serve(settings: Settings, *, banner: str = "") -> None:
 
     from pledge.bootstrap import build
     from pledge.web.app import create_app
+
     web = create_app(run_domain(build, settings))
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Pledge is serving at {url}  (API docs: {url}/docs)")
@@ -68,11 +76,14 @@ def serve() -> None:
 
 
 @app.command()
-def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
-           interval: Optional[float] = typer.Option(None, help="Seconds between passes.")) -> None:
+def worker(
+    once: bool = typer.Option(False, help="Run one pass and exit."),
+    interval: float | None = typer.Option(None, help="Seconds between passes."),
+) -> None:
     """Run the background work (unpaid cancellation, carrier events, late-ship sweep)."""
     from pledge.bootstrap import build
     from pledge.worker import run_forever, run_once
+
     settings = Settings()
     require_real_secrets(settings)
     pledge = run_domain(build, settings)
@@ -80,7 +91,9 @@ def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
         typer.echo(json.dumps(run_once(pledge)))
         return
     stop = threading.Event()
-    typer.echo(f"worker running with rulebook {pledge.rulebook.name}@{pledge.rulebook.version}; Ctrl-C stops it")
+    typer.echo(
+        f"worker running with rulebook {pledge.rulebook.name}@{pledge.rulebook.version}; Ctrl-C stops it"
+    )
     try:
         run_forever(pledge, stop, interval or pledge.settings.sweep_interval_seconds)
     except KeyboardInterrupt:
@@ -88,10 +101,13 @@ def worker(once: bool = typer.Option(False, help="Run one pass and exit."),
 
 
 @app.command()
-def demo(reset: bool = typer.Option(True, help="Start from a fresh demo database."),
-         serve_app: bool = typer.Option(True, "--serve/--no-serve", help="Serve after seeding.")) -> None:
+def demo(
+    reset: bool = typer.Option(True, help="Start from a fresh demo database."),
+    serve_app: bool = typer.Option(True, "--serve/--no-serve", help="Serve after seeding."),
+) -> None:
     """Seed the demo merchants, buyers and a few days of orders, then serve in demo mode."""
     from pledge.demo.seed import ACCOUNTS, seed_demo
+
     settings = Settings(demo_mode=True)
     summary = run_domain(seed_demo, settings, reset=reset)
     lines = ["Demo accounts (password for all: pledge123):"]
@@ -108,6 +124,7 @@ def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m
     """Demo mode only: move the platform clock forward for every process on this database."""
     from pledge.bootstrap import advance_demo_clock, build
     from pledge.kernel.clock import parse_duration
+
     pledge = run_domain(build)
     offset = run_domain(advance_demo_clock, pledge, run_domain(parse_duration, by))
     typer.echo(f"clock is now {pledge.clock.now().isoformat()} (offset {offset})")
@@ -116,6 +133,7 @@ def clock_advance(by: str = typer.Argument(..., help="How far, e.g. 2d, 36h, 90m
 @clock_app.command("show")
 def clock_show() -> None:
     from pledge.bootstrap import build
+
     typer.echo(run_domain(build).clock.now().isoformat())
 
 

@@ -1,4 +1,5 @@
 """`pledge quote ...`: answer a rule question from the rulebook alone, no database."""
+
 from __future__ import annotations
 
 import json
@@ -16,14 +17,16 @@ from pledge.promises.model import Promise
 from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import load
 
-quote_app = typer.Typer(help="Quote what a rulebook says, without touching the database.", no_args_is_help=True)
+quote_app = typer.Typer(
+    help="Quote what a rulebook says, without touching the database.", no_args_is_help=True
+)
 
 
 def _emit(as_json: bool, data: dict, text: str) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False) if as_json else text)
 
 
-def _guard(fn):  # noqa: ANN001, ANN202
+def _guard(fn):
     return lambda *a, **k: run_domain(fn, *a, **k)
 
 
@@ -32,11 +35,16 @@ def quote_ship_by(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
     promise: str = typer.Option(..., help="same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD"),
     paid_at: str = typer.Option(..., "--paid-at", help="ISO-8601; without offset = the timezone below."),
-    timezone: str = typer.Option("", "--tz", help="Timezone of a --paid-at without offset; default the rulebook's. "
-                                                   "The deadline itself is always the platform's (the rulebook's zone)."),
+    timezone: str = typer.Option(
+        "",
+        "--tz",
+        help="Timezone of a --paid-at without offset; default the rulebook's. "
+        "The deadline itself is always the platform's (the rulebook's zone).",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """When must an order paid at --paid-at ship? Days and the 16:00 cut-off are platform time."""
+
     @_guard
     def run() -> None:
         book = load(rulebook)
@@ -45,8 +53,12 @@ def quote_ship_by(
         paid = parse_iso(paid_at, tz)
         deadline, clause = ship_by(book, Promise.parse(promise), paid)
         local = deadline.astimezone(zone(book.timezone))
-        _emit(as_json, {"ship_by": local.isoformat(), "clause": clause.id, "timezone": book.timezone},
-              f"ship by {local.isoformat()} ({clause.id}, {clause.source})")
+        _emit(
+            as_json,
+            {"ship_by": local.isoformat(), "clause": clause.id, "timezone": book.timezone},
+            f"ship by {local.isoformat()} ({clause.id}, {clause.source})",
+        )
+
     run()
 
 
@@ -56,13 +68,17 @@ def quote_late(
     promise: str = typer.Option(..., help="The promise span, e.g. 48h or 72h."),
     paid: str = typer.Option(..., help="Amount the buyer paid, in yuan (e.g. 150.00)."),
     late: str = typer.Option(..., help="How late it shipped, e.g. 50h or 2d."),
-    at: str = typer.Option("", help="When the order was paid (ISO-8601; without offset = the rulebook's zone), to "
-                                    "pick the clauses in force then; default now."),
+    at: str = typer.Option(
+        "",
+        help="When the order was paid (ISO-8601; without offset = the rulebook's zone), to "
+        "pick the clauses in force then; default now.",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """What does the buyer receive in all for a parcel shipped --late after its deadline? The
     late-ship cell as soon as it is late and, more than 48 h late, the out-of-stock deduction in
     addition (douyin:aJoPPkWZ7VQM, douyin:aHwHGWzbmk88): each part with its clause."""
+
     @_guard
     def run() -> None:
         book = load(rulebook)
@@ -75,22 +91,52 @@ def quote_late(
         late_by = parse_duration(late)
         paid_at = parse_iso(at, book.timezone) if at else datetime.now(UTC)
         deadline = paid_at + timedelta(hours=span.hours)
-        quote = quote_late_ship(book, paid_fen=paid_fen, paid_at=paid_at, ship_by_at=deadline,
-                                shipped_at=deadline + late_by, now=deadline + late_by)
+        quote = quote_late_ship(
+            book,
+            paid_fen=paid_fen,
+            paid_at=paid_at,
+            ship_by_at=deadline,
+            shipped_at=deadline + late_by,
+            now=deadline + late_by,
+        )
         if quote is None:
-            data = {"amount_fen": 0, "parts": [], "clause": "", "explanation": "shipped on time: no compensation"}
+            data = {
+                "amount_fen": 0,
+                "parts": [],
+                "clause": "",
+                "explanation": "shipped on time: no compensation",
+            }
         else:
-            data = {"amount_fen": quote.amount_fen,
-                    "parts": [{"clause": p.clause.id, "amount_fen": p.amount_fen, "source": p.clause.source, "rule": p.rule}
-                              for p in quote.parts if p.clause is not None and p.amount_fen > 0],
-                    "clause": quote.clause.id if quote.clause else "", "explanation": quote.explanation_en}
+            data = {
+                "amount_fen": quote.amount_fen,
+                "parts": [
+                    {
+                        "clause": p.clause.id,
+                        "amount_fen": p.amount_fen,
+                        "source": p.clause.source,
+                        "rule": p.rule,
+                    }
+                    for p in quote.parts
+                    if p.clause is not None and p.amount_fen > 0
+                ],
+                "clause": quote.clause.id if quote.clause else "",
+                "explanation": quote.explanation_en,
+            }
         data["paid_at"] = paid_at.isoformat()
         _emit(as_json, data, f"{format_yuan(data['amount_fen'])} yuan — {data['explanation']}")
+
     run()
 
 
-FLAG_ALIASES = {"perishable": "perishable", "fresh": "perishable", "custom_made": "custom_made", "custom": "custom_made",
-                "custom-made": "custom_made", "blind_box": "blind_box", "blind-box": "blind_box"}
+FLAG_ALIASES = {
+    "perishable": "perishable",
+    "fresh": "perishable",
+    "custom_made": "custom_made",
+    "custom": "custom_made",
+    "custom-made": "custom_made",
+    "blind_box": "blind_box",
+    "blind-box": "blind_box",
+}
 
 
 def _flags(text: str) -> set[str]:
@@ -99,7 +145,9 @@ def _flags(text: str) -> set[str]:
         if not raw:
             continue
         if raw not in FLAG_ALIASES:
-            raise InvalidInput(f"unknown product flag {raw!r}; use perishable, custom_made (or custom), blind_box")
+            raise InvalidInput(
+                f"unknown product flag {raw!r}; use perishable, custom_made (or custom), blind_box"
+            )
         found.add(FLAG_ALIASES[raw])
     return found
 
@@ -107,14 +155,27 @@ def _flags(text: str) -> set[str]:
 @quote_app.command("return-window")
 def quote_return_window(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
-    signed_at: str = typer.Option(..., "--signed-at", help="When the parcel was signed for (ISO-8601; without offset = --tz)."),
-    flags: str = typer.Option("", help="Comma-separated product flags: perishable, custom_made (or custom), blind_box."),
-    timezone: str = typer.Option("Asia/Shanghai", "--tz", help="The zone of times given without an offset. The 7 days "
-                                                                 "start at the platform's midnight (the rulebook's zone), "
-                                                                 "whatever the shop's own zone."),
-    now: str = typer.Option("", help="Is the window still open at this time? ISO-8601; default: --signed-at, so the "
-                                      "answer describes the window itself (excluded goods are never eligible)."),
-    extra_hours: int = typer.Option(0, "--extra-hours", max=24 * MAX_DAYS, help="Hours a shop pledge adds to the window."),
+    signed_at: str = typer.Option(
+        ..., "--signed-at", help="When the parcel was signed for (ISO-8601; without offset = --tz)."
+    ),
+    flags: str = typer.Option(
+        "", help="Comma-separated product flags: perishable, custom_made (or custom), blind_box."
+    ),
+    timezone: str = typer.Option(
+        "Asia/Shanghai",
+        "--tz",
+        help="The zone of times given without an offset. The 7 days "
+        "start at the platform's midnight (the rulebook's zone), "
+        "whatever the shop's own zone.",
+    ),
+    now: str = typer.Option(
+        "",
+        help="Is the window still open at this time? ISO-8601; default: --signed-at, so the "
+        "answer describes the window itself (excluded goods are never eligible).",
+    ),
+    extra_hours: int = typer.Option(
+        0, "--extra-hours", max=24 * MAX_DAYS, help="Hours a shop pledge adds to the window."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Can goods signed for at --signed-at be returned without a reason, and until when?
@@ -122,18 +183,26 @@ def quote_return_window(
     168 h from 00:00 platform time (Asia/Shanghai) of the day after sign-off (douyin:aJmEsBoSPU5g);
     perishable and custom-made goods are excluded (Consumer Protection Law Art. 25). "eligible"
     answers whether the window is open at --now; the deadline is given in platform time."""
+
     @_guard
     def run() -> None:
         from pledge.aftersales.policy import ShopPledge, no_reason_return
+
         book = load(rulebook)
         signed = parse_iso(signed_at, timezone)
         at = parse_iso(now, timezone) if now else signed
-        found = no_reason_return(book, flags=_flags(flags), signed_at=signed, now=at,
-                                 pledge=ShopPledge(return_window_extra_hours=extra_hours))
+        found = no_reason_return(
+            book,
+            flags=_flags(flags),
+            signed_at=signed,
+            now=at,
+            pledge=ShopPledge(return_window_extra_hours=extra_hours),
+        )
         deadline = found.deadline.astimezone(zone(book.timezone)).isoformat() if found.deadline else None
         data = {"eligible": found.eligible, "deadline": deadline, "reason": found.reason}
         words = f"returnable until {deadline}" if found.eligible else "not returnable"
         _emit(as_json, data, f"{words} — {found.reason}")
+
     run()
 
 
@@ -143,15 +212,29 @@ def quote_damage_refund(
     paid: str = typer.Option(..., help="Amount paid for the goods in the claim, in yuan (e.g. 99.00)."),
     units: int = typer.Option(..., max=MAX_QUANTITY, help="Units bought."),
     damaged: int = typer.Option(..., help="Units that arrived damaged."),
-    category: str = typer.Option("", help="The product's category (e.g. 水果蔬菜, 海鲜水产, 雨伞); "
-                                           "omitted: one the 坏了包退 guarantee covers."),
+    category: str = typer.Option(
+        "",
+        help="The product's category (e.g. 水果蔬菜, 海鲜水产, 雨伞); "
+        "omitted: one the 坏了包退 guarantee covers.",
+    ),
     parent: str = typer.Option("", help="Its first-level category, when --category is a sub-category."),
-    reason: str = typer.Option("damaged", help="damaged, thawed_dead, visible_rot, internal_rot or insect_damage."),
-    badge: bool = typer.Option(True, "--badge/--no-badge", help="Whether the product carried the 坏了包退 badge."),
-    per_unit_pledge: bool = typer.Option(False, "--per-unit-pledge", help="The shop pledges to pay every damaged unit."),
-    table_pledge: bool = typer.Option(False, "--table-pledge", help="The shop pledges to keep the 坏了包退 share table."),
-    at: str = typer.Option("", help="When the order was paid (ISO-8601; without offset: the rulebook's zone), "
-                                    "to pick the clauses in force; default now."),
+    reason: str = typer.Option(
+        "damaged", help="damaged, thawed_dead, visible_rot, internal_rot or insect_damage."
+    ),
+    badge: bool = typer.Option(
+        True, "--badge/--no-badge", help="Whether the product carried the 坏了包退 badge."
+    ),
+    per_unit_pledge: bool = typer.Option(
+        False, "--per-unit-pledge", help="The shop pledges to pay every damaged unit."
+    ),
+    table_pledge: bool = typer.Option(
+        False, "--table-pledge", help="The shop pledges to keep the 坏了包退 share table."
+    ),
+    at: str = typer.Option(
+        "",
+        help="When the order was paid (ISO-8601; without offset: the rulebook's zone), "
+        "to pick the clauses in force; default now.",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Is a damage claim paid, by whom and how much? The 坏了包退 guarantee (douyin:aJn4bujNmDDo)
@@ -159,9 +242,11 @@ def quote_damage_refund(
     and is withdrawn for orders paid from 2026-07-06; it refunds by the share of damaged units
     (up to 30% → 30%, up to 50% → 50%, more → 100%). Otherwise only a shop's own pledge pays.
     Answers {"eligible": false, "reason"} where no clause applies."""
+
     @_guard
     def run() -> None:
         from pledge.aftersales.policy import ShopPledge, damage_cover, damage_reasons, damage_refund
+
         book = load(rulebook)
         paid_fen = parse_yuan(paid)
         if paid_fen <= 0:
@@ -175,59 +260,107 @@ def quote_damage_refund(
         pledge = ShopPledge(per_unit_damage=per_unit_pledge, damage_share_table=table_pledge)
         fitting = damage_reasons(book, categories, when)
         if reason not in fitting:
-            data = {"eligible": False, "amount_fen": 0, "reason": f"{reason} does not fit {'/'.join(categories)} goods; "
-                                                                  f"damage reasons for them: {', '.join(fitting)}"}
+            data = {
+                "eligible": False,
+                "amount_fen": 0,
+                "reason": f"{reason} does not fit {'/'.join(categories)} goods; "
+                f"damage reasons for them: {', '.join(fitting)}",
+            }
             return _emit(as_json, data, f"not paid — {data['reason']}")
-        cover = damage_cover(book, categories=categories, badged=badge, paid_at=when, reason=reason, pledge=pledge)
+        cover = damage_cover(
+            book, categories=categories, badged=badge, paid_at=when, reason=reason, pledge=pledge
+        )
         if not cover.covered:
             data = {"eligible": False, "amount_fen": 0, "reason": cover.reason}
             return _emit(as_json, data, f"not paid — {cover.reason}")
-        quote = damage_refund(book, paid_fen=paid_fen, units=units, damaged=damaged, at=when, pledge=pledge,
-                              basis=cover.basis)
-        _emit(as_json, {"eligible": True, "amount_fen": quote.amount_fen, "share_bp": quote.share_bp,
-                        "clause": quote.clause.id, "source": quote.clause.source, "basis": cover.basis},
-              f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}")
+        quote = damage_refund(
+            book, paid_fen=paid_fen, units=units, damaged=damaged, at=when, pledge=pledge, basis=cover.basis
+        )
+        _emit(
+            as_json,
+            {
+                "eligible": True,
+                "amount_fen": quote.amount_fen,
+                "share_bp": quote.share_bp,
+                "clause": quote.clause.id,
+                "source": quote.clause.source,
+                "basis": cover.basis,
+            },
+            f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}",
+        )
+
     run()
 
 
-def _guaranteed_category(book, when: datetime) -> list[str]:  # noqa: ANN001
+def _guaranteed_category(book, when: datetime) -> list[str]:
     """Without --category: the first category the guarantee (as last published) covers."""
     groups = [c for c in book.clauses if c.kind == "damage_service"]
-    names = [n for g in book.in_force("damage_category_group", when) if groups and g.get("group") in groups[0].get("groups", [])
-             for n in g.get("official", [])]
+    names = [
+        n
+        for g in book.in_force("damage_category_group", when)
+        if groups and g.get("group") in groups[0].get("groups", [])
+        for n in g.get("official", [])
+    ]
     return names[:1] or ["(none)"]
 
 
 @quote_app.command("commission")
 def quote_commission(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
-    category: str = typer.Option(..., help="Category name as the rate table or the catalog writes it, e.g. 鲜花园艺 or 水果蔬菜."),
-    parent: str = typer.Option("", help="Its first-level category, used when the table does not name the category itself."),
+    category: str = typer.Option(
+        ..., help="Category name as the rate table or the catalog writes it, e.g. 鲜花园艺 or 水果蔬菜."
+    ),
+    parent: str = typer.Option(
+        "", help="Its first-level category, used when the table does not name the category itself."
+    ),
     paid: str = typer.Option(..., help="Amount the buyer paid incl. shipping, in yuan (e.g. 100.00)."),
-    platform_coupon: str = typer.Option("0", "--platform-coupon", help="Platform-funded coupons, in yuan (counted)."),
-    creator_coupon: str = typer.Option("0", "--creator-coupon", help="Creator-funded coupons, in yuan (counted)."),
-    payment_subsidy: str = typer.Option("0", "--payment-subsidy", help="Payment subsidies, in yuan (counted)."),
-    merchant_coupon: str = typer.Option("0", "--merchant-coupon", help="Merchant-funded discounts, in yuan (not counted)."),
-    channel: str = typer.Option("product_card", help="live_room, short_video, product_card, search or showcase."),
-    at: str = typer.Option("", help="When the order was paid (ISO-8601), to pick the rates in force; default now."),
-    shop: int = typer.Option(0, min=0, max=MAX_ID, help="A shop id: also apply the operator programs (waivers) this shop would get, "
-                                     "read from the database (PLEDGE_DATABASE_URL)."),
+    platform_coupon: str = typer.Option(
+        "0", "--platform-coupon", help="Platform-funded coupons, in yuan (counted)."
+    ),
+    creator_coupon: str = typer.Option(
+        "0", "--creator-coupon", help="Creator-funded coupons, in yuan (counted)."
+    ),
+    payment_subsidy: str = typer.Option(
+        "0", "--payment-subsidy", help="Payment subsidies, in yuan (counted)."
+    ),
+    merchant_coupon: str = typer.Option(
+        "0", "--merchant-coupon", help="Merchant-funded discounts, in yuan (not counted)."
+    ),
+    channel: str = typer.Option(
+        "product_card", help="live_room, short_video, product_card, search or showcase."
+    ),
+    at: str = typer.Option(
+        "", help="When the order was paid (ISO-8601), to pick the rates in force; default now."
+    ),
+    shop: int = typer.Option(
+        0,
+        min=0,
+        max=MAX_ID,
+        help="A shop id: also apply the operator programs (waivers) this shop would get, "
+        "read from the database (PLEDGE_DATABASE_URL).",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The commission (技术服务费) on an order: base × the category's rate in force
     (douyin:aJmYzDVDDjey). With --shop, the lowest waiver the shop qualifies for on that channel
     replaces the rate (a product-card waiver lowers product-card orders only) and is named as "program"."""
+
     @_guard
     def run() -> None:
         from pledge.orders.services import CHANNELS
         from pledge.settlement.policy import base_rate, commission_base, fee_of
+
         if channel not in CHANNELS:
             raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
         book = load(rulebook)
         when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
-        base = commission_base(parse_yuan(paid), platform_coupon_fen=parse_yuan(platform_coupon),
-                               creator_coupon_fen=parse_yuan(creator_coupon), payment_subsidy_fen=parse_yuan(payment_subsidy),
-                               merchant_discount_fen=parse_yuan(merchant_coupon))
+        base = commission_base(
+            parse_yuan(paid),
+            platform_coupon_fen=parse_yuan(platform_coupon),
+            creator_coupon_fen=parse_yuan(creator_coupon),
+            payment_subsidy_fen=parse_yuan(payment_subsidy),
+            merchant_discount_fen=parse_yuan(merchant_coupon),
+        )
         categories = [c for c in (category.strip(), parent.strip()) if c]
         clause = base_rate(book, categories, when)
         rate, program = int(clause.get("rate_bp")), None
@@ -238,16 +371,23 @@ def quote_commission(
         if shop:
             data["program"] = program
         waived = f", waived by program {program}" if program else ""
-        _emit(as_json, data,
-              f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} ({clause.id}, {clause.source}{waived})")
+        _emit(
+            as_json,
+            data,
+            f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} ({clause.id}, {clause.source}{waived})",
+        )
+
     run()
 
 
-def _shop_rate(book, shop_id: int, categories: list[str], channel: str, when: datetime) -> tuple[int, str | None]:  # noqa: ANN001
+def _shop_rate(
+    book, shop_id: int, categories: list[str], channel: str, when: datetime
+) -> tuple[int, str | None]:
     """The rate this shop would pay on that channel at `when`, after the programs in the database."""
     from pledge.bootstrap import build
     from pledge.settlement import policy
     from pledge.settlement import services as settlement
+
     app = build()
     try:
         month = settlement.month_of(when, book.timezone)
@@ -256,67 +396,117 @@ def _shop_rate(book, shop_id: int, categories: list[str], channel: str, when: da
             facts = settlement.shop_facts(conn, {shop_id}, {month}, book, {channel})[shop_id]
     finally:
         app.uow.engine.dispose()
-    line = policy.line_rate(book, programs, facts, categories=categories, shop_id=shop_id, channel=channel, paid_at=when,
-                            month=month)
+    line = policy.line_rate(
+        book,
+        programs,
+        facts,
+        categories=categories,
+        shop_id=shop_id,
+        channel=channel,
+        paid_at=when,
+        month=month,
+    )
     return line.rate_bp, (f"{line.program.code} v{line.program.version}" if line.program else None)
 
 
 @quote_app.command("deposit")
 def quote_deposit(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
-    last_month_gmv: str = typer.Option(..., "--last-month-gmv", help="Paid GMV of the last natural month, in yuan."),
-    zero_entry: bool = typer.Option(False, "--zero-entry", help="The shop is on 0元入驻 (no ordinary base deposit)."),
-    category: str = typer.Option("", help="A category the shop sells in (and has sold in the last 30 days), e.g. 花卉盆栽."),
-    parent: str = typer.Option("", help="Its parent category, used when the tables do not name the category itself."),
+    last_month_gmv: str = typer.Option(
+        ..., "--last-month-gmv", help="Paid GMV of the last natural month, in yuan."
+    ),
+    zero_entry: bool = typer.Option(
+        False, "--zero-entry", help="The shop is on 0元入驻 (no ordinary base deposit)."
+    ),
+    category: str = typer.Option(
+        "", help="A category the shop sells in (and has sold in the last 30 days), e.g. 花卉盆栽."
+    ),
+    parent: str = typer.Option(
+        "", help="Its parent category, used when the tables do not name the category itself."
+    ),
     at: str = typer.Option("", help="When (ISO-8601), to pick the clauses in force; default now."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """The deposit (保证金) a shop owes (douyin:aJngrvusHLew): the base deposit by last month's paid
     GMV (500 / 2 000 / 5 000 yuan; none on 0元入驻; a special category's own base amount), plus the
     experience deposit of a special category it sells (花卉盆栽 5 000 yuan …)."""
+
     @_guard
     def run() -> None:
         from pledge.settlement.deposits import quote_deposit as quote
+
         book = load(rulebook)
         when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
         names = [[category.strip(), parent.strip()]] if category.strip() else []
-        due = quote(book, gmv_fen=parse_yuan(last_month_gmv), zero_entry=zero_entry, listed=names, sold_recently=names,
-                    at=when)
+        due = quote(
+            book,
+            gmv_fen=parse_yuan(last_month_gmv),
+            zero_entry=zero_entry,
+            listed=names,
+            sold_recently=names,
+            at=when,
+        )
         experience = [p for p in due.parts if p.kind == "experience"]
-        data = {"amount_fen": due.amount_fen, "clause": due.base.clause.id, "source": due.base.clause.source,
-                "base_fen": due.base.amount_fen, "base_clause": due.base.clause.id,
-                "category_fen": due.part_fen("experience"),
-                "category_clause": experience[0].clause.id if experience else None,
-                "parts": [{"kind": p.kind, "clause": p.clause.id, "amount_fen": p.amount_fen, "source": p.clause.source}
-                          for p in due.parts]}
+        data = {
+            "amount_fen": due.amount_fen,
+            "clause": due.base.clause.id,
+            "source": due.base.clause.source,
+            "base_fen": due.base.amount_fen,
+            "base_clause": due.base.clause.id,
+            "category_fen": due.part_fen("experience"),
+            "category_clause": experience[0].clause.id if experience else None,
+            "parts": [
+                {"kind": p.kind, "clause": p.clause.id, "amount_fen": p.amount_fen, "source": p.clause.source}
+                for p in due.parts
+            ],
+        }
         words = " + ".join(f"{format_yuan(p.amount_fen)} ({p.kind}, {p.clause.id})" for p in due.parts)
         _emit(as_json, data, f"{format_yuan(due.amount_fen)} yuan = {words}")
+
     run()
 
 
 @quote_app.command("settle-date")
 def quote_settle_date(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
-    category: str = typer.Option("", help="The order's category, e.g. 花卉盆栽 (empty: an ordinary category)."),
-    parent: str = typer.Option("", help="Its parent category, used when the table does not name the category itself."),
-    confirmed_at: str = typer.Option(..., "--confirmed-at", help="When receipt was confirmed (ISO-8601; without offset = "
-                                                               "Beijing time)."),
+    category: str = typer.Option(
+        "", help="The order's category, e.g. 花卉盆栽 (empty: an ordinary category)."
+    ),
+    parent: str = typer.Option(
+        "", help="Its parent category, used when the table does not name the category itself."
+    ),
+    confirmed_at: str = typer.Option(
+        ..., "--confirmed-at", help="When receipt was confirmed (ISO-8601; without offset = Beijing time)."
+    ),
     zero_entry: bool = typer.Option(False, "--zero-entry", help="The shop is on 0元入驻 (21 days)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """When an order's proceeds become available (douyin:aJoPPkWZ6ehX): 3 days after confirmed
     receipt; the category table's longer periods (花卉盆栽, 种球, 月季/蔷薇/玫瑰: 15 days); 21 days
     on 0元入驻. Days count from the moment of confirmation (settlement.available.counting)."""
+
     @_guard
     def run() -> None:
         from pledge.settlement.availability import available_at
+
         book = load(rulebook)
         confirmed = parse_iso(confirmed_at, book.timezone)
         names = [[category.strip(), parent.strip()]] if category.strip() else []
         found = available_at(book, names, confirmed_at=confirmed, zero_entry=zero_entry)
         local = found.available_at.astimezone(zone(book.timezone))
-        data = {"available_at": local.isoformat(), "clause": found.clause.id, "source": found.clause.source,
-                "days": found.days, "counted_from": "confirmed_at", "counting_clause": found.counting.id,
-                "explanation": found.explanation()}
-        _emit(as_json, data, f"available from {local.isoformat()} — {found.explanation()} ({found.counting.text_en})")
+        data = {
+            "available_at": local.isoformat(),
+            "clause": found.clause.id,
+            "source": found.clause.source,
+            "days": found.days,
+            "counted_from": "confirmed_at",
+            "counting_clause": found.counting.id,
+            "explanation": found.explanation(),
+        }
+        _emit(
+            as_json,
+            data,
+            f"available from {local.isoformat()} — {found.explanation()} ({found.counting.text_en})",
+        )
+
     run()

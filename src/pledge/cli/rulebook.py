@@ -1,4 +1,5 @@
 """`pledge rulebook ...`: read a rulebook as a whole (coverage report)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,9 @@ DEFAULT_DOC = Path("docs/rules-coverage.md")
 @rulebook_app.command("coverage")
 def coverage(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
-    write: bool = typer.Option(False, "--write", help=f"Write the report to {DEFAULT_DOC} instead of printing it."),
+    write: bool = typer.Option(
+        False, "--write", help=f"Write the report to {DEFAULT_DOC} instead of printing it."
+    ),
     out: Path = typer.Option(DEFAULT_DOC, help="Where --write puts the report."),
 ) -> None:
     """Every clause with its source and status (sourced, pledge:default, secondary), and the

@@ -1,6 +1,7 @@
 """What every `pledge` command shares: a domain error becomes a readable message on stderr and
 exit code 2, never a traceback. Its own module so that main and the command modules it
 registers (quote, rulebook, backtest) import it without importing each other."""
+
 from __future__ import annotations
 
 import typer
@@ -17,7 +18,7 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def run_domain(fn, *args, **kwargs):  # noqa: ANN001, ANN201
+def run_domain(fn, *args, **kwargs):
     """Domain errors become a readable message and exit code 2, never a traceback."""
     try:
         return fn(*args, **kwargs)

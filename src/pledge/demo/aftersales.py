@@ -9,12 +9,13 @@ so timelines, deadlines, explanations and ledger entries are what the live syste
 
 `approved` and `return_received` are short-lived for refund cases (the worker pays the pending
 refund on its next pass), so those two are made last, after the refunds of the others are paid."""
+
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -40,10 +41,19 @@ FUND_NAME = "平台生鲜保障基金"
 FUND_BUDGET_FEN = 500_000  # 5000 yuan
 
 PLEDGES = {  # shop slug -> (terms, statement)
-    "xiaoaruan-flowers": (ShopPledge(per_unit_damage=True, damage_reasons=frozenset({"damaged"})), "损坏一支也给售后赔付"),
-    "dale-fruit": (ShopPledge(no_evidence_for_declared=True, damage_window_extra_hours=24, damage_share_table=True,
-                              damage_reasons=frozenset({"visible_rot", "internal_rot", "insect_damage"})),
-                   "坏果虫眼都赔；替父母下单的老人无需拍照，签收后多给24小时反馈"),
+    "xiaoaruan-flowers": (
+        ShopPledge(per_unit_damage=True, damage_reasons=frozenset({"damaged"})),
+        "损坏一支也给售后赔付",
+    ),
+    "dale-fruit": (
+        ShopPledge(
+            no_evidence_for_declared=True,
+            damage_window_extra_hours=24,
+            damage_share_table=True,
+            damage_reasons=frozenset({"visible_rot", "internal_rot", "insect_damage"}),
+        ),
+        "坏果虫眼都赔；替父母下单的老人无需拍照，签收后多给24小时反馈",
+    ),
     "feilian-umbrella": (ShopPledge(return_window_extra_hours=72), "七天无理由退货再延长3天"),
 }
 
@@ -61,24 +71,43 @@ def photo(seed: int, width: int = 160, height: int = 120) -> bytes:
         rows.append(bytes(row))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 class _Demo:
-    def __init__(self, app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime):
+    def __init__(
+        self, app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime
+    ):
         self.app, self.clock, self.now = app, clock, now
         self.owner = {s["slug"]: s["owner"] for s in shops}
         self.shop_id = {s["slug"]: s["shop_id"] for s in shops}
         self.buyer = {b.display_name: b for b in buyers}
         self.photos = 0
         with app.uow.read() as conn:
-            self.sku_ids = {(r.title, r.name): r.id for r in conn.execute(
-                select(skus.c.id, skus.c.name, products.c.title).join(products, products.c.id == skus.c.product_id))}
-            operator_id = conn.execute(select(users.c.id).where(users.c.email == "operator@pledge.demo")).scalar_one()
+            self.sku_ids = {
+                (r.title, r.name): r.id
+                for r in conn.execute(
+                    select(skus.c.id, skus.c.name, products.c.title).join(
+                        products, products.c.id == skus.c.product_id
+                    )
+                )
+            }
+            operator_id = conn.execute(
+                select(users.c.id).where(users.c.email == "operator@pledge.demo")
+            ).scalar_one()
             self.operator = accounts.load_actor(conn, operator_id)
 
     def hours(self, h: float) -> datetime:
@@ -90,55 +119,126 @@ class _Demo:
 
     def paid(self, buyer: str, slug: str, product: str, sku: str, qty: int, paid_at: datetime) -> int:
         actor = self.buyer[buyer]
-        placed = self.do(lambda c: orders.place_order(c, actor, [orders.LineRequest(self.sku_ids[(product, sku)], qty)],
-                                                      at=paid_at - timedelta(minutes=1), pay_window=self.app.pay_window,
-                                                      guards=self.app.sale_guards))
-        self.do(lambda c: handle_callback(c, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
-                                          book=self.app.rulebook, at=paid_at))
+        placed = self.do(
+            lambda c: orders.place_order(
+                c,
+                actor,
+                [orders.LineRequest(self.sku_ids[(product, sku)], qty)],
+                at=paid_at - timedelta(minutes=1),
+                pay_window=self.app.pay_window,
+                guards=self.app.sale_guards,
+            )
+        )
+        self.do(
+            lambda c: handle_callback(
+                c,
+                CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
+                book=self.app.rulebook,
+                at=paid_at,
+            )
+        )
         return placed.order_ids[0]
 
-    def delivered(self, buyer: str, slug: str, product: str, sku: str, qty: int, delivered_at: datetime) -> tuple[int, int]:
+    def delivered(
+        self, buyer: str, slug: str, product: str, sku: str, qty: int, delivered_at: datetime
+    ) -> tuple[int, int]:
         """An order paid 40 h before `delivered_at` and handed to SF 4 h after payment (the
         sandbox carrier delivers 36 h after hand-over); returns (order id, its line id)."""
         paid_at = delivered_at - timedelta(hours=40)
         order_id = self.paid(buyer, slug, product, sku, qty, paid_at)
 
         def ship(c: Connection) -> int:
-            ship_order(c, self.owner[slug], order_id=order_id, carrier="sf", tracking_no=f"SF{7000000000 + order_id}",
-                       at=paid_at + timedelta(hours=4))
+            ship_order(
+                c,
+                self.owner[slug],
+                order_id=order_id,
+                carrier="sf",
+                tracking_no=f"SF{7000000000 + order_id}",
+                at=paid_at + timedelta(hours=4),
+            )
             apply_tracking_events(c, now=delivered_at)
             return c.execute(select(order_lines.c.id).where(order_lines.c.order_id == order_id)).scalar_one()
 
         return order_id, self.do(ship)
 
-    def file(self, buyer: str, order_id: int, case_type: str, reason: str, lines: list[tuple[int, int]], at: datetime,
-             *, photos: int = 0, note: str = "", cannot_upload: bool = False) -> int:
+    def file(
+        self,
+        buyer: str,
+        order_id: int,
+        case_type: str,
+        reason: str,
+        lines: list[tuple[int, int]],
+        at: datetime,
+        *,
+        photos: int = 0,
+        note: str = "",
+        cannot_upload: bool = False,
+    ) -> int:
         actor = self.buyer[buyer]
 
         def run(c: Connection) -> int:
             ids = []
             for _ in range(photos):
                 self.photos += 1
-                ids.append(save_image(c, self.app.files, actor, data=photo(self.photos),
-                                      filename=f"evidence-{self.photos}.png", at=at))
-            return aftersales.file_case(c, actor, aftersales.NewCase(order_id, case_type, reason, lines, note, ids,
-                                                                     cannot_upload), book=self.app.rulebook, at=at)
+                ids.append(
+                    save_image(
+                        c,
+                        self.app.files,
+                        actor,
+                        data=photo(self.photos),
+                        filename=f"evidence-{self.photos}.png",
+                        at=at,
+                    )
+                )
+            return aftersales.file_case(
+                c,
+                actor,
+                aftersales.NewCase(order_id, case_type, reason, lines, note, ids, cannot_upload),
+                book=self.app.rulebook,
+                at=at,
+            )
+
         return self.do(run)
 
     def review(self, slug: str, case_id: int, approve: bool, note: str, at: datetime) -> None:
-        self.do(lambda c: aftersales.review_case(c, self.owner[slug], case_id, approve=approve, note=note,
-                                                 book=self.app.rulebook, at=at))
+        self.do(
+            lambda c: aftersales.review_case(
+                c, self.owner[slug], case_id, approve=approve, note=note, book=self.app.rulebook, at=at
+            )
+        )
 
     def escalate(self, buyer: str, case_id: int, note: str, at: datetime) -> None:
         self.do(lambda c: aftersales.escalate(c, self.buyer[buyer], case_id, note=note, at=at))
 
     def decide(self, case_id: int, approve: bool, note: str, at: datetime, fund: str | None = None) -> None:
-        self.do(lambda c: aftersales.decide_escalation(c, self.operator, case_id, approve=approve, note=note,
-                                                       book=self.app.rulebook, at=at, fund_code=fund))
+        self.do(
+            lambda c: aftersales.decide_escalation(
+                c,
+                self.operator,
+                case_id,
+                approve=approve,
+                note=note,
+                book=self.app.rulebook,
+                at=at,
+                fund_code=fund,
+            )
+        )
 
-    def ship_back(self, buyer: str, case_id: int, tracking_no: str, at: datetime, postage_fen: int | None = None) -> None:
-        self.do(lambda c: aftersales.ship_return(c, self.buyer[buyer], case_id, carrier="sf", tracking_no=tracking_no,
-                                                 book=self.app.rulebook, at=at, postage_fen=postage_fen))
+    def ship_back(
+        self, buyer: str, case_id: int, tracking_no: str, at: datetime, postage_fen: int | None = None
+    ) -> None:
+        self.do(
+            lambda c: aftersales.ship_return(
+                c,
+                self.buyer[buyer],
+                case_id,
+                carrier="sf",
+                tracking_no=tracking_no,
+                book=self.app.rulebook,
+                at=at,
+                postage_fen=postage_fen,
+            )
+        )
 
     def receive(self, slug: str, case_id: int, at: datetime) -> None:
         self.do(lambda c: aftersales.receive_return(c, self.owner[slug], case_id, at=at))
@@ -155,26 +255,47 @@ class _Demo:
 def _pledges_and_fund(demo: _Demo) -> None:
     def run(c: Connection) -> None:
         for slug, (terms, statement) in PLEDGES.items():
-            aftersales.set_shop_pledge(c, demo.owner[slug], demo.shop_id[slug], terms, statement, at=demo.hours(-96))
-        aftersales.mark_trusted_buyer(c, demo.owner["dale-fruit"], demo.shop_id["dale-fruit"],
-                                      demo.buyer["王奶奶"].user_id, "女儿替妈妈下单，老人不会拍照上传")
-        aftersales.open_subsidy_fund(c, demo.operator, code=FUND_CODE, name=FUND_NAME, budget_fen=FUND_BUDGET_FEN)
+            aftersales.set_shop_pledge(
+                c, demo.owner[slug], demo.shop_id[slug], terms, statement, at=demo.hours(-96)
+            )
+        aftersales.mark_trusted_buyer(
+            c,
+            demo.owner["dale-fruit"],
+            demo.shop_id["dale-fruit"],
+            demo.buyer["王奶奶"].user_id,
+            "女儿替妈妈下单，老人不会拍照上传",
+        )
+        aftersales.open_subsidy_fund(
+            c, demo.operator, code=FUND_CODE, name=FUND_NAME, budget_fen=FUND_BUDGET_FEN
+        )
+
     demo.do(run)
 
 
 def _shipping_insurance(demo: _Demo) -> None:
     """The umbrella factory insures its ready-made umbrellas (小件运费险, up to 24 yuan) from the
     day after it opened, before the demo's return orders were paid."""
+
     def run(c: Connection) -> None:
         shop_id = demo.shop_id["feilian-umbrella"]
-        for product_id in c.execute(select(products.c.id).where(products.c.shop_id == shop_id,
-                                                               products.c.custom_made.is_(False))).scalars():
-            coverage.set_shipping_insurance(c, demo.owner["feilian-umbrella"], product_id, tier="small",
-                                            book=demo.app.rulebook, at=demo.hours(-119))
+        for product_id in c.execute(
+            select(products.c.id).where(products.c.shop_id == shop_id, products.c.custom_made.is_(False))
+        ).scalars():
+            coverage.set_shipping_insurance(
+                c,
+                demo.owner["feilian-umbrella"],
+                product_id,
+                tier="small",
+                book=demo.app.rulebook,
+                at=demo.hours(-119),
+            )
+
     demo.do(run)
 
 
-def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime) -> int:
+def seed_aftersales(
+    app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime
+) -> int:
     """Cases in every state; returns how many were filed."""
     d = _Demo(app, clock, shops, buyers, now)
     h = d.hours
@@ -189,18 +310,40 @@ def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list
     # refunded: the florist never reviewed a crushed-roses claim (her pledge pays every damaged
     # stem); the sweep approved it when the 48 h review time passed.
     order, line = d.delivered("陈晨", flowers, roses, "粉色 20枝", 3, h(-62))
-    filed.append(d.file("陈晨", order, "damage_claim", "damaged", [(line, 1)], h(-60), photos=2, note="一扎花头全部压断"))
+    filed.append(
+        d.file(
+            "陈晨", order, "damage_claim", "damaged", [(line, 1)], h(-60), photos=2, note="一扎花头全部压断"
+        )
+    )
     d.settle(h(-12) + timedelta(minutes=5))  # 48 h review deadline (review.default-48h) passed
 
     # requested: waiting on the florist, 47 h left.
     order, line = d.delivered("小林", flowers, sunflowers, "12枝", 4, h(-10))
-    filed.append(d.file("小林", order, "damage_claim", "damaged", [(line, 2)], h(-1), photos=1,
-                        note="快递压坏了两扎，花头折断"))
+    filed.append(
+        d.file(
+            "小林",
+            order,
+            "damage_claim",
+            "damaged",
+            [(line, 2)],
+            h(-1),
+            photos=1,
+            note="快递压坏了两扎，花头折断",
+        )
+    )
 
     # refunded without a photo: 王奶奶 is marked by the fruit seller (its no-photo pledge).
     order, line = d.delivered("王奶奶", fruit, oranges, "10斤 大果", 3, h(-30))
-    case = d.file("王奶奶", order, "damage_claim", "visible_rot", [(line, 1)], h(-26), cannot_upload=True,
-                  note="有一箱烂了好几个，我不会拍照")
+    case = d.file(
+        "王奶奶",
+        order,
+        "damage_claim",
+        "visible_rot",
+        [(line, 1)],
+        h(-26),
+        cannot_upload=True,
+        note="有一箱烂了好几个，我不会拍照",
+    )
     d.review(fruit, case, True, "王奶奶您好，已为您退款，坏果不用寄回", h(-20))
     filed.append(case)
 
@@ -227,7 +370,9 @@ def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list
 
     # closed: the platform found the umbrella as described.
     order, line = d.delivered("赵敏", umbrellas, laser, "极光蓝", 1, h(-50))
-    case = d.file("赵敏", order, "refund_only", "not_as_described", [(line, 1)], h(-45), note="淋了雨也没有变色")
+    case = d.file(
+        "赵敏", order, "refund_only", "not_as_described", [(line, 1)], h(-45), note="淋了雨也没有变色"
+    )
     d.review(umbrellas, case, False, "遇水开花需要水珠停留几秒，直播回放有演示", h(-40))
     d.escalate("赵敏", case, "试了好几次都不变色", h(-30))
     d.decide(case, False, "商家视频显示遇水变色功能正常，与描述一致", h(-10))
@@ -249,7 +394,9 @@ def seed_aftersales(app: App, clock: FixedClock, shops: list[dict], buyers: list
 
     # exchanged: wrong colour sent, swapped; the shipping insurance pays the 15.00 postage.
     order, line = d.delivered("陈晨", umbrellas, laser, "星空紫", 1, h(-75))
-    case = d.file("陈晨", order, "exchange", "wrong_item", [(line, 1)], h(-74), note="拍的极光蓝，发成了星空紫")
+    case = d.file(
+        "陈晨", order, "exchange", "wrong_item", [(line, 1)], h(-74), note="拍的极光蓝，发成了星空紫"
+    )
     d.review(umbrellas, case, True, "抱歉发错了，收到退货马上换", h(-72))
     d.ship_back("陈晨", case, "SF1300000002", h(-60), postage_fen=1500)
     d.receive(umbrellas, case, h(-20))

@@ -1,11 +1,12 @@
 """Demo data from the story the platform is built for: a Kunming florist, a fruit seller and
 an umbrella factory, their products and prices, buyers, and four days of orders so that some
 shipped on time, some late (and were compensated), some are overdue and some due soon."""
+
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -44,7 +45,11 @@ ACCOUNTS = [
 
 CATEGORIES = {
     ("鲜花园艺", "Flowers & gardening"): [("鲜切花", "Cut flowers"), ("花束", "Bouquets")],
-    ("生鲜水果", "Fresh fruit"): [("柑橘橙柚", "Citrus"), ("热带水果", "Tropical fruit"), ("浆果", "Berries")],
+    ("生鲜水果", "Fresh fruit"): [
+        ("柑橘橙柚", "Citrus"),
+        ("热带水果", "Tropical fruit"),
+        ("浆果", "Berries"),
+    ],
     ("日用百货", "Daily goods"): [("雨伞雨具", "Umbrellas & rainwear")],
 }
 
@@ -61,43 +66,108 @@ class DemoProduct:
 
 
 SHOPS = [
-    {"slug": "xiaoaruan-flowers", "name": "小阿阮鲜花", "city": "昆明", "owner": "florist@pledge.demo", "owner_name": "阿阮",
-     "description": "昆明斗南花市二代花农，直播间教你养花；损坏一支也给售后赔付。",
-     "live": ("阿阮的花房 · 晚八点直播", "same-day"),
-     "products": [
-         DemoProduct("A级向日葵 12枝 顺丰空运", "鲜切花", "48h", [("12枝", 1990, 400), ("24枝", 3690, 150)],
-                     "A级向日葵，12枝19.9元，顺丰空运包邮，到手醒花4小时即可插瓶。", perishable=True),
-         DemoProduct("多头玫瑰 20枝 昆明基地直发", "鲜切花", "next-day", [("粉色 20枝", 3980, 200), ("香槟 20枝", 4280, 120)],
-                     perishable=True),
-         DemoProduct("芍药 10枝 含苞待放", "鲜切花", "72h", [("粉玉奴 10枝", 5990, 80)], "芍药季限定，含苞发货，2-3天开放。", perishable=True),
-         DemoProduct("毕业季花束 向日葵+满天星", "花束", "presale:2027-06-20", [("标准款", 12800, 60)], "毕业典礼前一周统一发货。",
-                     perishable=True, custom_made=True),
-     ]},
-    {"slug": "dale-fruit", "name": "大乐水果", "city": "赣州", "owner": "fruit@pledge.demo", "owner_name": "大乐",
-     "description": "产地直采，买手团队+质检员把关；坏果虫眼都赔，替父母下单的老人无需拍照。",
-     "live": ("大乐果园直播间", "48h"),
-     "products": [
-         DemoProduct("赣南脐橙 5斤装 现摘现发", "柑橘橙柚", "48h", [("5斤 中果", 2990, 500), ("10斤 大果", 5590, 300)], perishable=True),
-         DemoProduct("海南贵妃芒 3斤", "热带水果", "next-day", [("3斤 精选", 3590, 250)], perishable=True),
-         DemoProduct("丹东99草莓 2斤 礼盒", "浆果", "same-day", [("2斤 礼盒", 8800, 90)], perishable=True),
-     ]},
-    {"slug": "feilian-umbrella", "name": "飞恋伞厂", "city": "杭州", "owner": "umbrella@pledge.demo", "owner_name": "飞恋厂长",
-     "description": "二十年老伞厂，评论区许愿什么就做什么。",
-     "live": ("飞恋伞厂 · 许愿新品直播", "72h"),
-     "products": [
-         DemoProduct("镭射变色晴雨伞 遇水开花", "雨伞雨具", "48h", [("星空紫", 3990, 800), ("极光蓝", 3990, 800)],
-                     "评论区许愿款，已售4.6万把。"),
-         DemoProduct("书法晴雨伞 定制题字", "雨伞雨具", "168h", [("定制题字", 8900, 200)], "可定制四字以内书法题字，7天内发货。",
-                     custom_made=True),
-         DemoProduct("钓鱼斗篷伞 大号防晒", "雨伞雨具", "72h", [("加大款", 12900, 150)]),
-         DemoProduct("卡通复刻儿童伞", "雨伞雨具", "48h", [("小黄鸭", 2590, 400)]),
-     ]},
+    {
+        "slug": "xiaoaruan-flowers",
+        "name": "小阿阮鲜花",
+        "city": "昆明",
+        "owner": "florist@pledge.demo",
+        "owner_name": "阿阮",
+        "description": "昆明斗南花市二代花农，直播间教你养花；损坏一支也给售后赔付。",
+        "live": ("阿阮的花房 · 晚八点直播", "same-day"),
+        "products": [
+            DemoProduct(
+                "A级向日葵 12枝 顺丰空运",
+                "鲜切花",
+                "48h",
+                [("12枝", 1990, 400), ("24枝", 3690, 150)],
+                "A级向日葵，12枝19.9元，顺丰空运包邮，到手醒花4小时即可插瓶。",
+                perishable=True,
+            ),
+            DemoProduct(
+                "多头玫瑰 20枝 昆明基地直发",
+                "鲜切花",
+                "next-day",
+                [("粉色 20枝", 3980, 200), ("香槟 20枝", 4280, 120)],
+                perishable=True,
+            ),
+            DemoProduct(
+                "芍药 10枝 含苞待放",
+                "鲜切花",
+                "72h",
+                [("粉玉奴 10枝", 5990, 80)],
+                "芍药季限定，含苞发货，2-3天开放。",
+                perishable=True,
+            ),
+            DemoProduct(
+                "毕业季花束 向日葵+满天星",
+                "花束",
+                "presale:2027-06-20",
+                [("标准款", 12800, 60)],
+                "毕业典礼前一周统一发货。",
+                perishable=True,
+                custom_made=True,
+            ),
+        ],
+    },
+    {
+        "slug": "dale-fruit",
+        "name": "大乐水果",
+        "city": "赣州",
+        "owner": "fruit@pledge.demo",
+        "owner_name": "大乐",
+        "description": "产地直采，买手团队+质检员把关；坏果虫眼都赔，替父母下单的老人无需拍照。",
+        "live": ("大乐果园直播间", "48h"),
+        "products": [
+            DemoProduct(
+                "赣南脐橙 5斤装 现摘现发",
+                "柑橘橙柚",
+                "48h",
+                [("5斤 中果", 2990, 500), ("10斤 大果", 5590, 300)],
+                perishable=True,
+            ),
+            DemoProduct("海南贵妃芒 3斤", "热带水果", "next-day", [("3斤 精选", 3590, 250)], perishable=True),
+            DemoProduct("丹东99草莓 2斤 礼盒", "浆果", "same-day", [("2斤 礼盒", 8800, 90)], perishable=True),
+        ],
+    },
+    {
+        "slug": "feilian-umbrella",
+        "name": "飞恋伞厂",
+        "city": "杭州",
+        "owner": "umbrella@pledge.demo",
+        "owner_name": "飞恋厂长",
+        "description": "二十年老伞厂，评论区许愿什么就做什么。",
+        "live": ("飞恋伞厂 · 许愿新品直播", "72h"),
+        "products": [
+            DemoProduct(
+                "镭射变色晴雨伞 遇水开花",
+                "雨伞雨具",
+                "48h",
+                [("星空紫", 3990, 800), ("极光蓝", 3990, 800)],
+                "评论区许愿款，已售4.6万把。",
+            ),
+            DemoProduct(
+                "书法晴雨伞 定制题字",
+                "雨伞雨具",
+                "168h",
+                [("定制题字", 8900, 200)],
+                "可定制四字以内书法题字，7天内发货。",
+                custom_made=True,
+            ),
+            DemoProduct("钓鱼斗篷伞 大号防晒", "雨伞雨具", "72h", [("加大款", 12900, 150)]),
+            DemoProduct("卡通复刻儿童伞", "雨伞雨具", "48h", [("小黄鸭", 2590, 400)]),
+        ],
+    },
 ]
 
-BUYERS = [("buyer@pledge.demo", "小林"), ("grandma@pledge.demo", "王奶奶")] + \
-    [(f"buyer{i}@pledge.demo", name) for i, name in enumerate(["陈晨", "李雪", "张伟", "刘洋", "赵敏", "孙悦"], start=1)]
-STAFF = [("operator@pledge.demo", "平台运营 周", "operator"), ("reviewer@pledge.demo", "风控审核 吴", "reviewer"),
-         ("finance@pledge.demo", "财务 郑", "finance")]
+BUYERS = [("buyer@pledge.demo", "小林"), ("grandma@pledge.demo", "王奶奶")] + [
+    (f"buyer{i}@pledge.demo", name)
+    for i, name in enumerate(["陈晨", "李雪", "张伟", "刘洋", "赵敏", "孙悦"], start=1)
+]
+STAFF = [
+    ("operator@pledge.demo", "平台运营 周", "operator"),
+    ("reviewer@pledge.demo", "风控审核 吴", "reviewer"),
+    ("finance@pledge.demo", "财务 郑", "finance"),
+]
 
 
 def _reset(settings: Settings) -> None:
@@ -124,22 +194,50 @@ def _shops(app: App, at: datetime, categories: dict[str, int]) -> list[dict]:
     made = []
     with app.uow.begin() as conn:
         for spec in SHOPS:
-            shop_id = catalog.create_shop(conn, name=spec["name"], slug=spec["slug"], city=spec["city"],
-                                          description=spec["description"], at=at)
-            owner_id = accounts.create_user(conn, email=spec["owner"], password=PASSWORD, display_name=spec["owner_name"], at=at)
+            shop_id = catalog.create_shop(
+                conn,
+                name=spec["name"],
+                slug=spec["slug"],
+                city=spec["city"],
+                description=spec["description"],
+                at=at,
+            )
+            owner_id = accounts.create_user(
+                conn, email=spec["owner"], password=PASSWORD, display_name=spec["owner_name"], at=at
+            )
             accounts.add_shop_member(conn, shop_id=shop_id, user_id=owner_id, role="owner")
             owner = accounts.load_actor(conn, owner_id)
             live_title, live_promise = spec["live"]
-            live_id = catalog.create_content_promise(conn, owner, shop_id=shop_id, kind="live_room", title=live_title,
-                                                     promise=Promise.parse(live_promise))
+            live_id = catalog.create_content_promise(
+                conn,
+                owner,
+                shop_id=shop_id,
+                kind="live_room",
+                title=live_title,
+                promise=Promise.parse(live_promise),
+            )
             sku_ids = []
             for p in spec["products"]:
-                product_id = catalog.create_product(conn, owner, catalog.NewProduct(
-                    shop_id, categories[p.category], p.title, Promise.parse(p.promise),
-                    [catalog.NewSku(*s) for s in p.skus], p.description, p.perishable, p.custom_made), at=at,
-                    guards=app.listing_guards)
+                product_id = catalog.create_product(
+                    conn,
+                    owner,
+                    catalog.NewProduct(
+                        shop_id,
+                        categories[p.category],
+                        p.title,
+                        Promise.parse(p.promise),
+                        [catalog.NewSku(*s) for s in p.skus],
+                        p.description,
+                        p.perishable,
+                        p.custom_made,
+                    ),
+                    at=at,
+                    guards=app.listing_guards,
+                )
                 if not p.promise.startswith("presale"):
-                    sku_ids += list(conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalars())
+                    sku_ids += list(
+                        conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalars()
+                    )
             made.append({"shop_id": shop_id, "owner": owner, "skus": sku_ids, "live_id": live_id})
     return made
 
@@ -147,13 +245,23 @@ def _shops(app: App, at: datetime, categories: dict[str, int]) -> list[dict]:
 def _people(app: App, at: datetime) -> list[accounts.Actor]:
     with app.uow.begin() as conn:
         for email, name, role in STAFF:
-            accounts.create_user(conn, email=email, password=PASSWORD, display_name=name, at=at, platform_role=role)
-        ids = [accounts.create_user(conn, email=e, password=PASSWORD, display_name=n, at=at) for e, n in BUYERS]
+            accounts.create_user(
+                conn, email=email, password=PASSWORD, display_name=name, at=at, platform_role=role
+            )
+        ids = [
+            accounts.create_user(conn, email=e, password=PASSWORD, display_name=n, at=at) for e, n in BUYERS
+        ]
         return [accounts.load_actor(conn, i) for i in ids]
 
 
-def _history(app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime,
-             rng: random.Random) -> int:
+def _history(
+    app: App,
+    clock: FixedClock,
+    shops: list[dict],
+    buyers: list[accounts.Actor],
+    now: datetime,
+    rng: random.Random,
+) -> int:
     """Four days of orders. Each shop ships most orders on time; some late, some not at all."""
     placed_count = 0
     start = now - timedelta(days=4)
@@ -167,12 +275,24 @@ def _history(app: App, clock: FixedClock, shops: list[dict], buyers: list[accoun
             content = shop["live_id"] if rng.random() < 0.4 else None
             clock.set(at)
             with app.uow.begin() as conn:
-                placed = orders.place_order(conn, buyer, [orders.LineRequest(sku, rng.randint(1, 3), content)], at=at,
-                                            pay_window=app.pay_window, guards=app.sale_guards)
+                placed = orders.place_order(
+                    conn,
+                    buyer,
+                    [orders.LineRequest(sku, rng.randint(1, 3), content)],
+                    at=at,
+                    pay_window=app.pay_window,
+                    guards=app.sale_guards,
+                )
             with app.uow.begin() as conn:
-                handle_callback(conn, CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
-                                book=app.rulebook, at=at + timedelta(minutes=1))
-                ship_by = conn.execute(select(orders.orders.c.ship_by).where(orders.orders.c.id == placed.order_ids[0])).scalar()
+                handle_callback(
+                    conn,
+                    CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
+                    book=app.rulebook,
+                    at=at + timedelta(minutes=1),
+                )
+                ship_by = conn.execute(
+                    select(orders.orders.c.ship_by).where(orders.orders.c.id == placed.order_ids[0])
+                ).scalar()
             placed_count += 1
             fate = rng.random()
             if fate < 0.62:
@@ -184,8 +304,14 @@ def _history(app: App, clock: FixedClock, shops: list[dict], buyers: list[accoun
             if ship_at >= now - timedelta(hours=1):
                 continue
             with app.uow.begin() as conn:
-                ship_order(conn, shop["owner"], order_id=placed.order_ids[0], carrier=rng.choice(["sf", "yto", "zto"]),
-                           tracking_no=f"SF{rng.randint(10**11, 10**12 - 1)}", at=ship_at)
+                ship_order(
+                    conn,
+                    shop["owner"],
+                    order_id=placed.order_ids[0],
+                    carrier=rng.choice(["sf", "yto", "zto"]),
+                    tracking_no=f"SF{rng.randint(10**11, 10**12 - 1)}",
+                    at=ship_at,
+                )
     return placed_count
 
 
@@ -210,7 +336,9 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     with app.uow.begin() as conn:
         apply_tracking_events(conn, now=now)
     sweep = sweep_late_ship(app.uow, app.rulebook, clock)
-    cases = seed_aftersales(app, clock, [dict(s, slug=spec["slug"]) for s, spec in zip(shops, SHOPS)], buyers, now)
+    cases = seed_aftersales(
+        app, clock, [dict(s, slug=spec["slug"]) for s, spec in zip(shops, SHOPS)], buyers, now
+    )
     chats = seed_chats(app, clock, shops, buyers, now)
     seed_logistics(app, clock, shops, buyers, now)
     rated = seed_experience(app, clock, shops, buyers, now)
@@ -218,6 +346,8 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     app.uow.engine.dispose()
     live.uow.engine.dispose()
-    return (f"{len(shops)} shops, {sum(len(s['skus']) for s in shops)} SKUs on sale, {len(buyers)} buyers, "
-            f"{count} orders, {sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan), "
-            f"{cases} after-sales cases in every state, {chats} customer-service conversations, {rated} reviews and 30 days of experience scores")
+    return (
+        f"{len(shops)} shops, {sum(len(s['skus']) for s in shops)} SKUs on sale, {len(buyers)} buyers, "
+        f"{count} orders, {sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan), "
+        f"{cases} after-sales cases in every state, {chats} customer-service conversations, {rated} reviews and 30 days of experience scores"
+    )

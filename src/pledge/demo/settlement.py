@@ -2,6 +2,7 @@
 and extended to eighteen, a product-card task waiver, a new-merchant waiver and a turnover
 rebate), applications, deposits (the florist's short of what she owes), and the fees of the demo
 orders charged by the worker's step."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,43 +16,126 @@ from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 
 NINE = ("生鲜", "生鲜水果", "居家日用", "日用百货", "厨具", "食品饮料", "个护家清", "母婴宠物", "农资园艺")
-EIGHTEEN = NINE + ("服饰内衣", "鞋靴箱包", "运动户外", "家装建材", "家具", "玩具乐器", "图书教育", "钟表配饰", "汽车用品")
+EIGHTEEN = NINE + (
+    "服饰内衣",
+    "鞋靴箱包",
+    "运动户外",
+    "家装建材",
+    "家具",
+    "玩具乐器",
+    "图书教育",
+    "钟表配饰",
+    "汽车用品",
+)
 
 
-def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:  # noqa: ANN001
+def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
     """`shops`: florist, fruit seller, umbrella factory (as made by the seed). Returns programs made."""
     florist, fruit, umbrella = shops
     with app.uow.begin() as conn:
-        finance_id = conn.execute(select(users.c.id).where(users.c.email == "finance@pledge.demo")).scalar_one()
+        finance_id = conn.execute(
+            select(users.c.id).where(users.c.email == "finance@pledge.demo")
+        ).scalar_one()
         finance = accounts.load_actor(conn, finance_id)
         start = now - timedelta(days=30)
-        waiver = settlement.create_program(conn, finance, settlement.ProgramSpec(
-            code="support-2026-waiver", kind="category_waiver", name="生鲜日用等九大类目免佣（保留0.6%）",
-            name_en="Fee waiver for nine first-level categories (0.6% kept)", starts_at=start, rate_bp=60, categories=NINE),
-            at=start, note="九大扶持措施：生鲜、日用百货、厨具等一级类目")
-        settlement.update_program(conn, finance, waiver, at=start + timedelta(days=10), categories=EIGHTEEN,
-                                  note="扩大到18个一级类目")
-        settlement.create_program(conn, finance, settlement.ProgramSpec(
-            code="card-task-2026", kind="task_waiver", name="商品卡免佣：完成月度任务次月0.6%",
-            name_en="Product-card waiver: finish the monthly task, 0.6% next month", starts_at=start, rate_bp=60,
-            channel="product_card", task_orders=10), at=start)
-        newbie = settlement.create_program(conn, finance, settlement.ProgramSpec(
-            code="new-merchant-2026", kind="new_merchant", name="新商家90天免佣", name_en="New merchants: 90 days fee-free",
-            starts_at=start, rate_bp=0, days=90, requires_application=True), at=start)
-        rebate = settlement.create_program(conn, finance, settlement.ProgramSpec(
-            code="turnover-rebate-2026", kind="turnover_rebate", name="多卖多返：按月成交额阶梯返还技术服务费",
-            name_en="Sell more, get more back: monthly fee rebate by turnover", starts_at=start, requires_application=True,
-            tiers=((100_000, 500), (500_000, 1000), (2_000_000, 2000))), at=start)
-        settlement.apply_to_program(conn, umbrella["owner"], umbrella["shop_id"], rebate, at=start + timedelta(days=1),
-                                    note="去年负债200万，想把返佣投到推广")
-        application = settlement.apply_to_program(conn, fruit["owner"], fruit["shop_id"], rebate, at=start + timedelta(days=1))
+        waiver = settlement.create_program(
+            conn,
+            finance,
+            settlement.ProgramSpec(
+                code="support-2026-waiver",
+                kind="category_waiver",
+                name="生鲜日用等九大类目免佣（保留0.6%）",
+                name_en="Fee waiver for nine first-level categories (0.6% kept)",
+                starts_at=start,
+                rate_bp=60,
+                categories=NINE,
+            ),
+            at=start,
+            note="九大扶持措施：生鲜、日用百货、厨具等一级类目",
+        )
+        settlement.update_program(
+            conn,
+            finance,
+            waiver,
+            at=start + timedelta(days=10),
+            categories=EIGHTEEN,
+            note="扩大到18个一级类目",
+        )
+        settlement.create_program(
+            conn,
+            finance,
+            settlement.ProgramSpec(
+                code="card-task-2026",
+                kind="task_waiver",
+                name="商品卡免佣：完成月度任务次月0.6%",
+                name_en="Product-card waiver: finish the monthly task, 0.6% next month",
+                starts_at=start,
+                rate_bp=60,
+                channel="product_card",
+                task_orders=10,
+            ),
+            at=start,
+        )
+        newbie = settlement.create_program(
+            conn,
+            finance,
+            settlement.ProgramSpec(
+                code="new-merchant-2026",
+                kind="new_merchant",
+                name="新商家90天免佣",
+                name_en="New merchants: 90 days fee-free",
+                starts_at=start,
+                rate_bp=0,
+                days=90,
+                requires_application=True,
+            ),
+            at=start,
+        )
+        rebate = settlement.create_program(
+            conn,
+            finance,
+            settlement.ProgramSpec(
+                code="turnover-rebate-2026",
+                kind="turnover_rebate",
+                name="多卖多返：按月成交额阶梯返还技术服务费",
+                name_en="Sell more, get more back: monthly fee rebate by turnover",
+                starts_at=start,
+                requires_application=True,
+                tiers=((100_000, 500), (500_000, 1000), (2_000_000, 2000)),
+            ),
+            at=start,
+        )
+        settlement.apply_to_program(
+            conn,
+            umbrella["owner"],
+            umbrella["shop_id"],
+            rebate,
+            at=start + timedelta(days=1),
+            note="去年负债200万，想把返佣投到推广",
+        )
+        application = settlement.apply_to_program(
+            conn, fruit["owner"], fruit["shop_id"], rebate, at=start + timedelta(days=1)
+        )
         settlement.decide_application(conn, finance, application, approve=True, at=start + timedelta(days=2))
-        settlement.apply_to_program(conn, florist["owner"], florist["shop_id"], newbie, at=now - timedelta(days=1),
-                                    note="新开店铺，申请新商家免佣")
+        settlement.apply_to_program(
+            conn,
+            florist["owner"],
+            florist["shop_id"],
+            newbie,
+            at=now - timedelta(days=1),
+            note="新开店铺，申请新商家免佣",
+        )
         # Each owes the 500-yuan base deposit of a shop under 50 000 yuan of monthly paid GMV
         # (deposit.base.gmv-0-50k); the florist has paid in only 300, so her payouts are paused.
         for shop, amount in ((fruit, 50_000), (umbrella, 200_000), (florist, 30_000)):
-            settlement.top_up_deposit(conn, finance, shop["shop_id"], amount_fen=amount,
-                                      reference=f"DEMO-DEP-{shop['shop_id']}", at=start, book=app.rulebook)
+            settlement.top_up_deposit(
+                conn,
+                finance,
+                shop["shop_id"],
+                amount_fen=amount,
+                reference=f"DEMO-DEP-{shop['shop_id']}",
+                at=start,
+                book=app.rulebook,
+            )
     settlement.run_step(app.uow, app.rulebook, clock, provider_for(app))
     return 4

@@ -17,6 +17,7 @@ An order-facts relation has the columns
 Time arithmetic runs on integer epoch seconds, so the night rules (paid 18:00-06:00 counts from
 06:00) are plain integer expressions in every engine. Local time = UTC + the offset of the
 rulebook's zone (platform time, Asia/Shanghai for douyin), never the shop's own zone."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -34,7 +35,7 @@ DAY = 86_400
 LOOKBACK_S = 90 * DAY
 
 
-class epoch(FunctionElement):  # noqa: N801 - reads like the SQL function it compiles to
+class epoch(FunctionElement):
     """Whole seconds since 1970-01-01 UTC of a timestamp column."""
 
     type = BigInteger()
@@ -42,13 +43,13 @@ class epoch(FunctionElement):  # noqa: N801 - reads like the SQL function it com
 
 
 @compiles(epoch)
-def _epoch_default(element, compiler, **kw):  # noqa: ANN001, ANN202 - PostgreSQL and DuckDB
+def _epoch_default(element, compiler, **kw):
     # date_part gives a double precision; EXTRACT gives numeric on PostgreSQL 14+, several times slower
     return f"CAST(FLOOR(date_part('epoch', {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 @compiles(epoch, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
+def _epoch_sqlite(element, compiler, **kw):
     # unixepoch() (SQLite 3.38+) is about twice as fast as strftime('%s'); both truncate to the second
     if sqlite3.sqlite_version_info >= (3, 38):
         return f"unixepoch({compiler.process(element.clauses, **kw)})"
@@ -64,8 +65,11 @@ def night_start(at_s: ColumnElement, offset_s: int, from_hour: int, to_hour: int
     for times from `from_hour` (evening) or before `to_hour` (early morning), local time."""
     sod = (at_s + _int(offset_s)) % _int(DAY)
     start_s, end_s = from_hour * 3600, to_hour * 3600
-    return case((sod >= _int(start_s), at_s + (_int(DAY + end_s) - sod)),
-                (sod < _int(end_s), at_s + (_int(end_s) - sod)), else_=at_s)
+    return case(
+        (sod >= _int(start_s), at_s + (_int(DAY + end_s) - sod)),
+        (sod < _int(end_s), at_s + (_int(end_s) - sod)),
+        else_=at_s,
+    )
 
 
 def _not_negative(x: ColumnElement) -> ColumnElement:
@@ -94,7 +98,7 @@ class Params:
     waybill_failed_kinds: tuple[str, ...] = ()  # compensation kinds that fail the waybill
 
     @classmethod
-    def of(cls, book: Rulebook, at) -> "Params":  # noqa: ANN001
+    def of(cls, book: Rulebook, at) -> Params:
         night = {c.get("applies_to"): c for c in book.in_force("experience_night_rule", at)}["pickup"]
         pickup = book.one("experience_pickup_points", at)
         route = book.one("experience_route_standard", at)
@@ -103,25 +107,40 @@ class Params:
             # Every measure is taken under every version (a retired or a not-yet-effective
             # indicator keeps its definition), so the versions can be compared on one window:
             # the latest definition in force, else the first one announced.
-            found = sorted((c for c in book.clauses if c.kind == "experience_indicator" and c.get("code") == code
-                            and c.get("reasons")), key=lambda c: c.effective)
+            found = sorted(
+                (
+                    c
+                    for c in book.clauses
+                    if c.kind == "experience_indicator" and c.get("code") == code and c.get("reasons")
+                ),
+                key=lambda c: c.effective,
+            )
             in_force = [c for c in found if c.effective <= _day(at)]
             indicator[code] = (in_force or found or [None])[-1 if in_force else 0]
+
         def reasons(code: str) -> tuple[str, ...]:
             return tuple(indicator[code].get("reasons")) if indicator[code] else ()
+
         forced = [c for c in book.in_force("experience_pickup_forced", at) if not c.get("retired")]
         failed = book.in_force("experience_delivery_not_met", at)
         judged = indicator["logistics_return_rate"]
-        return cls(night.get("from_hour"), night.get("to_hour"),
-                   [[h * 3600, p] for h, p in pickup.get("bands")], pickup.get("otherwise"), route.get("hours") * 3600,
-                   reasons("quality_return_rate"), reasons("logistics_return_rate"), reasons("damage_return_rate"),
-                   tuple(judged.get("judgements", ())) if judged else (),
-                   forced[0].get("points") if forced else None,
-                   tuple(forced[0].get("compensations")) if forced else (),
-                   tuple(failed[0].get("compensations")) if failed else ())
+        return cls(
+            night.get("from_hour"),
+            night.get("to_hour"),
+            [[h * 3600, p] for h, p in pickup.get("bands")],
+            pickup.get("otherwise"),
+            route.get("hours") * 3600,
+            reasons("quality_return_rate"),
+            reasons("logistics_return_rate"),
+            reasons("damage_return_rate"),
+            tuple(judged.get("judgements", ())) if judged else (),
+            forced[0].get("points") if forced else None,
+            tuple(forced[0].get("compensations")) if forced else (),
+            tuple(failed[0].get("compensations")) if failed else (),
+        )
 
 
-def _day(at):  # noqa: ANN001, ANN202
+def _day(at):
     return at.date() if isinstance(at, datetime) else at
 
 
@@ -129,19 +148,21 @@ class Exprs:
     """Per-order expressions over a facts relation `f`, shared by the aggregate and the
     per-order listings behind an indicator."""
 
-    def __init__(self, f, params: Params, offset_s: int, since: datetime, until: datetime) -> None:  # noqa: ANN001
+    def __init__(self, f, params: Params, offset_s: int, since: datetime, until: datetime) -> None:
         self.f, self.p = f, params
         self.lo, self.hi = _int(int(ensure_utc(since).timestamp())), _int(int(ensure_utc(until).timestamp()))
         self.paid = epoch(f.c.paid_at)
         self.picked = epoch(f.c.picked_up_at)
         self.delivered = epoch(f.c.delivered_at)
         self.offset = offset_s
-        self.pickup_s = _not_negative(self.picked - night_start(self.paid, offset_s, params.pickup_from_hour,
-                                                                params.pickup_to_hour))
+        self.pickup_s = _not_negative(
+            self.picked - night_start(self.paid, offset_s, params.pickup_from_hour, params.pickup_to_hour)
+        )
         self.pickup_points = _banded(self.pickup_s, params.pickup_bands_s, params.pickup_otherwise)
         if params.pickup_forced_points is not None:
-            self.pickup_points = case((f.c.pickup_forced == 1, _int(params.pickup_forced_points)),
-                                      else_=self.pickup_points)
+            self.pickup_points = case(
+                (f.c.pickup_forced == 1, _int(params.pickup_forced_points)), else_=self.pickup_points
+            )
         self.due = self.picked + _int(params.route_s)  # when the waybill should be signed for
 
     def within(self, x: ColumnElement) -> ColumnElement:
@@ -165,7 +186,9 @@ class Exprs:
 
     @property
     def on_time(self) -> ColumnElement:
-        return and_(self.f.c.delivered_at.is_not(None), self.delivered <= self.due, self.f.c.waybill_failed == 0)
+        return and_(
+            self.f.c.delivered_at.is_not(None), self.delivered <= self.due, self.f.c.waybill_failed == 0
+        )
 
     def reason_in(self, reasons: tuple[str, ...]) -> ColumnElement:
         return self.f.c.first_reason.in_(reasons) if reasons else literal(False)
@@ -181,7 +204,9 @@ class Exprs:
     def next_day(self) -> ColumnElement:
         """Signed for by 23:59:59 local of the day after payment (明日达)."""
         local_paid, local_delivered = self.paid + _int(self.offset), self.delivered + _int(self.offset)
-        return (local_delivered - local_delivered % _int(DAY)) <= (local_paid - local_paid % _int(DAY) + _int(DAY))
+        return (local_delivered - local_delivered % _int(DAY)) <= (
+            local_paid - local_paid % _int(DAY) + _int(DAY)
+        )
 
 
 def _count(cond: ColumnElement) -> ColumnElement:
@@ -192,12 +217,27 @@ def _sum(cond: ColumnElement, x: ColumnElement) -> ColumnElement:
     return func.sum(case((cond, x), else_=0))
 
 
-MEASURES = ("paid_orders", "delivered", "rated", "rating_sum", "bad_reviews", "quality_returns", "picked",
-            "pickup_seconds", "pickup_points", "due_waybills", "on_time", "logistics_returns", "damage_returns",
-            "escalated_orders", "helped_orders", "next_day")
+MEASURES = (
+    "paid_orders",
+    "delivered",
+    "rated",
+    "rating_sum",
+    "bad_reviews",
+    "quality_returns",
+    "picked",
+    "pickup_seconds",
+    "pickup_points",
+    "due_waybills",
+    "on_time",
+    "logistics_returns",
+    "damage_returns",
+    "escalated_orders",
+    "helped_orders",
+    "next_day",
+)
 
 
-def aggregate(f, params: Params, *, offset_s: int, since: datetime, until: datetime, shop_ids=None):  # noqa: ANN001, ANN201
+def aggregate(f, params: Params, *, offset_s: int, since: datetime, until: datetime, shop_ids=None):
     """One row per shop with every order-based measure over [since, until): a single scan."""
     e = Exprs(f, params, offset_s, since, until)
     rated = and_(e.delivered_in, f.c.stars.is_not(None))
@@ -221,12 +261,20 @@ def aggregate(f, params: Params, *, offset_s: int, since: datetime, until: datet
     ]
     # Orders paid after the window are unseen; orders paid more than LOOKBACK before it cannot
     # be picked up, delivered or due in it any more (presale longer than that is not scored).
-    query = select(f.c.shop_id, *columns).where(e.paid < e.hi, e.paid >= e.lo - _int(LOOKBACK_S)).group_by(f.c.shop_id)
+    query = (
+        select(f.c.shop_id, *columns)
+        .where(e.paid < e.hi, e.paid >= e.lo - _int(LOOKBACK_S))
+        .group_by(f.c.shop_id)
+    )
     if shop_ids is not None:
         query = query.where(f.c.shop_id.in_(list(shop_ids)))
     return query
 
 
-def rows_to_measures(rows) -> dict:  # noqa: ANN001
-    return {row.shop_id: {k: (float(getattr(row, k)) if k == "rating_sum" else int(getattr(row, k) or 0))
-                          for k in MEASURES} for row in rows}
+def rows_to_measures(rows) -> dict:
+    return {
+        row.shop_id: {
+            k: (float(getattr(row, k)) if k == "rating_sum" else int(getattr(row, k) or 0)) for k in MEASURES
+        }
+        for row in rows
+    }

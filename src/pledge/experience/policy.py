@@ -6,6 +6,7 @@ version -> growth stage when valid orders are too few -> the star display shown 
 
 A version is the date its clauses took effect: evaluating "under 2026-09-08" reads every clause
 in force on that day, whatever day the data is from. No database, no web."""
+
 from __future__ import annotations
 
 import math
@@ -79,20 +80,26 @@ def version_day(book: Rulebook, version: str | None, today: date) -> date:
     except ValueError:
         raise InvalidInput(f"a score version is a date like 2026-09-08, not {version!r}") from None
     if day not in version_dates(book):
-        raise InvalidInput(f"no experience-score version {version}; versions: "
-                           f"{', '.join(d.isoformat() for d in version_dates(book))}")
+        raise InvalidInput(
+            f"no experience-score version {version}; versions: "
+            f"{', '.join(d.isoformat() for d in version_dates(book))}"
+        )
     return day
 
 
 def indicators_in_force(book: Rulebook, day: date) -> list[Clause]:
-    return sorted((c for c in book.in_force("experience_indicator", day) if not c.get("retired")),
-                  key=lambda c: (DIMENSIONS.index(c.get("dimension")), c.id))
+    return sorted(
+        (c for c in book.in_force("experience_indicator", day) if not c.get("retired")),
+        key=lambda c: (DIMENSIONS.index(c.get("dimension")), c.id),
+    )
 
 
 def value_of(code_metric: str, m: dict) -> float | None:
     """The indicator's value from a shop's measures; None when its denominator is zero."""
+
     def ratio(num: str, den: str, scale: float = 10_000) -> float | None:
         return None if not m.get(den) else m.get(num, 0) * scale / m[den]
+
     return {
         "rating": lambda: ratio("rating_sum", "rated", 1),
         "quality_return_rate": lambda: ratio("quality_returns", "delivered"),
@@ -112,7 +119,9 @@ def value_of(code_metric: str, m: dict) -> float | None:
 def band_points(clause: Clause, value: float, better: str) -> tuple[float, dict | None]:
     """Points of the first band the value reaches, and the next better band (what raises it)."""
     bands = clause.get("bands")
-    reached = [i for i, (limit, _p) in enumerate(bands) if (value <= limit if better == "lower" else value >= limit)]
+    reached = [
+        i for i, (limit, _p) in enumerate(bands) if (value <= limit if better == "lower" else value >= limit)
+    ]
     if not reached:
         limit, points = bands[-1]
         return clause.get("otherwise"), {"value": limit, "points": points}
@@ -121,7 +130,7 @@ def band_points(clause: Clause, value: float, better: str) -> tuple[float, dict 
     return bands[first][1], better_band
 
 
-def _weights(book: Rulebook, day: date, kind: str, profile: Profile, **match) -> Clause:  # noqa: ANN003
+def _weights(book: Rulebook, day: date, kind: str, profile: Profile, **match) -> Clause:
     flag = "yes" if profile.flagship else "no"
     found = [c for c in book.in_force(kind, day) if all(c.get(k) == v for k, v in match.items())]
     for industry, store in ((profile.industry, flag), (profile.industry, "any"), ("*", flag), ("*", "any")):
@@ -148,7 +157,9 @@ def _small_shop(book: Rulebook, day: date, profile: Profile, m: dict) -> tuple[C
     few = clause.get("max_count")
     fixed = {code for code, count in clause.get("count_only", {}).items() if m.get(count, 0) <= few}
     if m.get("paid_orders", 0) < small_shop_order_limit(clause, profile):
-        fixed |= {code for code, count in clause.get("with_order_limit", {}).items() if m.get(count, 0) <= few}
+        fixed |= {
+            code for code, count in clause.get("with_order_limit", {}).items() if m.get(count, 0) <= few
+        }
     return clause, fixed
 
 
@@ -159,8 +170,16 @@ def _score_indicators(book: Rulebook, day: date, profile: Profile, m: dict) -> l
     for clause in indicators_in_force(book, day):
         code, better = clause.get("code"), clause.get("better")
         value = value_of(clause.get("metric"), m)
-        result = IndicatorResult(code, clause.get("dimension"), clause.id, clause.source, clause.get("unit"), better,
-                                 None if value is None else round(value, 4), None)
+        result = IndicatorResult(
+            code,
+            clause.get("dimension"),
+            clause.id,
+            clause.source,
+            clause.get("unit"),
+            better,
+            None if value is None else round(value, 4),
+            None,
+        )
         if code in small_codes:
             result.points, result.fixed, result.bands_clause = small.get("points"), True, small.id
         elif value is None:
@@ -181,7 +200,9 @@ def _score_indicators(book: Rulebook, day: date, profile: Profile, m: dict) -> l
     return out
 
 
-def _dimensions(book: Rulebook, day: date, profile: Profile, results: list[IndicatorResult]) -> tuple[dict, list[str]]:
+def _dimensions(
+    book: Rulebook, day: date, profile: Profile, results: list[IndicatorResult]
+) -> tuple[dict, list[str]]:
     dim_clause = _weights(book, day, "experience_dimension_weights", profile)
     no_data = book.one("experience_no_data", day)
     cited = [dim_clause.id]
@@ -202,8 +223,12 @@ def _dimensions(book: Rulebook, day: date, profile: Profile, results: list[Indic
         for r in scored:
             r.weight = round(100 * weights.get(r.code, 0) / total_w, 2) if total_w else 0.0
             r.contribution = round(dim_w / 100 * r.weight / 100 * r.points, 4)
-        dims[dim] = {"points": round(points, 2), "weight": dim_w, "weights_clause": weights_clause.id,
-                     "no_data": not scored}
+        dims[dim] = {
+            "points": round(points, 2),
+            "weight": dim_w,
+            "weights_clause": weights_clause.id,
+            "no_data": not scored,
+        }
     return dims, cited
 
 
@@ -213,8 +238,15 @@ def deductions(book: Rulebook, day: date, incident_kinds: list[str]) -> list[dic
     for clause in sorted(book.in_force("experience_deduction", day), key=lambda c: c.id):
         n = sum(1 for k in incident_kinds if k in clause.get("incidents"))
         if n:
-            out.append({"clause": clause.id, "source": clause.source, "incidents": n,
-                        "points": min(n * clause.get("points"), clause.get("cap")), "cap": clause.get("cap")})
+            out.append(
+                {
+                    "clause": clause.id,
+                    "source": clause.source,
+                    "incidents": n,
+                    "points": min(n * clause.get("points"), clause.get("cap")),
+                    "cap": clause.get("cap"),
+                }
+            )
     return out
 
 
@@ -227,7 +259,9 @@ def _bonus_value(clause: Clause, m: dict) -> float | None:
     """The value a bonus is judged on, or None when the shop does not earn it."""
     if clause.get("insurance"):
         days, insured = insurance_keys(clause.get("insurance"))
-        earned = m.get(days, 0) >= clause.get("enabled_days") and m.get(insured, 0) >= clause.get("min_orders")
+        earned = m.get(days, 0) >= clause.get("enabled_days") and m.get(insured, 0) >= clause.get(
+            "min_orders"
+        )
         return float(m.get(insured, 0)) if earned else None
     value = value_of(clause.get("metric"), m)
     return value if value is not None and value >= clause.get("min_bp") else None
@@ -239,8 +273,15 @@ def bonuses(book: Rulebook, day: date, m: dict) -> list[dict]:
     for clause in sorted(book.in_force("experience_bonus", day), key=lambda c: c.id):
         value = _bonus_value(clause, m)
         if value is not None:
-            out.append({"clause": clause.id, "source": clause.source, "code": clause.get("code"),
-                        "value": round(value, 2), "points": clause.get("points")})
+            out.append(
+                {
+                    "clause": clause.id,
+                    "source": clause.source,
+                    "code": clause.get("code"),
+                    "value": round(value, 2),
+                    "points": clause.get("points"),
+                }
+            )
     return out
 
 
@@ -255,8 +296,9 @@ def shown_score(book: Rulebook, day: date, score: float) -> tuple[float, float]:
     raise InvalidInput(f"score {score} is outside the star table in force on {day}")
 
 
-def evaluate(book: Rulebook, day: date, measures: dict, *, profile: Profile = Profile(),
-             incident_kinds: list[str] = ()) -> ScoreResult:
+def evaluate(
+    book: Rulebook, day: date, measures: dict, *, profile: Profile = Profile(), incident_kinds: list[str] = ()
+) -> ScoreResult:
     scheme = book.one("experience_scheme", day)
     results = _score_indicators(book, day, profile, measures)
     dims, cited = _dimensions(book, day, profile, results)
@@ -266,17 +308,38 @@ def evaluate(book: Rulebook, day: date, measures: dict, *, profile: Profile = Pr
         failed_at = book.one("experience_failed_indicator", day).get("max_points")
         failing = any(r.points is not None and not r.fixed and r.points <= failed_at for r in results)
         stage = "growth"
-        score = float(scheme.get("growth_penalised_score") if (cuts or failing) else scheme.get("growth_score"))
+        score = float(
+            scheme.get("growth_penalised_score") if (cuts or failing) else scheme.get("growth_score")
+        )
     else:
         stage = "formal"
         raw = sum(dims[d]["weight"] / 100 * dims[d]["points"] for d in dims)
         raw += sum(b["points"] for b in adds) - sum(c["points"] for c in cuts)
         score = min(max(raw, scheme.get("min_score")), scheme.get("max_score"))
     shown, stars = shown_score(book, day, score)
-    cited = [scheme.id, *cited, *(r.clause_id for r in results), *(r.bands_clause for r in results if r.bands_clause),
-             *(c["clause"] for c in cuts), *(b["clause"] for b in adds), book.one("experience_stars", day).id]
-    return ScoreResult(scheme.get("version"), scheme.id, stage, round(score, 2), shown, stars, paid, dims, results,
-                       cuts, adds, list(dict.fromkeys(cited)))
+    cited = [
+        scheme.id,
+        *cited,
+        *(r.clause_id for r in results),
+        *(r.bands_clause for r in results if r.bands_clause),
+        *(c["clause"] for c in cuts),
+        *(b["clause"] for b in adds),
+        book.one("experience_stars", day).id,
+    ]
+    return ScoreResult(
+        scheme.get("version"),
+        scheme.id,
+        stage,
+        round(score, 2),
+        shown,
+        stars,
+        paid,
+        dims,
+        results,
+        cuts,
+        adds,
+        list(dict.fromkeys(cited)),
+    )
 
 
 def diff(old: ScoreResult, new: ScoreResult) -> list[dict]:
@@ -287,8 +350,19 @@ def diff(old: ScoreResult, new: ScoreResult) -> list[dict]:
         a, b = old.indicator(code), new.indicator(code)
         before = a.contribution if a else 0.0
         after = b.contribution if b else 0.0
-        rows.append({"code": code, "dimension": (b or a).dimension, "before": round(before, 2), "after": round(after, 2),
-                     "change": round(after - before, 2), "in_old": a is not None, "in_new": b is not None,
-                     "value_before": a.value if a else None, "value_after": b.value if b else None,
-                     "clause_before": a.clause_id if a else None, "clause_after": b.clause_id if b else None})
+        rows.append(
+            {
+                "code": code,
+                "dimension": (b or a).dimension,
+                "before": round(before, 2),
+                "after": round(after, 2),
+                "change": round(after - before, 2),
+                "in_old": a is not None,
+                "in_new": b is not None,
+                "value_before": a.value if a else None,
+                "value_after": b.value if b else None,
+                "clause_before": a.clause_id if a else None,
+                "clause_after": b.clause_id if b else None,
+            }
+        )
     return sorted(rows, key=lambda r: r["change"])

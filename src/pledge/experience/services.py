@@ -8,6 +8,7 @@ over cases; the chat measures reuse the chat domain's own definition (douyin:aJo
 shipping insurance (the 2026-09-08 bonuses) comes through the port pledge.experience.insurance,
 "no insurance" unless the caller passes an adapter. Indicator days and night rules are platform
 time (the rulebook's zone), whatever the shop's own zone."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -22,24 +23,30 @@ from pledge.aftersales.tables import case_events, cases
 from pledge.catalog.tables import shops
 from pledge.chat import services as chat
 from pledge.chat.tables import conversations
-from pledge.guarantees.tables import compensations
 from pledge.experience import indicators, policy
 from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, ShippingInsurance
 from pledge.experience.tables import incidents, shop_profiles, snapshots
-from pledge.kernel.db import dialect_insert
+from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
-from pledge.kernel.money import format_yuan
 from pledge.kernel.clock import ensure_utc, zone
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
+from pledge.kernel.money import format_yuan
 from pledge.orders.tables import orders
 from pledge.reviews.tables import reviews
 from pledge.rulebooks.loader import Rulebook
 
-INCIDENT_KINDS = ("abnormal_return_address", "refused_invoice", "brushing", "false_advertising",
-                  "fraudulent_shipping", "brand_confusion")
+INCIDENT_KINDS = (
+    "abnormal_return_address",
+    "refused_invoice",
+    "brushing",
+    "false_advertising",
+    "fraudulent_shipping",
+    "brand_confusion",
+)
 
 
-def _compensated(order_id, kinds: tuple[str, ...]):  # noqa: ANN001, ANN202
+def _compensated(order_id, kinds: tuple[str, ...]):
     """1 if the order has a compensation row (a finding against the merchant, paid or capped at
     zero) of one of `kinds`, else 0."""
     if not kinds:
@@ -48,23 +55,37 @@ def _compensated(order_id, kinds: tuple[str, ...]):  # noqa: ANN001, ANN202
     return case((found, 1), else_=0)
 
 
-def order_facts(params: indicators.Params):  # noqa: ANN201
+def order_facts(params: indicators.Params):
     """The live schema as an order-facts relation (see indicators) under one version's clauses:
     paid orders, minus those refunded by instant refund (秒退, excluded by douyin:103956)."""
     o = orders.c
-    first_case = select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
+    first_case = (
+        select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
+    )
     stars = select(func.avg(reviews.c.stars)).where(reviews.c.order_id == o.id).scalar_subquery()
-    escalated = exists().where(case_events.c.case_id == cases.c.id, cases.c.order_id == o.id,
-                               case_events.c.kind == "escalated")
+    escalated = exists().where(
+        case_events.c.case_id == cases.c.id, cases.c.order_id == o.id, case_events.c.kind == "escalated"
+    )
     helped = exists().where(cases.c.order_id == o.id) | exists().where(conversations.c.order_id == o.id)
     instant = exists().where(cases.c.order_id == o.id, cases.c.case_type == "instant_refund")
-    return (select(o.shop_id, o.id.label("order_id"), o.paid_at, o.picked_up_at, o.delivered_at, stars.label("stars"),
-                   first_case.label("first_reason"), case((escalated, 1), else_=0).label("escalated"),
-                   case((helped, 1), else_=0).label("helped"),
-                   _compensated(o.id, params.pickup_forced_kinds).label("pickup_forced"),
-                   _compensated(o.id, params.waybill_failed_kinds).label("waybill_failed"),
-                   _compensated(o.id, params.logistics_judgements).label("logistics_judged"))
-            .where(o.paid_at.is_not(None), ~instant).subquery("facts"))
+    return (
+        select(
+            o.shop_id,
+            o.id.label("order_id"),
+            o.paid_at,
+            o.picked_up_at,
+            o.delivered_at,
+            stars.label("stars"),
+            first_case.label("first_reason"),
+            case((escalated, 1), else_=0).label("escalated"),
+            case((helped, 1), else_=0).label("helped"),
+            _compensated(o.id, params.pickup_forced_kinds).label("pickup_forced"),
+            _compensated(o.id, params.waybill_failed_kinds).label("waybill_failed"),
+            _compensated(o.id, params.logistics_judgements).label("logistics_judged"),
+        )
+        .where(o.paid_at.is_not(None), ~instant)
+        .subquery("facts")
+    )
 
 
 def window_for(book: Rulebook, day: date) -> tuple[datetime, datetime]:
@@ -84,62 +105,91 @@ def offset_seconds(tz: str, at: datetime) -> int:
     return int(at.astimezone(zone(tz)).utcoffset().total_seconds())
 
 
-def review_clause(book: Rulebook, day: date):  # noqa: ANN201
+def review_clause(book: Rulebook, day: date):
     return next((c for c in policy.indicators_in_force(book, day) if c.get("metric") == "review_hours"), None)
 
 
-def review_scope(clause, since: datetime, until: datetime) -> list:  # noqa: ANN001
+def review_scope(clause, since: datetime, until: datetime) -> list:
     """售后平均审核时长 counts 退款成功售后单 of the window: refunded (refund completed, closed_at)
     in [since, until); return-and-refund cases, and refunds requested after the order shipped
     (已发货退款: the ship click, or the pickup scan without one, before the request)."""
     shipped = func.coalesce(orders.c.shipped_at, orders.c.picked_up_at)
-    after_shipment = exists().where(orders.c.id == cases.c.order_id, shipped.is_not(None),
-                                    shipped <= cases.c.created_at)
-    return [cases.c.status == CaseStatus.REFUNDED.value, cases.c.decided_at.is_not(None), cases.c.closed_at >= since,
-            cases.c.closed_at < until,
-            or_(cases.c.case_type.in_(clause.get("case_types")),
-                and_(cases.c.case_type.in_(clause.get("after_shipment_case_types", [])), after_shipment))]
+    after_shipment = exists().where(
+        orders.c.id == cases.c.order_id, shipped.is_not(None), shipped <= cases.c.created_at
+    )
+    return [
+        cases.c.status == CaseStatus.REFUNDED.value,
+        cases.c.decided_at.is_not(None),
+        cases.c.closed_at >= since,
+        cases.c.closed_at < until,
+        or_(
+            cases.c.case_type.in_(clause.get("case_types")),
+            and_(cases.c.case_type.in_(clause.get("after_shipment_case_types", [])), after_shipment),
+        ),
+    ]
 
 
-def review_seconds(book: Rulebook, day: date, at: datetime):  # noqa: ANN201
+def review_seconds(book: Rulebook, day: date, at: datetime):
     """Request (night rule applied) to the merchant's or the system's approval, in seconds."""
     night = {c.get("applies_to"): c for c in book.in_force("experience_night_rule", day)}["aftersales"]
     filed, decided = indicators.epoch(cases.c.created_at), indicators.epoch(cases.c.decided_at)
-    start = indicators.night_start(filed, platform_offset(book, at), night.get("from_hour"), night.get("to_hour"))
+    start = indicators.night_start(
+        filed, platform_offset(book, at), night.get("from_hour"), night.get("to_hour")
+    )
     return decided - start
 
 
-def _review_measures(conn: Connection, book: Rulebook, day: date, since: datetime, until: datetime,
-                     shop_ids=None) -> dict:  # noqa: ANN001
+def _review_measures(
+    conn: Connection, book: Rulebook, day: date, since: datetime, until: datetime, shop_ids=None
+) -> dict:
     """售后平均审核时长: the cases in scope (review_scope) and their review seconds."""
     clause = review_clause(book, day)
     if clause is None:
         return {}
     raw = review_seconds(book, day, until)
     seconds = case((raw < 0, 0), else_=raw)
-    query = (select(cases.c.shop_id, func.count().label("n"), func.sum(seconds).label("s"))
-             .where(*review_scope(clause, since, until)).group_by(cases.c.shop_id))
+    query = (
+        select(cases.c.shop_id, func.count().label("n"), func.sum(seconds).label("s"))
+        .where(*review_scope(clause, since, until))
+        .group_by(cases.c.shop_id)
+    )
     if shop_ids is not None:
         query = query.where(cases.c.shop_id.in_(list(shop_ids)))
-    return {r.shop_id: {"reviewed_cases": int(r.n), "review_seconds": int(r.s or 0)} for r in conn.execute(query)}
+    return {
+        r.shop_id: {"reviewed_cases": int(r.n), "review_seconds": int(r.s or 0)} for r in conn.execute(query)
+    }
 
 
-def _chat_measures(conn: Connection, book: Rulebook, since: datetime, until: datetime, shop_ids=None) -> dict:  # noqa: ANN001
-    query = select(conversations.c.shop_id).distinct().where(conversations.c.started_at >= since,
-                                                              conversations.c.started_at < until)
+def _chat_measures(conn: Connection, book: Rulebook, since: datetime, until: datetime, shop_ids=None) -> dict:
+    query = (
+        select(conversations.c.shop_id)
+        .distinct()
+        .where(conversations.c.started_at >= since, conversations.c.started_at < until)
+    )
     if shop_ids is not None:
         query = query.where(conversations.c.shop_id.in_(list(shop_ids)))
     out = {}
     for shop_id in conn.execute(query).scalars():
         m = chat.measure_shop(conn, shop_id, book=book, since=since, until=until)
-        out[shop_id] = {"chat_rounds": m.rounds, "chat_response_ms": m.response_ms_total,
-                        "rated_conversations": m.rated_conversations,
-                        "dissatisfied_conversations": m.dissatisfied_conversations}
+        out[shop_id] = {
+            "chat_rounds": m.rounds,
+            "chat_response_ms": m.response_ms_total,
+            "rated_conversations": m.rated_conversations,
+            "dissatisfied_conversations": m.dissatisfied_conversations,
+        }
     return out
 
 
-def _insurance_measures(conn: Connection, book: Rulebook, vday: date, day: date, since: datetime, until: datetime,
-                        shop_ids: list[int], port: ShippingInsurance) -> dict:
+def _insurance_measures(
+    conn: Connection,
+    book: Rulebook,
+    vday: date,
+    day: date,
+    since: datetime,
+    until: datetime,
+    shop_ids: list[int],
+    port: ShippingInsurance,
+) -> dict:
     """What the shipping-insurance bonuses in force under `vday` read, from the port: days on
     among the last `enabled_days` platform days before `day`, insured orders paid in the window."""
     out: dict[int, dict] = defaultdict(dict)
@@ -149,13 +199,21 @@ def _insurance_measures(conn: Connection, book: Rulebook, vday: date, day: date,
             continue
         days = [day - timedelta(days=back) for back in range(clause.get("enabled_days"), 0, -1)]
         days_key, orders_key = policy.insurance_keys(kind)
-        for shop_id, facts in port.facts(conn, shop_ids, kind=kind, days=days, since=since, until=until).items():
+        for shop_id, facts in port.facts(
+            conn, shop_ids, kind=kind, days=days, since=since, until=until
+        ).items():
             out[shop_id].update({days_key: facts.enabled_days, orders_key: facts.insured_orders})
     return out
 
 
-def measure(conn: Connection, book: Rulebook, day: date, *, shop_ids=None,  # noqa: ANN001
-            insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict[int, dict]:
+def measure(
+    conn: Connection,
+    book: Rulebook,
+    day: date,
+    *,
+    shop_ids=None,
+    insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
+) -> dict[int, dict]:
     """Every measure of every shop (or of `shop_ids`) for the score shown on `day`, read with
     the clauses of the version in force that day."""
     query = select(shops.c.id)
@@ -166,20 +224,43 @@ def measure(conn: Connection, book: Rulebook, day: date, *, shop_ids=None,  # no
     return _measures(conn, book, vday, day, ids, insurance, every_shop=shop_ids is None)
 
 
-def _measures(conn: Connection, book: Rulebook, vday: date, day: date, ids: list[int], insurance: ShippingInsurance,
-              *, every_shop: bool = False) -> dict[int, dict]:
+def _measures(
+    conn: Connection,
+    book: Rulebook,
+    vday: date,
+    day: date,
+    ids: list[int],
+    insurance: ShippingInsurance,
+    *,
+    every_shop: bool = False,
+) -> dict[int, dict]:
     """The measures of shops `ids` over the window of `day`, read with the clauses of `vday`."""
     since, until = window_for(book, day)
     params = indicators.Params.of(book, vday)
     chosen = None if every_shop else ids
-    rows = conn.execute(indicators.aggregate(order_facts(params), params, offset_s=platform_offset(book, until),
-                                             since=since, until=until, shop_ids=chosen))
+    rows = conn.execute(
+        indicators.aggregate(
+            order_facts(params),
+            params,
+            offset_s=platform_offset(book, until),
+            since=since,
+            until=until,
+            shop_ids=chosen,
+        )
+    )
     found = indicators.rows_to_measures(rows)
     reviews_m = _review_measures(conn, book, vday, since, until, chosen)
     chat_m = _chat_measures(conn, book, since, until, chosen)
     insured = _insurance_measures(conn, book, vday, day, since, until, ids, insurance)
-    return {shop_id: {**found.get(shop_id, {}), **reviews_m.get(shop_id, {}), **chat_m.get(shop_id, {}),
-                      **insured.get(shop_id, {})} for shop_id in ids}
+    return {
+        shop_id: {
+            **found.get(shop_id, {}),
+            **reviews_m.get(shop_id, {}),
+            **chat_m.get(shop_id, {}),
+            **insured.get(shop_id, {}),
+        }
+        for shop_id in ids
+    }
 
 
 def profile_of(conn: Connection, shop_id: int) -> policy.Profile:
@@ -187,33 +268,54 @@ def profile_of(conn: Connection, shop_id: int) -> policy.Profile:
     return policy.Profile() if row is None else policy.Profile(row.industry, row.flagship)
 
 
-def set_profile(conn: Connection, actor: Actor, shop_id: int, *, industry: str, flagship: bool, at: datetime) -> None:
+def set_profile(
+    conn: Connection, actor: Actor, shop_id: int, *, industry: str, flagship: bool, at: datetime
+) -> None:
     """Platform staff classify a shop's experience-score industry and store type."""
     require_platform(actor, "operator")
     if not industry.strip() or len(industry.strip()) > 40:
         raise InvalidInput("industry must be 1 to 40 characters, e.g. 生活鲜花")
     require_shop_exists(conn, shop_id)
     values = {"industry": industry.strip(), "flagship": flagship, "updated_at": at}
-    if conn.execute(shop_profiles.update().where(shop_profiles.c.shop_id == shop_id).values(**values)).rowcount == 0:
+    if (
+        conn.execute(
+            shop_profiles.update().where(shop_profiles.c.shop_id == shop_id).values(**values)
+        ).rowcount
+        == 0
+    ):
         conn.execute(shop_profiles.insert().values(shop_id=shop_id, **values))
 
 
-def record_incident(conn: Connection, actor: Actor, shop_id: int, *, kind: str, occurred_at: datetime, note: str,
-                    at: datetime) -> int:
+def record_incident(
+    conn: Connection, actor: Actor, shop_id: int, *, kind: str, occurred_at: datetime, note: str, at: datetime
+) -> int:
     """A behaviour incident (差行为) found by platform staff; deductions apply per clause."""
     require_platform(actor, "operator", "reviewer")
     if kind not in INCIDENT_KINDS:
         raise InvalidInput(f"unknown incident kind {kind!r}; one of {', '.join(INCIDENT_KINDS)}")
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
         raise NotFound(f"no shop {shop_id}")
-    return conn.execute(incidents.insert().values(shop_id=shop_id, kind=kind, occurred_at=occurred_at, note=note.strip(),
-                                                  recorded_by=actor.user_id, created_at=at)).inserted_primary_key[0]
+    return conn.execute(
+        incidents.insert().values(
+            shop_id=shop_id,
+            kind=kind,
+            occurred_at=occurred_at,
+            note=note.strip(),
+            recorded_by=actor.user_id,
+            created_at=at,
+        )
+    ).inserted_primary_key[0]
 
 
 def _incident_kinds(conn: Connection, shop_id: int, since: datetime, until: datetime) -> list[str]:
     i = incidents.c
-    return list(conn.execute(select(i.kind).where(i.shop_id == shop_id, i.occurred_at >= since, i.occurred_at < until)
-                             .order_by(i.occurred_at)).scalars())
+    return list(
+        conn.execute(
+            select(i.kind)
+            .where(i.shop_id == shop_id, i.occurred_at >= since, i.occurred_at < until)
+            .order_by(i.occurred_at)
+        ).scalars()
+    )
 
 
 def require_shop_exists(conn: Connection, shop_id: int) -> None:
@@ -221,67 +323,121 @@ def require_shop_exists(conn: Connection, shop_id: int) -> None:
         raise NotFound(f"no shop {shop_id}")
 
 
-def score_shop(conn: Connection, book: Rulebook, shop_id: int, *, day: date, version: str | None = None,
-               insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> policy.ScoreResult:
+def score_shop(
+    conn: Connection,
+    book: Rulebook,
+    shop_id: int,
+    *,
+    day: date,
+    version: str | None = None,
+    insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
+) -> policy.ScoreResult:
     """The score shown on `day` (the 30 whole days before it) under `version` (default: the
     version in force on `day`). No tenancy check: the platform itself asks."""
     require_shop_exists(conn, shop_id)
     since, until = window_for(book, day)
     vday = policy.version_day(book, version, day)
     m = _measures(conn, book, vday, day, [shop_id], insurance)[shop_id]
-    return policy.evaluate(book, vday, m, profile=profile_of(conn, shop_id),
-                           incident_kinds=_incident_kinds(conn, shop_id, since, until))
+    return policy.evaluate(
+        book,
+        vday,
+        m,
+        profile=profile_of(conn, shop_id),
+        incident_kinds=_incident_kinds(conn, shop_id, since, until),
+    )
 
 
 def local_today(book: Rulebook, now: datetime) -> date:
     return now.astimezone(zone(book.timezone)).date()
 
 
-def shop_score(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime,
-               version: str | None = None, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> policy.ScoreResult:
+def shop_score(
+    conn: Connection,
+    actor: Actor,
+    shop_id: int,
+    *,
+    book: Rulebook,
+    now: datetime,
+    version: str | None = None,
+    insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
+) -> policy.ScoreResult:
     """For the shop's members and platform staff: today's score."""
     require_shop(actor, shop_id, read_only=True)
     return score_shop(conn, book, shop_id, day=local_today(book, now), version=version, insurance=insurance)
 
 
-def snapshot_day(conn: Connection, book: Rulebook, day: date, *, at: datetime,
-                 insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> int:
+def snapshot_day(
+    conn: Connection,
+    book: Rulebook,
+    day: date,
+    *,
+    at: datetime,
+    insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
+) -> int:
     """Every shop's score shown on `day` under the version in force that day; rows that exist
     already are left alone (UNIQUE shop, day, version), so reruns and concurrent workers agree."""
     vday = policy.version_day(book, None, day)
     all_m = measure(conn, book, day, insurance=insurance)
     kinds: dict[int, list[str]] = defaultdict(list)
     since, until = window_for(book, day)
-    profiles = {r.shop_id: policy.Profile(r.industry, r.flagship) for r in conn.execute(select(shop_profiles))}
+    profiles = {
+        r.shop_id: policy.Profile(r.industry, r.flagship) for r in conn.execute(select(shop_profiles))
+    }
     i = incidents.c
-    for shop_id, kind in conn.execute(select(i.shop_id, i.kind).where(i.occurred_at >= since, i.occurred_at < until)
-                                      .order_by(i.occurred_at, i.id)):
+    for shop_id, kind in conn.execute(
+        select(i.shop_id, i.kind)
+        .where(i.occurred_at >= since, i.occurred_at < until)
+        .order_by(i.occurred_at, i.id)
+    ):
         kinds[shop_id].append(kind)
     rows = []
     for shop_id, m in all_m.items():
-        result = policy.evaluate(book, vday, m, profile=profiles.get(shop_id, policy.Profile()),
-                                 incident_kinds=kinds.get(shop_id, []))
-        rows.append({"shop_id": shop_id, "day": day, "version": result.version, "stage": result.stage,
-                     "score_centi": round(result.score * 100), "shown_tenths": round(result.shown * 10),
-                     "detail": jsonutil.dumps(_compact(result)), "computed_at": at})
+        result = policy.evaluate(
+            book,
+            vday,
+            m,
+            profile=profiles.get(shop_id, policy.Profile()),
+            incident_kinds=kinds.get(shop_id, []),
+        )
+        rows.append(
+            {
+                "shop_id": shop_id,
+                "day": day,
+                "version": result.version,
+                "stage": result.stage,
+                "score_centi": round(result.score * 100),
+                "shown_tenths": round(result.shown * 10),
+                "detail": jsonutil.dumps(_compact(result)),
+                "computed_at": at,
+            }
+        )
     if not rows:
         return 0
     insert = dialect_insert(conn)
     written = 0
     for lo in range(0, len(rows), 1000):
-        stmt = insert(snapshots).values(rows[lo:lo + 1000]).on_conflict_do_nothing(
-            index_elements=["shop_id", "day", "version"]).returning(snapshots.c.id)
+        stmt = (
+            insert(snapshots)
+            .values(rows[lo : lo + 1000])
+            .on_conflict_do_nothing(index_elements=["shop_id", "day", "version"])
+            .returning(snapshots.c.id)
+        )
         written += len(conn.execute(stmt).all())
     return written
 
 
 def _compact(result: policy.ScoreResult) -> dict:
-    return {"dimensions": {k: v["points"] for k, v in result.dimensions.items()},
-            "indicators": {i.code: [i.value, i.points] for i in result.indicators},
-            "deductions": sum(c["points"] for c in result.deductions), "bonuses": sum(b["points"] for b in result.bonuses)}
+    return {
+        "dimensions": {k: v["points"] for k, v in result.dimensions.items()},
+        "indicators": {i.code: [i.value, i.points] for i in result.indicators},
+        "deductions": sum(c["points"] for c in result.deductions),
+        "bonuses": sum(b["points"] for b in result.bonuses),
+    }
 
 
-def snapshot_due(uow, book: Rulebook, clock, *, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> int:  # noqa: ANN001
+def snapshot_due(
+    uow, book: Rulebook, clock, *, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES
+) -> int:
     """The worker step: today's snapshots, once. Cheap when done (one indexed lookup)."""
     now = clock.now()
     day = local_today(book, now)
@@ -290,27 +446,49 @@ def snapshot_due(uow, book: Rulebook, clock, *, insurance: ShippingInsurance = S
         return 0
     version = schemes[0].get("version")
     with uow.read() as conn:
-        done = conn.execute(select(snapshots.c.id).where(snapshots.c.day == day, snapshots.c.version == version)
-                            .limit(1)).first()
+        done = conn.execute(
+            select(snapshots.c.id).where(snapshots.c.day == day, snapshots.c.version == version).limit(1)
+        ).first()
     if done is not None:
         return 0
     with uow.begin() as conn:
         return snapshot_day(conn, book, day, at=now, insurance=insurance)
 
 
-def history(conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime, days: int = 30) -> list[dict]:
+def history(
+    conn: Connection, actor: Actor, shop_id: int, *, book: Rulebook, now: datetime, days: int = 30
+) -> list[dict]:
     require_shop(actor, shop_id, read_only=True)
     today = local_today(book, now)
     s = snapshots.c
-    rows = conn.execute(select(s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
-                        .where(s.shop_id == shop_id, s.day > today - timedelta(days=days), s.day <= today)
-                        .order_by(s.day, s.version)).all()
-    return [{"day": r.day.isoformat(), "version": r.version, "stage": r.stage, "score": r.score_centi / 100,
-             "shown": r.shown_tenths / 10} for r in rows]
+    rows = conn.execute(
+        select(s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
+        .where(s.shop_id == shop_id, s.day > today - timedelta(days=days), s.day <= today)
+        .order_by(s.day, s.version)
+    ).all()
+    return [
+        {
+            "day": r.day.isoformat(),
+            "version": r.version,
+            "stage": r.stage,
+            "score": r.score_centi / 100,
+            "shown": r.shown_tenths / 10,
+        }
+        for r in rows
+    ]
 
 
-def gate(conn: Connection, actor: Actor, shop_id: int, use: str, *, book: Rulebook, now: datetime,
-         amount_fen: int | None = None, insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES) -> dict:
+def gate(
+    conn: Connection,
+    actor: Actor,
+    shop_id: int,
+    use: str,
+    *,
+    book: Rulebook,
+    now: datetime,
+    amount_fen: int | None = None,
+    insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
+) -> dict:
     """May this shop sign up for a campaign / spend this much on ads today? With the clause."""
     day = local_today(book, now)
     clause = next((c for c in book.in_force("experience_gate", day) if c.get("use") == use), None)
@@ -319,19 +497,34 @@ def gate(conn: Connection, actor: Actor, shop_id: int, use: str, *, book: Rulebo
     if amount_fen is not None and amount_fen < 0:
         raise InvalidInput("amount_fen must not be negative")
     result = shop_score(conn, actor, shop_id, book=book, now=now, insurance=insurance)
-    allowed = result.score >= clause.get("min_score") or (result.stage == "growth" and clause.get("growth_allowed"))
+    allowed = result.score >= clause.get("min_score") or (
+        result.stage == "growth" and clause.get("growth_allowed")
+    )
     cap = None
     if allowed and clause.get("tiers"):
         reached = [t for t in clause.get("tiers") if result.score >= t[0]] or clause.get("tiers")[:1]
         cap = None if reached[-1][1] < 0 else reached[-1][1]
         if amount_fen is not None and cap is not None and amount_fen > cap:
             allowed = False
-    why = (f"score {result.score:g} ({result.stage}) against {clause.get('min_score')} ({clause.id}, {clause.source})"
-           + (f"; daily cap {format_yuan(cap)} yuan" if cap is not None else ""))
-    return {"shop_id": shop_id, "use": use, "allowed": allowed, "score": result.score, "stage": result.stage,
-            "min_score": clause.get("min_score"), "daily_cap_fen": cap, "amount_fen": amount_fen,
-            "clause_id": clause.id, "source": clause.source, "text": clause.text, "text_en": clause.text_en,
-            "explanation": why}
+    why = (
+        f"score {result.score:g} ({result.stage}) against {clause.get('min_score')} ({clause.id}, {clause.source})"
+        + (f"; daily cap {format_yuan(cap)} yuan" if cap is not None else "")
+    )
+    return {
+        "shop_id": shop_id,
+        "use": use,
+        "allowed": allowed,
+        "score": result.score,
+        "stage": result.stage,
+        "min_score": clause.get("min_score"),
+        "daily_cap_fen": cap,
+        "amount_fen": amount_fen,
+        "clause_id": clause.id,
+        "source": clause.source,
+        "text": clause.text,
+        "text_en": clause.text_en,
+        "explanation": why,
+    }
 
 
 def ranking(conn: Connection, actor: Actor, *, book: Rulebook, now: datetime, limit: int = 200) -> list[dict]:
@@ -340,16 +533,28 @@ def ranking(conn: Connection, actor: Actor, *, book: Rulebook, now: datetime, li
         raise Forbidden("the ranking is for platform staff")
     s = snapshots.c
     latest = select(s.shop_id, func.max(s.day).label("day")).group_by(s.shop_id).subquery()
-    rows = conn.execute(select(s.shop_id, shops.c.name, s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
-                        .join(latest, and_(latest.c.shop_id == s.shop_id, latest.c.day == s.day))
-                        .join(shops, shops.c.id == s.shop_id)
-                        .order_by(s.score_centi.desc(), s.shop_id).limit(limit)).all()
+    rows = conn.execute(
+        select(s.shop_id, shops.c.name, s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
+        .join(latest, and_(latest.c.shop_id == s.shop_id, latest.c.day == s.day))
+        .join(shops, shops.c.id == s.shop_id)
+        .order_by(s.score_centi.desc(), s.shop_id)
+        .limit(limit)
+    ).all()
     seen, out = set(), []
     for r in rows:
         if r.shop_id in seen:
             continue
         seen.add(r.shop_id)
-        out.append({"rank": len(out) + 1, "shop_id": r.shop_id, "shop_name": r.name, "day": r.day.isoformat(),
-                    "version": r.version, "stage": r.stage, "score": r.score_centi / 100, "shown": r.shown_tenths / 10})
+        out.append(
+            {
+                "rank": len(out) + 1,
+                "shop_id": r.shop_id,
+                "shop_name": r.name,
+                "day": r.day.isoformat(),
+                "version": r.version,
+                "stage": r.stage,
+                "score": r.score_centi / 100,
+                "shown": r.shown_tenths / 10,
+            }
+        )
     return out
-

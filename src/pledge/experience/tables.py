@@ -1,11 +1,23 @@
-from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 # What the score needs to know about a shop that the catalog does not: its experience-score
 # industry (体验分考核行业) and whether it is a flagship store. No row: industry "其他", not flagship.
 shop_profiles = Table(
-    "experience_shop_profiles", metadata,
+    "experience_shop_profiles",
+    metadata,
     Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
     Column("industry", String(40), nullable=False),
     Column("flagship", Boolean, nullable=False, default=False),
@@ -14,7 +26,8 @@ shop_profiles = Table(
 
 # Behaviour incidents (差行为) recorded by platform staff; deductions read them per clause.
 incidents = Table(
-    "experience_incidents", metadata,
+    "experience_incidents",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("kind", String(40), nullable=False),
@@ -27,7 +40,8 @@ Index("ix_experience_incidents_shop_occurred", incidents.c.shop_id, incidents.c.
 
 # One score per shop, day and rule version; UNIQUE so concurrent workers write it once.
 snapshots = Table(
-    "experience_snapshots", metadata,
+    "experience_snapshots",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("day", Date, nullable=False),

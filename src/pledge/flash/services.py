@@ -6,6 +6,7 @@ buyers do not queue on one hot row. Units never go negative (CHECK and condition
 a buyer is refused only when no bucket has units left, so demand above supply sells every unit.
 Each purchase is a normal order (payment, ship promise, late-ship pledge, after-sales apply).
 See docs/adr/0008-flash-sale-stock.md."""
+
 from __future__ import annotations
 
 import random
@@ -48,12 +49,18 @@ class NewDeal:
 
 def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) -> int:
     require_shop(actor, deal.shop_id)
-    sku = conn.execute(select(skus.c.id, skus.c.shop_id, skus.c.name, skus.c.stock, products.c.title)
-                       .join(products, products.c.id == skus.c.product_id).where(skus.c.id == deal.sku_id)).first()
+    sku = conn.execute(
+        select(skus.c.id, skus.c.shop_id, skus.c.name, skus.c.stock, products.c.title)
+        .join(products, products.c.id == skus.c.product_id)
+        .where(skus.c.id == deal.sku_id)
+    ).first()
     if sku is None or sku.shop_id != deal.shop_id:
         raise NotFound(f"no SKU {deal.sku_id}")
-    for name, value, top in (("price_fen", deal.price_fen, MAX_PRICE_FEN), ("quantity", deal.quantity, MAX_UNITS),
-                             ("per_buyer_limit", deal.per_buyer_limit, 99)):
+    for name, value, top in (
+        ("price_fen", deal.price_fen, MAX_PRICE_FEN),
+        ("quantity", deal.quantity, MAX_UNITS),
+        ("per_buyer_limit", deal.per_buyer_limit, 99),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= top:
             raise InvalidInput(f"{name} must be a whole number from 1 to {top}, got {value!r}")
     if deal.ends_at <= deal.starts_at:
@@ -61,27 +68,59 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
     if deal.ends_at <= at:
         raise InvalidInput("the deal's window is already over")
     if deal.content_id is not None:
-        room = conn.execute(select(content_promises.c.shop_id).where(content_promises.c.id == deal.content_id)).first()
+        room = conn.execute(
+            select(content_promises.c.shop_id).where(content_promises.c.id == deal.content_id)
+        ).first()
         if room is None or room.shop_id != deal.shop_id:
             raise NotFound(f"no live room {deal.content_id}")
-    if conn.execute(skus.update().where(skus.c.id == deal.sku_id, skus.c.stock >= deal.quantity)
-                    .values(stock=skus.c.stock - deal.quantity)).rowcount != 1:
-        raise OutOfStock(f"only {sku.stock} units of {sku.title} ({sku.name}) are for sale; a deal of {deal.quantity} "
-                         "would oversell", sku_id=deal.sku_id)
-    deal_id = conn.execute(flash_deals.insert().values(
-        shop_id=deal.shop_id, sku_id=deal.sku_id, content_id=deal.content_id, title=(deal.title or sku.title).strip()[:200],
-        price_fen=deal.price_fen, quantity=deal.quantity, per_buyer_limit=deal.per_buyer_limit, starts_at=deal.starts_at,
-        ends_at=deal.ends_at, created_at=at)).inserted_primary_key[0]
+    if (
+        conn.execute(
+            skus.update()
+            .where(skus.c.id == deal.sku_id, skus.c.stock >= deal.quantity)
+            .values(stock=skus.c.stock - deal.quantity)
+        ).rowcount
+        != 1
+    ):
+        raise OutOfStock(
+            f"only {sku.stock} units of {sku.title} ({sku.name}) are for sale; a deal of {deal.quantity} "
+            "would oversell",
+            sku_id=deal.sku_id,
+        )
+    deal_id = conn.execute(
+        flash_deals.insert().values(
+            shop_id=deal.shop_id,
+            sku_id=deal.sku_id,
+            content_id=deal.content_id,
+            title=(deal.title or sku.title).strip()[:200],
+            price_fen=deal.price_fen,
+            quantity=deal.quantity,
+            per_buyer_limit=deal.per_buyer_limit,
+            starts_at=deal.starts_at,
+            ends_at=deal.ends_at,
+            created_at=at,
+        )
+    ).inserted_primary_key[0]
     n = min(BUCKETS, deal.quantity)
-    conn.execute(flash_buckets.insert(), [{"deal_id": deal_id, "bucket": b,
-                                           "remaining": deal.quantity // n + (1 if b < deal.quantity % n else 0)}
-                                          for b in range(n)])
+    conn.execute(
+        flash_buckets.insert(),
+        [
+            {
+                "deal_id": deal_id,
+                "bucket": b,
+                "remaining": deal.quantity // n + (1 if b < deal.quantity % n else 0),
+            }
+            for b in range(n)
+        ],
+    )
     return deal_id
 
 
 def remaining(conn: Connection, deal_id: int) -> int:
-    return conn.execute(select(func.coalesce(func.sum(flash_buckets.c.remaining), 0))
-                        .where(flash_buckets.c.deal_id == deal_id)).scalar()
+    return conn.execute(
+        select(func.coalesce(func.sum(flash_buckets.c.remaining), 0)).where(
+            flash_buckets.c.deal_id == deal_id
+        )
+    ).scalar()
 
 
 def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
@@ -93,12 +132,25 @@ def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
         # 1. A bucket with units that no one else holds: no waiting at all. In a savepoint: a row
         # that changed under the scan stays locked though it did not qualify, and rolling the
         # savepoint back releases it before this buyer waits for anything (steps 2 and 3).
-        free = (select(fb.id).where(fb.deal_id == deal_id, fb.remaining >= quantity).order_by(spread).limit(1)
-                .with_for_update(skip_locked=True).scalar_subquery())
+        free = (
+            select(fb.id)
+            .where(fb.deal_id == deal_id, fb.remaining >= quantity)
+            .order_by(spread)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
         try:
             with conn.begin_nested():
-                if conn.execute(flash_buckets.update().where(fb.id == free).values(remaining=fb.remaining - quantity)
-                                .returning(fb.id)).first() is None:
+                if (
+                    conn.execute(
+                        flash_buckets.update()
+                        .where(fb.id == free)
+                        .values(remaining=fb.remaining - quantity)
+                        .returning(fb.id)
+                    ).first()
+                    is None
+                ):
                     raise _NoFreeBucket
             return True
         except _NoFreeBucket:
@@ -106,21 +158,43 @@ def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
         # 2. (one unit) Every bucket with units is held: wait for one, re-checked after the wait.
         # Every waiter, here and in step 3, locks in bucket order and never goes back to a lower
         # bucket, so that two of them cannot wait on each other (no deadlock).
-        held = (select(fb.id).where(fb.deal_id == deal_id, fb.remaining >= quantity).order_by(fb.bucket).limit(1)
-                .with_for_update().scalar_subquery())
-        if quantity == 1 and conn.execute(flash_buckets.update().where(fb.id == held)
-                                          .values(remaining=fb.remaining - quantity).returning(fb.id)).first() is not None:
+        held = (
+            select(fb.id)
+            .where(fb.deal_id == deal_id, fb.remaining >= quantity)
+            .order_by(fb.bucket)
+            .limit(1)
+            .with_for_update()
+            .scalar_subquery()
+        )
+        if (
+            quantity == 1
+            and conn.execute(
+                flash_buckets.update()
+                .where(fb.id == held)
+                .values(remaining=fb.remaining - quantity)
+                .returning(fb.id)
+            ).first()
+            is not None
+        ):
             return True
     else:  # SQLite: the writer holds the database lock, so conditional updates in turn suffice
         for bucket in sorted(range(buckets), key=lambda b: (b - start) % buckets):
-            if conn.execute(flash_buckets.update().where(fb.deal_id == deal_id, fb.bucket == bucket, fb.remaining >= quantity)
-                            .values(remaining=fb.remaining - quantity)).rowcount == 1:
+            if (
+                conn.execute(
+                    flash_buckets.update()
+                    .where(fb.deal_id == deal_id, fb.bucket == bucket, fb.remaining >= quantity)
+                    .values(remaining=fb.remaining - quantity)
+                ).rowcount
+                == 1
+            ):
                 return True
     if quantity == 1:
         return False
     # 3. Several units and no free bucket holds them: lock every bucket in bucket order (nothing
     # is held yet) and take across buckets.
-    rows = conn.execute(select(fb.id, fb.remaining).where(fb.deal_id == deal_id).order_by(fb.bucket).with_for_update()).all()
+    rows = conn.execute(
+        select(fb.id, fb.remaining).where(fb.deal_id == deal_id).order_by(fb.bucket).with_for_update()
+    ).all()
     if sum(r.remaining for r in rows) < quantity:
         return False
     left = quantity
@@ -136,8 +210,16 @@ class _NoFreeBucket(Exception):
     pass
 
 
-def buy(conn: Connection, actor: Actor, deal_id: int, *, quantity: int = 1, at: datetime,
-        pay_window: timedelta, guards: Sequence[SaleGuard]) -> PlacedCheckout:
+def buy(
+    conn: Connection,
+    actor: Actor,
+    deal_id: int,
+    *,
+    quantity: int = 1,
+    at: datetime,
+    pay_window: timedelta,
+    guards: Sequence[SaleGuard],
+) -> PlacedCheckout:
     """One buyer's purchase: an order at the deal price awaiting payment, or a clear refusal
     (not started, over, sold out, over the per-buyer limit) that changes nothing."""
     deal = conn.execute(select(flash_deals).where(flash_deals.c.id == deal_id)).first()
@@ -147,98 +229,215 @@ def buy(conn: Connection, actor: Actor, deal_id: int, *, quantity: int = 1, at: 
         raise Conflict(f"the flash deal starts at {deal.starts_at.isoformat()}")
     if at >= deal.ends_at or deal.closed_at is not None:
         raise Conflict("the flash deal is over")
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= deal.per_buyer_limit:
+    if (
+        not isinstance(quantity, int)
+        or isinstance(quantity, bool)
+        or not 1 <= quantity <= deal.per_buyer_limit
+    ):
         raise InvalidInput(f"you may buy 1 to {deal.per_buyer_limit} of this deal, not {quantity!r}")
     _claim_allowance(conn, deal, actor.user_id, quantity)
     buckets = min(BUCKETS, deal.quantity)
     # The order's rows first and the units last, so a bucket is held for the commit alone.
     placed = _open_order(conn, actor, deal, quantity, at=at, pay_window=pay_window, guards=guards)
-    conn.execute(flash_purchases.insert().values(deal_id=deal_id, buyer_id=actor.user_id, quantity=quantity,
-                                                 order_id=placed.order_ids[0], at=at))
+    conn.execute(
+        flash_purchases.insert().values(
+            deal_id=deal_id, buyer_id=actor.user_id, quantity=quantity, order_id=placed.order_ids[0], at=at
+        )
+    )
     if not _take(conn, deal_id, quantity, buckets):
-        raise OutOfStock("sold out" if quantity == 1 else f"fewer than {quantity} units of the deal are left",
-                         sku_id=deal.sku_id)
+        raise OutOfStock(
+            "sold out" if quantity == 1 else f"fewer than {quantity} units of the deal are left",
+            sku_id=deal.sku_id,
+        )
     return placed
 
 
-def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> None:  # noqa: ANN001
+def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> None:
     """The per-buyer limit: a conditional update of the buyer's own row (created on first use)."""
     fa = flash_allowances.c
     insert = dialect_insert(conn)(flash_allowances)
     conn.execute(insert.values(deal_id=deal.id, buyer_id=buyer_id, units=0).on_conflict_do_nothing())
-    if conn.execute(flash_allowances.update().where(fa.deal_id == deal.id, fa.buyer_id == buyer_id,
-                                                    fa.units + quantity <= deal.per_buyer_limit)
-                    .values(units=fa.units + quantity)).rowcount != 1:
+    if (
+        conn.execute(
+            flash_allowances.update()
+            .where(
+                fa.deal_id == deal.id, fa.buyer_id == buyer_id, fa.units + quantity <= deal.per_buyer_limit
+            )
+            .values(units=fa.units + quantity)
+        ).rowcount
+        != 1
+    ):
         held = conn.execute(select(fa.units).where(fa.deal_id == deal.id, fa.buyer_id == buyer_id)).scalar()
-        raise Conflict(f"the limit is {deal.per_buyer_limit} per buyer and you already bought {held}", limit=deal.per_buyer_limit)
+        raise Conflict(
+            f"the limit is {deal.per_buyer_limit} per buyer and you already bought {held}",
+            limit=deal.per_buyer_limit,
+        )
 
 
-def _open_order(conn: Connection, actor: Actor, deal, quantity: int, *, at: datetime,  # noqa: ANN001
-                pay_window: timedelta, guards: Sequence[SaleGuard]) -> PlacedCheckout:
-    row = conn.execute(select(skus.c.name, products.c.id.label("product_id"), products.c.title, products.c.promise_kind,
-                              products.c.promise_hours, products.c.presale_date)
-                       .join(products, products.c.id == skus.c.product_id).where(skus.c.id == deal.sku_id)).one()
-    check_sale(guards, conn, {deal.shop_id: {row.product_id}}, at=at)  # a sanctioned shop or product sells no deal
+def _open_order(
+    conn: Connection,
+    actor: Actor,
+    deal,
+    quantity: int,
+    *,
+    at: datetime,
+    pay_window: timedelta,
+    guards: Sequence[SaleGuard],
+) -> PlacedCheckout:
+    row = conn.execute(
+        select(
+            skus.c.name,
+            products.c.id.label("product_id"),
+            products.c.title,
+            products.c.promise_kind,
+            products.c.promise_hours,
+            products.c.presale_date,
+        )
+        .join(products, products.c.id == skus.c.product_id)
+        .where(skus.c.id == deal.sku_id)
+    ).one()
+    check_sale(
+        guards, conn, {deal.shop_id: {row.product_id}}, at=at
+    )  # a sanctioned shop or product sells no deal
     candidates = [("product", promise_of(row))]
     if deal.content_id is not None:
         room = conn.execute(select(content_promises).where(content_promises.c.id == deal.content_id)).one()
         candidates.append((f"{room.kind}:{room.id}", promise_of(room)))
     total = deal.price_fen * quantity
-    checkout_id = conn.execute(checkouts.insert().values(buyer_id=actor.user_id, total_fen=total, created_at=at)).inserted_primary_key[0]
-    order_id = conn.execute(orders.insert().values(
-        checkout_id=checkout_id, buyer_id=actor.user_id, shop_id=deal.shop_id, status=OrderStatus.PENDING_PAYMENT.value,
-        items_fen=total, discount_fen=0, paid_fen=total, promise_kind="pending", promise_source="",
-        promise_candidates=encode_promises(candidates), created_at=at, pay_by=at + pay_window, channel="live_room")).inserted_primary_key[0]
-    conn.execute(order_lines.insert().values(order_id=order_id, sku_id=deal.sku_id, product_id=row.product_id,
-                                             title=f"{row.title} · {row.name}", quantity=quantity,
-                                             unit_price_fen=deal.price_fen, line_total_fen=total))
-    record_events(conn, [{"order_id": order_id, "at": at, "kind": "placed",
-                          "detail": {"items_fen": total, "discount_fen": 0, "flash_deal": deal.id}}])
+    checkout_id = conn.execute(
+        checkouts.insert().values(buyer_id=actor.user_id, total_fen=total, created_at=at)
+    ).inserted_primary_key[0]
+    order_id = conn.execute(
+        orders.insert().values(
+            checkout_id=checkout_id,
+            buyer_id=actor.user_id,
+            shop_id=deal.shop_id,
+            status=OrderStatus.PENDING_PAYMENT.value,
+            items_fen=total,
+            discount_fen=0,
+            paid_fen=total,
+            promise_kind="pending",
+            promise_source="",
+            promise_candidates=encode_promises(candidates),
+            created_at=at,
+            pay_by=at + pay_window,
+            channel="live_room",
+        )
+    ).inserted_primary_key[0]
+    conn.execute(
+        order_lines.insert().values(
+            order_id=order_id,
+            sku_id=deal.sku_id,
+            product_id=row.product_id,
+            title=f"{row.title} · {row.name}",
+            quantity=quantity,
+            unit_price_fen=deal.price_fen,
+            line_total_fen=total,
+        )
+    )
+    record_events(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "at": at,
+                "kind": "placed",
+                "detail": {"items_fen": total, "discount_fen": 0, "flash_deal": deal.id},
+            }
+        ],
+    )
     ref = "sbx_" + secrets.token_hex(12)
-    conn.execute(payments.insert().values(checkout_id=checkout_id, buyer_id=actor.user_id, amount_fen=total,
-                                          provider="sandbox", provider_ref=ref, status=PaymentStatus.PENDING.value,
-                                          created_at=at))
+    conn.execute(
+        payments.insert().values(
+            checkout_id=checkout_id,
+            buyer_id=actor.user_id,
+            amount_fen=total,
+            provider="sandbox",
+            provider_ref=ref,
+            status=PaymentStatus.PENDING.value,
+            created_at=at,
+        )
+    )
     return PlacedCheckout(checkout_id, [order_id], total, ref)
 
 
 def return_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
     """Units of deal orders cancelled as unpaid went back to the SKU (cancel_unpaid); while the
     deal runs they go back to the deal instead, once per purchase."""
-    due = conn.execute(select(flash_purchases.c.id, flash_purchases.c.deal_id, flash_purchases.c.quantity,
-                              flash_purchases.c.buyer_id,
-                              flash_deals.c.sku_id, flash_deals.c.ends_at, flash_deals.c.closed_at)
-                       .join(flash_deals, flash_deals.c.id == flash_purchases.c.deal_id)
-                       .join(orders, orders.c.id == flash_purchases.c.order_id)
-                       .where(orders.c.status == OrderStatus.CANCELLED.value, flash_purchases.c.returned_at.is_(None))
-                       .order_by(flash_purchases.c.id).limit(limit)).all()
+    due = conn.execute(
+        select(
+            flash_purchases.c.id,
+            flash_purchases.c.deal_id,
+            flash_purchases.c.quantity,
+            flash_purchases.c.buyer_id,
+            flash_deals.c.sku_id,
+            flash_deals.c.ends_at,
+            flash_deals.c.closed_at,
+        )
+        .join(flash_deals, flash_deals.c.id == flash_purchases.c.deal_id)
+        .join(orders, orders.c.id == flash_purchases.c.order_id)
+        .where(orders.c.status == OrderStatus.CANCELLED.value, flash_purchases.c.returned_at.is_(None))
+        .order_by(flash_purchases.c.id)
+        .limit(limit)
+    ).all()
     returned = 0
     for p in due:
-        if conn.execute(flash_purchases.update().where(flash_purchases.c.id == p.id, flash_purchases.c.returned_at.is_(None))
-                        .values(returned_at=now)).rowcount != 1:
+        if (
+            conn.execute(
+                flash_purchases.update()
+                .where(flash_purchases.c.id == p.id, flash_purchases.c.returned_at.is_(None))
+                .values(returned_at=now)
+            ).rowcount
+            != 1
+        ):
             continue
-        conn.execute(flash_allowances.update().where(flash_allowances.c.deal_id == p.deal_id,
-                                                     flash_allowances.c.buyer_id == p.buyer_id)
-                     .values(units=flash_allowances.c.units - p.quantity))
+        conn.execute(
+            flash_allowances.update()
+            .where(flash_allowances.c.deal_id == p.deal_id, flash_allowances.c.buyer_id == p.buyer_id)
+            .values(units=flash_allowances.c.units - p.quantity)
+        )
         if p.closed_at is not None or p.ends_at <= now:
             continue  # the deal is over: the units stay with the SKU
-        if conn.execute(skus.update().where(skus.c.id == p.sku_id, skus.c.stock >= p.quantity)
-                        .values(stock=skus.c.stock - p.quantity)).rowcount == 1:
-            conn.execute(flash_buckets.update().where(flash_buckets.c.deal_id == p.deal_id, flash_buckets.c.bucket == 0)
-                         .values(remaining=flash_buckets.c.remaining + p.quantity))
+        if (
+            conn.execute(
+                skus.update()
+                .where(skus.c.id == p.sku_id, skus.c.stock >= p.quantity)
+                .values(stock=skus.c.stock - p.quantity)
+            ).rowcount
+            == 1
+        ):
+            conn.execute(
+                flash_buckets.update()
+                .where(flash_buckets.c.deal_id == p.deal_id, flash_buckets.c.bucket == 0)
+                .values(remaining=flash_buckets.c.remaining + p.quantity)
+            )
             returned += 1
     return returned
 
 
 def close_ended(conn: Connection, *, now: datetime, limit: int = 100) -> int:
     """Deals past their window give their unsold units back to the SKU, once."""
-    due = conn.execute(select(flash_deals.c.id, flash_deals.c.sku_id).where(
-        flash_deals.c.ends_at <= now, flash_deals.c.closed_at.is_(None)).order_by(flash_deals.c.id).limit(limit)).all()
+    due = conn.execute(
+        select(flash_deals.c.id, flash_deals.c.sku_id)
+        .where(flash_deals.c.ends_at <= now, flash_deals.c.closed_at.is_(None))
+        .order_by(flash_deals.c.id)
+        .limit(limit)
+    ).all()
     for deal in due:
-        if conn.execute(flash_deals.update().where(flash_deals.c.id == deal.id, flash_deals.c.closed_at.is_(None))
-                        .values(closed_at=now)).rowcount != 1:
+        if (
+            conn.execute(
+                flash_deals.update()
+                .where(flash_deals.c.id == deal.id, flash_deals.c.closed_at.is_(None))
+                .values(closed_at=now)
+            ).rowcount
+            != 1
+        ):
             continue
-        rows = conn.execute(select(flash_buckets.c.id, flash_buckets.c.remaining).where(flash_buckets.c.deal_id == deal.id)
-                            .with_for_update()).all()
+        rows = conn.execute(
+            select(flash_buckets.c.id, flash_buckets.c.remaining)
+            .where(flash_buckets.c.deal_id == deal.id)
+            .with_for_update()
+        ).all()
         unsold = sum(r.remaining for r in rows)
         conn.execute(flash_buckets.update().where(flash_buckets.c.deal_id == deal.id).values(remaining=0))
         conn.execute(skus.update().where(skus.c.id == deal.sku_id).values(stock=skus.c.stock + unsold))
@@ -246,19 +445,30 @@ def close_ended(conn: Connection, *, now: datetime, limit: int = 100) -> int:
 
 
 def deal_view(conn: Connection, deal_id: int) -> dict:
-    deal = conn.execute(select(flash_deals, skus.c.name.label("sku_name"), products.c.title.label("product_title"),
-                               products.c.id.label("product_id"))
-                        .join(skus, skus.c.id == flash_deals.c.sku_id).join(products, products.c.id == skus.c.product_id)
-                        .where(flash_deals.c.id == deal_id)).first()
+    deal = conn.execute(
+        select(
+            flash_deals,
+            skus.c.name.label("sku_name"),
+            products.c.title.label("product_title"),
+            products.c.id.label("product_id"),
+        )
+        .join(skus, skus.c.id == flash_deals.c.sku_id)
+        .join(products, products.c.id == skus.c.product_id)
+        .where(flash_deals.c.id == deal_id)
+    ).first()
     if deal is None:
         raise NotFound(f"no flash deal {deal_id}")
-    sold = conn.execute(select(func.coalesce(func.sum(flash_purchases.c.quantity), 0)).join(
-        orders, orders.c.id == flash_purchases.c.order_id).where(
-        flash_purchases.c.deal_id == deal_id, orders.c.status != OrderStatus.CANCELLED.value)).scalar()
+    sold = conn.execute(
+        select(func.coalesce(func.sum(flash_purchases.c.quantity), 0))
+        .join(orders, orders.c.id == flash_purchases.c.order_id)
+        .where(flash_purchases.c.deal_id == deal_id, orders.c.status != OrderStatus.CANCELLED.value)
+    ).scalar()
     return dict(deal._mapping, remaining=remaining(conn, deal_id), sold=sold)
 
 
 def shop_deals(conn: Connection, actor: Actor, shop_id: int) -> list[dict]:
     require_shop(actor, shop_id, read_only=True)
-    ids = conn.execute(select(flash_deals.c.id).where(flash_deals.c.shop_id == shop_id).order_by(flash_deals.c.id.desc())).scalars()
+    ids = conn.execute(
+        select(flash_deals.c.id).where(flash_deals.c.shop_id == shop_id).order_by(flash_deals.c.id.desc())
+    ).scalars()
     return [deal_view(conn, i) for i in ids]

@@ -1,12 +1,14 @@
 """Live-room flash deals. A deal's units are carved out of the SKU's sellable stock when it is
 created and spread over buckets, so that buyers in a flash sale do not queue on one row
 (docs/adr/0008-flash-sale-stock.md)."""
+
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 flash_deals = Table(
-    "flash_deals", metadata,
+    "flash_deals",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
@@ -25,7 +27,8 @@ flash_deals = Table(
 )
 
 flash_buckets = Table(
-    "flash_buckets", metadata,
+    "flash_buckets",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("deal_id", Id, ForeignKey("flash_deals.id"), nullable=False),
     Column("bucket", Integer, nullable=False),
@@ -37,7 +40,8 @@ flash_buckets = Table(
 # Units each buyer holds of a deal: the per-buyer limit is a conditional update of this row, so a
 # buyer's concurrent requests queue on their own row and never on anyone else's.
 flash_allowances = Table(
-    "flash_allowances", metadata,
+    "flash_allowances",
+    metadata,
     Column("deal_id", Id, ForeignKey("flash_deals.id"), primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), primary_key=True),
     Column("units", Integer, nullable=False),
@@ -45,7 +49,8 @@ flash_allowances = Table(
 )
 
 flash_purchases = Table(
-    "flash_purchases", metadata,
+    "flash_purchases",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("deal_id", Id, ForeignKey("flash_deals.id"), nullable=False, index=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),

@@ -2,6 +2,7 @@
 over it schedules the tracking events a real carrier would report (pickup scan, in transit,
 delivered), timed by the injected clock. A real carrier implements `schedule` by registering
 the waybill and delivers its events through the tracking webhook instead."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,9 @@ class Carrier(Protocol):
     name: str
     tracked: bool  # False: no carrier data, so the merchant's ship click counts as shipped
 
-    def schedule(self, *, tracking_no: str, handed_over_at: datetime, origin: str) -> list[ScheduledEvent]: ...
+    def schedule(
+        self, *, tracking_no: str, handed_over_at: datetime, origin: str
+    ) -> list[ScheduledEvent]: ...
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,11 @@ class SandboxCarrier:
     tracked: bool = True
 
     def schedule(self, *, tracking_no: str, handed_over_at: datetime, origin: str) -> list[ScheduledEvent]:
-        return [ScheduledEvent("picked_up", handed_over_at + self.pickup_after, origin),
-                ScheduledEvent("in_transit", handed_over_at + self.transit_after, f"{origin} → 转运中心"),
-                ScheduledEvent("delivered", handed_over_at + self.deliver_after, "买家签收")]
+        return [
+            ScheduledEvent("picked_up", handed_over_at + self.pickup_after, origin),
+            ScheduledEvent("in_transit", handed_over_at + self.transit_after, f"{origin} → 转运中心"),
+            ScheduledEvent("delivered", handed_over_at + self.deliver_after, "买家签收"),
+        ]
 
 
 @dataclass(frozen=True)
@@ -49,9 +54,12 @@ class UntrackedCarrier:
         return []
 
 
-CARRIERS: dict[str, Carrier] = {c.code: c for c in (
-    SandboxCarrier("sf", "顺丰速运"),
-    SandboxCarrier("yto", "圆通速递", pickup_after=timedelta(hours=4)),
-    SandboxCarrier("zto", "中通快递", pickup_after=timedelta(hours=6)),
-    UntrackedCarrier(),
-)}
+CARRIERS: dict[str, Carrier] = {
+    c.code: c
+    for c in (
+        SandboxCarrier("sf", "顺丰速运"),
+        SandboxCarrier("yto", "圆通速递", pickup_after=timedelta(hours=4)),
+        SandboxCarrier("zto", "中通快递", pickup_after=timedelta(hours=6)),
+        UntrackedCarrier(),
+    )
+}

@@ -3,7 +3,8 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Tabl
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 shipments = Table(
-    "shipments", metadata,
+    "shipments",
+    metadata,
     Column("id", Id, primary_key=True),
     # An order may ship in several parcels (one per warehouse, migration 0007); `parcels` is how
     # many the order ships in, so it counts as delivered when that many are.
@@ -17,7 +18,8 @@ shipments = Table(
 )
 
 tracking_events = Table(
-    "tracking_events", metadata,
+    "tracking_events",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, index=True),
     Column("kind", String(20), nullable=False),  # picked_up | in_transit | delivered
@@ -33,7 +35,8 @@ Index("ix_tracking_events_pending", tracking_events.c.applied, tracking_events.c
 # the parcel is on its way and released when it is delivered; the primary key makes the claim
 # exactly once under concurrent merchants on SQLite and PostgreSQL (migration 0012).
 waybills = Table(
-    "waybills", metadata,
+    "waybills",
+    metadata,
     Column("carrier", String(30), primary_key=True),
     Column("tracking_no", String(60), primary_key=True),
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, unique=True),
@@ -43,7 +46,8 @@ waybills = Table(
 # Carrier events refused because of their time (before the order existed, or implausibly old;
 # clause carrier-events.max-age): kept for the operator, never applied.
 rejected_carrier_events = Table(
-    "rejected_carrier_events", metadata,
+    "rejected_carrier_events",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("carrier", String(30), nullable=False),
     Column("event_id", String(100), nullable=False),

@@ -1,6 +1,7 @@
 """Pure evaluation of the late-ship clauses (douyin:aJoPPkWZ7VQM, douyin:aHwH9wK4JUHQ,
 tmall:10000177); the ship promise itself is pledge.promises. No database, no web: the same code
 answers the sweep, the CLI quotes and backtests."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,14 +58,18 @@ class LateShipQuote:
 
 
 def _within(value: timedelta, low_h: int | None, high_h: int | None) -> bool:
-    return (low_h is None or value > timedelta(hours=low_h)) and (high_h is None or value <= timedelta(hours=high_h))
+    return (low_h is None or value > timedelta(hours=low_h)) and (
+        high_h is None or value <= timedelta(hours=high_h)
+    )
 
 
-def find_late_ship_clause(book: Rulebook, promise_span: timedelta, late_by: timedelta,
-                          at: datetime) -> Clause | None:
+def find_late_ship_clause(
+    book: Rulebook, promise_span: timedelta, late_by: timedelta, at: datetime
+) -> Clause | None:
     for clause in book.in_force("late_ship", at):
-        if _within(promise_span, clause.get("promise_min_h"), clause.get("promise_max_h")) and \
-                _within(late_by, clause.get("late_min_h"), clause.get("late_max_h")):
+        if _within(promise_span, clause.get("promise_min_h"), clause.get("promise_max_h")) and _within(
+            late_by, clause.get("late_min_h"), clause.get("late_max_h")
+        ):
             return clause
     return None
 
@@ -83,14 +88,19 @@ def out_of_stock_trigger(book: Rulebook, at: datetime) -> Clause | None:
     return found[0] if found else None
 
 
-def compensation_clause(book: Rulebook, rule: str, at: datetime, *, promise_span: timedelta | None,
-                        paid_fen: int) -> Clause:
+def compensation_clause(
+    book: Rulebook, rule: str, at: datetime, *, promise_span: timedelta | None, paid_fen: int
+) -> Clause:
     """The amount clause of a logistics rule for this order: promise_min_h < promise <=
     promise_max_h and paid_min_fen <= paid < paid_max_fen (missing = unbounded)."""
     span_h = promise_span.total_seconds() / 3600 if promise_span is not None else 0
-    found = [c for c in book.in_force("logistics_compensation", at) if c.get("rule") == rule
-             and _in(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
-             and _in(paid_fen, c.get("paid_min_fen"), c.get("paid_max_fen"), closed_low=True)]
+    found = [
+        c
+        for c in book.in_force("logistics_compensation", at)
+        if c.get("rule") == rule
+        and _in(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
+        and _in(paid_fen, c.get("paid_min_fen"), c.get("paid_max_fen"), closed_low=True)
+    ]
     if len(found) != 1:
         raise NotFound(f"rulebook {book.name} has {len(found)} compensation clauses for {rule} at {at}")
     return found[0]
@@ -101,8 +111,16 @@ def _in(value: float, low: float | None, high: float | None, *, closed_low: bool
     return above and (high is None or (value < high if closed_low else value <= high))
 
 
-def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,
-                    shipped_at: datetime | None, now: datetime, rules_at: datetime | None = None) -> LateShipQuote | None:
+def quote_late_ship(
+    book: Rulebook,
+    *,
+    paid_fen: int,
+    paid_at: datetime,
+    ship_by_at: datetime,
+    shipped_at: datetime | None,
+    now: datetime,
+    rules_at: datetime | None = None,
+) -> LateShipQuote | None:
     """None when the order is (so far) on time. Lateness runs from ship-by to the shipped time,
     or to `now` for an order not yet shipped. `rules_at` (default: the payment) picks the
     clauses in force."""
@@ -112,10 +130,20 @@ def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by
     if late_by <= timedelta(0):
         return None
     at = rules_at or paid_at
-    inputs = {"paid_fen": paid_fen, "paid_at": paid_at, "ship_by": ship_by_at, "shipped_at": shipped_at,
-              "evaluated_at": now, "promise_seconds": int(promise_span.total_seconds()),
-              "late_seconds": int(late_by.total_seconds())}
-    state = f"shipped {_fmt_hours(late_by)} late" if shipped_at else f"not shipped, {_fmt_hours(late_by)} late so far"
+    inputs = {
+        "paid_fen": paid_fen,
+        "paid_at": paid_at,
+        "ship_by": ship_by_at,
+        "shipped_at": shipped_at,
+        "evaluated_at": now,
+        "promise_seconds": int(promise_span.total_seconds()),
+        "late_seconds": int(late_by.total_seconds()),
+    }
+    state = (
+        f"shipped {_fmt_hours(late_by)} late"
+        if shipped_at
+        else f"not shipped, {_fmt_hours(late_by)} late so far"
+    )
     state_zh = f"超时{_fmt_hours(late_by)}发货" if shipped_at else f"尚未发货，已超时{_fmt_hours(late_by)}"
     head = f"paid {format_yuan(paid_fen)}, promise {_fmt_hours(promise_span)}, {state}"
     head_zh = f"实付{format_yuan(paid_fen)}元，承诺{_fmt_hours(promise_span)}内发货，{state_zh}"
@@ -127,31 +155,63 @@ def quote_late_ship(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by
     return LateShipQuote(tuple(parts), final, inputs)
 
 
-def _late_ship_part(book: Rulebook, at: datetime, promise_span: timedelta, late_by: timedelta, paid_fen: int,
-                    head: str, head_zh: str) -> Part:
+def _late_ship_part(
+    book: Rulebook,
+    at: datetime,
+    promise_span: timedelta,
+    late_by: timedelta,
+    paid_fen: int,
+    head: str,
+    head_zh: str,
+) -> Part:
     clause = find_late_ship_clause(book, promise_span, late_by, at)
     if clause is None or clause.get("rate_bp", 0) == 0:
         cited = f"clause {clause.id}" if clause else "no clause"
-        return Part("late_ship", 0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation")
+        return Part(
+            "late_ship", 0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation"
+        )
     amount, steps, steps_zh = share_of_paid(clause, paid_fen)
-    return Part("late_ship", amount, clause, f"{head_zh} → 条款 {clause.id} {steps_zh} 元 [{clause.source}]",
-                f"{head} → clause {clause.id} {steps} yuan [{clause.source}]")
+    return Part(
+        "late_ship",
+        amount,
+        clause,
+        f"{head_zh} → 条款 {clause.id} {steps_zh} 元 [{clause.source}]",
+        f"{head} → clause {clause.id} {steps} yuan [{clause.source}]",
+    )
 
 
-def _out_of_stock_part(book: Rulebook, at: datetime, trigger: Clause, promise_span: timedelta, paid_fen: int,
-                       head: str, head_zh: str) -> Part:
+def _out_of_stock_part(
+    book: Rulebook,
+    at: datetime,
+    trigger: Clause,
+    promise_span: timedelta,
+    paid_fen: int,
+    head: str,
+    head_zh: str,
+) -> Part:
     clause = compensation_clause(book, "out_of_stock", at, promise_span=promise_span, paid_fen=paid_fen)
     amount, steps, steps_zh = share_of_paid(clause, paid_fen)
     hours = trigger.get("hours")
-    column = next((c for c in book.in_force("late_ship_over48", at)
-                   if _within(promise_span, c.get("promise_min_h"), c.get("promise_max_h"))), None)
+    column = next(
+        (
+            c
+            for c in book.in_force("late_ship_over48", at)
+            if _within(promise_span, c.get("promise_min_h"), c.get("promise_max_h"))
+        ),
+        None,
+    )
     also = f", the late-ship table's column over {hours} h: {column.id} [{column.source}]" if column else ""
     also_zh = f"；即发货超时表“{hours}小时以上”一栏 {column.id} [{column.source}]" if column else ""
-    return Part("out_of_stock", amount, clause,
-                f"缺货/无货：{head_zh}，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
-                f"条款 {clause.id} {steps_zh} 元 [{clause.source}]",
-                f"out of stock: {head}, more than {hours} h after the ship-by time ({trigger.id} [{trigger.source}]{also}) "
-                f"→ clause {clause.id} {steps} yuan [{clause.source}]", trigger)
+    return Part(
+        "out_of_stock",
+        amount,
+        clause,
+        f"缺货/无货：{head_zh}，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
+        f"条款 {clause.id} {steps_zh} 元 [{clause.source}]",
+        f"out of stock: {head}, more than {hours} h after the ship-by time ({trigger.id} [{trigger.source}]{also}) "
+        f"→ clause {clause.id} {steps} yuan [{clause.source}]",
+        trigger,
+    )
 
 
 def share_of_paid(clause: Clause, paid_fen: int) -> tuple[int, str, str]:
@@ -170,8 +230,9 @@ def share_of_paid(clause: Clause, paid_fen: int) -> tuple[int, str, str]:
     return amount, steps, steps_zh
 
 
-def next_check_after(book: Rulebook, *, paid_at: datetime, ship_by_at: datetime,
-                     rules_at: datetime | None = None) -> datetime | None:
+def next_check_after(
+    book: Rulebook, *, paid_at: datetime, ship_by_at: datetime, rules_at: datetime | None = None
+) -> datetime | None:
     """For an unshipped late order, when it next earns a part (the out-of-stock deduction, one
     second past ship-by + 48 h), so the sweep need not look at it before then; None when no
     further part can come."""
@@ -179,15 +240,21 @@ def next_check_after(book: Rulebook, *, paid_at: datetime, ship_by_at: datetime,
     return ship_by_at + timedelta(hours=trigger.get("hours"), seconds=1) if trigger else None
 
 
-def pending_parts(book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime,
-                  now: datetime) -> list[tuple[datetime, Part]]:
+def pending_parts(
+    book: Rulebook, *, paid_fen: int, paid_at: datetime, ship_by_at: datetime, now: datetime
+) -> list[tuple[datetime, Part]]:
     """For an order not yet shipped: what it would earn, and from when, if it stays unshipped
     (for the order page: "若48小时后仍未发货，将按缺货再赔 ¥5")."""
     ahead = []
-    for when in (ship_by_at + timedelta(seconds=1), next_check_after(book, paid_at=paid_at, ship_by_at=ship_by_at)):
+    for when in (
+        ship_by_at + timedelta(seconds=1),
+        next_check_after(book, paid_at=paid_at, ship_by_at=ship_by_at),
+    ):
         if when is None or when <= now:
             continue
-        quote = quote_late_ship(book, paid_fen=paid_fen, paid_at=paid_at, ship_by_at=ship_by_at, shipped_at=None, now=when)
+        quote = quote_late_ship(
+            book, paid_fen=paid_fen, paid_at=paid_at, ship_by_at=ship_by_at, shipped_at=None, now=when
+        )
         if quote is not None:
             ahead.append((when, quote.parts[-1]))
     return ahead

@@ -11,6 +11,7 @@ otherwise the merchant's ship click, or the carrier slip's time if the merchant 
 one. A clicked parcel whose scan has not come yet is waited for (shipped.pickup-scan-grace).
 On PostgreSQL the batch is claimed with FOR UPDATE SKIP LOCKED so workers do not wait on each
 other; the compensation keys make retries and concurrent workers unable to pay twice."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -63,18 +64,30 @@ class _Decision:
     due: list[Due] = field(default_factory=list)
 
 
-def _due_orders(conn: Connection, now: datetime, batch: int):  # noqa: ANN202
+def _due_orders(conn: Connection, now: datetime, batch: int):
     o = orders.c
-    query = (select(o.id, o.shop_id, o.buyer_id, o.paid_fen, o.paid_at, o.ship_by, o.shipped_at, o.picked_up_at,
-                    o.late_exempt_reason)
-             .where(o.late_check_at <= now, o.status.in_([s.value for s in PAID_STATUSES]))
-             .order_by(o.late_check_at, o.id).limit(batch))
+    query = (
+        select(
+            o.id,
+            o.shop_id,
+            o.buyer_id,
+            o.paid_fen,
+            o.paid_at,
+            o.ship_by,
+            o.shipped_at,
+            o.picked_up_at,
+            o.late_exempt_reason,
+        )
+        .where(o.late_check_at <= now, o.status.in_([s.value for s in PAID_STATUSES]))
+        .order_by(o.late_check_at, o.id)
+        .limit(batch)
+    )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=orders)
     return conn.execute(query).all()
 
 
-def shipped_time(book: Rulebook, order, now: datetime) -> tuple[datetime | None, datetime | None]:  # noqa: ANN001
+def shipped_time(book: Rulebook, order, now: datetime) -> tuple[datetime | None, datetime | None]:
     """(when the order counts as shipped, or None; when to look again if the carrier's scan is
     still awaited). The pickup record decides where the carrier reports one; a clicked parcel
     with no scan is waited for during the grace period, after which it has no carrier data and
@@ -91,30 +104,53 @@ def shipped_time(book: Rulebook, order, now: datetime) -> tuple[datetime | None,
     return order.shipped_at, None
 
 
-def _decide(book: Rulebook, order, now: datetime, claimed: set[str]) -> _Decision:  # noqa: ANN001
+def _decide(book: Rulebook, order, now: datetime, claimed: set[str]) -> _Decision:
     if order.late_exempt_reason:
         return _Decision(order, None)
     shipped, wait_until = shipped_time(book, order, now)
     if wait_until is not None:
         return _Decision(order, None, wait_until)
-    quote = quote_late_ship(book, paid_fen=order.paid_fen, paid_at=order.paid_at, ship_by_at=order.ship_by,
-                            shipped_at=shipped, now=now)
+    quote = quote_late_ship(
+        book,
+        paid_fen=order.paid_fen,
+        paid_at=order.paid_at,
+        ship_by_at=order.ship_by,
+        shipped_at=shipped,
+        now=now,
+    )
     if quote is None:  # on time so far
-        nxt = None if shipped is not None else max(order.ship_by + timedelta(seconds=1), now + timedelta(seconds=1))
+        nxt = (
+            None
+            if shipped is not None
+            else max(order.ship_by + timedelta(seconds=1), now + timedelta(seconds=1))
+        )
         return _Decision(order, None, nxt)
     nxt = None
     if not quote.final:
         nxt = next_check_after(book, paid_at=order.paid_at, ship_by_at=order.ship_by)
         nxt = nxt if nxt and nxt > now else now + timedelta(minutes=5)
-    due = [_due(order, quote, part) for part in quote.parts if compensation_key(part.rule, order.id) not in claimed]
+    due = [
+        _due(order, quote, part)
+        for part in quote.parts
+        if compensation_key(part.rule, order.id) not in claimed
+    ]
     return _Decision(order, quote, nxt, due)
 
 
-def _due(order, quote: LateShipQuote, part) -> Due:  # noqa: ANN001
+def _due(order, quote: LateShipQuote, part) -> Due:
     inputs = dict(quote.inputs, trigger_clause=part.trigger.id if part.trigger else None)
-    return Due(part.rule, order.id, order.shop_id, order.buyer_id, part.amount_fen,
-               part.clause.id if part.clause else "none", part.clause.source if part.clause else "",
-               part.explanation_en, part.explanation, inputs)
+    return Due(
+        part.rule,
+        order.id,
+        order.shop_id,
+        order.buyer_id,
+        part.amount_fen,
+        part.clause.id if part.clause else "none",
+        part.clause.source if part.clause else "",
+        part.explanation_en,
+        part.explanation,
+        inputs,
+    )
 
 
 def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], now: datetime) -> None:
@@ -129,12 +165,20 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], no
     buyer_ids = sorted({d.buyer_id for d in paying})
     # Workers sweeping other orders of the same buyer take turns (row locks in id order, held
     # to commit), so each one reads the day's total after the others' payouts are committed.
-    conn.execute(select(users.c.id).where(users.c.id.in_(buyer_ids)).order_by(users.c.id)
-                 .with_for_update(key_share=True))
+    conn.execute(
+        select(users.c.id)
+        .where(users.c.id.in_(buyer_ids))
+        .order_by(users.c.id)
+        .with_for_update(key_share=True)
+    )
     c = compensations.c
-    already = dict(conn.execute(select(c.buyer_id, func.sum(c.amount_fen)).where(
-        c.buyer_id.in_(buyer_ids), c.kind == KIND, c.created_at >= day_start)
-        .group_by(c.buyer_id)).all())
+    already = dict(
+        conn.execute(
+            select(c.buyer_id, func.sum(c.amount_fen))
+            .where(c.buyer_id.in_(buyer_ids), c.kind == KIND, c.created_at >= day_start)
+            .group_by(c.buyer_id)
+        ).all()
+    )
     running: dict[int, int] = defaultdict(int, {k: int(v) for k, v in already.items()})
     for d in paying:
         room = max(0, cap.get("cap_fen") - running[d.buyer_id])
@@ -147,8 +191,11 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], no
 
 def _claimed(conn: Connection, order_ids: list[int]) -> set[str]:
     keys = [compensation_key(rule, oid) for oid in order_ids for rule in PARTS]
-    return set(conn.execute(select(compensations.c.idempotency_key)
-                            .where(compensations.c.idempotency_key.in_(keys))).scalars())
+    return set(
+        conn.execute(
+            select(compensations.c.idempotency_key).where(compensations.c.idempotency_key.in_(keys))
+        ).scalars()
+    )
 
 
 def sweep_batch(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 500) -> SweepResult:
@@ -168,12 +215,16 @@ def sweep_batch(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     result.amount_fen = sum(d.amount_fen for d in won)
     result.no_compensation = len(won) - result.compensated
     result.waiting = len([d for d in decisions if d.next_check is not None])
-    conn.execute(orders.update().where(orders.c.id == bindparam("oid")).values(late_check_at=bindparam("nxt")),
-                 [{"oid": d.order.id, "nxt": d.next_check} for d in decisions])
+    conn.execute(
+        orders.update().where(orders.c.id == bindparam("oid")).values(late_check_at=bindparam("nxt")),
+        [{"oid": d.order.id, "nxt": d.next_check} for d in decisions],
+    )
     return result
 
 
-def sweep_late_ship(uow, book: Rulebook, clock, *, batch: int = 500, max_batches: int | None = None) -> SweepResult:  # noqa: ANN001
+def sweep_late_ship(
+    uow, book: Rulebook, clock, *, batch: int = 500, max_batches: int | None = None
+) -> SweepResult:
     """Run batches until nothing is due; each batch commits on its own."""
     total = SweepResult()
     while max_batches is None or total.batches < max_batches:
@@ -181,39 +232,71 @@ def sweep_late_ship(uow, book: Rulebook, clock, *, batch: int = 500, max_batches
             result = sweep_batch(conn, book, now=clock.now(), batch=batch)
         if result.examined == 0:
             break
-        for name in ("examined", "compensated", "amount_fen", "no_compensation", "waiting", "batches", "skipped_as_duplicate"):
+        for name in (
+            "examined",
+            "compensated",
+            "amount_fen",
+            "no_compensation",
+            "waiting",
+            "batches",
+            "skipped_as_duplicate",
+        ):
             setattr(total, name, getattr(total, name) + getattr(result, name))
         if result.examined < batch:
             break
     return total
 
 
-def report_carrier_slip(conn: Connection, actor: Actor, *, order_id: int, slip_at: datetime, at: datetime) -> None:
+def report_carrier_slip(
+    conn: Connection, actor: Actor, *, order_id: int, slip_at: datetime, at: datetime
+) -> None:
     """The merchant shows the carrier's slip (发货底单) of an order shipped with a carrier that
     reports no tracking data: if the slip's time is later than the ship click, the later time
     counts as shipped (douyin:101706 2.2 (2) "若其提供物流公司发货底单显示发货时间更晚，取晚者"),
     and the order is looked at again (a part it now earns is paid, once)."""
-    row = conn.execute(select(orders.c.id, orders.c.shop_id, orders.c.status, orders.c.paid_at, orders.c.shipped_at,
-                              orders.c.picked_up_at).where(orders.c.id == order_id)).first()
+    row = conn.execute(
+        select(
+            orders.c.id,
+            orders.c.shop_id,
+            orders.c.status,
+            orders.c.paid_at,
+            orders.c.shipped_at,
+            orders.c.picked_up_at,
+        ).where(orders.c.id == order_id)
+    ).first()
     if row is None or row.shop_id not in actor.shops:
         raise NotFound(f"no order {order_id}")  # another shop's order is not revealed to exist
-    carrier = conn.execute(select(shipments.c.carrier).where(shipments.c.order_id == order_id)
-                           .order_by(shipments.c.id).limit(1)).scalar()
+    carrier = conn.execute(
+        select(shipments.c.carrier).where(shipments.c.order_id == order_id).order_by(shipments.c.id).limit(1)
+    ).scalar()
     if row.shipped_at is None or row.status == OrderStatus.CANCELLED.value or carrier is None:
         raise Conflict(f"order {order_id} has not been shipped")
     slip_at = ensure_utc(slip_at)
     if CARRIERS[carrier].tracked:
-        raise InvalidInput(f"{carrier} reports its pickup scan, which decides when the order shipped; a slip counts "
-                           f"only for a carrier without tracking data")
+        raise InvalidInput(
+            f"{carrier} reports its pickup scan, which decides when the order shipped; a slip counts "
+            f"only for a carrier without tracking data"
+        )
     if slip_at > at or slip_at < row.paid_at:
         raise InvalidInput("the slip's time must lie between the payment and now")
     later = max(slip_at, row.picked_up_at or row.shipped_at)
     conn.execute(orders.update().where(orders.c.id == order_id).values(picked_up_at=later, late_check_at=at))
-    record_events(conn, [{"order_id": order_id, "at": at, "kind": "carrier_slip",
-                          "detail": {"slip_at": slip_at, "shipped_at": later}}])
+    record_events(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "at": at,
+                "kind": "carrier_slip",
+                "detail": {"slip_at": slip_at, "shipped_at": later},
+            }
+        ],
+    )
 
 
-def exempt_from_late_ship(conn: Connection, actor: Actor, *, order_id: int, reason: str, at: datetime) -> None:
+def exempt_from_late_ship(
+    conn: Connection, actor: Actor, *, order_id: int, reason: str, at: datetime
+) -> None:
     """An operator excludes an order from the pledge for a reason the rules name (buyer caused
     the failure, abusive buying, platform-ordered stop, force majeure; douyin:aHwH9wK4JUHQ).
     Only orders whose outcome is not yet final can be exempted."""
@@ -224,8 +307,13 @@ def exempt_from_late_ship(conn: Connection, actor: Actor, *, order_id: int, reas
     row = conn.execute(select(orders.c.late_check_at).where(orders.c.id == order_id)).first()
     if row is None:
         raise NotFound(f"no order {order_id}")
-    done = conn.execute(orders.update().where(orders.c.id == order_id, orders.c.late_check_at.is_not(None))
-                        .values(late_exempt_reason=reason[:200])).rowcount
+    done = conn.execute(
+        orders.update()
+        .where(orders.c.id == order_id, orders.c.late_check_at.is_not(None))
+        .values(late_exempt_reason=reason[:200])
+    ).rowcount
     if done != 1:
         raise Conflict(f"order {order_id}'s late-ship outcome is already final")
-    record_events(conn, [{"order_id": order_id, "at": at, "kind": "late_ship_exempted", "detail": {"reason": reason}}])
+    record_events(
+        conn, [{"order_id": order_id, "at": at, "kind": "late_ship_exempted", "detail": {"reason": reason}}]
+    )

@@ -1,9 +1,10 @@
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 compensations = Table(
-    "compensations", metadata,
+    "compensations",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),  # late-ship:{order_id}
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),

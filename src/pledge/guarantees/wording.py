@@ -1,5 +1,6 @@
 """Plain words for times and money on buyer-facing texts: platform time (the rulebook's zone)
 written out, never a UTC ISO string; amounts in yuan."""
+
 from __future__ import annotations
 
 from datetime import datetime

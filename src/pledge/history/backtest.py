@@ -2,6 +2,7 @@
 `rules_at` are applied to every order whatever its own date; the promise bracket is
 ship_by − paid_at, lateness is picked_up_at − ship_by, and an order not picked up by `as_of`
 is late as of `as_of`. Nothing touches the database."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -34,18 +35,32 @@ class BacktestResult:
     by_shop: dict[str, ShopTotals] = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return {"rulebook": self.rulebook, "version": self.version, "as_of": self.as_of.isoformat(),
-                "rules_at": self.rules_at.isoformat(), "orders": self.orders, "late": self.late,
-                "compensation_fen": self.compensation_fen,
-                "by_shop": {k: vars(v) for k, v in sorted(self.by_shop.items())}}
+        return {
+            "rulebook": self.rulebook,
+            "version": self.version,
+            "as_of": self.as_of.isoformat(),
+            "rules_at": self.rules_at.isoformat(),
+            "orders": self.orders,
+            "late": self.late,
+            "compensation_fen": self.compensation_fen,
+            "by_shop": {k: vars(v) for k, v in sorted(self.by_shop.items())},
+        }
 
 
 def latest_timestamp(orders: list[HistoryOrder]) -> datetime:
-    return max(t for o in orders for t in (o.paid_at, o.ship_by, o.picked_up_at, o.delivered_at) if t is not None)
+    return max(
+        t for o in orders for t in (o.paid_at, o.ship_by, o.picked_up_at, o.delivered_at) if t is not None
+    )
 
 
-def backtest(book: Rulebook, orders: list[HistoryOrder], *, rules_at: datetime, as_of: datetime | None = None,
-             tz: str = "Asia/Shanghai") -> BacktestResult:
+def backtest(
+    book: Rulebook,
+    orders: list[HistoryOrder],
+    *,
+    rules_at: datetime,
+    as_of: datetime | None = None,
+    tz: str = "Asia/Shanghai",
+) -> BacktestResult:
     as_of = as_of or (latest_timestamp(orders) if orders else rules_at)
     result = BacktestResult(book.name, book.version, as_of, rules_at)
     payable = []  # (when, order, amount) before the per-buyer daily cap
@@ -54,9 +69,18 @@ def backtest(book: Rulebook, orders: list[HistoryOrder], *, rules_at: datetime, 
         shop.orders += 1
         result.orders += 1
         deadline = order.ship_by or ship_by(book, order.promise, order.paid_at, rules_at=rules_at)[0]
-        shipped = order.picked_up_at if order.picked_up_at is not None and order.picked_up_at <= as_of else None
-        quote = quote_late_ship(book, paid_fen=order.paid_fen, paid_at=order.paid_at, ship_by_at=deadline,
-                                shipped_at=shipped, now=as_of, rules_at=rules_at)
+        shipped = (
+            order.picked_up_at if order.picked_up_at is not None and order.picked_up_at <= as_of else None
+        )
+        quote = quote_late_ship(
+            book,
+            paid_fen=order.paid_fen,
+            paid_at=order.paid_at,
+            ship_by_at=deadline,
+            shipped_at=shipped,
+            now=as_of,
+            rules_at=rules_at,
+        )
         if quote is None:
             continue
         shop.late += 1

@@ -4,13 +4,14 @@ every bad row named with its number and reason, nothing half-read.
 Columns: order_id, shop_id, paid_at, amount_paid (required); ship_by or promise (one required);
 optional buyer_id, category, picked_up_at, delivered_at, review_score, after_sale.
 Times are ISO 8601; without an offset they are in the shop timezone. Money is in yuan."""
+
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
 
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import DomainError, InvalidInput
@@ -18,7 +19,16 @@ from pledge.kernel.money import parse_yuan
 from pledge.promises.model import Promise
 
 REQUIRED = ("order_id", "shop_id", "paid_at", "amount_paid")
-OPTIONAL = ("ship_by", "promise", "buyer_id", "category", "picked_up_at", "delivered_at", "review_score", "after_sale")
+OPTIONAL = (
+    "ship_by",
+    "promise",
+    "buyer_id",
+    "category",
+    "picked_up_at",
+    "delivered_at",
+    "review_score",
+    "after_sale",
+)
 AFTER_SALE = ("quality", "shipping", "other")
 
 
@@ -84,13 +94,26 @@ def parse_row(number: int, raw: dict[str, str], tz: str) -> HistoryOrder:
         raise InvalidInput(f"review_score is 1 to 5, got {score!r}")
     if get("after_sale") and get("after_sale") not in AFTER_SALE:
         raise InvalidInput(f"after_sale is one of {', '.join(AFTER_SALE)}, got {get('after_sale')!r}")
-    return HistoryOrder(number, get("order_id"), get("shop_id"), paid_at, paid_fen, ship_by, promise, get("buyer_id"),
-                        get("category"), _time(get("picked_up_at"), tz, "picked_up_at"),
-                        _time(get("delivered_at"), tz, "delivered_at"), int(score) if score else None, get("after_sale"))
+    return HistoryOrder(
+        number,
+        get("order_id"),
+        get("shop_id"),
+        paid_at,
+        paid_fen,
+        ship_by,
+        promise,
+        get("buyer_id"),
+        get("category"),
+        _time(get("picked_up_at"), tz, "picked_up_at"),
+        _time(get("delivered_at"), tz, "delivered_at"),
+        int(score) if score else None,
+        get("after_sale"),
+    )
 
 
-def parse_rows(rows: Iterable[dict[str, str]], header: list[str], tz: str, *,
-               skip_bad_rows: bool = False) -> tuple[list[HistoryOrder], list[RowError]]:
+def parse_rows(
+    rows: Iterable[dict[str, str]], header: list[str], tz: str, *, skip_bad_rows: bool = False
+) -> tuple[list[HistoryOrder], list[RowError]]:
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InvalidInput(f"the header lacks required column(s): {', '.join(missing)}")
@@ -101,7 +124,9 @@ def parse_rows(rows: Iterable[dict[str, str]], header: list[str], tz: str, *,
         try:
             order = parse_row(number, raw, tz)
             if order.order_id in seen:
-                raise InvalidInput(f"duplicate order_id {order.order_id!r} (first on row {seen[order.order_id]})")
+                raise InvalidInput(
+                    f"duplicate order_id {order.order_id!r} (first on row {seen[order.order_id]})"
+                )
             seen[order.order_id] = number
             orders.append(order)
         except DomainError as exc:
@@ -111,7 +136,9 @@ def parse_rows(rows: Iterable[dict[str, str]], header: list[str], tz: str, *,
     return orders, errors
 
 
-def read_history(path: Path, tz: str = "Asia/Shanghai", *, skip_bad_rows: bool = False) -> tuple[list[HistoryOrder], list[RowError]]:
+def read_history(
+    path: Path, tz: str = "Asia/Shanghai", *, skip_bad_rows: bool = False
+) -> tuple[list[HistoryOrder], list[RowError]]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)

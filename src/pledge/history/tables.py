@@ -3,7 +3,8 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 history_imports = Table(
-    "history_imports", metadata,
+    "history_imports",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("filename", String(300), nullable=False),
     Column("rows_imported", Integer, nullable=False),
@@ -14,7 +15,8 @@ history_imports = Table(
 # External orders (a merchant migrating from another platform, an operator evaluating a rule):
 # kept apart from Pledge's own orders, with the external ids as given.
 history_orders = Table(
-    "history_orders", metadata,
+    "history_orders",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("import_id", Id, ForeignKey("history_imports.id"), nullable=False, index=True),
     Column("order_id", String(100), nullable=False, unique=True),

@@ -7,6 +7,7 @@
 
 A released parcel's units are back on the lots they came from; a handed-over parcel is the
 carrier's (its shipment is tracked by logistics)."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,12 +1,24 @@
 """Physical stock: warehouses per shop, stock per SKU per warehouse in lots (with expiry for
 perishables), every change as an audited movement, and the allocation of paid order lines to
 warehouses. skus.stock (catalog) stays the sellable count the checkout takes."""
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 warehouses = Table(
-    "warehouses", metadata,
+    "warehouses",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("code", String(20), nullable=False),
@@ -19,14 +31,16 @@ warehouses = Table(
 
 # Per shop: how paid lines are allocated to warehouses ("priority" | "most_stock").
 inventory_settings = Table(
-    "inventory_settings", metadata,
+    "inventory_settings",
+    metadata,
     Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
     Column("strategy", String(20), nullable=False),
 )
 
 # Unallocated units of a SKU in a warehouse; always the sum of its lots.
 stock_levels = Table(
-    "stock_levels", metadata,
+    "stock_levels",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False, index=True),
@@ -37,7 +51,8 @@ stock_levels = Table(
 )
 
 stock_lots = Table(
-    "stock_lots", metadata,
+    "stock_lots",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
@@ -51,12 +66,15 @@ Index("ix_stock_lots_warehouse_sku", stock_lots.c.warehouse_id, stock_lots.c.sku
 
 # The audit trail: every change of physical stock, who made it and why.
 stock_movements = Table(
-    "stock_movements", metadata,
+    "stock_movements",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False, index=True),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("lot_id", Id, ForeignKey("stock_lots.id"), nullable=True),
-    Column("kind", String(20), nullable=False),  # opening | receipt | adjustment | count | allocation | release
+    Column(
+        "kind", String(20), nullable=False
+    ),  # opening | receipt | adjustment | count | allocation | release
     Column("delta", Integer, nullable=False),
     Column("reason", String(200), nullable=False, default=""),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=True),
@@ -66,7 +84,8 @@ stock_movements = Table(
 
 # One parcel per order per warehouse it is allocated to (split shipments).
 parcels = Table(
-    "parcels", metadata,
+    "parcels",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
@@ -85,7 +104,8 @@ parcels = Table(
 Index("ix_parcels_warehouse_status", parcels.c.warehouse_id, parcels.c.status)
 
 allocations = Table(
-    "allocations", metadata,
+    "allocations",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("parcel_id", Id, ForeignKey("parcels.id"), nullable=False, index=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, index=True),

@@ -1,16 +1,18 @@
 """One injected clock. Stored times are timezone-aware UTC; business rules that speak of
 "16:00" or "the next day" convert to the shop's timezone explicitly (see local_time)."""
+
 from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pledge.kernel.errors import InvalidInput
 
-UTC = timezone.utc
+UTC = UTC
 
 
 class Clock(Protocol):
@@ -91,7 +93,10 @@ def local_time(at: datetime, tz: str) -> datetime:
     return ensure_utc(at).astimezone(zone(tz))
 
 
-FIRST_YEAR, LAST_YEAR = 1970, 2199  # times a caller may name; rule arithmetic stays far from datetime's limits
+FIRST_YEAR, LAST_YEAR = (
+    1970,
+    2199,
+)  # times a caller may name; rule arithmetic stays far from datetime's limits
 
 
 def parse_iso(text: str, default_tz: str | None = None) -> datetime:

@@ -1,10 +1,11 @@
 """Database plumbing shared by every domain: one MetaData, UTC timestamps on both SQLite and
 PostgreSQL, and the engine factory with SQLite pragmas for concurrent use."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -47,19 +48,23 @@ class UtcDateTime(TypeDecorator):
         return None if value is None else as_utc(value)
 
 
-def dialect_insert(conn: Connection):  # noqa: ANN201
+def dialect_insert(conn: Connection):
     """The INSERT construct of the connection's database, which has ON CONFLICT (DO NOTHING /
     DO UPDATE) on both SQLite and PostgreSQL: the exactly-once inserts use it."""
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
-BIGINT_RANGE = range(-2**63, 2**63)
+BIGINT_RANGE = range(-(2**63), 2**63)
 
 
 def _unstorable(value: object) -> str | None:
     if isinstance(value, str):
-        return "text with a NUL character or a lone surrogate cannot be stored" if _UNSTORABLE_TEXT.search(value) else None
+        return (
+            "text with a NUL character or a lone surrogate cannot be stored"
+            if _UNSTORABLE_TEXT.search(value)
+            else None
+        )
     if isinstance(value, int):
         return None if value in BIGINT_RANGE else f"the number {value} is too large"
     if isinstance(value, dict):
@@ -69,7 +74,7 @@ def _unstorable(value: object) -> str | None:
     return None
 
 
-def refuse_unstorable(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+def refuse_unstorable(conn, cursor, statement, parameters, context, executemany) -> None:
     """The last line before the driver: a value that SQLite and PostgreSQL would treat
     differently (NUL, stored by one and refused by the other) or could not encode at all (a
     lone surrogate, an integer beyond 64 bits) is refused as bad input, never a 500. The
@@ -91,7 +96,7 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        def _pragmas(dbapi_conn, _record):
             # Let SQLAlchemy issue BEGIN itself so that BEGIN IMMEDIATE below takes the write lock.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -102,7 +107,7 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # noqa: ANN001
+        def _begin_immediate(conn):
             # Writers queue on the database lock at BEGIN rather than failing mid-transaction;
             # read-only units of work take no write lock (WAL lets them run beside a writer).
             readonly = conn.get_execution_options().get("pledge_readonly", False)
@@ -110,7 +115,7 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
 
         return engine
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 

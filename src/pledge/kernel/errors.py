@@ -1,4 +1,5 @@
 """Domain errors with stable codes. The web layer maps them to RFC 9457 problem+json in one place."""
+
 from __future__ import annotations
 
 

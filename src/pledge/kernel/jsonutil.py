@@ -1,4 +1,5 @@
 """JSON for recorded rule inputs: datetimes as ISO-8601, nothing lossy."""
+
 from __future__ import annotations
 
 import json

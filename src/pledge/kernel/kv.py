@@ -1,8 +1,9 @@
 """A tiny key-value table for process-shared settings (the demo clock's offset, the demo's
 random secrets)."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import Column, String, Table, Text, select
 from sqlalchemy.engine import Connection
@@ -10,7 +11,8 @@ from sqlalchemy.engine import Connection
 from pledge.kernel.db import dialect_insert, metadata
 
 settings_kv = Table(
-    "settings_kv", metadata,
+    "settings_kv",
+    metadata,
     Column("key", String(60), primary_key=True),
     Column("value", Text, nullable=False),
 )
@@ -29,6 +31,9 @@ def set_value(conn: Connection, key: str, value: str) -> None:
 def get_or_create_value(conn: Connection, key: str, make: Callable[[], str]) -> str:
     """The stored value, or `make()` stored now; two processes racing store one value and both
     read it back."""
-    conn.execute(dialect_insert(conn)(settings_kv).on_conflict_do_nothing(index_elements=["key"])
-                 .values(key=key, value=make()))
+    conn.execute(
+        dialect_insert(conn)(settings_kv)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .values(key=key, value=make())
+    )
     return get_value(conn, key)

@@ -6,6 +6,7 @@ Services never write a status string themselves: they call `LIFECYCLE.move(...)`
 the table and then runs a conditional UPDATE (`... WHERE id = :id AND status = :from`), so that of
 two actors racing on one row exactly one wins and the other is told (Conflict) or, for idempotent
 workers, learns it lost (`try_move` → False)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -44,23 +45,53 @@ class Lifecycle(Generic[S]):
         """Statuses that still have a way out (not final)."""
         return tuple(s for s in self.statuses if self.transitions[s])
 
-    def try_move(self, conn: Connection, table: Table, row_id: int, current: str, target: str, *,
-                 where: Iterable[Any] = (), **values: Any) -> bool:
+    def try_move(
+        self,
+        conn: Connection,
+        table: Table,
+        row_id: int,
+        current: str,
+        target: str,
+        *,
+        where: Iterable[Any] = (),
+        **values: Any,
+    ) -> bool:
         """Move one row if it still is `current` (and matches `where`); False if it no longer was."""
         status = self.check(current, target)
-        done = conn.execute(table.update().where(table.c.id == row_id, table.c.status == str(current), *where)
-                            .values(status=status.value, **values)).rowcount
+        done = conn.execute(
+            table.update()
+            .where(table.c.id == row_id, table.c.status == str(current), *where)
+            .values(status=status.value, **values)
+        ).rowcount
         return done == 1
 
-    def move(self, conn: Connection, table: Table, row_id: int, current: str, target: str, *,
-             where: Iterable[Any] = (), **values: Any) -> None:
+    def move(
+        self,
+        conn: Connection,
+        table: Table,
+        row_id: int,
+        current: str,
+        target: str,
+        *,
+        where: Iterable[Any] = (),
+        **values: Any,
+    ) -> None:
         """As try_move, but a row changed underneath is a Conflict: reload and try again."""
         if not self.try_move(conn, table, row_id, current, target, where=where, **values):
             raise Conflict(f"{self.name} {row_id} changed while it was being updated; reload and try again")
 
-    def move_all(self, conn: Connection, table: Table, current: str, target: str, *, where: Iterable[Any],
-                 **values: Any) -> int:
+    def move_all(
+        self,
+        conn: Connection,
+        table: Table,
+        current: str,
+        target: str,
+        *,
+        where: Iterable[Any],
+        **values: Any,
+    ) -> int:
         """Move every row that is `current` and matches `where`; the number moved."""
         status = self.check(current, target)
-        return conn.execute(table.update().where(table.c.status == str(current), *where)
-                            .values(status=status.value, **values)).rowcount
+        return conn.execute(
+            table.update().where(table.c.status == str(current), *where).values(status=status.value, **values)
+        ).rowcount

@@ -11,6 +11,7 @@ Why these figures (Pledge defaults, not platform rules):
 - text columns have lengths (VARCHAR(n) on PostgreSQL); every text a caller sends has a maximum
   no larger than its column, so PostgreSQL and SQLite accept exactly the same input.
 """
+
 from __future__ import annotations
 
 MAX_ID = 2**63 - 1

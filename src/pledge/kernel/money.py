@@ -4,10 +4,11 @@ No float ever touches money: yuan strings are parsed with Decimal, percentages a
 on integers and rounded with the rule the clause names (platform rules round half-up to whole
 yuan, douyin:aHwH9wK4JUHQ: "150 x 5% = 7.5 -> 8").
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 
 from pledge.kernel.errors import InvalidInput
@@ -26,13 +27,13 @@ class Money:
             raise TypeError("Money holds integer fen only")
 
     @classmethod
-    def from_yuan(cls, text: str | int) -> "Money":
+    def from_yuan(cls, text: str | int) -> Money:
         return cls(parse_yuan(text))
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         return Money(self.fen + other.fen)
 
-    def __sub__(self, other: "Money") -> "Money":
+    def __sub__(self, other: Money) -> Money:
         return Money(self.fen - other.fen)
 
     def __str__(self) -> str:

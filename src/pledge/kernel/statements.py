@@ -1,8 +1,9 @@
 """Counting SQL statements per use case (saleor#14857 ran ~230 per checkout; we keep a budget)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -13,7 +14,7 @@ class StatementCounter:
         self.count = 0
         self.statements: list[str] = []
 
-    def _on_execute(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany):
         if statement.strip().upper() in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"):
             return
         self.count += 1

@@ -11,6 +11,7 @@ the CLI:
   can see is a name nobody can check;
 - at most `max_length` characters after trimming the surrounding whitespace.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -28,7 +29,9 @@ def is_invisible(char: str) -> bool:
     return char in BLANK_LETTERS or unicodedata.category(char) in INVISIBLE_CATEGORIES
 
 
-def text_problem(value: str, *, max_length: int, multiline: bool = False, required: bool = True) -> str | None:
+def text_problem(
+    value: str, *, max_length: int, multiline: bool = False, required: bool = True
+) -> str | None:
     """Why `value` is not acceptable text, or None."""
     if any("\ud800" <= c <= "\udfff" for c in value):
         return "is not valid Unicode text (it holds a lone surrogate)"
@@ -49,7 +52,9 @@ def text_problem(value: str, *, max_length: int, multiline: bool = False, requir
     return None
 
 
-def clean_text(value: object, *, field: str, max_length: int, multiline: bool = False, required: bool = True) -> str:
+def clean_text(
+    value: object, *, field: str, max_length: int, multiline: bool = False, required: bool = True
+) -> str:
     """The text trimmed of surrounding whitespace, or InvalidInput naming the field."""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be text")

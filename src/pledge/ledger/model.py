@@ -6,6 +6,7 @@
 
 A coupon is issued available (compensation pays buyers in coupons); a checkout spends it, and
 an order cancelled as unpaid gives it back."""
+
 from __future__ import annotations
 
 from enum import StrEnum

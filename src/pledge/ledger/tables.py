@@ -1,16 +1,18 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 ledger_accounts = Table(
-    "ledger_accounts", metadata,
+    "ledger_accounts",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("code", String(80), nullable=False, unique=True),  # e.g. shop:3:proceeds
     Column("kind", String(30), nullable=False),
 )
 
 ledger_transactions = Table(
-    "ledger_transactions", metadata,
+    "ledger_transactions",
+    metadata,
     Column("id", Id, primary_key=True),
     # Derived from what caused the movement (late-ship:{order_id}); the UNIQUE constraint is
     # what makes retries and concurrent workers unable to move money twice.
@@ -23,7 +25,8 @@ ledger_transactions = Table(
 # Each posting moves a positive amount from one account to another, so every transaction
 # balances by construction and the database enforces it (see docs/adr/0002-ledger-postings.md).
 ledger_postings = Table(
-    "ledger_postings", metadata,
+    "ledger_postings",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("transaction_id", Id, ForeignKey("ledger_transactions.id"), nullable=False, index=True),
     Column("debit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
@@ -36,7 +39,8 @@ Index("ix_ledger_postings_debit", ledger_postings.c.debit_account_id)
 Index("ix_ledger_postings_credit", ledger_postings.c.credit_account_id)
 
 coupons = Table(
-    "coupons", metadata,
+    "coupons",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("amount_fen", Fen, nullable=False),

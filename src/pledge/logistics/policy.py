@@ -4,6 +4,7 @@ shipment (douyin:aHwHGWzbmk88; "48 h after going late" is the late-ship table's 
 and is quoted by guarantees.policy), fraudulent shipping (douyin:aJo44CiDDaqb), booked delivery
 (douyin:aJoPPkWZ7VQM 2.3) and the late-rate sanctions (douyin:aJoPPkWZ7VQM). No database: the
 sweeps feed in scans and times, the CLI or a backtest could do the same."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -27,9 +28,13 @@ ENDING_KINDS = ("delivered", "returned", "refused")
 SHIPMENT_RULES = ("slow_tracking", "abnormal_tracking", "out_of_stock")
 SHIPMENT_TRIGGERS = ("no_pickup", "no_hub_scan", "scan_gap", "pickup_before_payment", "recalled")
 
-RULE_NAMES = {"slow_tracking": ("slow tracking", "物流轨迹超时"), "abnormal_tracking": ("abnormal tracking", "物流轨迹异常"),
-              "out_of_stock": ("out of stock", "缺货/无货"), "fraudulent_shipping": ("fraudulent shipping", "欺诈发货"),
-              "booked_delivery": ("booked delivery late", "预约达超时")}
+RULE_NAMES = {
+    "slow_tracking": ("slow tracking", "物流轨迹超时"),
+    "abnormal_tracking": ("abnormal tracking", "物流轨迹异常"),
+    "out_of_stock": ("out of stock", "缺货/无货"),
+    "fraudulent_shipping": ("fraudulent shipping", "欺诈发货"),
+    "booked_delivery": ("booked delivery late", "预约达超时"),
+}
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,16 @@ def _first(scans: list[Scan], kinds: tuple[str, ...], after: datetime | None = N
     return next((s for s in scans if s.kind in kinds and (after is None or s.at >= after)), None)
 
 
-def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans: list[Scan], route: str,
-             ended: bool, now: datetime) -> tuple[Finding | None, bool]:
+def _trigger(
+    clause: Clause,
+    *,
+    uploaded_at: datetime,
+    paid_at: datetime,
+    scans: list[Scan],
+    route: str,
+    ended: bool,
+    now: datetime,
+) -> tuple[Finding | None, bool]:
     """One trigger clause: (finding or None, pending). `scans` are those at or before now, in time order."""
     trigger, hours = clause.get("trigger"), clause.get("hours")
     pickup = _first(scans, ("picked_up",))
@@ -97,8 +110,12 @@ def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans:
         if pickup is not None and pickup.at <= deadline:
             return None, False
         if now > deadline:
-            return Finding(clause, deadline, f"tracking number uploaded {_ts(uploaded_at)}, no pickup scan within {hours} h",
-                           f"{_ts_zh(uploaded_at)}上传运单号，{hours}小时内无揽收记录"), False
+            return Finding(
+                clause,
+                deadline,
+                f"tracking number uploaded {_ts(uploaded_at)}, no pickup scan within {hours} h",
+                f"{_ts_zh(uploaded_at)}上传运单号，{hours}小时内无揽收记录",
+            ), False
         return None, True
     if trigger == "no_hub_scan":
         if pickup is None:
@@ -108,8 +125,12 @@ def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans:
         if hub is not None and hub.at <= deadline:
             return None, False
         if now > deadline:
-            return Finding(clause, deadline, f"picked up {_ts(pickup.at)}, no sorting-centre scan within {hours} h",
-                           f"{_ts_zh(pickup.at)}揽收，{hours}小时内无分拨中心记录"), False
+            return Finding(
+                clause,
+                deadline,
+                f"picked up {_ts(pickup.at)}, no sorting-centre scan within {hours} h",
+                f"{_ts_zh(pickup.at)}揽收，{hours}小时内无分拨中心记录",
+            ), False
         return None, True
     if trigger == "scan_gap":
         if clause.get("route") != route:
@@ -125,26 +146,46 @@ def _trigger(clause: Clause, *, uploaded_at: datetime, paid_at: datetime, scans:
             points = points + [now]
         for before, after in zip(points, points[1:]):
             if after - before > limit:
-                return Finding(clause, before + limit, f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {route})",
-                               f"{_ts_zh(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）"), False
+                return Finding(
+                    clause,
+                    before + limit,
+                    f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {route})",
+                    f"{_ts_zh(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）",
+                ), False
         return None, end is None
     if trigger == "pickup_before_payment":
         first = scans[0] if scans else None
         if first is not None and first.at < paid_at:
-            return Finding(clause, first.at, f"first scan {_ts(first.at)} is before payment {_ts(paid_at)}",
-                           f"首条轨迹{_ts_zh(first.at)}早于支付时间{_ts_zh(paid_at)}"), False
+            return Finding(
+                clause,
+                first.at,
+                f"first scan {_ts(first.at)} is before payment {_ts(paid_at)}",
+                f"首条轨迹{_ts_zh(first.at)}早于支付时间{_ts_zh(paid_at)}",
+            ), False
         return None, first is None and not ended
     if trigger == "recalled":
         returned = _first(scans, ("returned",))
         if returned is not None:
-            return Finding(clause, returned.at, f"parcel returned to sender {_ts(returned.at)}",
-                           f"{_ts_zh(returned.at)}包裹被退回（非消费者意愿）"), False
+            return Finding(
+                clause,
+                returned.at,
+                f"parcel returned to sender {_ts(returned.at)}",
+                f"{_ts_zh(returned.at)}包裹被退回（非消费者意愿）",
+            ), False
         return None, not ended
     return None, False
 
 
-def tracking_verdict(book: Rulebook, rule: str, *, uploaded_at: datetime, paid_at: datetime, scans: list[Scan],
-                     route: str, now: datetime) -> Verdict:
+def tracking_verdict(
+    book: Rulebook,
+    rule: str,
+    *,
+    uploaded_at: datetime,
+    paid_at: datetime,
+    scans: list[Scan],
+    route: str,
+    now: datetime,
+) -> Verdict:
     """A shipment under one rule: the earliest finding of its trigger clauses, or clear once
     no trigger can fire any more."""
     seen = sorted((s for s in scans if s.at <= now), key=lambda s: s.at)
@@ -153,8 +194,9 @@ def tracking_verdict(book: Rulebook, rule: str, *, uploaded_at: datetime, paid_a
     for clause in book.in_force(rule, paid_at):
         if clause.get("trigger") not in SHIPMENT_TRIGGERS:
             continue
-        found, waiting = _trigger(clause, uploaded_at=uploaded_at, paid_at=paid_at, scans=seen, route=route,
-                                  ended=ended, now=now)
+        found, waiting = _trigger(
+            clause, uploaded_at=uploaded_at, paid_at=paid_at, scans=seen, route=route, ended=ended, now=now
+        )
         if found is not None:
             findings.append(found)
         pending = pending or waiting
@@ -172,8 +214,17 @@ class Quote:
     inputs: dict = field(default_factory=dict)
 
 
-def quote(book: Rulebook, rule: str, finding: Finding | None, *, paid_fen: int, promise_span: timedelta | None,
-          at: datetime, now: datetime, trigger_text: tuple[str, str] | None = None) -> Quote:
+def quote(
+    book: Rulebook,
+    rule: str,
+    finding: Finding | None,
+    *,
+    paid_fen: int,
+    promise_span: timedelta | None,
+    at: datetime,
+    now: datetime,
+    trigger_text: tuple[str, str] | None = None,
+) -> Quote:
     """The compensation a rule pays the buyer: rate of what was paid, rounded half-up to whole
     yuan (douyin:aHwH9wK4JUHQ), within the clause's minimum and maximum. `at` chooses the
     clauses in force (the payment time), `now` is when it was decided."""
@@ -184,18 +235,27 @@ def quote(book: Rulebook, rule: str, finding: Finding | None, *, paid_fen: int, 
     cited = f" ({finding.clause.id} [{finding.clause.source}])" if finding else ""
     promise = f", promise {_h(promise_span)}" if promise_span is not None else ""
     promise_zh = f"，承诺{_h(promise_span)}内发货" if promise_span is not None else ""
-    explanation_en = (f"{name_en}: {what_en}{cited}; paid {format_yuan(paid_fen)}{promise} → clause {clause.id} "
-                      f"{steps} yuan [{clause.source}]")
-    explanation_zh = (f"{name_zh}：{what_zh}{cited}；实付{format_yuan(paid_fen)}元{promise_zh} → 条款 {clause.id} "
-                      f"{steps_zh} 元 [{clause.source}]")
-    inputs = {"paid_fen": paid_fen, "paid_at": at,
-              "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
-              "trigger_clause": finding.clause.id if finding else None, "violated_at": finding.at if finding else None,
-              "evaluated_at": now}
+    explanation_en = (
+        f"{name_en}: {what_en}{cited}; paid {format_yuan(paid_fen)}{promise} → clause {clause.id} "
+        f"{steps} yuan [{clause.source}]"
+    )
+    explanation_zh = (
+        f"{name_zh}：{what_zh}{cited}；实付{format_yuan(paid_fen)}元{promise_zh} → 条款 {clause.id} "
+        f"{steps_zh} 元 [{clause.source}]"
+    )
+    inputs = {
+        "paid_fen": paid_fen,
+        "paid_at": at,
+        "promise_seconds": int(promise_span.total_seconds()) if promise_span is not None else None,
+        "trigger_clause": finding.clause.id if finding else None,
+        "violated_at": finding.at if finding else None,
+        "evaluated_at": now,
+    }
     return Quote(amount, clause, explanation_en, explanation_zh, inputs)
 
 
 # --- Sanctions ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DayRate:
@@ -204,7 +264,11 @@ class DayRate:
 
     def meets(self, clause: Clause) -> bool:
         """late / due >= min rate, and at least the minimum number of late orders."""
-        return self.due > 0 and self.late * 10_000 >= clause.get("min_rate_bp") * self.due and self.late >= clause.get("min_late")
+        return (
+            self.due > 0
+            and self.late * 10_000 >= clause.get("min_rate_bp") * self.due
+            and self.late >= clause.get("min_late")
+        )
 
     def text(self) -> str:
         return f"{self.late}/{self.due}"
@@ -225,14 +289,23 @@ def sanction_reason(clause: Clause, days: list[tuple[date, DayRate]]) -> tuple[s
     if clause.get("sanction") == "product_ban":
         effect, effect_zh = "product banned from sale", "商品封禁"
     elif clause.get("daily_limit") == 0:
-        effect, effect_zh = f"no orders for {clause.get('duration_days')} days", f"限制成交0单/日，执行{clause.get('duration_days')}天"
+        effect, effect_zh = (
+            f"no orders for {clause.get('duration_days')} days",
+            f"限制成交0单/日，执行{clause.get('duration_days')}天",
+        )
     else:
         effect = f"at most {clause.get('daily_limit')} orders a day for {clause.get('duration_days')} days"
         effect_zh = f"限制成交{clause.get('daily_limit')}单/日，执行{clause.get('duration_days')}天"
-    threshold = f"late rate ≥ {format_rate(clause.get('min_rate_bp'))} with ≥ {clause.get('min_late')} late orders"
+    threshold = (
+        f"late rate ≥ {format_rate(clause.get('min_rate_bp'))} with ≥ {clause.get('min_late')} late orders"
+    )
     if clause.get("days_running", 1) > 1:
         threshold += f", {clause.get('days_running')} days running"
-    reason = (f"{rates} ({threshold}) → {effect}; lifted the day after the late orders are all picked up "
-              f"(clause {clause.id} [{clause.source}])")
-    reason_zh = f"{rates_zh} → {effect_zh}；超时订单全部发货揽收后次日解除（条款 {clause.id} [{clause.source}]）"
+    reason = (
+        f"{rates} ({threshold}) → {effect}; lifted the day after the late orders are all picked up "
+        f"(clause {clause.id} [{clause.source}])"
+    )
+    reason_zh = (
+        f"{rates_zh} → {effect_zh}；超时订单全部发货揽收后次日解除（条款 {clause.id} [{clause.source}]）"
+    )
     return reason, reason_zh

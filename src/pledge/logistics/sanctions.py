@@ -2,6 +2,7 @@
 shop limited to 100 or 0 orders a day for 7 days; lifted the day after the late orders that
 existed before the sanction are all picked up. Computed once a day (the sanction_runs row of
 the day is the claim, so several workers compute it once) and enforced at checkout."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,9 +14,9 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products
-from pledge.kernel.db import dialect_insert
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import local_time
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict
 from pledge.logistics.policy import DayRate, day_bounds, next_local_midnight, sanction_reason
 from pledge.logistics.tables import sanction_runs, sanctions
@@ -36,26 +37,40 @@ class SanctionResult:
     lifted: int = 0
 
 
-def _late():  # noqa: ANN202
+def _late():
     """An order due that day is late unless the carrier picked it up by its ship-by time."""
     return case((orders.c.picked_up_at.is_(None) | (orders.c.picked_up_at > orders.c.ship_by), 1), else_=0)
 
 
-def _counted():  # noqa: ANN202
+def _counted():
     return [orders.c.paid_at.is_not(None), orders.c.status != OrderStatus.CANCELLED.value]
 
 
-def day_rates(conn: Connection, day: date, tz: str) -> tuple[dict[int, DayRate], dict[tuple[int, int], DayRate]]:
+def day_rates(
+    conn: Connection, day: date, tz: str
+) -> tuple[dict[int, DayRate], dict[tuple[int, int], DayRate]]:
     """Per shop and per (shop, product): orders due that day and how many of them were late."""
     start, end = day_bounds(day, tz)
     o = orders.c
     in_day = [o.ship_by >= start, o.ship_by < end, *_counted()]
-    shops = {r.shop_id: DayRate(int(r.due), int(r.late)) for r in conn.execute(
-        select(o.shop_id, func.count().label("due"), func.sum(_late()).label("late")).where(*in_day).group_by(o.shop_id))}
-    lines = (select(order_lines.c.order_id, order_lines.c.product_id).distinct().subquery())
-    per_product = {(r.shop_id, r.product_id): DayRate(int(r.due), int(r.late)) for r in conn.execute(
-        select(o.shop_id, lines.c.product_id, func.count().label("due"), func.sum(_late()).label("late"))
-        .join(lines, lines.c.order_id == o.id).where(*in_day).group_by(o.shop_id, lines.c.product_id))}
+    shops = {
+        r.shop_id: DayRate(int(r.due), int(r.late))
+        for r in conn.execute(
+            select(o.shop_id, func.count().label("due"), func.sum(_late()).label("late"))
+            .where(*in_day)
+            .group_by(o.shop_id)
+        )
+    }
+    lines = select(order_lines.c.order_id, order_lines.c.product_id).distinct().subquery()
+    per_product = {
+        (r.shop_id, r.product_id): DayRate(int(r.due), int(r.late))
+        for r in conn.execute(
+            select(o.shop_id, lines.c.product_id, func.count().label("due"), func.sum(_late()).label("late"))
+            .join(lines, lines.c.order_id == o.id)
+            .where(*in_day)
+            .group_by(o.shop_id, lines.c.product_id)
+        )
+    }
     return shops, per_product
 
 
@@ -78,29 +93,58 @@ def _apply_day(conn: Connection, book: Rulebook, day: date, now: datetime) -> in
             shop_id, product_id = (subject, None) if scope == 0 else subject
             reason, reason_zh = sanction_reason(clause, series)
             duration = clause.get("duration_days")
-            rows.append({
-                "idempotency_key": f"sanction:{clause.id}:{shop_id}:{product_id or 0}:{day.isoformat()}",
-                "shop_id": shop_id, "product_id": product_id, "kind": clause.get("sanction"),
-                "daily_limit": clause.get("daily_limit"), "timezone": tz, "basis_day": day,
-                "rulebook": book.name, "rulebook_version": book.version, "clause_id": clause.id,
-                "clause_source": clause.source, "reason": reason, "reason_zh": reason_zh,
-                "inputs": jsonutil.dumps({"days": [{"day": d, "due": r.due, "late": r.late} for d, r in series],
-                                          "min_rate_bp": clause.get("min_rate_bp"), "min_late": clause.get("min_late")}),
-                "starts_at": starts_at, "ends_at": starts_at + timedelta(days=duration) if duration else None,
-                "created_at": now})
+            rows.append(
+                {
+                    "idempotency_key": f"sanction:{clause.id}:{shop_id}:{product_id or 0}:{day.isoformat()}",
+                    "shop_id": shop_id,
+                    "product_id": product_id,
+                    "kind": clause.get("sanction"),
+                    "daily_limit": clause.get("daily_limit"),
+                    "timezone": tz,
+                    "basis_day": day,
+                    "rulebook": book.name,
+                    "rulebook_version": book.version,
+                    "clause_id": clause.id,
+                    "clause_source": clause.source,
+                    "reason": reason,
+                    "reason_zh": reason_zh,
+                    "inputs": jsonutil.dumps(
+                        {
+                            "days": [{"day": d, "due": r.due, "late": r.late} for d, r in series],
+                            "min_rate_bp": clause.get("min_rate_bp"),
+                            "min_late": clause.get("min_late"),
+                        }
+                    ),
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + timedelta(days=duration) if duration else None,
+                    "created_at": now,
+                }
+            )
     if not rows:
         return 0
-    return len(conn.execute(dialect_insert(conn)(sanctions).on_conflict_do_nothing(index_elements=["idempotency_key"])
-                            .returning(sanctions.c.id), rows).all())
+    return len(
+        conn.execute(
+            dialect_insert(conn)(sanctions)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(sanctions.c.id),
+            rows,
+        ).all()
+    )
 
 
-def _backlog_filter(sanction):  # noqa: ANN001, ANN202
+def _backlog_filter(sanction):
     """Orders late before the sanction started, of its shop (and product)."""
     o = orders.c
-    where = [o.shop_id == sanction.shop_id, o.ship_by < sanction.starts_at, *_counted(),
-             o.picked_up_at.is_(None) | (o.picked_up_at > o.ship_by)]
+    where = [
+        o.shop_id == sanction.shop_id,
+        o.ship_by < sanction.starts_at,
+        *_counted(),
+        o.picked_up_at.is_(None) | (o.picked_up_at > o.ship_by),
+    ]
     if sanction.product_id is not None:
-        where.append(o.id.in_(select(order_lines.c.order_id).where(order_lines.c.product_id == sanction.product_id)))
+        where.append(
+            o.id.in_(select(order_lines.c.order_id).where(order_lines.c.product_id == sanction.product_id))
+        )
     return where
 
 
@@ -109,21 +153,28 @@ def _lift(conn: Connection, now: datetime) -> int:
     after the last pickup (and not before a day of the sanction has run)."""
     s = sanctions.c
     lifted = 0
-    active = conn.execute(select(sanctions).where(s.lifted_at.is_(None), s.starts_at <= now,
-                                                  s.ends_at.is_(None) | (s.ends_at > now))).all()
+    active = conn.execute(
+        select(sanctions).where(
+            s.lifted_at.is_(None), s.starts_at <= now, s.ends_at.is_(None) | (s.ends_at > now)
+        )
+    ).all()
     for sanction in active:
         where = _backlog_filter(sanction)
-        waiting, last = conn.execute(select(func.sum(case((orders.c.picked_up_at.is_(None), 1), else_=0)),
-                                            func.max(orders.c.picked_up_at)).where(*where)).one()
+        waiting, last = conn.execute(
+            select(
+                func.sum(case((orders.c.picked_up_at.is_(None), 1), else_=0)), func.max(orders.c.picked_up_at)
+            ).where(*where)
+        ).one()
         if waiting:
             continue
         lift_at = next_local_midnight(max(last or sanction.starts_at, sanction.starts_at), sanction.timezone)
-        lifted += conn.execute(sanctions.update().where(s.id == sanction.id, s.lifted_at.is_(None))
-                               .values(lifted_at=lift_at)).rowcount
+        lifted += conn.execute(
+            sanctions.update().where(s.id == sanction.id, s.lifted_at.is_(None)).values(lifted_at=lift_at)
+        ).rowcount
     return lifted
 
 
-def evaluate_sanctions(uow, book: Rulebook, clock) -> SanctionResult:  # noqa: ANN001
+def evaluate_sanctions(uow, book: Rulebook, clock) -> SanctionResult:
     """The daily step: yesterday's late rates (and the day before's, if no worker ran then)
     make sanctions; sanctions whose backlog has been picked up are lifted. Idempotent."""
     result = SanctionResult()
@@ -131,8 +182,12 @@ def evaluate_sanctions(uow, book: Rulebook, clock) -> SanctionResult:  # noqa: A
     today = local_time(now, book.timezone).date()
     for day in (today - timedelta(days=2), today - timedelta(days=1)):
         with uow.begin() as conn:
-            won = conn.execute(dialect_insert(conn)(sanction_runs).on_conflict_do_nothing(index_elements=["day"])
-                               .returning(sanction_runs.c.day), {"day": day, "ran_at": now}).first()
+            won = conn.execute(
+                dialect_insert(conn)(sanction_runs)
+                .on_conflict_do_nothing(index_elements=["day"])
+                .returning(sanction_runs.c.day),
+                {"day": day, "ran_at": now},
+            ).first()
             if won is None:
                 continue
             result.days += 1
@@ -141,9 +196,13 @@ def evaluate_sanctions(uow, book: Rulebook, clock) -> SanctionResult:  # noqa: A
     return result
 
 
-def _active(at: datetime):  # noqa: ANN202
+def _active(at: datetime):
     s = sanctions.c
-    return [s.starts_at <= at, s.ends_at.is_(None) | (s.ends_at > at), s.lifted_at.is_(None) | (s.lifted_at > at)]
+    return [
+        s.starts_at <= at,
+        s.ends_at.is_(None) | (s.ends_at > at),
+        s.lifted_at.is_(None) | (s.lifted_at > at),
+    ]
 
 
 def assert_can_sell(conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
@@ -156,36 +215,62 @@ def assert_can_sell(conn: Connection, shop_products: Mapping[int, set[int]], *, 
     found = conn.execute(query).all()
     for sanction in found:
         if sanction.kind == "product_ban" and sanction.product_id in shop_products[sanction.shop_id]:
-            title = conn.execute(select(products.c.title).where(products.c.id == sanction.product_id)).scalar()
-            raise SalesRestricted(f"{title} is banned from sale until the shop's late orders are shipped: "
-                                  f"{sanction.reason}", sanction_id=sanction.id, clause_id=sanction.clause_id)
+            title = conn.execute(
+                select(products.c.title).where(products.c.id == sanction.product_id)
+            ).scalar()
+            raise SalesRestricted(
+                f"{title} is banned from sale until the shop's late orders are shipped: {sanction.reason}",
+                sanction_id=sanction.id,
+                clause_id=sanction.clause_id,
+            )
     limits = [x for x in found if x.kind == "order_limit"]
     for shop_id in sorted({x.shop_id for x in limits}):
         binding = min((x for x in limits if x.shop_id == shop_id), key=lambda x: (x.daily_limit, x.id))
         if conn.dialect.name == "postgresql":  # checkouts of a limited shop take turns, so the count holds
             conn.execute(select(s.id).where(s.id == binding.id).with_for_update())
         day_start = day_bounds(local_time(at, binding.timezone).date(), binding.timezone)[0]
-        taken = conn.execute(select(func.count()).select_from(orders).where(
-            orders.c.shop_id == shop_id, orders.c.created_at >= day_start,
-            orders.c.status != OrderStatus.CANCELLED.value)).scalar()
+        taken = conn.execute(
+            select(func.count())
+            .select_from(orders)
+            .where(
+                orders.c.shop_id == shop_id,
+                orders.c.created_at >= day_start,
+                orders.c.status != OrderStatus.CANCELLED.value,
+            )
+        ).scalar()
         if taken >= binding.daily_limit:
             until = binding.ends_at.isoformat(timespec="minutes") if binding.ends_at else "further notice"
-            what = "takes no orders" if binding.daily_limit == 0 else f"takes at most {binding.daily_limit} orders a day"
-            raise SalesRestricted(f"this shop {what} until {until} ({taken} today): {binding.reason}",
-                                  sanction_id=binding.id, clause_id=binding.clause_id)
+            what = (
+                "takes no orders"
+                if binding.daily_limit == 0
+                else f"takes at most {binding.daily_limit} orders a day"
+            )
+            raise SalesRestricted(
+                f"this shop {what} until {until} ({taken} today): {binding.reason}",
+                sanction_id=binding.id,
+                clause_id=binding.clause_id,
+            )
 
 
 def shop_sanctions(conn: Connection, actor: Actor, shop_id: int, *, now: datetime) -> dict:
     """The merchant's view: every sanction with its reason and clause, active ones first."""
     require_shop(actor, shop_id, read_only=True)
     s = sanctions.c
-    rows = conn.execute(select(sanctions, products.c.title.label("product_title"))
-                        .outerjoin(products, products.c.id == s.product_id)
-                        .where(s.shop_id == shop_id).order_by(s.id.desc()).limit(200)).all()
+    rows = conn.execute(
+        select(sanctions, products.c.title.label("product_title"))
+        .outerjoin(products, products.c.id == s.product_id)
+        .where(s.shop_id == shop_id)
+        .order_by(s.id.desc())
+        .limit(200)
+    ).all()
     items = []
     for r in rows:
         item = dict(r._mapping, inputs=jsonutil.loads(r.inputs))
-        item["active"] = r.starts_at <= now and (r.ends_at is None or now < r.ends_at) and (r.lifted_at is None or now < r.lifted_at)
+        item["active"] = (
+            r.starts_at <= now
+            and (r.ends_at is None or now < r.ends_at)
+            and (r.lifted_at is None or now < r.lifted_at)
+        )
         items.append(item)
     items.sort(key=lambda i: not i["active"])
     return {"items": items, "active": [i for i in items if i["active"]]}
@@ -194,7 +279,23 @@ def shop_sanctions(conn: Connection, actor: Actor, shop_id: int, *, now: datetim
 def active_for_shop(conn: Connection, shop_id: int, *, at: datetime) -> list[dict]:
     """A shop's sanctions in force at `at` (public: the buyer sees why an order is refused)."""
     s = sanctions.c
-    return [dict(r._mapping) for r in conn.execute(
-        select(s.id, s.kind, s.daily_limit, s.product_id, s.clause_id, s.clause_source, s.reason, s.reason_zh, s.ends_at,
-               products.c.title.label("product_title"))
-        .outerjoin(products, products.c.id == s.product_id).where(s.shop_id == shop_id, *_active(at)).order_by(s.id))]
+    return [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(
+                s.id,
+                s.kind,
+                s.daily_limit,
+                s.product_id,
+                s.clause_id,
+                s.clause_source,
+                s.reason,
+                s.reason_zh,
+                s.ends_at,
+                products.c.title.label("product_title"),
+            )
+            .outerjoin(products, products.c.id == s.product_id)
+            .where(s.shop_id == shop_id, *_active(at))
+            .order_by(s.id)
+        )
+    ]

@@ -6,6 +6,7 @@ table's second column and is paid by the late-ship sweep under the same out-of-s
 the two out-of-stock triggers can never both pay. Each subject's final outcome goes into
 logistics_outcomes, so the sweeps never look at it again; on PostgreSQL a batch is claimed with
 FOR UPDATE SKIP LOCKED so concurrent workers do not wait on each other."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -23,8 +24,17 @@ from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
-from pledge.logistics.policy import (RULE_NAMES, SHIPMENT_RULES, SHIPMENT_TRIGGERS, Finding, Quote, Scan, quote,
-                                     route_class, tracking_verdict)
+from pledge.logistics.policy import (
+    RULE_NAMES,
+    SHIPMENT_RULES,
+    SHIPMENT_TRIGGERS,
+    Finding,
+    Quote,
+    Scan,
+    quote,
+    route_class,
+    tracking_verdict,
+)
 from pledge.logistics.tables import logistics_outcomes, shipment_routes
 from pledge.orders.model import PAID_STATUSES, OrderStatus
 from pledge.orders.tables import order_lines, orders
@@ -44,7 +54,7 @@ class LogisticsResult:
     batches: int = 0
     skipped_as_duplicate: int = 0
 
-    def add(self, other: "LogisticsResult") -> None:
+    def add(self, other: LogisticsResult) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
@@ -58,12 +68,18 @@ class RuleDue:
     quote: Quote
 
 
-def _promise_span(order) -> timedelta | None:  # noqa: ANN001
+def _promise_span(order) -> timedelta | None:
     return order.ship_by - order.paid_at if order.ship_by and order.paid_at else None
 
 
-def settle(conn: Connection, book: Rulebook, due: list[RuleDue], outcomes: list[dict], now: datetime,
-            result: LogisticsResult) -> list[int]:
+def settle(
+    conn: Connection,
+    book: Rulebook,
+    due: list[RuleDue],
+    outcomes: list[dict],
+    now: datetime,
+    result: LogisticsResult,
+) -> list[int]:
     """Pay the batch's findings through the one compensation path and record the outcomes.
     Returns the ids of the compensations this transaction paid."""
     won = compensation.pay(conn, book, [_as_due(d) for d in due], now=now)
@@ -71,22 +87,39 @@ def settle(conn: Connection, book: Rulebook, due: list[RuleDue], outcomes: list[
     result.compensated += len(won)
     result.amount_fen += sum(d.amount_fen for d in won)
     if outcomes:
-        conn.execute(dialect_insert(conn)(logistics_outcomes).on_conflict_do_nothing(index_elements=["rule", "subject_id"]),
-                     [dict(o, decided_at=now) for o in outcomes])
+        conn.execute(
+            dialect_insert(conn)(logistics_outcomes).on_conflict_do_nothing(
+                index_elements=["rule", "subject_id"]
+            ),
+            [dict(o, decided_at=now) for o in outcomes],
+        )
     result.cleared += len([o for o in outcomes if o["outcome"] == "clear"])
     return [d.compensation_id for d in won]
 
 
 def _as_due(d: RuleDue) -> Due:
     q = d.quote
-    return Due(d.rule, d.order.id, d.order.shop_id, d.order.buyer_id, q.amount_fen, q.clause.id, q.clause.source,
-               q.explanation_en, q.explanation_zh, q.inputs)
+    return Due(
+        d.rule,
+        d.order.id,
+        d.order.shop_id,
+        d.order.buyer_id,
+        q.amount_fen,
+        q.clause.id,
+        q.clause.source,
+        q.explanation_en,
+        q.explanation_zh,
+        q.inputs,
+    )
 
 
 # --- Tracking rules, per shipment ---------------------------------------------------------------
 
+
 def _tracking_rules(book: Rulebook, at: datetime) -> list[str]:
-    return [r for r in SHIPMENT_RULES if any(c.get("trigger") in SHIPMENT_TRIGGERS for c in book.in_force(r, at))]
+    return [
+        r for r in SHIPMENT_RULES if any(c.get("trigger") in SHIPMENT_TRIGGERS for c in book.in_force(r, at))
+    ]
 
 
 def _earliest_tracking_hours(book: Rulebook, at: datetime) -> int:
@@ -94,8 +127,9 @@ def _earliest_tracking_hours(book: Rulebook, at: datetime) -> int:
     return min(hours, default=0)
 
 
-def sweep_tracking_batch(conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0,
-                         batch: int = 200) -> tuple[LogisticsResult, int | None]:
+def sweep_tracking_batch(
+    conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0, batch: int = 200
+) -> tuple[LogisticsResult, int | None]:
     """Shipments whose tracking rules are not all decided, in id order after `after_id`.
     Returns the result and the last shipment id examined (None when there were none)."""
     result = LogisticsResult(batches=1)
@@ -104,14 +138,36 @@ def sweep_tracking_batch(conn: Connection, book: Rulebook, *, now: datetime, aft
         return result, None
     s, o = shipments.c, orders.c
     subject_rules = [_subject_rule(r) for r in rules]
-    decided = (select(func.count()).select_from(logistics_outcomes)
-               .where(logistics_outcomes.c.subject_id == s.id, logistics_outcomes.c.rule.in_(subject_rules)).scalar_subquery())
-    query = (select(s.id.label("shipment_id"), s.shipped_at.label("uploaded_at"), o.id, o.shop_id, o.buyer_id, o.paid_fen,
-                    o.paid_at, o.ship_by, o.late_exempt_reason)
-             .join(orders, orders.c.id == s.order_id)
-             .where(s.id > after_id, o.status.in_(PAID), o.paid_at.is_not(None), s.carrier.in_(TRACKED),
-                    s.shipped_at <= now - timedelta(hours=_earliest_tracking_hours(book, now)), decided < len(rules))
-             .order_by(s.id).limit(batch))
+    decided = (
+        select(func.count())
+        .select_from(logistics_outcomes)
+        .where(logistics_outcomes.c.subject_id == s.id, logistics_outcomes.c.rule.in_(subject_rules))
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            s.id.label("shipment_id"),
+            s.shipped_at.label("uploaded_at"),
+            o.id,
+            o.shop_id,
+            o.buyer_id,
+            o.paid_fen,
+            o.paid_at,
+            o.ship_by,
+            o.late_exempt_reason,
+        )
+        .join(orders, orders.c.id == s.order_id)
+        .where(
+            s.id > after_id,
+            o.status.in_(PAID),
+            o.paid_at.is_not(None),
+            s.carrier.in_(TRACKED),
+            s.shipped_at <= now - timedelta(hours=_earliest_tracking_hours(book, now)),
+            decided < len(rules),
+        )
+        .order_by(s.id)
+        .limit(batch)
+    )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=shipments)
     rows = conn.execute(query).all()
@@ -120,35 +176,77 @@ def sweep_tracking_batch(conn: Connection, book: Rulebook, *, now: datetime, aft
         return result, None
     ids = [r.shipment_id for r in rows]
     scans: dict[int, list[Scan]] = {i: [] for i in ids}
-    for e in conn.execute(select(tracking_events.c.shipment_id, tracking_events.c.kind, tracking_events.c.occurs_at)
-                          .where(tracking_events.c.shipment_id.in_(ids), tracking_events.c.occurs_at <= now)
-                          .order_by(tracking_events.c.occurs_at, tracking_events.c.id)):
+    for e in conn.execute(
+        select(tracking_events.c.shipment_id, tracking_events.c.kind, tracking_events.c.occurs_at)
+        .where(tracking_events.c.shipment_id.in_(ids), tracking_events.c.occurs_at <= now)
+        .order_by(tracking_events.c.occurs_at, tracking_events.c.id)
+    ):
         scans[e.shipment_id].append(Scan(e.kind, e.occurs_at))
-    routes = {r.shipment_id: r for r in conn.execute(select(shipment_routes).where(shipment_routes.c.shipment_id.in_(ids)))}
-    done = {(r.rule, r.subject_id) for r in conn.execute(select(logistics_outcomes.c.rule, logistics_outcomes.c.subject_id)
-                                                        .where(logistics_outcomes.c.subject_id.in_(ids),
-                                                               logistics_outcomes.c.rule.in_(subject_rules)))}
+    routes = {
+        r.shipment_id: r
+        for r in conn.execute(select(shipment_routes).where(shipment_routes.c.shipment_id.in_(ids)))
+    }
+    done = {
+        (r.rule, r.subject_id)
+        for r in conn.execute(
+            select(logistics_outcomes.c.rule, logistics_outcomes.c.subject_id).where(
+                logistics_outcomes.c.subject_id.in_(ids), logistics_outcomes.c.rule.in_(subject_rules)
+            )
+        )
+    }
     due, outcomes = [], []
     for row in rows:
         route = routes.get(row.shipment_id)
-        route_name, route_text = route_class(book, row.paid_at, route.origin_province if route else None,
-                                             route.destination_province if route else None)
+        route_name, route_text = route_class(
+            book,
+            row.paid_at,
+            route.origin_province if route else None,
+            route.destination_province if route else None,
+        )
         for rule in rules:
             subject_rule = _subject_rule(rule)
             if (subject_rule, row.shipment_id) in done:
                 continue
             if row.late_exempt_reason:
-                outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "clear"})
+                outcomes.append(
+                    {
+                        "rule": subject_rule,
+                        "subject_id": row.shipment_id,
+                        "order_id": row.id,
+                        "outcome": "clear",
+                    }
+                )
                 continue
-            verdict = tracking_verdict(book, rule, uploaded_at=row.uploaded_at, paid_at=row.paid_at,
-                                       scans=scans[row.shipment_id], route=route_name, now=now)
+            verdict = tracking_verdict(
+                book,
+                rule,
+                uploaded_at=row.uploaded_at,
+                paid_at=row.paid_at,
+                scans=scans[row.shipment_id],
+                route=route_name,
+                now=now,
+            )
             if verdict.finding is not None:
                 q = quote_for_order(book, rule, verdict.finding, row, now)
                 q.inputs.update(shipment_id=row.shipment_id, route=route_name, route_basis=route_text)
                 due.append(RuleDue(rule, row, q))
-                outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "compensated"})
+                outcomes.append(
+                    {
+                        "rule": subject_rule,
+                        "subject_id": row.shipment_id,
+                        "order_id": row.id,
+                        "outcome": "compensated",
+                    }
+                )
             elif verdict.final:
-                outcomes.append({"rule": subject_rule, "subject_id": row.shipment_id, "order_id": row.id, "outcome": "clear"})
+                outcomes.append(
+                    {
+                        "rule": subject_rule,
+                        "subject_id": row.shipment_id,
+                        "order_id": row.id,
+                        "outcome": "clear",
+                    }
+                )
     settle(conn, book, due, outcomes, now, result)
     return result, ids[-1]
 
@@ -159,11 +257,19 @@ def _subject_rule(rule: str) -> str:
     return "out_of_stock.tracking" if rule == "out_of_stock" else rule
 
 
-def quote_for_order(book: Rulebook, rule: str, finding: Finding, order, now: datetime) -> Quote:  # noqa: ANN001
-    return quote(book, rule, finding, paid_fen=order.paid_fen, promise_span=_promise_span(order), at=order.paid_at, now=now)
+def quote_for_order(book: Rulebook, rule: str, finding: Finding, order, now: datetime) -> Quote:
+    return quote(
+        book,
+        rule,
+        finding,
+        paid_fen=order.paid_fen,
+        promise_span=_promise_span(order),
+        at=order.paid_at,
+        now=now,
+    )
 
 
-def sweep_logistics(uow, book: Rulebook, clock, *, batch: int = 200) -> LogisticsResult:  # noqa: ANN001
+def sweep_logistics(uow, book: Rulebook, clock, *, batch: int = 200) -> LogisticsResult:
     """Every logistics rule over everything not yet decided; each batch commits on its own."""
     total = LogisticsResult()
     for step in (sweep_tracking_batch,):
@@ -180,11 +286,24 @@ def sweep_logistics(uow, book: Rulebook, clock, *, batch: int = 200) -> Logistic
 
 # --- Fraudulent shipping: an operator's finding ------------------------------------------------------
 
-FINDINGS = {"empty_parcel": ("empty parcel", "发空包"), "wrong_item": ("wrong item", "买A发B"), "short": ("short", "短装")}
+FINDINGS = {
+    "empty_parcel": ("empty parcel", "发空包"),
+    "wrong_item": ("wrong item", "买A发B"),
+    "short": ("short", "短装"),
+}
 
 
-def report_fraudulent_shipping(conn: Connection, actor: Actor, book: Rulebook, *, order_id: int, finding: str,
-                               units_received: int | None = None, note: str = "", at: datetime) -> dict:
+def report_fraudulent_shipping(
+    conn: Connection,
+    actor: Actor,
+    book: Rulebook,
+    *,
+    order_id: int,
+    finding: str,
+    units_received: int | None = None,
+    note: str = "",
+    at: datetime,
+) -> dict:
     """An operator (or the after-sales review) found an empty parcel, a wrong item or a parcel
     more than half short: the buyer is compensated once (douyin:aJo44CiDDaqb 3.1)."""
     require_platform(actor, "operator")
@@ -201,33 +320,65 @@ def report_fraudulent_shipping(conn: Connection, actor: Actor, book: Rulebook, *
         raise Conflict(f"order {order_id} has not been shipped; fraudulent shipping needs a parcel")
     what_en, what_zh = FINDINGS[finding]
     if finding == "short":
-        ordered = conn.execute(select(func.sum(order_lines.c.quantity)).where(order_lines.c.order_id == order_id)).scalar()
-        if not isinstance(units_received, int) or isinstance(units_received, bool) or not 0 <= units_received < ordered:
+        ordered = conn.execute(
+            select(func.sum(order_lines.c.quantity)).where(order_lines.c.order_id == order_id)
+        ).scalar()
+        if (
+            not isinstance(units_received, int)
+            or isinstance(units_received, bool)
+            or not 0 <= units_received < ordered
+        ):
             raise InvalidInput(f"a short parcel needs units_received, a whole number from 0 to {ordered - 1}")
         if (ordered - units_received) * 10_000 <= rule.get("short_over_bp") * ordered:
-            raise InvalidInput(f"{ordered - units_received} of {ordered} units missing is not more than "
-                               f"{rule.get('short_over_bp') // 100}% short ({rule.id})")
+            raise InvalidInput(
+                f"{ordered - units_received} of {ordered} units missing is not more than "
+                f"{rule.get('short_over_bp') // 100}% short ({rule.id})"
+            )
         what_en += f": {units_received} of {ordered} units received"
         what_zh += f"：应收{ordered}件，实收{units_received}件"
     elif units_received is not None:
         raise InvalidInput("units_received is only for a short parcel")
     note = note.strip()[:300]
-    found = Finding(rule, at, what_en + (f" ({note})" if note else ""), what_zh + (f"（{note}）" if note else ""))
+    found = Finding(
+        rule, at, what_en + (f" ({note})" if note else ""), what_zh + (f"（{note}）" if note else "")
+    )
     q = quote_for_order(book, "fraudulent_shipping", found, order, at)
     q.inputs.update(finding=finding, units_received=units_received, reported_by=actor.user_id, note=note)
     result = LogisticsResult()
-    paid = settle(conn, book, [RuleDue("fraudulent_shipping", order, q)], [
-        {"rule": "fraudulent_shipping", "subject_id": order_id, "order_id": order_id, "outcome": "compensated"}], at, result)
+    paid = settle(
+        conn,
+        book,
+        [RuleDue("fraudulent_shipping", order, q)],
+        [
+            {
+                "rule": "fraudulent_shipping",
+                "subject_id": order_id,
+                "order_id": order_id,
+                "outcome": "compensated",
+            }
+        ],
+        at,
+        result,
+    )
     if not paid:
         raise Conflict(f"order {order_id} has already been compensated for fraudulent shipping")
-    return {"order_id": order_id, "compensation_id": paid[0], "amount_fen": q.amount_fen, "clause_id": q.clause.id,
-            "explanation": q.explanation_en, "explanation_zh": q.explanation_zh}
+    return {
+        "order_id": order_id,
+        "compensation_id": paid[0],
+        "amount_fen": q.amount_fen,
+        "clause_id": q.clause.id,
+        "explanation": q.explanation_en,
+        "explanation_zh": q.explanation_zh,
+    }
 
 
 def order_logistics(conn: Connection, order_id: int) -> dict:
     """Logistics-rule compensations of one order, for its pages."""
     c = compensations.c
-    rows = [dict(r._mapping, inputs=jsonutil.loads(r.inputs)) for r in conn.execute(
-        select(compensations).where(c.order_id == order_id, c.kind.in_(list(RULE_NAMES)))
-        .order_by(c.id))]
+    rows = [
+        dict(r._mapping, inputs=jsonutil.loads(r.inputs))
+        for r in conn.execute(
+            select(compensations).where(c.order_id == order_id, c.kind.in_(list(RULE_NAMES))).order_by(c.id)
+        )
+    ]
     return {"compensations": rows}

@@ -1,10 +1,22 @@
-from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 # One row per carrier webhook delivery: a replayed event id is acknowledged and changes nothing.
 carrier_deliveries = Table(
-    "carrier_deliveries", metadata,
+    "carrier_deliveries",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("carrier", String(30), nullable=False),
     Column("event_id", String(100), nullable=False),
@@ -17,7 +29,8 @@ carrier_deliveries = Table(
 # Provinces of a waybill's pickup and delivery addresses, as the carrier reports them; they
 # choose the transit-gap limit of the slow-tracking rule.
 shipment_routes = Table(
-    "shipment_routes", metadata,
+    "shipment_routes",
+    metadata,
     Column("shipment_id", Id, ForeignKey("shipments.id"), primary_key=True),
     Column("origin_province", String(20), nullable=False),
     Column("destination_province", String(20), nullable=False),
@@ -26,7 +39,8 @@ shipment_routes = Table(
 # A logistics rule's final outcome for one subject (an order or a shipment): 'compensated' or
 # 'clear'. The sweeps look only at subjects without one, so every subject is decided once.
 logistics_outcomes = Table(
-    "logistics_outcomes", metadata,
+    "logistics_outcomes",
+    metadata,
     Column("rule", String(30), primary_key=True),
     Column("subject_id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
@@ -38,7 +52,8 @@ logistics_outcomes = Table(
 # limited to N orders a day. Active while starts_at <= t < ends_at (NULL: no end) and
 # t < lifted_at (NULL: not lifted).
 sanctions = Table(
-    "sanctions", metadata,
+    "sanctions",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
@@ -65,7 +80,8 @@ Index("ix_sanctions_shop_starts", sanctions.c.shop_id, sanctions.c.starts_at)
 # One row per evaluated day, so the daily sanction run happens once per day however many
 # workers run.
 sanction_runs = Table(
-    "sanction_runs", metadata,
+    "sanction_runs",
+    metadata,
     Column("day", Date, primary_key=True),
     Column("ran_at", UtcDateTime, nullable=False),
 )

@@ -14,6 +14,7 @@ that parcel's scan: it is refused (422), logged and kept in rejected_carrier_eve
 Rotation: during a window both the current and the previous secret verify (PLEDGE_SECRET_KEY
 and PLEDGE_SECRET_KEY_PREVIOUS, or PLEDGE_CARRIER_SECRETS and PLEDGE_CARRIER_SECRETS_PREVIOUS);
 see docs/security.md."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,8 @@ from sqlalchemy.engine import Connection
 from pledge.config import Settings, weakness
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import rejected_carrier_events, shipments, tracking_events, waybills
-from pledge.kernel.db import UnitOfWork, dialect_insert
 from pledge.kernel.clock import parse_iso
+from pledge.kernel.db import UnitOfWork, dialect_insert
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from pledge.logistics.policy import EVENT_KINDS
 from pledge.logistics.tables import carrier_deliveries, shipment_routes
@@ -71,17 +72,26 @@ def carrier_secrets(settings: Settings, carrier: str) -> list[str]:
     previous one."""
     configured = _configured()
     if configured.carrier_secrets.get(carrier):
-        return [k for k in (configured.carrier_secrets[carrier], configured.carrier_secrets_previous.get(carrier)) if k]
+        return [
+            k
+            for k in (configured.carrier_secrets[carrier], configured.carrier_secrets_previous.get(carrier))
+            if k
+        ]
     return [_derived(k, carrier) for k in (settings.secret_key, settings.secret_key_previous) if k]
 
 
 def carrier_secret_problems() -> list[str]:
     """Configured carrier secrets too weak to protect a real deployment (see config.weakness)."""
     configured = _configured()
-    return [f"PLEDGE_{name.upper()}[{carrier}] {why}"
-            for name, table in (("carrier_secrets", configured.carrier_secrets),
-                                ("carrier_secrets_previous", configured.carrier_secrets_previous))
-            for carrier, value in sorted(table.items()) if (why := weakness(value))]
+    return [
+        f"PLEDGE_{name.upper()}[{carrier}] {why}"
+        for name, table in (
+            ("carrier_secrets", configured.carrier_secrets),
+            ("carrier_secrets_previous", configured.carrier_secrets_previous),
+        )
+        for carrier, value in sorted(table.items())
+        if (why := weakness(value))
+    ]
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -103,15 +113,16 @@ class ImplausibleEventTime(InvalidInput):
         self.record = record  # a rejected_carrier_events row
 
 
-def _tracked(carrier: str):  # noqa: ANN202
+def _tracked(carrier: str):
     adapter = CARRIERS.get(carrier)
     if adapter is None or not adapter.tracked:
         raise NotFound(f"no tracked carrier {carrier!r}")
     return adapter
 
 
-def verify(*, secret: str | Sequence[str], timestamp: str | None, signature: str | None, body: bytes,
-           now: datetime) -> None:
+def verify(
+    *, secret: str | Sequence[str], timestamp: str | None, signature: str | None, body: bytes, now: datetime
+) -> None:
     """`secret`: one secret, or every accepted one (a rotation window)."""
     if not timestamp or not signature:
         raise Unauthorized("a carrier event needs the X-Pledge-Timestamp and X-Pledge-Signature headers")
@@ -124,8 +135,10 @@ def verify(*, secret: str | Sequence[str], timestamp: str | None, signature: str
     except (ValueError, OverflowError, OSError):
         raise Unauthorized("X-Pledge-Timestamp is not Unix seconds") from None
     if abs(now - sent) > TOLERANCE:
-        raise Unauthorized(f"carrier event timestamp is {int(abs((now - sent).total_seconds()))} s away from our clock "
-                           f"(tolerance {int(TOLERANCE.total_seconds())} s); replays and stale deliveries are refused")
+        raise Unauthorized(
+            f"carrier event timestamp is {int(abs((now - sent).total_seconds()))} s away from our clock "
+            f"(tolerance {int(TOLERANCE.total_seconds())} s); replays and stale deliveries are refused"
+        )
 
 
 def _text(data: dict, key: str, limit: int, *, required: bool = True) -> str | None:
@@ -151,34 +164,51 @@ def parse_event(body: bytes, *, now: datetime) -> dict:
     try:
         occurred_at = parse_iso(raw_at)
     except DomainError:
-        raise InvalidInput("occurred_at must be an ISO-8601 time with its offset", field="occurred_at") from None
+        raise InvalidInput(
+            "occurred_at must be an ISO-8601 time with its offset", field="occurred_at"
+        ) from None
     if occurred_at > now + TOLERANCE:
         raise InvalidInput(f"occurred_at {raw_at} is in the future", field="occurred_at")
-    return {"event_id": _text(data, "event_id", 100), "tracking_no": _text(data, "tracking_no", 60), "kind": kind,
-            "occurred_at": occurred_at, "location": _text(data, "location", 100, required=False) or "",
-            "origin_province": _text(data, "origin_province", 20, required=False),
-            "destination_province": _text(data, "destination_province", 20, required=False)}
+    return {
+        "event_id": _text(data, "event_id", 100),
+        "tracking_no": _text(data, "tracking_no", 60),
+        "kind": kind,
+        "occurred_at": occurred_at,
+        "location": _text(data, "location", 100, required=False) or "",
+        "origin_province": _text(data, "origin_province", 20, required=False),
+        "destination_province": _text(data, "destination_province", 20, required=False),
+    }
 
 
-def _shipment_for(conn: Connection, carrier: str, tracking_no: str):  # noqa: ANN202
+def _shipment_for(conn: Connection, carrier: str, tracking_no: str):
     """The shipment holding the waybill; when none does (its parcel was delivered), the latest
     one that shipped under it, for late scans such as a return to sender."""
     columns = (shipments.c.id, orders.c.created_at)
-    held = conn.execute(select(*columns).select_from(waybills.join(shipments, shipments.c.id == waybills.c.shipment_id)
-                                                     .join(orders, orders.c.id == shipments.c.order_id))
-                        .where(waybills.c.carrier == carrier, waybills.c.tracking_no == tracking_no)).first()
+    held = conn.execute(
+        select(*columns)
+        .select_from(
+            waybills.join(shipments, shipments.c.id == waybills.c.shipment_id).join(
+                orders, orders.c.id == shipments.c.order_id
+            )
+        )
+        .where(waybills.c.carrier == carrier, waybills.c.tracking_no == tracking_no)
+    ).first()
     if held is not None:
         return held
-    return conn.execute(select(*columns).join(orders, orders.c.id == shipments.c.order_id)
-                        .where(shipments.c.carrier == carrier, shipments.c.tracking_no == tracking_no)
-                        .order_by(shipments.c.id.desc()).limit(1)).first()
+    return conn.execute(
+        select(*columns)
+        .join(orders, orders.c.id == shipments.c.order_id)
+        .where(shipments.c.carrier == carrier, shipments.c.tracking_no == tracking_no)
+        .order_by(shipments.c.id.desc())
+        .limit(1)
+    ).first()
 
 
 def max_event_age(book: Rulebook, at: datetime) -> timedelta:
     return timedelta(hours=int(book.one("carrier_event_age", at).get("max_age_hours")))
 
 
-def _check_event_time(carrier: str, event: dict, shipment, *, now: datetime, book: Rulebook | None) -> None:  # noqa: ANN001
+def _check_event_time(carrier: str, event: dict, shipment, *, now: datetime, book: Rulebook | None) -> None:
     """A scan of this parcel cannot predate its order, nor (clause carrier-events.max-age)
     reach us implausibly long after it happened: such an event is someone else's parcel's, or a
     replayed one, and would fake a pickup or a delivery."""
@@ -186,65 +216,149 @@ def _check_event_time(carrier: str, event: dict, shipment, *, now: datetime, boo
     if occurred < shipment.created_at:
         reason, why = "before_order", f"is before the order was placed ({shipment.created_at.isoformat()})"
     elif book is not None and occurred < now - (limit := max_event_age(book, now)):
-        reason, why = "too_old", (f"is more than {int(limit.total_seconds() // 3600)} h before we received it "
-                                  "(clause carrier-events.max-age)")
+        reason, why = (
+            "too_old",
+            (
+                f"is more than {int(limit.total_seconds() // 3600)} h before we received it "
+                "(clause carrier-events.max-age)"
+            ),
+        )
     else:
         return
-    record = {"carrier": carrier, "event_id": event["event_id"], "tracking_no": event["tracking_no"],
-              "shipment_id": shipment.id, "kind": event["kind"], "occurred_at": occurred, "reason": reason,
-              "detail": f"occurred_at {occurred.isoformat()} {why}"}
-    raise ImplausibleEventTime(f"carrier event {event['event_id']}: occurred_at {occurred.isoformat()} {why}; "
-                               "it cannot be a scan of this parcel and was not applied", record=record)
+    record = {
+        "carrier": carrier,
+        "event_id": event["event_id"],
+        "tracking_no": event["tracking_no"],
+        "shipment_id": shipment.id,
+        "kind": event["kind"],
+        "occurred_at": occurred,
+        "reason": reason,
+        "detail": f"occurred_at {occurred.isoformat()} {why}",
+    }
+    raise ImplausibleEventTime(
+        f"carrier event {event['event_id']}: occurred_at {occurred.isoformat()} {why}; "
+        "it cannot be a scan of this parcel and was not applied",
+        record=record,
+    )
 
 
-def receive_delivery(uow: UnitOfWork, *, carrier: str, secrets: Sequence[str], timestamp: str | None, signature: str | None,
-            body: bytes, now: datetime, book: Rulebook) -> dict:
+def receive_delivery(
+    uow: UnitOfWork,
+    *,
+    carrier: str,
+    secrets: Sequence[str],
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime,
+    book: Rulebook,
+) -> dict:
     """`receive_event` in its own transaction. An event refused for its time is logged and kept
     (once per event id) in a second transaction, since the first one rolled back."""
     try:
         with uow.begin() as conn:
-            return receive_event(conn, carrier=carrier, secret=secrets, timestamp=timestamp, signature=signature,
-                                 body=body, now=now, book=book)
+            return receive_event(
+                conn,
+                carrier=carrier,
+                secret=secrets,
+                timestamp=timestamp,
+                signature=signature,
+                body=body,
+                now=now,
+                book=book,
+            )
     except ImplausibleEventTime as refused:
-        log.warning("refused carrier event %s/%s for waybill %s: %s", carrier, refused.record["event_id"],
-                    refused.record["tracking_no"], refused.detail)
+        log.warning(
+            "refused carrier event %s/%s for waybill %s: %s",
+            carrier,
+            refused.record["event_id"],
+            refused.record["tracking_no"],
+            refused.detail,
+        )
         with uow.begin() as conn:
-            conn.execute(dialect_insert(conn)(rejected_carrier_events).on_conflict_do_nothing(
-                index_elements=["carrier", "event_id"]).values(**refused.record, received_at=now))
+            conn.execute(
+                dialect_insert(conn)(rejected_carrier_events)
+                .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
+                .values(**refused.record, received_at=now)
+            )
         raise
 
 
-def receive_event(conn: Connection, *, carrier: str, secret: str | Sequence[str], timestamp: str | None,
-                  signature: str | None, body: bytes, now: datetime, book: Rulebook | None = None) -> dict:
+def receive_event(
+    conn: Connection,
+    *,
+    carrier: str,
+    secret: str | Sequence[str],
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime,
+    book: Rulebook | None = None,
+) -> dict:
     """Verify, then store one carrier event exactly once. Raises before writing anything.
     `book`: the rulebook whose carrier-events.max-age applies (the API always passes it)."""
     _tracked(carrier)
     verify(secret=secret, timestamp=timestamp, signature=signature, body=body, now=now)
     event = parse_event(body, now=now)
     d = carrier_deliveries.c
-    seen = conn.execute(select(d.shipment_id, d.tracking_event_id).where(d.carrier == carrier, d.event_id == event["event_id"])).first()
+    seen = conn.execute(
+        select(d.shipment_id, d.tracking_event_id).where(
+            d.carrier == carrier, d.event_id == event["event_id"]
+        )
+    ).first()
     if seen is not None:
-        return {"status": "duplicate", "event_id": event["event_id"], "shipment_id": seen.shipment_id,
-                "tracking_event_id": seen.tracking_event_id}
+        return {
+            "status": "duplicate",
+            "event_id": event["event_id"],
+            "shipment_id": seen.shipment_id,
+            "tracking_event_id": seen.tracking_event_id,
+        }
     shipment = _shipment_for(conn, carrier, event["tracking_no"])
     if shipment is None:
-        raise UnknownWaybill(f"carrier {carrier} has no waybill {event['tracking_no']} with us; nothing was stored",
-                             tracking_no=event["tracking_no"])
+        raise UnknownWaybill(
+            f"carrier {carrier} has no waybill {event['tracking_no']} with us; nothing was stored",
+            tracking_no=event["tracking_no"],
+        )
     _check_event_time(carrier, event, shipment, now=now, book=book)
     shipment_id = shipment.id
-    tracking_event_id = conn.execute(tracking_events.insert().values(
-        shipment_id=shipment_id, kind=event["kind"], occurs_at=event["occurred_at"], location=event["location"],
-        applied=False)).inserted_primary_key[0]
+    tracking_event_id = conn.execute(
+        tracking_events.insert().values(
+            shipment_id=shipment_id,
+            kind=event["kind"],
+            occurs_at=event["occurred_at"],
+            location=event["location"],
+            applied=False,
+        )
+    ).inserted_primary_key[0]
     insert = dialect_insert(conn)
-    won = conn.execute(insert(carrier_deliveries).on_conflict_do_nothing(index_elements=["carrier", "event_id"])
-                       .returning(d.id), {"carrier": carrier, "event_id": event["event_id"], "shipment_id": shipment_id,
-                                          "tracking_event_id": tracking_event_id, "received_at": now}).scalar()
+    won = conn.execute(
+        insert(carrier_deliveries)
+        .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
+        .returning(d.id),
+        {
+            "carrier": carrier,
+            "event_id": event["event_id"],
+            "shipment_id": shipment_id,
+            "tracking_event_id": tracking_event_id,
+            "received_at": now,
+        },
+    ).scalar()
     if won is None:  # the same event arrived twice at once and the other delivery stored it
         conn.execute(tracking_events.delete().where(tracking_events.c.id == tracking_event_id))
         return {"status": "duplicate", "event_id": event["event_id"], "shipment_id": shipment_id}
     if event["origin_province"] and event["destination_province"]:
-        route = {"origin_province": event["origin_province"], "destination_province": event["destination_province"]}
-        conn.execute(insert(shipment_routes).on_conflict_do_update(index_elements=["shipment_id"], set_=route)
-                     .values(shipment_id=shipment_id, **route))
-    return {"status": "accepted", "event_id": event["event_id"], "shipment_id": shipment_id,
-            "tracking_event_id": tracking_event_id}
+        route = {
+            "origin_province": event["origin_province"],
+            "destination_province": event["destination_province"],
+        }
+        conn.execute(
+            insert(shipment_routes)
+            .on_conflict_do_update(index_elements=["shipment_id"], set_=route)
+            .values(shipment_id=shipment_id, **route)
+        )
+    return {
+        "status": "accepted",
+        "event_id": event["event_id"],
+        "shipment_id": shipment_id,
+        "tracking_event_id": tracking_event_id,
+    }

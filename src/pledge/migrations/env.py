@@ -1,6 +1,6 @@
 """Alembic environment: the URL comes from the caller (pledge db upgrade) or PLEDGE settings."""
+
 from alembic import context
-from sqlalchemy import pool
 
 from pledge.config import Settings
 from pledge.kernel.db import make_engine

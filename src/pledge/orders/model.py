@@ -9,6 +9,7 @@
 
 An order ends delivered or cancelled; after-sales and settlement run on their own clocks from
 delivery (there is no "completed" status: nothing ever reached it, so it was removed)."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -42,8 +43,8 @@ PAID_STATUSES = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 class PaymentStatus(StrEnum):
     """A checkout's payment (the payments table lives with the orders that create it).
 
-        pending ──callback captured──▶ captured ──checkout already cancelled──▶ refund_pending ──▶ refunded
-           └──callback failed──▶ failed
+    pending ──callback captured──▶ captured ──checkout already cancelled──▶ refund_pending ──▶ refunded
+       └──callback failed──▶ failed
     """
 
     PENDING = "pending"

@@ -1,5 +1,6 @@
 """Read side of orders for pages and the API. Merchant lists are always filtered by shop, and
 the caller has been checked against shop membership before any of these run."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -18,13 +19,16 @@ DUE_SOON = timedelta(hours=6)
 FILTERS = ("all", "to_ship", "due_soon", "overdue", "shipped")
 
 
-def _order_dicts(conn: Connection, query) -> list[dict]:  # noqa: ANN001
+def _order_dicts(conn: Connection, query) -> list[dict]:
     rows = [dict(r._mapping) for r in conn.execute(query)]
     if not rows:
         return rows
     lines: dict[int, list[dict]] = {}
-    for line in conn.execute(select(order_lines).where(order_lines.c.order_id.in_([r["id"] for r in rows]))
-                             .order_by(order_lines.c.id)):
+    for line in conn.execute(
+        select(order_lines)
+        .where(order_lines.c.order_id.in_([r["id"] for r in rows]))
+        .order_by(order_lines.c.id)
+    ):
         lines.setdefault(line.order_id, []).append(dict(line._mapping))
     for row in rows:
         row["lines"] = lines.get(row["id"], [])
@@ -32,15 +36,20 @@ def _order_dicts(conn: Connection, query) -> list[dict]:  # noqa: ANN001
 
 
 def _base():
-    return select(orders, shops.c.name.label("shop_name"), shops.c.timezone).join(shops, shops.c.id == orders.c.shop_id)
+    return select(orders, shops.c.name.label("shop_name"), shops.c.timezone).join(
+        shops, shops.c.id == orders.c.shop_id
+    )
 
 
 def buyer_orders(conn: Connection, buyer_id: int, limit: int = 100) -> list[dict]:
-    return _order_dicts(conn, _base().where(orders.c.buyer_id == buyer_id).order_by(orders.c.id.desc()).limit(limit))
+    return _order_dicts(
+        conn, _base().where(orders.c.buyer_id == buyer_id).order_by(orders.c.id.desc()).limit(limit)
+    )
 
 
-def shop_orders(conn: Connection, actor: Actor, shop_id: int, *, now: datetime, which: str = "all",
-                limit: int = 200) -> list[dict]:
+def shop_orders(
+    conn: Connection, actor: Actor, shop_id: int, *, now: datetime, which: str = "all", limit: int = 200
+) -> list[dict]:
     require_shop(actor, shop_id, read_only=True)
     if which not in FILTERS:
         raise InvalidInput(f"filter is one of {', '.join(FILTERS)}")
@@ -63,18 +72,40 @@ def order_detail(conn: Connection, order_id: int) -> dict:
     """The order, its lines and its timeline; guarantees.queries.order_view adds the shipment and
     any compensation."""
     order = _order_dicts(conn, _base().where(orders.c.id == order_id))[0]
-    order["events"] = [dict(e._mapping, detail=jsonutil.loads(e.detail) or {}) for e in conn.execute(
-        select(order_events).where(order_events.c.order_id == order_id).order_by(order_events.c.at, order_events.c.id))]
+    order["events"] = [
+        dict(e._mapping, detail=jsonutil.loads(e.detail) or {})
+        for e in conn.execute(
+            select(order_events)
+            .where(order_events.c.order_id == order_id)
+            .order_by(order_events.c.at, order_events.c.id)
+        )
+    ]
     return order
 
 
 def cart_view(conn: Connection, buyer_id: int) -> list[dict]:
     c, s, p = cart_lines.c, skus.c, products.c
-    rows = conn.execute(select(c.sku_id, c.quantity, c.content_id, s.name.label("sku_name"), s.price_fen, s.stock,
-                               p.id.label("product_id"), p.title, p.promise_kind, p.promise_hours, p.presale_date,
-                               shops.c.name.label("shop_name"))
-                        .join(skus, s.id == c.sku_id).join(products, p.id == s.product_id)
-                        .join(shops, shops.c.id == s.shop_id).where(c.buyer_id == buyer_id).order_by(c.id))
+    rows = conn.execute(
+        select(
+            c.sku_id,
+            c.quantity,
+            c.content_id,
+            s.name.label("sku_name"),
+            s.price_fen,
+            s.stock,
+            p.id.label("product_id"),
+            p.title,
+            p.promise_kind,
+            p.promise_hours,
+            p.presale_date,
+            shops.c.name.label("shop_name"),
+        )
+        .join(skus, s.id == c.sku_id)
+        .join(products, p.id == s.product_id)
+        .join(shops, shops.c.id == s.shop_id)
+        .where(c.buyer_id == buyer_id)
+        .order_by(c.id)
+    )
     return [dict(r._mapping, total_fen=r.price_fen * r.quantity) for r in rows]
 
 
@@ -83,8 +114,11 @@ def shop_order_counts(conn: Connection, actor: Actor, shop_id: int, *, now: date
     require_shop(actor, shop_id, read_only=True)
     o = orders.c
     unshipped = o.status == OrderStatus.PAID.value
-    row = conn.execute(select(
-        func.count().filter(unshipped),
-        func.count().filter(unshipped, o.ship_by > now, o.ship_by <= now + DUE_SOON),
-        func.count().filter(unshipped, o.ship_by <= now)).where(o.shop_id == shop_id)).first()
+    row = conn.execute(
+        select(
+            func.count().filter(unshipped),
+            func.count().filter(unshipped, o.ship_by > now, o.ship_by <= now + DUE_SOON),
+            func.count().filter(unshipped, o.ship_by <= now),
+        ).where(o.shop_id == shop_id)
+    ).first()
     return {"to_ship": row[0], "due_soon": row[1], "overdue": row[2]}

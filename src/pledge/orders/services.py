@@ -1,6 +1,7 @@
 """Cart and checkout. A checkout splits into one order per shop; stock is taken at checkout
 with conditional updates in SKU-id order, so the last unit can never be sold twice
 (saleor#543, medusa#16569) and two lines on one SKU are summed first (medusa#16502)."""
+
 from __future__ import annotations
 
 import secrets
@@ -49,7 +50,9 @@ class PlacedCheckout:
 def record_events(conn: Connection, events: list[dict]) -> None:
     """Timeline entries: {'order_id', 'at', 'kind', 'detail'}."""
     if events:
-        conn.execute(order_events.insert(), [dict(e, detail=jsonutil.dumps(e.get("detail", {}))) for e in events])
+        conn.execute(
+            order_events.insert(), [dict(e, detail=jsonutil.dumps(e.get("detail", {}))) for e in events]
+        )
 
 
 def transition(conn: Connection, order_id: int, current: str, target: OrderStatus, **values) -> None:
@@ -63,22 +66,41 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
     merged: dict[int, LineRequest] = {}
     for line in lines:
         if not isinstance(line.quantity, int) or line.quantity <= 0:
-            raise InvalidInput(f"quantity must be a positive whole number, got {line.quantity!r} for SKU {line.sku_id}")
+            raise InvalidInput(
+                f"quantity must be a positive whole number, got {line.quantity!r} for SKU {line.sku_id}"
+            )
         seen = merged.get(line.sku_id)
         quantity = line.quantity + (seen.quantity if seen else 0)
         if quantity > MAX_QUANTITY:
             raise InvalidInput(f"at most {MAX_QUANTITY} units of one SKU per order")
-        merged[line.sku_id] = LineRequest(line.sku_id, quantity, line.content_id or (seen.content_id if seen else None))
+        merged[line.sku_id] = LineRequest(
+            line.sku_id, quantity, line.content_id or (seen.content_id if seen else None)
+        )
     return merged
 
 
 def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, object]:
     s, p = skus.c, products.c
     rows = conn.execute(
-        select(s.id, s.name, s.price_fen, s.stock, s.shop_id, p.id.label("product_id"), p.title, p.active,
-               p.promise_kind, p.promise_hours, p.presale_date, shops.c.timezone, shops.c.name.label("shop_name"))
-        .join(products, products.c.id == s.product_id).join(shops, shops.c.id == s.shop_id)
-        .where(s.id.in_(sku_ids))).all()
+        select(
+            s.id,
+            s.name,
+            s.price_fen,
+            s.stock,
+            s.shop_id,
+            p.id.label("product_id"),
+            p.title,
+            p.active,
+            p.promise_kind,
+            p.promise_hours,
+            p.presale_date,
+            shops.c.timezone,
+            shops.c.name.label("shop_name"),
+        )
+        .join(products, products.c.id == s.product_id)
+        .join(shops, shops.c.id == s.shop_id)
+        .where(s.id.in_(sku_ids))
+    ).all()
     found = {r.id: r for r in rows}
     missing = sorted(set(sku_ids) - found.keys())
     if missing:
@@ -89,15 +111,20 @@ def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, object]:
 def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, object]) -> None:
     for sku_id in sorted(wanted):  # primary-key order: concurrent checkouts lock in the same order
         quantity = wanted[sku_id]
-        taken = conn.execute(skus.update().where(skus.c.id == sku_id, skus.c.stock >= quantity)
-                             .values(stock=skus.c.stock - quantity)).rowcount
+        taken = conn.execute(
+            skus.update()
+            .where(skus.c.id == sku_id, skus.c.stock >= quantity)
+            .values(stock=skus.c.stock - quantity)
+        ).rowcount
         if taken != 1:
             row = found[sku_id]
-            raise OutOfStock(f"{row.title} ({row.name}) sold out while you were checking out; "
-                             f"fewer than {quantity} left", sku_id=sku_id)
+            raise OutOfStock(
+                f"{row.title} ({row.name}) sold out while you were checking out; fewer than {quantity} left",
+                sku_id=sku_id,
+            )
 
 
-def _candidates(row, content: dict[int, object], content_id: int | None) -> list[tuple[str, Promise]]:  # noqa: ANN001
+def _candidates(row, content: dict[int, object], content_id: int | None) -> list[tuple[str, Promise]]:
     """Every promise that applies to a line: the product page's and the live room's or video's."""
     found = [("product", promise_of(row))]
     if content_id is not None:
@@ -113,7 +140,7 @@ def encode_promises(candidates: list[tuple[str, Promise]]) -> str:
     return jsonutil.dumps([[source, promise.code] for source, promise in undominated(candidates)])
 
 
-def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):  # noqa: ANN202
+def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):
     if coupon_id is None:
         return None
     coupon = conn.execute(select(coupons).where(coupons.c.id == coupon_id)).first()
@@ -124,9 +151,17 @@ def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):  # noqa:
     return coupon
 
 
-def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at: datetime,
-                pay_window: timedelta, guards: Sequence[SaleGuard], coupon_id: int | None = None,
-                channel: str = "product_card") -> PlacedCheckout:
+def place_order(
+    conn: Connection,
+    actor: Actor,
+    lines: list[LineRequest],
+    *,
+    at: datetime,
+    pay_window: timedelta,
+    guards: Sequence[SaleGuard],
+    coupon_id: int | None = None,
+    channel: str = "product_card",
+) -> PlacedCheckout:
     """Take stock, split by shop, apply a coupon to the largest order, open one payment. `guards`
     may refuse the sale (the caller wires them: sanctions, a deposit short for 48 h)."""
     if channel not in CHANNELS:
@@ -138,14 +173,26 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
         if not row.active:
             raise Conflict(f"{row.title} is no longer on sale")
         if line.quantity > row.stock:
-            raise OutOfStock(f"only {row.stock} left of {row.title} ({row.name}); you asked for {line.quantity}", sku_id=sku_id)
+            raise OutOfStock(
+                f"only {row.stock} left of {row.title} ({row.name}); you asked for {line.quantity}",
+                sku_id=sku_id,
+            )
     content_ids = {l.content_id for l in wanted.values() if l.content_id is not None}
-    content = {c.id: c for c in conn.execute(select(content_promises).where(content_promises.c.id.in_(content_ids)))} if content_ids else {}
+    content = (
+        {
+            c.id: c
+            for c in conn.execute(select(content_promises).where(content_promises.c.id.in_(content_ids)))
+        }
+        if content_ids
+        else {}
+    )
     coupon = _coupon_for(conn, actor, coupon_id)
     by_shop: dict[int, list[LineRequest]] = defaultdict(list)
     for sku_id in sorted(wanted):
         by_shop[found[sku_id].shop_id].append(wanted[sku_id])
-    check_sale(guards, conn, {shop: {found[l.sku_id].product_id for l in ls} for shop, ls in by_shop.items()}, at=at)
+    check_sale(
+        guards, conn, {shop: {found[l.sku_id].product_id for l in ls} for shop, ls in by_shop.items()}, at=at
+    )
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
 
     drafts = []
@@ -160,82 +207,187 @@ def place_order(conn: Connection, actor: Actor, lines: list[LineRequest], *, at:
     for d in drafts:
         d["discount_fen"] = min(coupon.amount_fen, d["items_fen"] - 1) if d is discount_target else 0
         total += d["items_fen"] - d["discount_fen"]
-    checkout_id = conn.execute(checkouts.insert().values(buyer_id=actor.user_id, total_fen=total, created_at=at)).inserted_primary_key[0]
-    order_rows = conn.execute(orders.insert().returning(orders.c.id, sort_by_parameter_order=True), [{
-        "checkout_id": checkout_id, "buyer_id": actor.user_id, "shop_id": d["shop_id"],
-        "status": OrderStatus.PENDING_PAYMENT.value, "items_fen": d["items_fen"], "discount_fen": d["discount_fen"],
-        "paid_fen": d["items_fen"] - d["discount_fen"], "coupon_id": coupon.id if d is discount_target else None,
-        "promise_kind": "pending", "promise_source": "", "promise_candidates": encode_promises(d["promises"]), "created_at": at,
-        "pay_by": at + pay_window, "channel": channel} for d in drafts]).all()
+    checkout_id = conn.execute(
+        checkouts.insert().values(buyer_id=actor.user_id, total_fen=total, created_at=at)
+    ).inserted_primary_key[0]
+    order_rows = conn.execute(
+        orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "checkout_id": checkout_id,
+                "buyer_id": actor.user_id,
+                "shop_id": d["shop_id"],
+                "status": OrderStatus.PENDING_PAYMENT.value,
+                "items_fen": d["items_fen"],
+                "discount_fen": d["discount_fen"],
+                "paid_fen": d["items_fen"] - d["discount_fen"],
+                "coupon_id": coupon.id if d is discount_target else None,
+                "promise_kind": "pending",
+                "promise_source": "",
+                "promise_candidates": encode_promises(d["promises"]),
+                "created_at": at,
+                "pay_by": at + pay_window,
+                "channel": channel,
+            }
+            for d in drafts
+        ],
+    ).all()
     order_ids = [r.id for r in order_rows]
-    conn.execute(order_lines.insert(), [{
-        "order_id": order_id, "sku_id": l.sku_id, "product_id": found[l.sku_id].product_id,
-        "title": f"{found[l.sku_id].title} · {found[l.sku_id].name}", "quantity": l.quantity,
-        "unit_price_fen": found[l.sku_id].price_fen, "line_total_fen": found[l.sku_id].price_fen * l.quantity}
-        for order_id, d in zip(order_ids, drafts) for l in d["lines"]])
+    conn.execute(
+        order_lines.insert(),
+        [
+            {
+                "order_id": order_id,
+                "sku_id": l.sku_id,
+                "product_id": found[l.sku_id].product_id,
+                "title": f"{found[l.sku_id].title} · {found[l.sku_id].name}",
+                "quantity": l.quantity,
+                "unit_price_fen": found[l.sku_id].price_fen,
+                "line_total_fen": found[l.sku_id].price_fen * l.quantity,
+            }
+            for order_id, d in zip(order_ids, drafts)
+            for l in d["lines"]
+        ],
+    )
     if coupon is not None:
-        if not COUPON_LIFECYCLE.try_move(conn, coupons, coupon.id, CouponStatus.AVAILABLE, CouponStatus.SPENT, spent_at=at,
-                                         spent_order_id=order_ids[drafts.index(discount_target)]):
+        if not COUPON_LIFECYCLE.try_move(
+            conn,
+            coupons,
+            coupon.id,
+            CouponStatus.AVAILABLE,
+            CouponStatus.SPENT,
+            spent_at=at,
+            spent_order_id=order_ids[drafts.index(discount_target)],
+        ):
             raise Conflict(f"coupon {coupon.id} has already been used")
-    record_events(conn, [{"order_id": oid, "at": at, "kind": "placed", "detail": {"items_fen": d["items_fen"], "discount_fen": d["discount_fen"]}}
-                         for oid, d in zip(order_ids, drafts)])
+    record_events(
+        conn,
+        [
+            {
+                "order_id": oid,
+                "at": at,
+                "kind": "placed",
+                "detail": {"items_fen": d["items_fen"], "discount_fen": d["discount_fen"]},
+            }
+            for oid, d in zip(order_ids, drafts)
+        ],
+    )
     ref = "sbx_" + secrets.token_hex(12)
-    conn.execute(payments.insert().values(checkout_id=checkout_id, buyer_id=actor.user_id, amount_fen=total,
-                                          provider="sandbox", provider_ref=ref, status=PaymentStatus.PENDING.value,
-                                          created_at=at))
+    conn.execute(
+        payments.insert().values(
+            checkout_id=checkout_id,
+            buyer_id=actor.user_id,
+            amount_fen=total,
+            provider="sandbox",
+            provider_ref=ref,
+            status=PaymentStatus.PENDING.value,
+            created_at=at,
+        )
+    )
     return PlacedCheckout(checkout_id, order_ids, total, ref)
 
 
 def cart_lines_for(conn: Connection, buyer_id: int) -> list[LineRequest]:
-    return [LineRequest(r.sku_id, r.quantity, r.content_id) for r in
-            conn.execute(select(cart_lines).where(cart_lines.c.buyer_id == buyer_id).order_by(cart_lines.c.id))]
+    return [
+        LineRequest(r.sku_id, r.quantity, r.content_id)
+        for r in conn.execute(
+            select(cart_lines).where(cart_lines.c.buyer_id == buyer_id).order_by(cart_lines.c.id)
+        )
+    ]
 
 
 def add_to_cart(conn: Connection, actor: Actor, line: LineRequest, *, at: datetime) -> None:
     _validate_lines([line])
     row = _load_skus(conn, [line.sku_id])[line.sku_id]
-    existing = conn.execute(select(cart_lines.c.quantity).where(cart_lines.c.buyer_id == actor.user_id,
-                                                               cart_lines.c.sku_id == line.sku_id)).scalar()
+    existing = conn.execute(
+        select(cart_lines.c.quantity).where(
+            cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == line.sku_id
+        )
+    ).scalar()
     quantity = line.quantity + (existing or 0)
     if quantity > row.stock:
         raise OutOfStock(f"only {row.stock} left of {row.title} ({row.name})", sku_id=line.sku_id)
     if existing is None:
-        conn.execute(cart_lines.insert().values(buyer_id=actor.user_id, sku_id=line.sku_id, quantity=quantity,
-                                                content_id=line.content_id, added_at=at))
+        conn.execute(
+            cart_lines.insert().values(
+                buyer_id=actor.user_id,
+                sku_id=line.sku_id,
+                quantity=quantity,
+                content_id=line.content_id,
+                added_at=at,
+            )
+        )
     else:
-        conn.execute(cart_lines.update().where(cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == line.sku_id)
-                     .values(quantity=quantity))
+        conn.execute(
+            cart_lines.update()
+            .where(cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == line.sku_id)
+            .values(quantity=quantity)
+        )
 
 
 def remove_from_cart(conn: Connection, actor: Actor, sku_id: int) -> None:
-    conn.execute(cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == sku_id))
+    conn.execute(
+        cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == sku_id)
+    )
 
 
-def checkout_cart(conn: Connection, actor: Actor, *, at: datetime, pay_window: timedelta,
-                  guards: Sequence[SaleGuard], coupon_id: int | None = None,
-                  channel: str = "product_card") -> PlacedCheckout:
-    placed = place_order(conn, actor, cart_lines_for(conn, actor.user_id), at=at, pay_window=pay_window, guards=guards,
-                         coupon_id=coupon_id, channel=channel)
+def checkout_cart(
+    conn: Connection,
+    actor: Actor,
+    *,
+    at: datetime,
+    pay_window: timedelta,
+    guards: Sequence[SaleGuard],
+    coupon_id: int | None = None,
+    channel: str = "product_card",
+) -> PlacedCheckout:
+    placed = place_order(
+        conn,
+        actor,
+        cart_lines_for(conn, actor.user_id),
+        at=at,
+        pay_window=pay_window,
+        guards=guards,
+        coupon_id=coupon_id,
+        channel=channel,
+    )
     conn.execute(cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id))
     return placed
 
 
 def cancel_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
     """Orders not paid by their pay-by time are cancelled; stock and coupons come back."""
-    due = conn.execute(select(orders.c.id, orders.c.coupon_id).where(
-        orders.c.status == OrderStatus.PENDING_PAYMENT.value, orders.c.pay_by < now).order_by(orders.c.id).limit(limit)).all()
+    due = conn.execute(
+        select(orders.c.id, orders.c.coupon_id)
+        .where(orders.c.status == OrderStatus.PENDING_PAYMENT.value, orders.c.pay_by < now)
+        .order_by(orders.c.id)
+        .limit(limit)
+    ).all()
     for order in due:
         transition(conn, order.id, OrderStatus.PENDING_PAYMENT.value, OrderStatus.CANCELLED, cancelled_at=now)
-        for line in conn.execute(select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)):
-            conn.execute(skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity))
+        for line in conn.execute(
+            select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
+        ):
+            conn.execute(
+                skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity)
+            )
         if order.coupon_id is not None:
-            COUPON_LIFECYCLE.move(conn, coupons, order.coupon_id, CouponStatus.SPENT, CouponStatus.AVAILABLE,
-                                  spent_at=None, spent_order_id=None)
-        record_events(conn, [{"order_id": order.id, "at": now, "kind": "cancelled", "detail": {"reason": "unpaid"}}])
+            COUPON_LIFECYCLE.move(
+                conn,
+                coupons,
+                order.coupon_id,
+                CouponStatus.SPENT,
+                CouponStatus.AVAILABLE,
+                spent_at=None,
+                spent_order_id=None,
+            )
+        record_events(
+            conn, [{"order_id": order.id, "at": now, "kind": "cancelled", "detail": {"reason": "unpaid"}}]
+        )
     return len(due)
 
 
-def get_order_for(conn: Connection, actor: Actor, order_id: int):  # noqa: ANN201
+def get_order_for(conn: Connection, actor: Actor, order_id: int):
     """The order row if the actor is its buyer, a member of its shop, or platform staff."""
     row = conn.execute(select(orders).where(orders.c.id == order_id)).first()
     if row is None:

@@ -1,10 +1,20 @@
-from sqlalchemy import (CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 cart_lines = Table(
-    "cart_lines", metadata,
+    "cart_lines",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
@@ -16,7 +26,8 @@ cart_lines = Table(
 )
 
 checkouts = Table(
-    "checkouts", metadata,
+    "checkouts",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("total_fen", Fen, nullable=False),
@@ -24,7 +35,8 @@ checkouts = Table(
 )
 
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("checkout_id", Id, ForeignKey("checkouts.id"), nullable=False, index=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False, index=True),
@@ -66,7 +78,8 @@ Index("ix_orders_booked_delivery_by", orders.c.booked_delivery_by)  # the booked
 Index("ix_orders_status_created_at", orders.c.status, orders.c.created_at)  # the 365-day closure
 
 order_lines = Table(
-    "order_lines", metadata,
+    "order_lines",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
@@ -79,7 +92,8 @@ order_lines = Table(
 )
 
 order_events = Table(
-    "order_events", metadata,
+    "order_events",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("at", UtcDateTime, nullable=False),
@@ -88,7 +102,8 @@ order_events = Table(
 )
 
 payments = Table(
-    "payments", metadata,
+    "payments",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("checkout_id", Id, ForeignKey("checkouts.id"), nullable=False, unique=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),

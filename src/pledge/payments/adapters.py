@@ -1,6 +1,7 @@
 """Payment providers behind one interface. Pledge ships a sandbox provider; a real provider
 (Alipay, WeChat Pay, a bank gateway) implements the same three methods. Callbacks are signed
 with HMAC-SHA256 so a forged callback is refused."""
+
 from __future__ import annotations
 
 import hashlib
@@ -54,8 +55,14 @@ class SandboxProvider:
         return hmac.new(key or self._secret, body, hashlib.sha256).hexdigest()
 
     def sign(self, payload: CallbackPayload) -> tuple[bytes, str]:
-        body = json.dumps({"provider_ref": payload.provider_ref, "amount_fen": payload.amount_fen,
-                           "status": payload.status}, sort_keys=True).encode()
+        body = json.dumps(
+            {
+                "provider_ref": payload.provider_ref,
+                "amount_fen": payload.amount_fen,
+                "status": payload.status,
+            },
+            sort_keys=True,
+        ).encode()
         return body, self._signature(body)
 
     def refund(self, provider_ref: str, amount_fen: int, idempotency_key: str) -> str:
@@ -64,7 +71,9 @@ class SandboxProvider:
         return "rf_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
 
     def verify(self, body: bytes, signature: str) -> CallbackPayload:
-        if not any([hmac.compare_digest(self._signature(body, key), signature or "") for key in self._accepted]):
+        if not any(
+            [hmac.compare_digest(self._signature(body, key), signature or "") for key in self._accepted]
+        ):
             raise Unauthorized("payment callback signature does not match")
         data = json.loads(body)
         return CallbackPayload(str(data["provider_ref"]), int(data["amount_fen"]), str(data["status"]))

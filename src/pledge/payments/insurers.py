@@ -4,6 +4,7 @@ return postage up to the cap of the insurance the shop bought) and asks the insu
 buyer; a real insurer implements `ShippingInsurer.claim` against its own API. The call carries an
 idempotency key derived from the order (`shipping-insurance:{order_id}`): an insurer must never
 pay the same key twice, since a worker that crashed after the call will make it again."""
+
 from __future__ import annotations
 
 import hashlib
@@ -46,10 +47,12 @@ class SandboxInsurer:
     def claim(self, request: ClaimRequest) -> ClaimResult:
         if request.amount_fen <= 0:
             raise ValueError("a claim is a positive amount")
-        return ClaimResult("ins_" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20], request.amount_fen)
+        return ClaimResult(
+            "ins_" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:20], request.amount_fen
+        )
 
 
-def insurer_for(app) -> ShippingInsurer:  # noqa: ANN001
+def insurer_for(app) -> ShippingInsurer:
     """The app's insurer (`app.insurer` when one is configured), else the sandbox."""
     configured = getattr(app, "insurer", None)
     return configured if configured is not None else SandboxInsurer()

@@ -1,6 +1,7 @@
 """Payment capture. The provider's callback is idempotent: the payment row moves from pending
 to captured with a conditional update, so a repeated callback finds nothing to do and changes
 nothing (mercur#909 re-ran order completion on a repeated webhook)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,68 +34,117 @@ class CaptureResult:
     order_ids: list[int]
 
 
-def handle_callback(conn: Connection, payload: CallbackPayload, *, book: Rulebook, at: datetime) -> CaptureResult:
+def handle_callback(
+    conn: Connection, payload: CallbackPayload, *, book: Rulebook, at: datetime
+) -> CaptureResult:
     payment = conn.execute(select(payments).where(payments.c.provider_ref == payload.provider_ref)).first()
     if payment is None:
         raise NotFound(f"no payment {payload.provider_ref}")
     if payload.amount_fen != payment.amount_fen:
-        raise InvalidInput(f"callback amount {payload.amount_fen} does not match payment {payment.amount_fen}")
+        raise InvalidInput(
+            f"callback amount {payload.amount_fen} does not match payment {payment.amount_fen}"
+        )
     if payload.status != PaymentStatus.CAPTURED:
         PAYMENT_LIFECYCLE.try_move(conn, payments, payment.id, PaymentStatus.PENDING, PaymentStatus.FAILED)
         return CaptureResult(payment.id, False, [])
-    if not PAYMENT_LIFECYCLE.try_move(conn, payments, payment.id, PaymentStatus.PENDING, PaymentStatus.CAPTURED,
-                                      captured_at=at):
+    if not PAYMENT_LIFECYCLE.try_move(
+        conn, payments, payment.id, PaymentStatus.PENDING, PaymentStatus.CAPTURED, captured_at=at
+    ):
         return CaptureResult(payment.id, False, [])
-    rows = conn.execute(select(orders, shops.c.timezone).join(shops, shops.c.id == orders.c.shop_id)
-                        .where(orders.c.checkout_id == payment.checkout_id).order_by(orders.c.id)).all()
+    rows = conn.execute(
+        select(orders, shops.c.timezone)
+        .join(shops, shops.c.id == orders.c.shop_id)
+        .where(orders.c.checkout_id == payment.checkout_id)
+        .order_by(orders.c.id)
+    ).all()
     if any(r.status != OrderStatus.PENDING_PAYMENT.value for r in rows):
         return _capture_for_nothing(conn, payment, at)
     postings, events = [], []
     for row in rows:
-        candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)]
+        candidates = [
+            (source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)
+        ]
         source, promise, deadline = binding_promise(book, candidates, at)
-        transition(conn, row.id, row.status, OrderStatus.PAID, paid_at=at, ship_by=deadline, late_check_at=deadline,
-                   promise_kind=promise.kind, promise_hours=promise.hours,
-                   promise_date=promise.presale_date.isoformat() if promise.presale_date else None,
-                   promise_source=source)
+        transition(
+            conn,
+            row.id,
+            row.status,
+            OrderStatus.PAID,
+            paid_at=at,
+            ship_by=deadline,
+            late_check_at=deadline,
+            promise_kind=promise.kind,
+            promise_hours=promise.hours,
+            promise_date=promise.presale_date.isoformat() if promise.presale_date else None,
+            promise_source=source,
+        )
         postings += _payment_postings(conn, row)
-        events.append({"order_id": row.id, "at": at, "kind": "paid",
-                       "detail": {"ship_by": deadline, "promise": promise.code, "promise_source": source}})
-    ledger.record(conn, key=f"payment:{payment.id}", kind="payment", memo=f"checkout {payment.checkout_id}",
-                  postings=postings, at=at)
+        events.append(
+            {
+                "order_id": row.id,
+                "at": at,
+                "kind": "paid",
+                "detail": {"ship_by": deadline, "promise": promise.code, "promise_source": source},
+            }
+        )
+    ledger.record(
+        conn,
+        key=f"payment:{payment.id}",
+        kind="payment",
+        memo=f"checkout {payment.checkout_id}",
+        postings=postings,
+        at=at,
+    )
     record_events(conn, events)
     return CaptureResult(payment.id, True, [r.id for r in rows])
 
 
-def _capture_for_nothing(conn: Connection, payment, at: datetime) -> CaptureResult:  # noqa: ANN001
+def _capture_for_nothing(conn: Connection, payment, at: datetime) -> CaptureResult:
     """The provider took the buyer's money for a checkout already cancelled as unpaid: the
     money is held as unmatched and the worker returns it (refund_unmatched_payments)."""
     PAYMENT_LIFECYCLE.move(conn, payments, payment.id, PaymentStatus.CAPTURED, PaymentStatus.REFUND_PENDING)
-    ledger.record(conn, key=f"payment:{payment.id}", kind="payment", memo=f"checkout {payment.checkout_id} was cancelled",
-                  postings=[ledger.Posting(ledger.PAYMENTS_IN, UNMATCHED, payment.amount_fen)], at=at)
+    ledger.record(
+        conn,
+        key=f"payment:{payment.id}",
+        kind="payment",
+        memo=f"checkout {payment.checkout_id} was cancelled",
+        postings=[ledger.Posting(ledger.PAYMENTS_IN, UNMATCHED, payment.amount_fen)],
+        at=at,
+    )
     return CaptureResult(payment.id, False, [])
 
 
-def refund_unmatched_payments(uow, provider, clock, *, limit: int = 100) -> int:  # noqa: ANN001
+def refund_unmatched_payments(uow, provider, clock, *, limit: int = 100) -> int:
     """Return money captured for cancelled checkouts, once per payment (key payment-refund:{id});
     the provider is called outside any transaction."""
     with uow.read() as conn:
-        due = conn.execute(select(payments).where(payments.c.status == PaymentStatus.REFUND_PENDING.value)
-                           .order_by(payments.c.id).limit(limit)).all()
+        due = conn.execute(
+            select(payments)
+            .where(payments.c.status == PaymentStatus.REFUND_PENDING.value)
+            .order_by(payments.c.id)
+            .limit(limit)
+        ).all()
     done = 0
     for payment in due:
         key = f"payment-refund:{payment.id}"
         provider.refund(payment.provider_ref, payment.amount_fen, key)
         with uow.begin() as conn:
-            if PAYMENT_LIFECYCLE.try_move(conn, payments, payment.id, PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED):
-                ledger.record(conn, key=key, kind="refund", memo=f"payment {payment.id} for a cancelled checkout",
-                              postings=[ledger.Posting(UNMATCHED, ledger.PAYMENTS_IN, payment.amount_fen)],
-                              at=clock.now())
+            if PAYMENT_LIFECYCLE.try_move(
+                conn, payments, payment.id, PaymentStatus.REFUND_PENDING, PaymentStatus.REFUNDED
+            ):
+                ledger.record(
+                    conn,
+                    key=key,
+                    kind="refund",
+                    memo=f"payment {payment.id} for a cancelled checkout",
+                    postings=[ledger.Posting(UNMATCHED, ledger.PAYMENTS_IN, payment.amount_fen)],
+                    at=clock.now(),
+                )
                 done += 1
     return done
 
 
-def _payment_postings(conn: Connection, row) -> list[ledger.Posting]:  # noqa: ANN001
+def _payment_postings(conn: Connection, row) -> list[ledger.Posting]:
     proceeds = ledger.shop_proceeds(row.shop_id)
     postings = [ledger.Posting(ledger.PAYMENTS_IN, proceeds, row.paid_fen)]
     if row.coupon_id is not None:

@@ -1,5 +1,6 @@
 """The ship promise a product page, live room or video states (douyin:101706): a value object
 with no database and no rule evaluation, low enough for catalog, orders and every sweep to use."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,7 @@ class Promise:
             raise InvalidInput("a presale promise needs a ship date")
 
     @classmethod
-    def parse(cls, text: str) -> "Promise":
+    def parse(cls, text: str) -> Promise:
         """'same-day', 'next-day', '48h', '72h', 'presale:2026-12-01'."""
         text = text.strip().lower()
         if text in ("same-day", "next-day"):
@@ -41,7 +42,9 @@ class Promise:
                 raise InvalidInput(f"presale promise needs a date: {text!r}") from None
         if re.fullmatch(r"[0-9]{1,5}h", text):
             return cls("hours", hours=int(text[:-1]))
-        raise InvalidInput(f"not a promise: {text!r}; use same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD")
+        raise InvalidInput(
+            f"not a promise: {text!r}; use same-day, next-day, 48h, <N>h or presale:YYYY-MM-DD"
+        )
 
     @property
     def code(self) -> str:

@@ -1,6 +1,7 @@
 """Pure evaluation of a ship promise (douyin:101706): when an order must ship by, and which of
 several promises binds. No database, no web: checkout, payment, the sweeps, the CLI quotes and
 backtests all call these."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -11,8 +12,9 @@ from pledge.promises.model import END_OF_DAY, Promise
 from pledge.rulebooks.loader import Clause, Rulebook
 
 
-def ship_by(book: Rulebook, promise: Promise, paid_at: datetime,
-            rules_at: datetime | None = None) -> tuple[datetime, Clause]:
+def ship_by(
+    book: Rulebook, promise: Promise, paid_at: datetime, rules_at: datetime | None = None
+) -> tuple[datetime, Clause]:
     """The last instant the order may be shipped on time, and the clause that says so (the
     clause in force at `rules_at`, by default when the order was paid; a backtest passes
     another date to ask what today's rule would have said). "Today", "the next day" and the
@@ -34,8 +36,9 @@ def ship_by(book: Rulebook, promise: Promise, paid_at: datetime,
     return datetime.combine(day, END_OF_DAY, tzinfo=tzinfo).astimezone(paid_at.tzinfo), clause
 
 
-def binding_promise(book: Rulebook, candidates: list[tuple[str, Promise]],
-                    paid_at: datetime) -> tuple[str, Promise, datetime]:
+def binding_promise(
+    book: Rulebook, candidates: list[tuple[str, Promise]], paid_at: datetime
+) -> tuple[str, Promise, datetime]:
     """Where several promises apply, the shortest binds (douyin:101706)."""
     if not candidates:
         raise InvalidInput("an order needs at least one ship promise")

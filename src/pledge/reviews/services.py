@@ -2,6 +2,7 @@
 and optional photos; one review per line, editable `max_edits` times within `edit_days` of
 posting, only within `days` of sign-off (clause review.window, a Pledge default). The reviews
 feed the score's product rating (商品综合评分, douyin:103956) and the product page."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -45,18 +46,28 @@ def _check(cmd: ReviewIn, clause: Clause) -> str:
     return body
 
 
-def _line_for_buyer(conn: Connection, actor: Actor, order_line_id: int):  # noqa: ANN202
-    row = conn.execute(select(order_lines.c.id, order_lines.c.product_id, orders.c.id.label("order_id"), orders.c.shop_id,
-                              orders.c.buyer_id, orders.c.status, orders.c.delivered_at)
-                       .join(orders, orders.c.id == order_lines.c.order_id)
-                       .where(order_lines.c.id == order_line_id)).first()
+def _line_for_buyer(conn: Connection, actor: Actor, order_line_id: int):
+    row = conn.execute(
+        select(
+            order_lines.c.id,
+            order_lines.c.product_id,
+            orders.c.id.label("order_id"),
+            orders.c.shop_id,
+            orders.c.buyer_id,
+            orders.c.status,
+            orders.c.delivered_at,
+        )
+        .join(orders, orders.c.id == order_lines.c.order_id)
+        .where(order_lines.c.id == order_line_id)
+    ).first()
     if row is None or row.buyer_id != actor.user_id:  # another buyer's line is not revealed
         raise NotFound(f"you have no order line {order_line_id}")
     return row
 
 
-def post_review(conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook,
-                at: datetime) -> int:
+def post_review(
+    conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+) -> int:
     clause = window(book, at)
     body = _check(cmd, clause)
     line = _line_for_buyer(conn, actor, order_line_id)
@@ -64,14 +75,26 @@ def post_review(conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewI
         raise Conflict(f"order {line.order_id} has not been delivered yet; reviews open after sign-off")
     closes = line.delivered_at + timedelta(days=clause.get("days"))
     if at > closes:
-        raise Conflict(f"reviews for order {line.order_id} closed at {closes.isoformat()} "
-                       f"({clause.get('days')} days after sign-off, {clause.id})")
+        raise Conflict(
+            f"reviews for order {line.order_id} closed at {closes.isoformat()} "
+            f"({clause.get('days')} days after sign-off, {clause.id})"
+        )
     photos = owned_uploads(conn, actor, list(dict.fromkeys(cmd.upload_ids)))
     try:
         with conn.begin_nested():
-            review_id = conn.execute(reviews.insert().values(
-                order_id=line.order_id, order_line_id=line.id, product_id=line.product_id, shop_id=line.shop_id,
-                buyer_id=actor.user_id, stars=cmd.stars, body=body, created_at=at, edits=0)).inserted_primary_key[0]
+            review_id = conn.execute(
+                reviews.insert().values(
+                    order_id=line.order_id,
+                    order_line_id=line.id,
+                    product_id=line.product_id,
+                    shop_id=line.shop_id,
+                    buyer_id=actor.user_id,
+                    stars=cmd.stars,
+                    body=body,
+                    created_at=at,
+                    edits=0,
+                )
+            ).inserted_primary_key[0]
     except IntegrityError:
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None
     if photos:
@@ -79,20 +102,29 @@ def post_review(conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewI
     return review_id
 
 
-def edit_review(conn: Connection, actor: Actor, review_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime) -> None:
+def edit_review(
+    conn: Connection, actor: Actor, review_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+) -> None:
     clause = window(book, at)
     body = _check(cmd, clause)
     row = conn.execute(select(reviews).where(reviews.c.id == review_id)).first()
     if row is None or row.buyer_id != actor.user_id:
         raise NotFound(f"you have no review {review_id}")
     if row.edits >= clause.get("max_edits"):
-        raise Conflict(f"review {review_id} was edited already; a review may be edited {clause.get('max_edits')} time(s) ({clause.id})")
+        raise Conflict(
+            f"review {review_id} was edited already; a review may be edited {clause.get('max_edits')} time(s) ({clause.id})"
+        )
     closes = row.created_at + timedelta(days=clause.get("edit_days"))
     if at > closes:
-        raise Conflict(f"review {review_id} can no longer be edited: the edit window closed at {closes.isoformat()} ({clause.id})")
+        raise Conflict(
+            f"review {review_id} can no longer be edited: the edit window closed at {closes.isoformat()} ({clause.id})"
+        )
     photos = owned_uploads(conn, actor, list(dict.fromkeys(cmd.upload_ids)))
-    done = conn.execute(reviews.update().where(reviews.c.id == review_id, reviews.c.edits == row.edits)
-                        .values(stars=cmd.stars, body=body, edited_at=at, edits=row.edits + 1)).rowcount
+    done = conn.execute(
+        reviews.update()
+        .where(reviews.c.id == review_id, reviews.c.edits == row.edits)
+        .values(stars=cmd.stars, body=body, edited_at=at, edits=row.edits + 1)
+    ).rowcount
     if done != 1:
         raise Conflict(f"review {review_id} changed while it was being edited; reload and try again")
     conn.execute(review_photos.delete().where(review_photos.c.review_id == review_id))
@@ -100,11 +132,15 @@ def edit_review(conn: Connection, actor: Actor, review_id: int, cmd: ReviewIn, *
         conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
 
 
-def save_for_line(conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook,
-                  at: datetime) -> int:
+def save_for_line(
+    conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+) -> int:
     """The review form: post the line's review, or edit it when there is one."""
-    existing = conn.execute(select(reviews.c.id).where(reviews.c.order_line_id == order_line_id,
-                                                       reviews.c.buyer_id == actor.user_id)).scalar()
+    existing = conn.execute(
+        select(reviews.c.id).where(
+            reviews.c.order_line_id == order_line_id, reviews.c.buyer_id == actor.user_id
+        )
+    ).scalar()
     if existing is None:
         return post_review(conn, actor, order_line_id, cmd, book=book, at=at)
     edit_review(conn, actor, existing, cmd, book=book, at=at)
@@ -117,21 +153,51 @@ def order_for_review(conn: Connection, actor: Actor, order_id: int) -> dict:
     if order is None or order.buyer_id != actor.user_id:
         raise NotFound(f"you have no order {order_id}")
     r = reviews.c
-    lines = conn.execute(select(order_lines.c.id, order_lines.c.title, order_lines.c.quantity, order_lines.c.product_id,
-                                r.id.label("review_id"), r.stars, r.body, r.edits, r.created_at)
-                         .outerjoin(reviews, reviews.c.order_line_id == order_lines.c.id)
-                         .where(order_lines.c.order_id == order_id).order_by(order_lines.c.id)).all()
-    return {"id": order.id, "status": order.status, "delivered_at": order.delivered_at, "shop_id": order.shop_id,
-            "lines": [dict(row._mapping) for row in lines]}
+    lines = conn.execute(
+        select(
+            order_lines.c.id,
+            order_lines.c.title,
+            order_lines.c.quantity,
+            order_lines.c.product_id,
+            r.id.label("review_id"),
+            r.stars,
+            r.body,
+            r.edits,
+            r.created_at,
+        )
+        .outerjoin(reviews, reviews.c.order_line_id == order_lines.c.id)
+        .where(order_lines.c.order_id == order_id)
+        .order_by(order_lines.c.id)
+    ).all()
+    return {
+        "id": order.id,
+        "status": order.status,
+        "delivered_at": order.delivered_at,
+        "shop_id": order.shop_id,
+        "lines": [dict(row._mapping) for row in lines],
+    }
 
 
 def product_reviews(conn: Connection, product_id: int, *, limit: int = 20) -> dict:
     """Public: a product's reviews, newest first, with the average and count."""
     r = reviews.c
     avg, count = conn.execute(select(func.avg(r.stars), func.count()).where(r.product_id == product_id)).one()
-    rows = conn.execute(select(r.id, r.stars, r.body, r.created_at, r.edited_at,
-                               select(func.count()).where(review_photos.c.review_id == r.id).scalar_subquery()
-                               .label("photos"))
-                        .where(r.product_id == product_id).order_by(r.created_at.desc(), r.id.desc()).limit(limit)).all()
-    return {"product_id": product_id, "count": int(count), "average": None if avg is None else round(float(avg), 2),
-            "reviews": [dict(row._mapping) for row in rows]}
+    rows = conn.execute(
+        select(
+            r.id,
+            r.stars,
+            r.body,
+            r.created_at,
+            r.edited_at,
+            select(func.count()).where(review_photos.c.review_id == r.id).scalar_subquery().label("photos"),
+        )
+        .where(r.product_id == product_id)
+        .order_by(r.created_at.desc(), r.id.desc())
+        .limit(limit)
+    ).all()
+    return {
+        "product_id": product_id,
+        "count": int(count),
+        "average": None if avg is None else round(float(avg), 2),
+        "reviews": [dict(row._mapping) for row in rows],
+    }

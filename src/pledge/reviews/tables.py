@@ -5,7 +5,8 @@ from pledge.kernel.db import Id, UtcDateTime, metadata
 # One review per order line (UNIQUE), written by the order's buyer after delivery; edited at
 # most `max_edits` times (review.window clause).
 reviews = Table(
-    "reviews", metadata,
+    "reviews",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
@@ -23,7 +24,8 @@ reviews = Table(
 Index("ix_reviews_product_created", reviews.c.product_id, reviews.c.created_at)
 
 review_photos = Table(
-    "review_photos", metadata,
+    "review_photos",
+    metadata,
     Column("review_id", Id, ForeignKey("reviews.id"), primary_key=True),
     Column("upload_id", Id, ForeignKey("uploads.id"), primary_key=True),
 )

@@ -1,6 +1,7 @@
 """The rules-coverage report: every clause of a rulebook with its source and status, and the
 platform rules the book knows of but does not model yet. docs/rules-coverage.md is this report,
 written by `pledge rulebook coverage --write` and checked by a test, never edited by hand."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -33,8 +34,9 @@ def status_of(clause: Clause) -> str:
 
 def rows(book: Rulebook) -> list[CoverageRow]:
     ordered = sorted(book.clauses, key=lambda c: (c.kind, c.id, c.effective))
-    return [CoverageRow(c.id, c.kind, c.effective.isoformat(), c.source, status_of(c), c.text_en)
-            for c in ordered]
+    return [
+        CoverageRow(c.id, c.kind, c.effective.isoformat(), c.source, status_of(c), c.text_en) for c in ordered
+    ]
 
 
 def _cell(text: str) -> str:
@@ -62,8 +64,10 @@ def render_markdown(book: Rulebook) -> str:
         "| clause | kind | effective | source | status | what it says |",
         "|---|---|---|---|---|---|",
     ]
-    lines += [f"| `{r.clause_id}` | {r.kind} | {r.effective} | {r.source} | {r.status} | {_cell(r.text_en)} |"
-              for r in table]
+    lines += [
+        f"| `{r.clause_id}` | {r.kind} | {r.effective} | {r.source} | {r.status} | {_cell(r.text_en)} |"
+        for r in table
+    ]
     lines += ["", "## Not modelled", ""]
     if not book.not_modelled:
         lines.append("None.")

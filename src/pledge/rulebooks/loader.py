@@ -1,12 +1,13 @@
 """Rulebooks are TOML files shipped in this package, one per platform version. Code evaluates
 them; it never hard-codes a rule number. Every clause carries an id, an effective date and a
 source so each yuan it produces can cite it."""
+
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -57,7 +58,9 @@ class Rulebook:
     def one(self, kind: str, at: datetime | date, **match: Any) -> Clause:
         found = [c for c in self.in_force(kind, at) if all(c.get(k) == v for k, v in match.items())]
         if len(found) != 1:
-            raise NotFound(f"rulebook {self.name} has {len(found)} '{kind}' clauses {match or ''} in force on {at}")
+            raise NotFound(
+                f"rulebook {self.name} has {len(found)} '{kind}' clauses {match or ''} in force on {at}"
+            )
         return found[0]
 
     def clause(self, clause_id: str) -> Clause:
@@ -78,45 +81,75 @@ def _parse(text: str, origin: str, parts: tuple[tuple[str, str], ...] = ()) -> R
         part = tomllib.loads(part_text)
         extra = set(part) - {"clauses", "not_modelled"}
         if extra:
-            raise InvalidInput(f"{part_name}: a part file holds [[clauses]] and [[not_modelled]] only, not {sorted(extra)}")
+            raise InvalidInput(
+                f"{part_name}: a part file holds [[clauses]] and [[not_modelled]] only, not {sorted(extra)}"
+            )
         raws += part.get("clauses", [])
         not_modelled += part.get("not_modelled", [])
     for entry in not_modelled:
         if set(entry) != {"source", "title", "why"}:
-            raise InvalidInput(f"{origin}: a [[not_modelled]] entry needs exactly source, title and why: {entry}")
+            raise InvalidInput(
+                f"{origin}: a [[not_modelled]] entry needs exactly source, title and why: {entry}"
+            )
     clauses = []
     for raw in raws:
         missing = [k for k in REQUIRED if k not in raw]
         if missing:
             raise InvalidInput(f"{origin}: clause {raw.get('id', '?')} lacks {', '.join(missing)}")
         if not isinstance(raw["effective"], date) or isinstance(raw["effective"], datetime):
-            raise InvalidInput(f"{origin}: clause {raw['id']} effective must be a TOML date (2026-08-10), not {raw['effective']!r}")
+            raise InvalidInput(
+                f"{origin}: clause {raw['id']} effective must be a TOML date (2026-08-10), not {raw['effective']!r}"
+            )
         params = {k: v for k, v in raw.items() if k not in REQUIRED and k != "text_en"}
-        clauses.append(Clause(raw["id"], raw["kind"], raw["effective"], raw["source"], raw["text"],
-                              raw.get("text_en", raw["text"]), params))
+        clauses.append(
+            Clause(
+                raw["id"],
+                raw["kind"],
+                raw["effective"],
+                raw["source"],
+                raw["text"],
+                raw.get("text_en", raw["text"]),
+                params,
+            )
+        )
     ids = [(c.id, c.effective) for c in clauses]
     if len(ids) != len(set(ids)):
         raise InvalidInput(f"{origin}: a clause id appears twice with the same effective date")
-    settings = {k: v for k, v in head.items() if k not in ("name", "version", "title", "title_en", "timezone")}
-    return Rulebook(head["name"], str(head["version"]), head["title"], head.get("title_en", head["title"]),
-                    head.get("timezone", "Asia/Shanghai"), settings, tuple(clauses), tuple(not_modelled))
+    settings = {
+        k: v for k, v in head.items() if k not in ("name", "version", "title", "title_en", "timezone")
+    }
+    return Rulebook(
+        head["name"],
+        str(head["version"]),
+        head["title"],
+        head.get("title_en", head["title"]),
+        head.get("timezone", "Asia/Shanghai"),
+        settings,
+        tuple(clauses),
+        tuple(not_modelled),
+    )
 
 
-@lru_cache(maxsize=None)
+@cache
 def available() -> dict[str, list[Rulebook]]:
     """All shipped rulebooks by name, oldest version first. A book is NAME-VERSION.toml plus
     its part files NAME-VERSION.<topic>.toml (more clauses, one file per domain)."""
     books: dict[str, list[Rulebook]] = {}
-    entries = sorted((e for e in resources.files("pledge.rulebooks").iterdir() if e.name.endswith(".toml")),
-                     key=lambda e: e.name)
-    stems = {e.name[:-len(".toml")] for e in entries if e.name.count(".") == 1}
+    entries = sorted(
+        (e for e in resources.files("pledge.rulebooks").iterdir() if e.name.endswith(".toml")),
+        key=lambda e: e.name,
+    )
+    stems = {e.name[: -len(".toml")] for e in entries if e.name.count(".") == 1}
     orphans = [e.name for e in entries if e.name.count(".") > 1 and e.name.split(".")[0] not in stems]
     if orphans:
         raise InvalidInput(f"rulebook part files without their book: {orphans}")
     for stem in sorted(stems):
         main = next(e for e in entries if e.name == f"{stem}.toml")
-        parts = tuple((e.name, e.read_text(encoding="utf-8")) for e in entries
-                      if e.name.count(".") > 1 and e.name.split(".")[0] == stem)
+        parts = tuple(
+            (e.name, e.read_text(encoding="utf-8"))
+            for e in entries
+            if e.name.count(".") > 1 and e.name.split(".")[0] == stem
+        )
         book = _parse(main.read_text(encoding="utf-8"), main.name, parts)
         books.setdefault(book.name, []).append(book)
     for versions in books.values():

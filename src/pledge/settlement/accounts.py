@@ -1,6 +1,7 @@
 """Ledger account codes of settlement, and the shop row lock its money moves take. Kept apart from
 services.py so that checkout and listing (which settlement.services itself depends on) can read
 deposits and freezes without an import cycle."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -11,11 +11,12 @@ functions over the rulebook; the settlement step and `pledge quote settle-date` 
   default: the text does not say), and the carrier's sign-off counts as the confirmation
   (`settlement.available.confirmation`).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from pledge.kernel.errors import NotFound
 from pledge.rulebooks.loader import Clause, Rulebook
@@ -32,7 +33,9 @@ class Availability:
     def explanation(self, lang: str = "en") -> str:
         if lang == "zh_CN":
             return f"确认收货后{self.days}天（{self.days * 24}小时）可结算：{self.clause.text}"
-        return f"available {self.days} days ({self.days * 24} h) after confirmed receipt: {self.clause.text_en}"
+        return (
+            f"available {self.days} days ({self.days * 24} h) after confirmed receipt: {self.clause.text_en}"
+        )
 
 
 def _merchant_clause(book: Rulebook, merchant: str, at: datetime) -> Clause:
@@ -49,14 +52,19 @@ def category_period(book: Rulebook, categories: Iterable[Iterable[str]], at: dat
     return max(found, key=lambda c: int(c.get("days")), default=None)
 
 
-def period(book: Rulebook, categories: Iterable[Iterable[str]], *, zero_entry: bool, at: datetime) -> tuple[int, Clause]:
+def period(
+    book: Rulebook, categories: Iterable[Iterable[str]], *, zero_entry: bool, at: datetime
+) -> tuple[int, Clause]:
     """(days after confirmed receipt, the clause that sets them)."""
     names = [list(n) for n in categories]
     special = category_period(book, names, at)
     if zero_entry:
         base = _merchant_clause(book, "zero_entry", at)
-        return (int(special.get("days")), special) if special and int(special.get("days")) > int(base.get("days")) \
+        return (
+            (int(special.get("days")), special)
+            if special and int(special.get("days")) > int(base.get("days"))
             else (int(base.get("days")), base)
+        )
     if special is not None:
         return int(special.get("days")), special
     long_after_sales = _merchant_clause(book, "ordinary_long_aftersales", at)
@@ -66,8 +74,9 @@ def period(book: Rulebook, categories: Iterable[Iterable[str]], *, zero_entry: b
     return int(base.get("days")), base
 
 
-def available_at(book: Rulebook, categories: Iterable[Iterable[str]], *, confirmed_at: datetime,
-                 zero_entry: bool = False) -> Availability:
+def available_at(
+    book: Rulebook, categories: Iterable[Iterable[str]], *, confirmed_at: datetime, zero_entry: bool = False
+) -> Availability:
     days, clause = period(book, categories, zero_entry=zero_entry, at=confirmed_at)
     counting = clauses_at(book, "settlement_counting", confirmed_at)[0]
     return Availability(confirmed_at + timedelta(days=days), days, clause, counting)
@@ -75,6 +84,9 @@ def available_at(book: Rulebook, categories: Iterable[Iterable[str]], *, confirm
 
 def shortest_days(book: Rulebook, at: datetime) -> int:
     """The shortest period any order can have: a cheap filter before the exact computation."""
-    days = [int(c.get("days")) for kind in ("settlement_period", "settlement_category_period")
-            for c in clauses_at(book, kind, at)]
+    days = [
+        int(c.get("days"))
+        for kind in ("settlement_period", "settlement_category_period")
+        for c in clauses_at(book, kind, at)
+    ]
     return min(days, default=0)

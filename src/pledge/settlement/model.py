@@ -8,6 +8,7 @@ Application to an incentive programme:
 
     pending ──platform finance decides──▶ approved | rejected
 """
+
 from __future__ import annotations
 
 from enum import StrEnum

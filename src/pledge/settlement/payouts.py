@@ -2,6 +2,7 @@
 PayoutProvider; the sandbox pays instantly, keeps its books in its own table (the same key never
 pays twice, and every process reads the same record) and can be told that the bank returned a
 payout."""
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,11 @@ class SandboxPayoutProvider:
         ref = "po_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
         with self._uow.begin() as conn:  # the provider's own transaction, as a remote bank's would be
             insert = dialect_insert(conn)
-            conn.execute(insert(sandbox_payout_transfers).values(ref=ref, shop_id=shop_id, amount_fen=amount_fen)
-                         .on_conflict_do_nothing(index_elements=["ref"]))
+            conn.execute(
+                insert(sandbox_payout_transfers)
+                .values(ref=ref, shop_id=shop_id, amount_fen=amount_fen)
+                .on_conflict_do_nothing(index_elements=["ref"])
+            )
         return ref
 
     def sent(self) -> dict[str, int]:
@@ -44,7 +48,7 @@ class SandboxPayoutProvider:
             return {r.ref: r.amount_fen for r in conn.execute(select(sandbox_payout_transfers))}
 
 
-def provider_for(app) -> PayoutProvider:  # noqa: ANN001
+def provider_for(app) -> PayoutProvider:
     """The app's payout adapter (`app.payouts` when one is configured), else the sandbox on the app's database."""
     configured = getattr(app, "payouts", None)
     return configured if configured is not None else SandboxPayoutProvider(app.uow)

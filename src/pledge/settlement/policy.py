@@ -1,10 +1,12 @@
 """Commission arithmetic from the rulebook alone: the base, the category rate in force, the
 programs that lower it, fee refunds pro rata and turnover rebate tiers. No database here."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pledge.kernel.clock import FIRST_YEAR, LAST_YEAR
@@ -22,12 +24,23 @@ def fee_of(base_fen: int, rate_bp: int) -> int:
     return (base_fen * rate_bp + BP_DENOMINATOR // 2) // BP_DENOMINATOR
 
 
-def commission_base(paid_fen: int, *, platform_coupon_fen: int = 0, creator_coupon_fen: int = 0,
-                    payment_subsidy_fen: int = 0, merchant_discount_fen: int = 0) -> int:
+def commission_base(
+    paid_fen: int,
+    *,
+    platform_coupon_fen: int = 0,
+    creator_coupon_fen: int = 0,
+    payment_subsidy_fen: int = 0,
+    merchant_discount_fen: int = 0,
+) -> int:
     """Paid (incl. shipping) + platform and creator coupons + payment subsidies; a merchant-funded
     discount is not counted (it is only accepted to say so explicitly)."""
-    for name, value in (("paid", paid_fen), ("platform coupon", platform_coupon_fen), ("creator coupon", creator_coupon_fen),
-                        ("payment subsidy", payment_subsidy_fen), ("merchant discount", merchant_discount_fen)):
+    for name, value in (
+        ("paid", paid_fen),
+        ("platform coupon", platform_coupon_fen),
+        ("creator coupon", creator_coupon_fen),
+        ("payment subsidy", payment_subsidy_fen),
+        ("merchant discount", merchant_discount_fen),
+    ):
         if type(value) is not int or value < 0:
             raise InvalidInput(f"{name} must be a non-negative amount of fen, got {value!r}")
     return paid_fen + platform_coupon_fen + creator_coupon_fen + payment_subsidy_fen
@@ -104,6 +117,7 @@ class Program:
 class ShopFacts:
     """What waivers may depend on besides the order: when the shop joined, the programs it was
     approved for, and how many orders it had per (month, channel)."""
+
     joined_at: datetime
     approved: frozenset[int] = frozenset()
     orders_by_month_channel: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -131,10 +145,12 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
     following = next_month(month)
     start = datetime(y, m, 1, tzinfo=z)
     end = datetime(int(following[:4]), int(following[5:7]), 1, tzinfo=z)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def waiver_applies(program: Program, facts: ShopFacts, *, paid_at: datetime, month: str, channel: str) -> bool:
+def waiver_applies(
+    program: Program, facts: ShopFacts, *, paid_at: datetime, month: str, channel: str
+) -> bool:
     if program.requires_application and program.id not in facts.approved:
         return False
     if program.kind == "new_merchant":
@@ -153,8 +169,17 @@ class LineRate:
     program: Program | None
 
 
-def line_rate(book: Rulebook, programs: list[Program], facts: ShopFacts, *, categories: list[str], shop_id: int,
-              channel: str, paid_at: datetime, month: str) -> LineRate:
+def line_rate(
+    book: Rulebook,
+    programs: list[Program],
+    facts: ShopFacts,
+    *,
+    categories: list[str],
+    shop_id: int,
+    channel: str,
+    paid_at: datetime,
+    month: str,
+) -> LineRate:
     """The category's rate, lowered by the best waiver that applies (the lowest residual rate)."""
     standard = base_rate(book, categories, paid_at)
     best: LineRate = LineRate(standard, int(standard.get("rate_bp")), None)
@@ -163,7 +188,9 @@ def line_rate(book: Rulebook, programs: list[Program], facts: ShopFacts, *, cate
             continue
         if not p.covers(shop_id=shop_id, channel=channel, categories=categories):
             continue
-        if p.rate_bp < best.rate_bp and waiver_applies(p, facts, paid_at=paid_at, month=month, channel=channel):
+        if p.rate_bp < best.rate_bp and waiver_applies(
+            p, facts, paid_at=paid_at, month=month, channel=channel
+        ):
             best = LineRate(standard, p.rate_bp, p)
     return best
 
@@ -180,12 +207,16 @@ def validate_tiers(tiers: list) -> list[list[int]]:
         if not isinstance(t, (list, tuple)) or len(t) != 2 or not all(type(v) is int for v in t):
             raise InvalidInput(f"a rebate tier is [minimum turnover in fen, share of fees in bp], got {t!r}")
         if t[0] < 0 or not 0 <= t[1] <= BP_DENOMINATOR:
-            raise InvalidInput(f"a rebate tier needs a turnover ≥ 0 and a share between 0 and 10000 bp, got {t!r}")
+            raise InvalidInput(
+                f"a rebate tier needs a turnover ≥ 0 and a share between 0 and 10000 bp, got {t!r}"
+            )
         out.append([t[0], t[1]])
     if [t[0] for t in out] != sorted({t[0] for t in out}):
         raise InvalidInput("rebate tiers must have strictly increasing turnovers")
     if [t[1] for t in out] != sorted(t[1] for t in out):
-        raise InvalidInput("a higher rebate tier cannot return less (the more you sell, the more is returned)")
+        raise InvalidInput(
+            "a higher rebate tier cannot return less (the more you sell, the more is returned)"
+        )
     return out
 
 

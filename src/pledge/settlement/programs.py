@@ -1,6 +1,7 @@
 """Fee programs (waivers and rebates) that finance staff configure: their specs and checks,
 versions with snapshots, and the shops' applications. Rates stay in the rulebook; programs
 only lower them (docs/adr/0009-settlement.md)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,14 +20,29 @@ from pledge.settlement.model import APPLICATION_LIFECYCLE, ApplicationStatus
 from pledge.settlement.tables import applications, program_versions, programs
 
 
-def _program(row) -> policy.Program:  # noqa: ANN001
-    return policy.Program(row.id, row.code, row.kind, row.name, row.rate_bp, tuple(jsonutil.loads(row.categories) or []),
-                          row.shop_id, row.channel, jsonutil.loads(row.params) or {}, row.starts_at, row.ends_at,
-                          row.requires_application, row.version)
+def _program(row) -> policy.Program:
+    return policy.Program(
+        row.id,
+        row.code,
+        row.kind,
+        row.name,
+        row.rate_bp,
+        tuple(jsonutil.loads(row.categories) or []),
+        row.shop_id,
+        row.channel,
+        jsonutil.loads(row.params) or {},
+        row.starts_at,
+        row.ends_at,
+        row.requires_application,
+        row.version,
+    )
 
 
 def load_programs(conn: Connection, kinds: tuple[str, ...] = policy.PROGRAM_KINDS) -> list[policy.Program]:
-    return [_program(r) for r in conn.execute(select(programs).where(programs.c.kind.in_(kinds)).order_by(programs.c.id))]
+    return [
+        _program(r)
+        for r in conn.execute(select(programs).where(programs.c.kind.in_(kinds)).order_by(programs.c.id))
+    ]
 
 
 @dataclass(frozen=True)
@@ -53,7 +69,9 @@ def _check_spec(spec: ProgramSpec) -> dict:
     if not spec.code.strip() or not spec.name.strip():
         raise InvalidInput("a program needs a code and a name")
     if spec.ends_at is not None and spec.ends_at <= spec.starts_at:
-        raise InvalidInput(f"the program ends ({spec.ends_at.isoformat()}) before it starts ({spec.starts_at.isoformat()})")
+        raise InvalidInput(
+            f"the program ends ({spec.ends_at.isoformat()}) before it starts ({spec.starts_at.isoformat()})"
+        )
     if spec.channel is not None and spec.channel not in CHANNELS:
         raise InvalidInput(f"unknown channel {spec.channel!r}; one of {', '.join(CHANNELS)}")
     params: dict = {}
@@ -66,11 +84,15 @@ def _check_spec(spec: ProgramSpec) -> dict:
         raise InvalidInput("a turnover rebate has tiers, not a rate")
     if spec.kind == "task_waiver":
         if not spec.task_orders or spec.task_orders <= 0:
-            raise InvalidInput("a monthly-task waiver needs the number of orders to reach in a month (task_orders > 0)")
+            raise InvalidInput(
+                "a monthly-task waiver needs the number of orders to reach in a month (task_orders > 0)"
+            )
         params["task_orders"] = spec.task_orders
     if spec.kind == "new_merchant":
         if not spec.days or spec.days <= 0:
-            raise InvalidInput("a new-merchant waiver needs the number of days after joining it lasts (days > 0)")
+            raise InvalidInput(
+                "a new-merchant waiver needs the number of days after joining it lasts (days > 0)"
+            )
         params["days"] = spec.days
     if spec.kind == "turnover_rebate":
         params["tiers"] = policy.validate_tiers(list(spec.tiers))
@@ -85,16 +107,35 @@ def _overlapping(conn: Connection, spec: ProgramSpec, exclude_id: int | None = N
             continue
         if p.categories and spec.categories and not set(p.categories) & set(spec.categories):
             continue
-        if (spec.ends_at is None or p.starts_at < spec.ends_at) and (p.ends_at is None or spec.starts_at < p.ends_at):
+        if (spec.ends_at is None or p.starts_at < spec.ends_at) and (
+            p.ends_at is None or spec.starts_at < p.ends_at
+        ):
             return p
     return None
 
 
-def _snapshot(row) -> str:  # noqa: ANN001
-    keys = ("code", "kind", "name", "name_en", "rate_bp", "categories", "shop_id", "channel", "params", "starts_at",
-            "ends_at", "requires_application", "version")
-    return jsonutil.dumps({k: (jsonutil.loads(getattr(row, k)) if k in ("categories", "params") else getattr(row, k))
-                           for k in keys})
+def _snapshot(row) -> str:
+    keys = (
+        "code",
+        "kind",
+        "name",
+        "name_en",
+        "rate_bp",
+        "categories",
+        "shop_id",
+        "channel",
+        "params",
+        "starts_at",
+        "ends_at",
+        "requires_application",
+        "version",
+    )
+    return jsonutil.dumps(
+        {
+            k: (jsonutil.loads(getattr(row, k)) if k in ("categories", "params") else getattr(row, k))
+            for k in keys
+        }
+    )
 
 
 def create_program(conn: Connection, actor: Actor, spec: ProgramSpec, *, at: datetime, note: str = "") -> int:
@@ -104,22 +145,49 @@ def create_program(conn: Connection, actor: Actor, spec: ProgramSpec, *, at: dat
         raise Conflict(f"a program with code {spec.code!r} already exists")
     clash = _overlapping(conn, spec)
     if clash is not None:
-        raise Conflict(f"program {clash.code} ({clash.name}) already covers the same scope from "
-                       f"{clash.starts_at.date()} to {clash.ends_at.date() if clash.ends_at else 'open end'}; "
-                       "end it first or change this one's dates", program_id=clash.id)
-    program_id = conn.execute(programs.insert().values(
-        code=spec.code.strip(), kind=spec.kind, name=spec.name.strip(), name_en=spec.name_en.strip() or spec.name.strip(),
-        rate_bp=spec.rate_bp, categories=jsonutil.dumps(list(spec.categories)), shop_id=spec.shop_id, channel=spec.channel,
-        params=jsonutil.dumps(params), starts_at=spec.starts_at, ends_at=spec.ends_at,
-        requires_application=spec.requires_application, version=1, created_at=at, updated_at=at)).inserted_primary_key[0]
+        raise Conflict(
+            f"program {clash.code} ({clash.name}) already covers the same scope from "
+            f"{clash.starts_at.date()} to {clash.ends_at.date() if clash.ends_at else 'open end'}; "
+            "end it first or change this one's dates",
+            program_id=clash.id,
+        )
+    program_id = conn.execute(
+        programs.insert().values(
+            code=spec.code.strip(),
+            kind=spec.kind,
+            name=spec.name.strip(),
+            name_en=spec.name_en.strip() or spec.name.strip(),
+            rate_bp=spec.rate_bp,
+            categories=jsonutil.dumps(list(spec.categories)),
+            shop_id=spec.shop_id,
+            channel=spec.channel,
+            params=jsonutil.dumps(params),
+            starts_at=spec.starts_at,
+            ends_at=spec.ends_at,
+            requires_application=spec.requires_application,
+            version=1,
+            created_at=at,
+            updated_at=at,
+        )
+    ).inserted_primary_key[0]
     row = conn.execute(select(programs).where(programs.c.id == program_id)).one()
-    conn.execute(program_versions.insert(), {"program_id": program_id, "version": 1, "snapshot": _snapshot(row),
-                                             "note": note or "created", "changed_by": actor.user_id, "changed_at": at})
+    conn.execute(
+        program_versions.insert(),
+        {
+            "program_id": program_id,
+            "version": 1,
+            "snapshot": _snapshot(row),
+            "note": note or "created",
+            "changed_by": actor.user_id,
+            "changed_at": at,
+        },
+    )
     return program_id
 
 
-def update_program(conn: Connection, actor: Actor, program_id: int, *, at: datetime, note: str = "",
-                   **changes) -> int:  # noqa: ANN003
+def update_program(
+    conn: Connection, actor: Actor, program_id: int, *, at: datetime, note: str = "", **changes
+) -> int:
     """A configuration change (more categories, a new end date, a new rate...) as a new version;
     fees already charged keep the version they cite. Returns the new version."""
     require_platform(actor, *FINANCE_ROLES)
@@ -127,37 +195,83 @@ def update_program(conn: Connection, actor: Actor, program_id: int, *, at: datet
     if row is None:
         raise NotFound(f"no program {program_id}")
     current = _program(row)
-    allowed = {"name", "name_en", "rate_bp", "categories", "channel", "starts_at", "ends_at", "requires_application",
-               "tiers", "task_orders", "days"}
+    allowed = {
+        "name",
+        "name_en",
+        "rate_bp",
+        "categories",
+        "channel",
+        "starts_at",
+        "ends_at",
+        "requires_application",
+        "tiers",
+        "task_orders",
+        "days",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a program")
     spec = ProgramSpec(
-        code=row.code, kind=row.kind, name=changes.get("name", row.name), name_en=changes.get("name_en", row.name_en),
-        starts_at=changes.get("starts_at", row.starts_at), ends_at=changes.get("ends_at", row.ends_at),
-        rate_bp=changes.get("rate_bp", row.rate_bp), categories=tuple(changes.get("categories", current.categories)),
-        shop_id=row.shop_id, channel=changes.get("channel", row.channel),
+        code=row.code,
+        kind=row.kind,
+        name=changes.get("name", row.name),
+        name_en=changes.get("name_en", row.name_en),
+        starts_at=changes.get("starts_at", row.starts_at),
+        ends_at=changes.get("ends_at", row.ends_at),
+        rate_bp=changes.get("rate_bp", row.rate_bp),
+        categories=tuple(changes.get("categories", current.categories)),
+        shop_id=row.shop_id,
+        channel=changes.get("channel", row.channel),
         requires_application=changes.get("requires_application", row.requires_application),
         tiers=tuple(tuple(t) for t in changes.get("tiers", current.params.get("tiers", []))),
-        task_orders=changes.get("task_orders", current.params.get("task_orders")), days=changes.get("days", current.params.get("days")))
+        task_orders=changes.get("task_orders", current.params.get("task_orders")),
+        days=changes.get("days", current.params.get("days")),
+    )
     params = _check_spec(spec)
     clash = _overlapping(conn, spec, exclude_id=program_id)
     if clash is not None:
-        raise Conflict(f"program {clash.code} ({clash.name}) already covers the same scope in those dates", program_id=clash.id)
+        raise Conflict(
+            f"program {clash.code} ({clash.name}) already covers the same scope in those dates",
+            program_id=clash.id,
+        )
     version = row.version + 1
-    moved = conn.execute(programs.update().where(programs.c.id == program_id, programs.c.version == row.version).values(
-        name=spec.name, name_en=spec.name_en, rate_bp=spec.rate_bp, categories=jsonutil.dumps(list(spec.categories)),
-        channel=spec.channel, params=jsonutil.dumps(params), starts_at=spec.starts_at, ends_at=spec.ends_at,
-        requires_application=spec.requires_application, version=version, updated_at=at)).rowcount
+    moved = conn.execute(
+        programs.update()
+        .where(programs.c.id == program_id, programs.c.version == row.version)
+        .values(
+            name=spec.name,
+            name_en=spec.name_en,
+            rate_bp=spec.rate_bp,
+            categories=jsonutil.dumps(list(spec.categories)),
+            channel=spec.channel,
+            params=jsonutil.dumps(params),
+            starts_at=spec.starts_at,
+            ends_at=spec.ends_at,
+            requires_application=spec.requires_application,
+            version=version,
+            updated_at=at,
+        )
+    ).rowcount
     if moved != 1:
         raise Conflict(f"program {program_id} changed while it was being edited; reload and try again")
     row = conn.execute(select(programs).where(programs.c.id == program_id)).one()
-    conn.execute(program_versions.insert(), {"program_id": program_id, "version": version, "snapshot": _snapshot(row),
-                                             "note": note, "changed_by": actor.user_id, "changed_at": at})
+    conn.execute(
+        program_versions.insert(),
+        {
+            "program_id": program_id,
+            "version": version,
+            "snapshot": _snapshot(row),
+            "note": note,
+            "changed_by": actor.user_id,
+            "changed_at": at,
+        },
+    )
     return version
 
 
-def apply_to_program(conn: Connection, actor: Actor, shop_id: int, program_id: int, *, at: datetime, note: str = "") -> int:
+def apply_to_program(
+    conn: Connection, actor: Actor, shop_id: int, program_id: int, *, at: datetime, note: str = ""
+) -> int:
     require_shop(actor, shop_id)
     row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
     if row is None:
@@ -168,19 +282,38 @@ def apply_to_program(conn: Connection, actor: Actor, shop_id: int, program_id: i
         raise NotFound(f"no program {program_id}")
     if row.ends_at is not None and row.ends_at <= at:
         raise Conflict(f"program {row.code} has ended")
-    if conn.execute(select(applications.c.id).where(applications.c.program_id == program_id,
-                                                    applications.c.shop_id == shop_id)).first():
+    if conn.execute(
+        select(applications.c.id).where(
+            applications.c.program_id == program_id, applications.c.shop_id == shop_id
+        )
+    ).first():
         raise Conflict(f"shop {shop_id} has already applied to program {row.code}")
-    return conn.execute(applications.insert().values(program_id=program_id, shop_id=shop_id,
-                                                     status=ApplicationStatus.PENDING.value, note=note,
-                                                     applied_by=actor.user_id, applied_at=at)).inserted_primary_key[0]
+    return conn.execute(
+        applications.insert().values(
+            program_id=program_id,
+            shop_id=shop_id,
+            status=ApplicationStatus.PENDING.value,
+            note=note,
+            applied_by=actor.user_id,
+            applied_at=at,
+        )
+    ).inserted_primary_key[0]
 
 
-def decide_application(conn: Connection, actor: Actor, application_id: int, *, approve: bool, at: datetime) -> str:
+def decide_application(
+    conn: Connection, actor: Actor, application_id: int, *, approve: bool, at: datetime
+) -> str:
     require_platform(actor, *FINANCE_ROLES)
     status = ApplicationStatus.APPROVED if approve else ApplicationStatus.REJECTED
-    if not APPLICATION_LIFECYCLE.try_move(conn, applications, application_id, ApplicationStatus.PENDING, status,
-                                          decided_by=actor.user_id, decided_at=at):
+    if not APPLICATION_LIFECYCLE.try_move(
+        conn,
+        applications,
+        application_id,
+        ApplicationStatus.PENDING,
+        status,
+        decided_by=actor.user_id,
+        decided_at=at,
+    ):
         if conn.execute(select(applications.c.id).where(applications.c.id == application_id)).first() is None:
             raise NotFound(f"no application {application_id}")
         raise Conflict(f"application {application_id} has already been decided")

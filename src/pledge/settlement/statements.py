@@ -1,5 +1,6 @@
 """A statement as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) and as PDF
 (reportlab, CJK through the built-in STSong-Light CID font; no font files needed)."""
+
 from __future__ import annotations
 
 import csv
@@ -8,15 +9,21 @@ import io
 from pledge.kernel.clock import zone
 from pledge.kernel.money import format_yuan
 
-TOTAL_LABELS = {"sales": ("销售额", "Sales"), "fees": ("技术服务费", "Commission"),
-                "fee_refunds": ("退还技术服务费", "Commission returned"), "refunds": ("退款", "Refunds"),
-                "deductions": ("扣款（晚发赔付）", "Deductions (late-ship)"), "rebates": ("返佣", "Rebates"),
-                "payouts": ("提现", "Payouts"), "payout_returns": ("提现退回", "Payouts returned"),
-                "deposits": ("保证金缴纳", "Deposit paid in")}
+TOTAL_LABELS = {
+    "sales": ("销售额", "Sales"),
+    "fees": ("技术服务费", "Commission"),
+    "fee_refunds": ("退还技术服务费", "Commission returned"),
+    "refunds": ("退款", "Refunds"),
+    "deductions": ("扣款（晚发赔付）", "Deductions (late-ship)"),
+    "rebates": ("返佣", "Rebates"),
+    "payouts": ("提现", "Payouts"),
+    "payout_returns": ("提现退回", "Payouts returned"),
+    "deposits": ("保证金缴纳", "Deposit paid in"),
+}
 COLUMNS = ("time", "kind", "order_id", "amount_yuan", "description", "clause_id", "clause_source", "program")
 
 
-def _local(at, tz: str) -> str:  # noqa: ANN001
+def _local(at, tz: str) -> str:
     return at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -26,8 +33,18 @@ def to_csv(data: dict, tz: str) -> bytes:
     w.writerow(["shop", data["shop_name"], "month", data["month"], "rulebook", data["rulebook"]])
     w.writerow(COLUMNS)
     for l in data["lines"]:
-        w.writerow([_local(l["at"], tz), l["kind"], l["order_id"] or "", format_yuan(l["amount_fen"]), l["description"],
-                    l["clause_id"], l["clause_source"], l["program"]])
+        w.writerow(
+            [
+                _local(l["at"], tz),
+                l["kind"],
+                l["order_id"] or "",
+                format_yuan(l["amount_fen"]),
+                l["description"],
+                l["clause_id"],
+                l["clause_source"],
+                l["program"],
+            ]
+        )
     w.writerow([])
     w.writerow(["total", "statement_yuan", "ledger_yuan"])
     for key, value in data["totals"].items():
@@ -53,27 +70,63 @@ def to_pdf(data: dict, tz: str) -> bytes:
     body = ParagraphStyle("body", fontName="STSong-Light", fontSize=7, leading=9)
     title = ParagraphStyle("title", fontName="STSong-Light", fontSize=14, leading=18)
     buf = io.BytesIO()
-    doc = SimpleDocTemplate(buf, pagesize=landscape(A4), title=f"Statement {data['month']}", leftMargin=24, rightMargin=24)
-    story = [Paragraph(escape(f"对账单 Statement · {data['shop_name']} · {data['month']}"), title),
-             Paragraph(f"规则 Rulebook: {data['rulebook']} · 期初 Opening {format_yuan(data['opening_fen'])} · "
-                       f"期末 Closing {format_yuan(data['closing_fen'])}", body), Spacer(1, 6)]
+    doc = SimpleDocTemplate(
+        buf, pagesize=landscape(A4), title=f"Statement {data['month']}", leftMargin=24, rightMargin=24
+    )
+    story = [
+        Paragraph(escape(f"对账单 Statement · {data['shop_name']} · {data['month']}"), title),
+        Paragraph(
+            f"规则 Rulebook: {data['rulebook']} · 期初 Opening {format_yuan(data['opening_fen'])} · "
+            f"期末 Closing {format_yuan(data['closing_fen'])}",
+            body,
+        ),
+        Spacer(1, 6),
+    ]
     totals = [["项目 Item", "对账单 Statement", "账本 Ledger"]]
     for key, value in data["totals"].items():
         zh, en = TOTAL_LABELS[key]
         totals.append([f"{zh} {en}", format_yuan(value), format_yuan(data["ledger_totals"][key])])
-    totals.append(["净额 Net", format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))])
+    totals.append(
+        ["净额 Net", format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))]
+    )
     totals.append(["与账本一致 Reconciled", "yes" if data["reconciled"] else "NO", ""])
-    style = TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light", 8), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("ALIGN", (1, 0), (-1, -1), "RIGHT")])
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), "STSong-Light", 8),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+            ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ]
+    )
     story += [Table(totals, style=style, hAlign="LEFT"), Spacer(1, 10)]
     rows = [["时间 Time", "类型 Kind", "订单 Order", "金额 Amount", "说明 Description", "条款 Clause"]]
     for l in data["lines"]:
-        rows.append([_local(l["at"], tz), l["kind"], str(l["order_id"] or ""), format_yuan(l["amount_fen"]),
-                     Paragraph(escape(l["description_zh"]) + "<br/>" + escape(l["description"])
-                               + (f" [{escape(l['program'])}]" if l["program"] else ""), body),
-                     Paragraph(escape(f"{l['clause_id']} ({l['clause_source']})"), body)])
-    line_style = TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light", 7), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (3, 0), (3, -1), "RIGHT")])
-    story.append(Table(rows, colWidths=[80, 55, 45, 55, 360, 190], style=line_style, repeatRows=1, hAlign="LEFT"))
+        rows.append(
+            [
+                _local(l["at"], tz),
+                l["kind"],
+                str(l["order_id"] or ""),
+                format_yuan(l["amount_fen"]),
+                Paragraph(
+                    escape(l["description_zh"])
+                    + "<br/>"
+                    + escape(l["description"])
+                    + (f" [{escape(l['program'])}]" if l["program"] else ""),
+                    body,
+                ),
+                Paragraph(escape(f"{l['clause_id']} ({l['clause_source']})"), body),
+            ]
+        )
+    line_style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), "STSong-Light", 7),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (3, 0), (3, -1), "RIGHT"),
+        ]
+    )
+    story.append(
+        Table(rows, colWidths=[80, 55, 45, 55, 360, 190], style=line_style, repeatRows=1, hAlign="LEFT")
+    )
     doc.build(story)
     return buf.getvalue()

@@ -1,14 +1,27 @@
 """Settlement: commission per order line, fee programs (waivers, rebates) with their history and
 applications, the entries that settle proceeds, month-end rebates, deposits, payouts, a shop's
 settlement terms and frozen proceeds."""
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, ForeignKey, Index, Integer, String, Table, Text,
-                        UniqueConstraint)
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 # Operator-configured, effective-dated programs scoped to categories, a shop and/or a channel.
 programs = Table(
-    "settlement_programs", metadata,
+    "settlement_programs",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("code", String(60), nullable=False, unique=True),
     # category_waiver | task_waiver | new_merchant | turnover_rebate
@@ -30,7 +43,8 @@ programs = Table(
 )
 
 program_versions = Table(
-    "settlement_program_versions", metadata,
+    "settlement_program_versions",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=False),
     Column("version", Integer, nullable=False),
@@ -42,7 +56,8 @@ program_versions = Table(
 )
 
 applications = Table(
-    "settlement_applications", metadata,
+    "settlement_applications",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=False),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
@@ -57,7 +72,8 @@ applications = Table(
 
 # One row per order whose commission has been charged (the claim that makes charging exactly once).
 fee_orders = Table(
-    "settlement_orders", metadata,
+    "settlement_orders",
+    metadata,
     Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("month", String(7), nullable=False),  # the platform-calendar month the order was paid
@@ -72,7 +88,8 @@ fee_orders = Table(
 Index("ix_settlement_orders_shop_month", fee_orders.c.shop_id, fee_orders.c.month)
 
 fee_lines = Table(
-    "settlement_fee_lines", metadata,
+    "settlement_fee_lines",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
@@ -89,7 +106,8 @@ fee_lines = Table(
 )
 
 fee_refunds = Table(
-    "settlement_fee_refunds", metadata,
+    "settlement_fee_refunds",
+    metadata,
     Column("refund_id", Id, ForeignKey("refunds.id"), primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
@@ -101,7 +119,8 @@ fee_refunds = Table(
 
 # Every movement of a shop's pending proceeds, claimed once by the settlement that moves it on.
 entries = Table(
-    "settlement_entries", metadata,
+    "settlement_entries",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
@@ -114,7 +133,8 @@ entries = Table(
 )
 
 rebates = Table(
-    "settlement_rebates", metadata,
+    "settlement_rebates",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=False),
     Column("program_version", Integer, nullable=False),
@@ -130,7 +150,8 @@ rebates = Table(
 )
 
 deposits = Table(
-    "settlement_deposits", metadata,
+    "settlement_deposits",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("amount_fen", Fen, nullable=False),
@@ -142,7 +163,8 @@ deposits = Table(
 )
 
 payouts = Table(
-    "settlement_payouts", metadata,
+    "settlement_payouts",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("amount_fen", Fen, nullable=False),
@@ -161,7 +183,8 @@ Index("ix_settlement_payouts_status", payouts.c.status)
 # the database so the reconciliation report reads the same record in every process; a real
 # provider is asked through its API instead.
 sandbox_payout_transfers = Table(
-    "sandbox_payout_transfers", metadata,
+    "sandbox_payout_transfers",
+    metadata,
     Column("ref", String(80), primary_key=True),
     Column("shop_id", Id, nullable=False),
     Column("amount_fen", Fen, nullable=False),
@@ -173,7 +196,8 @@ sandbox_payout_transfers = Table(
 # deposit below zero (douyin:aJngrvusHLew 2.5): listing and checkout are refused from
 # restricted_from until the deposit holds owed_fen again.
 shop_terms = Table(
-    "settlement_shop_terms", metadata,
+    "settlement_shop_terms",
+    metadata,
     Column("shop_id", Id, ForeignKey("shops.id"), primary_key=True),
     Column("zero_entry", Boolean, nullable=False, default=False),
     Column("negative_since", UtcDateTime, nullable=True),
@@ -189,7 +213,8 @@ shop_terms = Table(
 # available balance, the rest as later proceeds settle. Released once (released_at) at
 # releases_at, back where it came from.
 freezes = Table(
-    "settlement_freezes", metadata,
+    "settlement_freezes",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
@@ -198,7 +223,9 @@ freezes = Table(
     Column("source_account", String(20), nullable=False),  # proceeds | available
     Column("target_fen", Fen, nullable=False),
     Column("frozen_fen", Fen, nullable=False, default=0),
-    Column("moves", Integer, nullable=False, default=0),  # money moves so far: the claim token and the key suffix
+    Column(
+        "moves", Integer, nullable=False, default=0
+    ),  # money moves so far: the claim token and the key suffix
     Column("stops_settlement", Boolean, nullable=False, default=False),
     Column("violation_no", Integer, nullable=True),  # the n-th violation of the calendar year
     Column("basis_day", Date, nullable=False),  # the platform-calendar day of the violation
@@ -220,7 +247,8 @@ Index("ix_settlement_freezes_releases_at", freezes.c.releases_at)
 # One row per piece of freeze work done (a sanction's orders frozen, a day's out-of-stock
 # violations counted), so concurrent workers do it once.
 freeze_runs = Table(
-    "settlement_freeze_runs", metadata,
+    "settlement_freeze_runs",
+    metadata,
     Column("key", String(80), primary_key=True),
     Column("ran_at", UtcDateTime, nullable=False),
 )

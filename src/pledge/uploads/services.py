@@ -8,6 +8,7 @@ MAX_PIXELS pixels, checked from the header before anything is decoded (a 40 KB P
 to gigabytes: a decompression bomb); stored at most MAX_SIDE pixels on the long side; each user
 stores at most their quota (the `upload_quota_mb` setting). Stored content-addressed, so the
 same picture twice costs one file."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,12 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo passes; a bomb of 100 000 x 100 000 does not
 MAX_SIDE = 4096  # evidence needs detail, not 8 000 pixels
 DEFAULT_QUOTA_BYTES = 200 * 1024 * 1024
-FORMATS = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "GIF": ("image/gif", "gif"),
-           "WEBP": ("image/webp", "webp")}
+FORMATS = {
+    "PNG": ("image/png", "png"),
+    "JPEG": ("image/jpeg", "jpg"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
 NOT_A_PHOTO = "only photos are accepted (PNG, JPEG, GIF or WebP)"
 TOO_MANY_PIXELS = f"a photo may have at most {MAX_PIXELS // 1_000_000} million pixels"
 
@@ -74,7 +79,9 @@ def clean_image(data: bytes) -> CleanImage:
                 image = ImageOps.exif_transpose(opened)
                 image.thumbnail((MAX_SIDE, MAX_SIDE))
                 out = io.BytesIO()
-                _encodable(image, fmt).save(out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {}))
+                _encodable(image, fmt).save(
+                    out, format=fmt, **({"quality": 90} if fmt in ("JPEG", "WEBP") else {})
+                )
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):  # Pillow's own check, at open
@@ -86,7 +93,9 @@ def clean_image(data: bytes) -> CleanImage:
 
 
 def storage_used(conn: Connection, user_id: int) -> int:
-    return conn.execute(select(func.coalesce(func.sum(uploads.c.size), 0)).where(uploads.c.owner_id == user_id)).scalar()
+    return conn.execute(
+        select(func.coalesce(func.sum(uploads.c.size), 0)).where(uploads.c.owner_id == user_id)
+    ).scalar()
 
 
 def _check_quota(conn: Connection, actor: Actor, size: int, quota_bytes: int) -> None:
@@ -94,32 +103,56 @@ def _check_quota(conn: Connection, actor: Actor, size: int, quota_bytes: int) ->
     conn.execute(select(users.c.id).where(users.c.id == actor.user_id).with_for_update())
     used = storage_used(conn, actor.user_id)
     if used + size > quota_bytes:
-        raise QuotaExceeded(f"your photos take {used / 1048576:.1f} MB of your {quota_bytes // 1048576} MB; this one "
-                            f"({size / 1048576:.1f} MB) does not fit", used_bytes=used, quota_bytes=quota_bytes)
+        raise QuotaExceeded(
+            f"your photos take {used / 1048576:.1f} MB of your {quota_bytes // 1048576} MB; this one "
+            f"({size / 1048576:.1f} MB) does not fit",
+            used_bytes=used,
+            quota_bytes=quota_bytes,
+        )
 
 
-def save_image(conn: Connection, store: FileStore, actor: Actor, *, data: bytes, filename: str, at: datetime,
-               quota_bytes: int = DEFAULT_QUOTA_BYTES) -> int:
+def save_image(
+    conn: Connection,
+    store: FileStore,
+    actor: Actor,
+    *,
+    data: bytes,
+    filename: str,
+    at: datetime,
+    quota_bytes: int = DEFAULT_QUOTA_BYTES,
+) -> int:
     if not data:
         raise InvalidInput("the file is empty")
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {len(data) / 1048576:.1f} MB")
+        raise InvalidInput(
+            f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {len(data) / 1048576:.1f} MB"
+        )
     image = clean_image(data)
     _check_quota(conn, actor, len(image.data), quota_bytes)
     digest = hashlib.sha256(image.data).hexdigest()
     key = f"{digest}.{image.ext}"
     store.put(key, image.data)  # content-addressed: writing the same bytes twice is harmless
-    return conn.execute(uploads.insert().values(owner_id=actor.user_id, sha256=digest, content_type=image.content_type,
-                                                size=len(image.data), storage_key=key,
-                                                original_name="".join(c for c in filename if c.isprintable())[:200],
-                                                created_at=at)).inserted_primary_key[0]
+    return conn.execute(
+        uploads.insert().values(
+            owner_id=actor.user_id,
+            sha256=digest,
+            content_type=image.content_type,
+            size=len(image.data),
+            storage_key=key,
+            original_name="".join(c for c in filename if c.isprintable())[:200],
+            created_at=at,
+        )
+    ).inserted_primary_key[0]
 
 
 def owned_uploads(conn: Connection, actor: Actor, upload_ids: list[int]) -> list[int]:
     if not upload_ids:
         return []
-    found = set(conn.execute(select(uploads.c.id).where(uploads.c.id.in_(upload_ids),
-                                                         uploads.c.owner_id == actor.user_id)).scalars())
+    found = set(
+        conn.execute(
+            select(uploads.c.id).where(uploads.c.id.in_(upload_ids), uploads.c.owner_id == actor.user_id)
+        ).scalars()
+    )
     missing = sorted(set(upload_ids) - found)
     if missing:
         raise NotFound(f"you have no upload {', '.join(map(str, missing))}")

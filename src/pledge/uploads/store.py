@@ -1,5 +1,6 @@
 """Files behind a pluggable store. Local disk by default (under PLEDGE_VAR_DIR/uploads); an
 object store (S3, OSS) implements the same two methods."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,7 +3,8 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 uploads = Table(
-    "uploads", metadata,
+    "uploads",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("owner_id", Id, ForeignKey("users.id"), nullable=False, index=True),
     Column("sha256", String(64), nullable=False),

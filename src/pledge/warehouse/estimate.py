@@ -1,6 +1,7 @@
 """Promised ship time and estimated delivery for buyers: the ship-by time of the binding promise
 plus the carrier's transit time (a `carrier_transit` clause, a Pledge default: an estimate,
 never an obligation)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -28,8 +29,12 @@ def for_product(book: Rulebook, product: dict, now: datetime) -> dict | None:
     clause = transit(book, None, now)
     if clause is None:
         return None
-    return {"ship_by": deadline, "deliver_by": deadline + timedelta(hours=clause.get("hours")), "clause": clause.id,
-            "source": clause.source}
+    return {
+        "ship_by": deadline,
+        "deliver_by": deadline + timedelta(hours=clause.get("hours")),
+        "clause": clause.id,
+        "source": clause.source,
+    }
 
 
 def for_order(book: Rulebook, order: dict, now: datetime) -> dict | None:
@@ -41,11 +46,19 @@ def for_order(book: Rulebook, order: dict, now: datetime) -> dict | None:
     clause = transit(book, shipment.get("carrier"), now)
     if clause is None:
         return None
-    return {"ship_by": order["ship_by"], "picked_up_at": order.get("picked_up_at"),
-            "deliver_by": start + timedelta(hours=clause.get("hours")), "clause": clause.id, "source": clause.source}
+    return {
+        "ship_by": order["ship_by"],
+        "picked_up_at": order.get("picked_up_at"),
+        "deliver_by": start + timedelta(hours=clause.get("hours")),
+        "clause": clause.id,
+        "source": clause.source,
+    }
 
 
 class _Row:
     def __init__(self, data: dict) -> None:
-        self.promise_kind, self.promise_hours, self.presale_date = (data.get("promise_kind"), data.get("promise_hours"),
-                                                                     data.get("presale_date"))
+        self.promise_kind, self.promise_hours, self.presale_date = (
+            data.get("promise_kind"),
+            data.get("promise_hours"),
+            data.get("presale_date"),
+        )

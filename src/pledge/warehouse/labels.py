@@ -1,6 +1,7 @@
 """Printable shipping labels (100 × 150 mm, one per page) with the waybill as a Code128 barcode;
 a wave's labels print as one PDF. CJK text uses the built-in STSong-Light CID font, so no font
 file is needed."""
+
 from __future__ import annotations
 
 import io
@@ -33,12 +34,22 @@ def _font() -> str:
     return FONT
 
 
-def _draw(canvas: Canvas, conn: Connection, parcel) -> None:  # noqa: ANN001
+def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
     font = _font()
-    info = conn.execute(select(orders.c.id, shops.c.name.label("shop"), shops.c.timezone, users.c.display_name.label("buyer"),
-                               warehouses.c.name.label("warehouse"), warehouses.c.city)
-                        .join(shops, shops.c.id == orders.c.shop_id).join(users, users.c.id == orders.c.buyer_id)
-                        .join(warehouses, warehouses.c.id == parcel.warehouse_id).where(orders.c.id == parcel.order_id)).one()
+    info = conn.execute(
+        select(
+            orders.c.id,
+            shops.c.name.label("shop"),
+            shops.c.timezone,
+            users.c.display_name.label("buyer"),
+            warehouses.c.name.label("warehouse"),
+            warehouses.c.city,
+        )
+        .join(shops, shops.c.id == orders.c.shop_id)
+        .join(users, users.c.id == orders.c.buyer_id)
+        .join(warehouses, warehouses.c.id == parcel.warehouse_id)
+        .where(orders.c.id == parcel.order_id)
+    ).one()
     width, height = SIZE
     carrier = CARRIERS[parcel.carrier]
     canvas.setFont(font, 16)
@@ -49,9 +60,12 @@ def _draw(canvas: Canvas, conn: Connection, parcel) -> None:  # noqa: ANN001
     canvas.drawCentredString(width / 2, height - 48 * mm, parcel.tracking_no)
     canvas.setFont(font, 10)
     y = height - 60 * mm
-    for text in (f"收件人: {info.buyer}", f"订单号: {info.id}  包裹: {parcel.id}",
-                 f"寄件: {info.shop} · {info.warehouse} {info.city}",
-                 f"打印: {local_time(parcel.labelled_at, info.timezone):%Y-%m-%d %H:%M}"):
+    for text in (
+        f"收件人: {info.buyer}",
+        f"订单号: {info.id}  包裹: {parcel.id}",
+        f"寄件: {info.shop} · {info.warehouse} {info.city}",
+        f"打印: {local_time(parcel.labelled_at, info.timezone):%Y-%m-%d %H:%M}",
+    ):
         canvas.drawString(6 * mm, y, text)
         y -= 6 * mm
     canvas.line(6 * mm, y + 2 * mm, width - 6 * mm, y + 2 * mm)
@@ -82,8 +96,11 @@ def parcel_label_pdf(conn: Connection, actor: Actor, parcel_id: int) -> bytes:
 def wave_labels_pdf(conn: Connection, actor: Actor, wave_id: int) -> bytes:
     """Batch printing: every labelled parcel of a wave, one page each."""
     own_wave(conn, actor, wave_id)
-    rows = conn.execute(select(parcels).where(parcels.c.wave_id == wave_id, parcels.c.tracking_no.is_not(None))
-                        .order_by(parcels.c.id)).all()
+    rows = conn.execute(
+        select(parcels)
+        .where(parcels.c.wave_id == wave_id, parcels.c.tracking_no.is_not(None))
+        .order_by(parcels.c.id)
+    ).all()
     if not rows:
         raise Conflict(f"no parcel of wave {wave_id} has a label yet")
     return _render(conn, rows)

@@ -1,10 +1,12 @@
 """Pick waves and the pack station's checks."""
+
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
 waves = Table(
-    "waves", metadata,
+    "waves",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
@@ -14,7 +16,8 @@ waves = Table(
 
 # Every scan at the pack station and every refused label: the blocked errors are counted.
 pack_checks = Table(
-    "pack_checks", metadata,
+    "pack_checks",
+    metadata,
     Column("id", Id, primary_key=True),
     Column("parcel_id", Id, ForeignKey("parcels.id"), nullable=False, index=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),

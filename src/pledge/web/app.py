@@ -1,4 +1,5 @@
 """The FastAPI application: API under /api/v1 (OpenAPI at /docs), pages, static assets."""
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,8 @@ from pledge.bootstrap import App, build, refresh_clock
 from pledge.web import errors, security
 from pledge.web.api import demo as demo_api
 from pledge.web.api import router as api_router
-from pledge.web.pages import operator as operator_pages
 from pledge.web.body import JsonBodyGuard
+from pledge.web.pages import operator as operator_pages
 from pledge.web.pages import router as pages_router
 from pledge.worker import start_in_thread
 
@@ -44,9 +45,15 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
         # Before the route opens any transaction: the demo clock is read here, never inside one.
         refresh_clock(request.app.state.pledge)
 
-    web = FastAPI(title="Pledge", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  dependencies=[Depends(fresh_clock)],
-                  description="Live-commerce platform engine: every service promise enforced and explained.")
+    web = FastAPI(
+        title="Pledge",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(fresh_clock)],
+        description="Live-commerce platform engine: every service promise enforced and explained.",
+    )
     web.state.pledge = app
     errors.install(web)
     security.install(web, app.settings)

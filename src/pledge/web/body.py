@@ -3,6 +3,7 @@ content type, as webhooks send) is at most MAX_JSON_BYTES and is valid Unicode. 
 reader accepts "\\ud800", a lone surrogate that no database can store as UTF-8; without this
 check such a string reached the driver and the answer was a 500. One check here covers every
 model, every raw-body endpoint (payment callback, carrier webhooks) and every field type."""
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,12 @@ class JsonBodyGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = _content_type(scope) if scope["type"] == "http" else "none"
         declared_json = kind == "application/json" or kind.endswith("+json")
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS") or kind.startswith(FORMS) \
-                or not (declared_json or kind == ""):
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or kind.startswith(FORMS)
+            or not (declared_json or kind == "")
+        ):
             await self.app(scope, receive, send)
             return
         body = b""
@@ -73,8 +78,15 @@ class JsonBodyGuard:
                 return
             body += message.get("body", b"")
             if len(body) > MAX_JSON_BYTES:
-                await self._refuse(scope, receive, send, 413, "Payload too large",
-                                   f"a JSON body may be at most {MAX_JSON_BYTES // 1024} KB", "payload_too_large")
+                await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    413,
+                    "Payload too large",
+                    f"a JSON body may be at most {MAX_JSON_BYTES // 1024} KB",
+                    "payload_too_large",
+                )
                 return
             if not message.get("more_body", False):
                 break
@@ -85,8 +97,9 @@ class JsonBodyGuard:
         await self.app(scope, _replay(body, receive), send)
 
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str,
-                      code: str) -> None:
+    async def _refuse(
+        scope: Scope, receive: Receive, send: Send, status: int, title: str, detail: str, code: str
+    ) -> None:
         await problem(status, title, detail, code, scope.get("path", ""))(scope, receive, send)
 
 
@@ -99,4 +112,5 @@ def _replay(body: bytes, receive: Receive) -> Receive:
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
     return replay

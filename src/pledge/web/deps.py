@@ -1,4 +1,5 @@
 """Who is calling: bearer tokens for the API, session cookies (with CSRF) for pages."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ def pledge(request: Request) -> App:
 
 def login_limits(app: App) -> LoginLimits:
     s = app.settings
-    return LoginLimits(s.login_failures_per_account, s.login_failures_per_address,
-                       timedelta(minutes=s.login_failure_window_minutes))
+    return LoginLimits(
+        s.login_failures_per_account,
+        s.login_failures_per_address,
+        timedelta(minutes=s.login_failure_window_minutes),
+    )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """Every error leaves as RFC 9457 problem+json on the API and as a readable page elsewhere."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
@@ -12,14 +13,22 @@ PROBLEM = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, code: str, instance: str, **extra) -> JSONResponse:
-    body = {"type": f"https://pledge.dev/problems/{code}", "title": title, "status": status, "detail": detail,
-            "instance": instance, "code": code, **extra}
+    body = {
+        "type": f"https://pledge.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
 BOUND_MESSAGES = {
     "less_than_equal": "must be at most {le}",
-    "string_too_long": "must be at most {max_length} characters", "too_long": "may hold at most {max_length} items",
+    "string_too_long": "must be at most {max_length} characters",
+    "too_long": "may hold at most {max_length} items",
     "int_type": "must be a whole number (a JSON integer, not text or true/false)",
 }
 
@@ -54,9 +63,17 @@ def install(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: RequestValidationError):
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem(400, "Malformed JSON", "the request body is not valid JSON", "malformed_json", request.url.path)
-        fields = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": field_message(e)}
-                  for e in errors]
+            return problem(
+                400,
+                "Malformed JSON",
+                "the request body is not valid JSON",
+                "malformed_json",
+                request.url.path,
+            )
+        fields = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": field_message(e)}
+            for e in errors
+        ]
         detail = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields)
         if _wants_page(request):
             return error_page(request, 422, "Invalid input", detail)

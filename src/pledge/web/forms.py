@@ -1,6 +1,7 @@
 """Small readers for HTML form fields, shared by the pages: a bad field is an InvalidInput
 with the field's name, never a 500. Numbers are bounded like the API's (web/types.py) and text
 fields are read through the API's own text types, so a page accepts what the API accepts."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,8 +15,9 @@ from pledge.web.errors import field_message
 _ADAPTERS: dict[int, TypeAdapter] = {}
 
 
-def whole_number(value: object, name: str, default: int | None = None, *, low: int = -MAX_ID,
-                 high: int = MAX_ID) -> int | None:
+def whole_number(
+    value: object, name: str, default: int | None = None, *, low: int = -MAX_ID, high: int = MAX_ID
+) -> int | None:
     """A whole number from low to high (by default anything an id or an amount column holds;
     the service applies its own, tighter bound and says so)."""
     if value is None or str(value).strip() == "":

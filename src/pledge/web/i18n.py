@@ -1,11 +1,12 @@
 """zh-CN is the default language; English on request. Messages live in .po files read with
 Babel; msgids are English. locales/{lang}.po holds the shared messages; a domain may keep its
 own in locales/{lang}.{domain}.po (merged; a msgid defined twice is an error)."""
+
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from importlib import resources
-from typing import Callable
 
 from babel.messages.pofile import read_po
 
@@ -13,13 +14,19 @@ LANGUAGES = ("zh_CN", "en")
 DEFAULT = "zh_CN"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     # English msgids need no translation, except the codes (statuses, event and filter kinds)
     # that templates pass through _(); en.po names those.
     folder = resources.files("pledge.web") / "locales"
-    files = sorted((f for f in folder.iterdir() if f.name == f"{lang}.po"
-                    or (f.name.startswith(f"{lang}.") and f.name.endswith(".po"))), key=lambda f: f.name)
+    files = sorted(
+        (
+            f
+            for f in folder.iterdir()
+            if f.name == f"{lang}.po" or (f.name.startswith(f"{lang}.") and f.name.endswith(".po"))
+        ),
+        key=lambda f: f.name,
+    )
     merged: dict[str, str] = {}
     for path in files:
         with path.open("rb") as fh:

@@ -1,4 +1,5 @@
 """Presentation helpers shared by pages and the API: promise badges, money, rulebook view."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,14 +9,24 @@ from pledge.kernel.money import format_rate, format_yuan
 from pledge.rulebooks.loader import Rulebook
 
 _BADGES = {
-    "zh_CN": {"same-day": "当日发货", "next-day": "次日发货", "hours": "{h}小时内发货", "presale": "预售 · {d}前发货",
-              "pledge": "晚发即赔"},
-    "en": {"same-day": "Ships today", "next-day": "Ships next day", "hours": "Ships within {h} h",
-           "presale": "Presale · ships by {d}", "pledge": "late shipping compensated"},
+    "zh_CN": {
+        "same-day": "当日发货",
+        "next-day": "次日发货",
+        "hours": "{h}小时内发货",
+        "presale": "预售 · {d}前发货",
+        "pledge": "晚发即赔",
+    },
+    "en": {
+        "same-day": "Ships today",
+        "next-day": "Ships next day",
+        "hours": "Ships within {h} h",
+        "presale": "Presale · ships by {d}",
+        "pledge": "late shipping compensated",
+    },
 }
 
 
-def promise_badge(row, lang: str = "zh_CN", with_pledge: bool = True) -> str:  # noqa: ANN001
+def promise_badge(row, lang: str = "zh_CN", with_pledge: bool = True) -> str:
     """'48小时内发货 · 晚发即赔' for a row with promise_kind / promise_hours / presale_date."""
     get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
     words = _BADGES.get(lang, _BADGES["zh_CN"])
@@ -39,8 +50,23 @@ def rulebook_view(book: Rulebook) -> dict:
         params = dict(c.params)
         if "rate_bp" in params:
             params["rate"] = format_rate(params["rate_bp"])
-        clauses.append({"id": c.id, "kind": c.kind, "effective": c.effective.isoformat(), "source": c.source,
-                        "text": c.text, "text_en": c.text_en, "params": params})
-    return {"name": book.name, "version": book.version, "title": book.title, "title_en": book.title_en,
-            "timezone": book.timezone, "settings": book.settings, "clauses": clauses}
-
+        clauses.append(
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "effective": c.effective.isoformat(),
+                "source": c.source,
+                "text": c.text,
+                "text_en": c.text_en,
+                "params": params,
+            }
+        )
+    return {
+        "name": book.name,
+        "version": book.version,
+        "title": book.title,
+        "title_en": book.title_en,
+        "timezone": book.timezone,
+        "settings": book.settings,
+        "clauses": clauses,
+    }

@@ -1,5 +1,6 @@
 """Response headers that keep pages from running injected script or being framed by another
 site, the proxy headers we trust, and whether a cookie must be Secure (docs/security.md)."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
@@ -11,10 +12,20 @@ from pledge.config import Settings
 # Script, style, images, fonts and fetches come from this origin only: no inline script, no
 # eval, no inline style (templates and static/app.js keep it that way; htmx's indicator style
 # is switched off in base.html and lives in app.css).
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'self'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    )
+)
 HEADERS = {
     "X-Frame-Options": "SAMEORIGIN",  # frame-ancestors for browsers that predate CSP level 2
     "X-Content-Type-Options": "nosniff",
@@ -27,15 +38,15 @@ NO_POLICY_TYPES = ("application/pdf",)
 class SecurityHeaders:
     """Pure ASGI (no BaseHTTPMiddleware), so streamed answers (Server-Sent Events) pass untouched."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def send_with_headers(message) -> None:  # noqa: ANN001
+        async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():

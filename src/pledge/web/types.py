@@ -6,6 +6,7 @@ Numbers in a JSON body are strict: `"quantity": "1"` or `true` is refused, not r
 Ids in a path or a query string arrive as text and are read as whole numbers, then bounded
 like any other id: a 20-digit id is a 422, never a database overflow.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -52,11 +53,13 @@ TierNumber = strict_int(0, limits.MAX_AMOUNT_FEN)  # a turnover threshold in fen
 
 def text(max_length: int, *, multiline: bool = False, required: bool = True) -> object:
     """A string type refused with 422 when it breaks a rule of kernel/text.py; trimmed."""
+
     def check(value: str) -> str:
         problem = text_problem(value, max_length=max_length, multiline=multiline, required=required)
         if problem:
             raise ValueError(problem)
         return value.strip()
+
     return Annotated[str, Strict(), Field(max_length=max_length), AfterValidator(check)]
 
 
@@ -94,5 +97,6 @@ def _moment(value: datetime) -> datetime:
     return value
 
 
-Moment = Annotated[datetime, AfterValidator(_moment)]  # an aware time, the years kernel.clock.parse_iso accepts
-
+Moment = Annotated[
+    datetime, AfterValidator(_moment)
+]  # an aware time, the years kernel.clock.parse_iso accepts

@@ -4,10 +4,11 @@ prepare(world, owner, buyer, ids: Ids) -> None, which creates that side's data a
 the ids its routes take in ids.extra[name] (a path parameter with no Ids field of that name
 is looked up there). prepare runs for both shops and again before every positive control, so
 keep it cheap."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass
@@ -32,7 +33,9 @@ class Ids:
     own_line_id: int = 0
     own_case_id: int = 0
     own_return_case_id: int = 0
-    extra: dict[str, int] = field(default_factory=dict)  # ids that a domain module under tests/e2e/tenancy adds
+    extra: dict[str, int] = field(
+        default_factory=dict
+    )  # ids that a domain module under tests/e2e/tenancy adds
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,6 @@ class Case:
     body: Callable[[Ids, str], dict] = lambda ids, csrf: {}
     ok: int = 200  # status for merchant A with A's own ids
     operator_ok: int | None = None  # for platform-staff routes: the status for an operator
-    params: tuple[tuple[str, str], ...] = ()  # path parameter -> the Ids field it takes, when not its namesake
-
-
+    params: tuple[
+        tuple[str, str], ...
+    ] = ()  # path parameter -> the Ids field it takes, when not its namesake

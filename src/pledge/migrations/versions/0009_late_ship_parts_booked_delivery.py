@@ -9,30 +9,35 @@ were spent.
 Revision ID: 0009
 Revises: 0008
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
+
 import pledge.kernel.db
 
-
-revision = '0009'
-down_revision = '0008'
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('booked_delivery', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('booked_delivery_by', pledge.kernel.db.UtcDateTime(timezone=True), nullable=True))
-    op.create_index('ix_orders_booked_delivery_by', 'orders', ['booked_delivery_by'], unique=False)
-    op.create_index('ix_orders_status_created_at', 'orders', ['status', 'created_at'], unique=False)
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("booked_delivery", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("booked_delivery_by", pledge.kernel.db.UtcDateTime(timezone=True), nullable=True)
+        )
+    op.create_index("ix_orders_booked_delivery_by", "orders", ["booked_delivery_by"], unique=False)
+    op.create_index("ix_orders_status_created_at", "orders", ["status", "created_at"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index('ix_orders_status_created_at', table_name='orders')
-    op.drop_index('ix_orders_booked_delivery_by', table_name='orders')
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_column('booked_delivery_by')
-    with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.drop_column('booked_delivery')
+    op.drop_index("ix_orders_status_created_at", table_name="orders")
+    op.drop_index("ix_orders_booked_delivery_by", table_name="orders")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("booked_delivery_by")
+    with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_column("booked_delivery")

@@ -4,6 +4,7 @@ transaction; refused requests change nothing and answer with problem+json.
 
 Approved refunds are recorded as pending and paid by the worker (`complete_refunds`) through the
 payment adapter, exactly once under the key `refund:{case_id}`."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -39,8 +40,10 @@ class TooLarge(DomainError):
 
 
 def photo_too_large(size: int) -> TooLarge:
-    return TooLarge(f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {size / 1048576:.1f} MB",
-                    max_bytes=MAX_BYTES)
+    return TooLarge(
+        f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {size / 1048576:.1f} MB",
+        max_bytes=MAX_BYTES,
+    )
 
 
 async def read_photo(file: UploadFile) -> bytes:
@@ -51,9 +54,16 @@ async def read_photo(file: UploadFile) -> bytes:
     return data
 
 
-def store_photo(app, actor: Actor, data: bytes, filename: str, conn: Connection) -> int:  # noqa: ANN001
-    return save_image(conn, app.files, actor, data=data, filename=filename, at=app.clock.now(),
-                      quota_bytes=app.settings.upload_quota_mb * 1024 * 1024)
+def store_photo(app, actor: Actor, data: bytes, filename: str, conn: Connection) -> int:
+    return save_image(
+        conn,
+        app.files,
+        actor,
+        data=data,
+        filename=filename,
+        at=app.clock.now(),
+        quota_bytes=app.settings.upload_quota_mb * 1024 * 1024,
+    )
 
 
 def check_upload_readable(conn: Connection, actor: Actor, upload_id: int) -> None:
@@ -65,9 +75,11 @@ def check_upload_readable(conn: Connection, actor: Actor, upload_id: int) -> Non
         raise NotFound(f"no upload {upload_id}")
     if row.owner_id == actor.user_id or actor.platform_role in PLATFORM_ROLES:
         return
-    for case in conn.execute(select(cases.c.shop_id, cases.c.buyer_id)
-                             .join(case_evidence, case_evidence.c.case_id == cases.c.id)
-                             .where(case_evidence.c.upload_id == upload_id)):
+    for case in conn.execute(
+        select(cases.c.shop_id, cases.c.buyer_id)
+        .join(case_evidence, case_evidence.c.case_id == cases.c.id)
+        .where(case_evidence.c.upload_id == upload_id)
+    ):
         if case.shop_id in actor.shops or case.buyer_id == actor.user_id:
             return
     raise NotFound(f"no upload {upload_id}")
@@ -81,14 +93,34 @@ def case_view(conn: Connection, actor: Actor, case_id: int) -> dict:
 
 # ---------------------------------------------------------------- uploads
 
-_UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary",
-                            "description": "PNG, JPEG, GIF or WebP, at most 5 MB"}}}}}}}
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "PNG, JPEG, GIF or WebP, at most 5 MB",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
 
 
-@router.post("/uploads", status_code=201, openapi_extra=_UPLOAD_BODY,
-             summary="Upload an evidence photo (multipart field `file`); returns its upload id")
+@router.post(
+    "/uploads",
+    status_code=201,
+    openapi_extra=_UPLOAD_BODY,
+    summary="Upload an evidence photo (multipart field `file`); returns its upload id",
+)
 async def upload_photo(request: Request, actor: Actor = Depends(api_actor)) -> dict:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BYTES + FORM_OVERHEAD:
@@ -108,20 +140,29 @@ async def upload_photo(request: Request, actor: Actor = Depends(api_actor)) -> d
     return {"upload_id": upload_id, "size": len(data)}
 
 
-@router.get("/uploads/{upload_id}", summary="An evidence photo: its uploader, the case's buyer and shop, platform staff",
-            response_class=Response, responses={200: {"content": {"image/*": {}}}})
+@router.get(
+    "/uploads/{upload_id}",
+    summary="An evidence photo: its uploader, the case's buyer and shop, platform staff",
+    response_class=Response,
+    responses={200: {"content": {"image/*": {}}}},
+)
 def get_upload(upload_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
     app = pledge(request)
     with app.uow.read() as conn:
         check_upload_readable(conn, actor, upload_id)
         data, content_type = read_upload(conn, app.files, upload_id)
-    return Response(data, media_type=content_type,
-                    headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 # ---------------------------------------------------------------- cases
 
-ClaimedUnits = strict_int(0, MAX_QUANTITY)  # 0 or more than were bought: the service says how many may be claimed
+ClaimedUnits = strict_int(
+    0, MAX_QUANTITY
+)  # 0 or more than were bought: the service says how many may be claimed
 CaseNote = text(1000, multiline=True, required=False)
 
 
@@ -134,12 +175,19 @@ ExtraHours = strict_int(0, 24 * 365)
 
 
 class CaseIn(BaseModel):
-    case_type: Code = Field(description="refund_only, return_refund, exchange, instant_refund or damage_claim")
-    reason: Code = Field(description="damage claims: damaged, thawed_dead, visible_rot, internal_rot, insect_damage "
-                                     "(those that fit the goods' category); "
-                                     "others: no_reason, quality, wrong_item, not_as_described, other")
-    lines: list[CaseLineIn] = Field(default_factory=list, max_length=MAX_CASE_LINES,
-                                    description="omitted for an instant refund (whole order); each order line once")
+    case_type: Code = Field(
+        description="refund_only, return_refund, exchange, instant_refund or damage_claim"
+    )
+    reason: Code = Field(
+        description="damage claims: damaged, thawed_dead, visible_rot, internal_rot, insect_damage "
+        "(those that fit the goods' category); "
+        "others: no_reason, quality, wrong_item, not_as_described, other"
+    )
+    lines: list[CaseLineIn] = Field(
+        default_factory=list,
+        max_length=MAX_CASE_LINES,
+        description="omitted for an instant refund (whole order); each order line once",
+    )
     note: Note = ""
     upload_ids: list[Id] = Field(default_factory=list, max_length=9)
     cannot_upload: bool = Field(False, description="the buyer declares they cannot take photos")
@@ -152,8 +200,10 @@ class CaseIn(BaseModel):
         seen = [line.order_line_id for line in lines]
         if len(seen) != len(set(seen)):
             twice = sorted({i for i in seen if seen.count(i) > 1})
-            raise ValueError(f"order line {', '.join(map(str, twice))} is listed more than once; "
-                             "list each line once with all its units")
+            raise ValueError(
+                f"order line {', '.join(map(str, twice))} is listed more than once; "
+                "list each line once with all its units"
+            )
         return lines
 
 
@@ -175,8 +225,12 @@ class DecisionIn(BaseModel):
 class ReturnShipmentIn(BaseModel):
     carrier: Carrier
     tracking_no: TrackingNo
-    postage_fen: int | None = Field(None, ge=0, le=MAX_AMOUNT_FEN, description="what sending it back cost, in fen; "
-                                    "needed where the order's shipping insurance pays it")
+    postage_fen: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_AMOUNT_FEN,
+        description="what sending it back cost, in fen; needed where the order's shipping insurance pays it",
+    )
 
 
 class PledgeIn(BaseModel):
@@ -185,20 +239,34 @@ class PledgeIn(BaseModel):
     damage_window_extra_hours: ExtraHours = 0
     return_window_extra_hours: ExtraHours = 0
     damage_share_table: bool = Field(False, description="refund damage by the former 坏了包退 share table")
-    damage_reasons: list[Code] = Field(default_factory=list, max_length=10,
-                                       description="damage reasons the pledge pays; empty: every reason that fits")
+    damage_reasons: list[Code] = Field(
+        default_factory=list,
+        max_length=10,
+        description="damage reasons the pledge pays; empty: every reason that fits",
+    )
     statement: text(500, multiline=True, required=False) = ""
 
 
 class ShippingInsuranceIn(BaseModel):
-    tier: Code | None = Field(description="small (up to 24 yuan), upgraded (50), large (1000), or null to stop")
+    tier: Code | None = Field(
+        description="small (up to 24 yuan), upgraded (50), large (1000), or null to stop"
+    )
 
 
-@router.post("/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order")
+@router.post(
+    "/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order"
+)
 def file_case(order_id: PathId, body: CaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
-    cmd = aftersales.NewCase(order_id, body.case_type, body.reason, [(l.order_line_id, l.units) for l in body.lines],
-                             body.note, body.upload_ids, body.cannot_upload)
+    cmd = aftersales.NewCase(
+        order_id,
+        body.case_type,
+        body.reason,
+        [(l.order_line_id, l.units) for l in body.lines],
+        body.note,
+        body.upload_ids,
+        body.cannot_upload,
+    )
     with app.uow.begin() as conn:
         case_id = aftersales.file_case(conn, actor, cmd, book=app.rulebook, at=app.clock.now())
     with app.uow.read() as conn:
@@ -217,7 +285,7 @@ def get_case(case_id: PathId, request: Request, actor: Actor = Depends(api_actor
         return case_view(conn, actor, case_id)
 
 
-def _act(request: Request, actor: Actor, case_id: int, action) -> dict:  # noqa: ANN001
+def _act(request: Request, actor: Actor, case_id: int, action) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         action(conn, app)
@@ -227,43 +295,93 @@ def _act(request: Request, actor: Actor, case_id: int, action) -> dict:  # noqa:
 
 @router.post("/cases/{case_id}/review", summary="The shop approves or rejects (a rejection needs a reason)")
 def review(case_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    return _act(request, actor, case_id, lambda conn, app: aftersales.review_case(
-        conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now()))
+    return _act(
+        request,
+        actor,
+        case_id,
+        lambda conn, app: aftersales.review_case(
+            conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now()
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/escalate", summary="The buyer asks the platform to step in (平台介入)")
 def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    return _act(request, actor, case_id, lambda conn, app: aftersales.escalate(
-        conn, actor, case_id, note=body.note, at=app.clock.now()))
+    return _act(
+        request,
+        actor,
+        case_id,
+        lambda conn, app: aftersales.escalate(conn, actor, case_id, note=body.note, at=app.clock.now()),
+    )
 
 
-@router.post("/cases/{case_id}/decision", summary="Operator: decide an escalated case, optionally paid by a subsidy fund")
+@router.post(
+    "/cases/{case_id}/decision",
+    summary="Operator: decide an escalated case, optionally paid by a subsidy fund",
+)
 def decide(case_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    return _act(request, actor, case_id, lambda conn, app: aftersales.decide_escalation(
-        conn, actor, case_id, approve=body.approve, note=body.note, book=app.rulebook, at=app.clock.now(),
-        fund_code=body.fund_code or None))
+    return _act(
+        request,
+        actor,
+        case_id,
+        lambda conn, app: aftersales.decide_escalation(
+            conn,
+            actor,
+            case_id,
+            approve=body.approve,
+            note=body.note,
+            book=app.rulebook,
+            at=app.clock.now(),
+            fund_code=body.fund_code or None,
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/return-shipment", summary="The buyer sends the goods back")
-def return_shipment(case_id: PathId, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    return _act(request, actor, case_id, lambda conn, app: aftersales.ship_return(
-        conn, actor, case_id, carrier=body.carrier, tracking_no=body.tracking_no, book=app.rulebook, at=app.clock.now(),
-        postage_fen=body.postage_fen))
+def return_shipment(
+    case_id: PathId, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
+    return _act(
+        request,
+        actor,
+        case_id,
+        lambda conn, app: aftersales.ship_return(
+            conn,
+            actor,
+            case_id,
+            carrier=body.carrier,
+            tracking_no=body.tracking_no,
+            book=app.rulebook,
+            at=app.clock.now(),
+            postage_fen=body.postage_fen,
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/return-received", summary="The shop confirms the return arrived")
 def return_received(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    return _act(request, actor, case_id, lambda conn, app: aftersales.receive_return(
-        conn, actor, case_id, at=app.clock.now()))
+    return _act(
+        request,
+        actor,
+        case_id,
+        lambda conn, app: aftersales.receive_return(conn, actor, case_id, at=app.clock.now()),
+    )
 
 
 @router.post("/cases/{case_id}/cancel", summary="The buyer withdraws the case")
 def cancel(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    return _act(request, actor, case_id, lambda conn, app: aftersales.cancel_case(conn, actor, case_id, at=app.clock.now()))
+    return _act(
+        request,
+        actor,
+        case_id,
+        lambda conn, app: aftersales.cancel_case(conn, actor, case_id, at=app.clock.now()),
+    )
 
 
 @router.get("/shops/{shop_id}/cases", summary="The shop's after-sales queue, nearest deadline first")
-def shop_cases(shop_id: PathId, request: Request, open_only: bool = True, actor: Actor = Depends(api_actor)) -> list[dict]:
+def shop_cases(
+    shop_id: PathId, request: Request, open_only: bool = True, actor: Actor = Depends(api_actor)
+) -> list[dict]:
     with pledge(request).uow.read() as conn:
         return queries.shop_queue(conn, actor, shop_id, open_only=open_only)
 
@@ -276,17 +394,24 @@ def disputes(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
 
 # ---------------------------------------------------------------- shop pledges
 
+
 def pledge_view(conn: Connection, shop_id: int) -> dict:
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
         raise NotFound(f"no shop {shop_id}")
     found = queries.pledge_of(conn, shop_id)
     if found is None:
         base = ShopPledge()
-        found = {"shop_id": shop_id, "per_unit_damage": base.per_unit_damage,
-                 "no_evidence_for_declared": base.no_evidence_for_declared,
-                 "damage_window_extra_hours": base.damage_window_extra_hours,
-                 "return_window_extra_hours": base.return_window_extra_hours,
-                 "damage_share_table": base.damage_share_table, "damage_reasons": [], "statement": "", "updated_at": None}
+        found = {
+            "shop_id": shop_id,
+            "per_unit_damage": base.per_unit_damage,
+            "no_evidence_for_declared": base.no_evidence_for_declared,
+            "damage_window_extra_hours": base.damage_window_extra_hours,
+            "return_window_extra_hours": base.return_window_extra_hours,
+            "damage_share_table": base.damage_share_table,
+            "damage_reasons": [],
+            "statement": "",
+            "updated_at": None,
+        }
     return found
 
 
@@ -296,11 +421,19 @@ def get_pledge(shop_id: PathId, request: Request) -> dict:
         return pledge_view(conn, shop_id)
 
 
-@router.put("/shops/{shop_id}/pledge", summary="The shop sets its pledge: it can add to the rulebook, never take away")
+@router.put(
+    "/shops/{shop_id}/pledge", summary="The shop sets its pledge: it can add to the rulebook, never take away"
+)
 def put_pledge(shop_id: PathId, body: PledgeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
-    terms = ShopPledge(body.per_unit_damage, body.no_evidence_for_declared, body.damage_window_extra_hours,
-                       body.return_window_extra_hours, body.damage_share_table, frozenset(body.damage_reasons))
+    terms = ShopPledge(
+        body.per_unit_damage,
+        body.no_evidence_for_declared,
+        body.damage_window_extra_hours,
+        body.return_window_extra_hours,
+        body.damage_share_table,
+        frozenset(body.damage_reasons),
+    )
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(conn, actor, shop_id, terms, body.statement.strip(), at=app.clock.now())
     with app.uow.read() as conn:
@@ -309,29 +442,47 @@ def put_pledge(shop_id: PathId, body: PledgeIn, request: Request, actor: Actor =
 
 # ---------------------------------------------------------------- shipping insurance (运费险)
 
-def insurance_view(conn: Connection, book, product_id: int, at) -> dict:  # noqa: ANN001
+
+def insurance_view(conn: Connection, book, product_id: int, at) -> dict:
     if conn.execute(select(products.c.id).where(products.c.id == product_id)).first() is None:
         raise NotFound(f"no product {product_id}")
     tier = queries.product_shipping_insurance(conn, product_id, at)
-    clause = next((c for c in book.in_force("shipping_insurance", at) if c.get("tier") == tier), None) if tier else None
-    return {"product_id": product_id, "insured": tier is not None, "tier": tier,
-            "cap_fen": clause.get("cap_fen") if clause else None, "clause": clause.id if clause else None,
-            "source": clause.source if clause else None}
+    clause = (
+        next((c for c in book.in_force("shipping_insurance", at) if c.get("tier") == tier), None)
+        if tier
+        else None
+    )
+    return {
+        "product_id": product_id,
+        "insured": tier is not None,
+        "tier": tier,
+        "cap_fen": clause.get("cap_fen") if clause else None,
+        "clause": clause.id if clause else None,
+        "source": clause.source if clause else None,
+    }
 
 
-@router.get("/products/{product_id}/shipping-insurance", summary="Whether the product carries shipping insurance (public)")
+@router.get(
+    "/products/{product_id}/shipping-insurance",
+    summary="Whether the product carries shipping insurance (public)",
+)
 def get_shipping_insurance(product_id: PathId, request: Request) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return insurance_view(conn, app.rulebook, product_id, app.clock.now())
 
 
-@router.put("/products/{product_id}/shipping-insurance",
-            summary="The shop buys shipping insurance for a product (tier) or stops it (null)")
-def put_shipping_insurance(product_id: PathId, body: ShippingInsuranceIn, request: Request,
-                           actor: Actor = Depends(api_actor)) -> dict:
+@router.put(
+    "/products/{product_id}/shipping-insurance",
+    summary="The shop buys shipping insurance for a product (tier) or stops it (null)",
+)
+def put_shipping_insurance(
+    product_id: PathId, body: ShippingInsuranceIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        coverage.set_shipping_insurance(conn, actor, product_id, tier=body.tier, book=app.rulebook, at=app.clock.now())
+        coverage.set_shipping_insurance(
+            conn, actor, product_id, tier=body.tier, book=app.rulebook, at=app.clock.now()
+        )
     with app.uow.read() as conn:
         return insurance_view(conn, app.rulebook, product_id, app.clock.now())

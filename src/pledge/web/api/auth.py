@@ -18,14 +18,23 @@ class TokenRequest(BaseModel):
     password: Password
 
 
-@router.post("/auth/token", summary="Exchange email and password for a bearer token",
-             description="The token expires after PLEDGE_API_TOKEN_DAYS (default 30) days. Failed attempts are "
-                         "throttled per account and per client address: 429 with Retry-After.")
+@router.post(
+    "/auth/token",
+    summary="Exchange email and password for a bearer token",
+    description="The token expires after PLEDGE_API_TOKEN_DAYS (default 30) days. Failed attempts are "
+    "throttled per account and per client address: 429 with Retry-After.",
+)
 def create_token(body: TokenRequest, request: Request) -> dict:
     app = pledge(request)
     now = app.clock.now()
-    user_id = accounts.log_in(app.uow, email=body.email, password=body.password, address=client_address(request),
-                              at=now, limits=login_limits(app))
+    user_id = accounts.log_in(
+        app.uow,
+        email=body.email,
+        password=body.password,
+        address=client_address(request),
+        at=now,
+        limits=login_limits(app),
+    )
     lifetime = timedelta(days=app.settings.api_token_days)
     with app.uow.begin() as conn:
         token = accounts.issue_api_token(conn, user_id=user_id, at=now, lifetime=lifetime)
@@ -36,7 +45,9 @@ def create_token(body: TokenRequest, request: Request) -> dict:
 def revoke_token(request: Request, actor: Actor = Depends(api_actor)) -> Response:
     token = bearer_token(request)
     if token is None:
-        raise InvalidInput("send the token to revoke as `Authorization: Bearer <token>`; pages log out at /logout")
+        raise InvalidInput(
+            "send the token to revoke as `Authorization: Bearer <token>`; pages log out at /logout"
+        )
     with pledge(request).uow.begin() as conn:
         accounts.revoke_api_token(conn, user_id=actor.user_id, token_hash=accounts.token_digest(token))
     return Response(status_code=204)
@@ -44,5 +55,9 @@ def revoke_token(request: Request, actor: Actor = Depends(api_actor)) -> Respons
 
 @router.get("/me", summary="Who the token belongs to, with shop memberships and platform role")
 def me(actor: Actor = Depends(api_actor)) -> dict:
-    return {"user_id": actor.user_id, "display_name": actor.display_name, "platform_role": actor.platform_role,
-            "shops": [{"shop_id": k, "role": v} for k, v in sorted(actor.shops.items())]}
+    return {
+        "user_id": actor.user_id,
+        "display_name": actor.display_name,
+        "platform_role": actor.platform_role,
+        "shops": [{"shop_id": k, "role": v} for k, v in sorted(actor.shops.items())],
+    }

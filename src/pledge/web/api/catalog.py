@@ -1,4 +1,3 @@
-from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -56,14 +55,27 @@ def categories(request: Request) -> list[dict]:
 
 
 @router.post("/shops/{shop_id}/products", status_code=201, summary="Create a product (shop members only)")
-def create_product(shop_id: PathId, body: ProductIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def create_product(
+    shop_id: PathId, body: ProductIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
-    cmd = catalog.NewProduct(shop_id, body.category_id, body.title, Promise.parse(body.promise),
-                             [catalog.NewSku(s.name, s.price_fen, s.stock) for s in body.skus], body.description,
-                             body.perishable, body.custom_made, body.blind_box)
+    cmd = catalog.NewProduct(
+        shop_id,
+        body.category_id,
+        body.title,
+        Promise.parse(body.promise),
+        [catalog.NewSku(s.name, s.price_fen, s.stock) for s in body.skus],
+        body.description,
+        body.perishable,
+        body.custom_made,
+        body.blind_box,
+    )
     with app.uow.begin() as conn:
-        return {"product_id": catalog.create_product(conn, actor, cmd, at=app.clock.now(),
-                                                             guards=app.listing_guards)}
+        return {
+            "product_id": catalog.create_product(
+                conn, actor, cmd, at=app.clock.now(), guards=app.listing_guards
+            )
+        }
 
 
 class StockIn(BaseModel):

@@ -1,5 +1,6 @@
 """Customer-service chat (飞鸽): conversations, messages (poll with ?after=<message id>), the
 buyer's rating, and the shop's response-time and dissatisfaction metrics."""
+
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
@@ -25,36 +26,56 @@ class RatingIn(BaseModel):
     stars: Stars
 
 
-@router.post("/shops/{shop_id}/conversations", status_code=201,
-             summary="Buyer: open a conversation with the shop (about an order or in general), or get the open one")
-def open_conversation(shop_id: PathId, request: Request, response: Response, body: OpenIn | None = None,
-                      actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/shops/{shop_id}/conversations",
+    status_code=201,
+    summary="Buyer: open a conversation with the shop (about an order or in general), or get the open one",
+)
+def open_conversation(
+    shop_id: PathId,
+    request: Request,
+    response: Response,
+    body: OpenIn | None = None,
+    actor: Actor = Depends(api_actor),
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        opened = chat.open_conversation(conn, actor, shop_id=shop_id, order_id=body.order_id if body else None,
-                                        at=app.clock.now())
+        opened = chat.open_conversation(
+            conn, actor, shop_id=shop_id, order_id=body.order_id if body else None, at=app.clock.now()
+        )
         view = queries.conversation_view(conn, actor, opened.conversation_id)
     if not opened.created:
         response.status_code = 200
     return dict(view, created=opened.created)
 
 
-@router.get("/conversations", summary="The caller's conversations: as a buyer, and as a member of their shops")
+@router.get(
+    "/conversations", summary="The caller's conversations: as a buyer, and as a member of their shops"
+)
 def my_conversations(request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return queries.my_conversations(conn, actor)
 
 
-@router.get("/conversations/{conversation_id}", summary="One conversation; ?after=<message id> returns only newer messages")
-def get_conversation(conversation_id: PathId, request: Request, after: Cursor | None = None,
-                     actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/conversations/{conversation_id}",
+    summary="One conversation; ?after=<message id> returns only newer messages",
+)
+def get_conversation(
+    conversation_id: PathId, request: Request, after: Cursor | None = None, actor: Actor = Depends(api_actor)
+) -> dict:
     with pledge(request).uow.read() as conn:
         return queries.conversation_view(conn, actor, conversation_id, after=after)
 
 
-@router.post("/conversations/{conversation_id}/messages", status_code=201,
-             summary="Post a message as the buyer or as a member of the shop")
-def post_message(conversation_id: PathId, body: MessageIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    status_code=201,
+    summary="Post a message as the buyer or as a member of the shop",
+)
+def post_message(
+    conversation_id: PathId, body: MessageIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         message_id = chat.post_message(conn, actor, conversation_id, body.body, at=app.clock.now())
@@ -62,8 +83,13 @@ def post_message(conversation_id: PathId, body: MessageIn, request: Request, act
     return view["messages"][0]
 
 
-@router.post("/conversations/{conversation_id}/rating", summary="Buyer: rate the conversation 1-5 stars (final; ends it)")
-def rate(conversation_id: PathId, body: RatingIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/conversations/{conversation_id}/rating",
+    summary="Buyer: rate the conversation 1-5 stars (final; ends it)",
+)
+def rate(
+    conversation_id: PathId, body: RatingIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         chat.rate_conversation(conn, actor, conversation_id, body.stars, at=app.clock.now())
@@ -72,13 +98,26 @@ def rate(conversation_id: PathId, body: RatingIn, request: Request, actor: Actor
     return view
 
 
-@router.get("/shops/{shop_id}/chat-metrics",
-            summary="Average response time and dissatisfaction over a window (default: the last 30 days)")
-def chat_metrics(shop_id: PathId, request: Request, since: IsoTime | None = None, until: IsoTime | None = None,
-                 actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/shops/{shop_id}/chat-metrics",
+    summary="Average response time and dissatisfaction over a window (default: the last 30 days)",
+)
+def chat_metrics(
+    shop_id: PathId,
+    request: Request,
+    since: IsoTime | None = None,
+    until: IsoTime | None = None,
+    actor: Actor = Depends(api_actor),
+) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        metrics = chat.shop_chat_metrics(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(),
-                                         since=parse_iso(since) if since else None,
-                                         until=parse_iso(until) if until else None)
+        metrics = chat.shop_chat_metrics(
+            conn,
+            actor,
+            shop_id,
+            book=app.rulebook,
+            now=app.clock.now(),
+            since=parse_iso(since) if since else None,
+            until=parse_iso(until) if until else None,
+        )
     return metrics.as_dict()

@@ -17,7 +17,10 @@ class AdvanceIn(BaseModel):
     by: Code  # e.g. 2d, 36h
 
 
-@clock_router.post("/demo/clock/advance", summary="Demo mode only: move the clock forward and run the sweeps (any signed-in user)")
+@clock_router.post(
+    "/demo/clock/advance",
+    summary="Demo mode only: move the clock forward and run the sweeps (any signed-in user)",
+)
 def advance(body: AdvanceIn, request: Request, _actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     offset = advance_demo_clock(app, parse_duration(body.by))
@@ -28,4 +31,8 @@ def advance(body: AdvanceIn, request: Request, _actor: Actor = Depends(api_actor
 @router.get("/health")
 def health(request: Request) -> dict:
     app = pledge(request)
-    return {"status": "ok", "rulebook": f"{app.rulebook.name}@{app.rulebook.version}", "now": app.clock.now().isoformat()}
+    return {
+        "status": "ok",
+        "rulebook": f"{app.rulebook.name}@{app.rulebook.version}",
+        "now": app.clock.now().isoformat(),
+    }

@@ -1,6 +1,7 @@
 """Merchant experience score (商家体验分): the score under any rule version with its breakdown,
 the orders behind an indicator, the version diff, the 30-day trend, the gates (campaign
 sign-up, ad spend) with the clause that decides, and the operator's ranking."""
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, StrictBool
 
@@ -20,32 +21,55 @@ class IncidentIn(BaseModel):
     note: Note = ""
 
 
-@router.get("/shops/{shop_id}/experience", summary="The shop's score today under a version (default: the one in force)")
-def score(shop_id: PathId, request: Request, version: Word | None = None, actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/shops/{shop_id}/experience",
+    summary="The shop's score today under a version (default: the one in force)",
+)
+def score(
+    shop_id: PathId, request: Request, version: Word | None = None, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return experience.shop_score(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), version=version).as_dict()
+        return experience.shop_score(
+            conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), version=version
+        ).as_dict()
 
 
-@router.get("/shops/{shop_id}/experience/indicators/{code}",
-            summary="The orders behind one indicator, worst first, and what would raise it")
-def indicator(shop_id: PathId, code: Word, request: Request, version: Word | None = None,
-              actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/shops/{shop_id}/experience/indicators/{code}",
+    summary="The orders behind one indicator, worst first, and what would raise it",
+)
+def indicator(
+    shop_id: PathId,
+    code: Word,
+    request: Request,
+    version: Word | None = None,
+    actor: Actor = Depends(api_actor),
+) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return experience_queries.indicator_orders(conn, actor, shop_id, code, book=app.rulebook,
-                                                   now=app.clock.now(), version=version)
+        return experience_queries.indicator_orders(
+            conn, actor, shop_id, code, book=app.rulebook, now=app.clock.now(), version=version
+        )
 
 
-@router.get("/shops/{shop_id}/experience/compare",
-            summary="The same 30 days under two versions (default: in force vs latest): per indicator what changes "
-                    "and the orders that cause it")
-def compare(shop_id: PathId, request: Request, base: Word | None = None, target: Word | None = None,
-            actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/shops/{shop_id}/experience/compare",
+    summary="The same 30 days under two versions (default: in force vs latest): per indicator what changes "
+    "and the orders that cause it",
+)
+def compare(
+    shop_id: PathId,
+    request: Request,
+    base: Word | None = None,
+    target: Word | None = None,
+    actor: Actor = Depends(api_actor),
+) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return experience_queries.compare_versions(conn, actor, shop_id, book=app.rulebook, now=app.clock.now(),
-                                                   base=base, target=target)
+        return experience_queries.compare_versions(
+            conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), base=base, target=target
+        )
 
 
 @router.get("/shops/{shop_id}/experience/history", summary="Daily snapshots of the last 30 days")
@@ -55,22 +79,41 @@ def history(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)
         return experience.history(conn, actor, shop_id, book=app.rulebook, now=app.clock.now())
 
 
-@router.get("/shops/{shop_id}/experience/gates/{use}",
-            summary="May the shop sign up for campaigns (campaign_signup) / spend amount_fen on ads today (ad_spend)?")
-def gate(shop_id: PathId, use: Word, request: Request, amount_fen: FenQuery | None = None,
-         actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/shops/{shop_id}/experience/gates/{use}",
+    summary="May the shop sign up for campaigns (campaign_signup) / spend amount_fen on ads today (ad_spend)?",
+)
+def gate(
+    shop_id: PathId,
+    use: Word,
+    request: Request,
+    amount_fen: FenQuery | None = None,
+    actor: Actor = Depends(api_actor),
+) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return experience.gate(conn, actor, shop_id, use, book=app.rulebook, now=app.clock.now(), amount_fen=amount_fen)
+        return experience.gate(
+            conn, actor, shop_id, use, book=app.rulebook, now=app.clock.now(), amount_fen=amount_fen
+        )
 
 
-@router.post("/shops/{shop_id}/experience/incidents", status_code=201,
-             summary="Platform staff: record a behaviour incident (差行为) that the deduction clauses count")
+@router.post(
+    "/shops/{shop_id}/experience/incidents",
+    status_code=201,
+    summary="Platform staff: record a behaviour incident (差行为) that the deduction clauses count",
+)
 def incident(shop_id: PathId, body: IncidentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        incident_id = experience.record_incident(conn, actor, shop_id, kind=body.kind, occurred_at=parse_iso(body.occurred_at),
-                                                 note=body.note, at=app.clock.now())
+        incident_id = experience.record_incident(
+            conn,
+            actor,
+            shop_id,
+            kind=body.kind,
+            occurred_at=parse_iso(body.occurred_at),
+            note=body.note,
+            at=app.clock.now(),
+        )
     return {"id": incident_id, "shop_id": shop_id, "kind": body.kind}
 
 
@@ -79,12 +122,16 @@ class ProfileIn(BaseModel):
     flagship: StrictBool = False
 
 
-@router.put("/shops/{shop_id}/experience/profile",
-            summary="Operators: the shop's experience-score industry and store type (weights depend on both)")
+@router.put(
+    "/shops/{shop_id}/experience/profile",
+    summary="Operators: the shop's experience-score industry and store type (weights depend on both)",
+)
 def profile(shop_id: PathId, body: ProfileIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        experience.set_profile(conn, actor, shop_id, industry=body.industry, flagship=body.flagship, at=app.clock.now())
+        experience.set_profile(
+            conn, actor, shop_id, industry=body.industry, flagship=body.flagship, at=app.clock.now()
+        )
     return {"shop_id": shop_id, "industry": body.industry.strip(), "flagship": body.flagship}
 
 

@@ -1,4 +1,5 @@
 """Flash deal API: a shop opens a deal for its live room; buyers take it (one order each)."""
+
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
@@ -37,11 +38,22 @@ def _aware(at: datetime, name: str) -> datetime:
     return ensure_utc(at)
 
 
-@router.post("/shops/{shop_id}/flash-deals", status_code=201, summary="Open a flash deal (units leave the SKU's stock)")
+@router.post(
+    "/shops/{shop_id}/flash-deals", status_code=201, summary="Open a flash deal (units leave the SKU's stock)"
+)
 def create_deal(shop_id: PathId, body: DealIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
-    deal = flash.NewDeal(shop_id, body.sku_id, body.price_fen, body.quantity, body.per_buyer_limit,
-                         _aware(body.starts_at, "starts_at"), _aware(body.ends_at, "ends_at"), body.title, body.content_id)
+    deal = flash.NewDeal(
+        shop_id,
+        body.sku_id,
+        body.price_fen,
+        body.quantity,
+        body.per_buyer_limit,
+        _aware(body.starts_at, "starts_at"),
+        _aware(body.ends_at, "ends_at"),
+        body.title,
+        body.content_id,
+    )
     with app.uow.begin() as conn:
         deal_id = flash.create_deal(conn, actor, deal, at=app.clock.now())
         return _deal(flash.deal_view(conn, deal_id))
@@ -63,12 +75,33 @@ def get_deal(deal_id: PathId, request: Request) -> dict:
 def buy(body: PurchaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        placed = flash.buy(conn, actor, body.deal_id, quantity=body.quantity, at=app.clock.now(),
-                           pay_window=app.pay_window, guards=app.sale_guards)
+        placed = flash.buy(
+            conn,
+            actor,
+            body.deal_id,
+            quantity=body.quantity,
+            at=app.clock.now(),
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+        )
     return _placed(app, placed)
 
 
 def _deal(d: dict) -> dict:
-    keys = ("id", "shop_id", "sku_id", "content_id", "title", "price_fen", "quantity", "per_buyer_limit", "starts_at",
-            "ends_at", "closed_at", "remaining", "sold", "product_id")
+    keys = (
+        "id",
+        "shop_id",
+        "sku_id",
+        "content_id",
+        "title",
+        "price_fen",
+        "quantity",
+        "per_buyer_limit",
+        "starts_at",
+        "ends_at",
+        "closed_at",
+        "remaining",
+        "sold",
+        "product_id",
+    )
     return {k: d[k] for k in keys}

@@ -17,7 +17,9 @@ def wallet(request: Request, actor: Actor = Depends(api_actor)) -> dict:
         return queries.wallet(conn, actor.user_id)
 
 
-@router.get("/shops/{shop_id}/compensations", summary="Compensations the shop has paid, with clause and inputs")
+@router.get(
+    "/shops/{shop_id}/compensations", summary="Compensations the shop has paid, with clause and inputs"
+)
 def compensations(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return queries.shop_compensations(conn, actor, shop_id)
@@ -32,7 +34,9 @@ class ExemptionIn(BaseModel):
     reason: Reason
 
 
-@router.post("/orders/{order_id}/late-ship-exemption", summary="Operator: exclude an order from the late-ship pledge")
+@router.post(
+    "/orders/{order_id}/late-ship-exemption", summary="Operator: exclude an order from the late-ship pledge"
+)
 def exempt(order_id: PathId, body: ExemptionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -44,9 +48,11 @@ class SlipIn(BaseModel):
     slip_at: AwareDatetime
 
 
-@router.post("/orders/{order_id}/carrier-slip",
-             summary="Merchant: the carrier slip's time of a parcel sent without tracking data; if later than the "
-                     "ship click, it counts as shipped (douyin:101706 2.2)")
+@router.post(
+    "/orders/{order_id}/carrier-slip",
+    summary="Merchant: the carrier slip's time of a parcel sent without tracking data; if later than the "
+    "ship click, it counts as shipped (douyin:101706 2.2)",
+)
 def carrier_slip(order_id: PathId, body: SlipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:

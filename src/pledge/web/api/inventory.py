@@ -1,5 +1,6 @@
 """Inventory API: warehouses, receipts, adjustments and counts (audited), stock with low-stock
 alerts, the shop's allocation strategy, SKU barcodes."""
+
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
@@ -8,8 +9,21 @@ from pydantic import BaseModel, Field
 from pledge.accounts.services import Actor
 from pledge.inventory import services as inventory
 from pledge.web.deps import api_actor, pledge
-from pledge.web.types import (Barcode, Code, Id, LotCode, Name, OptionalName, PathId, Priority, Reason, StockLevel,
-                               UnitDelta, Units, WarehouseCode)
+from pledge.web.types import (
+    Barcode,
+    Code,
+    Id,
+    LotCode,
+    Name,
+    OptionalName,
+    PathId,
+    Priority,
+    Reason,
+    StockLevel,
+    UnitDelta,
+    Units,
+    WarehouseCode,
+)
 
 router = APIRouter(tags=["inventory"])
 MAX_RECEIPT_LINES = 200
@@ -59,11 +73,21 @@ class LowStockIn(BaseModel):
 
 
 @router.post("/shops/{shop_id}/warehouses", status_code=201, summary="Add a warehouse to a shop")
-def create_warehouse(shop_id: PathId, body: WarehouseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def create_warehouse(
+    shop_id: PathId, body: WarehouseIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        warehouse_id = inventory.create_warehouse(conn, actor, shop_id=shop_id, code=body.code, name=body.name,
-                                                  city=body.city, priority=body.priority, at=app.clock.now())
+        warehouse_id = inventory.create_warehouse(
+            conn,
+            actor,
+            shop_id=shop_id,
+            code=body.code,
+            name=body.name,
+            city=body.city,
+            priority=body.priority,
+            at=app.clock.now(),
+        )
     return {"id": warehouse_id}
 
 
@@ -71,8 +95,12 @@ def create_warehouse(shop_id: PathId, body: WarehouseIn, request: Request, actor
 def stock(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         rows = inventory.shop_stock(conn, actor, shop_id)
-        return {"warehouses": inventory.shop_warehouses(conn, actor, shop_id), "stock": rows,
-                "low_stock": [r for r in rows if r["low"]], "strategy": inventory.strategy_of(conn, shop_id)}
+        return {
+            "warehouses": inventory.shop_warehouses(conn, actor, shop_id),
+            "stock": rows,
+            "low_stock": [r for r in rows if r["low"]],
+            "strategy": inventory.strategy_of(conn, shop_id),
+        }
 
 
 @router.put("/shops/{shop_id}/allocation-strategy", summary="How paid lines are allocated to warehouses")
@@ -89,8 +117,12 @@ def barcode(sku_id: PathId, body: BarcodeIn, request: Request, actor: Actor = De
     return {"sku_id": sku_id, "barcode": body.barcode.strip()}
 
 
-@router.post("/warehouses/{warehouse_id}/receipts", status_code=201, summary="An inbound receipt: one lot per line")
-def receipt(warehouse_id: PathId, body: ReceiptIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/warehouses/{warehouse_id}/receipts", status_code=201, summary="An inbound receipt: one lot per line"
+)
+def receipt(
+    warehouse_id: PathId, body: ReceiptIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     lines = [inventory.ReceiptLine(l.sku_id, l.quantity, l.lot_code, l.expires_on) for l in body.lines]
     with app.uow.begin() as conn:
@@ -98,24 +130,36 @@ def receipt(warehouse_id: PathId, body: ReceiptIn, request: Request, actor: Acto
     return {"lot_ids": lot_ids}
 
 
-@router.post("/warehouses/{warehouse_id}/adjustments", summary="Adjust stock with a reason (never below zero)")
-def adjustment(warehouse_id: PathId, body: AdjustmentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/warehouses/{warehouse_id}/adjustments", summary="Adjust stock with a reason (never below zero)"
+)
+def adjustment(
+    warehouse_id: PathId, body: AdjustmentIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        on_hand = inventory.adjust(conn, actor, warehouse_id, body.sku_id, body.delta, reason=body.reason, at=app.clock.now())
+        on_hand = inventory.adjust(
+            conn, actor, warehouse_id, body.sku_id, body.delta, reason=body.reason, at=app.clock.now()
+        )
     return {"sku_id": body.sku_id, "on_hand": on_hand}
 
 
 @router.post("/warehouses/{warehouse_id}/counts", summary="Record a stock count")
-def stock_count(warehouse_id: PathId, body: CountIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def stock_count(
+    warehouse_id: PathId, body: CountIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        on_hand = inventory.count(conn, actor, warehouse_id, body.sku_id, body.counted, reason=body.reason, at=app.clock.now())
+        on_hand = inventory.count(
+            conn, actor, warehouse_id, body.sku_id, body.counted, reason=body.reason, at=app.clock.now()
+        )
     return {"sku_id": body.sku_id, "on_hand": on_hand}
 
 
 @router.put("/warehouses/{warehouse_id}/low-stock", summary="Alert when a SKU's units fall to this level")
-def low_stock(warehouse_id: PathId, body: LowStockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def low_stock(
+    warehouse_id: PathId, body: LowStockIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     with pledge(request).uow.begin() as conn:
         inventory.set_low_stock(conn, actor, warehouse_id, body.sku_id, body.low_at)
     return {"sku_id": body.sku_id, "low_at": body.low_at}

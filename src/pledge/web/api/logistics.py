@@ -1,12 +1,13 @@
 """Logistics: the carrier tracking webhook (one signed endpoint per tracked carrier), the
 shop's sanctions with their reasons and clauses, the operator's fraudulent-shipping finding and
 the buyer's booked delivery day (预约达)."""
+
 from datetime import date
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from pledge.accounts.services import Actor
 from pledge.fulfilment.carriers import CARRIERS
@@ -30,27 +31,42 @@ event dated before its order or older than the rulebook's carrier-events.max-age
 aside, never applied). Nothing is applied unless the answer is 202."""
 
 
-def _webhook(carrier: str):  # noqa: ANN202
+def _webhook(carrier: str):
     async def receive(request: Request) -> JSONResponse:
         app = pledge(request)
         body = await request.body()
-        result = receive_delivery(app.uow, carrier=carrier, secrets=carrier_secrets(app.settings, carrier),
-                                  timestamp=request.headers.get("x-pledge-timestamp"),
-                                  signature=request.headers.get("x-pledge-signature"), body=body, now=app.clock.now(),
-                                  book=app.rulebook)
+        result = receive_delivery(
+            app.uow,
+            carrier=carrier,
+            secrets=carrier_secrets(app.settings, carrier),
+            timestamp=request.headers.get("x-pledge-timestamp"),
+            signature=request.headers.get("x-pledge-signature"),
+            body=body,
+            now=app.clock.now(),
+            book=app.rulebook,
+        )
         return JSONResponse(result, status_code=202 if result["status"] == "accepted" else 200)
+
     return receive
 
 
 # One static route per tracked carrier (a carrier is code, not data): /carriers/sf/events ...
 for _code, _carrier in CARRIERS.items():
     if _carrier.tracked:
-        router.add_api_route(f"/carriers/{_code}/events", _webhook(_code), methods=["POST"], status_code=202,
-                             summary=f"Carrier webhook: {_carrier.name} pushes a tracking event", description=WEBHOOK_DOC,
-                             name=f"carrier_events_{_code}")
+        router.add_api_route(
+            f"/carriers/{_code}/events",
+            _webhook(_code),
+            methods=["POST"],
+            status_code=202,
+            summary=f"Carrier webhook: {_carrier.name} pushes a tracking event",
+            description=WEBHOOK_DOC,
+            name=f"carrier_events_{_code}",
+        )
 
 
-@router.get("/shops/{shop_id}/sanctions", summary="The shop's sanctions from daily late rates, with reason and clause")
+@router.get(
+    "/shops/{shop_id}/sanctions", summary="The shop's sanctions from daily late rates, with reason and clause"
+)
 def sanctions(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
@@ -73,23 +89,40 @@ class FraudIn(BaseModel):
     note: FraudNote = ""
 
 
-@router.post("/orders/{order_id}/fraudulent-shipping", status_code=201,
-             summary="Operator: record an empty, wrong or more-than-half-short parcel; the buyer is compensated once")
+@router.post(
+    "/orders/{order_id}/fraudulent-shipping",
+    status_code=201,
+    summary="Operator: record an empty, wrong or more-than-half-short parcel; the buyer is compensated once",
+)
 def fraudulent(order_id: PathId, body: FraudIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        return report_fraudulent_shipping(conn, actor, app.rulebook, order_id=order_id, finding=body.finding,
-                                          units_received=body.units_received, note=body.note, at=app.clock.now())
+        return report_fraudulent_shipping(
+            conn,
+            actor,
+            app.rulebook,
+            order_id=order_id,
+            finding=body.finding,
+            units_received=body.units_received,
+            note=body.note,
+            at=app.clock.now(),
+        )
 
 
 class BookedDeliveryIn(BaseModel):
     day: date
 
 
-@router.post("/orders/{order_id}/booked-delivery",
-             summary="Buyer: book the day the parcel arrives (预约达); delivered later, 5% (5-50 yuan) is paid once")
-def booked_delivery(order_id: PathId, body: BookedDeliveryIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/orders/{order_id}/booked-delivery",
+    summary="Buyer: book the day the parcel arrives (预约达); delivered later, 5% (5-50 yuan) is paid once",
+)
+def booked_delivery(
+    order_id: PathId, body: BookedDeliveryIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        deadline = book_delivery(conn, actor, app.rulebook, order_id=order_id, day=body.day, at=app.clock.now())
+        deadline = book_delivery(
+            conn, actor, app.rulebook, order_id=order_id, day=body.day, at=app.clock.now()
+        )
     return {"order_id": order_id, "booked_delivery_by": deadline.isoformat()}

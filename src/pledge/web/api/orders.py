@@ -9,7 +9,7 @@ from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
 from pledge.web.deps import api_actor, pledge
-from pledge.web.types import Carrier, Code, Word, Id, PathId, Quantity, TrackingNo
+from pledge.web.types import Carrier, Code, Id, PathId, Quantity, TrackingNo, Word
 
 router = APIRouter(tags=["orders"])
 MAX_CHECKOUT_LINES = 100
@@ -32,24 +32,35 @@ class ShipIn(BaseModel):
     tracking_no: TrackingNo
 
 
-def _placed(app, placed: orders.PlacedCheckout) -> dict:  # noqa: ANN001
-    return {"checkout_id": placed.checkout_id, "order_ids": placed.order_ids, "total_fen": placed.total_fen,
-            "payment": {"provider": app.payments.name, "ref": placed.payment_ref,
-                        "pay_url": app.payments.checkout_url(placed.payment_ref, placed.total_fen)}}
+def _placed(app, placed: orders.PlacedCheckout) -> dict:
+    return {
+        "checkout_id": placed.checkout_id,
+        "order_ids": placed.order_ids,
+        "total_fen": placed.total_fen,
+        "payment": {
+            "provider": app.payments.name,
+            "ref": placed.payment_ref,
+            "pay_url": app.payments.checkout_url(placed.payment_ref, placed.total_fen),
+        },
+    }
 
 
 @router.get("/cart")
 def get_cart(request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         lines = orders.cart_lines_for(conn, actor.user_id)
-    return {"lines": [{"sku_id": l.sku_id, "quantity": l.quantity, "content_id": l.content_id} for l in lines]}
+    return {
+        "lines": [{"sku_id": l.sku_id, "quantity": l.quantity, "content_id": l.content_id} for l in lines]
+    }
 
 
 @router.post("/cart/lines", status_code=201)
 def add_cart_line(body: LineIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        orders.add_to_cart(conn, actor, orders.LineRequest(body.sku_id, body.quantity, body.content_id), at=app.clock.now())
+        orders.add_to_cart(
+            conn, actor, orders.LineRequest(body.sku_id, body.quantity, body.content_id), at=app.clock.now()
+        )
     return get_cart(request, actor)
 
 
@@ -65,15 +76,29 @@ def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_acto
     app = pledge(request)
     with app.uow.begin() as conn:
         if body.lines is None:
-            placed = orders.checkout_cart(conn, actor, at=app.clock.now(), pay_window=app.pay_window,
-                                           guards=app.sale_guards, coupon_id=body.coupon_id,
-                                           channel=body.channel)
+            placed = orders.checkout_cart(
+                conn,
+                actor,
+                at=app.clock.now(),
+                pay_window=app.pay_window,
+                guards=app.sale_guards,
+                coupon_id=body.coupon_id,
+                channel=body.channel,
+            )
         else:
             if not body.lines:
                 raise InvalidInput("the order has no lines")
             lines = [orders.LineRequest(l.sku_id, l.quantity, l.content_id) for l in body.lines]
-            placed = orders.place_order(conn, actor, lines, at=app.clock.now(), pay_window=app.pay_window,
-                                        guards=app.sale_guards, coupon_id=body.coupon_id, channel=body.channel)
+            placed = orders.place_order(
+                conn,
+                actor,
+                lines,
+                at=app.clock.now(),
+                pay_window=app.pay_window,
+                guards=app.sale_guards,
+                coupon_id=body.coupon_id,
+                channel=body.channel,
+            )
     return _placed(app, placed)
 
 
@@ -91,7 +116,9 @@ def get_order(order_id: PathId, request: Request, actor: Actor = Depends(api_act
 
 
 @router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")
-def shop_orders(shop_id: PathId, request: Request, filter: Word = "all", actor: Actor = Depends(api_actor)) -> list[dict]:
+def shop_orders(
+    shop_id: PathId, request: Request, filter: Word = "all", actor: Actor = Depends(api_actor)
+) -> list[dict]:
     app = pledge(request)
     with app.uow.read() as conn:
         return queries.shop_orders(conn, actor, shop_id, now=app.clock.now(), which=filter)
@@ -101,6 +128,12 @@ def shop_orders(shop_id: PathId, request: Request, filter: Word = "all", actor: 
 def ship(order_id: PathId, body: ShipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        shipment_id = ship_order(conn, actor, order_id=order_id, carrier=body.carrier, tracking_no=body.tracking_no,
-                                 at=app.clock.now())
+        shipment_id = ship_order(
+            conn,
+            actor,
+            order_id=order_id,
+            carrier=body.carrier,
+            tracking_no=body.tracking_no,
+            at=app.clock.now(),
+        )
     return {"order_id": order_id, "shipment_id": shipment_id, "status": OrderStatus.SHIPPED.value}

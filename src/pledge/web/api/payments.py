@@ -14,25 +14,32 @@ from pledge.web.types import PathId
 router = APIRouter(tags=["payments"])
 
 
-def confirm_sandbox_payment(app, actor: Actor, checkout_id: int) -> dict:  # noqa: ANN001
+def confirm_sandbox_payment(app, actor: Actor, checkout_id: int) -> dict:
     """The buyer confirms in the sandbox; the provider sends its signed callback, which goes
     through exactly the path a real provider's callback takes."""
     with app.uow.read() as conn:
-        payment = conn.execute(select(payments_table).where(payments_table.c.checkout_id == checkout_id)).first()
+        payment = conn.execute(
+            select(payments_table).where(payments_table.c.checkout_id == checkout_id)
+        ).first()
     if payment is None or payment.buyer_id != actor.user_id:
         raise NotFound(f"no checkout {checkout_id}")
     if payment.status != PaymentStatus.PENDING:
         raise Conflict(f"checkout {checkout_id} is already {payment.status}; it cannot be paid again")
     with app.uow.read() as conn:
-        cancelled = conn.execute(select(orders.c.id).where(orders.c.checkout_id == checkout_id,
-                                                           orders.c.status == OrderStatus.CANCELLED.value)).first()
+        cancelled = conn.execute(
+            select(orders.c.id).where(
+                orders.c.checkout_id == checkout_id, orders.c.status == OrderStatus.CANCELLED.value
+            )
+        ).first()
     if cancelled is not None:
         raise Conflict(f"checkout {checkout_id} was cancelled as unpaid; place the order again")
-    body, signature = app.payments.sign(CallbackPayload(payment.provider_ref, payment.amount_fen, PaymentStatus.CAPTURED.value))
+    body, signature = app.payments.sign(
+        CallbackPayload(payment.provider_ref, payment.amount_fen, PaymentStatus.CAPTURED.value)
+    )
     return receive_callback(app, body, signature)
 
 
-def receive_callback(app, body: bytes, signature: str) -> dict:  # noqa: ANN001
+def receive_callback(app, body: bytes, signature: str) -> dict:
     try:
         payload = app.payments.verify(body, signature)
     except (ValueError, KeyError, TypeError):  # signed, but not a callback document: refuse, do not crash

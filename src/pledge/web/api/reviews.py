@@ -1,5 +1,6 @@
 """Product reviews: the buyer rates a delivered order line (1-5 stars, text, photos uploaded
 through /uploads), edits it once; anyone reads a product's reviews."""
+
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
@@ -25,18 +26,31 @@ class NewReviewIn(ReviewIn):
 def post_review(body: NewReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        review_id = reviews.post_review(conn, actor, body.order_line_id,
-                                        reviews.ReviewIn(body.stars, body.body, body.upload_ids),
-                                        book=app.rulebook, at=app.clock.now())
+        review_id = reviews.post_review(
+            conn,
+            actor,
+            body.order_line_id,
+            reviews.ReviewIn(body.stars, body.body, body.upload_ids),
+            book=app.rulebook,
+            at=app.clock.now(),
+        )
     return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
 
 
 @router.put("/reviews/{review_id}", summary="Buyer: edit one's review (once, within the edit window)")
-def edit_review(review_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def edit_review(
+    review_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        reviews.edit_review(conn, actor, review_id, reviews.ReviewIn(body.stars, body.body, body.upload_ids),
-                            book=app.rulebook, at=app.clock.now())
+        reviews.edit_review(
+            conn,
+            actor,
+            review_id,
+            reviews.ReviewIn(body.stars, body.body, body.upload_ids),
+            book=app.rulebook,
+            at=app.clock.now(),
+        )
     return {"id": review_id, "stars": body.stars}
 
 

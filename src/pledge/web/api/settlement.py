@@ -1,25 +1,42 @@
 """Settlement API: a shop's balance (pending vs available), statements (JSON, CSV, PDF), programs
 and savings, applications and payouts; for finance staff: programs with their history,
 approvals, deposits, bank returns and the reconciliation report."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from typing import Annotated
-
 from pydantic import BaseModel, Field, StrictBool
 
 from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
-from pledge.settlement import deposits, queries, services as settlement, statements
+from pledge.settlement import deposits, queries, statements
+from pledge.settlement import services as settlement
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
 from pledge.web.deps import api_actor, pledge
-from pledge.web.types import (Code, Count, Days, FenAmount, Id, IsoTime, Month, Name, Note, OptionalName, PathId, RateBp,
-                               Reason, TierNumber, Word, text)
+from pledge.web.types import (
+    Code,
+    Count,
+    Days,
+    FenAmount,
+    Id,
+    IsoTime,
+    Month,
+    Name,
+    Note,
+    OptionalName,
+    PathId,
+    RateBp,
+    Reason,
+    TierNumber,
+    Word,
+    text,
+)
 
 router = APIRouter(tags=["settlement"])
 MAX_CATEGORIES = 100
@@ -27,40 +44,59 @@ MAX_TIERS = 20
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
-def month_or_current(app, month: str | None) -> str:  # noqa: ANN001
+def month_or_current(app, month: str | None) -> str:
     return month or settlement.month_of(app.clock.now(), app.rulebook.timezone)
 
 
-def statement_response(app, data: dict, fmt: str):  # noqa: ANN001, ANN201
+def statement_response(app, data: dict, fmt: str):
     """The statement as JSON (a dict), or as a CSV / PDF download."""
     if fmt == "json":
         return data
     if fmt not in FORMATS:
         raise InvalidInput(f"format is json, csv or pdf, not {fmt!r}")
-    body = statements.to_csv(data, app.rulebook.timezone) if fmt == "csv" else statements.to_pdf(data, app.rulebook.timezone)
+    body = (
+        statements.to_csv(data, app.rulebook.timezone)
+        if fmt == "csv"
+        else statements.to_pdf(data, app.rulebook.timezone)
+    )
     name = f"statement-{data['shop_id']}-{data['month']}.{fmt}"
-    return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
-@router.get("/shops/{shop_id}/balance", summary="Pending, available, frozen and payable proceeds (each freeze with its "
-                                                "clause and release time), the deposit against what is owed, payouts")
+@router.get(
+    "/shops/{shop_id}/balance",
+    summary="Pending, available, frozen and payable proceeds (each freeze with its "
+    "clause and release time), the deposit against what is owed, payouts",
+)
 def balance(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
         return queries.balance(conn, actor, app.rulebook, shop_id, now=app.clock.now())
 
 
-@router.get("/shops/{shop_id}/statement", summary="The month's statement: every line with its clause; totals checked "
-                                                  "against the ledger. format=json|csv|pdf")
-def statement(shop_id: PathId, request: Request, month: Month | None = None, format: Word = "json",  # noqa: A002
-              actor: Actor = Depends(api_actor)):  # noqa: ANN201
+@router.get(
+    "/shops/{shop_id}/statement",
+    summary="The month's statement: every line with its clause; totals checked "
+    "against the ledger. format=json|csv|pdf",
+)
+def statement(
+    shop_id: PathId,
+    request: Request,
+    month: Month | None = None,
+    format: Word = "json",
+    actor: Actor = Depends(api_actor),
+):
     app = pledge(request)
     with app.uow.read() as conn:
         data = queries.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     return statement_response(app, data, format)
 
 
-@router.get("/shops/{shop_id}/programs", summary="Fee programs open to the shop, its applications and its savings")
+@router.get(
+    "/shops/{shop_id}/programs", summary="Fee programs open to the shop, its applications and its savings"
+)
 def shop_programs(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
@@ -76,8 +112,15 @@ class ApplicationIn(BaseModel):
 def apply(shop_id: PathId, body: ApplicationIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        application_id = settlement.apply_to_program(conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note)
-    return {"id": application_id, "program_id": body.program_id, "shop_id": shop_id, "status": ApplicationStatus.PENDING.value}
+        application_id = settlement.apply_to_program(
+            conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note
+        )
+    return {
+        "id": application_id,
+        "program_id": body.program_id,
+        "shop_id": shop_id,
+        "status": ApplicationStatus.PENDING.value,
+    }
 
 
 class PayoutIn(BaseModel):
@@ -85,11 +128,20 @@ class PayoutIn(BaseModel):
 
 
 @router.post("/shops/{shop_id}/payouts", status_code=201, summary="Pay out part of the available balance")
-def request_payout(shop_id: PathId, body: PayoutIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def request_payout(
+    shop_id: PathId, body: PayoutIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        payout_id = settlement.request_payout(conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now())
-    return {"id": payout_id, "shop_id": shop_id, "amount_fen": body.amount_fen, "status": PayoutStatus.PENDING.value}
+        payout_id = settlement.request_payout(
+            conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now()
+        )
+    return {
+        "id": payout_id,
+        "shop_id": shop_id,
+        "amount_fen": body.amount_fen,
+        "status": PayoutStatus.PENDING.value,
+    }
 
 
 class DepositIn(BaseModel):
@@ -101,8 +153,15 @@ class DepositIn(BaseModel):
 def top_up(shop_id: PathId, body: DepositIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        deposit_id = settlement.top_up_deposit(conn, actor, shop_id, amount_fen=body.amount_fen, reference=body.reference,
-                                               at=app.clock.now(), book=app.rulebook)
+        deposit_id = settlement.top_up_deposit(
+            conn,
+            actor,
+            shop_id,
+            amount_fen=body.amount_fen,
+            reference=body.reference,
+            at=app.clock.now(),
+            book=app.rulebook,
+        )
     return {"id": deposit_id, "shop_id": shop_id, "amount_fen": body.amount_fen}
 
 
@@ -110,13 +169,16 @@ class TermsIn(BaseModel):
     zero_entry: StrictBool  # "yes" or 1 is refused, not guessed
 
 
-@router.put("/shops/{shop_id}/settlement-terms", summary="Finance: whether the shop is on 0元入驻 (no base deposit, "
-                                                         "21-day settlement)")
+@router.put(
+    "/shops/{shop_id}/settlement-terms",
+    summary="Finance: whether the shop is on 0元入驻 (no base deposit, 21-day settlement)",
+)
 def set_terms(shop_id: PathId, body: TermsIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        return deposits.set_zero_entry(conn, actor, shop_id, zero_entry=body.zero_entry, at=app.clock.now(),
-                                       book=app.rulebook)
+        return deposits.set_zero_entry(
+            conn, actor, shop_id, zero_entry=body.zero_entry, at=app.clock.now(), book=app.rulebook
+        )
 
 
 Tier = Annotated[list[TierNumber], Field(min_length=2, max_length=2)]  # [turnover from, in fen; share in bp]
@@ -142,7 +204,7 @@ class ProgramIn(BaseModel):
     note: Note = ""
 
 
-def _when(app, text: str | None) -> datetime | None:  # noqa: ANN001
+def _when(app, text: str | None) -> datetime | None:
     return parse_iso(text, app.rulebook.timezone) if text else None
 
 
@@ -156,10 +218,21 @@ def programs(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
 def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     spec = settlement.ProgramSpec(
-        code=body.code, kind=body.kind, name=body.name, name_en=body.name_en, starts_at=_when(app, body.starts_at),
-        ends_at=_when(app, body.ends_at), rate_bp=body.rate_bp, categories=tuple(body.categories), shop_id=body.shop_id,
-        channel=body.channel, requires_application=body.requires_application, tiers=tuple(tuple(t) for t in body.tiers),
-        task_orders=body.task_orders, days=body.days)
+        code=body.code,
+        kind=body.kind,
+        name=body.name,
+        name_en=body.name_en,
+        starts_at=_when(app, body.starts_at),
+        ends_at=_when(app, body.ends_at),
+        rate_bp=body.rate_bp,
+        categories=tuple(body.categories),
+        shop_id=body.shop_id,
+        channel=body.channel,
+        requires_application=body.requires_application,
+        tiers=tuple(tuple(t) for t in body.tiers),
+        task_orders=body.task_orders,
+        days=body.days,
+    )
     with app.uow.begin() as conn:
         program_id = settlement.create_program(conn, actor, spec, at=app.clock.now(), note=body.note)
         return queries.program_detail(conn, actor, program_id)
@@ -174,6 +247,7 @@ def program(program_id: PathId, request: Request, actor: Actor = Depends(api_act
 class ProgramChange(BaseModel):
     """Only the fields sent change. Those a program always has may be left out but not sent as
     null; null clears the ones it may lack (rate, channel, end, task, days)."""
+
     note: Note
     name: Name = Field(None)
     name_en: OptionalName = Field(None)
@@ -188,8 +262,12 @@ class ProgramChange(BaseModel):
     days: Days | None = None
 
 
-@router.patch("/settlement/programs/{program_id}", summary="Finance: change a program (a new version with history)")
-def change_program(program_id: PathId, body: ProgramChange, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.patch(
+    "/settlement/programs/{program_id}", summary="Finance: change a program (a new version with history)"
+)
+def change_program(
+    program_id: PathId, body: ProgramChange, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "note"}
     for key in ("starts_at", "ends_at"):
@@ -210,11 +288,17 @@ class DecisionIn(BaseModel):
     approve: bool
 
 
-@router.post("/settlement/applications/{application_id}/decision", summary="Finance: approve or reject an application")
-def decide(application_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/settlement/applications/{application_id}/decision", summary="Finance: approve or reject an application"
+)
+def decide(
+    application_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        status = settlement.decide_application(conn, actor, application_id, approve=body.approve, at=app.clock.now())
+        status = settlement.decide_application(
+            conn, actor, application_id, approve=body.approve, at=app.clock.now()
+        )
     return {"id": application_id, "status": status}
 
 
@@ -229,15 +313,21 @@ class ReturnIn(BaseModel):
 
 
 @router.post("/settlement/payouts/{payout_id}/return", summary="Finance: the bank returned a payout")
-def bank_return(payout_id: PathId, body: ReturnIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def bank_return(
+    payout_id: PathId, body: ReturnIn, request: Request, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
         settlement.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
     return {"id": payout_id, "status": PayoutStatus.RETURNED.value}
 
 
-@router.get("/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month")
+@router.get(
+    "/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month"
+)
 def reconciliation(request: Request, month: Month | None = None, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return queries.reconciliation(conn, actor, app.rulebook, month_or_current(app, month), provider_for(app))
+        return queries.reconciliation(
+            conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)
+        )

@@ -1,4 +1,5 @@
 """Warehouse API: pick waves, the pack station's scans, labels (PDF) and the carrier handover."""
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
@@ -23,16 +24,21 @@ class LabelIn(BaseModel):
 
 
 def pdf(data: bytes, name: str) -> Response:
-    return Response(data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return Response(
+        data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
+    )
 
 
-def _parcel(conn, actor: Actor, parcel_id: int) -> dict:  # noqa: ANN001
+def _parcel(conn, actor: Actor, parcel_id: int) -> dict:
     row = warehouse.own_parcel(conn, actor, parcel_id)
     return dict(row._mapping, contents=warehouse.parcel_contents(conn, parcel_id))
 
 
-@router.post("/warehouses/{warehouse_id}/waves", status_code=201,
-             summary="Allocate the shop's paid orders and gather this warehouse's parcels into a pick wave")
+@router.post(
+    "/warehouses/{warehouse_id}/waves",
+    status_code=201,
+    summary="Allocate the shop's paid orders and gather this warehouse's parcels into a pick wave",
+)
 def create_wave(warehouse_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -40,7 +46,9 @@ def create_wave(warehouse_id: PathId, request: Request, actor: Actor = Depends(a
         return warehouse.pick_list(conn, actor, wave_id)
 
 
-@router.get("/waves/{wave_id}", summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels")
+@router.get(
+    "/waves/{wave_id}", summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels"
+)
 def wave(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         return warehouse.pick_list(conn, actor, wave_id)
@@ -50,7 +58,10 @@ def wave(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -
 def picked(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        return {"wave_id": wave_id, "parcels": warehouse.confirm_picked(conn, actor, wave_id, at=app.clock.now())}
+        return {
+            "wave_id": wave_id,
+            "parcels": warehouse.confirm_picked(conn, actor, wave_id, at=app.clock.now()),
+        }
 
 
 @router.get("/waves/{wave_id}/labels.pdf", summary="Every label of the wave in one PDF (batch printing)")
@@ -76,23 +87,37 @@ def scan(parcel_id: PathId, body: ScanIn, request: Request, actor: Actor = Depen
         return _parcel(conn, actor, parcel_id)
 
 
-@router.post("/parcels/{parcel_id}/label", summary="The carrier assigns a waybill to a packed parcel of a paid order")
-def label(parcel_id: PathId, request: Request, body: LabelIn | None = None, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/parcels/{parcel_id}/label", summary="The carrier assigns a waybill to a packed parcel of a paid order"
+)
+def label(
+    parcel_id: PathId, request: Request, body: LabelIn | None = None, actor: Actor = Depends(api_actor)
+) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        outcome = warehouse.label(conn, actor, parcel_id, carrier=(body or LabelIn()).carrier, at=app.clock.now())
+        outcome = warehouse.label(
+            conn, actor, parcel_id, carrier=(body or LabelIn()).carrier, at=app.clock.now()
+        )
     if isinstance(outcome, warehouse.Blocked):
         raise Conflict(outcome.message, blocked=outcome.kind)
-    return {"parcel_id": parcel_id, "tracking_no": outcome, "label_url": f"/api/v1/parcels/{parcel_id}/label.pdf"}
+    return {
+        "parcel_id": parcel_id,
+        "tracking_no": outcome,
+        "label_url": f"/api/v1/parcels/{parcel_id}/label.pdf",
+    }
 
 
-@router.get("/parcels/{parcel_id}/label.pdf", summary="The parcel's shipping label with the waybill's Code128 barcode")
+@router.get(
+    "/parcels/{parcel_id}/label.pdf", summary="The parcel's shipping label with the waybill's Code128 barcode"
+)
 def label_pdf(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
     with pledge(request).uow.read() as conn:
         return pdf(labels.parcel_label_pdf(conn, actor, parcel_id), f"parcel-{parcel_id}-label.pdf")
 
 
-@router.post("/parcels/{parcel_id}/handover", summary="The carrier picks the parcel up (pickup scan); ships the order")
+@router.post(
+    "/parcels/{parcel_id}/handover", summary="The carrier picks the parcel up (pickup scan); ships the order"
+)
 def handover(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:

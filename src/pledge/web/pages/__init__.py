@@ -1,11 +1,37 @@
 """Server-rendered pages (Jinja2 + HTMX), zh-CN by default with an English switch."""
+
 from fastapi import APIRouter
 
-from pledge.web.pages import account, aftersales, chat, experience, logistics, merchant, operator, reviews, shopping
-from pledge.web.pages import settlement
-from pledge.web.pages import flash, inventory, warehouse
+from pledge.web.pages import (
+    account,
+    aftersales,
+    chat,
+    experience,
+    flash,
+    inventory,
+    logistics,
+    merchant,
+    operator,
+    reviews,
+    settlement,
+    shopping,
+    warehouse,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (account, shopping, merchant, operator, aftersales, chat, experience, reviews, logistics, settlement,
-               inventory, warehouse, flash):
+for module in (
+    account,
+    shopping,
+    merchant,
+    operator,
+    aftersales,
+    chat,
+    experience,
+    reviews,
+    logistics,
+    settlement,
+    inventory,
+    warehouse,
+    flash,
+):
     router.include_router(module.router)

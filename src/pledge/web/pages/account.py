@@ -1,6 +1,7 @@
 """Logging in and out, and one's API tokens. The login form carries a CSRF token of its own
 (double submit: a cookie set with the form, echoed by the form), since there is no session yet
 whose token it could carry; logging out ends the session on the server."""
+
 from __future__ import annotations
 
 import math
@@ -22,17 +23,36 @@ EXPIRED_FORM = "This login form has expired. Please reload the page and log in a
 THROTTLED = "Too many failed logins. Try again in {minutes} minutes."
 
 
-def _login_page(request: Request, *, status: int = 200, next: str = "/", error: str | None = None,
-                error_values: dict | None = None):
+def _login_page(
+    request: Request,
+    *,
+    status: int = 200,
+    next: str = "/",
+    error: str | None = None,
+    error_values: dict | None = None,
+):
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = render(request, "login.html", status=status, next=next, error=error, error_values=error_values or {},
-                      login_csrf=token)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", path="/login",
-                        secure=cookie_secure(request, pledge(request).settings))
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        next=next,
+        error=error,
+        error_values=error_values or {},
+        login_csrf=token,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        path="/login",
+        secure=cookie_secure(request, pledge(request).settings),
+    )
     return response
 
 
-def _login_form_is_ours(request: Request, form) -> bool:  # noqa: ANN001
+def _login_form_is_ours(request: Request, form) -> bool:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     sent = str(form.get("csrf_token", ""))
     return bool(expected) and secrets.compare_digest(sent.encode(), expected.encode())
@@ -52,11 +72,22 @@ async def login(request: Request):
         return _login_page(request, status=403, next=target, error=EXPIRED_FORM)
     now = app.clock.now()
     try:
-        user_id = accounts.log_in(app.uow, email=str(form.get("email", "")), password=str(form.get("password", "")),
-                                  address=client_address(request), at=now, limits=login_limits(app))
+        user_id = accounts.log_in(
+            app.uow,
+            email=str(form.get("email", "")),
+            password=str(form.get("password", "")),
+            address=client_address(request),
+            at=now,
+            limits=login_limits(app),
+        )
     except TooManyAttempts as exc:
-        response = _login_page(request, status=429, next=target, error=THROTTLED,
-                               error_values={"minutes": math.ceil(exc.retry_after / 60)})
+        response = _login_page(
+            request,
+            status=429,
+            next=target,
+            error=THROTTLED,
+            error_values={"minutes": math.ceil(exc.retry_after / 60)},
+        )
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except Unauthorized as exc:
@@ -64,8 +95,14 @@ async def login(request: Request):
     with app.uow.begin() as conn:
         token, _csrf = accounts.start_session(conn, user_id=user_id, at=now)
     response = redirect(target)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=cookie_secure(request, app.settings),
-                        max_age=int(accounts.SESSION_TTL.total_seconds()))
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request, app.settings),
+        max_age=int(accounts.SESSION_TTL.total_seconds()),
+    )
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
@@ -80,8 +117,9 @@ async def logout(request: Request):
         with pledge(request).uow.begin() as conn:
             accounts.end_session(conn, request.cookies[SESSION_COOKIE])
     response = redirect("/")
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax",
-                           secure=cookie_secure(request, pledge(request).settings))
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=cookie_secure(request, pledge(request).settings)
+    )
     return response
 
 

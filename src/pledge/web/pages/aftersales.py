@@ -2,6 +2,7 @@
 photos or "I cannot upload photos") and follows it on its own page with the timeline, the
 running deadline and the refund with its clause; the shop works its queue sorted by deadline;
 platform operators decide escalated cases (平台介入), optionally paid by a subsidy fund."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,8 @@ Statement = text(500, multiline=True, required=False)
 
 # ---------------------------------------------------------------- explanations for pages
 
-def _clause(book: Rulebook, clause_id: str | None):  # noqa: ANN202
+
+def _clause(book: Rulebook, clause_id: str | None):
     return next((c for c in book.clauses if c.id == clause_id), None) if clause_id else None
 
 
@@ -73,17 +75,27 @@ def _damage_explanation_zh(book: Rulebook, inputs: dict, cite: str, amount: str)
     paid = format_yuan(inputs["paid_fen"])
     if inputs.get("basis") == policy.SHOP_PLEDGE:
         table = _clause(book, inputs.get("table_clause"))
-        how = "店铺承诺每件损坏按件赔付" if inputs.get("per_unit") else \
-            f"店铺承诺沿用坏了包退比例表（{table.id}：{table.text}）" if table else "按店铺承诺赔付"
+        how = (
+            "店铺承诺每件损坏按件赔付"
+            if inputs.get("per_unit")
+            else f"店铺承诺沿用坏了包退比例表（{table.id}：{table.text}）"
+            if table
+            else "按店铺承诺赔付"
+        )
         return f"{counted} → 坏了包退官方保障不适用于此订单，由店铺自己的承诺赔付（{cite}）：{how}；这些商品实付{paid}元，退款{amount}元"
     text = f"{counted} → {cite}：这些商品实付{paid}元，退款{amount}元"
     return text + "（店铺承诺：每件损坏都按件赔付）" if inputs.get("per_unit") else text
 
 
 _SYSTEM_WHY = [
-    (re.compile(r"no pickup scan (\d+) h after the tracking number was uploaded \(([^)]+)\)"),
-     "上传运单号后{0}小时仍无揽收记录，退款申请自动同意（条款 {1}）"),
-    (re.compile(r"the shop did not review by (\S+) \(([^)]+)\)"), "商家未在期限内审核，系统自动同意（条款 {1}）"),
+    (
+        re.compile(r"no pickup scan (\d+) h after the tracking number was uploaded \(([^)]+)\)"),
+        "上传运单号后{0}小时仍无揽收记录，退款申请自动同意（条款 {1}）",
+    ),
+    (
+        re.compile(r"the shop did not review by (\S+) \(([^)]+)\)"),
+        "商家未在期限内审核，系统自动同意（条款 {1}）",
+    ),
     (re.compile(r"not escalated in time \(([^)]+)\)"), "被拒后未在期限内申请平台介入，自动关闭（条款 {0}）"),
     (re.compile(r"the return was not sent in time \(([^)]+)\)"), "未在期限内寄回退货，自动关闭（条款 {0}）"),
     (re.compile(r"instant refund"), "极速退款：未发货订单自动同意"),
@@ -108,42 +120,71 @@ templates.env.globals["case_event_why"] = event_why
 
 # ---------------------------------------------------------------- helpers
 
-def _funds(conn) -> list[dict]:  # noqa: ANN001
+
+def _funds(conn) -> list[dict]:
     return [dict(r._mapping) for r in conn.execute(select(subsidy_funds).order_by(subsidy_funds.c.code))]
 
 
-def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime) -> dict:  # noqa: ANN001
+def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime) -> dict:
     row = orders.get_order_for(conn, actor, order_id)
     if row.buyer_id != actor.user_id:
         raise NotFound(f"no order {order_id}")  # only the buyer files cases; shops answer them
     order = guarantee_queries.order_view(conn, order_id)
     existing = queries.cases_for_order(conn, order_id)
-    flags = {r.id: r for r in conn.execute(select(order_lines.c.id, products.c.perishable, products.c.custom_made)
-                                           .join(products, products.c.id == order_lines.c.product_id)
-                                           .where(order_lines.c.order_id == order_id))}
+    flags = {
+        r.id: r
+        for r in conn.execute(
+            select(order_lines.c.id, products.c.perishable, products.c.custom_made)
+            .join(products, products.c.id == order_lines.c.product_id)
+            .where(order_lines.c.order_id == order_id)
+        )
+    }
     claimed: dict[int, int] = {}
     with_lines = {c["id"] for c in existing if c["status"] not in aftersales.NOT_COUNTING}
     for case_id in with_lines:
         for line in queries.case_detail(conn, actor, case_id)["lines"]:
             claimed[line["id"]] = claimed.get(line["id"], 0) + line["units"]
-    lines = [dict(l, perishable=flags[l["id"]].perishable, custom_made=flags[l["id"]].custom_made,
-                  free=l["quantity"] - claimed.get(l["id"], 0)) for l in order["lines"]]
+    lines = [
+        dict(
+            l,
+            perishable=flags[l["id"]].perishable,
+            custom_made=flags[l["id"]].custom_made,
+            free=l["quantity"] - claimed.get(l["id"], 0),
+        )
+        for l in order["lines"]
+    ]
     pledge_row = queries.pledge_of(conn, order["shop_id"])
     terms = aftersales.shop_pledge(conn, order["shop_id"])
-    options = quotes.damage_options(conn, book, paid_at=row.paid_at or now, pledge=terms,
-                                    lines=[(r.id, r.product_id) for r in conn.execute(
-                                        select(order_lines.c.id, order_lines.c.product_id)
-                                        .where(order_lines.c.order_id == order_id))])
+    options = quotes.damage_options(
+        conn,
+        book,
+        paid_at=row.paid_at or now,
+        pledge=terms,
+        lines=[
+            (r.id, r.product_id)
+            for r in conn.execute(
+                select(order_lines.c.id, order_lines.c.product_id).where(order_lines.c.order_id == order_id)
+            )
+        ],
+    )
     offered = [r for r in DAMAGE_REASONS if any(r in reasons for reasons, _ in options.values())]
     no_damage = next((why for reasons, why in options.values() if why), "") if not offered else ""
     flagged = {f for l in lines for f in ("perishable", "custom_made") if l[f]}
-    return {"order": order, "lines": lines, "cases": existing, "pledge": pledge_row, "damage_reasons": offered,
-            "no_damage_cover": no_damage, "windows": _windows(book, order, terms, flagged, offered, now),
-            "case_types": [t.value for t in CaseType if t != CaseType.DAMAGE_CLAIM or offered]}
+    return {
+        "order": order,
+        "lines": lines,
+        "cases": existing,
+        "pledge": pledge_row,
+        "damage_reasons": offered,
+        "no_damage_cover": no_damage,
+        "windows": _windows(book, order, terms, flagged, offered, now),
+        "case_types": [t.value for t in CaseType if t != CaseType.DAMAGE_CLAIM or offered],
+    }
 
 
-def _windows(book: Rulebook, order: dict, terms: policy.ShopPledge, flags: set[str], reasons: list[str],
-             now: datetime) -> list[dict]:
+def _windows(
+    book: Rulebook, order: dict, terms: policy.ShopPledge, flags: set[str], reasons: list[str], now: datetime
+) -> list[dict]:
     """The deadlines this order's after-sales run to, as the rulebook and the shop's pledge set
     them, for the damage reasons a claim on it could be paid for."""
     signed = order.get("delivered_at")
@@ -152,24 +193,48 @@ def _windows(book: Rulebook, order: dict, terms: policy.ShopPledge, flags: set[s
     found = []
     for reason in reasons:
         w = policy.damage_window(book, reason=reason, signed_at=signed, now=now, pledge=terms)
-        found.append({"key": "reason." + reason, "kind": "damage", "deadline": w.deadline, "open": w.eligible,
-                      "clause": w.clause})
+        found.append(
+            {
+                "key": "reason." + reason,
+                "kind": "damage",
+                "deadline": w.deadline,
+                "open": w.eligible,
+                "clause": w.clause,
+            }
+        )
     r = policy.no_reason_return(book, flags=flags, signed_at=signed, now=now, pledge=terms)
-    found.append({"key": "7-day no-reason return", "kind": "return", "deadline": r.deadline, "open": r.eligible,
-                  "clause": r.clause, "reason": r.reason})
+    found.append(
+        {
+            "key": "7-day no-reason return",
+            "kind": "return",
+            "deadline": r.deadline,
+            "open": r.eligible,
+            "clause": r.clause,
+            "reason": r.reason,
+        }
+    )
     return found
 
 
-def _case_page_context(conn, actor, case_id: int) -> dict:  # noqa: ANN001
+def _case_page_context(conn, actor, case_id: int) -> dict:
     case = queries.case_detail(conn, actor, case_id)
-    roles = {"buyer": case["buyer_id"] == actor.user_id, "merchant": case["shop_id"] in actor.shops,
-             "operator": actor.platform_role == "operator"}
+    roles = {
+        "buyer": case["buyer_id"] == actor.user_id,
+        "merchant": case["shop_id"] in actor.shops,
+        "operator": actor.platform_role == "operator",
+    }
     funds = _funds(conn)
-    return {"case": case, "roles": roles, "funds": funds, "fund_names": {f["code"]: f["name"] for f in funds},
-            "carriers": CARRIERS}
+    return {
+        "case": case,
+        "roles": roles,
+        "funds": funds,
+        "fund_names": {f["code"]: f["name"] for f in funds},
+        "carriers": CARRIERS,
+    }
 
 
 # ---------------------------------------------------------------- buyer
+
 
 @router.get("/cases")
 def my_cases(request: Request):
@@ -187,8 +252,14 @@ def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAG
         context = _new_case_context(conn, caller.actor, order_id, app.rulebook, app.clock.now())
     if case_type not in context["case_types"]:
         case_type = CaseType.REFUND_ONLY.value
-    return render(request, "case_new.html", values={"case_type": case_type}, error=None, return_reasons=RETURN_REASONS,
-                  **context)
+    return render(
+        request,
+        "case_new.html",
+        values={"case_type": case_type},
+        error=None,
+        return_reasons=RETURN_REASONS,
+        **context,
+    )
 
 
 @router.post("/orders/{order_id}/cases")
@@ -218,15 +289,28 @@ async def file_case(order_id: PathId, request: Request):
         def file() -> int:
             with app.uow.begin() as conn:
                 upload_ids = [store_photo(app, actor, d, name, conn) for d, name in data]
-                cmd = aftersales.NewCase(order_id, str(values.get("case_type", "")), str(values.get("reason", "")),
-                                         chosen, form_text(values, "note", Note), upload_ids,
-                                         values.get("cannot_upload") in ("on", "1", "true"))
+                cmd = aftersales.NewCase(
+                    order_id,
+                    str(values.get("case_type", "")),
+                    str(values.get("reason", "")),
+                    chosen,
+                    form_text(values, "note", Note),
+                    upload_ids,
+                    values.get("cannot_upload") in ("on", "1", "true"),
+                )
                 return aftersales.file_case(conn, actor, cmd, book=app.rulebook, at=app.clock.now())
 
         case_id = await run_in_threadpool(file)
     except DomainError as exc:
-        return render(request, "case_new.html", status=exc.status, values=values, error=exc.detail,
-                      return_reasons=RETURN_REASONS, **found)
+        return render(
+            request,
+            "case_new.html",
+            status=exc.status,
+            values=values,
+            error=exc.detail,
+            return_reasons=RETURN_REASONS,
+            **found,
+        )
     return redirect(f"/cases/{case_id}")
 
 
@@ -238,7 +322,7 @@ def case_page(case_id: PathId, request: Request):
     return render(request, "case.html", **context)
 
 
-async def _case_action(request: Request, case_id: int, action) -> object:  # noqa: ANN001
+async def _case_action(request: Request, case_id: int, action) -> object:
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
@@ -249,30 +333,50 @@ async def _case_action(request: Request, case_id: int, action) -> object:  # noq
 
 @router.post("/cases/{case_id}/cancel")
 async def cancel(case_id: PathId, request: Request):
-    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.cancel_case(
-        conn, actor, case_id, at=app.clock.now()))
+    return await _case_action(
+        request,
+        case_id,
+        lambda conn, app, actor, form: aftersales.cancel_case(conn, actor, case_id, at=app.clock.now()),
+    )
 
 
 @router.post("/cases/{case_id}/escalate")
 async def escalate(case_id: PathId, request: Request):
-    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.escalate(
-        conn, actor, case_id, note=form_text(form, "note", CaseNote), at=app.clock.now()))
+    return await _case_action(
+        request,
+        case_id,
+        lambda conn, app, actor, form: aftersales.escalate(
+            conn, actor, case_id, note=form_text(form, "note", CaseNote), at=app.clock.now()
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/return-shipment")
 async def return_shipment(case_id: PathId, request: Request):
-    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.ship_return(
-        conn, actor, case_id, carrier=str(form.get("carrier", "")), tracking_no=str(form.get("tracking_no", "")),
-        book=app.rulebook, at=app.clock.now(), postage_fen=_postage(form.get("postage"))))
+    return await _case_action(
+        request,
+        case_id,
+        lambda conn, app, actor, form: aftersales.ship_return(
+            conn,
+            actor,
+            case_id,
+            carrier=str(form.get("carrier", "")),
+            tracking_no=str(form.get("tracking_no", "")),
+            book=app.rulebook,
+            at=app.clock.now(),
+            postage_fen=_postage(form.get("postage")),
+        ),
+    )
 
 
-def _postage(raw) -> int | None:  # noqa: ANN001
+def _postage(raw) -> int | None:
     """The postage field in yuan (e.g. 12.00), or None when left empty."""
     text = str(raw or "").strip()
     return parse_yuan(text) if text else None
 
 
 # ---------------------------------------------------------------- merchant
+
 
 @router.get("/merchant/cases")
 def merchant_cases_home(request: Request):
@@ -287,12 +391,28 @@ def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
         rows = queries.shop_queue(conn, actor, shop_id, open_only=filter != "all")
         pledge_row = queries.pledge_of(conn, shop_id)
         insured = queries.shop_shipping_insurance(conn, shop_id, app.clock.now())
-        goods = [dict(r._mapping) for r in conn.execute(select(products.c.id, products.c.title)
-                                                        .where(products.c.shop_id == shop_id).order_by(products.c.id))]
+        goods = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(products.c.id, products.c.title)
+                .where(products.c.shop_id == shop_id)
+                .order_by(products.c.id)
+            )
+        ]
     tiers = [c for c in app.rulebook.in_force("shipping_insurance", app.clock.now())]
-    return render(request, "merchant_cases.html", shop_id=shop_id, cases=rows, filter=filter, pledge=pledge_row,
-                  can_edit=shop_id in actor.shops, damage_reason_choices=DAMAGE_REASONS, goods=goods, insured=insured,
-                  insurance_tiers=tiers)
+    return render(
+        request,
+        "merchant_cases.html",
+        shop_id=shop_id,
+        cases=rows,
+        filter=filter,
+        pledge=pledge_row,
+        can_edit=shop_id in actor.shops,
+        damage_reason_choices=DAMAGE_REASONS,
+        goods=goods,
+        insured=insured,
+        insurance_tiers=tiers,
+    )
 
 
 @router.post("/merchant/products/{product_id}/shipping-insurance")
@@ -302,22 +422,37 @@ async def set_shipping_insurance(product_id: int, request: Request):
     app = pledge(request)
     tier = str(form.get("tier") or "").strip() or None
     with app.uow.begin() as conn:
-        coverage.set_shipping_insurance(conn, caller.actor, product_id, tier=tier, book=app.rulebook, at=app.clock.now())
+        coverage.set_shipping_insurance(
+            conn, caller.actor, product_id, tier=tier, book=app.rulebook, at=app.clock.now()
+        )
         shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar_one()
     return redirect(f"/merchant/shops/{shop_id}/cases#shipping-insurance")
 
 
 @router.post("/merchant/cases/{case_id}/review")
 async def review(case_id: PathId, request: Request):
-    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.review_case(
-        conn, actor, case_id, approve=form.get("decision") == "approve", note=form_text(form, "note", CaseNote),
-        book=app.rulebook, at=app.clock.now()))
+    return await _case_action(
+        request,
+        case_id,
+        lambda conn, app, actor, form: aftersales.review_case(
+            conn,
+            actor,
+            case_id,
+            approve=form.get("decision") == "approve",
+            note=form_text(form, "note", CaseNote),
+            book=app.rulebook,
+            at=app.clock.now(),
+        ),
+    )
 
 
 @router.post("/merchant/cases/{case_id}/return-received")
 async def return_received(case_id: PathId, request: Request):
-    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.receive_return(
-        conn, actor, case_id, at=app.clock.now()))
+    return await _case_action(
+        request,
+        case_id,
+        lambda conn, app, actor, form: aftersales.receive_return(conn, actor, case_id, at=app.clock.now()),
+    )
 
 
 @router.post("/merchant/shops/{shop_id}/pledge")
@@ -325,18 +460,23 @@ async def set_pledge(shop_id: PathId, request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
-    terms = policy.ShopPledge(form.get("per_unit_damage") == "on", form.get("no_evidence_for_declared") == "on",
-                              whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
-                              whole_number(form.get("return_window_extra_hours"), "extra return hours", 0),
-                              form.get("damage_share_table") == "on",
-                              frozenset(str(r) for r in (await request.form()).getlist("damage_reasons")))
+    terms = policy.ShopPledge(
+        form.get("per_unit_damage") == "on",
+        form.get("no_evidence_for_declared") == "on",
+        whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
+        whole_number(form.get("return_window_extra_hours"), "extra return hours", 0),
+        form.get("damage_share_table") == "on",
+        frozenset(str(r) for r in (await request.form()).getlist("damage_reasons")),
+    )
     with app.uow.begin() as conn:
-        aftersales.set_shop_pledge(conn, caller.actor, shop_id, terms, form_text(form, "statement", Statement),
-                                   at=app.clock.now())
+        aftersales.set_shop_pledge(
+            conn, caller.actor, shop_id, terms, form_text(form, "statement", Statement), at=app.clock.now()
+        )
     return redirect(f"/merchant/shops/{shop_id}/cases")
 
 
 # ---------------------------------------------------------------- platform
+
 
 @router.get("/operator/disputes")
 def disputes(request: Request):
@@ -349,6 +489,17 @@ def disputes(request: Request):
 
 @router.post("/operator/cases/{case_id}/decision")
 async def decide(case_id: PathId, request: Request):
-    return await _case_action(request, case_id, lambda conn, app, actor, form: aftersales.decide_escalation(
-        conn, actor, case_id, approve=form.get("decision") == "approve", note=form_text(form, "note", CaseNote),
-        book=app.rulebook, at=app.clock.now(), fund_code=form_text(form, "fund_code", OptionalCode) or None))
+    return await _case_action(
+        request,
+        case_id,
+        lambda conn, app, actor, form: aftersales.decide_escalation(
+            conn,
+            actor,
+            case_id,
+            approve=form.get("decision") == "approve",
+            note=form_text(form, "note", CaseNote),
+            book=app.rulebook,
+            at=app.clock.now(),
+            fund_code=form_text(form, "fund_code", OptionalCode) or None,
+        ),
+    )

@@ -1,6 +1,7 @@
 """Customer-service chat pages (联系客服): the conversation with messages that arrive without a
 reload (HTMX polls a fragment every 2 s for messages after the last one shown), the buyer's
 rating, the buyer's list, and the merchant inbox with unanswered conversations first."""
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
@@ -8,8 +9,8 @@ from markupsafe import escape
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
-from pledge.web.forms import whole_number
 from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import whole_number
 from pledge.web.pages.render import redirect, render
 from pledge.web.types import Cursor, PathId
 
@@ -24,8 +25,13 @@ async def open_chat(shop_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        opened = chat.open_conversation(conn, caller.actor, shop_id=shop_id, order_id=whole_number(form.get("order_id"), "order_id"),
-                                        at=app.clock.now())
+        opened = chat.open_conversation(
+            conn,
+            caller.actor,
+            shop_id=shop_id,
+            order_id=whole_number(form.get("order_id"), "order_id"),
+            at=app.clock.now(),
+        )
     return redirect(f"/chats/{opened.conversation_id}")
 
 
@@ -62,13 +68,17 @@ async def send(conversation_id: PathId, request: Request):
     htmx = bool(request.headers.get("hx-request"))
     try:
         with app.uow.begin() as conn:
-            chat.post_message(conn, caller.actor, conversation_id, str(form.get("body", "")), at=app.clock.now())
+            chat.post_message(
+                conn, caller.actor, conversation_id, str(form.get("body", "")), at=app.clock.now()
+            )
     except (InvalidInput, Conflict) as exc:
         if not htmx:
             raise
         # shown under the form; the transaction was rolled back, nothing changed
-        return HTMLResponse(f'<span data-testid="chat-error">{escape(exc.detail)}</span>',
-                            headers={"HX-Retarget": f"#chat-error-{conversation_id}", "HX-Reswap": "innerHTML"})
+        return HTMLResponse(
+            f'<span data-testid="chat-error">{escape(exc.detail)}</span>',
+            headers={"HX-Retarget": f"#chat-error-{conversation_id}", "HX-Reswap": "innerHTML"},
+        )
     if htmx:  # the poller fetches the new message at once
         return Response(status_code=204, headers={"HX-Trigger": "chat-sent"})
     return redirect(f"/chats/{conversation_id}")
@@ -80,7 +90,9 @@ async def rate(conversation_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        chat.rate_conversation(conn, caller.actor, conversation_id, whole_number(form.get("stars"), "stars"), at=app.clock.now())
+        chat.rate_conversation(
+            conn, caller.actor, conversation_id, whole_number(form.get("stars"), "stars"), at=app.clock.now()
+        )
     return redirect(f"/chats/{conversation_id}")
 
 

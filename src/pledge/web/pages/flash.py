@@ -1,4 +1,5 @@
 """Flash deal pages: the deal as buyers see it in the live room, and the shop's deal desk."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,9 +30,15 @@ async def buy(request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        placed = flash.buy(conn, caller.actor, whole_number(form.get("deal_id"), "deal_id"),
-                           quantity=whole_number(form.get("quantity"), "quantity", 1), at=app.clock.now(),
-                           pay_window=app.pay_window, guards=app.sale_guards)
+        placed = flash.buy(
+            conn,
+            caller.actor,
+            whole_number(form.get("deal_id"), "deal_id"),
+            quantity=whole_number(form.get("quantity"), "quantity", 1),
+            at=app.clock.now(),
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+        )
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 
@@ -52,9 +59,16 @@ async def open_deal(shop_id: PathId, request: Request):
     starts = str(form.get("starts_at", "")).strip()
     starts_at = parse_iso(starts, "Asia/Shanghai") if starts else now
     minutes = whole_number(form.get("minutes"), "minutes", 30, low=1, high=MAX_DEAL_MINUTES)
-    deal = flash.NewDeal(shop_id, whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("price_fen"), "price_fen"),
-                         whole_number(form.get("quantity"), "quantity"), whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
-                         starts_at, starts_at + timedelta(minutes=minutes), form_text(form, "title", OptionalTitle))
+    deal = flash.NewDeal(
+        shop_id,
+        whole_number(form.get("sku_id"), "sku_id"),
+        whole_number(form.get("price_fen"), "price_fen"),
+        whole_number(form.get("quantity"), "quantity"),
+        whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
+        starts_at,
+        starts_at + timedelta(minutes=minutes),
+        form_text(form, "title", OptionalTitle),
+    )
     with app.uow.begin() as conn:
         deal_id = flash.create_deal(conn, caller.actor, deal, at=now)
     return redirect(f"/flash/{deal_id}")

@@ -1,5 +1,6 @@
 """The merchant's inventory page: warehouses, stock per warehouse with low-stock alerts, the
 pack report and recent waves; forms for warehouses, receipts and adjustments."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
@@ -27,10 +28,16 @@ def warehouse_home(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         stock = inventory.shop_stock(conn, actor, shop_id)
-        context = {"shop_id": shop_id, "warehouses": inventory.shop_warehouses(conn, actor, shop_id), "stock": stock,
-                   "low": [r for r in stock if r["low"]], "waves": warehouse.shop_waves(conn, actor, shop_id),
-                   "report": warehouse.pack_report(conn, actor, shop_id), "strategy": inventory.strategy_of(conn, shop_id),
-                   "strategies": inventory.STRATEGIES}
+        context = {
+            "shop_id": shop_id,
+            "warehouses": inventory.shop_warehouses(conn, actor, shop_id),
+            "stock": stock,
+            "low": [r for r in stock if r["low"]],
+            "waves": warehouse.shop_waves(conn, actor, shop_id),
+            "report": warehouse.pack_report(conn, actor, shop_id),
+            "strategy": inventory.strategy_of(conn, shop_id),
+            "strategies": inventory.STRATEGIES,
+        }
     return render(request, "warehouse_home.html", **context)
 
 
@@ -40,9 +47,16 @@ async def add_warehouse(shop_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        inventory.create_warehouse(conn, caller.actor, shop_id=shop_id, code=str(form.get("code", "")),
-                                   name=str(form.get("name", "")), city=form_text(form, "city", OptionalName),
-                                   priority=whole_number(form.get("priority"), "priority", 1), at=app.clock.now())
+        inventory.create_warehouse(
+            conn,
+            caller.actor,
+            shop_id=shop_id,
+            code=str(form.get("code", "")),
+            name=str(form.get("name", "")),
+            city=form_text(form, "city", OptionalName),
+            priority=whole_number(form.get("priority"), "priority", 1),
+            at=app.clock.now(),
+        )
     return redirect(f"/merchant/shops/{shop_id}/warehouse")
 
 
@@ -56,8 +70,12 @@ async def add_receipt(warehouse_id: PathId, request: Request):
         expires_on = parse_iso(expires + "T00:00:00+00:00").date() if expires else None
     except InvalidInput:
         raise InvalidInput(f"expiry must be a date like 2026-09-05, got {expires!r}") from None
-    line = inventory.ReceiptLine(whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("quantity"), "quantity"),
-                                 form_text(form, "lot_code", LotCode), expires_on)
+    line = inventory.ReceiptLine(
+        whole_number(form.get("sku_id"), "sku_id"),
+        whole_number(form.get("quantity"), "quantity"),
+        form_text(form, "lot_code", LotCode),
+        expires_on,
+    )
     with app.uow.begin() as conn:
         wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)
         inventory.receive(conn, caller.actor, warehouse_id, [line], at=app.clock.now())
@@ -71,6 +89,13 @@ async def add_adjustment(warehouse_id: PathId, request: Request):
     app = pledge(request)
     with app.uow.begin() as conn:
         wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)
-        inventory.adjust(conn, caller.actor, warehouse_id, whole_number(form.get("sku_id"), "sku_id"),
-                         whole_number(form.get("delta"), "delta"), reason=form_text(form, "reason", Reason), at=app.clock.now())
+        inventory.adjust(
+            conn,
+            caller.actor,
+            warehouse_id,
+            whole_number(form.get("sku_id"), "sku_id"),
+            whole_number(form.get("delta"), "delta"),
+            reason=form_text(form, "reason", Reason),
+            at=app.clock.now(),
+        )
     return redirect(f"/merchant/shops/{wh.shop_id}/warehouse")

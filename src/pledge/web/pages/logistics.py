@@ -1,6 +1,7 @@
 """The merchant's logistics page (sanctions with reason and clause, logistics-rule
 compensations), the sanction notice on the buyer's order page, and the plain-words
 compensation texts of the order page and the wallet (guarantees.notices)."""
+
 from fastapi import APIRouter, Request
 from jinja2 import pass_context
 
@@ -25,26 +26,30 @@ def shop_restrictions(request: Request, shop_id: int) -> list[dict]:
 
 
 @pass_context
-def compensation_notices(context, order: dict) -> dict:  # noqa: ANN001
+def compensation_notices(context, order: dict) -> dict:
     """For the order page: what was paid, why, and what more may come."""
     return order_notices(order, context["rulebook"], context["now"], context["lang"])
 
 
 @pass_context
-def coupon_notice(context, coupon: dict) -> dict | None:  # noqa: ANN001
+def coupon_notice(context, coupon: dict) -> dict | None:
     """For the wallet: the compensation behind a coupon, in plain words (None for another coupon)."""
     comp = coupon.get("compensation")
     return paid_notice(comp, context["rulebook"], context["lang"]) if comp else None
 
 
 @pass_context
-def platform_time(context, at) -> str:  # noqa: ANN001
+def platform_time(context, at) -> str:
     """A time in the platform's zone, in words: '2026年9月4日 10:00（北京时间）'."""
     return "" if at is None else when(at, context["rulebook"].timezone, context["lang"])
 
 
-templates.env.globals.update(shop_restrictions=shop_restrictions, compensation_notices=compensation_notices,
-                             coupon_notice=coupon_notice, platform_time=platform_time)
+templates.env.globals.update(
+    shop_restrictions=shop_restrictions,
+    compensation_notices=compensation_notices,
+    coupon_notice=coupon_notice,
+    platform_time=platform_time,
+)
 
 
 @router.get("/merchant/logistics")
@@ -60,5 +65,11 @@ def merchant_logistics(shop_id: PathId, request: Request):
         data = shop_sanctions(conn, actor, shop_id, now=app.clock.now())
         paid = guarantee_queries.shop_compensations(conn, actor, shop_id)
     logistics = [c for c in paid["items"] if c["kind"] in RULE_NAMES]
-    return render(request, "logistics_merchant.html", shop_id=shop_id, sanctions=data, compensations=logistics,
-                  total_fen=sum(c["amount_fen"] for c in logistics))
+    return render(
+        request,
+        "logistics_merchant.html",
+        shop_id=shop_id,
+        sanctions=data,
+        compensations=logistics,
+        total_fen=sum(c["amount_fen"] for c in logistics),
+    )

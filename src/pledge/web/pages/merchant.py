@@ -1,5 +1,6 @@
 """The merchant's pages: orders with due-soon / overdue filters and countdowns, shipping,
 and the compensations the shop has paid."""
+
 from fastapi import APIRouter, Request
 
 from pledge.fulfilment.carriers import CARRIERS
@@ -7,18 +8,20 @@ from pledge.fulfilment.services import WaybillInUse, ship_order
 from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
-from pledge.web.forms import local_path
 from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import local_path
 from pledge.web.i18n import translator
 from pledge.web.pages.render import error_page, language, redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter(prefix="/merchant")
-WAYBILL_IN_USE = ("This tracking number is already on another parcel that is on its way. Each parcel ships under its "
-                  "own waybill: check the number on the label. Nothing was shipped.")
+WAYBILL_IN_USE = (
+    "This tracking number is already on another parcel that is on its way. Each parcel ships under its "
+    "own waybill: check the number on the label. Nothing was shipped."
+)
 
 
-def first_shop(request: Request, section: str):  # noqa: ANN201
+def first_shop(request: Request, section: str):
     """/merchant/<section> without a shop id: the caller's first shop."""
     caller = page_caller(request)
     if not caller.actor.shops:
@@ -40,8 +43,16 @@ def shop_orders(shop_id: PathId, request: Request, filter: str = "to_ship"):
         rows = order_queries.shop_orders(conn, actor, shop_id, now=now, which=filter)
         counts = order_queries.shop_order_counts(conn, actor, shop_id, now=now)
     template = "_merchant_orders_table.html" if request.headers.get("hx-request") else "merchant_orders.html"
-    return render(request, template, shop_id=shop_id, orders=rows, filter=filter, counts=counts,
-                  filters=order_queries.FILTERS, carriers=CARRIERS)
+    return render(
+        request,
+        template,
+        shop_id=shop_id,
+        orders=rows,
+        filter=filter,
+        counts=counts,
+        filters=order_queries.FILTERS,
+        carriers=CARRIERS,
+    )
 
 
 @router.post("/orders/{order_id}/ship")
@@ -51,8 +62,14 @@ async def ship(order_id: PathId, request: Request):
     app = pledge(request)
     try:
         with app.uow.begin() as conn:
-            ship_order(conn, caller.actor, order_id=order_id, carrier=str(form.get("carrier", "")),
-                       tracking_no=str(form.get("tracking_no", "")), at=app.clock.now())
+            ship_order(
+                conn,
+                caller.actor,
+                order_id=order_id,
+                carrier=str(form.get("carrier", "")),
+                tracking_no=str(form.get("tracking_no", "")),
+                at=app.clock.now(),
+            )
     except WaybillInUse:
         _ = translator(language(request))
         return error_page(request, 409, "Waybill already in use", _(WAYBILL_IN_USE))

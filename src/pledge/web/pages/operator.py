@@ -1,10 +1,11 @@
 """Platform staff pages: the rulebook in force, and in demo mode the clock."""
+
 from fastapi import APIRouter, Request
 
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
-from pledge.web.forms import local_path
 from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.forms import local_path
 from pledge.web.pages.render import redirect, render
 from pledge.web.present import rulebook_view
 from pledge.worker import run_once

@@ -1,4 +1,5 @@
 """Template rendering with the caller, language and CSRF token in every context."""
+
 from __future__ import annotations
 
 from importlib import resources
@@ -28,9 +29,17 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
     lang = language(request)
     caller = optional_caller(request)
     app = pledge(request)
-    context.update(request=request, lang=lang, _=translator(lang), caller=caller,
-                   actor=caller.actor if caller else None, csrf=caller.csrf if caller else "",
-                   now=app.clock.now(), demo=app.settings.demo_mode, rulebook=app.rulebook)
+    context.update(
+        request=request,
+        lang=lang,
+        _=translator(lang),
+        caller=caller,
+        actor=caller.actor if caller else None,
+        csrf=caller.csrf if caller else "",
+        now=app.clock.now(),
+        demo=app.settings.demo_mode,
+        rulebook=app.rulebook,
+    )
     response = templates.TemplateResponse(request, name, context, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax")

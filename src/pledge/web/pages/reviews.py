@@ -1,5 +1,6 @@
 """Review pages: the buyer's review form for a delivered order (one review per line, editable
 once), and the reviews fragment the product page loads."""
+
 from fastapi import APIRouter, Request
 
 from pledge.reviews import services as reviews
@@ -17,7 +18,9 @@ def review_form(order_id: PathId, request: Request):
     app = pledge(request)
     with app.uow.read() as conn:
         order = reviews.order_for_review(conn, caller.actor, order_id)
-    return render(request, "review_form.html", order=order, window=reviews.window(app.rulebook, app.clock.now()))
+    return render(
+        request, "review_form.html", order=order, window=reviews.window(app.rulebook, app.clock.now())
+    )
 
 
 @router.post("/orders/{order_id}/review")
@@ -32,8 +35,14 @@ async def save_reviews(order_id: PathId, request: Request):
             stars = whole_number(form.get(f"stars_{line['id']}"), f"stars_{line['id']}")
             if stars is None:
                 continue
-            reviews.save_for_line(conn, caller.actor, line["id"], reviews.ReviewIn(stars, str(form.get(f"body_{line['id']}", ""))),
-                                  book=app.rulebook, at=app.clock.now())
+            reviews.save_for_line(
+                conn,
+                caller.actor,
+                line["id"],
+                reviews.ReviewIn(stars, str(form.get(f"body_{line['id']}", ""))),
+                book=app.rulebook,
+                at=app.clock.now(),
+            )
     return redirect(f"/orders/{order_id}/review")
 
 

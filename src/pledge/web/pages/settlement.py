@@ -1,13 +1,15 @@
 """Settlement pages. Merchants: balance (pending vs available), payouts, programs and savings,
 monthly statements (HTML, CSV, PDF). Finance staff: programs with history, approvals, payouts
 and bank returns, the reconciliation report."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
-from pledge.settlement import deposits, queries, services as settlement
+from pledge.settlement import deposits, queries
+from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.web.api.settlement import month_or_current, statement_response
 from pledge.web.deps import check_csrf, page_caller, pledge
@@ -37,12 +39,19 @@ def shop_settlement(shop_id: PathId, request: Request):
         progs = queries.shop_programs(conn, actor, shop_id, now=now)
     month = settlement.month_of(now, app.rulebook.timezone)
     from pledge.settlement.policy import previous_month
-    return render(request, "settlement_balance.html", shop_id=shop_id, balance=bal, programs=progs,
-                  months=[month, previous_month(month), previous_month(previous_month(month))])
+
+    return render(
+        request,
+        "settlement_balance.html",
+        shop_id=shop_id,
+        balance=bal,
+        programs=progs,
+        months=[month, previous_month(month), previous_month(previous_month(month))],
+    )
 
 
 @router.get("/merchant/shops/{shop_id}/statement")
-def shop_statement(shop_id: PathId, request: Request, month: str | None = None, format: str = "html"):  # noqa: A002
+def shop_statement(shop_id: PathId, request: Request, month: str | None = None, format: str = "html"):
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:
@@ -58,8 +67,14 @@ async def apply(shop_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.apply_to_program(conn, caller.actor, shop_id, whole_number(form.get("program_id"), "program_id"),
-                                    at=app.clock.now(), note=form_text(form, "note", Note))
+        settlement.apply_to_program(
+            conn,
+            caller.actor,
+            shop_id,
+            whole_number(form.get("program_id"), "program_id"),
+            at=app.clock.now(),
+            note=form_text(form, "note", Note),
+        )
     return redirect(f"/merchant/shops/{shop_id}/settlement")
 
 
@@ -69,8 +84,14 @@ async def payout(shop_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.request_payout(conn, caller.actor, app.rulebook, shop_id, amount_fen=parse_yuan(str(form.get("amount", ""))),
-                                  at=app.clock.now())
+        settlement.request_payout(
+            conn,
+            caller.actor,
+            app.rulebook,
+            shop_id,
+            amount_fen=parse_yuan(str(form.get("amount", ""))),
+            at=app.clock.now(),
+        )
     return redirect(f"/merchant/shops/{shop_id}/settlement")
 
 
@@ -80,13 +101,19 @@ def finance(request: Request, month: str | None = None):
     app = pledge(request)
     with app.uow.read() as conn:
         overview = queries.finance_overview(conn, actor)
-        recon = queries.reconciliation(conn, actor, app.rulebook, month_or_current(app, month), provider_for(app))
-        history = {p["id"]: queries.program_detail(conn, actor, p["id"])["history"] for p in overview["programs"]}
+        recon = queries.reconciliation(
+            conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)
+        )
+        history = {
+            p["id"]: queries.program_detail(conn, actor, p["id"])["history"] for p in overview["programs"]
+        }
     return render(request, "settlement_finance.html", overview=overview, recon=recon, history=history)
 
 
 def _lines(text: object) -> tuple[str, ...]:
-    return tuple(c.strip() for c in str(text or "").replace("，", ",").replace("\n", ",").split(",") if c.strip())
+    return tuple(
+        c.strip() for c in str(text or "").replace("，", ",").replace("\n", ",").split(",") if c.strip()
+    )
 
 
 @router.post("/finance/settlement/programs")
@@ -95,16 +122,27 @@ async def create_program(request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     from pledge.web.api.settlement import _when
+
     tiers = tuple(tuple(whole_number(v, "tier") for v in t.split(":")) for t in _lines(form.get("tiers")))
     spec = settlement.ProgramSpec(
-        code=form_text(form, "code", ProgramCode), kind=form_text(form, "kind", Code), name=form_text(form, "name", Name),
-        name_en=form_text(form, "name_en", OptionalName), starts_at=_when(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
-        ends_at=_when(app, str(form.get("ends_at", "")) or None), rate_bp=whole_number(form.get("rate_bp"), "rate_bp"),
-        categories=_lines(form.get("categories")), channel=str(form.get("channel", "")) or None,
-        requires_application=form.get("requires_application") == "on", tiers=tiers,
-        task_orders=whole_number(form.get("task_orders"), "task_orders"), days=whole_number(form.get("days"), "days"))
+        code=form_text(form, "code", ProgramCode),
+        kind=form_text(form, "kind", Code),
+        name=form_text(form, "name", Name),
+        name_en=form_text(form, "name_en", OptionalName),
+        starts_at=_when(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
+        ends_at=_when(app, str(form.get("ends_at", "")) or None),
+        rate_bp=whole_number(form.get("rate_bp"), "rate_bp"),
+        categories=_lines(form.get("categories")),
+        channel=str(form.get("channel", "")) or None,
+        requires_application=form.get("requires_application") == "on",
+        tiers=tiers,
+        task_orders=whole_number(form.get("task_orders"), "task_orders"),
+        days=whole_number(form.get("days"), "days"),
+    )
     with app.uow.begin() as conn:
-        settlement.create_program(conn, caller.actor, spec, at=app.clock.now(), note=form_text(form, "note", Note))
+        settlement.create_program(
+            conn, caller.actor, spec, at=app.clock.now(), note=form_text(form, "note", Note)
+        )
     return redirect("/finance/settlement")
 
 
@@ -114,6 +152,7 @@ async def change_program(program_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     from pledge.web.api.settlement import _when
+
     changes: dict = {}
     if str(form.get("categories", "")).strip():
         changes["categories"] = _lines(form.get("categories"))
@@ -122,8 +161,9 @@ async def change_program(program_id: PathId, request: Request):
     if str(form.get("rate_bp", "")).strip():
         changes["rate_bp"] = whole_number(form.get("rate_bp"), "rate_bp")
     with app.uow.begin() as conn:
-        settlement.update_program(conn, caller.actor, program_id, at=app.clock.now(), note=form_text(form, "note", Note),
-                                  **changes)
+        settlement.update_program(
+            conn, caller.actor, program_id, at=app.clock.now(), note=form_text(form, "note", Note), **changes
+        )
     return redirect("/finance/settlement")
 
 
@@ -133,8 +173,9 @@ async def decide(application_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.decide_application(conn, caller.actor, application_id, approve=form.get("decision") == "approve",
-                                      at=app.clock.now())
+        settlement.decide_application(
+            conn, caller.actor, application_id, approve=form.get("decision") == "approve", at=app.clock.now()
+        )
     return redirect("/finance/settlement")
 
 
@@ -145,8 +186,14 @@ async def shop_terms(request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        deposits.set_zero_entry(conn, caller.actor, whole_number(form.get("shop_id"), "shop_id"),
-                                zero_entry=form.get("zero_entry") == "yes", at=app.clock.now(), book=app.rulebook)
+        deposits.set_zero_entry(
+            conn,
+            caller.actor,
+            whole_number(form.get("shop_id"), "shop_id"),
+            zero_entry=form.get("zero_entry") == "yes",
+            at=app.clock.now(),
+            book=app.rulebook,
+        )
     return redirect("/finance/settlement")
 
 
@@ -156,5 +203,7 @@ async def bank_return(payout_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.return_payout(conn, caller.actor, payout_id, reason=form_text(form, "reason", Reason), at=app.clock.now())
+        settlement.return_payout(
+            conn, caller.actor, payout_id, reason=form_text(form, "reason", Reason), at=app.clock.now()
+        )
     return redirect("/finance/settlement")

@@ -1,4 +1,5 @@
 """The buyer's pages: browse, cart, checkout, pay, orders, wallet."""
+
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
@@ -31,7 +32,9 @@ def product_page(product_id: PathId, request: Request):
         product = catalog_queries.get_product(conn, product_id)
         shop_pledge = aftersales_queries.pledge_of(conn, product["shop_id"])
         insured = aftersales_queries.product_shipping_insurance(conn, product_id, pledge(request).clock.now())
-    return render(request, "product.html", product=product, shop_pledge=shop_pledge, shipping_insurance=insured)
+    return render(
+        request, "product.html", product=product, shop_pledge=shop_pledge, shipping_insurance=insured
+    )
 
 
 @router.post("/cart")
@@ -39,7 +42,11 @@ async def add_to_cart(request: Request):
     caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
-    line = orders.LineRequest(whole_number(form.get("sku_id"), "sku_id"), whole_number(form.get("quantity"), "quantity", 1), whole_number(form.get("content_id"), "content_id"))
+    line = orders.LineRequest(
+        whole_number(form.get("sku_id"), "sku_id"),
+        whole_number(form.get("quantity"), "quantity", 1),
+        whole_number(form.get("content_id"), "content_id"),
+    )
     with app.uow.begin() as conn:
         orders.add_to_cart(conn, caller.actor, line, at=app.clock.now())
     return redirect("/cart")
@@ -52,8 +59,13 @@ def cart(request: Request):
     with app.uow.read() as conn:
         rows = order_queries.cart_view(conn, caller.actor.user_id)
         wallet = guarantee_queries.wallet(conn, caller.actor.user_id)
-    return render(request, "cart.html", rows=rows, total_fen=sum(r["total_fen"] for r in rows),
-                  coupons=wallet["available"])
+    return render(
+        request,
+        "cart.html",
+        rows=rows,
+        total_fen=sum(r["total_fen"] for r in rows),
+        coupons=wallet["available"],
+    )
 
 
 @router.post("/cart/remove")
@@ -71,13 +83,18 @@ async def checkout(request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        placed = orders.checkout_cart(conn, caller.actor, at=app.clock.now(), pay_window=app.pay_window,
-                                      guards=app.sale_guards,
-                                      coupon_id=whole_number(form.get("coupon_id"), "coupon_id"))
+        placed = orders.checkout_cart(
+            conn,
+            caller.actor,
+            at=app.clock.now(),
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+            coupon_id=whole_number(form.get("coupon_id"), "coupon_id"),
+        )
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 
-def _payment(request: Request, ref: str):  # noqa: ANN202
+def _payment(request: Request, ref: str):
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         payment = conn.execute(select(payments).where(payments.c.provider_ref == ref)).first()

@@ -1,5 +1,6 @@
 """The merchant's warehouse pages (waves and pick lists, the pack station, labels, the carrier
 handover) and the order page's live timeline, pushed with Server-Sent Events."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,9 +33,12 @@ templates.env.globals["product_estimate"] = estimate.for_product
 
 # ---------------------------------------------------------------- live order timeline (SSE)
 
-def _version(app, order_id: int) -> tuple:  # noqa: ANN001
+
+def _version(app, order_id: int) -> tuple:
     with app.uow.read() as conn:
-        events = conn.execute(select(func.count(), func.max(order_events.c.id)).where(order_events.c.order_id == order_id)).one()
+        events = conn.execute(
+            select(func.count(), func.max(order_events.c.id)).where(order_events.c.order_id == order_id)
+        ).one()
         status = conn.execute(select(orders_table.c.status).where(orders_table.c.id == order_id)).scalar()
     return tuple(events) + (status,)
 
@@ -71,11 +75,15 @@ async def order_stream(order_id: PathId, request: Request, wait: float = STREAM_
                 break
             await asyncio.sleep(1.0)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 # ---------------------------------------------------------------- merchant: waves
+
 
 @router.post("/merchant/warehouses/{warehouse_id}/waves")
 async def new_wave(warehouse_id: PathId, request: Request):
@@ -88,6 +96,7 @@ async def new_wave(warehouse_id: PathId, request: Request):
 
 
 # ---------------------------------------------------------------- waves and the pack station
+
 
 @router.get("/merchant/waves/{wave_id}")
 def wave_page(wave_id: PathId, request: Request):
@@ -114,14 +123,30 @@ def wave_labels(wave_id: PathId, request: Request):
         return pdf(labels.wave_labels_pdf(conn, actor, wave_id), f"wave-{wave_id}-labels.pdf")
 
 
-def _pack_page(request: Request, parcel_id: int, *, message: str = "", kind: str = "", status: int = 200,  # noqa: ANN202
-               last: str = ""):
+def _pack_page(
+    request: Request,
+    parcel_id: int,
+    *,
+    message: str = "",
+    kind: str = "",
+    status: int = 200,
+    last: str = "",
+):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         parcel = warehouse.own_parcel(conn, actor, parcel_id)
         contents = warehouse.parcel_contents(conn, parcel_id)
-    return render(request, "warehouse_parcel.html", status=status, parcel=parcel, contents=contents, message=message,
-                  kind=kind, last=last, carriers={c: a for c, a in CARRIERS.items() if a.tracked})
+    return render(
+        request,
+        "warehouse_parcel.html",
+        status=status,
+        parcel=parcel,
+        contents=contents,
+        message=message,
+        kind=kind,
+        last=last,
+        carriers={c: a for c, a in CARRIERS.items() if a.tracked},
+    )
 
 
 @router.get("/merchant/parcels/{parcel_id}")
@@ -141,7 +166,9 @@ async def pack_scan(parcel_id: PathId, request: Request):
     except InvalidInput as exc:  # unknown or misread barcode: nothing recorded, the packer sees why
         return _pack_page(request, parcel_id, message=exc.detail, kind="unreadable", status=422, last=code)
     if blocked is not None:
-        return _pack_page(request, parcel_id, message=blocked.message, kind=blocked.kind, status=409, last=code)
+        return _pack_page(
+            request, parcel_id, message=blocked.message, kind=blocked.kind, status=409, last=code
+        )
     return redirect(f"/merchant/parcels/{parcel_id}")
 
 
@@ -151,7 +178,9 @@ async def pack_label(parcel_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        outcome = warehouse.label(conn, caller.actor, parcel_id, carrier=str(form.get("carrier", "sf")), at=app.clock.now())
+        outcome = warehouse.label(
+            conn, caller.actor, parcel_id, carrier=str(form.get("carrier", "sf")), at=app.clock.now()
+        )
     if isinstance(outcome, warehouse.Blocked):
         return _pack_page(request, parcel_id, message=outcome.message, kind=outcome.kind, status=409)
     return redirect(f"/merchant/parcels/{parcel_id}")
@@ -172,4 +201,3 @@ async def pack_handover(parcel_id: PathId, request: Request):
     with app.uow.begin() as conn:
         warehouse.hand_over(conn, caller.actor, parcel_id, at=app.clock.now())
     return redirect(f"/merchant/parcels/{parcel_id}")
-
