@@ -1,5 +1,5 @@
 """late_ship_sweep: 100 000 overdue paid orders compensated by the real sweep
-(`pledge.guarantees.services.sweep_late_ship`, batches of 500), with its statements per batch,
+(`pledge.lateship.services.sweep_late_ship`, batches of 500), with its statements per batch,
 a check that every order got exactly its two parts (the late-ship cell, zero for a 48 h promise,
 and the out-of-stock deduction with one coupon and one ledger transaction) and that the ledger
 balances, and as the baseline the same rows written by a handful of
@@ -35,12 +35,12 @@ from bench import (
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog.tables import shops
+from pledge.compensation.tables import compensations
 from pledge.config import Settings
-from pledge.guarantees.services import sweep_late_ship
-from pledge.guarantees.tables import compensations
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.db import UtcDateTime, make_engine
 from pledge.kernel.statements import count_statements
+from pledge.lateship.services import sweep_late_ship
 from pledge.ledger.services import trial_balance
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.migrate import upgrade

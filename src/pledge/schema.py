@@ -4,10 +4,10 @@ from pledge.accounts import tables as _accounts  # noqa: F401
 from pledge.aftersales import tables as _aftersales  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401
+from pledge.compensation import tables as _compensation  # noqa: F401
 from pledge.experience import tables as _experience  # noqa: F401
 from pledge.flash import tables as _flash  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
-from pledge.guarantees import tables as _guarantees  # noqa: F401
 from pledge.history import tables as _history  # noqa: F401
 from pledge.inventory import tables as _inventory  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401

@@ -16,8 +16,8 @@ from pledge.bootstrap import App, refresh_clock
 from pledge.experience.services import snapshot_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
-from pledge.guarantees.services import sweep_late_ship
 from pledge.inventory.services import release_cancelled
+from pledge.lateship.services import sweep_late_ship
 from pledge.logistics.sanctions import evaluate_sanctions
 from pledge.logistics.services import sweep_logistics
 from pledge.logistics.timers import close_unshipped, sweep_booked_delivery

@@ -16,8 +16,8 @@ from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
-from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.lateship.services import sweep_late_ship
 from pledge.ledger.services import balance, shop_proceeds
 from pledge.ledger.tables import coupons
 from pledge.orders import services as orders_svc

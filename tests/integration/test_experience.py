@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from pledge.aftersales.tables import case_events, cases
+from pledge.compensation.tables import compensations
 from pledge.experience import queries, services
 from pledge.experience.tables import snapshots
-from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews.tables import reviews

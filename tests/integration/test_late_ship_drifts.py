@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from pledge.compensation.tables import compensations
 from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.guarantees.services import report_carrier_slip, sweep_late_ship
-from pledge.guarantees.tables import compensations
 from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.lateship.services import report_carrier_slip, sweep_late_ship
 from pledge.logistics.services import sweep_logistics
 from pledge.logistics.tables import logistics_outcomes
 from pledge.logistics.webhook import parse_event

@@ -13,10 +13,10 @@ from sqlalchemy import func, insert, select
 
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
+from pledge.compensation.tables import compensations
 from pledge.fulfilment.tables import tracking_events
-from pledge.guarantees.services import sweep_batch, sweep_late_ship
-from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
+from pledge.lateship.services import sweep_batch, sweep_late_ship
 from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 from pledge.migrate import upgrade

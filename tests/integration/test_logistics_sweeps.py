@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pledge.compensation.tables import compensations
 from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput
 from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
@@ -218,7 +218,7 @@ def test_out_of_stock_48h_after_going_late(app, world, clock):
     """Out of stock "48 h after going late" is the late-ship table's second column: the late-ship
     sweep pays it (key out-of-stock:{id}); the tracking sweep's own out-of-stock trigger (no
     pickup 5 days after upload) shares the key, so the two can never both pay an order."""
-    from pledge.guarantees.services import sweep_late_ship
+    from pledge.lateship.services import sweep_late_ship
 
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="48h", price_fen=15000)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import skus
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger.services import PAYMENTS_IN, buyer_coupons, shop_proceeds, trial_balance
 from pledge.ledger.tables import coupons, ledger_transactions

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.errors import InvalidInput, NotFound, Unauthorized
+from pledge.lateship.services import sweep_late_ship
 from pledge.ledger.services import PAYMENTS_IN, balance, buyer_coupons, shop_proceeds, trial_balance
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 from pledge.orders.services import cancel_unpaid

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog import services as catalog
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel.errors import Forbidden
 from pledge.ledger import services as ledger
 from pledge.orders import services as orders

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel.errors import InvalidInput
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from pledge.aftersales.tables import refunds as refunds_t
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions
 from pledge.settlement import policy

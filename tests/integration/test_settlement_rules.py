@@ -264,7 +264,7 @@ def test_deductions_beyond_the_proceeds_come_from_the_deposit_and_pause_payouts(
     )
     order = f.bulk_orders([sh(2026, 9, 1)])[0]
     with app.uow.begin() as c:  # a 5-yuan compensation already booked against the order (as the sweep does)
-        from pledge.guarantees.tables import compensations
+        from pledge.compensation.tables import compensations
 
         tx = ledger.record(
             c,

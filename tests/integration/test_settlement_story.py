@@ -17,12 +17,12 @@ from pledge.aftersales.services import complete_refunds
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
+from pledge.compensation.tables import compensations
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.services import sweep_late_ship
-from pledge.guarantees.tables import compensations
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.kernel.money import format_yuan
+from pledge.lateship.services import sweep_late_ship
 from pledge.ledger import services as ledger
 from pledge.orders import services as orders
 from pledge.orders.tables import checkouts, order_lines, payments

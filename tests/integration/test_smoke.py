@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from pledge.guarantees.services import sweep_late_ship
+from pledge.lateship.services import sweep_late_ship
 from pledge.ledger.services import trial_balance
 
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from pledge.bootstrap import read_clock_offset
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.web.app import create_app
 from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, page_login, post_login
 from tests.support import World

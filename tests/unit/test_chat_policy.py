@@ -227,9 +227,7 @@ def test_the_buyer_first_message_starts_the_conversation_not_a_shop_greeting():
 
 
 def test_business_hours_are_read_in_the_shop_timezone():
-    at = datetime(
-        2026, 9, 1, 14, 30, tzinfo=UTC
-    )  # 22:30 in Shanghai, 16:30 in Berlin, 23:30 in Tokyo
+    at = datetime(2026, 9, 1, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai, 16:30 in Berlin, 23:30 in Tokyo
     log = convo(B(at), S(at + timedelta(seconds=5)))
     assert run(log, tz="Asia/Shanghai").conversations == 1
     assert run(log, tz="Europe/Berlin").conversations == 1

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pledge.guarantees.policy import next_check_after, pending_parts, quote_late_ship
+from pledge.lateship.policy import next_check_after, pending_parts, quote_late_ship
 from pledge.rulebooks.loader import load
 
 UTC = UTC

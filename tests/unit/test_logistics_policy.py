@@ -265,6 +265,6 @@ def test_late_rate_thresholds(book, due, late, clause, meets):
 def test_days_and_midnights_are_the_rulebook_timezone():
     start, end = day_bounds(date(2026, 9, 1), "Asia/Shanghai")
     assert (start, end - start) == (datetime(2026, 8, 31, 16, 0, tzinfo=UTC), timedelta(days=1))
-    assert next_local_midnight(
-        datetime(2026, 9, 1, 15, 59, tzinfo=UTC), "Asia/Shanghai"
-    ) == datetime(2026, 9, 1, 16, 0, tzinfo=UTC)
+    assert next_local_midnight(datetime(2026, 9, 1, 15, 59, tzinfo=UTC), "Asia/Shanghai") == datetime(
+        2026, 9, 1, 16, 0, tzinfo=UTC
+    )

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import typer
 
 from pledge.cli.run import run_domain
-from pledge.guarantees.policy import quote_late_ship
 from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.limits import MAX_DAYS, MAX_ID, MAX_QUANTITY
 from pledge.kernel.money import format_rate, format_yuan, parse_yuan
+from pledge.lateship.policy import quote_late_ship
 from pledge.promises.model import Promise
 from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import load

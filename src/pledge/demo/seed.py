@@ -22,9 +22,9 @@ from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
 from pledge.demo.warehouse import seed_warehouse
 from pledge.fulfilment.services import apply_tracking_events, ship_order
-from pledge.guarantees.services import sweep_late_ship
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.money import format_yuan
+from pledge.lateship.services import sweep_late_ship
 from pledge.migrate import upgrade
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload

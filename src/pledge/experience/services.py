@@ -23,10 +23,10 @@ from pledge.aftersales.tables import case_events, cases
 from pledge.catalog.tables import shops
 from pledge.chat import services as chat
 from pledge.chat.tables import conversations
+from pledge.compensation.tables import compensations
 from pledge.experience import indicators, policy
 from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, ShippingInsurance
 from pledge.experience.tables import incidents, shop_profiles, snapshots
-from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import ensure_utc, zone
 from pledge.kernel.db import dialect_insert

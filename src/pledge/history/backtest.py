@@ -9,9 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pledge.guarantees.policy import quote_late_ship
 from pledge.history.csvfile import HistoryOrder
 from pledge.kernel.clock import local_time
+from pledge.lateship.policy import quote_late_ship
 from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import Rulebook
 

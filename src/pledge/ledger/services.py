@@ -72,7 +72,7 @@ def validate(postings: list[Posting]) -> None:
 
 def record(conn: Connection, *, key: str, kind: str, memo: str, postings: list[Posting], at: datetime) -> int:
     """Insert one balanced transaction. A second call with the same key raises IntegrityError
-    through the UNIQUE constraint; callers claim the key first (see guarantees.services)."""
+    through the UNIQUE constraint; callers claim the key first (see lateship.services)."""
     validate(postings)
     ids = account_ids(conn, {p.debit for p in postings} | {p.credit for p in postings})
     tx_id = conn.execute(

@@ -1,7 +1,7 @@
 """Pure evaluation of the logistics rules (RULES.md §1): slow tracking (douyin:aHwHroCPheig),
 abnormal tracking (douyin:aHzmeN9E9dBF), out of stock after a tracking number without a real
 shipment (douyin:aHwHGWzbmk88; "48 h after going late" is the late-ship table's second column
-and is quoted by guarantees.policy), fraudulent shipping (douyin:aJo44CiDDaqb), booked delivery
+and is quoted by lateship.policy), fraudulent shipping (douyin:aJo44CiDDaqb), booked delivery
 (douyin:aJoPPkWZ7VQM 2.3) and the late-rate sanctions (douyin:aJoPPkWZ7VQM). No database: the
 sweeps feed in scans and times, the CLI or a backtest could do the same."""
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from pledge.guarantees.policy import compensation_clause, share_of_paid
-from pledge.guarantees.wording import when_en, when_zh
+from pledge.compensation.policy import compensation_clause, share_of_paid
+from pledge.compensation.wording import when_en, when_zh
 from pledge.kernel.clock import local_time, zone
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.rulebooks.loader import Clause, Rulebook

@@ -1,6 +1,6 @@
 """The logistics-rule sweeps and the fraudulent-shipping finding. Each rule pays the buyer a
 no-threshold coupon, charged to the shop, exactly once per order, through the one compensation
-path (guarantees.compensation: keys `slow-tracking:{order_id}`, `abnormal-tracking:…`,
+path (compensation.services: keys `slow-tracking:{order_id}`, `abnormal-tracking:…`,
 `out-of-stock:…`, `fraudulent-shipping:…`). Out of stock "48 h after going late" is the late-ship
 table's second column and is paid by the late-ship sweep under the same out-of-stock key, so
 the two out-of-stock triggers can never both pay. Each subject's final outcome goes into
@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
+from pledge.compensation import services as compensation
+from pledge.compensation.services import Due, compensation_key
+from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
-from pledge.guarantees import compensation
-from pledge.guarantees.compensation import Due, compensation_key
-from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound

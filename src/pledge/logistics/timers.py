@@ -24,7 +24,7 @@ from pledge.accounts.services import Actor
 from pledge.aftersales.model import OPEN, CaseStatus, CaseType, RefundStatus
 from pledge.aftersales.tables import case_events, case_lines, cases, refunds
 from pledge.catalog.tables import products, skus
-from pledge.guarantees.wording import when_en, when_zh
+from pledge.compensation.wording import when_en, when_zh
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound

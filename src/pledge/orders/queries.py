@@ -69,7 +69,7 @@ def shop_orders(
 
 
 def order_detail(conn: Connection, order_id: int) -> dict:
-    """The order, its lines and its timeline; guarantees.queries.order_view adds the shipment and
+    """The order, its lines and its timeline; compensation.queries.order_view adds the shipment and
     any compensation."""
     order = _order_dicts(conn, _base().where(orders.c.id == order_id))[0]
     order["events"] = [

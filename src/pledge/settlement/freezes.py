@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import refunds
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import local_time
 from pledge.kernel.db import dialect_insert

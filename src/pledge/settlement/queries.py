@@ -13,7 +13,7 @@ from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import shops
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel.errors import NotFound
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.ledger import services as ledger

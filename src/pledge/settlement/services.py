@@ -26,7 +26,7 @@ from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import categories, products, shops
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel.clock import zone
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
@@ -47,14 +47,22 @@ from pledge.settlement.accounts import (
     available,
     deposit,
     lock_shop,
-)  # re-exported: callers name the accounts through services
-from pledge.settlement.deposits import top_up_deposit  # noqa: F401  (finance's use case, kept importable here)
+)
+
+# Re-exported (the `x as x` form): callers name the accounts and the programme use cases
+# through settlement.services, the one door to finance's use cases.
+# Re-exported (the `x as x` form): finance's use cases are reached through settlement.services.
+from pledge.settlement.accounts import frozen as frozen
+from pledge.settlement.deposits import top_up_deposit as top_up_deposit
 from pledge.settlement.model import PAYOUT_LIFECYCLE, ApplicationStatus, PayoutStatus
 from pledge.settlement.policy import month_bounds
-from pledge.settlement.programs import (
-    create_program,  # noqa: F401
-    load_programs,
-)
+from pledge.settlement.programs import ProgramSpec as ProgramSpec
+from pledge.settlement.programs import _program as _program
+from pledge.settlement.programs import apply_to_program as apply_to_program
+from pledge.settlement.programs import create_program as create_program
+from pledge.settlement.programs import decide_application as decide_application
+from pledge.settlement.programs import load_programs as load_programs
+from pledge.settlement.programs import update_program as update_program
 from pledge.settlement.tables import (
     applications,
     entries,

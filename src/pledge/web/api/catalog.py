@@ -1,4 +1,3 @@
-
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 

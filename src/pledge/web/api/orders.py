@@ -2,8 +2,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from pledge.accounts.services import Actor
+from pledge.compensation import queries as compensation_queries
 from pledge.fulfilment.services import ship_order
-from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
@@ -112,7 +112,7 @@ def my_orders(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]
 def get_order(order_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, actor, order_id)
-        return guarantee_queries.order_view(conn, order_id)
+        return compensation_queries.order_view(conn, order_id)
 
 
 @router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")

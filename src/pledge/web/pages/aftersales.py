@@ -18,8 +18,8 @@ from pledge.aftersales import services as aftersales
 from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
 from pledge.aftersales.tables import subsidy_funds
 from pledge.catalog.tables import products
+from pledge.compensation import queries as compensation_queries
 from pledge.fulfilment.carriers import CARRIERS
-from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
@@ -129,7 +129,7 @@ def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime)
     row = orders.get_order_for(conn, actor, order_id)
     if row.buyer_id != actor.user_id:
         raise NotFound(f"no order {order_id}")  # only the buyer files cases; shops answer them
-    order = guarantee_queries.order_view(conn, order_id)
+    order = compensation_queries.order_view(conn, order_id)
     existing = queries.cases_for_order(conn, order_id)
     flags = {
         r.id: r

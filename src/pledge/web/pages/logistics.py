@@ -1,13 +1,13 @@
 """The merchant's logistics page (sanctions with reason and clause, logistics-rule
 compensations), the sanction notice on the buyer's order page, and the plain-words
-compensation texts of the order page and the wallet (guarantees.notices)."""
+compensation texts of the order page and the wallet (lateship.notices)."""
 
 from fastapi import APIRouter, Request
 from jinja2 import pass_context
 
-from pledge.guarantees import queries as guarantee_queries
-from pledge.guarantees.notices import order_notices, paid_notice
-from pledge.guarantees.wording import when
+from pledge.compensation import queries as compensation_queries
+from pledge.compensation.wording import when
+from pledge.lateship.notices import order_notices, paid_notice
 from pledge.logistics.policy import RULE_NAMES
 from pledge.logistics.sanctions import active_for_shop, shop_sanctions
 from pledge.web.deps import page_caller, pledge
@@ -63,7 +63,7 @@ def merchant_logistics(shop_id: PathId, request: Request):
     app = pledge(request)
     with app.uow.read() as conn:
         data = shop_sanctions(conn, actor, shop_id, now=app.clock.now())
-        paid = guarantee_queries.shop_compensations(conn, actor, shop_id)
+        paid = compensation_queries.shop_compensations(conn, actor, shop_id)
     logistics = [c for c in paid["items"] if c["kind"] in RULE_NAMES]
     return render(
         request,

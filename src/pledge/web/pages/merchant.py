@@ -3,9 +3,9 @@ and the compensations the shop has paid."""
 
 from fastapi import APIRouter, Request
 
+from pledge.compensation import queries as compensation_queries
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.services import WaybillInUse, ship_order
-from pledge.guarantees import queries as guarantee_queries
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
 from pledge.web.deps import check_csrf, page_caller, pledge
@@ -80,5 +80,5 @@ async def ship(order_id: PathId, request: Request):
 def compensations(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
-        data = guarantee_queries.shop_compensations(conn, actor, shop_id)
+        data = compensation_queries.shop_compensations(conn, actor, shop_id)
     return render(request, "merchant_compensations.html", shop_id=shop_id, data=data)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from pledge.aftersales import queries as aftersales_queries
 from pledge.catalog import queries as catalog_queries
-from pledge.guarantees import queries as guarantee_queries
+from pledge.compensation import queries as compensation_queries
 from pledge.kernel.errors import NotFound
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
@@ -58,7 +58,7 @@ def cart(request: Request):
     app = pledge(request)
     with app.uow.read() as conn:
         rows = order_queries.cart_view(conn, caller.actor.user_id)
-        wallet = guarantee_queries.wallet(conn, caller.actor.user_id)
+        wallet = compensation_queries.wallet(conn, caller.actor.user_id)
     return render(
         request,
         "cart.html",
@@ -129,7 +129,7 @@ def _order(request: Request, order_id: int) -> dict:
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, caller.actor, order_id)
-        order = guarantee_queries.order_view(conn, order_id)
+        order = compensation_queries.order_view(conn, order_id)
         order["cases"] = aftersales_queries.cases_for_order(conn, order_id)
         return order
 
@@ -149,5 +149,5 @@ def order_live(order_id: PathId, request: Request):
 def wallet(request: Request):
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
-        data = guarantee_queries.wallet(conn, caller.actor.user_id)
+        data = compensation_queries.wallet(conn, caller.actor.user_id)
     return render(request, "wallet.html", wallet=data)

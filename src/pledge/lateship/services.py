@@ -1,5 +1,5 @@
 """The late-ship sweep (晚发即赔): paid orders past their ship-by time pay the buyer, exactly once
-per part, through the one compensation path (guarantees.compensation):
+per part, through the one compensation path (compensation.services):
 
 * as soon as an order is late, the late-ship cell of its promise bracket (key late-ship:{id});
 * once it is more than 48 h late (still unshipped, or shipped that late), the out-of-stock
@@ -23,15 +23,15 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.accounts.tables import users
+from pledge.compensation import services as compensation
+from pledge.compensation.services import Due, compensation_key
+from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments
-from pledge.guarantees import compensation
-from pledge.guarantees.compensation import Due, compensation_key
-from pledge.guarantees.policy import LateShipQuote, next_check_after, quote_late_ship
-from pledge.guarantees.tables import compensations
 from pledge.kernel.clock import ensure_utc, local_time
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
+from pledge.lateship.policy import LateShipQuote, next_check_after, quote_late_ship
 from pledge.orders.model import PAID_STATUSES, OrderStatus
 from pledge.orders.services import record_events
 from pledge.orders.tables import orders

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
-from pledge.guarantees.tables import compensations
+from pledge.compensation.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger

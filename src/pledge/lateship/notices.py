@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pledge.guarantees.policy import compensation_clause, pending_parts, share_of_paid
-from pledge.guarantees.wording import money, when
+from pledge.compensation.policy import compensation_clause, share_of_paid
+from pledge.compensation.wording import money, when
 from pledge.kernel.errors import NotFound
 from pledge.kernel.money import format_rate
+from pledge.lateship.policy import pending_parts
 from pledge.orders.model import OrderStatus
 from pledge.rulebooks.loader import Clause, Rulebook
 

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
+from pledge.compensation.tables import compensations
 from pledge.fulfilment import queries as fulfilment_queries
-from pledge.guarantees.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.ledger import services as ledger
 from pledge.ledger.model import CouponStatus

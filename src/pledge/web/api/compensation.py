@@ -2,13 +2,13 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel
 
 from pledge.accounts.services import Actor
-from pledge.guarantees import queries
-from pledge.guarantees.services import exempt_from_late_ship, report_carrier_slip
+from pledge.compensation import queries
+from pledge.lateship.services import exempt_from_late_ship, report_carrier_slip
 from pledge.web.deps import api_actor, pledge
 from pledge.web.present import rulebook_view
 from pledge.web.types import PathId, Reason
 
-router = APIRouter(tags=["guarantees"])
+router = APIRouter(tags=["compensation"])
 
 
 @router.get("/wallet", summary="The buyer's coupons, each with the explanation of why it was issued")
