@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench serve worker install clean
+.PHONY: demo test check bench serve worker install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	PLEDGE_DEMO_MODE=1 $(BIN)/pledge demo
 
-test: $(STAMP)
-	$(BIN)/lint-imports && $(BIN)/python -m pytest -q
+test: $(STAMP) check
+	$(BIN)/python -m pytest -q
+
+# Style, types and layers: the checks `make test` runs before the suite.
+check: $(STAMP)
+	$(BIN)/ruff format --check --quiet src tests bench
+	$(BIN)/ruff check --quiet src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
