@@ -9,9 +9,9 @@ from pledge.accounts.services import Actor, require_shop
 from pledge.compensation.tables import compensations
 from pledge.fulfilment import queries as fulfilment_queries
 from pledge.kernel import jsonutil
+from pledge.ledger import queries as ledger_queries
 from pledge.ledger import services as ledger
 from pledge.ledger.model import CouponStatus
-from pledge.ledger.tables import coupons
 from pledge.orders import queries as order_queries
 
 
@@ -45,19 +45,14 @@ def shop_compensations(conn: Connection, actor: Actor, shop_id: int, limit: int 
         select(func.coalesce(func.sum(c.amount_fen), 0), func.count()).where(
             c.shop_id == shop_id, c.amount_fen > 0
         )
-    ).first()
+    ).one()
     return {"items": rows, "total_fen": int(total[0]), "count": int(total[1])}
 
 
 def wallet(conn: Connection, buyer_id: int) -> dict:
     """The buyer's coupons, each with the compensation that issued it (kind, order, clause and
     inputs: what the wallet page explains in plain words)."""
-    rows = [
-        dict(r._mapping)
-        for r in conn.execute(
-            select(coupons).where(coupons.c.buyer_id == buyer_id).order_by(coupons.c.id.desc())
-        )
-    ]
+    rows = ledger_queries.coupons_of(conn, buyer_id)
     c = compensations.c
     issued = (
         {

@@ -22,9 +22,7 @@ from pledge.compensation.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger
-from pledge.ledger.model import CouponStatus
-from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
-from pledge.orders.tables import order_events
+from pledge.orders.services import record_events
 from pledge.rulebooks.loader import Rulebook
 
 
@@ -63,48 +61,56 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         return []
     won = _claim(conn, book, unique, now)
     paying = [d for d in won if d.amount_fen > 0]
-    if paying:
-        tx_ids = _ledger(conn, paying, now)
-        coupon_ids = {
-            r.source: r.id
-            for r in conn.execute(
-                coupons.insert().returning(coupons.c.id, coupons.c.source),
-                [
-                    {
-                        "buyer_id": d.buyer_id,
-                        "amount_fen": d.amount_fen,
-                        "min_spend_fen": 0,
-                        "status": CouponStatus.AVAILABLE.value,
-                        "issued_at": now,
-                        "source": d.key,
-                        "explanation": d.explanation_en,
-                        "explanation_zh": d.explanation_zh,
-                    }
-                    for d in paying
-                ],
-            )
-        }
-        c = compensations.c
-        conn.execute(
-            compensations.update()
-            .where(c.id == bindparam("cid"))
-            .values(transaction_id=bindparam("tid"), coupon_id=bindparam("kid")),
-            [{"cid": d.compensation_id, "tid": tx_ids[d.key], "kid": coupon_ids[d.key]} for d in paying],
-        )
-        conn.execute(
-            order_events.insert(),
-            [
-                {
-                    "order_id": d.order_id,
-                    "at": now,
-                    "kind": f"{d.rule}_compensated",
-                    "detail": jsonutil.dumps(
-                        {"amount_fen": d.amount_fen, "clause": d.clause_id, "explanation": d.explanation_en}
+    if not paying:
+        return won
+    tx_ids = ledger.record_many(
+        conn,
+        [
+            ledger.Transaction(
+                d.key,
+                d.rule,
+                d.explanation_en,
+                (
+                    ledger.Posting(
+                        ledger.shop_proceeds(d.shop_id), ledger.buyer_coupons(d.buyer_id), d.amount_fen
                     ),
-                }
-                for d in paying
-            ],
-        )
+                ),
+            )
+            for d in paying
+        ],
+        at=now,
+    )
+    coupon_ids = ledger.issue_coupons(
+        conn,
+        [
+            ledger.CouponGrant(d.buyer_id, d.amount_fen, d.key, d.explanation_en, d.explanation_zh)
+            for d in paying
+        ],
+        at=now,
+    )
+    c = compensations.c
+    conn.execute(
+        compensations.update()
+        .where(c.id == bindparam("cid"))
+        .values(transaction_id=bindparam("tid"), coupon_id=bindparam("kid")),
+        [{"cid": d.compensation_id, "tid": tx_ids[d.key], "kid": coupon_ids[d.key]} for d in paying],
+    )
+    record_events(
+        conn,
+        [
+            {
+                "order_id": d.order_id,
+                "at": now,
+                "kind": f"{d.rule}_compensated",
+                "detail": {
+                    "amount_fen": d.amount_fen,
+                    "clause": d.clause_id,
+                    "explanation": d.explanation_en,
+                },
+            }
+            for d in paying
+        ],
+    )
     return won
 
 
@@ -137,46 +143,3 @@ def _claim(conn: Connection, book: Rulebook, dues: list[Due], now: datetime) -> 
     for d in dues:
         d.compensation_id = ids.get(d.key)
     return [d for d in dues if d.compensation_id is not None]
-
-
-def _ledger(conn: Connection, paying: list[Due], now: datetime) -> dict[str, int]:
-    """One balanced transaction per paying due: the shop's proceeds to the buyer's coupons.
-    Accounts are created first, all at once in code order, so concurrent workers creating the
-    same buyers' accounts queue instead of deadlocking."""
-    for d in paying:
-        ledger.validate(
-            [ledger.Posting(ledger.shop_proceeds(d.shop_id), ledger.buyer_coupons(d.buyer_id), d.amount_fen)]
-        )
-    accounts = ledger.account_ids(
-        conn,
-        {
-            code
-            for d in paying
-            for code in (ledger.shop_proceeds(d.shop_id), ledger.buyer_coupons(d.buyer_id))
-        },
-    )
-    tx_ids = {
-        r.idempotency_key: r.id
-        for r in conn.execute(
-            ledger_transactions.insert().returning(
-                ledger_transactions.c.id, ledger_transactions.c.idempotency_key
-            ),
-            [
-                {"idempotency_key": d.key, "kind": d.rule, "memo": d.explanation_en, "created_at": now}
-                for d in paying
-            ],
-        )
-    }
-    conn.execute(
-        ledger_postings.insert(),
-        [
-            {
-                "transaction_id": tx_ids[d.key],
-                "debit_account_id": accounts[ledger.shop_proceeds(d.shop_id)],
-                "credit_account_id": accounts[ledger.buyer_coupons(d.buyer_id)],
-                "amount_fen": d.amount_fen,
-            }
-            for d in paying
-        ],
-    )
-    return tx_ids

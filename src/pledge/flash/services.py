@@ -10,7 +10,6 @@ See docs/adr/0008-flash-sale-stock.md."""
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,12 +22,12 @@ from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_PRICE_FEN
-from pledge.orders.model import OrderStatus, PaymentStatus
-from pledge.orders.services import PlacedCheckout, encode_promises, record_events
-from pledge.orders.tables import checkouts, order_lines, orders, payments
+from pledge.orders.model import OrderStatus
+from pledge.orders.services import OrderDraft, OrderLineDraft, PlacedCheckout, create_orders
+from pledge.orders.tables import orders
 
 BUCKETS = 16  # enough that 200 concurrent buyers rarely meet on one row (ADR 0008)
 MAX_UNITS = 100_000
@@ -86,7 +85,8 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
             "would oversell",
             sku_id=deal.sku_id,
         )
-    deal_id = conn.execute(
+    deal_id = inserted_id(
+        conn,
         flash_deals.insert().values(
             shop_id=deal.shop_id,
             sku_id=deal.sku_id,
@@ -98,8 +98,8 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
             starts_at=deal.starts_at,
             ends_at=deal.ends_at,
             created_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     n = min(BUCKETS, deal.quantity)
     conn.execute(
         flash_buckets.insert(),
@@ -116,11 +116,12 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
 
 
 def remaining(conn: Connection, deal_id: int) -> int:
-    return conn.execute(
-        select(func.coalesce(func.sum(flash_buckets.c.remaining), 0)).where(
-            flash_buckets.c.deal_id == deal_id
-        )
-    ).scalar()
+    fb = flash_buckets.c
+    return int(
+        conn.execute(
+            select(func.coalesce(func.sum(fb.remaining), 0)).where(fb.deal_id == deal_id)
+        ).scalar_one()
+    )
 
 
 def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
@@ -303,62 +304,15 @@ def _open_order(
     if deal.content_id is not None:
         room = conn.execute(select(content_promises).where(content_promises.c.id == deal.content_id)).one()
         candidates.append((f"{room.kind}:{room.id}", promise_of(room)))
-    total = deal.price_fen * quantity
-    checkout_id = conn.execute(
-        checkouts.insert().values(buyer_id=actor.user_id, total_fen=total, created_at=at)
-    ).inserted_primary_key[0]
-    order_id = conn.execute(
-        orders.insert().values(
-            checkout_id=checkout_id,
-            buyer_id=actor.user_id,
-            shop_id=deal.shop_id,
-            status=OrderStatus.PENDING_PAYMENT.value,
-            items_fen=total,
-            discount_fen=0,
-            paid_fen=total,
-            promise_kind="pending",
-            promise_source="",
-            promise_candidates=encode_promises(candidates),
-            created_at=at,
-            pay_by=at + pay_window,
-            channel="live_room",
-        )
-    ).inserted_primary_key[0]
-    conn.execute(
-        order_lines.insert().values(
-            order_id=order_id,
-            sku_id=deal.sku_id,
-            product_id=row.product_id,
-            title=f"{row.title} · {row.name}",
-            quantity=quantity,
-            unit_price_fen=deal.price_fen,
-            line_total_fen=total,
-        )
+    line = OrderLineDraft(
+        sku_id=deal.sku_id,
+        product_id=row.product_id,
+        title=f"{row.title} · {row.name}",
+        quantity=quantity,
+        unit_price_fen=deal.price_fen,
     )
-    record_events(
-        conn,
-        [
-            {
-                "order_id": order_id,
-                "at": at,
-                "kind": "placed",
-                "detail": {"items_fen": total, "discount_fen": 0, "flash_deal": deal.id},
-            }
-        ],
-    )
-    ref = "sbx_" + secrets.token_hex(12)
-    conn.execute(
-        payments.insert().values(
-            checkout_id=checkout_id,
-            buyer_id=actor.user_id,
-            amount_fen=total,
-            provider="sandbox",
-            provider_ref=ref,
-            status=PaymentStatus.PENDING.value,
-            created_at=at,
-        )
-    )
-    return PlacedCheckout(checkout_id, [order_id], total, ref)
+    draft = OrderDraft(deal.shop_id, [line], candidates, placed_detail={"flash_deal": deal.id})
+    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window, channel="live_room")
 
 
 def return_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:

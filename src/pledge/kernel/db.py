@@ -4,10 +4,23 @@ PostgreSQL, and the engine factory with SQLite pragmas for concurrent use."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any, TypeAlias, Unpack
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    FromClause,
+    Insert,
+    Integer,
+    MetaData,
+    Row,
+    Select,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -52,6 +65,30 @@ def dialect_insert(conn: Connection):
     """The INSERT construct of the connection's database, which has ON CONFLICT (DO NOTHING /
     DO UPDATE) on both SQLite and PostgreSQL: the exactly-once inserts use it."""
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+# Rows and selects of any shape, for helpers that do not care which columns a query names.
+AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]
+AnySelect: TypeAlias = Select[Unpack[tuple[Any, ...]]]
+
+
+def inserted_id(conn: Connection, statement: Insert) -> int:
+    """Run a one-row INSERT and return the id the database gave the row."""
+    key = conn.execute(statement).inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])
+
+
+def claim_batch(conn: Connection, query: AnySelect, *, of: FromClause | None = None) -> Sequence[AnyRow]:
+    """The rows of a sweep's batch, claimed: on PostgreSQL they are locked FOR UPDATE SKIP LOCKED
+    (`of` names the table to lock when the query joins others), so concurrent workers take
+    disjoint batches instead of queueing on each other's rows; SQLite serialises writers at
+    BEGIN IMMEDIATE, so the plain query is already a claim there. What the rows are then used
+    for still goes through a conditional write (a claim row, a status move) that wins once."""
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=of)
+    return conn.execute(query).all()
 
 
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")

@@ -4,15 +4,17 @@ transactions. Every transaction carries an idempotency key derived from its caus
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from pledge.kernel.db import dialect_insert
-from pledge.kernel.errors import InvalidInput
-from pledge.ledger.tables import ledger_accounts, ledger_postings, ledger_transactions
+from pledge.kernel.db import AnyRow, dialect_insert
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
+from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 
 # Account codes. "external:payments" is the payment provider's side: money that came in.
 PAYMENTS_IN = "external:payments"
@@ -70,27 +72,168 @@ def validate(postings: list[Posting]) -> None:
             raise InvalidInput(f"posting moves money from {p.debit} to itself")
 
 
+@dataclass(frozen=True)
+class Transaction:
+    """One balanced transaction to record: its idempotency key (derived from its cause), kind,
+    memo and postings."""
+
+    key: str
+    kind: str
+    memo: str
+    postings: tuple[Posting, ...]
+
+
 def record(conn: Connection, *, key: str, kind: str, memo: str, postings: list[Posting], at: datetime) -> int:
     """Insert one balanced transaction. A second call with the same key raises IntegrityError
     through the UNIQUE constraint; callers claim the key first (see lateship.services)."""
-    validate(postings)
-    ids = account_ids(conn, {p.debit for p in postings} | {p.credit for p in postings})
-    tx_id = conn.execute(
-        ledger_transactions.insert().values(idempotency_key=key, kind=kind, memo=memo, created_at=at)
-    ).inserted_primary_key[0]
+    return record_many(conn, [Transaction(key, kind, memo, tuple(postings))], at=at)[key]
+
+
+def record_many(conn: Connection, transactions: Sequence[Transaction], *, at: datetime) -> dict[str, int]:
+    """Insert many balanced transactions in bulk: the accounts (get-or-create, all at once in code
+    order, so concurrent workers creating the same accounts queue instead of deadlocking), one
+    INSERT of the transactions and one of all their postings. Every transaction is validated
+    first, keys must be distinct, and each key is UNIQUE in the database as for `record`.
+    Returns the transaction id of each key."""
+    if not transactions:
+        return {}
+    for tx in transactions:
+        validate(list(tx.postings))
+    keys = [tx.key for tx in transactions]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("two ledger transactions in one batch share an idempotency key")
+    ids = account_ids(
+        conn, {code for tx in transactions for p in tx.postings for code in (p.debit, p.credit)}
+    )
+    t = ledger_transactions.c
+    tx_ids: dict[str, int] = {
+        row.idempotency_key: row.id
+        for row in conn.execute(
+            ledger_transactions.insert().returning(t.id, t.idempotency_key),
+            [
+                {"idempotency_key": tx.key, "kind": tx.kind, "memo": tx.memo, "created_at": at}
+                for tx in transactions
+            ],
+        )
+    }
     conn.execute(
         ledger_postings.insert(),
         [
             {
-                "transaction_id": tx_id,
+                "transaction_id": tx_ids[tx.key],
                 "debit_account_id": ids[p.debit],
                 "credit_account_id": ids[p.credit],
                 "amount_fen": p.amount_fen,
             }
-            for p in postings
+            for tx in transactions
+            for p in tx.postings
         ],
     )
-    return tx_id
+    return tx_ids
+
+
+# ------------------------------------------------------------------ coupons (the buyer's wallet)
+
+
+@dataclass(frozen=True)
+class CouponGrant:
+    """A coupon to issue. `source` is its cause (late-ship:42), UNIQUE: a buyer gets one coupon
+    per cause however often the issuer retries."""
+
+    buyer_id: int
+    amount_fen: int
+    source: str
+    explanation_en: str
+    explanation_zh: str
+    min_spend_fen: int = 0  # 0 = no threshold (无门槛)
+    funded_by: str = "platform"
+
+
+def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: datetime) -> dict[str, int]:
+    """Issue available coupons in one INSERT; returns the coupon id of each source."""
+    if not grants:
+        return {}
+    for g in grants:
+        if type(g.amount_fen) is not int or g.amount_fen <= 0:
+            raise InvalidInput(f"a coupon must be worth a positive number of fen, got {g.amount_fen!r}")
+    k = coupons.c
+    return {
+        row.source: row.id
+        for row in conn.execute(
+            coupons.insert().returning(k.id, k.source),
+            [
+                {
+                    "buyer_id": g.buyer_id,
+                    "amount_fen": g.amount_fen,
+                    "min_spend_fen": g.min_spend_fen,
+                    "status": CouponStatus.AVAILABLE.value,
+                    "issued_at": at,
+                    "source": g.source,
+                    "explanation": g.explanation_en,
+                    "explanation_zh": g.explanation_zh,
+                    "funded_by": g.funded_by,
+                }
+                for g in grants
+            ],
+        )
+    }
+
+
+def issue_coupon(conn: Connection, grant: CouponGrant, *, at: datetime) -> int:
+    return issue_coupons(conn, [grant], at=at)[grant.source]
+
+
+def coupon_of(conn: Connection, buyer_id: int, coupon_id: int) -> AnyRow:
+    """The buyer's coupon, if it is theirs (another buyer's coupon is reported as unknown)."""
+    coupon = conn.execute(select(coupons).where(coupons.c.id == coupon_id)).first()
+    if coupon is None or coupon.buyer_id != buyer_id:
+        raise NotFound(f"you have no coupon {coupon_id}")
+    return coupon
+
+
+def redeem_coupon(conn: Connection, coupon_id: int, *, order_id: int, at: datetime) -> None:
+    """Spend an available coupon on an order; Conflict if it was spent first (a conditional move)."""
+    if not COUPON_LIFECYCLE.try_move(
+        conn,
+        coupons,
+        coupon_id,
+        CouponStatus.AVAILABLE,
+        CouponStatus.SPENT,
+        spent_at=at,
+        spent_order_id=order_id,
+    ):
+        raise Conflict(f"coupon {coupon_id} has already been used")
+
+
+def release_coupon(conn: Connection, coupon_id: int) -> None:
+    """The order a coupon was spent on was cancelled unpaid: the coupon is available again."""
+    COUPON_LIFECYCLE.move(
+        conn,
+        coupons,
+        coupon_id,
+        CouponStatus.SPENT,
+        CouponStatus.AVAILABLE,
+        spent_at=None,
+        spent_order_id=None,
+    )
+
+
+def coupon_funders(conn: Connection, coupon_ids: set[int]) -> dict[int, str]:
+    """Who funded each coupon (platform | creator | merchant)."""
+    if not coupon_ids:
+        return {}
+    k = coupons.c
+    return {
+        row.id: row.funded_by for row in conn.execute(select(k.id, k.funded_by).where(k.id.in_(coupon_ids)))
+    }
+
+
+def coupon_amount(conn: Connection, coupon_id: int) -> int:
+    amount = conn.execute(select(coupons.c.amount_fen).where(coupons.c.id == coupon_id)).scalar_one()
+    return int(amount)
+
+
+# ------------------------------------------------------------------ balances
 
 
 def balance(conn: Connection, code: str) -> int:
@@ -102,10 +245,10 @@ def balance(conn: Connection, code: str) -> int:
     p = ledger_postings.c
     credited = conn.execute(
         select(func.coalesce(func.sum(p.amount_fen), 0)).where(p.credit_account_id == account_id)
-    ).scalar()
+    ).scalar_one()
     debited = conn.execute(
         select(func.coalesce(func.sum(p.amount_fen), 0)).where(p.debit_account_id == account_id)
-    ).scalar()
+    ).scalar_one()
     return int(credited) - int(debited)
 
 

@@ -27,6 +27,7 @@ from pledge.catalog.tables import products, skus
 from pledge.compensation.wording import when_en, when_zh
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import zone
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.logistics.policy import Finding
@@ -106,7 +107,8 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
         f"下单（{when_zh(order.created_at, book.timezone)}）起{days}天内未发货，平台关闭订单，"
         f"按原付款途径退回{format_yuan(amount)}元"
     )
-    case_id = conn.execute(
+    case_id = inserted_id(
+        conn,
         cases.insert().values(
             order_id=order.id,
             buyer_id=order.buyer_id,
@@ -131,8 +133,8 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
             evidence_waived="platform closure",
             created_at=now,
             decided_at=now,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     conn.execute(
         case_lines.insert(),
         [

@@ -33,7 +33,7 @@ from pledge.config import Settings, weakness
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import rejected_carrier_events, shipments, tracking_events, waybills
 from pledge.kernel.clock import parse_iso
-from pledge.kernel.db import UnitOfWork, dialect_insert
+from pledge.kernel.db import UnitOfWork, dialect_insert, inserted_id
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound, Unauthorized
 from pledge.logistics.policy import EVENT_KINDS
 from pledge.logistics.tables import carrier_deliveries, shipment_routes
@@ -321,15 +321,16 @@ def receive_event(
         )
     _check_event_time(carrier, event, shipment, now=now, book=book)
     shipment_id = shipment.id
-    tracking_event_id = conn.execute(
+    tracking_event_id = inserted_id(
+        conn,
         tracking_events.insert().values(
             shipment_id=shipment_id,
             kind=event["kind"],
             occurs_at=event["occurred_at"],
             location=event["location"],
             applied=False,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     insert = dialect_insert(conn)
     won = conn.execute(
         insert(carrier_deliveries)

@@ -120,5 +120,5 @@ def shop_order_counts(conn: Connection, actor: Actor, shop_id: int, *, now: date
             func.count().filter(unshipped, o.ship_by > now, o.ship_by <= now + DUE_SOON),
             func.count().filter(unshipped, o.ship_by <= now),
         ).where(o.shop_id == shop_id)
-    ).first()
+    ).one()
     return {"to_ship": row[0], "due_soon": row[1], "overdue": row[2]}

@@ -7,8 +7,9 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeAlias
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -18,11 +19,12 @@ from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.kernel import jsonutil
+from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
 from pledge.kernel.money import format_yuan
-from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
-from pledge.ledger.tables import coupons
+from pledge.ledger import services as ledger
+from pledge.ledger.model import CouponStatus
 from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
 from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
@@ -79,7 +81,10 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
     return merged
 
 
-def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, object]:
+SkuRow: TypeAlias = AnyRow  # a SKU joined with its product and shop (see _load_skus)
+
+
+def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, SkuRow]:
     s, p = skus.c, products.c
     rows = conn.execute(
         select(
@@ -108,7 +113,7 @@ def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, object]:
     return found
 
 
-def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, object]) -> None:
+def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, SkuRow]) -> None:
     for sku_id in sorted(wanted):  # primary-key order: concurrent checkouts lock in the same order
         quantity = wanted[sku_id]
         taken = conn.execute(
@@ -124,7 +129,7 @@ def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, objec
             )
 
 
-def _candidates(row, content: dict[int, object], content_id: int | None) -> list[tuple[str, Promise]]:
+def _candidates(row: SkuRow, content: dict[int, AnyRow], content_id: int | None) -> list[tuple[str, Promise]]:
     """Every promise that applies to a line: the product page's and the live room's or video's."""
     found = [("product", promise_of(row))]
     if content_id is not None:
@@ -140,15 +145,168 @@ def encode_promises(candidates: list[tuple[str, Promise]]) -> str:
     return jsonutil.dumps([[source, promise.code] for source, promise in undominated(candidates)])
 
 
-def _coupon_for(conn: Connection, actor: Actor, coupon_id: int | None):
+@dataclass(frozen=True)
+class OrderLineDraft:
+    sku_id: int
+    product_id: int
+    title: str
+    quantity: int
+    unit_price_fen: int
+
+    @property
+    def line_total_fen(self) -> int:
+        return self.unit_price_fen * self.quantity
+
+
+@dataclass
+class OrderDraft:
+    """One shop's order of a checkout, before it is written (see create_orders)."""
+
+    shop_id: int
+    lines: list[OrderLineDraft]
+    promises: list[tuple[str, Promise]]
+    discount_fen: int = 0
+    coupon_id: int | None = None
+    placed_detail: dict[str, object] = field(default_factory=dict)  # more for the "placed" event
+
+    @property
+    def items_fen(self) -> int:
+        return sum(line.line_total_fen for line in self.lines)
+
+    @property
+    def paid_fen(self) -> int:
+        return self.items_fen - self.discount_fen
+
+
+def create_orders(
+    conn: Connection,
+    buyer_id: int,
+    drafts: list[OrderDraft],
+    *,
+    at: datetime,
+    pay_window: timedelta,
+    channel: str,
+) -> PlacedCheckout:
+    """The one writer of new orders (cart checkout and flash deals alike): a checkout, its
+    orders awaiting payment with their lines and "placed" events, and one sandbox payment for the
+    total. Stock, coupons and guards are the caller's: they differ between checkouts."""
+    total = sum(d.paid_fen for d in drafts)
+    checkout_id = inserted_id(
+        conn, checkouts.insert().values(buyer_id=buyer_id, total_fen=total, created_at=at)
+    )
+    order_rows = conn.execute(
+        orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "checkout_id": checkout_id,
+                "buyer_id": buyer_id,
+                "shop_id": d.shop_id,
+                "status": OrderStatus.PENDING_PAYMENT.value,
+                "items_fen": d.items_fen,
+                "discount_fen": d.discount_fen,
+                "paid_fen": d.paid_fen,
+                "coupon_id": d.coupon_id,
+                "promise_kind": "pending",
+                "promise_source": "",
+                "promise_candidates": encode_promises(d.promises),
+                "created_at": at,
+                "pay_by": at + pay_window,
+                "channel": channel,
+            }
+            for d in drafts
+        ],
+    ).all()
+    order_ids = [r.id for r in order_rows]
+    conn.execute(
+        order_lines.insert(),
+        [
+            dict(asdict(line), order_id=order_id, line_total_fen=line.line_total_fen)
+            for order_id, d in zip(order_ids, drafts, strict=True)
+            for line in d.lines
+        ],
+    )
+    record_events(
+        conn,
+        [
+            {
+                "order_id": order_id,
+                "at": at,
+                "kind": "placed",
+                "detail": {"items_fen": d.items_fen, "discount_fen": d.discount_fen, **d.placed_detail},
+            }
+            for order_id, d in zip(order_ids, drafts, strict=True)
+        ],
+    )
+    ref = "sbx_" + secrets.token_hex(12)
+    conn.execute(
+        payments.insert().values(
+            checkout_id=checkout_id,
+            buyer_id=buyer_id,
+            amount_fen=total,
+            provider="sandbox",
+            provider_ref=ref,
+            status=PaymentStatus.PENDING.value,
+            created_at=at,
+        )
+    )
+    return PlacedCheckout(checkout_id, order_ids, total, ref)
+
+
+def _available_coupon(conn: Connection, actor: Actor, coupon_id: int | None) -> AnyRow | None:
     if coupon_id is None:
         return None
-    coupon = conn.execute(select(coupons).where(coupons.c.id == coupon_id)).first()
-    if coupon is None or coupon.buyer_id != actor.user_id:
-        raise NotFound(f"you have no coupon {coupon_id}")
+    coupon = ledger.coupon_of(conn, actor.user_id, coupon_id)
     if coupon.status != CouponStatus.AVAILABLE:
         raise Conflict(f"coupon {coupon_id} has already been used")
     return coupon
+
+
+def _check_lines(wanted: dict[int, LineRequest], found: dict[int, SkuRow]) -> None:
+    for sku_id, line in wanted.items():
+        row = found[sku_id]
+        if not row.active:
+            raise Conflict(f"{row.title} is no longer on sale")
+        if line.quantity > row.stock:
+            raise OutOfStock(
+                f"only {row.stock} left of {row.title} ({row.name}); you asked for {line.quantity}",
+                sku_id=sku_id,
+            )
+
+
+def _content_of(conn: Connection, wanted: dict[int, LineRequest]) -> dict[int, AnyRow]:
+    """The live rooms and short videos the lines were bought from, with their promises."""
+    content_ids = {line.content_id for line in wanted.values() if line.content_id is not None}
+    if not content_ids:
+        return {}
+    cp = content_promises.c
+    return {c.id: c for c in conn.execute(select(content_promises).where(cp.id.in_(content_ids)))}
+
+
+def _drafts(
+    by_shop: dict[int, list[LineRequest]], found: dict[int, SkuRow], content: dict[int, AnyRow]
+) -> list[OrderDraft]:
+    drafts = []
+    for shop_id, shop_lines in sorted(by_shop.items()):
+        lines = [
+            OrderLineDraft(
+                sku_id=line.sku_id,
+                product_id=found[line.sku_id].product_id,
+                title=f"{found[line.sku_id].title} · {found[line.sku_id].name}",
+                quantity=line.quantity,
+                unit_price_fen=found[line.sku_id].price_fen,
+            )
+            for line in shop_lines
+        ]
+        promises = [
+            c for line in shop_lines for c in _candidates(found[line.sku_id], content, line.content_id)
+        ]
+        draft = OrderDraft(shop_id, lines, promises)
+        if (
+            draft.items_fen > MAX_AMOUNT_FEN
+        ):  # every sum over orders stays far inside BIGINT (kernel/limits.py)
+            raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
+        drafts.append(draft)
+    return drafts
 
 
 def place_order(
@@ -168,123 +326,25 @@ def place_order(
         raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
     wanted = _validate_lines(lines)
     found = _load_skus(conn, sorted(wanted))
-    for sku_id, line in wanted.items():
-        row = found[sku_id]
-        if not row.active:
-            raise Conflict(f"{row.title} is no longer on sale")
-        if line.quantity > row.stock:
-            raise OutOfStock(
-                f"only {row.stock} left of {row.title} ({row.name}); you asked for {line.quantity}",
-                sku_id=sku_id,
-            )
-    content_ids = {l.content_id for l in wanted.values() if l.content_id is not None}
-    content = (
-        {
-            c.id: c
-            for c in conn.execute(select(content_promises).where(content_promises.c.id.in_(content_ids)))
-        }
-        if content_ids
-        else {}
-    )
-    coupon = _coupon_for(conn, actor, coupon_id)
+    _check_lines(wanted, found)
+    content = _content_of(conn, wanted)
+    coupon = _available_coupon(conn, actor, coupon_id)
     by_shop: dict[int, list[LineRequest]] = defaultdict(list)
     for sku_id in sorted(wanted):
         by_shop[found[sku_id].shop_id].append(wanted[sku_id])
-    check_sale(
-        guards, conn, {shop: {found[l.sku_id].product_id for l in ls} for shop, ls in by_shop.items()}, at=at
-    )
+    products_by_shop = {shop: {found[line.sku_id].product_id for line in ls} for shop, ls in by_shop.items()}
+    check_sale(guards, conn, products_by_shop, at=at)
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
-
-    drafts = []
-    for shop_id, shop_lines in sorted(by_shop.items()):
-        items = sum(found[l.sku_id].price_fen * l.quantity for l in shop_lines)
-        if items > MAX_AMOUNT_FEN:  # every sum over orders stays far inside BIGINT (kernel/limits.py)
-            raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
-        promises = [c for l in shop_lines for c in _candidates(found[l.sku_id], content, l.content_id)]
-        drafts.append({"shop_id": shop_id, "items_fen": items, "lines": shop_lines, "promises": promises})
-    discount_target = max(drafts, key=lambda d: d["items_fen"]) if coupon else None
-    total = 0
-    for d in drafts:
-        d["discount_fen"] = min(coupon.amount_fen, d["items_fen"] - 1) if d is discount_target else 0
-        total += d["items_fen"] - d["discount_fen"]
-    checkout_id = conn.execute(
-        checkouts.insert().values(buyer_id=actor.user_id, total_fen=total, created_at=at)
-    ).inserted_primary_key[0]
-    order_rows = conn.execute(
-        orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "checkout_id": checkout_id,
-                "buyer_id": actor.user_id,
-                "shop_id": d["shop_id"],
-                "status": OrderStatus.PENDING_PAYMENT.value,
-                "items_fen": d["items_fen"],
-                "discount_fen": d["discount_fen"],
-                "paid_fen": d["items_fen"] - d["discount_fen"],
-                "coupon_id": coupon.id if d is discount_target else None,
-                "promise_kind": "pending",
-                "promise_source": "",
-                "promise_candidates": encode_promises(d["promises"]),
-                "created_at": at,
-                "pay_by": at + pay_window,
-                "channel": channel,
-            }
-            for d in drafts
-        ],
-    ).all()
-    order_ids = [r.id for r in order_rows]
-    conn.execute(
-        order_lines.insert(),
-        [
-            {
-                "order_id": order_id,
-                "sku_id": l.sku_id,
-                "product_id": found[l.sku_id].product_id,
-                "title": f"{found[l.sku_id].title} · {found[l.sku_id].name}",
-                "quantity": l.quantity,
-                "unit_price_fen": found[l.sku_id].price_fen,
-                "line_total_fen": found[l.sku_id].price_fen * l.quantity,
-            }
-            for order_id, d in zip(order_ids, drafts)
-            for l in d["lines"]
-        ],
-    )
-    if coupon is not None:
-        if not COUPON_LIFECYCLE.try_move(
-            conn,
-            coupons,
-            coupon.id,
-            CouponStatus.AVAILABLE,
-            CouponStatus.SPENT,
-            spent_at=at,
-            spent_order_id=order_ids[drafts.index(discount_target)],
-        ):
-            raise Conflict(f"coupon {coupon.id} has already been used")
-    record_events(
-        conn,
-        [
-            {
-                "order_id": oid,
-                "at": at,
-                "kind": "placed",
-                "detail": {"items_fen": d["items_fen"], "discount_fen": d["discount_fen"]},
-            }
-            for oid, d in zip(order_ids, drafts)
-        ],
-    )
-    ref = "sbx_" + secrets.token_hex(12)
-    conn.execute(
-        payments.insert().values(
-            checkout_id=checkout_id,
-            buyer_id=actor.user_id,
-            amount_fen=total,
-            provider="sandbox",
-            provider_ref=ref,
-            status=PaymentStatus.PENDING.value,
-            created_at=at,
-        )
-    )
-    return PlacedCheckout(checkout_id, order_ids, total, ref)
+    drafts = _drafts(by_shop, found, content)
+    discounted = max(drafts, key=lambda d: d.items_fen) if coupon else None
+    if coupon is not None and discounted is not None:
+        discounted.discount_fen = min(coupon.amount_fen, discounted.items_fen - 1)
+        discounted.coupon_id = coupon.id
+    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window, channel=channel)
+    if coupon is not None and discounted is not None:
+        order_id = placed.order_ids[drafts.index(discounted)]
+        ledger.redeem_coupon(conn, coupon.id, order_id=order_id, at=at)
+    return placed
 
 
 def cart_lines_for(conn: Connection, buyer_id: int) -> list[LineRequest]:
@@ -372,15 +432,7 @@ def cancel_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
                 skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity)
             )
         if order.coupon_id is not None:
-            COUPON_LIFECYCLE.move(
-                conn,
-                coupons,
-                order.coupon_id,
-                CouponStatus.SPENT,
-                CouponStatus.AVAILABLE,
-                spent_at=None,
-                spent_order_id=None,
-            )
+            ledger.release_coupon(conn, order.coupon_id)
         record_events(
             conn, [{"order_id": order.id, "at": now, "kind": "cancelled", "detail": {"reason": "unpaid"}}]
         )

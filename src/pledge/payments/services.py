@@ -14,7 +14,6 @@ from pledge.catalog.tables import shops
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.ledger import services as ledger
-from pledge.ledger.tables import coupons
 from pledge.orders.model import PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import orders, payments
@@ -148,7 +147,7 @@ def _payment_postings(conn: Connection, row) -> list[ledger.Posting]:
     proceeds = ledger.shop_proceeds(row.shop_id)
     postings = [ledger.Posting(ledger.PAYMENTS_IN, proceeds, row.paid_fen)]
     if row.coupon_id is not None:
-        coupon_fen = conn.execute(select(coupons.c.amount_fen).where(coupons.c.id == row.coupon_id)).scalar()
+        coupon_fen = ledger.coupon_amount(conn, row.coupon_id)
         wallet = ledger.buyer_coupons(row.buyer_id)
         if row.discount_fen > 0:
             postings.append(ledger.Posting(wallet, proceeds, row.discount_fen))

@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 from pledge.accounts.services import Actor, require_platform
 from pledge.catalog.tables import categories, products, shops
 from pledge.kernel.clock import zone
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.kernel.money import format_yuan
@@ -372,15 +372,16 @@ def top_up_deposit(
     ).first():
         raise Conflict(f"transfer {reference.strip()} is already recorded for shop {shop_id}")
     lock_shop(conn, shop_id)
-    deposit_id = conn.execute(
+    deposit_id = inserted_id(
+        conn,
         deposits.insert().values(
             shop_id=shop_id,
             amount_fen=amount_fen,
             reference=reference.strip(),
             created_by=actor.user_id,
             created_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     ledger.record(
         conn,
         key=f"deposit:{deposit_id}",

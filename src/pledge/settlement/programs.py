@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.kernel import jsonutil
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.orders.services import CHANNELS
 from pledge.settlement import policy
@@ -151,7 +152,8 @@ def create_program(conn: Connection, actor: Actor, spec: ProgramSpec, *, at: dat
             "end it first or change this one's dates",
             program_id=clash.id,
         )
-    program_id = conn.execute(
+    program_id = inserted_id(
+        conn,
         programs.insert().values(
             code=spec.code.strip(),
             kind=spec.kind,
@@ -168,8 +170,8 @@ def create_program(conn: Connection, actor: Actor, spec: ProgramSpec, *, at: dat
             version=1,
             created_at=at,
             updated_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     row = conn.execute(select(programs).where(programs.c.id == program_id)).one()
     conn.execute(
         program_versions.insert(),
@@ -288,7 +290,8 @@ def apply_to_program(
         )
     ).first():
         raise Conflict(f"shop {shop_id} has already applied to program {row.code}")
-    return conn.execute(
+    return inserted_id(
+        conn,
         applications.insert().values(
             program_id=program_id,
             shop_id=shop_id,
@@ -296,8 +299,8 @@ def apply_to_program(
             note=note,
             applied_by=actor.user_id,
             applied_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
 
 
 def decide_application(

@@ -28,7 +28,7 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import categories, products, shops
 from pledge.compensation.tables import compensations
 from pledge.kernel.clock import zone
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.kernel.money import format_yuan
@@ -756,15 +756,16 @@ def request_payout(
             available_fen=balance,
             held_for_freezes_fen=waiting,
         )
-    payout_id = conn.execute(
+    payout_id = inserted_id(
+        conn,
         payouts.insert().values(
             shop_id=shop_id,
             amount_fen=amount_fen,
             status=PayoutStatus.PENDING.value,
             requested_by=actor.user_id,
             requested_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     ledger.record(
         conn,
         key=f"payout:{payout_id}",
