@@ -18,6 +18,7 @@ from pledge.config import Settings
 from pledge.kernel.clock import FixedClock
 from pledge.ledger import services as ledger
 from pledge.migrate import upgrade
+from pledge.settlement import accounts
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
 
@@ -44,7 +45,7 @@ def bench_one(url: str, n: int) -> dict:
         again = settlement.run_step(app.uow, app.rulebook, clock, SandboxPayoutProvider(app.uow))
         with app.uow.read() as c:
             balanced = sum(ledger.trial_balance(c).values()) == 0
-            available = ledger.balance(c, settlement.available(florist.shop_id))
+            available = ledger.balance(c, accounts.available(florist.shop_id))
         ok = (
             report["fees_charged"] == n
             and report["settled"] == n

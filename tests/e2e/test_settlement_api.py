@@ -15,6 +15,7 @@ from pypdf import PdfReader
 
 from pledge.kernel.money import format_yuan
 from pledge.ledger import services as ledger
+from pledge.settlement import accounts, deposits, fees, payouts, programs
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.web.i18n import catalog
@@ -131,7 +132,7 @@ def test_programs_applications_balance_statement_and_payout_over_the_api(app, cl
     assert snapshot(app) == before
     resp = client.post(f"/api/v1/shops/{f.shop_id}/payouts", headers=shop, json={"amount_fen": PRICE - 12})
     assert resp.status_code == 201
-    assert settlement.send_payouts(app.uow, settlement_provider, clock) == 1
+    assert payouts.send_payouts(app.uow, settlement_provider, clock) == 1
     recon = client.get("/api/v1/settlement/reconciliation", params={"month": "2026-09"}, headers=ops).json()
     assert recon["ok"], recon
     assert_problem(client.get("/api/v1/settlement/reconciliation", headers=shop), 403)
@@ -174,16 +175,14 @@ def test_bad_program_input_over_the_api_is_a_problem_and_changes_nothing(app, cl
 def test_the_merchant_pages_and_a_bad_payout_form(app, clock, client, florist):
     f = florist
     with app.uow.begin() as c:
-        settlement.top_up_deposit(
-            c, f.operator, f.shop_id, amount_fen=200_000, reference="B1", at=clock.now()
-        )
+        deposits.top_up_deposit(c, f.operator, f.shop_id, amount_fen=200_000, reference="B1", at=clock.now())
         ledger.record(
             c,
             key="t",
             kind="rebate",
             memo="",
             at=clock.now(),
-            postings=[ledger.Posting(settlement.REBATES, settlement.available(f.shop_id), 500)],
+            postings=[ledger.Posting(accounts.REBATES, accounts.available(f.shop_id), 500)],
         )
     csrf = page_login(client, email_of(app, f.owner.user_id), f"/merchant/shops/{f.shop_id}/settlement")
     before = snapshot(app)
@@ -205,7 +204,7 @@ def test_the_merchant_pages_and_a_bad_payout_form(app, clock, client, florist):
     assert (
         client.get(f"/merchant/shops/{f.shop_id}/statement", params={"month": "2026-08"}).status_code == 200
     )
-    month = settlement.month_of(clock.now(), "Asia/Shanghai")
+    month = fees.month_of(clock.now(), "Asia/Shanghai")
     zh = client.get(f"/merchant/shops/{f.shop_id}/statement", params={"month": month}).text
     assert (
         "缴纳保证金 B1" in zh and "至银行账户" in zh and "deposit transfer" not in zh
@@ -325,7 +324,7 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
     )
     assert resp.status_code == 303, resp.text
     with app.uow.read() as c:
-        program_id = settlement.load_programs(c)[0].id
+        program_id = programs.load_programs(c)[0].id
     resp = client.post(
         f"/finance/settlement/programs/{program_id}",
         follow_redirects=False,
@@ -347,8 +346,8 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
     )
     assert rebate.status_code == 303
     with app.uow.begin() as c:
-        application = settlement.apply_to_program(
-            c, f.owner, f.shop_id, settlement.load_programs(c)[1].id, at=clock.now()
+        application = programs.apply_to_program(
+            c, f.owner, f.shop_id, programs.load_programs(c)[1].id, at=clock.now()
         )
     page = client.get("/finance/settlement")
     assert page.status_code == 200
@@ -398,10 +397,10 @@ def test_cli_quote_for_a_shop_applies_its_product_card_waiver_on_that_channel_on
     clock.set(sh(2026, 8, 1, 9))
     f = Florist(app, clock)
     f.do(
-        lambda c: settlement.create_program(
+        lambda c: programs.create_program(
             c,
             f.operator,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="card-waiver",
                 kind="category_waiver",
                 name="商品卡免佣",

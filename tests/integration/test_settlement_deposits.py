@@ -17,8 +17,7 @@ from pledge.kernel.errors import Forbidden
 from pledge.ledger import services as ledger
 from pledge.orders import services as orders
 from pledge.promises.model import Promise
-from pledge.settlement import deposits, queries
-from pledge.settlement import services as settlement
+from pledge.settlement import accounts, deposits, payouts, queries
 from pledge.settlement.deposits import DepositShort
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_orders, fee_refunds
@@ -95,7 +94,7 @@ def test_a_zero_entry_shop_owes_no_base_deposit_and_waits_21_days_aJoPPkWZ6ehX(a
     assert f.worker(provider)["settled"] == 1
     bal = f.read(lambda c: queries.balance(c, f.owner, app.rulebook, f.shop_id, now=clock.now()))
     assert (bal["available_fen"], bal["zero_entry"], bal["payouts_paused"]) == (PRICE - FEE, True, False)
-    assert bal["availability_clause"] == "settlement.available.zero-entry" and bal["availability_days"] == 21
+    assert bal["availability_clause"] == "accounts.available.zero-entry" and bal["availability_days"] == 21
 
 
 def test_flower_pots_settle_15_days_after_confirmed_receipt_not_3_aJoPPkWZ6ehX(app, clock, florist):
@@ -137,7 +136,7 @@ def test_a_refund_within_the_after_sales_period_returns_the_fee_even_after_settl
     )
     assert tuple(back) == (FEE, "pro rata")
     assert (
-        f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id))) == 0
+        f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == 0
     )  # sale − fee + fee − refund
 
 
@@ -188,7 +187,7 @@ def test_a_deposit_below_zero_for_48_hours_stops_listing_and_checkout_until_topp
     f, provider = florist, SandboxPayoutProvider(app.uow)
     short_by_a_compensation(f, provider)
     went_short = clock.now()
-    assert f.read(lambda c: ledger.balance(c, settlement.deposit(f.shop_id))) == -500
+    assert f.read(lambda c: ledger.balance(c, accounts.deposit(f.shop_id))) == -500
 
     def buy():
         return f.do(
@@ -235,14 +234,14 @@ def test_a_deposit_below_zero_for_48_hours_stops_listing_and_checkout_until_topp
 
     # Topping up to zero is not enough: the limits go when the deposit holds what is owed (500 yuan).
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=500, reference="T1", at=clock.now(), book=app.rulebook
         )
     )
     with pytest.raises(DepositShort):
         buy()
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=50_000, reference="T2", at=clock.now(), book=app.rulebook
         )
     )
@@ -258,24 +257,22 @@ def test_a_short_deposit_pauses_payouts_with_its_clause_aJngrvusHLew(app, clock,
     clock.set(sh(2026, 9, 8, 9))
     f.worker(provider)
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=49_999, reference="T1", at=clock.now()
         )
     )
     with pytest.raises(DepositShort) as refused:
         f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payouts.request_payout(
                 c, f.owner, app.rulebook, f.shop_id, amount_fen=100, at=clock.now()
             )
         )
     assert refused.value.extra["clause"] == "deposit.short.payouts" and refused.value.status == 409
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=1, reference="T2", at=clock.now()
         )
     )
     assert f.do(
-        lambda c: settlement.request_payout(
-            c, f.owner, app.rulebook, f.shop_id, amount_fen=100, at=clock.now()
-        )
+        lambda c: payouts.request_payout(c, f.owner, app.rulebook, f.shop_id, amount_fen=100, at=clock.now())
     )

@@ -17,8 +17,9 @@ from pledge.kernel.errors import InvalidInput
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions
 from pledge.logistics.sanctions import evaluate_sanctions
-from pledge.settlement import freezes, queries
+from pledge.settlement import accounts, deposits, freezes, payouts, queries
 from pledge.settlement import services as settlement
+from pledge.settlement import tables as settlement_tables
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import freezes as freeze_rows
 from tests.conftest import make_app
@@ -88,13 +89,13 @@ def test_a_late_ship_sanction_freezes_the_late_orders_proceeds_7_days_aJoPPkWZ7V
     clock.set(sh(2026, 9, 11, 23, 59))
     assert f.worker(provider)["settled"] == 0
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=50_000, reference="T1", at=clock.now()
         )
     )
     with pytest.raises(InvalidInput, match="more than the available balance"):
         f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payouts.request_payout(
                 c, f.owner, app.rulebook, f.shop_id, amount_fen=1, at=clock.now()
             )
         )
@@ -142,7 +143,7 @@ def test_concurrent_workers_freeze_and_release_each_order_once(postgres_url, clo
         results = run_concurrently([release for _ in range(5)])
         assert not [r for r in results if isinstance(r, Exception)], results
         assert sum(results) == 120 and keys_like(f, "release:late-ship:") == 120
-        assert f.read(lambda c: ledger.balance(c, settlement.frozen(f.shop_id))) == 0
+        assert f.read(lambda c: ledger.balance(c, accounts.frozen(f.shop_id))) == 0
         assert f.read(lambda c: ledger.balance(c, ledger.shop_proceeds(f.shop_id))) == 120 * (PRICE - FEE)
         assert (
             f.read(
@@ -235,7 +236,7 @@ def test_a_freeze_takes_the_available_balance_and_waits_for_the_rest_and_payouts
     f, provider = florist, SandboxPayoutProvider(app.uow)
     f.bulk_orders([sh(2026, 9, 1, 10) + timedelta(minutes=i) for i in range(10)])
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=50_000, reference="T1", at=clock.now()
         )
     )
@@ -261,7 +262,7 @@ def test_a_freeze_takes_the_available_balance_and_waits_for_the_rest_and_payouts
     assert (bal["frozen_fen"], bal["available_fen"]) == (15 * (PRICE - FEE), 0)
     with pytest.raises(InvalidInput):
         f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payouts.request_payout(
                 c, f.owner, app.rulebook, f.shop_id, amount_fen=1, at=clock.now()
             )
         )
@@ -308,7 +309,9 @@ def test_fraudulent_shipping_freezes_30_then_180_days_and_stops_settlement_aJo44
     assert f.worker(provider)["settled"] == 0  # settlement stopped while frozen
     settled = f.read(
         lambda c: c.execute(
-            select(settlement.fee_orders.c.settled_at).where(settlement.fee_orders.c.order_id == waiting)
+            select(settlement_tables.fee_orders.c.settled_at).where(
+                settlement_tables.fee_orders.c.order_id == waiting
+            )
         ).scalar()
     )
     assert settled is None

@@ -20,8 +20,8 @@ from pledge.aftersales.tables import refunds as refunds_t
 from pledge.compensation.tables import compensations
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions
-from pledge.settlement import policy
-from pledge.settlement import services as settlement
+from pledge.settlement import accounts, deposits, policy, programs
+from pledge.settlement import payouts as payout_cases
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_orders, fee_refunds, payouts, rebates
 from tests.integration.test_settlement_story import PRICE, Florist, sh
@@ -58,10 +58,10 @@ def test_payout_equals_sales_minus_fees_deductions_refunds_plus_rebates(app, clo
     clock.set(sh(2026, 8, 1, 9))
     f = Florist(app, clock, tag)
     f.do(
-        lambda c: settlement.create_program(
+        lambda c: programs.create_program(
             c,
             f.operator,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code=f"rebate-{tag}",
                 kind="turnover_rebate",
                 name="返佣",
@@ -98,14 +98,14 @@ def test_payout_equals_sales_minus_fees_deductions_refunds_plus_rebates(app, clo
     f.worker(provider)
     f.worker(provider)
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=200_000, reference="T", at=clock.now()
         )
     )
-    available = f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id)))
+    available = f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id)))
     if available > 0:
         f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payout_cases.request_payout(
                 c, f.owner, f.app.rulebook, f.shop_id, amount_fen=available, at=clock.now()
             )
         )
@@ -132,7 +132,7 @@ def test_payout_equals_sales_minus_fees_deductions_refunds_plus_rebates(app, clo
             )
         ).scalar()
         pending = ledger.balance(c, ledger.shop_proceeds(f.shop_id))
-        deposit_used = 200_000 - ledger.balance(c, settlement.deposit(f.shop_id))
+        deposit_used = 200_000 - ledger.balance(c, accounts.deposit(f.shop_id))
         fee_refund_txs = c.execute(
             select(func.count()).where(
                 ledger_transactions.c.kind == "fee_refund",

@@ -15,7 +15,8 @@ from pledge.ledger.tables import coupons, ledger_transactions
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
-from pledge.settlement import queries
+from pledge.settlement import accounts, deposits, fees, payouts, queries
+from pledge.settlement import programs as program_cases
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_lines, fee_orders, program_versions, programs
@@ -42,12 +43,14 @@ def program(f, **kw):
     )
     spec.update(kw)
     return f.do(
-        lambda c: settlement.create_program(c, f.operator, settlement.ProgramSpec(**spec), at=f.clock.now())
+        lambda c: program_cases.create_program(
+            c, f.operator, program_cases.ProgramSpec(**spec), at=f.clock.now()
+        )
     )
 
 
 def charge(f) -> None:
-    f.do(lambda c: settlement.charge_fees(c, f.app.rulebook, now=f.clock.now()))
+    f.do(lambda c: fees.charge_fees(c, f.app.rulebook, now=f.clock.now()))
 
 
 def fee_of_order(f, order_id: int):
@@ -158,7 +161,7 @@ def test_extending_a_waiver_to_more_categories_is_a_new_version_and_old_fees_kee
     assert fee_of_order(f, before).fee_fen == 100  # flowers were not in the waiver yet
     assert (
         f.do(
-            lambda c: settlement.update_program(
+            lambda c: program_cases.update_program(
                 c, f.operator, pid, at=clock.now(), note="扩展到鲜花园艺", categories=("生鲜", "鲜花园艺")
             )
         )
@@ -194,10 +197,10 @@ def test_bad_program_input_is_refused_and_changes_nothing(app, clock, florist):
         program(f, code="tiers", kind="turnover_rebate", rate_bp=None, tiers=((500, 10), (100, 20)))
     with pytest.raises(Forbidden):
         f.do(
-            lambda c: settlement.create_program(
+            lambda c: program_cases.create_program(
                 c,
                 f.owner,
-                settlement.ProgramSpec(
+                program_cases.ProgramSpec(
                     code="mine",
                     kind="category_waiver",
                     name="x",
@@ -209,7 +212,9 @@ def test_bad_program_input_is_refused_and_changes_nothing(app, clock, florist):
             )
         )
     with pytest.raises(InvalidInput, match="between 0 and 10000"):
-        f.do(lambda c: settlement.update_program(c, f.operator, 1, at=clock.now(), note="oops", rate_bp=-1))
+        f.do(
+            lambda c: program_cases.update_program(c, f.operator, 1, at=clock.now(), note="oops", rate_bp=-1)
+        )
     assert snapshot(app) == before
     # a different scope (another category, or the same one in dates that do not overlap) is fine
     program(f, code="fruit", categories=("生鲜",))
@@ -223,29 +228,29 @@ def test_a_payout_above_the_available_balance_is_refused_and_changes_nothing(app
     clock.set(sh(2026, 9, 20))
     settlement.run_step(app.uow, app.rulebook, clock, SandboxPayoutProvider(app.uow))
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=200_000, reference="T1", at=clock.now()
         )
     )
-    available = f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id)))
+    available = f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id)))
     assert available == PRICE - 100
     before = snapshot(app)
     for amount, error in ((available + 1, InvalidInput), (0, InvalidInput), (-5, InvalidInput)):
         with pytest.raises(error):
             f.do(
-                lambda c: settlement.request_payout(
+                lambda c: payouts.request_payout(
                     c, f.owner, app.rulebook, f.shop_id, amount_fen=amount, at=clock.now()
                 )
             )
     with pytest.raises(Forbidden):  # another shop's owner
         f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payouts.request_payout(
                 c, f.buyer, app.rulebook, f.shop_id, amount_fen=1, at=clock.now()
             )
         )
     with pytest.raises(Conflict, match="already recorded"):
         f.do(
-            lambda c: settlement.top_up_deposit(
+            lambda c: deposits.top_up_deposit(
                 c, f.operator, f.shop_id, amount_fen=100, reference="T1", at=clock.now()
             )
         )
@@ -258,7 +263,7 @@ def test_deductions_beyond_the_proceeds_come_from_the_deposit_and_pause_payouts(
     August paid GMV was 0: deposit.base.gmv-0-50k)."""
     f = florist
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=50_000, reference="T1", at=clock.now()
         )
     )
@@ -327,8 +332,8 @@ def test_concurrent_workers_charge_settle_and_pay_once(app, clock, florist):
         lambda c: c.execute(select(func.count()).where(ledger_transactions.c.kind == "fee")).scalar()
     )
     assert keys == 60
-    assert f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id))) == 60 * (PRICE - 100)
-    assert f.read(lambda c: ledger.balance(c, settlement.FEES)) == 60 * 100
+    assert f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == 60 * (PRICE - 100)
+    assert f.read(lambda c: ledger.balance(c, accounts.FEES)) == 60 * 100
 
 
 def test_an_order_cancelled_by_an_instant_refund_settles_at_once_with_its_fee_returned(app, clock, florist):
@@ -356,5 +361,5 @@ def test_an_order_cancelled_by_an_instant_refund_settles_at_once_with_its_fee_re
     report = f.worker(SandboxPayoutProvider(app.uow))
     assert (report["fees_refunded"], report["settled"]) == (1, 1)
     assert f.read(lambda c: ledger.balance(c, ledger.shop_proceeds(f.shop_id))) == 0
-    assert f.read(lambda c: ledger.balance(c, settlement.FEES)) == 0
-    assert f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id))) == 0
+    assert f.read(lambda c: ledger.balance(c, accounts.FEES)) == 0
+    assert f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == 0

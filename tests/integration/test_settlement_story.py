@@ -30,7 +30,7 @@ from pledge.orders.tables import orders as orders_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
 from pledge.promises.model import Promise
-from pledge.settlement import queries, statements
+from pledge.settlement import accounts, deposits, payouts, programs, queries, statements
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_lines, fee_orders
@@ -186,21 +186,19 @@ class Florist:
                     ],
                 )
             ]
-            settlement._record_many(
+            ledger.record_many(
                 c,
-                paid_times[0],
                 [
-                    (
+                    ledger.Transaction(
                         f"payment:{p}",
                         "payment",
                         "bulk",
-                        ledger.PAYMENTS_IN,
-                        ledger.shop_proceeds(self.shop_id),
-                        price,
-                        t,
+                        (ledger.Posting(ledger.PAYMENTS_IN, ledger.shop_proceeds(self.shop_id), price),),
+                        at=t,
                     )
                     for p, t in zip(pay_ids, paid_times)
                 ],
+                at=paid_times[0],
             )
         return order_ids
 
@@ -284,10 +282,10 @@ def test_a_florists_month(app, clock):
     # The platform launches a flower waiver from 15 September that keeps 0.6 %, and a turnover
     # rebate the florist applies for and the operator approves.
     waiver_id = f.do(
-        lambda c: settlement.create_program(
+        lambda c: programs.create_program(
             c,
             f.operator,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="flowers-2026",
                 kind="category_waiver",
                 name="鲜花园艺免佣",
@@ -300,10 +298,10 @@ def test_a_florists_month(app, clock):
         )
     )
     rebate_id = f.do(
-        lambda c: settlement.create_program(
+        lambda c: programs.create_program(
             c,
             f.operator,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="rebate-2026",
                 kind="turnover_rebate",
                 name="多卖多返",
@@ -315,9 +313,9 @@ def test_a_florists_month(app, clock):
             at=clock.now(),
         )
     )
-    app_id = f.do(lambda c: settlement.apply_to_program(c, f.owner, f.shop_id, rebate_id, at=clock.now()))
+    app_id = f.do(lambda c: programs.apply_to_program(c, f.owner, f.shop_id, rebate_id, at=clock.now()))
     assert (
-        f.do(lambda c: settlement.decide_application(c, f.operator, app_id, approve=True, at=clock.now()))
+        f.do(lambda c: programs.decide_application(c, f.operator, app_id, approve=True, at=clock.now()))
         == "approved"
     )
 
@@ -405,7 +403,7 @@ def test_a_florists_month(app, clock):
         f.read(lambda c: c.execute(select(func.count()).where(fee_lines.c.program_id == waiver_id)).scalar())
         == 1000
     )
-    assert f.read(lambda c: ledger.balance(c, settlement.FEES)) == fees - fee_back
+    assert f.read(lambda c: ledger.balance(c, accounts.FEES)) == fees - fee_back
     clause = f.read(
         lambda c: c.execute(select(fee_lines.c.clause_id).where(fee_lines.c.order_id == first[0])).scalar()
     )
@@ -438,15 +436,15 @@ def test_a_florists_month(app, clock):
         and bal["deposit_clause"] == "deposit.base.gmv-0-50k"
     )
     with pytest.raises(Conflict, match="payouts are paused"):
-        f.do(lambda c: settlement.request_payout(c, f.owner, book, f.shop_id, amount_fen=100, at=clock.now()))
+        f.do(lambda c: payouts.request_payout(c, f.owner, book, f.shop_id, amount_fen=100, at=clock.now()))
     f.do(
-        lambda c: settlement.top_up_deposit(
+        lambda c: deposits.top_up_deposit(
             c, f.operator, f.shop_id, amount_fen=200_000, reference="BANK-0001", at=clock.now()
         )
     )
     with pytest.raises(InvalidInput, match="more than the available balance"):
         f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payouts.request_payout(
                 c, f.owner, book, f.shop_id, amount_fen=expected_available + 1, at=clock.now()
             )
         )
@@ -454,24 +452,24 @@ def test_a_florists_month(app, clock):
     # The florist takes everything out; the bank sends it back once (wrong account name); she
     # takes it out again. Each movement happens exactly once however often the worker runs.
     first_payout = f.do(
-        lambda c: settlement.request_payout(
+        lambda c: payouts.request_payout(
             c, f.owner, book, f.shop_id, amount_fen=expected_available, at=clock.now()
         )
     )
     assert f.worker(provider)["payouts_sent"] == 1 and f.worker(provider)["payouts_sent"] == 0
-    f.do(lambda c: settlement.return_payout(c, f.operator, first_payout, reason="户名不符", at=clock.now()))
+    f.do(lambda c: payouts.return_payout(c, f.operator, first_payout, reason="户名不符", at=clock.now()))
     with pytest.raises(Conflict):
-        f.do(lambda c: settlement.return_payout(c, f.operator, first_payout, reason="again", at=clock.now()))
-    assert f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id))) == expected_available
+        f.do(lambda c: payouts.return_payout(c, f.operator, first_payout, reason="again", at=clock.now()))
+    assert f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == expected_available
     f.do(
-        lambda c: settlement.request_payout(
+        lambda c: payouts.request_payout(
             c, f.owner, book, f.shop_id, amount_fen=expected_available, at=clock.now()
         )
     )
     f.worker(provider)
-    assert f.read(lambda c: ledger.balance(c, settlement.available(f.shop_id))) == 0
+    assert f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == 0
     assert (
-        f.read(lambda c: ledger.balance(c, settlement.BANK))
+        f.read(lambda c: ledger.balance(c, accounts.BANK))
         == 2 * expected_available - expected_available - 200_000
     )
     # The merchant was paid sales − fees − deductions − refunds + rebates, to the fen.

@@ -23,6 +23,7 @@ from pledge.flash import services as flash
 from pledge.kernel.clock import FixedClock
 from pledge.migrate import upgrade
 from pledge.orders.tables import order_lines
+from pledge.settlement import accounts, deposits, payouts
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.web.app import create_app
@@ -58,17 +59,17 @@ class Demo:
         clock.set(self.now - timedelta(minutes=5))
         settlement.run_step(app.uow, app.rulebook, clock, provider_for(app))
         f.do(
-            lambda c: settlement.top_up_deposit(
+            lambda c: deposits.top_up_deposit(
                 c, f.operator, f.shop_id, amount_fen=1_000_000, reference="B1", at=clock.now()
             )
         )
         half = self.available() // 2
         self.sent_payout = f.do(
-            lambda c: settlement.request_payout(
+            lambda c: payouts.request_payout(
                 c, f.owner, app.rulebook, f.shop_id, amount_fen=half, at=clock.now()
             )
         )
-        settlement.send_payouts(app.uow, provider_for(app), clock)
+        payouts.send_payouts(app.uow, provider_for(app), clock)
         # checkout: a SKU with one unit left; flash: a deal of one unit
         self.last_unit_sku = world.product(f.owner, f.shop_id, stock=1, title="最后一束芍药")
         deal_sku = world.product(f.owner, f.shop_id, stock=5, title="秒杀向日葵")
@@ -94,7 +95,7 @@ class Demo:
     def available(self) -> int:
         from pledge.ledger import services as ledger
 
-        return self.florist.read(lambda c: ledger.balance(c, settlement.available(self.florist.shop_id)))
+        return self.florist.read(lambda c: ledger.balance(c, accounts.available(self.florist.shop_id)))
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ from pledge.aftersales.tables import (
 )
 from pledge.catalog.tables import products, shops, skus
 from pledge.kernel import jsonutil
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import claim_batch, dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.ledger import services as ledger
@@ -677,9 +677,7 @@ def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dic
             query = (
                 select(cases).where(cases.c.due_at <= now).order_by(cases.c.due_at, cases.c.id).limit(batch)
             )
-            if conn.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            due = conn.execute(query).all()
+            due = claim_batch(conn, query)
             # Order rows are locked (approval, refund) in primary-key order, so concurrent sweeps
             # whose batches share orders cannot deadlock.
             for case in sorted(due, key=lambda row: (row.order_id, row.id)):

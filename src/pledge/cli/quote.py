@@ -385,15 +385,15 @@ def _shop_rate(
 ) -> tuple[int, str | None]:
     """The rate this shop would pay on that channel at `when`, after the programs in the database."""
     from pledge.bootstrap import build
-    from pledge.settlement import policy
-    from pledge.settlement import services as settlement
+    from pledge.settlement import fees, policy
+    from pledge.settlement import programs as program_cases
 
     app = build()
     try:
-        month = settlement.month_of(when, book.timezone)
+        month = fees.month_of(when, book.timezone)
         with app.uow.read() as conn:
-            programs = settlement.load_programs(conn)
-            facts = settlement.shop_facts(conn, {shop_id}, {month}, book, {channel})[shop_id]
+            programs = program_cases.load_programs(conn)
+            facts = fees.shop_facts(conn, {shop_id}, {month}, book, {channel})[shop_id]
     finally:
         app.uow.engine.dispose()
     line = policy.line_rate(
@@ -483,7 +483,7 @@ def quote_settle_date(
 ) -> None:
     """When an order's proceeds become available (douyin:aJoPPkWZ6ehX): 3 days after confirmed
     receipt; the category table's longer periods (花卉盆栽, 种球, 月季/蔷薇/玫瑰: 15 days); 21 days
-    on 0元入驻. Days count from the moment of confirmation (settlement.available.counting)."""
+    on 0元入驻. Days count from the moment of confirmation (accounts.available.counting)."""
 
     @_guard
     def run() -> None:

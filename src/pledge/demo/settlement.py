@@ -12,6 +12,7 @@ from sqlalchemy import select
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.bootstrap import App
+from pledge.settlement import deposits, programs
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 
@@ -38,10 +39,10 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
         ).scalar_one()
         finance = accounts.load_actor(conn, finance_id)
         start = now - timedelta(days=30)
-        waiver = settlement.create_program(
+        waiver = programs.create_program(
             conn,
             finance,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="support-2026-waiver",
                 kind="category_waiver",
                 name="生鲜日用等九大类目免佣（保留0.6%）",
@@ -53,7 +54,7 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
             at=start,
             note="九大扶持措施：生鲜、日用百货、厨具等一级类目",
         )
-        settlement.update_program(
+        programs.update_program(
             conn,
             finance,
             waiver,
@@ -61,10 +62,10 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
             categories=EIGHTEEN,
             note="扩大到18个一级类目",
         )
-        settlement.create_program(
+        programs.create_program(
             conn,
             finance,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="card-task-2026",
                 kind="task_waiver",
                 name="商品卡免佣：完成月度任务次月0.6%",
@@ -76,10 +77,10 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
             ),
             at=start,
         )
-        newbie = settlement.create_program(
+        newbie = programs.create_program(
             conn,
             finance,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="new-merchant-2026",
                 kind="new_merchant",
                 name="新商家90天免佣",
@@ -91,10 +92,10 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
             ),
             at=start,
         )
-        rebate = settlement.create_program(
+        rebate = programs.create_program(
             conn,
             finance,
-            settlement.ProgramSpec(
+            programs.ProgramSpec(
                 code="turnover-rebate-2026",
                 kind="turnover_rebate",
                 name="多卖多返：按月成交额阶梯返还技术服务费",
@@ -105,7 +106,7 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
             ),
             at=start,
         )
-        settlement.apply_to_program(
+        programs.apply_to_program(
             conn,
             umbrella["owner"],
             umbrella["shop_id"],
@@ -113,11 +114,11 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
             at=start + timedelta(days=1),
             note="去年负债200万，想把返佣投到推广",
         )
-        application = settlement.apply_to_program(
+        application = programs.apply_to_program(
             conn, fruit["owner"], fruit["shop_id"], rebate, at=start + timedelta(days=1)
         )
-        settlement.decide_application(conn, finance, application, approve=True, at=start + timedelta(days=2))
-        settlement.apply_to_program(
+        programs.decide_application(conn, finance, application, approve=True, at=start + timedelta(days=2))
+        programs.apply_to_program(
             conn,
             florist["owner"],
             florist["shop_id"],
@@ -128,7 +129,7 @@ def seed_settlement(app: App, clock, shops: list[dict], now: datetime) -> int:
         # Each owes the 500-yuan base deposit of a shop under 50 000 yuan of monthly paid GMV
         # (deposit.base.gmv-0-50k); the florist has paid in only 300, so her payouts are paused.
         for shop, amount in ((fruit, 50_000), (umbrella, 200_000), (florist, 30_000)):
-            settlement.top_up_deposit(
+            deposits.top_up_deposit(
                 conn,
                 finance,
                 shop["shop_id"],

@@ -29,6 +29,7 @@ from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments
 from pledge.kernel.clock import ensure_utc, local_time
+from pledge.kernel.db import claim_batch
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.lateship.policy import LateShipQuote, next_check_after, quote_late_ship
@@ -82,9 +83,7 @@ def _due_orders(conn: Connection, now: datetime, batch: int):
         .order_by(o.late_check_at, o.id)
         .limit(batch)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=orders)
-    return conn.execute(query).all()
+    return claim_batch(conn, query, of=orders)
 
 
 def shipped_time(book: Rulebook, order, now: datetime) -> tuple[datetime | None, datetime | None]:

@@ -81,6 +81,7 @@ class Transaction:
     kind: str
     memo: str
     postings: tuple[Posting, ...]
+    at: datetime | None = None  # when it happened, if not at the batch's time (a backfill)
 
 
 def record(conn: Connection, *, key: str, kind: str, memo: str, postings: list[Posting], at: datetime) -> int:
@@ -111,7 +112,7 @@ def record_many(conn: Connection, transactions: Sequence[Transaction], *, at: da
         for row in conn.execute(
             ledger_transactions.insert().returning(t.id, t.idempotency_key),
             [
-                {"idempotency_key": tx.key, "kind": tx.kind, "memo": tx.memo, "created_at": at}
+                {"idempotency_key": tx.key, "kind": tx.kind, "memo": tx.memo, "created_at": tx.at or at}
                 for tx in transactions
             ],
         )

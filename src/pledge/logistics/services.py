@@ -22,7 +22,7 @@ from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
 from pledge.kernel import jsonutil
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import claim_batch, dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.logistics.policy import (
     RULE_NAMES,
@@ -168,9 +168,7 @@ def sweep_tracking_batch(
         .order_by(s.id)
         .limit(batch)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=shipments)
-    rows = conn.execute(query).all()
+    rows = claim_batch(conn, query, of=shipments)
     result.examined = len(rows)
     if not rows:
         return result, None

@@ -27,7 +27,7 @@ from pledge.catalog.tables import products, skus
 from pledge.compensation.wording import when_en, when_zh
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import zone
-from pledge.kernel.db import inserted_id
+from pledge.kernel.db import claim_batch, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.logistics.policy import Finding
@@ -64,9 +64,7 @@ def _unshipped_orders(conn: Connection, placed_before: datetime, after_id: int, 
         .order_by(o.id)
         .limit(batch)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=orders)
-    return conn.execute(query).all()
+    return claim_batch(conn, query, of=orders)
 
 
 def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> int:
@@ -268,9 +266,7 @@ def sweep_booked_delivery_batch(
         .order_by(o.id)
         .limit(batch)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=orders)
-    rows = conn.execute(query).all()
+    rows = claim_batch(conn, query, of=orders)
     result.examined = len(rows)
     if not rows:
         return result, None

@@ -32,7 +32,7 @@ from pledge.aftersales.tables import refunds
 from pledge.compensation.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import local_time
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import claim_batch, dialect_insert
 from pledge.ledger import services as ledger
 from pledge.logistics.policy import day_bounds
 from pledge.logistics.tables import sanctions
@@ -435,10 +435,8 @@ def release_due(conn: Connection, *, now: datetime, batch: int = 500) -> int:
     """Freezes past their release time go back where they came from, each exactly once."""
     f = freezes.c
     query = select(freezes).where(f.released_at.is_(None), f.releases_at <= now).order_by(f.id).limit(batch)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     released = 0
-    for row in conn.execute(query).all():
+    for row in claim_batch(conn, query):
         won = conn.execute(
             freezes.update()
             .where(f.id == row.id, f.released_at.is_(None))

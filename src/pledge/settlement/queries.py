@@ -21,8 +21,8 @@ from pledge.ledger.tables import ledger_accounts, ledger_postings, ledger_transa
 from pledge.orders.model import CAPTURED_STATUSES
 from pledge.orders.tables import orders, payments
 from pledge.rulebooks.loader import Rulebook
-from pledge.settlement import availability, deposits, freezes, policy
-from pledge.settlement import services as s
+from pledge.settlement import accounts, availability, deposits, freezes, policy
+from pledge.settlement import programs as program_cases
 from pledge.settlement.model import ApplicationStatus
 from pledge.settlement.tables import (
     applications,
@@ -56,7 +56,7 @@ KIND_TO_TOTAL = {kind: total for total, kind in TOTALS}
 
 def shop_accounts(shop_id: int) -> list[str]:
     """The shop's money with the platform; moves among them (settle, freeze, release) net to zero."""
-    return [ledger.shop_proceeds(shop_id), s.available(shop_id), s.deposit(shop_id), s.frozen(shop_id)]
+    return [ledger.shop_proceeds(shop_id), accounts.available(shop_id), accounts.deposit(shop_id), accounts.frozen(shop_id)]
 
 
 def _shop_name(conn: Connection, shop_id: int) -> str:
@@ -75,7 +75,7 @@ def balance(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, now
         select(payouts).where(payouts.c.shop_id == shop_id).order_by(payouts.c.id.desc()).limit(50)
     ).all()
     held = deposits.deposit_view(conn, book, shop_id, now)
-    avail = ledger.balance(conn, s.available(shop_id))
+    avail = ledger.balance(conn, accounts.available(shop_id))
     waiting = freezes.waiting_fen(conn, shop_id)
     base_period = availability.period(book, [], zero_entry=held["zero_entry"], at=now)
     counting = policy.clauses_at(book, "settlement_counting", now)[0]
@@ -84,7 +84,7 @@ def balance(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, now
         "shop_name": name,
         "pending_fen": ledger.balance(conn, ledger.shop_proceeds(shop_id)),
         "available_fen": avail,
-        "frozen_fen": ledger.balance(conn, s.frozen(shop_id)),
+        "frozen_fen": ledger.balance(conn, accounts.frozen(shop_id)),
         "waiting_for_freezes_fen": waiting,
         "payable_fen": max(avail - waiting, 0),
         "freezes": _with_clause_texts(book, freezes.shop_freezes(conn, shop_id, now=now)),
@@ -120,7 +120,7 @@ def _with_clause_texts(book: Rulebook, items: list[dict]) -> list[dict]:
 
 
 def program_view(row, *, with_history: list | None = None) -> dict:
-    p = s._program(row)
+    p = program_cases._program(row)
     view = {
         "id": p.id,
         "code": p.code,
@@ -150,7 +150,7 @@ def list_programs(conn: Connection) -> list[dict]:
 
 
 def program_detail(conn: Connection, actor: Actor, program_id: int) -> dict:
-    require_platform(actor, *s.FINANCE_ROLES)
+    require_platform(actor, *accounts.FINANCE_ROLES)
     row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
     if row is None:
         raise NotFound(f"no program {program_id}")
@@ -219,7 +219,7 @@ def shop_programs(conn: Connection, actor: Actor, shop_id: int, *, now: datetime
 
 
 def pending_applications(conn: Connection, actor: Actor) -> list[dict]:
-    require_platform(actor, *s.FINANCE_ROLES)
+    require_platform(actor, *accounts.FINANCE_ROLES)
     return [
         dict(r._mapping)
         for r in conn.execute(
@@ -278,7 +278,7 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
     totals recomputed from the ledger: `reconciled` is true when they agree to the fen."""
     require_shop(actor, shop_id, read_only=True)
     name = _shop_name(conn, shop_id)
-    start, end = s.month_bounds(month, book.timezone)
+    start, end = policy.month_bounds(month, book.timezone)
     lines: list[dict] = []
 
     def add(
@@ -557,8 +557,8 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
 
 def reconciliation(conn: Connection, actor: Actor, book: Rulebook, month: str, provider) -> dict:
     """Ledger vs the payment provider's records vs payouts, for one month."""
-    require_platform(actor, *s.FINANCE_ROLES)
-    start, end = s.month_bounds(month, book.timezone)
+    require_platform(actor, *accounts.FINANCE_ROLES)
+    start, end = policy.month_bounds(month, book.timezone)
     p, t, a = ledger_postings.c, ledger_transactions.c, ledger_accounts.c
 
     def moved(kind: str, *, into: str | None = None, out_of: str | None = None) -> int:
@@ -620,13 +620,13 @@ def reconciliation(conn: Connection, actor: Actor, book: Rulebook, month: str, p
             moved("refund", into=ledger.PAYMENTS_IN) - _unmatched_refunds(conn, start, end),
             None,
         ),
-        ("commission charged", fees, moved("fee", into=s.FEES), None),
-        ("commission returned", fees_back, moved("fee_refund", out_of=s.FEES), None),
-        ("rebates paid", rebated, moved("rebate", out_of=s.REBATES), None),
+        ("commission charged", fees, moved("fee", into=accounts.FEES), None),
+        ("commission returned", fees_back, moved("fee_refund", out_of=accounts.FEES), None),
+        ("rebates paid", rebated, moved("rebate", out_of=accounts.REBATES), None),
         (
             "payouts sent",
             sum(r.amount_fen for r in sent_rows),
-            moved("payout_sent", into=s.BANK),
+            moved("payout_sent", into=accounts.BANK),
             sum(at_provider.get(r.provider_ref, 0) for r in sent_rows),
         ),
     ]
@@ -648,8 +648,8 @@ def reconciliation(conn: Connection, actor: Actor, book: Rulebook, month: str, p
         "items": items,
         "ok": all(i["ok"] for i in items),
         "trial_balance_zero": sum(ledger.trial_balance(conn).values()) == 0,
-        "fees_balance_fen": ledger.balance(conn, s.FEES),
-        "in_transit_fen": ledger.balance(conn, s.IN_TRANSIT),
+        "fees_balance_fen": ledger.balance(conn, accounts.FEES),
+        "in_transit_fen": ledger.balance(conn, accounts.IN_TRANSIT),
     }
 
 
@@ -672,7 +672,7 @@ def _unmatched_refunds(conn: Connection, start: datetime, end: datetime) -> int:
 
 
 def finance_overview(conn: Connection, actor: Actor) -> dict:
-    require_platform(actor, *s.FINANCE_ROLES)
+    require_platform(actor, *accounts.FINANCE_ROLES)
     recent = [
         dict(r._mapping)
         for r in conn.execute(

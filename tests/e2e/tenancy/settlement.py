@@ -7,8 +7,7 @@ from __future__ import annotations
 import uuid
 
 from pledge.ledger import services as ledger
-from pledge.settlement import deposits
-from pledge.settlement import services as settlement
+from pledge.settlement import accounts, deposits, payouts, programs
 from tests.e2e.tenancy import Case, Ids
 
 REASON = {"json": {"reason": "户名不符"}}
@@ -73,8 +72,8 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
     app, now, tag = world.app, world.now, uuid.uuid4().hex[:10]
     finance = world.user("财务", platform_role="finance")
 
-    def spec(code: str) -> settlement.ProgramSpec:
-        return settlement.ProgramSpec(
+    def spec(code: str) -> programs.ProgramSpec:
+        return programs.ProgramSpec(
             code=code,
             kind="category_waiver",
             name="免佣",
@@ -87,21 +86,21 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
         )
 
     with app.uow.begin() as c:
-        ids.extra["program_id"] = settlement.create_program(c, finance, spec(f"open-{tag}"), at=now)
-        applied = settlement.create_program(c, finance, spec(f"applied-{tag}"), at=now)
-        ids.extra["application_id"] = settlement.apply_to_program(c, owner, ids.shop_id, applied, at=now)
+        ids.extra["program_id"] = programs.create_program(c, finance, spec(f"open-{tag}"), at=now)
+        applied = programs.create_program(c, finance, spec(f"applied-{tag}"), at=now)
+        ids.extra["application_id"] = programs.apply_to_program(c, owner, ids.shop_id, applied, at=now)
         tier = deposits.required_deposit(c, app.rulebook, ids.shop_id, now).amount_fen
-        settlement.top_up_deposit(c, finance, ids.shop_id, amount_fen=tier, reference=f"T-{tag}", at=now)
+        deposits.top_up_deposit(c, finance, ids.shop_id, amount_fen=tier, reference=f"T-{tag}", at=now)
         ledger.record(
             c,
             key=f"tenancy-test:{tag}",
             kind="rebate",
             memo="test money",
             at=now,
-            postings=[ledger.Posting(settlement.REBATES, settlement.available(ids.shop_id), 1_000)],
+            postings=[ledger.Posting(accounts.REBATES, accounts.available(ids.shop_id), 1_000)],
         )
-        payout_id = settlement.request_payout(c, owner, app.rulebook, ids.shop_id, amount_fen=100, at=now)
-    settlement.send_payouts(app.uow, _Sandbox(), app.clock)
+        payout_id = payouts.request_payout(c, owner, app.rulebook, ids.shop_id, amount_fen=100, at=now)
+    payouts.send_payouts(app.uow, _Sandbox(), app.clock)
     ids.extra["payout_id"] = payout_id
 
 

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, StrictBool
 from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
-from pledge.settlement import deposits, queries, statements
-from pledge.settlement import services as settlement
+from pledge.settlement import deposits, fees, payouts, queries, statements
+from pledge.settlement import programs as program_cases
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
 from pledge.web.deps import api_actor, pledge
@@ -45,7 +45,7 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
 def month_or_current(app, month: str | None) -> str:
-    return month or settlement.month_of(app.clock.now(), app.rulebook.timezone)
+    return month or fees.month_of(app.clock.now(), app.rulebook.timezone)
 
 
 def statement_response(app, data: dict, fmt: str):
@@ -112,7 +112,7 @@ class ApplicationIn(BaseModel):
 def apply(shop_id: PathId, body: ApplicationIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        application_id = settlement.apply_to_program(
+        application_id = program_cases.apply_to_program(
             conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note
         )
     return {
@@ -133,7 +133,7 @@ def request_payout(
 ) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        payout_id = settlement.request_payout(
+        payout_id = payouts.request_payout(
             conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now()
         )
     return {
@@ -153,7 +153,7 @@ class DepositIn(BaseModel):
 def top_up(shop_id: PathId, body: DepositIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        deposit_id = settlement.top_up_deposit(
+        deposit_id = deposits.top_up_deposit(
             conn,
             actor,
             shop_id,
@@ -217,7 +217,7 @@ def programs(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
 @router.post("/settlement/programs", status_code=201, summary="Finance: launch a program (waiver or rebate)")
 def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
-    spec = settlement.ProgramSpec(
+    spec = program_cases.ProgramSpec(
         code=body.code,
         kind=body.kind,
         name=body.name,
@@ -234,7 +234,7 @@ def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api
         days=body.days,
     )
     with app.uow.begin() as conn:
-        program_id = settlement.create_program(conn, actor, spec, at=app.clock.now(), note=body.note)
+        program_id = program_cases.create_program(conn, actor, spec, at=app.clock.now(), note=body.note)
         return queries.program_detail(conn, actor, program_id)
 
 
@@ -274,7 +274,7 @@ def change_program(
         if key in changes:
             changes[key] = _when(app, changes[key])
     with app.uow.begin() as conn:
-        settlement.update_program(conn, actor, program_id, at=app.clock.now(), note=body.note, **changes)
+        program_cases.update_program(conn, actor, program_id, at=app.clock.now(), note=body.note, **changes)
         return queries.program_detail(conn, actor, program_id)
 
 
@@ -296,7 +296,7 @@ def decide(
 ) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        status = settlement.decide_application(
+        status = program_cases.decide_application(
             conn, actor, application_id, approve=body.approve, at=app.clock.now()
         )
     return {"id": application_id, "status": status}
@@ -318,7 +318,7 @@ def bank_return(
 ) -> dict:
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
+        payouts.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
     return {"id": payout_id, "status": PayoutStatus.RETURNED.value}
 
 

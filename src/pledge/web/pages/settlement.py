@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
-from pledge.settlement import deposits, queries
-from pledge.settlement import services as settlement
+from pledge.settlement import deposits, fees, payouts, programs, queries
 from pledge.settlement.payouts import provider_for
 from pledge.web.api.settlement import month_or_current, statement_response
 from pledge.web.deps import check_csrf, page_caller, pledge
@@ -37,7 +36,7 @@ def shop_settlement(shop_id: PathId, request: Request):
     with app.uow.read() as conn:
         bal = queries.balance(conn, actor, app.rulebook, shop_id, now=now)
         progs = queries.shop_programs(conn, actor, shop_id, now=now)
-    month = settlement.month_of(now, app.rulebook.timezone)
+    month = fees.month_of(now, app.rulebook.timezone)
     from pledge.settlement.policy import previous_month
 
     return render(
@@ -67,7 +66,7 @@ async def apply(shop_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.apply_to_program(
+        programs.apply_to_program(
             conn,
             caller.actor,
             shop_id,
@@ -84,7 +83,7 @@ async def payout(shop_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.request_payout(
+        payouts.request_payout(
             conn,
             caller.actor,
             app.rulebook,
@@ -124,7 +123,7 @@ async def create_program(request: Request):
     from pledge.web.api.settlement import _when
 
     tiers = tuple(tuple(whole_number(v, "tier") for v in t.split(":")) for t in _lines(form.get("tiers")))
-    spec = settlement.ProgramSpec(
+    spec = programs.ProgramSpec(
         code=form_text(form, "code", ProgramCode),
         kind=form_text(form, "kind", Code),
         name=form_text(form, "name", Name),
@@ -140,7 +139,7 @@ async def create_program(request: Request):
         days=whole_number(form.get("days"), "days"),
     )
     with app.uow.begin() as conn:
-        settlement.create_program(
+        programs.create_program(
             conn, caller.actor, spec, at=app.clock.now(), note=form_text(form, "note", Note)
         )
     return redirect("/finance/settlement")
@@ -161,7 +160,7 @@ async def change_program(program_id: PathId, request: Request):
     if str(form.get("rate_bp", "")).strip():
         changes["rate_bp"] = whole_number(form.get("rate_bp"), "rate_bp")
     with app.uow.begin() as conn:
-        settlement.update_program(
+        programs.update_program(
             conn, caller.actor, program_id, at=app.clock.now(), note=form_text(form, "note", Note), **changes
         )
     return redirect("/finance/settlement")
@@ -173,7 +172,7 @@ async def decide(application_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.decide_application(
+        programs.decide_application(
             conn, caller.actor, application_id, approve=form.get("decision") == "approve", at=app.clock.now()
         )
     return redirect("/finance/settlement")
@@ -203,7 +202,7 @@ async def bank_return(payout_id: PathId, request: Request):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
-        settlement.return_payout(
+        payouts.return_payout(
             conn, caller.actor, payout_id, reason=form_text(form, "reason", Reason), at=app.clock.now()
         )
     return redirect("/finance/settlement")
