@@ -220,7 +220,7 @@ def test_every_settlement_string_is_translated():
         text = (folder / name).read_text(encoding="utf-8")
         msgids |= {a or b for a, b in re.findall(r"""_\(\s*"([^"]+)"|_\(\s*'([^']+)'""", text)}
     assert "Download CSV" in msgids and "Settlement" in msgids
-    from pledge.settlement.queries import TOTALS
+    from pledge.settlement.reports import TOTALS
 
     codes = {name for name, _ in TOTALS} | {
         "sale",

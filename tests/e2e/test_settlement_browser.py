@@ -11,7 +11,7 @@ import io
 import pytest
 
 from pledge.kernel.money import format_yuan
-from pledge.settlement import fees, queries
+from pledge.settlement import fees, reports
 from tests.e2e.test_aftersales_browser import actor, log_in
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server
     app = live_server.app
     month = fees.month_of(app.clock.now(), app.rulebook.timezone)
     with app.uow.read() as c:
-        expected = queries.statement(c, florist, app.rulebook, shop_id, month)
+        expected = reports.statement(c, florist, app.rulebook, shop_id, month)
     assert expected["reconciled"] and expected["totals"]["sales"] > 0 and expected["totals"]["fees"] < 0
 
     log_in(page, "florist@pledge.demo", florist.display_name)

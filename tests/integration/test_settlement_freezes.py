@@ -17,7 +17,7 @@ from pledge.kernel.errors import InvalidInput
 from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions
 from pledge.logistics.sanctions import evaluate_sanctions
-from pledge.settlement import accounts, deposits, freezes, payouts, queries
+from pledge.settlement import accounts, deposits, freezes, payouts, queries, reports
 from pledge.settlement import services as settlement
 from pledge.settlement import tables as settlement_tables
 from pledge.settlement.payouts import SandboxPayoutProvider
@@ -109,7 +109,7 @@ def test_a_late_ship_sanction_freezes_the_late_orders_proceeds_7_days_aJoPPkWZ7V
         2026, 9, 12, 0, 1
     )
     assert f.worker(provider)["released"] == 0 and keys_like(f, "release:late-ship:") == 100
-    sept = f.read(lambda c: queries.statement(c, f.owner, app.rulebook, f.shop_id, "2026-09"))
+    sept = f.read(lambda c: reports.statement(c, f.owner, app.rulebook, f.shop_id, "2026-09"))
     assert sept["reconciled"], (sept["totals"], sept["ledger_totals"], sept["ledger_unexplained"])
     assert sum(f.read(ledger.trial_balance).values()) == 0
 

@@ -15,7 +15,7 @@ from pledge.ledger.tables import coupons, ledger_transactions
 from pledge.orders import services as orders
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
-from pledge.settlement import accounts, deposits, fees, payouts, queries
+from pledge.settlement import accounts, deposits, fees, payouts, queries, reports
 from pledge.settlement import programs as program_cases
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
@@ -314,7 +314,7 @@ def test_deductions_beyond_the_proceeds_come_from_the_deposit_and_pause_payouts(
         and bal["deposit_tier_fen"] == 50_000
         and bal["deposit_clause"] == "deposit.base.gmv-0-50k"
     )
-    sept = f.read(lambda c: queries.statement(c, f.owner, app.rulebook, f.shop_id, "2026-09"))
+    sept = f.read(lambda c: reports.statement(c, f.owner, app.rulebook, f.shop_id, "2026-09"))
     assert sept["reconciled"] and sept["totals"]["deductions"] == -500
 
 

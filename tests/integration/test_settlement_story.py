@@ -30,7 +30,8 @@ from pledge.orders.tables import orders as orders_table
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
 from pledge.promises.model import Promise
-from pledge.settlement import accounts, deposits, payouts, programs, queries, statements
+from pledge.settlement import accounts as finance_accounts
+from pledge.settlement import deposits, payouts, programs, queries, reports, statements
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_lines, fee_orders
@@ -403,7 +404,7 @@ def test_a_florists_month(app, clock):
         f.read(lambda c: c.execute(select(func.count()).where(fee_lines.c.program_id == waiver_id)).scalar())
         == 1000
     )
-    assert f.read(lambda c: ledger.balance(c, accounts.FEES)) == fees - fee_back
+    assert f.read(lambda c: ledger.balance(c, finance_accounts.FEES)) == fees - fee_back
     clause = f.read(
         lambda c: c.execute(select(fee_lines.c.clause_id).where(fee_lines.c.order_id == first[0])).scalar()
     )
@@ -460,16 +461,16 @@ def test_a_florists_month(app, clock):
     f.do(lambda c: payouts.return_payout(c, f.operator, first_payout, reason="户名不符", at=clock.now()))
     with pytest.raises(Conflict):
         f.do(lambda c: payouts.return_payout(c, f.operator, first_payout, reason="again", at=clock.now()))
-    assert f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == expected_available
+    assert f.read(lambda c: ledger.balance(c, finance_accounts.available(f.shop_id))) == expected_available
     f.do(
         lambda c: payouts.request_payout(
             c, f.owner, book, f.shop_id, amount_fen=expected_available, at=clock.now()
         )
     )
     f.worker(provider)
-    assert f.read(lambda c: ledger.balance(c, accounts.available(f.shop_id))) == 0
+    assert f.read(lambda c: ledger.balance(c, finance_accounts.available(f.shop_id))) == 0
     assert (
-        f.read(lambda c: ledger.balance(c, accounts.BANK))
+        f.read(lambda c: ledger.balance(c, finance_accounts.BANK))
         == 2 * expected_available - expected_available - 200_000
     )
     # The merchant was paid sales − fees − deductions − refunds + rebates, to the fen.
@@ -477,7 +478,7 @@ def test_a_florists_month(app, clock):
     assert sum(f.read(ledger.trial_balance).values()) == 0
 
     # --- the statements equal the ledger, and the PDF shows the same totals --------------------
-    sept = f.read(lambda c: queries.statement(c, f.owner, book, f.shop_id, "2026-09"))
+    sept = f.read(lambda c: reports.statement(c, f.owner, book, f.shop_id, "2026-09"))
     assert sept["reconciled"], (sept["totals"], sept["ledger_totals"])
     assert sept["totals"] == {
         "sales": sales,
@@ -492,7 +493,7 @@ def test_a_florists_month(app, clock):
     }
     assert sept["closing_fen"] == sept["opening_fen"] + sept["net_fen"]
     assert all(line["clause_id"] for line in sept["lines"])
-    oct_ = f.read(lambda c: queries.statement(c, f.owner, book, f.shop_id, "2026-10"))
+    oct_ = f.read(lambda c: reports.statement(c, f.owner, book, f.shop_id, "2026-10"))
     assert oct_["reconciled"]
     assert oct_["totals"]["rebates"] == rebate and oct_["totals"]["deposits"] == 200_000
     assert (
@@ -510,6 +511,6 @@ def test_a_florists_month(app, clock):
     csv_text = statements.to_csv(sept, book.timezone).decode("utf-8-sig")
     assert f"sales,{format_yuan(sales)},{format_yuan(sales)}" in csv_text and "reconciled,yes" in csv_text
 
-    recon = f.read(lambda c: queries.reconciliation(c, f.operator, book, "2026-10", provider))
+    recon = f.read(lambda c: reports.reconciliation(c, f.operator, book, "2026-10", provider))
     assert recon["ok"] and recon["trial_balance_zero"], recon
     assert turnover == 3_939_205

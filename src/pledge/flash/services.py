@@ -416,7 +416,7 @@ def deal_view(conn: Connection, deal_id: int) -> dict:
         select(func.coalesce(func.sum(flash_purchases.c.quantity), 0))
         .join(orders, orders.c.id == flash_purchases.c.order_id)
         .where(flash_purchases.c.deal_id == deal_id, orders.c.status != OrderStatus.CANCELLED.value)
-    ).scalar()
+    ).scalar_one()
     return dict(deal._mapping, remaining=remaining(conn, deal_id), sold=sold)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeAlias, Unpack
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BigInteger,
@@ -68,8 +68,8 @@ def dialect_insert(conn: Connection):
 
 
 # Rows and selects of any shape, for helpers that do not care which columns a query names.
-AnyRow: TypeAlias = Row[Unpack[tuple[Any, ...]]]
-AnySelect: TypeAlias = Select[Unpack[tuple[Any, ...]]]
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 
 def inserted_id(conn: Connection, statement: Insert) -> int:

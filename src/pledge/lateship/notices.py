@@ -63,6 +63,14 @@ def _at(value) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
+def _known_at(value) -> datetime:
+    """A time the compensation's inputs always record (ship_by, booked_delivery_by)."""
+    at = _at(value)
+    if at is None:
+        raise ValueError("the compensation's inputs lack a time its wording needs")
+    return at
+
+
 def source_url(source: str) -> str | None:
     """The official page of a `douyin:ID` citation."""
     if not source.startswith("douyin:"):
@@ -85,14 +93,15 @@ def _amount_words(clause: Clause, paid_fen: int, amount_fen: int, lang: str) -> 
         lang,
         f"实付{money(paid_fen)}的{format_rate(rate)}（四舍五入到元，最低{money(low)}，最高{money(high)}），"
         f"赔付{money(amount_fen)}",
-        f"{format_rate(rate)} of the {money(paid_fen)} you paid (rounded to whole yuan, at least {money(low)}, "
+        f"{format_rate(rate)} of the {money(paid_fen)} you paid (rounded to whole yuan, at least "
+        f"{money(low)}, "
         f"at most {money(high)}): {money(amount_fen)}",
     )
 
 
 def _late_ship_why(comp: dict, book: Rulebook, clause: Clause, lang: str) -> str:
     inputs = comp["inputs"]
-    ship_by, shipped = _at(inputs.get("ship_by")), _at(inputs.get("shipped_at"))
+    ship_by, shipped = _known_at(inputs.get("ship_by")), _at(inputs.get("shipped_at"))
     tz = book.timezone
     promised = _t(
         lang,
@@ -129,12 +138,13 @@ def _trigger_words(comp: dict, book: Rulebook, lang: str) -> str:
     trigger = clause_at(book, inputs.get("trigger_clause") or "", _at(inputs.get("paid_at")))
     kind = comp["kind"]
     if kind == "out_of_stock" and trigger is not None and trigger.get("trigger") == "unshipped_after_late":
-        ship_by, hours = _at(inputs.get("ship_by")), trigger.get("hours")
+        ship_by, hours = _known_at(inputs.get("ship_by")), trigger.get("hours")
         return _t(
             lang,
             f"超过承诺发货时间（{when(ship_by, book.timezone, lang)}）{hours}小时仍未发货，按缺货/无货处理，"
             f"与发货超时赔付同时发起、各付一次。",
-            f"Still not shipped {hours} h after the promised time ({when(ship_by, book.timezone, lang)}): out of "
+            f"Still not shipped {hours} h after the promised time ({when(ship_by, book.timezone, lang)}): "
+            "out of "
             f"stock, paid in addition to the late-shipment part, each once. ",
         )
     if kind == "fraudulent_shipping":
@@ -146,7 +156,7 @@ def _trigger_words(comp: dict, book: Rulebook, lang: str) -> str:
             f"The platform found {en}{f' ({note})' if note else ''}. ",
         )
     if kind == "booked_delivery":
-        by = _at(inputs.get("booked_delivery_by"))
+        by = _known_at(inputs.get("booked_delivery_by"))
         return _t(
             lang,
             f"你预约{when(by, book.timezone, lang)}前送达，包裹未按时送达签收。",
@@ -175,8 +185,10 @@ def paid_notice(comp: dict, book: Rulebook, lang: str) -> dict:
     if comp["amount_fen"] > 0:
         body += _t(
             lang,
-            f"已作为无门槛券放入你的钱包（{when(comp['created_at'], book.timezone, lang)}发放），由商家承担。",
-            f" A no-threshold coupon of that amount went into your wallet on {when(comp['created_at'], book.timezone, lang)}, "
+            f"已作为无门槛券放入你的钱包（{when(comp['created_at'], book.timezone, lang)}发放），"
+            "由商家承担。",
+            " A no-threshold coupon of that amount went into your wallet on "
+            f"{when(comp['created_at'], book.timezone, lang)}, "
             f"paid by the shop.",
         )
     rule_zh, rule_en = RULES.get(comp["clause_source"], (comp["clause_source"], comp["clause_source"]))
@@ -211,19 +223,21 @@ def ahead_notices(order: dict, book: Rulebook, now: datetime, lang: str) -> list
                     _t(
                         lang,
                         f"若商家未在{shown}前发货，将自动赔付你{money(part.amount_fen)}无门槛券（发货超时）。",
-                        f"If the shop has not shipped by {shown}, you automatically receive a {money(part.amount_fen)} "
+                        f"If the shop has not shipped by {shown}, you automatically receive a "
+                        f"{money(part.amount_fen)} "
                         f"no-threshold coupon (late shipment).",
                     )
                 )
                 paid_before = True
             else:
-                hours = part.trigger.get("hours")
+                hours = part.trigger.get("hours") if part.trigger is not None else None
                 again = _t(lang, "再" if paid_before else "", " more" if paid_before else "")
                 texts.append(
                     _t(
                         lang,
                         f"若{hours}小时后（{shown}）仍未发货，将按缺货{again}赔 {money(part.amount_fen)}。",
-                        f"If it is still not shipped {hours} h later ({shown}), you receive {money(part.amount_fen)}"
+                        f"If it is still not shipped {hours} h later ({shown}), you receive "
+                        f"{money(part.amount_fen)}"
                         f"{again} as out of stock.",
                     )
                 )
@@ -252,7 +266,8 @@ def _booked_delivery_ahead(order: dict, book: Rulebook, now: datetime, lang: str
         _t(
             lang,
             f"你预约{shown}前送达；若未按时送达，将赔付你{money(amount)}（预约达超时）。",
-            f"You booked delivery by {shown}; if it arrives later, you receive {money(amount)} (booked delivery late).",
+            f"You booked delivery by {shown}; if it arrives later, you receive {money(amount)} (booked "
+            "delivery late).",
         )
     ]
 

@@ -29,7 +29,7 @@ from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments
 from pledge.kernel.clock import ensure_utc, local_time
-from pledge.kernel.db import claim_batch
+from pledge.kernel.db import AnyRow, claim_batch
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.lateship.policy import LateShipQuote, next_check_after, quote_late_ship
@@ -59,7 +59,7 @@ class SweepResult:
 
 @dataclass
 class _Decision:
-    order: object
+    order: AnyRow
     quote: LateShipQuote | None
     next_check: datetime | None = None
     due: list[Due] = field(default_factory=list)
@@ -182,8 +182,9 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], no
     for d in paying:
         room = max(0, cap.get("cap_fen") - running[d.buyer_id])
         if d.amount_fen > room:
-            d.explanation_en += f" → buyer daily cap {format_yuan(cap.get('cap_fen'))} yuan ({cap.id}) leaves {format_yuan(room)}"
-            d.explanation_zh += f" → 买家单日赔付上限{format_yuan(cap.get('cap_fen'))}元（{cap.id}），本单可赔{format_yuan(room)}元"
+            cap_yuan, room_yuan = format_yuan(cap.get("cap_fen")), format_yuan(room)
+            d.explanation_en += f" → buyer daily cap {cap_yuan} yuan ({cap.id}) leaves {room_yuan}"
+            d.explanation_zh += f" → 买家单日赔付上限{cap_yuan}元（{cap.id}），本单可赔{room_yuan}元"
             d.amount_fen = room
         running[d.buyer_id] += d.amount_fen
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
-from pledge.ledger.tables import coupons
+from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 
 
 def coupons_of(conn: Connection, buyer_id: int) -> list[dict[str, Any]]:
@@ -17,3 +19,69 @@ def coupons_of(conn: Connection, buyer_id: int) -> list[dict[str, Any]]:
         dict(r._mapping)
         for r in conn.execute(select(coupons).where(k.buyer_id == buyer_id).order_by(k.id.desc()))
     ]
+
+
+def net_by_kind(conn: Connection, codes: list[str], start: datetime, end: datetime) -> dict[str, int]:
+    """Net movement into the accounts `codes` in [start, end), by transaction kind (moves among
+    the accounts themselves net to zero)."""
+    ids = dict(
+        conn.execute(
+            select(ledger_accounts.c.id, ledger_accounts.c.code).where(ledger_accounts.c.code.in_(codes))
+        ).all()
+    )
+    totals: dict[str, int] = defaultdict(int)
+    if not ids:
+        return totals
+    p, t = ledger_postings.c, ledger_transactions.c
+    rows = conn.execute(
+        select(t.kind, p.debit_account_id, p.credit_account_id, p.amount_fen)
+        .join(ledger_transactions, t.id == p.transaction_id)
+        .where(
+            t.created_at >= start,
+            t.created_at < end,
+            or_(p.debit_account_id.in_(ids), p.credit_account_id.in_(ids)),
+        )
+    )
+    for kind, debit, credit, amount in rows:
+        totals[kind] += (amount if credit in ids else 0) - (amount if debit in ids else 0)
+    return totals
+
+
+def moved(
+    conn: Connection,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    *,
+    into: str | None = None,
+    out_of: str | None = None,
+) -> int:
+    """What transactions of `kind` in [start, end) moved into, or out of, one account."""
+    p, t, a = ledger_postings.c, ledger_transactions.c, ledger_accounts.c
+    account = conn.execute(select(a.id).where(a.code == (into or out_of))).scalar()
+    if account is None:
+        return 0
+    side = p.credit_account_id if into else p.debit_account_id
+    query = (
+        select(func.coalesce(func.sum(p.amount_fen), 0))
+        .join(ledger_transactions, t.id == p.transaction_id)
+        .where(t.kind == kind, side == account, t.created_at >= start, t.created_at < end)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def moved_by_key(conn: Connection, kind: str, key_prefix: str, start: datetime, end: datetime) -> int:
+    """The sum of the postings of `kind` transactions whose keys start with `key_prefix`."""
+    t, p = ledger_transactions.c, ledger_postings.c
+    return int(
+        conn.execute(
+            select(func.coalesce(func.sum(p.amount_fen), 0))
+            .join(ledger_transactions, t.id == p.transaction_id)
+            .where(
+                t.kind == kind,
+                t.idempotency_key.like(f"{key_prefix}%"),
+                t.created_at >= start,
+                t.created_at < end,
+            )
+        ).scalar_one()
+    )

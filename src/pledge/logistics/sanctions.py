@@ -74,6 +74,16 @@ def day_rates(
     return shops, per_product
 
 
+def _by_subject(
+    rates: tuple[dict[int, DayRate], dict[tuple[int, int], DayRate]], *, per_shop: bool
+) -> dict[tuple[int, int | None], DayRate]:
+    """A day's rates keyed by (shop, product), the product None for a shop-wide clause."""
+    by_shop, by_product = rates
+    if per_shop:
+        return {(shop_id, None): rate for shop_id, rate in by_shop.items()}
+    return {(shop_id, product_id): rate for (shop_id, product_id), rate in by_product.items()}
+
+
 def _apply_day(conn: Connection, book: Rulebook, day: date, now: datetime) -> int:
     clauses = book.in_force("late_sanction", day)
     if not clauses:
@@ -85,12 +95,14 @@ def _apply_day(conn: Connection, book: Rulebook, day: date, now: datetime) -> in
     rows = []
     for clause in clauses:
         days = [day - timedelta(days=i) for i in reversed(range(clause.get("days_running", 1)))]
-        scope = 0 if clause.get("scope") == "shop" else 1
-        for subject, today in rates[day][scope].items():
-            series = [(d, rates[d][scope].get(subject, DayRate(0, 0))) for d in days]
+        per_shop = clause.get("scope") == "shop"
+        for shop_id, product_id in _by_subject(rates[day], per_shop=per_shop):
+            series = [
+                (d, _by_subject(rates[d], per_shop=per_shop).get((shop_id, product_id), DayRate(0, 0)))
+                for d in days
+            ]
             if not all(r.meets(clause) for _, r in series):
                 continue
-            shop_id, product_id = (subject, None) if scope == 0 else subject
             reason, reason_zh = sanction_reason(clause, series)
             duration = clause.get("duration_days")
             rows.append(
@@ -237,7 +249,7 @@ def assert_can_sell(conn: Connection, shop_products: Mapping[int, set[int]], *, 
                 orders.c.created_at >= day_start,
                 orders.c.status != OrderStatus.CANCELLED.value,
             )
-        ).scalar()
+        ).scalar_one()
         if taken >= binding.daily_limit:
             until = binding.ends_at.isoformat(timespec="minutes") if binding.ends_at else "further notice"
             what = (

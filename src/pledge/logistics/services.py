@@ -22,7 +22,7 @@ from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
 from pledge.kernel import jsonutil
-from pledge.kernel.db import claim_batch, dialect_insert
+from pledge.kernel.db import AnyRow, claim_batch, dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.logistics.policy import (
     RULE_NAMES,
@@ -64,7 +64,7 @@ class RuleDue:
     """A finding to pay: the order it concerns and the quote."""
 
     rule: str
-    order: object
+    order: AnyRow  # the order row the finding concerns (id, shop_id, buyer_id, …)
     quote: Quote
 
 
@@ -94,7 +94,7 @@ def settle(
             [dict(o, decided_at=now) for o in outcomes],
         )
     result.cleared += len([o for o in outcomes if o["outcome"] == "clear"])
-    return [d.compensation_id for d in won]
+    return [d.compensation_id for d in won if d.compensation_id is not None]
 
 
 def _as_due(d: RuleDue) -> Due:
@@ -320,7 +320,7 @@ def report_fraudulent_shipping(
     if finding == "short":
         ordered = conn.execute(
             select(func.sum(order_lines.c.quantity)).where(order_lines.c.order_id == order_id)
-        ).scalar()
+        ).scalar_one()
         if (
             not isinstance(units_received, int)
             or isinstance(units_received, bool)

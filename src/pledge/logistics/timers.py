@@ -81,7 +81,7 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
             )
     refunded = conn.execute(
         select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)
-    ).scalar()
+    ).scalar_one()
     amount = order.paid_fen - int(refunded)
     days = clause.get("days")
     record_events(
@@ -98,8 +98,10 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
     if amount <= 0:
         return 0
     explanation = (
-        f"not shipped within {days} days of the order ({when_en(order.created_at, book.timezone)}): the platform "
-        f"closed the order and refunds {format_yuan(amount)} the way it was paid ({clause.id} [{clause.source}])"
+        f"not shipped within {days} days of the order ({when_en(order.created_at, book.timezone)}): the "
+        "platform "
+        f"closed the order and refunds {format_yuan(amount)} the way it was paid ({clause.id} "
+        f"[{clause.source}])"
     )
     note = (
         f"下单（{when_zh(order.created_at, book.timezone)}）起{days}天内未发货，平台关闭订单，"

@@ -141,10 +141,12 @@ def verify(
         )
 
 
-def _text(data: dict, key: str, limit: int, *, required: bool = True) -> str | None:
+def _optional_text(data: dict, key: str, limit: int) -> str | None:
+    return None if data.get(key) is None else _text(data, key, limit)
+
+
+def _text(data: dict, key: str, limit: int) -> str:
     value = data.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
         raise InvalidInput(f"{key} must be text of 1 to {limit} characters", field=key)
     return value.strip()
@@ -174,9 +176,9 @@ def parse_event(body: bytes, *, now: datetime) -> dict:
         "tracking_no": _text(data, "tracking_no", 60),
         "kind": kind,
         "occurred_at": occurred_at,
-        "location": _text(data, "location", 100, required=False) or "",
-        "origin_province": _text(data, "origin_province", 20, required=False),
-        "destination_province": _text(data, "destination_province", 20, required=False),
+        "location": _optional_text(data, "location", 100) or "",
+        "origin_province": _optional_text(data, "origin_province", 20),
+        "destination_province": _optional_text(data, "destination_province", 20),
     }
 
 

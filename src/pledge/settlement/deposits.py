@@ -168,7 +168,7 @@ def paid_gmv(conn: Connection, shop_id: int, month: str, tz: str) -> int:
             select(func.coalesce(func.sum(orders.c.paid_fen), 0)).where(
                 orders.c.shop_id == shop_id, orders.c.paid_at >= start, orders.c.paid_at < end
             )
-        ).scalar()
+        ).scalar_one()
     )
 
 

@@ -6,7 +6,10 @@ ledger transactions are fee:{order_id} and fee-refund:{refund_id}."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -16,7 +19,7 @@ from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.catalog.tables import categories, products, shops
 from pledge.kernel.clock import zone
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import AnyRow, dialect_insert
 from pledge.kernel.errors import NotFound
 from pledge.ledger import services as ledger
 from pledge.orders.model import PAID_STATUSES, OrderStatus
@@ -76,7 +79,7 @@ def shop_facts(
         for month in {policy.previous_month(m) for m in months}:
             start, end = month_bounds(month, book.timezone)
             for r in conn.execute(
-                select(orders.c.shop_id, orders.c.channel, func.count())
+                select(orders.c.shop_id, orders.c.channel, func.count().label("n"))
                 .where(
                     orders.c.shop_id.in_(shop_ids),
                     orders.c.status.in_(PAID),
@@ -85,15 +88,83 @@ def shop_facts(
                 )
                 .group_by(orders.c.shop_id, orders.c.channel)
             ):
-                counts[r[0]][(month, r[1])] = int(r[2])
+                counts[r.shop_id][(month, r.channel)] = int(r.n)
     return {s: policy.ShopFacts(joined[s], frozenset(approved[s]), counts[s]) for s in shop_ids}
+
+
+@dataclass(frozen=True)
+class _FeeContext:
+    """What every order of a fee batch is priced against."""
+
+    book: Rulebook
+    programs: list[policy.Program]
+    facts: dict[int, policy.ShopFacts]
+    funders: dict[int, str]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class _OrderFee:
+    """One order's commission: its claim row (fee_orders) and one fee row per line (fee_lines)."""
+
+    order: AnyRow
+    claim: dict[str, Any]
+    lines: list[dict[str, Any]]
+
+    @property
+    def fee_fen(self) -> int:
+        return int(self.claim["fee_fen"])
 
 
 def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000) -> int:
     """Commission for paid orders not charged yet: one fee row per order line, one claim row
     per order (the claim wins once), one ledger transaction fee:{order_id}. Returns orders charged."""
+    due = _uncharged_orders(conn, now=now, batch=batch)
+    if not due:
+        return 0
+    lines = _lines_with_categories(conn, [d.id for d in due])
+    progs = load_programs(conn, policy.WAIVER_KINDS)
+    facts = shop_facts(
+        conn,
+        {d.shop_id for d in due},
+        {month_of(d.paid_at, book.timezone) for d in due},
+        book,
+        {p.channel or "" for p in progs if p.kind == "task_waiver"},
+    )
+    funders = ledger.coupon_funders(conn, {d.coupon_id for d in due if d.coupon_id is not None})
+    context = _FeeContext(book, progs, facts, funders, now)
+    priced = [_order_fee(context, d, lines[d.id]) for d in due]
+    stmt = (
+        dialect_insert(conn)(fee_orders)
+        .on_conflict_do_nothing(index_elements=["order_id"])
+        .returning(fee_orders.c.order_id)
+    )
+    won = {r.order_id for r in conn.execute(stmt, [f.claim for f in priced])}
+    if not won:
+        return 0
+    charged = [f for f in priced if f.order.id in won]
+    conn.execute(fee_lines.insert(), [row for f in charged for row in f.lines])
+    conn.execute(entries.insert(), [row for f in charged for row in _sale_entries(f, now)])
+    ledger.record_many(
+        conn,
+        [
+            ledger.Transaction(
+                f"fee:{f.order.id}",
+                "fee",
+                f"commission on order {f.order.id}",
+                (ledger.Posting(ledger.shop_proceeds(f.order.shop_id), FEES, f.fee_fen),),
+            )
+            for f in charged
+            if f.fee_fen
+        ],
+        at=now,
+    )
+    return len(won)
+
+
+def _uncharged_orders(conn: Connection, *, now: datetime, batch: int) -> Sequence[AnyRow]:
     o = orders.c
-    due = conn.execute(
+    return conn.execute(
         select(o.id, o.shop_id, o.paid_at, o.paid_fen, o.discount_fen, o.coupon_id, o.channel)
         .outerjoin(fee_orders, fee_orders.c.order_id == o.id)
         .where(
@@ -105,11 +176,12 @@ def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
         .order_by(o.id)
         .limit(batch)
     ).all()
-    if not due:
-        return 0
-    ids = [d.id for d in due]
+
+
+def _lines_with_categories(conn: Connection, order_ids: list[int]) -> dict[int, list[AnyRow]]:
+    """Each order's lines with the category and parent category their fee rate depends on."""
     parent = aliased(categories)
-    lines: dict[int, list] = defaultdict(list)
+    lines: dict[int, list[AnyRow]] = defaultdict(list)
     for r in conn.execute(
         select(
             order_lines.c.id,
@@ -121,127 +193,74 @@ def charge_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
         .join(products, products.c.id == order_lines.c.product_id)
         .join(categories, categories.c.id == products.c.category_id)
         .outerjoin(parent, parent.c.id == categories.c.parent_id)
-        .where(order_lines.c.order_id.in_(ids))
+        .where(order_lines.c.order_id.in_(order_ids))
         .order_by(order_lines.c.id)
     ):
         lines[r.order_id].append(r)
-    coupon_ids = {d.coupon_id for d in due if d.coupon_id is not None}
-    funders = ledger.coupon_funders(conn, coupon_ids)
-    progs = load_programs(conn, policy.WAIVER_KINDS)
-    months = {month_of(d.paid_at, book.timezone) for d in due}
-    facts = shop_facts(
-        conn,
-        {d.shop_id for d in due},
-        months,
-        book,
-        {p.channel or "" for p in progs if p.kind == "task_waiver"},
+    return lines
+
+
+def _order_fee(context: _FeeContext, d: AnyRow, lines: list[AnyRow]) -> _OrderFee:
+    """The commission base (paid + counted coupons) split over the lines, each at its rate."""
+    book = context.book
+    month = month_of(d.paid_at, book.timezone)
+    counted_discount = (
+        d.discount_fen if d.coupon_id is not None and context.funders.get(d.coupon_id) != "merchant" else 0
     )
-    claims, line_rows, entry_rows = [], [], []
-    for d in due:
-        month = month_of(d.paid_at, book.timezone)
-        counted_discount = (
-            d.discount_fen if d.coupon_id is not None and funders.get(d.coupon_id) != "merchant" else 0
+    base = policy.commission_base(d.paid_fen, platform_coupon_fen=counted_discount)
+    parts = policy.allocate(base, [line.line_total_fen for line in lines])
+    line_rows = []
+    for line, line_base in zip(lines, parts, strict=True):
+        cats = [line.name] + ([line.parent_name] if line.parent_name else [])
+        rate = policy.line_rate(
+            book,
+            context.programs,
+            context.facts[d.shop_id],
+            categories=cats,
+            shop_id=d.shop_id,
+            channel=d.channel,
+            paid_at=d.paid_at,
+            month=month,
         )
-        base = policy.commission_base(d.paid_fen, platform_coupon_fen=counted_discount)
-        parts = policy.allocate(base, [l.line_total_fen for l in lines[d.id]])
-        fee = standard = 0
-        for line, line_base in zip(lines[d.id], parts):
-            cats = [line.name] + ([line.parent_name] if line.parent_name else [])
-            rate = policy.line_rate(
-                book,
-                progs,
-                facts[d.shop_id],
-                categories=cats,
-                shop_id=d.shop_id,
-                channel=d.channel,
-                paid_at=d.paid_at,
-                month=month,
-            )
-            line_fee, line_standard = (
-                policy.fee_of(line_base, rate.rate_bp),
-                policy.fee_of(line_base, int(rate.standard.get("rate_bp"))),
-            )
-            fee += line_fee
-            standard += line_standard
-            line_rows.append(
-                {
-                    "order_id": d.id,
-                    "order_line_id": line.id,
-                    "category": line.name,
-                    "base_fen": line_base,
-                    "standard_rate_bp": int(rate.standard.get("rate_bp")),
-                    "rate_bp": rate.rate_bp,
-                    "fee_fen": line_fee,
-                    "standard_fee_fen": line_standard,
-                    "clause_id": rate.standard.id,
-                    "clause_source": rate.standard.source,
-                    "program_id": rate.program.id if rate.program else None,
-                    "program_version": rate.program.version if rate.program else None,
-                }
-            )
-        claims.append(
+        standard_bp = int(rate.standard.get("rate_bp"))
+        line_rows.append(
             {
                 "order_id": d.id,
-                "shop_id": d.shop_id,
-                "month": month,
-                "channel": d.channel,
-                "paid_fen": d.paid_fen,
-                "base_fen": base,
-                "fee_fen": fee,
-                "standard_fee_fen": standard,
-                "charged_at": now,
+                "order_line_id": line.id,
+                "category": line.name,
+                "base_fen": line_base,
+                "standard_rate_bp": standard_bp,
+                "rate_bp": rate.rate_bp,
+                "fee_fen": policy.fee_of(line_base, rate.rate_bp),
+                "standard_fee_fen": policy.fee_of(line_base, standard_bp),
+                "clause_id": rate.standard.id,
+                "clause_source": rate.standard.source,
+                "program_id": rate.program.id if rate.program else None,
+                "program_version": rate.program.version if rate.program else None,
             }
         )
-    stmt = (
-        dialect_insert(conn)(fee_orders)
-        .on_conflict_do_nothing(index_elements=["order_id"])
-        .returning(fee_orders.c.order_id)
-    )
-    won = {r.order_id for r in conn.execute(stmt, claims)}
-    if not won:
-        return 0
-    conn.execute(fee_lines.insert(), [r for r in line_rows if r["order_id"] in won])
-    by_id = {d.id: d for d in due}
-    won_claims = [c for c in claims if c["order_id"] in won]
-    for c in won_claims:
-        d = by_id[c["order_id"]]
-        entry_rows.append(
-            {
-                "shop_id": d.shop_id,
-                "order_id": d.id,
-                "kind": "sale",
-                "ref_id": d.id,
-                "amount_fen": d.paid_fen + d.discount_fen,
-                "created_at": now,
-            }
-        )
-        if c["fee_fen"]:
-            entry_rows.append(
-                {
-                    "shop_id": d.shop_id,
-                    "order_id": d.id,
-                    "kind": "fee",
-                    "ref_id": d.id,
-                    "amount_fen": -c["fee_fen"],
-                    "created_at": now,
-                }
-            )
-    conn.execute(entries.insert(), entry_rows)
-    ledger.record_many(
-        conn,
-        [
-            ledger.Transaction(
-                f"fee:{c['order_id']}",
-                "fee",
-                f"commission on order {c['order_id']}",
-                (ledger.Posting(ledger.shop_proceeds(c["shop_id"]), FEES, c["fee_fen"]),),
-            )
-            for c in won_claims
-            if c["fee_fen"]
-        ],
-        at=now,
-    )
-    return len(won)
+    claim = {
+        "order_id": d.id,
+        "shop_id": d.shop_id,
+        "month": month,
+        "channel": d.channel,
+        "paid_fen": d.paid_fen,
+        "base_fen": base,
+        "fee_fen": sum(r["fee_fen"] for r in line_rows),
+        "standard_fee_fen": sum(r["standard_fee_fen"] for r in line_rows),
+        "charged_at": context.now,
+    }
+    return _OrderFee(d, claim, line_rows)
+
+
+def _sale_entries(f: _OrderFee, now: datetime) -> list[dict[str, Any]]:
+    """The order's settlement entries: the sale (what the buyer paid plus the coupon) and the fee."""
+    d = f.order
+    sale = {"shop_id": d.shop_id, "order_id": d.id, "kind": "sale", "ref_id": d.id, "created_at": now}
+    rows = [dict(sale, amount_fen=d.paid_fen + d.discount_fen)]
+    if f.fee_fen:
+        rows.append(dict(sale, kind="fee", amount_fen=-f.fee_fen))
+    return rows
 
 
 def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 1000) -> int:
@@ -250,9 +269,60 @@ def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     delivery, or within commission.aftersales-period of it) returns the fee; a later one returns
     nothing (commission.refund-pro-rata). Settlement does not decide it: proceeds may be
     available before the after-sales period ends."""
+    due = _unreturned_refunds(conn, batch)
+    if not due:
+        return 0
+    returned = _fees_returned(conn, book, due)
     clause = book.clause("commission.refund-pro-rata")
+    claims = [
+        {
+            "refund_id": d.id,
+            "order_id": d.order_id,
+            "shop_id": d.shop_id,
+            "amount_fen": returned[d.id][0],
+            "clause_id": clause.id,
+            "note": returned[d.id][1],
+            "created_at": now,
+        }
+        for d in due
+    ]
+    stmt = (
+        dialect_insert(conn)(fee_refunds)
+        .on_conflict_do_nothing(index_elements=["refund_id"])
+        .returning(fee_refunds.c.refund_id)
+    )
+    won = {x.refund_id for x in conn.execute(stmt, claims)}
+    claimed = [d for d in due if d.id in won]
+    rows = []
+    for d in claimed:
+        entry = {"shop_id": d.shop_id, "order_id": d.order_id, "ref_id": d.id, "created_at": now}
+        if d.payer == "merchant":
+            rows.append(dict(entry, kind="refund", amount_fen=-d.amount_fen))
+        if returned[d.id][0]:
+            rows.append(dict(entry, kind="fee_refund", amount_fen=returned[d.id][0]))
+    if rows:
+        conn.execute(entries.insert(), rows)
+    ledger.record_many(
+        conn,
+        [
+            ledger.Transaction(
+                f"fee-refund:{d.id}",
+                "fee_refund",
+                f"fee returned for refund {d.id}",
+                (ledger.Posting(FEES, ledger.shop_proceeds(d.shop_id), returned[d.id][0]),),
+            )
+            for d in claimed
+            if returned[d.id][0]
+        ],
+        at=now,
+    )
+    return len(won)
+
+
+def _unreturned_refunds(conn: Connection, batch: int) -> Sequence[AnyRow]:
+    """Succeeded refunds of charged orders whose fee refund is not decided yet, oldest first."""
     r, f = refunds.c, fee_orders.c
-    due = conn.execute(
+    return conn.execute(
         select(
             r.id,
             r.order_id,
@@ -272,81 +342,23 @@ def refund_fees(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
         .order_by(r.id)
         .limit(batch)
     ).all()
-    if not due:
-        return 0
-    earlier: dict[int, list] = defaultdict(list)
+
+
+def _fees_returned(conn: Connection, book: Rulebook, due: Sequence[AnyRow]) -> dict[int, tuple[int, str]]:
+    """Per refund: the fee it returns, pro rata after the order's earlier refunds, and why."""
+    r = refunds.c
+    earlier: dict[int, list[AnyRow]] = defaultdict(list)
     for row in conn.execute(
         select(r.id, r.order_id, r.amount_fen)
         .where(r.order_id.in_({d.order_id for d in due}), r.status == RefundStatus.SUCCEEDED.value)
         .order_by(r.id)
     ):
         earlier[row.order_id].append(row)
-    claims = []
+    returned = {}
     for d in due:
         before = sum(x.amount_fen for x in earlier[d.order_id] if x.id < d.id)
         if d.delivered_at is None or d.asked_at < aftersales_period_end(book, d.delivered_at)[0]:
-            amount, note = policy.fee_refund_of(d.fee_fen, d.paid_fen, before, d.amount_fen), "pro rata"
+            returned[d.id] = (policy.fee_refund_of(d.fee_fen, d.paid_fen, before, d.amount_fen), "pro rata")
         else:
-            amount, note = 0, "refunded after the after-sales period: the fee stays charged"
-        claims.append(
-            {
-                "refund_id": d.id,
-                "order_id": d.order_id,
-                "shop_id": d.shop_id,
-                "amount_fen": amount,
-                "clause_id": clause.id,
-                "note": note,
-                "created_at": now,
-            }
-        )
-    stmt = (
-        dialect_insert(conn)(fee_refunds)
-        .on_conflict_do_nothing(index_elements=["refund_id"])
-        .returning(fee_refunds.c.refund_id)
-    )
-    won = {x.refund_id for x in conn.execute(stmt, claims)}
-    by_id = {d.id: d for d in due}
-    rows = []
-    for c in claims:
-        if c["refund_id"] not in won:
-            continue
-        d = by_id[c["refund_id"]]
-        if d.payer == "merchant":
-            rows.append(
-                {
-                    "shop_id": d.shop_id,
-                    "order_id": d.order_id,
-                    "kind": "refund",
-                    "ref_id": d.id,
-                    "amount_fen": -d.amount_fen,
-                    "created_at": now,
-                }
-            )
-        if c["amount_fen"]:
-            rows.append(
-                {
-                    "shop_id": d.shop_id,
-                    "order_id": d.order_id,
-                    "kind": "fee_refund",
-                    "ref_id": d.id,
-                    "amount_fen": c["amount_fen"],
-                    "created_at": now,
-                }
-            )
-    if rows:
-        conn.execute(entries.insert(), rows)
-    ledger.record_many(
-        conn,
-        [
-            ledger.Transaction(
-                f"fee-refund:{c['refund_id']}",
-                "fee_refund",
-                f"fee returned for refund {c['refund_id']}",
-                (ledger.Posting(FEES, ledger.shop_proceeds(c["shop_id"]), c["amount_fen"]),),
-            )
-            for c in claims
-            if c["refund_id"] in won and c["amount_fen"]
-        ],
-        at=now,
-    )
-    return len(won)
+            returned[d.id] = (0, "refunded after the after-sales period: the fee stays charged")
+    return returned

@@ -147,7 +147,8 @@ def freeze_sanctioned_orders(conn: Connection, book: Rulebook, *, now: datetime,
                 source_account="proceeds",
                 target_fen=max(pending.get(o, 0), 0),
                 basis_day=sanction.basis_day,
-                reason=f"order {o} shipped late on {sanction.basis_day.isoformat()} and the shop was sanctioned "
+                reason=f"order {o} shipped late on {sanction.basis_day.isoformat()} and the shop was "
+                "sanctioned "
                 f"({sanction.clause_id}): its proceeds are frozen {clause.get('days')} days",
                 reason_zh=f"订单{o}于{sanction.basis_day.isoformat()}发货超时，店铺受到发货超时处置，"
                 f"违规订单货款冻结{clause.get('days')}天",
@@ -226,7 +227,7 @@ def _violation_no(conn: Connection, shop_id: int, cause: str, day: date) -> int:
         select(func.count(func.distinct(f.basis_day))).where(
             f.shop_id == shop_id, f.cause == cause, f.basis_day >= date(day.year, 1, 1), f.basis_day < day
         )
-    ).scalar()
+    ).scalar_one()
     return int(earlier) + 1
 
 
@@ -241,12 +242,12 @@ def _settlement_amount(conn: Connection, order_ids: list[int]) -> int:
         return 0
     paid = conn.execute(
         select(func.coalesce(func.sum(orders.c.paid_fen), 0)).where(orders.c.id.in_(order_ids))
-    ).scalar()
+    ).scalar_one()
     back = conn.execute(
         select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(
             refunds.c.order_id.in_(order_ids), refunds.c.status == RefundStatus.SUCCEEDED.value
         )
-    ).scalar()
+    ).scalar_one()
     return max(int(paid) - int(back), 0)
 
 
@@ -338,7 +339,8 @@ def count_out_of_stock(conn: Connection, book: Rulebook, day: date, *, now: date
                 starts_at=now,
                 releases_at=releases_at(book, day, days),
                 created_at=now,
-                reason=f"out-of-stock violation {n} of {day.year}: {len(order_ids)} orders judged out of stock on {day.isoformat()}, "
+                reason=f"out-of-stock violation {n} of {day.year}: {len(order_ids)} orders judged out of "
+                f"stock on {day.isoformat()}, "
                 f"{n_due} due that day; proceeds frozen {days} days",
                 reason_zh=f"{day.year}年第{n}次缺货违规：{day.isoformat()}判定缺货{len(order_ids)}单，当日应发{n_due}单"
                 f"（占比超过30%且不少于30单），冻结货款{days}天",
@@ -382,7 +384,8 @@ def count_fraudulent_shipping(conn: Connection, book: Rulebook, day: date, *, no
                 starts_at=now,
                 releases_at=releases_at(book, day, days),
                 created_at=now,
-                reason=f"fraudulent-shipping violation {n} of {day.year}: {len(order_ids)} orders on {day.isoformat()}; "
+                reason=f"fraudulent-shipping violation {n} of {day.year}: {len(order_ids)} orders on "
+                f"{day.isoformat()}; "
                 f"proceeds frozen and settlement stopped for {days} days",
                 reason_zh=f"{day.year}年第{n}次欺诈发货违规：{day.isoformat()}欺诈发货{len(order_ids)}单（每日不少于3单计1次），"
                 f"冻结货款并停止结算{days}天",
@@ -480,7 +483,7 @@ def waiting_fen(conn: Connection, shop_id: int) -> int:
             select(func.coalesce(func.sum(f.target_fen - f.frozen_fen), 0)).where(
                 f.shop_id == shop_id, f.released_at.is_(None), f.source_account == "available"
             )
-        ).scalar()
+        ).scalar_one()
     )
 
 

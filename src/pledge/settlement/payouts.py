@@ -69,7 +69,8 @@ class SandboxPayoutProvider:
 
 
 def provider_for(app) -> PayoutProvider:
-    """The app's payout adapter (`app.payouts` when one is configured), else the sandbox on the app's database."""
+    """The app's payout adapter (`app.payouts` when one is configured), else the sandbox on the
+    app's database."""
     configured = getattr(app, "payouts", None)
     return configured if configured is not None else SandboxPayoutProvider(app.uow)
 

@@ -6,6 +6,7 @@ negative (settle:{order_id}:{first entry})."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import aliased
 from pledge.aftersales.tables import cases
 from pledge.catalog.tables import categories, products
 from pledge.compensation.tables import compensations
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import AnyRow, dialect_insert
 from pledge.ledger import services as ledger
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
@@ -78,7 +79,7 @@ def collect_deductions(conn: Connection, *, now: datetime) -> int:
 
 
 def _due_orders(
-    conn: Connection, book: Rulebook, candidates: list, now: datetime
+    conn: Connection, book: Rulebook, candidates: Sequence[AnyRow], now: datetime
 ) -> dict[int, tuple[int, str]]:
     """Which candidates are due, with the clause that made them so: a cancelled (paid, never
     delivered) order at once; an order settled before, for its late entries, at once; a delivered
@@ -121,44 +122,13 @@ def settle(
     is taken from available, then from the deposit (settlement.deductions). Entries that arrive
     after an order settled are settled the same way on the next pass. Candidates are read in
     order-id pages after `after_id`; returns (orders settled, last candidate id or None)."""
-    f, o, e = fee_orders.c, orders.c, entries.c
-    open_case = select(cases.c.id).where(cases.c.order_id == o.id, cases.c.status.in_(OPEN_CASE)).exists()
-    soonest = timedelta(days=availability.shortest_days(book, now))
-    candidates = conn.execute(
-        select(f.order_id, f.shop_id, o.delivered_at, o.status, f.settled_at)
-        .join(orders, o.id == f.order_id)
-        .where(
-            f.order_id > after_id,
-            ~open_case,
-            ~freezes.held_order(),
-            (o.delivered_at <= now - soonest)
-            | (o.status == OrderStatus.CANCELLED.value)
-            | f.settled_at.is_not(None),
-            select(e.id).where(e.order_id == f.order_id, e.settled_at.is_(None)).exists(),
-        )
-        .order_by(f.order_id)
-        .limit(batch)
-    ).all()
+    candidates = _settlement_candidates(conn, book, now=now, batch=batch, after_id=after_id)
     if not candidates:
         return 0, None
     due = _due_orders(conn, book, candidates, now)
     if not due:
         return 0, candidates[-1].order_id
-    # Lock the entries in id order first, so concurrent workers queue instead of deadlocking (PostgreSQL).
-    conn.execute(
-        select(e.id).where(e.order_id.in_(list(due)), e.settled_at.is_(None)).order_by(e.id).with_for_update()
-    ).all()
-    claimed = conn.execute(
-        entries.update()
-        .where(e.order_id.in_(list(due)), e.settled_at.is_(None))
-        .values(settled_at=now)
-        .returning(e.id, e.order_id, e.amount_fen)
-    ).all()
-    net: dict[int, int] = defaultdict(int)
-    first: dict[int, int] = {}
-    for x in claimed:
-        net[x.order_id] += x.amount_fen
-        first[x.order_id] = min(first.get(x.order_id, x.id), x.id)
+    net, first = _claim_entries(conn, list(due), now)
     ledger.record_many(
         conn,
         [
@@ -184,10 +154,59 @@ def settle(
                 memo=f"order {order_id} settled: {due[order_id][1]}",
                 at=now,
             )
+    f = fee_orders.c
     conn.execute(
         fee_orders.update().where(f.order_id.in_(list(due)), f.settled_at.is_(None)).values(settled_at=now)
     )
     return len(net), candidates[-1].order_id
+
+
+def _settlement_candidates(
+    conn: Connection, book: Rulebook, *, now: datetime, batch: int, after_id: int
+) -> Sequence[AnyRow]:
+    """Charged orders with unsettled entries that may be due: delivered at least the shortest
+    settlement period ago, cancelled, or settled before; no open case, no freeze holding them."""
+    f, o, e = fee_orders.c, orders.c, entries.c
+    open_case = select(cases.c.id).where(cases.c.order_id == o.id, cases.c.status.in_(OPEN_CASE)).exists()
+    soonest = timedelta(days=availability.shortest_days(book, now))
+    return conn.execute(
+        select(f.order_id, f.shop_id, o.delivered_at, o.status, f.settled_at)
+        .join(orders, o.id == f.order_id)
+        .where(
+            f.order_id > after_id,
+            ~open_case,
+            ~freezes.held_order(),
+            (o.delivered_at <= now - soonest)
+            | (o.status == OrderStatus.CANCELLED.value)
+            | f.settled_at.is_not(None),
+            select(e.id).where(e.order_id == f.order_id, e.settled_at.is_(None)).exists(),
+        )
+        .order_by(f.order_id)
+        .limit(batch)
+    ).all()
+
+
+def _claim_entries(
+    conn: Connection, order_ids: list[int], now: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Mark the orders' unsettled entries settled; returns (net, first entry id) per order."""
+    e = entries.c
+    # Lock the entries in id order first, so concurrent workers queue instead of deadlocking (PostgreSQL).
+    conn.execute(
+        select(e.id).where(e.order_id.in_(order_ids), e.settled_at.is_(None)).order_by(e.id).with_for_update()
+    ).all()
+    claimed = conn.execute(
+        entries.update()
+        .where(e.order_id.in_(order_ids), e.settled_at.is_(None))
+        .values(settled_at=now)
+        .returning(e.id, e.order_id, e.amount_fen)
+    ).all()
+    net: dict[int, int] = defaultdict(int)
+    first: dict[int, int] = {}
+    for x in claimed:
+        net[x.order_id] += x.amount_fen
+        first[x.order_id] = min(first.get(x.order_id, x.id), x.id)
+    return net, first
 
 
 def _cover_shortfall(

@@ -32,17 +32,17 @@ def to_csv(data: dict, tz: str) -> bytes:
     w = csv.writer(out)
     w.writerow(["shop", data["shop_name"], "month", data["month"], "rulebook", data["rulebook"]])
     w.writerow(COLUMNS)
-    for l in data["lines"]:
+    for line in data["lines"]:
         w.writerow(
             [
-                _local(l["at"], tz),
-                l["kind"],
-                l["order_id"] or "",
-                format_yuan(l["amount_fen"]),
-                l["description"],
-                l["clause_id"],
-                l["clause_source"],
-                l["program"],
+                _local(line["at"], tz),
+                line["kind"],
+                line["order_id"] or "",
+                format_yuan(line["amount_fen"]),
+                line["description"],
+                line["clause_id"],
+                line["clause_source"],
+                line["program"],
             ]
         )
     w.writerow([])
@@ -100,21 +100,21 @@ def to_pdf(data: dict, tz: str) -> bytes:
     )
     story += [Table(totals, style=style, hAlign="LEFT"), Spacer(1, 10)]
     rows = [["时间 Time", "类型 Kind", "订单 Order", "金额 Amount", "说明 Description", "条款 Clause"]]
-    for l in data["lines"]:
+    for line in data["lines"]:
         rows.append(
             [
-                _local(l["at"], tz),
-                l["kind"],
-                str(l["order_id"] or ""),
-                format_yuan(l["amount_fen"]),
+                _local(line["at"], tz),
+                line["kind"],
+                str(line["order_id"] or ""),
+                format_yuan(line["amount_fen"]),
                 Paragraph(
-                    escape(l["description_zh"])
+                    escape(line["description_zh"])
                     + "<br/>"
-                    + escape(l["description"])
-                    + (f" [{escape(l['program'])}]" if l["program"] else ""),
+                    + escape(line["description"])
+                    + (f" [{escape(line['program'])}]" if line["program"] else ""),
                     body,
                 ),
-                Paragraph(escape(f"{l['clause_id']} ({l['clause_source']})"), body),
+                Paragraph(escape(f"{line['clause_id']} ({line['clause_source']})"), body),
             ]
         )
     line_style = TableStyle(

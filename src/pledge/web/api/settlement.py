@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, StrictBool
 from pledge.accounts.services import Actor
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
-from pledge.settlement import deposits, fees, payouts, queries, statements
+from pledge.settlement import deposits, fees, payouts, queries, reports, statements
 from pledge.settlement import programs as program_cases
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
@@ -90,7 +90,7 @@ def statement(
 ):
     app = pledge(request)
     with app.uow.read() as conn:
-        data = queries.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
+        data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     return statement_response(app, data, format)
 
 
@@ -328,6 +328,6 @@ def bank_return(
 def reconciliation(request: Request, month: Month | None = None, actor: Actor = Depends(api_actor)) -> dict:
     app = pledge(request)
     with app.uow.read() as conn:
-        return queries.reconciliation(
+        return reports.reconciliation(
             conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)
         )

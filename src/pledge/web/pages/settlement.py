@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
-from pledge.settlement import deposits, fees, payouts, programs, queries
+from pledge.settlement import deposits, fees, payouts, programs, queries, reports
 from pledge.settlement.payouts import provider_for
 from pledge.web.api.settlement import month_or_current, statement_response
 from pledge.web.deps import check_csrf, page_caller, pledge
@@ -54,7 +54,7 @@ def shop_statement(shop_id: PathId, request: Request, month: str | None = None, 
     actor = page_caller(request).actor
     app = pledge(request)
     with app.uow.read() as conn:
-        data = queries.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
+        data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     if format != "html":
         return statement_response(app, data, format)
     return render(request, "settlement_statement.html", shop_id=shop_id, s=data)
@@ -100,7 +100,7 @@ def finance(request: Request, month: str | None = None):
     app = pledge(request)
     with app.uow.read() as conn:
         overview = queries.finance_overview(conn, actor)
-        recon = queries.reconciliation(
+        recon = reports.reconciliation(
             conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)
         )
         history = {
