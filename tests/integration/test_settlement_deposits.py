@@ -94,7 +94,7 @@ def test_a_zero_entry_shop_owes_no_base_deposit_and_waits_21_days_aJoPPkWZ6ehX(a
     assert f.worker(provider)["settled"] == 1
     bal = f.read(lambda c: queries.balance(c, f.owner, app.rulebook, f.shop_id, now=clock.now()))
     assert (bal["available_fen"], bal["zero_entry"], bal["payouts_paused"]) == (PRICE - FEE, True, False)
-    assert bal["availability_clause"] == "accounts.available.zero-entry" and bal["availability_days"] == 21
+    assert bal["availability_clause"] == "settlement.available.zero-entry" and bal["availability_days"] == 21
 
 
 def test_flower_pots_settle_15_days_after_confirmed_receipt_not_3_aJoPPkWZ6ehX(app, clock, florist):

@@ -55,23 +55,7 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
     ).first()
     if sku is None or sku.shop_id != deal.shop_id:
         raise NotFound(f"no SKU {deal.sku_id}")
-    for name, value, top in (
-        ("price_fen", deal.price_fen, MAX_PRICE_FEN),
-        ("quantity", deal.quantity, MAX_UNITS),
-        ("per_buyer_limit", deal.per_buyer_limit, 99),
-    ):
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= top:
-            raise InvalidInput(f"{name} must be a whole number from 1 to {top}, got {value!r}")
-    if deal.ends_at <= deal.starts_at:
-        raise InvalidInput("a deal ends after it starts")
-    if deal.ends_at <= at:
-        raise InvalidInput("the deal's window is already over")
-    if deal.content_id is not None:
-        room = conn.execute(
-            select(content_promises.c.shop_id).where(content_promises.c.id == deal.content_id)
-        ).first()
-        if room is None or room.shop_id != deal.shop_id:
-            raise NotFound(f"no live room {deal.content_id}")
+    _check_deal(conn, deal, at=at)
     if (
         conn.execute(
             skus.update()
@@ -115,6 +99,27 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
     return deal_id
 
 
+def _check_deal(conn: Connection, deal: NewDeal, *, at: datetime) -> None:
+    """Bounds, a window that has not ended, and a live room of the deal's own shop."""
+    for name, value, top in (
+        ("price_fen", deal.price_fen, MAX_PRICE_FEN),
+        ("quantity", deal.quantity, MAX_UNITS),
+        ("per_buyer_limit", deal.per_buyer_limit, 99),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= top:
+            raise InvalidInput(f"{name} must be a whole number from 1 to {top}, got {value!r}")
+    if deal.ends_at <= deal.starts_at:
+        raise InvalidInput("a deal ends after it starts")
+    if deal.ends_at <= at:
+        raise InvalidInput("the deal's window is already over")
+    if deal.content_id is not None:
+        room = conn.execute(
+            select(content_promises.c.shop_id).where(content_promises.c.id == deal.content_id)
+        ).first()
+        if room is None or room.shop_id != deal.shop_id:
+            raise NotFound(f"no live room {deal.content_id}")
+
+
 def remaining(conn: Connection, deal_id: int) -> int:
     fb = flash_buckets.c
     return int(
@@ -126,73 +131,91 @@ def remaining(conn: Connection, deal_id: int) -> int:
 
 def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
     """Take `quantity` units from the deal's buckets; False if there are not that many left."""
-    fb = flash_buckets.c
     start = random.randrange(buckets)
-    spread = (fb.bucket + start) % buckets
     if conn.dialect.name == "postgresql":
-        # 1. A bucket with units that no one else holds: no waiting at all. In a savepoint: a row
-        # that changed under the scan stays locked though it did not qualify, and rolling the
-        # savepoint back releases it before this buyer waits for anything (steps 2 and 3).
-        free = (
-            select(fb.id)
-            .where(fb.deal_id == deal_id, fb.remaining >= quantity)
-            .order_by(spread)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        try:
-            with conn.begin_nested():
-                if (
-                    conn.execute(
-                        flash_buckets.update()
-                        .where(fb.id == free)
-                        .values(remaining=fb.remaining - quantity)
-                        .returning(fb.id)
-                    ).first()
-                    is None
-                ):
-                    raise _NoFreeBucket
+        if _take_from_one_bucket_pg(conn, deal_id, quantity, buckets, start):
             return True
-        except _NoFreeBucket:
-            pass
-        # 2. (one unit) Every bucket with units is held: wait for one, re-checked after the wait.
-        # Every waiter, here and in step 3, locks in bucket order and never goes back to a lower
-        # bucket, so that two of them cannot wait on each other (no deadlock).
-        held = (
-            select(fb.id)
-            .where(fb.deal_id == deal_id, fb.remaining >= quantity)
-            .order_by(fb.bucket)
-            .limit(1)
-            .with_for_update()
-            .scalar_subquery()
-        )
-        if (
-            quantity == 1
-            and conn.execute(
-                flash_buckets.update()
-                .where(fb.id == held)
-                .values(remaining=fb.remaining - quantity)
-                .returning(fb.id)
-            ).first()
-            is not None
-        ):
-            return True
-    else:  # SQLite: the writer holds the database lock, so conditional updates in turn suffice
-        for bucket in sorted(range(buckets), key=lambda b: (b - start) % buckets):
+    elif _take_from_one_bucket_sqlite(conn, deal_id, quantity, buckets, start):
+        return True
+    if quantity == 1:
+        return False
+    return _take_across_buckets(conn, deal_id, quantity)
+
+
+def _take_from_one_bucket_pg(conn: Connection, deal_id: int, quantity: int, buckets: int, start: int) -> bool:
+    fb = flash_buckets.c
+    spread = (fb.bucket + start) % buckets
+    # 1. A bucket with units that no one else holds: no waiting at all. In a savepoint: a row
+    # that changed under the scan stays locked though it did not qualify, and rolling the
+    # savepoint back releases it before this buyer waits for anything (steps 2 and 3).
+    free = (
+        select(fb.id)
+        .where(fb.deal_id == deal_id, fb.remaining >= quantity)
+        .order_by(spread)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    try:
+        with conn.begin_nested():
             if (
                 conn.execute(
                     flash_buckets.update()
-                    .where(fb.deal_id == deal_id, fb.bucket == bucket, fb.remaining >= quantity)
+                    .where(fb.id == free)
                     .values(remaining=fb.remaining - quantity)
-                ).rowcount
-                == 1
+                    .returning(fb.id)
+                ).first()
+                is None
             ):
-                return True
-    if quantity == 1:
-        return False
-    # 3. Several units and no free bucket holds them: lock every bucket in bucket order (nothing
-    # is held yet) and take across buckets.
+                raise _NoFreeBucket
+        return True
+    except _NoFreeBucket:
+        pass
+    # 2. (one unit) Every bucket with units is held: wait for one, re-checked after the wait.
+    # Every waiter, here and in step 3, locks in bucket order and never goes back to a lower
+    # bucket, so that two of them cannot wait on each other (no deadlock).
+    held = (
+        select(fb.id)
+        .where(fb.deal_id == deal_id, fb.remaining >= quantity)
+        .order_by(fb.bucket)
+        .limit(1)
+        .with_for_update()
+        .scalar_subquery()
+    )
+    return (
+        quantity == 1
+        and conn.execute(
+            flash_buckets.update()
+            .where(fb.id == held)
+            .values(remaining=fb.remaining - quantity)
+            .returning(fb.id)
+        ).first()
+        is not None
+    )
+
+
+def _take_from_one_bucket_sqlite(
+    conn: Connection, deal_id: int, quantity: int, buckets: int, start: int
+) -> bool:
+    """SQLite: the writer holds the database lock, so conditional updates in turn suffice."""
+    fb = flash_buckets.c
+    for bucket in sorted(range(buckets), key=lambda b: (b - start) % buckets):
+        if (
+            conn.execute(
+                flash_buckets.update()
+                .where(fb.deal_id == deal_id, fb.bucket == bucket, fb.remaining >= quantity)
+                .values(remaining=fb.remaining - quantity)
+            ).rowcount
+            == 1
+        ):
+            return True
+    return False
+
+
+def _take_across_buckets(conn: Connection, deal_id: int, quantity: int) -> bool:
+    """3. Several units and no free bucket holds them: lock every bucket in bucket order (nothing
+    is held yet) and take across buckets."""
+    fb = flash_buckets.c
     rows = conn.execute(
         select(fb.id, fb.remaining).where(fb.deal_id == deal_id).order_by(fb.bucket).with_for_update()
     ).all()

@@ -194,29 +194,9 @@ def create_orders(
     checkout_id = inserted_id(
         conn, checkouts.insert().values(buyer_id=buyer_id, total_fen=total, created_at=at)
     )
-    order_rows = conn.execute(
-        orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
-        [
-            {
-                "checkout_id": checkout_id,
-                "buyer_id": buyer_id,
-                "shop_id": d.shop_id,
-                "status": OrderStatus.PENDING_PAYMENT.value,
-                "items_fen": d.items_fen,
-                "discount_fen": d.discount_fen,
-                "paid_fen": d.paid_fen,
-                "coupon_id": d.coupon_id,
-                "promise_kind": "pending",
-                "promise_source": "",
-                "promise_candidates": encode_promises(d.promises),
-                "created_at": at,
-                "pay_by": at + pay_window,
-                "channel": channel,
-            }
-            for d in drafts
-        ],
-    ).all()
-    order_ids = [r.id for r in order_rows]
+    order_ids = _insert_orders(
+        conn, checkout_id, buyer_id, drafts, at=at, pay_window=pay_window, channel=channel
+    )
     conn.execute(
         order_lines.insert(),
         [
@@ -250,6 +230,42 @@ def create_orders(
         )
     )
     return PlacedCheckout(checkout_id, order_ids, total, ref)
+
+
+def _insert_orders(
+    conn: Connection,
+    checkout_id: int,
+    buyer_id: int,
+    drafts: list[OrderDraft],
+    *,
+    at: datetime,
+    pay_window: timedelta,
+    channel: str,
+) -> list[int]:
+    """The checkout's orders in one INSERT; their ids in the drafts' order."""
+    rows = conn.execute(
+        orders.insert().returning(orders.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "checkout_id": checkout_id,
+                "buyer_id": buyer_id,
+                "shop_id": d.shop_id,
+                "status": OrderStatus.PENDING_PAYMENT.value,
+                "items_fen": d.items_fen,
+                "discount_fen": d.discount_fen,
+                "paid_fen": d.paid_fen,
+                "coupon_id": d.coupon_id,
+                "promise_kind": "pending",
+                "promise_source": "",
+                "promise_candidates": encode_promises(d.promises),
+                "created_at": at,
+                "pay_by": at + pay_window,
+                "channel": channel,
+            }
+            for d in drafts
+        ],
+    ).all()
+    return [r.id for r in rows]
 
 
 def _available_coupon(conn: Connection, actor: Actor, coupon_id: int | None) -> AnyRow | None:

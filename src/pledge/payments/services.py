@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.catalog.tables import shops
 from pledge.kernel import jsonutil
+from pledge.kernel.db import AnyRow
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.ledger import services as ledger
 from pledge.orders.model import PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
@@ -60,32 +61,8 @@ def handle_callback(
         return _capture_for_nothing(conn, payment, at)
     postings, events = [], []
     for row in rows:
-        candidates = [
-            (source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)
-        ]
-        source, promise, deadline = binding_promise(book, candidates, at)
-        transition(
-            conn,
-            row.id,
-            row.status,
-            OrderStatus.PAID,
-            paid_at=at,
-            ship_by=deadline,
-            late_check_at=deadline,
-            promise_kind=promise.kind,
-            promise_hours=promise.hours,
-            promise_date=promise.presale_date.isoformat() if promise.presale_date else None,
-            promise_source=source,
-        )
+        events.append(_mark_paid(conn, book, row, at))
         postings += _payment_postings(conn, row)
-        events.append(
-            {
-                "order_id": row.id,
-                "at": at,
-                "kind": "paid",
-                "detail": {"ship_by": deadline, "promise": promise.code, "promise_source": source},
-            }
-        )
     ledger.record(
         conn,
         key=f"payment:{payment.id}",
@@ -141,6 +118,31 @@ def refund_unmatched_payments(uow, provider, clock, *, limit: int = 100) -> int:
                 )
                 done += 1
     return done
+
+
+def _mark_paid(conn: Connection, book: Rulebook, row: AnyRow, at: datetime) -> dict:
+    """Move one order to paid with the promise that binds it from now on; returns its event."""
+    candidates = [(source, Promise.parse(code)) for source, code in jsonutil.loads(row.promise_candidates)]
+    source, promise, deadline = binding_promise(book, candidates, at)
+    transition(
+        conn,
+        row.id,
+        row.status,
+        OrderStatus.PAID,
+        paid_at=at,
+        ship_by=deadline,
+        late_check_at=deadline,
+        promise_kind=promise.kind,
+        promise_hours=promise.hours,
+        promise_date=promise.presale_date.isoformat() if promise.presale_date else None,
+        promise_source=source,
+    )
+    return {
+        "order_id": row.id,
+        "at": at,
+        "kind": "paid",
+        "detail": {"ship_by": deadline, "promise": promise.code, "promise_source": source},
+    }
 
 
 def _payment_postings(conn: Connection, row) -> list[ledger.Posting]:
