@@ -22,7 +22,7 @@ from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events
 from pledge.kernel import jsonutil
-from pledge.kernel.db import AnyRow, claim_batch, dialect_insert
+from pledge.kernel.db import AnyRow, AnySelect, claim_batch, dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.logistics.policy import (
     RULE_NAMES,
@@ -38,7 +38,7 @@ from pledge.logistics.policy import (
 from pledge.logistics.tables import logistics_outcomes, shipment_routes
 from pledge.orders.model import PAID_STATUSES, OrderStatus
 from pledge.orders.tables import order_lines, orders
-from pledge.rulebooks.loader import Rulebook
+from pledge.rulebooks.loader import Clause, Rulebook
 
 PAID = [s.value for s in PAID_STATUSES]
 # Tracking rules judge carrier scans; a parcel sent without carrier data has none to judge.
@@ -136,15 +136,57 @@ def sweep_tracking_batch(
     rules = _tracking_rules(book, now)
     if not rules:
         return result, None
+    rows = claim_batch(conn, _undecided_shipments(book, rules, now, after_id, batch), of=shipments)
+    result.examined = len(rows)
+    if not rows:
+        return result, None
+    ids = [r.shipment_id for r in rows]
+    scans: dict[int, list[Scan]] = {i: [] for i in ids}
+    for e in conn.execute(
+        select(tracking_events.c.shipment_id, tracking_events.c.kind, tracking_events.c.occurs_at)
+        .where(tracking_events.c.shipment_id.in_(ids), tracking_events.c.occurs_at <= now)
+        .order_by(tracking_events.c.occurs_at, tracking_events.c.id)
+    ):
+        scans[e.shipment_id].append(Scan(e.kind, e.occurs_at))
+    routes = {
+        r.shipment_id: r
+        for r in conn.execute(select(shipment_routes).where(shipment_routes.c.shipment_id.in_(ids)))
+    }
+    done = {
+        (r.rule, r.subject_id)
+        for r in conn.execute(
+            select(logistics_outcomes.c.rule, logistics_outcomes.c.subject_id).where(
+                logistics_outcomes.c.subject_id.in_(ids),
+                logistics_outcomes.c.rule.in_([_subject_rule(r) for r in rules]),
+            )
+        )
+    }
+    due: list[RuleDue] = []
+    outcomes: list[dict] = []
+    for row in rows:
+        undecided = [rule for rule in rules if (_subject_rule(rule), row.shipment_id) not in done]
+        _judge_shipment(
+            book, undecided, row, scans[row.shipment_id], routes.get(row.shipment_id), now, due, outcomes
+        )
+    settle(conn, book, due, outcomes, now, result)
+    return result, ids[-1]
+
+
+def _undecided_shipments(
+    book: Rulebook, rules: list[str], now: datetime, after_id: int, batch: int
+) -> AnySelect:
+    """Tracked shipments of paid orders, old enough for the earliest rule, with a rule undecided."""
     s, o = shipments.c, orders.c
-    subject_rules = [_subject_rule(r) for r in rules]
     decided = (
         select(func.count())
         .select_from(logistics_outcomes)
-        .where(logistics_outcomes.c.subject_id == s.id, logistics_outcomes.c.rule.in_(subject_rules))
+        .where(
+            logistics_outcomes.c.subject_id == s.id,
+            logistics_outcomes.c.rule.in_([_subject_rule(r) for r in rules]),
+        )
         .scalar_subquery()
     )
-    query = (
+    return (
         select(
             s.id.label("shipment_id"),
             s.shipped_at.label("uploaded_at"),
@@ -168,85 +210,46 @@ def sweep_tracking_batch(
         .order_by(s.id)
         .limit(batch)
     )
-    rows = claim_batch(conn, query, of=shipments)
-    result.examined = len(rows)
-    if not rows:
-        return result, None
-    ids = [r.shipment_id for r in rows]
-    scans: dict[int, list[Scan]] = {i: [] for i in ids}
-    for e in conn.execute(
-        select(tracking_events.c.shipment_id, tracking_events.c.kind, tracking_events.c.occurs_at)
-        .where(tracking_events.c.shipment_id.in_(ids), tracking_events.c.occurs_at <= now)
-        .order_by(tracking_events.c.occurs_at, tracking_events.c.id)
-    ):
-        scans[e.shipment_id].append(Scan(e.kind, e.occurs_at))
-    routes = {
-        r.shipment_id: r
-        for r in conn.execute(select(shipment_routes).where(shipment_routes.c.shipment_id.in_(ids)))
-    }
-    done = {
-        (r.rule, r.subject_id)
-        for r in conn.execute(
-            select(logistics_outcomes.c.rule, logistics_outcomes.c.subject_id).where(
-                logistics_outcomes.c.subject_id.in_(ids), logistics_outcomes.c.rule.in_(subject_rules)
-            )
-        )
-    }
-    due, outcomes = [], []
-    for row in rows:
-        route = routes.get(row.shipment_id)
-        route_name, route_text = route_class(
+
+
+def _judge_shipment(
+    book: Rulebook,
+    rules: list[str],
+    row: AnyRow,
+    scans: list[Scan],
+    route: AnyRow | None,
+    now: datetime,
+    due: list[RuleDue],
+    outcomes: list[dict],
+) -> None:
+    """Each undecided rule's verdict on one shipment: a finding to pay, clear, or not yet."""
+    route_name, route_text = route_class(
+        book,
+        row.paid_at,
+        route.origin_province if route else None,
+        route.destination_province if route else None,
+    )
+    for rule in rules:
+        outcome = {"rule": _subject_rule(rule), "subject_id": row.shipment_id, "order_id": row.id}
+        if row.late_exempt_reason:
+            outcomes.append(dict(outcome, outcome="clear"))
+            continue
+        verdict = tracking_verdict(
             book,
-            row.paid_at,
-            route.origin_province if route else None,
-            route.destination_province if route else None,
+            rule,
+            uploaded_at=row.uploaded_at,
+            paid_at=row.paid_at,
+            scans=scans,
+            route=route_name,
+            now=now,
         )
-        for rule in rules:
-            subject_rule = _subject_rule(rule)
-            if (subject_rule, row.shipment_id) in done:
-                continue
-            if row.late_exempt_reason:
-                outcomes.append(
-                    {
-                        "rule": subject_rule,
-                        "subject_id": row.shipment_id,
-                        "order_id": row.id,
-                        "outcome": "clear",
-                    }
-                )
-                continue
-            verdict = tracking_verdict(
-                book,
-                rule,
-                uploaded_at=row.uploaded_at,
-                paid_at=row.paid_at,
-                scans=scans[row.shipment_id],
-                route=route_name,
-                now=now,
-            )
-            if verdict.finding is not None:
-                q = quote_for_order(book, rule, verdict.finding, row, now)
-                q.inputs.update(shipment_id=row.shipment_id, route=route_name, route_basis=route_text)
-                due.append(RuleDue(rule, row, q))
-                outcomes.append(
-                    {
-                        "rule": subject_rule,
-                        "subject_id": row.shipment_id,
-                        "order_id": row.id,
-                        "outcome": "compensated",
-                    }
-                )
-            elif verdict.final:
-                outcomes.append(
-                    {
-                        "rule": subject_rule,
-                        "subject_id": row.shipment_id,
-                        "order_id": row.id,
-                        "outcome": "clear",
-                    }
-                )
-    settle(conn, book, due, outcomes, now, result)
-    return result, ids[-1]
+        if verdict.finding is not None:
+            q = quote_for_order(book, rule, verdict.finding, row, now)
+            q.inputs.update(shipment_id=row.shipment_id, route=route_name, route_basis=route_text)
+            due.append(RuleDue(rule, row, q))
+            outcomes.append(dict(outcome, outcome="compensated"))
+        elif verdict.final:
+            outcomes.append(dict(outcome, outcome="clear"))
 
 
 def _subject_rule(rule: str) -> str:
@@ -316,26 +319,7 @@ def report_fraudulent_shipping(
         raise InvalidInput(f"unknown finding {finding!r}; one of {', '.join(rule.get('findings', []))}")
     if order.shipped_at is None or order.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
         raise Conflict(f"order {order_id} has not been shipped; fraudulent shipping needs a parcel")
-    what_en, what_zh = FINDINGS[finding]
-    if finding == "short":
-        ordered = conn.execute(
-            select(func.sum(order_lines.c.quantity)).where(order_lines.c.order_id == order_id)
-        ).scalar_one()
-        if (
-            not isinstance(units_received, int)
-            or isinstance(units_received, bool)
-            or not 0 <= units_received < ordered
-        ):
-            raise InvalidInput(f"a short parcel needs units_received, a whole number from 0 to {ordered - 1}")
-        if (ordered - units_received) * 10_000 <= rule.get("short_over_bp") * ordered:
-            raise InvalidInput(
-                f"{ordered - units_received} of {ordered} units missing is not more than "
-                f"{rule.get('short_over_bp') // 100}% short ({rule.id})"
-            )
-        what_en += f": {units_received} of {ordered} units received"
-        what_zh += f"：应收{ordered}件，实收{units_received}件"
-    elif units_received is not None:
-        raise InvalidInput("units_received is only for a short parcel")
+    what_en, what_zh = _what_was_found(conn, rule, order_id, finding, units_received)
     note = note.strip()[:300]
     found = Finding(
         rule, at, what_en + (f" ({note})" if note else ""), what_zh + (f"（{note}）" if note else "")
@@ -368,6 +352,36 @@ def report_fraudulent_shipping(
         "explanation": q.explanation_en,
         "explanation_zh": q.explanation_zh,
     }
+
+
+def _what_was_found(
+    conn: Connection, rule: Clause, order_id: int, finding: str, units_received: int | None
+) -> tuple[str, str]:
+    """The finding in words (English, Chinese); a short parcel must be more than the rule's
+    share short (short_over_bp) to count."""
+    what_en, what_zh = FINDINGS[finding]
+    if finding != "short":
+        if units_received is not None:
+            raise InvalidInput("units_received is only for a short parcel")
+        return what_en, what_zh
+    ordered = conn.execute(
+        select(func.sum(order_lines.c.quantity)).where(order_lines.c.order_id == order_id)
+    ).scalar_one()
+    if (
+        not isinstance(units_received, int)
+        or isinstance(units_received, bool)
+        or not 0 <= units_received < ordered
+    ):
+        raise InvalidInput(f"a short parcel needs units_received, a whole number from 0 to {ordered - 1}")
+    if (ordered - units_received) * 10_000 <= rule.get("short_over_bp") * ordered:
+        raise InvalidInput(
+            f"{ordered - units_received} of {ordered} units missing is not more than "
+            f"{rule.get('short_over_bp') // 100}% short ({rule.id})"
+        )
+    return (
+        what_en + f": {units_received} of {ordered} units received",
+        what_zh + f"：应收{ordered}件，实收{units_received}件",
+    )
 
 
 def order_logistics(conn: Connection, order_id: int) -> dict:

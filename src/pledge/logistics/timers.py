@@ -27,7 +27,7 @@ from pledge.catalog.tables import products, skus
 from pledge.compensation.wording import when_en, when_zh
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import zone
-from pledge.kernel.db import claim_batch, inserted_id
+from pledge.kernel.db import AnyRow, AnySelect, claim_batch, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.logistics.policy import Finding
@@ -36,7 +36,7 @@ from pledge.logistics.tables import logistics_outcomes
 from pledge.orders.model import PAID_STATUSES, OrderStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import order_lines, orders
-from pledge.rulebooks.loader import Rulebook
+from pledge.rulebooks.loader import Clause, Rulebook
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -67,7 +67,7 @@ def _unshipped_orders(conn: Connection, placed_before: datetime, after_id: int, 
     return claim_batch(conn, query, of=orders)
 
 
-def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> int:
+def _close(conn: Connection, book: Rulebook, order: AnyRow, clause: Clause, now: datetime) -> int:
     """Cancel the order and open the platform's refund of what is left; returns the amount."""
     transition(conn, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=now, late_check_at=None)
     if (
@@ -83,7 +83,6 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
         select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)
     ).scalar_one()
     amount = order.paid_fen - int(refunded)
-    days = clause.get("days")
     record_events(
         conn,
         [
@@ -97,11 +96,44 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
     )
     if amount <= 0:
         return 0
+    _open_platform_refund(conn, book, order, clause, amount, int(refunded), now)
+    return amount
+
+
+def _case_lines_and_events(
+    conn: Connection, case_id: int, order_id: int, explanation: str, now: datetime
+) -> None:
+    """The closure's case covers every line of the order, requested and approved by the system."""
+    conn.execute(
+        case_lines.insert(),
+        [
+            {"case_id": case_id, "order_line_id": line.id, "units": line.quantity}
+            for line in conn.execute(
+                select(order_lines.c.id, order_lines.c.quantity).where(order_lines.c.order_id == order_id)
+            )
+        ],
+    )
+    for kind in ("requested", "approved"):
+        conn.execute(
+            case_events.insert().values(
+                case_id=case_id,
+                at=now,
+                kind=kind,
+                actor="system",
+                detail=jsonutil.dumps({"why": explanation}),
+            )
+        )
+
+
+def _open_platform_refund(
+    conn: Connection, book: Rulebook, order: AnyRow, clause: Clause, amount: int, refunded: int, now: datetime
+) -> None:
+    """An approved refund-only case with its lines and events, and the pending refund of `amount`."""
+    days = clause.get("days")
     explanation = (
-        f"not shipped within {days} days of the order ({when_en(order.created_at, book.timezone)}): the "
-        "platform "
-        f"closed the order and refunds {format_yuan(amount)} the way it was paid ({clause.id} "
-        f"[{clause.source}])"
+        f"not shipped within {days} days of the order ({when_en(order.created_at, book.timezone)}): "
+        f"the platform closed the order and refunds {format_yuan(amount)} the way it was paid "
+        f"({clause.id} [{clause.source}])"
     )
     note = (
         f"下单（{when_zh(order.created_at, book.timezone)}）起{days}天内未发货，平台关闭订单，"
@@ -127,7 +159,7 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
                     "placed_at": order.created_at,
                     "days": days,
                     "paid_fen": order.paid_fen,
-                    "already_refunded_fen": int(refunded),
+                    "already_refunded_fen": refunded,
                 }
             ),
             evidence_waived="platform closure",
@@ -135,25 +167,7 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
             decided_at=now,
         ),
     )
-    conn.execute(
-        case_lines.insert(),
-        [
-            {"case_id": case_id, "order_line_id": line.id, "units": line.quantity}
-            for line in conn.execute(
-                select(order_lines.c.id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
-            )
-        ],
-    )
-    for kind in ("requested", "approved"):
-        conn.execute(
-            case_events.insert().values(
-                case_id=case_id,
-                at=now,
-                kind=kind,
-                actor="system",
-                detail=jsonutil.dumps({"why": explanation}),
-            )
-        )
+    _case_lines_and_events(conn, case_id, order.id, explanation, now)
     conn.execute(
         refunds.insert().values(
             idempotency_key=f"refund:{case_id}",
@@ -165,7 +179,6 @@ def _close(conn: Connection, book: Rulebook, order, clause, now: datetime) -> in
             created_at=now,
         )
     )
-    return amount
 
 
 def close_unshipped(uow, book: Rulebook, clock, *, batch: int = 200) -> ClosureResult:
@@ -237,17 +250,13 @@ def book_delivery(
     return deadline
 
 
-def sweep_booked_delivery_batch(
-    conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0, batch: int = 200
-) -> tuple[LogisticsResult, int | None]:
-    """Orders whose booked delivery time has passed: delivered in time → clear, otherwise the
-    buyer is paid once (booked-delivery.pay)."""
-    result = LogisticsResult(batches=1)
+def _booked_delivery_due(now: datetime, after_id: int, batch: int) -> AnySelect:
+    """Paid orders past their booked delivery time with no booked-delivery outcome yet."""
     o = orders.c
     decided = exists().where(
         logistics_outcomes.c.rule == "booked_delivery", logistics_outcomes.c.subject_id == o.id
     )
-    query = (
+    return (
         select(
             o.id,
             o.shop_id,
@@ -268,7 +277,15 @@ def sweep_booked_delivery_batch(
         .order_by(o.id)
         .limit(batch)
     )
-    rows = claim_batch(conn, query, of=orders)
+
+
+def sweep_booked_delivery_batch(
+    conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0, batch: int = 200
+) -> tuple[LogisticsResult, int | None]:
+    """Orders whose booked delivery time has passed: delivered in time → clear, otherwise the
+    buyer is paid once (booked-delivery.pay)."""
+    result = LogisticsResult(batches=1)
+    rows = claim_batch(conn, _booked_delivery_due(now, after_id, batch), of=orders)
     result.examined = len(rows)
     if not rows:
         return result, None

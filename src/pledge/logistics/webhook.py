@@ -286,6 +286,42 @@ def receive_delivery(
         raise
 
 
+def _seen_before(conn: Connection, carrier: str, event_id: str) -> dict | None:
+    """The answer to a delivery the carrier already made (it retries until it hears back)."""
+    d = carrier_deliveries.c
+    seen = conn.execute(
+        select(d.shipment_id, d.tracking_event_id).where(d.carrier == carrier, d.event_id == event_id)
+    ).first()
+    if seen is None:
+        return None
+    return {
+        "status": "duplicate",
+        "event_id": event_id,
+        "shipment_id": seen.shipment_id,
+        "tracking_event_id": seen.tracking_event_id,
+    }
+
+
+def _claim_delivery(conn: Connection, delivery: dict) -> bool:
+    """Record the delivery once per (carrier, event id); False when another delivery won."""
+    stmt = (
+        dialect_insert(conn)(carrier_deliveries)
+        .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
+        .returning(carrier_deliveries.c.id)
+    )
+    return conn.execute(stmt, delivery).scalar() is not None
+
+
+def _record_route(conn: Connection, shipment_id: int, origin: str, destination: str) -> None:
+    """The parcel's route (provinces), which decides the route class of the tracking rules."""
+    route = {"origin_province": origin, "destination_province": destination}
+    conn.execute(
+        dialect_insert(conn)(shipment_routes)
+        .on_conflict_do_update(index_elements=["shipment_id"], set_=route)
+        .values(shipment_id=shipment_id, **route)
+    )
+
+
 def receive_event(
     conn: Connection,
     *,
@@ -302,19 +338,9 @@ def receive_event(
     _tracked(carrier)
     verify(secret=secret, timestamp=timestamp, signature=signature, body=body, now=now)
     event = parse_event(body, now=now)
-    d = carrier_deliveries.c
-    seen = conn.execute(
-        select(d.shipment_id, d.tracking_event_id).where(
-            d.carrier == carrier, d.event_id == event["event_id"]
-        )
-    ).first()
+    seen = _seen_before(conn, carrier, event["event_id"])
     if seen is not None:
-        return {
-            "status": "duplicate",
-            "event_id": event["event_id"],
-            "shipment_id": seen.shipment_id,
-            "tracking_event_id": seen.tracking_event_id,
-        }
+        return seen
     shipment = _shipment_for(conn, carrier, event["tracking_no"])
     if shipment is None:
         raise UnknownWaybill(
@@ -333,32 +359,18 @@ def receive_event(
             applied=False,
         ),
     )
-    insert = dialect_insert(conn)
-    won = conn.execute(
-        insert(carrier_deliveries)
-        .on_conflict_do_nothing(index_elements=["carrier", "event_id"])
-        .returning(d.id),
-        {
-            "carrier": carrier,
-            "event_id": event["event_id"],
-            "shipment_id": shipment_id,
-            "tracking_event_id": tracking_event_id,
-            "received_at": now,
-        },
-    ).scalar()
-    if won is None:  # the same event arrived twice at once and the other delivery stored it
+    delivery = {
+        "carrier": carrier,
+        "event_id": event["event_id"],
+        "shipment_id": shipment_id,
+        "tracking_event_id": tracking_event_id,
+        "received_at": now,
+    }
+    if not _claim_delivery(conn, delivery):  # the same event arrived twice at once; the other stored it
         conn.execute(tracking_events.delete().where(tracking_events.c.id == tracking_event_id))
         return {"status": "duplicate", "event_id": event["event_id"], "shipment_id": shipment_id}
     if event["origin_province"] and event["destination_province"]:
-        route = {
-            "origin_province": event["origin_province"],
-            "destination_province": event["destination_province"],
-        }
-        conn.execute(
-            insert(shipment_routes)
-            .on_conflict_do_update(index_elements=["shipment_id"], set_=route)
-            .values(shipment_id=shipment_id, **route)
-        )
+        _record_route(conn, shipment_id, event["origin_province"], event["destination_province"])
     return {
         "status": "accepted",
         "event_id": event["event_id"],
