@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.kernel import jsonutil
-from pledge.kernel.db import inserted_id
+from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.orders.services import CHANNELS
 from pledge.settlement import policy
@@ -187,17 +188,8 @@ def create_program(conn: Connection, actor: Actor, spec: ProgramSpec, *, at: dat
     return program_id
 
 
-def update_program(
-    conn: Connection, actor: Actor, program_id: int, *, at: datetime, note: str = "", **changes
-) -> int:
-    """A configuration change (more categories, a new end date, a new rate...) as a new version;
-    fees already charged keep the version they cite. Returns the new version."""
-    require_platform(actor, *FINANCE_ROLES)
-    row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
-    if row is None:
-        raise NotFound(f"no program {program_id}")
-    current = _program(row)
-    allowed = {
+EDITABLE = frozenset(
+    {
         "name",
         "name_en",
         "rate_bp",
@@ -210,10 +202,16 @@ def update_program(
         "task_orders",
         "days",
     }
-    unknown = set(changes) - allowed
+)
+
+
+def _changed_spec(row: AnyRow, changes: dict[str, Any]) -> ProgramSpec:
+    """The programme as it will be after `changes`; code, kind and shop never change."""
+    current = _program(row)
+    unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a program")
-    spec = ProgramSpec(
+    return ProgramSpec(
         code=row.code,
         kind=row.kind,
         name=changes.get("name", row.name),
@@ -229,6 +227,18 @@ def update_program(
         task_orders=changes.get("task_orders", current.params.get("task_orders")),
         days=changes.get("days", current.params.get("days")),
     )
+
+
+def update_program(
+    conn: Connection, actor: Actor, program_id: int, *, at: datetime, note: str = "", **changes
+) -> int:
+    """A configuration change (more categories, a new end date, a new rate...) as a new version;
+    fees already charged keep the version they cite. Returns the new version."""
+    require_platform(actor, *FINANCE_ROLES)
+    row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
+    if row is None:
+        raise NotFound(f"no program {program_id}")
+    spec = _changed_spec(row, changes)
     params = _check_spec(spec)
     clash = _overlapping(conn, spec, exclude_id=program_id)
     if clash is not None:

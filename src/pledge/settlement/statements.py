@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from pledge.kernel.clock import zone
 from pledge.kernel.money import format_yuan
+
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
 
 TOTAL_LABELS = {
     "sales": ("销售额", "Sales"),
@@ -82,14 +86,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
         ),
         Spacer(1, 6),
     ]
-    totals = [["项目 Item", "对账单 Statement", "账本 Ledger"]]
-    for key, value in data["totals"].items():
-        zh, en = TOTAL_LABELS[key]
-        totals.append([f"{zh} {en}", format_yuan(value), format_yuan(data["ledger_totals"][key])])
-    totals.append(
-        ["净额 Net", format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))]
-    )
-    totals.append(["与账本一致 Reconciled", "yes" if data["reconciled"] else "NO", ""])
+    totals = _totals_rows(data)
     style = TableStyle(
         [
             ("FONT", (0, 0), (-1, -1), "STSong-Light", 8),
@@ -99,6 +96,41 @@ def to_pdf(data: dict, tz: str) -> bytes:
         ]
     )
     story += [Table(totals, style=style, hAlign="LEFT"), Spacer(1, 10)]
+    rows = _line_rows(data, tz, body)
+    line_style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), "STSong-Light", 7),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (3, 0), (3, -1), "RIGHT"),
+        ]
+    )
+    story.append(
+        Table(rows, colWidths=[80, 55, 45, 55, 360, 190], style=line_style, repeatRows=1, hAlign="LEFT")
+    )
+    doc.build(story)
+    return buf.getvalue()
+
+
+def _totals_rows(data: dict) -> list[list[str]]:
+    """Each total as the statement and the ledger count it, the net, and whether they agree."""
+    totals = [["项目 Item", "对账单 Statement", "账本 Ledger"]]
+    for key, value in data["totals"].items():
+        zh, en = TOTAL_LABELS[key]
+        totals.append([f"{zh} {en}", format_yuan(value), format_yuan(data["ledger_totals"][key])])
+    totals.append(
+        ["净额 Net", format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))]
+    )
+    totals.append(["与账本一致 Reconciled", "yes" if data["reconciled"] else "NO", ""])
+    return totals
+
+
+def _line_rows(data: dict, tz: str, body: ParagraphStyle) -> list[list]:
+    """One table row per statement line, both languages in the description cell."""
+    from xml.sax.saxutils import escape  # Paragraph reads markup: a note with < or & must stay text
+
+    from reportlab.platypus import Paragraph
+
     rows = [["时间 Time", "类型 Kind", "订单 Order", "金额 Amount", "说明 Description", "条款 Clause"]]
     for line in data["lines"]:
         rows.append(
@@ -117,16 +149,4 @@ def to_pdf(data: dict, tz: str) -> bytes:
                 Paragraph(escape(f"{line['clause_id']} ({line['clause_source']})"), body),
             ]
         )
-    line_style = TableStyle(
-        [
-            ("FONT", (0, 0), (-1, -1), "STSong-Light", 7),
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("ALIGN", (3, 0), (3, -1), "RIGHT"),
-        ]
-    )
-    story.append(
-        Table(rows, colWidths=[80, 55, 45, 55, 360, 190], style=line_style, repeatRows=1, hAlign="LEFT")
-    )
-    doc.build(story)
-    return buf.getvalue()
+    return rows
