@@ -1,6 +1,6 @@
 """Ledger account codes of settlement, and the shop row lock its money moves take. Kept apart from
-services.py so that checkout and listing (which settlement.services itself depends on) can read
-deposits and freezes without an import cycle."""
+the use-case modules so that every one of them (fees, settling, payouts, deposits, freezes) and
+the read side share one definition."""
 
 from __future__ import annotations
 

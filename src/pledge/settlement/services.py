@@ -1,14 +1,19 @@
-"""Settlement use cases. Money moves only through ledger transactions whose idempotency keys
-come from their cause, and every step first claims its rows with an insert or a conditional
-update that only one transaction can win, so retries and concurrent workers act once:
+"""The worker's settlement step, which runs every settlement use case in turn. The use cases
+live in the module named for what they do: fees (commission and its refunds), settling (proceeds
+becoming available), rebates, payouts, deposits, freezes, programs; the read side in queries
+(balances, programmes) and reports (statement, reconciliation).
 
-    fee:{order_id}              proceeds -> platform:fees            (commission, when paid)
+Money moves only through ledger transactions whose idempotency keys come from their cause, and
+every step first claims its rows with an insert or a conditional update that only one
+transaction can win, so retries and concurrent workers act once:
+
+    fee:{order_id}              proceeds -> platform:fees            (settlement.fees, when paid)
     fee-refund:{refund_id}      platform:fees -> proceeds            (pro rata, after-sales period)
-    settle:{order_id}:{entry}   proceeds -> available, or available/deposit -> proceeds (a shortfall)
-    rebate:{program}:{shop}:{YYYY-MM}  platform:rebates -> available (month end)
+    settle:{order_id}:{entry}   proceeds -> available, or available/deposit -> proceeds (settling)
+    rebate:{program}:{shop}:{YYYY-MM}  platform:rebates -> available (settlement.rebates)
     deposit:{id}                external:bank -> deposit             (settlement.deposits)
     freeze:{cause}:… / release:{cause}:…  proceeds|available <-> frozen   (settlement.freezes)
-    payout:{id}                 available -> platform:payouts-in-transit
+    payout:{id}                 available -> platform:payouts-in-transit  (settlement.payouts)
     payout-sent:{id}            platform:payouts-in-transit -> external:bank
     payout-return:{id}          external:bank -> available            (the bank sent it back)
 """
