@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pledge.compensation.policy import compensation_clause, share_of_paid
+from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import format_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
 
@@ -177,6 +178,11 @@ def _out_of_stock_part(
         ),
         None,
     )
+    if column is not None and column.get("paid_by") != clause.id:
+        raise InvalidInput(
+            f"{column.id} says {column.get('paid_by')} pays it, "
+            f"the out-of-stock table in force gives {clause.id}"
+        )
     also = f", the late-ship table's column over {hours} h: {column.id} [{column.source}]" if column else ""
     also_zh = f"；即发货超时表“{hours}小时以上”一栏 {column.id} [{column.source}]" if column else ""
     return Part(
