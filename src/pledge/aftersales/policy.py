@@ -7,8 +7,8 @@ can only make an outcome more generous than the rulebook, never less."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
 from datetime import datetime, time, timedelta
+from typing import TypeAlias
 
 from pledge.aftersales.model import DAMAGE_REASONS
 from pledge.kernel.clock import ensure_utc, local_time, zone
