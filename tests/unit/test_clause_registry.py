@@ -143,3 +143,13 @@ def test_a_declared_read_the_code_never_names_is_caught():
         "commission_rate", settlement_policy.base_rate, frozenset({"rate_bp", "nobody_reads_me"})
     )
     assert reads_not_in_code({"commission_rate": fake}) == {fake.where: ["nobody_reads_me"]}
+
+
+def test_every_shipment_trigger_has_one_check():
+    from pledge.logistics.policy import SHIPMENT_TRIGGERS, TRIGGER_CHECKS
+
+    assert sorted(TRIGGER_CHECKS) == sorted(SHIPMENT_TRIGGERS)
+    named = {
+        c.get("trigger") for _, c in _shipped_clauses() if c.kind in ("slow_tracking", "abnormal_tracking")
+    }
+    assert named <= set(TRIGGER_CHECKS), named - set(TRIGGER_CHECKS)
