@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -21,7 +22,7 @@ def coverage(
     write: bool = typer.Option(
         False, "--write", help=f"Write the report to {DEFAULT_DOC} instead of printing it."
     ),
-    out: Path = typer.Option(DEFAULT_DOC, help="Where --write puts the report."),
+    out: Annotated[Path, typer.Option(help="Where --write puts the report.")] = DEFAULT_DOC,
 ) -> None:
     """Every clause with its source and status (sourced, pledge:default, secondary), and the
     platform rules not modelled yet, as Markdown."""
