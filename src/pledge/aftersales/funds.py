@@ -10,6 +10,7 @@ from pledge.accounts.services import Actor, require_platform
 from pledge.aftersales.tables import subsidy_funds
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.kernel.money import format_yuan
+from pledge.kernel.sql import inserted_id
 from pledge.ledger import services as ledger
 
 
@@ -22,9 +23,9 @@ def open_subsidy_fund(conn: Connection, actor: Actor, *, code: str, name: str, b
         raise InvalidInput("a fund's budget is a positive amount of fen")
     if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == code)).first() is not None:
         raise Conflict(f"a fund {code!r} already exists")
-    return conn.execute(
-        subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen, spent_fen=0)
-    ).inserted_primary_key[0]
+    return inserted_id(
+        conn.execute(subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen, spent_fen=0))
+    )
 
 
 def take_fund(conn: Connection, payer: str, amount: int) -> None:

@@ -529,9 +529,9 @@ def shipping_insurance_claim(
         shipped_at=shipped_at,
         requested_at=requested_at,
     )
-    if not cover.eligible:
-        return cover
     clause = cover.clause
+    if not cover.eligible or clause is None:
+        return cover
     if postage_fen is None or postage_fen <= 0:
         return InsuranceClaim(False, 0, clause, f"no return postage was given ({clause.id})")
     cap = clause.get("cap_fen")

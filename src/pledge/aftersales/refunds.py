@@ -45,7 +45,7 @@ def start_refund(conn: Connection, case_id: int, at: datetime) -> None:
         )
     refunded = conn.execute(
         select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)
-    ).scalar()
+    ).scalar_one()
     amount = min(case.refund_fen, order.paid_fen - int(refunded))
     if case.case_type in NEEDS_RETURN:  # reserved in full at approval: give back what is not refunded
         release_fund(conn, case.payer, case.refund_fen - max(amount, 0))

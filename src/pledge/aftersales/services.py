@@ -43,6 +43,7 @@ from pledge.catalog.tables import products, shops
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
+from pledge.kernel.sql import inserted_id
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
@@ -110,7 +111,7 @@ def _remaining_refundable(conn: Connection, order) -> int:
         select(func.coalesce(func.sum(cases.c.refund_fen), 0)).where(
             cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING)
         )
-    ).scalar()
+    ).scalar_one()
     return order.paid_fen - int(committed)
 
 
@@ -209,25 +210,27 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
         if amount > remaining:
             explanation += f"; limited to the {format_yuan(remaining)} not yet refunded on this order"
             amount = remaining
-    case_id = conn.execute(
-        cases.insert().values(
-            order_id=order.id,
-            buyer_id=actor.user_id,
-            shop_id=order.shop_id,
-            case_type=cmd.case_type,
-            status=S.REQUESTED.value,
-            reason=cmd.reason,
-            note=cmd.note[:2000],
-            refund_fen=amount,
-            clause_id=clause.id if clause else "",
-            clause_source=clause.source if clause else "",
-            explanation=explanation,
-            inputs=jsonutil.dumps(inputs),
-            evidence_waived=waiver,
-            created_at=at,
-            basis=inputs.get("basis"),
+    case_id = inserted_id(
+        conn.execute(
+            cases.insert().values(
+                order_id=order.id,
+                buyer_id=actor.user_id,
+                shop_id=order.shop_id,
+                case_type=cmd.case_type,
+                status=S.REQUESTED.value,
+                reason=cmd.reason,
+                note=cmd.note[:2000],
+                refund_fen=amount,
+                clause_id=clause.id if clause else "",
+                clause_source=clause.source if clause else "",
+                explanation=explanation,
+                inputs=jsonutil.dumps(inputs),
+                evidence_waived=waiver,
+                created_at=at,
+                basis=inputs.get("basis"),
+            )
         )
-    ).inserted_primary_key[0]
+    )
     conn.execute(
         case_lines.insert(),
         [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen],

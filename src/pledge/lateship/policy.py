@@ -191,7 +191,8 @@ def _out_of_stock_part(
         clause,
         f"缺货/无货：{head_zh}，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
         f"条款 {clause.id} {steps_zh} 元 [{clause.source}]",
-        f"out of stock: {head}, more than {hours} h after the ship-by time ({trigger.id} [{trigger.source}]{also}) "
+        f"out of stock: {head}, more than {hours} h after the ship-by time "
+        f"({trigger.id} [{trigger.source}]{also}) "
         f"→ clause {clause.id} {steps} yuan [{clause.source}]",
         trigger,
     )
