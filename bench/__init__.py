@@ -19,7 +19,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -55,7 +55,8 @@ def guarded(label: str, work):
             if "/bench/" in f.filename or "/pledge/" in f.filename
         ][-4:]
         say(
-            f"  [{label}] FAILED: {type(exc).__name__}: {message}\n  [{label}]   at {' ← '.join(reversed(where))}"
+            f"  [{label}] FAILED: {type(exc).__name__}: {message}\n  [{label}]   at "
+            f"{' ← '.join(reversed(where))}"
         )
         return {"error": f"{type(exc).__name__}: {message}", "at": where}
 
@@ -82,7 +83,8 @@ def fill_required(table, given, at: datetime) -> dict:
     if extra and table.name not in _filled:
         _filled.add(table.name)
         say(
-            f"  note: the benchmark does not know {table.name}.{', '.join(extra)}; it writes {list(extra.values())}"
+            f"  note: the benchmark does not know {table.name}.{', '.join(extra)}; it writes "
+            f"{list(extra.values())}"
         )
     return extra
 

@@ -32,7 +32,8 @@ from bench import (
     scratch_dir,
     write_result,
 )
-from bench.place_order import Server, _tokens
+from bench.http_load import Server
+from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
@@ -199,21 +200,34 @@ class RawBuy:
         q = {
             name: text(sql)
             for name, sql in {
-                "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, 0) ON CONFLICT DO NOTHING",
-                "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id = :buyer AND units + 1 <= :limit",
-                "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, :at) RETURNING id",
-                "order": "INSERT INTO orders (checkout_id, buyer_id, shop_id, status, items_fen, discount_fen, paid_fen, promise_kind, "
-                "promise_source, promise_candidates, created_at, pay_by, channel) VALUES (:checkout, :buyer, :shop, "
-                "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') RETURNING id",
-                "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, unit_price_fen, line_total_fen) "
+                "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, "
+                "0) ON CONFLICT DO NOTHING",
+                "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id "
+                "= :buyer AND units + 1 <= :limit",
+                "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, "
+                ":at) RETURNING id",
+                "order": "INSERT INTO orders (checkout_id, buyer_id, shop_id, status, items_fen, "
+                "discount_fen, paid_fen, promise_kind, "
+                "promise_source, promise_candidates, created_at, pay_by, channel) VALUES (:checkout, "
+                ":buyer, :shop, "
+                "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') "
+                "RETURNING id",
+                "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, "
+                "unit_price_fen, line_total_fen) "
                 "VALUES (:order, :sku, :product, 'A级向日葵 12枝 · 12枝', 1, 990, 990)",
-                "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, 'placed', :detail)",
-                "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, provider_ref, status, created_at) "
+                "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, "
+                "'placed', :detail)",
+                "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, "
+                "provider_ref, status, created_at) "
                 "VALUES (:checkout, :buyer, 990, 'sandbox', :ref, 'pending', :at)",
-                "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) VALUES (:deal, :buyer, 1, :order, :at)",
-                "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
-                "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
-                "wait": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
+                "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) "
+                "VALUES (:deal, :buyer, 1, :order, :at)",
+                "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM "
+                "flash_buckets WHERE "
+                "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP "
+                "LOCKED) RETURNING id",
+                "wait": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM "
+                "flash_buckets WHERE "
                 "deal_id = :deal AND remaining >= 1 ORDER BY bucket LIMIT 1 FOR UPDATE) RETURNING id",
             }.items()
         }
@@ -331,9 +345,11 @@ def _figures(label: str, run: dict, sold: dict, units: int) -> dict:
         and sold["order_line_units"] == sold["units_sold"]
     )
     say(
-        f"  [{label}] {sold['units_sold']} of {units} units sold in {run['elapsed_s']:.2f} s → {per_s:.0f} orders/s; "
+        f"  [{label}] {sold['units_sold']} of {units} units sold in {run['elapsed_s']:.2f} s → {per_s:.0f} "
+        "orders/s; "
         f"oversold {oversold}, undersold {undersold}, left {sold['units_left']} → {'OK' if ok else 'WRONG'}; "
-        f"p50 {run['latency_ms']['p50']:.1f} ms, p95 {run['latency_ms']['p95']:.1f} ms; outcomes {run['outcomes']}"
+        f"p50 {run['latency_ms']['p50']:.1f} ms, p95 {run['latency_ms']['p95']:.1f} ms; outcomes "
+        f"{run['outcomes']}"
     )
     return {
         "units_sold": sold["units_sold"],
@@ -353,14 +369,15 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:
     url = pg.fresh_database("flash")
     try:
         say(
-            f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers (limit {LIMIT} each)"
+            f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers "
+            f"(limit {LIMIT} each)"
         )
         upgrade(url)
         data = seed(url, buyers, units)
         server = Server(url, workdir / "server-flash.log")
         try:
             server.wait_ready()
-            tokens = _tokens(server.base, data["emails"])
+            tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
             say(f"  [postgresql] HTTP: {buyers} buyers at once, one unit per request until refused")
             http = _figures(
                 "postgresql HTTP",

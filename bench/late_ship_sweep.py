@@ -153,7 +153,8 @@ def load_orders(url: str, n: int) -> float:
                 for table in ("shops", "users", "checkouts", "orders"):
                     c.execute(
                         text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM "
+                            f"{table}))"
                         )
                     )
                 c.execute(text("ANALYZE"))
@@ -245,7 +246,8 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:
         ),
         """UPDATE compensations SET transaction_id = t.id, coupon_id = k.id
             FROM ledger_transactions t, coupons k
-            WHERE t.idempotency_key = compensations.idempotency_key AND k.source = compensations.idempotency_key""",
+            WHERE t.idempotency_key = compensations.idempotency_key AND k.source =
+                compensations.idempotency_key""",
         """INSERT INTO order_events (order_id, at, kind, detail)
             SELECT order_id, created_at, kind || '_compensated', '{"amount_fen": ' || amount_fen || '}'
             FROM compensations WHERE amount_fen > 0""",
@@ -481,12 +483,14 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
 
 def _print(label: str, r: dict) -> None:
     say(
-        f"  [{label}] {r['compensated']:,} orders compensated in {r['elapsed_s']:.1f} s = {r['orders_per_s']:,.0f} orders/s; "
+        f"  [{label}] {r['compensated']:,} orders compensated in {r['elapsed_s']:.1f} s = "
+        f"{r['orders_per_s']:,.0f} orders/s; "
         f"{r['batches']} batches of {r['batch']}, {r['statements_per_batch']:.2f} statements per batch "
         f"(an executemany counts once); total {r['total_compensation_fen'] / 100:,.2f} yuan"
     )
     say(
-        f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) {r['baseline_orders_per_s']:,.0f} orders/s "
+        f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) "
+        f"{r['baseline_orders_per_s']:,.0f} orders/s "
         f"in {r['baseline_elapsed_s']:.2f} s → sweep = {r['ratio_to_baseline']:.3f} × baseline "
         f"({1 / r['ratio_to_baseline']:.1f}× slower)"
     )
@@ -494,9 +498,12 @@ def _print(label: str, r: dict) -> None:
     verdict = "OK" if r["check_ok"] else f"WRONG: {r['check']['wrong']}"
     say(
         f"  [{label}] check: {c['compensations']:,} compensations for {r['orders']:,} orders "
-        f"({c['orders_without_exactly_two_compensations']} without exactly two), {c['late_ship_coupons']:,} coupons "
-        f"({c['compensations_with_matching_coupon']:,} matching), {c['late_ship_transactions']:,} ledger transactions "
-        f"({c['transactions_without_exactly_one_posting']} without exactly one posting), ledger sum {c['ledger_sum_fen']} fen, "
+        f"({c['orders_without_exactly_two_compensations']} without exactly two), {c['late_ship_coupons']:,} "
+        "coupons "
+        f"({c['compensations_with_matching_coupon']:,} matching), {c['late_ship_transactions']:,} ledger "
+        "transactions "
+        f"({c['transactions_without_exactly_one_posting']} without exactly one posting), ledger sum "
+        f"{c['ledger_sum_fen']} fen, "
         f"same total as the baseline: {r['baseline_total_compensation_fen'] == r['total_compensation_fen']}, "
         f"second sweep compensated {r['second_run_compensated']} → {verdict}"
     )

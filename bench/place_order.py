@@ -8,19 +8,12 @@ and the same writes done with raw SQL in the same run as the baseline.
 
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, func, select, text
 
@@ -30,14 +23,14 @@ from bench import (
     envelope,
     fill_required,
     guarded,
-    latency_summary,
     pg_server,
-    release_together,
     say,
     scratch_dir,
     sql_literal,
     write_result,
 )
+from bench.http_load import Server, drive, http_run
+from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
@@ -180,132 +173,6 @@ def _service_ms(app, buyer_id: int, catalogue: list[dict], n: int = 200) -> floa
     return round(1000 * (time.perf_counter() - started) / n, 3)
 
 
-# --- the HTTP run ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, url: str, log: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._out = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench._server", url, str(self.port)],
-            cwd=ROOT,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"the server exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}"
-                )
-            try:
-                if httpx.get(self.base + "/__bench/statements", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError(
-            f"the server did not answer within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}"
-        )
-
-    def statements(self, since: dict | None = None) -> dict:
-        params = {"since": since["count"], "since_begin": since["begins"]} if since else {}
-        return httpx.get(self.base + "/__bench/statements", params=params, timeout=30).json()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
-
-
-def _tokens(base: str, emails: list[str]) -> list[str]:
-    """POST /api/v1/auth/token per buyer, four at a time (each is an argon2 verify)."""
-
-    def one(email: str) -> str:
-        r = httpx.post(base + "/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=60)
-        r.raise_for_status()
-        return r.json()["token"]
-
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(one, emails))
-
-
-def _drive(clients: int, n: int, per_thread, action) -> dict:
-    """Run `action(state, i)` n times over `clients` threads; returns wall time and latencies.
-    per_thread(k) builds thread k's state (its HTTP client, its buyers) before the clock starts."""
-    indices = itertools.count()  # next() on itertools.count is atomic under the GIL
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    failures: list[Counter] = [Counter() for _ in range(clients)]
-    first_error: list[str] = []
-
-    def body(k: int, state) -> None:
-        while (i := next(indices)) < n:
-            t0 = time.perf_counter()
-            try:
-                problem = action(state, i)
-            except Exception as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            latencies[k].append(time.perf_counter() - t0)
-            if problem:
-                failures[k][problem.split(":")[0]] += 1
-                if not first_error:
-                    first_error.append(problem[:500])
-
-    elapsed = release_together(clients, per_thread, body, "bench-client")
-    requests, latency = latency_summary(latencies)
-    errors = sum((c for c in failures), Counter())
-    return {
-        "elapsed_s": elapsed,
-        "requests": requests,
-        "errors": sum(errors.values()),
-        "error_kinds": dict(errors),
-        "first_error": first_error[0] if first_error else None,
-        "latency_ms": latency,
-    }
-
-
-class _HttpState:
-    def __init__(self, base: str, tokens: list[str]) -> None:
-        self.client = httpx.Client(base_url=base, timeout=60)
-        self.headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def http_run(server: Server, tokens: list[str], catalogue: list[dict], *, n: int, clients: int) -> dict:
-    sku_ids = [s["id"] for s in catalogue]
-
-    def per_thread(k: int) -> _HttpState:
-        return _HttpState(server.base, tokens[k::clients])  # each buyer belongs to one thread
-
-    def checkout(state: _HttpState, i: int) -> str | None:
-        r = state.client.post(
-            "/api/v1/checkout",
-            headers=state.headers[i % len(state.headers)],
-            json={"lines": [{"sku_id": sku_ids[i % len(sku_ids)], "quantity": 1}]},
-        )
-        return None if r.status_code == 201 else f"HTTP {r.status_code}: {r.text}"
-
-    return _drive(clients, n, per_thread, checkout)
-
-
 # --- the raw-SQL baseline -------------------------------------------------------------------
 
 
@@ -440,7 +307,7 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
 
     try:
         with count_statements(engine) as counter:
-            run = _drive(clients, n, lambda k: None, place)
+            run = drive(clients, n, lambda k: None, place)
         run["statements_per_order"] = round(len(counter.statements) / max(1, n), 2)
     finally:
         engine.dispose()
@@ -493,7 +360,7 @@ def bench_database(
     server = Server(url, workdir / f"server-{label}.log")
     try:
         server.wait_ready()
-        tokens = _tokens(server.base, data["emails"])
+        tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
         http_run(server, tokens, data["skus"], n=warmup, clients=clients)
         rows_before = _counts(url)
         before = server.statements()
@@ -557,33 +424,39 @@ def _print(label: str, r: dict) -> None:
         f"p95 {r['latency_ms']['p95']:.1f} ms, errors {r['errors']})"
     )
     say(
-        f"  [{label}] {r['statements_per_order']:.2f} SQL statements per checkout request (budget ≤ {BUDGET}; "
+        f"  [{label}] {r['statements_per_order']:.2f} SQL statements per checkout request (budget ≤ "
+        f"{BUDGET}; "
         f"Saleor ≈230){over}"
     )
     say(
-        f"  [{label}]     of which place_order itself: {r['statements_place_order_service_only']['one_line']} "
-        f"(3 lines over 2 shops: {r['statements_place_order_service_only']['two_shops_three_lines']}); per request: "
-        + ", ".join(f"{k} {v:g}" for k, v in r["statements_per_order_by_shape"].items())
+        f"  [{label}]     of which place_order itself: "
+        f"{r['statements_place_order_service_only']['one_line']} "
+        f"(3 lines over 2 shops: {r['statements_place_order_service_only']['two_shops_three_lines']}); per "
+        "request: " + ", ".join(f"{k} {v:g}" for k, v in r["statements_per_order_by_shape"].items())
     )
     if r["server_cpu_ms_per_order"] is not None:
         say(
             f"  [{label}] server process: {r['server_cpu_ms_per_order']:.2f} ms CPU per order "
-            f"({r['server_cpu_utilisation']:.0%} of one core busy); place_order alone, in-process, one thread: "
+            f"({r['server_cpu_utilisation']:.0%} of one core busy); place_order alone, in-process, one "
+            "thread: "
             f"{r['service_ms_per_order_in_process']:.2f} ms per order"
         )
     if label == "sqlite":
         say(
-            f"  [{label}] waiting for the write lock (BEGIN IMMEDIATE): {r['begin_wait_ms_per_order']:.2f} ms per order "
+            f"  [{label}] waiting for the write lock (BEGIN IMMEDIATE): {r['begin_wait_ms_per_order']:.2f} "
+            "ms per order "
             f"on average, {r['begin_wait_max_ms']:.0f} ms at worst"
         )
     if r["ratio_to_raw_sql"]:
         say(
-            f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 {r['raw_sql_latency_ms']['p50']:.1f} ms)"
+            f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 "
+            f"{r['raw_sql_latency_ms']['p50']:.1f} ms)"
             f" → HTTP API = {r['ratio_to_raw_sql']:.3f} × raw SQL ({1 / r['ratio_to_raw_sql']:.1f}× slower)"
         )
     if r["errors"] or r["raw_sql_errors"]:
         say(
-            f"  [{label}] ERRORS: {r['error_kinds']} first: {r['first_error']} / raw: {r['raw_sql_first_error']}"
+            f"  [{label}] ERRORS: {r['error_kinds']} first: {r['first_error']} / raw: "
+            f"{r['raw_sql_first_error']}"
         )
 
 
