@@ -18,7 +18,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
 from bench import (
@@ -30,12 +29,12 @@ from bench import (
     release_together,
     say,
     scratch_dir,
+    seed_buyers,
     write_result,
 )
 from bench.http_load import Server
 from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
-from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
@@ -59,86 +58,68 @@ def seed(url: str, buyers: int, units: int) -> dict:
     app = build(Settings(database_url=url))
     now = datetime.now(UTC)
     try:
-        with app.uow.begin() as c:
-            top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
-            category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
-            shop_id = catalog.create_shop(c, name="秒杀压测店", slug="flash-bench", at=now)
-            owner_id = accounts.create_user(
-                c, email="owner@flash.bench", password=PASSWORD, display_name="店主", at=now
-            )
-            accounts.add_shop_member(c, shop_id=shop_id, user_id=owner_id, role="owner")
-            owner = accounts.load_actor(c, owner_id)
-            live = catalog.create_content_promise(
-                c,
-                owner,
-                shop_id=shop_id,
-                kind="live_room",
-                title="晚八点直播",
-                promise=Promise.parse("same-day"),
-            )
-            product_id = catalog.create_product(
-                c,
-                owner,
-                catalog.NewProduct(
-                    shop_id,
-                    category,
-                    "A级向日葵 12枝",
-                    Promise.parse("48h"),
-                    [catalog.NewSku("12枝", 1990, 2 * units)],
-                    perishable=True,
-                ),
-                at=now,
-                guards=app.listing_guards,
-            )
-            sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
-            deals = [
-                flash.create_deal(
-                    c,
-                    owner,
-                    flash.NewDeal(
-                        shop_id,
-                        sku_id,
-                        990,
-                        units,
-                        LIMIT,
-                        now - timedelta(minutes=1),
-                        now + timedelta(hours=2),
-                        f"秒杀 {label}",
-                        live,
-                    ),
-                    at=now,
-                )
-                for label in ("HTTP", "raw SQL")
-            ]
-        password_hash = PasswordHasher().hash(PASSWORD)
+        data = _seed_shop(app, units, now)
         emails = [f"buyer{n}@flash.bench" for n in range(buyers)]
-        with app.uow.begin() as c:
-            c.execute(
-                users.insert(),
-                [
-                    {
-                        "email": e,
-                        "display_name": f"买家{n}",
-                        "password_hash": password_hash,
-                        "created_at": now,
-                    }
-                    for n, e in enumerate(emails)
-                ],
-            )
-            buyer_ids = list(
-                c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
-            )
+        buyer_ids = seed_buyers(app, emails, PASSWORD, now)
     finally:
         app.uow.engine.dispose()
-    return {
-        "emails": emails,
-        "buyer_ids": buyer_ids,
-        "sku_id": sku_id,
-        "product_id": product_id,
-        "shop_id": shop_id,
-        "live_id": live,
-        "deals": deals,
-    }
+    return {"emails": emails, "buyer_ids": buyer_ids, **data}
+
+
+def _seed_shop(app, units: int, now: datetime) -> dict:
+    """The shop, its live room, one SKU with stock for both deals, and the two deals (HTTP, raw SQL)."""
+    with app.uow.begin() as c:
+        top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
+        category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
+        shop_id = catalog.create_shop(c, name="秒杀压测店", slug="flash-bench", at=now)
+        owner_id = accounts.create_user(
+            c, email="owner@flash.bench", password=PASSWORD, display_name="店主", at=now
+        )
+        accounts.add_shop_member(c, shop_id=shop_id, user_id=owner_id, role="owner")
+        owner = accounts.load_actor(c, owner_id)
+        live = catalog.create_content_promise(
+            c,
+            owner,
+            shop_id=shop_id,
+            kind="live_room",
+            title="晚八点直播",
+            promise=Promise.parse("same-day"),
+        )
+        product_id = catalog.create_product(
+            c,
+            owner,
+            catalog.NewProduct(
+                shop_id,
+                category,
+                "A级向日葵 12枝",
+                Promise.parse("48h"),
+                [catalog.NewSku("12枝", 1990, 2 * units)],
+                perishable=True,
+            ),
+            at=now,
+            guards=app.listing_guards,
+        )
+        sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
+        deals = [
+            flash.create_deal(
+                c,
+                owner,
+                flash.NewDeal(
+                    shop_id,
+                    sku_id,
+                    990,
+                    units,
+                    LIMIT,
+                    now - timedelta(minutes=1),
+                    now + timedelta(hours=2),
+                    f"秒杀 {label}",
+                    live,
+                ),
+                at=now,
+            )
+            for label in ("HTTP", "raw SQL")
+        ]
+    return {"sku_id": sku_id, "product_id": product_id, "shop_id": shop_id, "live_id": live, "deals": deals}
 
 
 def _crowd(buyers: int, buy) -> dict:

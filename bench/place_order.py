@@ -14,7 +14,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from argon2 import PasswordHasher
 from sqlalchemy import bindparam, func, select, text
 
 from bench import (
@@ -26,13 +25,13 @@ from bench import (
     pg_server,
     say,
     scratch_dir,
+    seed_buyers,
     sql_literal,
     write_result,
 )
 from bench.http_load import Server, drive, http_run
 from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
-from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products, skus
@@ -61,49 +60,9 @@ def seed(url: str, buyers: int) -> dict:
     app = build(Settings(database_url=url))
     now = datetime.now(UTC)
     try:
-        with app.uow.begin() as c:
-            top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
-            category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
-        for n in range(SHOPS):
-            with app.uow.begin() as c:
-                shop_id = catalog.create_shop(c, name=f"压测店铺{n}", slug=f"bench-{n}", at=now)
-                owner = accounts.create_user(
-                    c, email=f"owner{n}@bench.example.cn", password=PASSWORD, display_name=f"店主{n}", at=now
-                )
-                accounts.add_shop_member(c, shop_id=shop_id, user_id=owner, role="owner")
-                actor = accounts.load_actor(c, owner)
-                catalog.create_product(
-                    c,
-                    actor,
-                    catalog.NewProduct(
-                        shop_id,
-                        category,
-                        f"A级向日葵 {n}",
-                        Promise.parse("48h"),
-                        [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)],
-                    ),
-                    at=now,
-                    guards=app.listing_guards,
-                )
-        # One argon2 hash for every buyer (hashing takes ≈0.2 s here); they log in normally.
-        password_hash = PasswordHasher().hash(PASSWORD)
+        _seed_shops(app, now)
         emails = [f"buyer{n}@bench.example.cn" for n in range(buyers)]
-        with app.uow.begin() as c:
-            c.execute(
-                users.insert(),
-                [
-                    {
-                        "email": e,
-                        "display_name": f"买家{n}",
-                        "password_hash": password_hash,
-                        "created_at": now,
-                    }
-                    for n, e in enumerate(emails)
-                ],
-            )
-            buyer_ids = list(
-                c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
-            )
+        buyer_ids = seed_buyers(app, emails, PASSWORD, now)
         with app.uow.read() as c:
             rows = c.execute(
                 select(
@@ -129,6 +88,33 @@ def seed(url: str, buyers: int) -> dict:
         "service_statements": statements,
         "service_ms": service_ms,
     }
+
+
+def _seed_shops(app, now: datetime) -> None:
+    with app.uow.begin() as c:
+        top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
+        category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
+    for n in range(SHOPS):
+        with app.uow.begin() as c:
+            shop_id = catalog.create_shop(c, name=f"压测店铺{n}", slug=f"bench-{n}", at=now)
+            owner = accounts.create_user(
+                c, email=f"owner{n}@bench.example.cn", password=PASSWORD, display_name=f"店主{n}", at=now
+            )
+            accounts.add_shop_member(c, shop_id=shop_id, user_id=owner, role="owner")
+            actor = accounts.load_actor(c, owner)
+            catalog.create_product(
+                c,
+                actor,
+                catalog.NewProduct(
+                    shop_id,
+                    category,
+                    f"A级向日葵 {n}",
+                    Promise.parse("48h"),
+                    [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)],
+                ),
+                at=now,
+                guards=app.listing_guards,
+            )
 
 
 def _statements_per_service_call(app, buyer_id: int, catalogue: list[dict]) -> dict:
@@ -253,56 +239,9 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
     sql = raw_statements()
 
     def place(_state, i: int) -> str | None:
-        sku = catalogue[i % len(catalogue)]
-        buyer = buyer_ids[i % len(buyer_ids)]
-        price = sku["price_fen"]
-        at = datetime.now(UTC)
+        sku, buyer = catalogue[i % len(catalogue)], buyer_ids[i % len(buyer_ids)]
         with engine.begin() as c:
-            if c.execute(sql["stock"], {"q": 1, "sku": sku["id"]}).rowcount != 1:
-                raise RuntimeError("out of stock")
-            checkout_id = c.execute(sql["checkout"], {"buyer": buyer, "total": price, "at": at}).scalar_one()
-            order_id = c.execute(
-                sql["order"],
-                {
-                    "checkout": checkout_id,
-                    "buyer": buyer,
-                    "shop": sku["shop_id"],
-                    "items": price,
-                    "candidates": candidates,
-                    "at": at,
-                    "pay_by": at + pay_window,
-                },
-            ).scalar_one()
-            c.execute(
-                sql["line"],
-                {
-                    "order": order_id,
-                    "sku": sku["id"],
-                    "product": sku["product_id"],
-                    "title": f"{sku['title']} · {sku['name']}",
-                    "q": 1,
-                    "price": price,
-                    "total": price,
-                },
-            )
-            c.execute(
-                sql["event"],
-                {
-                    "order": order_id,
-                    "at": at,
-                    "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0}),
-                },
-            )
-            c.execute(
-                sql["payment"],
-                {
-                    "checkout": checkout_id,
-                    "buyer": buyer,
-                    "amount": price,
-                    "ref": "sbx_" + secrets.token_hex(12),
-                    "at": at,
-                },
-            )
+            _raw_writes(c, sql, sku, buyer, candidates, datetime.now(UTC), pay_window)
         return None
 
     try:
@@ -312,6 +251,58 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
     finally:
         engine.dispose()
     return run
+
+
+def _raw_writes(
+    c, sql: dict, sku: dict, buyer: int, candidates: str, at: datetime, pay_window: timedelta
+) -> None:
+    """One checkout's rows: the stock take, checkout, order, line, event and payment."""
+    price = sku["price_fen"]
+    if c.execute(sql["stock"], {"q": 1, "sku": sku["id"]}).rowcount != 1:
+        raise RuntimeError("out of stock")
+    checkout_id = c.execute(sql["checkout"], {"buyer": buyer, "total": price, "at": at}).scalar_one()
+    order_id = c.execute(
+        sql["order"],
+        {
+            "checkout": checkout_id,
+            "buyer": buyer,
+            "shop": sku["shop_id"],
+            "items": price,
+            "candidates": candidates,
+            "at": at,
+            "pay_by": at + pay_window,
+        },
+    ).scalar_one()
+    c.execute(
+        sql["line"],
+        {
+            "order": order_id,
+            "sku": sku["id"],
+            "product": sku["product_id"],
+            "title": f"{sku['title']} · {sku['name']}",
+            "q": 1,
+            "price": price,
+            "total": price,
+        },
+    )
+    c.execute(
+        sql["event"],
+        {
+            "order": order_id,
+            "at": at,
+            "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0}),
+        },
+    )
+    c.execute(
+        sql["payment"],
+        {
+            "checkout": checkout_id,
+            "buyer": buyer,
+            "amount": price,
+            "ref": "sbx_" + secrets.token_hex(12),
+            "at": at,
+        },
+    )
 
 
 # --- one database ---------------------------------------------------------------------------
@@ -357,6 +348,22 @@ def bench_database(
     say(f"  [{label}] migrating and seeding ({SHOPS} shops × {SKUS_PER_SHOP} SKUs, {buyers} buyers)")
     upgrade(url)
     data = seed(url, buyers)
+    http = _http_phase(label, url, workdir, data, n=n, clients=clients, warmup=warmup)
+    say(f"  [{label}] raw SQL baseline: {n} × the same writes (6 statements per order), {clients} threads")
+    rows_before = _counts(url)
+    raw = raw_run(url, data["buyer_ids"], data["skus"], n=n, clients=clients)
+    http["checks"].append(_check_rows("raw SQL", url, rows_before, n))
+    result = {"orders": n, "clients": clients, "buyers": buyers, "warmup_orders": warmup}
+    result |= _figures(data, http, raw, n)
+    _print(label, result)
+    return result
+
+
+def _http_phase(
+    label: str, url: str, workdir: Path, data: dict, *, n: int, clients: int, warmup: int
+) -> dict:
+    """n checkouts through the HTTP API after a warm-up: the run, the server's statement counts
+    and CPU seconds over it, and the check that each wrote its rows."""
     server = Server(url, workdir / f"server-{label}.log")
     try:
         server.wait_ready()
@@ -371,24 +378,19 @@ def bench_database(
         after = server.statements(since=before)
     finally:
         server.stop()
+    server_cpu = (cpu_after - cpu_before) if cpu_before is not None and cpu_after is not None else None
+    checks = [_check_rows("HTTP", url, rows_before, n)]
+    return {"run": run, "before": before, "after": after, "server_cpu": server_cpu, "checks": checks}
+
+
+def _figures(data: dict, http: dict, raw: dict, n: int) -> dict:
+    run, before, after, server_cpu = http["run"], http["before"], http["after"], http["server_cpu"]
     statements_per_order = (after["count"] - before["count"]) / max(1, n)
     lock_wait_ms = 1000 * after["begin_wait_s"] / n
     shapes = {k: round(v / n, 2) for k, v in sorted(after["shapes"].items(), key=lambda kv: -kv[1])}
-    checks = [_check_rows("HTTP", url, rows_before, n)]
-
-    say(f"  [{label}] raw SQL baseline: {n} × the same writes (6 statements per order), {clients} threads")
-    rows_before = _counts(url)
-    raw = raw_run(url, data["buyer_ids"], data["skus"], n=n, clients=clients)
-    checks.append(_check_rows("raw SQL", url, rows_before, n))
-
     orders_per_s = (run["requests"] - run["errors"]) / run["elapsed_s"]
     raw_per_s = (raw["requests"] - raw["errors"]) / raw["elapsed_s"]
-    server_cpu = (cpu_after - cpu_before) if cpu_before is not None and cpu_after is not None else None
-    result = {
-        "orders": n,
-        "clients": clients,
-        "buyers": buyers,
-        "warmup_orders": warmup,
+    return {
         "orders_per_s": round(orders_per_s, 1),
         "statements_per_order": round(statements_per_order, 2),
         "statements_budget": BUDGET,
@@ -410,11 +412,9 @@ def bench_database(
         "raw_sql_errors": raw["errors"],
         "raw_sql_first_error": raw["first_error"],
         "ratio_to_raw_sql": round(orders_per_s / raw_per_s, 3) if raw_per_s else None,
-        "rows_check_ok": all(c["ok"] for c in checks),
-        "rows_checks": checks,
+        "rows_check_ok": all(c["ok"] for c in http["checks"]),
+        "rows_checks": http["checks"],
     }
-    _print(label, result)
-    return result
 
 
 def _print(label: str, r: dict) -> None:
