@@ -148,7 +148,7 @@ class Florist:
                             "delivered_at": t + deliver_after if deliver_after is not None else None,
                             "channel": channel,
                         }
-                        for k, t in zip(checkout_ids, paid_times)
+                        for k, t in zip(checkout_ids, paid_times, strict=False)
                     ],
                 )
             ]
@@ -182,7 +182,7 @@ class Florist:
                             "created_at": t,
                             "captured_at": t,
                         }
-                        for k, t in zip(checkout_ids, paid_times)
+                        for k, t in zip(checkout_ids, paid_times, strict=False)
                     ],
                 )
             ]
@@ -199,7 +199,7 @@ class Florist:
                         price,
                         t,
                     )
-                    for p, t in zip(pay_ids, paid_times)
+                    for p, t in zip(pay_ids, paid_times, strict=False)
                 ],
             )
         return order_ids

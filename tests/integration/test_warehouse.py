@@ -69,7 +69,7 @@ def test_a_wave_gathers_paid_orders_into_one_pick_list(app, world, packing):
     s, order_id, wave_id, parcel_id = packing
     with app.uow.read() as c:
         picks = warehouse.pick_list(c, s.owner, wave_id)
-    assert [(l["title"], l["lot_code"], l["units"]) for l in picks["lines"]] == [
+    assert [(line["title"], line["lot_code"], line["units"]) for line in picks["lines"]] == [
         ("A级向日葵 12枝", "L1", 2),
         ("红玫瑰 11枝", "L1", 1),
     ]
