@@ -153,3 +153,33 @@ def test_every_shipment_trigger_has_one_check():
         c.get("trigger") for _, c in _shipped_clauses() if c.kind in ("slow_tracking", "abnormal_tracking")
     }
     assert named <= set(TRIGGER_CHECKS), named - set(TRIGGER_CHECKS)
+
+
+KIND_READERS = ("in_force", "one", "clauses_at", "timer", "_clause")
+
+
+def _kinds_named_in_code() -> dict[str, set[str]]:
+    """Clause kinds the code asks a rulebook for by name: book.in_force("late_ship", at),
+    book.one("return_window", at), policy.timer(book, "return_ship_window", at), ..."""
+    src = Path(inspect.getsourcefile(ClauseReader) or "").resolve().parent
+    named: dict[str, set[str]] = defaultdict(set)
+    for path in src.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name not in KIND_READERS:
+                continue
+            for arg in node.args[:2]:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    named[arg.value].add(str(path.relative_to(src.parent)))
+    return named
+
+
+def test_every_kind_the_code_asks_for_is_mapped():
+    named = _kinds_named_in_code()
+    assert len(named) > 40, sorted(named)
+    unmapped = {kind: sorted(where) for kind, where in named.items() if kind not in READERS}
+    assert not unmapped, f"kinds the code reads that pledge/policies.py does not map: {unmapped}"
