@@ -85,15 +85,14 @@ def create_user(
     if conn.execute(select(users.c.id).where(users.c.email == email)).first():
         raise Conflict(f"{email} is already registered")
     return inserted_id(
-        conn.execute(
-            users.insert().values(
-                email=email,
-                password_hash=_hasher.hash(password),
-                display_name=display_name,
-                platform_role=platform_role,
-                created_at=at,
-            )
-        )
+        conn,
+        users.insert().values(
+            email=email,
+            password_hash=_hasher.hash(password),
+            display_name=display_name,
+            platform_role=platform_role,
+            created_at=at,
+        ),
     )
 
 

@@ -24,7 +24,7 @@ def open_subsidy_fund(conn: Connection, actor: Actor, *, code: str, name: str, b
     if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == code)).first() is not None:
         raise Conflict(f"a fund {code!r} already exists")
     return inserted_id(
-        conn.execute(subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen, spent_fen=0))
+        conn, subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen, spent_fen=0)
     )
 
 

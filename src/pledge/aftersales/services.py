@@ -211,25 +211,24 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
             explanation += f"; limited to the {format_yuan(remaining)} not yet refunded on this order"
             amount = remaining
     case_id = inserted_id(
-        conn.execute(
-            cases.insert().values(
-                order_id=order.id,
-                buyer_id=actor.user_id,
-                shop_id=order.shop_id,
-                case_type=cmd.case_type,
-                status=S.REQUESTED.value,
-                reason=cmd.reason,
-                note=cmd.note[:2000],
-                refund_fen=amount,
-                clause_id=clause.id if clause else "",
-                clause_source=clause.source if clause else "",
-                explanation=explanation,
-                inputs=jsonutil.dumps(inputs),
-                evidence_waived=waiver,
-                created_at=at,
-                basis=inputs.get("basis"),
-            )
-        )
+        conn,
+        cases.insert().values(
+            order_id=order.id,
+            buyer_id=actor.user_id,
+            shop_id=order.shop_id,
+            case_type=cmd.case_type,
+            status=S.REQUESTED.value,
+            reason=cmd.reason,
+            note=cmd.note[:2000],
+            refund_fen=amount,
+            clause_id=clause.id if clause else "",
+            clause_source=clause.source if clause else "",
+            explanation=explanation,
+            inputs=jsonutil.dumps(inputs),
+            evidence_waived=waiver,
+            created_at=at,
+            basis=inputs.get("basis"),
+        ),
     )
     conn.execute(
         case_lines.insert(),

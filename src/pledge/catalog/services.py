@@ -54,11 +54,10 @@ def create_shop(
 ) -> int:
     zone(timezone)
     return inserted_id(
-        conn.execute(
-            shops.insert().values(
-                name=name, slug=slug, timezone=timezone, city=city, description=description, created_at=at
-            )
-        )
+        conn,
+        shops.insert().values(
+            name=name, slug=slug, timezone=timezone, city=city, description=description, created_at=at
+        ),
     )
 
 
@@ -69,9 +68,7 @@ def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int
             raise NotFound(f"no category {parent_id}")
         if parent.parent_id is not None:
             raise InvalidInput("the category tree has two levels: a sub-category cannot have children")
-    return inserted_id(
-        conn.execute(categories.insert().values(name=name, name_en=name_en, parent_id=parent_id))
-    )
+    return inserted_id(conn, categories.insert().values(name=name, name_en=name_en, parent_id=parent_id))
 
 
 def _promise_columns(promise: Promise) -> dict:
@@ -104,21 +101,20 @@ def create_product(
     if category is None:
         raise NotFound(f"no category {cmd.category_id}")
     product_id = inserted_id(
-        conn.execute(
-            products.insert().values(
-                shop_id=cmd.shop_id,
-                category_id=cmd.category_id,
-                title=title,
-                description=description,
-                perishable=cmd.perishable,
-                custom_made=cmd.custom_made,
-                blind_box=cmd.blind_box,
-                booked_delivery=cmd.booked_delivery,
-                active=True,
-                created_at=at,
-                **_promise_columns(cmd.promise),
-            )
-        )
+        conn,
+        products.insert().values(
+            shop_id=cmd.shop_id,
+            category_id=cmd.category_id,
+            title=title,
+            description=description,
+            perishable=cmd.perishable,
+            custom_made=cmd.custom_made,
+            blind_box=cmd.blind_box,
+            booked_delivery=cmd.booked_delivery,
+            active=True,
+            created_at=at,
+            **_promise_columns(cmd.promise),
+        ),
     )
     conn.execute(
         skus.insert(),
@@ -155,11 +151,10 @@ def create_content_promise(
     if kind not in ("live_room", "video"):
         raise InvalidInput("content is a live_room or a video")
     return inserted_id(
-        conn.execute(
-            content_promises.insert().values(
-                shop_id=shop_id, kind=kind, title=title, **_promise_columns(promise)
-            )
-        )
+        conn,
+        content_promises.insert().values(
+            shop_id=shop_id, kind=kind, title=title, **_promise_columns(promise)
+        ),
     )
 
 

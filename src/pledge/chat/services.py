@@ -91,16 +91,15 @@ def open_conversation(
     try:
         with conn.begin_nested():
             new_id = inserted_id(
-                conn.execute(
-                    conversations.insert().values(
-                        shop_id=shop_id,
-                        buyer_id=actor.user_id,
-                        order_id=order_id,
-                        status=ConversationStatus.OPEN.value,
-                        open_key=key,
-                        created_at=at,
-                    )
-                )
+                conn,
+                conversations.insert().values(
+                    shop_id=shop_id,
+                    buyer_id=actor.user_id,
+                    order_id=order_id,
+                    status=ConversationStatus.OPEN.value,
+                    open_key=key,
+                    created_at=at,
+                ),
             )
     except IntegrityError:  # a concurrent open of the same conversation won (PostgreSQL)
         return Opened(
@@ -122,11 +121,10 @@ def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str
             f"conversation {conversation_id} ended when the buyer rated it; open a new one to write again"
         )
     message_id = inserted_id(
-        conn.execute(
-            messages.insert().values(
-                conversation_id=row.id, sender=role, author_id=actor.user_id, body=text, at=at
-            )
-        )
+        conn,
+        messages.insert().values(
+            conversation_id=row.id, sender=role, author_id=actor.user_id, body=text, at=at
+        ),
     )
     values: dict = {"last_message_at": at}
     if role == Sender.BUYER:

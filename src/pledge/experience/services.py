@@ -298,16 +298,15 @@ def record_incident(
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
         raise NotFound(f"no shop {shop_id}")
     return inserted_id(
-        conn.execute(
-            incidents.insert().values(
-                shop_id=shop_id,
-                kind=kind,
-                occurred_at=occurred_at,
-                note=note.strip(),
-                recorded_by=actor.user_id,
-                created_at=at,
-            )
-        )
+        conn,
+        incidents.insert().values(
+            shop_id=shop_id,
+            kind=kind,
+            occurred_at=occurred_at,
+            note=note.strip(),
+            recorded_by=actor.user_id,
+            created_at=at,
+        ),
     )
 
 

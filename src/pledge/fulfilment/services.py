@@ -159,16 +159,15 @@ def _open_shipment(
     if adapter.tracked:
         _refuse_held_waybill(conn, adapter.code, tracking_no)
     shipment_id = inserted_id(
-        conn.execute(
-            shipments.insert().values(
-                order_id=order_id,
-                carrier=adapter.code,
-                tracking_no=tracking_no,
-                shipped_at=at,
-                picked_up_at=picked_up_at,
-                parcels=parcels,
-            )
-        )
+        conn,
+        shipments.insert().values(
+            order_id=order_id,
+            carrier=adapter.code,
+            tracking_no=tracking_no,
+            shipped_at=at,
+            picked_up_at=picked_up_at,
+            parcels=parcels,
+        ),
     )
     if adapter.tracked:
         try:

@@ -44,11 +44,10 @@ def import_history(
             "nothing imported"
         )
     import_id = inserted_id(
-        conn.execute(
-            history_imports.insert().values(
-                filename=filename[:300], rows_imported=len(orders), rows_skipped=skipped, created_at=at
-            )
-        )
+        conn,
+        history_imports.insert().values(
+            filename=filename[:300], rows_imported=len(orders), rows_skipped=skipped, created_at=at
+        ),
     )
     for start in range(0, len(orders), CHUNK):
         chunk = orders[start : start + CHUNK]

@@ -125,15 +125,14 @@ def _pack(
 ) -> int:
     """One parcel from one warehouse: its lines' units taken from lots FEFO; returns its id."""
     parcel_id = inserted_id(
-        conn.execute(
-            parcels.insert().values(
-                order_id=order.id,
-                shop_id=order.shop_id,
-                warehouse_id=house,
-                status=ParcelStatus.ALLOCATED.value,
-                created_at=at,
-            )
-        )
+        conn,
+        parcels.insert().values(
+            order_id=order.id,
+            shop_id=order.shop_id,
+            warehouse_id=house,
+            status=ParcelStatus.ALLOCATED.value,
+            created_at=at,
+        ),
     )
     for line_id, sku_id, units in lines:
         for lot_id, taken in take_lots(conn, house, sku_id, units, today=today):

@@ -101,11 +101,10 @@ def create_warehouse(
     ).first():
         raise Conflict(f"the shop already has a warehouse {code}")
     return inserted_id(
-        conn.execute(
-            warehouses.insert().values(
-                shop_id=shop_id, code=code, name=name, city=city.strip(), priority=priority, created_at=at
-            )
-        )
+        conn,
+        warehouses.insert().values(
+            shop_id=shop_id, code=code, name=name, city=city.strip(), priority=priority, created_at=at
+        ),
     )
 
 

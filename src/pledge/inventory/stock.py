@@ -97,16 +97,15 @@ def new_lot(
     expires_on: date | None = None,
 ) -> int:
     return inserted_id(
-        conn.execute(
-            stock_lots.insert().values(
-                warehouse_id=warehouse_id,
-                sku_id=sku_id,
-                lot_code=lot_code,
-                expires_on=expires_on,
-                quantity=quantity,
-                received_at=at,
-            )
-        )
+        conn,
+        stock_lots.insert().values(
+            warehouse_id=warehouse_id,
+            sku_id=sku_id,
+            lot_code=lot_code,
+            expires_on=expires_on,
+            quantity=quantity,
+            received_at=at,
+        ),
     )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Insert
 
-from sqlalchemy.engine import CursorResult
 
-
-def inserted_id(result: CursorResult[Any]) -> int:
-    """The primary key of the one row an INSERT made (tables with a single integer key)."""
-    key = result.inserted_primary_key
+def inserted_id(conn: Connection, statement: Insert) -> int:
+    """Run a one-row INSERT and return the id the database gave the row."""
+    key = conn.execute(statement).inserted_primary_key
     if key is None:
-        raise RuntimeError("the statement inserted no row")
+        raise RuntimeError("the INSERT returned no primary key")
     return int(key[0])

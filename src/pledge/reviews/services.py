@@ -84,19 +84,18 @@ def post_review(
     try:
         with conn.begin_nested():
             review_id = inserted_id(
-                conn.execute(
-                    reviews.insert().values(
-                        order_id=line.order_id,
-                        order_line_id=line.id,
-                        product_id=line.product_id,
-                        shop_id=line.shop_id,
-                        buyer_id=actor.user_id,
-                        stars=cmd.stars,
-                        body=body,
-                        created_at=at,
-                        edits=0,
-                    )
-                )
+                conn,
+                reviews.insert().values(
+                    order_id=line.order_id,
+                    order_line_id=line.id,
+                    product_id=line.product_id,
+                    shop_id=line.shop_id,
+                    buyer_id=actor.user_id,
+                    stars=cmd.stars,
+                    body=body,
+                    created_at=at,
+                    edits=0,
+                ),
             )
     except IntegrityError:
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None

@@ -83,7 +83,7 @@ def create_wave(conn: Connection, actor: Actor, warehouse_id: int, *, at: dateti
     if not waiting:
         raise Conflict(f"nothing to pick in {wh.name}: no paid order waits there")
     wave_id = inserted_id(
-        conn.execute(waves.insert().values(shop_id=wh.shop_id, warehouse_id=warehouse_id, created_at=at))
+        conn, waves.insert().values(shop_id=wh.shop_id, warehouse_id=warehouse_id, created_at=at)
     )
     PARCEL_LIFECYCLE.move_all(
         conn,
