@@ -19,10 +19,13 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from argon2 import PasswordHasher
+from sqlalchemy import create_engine, select, text
+
+from pledge.accounts.tables import users
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +58,8 @@ def guarded(label: str, work):
             if "/bench/" in f.filename or "/pledge/" in f.filename
         ][-4:]
         say(
-            f"  [{label}] FAILED: {type(exc).__name__}: {message}\n  [{label}]   at {' ← '.join(reversed(where))}"
+            f"  [{label}] FAILED: {type(exc).__name__}: {message}\n  [{label}]   at "
+            f"{' ← '.join(reversed(where))}"
         )
         return {"error": f"{type(exc).__name__}: {message}", "at": where}
 
@@ -82,9 +86,27 @@ def fill_required(table, given, at: datetime) -> dict:
     if extra and table.name not in _filled:
         _filled.add(table.name)
         say(
-            f"  note: the benchmark does not know {table.name}.{', '.join(extra)}; it writes {list(extra.values())}"
+            f"  note: the benchmark does not know {table.name}.{', '.join(extra)}; it writes "
+            f"{list(extra.values())}"
         )
     return extra
+
+
+def seed_buyers(app, emails: list[str], password: str, now: datetime) -> list[int]:
+    """Buyers who log in normally with `password`, their ids in email order of creation. One
+    argon2 hash serves them all (hashing takes ≈0.2 s here)."""
+    password_hash = PasswordHasher().hash(password)
+    with app.uow.begin() as c:
+        c.execute(
+            users.insert(),
+            [
+                {"email": e, "display_name": f"买家{n}", "password_hash": password_hash, "created_at": now}
+                for n, e in enumerate(emails)
+            ],
+        )
+        return list(
+            c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
+        )
 
 
 def sql_literal(value) -> str:

@@ -18,7 +18,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, text
 
 from bench import (
@@ -30,11 +29,12 @@ from bench import (
     release_together,
     say,
     scratch_dir,
+    seed_buyers,
     write_result,
 )
-from bench.place_order import Server, _tokens
+from bench.http_load import Server
+from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
-from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
@@ -58,86 +58,68 @@ def seed(url: str, buyers: int, units: int) -> dict:
     app = build(Settings(database_url=url))
     now = datetime.now(UTC)
     try:
-        with app.uow.begin() as c:
-            top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
-            category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
-            shop_id = catalog.create_shop(c, name="秒杀压测店", slug="flash-bench", at=now)
-            owner_id = accounts.create_user(
-                c, email="owner@flash.bench", password=PASSWORD, display_name="店主", at=now
-            )
-            accounts.add_shop_member(c, shop_id=shop_id, user_id=owner_id, role="owner")
-            owner = accounts.load_actor(c, owner_id)
-            live = catalog.create_content_promise(
-                c,
-                owner,
-                shop_id=shop_id,
-                kind="live_room",
-                title="晚八点直播",
-                promise=Promise.parse("same-day"),
-            )
-            product_id = catalog.create_product(
-                c,
-                owner,
-                catalog.NewProduct(
-                    shop_id,
-                    category,
-                    "A级向日葵 12枝",
-                    Promise.parse("48h"),
-                    [catalog.NewSku("12枝", 1990, 2 * units)],
-                    perishable=True,
-                ),
-                at=now,
-                guards=app.listing_guards,
-            )
-            sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
-            deals = [
-                flash.create_deal(
-                    c,
-                    owner,
-                    flash.NewDeal(
-                        shop_id,
-                        sku_id,
-                        990,
-                        units,
-                        LIMIT,
-                        now - timedelta(minutes=1),
-                        now + timedelta(hours=2),
-                        f"秒杀 {label}",
-                        live,
-                    ),
-                    at=now,
-                )
-                for label in ("HTTP", "raw SQL")
-            ]
-        password_hash = PasswordHasher().hash(PASSWORD)
+        data = _seed_shop(app, units, now)
         emails = [f"buyer{n}@flash.bench" for n in range(buyers)]
-        with app.uow.begin() as c:
-            c.execute(
-                users.insert(),
-                [
-                    {
-                        "email": e,
-                        "display_name": f"买家{n}",
-                        "password_hash": password_hash,
-                        "created_at": now,
-                    }
-                    for n, e in enumerate(emails)
-                ],
-            )
-            buyer_ids = list(
-                c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
-            )
+        buyer_ids = seed_buyers(app, emails, PASSWORD, now)
     finally:
         app.uow.engine.dispose()
-    return {
-        "emails": emails,
-        "buyer_ids": buyer_ids,
-        "sku_id": sku_id,
-        "product_id": product_id,
-        "shop_id": shop_id,
-        "live_id": live,
-        "deals": deals,
-    }
+    return {"emails": emails, "buyer_ids": buyer_ids, **data}
+
+
+def _seed_shop(app, units: int, now: datetime) -> dict:
+    """The shop, its live room, one SKU with stock for both deals, and the two deals (HTTP, raw SQL)."""
+    with app.uow.begin() as c:
+        top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
+        category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
+        shop_id = catalog.create_shop(c, name="秒杀压测店", slug="flash-bench", at=now)
+        owner_id = accounts.create_user(
+            c, email="owner@flash.bench", password=PASSWORD, display_name="店主", at=now
+        )
+        accounts.add_shop_member(c, shop_id=shop_id, user_id=owner_id, role="owner")
+        owner = accounts.load_actor(c, owner_id)
+        live = catalog.create_content_promise(
+            c,
+            owner,
+            shop_id=shop_id,
+            kind="live_room",
+            title="晚八点直播",
+            promise=Promise.parse("same-day"),
+        )
+        product_id = catalog.create_product(
+            c,
+            owner,
+            catalog.NewProduct(
+                shop_id,
+                category,
+                "A级向日葵 12枝",
+                Promise.parse("48h"),
+                [catalog.NewSku("12枝", 1990, 2 * units)],
+                perishable=True,
+            ),
+            at=now,
+            guards=app.listing_guards,
+        )
+        sku_id = c.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
+        deals = [
+            flash.create_deal(
+                c,
+                owner,
+                flash.NewDeal(
+                    shop_id,
+                    sku_id,
+                    990,
+                    units,
+                    LIMIT,
+                    now - timedelta(minutes=1),
+                    now + timedelta(hours=2),
+                    f"秒杀 {label}",
+                    live,
+                ),
+                at=now,
+            )
+            for label in ("HTTP", "raw SQL")
+        ]
+    return {"sku_id": sku_id, "product_id": product_id, "shop_id": shop_id, "live_id": live, "deals": deals}
 
 
 def _crowd(buyers: int, buy) -> dict:
@@ -199,21 +181,34 @@ class RawBuy:
         q = {
             name: text(sql)
             for name, sql in {
-                "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, 0) ON CONFLICT DO NOTHING",
-                "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id = :buyer AND units + 1 <= :limit",
-                "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, :at) RETURNING id",
-                "order": "INSERT INTO orders (checkout_id, buyer_id, shop_id, status, items_fen, discount_fen, paid_fen, promise_kind, "
-                "promise_source, promise_candidates, created_at, pay_by, channel) VALUES (:checkout, :buyer, :shop, "
-                "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') RETURNING id",
-                "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, unit_price_fen, line_total_fen) "
+                "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, "
+                "0) ON CONFLICT DO NOTHING",
+                "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id "
+                "= :buyer AND units + 1 <= :limit",
+                "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, "
+                ":at) RETURNING id",
+                "order": "INSERT INTO orders (checkout_id, buyer_id, shop_id, status, items_fen, "
+                "discount_fen, paid_fen, promise_kind, "
+                "promise_source, promise_candidates, created_at, pay_by, channel) VALUES (:checkout, "
+                ":buyer, :shop, "
+                "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') "
+                "RETURNING id",
+                "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, "
+                "unit_price_fen, line_total_fen) "
                 "VALUES (:order, :sku, :product, 'A级向日葵 12枝 · 12枝', 1, 990, 990)",
-                "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, 'placed', :detail)",
-                "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, provider_ref, status, created_at) "
+                "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, "
+                "'placed', :detail)",
+                "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, "
+                "provider_ref, status, created_at) "
                 "VALUES (:checkout, :buyer, 990, 'sandbox', :ref, 'pending', :at)",
-                "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) VALUES (:deal, :buyer, 1, :order, :at)",
-                "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
-                "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id",
-                "wait": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM flash_buckets WHERE "
+                "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) "
+                "VALUES (:deal, :buyer, 1, :order, :at)",
+                "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM "
+                "flash_buckets WHERE "
+                "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP "
+                "LOCKED) RETURNING id",
+                "wait": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM "
+                "flash_buckets WHERE "
                 "deal_id = :deal AND remaining >= 1 ORDER BY bucket LIMIT 1 FOR UPDATE) RETURNING id",
             }.items()
         }
@@ -331,9 +326,11 @@ def _figures(label: str, run: dict, sold: dict, units: int) -> dict:
         and sold["order_line_units"] == sold["units_sold"]
     )
     say(
-        f"  [{label}] {sold['units_sold']} of {units} units sold in {run['elapsed_s']:.2f} s → {per_s:.0f} orders/s; "
+        f"  [{label}] {sold['units_sold']} of {units} units sold in {run['elapsed_s']:.2f} s → {per_s:.0f} "
+        "orders/s; "
         f"oversold {oversold}, undersold {undersold}, left {sold['units_left']} → {'OK' if ok else 'WRONG'}; "
-        f"p50 {run['latency_ms']['p50']:.1f} ms, p95 {run['latency_ms']['p95']:.1f} ms; outcomes {run['outcomes']}"
+        f"p50 {run['latency_ms']['p50']:.1f} ms, p95 {run['latency_ms']['p95']:.1f} ms; outcomes "
+        f"{run['outcomes']}"
     )
     return {
         "units_sold": sold["units_sold"],
@@ -353,14 +350,15 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:
     url = pg.fresh_database("flash")
     try:
         say(
-            f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers (limit {LIMIT} each)"
+            f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers "
+            f"(limit {LIMIT} each)"
         )
         upgrade(url)
         data = seed(url, buyers, units)
         server = Server(url, workdir / "server-flash.log")
         try:
             server.wait_ready()
-            tokens = _tokens(server.base, data["emails"])
+            tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
             say(f"  [postgresql] HTTP: {buyers} buyers at once, one unit per request until refused")
             http = _figures(
                 "postgresql HTTP",

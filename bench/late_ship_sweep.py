@@ -77,92 +77,97 @@ def load_orders(url: str, n: int) -> float:
     engine = make_engine(url)
     try:
         with engine.begin() as c:
-            c.execute(
-                shops.insert(),
-                [
-                    {
-                        "id": s,
-                        "name": f"压测店铺{s}",
-                        "slug": f"sweep-{s}",
-                        "city": "昆明",
-                        "timezone": "Asia/Shanghai",
-                        "description": "",
-                        "created_at": FIRST_PAID,
-                    }
-                    for s in range(1, SHOPS + 1)
-                ],
-            )
-            c.execute(
-                users.insert(),
-                [
-                    {
-                        "id": b,
-                        "email": f"sweep{b}@bench.example.cn",
-                        "display_name": f"买家{b}",
-                        "password_hash": "!no-login",
-                        "created_at": FIRST_PAID,
-                    }
-                    for b in range(1, BUYERS + 1)
-                ],
-            )
+            _load_shops_and_buyers(c)
         for lo in range(1, n + 1, CHUNK):
             ids = range(lo, min(n, lo + CHUNK - 1) + 1)
-            checkout_rows, order_rows = [], []
-            for i in ids:
-                paid_at = FIRST_PAID + timedelta(seconds=3 * i)
-                fen = paid_fen(i)
-                buyer = 1 + i % BUYERS
-                checkout_rows.append(
-                    {
-                        "id": i,
-                        "buyer_id": buyer,
-                        "total_fen": fen,
-                        "created_at": paid_at - timedelta(minutes=1),
-                    }
-                )
-                order_rows.append(
-                    {
-                        "id": i,
-                        "checkout_id": i,
-                        "buyer_id": buyer,
-                        "shop_id": 1 + i % SHOPS,
-                        "status": "paid",
-                        "items_fen": fen,
-                        "discount_fen": 0,
-                        "paid_fen": fen,
-                        "coupon_id": None,
-                        "promise_kind": "hours",
-                        "promise_hours": 48,
-                        "promise_date": None,
-                        "promise_source": "product",
-                        "promise_candidates": '[["product", "48h"]]',
-                        "created_at": paid_at - timedelta(minutes=1),
-                        "pay_by": paid_at + timedelta(minutes=29),
-                        "paid_at": paid_at,
-                        "ship_by": paid_at + timedelta(hours=48),
-                        "late_check_at": paid_at + timedelta(hours=48),
-                    }
-                )
+            checkout_rows = [_checkout_row(i) for i in ids]
+            order_rows = [_order_row(i) for i in ids]
             extra_checkout = fill_required(checkouts, checkout_rows[0], FIRST_PAID)
             extra_order = fill_required(orders, order_rows[0], FIRST_PAID)
             with engine.begin() as c:
                 c.execute(checkouts.insert(), [{**r, **extra_checkout} for r in checkout_rows])
                 c.execute(orders.insert(), [{**r, **extra_order} for r in order_rows])
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as c:
+        with engine.begin() as c:
+            if engine.dialect.name == "postgresql":
                 for table in ("shops", "users", "checkouts", "orders"):
                     c.execute(
                         text(
-                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM "
+                            f"{table}))"
                         )
                     )
-                c.execute(text("ANALYZE"))
-        else:
-            with engine.begin() as c:
-                c.execute(text("ANALYZE"))
+            c.execute(text("ANALYZE"))
     finally:
         engine.dispose()
     return time.perf_counter() - started
+
+
+def _load_shops_and_buyers(c) -> None:
+    c.execute(
+        shops.insert(),
+        [
+            {
+                "id": s,
+                "name": f"压测店铺{s}",
+                "slug": f"sweep-{s}",
+                "city": "昆明",
+                "timezone": "Asia/Shanghai",
+                "description": "",
+                "created_at": FIRST_PAID,
+            }
+            for s in range(1, SHOPS + 1)
+        ],
+    )
+    c.execute(
+        users.insert(),
+        [
+            {
+                "id": b,
+                "email": f"sweep{b}@bench.example.cn",
+                "display_name": f"买家{b}",
+                "password_hash": "!no-login",
+                "created_at": FIRST_PAID,
+            }
+            for b in range(1, BUYERS + 1)
+        ],
+    )
+
+
+def _checkout_row(i: int) -> dict:
+    paid_at = FIRST_PAID + timedelta(seconds=3 * i)
+    return {
+        "id": i,
+        "buyer_id": 1 + i % BUYERS,
+        "total_fen": paid_fen(i),
+        "created_at": paid_at - timedelta(minutes=1),
+    }
+
+
+def _order_row(i: int) -> dict:
+    """Order i: paid 3 s after order i-1, a 48 h promise, not shipped."""
+    paid_at = FIRST_PAID + timedelta(seconds=3 * i)
+    fen = paid_fen(i)
+    return {
+        "id": i,
+        "checkout_id": i,
+        "buyer_id": 1 + i % BUYERS,
+        "shop_id": 1 + i % SHOPS,
+        "status": "paid",
+        "items_fen": fen,
+        "discount_fen": 0,
+        "paid_fen": fen,
+        "coupon_id": None,
+        "promise_kind": "hours",
+        "promise_hours": 48,
+        "promise_date": None,
+        "promise_source": "product",
+        "promise_candidates": '[["product", "48h"]]',
+        "created_at": paid_at - timedelta(minutes=1),
+        "pay_by": paid_at + timedelta(minutes=29),
+        "paid_at": paid_at,
+        "ship_by": paid_at + timedelta(hours=48),
+        "late_check_at": paid_at + timedelta(hours=48),
+    }
 
 
 # --- the baseline: the same rows, set-based -------------------------------------------------
@@ -174,6 +179,33 @@ def _insert_select(table, values: dict[str, str], source: str) -> str:
     return f"INSERT INTO {table.name} ({', '.join(values)}) SELECT {', '.join(values.values())} {source}"
 
 
+def _compensations(
+    key_prefix: str, kind: str, amount: str, clause: tuple[str, str], explanation: tuple[str, str]
+) -> str:
+    """One compensation row of `kind` per due order; SQL expressions for the amount, the clause
+    (id, source) and the explanation (English, Chinese)."""
+    return _insert_select(
+        compensations,
+        {
+            "idempotency_key": f"'{key_prefix}\\:' || id",
+            "order_id": "id",
+            "shop_id": "shop_id",
+            "buyer_id": "buyer_id",
+            "kind": f"'{kind}'",
+            "amount_fen": amount,
+            "rulebook": ":rulebook",
+            "rulebook_version": ":version",
+            "clause_id": clause[0],
+            "clause_source": clause[1],
+            "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
+            "explanation": explanation[0],
+            "explanation_zh": explanation[1],
+            "created_at": ":now",
+        },
+        f"FROM orders WHERE {DUE}",
+    )
+
+
 def _baseline_statements(dialect: str, clause, zero) -> list[str]:
     clamp = "MAX({lo}, MIN({hi}, {x}))" if dialect == "sqlite" else "GREATEST({lo}, LEAST({hi}, {x}))"
     rounded = f"(paid_fen * {clause.get('rate_bp')} + 500000) / 1000000 * 100"  # half-up to whole yuan
@@ -182,45 +214,19 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:
         f"""INSERT INTO ledger_accounts (code, kind)
             SELECT DISTINCT 'shop:' || shop_id || '\\:proceeds', 'shop' FROM orders WHERE {DUE}
             UNION SELECT DISTINCT 'buyer:' || buyer_id || '\\:coupons', 'buyer' FROM orders WHERE {DUE}""",
-        _insert_select(
-            compensations,
-            {
-                "idempotency_key": "'late-ship\\:' || id",
-                "order_id": "id",
-                "shop_id": "shop_id",
-                "buyer_id": "buyer_id",
-                "kind": "'late_ship'",
-                "amount_fen": "0",
-                "rulebook": ":rulebook",
-                "rulebook_version": ":version",
-                "clause_id": f"'{zero.id}'",
-                "clause_source": f"'{zero.source}'",
-                "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
-                "explanation": "'late ship: no compensation'",
-                "explanation_zh": "'晚发：不赔付'",
-                "created_at": ":now",
-            },
-            f"FROM orders WHERE {DUE}",
+        _compensations(
+            "late-ship",
+            "late_ship",
+            "0",
+            (f"'{zero.id}'", f"'{zero.source}'"),
+            ("'late ship: no compensation'", "'晚发：不赔付'"),
         ),
-        _insert_select(
-            compensations,
-            {
-                "idempotency_key": "'out-of-stock\\:' || id",
-                "order_id": "id",
-                "shop_id": "shop_id",
-                "buyer_id": "buyer_id",
-                "kind": "'out_of_stock'",
-                "amount_fen": amount,
-                "rulebook": ":rulebook",
-                "rulebook_version": ":version",
-                "clause_id": ":clause",
-                "clause_source": ":source",
-                "inputs": "'{\"paid_fen\": ' || paid_fen || '}'",
-                "explanation": f"'out of stock: ' || {amount} || ' fen'",
-                "explanation_zh": f"'缺货赔付 ' || {amount} || ' 分'",
-                "created_at": ":now",
-            },
-            f"FROM orders WHERE {DUE}",
+        _compensations(
+            "out-of-stock",
+            "out_of_stock",
+            amount,
+            (":clause", ":source"),
+            (f"'out of stock: ' || {amount} || ' fen'", f"'缺货赔付 ' || {amount} || ' 分'"),
         ),
         """INSERT INTO ledger_transactions (idempotency_key, kind, memo, created_at)
             SELECT idempotency_key, kind, explanation, created_at FROM compensations WHERE amount_fen > 0""",
@@ -245,7 +251,8 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:
         ),
         """UPDATE compensations SET transaction_id = t.id, coupon_id = k.id
             FROM ledger_transactions t, coupons k
-            WHERE t.idempotency_key = compensations.idempotency_key AND k.source = compensations.idempotency_key""",
+            WHERE t.idempotency_key = compensations.idempotency_key AND k.source =
+                compensations.idempotency_key""",
         """INSERT INTO order_events (order_id, at, kind, detail)
             SELECT order_id, created_at, kind || '_compensated', '{"amount_fen": ' || amount_fen || '}'
             FROM compensations WHERE amount_fen > 0""",
@@ -330,65 +337,13 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
     """Exactly two compensations per order (late-ship zero, out of stock paid), one coupon and one
     ledger transaction for the paid one; the ledger sums to zero."""
     engine: Engine = make_engine(url)
-    k, t, p, c = coupons.c, ledger_transactions.c, ledger_postings.c, compensations.c
     try:
         with engine.connect() as conn:
-            scalar = lambda q: conn.execute(q).scalar()  # noqa: E731
-            per_order = (
-                select(func.count())
-                .select_from(compensations)
-                .where(c.order_id == orders.c.id)
-                .scalar_subquery()
-            )
-            found = {
-                "orders_without_exactly_two_compensations": scalar(
-                    select(func.count()).select_from(orders).where(per_order != 2)
-                ),
-                "compensations": scalar(select(func.count()).select_from(compensations)),
-                "compensation_fen": int(scalar(select(func.coalesce(func.sum(c.amount_fen), 0)))),
-                "late_ship_coupons": scalar(
-                    select(func.count()).select_from(coupons).where(k.source.like("out-of-stock:%"))
-                ),
-                "compensations_with_matching_coupon": scalar(
-                    select(func.count())
-                    .select_from(compensations.join(coupons, k.id == c.coupon_id))
-                    .where(
-                        k.source == c.idempotency_key, k.amount_fen == c.amount_fen, k.buyer_id == c.buyer_id
-                    )
-                ),
-                "late_ship_transactions": scalar(
-                    select(func.count()).select_from(ledger_transactions).where(t.kind == "out_of_stock")
-                ),
-                "compensations_with_matching_transaction": scalar(
-                    select(func.count())
-                    .select_from(compensations.join(ledger_transactions, t.id == c.transaction_id))
-                    .where(t.idempotency_key == c.idempotency_key)
-                ),
-                "postings_matching_compensation": scalar(
-                    select(func.count())
-                    .select_from(compensations.join(ledger_postings, p.transaction_id == c.transaction_id))
-                    .where(p.amount_fen == c.amount_fen)
-                ),
-                "transactions_without_exactly_one_posting": scalar(
-                    select(func.count()).select_from(
-                        select(p.transaction_id)
-                        .group_by(p.transaction_id)
-                        .having(func.count() != 1)
-                        .subquery()
-                    )
-                ),
-                "orders_still_due": scalar(
-                    select(func.count()).select_from(orders).where(orders.c.late_check_at.is_not(None))
-                ),
-                "compensated_events": scalar(
-                    select(func.count())
-                    .select_from(order_events)
-                    .where(order_events.c.kind == "out_of_stock_compensated")
-                ),
-            }
+            found = {name: conn.execute(query).scalar() for name, query in _verification_queries().items()}
             balances = trial_balance(conn)
     finally:
         engine.dispose()
+    found["compensation_fen"] = int(found["compensation_fen"])
     found["ledger_sum_fen"] = sum(balances.values())
     found["buyer_coupon_accounts_fen"] = sum(v for a, v in balances.items() if a.startswith("buyer:"))
     found["shop_proceeds_accounts_fen"] = sum(v for a, v in balances.items() if a.startswith("shop:"))
@@ -416,6 +371,68 @@ def verify(url: str, n: int, total_fen: int, baseline_fen: int) -> dict:
     return {"ok": not wrong, "wrong": wrong, "found": found}
 
 
+def _verification_queries() -> dict:
+    """What verify counts, by name: each a query of one number."""
+    k, t, p, c = coupons.c, ledger_transactions.c, ledger_postings.c, compensations.c
+    per_order = (
+        select(func.count()).select_from(compensations).where(c.order_id == orders.c.id).scalar_subquery()
+    )
+    return {
+        "orders_without_exactly_two_compensations": (
+            select(func.count()).select_from(orders).where(per_order != 2)
+        ),
+        "compensations": (select(func.count()).select_from(compensations)),
+        "compensation_fen": select(func.coalesce(func.sum(c.amount_fen), 0)),
+        "late_ship_coupons": (
+            select(func.count()).select_from(coupons).where(k.source.like("out-of-stock:%"))
+        ),
+        "compensations_with_matching_coupon": (
+            select(func.count())
+            .select_from(compensations.join(coupons, k.id == c.coupon_id))
+            .where(k.source == c.idempotency_key, k.amount_fen == c.amount_fen, k.buyer_id == c.buyer_id)
+        ),
+        "late_ship_transactions": (
+            select(func.count()).select_from(ledger_transactions).where(t.kind == "out_of_stock")
+        ),
+        "compensations_with_matching_transaction": (
+            select(func.count())
+            .select_from(compensations.join(ledger_transactions, t.id == c.transaction_id))
+            .where(t.idempotency_key == c.idempotency_key)
+        ),
+        "postings_matching_compensation": (
+            select(func.count())
+            .select_from(compensations.join(ledger_postings, p.transaction_id == c.transaction_id))
+            .where(p.amount_fen == c.amount_fen)
+        ),
+        "transactions_without_exactly_one_posting": (
+            select(func.count()).select_from(
+                select(p.transaction_id).group_by(p.transaction_id).having(func.count() != 1).subquery()
+            )
+        ),
+        "orders_still_due": (
+            select(func.count()).select_from(orders).where(orders.c.late_check_at.is_not(None))
+        ),
+        "compensated_events": (
+            select(func.count())
+            .select_from(order_events)
+            .where(order_events.c.kind == "out_of_stock_compensated")
+        ),
+    }
+
+
+def _copy(pg: PgServer | None, url: str, workdir: Path) -> str:
+    """A copy of the loaded database for the baseline; its URL."""
+    if pg is not None:
+        return pg.copy_database(url, "sweepbase")
+    copy_path = workdir / "sweep-baseline.sqlite3"
+    # Every connection is closed (load_orders disposed its engine), so the WAL has been
+    # checkpointed into the main file; copy a leftover -wal too, in case it was not.
+    shutil.copyfile(workdir / "sweep.sqlite3", copy_path)
+    if (workdir / "sweep.sqlite3-wal").exists():
+        shutil.copyfile(workdir / "sweep.sqlite3-wal", workdir / "sweep-baseline.sqlite3-wal")
+    return f"sqlite:///{copy_path}"
+
+
 def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, batch: int) -> dict:
     if pg is None:
         url = f"sqlite:///{workdir / 'sweep.sqlite3'}"
@@ -425,16 +442,7 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
     try:
         say(f"  [{label}] loading {n:,} overdue paid orders (bulk executemany)")
         load_s = load_orders(url, n)
-        if pg is None:
-            copy_path = workdir / "sweep-baseline.sqlite3"
-            # Every connection is closed (load_orders disposed its engine), so the WAL has been
-            # checkpointed into the main file; copy a leftover -wal too, in case it was not.
-            shutil.copyfile(workdir / "sweep.sqlite3", copy_path)
-            if (workdir / "sweep.sqlite3-wal").exists():
-                shutil.copyfile(workdir / "sweep.sqlite3-wal", workdir / "sweep-baseline.sqlite3-wal")
-            copy_url = f"sqlite:///{copy_path}"
-        else:
-            copy_url = pg.copy_database(url, "sweepbase")
+        copy_url = _copy(pg, url, workdir)
         say(f"  [{label}] loaded in {load_s:.1f} s; sweeping with batch={batch}")
         run = sweep(url, batch)
         r = run["result"]
@@ -481,12 +489,14 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
 
 def _print(label: str, r: dict) -> None:
     say(
-        f"  [{label}] {r['compensated']:,} orders compensated in {r['elapsed_s']:.1f} s = {r['orders_per_s']:,.0f} orders/s; "
+        f"  [{label}] {r['compensated']:,} orders compensated in {r['elapsed_s']:.1f} s = "
+        f"{r['orders_per_s']:,.0f} orders/s; "
         f"{r['batches']} batches of {r['batch']}, {r['statements_per_batch']:.2f} statements per batch "
         f"(an executemany counts once); total {r['total_compensation_fen'] / 100:,.2f} yuan"
     )
     say(
-        f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) {r['baseline_orders_per_s']:,.0f} orders/s "
+        f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) "
+        f"{r['baseline_orders_per_s']:,.0f} orders/s "
         f"in {r['baseline_elapsed_s']:.2f} s → sweep = {r['ratio_to_baseline']:.3f} × baseline "
         f"({1 / r['ratio_to_baseline']:.1f}× slower)"
     )
@@ -494,9 +504,12 @@ def _print(label: str, r: dict) -> None:
     verdict = "OK" if r["check_ok"] else f"WRONG: {r['check']['wrong']}"
     say(
         f"  [{label}] check: {c['compensations']:,} compensations for {r['orders']:,} orders "
-        f"({c['orders_without_exactly_two_compensations']} without exactly two), {c['late_ship_coupons']:,} coupons "
-        f"({c['compensations_with_matching_coupon']:,} matching), {c['late_ship_transactions']:,} ledger transactions "
-        f"({c['transactions_without_exactly_one_posting']} without exactly one posting), ledger sum {c['ledger_sum_fen']} fen, "
+        f"({c['orders_without_exactly_two_compensations']} without exactly two), {c['late_ship_coupons']:,} "
+        "coupons "
+        f"({c['compensations_with_matching_coupon']:,} matching), {c['late_ship_transactions']:,} ledger "
+        "transactions "
+        f"({c['transactions_without_exactly_one_posting']} without exactly one posting), ledger sum "
+        f"{c['ledger_sum_fen']} fen, "
         f"same total as the baseline: {r['baseline_total_compensation_fen'] == r['total_compensation_fen']}, "
         f"second sweep compensated {r['second_run_compensated']} → {verdict}"
     )

@@ -8,20 +8,12 @@ and the same writes done with raw SQL in the same run as the baseline.
 
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-from argon2 import PasswordHasher
 from sqlalchemy import bindparam, func, select, text
 
 from bench import (
@@ -30,16 +22,16 @@ from bench import (
     envelope,
     fill_required,
     guarded,
-    latency_summary,
     pg_server,
-    release_together,
     say,
     scratch_dir,
+    seed_buyers,
     sql_literal,
     write_result,
 )
+from bench.http_load import Server, drive, http_run
+from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
-from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products, skus
@@ -68,49 +60,9 @@ def seed(url: str, buyers: int) -> dict:
     app = build(Settings(database_url=url))
     now = datetime.now(UTC)
     try:
-        with app.uow.begin() as c:
-            top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
-            category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
-        for n in range(SHOPS):
-            with app.uow.begin() as c:
-                shop_id = catalog.create_shop(c, name=f"压测店铺{n}", slug=f"bench-{n}", at=now)
-                owner = accounts.create_user(
-                    c, email=f"owner{n}@bench.example.cn", password=PASSWORD, display_name=f"店主{n}", at=now
-                )
-                accounts.add_shop_member(c, shop_id=shop_id, user_id=owner, role="owner")
-                actor = accounts.load_actor(c, owner)
-                catalog.create_product(
-                    c,
-                    actor,
-                    catalog.NewProduct(
-                        shop_id,
-                        category,
-                        f"A级向日葵 {n}",
-                        Promise.parse("48h"),
-                        [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)],
-                    ),
-                    at=now,
-                    guards=app.listing_guards,
-                )
-        # One argon2 hash for every buyer (hashing takes ≈0.2 s here); they log in normally.
-        password_hash = PasswordHasher().hash(PASSWORD)
+        _seed_shops(app, now)
         emails = [f"buyer{n}@bench.example.cn" for n in range(buyers)]
-        with app.uow.begin() as c:
-            c.execute(
-                users.insert(),
-                [
-                    {
-                        "email": e,
-                        "display_name": f"买家{n}",
-                        "password_hash": password_hash,
-                        "created_at": now,
-                    }
-                    for n, e in enumerate(emails)
-                ],
-            )
-            buyer_ids = list(
-                c.execute(select(users.c.id).where(users.c.email.in_(emails)).order_by(users.c.id)).scalars()
-            )
+        buyer_ids = seed_buyers(app, emails, PASSWORD, now)
         with app.uow.read() as c:
             rows = c.execute(
                 select(
@@ -136,6 +88,33 @@ def seed(url: str, buyers: int) -> dict:
         "service_statements": statements,
         "service_ms": service_ms,
     }
+
+
+def _seed_shops(app, now: datetime) -> None:
+    with app.uow.begin() as c:
+        top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
+        category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
+    for n in range(SHOPS):
+        with app.uow.begin() as c:
+            shop_id = catalog.create_shop(c, name=f"压测店铺{n}", slug=f"bench-{n}", at=now)
+            owner = accounts.create_user(
+                c, email=f"owner{n}@bench.example.cn", password=PASSWORD, display_name=f"店主{n}", at=now
+            )
+            accounts.add_shop_member(c, shop_id=shop_id, user_id=owner, role="owner")
+            actor = accounts.load_actor(c, owner)
+            catalog.create_product(
+                c,
+                actor,
+                catalog.NewProduct(
+                    shop_id,
+                    category,
+                    f"A级向日葵 {n}",
+                    Promise.parse("48h"),
+                    [catalog.NewSku(f"{12 + k}枝", 1990 + 100 * k, STOCK) for k in range(SKUS_PER_SHOP)],
+                ),
+                at=now,
+                guards=app.listing_guards,
+            )
 
 
 def _statements_per_service_call(app, buyer_id: int, catalogue: list[dict]) -> dict:
@@ -178,132 +157,6 @@ def _service_ms(app, buyer_id: int, catalogue: list[dict], n: int = 200) -> floa
                 guards=app.sale_guards,
             )
     return round(1000 * (time.perf_counter() - started) / n, 3)
-
-
-# --- the HTTP run ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, url: str, log: Path) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._out = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench._server", url, str(self.port)],
-            cwd=ROOT,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ),
-        )
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"the server exited with {self.proc.returncode}:\n{self.log.read_text()[-2000:]}"
-                )
-            try:
-                if httpx.get(self.base + "/__bench/statements", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError(
-            f"the server did not answer within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}"
-        )
-
-    def statements(self, since: dict | None = None) -> dict:
-        params = {"since": since["count"], "since_begin": since["begins"]} if since else {}
-        return httpx.get(self.base + "/__bench/statements", params=params, timeout=30).json()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._out.close()
-
-
-def _tokens(base: str, emails: list[str]) -> list[str]:
-    """POST /api/v1/auth/token per buyer, four at a time (each is an argon2 verify)."""
-
-    def one(email: str) -> str:
-        r = httpx.post(base + "/api/v1/auth/token", json={"email": email, "password": PASSWORD}, timeout=60)
-        r.raise_for_status()
-        return r.json()["token"]
-
-    with ThreadPoolExecutor(4) as pool:
-        return list(pool.map(one, emails))
-
-
-def _drive(clients: int, n: int, per_thread, action) -> dict:
-    """Run `action(state, i)` n times over `clients` threads; returns wall time and latencies.
-    per_thread(k) builds thread k's state (its HTTP client, its buyers) before the clock starts."""
-    indices = itertools.count()  # next() on itertools.count is atomic under the GIL
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    failures: list[Counter] = [Counter() for _ in range(clients)]
-    first_error: list[str] = []
-
-    def body(k: int, state) -> None:
-        while (i := next(indices)) < n:
-            t0 = time.perf_counter()
-            try:
-                problem = action(state, i)
-            except Exception as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-            latencies[k].append(time.perf_counter() - t0)
-            if problem:
-                failures[k][problem.split(":")[0]] += 1
-                if not first_error:
-                    first_error.append(problem[:500])
-
-    elapsed = release_together(clients, per_thread, body, "bench-client")
-    requests, latency = latency_summary(latencies)
-    errors = sum((c for c in failures), Counter())
-    return {
-        "elapsed_s": elapsed,
-        "requests": requests,
-        "errors": sum(errors.values()),
-        "error_kinds": dict(errors),
-        "first_error": first_error[0] if first_error else None,
-        "latency_ms": latency,
-    }
-
-
-class _HttpState:
-    def __init__(self, base: str, tokens: list[str]) -> None:
-        self.client = httpx.Client(base_url=base, timeout=60)
-        self.headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
-
-    def close(self) -> None:
-        self.client.close()
-
-
-def http_run(server: Server, tokens: list[str], catalogue: list[dict], *, n: int, clients: int) -> dict:
-    sku_ids = [s["id"] for s in catalogue]
-
-    def per_thread(k: int) -> _HttpState:
-        return _HttpState(server.base, tokens[k::clients])  # each buyer belongs to one thread
-
-    def checkout(state: _HttpState, i: int) -> str | None:
-        r = state.client.post(
-            "/api/v1/checkout",
-            headers=state.headers[i % len(state.headers)],
-            json={"lines": [{"sku_id": sku_ids[i % len(sku_ids)], "quantity": 1}]},
-        )
-        return None if r.status_code == 201 else f"HTTP {r.status_code}: {r.text}"
-
-    return _drive(clients, n, per_thread, checkout)
 
 
 # --- the raw-SQL baseline -------------------------------------------------------------------
@@ -386,65 +239,70 @@ def raw_run(url: str, buyer_ids: list[int], catalogue: list[dict], *, n: int, cl
     sql = raw_statements()
 
     def place(_state, i: int) -> str | None:
-        sku = catalogue[i % len(catalogue)]
-        buyer = buyer_ids[i % len(buyer_ids)]
-        price = sku["price_fen"]
-        at = datetime.now(UTC)
+        sku, buyer = catalogue[i % len(catalogue)], buyer_ids[i % len(buyer_ids)]
         with engine.begin() as c:
-            if c.execute(sql["stock"], {"q": 1, "sku": sku["id"]}).rowcount != 1:
-                raise RuntimeError("out of stock")
-            checkout_id = c.execute(sql["checkout"], {"buyer": buyer, "total": price, "at": at}).scalar_one()
-            order_id = c.execute(
-                sql["order"],
-                {
-                    "checkout": checkout_id,
-                    "buyer": buyer,
-                    "shop": sku["shop_id"],
-                    "items": price,
-                    "candidates": candidates,
-                    "at": at,
-                    "pay_by": at + pay_window,
-                },
-            ).scalar_one()
-            c.execute(
-                sql["line"],
-                {
-                    "order": order_id,
-                    "sku": sku["id"],
-                    "product": sku["product_id"],
-                    "title": f"{sku['title']} · {sku['name']}",
-                    "q": 1,
-                    "price": price,
-                    "total": price,
-                },
-            )
-            c.execute(
-                sql["event"],
-                {
-                    "order": order_id,
-                    "at": at,
-                    "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0}),
-                },
-            )
-            c.execute(
-                sql["payment"],
-                {
-                    "checkout": checkout_id,
-                    "buyer": buyer,
-                    "amount": price,
-                    "ref": "sbx_" + secrets.token_hex(12),
-                    "at": at,
-                },
-            )
+            _raw_writes(c, sql, sku, buyer, candidates, datetime.now(UTC), pay_window)
         return None
 
     try:
         with count_statements(engine) as counter:
-            run = _drive(clients, n, lambda k: None, place)
+            run = drive(clients, n, lambda k: None, place)
         run["statements_per_order"] = round(len(counter.statements) / max(1, n), 2)
     finally:
         engine.dispose()
     return run
+
+
+def _raw_writes(
+    c, sql: dict, sku: dict, buyer: int, candidates: str, at: datetime, pay_window: timedelta
+) -> None:
+    """One checkout's rows: the stock take, checkout, order, line, event and payment."""
+    price = sku["price_fen"]
+    if c.execute(sql["stock"], {"q": 1, "sku": sku["id"]}).rowcount != 1:
+        raise RuntimeError("out of stock")
+    checkout_id = c.execute(sql["checkout"], {"buyer": buyer, "total": price, "at": at}).scalar_one()
+    order_id = c.execute(
+        sql["order"],
+        {
+            "checkout": checkout_id,
+            "buyer": buyer,
+            "shop": sku["shop_id"],
+            "items": price,
+            "candidates": candidates,
+            "at": at,
+            "pay_by": at + pay_window,
+        },
+    ).scalar_one()
+    c.execute(
+        sql["line"],
+        {
+            "order": order_id,
+            "sku": sku["id"],
+            "product": sku["product_id"],
+            "title": f"{sku['title']} · {sku['name']}",
+            "q": 1,
+            "price": price,
+            "total": price,
+        },
+    )
+    c.execute(
+        sql["event"],
+        {
+            "order": order_id,
+            "at": at,
+            "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0}),
+        },
+    )
+    c.execute(
+        sql["payment"],
+        {
+            "checkout": checkout_id,
+            "buyer": buyer,
+            "amount": price,
+            "ref": "sbx_" + secrets.token_hex(12),
+            "at": at,
+        },
+    )
 
 
 # --- one database ---------------------------------------------------------------------------
@@ -490,10 +348,26 @@ def bench_database(
     say(f"  [{label}] migrating and seeding ({SHOPS} shops × {SKUS_PER_SHOP} SKUs, {buyers} buyers)")
     upgrade(url)
     data = seed(url, buyers)
+    http = _http_phase(label, url, workdir, data, n=n, clients=clients, warmup=warmup)
+    say(f"  [{label}] raw SQL baseline: {n} × the same writes (6 statements per order), {clients} threads")
+    rows_before = _counts(url)
+    raw = raw_run(url, data["buyer_ids"], data["skus"], n=n, clients=clients)
+    http["checks"].append(_check_rows("raw SQL", url, rows_before, n))
+    result = {"orders": n, "clients": clients, "buyers": buyers, "warmup_orders": warmup}
+    result |= _figures(data, http, raw, n)
+    _print(label, result)
+    return result
+
+
+def _http_phase(
+    label: str, url: str, workdir: Path, data: dict, *, n: int, clients: int, warmup: int
+) -> dict:
+    """n checkouts through the HTTP API after a warm-up: the run, the server's statement counts
+    and CPU seconds over it, and the check that each wrote its rows."""
     server = Server(url, workdir / f"server-{label}.log")
     try:
         server.wait_ready()
-        tokens = _tokens(server.base, data["emails"])
+        tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
         http_run(server, tokens, data["skus"], n=warmup, clients=clients)
         rows_before = _counts(url)
         before = server.statements()
@@ -504,24 +378,19 @@ def bench_database(
         after = server.statements(since=before)
     finally:
         server.stop()
+    server_cpu = (cpu_after - cpu_before) if cpu_before is not None and cpu_after is not None else None
+    checks = [_check_rows("HTTP", url, rows_before, n)]
+    return {"run": run, "before": before, "after": after, "server_cpu": server_cpu, "checks": checks}
+
+
+def _figures(data: dict, http: dict, raw: dict, n: int) -> dict:
+    run, before, after, server_cpu = http["run"], http["before"], http["after"], http["server_cpu"]
     statements_per_order = (after["count"] - before["count"]) / max(1, n)
     lock_wait_ms = 1000 * after["begin_wait_s"] / n
     shapes = {k: round(v / n, 2) for k, v in sorted(after["shapes"].items(), key=lambda kv: -kv[1])}
-    checks = [_check_rows("HTTP", url, rows_before, n)]
-
-    say(f"  [{label}] raw SQL baseline: {n} × the same writes (6 statements per order), {clients} threads")
-    rows_before = _counts(url)
-    raw = raw_run(url, data["buyer_ids"], data["skus"], n=n, clients=clients)
-    checks.append(_check_rows("raw SQL", url, rows_before, n))
-
     orders_per_s = (run["requests"] - run["errors"]) / run["elapsed_s"]
     raw_per_s = (raw["requests"] - raw["errors"]) / raw["elapsed_s"]
-    server_cpu = (cpu_after - cpu_before) if cpu_before is not None and cpu_after is not None else None
-    result = {
-        "orders": n,
-        "clients": clients,
-        "buyers": buyers,
-        "warmup_orders": warmup,
+    return {
         "orders_per_s": round(orders_per_s, 1),
         "statements_per_order": round(statements_per_order, 2),
         "statements_budget": BUDGET,
@@ -543,11 +412,9 @@ def bench_database(
         "raw_sql_errors": raw["errors"],
         "raw_sql_first_error": raw["first_error"],
         "ratio_to_raw_sql": round(orders_per_s / raw_per_s, 3) if raw_per_s else None,
-        "rows_check_ok": all(c["ok"] for c in checks),
-        "rows_checks": checks,
+        "rows_check_ok": all(c["ok"] for c in http["checks"]),
+        "rows_checks": http["checks"],
     }
-    _print(label, result)
-    return result
 
 
 def _print(label: str, r: dict) -> None:
@@ -557,33 +424,39 @@ def _print(label: str, r: dict) -> None:
         f"p95 {r['latency_ms']['p95']:.1f} ms, errors {r['errors']})"
     )
     say(
-        f"  [{label}] {r['statements_per_order']:.2f} SQL statements per checkout request (budget ≤ {BUDGET}; "
+        f"  [{label}] {r['statements_per_order']:.2f} SQL statements per checkout request (budget ≤ "
+        f"{BUDGET}; "
         f"Saleor ≈230){over}"
     )
     say(
-        f"  [{label}]     of which place_order itself: {r['statements_place_order_service_only']['one_line']} "
-        f"(3 lines over 2 shops: {r['statements_place_order_service_only']['two_shops_three_lines']}); per request: "
-        + ", ".join(f"{k} {v:g}" for k, v in r["statements_per_order_by_shape"].items())
+        f"  [{label}]     of which place_order itself: "
+        f"{r['statements_place_order_service_only']['one_line']} "
+        f"(3 lines over 2 shops: {r['statements_place_order_service_only']['two_shops_three_lines']}); per "
+        "request: " + ", ".join(f"{k} {v:g}" for k, v in r["statements_per_order_by_shape"].items())
     )
     if r["server_cpu_ms_per_order"] is not None:
         say(
             f"  [{label}] server process: {r['server_cpu_ms_per_order']:.2f} ms CPU per order "
-            f"({r['server_cpu_utilisation']:.0%} of one core busy); place_order alone, in-process, one thread: "
+            f"({r['server_cpu_utilisation']:.0%} of one core busy); place_order alone, in-process, one "
+            "thread: "
             f"{r['service_ms_per_order_in_process']:.2f} ms per order"
         )
     if label == "sqlite":
         say(
-            f"  [{label}] waiting for the write lock (BEGIN IMMEDIATE): {r['begin_wait_ms_per_order']:.2f} ms per order "
+            f"  [{label}] waiting for the write lock (BEGIN IMMEDIATE): {r['begin_wait_ms_per_order']:.2f} "
+            "ms per order "
             f"on average, {r['begin_wait_max_ms']:.0f} ms at worst"
         )
     if r["ratio_to_raw_sql"]:
         say(
-            f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 {r['raw_sql_latency_ms']['p50']:.1f} ms)"
+            f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 "
+            f"{r['raw_sql_latency_ms']['p50']:.1f} ms)"
             f" → HTTP API = {r['ratio_to_raw_sql']:.3f} × raw SQL ({1 / r['ratio_to_raw_sql']:.1f}× slower)"
         )
     if r["errors"] or r["raw_sql_errors"]:
         say(
-            f"  [{label}] ERRORS: {r['error_kinds']} first: {r['first_error']} / raw: {r['raw_sql_first_error']}"
+            f"  [{label}] ERRORS: {r['error_kinds']} first: {r['first_error']} / raw: "
+            f"{r['raw_sql_first_error']}"
         )
 
 

@@ -49,10 +49,12 @@ FACTS = Table(
     Column("logistics_judged", Integer),
 )
 DDL = {
-    "sqlite": """CREATE TABLE bench_order_facts (shop_id INTEGER, order_id INTEGER, paid_at TEXT, picked_up_at TEXT,
+    "sqlite": """CREATE TABLE bench_order_facts (shop_id INTEGER, order_id INTEGER, paid_at TEXT,
+        picked_up_at TEXT,
                     delivered_at TEXT, stars REAL, first_reason TEXT, escalated INTEGER, helped INTEGER,
                     pickup_forced INTEGER, waybill_failed INTEGER, logistics_judged INTEGER)""",
-    "postgresql": """CREATE UNLOGGED TABLE bench_order_facts (shop_id BIGINT, order_id BIGINT, paid_at TIMESTAMPTZ,
+    "postgresql": """CREATE UNLOGGED TABLE bench_order_facts (shop_id BIGINT, order_id BIGINT, paid_at
+        TIMESTAMPTZ,
                         picked_up_at TIMESTAMPTZ, delivered_at TIMESTAMPTZ, stars REAL, first_reason TEXT,
                         escalated INTEGER, helped INTEGER, pickup_forced INTEGER, waybill_failed INTEGER,
                         logistics_judged INTEGER)""",
@@ -73,11 +75,15 @@ def generate(duck: duckdb.DuckDBPyConnection, shops: int, orders: int) -> None:
                    CAST(hash(i + 7) % 1000 AS INTEGER) AS r1, CAST(hash(i + 13) % 1000 AS INTEGER) AS r2
             FROM range({orders}) t(i))
         SELECT shop_id, i + 1 AS order_id, paid_at,
-               CASE WHEN r1 < 30 THEN NULL ELSE paid_at + to_seconds(CAST(r1 * 259 AS BIGINT)) END AS picked_up_at,
+               CASE WHEN r1 < 30 THEN NULL ELSE paid_at + to_seconds(CAST(r1 * 259 AS BIGINT)) END AS
+                   picked_up_at,
                CASE WHEN r1 < 30 OR r2 < 50 THEN NULL
-                    ELSE paid_at + to_seconds(CAST(r1 * 259 + 72000 + r2 * 288 AS BIGINT)) END AS delivered_at,
-               CASE WHEN r1 >= 30 AND r2 >= 50 AND r2 < 450 THEN CAST(1 + (r1 + r2) % 5 AS REAL) ELSE NULL END AS stars,
-               CASE WHEN r2 % 25 = 0 THEN ['quality', 'wrong_item', 'damaged', 'other'][1 + (r1 % 4)] ELSE NULL END
+                    ELSE paid_at + to_seconds(CAST(r1 * 259 + 72000 + r2 * 288 AS BIGINT)) END AS
+                        delivered_at,
+               CASE WHEN r1 >= 30 AND r2 >= 50 AND r2 < 450 THEN CAST(1 + (r1 + r2) % 5 AS REAL) ELSE NULL
+                   END AS stars,
+               CASE WHEN r2 % 25 = 0 THEN ['quality', 'wrong_item', 'damaged', 'other'][1 + (r1 % 4)] ELSE
+                   NULL END
                    AS first_reason,
                CASE WHEN r2 % 200 = 0 THEN 1 ELSE 0 END AS escalated,
                CASE WHEN r2 % 25 = 0 OR r1 % 16 = 0 THEN 1 ELSE 0 END AS helped,
@@ -149,7 +155,8 @@ def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:
     conn.execute(DDL["sqlite"])
     started = time.perf_counter()
     cur = duck.execute("""SELECT shop_id, order_id, strftime(paid_at, '%Y-%m-%d %H:%M:%S'),
-                                 strftime(picked_up_at, '%Y-%m-%d %H:%M:%S'), strftime(delivered_at, '%Y-%m-%d %H:%M:%S'),
+                                 strftime(picked_up_at, '%Y-%m-%d %H:%M:%S'), strftime(delivered_at,
+                                     '%Y-%m-%d %H:%M:%S'),
                                  stars, first_reason, escalated, helped, pickup_forced, waybill_failed,
                                  logistics_judged FROM facts""")
     while True:

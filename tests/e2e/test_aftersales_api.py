@@ -273,7 +273,7 @@ def test_damage_claim_is_approved_when_the_shop_stays_silent_and_refunded_with_i
     assert "2 of 6 units damaged" in case["explanation"] and "39.80" in case["explanation"]
     assert case["due_kind"] == "auto_approve" and case["due_clause"] == "review.default-48h"
     assert case["evidence"] == [upload_id] and case["evidence_urls"] == [f"/api/v1/uploads/{upload_id}"]
-    assert [(l["id"], l["units"]) for l in case["lines"]] == [(case["lines"][0]["id"], 2)]
+    assert [(line["id"], line["units"]) for line in case["lines"]] == [(case["lines"][0]["id"], 2)]
     case_id = case["id"]
 
     mine = t["c"].get("/api/v1/cases", headers=t["h"]["buyer"]).json()

@@ -17,15 +17,11 @@ from pledge.catalog.tables import skus
 from pledge.ledger.services import balance
 from pledge.worker import run_once
 from tests.e2e.conftest import email_of, page_login, snapshot
-from tests.e2e.test_aftersales_api import (  # noqa: F401 - fixtures
-    UMBRELLA,
-    delivered_order,
-    file_case,
-    post,
-    private_files,
-    refused,
-    t,
-)
+from tests.e2e.test_aftersales_api import UMBRELLA, delivered_order, file_case, post, refused
+
+# Fixtures, re-exported so that pytest finds them here.
+from tests.e2e.test_aftersales_api import private_files as private_files
+from tests.e2e.test_aftersales_api import t as t
 
 
 def product_of(app, sku: int) -> int:

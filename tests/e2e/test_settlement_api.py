@@ -98,7 +98,7 @@ def test_programs_applications_balance_statement_and_payout_over_the_api(app, cl
         f"/api/v1/shops/{f.shop_id}/statement", params={"month": "2026-09"}, headers=shop
     ).json()
     assert stmt["reconciled"] and stmt["totals"]["sales"] == PRICE and stmt["totals"]["fees"] == -12
-    assert {l["clause_id"] for l in stmt["lines"]} == {"commission.base", "commission.rate.flowers"}
+    assert {line["clause_id"] for line in stmt["lines"]} == {"commission.base", "commission.rate.flowers"}
     csv_resp = client.get(
         f"/api/v1/shops/{f.shop_id}/statement", params={"month": "2026-09", "format": "csv"}, headers=shop
     )

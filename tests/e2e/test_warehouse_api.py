@@ -65,7 +65,7 @@ def test_pick_pack_label_hand_over_over_http(app, world, client):
     wave = client.post(f"/api/v1/warehouses/{house}/waves", headers=auth)
     assert wave.status_code == 201, wave.text
     wave = wave.json()
-    assert [(l["lot_code"], l["units"]) for l in wave["lines"]] == [("L1", 2)]
+    assert [(line["lot_code"], line["units"]) for line in wave["lines"]] == [("L1", 2)]
     parcel_id = wave["parcels"][0]["id"]
     assert client.post(f"/api/v1/waves/{wave['wave']['id']}/picked", headers=auth).json()["parcels"] == 1
 
@@ -166,7 +166,7 @@ def test_a_flash_deal_over_http(app, world, client):
     )
     assert deal.status_code == 201, deal.text
     deal_id = deal.json()["id"]
-    for n in range(2):
+    for _ in range(2):
         buyer = bearer(api_token(client, email_of(app, world.user().user_id)))
         bought = client.post("/api/v1/flash-orders", json={"deal_id": deal_id}, headers=buyer)
         assert bought.status_code == 201 and bought.json()["total_fen"] == 990

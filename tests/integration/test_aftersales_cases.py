@@ -366,7 +366,7 @@ def test_instant_refund_cap_exclusions_and_shipment(app, world, clock):
             app,
             InvalidInput,
             f"{named} goods have no instant refund",
-            lambda: file(app, odd.buyer, odd.order_id, "instant_refund", "other"),
+            lambda odd=odd: file(app, odd.buyer, odd.order_id, "instant_refund", "other"),
         )
     sent = scene(world, clock, qty=2, stock=10, deliver=False, shop=(top.shop_id, top.owner), buyer=top.buyer)
     world.ship(sent.owner, sent.order_id)
@@ -815,7 +815,10 @@ def test_silent_merchant_is_approved_exactly_at_the_review_deadline(app, world, 
         assert case_row(app, case_id).status == "refunded"
         # once decided, the merchant can no longer review
         refused(
-            app, Conflict, "only a requested case", lambda: review(app, s.owner, case_id, False, "too late")
+            app,
+            Conflict,
+            "only a requested case",
+            lambda case_id=case_id, s=s: review(app, s.owner, case_id, False, "too late"),
         )
 
 
@@ -913,7 +916,7 @@ def test_damage_claim_without_a_photo_needs_the_no_photo_pledge(app, world, cloc
                     )
                 )
 
-        def claim():
+        def claim(cannot_upload=cannot_upload, s=s):
             return file(
                 app,
                 s.buyer,
@@ -1032,7 +1035,9 @@ def test_partial_cases_and_more_units_than_bought_or_left(app, world, clock):
             app,
             InvalidInput,
             r"choose between 1 and 3 units \(bought 3\)",
-            lambda: file(app, s.buyer, s.order_id, "refund_only", "quality", [(s.line_id, units)]),
+            lambda units=units: file(
+                app, s.buyer, s.order_id, "refund_only", "quality", [(s.line_id, units)]
+            ),
         )
     first = file(app, s.buyer, s.order_id, "refund_only", "quality", [(s.line_id, 2)])
     assert case_row(app, first).refund_fen == 3980
@@ -1120,7 +1125,9 @@ def test_unknown_case_types_and_reasons_are_refused(app, world, clock):
             app,
             InvalidInput,
             match,
-            lambda: file(app, s.buyer, s.order_id, case_type, reason, [(s.line_id, 1)]),
+            lambda case_type=case_type, reason=reason: file(
+                app, s.buyer, s.order_id, case_type, reason, [(s.line_id, 1)]
+            ),
         )
 
 

@@ -72,7 +72,7 @@ def silent_merchant_cases(app, *, orders: int, per_order: int) -> tuple[int, lis
             ).all()
         )
     sequence = []
-    for a, b in zip(order_ids[::2], order_ids[1::2]):
+    for a, b in zip(order_ids[::2], order_ids[1::2], strict=False):
         for unit in range(per_order):
             sequence += [a, b] if unit % 2 == 0 else [b, a]
     case_ids = []

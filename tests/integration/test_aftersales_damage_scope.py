@@ -210,7 +210,7 @@ def test_damage_reasons_must_fit_the_goods(app, world, clock):
             app,
             InvalidInput,
             f"{reason} does not fit 镭射变色晴雨伞 .*damage reasons for it: damaged$",
-            lambda: claim(app, s, 1, reason),
+            lambda reason=reason: claim(app, s, 1, reason),
         )
     assert case_row(app, claim(app, s, 1, "damaged")).refund_fen == 3990  # the factory's pledge: 1 of 2
     shrimp = with_photo(app, guaranteed(world, clock, top="海鲜水产", sub="虾类", qty=4))

@@ -158,7 +158,9 @@ class Game:
                     )
                 ).inserted_primary_key[0]
         placed = world.place(
-            self.buyer, *[(sku, qty) for sku, (_, qty) in zip(skus, spec["lines"])], coupon_id=coupon_id
+            self.buyer,
+            *[(sku, qty) for sku, (_, qty) in zip(skus, spec["lines"], strict=False)],
+            coupon_id=coupon_id,
         )
         world.pay(placed)
         self.order_id = placed.order_ids[0]

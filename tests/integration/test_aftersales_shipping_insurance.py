@@ -185,7 +185,7 @@ def test_one_successful_claim_per_waybill(app, world, clock):
     a = scene(world, clock, shop=(shop_id, owner), sku=sku, qty=1)
     b = scene(world, clock, shop=(shop_id, owner), sku=sku, qty=1, buyer=a.buyer)
     both = [returned(app, a, tracking="SF6600000009"), returned(app, b, tracking="SF6600000009")]
-    for s, case_id in zip((a, b), both):
+    for s, case_id in zip((a, b), both, strict=True):
         receive(app, s, case_id)
     assert complete(app) == 2
     assert [row[1] for row in claims(app)] == [both[0]]

@@ -120,7 +120,7 @@ def test_checkout_splits_by_shop_into_orders_with_one_payment(app, world, clock)
     assert rows[flowers].pay_by == clock.now() + timedelta(minutes=30)
     assert total == 9470
     assert [(p.amount_fen, p.status, p.provider_ref) for p in pays] == [(9470, "pending", placed.payment_ref)]
-    assert [(l.order_id, l.sku_id, l.quantity, l.line_total_fen) for l in lines] == [
+    assert [(line.order_id, line.sku_id, line.quantity, line.line_total_fen) for line in lines] == [
         (rows[flowers].id, sunflower, 2, 3980),
         (rows[flowers].id, peony, 1, 500),
         (rows[umbrellas].id, umbrella, 1, 4990),
@@ -272,7 +272,7 @@ def test_two_lines_on_one_sku_are_summed_and_cannot_oversell_together(app, world
                 order_lines.c.order_id == placed.order_ids[0]
             )
         ).all()
-    assert [tuple(l) for l in lines] == [(sku, 3)]
+    assert [tuple(line) for line in lines] == [(sku, 3)]
     assert placed.total_fen == 3 * 1990
     assert stock_of(app, sku) == 0
     with pytest.raises(OutOfStock):

@@ -164,7 +164,7 @@ def test_platform_time_decides_indicator_days_and_night_rules_not_the_shop_zone(
     m = h.measures()
     assert (m["paid_orders"], m["picked"], m["pickup_seconds"]) == (2, 2, 1 * 3600 + 2 * 3600)
     assert m["review_seconds"] == 1800
-    with app.uow.read() as c:
+    with app.uow.read():
         since, until = services.window_for(app.rulebook, DAY)
     assert (since, until) == (sh("2026-08-02T00:00"), sh("2026-09-01T00:00"))
 

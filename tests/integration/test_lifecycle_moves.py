@@ -27,7 +27,8 @@ from pledge.settlement.tables import applications, payouts, programs
 
 @pytest.fixture
 def rows(world):
-    """One row per entity, each in a known status: (lifecycle, table, id, status, a legal target, an illegal target)."""
+    """One row per entity, each in a known status: (lifecycle, table, id, status, a legal target,
+    an illegal target)."""
     shop_id, owner = world.shop()
     buyer = world.user()
     order_id = world.paid_order(buyer, world.product(owner, shop_id))

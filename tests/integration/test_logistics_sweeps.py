@@ -240,9 +240,12 @@ def test_out_of_stock_48h_after_going_late(app, world, clock):
         f"out-of-stock:{never}",
     )
     assert oos.explanation == (
-        "out of stock: paid 150.00, promise 48 h, not shipped, 48 h 0 min 1 s late so far, more than 48 h after the ship-by "
-        "time (out-of-stock.unshipped-48h-after-late [douyin:aHwHGWzbmk88], the late-ship table's column over 48 h: "
-        "late-ship.le48h.over48 [douyin:aJoPPkWZ7VQM]) → clause out-of-stock.pay.le48h 1% = 1.50 → rounded half-up 2 yuan "
+        "out of stock: paid 150.00, promise 48 h, not shipped, 48 h 0 min 1 s late so far, more than 48 h "
+        "after the ship-by "
+        "time (out-of-stock.unshipped-48h-after-late [douyin:aHwHGWzbmk88], the late-ship table's column "
+        "over 48 h: "
+        "late-ship.le48h.over48 [douyin:aJoPPkWZ7VQM]) → clause out-of-stock.pay.le48h 1% = 1.50 → rounded "
+        "half-up 2 yuan "
         "[douyin:aHwHGWzbmk88]"
     )
     assert "超过发货时限48小时" in oos.explanation_zh
@@ -297,15 +300,18 @@ def test_short_parcel_must_be_more_than_half_short(app, world, clock, received, 
     order_id = world.paid_order(buyer, sku, quantity=10)  # paid 50.00
     world.ship(owner, order_id)
     operator = world.user("运营", platform_role="operator")
-    call = lambda: report_fraudulent_shipping(
-        c,
-        operator,
-        app.rulebook,
-        order_id=order_id,
-        finding="short",
-        units_received=received,
-        at=clock.now(),
-    )
+
+    def call():
+        return report_fraudulent_shipping(
+            c,
+            operator,
+            app.rulebook,
+            order_id=order_id,
+            finding="short",
+            units_received=received,
+            at=clock.now(),
+        )
+
     if not ok:
         with pytest.raises(InvalidInput, match="5 of 10 units missing is not more than 50% short"):
             with app.uow.begin() as c:

@@ -85,7 +85,7 @@ def test_the_base_counts_platform_and_creator_coupons_but_not_the_merchants(app,
                 postings=[ledger.Posting("platform:promotions", ledger.buyer_coupons(f.buyer.user_id), 500)],
             )
         placed = f.do(
-            lambda c: orders.place_order(
+            lambda c, coupon_id=coupon_id: orders.place_order(
                 c,
                 f.buyer,
                 [orders.LineRequest(f.sku_id, 1)],
@@ -96,7 +96,7 @@ def test_the_base_counts_platform_and_creator_coupons_but_not_the_merchants(app,
             )
         )
         f.do(
-            lambda c: handle_callback(
+            lambda c, placed=placed: handle_callback(
                 c,
                 CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
                 book=app.rulebook,
@@ -238,7 +238,7 @@ def test_a_payout_above_the_available_balance_is_refused_and_changes_nothing(app
     for amount, error in ((available + 1, InvalidInput), (0, InvalidInput), (-5, InvalidInput)):
         with pytest.raises(error):
             f.do(
-                lambda c: payouts.request_payout(
+                lambda c, amount=amount: payouts.request_payout(
                     c, f.owner, app.rulebook, f.shop_id, amount_fen=amount, at=clock.now()
                 )
             )

@@ -149,7 +149,7 @@ class Florist:
                             "delivered_at": t + deliver_after if deliver_after is not None else None,
                             "channel": channel,
                         }
-                        for k, t in zip(checkout_ids, paid_times)
+                        for k, t in zip(checkout_ids, paid_times, strict=False)
                     ],
                 )
             ]
@@ -183,7 +183,7 @@ class Florist:
                             "created_at": t,
                             "captured_at": t,
                         }
-                        for k, t in zip(checkout_ids, paid_times)
+                        for k, t in zip(checkout_ids, paid_times, strict=False)
                     ],
                 )
             ]
@@ -197,7 +197,7 @@ class Florist:
                         (ledger.Posting(ledger.PAYMENTS_IN, ledger.shop_proceeds(self.shop_id), price),),
                         at=t,
                     )
-                    for p, t in zip(pay_ids, paid_times)
+                    for p, t in zip(pay_ids, paid_times, strict=False)
                 ],
                 at=paid_times[0],
             )

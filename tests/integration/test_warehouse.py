@@ -69,7 +69,7 @@ def test_a_wave_gathers_paid_orders_into_one_pick_list(app, world, packing):
     s, order_id, wave_id, parcel_id = packing
     with app.uow.read() as c:
         picks = warehouse.pick_list(c, s.owner, wave_id)
-    assert [(l["title"], l["lot_code"], l["units"]) for l in picks["lines"]] == [
+    assert [(line["title"], line["lot_code"], line["units"]) for line in picks["lines"]] == [
         ("A级向日葵 12枝", "L1", 2),
         ("红玫瑰 11枝", "L1", 1),
     ]
@@ -80,7 +80,10 @@ def test_a_wave_gathers_paid_orders_into_one_pick_list(app, world, packing):
 
 def test_pack_station_refuses_a_wrong_item_and_a_missing_unit_blocks_the_label(app, world, packing):
     s, order_id, wave_id, parcel_id = packing
-    scan = lambda code: run(app, warehouse.scan, s.owner, parcel_id, code, at=world.now)  # noqa: E731
+
+    def scan(code):
+        return run(app, warehouse.scan, s.owner, parcel_id, code, at=world.now)
+
     assert scan(ean13(101)) is None
     wrong = scan(ean13(103))  # a lily: not in this parcel
     assert isinstance(wrong, Blocked) and wrong.kind == "wrong_item" and "not in parcel" in wrong.message

@@ -9,7 +9,11 @@ import re
 import pytest
 
 from pledge.demo.seed import PASSWORD
-from tests.e2e.conftest import browser, live_server, page  # noqa: F401  (fixtures)
+
+# Fixtures, re-exported so that pytest finds them here.
+from tests.e2e.conftest import browser as browser
+from tests.e2e.conftest import live_server as live_server
+from tests.e2e.conftest import page as page
 
 pytestmark = pytest.mark.browser
 

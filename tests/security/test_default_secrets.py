@@ -67,7 +67,8 @@ def var_dir(tmp_path) -> Path:
         (
             {"PLEDGE_SECRET_KEY": STRONG_KEY, "PLEDGE_PAYMENT_SECRET": "x" * (MIN_SECRET_LENGTH - 1)},
             [
-                f"PLEDGE_PAYMENT_SECRET is {MIN_SECRET_LENGTH - 1} characters; at least {MIN_SECRET_LENGTH} are needed"
+                f"PLEDGE_PAYMENT_SECRET is {MIN_SECRET_LENGTH - 1} characters; at least {MIN_SECRET_LENGTH} "
+                "are needed"
             ],
         ),
         (

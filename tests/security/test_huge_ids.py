@@ -40,7 +40,7 @@ def test_every_route_with_an_id_in_its_path_refuses_an_id_beyond_64_bits(demo):
     failures = []
     for method, path, ints in routes:
         for huge in HUGE:
-            url = PARAM.sub(lambda m: str(huge) if m.group(1) in ints else "x", path)
+            url = PARAM.sub(lambda m, huge=huge, ints=ints: str(huge) if m.group(1) in ints else "x", path)
             if path.startswith("/api/"):
                 resp = demo.client.request(method, url, headers=api, json={})
                 ok = resp.status_code in (404, 422) and resp.headers["content-type"].startswith(PROBLEM)

@@ -49,11 +49,11 @@ def test_a_lone_surrogate_in_text_that_would_be_stored_is_refused_on_every_writi
         (
             f"/api/v1/shops/{shop_id}/products",
             merchant,
-            '{"category_id": %d, "title": "\\ud83c", "promise": "48h", "skus": [{"name": "x", "price_fen": 1, "stock": 1}]}'
-            % world.category(),
+            f'{{"category_id": {world.category()}, "title": "\\ud83c", "promise": "48h", '
+            '"skus": [{"name": "x", "price_fen": 1, "stock": 1}]}',
         ),
         (f"/api/v1/shops/{shop_id}/warehouses", merchant, '{"code": "KM1", "name": "\\udc00"}'),
-        ("/api/v1/cart/lines", shopper, '{"sku_id": %d, "quantity": 1, "note": "\\ud800"}' % sku),
+        ("/api/v1/cart/lines", shopper, f'{{"sku_id": {sku}, "quantity": 1, "note": "\\ud800"}}'),
         (f"/api/v1/shops/{shop_id}/conversations", shopper, '{"order_id": null, "x": ["\\udbff"]}'),
         (
             "/api/v1/carriers/sf/events",

@@ -306,7 +306,8 @@ def test_the_migration_gives_each_live_waybill_to_its_latest_shipment(tmp_path):
         for sid, carrier, number, delivered in rows:
             c.execute(
                 text(
-                    "INSERT INTO shipments (id, order_id, parcels, carrier, tracking_no, shipped_at, delivered_at) "
+                    "INSERT INTO shipments (id, order_id, parcels, carrier, tracking_no, shipped_at, "
+                    "delivered_at) "
                     "VALUES (:id, 1, 1, :carrier, :no, '2026-09-01 00:00:00', :delivered)"
                 ),
                 {"id": sid, "carrier": carrier, "no": number, "delivered": delivered},

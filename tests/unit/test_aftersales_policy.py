@@ -48,7 +48,10 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def returnable(book, signed_at, now, *, flags=frozenset(), pledge=ShopPledge()):
+NO_PLEDGE = ShopPledge()  # frozen: one shared default is safe
+
+
+def returnable(book, signed_at, now, *, flags=frozenset(), pledge=NO_PLEDGE):
     return policy.no_reason_return(book, flags=set(flags), signed_at=signed_at, now=now, pledge=pledge)
 
 
@@ -58,7 +61,8 @@ def returnable(book, signed_at, now, *, flags=frozenset(), pledge=ShopPledge()):
 @pytest.mark.parametrize(
     "signed, expected",
     [
-        # 23:59 on 09-01 Shanghai: the count starts 09-02 00:00 platform time (= 09-01 16:00 UTC) → 09-09 00:00
+        # 23:59 on 09-01 Shanghai: the count starts 09-02 00:00 platform time (= 09-01 16:00 UTC)
+        # → 09-09 00:00
         (local(SH, 2026, 9, 1, 23, 59), utc(2026, 9, 8, 16, 0)),
         # one minute later it is already 09-02 in Shanghai (still 09-01 in UTC): the count starts a day later
         (local(SH, 2026, 9, 2, 0, 0), utc(2026, 9, 9, 16, 0)),
@@ -167,7 +171,10 @@ def test_both_rulebooks_count_the_window_the_same_way(name):
 # --- instant refund ---------------------------------------------------------------------------
 
 
-def instant(book, *, paid_fen=1990, shipped=False, flags=frozenset(), paid_at=utc(2026, 9, 1, 2)):
+SEPT_1 = utc(2026, 9, 1, 2)
+
+
+def instant(book, *, paid_fen=1990, shipped=False, flags=frozenset(), paid_at=SEPT_1):
     return policy.instant_refund(book, flags=set(flags), paid_fen=paid_fen, shipped=shipped, paid_at=paid_at)
 
 
@@ -460,7 +467,7 @@ def cover(
     badged=True,
     paid_at=LAST_SERVED,
     reason="damaged",
-    pledge=ShopPledge(),
+    pledge=NO_PLEDGE,
 ):
     return policy.damage_cover(
         book, categories=categories, badged=badged, paid_at=paid_at, reason=reason, pledge=pledge

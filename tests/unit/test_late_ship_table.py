@@ -343,8 +343,10 @@ def test_design_worked_example_explanation(douyin):
     )
     assert quote.parts[1].explanation_en == (
         "out of stock: paid 150.00, promise 72 h, shipped 50 h late, more than 48 h after the ship-by time "
-        "(out-of-stock.unshipped-48h-after-late [douyin:aHwHGWzbmk88], the late-ship table's column over 48 h: "
-        "late-ship.48-240h.over48 [douyin:aJoPPkWZ7VQM]) → clause out-of-stock.pay.48-240h 3% = 4.50 → rounded half-up "
+        "(out-of-stock.unshipped-48h-after-late [douyin:aHwHGWzbmk88], the late-ship table's column over 48 "
+        "h: "
+        "late-ship.48-240h.over48 [douyin:aJoPPkWZ7VQM]) → clause out-of-stock.pay.48-240h 3% = 4.50 → "
+        "rounded half-up "
         "5 yuan [douyin:aHwHGWzbmk88]"
     )
     assert quote.explanation_en.endswith("; 7.00 yuan in all")
@@ -359,7 +361,8 @@ def test_explanation_of_a_minimum(douyin):
         "paid 10.00, promise 48 h, shipped 50 h late → clause late-ship.le48h.within48: no compensation"
     )
     assert quote.parts[1].explanation_en.endswith(
-        "→ clause out-of-stock.pay.le48h 1% = 0.10 → rounded half-up 0 → limited to 2 (min 2.00, max 50.00) yuan "
+        "→ clause out-of-stock.pay.le48h 1% = 0.10 → rounded half-up 0 → limited to 2 (min 2.00, max 50.00) "
+        "yuan "
         "[douyin:aHwHGWzbmk88]"
     )
     assert "按上下限取 2" in quote.explanation

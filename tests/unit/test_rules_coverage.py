@@ -28,8 +28,8 @@ def test_every_clause_appears_once_with_its_status():
     doc = render_markdown(book)
     for clause in book.clauses:
         assert (
-            f"| `{clause.id}` | {clause.kind} | {clause.effective.isoformat()} | {clause.source} | {status_of(clause)} |"
-            in doc
+            f"| `{clause.id}` | {clause.kind} | {clause.effective.isoformat()} | {clause.source} | "
+            f"{status_of(clause)} |" in doc
         )
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts import throttle
 from pledge.accounts.tables import api_tokens, shop_members, users, web_sessions
 from pledge.accounts.throttle import LoginLimits
-from pledge.kernel.db import UnitOfWork
+from pledge.kernel.db import UnitOfWork, inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 
 PLATFORM_ROLES = ("operator", "reviewer", "finance")
@@ -83,15 +83,16 @@ def create_user(
         raise InvalidInput(f"unknown platform role {platform_role!r}")
     if conn.execute(select(users.c.id).where(users.c.email == email)).first():
         raise Conflict(f"{email} is already registered")
-    return conn.execute(
+    return inserted_id(
+        conn,
         users.insert().values(
             email=email,
             password_hash=_hasher.hash(password),
             display_name=display_name,
             platform_role=platform_role,
             created_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
 
 
 def add_shop_member(conn: Connection, *, shop_id: int, user_id: int, role: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TypeAlias
 
 from pledge.aftersales.model import DAMAGE_REASONS
 from pledge.kernel.clock import ensure_utc, local_time, zone
@@ -57,6 +58,11 @@ class ShopPledge:
         return self.pays_damage and (not self.damage_reasons or reason in self.damage_reasons)
 
 
+# How the return window counts: from 00:00 after sign-off in the rulebook's zone (the platform's,
+# which for the books shipped is also the merchants' local time).
+NEXT_MIDNIGHT = ("next_platform_midnight", "next_local_midnight")
+
+
 @dataclass(frozen=True)
 class Eligibility:
     eligible: bool
@@ -70,6 +76,10 @@ def return_deadline(book: Rulebook, signed_at: datetime, extra_hours: int = 0) -
     商品的次日零时起168小时): the rulebook's zone decides the midnight, whatever the shop's own
     zone. The hours are elapsed hours, added in UTC."""
     clause = book.one("return_window", signed_at)
+    if clause.get("counted_from") not in NEXT_MIDNIGHT:
+        raise InvalidInput(
+            f"{clause.id}: counted_from {clause.get('counted_from')!r} is not one of {NEXT_MIDNIGHT}"
+        )
     local = local_time(signed_at, book.timezone)
     start = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=zone(book.timezone))
     return ensure_utc(start) + timedelta(hours=clause.get("hours") + extra_hours), clause
@@ -354,6 +364,39 @@ def _share_band(book: Rulebook, units: int, damaged: int, at: datetime) -> Claus
     return chosen
 
 
+@dataclass(frozen=True)
+class _Damage:
+    """A damage claim's figures: what was paid, how many units, how many damaged, and the
+    pro-rata refund of the damaged units."""
+
+    paid_fen: int
+    units: int
+    damaged: int
+
+    @property
+    def counted(self) -> str:
+        return f"{self.damaged} of {self.units} units damaged"
+
+    @property
+    def per_unit(self) -> int:
+        return _half_up_div(self.paid_fen * self.damaged, self.units)
+
+    @property
+    def per_unit_bp(self) -> int:
+        return _half_up_div(self.damaged * 10_000, self.units)
+
+    @property
+    def per_unit_text(self) -> str:
+        return f"{self.damaged}/{self.units} of {format_yuan(self.paid_fen)} = {format_yuan(self.per_unit)}"
+
+    def share_of(self, band: Clause) -> int:
+        return _half_up_div(self.paid_fen * band.get("refund_bp"), 10_000)
+
+
+# One way a shop's pledge can pay: (amount, share in bp, share-table row or None, how).
+_PledgeOption: TypeAlias = tuple[int, int, Clause | None, str]
+
+
 def damage_refund(
     book: Rulebook,
     *,
@@ -372,55 +415,55 @@ def damage_refund(
         raise InvalidInput(f"damaged units must be between 1 and {units}")
     if paid_fen < 0:
         raise InvalidInput("the amount paid cannot be negative")
-    counted = f"{damaged} of {units} units damaged"
-    per_unit = _half_up_div(paid_fen * damaged, units)
-    per_unit_bp = _half_up_div(damaged * 10_000, units)
+    claim = _Damage(paid_fen, units, damaged)
     if basis == DAMAGE_SERVICE:
-        band = _share_band(book, units, damaged, at)
-        amount = _half_up_div(paid_fen * band.get("refund_bp"), 10_000)
-        text = (
-            f"{counted} → clause {band.id}: {format_rate(band.get('refund_bp'))} of {format_yuan(paid_fen)} = "
-            f"{format_yuan(amount)} [{band.source}]"
-        )
-        if pledge.per_unit_damage and per_unit > amount:
-            text += (
-                f"; the shop's pledge pays every damaged unit: {damaged}/{units} of {format_yuan(paid_fen)} = "
-                f"{format_yuan(per_unit)}"
-            )
-            return DamageQuote(per_unit, per_unit_bp, band, text, True, basis, band)
-        return DamageQuote(amount, band.get("refund_bp"), band, text, False, basis, band)
+        return _service_refund(book, claim, at, pledge)
     if basis != SHOP_PLEDGE:
         raise InvalidInput(f"unknown damage basis {basis!r}")
+    return _shop_pledge_refund(book, claim, at, pledge)
+
+
+def _service_refund(book: Rulebook, claim: _Damage, at: datetime, pledge: ShopPledge) -> DamageQuote:
+    """The guarantee's share table; a per-unit pledge pays pro rata where that is more."""
+    band = _share_band(book, claim.units, claim.damaged, at)
+    amount = claim.share_of(band)
+    text = (
+        f"{claim.counted} → clause {band.id}: {format_rate(band.get('refund_bp'))} of "
+        f"{format_yuan(claim.paid_fen)} = {format_yuan(amount)} [{band.source}]"
+    )
+    if pledge.per_unit_damage and claim.per_unit > amount:
+        text += f"; the shop's pledge pays every damaged unit: {claim.per_unit_text}"
+        return DamageQuote(claim.per_unit, claim.per_unit_bp, band, text, True, DAMAGE_SERVICE, band)
+    return DamageQuote(amount, band.get("refund_bp"), band, text, False, DAMAGE_SERVICE, band)
+
+
+def _shop_pledge_refund(book: Rulebook, claim: _Damage, at: datetime, pledge: ShopPledge) -> DamageQuote:
+    """What the shop's own pledge promises: the former table, every damaged unit pro rata, or the
+    more generous of the two where it promises both (the table on a tie)."""
     own = book.one("damage_shop_pledge", at)
-    options = []
+    options: list[_PledgeOption] = []
     if pledge.damage_share_table:
-        band = _share_band(book, units, damaged, at)
-        amount = _half_up_div(paid_fen * band.get("refund_bp"), 10_000)
-        options.append(
-            (
-                amount,
-                band.get("refund_bp"),
-                band,
-                f"the shop keeps the 坏了包退 table, clause {band.id}: {format_rate(band.get('refund_bp'))} of "
-                f"{format_yuan(paid_fen)} = {format_yuan(amount)}",
-            )
+        band = _share_band(book, claim.units, claim.damaged, at)
+        amount = claim.share_of(band)
+        how = (
+            f"the shop keeps the 坏了包退 table, clause {band.id}: {format_rate(band.get('refund_bp'))} of "
+            f"{format_yuan(claim.paid_fen)} = {format_yuan(amount)}"
         )
+        options.append((amount, band.get("refund_bp"), band, how))
     if pledge.per_unit_damage:
         options.append(
             (
-                per_unit,
-                per_unit_bp,
+                claim.per_unit,
+                claim.per_unit_bp,
                 None,
-                f"the shop pays every damaged unit: {damaged}/{units} of "
-                f"{format_yuan(paid_fen)} = {format_yuan(per_unit)}",
+                f"the shop pays every damaged unit: {claim.per_unit_text}",
             )
         )
     if not options:
         raise InvalidInput("the shop's pledge pays no damage refund")
-    amount, share_bp, band, how = max(options, key=lambda o: o[0])  # the first (the table) on a tie
-    return DamageQuote(
-        amount, share_bp, own, f"{counted} → shop pledge ({own.id}): {how} [{own.source}]", True, basis, band
-    )
+    amount, share_bp, table_row, how = max(options, key=lambda o: o[0])  # the first (the table) on a tie
+    text = f"{claim.counted} → shop pledge ({own.id}): {how} [{own.source}]"
+    return DamageQuote(amount, share_bp, own, text, True, SHOP_PLEDGE, table_row)
 
 
 # ---------------------------------------------------------------- shipping insurance
@@ -486,9 +529,9 @@ def shipping_insurance_claim(
         shipped_at=shipped_at,
         requested_at=requested_at,
     )
-    if not cover.eligible:
-        return cover
     clause = cover.clause
+    if not cover.eligible or clause is None:
+        return cover
     if postage_fen is None or postage_fen <= 0:
         return InsuranceClaim(False, 0, clause, f"no return postage was given ({clause.id})")
     cap = clause.get("cap_fen")

@@ -36,10 +36,9 @@ def _with_shop():
 
 def case_detail(conn: Connection, actor: Actor, case_id: int) -> dict:
     row = conn.execute(_with_shop().where(cases.c.id == case_id)).first()
-    visible = row is not None and (
+    if row is None or not (
         row.buyer_id == actor.user_id or row.shop_id in actor.shops or actor.platform_role is not None
-    )
-    if not visible:
+    ):
         raise NotFound(f"no after-sales case {case_id}")
     case = dict(row._mapping, inputs=jsonutil.loads(row.inputs))
     case["lines"] = [

@@ -80,6 +80,8 @@ def damage_quote(
     units = sum(c["row"].quantity for c in chosen)
     damaged = sum(c["units"] for c in chosen)
     # The guarantee pays by the table in force when the order was paid; a pledge as it stands now.
+    if cover.basis is None or cover.clause is None:  # damage_cover_for refuses an uncovered claim
+        raise InvalidInput(f"no damage refund applies: {cover.reason}")
     table_at = order.paid_at if cover.basis == policy.DAMAGE_SERVICE else at
     q = policy.damage_refund(
         book, paid_fen=paid, units=units, damaged=damaged, at=table_at, pledge=pledge, basis=cover.basis

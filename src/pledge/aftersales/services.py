@@ -1,10 +1,10 @@
-"""After-sales use cases: file a case, review, escalate, decide, return, refund, and the sweep
-that acts on deadlines (a silent merchant's case is approved automatically, exactly once).
+"""After-sales use cases: file a case, review, escalate, decide, return, and the sweep that acts
+on deadlines (a silent merchant's case is approved automatically, exactly once).
 
-Refunds leave through the payment adapter outside any database transaction: a case's refund is
-first recorded as pending under the key `refund:{case_id}` (UNIQUE), the provider is called
-with that key, and the result is booked in a second transaction. The total refunded on an
-order never exceeds what the buyer paid; the order row is locked while that is checked."""
+Beside it: refunds.py (a refund recorded pending, sent through the payment adapter outside any
+transaction, booked once), funds.py (who pays: the shop or a subsidy fund), pledges.py (a
+shop's own pledge and trusted buyers) and records.py (case events, case moves, the order lock).
+The names callers use are re-exported here."""
 
 from __future__ import annotations
 
@@ -14,39 +14,38 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_platform, require_shop
-from pledge.accounts.tables import users
+from pledge.accounts.services import Actor, require_platform
 from pledge.aftersales import insurance, policy, quotes
+from pledge.aftersales.funds import open_subsidy_fund as open_subsidy_fund
+from pledge.aftersales.funds import payer_account as payer_account
+from pledge.aftersales.funds import release_fund, take_fund
 from pledge.aftersales.model import (
     DAMAGE_REASONS,
     NEEDS_RETURN,
-    REFUND_LIFECYCLE,
     RETURN_REASONS,
     CaseStatus,
     CaseType,
-    RefundStatus,
 )
-from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
+from pledge.aftersales.pledges import mark_trusted_buyer as mark_trusted_buyer
+from pledge.aftersales.pledges import set_shop_pledge as set_shop_pledge
+from pledge.aftersales.pledges import shop_pledge as shop_pledge
+from pledge.aftersales.records import case_event, lock_order, move_case, reload_case
+from pledge.aftersales.refunds import complete_refunds as complete_refunds
+from pledge.aftersales.refunds import start_refund
 from pledge.aftersales.tables import (
-    case_events,
     case_evidence,
     case_lines,
     cases,
-    refunds,
-    shop_pledges,
     shop_trusted_buyers,
     subsidy_funds,
 )
-from pledge.catalog.tables import products, shops, skus
+from pledge.catalog.tables import products, shops
 from pledge.kernel import jsonutil
-from pledge.kernel.db import claim_batch, dialect_insert
+from pledge.kernel.db import claim_batch, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
-from pledge.ledger import services as ledger
 from pledge.orders.model import OrderStatus
-from pledge.orders.services import record_events
-from pledge.orders.services import transition as order_transition
-from pledge.orders.tables import order_lines, orders, payments
+from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import Rulebook
 from pledge.uploads.services import owned_uploads
 
@@ -63,89 +62,6 @@ class NewCase:
     note: str = ""
     upload_ids: list[int] = field(default_factory=list)
     cannot_upload: bool = False  # the buyer declares they cannot take photos
-
-
-def _event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, **detail) -> None:
-    conn.execute(
-        case_events.insert().values(
-            case_id=case_id, at=at, kind=kind, actor=actor, detail=jsonutil.dumps(detail)
-        )
-    )
-
-
-def _move(conn: Connection, case, target: CaseStatus, **values) -> None:
-    """Conditional status update: a concurrent actor or sweep that got there first wins."""
-    CASE_LIFECYCLE.move(conn, cases, case.id, case.status, target, **values)
-
-
-def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:
-    row = conn.execute(select(shop_pledges).where(shop_pledges.c.shop_id == shop_id)).first()
-    if row is None:
-        return policy.ShopPledge()
-    return policy.ShopPledge(
-        row.per_unit_damage,
-        row.no_evidence_for_declared,
-        row.damage_window_extra_hours,
-        row.return_window_extra_hours,
-        row.damage_share_table,
-        frozenset(jsonutil.loads(row.damage_reasons) or []),
-    )
-
-
-def set_shop_pledge(
-    conn: Connection, actor: Actor, shop_id: int, pledge: policy.ShopPledge, statement: str, *, at: datetime
-) -> None:
-    require_shop(actor, shop_id)
-    values = {
-        "per_unit_damage": pledge.per_unit_damage,
-        "no_evidence_for_declared": pledge.no_evidence_for_declared,
-        "damage_window_extra_hours": pledge.damage_window_extra_hours,
-        "return_window_extra_hours": pledge.return_window_extra_hours,
-        "damage_share_table": pledge.damage_share_table,
-        "damage_reasons": jsonutil.dumps(sorted(pledge.damage_reasons)),
-        "statement": statement,
-        "updated_at": at,
-    }
-    if (
-        conn.execute(shop_pledges.update().where(shop_pledges.c.shop_id == shop_id).values(**values)).rowcount
-        == 0
-    ):
-        conn.execute(shop_pledges.insert().values(shop_id=shop_id, **values))
-
-
-def mark_trusted_buyer(conn: Connection, actor: Actor, shop_id: int, buyer_id: int, note: str) -> None:
-    """The shop vouches for a buyer (an elderly parent whose child ordered for them): with the
-    no-evidence pledge, their damage claims need no photo."""
-    require_shop(actor, shop_id)
-    if conn.execute(select(users.c.id).where(users.c.id == buyer_id)).first() is None:
-        raise NotFound(f"no buyer {buyer_id}")
-    exists = conn.execute(
-        select(shop_trusted_buyers.c.buyer_id).where(
-            shop_trusted_buyers.c.shop_id == shop_id, shop_trusted_buyers.c.buyer_id == buyer_id
-        )
-    ).first()
-    if exists is None:
-        conn.execute(shop_trusted_buyers.insert().values(shop_id=shop_id, buyer_id=buyer_id, note=note[:200]))
-
-
-def open_subsidy_fund(conn: Connection, actor: Actor, *, code: str, name: str, budget_fen: int) -> int:
-    """A platform subsidy fund with a budget, for platform-funded outcomes (operator or finance)."""
-    require_platform(actor, "operator", "finance")
-    if not code.strip() or not name.strip():
-        raise InvalidInput("a fund needs a code and a name")
-    if type(budget_fen) is not int or budget_fen <= 0:
-        raise InvalidInput("a fund's budget is a positive amount of fen")
-    if conn.execute(select(subsidy_funds.c.id).where(subsidy_funds.c.code == code)).first() is not None:
-        raise Conflict(f"a fund {code!r} already exists")
-    return conn.execute(
-        subsidy_funds.insert().values(code=code, name=name, budget_fen=budget_fen, spent_fen=0)
-    ).inserted_primary_key[0]
-
-
-def _lock_order(conn: Connection, order_id: int):
-    """Serialises refund decisions on one order (SQLite already serialises writers)."""
-    query = select(orders).where(orders.c.id == order_id)
-    return conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).one()
 
 
 def _order_for_buyer(conn: Connection, actor: Actor, order_id: int):
@@ -195,7 +111,7 @@ def _remaining_refundable(conn: Connection, order) -> int:
         select(func.coalesce(func.sum(cases.c.refund_fen), 0)).where(
             cases.c.order_id == order.id, cases.c.status.not_in(NOT_COUNTING)
         )
-    ).scalar()
+    ).scalar_one()
     return order.paid_fen - int(committed)
 
 
@@ -279,7 +195,7 @@ def _check_request(cmd: NewCase, order) -> None:
 def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, at: datetime) -> int:
     order = _order_for_buyer(conn, actor, cmd.order_id)
     _check_request(cmd, order)
-    locked = _lock_order(conn, order.id)
+    locked = lock_order(conn, order.id)
     pledge = shop_pledge(conn, order.shop_id)
     chosen = _lines(conn, order, cmd.lines, whole=cmd.case_type == CaseType.INSTANT_REFUND)
     waiver = (
@@ -294,7 +210,8 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
         if amount > remaining:
             explanation += f"; limited to the {format_yuan(remaining)} not yet refunded on this order"
             amount = remaining
-    case_id = conn.execute(
+    case_id = inserted_id(
+        conn,
         cases.insert().values(
             order_id=order.id,
             buyer_id=actor.user_id,
@@ -311,16 +228,16 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
             evidence_waived=waiver,
             created_at=at,
             basis=inputs.get("basis"),
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     conn.execute(
         case_lines.insert(),
         [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen],
     )
     if evidence:
         conn.execute(case_evidence.insert(), [{"case_id": case_id, "upload_id": u} for u in evidence])
-    _event(conn, case_id, at, "requested", "buyer", amount_fen=amount, reason=cmd.reason)
-    _first_deadline(conn, conn.execute(select(cases).where(cases.c.id == case_id)).one(), locked, book, at)
+    case_event(conn, case_id, at, "requested", "buyer", amount_fen=amount, reason=cmd.reason)
+    _first_deadline(conn, reload_case(conn, case_id), locked, book, at)
     return case_id
 
 
@@ -350,92 +267,22 @@ def _first_deadline(conn: Connection, case, order, book: Rulebook, at: datetime)
     )
 
 
-def _take_fund(conn: Connection, payer: str, amount: int) -> None:
-    """A fund's budget is taken with a conditional UPDATE, so concurrent decisions never overspend it."""
-    if not payer.startswith("fund:") or amount <= 0:
-        return
-    code = payer[5:]
-    took = conn.execute(
-        subsidy_funds.update()
-        .where(subsidy_funds.c.code == code, subsidy_funds.c.spent_fen + amount <= subsidy_funds.c.budget_fen)
-        .values(spent_fen=subsidy_funds.c.spent_fen + amount)
-    ).rowcount
-    if took != 1:
-        raise Conflict(f"subsidy fund {code} has not enough budget left for {format_yuan(amount)}")
-
-
-def _release_fund(conn: Connection, payer: str, amount: int) -> None:
-    if payer.startswith("fund:") and amount > 0:
-        conn.execute(
-            subsidy_funds.update()
-            .where(subsidy_funds.c.code == payer[5:])
-            .values(spent_fen=subsidy_funds.c.spent_fen - amount)
-        )
-
-
 def _approve(
     conn: Connection, case, book: Rulebook, at: datetime, *, actor: str, why: str, payer: str = "merchant"
 ) -> None:
     if case.case_type in NEEDS_RETURN:
         # A fund-paid return is reserved now: at receipt (often in the sweep) it must not fail.
-        _take_fund(conn, payer, case.refund_fen)
+        take_fund(conn, payer, case.refund_fen)
         due, clause = policy.timer(book, "return_ship_window", at)
-        _move(conn, case, S.APPROVED, decided_at=at, payer=payer)
-        case = conn.execute(select(cases).where(cases.c.id == case.id)).one()
-        _move(conn, case, S.AWAITING_RETURN, due_at=due, due_kind="close_no_return", due_clause=clause.id)
+        move_case(conn, case, S.APPROVED, decided_at=at, payer=payer)
+        case = reload_case(conn, case.id)
+        move_case(conn, case, S.AWAITING_RETURN, due_at=due, due_kind="close_no_return", due_clause=clause.id)
     else:
-        _move(conn, case, S.APPROVED, decided_at=at, payer=payer, due_at=None, due_kind=None, due_clause=None)
-        _start_refund(conn, case.id, at)
-    _event(conn, case.id, at, "approved", actor, why=why)
-
-
-def _start_refund(conn: Connection, case_id: int, at: datetime) -> None:
-    case = conn.execute(select(cases).where(cases.c.id == case_id)).one()
-    order = _lock_order(conn, case.order_id)
-    if case.case_type == CaseType.INSTANT_REFUND and order.status == OrderStatus.PAID.value:
-        order_transition(
-            conn, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=at, late_check_at=None
+        move_case(
+            conn, case, S.APPROVED, decided_at=at, payer=payer, due_at=None, due_kind=None, due_clause=None
         )
-        for line in conn.execute(
-            select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
-        ):
-            conn.execute(
-                skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity)
-            )
-        record_events(
-            conn,
-            [{"order_id": order.id, "at": at, "kind": "cancelled", "detail": {"reason": "instant_refund"}}],
-        )
-    refunded = conn.execute(
-        select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)
-    ).scalar()
-    amount = min(case.refund_fen, order.paid_fen - int(refunded))
-    if case.case_type in NEEDS_RETURN:  # reserved in full at approval: give back what is not refunded
-        _release_fund(conn, case.payer, case.refund_fen - max(amount, 0))
-    if amount <= 0:
-        _move(conn, case, S.CLOSED, closed_at=at)
-        _event(conn, case.id, at, "closed", "system", why="nothing left to refund on this order")
-        return
-    if case.case_type not in NEEDS_RETURN:
-        _take_fund(conn, case.payer, amount)
-    insert = dialect_insert(conn)
-    conn.execute(
-        insert(refunds)
-        .values(
-            idempotency_key=f"refund:{case.id}",
-            case_id=case.id,
-            order_id=order.id,
-            amount_fen=amount,
-            payer=case.payer,
-            status=RefundStatus.PENDING.value,
-            created_at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    )
-
-
-def payer_account(payer: str, shop_id: int) -> str:
-    return f"platform:fund:{payer[5:]}" if payer.startswith("fund:") else ledger.shop_proceeds(shop_id)
+        start_refund(conn, case.id, at)
+    case_event(conn, case.id, at, "approved", actor, why=why)
 
 
 def _case_for(conn: Connection, actor: Actor, case_id: int, role: str):
@@ -465,16 +312,16 @@ def review_case(
     if not note.strip():
         raise InvalidInput("a rejection needs a reason the buyer can read")
     due, clause = policy.escalation_deadline(book, at, case.basis)
-    _move(
+    move_case(
         conn, case, S.REJECTED, decided_at=at, due_at=due, due_kind="close_unescalated", due_clause=clause.id
     )
-    _event(conn, case.id, at, "rejected", "merchant", why=note.strip())
+    case_event(conn, case.id, at, "rejected", "merchant", why=note.strip())
 
 
 def _check_still_free(conn: Connection, case) -> None:
     """A rejected case lets go of its units and amount (NOT_COUNTING) so that the buyer may file
     again; escalating it claims them back, which must not claim units or money twice."""
-    order = _lock_order(conn, case.order_id)
+    order = lock_order(conn, case.order_id)
     wanted = [
         (r.order_line_id, r.units)
         for r in conn.execute(select(case_lines).where(case_lines.c.case_id == case.id))
@@ -499,8 +346,8 @@ def escalate(conn: Connection, actor: Actor, case_id: int, *, note: str, at: dat
         raise Conflict(f"case {case_id} is {case.status}; it cannot be escalated now")
     if case.status == S.REJECTED.value:
         _check_still_free(conn, case)
-    _move(conn, case, S.ESCALATED, due_at=None, due_kind=None, due_clause=None)
-    _event(conn, case.id, at, "escalated", "buyer", why=note.strip())
+    move_case(conn, case, S.ESCALATED, due_at=None, due_kind=None, due_clause=None)
+    case_event(conn, case.id, at, "escalated", "buyer", why=note.strip())
 
 
 def decide_escalation(
@@ -522,10 +369,10 @@ def decide_escalation(
     if not note.strip():
         raise InvalidInput("the platform's decision needs a written reason")
     if case.case_type in NEEDS_RETURN:  # decided again after the return was sent: undo an earlier reservation
-        _release_fund(conn, case.payer, case.refund_fen)
+        release_fund(conn, case.payer, case.refund_fen)
     if not approve:
-        _move(conn, case, S.CLOSED, closed_at=at, decided_at=at)
-        _event(conn, case.id, at, "closed", "operator", why=note.strip())
+        move_case(conn, case, S.CLOSED, closed_at=at, decided_at=at)
+        case_event(conn, case.id, at, "closed", "operator", why=note.strip())
         return
     payer = "merchant"
     if fund_code:
@@ -533,10 +380,10 @@ def decide_escalation(
             raise NotFound(f"no subsidy fund {fund_code!r}")
         payer = f"fund:{fund_code}"
     if case.return_tracking:  # escalated after the goods were sent back: the platform accepts the return
-        _take_fund(conn, payer, case.refund_fen)
+        take_fund(conn, payer, case.refund_fen)
         conn.execute(cases.update().where(cases.c.id == case.id).values(decided_at=at, payer=payer))
-        _event(conn, case.id, at, "approved", "operator", why=note.strip())
-        _receive(conn, conn.execute(select(cases).where(cases.c.id == case.id)).one(), at, "operator")
+        case_event(conn, case.id, at, "approved", "operator", why=note.strip())
+        _receive(conn, reload_case(conn, case.id), at, "operator")
         return
     _approve(conn, case, book, at, actor="operator", why=note.strip(), payer=payer)
 
@@ -563,7 +410,7 @@ def ship_return(
     order = conn.execute(select(orders).where(orders.c.id == case.order_id)).one()
     insured = insurance.on_return_shipped(conn, book, case, order, postage_fen=postage_fen)
     due, clause = policy.timer(book, "return_receive_window", at)
-    _move(
+    move_case(
         conn,
         case,
         S.RETURN_SHIPPED,
@@ -574,7 +421,7 @@ def ship_return(
         due_clause=clause.id,
         **insured,
     )
-    _event(
+    case_event(
         conn,
         case.id,
         at,
@@ -588,15 +435,15 @@ def ship_return(
 
 
 def _receive(conn: Connection, case, at: datetime, actor: str) -> None:
-    _move(conn, case, S.RETURN_RECEIVED, due_at=None, due_kind=None, due_clause=None)
-    _event(conn, case.id, at, "return_received", actor)
-    case = conn.execute(select(cases).where(cases.c.id == case.id)).one()
+    move_case(conn, case, S.RETURN_RECEIVED, due_at=None, due_kind=None, due_clause=None)
+    case_event(conn, case.id, at, "return_received", actor)
+    case = reload_case(conn, case.id)
     if case.case_type == CaseType.EXCHANGE:
-        _move(conn, case, S.EXCHANGED, closed_at=at)
-        _event(conn, case.id, at, "exchanged", actor)
+        move_case(conn, case, S.EXCHANGED, closed_at=at)
+        case_event(conn, case.id, at, "exchanged", actor)
         insurance.open_claim(conn, case, at)  # 换货成功
     else:
-        _start_refund(conn, case.id, at)
+        start_refund(conn, case.id, at)
 
 
 def receive_return(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -> None:
@@ -610,10 +457,10 @@ def cancel_case(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -
     case = _case_for(conn, actor, case_id, "buyer")
     if case.status not in (S.REQUESTED.value, S.AWAITING_RETURN.value):
         raise Conflict(f"case {case_id} is {case.status}; it can no longer be withdrawn")
-    _move(conn, case, S.CANCELLED, closed_at=at, due_at=None, due_kind=None, due_clause=None)
+    move_case(conn, case, S.CANCELLED, closed_at=at, due_at=None, due_kind=None, due_clause=None)
     if case.case_type in NEEDS_RETURN:
-        _release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
-    _event(conn, case.id, at, "cancelled", "buyer")
+        release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
+    case_event(conn, case.id, at, "cancelled", "buyer")
 
 
 def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> str:
@@ -628,12 +475,12 @@ def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> s
             why=f"the shop did not review by {case.due_at.isoformat()} ({case.due_clause})",
         )
     elif kind == "close_unescalated" and case.status == S.REJECTED.value:
-        _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
-        _event(conn, case.id, now, "closed", "system", why=f"not escalated in time ({case.due_clause})")
+        move_case(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        case_event(conn, case.id, now, "closed", "system", why=f"not escalated in time ({case.due_clause})")
     elif kind == "close_no_return" and case.status == S.AWAITING_RETURN.value:
-        _move(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
-        _release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
-        _event(
+        move_case(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
+        case_event(
             conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})"
         )
     elif kind == "auto_receive" and case.status == S.RETURN_SHIPPED.value:
@@ -651,7 +498,7 @@ def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> s
 def _no_pickup_due(conn: Connection, case, book: Rulebook, now: datetime) -> str:
     """Still no pickup scan: the refund request is approved (douyin:aHwH9wK4Je2N). Picked up
     meanwhile: the case waits for the shop's review like any other."""
-    order = _lock_order(conn, case.order_id)
+    order = lock_order(conn, case.order_id)
     no_pickup = policy.no_pickup_refund(
         book, case_type=case.case_type, shipped_at=order.shipped_at, picked_up_at=order.picked_up_at
     )
@@ -685,68 +532,3 @@ def sweep_case_deadlines(uow, book: Rulebook, clock, *, batch: int = 200) -> dic
                 counts[kind] = counts.get(kind, 0) + 1
         if len(due) < batch:
             return counts
-
-
-def complete_refunds(uow, provider, clock, *, limit: int = 200) -> int:
-    """Send pending refunds to the payment provider (outside any transaction) and book them."""
-    with uow.read() as conn:
-        pending = conn.execute(
-            select(refunds, payments.c.provider_ref.label("payment_ref"), orders.c.shop_id)
-            .join(orders, orders.c.id == refunds.c.order_id)
-            .join(payments, payments.c.checkout_id == orders.c.checkout_id)
-            .where(refunds.c.status == RefundStatus.PENDING.value)
-            .order_by(refunds.c.id)
-            .limit(limit)
-        ).all()
-    done = 0
-    for refund in pending:
-        provider_ref = provider.refund(refund.payment_ref, refund.amount_fen, refund.idempotency_key)
-        with uow.begin() as conn:
-            now = clock.now()
-            if not REFUND_LIFECYCLE.try_move(
-                conn,
-                refunds,
-                refund.id,
-                RefundStatus.PENDING,
-                RefundStatus.SUCCEEDED,
-                provider_ref=provider_ref,
-                completed_at=now,
-            ):
-                continue  # another worker booked it
-            case = conn.execute(select(cases).where(cases.c.id == refund.case_id)).one()
-            ledger.record(
-                conn,
-                key=refund.idempotency_key,
-                kind="refund",
-                memo=case.explanation,
-                at=now,
-                postings=[
-                    ledger.Posting(
-                        payer_account(refund.payer, refund.shop_id), ledger.PAYMENTS_IN, refund.amount_fen
-                    )
-                ],
-            )
-            _move(conn, case, S.REFUNDED, closed_at=now)
-            _event(
-                conn,
-                case.id,
-                now,
-                "refunded",
-                "system",
-                amount_fen=refund.amount_fen,
-                provider_ref=provider_ref,
-            )
-            insurance.open_claim(conn, case, now)  # 退款成功
-            record_events(
-                conn,
-                [
-                    {
-                        "order_id": refund.order_id,
-                        "at": now,
-                        "kind": "refunded",
-                        "detail": {"amount_fen": refund.amount_fen, "case_id": case.id},
-                    }
-                ],
-            )
-            done += 1
-    return done

@@ -13,6 +13,7 @@ from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.guards import ListingGuard, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.clock import zone
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.limits import DESCRIPTION_MAX, MAX_PRICE_FEN, MAX_STOCK, NAME_MAX, TITLE_MAX
 from pledge.kernel.money import format_yuan
@@ -52,11 +53,12 @@ def create_shop(
     description: str = "",
 ) -> int:
     zone(timezone)
-    return conn.execute(
+    return inserted_id(
+        conn,
         shops.insert().values(
             name=name, slug=slug, timezone=timezone, city=city, description=description, created_at=at
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
 
 
 def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int | None = None) -> int:
@@ -66,9 +68,7 @@ def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int
             raise NotFound(f"no category {parent_id}")
         if parent.parent_id is not None:
             raise InvalidInput("the category tree has two levels: a sub-category cannot have children")
-    return conn.execute(
-        categories.insert().values(name=name, name_en=name_en, parent_id=parent_id)
-    ).inserted_primary_key[0]
+    return inserted_id(conn, categories.insert().values(name=name, name_en=name_en, parent_id=parent_id))
 
 
 def _promise_columns(promise: Promise) -> dict:
@@ -100,7 +100,8 @@ def create_product(
     category = conn.execute(select(categories.c.parent_id).where(categories.c.id == cmd.category_id)).first()
     if category is None:
         raise NotFound(f"no category {cmd.category_id}")
-    product_id = conn.execute(
+    product_id = inserted_id(
+        conn,
         products.insert().values(
             shop_id=cmd.shop_id,
             category_id=cmd.category_id,
@@ -113,8 +114,8 @@ def create_product(
             active=True,
             created_at=at,
             **_promise_columns(cmd.promise),
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     conn.execute(
         skus.insert(),
         [
@@ -149,9 +150,12 @@ def create_content_promise(
     require_shop(actor, shop_id)
     if kind not in ("live_room", "video"):
         raise InvalidInput("content is a live_room or a video")
-    return conn.execute(
-        content_promises.insert().values(shop_id=shop_id, kind=kind, title=title, **_promise_columns(promise))
-    ).inserted_primary_key[0]
+    return inserted_id(
+        conn,
+        content_promises.insert().values(
+            shop_id=shop_id, kind=kind, title=title, **_promise_columns(promise)
+        ),
+    )
 
 
 def set_stock(conn: Connection, actor: Actor, *, sku_id: int, stock: int) -> None:

@@ -202,22 +202,25 @@ class ChatMetrics:
             "no rounds"
             if self.average_response_seconds is None
             else (
-                f"{self.response_ms_total / 1000:g} s / {self.rounds} rounds = {self.average_response_seconds:g} s"
+                f"{self.response_ms_total / 1000:g} s / {self.rounds} rounds = "
+                f"{self.average_response_seconds:g} s"
             )
         )
         rate = (
             "no rated conversations"
             if self.dissatisfaction_bp is None
             else (
-                f"{self.dissatisfied_conversations} of {self.rated_conversations} rated 1-{self.max_stars_unsatisfied} stars"
+                f"{self.dissatisfied_conversations} of {self.rated_conversations} rated "
+                f"1-{self.max_stars_unsatisfied} stars"
                 f" = {self.dissatisfaction_bp / 100:g}%"
             )
         )
         return (
             f"{self.conversations} conversations started {self.business_hours} ({self.timezone}) in "
-            f"[{self.since.isoformat()}, {self.until.isoformat()}), {self.outside_hours} outside those hours not "
-            f"counted; average response {avg}, {self.unanswered_rounds} unanswered counted as "
-            f"{self.no_reply_seconds} s each, {self.pending_rounds} still pending (clause {self.response_clause}); "
+            f"[{self.since.isoformat()}, {self.until.isoformat()}), {self.outside_hours} outside those "
+            f"hours not counted; average response {avg}, {self.unanswered_rounds} unanswered counted as "
+            f"{self.no_reply_seconds} s each, {self.pending_rounds} still pending "
+            f"(clause {self.response_clause}); "
             f"dissatisfaction {rate} (clause {self.dissatisfaction_clause}) [{', '.join(self.sources)}]"
         )
 
@@ -273,8 +276,8 @@ def measure(
             rounds.extend(rounds_of(log, until=until, no_reply=no_reply))
         else:
             outside += 1
-        seen = log.stars is not None and (log.rated_at is None or log.rated_at < until)
-        if seen and rating_hours.contains(start, tz):
+        seen = log.rated_at is None or log.rated_at < until
+        if log.stars is not None and seen and rating_hours.contains(start, tz):
             rated += 1
             dissatisfied += log.stars <= worst
     scored = [r for r in rounds if r.outcome != PENDING]

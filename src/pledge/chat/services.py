@@ -22,6 +22,7 @@ from pledge.chat import policy
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
 from pledge.chat.model import ConversationStatus, Sender, check_stars, clean_body
 from pledge.chat.tables import conversations, messages
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pledge.orders.tables import orders
 from pledge.rulebooks.loader import Rulebook
@@ -89,7 +90,8 @@ def open_conversation(
         return Opened(found, False)
     try:
         with conn.begin_nested():
-            new_id = conn.execute(
+            new_id = inserted_id(
+                conn,
                 conversations.insert().values(
                     shop_id=shop_id,
                     buyer_id=actor.user_id,
@@ -97,8 +99,8 @@ def open_conversation(
                     status=ConversationStatus.OPEN.value,
                     open_key=key,
                     created_at=at,
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
     except IntegrityError:  # a concurrent open of the same conversation won (PostgreSQL)
         return Opened(
             conn.execute(select(conversations.c.id).where(conversations.c.open_key == key)).scalar_one(),
@@ -118,11 +120,12 @@ def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str
         raise Conflict(
             f"conversation {conversation_id} ended when the buyer rated it; open a new one to write again"
         )
-    message_id = conn.execute(
+    message_id = inserted_id(
+        conn,
         messages.insert().values(
             conversation_id=row.id, sender=role, author_id=actor.user_id, body=text, at=at
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     values: dict = {"last_message_at": at}
     if role == Sender.BUYER:
         values.update(started_at=row.started_at or at, awaiting_reply_since=row.awaiting_reply_since or at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -49,8 +50,8 @@ def _scores(book, history, result: BacktestResult) -> dict:
 
 
 def command(
-    rulebook: str = typer.Option(..., help="Rulebook to replay, e.g. douyin."),
-    orders: Path = typer.Option(..., "--orders", help="Order history CSV (docs/order-history-csv.md)."),
+    rulebook: Annotated[str, typer.Option(help="Rulebook to replay, e.g. douyin.")],
+    orders: Annotated[Path, typer.Option("--orders", help="Order history CSV (docs/order-history-csv.md).")],
     as_of: str = typer.Option(
         "",
         "--as-of",
@@ -105,7 +106,7 @@ def command(
 
 
 def import_command(
-    file: Path = typer.Argument(..., help="Order history CSV (docs/order-history-csv.md)."),
+    file: Annotated[Path, typer.Argument(help="Order history CSV (docs/order-history-csv.md).")],
     tz: str = typer.Option("Asia/Shanghai", "--tz", help="Timezone of times written without an offset."),
     skip_bad_rows: bool = typer.Option(
         False, "--skip-bad-rows", help="Import the good rows and list the bad ones."

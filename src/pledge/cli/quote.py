@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import typer
 
@@ -12,7 +13,7 @@ from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.limits import MAX_DAYS, MAX_ID, MAX_QUANTITY
 from pledge.kernel.money import format_rate, format_yuan, parse_yuan
-from pledge.lateship.policy import quote_late_ship
+from pledge.lateship.policy import LateShipQuote, quote_late_ship
 from pledge.promises.model import Promise
 from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import load
@@ -62,6 +63,23 @@ def quote_ship_by(
     run()
 
 
+def _late_ship_data(quote: LateShipQuote | None) -> dict[str, Any]:
+    """The JSON answer of `quote late-ship`: the total, each paying part with its clause."""
+    if quote is None:
+        return {"amount_fen": 0, "parts": [], "clause": "", "explanation": "shipped on time: no compensation"}
+    parts = [
+        {"clause": p.clause.id, "amount_fen": p.amount_fen, "source": p.clause.source, "rule": p.rule}
+        for p in quote.parts
+        if p.clause is not None and p.amount_fen > 0
+    ]
+    return {
+        "amount_fen": quote.amount_fen,
+        "parts": parts,
+        "clause": quote.clause.id if quote.clause else "",
+        "explanation": quote.explanation_en,
+    }
+
+
 @quote_app.command("late-ship")
 def quote_late(
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
@@ -83,7 +101,7 @@ def quote_late(
     def run() -> None:
         book = load(rulebook)
         span = Promise.parse(promise)
-        if span.kind != "hours":
+        if span.kind != "hours" or span.hours is None:
             raise InvalidInput("for a late-ship quote give the promise as hours, e.g. 48h or 72h")
         paid_fen = parse_yuan(paid)
         if paid_fen <= 0:
@@ -99,29 +117,7 @@ def quote_late(
             shipped_at=deadline + late_by,
             now=deadline + late_by,
         )
-        if quote is None:
-            data = {
-                "amount_fen": 0,
-                "parts": [],
-                "clause": "",
-                "explanation": "shipped on time: no compensation",
-            }
-        else:
-            data = {
-                "amount_fen": quote.amount_fen,
-                "parts": [
-                    {
-                        "clause": p.clause.id,
-                        "amount_fen": p.amount_fen,
-                        "source": p.clause.source,
-                        "rule": p.rule,
-                    }
-                    for p in quote.parts
-                    if p.clause is not None and p.amount_fen > 0
-                ],
-                "clause": quote.clause.id if quote.clause else "",
-                "explanation": quote.explanation_en,
-            }
+        data = _late_ship_data(quote)
         data["paid_at"] = paid_at.isoformat()
         _emit(as_json, data, f"{format_yuan(data['amount_fen'])} yuan — {data['explanation']}")
 
@@ -243,53 +239,71 @@ def quote_damage_refund(
     (up to 30% → 30%, up to 50% → 50%, more → 100%). Otherwise only a shop's own pledge pays.
     Answers {"eligible": false, "reason"} where no clause applies."""
 
-    @_guard
-    def run() -> None:
-        from pledge.aftersales.policy import ShopPledge, damage_cover, damage_reasons, damage_refund
+    run_domain(
+        _damage_refund_answer,
+        rulebook,
+        paid=paid,
+        units=units,
+        damaged=damaged,
+        categories=[c.strip() for c in (category, parent) if c.strip()],
+        reason=reason,
+        badge=badge,
+        pledge_terms=(per_unit_pledge, table_pledge),
+        at=at,
+        as_json=as_json,
+    )
 
-        book = load(rulebook)
-        paid_fen = parse_yuan(paid)
-        if paid_fen <= 0:
-            raise InvalidInput("--paid must be a positive amount")
-        if units < 1:
-            raise InvalidInput("--units must be at least 1")
-        if not 1 <= damaged <= units:
-            raise InvalidInput(f"--damaged must be between 1 and --units ({units})")
-        when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
-        categories = [c.strip() for c in (category, parent) if c.strip()] or _guaranteed_category(book, when)
-        pledge = ShopPledge(per_unit_damage=per_unit_pledge, damage_share_table=table_pledge)
-        fitting = damage_reasons(book, categories, when)
-        if reason not in fitting:
-            data = {
-                "eligible": False,
-                "amount_fen": 0,
-                "reason": f"{reason} does not fit {'/'.join(categories)} goods; "
-                f"damage reasons for them: {', '.join(fitting)}",
-            }
-            return _emit(as_json, data, f"not paid — {data['reason']}")
-        cover = damage_cover(
-            book, categories=categories, badged=badge, paid_at=when, reason=reason, pledge=pledge
-        )
-        if not cover.covered:
-            data = {"eligible": False, "amount_fen": 0, "reason": cover.reason}
-            return _emit(as_json, data, f"not paid — {cover.reason}")
-        quote = damage_refund(
-            book, paid_fen=paid_fen, units=units, damaged=damaged, at=when, pledge=pledge, basis=cover.basis
-        )
-        _emit(
-            as_json,
-            {
-                "eligible": True,
-                "amount_fen": quote.amount_fen,
-                "share_bp": quote.share_bp,
-                "clause": quote.clause.id,
-                "source": quote.clause.source,
-                "basis": cover.basis,
-            },
-            f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}",
-        )
 
-    run()
+def _damage_refund_answer(
+    rulebook: str,
+    *,
+    paid: str,
+    units: int,
+    damaged: int,
+    categories: list[str],
+    reason: str,
+    badge: bool,
+    pledge_terms: tuple[bool, bool],
+    at: str,
+    as_json: bool,
+) -> None:
+    """`quote damage-refund` once its options are read; pledge_terms: (per unit, share table)."""
+    from pledge.aftersales.policy import ShopPledge, damage_cover, damage_reasons, damage_refund
+
+    book = load(rulebook)
+    paid_fen = parse_yuan(paid)
+    if paid_fen <= 0:
+        raise InvalidInput("--paid must be a positive amount")
+    if units < 1:
+        raise InvalidInput("--units must be at least 1")
+    if not 1 <= damaged <= units:
+        raise InvalidInput(f"--damaged must be between 1 and --units ({units})")
+    when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
+    categories = categories or _guaranteed_category(book, when)
+    pledge = ShopPledge(per_unit_damage=pledge_terms[0], damage_share_table=pledge_terms[1])
+    fitting = damage_reasons(book, categories, when)
+    if reason not in fitting:
+        why = f"{reason} does not fit {'/'.join(categories)} goods; "
+        why += f"damage reasons for them: {', '.join(fitting)}"
+        return _emit(as_json, {"eligible": False, "amount_fen": 0, "reason": why}, f"not paid — {why}")
+    cover = damage_cover(
+        book, categories=categories, badged=badge, paid_at=when, reason=reason, pledge=pledge
+    )
+    if cover.basis is None:
+        data = {"eligible": False, "amount_fen": 0, "reason": cover.reason}
+        return _emit(as_json, data, f"not paid — {cover.reason}")
+    quote = damage_refund(
+        book, paid_fen=paid_fen, units=units, damaged=damaged, at=when, pledge=pledge, basis=cover.basis
+    )
+    data = {
+        "eligible": True,
+        "amount_fen": quote.amount_fen,
+        "share_bp": quote.share_bp,
+        "clause": quote.clause.id,
+        "source": quote.clause.source,
+        "basis": cover.basis,
+    }
+    _emit(as_json, data, f"{format_yuan(quote.amount_fen)} yuan — {quote.explanation}")
 
 
 def _guaranteed_category(book, when: datetime) -> list[str]:
@@ -345,39 +359,52 @@ def quote_commission(
     (douyin:aJmYzDVDDjey). With --shop, the lowest waiver the shop qualifies for on that channel
     replaces the rate (a product-card waiver lowers product-card orders only) and is named as "program"."""
 
-    @_guard
-    def run() -> None:
-        from pledge.orders.services import CHANNELS
-        from pledge.settlement.policy import base_rate, commission_base, fee_of
+    amounts = {
+        "paid": paid,
+        "platform_coupon": platform_coupon,
+        "creator_coupon": creator_coupon,
+        "payment_subsidy": payment_subsidy,
+        "merchant_coupon": merchant_coupon,
+    }
+    categories = [c for c in (category.strip(), parent.strip()) if c]
+    run_domain(_commission_answer, rulebook, amounts, categories, channel, at, shop, as_json)
 
-        if channel not in CHANNELS:
-            raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
-        book = load(rulebook)
-        when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
-        base = commission_base(
-            parse_yuan(paid),
-            platform_coupon_fen=parse_yuan(platform_coupon),
-            creator_coupon_fen=parse_yuan(creator_coupon),
-            payment_subsidy_fen=parse_yuan(payment_subsidy),
-            merchant_discount_fen=parse_yuan(merchant_coupon),
-        )
-        categories = [c for c in (category.strip(), parent.strip()) if c]
-        clause = base_rate(book, categories, when)
-        rate, program = int(clause.get("rate_bp")), None
-        if shop:
-            rate, program = _shop_rate(book, shop, categories, channel, when)
-        amount = fee_of(base, rate)
-        data = {"amount_fen": amount, "rate_bp": rate, "base_fen": base, "clause": clause.id}
-        if shop:
-            data["program"] = program
-        waived = f", waived by program {program}" if program else ""
-        _emit(
-            as_json,
-            data,
-            f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} ({clause.id}, {clause.source}{waived})",
-        )
 
-    run()
+def _commission_answer(
+    rulebook: str,
+    amounts: dict[str, str],
+    categories: list[str],
+    channel: str,
+    at: str,
+    shop: int,
+    as_json: bool,
+) -> None:
+    """`quote commission` once its options are read (`amounts` in yuan, by option name)."""
+    from pledge.orders.services import CHANNELS
+    from pledge.settlement.policy import base_rate, commission_base, fee_of
+
+    if channel not in CHANNELS:
+        raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+    book = load(rulebook)
+    when = parse_iso(at, book.timezone) if at else datetime.now(UTC)
+    base = commission_base(
+        parse_yuan(amounts["paid"]),
+        platform_coupon_fen=parse_yuan(amounts["platform_coupon"]),
+        creator_coupon_fen=parse_yuan(amounts["creator_coupon"]),
+        payment_subsidy_fen=parse_yuan(amounts["payment_subsidy"]),
+        merchant_discount_fen=parse_yuan(amounts["merchant_coupon"]),
+    )
+    clause = base_rate(book, categories, when)
+    rate, program = int(clause.get("rate_bp")), None
+    if shop:
+        rate, program = _shop_rate(book, shop, categories, channel, when)
+    amount = fee_of(base, rate)
+    data: dict[str, Any] = {"amount_fen": amount, "rate_bp": rate, "base_fen": base, "clause": clause.id}
+    if shop:
+        data["program"] = program
+    waived = f", waived by program {program}" if program else ""
+    text = f"{format_yuan(amount)} yuan = {format_yuan(base)} × {format_rate(rate)} "
+    _emit(as_json, data, text + f"({clause.id}, {clause.source}{waived})")
 
 
 def _shop_rate(

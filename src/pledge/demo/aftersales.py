@@ -16,6 +16,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -35,6 +36,8 @@ from pledge.payments.adapters import CallbackPayload
 from pledge.payments.insurers import insurer_for
 from pledge.payments.services import handle_callback
 from pledge.uploads.services import save_image
+
+T = TypeVar("T")
 
 FUND_CODE = "fresh-guarantee"
 FUND_NAME = "平台生鲜保障基金"
@@ -113,7 +116,7 @@ class _Demo:
     def hours(self, h: float) -> datetime:
         return self.now + timedelta(hours=h)
 
-    def do(self, fn: Callable[[Connection], object]) -> object:
+    def do(self, fn: Callable[[Connection], T]) -> T:
         with self.app.uow.begin() as conn:
             return fn(conn)
 
@@ -293,23 +296,33 @@ def _shipping_insurance(demo: _Demo) -> None:
     demo.do(run)
 
 
+# The shops and goods the cases are about.
+FLOWERS, FRUIT, UMBRELLAS = "xiaoaruan-flowers", "dale-fruit", "feilian-umbrella"
+SUNFLOWERS, ROSES, PEONIES = "A级向日葵 12枝 顺丰空运", "多头玫瑰 20枝 昆明基地直发", "芍药 10枝 含苞待放"
+ORANGES, MANGOES = "赣南脐橙 5斤装 现摘现发", "海南贵妃芒 3斤"
+LASER, CLOAK, KIDS = "镭射变色晴雨伞 遇水开花", "钓鱼斗篷伞 大号防晒", "卡通复刻儿童伞"
+
+
 def seed_aftersales(
     app: App, clock: FixedClock, shops: list[dict], buyers: list[accounts.Actor], now: datetime
 ) -> int:
     """Cases in every state; returns how many were filed."""
     d = _Demo(app, clock, shops, buyers, now)
-    h = d.hours
     _pledges_and_fund(d)
     _shipping_insurance(d)
-    flowers, fruit, umbrellas = "xiaoaruan-flowers", "dale-fruit", "feilian-umbrella"
-    sunflowers, roses, peonies = "A级向日葵 12枝 顺丰空运", "多头玫瑰 20枝 昆明基地直发", "芍药 10枝 含苞待放"
-    oranges, mangoes = "赣南脐橙 5斤装 现摘现发", "海南贵妃芒 3斤"
-    laser, cloak, kids = "镭射变色晴雨伞 遇水开花", "钓鱼斗篷伞 大号防晒", "卡通复刻儿童伞"
+    filed = _damage_claims(d) + _disputes(d) + _returns(d) + _latest(d, now)
+    clock.set(now)
+    return len(filed)
+
+
+def _damage_claims(d: _Demo) -> list[int]:
+    """Damage claims the shops answered, or did not in time."""
+    h = d.hours
     filed = []
 
     # refunded: the florist never reviewed a crushed-roses claim (her pledge pays every damaged
     # stem); the sweep approved it when the 48 h review time passed.
-    order, line = d.delivered("陈晨", flowers, roses, "粉色 20枝", 3, h(-62))
+    order, line = d.delivered("陈晨", FLOWERS, ROSES, "粉色 20枝", 3, h(-62))
     filed.append(
         d.file(
             "陈晨", order, "damage_claim", "damaged", [(line, 1)], h(-60), photos=2, note="一扎花头全部压断"
@@ -318,7 +331,7 @@ def seed_aftersales(
     d.settle(h(-12) + timedelta(minutes=5))  # 48 h review deadline (review.default-48h) passed
 
     # requested: waiting on the florist, 47 h left.
-    order, line = d.delivered("小林", flowers, sunflowers, "12枝", 4, h(-10))
+    order, line = d.delivered("小林", FLOWERS, SUNFLOWERS, "12枝", 4, h(-10))
     filed.append(
         d.file(
             "小林",
@@ -333,7 +346,7 @@ def seed_aftersales(
     )
 
     # refunded without a photo: 王奶奶 is marked by the fruit seller (its no-photo pledge).
-    order, line = d.delivered("王奶奶", fruit, oranges, "10斤 大果", 3, h(-30))
+    order, line = d.delivered("王奶奶", FRUIT, ORANGES, "10斤 大果", 3, h(-30))
     case = d.file(
         "王奶奶",
         order,
@@ -344,89 +357,109 @@ def seed_aftersales(
         cannot_upload=True,
         note="有一箱烂了好几个，我不会拍照",
     )
-    d.review(fruit, case, True, "王奶奶您好，已为您退款，坏果不用寄回", h(-20))
+    d.review(FRUIT, case, True, "王奶奶您好，已为您退款，坏果不用寄回", h(-20))
     filed.append(case)
+    return filed
+
+
+def _disputes(d: _Demo) -> list[int]:
+    """Rejections, escalations and the platform's decisions."""
+    h = d.hours
+    filed = []
 
     # rejected: the buyer may still ask the platform to step in (24 h).
-    order, line = d.delivered("张伟", fruit, oranges, "5斤 中果", 2, h(-30))
+    order, line = d.delivered("张伟", FRUIT, ORANGES, "5斤 中果", 2, h(-30))
     case = d.file("张伟", order, "damage_claim", "visible_rot", [(line, 1)], h(-20), photos=1)
-    d.review(fruit, case, False, "照片中为果皮自然斑点，不影响食用，可联系客服补发", h(-3))
+    d.review(FRUIT, case, False, "照片中为果皮自然斑点，不影响食用，可联系客服补发", h(-3))
     filed.append(case)
 
     # escalated: waiting on the platform.
-    order, line = d.delivered("刘洋", fruit, mangoes, "3斤 精选", 2, h(-30))
+    order, line = d.delivered("刘洋", FRUIT, MANGOES, "3斤 精选", 2, h(-30))
     case = d.file("刘洋", order, "damage_claim", "internal_rot", [(line, 1)], h(-26), photos=2)
-    d.review(fruit, case, False, "芒果为自然后熟，内部颜色正常", h(-20))
+    d.review(FRUIT, case, False, "芒果为自然后熟，内部颜色正常", h(-20))
     d.escalate("刘洋", case, "切开后内部发黑，附照片", h(-6))
     filed.append(case)
 
     # refunded by the platform's fund after an escalation.
-    order, line = d.delivered("赵敏", fruit, oranges, "5斤 中果", 2, h(-34))
+    order, line = d.delivered("赵敏", FRUIT, ORANGES, "5斤 中果", 2, h(-34))
     case = d.file("赵敏", order, "damage_claim", "visible_rot", [(line, 2)], h(-30), photos=1)
-    d.review(fruit, case, False, "属于个别情况，建议补发", h(-28))
+    d.review(FRUIT, case, False, "属于个别情况，建议补发", h(-28))
     d.escalate("赵敏", case, "两箱都烂了，不需要补发", h(-25))
     d.decide(case, True, "照片显示两箱均有腐烂，平台生鲜保障基金先行赔付", h(-10), fund=FUND_CODE)
     filed.append(case)
 
     # closed: the platform found the umbrella as described.
-    order, line = d.delivered("赵敏", umbrellas, laser, "极光蓝", 1, h(-50))
+    order, line = d.delivered("赵敏", UMBRELLAS, LASER, "极光蓝", 1, h(-50))
     case = d.file(
         "赵敏", order, "refund_only", "not_as_described", [(line, 1)], h(-45), note="淋了雨也没有变色"
     )
-    d.review(umbrellas, case, False, "遇水开花需要水珠停留几秒，直播回放有演示", h(-40))
+    d.review(UMBRELLAS, case, False, "遇水开花需要水珠停留几秒，直播回放有演示", h(-40))
     d.escalate("赵敏", case, "试了好几次都不变色", h(-30))
     d.decide(case, False, "商家视频显示遇水变色功能正常，与描述一致", h(-10))
     filed.append(case)
+    return filed
+
+
+def _returns(d: _Demo) -> list[int]:
+    """Returns and an exchange on their way back."""
+    h = d.hours
+    filed = []
 
     # awaiting_return: a 7-day no-reason return, approved (the umbrella factory adds 72 h); the
     # cloak umbrella carries shipping insurance, so the postage will be paid once it is refunded.
-    order, line = d.delivered("孙悦", umbrellas, cloak, "加大款", 1, h(-60))
+    order, line = d.delivered("孙悦", UMBRELLAS, CLOAK, "加大款", 1, h(-60))
     case = d.file("孙悦", order, "return_refund", "no_reason", [(line, 1)], h(-50))
-    d.review(umbrellas, case, True, "", h(-40))
+    d.review(UMBRELLAS, case, True, "", h(-40))
     filed.append(case)
 
     # return_shipped: one of two children's umbrellas on its way back.
-    order, line = d.delivered("小林", umbrellas, kids, "小黄鸭", 2, h(-70))
+    order, line = d.delivered("小林", UMBRELLAS, KIDS, "小黄鸭", 2, h(-70))
     case = d.file("小林", order, "return_refund", "no_reason", [(line, 1)], h(-65))
-    d.review(umbrellas, case, True, "", h(-60))
+    d.review(UMBRELLAS, case, True, "", h(-60))
     d.ship_back("小林", case, "SF1300000001", h(-30), postage_fen=1200)
     filed.append(case)
 
     # exchanged: wrong colour sent, swapped; the shipping insurance pays the 15.00 postage.
-    order, line = d.delivered("陈晨", umbrellas, laser, "星空紫", 1, h(-75))
+    order, line = d.delivered("陈晨", UMBRELLAS, LASER, "星空紫", 1, h(-75))
     case = d.file(
         "陈晨", order, "exchange", "wrong_item", [(line, 1)], h(-74), note="拍的极光蓝，发成了星空紫"
     )
-    d.review(umbrellas, case, True, "抱歉发错了，收到退货马上换", h(-72))
+    d.review(UMBRELLAS, case, True, "抱歉发错了，收到退货马上换", h(-72))
     d.ship_back("陈晨", case, "SF1300000002", h(-60), postage_fen=1500)
-    d.receive(umbrellas, case, h(-20))
+    d.receive(UMBRELLAS, case, h(-20))
     filed.append(case)
+    return filed
+
+
+def _latest(d: _Demo, now: datetime) -> list[int]:
+    """A withdrawn case, an instant refund, then (after the worker's pass) the newest."""
+    h = d.hours
+    filed = []
 
     # cancelled: the buyer withdrew it.
-    order, line = d.delivered("张伟", flowers, roses, "香槟 20枝", 1, h(-12))
+    order, line = d.delivered("张伟", FLOWERS, ROSES, "香槟 20枝", 1, h(-12))
     case = d.file("张伟", order, "refund_only", "quality", [(line, 1)], h(-8))
     d.do(lambda c: aftersales.cancel_case(c, d.buyer["张伟"], case, at=h(-7)))
     filed.append(case)
 
     # refunded at once: an instant refund (极速退款) before shipment.
-    order = d.paid("刘洋", umbrellas, laser, "极光蓝", 1, h(-3))
+    order = d.paid("刘洋", UMBRELLAS, LASER, "极光蓝", 1, h(-3))
     filed.append(d.file("刘洋", order, "instant_refund", "other", [], h(-2), note="拍重了"))
 
     d.settle(now)
 
     # approved: the florist agreed an hour ago; the refund goes out on the worker's next pass.
-    order, line = d.delivered("李雪", flowers, peonies, "粉玉奴 10枝", 2, h(-20))
+    order, line = d.delivered("李雪", FLOWERS, PEONIES, "粉玉奴 10枝", 2, h(-20))
     case = d.file("李雪", order, "damage_claim", "damaged", [(line, 2)], h(-5), photos=1)
-    d.review(flowers, case, True, "非常抱歉，全额退款", h(-1))
+    d.review(FLOWERS, case, True, "非常抱歉，全额退款", h(-1))
     filed.append(case)
 
     # return_received: the return arrived; refund pending like the one above. The big cloak cost
     # 30.00 to send back: the small-parcel insurance will pay 24.00 of it after the refund.
-    order, line = d.delivered("李雪", umbrellas, cloak, "加大款", 1, h(-70))
+    order, line = d.delivered("李雪", UMBRELLAS, CLOAK, "加大款", 1, h(-70))
     case = d.file("李雪", order, "return_refund", "quality", [(line, 1)], h(-65), note="伞骨断了一根")
-    d.review(umbrellas, case, True, "", h(-60))
+    d.review(UMBRELLAS, case, True, "", h(-60))
     d.ship_back("李雪", case, "SF1300000003", h(-50), postage_fen=3000)
-    d.receive(umbrellas, case, h(-2))
+    d.receive(UMBRELLAS, case, h(-2))
     filed.append(case)
-    clock.set(now)
-    return len(filed)
+    return filed

@@ -29,7 +29,7 @@ REVIEWS = [
 
 def seed_experience(app: App, clock: FixedClock, shops: list[dict], buyers, now: datetime) -> int:
     with app.uow.begin() as conn:
-        for shop, industry in zip(shops, INDUSTRIES):
+        for shop, industry in zip(shops, INDUSTRIES, strict=False):
             conn.execute(
                 shop_profiles.insert().values(
                     shop_id=shop["shop_id"], industry=industry, flagship=False, updated_at=now

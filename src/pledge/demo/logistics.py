@@ -100,7 +100,8 @@ def seed_logistics(
             tracking_no="SF1400052378",
             at=start + timedelta(hours=6),
         )
-        operator_id = conn.execute(select(users.c.id).where(users.c.email == "operator@pledge.demo")).scalar()
+        operator = select(users.c.id).where(users.c.email == "operator@pledge.demo")
+        operator_id = conn.execute(operator).scalar_one()
         report_fraudulent_shipping(
             conn,
             accounts.load_actor(conn, operator_id),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from sqlalchemy import select
 
@@ -65,7 +66,18 @@ class DemoProduct:
     custom_made: bool = False
 
 
-SHOPS = [
+class DemoShop(TypedDict):
+    slug: str
+    name: str
+    city: str
+    owner: str
+    owner_name: str
+    description: str
+    live: tuple[str, str]  # the live room's title and its ship promise
+    products: list[DemoProduct]
+
+
+SHOPS: list[DemoShop] = [
     {
         "slug": "xiaoaruan-flowers",
         "name": "小阿阮鲜花",
@@ -292,7 +304,7 @@ def _history(
                 )
                 ship_by = conn.execute(
                     select(orders.orders.c.ship_by).where(orders.orders.c.id == placed.order_ids[0])
-                ).scalar()
+                ).scalar_one()
             placed_count += 1
             fate = rng.random()
             if fate < 0.62:
@@ -337,7 +349,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
         apply_tracking_events(conn, now=now)
     sweep = sweep_late_ship(app.uow, app.rulebook, clock)
     cases = seed_aftersales(
-        app, clock, [dict(s, slug=spec["slug"]) for s, spec in zip(shops, SHOPS)], buyers, now
+        app, clock, [dict(s, slug=spec["slug"]) for s, spec in zip(shops, SHOPS, strict=True)], buyers, now
     )
     chats = seed_chats(app, clock, shops, buyers, now)
     seed_logistics(app, clock, shops, buyers, now)
@@ -346,8 +358,9 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     app.uow.engine.dispose()
     live.uow.engine.dispose()
+    compensated = f"{sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan)"
     return (
         f"{len(shops)} shops, {sum(len(s['skus']) for s in shops)} SKUs on sale, {len(buyers)} buyers, "
-        f"{count} orders, {sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan), "
-        f"{cases} after-sales cases in every state, {chats} customer-service conversations, {rated} reviews and 30 days of experience scores"
+        f"{count} orders, {compensated}, {cases} after-sales cases in every state, "
+        f"{chats} customer-service conversations, {rated} reviews and 30 days of experience scores"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from pledge.bootstrap import App
 from pledge.catalog.tables import skus
@@ -64,23 +65,27 @@ def seed_warehouse(app: App, shops: list[dict], now: datetime) -> int:
                     at=now,
                 )
             inventory.set_low_stock(conn, owner, kunming, row.id, 30 if n else 20)
-        first_sku = rows[0].id
-        evening = local_time(now, "Asia/Shanghai").replace(hour=20, minute=0, second=0, microsecond=0)
-        starts = evening if evening > local_time(now, "Asia/Shanghai") else local_time(now, "Asia/Shanghai")
-        flash.create_deal(
-            conn,
-            owner,
-            flash.NewDeal(
-                shop_id,
-                first_sku,
-                990,
-                30,
-                2,
-                starts.astimezone(now.tzinfo),
-                starts.astimezone(now.tzinfo) + timedelta(hours=2),
-                "直播间秒杀 · 向日葵 9.9元",
-                shop["live_id"],
-            ),
-            at=now,
-        )
+        _flash_deal_tonight(conn, shop, rows[0].id, now)
     return len(rows)
+
+
+def _flash_deal_tonight(conn: Connection, shop: dict, sku_id: int, now: datetime) -> None:
+    """A two-hour flash deal in the live room from 20:00 tonight (from now, if that is later)."""
+    evening = local_time(now, "Asia/Shanghai").replace(hour=20, minute=0, second=0, microsecond=0)
+    starts = evening if evening > local_time(now, "Asia/Shanghai") else local_time(now, "Asia/Shanghai")
+    flash.create_deal(
+        conn,
+        shop["owner"],
+        flash.NewDeal(
+            shop["shop_id"],
+            sku_id,
+            990,
+            30,
+            2,
+            starts.astimezone(now.tzinfo),
+            starts.astimezone(now.tzinfo) + timedelta(hours=2),
+            "直播间秒杀 · 向日葵 9.9元",
+            shop["live_id"],
+        ),
+        at=now,
+    )

@@ -116,10 +116,11 @@ class Params:
                 key=lambda c: c.effective,
             )
             in_force = [c for c in found if c.effective <= _day(at)]
-            indicator[code] = (in_force or found or [None])[-1 if in_force else 0]
+            indicator[code] = in_force[-1] if in_force else (found[0] if found else None)
 
         def reasons(code: str) -> tuple[str, ...]:
-            return tuple(indicator[code].get("reasons")) if indicator[code] else ()
+            clause = indicator[code]
+            return tuple(clause.get("reasons")) if clause is not None else ()
 
         forced = [c for c in book.in_force("experience_pickup_forced", at) if not c.get("retired")]
         failed = book.in_force("experience_delivery_not_met", at)

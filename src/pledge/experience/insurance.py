@@ -116,7 +116,7 @@ class ProductShippingInsurance:
             )
             .exists()
         )
-        orders = dict(
+        orders: dict[int, int] = dict(
             conn.execute(
                 select(o.c.shop_id, func.count())
                 .where(o.c.shop_id.in_(shop_ids), o.c.paid_at >= since, o.c.paid_at < until, insured_line)

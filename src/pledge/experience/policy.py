@@ -10,6 +10,7 @@ in force on that day, whatever day the data is from. No database, no web."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -180,7 +181,7 @@ def _score_indicators(book: Rulebook, day: date, profile: Profile, m: dict) -> l
             None if value is None else round(value, 4),
             None,
         )
-        if code in small_codes:
+        if small is not None and code in small_codes:
             result.points, result.fixed, result.bands_clause = small.get("points"), True, small.id
         elif value is None:
             pass
@@ -297,7 +298,12 @@ def shown_score(book: Rulebook, day: date, score: float) -> tuple[float, float]:
 
 
 def evaluate(
-    book: Rulebook, day: date, measures: dict, *, profile: Profile = Profile(), incident_kinds: list[str] = ()
+    book: Rulebook,
+    day: date,
+    measures: dict,
+    *,
+    profile: Profile = Profile(),
+    incident_kinds: Sequence[str] = (),
 ) -> ScoreResult:
     scheme = book.one("experience_scheme", day)
     results = _score_indicators(book, day, profile, measures)
@@ -348,12 +354,15 @@ def diff(old: ScoreResult, new: ScoreResult) -> list[dict]:
     rows = []
     for code in codes:
         a, b = old.indicator(code), new.indicator(code)
+        shown = b or a
+        if shown is None:  # every code comes from one of the two results
+            continue
         before = a.contribution if a else 0.0
         after = b.contribution if b else 0.0
         rows.append(
             {
                 "code": code,
-                "dimension": (b or a).dimension,
+                "dimension": shown.dimension,
                 "before": round(before, 2),
                 "after": round(after, 2),
                 "change": round(after - before, 2),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.aftersales.tables import cases
@@ -121,25 +121,27 @@ def _orders(
         .where(f.c.shop_id == shop_id, cond)
         .order_by(*order, f.c.order_id)
     ).all()
-    out = []
-    for r in rows:
-        item = {
-            "order_id": r.order_id,
-            "paid_at": r.paid_at,
-            "picked_up_at": r.picked_up_at,
-            "delivered_at": r.delivered_at,
-            "stars": None if r.stars is None else float(r.stars),
-            "reason": r.first_reason,
-        }
-        if metric.startswith("pickup"):
-            item["pickup_hours"] = round(int(r.pickup_s) / 3600, 2)
-        if metric == "pickup_score":
-            item["pickup_points"] = int(r.pickup_points)
-            item["forced"] = bool(r.pickup_forced)  # fraudulent shipping / abnormal-tracking compensation
-        if metric == "delivery_on_time_rate":
-            item["forced"] = bool(r.waybill_failed)  # abnormal-tracking compensation
-        out.append(item)
-    return out
+    return [_order_item(r, metric) for r in rows]
+
+
+def _order_item(r: Row, metric: str) -> dict:
+    """One order behind an indicator, with what the metric judged it on."""
+    item = {
+        "order_id": r.order_id,
+        "paid_at": r.paid_at,
+        "picked_up_at": r.picked_up_at,
+        "delivered_at": r.delivered_at,
+        "stars": None if r.stars is None else float(r.stars),
+        "reason": r.first_reason,
+    }
+    if metric.startswith("pickup"):
+        item["pickup_hours"] = round(int(r.pickup_s) / 3600, 2)
+    if metric == "pickup_score":
+        item["pickup_points"] = int(r.pickup_points)
+        item["forced"] = bool(r.pickup_forced)  # fraudulent shipping / abnormal-tracking compensation
+    if metric == "delivery_on_time_rate":
+        item["forced"] = bool(r.waybill_failed)  # abnormal-tracking compensation
+    return item
 
 
 def _cases(

@@ -29,7 +29,7 @@ from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, Ship
 from pledge.experience.tables import incidents, shop_profiles, snapshots
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import ensure_utc, zone
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
 from pledge.orders.tables import orders
@@ -102,7 +102,8 @@ def platform_offset(book: Rulebook, at: datetime) -> int:
 
 
 def offset_seconds(tz: str, at: datetime) -> int:
-    return int(at.astimezone(zone(tz)).utcoffset().total_seconds())
+    offset = at.astimezone(zone(tz)).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
 
 
 def review_clause(book: Rulebook, day: date):
@@ -295,7 +296,8 @@ def record_incident(
         raise InvalidInput(f"unknown incident kind {kind!r}; one of {', '.join(INCIDENT_KINDS)}")
     if conn.execute(select(shops.c.id).where(shops.c.id == shop_id)).first() is None:
         raise NotFound(f"no shop {shop_id}")
-    return conn.execute(
+    return inserted_id(
+        conn,
         incidents.insert().values(
             shop_id=shop_id,
             kind=kind,
@@ -303,8 +305,8 @@ def record_incident(
             note=note.strip(),
             recorded_by=actor.user_id,
             created_at=at,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
 
 
 def _incident_kinds(conn: Connection, shop_id: int, since: datetime, until: datetime) -> list[str]:
@@ -507,7 +509,8 @@ def gate(
         if amount_fen is not None and cap is not None and amount_fen > cap:
             allowed = False
     why = (
-        f"score {result.score:g} ({result.stage}) against {clause.get('min_score')} ({clause.id}, {clause.source})"
+        f"score {result.score:g} ({result.stage}) against {clause.get('min_score')} "
+        f"({clause.id}, {clause.source})"
         + (f"; daily cap {format_yuan(cap)} yuan" if cap is not None else "")
     )
     return {
@@ -540,7 +543,8 @@ def ranking(conn: Connection, actor: Actor, *, book: Rulebook, now: datetime, li
         .order_by(s.score_centi.desc(), s.shop_id)
         .limit(limit)
     ).all()
-    seen, out = set(), []
+    seen: set[int] = set()
+    out: list[dict] = []
     for r in rows:
         if r.shop_id in seen:
             continue

@@ -18,9 +18,16 @@ class ScheduledEvent:
 
 
 class Carrier(Protocol):
-    code: str
-    name: str
-    tracked: bool  # False: no carrier data, so the merchant's ship click counts as shipped
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tracked(self) -> bool:
+        """False: no carrier data, so the merchant's ship click counts as shipped."""
+        ...
 
     def schedule(
         self, *, tracking_no: str, handed_over_at: datetime, origin: str

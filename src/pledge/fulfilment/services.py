@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from pledge.accounts.services import Actor
 from pledge.catalog.tables import shops
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events, waybills
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events, transition
@@ -157,7 +158,8 @@ def _open_shipment(
     order), also when two merchants claim it at the same moment (the primary key decides)."""
     if adapter.tracked:
         _refuse_held_waybill(conn, adapter.code, tracking_no)
-    shipment_id = conn.execute(
+    shipment_id = inserted_id(
+        conn,
         shipments.insert().values(
             order_id=order_id,
             carrier=adapter.code,
@@ -165,8 +167,8 @@ def _open_shipment(
             shipped_at=at,
             picked_up_at=picked_up_at,
             parcels=parcels,
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     if adapter.tracked:
         try:
             conn.execute(
@@ -256,35 +258,7 @@ def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000)
         ).rowcount
         if claimed != 1:
             continue
-        order = conn.execute(
-            select(orders.c.status, orders.c.late_check_at).where(orders.c.id == event.order_id)
-        ).first()
-        if event.kind == "picked_up":
-            conn.execute(
-                shipments.update()
-                .where(shipments.c.id == event.shipment_id)
-                .values(picked_up_at=event.occurs_at)
-            )
-            conn.execute(
-                orders.update()
-                .where(orders.c.id == event.order_id, orders.c.picked_up_at.is_(None))
-                .values(
-                    picked_up_at=event.occurs_at,
-                    late_check_at=event.occurs_at if order.late_check_at is not None else None,
-                )
-            )
-        if event.kind == "delivered":  # the parcel's journey is over: its waybill is free again
-            conn.execute(waybills.delete().where(waybills.c.shipment_id == event.shipment_id))
-        if event.kind == "delivered" and order.status == OrderStatus.SHIPPED.value:
-            conn.execute(
-                shipments.update()
-                .where(shipments.c.id == event.shipment_id)
-                .values(delivered_at=event.occurs_at)
-            )
-            if _all_delivered(conn, event.order_id, event.parcels):
-                transition(
-                    conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at
-                )
+        _apply(conn, event)
         record_events(
             conn,
             [
@@ -299,11 +273,41 @@ def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000)
     return len(due)
 
 
+def _apply(conn: Connection, event: Row) -> None:
+    """One claimed carrier event: a pickup fixes the shipped time, a delivery frees the waybill
+    and, once every parcel is in, moves a shipped order to delivered."""
+    order = conn.execute(
+        select(orders.c.status, orders.c.late_check_at).where(orders.c.id == event.order_id)
+    ).one()
+    if event.kind == "picked_up":
+        conn.execute(
+            shipments.update().where(shipments.c.id == event.shipment_id).values(picked_up_at=event.occurs_at)
+        )
+        conn.execute(
+            orders.update()
+            .where(orders.c.id == event.order_id, orders.c.picked_up_at.is_(None))
+            .values(
+                picked_up_at=event.occurs_at,
+                late_check_at=event.occurs_at if order.late_check_at is not None else None,
+            )
+        )
+    if event.kind == "delivered":  # the parcel's journey is over: its waybill is free again
+        conn.execute(waybills.delete().where(waybills.c.shipment_id == event.shipment_id))
+    if event.kind == "delivered" and order.status == OrderStatus.SHIPPED.value:
+        conn.execute(
+            shipments.update().where(shipments.c.id == event.shipment_id).values(delivered_at=event.occurs_at)
+        )
+        if _all_delivered(conn, event.order_id, event.parcels):
+            transition(
+                conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at
+            )
+
+
 def _all_delivered(conn: Connection, order_id: int, parcels: int) -> bool:
     """An order shipped in several parcels is delivered when the last of them is."""
     delivered = conn.execute(
         select(func.count())
         .select_from(shipments)
         .where(shipments.c.order_id == order_id, shipments.c.delivered_at.is_not(None))
-    ).scalar()
+    ).scalar_one()
     return delivered >= parcels

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pledge.history.csvfile import HistoryOrder
 from pledge.kernel.clock import local_time
+from pledge.kernel.errors import InvalidInput
 from pledge.lateship.policy import quote_late_ship
 from pledge.promises.policy import ship_by
 from pledge.rulebooks.loader import Rulebook
@@ -53,6 +54,15 @@ def latest_timestamp(orders: list[HistoryOrder]) -> datetime:
     )
 
 
+def _deadline(book: Rulebook, order: HistoryOrder, rules_at: datetime) -> datetime:
+    """The order's ship-by time: as the file gives it, or from its promise (the file has one)."""
+    if order.ship_by is not None:
+        return order.ship_by
+    if order.promise is None:
+        raise InvalidInput(f"order {order.order_id} has neither ship_by nor promise")
+    return ship_by(book, order.promise, order.paid_at, rules_at=rules_at)[0]
+
+
 def backtest(
     book: Rulebook,
     orders: list[HistoryOrder],
@@ -68,7 +78,7 @@ def backtest(
         shop = result.by_shop.setdefault(order.shop_id, ShopTotals())
         shop.orders += 1
         result.orders += 1
-        deadline = order.ship_by or ship_by(book, order.promise, order.paid_at, rules_at=rules_at)[0]
+        deadline = _deadline(book, order, rules_at)
         shipped = (
             order.picked_up_at if order.picked_up_at is not None and order.picked_up_at <= as_of else None
         )

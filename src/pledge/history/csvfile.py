@@ -75,7 +75,9 @@ def _time(value: str, tz: str, column: str) -> datetime | None:
 
 
 def parse_row(number: int, raw: dict[str, str], tz: str) -> HistoryOrder:
-    get = lambda k: (raw.get(k) or "").strip()  # noqa: E731
+    def get(column: str) -> str:
+        return (raw.get(column) or "").strip()
+
     for column in REQUIRED:
         if not get(column):
             raise InvalidInput(f"{column} is empty")
@@ -83,6 +85,8 @@ def parse_row(number: int, raw: dict[str, str], tz: str) -> HistoryOrder:
     if paid_fen <= 0:
         raise InvalidInput(f"amount_paid must be positive, got {get('amount_paid')!r}")
     paid_at = _time(get("paid_at"), tz, "paid_at")
+    if paid_at is None:  # REQUIRED above: not empty
+        raise InvalidInput("paid_at is empty")
     ship_by = _time(get("ship_by"), tz, "ship_by")
     promise = Promise.parse(get("promise")) if get("promise") else None
     if ship_by is None and promise is None:
@@ -119,7 +123,9 @@ def parse_rows(
         raise InvalidInput(f"the header lacks required column(s): {', '.join(missing)}")
     if "ship_by" not in header and "promise" not in header:
         raise InvalidInput("the header needs a ship_by or a promise column")
-    orders, errors, seen = [], [], {}
+    orders: list[HistoryOrder] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
     for number, raw in enumerate(rows, start=2):  # row 1 is the header
         try:
             order = parse_row(number, raw, tz)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.history.csvfile import HistoryOrder
 from pledge.history.tables import history_imports, history_orders
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict
 
 CHUNK = 1000
@@ -26,7 +27,7 @@ def import_history(
     progress: Callable[[int], None] = lambda n: None,
 ) -> int:
     ids = [o.order_id for o in orders]
-    clash = []
+    clash: list[str] = []
     for start in range(0, len(ids), CHUNK):
         clash += (
             conn.execute(
@@ -39,13 +40,15 @@ def import_history(
         )
     if clash:
         raise Conflict(
-            f"{len(clash)} order(s) were imported before, e.g. {', '.join(sorted(clash)[:5])}; nothing imported"
+            f"{len(clash)} order(s) were imported before, e.g. {', '.join(sorted(clash)[:5])}; "
+            "nothing imported"
         )
-    import_id = conn.execute(
+    import_id = inserted_id(
+        conn,
         history_imports.insert().values(
             filename=filename[:300], rows_imported=len(orders), rows_skipped=skipped, created_at=at
-        )
-    ).inserted_primary_key[0]
+        ),
+    )
     for start in range(0, len(orders), CHUNK):
         chunk = orders[start : start + CHUNK]
         conn.execute(

@@ -1,7 +1,8 @@
 """Parcel lifecycle: one warehouse's share of a paid order, from allocation to the courier.
 
-    allocated ──wave──▶ picking ──wave picked──▶ picked ──last scan──▶ packed ──waybill──▶ labelled ──pickup scan──▶ handed_over
-                          └────────────last scan (packed during the pick)──▶ packed
+    allocated ──wave──▶ picking ──wave picked──▶ picked ──last scan──▶ packed
+                          └────last scan (packed during the pick)──▶ packed
+    packed ──waybill──▶ labelled ──pickup scan──▶ handed_over
 
     allocated | picking | picked | packed | labelled ──order cancelled before it left──▶ released
 

@@ -36,4 +36,7 @@ def get_or_create_value(conn: Connection, key: str, make: Callable[[], str]) -> 
         .on_conflict_do_nothing(index_elements=["key"])
         .values(key=key, value=make())
     )
-    return get_value(conn, key)
+    value = get_value(conn, key)
+    if value is None:
+        raise RuntimeError(f"setting {key!r} was neither stored nor found")
+    return value

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pledge.compensation.policy import compensation_clause, share_of_paid
+from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import format_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
 
@@ -177,6 +178,11 @@ def _out_of_stock_part(
         ),
         None,
     )
+    if column is not None and column.get("paid_by") != clause.id:
+        raise InvalidInput(
+            f"{column.id} says {column.get('paid_by')} pays it, "
+            f"the out-of-stock table in force gives {clause.id}"
+        )
     also = f", the late-ship table's column over {hours} h: {column.id} [{column.source}]" if column else ""
     also_zh = f"；即发货超时表“{hours}小时以上”一栏 {column.id} [{column.source}]" if column else ""
     return Part(
@@ -185,7 +191,8 @@ def _out_of_stock_part(
         clause,
         f"缺货/无货：{head_zh}，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
         f"条款 {clause.id} {steps_zh} 元 [{clause.source}]",
-        f"out of stock: {head}, more than {hours} h after the ship-by time ({trigger.id} [{trigger.source}]{also}) "
+        f"out of stock: {head}, more than {hours} h after the ship-by time "
+        f"({trigger.id} [{trigger.source}]{also}) "
         f"→ clause {clause.id} {steps} yuan [{clause.source}]",
         trigger,
     )

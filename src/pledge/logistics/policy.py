@@ -7,6 +7,7 @@ sweeps feed in scans and times, the CLI or a backtest could do the same."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -92,6 +93,118 @@ def _first(scans: list[Scan], kinds: tuple[str, ...], after: datetime | None = N
     return next((s for s in scans if s.kind in kinds and (after is None or s.at >= after)), None)
 
 
+@dataclass(frozen=True)
+class _Track:
+    """What one trigger clause is checked against: the parcel's scans at or before `now`, in
+    time order, and the order's times. `ended`: the parcel was delivered, returned or refused."""
+
+    uploaded_at: datetime
+    paid_at: datetime
+    scans: list[Scan]
+    route: str
+    ended: bool
+    now: datetime
+
+    @property
+    def pickup(self) -> Scan | None:
+        return _first(self.scans, ("picked_up",))
+
+
+# One trigger's check: (finding or None, pending: a later scan or time could still change it).
+_Check = tuple[Finding | None, bool]
+
+
+def _no_pickup(clause: Clause, hours: int, t: _Track) -> _Check:
+    deadline = t.uploaded_at + timedelta(hours=hours)
+    pickup = t.pickup
+    if pickup is not None and pickup.at <= deadline:
+        return None, False
+    if t.now > deadline:
+        return Finding(
+            clause,
+            deadline,
+            f"tracking number uploaded {_ts(t.uploaded_at)}, no pickup scan within {hours} h",
+            f"{_ts_zh(t.uploaded_at)}上传运单号，{hours}小时内无揽收记录",
+        ), False
+    return None, True
+
+
+def _no_hub_scan(clause: Clause, hours: int, t: _Track) -> _Check:
+    pickup = t.pickup
+    if pickup is None:
+        return None, not t.ended
+    deadline = pickup.at + timedelta(hours=hours)
+    hub = _first(t.scans, ("in_transit",), after=pickup.at)
+    if hub is not None and hub.at <= deadline:
+        return None, False
+    if t.now > deadline:
+        return Finding(
+            clause,
+            deadline,
+            f"picked up {_ts(pickup.at)}, no sorting-centre scan within {hours} h",
+            f"{_ts_zh(pickup.at)}揽收，{hours}小时内无分拨中心记录",
+        ), False
+    return None, True
+
+
+def _scan_gap(clause: Clause, hours: int, t: _Track) -> _Check:
+    if clause.get("route") != t.route:
+        return None, False
+    pickup = t.pickup
+    hub = _first(t.scans, ("in_transit",), after=pickup.at if pickup else None)
+    if hub is None:
+        return None, not t.ended
+    limit = timedelta(hours=hours)
+    chain = [s.at for s in t.scans if s.at >= hub.at]
+    end = _first(t.scans, ENDING_KINDS, after=hub.at)
+    points = chain if end is None else [at for at in chain if at <= end.at]
+    if end is None:
+        points = points + [t.now]
+    for before, after in zip(points, points[1:], strict=False):
+        if after - before > limit:
+            return Finding(
+                clause,
+                before + limit,
+                f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {t.route})",
+                f"{_ts_zh(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）",
+            ), False
+    return None, end is None
+
+
+def _pickup_before_payment(clause: Clause, hours: int, t: _Track) -> _Check:
+    first = t.scans[0] if t.scans else None
+    if first is not None and first.at < t.paid_at:
+        return Finding(
+            clause,
+            first.at,
+            f"first scan {_ts(first.at)} is before payment {_ts(t.paid_at)}",
+            f"首条轨迹{_ts_zh(first.at)}早于支付时间{_ts_zh(t.paid_at)}",
+        ), False
+    return None, first is None and not t.ended
+
+
+def _recalled(clause: Clause, hours: int, t: _Track) -> _Check:
+    returned = _first(t.scans, ("returned",))
+    if returned is not None:
+        return Finding(
+            clause,
+            returned.at,
+            f"parcel returned to sender {_ts(returned.at)}",
+            f"{_ts_zh(returned.at)}包裹被退回（非消费者意愿）",
+        ), False
+    return None, not t.ended
+
+
+# Each trigger a shipment rule's clause can name, and its check (SHIPMENT_TRIGGERS lists them).
+TRIGGER_CHECKS: dict[str, Callable[[Clause, int, _Track], _Check]] = {
+    "no_pickup": _no_pickup,
+    "no_hub_scan": _no_hub_scan,
+    "scan_gap": _scan_gap,
+    "pickup_before_payment": _pickup_before_payment,
+    "recalled": _recalled,
+}
+
+
 def _trigger(
     clause: Clause,
     *,
@@ -103,77 +216,10 @@ def _trigger(
     now: datetime,
 ) -> tuple[Finding | None, bool]:
     """One trigger clause: (finding or None, pending). `scans` are those at or before now, in time order."""
-    trigger, hours = clause.get("trigger"), clause.get("hours")
-    pickup = _first(scans, ("picked_up",))
-    if trigger == "no_pickup":
-        deadline = uploaded_at + timedelta(hours=hours)
-        if pickup is not None and pickup.at <= deadline:
-            return None, False
-        if now > deadline:
-            return Finding(
-                clause,
-                deadline,
-                f"tracking number uploaded {_ts(uploaded_at)}, no pickup scan within {hours} h",
-                f"{_ts_zh(uploaded_at)}上传运单号，{hours}小时内无揽收记录",
-            ), False
-        return None, True
-    if trigger == "no_hub_scan":
-        if pickup is None:
-            return None, not ended
-        deadline = pickup.at + timedelta(hours=hours)
-        hub = _first(scans, ("in_transit",), after=pickup.at)
-        if hub is not None and hub.at <= deadline:
-            return None, False
-        if now > deadline:
-            return Finding(
-                clause,
-                deadline,
-                f"picked up {_ts(pickup.at)}, no sorting-centre scan within {hours} h",
-                f"{_ts_zh(pickup.at)}揽收，{hours}小时内无分拨中心记录",
-            ), False
-        return None, True
-    if trigger == "scan_gap":
-        if clause.get("route") != route:
-            return None, False
-        hub = _first(scans, ("in_transit",), after=pickup.at if pickup else None)
-        if hub is None:
-            return None, not ended
-        limit = timedelta(hours=hours)
-        chain = [s.at for s in scans if s.at >= hub.at]
-        end = _first(scans, ENDING_KINDS, after=hub.at)
-        points = chain if end is None else [t for t in chain if t <= end.at]
-        if end is None:
-            points = points + [now]
-        for before, after in zip(points, points[1:]):
-            if after - before > limit:
-                return Finding(
-                    clause,
-                    before + limit,
-                    f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {route})",
-                    f"{_ts_zh(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）",
-                ), False
-        return None, end is None
-    if trigger == "pickup_before_payment":
-        first = scans[0] if scans else None
-        if first is not None and first.at < paid_at:
-            return Finding(
-                clause,
-                first.at,
-                f"first scan {_ts(first.at)} is before payment {_ts(paid_at)}",
-                f"首条轨迹{_ts_zh(first.at)}早于支付时间{_ts_zh(paid_at)}",
-            ), False
-        return None, first is None and not ended
-    if trigger == "recalled":
-        returned = _first(scans, ("returned",))
-        if returned is not None:
-            return Finding(
-                clause,
-                returned.at,
-                f"parcel returned to sender {_ts(returned.at)}",
-                f"{_ts_zh(returned.at)}包裹被退回（非消费者意愿）",
-            ), False
-        return None, not ended
-    return None, False
+    check = TRIGGER_CHECKS.get(clause.get("trigger"))
+    if check is None:
+        return None, False
+    return check(clause, clause.get("hours"), _Track(uploaded_at, paid_at, scans, route, ended, now))
 
 
 def tracking_verdict(

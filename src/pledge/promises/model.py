@@ -47,9 +47,23 @@ class Promise:
         )
 
     @property
+    def span_hours(self) -> int:
+        """The hours of an hours promise (one without them is refused when made)."""
+        if self.hours is None:
+            raise InvalidInput(f"a {self.kind} promise has no hours")
+        return self.hours
+
+    @property
+    def ship_date(self) -> date:
+        """The ship date of a presale promise (one without it is refused when made)."""
+        if self.presale_date is None:
+            raise InvalidInput(f"a {self.kind} promise has no ship date")
+        return self.presale_date
+
+    @property
     def code(self) -> str:
         if self.kind == "hours":
             return f"{self.hours}h"
         if self.kind == "presale":
-            return f"presale:{self.presale_date.isoformat()}"
+            return f"presale:{self.ship_date.isoformat()}"
         return self.kind

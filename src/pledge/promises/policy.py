@@ -25,9 +25,9 @@ def ship_by(
     local = local_time(paid_at, book.timezone)
     tzinfo = zone(book.timezone)
     if promise.kind == "hours":
-        return paid_at + timedelta(hours=promise.hours), clause
+        return paid_at + timedelta(hours=promise.span_hours), clause
     if promise.kind == "presale":
-        day = promise.presale_date
+        day = promise.ship_date
     elif promise.kind == "next-day":
         day = local.date() + timedelta(days=1)
     else:
@@ -52,12 +52,12 @@ def undominated(candidates: list[tuple[str, Promise]]) -> list[tuple[str, Promis
     promises only the fewest hours, of several presale dates only the earliest, and next-day
     when same-day also applies (same-day never ends later). At most three remain to store on
     a pending order."""
-    best: dict[str, tuple[object, str, Promise]] = {}
+    best: dict[str, tuple[int, str, Promise]] = {}
     for source, promise in candidates:
         if promise.kind == "hours":
-            group, rank = "hours", promise.hours
+            group, rank = "hours", promise.span_hours
         elif promise.kind == "presale":
-            group, rank = "presale", promise.presale_date
+            group, rank = "presale", promise.ship_date.toordinal()
         else:
             group, rank = "day", 0 if promise.kind == "same-day" else 1
         if group not in best or rank < best[group][0]:

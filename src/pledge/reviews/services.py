@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from pledge.accounts.services import Actor
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
@@ -82,7 +83,8 @@ def post_review(
     photos = owned_uploads(conn, actor, list(dict.fromkeys(cmd.upload_ids)))
     try:
         with conn.begin_nested():
-            review_id = conn.execute(
+            review_id = inserted_id(
+                conn,
                 reviews.insert().values(
                     order_id=line.order_id,
                     order_line_id=line.id,
@@ -93,8 +95,8 @@ def post_review(
                     body=body,
                     created_at=at,
                     edits=0,
-                )
-            ).inserted_primary_key[0]
+                ),
+            )
     except IntegrityError:
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None
     if photos:
@@ -112,12 +114,14 @@ def edit_review(
         raise NotFound(f"you have no review {review_id}")
     if row.edits >= clause.get("max_edits"):
         raise Conflict(
-            f"review {review_id} was edited already; a review may be edited {clause.get('max_edits')} time(s) ({clause.id})"
+            f"review {review_id} was edited already; a review may be edited "
+            f"{clause.get('max_edits')} time(s) ({clause.id})"
         )
     closes = row.created_at + timedelta(days=clause.get("edit_days"))
     if at > closes:
         raise Conflict(
-            f"review {review_id} can no longer be edited: the edit window closed at {closes.isoformat()} ({clause.id})"
+            f"review {review_id} can no longer be edited: the edit window closed at "
+            f"{closes.isoformat()} ({clause.id})"
         )
     photos = owned_uploads(conn, actor, list(dict.fromkeys(cmd.upload_ids)))
     done = conn.execute(

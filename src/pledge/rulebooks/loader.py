@@ -98,7 +98,8 @@ def _parse(text: str, origin: str, parts: tuple[tuple[str, str], ...] = ()) -> R
             raise InvalidInput(f"{origin}: clause {raw.get('id', '?')} lacks {', '.join(missing)}")
         if not isinstance(raw["effective"], date) or isinstance(raw["effective"], datetime):
             raise InvalidInput(
-                f"{origin}: clause {raw['id']} effective must be a TOML date (2026-08-10), not {raw['effective']!r}"
+                f"{origin}: clause {raw['id']} effective must be a TOML date (2026-08-10), "
+                f"not {raw['effective']!r}"
             )
         params = {k: v for k, v in raw.items() if k not in REQUIRED and k != "text_en"}
         clauses.append(

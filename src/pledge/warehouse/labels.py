@@ -5,6 +5,7 @@ file is needed."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
@@ -12,7 +13,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from pledge.accounts.services import Actor
 from pledge.accounts.tables import users
@@ -76,7 +77,7 @@ def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
     canvas.showPage()
 
 
-def _render(conn: Connection, rows: list) -> bytes:
+def _render(conn: Connection, rows: Sequence[Row]) -> bytes:
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=SIZE)
     canvas.setTitle("Pledge shipping labels")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products, skus
@@ -20,6 +20,7 @@ from pledge.fulfilment.services import hand_over_parcel
 from pledge.inventory.model import PACKABLE, PARCEL_LIFECYCLE, ParcelStatus
 from pledge.inventory.services import allocate_paid_orders, own_warehouse, valid_ean13
 from pledge.inventory.tables import allocations, parcels, stock_lots, warehouses
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events
@@ -81,9 +82,9 @@ def create_wave(conn: Connection, actor: Actor, warehouse_id: int, *, at: dateti
     )
     if not waiting:
         raise Conflict(f"nothing to pick in {wh.name}: no paid order waits there")
-    wave_id = conn.execute(
-        waves.insert().values(shop_id=wh.shop_id, warehouse_id=warehouse_id, created_at=at)
-    ).inserted_primary_key[0]
+    wave_id = inserted_id(
+        conn, waves.insert().values(shop_id=wh.shop_id, warehouse_id=warehouse_id, created_at=at)
+    )
     PARCEL_LIFECYCLE.move_all(
         conn,
         parcels,
@@ -192,7 +193,7 @@ def parcel_contents(conn: Connection, parcel_id: int) -> list[dict]:
         .group_by(allocations.c.sku_id, skus.c.barcode, skus.c.name, products.c.title)
         .order_by(allocations.c.sku_id)
     ).all()
-    scanned = dict(
+    scanned: dict[int, int] = dict(
         conn.execute(
             select(pack_checks.c.sku_id, func.count())
             .where(pack_checks.c.parcel_id == parcel_id, pack_checks.c.kind == "ok")
@@ -265,7 +266,8 @@ def label(conn: Connection, actor: Actor, parcel_id: int, *, carrier: str, at: d
     adapter = CARRIERS.get(carrier)
     if adapter is None or not adapter.tracked:
         raise InvalidInput(
-            f"labels are printed for a tracked carrier: one of {', '.join(c for c, a in CARRIERS.items() if a.tracked)}"
+            "labels are printed for a tracked carrier: one of "
+            + ", ".join(c for c, a in CARRIERS.items() if a.tracked)
         )
     status = conn.execute(select(orders.c.status).where(orders.c.id == parcel.order_id)).scalar()
     if status not in (OrderStatus.PAID.value, OrderStatus.SHIPPED.value):
@@ -276,25 +278,9 @@ def label(conn: Connection, actor: Actor, parcel_id: int, *, carrier: str, at: d
         return parcel.tracking_no
     if parcel.status not in PACKABLE + (ParcelStatus.PACKED.value,):
         raise IllegalTransition(f"parcel {parcel_id} is {parcel.status}")
-    missing = [c for c in parcel_contents(conn, parcel_id) if c["scanned"] < c["units"]]
-    if missing:
-        message = (
-            "missing units: "
-            + ", ".join(f"{c['units'] - c['scanned']} × {c['name']}" for c in missing)
-            + f"; scan every unit of parcel {parcel_id} before its label"
-        )
-        conn.execute(
-            pack_checks.insert().values(
-                parcel_id=parcel_id,
-                shop_id=parcel.shop_id,
-                kind="missing_unit",
-                sku_id=missing[0]["sku_id"],
-                barcode="",
-                detail=message,
-                at=at,
-            )
-        )
-        return Blocked("missing_unit", message)
+    blocked = _missing_units(conn, parcel, at)
+    if blocked is not None:
+        return blocked
     tracking_no = (
         f"{carrier.upper()}{parcel_id:08d}{secrets.randbelow(10_000):04d}"  # the sandbox carrier's waybill
     )
@@ -322,6 +308,30 @@ def label(conn: Connection, actor: Actor, parcel_id: int, *, carrier: str, at: d
     return tracking_no
 
 
+def _missing_units(conn: Connection, parcel: Row, at: datetime) -> Blocked | None:
+    """Units of the parcel not scanned yet: recorded as a missing-unit check, and the label refused."""
+    missing = [c for c in parcel_contents(conn, parcel.id) if c["scanned"] < c["units"]]
+    if not missing:
+        return None
+    message = (
+        "missing units: "
+        + ", ".join(f"{c['units'] - c['scanned']} × {c['name']}" for c in missing)
+        + f"; scan every unit of parcel {parcel.id} before its label"
+    )
+    conn.execute(
+        pack_checks.insert().values(
+            parcel_id=parcel.id,
+            shop_id=parcel.shop_id,
+            kind="missing_unit",
+            sku_id=missing[0]["sku_id"],
+            barcode="",
+            detail=message,
+            at=at,
+        )
+    )
+    return Blocked("missing_unit", message)
+
+
 def hand_over(conn: Connection, actor: Actor, parcel_id: int, *, at: datetime) -> int:
     """The carrier's courier takes a labelled parcel (the pickup scan). Returns the shipment id."""
     parcel = own_parcel(conn, actor, parcel_id)
@@ -333,7 +343,7 @@ def hand_over(conn: Connection, actor: Actor, parcel_id: int, *, at: datetime) -
         select(func.count())
         .select_from(parcels)
         .where(parcels.c.order_id == parcel.order_id, parcels.c.status != ParcelStatus.RELEASED.value)
-    ).scalar()
+    ).scalar_one()
     shipment_id = hand_over_parcel(
         conn,
         actor,
@@ -359,7 +369,7 @@ def hand_over(conn: Connection, actor: Actor, parcel_id: int, *, at: datetime) -
 def pack_report(conn: Connection, actor: Actor, shop_id: int) -> dict[str, int]:
     """Scans that went through and errors the pack station blocked (wrong items, missing units)."""
     require_shop(actor, shop_id, read_only=True)
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             select(pack_checks.c.kind, func.count())
             .where(pack_checks.c.shop_id == shop_id)
