@@ -2,14 +2,13 @@
 the orders behind an indicator, the version diff, the 30-day trend, the gates (campaign
 sign-up, ad spend) with the clause that decides, and the operator's ranking."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, StrictBool
 
-from pledge.accounts.services import Actor
 from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.clock import parse_iso
-from pledge.web.deps import api_actor, pledge
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, FenQuery, IsoTime, Note, PathId, Word
 
 router = APIRouter(tags=["experience"])
@@ -25,10 +24,7 @@ class IncidentIn(BaseModel):
     "/shops/{shop_id}/experience",
     summary="The shop's score today under a version (default: the one in force)",
 )
-def score(
-    shop_id: PathId, request: Request, version: Word | None = None, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+def score(shop_id: PathId, app: AppDep, actor: ApiActor, version: Word | None = None) -> dict:
     with app.uow.read() as conn:
         return experience.shop_score(
             conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), version=version
@@ -39,14 +35,7 @@ def score(
     "/shops/{shop_id}/experience/indicators/{code}",
     summary="The orders behind one indicator, worst first, and what would raise it",
 )
-def indicator(
-    shop_id: PathId,
-    code: Word,
-    request: Request,
-    version: Word | None = None,
-    actor: Actor = Depends(api_actor),
-) -> dict:
-    app = pledge(request)
+def indicator(shop_id: PathId, code: Word, app: AppDep, actor: ApiActor, version: Word | None = None) -> dict:
     with app.uow.read() as conn:
         return experience_queries.indicator_orders(
             conn, actor, shop_id, code, book=app.rulebook, now=app.clock.now(), version=version
@@ -59,13 +48,8 @@ def indicator(
     "and the orders that cause it",
 )
 def compare(
-    shop_id: PathId,
-    request: Request,
-    base: Word | None = None,
-    target: Word | None = None,
-    actor: Actor = Depends(api_actor),
+    shop_id: PathId, app: AppDep, actor: ApiActor, base: Word | None = None, target: Word | None = None
 ) -> dict:
-    app = pledge(request)
     with app.uow.read() as conn:
         return experience_queries.compare_versions(
             conn, actor, shop_id, book=app.rulebook, now=app.clock.now(), base=base, target=target
@@ -73,24 +57,19 @@ def compare(
 
 
 @router.get("/shops/{shop_id}/experience/history", summary="Daily snapshots of the last 30 days")
-def history(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    app = pledge(request)
+def history(shop_id: PathId, app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return experience.history(conn, actor, shop_id, book=app.rulebook, now=app.clock.now())
 
 
 @router.get(
     "/shops/{shop_id}/experience/gates/{use}",
-    summary="May the shop sign up for campaigns (campaign_signup) / spend amount_fen on ads today (ad_spend)?",
+    summary="May the shop sign up for campaigns (campaign_signup) "
+    "/ spend amount_fen on ads today (ad_spend)?",
 )
 def gate(
-    shop_id: PathId,
-    use: Word,
-    request: Request,
-    amount_fen: FenQuery | None = None,
-    actor: Actor = Depends(api_actor),
+    shop_id: PathId, use: Word, app: AppDep, actor: ApiActor, amount_fen: FenQuery | None = None
 ) -> dict:
-    app = pledge(request)
     with app.uow.read() as conn:
         return experience.gate(
             conn, actor, shop_id, use, book=app.rulebook, now=app.clock.now(), amount_fen=amount_fen
@@ -102,8 +81,7 @@ def gate(
     status_code=201,
     summary="Platform staff: record a behaviour incident (差行为) that the deduction clauses count",
 )
-def incident(shop_id: PathId, body: IncidentIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def incident(shop_id: PathId, body: IncidentIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         incident_id = experience.record_incident(
             conn,
@@ -126,8 +104,7 @@ class ProfileIn(BaseModel):
     "/shops/{shop_id}/experience/profile",
     summary="Operators: the shop's experience-score industry and store type (weights depend on both)",
 )
-def profile(shop_id: PathId, body: ProfileIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def profile(shop_id: PathId, body: ProfileIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         experience.set_profile(
             conn, actor, shop_id, industry=body.industry, flagship=body.flagship, at=app.clock.now()
@@ -136,7 +113,6 @@ def profile(shop_id: PathId, body: ProfileIn, request: Request, actor: Actor = D
 
 
 @router.get("/experience/ranking", summary="Platform staff: shops by their latest daily score")
-def ranking(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    app = pledge(request)
+def ranking(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return experience.ranking(conn, actor, book=app.rulebook, now=app.clock.now())

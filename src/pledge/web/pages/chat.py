@@ -10,7 +10,7 @@ from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import whole_number
+from pledge.web.forms import required_number, whole_number
 from pledge.web.pages.render import redirect, render
 from pledge.web.types import Cursor, PathId
 
@@ -91,7 +91,11 @@ async def rate(conversation_id: PathId, request: Request):
     app = pledge(request)
     with app.uow.begin() as conn:
         chat.rate_conversation(
-            conn, caller.actor, conversation_id, whole_number(form.get("stars"), "stars"), at=app.clock.now()
+            conn,
+            caller.actor,
+            conversation_id,
+            required_number(form.get("stars"), "stars"),
+            at=app.clock.now(),
         )
     return redirect(f"/chats/{conversation_id}")
 

@@ -34,7 +34,7 @@ def trend_svg(points: list[dict], lo: float = 0, hi: float = 100) -> Markup:
     line = " ".join(f"{x},{y}" for x, y in coords)
     dots = "".join(
         f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(p["day"])}: {p["score"]:g}</title></circle>'
-        for (x, y), p in zip(coords, points)
+        for (x, y), p in zip(coords, points, strict=True)
     )
     grid = "".join(
         f'<line x1="{PAD}" x2="{W - PAD}" y1="{xy(0, v)[1]}" y2="{xy(0, v)[1]}" class="grid"/>'

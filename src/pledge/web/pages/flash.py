@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import form_text, whole_number
+from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
 
@@ -33,7 +33,7 @@ async def buy(request: Request):
         placed = flash.buy(
             conn,
             caller.actor,
-            whole_number(form.get("deal_id"), "deal_id"),
+            required_number(form.get("deal_id"), "deal_id"),
             quantity=whole_number(form.get("quantity"), "quantity", 1),
             at=app.clock.now(),
             pay_window=app.pay_window,
@@ -61,9 +61,9 @@ async def open_deal(shop_id: PathId, request: Request):
     minutes = whole_number(form.get("minutes"), "minutes", 30, low=1, high=MAX_DEAL_MINUTES)
     deal = flash.NewDeal(
         shop_id,
-        whole_number(form.get("sku_id"), "sku_id"),
-        whole_number(form.get("price_fen"), "price_fen"),
-        whole_number(form.get("quantity"), "quantity"),
+        required_number(form.get("sku_id"), "sku_id"),
+        required_number(form.get("price_fen"), "price_fen"),
+        required_number(form.get("quantity"), "quantity"),
         whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
         starts_at,
         starts_at + timedelta(minutes=minutes),

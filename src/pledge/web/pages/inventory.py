@@ -10,7 +10,7 @@ from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.warehouse import services as warehouse
 from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import form_text, whole_number
+from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import redirect, render
 from pledge.web.types import LotCode, OptionalName, PathId, Reason
@@ -28,17 +28,22 @@ def warehouse_home(shop_id: PathId, request: Request):
     actor = page_caller(request).actor
     with pledge(request).uow.read() as conn:
         stock = inventory.shop_stock(conn, actor, shop_id)
-        context = {
-            "shop_id": shop_id,
-            "warehouses": inventory.shop_warehouses(conn, actor, shop_id),
-            "stock": stock,
-            "low": [r for r in stock if r["low"]],
-            "waves": warehouse.shop_waves(conn, actor, shop_id),
-            "report": warehouse.pack_report(conn, actor, shop_id),
-            "strategy": inventory.strategy_of(conn, shop_id),
-            "strategies": inventory.STRATEGIES,
-        }
-    return render(request, "warehouse_home.html", **context)
+        warehouses = inventory.shop_warehouses(conn, actor, shop_id)
+        waves = warehouse.shop_waves(conn, actor, shop_id)
+        report = warehouse.pack_report(conn, actor, shop_id)
+        strategy = inventory.strategy_of(conn, shop_id)
+    return render(
+        request,
+        "warehouse_home.html",
+        shop_id=shop_id,
+        warehouses=warehouses,
+        stock=stock,
+        low=[r for r in stock if r["low"]],
+        waves=waves,
+        report=report,
+        strategy=strategy,
+        strategies=inventory.STRATEGIES,
+    )
 
 
 @router.post("/merchant/shops/{shop_id}/warehouses")
@@ -71,8 +76,8 @@ async def add_receipt(warehouse_id: PathId, request: Request):
     except InvalidInput:
         raise InvalidInput(f"expiry must be a date like 2026-09-05, got {expires!r}") from None
     line = inventory.ReceiptLine(
-        whole_number(form.get("sku_id"), "sku_id"),
-        whole_number(form.get("quantity"), "quantity"),
+        required_number(form.get("sku_id"), "sku_id"),
+        required_number(form.get("quantity"), "quantity"),
         form_text(form, "lot_code", LotCode),
         expires_on,
     )
@@ -93,8 +98,8 @@ async def add_adjustment(warehouse_id: PathId, request: Request):
             conn,
             caller.actor,
             warehouse_id,
-            whole_number(form.get("sku_id"), "sku_id"),
-            whole_number(form.get("delta"), "delta"),
+            required_number(form.get("sku_id"), "sku_id"),
+            required_number(form.get("delta"), "delta"),
             reason=form_text(form, "reason", Reason),
             at=app.clock.now(),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from pledge.kernel.clock import as_utc
@@ -25,7 +25,7 @@ def language(request: Request) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
-def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+def render(request: Request, name: str, *, status: int = 200, **context: object) -> HTMLResponse:
     lang = language(request)
     caller = optional_caller(request)
     app = pledge(request)
@@ -46,7 +46,7 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
     return response
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     return render(request, "error.html", status=status, title=title, detail=detail)

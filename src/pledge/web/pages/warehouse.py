@@ -18,8 +18,8 @@ from pledge.orders.tables import order_events
 from pledge.orders.tables import orders as orders_table
 from pledge.warehouse import estimate, labels
 from pledge.warehouse import services as warehouse
-from pledge.web.api.warehouse import pdf
 from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.downloads import pdf
 from pledge.web.pages.render import redirect, render, templates
 from pledge.web.pages.shopping import _order
 from pledge.web.types import PathId
@@ -62,7 +62,7 @@ async def order_stream(order_id: PathId, request: Request, wait: float = STREAM_
     wait = max(0.0, min(wait, STREAM_SECONDS))
 
     def fragment() -> str:
-        return render(request, "_order_live.html", order=_order(request, order_id)).body.decode()
+        return bytes(render(request, "_order_live.html", order=_order(request, order_id)).body).decode()
 
     async def events():
         last, deadline = None, time.monotonic() + wait
