@@ -123,13 +123,21 @@ async def logout(request: Request):
     return response
 
 
+# The label accounts.queries.token_status gives a token that still works (tokens have no
+# lifecycle model of their own: they are revoked or they expire).
+ACTIVE_TOKEN = "active"
+
+
 @router.get("/account/tokens")
 def api_tokens(request: Request):
     caller = page_caller(request)
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
-        tokens = account_queries.api_tokens_of(conn, caller.actor.user_id, now)
+        tokens = [
+            dict(t, revocable=t["status"] == ACTIVE_TOKEN)
+            for t in account_queries.api_tokens_of(conn, caller.actor.user_id, now)
+        ]
     return render(request, "account_tokens.html", tokens=tokens, lifetime_days=app.settings.api_token_days)
 
 

@@ -8,7 +8,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pledge.aftersales.model import CaseStatus, ClaimStatus
+from pledge.chat.model import ConversationStatus
+from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc
+from pledge.orders.model import OrderStatus, PaymentStatus
+from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.web import present
 from pledge.web.deps import optional_caller, pledge
 from pledge.web.i18n import DEFAULT, LANGUAGES, translator
@@ -18,6 +23,18 @@ templates.env.filters["yuan"] = present.yuan
 templates.env.filters["local"] = present.local
 templates.env.filters["iso"] = lambda at: "" if at is None else as_utc(at).isoformat()
 templates.env.globals["badge"] = present.promise_badge
+# Templates compare a status with its entity's enum (model.py), never with a string literal
+# (tests/unit/test_web_layers.py checks): a renamed status then fails loudly, not silently.
+templates.env.globals.update(
+    OrderStatus=OrderStatus,
+    PaymentStatus=PaymentStatus,
+    CaseStatus=CaseStatus,
+    ClaimStatus=ClaimStatus,
+    ConversationStatus=ConversationStatus,
+    ParcelStatus=ParcelStatus,
+    PayoutStatus=PayoutStatus,
+    ApplicationStatus=ApplicationStatus,
+)
 
 
 def language(request: Request) -> str:
