@@ -24,6 +24,13 @@ from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.uploads.access import check_readable
 from pledge.uploads.services import MAX_BYTES, read_upload
+from pledge.web.api.schemas.aftersales import (
+    CaseOut,
+    CaseSummaryOut,
+    ShippingInsuranceOut,
+    ShopPledgeOut,
+    UploadPhotoOut,
+)
 from pledge.web.deps import ApiActor, AppDep, pledge
 from pledge.web.photos import FORM_OVERHEAD, photo_too_large, read_photo, store_photo
 from pledge.web.types import (
@@ -78,6 +85,7 @@ _UPLOAD_BODY = {
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
     summary="Upload an evidence photo (multipart field `file`); returns its upload id",
+    responses={201: {"model": UploadPhotoOut}},
 )
 async def upload_photo(request: Request, actor: ApiActor) -> dict:
     length = request.headers.get("content-length", "")
@@ -203,7 +211,10 @@ class ShippingInsuranceIn(BaseModel):
 
 
 @router.post(
-    "/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order"
+    "/orders/{order_id}/cases",
+    status_code=201,
+    summary="The buyer files an after-sales case on an order",
+    responses={201: {"model": CaseOut}},
 )
 def file_case(order_id: PathId, body: CaseIn, app: AppDep, actor: ApiActor) -> dict:
     cmd = aftersales.NewCase(
@@ -221,13 +232,21 @@ def file_case(order_id: PathId, body: CaseIn, app: AppDep, actor: ApiActor) -> d
         return case_view(conn, actor, case_id)
 
 
-@router.get("/cases", summary="The caller's cases as a buyer, newest first")
+@router.get(
+    "/cases",
+    summary="The caller's cases as a buyer, newest first",
+    responses={200: {"model": list[CaseSummaryOut]}},
+)
 def my_cases(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return queries.buyer_cases(conn, actor)
 
 
-@router.get("/cases/{case_id}", summary="One case with its lines, evidence, timeline, deadline and refund")
+@router.get(
+    "/cases/{case_id}",
+    summary="One case with its lines, evidence, timeline, deadline and refund",
+    responses={200: {"model": CaseOut}},
+)
 def get_case(case_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return case_view(conn, actor, case_id)
@@ -241,7 +260,11 @@ def _act(request: Request, actor: Actor, case_id: int, action) -> dict:
         return case_view(conn, actor, case_id)
 
 
-@router.post("/cases/{case_id}/review", summary="The shop approves or rejects (a rejection needs a reason)")
+@router.post(
+    "/cases/{case_id}/review",
+    summary="The shop approves or rejects (a rejection needs a reason)",
+    responses={200: {"model": CaseOut}},
+)
 def review(case_id: PathId, body: ReviewIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
@@ -253,7 +276,11 @@ def review(case_id: PathId, body: ReviewIn, request: Request, actor: ApiActor) -
     )
 
 
-@router.post("/cases/{case_id}/escalate", summary="The buyer asks the platform to step in (平台介入)")
+@router.post(
+    "/cases/{case_id}/escalate",
+    summary="The buyer asks the platform to step in (平台介入)",
+    responses={200: {"model": CaseOut}},
+)
 def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
@@ -266,6 +293,7 @@ def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: ApiActo
 @router.post(
     "/cases/{case_id}/decision",
     summary="Operator: decide an escalated case, optionally paid by a subsidy fund",
+    responses={200: {"model": CaseOut}},
 )
 def decide(case_id: PathId, body: DecisionIn, request: Request, actor: ApiActor) -> dict:
     return _act(
@@ -285,7 +313,11 @@ def decide(case_id: PathId, body: DecisionIn, request: Request, actor: ApiActor)
     )
 
 
-@router.post("/cases/{case_id}/return-shipment", summary="The buyer sends the goods back")
+@router.post(
+    "/cases/{case_id}/return-shipment",
+    summary="The buyer sends the goods back",
+    responses={200: {"model": CaseOut}},
+)
 def return_shipment(case_id: PathId, body: ReturnShipmentIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
@@ -304,7 +336,11 @@ def return_shipment(case_id: PathId, body: ReturnShipmentIn, request: Request, a
     )
 
 
-@router.post("/cases/{case_id}/return-received", summary="The shop confirms the return arrived")
+@router.post(
+    "/cases/{case_id}/return-received",
+    summary="The shop confirms the return arrived",
+    responses={200: {"model": CaseOut}},
+)
 def return_received(case_id: PathId, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
@@ -314,7 +350,9 @@ def return_received(case_id: PathId, request: Request, actor: ApiActor) -> dict:
     )
 
 
-@router.post("/cases/{case_id}/cancel", summary="The buyer withdraws the case")
+@router.post(
+    "/cases/{case_id}/cancel", summary="The buyer withdraws the case", responses={200: {"model": CaseOut}}
+)
 def cancel(case_id: PathId, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
@@ -324,13 +362,21 @@ def cancel(case_id: PathId, request: Request, actor: ApiActor) -> dict:
     )
 
 
-@router.get("/shops/{shop_id}/cases", summary="The shop's after-sales queue, nearest deadline first")
+@router.get(
+    "/shops/{shop_id}/cases",
+    summary="The shop's after-sales queue, nearest deadline first",
+    responses={200: {"model": list[CaseSummaryOut]}},
+)
 def shop_cases(shop_id: PathId, app: AppDep, actor: ApiActor, open_only: bool = True) -> list[dict]:
     with app.uow.read() as conn:
         return queries.shop_queue(conn, actor, shop_id, open_only=open_only)
 
 
-@router.get("/disputes", summary="Platform staff: cases escalated to the platform")
+@router.get(
+    "/disputes",
+    summary="Platform staff: cases escalated to the platform",
+    responses={200: {"model": list[CaseSummaryOut]}},
+)
 def disputes(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return queries.dispute_queue(conn, actor)
@@ -359,14 +405,20 @@ def pledge_view(conn: Connection, shop_id: int) -> dict:
     return found
 
 
-@router.get("/shops/{shop_id}/pledge", summary="What the shop promises beyond the rulebook (public)")
+@router.get(
+    "/shops/{shop_id}/pledge",
+    summary="What the shop promises beyond the rulebook (public)",
+    responses={200: {"model": ShopPledgeOut}},
+)
 def get_pledge(shop_id: PathId, app: AppDep) -> dict:
     with app.uow.read() as conn:
         return pledge_view(conn, shop_id)
 
 
 @router.put(
-    "/shops/{shop_id}/pledge", summary="The shop sets its pledge: it can add to the rulebook, never take away"
+    "/shops/{shop_id}/pledge",
+    summary="The shop sets its pledge: it can add to the rulebook, never take away",
+    responses={200: {"model": ShopPledgeOut}},
 )
 def put_pledge(shop_id: PathId, body: PledgeIn, app: AppDep, actor: ApiActor) -> dict:
     terms = ShopPledge(
@@ -408,6 +460,7 @@ def insurance_view(conn: Connection, book, product_id: int, at) -> dict:
 @router.get(
     "/products/{product_id}/shipping-insurance",
     summary="Whether the product carries shipping insurance (public)",
+    responses={200: {"model": ShippingInsuranceOut}},
 )
 def get_shipping_insurance(product_id: PathId, app: AppDep) -> dict:
     with app.uow.read() as conn:
@@ -417,6 +470,7 @@ def get_shipping_insurance(product_id: PathId, app: AppDep) -> dict:
 @router.put(
     "/products/{product_id}/shipping-insurance",
     summary="The shop buys shipping insurance for a product (tier) or stops it (null)",
+    responses={200: {"model": ShippingInsuranceOut}},
 )
 def put_shipping_insurance(
     product_id: PathId, body: ShippingInsuranceIn, app: AppDep, actor: ApiActor

@@ -5,6 +5,7 @@ from pydantic import BaseModel
 
 from pledge.accounts import services as accounts
 from pledge.kernel.errors import InvalidInput
+from pledge.web.api.schemas.auth import CreateTokenOut, MeOut
 from pledge.web.deps import ApiActor, bearer_token, login_limits, pledge
 from pledge.web.security import client_address
 from pledge.web.types import Email, Password
@@ -22,6 +23,7 @@ class TokenRequest(BaseModel):
     summary="Exchange email and password for a bearer token",
     description="The token expires after PLEDGE_API_TOKEN_DAYS (default 30) days. Failed attempts are "
     "throttled per account and per client address: 429 with Retry-After.",
+    responses={200: {"model": CreateTokenOut}},
 )
 def create_token(body: TokenRequest, request: Request) -> dict:
     app = pledge(request)
@@ -52,7 +54,11 @@ def revoke_token(request: Request, actor: ApiActor) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/me", summary="Who the token belongs to, with shop memberships and platform role")
+@router.get(
+    "/me",
+    summary="Who the token belongs to, with shop memberships and platform role",
+    responses={200: {"model": MeOut}},
+)
 def me(actor: ApiActor) -> dict:
     return {
         "user_id": actor.user_id,

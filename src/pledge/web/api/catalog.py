@@ -4,6 +4,13 @@ from pydantic import BaseModel, Field
 from pledge.catalog import queries
 from pledge.catalog import services as catalog
 from pledge.promises.model import Promise
+from pledge.web.api.schemas.catalog import (
+    CategoriesOut,
+    CreateProductOut,
+    GetProductOut,
+    ListProductsOut,
+    SetStockOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.present import promise_badge
 from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, StockLevel, Title
@@ -29,7 +36,11 @@ class ProductIn(BaseModel):
     blind_box: bool = False
 
 
-@router.get("/products", summary="Products on sale, with each one's ship promise")
+@router.get(
+    "/products",
+    summary="Products on sale, with each one's ship promise",
+    responses={200: {"model": list[ListProductsOut]}},
+)
 def list_products(app: AppDep, shop_id: PathId | None = None) -> list[dict]:
     with app.uow.read() as conn:
         rows = queries.list_products(conn, shop_id=shop_id)
@@ -38,7 +49,7 @@ def list_products(app: AppDep, shop_id: PathId | None = None) -> list[dict]:
     return rows
 
 
-@router.get("/products/{product_id}")
+@router.get("/products/{product_id}", responses={200: {"model": GetProductOut}})
 def get_product(product_id: PathId, app: AppDep) -> dict:
     with app.uow.read() as conn:
         product = queries.get_product(conn, product_id)
@@ -46,13 +57,20 @@ def get_product(product_id: PathId, app: AppDep) -> dict:
     return product
 
 
-@router.get("/categories", summary="The two-level category tree")
+@router.get(
+    "/categories", summary="The two-level category tree", responses={200: {"model": list[CategoriesOut]}}
+)
 def categories(app: AppDep) -> list[dict]:
     with app.uow.read() as conn:
         return queries.category_tree(conn)
 
 
-@router.post("/shops/{shop_id}/products", status_code=201, summary="Create a product (shop members only)")
+@router.post(
+    "/shops/{shop_id}/products",
+    status_code=201,
+    summary="Create a product (shop members only)",
+    responses={201: {"model": CreateProductOut}},
+)
 def create_product(shop_id: PathId, body: ProductIn, app: AppDep, actor: ApiActor) -> dict:
     cmd = catalog.NewProduct(
         shop_id,
@@ -77,7 +95,11 @@ class StockIn(BaseModel):
     stock: StockLevel
 
 
-@router.put("/skus/{sku_id}/stock", summary="Set a SKU's stock (shop members only)")
+@router.put(
+    "/skus/{sku_id}/stock",
+    summary="Set a SKU's stock (shop members only)",
+    responses={200: {"model": SetStockOut}},
+)
 def set_stock(sku_id: PathId, body: StockIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         catalog.set_stock(conn, actor, sku_id=sku_id, stock=body.stock)

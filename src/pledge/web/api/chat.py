@@ -7,6 +7,14 @@ from pydantic import BaseModel
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.clock import parse_iso
+from pledge.web.api.schemas.chat import (
+    ChatMetricsOut,
+    ConversationOut,
+    ConversationOutMessages,
+    MyConversationsOut,
+    OpenConversationOut,
+    RateOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Cursor, Id, IsoTime, PathId, RequiredNote, Stars
 
@@ -29,6 +37,7 @@ class RatingIn(BaseModel):
     "/shops/{shop_id}/conversations",
     status_code=201,
     summary="Buyer: open a conversation with the shop (about an order or in general), or get the open one",
+    responses={201: {"model": OpenConversationOut}},
 )
 def open_conversation(
     shop_id: PathId, app: AppDep, response: Response, actor: ApiActor, body: OpenIn | None = None
@@ -44,7 +53,9 @@ def open_conversation(
 
 
 @router.get(
-    "/conversations", summary="The caller's conversations: as a buyer, and as a member of their shops"
+    "/conversations",
+    summary="The caller's conversations: as a buyer, and as a member of their shops",
+    responses={200: {"model": MyConversationsOut}},
 )
 def my_conversations(app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
@@ -54,6 +65,7 @@ def my_conversations(app: AppDep, actor: ApiActor) -> dict:
 @router.get(
     "/conversations/{conversation_id}",
     summary="One conversation; ?after=<message id> returns only newer messages",
+    responses={200: {"model": ConversationOut}},
 )
 def get_conversation(
     conversation_id: PathId, app: AppDep, actor: ApiActor, after: Cursor | None = None
@@ -66,6 +78,7 @@ def get_conversation(
     "/conversations/{conversation_id}/messages",
     status_code=201,
     summary="Post a message as the buyer or as a member of the shop",
+    responses={201: {"model": ConversationOutMessages}},
 )
 def post_message(conversation_id: PathId, body: MessageIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -77,6 +90,7 @@ def post_message(conversation_id: PathId, body: MessageIn, app: AppDep, actor: A
 @router.post(
     "/conversations/{conversation_id}/rating",
     summary="Buyer: rate the conversation 1-5 stars (final; ends it)",
+    responses={200: {"model": RateOut}},
 )
 def rate(conversation_id: PathId, body: RatingIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -89,6 +103,7 @@ def rate(conversation_id: PathId, body: RatingIn, app: AppDep, actor: ApiActor) 
 @router.get(
     "/shops/{shop_id}/chat-metrics",
     summary="Average response time and dissatisfaction over a window (default: the last 30 days)",
+    responses={200: {"model": ChatMetricsOut}},
 )
 def chat_metrics(
     shop_id: PathId, app: AppDep, actor: ApiActor, since: IsoTime | None = None, until: IsoTime | None = None

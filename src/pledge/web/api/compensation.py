@@ -3,6 +3,13 @@ from pydantic import AwareDatetime, BaseModel
 
 from pledge.compensation import queries
 from pledge.lateship.services import exempt_from_late_ship, report_carrier_slip
+from pledge.web.api.schemas.compensation import (
+    CarrierSlipOut,
+    CompensationsOut,
+    ExemptOut,
+    RulebookOut,
+    WalletOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.present import rulebook_view
 from pledge.web.types import PathId, Reason
@@ -10,21 +17,31 @@ from pledge.web.types import PathId, Reason
 router = APIRouter(tags=["compensation"])
 
 
-@router.get("/wallet", summary="The buyer's coupons, each with the explanation of why it was issued")
+@router.get(
+    "/wallet",
+    summary="The buyer's coupons, each with the explanation of why it was issued",
+    responses={200: {"model": WalletOut}},
+)
 def wallet(app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return queries.wallet(conn, actor.user_id)
 
 
 @router.get(
-    "/shops/{shop_id}/compensations", summary="Compensations the shop has paid, with clause and inputs"
+    "/shops/{shop_id}/compensations",
+    summary="Compensations the shop has paid, with clause and inputs",
+    responses={200: {"model": CompensationsOut}},
 )
 def compensations(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return queries.shop_compensations(conn, actor, shop_id)
 
 
-@router.get("/rulebook", summary="The rulebook this platform runs, clause by clause with sources")
+@router.get(
+    "/rulebook",
+    summary="The rulebook this platform runs, clause by clause with sources",
+    responses={200: {"model": RulebookOut}},
+)
 def rulebook(app: AppDep) -> dict:
     return rulebook_view(app.rulebook)
 
@@ -34,7 +51,9 @@ class ExemptionIn(BaseModel):
 
 
 @router.post(
-    "/orders/{order_id}/late-ship-exemption", summary="Operator: exclude an order from the late-ship pledge"
+    "/orders/{order_id}/late-ship-exemption",
+    summary="Operator: exclude an order from the late-ship pledge",
+    responses={200: {"model": ExemptOut}},
 )
 def exempt(order_id: PathId, body: ExemptionIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -50,6 +69,7 @@ class SlipIn(BaseModel):
     "/orders/{order_id}/carrier-slip",
     summary="Merchant: the carrier slip's time of a parcel sent without tracking data; if later than the "
     "ship click, it counts as shipped (douyin:101706 2.2)",
+    responses={200: {"model": CarrierSlipOut}},
 )
 def carrier_slip(order_id: PathId, body: SlipIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:

@@ -3,6 +3,7 @@ from pydantic import BaseModel
 
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
+from pledge.web.api.schemas.demo import AdvanceOut, HealthOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code
 from pledge.worker import run_once
@@ -19,6 +20,7 @@ class AdvanceIn(BaseModel):
 @clock_router.post(
     "/demo/clock/advance",
     summary="Demo mode only: move the clock forward and run the sweeps (any signed-in user)",
+    responses={200: {"model": AdvanceOut}},
 )
 def advance(body: AdvanceIn, app: AppDep, _actor: ApiActor) -> dict:
     offset = advance_demo_clock(app, parse_duration(body.by))
@@ -26,7 +28,7 @@ def advance(body: AdvanceIn, app: AppDep, _actor: ApiActor) -> dict:
     return {"now": app.clock.now().isoformat(), "offset_seconds": offset.total_seconds(), "sweep": report}
 
 
-@router.get("/health")
+@router.get("/health", responses={200: {"model": HealthOut}})
 def health(app: AppDep) -> dict:
     return {
         "status": "ok",

@@ -8,6 +8,16 @@ from pydantic import BaseModel, StrictBool
 from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.clock import parse_iso
+from pledge.web.api.schemas.experience import (
+    CompareOut,
+    GateOut,
+    HistoryOut,
+    IncidentOut,
+    IndicatorOut,
+    ProfileOut,
+    RankingOut,
+    ScoreOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, FenQuery, IsoTime, Note, PathId, Word
 
@@ -23,6 +33,7 @@ class IncidentIn(BaseModel):
 @router.get(
     "/shops/{shop_id}/experience",
     summary="The shop's score today under a version (default: the one in force)",
+    responses={200: {"model": ScoreOut}},
 )
 def score(shop_id: PathId, app: AppDep, actor: ApiActor, version: Word | None = None) -> dict:
     with app.uow.read() as conn:
@@ -34,6 +45,7 @@ def score(shop_id: PathId, app: AppDep, actor: ApiActor, version: Word | None = 
 @router.get(
     "/shops/{shop_id}/experience/indicators/{code}",
     summary="The orders behind one indicator, worst first, and what would raise it",
+    responses={200: {"model": IndicatorOut}},
 )
 def indicator(shop_id: PathId, code: Word, app: AppDep, actor: ApiActor, version: Word | None = None) -> dict:
     with app.uow.read() as conn:
@@ -46,6 +58,7 @@ def indicator(shop_id: PathId, code: Word, app: AppDep, actor: ApiActor, version
     "/shops/{shop_id}/experience/compare",
     summary="The same 30 days under two versions (default: in force vs latest): per indicator what changes "
     "and the orders that cause it",
+    responses={200: {"model": CompareOut}},
 )
 def compare(
     shop_id: PathId, app: AppDep, actor: ApiActor, base: Word | None = None, target: Word | None = None
@@ -56,7 +69,11 @@ def compare(
         )
 
 
-@router.get("/shops/{shop_id}/experience/history", summary="Daily snapshots of the last 30 days")
+@router.get(
+    "/shops/{shop_id}/experience/history",
+    summary="Daily snapshots of the last 30 days",
+    responses={200: {"model": list[HistoryOut]}},
+)
 def history(shop_id: PathId, app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return experience.history(conn, actor, shop_id, book=app.rulebook, now=app.clock.now())
@@ -66,6 +83,7 @@ def history(shop_id: PathId, app: AppDep, actor: ApiActor) -> list[dict]:
     "/shops/{shop_id}/experience/gates/{use}",
     summary="May the shop sign up for campaigns (campaign_signup) "
     "/ spend amount_fen on ads today (ad_spend)?",
+    responses={200: {"model": GateOut}},
 )
 def gate(
     shop_id: PathId, use: Word, app: AppDep, actor: ApiActor, amount_fen: FenQuery | None = None
@@ -80,6 +98,7 @@ def gate(
     "/shops/{shop_id}/experience/incidents",
     status_code=201,
     summary="Platform staff: record a behaviour incident (差行为) that the deduction clauses count",
+    responses={201: {"model": IncidentOut}},
 )
 def incident(shop_id: PathId, body: IncidentIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -103,6 +122,7 @@ class ProfileIn(BaseModel):
 @router.put(
     "/shops/{shop_id}/experience/profile",
     summary="Operators: the shop's experience-score industry and store type (weights depend on both)",
+    responses={200: {"model": ProfileOut}},
 )
 def profile(shop_id: PathId, body: ProfileIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -112,7 +132,11 @@ def profile(shop_id: PathId, body: ProfileIn, app: AppDep, actor: ApiActor) -> d
     return {"shop_id": shop_id, "industry": body.industry.strip(), "flagship": body.flagship}
 
 
-@router.get("/experience/ranking", summary="Platform staff: shops by their latest daily score")
+@router.get(
+    "/experience/ranking",
+    summary="Platform staff: shops by their latest daily score",
+    responses={200: {"model": list[RankingOut]}},
+)
 def ranking(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return experience.ranking(conn, actor, book=app.rulebook, now=app.clock.now())

@@ -7,6 +7,16 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.inventory import services as inventory
+from pledge.web.api.schemas.inventory import (
+    BarcodeOut,
+    CreateWarehouseOut,
+    LowStockOut,
+    MovementsOut,
+    ReceiptOut,
+    StockChangeOut,
+    StockOut,
+    StrategyOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import (
     Barcode,
@@ -71,7 +81,12 @@ class LowStockIn(BaseModel):
     low_at: StockLevel
 
 
-@router.post("/shops/{shop_id}/warehouses", status_code=201, summary="Add a warehouse to a shop")
+@router.post(
+    "/shops/{shop_id}/warehouses",
+    status_code=201,
+    summary="Add a warehouse to a shop",
+    responses={201: {"model": CreateWarehouseOut}},
+)
 def create_warehouse(shop_id: PathId, body: WarehouseIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         warehouse_id = inventory.create_warehouse(
@@ -87,7 +102,11 @@ def create_warehouse(shop_id: PathId, body: WarehouseIn, app: AppDep, actor: Api
     return {"id": warehouse_id}
 
 
-@router.get("/shops/{shop_id}/stock", summary="Stock per warehouse and SKU, with low-stock alerts")
+@router.get(
+    "/shops/{shop_id}/stock",
+    summary="Stock per warehouse and SKU, with low-stock alerts",
+    responses={200: {"model": StockOut}},
+)
 def stock(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         rows = inventory.shop_stock(conn, actor, shop_id)
@@ -99,14 +118,20 @@ def stock(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
         }
 
 
-@router.put("/shops/{shop_id}/allocation-strategy", summary="How paid lines are allocated to warehouses")
+@router.put(
+    "/shops/{shop_id}/allocation-strategy",
+    summary="How paid lines are allocated to warehouses",
+    responses={200: {"model": StrategyOut}},
+)
 def strategy(shop_id: PathId, body: StrategyIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         inventory.set_strategy(conn, actor, shop_id, body.strategy)
     return {"shop_id": shop_id, "strategy": body.strategy}
 
 
-@router.put("/skus/{sku_id}/barcode", summary="Set a SKU's EAN-13 barcode")
+@router.put(
+    "/skus/{sku_id}/barcode", summary="Set a SKU's EAN-13 barcode", responses={200: {"model": BarcodeOut}}
+)
 def barcode(sku_id: PathId, body: BarcodeIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         inventory.set_barcode(conn, actor, sku_id, body.barcode)
@@ -114,7 +139,10 @@ def barcode(sku_id: PathId, body: BarcodeIn, app: AppDep, actor: ApiActor) -> di
 
 
 @router.post(
-    "/warehouses/{warehouse_id}/receipts", status_code=201, summary="An inbound receipt: one lot per line"
+    "/warehouses/{warehouse_id}/receipts",
+    status_code=201,
+    summary="An inbound receipt: one lot per line",
+    responses={201: {"model": ReceiptOut}},
 )
 def receipt(warehouse_id: PathId, body: ReceiptIn, app: AppDep, actor: ApiActor) -> dict:
     lines = [
@@ -127,7 +155,9 @@ def receipt(warehouse_id: PathId, body: ReceiptIn, app: AppDep, actor: ApiActor)
 
 
 @router.post(
-    "/warehouses/{warehouse_id}/adjustments", summary="Adjust stock with a reason (never below zero)"
+    "/warehouses/{warehouse_id}/adjustments",
+    summary="Adjust stock with a reason (never below zero)",
+    responses={200: {"model": StockChangeOut}},
 )
 def adjustment(warehouse_id: PathId, body: AdjustmentIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -137,7 +167,11 @@ def adjustment(warehouse_id: PathId, body: AdjustmentIn, app: AppDep, actor: Api
     return {"sku_id": body.sku_id, "on_hand": on_hand}
 
 
-@router.post("/warehouses/{warehouse_id}/counts", summary="Record a stock count")
+@router.post(
+    "/warehouses/{warehouse_id}/counts",
+    summary="Record a stock count",
+    responses={200: {"model": StockChangeOut}},
+)
 def stock_count(warehouse_id: PathId, body: CountIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         on_hand = inventory.count(
@@ -146,14 +180,22 @@ def stock_count(warehouse_id: PathId, body: CountIn, app: AppDep, actor: ApiActo
     return {"sku_id": body.sku_id, "on_hand": on_hand}
 
 
-@router.put("/warehouses/{warehouse_id}/low-stock", summary="Alert when a SKU's units fall to this level")
+@router.put(
+    "/warehouses/{warehouse_id}/low-stock",
+    summary="Alert when a SKU's units fall to this level",
+    responses={200: {"model": LowStockOut}},
+)
 def low_stock(warehouse_id: PathId, body: LowStockIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         inventory.set_low_stock(conn, actor, warehouse_id, body.sku_id, body.low_at)
     return {"sku_id": body.sku_id, "low_at": body.low_at}
 
 
-@router.get("/warehouses/{warehouse_id}/movements", summary="The audit trail of a warehouse's stock")
+@router.get(
+    "/warehouses/{warehouse_id}/movements",
+    summary="The audit trail of a warehouse's stock",
+    responses={200: {"model": list[MovementsOut]}},
+)
 def movements(warehouse_id: PathId, app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return inventory.movements_of(conn, actor, warehouse_id)

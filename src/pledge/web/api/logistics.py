@@ -15,6 +15,13 @@ from pledge.logistics.services import order_logistics, report_fraudulent_shippin
 from pledge.logistics.timers import book_delivery
 from pledge.logistics.webhook import carrier_secrets, receive_delivery
 from pledge.orders.services import get_order_for
+from pledge.web.api.schemas.logistics import (
+    BookedDeliveryOut,
+    CarrierEventOut,
+    FraudulentOut,
+    LogisticsOut,
+    SanctionsOut,
+)
 from pledge.web.deps import ApiActor, AppDep, pledge
 from pledge.web.types import Count, FraudNote, PathId
 
@@ -61,18 +68,25 @@ for _code, _carrier in CARRIERS.items():
             summary=f"Carrier webhook: {_carrier.name} pushes a tracking event",
             description=WEBHOOK_DOC,
             name=f"carrier_events_{_code}",
+            responses={202: {"model": CarrierEventOut}, 200: {"model": CarrierEventOut}},
         )
 
 
 @router.get(
-    "/shops/{shop_id}/sanctions", summary="The shop's sanctions from daily late rates, with reason and clause"
+    "/shops/{shop_id}/sanctions",
+    summary="The shop's sanctions from daily late rates, with reason and clause",
+    responses={200: {"model": SanctionsOut}},
 )
 def sanctions(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return shop_sanctions(conn, actor, shop_id, now=app.clock.now())
 
 
-@router.get("/orders/{order_id}/logistics", summary="Logistics-rule compensations of an order")
+@router.get(
+    "/orders/{order_id}/logistics",
+    summary="Logistics-rule compensations of an order",
+    responses={200: {"model": LogisticsOut}},
+)
 def logistics(order_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         get_order_for(conn, actor, order_id)
@@ -89,6 +103,7 @@ class FraudIn(BaseModel):
     "/orders/{order_id}/fraudulent-shipping",
     status_code=201,
     summary="Operator: record an empty, wrong or more-than-half-short parcel; the buyer is compensated once",
+    responses={201: {"model": FraudulentOut}},
 )
 def fraudulent(order_id: PathId, body: FraudIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -111,6 +126,7 @@ class BookedDeliveryIn(BaseModel):
 @router.post(
     "/orders/{order_id}/booked-delivery",
     summary="Buyer: book the day the parcel arrives (预约达); delivered later, 5% (5-50 yuan) is paid once",
+    responses={200: {"model": BookedDeliveryOut}},
 )
 def booked_delivery(order_id: PathId, body: BookedDeliveryIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:

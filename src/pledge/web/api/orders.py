@@ -7,6 +7,7 @@ from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
+from pledge.web.api.schemas.orders import CartOut, CheckoutOut, OrderOut, OrderSummaryOut, ShipOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Carrier, Code, Id, PathId, Quantity, TrackingNo, Word
 
@@ -44,7 +45,7 @@ def _placed(app, placed: orders.PlacedCheckout) -> dict:
     }
 
 
-@router.get("/cart")
+@router.get("/cart", responses={200: {"model": CartOut}})
 def get_cart(app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         lines = orders.cart_lines_for(conn, actor.user_id)
@@ -56,7 +57,7 @@ def get_cart(app: AppDep, actor: ApiActor) -> dict:
     }
 
 
-@router.post("/cart/lines", status_code=201)
+@router.post("/cart/lines", status_code=201, responses={201: {"model": CartOut}})
 def add_cart_line(body: LineIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         orders.add_to_cart(
@@ -65,14 +66,19 @@ def add_cart_line(body: LineIn, app: AppDep, actor: ApiActor) -> dict:
     return get_cart(app, actor)
 
 
-@router.delete("/cart/lines/{sku_id}")
+@router.delete("/cart/lines/{sku_id}", responses={200: {"model": CartOut}})
 def remove_cart_line(sku_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         orders.remove_from_cart(conn, actor, sku_id)
     return get_cart(app, actor)
 
 
-@router.post("/checkout", status_code=201, summary="Place orders (one per shop) and open one payment")
+@router.post(
+    "/checkout",
+    status_code=201,
+    summary="Place orders (one per shop) and open one payment",
+    responses={201: {"model": CheckoutOut}},
+)
 def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         if body.lines is None:
@@ -102,26 +108,40 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
     return _placed(app, placed)
 
 
-@router.get("/orders", summary="The caller's orders as a buyer")
+@router.get(
+    "/orders", summary="The caller's orders as a buyer", responses={200: {"model": list[OrderSummaryOut]}}
+)
 def my_orders(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return queries.buyer_orders(conn, actor.user_id)
 
 
-@router.get("/orders/{order_id}", summary="One order with its timeline and any compensation")
+@router.get(
+    "/orders/{order_id}",
+    summary="One order with its timeline and any compensation",
+    responses={200: {"model": OrderOut}},
+)
 def get_order(order_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         orders.get_order_for(conn, actor, order_id)
         return compensation_queries.order_view(conn, order_id)
 
 
-@router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")
+@router.get(
+    "/shops/{shop_id}/orders",
+    summary="A shop's orders: all, to_ship, due_soon, overdue, shipped",
+    responses={200: {"model": list[OrderSummaryOut]}},
+)
 def shop_orders(shop_id: PathId, app: AppDep, actor: ApiActor, filter: Word = "all") -> list[dict]:
     with app.uow.read() as conn:
         return queries.shop_orders(conn, actor, shop_id, now=app.clock.now(), which=filter)
 
 
-@router.post("/orders/{order_id}/ship", summary="Hand the parcel to a carrier (shop members only)")
+@router.post(
+    "/orders/{order_id}/ship",
+    summary="Hand the parcel to a carrier (shop members only)",
+    responses={200: {"model": ShipOut}},
+)
 def ship(order_id: PathId, body: ShipIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         shipment_id = ship_order(

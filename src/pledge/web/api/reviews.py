@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.reviews import services as reviews
+from pledge.web.api.schemas.reviews import ProductReviewsOut, ReviewOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, Note, PathId, Stars
 
@@ -21,7 +22,12 @@ class NewReviewIn(ReviewIn):
     order_line_id: Id
 
 
-@router.post("/reviews", status_code=201, summary="Buyer: review a line of a delivered order")
+@router.post(
+    "/reviews",
+    status_code=201,
+    summary="Buyer: review a line of a delivered order",
+    responses={201: {"model": ReviewOut}},
+)
 def post_review(body: NewReviewIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         review_id = reviews.post_review(
@@ -35,7 +41,11 @@ def post_review(body: NewReviewIn, app: AppDep, actor: ApiActor) -> dict:
     return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
 
 
-@router.put("/reviews/{review_id}", summary="Buyer: edit one's review (once, within the edit window)")
+@router.put(
+    "/reviews/{review_id}",
+    summary="Buyer: edit one's review (once, within the edit window)",
+    responses={200: {"model": ReviewOut}},
+)
 def edit_review(review_id: PathId, body: ReviewIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         reviews.edit_review(
@@ -49,7 +59,11 @@ def edit_review(review_id: PathId, body: ReviewIn, app: AppDep, actor: ApiActor)
     return {"id": review_id, "stars": body.stars}
 
 
-@router.get("/products/{product_id}/reviews", summary="A product's reviews, newest first (public)")
+@router.get(
+    "/products/{product_id}/reviews",
+    summary="A product's reviews, newest first (public)",
+    responses={200: {"model": ProductReviewsOut}},
+)
 def product_reviews(product_id: PathId, app: AppDep) -> dict:
     with app.uow.read() as conn:
         return reviews.product_reviews(conn, product_id)

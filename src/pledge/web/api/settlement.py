@@ -13,6 +13,21 @@ from pledge.settlement import deposits, queries
 from pledge.settlement import services as settlement
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
+from pledge.web.api.schemas.settlement import (
+    ApplicationOut,
+    ApplyOut,
+    BalanceOut,
+    PayoutOut,
+    ProgramOut,
+    ProgramSummaryOut,
+    ReconciliationOut,
+    RequestPayoutOut,
+    SetTermsOut,
+    ShopProgramsOut,
+    StatementOut,
+    StatusChangeOut,
+    TopUpOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.downloads import month_or_current, platform_time, statement_response
 from pledge.web.types import (
@@ -44,6 +59,7 @@ MAX_TIERS = 20
     "/shops/{shop_id}/balance",
     summary="Pending, available, frozen and payable proceeds (each freeze with its "
     "clause and release time), the deposit against what is owed, payouts",
+    responses={200: {"model": BalanceOut}},
 )
 def balance(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
@@ -54,6 +70,13 @@ def balance(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     "/shops/{shop_id}/statement",
     summary="The month's statement: every line with its clause; totals checked "
     "against the ledger. format=json|csv|pdf",
+    responses={
+        200: {
+            "model": StatementOut,
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "JSON, or a CSV or PDF download (format=csv|pdf)",
+        }
+    },
 )
 def statement(
     shop_id: PathId, app: AppDep, actor: ApiActor, month: Month | None = None, format: Word = "json"
@@ -64,7 +87,9 @@ def statement(
 
 
 @router.get(
-    "/shops/{shop_id}/programs", summary="Fee programs open to the shop, its applications and its savings"
+    "/shops/{shop_id}/programs",
+    summary="Fee programs open to the shop, its applications and its savings",
+    responses={200: {"model": ShopProgramsOut}},
 )
 def shop_programs(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
@@ -76,7 +101,12 @@ class ApplicationIn(BaseModel):
     note: Note = ""
 
 
-@router.post("/shops/{shop_id}/program-applications", status_code=201, summary="Apply to a program")
+@router.post(
+    "/shops/{shop_id}/program-applications",
+    status_code=201,
+    summary="Apply to a program",
+    responses={201: {"model": ApplyOut}},
+)
 def apply(shop_id: PathId, body: ApplicationIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         application_id = settlement.apply_to_program(
@@ -94,7 +124,12 @@ class PayoutIn(BaseModel):
     amount_fen: FenAmount
 
 
-@router.post("/shops/{shop_id}/payouts", status_code=201, summary="Pay out part of the available balance")
+@router.post(
+    "/shops/{shop_id}/payouts",
+    status_code=201,
+    summary="Pay out part of the available balance",
+    responses={201: {"model": RequestPayoutOut}},
+)
 def request_payout(shop_id: PathId, body: PayoutIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         payout_id = settlement.request_payout(
@@ -113,7 +148,12 @@ class DepositIn(BaseModel):
     reference: DepositReference
 
 
-@router.post("/shops/{shop_id}/deposits", status_code=201, summary="Finance: record a deposit transfer")
+@router.post(
+    "/shops/{shop_id}/deposits",
+    status_code=201,
+    summary="Finance: record a deposit transfer",
+    responses={201: {"model": TopUpOut}},
+)
 def top_up(shop_id: PathId, body: DepositIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         deposit_id = settlement.top_up_deposit(
@@ -135,6 +175,7 @@ class TermsIn(BaseModel):
 @router.put(
     "/shops/{shop_id}/settlement-terms",
     summary="Finance: whether the shop is on 0元入驻 (no base deposit, 21-day settlement)",
+    responses={200: {"model": SetTermsOut}},
 )
 def set_terms(shop_id: PathId, body: TermsIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -166,13 +207,22 @@ class ProgramIn(BaseModel):
     note: Note = ""
 
 
-@router.get("/settlement/programs", summary="Finance: every program")
+@router.get(
+    "/settlement/programs",
+    summary="Finance: every program",
+    responses={200: {"model": list[ProgramSummaryOut]}},
+)
 def programs(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return queries.finance_overview(conn, actor)["programs"]
 
 
-@router.post("/settlement/programs", status_code=201, summary="Finance: launch a program (waiver or rebate)")
+@router.post(
+    "/settlement/programs",
+    status_code=201,
+    summary="Finance: launch a program (waiver or rebate)",
+    responses={201: {"model": ProgramOut}},
+)
 def create_program(body: ProgramIn, app: AppDep, actor: ApiActor) -> dict:
     spec = settlement.ProgramSpec(
         code=body.code,
@@ -195,7 +245,11 @@ def create_program(body: ProgramIn, app: AppDep, actor: ApiActor) -> dict:
         return queries.program_detail(conn, actor, program_id)
 
 
-@router.get("/settlement/programs/{program_id}", summary="Finance: a program with its configuration history")
+@router.get(
+    "/settlement/programs/{program_id}",
+    summary="Finance: a program with its configuration history",
+    responses={200: {"model": ProgramOut}},
+)
 def program(program_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return queries.program_detail(conn, actor, program_id)
@@ -225,7 +279,9 @@ class ProgramChange(BaseModel):
 
 
 @router.patch(
-    "/settlement/programs/{program_id}", summary="Finance: change a program (a new version with history)"
+    "/settlement/programs/{program_id}",
+    summary="Finance: change a program (a new version with history)",
+    responses={200: {"model": ProgramOut}},
 )
 def change_program(program_id: PathId, body: ProgramChange, app: AppDep, actor: ApiActor) -> dict:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "note"}
@@ -237,7 +293,11 @@ def change_program(program_id: PathId, body: ProgramChange, app: AppDep, actor: 
         return queries.program_detail(conn, actor, program_id)
 
 
-@router.get("/settlement/applications", summary="Finance: applications to programs, pending first")
+@router.get(
+    "/settlement/applications",
+    summary="Finance: applications to programs, pending first",
+    responses={200: {"model": list[ApplicationOut]}},
+)
 def applications(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return queries.pending_applications(conn, actor)
@@ -248,7 +308,9 @@ class DecisionIn(BaseModel):
 
 
 @router.post(
-    "/settlement/applications/{application_id}/decision", summary="Finance: approve or reject an application"
+    "/settlement/applications/{application_id}/decision",
+    summary="Finance: approve or reject an application",
+    responses={200: {"model": StatusChangeOut}},
 )
 def decide(application_id: PathId, body: DecisionIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -258,7 +320,11 @@ def decide(application_id: PathId, body: DecisionIn, app: AppDep, actor: ApiActo
     return {"id": application_id, "status": status}
 
 
-@router.get("/settlement/payouts", summary="Finance: recent payouts of every shop")
+@router.get(
+    "/settlement/payouts",
+    summary="Finance: recent payouts of every shop",
+    responses={200: {"model": list[PayoutOut]}},
+)
 def all_payouts(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return queries.finance_overview(conn, actor)["payouts"]
@@ -268,7 +334,11 @@ class ReturnIn(BaseModel):
     reason: Reason
 
 
-@router.post("/settlement/payouts/{payout_id}/return", summary="Finance: the bank returned a payout")
+@router.post(
+    "/settlement/payouts/{payout_id}/return",
+    summary="Finance: the bank returned a payout",
+    responses={200: {"model": StatusChangeOut}},
+)
 def bank_return(payout_id: PathId, body: ReturnIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         settlement.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
@@ -276,7 +346,9 @@ def bank_return(payout_id: PathId, body: ReturnIn, app: AppDep, actor: ApiActor)
 
 
 @router.get(
-    "/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month"
+    "/settlement/reconciliation",
+    summary="Finance: ledger vs payment provider vs payouts for a month",
+    responses={200: {"model": ReconciliationOut}},
 )
 def reconciliation(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
     with app.uow.read() as conn:

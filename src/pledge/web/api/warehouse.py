@@ -9,6 +9,14 @@ from pledge.inventory.model import ParcelStatus
 from pledge.kernel.errors import Conflict
 from pledge.warehouse import labels
 from pledge.warehouse import services as warehouse
+from pledge.web.api.schemas.warehouse import (
+    HandoverOut,
+    LabelOut,
+    PackReportOut,
+    ParcelOut,
+    PickedOut,
+    WaveOut,
+)
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.downloads import pdf
 from pledge.web.types import Barcode, Carrier, PathId
@@ -33,6 +41,7 @@ def _parcel(conn, actor: Actor, parcel_id: int) -> dict:
     "/warehouses/{warehouse_id}/waves",
     status_code=201,
     summary="Allocate the shop's paid orders and gather this warehouse's parcels into a pick wave",
+    responses={201: {"model": WaveOut}},
 )
 def create_wave(warehouse_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -41,14 +50,20 @@ def create_wave(warehouse_id: PathId, app: AppDep, actor: ApiActor) -> dict:
 
 
 @router.get(
-    "/waves/{wave_id}", summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels"
+    "/waves/{wave_id}",
+    summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels",
+    responses={200: {"model": WaveOut}},
 )
 def wave(wave_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return warehouse.pick_list(conn, actor, wave_id)
 
 
-@router.post("/waves/{wave_id}/picked", summary="The wave is picked: its parcels go to the pack station")
+@router.post(
+    "/waves/{wave_id}/picked",
+    summary="The wave is picked: its parcels go to the pack station",
+    responses={200: {"model": PickedOut}},
+)
 def picked(wave_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         return {
@@ -57,19 +72,32 @@ def picked(wave_id: PathId, app: AppDep, actor: ApiActor) -> dict:
         }
 
 
-@router.get("/waves/{wave_id}/labels.pdf", summary="Every label of the wave in one PDF (batch printing)")
+@router.get(
+    "/waves/{wave_id}/labels.pdf",
+    summary="Every label of the wave in one PDF (batch printing)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A PDF"}},
+)
 def wave_labels(wave_id: PathId, app: AppDep, actor: ApiActor) -> Response:
     with app.uow.read() as conn:
         return pdf(labels.wave_labels_pdf(conn, actor, wave_id), f"wave-{wave_id}-labels.pdf")
 
 
-@router.get("/parcels/{parcel_id}", summary="A parcel: what it must hold and what was scanned")
+@router.get(
+    "/parcels/{parcel_id}",
+    summary="A parcel: what it must hold and what was scanned",
+    responses={200: {"model": ParcelOut}},
+)
 def parcel(parcel_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return _parcel(conn, actor, parcel_id)
 
 
-@router.post("/parcels/{parcel_id}/scans", summary="Scan one unit at the pack station (EAN-13)")
+@router.post(
+    "/parcels/{parcel_id}/scans",
+    summary="Scan one unit at the pack station (EAN-13)",
+    responses={200: {"model": ParcelOut}},
+)
 def scan(parcel_id: PathId, body: ScanIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         blocked = warehouse.scan(conn, actor, parcel_id, body.barcode, at=app.clock.now())
@@ -80,7 +108,9 @@ def scan(parcel_id: PathId, body: ScanIn, app: AppDep, actor: ApiActor) -> dict:
 
 
 @router.post(
-    "/parcels/{parcel_id}/label", summary="The carrier assigns a waybill to a packed parcel of a paid order"
+    "/parcels/{parcel_id}/label",
+    summary="The carrier assigns a waybill to a packed parcel of a paid order",
+    responses={200: {"model": LabelOut}},
 )
 def label(parcel_id: PathId, app: AppDep, actor: ApiActor, body: LabelIn | None = None) -> dict:
     with app.uow.begin() as conn:
@@ -97,7 +127,10 @@ def label(parcel_id: PathId, app: AppDep, actor: ApiActor, body: LabelIn | None 
 
 
 @router.get(
-    "/parcels/{parcel_id}/label.pdf", summary="The parcel's shipping label with the waybill's Code128 barcode"
+    "/parcels/{parcel_id}/label.pdf",
+    summary="The parcel's shipping label with the waybill's Code128 barcode",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A PDF"}},
 )
 def label_pdf(parcel_id: PathId, app: AppDep, actor: ApiActor) -> Response:
     with app.uow.read() as conn:
@@ -105,7 +138,9 @@ def label_pdf(parcel_id: PathId, app: AppDep, actor: ApiActor) -> Response:
 
 
 @router.post(
-    "/parcels/{parcel_id}/handover", summary="The carrier picks the parcel up (pickup scan); ships the order"
+    "/parcels/{parcel_id}/handover",
+    summary="The carrier picks the parcel up (pickup scan); ships the order",
+    responses={200: {"model": HandoverOut}},
 )
 def handover(parcel_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
@@ -113,7 +148,11 @@ def handover(parcel_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     return {"parcel_id": parcel_id, "shipment_id": shipment_id, "status": ParcelStatus.HANDED_OVER.value}
 
 
-@router.get("/shops/{shop_id}/pack-report", summary="Scans and the errors the pack station blocked")
+@router.get(
+    "/shops/{shop_id}/pack-report",
+    summary="Scans and the errors the pack station blocked",
+    responses={200: {"model": PackReportOut}},
+)
 def pack_report(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return warehouse.pack_report(conn, actor, shop_id)

@@ -12,7 +12,14 @@ from fastapi import APIRouter, Request
 from pledge.accounts import queries as account_queries
 from pledge.accounts import services as accounts
 from pledge.kernel.errors import TooManyAttempts, Unauthorized
-from pledge.web.deps import SESSION_COOKIE, check_csrf, login_limits, optional_caller, page_caller, pledge
+from pledge.web.deps import (
+    SESSION_COOKIE,
+    PageCaller,
+    check_csrf,
+    login_limits,
+    optional_caller,
+    pledge,
+)
 from pledge.web.forms import local_path
 from pledge.web.pages.render import redirect, render
 from pledge.web.security import client_address, cookie_secure
@@ -129,8 +136,7 @@ ACTIVE_TOKEN = "active"
 
 
 @router.get("/account/tokens")
-def api_tokens(request: Request):
-    caller = page_caller(request)
+def api_tokens(request: Request, caller: PageCaller):
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
@@ -142,8 +148,7 @@ def api_tokens(request: Request):
 
 
 @router.post("/account/tokens/revoke")
-async def revoke_api_token(request: Request):
-    caller = page_caller(request)
+async def revoke_api_token(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     with pledge(request).uow.begin() as conn:
         accounts.revoke_api_token(conn, user_id=caller.actor.user_id, token_hash=str(form.get("token", "")))

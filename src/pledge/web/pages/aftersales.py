@@ -24,7 +24,7 @@ from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.orders import services as orders
 from pledge.rulebooks.loader import Rulebook
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import redirect, render, templates
@@ -216,16 +216,16 @@ def _case_page_context(conn, actor, case_id: int) -> dict:
 
 
 @router.get("/cases")
-def my_cases(request: Request):
-    caller = page_caller(request)
+def my_cases(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         rows = queries.buyer_cases(conn, caller.actor)
     return render(request, "cases.html", cases=rows)
 
 
 @router.get("/orders/{order_id}/cases/new")
-def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
-    caller = page_caller(request)
+def new_case(
+    order_id: PathId, request: Request, caller: PageCaller, case_type: str = CaseType.DAMAGE_CLAIM.value
+):
     app = pledge(request)
     with app.uow.read() as conn:
         context = _new_case_context(conn, caller.actor, order_id, app.rulebook, app.clock.now())
@@ -242,8 +242,7 @@ def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAG
 
 
 @router.post("/orders/{order_id}/cases")
-async def file_case(order_id: PathId, request: Request):
-    caller = page_caller(request)
+async def file_case(order_id: PathId, request: Request, caller: PageCaller):
     await check_csrf(request, caller)
     form = await request.form()  # the same parsed form, with every file and repeated field
     app = pledge(request)
@@ -294,8 +293,7 @@ async def file_case(order_id: PathId, request: Request):
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: PathId, request: Request):
-    caller = page_caller(request)
+def case_page(case_id: PathId, request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         context = _case_page_context(conn, caller.actor, case_id)
     return render(request, "case.html", **context)
@@ -363,8 +361,8 @@ def merchant_cases_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/cases")
-def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
-    actor = page_caller(request).actor
+def merchant_cases(shop_id: PathId, request: Request, caller: PageCaller, filter: str = "open"):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         rows = queries.shop_queue(conn, actor, shop_id, open_only=filter != "all")
@@ -395,8 +393,7 @@ def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
 
 
 @router.post("/merchant/products/{product_id}/shipping-insurance")
-async def set_shipping_insurance(product_id: int, request: Request):
-    caller = page_caller(request)
+async def set_shipping_insurance(product_id: int, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     tier = str(form.get("tier") or "").strip() or None
@@ -435,8 +432,7 @@ async def return_received(case_id: PathId, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/pledge")
-async def set_pledge(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def set_pledge(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     terms = policy.ShopPledge(
@@ -463,8 +459,8 @@ async def set_pledge(shop_id: PathId, request: Request):
 
 
 @router.get("/operator/disputes")
-def disputes(request: Request):
-    actor = page_caller(request).actor
+def disputes(request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         rows = queries.dispute_queue(conn, actor)
         funds = queries.subsidy_fund_list(conn)

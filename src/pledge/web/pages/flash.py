@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
@@ -25,8 +25,7 @@ def deal_page(deal_id: PathId, request: Request):
 
 
 @router.post("/flash-orders")
-async def buy(request: Request):
-    caller = page_caller(request)
+async def buy(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -43,16 +42,15 @@ async def buy(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/flash")
-def deal_desk(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def deal_desk(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         deals = flash.shop_deals(conn, actor, shop_id)
     return render(request, "flash_merchant.html", shop_id=shop_id, deals=deals)
 
 
 @router.post("/merchant/shops/{shop_id}/flash")
-async def open_deal(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def open_deal(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     now = app.clock.now()

@@ -9,7 +9,7 @@ from pledge.inventory import services as inventory
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.warehouse import services as warehouse
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.pages.render import redirect, render
@@ -24,8 +24,8 @@ def warehouse_home_default(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/warehouse")
-def warehouse_home(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def warehouse_home(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         stock = inventory.shop_stock(conn, actor, shop_id)
         warehouses = inventory.shop_warehouses(conn, actor, shop_id)
@@ -47,8 +47,7 @@ def warehouse_home(shop_id: PathId, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/warehouses")
-async def add_warehouse(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def add_warehouse(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -66,8 +65,7 @@ async def add_warehouse(shop_id: PathId, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/receipts")
-async def add_receipt(warehouse_id: PathId, request: Request):
-    caller = page_caller(request)
+async def add_receipt(warehouse_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     expires = str(form.get("expires_on", "")).strip()
@@ -88,8 +86,7 @@ async def add_receipt(warehouse_id: PathId, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/adjustments")
-async def add_adjustment(warehouse_id: PathId, request: Request):
-    caller = page_caller(request)
+async def add_adjustment(warehouse_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:

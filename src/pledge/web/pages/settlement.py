@@ -12,7 +12,7 @@ from pledge.settlement import deposits, policy, queries
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.settlement.policy import previous_month
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.downloads import month_or_current, platform_time, statement_response
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.render import redirect, render
@@ -22,16 +22,15 @@ router = APIRouter()
 
 
 @router.get("/merchant/settlement")
-def merchant_settlement_home(request: Request):
-    caller = page_caller(request)
+def merchant_settlement_home(request: Request, caller: PageCaller):
     if not caller.actor.shops:
         raise Forbidden("this account is not a member of any shop")
     return redirect(f"/merchant/shops/{min(caller.actor.shops)}/settlement")
 
 
 @router.get("/merchant/shops/{shop_id}/settlement")
-def shop_settlement(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def shop_settlement(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
@@ -49,8 +48,10 @@ def shop_settlement(shop_id: PathId, request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/statement")
-def shop_statement(shop_id: PathId, request: Request, month: str | None = None, format: str = "html"):
-    actor = page_caller(request).actor
+def shop_statement(
+    shop_id: PathId, request: Request, caller: PageCaller, month: str | None = None, format: str = "html"
+):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         data = queries.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
@@ -60,8 +61,7 @@ def shop_statement(shop_id: PathId, request: Request, month: str | None = None, 
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/apply")
-async def apply(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def apply(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -77,8 +77,7 @@ async def apply(shop_id: PathId, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/payout")
-async def payout(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def payout(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -94,8 +93,8 @@ async def payout(shop_id: PathId, request: Request):
 
 
 @router.get("/finance/settlement")
-def finance(request: Request, month: str | None = None):
-    actor = page_caller(request).actor
+def finance(request: Request, caller: PageCaller, month: str | None = None):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         overview = queries.finance_overview(conn, actor)
@@ -126,8 +125,7 @@ def _tier(line: str) -> tuple[int, int]:
 
 
 @router.post("/finance/settlement/programs")
-async def create_program(request: Request):
-    caller = page_caller(request)
+async def create_program(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
 
@@ -155,8 +153,7 @@ async def create_program(request: Request):
 
 
 @router.post("/finance/settlement/programs/{program_id}")
-async def change_program(program_id: PathId, request: Request):
-    caller = page_caller(request)
+async def change_program(program_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
 
@@ -175,8 +172,7 @@ async def change_program(program_id: PathId, request: Request):
 
 
 @router.post("/finance/settlement/applications/{application_id}")
-async def decide(application_id: PathId, request: Request):
-    caller = page_caller(request)
+async def decide(application_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -187,9 +183,8 @@ async def decide(application_id: PathId, request: Request):
 
 
 @router.post("/finance/settlement/terms")
-async def shop_terms(request: Request):
+async def shop_terms(request: Request, caller: PageCaller):
     """Finance marks a shop 0元入驻 (or takes it off): no base deposit, 21-day settlement."""
-    caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -205,8 +200,7 @@ async def shop_terms(request: Request):
 
 
 @router.post("/finance/settlement/payouts/{payout_id}/return")
-async def bank_return(payout_id: PathId, request: Request):
-    caller = page_caller(request)
+async def bank_return(payout_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:

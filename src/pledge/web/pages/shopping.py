@@ -9,7 +9,7 @@ from pledge.compensation import queries as compensation_queries
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
-from pledge.web.deps import Caller, check_csrf, page_caller, pledge
+from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import required_number, whole_number
 from pledge.web.pages.render import redirect, render
 from pledge.web.types import PathId
@@ -36,8 +36,7 @@ def product_page(product_id: PathId, request: Request):
 
 
 @router.post("/cart")
-async def add_to_cart(request: Request):
-    caller = page_caller(request)
+async def add_to_cart(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     line = orders.LineRequest(
@@ -51,8 +50,7 @@ async def add_to_cart(request: Request):
 
 
 @router.get("/cart")
-def cart(request: Request):
-    caller = page_caller(request)
+def cart(request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         rows = order_queries.cart_view(conn, caller.actor.user_id)
@@ -67,8 +65,7 @@ def cart(request: Request):
 
 
 @router.post("/cart/remove")
-async def remove_line(request: Request):
-    caller = page_caller(request)
+async def remove_line(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     with pledge(request).uow.begin() as conn:
         orders.remove_from_cart(conn, caller.actor, required_number(form.get("sku_id"), "sku_id"))
@@ -76,8 +73,7 @@ async def remove_line(request: Request):
 
 
 @router.post("/checkout")
-async def checkout(request: Request):
-    caller = page_caller(request)
+async def checkout(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -122,8 +118,7 @@ async def sandbox_pay(ref: str, request: Request):
 
 
 @router.get("/orders")
-def my_orders(request: Request):
-    caller = page_caller(request)
+def my_orders(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         rows = order_queries.buyer_orders(conn, caller.actor.user_id)
     return render(request, "orders.html", orders=rows)
@@ -150,8 +145,7 @@ def order_live(order_id: PathId, request: Request):
 
 
 @router.get("/wallet")
-def wallet(request: Request):
-    caller = page_caller(request)
+def wallet(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         data = compensation_queries.wallet(conn, caller.actor.user_id)
     return render(request, "wallet.html", wallet=data)
