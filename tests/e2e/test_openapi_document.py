@@ -3,12 +3,21 @@ that JSON is (a named model, a list of one, or a map of one), never just "an obj
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from pydantic import TypeAdapter, ValidationError
 
+from pledge.accounts.services import issue_api_token
+from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.config import Settings
+from pledge.demo.seed import seed_demo
 from pledge.web.app import create_app
 
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -80,3 +89,68 @@ def test_the_check_refuses_a_bare_object() -> None:
     assert not describes(doc, {"type": "array", "items": {"type": "object", "additionalProperties": True}})
     assert not describes(doc, {})
     assert describes(doc, {"type": "object", "properties": {"id": {"type": "integer"}}})
+
+
+# ---------------------------------------------------------------- the models are true
+
+DEMO_ROLES = ("buyer@pledge.demo", "florist@pledge.demo", "operator@pledge.demo", "finance@pledge.demo")
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, list[str]]]:
+    settings = Settings(demo_mode=True, var_dir=tmp_path_factory.mktemp("demo"), run_sweeper_in_server=False)
+    seed_demo(settings)
+    app = build(settings)
+    with app.uow.begin() as conn:
+        tokens = [
+            issue_api_token(
+                conn,
+                user_id=conn.execute(users.select().where(users.c.email == email)).one().id,
+                at=app.clock.now(),
+            )
+            for email in DEMO_ROLES
+        ]
+    with TestClient(create_app(app, run_worker=False)) as client:
+        yield client, tokens
+    app.uow.engine.dispose()
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+
+
+def described_reads(app: FastAPI) -> list[tuple[str, Any]]:
+    """(path, model) of every GET operation under /api/v1 that declares a model for its 200."""
+    return [
+        (route.path, route.responses[200]["model"])
+        for route in _routes(app.routes)
+        if "GET" in route.methods and "model" in route.responses.get(200, {})
+    ]
+
+
+def test_what_the_demo_answers_fits_the_declared_models(demo_client: tuple[TestClient, list[str]]) -> None:
+    """Every described read, called with id 1 for each path parameter as each demo account:
+    each 200 answer validates against the model the document declares for it."""
+    client, tokens = demo_client
+    checked, wrong = 0, []
+    for path, model in described_reads(client.app):
+        url = re.sub(r"\{[a-z_]+\}", "1", path)
+        url = url.replace("/gates/1", "/gates/ad_spend").replace("/indicators/1", "/indicators/logistics")
+        for token in tokens:
+            answer = client.get(f"/api/v1{url}", headers={"Authorization": f"Bearer {token}"})
+            if answer.status_code != 200:
+                continue
+            checked += 1
+            try:
+                TypeAdapter(model).validate_python(answer.json())
+            except ValidationError as exc:
+                wrong.append(f"{path}: {exc.errors()[:2]}")
+            break
+    assert wrong == [], "\n".join(wrong)
+    print(f"{checked} answers checked")
+    assert checked >= 25

@@ -7,6 +7,11 @@ from typing import Any
 from pydantic import BaseModel
 
 
+class NextBandOut(BaseModel):
+    value: float
+    points: float
+
+
 class ScoreOutDimensionsProduct(BaseModel):
     points: float
     weight: int
@@ -33,7 +38,7 @@ class ScoreOutIndicators(BaseModel):
     contribution: float
     fixed: bool
     bands_clause: str | None
-    next_band: str | None
+    next_band: NextBandOut | None  # the next band up: its value and the points it gives
 
 
 class ScoreOutDeductions(BaseModel):
@@ -104,7 +109,7 @@ class CompareOutTargetIndicators(BaseModel):
     contribution: float
     fixed: bool
     bands_clause: str | None
-    next_band: str | None
+    next_band: NextBandOut | None  # the next band up: its value and the points it gives
 
 
 class CompareOutTarget(BaseModel):

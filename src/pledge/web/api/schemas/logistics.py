@@ -2,6 +2,7 @@
 plain dicts from the queries; these models describe them for clients and for the fuzz test)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -54,18 +55,6 @@ class SanctionsOut(BaseModel):
     active: list[SanctionsOutItems]
 
 
-class LogisticsOutCompensationsInputs(BaseModel):
-    evaluated_at: datetime
-    paid_at: datetime
-    paid_fen: int
-    promise_seconds: int
-    route: str
-    route_basis: str
-    shipment_id: int
-    trigger_clause: str
-    violated_at: datetime
-
-
 class LogisticsOutCompensations(BaseModel):
     id: int
     idempotency_key: str
@@ -78,7 +67,7 @@ class LogisticsOutCompensations(BaseModel):
     rulebook_version: date
     clause_id: str
     clause_source: str
-    inputs: LogisticsOutCompensationsInputs
+    inputs: dict[str, Any]  # what the clause was evaluated on; it differs by clause
     explanation: str
     explanation_zh: str
     transaction_id: int
