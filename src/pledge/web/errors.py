@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pledge.kernel.errors import DomainError, TooManyAttempts
+from pledge.web.render import error_page
 
 PROBLEM = "application/problem+json"
 
@@ -51,8 +52,6 @@ def _wants_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from pledge.web.pages.render import error_page
-
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         response: Response

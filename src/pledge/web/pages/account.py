@@ -21,7 +21,7 @@ from pledge.web.deps import (
     pledge,
 )
 from pledge.web.forms import local_path
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.security import client_address, cookie_secure
 
 router = APIRouter()

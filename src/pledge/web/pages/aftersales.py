@@ -27,8 +27,8 @@ from pledge.rulebooks.loader import Rulebook
 from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
-from pledge.web.pages.render import redirect, render, templates
 from pledge.web.photos import read_photo, store_photo
+from pledge.web.render import redirect, render, templates
 from pledge.web.types import CaseNote, Note, OptionalCode, PathId, PledgeStatement
 
 router = APIRouter()

@@ -11,7 +11,7 @@ from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import required_number, whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import Cursor, PathId
 
 router = APIRouter()

@@ -12,7 +12,7 @@ from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.errors import Forbidden
 from pledge.web.deps import PageCaller, pledge
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()

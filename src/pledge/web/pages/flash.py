@@ -10,7 +10,7 @@ from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, required_number, whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
 
 router = APIRouter()

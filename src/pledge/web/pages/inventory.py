@@ -12,7 +12,7 @@ from pledge.warehouse import services as warehouse
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.merchant import first_shop
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import LotCode, OptionalName, PathId, Reason
 
 router = APIRouter()

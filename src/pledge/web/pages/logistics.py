@@ -12,7 +12,7 @@ from pledge.logistics.policy import RULE_NAMES
 from pledge.logistics.sanctions import active_for_shop, shop_sanctions
 from pledge.web.deps import PageCaller, pledge
 from pledge.web.pages.merchant import first_shop
-from pledge.web.pages.render import render, templates
+from pledge.web.render import render, templates
 from pledge.web.types import PathId
 
 router = APIRouter()

@@ -11,7 +11,7 @@ from pledge.orders import queries as order_queries
 from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import local_path
 from pledge.web.i18n import translator
-from pledge.web.pages.render import error_page, language, redirect, render
+from pledge.web.render import error_page, language, redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter(prefix="/merchant")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from pledge.reviews import services as reviews
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()

@@ -15,7 +15,7 @@ from pledge.settlement.policy import previous_month
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.downloads import month_or_current, platform_time, statement_response
 from pledge.web.forms import form_text, required_number, whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import Code, Name, Note, OptionalName, PathId, ProgramCode, Reason
 
 router = APIRouter()

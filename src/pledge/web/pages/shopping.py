@@ -11,7 +11,7 @@ from pledge.orders import services as orders
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import required_number, whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()

@@ -20,8 +20,8 @@ from pledge.warehouse import estimate, labels
 from pledge.warehouse import services as warehouse
 from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.downloads import pdf
-from pledge.web.pages.render import redirect, render, templates
 from pledge.web.pages.shopping import _order
+from pledge.web.render import redirect, render, templates
 from pledge.web.types import PathId
 
 router = APIRouter()
