@@ -4,14 +4,17 @@ shipping insurance (运费险) for the product page and the experience score."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.coverage import SHIPPING_INSURANCE, services_at
 from pledge.aftersales.model import OPEN, CaseStatus
+from pledge.aftersales.services import NOT_COUNTING
 from pledge.aftersales.tables import (
     case_events,
     case_evidence,
@@ -21,11 +24,21 @@ from pledge.aftersales.tables import (
     refunds,
     shipping_insurance_claims,
     shop_pledges,
+    subsidy_funds,
 )
-from pledge.catalog.tables import shops
+from pledge.catalog.tables import products, shops
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import NotFound
 from pledge.orders.tables import order_lines
+from pledge.uploads.access import Party
+
+
+@dataclass(frozen=True)
+class LineGoods:
+    order_line_id: int
+    product_id: int
+    perishable: bool
+    custom_made: bool
 
 
 def _with_shop():
@@ -151,3 +164,49 @@ def shop_shipping_insurance(conn: Connection, shop_id: int, at: datetime) -> dic
             )
         ).all()
     )
+
+
+def evidence_parties(conn: Connection, upload_id: int) -> list[Party]:
+    """The buyer and the shop of every case an upload is evidence for: they may see the photo
+    (pledge.uploads.access asks through its `SharedWith` port)."""
+    return [
+        Party(shop_id=row.shop_id, buyer_id=row.buyer_id)
+        for row in conn.execute(
+            select(cases.c.shop_id, cases.c.buyer_id)
+            .join(case_evidence, case_evidence.c.case_id == cases.c.id)
+            .where(case_evidence.c.upload_id == upload_id)
+        )
+    ]
+
+
+def claimed_units(conn: Connection, order_id: int) -> dict[int, int]:
+    """Units of each order line already claimed by the order's cases that still count (a
+    rejected, closed or cancelled case lets go of its units): what a new case may not claim."""
+    return {
+        row.order_line_id: int(row.units)
+        for row in conn.execute(
+            select(case_lines.c.order_line_id, func.sum(case_lines.c.units).label("units"))
+            .join(cases, cases.c.id == case_lines.c.case_id)
+            .where(cases.c.order_id == order_id, cases.c.status.not_in(NOT_COUNTING))
+            .group_by(case_lines.c.order_line_id)
+        )
+    }
+
+
+def order_line_goods(conn: Connection, order_id: int) -> list[LineGoods]:
+    """What each line of an order bought, as far as after-sales rules care (perishable goods
+    and custom-made goods have their own windows and reasons)."""
+    return [
+        LineGoods(row.id, row.product_id, bool(row.perishable), bool(row.custom_made))
+        for row in conn.execute(
+            select(order_lines.c.id, order_lines.c.product_id, products.c.perishable, products.c.custom_made)
+            .join(products, products.c.id == order_lines.c.product_id)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.id)
+        )
+    ]
+
+
+def subsidy_fund_list(conn: Connection) -> list[dict[str, Any]]:
+    """The platform's subsidy funds (which may pay a decided dispute instead of the shop)."""
+    return [dict(r._mapping) for r in conn.execute(select(subsidy_funds).order_by(subsidy_funds.c.code))]

@@ -72,7 +72,7 @@ def clean_image(data: bytes) -> CleanImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as opened:
-                fmt = opened.format
+                fmt = str(opened.format)  # one of FORMATS: Image.open was given no other
                 if opened.width * opened.height > MAX_PIXELS:
                     raise InvalidInput(f"{TOO_MANY_PIXELS}; this one has {opened.width} x {opened.height}")
                 opened.load()  # decodes every byte of the first frame: a truncated or corrupt file fails here
@@ -93,13 +93,15 @@ def clean_image(data: bytes) -> CleanImage:
 
 
 def storage_used(conn: Connection, user_id: int) -> int:
-    return conn.execute(
+    used = conn.execute(
         select(func.coalesce(func.sum(uploads.c.size), 0)).where(uploads.c.owner_id == user_id)
-    ).scalar()
+    ).scalar_one()
+    return int(used)
 
 
 def _check_quota(conn: Connection, actor: Actor, size: int, quota_bytes: int) -> None:
-    # The user's row is locked first (PostgreSQL), so two uploads at once cannot both fit in the last megabyte.
+    # The user's row is locked first (PostgreSQL), so two uploads at once cannot both fit in the
+    # last megabyte.
     conn.execute(select(users.c.id).where(users.c.id == actor.user_id).with_for_update())
     used = storage_used(conn, actor.user_id)
     if used + size > quota_bytes:
@@ -125,7 +127,8 @@ def save_image(
         raise InvalidInput("the file is empty")
     if len(data) > MAX_BYTES:
         raise InvalidInput(
-            f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {len(data) / 1048576:.1f} MB"
+            f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; "
+            f"this one is {len(data) / 1048576:.1f} MB"
         )
     image = clean_image(data)
     _check_quota(conn, actor, len(image.data), quota_bytes)
@@ -133,7 +136,8 @@ def save_image(
     key = f"{digest}.{image.ext}"
     store.put(key, image.data)  # content-addressed: writing the same bytes twice is harmless
     return conn.execute(
-        uploads.insert().values(
+        uploads.insert()
+        .values(
             owner_id=actor.user_id,
             sha256=digest,
             content_type=image.content_type,
@@ -142,7 +146,8 @@ def save_image(
             original_name="".join(c for c in filename if c.isprintable())[:200],
             created_at=at,
         )
-    ).inserted_primary_key[0]
+        .returning(uploads.c.id)
+    ).scalar_one()
 
 
 def owned_uploads(conn: Connection, actor: Actor, upload_ids: list[int]) -> list[int]:

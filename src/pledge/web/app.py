@@ -22,9 +22,11 @@ from pledge.worker import start_in_thread
 log = logging.getLogger("pledge.web")
 SWAGGER_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pledge API</title><link rel="stylesheet" href="/static/swagger/swagger-ui.css"><link rel="icon" href="/static/favicon.svg">
+<title>Pledge API</title><link rel="stylesheet" href="/static/swagger/swagger-ui.css">
+<link rel="icon" href="/static/favicon.svg">
 </head><body><div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
-<script src="/static/swagger/swagger-ui-bundle.js"></script><script src="/static/swagger/pledge-init.js"></script>
+<script src="/static/swagger/swagger-ui-bundle.js"></script>
+<script src="/static/swagger/pledge-init.js"></script>
 </body></html>"""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated, TypeAlias
 
-from fastapi import Request
+from fastapi import Depends, Request
+from starlette.datastructures import UploadFile
 
 from pledge.accounts import services as accounts
 from pledge.accounts.services import Actor
@@ -18,7 +20,9 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def pledge(request: Request) -> App:
-    return request.app.state.pledge
+    """The application's services, built once by bootstrap and kept on the FastAPI app."""
+    app: App = request.app.state.pledge
+    return app
 
 
 def login_limits(app: App) -> LoginLimits:
@@ -49,11 +53,12 @@ def _from_cookie(request: Request) -> Caller | None:
 
 
 def optional_caller(request: Request) -> Caller | None:
-    cached = getattr(request.state, "caller", False)
+    cached: Caller | None | bool = getattr(request.state, "caller", False)
     if cached is not False:
-        return cached
-    request.state.caller = _from_cookie(request)
-    return request.state.caller
+        return cached if isinstance(cached, Caller) else None
+    caller = _from_cookie(request)
+    request.state.caller = caller
+    return caller
 
 
 def bearer_token(request: Request) -> str | None:
@@ -82,7 +87,16 @@ def page_caller(request: Request) -> Caller:
     return caller
 
 
-async def check_csrf(request: Request, caller: Caller) -> dict:
+# The fields of a submitted form: text, or an uploaded file.
+FormFields: TypeAlias = dict[str, str | UploadFile]
+
+# The dependencies every route declares, once: `app: AppDep`, `actor: ApiActor`, `caller: PageCaller`.
+AppDep: TypeAlias = Annotated[App, Depends(pledge)]
+ApiActor: TypeAlias = Annotated[Actor, Depends(api_actor)]
+PageCaller: TypeAlias = Annotated[Caller, Depends(page_caller)]
+
+
+async def check_csrf(request: Request, caller: Caller) -> FormFields:
     """Form fields of a page POST, after checking its CSRF token against the session's."""
     form = dict(await request.form())
     if form.get("csrf_token") != caller.csrf:

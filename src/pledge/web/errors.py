@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pledge.kernel.errors import DomainError, TooManyAttempts
+from pledge.web.render import error_page
 
 PROBLEM = "application/problem+json"
 
@@ -33,13 +37,14 @@ BOUND_MESSAGES = {
 }
 
 
-def field_message(error: dict) -> str:
+def field_message(error: Mapping[str, Any]) -> str:
     """Pydantic's message, or for a bound (kernel/limits.py) the bound in plain words."""
-    template = BOUND_MESSAGES.get(error.get("type", ""))
+    template = BOUND_MESSAGES.get(str(error.get("type", "")))
+    message = str(error.get("msg", ""))
     try:
-        return template.format(**error.get("ctx", {})) if template else error.get("msg", "")
+        return template.format(**error.get("ctx", {})) if template else message
     except (KeyError, IndexError):
-        return error.get("msg", "")
+        return message
 
 
 def _wants_page(request: Request) -> bool:
@@ -47,10 +52,9 @@ def _wants_page(request: Request) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    from pledge.web.pages.render import error_page
-
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError):
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        response: Response
         if _wants_page(request):
             response = error_page(request, exc.status, exc.title, exc.detail)
         else:

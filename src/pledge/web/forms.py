@@ -4,7 +4,8 @@ fields are read through the API's own text types, so a page accepts what the API
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, overload
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -15,6 +16,12 @@ from pledge.web.errors import field_message
 _ADAPTERS: dict[int, TypeAdapter] = {}
 
 
+@overload
+def whole_number(value: object, name: str, default: int, *, low: int = ..., high: int = ...) -> int: ...
+@overload
+def whole_number(
+    value: object, name: str, default: None = None, *, low: int = ..., high: int = ...
+) -> int | None: ...
 def whole_number(
     value: object, name: str, default: int | None = None, *, low: int = -MAX_ID, high: int = MAX_ID
 ) -> int | None:
@@ -31,7 +38,15 @@ def whole_number(
     return number
 
 
-def form_text(form: dict, key: str, kind: Any, name: str | None = None) -> str:
+def required_number(value: object, name: str, *, low: int = -MAX_ID, high: int = MAX_ID) -> int:
+    """A whole number the form must carry: a missing one is an InvalidInput naming the field."""
+    number = whole_number(value, name, low=low, high=high)
+    if number is None:
+        raise InvalidInput(f"{name} is required")
+    return number
+
+
+def form_text(form: Mapping[str, object], key: str, kind: Any, name: str | None = None) -> str:
     """A text field read through one of web/types.py's text types (Name, Reason, Note ...)."""
     adapter = _ADAPTERS.get(id(kind))
     if adapter is None:

@@ -31,7 +31,11 @@ def catalog(lang: str) -> dict[str, str]:
     for path in files:
         with path.open("rb") as fh:
             po = read_po(fh, locale=lang)
-        found = {m.id: m.string for m in po if m.id and m.string}
+        found = {
+            m.id: m.string
+            for m in po
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+        }
         repeated = merged.keys() & found.keys()
         if repeated:
             raise ValueError(f"{path.name} repeats msgids of another {lang} file: {sorted(repeated)[:5]}")

@@ -30,9 +30,9 @@ def promise_badge(row, lang: str = "zh_CN", with_pledge: bool = True) -> str:
     """'48小时内发货 · 晚发即赔' for a row with promise_kind / promise_hours / presale_date."""
     get = row.get if isinstance(row, dict) else lambda k: getattr(row, k, None)
     words = _BADGES.get(lang, _BADGES["zh_CN"])
-    kind = get("promise_kind")
+    kind = str(get("promise_kind") or "")
     presale = get("presale_date") or get("promise_date")
-    text = words.get(kind, kind or "").format(h=get("promise_hours"), d=presale)
+    text = words.get(kind, kind).format(h=get("promise_hours"), d=presale)
     return f"{text} · {words['pledge']}" if with_pledge else text
 
 

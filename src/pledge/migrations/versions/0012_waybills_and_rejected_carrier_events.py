@@ -64,7 +64,8 @@ def upgrade() -> None:
             "SELECT s.carrier, s.tracking_no, s.id, s.shipped_at FROM shipments s "
             "WHERE s.id IN (SELECT MAX(l.id) FROM shipments l "
             f"  WHERE l.carrier IN ({TRACKED}) AND l.delivered_at IS NULL "
-            "  AND NOT EXISTS (SELECT 1 FROM tracking_events t WHERE t.shipment_id = l.id AND t.kind = 'delivered' "
+            "  AND NOT EXISTS (SELECT 1 FROM tracking_events t "
+            "WHERE t.shipment_id = l.id AND t.kind = 'delivered' "
             "                  AND t.applied) "
             "  GROUP BY l.carrier, l.tracking_no)"
         )

@@ -7,7 +7,7 @@ payment adapter, exactly once under the key `refund:{case_id}`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -15,74 +15,39 @@ from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from pledge.accounts.services import PLATFORM_ROLES, Actor
+from pledge.accounts.services import Actor
 from pledge.aftersales import coverage, queries
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.policy import ShopPledge
-from pledge.aftersales.tables import case_evidence, cases
 from pledge.catalog.tables import products, shops
-from pledge.kernel.errors import DomainError, InvalidInput, NotFound
-from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
-from pledge.uploads.services import MAX_BYTES, read_upload, save_image
-from pledge.uploads.tables import uploads
-from pledge.web.deps import api_actor, pledge
-from pledge.web.types import Carrier, Code, Id, Note, PathId, TrackingNo, strict_int, text
+from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.kernel.limits import MAX_AMOUNT_FEN
+from pledge.uploads.access import check_readable
+from pledge.uploads.services import MAX_BYTES, read_upload
+from pledge.web.api.schemas.aftersales import (
+    CaseOut,
+    CaseSummaryOut,
+    ShippingInsuranceOut,
+    ShopPledgeOut,
+    UploadPhotoOut,
+)
+from pledge.web.deps import ApiActor, AppDep, pledge
+from pledge.web.photos import FORM_OVERHEAD, photo_too_large, read_photo, store_photo
+from pledge.web.types import (
+    Carrier,
+    CaseNote,
+    ClaimedUnits,
+    Code,
+    ExtraHours,
+    Id,
+    Note,
+    PathId,
+    PledgeStatement,
+    TrackingNo,
+)
 
 router = APIRouter(tags=["after-sales"])
-FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around one photo
 MAX_CASE_LINES = 100
-
-
-class TooLarge(DomainError):
-    code = "payload_too_large"
-    status = 413
-    title = "Payload too large"
-
-
-def photo_too_large(size: int) -> TooLarge:
-    return TooLarge(
-        f"a photo may be at most {MAX_BYTES // (1024 * 1024)} MB; this one is {size / 1048576:.1f} MB",
-        max_bytes=MAX_BYTES,
-    )
-
-
-async def read_photo(file: UploadFile) -> bytes:
-    """At most MAX_BYTES + 1 bytes are read: enough to know the photo is too large."""
-    data = await file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise photo_too_large(file.size or len(data))
-    return data
-
-
-def store_photo(app, actor: Actor, data: bytes, filename: str, conn: Connection) -> int:
-    return save_image(
-        conn,
-        app.files,
-        actor,
-        data=data,
-        filename=filename,
-        at=app.clock.now(),
-        quota_bytes=app.settings.upload_quota_mb * 1024 * 1024,
-    )
-
-
-def check_upload_readable(conn: Connection, actor: Actor, upload_id: int) -> None:
-    """Who may see an evidence photo: whoever uploaded it, the buyer and the shop of a case it
-    is evidence for, and platform staff (who decide disputes). Everyone else is told it does
-    not exist, so another shop's photos are not even confirmed."""
-    row = conn.execute(select(uploads.c.owner_id).where(uploads.c.id == upload_id)).first()
-    if row is None:
-        raise NotFound(f"no upload {upload_id}")
-    if row.owner_id == actor.user_id or actor.platform_role in PLATFORM_ROLES:
-        return
-    for case in conn.execute(
-        select(cases.c.shop_id, cases.c.buyer_id)
-        .join(case_evidence, case_evidence.c.case_id == cases.c.id)
-        .where(case_evidence.c.upload_id == upload_id)
-    ):
-        if case.shop_id in actor.shops or case.buyer_id == actor.user_id:
-            return
-    raise NotFound(f"no upload {upload_id}")
 
 
 def case_view(conn: Connection, actor: Actor, case_id: int) -> dict:
@@ -120,8 +85,9 @@ _UPLOAD_BODY = {
     status_code=201,
     openapi_extra=_UPLOAD_BODY,
     summary="Upload an evidence photo (multipart field `file`); returns its upload id",
+    responses={201: {"model": UploadPhotoOut}},
 )
-async def upload_photo(request: Request, actor: Actor = Depends(api_actor)) -> dict:
+async def upload_photo(request: Request, actor: ApiActor) -> dict:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BYTES + FORM_OVERHEAD:
         raise photo_too_large(int(length))  # refused before the body is read
@@ -146,10 +112,9 @@ async def upload_photo(request: Request, actor: Actor = Depends(api_actor)) -> d
     response_class=Response,
     responses={200: {"content": {"image/*": {}}}},
 )
-def get_upload(upload_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
-    app = pledge(request)
+def get_upload(upload_id: PathId, app: AppDep, actor: ApiActor) -> Response:
     with app.uow.read() as conn:
-        check_upload_readable(conn, actor, upload_id)
+        check_readable(conn, actor, upload_id, shared_with=queries.evidence_parties)
         data, content_type = read_upload(conn, app.files, upload_id)
     return Response(
         data,
@@ -160,18 +125,10 @@ def get_upload(upload_id: PathId, request: Request, actor: Actor = Depends(api_a
 
 # ---------------------------------------------------------------- cases
 
-ClaimedUnits = strict_int(
-    0, MAX_QUANTITY
-)  # 0 or more than were bought: the service says how many may be claimed
-CaseNote = text(1000, multiline=True, required=False)
-
 
 class CaseLineIn(BaseModel):
     order_line_id: Id
     units: ClaimedUnits
-
-
-ExtraHours = strict_int(0, 24 * 365)
 
 
 class CaseIn(BaseModel):
@@ -244,7 +201,7 @@ class PledgeIn(BaseModel):
         max_length=10,
         description="damage reasons the pledge pays; empty: every reason that fits",
     )
-    statement: text(500, multiline=True, required=False) = ""
+    statement: PledgeStatement = ""
 
 
 class ShippingInsuranceIn(BaseModel):
@@ -254,15 +211,17 @@ class ShippingInsuranceIn(BaseModel):
 
 
 @router.post(
-    "/orders/{order_id}/cases", status_code=201, summary="The buyer files an after-sales case on an order"
+    "/orders/{order_id}/cases",
+    status_code=201,
+    summary="The buyer files an after-sales case on an order",
+    responses={201: {"model": CaseOut}},
 )
-def file_case(order_id: PathId, body: CaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def file_case(order_id: PathId, body: CaseIn, app: AppDep, actor: ApiActor) -> dict:
     cmd = aftersales.NewCase(
         order_id,
         body.case_type,
         body.reason,
-        [(l.order_line_id, l.units) for l in body.lines],
+        [(line.order_line_id, line.units) for line in body.lines],
         body.note,
         body.upload_ids,
         body.cannot_upload,
@@ -273,15 +232,23 @@ def file_case(order_id: PathId, body: CaseIn, request: Request, actor: Actor = D
         return case_view(conn, actor, case_id)
 
 
-@router.get("/cases", summary="The caller's cases as a buyer, newest first")
-def my_cases(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/cases",
+    summary="The caller's cases as a buyer, newest first",
+    responses={200: {"model": list[CaseSummaryOut]}},
+)
+def my_cases(app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.buyer_cases(conn, actor)
 
 
-@router.get("/cases/{case_id}", summary="One case with its lines, evidence, timeline, deadline and refund")
-def get_case(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/cases/{case_id}",
+    summary="One case with its lines, evidence, timeline, deadline and refund",
+    responses={200: {"model": CaseOut}},
+)
+def get_case(case_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         return case_view(conn, actor, case_id)
 
 
@@ -293,8 +260,12 @@ def _act(request: Request, actor: Actor, case_id: int, action) -> dict:
         return case_view(conn, actor, case_id)
 
 
-@router.post("/cases/{case_id}/review", summary="The shop approves or rejects (a rejection needs a reason)")
-def review(case_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/cases/{case_id}/review",
+    summary="The shop approves or rejects (a rejection needs a reason)",
+    responses={200: {"model": CaseOut}},
+)
+def review(case_id: PathId, body: ReviewIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
         actor,
@@ -305,8 +276,12 @@ def review(case_id: PathId, body: ReviewIn, request: Request, actor: Actor = Dep
     )
 
 
-@router.post("/cases/{case_id}/escalate", summary="The buyer asks the platform to step in (平台介入)")
-def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/cases/{case_id}/escalate",
+    summary="The buyer asks the platform to step in (平台介入)",
+    responses={200: {"model": CaseOut}},
+)
+def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
         actor,
@@ -318,8 +293,9 @@ def escalate(case_id: PathId, body: EscalateIn, request: Request, actor: Actor =
 @router.post(
     "/cases/{case_id}/decision",
     summary="Operator: decide an escalated case, optionally paid by a subsidy fund",
+    responses={200: {"model": CaseOut}},
 )
-def decide(case_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+def decide(case_id: PathId, body: DecisionIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
         actor,
@@ -337,10 +313,12 @@ def decide(case_id: PathId, body: DecisionIn, request: Request, actor: Actor = D
     )
 
 
-@router.post("/cases/{case_id}/return-shipment", summary="The buyer sends the goods back")
-def return_shipment(
-    case_id: PathId, body: ReturnShipmentIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
+@router.post(
+    "/cases/{case_id}/return-shipment",
+    summary="The buyer sends the goods back",
+    responses={200: {"model": CaseOut}},
+)
+def return_shipment(case_id: PathId, body: ReturnShipmentIn, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
         actor,
@@ -358,8 +336,12 @@ def return_shipment(
     )
 
 
-@router.post("/cases/{case_id}/return-received", summary="The shop confirms the return arrived")
-def return_received(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/cases/{case_id}/return-received",
+    summary="The shop confirms the return arrived",
+    responses={200: {"model": CaseOut}},
+)
+def return_received(case_id: PathId, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
         actor,
@@ -368,8 +350,10 @@ def return_received(case_id: PathId, request: Request, actor: Actor = Depends(ap
     )
 
 
-@router.post("/cases/{case_id}/cancel", summary="The buyer withdraws the case")
-def cancel(case_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
+@router.post(
+    "/cases/{case_id}/cancel", summary="The buyer withdraws the case", responses={200: {"model": CaseOut}}
+)
+def cancel(case_id: PathId, request: Request, actor: ApiActor) -> dict:
     return _act(
         request,
         actor,
@@ -378,17 +362,23 @@ def cancel(case_id: PathId, request: Request, actor: Actor = Depends(api_actor))
     )
 
 
-@router.get("/shops/{shop_id}/cases", summary="The shop's after-sales queue, nearest deadline first")
-def shop_cases(
-    shop_id: PathId, request: Request, open_only: bool = True, actor: Actor = Depends(api_actor)
-) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/shops/{shop_id}/cases",
+    summary="The shop's after-sales queue, nearest deadline first",
+    responses={200: {"model": list[CaseSummaryOut]}},
+)
+def shop_cases(shop_id: PathId, app: AppDep, actor: ApiActor, open_only: bool = True) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.shop_queue(conn, actor, shop_id, open_only=open_only)
 
 
-@router.get("/disputes", summary="Platform staff: cases escalated to the platform")
-def disputes(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/disputes",
+    summary="Platform staff: cases escalated to the platform",
+    responses={200: {"model": list[CaseSummaryOut]}},
+)
+def disputes(app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.dispute_queue(conn, actor)
 
 
@@ -415,17 +405,22 @@ def pledge_view(conn: Connection, shop_id: int) -> dict:
     return found
 
 
-@router.get("/shops/{shop_id}/pledge", summary="What the shop promises beyond the rulebook (public)")
-def get_pledge(shop_id: PathId, request: Request) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/shops/{shop_id}/pledge",
+    summary="What the shop promises beyond the rulebook (public)",
+    responses={200: {"model": ShopPledgeOut}},
+)
+def get_pledge(shop_id: PathId, app: AppDep) -> dict:
+    with app.uow.read() as conn:
         return pledge_view(conn, shop_id)
 
 
 @router.put(
-    "/shops/{shop_id}/pledge", summary="The shop sets its pledge: it can add to the rulebook, never take away"
+    "/shops/{shop_id}/pledge",
+    summary="The shop sets its pledge: it can add to the rulebook, never take away",
+    responses={200: {"model": ShopPledgeOut}},
 )
-def put_pledge(shop_id: PathId, body: PledgeIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def put_pledge(shop_id: PathId, body: PledgeIn, app: AppDep, actor: ApiActor) -> dict:
     terms = ShopPledge(
         body.per_unit_damage,
         body.no_evidence_for_declared,
@@ -465,9 +460,9 @@ def insurance_view(conn: Connection, book, product_id: int, at) -> dict:
 @router.get(
     "/products/{product_id}/shipping-insurance",
     summary="Whether the product carries shipping insurance (public)",
+    responses={200: {"model": ShippingInsuranceOut}},
 )
-def get_shipping_insurance(product_id: PathId, request: Request) -> dict:
-    app = pledge(request)
+def get_shipping_insurance(product_id: PathId, app: AppDep) -> dict:
     with app.uow.read() as conn:
         return insurance_view(conn, app.rulebook, product_id, app.clock.now())
 
@@ -475,11 +470,11 @@ def get_shipping_insurance(product_id: PathId, request: Request) -> dict:
 @router.put(
     "/products/{product_id}/shipping-insurance",
     summary="The shop buys shipping insurance for a product (tier) or stops it (null)",
+    responses={200: {"model": ShippingInsuranceOut}},
 )
 def put_shipping_insurance(
-    product_id: PathId, body: ShippingInsuranceIn, request: Request, actor: Actor = Depends(api_actor)
+    product_id: PathId, body: ShippingInsuranceIn, app: AppDep, actor: ApiActor
 ) -> dict:
-    app = pledge(request)
     with app.uow.begin() as conn:
         coverage.set_shipping_insurance(
             conn, actor, product_id, tier=body.tier, book=app.rulebook, at=app.clock.now()

@@ -1,12 +1,12 @@
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from pledge.accounts import services as accounts
-from pledge.accounts.services import Actor
 from pledge.kernel.errors import InvalidInput
-from pledge.web.deps import api_actor, bearer_token, login_limits, pledge
+from pledge.web.api.schemas.auth import CreateTokenOut, MeOut
+from pledge.web.deps import ApiActor, bearer_token, login_limits, pledge
 from pledge.web.security import client_address
 from pledge.web.types import Email, Password
 
@@ -23,6 +23,7 @@ class TokenRequest(BaseModel):
     summary="Exchange email and password for a bearer token",
     description="The token expires after PLEDGE_API_TOKEN_DAYS (default 30) days. Failed attempts are "
     "throttled per account and per client address: 429 with Retry-After.",
+    responses={200: {"model": CreateTokenOut}},
 )
 def create_token(body: TokenRequest, request: Request) -> dict:
     app = pledge(request)
@@ -42,7 +43,7 @@ def create_token(body: TokenRequest, request: Request) -> dict:
 
 
 @router.delete("/auth/token", status_code=204, summary="Revoke the bearer token of this request (log out)")
-def revoke_token(request: Request, actor: Actor = Depends(api_actor)) -> Response:
+def revoke_token(request: Request, actor: ApiActor) -> Response:
     token = bearer_token(request)
     if token is None:
         raise InvalidInput(
@@ -53,8 +54,12 @@ def revoke_token(request: Request, actor: Actor = Depends(api_actor)) -> Respons
     return Response(status_code=204)
 
 
-@router.get("/me", summary="Who the token belongs to, with shop memberships and platform role")
-def me(actor: Actor = Depends(api_actor)) -> dict:
+@router.get(
+    "/me",
+    summary="Who the token belongs to, with shop memberships and platform role",
+    responses={200: {"model": MeOut}},
+)
+def me(actor: ApiActor) -> dict:
     return {
         "user_id": actor.user_id,
         "display_name": actor.display_name,

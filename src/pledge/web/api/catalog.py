@@ -1,11 +1,17 @@
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from pledge.accounts.services import Actor
 from pledge.catalog import queries
 from pledge.catalog import services as catalog
 from pledge.promises.model import Promise
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.catalog import (
+    CategoriesOut,
+    CreateProductOut,
+    GetProductOut,
+    ListProductsOut,
+    SetStockOut,
+)
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.present import promise_badge
 from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, StockLevel, Title
 
@@ -30,34 +36,42 @@ class ProductIn(BaseModel):
     blind_box: bool = False
 
 
-@router.get("/products", summary="Products on sale, with each one's ship promise")
-def list_products(request: Request, shop_id: PathId | None = None) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/products",
+    summary="Products on sale, with each one's ship promise",
+    responses={200: {"model": list[ListProductsOut]}},
+)
+def list_products(app: AppDep, shop_id: PathId | None = None) -> list[dict]:
+    with app.uow.read() as conn:
         rows = queries.list_products(conn, shop_id=shop_id)
     for row in rows:
         row["promise"] = promise_badge(row, "en")
     return rows
 
 
-@router.get("/products/{product_id}")
-def get_product(product_id: PathId, request: Request) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get("/products/{product_id}", responses={200: {"model": GetProductOut}})
+def get_product(product_id: PathId, app: AppDep) -> dict:
+    with app.uow.read() as conn:
         product = queries.get_product(conn, product_id)
     product["promise"] = promise_badge(product, "en")
     return product
 
 
-@router.get("/categories", summary="The two-level category tree")
-def categories(request: Request) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/categories", summary="The two-level category tree", responses={200: {"model": list[CategoriesOut]}}
+)
+def categories(app: AppDep) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.category_tree(conn)
 
 
-@router.post("/shops/{shop_id}/products", status_code=201, summary="Create a product (shop members only)")
-def create_product(
-    shop_id: PathId, body: ProductIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+@router.post(
+    "/shops/{shop_id}/products",
+    status_code=201,
+    summary="Create a product (shop members only)",
+    responses={201: {"model": CreateProductOut}},
+)
+def create_product(shop_id: PathId, body: ProductIn, app: AppDep, actor: ApiActor) -> dict:
     cmd = catalog.NewProduct(
         shop_id,
         body.category_id,
@@ -81,8 +95,12 @@ class StockIn(BaseModel):
     stock: StockLevel
 
 
-@router.put("/skus/{sku_id}/stock", summary="Set a SKU's stock (shop members only)")
-def set_stock(sku_id: PathId, body: StockIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.begin() as conn:
+@router.put(
+    "/skus/{sku_id}/stock",
+    summary="Set a SKU's stock (shop members only)",
+    responses={200: {"model": SetStockOut}},
+)
+def set_stock(sku_id: PathId, body: StockIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
         catalog.set_stock(conn, actor, sku_id=sku_id, stock=body.stock)
     return {"sku_id": sku_id, "stock": body.stock}

@@ -1,14 +1,21 @@
 """Customer-service chat (飞鸽): conversations, messages (poll with ?after=<message id>), the
 buyer's rating, and the shop's response-time and dissatisfaction metrics."""
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from pledge.accounts.services import Actor
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.clock import parse_iso
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.chat import (
+    ChatMetricsOut,
+    ConversationOut,
+    ConversationOutMessages,
+    MyConversationsOut,
+    OpenConversationOut,
+    RateOut,
+)
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Cursor, Id, IsoTime, PathId, RequiredNote, Stars
 
 router = APIRouter(tags=["chat"])
@@ -30,15 +37,11 @@ class RatingIn(BaseModel):
     "/shops/{shop_id}/conversations",
     status_code=201,
     summary="Buyer: open a conversation with the shop (about an order or in general), or get the open one",
+    responses={201: {"model": OpenConversationOut}},
 )
 def open_conversation(
-    shop_id: PathId,
-    request: Request,
-    response: Response,
-    body: OpenIn | None = None,
-    actor: Actor = Depends(api_actor),
+    shop_id: PathId, app: AppDep, response: Response, actor: ApiActor, body: OpenIn | None = None
 ) -> dict:
-    app = pledge(request)
     with app.uow.begin() as conn:
         opened = chat.open_conversation(
             conn, actor, shop_id=shop_id, order_id=body.order_id if body else None, at=app.clock.now()
@@ -50,21 +53,24 @@ def open_conversation(
 
 
 @router.get(
-    "/conversations", summary="The caller's conversations: as a buyer, and as a member of their shops"
+    "/conversations",
+    summary="The caller's conversations: as a buyer, and as a member of their shops",
+    responses={200: {"model": MyConversationsOut}},
 )
-def my_conversations(request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+def my_conversations(app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         return queries.my_conversations(conn, actor)
 
 
 @router.get(
     "/conversations/{conversation_id}",
     summary="One conversation; ?after=<message id> returns only newer messages",
+    responses={200: {"model": ConversationOut}},
 )
 def get_conversation(
-    conversation_id: PathId, request: Request, after: Cursor | None = None, actor: Actor = Depends(api_actor)
+    conversation_id: PathId, app: AppDep, actor: ApiActor, after: Cursor | None = None
 ) -> dict:
-    with pledge(request).uow.read() as conn:
+    with app.uow.read() as conn:
         return queries.conversation_view(conn, actor, conversation_id, after=after)
 
 
@@ -72,11 +78,9 @@ def get_conversation(
     "/conversations/{conversation_id}/messages",
     status_code=201,
     summary="Post a message as the buyer or as a member of the shop",
+    responses={201: {"model": ConversationOutMessages}},
 )
-def post_message(
-    conversation_id: PathId, body: MessageIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+def post_message(conversation_id: PathId, body: MessageIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         message_id = chat.post_message(conn, actor, conversation_id, body.body, at=app.clock.now())
         view = queries.conversation_view(conn, actor, conversation_id, after=message_id - 1)
@@ -86,11 +90,9 @@ def post_message(
 @router.post(
     "/conversations/{conversation_id}/rating",
     summary="Buyer: rate the conversation 1-5 stars (final; ends it)",
+    responses={200: {"model": RateOut}},
 )
-def rate(
-    conversation_id: PathId, body: RatingIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+def rate(conversation_id: PathId, body: RatingIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         chat.rate_conversation(conn, actor, conversation_id, body.stars, at=app.clock.now())
         view = queries.conversation_view(conn, actor, conversation_id)
@@ -101,15 +103,11 @@ def rate(
 @router.get(
     "/shops/{shop_id}/chat-metrics",
     summary="Average response time and dissatisfaction over a window (default: the last 30 days)",
+    responses={200: {"model": ChatMetricsOut}},
 )
 def chat_metrics(
-    shop_id: PathId,
-    request: Request,
-    since: IsoTime | None = None,
-    until: IsoTime | None = None,
-    actor: Actor = Depends(api_actor),
+    shop_id: PathId, app: AppDep, actor: ApiActor, since: IsoTime | None = None, until: IsoTime | None = None
 ) -> dict:
-    app = pledge(request)
     with app.uow.read() as conn:
         metrics = chat.shop_chat_metrics(
             conn,

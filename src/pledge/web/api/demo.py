@@ -1,10 +1,10 @@
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from pledge.accounts.services import Actor
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.demo import AdvanceOut, HealthOut
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code
 from pledge.worker import run_once
 
@@ -20,17 +20,16 @@ class AdvanceIn(BaseModel):
 @clock_router.post(
     "/demo/clock/advance",
     summary="Demo mode only: move the clock forward and run the sweeps (any signed-in user)",
+    responses={200: {"model": AdvanceOut}},
 )
-def advance(body: AdvanceIn, request: Request, _actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def advance(body: AdvanceIn, app: AppDep, _actor: ApiActor) -> dict:
     offset = advance_demo_clock(app, parse_duration(body.by))
     report = run_once(app)
     return {"now": app.clock.now().isoformat(), "offset_seconds": offset.total_seconds(), "sweep": report}
 
 
-@router.get("/health")
-def health(request: Request) -> dict:
-    app = pledge(request)
+@router.get("/health", responses={200: {"model": HealthOut}})
+def health(app: AppDep) -> dict:
     return {
         "status": "ok",
         "rulebook": f"{app.rulebook.name}@{app.rulebook.version}",

@@ -2,15 +2,15 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 
-from pledge.accounts.services import Actor
 from pledge.flash import services as flash
 from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import InvalidInput
 from pledge.web.api.orders import _placed
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.flash import BuyOut, FlashDealOut
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, Moment, OptionalTitle, PathId, PriceFen, Quantity, Units
 
 router = APIRouter(tags=["flash"])
@@ -39,10 +39,12 @@ def _aware(at: datetime, name: str) -> datetime:
 
 
 @router.post(
-    "/shops/{shop_id}/flash-deals", status_code=201, summary="Open a flash deal (units leave the SKU's stock)"
+    "/shops/{shop_id}/flash-deals",
+    status_code=201,
+    summary="Open a flash deal (units leave the SKU's stock)",
+    responses={201: {"model": FlashDealOut}},
 )
-def create_deal(shop_id: PathId, body: DealIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def create_deal(shop_id: PathId, body: DealIn, app: AppDep, actor: ApiActor) -> dict:
     deal = flash.NewDeal(
         shop_id,
         body.sku_id,
@@ -59,21 +61,31 @@ def create_deal(shop_id: PathId, body: DealIn, request: Request, actor: Actor = 
         return _deal(flash.deal_view(conn, deal_id))
 
 
-@router.get("/shops/{shop_id}/flash-deals", summary="A shop's flash deals with units sold and left")
-def shop_deals(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/shops/{shop_id}/flash-deals",
+    summary="A shop's flash deals with units sold and left",
+    responses={200: {"model": list[FlashDealOut]}},
+)
+def shop_deals(shop_id: PathId, app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return [_deal(d) for d in flash.shop_deals(conn, actor, shop_id)]
 
 
-@router.get("/flash-deals/{deal_id}", summary="A flash deal (public)")
-def get_deal(deal_id: PathId, request: Request) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/flash-deals/{deal_id}", summary="A flash deal (public)", responses={200: {"model": FlashDealOut}}
+)
+def get_deal(deal_id: PathId, app: AppDep) -> dict:
+    with app.uow.read() as conn:
         return _deal(flash.deal_view(conn, deal_id))
 
 
-@router.post("/flash-orders", status_code=201, summary="Buy a flash deal: one order awaiting payment")
-def buy(body: PurchaseIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/flash-orders",
+    status_code=201,
+    summary="Buy a flash deal: one order awaiting payment",
+    responses={201: {"model": BuyOut}},
+)
+def buy(body: PurchaseIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         placed = flash.buy(
             conn,

@@ -1,14 +1,14 @@
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from pledge.accounts.services import Actor
 from pledge.compensation import queries as compensation_queries
 from pledge.fulfilment.services import ship_order
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.orders import CartOut, CheckoutOut, OrderOut, OrderSummaryOut, ShipOut
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Carrier, Code, Id, PathId, Quantity, TrackingNo, Word
 
 router = APIRouter(tags=["orders"])
@@ -45,35 +45,41 @@ def _placed(app, placed: orders.PlacedCheckout) -> dict:
     }
 
 
-@router.get("/cart")
-def get_cart(request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get("/cart", responses={200: {"model": CartOut}})
+def get_cart(app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         lines = orders.cart_lines_for(conn, actor.user_id)
     return {
-        "lines": [{"sku_id": l.sku_id, "quantity": l.quantity, "content_id": l.content_id} for l in lines]
+        "lines": [
+            {"sku_id": line.sku_id, "quantity": line.quantity, "content_id": line.content_id}
+            for line in lines
+        ]
     }
 
 
-@router.post("/cart/lines", status_code=201)
-def add_cart_line(body: LineIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post("/cart/lines", status_code=201, responses={201: {"model": CartOut}})
+def add_cart_line(body: LineIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         orders.add_to_cart(
             conn, actor, orders.LineRequest(body.sku_id, body.quantity, body.content_id), at=app.clock.now()
         )
-    return get_cart(request, actor)
+    return get_cart(app, actor)
 
 
-@router.delete("/cart/lines/{sku_id}")
-def remove_cart_line(sku_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.begin() as conn:
+@router.delete("/cart/lines/{sku_id}", responses={200: {"model": CartOut}})
+def remove_cart_line(sku_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
         orders.remove_from_cart(conn, actor, sku_id)
-    return get_cart(request, actor)
+    return get_cart(app, actor)
 
 
-@router.post("/checkout", status_code=201, summary="Place orders (one per shop) and open one payment")
-def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/checkout",
+    status_code=201,
+    summary="Place orders (one per shop) and open one payment",
+    responses={201: {"model": CheckoutOut}},
+)
+def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         if body.lines is None:
             placed = orders.checkout_cart(
@@ -88,7 +94,7 @@ def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_acto
         else:
             if not body.lines:
                 raise InvalidInput("the order has no lines")
-            lines = [orders.LineRequest(l.sku_id, l.quantity, l.content_id) for l in body.lines]
+            lines = [orders.LineRequest(line.sku_id, line.quantity, line.content_id) for line in body.lines]
             placed = orders.place_order(
                 conn,
                 actor,
@@ -102,31 +108,41 @@ def checkout(body: CheckoutIn, request: Request, actor: Actor = Depends(api_acto
     return _placed(app, placed)
 
 
-@router.get("/orders", summary="The caller's orders as a buyer")
-def my_orders(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/orders", summary="The caller's orders as a buyer", responses={200: {"model": list[OrderSummaryOut]}}
+)
+def my_orders(app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.buyer_orders(conn, actor.user_id)
 
 
-@router.get("/orders/{order_id}", summary="One order with its timeline and any compensation")
-def get_order(order_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/orders/{order_id}",
+    summary="One order with its timeline and any compensation",
+    responses={200: {"model": OrderOut}},
+)
+def get_order(order_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         orders.get_order_for(conn, actor, order_id)
         return compensation_queries.order_view(conn, order_id)
 
 
-@router.get("/shops/{shop_id}/orders", summary="A shop's orders: all, to_ship, due_soon, overdue, shipped")
-def shop_orders(
-    shop_id: PathId, request: Request, filter: Word = "all", actor: Actor = Depends(api_actor)
-) -> list[dict]:
-    app = pledge(request)
+@router.get(
+    "/shops/{shop_id}/orders",
+    summary="A shop's orders: all, to_ship, due_soon, overdue, shipped",
+    responses={200: {"model": list[OrderSummaryOut]}},
+)
+def shop_orders(shop_id: PathId, app: AppDep, actor: ApiActor, filter: Word = "all") -> list[dict]:
     with app.uow.read() as conn:
         return queries.shop_orders(conn, actor, shop_id, now=app.clock.now(), which=filter)
 
 
-@router.post("/orders/{order_id}/ship", summary="Hand the parcel to a carrier (shop members only)")
-def ship(order_id: PathId, body: ShipIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/orders/{order_id}/ship",
+    summary="Hand the parcel to a carrier (shop members only)",
+    responses={200: {"model": ShipOut}},
+)
+def ship(order_id: PathId, body: ShipIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         shipment_id = ship_order(
             conn,

@@ -1,12 +1,12 @@
 """Product reviews: the buyer rates a delivered order line (1-5 stars, text, photos uploaded
 through /uploads), edits it once; anyone reads a product's reviews."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from pledge.accounts.services import Actor
 from pledge.reviews import services as reviews
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.reviews import ProductReviewsOut, ReviewOut
+from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, Note, PathId, Stars
 
 router = APIRouter(tags=["reviews"])
@@ -22,9 +22,13 @@ class NewReviewIn(ReviewIn):
     order_line_id: Id
 
 
-@router.post("/reviews", status_code=201, summary="Buyer: review a line of a delivered order")
-def post_review(body: NewReviewIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/reviews",
+    status_code=201,
+    summary="Buyer: review a line of a delivered order",
+    responses={201: {"model": ReviewOut}},
+)
+def post_review(body: NewReviewIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         review_id = reviews.post_review(
             conn,
@@ -37,11 +41,12 @@ def post_review(body: NewReviewIn, request: Request, actor: Actor = Depends(api_
     return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
 
 
-@router.put("/reviews/{review_id}", summary="Buyer: edit one's review (once, within the edit window)")
-def edit_review(
-    review_id: PathId, body: ReviewIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+@router.put(
+    "/reviews/{review_id}",
+    summary="Buyer: edit one's review (once, within the edit window)",
+    responses={200: {"model": ReviewOut}},
+)
+def edit_review(review_id: PathId, body: ReviewIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         reviews.edit_review(
             conn,
@@ -54,7 +59,11 @@ def edit_review(
     return {"id": review_id, "stars": body.stars}
 
 
-@router.get("/products/{product_id}/reviews", summary="A product's reviews, newest first (public)")
-def product_reviews(product_id: PathId, request: Request) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/products/{product_id}/reviews",
+    summary="A product's reviews, newest first (public)",
+    responses={200: {"model": ProductReviewsOut}},
+)
+def product_reviews(product_id: PathId, app: AppDep) -> dict:
+    with app.uow.read() as conn:
         return reviews.product_reviews(conn, product_id)

@@ -4,25 +4,37 @@ approvals, deposits, bank returns and the reconciliation report."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictBool
 
-from pledge.accounts.services import Actor
-from pledge.kernel.clock import parse_iso
-from pledge.kernel.errors import InvalidInput
-from pledge.settlement import deposits, fees, payouts, queries, reports, statements
+from pledge.settlement import deposits, payouts, queries, reports
 from pledge.settlement import programs as program_cases
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.settlement import (
+    ApplicationOut,
+    ApplyOut,
+    BalanceOut,
+    PayoutOut,
+    ProgramOut,
+    ProgramSummaryOut,
+    ReconciliationOut,
+    RequestPayoutOut,
+    SetTermsOut,
+    ShopProgramsOut,
+    StatementOut,
+    StatusChangeOut,
+    TopUpOut,
+)
+from pledge.web.deps import ApiActor, AppDep
+from pledge.web.downloads import month_or_current, platform_time, statement_response
 from pledge.web.types import (
     Code,
     Count,
     Days,
+    DepositReference,
     FenAmount,
     Id,
     IsoTime,
@@ -31,47 +43,25 @@ from pledge.web.types import (
     Note,
     OptionalName,
     PathId,
+    ProgramCode,
     RateBp,
     Reason,
     TierNumber,
     Word,
-    text,
 )
 
 router = APIRouter(tags=["settlement"])
 MAX_CATEGORIES = 100
 MAX_TIERS = 20
-FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
-
-
-def month_or_current(app, month: str | None) -> str:
-    return month or fees.month_of(app.clock.now(), app.rulebook.timezone)
-
-
-def statement_response(app, data: dict, fmt: str):
-    """The statement as JSON (a dict), or as a CSV / PDF download."""
-    if fmt == "json":
-        return data
-    if fmt not in FORMATS:
-        raise InvalidInput(f"format is json, csv or pdf, not {fmt!r}")
-    body = (
-        statements.to_csv(data, app.rulebook.timezone)
-        if fmt == "csv"
-        else statements.to_pdf(data, app.rulebook.timezone)
-    )
-    name = f"statement-{data['shop_id']}-{data['month']}.{fmt}"
-    return Response(
-        body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
 
 
 @router.get(
     "/shops/{shop_id}/balance",
     summary="Pending, available, frozen and payable proceeds (each freeze with its "
     "clause and release time), the deposit against what is owed, payouts",
+    responses={200: {"model": BalanceOut}},
 )
-def balance(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def balance(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return queries.balance(conn, actor, app.rulebook, shop_id, now=app.clock.now())
 
@@ -80,25 +70,28 @@ def balance(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)
     "/shops/{shop_id}/statement",
     summary="The month's statement: every line with its clause; totals checked "
     "against the ledger. format=json|csv|pdf",
+    responses={
+        200: {
+            "model": StatementOut,
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "JSON, or a CSV or PDF download (format=csv|pdf)",
+        }
+    },
 )
 def statement(
-    shop_id: PathId,
-    request: Request,
-    month: Month | None = None,
-    format: Word = "json",
-    actor: Actor = Depends(api_actor),
+    shop_id: PathId, app: AppDep, actor: ApiActor, month: Month | None = None, format: Word = "json"
 ):
-    app = pledge(request)
     with app.uow.read() as conn:
         data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     return statement_response(app, data, format)
 
 
 @router.get(
-    "/shops/{shop_id}/programs", summary="Fee programs open to the shop, its applications and its savings"
+    "/shops/{shop_id}/programs",
+    summary="Fee programs open to the shop, its applications and its savings",
+    responses={200: {"model": ShopProgramsOut}},
 )
-def shop_programs(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def shop_programs(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         return queries.shop_programs(conn, actor, shop_id, now=app.clock.now())
 
@@ -108,9 +101,13 @@ class ApplicationIn(BaseModel):
     note: Note = ""
 
 
-@router.post("/shops/{shop_id}/program-applications", status_code=201, summary="Apply to a program")
-def apply(shop_id: PathId, body: ApplicationIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/shops/{shop_id}/program-applications",
+    status_code=201,
+    summary="Apply to a program",
+    responses={201: {"model": ApplyOut}},
+)
+def apply(shop_id: PathId, body: ApplicationIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         application_id = program_cases.apply_to_program(
             conn, actor, shop_id, body.program_id, at=app.clock.now(), note=body.note
@@ -127,11 +124,13 @@ class PayoutIn(BaseModel):
     amount_fen: FenAmount
 
 
-@router.post("/shops/{shop_id}/payouts", status_code=201, summary="Pay out part of the available balance")
-def request_payout(
-    shop_id: PathId, body: PayoutIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+@router.post(
+    "/shops/{shop_id}/payouts",
+    status_code=201,
+    summary="Pay out part of the available balance",
+    responses={201: {"model": RequestPayoutOut}},
+)
+def request_payout(shop_id: PathId, body: PayoutIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         payout_id = payouts.request_payout(
             conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now()
@@ -146,12 +145,16 @@ def request_payout(
 
 class DepositIn(BaseModel):
     amount_fen: FenAmount
-    reference: text(80)  # settlement.deposits.reference is VARCHAR(80)
+    reference: DepositReference
 
 
-@router.post("/shops/{shop_id}/deposits", status_code=201, summary="Finance: record a deposit transfer")
-def top_up(shop_id: PathId, body: DepositIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/shops/{shop_id}/deposits",
+    status_code=201,
+    summary="Finance: record a deposit transfer",
+    responses={201: {"model": TopUpOut}},
+)
+def top_up(shop_id: PathId, body: DepositIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         deposit_id = deposits.top_up_deposit(
             conn,
@@ -172,9 +175,9 @@ class TermsIn(BaseModel):
 @router.put(
     "/shops/{shop_id}/settlement-terms",
     summary="Finance: whether the shop is on 0元入驻 (no base deposit, 21-day settlement)",
+    responses={200: {"model": SetTermsOut}},
 )
-def set_terms(shop_id: PathId, body: TermsIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def set_terms(shop_id: PathId, body: TermsIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         return deposits.set_zero_entry(
             conn, actor, shop_id, zero_entry=body.zero_entry, at=app.clock.now(), book=app.rulebook
@@ -187,7 +190,7 @@ Tiers = Annotated[list[Tier], Field(max_length=MAX_TIERS)]
 
 
 class ProgramIn(BaseModel):
-    code: text(60)  # settlement.programs.code is VARCHAR(60)
+    code: ProgramCode
     kind: Code
     name: Name
     name_en: OptionalName = ""
@@ -204,32 +207,36 @@ class ProgramIn(BaseModel):
     note: Note = ""
 
 
-def _when(app, text: str | None) -> datetime | None:
-    return parse_iso(text, app.rulebook.timezone) if text else None
-
-
-@router.get("/settlement/programs", summary="Finance: every program")
-def programs(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/settlement/programs",
+    summary="Finance: every program",
+    responses={200: {"model": list[ProgramSummaryOut]}},
+)
+def programs(app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.finance_overview(conn, actor)["programs"]
 
 
-@router.post("/settlement/programs", status_code=201, summary="Finance: launch a program (waiver or rebate)")
-def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/settlement/programs",
+    status_code=201,
+    summary="Finance: launch a program (waiver or rebate)",
+    responses={201: {"model": ProgramOut}},
+)
+def create_program(body: ProgramIn, app: AppDep, actor: ApiActor) -> dict:
     spec = program_cases.ProgramSpec(
         code=body.code,
         kind=body.kind,
         name=body.name,
         name_en=body.name_en,
-        starts_at=_when(app, body.starts_at),
-        ends_at=_when(app, body.ends_at),
+        starts_at=platform_time(app, body.starts_at),
+        ends_at=platform_time(app, body.ends_at),
         rate_bp=body.rate_bp,
         categories=tuple(body.categories),
         shop_id=body.shop_id,
         channel=body.channel,
         requires_application=body.requires_application,
-        tiers=tuple(tuple(t) for t in body.tiers),
+        tiers=tuple((t[0], t[1]) for t in body.tiers),
         task_orders=body.task_orders,
         days=body.days,
     )
@@ -238,10 +245,19 @@ def create_program(body: ProgramIn, request: Request, actor: Actor = Depends(api
         return queries.program_detail(conn, actor, program_id)
 
 
-@router.get("/settlement/programs/{program_id}", summary="Finance: a program with its configuration history")
-def program(program_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/settlement/programs/{program_id}",
+    summary="Finance: a program with its configuration history",
+    responses={200: {"model": ProgramOut}},
+)
+def program(program_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         return queries.program_detail(conn, actor, program_id)
+
+
+def left_out() -> Any:
+    """The value of a field that was not sent (it may not be sent as null either)."""
+    return None
 
 
 class ProgramChange(BaseModel):
@@ -249,38 +265,41 @@ class ProgramChange(BaseModel):
     null; null clears the ones it may lack (rate, channel, end, task, days)."""
 
     note: Note
-    name: Name = Field(None)
-    name_en: OptionalName = Field(None)
+    name: Name = Field(default_factory=left_out)
+    name_en: OptionalName = Field(default_factory=left_out)
     rate_bp: RateBp | None = None
-    categories: Categories = Field(None)
+    categories: Categories = Field(default_factory=left_out)
     channel: Code | None = None
-    starts_at: IsoTime = Field(None)
+    starts_at: IsoTime = Field(default_factory=left_out)
     ends_at: IsoTime | None = None
-    requires_application: bool = Field(None)
-    tiers: Tiers = Field(None)
+    requires_application: bool = Field(default_factory=left_out)
+    tiers: Tiers = Field(default_factory=left_out)
     task_orders: Count | None = None
     days: Days | None = None
 
 
 @router.patch(
-    "/settlement/programs/{program_id}", summary="Finance: change a program (a new version with history)"
+    "/settlement/programs/{program_id}",
+    summary="Finance: change a program (a new version with history)",
+    responses={200: {"model": ProgramOut}},
 )
-def change_program(
-    program_id: PathId, body: ProgramChange, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+def change_program(program_id: PathId, body: ProgramChange, app: AppDep, actor: ApiActor) -> dict:
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "note"}
     for key in ("starts_at", "ends_at"):
         if key in changes:
-            changes[key] = _when(app, changes[key])
+            changes[key] = platform_time(app, changes[key])
     with app.uow.begin() as conn:
         program_cases.update_program(conn, actor, program_id, at=app.clock.now(), note=body.note, **changes)
         return queries.program_detail(conn, actor, program_id)
 
 
-@router.get("/settlement/applications", summary="Finance: applications to programs, pending first")
-def applications(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/settlement/applications",
+    summary="Finance: applications to programs, pending first",
+    responses={200: {"model": list[ApplicationOut]}},
+)
+def applications(app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.pending_applications(conn, actor)
 
 
@@ -289,12 +308,11 @@ class DecisionIn(BaseModel):
 
 
 @router.post(
-    "/settlement/applications/{application_id}/decision", summary="Finance: approve or reject an application"
+    "/settlement/applications/{application_id}/decision",
+    summary="Finance: approve or reject an application",
+    responses={200: {"model": StatusChangeOut}},
 )
-def decide(
-    application_id: PathId, body: DecisionIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+def decide(application_id: PathId, body: DecisionIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         status = program_cases.decide_application(
             conn, actor, application_id, approve=body.approve, at=app.clock.now()
@@ -302,9 +320,13 @@ def decide(
     return {"id": application_id, "status": status}
 
 
-@router.get("/settlement/payouts", summary="Finance: recent payouts of every shop")
-def all_payouts(request: Request, actor: Actor = Depends(api_actor)) -> list[dict]:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/settlement/payouts",
+    summary="Finance: recent payouts of every shop",
+    responses={200: {"model": list[PayoutOut]}},
+)
+def all_payouts(app: AppDep, actor: ApiActor) -> list[dict]:
+    with app.uow.read() as conn:
         return queries.finance_overview(conn, actor)["payouts"]
 
 
@@ -312,21 +334,23 @@ class ReturnIn(BaseModel):
     reason: Reason
 
 
-@router.post("/settlement/payouts/{payout_id}/return", summary="Finance: the bank returned a payout")
-def bank_return(
-    payout_id: PathId, body: ReturnIn, request: Request, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+@router.post(
+    "/settlement/payouts/{payout_id}/return",
+    summary="Finance: the bank returned a payout",
+    responses={200: {"model": StatusChangeOut}},
+)
+def bank_return(payout_id: PathId, body: ReturnIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         payouts.return_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
     return {"id": payout_id, "status": PayoutStatus.RETURNED.value}
 
 
 @router.get(
-    "/settlement/reconciliation", summary="Finance: ledger vs payment provider vs payouts for a month"
+    "/settlement/reconciliation",
+    summary="Finance: ledger vs payment provider vs payouts for a month",
+    responses={200: {"model": ReconciliationOut}},
 )
-def reconciliation(request: Request, month: Month | None = None, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def reconciliation(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
     with app.uow.read() as conn:
         return reports.reconciliation(
             conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)

@@ -1,6 +1,6 @@
 """Warehouse API: pick waves, the pack station's scans, labels (PDF) and the carrier handover."""
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -9,7 +9,16 @@ from pledge.inventory.model import ParcelStatus
 from pledge.kernel.errors import Conflict
 from pledge.warehouse import labels
 from pledge.warehouse import services as warehouse
-from pledge.web.deps import api_actor, pledge
+from pledge.web.api.schemas.warehouse import (
+    HandoverOut,
+    LabelOut,
+    PackReportOut,
+    ParcelOut,
+    PickedOut,
+    WaveOut,
+)
+from pledge.web.deps import ApiActor, AppDep
+from pledge.web.downloads import pdf
 from pledge.web.types import Barcode, Carrier, PathId
 
 router = APIRouter(tags=["warehouse"])
@@ -23,12 +32,6 @@ class LabelIn(BaseModel):
     carrier: Carrier = "sf"
 
 
-def pdf(data: bytes, name: str) -> Response:
-    return Response(
-        data, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'}
-    )
-
-
 def _parcel(conn, actor: Actor, parcel_id: int) -> dict:
     row = warehouse.own_parcel(conn, actor, parcel_id)
     return dict(row._mapping, contents=warehouse.parcel_contents(conn, parcel_id))
@@ -38,25 +41,30 @@ def _parcel(conn, actor: Actor, parcel_id: int) -> dict:
     "/warehouses/{warehouse_id}/waves",
     status_code=201,
     summary="Allocate the shop's paid orders and gather this warehouse's parcels into a pick wave",
+    responses={201: {"model": WaveOut}},
 )
-def create_wave(warehouse_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def create_wave(warehouse_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         wave_id = warehouse.create_wave(conn, actor, warehouse_id, at=app.clock.now())
         return warehouse.pick_list(conn, actor, wave_id)
 
 
 @router.get(
-    "/waves/{wave_id}", summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels"
+    "/waves/{wave_id}",
+    summary="A wave's pick list (per SKU and lot, earliest expiry first) and parcels",
+    responses={200: {"model": WaveOut}},
 )
-def wave(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+def wave(wave_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         return warehouse.pick_list(conn, actor, wave_id)
 
 
-@router.post("/waves/{wave_id}/picked", summary="The wave is picked: its parcels go to the pack station")
-def picked(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/waves/{wave_id}/picked",
+    summary="The wave is picked: its parcels go to the pack station",
+    responses={200: {"model": PickedOut}},
+)
+def picked(wave_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         return {
             "wave_id": wave_id,
@@ -64,21 +72,33 @@ def picked(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor))
         }
 
 
-@router.get("/waves/{wave_id}/labels.pdf", summary="Every label of the wave in one PDF (batch printing)")
-def wave_labels(wave_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/waves/{wave_id}/labels.pdf",
+    summary="Every label of the wave in one PDF (batch printing)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A PDF"}},
+)
+def wave_labels(wave_id: PathId, app: AppDep, actor: ApiActor) -> Response:
+    with app.uow.read() as conn:
         return pdf(labels.wave_labels_pdf(conn, actor, wave_id), f"wave-{wave_id}-labels.pdf")
 
 
-@router.get("/parcels/{parcel_id}", summary="A parcel: what it must hold and what was scanned")
-def parcel(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/parcels/{parcel_id}",
+    summary="A parcel: what it must hold and what was scanned",
+    responses={200: {"model": ParcelOut}},
+)
+def parcel(parcel_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         return _parcel(conn, actor, parcel_id)
 
 
-@router.post("/parcels/{parcel_id}/scans", summary="Scan one unit at the pack station (EAN-13)")
-def scan(parcel_id: PathId, body: ScanIn, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+@router.post(
+    "/parcels/{parcel_id}/scans",
+    summary="Scan one unit at the pack station (EAN-13)",
+    responses={200: {"model": ParcelOut}},
+)
+def scan(parcel_id: PathId, body: ScanIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         blocked = warehouse.scan(conn, actor, parcel_id, body.barcode, at=app.clock.now())
     if blocked is not None:  # recorded (and counted) before it is reported
@@ -88,12 +108,11 @@ def scan(parcel_id: PathId, body: ScanIn, request: Request, actor: Actor = Depen
 
 
 @router.post(
-    "/parcels/{parcel_id}/label", summary="The carrier assigns a waybill to a packed parcel of a paid order"
+    "/parcels/{parcel_id}/label",
+    summary="The carrier assigns a waybill to a packed parcel of a paid order",
+    responses={200: {"model": LabelOut}},
 )
-def label(
-    parcel_id: PathId, request: Request, body: LabelIn | None = None, actor: Actor = Depends(api_actor)
-) -> dict:
-    app = pledge(request)
+def label(parcel_id: PathId, app: AppDep, actor: ApiActor, body: LabelIn | None = None) -> dict:
     with app.uow.begin() as conn:
         outcome = warehouse.label(
             conn, actor, parcel_id, carrier=(body or LabelIn()).carrier, at=app.clock.now()
@@ -108,24 +127,32 @@ def label(
 
 
 @router.get(
-    "/parcels/{parcel_id}/label.pdf", summary="The parcel's shipping label with the waybill's Code128 barcode"
+    "/parcels/{parcel_id}/label.pdf",
+    summary="The parcel's shipping label with the waybill's Code128 barcode",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "A PDF"}},
 )
-def label_pdf(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> Response:
-    with pledge(request).uow.read() as conn:
+def label_pdf(parcel_id: PathId, app: AppDep, actor: ApiActor) -> Response:
+    with app.uow.read() as conn:
         return pdf(labels.parcel_label_pdf(conn, actor, parcel_id), f"parcel-{parcel_id}-label.pdf")
 
 
 @router.post(
-    "/parcels/{parcel_id}/handover", summary="The carrier picks the parcel up (pickup scan); ships the order"
+    "/parcels/{parcel_id}/handover",
+    summary="The carrier picks the parcel up (pickup scan); ships the order",
+    responses={200: {"model": HandoverOut}},
 )
-def handover(parcel_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    app = pledge(request)
+def handover(parcel_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         shipment_id = warehouse.hand_over(conn, actor, parcel_id, at=app.clock.now())
     return {"parcel_id": parcel_id, "shipment_id": shipment_id, "status": ParcelStatus.HANDED_OVER.value}
 
 
-@router.get("/shops/{shop_id}/pack-report", summary="Scans and the errors the pack station blocked")
-def pack_report(shop_id: PathId, request: Request, actor: Actor = Depends(api_actor)) -> dict:
-    with pledge(request).uow.read() as conn:
+@router.get(
+    "/shops/{shop_id}/pack-report",
+    summary="Scans and the errors the pack station blocked",
+    responses={200: {"model": PackReportOut}},
+)
+def pack_report(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
         return warehouse.pack_report(conn, actor, shop_id)

@@ -12,9 +12,16 @@ from fastapi import APIRouter, Request
 from pledge.accounts import queries as account_queries
 from pledge.accounts import services as accounts
 from pledge.kernel.errors import TooManyAttempts, Unauthorized
-from pledge.web.deps import SESSION_COOKIE, check_csrf, login_limits, optional_caller, page_caller, pledge
+from pledge.web.deps import (
+    SESSION_COOKIE,
+    PageCaller,
+    check_csrf,
+    login_limits,
+    optional_caller,
+    pledge,
+)
 from pledge.web.forms import local_path
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.security import client_address, cookie_secure
 
 router = APIRouter()
@@ -123,19 +130,25 @@ async def logout(request: Request):
     return response
 
 
+# The label accounts.queries.token_status gives a token that still works (tokens have no
+# lifecycle model of their own: they are revoked or they expire).
+ACTIVE_TOKEN = "active"
+
+
 @router.get("/account/tokens")
-def api_tokens(request: Request):
-    caller = page_caller(request)
+def api_tokens(request: Request, caller: PageCaller):
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
-        tokens = account_queries.api_tokens_of(conn, caller.actor.user_id, now)
+        tokens = [
+            dict(t, revocable=t["status"] == ACTIVE_TOKEN)
+            for t in account_queries.api_tokens_of(conn, caller.actor.user_id, now)
+        ]
     return render(request, "account_tokens.html", tokens=tokens, lifetime_days=app.settings.api_token_days)
 
 
 @router.post("/account/tokens/revoke")
-async def revoke_api_token(request: Request):
-    caller = page_caller(request)
+async def revoke_api_token(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     with pledge(request).uow.begin() as conn:
         accounts.revoke_api_token(conn, user_id=caller.actor.user_id, token_hash=str(form.get("token", "")))

@@ -16,7 +16,6 @@ from starlette.datastructures import UploadFile
 from pledge.aftersales import coverage, policy, queries, quotes
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
-from pledge.aftersales.tables import subsidy_funds
 from pledge.catalog.tables import products
 from pledge.compensation import queries as compensation_queries
 from pledge.fulfilment.carriers import CARRIERS
@@ -24,19 +23,16 @@ from pledge.kernel import jsonutil
 from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.orders import services as orders
-from pledge.orders.tables import order_lines
 from pledge.rulebooks.loader import Rulebook
-from pledge.web.api.aftersales import read_photo, store_photo
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
-from pledge.web.pages.render import redirect, render, templates
-from pledge.web.types import Note, OptionalCode, PathId, text
+from pledge.web.photos import read_photo, store_photo
+from pledge.web.render import redirect, render, templates
+from pledge.web.types import CaseNote, Note, OptionalCode, PathId, PledgeStatement
 
 router = APIRouter()
 MAX_PHOTOS = 9
-CaseNote = text(1000, multiline=True, required=False)
-Statement = text(500, multiline=True, required=False)
 
 
 # ---------------------------------------------------------------- explanations for pages
@@ -82,7 +78,10 @@ def _damage_explanation_zh(book: Rulebook, inputs: dict, cite: str, amount: str)
             if table
             else "按店铺承诺赔付"
         )
-        return f"{counted} → 坏了包退官方保障不适用于此订单，由店铺自己的承诺赔付（{cite}）：{how}；这些商品实付{paid}元，退款{amount}元"
+        return (
+            f"{counted} → 坏了包退官方保障不适用于此订单，由店铺自己的承诺赔付（{cite}）：{how}；"
+            f"这些商品实付{paid}元，退款{amount}元"
+        )
     text = f"{counted} → {cite}：这些商品实付{paid}元，退款{amount}元"
     return text + "（店铺承诺：每件损坏都按件赔付）" if inputs.get("per_unit") else text
 
@@ -121,37 +120,22 @@ templates.env.globals["case_event_why"] = event_why
 # ---------------------------------------------------------------- helpers
 
 
-def _funds(conn) -> list[dict]:
-    return [dict(r._mapping) for r in conn.execute(select(subsidy_funds).order_by(subsidy_funds.c.code))]
-
-
 def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime) -> dict:
     row = orders.get_order_for(conn, actor, order_id)
     if row.buyer_id != actor.user_id:
         raise NotFound(f"no order {order_id}")  # only the buyer files cases; shops answer them
     order = compensation_queries.order_view(conn, order_id)
     existing = queries.cases_for_order(conn, order_id)
-    flags = {
-        r.id: r
-        for r in conn.execute(
-            select(order_lines.c.id, products.c.perishable, products.c.custom_made)
-            .join(products, products.c.id == order_lines.c.product_id)
-            .where(order_lines.c.order_id == order_id)
-        )
-    }
-    claimed: dict[int, int] = {}
-    with_lines = {c["id"] for c in existing if c["status"] not in aftersales.NOT_COUNTING}
-    for case_id in with_lines:
-        for line in queries.case_detail(conn, actor, case_id)["lines"]:
-            claimed[line["id"]] = claimed.get(line["id"], 0) + line["units"]
+    goods = {g.order_line_id: g for g in queries.order_line_goods(conn, order_id)}
+    claimed = queries.claimed_units(conn, order_id)
     lines = [
         dict(
-            l,
-            perishable=flags[l["id"]].perishable,
-            custom_made=flags[l["id"]].custom_made,
-            free=l["quantity"] - claimed.get(l["id"], 0),
+            line,
+            perishable=goods[line["id"]].perishable,
+            custom_made=goods[line["id"]].custom_made,
+            free=line["quantity"] - claimed.get(line["id"], 0),
         )
-        for l in order["lines"]
+        for line in order["lines"]
     ]
     pledge_row = queries.pledge_of(conn, order["shop_id"])
     terms = aftersales.shop_pledge(conn, order["shop_id"])
@@ -160,16 +144,11 @@ def _new_case_context(conn, actor, order_id: int, book: Rulebook, now: datetime)
         book,
         paid_at=row.paid_at or now,
         pledge=terms,
-        lines=[
-            (r.id, r.product_id)
-            for r in conn.execute(
-                select(order_lines.c.id, order_lines.c.product_id).where(order_lines.c.order_id == order_id)
-            )
-        ],
+        lines=[(g.order_line_id, g.product_id) for g in goods.values()],
     )
     offered = [r for r in DAMAGE_REASONS if any(r in reasons for reasons, _ in options.values())]
     no_damage = next((why for reasons, why in options.values() if why), "") if not offered else ""
-    flagged = {f for l in lines for f in ("perishable", "custom_made") if l[f]}
+    flagged = {f for line in lines for f in ("perishable", "custom_made") if line[f]}
     return {
         "order": order,
         "lines": lines,
@@ -223,7 +202,7 @@ def _case_page_context(conn, actor, case_id: int) -> dict:
         "merchant": case["shop_id"] in actor.shops,
         "operator": actor.platform_role == "operator",
     }
-    funds = _funds(conn)
+    funds = queries.subsidy_fund_list(conn)
     return {
         "case": case,
         "roles": roles,
@@ -237,16 +216,16 @@ def _case_page_context(conn, actor, case_id: int) -> dict:
 
 
 @router.get("/cases")
-def my_cases(request: Request):
-    caller = page_caller(request)
+def my_cases(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         rows = queries.buyer_cases(conn, caller.actor)
     return render(request, "cases.html", cases=rows)
 
 
 @router.get("/orders/{order_id}/cases/new")
-def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAGE_CLAIM.value):
-    caller = page_caller(request)
+def new_case(
+    order_id: PathId, request: Request, caller: PageCaller, case_type: str = CaseType.DAMAGE_CLAIM.value
+):
     app = pledge(request)
     with app.uow.read() as conn:
         context = _new_case_context(conn, caller.actor, order_id, app.rulebook, app.clock.now())
@@ -263,8 +242,7 @@ def new_case(order_id: PathId, request: Request, case_type: str = CaseType.DAMAG
 
 
 @router.post("/orders/{order_id}/cases")
-async def file_case(order_id: PathId, request: Request):
-    caller = page_caller(request)
+async def file_case(order_id: PathId, request: Request, caller: PageCaller):
     await check_csrf(request, caller)
     form = await request.form()  # the same parsed form, with every file and repeated field
     app = pledge(request)
@@ -315,8 +293,7 @@ async def file_case(order_id: PathId, request: Request):
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: PathId, request: Request):
-    caller = page_caller(request)
+def case_page(case_id: PathId, request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         context = _case_page_context(conn, caller.actor, case_id)
     return render(request, "case.html", **context)
@@ -384,8 +361,8 @@ def merchant_cases_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/cases")
-def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
-    actor = page_caller(request).actor
+def merchant_cases(shop_id: PathId, request: Request, caller: PageCaller, filter: str = "open"):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         rows = queries.shop_queue(conn, actor, shop_id, open_only=filter != "all")
@@ -416,8 +393,7 @@ def merchant_cases(shop_id: PathId, request: Request, filter: str = "open"):
 
 
 @router.post("/merchant/products/{product_id}/shipping-insurance")
-async def set_shipping_insurance(product_id: int, request: Request):
-    caller = page_caller(request)
+async def set_shipping_insurance(product_id: int, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     tier = str(form.get("tier") or "").strip() or None
@@ -456,8 +432,7 @@ async def return_received(case_id: PathId, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/pledge")
-async def set_pledge(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def set_pledge(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     terms = policy.ShopPledge(
@@ -470,7 +445,12 @@ async def set_pledge(shop_id: PathId, request: Request):
     )
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(
-            conn, caller.actor, shop_id, terms, form_text(form, "statement", Statement), at=app.clock.now()
+            conn,
+            caller.actor,
+            shop_id,
+            terms,
+            form_text(form, "statement", PledgeStatement),
+            at=app.clock.now(),
         )
     return redirect(f"/merchant/shops/{shop_id}/cases")
 
@@ -479,11 +459,11 @@ async def set_pledge(shop_id: PathId, request: Request):
 
 
 @router.get("/operator/disputes")
-def disputes(request: Request):
-    actor = page_caller(request).actor
+def disputes(request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         rows = queries.dispute_queue(conn, actor)
-        funds = _funds(conn)
+        funds = queries.subsidy_fund_list(conn)
     return render(request, "operator_disputes.html", cases=rows, funds=funds, can_decide=actor.is_operator)
 
 

@@ -9,9 +9,9 @@ from markupsafe import escape
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
-from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.forms import required_number, whole_number
+from pledge.web.render import redirect, render
 from pledge.web.types import Cursor, PathId
 
 router = APIRouter()
@@ -19,9 +19,8 @@ POLL = "2s"
 
 
 @router.post("/shops/{shop_id}/chat")
-async def open_chat(shop_id: PathId, request: Request):
+async def open_chat(shop_id: PathId, request: Request, caller: PageCaller):
     """联系客服 on the product and order pages: the open conversation, created if needed."""
-    caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -36,33 +35,29 @@ async def open_chat(shop_id: PathId, request: Request):
 
 
 @router.get("/chats")
-def my_chats(request: Request):
-    caller = page_caller(request)
+def my_chats(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         mine = queries.my_conversations(conn, caller.actor)
     return render(request, "chat_list.html", mine=mine)
 
 
 @router.get("/chats/{conversation_id}")
-def conversation_page(conversation_id: PathId, request: Request):
-    caller = page_caller(request)
+def conversation_page(conversation_id: PathId, request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         view = queries.conversation_view(conn, caller.actor, conversation_id)
     return render(request, "chat_conversation.html", c=view, poll=POLL)
 
 
 @router.get("/chats/{conversation_id}/messages")
-def new_messages(conversation_id: PathId, request: Request, after: Cursor = 0):
+def new_messages(conversation_id: PathId, request: Request, caller: PageCaller, after: Cursor = 0):
     """The polled fragment: messages after `after`, then the poller that asks for the next ones."""
-    caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         view = queries.conversation_view(conn, caller.actor, conversation_id, after=after)
     return render(request, "_chat_messages.html", c=view, poll=POLL)
 
 
 @router.post("/chats/{conversation_id}/messages")
-async def send(conversation_id: PathId, request: Request):
-    caller = page_caller(request)
+async def send(conversation_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     htmx = bool(request.headers.get("hx-request"))
@@ -85,20 +80,23 @@ async def send(conversation_id: PathId, request: Request):
 
 
 @router.post("/chats/{conversation_id}/rating")
-async def rate(conversation_id: PathId, request: Request):
-    caller = page_caller(request)
+async def rate(conversation_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         chat.rate_conversation(
-            conn, caller.actor, conversation_id, whole_number(form.get("stars"), "stars"), at=app.clock.now()
+            conn,
+            caller.actor,
+            conversation_id,
+            required_number(form.get("stars"), "stars"),
+            at=app.clock.now(),
         )
     return redirect(f"/chats/{conversation_id}")
 
 
 @router.get("/merchant/shops/{shop_id}/chats")
-def inbox(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def inbox(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         rows = queries.shop_inbox(conn, actor, shop_id)

@@ -11,8 +11,8 @@ from pledge.experience import policy
 from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.errors import Forbidden
-from pledge.web.deps import page_caller, pledge
-from pledge.web.pages.render import redirect, render
+from pledge.web.deps import PageCaller, pledge
+from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()
@@ -34,7 +34,7 @@ def trend_svg(points: list[dict], lo: float = 0, hi: float = 100) -> Markup:
     line = " ".join(f"{x},{y}" for x, y in coords)
     dots = "".join(
         f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(p["day"])}: {p["score"]:g}</title></circle>'
-        for (x, y), p in zip(coords, points)
+        for (x, y), p in zip(coords, points, strict=True)
     )
     grid = "".join(
         f'<line x1="{PAD}" x2="{W - PAD}" y1="{xy(0, v)[1]}" y2="{xy(0, v)[1]}" class="grid"/>'
@@ -53,16 +53,14 @@ def trend_svg(points: list[dict], lo: float = 0, hi: float = 100) -> Markup:
 
 
 @router.get("/merchant/experience")
-def my_score(request: Request):
-    caller = page_caller(request)
+def my_score(request: Request, caller: PageCaller):
     if not caller.actor.shops:
         raise Forbidden("the experience score is for shop members")
     return redirect(f"/merchant/shops/{min(caller.actor.shops)}/experience")
 
 
 @router.get("/merchant/shops/{shop_id}/experience")
-def score_page(shop_id: PathId, request: Request, version: str | None = None):
-    caller = page_caller(request)
+def score_page(shop_id: PathId, request: Request, caller: PageCaller, version: str | None = None):
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
@@ -100,8 +98,9 @@ def score_page(shop_id: PathId, request: Request, version: str | None = None):
 
 
 @router.get("/merchant/shops/{shop_id}/experience/{code}")
-def indicator_page(shop_id: PathId, code: str, request: Request, version: str | None = None):
-    caller = page_caller(request)
+def indicator_page(
+    shop_id: PathId, code: str, request: Request, caller: PageCaller, version: str | None = None
+):
     app = pledge(request)
     with app.uow.read() as conn:
         detail = experience_queries.indicator_orders(
@@ -118,8 +117,7 @@ def indicator_page(shop_id: PathId, code: str, request: Request, version: str | 
 
 
 @router.get("/operator/experience")
-def ranking_page(request: Request):
-    caller = page_caller(request)
+def ranking_page(request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         rows = experience.ranking(conn, caller.actor, book=app.rulebook, now=app.clock.now())

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
-from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import form_text, whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.forms import form_text, required_number, whole_number
+from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
 
 router = APIRouter()
@@ -25,15 +25,14 @@ def deal_page(deal_id: PathId, request: Request):
 
 
 @router.post("/flash-orders")
-async def buy(request: Request):
-    caller = page_caller(request)
+async def buy(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         placed = flash.buy(
             conn,
             caller.actor,
-            whole_number(form.get("deal_id"), "deal_id"),
+            required_number(form.get("deal_id"), "deal_id"),
             quantity=whole_number(form.get("quantity"), "quantity", 1),
             at=app.clock.now(),
             pay_window=app.pay_window,
@@ -43,16 +42,15 @@ async def buy(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/flash")
-def deal_desk(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def deal_desk(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         deals = flash.shop_deals(conn, actor, shop_id)
     return render(request, "flash_merchant.html", shop_id=shop_id, deals=deals)
 
 
 @router.post("/merchant/shops/{shop_id}/flash")
-async def open_deal(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def open_deal(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     now = app.clock.now()
@@ -61,9 +59,9 @@ async def open_deal(shop_id: PathId, request: Request):
     minutes = whole_number(form.get("minutes"), "minutes", 30, low=1, high=MAX_DEAL_MINUTES)
     deal = flash.NewDeal(
         shop_id,
-        whole_number(form.get("sku_id"), "sku_id"),
-        whole_number(form.get("price_fen"), "price_fen"),
-        whole_number(form.get("quantity"), "quantity"),
+        required_number(form.get("sku_id"), "sku_id"),
+        required_number(form.get("price_fen"), "price_fen"),
+        required_number(form.get("quantity"), "quantity"),
         whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
         starts_at,
         starts_at + timedelta(minutes=minutes),

@@ -9,10 +9,10 @@ from pledge.inventory import services as inventory
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.warehouse import services as warehouse
-from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import form_text, whole_number
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.merchant import first_shop
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import LotCode, OptionalName, PathId, Reason
 
 router = APIRouter()
@@ -24,26 +24,30 @@ def warehouse_home_default(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/warehouse")
-def warehouse_home(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def warehouse_home(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         stock = inventory.shop_stock(conn, actor, shop_id)
-        context = {
-            "shop_id": shop_id,
-            "warehouses": inventory.shop_warehouses(conn, actor, shop_id),
-            "stock": stock,
-            "low": [r for r in stock if r["low"]],
-            "waves": warehouse.shop_waves(conn, actor, shop_id),
-            "report": warehouse.pack_report(conn, actor, shop_id),
-            "strategy": inventory.strategy_of(conn, shop_id),
-            "strategies": inventory.STRATEGIES,
-        }
-    return render(request, "warehouse_home.html", **context)
+        warehouses = inventory.shop_warehouses(conn, actor, shop_id)
+        waves = warehouse.shop_waves(conn, actor, shop_id)
+        report = warehouse.pack_report(conn, actor, shop_id)
+        strategy = inventory.strategy_of(conn, shop_id)
+    return render(
+        request,
+        "warehouse_home.html",
+        shop_id=shop_id,
+        warehouses=warehouses,
+        stock=stock,
+        low=[r for r in stock if r["low"]],
+        waves=waves,
+        report=report,
+        strategy=strategy,
+        strategies=inventory.STRATEGIES,
+    )
 
 
 @router.post("/merchant/shops/{shop_id}/warehouses")
-async def add_warehouse(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def add_warehouse(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -61,8 +65,7 @@ async def add_warehouse(shop_id: PathId, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/receipts")
-async def add_receipt(warehouse_id: PathId, request: Request):
-    caller = page_caller(request)
+async def add_receipt(warehouse_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     expires = str(form.get("expires_on", "")).strip()
@@ -71,8 +74,8 @@ async def add_receipt(warehouse_id: PathId, request: Request):
     except InvalidInput:
         raise InvalidInput(f"expiry must be a date like 2026-09-05, got {expires!r}") from None
     line = inventory.ReceiptLine(
-        whole_number(form.get("sku_id"), "sku_id"),
-        whole_number(form.get("quantity"), "quantity"),
+        required_number(form.get("sku_id"), "sku_id"),
+        required_number(form.get("quantity"), "quantity"),
         form_text(form, "lot_code", LotCode),
         expires_on,
     )
@@ -83,8 +86,7 @@ async def add_receipt(warehouse_id: PathId, request: Request):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/adjustments")
-async def add_adjustment(warehouse_id: PathId, request: Request):
-    caller = page_caller(request)
+async def add_adjustment(warehouse_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -93,8 +95,8 @@ async def add_adjustment(warehouse_id: PathId, request: Request):
             conn,
             caller.actor,
             warehouse_id,
-            whole_number(form.get("sku_id"), "sku_id"),
-            whole_number(form.get("delta"), "delta"),
+            required_number(form.get("sku_id"), "sku_id"),
+            required_number(form.get("delta"), "delta"),
             reason=form_text(form, "reason", Reason),
             at=app.clock.now(),
         )

@@ -10,9 +10,9 @@ from pledge.compensation.wording import when
 from pledge.lateship.notices import order_notices, paid_notice
 from pledge.logistics.policy import RULE_NAMES
 from pledge.logistics.sanctions import active_for_shop, shop_sanctions
-from pledge.web.deps import page_caller, pledge
+from pledge.web.deps import PageCaller, pledge
 from pledge.web.pages.merchant import first_shop
-from pledge.web.pages.render import render, templates
+from pledge.web.render import render, templates
 from pledge.web.types import PathId
 
 router = APIRouter()
@@ -58,8 +58,8 @@ def merchant_logistics_home(request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/logistics")
-def merchant_logistics(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def merchant_logistics(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         data = shop_sanctions(conn, actor, shop_id, now=app.clock.now())

@@ -8,10 +8,10 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.services import WaybillInUse, ship_order
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import local_path
 from pledge.web.i18n import translator
-from pledge.web.pages.render import error_page, language, redirect, render
+from pledge.web.render import error_page, language, redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter(prefix="/merchant")
@@ -35,8 +35,8 @@ def merchant_home(request: Request):
 
 
 @router.get("/shops/{shop_id}/orders")
-def shop_orders(shop_id: PathId, request: Request, filter: str = "to_ship"):
-    actor = page_caller(request).actor
+def shop_orders(shop_id: PathId, request: Request, caller: PageCaller, filter: str = "to_ship"):
+    actor = caller.actor
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
@@ -56,8 +56,7 @@ def shop_orders(shop_id: PathId, request: Request, filter: str = "to_ship"):
 
 
 @router.post("/orders/{order_id}/ship")
-async def ship(order_id: PathId, request: Request):
-    caller = page_caller(request)
+async def ship(order_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     try:
@@ -77,8 +76,8 @@ async def ship(order_id: PathId, request: Request):
 
 
 @router.get("/shops/{shop_id}/compensations")
-def compensations(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def compensations(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         data = compensation_queries.shop_compensations(conn, actor, shop_id)
     return render(request, "merchant_compensations.html", shop_id=shop_id, data=data)

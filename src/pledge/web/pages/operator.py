@@ -6,8 +6,8 @@ from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import local_path
-from pledge.web.pages.render import redirect, render
 from pledge.web.present import rulebook_view
+from pledge.web.render import redirect, render
 from pledge.worker import run_once
 
 router = APIRouter()

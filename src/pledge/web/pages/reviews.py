@@ -4,17 +4,16 @@ once), and the reviews fragment the product page loads."""
 from fastapi import APIRouter, Request
 
 from pledge.reviews import services as reviews
-from pledge.web.deps import check_csrf, page_caller, pledge
+from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()
 
 
 @router.get("/orders/{order_id}/review")
-def review_form(order_id: PathId, request: Request):
-    caller = page_caller(request)
+def review_form(order_id: PathId, request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         order = reviews.order_for_review(conn, caller.actor, order_id)
@@ -24,9 +23,8 @@ def review_form(order_id: PathId, request: Request):
 
 
 @router.post("/orders/{order_id}/review")
-async def save_reviews(order_id: PathId, request: Request):
+async def save_reviews(order_id: PathId, request: Request, caller: PageCaller):
     """Every line with stars filled in is posted (or edited, if it has a review) in one go."""
-    caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:

@@ -6,39 +6,36 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from pledge.kernel.errors import Forbidden
+from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.kernel.money import parse_yuan
-from pledge.settlement import deposits, fees, payouts, programs, queries, reports
+from pledge.settlement import deposits, fees, payouts, policy, programs, queries, reports
 from pledge.settlement.payouts import provider_for
-from pledge.web.api.settlement import month_or_current, statement_response
-from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import form_text, whole_number
-from pledge.web.pages.render import redirect, render
-from pledge.web.types import Code, Name, Note, OptionalName, PathId, Reason, text
+from pledge.settlement.policy import previous_month
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.downloads import month_or_current, platform_time, statement_response
+from pledge.web.forms import form_text, required_number, whole_number
+from pledge.web.render import redirect, render
+from pledge.web.types import Code, Name, Note, OptionalName, PathId, ProgramCode, Reason
 
 router = APIRouter()
-ProgramCode = text(60)  # settlement.programs.code is VARCHAR(60)
 
 
 @router.get("/merchant/settlement")
-def merchant_settlement_home(request: Request):
-    caller = page_caller(request)
+def merchant_settlement_home(request: Request, caller: PageCaller):
     if not caller.actor.shops:
         raise Forbidden("this account is not a member of any shop")
     return redirect(f"/merchant/shops/{min(caller.actor.shops)}/settlement")
 
 
 @router.get("/merchant/shops/{shop_id}/settlement")
-def shop_settlement(shop_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def shop_settlement(shop_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     app = pledge(request)
     now = app.clock.now()
     with app.uow.read() as conn:
         bal = queries.balance(conn, actor, app.rulebook, shop_id, now=now)
         progs = queries.shop_programs(conn, actor, shop_id, now=now)
     month = fees.month_of(now, app.rulebook.timezone)
-    from pledge.settlement.policy import previous_month
-
     return render(
         request,
         "settlement_balance.html",
@@ -50,8 +47,10 @@ def shop_settlement(shop_id: PathId, request: Request):
 
 
 @router.get("/merchant/shops/{shop_id}/statement")
-def shop_statement(shop_id: PathId, request: Request, month: str | None = None, format: str = "html"):
-    actor = page_caller(request).actor
+def shop_statement(
+    shop_id: PathId, request: Request, caller: PageCaller, month: str | None = None, format: str = "html"
+):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
@@ -61,8 +60,7 @@ def shop_statement(shop_id: PathId, request: Request, month: str | None = None, 
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/apply")
-async def apply(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def apply(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -70,7 +68,7 @@ async def apply(shop_id: PathId, request: Request):
             conn,
             caller.actor,
             shop_id,
-            whole_number(form.get("program_id"), "program_id"),
+            required_number(form.get("program_id"), "program_id"),
             at=app.clock.now(),
             note=form_text(form, "note", Note),
         )
@@ -78,8 +76,7 @@ async def apply(shop_id: PathId, request: Request):
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/payout")
-async def payout(shop_id: PathId, request: Request):
-    caller = page_caller(request)
+async def payout(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -95,8 +92,8 @@ async def payout(shop_id: PathId, request: Request):
 
 
 @router.get("/finance/settlement")
-def finance(request: Request, month: str | None = None):
-    actor = page_caller(request).actor
+def finance(request: Request, caller: PageCaller, month: str | None = None):
+    actor = caller.actor
     app = pledge(request)
     with app.uow.read() as conn:
         overview = queries.finance_overview(conn, actor)
@@ -115,21 +112,30 @@ def _lines(text: object) -> tuple[str, ...]:
     )
 
 
+def _tier(line: str) -> tuple[int, int]:
+    """'turnover:share' as typed on the form; anything else is refused as the rulebook would."""
+    numbers = [whole_number(v, "tier") for v in line.split(":")]
+    match numbers:
+        case [int() as turnover, int() as share]:
+            return turnover, share
+        case _:
+            policy.validate_tiers([numbers])  # refuses it: a tier is [minimum turnover, share]
+            raise InvalidInput(f"a rebate tier is two numbers, got {line!r}")
+
+
 @router.post("/finance/settlement/programs")
-async def create_program(request: Request):
-    caller = page_caller(request)
+async def create_program(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
-    from pledge.web.api.settlement import _when
 
-    tiers = tuple(tuple(whole_number(v, "tier") for v in t.split(":")) for t in _lines(form.get("tiers")))
+    tiers = tuple(_tier(t) for t in _lines(form.get("tiers")))
     spec = programs.ProgramSpec(
         code=form_text(form, "code", ProgramCode),
         kind=form_text(form, "kind", Code),
         name=form_text(form, "name", Name),
         name_en=form_text(form, "name_en", OptionalName),
-        starts_at=_when(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
-        ends_at=_when(app, str(form.get("ends_at", "")) or None),
+        starts_at=platform_time(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
+        ends_at=platform_time(app, str(form.get("ends_at", "")) or None),
         rate_bp=whole_number(form.get("rate_bp"), "rate_bp"),
         categories=_lines(form.get("categories")),
         channel=str(form.get("channel", "")) or None,
@@ -146,17 +152,15 @@ async def create_program(request: Request):
 
 
 @router.post("/finance/settlement/programs/{program_id}")
-async def change_program(program_id: PathId, request: Request):
-    caller = page_caller(request)
+async def change_program(program_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
-    from pledge.web.api.settlement import _when
 
     changes: dict = {}
     if str(form.get("categories", "")).strip():
         changes["categories"] = _lines(form.get("categories"))
     if str(form.get("ends_at", "")).strip():
-        changes["ends_at"] = _when(app, str(form.get("ends_at")))
+        changes["ends_at"] = platform_time(app, str(form.get("ends_at")))
     if str(form.get("rate_bp", "")).strip():
         changes["rate_bp"] = whole_number(form.get("rate_bp"), "rate_bp")
     with app.uow.begin() as conn:
@@ -167,8 +171,7 @@ async def change_program(program_id: PathId, request: Request):
 
 
 @router.post("/finance/settlement/applications/{application_id}")
-async def decide(application_id: PathId, request: Request):
-    caller = page_caller(request)
+async def decide(application_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -179,16 +182,15 @@ async def decide(application_id: PathId, request: Request):
 
 
 @router.post("/finance/settlement/terms")
-async def shop_terms(request: Request):
+async def shop_terms(request: Request, caller: PageCaller):
     """Finance marks a shop 0元入驻 (or takes it off): no base deposit, 21-day settlement."""
-    caller = page_caller(request)
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         deposits.set_zero_entry(
             conn,
             caller.actor,
-            whole_number(form.get("shop_id"), "shop_id"),
+            required_number(form.get("shop_id"), "shop_id"),
             zero_entry=form.get("zero_entry") == "yes",
             at=app.clock.now(),
             book=app.rulebook,
@@ -197,8 +199,7 @@ async def shop_terms(request: Request):
 
 
 @router.post("/finance/settlement/payouts/{payout_id}/return")
-async def bank_return(payout_id: PathId, request: Request):
-    caller = page_caller(request)
+async def bank_return(payout_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:

@@ -1,19 +1,17 @@
 """The buyer's pages: browse, cart, checkout, pay, orders, wallet."""
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
+from sqlalchemy.engine import Row
 
 from pledge.aftersales import queries as aftersales_queries
 from pledge.catalog import queries as catalog_queries
 from pledge.compensation import queries as compensation_queries
-from pledge.kernel.errors import NotFound
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
-from pledge.orders.tables import payments
-from pledge.web.api.payments import confirm_sandbox_payment
-from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.forms import whole_number
-from pledge.web.pages.render import redirect, render
+from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
+from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
+from pledge.web.forms import required_number, whole_number
+from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()
@@ -38,12 +36,11 @@ def product_page(product_id: PathId, request: Request):
 
 
 @router.post("/cart")
-async def add_to_cart(request: Request):
-    caller = page_caller(request)
+async def add_to_cart(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     line = orders.LineRequest(
-        whole_number(form.get("sku_id"), "sku_id"),
+        required_number(form.get("sku_id"), "sku_id"),
         whole_number(form.get("quantity"), "quantity", 1),
         whole_number(form.get("content_id"), "content_id"),
     )
@@ -53,8 +50,7 @@ async def add_to_cart(request: Request):
 
 
 @router.get("/cart")
-def cart(request: Request):
-    caller = page_caller(request)
+def cart(request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         rows = order_queries.cart_view(conn, caller.actor.user_id)
@@ -69,17 +65,15 @@ def cart(request: Request):
 
 
 @router.post("/cart/remove")
-async def remove_line(request: Request):
-    caller = page_caller(request)
+async def remove_line(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     with pledge(request).uow.begin() as conn:
-        orders.remove_from_cart(conn, caller.actor, whole_number(form.get("sku_id"), "sku_id"))
+        orders.remove_from_cart(conn, caller.actor, required_number(form.get("sku_id"), "sku_id"))
     return redirect("/cart")
 
 
 @router.post("/checkout")
-async def checkout(request: Request):
-    caller = page_caller(request)
+async def checkout(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -94,13 +88,10 @@ async def checkout(request: Request):
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 
-def _payment(request: Request, ref: str):
+def _payment(request: Request, ref: str) -> tuple[Caller, Row]:
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
-        payment = conn.execute(select(payments).where(payments.c.provider_ref == ref)).first()
-    if payment is None or payment.buyer_id != caller.actor.user_id:
-        raise NotFound("no such payment")
-    return caller, payment
+        return caller, buyer_payment(conn, caller.actor, ref)
 
 
 @router.get("/pay/sandbox/{ref}")
@@ -113,13 +104,21 @@ def sandbox_pay_page(ref: str, request: Request):
 async def sandbox_pay(ref: str, request: Request):
     caller, payment = _payment(request, ref)
     await check_csrf(request, caller)
-    result = confirm_sandbox_payment(pledge(request), caller.actor, payment.checkout_id)
-    return redirect(f"/orders/{result['order_ids'][0]}" if result["order_ids"] else "/orders")
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        result = confirm_sandbox_payment(
+            conn,
+            caller.actor,
+            payment.checkout_id,
+            provider=app.payments,
+            book=app.rulebook,
+            at=app.clock.now(),
+        )
+    return redirect(f"/orders/{result.order_ids[0]}" if result.order_ids else "/orders")
 
 
 @router.get("/orders")
-def my_orders(request: Request):
-    caller = page_caller(request)
+def my_orders(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         rows = order_queries.buyer_orders(conn, caller.actor.user_id)
     return render(request, "orders.html", orders=rows)
@@ -146,8 +145,7 @@ def order_live(order_id: PathId, request: Request):
 
 
 @router.get("/wallet")
-def wallet(request: Request):
-    caller = page_caller(request)
+def wallet(request: Request, caller: PageCaller):
     with pledge(request).uow.read() as conn:
         data = compensation_queries.wallet(conn, caller.actor.user_id)
     return render(request, "wallet.html", wallet=data)

@@ -18,10 +18,10 @@ from pledge.orders.tables import order_events
 from pledge.orders.tables import orders as orders_table
 from pledge.warehouse import estimate, labels
 from pledge.warehouse import services as warehouse
-from pledge.web.api.warehouse import pdf
-from pledge.web.deps import check_csrf, page_caller, pledge
-from pledge.web.pages.render import redirect, render, templates
+from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
+from pledge.web.downloads import pdf
 from pledge.web.pages.shopping import _order
+from pledge.web.render import redirect, render, templates
 from pledge.web.types import PathId
 
 router = APIRouter()
@@ -48,10 +48,9 @@ def sse(event: str, html: str) -> str:
 
 
 @router.get("/orders/{order_id}/stream")
-async def order_stream(order_id: PathId, request: Request, wait: float = STREAM_SECONDS):
+async def order_stream(order_id: PathId, request: Request, caller: PageCaller, wait: float = STREAM_SECONDS):
     """text/event-stream: the order's live fragment now, then again whenever a step happens
     (picked, packed, labelled, picked up, in transit, delivered ...)."""
-    caller = page_caller(request)
     app = pledge(request)
 
     def authorised() -> None:
@@ -62,7 +61,7 @@ async def order_stream(order_id: PathId, request: Request, wait: float = STREAM_
     wait = max(0.0, min(wait, STREAM_SECONDS))
 
     def fragment() -> str:
-        return render(request, "_order_live.html", order=_order(request, order_id)).body.decode()
+        return bytes(render(request, "_order_live.html", order=_order(request, order_id)).body).decode()
 
     async def events():
         last, deadline = None, time.monotonic() + wait
@@ -86,8 +85,7 @@ async def order_stream(order_id: PathId, request: Request, wait: float = STREAM_
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/waves")
-async def new_wave(warehouse_id: PathId, request: Request):
-    caller = page_caller(request)
+async def new_wave(warehouse_id: PathId, request: Request, caller: PageCaller):
     await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -99,16 +97,15 @@ async def new_wave(warehouse_id: PathId, request: Request):
 
 
 @router.get("/merchant/waves/{wave_id}")
-def wave_page(wave_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def wave_page(wave_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         picks = warehouse.pick_list(conn, actor, wave_id)
     return render(request, "warehouse_wave.html", picks=picks)
 
 
 @router.post("/merchant/waves/{wave_id}/picked")
-async def wave_picked(wave_id: PathId, request: Request):
-    caller = page_caller(request)
+async def wave_picked(wave_id: PathId, request: Request, caller: PageCaller):
     await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -117,8 +114,8 @@ async def wave_picked(wave_id: PathId, request: Request):
 
 
 @router.get("/merchant/waves/{wave_id}/labels.pdf")
-def wave_labels(wave_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def wave_labels(wave_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         return pdf(labels.wave_labels_pdf(conn, actor, wave_id), f"wave-{wave_id}-labels.pdf")
 
@@ -155,8 +152,7 @@ def pack_station(parcel_id: PathId, request: Request):
 
 
 @router.post("/merchant/parcels/{parcel_id}/scan")
-async def pack_scan(parcel_id: PathId, request: Request):
-    caller = page_caller(request)
+async def pack_scan(parcel_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     code = str(form.get("barcode", "")).strip()
@@ -173,8 +169,7 @@ async def pack_scan(parcel_id: PathId, request: Request):
 
 
 @router.post("/merchant/parcels/{parcel_id}/label")
-async def pack_label(parcel_id: PathId, request: Request):
-    caller = page_caller(request)
+async def pack_label(parcel_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
@@ -187,15 +182,14 @@ async def pack_label(parcel_id: PathId, request: Request):
 
 
 @router.get("/merchant/parcels/{parcel_id}/label.pdf")
-def pack_label_pdf(parcel_id: PathId, request: Request):
-    actor = page_caller(request).actor
+def pack_label_pdf(parcel_id: PathId, request: Request, caller: PageCaller):
+    actor = caller.actor
     with pledge(request).uow.read() as conn:
         return pdf(labels.parcel_label_pdf(conn, actor, parcel_id), f"parcel-{parcel_id}-label.pdf")
 
 
 @router.post("/merchant/parcels/{parcel_id}/handover")
-async def pack_handover(parcel_id: PathId, request: Request):
-    caller = page_caller(request)
+async def pack_handover(parcel_id: PathId, request: Request, caller: PageCaller):
     await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pledge.aftersales.model import CaseStatus, ClaimStatus
+from pledge.chat.model import ConversationStatus
+from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc
+from pledge.orders.model import OrderStatus, PaymentStatus
+from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.web import present
 from pledge.web.deps import optional_caller, pledge
 from pledge.web.i18n import DEFAULT, LANGUAGES, translator
@@ -18,6 +23,18 @@ templates.env.filters["yuan"] = present.yuan
 templates.env.filters["local"] = present.local
 templates.env.filters["iso"] = lambda at: "" if at is None else as_utc(at).isoformat()
 templates.env.globals["badge"] = present.promise_badge
+# Templates compare a status with its entity's enum (model.py), never with a string literal
+# (tests/unit/test_web_layers.py checks): a renamed status then fails loudly, not silently.
+templates.env.globals.update(
+    OrderStatus=OrderStatus,
+    PaymentStatus=PaymentStatus,
+    CaseStatus=CaseStatus,
+    ClaimStatus=ClaimStatus,
+    ConversationStatus=ConversationStatus,
+    ParcelStatus=ParcelStatus,
+    PayoutStatus=PayoutStatus,
+    ApplicationStatus=ApplicationStatus,
+)
 
 
 def language(request: Request) -> str:
@@ -25,7 +42,7 @@ def language(request: Request) -> str:
     return lang if lang in LANGUAGES else DEFAULT
 
 
-def render(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+def render(request: Request, name: str, *, status: int = 200, **context: object) -> HTMLResponse:
     lang = language(request)
     caller = optional_caller(request)
     app = pledge(request)
@@ -46,7 +63,7 @@ def render(request: Request, name: str, status: int = 200, **context) -> HTMLRes
     return response
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> HTMLResponse:
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     return render(request, "error.html", status=status, title=title, detail=detail)

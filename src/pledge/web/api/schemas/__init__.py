@@ -1,0 +1,1 @@
+"""Response models of the API operations, one module per API module."""

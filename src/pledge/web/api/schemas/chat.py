@@ -1,0 +1,130 @@
+"""What the chat operations answer, as the OpenAPI document shows it (the handlers return
+plain dicts from the queries; these models describe them for clients and for the fuzz test)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class OpenConversationOut(BaseModel):
+    id: int
+    shop_id: int
+    shop_name: str
+    timezone: str
+    buyer_id: int
+    buyer_name: str
+    order_id: int | None
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    last_message_at: datetime | None
+    awaiting_reply_since: datetime | None
+    stars: int | None
+    rated_at: datetime | None
+    closed_at: datetime | None
+    last_preview: str
+    messages: list[Any]
+    role: str
+    last_message_id: int
+    created: bool
+
+
+class MyConversationsOutAsShop(BaseModel):
+    id: int
+    shop_id: int
+    shop_name: str
+    timezone: str
+    buyer_id: int
+    buyer_name: str
+    order_id: int | None
+    status: str
+    created_at: datetime
+    started_at: datetime | None
+    last_message_at: datetime | None
+    awaiting_reply_since: datetime | None
+    stars: int | None
+    rated_at: datetime | None
+    closed_at: datetime | None
+    last_preview: str
+
+
+class MyConversationsOut(BaseModel):
+    as_buyer: list[Any]
+    as_shop: list[MyConversationsOutAsShop]
+
+
+class ConversationOutMessages(BaseModel):
+    id: int
+    sender: str
+    body: str
+    at: datetime
+    author_name: str
+
+
+class ConversationOut(BaseModel):
+    id: int
+    shop_id: int
+    shop_name: str
+    timezone: str
+    buyer_id: int
+    buyer_name: str
+    order_id: int | None
+    status: str
+    created_at: datetime
+    started_at: datetime
+    last_message_at: datetime
+    awaiting_reply_since: datetime | None
+    stars: int | None
+    rated_at: datetime | None
+    closed_at: datetime | None
+    last_preview: str
+    messages: list[ConversationOutMessages]
+    role: str
+    last_message_id: int
+
+
+class RateOut(BaseModel):
+    id: int
+    shop_id: int
+    shop_name: str
+    timezone: str
+    buyer_id: int
+    buyer_name: str
+    order_id: int
+    status: str
+    created_at: datetime
+    started_at: datetime
+    last_message_at: datetime
+    awaiting_reply_since: datetime | None
+    stars: int
+    rated_at: datetime
+    closed_at: datetime
+    last_preview: str
+    role: str
+    last_message_id: int
+
+
+class ChatMetricsOut(BaseModel):
+    shop_id: int
+    since: datetime
+    until: datetime
+    timezone: str
+    conversations: int
+    outside_hours: int
+    rounds: int
+    answered_rounds: int
+    unanswered_rounds: int
+    pending_rounds: int
+    response_ms_total: int
+    average_response_seconds: float | None
+    rated_conversations: int
+    dissatisfied_conversations: int
+    dissatisfaction_bp: int | None
+    dissatisfaction_rate: float | None
+    business_hours: str
+    no_reply_seconds: int
+    max_stars_unsatisfied: int
+    clause_ids: list[str]
+    sources: list[str]
+    explanation: str
