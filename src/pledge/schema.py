@@ -13,6 +13,7 @@ from pledge.inventory import tables as _inventory  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401
 from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401
+from pledge.live import tables as _live  # noqa: F401
 from pledge.logistics import tables as _logistics  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401
