@@ -34,14 +34,15 @@ def test_every_viewer_of_the_room_gets_the_event_and_no_one_else():
         a, b, elsewhere = hub.subscribe(1), hub.subscribe(1), hub.subscribe(2)
         hub.publish(1, "comment", {"text": "hi"}, "c1")
         hub.publish(1, "like", {"likes": 3})
-        got_a, got_b = await a.next_chunk(1), await b.next_chunk(1)
-        quiet = await elsewhere.next_chunk(0.01)
+        got_a, got_b = await a.next_chunk(), await b.next_chunk()
+        hub.heartbeat()
+        quiet = await elsewhere.next_chunk()
         return hub, got_a, got_b, quiet
 
     hub, got_a, got_b, quiet = asyncio.run(run())
     assert got_a == got_b  # the same bytes, encoded once
     assert [e["event"] for e in parse(got_a)] == ["comment", "like"]  # both in one chunk
-    assert quiet == HEARTBEAT
+    assert quiet == HEARTBEAT  # room 2 heard nothing but the heartbeat
     assert hub.viewers(1) == 2 and hub.viewers(2) == 1
 
 
@@ -51,7 +52,7 @@ def test_a_viewer_too_far_behind_is_dropped_not_buffered():
         slow = hub.subscribe(7)
         for i in range(5):
             hub.publish(7, "comment", {"n": i})
-        return hub, await slow.next_chunk(1)
+        return hub, await slow.next_chunk()
 
     hub, chunk = asyncio.run(run())
     assert chunk is None and hub.viewers(7) == 0
@@ -64,7 +65,7 @@ def test_publishing_from_a_worker_thread_reaches_the_loop():
         worker = threading.Thread(target=hub.publish, args=(3, "order", {"who": "小林"}))
         worker.start()
         worker.join()
-        return await sub.next_chunk(2)
+        return await asyncio.wait_for(sub.next_chunk(), 2)
 
     assert parse(asyncio.run(run()))[0]["data"] == {"who": "小林"}
 
@@ -74,7 +75,7 @@ def test_a_stream_replays_first_then_ends_when_the_room_closes():
         hub = Hub()
         sub = hub.subscribe(5)
         first = sse_frame("state", {"status": "live"})
-        body = stream(hub, sub, first=first, heartbeat=1)
+        body = stream(hub, sub, first=first)
         chunks = [await body.__anext__()]
         hub.publish(5, "ended", {})
         chunks.append(await body.__anext__())

@@ -16,12 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 DEFAULT_BUFFER = 512  # frames a subscriber may fall behind before it is dropped
 HEARTBEAT = b": keep-alive\n\n"
+HEARTBEAT_EVERY = 15.0  # seconds
 
 
 def sse_frame(event: str, data: Any, event_id: str | None = None) -> bytes:
@@ -32,17 +32,23 @@ def sse_frame(event: str, data: Any, event_id: str | None = None) -> bytes:
 
 
 class Subscriber:
-    """One viewer's connection: frames waiting to be written, and a wake-up."""
+    """One viewer's connection: frames waiting to be written, and the future its response loop
+    sleeps on (a bare future, not asyncio.wait_for: no task per wake-up)."""
 
-    __slots__ = ("room_id", "_frames", "_ready", "_buffer", "dropped", "closed")
+    __slots__ = ("room_id", "_frames", "_waiter", "_buffer", "dropped", "closed")
 
     def __init__(self, room_id: int, buffer: int) -> None:
         self.room_id = room_id
-        self._frames: deque[bytes] = deque()
-        self._ready = asyncio.Event()
+        self._frames: list[bytes] = []
+        self._waiter: asyncio.Future[None] | None = None
         self._buffer = buffer
         self.dropped = False
         self.closed = False
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def push(self, frame: bytes) -> None:
         if len(self._frames) >= self._buffer:
@@ -50,21 +56,21 @@ class Subscriber:
             self._frames.clear()
         else:
             self._frames.append(frame)
-        self._ready.set()
+        self._wake()
 
     def close(self) -> None:
         self.closed = True
-        self._ready.set()
+        self._wake()
 
-    async def next_chunk(self, timeout: float) -> bytes | None:
-        """Everything that piled up, as one chunk; a heartbeat after `timeout` seconds of quiet;
-        None once the subscriber is closed or dropped."""
-        if not self._frames and not self.closed:
+    async def next_chunk(self) -> bytes | None:
+        """Everything that piled up, as one chunk; None once the subscriber is closed or dropped.
+        (Quiet connections get the hub's heartbeat frame, not a timer each.)"""
+        if not self._frames and not (self.closed or self.dropped):
+            self._waiter = waiter = asyncio.get_running_loop().create_future()
             try:
-                await asyncio.wait_for(self._ready.wait(), timeout)
-            except TimeoutError:
-                return HEARTBEAT
-        self._ready.clear()
+                await waiter
+            finally:
+                self._waiter = None
         if self.dropped or (self.closed and not self._frames):
             return None
         chunk = b"".join(self._frames)
@@ -126,22 +132,32 @@ class Hub:
             if sub.dropped:
                 self.unsubscribe(sub)
 
+    def heartbeat(self) -> None:
+        """A comment line to every subscriber, so proxies keep quiet connections open and dead
+        ones are noticed; the app calls it every HEARTBEAT_EVERY seconds."""
+        for room_id in tuple(self._rooms):
+            self.deliver(room_id, HEARTBEAT)
+
+    async def beat(self, every: float = HEARTBEAT_EVERY) -> None:
+        """Run heartbeat() forever (a background task of the web app)."""
+        while True:
+            await asyncio.sleep(every)
+            self.heartbeat()
+
     def close_room(self, room_id: int) -> None:
         """After the session-ended event: let every viewer's stream finish."""
         for sub in tuple(self._rooms.get(room_id, ())):
             sub.close()
 
 
-async def stream(
-    hub: Hub, sub: Subscriber, *, first: bytes = b"", heartbeat: float = 15.0
-) -> AsyncIterator[bytes]:
+async def stream(hub: Hub, sub: Subscriber, *, first: bytes = b"") -> AsyncIterator[bytes]:
     """The body of one viewer's SSE response: `first` (replayed comments and the room's state),
     then the room's events as they come, until the viewer leaves or the stream is closed."""
     try:
         if first:
             yield first
         while True:
-            chunk = await sub.next_chunk(heartbeat)
+            chunk = await sub.next_chunk()
             if chunk is None:
                 return
             yield chunk
