@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pledge.followers import services as followers
 from pledge.kernel.errors import (
     Conflict,
     Forbidden,
@@ -22,6 +23,9 @@ from pledge.live import services as live
 from pledge.live.model import SessionStatus, Verdict
 from pledge.live.moderation import AllowAll, CommentContext
 from pledge.live.tables import live_cards, live_comments, live_sessions
+from pledge.notifications import queries as notification_queries
+from pledge.notifications import services as notifications
+from pledge.notifications.model import Kind
 from pledge.promises.model import Promise
 from tests.support import run_concurrently
 
@@ -332,3 +336,93 @@ def test_rooms_list_live_rooms_first_and_filters_by_status(app, world, florist):
         assert [r.id for r in queries.rooms(c, status="idle")] == [quiet]
         with pytest.raises(InvalidInput):
             queries.rooms(c, status="on-air")
+
+
+# --- followers and the inbox ---------------------------------------------------------------------
+
+
+def inbox(app, actor):
+    with app.uow.read() as c:
+        return notification_queries.inbox(c, actor.user_id), notification_queries.unread_count(
+            c, actor.user_id
+        )
+
+
+def test_followers_and_subscribers_are_told_once_when_the_room_goes_live(app, world, florist):
+    f = florist
+    fan, subscriber, both, stranger = (world.user(n) for n in ("粉丝", "预约者", "又关注又预约", "路人"))
+    with app.uow.begin() as c:
+        for who in (fan, both):
+            followers.follow(c, who, shop_id=f["shop_id"], at=app.clock.now())
+        assert (
+            followers.follow(c, fan, shop_id=f["shop_id"], at=app.clock.now()).followers == 2
+        )  # twice is once
+        announced = live.schedule_session(
+            c,
+            f["owner"],
+            room_id=f["room_id"],
+            title="晚八点向日葵专场",
+            starts_at=app.clock.now() + timedelta(hours=3),
+            at=app.clock.now(),
+        )
+        for who in (subscriber, both):
+            live.remind_me(c, who, session_id=announced, at=app.clock.now())
+    (scheduled,), unread = inbox(app, fan)
+    assert (scheduled.kind, scheduled.params["title"], unread) == (Kind.LIVE_SCHEDULED, "晚八点向日葵专场", 1)
+    go_live(app, f["owner"], f["room_id"], session_id=announced)
+    for who in (fan, subscriber, both):
+        notices, _ = inbox(app, who)
+        started = [n for n in notices if n.kind == Kind.LIVE_STARTED]
+        assert len(started) == 1 and started[0].link == f"/live/{f['room_id']}"
+        assert started[0].params["shop"].startswith("小阿阮鲜花")
+    assert inbox(app, stranger) == ([], 0)
+    with app.uow.begin() as c:  # a retried notice for the same cause adds nothing
+        again = notifications.notify(
+            c,
+            [fan.user_id],
+            kind=Kind.LIVE_STARTED,
+            params=started[0].params,
+            link=started[0].link,
+            cause=f"live-started:{announced}",
+            at=app.clock.now(),
+        )
+        assert again == 0
+        assert notifications.mark_read(c, fan, at=app.clock.now()) == 2
+    assert inbox(app, fan)[1] == 0
+
+
+def test_unfollowing_stops_the_notices_and_unknown_shops_are_refused(app, world, florist):
+    f = florist
+    fan = world.user("粉丝")
+    with app.uow.begin() as c:
+        followers.follow(c, fan, shop_id=f["shop_id"], at=app.clock.now())
+        assert followers.unfollow(c, fan, shop_id=f["shop_id"]) == followers.Following(f["shop_id"], False, 0)
+        with pytest.raises(NotFound):
+            followers.follow(c, fan, shop_id=10**9, at=app.clock.now())
+    go_live(app, f["owner"], f["room_id"], title="开播")
+    assert inbox(app, fan) == ([], 0)
+
+
+def test_a_notice_has_the_parameters_its_words_need(app, world):
+    buyer = world.user("小林")
+    with app.uow.begin() as c:
+        with pytest.raises(InvalidInput):
+            notifications.notify(
+                c,
+                [buyer.user_id],
+                kind=Kind.LIVE_STARTED,
+                params={"shop": "x"},
+                link="/live/1",
+                cause="x",
+                at=app.clock.now(),
+            )
+        with pytest.raises(InvalidInput):
+            notifications.notify(
+                c,
+                [buyer.user_id],
+                kind=Kind.LIVE_STARTED,
+                params={"shop": "x", "title": "t", "room_id": 1},
+                link="https://evil.example/",
+                cause="x",
+                at=app.clock.now(),
+            )

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.catalog.services import create_content_promise
-from pledge.catalog.tables import products, skus
+from pledge.catalog.tables import products, shops, skus
+from pledge.followers.services import follower_ids
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
 from pledge.kernel.text import clean_text
@@ -39,6 +40,8 @@ from pledge.live.tables import (
     live_sessions,
     live_viewer_samples,
 )
+from pledge.notifications.model import Kind
+from pledge.notifications.services import notify
 from pledge.promises.model import Promise
 
 PLAYBACK_URL_MAX = 500
@@ -108,7 +111,23 @@ def schedule_session(
     require_shop(actor, room.shop_id)
     if starts_at <= at:
         raise InvalidInput("an announced session starts in the future")
-    return _insert_session(conn, room_id, clean_title(title), scheduled_at=starts_at, at=at)
+    name = clean_title(title)
+    session_id = _insert_session(conn, room_id, name, scheduled_at=starts_at, at=at)
+    notify(
+        conn,
+        follower_ids(conn, room.shop_id),
+        kind=Kind.LIVE_SCHEDULED,
+        params={
+            "shop": _shop_name(conn, room.shop_id),
+            "title": name,
+            "room_id": room.id,
+            "starts_at": starts_at.isoformat(),
+        },
+        link=f"/live/{room.id}",
+        cause=f"live-scheduled:{session_id}",
+        at=at,
+    )
+    return session_id
 
 
 def _insert_session(
@@ -162,7 +181,34 @@ def go_live(
             )
     except IntegrityError:
         raise Conflict(f"room {room_id} is already live; end that session first") from None
+    _tell_live(conn, room, session_id, session.title, at)
     return session_id
+
+
+def _shop_name(conn: Connection, shop_id: int) -> str:
+    return conn.execute(select(shops.c.name).where(shops.c.id == shop_id)).scalar_one()
+
+
+def _tell_live(conn: Connection, room, session_id: int, title: str, at: datetime) -> None:
+    """The shop's followers and everyone who asked to be reminded: the session is live now."""
+    r = live_reminders.c
+    reminded = list(
+        conn.execute(select(r.user_id).where(r.session_id == session_id, r.reminded_at.is_(None))).scalars()
+    )
+    notify(
+        conn,
+        set(follower_ids(conn, room.shop_id)) | set(reminded),
+        kind=Kind.LIVE_STARTED,
+        params={"shop": _shop_name(conn, room.shop_id), "title": title, "room_id": room.id},
+        link=f"/live/{room.id}",
+        cause=f"live-started:{session_id}",
+        at=at,
+    )
+    conn.execute(
+        live_reminders.update()
+        .where(r.session_id == session_id, r.reminded_at.is_(None))
+        .values(reminded_at=at)
+    )
 
 
 def _clean_playback_url(value: object) -> str:

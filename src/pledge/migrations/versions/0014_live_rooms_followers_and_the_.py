@@ -1,4 +1,4 @@
-"""live rooms, sessions, cards, comments, reminders, viewer samples
+"""live rooms, followers and the notification inbox
 
 Revision ID: 0014
 Revises: 0013
@@ -16,6 +16,37 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("params", sa.Text(), nullable=False),
+        sa.Column("link", sa.String(length=300), nullable=False),
+        sa.Column("cause", sa.String(length=120), nullable=False),
+        sa.Column("created_at", pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", pledge.kernel.db.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint("user_id", "cause", name="uq_notifications_user_cause"),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index("ix_notifications_user_id_id", ["user_id", "id"], unique=False)
+
+    op.create_table(
+        "shop_followers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("created_at", pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_shop_followers_shop_id_shops")),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_shop_followers_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shop_followers")),
+        sa.UniqueConstraint("shop_id", "user_id", name="uq_shop_followers_shop_user"),
+    )
+    with op.batch_alter_table("shop_followers", schema=None) as batch_op:
+        batch_op.create_index("ix_shop_followers_user_id", ["user_id"], unique=False)
+
     op.create_table(
         "live_rooms",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -160,3 +191,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_live_rooms_shop_id"))
 
     op.drop_table("live_rooms")
+    with op.batch_alter_table("shop_followers", schema=None) as batch_op:
+        batch_op.drop_index("ix_shop_followers_user_id")
+
+    op.drop_table("shop_followers")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_user_id_id")
+
+    op.drop_table("notifications")
