@@ -21,6 +21,7 @@ from pledge.orders import tables as _orders  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401
 from pledge.settlement import tables as _settlement  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401
+from pledge.videos import tables as _videos  # noqa: F401
 from pledge.warehouse import tables as _warehouse  # noqa: F401
 
 __all__ = ["metadata"]

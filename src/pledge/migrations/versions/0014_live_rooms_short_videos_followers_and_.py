@@ -1,4 +1,4 @@
-"""live rooms, followers and the notification inbox
+"""live rooms, short videos, followers and the notification inbox
 
 Revision ID: 0014
 Revises: 0013
@@ -65,6 +65,34 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_live_rooms_shop_id"), ["shop_id"], unique=False)
 
     op.create_table(
+        "videos",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("shop_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("content_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("title", sa.String(length=60), nullable=False),
+        sa.Column("file_key", sa.String(length=80), nullable=False),
+        sa.Column("bytes", sa.Integer(), nullable=False),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("poster_key", sa.String(length=80), nullable=False),
+        sa.Column("poster_type", sa.String(length=30), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("plays", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("likes", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("created_at", pledge.kernel.db.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("plays >= 0 AND likes >= 0", name=op.f("ck_videos_counts_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["content_id"], ["content_promises.id"], name=op.f("fk_videos_content_id_content_promises")
+        ),
+        sa.ForeignKeyConstraint(["shop_id"], ["shops.id"], name=op.f("fk_videos_shop_id_shops")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_videos")),
+        sa.UniqueConstraint("content_id", name=op.f("uq_videos_content_id")),
+    )
+    with op.batch_alter_table("videos", schema=None) as batch_op:
+        batch_op.create_index("ix_videos_shop_id_id", ["shop_id", "id"], unique=False)
+
+    op.create_table(
         "live_sessions",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("room_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -93,6 +121,22 @@ def upgrade() -> None:
             sqlite_where=sa.text("status = 'live'"),
             postgresql_where=sa.text("status = 'live'"),
         )
+
+    op.create_table(
+        "video_products",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("video_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("product_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_video_products_product_id_products")
+        ),
+        sa.ForeignKeyConstraint(["video_id"], ["videos.id"], name=op.f("fk_video_products_video_id_videos")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_video_products")),
+        sa.UniqueConstraint("video_id", "product_id", name="uq_video_products_video_product"),
+    )
+    with op.batch_alter_table("video_products", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_video_products_video_id"), ["video_id"], unique=False)
 
     op.create_table(
         "live_cards",
@@ -178,6 +222,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_live_cards_session_id"))
 
     op.drop_table("live_cards")
+    with op.batch_alter_table("video_products", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_video_products_video_id"))
+
+    op.drop_table("video_products")
     with op.batch_alter_table("live_sessions", schema=None) as batch_op:
         batch_op.drop_index(
             "ux_live_sessions_one_live_per_room",
@@ -187,6 +235,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_live_sessions_room_id"))
 
     op.drop_table("live_sessions")
+    with op.batch_alter_table("videos", schema=None) as batch_op:
+        batch_op.drop_index("ix_videos_shop_id_id")
+
+    op.drop_table("videos")
     with op.batch_alter_table("live_rooms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_live_rooms_shop_id"))
 
