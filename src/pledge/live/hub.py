@@ -45,6 +45,11 @@ class Subscriber:
         self.dropped = False
         self.closed = False
 
+    @property
+    def pending(self) -> int:
+        """Frames waiting to be written."""
+        return len(self._frames)
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
