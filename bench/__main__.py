@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import flash_sale, late_ship_sweep, pg_server, place_order, say, score, settlement
+from bench import flash_sale, late_ship_sweep, live_fanout, pg_server, place_order, say, score, settlement
 
-BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement")
+BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout")
 
 
 def main() -> None:
@@ -43,6 +43,11 @@ def main() -> None:
     parser.add_argument("--flash-units", type=int, default=1000, help="flash_sale: units of the deal")
     parser.add_argument("--flash-buyers", type=int, default=200, help="flash_sale: concurrent buyers")
     parser.add_argument("--settlement-orders", type=int, default=20_000, help="settlement: delivered orders")
+    parser.add_argument("--viewers", type=int, default=2000, help="live_fanout: SSE viewers of one room")
+    parser.add_argument(
+        "--comments-per-s", type=int, default=20, help="live_fanout: comments published a second"
+    )
+    parser.add_argument("--fanout-seconds", type=float, default=30.0, help="live_fanout: seconds of comments")
     args = parser.parse_args()
     chosen = args.only or list(BENCHES)
     started = time.monotonic()
@@ -63,6 +68,8 @@ def main() -> None:
             flash_sale.run(pg, units=args.flash_units, buyers=args.flash_buyers)
         if "settlement" in chosen:
             settlement.run(pg, n=args.settlement_orders)
+        if "live_fanout" in chosen:
+            live_fanout.run(viewers=args.viewers, rate=args.comments_per_s, seconds=args.fanout_seconds)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

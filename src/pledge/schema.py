@@ -7,17 +7,21 @@ from pledge.chat import tables as _chat  # noqa: F401
 from pledge.compensation import tables as _compensation  # noqa: F401
 from pledge.experience import tables as _experience  # noqa: F401
 from pledge.flash import tables as _flash  # noqa: F401
+from pledge.followers import tables as _followers  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
 from pledge.history import tables as _history  # noqa: F401
 from pledge.inventory import tables as _inventory  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401
 from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401
+from pledge.live import tables as _live  # noqa: F401
 from pledge.logistics import tables as _logistics  # noqa: F401
+from pledge.notifications import tables as _notifications  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401
 from pledge.settlement import tables as _settlement  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401
+from pledge.videos import tables as _videos  # noqa: F401
 from pledge.warehouse import tables as _warehouse  # noqa: F401
 
 __all__ = ["metadata"]

@@ -14,6 +14,7 @@ from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
 from pledge.kernel.lifecycle import Lifecycle
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
+from pledge.live.model import LIFECYCLE as LIVE_SESSION_LIFECYCLE
 from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
 from pledge.orders.model import PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
 from pledge.settlement.model import APPLICATION_LIFECYCLE, PAYOUT_LIFECYCLE, ApplicationStatus, PayoutStatus
@@ -29,6 +30,7 @@ LIFECYCLES = [
     PARCEL_LIFECYCLE,
     PAYOUT_LIFECYCLE,
     APPLICATION_LIFECYCLE,
+    LIVE_SESSION_LIFECYCLE,
 ]
 
 

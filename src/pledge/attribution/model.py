@@ -1,0 +1,61 @@
+"""Where an order came from (its channel and source), decided by the server, never by the buyer.
+
+A page the buyer can buy on (a live room, a short video, a product card, search results, a shop
+showcase) hands out a signed source token; the cart carries it to checkout, which verifies it and
+asks the content's owner (live rooms, videos) what it binds: a room's price and promise bind only
+for the products pinned in its live session. Commission (settlement) and the experience score
+read the channel the order was given here."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
+
+
+class Channel(StrEnum):
+    LIVE_ROOM = "live_room"
+    SHORT_VIDEO = "short_video"
+    PRODUCT_CARD = "product_card"
+    SEARCH = "search"
+    SHOWCASE = "showcase"
+
+
+# Channels whose source is a piece of content with its own promise and prices.
+CONTENT_CHANNELS = frozenset({Channel.LIVE_ROOM, Channel.SHORT_VIDEO})
+
+
+@dataclass(frozen=True)
+class Source:
+    """A channel and, for content, the id of the room or video (0 for the others)."""
+
+    channel: Channel
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What a source binds at checkout: the content whose promise applies (its content_promises
+    id), the price of each SKU bought there (the room price), and a reference kept on the order
+    (`live_session:12`, `video:3`) so that reports count it."""
+
+    channel: Channel
+    content_id: int | None = None
+    prices: Mapping[int, int] = field(default_factory=dict)
+    ref: str = ""
+
+
+class SourceResolver(Protocol):
+    """Implemented above checkout (live rooms, videos) and wired by bootstrap: what a content
+    source binds for these SKUs now, or a domain error (room not live, SKU not pinned)."""
+
+    def bind(self, conn: Connection, source: Source, sku_ids: Collection[int], *, at: datetime) -> Bound: ...
+
+
+def plain(source: Source) -> Bound:
+    """The binding of a channel that is not content: nothing but the channel itself."""
+    return Bound(source.channel)

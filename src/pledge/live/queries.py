@@ -1,0 +1,232 @@
+"""What viewers, hosts and the API read of live rooms: the room with its session and cards,
+rooms by status, comments page by page, and the report of a finished session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.tables import users
+from pledge.catalog.services import promise_of
+from pledge.catalog.tables import content_promises, products, shops, skus
+from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.live.model import SessionStatus
+from pledge.live.tables import live_cards, live_comments, live_rooms, live_sessions, live_viewer_samples
+
+COMMENTS_PAGE_MAX = 200
+
+
+@dataclass(frozen=True)
+class CardView:
+    sku_id: int
+    product_id: int
+    title: str
+    sku_name: str
+    price_fen: int
+    list_price_fen: int
+    stock: int
+    explaining: bool
+    position: int
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    title: str
+    status: SessionStatus
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    playback_url: str | None
+    likes: int
+    peak_viewers: int
+    cut_reason: str | None
+
+
+@dataclass(frozen=True)
+class RoomView:
+    id: int
+    shop_id: int
+    shop_name: str
+    title: str
+    content_id: int
+    promise_code: str
+    session: SessionView | None  # live now, else the next announced one, else the last one
+    cards: list[CardView] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return self.session.status.value if self.session else "idle"
+
+
+def _session_view(row) -> SessionView:
+    return SessionView(
+        row.id,
+        row.title,
+        SessionStatus(row.status),
+        row.scheduled_at,
+        row.started_at,
+        row.ended_at,
+        row.playback_url,
+        row.likes,
+        row.peak_viewers,
+        row.cut_reason,
+    )
+
+
+def current_session(conn: Connection, room_id: int):
+    """The room's live session, else its next announcement, else its latest session."""
+    s = live_sessions.c
+    order = [
+        (s.status == SessionStatus.LIVE).desc(),
+        (s.status == SessionStatus.SCHEDULED).desc(),
+        s.scheduled_at.asc(),
+        s.id.desc(),
+    ]
+    return conn.execute(
+        select(live_sessions)
+        .where(s.room_id == room_id, s.status != SessionStatus.CANCELLED)
+        .order_by(*order)
+        .limit(1)
+    ).first()
+
+
+def cards(conn: Connection, session_id: int) -> list[CardView]:
+    """The session's pinned cards in the order they were pinned, with stock now."""
+    c = live_cards.c
+    rows = conn.execute(
+        select(
+            c.sku_id,
+            skus.c.product_id,
+            products.c.title,
+            skus.c.name,
+            c.price_fen,
+            skus.c.price_fen.label("list_price_fen"),
+            skus.c.stock,
+            c.explaining,
+            c.position,
+        )
+        .join(skus, skus.c.id == c.sku_id)
+        .join(products, products.c.id == skus.c.product_id)
+        .where(c.session_id == session_id, c.pinned.is_(True))
+        .order_by(c.position)
+    )
+    return [CardView(*row) for row in rows]
+
+
+def room_view(conn: Connection, room_id: int) -> RoomView:
+    row = conn.execute(
+        select(live_rooms, shops.c.name.label("shop_name"), content_promises)
+        .join(shops, shops.c.id == live_rooms.c.shop_id)
+        .join(content_promises, content_promises.c.id == live_rooms.c.content_id)
+        .where(live_rooms.c.id == room_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no live room {room_id}")
+    session = current_session(conn, room_id)
+    return RoomView(
+        row.id,
+        row.shop_id,
+        row.shop_name,
+        row.title,
+        row.content_id,
+        promise_of(row).code,
+        _session_view(session) if session else None,
+        cards(conn, session.id) if session else [],
+    )
+
+
+def rooms(conn: Connection, *, status: str | None = None, shop_id: int | None = None) -> list[RoomView]:
+    """Rooms, those live first; `status` keeps only rooms whose current session has it."""
+    if status is not None and status not in {s.value for s in SessionStatus} | {"idle"}:
+        raise InvalidInput(f"unknown status {status!r}")
+    query = select(live_rooms.c.id).order_by(live_rooms.c.id)
+    if shop_id is not None:
+        query = query.where(live_rooms.c.shop_id == shop_id)
+    found = [room_view(conn, room_id) for room_id in conn.execute(query).scalars()]
+    if status is not None:
+        found = [r for r in found if r.status == status]
+    return sorted(found, key=lambda r: (r.status != SessionStatus.LIVE, r.id))
+
+
+@dataclass(frozen=True)
+class CommentView:
+    id: int
+    user_id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+def comments(
+    conn: Connection,
+    session_id: int,
+    *,
+    viewer_id: int | None = None,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[CommentView]:
+    """Comments oldest first: those after `after` (replay after a reconnect), or the `limit`
+    newest before `before` (scrolling back). A held comment is shown to its author only."""
+    if not 1 <= limit <= COMMENTS_PAGE_MAX:
+        raise InvalidInput(f"a page holds 1 to {COMMENTS_PAGE_MAX} comments")
+    c = live_comments.c
+    visible = c.verdict == "allow"
+    if viewer_id is not None:
+        visible = or_(visible, and_(c.verdict == "hold", c.user_id == viewer_id))
+    query = (
+        select(c.id, c.user_id, users.c.display_name, c.text, c.created_at)
+        .join(users, users.c.id == c.user_id)
+        .where(c.session_id == session_id, visible)
+    )
+    if after is not None:
+        rows = conn.execute(query.where(c.id > after).order_by(c.id).limit(limit)).all()
+    else:
+        if before is not None:
+            query = query.where(c.id < before)
+        rows = list(reversed(conn.execute(query.order_by(c.id.desc()).limit(limit)).all()))
+    return [CommentView(*row) for row in rows]
+
+
+def session_room(conn: Connection, session_id: int) -> int:
+    room_id = conn.execute(select(live_sessions.c.room_id).where(live_sessions.c.id == session_id)).scalar()
+    if room_id is None:
+        raise NotFound(f"no live session {session_id}")
+    return room_id
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    session: SessionView
+    viewers: list[tuple[datetime, int]]
+    comments_per_minute: list[tuple[datetime, int]]
+    comments: int
+
+
+def session_report(conn: Connection, session_id: int) -> SessionReport:
+    """Viewers over time and comments per minute of a session (orders and GMV per product come
+    with attribution, which records the session an order came from)."""
+    row = conn.execute(select(live_sessions).where(live_sessions.c.id == session_id)).first()
+    if row is None:
+        raise NotFound(f"no live session {session_id}")
+    v = live_viewer_samples.c
+    viewers = [
+        (r.at, r.viewers)
+        for r in conn.execute(select(v.at, v.viewers).where(v.session_id == session_id).order_by(v.at))
+    ]
+    per_minute: dict[datetime, int] = {}
+    for (at,) in conn.execute(
+        select(live_comments.c.created_at)
+        .where(live_comments.c.session_id == session_id)
+        .order_by(live_comments.c.id)
+    ):
+        minute = at.replace(second=0, microsecond=0)
+        per_minute[minute] = per_minute.get(minute, 0) + 1
+    total = conn.execute(
+        select(func.count()).select_from(live_comments).where(live_comments.c.session_id == session_id)
+    ).scalar_one()
+    return SessionReport(_session_view(row), viewers, sorted(per_minute.items()), total)

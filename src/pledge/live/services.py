@@ -1,0 +1,418 @@
+"""Live-room use cases: rooms, the session lifecycle, product cards, comments, likes, reminders.
+
+Each use case runs in the caller's transaction and returns what happened; the web layer
+publishes the matching event to the room's viewers after the transaction commits (a viewer never
+sees a comment or a card that was rolled back)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.catalog.services import create_content_promise
+from pledge.catalog.tables import products, shops, skus
+from pledge.followers.services import follower_ids
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
+from pledge.kernel.text import clean_text
+from pledge.live.model import (
+    CARDS_MAX,
+    COMMENT_BURST,
+    COMMENT_GAP,
+    LIFECYCLE,
+    SessionStatus,
+    Verdict,
+    clean_comment,
+    clean_title,
+)
+from pledge.live.moderation import CommentContext, Moderator
+from pledge.live.tables import (
+    live_cards,
+    live_comments,
+    live_reminders,
+    live_rooms,
+    live_sessions,
+    live_viewer_samples,
+)
+from pledge.notifications.model import Kind
+from pledge.notifications.services import notify
+from pledge.promises.model import Promise
+
+PLAYBACK_URL_MAX = 500
+LIKES_PER_TAP_MAX = 50
+CUTTING_ROLES = ("operator", "reviewer")  # trust & safety cuts a stream; finance does not
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    session_id: int
+    room_id: int
+    user_id: int
+    author: str
+    text: str
+    verdict: Verdict
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Card:
+    session_id: int
+    sku_id: int
+    price_fen: int
+    pinned: bool
+    explaining: bool
+
+
+def create_room(
+    conn: Connection, actor: Actor, *, shop_id: int, title: object, promise: Promise, at: datetime
+) -> int:
+    """A shop's room with the ship promise it states to its viewers."""
+    name = clean_title(title)
+    content_id = create_content_promise(
+        conn, actor, shop_id=shop_id, kind="live_room", title=name, promise=promise
+    )
+    return conn.execute(
+        live_rooms.insert()
+        .values(shop_id=shop_id, content_id=content_id, title=name, created_at=at)
+        .returning(live_rooms.c.id)
+    ).scalar_one()
+
+
+def _room(conn: Connection, room_id: int):
+    row = conn.execute(select(live_rooms).where(live_rooms.c.id == room_id)).first()
+    if row is None:
+        raise NotFound(f"no live room {room_id}")
+    return row
+
+
+def _session(conn: Connection, session_id: int):
+    row = conn.execute(
+        select(live_sessions, live_rooms.c.shop_id)
+        .join(live_rooms, live_rooms.c.id == live_sessions.c.room_id)
+        .where(live_sessions.c.id == session_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no live session {session_id}")
+    return row
+
+
+def schedule_session(
+    conn: Connection, actor: Actor, *, room_id: int, title: object, starts_at: datetime, at: datetime
+) -> int:
+    """Announce a session (预告) that viewers may subscribe to."""
+    room = _room(conn, room_id)
+    require_shop(actor, room.shop_id)
+    if starts_at <= at:
+        raise InvalidInput("an announced session starts in the future")
+    name = clean_title(title)
+    session_id = _insert_session(conn, room_id, name, scheduled_at=starts_at, at=at)
+    notify(
+        conn,
+        follower_ids(conn, room.shop_id),
+        kind=Kind.LIVE_SCHEDULED,
+        params={
+            "shop": _shop_name(conn, room.shop_id),
+            "title": name,
+            "room_id": room.id,
+            "starts_at": starts_at.isoformat(),
+        },
+        link=f"/live/{room.id}",
+        cause=f"live-scheduled:{session_id}",
+        at=at,
+    )
+    return session_id
+
+
+def _insert_session(
+    conn: Connection, room_id: int, title: str, *, scheduled_at: datetime | None, at: datetime
+) -> int:
+    return conn.execute(
+        live_sessions.insert()
+        .values(
+            room_id=room_id,
+            title=title,
+            status=SessionStatus.SCHEDULED,
+            scheduled_at=scheduled_at,
+            created_at=at,
+        )
+        .returning(live_sessions.c.id)
+    ).scalar_one()
+
+
+def go_live(
+    conn: Connection,
+    actor: Actor,
+    *,
+    room_id: int,
+    playback_url: object,
+    at: datetime,
+    session_id: int | None = None,
+    title: object = None,
+) -> int:
+    """Start the announced session `session_id`, or a new one titled `title` right now. A room
+    already live refuses a second session (Conflict), however the clicks race."""
+    room = _room(conn, room_id)
+    require_shop(actor, room.shop_id)
+    url = _clean_playback_url(playback_url)
+    if session_id is None:
+        session_id = _insert_session(
+            conn, room_id, clean_title(title or room.title), scheduled_at=None, at=at
+        )
+    session = _session(conn, session_id)
+    if session.room_id != room_id:
+        raise NotFound(f"room {room_id} has no session {session_id}")
+    try:
+        with conn.begin_nested():
+            LIFECYCLE.move(
+                conn,
+                live_sessions,
+                session_id,
+                session.status,
+                SessionStatus.LIVE,
+                started_at=at,
+                playback_url=url,
+            )
+    except IntegrityError:
+        raise Conflict(f"room {room_id} is already live; end that session first") from None
+    _tell_live(conn, room, session_id, session.title, at)
+    return session_id
+
+
+def _shop_name(conn: Connection, shop_id: int) -> str:
+    return conn.execute(select(shops.c.name).where(shops.c.id == shop_id)).scalar_one()
+
+
+def _tell_live(conn: Connection, room, session_id: int, title: str, at: datetime) -> None:
+    """The shop's followers and everyone who asked to be reminded: the session is live now."""
+    r = live_reminders.c
+    reminded = list(
+        conn.execute(select(r.user_id).where(r.session_id == session_id, r.reminded_at.is_(None))).scalars()
+    )
+    notify(
+        conn,
+        set(follower_ids(conn, room.shop_id)) | set(reminded),
+        kind=Kind.LIVE_STARTED,
+        params={"shop": _shop_name(conn, room.shop_id), "title": title, "room_id": room.id},
+        link=f"/live/{room.id}",
+        cause=f"live-started:{session_id}",
+        at=at,
+    )
+    conn.execute(
+        live_reminders.update()
+        .where(r.session_id == session_id, r.reminded_at.is_(None))
+        .values(reminded_at=at)
+    )
+
+
+def _clean_playback_url(value: object) -> str:
+    url = clean_text(value, field="the playback URL", max_length=PLAYBACK_URL_MAX)
+    if not (url.startswith("https://") or url.startswith("http://") or url.startswith("/")):
+        raise InvalidInput("the playback URL is an http(s) address or a path on this site")
+    if not url.split("?")[0].endswith(".m3u8"):
+        raise InvalidInput("the playback URL is an HLS playlist (.m3u8) from the ingest server")
+    return url
+
+
+def end_session(conn: Connection, actor: Actor, *, session_id: int, at: datetime) -> None:
+    session = _session(conn, session_id)
+    require_shop(actor, session.shop_id)
+    LIFECYCLE.move(conn, live_sessions, session_id, session.status, SessionStatus.ENDED, ended_at=at)
+    _unmark_explaining(conn, session_id)
+
+
+def cut_session(conn: Connection, actor: Actor, *, session_id: int, reason: object, at: datetime) -> None:
+    """The platform stops a live session (断播) and says why."""
+    require_platform(actor, *CUTTING_ROLES)
+    why = clean_text(reason, field="the reason", max_length=REASON_MAX)
+    session = _session(conn, session_id)
+    LIFECYCLE.move(
+        conn, live_sessions, session_id, session.status, SessionStatus.CUT, ended_at=at, cut_reason=why
+    )
+    _unmark_explaining(conn, session_id)
+
+
+def cancel_session(conn: Connection, actor: Actor, *, session_id: int) -> None:
+    session = _session(conn, session_id)
+    require_shop(actor, session.shop_id)
+    LIFECYCLE.move(conn, live_sessions, session_id, session.status, SessionStatus.CANCELLED)
+
+
+def _open_session_of_shop(conn: Connection, actor: Actor, session_id: int):
+    session = _session(conn, session_id)
+    require_shop(actor, session.shop_id)
+    if session.status not in (SessionStatus.SCHEDULED, SessionStatus.LIVE):
+        raise Conflict(f"session {session_id} is {session.status}; its cards can no longer change")
+    return session
+
+
+def pin_card(
+    conn: Connection, actor: Actor, *, session_id: int, sku_id: int, price_fen: int, at: datetime
+) -> Card:
+    """Put a product on the session's cart (小黄车) at the room's price. Only the shop's own
+    products; pinning again changes the price and brings an unpinned card back."""
+    session = _open_session_of_shop(conn, actor, session_id)
+    sku = conn.execute(
+        select(skus.c.id, skus.c.shop_id, skus.c.price_fen, products.c.active)
+        .join(products, products.c.id == skus.c.product_id)
+        .where(skus.c.id == sku_id)
+    ).first()
+    if sku is None or sku.shop_id != session.shop_id:
+        raise NotFound(f"shop {session.shop_id} sells no SKU {sku_id}")
+    if not sku.active:
+        raise Conflict(f"SKU {sku_id} is no longer on sale")
+    if type(price_fen) is not int or not 0 < price_fen <= MAX_PRICE_FEN:
+        raise InvalidInput(f"the room price is a whole number of fen from 1 to {MAX_PRICE_FEN}")
+    existing = conn.execute(
+        select(live_cards.c.id).where(live_cards.c.session_id == session_id, live_cards.c.sku_id == sku_id)
+    ).first()
+    if existing is not None:
+        conn.execute(
+            live_cards.update().where(live_cards.c.id == existing.id).values(price_fen=price_fen, pinned=True)
+        )
+    else:
+        count = conn.execute(
+            select(func.count()).select_from(live_cards).where(live_cards.c.session_id == session_id)
+        ).scalar_one()
+        if count >= CARDS_MAX:
+            raise Conflict(f"a session holds at most {CARDS_MAX} product cards")
+        conn.execute(
+            live_cards.insert().values(
+                session_id=session_id, sku_id=sku_id, price_fen=price_fen, position=count + 1, pinned_at=at
+            )
+        )
+    return Card(session_id, sku_id, price_fen, pinned=True, explaining=False)
+
+
+def _card(conn: Connection, session_id: int, sku_id: int):
+    row = conn.execute(
+        select(live_cards).where(live_cards.c.session_id == session_id, live_cards.c.sku_id == sku_id)
+    ).first()
+    if row is None or not row.pinned:
+        raise NotFound(f"SKU {sku_id} is not pinned in session {session_id}")
+    return row
+
+
+def unpin_card(conn: Connection, actor: Actor, *, session_id: int, sku_id: int) -> Card:
+    _open_session_of_shop(conn, actor, session_id)
+    card = _card(conn, session_id, sku_id)
+    conn.execute(live_cards.update().where(live_cards.c.id == card.id).values(pinned=False, explaining=False))
+    return Card(session_id, sku_id, card.price_fen, pinned=False, explaining=False)
+
+
+def explain_card(conn: Connection, actor: Actor, *, session_id: int, sku_id: int) -> Card:
+    """Mark the card the host is explaining now (讲解中); at most one per session."""
+    _open_session_of_shop(conn, actor, session_id)
+    card = _card(conn, session_id, sku_id)
+    _unmark_explaining(conn, session_id)
+    conn.execute(live_cards.update().where(live_cards.c.id == card.id).values(explaining=True))
+    return Card(session_id, sku_id, card.price_fen, pinned=True, explaining=True)
+
+
+def _unmark_explaining(conn: Connection, session_id: int) -> None:
+    conn.execute(
+        live_cards.update()
+        .where(live_cards.c.session_id == session_id, live_cards.c.explaining.is_(True))
+        .values(explaining=False)
+    )
+
+
+def _live_session(conn: Connection, session_id: int):
+    session = _session(conn, session_id)
+    if session.status != SessionStatus.LIVE:
+        raise Conflict(f"session {session_id} is not live")
+    return session
+
+
+def _check_comment_pace(conn: Connection, user_id: int, at: datetime) -> None:
+    c = live_comments.c
+    recent = [
+        row.created_at
+        for row in conn.execute(
+            select(c.created_at)
+            .where(c.user_id == user_id, c.created_at > at - (COMMENT_GAP * 30))
+            .order_by(c.created_at.desc())
+            .limit(COMMENT_BURST)
+        )
+    ]
+    if recent and at - recent[0] < COMMENT_GAP:
+        wait = COMMENT_GAP - (at - recent[0])
+        raise TooManyAttempts(
+            "you are commenting too fast; wait a moment", retry_after=math.ceil(wait.total_seconds())
+        )
+    if len(recent) >= COMMENT_BURST and at - recent[-1] < COMMENT_GAP * 30:
+        wait = COMMENT_GAP * 30 - (at - recent[-1])
+        raise TooManyAttempts(
+            f"at most {COMMENT_BURST} comments a minute; wait a moment",
+            retry_after=math.ceil(wait.total_seconds()),
+        )
+
+
+def post_comment(
+    conn: Connection, actor: Actor, *, session_id: int, text: object, moderator: Moderator, at: datetime
+) -> Comment:
+    """A viewer's comment on a live session, after moderation: allowed comments go to everyone,
+    held ones only back to their author, blocked ones are refused and not stored."""
+    body = clean_comment(text)
+    session = _live_session(conn, session_id)
+    _check_comment_pace(conn, actor.user_id, at)
+    verdict = moderator.moderate(
+        body, CommentContext(session_id=session_id, room_id=session.room_id, user_id=actor.user_id)
+    )
+    if verdict is Verdict.BLOCK:
+        raise InvalidInput("this comment breaks the community rules and was not posted")
+    comment_id = conn.execute(
+        live_comments.insert()
+        .values(session_id=session_id, user_id=actor.user_id, text=body, verdict=verdict.value, created_at=at)
+        .returning(live_comments.c.id)
+    ).scalar_one()
+    return Comment(
+        comment_id, session_id, session.room_id, actor.user_id, actor.display_name, body, verdict, at
+    )
+
+
+def like(conn: Connection, *, session_id: int, taps: int) -> int:
+    """Add a viewer's taps (a burst of hearts is sent as one count); the session's total."""
+    if type(taps) is not int or not 1 <= taps <= LIKES_PER_TAP_MAX:
+        raise InvalidInput(f"likes come 1 to {LIKES_PER_TAP_MAX} at a time")
+    _live_session(conn, session_id)
+    conn.execute(
+        update(live_sessions)
+        .where(live_sessions.c.id == session_id)
+        .values(likes=live_sessions.c.likes + taps)
+    )
+    return conn.execute(select(live_sessions.c.likes).where(live_sessions.c.id == session_id)).scalar_one()
+
+
+def remind_me(conn: Connection, actor: Actor, *, session_id: int, at: datetime) -> bool:
+    """Subscribe to an announced session; True if this added a reminder, False if it was there."""
+    session = _session(conn, session_id)
+    if session.status != SessionStatus.SCHEDULED:
+        raise Conflict(f"session {session_id} is not an announcement")
+    exists = conn.execute(
+        select(live_reminders.c.id).where(
+            live_reminders.c.session_id == session_id, live_reminders.c.user_id == actor.user_id
+        )
+    ).first()
+    if exists:
+        return False
+    conn.execute(live_reminders.insert().values(session_id=session_id, user_id=actor.user_id, created_at=at))
+    return True
+
+
+def record_viewers(conn: Connection, *, session_id: int, viewers: int, at: datetime) -> None:
+    """One sample of viewers now (taken by the hub while the session is live); keeps the peak."""
+    if type(viewers) is not int or viewers < 0:
+        raise InvalidInput("viewers is a count")
+    conn.execute(live_viewer_samples.insert().values(session_id=session_id, at=at, viewers=viewers))
+    conn.execute(
+        live_sessions.update()
+        .where(live_sessions.c.id == session_id, live_sessions.c.peak_viewers < viewers)
+        .values(peak_viewers=viewers)
+    )

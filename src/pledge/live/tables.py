@@ -1,0 +1,106 @@
+"""Live rooms, sessions, product cards, comments, reminders and viewer counts."""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
+
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+
+# A room states its own ship promise through its content_promises row (the shortest promise binds,
+# douyin:101706), so checkout, flash deals and attribution keep one notion of "the room".
+live_rooms = Table(
+    "live_rooms",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=False, unique=True),
+    Column("title", String(60), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+live_sessions = Table(
+    "live_sessions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("room_id", Id, ForeignKey("live_rooms.id"), nullable=False, index=True),
+    Column("title", String(60), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("scheduled_at", UtcDateTime, nullable=True),
+    Column("started_at", UtcDateTime, nullable=True),
+    Column("ended_at", UtcDateTime, nullable=True),
+    Column("cut_reason", String(200), nullable=True),
+    Column("playback_url", String(500), nullable=True),  # HLS from the ingest server; never transcoded here
+    Column("likes", Integer, nullable=False, default=0, server_default="0"),
+    Column("peak_viewers", Integer, nullable=False, default=0, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("likes >= 0", name="likes_not_negative"),
+)
+# One live session per room: the database refuses a second, whatever races.
+Index(
+    "ux_live_sessions_one_live_per_room",
+    live_sessions.c.room_id,
+    unique=True,
+    sqlite_where=text("status = 'live'"),
+    postgresql_where=text("status = 'live'"),
+)
+
+# 小黄车: products pinned to a session at the room's price; one card per SKU per session.
+live_cards = Table(
+    "live_cards",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False, index=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("price_fen", Fen, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("pinned", Boolean, nullable=False, default=True, server_default=text("true")),
+    Column("explaining", Boolean, nullable=False, default=False, server_default=text("false")),
+    Column("pinned_at", UtcDateTime, nullable=False),
+    UniqueConstraint("session_id", "sku_id", name="uq_live_cards_session_sku"),
+    CheckConstraint("price_fen > 0", name="price_positive"),
+)
+
+live_comments = Table(
+    "live_comments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("text", String(200), nullable=False),
+    Column("verdict", String(10), nullable=False),  # allow | hold (author only); block is not stored
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_live_comments_session_id_id", live_comments.c.session_id, live_comments.c.id)
+Index("ix_live_comments_user_id_created_at", live_comments.c.user_id, live_comments.c.created_at)
+
+# 预约: remind me when this announced session starts.
+live_reminders = Table(
+    "live_reminders",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("reminded_at", UtcDateTime, nullable=True),
+    UniqueConstraint("session_id", "user_id", name="uq_live_reminders_session_user"),
+)
+
+# Viewers now, sampled by the hub while a session is live (the report's "viewers over time").
+live_viewer_samples = Table(
+    "live_viewer_samples",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("viewers", Integer, nullable=False),
+    CheckConstraint("viewers >= 0", name="viewers_not_negative"),
+)

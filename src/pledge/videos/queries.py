@@ -1,0 +1,119 @@
+"""A video with its product cards, and a shop's videos (内容货架)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from pledge.catalog.services import promise_of
+from pledge.catalog.tables import content_promises, products, skus
+from pledge.kernel.errors import NotFound
+from pledge.videos.model import VideoStatus
+from pledge.videos.tables import video_products, videos
+
+
+@dataclass(frozen=True)
+class LinkedProduct:
+    product_id: int
+    title: str
+    from_price_fen: int  # the lowest SKU price
+    stock: int
+
+
+@dataclass(frozen=True)
+class VideoView:
+    id: int
+    shop_id: int
+    title: str
+    duration_ms: int
+    width: int
+    height: int
+    plays: int
+    likes: int
+    created_at: datetime
+    content_id: int
+    promise_code: str
+    products: list[LinkedProduct]
+
+
+def _linked(conn: Connection, video_id: int) -> list[LinkedProduct]:
+    rows = conn.execute(
+        select(
+            products.c.id,
+            products.c.title,
+            func.min(skus.c.price_fen),
+            func.sum(skus.c.stock),
+        )
+        .join(video_products, video_products.c.product_id == products.c.id)
+        .join(skus, skus.c.product_id == products.c.id)
+        .where(video_products.c.video_id == video_id, products.c.active.is_(True))
+        .group_by(products.c.id, products.c.title, video_products.c.position)
+        .order_by(video_products.c.position)
+    )
+    return [LinkedProduct(pid, title, int(price), int(stock)) for pid, title, price, stock in rows]
+
+
+def video_view(conn: Connection, video_id: int) -> VideoView:
+    row = conn.execute(
+        select(videos, content_promises)
+        .join(content_promises, content_promises.c.id == videos.c.content_id)
+        .where(videos.c.id == video_id, videos.c.status == VideoStatus.PUBLISHED)
+    ).first()
+    if row is None:
+        raise NotFound(f"no video {video_id}")
+    return VideoView(
+        row.id,
+        row.shop_id,
+        row.title,
+        row.duration_ms,
+        row.width,
+        row.height,
+        row.plays,
+        row.likes,
+        row.created_at,
+        row.content_id,
+        promise_of(row).code,
+        _linked(conn, video_id),
+    )
+
+
+def shop_videos(conn: Connection, shop_id: int, *, limit: int = 20) -> list[VideoView]:
+    ids = conn.execute(
+        select(videos.c.id)
+        .where(videos.c.shop_id == shop_id, videos.c.status == VideoStatus.PUBLISHED)
+        .order_by(videos.c.id.desc())
+        .limit(limit)
+    ).scalars()
+    return [video_view(conn, video_id) for video_id in ids]
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    content_type: str
+    size: int
+
+
+def video_file(conn: Connection, video_id: int) -> StoredFile:
+    row = conn.execute(
+        select(videos.c.file_key, videos.c.bytes).where(
+            videos.c.id == video_id, videos.c.status == VideoStatus.PUBLISHED
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no video {video_id}")
+    return StoredFile(row.file_key, "video/mp4", row.bytes)
+
+
+def poster_file(conn: Connection, video_id: int) -> StoredFile:
+    row = conn.execute(
+        select(videos.c.poster_key, videos.c.poster_type).where(
+            videos.c.id == video_id, videos.c.status == VideoStatus.PUBLISHED
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no video {video_id}")
+    return StoredFile(row.poster_key, row.poster_type, -1)

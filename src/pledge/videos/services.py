@@ -1,0 +1,136 @@
+"""Short-video use cases: publish (the MP4 checked by its container, the poster re-encoded, the
+products the shop's own), count plays and likes, remove.
+
+The files go to the file store before the row is written; the store writes whole files or
+nothing, and keys are the content's SHA-256, so a retried upload stores the same bytes under the
+same key and a rolled-back publish leaves at most an unreferenced file, never a row without one."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor, require_shop
+from pledge.catalog.services import create_content_promise
+from pledge.catalog.tables import products
+from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
+from pledge.kernel.text import clean_text
+from pledge.promises.model import Promise
+from pledge.uploads.services import clean_image
+from pledge.uploads.store import FileStore
+from pledge.videos.model import (
+    LIFECYCLE,
+    MAX_DURATION_MS,
+    MAX_PRODUCTS,
+    MAX_VIDEO_BYTES,
+    TITLE_MAX,
+    VideoStatus,
+)
+from pledge.videos.mp4 import inspect
+from pledge.videos.tables import video_products, videos
+
+MODERATING_ROLES = ("operator", "reviewer")
+
+
+@dataclass(frozen=True)
+class NewVideo:
+    shop_id: int
+    title: str
+    mp4: bytes
+    poster: bytes
+    product_ids: Sequence[int]
+    promise: Promise
+
+
+def _store(store: FileStore, data: bytes, ext: str) -> str:
+    key = hashlib.sha256(data).hexdigest() + ext
+    store.put(key, data)
+    return key
+
+
+def _check_products(conn: Connection, shop_id: int, product_ids: Sequence[int]) -> list[int]:
+    wanted = list(dict.fromkeys(product_ids))
+    if not 1 <= len(wanted) <= MAX_PRODUCTS:
+        raise InvalidInput(f"a video links 1 to {MAX_PRODUCTS} of the shop's products")
+    if any(type(p) is not int for p in wanted):
+        raise InvalidInput("products are given by their ids")
+    owned = set(
+        conn.execute(
+            select(products.c.id).where(products.c.id.in_(wanted), products.c.shop_id == shop_id)
+        ).scalars()
+    )
+    missing = [p for p in wanted if p not in owned]
+    if missing:
+        raise NotFound(f"shop {shop_id} sells no product {missing[0]}")
+    return wanted
+
+
+def publish_video(conn: Connection, actor: Actor, store: FileStore, video: NewVideo, *, at: datetime) -> int:
+    require_shop(actor, video.shop_id)
+    title = clean_text(video.title, field="the title", max_length=TITLE_MAX)
+    if len(video.mp4) > MAX_VIDEO_BYTES:
+        raise InvalidInput(f"a video may be at most {MAX_VIDEO_BYTES // (1024 * 1024)} MB")
+    info = inspect(video.mp4)
+    if not 0 < info.duration_ms <= MAX_DURATION_MS:
+        raise InvalidInput(f"a video lasts at most {MAX_DURATION_MS // 60_000} minutes")
+    poster = clean_image(video.poster)
+    linked = _check_products(conn, video.shop_id, video.product_ids)
+    content_id = create_content_promise(
+        conn, actor, shop_id=video.shop_id, kind="video", title=title, promise=video.promise
+    )
+    video_id = conn.execute(
+        videos.insert()
+        .values(
+            shop_id=video.shop_id,
+            content_id=content_id,
+            title=title,
+            file_key=_store(store, video.mp4, ".mp4"),
+            bytes=len(video.mp4),
+            duration_ms=info.duration_ms,
+            width=info.width,
+            height=info.height,
+            poster_key=_store(store, poster.data, "." + poster.ext),
+            poster_type=poster.content_type,
+            status=VideoStatus.PUBLISHED,
+            created_at=at,
+        )
+        .returning(videos.c.id)
+    ).scalar_one()
+    conn.execute(
+        video_products.insert(),
+        [{"video_id": video_id, "product_id": p, "position": i} for i, p in enumerate(linked, 1)],
+    )
+    return video_id
+
+
+def _published(conn: Connection, video_id: int):
+    row = conn.execute(select(videos.c.id, videos.c.status).where(videos.c.id == video_id)).first()
+    if row is None or row.status != VideoStatus.PUBLISHED:
+        raise NotFound(f"no video {video_id}")
+    return row
+
+
+def count_play(conn: Connection, *, video_id: int) -> None:
+    _published(conn, video_id)
+    conn.execute(update(videos).where(videos.c.id == video_id).values(plays=videos.c.plays + 1))
+
+
+def like_video(conn: Connection, *, video_id: int) -> int:
+    _published(conn, video_id)
+    conn.execute(update(videos).where(videos.c.id == video_id).values(likes=videos.c.likes + 1))
+    return conn.execute(select(videos.c.likes).where(videos.c.id == video_id)).scalar_one()
+
+
+def remove_video(conn: Connection, actor: Actor, *, video_id: int) -> None:
+    """The shop takes its video down, or trust & safety does."""
+    row = conn.execute(select(videos.c.shop_id, videos.c.status).where(videos.c.id == video_id)).first()
+    if row is None:
+        raise NotFound(f"no video {video_id}")
+    if actor.shops.get(row.shop_id) is None and actor.platform_role not in MODERATING_ROLES:
+        raise Forbidden(f"you cannot remove video {video_id}")
+    LIFECYCLE.move(conn, videos, video_id, row.status, VideoStatus.REMOVED)

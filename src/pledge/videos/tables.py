@@ -1,0 +1,38 @@
+"""Short videos and the products they link."""
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+
+from pledge.kernel.db import Id, UtcDateTime, metadata
+
+videos = Table(
+    "videos",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    # The video states its own ship promise (douyin:101706: the shortest promise binds).
+    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=False, unique=True),
+    Column("title", String(60), nullable=False),
+    Column("file_key", String(80), nullable=False),  # the MP4 in the file store
+    Column("bytes", Integer, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("poster_key", String(80), nullable=False),  # a frame chosen on the phone, re-encoded here
+    Column("poster_type", String(30), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("plays", Integer, nullable=False, default=0, server_default="0"),
+    Column("likes", Integer, nullable=False, default=0, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("plays >= 0 AND likes >= 0", name="counts_not_negative"),
+)
+Index("ix_videos_shop_id_id", videos.c.shop_id, videos.c.id)
+
+video_products = Table(
+    "video_products",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("video_id", Id, ForeignKey("videos.id"), nullable=False, index=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("video_id", "product_id", name="uq_video_products_video_product"),
+)
