@@ -10,7 +10,7 @@ from bench import flash_sale, late_ship_sweep, live_fanout, pg_server, place_ord
 BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout")
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
         "--only", choices=BENCHES, action="append", help="run only this benchmark (repeatable)"
@@ -48,7 +48,11 @@ def main() -> None:
         "--comments-per-s", type=int, default=20, help="live_fanout: comments published a second"
     )
     parser.add_argument("--fanout-seconds", type=float, default=30.0, help="live_fanout: seconds of comments")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     chosen = args.only or list(BENCHES)
     started = time.monotonic()
     with pg_server() as pg:
