@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import inspect
@@ -14,6 +14,8 @@ from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
+from pledge.live.hub import Hub
+from pledge.live.moderation import AllowAll, Moderator
 from pledge.logistics.sanctions import assert_can_sell
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
@@ -37,6 +39,8 @@ class App:
     rulebook: Rulebook
     payments: PaymentProvider
     files: FileStore
+    hub: Hub = field(default_factory=Hub)  # one per process: live-room events to viewers (pledge.live.hub)
+    moderator: Moderator = field(default_factory=AllowAll)  # every live comment passes it
 
     @property
     def pay_window(self) -> timedelta:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         return (not self.demo_mode) if self.secure_cookies is None else self.secure_cookies
 
     upload_quota_mb: int = 200  # evidence photos each user may store (after re-encoding)
+    # Live rooms (docs/live.md): how often viewers-now is sampled for the session report and sent
+    # to the room, and whether several app processes share room events through PostgreSQL.
+    live_viewer_sample_seconds: float = 30.0
+    live_viewers_push_seconds: float = 5.0
+    live_pg_bus: bool = False
 
     def resolved_database_url(self) -> str:
         if self.database_url:

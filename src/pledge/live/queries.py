@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
+from pledge.accounts.services import Actor, require_shop
 from pledge.accounts.tables import users
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
@@ -30,6 +31,7 @@ class CardView:
     stock: int
     explaining: bool
     position: int
+    product_promise: str  # the product's own promise code; the room's may be shorter
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,16 @@ def cards(conn: Connection, session_id: int) -> list[CardView]:
             skus.c.stock,
             c.explaining,
             c.position,
+            products.c.promise_kind,
+            products.c.promise_hours,
+            products.c.presale_date,
         )
         .join(skus, skus.c.id == c.sku_id)
         .join(products, products.c.id == skus.c.product_id)
         .where(c.session_id == session_id, c.pinned.is_(True))
         .order_by(c.position)
     )
-    return [CardView(*row) for row in rows]
+    return [CardView(*row[:9], promise_of(row).code) for row in rows]
 
 
 def room_view(conn: Connection, room_id: int) -> RoomView:
@@ -230,3 +235,46 @@ def session_report(conn: Connection, session_id: int) -> SessionReport:
         select(func.count()).select_from(live_comments).where(live_comments.c.session_id == session_id)
     ).scalar_one()
     return SessionReport(_session_view(row), viewers, sorted(per_minute.items()), total)
+
+
+def live_sessions_of(conn: Connection, room_ids: list[int]) -> dict[int, int]:
+    """The live session of each of these rooms that has one: {room_id: session_id}."""
+    s = live_sessions.c
+    rows = conn.execute(
+        select(s.room_id, s.id).where(s.room_id.in_(room_ids), s.status == SessionStatus.LIVE)
+    )
+    return {room_id: session_id for room_id, session_id in rows}
+
+
+def open_session_id(conn: Connection, room_id: int) -> int:
+    """The session the host works on now: the live one, else the next announced one."""
+    s = live_sessions.c
+    found = conn.execute(
+        select(s.id)
+        .where(s.room_id == room_id, s.status.in_((SessionStatus.LIVE, SessionStatus.SCHEDULED)))
+        .order_by((s.status == SessionStatus.LIVE).desc(), s.scheduled_at.asc(), s.id)
+        .limit(1)
+    ).scalar()
+    if found is None:
+        raise NotFound(f"live room {room_id} has no live or announced session")
+    return found
+
+
+def session_report_for(conn: Connection, actor: Actor, session_id: int) -> tuple[RoomView, SessionReport]:
+    """The report of a session, for the members of the room's shop (and platform staff)."""
+    room = room_view(conn, session_room(conn, session_id))
+    require_shop(actor, room.shop_id, read_only=True)
+    return room, session_report(conn, session_id)
+
+
+def room_for_host(conn: Connection, actor: Actor, room_id: int) -> RoomView:
+    room = room_view(conn, room_id)
+    require_shop(actor, room.shop_id, read_only=True)
+    return room
+
+
+def sessions_of_room(conn: Connection, room_id: int, *, limit: int = 20) -> list[SessionView]:
+    """The room's sessions, newest first (the host console's past sessions)."""
+    s = live_sessions.c
+    rows = conn.execute(select(live_sessions).where(s.room_id == room_id).order_by(s.id.desc()).limit(limit))
+    return [_session_view(r) for r in rows]

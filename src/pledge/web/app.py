@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from pledge.bootstrap import App, build, refresh_clock
+from pledge.live import runtime as live_runtime
 from pledge.web import errors, security
 from pledge.web.api import demo as demo_api
 from pledge.web.api import router as api_router
@@ -20,6 +21,8 @@ from pledge.web.pages import router as pages_router
 from pledge.worker import start_in_thread
 
 log = logging.getLogger("pledge.web")
+# The demo's looping HLS sample (docs/live.md), served read-only as the florist's playback URL.
+DEMO_LIVE_MEDIA = resources.files("pledge") / "demo" / "media" / "sunflower-live"
 SWAGGER_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Pledge API</title><link rel="stylesheet" href="/static/swagger/swagger-ui.css">
@@ -39,7 +42,8 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
         stop = None
         if worker:
             _thread, stop = start_in_thread(app, app.settings.sweep_interval_seconds)
-        yield
+        async with live_runtime.running(app.hub, app.uow, app.clock, app.settings):
+            yield
         if stop is not None:
             stop.set()
 
@@ -72,5 +76,6 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
         # started by a static file rather than an inline script (the CSP allows none).
         return HTMLResponse(SWAGGER_PAGE.format(openapi_url=web.openapi_url))
 
+    web.mount("/media/live/sunflower", StaticFiles(directory=str(DEMO_LIVE_MEDIA)), name="demo-live")
     web.mount("/static", StaticFiles(directory=str(resources.files("pledge.web") / "static")), name="static")
     return web

@@ -13,6 +13,7 @@ from pledge.web.api import (
     experience,
     flash,
     inventory,
+    live,
     logistics,
     orders,
     payments,
@@ -38,5 +39,6 @@ for module in (
     inventory,
     warehouse,
     flash,
+    live,
 ):
     router.include_router(module.router)

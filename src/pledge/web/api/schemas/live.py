@@ -1,0 +1,90 @@
+"""What the live-room operations answer (pledge.live.events builds the same shapes for the
+stream's events)."""
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class ShopRef(BaseModel):
+    id: int
+    name: str
+
+
+class SessionOut(BaseModel):
+    id: int
+    title: str
+    status: str
+    scheduled_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    playback_url: str | None
+    likes: int
+    peak_viewers: int
+
+
+class CardOut(BaseModel):
+    sku_id: int
+    product_id: int
+    title: str
+    sku_name: str
+    price_fen: int
+    list_price_fen: int
+    promise: str
+    stock: int
+    explaining: bool
+
+
+class RoomOut(BaseModel):
+    id: int
+    title: str
+    shop: ShopRef
+    status: str
+    viewers: int
+    promise: str
+    session: SessionOut | None
+
+
+class RoomDetailOut(RoomOut):
+    products: list[CardOut]
+
+
+class CommentOut(BaseModel):
+    id: int
+    author: str
+    text: str
+    created_at: datetime
+
+
+class PostedCommentOut(CommentOut):
+    shown: bool  # false: held for review, visible to its author only
+
+
+class LikesOut(BaseModel):
+    likes: int
+
+
+class CardsOut(BaseModel):
+    products: list[CardOut]
+
+
+class ReminderOut(BaseModel):
+    session_id: int
+    added: bool
+
+
+class ViewerPoint(BaseModel):
+    at: datetime
+    viewers: int
+
+
+class MinuteCount(BaseModel):
+    minute: datetime
+    comments: int
+
+
+class ReportOut(BaseModel):
+    session: SessionOut
+    viewers: list[ViewerPoint]
+    comments_per_minute: list[MinuteCount]
+    comments: int
