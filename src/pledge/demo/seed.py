@@ -19,6 +19,7 @@ from pledge.config import Settings
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
+from pledge.demo.live import seed_live
 from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
 from pledge.demo.warehouse import seed_warehouse
@@ -356,6 +357,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     rated = seed_experience(app, clock, shops, buyers, now)
     seed_settlement(app, clock, shops, now)
     seed_warehouse(app, shops, now)
+    seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     app.uow.engine.dispose()
     live.uow.engine.dispose()
     compensated = f"{sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan)"

@@ -278,3 +278,29 @@ def sessions_of_room(conn: Connection, room_id: int, *, limit: int = 20) -> list
     s = live_sessions.c
     rows = conn.execute(select(live_sessions).where(s.room_id == room_id).order_by(s.id.desc()).limit(limit))
     return [_session_view(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class ShopSku:
+    sku_id: int
+    product_title: str
+    sku_name: str
+    price_fen: int
+    stock: int
+
+
+def shop_skus(conn: Connection, shop_id: int) -> list[ShopSku]:
+    """The shop's SKUs on sale, for the host to pin."""
+    rows = conn.execute(
+        select(skus.c.id, products.c.title, skus.c.name, skus.c.price_fen, skus.c.stock)
+        .join(products, products.c.id == skus.c.product_id)
+        .where(products.c.shop_id == shop_id, products.c.active.is_(True))
+        .order_by(products.c.id, skus.c.id)
+    )
+    return [ShopSku(*row) for row in rows]
+
+
+def comment_count(conn: Connection, session_id: int) -> int:
+    return conn.execute(
+        select(func.count()).select_from(live_comments).where(live_comments.c.session_id == session_id)
+    ).scalar_one()

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.catalog.services import create_content_promise
-from pledge.catalog.tables import products, shops, skus
+from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.followers.services import follower_ids
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
@@ -71,18 +71,43 @@ class Card:
 
 
 def create_room(
-    conn: Connection, actor: Actor, *, shop_id: int, title: object, promise: Promise, at: datetime
+    conn: Connection,
+    actor: Actor,
+    *,
+    shop_id: int,
+    title: object,
+    promise: Promise | None,
+    at: datetime,
+    content_id: int | None = None,
 ) -> int:
-    """A shop's room with the ship promise it states to its viewers."""
+    """A shop's room with the ship promise it states to its viewers; or, given `content_id`, the
+    room of a live-room promise the shop already states (its past orders then count for it)."""
     name = clean_title(title)
-    content_id = create_content_promise(
-        conn, actor, shop_id=shop_id, kind="live_room", title=name, promise=promise
-    )
+    if content_id is None:
+        if promise is None:
+            raise InvalidInput("a new room states its ship promise")
+        content_id = create_content_promise(
+            conn, actor, shop_id=shop_id, kind="live_room", title=name, promise=promise
+        )
+    else:
+        _adoptable(conn, actor, shop_id, content_id)
     return conn.execute(
         live_rooms.insert()
         .values(shop_id=shop_id, content_id=content_id, title=name, created_at=at)
         .returning(live_rooms.c.id)
     ).scalar_one()
+
+
+def _adoptable(conn: Connection, actor: Actor, shop_id: int, content_id: int) -> None:
+    require_shop(actor, shop_id)
+    row = conn.execute(
+        select(content_promises.c.shop_id, content_promises.c.kind).where(content_promises.c.id == content_id)
+    ).first()
+    if row is None or row.shop_id != shop_id or row.kind != "live_room":
+        raise NotFound(f"shop {shop_id} states no live-room promise {content_id}")
+    taken = conn.execute(select(live_rooms.c.id).where(live_rooms.c.content_id == content_id)).first()
+    if taken is not None:
+        raise Conflict(f"live room {taken.id} already has that promise")
 
 
 def _room(conn: Connection, room_id: int):

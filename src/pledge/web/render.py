@@ -12,6 +12,7 @@ from pledge.aftersales.model import CaseStatus, ClaimStatus
 from pledge.chat.model import ConversationStatus
 from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc
+from pledge.live.model import SessionStatus
 from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.web import present
@@ -34,6 +35,7 @@ templates.env.globals.update(
     ParcelStatus=ParcelStatus,
     PayoutStatus=PayoutStatus,
     ApplicationStatus=ApplicationStatus,
+    SessionStatus=SessionStatus,
 )
 
 

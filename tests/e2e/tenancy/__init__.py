@@ -41,7 +41,9 @@ class Ids:
 @dataclass(frozen=True)
 class Case:
     """How to call one route. `kind`: 'denied' (B's ids must be refused), 'public' (anyone may
-    read it: the catalog), or 'own' (acts on the caller's own data whatever the id, e.g. removing
+    read it: the catalog), 'open' (anyone signed in may write there, e.g. a comment in any
+    shop's live room: B's ids answer `ok` as A's do), or 'own' (acts on the caller's own data
+    whatever the id, e.g. removing
     a SKU from one's own cart: it must not touch B's data)."""
 
     kind: str

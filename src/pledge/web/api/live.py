@@ -12,11 +12,13 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from pledge.bootstrap import App
-from pledge.kernel.errors import Conflict
+from pledge.kernel.clock import ensure_utc
 from pledge.live import events, queries
 from pledge.live import services as live
 from pledge.live.hub import stream
+from pledge.live.model import Verdict
 from pledge.promises.model import Promise
+from pledge.web import live_actions as actions
 from pledge.web.api.schemas.live import (
     CardsOut,
     CommentOut,
@@ -66,14 +68,6 @@ class PinIn(BaseModel):
     price_fen: PriceFen
 
 
-def _room(app: App, room_id: int, *, with_cards: bool = True) -> dict:
-    with app.uow.read() as conn:
-        room = queries.room_view(conn, room_id)
-    return events.room_json(
-        room, app.hub.viewers(room_id), app.rulebook, app.clock.now(), with_cards=with_cards
-    )
-
-
 @router.get(
     "/live/rooms",
     summary="Live rooms (filter by status: live, scheduled, ended ...)",
@@ -92,7 +86,7 @@ def list_rooms(app: AppDep, status: Code | None = None, shop_id: PathId | None =
     response_model=RoomDetailOut,
 )
 def get_room(room_id: PathId, app: AppDep) -> dict:
-    return _room(app, room_id)
+    return actions.room_json(app, room_id)
 
 
 def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
@@ -109,16 +103,21 @@ def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def room_events(
-    room_id: PathId, app: AppDep, last_event_id: Annotated[str | None, Header()] = None
+    room_id: PathId, app: AppDep, last_event_id: Annotated[str | None, Header()] = None, once: bool = False
 ) -> StreamingResponse:
     """First the room now (`state`) and the recent comments (or those after Last-Event-ID),
-    then everything as it happens, until the viewer leaves."""
+    then comment, like, viewers, card, order, deal and ended events as they happen, until the
+    viewer leaves. `once=true`: only the opening events, then the stream ends (for a client
+    that cannot hold a connection open)."""
     sub = app.hub.subscribe(room_id)  # before reading the state: nothing falls between the two
     try:
         first = await run_in_threadpool(_opening, app, room_id, last_event_id)
     except BaseException:
         app.hub.unsubscribe(sub)
         raise
+    if once:
+        app.hub.unsubscribe(sub)
+        return EventStream(iter([first]), headers={"Cache-Control": "no-store"})
     return EventStream(
         stream(app.hub, sub, first=first),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
@@ -141,13 +140,6 @@ def list_comments(
     return [events.comment_json(c) for c in found]
 
 
-def _live_session_id(conn, room_id: int) -> int:
-    room = queries.room_view(conn, room_id)
-    if room.session is None:
-        raise Conflict(f"live room {room_id} has no session; it is not live")
-    return room.session.id
-
-
 @router.post(
     "/live/rooms/{room_id}/comments",
     status_code=201,
@@ -155,27 +147,15 @@ def _live_session_id(conn, room_id: int) -> int:
     response_model=PostedCommentOut,
 )
 def post_comment(room_id: PathId, body: CommentIn, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        comment = live.post_comment(
-            conn,
-            actor,
-            session_id=_live_session_id(conn, room_id),
-            text=body.text,
-            moderator=app.moderator,
-            at=app.clock.now(),
-        )
-    events.publish_comment(app.hub, comment)
-    return events.comment_json(comment) | {"shown": comment.verdict == live.Verdict.ALLOW}
+    comment = actions.post_comment(app, actor, room_id, body.text)
+    return events.comment_json(comment) | {"shown": comment.verdict is Verdict.ALLOW}
 
 
 @router.post(
     "/live/rooms/{room_id}/likes", summary="Likes (a burst of taps as one count)", response_model=LikesOut
 )
 def post_likes(room_id: PathId, body: LikesIn, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        likes = live.like(conn, session_id=_live_session_id(conn, room_id), taps=body.taps)
-    events.publish_likes(app.hub, room_id, likes)
-    return {"likes": likes}
+    return {"likes": actions.like(app, room_id, body.taps)}
 
 
 @router.post(
@@ -194,7 +174,7 @@ def create_room(shop_id: PathId, body: RoomIn, app: AppDep, actor: ApiActor) -> 
             promise=Promise.parse(body.promise),
             at=app.clock.now(),
         )
-    return _room(app, room_id)
+    return actions.room_json(app, room_id)
 
 
 @router.post(
@@ -204,18 +184,7 @@ def create_room(shop_id: PathId, body: RoomIn, app: AppDep, actor: ApiActor) -> 
     response_model=SessionOut,
 )
 def schedule(room_id: PathId, body: ScheduleIn, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        live.schedule_session(
-            conn, actor, room_id=room_id, title=body.title, starts_at=body.starts_at, at=app.clock.now()
-        )
-    return _publish_state(app, room_id)
-
-
-def _publish_state(app: App, room_id: int) -> dict:
-    """The room's new state to its viewers; the session, for the answer."""
-    room = _room(app, room_id)
-    app.hub.publish(room_id, events.STATE, room)
-    return room["session"]
+    return actions.schedule(app, actor, room_id, body.title, ensure_utc(body.starts_at))["session"]
 
 
 @router.post(
@@ -224,37 +193,15 @@ def _publish_state(app: App, room_id: int) -> dict:
     response_model=SessionOut,
 )
 def start(room_id: PathId, body: StartIn, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        live.go_live(
-            conn,
-            actor,
-            room_id=room_id,
-            playback_url=body.playback_url,
-            session_id=body.session_id,
-            title=body.title or None,
-            at=app.clock.now(),
-        )
-    return _publish_state(app, room_id)
+    room = actions.start(
+        app, actor, room_id, body.playback_url, session_id=body.session_id, title=body.title or None
+    )
+    return room["session"]
 
 
 @router.post("/live/rooms/{room_id}/end", summary="End the live session", response_model=SessionOut)
 def end(room_id: PathId, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
-        if session_id is None:
-            queries.room_view(conn, room_id)  # NotFound for a room that does not exist
-            raise Conflict(f"live room {room_id} is not live")
-        live.end_session(conn, actor, session_id=session_id, at=app.clock.now())
-    room = _room(app, room_id)
-    events.publish_ended(app.hub, room_id, session_id, room["status"])
-    return room["session"]
-
-
-def _cards_changed(app: App, room_id: int) -> dict:
-    with app.uow.read() as conn:
-        room = queries.room_view(conn, room_id)
-    events.publish_cards(app.hub, room, app.rulebook, app.clock.now())
-    return {"products": events.cards_json(room, app.rulebook, app.clock.now())}
+    return actions.end(app, actor, room_id)["session"]
 
 
 @router.put(
@@ -263,21 +210,14 @@ def _cards_changed(app: App, room_id: int) -> dict:
     response_model=CardsOut,
 )
 def pin(room_id: PathId, sku_id: PathId, body: PinIn, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        session_id = queries.open_session_id(conn, room_id)
-        live.pin_card(
-            conn, actor, session_id=session_id, sku_id=sku_id, price_fen=body.price_fen, at=app.clock.now()
-        )
-    return _cards_changed(app, room_id)
+    return {"products": actions.pin(app, actor, room_id, sku_id, body.price_fen)}
 
 
 @router.delete(
     "/live/rooms/{room_id}/cards/{sku_id}", summary="Unpin a product card", response_model=CardsOut
 )
 def unpin(room_id: PathId, sku_id: PathId, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        live.unpin_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
-    return _cards_changed(app, room_id)
+    return {"products": actions.unpin(app, actor, room_id, sku_id)}
 
 
 @router.post(
@@ -286,9 +226,7 @@ def unpin(room_id: PathId, sku_id: PathId, app: AppDep, actor: ApiActor) -> dict
     response_model=CardsOut,
 )
 def explain(room_id: PathId, sku_id: PathId, app: AppDep, actor: ApiActor) -> dict:
-    with app.uow.begin() as conn:
-        live.explain_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
-    return _cards_changed(app, room_id)
+    return {"products": actions.explain(app, actor, room_id, sku_id)}
 
 
 @router.post(
@@ -309,7 +247,7 @@ def remind(session_id: PathId, app: AppDep, actor: ApiActor) -> dict:
 )
 def report(session_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
-        _room_view, found = queries.session_report_for(conn, actor, session_id)
+        _room, found = queries.session_report_for(conn, actor, session_id)
     return {
         "session": events.session_json(found.session),
         "viewers": [{"at": at, "viewers": n} for at, n in found.viewers],

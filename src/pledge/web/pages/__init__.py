@@ -9,6 +9,7 @@ from pledge.web.pages import (
     experience,
     flash,
     inventory,
+    live,
     logistics,
     merchant,
     operator,
@@ -33,5 +34,6 @@ for module in (
     inventory,
     warehouse,
     flash,
+    live,
 ):
     router.include_router(module.router)

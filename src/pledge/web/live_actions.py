@@ -1,0 +1,125 @@
+"""Live-room changes as the API and the pages make them: the use case in one transaction, then,
+once it has committed, the matching event to the room's viewers (pledge.live.events). Shared by
+web/api/live.py and web/pages/live.py so both publish the same events the same way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor
+from pledge.bootstrap import App
+from pledge.kernel.errors import Conflict
+from pledge.live import events, queries
+from pledge.live import services as live
+from pledge.live.queries import RoomView
+
+
+def room_json(app: App, room_id: int, *, with_cards: bool = True) -> dict[str, Any]:
+    with app.uow.read() as conn:
+        room = queries.room_view(conn, room_id)
+    return events.room_json(
+        room, app.hub.viewers(room_id), app.rulebook, app.clock.now(), with_cards=with_cards
+    )
+
+
+def _session_of(conn: Connection, room_id: int) -> int:
+    room = queries.room_view(conn, room_id)
+    if room.session is None:
+        raise Conflict(f"live room {room_id} has no session; it is not live")
+    return room.session.id
+
+
+def post_comment(app: App, actor: Actor, room_id: int, text: object) -> live.Comment:
+    with app.uow.begin() as conn:
+        comment = live.post_comment(
+            conn,
+            actor,
+            session_id=_session_of(conn, room_id),
+            text=text,
+            moderator=app.moderator,
+            at=app.clock.now(),
+        )
+    events.publish_comment(app.hub, comment)
+    return comment
+
+
+def like(app: App, room_id: int, taps: int) -> int:
+    with app.uow.begin() as conn:
+        likes = live.like(conn, session_id=_session_of(conn, room_id), taps=taps)
+    events.publish_likes(app.hub, room_id, likes)
+    return likes
+
+
+def publish_state(app: App, room_id: int) -> dict[str, Any]:
+    """The room's new state to its viewers (a session announced or started); the room."""
+    room = room_json(app, room_id)
+    app.hub.publish(room_id, events.STATE, room)
+    return room
+
+
+def schedule(app: App, actor: Actor, room_id: int, title: object, starts_at: datetime) -> dict[str, Any]:
+    with app.uow.begin() as conn:
+        live.schedule_session(
+            conn, actor, room_id=room_id, title=title, starts_at=starts_at, at=app.clock.now()
+        )
+    return publish_state(app, room_id)
+
+
+def start(
+    app: App, actor: Actor, room_id: int, playback_url: object, *, session_id: int | None, title: object
+) -> dict[str, Any]:
+    with app.uow.begin() as conn:
+        live.go_live(
+            conn,
+            actor,
+            room_id=room_id,
+            playback_url=playback_url,
+            session_id=session_id,
+            title=title,
+            at=app.clock.now(),
+        )
+    return publish_state(app, room_id)
+
+
+def end(app: App, actor: Actor, room_id: int) -> dict[str, Any]:
+    with app.uow.begin() as conn:
+        session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
+        if session_id is None:
+            queries.room_view(conn, room_id)  # NotFound for a room that does not exist
+            raise Conflict(f"live room {room_id} is not live")
+        live.end_session(conn, actor, session_id=session_id, at=app.clock.now())
+    room = room_json(app, room_id)
+    events.publish_ended(app.hub, room_id, session_id, room["status"])
+    return room
+
+
+def _cards_changed(app: App, room_id: int) -> list[dict[str, Any]]:
+    with app.uow.read() as conn:
+        room: RoomView = queries.room_view(conn, room_id)
+    now = app.clock.now()
+    events.publish_cards(app.hub, room, app.rulebook, now)
+    return events.cards_json(room, app.rulebook, now)
+
+
+def pin(app: App, actor: Actor, room_id: int, sku_id: int, price_fen: int) -> list[dict[str, Any]]:
+    with app.uow.begin() as conn:
+        session_id = queries.open_session_id(conn, room_id)
+        live.pin_card(
+            conn, actor, session_id=session_id, sku_id=sku_id, price_fen=price_fen, at=app.clock.now()
+        )
+    return _cards_changed(app, room_id)
+
+
+def unpin(app: App, actor: Actor, room_id: int, sku_id: int) -> list[dict[str, Any]]:
+    with app.uow.begin() as conn:
+        live.unpin_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
+    return _cards_changed(app, room_id)
+
+
+def explain(app: App, actor: Actor, room_id: int, sku_id: int) -> list[dict[str, Any]]:
+    with app.uow.begin() as conn:
+        live.explain_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
+    return _cards_changed(app, room_id)

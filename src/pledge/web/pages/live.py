@@ -1,0 +1,256 @@
+"""Live-room pages: rooms live and announced (/live), the room a viewer watches (video, cards,
+comments streaming), the host console (主播中控台) and a finished session's report with charts.
+The room page's real-time part is static/live.js over the room's event stream
+(GET /api/v1/live/rooms/{id}/events); changes made here publish through web/live_actions.py."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from markupsafe import Markup, escape
+
+from pledge.attribution.model import Channel, Source
+from pledge.attribution.tokens import sign
+from pledge.bootstrap import App
+from pledge.kernel.clock import parse_iso
+from pledge.kernel.errors import Forbidden
+from pledge.kernel.money import parse_yuan
+from pledge.live import events, queries
+from pledge.live import services as live
+from pledge.live.model import SessionStatus
+from pledge.promises.model import Promise
+from pledge.web import live_actions as actions
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.forms import form_text, required_number
+from pledge.web.i18n import translator
+from pledge.web.present import local
+from pledge.web.render import language, redirect, render
+from pledge.web.types import Code, IsoTime, OptionalTitle, PathId, Title
+
+router = APIRouter()
+W, H, PAD = 600, 180, 30
+
+
+def source_token(app: App, room_id: int) -> str:
+    """What the room's buy buttons carry to the product page and on to checkout."""
+    return sign(app.settings.secret_key, Source(Channel.LIVE_ROOM, room_id), at=app.clock.now())
+
+
+def _cards(app: App, room) -> list[dict]:
+    """The cards as the API shows them, each with the promise's columns for the badge."""
+    found = events.cards_json(room, app.rulebook, app.clock.now())
+    for card in found:
+        promise = Promise.parse(card["promise"])
+        card["promise_row"] = {
+            "promise_kind": promise.kind,
+            "promise_hours": promise.hours,
+            "presale_date": promise.presale_date,
+        }
+    return found
+
+
+@router.get("/live")
+def rooms_page(request: Request):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        found = queries.rooms(conn)
+    on_air = [r for r in found if r.session and r.session.status == SessionStatus.LIVE]
+    upcoming = [r for r in found if r.session and r.session.status == SessionStatus.SCHEDULED]
+    viewers = {r.id: app.hub.viewers(r.id) for r in on_air}
+    return render(request, "live_rooms.html", on_air=on_air, upcoming=upcoming, viewers=viewers)
+
+
+@router.get("/live/{room_id}")
+def room_page(room_id: PathId, request: Request):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        room = queries.room_view(conn, room_id)
+    return render(
+        request,
+        "live_room.html",
+        room=room,
+        cards=_cards(app, room),
+        token=source_token(app, room_id),
+        viewers=app.hub.viewers(room_id),
+    )
+
+
+@router.get("/live/{room_id}/cards")
+def cards_fragment(room_id: PathId, request: Request):
+    """The room's cards, re-fetched by live.js when a `card` event says they changed."""
+    app = pledge(request)
+    with app.uow.read() as conn:
+        room = queries.room_view(conn, room_id)
+    return render(
+        request, "_live_cards.html", room=room, cards=_cards(app, room), token=source_token(app, room_id)
+    )
+
+
+@router.get("/merchant/live")
+def my_rooms(request: Request, caller: PageCaller):
+    if not caller.actor.shops:
+        raise Forbidden("live rooms are for shop members")
+    with pledge(request).uow.read() as conn:
+        found = [r for shop_id in sorted(caller.actor.shops) for r in queries.rooms(conn, shop_id=shop_id)]
+    return render(request, "live_merchant.html", rooms=found, shops=sorted(caller.actor.shops))
+
+
+@router.post("/merchant/live/rooms")
+async def open_room(request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        room_id = live.create_room(
+            conn,
+            caller.actor,
+            shop_id=required_number(form.get("shop_id"), "shop_id", low=1),
+            title=form_text(form, "title", Title),
+            promise=Promise.parse(form_text(form, "promise", Code)),
+            at=app.clock.now(),
+        )
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.get("/merchant/live/{room_id}")
+def console(room_id: PathId, request: Request, caller: PageCaller):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        room = queries.room_for_host(conn, caller.actor, room_id)
+        skus = queries.shop_skus(conn, room.shop_id)
+        comments = queries.comment_count(conn, room.session.id) if room.session else 0
+        past = queries.sessions_of_room(conn, room_id)
+    return render(
+        request,
+        "live_console.html",
+        room=room,
+        cards=_cards(app, room),
+        skus=skus,
+        comments=comments,
+        past=past,
+        viewers=app.hub.viewers(room_id),
+        token=source_token(app, room_id),
+    )
+
+
+@router.post("/merchant/live/{room_id}/start")
+async def start(room_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    session = str(form.get("session_id") or "").strip()
+    actions.start(
+        pledge(request),
+        caller.actor,
+        room_id,
+        form.get("playback_url"),
+        session_id=required_number(session, "session_id", low=1) if session else None,
+        title=form_text(form, "title", OptionalTitle) or None,
+    )
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.post("/merchant/live/{room_id}/end")
+async def end(room_id: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    actions.end(pledge(request), caller.actor, room_id)
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.post("/merchant/live/{room_id}/sessions")
+async def announce(room_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    starts_at = parse_iso(form_text(form, "starts_at", IsoTime), "Asia/Shanghai")
+    actions.schedule(pledge(request), caller.actor, room_id, form_text(form, "title", Title), starts_at)
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.post("/merchant/live/{room_id}/cards")
+async def pin(room_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    sku_id = required_number(form.get("sku_id"), "sku_id", low=1)
+    price_fen = parse_yuan(str(form.get("price_yuan", "")).strip())
+    actions.pin(pledge(request), caller.actor, room_id, sku_id, price_fen)
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.post("/merchant/live/{room_id}/cards/{sku_id}/unpin")
+async def unpin(room_id: PathId, sku_id: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    actions.unpin(pledge(request), caller.actor, room_id, sku_id)
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.post("/merchant/live/{room_id}/cards/{sku_id}/explain")
+async def explain(room_id: PathId, sku_id: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    actions.explain(pledge(request), caller.actor, room_id, sku_id)
+    return redirect(f"/merchant/live/{room_id}")
+
+
+# ---------------------------------------------------------------- the session report
+
+
+def _x(i: int, n: int) -> float:
+    return round(PAD + (W - 2 * PAD) * (i / (n - 1) if n > 1 else 0.5), 1)
+
+
+def _y(value: int, top: int) -> float:
+    return round(H - PAD - (H - 2 * PAD) * value / top, 1)
+
+
+def _frame(testid: str, label: str, body: str, first: datetime, last: datetime, top: int) -> Markup:
+    axis = (
+        f'<line x1="{PAD}" x2="{W - PAD}" y1="{_y(0, top)}" y2="{_y(0, top)}" class="grid"/>'
+        f'<text x="2" y="{_y(top, top) + 4}">{top}</text><text x="2" y="{_y(0, top) + 4}">0</text>'
+        f'<text x="{PAD}" y="{H - 8}">{escape(local(first)[11:])}</text>'
+        f'<text x="{W - PAD}" y="{H - 8}" text-anchor="end">{escape(local(last)[11:])}</text>'
+    )
+    return Markup(
+        f'<svg class="trend" data-testid="{testid}" viewBox="0 0 {W} {H}" width="100%" role="img" '
+        f'aria-label="{escape(label)}">{axis}{body}</svg>'
+    )
+
+
+def line_svg(points: list[tuple[datetime, int]], label: str) -> Markup:
+    """Viewers over time: one point per sample."""
+    if not points:
+        return Markup("")
+    top = max(max(v for _, v in points), 1)
+    coords = [(_x(i, len(points)), _y(v, top)) for i, (_, v) in enumerate(points)]
+    line = " ".join(f"{x},{y}" for x, y in coords)
+    dots = "".join(
+        f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(local(at)[11:])}: {v}</title></circle>'
+        for (x, y), (at, v) in zip(coords, points, strict=True)
+    )
+    body = f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="2"/>{dots}'
+    return _frame("viewers-chart", label, body, points[0][0], points[-1][0], top)
+
+
+def bars_svg(points: list[tuple[datetime, int]], label: str) -> Markup:
+    """Comments per minute: one bar per minute with comments."""
+    if not points:
+        return Markup("")
+    top = max(max(v for _, v in points), 1)
+    width = max(2.0, (W - 2 * PAD) / max(len(points), 1) * 0.7)
+    bars = "".join(
+        f'<rect x="{_x(i, len(points)) - width / 2:.1f}" y="{_y(v, top)}" width="{width:.1f}" '
+        f'height="{_y(0, top) - _y(v, top):.1f}"><title>{escape(local(at)[11:])}: {v}</title></rect>'
+        for i, (at, v) in enumerate(points)
+    )
+    return _frame("comments-chart", label, bars, points[0][0], points[-1][0], top)
+
+
+@router.get("/merchant/live/sessions/{session_id}")
+def report(session_id: PathId, request: Request, caller: PageCaller):
+    _ = translator(language(request))
+    with pledge(request).uow.read() as conn:
+        room, found = queries.session_report_for(conn, caller.actor, session_id)
+        replay = queries.comments(conn, session_id, limit=200)
+    return render(
+        request,
+        "live_report.html",
+        room=room,
+        report=found,
+        replay=replay,
+        viewers_chart=line_svg(found.viewers, _("live.chart_viewers")),
+        comments_chart=bars_svg(found.comments_per_minute, _("live.chart_comments")),
+    )
