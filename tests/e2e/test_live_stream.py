@@ -1,8 +1,9 @@
 """The room's event stream over real HTTP (uvicorn on a loopback port, SQLite and PostgreSQL):
 a viewer's stream opens with the room's state and the stored comments, then a comment posted by
-another viewer arrives as `event: comment` with its id, a pinned card as `event: card`, and the
-end of the session as `event: ended`; a reconnect with Last-Event-ID replays only what it missed;
-a viewer who leaves is no longer counted."""
+another viewer arrives as `event: comment` with its id, a pinned card as `event: card`, a flash
+deal opened for the room as `event: deal`, and the end of the session as `event: ended`; a
+reconnect with Last-Event-ID replays only what it missed; a viewer who leaves is no longer
+counted."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from datetime import timedelta
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import select
 
+from pledge.live.tables import live_rooms
 from pledge.web.app import create_app
 from tests.e2e.conftest import email_of, free_port
 from tests.e2e.test_live_api import HLS
@@ -114,6 +117,23 @@ def test_a_posted_comment_arrives_as_a_comment_event(app, world, server, clock):
             http.put(f"/api/v1/live/rooms/{room_id}/cards/{sku}", json={"price_fen": 1990}, headers=host)
             (card,) = events.wait_for("card")
             assert card["data"]["products"][0]["price_fen"] == 1990
+            with app.uow.read() as c:
+                content_id = c.execute(
+                    select(live_rooms.c.content_id).where(live_rooms.c.id == room_id)
+                ).scalar()
+            deal = {
+                "sku_id": sku,
+                "price_fen": 990,
+                "quantity": 5,
+                "starts_at": clock.now().isoformat(),
+                "ends_at": (clock.now() + timedelta(minutes=10)).isoformat(),
+                "title": "九块九秒杀",
+                "content_id": content_id,
+            }
+            opened = http.post(f"/api/v1/shops/{shop_id}/flash-deals", json=deal, headers=host)
+            assert opened.status_code == 201, opened.text
+            (flash,) = events.wait_for("deal")
+            assert flash["data"]["id"] == opened.json()["id"] and flash["data"]["title"] == "九块九秒杀"
             http.post(f"/api/v1/live/rooms/{room_id}/end", headers=host)
             assert events.wait_for("ended")[0]["data"]["status"] == "ended"
 

@@ -304,3 +304,10 @@ def comment_count(conn: Connection, session_id: int) -> int:
     return conn.execute(
         select(func.count()).select_from(live_comments).where(live_comments.c.session_id == session_id)
     ).scalar_one()
+
+
+def room_of_content(conn: Connection, content_id: int | None) -> int | None:
+    """The live room that states this content promise, if one does (a flash deal launched there)."""
+    if content_id is None:
+        return None
+    return conn.execute(select(live_rooms.c.id).where(live_rooms.c.content_id == content_id)).scalar()

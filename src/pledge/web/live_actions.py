@@ -123,3 +123,19 @@ def explain(app: App, actor: Actor, room_id: int, sku_id: int) -> list[dict[str,
     with app.uow.begin() as conn:
         live.explain_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
     return _cards_changed(app, room_id)
+
+
+def announce_deal(app: App, deal: dict[str, Any]) -> None:
+    """A flash deal opened for a live room's content: its viewers see it, with its end for the
+    countdown (call after the deal's transaction committed)."""
+    with app.uow.read() as conn:
+        room_id = queries.room_of_content(conn, deal.get("content_id"))
+    if room_id is None:
+        return
+    keys = ("id", "title", "product_id", "product_title", "sku_id", "price_fen", "remaining")
+    events.publish_deal(
+        app.hub,
+        room_id,
+        {k: deal.get(k) for k in keys}
+        | {"starts_at": deal["starts_at"].isoformat(), "ends_at": deal["ends_at"].isoformat()},
+    )

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pledge.flash import services as flash
 from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import InvalidInput
+from pledge.web import live_actions
 from pledge.web.api.orders import _placed
 from pledge.web.api.schemas.flash import BuyOut, FlashDealOut
 from pledge.web.deps import ApiActor, AppDep
@@ -58,7 +59,9 @@ def create_deal(shop_id: PathId, body: DealIn, app: AppDep, actor: ApiActor) -> 
     )
     with app.uow.begin() as conn:
         deal_id = flash.create_deal(conn, actor, deal, at=app.clock.now())
-        return _deal(flash.deal_view(conn, deal_id))
+        opened = flash.deal_view(conn, deal_id)
+    live_actions.announce_deal(app, opened)
+    return _deal(opened)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
+from pledge.web import live_actions
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.render import redirect, render
@@ -69,4 +70,6 @@ async def open_deal(shop_id: PathId, request: Request, caller: PageCaller):
     )
     with app.uow.begin() as conn:
         deal_id = flash.create_deal(conn, caller.actor, deal, at=now)
+        opened = flash.deal_view(conn, deal_id)
+    live_actions.announce_deal(app, opened)
     return redirect(f"/flash/{deal_id}")

@@ -78,7 +78,7 @@
     });
     source.addEventListener("deal", function (e) {
       var d = read(e);
-      toast((root.dataset.msgDeal || "{title}").replace("{title}", d.title || ""));
+      toast((root.dataset.msgDeal || "{title}").replace("{title}", d.title || d.product_title || ""));
     });
     source.addEventListener("ended", function () {
       var el = part("ended");
