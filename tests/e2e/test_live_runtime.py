@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from pledge.live import events
 from pledge.live import services as live
 from pledge.live.hub import Hub
 from pledge.live.runtime import push_viewers, sample_viewers
@@ -71,3 +72,16 @@ def test_the_viewers_push_reaches_each_watched_room():
         assert loop.run_until_complete(there.next_chunk()) == b'event: viewers\ndata: {"viewers":1}\n\n'
     finally:
         loop.close()
+
+
+def test_an_order_notice_names_the_buyer_masked():
+    hub = bound_hub()
+    sub = hub.subscribe(7)
+    events.publish_order(hub, 7, "王奶奶", "A级向日葵 12枝")
+    loop = asyncio.new_event_loop()
+    try:
+        chunk = loop.run_until_complete(sub.next_chunk())
+    finally:
+        loop.close()
+    assert chunk == 'event: order\ndata: {"buyer":"王*","product":"A级向日葵 12枝"}\n\n'.encode()
+    assert "奶奶" not in chunk.decode()

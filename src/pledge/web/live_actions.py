@@ -139,3 +139,9 @@ def announce_deal(app: App, deal: dict[str, Any]) -> None:
         {k: deal.get(k) for k in keys}
         | {"starts_at": deal["starts_at"].isoformat(), "ends_at": deal["ends_at"].isoformat()},
     )
+
+
+def announce_order(app: App, room_id: int, buyer_name: str, product_title: str) -> None:
+    """某某刚刚下单 to the room's viewers, the buyer's name masked: for checkout to call after an
+    order bought from the room (source live_room:room_id) committed."""
+    events.publish_order(app.hub, room_id, buyer_name, product_title)
