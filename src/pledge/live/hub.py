@@ -96,6 +96,11 @@ class Hub:
         self._loop = loop
         self._loop_thread = threading.get_ident()
 
+    def unbind(self) -> None:
+        """The serving loop stopped: the next one binds itself (a hub outlives a test server)."""
+        self._loop = None
+        self._loop_thread = None
+
     def subscribe(self, room_id: int) -> Subscriber:
         if self._loop is None:
             self.bind(asyncio.get_running_loop())

@@ -86,3 +86,4 @@ async def running(hub: Hub, uow: UnitOfWork, clock: Clock, settings: Settings) -
                 await task
         if bus is not None:
             await bus.stop()
+        hub.unbind()
