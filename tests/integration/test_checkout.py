@@ -14,12 +14,14 @@ from sqlalchemy import func, insert, select
 
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
-from pledge.catalog import services as catalog
+from pledge.attribution.model import Channel, Source
 from pledge.catalog.tables import skus
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.lateship.services import sweep_late_ship
 from pledge.ledger.services import balance, shop_proceeds
 from pledge.ledger.tables import coupons
+from pledge.live import services as live_services
+from pledge.live.tables import live_rooms
 from pledge.orders import services as orders_svc
 from pledge.orders.services import LineRequest, PlacedCheckout, cancel_unpaid, place_order
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
@@ -148,23 +150,28 @@ def test_shortest_promise_of_a_multi_product_order_binds_at_payment(app, world, 
     next_day = world.product(owner, shop_id, promise="next-day", title="卡通伞")
     presale = world.product(owner, shop_id, promise="presale:2026-09-20", title="钓鱼斗篷伞")
     with app.uow.begin() as c:
-        live = catalog.create_content_promise(
-            c, owner, shop_id=shop_id, kind="live_room", title="七夕专场", promise=Promise.parse("same-day")
+        room_id = live_services.create_room(
+            c, owner, shop_id=shop_id, title="七夕专场", promise=Promise.parse("same-day"), at=clock.now()
         )
+        session_id = live_services.go_live(
+            c, owner, room_id=room_id, playback_url="/media/live.m3u8", at=clock.now(), title="七夕"
+        )
+        for sku in (slow, standard, next_day, presale):
+            live_services.pin_card(
+                c, owner, session_id=session_id, sku_id=sku, price_fen=1000, at=clock.now()
+            )
+        live = c.execute(select(live_rooms.c.content_id).where(live_rooms.c.id == room_id)).scalar_one()
     buyer = world.user()
+    room = Source(Channel.LIVE_ROOM, room_id)
     with app.uow.begin() as c:
         placed = place_order(
             c,
             buyer,
-            [
-                LineRequest(slow, 1),
-                LineRequest(standard, 1),
-                LineRequest(next_day, 1),
-                LineRequest(presale, 1, content_id=live),
-            ],
+            [LineRequest(sku, 1, room) for sku in (slow, standard, next_day, presale)],
             at=clock.now(),
             pay_window=app.pay_window,
             guards=app.sale_guards,
+            sources=app.sources,
         )
     world.pay(placed)  # paid 10:00 in Shanghai: same-day means by 23:59:59 today
     with app.uow.read() as c:

@@ -19,6 +19,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        "media-src 'self' blob:",  # hls.js plays a live room's stream through MediaSource (blob:)
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

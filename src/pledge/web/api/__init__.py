@@ -14,10 +14,13 @@ from pledge.web.api import (
     flash,
     inventory,
     logistics,
+    notifications,
     orders,
     payments,
     reviews,
     settlement,
+    shops,
+    videos,
     warehouse,
 )
 
@@ -38,5 +41,8 @@ for module in (
     inventory,
     warehouse,
     flash,
+    shops,
+    videos,
+    notifications,
 ):
     router.include_router(module.router)

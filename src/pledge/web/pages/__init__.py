@@ -15,6 +15,8 @@ from pledge.web.pages import (
     reviews,
     settlement,
     shopping,
+    shops,
+    videos,
     warehouse,
 )
 
@@ -33,5 +35,7 @@ for module in (
     inventory,
     warehouse,
     flash,
+    shops,
+    videos,
 ):
     router.include_router(module.router)
