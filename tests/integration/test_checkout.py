@@ -298,7 +298,9 @@ def test_cart_lines_on_one_sku_are_summed_and_checkout_empties_the_cart(app, wor
             orders_svc.add_to_cart(c, buyer, LineRequest(sku, 2), at=clock.now())
     with app.uow.begin() as c:
         orders_svc.add_to_cart(c, buyer, LineRequest(sku, 1), at=clock.now())
-        assert orders_svc.cart_lines_for(c, buyer.user_id) == [LineRequest(sku, 3)]
+        assert orders_svc.cart_lines_for(c, buyer.user_id, secrets=app.source_secrets, now=clock.now()) == [
+            LineRequest(sku, 3)
+        ]
 
     with app.uow.begin() as c:
         placed = orders_svc.checkout_cart(
@@ -308,7 +310,7 @@ def test_cart_lines_on_one_sku_are_summed_and_checkout_empties_the_cart(app, wor
     assert placed.total_fen == 3 * 1990
     assert stock_of(app, sku) == 0
     with app.uow.read() as c:
-        assert orders_svc.cart_lines_for(c, buyer.user_id) == []
+        assert orders_svc.cart_lines_for(c, buyer.user_id, secrets=app.source_secrets, now=clock.now()) == []
 
 
 def test_checkout_of_a_cart_that_no_longer_fits_keeps_the_cart(app, world, clock):
@@ -329,7 +331,9 @@ def test_checkout_of_a_cart_that_no_longer_fits_keeps_the_cart(app, world, clock
     assert row_counts(app) == before
     assert stock_of(app, sku) == 1
     with app.uow.read() as c:
-        assert orders_svc.cart_lines_for(c, buyer.user_id) == [LineRequest(sku, 2)]
+        assert orders_svc.cart_lines_for(c, buyer.user_id, secrets=app.source_secrets, now=clock.now()) == [
+            LineRequest(sku, 2)
+        ]
 
 
 def test_unpaid_orders_are_cancelled_after_pay_by_and_give_back_stock_and_coupon(app, world, clock):
