@@ -4,6 +4,7 @@ video files in pieces (HTTP range requests), and the pages in both languages."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from importlib import resources
 
@@ -294,3 +295,30 @@ def test_the_inbox_words_notices_and_marks_them_read(app, client, florist):
         pages.post("/notifications/read", data={"csrf_token": csrf}, follow_redirects=False).status_code
         == 303
     )
+
+
+def test_the_merchant_upload_form_publishes_with_a_poster_file(app, client, florist):
+    csrf = page_login(client, email_of(app, florist["owner"].user_id), "/merchant/videos/new")
+    form = client.get("/merchant/videos/new?lang=zh_CN")
+    assert "上传短视频" in form.text and "A级向日葵 12枝" in form.text
+    resp = client.post(
+        "/merchant/videos",
+        data={
+            "csrf_token": csrf,
+            "title": "花束包装",
+            "promise": "48h",
+            "product_ids": str(florist["product_id"]),
+        },
+        files={"video": ("v.mp4", MP4, "video/mp4"), "poster": ("p.jpg", POSTER, "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303 and re.fullmatch(r"/videos/\d+", resp.headers["location"]), resp.text
+    refused = client.post(
+        "/merchant/videos",
+        data={"csrf_token": csrf, "title": "假视频", "product_ids": str(florist["product_id"])},
+        files={
+            "video": ("v.mp4", b"not a video at all", "video/mp4"),
+            "poster": ("p.jpg", POSTER, "image/jpeg"),
+        },
+    )
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
