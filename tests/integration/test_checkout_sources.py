@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from pledge.attribution import tokens
 from pledge.attribution.model import Channel, Source
 from pledge.catalog.tables import skus
-from pledge.kernel.errors import Conflict, InvalidInput
+from pledge.kernel.errors import Conflict, InvalidInput, OutOfStock
 from pledge.live import services as live
 from pledge.live.tables import live_rooms
 from pledge.orders import services as orders
@@ -23,6 +23,8 @@ from pledge.orders.tables import order_lines
 from pledge.orders.tables import orders as orders_table
 from pledge.promises.model import Promise
 from pledge.videos import services as videos
+from tests.conftest import make_app
+from tests.support import World, run_concurrently
 
 MEDIA = resources.files("pledge") / "demo" / "media"
 CARD_PRICE = 1990
@@ -209,3 +211,33 @@ def test_the_cart_keeps_the_room_token_and_an_expired_one_falls_back_to_the_prod
         )
     order, lines = order_of(app, placed)
     assert (order.channel, lines[0].unit_price_fen) == ("live_room", CARD_PRICE)
+
+
+@pytest.mark.postgres
+def test_concurrent_buyers_in_the_room_never_oversell_the_last_unit_at_the_room_price(postgres_url, clock):
+    """Six buyers check out the last pinned unit from the live room at the same moment on
+    PostgreSQL: one order at the card price, the others refused, the stock never negative."""
+    app = make_app(postgres_url, clock)
+    try:
+        world = World(app)
+        shop_id, owner = world.shop()
+        sku = world.product(owner, shop_id, price_fen=LIST_PRICE, stock=1)
+        now = app.clock.now()
+        with app.uow.begin() as c:
+            room_id = live.create_room(
+                c, owner, shop_id=shop_id, title="抢购", promise=Promise.parse("24h"), at=now
+            )
+            session_id = live.go_live(c, owner, room_id=room_id, playback_url="/m.m3u8", at=now, title="开播")
+            live.pin_card(c, owner, session_id=session_id, sku_id=sku, price_fen=CARD_PRICE, at=now)
+        buyers = [world.user() for _ in range(6)]
+        source = Source(Channel.LIVE_ROOM, room_id)
+        results = run_concurrently(
+            [lambda b=b: place(app, b, orders.LineRequest(sku, 1, source)) for b in buyers]
+        )
+        placed = [r for r in results if isinstance(r, orders.PlacedCheckout)]
+        assert len(placed) == 1 and all(isinstance(r, OutOfStock) for r in results if r not in placed)
+        assert placed[0].total_fen == CARD_PRICE
+        with app.uow.read() as c:
+            assert c.execute(select(skus.c.stock).where(skus.c.id == sku)).scalar_one() == 0
+    finally:
+        app.uow.engine.dispose()
