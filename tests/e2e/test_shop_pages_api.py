@@ -15,6 +15,7 @@ from pledge.attribution import tokens
 from pledge.attribution.model import Channel, Source
 from pledge.catalog.tables import skus
 from pledge.live import services as live
+from pledge.live.queries import current_session
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
 from pledge.orders.tables import order_lines, orders
@@ -322,3 +323,20 @@ def test_the_merchant_upload_form_publishes_with_a_poster_file(app, client, flor
         },
     )
     assert refused.status_code == 422 and refused.headers["content-type"].startswith("text/html")
+
+
+def test_the_cart_page_shows_the_room_price_and_flags_a_line_the_room_no_longer_sells(app, client, florist):
+    room_id = go_live(app, florist)
+    token = tokens.sign(app.settings.secret_key, Source(Channel.LIVE_ROOM, room_id), at=app.clock.now())
+    csrf = page_login(client, email_of(app, florist["buyer"].user_id), f"/products/{florist['product_id']}")
+    added = client.post(
+        "/cart",
+        data={"csrf_token": csrf, "sku_id": str(florist["pinned"]), "quantity": "1", "source_token": token},
+        follow_redirects=False,
+    )
+    assert added.status_code == 303
+    cart = client.get("/cart?lang=zh_CN").text
+    assert "来自直播间" in cart and "¥19.90" in cart and "¥25.90" not in cart
+    with app.uow.begin() as c:
+        live.end_session(c, florist["owner"], session_id=current_session(c, room_id).id, at=app.clock.now())
+    assert "不再售卖" in client.get("/cart?lang=zh_CN").text

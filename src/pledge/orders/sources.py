@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.attribution.model import PRODUCT_CARD, Bound, Source, SourceResolver
+from pledge.attribution.model import CONTENT_CHANNELS, PRODUCT_CARD, Bound, Source, SourceResolver
 from pledge.attribution.tokens import SourceExpired, verify
 from pledge.catalog.tables import content_promises
 from pledge.kernel.db import AnyRow
+from pledge.kernel.errors import DomainError
 
 
 def cart_source(secrets: Sequence[str], token: str | None, *, now: datetime) -> Source:
@@ -48,3 +49,20 @@ def bound_content(conn: Connection, bindings: Iterable[Bound]) -> dict[int, AnyR
         return {}
     cp = content_promises.c
     return {c.id: c for c in conn.execute(select(content_promises).where(cp.id.in_(ids)))}
+
+
+def line_prices(
+    conn: Connection, resolver: SourceResolver, lines: Iterable[tuple[int, Source]], *, at: datetime
+) -> dict[int, int | None]:
+    """What each content line of a cart would cost now at its source (the room's card price),
+    or None where the source would refuse it at checkout (the room is off air, the card gone);
+    lines from a page with no price of its own are left out (they pay the SKU's price)."""
+    prices: dict[int, int | None] = {}
+    for sku_id, source in lines:
+        if source.channel not in CONTENT_CHANNELS:
+            continue
+        try:
+            prices[sku_id] = resolver.bind(conn, source, [sku_id], at=at).prices.get(sku_id)
+        except DomainError:
+            prices[sku_id] = None
+    return prices

@@ -13,7 +13,7 @@ from pledge.compensation import queries as compensation_queries
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
-from pledge.orders.sources import cart_source
+from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import required_number, whole_number
@@ -87,6 +87,13 @@ def cart(request: Request, caller: PageCaller):
         rows = order_queries.cart_view(conn, caller.actor.user_id)
         for row in rows:
             row["source"] = cart_source(app.source_secrets, row.pop("source_token"), now=app.clock.now())
+        at_source = line_prices(
+            conn, app.sources, [(r["sku_id"], r["source"]) for r in rows], at=app.clock.now()
+        )
+        for row in rows:
+            if row["sku_id"] in at_source:
+                row["unavailable"] = at_source[row["sku_id"]] is None
+                row["total_fen"] = (at_source[row["sku_id"]] or row["price_fen"]) * row["quantity"]
         wallet = compensation_queries.wallet(conn, caller.actor.user_id)
     return render(
         request,
