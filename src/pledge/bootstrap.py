@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import inspect
 
+from pledge.attribution.model import Channel, Dispatcher, SourceResolver
 from pledge.catalog.guards import ListingGuard, SaleGuard
 from pledge.config import Settings, weakness
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
@@ -16,11 +17,13 @@ from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.live.hub import Hub
 from pledge.live.moderation import AllowAll, Moderator
+from pledge.live.sources import LiveRoomSources
 from pledge.logistics.sanctions import assert_can_sell
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
 from pledge.uploads.store import FileStore, LocalFileStore
+from pledge.videos.sources import VideoSources
 
 CLOCK_OFFSET_KEY = "demo_clock_offset_seconds"
 DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database unless set strongly
@@ -29,6 +32,10 @@ DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database u
 # (settlement), then sanctions from late rates (logistics).
 SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell)
 LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
+# What buying from a live room or a short video binds (attribution), owned above checkout.
+SOURCES: SourceResolver = Dispatcher(
+    {Channel.LIVE_ROOM: LiveRoomSources(), Channel.SHORT_VIDEO: VideoSources()}
+)
 
 
 @dataclass
@@ -49,6 +56,15 @@ class App:
     @property
     def sale_guards(self) -> tuple[SaleGuard, ...]:
         return SALE_GUARDS
+
+    @property
+    def sources(self) -> SourceResolver:
+        return SOURCES
+
+    @property
+    def source_secrets(self) -> tuple[str, ...]:
+        """The keys of signed source tokens: the current secret, and the one being rotated out."""
+        return (self.settings.secret_key, self.settings.secret_key_previous)
 
     @property
     def listing_guards(self) -> tuple[ListingGuard, ...]:

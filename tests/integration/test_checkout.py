@@ -14,12 +14,14 @@ from sqlalchemy import func, insert, select
 
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
-from pledge.catalog import services as catalog
+from pledge.attribution.model import Channel, Source
 from pledge.catalog.tables import skus
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.lateship.services import sweep_late_ship
 from pledge.ledger.services import balance, shop_proceeds
 from pledge.ledger.tables import coupons
+from pledge.live import services as live_services
+from pledge.live.tables import live_rooms
 from pledge.orders import services as orders_svc
 from pledge.orders.services import LineRequest, PlacedCheckout, cancel_unpaid, place_order
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
@@ -148,23 +150,28 @@ def test_shortest_promise_of_a_multi_product_order_binds_at_payment(app, world, 
     next_day = world.product(owner, shop_id, promise="next-day", title="卡通伞")
     presale = world.product(owner, shop_id, promise="presale:2026-09-20", title="钓鱼斗篷伞")
     with app.uow.begin() as c:
-        live = catalog.create_content_promise(
-            c, owner, shop_id=shop_id, kind="live_room", title="七夕专场", promise=Promise.parse("same-day")
+        room_id = live_services.create_room(
+            c, owner, shop_id=shop_id, title="七夕专场", promise=Promise.parse("same-day"), at=clock.now()
         )
+        session_id = live_services.go_live(
+            c, owner, room_id=room_id, playback_url="/media/live.m3u8", at=clock.now(), title="七夕"
+        )
+        for sku in (slow, standard, next_day, presale):
+            live_services.pin_card(
+                c, owner, session_id=session_id, sku_id=sku, price_fen=1000, at=clock.now()
+            )
+        live = c.execute(select(live_rooms.c.content_id).where(live_rooms.c.id == room_id)).scalar_one()
     buyer = world.user()
+    room = Source(Channel.LIVE_ROOM, room_id)
     with app.uow.begin() as c:
         placed = place_order(
             c,
             buyer,
-            [
-                LineRequest(slow, 1),
-                LineRequest(standard, 1),
-                LineRequest(next_day, 1),
-                LineRequest(presale, 1, content_id=live),
-            ],
+            [LineRequest(sku, 1, room) for sku in (slow, standard, next_day, presale)],
             at=clock.now(),
             pay_window=app.pay_window,
             guards=app.sale_guards,
+            sources=app.sources,
         )
     world.pay(placed)  # paid 10:00 in Shanghai: same-day means by 23:59:59 today
     with app.uow.read() as c:
@@ -291,7 +298,9 @@ def test_cart_lines_on_one_sku_are_summed_and_checkout_empties_the_cart(app, wor
             orders_svc.add_to_cart(c, buyer, LineRequest(sku, 2), at=clock.now())
     with app.uow.begin() as c:
         orders_svc.add_to_cart(c, buyer, LineRequest(sku, 1), at=clock.now())
-        assert orders_svc.cart_lines_for(c, buyer.user_id) == [LineRequest(sku, 3)]
+        assert orders_svc.cart_lines_for(c, buyer.user_id, secrets=app.source_secrets, now=clock.now()) == [
+            LineRequest(sku, 3)
+        ]
 
     with app.uow.begin() as c:
         placed = orders_svc.checkout_cart(
@@ -301,7 +310,7 @@ def test_cart_lines_on_one_sku_are_summed_and_checkout_empties_the_cart(app, wor
     assert placed.total_fen == 3 * 1990
     assert stock_of(app, sku) == 0
     with app.uow.read() as c:
-        assert orders_svc.cart_lines_for(c, buyer.user_id) == []
+        assert orders_svc.cart_lines_for(c, buyer.user_id, secrets=app.source_secrets, now=clock.now()) == []
 
 
 def test_checkout_of_a_cart_that_no_longer_fits_keeps_the_cart(app, world, clock):
@@ -322,7 +331,9 @@ def test_checkout_of_a_cart_that_no_longer_fits_keeps_the_cart(app, world, clock
     assert row_counts(app) == before
     assert stock_of(app, sku) == 1
     with app.uow.read() as c:
-        assert orders_svc.cart_lines_for(c, buyer.user_id) == [LineRequest(sku, 2)]
+        assert orders_svc.cart_lines_for(c, buyer.user_id, secrets=app.source_secrets, now=clock.now()) == [
+            LineRequest(sku, 2)
+        ]
 
 
 def test_unpaid_orders_are_cancelled_after_pay_by_and_give_back_stock_and_coupon(app, world, clock):

@@ -69,7 +69,10 @@ def test_ids_and_numbers_in_the_query_string(demo, path):
     "path,body",
     [
         ("/api/v1/cart/lines", {"sku_id": 2**63, "quantity": 1}),
-        ("/api/v1/cart/lines", {"sku_id": 1, "quantity": 1, "content_id": 2**64}),
+        (
+            "/api/v1/checkout",
+            {"lines": [{"sku_id": 1, "quantity": 1}], "source": {"kind": "live_room", "id": 2**64}},
+        ),
         ("/api/v1/checkout", {"lines": [{"sku_id": 1, "quantity": 1}], "coupon_id": 2**63}),
         ("/api/v1/flash-orders", {"deal_id": 10**30}),
         ("/api/v1/reviews", {"order_line_id": 2**63, "stars": 5}),
@@ -100,7 +103,7 @@ def test_ids_in_a_json_body(demo, path, body):
 
 def test_ids_in_a_page_form(demo):
     browser, csrf = demo.session(BUYER)
-    for field in ("sku_id", "content_id"):
+    for field in ("sku_id", "quantity"):
         form = {"csrf_token": csrf, "sku_id": "1", "quantity": "1", field: str(2**63)}
         page = browser.post("/cart", data=form, follow_redirects=False)
         assert page.status_code in (404, 422) and page.headers["content-type"].startswith("text/html"), field

@@ -16,6 +16,8 @@ from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
+from pledge.kernel.errors import InvalidInput
+
 
 class Channel(StrEnum):
     LIVE_ROOM = "live_room"
@@ -59,3 +61,23 @@ class SourceResolver(Protocol):
 def plain(source: Source) -> Bound:
     """The binding of a channel that is not content: nothing but the channel itself."""
     return Bound(source.channel)
+
+
+PRODUCT_CARD = Source(Channel.PRODUCT_CARD)
+
+
+class Dispatcher:
+    """The resolver checkout asks: each content channel to its owner (bootstrap wires live rooms
+    and videos); a channel that is not content binds nothing but itself. A content channel
+    nobody resolves is refused, never taken at the buyer's word."""
+
+    def __init__(self, by_channel: Mapping[Channel, SourceResolver]) -> None:
+        self._by_channel = dict(by_channel)
+
+    def bind(self, conn: Connection, source: Source, sku_ids: Collection[int], *, at: datetime) -> Bound:
+        if source.channel not in CONTENT_CHANNELS:
+            return plain(source)
+        resolver = self._by_channel.get(source.channel)
+        if resolver is None:
+            raise InvalidInput(f"orders cannot be placed from a {source.channel.value} here")
+        return resolver.bind(conn, source, sku_ids, at=at)

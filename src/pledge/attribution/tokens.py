@@ -21,6 +21,12 @@ PURPOSE = b"source-token"
 TOKEN_MAX = 120
 
 
+class SourceExpired(InvalidInput):
+    """A genuine token past its lifetime: a cart line keeps its item but loses the source."""
+
+    code = "source_expired"
+
+
 def _key(secret: str) -> bytes:
     return hmac.new(secret.encode(), PURPOSE, hashlib.sha256).digest()
 
@@ -50,5 +56,5 @@ def verify(secrets: Sequence[str], token: object, *, now: datetime) -> Source:
     except ValueError:
         raise InvalidInput("the source token is malformed") from None
     if not issued_at - timedelta(minutes=5) <= now <= issued_at + TOKEN_LIFETIME:
-        raise InvalidInput("the source token has expired; open the room or video again")
+        raise SourceExpired("the source token has expired; open the room or video again")
     return source

@@ -81,3 +81,12 @@ def category_tree(conn: Connection) -> list[dict]:
         if r["parent_id"] is not None and r["parent_id"] in by_id:
             by_id[r["parent_id"]]["children"].append(r)
     return tops
+
+
+def get_shop(conn: Connection, shop_id: int) -> dict:
+    """A shop as its page shows it: name, city, description."""
+    s = shops.c
+    row = conn.execute(select(s.id, s.name, s.city, s.description).where(s.id == shop_id)).first()
+    if row is None:
+        raise NotFound(f"no shop {shop_id}")
+    return dict(row._mapping)

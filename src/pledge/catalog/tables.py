@@ -86,3 +86,14 @@ content_promises = Table(
     Column("promise_hours", Integer, nullable=True),
     Column("presale_date", Date, nullable=True),
 )
+
+# A product's photos (several; the first, by position, is the one on cards): cleaned uploads.
+product_images = Table(
+    "product_images",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("upload_id", Id, ForeignKey("uploads.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    UniqueConstraint("product_id", "position", name="uq_product_images_product_position"),
+)

@@ -22,6 +22,7 @@ from pledge.demo.experience import seed_experience
 from pledge.demo.live import seed_live
 from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
+from pledge.demo.shoppages import seed_shop_pages
 from pledge.demo.warehouse import seed_warehouse
 from pledge.fulfilment.services import apply_tracking_events, ship_order
 from pledge.kernel.clock import FixedClock
@@ -285,13 +286,13 @@ def _history(
                 continue
             buyer = rng.choice(buyers)
             sku = rng.choice(shop["skus"])
-            content = shop["live_id"] if rng.random() < 0.4 else None
+            rng.random()  # was the draw for "bought in the live room": rooms now bind from their sessions
             clock.set(at)
             with app.uow.begin() as conn:
                 placed = orders.place_order(
                     conn,
                     buyer,
-                    [orders.LineRequest(sku, rng.randint(1, 3), content)],
+                    [orders.LineRequest(sku, rng.randint(1, 3))],
                     at=at,
                     pay_window=app.pay_window,
                     guards=app.sale_guards,
@@ -358,6 +359,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_settlement(app, clock, shops, now)
     seed_warehouse(app, shops, now)
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
+    seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
     app.uow.engine.dispose()
     live.uow.engine.dispose()
     compensated = f"{sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan)"

@@ -13,6 +13,7 @@ from pledge.aftersales.tables import cases
 from pledge.chat.tables import conversations
 from pledge.experience import indicators, policy, services
 from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, ShippingInsurance
+from pledge.experience.tables import snapshots
 from pledge.kernel.errors import NotFound
 from pledge.rulebooks.loader import Rulebook
 
@@ -226,3 +227,13 @@ def compare_versions(
         "indicators": rows,
         "score_change": round(new.score - old.score, 2),
     }
+
+
+def shown_score(conn: Connection, shop_id: int) -> float | None:
+    """The score buyers see on the shop page (4.6 of 5), from the latest daily snapshot; None
+    before the first snapshot."""
+    s = snapshots.c
+    tenths = conn.execute(
+        select(s.shown_tenths).where(s.shop_id == shop_id).order_by(s.day.desc(), s.id.desc()).limit(1)
+    ).scalar()
+    return None if tenths is None else tenths / 10

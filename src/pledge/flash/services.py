@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
+from pledge.attribution.model import Channel
 from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
@@ -334,8 +335,10 @@ def _open_order(
         quantity=quantity,
         unit_price_fen=deal.price_fen,
     )
-    draft = OrderDraft(deal.shop_id, [line], candidates, placed_detail={"flash_deal": deal.id})
-    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window, channel="live_room")
+    draft = OrderDraft(
+        deal.shop_id, [line], candidates, channel=Channel.LIVE_ROOM, placed_detail={"flash_deal": deal.id}
+    )
+    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window)
 
 
 def return_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:

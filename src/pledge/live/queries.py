@@ -16,6 +16,7 @@ from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.live.model import SessionStatus
 from pledge.live.tables import live_cards, live_comments, live_rooms, live_sessions, live_viewer_samples
+from pledge.orders.tables import order_lines, orders
 
 COMMENTS_PAGE_MAX = 200
 
@@ -311,3 +312,32 @@ def room_of_content(conn: Connection, content_id: int | None) -> int | None:
     if content_id is None:
         return None
     return conn.execute(select(live_rooms.c.id).where(live_rooms.c.content_id == content_id)).scalar()
+
+
+@dataclass(frozen=True)
+class RoomOrder:
+    room_id: int
+    buyer_name: str
+    product_title: str
+
+
+def room_orders(conn: Connection, order_ids: list[int]) -> list[RoomOrder]:
+    """Of these orders, those bought in a live session: the room, the buyer, the first line."""
+    from_session = orders.c.source_ref.like("live_session:%")
+    rows = conn.execute(
+        select(orders.c.id, orders.c.source_ref, users.c.display_name)
+        .join(users, users.c.id == orders.c.buyer_id)
+        .where(orders.c.id.in_(order_ids), from_session)
+        .order_by(orders.c.id)
+    ).all()
+    found = []
+    for order_id, source_ref, buyer in rows:
+        session_id = int(source_ref.split(":", 1)[1])
+        title = conn.execute(
+            select(order_lines.c.title)
+            .where(order_lines.c.order_id == order_id)
+            .order_by(order_lines.c.id)
+            .limit(1)
+        ).scalar_one()
+        found.append(RoomOrder(session_room(conn, session_id), buyer, title))
+    return found

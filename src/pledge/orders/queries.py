@@ -89,7 +89,7 @@ def cart_view(conn: Connection, buyer_id: int) -> list[dict]:
         select(
             c.sku_id,
             c.quantity,
-            c.content_id,
+            c.source_token,
             s.name.label("sku_name"),
             s.price_fen,
             s.stock,

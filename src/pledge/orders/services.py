@@ -1,4 +1,5 @@
-"""Cart and checkout. A checkout splits into one order per shop; stock is taken at checkout
+"""Cart and checkout. A checkout splits into one order per shop and source (the live room,
+video or page each line was bought on, decided by the server: orders.sources); stock is taken at checkout
 with conditional updates in SKU-id order, so the last unit can never be sold twice
 (saleor#543, medusa#16569) and two lines on one SKU are summed first (medusa#16502)."""
 
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
+from pledge.attribution.model import PRODUCT_CARD, Bound, Channel, Dispatcher, Source, SourceResolver
 from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
-from pledge.catalog.tables import content_promises, products, shops, skus
+from pledge.catalog.tables import products, shops, skus
 from pledge.kernel import jsonutil
 from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
@@ -27,18 +29,20 @@ from pledge.ledger import services as ledger
 from pledge.ledger.model import CouponStatus
 from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
 from pledge.orders.model import OrderStatus, PaymentStatus
+from pledge.orders.sources import bind_sources, bound_content, cart_source
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 from pledge.promises.model import Promise
 from pledge.promises.policy import undominated
 
-CHANNELS = ("live_room", "short_video", "product_card", "search", "showcase")
+CHANNELS = tuple(c.value for c in Channel)
+NO_CONTENT = Dispatcher({})  # binds the product card, search and showcase; refuses rooms and videos
 
 
 @dataclass(frozen=True)
 class LineRequest:
     sku_id: int
     quantity: int
-    content_id: int | None = None
+    source: Source = PRODUCT_CARD  # where it was bought: verified by the caller, bound at checkout
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,9 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
         quantity = line.quantity + (seen.quantity if seen else 0)
         if quantity > MAX_QUANTITY:
             raise InvalidInput(f"at most {MAX_QUANTITY} units of one SKU per order")
-        merged[line.sku_id] = LineRequest(
-            line.sku_id, quantity, line.content_id or (seen.content_id if seen else None)
-        )
+        if seen is not None and seen.source != line.source:
+            raise InvalidInput(f"SKU {line.sku_id} is bought from one place per checkout, not two")
+        merged[line.sku_id] = LineRequest(line.sku_id, quantity, line.source)
     return merged
 
 
@@ -129,14 +133,13 @@ def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, SkuRo
             )
 
 
-def _candidates(row: SkuRow, content: dict[int, AnyRow], content_id: int | None) -> list[tuple[str, Promise]]:
+def _candidates(row: SkuRow, content: AnyRow | None) -> list[tuple[str, Promise]]:
     """Every promise that applies to a line: the product page's and the live room's or video's."""
     found = [("product", promise_of(row))]
-    if content_id is not None:
-        c = content.get(content_id)
-        if c is None or c.shop_id != row.shop_id:
-            raise InvalidInput(f"live room or video {content_id} does not sell SKU {row.id}")
-        found.append((f"{c.kind}:{c.id}", promise_of(c)))
+    if content is not None:
+        if content.shop_id != row.shop_id:
+            raise InvalidInput(f"live room or video {content.id} does not sell SKU {row.id}")
+        found.append((f"{content.kind}:{content.id}", promise_of(content)))
     return found
 
 
@@ -167,6 +170,8 @@ class OrderDraft:
     promises: list[tuple[str, Promise]]
     discount_fen: int = 0
     coupon_id: int | None = None
+    channel: Channel = Channel.PRODUCT_CARD
+    source_ref: str = ""  # what the source bound (attribution.Bound.ref)
     placed_detail: dict[str, object] = field(default_factory=dict)  # more for the "placed" event
 
     @property
@@ -185,7 +190,6 @@ def create_orders(
     *,
     at: datetime,
     pay_window: timedelta,
-    channel: str,
 ) -> PlacedCheckout:
     """The one writer of new orders (cart checkout and flash deals alike): a checkout, its
     orders awaiting payment with their lines and "placed" events, and one sandbox payment for the
@@ -194,9 +198,7 @@ def create_orders(
     checkout_id = inserted_id(
         conn, checkouts.insert().values(buyer_id=buyer_id, total_fen=total, created_at=at)
     )
-    order_ids = _insert_orders(
-        conn, checkout_id, buyer_id, drafts, at=at, pay_window=pay_window, channel=channel
-    )
+    order_ids = _insert_orders(conn, checkout_id, buyer_id, drafts, at=at, pay_window=pay_window)
     conn.execute(
         order_lines.insert(),
         [
@@ -240,7 +242,6 @@ def _insert_orders(
     *,
     at: datetime,
     pay_window: timedelta,
-    channel: str,
 ) -> list[int]:
     """The checkout's orders in one INSERT; their ids in the drafts' order."""
     rows = conn.execute(
@@ -260,7 +261,8 @@ def _insert_orders(
                 "promise_candidates": encode_promises(d.promises),
                 "created_at": at,
                 "pay_by": at + pay_window,
-                "channel": channel,
+                "channel": d.channel.value,
+                "source_ref": d.source_ref,
             }
             for d in drafts
         ],
@@ -289,39 +291,44 @@ def _check_lines(wanted: dict[int, LineRequest], found: dict[int, SkuRow]) -> No
             )
 
 
-def _content_of(conn: Connection, wanted: dict[int, LineRequest]) -> dict[int, AnyRow]:
-    """The live rooms and short videos the lines were bought from, with their promises."""
-    content_ids = {line.content_id for line in wanted.values() if line.content_id is not None}
-    if not content_ids:
-        return {}
-    cp = content_promises.c
-    return {c.id: c for c in conn.execute(select(content_promises).where(cp.id.in_(content_ids)))}
-
-
-def _drafts(
-    by_shop: dict[int, list[LineRequest]], found: dict[int, SkuRow], content: dict[int, AnyRow]
-) -> list[OrderDraft]:
-    drafts = []
-    for shop_id, shop_lines in sorted(by_shop.items()):
-        lines = [
+def _draft(
+    shop_id: int, lines: list[LineRequest], found: dict[int, SkuRow], bound: Bound, content: AnyRow | None
+) -> OrderDraft:
+    """One shop's lines from one source: at the source's price where it sets one (the room's
+    card price), under the product's and the source's promises."""
+    draft = OrderDraft(
+        shop_id,
+        [
             OrderLineDraft(
                 sku_id=line.sku_id,
                 product_id=found[line.sku_id].product_id,
                 title=f"{found[line.sku_id].title} · {found[line.sku_id].name}",
                 quantity=line.quantity,
-                unit_price_fen=found[line.sku_id].price_fen,
+                unit_price_fen=bound.prices.get(line.sku_id, found[line.sku_id].price_fen),
             )
-            for line in shop_lines
-        ]
-        promises = [
-            c for line in shop_lines for c in _candidates(found[line.sku_id], content, line.content_id)
-        ]
-        draft = OrderDraft(shop_id, lines, promises)
-        if (
-            draft.items_fen > MAX_AMOUNT_FEN
-        ):  # every sum over orders stays far inside BIGINT (kernel/limits.py)
-            raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
-        drafts.append(draft)
+            for line in lines
+        ],
+        [c for line in lines for c in _candidates(found[line.sku_id], content)],
+        channel=bound.channel,
+        source_ref=bound.ref,
+    )
+    if draft.items_fen > MAX_AMOUNT_FEN:  # every sum over orders stays far inside BIGINT (kernel/limits.py)
+        raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
+    return draft
+
+
+def _drafts(
+    conn: Connection, wanted: dict[int, LineRequest], found: dict[int, SkuRow], bindings: dict[Source, Bound]
+) -> list[OrderDraft]:
+    groups: dict[tuple[int, Channel, int], list[LineRequest]] = defaultdict(list)
+    for sku_id in sorted(wanted):
+        line = wanted[sku_id]
+        groups[(found[sku_id].shop_id, line.source.channel, line.source.id)].append(line)
+    content = bound_content(conn, bindings.values())
+    drafts = []
+    for (shop_id, channel, source_id), lines in sorted(groups.items()):
+        bound = bindings[Source(channel, source_id)]
+        drafts.append(_draft(shop_id, lines, found, bound, content.get(bound.content_id or 0)))
     return drafts
 
 
@@ -334,45 +341,50 @@ def place_order(
     pay_window: timedelta,
     guards: Sequence[SaleGuard],
     coupon_id: int | None = None,
-    channel: str = "product_card",
+    sources: SourceResolver = NO_CONTENT,
 ) -> PlacedCheckout:
-    """Take stock, split by shop, apply a coupon to the largest order, open one payment. `guards`
-    may refuse the sale (the caller wires them: sanctions, a deposit short for 48 h)."""
-    if channel not in CHANNELS:
-        raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
+    """Take stock, split by shop and source, apply a coupon to the largest order, open one
+    payment. `guards` may refuse the sale (the caller wires them: sanctions, a deposit short for
+    48 h); `sources` says what each line's source binds (bootstrap wires rooms and videos)."""
     wanted = _validate_lines(lines)
     found = _load_skus(conn, sorted(wanted))
     _check_lines(wanted, found)
-    content = _content_of(conn, wanted)
+    bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)
     coupon = _available_coupon(conn, actor, coupon_id)
-    by_shop: dict[int, list[LineRequest]] = defaultdict(list)
-    for sku_id in sorted(wanted):
-        by_shop[found[sku_id].shop_id].append(wanted[sku_id])
-    products_by_shop = {shop: {found[line.sku_id].product_id for line in ls} for shop, ls in by_shop.items()}
+    products_by_shop: dict[int, set[int]] = defaultdict(set)
+    for row in found.values():
+        products_by_shop[row.shop_id].add(row.product_id)
     check_sale(guards, conn, products_by_shop, at=at)
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
-    drafts = _drafts(by_shop, found, content)
+    drafts = _drafts(conn, wanted, found, bindings)
     discounted = max(drafts, key=lambda d: d.items_fen) if coupon else None
     if coupon is not None and discounted is not None:
         discounted.discount_fen = min(coupon.amount_fen, discounted.items_fen - 1)
         discounted.coupon_id = coupon.id
-    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window, channel=channel)
+    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window)
     if coupon is not None and discounted is not None:
         order_id = placed.order_ids[drafts.index(discounted)]
         ledger.redeem_coupon(conn, coupon.id, order_id=order_id, at=at)
     return placed
 
 
-def cart_lines_for(conn: Connection, buyer_id: int) -> list[LineRequest]:
+def cart_lines_for(
+    conn: Connection, buyer_id: int, *, secrets: Sequence[str], now: datetime
+) -> list[LineRequest]:
+    """The cart, each line with the source its token still vouches for (orders.sources)."""
     return [
-        LineRequest(r.sku_id, r.quantity, r.content_id)
+        LineRequest(r.sku_id, r.quantity, cart_source(secrets, r.source_token, now=now))
         for r in conn.execute(
             select(cart_lines).where(cart_lines.c.buyer_id == buyer_id).order_by(cart_lines.c.id)
         )
     ]
 
 
-def add_to_cart(conn: Connection, actor: Actor, line: LineRequest, *, at: datetime) -> None:
+def add_to_cart(
+    conn: Connection, actor: Actor, line: LineRequest, *, at: datetime, source_token: str | None = None
+) -> None:
+    """Put a line in the cart; `source_token` is the page's signed token, verified by the caller
+    (its source is `line.source`) and kept so checkout can verify it again."""
     _validate_lines([line])
     row = _load_skus(conn, [line.sku_id])[line.sku_id]
     existing = conn.execute(
@@ -389,7 +401,7 @@ def add_to_cart(conn: Connection, actor: Actor, line: LineRequest, *, at: dateti
                 buyer_id=actor.user_id,
                 sku_id=line.sku_id,
                 quantity=quantity,
-                content_id=line.content_id,
+                source_token=source_token,
                 added_at=at,
             )
         )
@@ -397,7 +409,7 @@ def add_to_cart(conn: Connection, actor: Actor, line: LineRequest, *, at: dateti
         conn.execute(
             cart_lines.update()
             .where(cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == line.sku_id)
-            .values(quantity=quantity)
+            .values(quantity=quantity, source_token=source_token)
         )
 
 
@@ -415,17 +427,18 @@ def checkout_cart(
     pay_window: timedelta,
     guards: Sequence[SaleGuard],
     coupon_id: int | None = None,
-    channel: str = "product_card",
+    sources: SourceResolver = NO_CONTENT,
+    secrets: Sequence[str] = (),
 ) -> PlacedCheckout:
     placed = place_order(
         conn,
         actor,
-        cart_lines_for(conn, actor.user_id),
+        cart_lines_for(conn, actor.user_id, secrets=secrets, now=at),
         at=at,
         pay_window=pay_window,
         guards=guards,
         coupon_id=coupon_id,
-        channel=channel,
+        sources=sources,
     )
     conn.execute(cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id))
     return placed

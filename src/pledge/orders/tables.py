@@ -18,7 +18,9 @@ cart_lines = Table(
     Column("id", Id, primary_key=True),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
-    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True),
+    # The signed source token of the page the line was added on (attribution.tokens); NULL for
+    # the product page. Verified again at checkout: an expired one falls back to the product card.
+    Column("source_token", String(120), nullable=True),
     Column("quantity", Integer, nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
     UniqueConstraint("buyer_id", "sku_id"),
@@ -68,6 +70,9 @@ orders = Table(
     # Booked delivery (预约达, douyin:aJoPPkWZ7VQM 2.3): the end of the day the buyer booked the
     # parcel to arrive, platform time; NULL when none was booked (migration 0009).
     Column("booked_delivery_by", UtcDateTime, nullable=True),
+    # What the channel's source bound (attribution.Bound.ref): `live_session:12`, `video:3`, or
+    # "" for the product card, search and showcase (migration 0015).
+    Column("source_ref", String(40), nullable=False, default="", server_default=""),
     CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
     CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
 )

@@ -1,5 +1,5 @@
 """Files behind a pluggable store. Local disk by default (under PLEDGE_VAR_DIR/uploads); an
-object store (S3, OSS) implements the same two methods."""
+object store (S3, OSS) implements the same methods (a ranged GET for `read_range`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ class FileStore(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
 
     def get(self, key: str) -> bytes: ...
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        """`length` bytes from byte `start` (fewer at the end of the file): a video is served
+        in the pieces a player asks for, never read whole."""
+        ...
 
 
 class LocalFileStore:
@@ -31,3 +36,8 @@ class LocalFileStore:
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def read_range(self, key: str, start: int, length: int) -> bytes:
+        with self._path(key).open("rb") as fh:
+            fh.seek(start)
+            return fh.read(length)

@@ -80,6 +80,15 @@ def api_actor(request: Request) -> Actor:
     return caller.actor
 
 
+def optional_api_actor(request: Request) -> Actor | None:
+    """For public reads that say more to a known caller (is the shop followed?): the bearer
+    token's actor, the page session's, or None. Reads only, so no CSRF header is needed."""
+    if bearer_token(request) is not None:
+        return api_actor(request)
+    caller = optional_caller(request)
+    return caller.actor if caller else None
+
+
 def page_caller(request: Request) -> Caller:
     caller = optional_caller(request)
     if caller is None:
@@ -93,6 +102,7 @@ FormFields: TypeAlias = dict[str, str | UploadFile]
 # The dependencies every route declares, once: `app: AppDep`, `actor: ApiActor`, `caller: PageCaller`.
 AppDep: TypeAlias = Annotated[App, Depends(pledge)]
 ApiActor: TypeAlias = Annotated[Actor, Depends(api_actor)]
+MaybeApiActor: TypeAlias = Annotated[Actor | None, Depends(optional_api_actor)]
 PageCaller: TypeAlias = Annotated[Caller, Depends(page_caller)]
 
 

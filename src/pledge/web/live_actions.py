@@ -145,3 +145,11 @@ def announce_order(app: App, room_id: int, buyer_name: str, product_title: str) 
     """某某刚刚下单 to the room's viewers, the buyer's name masked: for checkout to call after an
     order bought from the room (source live_room:room_id) committed."""
     events.publish_order(app.hub, room_id, buyer_name, product_title)
+
+
+def announce_orders(app: App, order_ids: list[int]) -> None:
+    """After a checkout committed: 某某刚刚下单 in every room the orders were bought in."""
+    with app.uow.read() as conn:
+        bought = queries.room_orders(conn, order_ids)
+    for order in bought:
+        announce_order(app, order.room_id, order.buyer_name, order.product_title)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from pledge.aftersales.model import CaseStatus, ClaimStatus
+from pledge.attribution.model import Channel
 from pledge.chat.model import ConversationStatus
 from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc
@@ -24,6 +25,7 @@ templates.env.filters["yuan"] = present.yuan
 templates.env.filters["local"] = present.local
 templates.env.filters["iso"] = lambda at: "" if at is None else as_utc(at).isoformat()
 templates.env.globals["badge"] = present.promise_badge
+templates.env.globals["Channel"] = Channel  # where a line was bought (attribution)
 # Templates compare a status with its entity's enum (model.py), never with a string literal
 # (tests/unit/test_web_layers.py checks): a renamed status then fails loudly, not silently.
 templates.env.globals.update(

@@ -41,10 +41,10 @@ class Ids:
 @dataclass(frozen=True)
 class Case:
     """How to call one route. `kind`: 'denied' (B's ids must be refused), 'public' (anyone may
-    read it: the catalog), 'open' (anyone signed in may write there, e.g. a comment in any
-    shop's live room: B's ids answer `ok` as A's do), or 'own' (acts on the caller's own data
-    whatever the id, e.g. removing
-    a SKU from one's own cart: it must not touch B's data)."""
+    read it: the catalog), 'own' (acts on the caller's own data whatever the id, e.g. removing
+    a SKU from one's own cart: it must not touch B's data), or 'open' (anyone signed in may do
+    it to anyone's: comment in a live room, follow a shop, like a video; it answers `ok` and
+    changes only the caller's own rows or a counter)."""
 
     kind: str
     body: Callable[[Ids, str], dict] = lambda ids, csrf: {}

@@ -15,10 +15,13 @@ from pledge.web.api import (
     inventory,
     live,
     logistics,
+    notifications,
     orders,
     payments,
     reviews,
     settlement,
+    shops,
+    videos,
     warehouse,
 )
 
@@ -40,5 +43,8 @@ for module in (
     warehouse,
     flash,
     live,
+    shops,
+    videos,
+    notifications,
 ):
     router.include_router(module.router)

@@ -1,35 +1,75 @@
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from typing import Annotated, Literal
 
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from pledge.attribution.model import PRODUCT_CARD, Channel, Source
+from pledge.attribution.tokens import TOKEN_MAX, verify
+from pledge.bootstrap import App
 from pledge.compensation import queries as compensation_queries
 from pledge.fulfilment.services import ship_order
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
+from pledge.web import live_actions
 from pledge.web.api.schemas.orders import CartOut, CheckoutOut, OrderOut, OrderSummaryOut, ShipOut
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Carrier, Code, Id, PathId, Quantity, TrackingNo, Word
+from pledge.web.types import Carrier, Id, PathId, Quantity, TrackingNo, Word
 
 router = APIRouter(tags=["orders"])
 MAX_CHECKOUT_LINES = 100
 
 
+SourceToken = Annotated[str, Field(min_length=1, max_length=TOKEN_MAX)]
+
+
+class CartLineIn(BaseModel):
+    sku_id: Id
+    quantity: Quantity
+    source_token: SourceToken | None = None  # from the room or video page the line was added on
+
+
 class LineIn(BaseModel):
     sku_id: Id
     quantity: Quantity
-    content_id: Id | None = None
+
+
+class SourceIn(BaseModel):
+    """The live room or short video the lines are bought from; what it binds is the server's."""
+
+    kind: Literal["live_room", "short_video"]
+    id: Id
 
 
 class CheckoutIn(BaseModel):
+    """The channel is never the buyer's to choose: it follows from `source` or `source_token`
+    (both with `lines` only; cart lines carry their own), else the product card. A `channel`
+    field is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
     lines: list[LineIn] | None = Field(None, max_length=MAX_CHECKOUT_LINES)  # omitted: check out the cart
     coupon_id: Id | None = None
-    channel: Code = "product_card"  # live_room | short_video | product_card | search | showcase
+    source: SourceIn | None = None
+    source_token: SourceToken | None = None
 
 
 class ShipIn(BaseModel):
     carrier: Carrier
     tracking_no: TrackingNo
+
+
+def _source(app: App, body: CheckoutIn) -> Source:
+    if body.source is not None and body.source_token is not None:
+        raise InvalidInput("send a source or a source token, not both")
+    if body.lines is None and (body.source is not None or body.source_token is not None):
+        raise InvalidInput("a source goes with `lines`; cart lines carry the source they were added from")
+    if body.source is not None:
+        return Source(Channel(body.source.kind), body.source.id)
+    if body.source_token is not None:
+        return verify(app.source_secrets, body.source_token, now=app.clock.now())
+    return PRODUCT_CARD
 
 
 def _placed(app, placed: orders.PlacedCheckout) -> dict:
@@ -48,20 +88,32 @@ def _placed(app, placed: orders.PlacedCheckout) -> dict:
 @router.get("/cart", responses={200: {"model": CartOut}})
 def get_cart(app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
-        lines = orders.cart_lines_for(conn, actor.user_id)
+        lines = orders.cart_lines_for(conn, actor.user_id, secrets=app.source_secrets, now=app.clock.now())
     return {
         "lines": [
-            {"sku_id": line.sku_id, "quantity": line.quantity, "content_id": line.content_id}
+            {
+                "sku_id": line.sku_id,
+                "quantity": line.quantity,
+                "source": {"kind": line.source.channel.value, "id": line.source.id},
+            }
             for line in lines
         ]
     }
 
 
 @router.post("/cart/lines", status_code=201, responses={201: {"model": CartOut}})
-def add_cart_line(body: LineIn, app: AppDep, actor: ApiActor) -> dict:
+def add_cart_line(body: CartLineIn, app: AppDep, actor: ApiActor) -> dict:
+    now = app.clock.now()
+    source = (
+        PRODUCT_CARD if body.source_token is None else verify(app.source_secrets, body.source_token, now=now)
+    )
     with app.uow.begin() as conn:
         orders.add_to_cart(
-            conn, actor, orders.LineRequest(body.sku_id, body.quantity, body.content_id), at=app.clock.now()
+            conn,
+            actor,
+            orders.LineRequest(body.sku_id, body.quantity, source),
+            at=now,
+            source_token=body.source_token,
         )
     return get_cart(app, actor)
 
@@ -80,6 +132,7 @@ def remove_cart_line(sku_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     responses={201: {"model": CheckoutOut}},
 )
 def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
+    source = _source(app, body)
     with app.uow.begin() as conn:
         if body.lines is None:
             placed = orders.checkout_cart(
@@ -89,12 +142,13 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
                 pay_window=app.pay_window,
                 guards=app.sale_guards,
                 coupon_id=body.coupon_id,
-                channel=body.channel,
+                sources=app.sources,
+                secrets=app.source_secrets,
             )
         else:
             if not body.lines:
                 raise InvalidInput("the order has no lines")
-            lines = [orders.LineRequest(line.sku_id, line.quantity, line.content_id) for line in body.lines]
+            lines = [orders.LineRequest(line.sku_id, line.quantity, source) for line in body.lines]
             placed = orders.place_order(
                 conn,
                 actor,
@@ -103,8 +157,9 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
                 pay_window=app.pay_window,
                 guards=app.sale_guards,
                 coupon_id=body.coupon_id,
-                channel=body.channel,
+                sources=app.sources,
             )
+    live_actions.announce_orders(app, placed.order_ids)
     return _placed(app, placed)
 
 

@@ -16,6 +16,8 @@ from pledge.web.pages import (
     reviews,
     settlement,
     shopping,
+    shops,
+    videos,
     warehouse,
 )
 
@@ -35,5 +37,7 @@ for module in (
     warehouse,
     flash,
     live,
+    shops,
+    videos,
 ):
     router.include_router(module.router)

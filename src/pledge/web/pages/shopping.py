@@ -4,11 +4,18 @@ from fastapi import APIRouter, Request
 from sqlalchemy.engine import Row
 
 from pledge.aftersales import queries as aftersales_queries
+from pledge.attribution.model import PRODUCT_CARD, Source
+from pledge.attribution.tokens import verify
+from pledge.bootstrap import App
+from pledge.catalog import images
 from pledge.catalog import queries as catalog_queries
 from pledge.compensation import queries as compensation_queries
+from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
+from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
+from pledge.web import live_actions
 from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
@@ -21,17 +28,40 @@ router = APIRouter()
 def home(request: Request):
     with pledge(request).uow.read() as conn:
         products = catalog_queries.list_products(conn)
-    return render(request, "home.html", products=products)
+        with_photo = images.card_photos(conn, [p["id"] for p in products])
+    return render(request, "home.html", products=products, with_photo=with_photo, image_url=images.image_url)
+
+
+def _page_source(app: App, token: str | None) -> tuple[str | None, Source]:
+    """The source token a room or video page linked here with (`?source=`), and what it names;
+    a token that does not verify (forged, expired) is dropped: the buyer buys from the page."""
+    if not token:
+        return None, PRODUCT_CARD
+    try:
+        return token, verify(app.source_secrets, token, now=app.clock.now())
+    except InvalidInput:
+        return None, PRODUCT_CARD
 
 
 @router.get("/products/{product_id}")
-def product_page(product_id: PathId, request: Request):
+def product_page(product_id: PathId, request: Request, source: str | None = None):
+    token, bought_from = _page_source(pledge(request), source)
     with pledge(request).uow.read() as conn:
         product = catalog_queries.get_product(conn, product_id)
         shop_pledge = aftersales_queries.pledge_of(conn, product["shop_id"])
         insured = aftersales_queries.product_shipping_insurance(conn, product_id, pledge(request).clock.now())
+        photos = [
+            images.image_url(product_id, i) for i, _ in enumerate(images.image_uploads(conn, product_id), 1)
+        ]
     return render(
-        request, "product.html", product=product, shop_pledge=shop_pledge, shipping_insurance=insured
+        request,
+        "product.html",
+        product=product,
+        shop_pledge=shop_pledge,
+        shipping_insurance=insured,
+        photos=photos,
+        source_token=token,
+        bought_from=bought_from,
     )
 
 
@@ -39,13 +69,15 @@ def product_page(product_id: PathId, request: Request):
 async def add_to_cart(request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
+    token = str(form.get("source_token") or "") or None
+    source = PRODUCT_CARD if token is None else verify(app.source_secrets, token, now=app.clock.now())
     line = orders.LineRequest(
         required_number(form.get("sku_id"), "sku_id"),
         whole_number(form.get("quantity"), "quantity", 1),
-        whole_number(form.get("content_id"), "content_id"),
+        source,
     )
     with app.uow.begin() as conn:
-        orders.add_to_cart(conn, caller.actor, line, at=app.clock.now())
+        orders.add_to_cart(conn, caller.actor, line, at=app.clock.now(), source_token=token)
     return redirect("/cart")
 
 
@@ -54,6 +86,15 @@ def cart(request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         rows = order_queries.cart_view(conn, caller.actor.user_id)
+        for row in rows:
+            row["source"] = cart_source(app.source_secrets, row.pop("source_token"), now=app.clock.now())
+        at_source = line_prices(
+            conn, app.sources, [(r["sku_id"], r["source"]) for r in rows], at=app.clock.now()
+        )
+        for row in rows:
+            if row["sku_id"] in at_source:
+                row["unavailable"] = at_source[row["sku_id"]] is None
+                row["total_fen"] = (at_source[row["sku_id"]] or row["price_fen"]) * row["quantity"]
         wallet = compensation_queries.wallet(conn, caller.actor.user_id)
     return render(
         request,
@@ -84,7 +125,10 @@ async def checkout(request: Request, caller: PageCaller):
             pay_window=app.pay_window,
             guards=app.sale_guards,
             coupon_id=whole_number(form.get("coupon_id"), "coupon_id"),
+            sources=app.sources,
+            secrets=app.source_secrets,
         )
+    live_actions.announce_orders(app, placed.order_ids)
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 

@@ -8,10 +8,15 @@ from pydantic import BaseModel
 from pledge.web.api.schemas.compensation import CompensationOut
 
 
+class CartLineSourceOut(BaseModel):
+    kind: str  # the channel: live_room, short_video, product_card, search, showcase
+    id: int  # the room or video; 0 for the others
+
+
 class CartLineOut(BaseModel):
     sku_id: int
     quantity: int
-    content_id: int | None
+    source: CartLineSourceOut
 
 
 class CartOut(BaseModel):
@@ -69,6 +74,7 @@ class OrderSummaryOut(BaseModel):
     late_exempt_reason: str | None
     channel: str
     booked_delivery_by: datetime | None
+    source_ref: str
     shop_name: str
     timezone: str
     lines: list[OrderSummaryOutLines]
@@ -146,6 +152,7 @@ class OrderOut(BaseModel):
     late_exempt_reason: str | None
     channel: str
     booked_delivery_by: datetime | None
+    source_ref: str
     shop_name: str
     timezone: str
     lines: list[OrderSummaryOutLines]

@@ -1,0 +1,61 @@
+"""The video page (its player, product cards that buy from the video, plays and likes) and the
+merchant's upload form (MP4 + a poster frame chosen on the phone)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pledge.catalog import queries as catalog_queries
+from pledge.kernel.errors import Forbidden
+from pledge.promises.model import Promise
+from pledge.videos import queries
+from pledge.videos import services as videos
+from pledge.web.deps import PageCaller, pledge
+from pledge.web.render import redirect, render
+from pledge.web.types import PathId
+from pledge.web.videos import new_video, refuse_too_large, video_data
+
+router = APIRouter()
+
+
+@router.get("/videos/{video_id}")
+def video_page(video_id: PathId, request: Request):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        video = video_data(app, queries.video_view(conn, video_id))
+        shop = catalog_queries.get_shop(conn, video["shop_id"])
+    promise = Promise.parse(video["promise_code"])
+    badge_row = {
+        "promise_kind": promise.kind,
+        "promise_hours": promise.hours,
+        "presale_date": promise.presale_date,
+    }
+    return render(request, "video.html", video=video, shop=shop, promise=badge_row)
+
+
+def _merchant_shop(caller) -> int:
+    if not caller.actor.shops:
+        raise Forbidden("only shop members upload videos")
+    return min(caller.actor.shops)
+
+
+@router.get("/merchant/videos/new")
+def upload_form(request: Request, caller: PageCaller):
+    shop_id = _merchant_shop(caller)
+    with pledge(request).uow.read() as conn:
+        products = catalog_queries.list_products(conn, shop_id=shop_id)
+    return render(request, "video_new.html", shop_id=shop_id, products=products)
+
+
+@router.post("/merchant/videos")
+async def upload(request: Request, caller: PageCaller):
+    shop_id = _merchant_shop(caller)
+    refuse_too_large(request.headers.get("content-length", ""))
+    form = await request.form(max_files=2, max_fields=20)
+    if form.get("csrf_token") != caller.csrf:
+        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    video = await new_video(shop_id, form)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        video_id = videos.publish_video(conn, caller.actor, app.files, video, at=app.clock.now())
+    return redirect(f"/videos/{video_id}")
