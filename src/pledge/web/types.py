@@ -40,6 +40,8 @@ class IntRange(GroupedMetadata):
 PathId: TypeAlias = Annotated[int, Interval(ge=1, le=limits.MAX_ID)]
 # A position in a list: "after message 0" is the start.
 Cursor: TypeAlias = Annotated[int, Interval(ge=0, le=limits.MAX_ID)]
+# How many rows a page of a list holds (each query also keeps its own smaller maximum).
+PageSize: TypeAlias = Annotated[int, Interval(ge=1, le=200)]
 # An id in a JSON body.
 Id: TypeAlias = Annotated[int, IntRange(1, limits.MAX_ID)]
 Quantity: TypeAlias = Annotated[int, IntRange(1, limits.MAX_QUANTITY)]  # units of one SKU a buyer takes

@@ -31,7 +31,18 @@ from pledge.web.api.schemas.live import (
     SessionOut,
 )
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Code, Cursor, Id, IntRange, Moment, OptionalTitle, PathId, PriceFen, Title
+from pledge.web.types import (
+    Code,
+    Cursor,
+    Id,
+    IntRange,
+    Moment,
+    OptionalTitle,
+    PageSize,
+    PathId,
+    PriceFen,
+    Title,
+)
 
 router = APIRouter(tags=["live"])
 
@@ -103,7 +114,10 @@ def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def room_events(
-    room_id: PathId, app: AppDep, last_event_id: Annotated[str | None, Header()] = None, once: bool = False
+    room_id: PathId,
+    app: AppDep,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+    once: bool = False,
 ) -> StreamingResponse:
     """First the room now (`state`) and the recent comments (or those after Last-Event-ID),
     then comment, like, viewers, card, order, deal and ended events as they happen, until the
@@ -130,7 +144,11 @@ async def room_events(
     response_model=list[CommentOut],
 )
 def list_comments(
-    room_id: PathId, app: AppDep, after: Cursor | None = None, before: Cursor | None = None, limit: int = 50
+    room_id: PathId,
+    app: AppDep,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: PageSize = 50,
 ) -> list[dict]:
     with app.uow.read() as conn:
         room = queries.room_view(conn, room_id)

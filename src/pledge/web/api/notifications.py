@@ -9,7 +9,7 @@ from pledge.notifications import queries
 from pledge.notifications.services import mark_read
 from pledge.web.api.schemas.notifications import InboxOut, MarkedReadOut
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Id
+from pledge.web.types import Id, PageSize
 
 router = APIRouter(tags=["notifications"])
 
@@ -23,7 +23,7 @@ class MarkReadIn(BaseModel):
     summary="The caller's notices, newest first (page with `before`)",
     responses={200: {"model": InboxOut}},
 )
-def inbox(app: AppDep, actor: ApiActor, before: Id | None = None, limit: int = 20) -> dict:
+def inbox(app: AppDep, actor: ApiActor, before: Id | None = None, limit: PageSize = 20) -> dict:
     with app.uow.read() as conn:
         notices = queries.inbox(conn, actor.user_id, before=before, limit=limit)
         unread = queries.unread_count(conn, actor.user_id)
