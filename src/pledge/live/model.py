@@ -40,7 +40,8 @@ FINISHED = (SessionStatus.ENDED, SessionStatus.CUT)
 
 COMMENT_MAX = 200  # characters (pledge:default; the bound)
 COMMENT_GAP = timedelta(seconds=2)  # one comment per viewer per 2 s (pledge:default)
-COMMENT_BURST = 10  # comments per viewer per minute (pledge:default)
+COMMENT_BURST = 10  # comments per viewer per COMMENT_WINDOW (pledge:default)
+COMMENT_WINDOW = timedelta(minutes=1)
 TITLE_MAX = 60
 CARDS_MAX = 100  # product cards pinned to one session (pledge:default)
 

@@ -232,10 +232,7 @@ def session_report(conn: Connection, session_id: int) -> SessionReport:
     ):
         minute = at.replace(second=0, microsecond=0)
         per_minute[minute] = per_minute.get(minute, 0) + 1
-    total = conn.execute(
-        select(func.count()).select_from(live_comments).where(live_comments.c.session_id == session_id)
-    ).scalar_one()
-    return SessionReport(_session_view(row), viewers, sorted(per_minute.items()), total)
+    return SessionReport(_session_view(row), viewers, sorted(per_minute.items()), sum(per_minute.values()))
 
 
 def live_sessions_of(conn: Connection, room_ids: list[int]) -> dict[int, int]:

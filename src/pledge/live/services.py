@@ -25,6 +25,7 @@ from pledge.live.model import (
     CARDS_MAX,
     COMMENT_BURST,
     COMMENT_GAP,
+    COMMENT_WINDOW,
     LIFECYCLE,
     SessionStatus,
     Verdict,
@@ -361,7 +362,7 @@ def _check_comment_pace(conn: Connection, user_id: int, at: datetime) -> None:
         row.created_at
         for row in conn.execute(
             select(c.created_at)
-            .where(c.user_id == user_id, c.created_at > at - (COMMENT_GAP * 30))
+            .where(c.user_id == user_id, c.created_at > at - (COMMENT_WINDOW))
             .order_by(c.created_at.desc())
             .limit(COMMENT_BURST)
         )
@@ -371,8 +372,8 @@ def _check_comment_pace(conn: Connection, user_id: int, at: datetime) -> None:
         raise TooManyAttempts(
             "you are commenting too fast; wait a moment", retry_after=math.ceil(wait.total_seconds())
         )
-    if len(recent) >= COMMENT_BURST and at - recent[-1] < COMMENT_GAP * 30:
-        wait = COMMENT_GAP * 30 - (at - recent[-1])
+    if len(recent) >= COMMENT_BURST and at - recent[-1] < COMMENT_WINDOW:
+        wait = COMMENT_WINDOW - (at - recent[-1])
         raise TooManyAttempts(
             f"at most {COMMENT_BURST} comments a minute; wait a moment",
             retry_after=math.ceil(wait.total_seconds()),

@@ -2,35 +2,11 @@
 plain dicts from the queries; these models describe them for clients and for the fuzz test)."""
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
 
-class OpenConversationOut(BaseModel):
-    id: int
-    shop_id: int
-    shop_name: str
-    timezone: str
-    buyer_id: int
-    buyer_name: str
-    order_id: int | None
-    status: str
-    created_at: datetime
-    started_at: datetime | None
-    last_message_at: datetime | None
-    awaiting_reply_since: datetime | None
-    stars: int | None
-    rated_at: datetime | None
-    closed_at: datetime | None
-    last_preview: str
-    messages: list[Any]
-    role: str
-    last_message_id: int
-    created: bool
-
-
-class MyConversationsOutAsShop(BaseModel):
+class ConversationSummaryOut(BaseModel):
     id: int
     shop_id: int
     shop_name: str
@@ -50,8 +26,8 @@ class MyConversationsOutAsShop(BaseModel):
 
 
 class MyConversationsOut(BaseModel):
-    as_buyer: list[Any]
-    as_shop: list[MyConversationsOutAsShop]
+    as_buyer: list[ConversationSummaryOut]
+    as_shop: list[ConversationSummaryOut]
 
 
 class ConversationOutMessages(BaseModel):
@@ -62,47 +38,17 @@ class ConversationOutMessages(BaseModel):
     author_name: str
 
 
-class ConversationOut(BaseModel):
-    id: int
-    shop_id: int
-    shop_name: str
-    timezone: str
-    buyer_id: int
-    buyer_name: str
-    order_id: int | None
-    status: str
-    created_at: datetime
-    started_at: datetime
-    last_message_at: datetime
-    awaiting_reply_since: datetime | None
-    stars: int | None
-    rated_at: datetime | None
-    closed_at: datetime | None
-    last_preview: str
+class RateOut(ConversationSummaryOut):
+    role: str
+    last_message_id: int
+
+
+class ConversationOut(RateOut):
     messages: list[ConversationOutMessages]
-    role: str
-    last_message_id: int
 
 
-class RateOut(BaseModel):
-    id: int
-    shop_id: int
-    shop_name: str
-    timezone: str
-    buyer_id: int
-    buyer_name: str
-    order_id: int
-    status: str
-    created_at: datetime
-    started_at: datetime
-    last_message_at: datetime
-    awaiting_reply_since: datetime | None
-    stars: int
-    rated_at: datetime
-    closed_at: datetime
-    last_preview: str
-    role: str
-    last_message_id: int
+class OpenConversationOut(ConversationOut):
+    created: bool
 
 
 class ChatMetricsOut(BaseModel):

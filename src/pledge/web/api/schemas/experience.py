@@ -81,52 +81,6 @@ class IndicatorOut(BaseModel):
     until: datetime
 
 
-class CompareOutBase(BaseModel):
-    version: date
-    scheme_clause: str
-    stage: str
-    score: float
-    shown: float
-    stars: float
-    paid_orders: int
-    dimensions: ScoreOutDimensions
-    indicators: list[ScoreOutIndicators]
-    deductions: list[Any]
-    bonuses: list[Any]
-    clauses: list[str]
-
-
-class CompareOutTargetIndicators(BaseModel):
-    code: str
-    dimension: str
-    clause_id: str
-    source: str
-    unit: str
-    better: str
-    value: float | None
-    points: int | None
-    weight: float
-    contribution: float
-    fixed: bool
-    bands_clause: str | None
-    next_band: NextBandOut | None  # the next band up: its value and the points it gives
-
-
-class CompareOutTarget(BaseModel):
-    version: date
-    scheme_clause: str
-    stage: str
-    score: float
-    shown: float
-    stars: float
-    paid_orders: int
-    dimensions: ScoreOutDimensions
-    indicators: list[CompareOutTargetIndicators]
-    deductions: list[Any]
-    bonuses: list[Any]
-    clauses: list[str]
-
-
 class CompareOutIndicators(BaseModel):
     code: str
     dimension: str
@@ -145,8 +99,8 @@ class CompareOutIndicators(BaseModel):
 
 class CompareOut(BaseModel):
     shop_id: int
-    base: CompareOutBase
-    target: CompareOutTarget
+    base: ScoreOut
+    target: ScoreOut
     indicators: list[CompareOutIndicators]
     score_change: float
 

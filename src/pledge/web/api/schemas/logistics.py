@@ -2,9 +2,10 @@
 plain dicts from the queries; these models describe them for clients and for the fuzz test)."""
 
 from datetime import date, datetime
-from typing import Any
 
 from pydantic import BaseModel
+
+from pledge.web.api.schemas.compensation import CompensationOut
 
 
 class CarrierEventOut(BaseModel):
@@ -55,28 +56,8 @@ class SanctionsOut(BaseModel):
     active: list[SanctionsOutItems]
 
 
-class LogisticsOutCompensations(BaseModel):
-    id: int
-    idempotency_key: str
-    order_id: int
-    shop_id: int
-    buyer_id: int
-    kind: str
-    amount_fen: int
-    rulebook: str
-    rulebook_version: date
-    clause_id: str
-    clause_source: str
-    inputs: dict[str, Any]  # what the clause was evaluated on; it differs by clause
-    explanation: str
-    explanation_zh: str
-    transaction_id: int
-    coupon_id: int
-    created_at: datetime
-
-
 class LogisticsOut(BaseModel):
-    compensations: list[LogisticsOutCompensations]
+    compensations: list[CompensationOut]
 
 
 class FraudulentOut(BaseModel):

@@ -125,37 +125,7 @@ class OrderOutTracking(BaseModel):
     applied: bool
 
 
-class OrderOut(BaseModel):
-    id: int
-    checkout_id: int
-    buyer_id: int
-    shop_id: int
-    status: str
-    items_fen: int
-    discount_fen: int
-    paid_fen: int
-    coupon_id: int | None
-    promise_kind: str
-    promise_hours: int | None
-    promise_date: date | None
-    promise_source: str
-    promise_candidates: str
-    created_at: datetime
-    pay_by: datetime
-    paid_at: datetime | None
-    ship_by: datetime | None
-    shipped_at: datetime | None
-    picked_up_at: datetime | None
-    delivered_at: datetime | None
-    cancelled_at: datetime | None
-    late_check_at: datetime | None
-    late_exempt_reason: str | None
-    channel: str
-    booked_delivery_by: datetime | None
-    source_ref: str
-    shop_name: str
-    timezone: str
-    lines: list[OrderSummaryOutLines]
+class OrderOut(OrderSummaryOut):
     events: list[OrderOutEvents]
     shipment: OrderOutShipment | None
     tracking: list[OrderOutTracking]
