@@ -1,10 +1,16 @@
 """The servers of the live_fanout benchmark, each in its own process:
-`python -m bench._live_server KIND PORT` with KIND `hub` (pledge.live.hub: one encoded frame per
-event, chunks drained per wake-up) or `minimal` (the baseline: plain Starlette, one asyncio.Queue
-per subscriber, one write per event).
+`python -m bench._live_server KIND PORT [DATABASE_URL]` with KIND
 
-Both serve GET /rooms/1/events (text/event-stream), POST /publish (the body's JSON becomes one
-`comment` event for every subscriber) and GET /stats (subscribers now)."""
+- `app`: Pledge's web app itself (create_app on a seeded database, worker thread off): viewers
+  read GET /api/v1/live/rooms/1/events and comments are POSTed to /api/v1/live/rooms/1/comments
+  by signed-in buyers, so each comment is paced, moderated, stored and published exactly as in
+  production;
+- `hub`: pledge.live.hub alone behind a bare Starlette route (one encoded frame per event, chunks
+  drained per wake-up), to separate the hub's cost from the app's;
+- `minimal`: the baseline: plain Starlette, one asyncio.Queue per subscriber, one write per event.
+
+`hub` and `minimal` serve GET /rooms/1/events (text/event-stream) and POST /publish (the body's
+JSON becomes one `comment` event for every subscriber)."""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ import sys
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from pledge.live.hub import Hub, stream
@@ -34,10 +40,7 @@ def hub_app() -> Starlette:
         hub.publish(1, "comment", await request.json())
         return Response(status_code=204)
 
-    async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"subscribers": hub.viewers(1)})
-
-    return Starlette(routes=_routes(events, publish, stats))
+    return Starlette(routes=_routes(events, publish))
 
 
 def minimal_app() -> Starlette:
@@ -63,23 +66,24 @@ def minimal_app() -> Starlette:
             queue.put_nowait(frame)
         return Response(status_code=204)
 
-    async def stats(request: Request) -> JSONResponse:
-        return JSONResponse({"subscribers": len(queues)})
-
-    return Starlette(routes=_routes(events, publish, stats))
+    return Starlette(routes=_routes(events, publish))
 
 
-def _routes(events, publish, stats) -> list[Route]:
-    return [
-        Route("/rooms/1/events", events),
-        Route("/publish", publish, methods=["POST"]),
-        Route("/stats", stats),
-    ]
+def _routes(events, publish) -> list[Route]:
+    return [Route("/rooms/1/events", events), Route("/publish", publish, methods=["POST"])]
+
+
+def pledge_app(url: str):
+    from pledge.bootstrap import build
+    from pledge.config import Settings
+    from pledge.web.app import create_app
+
+    return create_app(build(Settings(database_url=url, run_sweeper_in_server=False)), run_worker=False)
 
 
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
-    app = hub_app() if kind == "hub" else minimal_app()
+    app = {"hub": hub_app, "minimal": minimal_app}[kind]() if kind != "app" else pledge_app(sys.argv[3])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=4096, access_log=False)
 
 
