@@ -31,6 +31,7 @@ from pledge.lateship import services as lateship_services
 from pledge.logistics import policy as logistics
 from pledge.logistics import sanctions, timers, webhook
 from pledge.logistics import services as logistics_services
+from pledge.moderation import checks as moderation
 from pledge.promises import policy as promises
 from pledge.reviews import services as reviews
 from pledge.rulebooks.loader import Clause
@@ -72,6 +73,8 @@ def _reader(
 
 
 _READERS = (
+    # Text checks where content enters.
+    _reader("moderation_terms", moderation.verdict_for, "category", "listing", "live", "comment"),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),
     _reader("ship_promise_conflict", promises.binding_promise),

@@ -8,6 +8,7 @@ import threading
 import typer
 
 from pledge.cli import backtest as _backtest
+from pledge.cli import moderate as _moderate
 from pledge.cli import quote as _quote
 from pledge.cli import rulebook as _rulebook
 from pledge.cli.run import fail, run_domain
@@ -138,6 +139,7 @@ def clock_show() -> None:
 
 app.add_typer(_quote.quote_app, name="quote")
 app.add_typer(_rulebook.rulebook_app, name="rulebook")
+app.add_typer(_moderate.moderate_app, name="moderate")
 app.command("backtest")(_backtest.command)
 import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)
 import_app.command("history")(_backtest.import_command)

@@ -1,0 +1,112 @@
+"""`pledge moderate ...`: the text checks where content enters, from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pledge.cli.run import fail, run_domain
+from pledge.kernel.errors import InvalidInput
+from pledge.moderation.checks import Context, check, clean_text
+from pledge.rulebooks.loader import load
+
+SENSITIVE_TSV = Path("src/pledge/moderation/terms/sensitive.tsv")
+moderate_app = typer.Typer(
+    help="Check texts as they would be checked where content enters.", no_args_is_help=True
+)
+
+
+def _at(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        fail(f"--at {value!r} is not an ISO date-time")
+    if at.tzinfo is None:
+        fail("--at needs a time zone offset, e.g. 2026-09-01T10:00:00+08:00")
+    return at
+
+
+@moderate_app.command("text")
+def text(
+    body: str = typer.Argument(..., help="The text to check."),
+    context: Annotated[Context, typer.Option(help="Where the text enters.")] = Context.COMMENT,
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    at: str | None = typer.Option(None, help="Check under the clauses in force at this time (ISO)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """The verdict, the terms hit (with their spans) and the clause applied."""
+    book = run_domain(load, rulebook)
+    result = run_domain(check, body, context, book, _at(at))
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    typer.echo(f"{result.verdict.word}" + (f" ({result.clause})" if result.clause else ""))
+    for hit in result.hits:
+        start, end = hit.span
+        typer.echo(f"  {hit.category}: {body[start:end]!r} at {start}-{end} (term {hit.term})")
+
+
+@moderate_app.command("batch")
+def batch(
+    context: Annotated[Context, typer.Option(help="Where the texts enter.")] = Context.COMMENT,
+    rulebook: str = typer.Option("douyin", help="Rulebook name."),
+    as_json: bool = typer.Option(True, "--json/--no-json", help="JSON lines out (the only format)."),
+) -> None:
+    """Read JSON lines {"id", "text"} on standard input; write one line {"id", "verdict", "hits"}
+    per input. A line that cannot be read gets {"line", "error"} instead, and the command then
+    exits with code 2 after the last line."""
+    book, at, failed = run_domain(load, rulebook), datetime.now(UTC), 0
+    out = sys.stdout
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = _item(raw)
+            result = check(item["text"], context, book, at)
+        except InvalidInput as exc:
+            failed += 1
+            out.write(json.dumps({"line": number, "error": exc.detail}, ensure_ascii=False) + "\n")
+            continue
+        line = {"id": item["id"], "verdict": result.verdict.word, "hits": [h.as_json() for h in result.hits]}
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+    out.flush()
+    if failed:
+        raise typer.Exit(code=2)
+
+
+def _item(raw: bytes) -> dict:
+    try:
+        item = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the line is not valid UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"the line is not JSON: {exc.msg}") from exc
+    if not isinstance(item, dict) or "text" not in item:
+        raise InvalidInput('each line is an object with "id" and "text"')
+    clean_text(item["text"])
+    return item
+
+
+@moderate_app.command("curate")
+def curate(
+    lexicon_dir: Annotated[Path, typer.Argument(help="shared/data/zh_sensitive_lexicon")],
+    reviews: Annotated[list[Path], typer.Argument(help="Review CSV files with a `review` column.")],
+    out: Annotated[Path, typer.Option(help="Where to write.")] = SENSITIVE_TSV,
+) -> None:
+    """Make the sensitive-term list from the public lexicon (moderation/curate.py says how)."""
+    from pledge.moderation.curate import curate as make
+    from pledge.moderation.curate import write_tsv
+
+    for path in (lexicon_dir, *reviews):
+        if not path.exists():
+            fail(f"{path} does not exist")
+    pairs, counts = make(lexicon_dir, reviews)
+    write_tsv(pairs, out, counts)
+    typer.echo(f"wrote {out}: {len(pairs)} terms ({counts})")

@@ -1,0 +1,90 @@
+"""One moderation service with contexts: `check(text, context)` answers a verdict (allow /
+review / block), the terms it hit (term, category, span in the text as written) and the clause it
+applied. Which verdict a category earns in which context is rulebook data (clauses of kind
+`moderation_terms`): an absolute term blocks a listing but is an ordinary word in a buyer's
+comment; a pornographic term blocks everywhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from functools import cache
+
+from pledge.kernel.errors import InvalidInput
+from pledge.moderation.lexicon import Hit, Lexicon, read_categorised, read_terms
+from pledge.moderation.normalise import normalise
+from pledge.rulebooks.loader import Clause, Rulebook
+
+MAX_TEXT = 20_000  # characters one check reads (a listing's description fits; pledge:default)
+
+
+class Context(StrEnum):
+    LISTING = "listing"  # product titles, descriptions, text found in product images
+    COMMENT = "comment"  # live comments, reviews, chat messages
+    LIVE = "live"  # room and session titles, transcript lines
+
+
+class Verdict(IntEnum):
+    """Ordered by severity: a text's verdict is its most severe hit's."""
+
+    ALLOW = 0
+    REVIEW = 1
+    BLOCK = 2
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Result:
+    verdict: Verdict
+    hits: tuple[Hit, ...] = ()
+    clause: str | None = None  # the clause behind the verdict (None when nothing was hit)
+
+    def as_json(self) -> dict:
+        return {
+            "verdict": self.verdict.word,
+            "hits": [h.as_json() for h in self.hits],
+            "clause": self.clause,
+        }
+
+
+@cache
+def shipped_lexicon() -> Lexicon:
+    """The absolute terms and the curated sensitive terms, with the allowed words (terms/)."""
+    return Lexicon(
+        read_categorised("absolute.tsv") + read_categorised("sensitive.tsv"), read_terms("allowed.txt")
+    )
+
+
+def clean_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise InvalidInput("text must be a string")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"text is over {MAX_TEXT} characters")
+    return text
+
+
+def verdict_for(clauses: list[Clause], category: str, context: Context) -> tuple[Verdict, str | None]:
+    """What a hit of `category` earns in `context` under the clauses in force; a category no
+    clause names is allowed (a lexicon may carry categories a rulebook does not act on)."""
+    for clause in clauses:
+        if clause.get("category") == category:
+            return Verdict[str(clause.get(context.value)).upper()], clause.id
+    return Verdict.ALLOW, None
+
+
+def check(
+    text: object, context: Context, book: Rulebook, at: datetime, lexicon: Lexicon | None = None
+) -> Result:
+    """The verdict on `text` entering in `context`, under the rulebook's clauses in force `at`."""
+    found = (lexicon or shipped_lexicon()).find(normalise(clean_text(text)))
+    if not found:
+        return Result(Verdict.ALLOW)
+    clauses = book.in_force("moderation_terms", at)
+    verdict, clause_id = max(
+        (verdict_for(clauses, hit.category, context) for hit in found), key=lambda ruled: ruled[0]
+    )
+    return Result(verdict, tuple(found), clause_id)
