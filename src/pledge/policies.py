@@ -75,6 +75,7 @@ def _reader(
 _READERS = (
     # Text checks where content enters.
     _reader("moderation_terms", moderation.verdict_for, "category", "listing", "live", "comment"),
+    _reader("moderation_offensive", moderation.offensive_verdict, "review_from_pct", "block_from_pct"),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),
     _reader("ship_promise_conflict", promises.binding_promise),

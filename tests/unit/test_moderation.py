@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from pledge.kernel.errors import InvalidInput
-from pledge.moderation.checks import MAX_TEXT, Context, Verdict, check, shipped_lexicon
+from pledge.moderation.checks import MAX_TEXT, Context, Verdict, check, offensive_verdict, shipped_lexicon
+from pledge.moderation.classifier import OffensiveModel, shipped_model
 from pledge.moderation.curate import curate
 from pledge.moderation.lexicon import Lexicon
 from pledge.moderation.normalise import normalise
-from pledge.rulebooks.loader import load
+from pledge.rulebooks.loader import Clause, load
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 BOOK = load("douyin")
@@ -153,7 +154,8 @@ def test_curation_keeps_prohibited_terms_and_drops_everyday_words(tmp_path):
 def test_ordinary_shopping_reviews_are_almost_never_blocked():
     path = SHARED / "zh_reviews" / "online_shopping_10_cats.csv"
     with path.open(encoding="utf-8-sig") as f:
-        reviews = [row["review"] for row in itertools.islice(csv.DictReader(f), 0, None, 20)]
+        # Odd rows: the classifier trained on every fourth row only (moderation/training.py).
+        reviews = [row["review"] for row in itertools.islice(csv.DictReader(f), 1, None, 20)]
     blocked = [r for r in reviews if check(r, Context.COMMENT, BOOK, AT).verdict is Verdict.BLOCK]
     assert len(reviews) > 3000
     assert len(blocked) <= len(reviews) // 200, blocked[:10]  # at most 0.5 %
@@ -161,3 +163,62 @@ def test_ordinary_shopping_reviews_are_almost_never_blocked():
 
 def test_the_shipped_lexicon_holds_both_lists():
     assert shipped_lexicon().size > 1000
+
+
+# --- the offensive-comment classifier -------------------------------------------------------------
+
+COLD = SHARED / "zh_cold_offensive"
+
+
+def test_a_group_insult_in_a_comment_never_reaches_other_viewers():
+    result = check("河南人都是骗子", Context.COMMENT, BOOK, AT)
+    assert result.verdict is not Verdict.ALLOW  # held or blocked: only its author sees it
+    assert result.clause == "moderation.offensive-comments"
+    assert result.offensive_pct is not None and result.offensive_pct >= 60
+
+
+def test_an_ordinary_complaint_is_not_abuse():
+    result = check("物流太慢了，差评，花都蔫了", Context.COMMENT, BOOK, AT)
+    assert result.verdict is Verdict.ALLOW and result.clause is None
+
+
+def test_the_classifier_reads_comments_only():
+    assert check("河南人都是骗子", Context.LISTING, BOOK, AT).offensive_pct is None
+
+
+@pytest.mark.parametrize(
+    "probability, verdict",
+    [(0.599, Verdict.ALLOW), (0.60, Verdict.REVIEW), (0.899, Verdict.REVIEW), (0.90, Verdict.BLOCK)],
+)
+def test_the_clause_thresholds_decide_the_verdict(probability, verdict):
+    clause = Clause(
+        "c",
+        "moderation_offensive",
+        AT.date(),
+        "pledge:default",
+        "t",
+        "t",
+        {"review_from_pct": 60, "block_from_pct": 90},
+    )
+    assert offensive_verdict(clause, probability)[0] is verdict
+
+
+def test_the_shipped_model_is_small_and_says_how_it_was_made():
+    model = shipped_model()
+    assert model is not None and len(model.features) <= 30_000
+    assert model.about["macro_f1_test"] > 0.75
+    assert OffensiveModel.from_bytes(model.to_bytes()) == model
+
+
+@pytest.mark.skipif(not COLD.exists(), reason="shared/data/zh_cold_offensive is not beside this checkout")
+def test_scoring_without_scikit_learn_reproduces_the_measured_f1():
+    from sklearn.metrics import f1_score
+
+    from pledge.moderation.training import read_split, train
+
+    reviews = [SHARED / "zh_reviews" / "waimai_10k.csv"]
+    model = train(COLD, reviews, keep=3000, limit=1500)
+    texts, labels = read_split(COLD, "test")
+    predicted = [int(model.probability(t) >= 0.5) for t in texts[:1500]]
+    assert round(f1_score(labels[:1500], predicted, average="macro"), 4) == model.about["macro_f1_test"]
+    assert model.about["rows"]["train"] == 1500 + 1500 and len(model.features) == 3000

@@ -16,6 +16,7 @@ from pledge.moderation.checks import Context, check, clean_text
 from pledge.rulebooks.loader import load
 
 SENSITIVE_TSV = Path("src/pledge/moderation/terms/sensitive.tsv")
+MODEL_PATH = Path("src/pledge/moderation/terms/offensive-model.json.gz")
 moderate_app = typer.Typer(
     help="Check texts as they would be checked where content enters.", no_args_is_help=True
 )
@@ -110,3 +111,24 @@ def curate(
     pairs, counts = make(lexicon_dir, reviews)
     write_tsv(pairs, out, counts)
     typer.echo(f"wrote {out}: {len(pairs)} terms ({counts})")
+
+
+@moderate_app.command("train")
+def train(
+    data_dir: Annotated[Path, typer.Argument(help="shared/data/zh_cold_offensive (train, dev, test .csv)")],
+    reviews: Annotated[
+        list[Path], typer.Argument(help="Ordinary review CSVs (shared/data/zh_reviews/*.csv).")
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the model.")] = MODEL_PATH,
+    keep: Annotated[int, typer.Option(min=100, max=1_000_000, help="n-grams to keep.")] = 30_000,
+) -> None:
+    """Train the offensive-comment classifier (COLD train + dev, ordinary reviews) and report
+    macro-F1 on COLD test."""
+    try:
+        from pledge.moderation.training import train as fit
+    except ImportError:  # pragma: no cover - scikit-learn is a dev dependency
+        fail('training needs scikit-learn: pip install -e ".[dev]"')
+    model = run_domain(fit, data_dir, reviews, keep=keep)
+    out.write_bytes(model.to_bytes())
+    typer.echo(json.dumps(model.about, ensure_ascii=False))
+    typer.echo(f"wrote {out} ({out.stat().st_size} bytes)")

@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from functools import cache
 
 from pledge.kernel.errors import InvalidInput
+from pledge.moderation.classifier import OffensiveModel, shipped_model
 from pledge.moderation.lexicon import Hit, Lexicon, read_categorised, read_terms
 from pledge.moderation.normalise import normalise
 from pledge.rulebooks.loader import Clause, Rulebook
@@ -42,13 +43,15 @@ class Result:
     verdict: Verdict
     hits: tuple[Hit, ...] = ()
     clause: str | None = None  # the clause behind the verdict (None when nothing was hit)
+    offensive_pct: int | None = None  # the classifier's score, where a clause asks for it
 
     def as_json(self) -> dict:
-        return {
+        answer = {
             "verdict": self.verdict.word,
             "hits": [h.as_json() for h in self.hits],
             "clause": self.clause,
         }
+        return answer | ({"offensive_pct": self.offensive_pct} if self.offensive_pct is not None else {})
 
 
 @cache
@@ -76,15 +79,33 @@ def verdict_for(clauses: list[Clause], category: str, context: Context) -> tuple
     return Verdict.ALLOW, None
 
 
+def offensive_verdict(clause: Clause, probability: float) -> tuple[Verdict, int]:
+    """The classifier's score in whole percent (rounded down), and what it earns."""
+    pct = int(probability * 100)
+    if pct >= int(clause.get("block_from_pct")):
+        return Verdict.BLOCK, pct
+    return (Verdict.REVIEW if pct >= int(clause.get("review_from_pct")) else Verdict.ALLOW), pct
+
+
 def check(
-    text: object, context: Context, book: Rulebook, at: datetime, lexicon: Lexicon | None = None
+    text: object,
+    context: Context,
+    book: Rulebook,
+    at: datetime,
+    lexicon: Lexicon | None = None,
+    model: OffensiveModel | None = None,
 ) -> Result:
-    """The verdict on `text` entering in `context`, under the rulebook's clauses in force `at`."""
-    found = (lexicon or shipped_lexicon()).find(normalise(clean_text(text)))
-    if not found:
-        return Result(Verdict.ALLOW)
+    """The verdict on `text` entering in `context`, under the rulebook's clauses in force `at`:
+    the terms it holds and, for comments, the offensive-comment classifier's score."""
+    body = clean_text(text)
+    found = (lexicon or shipped_lexicon()).find(normalise(body))
     clauses = book.in_force("moderation_terms", at)
-    verdict, clause_id = max(
-        (verdict_for(clauses, hit.category, context) for hit in found), key=lambda ruled: ruled[0]
-    )
-    return Result(verdict, tuple(found), clause_id)
+    ruled = [(Verdict.ALLOW, None)] + [verdict_for(clauses, hit.category, context) for hit in found]
+    pct = None
+    classifier = model or shipped_model()
+    offensive = book.in_force("moderation_offensive", at) if context is Context.COMMENT else []
+    if offensive and classifier is not None and body.strip():
+        verdict, pct = offensive_verdict(offensive[0], classifier.probability(body))
+        ruled.append((verdict, offensive[0].id if verdict is not Verdict.ALLOW else None))
+    verdict, clause_id = max(ruled, key=lambda r: r[0])
+    return Result(verdict, tuple(found), clause_id, pct)
