@@ -16,9 +16,11 @@ from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.live.hub import Hub
-from pledge.live.moderation import AllowAll, Moderator
+from pledge.live.model import Verdict as LiveVerdict
+from pledge.live.moderation import AllowAll, CommentContext, Moderator
 from pledge.live.sources import LiveRoomSources
 from pledge.logistics.sanctions import assert_can_sell
+from pledge.moderation.checks import Context, Verdict, check
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
@@ -117,6 +119,20 @@ def demo_secrets(settings: Settings, uow: UnitOfWork) -> Settings:
     return settings.model_copy(update=generated)
 
 
+@dataclass(frozen=True)
+class CommentChecks:
+    """Live's moderation port answered by the trust & safety checks (pledge.moderation): a
+    comment the checks would hold for review or block is stored as held, so it reaches nobody
+    but its author (issue 14: "blocked ones reach nobody but their author")."""
+
+    book: Rulebook
+    clock: Clock
+
+    def moderate(self, text: str, context: CommentContext) -> LiveVerdict:
+        verdict = check(text, Context.COMMENT, self.book, self.clock.now()).verdict
+        return LiveVerdict.ALLOW if verdict is Verdict.ALLOW else LiveVerdict.HOLD
+
+
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
     settings = settings or Settings()
     uow = UnitOfWork(make_engine(settings.resolved_database_url()))
@@ -126,11 +142,13 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         clock = OffsetClock(lambda: read_clock_offset(uow))
         clock.refresh()
     payments = SandboxProvider(settings.payment_secret, previous=settings.payment_secret_previous)
+    clock, book = clock or SystemClock(), load(settings.rulebook)
     return App(
         settings,
         uow,
-        clock or SystemClock(),
-        load(settings.rulebook),
+        clock,
+        book,
         payments,
         LocalFileStore(settings.var_dir / "uploads"),
+        moderator=CommentChecks(book, clock),
     )

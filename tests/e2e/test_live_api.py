@@ -180,3 +180,22 @@ def test_the_viewer_count_comes_from_the_hub(app, world, client):
         for sub in subs:
             hub.unsubscribe(sub)
     assert client.get(f"/api/v1/live/rooms/{room_id}").json()["viewers"] == 0
+
+
+def test_an_insult_is_held_for_its_author_and_reaches_no_other_viewer(app, world, client, clock):
+    """Issue 14: live comments pass the trust & safety checks before fan-out."""
+    r = open_room(app, world, client)
+    room_id = r["room"]["id"]
+    go_live(client, room_id, r["host"])
+    viewer = buyer_token(app, world, client)
+    url = f"/api/v1/live/rooms/{room_id}/comments"
+    insult = client.post(url, json={"text": "河南人都是骗子"}, headers=viewer)
+    assert insult.status_code == 201, insult.text
+    assert insult.json()["shown"] is False
+    clock.advance(timedelta(seconds=3))
+    weapon = client.post(url, json={"text": "出售气枪私聊"}, headers=viewer)
+    assert weapon.status_code == 201 and weapon.json()["shown"] is False
+    clock.advance(timedelta(seconds=3))
+    fine = client.post(url, json={"text": "向日葵能放几天？"}, headers=viewer)
+    assert fine.json()["shown"] is True
+    assert [c["text"] for c in client.get(url).json()] == ["向日葵能放几天？"]
