@@ -110,7 +110,7 @@ def insert_user(
         )
     ).first()
     if taken is not None:
-        raise Conflict(f"{email if email and taken.email == email else phone} is already registered")
+        raise Conflict("this email address or phone number is already registered")
     return inserted_id(
         conn,
         users.insert().values(

@@ -184,7 +184,7 @@ def _quote(
 def _check_request(cmd: NewCase, order) -> None:
     if cmd.case_type not in CaseType.__members__.values():
         raise InvalidInput(f"unknown case type {cmd.case_type!r}; one of {', '.join(CaseType)}")
-    reasons = DAMAGE_REASONS if cmd.case_type == CaseType.DAMAGE_CLAIM else RETURN_REASONS
+    reasons: tuple[str, ...] = DAMAGE_REASONS if cmd.case_type == CaseType.DAMAGE_CLAIM else RETURN_REASONS
     if cmd.case_type in CANCELLATION_TYPES and order.status == OrderStatus.PAID.value:
         reasons = (*reasons, CANCEL_UNSHIPPED)
     if cmd.reason not in reasons:

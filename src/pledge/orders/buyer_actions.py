@@ -55,7 +55,7 @@ def remind_to_ship(conn: Connection, actor: Actor, order_id: int, *, book: Ruleb
     order = buyers_order(conn, actor, order_id)
     if order.status != OrderStatus.PAID.value:
         raise InvalidInput("only a paid order that has not shipped yet can be reminded")
-    interval, clause = ship_reminder_interval(book, at)
+    interval, _clause = ship_reminder_interval(book, at)
     done = conn.execute(
         orders.update()
         .where(
@@ -68,7 +68,7 @@ def remind_to_ship(conn: Connection, actor: Actor, order_id: int, *, book: Ruleb
     if done != 1:
         wait = max(1, math.ceil((order.last_reminded_at + interval - at).total_seconds()))
         raise TooManyAttempts(
-            f"the shop was reminded already; remind again in {math.ceil(wait / 3600)} h ({clause.id})",
+            "the shop was reminded recently; you can remind it again later",
             retry_after=wait,
         )
     record_events(conn, [{"order_id": order_id, "at": at, "kind": "ship_reminder", "detail": {}}])

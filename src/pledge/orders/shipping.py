@@ -21,6 +21,18 @@ def shipping_fee(fees: Iterable[int]) -> int:
     return max(fees, default=0)
 
 
+def cart_shipping(rows: list[dict]) -> list[tuple[str, int]]:
+    """The shipping lines a cart will pay, one per order it splits into (by shop and source):
+    (shop name, fee) for each order that charges one. Rows: orders.queries.cart_view with
+    `source` set."""
+    fees: dict[tuple[int, object], tuple[str, int]] = {}
+    for row in rows:
+        key = (row["shop_id"], row.get("source"))
+        name, fee = fees.get(key, (row["shop_name"], 0))
+        fees[key] = (name, max(fee, row["shipping_fee_fen"]))
+    return [(name, fee) for name, fee in fees.values() if fee > 0]
+
+
 def snapshot_address(conn: Connection, order_ids: list[int], address: Address) -> None:
     conn.execute(order_addresses.insert(), [dict(asdict(address), order_id=o) for o in order_ids])
 

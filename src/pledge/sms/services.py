@@ -65,10 +65,11 @@ def _check_rate(conn: Connection, phone: str, at: datetime) -> None:
     count, last = row
     if last is not None and at - last < RESEND_AFTER:
         wait = int((RESEND_AFTER - (at - last)).total_seconds()) + 1
-        raise TooManyAttempts(f"a code was just sent; ask again in {wait} seconds", retry_after=wait)
+        raise TooManyAttempts("a code was just sent; wait a minute before asking again", retry_after=wait)
     if count >= SENDS_PER_DAY:
         raise TooManyAttempts(
-            f"at most {SENDS_PER_DAY} codes per phone number a day", retry_after=int(DAY.total_seconds())
+            "too many codes for this phone number today; try again tomorrow",
+            retry_after=int(DAY.total_seconds()),
         )
 
 
