@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, snapshot
+import pytest
+
+from tests.e2e.conftest import CSRF_INPUT, api_token, assert_problem, bearer, email_of, snapshot
 
 PHONE = "13987654321"
 HOME = {
@@ -97,3 +99,43 @@ def test_remind_twice_is_429_and_the_shop_sees_the_count(app, world, client, clo
     case = client.post(f"/api/v1/orders/{order_id}/cancellation", headers=token)
     assert case.status_code == 201 and case.json()["case_type"] == "instant_refund", case.text
     assert client.get(f"/api/v1/orders/{order_id}", headers=token).json()["status"] == "cancelled"
+
+
+def _csrf(html: str) -> str:
+    found = CSRF_INPUT.search(html)
+    assert found, "the form carries no CSRF token"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_sign_up_and_address_pages_in_both_languages(app, client, lang):
+    phone = "13655550000" if lang == "zh_CN" else "13655551111"
+    form = client.get("/signup", params={"lang": lang})
+    assert form.status_code == 200
+    words = {"zh_CN": ("获取验证码", "手机号"), "en": ("Send code", "Mobile number")}[lang]
+    assert all(w in form.text for w in words)
+    sent = client.post(
+        "/signup", data={"csrf_token": _csrf(form.text), "phone": phone, "action": "send_code"}
+    )
+    assert sent.status_code == 200 and 'data-testid="code-sent"' in sent.text
+    wrong = client.post(
+        "/signup",
+        data={"csrf_token": _csrf(sent.text), "phone": phone, "code": "12345x", "password": "kunming-2026"},
+    )
+    assert wrong.status_code == 422
+    assert ("验证码错误" if lang == "zh_CN" else "Wrong verification code") in wrong.text
+    code = app.sms.last_code(phone) or ""
+    signed = client.post(
+        "/signup",
+        data={"csrf_token": _csrf(wrong.text), "phone": phone, "code": code, "password": "kunming-2026"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303 and client.cookies.get("pledge_session")
+    new = client.get("/account/addresses/new")
+    bad = client.post("/account/addresses/new", data={"csrf_token": _csrf(new.text), **HOME, "phone": "110"})
+    assert bad.status_code == 422
+    assert ("请填写以1开头的11位手机号" if lang == "zh_CN" else "11-digit mainland mobile") in bad.text
+    saved = client.post("/account/addresses/new", data={"csrf_token": _csrf(new.text), **HOME})
+    assert saved.status_code == 200 and "北京路 1088 号" in saved.text  # followed to the book
+    for key in ("address.", "signup.", "order."):
+        assert key not in saved.text.replace("/account/addresses", "")

@@ -32,20 +32,23 @@ def _address_form(ids: Ids, csrf: str) -> dict:
     return {"data": {"csrf_token": csrf, **ADDRESS_JSON}}
 
 
+KEPT = (("address_id", "kept_address_id"),)  # never deleted: reads made once use it later
 PENDING = (("order_id", "pending_order_id"),)
 UNSHIPPED = (("order_id", "unshipped_order_id"),)
 SHIPPED = (("order_id", "shipped_order_id"),)
 ROUTES: dict[tuple[str, str], Case] = {
-    ("PUT", "/api/v1/addresses/{address_id}"): Case("denied", lambda ids, csrf: {"json": ADDRESS_JSON}),
+    ("PUT", "/api/v1/addresses/{address_id}"): Case(
+        "denied", lambda ids, csrf: {"json": ADDRESS_JSON}, params=KEPT
+    ),
     ("DELETE", "/api/v1/addresses/{address_id}"): Case("denied", ok=204),
     ("POST", "/api/v1/orders/{order_id}/cancel"): Case("denied", params=PENDING),
     ("POST", "/api/v1/orders/{order_id}/cancellation"): Case("denied", ok=201, params=UNSHIPPED),
     ("POST", "/api/v1/orders/{order_id}/remind"): Case("denied", params=UNSHIPPED),
     ("POST", "/api/v1/orders/{order_id}/confirm-receipt"): Case("denied", params=SHIPPED),
-    ("GET", "/account/addresses/{address_id}/edit"): Case("denied"),
-    ("POST", "/account/addresses/{address_id}/edit"): Case("denied", _address_form, ok=303),
+    ("GET", "/account/addresses/{address_id}/edit"): Case("denied", params=KEPT),
+    ("POST", "/account/addresses/{address_id}/edit"): Case("denied", _address_form, ok=303, params=KEPT),
     ("POST", "/account/addresses/{address_id}/delete"): Case("denied", _form, ok=303),
-    ("POST", "/account/addresses/{address_id}/default"): Case("denied", _form, ok=303),
+    ("POST", "/account/addresses/{address_id}/default"): Case("denied", _form, ok=303, params=KEPT),
     ("POST", "/orders/{order_id}/cancel"): Case("denied", _form, ok=303, params=PENDING),
     ("POST", "/orders/{order_id}/cancellation"): Case("denied", _form, ok=303, params=UNSHIPPED),
     ("POST", "/orders/{order_id}/remind"): Case("denied", _form, ok=303, params=UNSHIPPED),
@@ -77,11 +80,11 @@ def _own_order(world, owner, ids: Ids, key: str, status: OrderStatus) -> int:
 def prepare(world, owner, buyer, ids: Ids) -> None:
     app = world.app
     with app.uow.begin() as c:
-        address_id = addresses.default_address_id(c, owner.user_id) or addresses.add_address(
-            c, owner.user_id, HOME, at=world.now
-        )
+        book = sorted(a["id"] for a in addresses.address_book(c, owner.user_id))
+        while len(book) < 2:
+            book.append(addresses.add_address(c, owner.user_id, HOME, at=world.now))
         pending = c.execute(select(orders.c.id).where(orders.c.checkout_id == ids.checkout_id)).scalar_one()
-    ids.extra["address_id"] = address_id
+    ids.extra["kept_address_id"], ids.extra["address_id"] = book[0], book[-1]  # the newest may be deleted
     ids.extra["pending_order_id"] = pending
     ids.extra["unshipped_order_id"] = _own_order(world, owner, ids, "unshipped", OrderStatus.PAID)
     ids.extra["shipped_order_id"] = _own_order(world, owner, ids, "shipped", OrderStatus.SHIPPED)
