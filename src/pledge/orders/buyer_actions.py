@@ -65,8 +65,11 @@ def remind_to_ship(conn: Connection, actor: Actor, order_id: int, *, book: Ruleb
         )
         .values(ship_reminders=orders.c.ship_reminders + 1, last_reminded_at=at)
     ).rowcount
-    if done != 1:
-        wait = max(1, math.ceil((order.last_reminded_at + interval - at).total_seconds()))
+    if done != 1:  # reminded meanwhile (read again: a concurrent reminder may have just won)
+        last = conn.execute(select(orders.c.last_reminded_at).where(orders.c.id == order_id)).scalar()
+        if last is None:
+            raise InvalidInput("only a paid order that has not shipped yet can be reminded")
+        wait = max(1, math.ceil((last + interval - at).total_seconds()))
         raise TooManyAttempts(
             "the shop was reminded recently; you can remind it again later",
             retry_after=wait,
