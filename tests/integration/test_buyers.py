@@ -291,3 +291,17 @@ def test_confirming_receipt_delivers_a_shipped_order_from_that_moment(app, world
         confirm_receipt(c, buyer, order_id, at=world.now)
     order = _order(app, order_id)
     assert (order.status, order.delivered_at) == (OrderStatus.DELIVERED, world.now)
+
+
+def test_a_checkout_without_a_chosen_address_ships_to_the_default_one(app, world):
+    buyer = world.user()
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id)
+    placed_before = world.place(buyer, (sku, 1))  # no address book yet: no address
+    with app.uow.begin() as c:
+        addresses.add_address(c, buyer.user_id, KUNMING, at=world.now)
+    placed = world.place(buyer, (sku, 1))
+    with app.uow.read() as c:
+        shipped_to = {o["id"]: o["ship_to"] for o in order_queries.buyer_orders(c, buyer.user_id)}
+    assert shipped_to[placed_before.order_ids[0]] is None
+    assert shipped_to[placed.order_ids[0]]["detail"] == KUNMING.detail

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
-from pledge.addresses.services import address_of, owned_address
+from pledge.addresses.model import Address
+from pledge.addresses.services import address_of, default_address_id, owned_address
 from pledge.attribution.model import PRODUCT_CARD, Bound, Channel, Dispatcher, Source, SourceResolver
 from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
@@ -345,6 +346,12 @@ def _drafts(
     return drafts
 
 
+def _ship_to(conn: Connection, actor: Actor, address_id: int | None) -> Address | None:
+    """The chosen address of the buyer's book, else their default one (None: they have none)."""
+    chosen = address_id if address_id is not None else default_address_id(conn, actor.user_id)
+    return None if chosen is None else address_of(owned_address(conn, actor.user_id, chosen))
+
+
 def place_order(
     conn: Connection,
     actor: Actor,
@@ -361,7 +368,7 @@ def place_order(
     payment. `guards` may refuse the sale (the caller wires them: sanctions, a deposit short for
     48 h); `sources` says what each line's source binds (bootstrap wires rooms and videos)."""
     wanted = _validate_lines(lines)
-    ship_to = None if address_id is None else address_of(owned_address(conn, actor.user_id, address_id))
+    ship_to = _ship_to(conn, actor, address_id)
     found = _load_skus(conn, sorted(wanted))
     _check_lines(wanted, found)
     bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)

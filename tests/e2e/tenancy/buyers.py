@@ -32,22 +32,24 @@ def _address_form(ids: Ids, csrf: str) -> dict:
     return {"data": {"csrf_token": csrf, **ADDRESS_JSON}}
 
 
-KEPT = (("address_id", "kept_address_id"),)  # never deleted: reads made once use it later
-PENDING = (("order_id", "pending_order_id"),)
-UNSHIPPED = (("order_id", "unshipped_order_id"),)
-SHIPPED = (("order_id", "shipped_order_id"),)
+# Keys of their own in ids.extra: other domains' modules store ids there too.
+KEPT = (("address_id", "buyer_kept_address_id"),)  # never deleted: reads made once use it later
+DISPOSABLE = (("address_id", "buyer_address_id"),)
+PENDING = (("order_id", "buyer_pending_order_id"),)
+UNSHIPPED = (("order_id", "buyer_unshipped_order_id"),)
+SHIPPED = (("order_id", "buyer_shipped_order_id"),)
 ROUTES: dict[tuple[str, str], Case] = {
     ("PUT", "/api/v1/addresses/{address_id}"): Case(
         "denied", lambda ids, csrf: {"json": ADDRESS_JSON}, params=KEPT
     ),
-    ("DELETE", "/api/v1/addresses/{address_id}"): Case("denied", ok=204),
+    ("DELETE", "/api/v1/addresses/{address_id}"): Case("denied", ok=204, params=DISPOSABLE),
     ("POST", "/api/v1/orders/{order_id}/cancel"): Case("denied", params=PENDING),
     ("POST", "/api/v1/orders/{order_id}/cancellation"): Case("denied", ok=201, params=UNSHIPPED),
     ("POST", "/api/v1/orders/{order_id}/remind"): Case("denied", params=UNSHIPPED),
     ("POST", "/api/v1/orders/{order_id}/confirm-receipt"): Case("denied", params=SHIPPED),
     ("GET", "/account/addresses/{address_id}/edit"): Case("denied", params=KEPT),
     ("POST", "/account/addresses/{address_id}/edit"): Case("denied", _address_form, ok=303, params=KEPT),
-    ("POST", "/account/addresses/{address_id}/delete"): Case("denied", _form, ok=303),
+    ("POST", "/account/addresses/{address_id}/delete"): Case("denied", _form, ok=303, params=DISPOSABLE),
     ("POST", "/account/addresses/{address_id}/default"): Case("denied", _form, ok=303, params=KEPT),
     ("POST", "/orders/{order_id}/cancel"): Case("denied", _form, ok=303, params=PENDING),
     ("POST", "/orders/{order_id}/cancellation"): Case("denied", _form, ok=303, params=UNSHIPPED),
@@ -84,7 +86,10 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
         while len(book) < 2:
             book.append(addresses.add_address(c, owner.user_id, HOME, at=world.now))
         pending = c.execute(select(orders.c.id).where(orders.c.checkout_id == ids.checkout_id)).scalar_one()
-    ids.extra["kept_address_id"], ids.extra["address_id"] = book[0], book[-1]  # the newest may be deleted
-    ids.extra["pending_order_id"] = pending
-    ids.extra["unshipped_order_id"] = _own_order(world, owner, ids, "unshipped", OrderStatus.PAID)
-    ids.extra["shipped_order_id"] = _own_order(world, owner, ids, "shipped", OrderStatus.SHIPPED)
+    ids.extra["buyer_kept_address_id"], ids.extra["buyer_address_id"] = (
+        book[0],
+        book[-1],
+    )  # the newest may be deleted
+    ids.extra["buyer_pending_order_id"] = pending
+    ids.extra["buyer_unshipped_order_id"] = _own_order(world, owner, ids, "unshipped", OrderStatus.PAID)
+    ids.extra["buyer_shipped_order_id"] = _own_order(world, owner, ids, "shipped", OrderStatus.SHIPPED)
