@@ -24,6 +24,7 @@ from pledge.moderation.checks import Context, Verdict, check
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
+from pledge.sms.port import SandboxSms, SmsSender
 from pledge.uploads.store import FileStore, LocalFileStore
 from pledge.videos.sources import VideoSources
 
@@ -50,6 +51,7 @@ class App:
     files: FileStore
     hub: Hub = field(default_factory=Hub)  # one per process: live-room events to viewers (pledge.live.hub)
     moderator: Moderator = field(default_factory=AllowAll)  # every live comment passes it
+    sms: SmsSender = field(default_factory=SandboxSms)  # verification texts (pledge.sms.port)
 
     @property
     def pay_window(self) -> timedelta:

@@ -32,6 +32,7 @@ from pledge.logistics import policy as logistics
 from pledge.logistics import sanctions, timers, webhook
 from pledge.logistics import services as logistics_services
 from pledge.moderation import checks as moderation
+from pledge.orders import policy as orders_policy
 from pledge.promises import policy as promises
 from pledge.reviews import services as reviews
 from pledge.rulebooks.loader import Clause
@@ -145,6 +146,8 @@ _READERS = (
     _reader("unshipped_close", timers.close_unshipped, "days"),
     _reader("carrier_event_age", webhook.max_event_age, "max_age_hours"),
     _reader("carrier_transit", estimate.transit, "carrier", "hours"),
+    # Orders.
+    _reader("ship_reminder", orders_policy.ship_reminder_interval, "hours"),
     # After-sales.
     _reader("return_window", aftersales.return_deadline, "counted_from", "hours"),
     _reader("return_exclusion", aftersales.no_reason_return, "flags"),

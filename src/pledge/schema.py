@@ -1,6 +1,7 @@
 """Imports every domain's tables so that the shared MetaData is complete (for Alembic)."""
 
 from pledge.accounts import tables as _accounts  # noqa: F401
+from pledge.addresses import tables as _addresses  # noqa: F401
 from pledge.aftersales import tables as _aftersales  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401
@@ -20,6 +21,7 @@ from pledge.notifications import tables as _notifications  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401
 from pledge.settlement import tables as _settlement  # noqa: F401
+from pledge.sms import tables as _sms  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401
 from pledge.videos import tables as _videos  # noqa: F401
 from pledge.warehouse import tables as _warehouse  # noqa: F401

@@ -19,6 +19,7 @@ from pledge.accounts.tables import api_tokens, shop_members, users, web_sessions
 from pledge.accounts.throttle import LoginLimits
 from pledge.kernel.db import UnitOfWork, inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from pledge.sms.services import normalize_phone
 
 PLATFORM_ROLES = ("operator", "reviewer", "finance")
 SHOP_ROLES = ("owner", "staff")
@@ -65,6 +66,65 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+MIN_PASSWORD = 8
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters")
+
+
+def hash_password(password: str) -> str:
+    """The argon2 hash kept for a new password (slow: call it outside transactions)."""
+    check_password_rules(password)
+    return _hasher.hash(password)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidInput(f"not an email address: {email!r}")
+    return email
+
+
+def insert_user(
+    conn: Connection,
+    *,
+    password_hash: str,
+    display_name: str,
+    at: datetime,
+    email: str | None = None,
+    phone: str | None = None,
+    platform_role: str | None = None,
+) -> int:
+    """A new user with an email or a (verified) phone number, both unique."""
+    if email is None and phone is None:
+        raise InvalidInput("sign up with an email address or a phone number")
+    if platform_role is not None and platform_role not in PLATFORM_ROLES:
+        raise InvalidInput(f"unknown platform role {platform_role!r}")
+    taken = conn.execute(
+        select(users.c.email, users.c.phone).where(
+            or_(users.c.email == email, users.c.phone == phone)
+            if email and phone
+            else (users.c.email == email if email else users.c.phone == phone)
+        )
+    ).first()
+    if taken is not None:
+        raise Conflict("this email address or phone number is already registered")
+    return inserted_id(
+        conn,
+        users.insert().values(
+            email=email,
+            phone=phone,
+            phone_verified_at=at if phone else None,
+            password_hash=password_hash,
+            display_name=display_name,
+            platform_role=platform_role,
+            created_at=at,
+        ),
+    )
+
+
 def create_user(
     conn: Connection,
     *,
@@ -74,24 +134,14 @@ def create_user(
     at: datetime,
     platform_role: str | None = None,
 ) -> int:
-    email = email.strip().lower()
-    if "@" not in email:
-        raise InvalidInput(f"not an email address: {email!r}")
-    if len(password) < 8:
-        raise InvalidInput("a password needs at least 8 characters")
-    if platform_role is not None and platform_role not in PLATFORM_ROLES:
-        raise InvalidInput(f"unknown platform role {platform_role!r}")
-    if conn.execute(select(users.c.id).where(users.c.email == email)).first():
-        raise Conflict(f"{email} is already registered")
-    return inserted_id(
+    """An account with an email (staff, merchants, the demo); buyers sign up in accounts.signup."""
+    return insert_user(
         conn,
-        users.insert().values(
-            email=email,
-            password_hash=_hasher.hash(password),
-            display_name=display_name,
-            platform_role=platform_role,
-            created_at=at,
-        ),
+        email=normalize_email(email),
+        password_hash=hash_password(password),
+        display_name=display_name,
+        at=at,
+        platform_role=platform_role,
     )
 
 
@@ -106,10 +156,16 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
-def _password_hash(conn: Connection, email: str):
-    return conn.execute(
-        select(users.c.id, users.c.password_hash).where(users.c.email == email.strip().lower())
-    ).first()
+def _password_hash(conn: Connection, login: str):
+    """The user who logs in as `login`: an email address or a mobile number."""
+    login = login.strip().lower()
+    if "@" not in login:
+        try:
+            login = normalize_phone(login)
+        except InvalidInput:
+            pass  # an unknown login: checked against the dummy hash like any other
+    column = users.c.email if "@" in login else users.c.phone
+    return conn.execute(select(users.c.id, users.c.password_hash).where(column == login)).first()
 
 
 def _check_password(row, password: str) -> int:
@@ -118,9 +174,9 @@ def _check_password(row, password: str) -> int:
     try:
         _hasher.verify(_dummy_hash() if row is None else row.password_hash, password)
     except (VerificationError, InvalidHashError):
-        raise Unauthorized("wrong email or password") from None
+        raise Unauthorized("wrong email, phone number or password") from None
     if row is None:  # not reached in practice: the dummy hash is of a random secret
-        raise Unauthorized("wrong email or password")
+        raise Unauthorized("wrong email, phone number or password")
     return row.id
 
 

@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -6,11 +6,16 @@ users = Table(
     "users",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("email", String(200), nullable=False, unique=True),
+    # A user signs up with an email or a verified mainland mobile number (or both): at least one
+    # is set (migration 0017 made email nullable).
+    Column("email", String(200), nullable=True, unique=True),
+    Column("phone", String(11), nullable=True, unique=True),
+    Column("phone_verified_at", UtcDateTime, nullable=True),
     Column("display_name", String(100), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("platform_role", String(20), nullable=True),  # operator | reviewer | finance
     Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
 )
 
 shop_members = Table(

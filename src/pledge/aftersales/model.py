@@ -57,6 +57,10 @@ REFUNDS_MONEY = (CaseType.REFUND_ONLY, CaseType.RETURN_REFUND, CaseType.INSTANT_
 # clauses name the category groups a reason fits): no "thawed/dead" on an umbrella.
 DAMAGE_REASONS = ("damaged", "thawed_dead", "visible_rot", "internal_rot", "insect_damage")
 RETURN_REASONS = ("no_reason", "quality", "wrong_item", "not_as_described", "other")
+# The buyer asks to cancel a paid order before it ships (取消订单): a refund of the whole order,
+# instant where the rule allows (aftersales.cancellation); the approved refund cancels the order.
+CANCEL_UNSHIPPED = "cancel_unshipped"
+CANCELLATION_TYPES = (CaseType.INSTANT_REFUND, CaseType.REFUND_ONLY)
 
 
 class RefundStatus(StrEnum):

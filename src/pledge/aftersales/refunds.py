@@ -12,7 +12,14 @@ from sqlalchemy.engine import Connection, Row
 
 from pledge.aftersales import insurance
 from pledge.aftersales.funds import payer_account, release_fund, take_fund
-from pledge.aftersales.model import NEEDS_RETURN, REFUND_LIFECYCLE, CaseStatus, CaseType, RefundStatus
+from pledge.aftersales.model import (
+    CANCEL_UNSHIPPED,
+    NEEDS_RETURN,
+    REFUND_LIFECYCLE,
+    CaseStatus,
+    CaseType,
+    RefundStatus,
+)
 from pledge.aftersales.records import case_event, lock_order, move_case, reload_case
 from pledge.aftersales.tables import refunds
 from pledge.catalog.tables import skus
@@ -26,10 +33,15 @@ from pledge.orders.tables import order_lines, orders, payments
 S = CaseStatus
 
 
+def _cancel_reason(case) -> str:
+    return "instant_refund" if case.case_type == CaseType.INSTANT_REFUND else CANCEL_UNSHIPPED
+
+
 def start_refund(conn: Connection, case_id: int, at: datetime) -> None:
     case = reload_case(conn, case_id)
     order = lock_order(conn, case.order_id)
-    if case.case_type == CaseType.INSTANT_REFUND and order.status == OrderStatus.PAID.value:
+    cancels = case.case_type == CaseType.INSTANT_REFUND or case.reason == CANCEL_UNSHIPPED
+    if cancels and order.status == OrderStatus.PAID.value:
         order_transition(
             conn, order.id, order.status, OrderStatus.CANCELLED, cancelled_at=at, late_check_at=None
         )
@@ -41,7 +53,14 @@ def start_refund(conn: Connection, case_id: int, at: datetime) -> None:
             )
         record_events(
             conn,
-            [{"order_id": order.id, "at": at, "kind": "cancelled", "detail": {"reason": "instant_refund"}}],
+            [
+                {
+                    "order_id": order.id,
+                    "at": at,
+                    "kind": "cancelled",
+                    "detail": {"reason": _cancel_reason(case)},
+                }
+            ],
         )
     refunded = conn.execute(
         select(func.coalesce(func.sum(refunds.c.amount_fen), 0)).where(refunds.c.order_id == order.id)

@@ -20,6 +20,8 @@ from pledge.aftersales.funds import open_subsidy_fund as open_subsidy_fund
 from pledge.aftersales.funds import payer_account as payer_account
 from pledge.aftersales.funds import release_fund, take_fund
 from pledge.aftersales.model import (
+    CANCEL_UNSHIPPED,
+    CANCELLATION_TYPES,
     DAMAGE_REASONS,
     NEEDS_RETURN,
     RETURN_REASONS,
@@ -182,7 +184,9 @@ def _quote(
 def _check_request(cmd: NewCase, order) -> None:
     if cmd.case_type not in CaseType.__members__.values():
         raise InvalidInput(f"unknown case type {cmd.case_type!r}; one of {', '.join(CaseType)}")
-    reasons = DAMAGE_REASONS if cmd.case_type == CaseType.DAMAGE_CLAIM else RETURN_REASONS
+    reasons: tuple[str, ...] = DAMAGE_REASONS if cmd.case_type == CaseType.DAMAGE_CLAIM else RETURN_REASONS
+    if cmd.case_type in CANCELLATION_TYPES and order.status == OrderStatus.PAID.value:
+        reasons = (*reasons, CANCEL_UNSHIPPED)
     if cmd.reason not in reasons:
         raise InvalidInput(f"reason for a {cmd.case_type} is one of {', '.join(reasons)}")
     after_delivery = (CaseType.DAMAGE_CLAIM, CaseType.RETURN_REFUND, CaseType.EXCHANGE)

@@ -40,6 +40,7 @@ class NewProduct:
     custom_made: bool = False
     blind_box: bool = False
     booked_delivery: bool = False  # the buyer may book the arrival day (预约达)
+    shipping_fee_fen: int = 0  # 运费 an order holding this product pays (0: free shipping)
 
 
 def create_shop(
@@ -94,6 +95,8 @@ def create_product(
     )
     if not cmd.skus:
         raise InvalidInput("a product needs at least one SKU")
+    if not 0 <= cmd.shipping_fee_fen <= MAX_PRICE_FEN:
+        raise InvalidInput(f"a shipping fee is between 0 and {MAX_PRICE_FEN} fen")
     for sku in cmd.skus:
         clean_text(sku.name, field="SKU name", max_length=NAME_MAX)
         check_sku_numbers(sku.name, sku.price_fen, sku.stock)
@@ -111,6 +114,7 @@ def create_product(
             custom_made=cmd.custom_made,
             blind_box=cmd.blind_box,
             booked_delivery=cmd.booked_delivery,
+            shipping_fee_fen=cmd.shipping_fee_fen,
             active=True,
             created_at=at,
             **_promise_columns(cmd.promise),

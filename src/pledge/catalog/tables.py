@@ -55,6 +55,9 @@ products = Table(
     Column("promise_hours", Integer, nullable=True),
     Column("presale_date", Date, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
+    # Shipping (运费) charged on an order holding this product; an order pays the highest fee
+    # among its products, once (one parcel: a Pledge default). 0 = free shipping (包邮).
+    Column("shipping_fee_fen", Fen, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
 )
 

@@ -15,10 +15,11 @@ from pledge.ledger.model import CouponStatus
 from pledge.orders import queries as order_queries
 
 
-def order_view(conn: Connection, order_id: int) -> dict:
+def order_view(conn: Connection, order_id: int, viewer_id: int | None = None) -> dict:
     """One order as its pages show it: lines and timeline (orders), shipment and tracking
-    (fulfilment) and every compensation the pledge paid on it."""
-    order = order_queries.order_detail(conn, order_id)
+    (fulfilment) and every compensation the pledge paid on it. The address's phone is in full
+    for the buyer (`viewer_id`) only."""
+    order = order_queries.order_detail(conn, order_id, viewer_id)
     order.update(fulfilment_queries.shipment_detail(conn, order_id))
     order["compensations"] = [
         dict(c._mapping, inputs=jsonutil.loads(c.inputs))

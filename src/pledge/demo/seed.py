@@ -16,6 +16,7 @@ from pledge.bootstrap import App, build
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.config import Settings
+from pledge.demo.addresses import seed_addresses, ship_demo_orders
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
@@ -345,6 +346,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     categories = _catalog(app, clock.now())
     shops = _shops(app, clock.now(), categories)
     buyers = _people(app, clock.now())
+    seed_addresses(app, buyers, clock.now())
     count = _history(app, clock, shops, buyers, now, rng)
     clock.set(now)
     with app.uow.begin() as conn:
@@ -360,6 +362,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
+    ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     app.uow.engine.dispose()
     live.uow.engine.dispose()
     compensated = f"{sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan)"

@@ -13,13 +13,15 @@ from pledge.catalog.tables import products, shops, skus
 from pledge.kernel import jsonutil
 from pledge.kernel.errors import InvalidInput
 from pledge.orders.model import OrderStatus
+from pledge.orders.shipping import ship_to
 from pledge.orders.tables import cart_lines, order_events, order_lines, orders
 
 DUE_SOON = timedelta(hours=6)
 FILTERS = ("all", "to_ship", "due_soon", "overdue", "shipped")
 
 
-def _order_dicts(conn: Connection, query) -> list[dict]:
+def _order_dicts(conn: Connection, query, *, full_phone: bool = False) -> list[dict]:
+    """Orders with their lines and `ship_to` (None when the order has no address)."""
     rows = [dict(r._mapping) for r in conn.execute(query)]
     if not rows:
         return rows
@@ -30,8 +32,10 @@ def _order_dicts(conn: Connection, query) -> list[dict]:
         .order_by(order_lines.c.id)
     ):
         lines.setdefault(line.order_id, []).append(dict(line._mapping))
+    addresses = ship_to(conn, [r["id"] for r in rows], full_phone=full_phone)
     for row in rows:
         row["lines"] = lines.get(row["id"], [])
+        row["ship_to"] = addresses.get(row["id"])
     return rows
 
 
@@ -41,10 +45,14 @@ def _base():
     )
 
 
-def buyer_orders(conn: Connection, buyer_id: int, limit: int = 100) -> list[dict]:
-    return _order_dicts(
-        conn, _base().where(orders.c.buyer_id == buyer_id).order_by(orders.c.id.desc()).limit(limit)
-    )
+def buyer_orders(
+    conn: Connection, buyer_id: int, limit: int = 100, *, checkout_id: int | None = None
+) -> list[dict]:
+    """The buyer's orders, newest first; `checkout_id`: only those paid together in one checkout."""
+    query = _base().where(orders.c.buyer_id == buyer_id)
+    if checkout_id is not None:
+        query = query.where(orders.c.checkout_id == checkout_id)
+    return _order_dicts(conn, query.order_by(orders.c.id.desc()).limit(limit), full_phone=True)
 
 
 def shop_orders(
@@ -68,10 +76,12 @@ def shop_orders(
     return _order_dicts(conn, query.order_by(order, o.id).limit(limit))
 
 
-def order_detail(conn: Connection, order_id: int) -> dict:
+def order_detail(conn: Connection, order_id: int, viewer_id: int | None = None) -> dict:
     """The order, its lines and its timeline; compensation.queries.order_view adds the shipment and
-    any compensation."""
-    order = _order_dicts(conn, _base().where(orders.c.id == order_id))[0]
+    any compensation. The address's phone is in full only when the viewer is the buyer."""
+    owner = conn.execute(select(orders.c.buyer_id).where(orders.c.id == order_id)).scalar()
+    query = _base().where(orders.c.id == order_id)
+    order = _order_dicts(conn, query, full_phone=owner is not None and owner == viewer_id)[0]
     order["events"] = [
         dict(e._mapping, detail=jsonutil.loads(e.detail) or {})
         for e in conn.execute(
@@ -98,6 +108,8 @@ def cart_view(conn: Connection, buyer_id: int) -> list[dict]:
             p.promise_kind,
             p.promise_hours,
             p.presale_date,
+            p.shipping_fee_fen,
+            s.shop_id,
             shops.c.name.label("shop_name"),
         )
         .join(skus, s.id == c.sku_id)

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
+from pledge.addresses.model import Address
+from pledge.addresses.services import address_of, default_address_id, owned_address
 from pledge.attribution.model import PRODUCT_CARD, Bound, Channel, Dispatcher, Source, SourceResolver
 from pledge.catalog.guards import SaleGuard, check_sale
 from pledge.catalog.services import promise_of
@@ -29,6 +31,7 @@ from pledge.ledger import services as ledger
 from pledge.ledger.model import CouponStatus
 from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
 from pledge.orders.model import OrderStatus, PaymentStatus
+from pledge.orders.shipping import shipping_fee, snapshot_address
 from pledge.orders.sources import bind_sources, bound_content, cart_source
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 from pledge.promises.model import Promise
@@ -103,6 +106,7 @@ def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, SkuRow]:
             p.promise_kind,
             p.promise_hours,
             p.presale_date,
+            p.shipping_fee_fen,
             shops.c.timezone,
             shops.c.name.label("shop_name"),
         )
@@ -169,6 +173,7 @@ class OrderDraft:
     lines: list[OrderLineDraft]
     promises: list[tuple[str, Promise]]
     discount_fen: int = 0
+    shipping_fen: int = 0  # 运费, on top of the goods; a coupon never discounts it
     coupon_id: int | None = None
     channel: Channel = Channel.PRODUCT_CARD
     source_ref: str = ""  # what the source bound (attribution.Bound.ref)
@@ -180,7 +185,9 @@ class OrderDraft:
 
     @property
     def paid_fen(self) -> int:
-        return self.items_fen - self.discount_fen
+        """实付金额: goods after the coupon, plus shipping (douyin:aJmYzDVDDjey counts the fee on
+        "消费者实付金额（含运费）", so shipping is part of what was paid)."""
+        return self.items_fen - self.discount_fen + self.shipping_fen
 
 
 def create_orders(
@@ -214,7 +221,12 @@ def create_orders(
                 "order_id": order_id,
                 "at": at,
                 "kind": "placed",
-                "detail": {"items_fen": d.items_fen, "discount_fen": d.discount_fen, **d.placed_detail},
+                "detail": {
+                    "items_fen": d.items_fen,
+                    "discount_fen": d.discount_fen,
+                    "shipping_fen": d.shipping_fen,
+                    **d.placed_detail,
+                },
             }
             for order_id, d in zip(order_ids, drafts, strict=True)
         ],
@@ -254,6 +266,7 @@ def _insert_orders(
                 "status": OrderStatus.PENDING_PAYMENT.value,
                 "items_fen": d.items_fen,
                 "discount_fen": d.discount_fen,
+                "shipping_fen": d.shipping_fen,
                 "paid_fen": d.paid_fen,
                 "coupon_id": d.coupon_id,
                 "promise_kind": "pending",
@@ -311,6 +324,7 @@ def _draft(
         [c for line in lines for c in _candidates(found[line.sku_id], content)],
         channel=bound.channel,
         source_ref=bound.ref,
+        shipping_fen=shipping_fee(found[line.sku_id].shipping_fee_fen for line in lines),
     )
     if draft.items_fen > MAX_AMOUNT_FEN:  # every sum over orders stays far inside BIGINT (kernel/limits.py)
         raise InvalidInput(f"one order may come to at most {format_yuan(MAX_AMOUNT_FEN)} yuan; split it")
@@ -332,6 +346,12 @@ def _drafts(
     return drafts
 
 
+def _ship_to(conn: Connection, actor: Actor, address_id: int | None) -> Address | None:
+    """The chosen address of the buyer's book, else their default one (None: they have none)."""
+    chosen = address_id if address_id is not None else default_address_id(conn, actor.user_id)
+    return None if chosen is None else address_of(owned_address(conn, actor.user_id, chosen))
+
+
 def place_order(
     conn: Connection,
     actor: Actor,
@@ -342,11 +362,13 @@ def place_order(
     guards: Sequence[SaleGuard],
     coupon_id: int | None = None,
     sources: SourceResolver = NO_CONTENT,
+    address_id: int | None = None,
 ) -> PlacedCheckout:
     """Take stock, split by shop and source, apply a coupon to the largest order, open one
     payment. `guards` may refuse the sale (the caller wires them: sanctions, a deposit short for
     48 h); `sources` says what each line's source binds (bootstrap wires rooms and videos)."""
     wanted = _validate_lines(lines)
+    ship_to = _ship_to(conn, actor, address_id)
     found = _load_skus(conn, sorted(wanted))
     _check_lines(wanted, found)
     bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)
@@ -365,6 +387,8 @@ def place_order(
     if coupon is not None and discounted is not None:
         order_id = placed.order_ids[drafts.index(discounted)]
         ledger.redeem_coupon(conn, coupon.id, order_id=order_id, at=at)
+    if ship_to is not None:
+        snapshot_address(conn, placed.order_ids, ship_to)
     return placed
 
 
@@ -429,6 +453,7 @@ def checkout_cart(
     coupon_id: int | None = None,
     sources: SourceResolver = NO_CONTENT,
     secrets: Sequence[str] = (),
+    address_id: int | None = None,
 ) -> PlacedCheckout:
     placed = place_order(
         conn,
@@ -439,9 +464,25 @@ def checkout_cart(
         guards=guards,
         coupon_id=coupon_id,
         sources=sources,
+        address_id=address_id,
     )
     conn.execute(cart_lines.delete().where(cart_lines.c.buyer_id == actor.user_id))
     return placed
+
+
+def release_unpaid(conn: Connection, order: AnyRow, *, now: datetime, reason: str) -> None:
+    """Cancel one order awaiting payment (its status is checked by the conditional update):
+    its stock and coupon come back."""
+    transition(conn, order.id, OrderStatus.PENDING_PAYMENT.value, OrderStatus.CANCELLED, cancelled_at=now)
+    for line in conn.execute(
+        select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
+    ):
+        conn.execute(skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity))
+    if order.coupon_id is not None:
+        ledger.release_coupon(conn, order.coupon_id)
+    record_events(
+        conn, [{"order_id": order.id, "at": now, "kind": "cancelled", "detail": {"reason": reason}}]
+    )
 
 
 def cancel_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
@@ -453,18 +494,7 @@ def cancel_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
         .limit(limit)
     ).all()
     for order in due:
-        transition(conn, order.id, OrderStatus.PENDING_PAYMENT.value, OrderStatus.CANCELLED, cancelled_at=now)
-        for line in conn.execute(
-            select(order_lines.c.sku_id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
-        ):
-            conn.execute(
-                skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity)
-            )
-        if order.coupon_id is not None:
-            ledger.release_coupon(conn, order.coupon_id)
-        record_events(
-            conn, [{"order_id": order.id, "at": now, "kind": "cancelled", "detail": {"reason": "unpaid"}}]
-        )
+        release_unpaid(conn, order, now=now, reason="unpaid")
     return len(due)
 
 

@@ -73,7 +73,14 @@ orders = Table(
     # What the channel's source bound (attribution.Bound.ref): `live_session:12`, `video:3`, or
     # "" for the product card, search and showcase (migration 0015).
     Column("source_ref", String(40), nullable=False, default="", server_default=""),
+    # Shipping (运费) the buyer pays on top of the goods: part of paid_fen (实付金额含运费,
+    # douyin:aJmYzDVDDjey), never discounted by a coupon (migration 0017).
+    Column("shipping_fen", Fen, nullable=False, default=0, server_default="0"),
+    # 催发货: how often the buyer reminded the shop to ship, and when last (orders.reminders).
+    Column("ship_reminders", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_reminded_at", UtcDateTime, nullable=True),
     CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
+    CheckConstraint("shipping_fen >= 0", name="shipping_not_negative"),
     CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
 )
 Index("ix_orders_shop_status", orders.c.shop_id, orders.c.status)
@@ -118,4 +125,19 @@ payments = Table(
     Column("status", String(20), nullable=False),  # pending | captured | failed
     Column("created_at", UtcDateTime, nullable=False),
     Column("captured_at", UtcDateTime, nullable=True),
+)
+
+# Where the order ships: a copy of the buyer's address taken at checkout (an edit or a deletion
+# in the address book later changes no order). The phone is the recipient's; pages show it
+# masked to everybody but the buyer (addresses.model.masked_phone).
+order_addresses = Table(
+    "order_addresses",
+    metadata,
+    Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
+    Column("recipient", String(25), nullable=False),
+    Column("phone", String(11), nullable=False),
+    Column("province", String(20), nullable=False),
+    Column("city", String(20), nullable=False),
+    Column("district", String(20), nullable=False),
+    Column("detail", String(120), nullable=False),
 )

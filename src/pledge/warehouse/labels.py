@@ -22,6 +22,7 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.inventory.tables import parcels, warehouses
 from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict
+from pledge.orders.shipping import ship_to
 from pledge.orders.tables import orders
 from pledge.warehouse.services import label_lines, own_parcel, own_wave
 
@@ -33,6 +34,22 @@ def _font() -> str:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     return FONT
+
+
+ADDRESS_CHARS_PER_LINE = 24  # CJK characters that fit across the label at 10 pt
+
+
+def _recipient_lines(conn: Connection, order_id: int, buyer: str) -> list[str]:
+    """Recipient, phone masked as on a privacy waybill (138****5678), and the address wrapped
+    to the label's width; an order without an address shows the buyer's name only."""
+    found = ship_to(conn, [order_id], full_phone=False).get(order_id)
+    if found is None:
+        return [f"收件人: {buyer}"]
+    address = found["one_line"]
+    wrapped = [
+        address[i : i + ADDRESS_CHARS_PER_LINE] for i in range(0, len(address), ADDRESS_CHARS_PER_LINE)
+    ]
+    return [f"收件人: {found['recipient']}  {found['phone_masked']}", *(f"地址: {wrapped[0]}", *wrapped[1:])]
 
 
 def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
@@ -62,7 +79,7 @@ def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
     canvas.setFont(font, 10)
     y = height - 60 * mm
     for text in (
-        f"收件人: {info.buyer}",
+        *_recipient_lines(conn, parcel.order_id, info.buyer),
         f"订单号: {info.id}  包裹: {parcel.id}",
         f"寄件: {info.shop} · {info.warehouse} {info.city}",
         f"打印: {local_time(parcel.labelled_at, info.timezone):%Y-%m-%d %H:%M}",

@@ -54,6 +54,7 @@ Count: TypeAlias = Annotated[int, IntRange(0, limits.MAX_COUNT)]
 Priority: TypeAlias = Annotated[int, IntRange(0, limits.MAX_COUNT)]
 Days: TypeAlias = Annotated[int, IntRange(1, limits.MAX_DAYS)]
 PriceFen: TypeAlias = Annotated[int, IntRange(1, limits.MAX_PRICE_FEN)]
+ShippingFen: TypeAlias = Annotated[int, IntRange(0, limits.MAX_PRICE_FEN)]  # 0 = free shipping
 FenAmount: TypeAlias = Annotated[int, IntRange(1, limits.MAX_AMOUNT_FEN)]  # a positive money amount
 # A money amount in a query string.
 FenQuery: TypeAlias = Annotated[int, Interval(ge=0, le=limits.MAX_AMOUNT_FEN)]

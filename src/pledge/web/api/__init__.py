@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pledge.web.api import (
     aftersales,
     auth,
+    buyers,
     catalog,
     chat,
     compensation,
@@ -28,6 +29,7 @@ from pledge.web.api import (
 router = APIRouter(prefix="/api/v1")
 for module in (
     auth,
+    buyers,
     catalog,
     orders,
     payments,

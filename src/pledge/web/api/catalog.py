@@ -13,7 +13,7 @@ from pledge.web.api.schemas.catalog import (
 )
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.present import promise_badge
-from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, StockLevel, Title
+from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, ShippingFen, StockLevel, Title
 
 router = APIRouter(tags=["catalog"])
 MAX_SKUS = 50
@@ -34,6 +34,7 @@ class ProductIn(BaseModel):
     perishable: bool = False
     custom_made: bool = False
     blind_box: bool = False
+    shipping_fee_fen: ShippingFen = 0  # 运费 per order holding the product; 0 = free shipping
 
 
 @router.get(
@@ -82,6 +83,7 @@ def create_product(shop_id: PathId, body: ProductIn, app: AppDep, actor: ApiActo
         body.perishable,
         body.custom_made,
         body.blind_box,
+        shipping_fee_fen=body.shipping_fee_fen,
     )
     with app.uow.begin() as conn:
         return {

@@ -51,6 +51,7 @@ class CheckoutIn(BaseModel):
 
     lines: list[LineIn] | None = Field(None, max_length=MAX_CHECKOUT_LINES)  # omitted: check out the cart
     coupon_id: Id | None = None
+    address_id: Id | None = None  # from the caller's address book; the orders keep a copy
     source: SourceIn | None = None
     source_token: SourceToken | None = None
 
@@ -144,6 +145,7 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
                 coupon_id=body.coupon_id,
                 sources=app.sources,
                 secrets=app.source_secrets,
+                address_id=body.address_id,
             )
         else:
             if not body.lines:
@@ -158,6 +160,7 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
                 guards=app.sale_guards,
                 coupon_id=body.coupon_id,
                 sources=app.sources,
+                address_id=body.address_id,
             )
     live_actions.announce_orders(app, placed.order_ids)
     return _placed(app, placed)
@@ -179,7 +182,7 @@ def my_orders(app: AppDep, actor: ApiActor) -> list[dict]:
 def get_order(order_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.read() as conn:
         orders.get_order_for(conn, actor, order_id)
-        return compensation_queries.order_view(conn, order_id)
+        return compensation_queries.order_view(conn, order_id, actor.user_id)
 
 
 @router.get(

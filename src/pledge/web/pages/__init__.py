@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from pledge.web.pages import (
     account,
     aftersales,
+    buyers,
     chat,
     experience,
     flash,
@@ -24,6 +25,7 @@ from pledge.web.pages import (
 router = APIRouter(include_in_schema=False)
 for module in (
     account,
+    buyers,
     shopping,
     merchant,
     operator,

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 from sqlalchemy.engine import Row
 
+from pledge.addresses.services import address_book
 from pledge.aftersales import queries as aftersales_queries
 from pledge.attribution.model import PRODUCT_CARD, Source
 from pledge.attribution.tokens import verify
@@ -13,6 +14,7 @@ from pledge.compensation import queries as compensation_queries
 from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries as order_queries
 from pledge.orders import services as orders
+from pledge.orders.shipping import cart_shipping
 from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.web import live_actions
@@ -96,12 +98,18 @@ def cart(request: Request, caller: PageCaller):
                 row["unavailable"] = at_source[row["sku_id"]] is None
                 row["total_fen"] = (at_source[row["sku_id"]] or row["price_fen"]) * row["quantity"]
         wallet = compensation_queries.wallet(conn, caller.actor.user_id)
+        book = address_book(conn, caller.actor.user_id)
+    shipping = cart_shipping(rows)
+    items = sum(r["total_fen"] for r in rows)
     return render(
         request,
         "cart.html",
         rows=rows,
-        total_fen=sum(r["total_fen"] for r in rows),
+        total_fen=items,
+        shipping=shipping,
+        grand_total_fen=items + sum(fee for _shop, fee in shipping),
         coupons=wallet["available"],
+        addresses=book,
     )
 
 
@@ -127,6 +135,7 @@ async def checkout(request: Request, caller: PageCaller):
             coupon_id=whole_number(form.get("coupon_id"), "coupon_id"),
             sources=app.sources,
             secrets=app.source_secrets,
+            address_id=whole_number(form.get("address_id"), "address_id"),
         )
     live_actions.announce_orders(app, placed.order_ids)
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
@@ -158,21 +167,28 @@ async def sandbox_pay(ref: str, request: Request):
             book=app.rulebook,
             at=app.clock.now(),
         )
-    return redirect(f"/orders/{result.order_ids[0]}" if result.order_ids else "/orders")
+    return redirect(paid_landing(payment.checkout_id, result.order_ids))
+
+
+def paid_landing(checkout_id: int, order_ids: list[int]) -> str:
+    """Where a paid checkout lands: its one order, or the list of the orders paid together."""
+    if len(order_ids) == 1:
+        return f"/orders/{order_ids[0]}"
+    return f"/orders?checkout={checkout_id}" if order_ids else "/orders"
 
 
 @router.get("/orders")
-def my_orders(request: Request, caller: PageCaller):
+def my_orders(request: Request, caller: PageCaller, checkout: PathId | None = None):
     with pledge(request).uow.read() as conn:
-        rows = order_queries.buyer_orders(conn, caller.actor.user_id)
-    return render(request, "orders.html", orders=rows)
+        rows = order_queries.buyer_orders(conn, caller.actor.user_id, checkout_id=checkout)
+    return render(request, "orders.html", orders=rows, checkout=checkout)
 
 
 def _order(request: Request, order_id: int) -> dict:
     caller = page_caller(request)
     with pledge(request).uow.read() as conn:
         orders.get_order_for(conn, caller.actor, order_id)
-        order = compensation_queries.order_view(conn, order_id)
+        order = compensation_queries.order_view(conn, order_id, caller.actor.user_id)
         order["cases"] = aftersales_queries.cases_for_order(conn, order_id)
         return order
 

@@ -47,6 +47,19 @@ class OrderSummaryOutLines(BaseModel):
     line_total_fen: int
 
 
+class OrderShipToOut(BaseModel):
+    """The address copied onto the order at checkout; `phone` is in full for the buyer only."""
+
+    recipient: str
+    phone: str
+    phone_masked: str
+    province: str
+    city: str
+    district: str
+    detail: str
+    one_line: str
+
+
 class OrderSummaryOut(BaseModel):
     id: int
     checkout_id: int
@@ -75,13 +88,18 @@ class OrderSummaryOut(BaseModel):
     channel: str
     booked_delivery_by: datetime | None
     source_ref: str
+    shipping_fen: int
+    ship_reminders: int
+    last_reminded_at: datetime | None
     shop_name: str
     timezone: str
     lines: list[OrderSummaryOutLines]
+    ship_to: OrderShipToOut | None
 
 
 class OrderOutEventsDetail(BaseModel):
     discount_fen: int | None = None
+    shipping_fen: int | None = None
     items_fen: int | None = None
     promise: str | None = None
     promise_source: str | None = None
