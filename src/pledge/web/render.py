@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pledge.accounts.services import Permission
 from pledge.aftersales.model import CaseStatus, ClaimStatus
 from pledge.attribution.model import Channel
 from pledge.chat.model import ConversationStatus
@@ -38,6 +39,7 @@ templates.env.globals.update(
     PayoutStatus=PayoutStatus,
     ApplicationStatus=ApplicationStatus,
     SessionStatus=SessionStatus,
+    Permission=Permission,  # actor.may(shop_id, Permission.PLEDGES): which forms a member's role gets
 )
 
 

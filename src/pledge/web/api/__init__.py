@@ -21,6 +21,7 @@ from pledge.web.api import (
     reviews,
     settlement,
     shops,
+    staff,
     videos,
     warehouse,
 )
@@ -46,5 +47,6 @@ for module in (
     shops,
     videos,
     notifications,
+    staff,
 ):
     router.include_router(module.router)
