@@ -146,3 +146,23 @@ def test_a_clerk_cannot_pay_out_and_reads_why(app, world, client, shop):
     )
     assert page.status_code == 403 and "您在本店的角色无权进行此操作，请联系店主。" in page.text
     assert snapshot(app) == before
+
+
+def test_flash_deal_form_takes_a_sku_by_name_and_a_price_in_yuan(app, world, client, shop):
+    url = f"/merchant/shops/{shop['shop_id']}/flash"
+    csrf = page_login(client, email_of(app, shop["owner"].user_id), url)
+    desk = client.get(url).text
+    assert f'<option value="{shop["sku"]}">默认 · ¥19.90' in desk and 'name="price_fen"' not in desk
+    before = snapshot(app)
+    refused = client.post(
+        url, data={"csrf_token": csrf, "sku_id": shop["sku"], "price": "9.999", "quantity": "5"}
+    )
+    assert refused.status_code == 422 and "金额最多两位小数" in refused.text
+    assert snapshot(app) == before
+    made = client.post(
+        url,
+        data={"csrf_token": csrf, "sku_id": shop["sku"], "price": "9.90", "quantity": "5"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    assert "¥9.90" in client.get(made.headers["location"]).text
