@@ -166,3 +166,17 @@ def test_flash_deal_form_takes_a_sku_by_name_and_a_price_in_yuan(app, world, cli
     )
     assert made.status_code == 303
     assert "¥9.90" in client.get(made.headers["location"]).text
+
+
+def test_a_clerk_is_not_offered_the_owners_forms(app, world, client, shop):
+    clerk = _member(app, world, shop, "operations")
+    cases = f"/merchant/shops/{shop['shop_id']}/cases"
+    page_login(client, email_of(app, clerk.user_id), cases)
+    queue = client.get(cases).text
+    assert (
+        'data-testid="pledge-owner-only"' in queue
+        and f'action="/merchant/shops/{shop["shop_id"]}/pledge"' not in queue
+    )
+    staff_page = client.get(f"/merchant/shops/{shop['shop_id']}/staff").text
+    assert "只有店主可以邀请或移除店员" in staff_page and 'data-testid="invite"' not in staff_page
+    assert "运营/客服" in staff_page and "店主" in staff_page
