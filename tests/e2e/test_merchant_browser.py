@@ -62,6 +62,8 @@ def test_merchant_journey_dashboard_price_in_yuan_and_a_case(browser, live_serve
         page.locator("[data-testid^=edit-]").first.click()
         price = f"{18 + width % 7}.80"
         page.get_by_test_id("sku-price").first.fill(price)
+        page.screenshot(path=str(artifacts / f"merchant-{width}-02-editor.png"), full_page=True)
+        assert page.evaluate("document.querySelector('main').scrollWidth") <= width  # no sideways scroll
         page.get_by_test_id("save-product").click()
         expect(page.get_by_test_id("saved")).to_be_visible()
         page.get_by_test_id("view-product").click()
