@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -22,7 +23,36 @@ from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, Un
 from pledge.sms.services import normalize_phone
 
 PLATFORM_ROLES = ("operator", "reviewer", "finance")
-SHOP_ROLES = ("owner", "staff")
+
+
+class ShopRole(StrEnum):
+    """A member's role in a shop. The owner invites and removes staff; `staff` (the role members
+    had before roles were split) and operations (运营/客服) run orders, products, live rooms, cases
+    and chats; fulfilment (发货) ships; finance (财务) also handles settlement."""
+
+    OWNER = "owner"
+    OPERATIONS = "operations"
+    FULFILMENT = "fulfilment"
+    FINANCE = "finance"
+    STAFF = "staff"
+
+
+class Permission(StrEnum):
+    """What only some roles may do in a shop; every other shop action is open to all members."""
+
+    SETTLEMENT = "settlement"  # payouts, programme applications
+    PLEDGES = "pledges"  # the shop's pledges and shipping insurance
+    STAFF = "staff"  # inviting and removing staff
+
+
+SHOP_ROLES = tuple(ShopRole)
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    ShopRole.OWNER: frozenset(Permission),
+    ShopRole.FINANCE: frozenset({Permission.SETTLEMENT}),
+    ShopRole.OPERATIONS: frozenset(),
+    ShopRole.FULFILMENT: frozenset(),
+    ShopRole.STAFF: frozenset(),
+}
 SESSION_TTL = timedelta(days=7)
 TOKEN_LIFETIME = timedelta(days=30)  # the default of Settings.api_token_days
 LAST_USE_PRECISION = timedelta(minutes=10)  # a token's last use is written at most this often
@@ -44,15 +74,33 @@ class Actor:
     def is_operator(self) -> bool:
         return self.platform_role == "operator"
 
+    def may(self, shop_id: int, permission: Permission) -> bool:
+        """Whether the caller's role in the shop carries the permission (for pages: which
+        forms to offer; the services still check)."""
+        return permission in ROLE_PERMISSIONS.get(self.shops.get(shop_id, ""), frozenset())
 
-def require_shop(actor: Actor, shop_id: int, *, read_only: bool = False) -> str:
+
+NOT_PERMITTED = "Your role in this shop does not allow this. Ask the shop's owner."
+
+
+class NotPermitted(Forbidden):
+    code = "role_not_permitted"
+    title = "Your role in this shop does not allow this"
+
+
+def require_shop(
+    actor: Actor, shop_id: int, *, read_only: bool = False, permission: Permission | None = None
+) -> str:
     """The caller's role in the shop, or Forbidden. Platform staff may read any shop (to
-    handle disputes and audits) but change none."""
+    handle disputes and audits) but change none. With `permission`, the member's role must
+    carry it (ROLE_PERMISSIONS), else NotPermitted (403)."""
     role = actor.shops.get(shop_id)
     if role is None and read_only and actor.platform_role in PLATFORM_ROLES:
         return "platform:" + actor.platform_role
     if role is None:
         raise Forbidden(f"you are not a member of shop {shop_id}")
+    if permission is not None and not actor.may(shop_id, permission):
+        raise NotPermitted(NOT_PERMITTED, permission=permission.value, role=role, shop_id=shop_id)
     return role
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from pledge.accounts.services import Actor, require_shop
+from pledge.accounts.services import Actor, Permission, require_shop
 from pledge.aftersales import policy
 from pledge.aftersales.tables import product_services
 from pledge.catalog.tables import categories, products
@@ -58,7 +58,7 @@ def _product_of(conn: Connection, actor: Actor, product_id: int):
     row = conn.execute(select(products.c.id, products.c.shop_id).where(products.c.id == product_id)).first()
     if row is None:
         raise NotFound(f"no product {product_id}")
-    require_shop(actor, row.shop_id)
+    require_shop(actor, row.shop_id, permission=Permission.PLEDGES)
     return row
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_shop
+from pledge.accounts.services import Actor, Permission, require_shop
 from pledge.accounts.tables import users
 from pledge.aftersales import policy
 from pledge.aftersales.tables import shop_pledges, shop_trusted_buyers
@@ -32,7 +32,7 @@ def shop_pledge(conn: Connection, shop_id: int) -> policy.ShopPledge:
 def set_shop_pledge(
     conn: Connection, actor: Actor, shop_id: int, pledge: policy.ShopPledge, statement: str, *, at: datetime
 ) -> None:
-    require_shop(actor, shop_id)
+    require_shop(actor, shop_id, permission=Permission.PLEDGES)
     values = {
         "per_unit_damage": pledge.per_unit_damage,
         "no_evidence_for_declared": pledge.no_evidence_for_declared,
@@ -53,7 +53,7 @@ def set_shop_pledge(
 def mark_trusted_buyer(conn: Connection, actor: Actor, shop_id: int, buyer_id: int, note: str) -> None:
     """The shop vouches for a buyer (an elderly parent whose child ordered for them): with the
     no-evidence pledge, their damage claims need no photo."""
-    require_shop(actor, shop_id)
+    require_shop(actor, shop_id, permission=Permission.PLEDGES)
     if conn.execute(select(users.c.id).where(users.c.id == buyer_id)).first() is None:
         raise NotFound(f"no buyer {buyer_id}")
     exists = conn.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.errors import NotFound
 
@@ -90,3 +91,34 @@ def get_shop(conn: Connection, shop_id: int) -> dict:
     if row is None:
         raise NotFound(f"no shop {shop_id}")
     return dict(row._mapping)
+
+
+def product_for_editing(conn: Connection, actor: Actor, product_id: int) -> dict:
+    """The product with its SKUs, for its shop's members only (the editor)."""
+    shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar()
+    if shop_id is None:
+        raise NotFound(f"no product {product_id}")
+    require_shop(actor, shop_id)
+    return get_product(conn, product_id)
+
+
+def shop_catalog(conn: Connection, actor: Actor, shop_id: int) -> list[dict]:
+    """Every product of the shop (on sale or not) with its SKUs by name, price and stock."""
+    require_shop(actor, shop_id, read_only=True)
+    p, s = products.c, skus.c
+    rows = [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(p.id, p.title, p.active, p.promise_kind, p.promise_hours, p.presale_date)
+            .where(p.shop_id == shop_id)
+            .order_by(p.id)
+        )
+    ]
+    by_product: dict[int, list[dict]] = {}
+    for r in conn.execute(
+        select(s.id, s.product_id, s.name, s.price_fen, s.stock).where(s.shop_id == shop_id).order_by(s.id)
+    ):
+        by_product.setdefault(r.product_id, []).append(dict(r._mapping))
+    for row in rows:
+        row["skus"] = by_product.get(row["id"], [])
+    return rows

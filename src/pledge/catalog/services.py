@@ -136,6 +136,70 @@ def create_product(
     return product_id
 
 
+@dataclass(frozen=True)
+class EditedSku:
+    """A SKU as the editor sends it: `sku_id` None for a new one."""
+
+    sku_id: int | None
+    name: str
+    price_fen: int
+    stock: int
+
+
+@dataclass(frozen=True)
+class ProductEdit:
+    category_id: int
+    title: str
+    promise: Promise
+    skus: list[EditedSku]
+    description: str = ""
+    perishable: bool = False
+    custom_made: bool = False
+    booked_delivery: bool = False
+
+
+def update_product(conn: Connection, actor: Actor, product_id: int, edit: ProductEdit) -> None:
+    """The merchant's editor: title, category, promise, flags and SKUs (existing ones by id,
+    new ones added; a SKU is never deleted, since orders name it: set its stock to 0)."""
+    shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar()
+    if shop_id is None:
+        raise NotFound(f"no product {product_id}")
+    require_shop(actor, shop_id)
+    title = clean_text(edit.title, field="title", max_length=TITLE_MAX)
+    description = clean_text(
+        edit.description, field="description", max_length=DESCRIPTION_MAX, multiline=True, required=False
+    )
+    if conn.execute(select(categories.c.id).where(categories.c.id == edit.category_id)).first() is None:
+        raise NotFound(f"no category {edit.category_id}")
+    if not edit.skus:
+        raise InvalidInput("a product needs at least one SKU")
+    own = set(conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalars())
+    for sku in edit.skus:
+        clean_text(sku.name, field="SKU name", max_length=NAME_MAX)
+        check_sku_numbers(sku.name, sku.price_fen, sku.stock)
+        if sku.sku_id is not None and sku.sku_id not in own:
+            raise NotFound(f"product {product_id} has no SKU {sku.sku_id}")
+    conn.execute(
+        products.update()
+        .where(products.c.id == product_id)
+        .values(
+            title=title,
+            description=description,
+            category_id=edit.category_id,
+            perishable=edit.perishable,
+            custom_made=edit.custom_made,
+            booked_delivery=edit.booked_delivery,
+            **_promise_columns(edit.promise),
+        )
+    )
+    for sku in edit.skus:
+        values = {"name": sku.name.strip(), "price_fen": sku.price_fen, "stock": sku.stock}
+        if sku.sku_id is None:
+            conn.execute(skus.insert().values(product_id=product_id, shop_id=shop_id, **values))
+        else:
+            conn.execute(skus.update().where(skus.c.id == sku.sku_id).values(**values))
+
+
 def check_sku_numbers(name: str, price_fen: object, stock: object) -> None:
     """A price from one fen to MAX_PRICE_FEN and a stock from 0 to MAX_STOCK (kernel/limits.py):
     a price of 2^62 fen once overflowed every sum the finance pages make."""

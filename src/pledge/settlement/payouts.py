@@ -12,7 +12,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.accounts.services import Actor, Permission, require_platform, require_shop
 from pledge.kernel.db import UnitOfWork, dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
@@ -81,7 +81,7 @@ def request_payout(
     """Reserve an amount of the available balance for the bank (the worker sends it). Refused
     while the deposit is short (deposit.short.payouts), and never out of money a freeze is still
     waiting for (settlement.freezes)."""
-    require_shop(actor, shop_id)
+    require_shop(actor, shop_id, permission=Permission.SETTLEMENT)
     if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
         raise InvalidInput(
             f"a payout must be a positive amount of at most {MAX_AMOUNT_FEN} fen, got {amount_fen!r}"

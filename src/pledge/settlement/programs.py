@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.accounts.services import Actor, Permission, require_platform, require_shop
 from pledge.kernel import jsonutil
 from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
@@ -284,7 +284,7 @@ def update_program(
 def apply_to_program(
     conn: Connection, actor: Actor, shop_id: int, program_id: int, *, at: datetime, note: str = ""
 ) -> int:
-    require_shop(actor, shop_id)
+    require_shop(actor, shop_id, permission=Permission.SETTLEMENT)
     row = conn.execute(select(programs).where(programs.c.id == program_id)).first()
     if row is None:
         raise NotFound(f"no program {program_id}")

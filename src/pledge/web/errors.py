@@ -56,7 +56,9 @@ def install(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> Response:
         response: Response
         if _wants_page(request):
-            response = error_page(request, exc.status, exc.title, exc.detail)
+            msgid = exc.extra.get("msgid")  # a refusal worded for pages (e.g. merchant.yuan.*)
+            detail = msgid if isinstance(msgid, str) else exc.detail
+            response = error_page(request, exc.status, exc.title, detail, exc.extra if msgid else None)
         else:
             response = problem(exc.status, exc.title, exc.detail, exc.code, request.url.path, **exc.extra)
         if isinstance(exc, TooManyAttempts):

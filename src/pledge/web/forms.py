@@ -4,13 +4,15 @@ fields are read through the API's own text types, so a page accepts what the API
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, overload
 
 from pydantic import TypeAdapter, ValidationError
 
 from pledge.kernel.errors import InvalidInput
-from pledge.kernel.limits import MAX_ID
+from pledge.kernel.limits import MAX_ID, MAX_PRICE_FEN
+from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.web.errors import field_message
 
 _ADAPTERS: dict[int, TypeAdapter] = {}
@@ -61,3 +63,49 @@ def local_path(value: object, default: str) -> str:
     """A redirect target from a form, only if it stays on this site (no open redirects)."""
     target = str(value or "")
     return target if target.startswith("/") and not target.startswith("//") else default
+
+
+YUAN_REQUIRED = "merchant.yuan.required"
+YUAN_NEGATIVE = "merchant.yuan.negative"
+YUAN_DECIMALS = "merchant.yuan.decimals"
+YUAN_TOO_LARGE = "merchant.yuan.too_large"
+YUAN_INVALID = "merchant.yuan.invalid"
+_YUAN_SIGNS = ("¥", "￥")
+
+
+def yuan_field(value: object, name: str, *, high: int = MAX_PRICE_FEN, **where: object) -> int:
+    """An amount a merchant typed in yuan ('19.90', '19.9', '¥19.90') in fen, exactly (Decimal via
+    kernel.money.parse_yuan, never a float). A positive amount up to `high` fen; anything else is
+    an InvalidInput whose `msgid` (merchant.yuan.*) the page shows translated; `where` (e.g. the
+    SKU row `n`) is carried along for the page to say which field."""
+    text = str(value or "").strip()
+    for sign in _YUAN_SIGNS:
+        text = text.removeprefix(sign).strip()
+    if not text:
+        raise InvalidInput(f"{name}: an amount in yuan is required", msgid=YUAN_REQUIRED, field=name, **where)
+    if text.startswith("-"):
+        raise InvalidInput(f"{name}: an amount must be above zero", msgid=YUAN_NEGATIVE, field=name, **where)
+    if re.fullmatch(r"[0-9]+\.[0-9]{3,}", text):
+        raise InvalidInput(f"{name}: at most two decimals (fen)", msgid=YUAN_DECIMALS, field=name, **where)
+    if not re.fullmatch(r"(0|[1-9][0-9]*)(\.[0-9]{1,2})?", text):
+        raise InvalidInput(
+            f"{name}: not an amount in yuan (like 19.90): {text[:24]!r}",
+            msgid=YUAN_INVALID,
+            field=name,
+            **where,
+        )
+    try:
+        fen = parse_yuan(text) if len(text) <= 16 else high + 1
+    except InvalidInput:  # a plain decimal parse_yuan refuses is one past its size limit
+        fen = high + 1
+    if fen > high:
+        raise InvalidInput(
+            f"{name}: at most {format_yuan(high)} yuan",
+            msgid=YUAN_TOO_LARGE,
+            field=name,
+            most=format_yuan(high),
+            **where,
+        )
+    if fen == 0:
+        raise InvalidInput(f"{name}: an amount must be above zero", msgid=YUAN_NEGATIVE, field=name, **where)
+    return fen

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pledge.accounts.services import Permission
 from pledge.aftersales.model import CaseStatus, ClaimStatus
 from pledge.attribution.model import Channel
 from pledge.chat.model import ConversationStatus
@@ -38,6 +39,7 @@ templates.env.globals.update(
     PayoutStatus=PayoutStatus,
     ApplicationStatus=ApplicationStatus,
     SessionStatus=SessionStatus,
+    Permission=Permission,  # actor.may(shop_id, Permission.PLEDGES): which forms a member's role gets
 )
 
 
@@ -67,10 +69,13 @@ def render(request: Request, name: str, *, status: int = 200, **context: object)
     return response
 
 
-def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+def error_page(
+    request: Request, status: int, title: str, detail: str, values: dict | None = None
+) -> Response:
+    """`detail` is shown translated when it is a msgid (with `values` filled in)."""
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return render(request, "error.html", status=status, title=title, detail=detail)
+    return render(request, "error.html", status=status, title=title, detail=detail, values=values or {})
 
 
 def redirect(url: str) -> RedirectResponse:

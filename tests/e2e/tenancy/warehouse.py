@@ -114,7 +114,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/merchant/shops/{shop_id}/flash"): Case("denied"),
     ("POST", "/merchant/shops/{shop_id}/flash"): Case(
         "denied",
-        lambda ids, csrf: _form(csrf, sku_id=ids.sku_id, price_fen=990, quantity=1, minutes=60),
+        lambda ids, csrf: _form(csrf, sku_id=ids.sku_id, price="9.90", quantity=1, minutes=60),
         ok=303,
     ),
 }

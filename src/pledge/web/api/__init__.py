@@ -22,6 +22,7 @@ from pledge.web.api import (
     reviews,
     settlement,
     shops,
+    staff,
     videos,
     warehouse,
 )
@@ -48,5 +49,6 @@ for module in (
     shops,
     videos,
     notifications,
+    staff,
 ):
     router.include_router(module.router)

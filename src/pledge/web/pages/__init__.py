@@ -14,10 +14,12 @@ from pledge.web.pages import (
     logistics,
     merchant,
     operator,
+    products,
     reviews,
     settlement,
     shopping,
     shops,
+    staff,
     videos,
     warehouse,
 )
@@ -41,5 +43,7 @@ for module in (
     live,
     shops,
     videos,
+    staff,
+    products,
 ):
     router.include_router(module.router)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from pledge.accounts.services import Permission
 from pledge.aftersales import coverage, policy, queries, quotes
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.model import DAMAGE_REASONS, RETURN_REASONS, CaseType
@@ -385,6 +386,7 @@ def merchant_cases(shop_id: PathId, request: Request, caller: PageCaller, filter
         filter=filter,
         pledge=pledge_row,
         can_edit=shop_id in actor.shops,
+        can_pledge=actor.may(shop_id, Permission.PLEDGES),  # pledges and shipping insurance: the owner's
         damage_reason_choices=DAMAGE_REASONS,
         goods=goods,
         insured=insured,

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
+from pledge.catalog import queries as catalog_queries
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
 from pledge.web import live_actions
 from pledge.web.deps import PageCaller, check_csrf, pledge
-from pledge.web.forms import form_text, required_number, whole_number
+from pledge.web.forms import form_text, required_number, whole_number, yuan_field
 from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
 
@@ -47,7 +48,8 @@ def deal_desk(shop_id: PathId, request: Request, caller: PageCaller):
     actor = caller.actor
     with pledge(request).uow.read() as conn:
         deals = flash.shop_deals(conn, actor, shop_id)
-    return render(request, "flash_merchant.html", shop_id=shop_id, deals=deals)
+        sku_catalog = catalog_queries.shop_catalog(conn, actor, shop_id)
+    return render(request, "flash_merchant.html", shop_id=shop_id, deals=deals, sku_catalog=sku_catalog)
 
 
 @router.post("/merchant/shops/{shop_id}/flash")
@@ -61,7 +63,7 @@ async def open_deal(shop_id: PathId, request: Request, caller: PageCaller):
     deal = flash.NewDeal(
         shop_id,
         required_number(form.get("sku_id"), "sku_id"),
-        required_number(form.get("price_fen"), "price_fen"),
+        yuan_field(form.get("price"), "price"),
         required_number(form.get("quantity"), "quantity"),
         whole_number(form.get("per_buyer_limit"), "per_buyer_limit", 1),
         starts_at,

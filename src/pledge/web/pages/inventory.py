@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from pledge.catalog import queries as catalog_queries
 from pledge.inventory import services as inventory
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
@@ -32,6 +33,7 @@ def warehouse_home(shop_id: PathId, request: Request, caller: PageCaller):
         waves = warehouse.shop_waves(conn, actor, shop_id)
         report = warehouse.pack_report(conn, actor, shop_id)
         strategy = inventory.strategy_of(conn, shop_id)
+        sku_catalog = catalog_queries.shop_catalog(conn, actor, shop_id)
     return render(
         request,
         "warehouse_home.html",
@@ -43,6 +45,7 @@ def warehouse_home(shop_id: PathId, request: Request, caller: PageCaller):
         report=report,
         strategy=strategy,
         strategies=inventory.STRATEGIES,
+        sku_catalog=sku_catalog,
     )
 
 

@@ -1,14 +1,15 @@
-"""The merchant's pages: orders with due-soon / overdue filters and countdowns, shipping,
-and the compensations the shop has paid."""
+"""The merchant's pages: the home dashboard (工作台), orders with due-soon / overdue filters and
+countdowns, shipping, and the compensations the shop has paid."""
 
 from fastapi import APIRouter, Request
 
 from pledge.compensation import queries as compensation_queries
+from pledge.dashboard.queries import shop_dashboard
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.services import WaybillInUse, ship_order
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
-from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import local_path
 from pledge.web.i18n import translator
 from pledge.web.render import error_page, language, redirect, render
@@ -30,8 +31,48 @@ def first_shop(request: Request, section: str):
 
 
 @router.get("")
-def merchant_home(request: Request):
+def merchant_home(request: Request, caller: PageCaller):
+    """The first shop's dashboard, right here (a member of several shops switches below)."""
+    if not caller.actor.shops:
+        raise Forbidden("this account is not a member of any shop")
+    return _dashboard(request, caller, min(caller.actor.shops))
+
+
+@router.get("/shops/{shop_id}/home")
+def shop_home(shop_id: PathId, request: Request, caller: PageCaller):
+    return _dashboard(request, caller, shop_id)
+
+
+def _dashboard(request: Request, caller: Caller, shop_id: int):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        data = shop_dashboard(
+            conn, caller.actor, shop_id, now=app.clock.now(), timezone=app.rulebook.timezone
+        )
+    return render(
+        request, "merchant_home.html", shop_id=shop_id, board=data, shops=sorted(caller.actor.shops)
+    )
+
+
+# Sections reached from the merchant menu without a shop id: the caller's first shop.
+@router.get("/orders")
+def orders_home(request: Request):
     return first_shop(request, "orders")
+
+
+@router.get("/chats")
+def chats_home(request: Request):
+    return first_shop(request, "chats")
+
+
+@router.get("/products")
+def products_home(request: Request):
+    return first_shop(request, "products")
+
+
+@router.get("/staff")
+def staff_home(request: Request):
+    return first_shop(request, "staff")
 
 
 @router.get("/shops/{shop_id}/orders")

@@ -32,6 +32,24 @@
       window.history.back();
     }
   });
+  // A region that refreshes itself (the merchant's order list) skips a refresh while one of
+  // its fields has the focus or holds something typed and not yet sent: a refresh never
+  // erases what the merchant is typing (a tracking number half entered).
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var region = e.detail.elt;
+    if (!region || !region.matches || !region.matches("[data-keep-typing]")) return;
+    var fields = region.querySelectorAll("input:not([type=hidden]), textarea, select");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f === document.activeElement || changed(f)) { e.preventDefault(); return; }
+    }
+  });
+  function changed(f) {
+    if (f.tagName !== "SELECT") return f.value !== f.defaultValue;
+    var initial = 0;
+    for (var i = 0; i < f.options.length; i++) if (f.options[i].defaultSelected) initial = i;
+    return f.selectedIndex !== initial;
+  }
   // A form sent with htmx that empties itself once the server took it (204): the chat box.
   document.addEventListener("htmx:afterRequest", function (e) {
     var form = e.detail.elt;
