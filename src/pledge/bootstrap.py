@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
 from pledge.live.sources import LiveRoomSources
 from pledge.logistics.sanctions import assert_can_sell
-from pledge.moderation.checks import Context, Verdict, check
+from pledge.moderation.checks import Context, Verdict, check, refuse_if_blocked
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
@@ -73,6 +74,10 @@ class App:
     @property
     def listing_guards(self) -> tuple[ListingGuard, ...]:
         return LISTING_GUARDS
+
+    @property
+    def listing_screen(self) -> ListingChecks:
+        return ListingChecks(self.rulebook, self.clock)
 
 
 def read_clock_offset(uow: UnitOfWork) -> timedelta:
@@ -133,6 +138,21 @@ class CommentChecks:
     def moderate(self, text: str, context: CommentContext) -> LiveVerdict:
         verdict = check(text, Context.COMMENT, self.book, self.clock.now()).verdict
         return LiveVerdict.ALLOW if verdict is Verdict.ALLOW else LiveVerdict.HOLD
+
+
+@dataclass(frozen=True)
+class ListingChecks:
+    """Catalog's listing screen answered by the trust & safety checks: a title, description or
+    SKU name the checks block is refused (422 naming the term and the clause). Texts the checks
+    would only send to review are published for now (the reviewer queue is issue 14's next part)."""
+
+    book: Rulebook
+    clock: Clock
+
+    def __call__(self, texts: Sequence[tuple[str, str]]) -> None:
+        at = self.clock.now()
+        for field_name, text in texts:
+            refuse_if_blocked(text, check(text, Context.LISTING, self.book, at), field_name)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:

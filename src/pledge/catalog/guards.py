@@ -24,6 +24,13 @@ class ListingGuard(Protocol):
     def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
 
 
+class ListingScreen(Protocol):
+    """Do a listing's texts pass the platform's content checks? `texts` maps each field (title,
+    description, SKU name) to its text; a refusal raises (422 naming the term and the clause)."""
+
+    def __call__(self, texts: Sequence[tuple[str, str]]) -> None: ...
+
+
 def check_sale(
     guards: Sequence[SaleGuard], conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime
 ) -> None:

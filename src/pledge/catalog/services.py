@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
-from pledge.catalog.guards import ListingGuard, check_listing
+from pledge.catalog.guards import ListingGuard, ListingScreen, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.clock import zone
 from pledge.kernel.db import inserted_id
@@ -81,10 +81,16 @@ def _promise_columns(promise: Promise) -> dict:
 
 
 def create_product(
-    conn: Connection, actor: Actor, cmd: NewProduct, *, at: datetime, guards: Sequence[ListingGuard]
+    conn: Connection,
+    actor: Actor,
+    cmd: NewProduct,
+    *,
+    at: datetime,
+    guards: Sequence[ListingGuard],
+    screen: ListingScreen | None = None,
 ) -> int:
     """`guards` may refuse the listing (the caller wires them: a shop whose deposit has been below
-    zero for 48 h cannot list)."""
+    zero for 48 h cannot list); `screen` checks its texts (the platform's content rules)."""
     require_shop(actor, cmd.shop_id)
     check_listing(guards, conn, cmd.shop_id, at=at)
     if not cmd.title.strip():
@@ -100,6 +106,7 @@ def create_product(
     for sku in cmd.skus:
         clean_text(sku.name, field="SKU name", max_length=NAME_MAX)
         check_sku_numbers(sku.name, sku.price_fen, sku.stock)
+    _screen(screen, title, description, [s.name for s in cmd.skus])
     category = conn.execute(select(categories.c.parent_id).where(categories.c.id == cmd.category_id)).first()
     if category is None:
         raise NotFound(f"no category {cmd.category_id}")
@@ -158,7 +165,14 @@ class ProductEdit:
     booked_delivery: bool = False
 
 
-def update_product(conn: Connection, actor: Actor, product_id: int, edit: ProductEdit) -> None:
+def _screen(screen: ListingScreen | None, title: str, description: str, sku_names: list[str]) -> None:
+    if screen is not None:
+        screen([("title", title), ("description", description), *(("SKU name", n) for n in sku_names)])
+
+
+def update_product(
+    conn: Connection, actor: Actor, product_id: int, edit: ProductEdit, *, screen: ListingScreen | None = None
+) -> None:
     """The merchant's editor: title, category, promise, flags and SKUs (existing ones by id,
     new ones added; a SKU is never deleted, since orders name it: set its stock to 0)."""
     shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar()
@@ -179,6 +193,7 @@ def update_product(conn: Connection, actor: Actor, product_id: int, edit: Produc
         check_sku_numbers(sku.name, sku.price_fen, sku.stock)
         if sku.sku_id is not None and sku.sku_id not in own:
             raise NotFound(f"product {product_id} has no SKU {sku.sku_id}")
+    _screen(screen, title, description, [s.name for s in edit.skus])
     conn.execute(
         products.update()
         .where(products.c.id == product_id)

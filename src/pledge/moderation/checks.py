@@ -20,6 +20,13 @@ from pledge.rulebooks.loader import Clause, Rulebook
 MAX_TEXT = 20_000  # characters one check reads (a listing's description fits; pledge:default)
 
 
+class ContentRefused(InvalidInput):
+    """A text the checks block: 422 naming the term, its place and the clause."""
+
+    code = "content_refused"
+    title = "Refused by the content rules"
+
+
 class Context(StrEnum):
     LISTING = "listing"  # product titles, descriptions, text found in product images
     COMMENT = "comment"  # live comments, reviews, chat messages
@@ -109,3 +116,16 @@ def check(
         ruled.append((verdict, offensive[0].id if verdict is not Verdict.ALLOW else None))
     verdict, clause_id = max(ruled, key=lambda r: r[0])
     return Result(verdict, tuple(found), clause_id, pct)
+
+
+def refuse_if_blocked(text: str, result: Result, field: str) -> None:
+    """Raise ContentRefused when `result` blocks `text` (entered as `field`)."""
+    if result.verdict is not Verdict.BLOCK:
+        return
+    hit = next((h for h in result.hits), None)
+    words = f"“{text[hit.span[0] : hit.span[1]]}”" if hit else "its wording"
+    raise ContentRefused(
+        f"the {field} uses {words}, which the content rules do not allow ({result.clause})",
+        clause=result.clause,
+        hits=[h.as_json() for h in result.hits],
+    )

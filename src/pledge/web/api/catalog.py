@@ -88,7 +88,7 @@ def create_product(shop_id: PathId, body: ProductIn, app: AppDep, actor: ApiActo
     with app.uow.begin() as conn:
         return {
             "product_id": catalog.create_product(
-                conn, actor, cmd, at=app.clock.now(), guards=app.listing_guards
+                conn, actor, cmd, at=app.clock.now(), guards=app.listing_guards, screen=app.listing_screen
             )
         }
 

@@ -75,6 +75,7 @@ async def create_product(shop_id: PathId, request: Request, caller: PageCaller):
                 ),
                 at=app.clock.now(),
                 guards=app.listing_guards,
+                screen=app.listing_screen,
             )
     except InvalidInput as exc:
         return _editor(request, shop_id, None, _typed(form), rows, error=exc)
@@ -101,7 +102,7 @@ async def save_product(product_id: PathId, request: Request, caller: PageCaller)
     try:
         edit = _edit_from(form, rows, app)
         with app.uow.begin() as conn:
-            catalog.update_product(conn, caller.actor, product_id, edit)
+            catalog.update_product(conn, caller.actor, product_id, edit, screen=app.listing_screen)
             tier = str(form.get("insurance") or "").strip() or None
             if tier != _insured(conn, product_id, app):
                 coverage.set_shipping_insurance(
