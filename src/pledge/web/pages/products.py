@@ -179,8 +179,11 @@ def _sku(row: SkuRow, index: int) -> catalog.EditedSku:
 def _edit_from(form: FormFields, rows: list[SkuRow], app: App) -> catalog.ProductEdit:
     if not rows:
         raise InvalidInput("a product needs at least one SKU", msgid="merchant.product.no_sku")
+    category_id = whole_number(form.get("category_id"), "category", 0, low=0)
+    if not category_id:
+        raise InvalidInput("choose a category", msgid="merchant.product.category_required")
     return catalog.ProductEdit(
-        category_id=whole_number(form.get("category_id"), "category", 0, low=0),
+        category_id=category_id,
         title=form_text(form, "title", Title, "title"),
         promise=_promise_from(form, app),
         skus=[_sku(row, i) for i, row in enumerate(rows, 1)],
