@@ -17,7 +17,8 @@ from tests.e2e.conftest import api_token, bearer, email_of, page_login
 from tests.e2e.test_settlement_words import ENGLISH_WORD, visible_text
 from tests.integration.test_experience import History
 
-CLAUSE_ID = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_-]+)+\b")  # clause references, shown on purpose
+# Clause ids and sources (experience.scheme, douyin:103956): references shown on purpose.
+CLAUSE_ID = re.compile(r"\b[a-z_]+(?:\.[a-z0-9_-]+)+\b|\b(?:douyin|pledge):[A-Za-z0-9_-]+")
 
 
 def english_words(html: str) -> set[str]:
