@@ -10,7 +10,11 @@ import re
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import email_of, page_login
-from tests.e2e.test_aftersales_api import damage_claim, post, private_files, t  # noqa: F401 (fixtures)
+from tests.e2e.test_aftersales_api import damage_claim, post
+
+# The fixtures of the after-sales tests (a florist, a buyer, an operator; private photo storage).
+from tests.e2e.test_aftersales_api import private_files as private_files
+from tests.e2e.test_aftersales_api import t as t
 from tests.e2e.test_experience_pages import english_words
 
 
