@@ -58,7 +58,7 @@ def test_the_chart_has_gridlines_every_ten_points_and_values(app, world, client)
             [{"day": f"2026-09-{d:02d}", "score": s} for d, s in ((1, 72.5), (2, 88.25), (3, 80.0))], "近30天"
         )
     )
-    assert chart.count('class="grid"') == 6  # 50, 60, ..., 100
+    assert chart.count('class="gridline"') == 6  # 50, 60, ..., 100
     assert re.findall(r'data-testid="trend-value">([\d.]+)<', chart) == ["72.50", "88.25", "80.00"]
     assert 'aria-label="近30天"' in chart
 

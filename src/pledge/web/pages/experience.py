@@ -46,7 +46,7 @@ def trend_svg(points: list[dict], label: str, hi: float = 100) -> Markup:
 
     coords = [xy(i, p["score"]) for i, p in enumerate(points)]
     grid = "".join(
-        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{xy(0, v)[1]}" y2="{xy(0, v)[1]}" class="grid" '
+        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{xy(0, v)[1]}" y2="{xy(0, v)[1]}" class="gridline" '
         f'stroke="#ccc" stroke-width="1"/>'
         f'<text x="{LEFT - 4}" y="{xy(0, v)[1] + 4}" text-anchor="end">{v:g}</text>'
         for v in range(int(lo), int(hi) + 1, GRID_STEP)
@@ -67,7 +67,7 @@ def trend_svg(points: list[dict], label: str, hi: float = 100) -> Markup:
     line = " ".join(f"{x},{y}" for x, y in coords)
     return Markup(
         f'<svg class="trend" data-testid="score-trend" viewBox="0 0 {W} {H}" width="100%" '
-        f'style="max-width:{2 * W}px" font-size="12" role="img" aria-label="{escape(label)}">{grid}'
+        f'font-size="12" role="img" aria-label="{escape(label)}">{grid}'
         f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="2"/>'
         f"{dots}{values}{days}</svg>"
     )
