@@ -17,6 +17,7 @@ from pledge.inventory.services import ean13_check_digit
 from pledge.web.i18n import catalog
 from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, page_login, snapshot
 from tests.integration.test_inventory import ean13
+from tests.unit.test_pdf_fonts import drawable_characters
 
 MY_TEMPLATES = (
     "warehouse_home.html",
@@ -104,7 +105,9 @@ def test_pick_pack_label_hand_over_over_http(app, world, client):
     label = client.post(f"/api/v1/parcels/{parcel_id}/label", json={"carrier": "sf"}, headers=auth).json()
     pdf = client.get(label["label_url"], headers=auth)
     assert pdf.headers["content-type"] == "application/pdf"
-    assert label["tracking_no"] in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    label_text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert label["tracking_no"] in label_text and "收件人" in label_text
+    assert set("收件人订单号") <= drawable_characters(pdf.content)  # the statements' embedded font
     assert client.post(f"/api/v1/parcels/{parcel_id}/handover", headers=auth).status_code == 200
     order = client.get(f"/api/v1/orders/{order_id}", headers=auth).json()
     assert order["status"] == "shipped"

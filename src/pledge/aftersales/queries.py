@@ -112,13 +112,36 @@ def shop_queue(conn: Connection, actor: Actor, shop_id: int, *, open_only: bool 
 
 
 def dispute_queue(conn: Connection, actor: Actor) -> list[dict]:
+    """Escalated cases with what a reviewer weighs: the evidence photos (upload ids), the
+    buyer's note, the merchant's reason for rejecting and the buyer's reason for escalating."""
     require_platform(actor, "operator", "reviewer")
-    return [
+    queue = [
         dict(r._mapping)
         for r in conn.execute(
             _with_shop().where(cases.c.status == CaseStatus.ESCALATED.value).order_by(cases.c.id)
         )
     ]
+    ids = [c["id"] for c in queue]
+    photos: dict[int, list[int]] = {i: [] for i in ids}
+    for case_id, upload_id in conn.execute(
+        select(case_evidence.c.case_id, case_evidence.c.upload_id)
+        .where(case_evidence.c.case_id.in_(ids))
+        .order_by(case_evidence.c.upload_id)
+    ):
+        photos[case_id].append(upload_id)
+    said: dict[tuple[int, str], str] = {}
+    e = case_events.c
+    for case_id, kind, detail in conn.execute(
+        select(e.case_id, e.kind, e.detail)
+        .where(e.case_id.in_(ids), e.kind.in_(("rejected", "escalated")))
+        .order_by(e.id)
+    ):
+        said[(case_id, kind)] = (jsonutil.loads(detail) or {}).get("why", "")
+    for case in queue:
+        case["evidence"] = photos[case["id"]]
+        case["merchant_reason"] = said.get((case["id"], "rejected"), "")
+        case["escalation_note"] = said.get((case["id"], "escalated"), "")
+    return queue
 
 
 def pledge_of(conn: Connection, shop_id: int) -> dict | None:

@@ -57,6 +57,11 @@ class ScoreResult:
     deductions: list[dict] = field(default_factory=list)
     bonuses: list[dict] = field(default_factory=list)
     clauses: list[str] = field(default_factory=list)
+    # Why the score is what it is when a small-sample rule applies (None otherwise):
+    # growth = {"orders", "min_orders", "score", "penalised_score", "penalised", "clause"};
+    # small_shop = {"codes", "points", "max_count", "max_orders", "clause"}.
+    growth: dict | None = None
+    small_shop: dict | None = None
 
     def indicator(self, code: str) -> IndicatorResult | None:
         return next((i for i in self.indicators if i.code == code), None)
@@ -310,13 +315,13 @@ def evaluate(
     dims, cited = _dimensions(book, day, profile, results)
     cuts, adds = deductions(book, day, list(incident_kinds)), bonuses(book, day, measures)
     paid = measures.get("paid_orders", 0)
+    growth = None
     if paid < scheme.get("formal_min_orders"):
         failed_at = book.one("experience_failed_indicator", day).get("max_points")
         failing = any(r.points is not None and not r.fixed and r.points <= failed_at for r in results)
-        stage = "growth"
-        score = float(
-            scheme.get("growth_penalised_score") if (cuts or failing) else scheme.get("growth_score")
-        )
+        stage, penalised = "growth", bool(cuts or failing)
+        score = float(scheme.get("growth_penalised_score") if penalised else scheme.get("growth_score"))
+        growth = _growth_note(scheme, paid, penalised)
     else:
         stage = "formal"
         raw = sum(dims[d]["weight"] / 100 * dims[d]["points"] for d in dims)
@@ -345,7 +350,38 @@ def evaluate(
         cuts,
         adds,
         list(dict.fromkeys(cited)),
+        growth,
+        _small_shop_note(book, day, profile, results),
     )
+
+
+def _growth_note(scheme: Clause, paid: int, penalised: bool) -> dict:
+    """The growth-stage rule in numbers (成长阶段: fewer than formal_min_orders orders)."""
+    return {
+        "orders": paid,
+        "min_orders": scheme.get("formal_min_orders"),
+        "score": scheme.get("growth_score"),
+        "penalised_score": scheme.get("growth_penalised_score"),
+        "penalised": penalised,
+        "clause": scheme.id,
+    }
+
+
+def _small_shop_note(
+    book: Rulebook, day: date, profile: Profile, results: list[IndicatorResult]
+) -> dict | None:
+    """The small-shop rule in numbers when it fixed an indicator's points (小店固定分)."""
+    codes = [r.code for r in results if r.fixed]
+    clause = next(iter(book.in_force("experience_small_shop", day)), None)
+    if not codes or clause is None:
+        return None
+    return {
+        "codes": codes,
+        "points": clause.get("points"),
+        "max_count": clause.get("max_count"),
+        "max_orders": small_shop_order_limit(clause, profile),
+        "clause": clause.id,
+    }
 
 
 def diff(old: ScoreResult, new: ScoreResult) -> list[dict]:
@@ -375,3 +411,45 @@ def diff(old: ScoreResult, new: ScoreResult) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda r: r["change"])
+
+
+def reconcile(old: ScoreResult, new: ScoreResult, rows: list[dict]) -> list[dict]:
+    """What besides the indicator rows of `diff` moved the score from `old` to `new`: bonuses,
+    deductions, and the rest (the growth stage's fixed score, the score's floor and ceiling, or
+    rounding), so that the rows and these lines add up to the change shown, to the hundredth."""
+    lines = []
+    if "growth" not in (old.stage, new.stage):  # in the growth stage they do not add up
+        bonus = sum(b["points"] for b in new.bonuses) - sum(b["points"] for b in old.bonuses)
+        cut = sum(c["points"] for c in old.deductions) - sum(c["points"] for c in new.deductions)
+        lines += [
+            {"code": code, "change": round(v, 2)}
+            for code, v in (("bonuses", bonus), ("deductions", cut))
+            if v
+        ]
+    rest = round(new.score - old.score - sum(r["change"] for r in rows) - sum(x["change"] for x in lines), 2)
+    if rest:
+        if "growth" in (old.stage, new.stage):
+            cause = "growth"
+        else:
+            cause = "rounding" if abs(rest) <= 0.01 * (len(rows) + 1) else "limits"
+        lines.append({"code": cause, "change": rest})
+    return lines
+
+
+def competition_ranks(scores: list[float]) -> list[int]:
+    """Ranks of scores sorted best first, equal scores sharing one (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for i, score in enumerate(scores):
+        ranks.append(ranks[-1] if i and score == scores[i - 1] else i + 1)
+    return ranks
+
+
+def weakest_indicators(detail: dict, limit: int = 2) -> list[dict]:
+    """From a daily snapshot's detail: the scored indicators with the fewest points, worst
+    first; the ones that hold the score down and tell tied shops apart."""
+    scored = [
+        {"code": code, "points": points}
+        for code, (_value, points) in detail.get("indicators", {}).items()
+        if points is not None
+    ]
+    return sorted(scored, key=lambda i: (i["points"], i["code"]))[:limit]

@@ -225,6 +225,7 @@ def compare_versions(
         "base": old.as_dict(),
         "target": new.as_dict(),
         "indicators": rows,
+        "adjustments": policy.reconcile(old, new, rows),  # with the rows, they add up to the change
         "score_change": round(new.score - old.score, 2),
     }
 

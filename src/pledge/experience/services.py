@@ -531,34 +531,41 @@ def gate(
 
 
 def ranking(conn: Connection, actor: Actor, *, book: Rulebook, now: datetime, limit: int = 200) -> list[dict]:
-    """Operators: shops by their latest snapshot, best first."""
+    """Operators: shops by their latest snapshot, best first; equal scores share a rank (1, 2, 2,
+    4), and each row says why: stage, dimension points, deductions, its weakest indicators."""
     if actor.platform_role not in PLATFORM_ROLES:
         raise Forbidden("the ranking is for platform staff")
     s = snapshots.c
     latest = select(s.shop_id, func.max(s.day).label("day")).group_by(s.shop_id).subquery()
     rows = conn.execute(
-        select(s.shop_id, shops.c.name, s.day, s.version, s.stage, s.score_centi, s.shown_tenths)
+        select(s.shop_id, shops.c.name, s.day, s.version, s.stage, s.score_centi, s.shown_tenths, s.detail)
         .join(latest, and_(latest.c.shop_id == s.shop_id, latest.c.day == s.day))
         .join(shops, shops.c.id == s.shop_id)
         .order_by(s.score_centi.desc(), s.shop_id)
         .limit(limit)
     ).all()
-    seen: set[int] = set()
+    unique = {r.shop_id: r for r in reversed(rows)}  # a shop's best row of its latest day
+    best = sorted(unique.values(), key=lambda r: (-r.score_centi, r.shop_id))
+    scores = [r.score_centi for r in best]
     out: list[dict] = []
-    for r in rows:
-        if r.shop_id in seen:
-            continue
-        seen.add(r.shop_id)
+    for rank, r in zip(policy.competition_ranks(scores), best, strict=True):
+        detail = jsonutil.loads(r.detail)
         out.append(
             {
-                "rank": len(out) + 1,
+                "rank": rank,
+                "tied": scores.count(r.score_centi) > 1,
                 "shop_id": r.shop_id,
                 "shop_name": r.name,
                 "day": r.day.isoformat(),
                 "version": r.version,
                 "stage": r.stage,
+                "growth": r.stage == "growth",  # a fixed score: no indicator decides it
                 "score": r.score_centi / 100,
                 "shown": r.shown_tenths / 10,
+                "dimensions": detail.get("dimensions", {}),
+                "deductions": detail.get("deductions", 0),
+                "bonuses": detail.get("bonuses", 0),
+                "weakest": policy.weakest_indicators(detail),
             }
         )
     return out

@@ -173,12 +173,20 @@ def order_for_review(conn: Connection, actor: Actor, order_id: int) -> dict:
         .where(order_lines.c.order_id == order_id)
         .order_by(order_lines.c.id)
     ).all()
+    photos: dict[int, list[int]] = {}
+    found = [row.review_id for row in lines if row.review_id is not None]
+    for review_id, upload_id in conn.execute(
+        select(review_photos.c.review_id, review_photos.c.upload_id)
+        .where(review_photos.c.review_id.in_(found))
+        .order_by(review_photos.c.upload_id)
+    ):
+        photos.setdefault(review_id, []).append(upload_id)
     return {
         "id": order.id,
         "status": order.status,
         "delivered_at": order.delivered_at,
         "shop_id": order.shop_id,
-        "lines": [dict(row._mapping) for row in lines],
+        "lines": [dict(row._mapping, photos=photos.get(row.review_id, [])) for row in lines],
     }
 
 

@@ -1,5 +1,6 @@
-"""A statement as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) and as PDF
-(reportlab, CJK through the built-in STSong-Light CID font; no font files needed)."""
+"""A statement as CSV, in Chinese or English (UTF-8 with BOM, so spreadsheet programs read the
+Chinese; amounts in yuan), and as PDF (reportlab, Chinese in the embedded Noto Sans SC subset of
+pledge.kernel.pdf_fonts, so every viewer shows it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pledge.kernel.clock import zone
 from pledge.kernel.money import format_yuan
+from pledge.kernel.pdf_fonts import cjk_font
 
 if TYPE_CHECKING:
     from reportlab.lib.styles import ParagraphStyle
@@ -24,39 +26,90 @@ TOTAL_LABELS = {
     "payout_returns": ("提现退回", "Payouts returned"),
     "deposits": ("保证金缴纳", "Deposit paid in"),
 }
+LINE_KIND_LABELS = {
+    "sale": "销售",
+    "fee": "技术服务费",
+    "fee_refund": "退还技术服务费",
+    "refund": "退款",
+    "deduction": "扣款（晚发赔付）",
+    "rebate": "返佣",
+    "payout": "提现",
+    "payout_return": "提现退回",
+    "deposit": "保证金缴纳",
+}
 COLUMNS = ("time", "kind", "order_id", "amount_yuan", "description", "clause_id", "clause_source", "program")
+COLUMNS_ZH = ("时间（北京时间）", "类型", "订单号", "金额（元）", "说明", "条款", "条款出处", "活动")
+# The words around the rows, per language: shop, month, rulebook, the totals header, net,
+# opening, closing, reconciled and its two answers.
+CSV_WORDS = {
+    "en": (
+        "shop",
+        "month",
+        "rulebook",
+        ("total", "statement_yuan", "ledger_yuan"),
+        "net",
+        "opening",
+        "closing",
+        "reconciled",
+        "yes",
+        "NO",
+    ),
+    "zh_CN": (
+        "店铺",
+        "月份",
+        "规则",
+        ("项目", "对账单（元）", "账本（元）"),
+        "净额",
+        "期初余额",
+        "期末余额",
+        "与账本一致",
+        "是",
+        "否",
+    ),
+}
+
+
+# Every Chinese word the PDF writes around the data (its title and table headings): the font
+# subset must hold them.
+PDF_HEADINGS = "对账单 规则 期初 期末 项目 账本 净额 与账本一致 时间 类型 订单 金额 说明 条款"
 
 
 def _local(at, tz: str) -> str:
     return at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def to_csv(data: dict, tz: str) -> bytes:
+def to_csv(data: dict, tz: str, lang: str = "en") -> bytes:
+    """The statement for a spreadsheet: in English (codes as the API names them) or in Chinese
+    (headers, kinds, totals and descriptions in Chinese); amounts in yuan, times in `tz`."""
+    zh = lang == "zh_CN"
+    shop, month, book, head, net, opening, closing, reconciled, yes, no = CSV_WORDS["zh_CN" if zh else "en"]
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow(["shop", data["shop_name"], "month", data["month"], "rulebook", data["rulebook"]])
-    w.writerow(COLUMNS)
+    w.writerow([shop, data["shop_name"], month, data["month"], book, data["rulebook"]])
+    w.writerow(COLUMNS_ZH if zh else COLUMNS)
     for line in data["lines"]:
         w.writerow(
             [
                 _local(line["at"], tz),
-                line["kind"],
+                LINE_KIND_LABELS.get(line["kind"], line["kind"]) if zh else line["kind"],
                 line["order_id"] or "",
                 format_yuan(line["amount_fen"]),
-                line["description"],
+                line["description_zh"] if zh else line["description"],
                 line["clause_id"],
                 line["clause_source"],
                 line["program"],
             ]
         )
     w.writerow([])
-    w.writerow(["total", "statement_yuan", "ledger_yuan"])
+    w.writerow(head)
     for key, value in data["totals"].items():
-        w.writerow([key, format_yuan(value), format_yuan(data["ledger_totals"][key])])
-    w.writerow(["net", format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))])
-    w.writerow(["opening", format_yuan(data["opening_fen"])])
-    w.writerow(["closing", format_yuan(data["closing_fen"])])
-    w.writerow(["reconciled", "yes" if data["reconciled"] else "NO"])
+        w.writerow(
+            [TOTAL_LABELS[key][0] if zh else key, format_yuan(value), format_yuan(data["ledger_totals"][key])]
+        )
+    w.writerow([net, format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))])
+    w.writerow([opening, format_yuan(data["opening_fen"])])
+    w.writerow([closing, format_yuan(data["closing_fen"])])
+    w.writerow([reconciled, yes if data["reconciled"] else no])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -66,13 +119,13 @@ def to_pdf(data: dict, tz: str) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    body = ParagraphStyle("body", fontName="STSong-Light", fontSize=7, leading=9)
-    title = ParagraphStyle("title", fontName="STSong-Light", fontSize=14, leading=18)
+    font = cjk_font(
+        str(data), str(TOTAL_LABELS), "对账单规则期初期末项目账本净额与一致时间类型订单金额说明条款"
+    )
+    body = ParagraphStyle("body", fontName=font, fontSize=7, leading=9)
+    title = ParagraphStyle("title", fontName=font, fontSize=14, leading=18)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
         buf, pagesize=landscape(A4), title=f"Statement {data['month']}", leftMargin=24, rightMargin=24
@@ -89,7 +142,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
     totals = _totals_rows(data)
     style = TableStyle(
         [
-            ("FONT", (0, 0), (-1, -1), "STSong-Light", 8),
+            ("FONT", (0, 0), (-1, -1), font, 8),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
             ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
@@ -99,7 +152,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
     rows = _line_rows(data, tz, body)
     line_style = TableStyle(
         [
-            ("FONT", (0, 0), (-1, -1), "STSong-Light", 7),
+            ("FONT", (0, 0), (-1, -1), font, 7),
             ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("ALIGN", (3, 0), (3, -1), "RIGHT"),

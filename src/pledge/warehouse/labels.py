@@ -1,6 +1,6 @@
 """Printable shipping labels (100 × 150 mm, one per page) with the waybill as a Code128 barcode;
-a wave's labels print as one PDF. CJK text uses the built-in STSong-Light CID font, so no font
-file is needed."""
+a wave's labels print as one PDF. Chinese text uses the embedded Noto Sans SC subset of
+pledge.kernel.pdf_fonts (the same font as the statements)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from collections.abc import Sequence
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Row
@@ -22,18 +20,14 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.inventory.tables import parcels, warehouses
 from pledge.kernel.clock import local_time
 from pledge.kernel.errors import Conflict
+from pledge.kernel.pdf_fonts import cjk_font
 from pledge.orders.shipping import ship_to
 from pledge.orders.tables import orders
 from pledge.warehouse.services import label_lines, own_parcel, own_wave
 
-FONT = "STSong-Light"
 SIZE = (100 * mm, 150 * mm)
-
-
-def _font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
+# The Chinese words a label prints around its data (the font subset must hold them).
+LABEL_WORDS = "收件人 地址 电话 订单号 包裹 寄件 打印"
 
 
 ADDRESS_CHARS_PER_LINE = 24  # CJK characters that fit across the label at 10 pt
@@ -53,7 +47,6 @@ def _recipient_lines(conn: Connection, order_id: int, buyer: str) -> list[str]:
 
 
 def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
-    font = _font()
     info = conn.execute(
         select(
             orders.c.id,
@@ -70,6 +63,9 @@ def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
     ).one()
     width, height = SIZE
     carrier = CARRIERS[parcel.carrier]
+    items = label_lines(conn, parcel.id)
+    recipient = _recipient_lines(conn, parcel.order_id, info.buyer)
+    font = cjk_font(LABEL_WORDS, carrier.name, str(tuple(info)), *recipient, *(title for title, _ in items))
     canvas.setFont(font, 16)
     canvas.drawString(6 * mm, height - 12 * mm, carrier.name)
     barcode = Code128(parcel.tracking_no, barHeight=22 * mm, barWidth=0.42 * mm)
@@ -79,7 +75,7 @@ def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
     canvas.setFont(font, 10)
     y = height - 60 * mm
     for text in (
-        *_recipient_lines(conn, parcel.order_id, info.buyer),
+        *recipient,
         f"订单号: {info.id}  包裹: {parcel.id}",
         f"寄件: {info.shop} · {info.warehouse} {info.city}",
         f"打印: {local_time(parcel.labelled_at, info.timezone):%Y-%m-%d %H:%M}",
@@ -88,7 +84,7 @@ def _draw(canvas: Canvas, conn: Connection, parcel) -> None:
         y -= 6 * mm
     canvas.line(6 * mm, y + 2 * mm, width - 6 * mm, y + 2 * mm)
     y -= 4 * mm
-    for title, units in label_lines(conn, parcel.id):
+    for title, units in items:
         canvas.drawString(6 * mm, y, f"{title[:28]} × {units}")
         y -= 5.5 * mm
     canvas.showPage()

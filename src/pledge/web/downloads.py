@@ -28,18 +28,21 @@ def month_or_current(app: App, month: str | None) -> str:
     return month or fees.month_of(app.clock.now(), app.rulebook.timezone)
 
 
-def statement_response(app: App, data: dict[str, Any], fmt: str) -> dict[str, Any] | Response:
-    """The statement as JSON (a dict), or as a CSV / PDF download."""
+def statement_response(
+    app: App, data: dict[str, Any], fmt: str, lang: str = "en"
+) -> dict[str, Any] | Response:
+    """The statement as JSON (a dict), or as a CSV (in `lang`: zh_CN or en) / PDF download."""
     if fmt == "json":
         return data
     if fmt not in STATEMENT_FORMATS:
         raise InvalidInput(f"format is json, csv or pdf, not {fmt!r}")
     body = (
-        statements.to_csv(data, app.rulebook.timezone)
+        statements.to_csv(data, app.rulebook.timezone, lang)
         if fmt == "csv"
         else statements.to_pdf(data, app.rulebook.timezone)
     )
-    name = f"statement-{data['shop_id']}-{data['month']}.{fmt}"
+    suffix = "-zh" if fmt == "csv" and lang == "zh_CN" else ""
+    name = f"statement-{data['shop_id']}-{data['month']}{suffix}.{fmt}"
     return Response(
         body,
         media_type=STATEMENT_FORMATS[fmt],

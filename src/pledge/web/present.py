@@ -37,7 +37,10 @@ def promise_badge(row, lang: str = "zh_CN", with_pledge: bool = True) -> str:
 
 
 def yuan(fen: int | None) -> str:
-    return "" if fen is None else f"¥{format_yuan(fen)}"
+    """¥19.90; a negative amount puts its sign before the yuan sign: -¥23.97."""
+    if fen is None:
+        return ""
+    return f"-¥{format_yuan(-fen)}" if fen < 0 else f"¥{format_yuan(fen)}"
 
 
 def local(at: datetime | None, tz: str = "Asia/Shanghai") -> str:

@@ -4,6 +4,8 @@ orders behind it (worst first) and what would raise it; the operator's ranking."
 
 from __future__ import annotations
 
+import math
+
 from fastapi import APIRouter, Request
 from markupsafe import Markup, escape
 
@@ -12,43 +14,62 @@ from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.errors import Forbidden
 from pledge.web.deps import PageCaller, pledge
-from pledge.web.render import redirect, render
+from pledge.web.i18n import translator
+from pledge.web.render import language, redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter()
-W, H, PAD = 600, 180, 30
+# The chart's canvas (SVG user units): about as wide as a phone's card, so its 12-unit text
+# reads at 390 px and it scales up on a desktop.
+W, H, LEFT, RIGHT, TOP, BOTTOM = 400, 220, 34, 14, 20, 30
+GRID_STEP = 10  # points between gridlines
 
 
-def trend_svg(points: list[dict], lo: float = 0, hi: float = 100) -> Markup:
-    """A line of daily scores, [lo, hi] on the y axis, one point per snapshot."""
+def _value_labels(points: list[dict]) -> set[int]:
+    """The points whose value is written on the chart: first, last, lowest and highest."""
+    scores = [p["score"] for p in points]
+    return {0, len(points) - 1, scores.index(min(scores)), scores.index(max(scores))}
+
+
+def trend_svg(points: list[dict], label: str, hi: float = 100) -> Markup:
+    """Daily scores as a line over gridlines every 10 points (labelled on the left), the value
+    written at the first, last, lowest and highest day and on every dot's tooltip."""
     if not points:
         return Markup("")
     n = len(points)
+    lo = min(50.0, GRID_STEP * math.floor(min(p["score"] for p in points) / GRID_STEP))
 
     def xy(i: int, score: float) -> tuple[float, float]:
-        x = PAD + (W - 2 * PAD) * (i / (n - 1) if n > 1 else 0.5)
-        y = H - PAD - (H - 2 * PAD) * (min(max(score, lo), hi) - lo) / (hi - lo)
+        x = LEFT + (W - LEFT - RIGHT) * (i / (n - 1) if n > 1 else 0.5)
+        y = H - BOTTOM - (H - TOP - BOTTOM) * (min(max(score, lo), hi) - lo) / (hi - lo)
         return round(x, 1), round(y, 1)
 
     coords = [xy(i, p["score"]) for i, p in enumerate(points)]
-    line = " ".join(f"{x},{y}" for x, y in coords)
+    grid = "".join(
+        f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{xy(0, v)[1]}" y2="{xy(0, v)[1]}" class="gridline" '
+        f'stroke="#ccc" stroke-width="1"/>'
+        f'<text x="{LEFT - 4}" y="{xy(0, v)[1] + 4}" text-anchor="end">{v:g}</text>'
+        for v in range(int(lo), int(hi) + 1, GRID_STEP)
+    )
     dots = "".join(
-        f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(p["day"])}: {p["score"]:g}</title></circle>'
+        f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(p["day"])}: {p["score"]:.2f}</title></circle>'
         for (x, y), p in zip(coords, points, strict=True)
     )
-    grid = "".join(
-        f'<line x1="{PAD}" x2="{W - PAD}" y1="{xy(0, v)[1]}" y2="{xy(0, v)[1]}" class="grid"/>'
-        f'<text x="2" y="{xy(0, v)[1] + 4}">{v:g}</text>'
-        for v in (lo, (lo + hi) / 2, hi)
+    values = "".join(
+        f'<text x="{coords[i][0]}" y="{coords[i][1] - 7}" text-anchor="middle" class="value" '
+        f'data-testid="trend-value">{points[i]["score"]:.2f}</text>'
+        for i in sorted(_value_labels(points))
     )
-    labels = (
-        f'<text x="{PAD}" y="{H - 8}">{escape(points[0]["day"])}</text>'
-        f'<text x="{W - PAD}" y="{H - 8}" text-anchor="end">{escape(points[-1]["day"])}</text>'
+    days = (
+        f'<text x="{LEFT}" y="{H - 8}">{escape(points[0]["day"])}</text>'
+        f'<text x="{W - RIGHT}" y="{H - 8}" text-anchor="end">{escape(points[-1]["day"])}</text>'
     )
+    line = " ".join(f"{x},{y}" for x, y in coords)
     return Markup(
-        f'<svg class="trend" data-testid="score-trend" viewBox="0 0 {W} {H}" width="100%" role="img" '
-        f'aria-label="30-day score trend">{grid}<polyline points="{line}" fill="none" stroke="currentColor" '
-        f'stroke-width="2"/>{dots}{labels}</svg>'
+        f'<svg class="trend" data-testid="score-trend" viewBox="0 0 {W} {H}" width="100%" '
+        f'font-size="12" role="img" aria-label="{escape(label)}">{grid}'
+        f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="2"/>'
+        f"{dots}{values}{days}</svg>"
     )
 
 
@@ -90,7 +111,7 @@ def score_page(shop_id: PathId, request: Request, caller: PageCaller, version: s
         shop_id=shop_id,
         r=result,
         trend=trend,
-        chart=trend_svg(trend),
+        chart=trend_svg(trend, translator(language(request))("Last 30 days")),
         versions=versions,
         other=other,
         compare=compare,

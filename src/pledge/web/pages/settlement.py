@@ -14,7 +14,7 @@ from pledge.settlement.policy import previous_month
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.downloads import month_or_current, platform_time, statement_response
 from pledge.web.forms import form_text, required_number, whole_number
-from pledge.web.render import redirect, render
+from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, Name, Note, OptionalName, PathId, ProgramCode, Reason
 
 router = APIRouter()
@@ -55,7 +55,7 @@ def shop_statement(
     with app.uow.read() as conn:
         data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     if format != "html":
-        return statement_response(app, data, format)
+        return statement_response(app, data, format, language(request))
     return render(request, "settlement_statement.html", shop_id=shop_id, s=data)
 
 
