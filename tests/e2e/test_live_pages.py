@@ -24,6 +24,7 @@ LIVE_TEMPLATES = (
     "live_rooms.html",
     "live_room.html",
     "_live_cards.html",
+    "_live_coupons.html",
     "live_console.html",
     "live_merchant.html",
     "live_report.html",

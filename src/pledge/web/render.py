@@ -13,6 +13,7 @@ from pledge.attribution.model import Channel
 from pledge.chat.model import ConversationStatus
 from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc
+from pledge.ledger.model import CouponStatus
 from pledge.live.model import SessionStatus
 from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
@@ -38,6 +39,7 @@ templates.env.globals.update(
     PayoutStatus=PayoutStatus,
     ApplicationStatus=ApplicationStatus,
     SessionStatus=SessionStatus,
+    CouponStatus=CouponStatus,
 )
 
 

@@ -45,6 +45,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/videos/{video_id}/poster"): Case("public"),
     ("POST", "/api/v1/videos/{video_id}/plays"): Case("open"),
     ("POST", "/api/v1/videos/{video_id}/likes"): Case("open"),
+    ("DELETE", "/api/v1/videos/{video_id}/likes"): Case("open"),
     ("GET", "/shops/{shop_id}"): Case("public"),
     ("POST", "/shops/{shop_id}/follow"): Case(
         "open", lambda ids, csrf: {"data": {"csrf_token": csrf, "follow": "1"}}, ok=303
