@@ -22,6 +22,8 @@ from pledge.compensation.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger
+from pledge.notifications.model import Kind
+from pledge.notifications.services import Note, notify_each
 from pledge.orders.services import record_events
 from pledge.rulebooks.loader import Rulebook
 
@@ -95,6 +97,7 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         .values(transaction_id=bindparam("tid"), coupon_id=bindparam("kid")),
         [{"cid": d.compensation_id, "tid": tx_ids[d.key], "kid": coupon_ids[d.key]} for d in paying],
     )
+    _tell_buyers(conn, paying, now)
     record_events(
         conn,
         [
@@ -112,6 +115,24 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         ],
     )
     return won
+
+
+def _tell_buyers(conn: Connection, paying: list[Due], now: datetime) -> None:
+    """Each paid buyer's inbox: the coupon, why and for which order (once per compensation)."""
+    notify_each(
+        conn,
+        [
+            Note(
+                d.buyer_id,
+                Kind.COUPON_ISSUED,
+                {"amount_fen": d.amount_fen, "rule": d.rule, "order_id": d.order_id},
+                "/wallet",
+                f"coupon:{d.key}",
+            )
+            for d in paying
+        ],
+        at=now,
+    )
 
 
 def _claim(conn: Connection, book: Rulebook, dues: list[Due], now: datetime) -> list[Due]:
