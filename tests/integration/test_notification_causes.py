@@ -85,7 +85,9 @@ def test_a_shop_reply_tells_the_buyer_and_the_buyer_own_message_does_not(app, wo
         chat.post_message(c, owner, opened.conversation_id, "顺丰", at=app.clock.now())
     found = notices(app, buyer.user_id)
     assert [k for k, _ in found] == [Kind.CHAT_REPLY.value] * 2  # one per reply
-    assert found[0][1]["conversation_id"] == opened.conversation_id and found[0][1]["shop"].startswith("小阿阮鲜花")
+    assert found[0][1]["conversation_id"] == opened.conversation_id and found[0][1]["shop"].startswith(
+        "小阿阮鲜花"
+    )
     assert kinds(app, owner.user_id) == []
 
 
