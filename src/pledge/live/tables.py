@@ -137,3 +137,15 @@ live_coupon_claims = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("offer_id", "user_id", name="uq_live_coupon_claims_offer_user"),
 )
+
+# Who watched a session, once each (the denominator of the session's conversion): a signed-in
+# viewer by account (user:12), an anonymous one by the stream connection (anon:<random>).
+live_session_viewers = Table(
+    "live_session_viewers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False),
+    Column("viewer_key", String(40), nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    UniqueConstraint("session_id", "viewer_key", name="uq_live_session_viewers_session_viewer"),
+)

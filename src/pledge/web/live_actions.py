@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor
 from pledge.bootstrap import App
 from pledge.kernel.errors import Conflict
-from pledge.live import coupons, events, queries
+from pledge.live import coupons, events, metrics, queries
 from pledge.live import services as live
 from pledge.live.queries import RoomView
 
@@ -191,3 +191,11 @@ def claim_coupon(app: App, actor: Actor, room_id: int, offer_id: int) -> coupons
         claimed = coupons.claim(conn, actor, room_id=room_id, offer_id=offer_id, at=app.clock.now())
     events.publish_coupon(app.hub, claimed.offer)
     return claimed
+
+
+def record_viewer(app: App, room_id: int, viewer_key: str) -> None:
+    """A viewer opened the room's stream while it is live: a unique viewer of the session."""
+    with app.uow.begin() as conn:
+        session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
+        if session_id is not None:
+            metrics.record_viewer(conn, session_id=session_id, viewer_key=viewer_key, at=app.clock.now())

@@ -68,6 +68,7 @@ ROUTES: dict[tuple[str, str], Case] = {
         ok=303,
     ),
     ("GET", "/merchant/live/{room_id}"): Case("denied"),
+    ("GET", "/merchant/live/{room_id}/metrics"): Case("denied"),
     ("GET", "/merchant/live/sessions/{session_id}"): Case("denied", params=ENDED),
     ("POST", "/merchant/live/{room_id}/start"): Case(
         "denied", lambda ids, csrf: _form(ids, csrf, playback_url=HLS), ok=303, params=IDLE

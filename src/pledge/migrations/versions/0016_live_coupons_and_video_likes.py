@@ -1,4 +1,5 @@
-"""live-room viewer coupons (offers and claims), coupons' shop and expiry, per-user video likes
+"""live-room viewer coupons (offers and claims), coupons' shop and expiry, unique session viewers,
+per-user video likes
 
 Revision ID: 0016
 Revises: 0015
@@ -69,6 +70,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("offer_id", "user_id", name="uq_live_coupon_claims_offer_user"),
     )
     op.create_table(
+        "live_session_viewers",
+        sa.Column("id", ID, nullable=False),
+        sa.Column("session_id", ID, nullable=False),
+        sa.Column("viewer_key", sa.String(length=40), nullable=False),
+        sa.Column("first_seen_at", UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["live_sessions.id"],
+            name=op.f("fk_live_session_viewers_session_id_live_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_live_session_viewers")),
+        sa.UniqueConstraint("session_id", "viewer_key", name="uq_live_session_viewers_session_viewer"),
+    )
+    op.create_table(
         "video_likes",
         sa.Column("id", ID, nullable=False),
         sa.Column("video_id", ID, nullable=False),
@@ -83,6 +98,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("video_likes")
+    op.drop_table("live_session_viewers")
     op.drop_table("live_coupon_claims")
     op.drop_index(op.f("ix_live_coupon_offers_session_id"), table_name="live_coupon_offers")
     op.drop_table("live_coupon_offers")

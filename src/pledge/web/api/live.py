@@ -4,15 +4,17 @@ report). Every change is published to the room's viewers after its transaction c
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from pledge.bootstrap import App
 from pledge.kernel.clock import ensure_utc
+from pledge.kernel.errors import DomainError
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.live import coupons, events, queries
 from pledge.live import services as live
@@ -33,7 +35,7 @@ from pledge.web.api.schemas.live import (
     RoomOut,
     SessionOut,
 )
-from pledge.web.deps import ApiActor, AppDep
+from pledge.web.deps import ApiActor, AppDep, optional_api_actor
 from pledge.web.types import (
     Code,
     Cursor,
@@ -117,6 +119,15 @@ def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
         )
 
 
+def _viewer_key(request: Request) -> str:
+    """A unique viewer: the signed-in account, else this one anonymous connection."""
+    try:
+        actor = optional_api_actor(request)
+    except DomainError:  # a stale token does not close a public stream
+        actor = None
+    return f"user:{actor.user_id}" if actor else f"anon:{secrets.token_hex(8)}"
+
+
 @router.get(
     "/live/rooms/{room_id}/events",
     summary="The room's events as Server-Sent Events (public)",
@@ -126,6 +137,7 @@ def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
 async def room_events(
     room_id: PathId,
     app: AppDep,
+    request: Request,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     once: bool = False,
 ) -> StreamingResponse:
@@ -136,6 +148,8 @@ async def room_events(
     sub = app.hub.subscribe(room_id)  # before reading the state: nothing falls between the two
     try:
         first = await run_in_threadpool(_opening, app, room_id, last_event_id)
+        if not once:
+            await run_in_threadpool(actions.record_viewer, app, room_id, _viewer_key(request))
     except BaseException:
         app.hub.unsubscribe(sub)
         raise

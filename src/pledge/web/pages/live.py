@@ -16,7 +16,7 @@ from pledge.bootstrap import App
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
-from pledge.live import coupons, events, queries
+from pledge.live import coupons, events, metrics, queries
 from pledge.live import services as live
 from pledge.live.model import SessionStatus
 from pledge.promises.model import Promise
@@ -24,7 +24,7 @@ from pledge.web import live_actions as actions
 from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.i18n import translator
-from pledge.web.present import local
+from pledge.web.present import local, yuan
 from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, IsoTime, OptionalTitle, PathId, Title
 
@@ -144,6 +144,7 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
         comments = queries.comment_count(conn, room.session.id) if room.session else 0
         past = queries.sessions_of_room(conn, room_id)
         offers, _claimed = _offers(conn, room, None)
+        sold = metrics.session_metrics(conn, [room.session.id])[room.session.id] if room.session else None
     return render(
         request,
         "live_console.html",
@@ -153,9 +154,25 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
         comments=comments,
         past=past,
         offers=offers,
+        metrics=sold,
         viewers=app.hub.viewers(room_id),
         token=source_token(app, room_id),
     )
+
+
+@router.get("/merchant/live/{room_id}/metrics")
+def metrics_fragment(room_id: PathId, request: Request, caller: PageCaller):
+    """Orders, GMV and conversion of the room's current session, re-fetched by live.js on the
+    console when an order arrives."""
+    with pledge(request).uow.read() as conn:
+        room = queries.room_for_host(conn, caller.actor, room_id)
+        session_id = room.session.id if room.session else None
+        sold = (
+            metrics.session_metrics(conn, [session_id])[session_id]
+            if session_id
+            else metrics.Metrics(0, 0, 0)
+        )
+    return render(request, "_live_metrics.html", metrics=sold)
 
 
 @router.post("/merchant/live/{room_id}/start")
@@ -282,12 +299,37 @@ def bars_svg(points: list[tuple[datetime, int]], label: str) -> Markup:
     return _frame("comments-chart", label, bars, points[0][0], points[-1][0], top)
 
 
+def product_bars_svg(rows: list[tuple[str, int]], label: str, testid: str, *, money: bool) -> Markup:
+    """Orders or GMV per product: one horizontal bar per product, its value written at its end."""
+    if not rows:
+        return Markup("")
+    top, bar, gap, left = max(max(v for _, v in rows), 1), 22, 8, 150
+    height = len(rows) * (bar + gap) + gap
+    body = ""
+    for i, (title, value) in enumerate(rows):
+        y = gap + i * (bar + gap)
+        width = round((W - left - 90) * value / top, 1)
+        shown = yuan(value) if money else str(value)
+        body += (
+            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(title[:12])}</text>'
+            f'<rect x="{left}" y="{y}" width="{width}" height="{bar}">'
+            f"<title>{escape(title)}: {shown}</title></rect>"
+            f'<text x="{left + width + 6}" y="{y + 15}">{escape(shown)}</text>'
+        )
+    return Markup(
+        f'<svg class="trend" data-testid="{testid}" viewBox="0 0 {W} {height}" width="100%" role="img" '
+        f'aria-label="{escape(label)}">{body}</svg>'
+    )
+
+
 @router.get("/merchant/live/sessions/{session_id}")
 def report(session_id: PathId, request: Request, caller: PageCaller):
     _ = translator(language(request))
     with pledge(request).uow.read() as conn:
         room, found = queries.session_report_for(conn, caller.actor, session_id)
         replay = queries.comments(conn, session_id, limit=200)
+        sold = metrics.session_metrics(conn, [session_id])[session_id]
+        by_product = metrics.product_metrics(conn, session_id)
     return render(
         request,
         "live_report.html",
@@ -296,4 +338,12 @@ def report(session_id: PathId, request: Request, caller: PageCaller):
         replay=replay,
         viewers_chart=line_svg(found.viewers, _("live.chart_viewers")),
         comments_chart=bars_svg(found.comments_per_minute, _("live.chart_comments")),
+        metrics=sold,
+        by_product=by_product,
+        gmv_chart=product_bars_svg(
+            [(p.title, p.gmv_fen) for p in by_product], _("live.chart_gmv"), "gmv-chart", money=True
+        ),
+        orders_chart=product_bars_svg(
+            [(p.title, p.orders) for p in by_product], _("live.chart_orders"), "orders-chart", money=False
+        ),
     )

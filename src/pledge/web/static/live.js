@@ -64,6 +64,14 @@
       });
   }
 
+  function refreshMetrics() {
+    var el = part("metrics");
+    if (!el || !el.dataset.metrics) return;
+    fetch(el.dataset.metrics, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) el.innerHTML = html; });
+  }
+
   function onViewers(n) {
     setText("viewers", n);
     var peak = part("peak");
@@ -91,6 +99,7 @@
     });
     source.addEventListener("order", function (e) {
       var o = read(e);
+      refreshMetrics();
       toast((root.dataset.msgOrder || "{buyer}").replace("{buyer}", o.buyer).replace("{product}", o.product));
     });
     source.addEventListener("deal", function (e) {
