@@ -14,6 +14,7 @@ from sqlalchemy import select
 from pledge.attribution import tokens
 from pledge.attribution.model import Channel, Source
 from pledge.catalog.tables import skus
+from pledge.live import queries as live_queries
 from pledge.live import services as live
 from pledge.live.queries import current_session
 from pledge.notifications.model import Kind
@@ -340,3 +341,37 @@ def test_the_cart_page_shows_the_room_price_and_flags_a_line_the_room_no_longer_
     with app.uow.begin() as c:
         live.end_session(c, florist["owner"], session_id=current_session(c, room_id).id, at=app.clock.now())
     assert "不再售卖" in client.get("/cart?lang=zh_CN").text
+
+
+def test_the_shop_lists_every_upcoming_session_and_pages_its_past_ones(app, client, florist, clock):
+    room_id = go_live(app, florist)
+    owner, now = florist["owner"], clock.now()
+    with app.uow.begin() as c:
+        live.end_session(c, owner, session_id=live_queries.open_session_id(c, room_id), at=now)
+        for n in range(12):  # thirteen past sessions with the first: a page of ten, then three
+            session_id = live.go_live(
+                c, owner, room_id=room_id, playback_url="/m.m3u8", at=now, title=f"第{n}场"
+            )
+            live.end_session(c, owner, session_id=session_id, at=now)
+        for days in (2, 1):  # two announced sessions in other rooms too
+            other = live.create_room(
+                c,
+                owner,
+                shop_id=florist["shop_id"],
+                title=f"预告{days}",
+                promise=Promise.parse("24h"),
+                at=now,
+            )
+            live.schedule_session(
+                c, owner, room_id=other, title=f"{days}天后", starts_at=now + timedelta(days=days), at=now
+            )
+    url = f"/api/v1/shops/{florist['shop_id']}"
+    first = client.get(url).json()
+    assert [s["title"] for s in first["upcoming_sessions"]] == ["1天后", "2天后"]
+    assert len(first["past_sessions"]) == 10 and first["past_more"] is True
+    second = client.get(url, params={"past_page": 2}).json()
+    assert len(second["past_sessions"]) == 3 and second["past_more"] is False
+    page = client.get(f"/shops/{florist['shop_id']}", params={"past_page": 2})
+    assert page.status_code == 200 and page.text.count('data-testid="past-session"') == 3
+    assert 'data-testid="past-newer"' in page.text and 'data-testid="past-older"' not in page.text
+    assert_problem(client.get(url, params={"past_page": 0}), 422)

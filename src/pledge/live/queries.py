@@ -338,6 +338,38 @@ def sessions_of_room(conn: Connection, room_id: int, *, limit: int = 20) -> list
 
 
 @dataclass(frozen=True)
+class ShopSession:
+    room_id: int
+    room_title: str
+    session: SessionView
+
+
+SHOP_SESSIONS_PAGE = 10
+
+
+def shop_sessions(
+    conn: Connection, shop_id: int, statuses: tuple[SessionStatus, ...], *, page: int = 1
+) -> tuple[list[ShopSession], bool]:
+    """A page of the shop's sessions with these statuses, across its rooms, and whether more
+    follow: upcoming ones (live, announced) soonest first, past ones (ended, cut) newest first."""
+    if not 1 <= page <= 1000:
+        raise InvalidInput("a page number is 1 to 1000")
+    s = live_sessions.c
+    upcoming = SessionStatus.LIVE in statuses or SessionStatus.SCHEDULED in statuses
+    order = _current_first() if upcoming else [s.started_at.desc(), s.id.desc()]
+    rows = conn.execute(
+        select(live_sessions, live_rooms.c.title.label("room_title"))
+        .join(live_rooms, live_rooms.c.id == s.room_id)
+        .where(live_rooms.c.shop_id == shop_id, s.status.in_(statuses))
+        .order_by(*order)
+        .limit(SHOP_SESSIONS_PAGE + 1)
+        .offset((page - 1) * SHOP_SESSIONS_PAGE)
+    ).all()
+    found = [ShopSession(r.room_id, r.room_title, _session_view(r)) for r in rows[:SHOP_SESSIONS_PAGE]]
+    return found, len(rows) > SHOP_SESSIONS_PAGE
+
+
+@dataclass(frozen=True)
 class ShopSku:
     sku_id: int
     product_title: str

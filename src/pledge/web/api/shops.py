@@ -42,9 +42,9 @@ _PHOTO_BODY = {
     summary="A shop's page: score badge, followers, products, videos and live sessions",
     responses={200: {"model": ShopOut}},
 )
-def get_shop(shop_id: PathId, app: AppDep, actor: MaybeApiActor) -> dict:
+def get_shop(shop_id: PathId, app: AppDep, actor: MaybeApiActor, past_page: PathId = 1) -> dict:
     with app.uow.read() as conn:
-        return shop_data(app, conn, shop_id, actor.user_id if actor else None)
+        return shop_data(app, conn, shop_id, actor.user_id if actor else None, past_page=past_page)
 
 
 @router.post("/shops/{shop_id}/follow", summary="Follow the shop", responses={200: {"model": FollowingOut}})

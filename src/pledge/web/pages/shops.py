@@ -19,10 +19,10 @@ router = APIRouter()
 
 
 @router.get("/shops/{shop_id}")
-def shop_page(shop_id: PathId, request: Request):
+def shop_page(shop_id: PathId, request: Request, past_page: PathId = 1):
     app, caller = pledge(request), optional_caller(request)
     with app.uow.read() as conn:
-        shop = shop_data(app, conn, shop_id, caller.actor.user_id if caller else None)
+        shop = shop_data(app, conn, shop_id, caller.actor.user_id if caller else None, past_page=past_page)
     return render(request, "shop.html", shop=shop)
 
 

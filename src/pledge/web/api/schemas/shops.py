@@ -40,7 +40,9 @@ class ShopOut(BaseModel):
     products: list[ShopProductOut]
     videos: list[VideoOut]
     upcoming_sessions: list[ShopSessionOut]
-    past_sessions: list[ShopSessionOut]
+    past_sessions: list[ShopSessionOut]  # a page of them (past_page), newest first
+    past_page: int
+    past_more: bool  # another page of past sessions follows
 
 
 class FollowingOut(BaseModel):
