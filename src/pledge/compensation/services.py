@@ -65,6 +65,29 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
     paying = [d for d in won if d.amount_fen > 0]
     if not paying:
         return won
+    _post(conn, paying, now)
+    _tell_buyers(conn, paying, now)
+    record_events(
+        conn,
+        [
+            {
+                "order_id": d.order_id,
+                "at": now,
+                "kind": f"{d.rule}_compensated",
+                "detail": {
+                    "amount_fen": d.amount_fen,
+                    "clause": d.clause_id,
+                    "explanation": d.explanation_en,
+                },
+            }
+            for d in paying
+        ],
+    )
+    return won
+
+
+def _post(conn: Connection, paying: list[Due], now: datetime) -> None:
+    """The ledger transactions and coupons of the won, non-zero dues, linked to their rows."""
     tx_ids = ledger.record_many(
         conn,
         [
@@ -97,24 +120,6 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         .values(transaction_id=bindparam("tid"), coupon_id=bindparam("kid")),
         [{"cid": d.compensation_id, "tid": tx_ids[d.key], "kid": coupon_ids[d.key]} for d in paying],
     )
-    _tell_buyers(conn, paying, now)
-    record_events(
-        conn,
-        [
-            {
-                "order_id": d.order_id,
-                "at": now,
-                "kind": f"{d.rule}_compensated",
-                "detail": {
-                    "amount_fen": d.amount_fen,
-                    "clause": d.clause_id,
-                    "explanation": d.explanation_en,
-                },
-            }
-            for d in paying
-        ],
-    )
-    return won
 
 
 def _tell_buyers(conn: Connection, paying: list[Due], now: datetime) -> None:
