@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pledge.attribution import tokens
 from pledge.attribution.model import Channel, Source
+from pledge.catalog import images
 from pledge.catalog.tables import skus
 from pledge.live import queries as live_queries
 from pledge.live import services as live
@@ -375,3 +376,48 @@ def test_the_shop_lists_every_upcoming_session_and_pages_its_past_ones(app, clie
     assert page.status_code == 200 and page.text.count('data-testid="past-session"') == 3
     assert 'data-testid="past-newer"' in page.text and 'data-testid="past-older"' not in page.text
     assert_problem(client.get(url, params={"past_page": 0}), 422)
+
+
+def test_the_merchant_adds_reorders_and_removes_product_photos_in_the_page_and_the_api(app, client, florist):
+    pid, owner_h = florist["product_id"], bearer(florist["owner_token"])
+    for name in ("a.png", "b.png"):
+        added = client.post(
+            f"/api/v1/products/{pid}/images", files={"file": (name, PNG, "image/png")}, headers=owner_h
+        )
+        assert added.status_code == 201, added.text
+    moved = client.post(f"/api/v1/products/{pid}/images/2/move", json={"to": 1}, headers=owner_h)
+    assert moved.status_code == 200 and moved.json()["urls"] == [
+        images.image_url(pid, 1),
+        images.image_url(pid, 2),
+    ]
+    assert_problem(client.post(f"/api/v1/products/{pid}/images/2/move", json={"to": 9}, headers=owner_h), 422)
+    assert client.delete(f"/api/v1/products/{pid}/images/2", headers=owner_h).status_code == 204
+    assert_problem(client.delete(f"/api/v1/products/{pid}/images/2", headers=owner_h), 404)
+
+    csrf = page_login(client, email_of(app, florist["owner"].user_id), f"/products/{pid}")
+    assert 'data-testid="manage-photos"' in client.get(f"/products/{pid}").text
+    page = client.get(f"/merchant/products/{pid}/photos")
+    assert page.status_code == 200 and 'data-testid="photo-1"' in page.text
+    resp = client.post(
+        f"/merchant/products/{pid}/photos",
+        data={"csrf_token": csrf},
+        files={"file": ("c.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    resp = client.post(
+        f"/merchant/products/{pid}/photos/2/move",
+        data={"csrf_token": csrf, "to": "1"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    with app.uow.read() as c:
+        assert len(images.image_uploads(c, pid)) == 2
+    resp = client.post(
+        f"/merchant/products/{pid}/photos/1/remove", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert resp.status_code == 303
+    with app.uow.read() as c:
+        assert len(images.image_uploads(c, pid)) == 1
+    chinese = client.get(f"/merchant/products/{pid}/photos", params={"lang": "zh_CN"}).text
+    assert "主图" in chinese and "添加图片" in chinese

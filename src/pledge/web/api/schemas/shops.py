@@ -55,3 +55,8 @@ class ProductImageOut(BaseModel):
     product_id: int
     position: int
     url: str
+
+
+class ProductImagesOut(BaseModel):
+    product_id: int
+    urls: list[str]  # in order; the first is the card photo
