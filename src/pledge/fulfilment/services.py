@@ -107,6 +107,8 @@ def hand_over_parcel(
             picked_up_at=at,
             late_check_at=at if row.late_check_at is not None else None,
         )
+        params = {"order_id": order_id, "carrier": carrier, "tracking_no": tracking_no}
+        _tell_buyer(conn, order_id, Kind.ORDER_SHIPPED, params, at)
     elif row.status != OrderStatus.SHIPPED.value:
         raise IllegalTransition(
             f"order {order_id} is {row.status}; only a paid order's parcels are handed over"
