@@ -151,3 +151,20 @@ def test_wallet_says_which_order_why_and_when_in_both_languages(app, world, clie
     assert f"Out of stock ¥5.00 · Order #{order_id}" in oos_en
     assert "6 Sep 2026 11:00 (Beijing time)" in oos_en
     assert not ISO.search(english.split("<main", 1)[-1].split("data-deadline")[0])
+
+
+def test_the_inbox_names_each_coupon_its_reason_and_order_and_the_wallet_its_expiry(
+    app, world, client, clock
+):
+    buyer, order_id = late_order(app, world)
+    clock.advance((72 + 49) * H)
+    run_once(app)
+    page_login(client, email_of(app, buyer.user_id), "/notifications")
+    inbox = sections(client.get("/notifications").text, "notice")
+    assert any(f"缺货赔付：¥5.00优惠券已放入卡包（订单 #{order_id}）" in n for n in inbox), inbox
+    assert any(f"发货超时赔付：¥2.00优惠券已放入卡包（订单 #{order_id}）" in n for n in inbox), inbox
+    assert_plain_chinese(inbox)
+    english = sections(client.get("/notifications", params={"lang": "en"}).text, "notice")
+    assert any(f"Late shipment: a ¥2.00 coupon is in your wallet (order #{order_id})" in n for n in english)
+    wallet = client.get("/wallet", params={"lang": "zh_CN"}).text
+    assert sections(wallet, "coupon-expires") == ["长期有效", "长期有效"]

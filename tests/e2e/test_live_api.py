@@ -199,3 +199,63 @@ def test_an_insult_is_held_for_its_author_and_reaches_no_other_viewer(app, world
     fine = client.post(url, json={"text": "向日葵能放几天？"}, headers=viewer)
     assert fine.json()["shown"] is True
     assert [c["text"] for c in client.get(url).json()] == ["向日葵能放几天？"]
+
+
+def test_a_viewer_claims_a_pushed_coupon_once_and_sees_it_in_the_wallet(app, world, client):
+    r = open_room(app, world, client)
+    room_id = r["room"]["id"]
+    go_live(client, room_id, r["host"])
+    url = f"/api/v1/live/rooms/{room_id}/coupons"
+    pushed = client.post(
+        url,
+        json={"amount_fen": 500, "min_spend_fen": 3000, "quantity": 1, "valid_hours": 48},
+        headers=r["host"],
+    )
+    assert pushed.status_code == 201, pushed.text
+    offer = pushed.json()
+    assert (offer["left"], offer["amount_fen"], offer["min_spend_fen"]) == (1, 500, 3000)
+    assert client.get(url).json() == [offer]
+    viewer = buyer_token(app, world, client)
+    claimed = client.post(f"{url}/{offer['id']}/claim", headers=viewer)
+    assert claimed.status_code == 201, claimed.text
+    assert claimed.json()["offer"]["left"] == 0
+    latecomer = buyer_token(app, world, client)
+    before = snapshot(app)
+    assert_problem(client.post(f"{url}/{offer['id']}/claim", headers=viewer), 409)  # twice
+    assert_problem(client.post(f"{url}/{offer['id']}/claim", headers=latecomer), 409)
+    assert snapshot(app) == before  # ran out: nothing written
+    other = open_room(app, world, client)
+    assert_problem(
+        client.post(f"/api/v1/live/rooms/{other['room']['id']}/coupons/{offer['id']}/claim", headers=viewer),
+        404,
+    )
+    (coupon,) = client.get("/api/v1/wallet", headers=viewer).json()["coupons"]
+    assert coupon["id"] == claimed.json()["coupon_id"] and coupon["funded_by"] == "merchant"
+    assert (coupon["shop_id"], coupon["min_spend_fen"]) == (r["shop_id"], 3000)
+    assert coupon["expires_at"] is not None
+
+
+def test_coupon_offers_refuse_bad_input_and_ended_sessions(app, world, client):
+    r = open_room(app, world, client)
+    room_id = r["room"]["id"]
+    url = f"/api/v1/live/rooms/{room_id}/coupons"
+    before = snapshot(app)
+    assert_problem(
+        client.post(url, json={"amount_fen": 500, "quantity": 5}, headers=r["host"]), 409
+    )  # not live
+    go_live(client, room_id, r["host"])
+    stranger = open_room(app, world, client)["host"]
+    for body, who, status in (
+        ({"amount_fen": 0, "quantity": 5}, r["host"], 422),
+        ({"amount_fen": 3000, "min_spend_fen": 3000, "quantity": 5}, r["host"], 422),
+        ({"amount_fen": 500, "quantity": 0}, r["host"], 422),
+        ({"amount_fen": 500, "quantity": 5}, stranger, 403),
+    ):
+        assert_problem(client.post(url, json=body, headers=who), status)
+    offer = client.post(url, json={"amount_fen": 500, "quantity": 5}, headers=r["host"]).json()
+    client.post(f"/api/v1/live/rooms/{room_id}/end", headers=r["host"])
+    late = buyer_token(app, world, client)
+    mid = snapshot(app)
+    assert_problem(client.post(f"{url}/{offer['id']}/claim", headers=late), 409)
+    assert snapshot(app) == mid
+    assert before != mid

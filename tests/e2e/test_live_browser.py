@@ -100,3 +100,33 @@ def test_the_florist_room_plays_its_video(page, live_server):
         looped, played = now < played, max(played, now)
         time.sleep(0.2)
     assert looped and not page.evaluate("document.querySelector('video').paused")
+
+
+def test_a_pushed_coupon_and_its_claim_reach_a_second_viewer_without_reload(page, browser, live_server):
+    room_id, _sku = florist_room(live_server)
+    room = f"/live/{room_id}"
+    first_ctx, first = viewer(browser, live_server, "buyer@pledge.demo", room)
+    second_ctx, second = viewer(browser, live_server, "grandma@pledge.demo", room)
+    try:
+        log_in(page, "florist@pledge.demo", f"/merchant/live/{room_id}")
+        page.get_by_test_id("console-coupon-amount").fill("3.00")
+        page.get_by_test_id("console-coupon-min").fill("20.00")
+        page.get_by_test_id("console-coupon-quantity").fill("2")
+        page.get_by_test_id("console-coupon-push").click()
+        expect(page.get_by_test_id("console-coupons")).to_contain_text("满¥20.00减¥3.00")
+        for p in (first, second):
+            expect(p.get_by_test_id("live-coupons")).to_contain_text("满¥20.00减¥3.00", timeout=WAIT)
+        offer = first.get_by_test_id("live-coupons").locator("li").last
+        offer.locator("[data-claim]").click()
+        expect(offer.get_by_test_id("coupon-claimed")).to_have_text("已领取", timeout=WAIT)
+        second_offer = second.get_by_test_id("live-coupons").locator("li").last
+        expect(second_offer.get_by_test_id("coupon-left")).to_have_text("剩余1张", timeout=WAIT)
+        expect(second_offer.locator("[data-claim]")).to_be_visible()
+        for p in (first, second):
+            assert p.evaluate("window.__noReload") == "still here"
+        first.goto("/wallet")
+        expect(first.get_by_test_id("coupon").first).to_contain_text("满¥20.00减¥3.00")
+        expect(first.get_by_test_id("coupon-expires").first).to_contain_text("北京时间")
+    finally:
+        first_ctx.close()
+        second_ctx.close()

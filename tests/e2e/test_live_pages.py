@@ -13,7 +13,9 @@ from urllib.parse import unquote
 
 from pledge.attribution.model import Channel, Source
 from pledge.attribution.tokens import verify
+from pledge.live import metrics
 from pledge.live import services as live
+from pledge.orders import services as orders
 from pledge.promises.model import Promise
 from pledge.web.i18n import catalog
 from tests.e2e.conftest import email_of, page_login, post_login, snapshot
@@ -24,6 +26,8 @@ LIVE_TEMPLATES = (
     "live_rooms.html",
     "live_room.html",
     "_live_cards.html",
+    "_live_coupons.html",
+    "_live_metrics.html",
     "live_console.html",
     "live_merchant.html",
     "live_report.html",
@@ -149,3 +153,34 @@ def test_a_console_form_with_a_bad_price_writes_nothing(app, world, client):
     )
     assert resp.status_code == 409
     assert snapshot(app) == before
+
+
+def test_the_console_and_the_report_show_orders_gmv_and_conversion_per_product(app, world, client, clock):
+    shop_id, owner, sku, room_id = florist(app, world)
+    buyer = world.user("看客")
+    with app.uow.begin() as c:
+        session_id = live.go_live(c, owner, room_id=room_id, playback_url=HLS, at=clock.now())
+        live.pin_card(c, owner, session_id=session_id, sku_id=sku, price_fen=1500, at=clock.now())
+        for key in ("user:1", "user:2", "user:3", "user:4"):
+            metrics.record_viewer(c, session_id=session_id, viewer_key=key, at=clock.now())
+        placed = orders.place_order(
+            c,
+            buyer,
+            [orders.LineRequest(sku, 2, Source(Channel.LIVE_ROOM, room_id))],
+            at=clock.now(),
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+            sources=app.sources,
+        )
+    world.pay(placed)
+    page_login(client, email_of(app, owner.user_id), f"/merchant/live/{room_id}")
+    expected = ["1", "¥30.00", "4", "25%"]
+    testids = ("metric-orders", "metric-gmv", "metric-viewers", "metric-conversion")
+    assert sections(client.get(f"/merchant/live/{room_id}").text, *testids) == expected
+    assert sections(client.get(f"/merchant/live/{room_id}/metrics").text, *testids) == expected
+    with app.uow.begin() as c:
+        live.end_session(c, owner, session_id=session_id, at=clock.now() + timedelta(minutes=5))
+    page = client.get(f"/merchant/live/sessions/{session_id}")
+    assert sections(page.text, *testids) == expected
+    assert 'data-testid="gmv-chart"' in page.text and 'data-testid="orders-chart"' in page.text
+    assert "¥30.00" in sections(page.text, "report-products")[0]

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from pledge.attribution import tokens
 from pledge.attribution.model import Channel, Source
+from pledge.catalog import images
 from pledge.catalog.tables import skus
+from pledge.live import queries as live_queries
 from pledge.live import services as live
 from pledge.live.queries import current_session
 from pledge.notifications.model import Kind
@@ -340,3 +342,82 @@ def test_the_cart_page_shows_the_room_price_and_flags_a_line_the_room_no_longer_
     with app.uow.begin() as c:
         live.end_session(c, florist["owner"], session_id=current_session(c, room_id).id, at=app.clock.now())
     assert "不再售卖" in client.get("/cart?lang=zh_CN").text
+
+
+def test_the_shop_lists_every_upcoming_session_and_pages_its_past_ones(app, client, florist, clock):
+    room_id = go_live(app, florist)
+    owner, now = florist["owner"], clock.now()
+    with app.uow.begin() as c:
+        live.end_session(c, owner, session_id=live_queries.open_session_id(c, room_id), at=now)
+        for n in range(12):  # thirteen past sessions with the first: a page of ten, then three
+            session_id = live.go_live(
+                c, owner, room_id=room_id, playback_url="/m.m3u8", at=now, title=f"第{n}场"
+            )
+            live.end_session(c, owner, session_id=session_id, at=now)
+        for days in (2, 1):  # two announced sessions in other rooms too
+            other = live.create_room(
+                c,
+                owner,
+                shop_id=florist["shop_id"],
+                title=f"预告{days}",
+                promise=Promise.parse("24h"),
+                at=now,
+            )
+            live.schedule_session(
+                c, owner, room_id=other, title=f"{days}天后", starts_at=now + timedelta(days=days), at=now
+            )
+    url = f"/api/v1/shops/{florist['shop_id']}"
+    first = client.get(url).json()
+    assert [s["title"] for s in first["upcoming_sessions"]] == ["1天后", "2天后"]
+    assert len(first["past_sessions"]) == 10 and first["past_more"] is True
+    second = client.get(url, params={"past_page": 2}).json()
+    assert len(second["past_sessions"]) == 3 and second["past_more"] is False
+    page = client.get(f"/shops/{florist['shop_id']}", params={"past_page": 2})
+    assert page.status_code == 200 and page.text.count('data-testid="past-session"') == 3
+    assert 'data-testid="past-newer"' in page.text and 'data-testid="past-older"' not in page.text
+    assert_problem(client.get(url, params={"past_page": 0}), 422)
+
+
+def test_the_merchant_adds_reorders_and_removes_product_photos_in_the_page_and_the_api(app, client, florist):
+    pid, owner_h = florist["product_id"], bearer(florist["owner_token"])
+    for name in ("a.png", "b.png"):
+        added = client.post(
+            f"/api/v1/products/{pid}/images", files={"file": (name, PNG, "image/png")}, headers=owner_h
+        )
+        assert added.status_code == 201, added.text
+    moved = client.post(f"/api/v1/products/{pid}/images/2/move", json={"to": 1}, headers=owner_h)
+    assert moved.status_code == 200 and moved.json()["urls"] == [
+        images.image_url(pid, 1),
+        images.image_url(pid, 2),
+    ]
+    assert_problem(client.post(f"/api/v1/products/{pid}/images/2/move", json={"to": 9}, headers=owner_h), 422)
+    assert client.delete(f"/api/v1/products/{pid}/images/2", headers=owner_h).status_code == 204
+    assert_problem(client.delete(f"/api/v1/products/{pid}/images/2", headers=owner_h), 404)
+
+    csrf = page_login(client, email_of(app, florist["owner"].user_id), f"/products/{pid}")
+    assert 'data-testid="manage-photos"' in client.get(f"/products/{pid}").text
+    page = client.get(f"/merchant/products/{pid}/photos")
+    assert page.status_code == 200 and 'data-testid="photo-1"' in page.text
+    resp = client.post(
+        f"/merchant/products/{pid}/photos",
+        data={"csrf_token": csrf},
+        files={"file": ("c.png", PNG, "image/png")},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    resp = client.post(
+        f"/merchant/products/{pid}/photos/2/move",
+        data={"csrf_token": csrf, "to": "1"},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    with app.uow.read() as c:
+        assert len(images.image_uploads(c, pid)) == 2
+    resp = client.post(
+        f"/merchant/products/{pid}/photos/1/remove", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert resp.status_code == 303
+    with app.uow.read() as c:
+        assert len(images.image_uploads(c, pid)) == 1
+    chinese = client.get(f"/merchant/products/{pid}/photos", params={"lang": "zh_CN"}).text
+    assert "主图" in chinese and "添加图片" in chinese

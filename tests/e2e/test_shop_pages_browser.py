@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pledge.catalog.tables import shops
@@ -76,3 +77,26 @@ def test_shop_page_to_video_to_an_order_bought_from_the_video(phone, live_server
         order = c.execute(select(orders.c.channel, orders.c.source_ref).where(orders.c.id == order_id)).one()
         assert c.execute(select(videos.c.shop_id).where(videos.c.id == video_id)).scalar_one() == shop_id
     assert tuple(order) == ("short_video", f"video:{video_id}")
+
+
+def test_the_like_button_likes_once_and_takes_the_like_back(phone, live_server):
+    page = phone
+    with live_server.app.uow.read() as c:
+        video_id, likes = c.execute(
+            select(videos.c.id, videos.c.likes)
+            .where(videos.c.status == "published")
+            .order_by(videos.c.id.desc())
+        ).first()
+    log_in(page)
+    page.goto(f"/videos/{video_id}")
+    button = page.get_by_test_id("like")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator("[data-like-count]")).to_have_text(str(likes + 1))
+    page.reload()  # the page remembers this user's like
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator("[data-like-count]")).to_have_text(str(likes + 1))
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button.locator("[data-like-count]")).to_have_text(str(likes))

@@ -15,8 +15,9 @@ from pledge.kernel.errors import Forbidden, IllegalTransition, InvalidInput, Not
 from pledge.promises.model import Promise
 from pledge.videos import queries
 from pledge.videos import services as videos
-from pledge.videos.tables import video_products
+from pledge.videos.tables import video_likes, video_products
 from pledge.videos.tables import videos as video_rows
+from tests.support import run_concurrently
 
 MEDIA = resources.files("pledge") / "demo" / "media"
 MP4 = (MEDIA / "sunflower.mp4").read_bytes()
@@ -65,7 +66,7 @@ def test_a_published_video_is_stored_with_its_poster_and_cards(app, florist):
     assert poster.content_type == "image/jpeg" and reencoded.size == (360, 640)
     with app.uow.begin() as c:
         videos.count_play(c, video_id=video_id)
-        assert videos.like_video(c, video_id=video_id) == 1
+        assert videos.like_video(c, f["owner"], video_id=video_id, at=app.clock.now()) == 1
     with app.uow.read() as c:
         assert [v.plays for v in queries.shop_videos(c, f["shop_id"])] == [1]
 
@@ -120,3 +121,35 @@ def test_the_shop_or_trust_and_safety_remove_a_video(app, world, florist):
         assert queries.shop_videos(c, f["shop_id"]) == []
         with pytest.raises(NotFound):
             queries.video_file(c, first)
+
+
+def test_a_user_likes_a_video_once_and_may_take_the_like_back(app, world, florist):
+    f = florist
+    video_id = publish(app, f["owner"], f["shop_id"], [f["product_id"]])
+    fan, other = world.user("粉丝"), world.user("路人")
+    with app.uow.begin() as c:
+        assert videos.like_video(c, fan, video_id=video_id, at=app.clock.now()) == 1
+        assert videos.like_video(c, fan, video_id=video_id, at=app.clock.now()) == 1  # again: still one
+        assert videos.like_video(c, other, video_id=video_id, at=app.clock.now()) == 2
+        assert videos.liked_by(c, video_id, fan.user_id) and not videos.liked_by(c, video_id, None)
+    with app.uow.begin() as c:
+        assert videos.unlike_video(c, fan, video_id=video_id) == 1
+        assert videos.unlike_video(c, fan, video_id=video_id) == 1  # nothing to take back twice
+        assert not videos.liked_by(c, video_id, fan.user_id)
+    with app.uow.read() as c:
+        assert c.execute(select(func.count()).select_from(video_likes)).scalar_one() == 1
+
+
+def test_likes_racing_on_concurrent_connections_count_one_per_user(app, world, florist):
+    f = florist
+    video_id = publish(app, f["owner"], f["shop_id"], [f["product_id"]])
+    fan = world.user("粉丝")
+
+    def tap():
+        with app.uow.begin() as c:
+            return videos.like_video(c, fan, video_id=video_id, at=app.clock.now())
+
+    results = run_concurrently([tap] * 4)
+    assert all(r == 1 for r in results), results
+    with app.uow.read() as c:
+        assert queries.video_view(c, video_id).likes == 1

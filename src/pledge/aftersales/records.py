@@ -12,6 +12,8 @@ from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.aftersales.model import CaseStatus
 from pledge.aftersales.tables import case_events, cases
 from pledge.kernel import jsonutil
+from pledge.notifications.model import Kind
+from pledge.notifications.services import notify
 from pledge.orders.tables import orders
 
 
@@ -23,9 +25,20 @@ def case_event(conn: Connection, case_id: int, at: datetime, kind: str, actor: s
     )
 
 
-def move_case(conn: Connection, case, target: CaseStatus, **values) -> None:
-    """Conditional status update: a concurrent actor or sweep that got there first wins."""
+def move_case(conn: Connection, case, target: CaseStatus, *, at: datetime, **values) -> None:
+    """Conditional status update: a concurrent actor or sweep that got there first wins. The
+    buyer's inbox hears of the move in the same transaction (once per case and status)."""
     CASE_LIFECYCLE.move(conn, cases, case.id, case.status, target, **values)
+    row = conn.execute(select(cases.c.buyer_id, cases.c.order_id).where(cases.c.id == case.id)).one()
+    notify(
+        conn,
+        [row.buyer_id],
+        kind=Kind.CASE_UPDATED,
+        params={"case_id": case.id, "order_id": row.order_id, "status": target.value},
+        link=f"/cases/{case.id}",
+        cause=f"case:{case.id}:{target.value}",
+        at=at,
+    )
 
 
 def reload_case(conn: Connection, case_id: int) -> Row:

@@ -69,7 +69,7 @@ def start_refund(conn: Connection, case_id: int, at: datetime) -> None:
     if case.case_type in NEEDS_RETURN:  # reserved in full at approval: give back what is not refunded
         release_fund(conn, case.payer, case.refund_fen - max(amount, 0))
     if amount <= 0:
-        move_case(conn, case, S.CLOSED, closed_at=at)
+        move_case(conn, case, S.CLOSED, at=at, closed_at=at)
         case_event(conn, case.id, at, "closed", "system", why="nothing left to refund on this order")
         return
     if case.case_type not in NEEDS_RETURN:
@@ -132,7 +132,7 @@ def _book_refund(conn: Connection, refund: Row, provider_ref: str, now: datetime
             ledger.Posting(payer_account(refund.payer, refund.shop_id), ledger.PAYMENTS_IN, refund.amount_fen)
         ],
     )
-    move_case(conn, case, S.REFUNDED, closed_at=now)
+    move_case(conn, case, S.REFUNDED, at=now, closed_at=now)
     case_event(
         conn, case.id, now, "refunded", "system", amount_fen=refund.amount_fen, provider_ref=provider_ref
     )

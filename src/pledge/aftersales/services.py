@@ -278,12 +278,22 @@ def _approve(
         # A fund-paid return is reserved now: at receipt (often in the sweep) it must not fail.
         take_fund(conn, payer, case.refund_fen)
         due, clause = policy.timer(book, "return_ship_window", at)
-        move_case(conn, case, S.APPROVED, decided_at=at, payer=payer)
+        move_case(conn, case, S.APPROVED, at=at, decided_at=at, payer=payer)
         case = reload_case(conn, case.id)
-        move_case(conn, case, S.AWAITING_RETURN, due_at=due, due_kind="close_no_return", due_clause=clause.id)
+        move_case(
+            conn, case, S.AWAITING_RETURN, at=at, due_at=due, due_kind="close_no_return", due_clause=clause.id
+        )
     else:
         move_case(
-            conn, case, S.APPROVED, decided_at=at, payer=payer, due_at=None, due_kind=None, due_clause=None
+            conn,
+            case,
+            S.APPROVED,
+            at=at,
+            decided_at=at,
+            payer=payer,
+            due_at=None,
+            due_kind=None,
+            due_clause=None,
         )
         start_refund(conn, case.id, at)
     case_event(conn, case.id, at, "approved", actor, why=why)
@@ -317,7 +327,14 @@ def review_case(
         raise InvalidInput("a rejection needs a reason the buyer can read")
     due, clause = policy.escalation_deadline(book, at, case.basis)
     move_case(
-        conn, case, S.REJECTED, decided_at=at, due_at=due, due_kind="close_unescalated", due_clause=clause.id
+        conn,
+        case,
+        S.REJECTED,
+        at=at,
+        decided_at=at,
+        due_at=due,
+        due_kind="close_unescalated",
+        due_clause=clause.id,
     )
     case_event(conn, case.id, at, "rejected", "merchant", why=note.strip())
 
@@ -350,7 +367,7 @@ def escalate(conn: Connection, actor: Actor, case_id: int, *, note: str, at: dat
         raise Conflict(f"case {case_id} is {case.status}; it cannot be escalated now")
     if case.status == S.REJECTED.value:
         _check_still_free(conn, case)
-    move_case(conn, case, S.ESCALATED, due_at=None, due_kind=None, due_clause=None)
+    move_case(conn, case, S.ESCALATED, at=at, due_at=None, due_kind=None, due_clause=None)
     case_event(conn, case.id, at, "escalated", "buyer", why=note.strip())
 
 
@@ -375,7 +392,7 @@ def decide_escalation(
     if case.case_type in NEEDS_RETURN:  # decided again after the return was sent: undo an earlier reservation
         release_fund(conn, case.payer, case.refund_fen)
     if not approve:
-        move_case(conn, case, S.CLOSED, closed_at=at, decided_at=at)
+        move_case(conn, case, S.CLOSED, at=at, closed_at=at, decided_at=at)
         case_event(conn, case.id, at, "closed", "operator", why=note.strip())
         return
     payer = "merchant"
@@ -418,6 +435,7 @@ def ship_return(
         conn,
         case,
         S.RETURN_SHIPPED,
+        at=at,
         return_carrier=carrier.strip()[:30],
         return_tracking=tracking_no,
         due_at=due,
@@ -439,11 +457,11 @@ def ship_return(
 
 
 def _receive(conn: Connection, case, at: datetime, actor: str) -> None:
-    move_case(conn, case, S.RETURN_RECEIVED, due_at=None, due_kind=None, due_clause=None)
+    move_case(conn, case, S.RETURN_RECEIVED, at=at, due_at=None, due_kind=None, due_clause=None)
     case_event(conn, case.id, at, "return_received", actor)
     case = reload_case(conn, case.id)
     if case.case_type == CaseType.EXCHANGE:
-        move_case(conn, case, S.EXCHANGED, closed_at=at)
+        move_case(conn, case, S.EXCHANGED, at=at, closed_at=at)
         case_event(conn, case.id, at, "exchanged", actor)
         insurance.open_claim(conn, case, at)  # 换货成功
     else:
@@ -461,7 +479,7 @@ def cancel_case(conn: Connection, actor: Actor, case_id: int, *, at: datetime) -
     case = _case_for(conn, actor, case_id, "buyer")
     if case.status not in (S.REQUESTED.value, S.AWAITING_RETURN.value):
         raise Conflict(f"case {case_id} is {case.status}; it can no longer be withdrawn")
-    move_case(conn, case, S.CANCELLED, closed_at=at, due_at=None, due_kind=None, due_clause=None)
+    move_case(conn, case, S.CANCELLED, at=at, closed_at=at, due_at=None, due_kind=None, due_clause=None)
     if case.case_type in NEEDS_RETURN:
         release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
     case_event(conn, case.id, at, "cancelled", "buyer")
@@ -479,10 +497,10 @@ def _act_on_deadline(conn: Connection, case, book: Rulebook, now: datetime) -> s
             why=f"the shop did not review by {case.due_at.isoformat()} ({case.due_clause})",
         )
     elif kind == "close_unescalated" and case.status == S.REJECTED.value:
-        move_case(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        move_case(conn, case, S.CLOSED, at=now, closed_at=now, due_at=None, due_kind=None)
         case_event(conn, case.id, now, "closed", "system", why=f"not escalated in time ({case.due_clause})")
     elif kind == "close_no_return" and case.status == S.AWAITING_RETURN.value:
-        move_case(conn, case, S.CLOSED, closed_at=now, due_at=None, due_kind=None)
+        move_case(conn, case, S.CLOSED, at=now, closed_at=now, due_at=None, due_kind=None)
         release_fund(conn, case.payer, case.refund_fen)  # a fund-paid return reserved at approval
         case_event(
             conn, case.id, now, "closed", "system", why=f"the return was not sent in time ({case.due_clause})"

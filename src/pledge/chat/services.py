@@ -24,6 +24,8 @@ from pledge.chat.model import ConversationStatus, Sender, check_stars, clean_bod
 from pledge.chat.tables import conversations, messages
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pledge.notifications.model import Kind
+from pledge.notifications.services import notify
 from pledge.orders.tables import orders
 from pledge.rulebooks.loader import Rulebook
 
@@ -131,8 +133,23 @@ def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str
         values.update(started_at=row.started_at or at, awaiting_reply_since=row.awaiting_reply_since or at)
     else:
         values.update(awaiting_reply_since=None)
+        _tell_buyer(conn, row, message_id, at)
     conn.execute(conversations.update().where(conversations.c.id == row.id).values(**values))
     return message_id
+
+
+def _tell_buyer(conn: Connection, row, message_id: int, at: datetime) -> None:
+    """The shop answered: the buyer's inbox hears of it (once per message)."""
+    shop = conn.execute(select(shops.c.name).where(shops.c.id == row.shop_id)).scalar_one()
+    notify(
+        conn,
+        [row.buyer_id],
+        kind=Kind.CHAT_REPLY,
+        params={"conversation_id": row.id, "shop": shop},
+        link=f"/chats/{row.id}",
+        cause=f"chat-reply:{message_id}",
+        at=at,
+    )
 
 
 def rate_conversation(

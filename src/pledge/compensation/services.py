@@ -22,6 +22,8 @@ from pledge.compensation.tables import compensations
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger
+from pledge.notifications.model import Kind
+from pledge.notifications.services import Note, notify_each
 from pledge.orders.services import record_events
 from pledge.rulebooks.loader import Rulebook
 
@@ -63,6 +65,29 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
     paying = [d for d in won if d.amount_fen > 0]
     if not paying:
         return won
+    _post(conn, paying, now)
+    _tell_buyers(conn, paying, now)
+    record_events(
+        conn,
+        [
+            {
+                "order_id": d.order_id,
+                "at": now,
+                "kind": f"{d.rule}_compensated",
+                "detail": {
+                    "amount_fen": d.amount_fen,
+                    "clause": d.clause_id,
+                    "explanation": d.explanation_en,
+                },
+            }
+            for d in paying
+        ],
+    )
+    return won
+
+
+def _post(conn: Connection, paying: list[Due], now: datetime) -> None:
+    """The ledger transactions and coupons of the won, non-zero dues, linked to their rows."""
     tx_ids = ledger.record_many(
         conn,
         [
@@ -95,23 +120,24 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         .values(transaction_id=bindparam("tid"), coupon_id=bindparam("kid")),
         [{"cid": d.compensation_id, "tid": tx_ids[d.key], "kid": coupon_ids[d.key]} for d in paying],
     )
-    record_events(
+
+
+def _tell_buyers(conn: Connection, paying: list[Due], now: datetime) -> None:
+    """Each paid buyer's inbox: the coupon, why and for which order (once per compensation)."""
+    notify_each(
         conn,
         [
-            {
-                "order_id": d.order_id,
-                "at": now,
-                "kind": f"{d.rule}_compensated",
-                "detail": {
-                    "amount_fen": d.amount_fen,
-                    "clause": d.clause_id,
-                    "explanation": d.explanation_en,
-                },
-            }
+            Note(
+                d.buyer_id,
+                Kind.COUPON_ISSUED,
+                {"amount_fen": d.amount_fen, "rule": d.rule, "order_id": d.order_id},
+                "/wallet",
+                f"coupon:{d.key}",
+            )
             for d in paying
         ],
+        at=now,
     )
-    return won
 
 
 def _claim(conn: Connection, book: Rulebook, dues: list[Due], now: datetime) -> list[Due]:

@@ -16,6 +16,8 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments, tracking_events, waybills
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, IllegalTransition, InvalidInput, NotFound
+from pledge.notifications.model import Kind
+from pledge.notifications.services import notify
 from pledge.orders.model import OrderStatus
 from pledge.orders.services import record_events, transition
 from pledge.orders.tables import orders
@@ -56,7 +58,28 @@ def ship_order(
             }
         ],
     )
+    _tell_buyer(
+        conn,
+        order_id,
+        Kind.ORDER_SHIPPED,
+        {"order_id": order_id, "carrier": carrier, "tracking_no": tracking_no},
+        at,
+    )
     return shipment_id
+
+
+def _tell_buyer(conn: Connection, order_id: int, kind: Kind, params: dict, at: datetime) -> None:
+    """A shipping event in the buyer's inbox, in the event's transaction (once per order and kind)."""
+    buyer_id = conn.execute(select(orders.c.buyer_id).where(orders.c.id == order_id)).scalar_one()
+    notify(
+        conn,
+        [buyer_id],
+        kind=kind,
+        params=params,
+        link=f"/orders/{order_id}",
+        cause=f"{kind.value}:{order_id}",
+        at=at,
+    )
 
 
 def hand_over_parcel(
@@ -84,6 +107,8 @@ def hand_over_parcel(
             picked_up_at=at,
             late_check_at=at if row.late_check_at is not None else None,
         )
+        params = {"order_id": order_id, "carrier": carrier, "tracking_no": tracking_no}
+        _tell_buyer(conn, order_id, Kind.ORDER_SHIPPED, params, at)
     elif row.status != OrderStatus.SHIPPED.value:
         raise IllegalTransition(
             f"order {order_id} is {row.status}; only a paid order's parcels are handed over"
@@ -300,6 +325,9 @@ def _apply(conn: Connection, event: Row) -> None:
         if _all_delivered(conn, event.order_id, event.parcels):
             transition(
                 conn, event.order_id, order.status, OrderStatus.DELIVERED, delivered_at=event.occurs_at
+            )
+            _tell_buyer(
+                conn, event.order_id, Kind.ORDER_DELIVERED, {"order_id": event.order_id}, event.occurs_at
             )
 
 

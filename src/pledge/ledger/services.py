@@ -148,6 +148,8 @@ class CouponGrant:
     explanation_zh: str
     min_spend_fen: int = 0  # 0 = no threshold (无门槛)
     funded_by: str = "platform"
+    shop_id: int | None = None  # spendable at this shop only (a merchant's coupon)
+    expires_at: datetime | None = None  # spendable before this moment; None: no expiry
 
 
 def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: datetime) -> dict[str, int]:
@@ -173,6 +175,8 @@ def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: dateti
                     "explanation": g.explanation_en,
                     "explanation_zh": g.explanation_zh,
                     "funded_by": g.funded_by,
+                    "shop_id": g.shop_id,
+                    "expires_at": g.expires_at,
                 }
                 for g in grants
             ],

@@ -54,6 +54,9 @@ coupons = Table(
     # platform- and creator-funded coupons, not the merchant's own (douyin:aJmYzDVDDjey 2.2).
     Column("funded_by", String(20), nullable=False, default="platform", server_default="platform"),
     Column("spent_order_id", Id, ForeignKey("orders.id"), nullable=True),
+    # A merchant's coupon is spent at that shop only, and a coupon with an expiry not after it.
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True),
+    Column("expires_at", UtcDateTime, nullable=True),
     Column("spent_at", UtcDateTime, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
 )

@@ -3,7 +3,7 @@ changes, order notices, deals and the end of the session. The web layer publishe
 hub after the transaction that caused them commits (a viewer never sees a rolled-back comment).
 
 Event names (the `event:` line of the stream): state, comment, like, viewers, card, order, deal,
-ended. A comment's SSE id is its comment id, so a reconnecting browser's Last-Event-ID replays
+coupon, ended. A comment's SSE id is its comment id, so a reconnecting browser's Last-Event-ID replays
 what it missed from the stored comments."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from pledge.live import queries
+from pledge.live.coupons import CouponOffer
 from pledge.live.hub import Hub, sse_frame
 from pledge.live.model import Verdict
 from pledge.live.queries import CardView, CommentView, RoomView, SessionView
@@ -29,6 +30,7 @@ VIEWERS = "viewers"
 CARD = "card"
 ORDER = "order"
 DEAL = "deal"
+COUPON = "coupon"
 ENDED = "ended"
 
 
@@ -133,6 +135,24 @@ def publish_order(hub: Hub, room_id: int, buyer_name: str, product_title: str) -
 def publish_deal(hub: Hub, room_id: int, deal: dict[str, Any]) -> None:
     """A flash deal launched in the room, with its end for the countdown."""
     hub.publish(room_id, DEAL, deal)
+
+
+def coupon_json(offer: CouponOffer) -> dict[str, Any]:
+    return {
+        "id": offer.id,
+        "room_id": offer.room_id,
+        "session_id": offer.session_id,
+        "amount_fen": offer.amount_fen,
+        "min_spend_fen": offer.min_spend_fen,
+        "quantity": offer.quantity,
+        "left": offer.left,
+        "valid_hours": offer.valid_hours,
+    }
+
+
+def publish_coupon(hub: Hub, offer: CouponOffer) -> None:
+    """A coupon offer pushed by the host, or its count left after a claim."""
+    hub.publish(offer.room_id, COUPON, coupon_json(offer))
 
 
 def publish_ended(hub: Hub, room_id: int, session_id: int, status: str) -> None:

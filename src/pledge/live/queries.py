@@ -13,6 +13,7 @@ from pledge.accounts.services import Actor, require_shop
 from pledge.accounts.tables import users
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, shops, skus
+from pledge.kernel.db import AnyRow
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.live.model import SessionStatus
 from pledge.live.tables import live_cards, live_comments, live_rooms, live_sessions, live_viewer_samples
@@ -80,27 +81,40 @@ def _session_view(row) -> SessionView:
     )
 
 
-def current_session(conn: Connection, room_id: int):
-    """The room's live session, else its next announcement, else its latest session."""
+def _current_first():
+    """How a room's sessions rank for "current": live, else the next announced, else the latest."""
     s = live_sessions.c
-    order = [
+    return [
         (s.status == SessionStatus.LIVE).desc(),
         (s.status == SessionStatus.SCHEDULED).desc(),
         s.scheduled_at.asc(),
         s.id.desc(),
     ]
-    return conn.execute(
-        select(live_sessions)
-        .where(s.room_id == room_id, s.status != SessionStatus.CANCELLED)
-        .order_by(*order)
-        .limit(1)
-    ).first()
 
 
-def cards(conn: Connection, session_id: int) -> list[CardView]:
-    """The session's pinned cards in the order they were pinned, with stock now."""
+def current_session(conn: Connection, room_id: int):
+    """The room's live session, else its next announcement, else its latest session."""
+    return current_sessions(conn, [room_id]).get(room_id)
+
+
+def current_sessions(conn: Connection, room_ids: list[int]) -> dict[int, AnyRow]:
+    """The current session of each room that has one, in one query (a window per room)."""
+    if not room_ids:
+        return {}
+    s = live_sessions.c
+    rank = func.row_number().over(partition_by=s.room_id, order_by=_current_first()).label("rank")
+    ranked = (
+        select(live_sessions, rank)
+        .where(s.room_id.in_(room_ids), s.status != SessionStatus.CANCELLED)
+        .subquery()
+    )
+    rows = conn.execute(select(ranked).where(ranked.c.rank == 1))
+    return {row.room_id: row for row in rows}
+
+
+def _cards_query():
     c = live_cards.c
-    rows = conn.execute(
+    return (
         select(
             c.sku_id,
             skus.c.product_id,
@@ -114,45 +128,90 @@ def cards(conn: Connection, session_id: int) -> list[CardView]:
             products.c.promise_kind,
             products.c.promise_hours,
             products.c.presale_date,
+            c.session_id,
         )
         .join(skus, skus.c.id == c.sku_id)
         .join(products, products.c.id == skus.c.product_id)
-        .where(c.session_id == session_id, c.pinned.is_(True))
-        .order_by(c.position)
+        .where(c.pinned.is_(True))
+        .order_by(c.session_id, c.position)
     )
-    return [CardView(*row[:9], promise_of(row).code) for row in rows]
 
 
-def room_view(conn: Connection, room_id: int) -> RoomView:
-    row = conn.execute(
+def cards(conn: Connection, session_id: int) -> list[CardView]:
+    """The session's pinned cards in the order they were pinned, with stock now."""
+    return cards_of(conn, [session_id])[session_id]
+
+
+def _card_view(row) -> CardView:
+    return CardView(
+        row.sku_id,
+        row.product_id,
+        row.title,
+        row.name,
+        row.price_fen,
+        row.list_price_fen,
+        row.stock,
+        row.explaining,
+        row.position,
+        promise_of(row).code,
+    )
+
+
+def cards_of(conn: Connection, session_ids: list[int]) -> dict[int, list[CardView]]:
+    """The pinned cards of each session, in one query."""
+    found: dict[int, list[CardView]] = {session_id: [] for session_id in session_ids}
+    if session_ids:
+        for row in conn.execute(_cards_query().where(live_cards.c.session_id.in_(session_ids))):
+            found[row.session_id].append(_card_view(row))
+    return found
+
+
+def _rooms_query():
+    return (
         select(live_rooms, shops.c.name.label("shop_name"), content_promises)
         .join(shops, shops.c.id == live_rooms.c.shop_id)
         .join(content_promises, content_promises.c.id == live_rooms.c.content_id)
-        .where(live_rooms.c.id == room_id)
-    ).first()
+        .order_by(live_rooms.c.id)
+    )
+
+
+def _room_views(conn: Connection, rows: list[AnyRow]) -> list[RoomView]:
+    """Rooms with their current session and its cards: three queries however many rooms."""
+    sessions = current_sessions(conn, [r.id for r in rows])
+    cards_by_session = cards_of(conn, [s.id for s in sessions.values()])
+    views = []
+    for row in rows:
+        session = sessions.get(row.id)
+        views.append(
+            RoomView(
+                row.id,
+                row.shop_id,
+                row.shop_name,
+                row.title,
+                row.content_id,
+                promise_of(row).code,
+                _session_view(session) if session else None,
+                cards_by_session[session.id] if session else [],
+            )
+        )
+    return views
+
+
+def room_view(conn: Connection, room_id: int) -> RoomView:
+    row = conn.execute(_rooms_query().where(live_rooms.c.id == room_id)).first()
     if row is None:
         raise NotFound(f"no live room {room_id}")
-    session = current_session(conn, room_id)
-    return RoomView(
-        row.id,
-        row.shop_id,
-        row.shop_name,
-        row.title,
-        row.content_id,
-        promise_of(row).code,
-        _session_view(session) if session else None,
-        cards(conn, session.id) if session else [],
-    )
+    return _room_views(conn, [row])[0]
 
 
 def rooms(conn: Connection, *, status: str | None = None, shop_id: int | None = None) -> list[RoomView]:
     """Rooms, those live first; `status` keeps only rooms whose current session has it."""
     if status is not None and status not in {s.value for s in SessionStatus} | {"idle"}:
         raise InvalidInput(f"unknown status {status!r}")
-    query = select(live_rooms.c.id).order_by(live_rooms.c.id)
+    query = _rooms_query()
     if shop_id is not None:
         query = query.where(live_rooms.c.shop_id == shop_id)
-    found = [room_view(conn, room_id) for room_id in conn.execute(query).scalars()]
+    found = _room_views(conn, list(conn.execute(query)))
     if status is not None:
         found = [r for r in found if r.status == status]
     return sorted(found, key=lambda r: (r.status != SessionStatus.LIVE, r.id))
@@ -279,6 +338,38 @@ def sessions_of_room(conn: Connection, room_id: int, *, limit: int = 20) -> list
 
 
 @dataclass(frozen=True)
+class ShopSession:
+    room_id: int
+    room_title: str
+    session: SessionView
+
+
+SHOP_SESSIONS_PAGE = 10
+
+
+def shop_sessions(
+    conn: Connection, shop_id: int, statuses: tuple[SessionStatus, ...], *, page: int = 1
+) -> tuple[list[ShopSession], bool]:
+    """A page of the shop's sessions with these statuses, across its rooms, and whether more
+    follow: upcoming ones (live, announced) soonest first, past ones (ended, cut) newest first."""
+    if not 1 <= page <= 1000:
+        raise InvalidInput("a page number is 1 to 1000")
+    s = live_sessions.c
+    upcoming = SessionStatus.LIVE in statuses or SessionStatus.SCHEDULED in statuses
+    order = _current_first() if upcoming else [s.started_at.desc(), s.id.desc()]
+    rows = conn.execute(
+        select(live_sessions, live_rooms.c.title.label("room_title"))
+        .join(live_rooms, live_rooms.c.id == s.room_id)
+        .where(live_rooms.c.shop_id == shop_id, s.status.in_(statuses))
+        .order_by(*order)
+        .limit(SHOP_SESSIONS_PAGE + 1)
+        .offset((page - 1) * SHOP_SESSIONS_PAGE)
+    ).all()
+    found = [ShopSession(r.room_id, r.room_title, _session_view(r)) for r in rows[:SHOP_SESSIONS_PAGE]]
+    return found, len(rows) > SHOP_SESSIONS_PAGE
+
+
+@dataclass(frozen=True)
 class ShopSku:
     sku_id: int
     product_title: str
@@ -319,7 +410,8 @@ class RoomOrder:
 
 
 def room_orders(conn: Connection, order_ids: list[int]) -> list[RoomOrder]:
-    """Of these orders, those bought in a live session: the room, the buyer, the first line."""
+    """Of these orders, those bought in a live session: the room, the buyer, the first line
+    (three queries however many orders)."""
     from_session = orders.c.source_ref.like("live_session:%")
     rows = conn.execute(
         select(orders.c.id, orders.c.source_ref, users.c.display_name)
@@ -327,14 +419,22 @@ def room_orders(conn: Connection, order_ids: list[int]) -> list[RoomOrder]:
         .where(orders.c.id.in_(order_ids), from_session)
         .order_by(orders.c.id)
     ).all()
-    found = []
-    for order_id, source_ref, buyer in rows:
-        session_id = int(source_ref.split(":", 1)[1])
-        title = conn.execute(
-            select(order_lines.c.title)
-            .where(order_lines.c.order_id == order_id)
-            .order_by(order_lines.c.id)
-            .limit(1)
-        ).scalar_one()
-        found.append(RoomOrder(session_room(conn, session_id), buyer, title))
-    return found
+    if not rows:
+        return []
+    session_of = {order_id: int(ref.split(":", 1)[1]) for order_id, ref, _ in rows}
+    first_line = (
+        select(order_lines.c.order_id, func.min(order_lines.c.id).label("line_id"))
+        .where(order_lines.c.order_id.in_(session_of))
+        .group_by(order_lines.c.order_id)
+        .subquery()
+    )
+    titles = dict(
+        conn.execute(
+            select(order_lines.c.order_id, order_lines.c.title).join(
+                first_line, first_line.c.line_id == order_lines.c.id
+            )
+        ).all()
+    )
+    s = live_sessions.c
+    room_of = dict(conn.execute(select(s.id, s.room_id).where(s.id.in_(set(session_of.values())))).all())
+    return [RoomOrder(room_of[session_of[oid]], buyer, titles[oid]) for oid, _, buyer in rows]

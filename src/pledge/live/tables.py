@@ -104,3 +104,48 @@ live_viewer_samples = Table(
     Column("viewers", Integer, nullable=False),
     CheckConstraint("viewers >= 0", name="viewers_not_negative"),
 )
+
+# 直播间优惠券: a coupon the host pushes to the session's viewers, paid for by the shop when it is
+# spent (coupons.funded_by = merchant). Each viewer claims it once: the claim's UNIQUE
+# (offer_id, user_id) and the coupon's UNIQUE source (live-coupon:{offer}:{user}) say so to the
+# database; `claimed` only rises through a conditional UPDATE (claimed < quantity).
+live_coupon_offers = Table(
+    "live_coupon_offers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("amount_fen", Fen, nullable=False),
+    Column("min_spend_fen", Fen, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("claimed", Integer, nullable=False, default=0, server_default="0"),
+    Column("valid_hours", Integer, nullable=False),  # a claimed coupon expires this long after the claim
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+    CheckConstraint("min_spend_fen >= 0", name="min_spend_not_negative"),
+    CheckConstraint("claimed >= 0 AND claimed <= quantity", name="claimed_within_quantity"),
+    CheckConstraint("valid_hours > 0", name="valid_hours_positive"),
+)
+
+live_coupon_claims = Table(
+    "live_coupon_claims",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("offer_id", Id, ForeignKey("live_coupon_offers.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("coupon_id", Id, ForeignKey("coupons.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("offer_id", "user_id", name="uq_live_coupon_claims_offer_user"),
+)
+
+# Who watched a session, once each (the denominator of the session's conversion): a signed-in
+# viewer by account (user:12), an anonymous one by the stream connection (anon:<random>).
+live_session_viewers = Table(
+    "live_session_viewers",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("live_sessions.id"), nullable=False),
+    Column("viewer_key", String(40), nullable=False),
+    Column("first_seen_at", UtcDateTime, nullable=False),
+    UniqueConstraint("session_id", "viewer_key", name="uq_live_session_viewers_session_viewer"),
+)

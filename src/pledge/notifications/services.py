@@ -5,6 +5,7 @@ notifies each user once; sending to many users is one INSERT."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -19,6 +20,52 @@ from pledge.notifications.tables import notifications
 CHUNK = 1000  # rows per INSERT: 6 000 parameters, well under SQLite's 32 766
 
 
+@dataclass(frozen=True)
+class Note:
+    """One notice for one user, for `notify_each` (a batch whose notices differ)."""
+
+    user_id: int
+    kind: Kind
+    params: Mapping[str, object]
+    link: str
+    cause: str
+
+
+def _checked(kind: Kind, params: Mapping[str, object], link: str) -> None:
+    if set(params) != PARAMS[kind]:
+        raise InvalidInput(f"a {kind} notice takes {sorted(PARAMS[kind])}, not {sorted(params)}")
+    if not link.startswith("/"):
+        raise InvalidInput("a notice links to a path on this site")
+
+
+def _insert(conn: Connection, rows: list[dict]) -> int:
+    added = 0
+    for start in range(0, len(rows), CHUNK):
+        insert = dialect_insert(conn)(notifications).values(rows[start : start + CHUNK])
+        insert = insert.on_conflict_do_nothing(index_elements=["user_id", "cause"])
+        added += len(conn.execute(insert.returning(notifications.c.id)).all())  # rowcount is -1 on psycopg
+    return added
+
+
+def notify_each(conn: Connection, notes: Collection[Note], *, at: datetime) -> int:
+    """Notices that differ from user to user (a sweep's coupons), in bulk; how many were new.
+    Each is written once per (user, cause), however often the cause's transaction is retried."""
+    for note in notes:
+        _checked(note.kind, note.params, note.link)
+    rows = [
+        {
+            "user_id": n.user_id,
+            "kind": n.kind.value,
+            "params": jsonutil.dumps(dict(n.params)),
+            "link": n.link,
+            "cause": n.cause,
+            "created_at": at,
+        }
+        for n in notes
+    ]
+    return _insert(conn, rows)
+
+
 def notify(
     conn: Connection,
     user_ids: Collection[int],
@@ -30,10 +77,7 @@ def notify(
     at: datetime,
 ) -> int:
     """One notice per user (once per cause); how many were new."""
-    if set(params) != PARAMS[kind]:
-        raise InvalidInput(f"a {kind} notice takes {sorted(PARAMS[kind])}, not {sorted(params)}")
-    if not link.startswith("/"):
-        raise InvalidInput("a notice links to a path on this site")
+    _checked(kind, params, link)
     if not user_ids:
         return 0
     body = jsonutil.dumps(dict(params))
@@ -41,12 +85,7 @@ def notify(
         {"user_id": uid, "kind": kind.value, "params": body, "link": link, "cause": cause, "created_at": at}
         for uid in sorted(set(user_ids))
     ]
-    added = 0
-    for start in range(0, len(rows), CHUNK):
-        insert = dialect_insert(conn)(notifications).values(rows[start : start + CHUNK])
-        insert = insert.on_conflict_do_nothing(index_elements=["user_id", "cause"])
-        added += len(conn.execute(insert.returning(notifications.c.id)).all())  # rowcount is -1 on psycopg
-    return added
+    return _insert(conn, rows)
 
 
 def mark_read(conn: Connection, actor: Actor, *, at: datetime, up_to: int | None = None) -> int:

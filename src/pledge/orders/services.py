@@ -283,13 +283,31 @@ def _insert_orders(
     return [r.id for r in rows]
 
 
-def _available_coupon(conn: Connection, actor: Actor, coupon_id: int | None) -> AnyRow | None:
+def _available_coupon(conn: Connection, actor: Actor, coupon_id: int | None, at: datetime) -> AnyRow | None:
     if coupon_id is None:
         return None
     coupon = ledger.coupon_of(conn, actor.user_id, coupon_id)
     if coupon.status != CouponStatus.AVAILABLE:
         raise Conflict(f"coupon {coupon_id} has already been used")
+    if coupon.expires_at is not None and at >= coupon.expires_at:
+        raise Conflict(f"coupon {coupon_id} has expired")
     return coupon
+
+
+def _coupon_draft(coupon: AnyRow, drafts: list[OrderDraft]) -> OrderDraft:
+    """The order a coupon takes off: the largest it applies to (a shop's coupon at that shop
+    only, a threshold coupon on an order reaching its minimum spend)."""
+    fits = [
+        d
+        for d in drafts
+        if (coupon.shop_id is None or d.shop_id == coupon.shop_id) and d.items_fen >= coupon.min_spend_fen
+    ]
+    if not fits:
+        raise InvalidInput(
+            f"coupon {coupon.id} needs an order of at least ¥{format_yuan(coupon.min_spend_fen)}"
+            + (f" at shop {coupon.shop_id}" if coupon.shop_id is not None else "")
+        )
+    return max(fits, key=lambda d: d.items_fen)
 
 
 def _check_lines(wanted: dict[int, LineRequest], found: dict[int, SkuRow]) -> None:
@@ -372,14 +390,14 @@ def place_order(
     found = _load_skus(conn, sorted(wanted))
     _check_lines(wanted, found)
     bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)
-    coupon = _available_coupon(conn, actor, coupon_id)
+    coupon = _available_coupon(conn, actor, coupon_id, at)
     products_by_shop: dict[int, set[int]] = defaultdict(set)
     for row in found.values():
         products_by_shop[row.shop_id].add(row.product_id)
     check_sale(guards, conn, products_by_shop, at=at)
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
     drafts = _drafts(conn, wanted, found, bindings)
-    discounted = max(drafts, key=lambda d: d.items_fen) if coupon else None
+    discounted = _coupon_draft(coupon, drafts) if coupon else None
     if coupon is not None and discounted is not None:
         discounted.discount_fen = min(coupon.amount_fen, discounted.items_fen - 1)
         discounted.coupon_id = coupon.id

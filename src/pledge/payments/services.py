@@ -148,7 +148,11 @@ def _mark_paid(conn: Connection, book: Rulebook, row: AnyRow, at: datetime) -> d
 def _payment_postings(conn: Connection, row) -> list[ledger.Posting]:
     proceeds = ledger.shop_proceeds(row.shop_id)
     postings = [ledger.Posting(ledger.PAYMENTS_IN, proceeds, row.paid_fen)]
-    if row.coupon_id is not None:
+    # A merchant's own coupon (商家券) was never credited to the wallet: the shop pays for it by
+    # receiving only what the buyer paid, so nothing else moves.
+    if row.coupon_id is not None and ledger.coupon_funders(conn, {row.coupon_id}) != {
+        row.coupon_id: "merchant"
+    }:
         coupon_fen = ledger.coupon_amount(conn, row.coupon_id)
         wallet = ledger.buyer_coupons(row.buyer_id)
         if row.discount_fen > 0:

@@ -39,31 +39,34 @@ class VideoView:
     products: list[LinkedProduct]
 
 
-def _linked(conn: Connection, video_id: int) -> list[LinkedProduct]:
+def _linked(conn: Connection, video_ids: list[int]) -> dict[int, list[LinkedProduct]]:
+    """The active products each video links, in the video's order: one query for all videos."""
+    found: dict[int, list[LinkedProduct]] = {video_id: [] for video_id in video_ids}
+    if not video_ids:
+        return found
+    vp = video_products.c
     rows = conn.execute(
         select(
-            products.c.id,
-            products.c.title,
-            func.min(skus.c.price_fen),
-            func.sum(skus.c.stock),
+            vp.video_id, products.c.id, products.c.title, func.min(skus.c.price_fen), func.sum(skus.c.stock)
         )
-        .join(video_products, video_products.c.product_id == products.c.id)
+        .join(video_products, vp.product_id == products.c.id)
         .join(skus, skus.c.product_id == products.c.id)
-        .where(video_products.c.video_id == video_id, products.c.active.is_(True))
-        .group_by(products.c.id, products.c.title, video_products.c.position)
-        .order_by(video_products.c.position)
+        .where(vp.video_id.in_(video_ids), products.c.active.is_(True))
+        .group_by(vp.video_id, products.c.id, products.c.title, vp.position)
+        .order_by(vp.video_id, vp.position)
     )
-    return [LinkedProduct(pid, title, int(price), int(stock)) for pid, title, price, stock in rows]
+    for video_id, pid, title, price, stock in rows:
+        found[video_id].append(LinkedProduct(pid, title, int(price), int(stock)))
+    return found
 
 
-def video_view(conn: Connection, video_id: int) -> VideoView:
-    row = conn.execute(
-        select(videos, content_promises)
-        .join(content_promises, content_promises.c.id == videos.c.content_id)
-        .where(videos.c.id == video_id, videos.c.status == VideoStatus.PUBLISHED)
-    ).first()
-    if row is None:
-        raise NotFound(f"no video {video_id}")
+def _published_videos():
+    return select(videos, content_promises).join(
+        content_promises, content_promises.c.id == videos.c.content_id
+    )
+
+
+def _view(row, linked: list[LinkedProduct]) -> VideoView:
     return VideoView(
         row.id,
         row.shop_id,
@@ -76,18 +79,29 @@ def video_view(conn: Connection, video_id: int) -> VideoView:
         row.created_at,
         row.content_id,
         promise_of(row).code,
-        _linked(conn, video_id),
+        linked,
     )
 
 
+def video_view(conn: Connection, video_id: int) -> VideoView:
+    row = conn.execute(
+        _published_videos().where(videos.c.id == video_id, videos.c.status == VideoStatus.PUBLISHED)
+    ).first()
+    if row is None:
+        raise NotFound(f"no video {video_id}")
+    return _view(row, _linked(conn, [video_id])[video_id])
+
+
 def shop_videos(conn: Connection, shop_id: int, *, limit: int = 20) -> list[VideoView]:
-    ids = conn.execute(
-        select(videos.c.id)
+    """The shop's published videos, newest first: two queries however many there are."""
+    rows = conn.execute(
+        _published_videos()
         .where(videos.c.shop_id == shop_id, videos.c.status == VideoStatus.PUBLISHED)
         .order_by(videos.c.id.desc())
         .limit(limit)
-    ).scalars()
-    return [video_view(conn, video_id) for video_id in ids]
+    ).all()
+    linked = _linked(conn, [r.id for r in rows])
+    return [_view(r, linked[r.id]) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.services import create_content_promise
 from pledge.catalog.tables import products
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
 from pledge.kernel.text import clean_text
 from pledge.promises.model import Promise
@@ -32,7 +33,7 @@ from pledge.videos.model import (
     VideoStatus,
 )
 from pledge.videos.mp4 import inspect
-from pledge.videos.tables import video_products, videos
+from pledge.videos.tables import video_likes, video_products, videos
 
 MODERATING_ROLES = ("operator", "reviewer")
 
@@ -120,10 +121,42 @@ def count_play(conn: Connection, *, video_id: int) -> None:
     conn.execute(update(videos).where(videos.c.id == video_id).values(plays=videos.c.plays + 1))
 
 
-def like_video(conn: Connection, *, video_id: int) -> int:
+def like_video(conn: Connection, actor: Actor, *, video_id: int, at: datetime) -> int:
+    """The viewer likes the video, once (liking again changes nothing); the video's likes. The
+    like row is UNIQUE (video_id, user_id): a double tap or a retry adds one like at most."""
     _published(conn, video_id)
-    conn.execute(update(videos).where(videos.c.id == video_id).values(likes=videos.c.likes + 1))
+    added = conn.execute(
+        dialect_insert(conn)(video_likes)
+        .values(video_id=video_id, user_id=actor.user_id, created_at=at)
+        .on_conflict_do_nothing(index_elements=["video_id", "user_id"])
+        .returning(video_likes.c.id)
+    ).first()
+    if added is not None:
+        conn.execute(update(videos).where(videos.c.id == video_id).values(likes=videos.c.likes + 1))
+    return _likes(conn, video_id)
+
+
+def unlike_video(conn: Connection, actor: Actor, *, video_id: int) -> int:
+    """The viewer takes back their like (nothing, if there was none); the video's likes."""
+    _published(conn, video_id)
+    v = video_likes.c
+    removed = conn.execute(
+        video_likes.delete().where(v.video_id == video_id, v.user_id == actor.user_id).returning(v.id)
+    ).first()
+    if removed is not None:
+        conn.execute(update(videos).where(videos.c.id == video_id).values(likes=videos.c.likes - 1))
+    return _likes(conn, video_id)
+
+
+def _likes(conn: Connection, video_id: int) -> int:
     return conn.execute(select(videos.c.likes).where(videos.c.id == video_id)).scalar_one()
+
+
+def liked_by(conn: Connection, video_id: int, user_id: int | None) -> bool:
+    if user_id is None:
+        return False
+    v = video_likes.c
+    return conn.execute(select(v.id).where(v.video_id == video_id, v.user_id == user_id)).first() is not None
 
 
 def remove_video(conn: Connection, actor: Actor, *, video_id: int) -> None:

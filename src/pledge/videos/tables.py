@@ -36,3 +36,14 @@ video_products = Table(
     Column("position", Integer, nullable=False),
     UniqueConstraint("video_id", "product_id", name="uq_video_products_video_product"),
 )
+
+# One like per user per video (videos.likes is the count, kept with the rows in one transaction).
+video_likes = Table(
+    "video_likes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("video_id", Id, ForeignKey("videos.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("video_id", "user_id", name="uq_video_likes_video_user"),
+)

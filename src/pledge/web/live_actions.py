@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor
 from pledge.bootstrap import App
 from pledge.kernel.errors import Conflict
-from pledge.live import events, queries
+from pledge.live import coupons, events, metrics, queries
 from pledge.live import services as live
 from pledge.live.queries import RoomView
 
@@ -153,3 +153,49 @@ def announce_orders(app: App, order_ids: list[int]) -> None:
         bought = queries.room_orders(conn, order_ids)
     for order in bought:
         announce_order(app, order.room_id, order.buyer_name, order.product_title)
+
+
+def push_coupon(
+    app: App,
+    actor: Actor,
+    room_id: int,
+    *,
+    amount_fen: int,
+    min_spend_fen: int,
+    quantity: int,
+    valid_hours: int,
+) -> coupons.CouponOffer:
+    """The host's coupon offer to the live session's viewers, published once committed."""
+    with app.uow.begin() as conn:
+        session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
+        if session_id is None:
+            queries.room_view(conn, room_id)  # NotFound for a room that does not exist
+            raise Conflict(f"live room {room_id} is not live")
+        offer = coupons.push_offer(
+            conn,
+            actor,
+            session_id=session_id,
+            amount_fen=amount_fen,
+            min_spend_fen=min_spend_fen,
+            quantity=quantity,
+            valid_hours=valid_hours,
+            at=app.clock.now(),
+        )
+    events.publish_coupon(app.hub, offer)
+    return offer
+
+
+def claim_coupon(app: App, actor: Actor, room_id: int, offer_id: int) -> coupons.Claimed:
+    """A viewer's claim; the room learns how many are left once it committed."""
+    with app.uow.begin() as conn:
+        claimed = coupons.claim(conn, actor, room_id=room_id, offer_id=offer_id, at=app.clock.now())
+    events.publish_coupon(app.hub, claimed.offer)
+    return claimed
+
+
+def record_viewer(app: App, room_id: int, viewer_key: str) -> None:
+    """A viewer opened the room's stream while it is live: a unique viewer of the session."""
+    with app.uow.begin() as conn:
+        session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
+        if session_id is not None:
+            metrics.record_viewer(conn, session_id=session_id, viewer_key=viewer_key, at=app.clock.now())

@@ -14,6 +14,8 @@ from pledge.attribution.model import Channel
 from pledge.chat.model import ConversationStatus
 from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc
+from pledge.kernel.money import format_rate
+from pledge.ledger.model import CouponStatus
 from pledge.live.model import SessionStatus
 from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
@@ -24,6 +26,7 @@ from pledge.web.i18n import DEFAULT, LANGUAGES, translator
 templates = Jinja2Templates(directory=str(resources.files("pledge.web") / "templates"))
 templates.env.filters["yuan"] = present.yuan
 templates.env.filters["local"] = present.local
+templates.env.filters["percent"] = format_rate  # basis points: 250 -> "2.5%"
 templates.env.filters["iso"] = lambda at: "" if at is None else as_utc(at).isoformat()
 templates.env.globals["badge"] = present.promise_badge
 templates.env.globals["Channel"] = Channel  # where a line was bought (attribution)
@@ -40,6 +43,7 @@ templates.env.globals.update(
     ApplicationStatus=ApplicationStatus,
     SessionStatus=SessionStatus,
     Permission=Permission,  # actor.may(shop_id, Permission.PLEDGES): which forms a member's role gets
+    CouponStatus=CouponStatus,
 )
 
 

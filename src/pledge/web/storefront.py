@@ -15,7 +15,6 @@ from pledge.experience.queries import shown_score
 from pledge.followers.services import following
 from pledge.live import queries as live_queries
 from pledge.live.model import SessionStatus
-from pledge.live.queries import RoomView
 from pledge.videos.queries import shop_videos
 from pledge.web.videos import video_data
 
@@ -23,21 +22,20 @@ UPCOMING = (SessionStatus.LIVE, SessionStatus.SCHEDULED)
 PAST = (SessionStatus.ENDED, SessionStatus.CUT)
 
 
-def _sessions(rooms: list[RoomView], statuses: tuple[SessionStatus, ...]) -> list[dict]:
-    """Each room's current session (live now, else the next announced, else the last) whose
-    status is one of these."""
+def _sessions(found: list[live_queries.ShopSession]) -> list[dict]:
     return [
-        dict(asdict(r.session), room_id=r.id, room_title=r.title, status=r.session.status.value)
-        for r in rooms
-        if r.session is not None and r.session.status in statuses
+        dict(asdict(f.session), room_id=f.room_id, room_title=f.room_title, status=f.session.status.value)
+        for f in found
     ]
 
 
-def shop_data(app: App, conn: Connection, shop_id: int, user_id: int | None) -> dict:
+def shop_data(app: App, conn: Connection, shop_id: int, user_id: int | None, *, past_page: int = 1) -> dict:
+    """The shop page; every upcoming session, and past sessions a page at a time."""
     shop = catalog_queries.get_shop(conn, shop_id)
     products = catalog_queries.list_products(conn, shop_id=shop_id)
     with_photo = images.card_photos(conn, [p["id"] for p in products])
-    rooms = live_queries.rooms(conn, shop_id=shop_id)
+    upcoming, _ = live_queries.shop_sessions(conn, shop_id, UPCOMING, page=1)
+    past, past_more = live_queries.shop_sessions(conn, shop_id, PAST, page=past_page)
     return dict(
         shop,
         experience_score=shown_score(conn, shop_id),
@@ -52,6 +50,8 @@ def shop_data(app: App, conn: Connection, shop_id: int, user_id: int | None) -> 
             for p in products
         ],
         videos=[video_data(app, v) for v in shop_videos(conn, shop_id)],
-        upcoming_sessions=_sessions(rooms, UPCOMING),
-        past_sessions=_sessions(rooms, PAST),
+        upcoming_sessions=_sessions(upcoming),
+        past_sessions=_sessions(past),
+        past_page=past_page,
+        past_more=past_more,
     )

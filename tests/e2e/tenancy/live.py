@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from pledge.live import coupons
 from pledge.live import services as live
 from pledge.promises.model import Promise
 from tests.e2e.tenancy import Case, Ids
@@ -50,10 +51,24 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/live/rooms/{room_id}/cards/{sku_id}"): Case("denied"),
     ("POST", "/api/v1/live/rooms/{room_id}/cards/{sku_id}/explain"): Case("denied"),
     ("GET", "/api/v1/live/sessions/{session_id}/report"): Case("denied", params=ENDED),
+    ("GET", "/api/v1/live/rooms/{room_id}/coupons"): Case("public"),
+    ("POST", "/api/v1/live/rooms/{room_id}/coupons"): Case(
+        "denied", lambda ids, csrf: {"json": {"amount_fen": 500, "quantity": 10}}, ok=201
+    ),
+    ("POST", "/api/v1/live/rooms/{room_id}/coupons/{offer_id}/claim"): Case("open", ok=201),
     # pages
     ("GET", "/live/{room_id}"): Case("public"),
     ("GET", "/live/{room_id}/cards"): Case("public"),
+    ("GET", "/live/{room_id}/coupons"): Case("public"),
+    ("POST", "/merchant/live/{room_id}/coupons"): Case(
+        "denied",
+        lambda ids, csrf: _form(
+            ids, csrf, amount_yuan="5", min_spend_yuan="", quantity="10", valid_hours="24"
+        ),
+        ok=303,
+    ),
     ("GET", "/merchant/live/{room_id}"): Case("denied"),
+    ("GET", "/merchant/live/{room_id}/metrics"): Case("denied"),
     ("GET", "/merchant/live/sessions/{session_id}"): Case("denied", params=ENDED),
     ("POST", "/merchant/live/{room_id}/start"): Case(
         "denied", lambda ids, csrf: _form(ids, csrf, playback_url=HLS), ok=303, params=IDLE
@@ -89,6 +104,17 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
         ids.extra["scheduled_session_id"] = live.schedule_session(
             c, owner, room_id=idle, title="预告", starts_at=now + timedelta(days=1), at=now
         )
+        offer = coupons.push_offer(
+            c,
+            owner,
+            session_id=session_id,
+            amount_fen=300,
+            min_spend_fen=0,
+            quantity=50,
+            valid_hours=24,
+            at=now,
+        )
+        ids.extra["offer_id"] = offer.id
         ended = live.go_live(c, owner, room_id=done, playback_url=HLS, at=now)
         live.end_session(c, owner, session_id=ended, at=now)
     ids.extra.update(room_id=on_air, idle_room_id=idle, ended_session_id=ended)

@@ -40,11 +40,26 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/shops/{shop_id}/videos"): Case("denied", _video, ok=201),
     ("POST", "/api/v1/products/{product_id}/images"): Case("denied", _photo, ok=201),
     ("GET", "/api/v1/products/{product_id}/images/{position}"): Case("public"),
+    ("DELETE", "/api/v1/products/{product_id}/images/{position}"): Case("denied", ok=204),
+    ("POST", "/api/v1/products/{product_id}/images/{position}/move"): Case(
+        "denied", lambda ids, csrf: {"json": {"to": 1}}
+    ),
+    ("GET", "/merchant/products/{product_id}/photos"): Case("denied"),
+    ("POST", "/merchant/products/{product_id}/photos"): Case(
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf}, **_photo(ids, csrf)}, ok=303
+    ),
+    ("POST", "/merchant/products/{product_id}/photos/{position}/remove"): Case(
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf}}, ok=303
+    ),
+    ("POST", "/merchant/products/{product_id}/photos/{position}/move"): Case(
+        "denied", lambda ids, csrf: {"data": {"csrf_token": csrf, "to": "1"}}, ok=303
+    ),
     ("GET", "/api/v1/videos/{video_id}"): Case("public"),
     ("GET", "/api/v1/videos/{video_id}/file"): Case("public"),
     ("GET", "/api/v1/videos/{video_id}/poster"): Case("public"),
     ("POST", "/api/v1/videos/{video_id}/plays"): Case("open"),
     ("POST", "/api/v1/videos/{video_id}/likes"): Case("open"),
+    ("DELETE", "/api/v1/videos/{video_id}/likes"): Case("open"),
     ("GET", "/shops/{shop_id}"): Case("public"),
     ("POST", "/shops/{shop_id}/follow"): Case(
         "open", lambda ids, csrf: {"data": {"csrf_token": csrf, "follow": "1"}}, ok=303

@@ -3,7 +3,7 @@ order_addresses (the snapshot an order ships to), orders.shipping_fen and ship r
 products.shipping_fee_fen
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 import pledge.kernel.db
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -4,16 +4,19 @@ report). Every change is published to the room's viewers after its transaction c
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from pledge.bootstrap import App
 from pledge.kernel.clock import ensure_utc
-from pledge.live import events, queries
+from pledge.kernel.errors import DomainError
+from pledge.kernel.limits import MAX_PRICE_FEN
+from pledge.live import coupons, events, queries
 from pledge.live import services as live
 from pledge.live.hub import stream
 from pledge.live.model import Verdict
@@ -21,7 +24,9 @@ from pledge.promises.model import Promise
 from pledge.web import live_actions as actions
 from pledge.web.api.schemas.live import (
     CardsOut,
+    ClaimedCouponOut,
     CommentOut,
+    CouponOfferOut,
     LikesOut,
     PostedCommentOut,
     ReminderOut,
@@ -30,7 +35,7 @@ from pledge.web.api.schemas.live import (
     RoomOut,
     SessionOut,
 )
-from pledge.web.deps import ApiActor, AppDep
+from pledge.web.deps import ApiActor, AppDep, optional_api_actor
 from pledge.web.types import (
     Code,
     Cursor,
@@ -79,6 +84,13 @@ class PinIn(BaseModel):
     price_fen: PriceFen
 
 
+class CouponOfferIn(BaseModel):
+    amount_fen: PriceFen
+    min_spend_fen: Annotated[int, IntRange(0, MAX_PRICE_FEN)] = 0
+    quantity: Annotated[int, IntRange(1, coupons.QUANTITY_MAX)]
+    valid_hours: Annotated[int, IntRange(1, coupons.VALID_HOURS_MAX)] = 24
+
+
 @router.get(
     "/live/rooms",
     summary="Live rooms (filter by status: live, scheduled, ended ...)",
@@ -107,6 +119,15 @@ def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
         )
 
 
+def _viewer_key(request: Request) -> str:
+    """A unique viewer: the signed-in account, else this one anonymous connection."""
+    try:
+        actor = optional_api_actor(request)
+    except DomainError:  # a stale token does not close a public stream
+        actor = None
+    return f"user:{actor.user_id}" if actor else f"anon:{secrets.token_hex(8)}"
+
+
 @router.get(
     "/live/rooms/{room_id}/events",
     summary="The room's events as Server-Sent Events (public)",
@@ -116,6 +137,7 @@ def _opening(app: App, room_id: int, last_event_id: str | None) -> bytes:
 async def room_events(
     room_id: PathId,
     app: AppDep,
+    request: Request,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
     once: bool = False,
 ) -> StreamingResponse:
@@ -126,6 +148,8 @@ async def room_events(
     sub = app.hub.subscribe(room_id)  # before reading the state: nothing falls between the two
     try:
         first = await run_in_threadpool(_opening, app, room_id, last_event_id)
+        if not once:
+            await run_in_threadpool(actions.record_viewer, app, room_id, _viewer_key(request))
     except BaseException:
         app.hub.unsubscribe(sub)
         raise
@@ -271,4 +295,53 @@ def report(session_id: PathId, app: AppDep, actor: ApiActor) -> dict:
         "viewers": [{"at": at, "viewers": n} for at, n in found.viewers],
         "comments_per_minute": [{"minute": m, "comments": n} for m, n in found.comments_per_minute],
         "comments": found.comments,
+    }
+
+
+@router.post(
+    "/live/rooms/{room_id}/coupons",
+    status_code=201,
+    summary="Push a coupon offer to the live session's viewers (merchant-funded, 商家券)",
+    response_model=CouponOfferOut,
+)
+def push_coupon(room_id: PathId, body: CouponOfferIn, app: AppDep, actor: ApiActor) -> dict:
+    offer = actions.push_coupon(
+        app,
+        actor,
+        room_id,
+        amount_fen=body.amount_fen,
+        min_spend_fen=body.min_spend_fen,
+        quantity=body.quantity,
+        valid_hours=body.valid_hours,
+    )
+    return events.coupon_json(offer)
+
+
+@router.get(
+    "/live/rooms/{room_id}/coupons",
+    summary="The coupon offers of the room's live session (public)",
+    response_model=list[CouponOfferOut],
+)
+def list_coupons(room_id: PathId, app: AppDep) -> list[dict]:
+    with app.uow.read() as conn:
+        session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
+        if session_id is None:
+            queries.room_view(conn, room_id)
+            return []
+        found = coupons.offers(conn, session_id)
+    return [events.coupon_json(o) for o in found]
+
+
+@router.post(
+    "/live/rooms/{room_id}/coupons/{offer_id}/claim",
+    status_code=201,
+    summary="Claim a coupon offer (once per viewer); it lands in the wallet",
+    response_model=ClaimedCouponOut,
+)
+def claim_coupon(room_id: PathId, offer_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    claimed = actions.claim_coupon(app, actor, room_id, offer_id)
+    return {
+        "coupon_id": claimed.coupon_id,
+        "offer": events.coupon_json(claimed.offer),
+        "expires_at": claimed.expires_at,
     }

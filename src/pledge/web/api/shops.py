@@ -1,9 +1,11 @@
 """Shop pages for clients: the shop (店铺页), following it, and product photos."""
 
 from dataclasses import asdict
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -11,11 +13,11 @@ from pledge.catalog import images
 from pledge.followers import services as followers
 from pledge.kernel.errors import InvalidInput
 from pledge.uploads.services import MAX_BYTES, read_upload
-from pledge.web.api.schemas.shops import FollowingOut, ProductImageOut, ShopOut
+from pledge.web.api.schemas.shops import FollowingOut, ProductImageOut, ProductImagesOut, ShopOut
 from pledge.web.deps import ApiActor, AppDep, MaybeApiActor, pledge
 from pledge.web.photos import FORM_OVERHEAD, photo_too_large, read_photo, store_photo
 from pledge.web.storefront import shop_data
-from pledge.web.types import PathId
+from pledge.web.types import IntRange, PathId
 
 router = APIRouter(tags=["shops"])
 
@@ -42,9 +44,9 @@ _PHOTO_BODY = {
     summary="A shop's page: score badge, followers, products, videos and live sessions",
     responses={200: {"model": ShopOut}},
 )
-def get_shop(shop_id: PathId, app: AppDep, actor: MaybeApiActor) -> dict:
+def get_shop(shop_id: PathId, app: AppDep, actor: MaybeApiActor, past_page: PathId = 1) -> dict:
     with app.uow.read() as conn:
-        return shop_data(app, conn, shop_id, actor.user_id if actor else None)
+        return shop_data(app, conn, shop_id, actor.user_id if actor else None, past_page=past_page)
 
 
 @router.post("/shops/{shop_id}/follow", summary="Follow the shop", responses={200: {"model": FollowingOut}})
@@ -86,6 +88,35 @@ async def add_product_image(product_id: PathId, request: Request, actor: ApiActo
 
     position = await run_in_threadpool(save)
     return {"product_id": product_id, "position": position, "url": images.image_url(product_id, position)}
+
+
+class MoveIn(BaseModel):
+    to: Annotated[int, IntRange(1, images.MAX_IMAGES)]
+
+
+@router.delete(
+    "/products/{product_id}/images/{position}",
+    status_code=204,
+    summary="Remove a product photo (shop members); those after it move up",
+)
+def remove_product_image(product_id: PathId, position: PathId, app: AppDep, actor: ApiActor) -> Response:
+    with app.uow.begin() as conn:
+        images.remove_image(conn, actor, product_id=product_id, position=position)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/products/{product_id}/images/{position}/move",
+    summary="Move a product photo to another place (1: the card photo)",
+    responses={200: {"model": ProductImagesOut}},
+)
+def move_product_image(
+    product_id: PathId, position: PathId, body: MoveIn, app: AppDep, actor: ApiActor
+) -> dict:
+    with app.uow.begin() as conn:
+        images.move_image(conn, actor, product_id=product_id, position=position, to=body.to)
+        count = len(images.image_uploads(conn, product_id))
+    return {"product_id": product_id, "urls": [images.image_url(product_id, n) for n in range(1, count + 1)]}
 
 
 @router.get(

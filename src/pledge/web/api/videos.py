@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from pledge.kernel.errors import InvalidInput
 from pledge.videos import queries
 from pledge.videos import services as videos
-from pledge.web.api.schemas.videos import VideoCountsOut, VideoCreatedOut, VideoOut
+from pledge.web.api.schemas.videos import VideoCountsOut, VideoCreatedOut, VideoLikeOut, VideoOut
 from pledge.web.deps import ApiActor, AppDep, pledge
 from pledge.web.media import ranged_file
 from pledge.web.types import PathId
@@ -96,11 +96,24 @@ def count_play(video_id: PathId, app: AppDep) -> dict:
     return _counts(app, video_id)
 
 
-@router.post("/videos/{video_id}/likes", summary="Like the video", responses={200: {"model": VideoCountsOut}})
+@router.post(
+    "/videos/{video_id}/likes",
+    summary="Like the video (once per user; again changes nothing)",
+    responses={200: {"model": VideoLikeOut}},
+)
 def like(video_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
-        videos.like_video(conn, video_id=video_id)
-    return _counts(app, video_id)
+        videos.like_video(conn, actor, video_id=video_id, at=app.clock.now())
+    return _counts(app, video_id) | {"liked": True}
+
+
+@router.delete(
+    "/videos/{video_id}/likes", summary="Take back one's like", responses={200: {"model": VideoLikeOut}}
+)
+def unlike(video_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        videos.unlike_video(conn, actor, video_id=video_id)
+    return _counts(app, video_id) | {"liked": False}
 
 
 @router.post(

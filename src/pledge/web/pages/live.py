@@ -16,15 +16,15 @@ from pledge.bootstrap import App
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
-from pledge.live import events, queries
+from pledge.live import coupons, events, metrics, queries
 from pledge.live import services as live
 from pledge.live.model import SessionStatus
 from pledge.promises.model import Promise
 from pledge.web import live_actions as actions
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.i18n import translator
-from pledge.web.present import local
+from pledge.web.present import local, yuan
 from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, IsoTime, OptionalTitle, PathId, Title
 
@@ -64,8 +64,10 @@ def rooms_page(request: Request):
 @router.get("/live/{room_id}")
 def room_page(room_id: PathId, request: Request):
     app = pledge(request)
+    caller = optional_caller(request)
     with app.uow.read() as conn:
         room = queries.room_view(conn, room_id)
+        offers, claimed = _offers(conn, room, caller.actor.user_id if caller else None)
     return render(
         request,
         "live_room.html",
@@ -73,6 +75,8 @@ def room_page(room_id: PathId, request: Request):
         cards=_cards(app, room),
         token=source_token(app, room_id),
         viewers=app.hub.viewers(room_id),
+        offers=offers,
+        claimed=claimed,
     )
 
 
@@ -85,6 +89,25 @@ def cards_fragment(room_id: PathId, request: Request):
     return render(
         request, "_live_cards.html", room=room, cards=_cards(app, room), token=source_token(app, room_id)
     )
+
+
+def _offers(conn, room, user_id: int | None) -> tuple[list[coupons.CouponOffer], set[int]]:
+    """The live session's coupon offers, and which of them this viewer has claimed."""
+    if room.session is None or room.session.status != SessionStatus.LIVE:
+        return [], set()
+    found = coupons.offers(conn, room.session.id)
+    return found, coupons.claimed_offer_ids(conn, user_id, [o.id for o in found])
+
+
+@router.get("/live/{room_id}/coupons")
+def coupons_fragment(room_id: PathId, request: Request):
+    """The room's coupon offers with this viewer's claim buttons, re-fetched by live.js when a
+    `coupon` event says an offer came or its count changed."""
+    caller = optional_caller(request)
+    with pledge(request).uow.read() as conn:
+        room = queries.room_view(conn, room_id)
+        offers, claimed = _offers(conn, room, caller.actor.user_id if caller else None)
+    return render(request, "_live_coupons.html", room=room, offers=offers, claimed=claimed)
 
 
 @router.get("/merchant/live")
@@ -120,6 +143,8 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
         skus = queries.shop_skus(conn, room.shop_id)
         comments = queries.comment_count(conn, room.session.id) if room.session else 0
         past = queries.sessions_of_room(conn, room_id)
+        offers, _claimed = _offers(conn, room, None)
+        sold = metrics.session_metrics(conn, [room.session.id])[room.session.id] if room.session else None
     return render(
         request,
         "live_console.html",
@@ -128,9 +153,26 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
         skus=skus,
         comments=comments,
         past=past,
+        offers=offers,
+        metrics=sold,
         viewers=app.hub.viewers(room_id),
         token=source_token(app, room_id),
     )
+
+
+@router.get("/merchant/live/{room_id}/metrics")
+def metrics_fragment(room_id: PathId, request: Request, caller: PageCaller):
+    """Orders, GMV and conversion of the room's current session, re-fetched by live.js on the
+    console when an order arrives."""
+    with pledge(request).uow.read() as conn:
+        room = queries.room_for_host(conn, caller.actor, room_id)
+        session_id = room.session.id if room.session else None
+        sold = (
+            metrics.session_metrics(conn, [session_id])[session_id]
+            if session_id
+            else metrics.Metrics(0, 0, 0)
+        )
+    return render(request, "_live_metrics.html", metrics=sold)
 
 
 @router.post("/merchant/live/{room_id}/start")
@@ -169,6 +211,24 @@ async def pin(room_id: PathId, request: Request, caller: PageCaller):
     sku_id = required_number(form.get("sku_id"), "sku_id", low=1)
     price_fen = parse_yuan(str(form.get("price_yuan", "")).strip())
     actions.pin(pledge(request), caller.actor, room_id, sku_id, price_fen)
+    return redirect(f"/merchant/live/{room_id}")
+
+
+@router.post("/merchant/live/{room_id}/coupons")
+async def push_coupon(room_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    min_spend = str(form.get("min_spend_yuan", "")).strip()
+    actions.push_coupon(
+        pledge(request),
+        caller.actor,
+        room_id,
+        amount_fen=parse_yuan(str(form.get("amount_yuan", "")).strip()),
+        min_spend_fen=parse_yuan(min_spend) if min_spend else 0,
+        quantity=required_number(form.get("quantity"), "quantity", low=1, high=coupons.QUANTITY_MAX),
+        valid_hours=required_number(
+            form.get("valid_hours"), "valid_hours", low=1, high=coupons.VALID_HOURS_MAX
+        ),
+    )
     return redirect(f"/merchant/live/{room_id}")
 
 
@@ -239,12 +299,37 @@ def bars_svg(points: list[tuple[datetime, int]], label: str) -> Markup:
     return _frame("comments-chart", label, bars, points[0][0], points[-1][0], top)
 
 
+def product_bars_svg(rows: list[tuple[str, int]], label: str, testid: str, *, money: bool) -> Markup:
+    """Orders or GMV per product: one horizontal bar per product, its value written at its end."""
+    if not rows:
+        return Markup("")
+    top, bar, gap, left = max(max(v for _, v in rows), 1), 22, 8, 150
+    height = len(rows) * (bar + gap) + gap
+    body = ""
+    for i, (title, value) in enumerate(rows):
+        y = gap + i * (bar + gap)
+        width = round((W - left - 90) * value / top, 1)
+        shown = yuan(value) if money else str(value)
+        body += (
+            f'<text x="{left - 6}" y="{y + 15}" text-anchor="end">{escape(title[:12])}</text>'
+            f'<rect x="{left}" y="{y}" width="{width}" height="{bar}">'
+            f"<title>{escape(title)}: {shown}</title></rect>"
+            f'<text x="{left + width + 6}" y="{y + 15}">{escape(shown)}</text>'
+        )
+    return Markup(
+        f'<svg class="trend" data-testid="{testid}" viewBox="0 0 {W} {height}" width="100%" role="img" '
+        f'aria-label="{escape(label)}">{body}</svg>'
+    )
+
+
 @router.get("/merchant/live/sessions/{session_id}")
 def report(session_id: PathId, request: Request, caller: PageCaller):
     _ = translator(language(request))
     with pledge(request).uow.read() as conn:
         room, found = queries.session_report_for(conn, caller.actor, session_id)
         replay = queries.comments(conn, session_id, limit=200)
+        sold = metrics.session_metrics(conn, [session_id])[session_id]
+        by_product = metrics.product_metrics(conn, session_id)
     return render(
         request,
         "live_report.html",
@@ -253,4 +338,12 @@ def report(session_id: PathId, request: Request, caller: PageCaller):
         replay=replay,
         viewers_chart=line_svg(found.viewers, _("live.chart_viewers")),
         comments_chart=bars_svg(found.comments_per_minute, _("live.chart_comments")),
+        metrics=sold,
+        by_product=by_product,
+        gmv_chart=product_bars_svg(
+            [(p.title, p.gmv_fen) for p in by_product], _("live.chart_gmv"), "gmv-chart", money=True
+        ),
+        orders_chart=product_bars_svg(
+            [(p.title, p.orders) for p in by_product], _("live.chart_orders"), "orders-chart", money=False
+        ),
     )

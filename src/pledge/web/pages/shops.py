@@ -1,16 +1,21 @@
-"""The shop page (店铺页) with its follow button, and the inbox (消息通知)."""
+"""The shop page (店铺页) with its follow button, the inbox (消息通知), and the merchant's page for
+a product's photos (add, remove, reorder; the first is the card photo)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from pledge.catalog import images
+from pledge.catalog import queries as catalog_queries
 from pledge.followers import services as followers
+from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.notifications import queries as notices
 from pledge.notifications.services import mark_read
 from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
-from pledge.web.forms import whole_number
+from pledge.web.forms import required_number, whole_number
 from pledge.web.i18n import translator
 from pledge.web.notices import notice_text
+from pledge.web.photos import read_photo, store_photo
 from pledge.web.render import language, redirect, render
 from pledge.web.storefront import shop_data
 from pledge.web.types import PathId
@@ -19,10 +24,10 @@ router = APIRouter()
 
 
 @router.get("/shops/{shop_id}")
-def shop_page(shop_id: PathId, request: Request):
+def shop_page(shop_id: PathId, request: Request, past_page: PathId = 1):
     app, caller = pledge(request), optional_caller(request)
     with app.uow.read() as conn:
-        shop = shop_data(app, conn, shop_id, caller.actor.user_id if caller else None)
+        shop = shop_data(app, conn, shop_id, caller.actor.user_id if caller else None, past_page=past_page)
     return render(request, "shop.html", shop=shop)
 
 
@@ -66,3 +71,54 @@ async def read(request: Request, caller: PageCaller):
     with app.uow.begin() as conn:
         mark_read(conn, caller.actor, at=app.clock.now(), up_to=whole_number(form.get("up_to"), "up_to"))
     return redirect("/notifications")
+
+
+def _photos_url(product_id: int) -> str:
+    return f"/merchant/products/{product_id}/photos"
+
+
+@router.get("/merchant/products/{product_id}/photos")
+def photos_page(product_id: PathId, request: Request, caller: PageCaller):
+    with pledge(request).uow.read() as conn:
+        uploads = images.managed_images(conn, caller.actor, product_id)
+        product = catalog_queries.get_product(conn, product_id)
+    photos = [
+        {"position": n, "url": f"{images.image_url(product_id, n)}?v={upload_id}"}
+        for n, upload_id in enumerate(uploads, 1)
+    ]
+    return render(
+        request, "product_photos.html", product=product, photos=photos, max_photos=images.MAX_IMAGES
+    )
+
+
+@router.post("/merchant/products/{product_id}/photos")
+async def add_photo(product_id: PathId, request: Request, caller: PageCaller):
+    form = await request.form(max_files=1, max_fields=4)
+    if form.get("csrf_token") != caller.csrf:
+        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    file = form.get("file")
+    if isinstance(file, str) or file is None:
+        raise InvalidInput("choose a photo to add")
+    data = await read_photo(file)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        upload_id = store_photo(app, caller.actor, data, file.filename or "", conn)
+        images.add_image(conn, caller.actor, product_id=product_id, upload_id=upload_id)
+    return redirect(_photos_url(product_id))
+
+
+@router.post("/merchant/products/{product_id}/photos/{position}/remove")
+async def remove_photo(product_id: PathId, position: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    with pledge(request).uow.begin() as conn:
+        images.remove_image(conn, caller.actor, product_id=product_id, position=position)
+    return redirect(_photos_url(product_id))
+
+
+@router.post("/merchant/products/{product_id}/photos/{position}/move")
+async def move_photo(product_id: PathId, position: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    to = required_number(form.get("to"), "to", low=1, high=images.MAX_IMAGES)
+    with pledge(request).uow.begin() as conn:
+        images.move_image(conn, caller.actor, product_id=product_id, position=position, to=to)
+    return redirect(_photos_url(product_id))

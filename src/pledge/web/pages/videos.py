@@ -10,7 +10,7 @@ from pledge.kernel.errors import Forbidden
 from pledge.promises.model import Promise
 from pledge.videos import queries
 from pledge.videos import services as videos
-from pledge.web.deps import PageCaller, pledge
+from pledge.web.deps import PageCaller, optional_caller, pledge
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
@@ -21,16 +21,18 @@ router = APIRouter()
 @router.get("/videos/{video_id}")
 def video_page(video_id: PathId, request: Request):
     app = pledge(request)
+    caller = optional_caller(request)
     with app.uow.read() as conn:
         video = video_data(app, queries.video_view(conn, video_id))
         shop = catalog_queries.get_shop(conn, video["shop_id"])
+        liked = videos.liked_by(conn, video_id, caller.actor.user_id if caller else None)
     promise = Promise.parse(video["promise_code"])
     badge_row = {
         "promise_kind": promise.kind,
         "promise_hours": promise.hours,
         "presale_date": promise.presale_date,
     }
-    return render(request, "video.html", video=video, shop=shop, promise=badge_row)
+    return render(request, "video.html", video=video, shop=shop, promise=badge_row, liked=liked)
 
 
 def _merchant_shop(caller) -> int:

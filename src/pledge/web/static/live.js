@@ -52,6 +52,26 @@
       });
   }
 
+  function refreshCoupons() {
+    var el = part("coupons");
+    if (!el || !root.dataset.coupons) return;
+    fetch(root.dataset.coupons, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        el.innerHTML = html;
+        el.dataset.version = String(Number(el.dataset.version || 0) + 1);
+      });
+  }
+
+  function refreshMetrics() {
+    var el = part("metrics");
+    if (!el || !el.dataset.metrics) return;
+    fetch(el.dataset.metrics, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html !== null) el.innerHTML = html; });
+  }
+
   function onViewers(n) {
     setText("viewers", n);
     var peak = part("peak");
@@ -72,8 +92,14 @@
     source.addEventListener("like", function (e) { setText("likes", read(e).likes); });
     source.addEventListener("viewers", function (e) { onViewers(read(e).viewers); });
     source.addEventListener("card", refreshCards);
+    source.addEventListener("coupon", function (e) {
+      var c = read(e);
+      if (c.left === c.quantity) toast(root.dataset.msgCoupon || "");
+      refreshCoupons();
+    });
     source.addEventListener("order", function (e) {
       var o = read(e);
+      refreshMetrics();
       toast((root.dataset.msgOrder || "{buyer}").replace("{buyer}", o.buyer).replace("{product}", o.product));
     });
     source.addEventListener("deal", function (e) {
@@ -155,8 +181,23 @@
     });
   }
 
+  function claims() {
+    var list = part("coupons");
+    if (!list) return;
+    list.addEventListener("click", function (e) {
+      var button = e.target.closest("[data-claim]");
+      if (!button) return;
+      button.disabled = true;
+      post(button.dataset.claim, {}).then(function (r) {
+        toast(r.ok ? root.dataset.msgCouponGot : root.dataset.msgCouponFailed);
+        refreshCoupons();
+      });
+    });
+  }
+
   play();
   listen();
+  claims();
   compose();
   remind();
 })();

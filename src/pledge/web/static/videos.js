@@ -16,11 +16,17 @@
   });
 
   document.querySelectorAll("[data-like-url]").forEach(function (button) {
+    // One like per user: a liked button takes the like back (DELETE), else it likes (POST).
     button.addEventListener("click", function () {
-      fetch(button.dataset.likeUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } })
+      var method = button.dataset.liked === "1" ? "DELETE" : "POST";
+      fetch(button.dataset.likeUrl, { method: method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (body) {
-          if (body) button.querySelector("[data-like-count]").textContent = body.likes;
+          if (!body) return;
+          button.querySelector("[data-like-count]").textContent = body.likes;
+          button.dataset.liked = body.liked ? "1" : "0";
+          button.setAttribute("aria-pressed", body.liked ? "true" : "false");
+          button.classList.toggle("liked", body.liked);
         });
     });
   });

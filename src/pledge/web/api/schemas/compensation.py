@@ -42,6 +42,8 @@ class CouponOut(BaseModel):
     funded_by: str
     spent_order_id: int | None
     spent_at: datetime | None
+    shop_id: int | None  # a merchant's coupon is spent at this shop only
+    expires_at: datetime | None
     compensation: CompensationOut | None  # the compensation that issued it, if one did
 
 

@@ -88,3 +88,20 @@ class ReportOut(BaseModel):
     viewers: list[ViewerPoint]
     comments_per_minute: list[MinuteCount]
     comments: int
+
+
+class CouponOfferOut(BaseModel):
+    id: int
+    room_id: int
+    session_id: int
+    amount_fen: int
+    min_spend_fen: int
+    quantity: int
+    left: int
+    valid_hours: int
+
+
+class ClaimedCouponOut(BaseModel):
+    coupon_id: int
+    offer: CouponOfferOut
+    expires_at: datetime

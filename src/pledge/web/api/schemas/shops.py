@@ -40,7 +40,9 @@ class ShopOut(BaseModel):
     products: list[ShopProductOut]
     videos: list[VideoOut]
     upcoming_sessions: list[ShopSessionOut]
-    past_sessions: list[ShopSessionOut]
+    past_sessions: list[ShopSessionOut]  # a page of them (past_page), newest first
+    past_page: int
+    past_more: bool  # another page of past sessions follows
 
 
 class FollowingOut(BaseModel):
@@ -53,3 +55,8 @@ class ProductImageOut(BaseModel):
     product_id: int
     position: int
     url: str
+
+
+class ProductImagesOut(BaseModel):
+    product_id: int
+    urls: list[str]  # in order; the first is the card photo

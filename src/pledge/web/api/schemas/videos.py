@@ -37,5 +37,9 @@ class VideoCountsOut(BaseModel):
     likes: int
 
 
+class VideoLikeOut(VideoCountsOut):
+    liked: bool  # whether the caller likes the video now
+
+
 class VideoCreatedOut(BaseModel):
     id: int
