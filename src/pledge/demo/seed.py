@@ -19,6 +19,7 @@ from pledge.config import Settings
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
+from pledge.demo.guide import guide, write_guide
 from pledge.demo.live import seed_live
 from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
@@ -182,6 +183,11 @@ STAFF = [
     ("reviewer@pledge.demo", "风控审核 吴", "reviewer"),
     ("finance@pledge.demo", "财务 郑", "finance"),
 ]
+
+
+def _display_names() -> dict[str, str]:
+    names = {email: name for email, name in BUYERS} | {email: name for email, name, _ in STAFF}
+    return names | {str(s["owner"]): f"{s['owner_name']} · {s['name']}" for s in SHOPS}
 
 
 def _reset(settings: Settings) -> None:
@@ -360,6 +366,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
+    write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()
     live.uow.engine.dispose()
     compensated = f"{sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan)"
