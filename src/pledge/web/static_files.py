@@ -70,7 +70,8 @@ class CompressedStaticFiles(StaticFiles):
 
     def _compress(self, response: FileResponse, request: Headers) -> Response:
         media = response.media_type or ""
-        encoding = _encoding(request.get("accept-encoding", ""))
+        # A range request (video, resumed download) gets the bytes it names, uncompressed.
+        encoding = None if "range" in request else _encoding(request.get("accept-encoding", ""))
         stat = os.stat(response.path)
         if encoding is None or not media.startswith(COMPRESSIBLE) or stat.st_size < MIN_SIZE:
             response.headers["Vary"] = "Accept-Encoding"
