@@ -1,5 +1,6 @@
 """What the browser crawl (test_page_layout_browser.py) measures on a loaded page: elements that
-stick out of the viewport, and the English words a Chinese page shows."""
+stick out of the viewport, menu items broken across lines, list tables not turned into cards on
+a phone, and the English words a Chinese page shows."""
 
 from __future__ import annotations
 
@@ -34,6 +35,15 @@ OVERFLOW_JS = """() => {
     if (inside) continue;
     reported.add(el);
     found.push(`${name(el)} spans ${Math.round(box.left)}..${Math.round(box.right)}px`);
+  }
+  // Menus: an item never breaks across lines. Phones: a list table shows its rows as cards.
+  for (const el of document.querySelectorAll("header.top a, header.top button")) {
+    if (el.getClientRects().length > 1) found.push(`menu item ${name(el)} breaks across lines`);
+  }
+  if (width <= 640) {
+    for (const table of document.querySelectorAll("table.list")) {
+      if (getComputedStyle(table).display === "table") found.push(`${name(table)} is not shown as cards`);
+    }
   }
   return found.slice(0, 12);
 }"""

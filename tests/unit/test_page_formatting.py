@@ -55,3 +55,16 @@ def test_every_error_status_has_a_translated_page_text(status):
     assert title != en_title and detail != en_detail
     assert not any(c.isascii() and c.isalpha() for c in title + detail)
     assert not en_detail.startswith("error.")
+
+
+def test_error_details_with_values_are_translated_by_their_pattern():
+    from pledge.web.i18n import translate_detail
+
+    assert (
+        translate_detail("zh_CN", "line 7: choose between 1 and 2 units (bought 3)")
+        == "第7行：请选择1到2件（共购买3件）"
+    )
+    assert translate_detail("zh_CN", "only 3 left of 芍药 (粉玉奴 10枝)") == "芍药（粉玉奴 10枝）只剩3件"
+    assert translate_detail("zh_CN", "a message cannot be empty") == "消息不能为空"
+    assert translate_detail("zh_CN", "something nobody translated") is None
+    assert translate_detail("en", "something nobody translated") == "something nobody translated"

@@ -20,7 +20,7 @@ from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.web import present
 from pledge.web.deps import optional_caller, pledge
-from pledge.web.i18n import DEFAULT, LANGUAGES, translator
+from pledge.web.i18n import DEFAULT, LANGUAGES, translate_detail, translator
 from pledge.web.static_files import static_url
 
 templates = Jinja2Templates(directory=str(resources.files("pledge.web") / "templates"))
@@ -110,7 +110,12 @@ def error_text(lang: str, status: int, title: str | None, detail: str) -> tuple[
     if lang == "en":
         return title or fallback_title, detail or _(sentence)
     shown_title = _(title) if title and _(title) != title else _(fallback_title)
-    return shown_title, _(detail) if detail and _(detail) != detail else _(sentence)
+    return shown_title, (translate_detail(lang, detail) if detail else None) or _(sentence)
+
+
+def form_error(request: Request, status: int, detail: str) -> str:
+    """A form's error message in the reader's language (the detail, or its status's sentence)."""
+    return error_text(language(request), status, None, detail)[1]
 
 
 def error_page(request: Request, status: int, title: str | None, detail: str) -> Response:
