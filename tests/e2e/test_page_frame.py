@@ -13,9 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pledge.demo.guide import guide, write_guide
+from pledge.kernel.clock import FixedClock
 from pledge.migrate import upgrade
 from pledge.web.app import create_app
-from tests.conftest import make_app
+from tests.conftest import START, make_app
 from tests.e2e.conftest import post_login
 
 SWITCH = re.compile(r'<a href="([^"]+)"[^>]*data-testid="switch-language"')
@@ -31,12 +32,19 @@ def web(tmp_path, clock, *, demo: bool):
     return app
 
 
-@pytest.fixture
-def site(tmp_path, clock):
-    app = web(tmp_path, clock, demo=False)
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    app = web(tmp_path_factory.mktemp("frame"), FixedClock(START), demo=False)
     with TestClient(create_app(app, run_worker=False)) as c:
         yield c
     app.uow.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cookies(request):
+    """Each test starts as a new visitor (no language cookie from the one before)."""
+    if "site" in request.fixturenames:
+        request.getfixturevalue("site").cookies.clear()
 
 
 def switch_link(page_html: str) -> str:
