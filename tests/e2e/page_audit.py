@@ -37,7 +37,7 @@ OVERFLOW_JS = """() => {
     found.push(`${name(el)} spans ${Math.round(box.left)}..${Math.round(box.right)}px`);
   }
   // Menus: an item never breaks across lines. Phones: a list table shows its rows as cards.
-  for (const el of document.querySelectorAll("header.top a, header.top button")) {
+  for (const el of document.querySelectorAll("header.top a, header.top button, nav a, .tabs a")) {
     if (el.getClientRects().length > 1) found.push(`menu item ${name(el)} breaks across lines`);
   }
   if (width <= 640) {
