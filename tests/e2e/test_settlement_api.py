@@ -191,7 +191,7 @@ def test_the_merchant_pages_and_a_bad_payout_form(app, clock, client, florist):
         data={"csrf_token": csrf, "amount": "5.01"},
         follow_redirects=False,
     )
-    assert resp.status_code == 422 and "more than the available balance" in resp.text
+    assert resp.status_code == 422 and "超过可提现余额" in resp.text  # the page speaks the reader's language
     assert snapshot(app) == before
     resp = client.post(
         f"/merchant/shops/{f.shop_id}/settlement/payout",

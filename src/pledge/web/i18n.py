@@ -85,6 +85,7 @@ def translate_detail(lang: str, detail: str) -> str | None:
         return messages[detail]
     for pattern, text in _detail_patterns(lang):
         found = pattern.match(detail)
-        if found:
-            return text.format(**found.groupdict())
+        if found:  # a value that names a form field reads as the field's label ("field.city")
+            values = {k: messages.get(f"field.{v}", v) for k, v in found.groupdict().items()}
+            return text.format(**values)
     return None
