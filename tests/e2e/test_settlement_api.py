@@ -365,7 +365,7 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
             "categories": "酒类",
         },
     )
-    assert bad.status_code == 422 and "between 0 and 10000" in bad.text
+    assert bad.status_code == 422 and "费率须在0%到100%之间" in bad.text  # in the reader's language
     assert snapshot(app) == before
     resp = client.post(
         f"/finance/settlement/applications/{application}",
