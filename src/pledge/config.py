@@ -64,6 +64,11 @@ class Settings(BaseSettings):
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.var_dir / 'pledge.sqlite3').resolve()}"
 
+    @property
+    def demo_guide_path(self) -> Path:
+        """Where the demo seed leaves the login page's list of demo accounts (demo/guide.py)."""
+        return self.var_dir / "demo-guide.json"
+
 
 def weakness(value: str) -> str | None:
     """Why a secret may not protect a real deployment, or None when it may."""

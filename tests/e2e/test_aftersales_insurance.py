@@ -196,4 +196,4 @@ def test_the_pledge_form_sets_the_damage_terms_and_the_case_form_follows_them(ap
     bad = owner.post(
         f"/merchant/shops/{t['shop_id']}/pledge", data={"csrf_token": csrf, "damage_reasons": ["melted"]}
     )
-    assert bad.status_code == 422 and "unknown damage reason" in bad.text
+    assert bad.status_code == 422 and "损坏原因不在可选范围内：melted" in bad.text  # in the reader's language

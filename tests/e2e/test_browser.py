@@ -117,7 +117,7 @@ def test_late_shipment_becomes_a_coupon_that_pays_for_the_next_order(page, live_
     assert paid == "¥27.90"
     assert page.get_by_test_id("status").inner_text() == "待发货"
     lines = page.locator("section.card table.list").first.inner_text()
-    assert "优惠券" in lines and "−¥2.00" in lines and "¥27.90" in lines
+    assert "优惠券" in lines and "-¥2.00" in lines and "¥27.90" in lines
     shot(page, artifacts, "06-next-order-with-coupon")
 
     page.get_by_test_id("nav-wallet").click()

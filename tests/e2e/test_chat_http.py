@@ -326,7 +326,9 @@ def test_pages_open_post_poll_and_rate(app, client, chat_world):
         f"/chats/{cid}/messages", data={"csrf_token": csrf, "body": "  "}, headers={"HX-Request": "true"}
     )
     assert (
-        bad.status_code == 200 and bad.headers["HX-Retarget"] == f"#chat-error-{cid}" and "empty" in bad.text
+        bad.status_code == 200
+        and bad.headers["HX-Retarget"] == f"#chat-error-{cid}"
+        and "消息不能为空" in bad.text  # in the reader's language (issue 17)
     )
     assert (
         buyer.post(

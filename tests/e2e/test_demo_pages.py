@@ -59,3 +59,11 @@ def test_every_reachable_page_renders_for_each_demo_account(demo, role, email, l
             queue += links(page.text)
     assert not failures, f"{email}: server errors on {failures}"
     assert len(seen) >= 8, f"{email} reached only {sorted(seen)}"
+
+
+def test_demo_login_page_lists_every_seeded_account_with_what_it_shows(demo):
+    """The list comes from the seed (demo/guide.py, written by seed_demo), not a second copy."""
+    page = TestClient(demo).get("/login").text
+    for _role, email in ACCOUNTS:
+        assert f'data-email="{email}"' in page, email
+    assert PASSWORD in page and "晚发即赔" in page and "运费险" in page and "坏果虫眼" in page

@@ -191,7 +191,7 @@ def test_the_merchant_pages_and_a_bad_payout_form(app, clock, client, florist):
         data={"csrf_token": csrf, "amount": "5.01"},
         follow_redirects=False,
     )
-    assert resp.status_code == 422 and "more than the available balance" in resp.text
+    assert resp.status_code == 422 and "超过可提现余额" in resp.text  # the page speaks the reader's language
     assert snapshot(app) == before
     resp = client.post(
         f"/merchant/shops/{f.shop_id}/settlement/payout",
@@ -367,7 +367,7 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
             "categories": "酒类",
         },
     )
-    assert bad.status_code == 422 and "between 0 and 10000" in bad.text
+    assert bad.status_code == 422 and "费率须在0%到100%之间" in bad.text  # in the reader's language
     assert snapshot(app) == before
     resp = client.post(
         f"/finance/settlement/applications/{application}",

@@ -31,5 +31,5 @@ def when(at: datetime, tz: str, lang: str) -> str:
 
 
 def money(fen: int) -> str:
-    """'¥19.90'."""
-    return f"¥{format_yuan(fen)}"
+    """'¥19.90'; a negative amount '-¥23.97' (the sign before the currency, as pages write it)."""
+    return f"-¥{format_yuan(-fen)}" if fen < 0 else f"¥{format_yuan(fen)}"

@@ -20,6 +20,7 @@ from pledge.demo.addresses import seed_addresses, ship_demo_orders
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
+from pledge.demo.guide import guide, write_guide
 from pledge.demo.live import seed_live
 from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
@@ -183,6 +184,11 @@ STAFF = [
     ("reviewer@pledge.demo", "风控审核 吴", "reviewer"),
     ("finance@pledge.demo", "财务 郑", "finance"),
 ]
+
+
+def _display_names() -> dict[str, str]:
+    names = {email: name for email, name in BUYERS} | {email: name for email, name, _ in STAFF}
+    return names | {str(s["owner"]): f"{s['owner_name']} · {s['name']}" for s in SHOPS}
 
 
 def _reset(settings: Settings) -> None:
@@ -363,6 +369,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
+    write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()
     live.uow.engine.dispose()
     compensated = f"{sweep.compensated} late orders compensated ({format_yuan(sweep.amount_fen)} yuan)"

@@ -75,12 +75,15 @@ def find_late_ship_clause(
     return None
 
 
-def _fmt_hours(delta: timedelta) -> str:
+def _fmt_hours(delta: timedelta, zh: bool = False) -> str:
+    """'48 h 0 min 1 s' / '48小时0分1秒': exact to the second, because the second can decide the
+    clause (more than 48 h late); in Chinese with Chinese units (issue 17: no English in zh)."""
     seconds = int(delta.total_seconds())
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
-    text = f"{h} h" + (f" {m} min" if m or s else "") + (f" {s} s" if s else "")
-    return text
+    if zh:
+        return f"{h}小时" + (f"{m}分" if m or s else "") + (f"{s}秒" if s else "")
+    return f"{h} h" + (f" {m} min" if m or s else "") + (f" {s} s" if s else "")
 
 
 def out_of_stock_trigger(book: Rulebook, at: datetime) -> Clause | None:
@@ -122,9 +125,10 @@ def quote_late_ship(
         if shipped_at
         else f"not shipped, {_fmt_hours(late_by)} late so far"
     )
-    state_zh = f"超时{_fmt_hours(late_by)}发货" if shipped_at else f"尚未发货，已超时{_fmt_hours(late_by)}"
+    late_zh = _fmt_hours(late_by, zh=True)
+    state_zh = f"超时{late_zh}发货" if shipped_at else f"尚未发货，已超时{late_zh}"
     head = f"paid {format_yuan(paid_fen)}, promise {_fmt_hours(promise_span)}, {state}"
-    head_zh = f"实付{format_yuan(paid_fen)}元，承诺{_fmt_hours(promise_span)}内发货，{state_zh}"
+    head_zh = f"实付{format_yuan(paid_fen)}元，承诺{_fmt_hours(promise_span, zh=True)}内发货，{state_zh}"
     parts = [_late_ship_part(book, at, promise_span, late_by, paid_fen, head, head_zh)]
     trigger = out_of_stock_trigger(book, at)
     if trigger is not None and late_by > timedelta(hours=trigger.get("hours")):

@@ -60,9 +60,12 @@ class Verdict:
     final: bool  # True: nothing that happens later can change the outcome
 
 
-def _h(delta: timedelta) -> str:
+def _h(delta: timedelta, zh: bool = False) -> str:
+    """'30 h 5 min' / '30小时5分' (Chinese text holds Chinese units, issue 17)."""
     seconds = int(delta.total_seconds())
     h, rest = divmod(seconds, 3600)
+    if zh:
+        return f"{h}小时" + (f"{rest // 60}分" if rest // 60 else "")
     return f"{h} h" + (f" {rest // 60} min" if rest // 60 else "")
 
 
@@ -166,7 +169,7 @@ def _scan_gap(clause: Clause, hours: int, t: _Track) -> _Check:
                 clause,
                 before + limit,
                 f"no scan for {_h(after - before)} after {_ts(before)} (limit {hours} h, {t.route})",
-                f"{_ts_zh(before)}后{_h(after - before)}无轨迹更新（时限{hours}小时）",
+                f"{_ts_zh(before)}后{_h(after - before, zh=True)}无轨迹更新（时限{hours}小时）",
             ), False
     return None, end is None
 
@@ -280,7 +283,7 @@ def quote(
     what_en, what_zh = trigger_text or ((finding.detail_en, finding.detail_zh) if finding else ("", ""))
     cited = f" ({finding.clause.id} [{finding.clause.source}])" if finding else ""
     promise = f", promise {_h(promise_span)}" if promise_span is not None else ""
-    promise_zh = f"，承诺{_h(promise_span)}内发货" if promise_span is not None else ""
+    promise_zh = f"，承诺{_h(promise_span, zh=True)}内发货" if promise_span is not None else ""
     explanation_en = (
         f"{name_en}: {what_en}{cited}; paid {format_yuan(paid_fen)}{promise} → clause {clause.id} "
         f"{steps} yuan [{clause.source}]"

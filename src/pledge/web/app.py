@@ -18,6 +18,7 @@ from pledge.web.api import router as api_router
 from pledge.web.body import JsonBodyGuard
 from pledge.web.pages import operator as operator_pages
 from pledge.web.pages import router as pages_router
+from pledge.web.static_files import STATIC_DIR, CompressedStaticFiles
 from pledge.worker import start_in_thread
 
 log = logging.getLogger("pledge.web")
@@ -77,5 +78,5 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
         return HTMLResponse(SWAGGER_PAGE.format(openapi_url=web.openapi_url))
 
     web.mount("/media/live/sunflower", StaticFiles(directory=str(DEMO_LIVE_MEDIA)), name="demo-live")
-    web.mount("/static", StaticFiles(directory=str(resources.files("pledge.web") / "static")), name="static")
+    web.mount("/static", CompressedStaticFiles(directory=str(STATIC_DIR)), name="static")
     return web

@@ -89,5 +89,15 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else "request failed"
         if _wants_page(request):
-            return error_page(request, exc.status_code, "Error", detail)
+            # 404, 405, ...: the page says it in the reader's language (render.STATUS_TEXT).
+            return error_page(request, exc.status_code, None, "")
         return problem(exc.status_code, detail, detail, f"http_{exc.status_code}", request.url.path)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception):
+        # Starlette's outermost handler: the error is still logged and re-raised after this answer.
+        if _wants_page(request):
+            return error_page(request, 500, None, "")
+        return problem(
+            500, "Server error", "the server failed; nothing was half-saved", "server_error", request.url.path
+        )

@@ -4,6 +4,7 @@ own in locales/{lang}.{domain}.po (merged; a msgid defined twice is an error).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -55,3 +56,36 @@ def translator(lang: str) -> Callable[..., str]:
 
 def missing(lang: str, msgids: set[str]) -> set[str]:
     return msgids - catalog(lang).keys()
+
+
+# Error details are English sentences with values in them ("only 3 left of 芍药 (粉玉奴)"). The
+# catalog may hold a detail as a pattern whose msgid starts with "detail: " and names the values
+# ("detail: only {n} left of {title} ({name})"); the translation reuses them by name.
+DETAIL = "detail: "
+
+
+@cache
+def _detail_patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
+    patterns = []
+    for msgid, text in catalog(lang).items():
+        if msgid.startswith(DETAIL):
+            parts = re.split(r"\{(\w+)\}", msgid.removeprefix(DETAIL))
+            regex = "".join(f"(?P<{part}>.+?)" if i % 2 else re.escape(part) for i, part in enumerate(parts))
+            patterns.append((re.compile(f"^{regex}$", re.DOTALL), text))
+    return patterns
+
+
+def translate_detail(lang: str, detail: str) -> str | None:
+    """An error detail in `lang`: the catalog's exact entry, or its pattern with the values put
+    back; None when the catalog has neither (the caller then says it more generally)."""
+    if lang == "en":
+        return detail
+    messages = catalog(lang if lang in LANGUAGES else DEFAULT)
+    if detail in messages:
+        return messages[detail]
+    for pattern, text in _detail_patterns(lang):
+        found = pattern.match(detail)
+        if found:  # a value that names a form field reads as the field's label ("field.city")
+            values = {k: messages.get(f"field.{v}", v) for k, v in found.groupdict().items()}
+            return text.format(**values)
+    return None

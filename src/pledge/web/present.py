@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pledge.kernel.money import format_rate, format_yuan
@@ -37,10 +37,31 @@ def promise_badge(row, lang: str = "zh_CN", with_pledge: bool = True) -> str:
 
 
 def yuan(fen: int | None) -> str:
-    """¥19.90; a negative amount puts its sign before the yuan sign: -¥23.97."""
+    """1990 -> '¥19.90'; a negative amount carries its sign before the currency: '-¥23.97'."""
     if fen is None:
         return ""
     return f"-¥{format_yuan(-fen)}" if fen < 0 else f"¥{format_yuan(fen)}"
+
+
+_SPAN_UNITS = {"zh_CN": ("天", "小时", "分"), "en": (" d", " h", " min")}
+
+
+def duration(span: timedelta | int | None, lang: str = "zh_CN") -> str:
+    """A span in plain words to the minute: '1天2小时5分' / '1 d 2 h 5 min'; leading and trailing
+    zero units dropped ('2小时', '1天'), inner ones kept ('1天0小时5分'); under a minute is '0分'."""
+    if span is None:
+        return ""
+    seconds = int(span.total_seconds()) if isinstance(span, timedelta) else int(span)
+    day, hour, minute = _SPAN_UNITS.get(lang, _SPAN_UNITS["zh_CN"])
+    d, rest = divmod(abs(seconds), 86400)
+    h, m = rest // 3600, rest % 3600 // 60
+    parts = [(d, day), (h, hour), (m, minute)]
+    while len(parts) > 1 and parts[0][0] == 0:
+        parts.pop(0)
+    while len(parts) > 1 and parts[-1][0] == 0:
+        parts.pop()
+    joined = ("" if lang == "zh_CN" else " ").join(f"{n}{unit}" for n, unit in parts)
+    return ("-" if seconds < 0 else "") + joined
 
 
 def local(at: datetime | None, tz: str = "Asia/Shanghai") -> str:

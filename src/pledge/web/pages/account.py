@@ -4,6 +4,7 @@ whose token it could carry; logging out ends the session on the server."""
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Request
 
 from pledge.accounts import queries as account_queries
 from pledge.accounts import services as accounts
+from pledge.config import Settings
 from pledge.kernel.errors import TooManyAttempts, Unauthorized
 from pledge.web.deps import (
     SESSION_COOKIE,
@@ -30,6 +32,14 @@ EXPIRED_FORM = "This login form has expired. Please reload the page and log in a
 THROTTLED = "Too many failed logins. Try again in {minutes} minutes."
 
 
+def demo_guide(settings: Settings) -> dict | None:
+    """The demo accounts and what each shows (written by the demo seed), in demo mode only:
+    a real deployment never lists an account or a password."""
+    if not settings.demo_mode or not settings.demo_guide_path.is_file():
+        return None
+    return json.loads(settings.demo_guide_path.read_text(encoding="utf-8"))
+
+
 def _login_page(
     request: Request,
     *,
@@ -47,6 +57,7 @@ def _login_page(
         error=error,
         error_values=error_values or {},
         login_csrf=token,
+        guide=demo_guide(pledge(request).settings),
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,

@@ -29,7 +29,7 @@ from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.photos import read_photo, store_photo
-from pledge.web.render import redirect, render, templates
+from pledge.web.render import form_error, redirect, render, templates
 from pledge.web.types import CaseNote, Note, OptionalCode, PathId, PledgeStatement
 
 router = APIRouter()
@@ -286,7 +286,7 @@ async def file_case(order_id: PathId, request: Request, caller: PageCaller):
             "case_new.html",
             status=exc.status,
             values=values,
-            error=exc.detail,
+            error=form_error(request, exc.status, exc.detail),
             return_reasons=RETURN_REASONS,
             **found,
         )

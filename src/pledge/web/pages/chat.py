@@ -11,7 +11,7 @@ from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import required_number, whole_number
-from pledge.web.render import redirect, render
+from pledge.web.render import form_error, redirect, render
 from pledge.web.types import Cursor, PathId
 
 router = APIRouter()
@@ -71,7 +71,7 @@ async def send(conversation_id: PathId, request: Request, caller: PageCaller):
             raise
         # shown under the form; the transaction was rolled back, nothing changed
         return HTMLResponse(
-            f'<span data-testid="chat-error">{escape(exc.detail)}</span>',
+            f'<span data-testid="chat-error">{escape(form_error(request, exc.status, exc.detail))}</span>',
             headers={"HX-Retarget": f"#chat-error-{conversation_id}", "HX-Reswap": "innerHTML"},
         )
     if htmx:  # the poller fetches the new message at once

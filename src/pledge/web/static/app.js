@@ -1,11 +1,14 @@
 // Countdowns to ship-by deadlines. The server's clock may run ahead of the browser's (demo
 // mode), so each countdown measures from the server time it was rendered with.
 (function () {
+  // To the minute, as people say it: "剩余 11小时57分" / "11 h 57 min left" (issue 17).
   function fmt(ms) {
     var late = ms < 0, s = Math.floor(Math.abs(ms) / 1000);
-    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60), sec = s % 60;
+    var d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
     var zh = document.documentElement.lang === "zh-CN";
-    var text = (d ? d + (zh ? "天" : "d ") : "") + h + (zh ? "小时" : "h ") + m + (zh ? "分" : "m ") + sec + (zh ? "秒" : "s");
+    var parts = zh ? [[d, "天"], [h, "小时"], [m, "分"]] : [[d, " d"], [h, " h"], [m, " min"]];
+    while (parts.length > 1 && parts[0][0] === 0) parts.shift();
+    var text = parts.map(function (p) { return p[0] + p[1]; }).join(zh ? "" : " ");
     return late ? (zh ? "已超时 " : "overdue by ") + text : (zh ? "剩余 " : "") + text + (zh ? "" : " left");
   }
   function tick() {
@@ -57,5 +60,29 @@
     form.reset();
     var error = form.querySelector(".error");
     if (error) error.textContent = "";
+  });
+})();
+
+// Phone layout: below 640 px a list table shows each row as a card (app.css); every cell carries
+// its column's header as data-label so the card still says what each value is.
+(function () {
+  function label(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("table.list").forEach(function (table) {
+      var heads = table.querySelectorAll("thead tr:last-child th");
+      if (!heads.length) return;
+      var names = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+      table.querySelectorAll("tbody tr, tfoot tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          if (names[column] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[column]);
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { label(document); });
+  document.addEventListener("htmx:afterSwap", function (e) {
+    var table = e.detail.target.closest ? e.detail.target.closest("table.list") : null;
+    label(table ? table.parentNode : e.detail.target);
   });
 })();

@@ -1,0 +1,81 @@
+"""Static assets over real HTTP (uvicorn, issue 17): text assets leave brotli- or
+gzip-compressed as the browser accepts, fingerprinted URLs (what pages link) are cached for a
+year, plain URLs are revalidated with their ETag and answered 304 when unchanged, and media is
+sent as it is."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import brotli
+import httpx
+import pytest
+
+from pledge.web.static_files import STATIC_DIR, fingerprint
+
+ASSETS = ["app.css", "app.js", "htmx.min.js"]
+
+
+@pytest.fixture(scope="module")
+def http(live_server):
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        yield client
+
+
+def raw(client: httpx.Client, url: str, encoding: str, **headers: str) -> tuple[httpx.Response, bytes]:
+    """The response and its body exactly as sent (not decoded by httpx)."""
+    with client.stream("GET", url, headers={"Accept-Encoding": encoding, **headers}) as resp:
+        return resp, b"".join(resp.iter_raw())
+
+
+@pytest.mark.parametrize("name", ASSETS)
+@pytest.mark.parametrize(
+    "encoding,decode",
+    [("br", brotli.decompress), ("gzip", gzip.decompress), ("gzip, deflate, br", brotli.decompress)],
+)
+def test_text_assets_are_compressed_as_the_browser_accepts(http, name, encoding, decode):
+    resp, body = raw(http, f"/static/{name}", encoding)
+    original = (STATIC_DIR / name).read_bytes()
+    assert resp.status_code == 200
+    assert resp.headers["content-encoding"] == ("br" if "br" in encoding else "gzip")
+    assert "Accept-Encoding" in resp.headers["vary"]
+    assert decode(body) == original
+    assert int(resp.headers["content-length"]) == len(body) < len(original) * 0.6
+
+
+def test_without_accept_encoding_the_asset_is_sent_as_it_is(http):
+    resp, body = raw(http, "/static/app.css", "identity")
+    assert "content-encoding" not in resp.headers
+    assert body == (STATIC_DIR / "app.css").read_bytes()
+
+
+def test_pages_link_fingerprinted_assets_which_are_cached_for_a_year(http):
+    home = http.get("/")
+    linked = re.findall(r'(?:href|src)="(/static/[^"]+\?v=[0-9a-f]+)"', home.text)
+    assert {url.split("?")[0].removeprefix("/static/") for url in linked} >= set(ASSETS)
+    for url in linked:
+        resp = http.get(url)
+        assert resp.status_code == 200
+        assert resp.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_stale_fingerprint_is_not_cached_for_a_year(http):
+    resp = http.get("/static/app.css?v=000000000000")
+    assert resp.status_code == 200 and resp.headers["cache-control"] == "no-cache"
+
+
+def test_plain_urls_are_revalidated_and_answered_304_when_unchanged(http):
+    first = http.get("/static/app.js")
+    assert first.headers["cache-control"] == "no-cache"
+    etag = first.headers["etag"]
+    again = http.get("/static/app.js", headers={"If-None-Match": etag, "Accept-Encoding": "br"})
+    assert again.status_code == 304 and again.content == b""
+    fresh = http.get(f"/static/app.js?v={fingerprint('app.js')}", headers={"If-None-Match": etag})
+    assert fresh.status_code == 304 and "immutable" in fresh.headers["cache-control"]
+
+
+def test_a_range_request_gets_the_bytes_it_names_uncompressed(http):
+    resp, body = raw(http, "/static/app.js", "br", Range="bytes=0-9")
+    assert resp.status_code == 206 and "content-encoding" not in resp.headers
+    assert body == (STATIC_DIR / "app.js").read_bytes()[:10]
