@@ -1,7 +1,8 @@
 """A new buyer's first purchase in Chromium, at phone (390 px) and desktop (1280 px) widths:
 sign up with a phone number (the SMS sandbox's code, read from the adapter), add an address,
-buy from two shops in one payment, land on the page that lists both orders, and find the
-address on the order. Screenshots go to test-artifacts/."""
+buy from two shops in one payment, land on the page that lists both orders, find the address
+on the order, and — the shops never shipping — find the compensation coupon in the inbox, with
+its unread count, its reason and its order. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
@@ -62,6 +63,27 @@ def add_address(page, phone: str) -> None:
     assert no_sideways_scroll(page)
 
 
+def coupon_reaches_the_inbox(page, order_id: int, artifacts, width: int) -> None:
+    """Six days on the demo clock without shipping: more than 48 h late, each order is paid the
+    out-of-stock coupon, and the inbox says so without the buyer asking."""
+    for _ in range(2):
+        page.get_by_test_id("advance-3d").click()
+        page.wait_for_url(f"**/orders/{order_id}")
+    assert page.locator("[data-testid=compensation][data-kind=out_of_stock]").count() == 1
+    badge = page.get_by_test_id("unread-badge")
+    badge.wait_for()
+    assert int(badge.inner_text()) >= 2  # one coupon per order, at least
+    page.get_by_test_id("nav-notifications").click()
+    page.wait_for_url("**/notifications")
+    notices = page.get_by_test_id("notice")
+    texts = [notices.nth(i).inner_text() for i in range(notices.count())]
+    mine = [t for t in texts if f"订单 #{order_id}" in t and "优惠券已放入卡包" in t]
+    assert len(mine) == 1, texts
+    assert "缺货" in mine[0] and "¥" in mine[0]
+    assert no_sideways_scroll(page)
+    page.screenshot(path=str(artifacts / f"buyer-inbox-{width}.png"), full_page=True)
+
+
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 def test_new_buyer_signs_up_adds_an_address_and_pays_two_shops_at_once(
     browser, live_server, artifacts, width
@@ -95,5 +117,7 @@ def test_new_buyer_signs_up_adds_an_address_and_pays_two_shops_at_once(
         address = page.get_by_test_id("order-address").inner_text()
         assert "段丽" in address and "云南省 昆明市 官渡区 春城路 219 号" in address
         assert page.get_by_test_id("order-address-phone").inner_text() == phone  # the buyer sees it whole
+        order_id = int(page.url.rsplit("/", 1)[1])
+        coupon_reaches_the_inbox(page, order_id, artifacts, width)
     finally:
         context.close()
