@@ -6,10 +6,12 @@ reload (a marker on the window object would be wiped by any navigation)."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from pledge.accounts.services import load_actor
@@ -131,6 +133,10 @@ def test_merchant_picks_packs_labels_and_hands_over_while_the_buyer_watches(
         expect(tracking_no).to_have_text(re.compile(r"^SF\d{12}$"))
         pdf = merchant.request.get(merchant.get_by_test_id("label-pdf").get_attribute("href"))
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+        # The label ships to the buyer's address, the phone masked as on a privacy waybill (issue 17).
+        label = PdfReader(io.BytesIO(pdf.body())).pages[0].extract_text()
+        assert "收件人" in label and "地址" in label
+        assert re.search(r"1\d{2}\*{4}\d{4}", label) and not re.search(r"1\d{10}", label)
         expect(timeline).to_contain_text("已打印面单", timeout=PUSH_WAIT)
 
         merchant.get_by_test_id("handover").click()
