@@ -89,16 +89,13 @@ def create_product(
     guards: Sequence[ListingGuard],
     screen: ListingScreen | None = None,
 ) -> int:
-    """`guards` may refuse the listing (the caller wires them: a shop whose deposit has been below
-    zero for 48 h cannot list); `screen` checks its texts (the platform's content rules)."""
+    """`guards` may refuse the listing (a shop whose deposit has been below zero for 48 h cannot
+    list); `screen` checks its texts against the platform's content rules."""
     require_shop(actor, cmd.shop_id)
     check_listing(guards, conn, cmd.shop_id, at=at)
     if not cmd.title.strip():
         raise InvalidInput("a product needs a title")
-    title = clean_text(cmd.title, field="title", max_length=TITLE_MAX)
-    description = clean_text(
-        cmd.description, field="description", max_length=DESCRIPTION_MAX, multiline=True, required=False
-    )
+    title, description = _title_and_description(cmd.title, cmd.description)
     if not cmd.skus:
         raise InvalidInput("a product needs at least one SKU")
     if not 0 <= cmd.shipping_fee_fen <= MAX_PRICE_FEN:
@@ -165,6 +162,12 @@ class ProductEdit:
     booked_delivery: bool = False
 
 
+def _title_and_description(title: str, description: str) -> tuple[str, str]:
+    return clean_text(title, field="title", max_length=TITLE_MAX), clean_text(
+        description, field="description", max_length=DESCRIPTION_MAX, multiline=True, required=False
+    )
+
+
 def _screen(screen: ListingScreen | None, title: str, description: str, sku_names: list[str]) -> None:
     if screen is not None:
         screen([("title", title), ("description", description), *(("SKU name", n) for n in sku_names)])
@@ -179,10 +182,7 @@ def update_product(
     if shop_id is None:
         raise NotFound(f"no product {product_id}")
     require_shop(actor, shop_id)
-    title = clean_text(edit.title, field="title", max_length=TITLE_MAX)
-    description = clean_text(
-        edit.description, field="description", max_length=DESCRIPTION_MAX, multiline=True, required=False
-    )
+    title, description = _title_and_description(edit.title, edit.description)
     if conn.execute(select(categories.c.id).where(categories.c.id == edit.category_id)).first() is None:
         raise NotFound(f"no category {edit.category_id}")
     if not edit.skus:

@@ -11,8 +11,7 @@ from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
 from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import local_path
-from pledge.web.i18n import translator
-from pledge.web.render import error_page, language, redirect, render
+from pledge.web.render import error_page, redirect, render
 from pledge.web.types import PathId
 
 router = APIRouter(prefix="/merchant")
@@ -110,9 +109,8 @@ async def ship(order_id: PathId, request: Request, caller: PageCaller):
                 tracking_no=str(form.get("tracking_no", "")),
                 at=app.clock.now(),
             )
-    except WaybillInUse:
-        _ = translator(language(request))
-        return error_page(request, 409, "Waybill already in use", _(WAYBILL_IN_USE))
+    except WaybillInUse:  # error_page says it in the reader's language (the catalog holds it)
+        return error_page(request, 409, "Waybill already in use", WAYBILL_IN_USE)
     return redirect(local_path(form.get("back"), "/merchant"))
 
 
