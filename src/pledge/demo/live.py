@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from pledge.accounts.services import Actor
 from pledge.bootstrap import App
 from pledge.kernel.clock import local_time, zone
+from pledge.live import replays
 from pledge.live import services as live
 from pledge.live.moderation import AllowAll
 
@@ -49,6 +50,8 @@ def _past_session(app: App, shop: dict, room_id: int, buyers: list[Actor], now: 
         _comment(app, buyers[n % len(buyers)], session_id, text, at)
     with app.uow.begin() as conn:
         live.end_session(conn, shop["owner"], session_id=session_id, at=start + timedelta(hours=1))
+        # The ingest server's recording of the evening: in the demo, the same looping sample.
+        replays.set_replay(conn, shop["owner"], session_id=session_id, replay_url=PLAYBACK_URL)
 
 
 def seed_live(app: App, shops: list[dict], buyers: list[Actor], now: datetime, titles: list[str]) -> int:

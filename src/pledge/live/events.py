@@ -51,6 +51,7 @@ def session_json(session: SessionView | None) -> dict[str, Any] | None:
         "playback_url": session.playback_url,
         "likes": session.likes,
         "peak_viewers": session.peak_viewers,
+        "replay_url": session.replay_url,
     }
 
 

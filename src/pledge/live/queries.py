@@ -48,6 +48,7 @@ class SessionView:
     likes: int
     peak_viewers: int
     cut_reason: str | None
+    replay_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class RoomView:
         return self.session.status.value if self.session else "idle"
 
 
-def _session_view(row) -> SessionView:
+def session_view(row) -> SessionView:
     return SessionView(
         row.id,
         row.title,
@@ -78,6 +79,7 @@ def _session_view(row) -> SessionView:
         row.likes,
         row.peak_viewers,
         row.cut_reason,
+        row.replay_url,
     )
 
 
@@ -190,7 +192,7 @@ def _room_views(conn: Connection, rows: list[AnyRow]) -> list[RoomView]:
                 row.title,
                 row.content_id,
                 promise_of(row).code,
-                _session_view(session) if session else None,
+                session_view(session) if session else None,
                 cards_by_session[session.id] if session else [],
             )
         )
@@ -291,7 +293,7 @@ def session_report(conn: Connection, session_id: int) -> SessionReport:
     ):
         minute = at.replace(second=0, microsecond=0)
         per_minute[minute] = per_minute.get(minute, 0) + 1
-    return SessionReport(_session_view(row), viewers, sorted(per_minute.items()), sum(per_minute.values()))
+    return SessionReport(session_view(row), viewers, sorted(per_minute.items()), sum(per_minute.values()))
 
 
 def live_sessions_of(conn: Connection, room_ids: list[int]) -> dict[int, int]:
@@ -334,7 +336,7 @@ def sessions_of_room(conn: Connection, room_id: int, *, limit: int = 20) -> list
     """The room's sessions, newest first (the host console's past sessions)."""
     s = live_sessions.c
     rows = conn.execute(select(live_sessions).where(s.room_id == room_id).order_by(s.id.desc()).limit(limit))
-    return [_session_view(r) for r in rows]
+    return [session_view(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -365,7 +367,7 @@ def shop_sessions(
         .limit(SHOP_SESSIONS_PAGE + 1)
         .offset((page - 1) * SHOP_SESSIONS_PAGE)
     ).all()
-    found = [ShopSession(r.room_id, r.room_title, _session_view(r)) for r in rows[:SHOP_SESSIONS_PAGE]]
+    found = [ShopSession(r.room_id, r.room_title, session_view(r)) for r in rows[:SHOP_SESSIONS_PAGE]]
     return found, len(rows) > SHOP_SESSIONS_PAGE
 
 

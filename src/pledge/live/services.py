@@ -238,11 +238,16 @@ def _tell_live(conn: Connection, room, session_id: int, title: str, at: datetime
 
 
 def _clean_playback_url(value: object) -> str:
-    url = clean_text(value, field="the playback URL", max_length=PLAYBACK_URL_MAX)
+    return clean_hls_url(value, "the playback URL")
+
+
+def clean_hls_url(value: object, field: str) -> str:
+    """An HLS playlist URL from the ingest server: http(s) or a path on this site, ending .m3u8."""
+    url = clean_text(value, field=field, max_length=PLAYBACK_URL_MAX)
     if not (url.startswith("https://") or url.startswith("http://") or url.startswith("/")):
-        raise InvalidInput("the playback URL is an http(s) address or a path on this site")
+        raise InvalidInput(f"{field} is an http(s) address or a path on this site")
     if not url.split("?")[0].endswith(".m3u8"):
-        raise InvalidInput("the playback URL is an HLS playlist (.m3u8) from the ingest server")
+        raise InvalidInput(f"{field} is an HLS playlist (.m3u8) from the ingest server")
     return url
 
 

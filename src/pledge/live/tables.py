@@ -39,6 +39,7 @@ live_sessions = Table(
     Column("ended_at", UtcDateTime, nullable=True),
     Column("cut_reason", String(200), nullable=True),
     Column("playback_url", String(500), nullable=True),  # HLS from the ingest server; never transcoded here
+    Column("replay_url", String(500), nullable=True),  # the ingest server's recording (HLS VOD), once ended
     Column("likes", Integer, nullable=False, default=0, server_default="0"),
     Column("peak_viewers", Integer, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),

@@ -51,6 +51,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/live/rooms/{room_id}/cards/{sku_id}"): Case("denied"),
     ("POST", "/api/v1/live/rooms/{room_id}/cards/{sku_id}/explain"): Case("denied"),
     ("GET", "/api/v1/live/sessions/{session_id}/report"): Case("denied", params=ENDED),
+    ("PUT", "/api/v1/live/sessions/{session_id}/replay"): Case(
+        "denied", lambda ids, csrf: {"json": {"replay_url": HLS}}, params=ENDED
+    ),
     ("GET", "/api/v1/live/rooms/{room_id}/coupons"): Case("public"),
     ("POST", "/api/v1/live/rooms/{room_id}/coupons"): Case(
         "denied", lambda ids, csrf: {"json": {"amount_fen": 500, "quantity": 10}}, ok=201
@@ -70,6 +73,10 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/merchant/live/{room_id}"): Case("denied"),
     ("GET", "/merchant/live/{room_id}/metrics"): Case("denied"),
     ("GET", "/merchant/live/sessions/{session_id}"): Case("denied", params=ENDED),
+    ("GET", "/live/sessions/{session_id}/replay"): Case("public", params=ENDED),
+    ("POST", "/merchant/live/sessions/{session_id}/replay"): Case(
+        "denied", lambda ids, csrf: _form(ids, csrf, replay_url=HLS), ok=303, params=ENDED
+    ),
     ("POST", "/merchant/live/{room_id}/start"): Case(
         "denied", lambda ids, csrf: _form(ids, csrf, playback_url=HLS), ok=303, params=IDLE
     ),

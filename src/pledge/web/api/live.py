@@ -16,7 +16,7 @@ from pledge.bootstrap import App
 from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import DomainError
 from pledge.kernel.limits import MAX_PRICE_FEN
-from pledge.live import coupons, events, queries
+from pledge.live import coupons, events, queries, replays
 from pledge.live import services as live
 from pledge.live.hub import stream
 from pledge.live.model import Verdict
@@ -78,6 +78,10 @@ class StartIn(BaseModel):
     playback_url: Annotated[str, Field(strict=True, max_length=live.PLAYBACK_URL_MAX)]
     session_id: Id | None = None  # the announced session to start; none: a new one now
     title: OptionalTitle = ""
+
+
+class ReplayIn(BaseModel):
+    replay_url: Annotated[str, Field(strict=True, max_length=live.PLAYBACK_URL_MAX)]
 
 
 class PinIn(BaseModel):
@@ -280,6 +284,18 @@ def remind(session_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         added = live.remind_me(conn, actor, session_id=session_id, at=app.clock.now())
     return {"session_id": session_id, "added": added}
+
+
+@router.put(
+    "/live/sessions/{session_id}/replay",
+    summary="The host gives an ended session its recording (HLS from the ingest server)",
+    response_model=SessionOut,
+)
+def put_replay(session_id: PathId, body: ReplayIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        replays.set_replay(conn, actor, session_id=session_id, replay_url=body.replay_url)
+    with app.uow.read() as conn:
+        return events.session_json(replays.replay(conn, session_id).session) or {}
 
 
 @router.get(

@@ -323,7 +323,7 @@ def product_bars_svg(rows: list[tuple[str, int]], label: str, testid: str, *, mo
 
 
 @router.get("/merchant/live/sessions/{session_id}")
-def report(session_id: PathId, request: Request, caller: PageCaller):
+def report(session_id: PathId, request: Request, caller: PageCaller, replay_saved: int = 0):
     _ = translator(language(request))
     with pledge(request).uow.read() as conn:
         room, found = queries.session_report_for(conn, caller.actor, session_id)
@@ -340,6 +340,7 @@ def report(session_id: PathId, request: Request, caller: PageCaller):
         comments_chart=bars_svg(found.comments_per_minute, _("live.chart_comments")),
         metrics=sold,
         by_product=by_product,
+        replay_saved=bool(replay_saved),
         gmv_chart=product_bars_svg(
             [(p.title, p.gmv_fen) for p in by_product], _("live.chart_gmv"), "gmv-chart", money=True
         ),

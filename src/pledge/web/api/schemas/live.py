@@ -21,6 +21,7 @@ class SessionOut(BaseModel):
     playback_url: str | None
     likes: int
     peak_viewers: int
+    replay_url: str | None = None
 
 
 class CardOut(BaseModel):

@@ -24,6 +24,7 @@ class ShopSessionOut(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     playback_url: str | None
+    replay_url: str | None = None
     likes: int
     peak_viewers: int
     cut_reason: str | None
