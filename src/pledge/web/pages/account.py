@@ -8,7 +8,7 @@ import json
 import math
 import secrets
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from pledge.accounts import queries as account_queries
 from pledge.accounts import services as accounts
@@ -110,8 +110,15 @@ async def login(request: Request):
         return response
     except Unauthorized as exc:
         return _login_page(request, status=401, next=target, error=exc.detail)
+    return signed_in(request, user_id, target, form_cookie=LOGIN_CSRF_COOKIE, form_path="/login")
+
+
+def signed_in(request: Request, user_id: int, target: str, *, form_cookie: str, form_path: str) -> Response:
+    """Start a web session for `user_id` and go to `target`: the session cookie set, the signed-out
+    form's CSRF cookie dropped (login and sign-up both end here)."""
+    app = pledge(request)
     with app.uow.begin() as conn:
-        token, _csrf = accounts.start_session(conn, user_id=user_id, at=now)
+        token, _csrf = accounts.start_session(conn, user_id=user_id, at=app.clock.now())
     response = redirect(target)
     response.set_cookie(
         SESSION_COOKIE,
@@ -121,7 +128,7 @@ async def login(request: Request):
         secure=cookie_secure(request, app.settings),
         max_age=int(accounts.SESSION_TTL.total_seconds()),
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    response.delete_cookie(form_cookie, path=form_path)
     return response
 
 

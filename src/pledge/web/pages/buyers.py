@@ -8,7 +8,6 @@ import secrets
 
 from fastapi import APIRouter, Request
 
-from pledge.accounts import services as accounts
 from pledge.accounts.signup import SIGNUP, SignUp, sign_up
 from pledge.addresses import services as addresses
 from pledge.addresses.model import Address
@@ -17,8 +16,9 @@ from pledge.fulfilment.receipt import confirm_receipt
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.orders import buyer_actions
 from pledge.sms import services as sms
-from pledge.web.deps import SESSION_COOKIE, FormFields, PageCaller, check_csrf, pledge
+from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
 from pledge.web.forms import local_path
+from pledge.web.pages.account import signed_in
 from pledge.web.render import redirect, render
 from pledge.web.security import cookie_secure
 from pledge.web.types import PathId
@@ -76,19 +76,7 @@ async def signup(request: Request):
         user_id = sign_up(app.uow, cmd, at=now)
     except DomainError as exc:
         return _signup_page(request, values=values, status=exc.status, error=exc.detail)
-    with app.uow.begin() as conn:
-        token, _csrf = accounts.start_session(conn, user_id=user_id, at=now)
-    response = redirect(values["next"])
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=cookie_secure(request, app.settings),
-        max_age=int(accounts.SESSION_TTL.total_seconds()),
-    )
-    response.delete_cookie(SIGNUP_CSRF_COOKIE, path="/signup")
-    return response
+    return signed_in(request, user_id, values["next"], form_cookie=SIGNUP_CSRF_COOKIE, form_path="/signup")
 
 
 # ---------------------------------------------------------------- address book
