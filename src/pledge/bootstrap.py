@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from pledge.attribution.model import Channel, Dispatcher, SourceResolver
-from pledge.catalog.guards import ListingGuard, SaleGuard
+from pledge.catalog.guards import ListingGuard, SaleGuard, Screening
 from pledge.config import Settings, weakness
+from pledge.governance import intake
+from pledge.governance.model import Subject
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
@@ -21,7 +26,7 @@ from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
 from pledge.live.sources import LiveRoomSources
 from pledge.logistics.sanctions import assert_can_sell
-from pledge.moderation.checks import Context, Verdict, check, refuse_if_blocked
+from pledge.moderation.checks import Context, Result, Verdict, check, refuse_if_blocked
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
@@ -77,7 +82,7 @@ class App:
 
     @property
     def listing_screen(self) -> ListingChecks:
-        return ListingChecks(self.rulebook, self.clock)
+        return ListingChecks(self.rulebook, self.clock, self.uow)
 
 
 def read_clock_offset(uow: UnitOfWork) -> timedelta:
@@ -126,33 +131,77 @@ def demo_secrets(settings: Settings, uow: UnitOfWork) -> Settings:
     return settings.model_copy(update=generated)
 
 
+# Records of checks made inside another use case's transaction (a refused listing rolls back; a
+# comment's transaction holds SQLite's write lock), written in a transaction of their own once that
+# one has ended: one background writer, so `RECORDER.submit(lambda: None).result()` waits for them.
+RECORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="governance-intake")
+
+
+def record_later(uow: UnitOfWork, entry: intake.Entry, at: datetime) -> Future[int]:
+    def write() -> int:
+        with uow.begin() as conn:
+            return intake.enqueue(conn, entry, at=at)
+
+    return RECORDER.submit(write)
+
+
 @dataclass(frozen=True)
 class CommentChecks:
     """Live's moderation port answered by the trust & safety checks (pledge.moderation): a
     comment the checks would hold for review or block is stored as held, so it reaches nobody
-    but its author (issue 14: "blocked ones reach nobody but their author")."""
+    but its author (issue 14: "blocked ones reach nobody but their author"), and is recorded in
+    the reviewer queue (pledge.governance.intake) in a short transaction of its own."""
 
     book: Rulebook
     clock: Clock
+    uow: UnitOfWork | None = None
 
     def moderate(self, text: str, context: CommentContext) -> LiveVerdict:
-        verdict = check(text, Context.COMMENT, self.book, self.clock.now()).verdict
-        return LiveVerdict.ALLOW if verdict is Verdict.ALLOW else LiveVerdict.HOLD
+        result = check(text, Context.COMMENT, self.book, self.clock.now())
+        if result.verdict is Verdict.ALLOW:
+            return LiveVerdict.ALLOW
+        if self.uow is not None:
+            entry = intake.from_check(
+                result, Subject.COMMENT, context.session_id, text, author_id=context.user_id
+            )
+            record_later(self.uow, entry, self.clock.now())
+        return LiveVerdict.HOLD
 
 
 @dataclass(frozen=True)
 class ListingChecks:
     """Catalog's listing screen answered by the trust & safety checks: a title, description or
-    SKU name the checks block is refused (422 naming the term and the clause). Texts the checks
-    would only send to review are published for now (the reviewer queue is issue 14's next part)."""
+    SKU name the checks block is refused (422 naming the term and the clause) and the refusal is
+    recorded (its own short transaction, since the listing's rolls back); one they send to review
+    waits unpublished in the reviewer queue (pledge.governance)."""
 
     book: Rulebook
     clock: Clock
+    uow: UnitOfWork | None = None
 
-    def __call__(self, texts: Sequence[tuple[str, str]]) -> None:
+    def __call__(self, texts: Sequence[tuple[str, str]]) -> Screening:
         at = self.clock.now()
+        worst: tuple[str, Result] | None = None
         for field_name, text in texts:
-            refuse_if_blocked(text, check(text, Context.LISTING, self.book, at), field_name)
+            result = check(text, Context.LISTING, self.book, at)
+            if result.verdict is Verdict.BLOCK:
+                self._record_refusal(text, result)
+                refuse_if_blocked(text, result, field_name)
+            if result.verdict is Verdict.REVIEW and worst is None:
+                worst = (text, result)
+        return Screening() if worst is None else Screening(publish=False, evidence=worst)
+
+    def _record_refusal(self, text: str, result: Result) -> None:
+        if self.uow is not None:
+            record_later(self.uow, intake.from_check(result, Subject.LISTING, None, text), self.clock.now())
+
+    def hold(
+        self, conn: Connection, *, shop_id: int, product_id: int, screening: Screening, at: datetime
+    ) -> None:
+        text, result = cast(tuple[str, Result], screening.evidence)
+        intake.enqueue(
+            conn, intake.from_check(result, Subject.LISTING, product_id, text, shop_id=shop_id), at=at
+        )
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
@@ -172,5 +221,5 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         book,
         payments,
         LocalFileStore(settings.var_dir / "uploads"),
-        moderator=CommentChecks(book, clock),
+        moderator=CommentChecks(book, clock, uow),
     )

@@ -10,6 +10,7 @@ from pledge.experience import tables as _experience  # noqa: F401
 from pledge.flash import tables as _flash  # noqa: F401
 from pledge.followers import tables as _followers  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
+from pledge.governance import tables as _governance  # noqa: F401
 from pledge.history import tables as _history  # noqa: F401
 from pledge.inventory import tables as _inventory  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401

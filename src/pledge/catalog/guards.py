@@ -6,6 +6,7 @@ by raising a DomainError (409 with the clause), and checks nothing else."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -24,11 +25,27 @@ class ListingGuard(Protocol):
     def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class Screening:
+    """What the content checks said of a listing's texts that they did not refuse: `publish`
+    False means a reviewer must look first (the listing waits unpublished); `evidence` is what the
+    screen needs to queue it (opaque to catalog)."""
+
+    publish: bool = True
+    evidence: object = None
+
+
 class ListingScreen(Protocol):
     """Do a listing's texts pass the platform's content checks? `texts` maps each field (title,
-    description, SKU name) to its text; a refusal raises (422 naming the term and the clause)."""
+    description, SKU name) to its text; a refusal raises (422 naming the term and the clause), a
+    text that needs a reviewer answers `publish=False`, and `hold` then puts the saved listing in
+    the reviewer queue in the same transaction."""
 
-    def __call__(self, texts: Sequence[tuple[str, str]]) -> None: ...
+    def __call__(self, texts: Sequence[tuple[str, str]]) -> Screening: ...
+
+    def hold(
+        self, conn: Connection, *, shop_id: int, product_id: int, screening: Screening, at: datetime
+    ) -> None: ...
 
 
 def check_sale(

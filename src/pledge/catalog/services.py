@@ -9,8 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_shop
-from pledge.catalog.guards import ListingGuard, ListingScreen, check_listing
+from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.catalog.guards import ListingGuard, ListingScreen, Screening, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.clock import zone
 from pledge.kernel.db import inserted_id
@@ -103,7 +103,7 @@ def create_product(
     for sku in cmd.skus:
         clean_text(sku.name, field="SKU name", max_length=NAME_MAX)
         check_sku_numbers(sku.name, sku.price_fen, sku.stock)
-    _screen(screen, title, description, [s.name for s in cmd.skus])
+    screening = _screen(screen, title, description, [s.name for s in cmd.skus])
     category = conn.execute(select(categories.c.parent_id).where(categories.c.id == cmd.category_id)).first()
     if category is None:
         raise NotFound(f"no category {cmd.category_id}")
@@ -119,7 +119,7 @@ def create_product(
             blind_box=cmd.blind_box,
             booked_delivery=cmd.booked_delivery,
             shipping_fee_fen=cmd.shipping_fee_fen,
-            active=True,
+            active=screening.publish,
             created_at=at,
             **_promise_columns(cmd.promise),
         ),
@@ -137,6 +137,7 @@ def create_product(
             for s in cmd.skus
         ],
     )
+    _hold(screen, conn, cmd.shop_id, product_id, screening, at)
     return product_id
 
 
@@ -168,13 +169,44 @@ def _title_and_description(title: str, description: str) -> tuple[str, str]:
     )
 
 
-def _screen(screen: ListingScreen | None, title: str, description: str, sku_names: list[str]) -> None:
-    if screen is not None:
-        screen([("title", title), ("description", description), *(("SKU name", n) for n in sku_names)])
+def _screen(screen: ListingScreen | None, title: str, description: str, sku_names: list[str]) -> Screening:
+    if screen is None:
+        return Screening()
+    return screen([("title", title), ("description", description), *(("SKU name", n) for n in sku_names)])
+
+
+def _hold(
+    screen: ListingScreen | None,
+    conn: Connection,
+    shop_id: int,
+    product_id: int,
+    screening: Screening,
+    at: datetime,
+) -> None:
+    """A listing the checks send to a reviewer waits unpublished in the queue (issue 14)."""
+    if screen is not None and not screening.publish:
+        screen.hold(conn, shop_id=shop_id, product_id=product_id, screening=screening, at=at)
+
+
+LISTING_ROLES = ("operator", "reviewer")  # trust & safety delists and relists products
+
+
+def set_listed(conn: Connection, actor: Actor, product_id: int, *, listed: bool) -> None:
+    """The platform takes a product off sale (下架) or puts it back (a reviewer allowed it, or an
+    appeal was upheld). Merchants cannot relist a product the platform took down."""
+    require_platform(actor, *LISTING_ROLES)
+    if conn.execute(products.update().where(products.c.id == product_id).values(active=listed)).rowcount != 1:
+        raise NotFound(f"no product {product_id}")
 
 
 def update_product(
-    conn: Connection, actor: Actor, product_id: int, edit: ProductEdit, *, screen: ListingScreen | None = None
+    conn: Connection,
+    actor: Actor,
+    product_id: int,
+    edit: ProductEdit,
+    *,
+    at: datetime,
+    screen: ListingScreen | None = None,
 ) -> None:
     """The merchant's editor: title, category, promise, flags and SKUs (existing ones by id,
     new ones added; a SKU is never deleted, since orders name it: set its stock to 0)."""
@@ -193,11 +225,13 @@ def update_product(
         check_sku_numbers(sku.name, sku.price_fen, sku.stock)
         if sku.sku_id is not None and sku.sku_id not in own:
             raise NotFound(f"product {product_id} has no SKU {sku.sku_id}")
-    _screen(screen, title, description, [s.name for s in edit.skus])
+    screening = _screen(screen, title, description, [s.name for s in edit.skus])
+    waits = {} if screening.publish else {"active": False}
     conn.execute(
         products.update()
         .where(products.c.id == product_id)
         .values(
+            **waits,
             title=title,
             description=description,
             category_id=edit.category_id,
@@ -213,6 +247,7 @@ def update_product(
             conn.execute(skus.insert().values(product_id=product_id, shop_id=shop_id, **values))
         else:
             conn.execute(skus.update().where(skus.c.id == sku.sku_id).values(**values))
+    _hold(screen, conn, shop_id, product_id, screening, at)
 
 
 def check_sku_numbers(name: str, price_fen: object, stock: object) -> None:

@@ -102,7 +102,9 @@ async def save_product(product_id: PathId, request: Request, caller: PageCaller)
     try:
         edit = _edit_from(form, rows, app)
         with app.uow.begin() as conn:
-            catalog.update_product(conn, caller.actor, product_id, edit, screen=app.listing_screen)
+            catalog.update_product(
+                conn, caller.actor, product_id, edit, at=app.clock.now(), screen=app.listing_screen
+            )
             tier = str(form.get("insurance") or "").strip() or None
             if tier != _insured(conn, product_id, app):
                 coverage.set_shipping_insurance(

@@ -1,0 +1,59 @@
+"""The reviewer queue's items and their lifecycle.
+
+An item enters the queue `open` (an automatic "review" verdict, a held comment, a user's report)
+and a reviewer decides it once: `allowed` or `removed`. A text the checks block never waits: it is
+recorded already `blocked` (no person decided), so the transparency report can count it.
+
+    open → allowed | removed        blocked (recorded, final)"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pledge.kernel.lifecycle import Lifecycle
+
+
+class Source(StrEnum):
+    """Where an item came from."""
+
+    CHECK = "check"  # an automatic verdict of pledge.moderation
+    REPORT = "report"  # a signed-in user's report
+
+
+class Subject(StrEnum):
+    """What the item is about."""
+
+    LISTING = "listing"  # a product (its title, description, SKU names)
+    COMMENT = "comment"  # a live comment; subject_id names its session (checks run before it is stored)
+    SESSION = "session"  # a live session
+
+
+class ItemStatus(StrEnum):
+    OPEN = "open"
+    ALLOWED = "allowed"
+    REMOVED = "removed"
+    BLOCKED = "blocked"
+
+
+class Decision(StrEnum):
+    """What a reviewer may decide: the item's final status."""
+
+    ALLOW = "allowed"
+    REMOVE = "removed"
+
+
+S = ItemStatus
+TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
+    S.OPEN: frozenset({S.ALLOWED, S.REMOVED}),
+    S.ALLOWED: frozenset(),
+    S.REMOVED: frozenset(),
+    S.BLOCKED: frozenset(),
+}
+LIFECYCLE = Lifecycle("queue item", ItemStatus, TRANSITIONS)
+
+# Risk from 0 to 100 orders the queue (highest first, then oldest): a prohibited-term hit outranks a
+# classifier score, which outranks a single user report (pledge:default weights).
+RISK_PROHIBITED = 90
+RISK_REVIEW_DEFAULT = 60
+RISK_REPORT = 50
+NOTE_MAX = 500

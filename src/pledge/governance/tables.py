@@ -1,0 +1,97 @@
+"""The reviewer queue, penalties with their actions, and appeals (migration 0019)."""
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+
+# One row per automatic verdict that is not "allow" and per user report: the evidence (text, hits
+# as JSON, clause) and, once decided, who decided what, when, under which clause and why.
+governance_items = Table(
+    "governance_items",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("source", String(20), nullable=False),
+    Column("subject", String(20), nullable=False),
+    Column("subject_id", Id, nullable=True),  # None: a new listing refused before it was saved
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True, index=True),
+    Column("author_id", Id, ForeignKey("users.id"), nullable=True),  # who wrote the text, if a user
+    Column("reporter_id", Id, ForeignKey("users.id"), nullable=True),
+    Column("risk", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("hits", Text, nullable=False),  # JSON list of {term, category, span}
+    Column("clause", String(80), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decided_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("decision_clause", String(80), nullable=True),
+    Column("decision_note", String(500), nullable=True),
+    CheckConstraint("risk BETWEEN 0 AND 100", name="ck_governance_items_risk"),
+    Index("ix_governance_items_queue", "status", "risk", "created_at"),
+)
+
+# A penalty: one decision under one ladder clause against one shop, the case number that chose its
+# rung, and whether it still stands (an upheld appeal reverses it).
+governance_penalties = Table(
+    "governance_penalties",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("item_id", Id, ForeignKey("governance_items.id"), nullable=True),
+    Column("clause", String(80), nullable=False),
+    Column("case_no", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("points", Integer, nullable=False, server_default="0"),
+    Column("points_expire_at", UtcDateTime, nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("decided_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("reversed_at", UtcDateTime, nullable=True),
+    CheckConstraint("case_no >= 1", name="ck_governance_penalties_case_no"),
+)
+
+# Each effect of a penalty: what it did to which subject, until when, and for money the amount
+# (moved through pledge.ledger under `governance-penalty:{action id}`).
+governance_actions = Table(
+    "governance_actions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("penalty_id", Id, ForeignKey("governance_penalties.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),
+    Column("subject_id", Id, nullable=True),
+    Column("amount_fen", Fen, nullable=True),
+    Column("until", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="ck_governance_actions_amount"),
+)
+
+# At most one appeal per penalty: filed by a member of the shop within the window, answered by a
+# reviewer, or lapsed at its deadline.
+governance_appeals = Table(
+    "governance_appeals",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("penalty_id", Id, ForeignKey("governance_penalties.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("filed_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filed_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("answered_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("answer_note", String(500), nullable=True),
+    UniqueConstraint("penalty_id", name="uq_governance_appeals_penalty"),
+)
