@@ -16,6 +16,7 @@ from pledge.attribution.model import Channel, Dispatcher, SourceResolver
 from pledge.catalog.guards import ListingGuard, SaleGuard, Screening
 from pledge.config import Settings, weakness
 from pledge.governance import intake
+from pledge.governance.guards import refuse_listing_while_suspended, refuse_sale_while_suspended
 from pledge.governance.model import Subject
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
@@ -39,8 +40,9 @@ DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database u
 # The checks that may refuse a sale or a listing, owned by packages above catalog and orders and
 # passed down to them (catalog.guards): a shop whose deposit has been below zero for 48 h
 # (settlement), then sanctions from late rates (logistics).
-SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell)
-LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
+# Then a suspension or removal by a trust & safety penalty (governance).
+SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell, refuse_sale_while_suspended)
+LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short, refuse_listing_while_suspended)
 # What buying from a live room or a short video binds (attribution), owned above checkout.
 SOURCES: SourceResolver = Dispatcher(
     {Channel.LIVE_ROOM: LiveRoomSources(), Channel.SHORT_VIDEO: VideoSources()}

@@ -26,6 +26,7 @@ from pledge.compensation import services as compensation_services
 from pledge.experience import indicators as experience_indicators
 from pledge.experience import policy as experience
 from pledge.experience import services as experience_services
+from pledge.governance import policy as governance
 from pledge.lateship import policy as lateship
 from pledge.lateship import services as lateship_services
 from pledge.logistics import policy as logistics
@@ -77,6 +78,19 @@ _READERS = (
     # Text checks where content enters.
     _reader("moderation_terms", moderation.verdict_for, "category", "listing", "live", "comment"),
     _reader("moderation_offensive", moderation.offensive_verdict, "review_from_pct", "block_from_pct"),
+    # Penalties by rulebook and appeals (trust & safety enforcement).
+    _reader(
+        "penalty_ladder", governance.steps_for, "rungs", "window_days", helpers=(governance.window_start,)
+    ),
+    _reader("penalty_points", governance.points_of, "points", "valid_days"),
+    _reader(
+        "appeal_window",
+        governance.appeal_closes_at,
+        "file_within_days",
+        "answer_within_working_days",
+        "unanswered",
+        helpers=(governance.answer_due_at, governance.unanswered_upholds),
+    ),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),
     _reader("ship_promise_conflict", promises.binding_promise),

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_platform, require_shop
+from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.guards import ListingGuard, ListingScreen, Screening, check_listing
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.clock import zone
@@ -188,13 +188,10 @@ def _hold(
         screen.hold(conn, shop_id=shop_id, product_id=product_id, screening=screening, at=at)
 
 
-LISTING_ROLES = ("operator", "reviewer")  # trust & safety delists and relists products
-
-
-def set_listed(conn: Connection, actor: Actor, product_id: int, *, listed: bool) -> None:
+def set_listed(conn: Connection, product_id: int, *, listed: bool) -> None:
     """The platform takes a product off sale (下架) or puts it back (a reviewer allowed it, or an
-    appeal was upheld). Merchants cannot relist a product the platform took down."""
-    require_platform(actor, *LISTING_ROLES)
+    appeal was upheld). Trust & safety (pledge.governance) decides and authorises; merchants have
+    no way to relist a product the platform took down."""
     if conn.execute(products.update().where(products.c.id == product_id).values(active=listed)).rowcount != 1:
         raise NotFound(f"no product {product_id}")
 

@@ -57,3 +57,17 @@ RISK_PROHIBITED = 90
 RISK_REVIEW_DEFAULT = 60
 RISK_REPORT = 50
 NOTE_MAX = 500
+
+
+class PenaltyStatus(StrEnum):
+    """A penalty stands (`in_force`) until an upheld appeal reverses it with its effects."""
+
+    IN_FORCE = "in_force"
+    REVERSED = "reversed"
+
+
+PENALTY_LIFECYCLE = Lifecycle(
+    "penalty",
+    PenaltyStatus,
+    {PenaltyStatus.IN_FORCE: frozenset({PenaltyStatus.REVERSED}), PenaltyStatus.REVERSED: frozenset()},
+)

@@ -159,9 +159,9 @@ def _apply(conn: Connection, actor: Actor, item, decision: Decision, note: str, 
     if subject is Subject.LISTING and item.subject_id is not None:
         held = item.source == Source.CHECK
         if decision is Decision.ALLOW and held:
-            catalog.set_listed(conn, actor, item.subject_id, listed=True)
+            catalog.set_listed(conn, item.subject_id, listed=True)
         if decision is Decision.REMOVE and not held:
-            catalog.set_listed(conn, actor, item.subject_id, listed=False)
+            catalog.set_listed(conn, item.subject_id, listed=False)
     if subject is Subject.SESSION and decision is Decision.REMOVE and item.subject_id is not None:
         status = conn.execute(
             select(live_sessions.c.status).where(live_sessions.c.id == item.subject_id)

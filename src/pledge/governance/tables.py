@@ -74,6 +74,8 @@ governance_actions = Table(
     Column("amount_fen", Fen, nullable=True),
     Column("until", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("charged_at", UtcDateTime, nullable=True),  # money moved (claimed by a conditional UPDATE)
+    Column("refunded_at", UtcDateTime, nullable=True),  # money given back after an upheld appeal
     CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="ck_governance_actions_amount"),
 )
 

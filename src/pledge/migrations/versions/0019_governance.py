@@ -69,6 +69,8 @@ def upgrade() -> None:
         sa.Column("amount_fen", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("until", UtcDateTime(timezone=True), nullable=True),
         sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("charged_at", UtcDateTime(timezone=True), nullable=True),
+        sa.Column("refunded_at", UtcDateTime(timezone=True), nullable=True),
         sa.CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="ck_governance_actions_amount"),
     )
     op.create_index("ix_governance_actions_penalty_id", "governance_actions", ["penalty_id"])
