@@ -16,6 +16,7 @@ from pledge.bootstrap import App, refresh_clock
 from pledge.experience.services import snapshot_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
+from pledge.governance.appeals import run_step as settle_appeals
 from pledge.inventory.services import release_cancelled
 from pledge.lateship.services import sweep_late_ship
 from pledge.logistics.sanctions import evaluate_sanctions
@@ -55,6 +56,7 @@ def run_once(app: App) -> dict:
     insured = pay_claims(app.uow, insurer_for(app), app.clock)  # after the refunds that open the claims
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
+    appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
     return {
         "cancelled_unpaid": cancelled,
         "tracking_events": applied,
@@ -72,6 +74,7 @@ def run_once(app: App) -> dict:
         "experience_snapshots": scored,
         "stock_returned": stock_returned,
         "unshipped_closed": closed.closed,
+        "appeals_settled": appeals,
     }
 
 

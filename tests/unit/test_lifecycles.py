@@ -10,6 +10,8 @@ import pytest
 from pledge.aftersales.model import CLAIM_LIFECYCLE, REFUND_LIFECYCLE, CaseStatus
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
+from pledge.governance.model import APPEAL_LIFECYCLE, PENALTY_LIFECYCLE
+from pledge.governance.model import LIFECYCLE as QUEUE_ITEM_LIFECYCLE
 from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
 from pledge.kernel.lifecycle import Lifecycle
@@ -31,6 +33,9 @@ LIFECYCLES = [
     PAYOUT_LIFECYCLE,
     APPLICATION_LIFECYCLE,
     LIVE_SESSION_LIFECYCLE,
+    QUEUE_ITEM_LIFECYCLE,
+    PENALTY_LIFECYCLE,
+    APPEAL_LIFECYCLE,
 ]
 
 

@@ -71,3 +71,22 @@ PENALTY_LIFECYCLE = Lifecycle(
     PenaltyStatus,
     {PenaltyStatus.IN_FORCE: frozenset({PenaltyStatus.REVERSED}), PenaltyStatus.REVERSED: frozenset()},
 )
+
+
+class AppealStatus(StrEnum):
+    """filed → upheld (a reviewer, or its deadline passing unanswered) | rejected."""
+
+    FILED = "filed"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+APPEAL_LIFECYCLE = Lifecycle(
+    "appeal",
+    AppealStatus,
+    {
+        AppealStatus.FILED: frozenset({AppealStatus.UPHELD, AppealStatus.REJECTED}),
+        AppealStatus.UPHELD: frozenset(),
+        AppealStatus.REJECTED: frozenset(),
+    },
+)
