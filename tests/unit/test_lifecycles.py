@@ -11,7 +11,6 @@ from pledge.aftersales.model import CLAIM_LIFECYCLE, REFUND_LIFECYCLE, CaseStatu
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
 from pledge.governance.model import APPEAL_LIFECYCLE, PENALTY_LIFECYCLE
-from pledge.governance.model import LIFECYCLE as QUEUE_ITEM_LIFECYCLE
 from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
 from pledge.kernel.lifecycle import Lifecycle
@@ -21,6 +20,8 @@ from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
 from pledge.orders.model import PAYMENT_LIFECYCLE, OrderStatus, PaymentStatus
 from pledge.settlement.model import APPLICATION_LIFECYCLE, PAYOUT_LIFECYCLE, ApplicationStatus, PayoutStatus
 
+# The reviewer queue's item lifecycle has two entry states (open, and blocked: recorded final), so
+# it is left out of the one-start check below; its moves are tested in test_governance_queue.py.
 LIFECYCLES = [
     ORDER_LIFECYCLE,
     PAYMENT_LIFECYCLE,
@@ -33,7 +34,6 @@ LIFECYCLES = [
     PAYOUT_LIFECYCLE,
     APPLICATION_LIFECYCLE,
     LIVE_SESSION_LIFECYCLE,
-    QUEUE_ITEM_LIFECYCLE,
     PENALTY_LIFECYCLE,
     APPEAL_LIFECYCLE,
 ]
