@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from pledge.attribution.model import Channel, Dispatcher, SourceResolver
-from pledge.catalog.guards import ListingGuard, SaleGuard
+from pledge.blindboxes import services as blindboxes
+from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard
 from pledge.config import Settings, weakness
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
@@ -21,6 +23,7 @@ from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
 from pledge.live.sources import LiveRoomSources
 from pledge.logistics.sanctions import assert_can_sell
+from pledge.minors import services as minors
 from pledge.moderation.checks import Context, Verdict, check, refuse_if_blocked
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
@@ -60,7 +63,7 @@ class App:
 
     @property
     def sale_guards(self) -> tuple[SaleGuard, ...]:
-        return SALE_GUARDS
+        return (*SALE_GUARDS, BuyerChecks(self.rulebook))
 
     @property
     def sources(self) -> SourceResolver:
@@ -138,6 +141,25 @@ class CommentChecks:
     def moderate(self, text: str, context: CommentContext) -> LiveVerdict:
         verdict = check(text, Context.COMMENT, self.book, self.clock.now()).verdict
         return LiveVerdict.ALLOW if verdict is Verdict.ALLOW else LiveVerdict.HOLD
+
+
+@dataclass(frozen=True)
+class BuyerChecks:
+    """The purchase guard (catalog.guards.PurchaseGuard) that looks at the buyer, run by
+    orders.create_orders: minors' rules and a blind-box series' draw limit before the orders are
+    written, then one blind-box draw per unit with them (pledge.minors, pledge.blindboxes)."""
+
+    book: Rulebook
+
+    def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
+        """Shops and products alone decide nothing here."""
+
+    def check_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
+        minors.check_purchase(conn, self.book, purchase, at=at)
+        blindboxes.check_draw_limits(conn, self.book, purchase, at=at)
+
+    def record_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
+        blindboxes.record_draws(conn, self.book, purchase, at=at)
 
 
 @dataclass(frozen=True)
