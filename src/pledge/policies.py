@@ -82,9 +82,17 @@ _READERS = (
     # Blind boxes (douyin:aHGYneqr4WDJ) and minors' purchases.
     _reader("blind_box_banned_type", blindboxes.banned_clause, "box_type", "terms"),
     _reader("blind_box_factory_sealed", blindboxes.refuse_unsealed),
-    _reader("blind_box_disclosure", blindboxes.check_disclosure),
+    _reader("blind_box_disclosure", blindboxes.check_disclosure, "notice", "notice_en"),
     _reader("blind_box_draw_records", blindboxes.keep_until, "keep_years"),
-    _reader("blind_box_minors", minors.refuse_blind_box, "refuse_under_years", "consent_under_years"),
+    _reader(
+        "blind_box_minors",
+        minors.refuse_blind_box,
+        "refuse_under_years",
+        "consent_under_years",
+        "notice",
+        "notice_en",
+        helpers=(blindboxes.notices,),
+    ),
     _reader("minor_spending_limits", minors.spending_limits, "adult_years", "per_order_fen", "per_month_fen"),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -106,6 +107,21 @@ def check_listing(book: Rulebook, title: str, series: BoxSeries, at: datetime | 
     refuse_banned(book, series.box_type, title, at)
     refuse_unsealed(book, series, at)
     check_disclosure(book, series, at)
+
+
+@dataclass(frozen=True)
+class Notices:
+    """The sentences a blind box's page shows prominently (4.5), in the rule's words."""
+
+    uncertainty: str
+    minors: str
+    clause_ids: tuple[str, str]
+
+
+def notices(book: Rulebook, at: datetime | date, lang: str = "zh") -> Notices:
+    disclosure, minors = book.one("blind_box_disclosure", at), book.one("blind_box_minors", at)
+    key = "notice" if lang == "zh" else "notice_en"
+    return Notices(disclosure.get(key), minors.get(key), (disclosure.id, minors.id))
 
 
 def draw(items: list[tuple[int, int]], roll: int) -> int:
