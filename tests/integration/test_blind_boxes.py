@@ -15,6 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from pledge.aftersales.cancellation import request_cancellation
+from pledge.aftersales.model import CaseStatus, CaseType
+from pledge.aftersales.tables import cases
 from pledge.blindboxes import queries as box_queries
 from pledge.blindboxes.policy import RANDOM_SOURCE, BannedBlindBox
 from pledge.blindboxes.services import list_product
@@ -262,3 +265,16 @@ def test_two_concurrent_checkouts_of_a_minor_cannot_both_pass_the_monthly_limit(
         assert live == 4
     finally:
         app.uow.engine.dispose()
+
+
+def test_a_listed_blind_box_has_no_instant_refund(app, world):
+    """RULES.md §3 (douyin:aJmtW2ombFf1): instant refund is not for blind-box goods; a box
+    listed with its series carries the product flag the after-sales rule reads."""
+    shop_id, owner = world.shop()
+    sku = list_seed_box(world, owner, shop_id)
+    buyer = world.user(born=ADULT)
+    order_id = world.paid_order(buyer, sku)
+    with app.uow.begin() as c:
+        case_id = request_cancellation(c, buyer, order_id, book=app.rulebook, at=world.now)
+        case = c.execute(select(cases).where(cases.c.id == case_id)).one()
+    assert (case.case_type, case.status) == (CaseType.REFUND_ONLY, CaseStatus.REQUESTED)
