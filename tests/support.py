@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 from sqlalchemy import select
 
 from pledge.accounts import services as accounts
+from pledge.accounts.birthdates import set_birth_date
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.fulfilment.services import apply_tracking_events, ship_order
@@ -45,7 +47,9 @@ class World:
                 made[(top, name)] = catalog.create_category(c, name=name, name_en=name, parent_id=parent)
         return made[(top, name)]
 
-    def user(self, name: str = "买家", platform_role: str | None = None) -> accounts.Actor:
+    def user(
+        self, name: str = "买家", platform_role: str | None = None, *, born: date | None = None
+    ) -> accounts.Actor:
         n = next(_seq)
         with self.app.uow.begin() as c:
             uid = accounts.create_user(
@@ -56,7 +60,14 @@ class World:
                 at=self.now,
                 platform_role=platform_role,
             )
+            if born is not None:
+                set_birth_date(c, uid, born, at=self.now)
             return accounts.load_actor(c, uid)
+
+    def set_born(self, user: accounts.Actor, born: date) -> None:
+        """The buyer's birth date (a blind box needs one: pledge.minors)."""
+        with self.app.uow.begin() as c:
+            set_birth_date(c, user.user_id, born, at=self.now)
 
     def shop(self, name: str = "小阿阮鲜花", timezone: str = "Asia/Shanghai") -> tuple[int, accounts.Actor]:
         """A shop and its owner (as an Actor that knows its membership)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,7 +13,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from pledge.attribution.model import Channel, Dispatcher, SourceResolver
-from pledge.catalog.guards import ListingGuard, SaleGuard, Screening
+from pledge.blindboxes import services as blindboxes
+from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard, Screening
 from pledge.config import Settings, weakness
 from pledge.governance import intake
 from pledge.governance.guards import refuse_listing_while_suspended, refuse_sale_while_suspended
@@ -27,6 +28,7 @@ from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
 from pledge.live.sources import LiveRoomSources
 from pledge.logistics.sanctions import assert_can_sell
+from pledge.minors import services as minors
 from pledge.moderation.checks import Context, Result, Verdict, check, refuse_if_blocked
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.rulebooks.loader import Rulebook, load
@@ -67,7 +69,7 @@ class App:
 
     @property
     def sale_guards(self) -> tuple[SaleGuard, ...]:
-        return SALE_GUARDS
+        return (*SALE_GUARDS, BuyerChecks(self.rulebook))
 
     @property
     def sources(self) -> SourceResolver:
@@ -168,6 +170,25 @@ class CommentChecks:
             )
             record_later(self.uow, entry, self.clock.now())
         return LiveVerdict.HOLD
+
+
+@dataclass(frozen=True)
+class BuyerChecks:
+    """The purchase guard (catalog.guards.PurchaseGuard) that looks at the buyer, run by
+    orders.create_orders: minors' rules and a blind-box series' draw limit before the orders are
+    written, then one blind-box draw per unit with them (pledge.minors, pledge.blindboxes)."""
+
+    book: Rulebook
+
+    def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
+        """Shops and products alone decide nothing here."""
+
+    def check_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
+        minors.check_purchase(conn, self.book, purchase, at=at)
+        blindboxes.check_draw_limits(conn, self.book, purchase, at=at)
+
+    def record_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
+        blindboxes.record_draws(conn, self.book, purchase, at=at)
 
 
 @dataclass(frozen=True)

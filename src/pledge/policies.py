@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 from pledge.aftersales import insurance as aftersales_insurance
 from pledge.aftersales import policy as aftersales
+from pledge.blindboxes import policy as blindboxes
 from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
 from pledge.compensation import services as compensation_services
@@ -32,6 +33,7 @@ from pledge.lateship import services as lateship_services
 from pledge.logistics import policy as logistics
 from pledge.logistics import sanctions, timers, webhook
 from pledge.logistics import services as logistics_services
+from pledge.minors import policy as minors
 from pledge.moderation import checks as moderation
 from pledge.orders import policy as orders_policy
 from pledge.promises import policy as promises
@@ -91,6 +93,21 @@ _READERS = (
         "unanswered",
         helpers=(governance.answer_due_at, governance.unanswered_upholds),
     ),
+    # Blind boxes (douyin:aHGYneqr4WDJ) and minors' purchases.
+    _reader("blind_box_banned_type", blindboxes.banned_clause, "box_type", "terms"),
+    _reader("blind_box_factory_sealed", blindboxes.refuse_unsealed),
+    _reader("blind_box_disclosure", blindboxes.check_disclosure, "notice", "notice_en"),
+    _reader("blind_box_draw_records", blindboxes.keep_until, "keep_years"),
+    _reader(
+        "blind_box_minors",
+        minors.refuse_blind_box,
+        "refuse_under_years",
+        "consent_under_years",
+        "notice",
+        "notice_en",
+        helpers=(blindboxes.notices,),
+    ),
+    _reader("minor_spending_limits", minors.spending_limits, "adult_years", "per_order_fen", "per_month_fen"),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),
     _reader("ship_promise_conflict", promises.binding_promise),

@@ -3,6 +3,7 @@
 from pledge.accounts import tables as _accounts  # noqa: F401
 from pledge.addresses import tables as _addresses  # noqa: F401
 from pledge.aftersales import tables as _aftersales  # noqa: F401
+from pledge.blindboxes import tables as _blindboxes  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401
 from pledge.compensation import tables as _compensation  # noqa: F401
@@ -18,6 +19,7 @@ from pledge.kernel.db import metadata
 from pledge.ledger import tables as _ledger  # noqa: F401
 from pledge.live import tables as _live  # noqa: F401
 from pledge.logistics import tables as _logistics  # noqa: F401
+from pledge.minors import tables as _minors  # noqa: F401
 from pledge.notifications import tables as _notifications  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from argon2 import PasswordHasher
@@ -358,6 +358,7 @@ def test_instant_refund_cap_exclusions_and_shipment(app, world, clock):
         "orders over 8000.00 yuan have no instant refund",
         lambda: file(app, over.buyer, over.order_id, "instant_refund", "other"),
     )
+    world.set_born(top.buyer, date(1990, 1, 1))  # a blind box needs an adult's birth date (blindbox.minors)
     for flag, named in (("custom_made", "custom-made"), ("blind_box", "blind box")):
         odd = scene(
             world, clock, deliver=False, shop=(top.shop_id, top.owner), buyer=top.buyer, **{flag: True}

@@ -3,7 +3,7 @@ check out to an address the orders copy, pay shipping, cancel, remind the shop, 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -242,7 +242,7 @@ def test_cancelling_a_paid_unshipped_order_is_an_instant_refund_where_the_rule_a
 def test_cancelling_a_blind_box_order_waits_for_the_shop_which_then_cancels_it(app, world):
     """Blind boxes have no instant refund (douyin:aJmtW2ombFf1): a refund request the shop
     reviews within the merchant-review clause's 48 h (review.default-48h, pledge:default)."""
-    buyer = world.user()
+    buyer = world.user(born=date(1990, 1, 1))  # a blind box needs an adult's birth date (blindbox.minors)
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, blind_box=True)
     order_id = world.paid_order(buyer, sku)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 
@@ -144,6 +144,7 @@ def insert_user(
     email: str | None = None,
     phone: str | None = None,
     platform_role: str | None = None,
+    birth_date: date | None = None,
 ) -> int:
     """A new user with an email or a (verified) phone number, both unique."""
     if email is None and phone is None:
@@ -169,6 +170,7 @@ def insert_user(
             display_name=display_name,
             platform_role=platform_role,
             created_at=at,
+            birth_date=birth_date,
         ),
     )
 

@@ -6,8 +6,9 @@ so the limit on guesses holds even though the sign-up itself rolls back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from pledge.accounts.birthdates import checked_birth_date
 from pledge.accounts.services import hash_password, insert_user, normalize_email
 from pledge.kernel.db import UnitOfWork
 from pledge.kernel.errors import InvalidInput
@@ -25,6 +26,7 @@ class SignUp:
     phone: str | None = None
     code: str = ""  # the SMS code sent to `phone`
     display_name: str = ""
+    birth_date: date | None = None  # optional; checked by accounts.birthdates
 
 
 def _masked(phone: str) -> str:
@@ -46,13 +48,20 @@ def _identity(cmd: SignUp) -> tuple[str | None, str | None, str]:
 def sign_up(uow: UnitOfWork, cmd: SignUp, *, at: datetime) -> int:
     """The new user's id. The password is hashed before the transaction (argon2 is slow)."""
     email, phone, name = _identity(cmd)
+    born = checked_birth_date(cmd.birth_date, at=at) if cmd.birth_date is not None else None
     password_hash = hash_password(cmd.password)
     try:
         with uow.begin() as conn:
             if phone is not None:
                 sms.spend_code(conn, phone=phone, purpose=SIGNUP, code=cmd.code, at=at)
             return insert_user(
-                conn, password_hash=password_hash, display_name=name, at=at, email=email, phone=phone
+                conn,
+                password_hash=password_hash,
+                display_name=name,
+                at=at,
+                email=email,
+                phone=phone,
+                birth_date=born,
             )
     except WrongCode as wrong:
         with uow.begin() as conn:

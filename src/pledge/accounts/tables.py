@@ -1,4 +1,4 @@
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, ForeignKey, Index, String, Table
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -15,6 +15,9 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("platform_role", String(20), nullable=True),  # operator | reviewer | finance
     Column("created_at", UtcDateTime, nullable=False),
+    # Optional; a blind-box purchase and the limits for minors need it (pledge.minors). The buyer
+    # sets it once (accounts.birthdates); a correction goes through support (migration 0020).
+    Column("birth_date", Date, nullable=True),
     CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="email_or_phone"),
 )
 

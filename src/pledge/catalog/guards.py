@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sqlalchemy.engine import Connection
 
@@ -58,3 +58,54 @@ def check_sale(
 def check_listing(guards: Sequence[ListingGuard], conn: Connection, shop_id: int, *, at: datetime) -> None:
     for guard in guards:
         guard(conn, shop_id, at=at)
+
+
+@dataclass(frozen=True)
+class PurchaseLine:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    """One order of a checkout: `order_id` is None while it is checked, set once it is written."""
+
+    order_id: int | None
+    paid_fen: int
+    lines: tuple[PurchaseLine, ...]
+
+
+@dataclass(frozen=True)
+class Purchase:
+    buyer_id: int
+    orders: tuple[PurchaseOrder, ...]
+
+
+@runtime_checkable
+class PurchaseGuard(Protocol):
+    """A sale guard that also looks at who buys (minors' limits, blind boxes: pledge.minors,
+    pledge.blindboxes; wired by bootstrap). `check_purchase` may refuse before anything is
+    written; `record_purchase` writes what the purchase entails (a blind box's draws) in the
+    same transaction as the orders."""
+
+    def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None: ...
+
+    def check_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None: ...
+
+    def record_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None: ...
+
+
+def check_purchase(
+    guards: Sequence[SaleGuard], conn: Connection, purchase: Purchase, *, at: datetime
+) -> None:
+    for guard in guards:
+        if isinstance(guard, PurchaseGuard):
+            guard.check_purchase(conn, purchase, at=at)
+
+
+def record_purchase(
+    guards: Sequence[SaleGuard], conn: Connection, purchase: Purchase, *, at: datetime
+) -> None:
+    for guard in guards:
+        if isinstance(guard, PurchaseGuard):
+            guard.record_purchase(conn, purchase, at=at)

@@ -18,6 +18,7 @@ from pledge.catalog.tables import skus
 from pledge.config import Settings
 from pledge.demo.addresses import seed_addresses, ship_demo_orders
 from pledge.demo.aftersales import seed_aftersales
+from pledge.demo.blindboxes import seed_blind_boxes
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
 from pledge.demo.guide import guide, write_guide
@@ -49,7 +50,11 @@ ACCOUNTS = [
 ]
 
 CATEGORIES = {
-    ("鲜花园艺", "Flowers & gardening"): [("鲜切花", "Cut flowers"), ("花束", "Bouquets")],
+    ("鲜花园艺", "Flowers & gardening"): [
+        ("鲜切花", "Cut flowers"),
+        ("花束", "Bouquets"),
+        ("花卉种子", "Flower seeds"),
+    ],
     ("生鲜水果", "Fresh fruit"): [
         ("柑橘橙柚", "Citrus"),
         ("热带水果", "Tropical fruit"),
@@ -368,6 +373,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
+    seed_blind_boxes(app, shops[0], buyers, categories["花卉种子"], now)  # the florist's seed box
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()

@@ -338,7 +338,7 @@ def _open_order(
     draft = OrderDraft(
         deal.shop_id, [line], candidates, channel=Channel.LIVE_ROOM, placed_detail={"flash_deal": deal.id}
     )
-    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window)
+    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window, guards=guards)
 
 
 def return_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:

@@ -19,7 +19,15 @@ from pledge.accounts.services import Actor
 from pledge.addresses.model import Address
 from pledge.addresses.services import address_of, default_address_id, owned_address
 from pledge.attribution.model import PRODUCT_CARD, Bound, Channel, Dispatcher, Source, SourceResolver
-from pledge.catalog.guards import SaleGuard, check_sale
+from pledge.catalog.guards import (
+    Purchase,
+    PurchaseLine,
+    PurchaseOrder,
+    SaleGuard,
+    check_purchase,
+    check_sale,
+    record_purchase,
+)
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import products, shops, skus
 from pledge.kernel import jsonutil
@@ -197,10 +205,13 @@ def create_orders(
     *,
     at: datetime,
     pay_window: timedelta,
+    guards: Sequence[SaleGuard],
 ) -> PlacedCheckout:
     """The one writer of new orders (cart checkout and flash deals alike): a checkout, its
     orders awaiting payment with their lines and "placed" events, and one sandbox payment for the
-    total. Stock, coupons and guards are the caller's: they differ between checkouts."""
+    total. Stock, coupons and shop guards are the caller's: they differ between checkouts; the
+    guards that look at the buyer (minors, blind boxes) run here, before and after the writes."""
+    check_purchase(guards, conn, _purchase(buyer_id, drafts), at=at)
     total = sum(d.paid_fen for d in drafts)
     checkout_id = inserted_id(
         conn, checkouts.insert().values(buyer_id=buyer_id, total_fen=total, created_at=at)
@@ -231,6 +242,7 @@ def create_orders(
             for order_id, d in zip(order_ids, drafts, strict=True)
         ],
     )
+    record_purchase(guards, conn, _purchase(buyer_id, drafts, order_ids), at=at)
     ref = "sbx_" + secrets.token_hex(12)
     conn.execute(
         payments.insert().values(
@@ -244,6 +256,19 @@ def create_orders(
         )
     )
     return PlacedCheckout(checkout_id, order_ids, total, ref)
+
+
+def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int | None] = ()) -> Purchase:
+    ids = list(order_ids) or [None] * len(drafts)
+    return Purchase(
+        buyer_id,
+        tuple(
+            PurchaseOrder(
+                order_id, d.paid_fen, tuple(PurchaseLine(x.product_id, x.quantity) for x in d.lines)
+            )
+            for order_id, d in zip(ids, drafts, strict=True)
+        ),
+    )
 
 
 def _insert_orders(
@@ -401,7 +426,7 @@ def place_order(
     if coupon is not None and discounted is not None:
         discounted.discount_fen = min(coupon.amount_fen, discounted.items_fen - 1)
         discounted.coupon_id = coupon.id
-    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window)
+    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window, guards=guards)
     if coupon is not None and discounted is not None:
         order_id = placed.order_ids[drafts.index(discounted)]
         ledger.redeem_coupon(conn, coupon.id, order_id=order_id, at=at)

@@ -20,7 +20,7 @@ from pledge.sms.port import SmsSender
 from pledge.sms.tables import sms_codes
 
 MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
-PURPOSES = ("signup",)
+PURPOSES = ("signup", "guardian")  # guardian: a minor's guardian consents (pledge.minors)
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5  # wrong guesses before a code is dead
 RESEND_AFTER = timedelta(seconds=60)  # one code per phone per minute

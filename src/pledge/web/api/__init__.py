@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pledge.web.api import (
     aftersales,
     auth,
+    blindboxes,
     buyers,
     catalog,
     chat,
@@ -16,6 +17,7 @@ from pledge.web.api import (
     inventory,
     live,
     logistics,
+    minors,
     notifications,
     orders,
     payments,
@@ -50,5 +52,7 @@ for module in (
     videos,
     notifications,
     staff,
+    blindboxes,
+    minors,
 ):
     router.include_router(module.router)

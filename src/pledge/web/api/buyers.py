@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from pledge.accounts import services as accounts
+from pledge.accounts.birthdates import parse_birth_date
 from pledge.accounts.signup import SIGNUP, SignUp, sign_up
 from pledge.addresses import services as addresses
 from pledge.addresses.model import Address
@@ -48,6 +49,7 @@ class SignUpIn(BaseModel):
     phone: Phone | None = None
     code: SmsCode | None = None
     display_name: Annotated[str, TextRule(100, required=False)] = ""
+    birth_date: Annotated[str | None, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] = None  # optional
 
 
 class AddressIn(BaseModel):
@@ -85,7 +87,8 @@ def send_sms_code(body: SmsCodeIn, app: AppDep) -> dict:
 )
 def signup(body: SignUpIn, app: AppDep) -> dict:
     now = app.clock.now()
-    cmd = SignUp(body.password, body.email, body.phone, body.code or "", body.display_name)
+    born = parse_birth_date(body.birth_date, at=now)
+    cmd = SignUp(body.password, body.email, body.phone, body.code or "", body.display_name, born)
     user_id = sign_up(app.uow, cmd, at=now)
     lifetime = timedelta(days=app.settings.api_token_days)
     with app.uow.begin() as conn:

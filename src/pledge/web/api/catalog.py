@@ -1,9 +1,12 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from pledge.blindboxes import queries as blind_box_queries
+from pledge.blindboxes import services as blindboxes
 from pledge.catalog import queries
 from pledge.catalog import services as catalog
 from pledge.promises.model import Promise
+from pledge.web.api.blindboxes import BlindBoxSeriesIn
 from pledge.web.api.schemas.catalog import (
     CategoriesOut,
     CreateProductOut,
@@ -12,6 +15,7 @@ from pledge.web.api.schemas.catalog import (
     SetStockOut,
 )
 from pledge.web.deps import ApiActor, AppDep
+from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.present import promise_badge
 from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, ShippingFen, StockLevel, Title
 
@@ -34,6 +38,7 @@ class ProductIn(BaseModel):
     perishable: bool = False
     custom_made: bool = False
     blind_box: bool = False
+    blind_box_series: BlindBoxSeriesIn | None = None  # required when blind_box (douyin:aHGYneqr4WDJ)
     shipping_fee_fen: ShippingFen = 0  # 运费 per order holding the product; 0 = free shipping
 
 
@@ -54,7 +59,9 @@ def list_products(app: AppDep, shop_id: PathId | None = None) -> list[dict]:
 def get_product(product_id: PathId, app: AppDep) -> dict:
     with app.uow.read() as conn:
         product = queries.get_product(conn, product_id)
+        series = blind_box_queries.series_of(conn, product_id)
     product["promise"] = promise_badge(product, "en")
+    product["blind_box_series"] = blind_box_disclosure(series, app.rulebook, app.clock.now())
     return product
 
 
@@ -85,10 +92,18 @@ def create_product(shop_id: PathId, body: ProductIn, app: AppDep, actor: ApiActo
         body.blind_box,
         shipping_fee_fen=body.shipping_fee_fen,
     )
+    series = body.blind_box_series.series() if body.blind_box_series else None
     with app.uow.begin() as conn:
         return {
-            "product_id": catalog.create_product(
-                conn, actor, cmd, at=app.clock.now(), guards=app.listing_guards, screen=app.listing_screen
+            "product_id": blindboxes.list_product(
+                conn,
+                actor,
+                cmd,
+                series,
+                book=app.rulebook,
+                at=app.clock.now(),
+                guards=app.listing_guards,
+                screen=app.listing_screen,
             )
         }
 

@@ -13,6 +13,7 @@ from pledge.web.pages import (
     live,
     logistics,
     merchant,
+    minors,
     operator,
     products,
     replays,
@@ -47,5 +48,6 @@ for module in (
     videos,
     staff,
     products,
+    minors,
 ):
     router.include_router(module.router)

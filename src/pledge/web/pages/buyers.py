@@ -8,6 +8,7 @@ import secrets
 
 from fastapi import APIRouter, Request
 
+from pledge.accounts.birthdates import parse_birth_date
 from pledge.accounts.signup import SIGNUP, SignUp, sign_up
 from pledge.addresses import services as addresses
 from pledge.addresses.model import Address
@@ -27,7 +28,7 @@ router = APIRouter()
 SIGNUP_CSRF_COOKIE = "pledge_signup_csrf"
 EXPIRED_FORM = "This form has expired. Please reload the page and try again."
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")
-SIGNUP_FIELDS = ("email", "phone", "display_name", "code")
+SIGNUP_FIELDS = ("email", "phone", "display_name", "code", "birth_date")
 
 
 def _signup_page(request: Request, *, values: dict, status: int = 200, error: str = "", sent: bool = False):
@@ -72,6 +73,7 @@ async def signup(request: Request):
             values["phone"],
             values["code"],
             values["display_name"],
+            parse_birth_date(values["birth_date"], at=now),
         )
         user_id = sign_up(app.uow, cmd, at=now)
     except DomainError as exc:

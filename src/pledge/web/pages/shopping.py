@@ -7,6 +7,7 @@ from pledge.addresses.services import address_book
 from pledge.aftersales import queries as aftersales_queries
 from pledge.attribution.model import PRODUCT_CARD, Source
 from pledge.attribution.tokens import verify
+from pledge.blindboxes import queries as blind_box_queries
 from pledge.bootstrap import App
 from pledge.catalog import images
 from pledge.catalog import queries as catalog_queries
@@ -19,6 +20,7 @@ from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.web import live_actions
 from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
+from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
@@ -55,10 +57,13 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         photos = [
             images.image_url(product_id, i) for i, _ in enumerate(images.image_uploads(conn, product_id), 1)
         ]
+        series = blind_box_queries.series_of(conn, product_id)
+    app = pledge(request)
     return render(
         request,
         "product.html",
         product=product,
+        blind_box=blind_box_disclosure(series, app.rulebook, app.clock.now()),
         shop_pledge=shop_pledge,
         shipping_insurance=insured,
         photos=photos,

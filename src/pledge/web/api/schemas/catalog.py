@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from pledge.web.api.schemas.blindboxes import BlindBoxSeriesOut
+
 
 class ListProductsOut(BaseModel):
     id: int
@@ -63,6 +65,7 @@ class GetProductOut(BaseModel):
     skus: list[GetProductOutSkus]
     content: list[GetProductOutContent]
     promise: str
+    blind_box_series: BlindBoxSeriesOut | None  # the disclosure, for a blind box (douyin:aHGYneqr4WDJ)
 
 
 class CategoriesOutChildren(BaseModel):
