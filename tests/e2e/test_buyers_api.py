@@ -7,7 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import CSRF_INPUT, api_token, assert_problem, bearer, email_of, snapshot
+from pledge.addresses import services as addresses
+from pledge.addresses.model import Address
+from pledge.flash import services as flash
+from pledge.orders import queries as order_queries
+from tests.e2e.conftest import CSRF_INPUT, api_token, assert_problem, bearer, email_of, page_login, snapshot
 
 PHONE = "13987654321"
 HOME = {
@@ -139,3 +143,32 @@ def test_sign_up_and_address_pages_in_both_languages(app, client, lang):
     assert saved.status_code == 200 and "北京路 1088 号" in saved.text  # followed to the book
     for key in ("address.", "signup.", "order."):
         assert key not in saved.text.replace("/account/addresses", "")
+
+
+def test_flash_deal_page_checkout_chooses_an_address_from_the_book(app, world, client):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, price_fen=2990)
+    with app.uow.begin() as c:
+        deal_id = flash.create_deal(
+            c,
+            owner,
+            flash.NewDeal(shop_id, sku, 990, 5, 1, world.now, world.now + timedelta(hours=1), "秒杀"),
+            at=world.now,
+        )
+    buyer = world.user()
+    csrf = page_login(client, email_of(app, buyer.user_id), f"/flash/{deal_id}")
+    empty = client.get(f"/flash/{deal_id}").text
+    assert 'data-testid="no-address"' in empty and f"next=/flash/{deal_id}" in empty
+    with app.uow.begin() as c:
+        address_id = addresses.add_address(c, buyer.user_id, Address(**HOME), at=world.now)
+    page = client.get(f"/flash/{deal_id}").text
+    assert f'name="address_id" value="{address_id}"' in page and "北京路 1088 号" in page
+    bought = client.post(
+        "/flash-orders",
+        data={"csrf_token": csrf, "deal_id": deal_id, "quantity": 1, "address_id": address_id},
+        follow_redirects=False,
+    )
+    assert bought.status_code == 303, bought.text
+    with app.uow.read() as c:
+        seen = order_queries.shop_orders(c, owner, shop_id, now=world.now)[0]["ship_to"]
+    assert (seen["recipient"], seen["phone"]) == ("周杰", "139****4321")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from pledge.accounts import services as accounts
 from pledge.catalog.tables import products, skus
+from pledge.settlement import deposits
 from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, page_login, snapshot
 
 
@@ -180,3 +181,31 @@ def test_a_clerk_is_not_offered_the_owners_forms(app, world, client, shop):
     staff_page = client.get(f"/merchant/shops/{shop['shop_id']}/staff").text
     assert "只有店主可以邀请或移除店员" in staff_page and 'data-testid="invite"' not in staff_page
     assert "运营/客服" in staff_page and "店主" in staff_page
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"), [("operations", False), ("fulfilment", False), ("finance", True)]
+)
+def test_settlement_forms_are_offered_only_to_roles_with_the_settlement_permission(
+    app, world, client, shop, role, offered
+):
+    member = _member(app, world, shop, role)
+    finance = world.user(platform_role="finance")
+    with app.uow.begin() as c:  # a deposit that holds what is owed: payouts are not paused
+        deposits.top_up_deposit(
+            c,
+            finance,
+            shop["shop_id"],
+            amount_fen=10_000_000,
+            reference="T1",
+            at=world.now,
+            book=app.rulebook,
+        )
+    url = f"/merchant/shops/{shop['shop_id']}/settlement"
+    page_login(client, email_of(app, member.user_id), url)
+    page = client.get(url).text
+    payout_form = f'action="/merchant/shops/{shop["shop_id"]}/settlement/payout"' in page
+    assert payout_form is offered
+    assert ('data-testid="settlement-owner-only"' in page) is not offered
+    if not offered:
+        assert "只有店主和财务角色可以申请提现" in page

@@ -43,18 +43,6 @@ DEMO_WORDS = latin_words(
 )
 
 
-# Words on pages another part of issue 17 rewrites (pages17: settlement tiers as a table, programme
-# history in words, the experience chart, statement descriptions); listed here so that any NEW
-# English word on these pages, and every word anywhere else, fails. Remove an entry once its page
-# is translated.
-PENDING = {
-    "/finance/settlement": {"YYYY", "MM", "DD", "bp", "created", "v"},
-    "/merchant/settlement": {"v"},
-    "/merchant/shops/N/settlement": {"v"},
-    "/merchant/shops/N/statement": {"pro", "rata"},
-}
-
-
 def data_words(live_server) -> set[str]:
     """Words the data brings, not the page: the rulebook's Chinese texts quote the platform's own
     terms (GMV, 买A发B), and warehouses have the codes their merchant gave them (KM, SH)."""
@@ -108,7 +96,7 @@ def audit(page, path: str, *, allowed: set[str] | None) -> list[str]:
     assert response is not None and response.status < 500, f"{path} -> {response and response.status}"
     problems = [f"{path}: {p}" for p in page.evaluate(OVERFLOW_JS)]
     if allowed is not None:
-        words = latin_words(page.evaluate(TEXT_JS)) - allowed - PENDING.get(kind(path), set())
+        words = latin_words(page.evaluate(TEXT_JS)) - allowed
         if words:
             problems.append(f"{path}: English words on a Chinese page: {sorted(words)}")
     return problems

@@ -318,7 +318,7 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
             "code": "fresh-9",
             "kind": "category_waiver",
             "name": "九大类目免佣",
-            "rate_bp": "60",
+            "rate": "0.6",
             "categories": "生鲜，日用百货",
             "starts_at": "2026-09-01",
             "note": "九大扶持措施",
@@ -327,6 +327,7 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
     assert resp.status_code == 303, resp.text
     with app.uow.read() as c:
         program_id = programs.load_programs(c)[0].id
+        assert programs.load_programs(c)[0].rate_bp == 60  # "0.6" percent, exactly
     resp = client.post(
         f"/finance/settlement/programs/{program_id}",
         follow_redirects=False,
@@ -341,19 +342,23 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
             "code": "rebate",
             "kind": "turnover_rebate",
             "name": "多卖多返",
-            "tiers": "100000:500, 500000:1000",
+            "tiers": "1000:5, 5000:10",
             "requires_application": "on",
             "starts_at": "2026-09-01",
         },
     )
     assert rebate.status_code == 303
+    with app.uow.read() as c:  # yuan and percent as typed, in fen and basis points
+        assert programs.load_programs(c)[1].params["tiers"] == [[100000, 500], [500000, 1000]]
     with app.uow.begin() as c:
         application = programs.apply_to_program(
             c, f.owner, f.shop_id, programs.load_programs(c)[1].id, at=clock.now()
         )
     page = client.get("/finance/settlement")
     assert page.status_code == 200
-    assert "扩大到鲜花" in page.text and "v2" in page.text and "版本历史" in page.text and "对账" in page.text
+    assert (
+        "扩大到鲜花" in page.text and "第2版" in page.text and "版本历史" in page.text and "对账" in page.text
+    )
     before = snapshot(app)
     bad = client.post(
         "/finance/settlement/programs",
@@ -363,7 +368,7 @@ def test_the_finance_page_launches_extends_and_approves(app, clock, client, flor
             "code": "neg",
             "kind": "category_waiver",
             "name": "负费率",
-            "rate_bp": "-1",
+            "rate": "-1",
             "categories": "酒类",
         },
     )

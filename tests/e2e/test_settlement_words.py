@@ -55,7 +55,7 @@ def launch_rebate(client, csrf: str) -> None:
             "kind": "turnover_rebate",
             "name": "多卖多返",
             "name_en": "Sell more, get more back",
-            "tiers": "100000:500, 500000:1000",
+            "tiers": "1000:5, 5000:10",
             "requires_application": "on",
             "starts_at": "2026-07-01",
         },

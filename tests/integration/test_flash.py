@@ -9,14 +9,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pledge.addresses import services as addresses
+from pledge.addresses.model import Address
 from pledge.catalog.tables import skus
 from pledge.flash import services as flash
 from pledge.flash.tables import flash_buckets, flash_deals, flash_purchases
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.orders import queries as order_queries
 from pledge.orders.services import cancel_unpaid
 from pledge.orders.tables import order_lines, orders
+from pledge.warehouse.labels import _recipient_lines
 from tests.conftest import make_app
 from tests.e2e.conftest import snapshot
+from tests.integration.test_buyers import KUNMING
 from tests.support import World, run_concurrently
 
 M = timedelta(minutes=1)
@@ -53,7 +58,7 @@ def deal_for(
     return deal_id, sku, owner
 
 
-def buy(world: World, buyer, deal_id: int, quantity: int = 1):
+def buy(world: World, buyer, deal_id: int, quantity: int = 1, address_id: int | None = None):
     with world.app.uow.begin() as c:
         return flash.buy(
             c,
@@ -63,6 +68,7 @@ def buy(world: World, buyer, deal_id: int, quantity: int = 1):
             at=world.now,
             pay_window=world.app.pay_window,
             guards=world.app.sale_guards,
+            address_id=address_id,
         )
 
 
@@ -249,3 +255,23 @@ def test_a_banned_product_sells_no_deal_either(app, world):
     with pytest.raises(SalesRestricted):
         buy(world, buyer, deal_id)
     assert snapshot(app) == before and remaining(app, deal_id) == 5
+
+
+def test_flash_deal_checkout_ships_to_the_chosen_address_the_shop_and_label_see_masked(app, world):
+    deal_id, _sku, owner = deal_for(world)
+    buyer, other = world.user(), world.user()
+    guangzhou = Address("王芳", "13900001111", "广东省", "广州市", "天河区", "体育西路 8 号")
+    with app.uow.begin() as c:
+        addresses.add_address(c, buyer.user_id, KUNMING, at=world.now)  # the default
+        chosen = addresses.add_address(c, buyer.user_id, guangzhou, at=world.now)
+        theirs = addresses.add_address(c, other.user_id, KUNMING, at=world.now)
+    order_id = buy(world, buyer, deal_id, address_id=chosen).order_ids[0]
+    with app.uow.read() as c:
+        shop_id = c.execute(select(orders.c.shop_id).where(orders.c.id == order_id)).scalar_one()
+        seen = order_queries.shop_orders(c, owner, shop_id, now=world.now)[0]["ship_to"]
+        label = _recipient_lines(c, order_id, "buyer")
+    assert (seen["recipient"], seen["city"], seen["phone"]) == ("王芳", "广州市", "139****1111")
+    assert label[0] == "收件人: 王芳  139****1111" and label[1].startswith("地址: 广东省 广州市 天河区")
+    with pytest.raises(NotFound):  # another buyer's address: nothing is bought
+        buy(world, buyer, deal_id, address_id=theirs)
+    assert remaining(app, deal_id) == 9

@@ -27,7 +27,14 @@ from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.orders.model import OrderStatus
-from pledge.orders.services import OrderDraft, OrderLineDraft, PlacedCheckout, create_orders
+from pledge.orders.services import (
+    OrderDraft,
+    OrderLineDraft,
+    PlacedCheckout,
+    checkout_address,
+    create_orders,
+)
+from pledge.orders.shipping import snapshot_address
 from pledge.orders.tables import orders
 
 BUCKETS = 16  # enough that 200 concurrent buyers rarely meet on one row (ADR 0008)
@@ -244,9 +251,12 @@ def buy(
     at: datetime,
     pay_window: timedelta,
     guards: Sequence[SaleGuard],
+    address_id: int | None = None,
 ) -> PlacedCheckout:
-    """One buyer's purchase: an order at the deal price awaiting payment, or a clear refusal
-    (not started, over, sold out, over the per-buyer limit) that changes nothing."""
+    """One buyer's purchase: an order at the deal price awaiting payment, shipping to the chosen
+    address of the buyer's book (else their default one) like any checkout, or a clear refusal
+    (not started, over, sold out, over the per-buyer limit, not their address) that changes
+    nothing."""
     deal = conn.execute(select(flash_deals).where(flash_deals.c.id == deal_id)).first()
     if deal is None:
         raise NotFound(f"no flash deal {deal_id}")
@@ -260,10 +270,13 @@ def buy(
         or not 1 <= quantity <= deal.per_buyer_limit
     ):
         raise InvalidInput(f"you may buy 1 to {deal.per_buyer_limit} of this deal, not {quantity!r}")
+    ship_to = checkout_address(conn, actor, address_id)
     _claim_allowance(conn, deal, actor.user_id, quantity)
     buckets = min(BUCKETS, deal.quantity)
     # The order's rows first and the units last, so a bucket is held for the commit alone.
     placed = _open_order(conn, actor, deal, quantity, at=at, pay_window=pay_window, guards=guards)
+    if ship_to is not None:
+        snapshot_address(conn, placed.order_ids, ship_to)
     conn.execute(
         flash_purchases.insert().values(
             deal_id=deal_id, buyer_id=actor.user_id, quantity=quantity, order_id=placed.order_ids[0], at=at

@@ -389,7 +389,7 @@ def _drafts(
     return drafts
 
 
-def _ship_to(conn: Connection, actor: Actor, address_id: int | None) -> Address | None:
+def checkout_address(conn: Connection, actor: Actor, address_id: int | None) -> Address | None:
     """The chosen address of the buyer's book, else their default one (None: they have none)."""
     chosen = address_id if address_id is not None else default_address_id(conn, actor.user_id)
     return None if chosen is None else address_of(owned_address(conn, actor.user_id, chosen))
@@ -411,7 +411,7 @@ def place_order(
     payment. `guards` may refuse the sale (the caller wires them: sanctions, a deposit short for
     48 h); `sources` says what each line's source binds (bootstrap wires rooms and videos)."""
     wanted = _validate_lines(lines)
-    ship_to = _ship_to(conn, actor, address_id)
+    ship_to = checkout_address(conn, actor, address_id)
     found = _load_skus(conn, sorted(wanted))
     _check_lines(wanted, found)
     bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)

@@ -344,6 +344,12 @@ def _unreturned_refunds(conn: Connection, batch: int) -> Sequence[AnyRow]:
     ).all()
 
 
+PRO_RATA = "pro rata"
+AFTER_PERIOD = "refunded after the after-sales period: the fee stays charged"
+# The notes above as a Chinese statement says them (fee_refunds.note keeps the English).
+FEE_REFUND_NOTES_ZH = {PRO_RATA: "按实付比例退还技术服务费", AFTER_PERIOD: "售后期满后的退款，技术服务费不退"}
+
+
 def _fees_returned(conn: Connection, book: Rulebook, due: Sequence[AnyRow]) -> dict[int, tuple[int, str]]:
     """Per refund: the fee it returns, pro rata after the order's earlier refunds, and why."""
     r = refunds.c
@@ -358,7 +364,7 @@ def _fees_returned(conn: Connection, book: Rulebook, due: Sequence[AnyRow]) -> d
     for d in due:
         before = sum(x.amount_fen for x in earlier[d.order_id] if x.id < d.id)
         if d.delivered_at is None or d.asked_at < aftersales_period_end(book, d.delivered_at)[0]:
-            returned[d.id] = (policy.fee_refund_of(d.fee_fen, d.paid_fen, before, d.amount_fen), "pro rata")
+            returned[d.id] = (policy.fee_refund_of(d.fee_fen, d.paid_fen, before, d.amount_fen), PRO_RATA)
         else:
-            returned[d.id] = (0, "refunded after the after-sales period: the fee stays charged")
+            returned[d.id] = (0, AFTER_PERIOD)
     return returned

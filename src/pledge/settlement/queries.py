@@ -258,4 +258,8 @@ def finance_overview(conn: Connection, actor: Actor) -> dict:
         "payouts": recent,
         "freezes": freezes.active_freezes(conn),
         "zero_entry_shops": zero_entry,
+        "shops": [  # for choosing a shop by name on the finance forms
+            dict(r._mapping)
+            for r in conn.execute(select(shops.c.id, shops.c.name).order_by(shops.c.name, shops.c.id))
+        ],
     }

@@ -24,6 +24,8 @@ from pledge.orders.model import CAPTURED_STATUSES
 from pledge.orders.tables import orders, payments
 from pledge.rulebooks.loader import Rulebook
 from pledge.settlement import accounts, deposits, policy
+from pledge.settlement.fees import FEE_REFUND_NOTES_ZH
+from pledge.settlement.model import PayoutStatus
 from pledge.settlement.payouts import PayoutProvider
 from pledge.settlement.queries import shop_accounts, shop_name
 from pledge.settlement.tables import deposits as transfers
@@ -219,7 +221,7 @@ def _fee_refunds(s: _Statement) -> None:
             r.clause_id,
             refund_clause.source,
             r.order_id,
-            zh=f"退款 {r.refund_id} 按比例退还技术服务费：{r.note}",
+            zh=f"退款 {r.refund_id}：{FEE_REFUND_NOTES_ZH.get(r.note, r.note)}",
         )
 
 
@@ -327,7 +329,7 @@ def _payouts(s: _Statement) -> None:
                 f"payout {r.id} to the bank account ({r.status})",
                 avail.id,
                 avail.source,
-                zh=f"提现 {r.id} 至银行账户（{r.status}）",
+                zh=f"提现 {r.id} 至银行账户（{PAYOUT_STATUS_ZH[PayoutStatus(r.status)]}）",
             )
         if r.returned_at is not None and s.start <= r.returned_at < s.end:
             s.add(
@@ -339,6 +341,13 @@ def _payouts(s: _Statement) -> None:
                 avail.source,
                 zh=f"提现 {r.id} 被银行退回：{r.return_reason}",
             )
+
+
+PAYOUT_STATUS_ZH = {
+    PayoutStatus.PENDING: "待打款",
+    PayoutStatus.SENT: "已打款",
+    PayoutStatus.RETURNED: "被银行退回",
+}
 
 
 def _deposits(s: _Statement) -> None:

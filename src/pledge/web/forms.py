@@ -109,3 +109,32 @@ def yuan_field(value: object, name: str, *, high: int = MAX_PRICE_FEN, **where: 
     if fen == 0:
         raise InvalidInput(f"{name}: an amount must be above zero", msgid=YUAN_NEGATIVE, field=name, **where)
     return fen
+
+
+PERCENT_INVALID = "finance.percent.invalid"
+PERCENT_RANGE = "finance.percent.range"
+_PERCENT = re.compile(r"(0|[1-9][0-9]{0,2})(?:\.([0-9]{1,2}))?")
+
+
+def parse_percent(value: object, name: str) -> int:
+    """A rate typed in percent ("0.6", "0.6%", "5") in basis points, exactly: whole
+    digits and at most two decimals (1 bp = 0.01 %), from 0 to 100 %; never a float. Anything else
+    is an InvalidInput whose `msgid` (finance.percent.*) the page shows translated."""
+    text = str(value or "").strip().removesuffix("%").removesuffix("％").strip()
+    if text.startswith("-"):
+        raise InvalidInput(f"{name}: a rate must be from 0% to 100%", msgid=PERCENT_RANGE, field=name)
+    found = _PERCENT.fullmatch(text)
+    if found is None:
+        raise InvalidInput(
+            f"{name}: not a percentage (like 0.6 or 5): {text[:24]!r}", msgid=PERCENT_INVALID, field=name
+        )
+    whole, decimals = found.group(1), found.group(2) or ""
+    bp = int(whole) * 100 + int(decimals.ljust(2, "0"))
+    if bp > 10_000:
+        raise InvalidInput(f"{name}: a rate must be from 0% to 100%", msgid=PERCENT_RANGE, field=name)
+    return bp
+
+
+def optional_percent(value: object, name: str) -> int | None:
+    """parse_percent, or None for an empty field."""
+    return None if str(value or "").strip() == "" else parse_percent(value, name)

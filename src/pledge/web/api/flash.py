@@ -31,6 +31,7 @@ class DealIn(BaseModel):
 class PurchaseIn(BaseModel):
     deal_id: Id
     quantity: Quantity = 1
+    address_id: Id | None = None  # from the caller's address book (else the default); the order keeps a copy
 
 
 def _aware(at: datetime, name: str) -> datetime:
@@ -98,6 +99,7 @@ def buy(body: PurchaseIn, app: AppDep, actor: ApiActor) -> dict:
             at=app.clock.now(),
             pay_window=app.pay_window,
             guards=app.sale_guards,
+            address_id=body.address_id,
         )
     return _placed(app, placed)
 

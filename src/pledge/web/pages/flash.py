@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
+from pledge.addresses.services import address_book
 from pledge.catalog import queries as catalog_queries
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
 from pledge.web import live_actions
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
 from pledge.web.forms import form_text, required_number, whole_number, yuan_field
 from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
@@ -21,9 +22,11 @@ MAX_DEAL_MINUTES = 60 * 24 * 366
 
 @router.get("/flash/{deal_id}")
 def deal_page(deal_id: PathId, request: Request):
+    caller = optional_caller(request)
     with pledge(request).uow.read() as conn:
         deal = flash.deal_view(conn, deal_id)
-    return render(request, "flash_deal.html", deal=deal)
+        book = address_book(conn, caller.actor.user_id) if caller is not None else []
+    return render(request, "flash_deal.html", deal=deal, addresses=book)
 
 
 @router.post("/flash-orders")
@@ -39,6 +42,7 @@ async def buy(request: Request, caller: PageCaller):
             at=app.clock.now(),
             pay_window=app.pay_window,
             guards=app.sale_guards,
+            address_id=whole_number(form.get("address_id"), "address_id"),
         )
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 

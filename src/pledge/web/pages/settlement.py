@@ -6,18 +6,26 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from pledge.accounts.services import Permission
 from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.kernel.money import parse_yuan
-from pledge.settlement import deposits, fees, payouts, policy, programs, queries, reports
+from pledge.settlement import deposits, fees, payouts, programs, queries, reports
 from pledge.settlement.payouts import provider_for
 from pledge.settlement.policy import previous_month
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.downloads import month_or_current, platform_time, statement_response
-from pledge.web.forms import form_text, required_number, whole_number
+from pledge.web.forms import (
+    form_text,
+    optional_percent,
+    parse_percent,
+    required_number,
+    whole_number,
+)
 from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, Name, Note, OptionalName, PathId, ProgramCode, Reason
 
 router = APIRouter()
+TIER_INVALID = "finance.tier.invalid"
 
 
 @router.get("/merchant/settlement")
@@ -43,6 +51,9 @@ def shop_settlement(shop_id: PathId, request: Request, caller: PageCaller):
         balance=bal,
         programs=progs,
         months=[month, previous_month(month), previous_month(previous_month(month))],
+        may_settle=actor.may(
+            shop_id, Permission.SETTLEMENT
+        ),  # payouts and applications; the services check too
     )
 
 
@@ -113,14 +124,20 @@ def _lines(text: object) -> tuple[str, ...]:
 
 
 def _tier(line: str) -> tuple[int, int]:
-    """'turnover:share' as typed on the form; anything else is refused as the rulebook would."""
-    numbers = [whole_number(v, "tier") for v in line.split(":")]
-    match numbers:
-        case [int() as turnover, int() as share]:
-            return turnover, share
-        case _:
-            policy.validate_tiers([numbers])  # refuses it: a tier is [minimum turnover, share]
-            raise InvalidInput(f"a rebate tier is two numbers, got {line!r}")
+    """'turnover:share' as typed on the form, the turnover in yuan and the share in percent
+    ('1000:5' is [100000 fen, 500 bp]); anything else is refused as the rulebook would."""
+    parts = [p.strip().removeprefix("¥") for p in line.replace("：", ":").split(":")]
+    try:
+        turnover_fen = parse_yuan(parts[0])
+    except InvalidInput:
+        turnover_fen = None
+    if len(parts) != 2 or turnover_fen is None:
+        raise InvalidInput(
+            f"a rebate tier is a turnover in yuan and a share in percent (like 1000:5), got {line!r}",
+            msgid=TIER_INVALID,
+            tier=line[:40],
+        )
+    return turnover_fen, parse_percent(parts[1], "tier")
 
 
 @router.post("/finance/settlement/programs")
@@ -136,7 +153,7 @@ async def create_program(request: Request, caller: PageCaller):
         name_en=form_text(form, "name_en", OptionalName),
         starts_at=platform_time(app, str(form.get("starts_at", "")) or None) or app.clock.now(),
         ends_at=platform_time(app, str(form.get("ends_at", "")) or None),
-        rate_bp=whole_number(form.get("rate_bp"), "rate_bp"),
+        rate_bp=optional_percent(form.get("rate"), "rate"),
         categories=_lines(form.get("categories")),
         channel=str(form.get("channel", "")) or None,
         requires_application=form.get("requires_application") == "on",
@@ -161,8 +178,8 @@ async def change_program(program_id: PathId, request: Request, caller: PageCalle
         changes["categories"] = _lines(form.get("categories"))
     if str(form.get("ends_at", "")).strip():
         changes["ends_at"] = platform_time(app, str(form.get("ends_at")))
-    if str(form.get("rate_bp", "")).strip():
-        changes["rate_bp"] = whole_number(form.get("rate_bp"), "rate_bp")
+    if str(form.get("rate", "")).strip():
+        changes["rate_bp"] = parse_percent(form.get("rate"), "rate")
     with app.uow.begin() as conn:
         programs.update_program(
             conn, caller.actor, program_id, at=app.clock.now(), note=form_text(form, "note", Note), **changes
