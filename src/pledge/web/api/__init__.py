@@ -13,6 +13,7 @@ from pledge.web.api import (
     demo,
     experience,
     flash,
+    governance,
     inventory,
     live,
     logistics,
@@ -50,5 +51,6 @@ for module in (
     videos,
     notifications,
     staff,
+    governance,
 ):
     router.include_router(module.router)

@@ -9,6 +9,7 @@ from pledge.web.pages import (
     chat,
     experience,
     flash,
+    governance,
     inventory,
     live,
     logistics,
@@ -47,5 +48,6 @@ for module in (
     videos,
     staff,
     products,
+    governance,
 ):
     router.include_router(module.router)
