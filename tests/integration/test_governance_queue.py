@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from pledge.accounts.services import Actor
 from pledge.bootstrap import RECORDER
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products
@@ -24,6 +25,7 @@ from pledge.moderation.checks import ContentRefused
 from pledge.promises.model import Promise
 
 HLS = "/media/live/sunflower/index.m3u8"
+OPERATOR = Actor(0, "运营", "operator")
 HELD_TITLE = "纪念六四向日葵"  # a political term: listings with it go to a reviewer
 
 
@@ -65,15 +67,15 @@ def test_a_listing_sent_to_review_waits_unpublished_until_a_reviewer_allows_it(a
     product_id = _list(app, world, owner, shop_id, HELD_TITLE)
     assert not _active(app, product_id)
     with app.uow.read() as c:
-        (item,) = queries.queue(c)
+        (item,) = queries.queue(c, OPERATOR)
     assert (item["subject"], item["subject_id"], item["shop_id"]) == ("listing", product_id, shop_id)
     assert item["clause"] == "moderation.prohibited.political" and item["hits"]
     reviewer = world.user("审核员", platform_role="reviewer")
     _decide(app, reviewer, item["id"], Decision.ALLOW, note="纪念活动用语，非违规")
     assert _active(app, product_id)
     with app.uow.read() as c:
-        done = queries.item(c, item["id"])
-        assert queries.queue(c) == []
+        done = queries.item(c, OPERATOR, item["id"])
+        assert queries.queue(c, OPERATOR) == []
     assert (done["status"], done["decided_by"], done["decision_clause"]) == (
         "allowed",
         reviewer.user_id,
@@ -87,12 +89,12 @@ def test_deciding_twice_is_a_conflict_and_changes_nothing(app, world, florist):
     product_id = _list(app, world, owner, shop_id, HELD_TITLE)
     reviewer = world.user("审核员", platform_role="reviewer")
     with app.uow.read() as c:
-        (item,) = queries.queue(c)
+        (item,) = queries.queue(c, OPERATOR)
     _decide(app, reviewer, item["id"], Decision.REMOVE, note="违规用语")
     with pytest.raises(Conflict, match="already decided"):
         _decide(app, reviewer, item["id"], Decision.ALLOW, note="改判")
     with app.uow.read() as c:
-        assert queries.item(c, item["id"])["status"] == "removed"
+        assert queries.item(c, OPERATOR, item["id"])["status"] == "removed"
     assert not _active(app, product_id)
 
 
@@ -102,7 +104,7 @@ def test_only_reviewers_and_operators_decide_and_a_decision_needs_a_note_and_a_r
     shop_id, owner = florist
     _list(app, world, owner, shop_id, HELD_TITLE)
     with app.uow.read() as c:
-        (item,) = queries.queue(c)
+        (item,) = queries.queue(c, OPERATOR)
     finance = world.user("财务", platform_role="finance")
     operator = world.user("运营", platform_role="operator")
     with pytest.raises(Forbidden):
@@ -116,7 +118,7 @@ def test_only_reviewers_and_operators_decide_and_a_decision_needs_a_note_and_a_r
     with pytest.raises(NotFound):
         _decide(app, operator, 999_999, Decision.ALLOW)
     with app.uow.read() as c:
-        assert queries.item(c, item["id"])["status"] == "open"
+        assert queries.item(c, OPERATOR, item["id"])["status"] == "open"
 
 
 def test_a_blocked_listing_is_refused_and_recorded_as_blocked(app, world, florist):
@@ -156,7 +158,7 @@ def test_held_comments_and_reports_share_one_queue_riskiest_then_oldest(app, wor
     RECORDER.submit(lambda: None).result(timeout=30)
     assert comment.verdict.value == "hold"
     with app.uow.read() as c:
-        order = [(i["subject"], i["risk"]) for i in queries.queue(c)]
+        order = [(i["subject"], i["risk"]) for i in queries.queue(c, OPERATOR)]
     assert order == [("listing", 90), ("comment", 70), ("session", 50)]
     with pytest.raises(Conflict, match="already reported"):
         with app.uow.begin() as c:

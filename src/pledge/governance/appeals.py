@@ -45,7 +45,9 @@ def file_appeal(
     clause = _window(book, at)
     closes = appeal_closes_at(clause, penalty.created_at)
     if at > closes:
-        raise Conflict(f"the appeal window closed at {closes.isoformat()} ({clause.id})", closes_at=closes)
+        raise Conflict(
+            f"the appeal window closed at {closes.isoformat()} ({clause.id})", closes_at=closes.isoformat()
+        )
     if penalty.status != PenaltyStatus.IN_FORCE:
         raise Conflict(f"penalty {penalty_id} is {penalty.status}; there is nothing to appeal")
     taken = conn.execute(select(governance_appeals.c.id).where(governance_appeals.c.penalty_id == penalty_id))

@@ -23,10 +23,11 @@ from pledge.governance.model import (
     Source,
     Subject,
 )
+from pledge.governance.streams import cut_stream
 from pledge.governance.tables import governance_items
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.limits import REASON_MAX
 from pledge.kernel.text import clean_text
-from pledge.live import services as live
 from pledge.live.model import SessionStatus
 from pledge.live.tables import live_comments, live_rooms, live_sessions
 from pledge.rulebooks.loader import Rulebook
@@ -149,11 +150,20 @@ def decide(
     return {
         "id": item_id,
         "status": decision.value,
-        "cut_session": _apply(conn, actor, item, decision, why, at),
+        "cut_session": _apply(conn, actor, item, decision, why, chosen, book, at),
     }
 
 
-def _apply(conn: Connection, actor: Actor, item, decision: Decision, note: str, at: datetime) -> int | None:
+def _apply(
+    conn: Connection,
+    actor: Actor,
+    item,
+    decision: Decision,
+    note: str,
+    clause: str,
+    book: Rulebook,
+    at: datetime,
+) -> int | None:
     """The decision's effect on its subject, through the owning domain; the session id if cut."""
     subject = Subject(item.subject)
     if subject is Subject.LISTING and item.subject_id is not None:
@@ -167,6 +177,8 @@ def _apply(conn: Connection, actor: Actor, item, decision: Decision, note: str, 
             select(live_sessions.c.status).where(live_sessions.c.id == item.subject_id)
         ).scalar()
         if status == SessionStatus.LIVE:
-            live.cut_session(conn, actor, session_id=item.subject_id, reason=note[:200], at=at)
+            cut_stream(
+                conn, actor, item.subject_id, reason=note[:REASON_MAX], clause_id=clause, book=book, at=at
+            )
             return int(item.subject_id)
     return None

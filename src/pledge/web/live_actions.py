@@ -11,9 +11,11 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
 from pledge.bootstrap import App
+from pledge.governance.streams import cut_stream
 from pledge.kernel.errors import Conflict
 from pledge.live import coupons, events, metrics, queries
 from pledge.live import services as live
+from pledge.live.model import SessionStatus
 from pledge.live.queries import RoomView
 
 
@@ -199,3 +201,26 @@ def record_viewer(app: App, room_id: int, viewer_key: str) -> None:
         session_id = queries.live_sessions_of(conn, [room_id]).get(room_id)
         if session_id is not None:
             metrics.record_viewer(conn, session_id=session_id, viewer_key=viewer_key, at=app.clock.now())
+
+
+def publish_cut(
+    app: App, session_id: int, *, actor: Actor | None = None, reason: str = "", clause: str = ""
+) -> int | None:
+    """An operator's stream cut (with `actor`: cut it now through governance, its penalty id), or
+    a cut already committed (a reviewer's decision): every viewer is told the session ended."""
+    penalty_id = None
+    if actor is not None:
+        with app.uow.begin() as conn:
+            penalty_id, _ = cut_stream(
+                conn,
+                actor,
+                session_id,
+                reason=reason,
+                clause_id=clause,
+                book=app.rulebook,
+                at=app.clock.now(),
+            )
+    with app.uow.read() as conn:
+        room_id = queries.session_room(conn, session_id)
+    events.publish_ended(app.hub, room_id, session_id, SessionStatus.CUT.value)
+    return penalty_id

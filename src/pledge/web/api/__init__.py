@@ -14,6 +14,7 @@ from pledge.web.api import (
     demo,
     experience,
     flash,
+    governance,
     inventory,
     live,
     logistics,
@@ -54,5 +55,6 @@ for module in (
     staff,
     blindboxes,
     minors,
+    governance,
 ):
     router.include_router(module.router)

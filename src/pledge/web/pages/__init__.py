@@ -9,6 +9,7 @@ from pledge.web.pages import (
     chat,
     experience,
     flash,
+    governance,
     inventory,
     live,
     logistics,
@@ -49,5 +50,6 @@ for module in (
     staff,
     products,
     minors,
+    governance,
 ):
     router.include_router(module.router)
