@@ -23,7 +23,8 @@ from pledge.blindboxes.policy import RANDOM_SOURCE, BannedBlindBox
 from pledge.blindboxes.services import list_product
 from pledge.blindboxes.tables import blind_box_draws, blind_box_items, blind_box_series
 from pledge.catalog import services as catalog
-from pledge.catalog.tables import products
+from pledge.catalog.tables import products, skus
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.minors import services as minors
 from pledge.minors.policy import MinorRestricted
@@ -278,3 +279,20 @@ def test_a_listed_blind_box_has_no_instant_refund(app, world):
         case_id = request_cancellation(c, buyer, order_id, book=app.rulebook, at=world.now)
         case = c.execute(select(cases).where(cases.c.id == case_id)).one()
     assert (case.case_type, case.status) == (CaseType.REFUND_ONLY, CaseStatus.REQUESTED)
+
+
+def test_two_skus_of_one_box_in_one_order_draw_units_one_to_n(app, world):
+    """A box sold in two SKUs (say, two sizes of seed pack): the order's units are numbered across
+    both, so each unit is drawn once under the (order, product, unit) key."""
+    shop_id, owner = world.shop()
+    sku = list_seed_box(world, owner, shop_id)
+    with app.uow.begin() as c:
+        product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
+        other = inserted_id(
+            c,
+            skus.insert().values(
+                product_id=product_id, shop_id=shop_id, name="大包", price_fen=2990, stock=10
+            ),
+        )
+    placed = world.place(world.user(born=ADULT), (sku, 2), (other, 1))
+    assert [d.unit for d in box_queries_draws(app, placed.order_ids[0])] == [1, 2, 3]

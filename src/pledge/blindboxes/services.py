@@ -124,11 +124,13 @@ def check_draw_limits(conn: Connection, book: Rulebook, purchase: Purchase, *, a
 def record_draws(conn: Connection, book: Rulebook, purchase: Purchase, *, at: datetime) -> int:
     """One draw per blind-box unit of the written orders: the item chosen by a roll from the
     operating system's CSPRNG over the series' odds, kept with its roll and source (4.8)."""
+    per_product: dict[tuple[int, int], int] = defaultdict(int)  # two SKUs of one box: units 1..n across both
+    for order in purchase.orders:
+        for line in order.lines:
+            if order.order_id is not None:
+                per_product[(order.order_id, line.product_id)] += line.quantity
     units = sorted(
-        (order.order_id, line.product_id, line.quantity)
-        for order in purchase.orders
-        for line in order.lines
-        if order.order_id is not None
+        (order_id, product_id, quantity) for (order_id, product_id), quantity in per_product.items()
     )
     boxes = _series(conn, sorted({product_id for _, product_id, _ in units}))
     rows = []

@@ -37,7 +37,7 @@ def seed_blind_boxes(app: App, florist: dict, buyers: list[Actor], category_id: 
         category_id,
         "花种盲盒 四季花种惊喜盒（出厂密封）",
         Promise.parse("48h"),
-        [catalog.NewSku("一盒", 1990, 300), catalog.NewSku("六盒整套", 10800, 50)],
+        [catalog.NewSku("一盒", 1990, 300)],
         "每盒随机一包花种，共5款，隐藏款蓝色绣球。播种、发芽指导见直播间。",
         blind_box=True,
     )
