@@ -41,6 +41,7 @@ from pledge.reviews import services as reviews
 from pledge.rulebooks.loader import Clause
 from pledge.settlement import availability, deposits, fees, freezes, settling
 from pledge.settlement import policy as settlement
+from pledge.sms import services as sms
 from pledge.warehouse import estimate
 
 # Keys every clause has (rulebooks.loader.REQUIRED and text_en): not parameters.
@@ -179,6 +180,10 @@ _READERS = (
     _reader("carrier_transit", estimate.transit, "carrier", "hours"),
     # Orders.
     _reader("ship_reminder", orders_policy.ship_reminder_interval, "hours"),
+    # Accounts: sign-up verification codes.
+    _reader(
+        "sms_code_limits", sms.code_limits, "resend_after_seconds", "per_phone_per_day", "per_address_per_day"
+    ),
     # After-sales.
     _reader("return_window", aftersales.return_deadline, "counted_from", "hours"),
     _reader("return_exclusion", aftersales.no_reason_return, "flags"),

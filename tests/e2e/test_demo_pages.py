@@ -67,3 +67,20 @@ def test_demo_login_page_lists_every_seeded_account_with_what_it_shows(demo):
     for _role, email in ACCOUNTS:
         assert f'data-email="{email}"' in page, email
     assert PASSWORD in page and "晚发即赔" in page and "运费险" in page and "坏果虫眼" in page
+
+
+def test_demo_shop_sub_account_answers_cases_but_is_not_offered_payouts(demo):
+    """The florist's customer service (seed.SHOP_STAFF): the guide says what it may not do, the
+    dashboard's open requests can be answered, the settlement page offers it no payout."""
+    client = TestClient(demo)
+    guide = client.get("/login").text
+    assert 'data-email="service@pledge.demo"' in guide and "不能提现" in guide and "店铺客服" in guide
+    assert post_login(client, "service@pledge.demo", PASSWORD).status_code == 303
+    cases_link = re.search(
+        r'href="(/merchant/shops/\d+/cases)[^"]*" data-testid="tile-cases"', client.get("/merchant").text
+    )
+    assert cases_link, "the dashboard links its open cases"
+    assert 'data-testid="approve-' in client.get(cases_link.group(1)).text
+    settlement = client.get("/merchant/settlement")
+    assert settlement.status_code == 200 and 'data-testid="settlement-owner-only"' in settlement.text
+    assert "/settlement/payout" not in settlement.text

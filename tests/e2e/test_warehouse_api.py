@@ -197,8 +197,8 @@ def test_product_page_shows_the_promised_ship_time_and_an_estimated_delivery(app
         product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
     page = client.get(f"/products/{product_id}")
     # paid now (2026-09-01 10:00 Shanghai): ships within 48 h, then 72 h in transit (transit.default)
-    assert "最晚发货 2026-09-03 10:00" in page.text and "预计送达 2026-09-06 10:00" in page.text
-    assert "Ships by 2026-09-03 10:00" in client.get(f"/products/{product_id}?lang=en").text
+    assert "最晚发货 9月3日 10:00" in page.text and "预计送达 9月6日 10:00" in page.text
+    assert "Ships by 3 Sep 10:00" in client.get(f"/products/{product_id}?lang=en").text
 
 
 def test_every_warehouse_and_flash_string_is_translated():

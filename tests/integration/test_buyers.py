@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pledge.accounts import services as accounts
 from pledge.accounts.signup import SignUp, sign_up
@@ -305,3 +305,27 @@ def test_a_checkout_without_a_chosen_address_ships_to_the_default_one(app, world
         shipped_to = {o["id"]: o["ship_to"] for o in order_queries.buyer_orders(c, buyer.user_id)}
     assert shipped_to[placed_before.order_ids[0]] is None
     assert shipped_to[placed.order_ids[0]]["detail"] == KUNMING.detail
+
+
+def test_sms_codes_are_limited_per_client_address_by_the_rulebook_clause(app, clock):
+    clause = app.rulebook.clause("sms.code-limits")
+    assert clause.source == "pledge:default"
+    limits = sms.code_limits(app.rulebook, clock.now())
+    assert (limits.resend_after, limits.per_phone, limits.per_address) == (timedelta(seconds=60), 10, 20)
+
+    def send(phone: str, address: str) -> None:
+        sms.send_code(
+            app.uow, app.sms, phone=phone, purpose="signup", at=clock.now(), address=address, limits=limits
+        )
+
+    for i in range(limits.per_address):  # a different phone each time: only the address repeats
+        send(f"1390000{i:04d}", "203.0.113.7")
+    with app.uow.read() as c:
+        before = c.execute(select(func.count()).select_from(sms_codes)).scalar_one()
+    with pytest.raises(TooManyAttempts, match="from this network"):
+        send("13911112222", "203.0.113.7")
+    send("13911112222", "198.51.100.4")  # another network may still ask
+    clock.advance(timedelta(hours=24, seconds=1))
+    send("13911113333", "203.0.113.7")  # a day later the address may ask again
+    with app.uow.read() as c:
+        assert c.execute(select(func.count()).select_from(sms_codes)).scalar_one() == before + 2

@@ -65,7 +65,7 @@ def test_token_page_lists_times_in_beijing_time_never_the_secret_and_revokes_wit
     listed = page.text
     assert token not in listed and token[4:20] not in listed
     row = re.search(r'<tr data-testid="api-token".*?</tr>', listed, re.S).group(0)
-    assert "2026-09-01 10:00" in row and "2026-09-01 13:00" in row and "2026-10-01 10:00" in row
+    assert "今天 10:00" in row and "今天 13:00" in row and "10月1日 10:00" in row
     assert "T02:00" not in listed and "+00:00" not in listed
     assert "有效" in row
     token_hash = TOKEN_FIELD.search(row).group(1)

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pledge.web.present import duration, yuan
+from pledge.web.present import duration, local, yuan
 from pledge.web.render import error_text
 
 
@@ -68,3 +68,31 @@ def test_error_details_with_values_are_translated_by_their_pattern():
     assert translate_detail("zh_CN", "a message cannot be empty") == "消息不能为空"
     assert translate_detail("zh_CN", "something nobody translated") is None
     assert translate_detail("en", "something nobody translated") == "something nobody translated"
+
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 on 24 November in Beijing
+
+
+@pytest.mark.parametrize(
+    ("at", "zh", "en"),
+    [
+        (datetime(2026, 11, 24, 13, 19, tzinfo=UTC), "今天 21:19", "today 21:19"),
+        (
+            datetime(2026, 11, 24, 16, 5, tzinfo=UTC),
+            "明天 00:05",
+            "tomorrow 00:05",
+        ),  # past midnight in Beijing
+        (datetime(2026, 11, 23, 1, 0, tzinfo=UTC), "昨天 09:00", "yesterday 09:00"),
+        (datetime(2026, 9, 3, 2, 0, tzinfo=UTC), "9月3日 10:00", "3 Sep 10:00"),
+        (datetime(2025, 12, 31, 15, 59, tzinfo=UTC), "2025年12月31日 23:59", "31 Dec 2025 23:59"),
+    ],
+)
+def test_times_read_in_beijing_time_in_plain_words(at, zh, en):
+    assert local(at, now=NOW) == zh and local(at, lang="en", now=NOW) == en
+    assert "T" not in zh and "-" not in zh
+
+
+def test_without_the_readers_present_a_time_carries_its_year():
+    at = datetime(2026, 11, 24, 13, 19, tzinfo=UTC)
+    assert local(at) == "2026年11月24日 21:19" and local(at, lang="en") == "24 Nov 2026 21:19"
+    assert local(at, time_only=True) == "21:19" and local(None) == ""

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pledge.kernel.clock import local_time
+from pledge.kernel.clock import MONTHS_EN, local_time
 from pledge.kernel.money import format_yuan
 
 ZONE_NAMES = {"Asia/Shanghai": ("北京时间", "Beijing time")}
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def when_zh(at: datetime, tz: str = "Asia/Shanghai") -> str:

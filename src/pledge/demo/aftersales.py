@@ -310,7 +310,7 @@ def seed_aftersales(
     d = _Demo(app, clock, shops, buyers, now)
     _pledges_and_fund(d)
     _shipping_insurance(d)
-    filed = _damage_claims(d) + _disputes(d) + _returns(d) + _latest(d, now)
+    filed = _damage_claims(d) + _open_requests(d) + _disputes(d) + _returns(d) + _latest(d, now)
     clock.set(now)
     return len(filed)
 
@@ -359,6 +359,31 @@ def _damage_claims(d: _Demo) -> list[int]:
     )
     d.review(FRUIT, case, True, "王奶奶您好，已为您退款，坏果不用寄回", h(-20))
     filed.append(case)
+    return filed
+
+
+def _open_requests(d: _Demo) -> list[int]:
+    """Two more requests waiting on the florist, so that a merchant (or the Chromium journey, at
+    two widths) always finds an open one to answer from the dashboard."""
+    h = d.hours
+    filed = []
+    for buyer, product, sku, note, delivered in (
+        ("孙悦", ROSES, "香槟 20枝", "到货时两枝花头折断", h(-9)),
+        ("陈晨", PEONIES, "粉玉奴 10枝", "花苞压扁了一枝", h(-7)),
+    ):
+        order, line = d.delivered(buyer, FLOWERS, product, sku, 2, delivered)
+        filed.append(
+            d.file(
+                buyer,
+                order,
+                "damage_claim",
+                "damaged",
+                [(line, 1)],
+                delivered + timedelta(hours=5),
+                photos=1,
+                note=note,
+            )
+        )
     return filed
 
 

@@ -36,6 +36,13 @@ SHOWS: dict[str, tuple[str, str]] = {
         "The umbrella factory: shipping insurance claims, fraudulent-shipping compensation, a "
         "commission waiver, custom-made goods outside 7-day returns.",
     ),
+    "service@pledge.demo": (
+        "小阿阮鲜花的客服（店铺子账号）：可以处理订单、发货、回复售后和消息；不能提现、申请收费政策、"
+        "修改店铺承诺与运费险，也不能邀请店员。",
+        "The florist's customer service (a shop sub-account): handles orders, shipping, after-sales "
+        "cases and chats; cannot request payouts, apply to fee programmes, change the shop's pledges "
+        "or shipping insurance, or invite staff.",
+    ),
     "operator@pledge.demo": (
         "平台运营：争议处理、体验分排名、规则库、财务结算。",
         "Operator: the dispute queue, the experience-score ranking, the rulebook, finance.",

@@ -44,6 +44,7 @@ ACCOUNTS = [
     ("merchant", "florist@pledge.demo"),
     ("merchant", "fruit@pledge.demo"),
     ("merchant", "umbrella@pledge.demo"),
+    ("shop_staff", "service@pledge.demo"),
     ("operator", "operator@pledge.demo"),
     ("reviewer", "reviewer@pledge.demo"),
     ("finance", "finance@pledge.demo"),
@@ -189,10 +190,14 @@ STAFF = [
     ("reviewer@pledge.demo", "风控审核 吴", "reviewer"),
     ("finance@pledge.demo", "财务 郑", "finance"),
 ]
+# Shop sub-accounts (email, name, shop slug, role): the florist's customer service (运营/客服)
+# answers orders, cases and chats but may not pay out, apply to programmes or change pledges.
+SHOP_STAFF = [("service@pledge.demo", "客服 小何", "xiaoaruan-flowers", "operations")]
 
 
 def _display_names() -> dict[str, str]:
     names = {email: name for email, name in BUYERS} | {email: name for email, name, _ in STAFF}
+    names |= {email: name for email, name, _slug, _role in SHOP_STAFF}
     return names | {str(s["owner"]): f"{s['owner_name']} · {s['name']}" for s in SHOPS}
 
 
@@ -218,6 +223,7 @@ def _catalog(app: App, at: datetime) -> dict[str, int]:
 
 def _shops(app: App, at: datetime, categories: dict[str, int]) -> list[dict]:
     made = []
+    by_slug: dict[str, int] = {}
     with app.uow.begin() as conn:
         for spec in SHOPS:
             shop_id = catalog.create_shop(
@@ -265,6 +271,10 @@ def _shops(app: App, at: datetime, categories: dict[str, int]) -> list[dict]:
                         conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalars()
                     )
             made.append({"shop_id": shop_id, "owner": owner, "skus": sku_ids, "live_id": live_id})
+            by_slug[str(spec["slug"])] = shop_id
+        for email, name, slug, role in SHOP_STAFF:
+            member = accounts.create_user(conn, email=email, password=PASSWORD, display_name=name, at=at)
+            accounts.add_shop_member(conn, shop_id=by_slug[slug], user_id=member, role=role)
     return made
 
 

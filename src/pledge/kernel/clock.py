@@ -93,6 +93,10 @@ def local_time(at: datetime, tz: str) -> datetime:
     return ensure_utc(at).astimezone(zone(tz))
 
 
+# Month names for times written out in English ("4 Sep 10:00"), whatever the process locale.
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 FIRST_YEAR, LAST_YEAR = (
     1970,
     2199,

@@ -1,5 +1,7 @@
-"""Phone verification codes: issue one (rate limited per phone), check one (expiry, a limit of
-wrong guesses, spent once). The limits are Pledge's own security settings, not platform rules.
+"""Phone verification codes: issue one (rate limited per phone and per client address), check
+one (expiry, a limit of wrong guesses, spent once). The sending limits come from the rulebook's
+clause sms.code-limits (a Pledge default: the platform texts set none); codes are asked for
+before an account exists (sign-up), so there is no per-account limit to apply.
 
 Sending happens outside any transaction (`send_code`): the row is committed first, so a slow
 or failing provider never holds the database's write lock."""
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.kernel.db import UnitOfWork
 from pledge.kernel.errors import InvalidInput, TooManyAttempts
+from pledge.rulebooks.loader import Rulebook
 from pledge.sms.port import SmsSender
 from pledge.sms.tables import sms_codes
 
@@ -23,9 +27,27 @@ MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 PURPOSES = ("signup", "guardian")  # guardian: a minor's guardian consents (pledge.minors)
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5  # wrong guesses before a code is dead
-RESEND_AFTER = timedelta(seconds=60)  # one code per phone per minute
-SENDS_PER_DAY = 10  # codes per phone in any 24 h
 DAY = timedelta(hours=24)
+ADDRESS_LENGTH = 45  # an IPv6 address in text
+
+
+@dataclass(frozen=True)
+class CodeLimits:
+    """How often codes may be sent (clause sms.code-limits): one per phone per `resend_after`,
+    `per_phone` per phone and `per_address` per client address in any 24 h."""
+
+    resend_after: timedelta = timedelta(seconds=60)
+    per_phone: int = 10
+    per_address: int = 20
+
+
+def code_limits(book: Rulebook, at: datetime) -> CodeLimits:
+    clause = book.one("sms_code_limits", at)
+    return CodeLimits(
+        timedelta(seconds=int(clause.get("resend_after_seconds"))),
+        int(clause.get("per_phone_per_day")),
+        int(clause.get("per_address_per_day")),
+    )
 
 
 class WrongCode(InvalidInput):
@@ -56,29 +78,47 @@ def _matches(stored: str, phone: str, code: str) -> bool:
     return secrets.compare_digest(stored, _digest(salt, phone, code))
 
 
-def _check_rate(conn: Connection, phone: str, at: datetime) -> None:
+def _check_rate(conn: Connection, phone: str, address: str, at: datetime, limits: CodeLimits) -> None:
     row = conn.execute(
         select(func.count(), func.max(sms_codes.c.created_at)).where(
             sms_codes.c.phone == phone, sms_codes.c.created_at > at - DAY
         )
     ).one()
     count, last = row
-    if last is not None and at - last < RESEND_AFTER:
-        wait = int((RESEND_AFTER - (at - last)).total_seconds()) + 1
+    if last is not None and at - last < limits.resend_after:
+        wait = int((limits.resend_after - (at - last)).total_seconds()) + 1
         raise TooManyAttempts("a code was just sent; wait a minute before asking again", retry_after=wait)
-    if count >= SENDS_PER_DAY:
+    if count >= limits.per_phone:
         raise TooManyAttempts(
             "too many codes for this phone number today; try again tomorrow",
             retry_after=int(DAY.total_seconds()),
         )
+    from_address = conn.execute(
+        select(func.count()).where(sms_codes.c.client_address == address, sms_codes.c.created_at > at - DAY)
+    ).scalar_one()
+    if from_address >= limits.per_address:
+        raise TooManyAttempts(
+            "too many codes requested from this network today; try again tomorrow",
+            retry_after=int(DAY.total_seconds()),
+        )
 
 
-def issue_code(conn: Connection, *, phone: str, purpose: str, at: datetime) -> str:
-    """A new 6-digit code for `phone`, recorded (hashed); the plain code goes to the sender only."""
+def issue_code(
+    conn: Connection,
+    *,
+    phone: str,
+    purpose: str,
+    at: datetime,
+    address: str = "unknown",
+    limits: CodeLimits = CodeLimits(),
+) -> str:
+    """A new 6-digit code for `phone`, asked for from client `address`, recorded (hashed); the
+    plain code goes to the sender only."""
     if purpose not in PURPOSES:
         raise InvalidInput(f"purpose is one of {', '.join(PURPOSES)}")
     phone = normalize_phone(phone)
-    _check_rate(conn, phone, at)
+    address = (address or "unknown")[:ADDRESS_LENGTH]
+    _check_rate(conn, phone, address, at, limits)
     code = f"{secrets.randbelow(1_000_000):06d}"
     conn.execute(
         sms_codes.insert().values(
@@ -88,15 +128,25 @@ def issue_code(conn: Connection, *, phone: str, purpose: str, at: datetime) -> s
             created_at=at,
             expires_at=at + CODE_TTL,
             attempts=0,
+            client_address=address,
         )
     )
     return code
 
 
-def send_code(uow: UnitOfWork, sender: SmsSender, *, phone: str, purpose: str, at: datetime) -> datetime:
+def send_code(
+    uow: UnitOfWork,
+    sender: SmsSender,
+    *,
+    phone: str,
+    purpose: str,
+    at: datetime,
+    address: str = "unknown",
+    limits: CodeLimits = CodeLimits(),
+) -> datetime:
     """Issue a code and text it; returns when it expires."""
     with uow.begin() as conn:
-        code = issue_code(conn, phone=phone, purpose=purpose, at=at)
+        code = issue_code(conn, phone=phone, purpose=purpose, at=at, address=address, limits=limits)
     minutes = int(CODE_TTL.total_seconds() // 60)
     sender.send(normalize_phone(phone), f"【Pledge】验证码 {code}，{minutes}分钟内有效。请勿告诉他人。")
     return at + CODE_TTL

@@ -16,5 +16,7 @@ sms_codes = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("used_at", UtcDateTime, nullable=True),
+    Column("client_address", String(45), nullable=True),  # who asked: the per-address limit
     Index("ix_sms_codes_phone_created_at", "phone", "created_at"),
+    Index("ix_sms_codes_client_address_created_at", "client_address", "created_at"),
 )

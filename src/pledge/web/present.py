@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pledge.kernel.clock import MONTHS_EN
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.rulebooks.loader import Rulebook
 
@@ -64,8 +65,38 @@ def duration(span: timedelta | int | None, lang: str = "zh_CN") -> str:
     return ("-" if seconds < 0 else "") + joined
 
 
-def local(at: datetime | None, tz: str = "Asia/Shanghai") -> str:
-    return "" if at is None else at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+_NEAR_DAYS = {"zh_CN": {-1: "昨天", 0: "今天", 1: "明天"}, "en": {-1: "yesterday", 0: "today", 1: "tomorrow"}}
+
+
+def local(
+    at: datetime | None,
+    tz: str = "Asia/Shanghai",
+    *,
+    lang: str = "zh_CN",
+    now: datetime | None = None,
+    time_only: bool = False,
+) -> str:
+    """A moment in the zone's time (Beijing by default) in plain words, to the minute: "今天 21:19"
+    ("明天", "昨天"), "11月24日 21:19" in the current year, "2025年11月24日 21:19" otherwise; in
+    English "today 21:19", "24 Nov 21:19", "24 Nov 2025 21:19". Without `now` (the reader's
+    present) the year is always written. `time_only`: "21:19"."""
+    if at is None:
+        return ""
+    zone = ZoneInfo(tz)
+    moment = at.astimezone(zone)
+    clock = moment.strftime("%H:%M")
+    if time_only:
+        return clock
+    words = _NEAR_DAYS["en" if lang == "en" else "zh_CN"]
+    today = now.astimezone(zone).date() if now is not None else None
+    if today is not None and (moment.date() - today).days in words:
+        return f"{words[(moment.date() - today).days]} {clock}"
+    with_year = today is None or moment.year != today.year
+    if lang == "en":
+        day = f"{moment.day} {MONTHS_EN[moment.month - 1]}"
+        return f"{day} {moment.year} {clock}" if with_year else f"{day} {clock}"
+    day = f"{moment.month}月{moment.day}日"
+    return f"{moment.year}年{day} {clock}" if with_year else f"{day} {clock}"
 
 
 def rulebook_view(book: Rulebook) -> dict:

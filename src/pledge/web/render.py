@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from pledge.accounts.services import Permission
 from pledge.aftersales.model import CaseStatus, ClaimStatus
@@ -28,13 +31,21 @@ from pledge.web.static_files import static_url
 
 templates = Jinja2Templates(directory=str(resources.files("pledge.web") / "templates"))
 templates.env.filters["yuan"] = present.yuan
-templates.env.filters["local"] = present.local
 templates.env.filters["percent"] = format_rate  # basis points: 250 -> "2.5%"
 templates.env.filters["duration"] = present.duration
 templates.env.filters["carrier"] = lambda code: CARRIERS[code].name if code in CARRIERS else code
 templates.env.filters["demo_span"] = lambda text, lang: present.duration(parse_duration(text), lang)
 templates.env.filters["iso"] = lambda at: "" if at is None else as_utc(at).isoformat()
 templates.env.globals["badge"] = present.promise_badge
+
+
+@pass_context
+def _local(context: Context, at: datetime | None, tz: str = "Asia/Shanghai") -> str:
+    """`at | local`: present.local in the page's language, relative to the page's clock."""
+    return present.local(at, tz, lang=context.get("lang", DEFAULT), now=context.get("now"))
+
+
+templates.env.filters["local"] = _local
 templates.env.globals["static"] = static_url  # fingerprinted: cached for a year (static_files.py)
 templates.env.globals["Channel"] = Channel  # where a line was bought (attribution)
 # Templates compare a status with its entity's enum (model.py), never with a string literal

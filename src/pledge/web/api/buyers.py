@@ -4,7 +4,7 @@ buyer does to an order besides paying (cancel, request cancellation, remind, con
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from pledge.accounts import services as accounts
@@ -28,6 +28,7 @@ from pledge.web.api.schemas.buyers import (
     SmsCodeOut,
 )
 from pledge.web.deps import ApiActor, AppDep
+from pledge.web.security import client_address
 from pledge.web.types import Email, Password, PathId, TextRule
 
 router = APIRouter(tags=["buyers"])
@@ -69,13 +70,23 @@ class AddressIn(BaseModel):
     "/auth/sms-codes",
     status_code=201,
     summary="Text a sign-up code to a mainland mobile number",
-    description="6 digits, valid 5 minutes, 5 wrong guesses; one per phone per minute and 10 a day "
-    "(429 with Retry-After). The sandbox adapter logs the message instead of sending it.",
+    description="6 digits, valid 5 minutes, 5 wrong guesses; one per phone per minute, 10 per phone "
+    "and 20 per client address a day (clause sms.code-limits; 429 with Retry-After). The sandbox "
+    "adapter logs the message instead of sending it.",
     responses={201: {"model": SmsCodeOut}},
 )
-def send_sms_code(body: SmsCodeIn, app: AppDep) -> dict:
+def send_sms_code(body: SmsCodeIn, app: AppDep, request: Request) -> dict:
     phone = sms.normalize_phone(body.phone)
-    expires = sms.send_code(app.uow, app.sms, phone=phone, purpose=SIGNUP, at=app.clock.now())
+    now = app.clock.now()
+    expires = sms.send_code(
+        app.uow,
+        app.sms,
+        phone=phone,
+        purpose=SIGNUP,
+        at=now,
+        address=client_address(request),
+        limits=sms.code_limits(app.rulebook, now),
+    )
     return {"phone": phone, "expires_at": expires, "provider": app.sms.name}
 
 

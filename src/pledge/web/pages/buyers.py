@@ -21,7 +21,7 @@ from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
 from pledge.web.forms import local_path
 from pledge.web.pages.account import signed_in
 from pledge.web.render import redirect, render
-from pledge.web.security import cookie_secure
+from pledge.web.security import client_address, cookie_secure
 from pledge.web.types import PathId
 
 router = APIRouter()
@@ -65,7 +65,15 @@ async def signup(request: Request):
     now = app.clock.now()
     try:
         if form.get("action") == "send_code":
-            sms.send_code(app.uow, app.sms, phone=values["phone"], purpose=SIGNUP, at=now)
+            sms.send_code(
+                app.uow,
+                app.sms,
+                phone=values["phone"],
+                purpose=SIGNUP,
+                at=now,
+                address=client_address(request),
+                limits=sms.code_limits(app.rulebook, now),
+            )
             return _signup_page(request, values=values, sent=True)
         cmd = SignUp(
             str(form.get("password", "")),

@@ -261,8 +261,8 @@ def _frame(testid: str, label: str, body: str, first: datetime, last: datetime, 
     axis = (
         f'<line x1="{PAD}" x2="{W - PAD}" y1="{_y(0, top)}" y2="{_y(0, top)}" class="grid"/>'
         f'<text x="2" y="{_y(top, top) + 4}">{top}</text><text x="2" y="{_y(0, top) + 4}">0</text>'
-        f'<text x="{PAD}" y="{H - 8}">{escape(local(first)[11:])}</text>'
-        f'<text x="{W - PAD}" y="{H - 8}" text-anchor="end">{escape(local(last)[11:])}</text>'
+        f'<text x="{PAD}" y="{H - 8}">{escape(local(first, time_only=True))}</text>'
+        f'<text x="{W - PAD}" y="{H - 8}" text-anchor="end">{escape(local(last, time_only=True))}</text>'
     )
     return Markup(
         f'<svg class="trend" data-testid="{testid}" viewBox="0 0 {W} {H}" width="100%" role="img" '
@@ -278,7 +278,7 @@ def line_svg(points: list[tuple[datetime, int]], label: str) -> Markup:
     coords = [(_x(i, len(points)), _y(v, top)) for i, (_, v) in enumerate(points)]
     line = " ".join(f"{x},{y}" for x, y in coords)
     dots = "".join(
-        f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(local(at)[11:])}: {v}</title></circle>'
+        f'<circle cx="{x}" cy="{y}" r="3"><title>{escape(local(at, time_only=True))}: {v}</title></circle>'
         for (x, y), (at, v) in zip(coords, points, strict=True)
     )
     body = f'<polyline points="{line}" fill="none" stroke="currentColor" stroke-width="2"/>{dots}'
@@ -293,7 +293,8 @@ def bars_svg(points: list[tuple[datetime, int]], label: str) -> Markup:
     width = max(2.0, (W - 2 * PAD) / max(len(points), 1) * 0.7)
     bars = "".join(
         f'<rect x="{_x(i, len(points)) - width / 2:.1f}" y="{_y(v, top)}" width="{width:.1f}" '
-        f'height="{_y(0, top) - _y(v, top):.1f}"><title>{escape(local(at)[11:])}: {v}</title></rect>'
+        f'height="{_y(0, top) - _y(v, top):.1f}">'
+        f"<title>{escape(local(at, time_only=True))}: {v}</title></rect>"
         for i, (at, v) in enumerate(points)
     )
     return _frame("comments-chart", label, bars, points[0][0], points[-1][0], top)
