@@ -5,9 +5,19 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import flash_sale, late_ship_sweep, live_fanout, pg_server, place_order, say, score, settlement
+from bench import (
+    flash_sale,
+    late_ship_sweep,
+    live_fanout,
+    moderation,
+    pg_server,
+    place_order,
+    say,
+    score,
+    settlement,
+)
 
-BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout")
+BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout", "moderation")
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,6 +58,9 @@ def parse_args() -> argparse.Namespace:
         "--comments-per-s", type=int, default=20, help="live_fanout: comments published a second"
     )
     parser.add_argument("--fanout-seconds", type=float, default=30.0, help="live_fanout: seconds of comments")
+    parser.add_argument(
+        "--moderation-comments", type=int, default=20_000, help="moderation: comments checked per pass"
+    )
     return parser.parse_args()
 
 
@@ -74,6 +87,8 @@ def main() -> None:
             settlement.run(pg, n=args.settlement_orders)
         if "live_fanout" in chosen:
             live_fanout.run(viewers=args.viewers, rate=args.comments_per_s, seconds=args.fanout_seconds)
+        if "moderation" in chosen:
+            moderation.run(comments=args.moderation_comments)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

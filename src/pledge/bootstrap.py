@@ -23,6 +23,7 @@ from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
+from pledge.kernel.screening import Outcome, Screening
 from pledge.live.hub import Hub
 from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
@@ -87,6 +88,16 @@ class App:
     @property
     def listing_screen(self) -> ListingChecks:
         return ListingChecks(self.rulebook, self.clock, self.uow)
+
+    @property
+    def comment_screen(self) -> ContentChecks:
+        """Reviews and chat messages (the `comment` context, as live comments)."""
+        return ContentChecks(self.rulebook, self.clock, Context.COMMENT)
+
+    @property
+    def live_screen(self) -> ContentChecks:
+        """Live room and session titles, transcript lines (the `live` context)."""
+        return ContentChecks(self.rulebook, self.clock, Context.LIVE)
 
 
 def read_clock_offset(uow: UnitOfWork) -> timedelta:
@@ -225,6 +236,29 @@ class ListingChecks:
         intake.enqueue(
             conn, intake.from_check(result, Subject.LISTING, product_id, text, shop_id=shop_id), at=at
         )
+
+
+@dataclass(frozen=True)
+class ContentChecks:
+    """The content-screen port (kernel.screening) answered by the trust & safety checks in one
+    context: blocked text is refused (422 naming the term and the clause), text the checks send
+    to review is admitted as REVIEW (stored, held from everyone but its author)."""
+
+    book: Rulebook
+    clock: Clock
+    context: Context
+
+    def admit(self, texts: Sequence[tuple[str, str]]) -> Outcome:
+        at, worst = self.clock.now(), Verdict.ALLOW
+        for field_name, text in texts:
+            result = check(text, self.context, self.book, at)
+            refuse_if_blocked(text, result, field_name)
+            worst = max(worst, result.verdict)
+        return Outcome(worst.word)
+
+    def judge(self, text: str) -> Screening:
+        result = check(text, self.context, self.book, self.clock.now())
+        return Screening(Outcome(result.verdict.word), result.clause, tuple(h.as_json() for h in result.hits))
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:

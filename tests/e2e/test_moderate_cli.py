@@ -63,3 +63,46 @@ def test_batch_of_ten_thousand_comments_answers_every_line():
     assert {o["verdict"] for o in out[1::4]} == {"block"}
     assert {o["verdict"] for o in out[::4]} == {"allow"}
     print(f"10 000 lines in {seconds:.1f} s")  # a figure, not a limit: tests never fail on speed
+
+
+def assert_readable_error(done: subprocess.CompletedProcess, *words: bytes) -> None:
+    assert done.returncode == 2, done
+    assert done.stdout == b""
+    assert b"Traceback" not in done.stderr
+    for word in words:
+        assert word in done.stderr, done.stderr
+
+
+def test_text_refuses_empty_huge_and_undecodable_text():
+    assert_readable_error(moderate("text", "", "--json"), b"empty")
+    assert_readable_error(moderate("text", "  \t ", "--json"), b"empty")
+    assert_readable_error(moderate("text", "好" * 20_001, "--json"), b"20000")
+    assert_readable_error(moderate("text", "-", "--json", stdin=b"\xff\xfe\xe5"), b"UTF-8")
+    assert_readable_error(moderate("text", "-", "--json", stdin=b"x" * 80_001), b"20000")
+    assert_readable_error(moderate("text", "-", "--json", stdin=b""), b"empty")
+    done = moderate("text", "-", "--context", "listing", "--json", stdin="顶级玫瑰".encode())
+    assert json.loads(done.stdout)["verdict"] == "block"
+
+
+def test_batch_reports_each_bad_line_and_answers_the_good_ones():
+    lines = [
+        b'{"id": 1, "text": ""}',  # empty
+        b'{"text": "no id"}',  # no id
+        b"[1, 2]",  # not an object
+        b'{"id": 4, "text": 5}',  # not a string
+        json.dumps({"id": 5, "text": "好" * 20_001}).encode(),  # over the bound
+        b'{"id": 6, "text": "\\ud800"}',  # a lone surrogate: JSON carries it, UTF-8 cannot
+        b'{"id": 7, "text": "\xe5\xa5"}',  # a truncated UTF-8 sequence
+        b'{"id": 8, "text": "\xe8\x8a\xb1\xe5\xbe\x88\xe6\x96\xb0\xe9\xb2\x9c"}',  # good
+    ]
+    done = moderate("batch", "--context", "comment", stdin=b"\n".join(lines) + b"\n")
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+    out = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert [o.get("line") for o in out] == [1, 2, 3, 4, 5, 6, 7, None]
+    assert "empty" in out[0]["error"] and "20000" in out[4]["error"]
+    assert "Unicode" in out[5]["error"] and "UTF-8" in out[6]["error"]
+    assert out[7] == {"id": 8, "verdict": "allow", "hits": []}
+
+
+def test_batch_on_empty_input_is_a_readable_error():
+    assert_readable_error(moderate("batch", stdin=b""), b"empty")

@@ -3,7 +3,7 @@ polling), the caller's conversations, and the merchant inbox with unanswered one
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -13,6 +13,7 @@ from pledge.catalog.tables import shops
 from pledge.chat.services import conversation_for
 from pledge.chat.tables import conversations, messages
 from pledge.kernel.errors import InvalidInput
+from pledge.kernel.screening import Outcome
 
 _buyer = aliased(users, name="buyer")
 PREVIEW = 80
@@ -22,7 +23,7 @@ def _summaries():
     c = conversations.c
     last = (
         select(messages.c.body)
-        .where(messages.c.conversation_id == c.id)
+        .where(messages.c.conversation_id == c.id, messages.c.moderation == Outcome.ALLOW.value)
         .order_by(messages.c.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -62,16 +63,27 @@ def _rows(conn: Connection, query) -> list[dict]:
 def conversation_view(
     conn: Connection, actor: Actor, conversation_id: int, *, after: int | None = None
 ) -> dict:
-    """The conversation with its messages; with `after`, only messages with a larger id."""
+    """The conversation with its messages; with `after`, only messages with a larger id. A
+    message the content checks hold for a reviewer is shown to its author only (`held`)."""
     _row, role = conversation_for(conn, actor, conversation_id)
     if after is not None and after < 0:
         raise InvalidInput("after is a message id (0 or more)")
     view = _rows(conn, _summaries().where(conversations.c.id == conversation_id))[0]
     m = messages.c
     query = (
-        select(m.id, m.sender, m.body, m.at, users.c.display_name.label("author_name"))
+        select(
+            m.id,
+            m.sender,
+            m.body,
+            m.at,
+            users.c.display_name.label("author_name"),
+            (m.moderation != Outcome.ALLOW.value).label("held"),
+        )
         .join(users, users.c.id == m.author_id)
-        .where(m.conversation_id == conversation_id)
+        .where(
+            m.conversation_id == conversation_id,
+            or_(m.moderation == Outcome.ALLOW.value, m.author_id == actor.user_id),
+        )
     )
     if after is not None:
         query = query.where(m.id > after)

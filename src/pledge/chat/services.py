@@ -24,6 +24,7 @@ from pledge.chat.model import ConversationStatus, Sender, check_stars, clean_bod
 from pledge.chat.tables import conversations, messages
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Outcome
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
 from pledge.orders.tables import orders
@@ -111,9 +112,19 @@ def open_conversation(
     return Opened(new_id, True)
 
 
-def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str, *, at: datetime) -> int:
+def post_message(
+    conn: Connection,
+    actor: Actor,
+    conversation_id: int,
+    body: str,
+    *,
+    at: datetime,
+    screen: ContentScreen = ADMIT_ALL,
+) -> int:
     """A buyer message opens a round if none is open (its time is the round's start); a shop
-    message closes the open round. The conversation starts with the buyer's first message."""
+    message closes the open round. The conversation starts with the buyer's first message.
+    `screen` checks the text first: blocked text is refused, text held for review is stored but
+    shown to its author only (it neither opens nor closes a round, nor notifies anyone)."""
     row, role = conversation_for(conn, actor, conversation_id, lock=True)
     if role == PLATFORM:
         raise Forbidden("platform staff can read conversations but not write in them")
@@ -122,12 +133,20 @@ def post_message(conn: Connection, actor: Actor, conversation_id: int, body: str
         raise Conflict(
             f"conversation {conversation_id} ended when the buyer rated it; open a new one to write again"
         )
+    outcome = screen.admit([("message", text)])
     message_id = inserted_id(
         conn,
         messages.insert().values(
-            conversation_id=row.id, sender=role, author_id=actor.user_id, body=text, at=at
+            conversation_id=row.id,
+            sender=role,
+            author_id=actor.user_id,
+            body=text,
+            at=at,
+            moderation=outcome.value,
         ),
     )
+    if outcome is not Outcome.ALLOW:
+        return message_id
     values: dict = {"last_message_at": at}
     if role == Sender.BUYER:
         values.update(started_at=row.started_at or at, awaiting_reply_since=row.awaiting_reply_since or at)

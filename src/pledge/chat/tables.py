@@ -38,6 +38,9 @@ messages = Table(
     Column("author_id", Id, ForeignKey("users.id"), nullable=False),
     Column("body", Text, nullable=False),
     Column("at", UtcDateTime, nullable=False),
+    # the content checks' outcome (kernel.screening.Outcome): allow, or review = held from
+    # everyone but its author until a reviewer decides; blocked text is never stored
+    Column("moderation", String(10), nullable=False, default="allow", server_default="allow"),
     CheckConstraint("sender IN ('buyer', 'shop')", name="sender_known"),
 )
 Index("ix_chat_messages_conversation_id_id", messages.c.conversation_id, messages.c.id)

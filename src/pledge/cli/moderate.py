@@ -12,7 +12,7 @@ import typer
 
 from pledge.cli.run import fail, run_domain
 from pledge.kernel.errors import InvalidInput
-from pledge.moderation.checks import Context, check, clean_text
+from pledge.moderation.checks import MAX_TEXT, Context, check, text_to_check
 from pledge.rulebooks.loader import load
 
 SENSITIVE_TSV = Path("src/pledge/moderation/terms/sensitive.tsv")
@@ -36,7 +36,7 @@ def _at(value: str | None) -> datetime:
 
 @moderate_app.command("text")
 def text(
-    body: str = typer.Argument(..., help="The text to check."),
+    body: str = typer.Argument(..., help="The text to check; - reads it from standard input (UTF-8)."),
     context: Annotated[Context, typer.Option(help="Where the text enters.")] = Context.COMMENT,
     rulebook: str = typer.Option("douyin", help="Rulebook name."),
     at: str | None = typer.Option(None, help="Check under the clauses in force at this time (ISO)."),
@@ -44,6 +44,7 @@ def text(
 ) -> None:
     """The verdict, the terms hit (with their spans) and the clause applied."""
     book = run_domain(load, rulebook)
+    body = run_domain(text_to_check, run_domain(_stdin_text) if body == "-" else body)
     result = run_domain(check, body, context, book, _at(at))
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
@@ -63,7 +64,7 @@ def batch(
     """Read JSON lines {"id", "text"} on standard input; write one line {"id", "verdict", "hits"}
     per input. A line that cannot be read gets {"line", "error"} instead, and the command then
     exits with code 2 after the last line."""
-    book, at, failed = run_domain(load, rulebook), datetime.now(UTC), 0
+    book, at, failed, number = run_domain(load, rulebook), datetime.now(UTC), 0, 0
     out = sys.stdout
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         if not raw.strip():
@@ -78,8 +79,20 @@ def batch(
         line = {"id": item["id"], "verdict": result.verdict.word, "hits": [h.as_json() for h in result.hits]}
         out.write(json.dumps(line, ensure_ascii=False) + "\n")
     out.flush()
+    if number == 0:
+        fail('standard input is empty: give JSON lines {"id", "text"}')
     if failed:
         raise typer.Exit(code=2)
+
+
+def _stdin_text() -> str:
+    raw = sys.stdin.buffer.read(MAX_TEXT * 4 + 1)  # UTF-8 takes at most 4 bytes a character
+    if len(raw) > MAX_TEXT * 4:
+        raise InvalidInput(f"text is over {MAX_TEXT} characters")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"standard input is not valid UTF-8 (byte {exc.start})") from exc
 
 
 def _item(raw: bytes) -> dict:
@@ -89,9 +102,9 @@ def _item(raw: bytes) -> dict:
         raise InvalidInput("the line is not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"the line is not JSON: {exc.msg}") from exc
-    if not isinstance(item, dict) or "text" not in item:
+    if not isinstance(item, dict) or "text" not in item or "id" not in item:
         raise InvalidInput('each line is an object with "id" and "text"')
-    clean_text(item["text"])
+    text_to_check(item["text"])
     return item
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
+from pledge.kernel.errors import InvalidInput
 from pledge.kernel.lifecycle import Lifecycle
 from pledge.kernel.text import clean_text
 
@@ -43,6 +44,8 @@ COMMENT_GAP = timedelta(seconds=2)  # one comment per viewer per 2 s (pledge:def
 COMMENT_BURST = 10  # comments per viewer per COMMENT_WINDOW (pledge:default)
 COMMENT_WINDOW = timedelta(minutes=1)
 TITLE_MAX = 60
+TRANSCRIPT_LINES_MAX = 200  # transcript lines checked in one call (pledge:default)
+TRANSCRIPT_LINE_MAX = 500  # characters in one transcript line (pledge:default)
 CARDS_MAX = 100  # product cards pinned to one session (pledge:default)
 
 
@@ -61,3 +64,13 @@ def clean_comment(text: object) -> str:
 
 def clean_title(text: object) -> str:
     return clean_text(text, field="the title", max_length=TITLE_MAX)
+
+
+def clean_transcript(lines: object) -> list[str]:
+    """Transcript lines a caller supplies for checking: a list of 1 to TRANSCRIPT_LINES_MAX
+    texts of at most TRANSCRIPT_LINE_MAX characters each (Pledge defaults)."""
+    if not isinstance(lines, list) or not 1 <= len(lines) <= TRANSCRIPT_LINES_MAX:
+        raise InvalidInput(f"lines is a list of 1 to {TRANSCRIPT_LINES_MAX} texts")
+    return [
+        clean_text(line, field=f"line {n}", max_length=TRANSCRIPT_LINE_MAX) for n, line in enumerate(lines, 1)
+    ]

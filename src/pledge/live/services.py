@@ -20,6 +20,7 @@ from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.followers.services import follower_ids
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
 from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
+from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Screening
 from pledge.kernel.text import clean_text
 from pledge.live.model import (
     CARDS_MAX,
@@ -31,6 +32,7 @@ from pledge.live.model import (
     Verdict,
     clean_comment,
     clean_title,
+    clean_transcript,
 )
 from pledge.live.moderation import CommentContext, Moderator
 from pledge.live.tables import (
@@ -80,10 +82,12 @@ def create_room(
     promise: Promise | None,
     at: datetime,
     content_id: int | None = None,
+    screen: ContentScreen = ADMIT_ALL,
 ) -> int:
     """A shop's room with the ship promise it states to its viewers; or, given `content_id`, the
-    room of a live-room promise the shop already states (its past orders then count for it)."""
-    name = clean_title(title)
+    room of a live-room promise the shop already states (its past orders then count for it).
+    `screen` checks the title (a blocked one is refused)."""
+    name = screened_title(screen, title)
     if content_id is None:
         if promise is None:
             raise InvalidInput("a new room states its ship promise")
@@ -130,14 +134,21 @@ def _session(conn: Connection, session_id: int):
 
 
 def schedule_session(
-    conn: Connection, actor: Actor, *, room_id: int, title: object, starts_at: datetime, at: datetime
+    conn: Connection,
+    actor: Actor,
+    *,
+    room_id: int,
+    title: object,
+    starts_at: datetime,
+    at: datetime,
+    screen: ContentScreen = ADMIT_ALL,
 ) -> int:
-    """Announce a session (预告) that viewers may subscribe to."""
+    """Announce a session (预告) that viewers may subscribe to; `screen` checks its title."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
     if starts_at <= at:
         raise InvalidInput("an announced session starts in the future")
-    name = clean_title(title)
+    name = screened_title(screen, title)
     session_id = _insert_session(conn, room_id, name, scheduled_at=starts_at, at=at)
     notify(
         conn,
@@ -181,6 +192,7 @@ def go_live(
     at: datetime,
     session_id: int | None = None,
     title: object = None,
+    screen: ContentScreen = ADMIT_ALL,
 ) -> int:
     """Start the announced session `session_id`, or a new one titled `title` right now. A room
     already live refuses a second session (Conflict), however the clicks race."""
@@ -189,7 +201,7 @@ def go_live(
     url = _clean_playback_url(playback_url)
     if session_id is None:
         session_id = _insert_session(
-            conn, room_id, clean_title(title or room.title), scheduled_at=None, at=at
+            conn, room_id, screened_title(screen, title or room.title), scheduled_at=None, at=at
         )
     session = _session(conn, session_id)
     if session.room_id != room_id:
@@ -209,6 +221,26 @@ def go_live(
         raise Conflict(f"room {room_id} is already live; end that session first") from None
     _tell_live(conn, room, session_id, session.title, at)
     return session_id
+
+
+def screened_title(screen: ContentScreen, title: object) -> str:
+    """A room's or session's title, after the content checks (`live` context): a blocked title
+    raises; one they would send to review is shown (a title has no author-only view), and the
+    screen that answered REVIEW is where a reviewer queue picks it up."""
+    name = clean_title(title)
+    screen.admit([("title", name)])
+    return name
+
+
+def check_transcript(
+    conn: Connection, actor: Actor, *, session_id: int, lines: object, screen: ContentScreen
+) -> list[Screening]:
+    """The content checks' answer for each transcript line a caller supplies (speech-to-text of
+    the session, run elsewhere): the shop's members only; nothing is stored."""
+    texts = clean_transcript(lines)
+    session = _session(conn, session_id)
+    require_shop(actor, session.shop_id, read_only=True)
+    return [screen.judge(text) for text in texts]
 
 
 def _shop_name(conn: Connection, shop_id: int) -> str:

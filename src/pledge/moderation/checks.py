@@ -74,7 +74,19 @@ def clean_text(text: object) -> str:
         raise InvalidInput("text must be a string")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"text is over {MAX_TEXT} characters")
+    if any("\ud800" <= c <= "\udfff" for c in text):  # what undecodable bytes become in argv
+        raise InvalidInput("text is not valid Unicode (it holds a lone surrogate: bytes that are not UTF-8?)")
     return text
+
+
+def text_to_check(text: object) -> str:
+    """A text given to check on its own (the CLI's `text` and `batch`): valid, and not empty:
+    an empty text has no verdict worth asking for (a listing's empty description is checked
+    as allowed, through `check`)."""
+    body = clean_text(text)
+    if not body.strip():
+        raise InvalidInput("text is empty: give the text to check")
+    return body
 
 
 def verdict_for(clauses: list[Clause], category: str, context: Context) -> tuple[Verdict, str | None]:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from pledge.accounts.services import Actor
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Outcome
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews.tables import review_photos, reviews
@@ -66,8 +67,21 @@ def _line_for_buyer(conn: Connection, actor: Actor, order_line_id: int):
     return row
 
 
+def _screened(screen: ContentScreen, body: str) -> Outcome:
+    """The content checks' outcome for a review's text: blocked text raises (nothing stored);
+    REVIEW keeps the review from everyone but its author until a reviewer decides."""
+    return screen.admit([("review", body)]) if body else Outcome.ALLOW
+
+
 def post_review(
-    conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+    conn: Connection,
+    actor: Actor,
+    order_line_id: int,
+    cmd: ReviewIn,
+    *,
+    book: Rulebook,
+    at: datetime,
+    screen: ContentScreen = ADMIT_ALL,
 ) -> int:
     clause = window(book, at)
     body = _check(cmd, clause)
@@ -81,6 +95,7 @@ def post_review(
             f"({clause.get('days')} days after sign-off, {clause.id})"
         )
     photos = owned_uploads(conn, actor, list(dict.fromkeys(cmd.upload_ids)))
+    outcome = _screened(screen, body)
     try:
         with conn.begin_nested():
             review_id = inserted_id(
@@ -95,6 +110,7 @@ def post_review(
                     body=body,
                     created_at=at,
                     edits=0,
+                    moderation=outcome.value,
                 ),
             )
     except IntegrityError:
@@ -105,7 +121,14 @@ def post_review(
 
 
 def edit_review(
-    conn: Connection, actor: Actor, review_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+    conn: Connection,
+    actor: Actor,
+    review_id: int,
+    cmd: ReviewIn,
+    *,
+    book: Rulebook,
+    at: datetime,
+    screen: ContentScreen = ADMIT_ALL,
 ) -> None:
     clause = window(book, at)
     body = _check(cmd, clause)
@@ -124,10 +147,11 @@ def edit_review(
             f"{closes.isoformat()} ({clause.id})"
         )
     photos = owned_uploads(conn, actor, list(dict.fromkeys(cmd.upload_ids)))
+    outcome = _screened(screen, body)
     done = conn.execute(
         reviews.update()
         .where(reviews.c.id == review_id, reviews.c.edits == row.edits)
-        .values(stars=cmd.stars, body=body, edited_at=at, edits=row.edits + 1)
+        .values(stars=cmd.stars, body=body, edited_at=at, edits=row.edits + 1, moderation=outcome.value)
     ).rowcount
     if done != 1:
         raise Conflict(f"review {review_id} changed while it was being edited; reload and try again")
@@ -137,7 +161,14 @@ def edit_review(
 
 
 def save_for_line(
-    conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+    conn: Connection,
+    actor: Actor,
+    order_line_id: int,
+    cmd: ReviewIn,
+    *,
+    book: Rulebook,
+    at: datetime,
+    screen: ContentScreen = ADMIT_ALL,
 ) -> int:
     """The review form: post the line's review, or edit it when there is one."""
     existing = conn.execute(
@@ -146,8 +177,8 @@ def save_for_line(
         )
     ).scalar()
     if existing is None:
-        return post_review(conn, actor, order_line_id, cmd, book=book, at=at)
-    edit_review(conn, actor, existing, cmd, book=book, at=at)
+        return post_review(conn, actor, order_line_id, cmd, book=book, at=at, screen=screen)
+    edit_review(conn, actor, existing, cmd, book=book, at=at, screen=screen)
     return existing
 
 
@@ -168,6 +199,7 @@ def order_for_review(conn: Connection, actor: Actor, order_id: int) -> dict:
             r.body,
             r.edits,
             r.created_at,
+            r.moderation,
         )
         .outerjoin(reviews, reviews.c.order_line_id == order_lines.c.id)
         .where(order_lines.c.order_id == order_id)
@@ -191,9 +223,11 @@ def order_for_review(conn: Connection, actor: Actor, order_id: int) -> dict:
 
 
 def product_reviews(conn: Connection, product_id: int, *, limit: int = 20) -> dict:
-    """Public: a product's reviews, newest first, with the average and count."""
+    """Public: a product's reviews, newest first, with the average and count; a review the
+    content checks hold for a reviewer is left out (its author still sees it on the order)."""
     r = reviews.c
-    avg, count = conn.execute(select(func.avg(r.stars), func.count()).where(r.product_id == product_id)).one()
+    shown = (r.product_id == product_id, r.moderation == Outcome.ALLOW.value)
+    avg, count = conn.execute(select(func.avg(r.stars), func.count()).where(*shown)).one()
     rows = conn.execute(
         select(
             r.id,
@@ -203,7 +237,7 @@ def product_reviews(conn: Connection, product_id: int, *, limit: int = 20) -> di
             r.edited_at,
             select(func.count()).where(review_photos.c.review_id == r.id).scalar_subquery().label("photos"),
         )
-        .where(r.product_id == product_id)
+        .where(*shown)
         .order_by(r.created_at.desc(), r.id.desc())
         .limit(limit)
     ).all()

@@ -1,4 +1,4 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Table, Text
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -18,6 +18,9 @@ reviews = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("edited_at", UtcDateTime, nullable=True),
     Column("edits", Integer, nullable=False, default=0),
+    # the content checks' outcome (kernel.screening.Outcome): allow, or review = held from
+    # everyone but its author until a reviewer decides; blocked text is never stored
+    Column("moderation", String(10), nullable=False, default="allow", server_default="allow"),
     CheckConstraint("stars >= 1 AND stars <= 5", name="stars_1_to_5"),
     CheckConstraint("edits >= 0", name="edits_not_negative"),
 )

@@ -65,7 +65,13 @@ def publish_state(app: App, room_id: int) -> dict[str, Any]:
 def schedule(app: App, actor: Actor, room_id: int, title: object, starts_at: datetime) -> dict[str, Any]:
     with app.uow.begin() as conn:
         live.schedule_session(
-            conn, actor, room_id=room_id, title=title, starts_at=starts_at, at=app.clock.now()
+            conn,
+            actor,
+            room_id=room_id,
+            title=title,
+            starts_at=starts_at,
+            at=app.clock.now(),
+            screen=app.live_screen,
         )
     return publish_state(app, room_id)
 
@@ -82,6 +88,7 @@ def start(
             session_id=session_id,
             title=title,
             at=app.clock.now(),
+            screen=app.live_screen,
         )
     return publish_state(app, room_id)
 

@@ -20,6 +20,7 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc, parse_duration
 from pledge.kernel.money import format_rate
+from pledge.kernel.screening import Outcome
 from pledge.ledger.model import CouponStatus
 from pledge.live.model import SessionStatus
 from pledge.orders.model import OrderStatus, PaymentStatus
@@ -62,6 +63,7 @@ templates.env.globals.update(
     SessionStatus=SessionStatus,
     Permission=Permission,  # actor.may(shop_id, Permission.PLEDGES): which forms a member's role gets
     CouponStatus=CouponStatus,
+    Outcome=Outcome,  # the content checks' outcome of a review (kernel.screening)
 )
 
 

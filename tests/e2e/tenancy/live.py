@@ -51,6 +51,9 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("DELETE", "/api/v1/live/rooms/{room_id}/cards/{sku_id}"): Case("denied"),
     ("POST", "/api/v1/live/rooms/{room_id}/cards/{sku_id}/explain"): Case("denied"),
     ("GET", "/api/v1/live/sessions/{session_id}/report"): Case("denied", params=ENDED),
+    ("POST", "/api/v1/live/sessions/{session_id}/transcript"): Case(
+        "denied", lambda ids, csrf: {"json": {"lines": ["今天的向日葵开得好"]}}, params=ENDED
+    ),
     ("PUT", "/api/v1/live/sessions/{session_id}/replay"): Case(
         "denied", lambda ids, csrf: {"json": {"replay_url": HLS}}, params=ENDED
     ),

@@ -16,6 +16,7 @@ from pledge.bootstrap import App
 from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import DomainError
 from pledge.kernel.limits import MAX_PRICE_FEN
+from pledge.kernel.screening import Outcome
 from pledge.live import coupons, events, queries, replays
 from pledge.live import services as live
 from pledge.live.hub import stream
@@ -34,6 +35,7 @@ from pledge.web.api.schemas.live import (
     RoomDetailOut,
     RoomOut,
     SessionOut,
+    TranscriptOut,
 )
 from pledge.web.deps import ApiActor, AppDep, optional_api_actor
 from pledge.web.types import (
@@ -78,6 +80,10 @@ class StartIn(BaseModel):
     playback_url: Annotated[str, Field(strict=True, max_length=live.PLAYBACK_URL_MAX)]
     session_id: Id | None = None  # the announced session to start; none: a new one now
     title: OptionalTitle = ""
+
+
+class TranscriptIn(BaseModel):
+    lines: list[str] = Field(min_length=1, max_length=200)
 
 
 class ReplayIn(BaseModel):
@@ -219,6 +225,7 @@ def create_room(shop_id: PathId, body: RoomIn, app: AppDep, actor: ApiActor) -> 
             title=body.title,
             promise=Promise.parse(body.promise),
             at=app.clock.now(),
+            screen=app.live_screen,
         )
     return actions.room_json(app, room_id)
 
@@ -243,6 +250,24 @@ def start(room_id: PathId, body: StartIn, app: AppDep, actor: ApiActor) -> dict:
         app, actor, room_id, body.playback_url, session_id=body.session_id, title=body.title or None
     )
     return room["session"]
+
+
+@router.post(
+    "/live/sessions/{session_id}/transcript",
+    summary="Shop: check transcript lines of a session (live context; nothing stored)",
+    response_model=TranscriptOut,
+)
+def check_transcript(session_id: PathId, body: TranscriptIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
+        found = live.check_transcript(
+            conn, actor, session_id=session_id, lines=body.lines, screen=app.live_screen
+        )
+    lines = [
+        {"line": n, "verdict": s.outcome.value, "clause": s.clause, "hits": list(s.hits)}
+        for n, s in enumerate(found, start=1)
+    ]
+    worst = max((s.outcome for s in found), key=list(Outcome).index)
+    return {"session_id": session_id, "verdict": worst.value, "lines": lines}
 
 
 @router.post("/live/rooms/{room_id}/end", summary="End the live session", response_model=SessionOut)

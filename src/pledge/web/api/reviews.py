@@ -37,6 +37,7 @@ def post_review(body: NewReviewIn, app: AppDep, actor: ApiActor) -> dict:
             reviews.ReviewIn(body.stars, body.body, body.upload_ids),
             book=app.rulebook,
             at=app.clock.now(),
+            screen=app.comment_screen,
         )
     return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
 
@@ -55,6 +56,7 @@ def edit_review(review_id: PathId, body: ReviewIn, app: AppDep, actor: ApiActor)
             reviews.ReviewIn(body.stars, body.body, body.upload_ids),
             book=app.rulebook,
             at=app.clock.now(),
+            screen=app.comment_screen,
         )
     return {"id": review_id, "stars": body.stars}
 

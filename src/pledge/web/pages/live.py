@@ -131,6 +131,7 @@ async def open_room(request: Request, caller: PageCaller):
             title=form_text(form, "title", Title),
             promise=Promise.parse(form_text(form, "promise", Code)),
             at=app.clock.now(),
+            screen=app.live_screen,
         )
     return redirect(f"/merchant/live/{room_id}")
 

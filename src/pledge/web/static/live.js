@@ -33,6 +33,14 @@
     who.textContent = c.author;
     li.appendChild(who);
     li.appendChild(document.createTextNode(" " + c.text));
+    if (c.shown === false) {
+      // held by the content checks: only its author sees it, marked so
+      li.className = "held";
+      li.dataset.testid = "live-comment-held";
+      var note = document.createElement("small");
+      note.textContent = root.dataset.msgHeld || "";
+      li.appendChild(note);
+    }
     list.appendChild(li);
     while (list.children.length > MAX_COMMENTS) list.removeChild(list.firstChild);
     list.scrollTop = list.scrollHeight;
@@ -157,7 +165,8 @@
           if (error) error.hidden = true;
           return r.json().then(addComment);
         }
-        var msg = r.status === 429 ? root.dataset.msgFast : r.status === 409 ? root.dataset.msgClosed : root.dataset.msgFailed;
+        var msg = r.status === 429 ? root.dataset.msgFast : r.status === 409 ? root.dataset.msgClosed
+          : r.status === 422 ? root.dataset.msgRefused : root.dataset.msgFailed;
         if (error) { error.textContent = msg || ""; error.hidden = false; }
       });
     });

@@ -36,6 +36,7 @@ class ConversationOutMessages(BaseModel):
     body: str
     at: datetime
     author_name: str
+    held: bool = False  # held for a reviewer by the content checks: shown to its author only
 
 
 class RateOut(ConversationSummaryOut):

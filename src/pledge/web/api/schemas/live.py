@@ -106,3 +106,22 @@ class ClaimedCouponOut(BaseModel):
     coupon_id: int
     offer: CouponOfferOut
     expires_at: datetime
+
+
+class TranscriptHitOut(BaseModel):
+    term: str
+    category: str
+    span: list[int]
+
+
+class TranscriptLineOut(BaseModel):
+    line: int  # 1-based, in the order sent
+    verdict: str  # allow | review | block
+    clause: str | None
+    hits: list[TranscriptHitOut]
+
+
+class TranscriptOut(BaseModel):
+    session_id: int
+    verdict: str  # the most severe line's
+    lines: list[TranscriptLineOut]
