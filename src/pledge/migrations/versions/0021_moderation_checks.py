@@ -2,14 +2,14 @@
 (held from everyone but the author until a reviewer decides)
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
