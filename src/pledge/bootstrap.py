@@ -23,7 +23,8 @@ from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
-from pledge.kernel.screening import Outcome, Screening
+from pledge.kernel.screening import Outcome
+from pledge.kernel.screening import Screening as TextScreening
 from pledge.live.hub import Hub
 from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
@@ -256,9 +257,11 @@ class ContentChecks:
             worst = max(worst, result.verdict)
         return Outcome(worst.word)
 
-    def judge(self, text: str) -> Screening:
+    def judge(self, text: str) -> TextScreening:
         result = check(text, self.context, self.book, self.clock.now())
-        return Screening(Outcome(result.verdict.word), result.clause, tuple(h.as_json() for h in result.hits))
+        return TextScreening(
+            Outcome(result.verdict.word), result.clause, tuple(h.as_json() for h in result.hits)
+        )
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
