@@ -20,6 +20,7 @@ from pledge.demo.addresses import seed_addresses, ship_demo_orders
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
+from pledge.demo.governance import seed_governance
 from pledge.demo.guide import guide, write_guide
 from pledge.demo.live import seed_live
 from pledge.demo.logistics import seed_logistics
@@ -368,6 +369,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
+    seed_governance(app, clock, shops, buyers, now)  # after the live rooms: a comment held in one
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()
