@@ -21,6 +21,7 @@ from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.blindboxes import seed_blind_boxes
 from pledge.demo.chats import seed_chats
 from pledge.demo.experience import seed_experience
+from pledge.demo.governance import seed_governance
 from pledge.demo.guide import guide, write_guide
 from pledge.demo.live import seed_live
 from pledge.demo.logistics import seed_logistics
@@ -384,6 +385,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
     seed_blind_boxes(app, shops[0], buyers, categories["花卉种子"], now)  # the florist's seed box
+    seed_governance(app, clock, shops, buyers, now)  # after the live rooms: a comment held in one
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()
