@@ -5,9 +5,19 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import flash_sale, late_ship_sweep, live_fanout, pg_server, place_order, say, score, settlement
+from bench import (
+    flash_sale,
+    late_ship_sweep,
+    live_fanout,
+    pg_server,
+    place_order,
+    say,
+    score,
+    settlement,
+    wishes,
+)
 
-BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout")
+BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout", "wishes")
 
 
 def parse_args() -> argparse.Namespace:
@@ -47,6 +57,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--comments-per-s", type=int, default=20, help="live_fanout: comments published a second"
     )
+    parser.add_argument("--wish-comments", type=int, default=20_000, help="wishes: comments read")
     parser.add_argument("--fanout-seconds", type=float, default=30.0, help="live_fanout: seconds of comments")
     return parser.parse_args()
 
@@ -74,6 +85,8 @@ def main() -> None:
             settlement.run(pg, n=args.settlement_orders)
         if "live_fanout" in chosen:
             live_fanout.run(viewers=args.viewers, rate=args.comments_per_s, seconds=args.fanout_seconds)
+    if "wishes" in chosen:
+        wishes.run(n=args.wish_comments)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

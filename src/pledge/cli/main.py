@@ -11,6 +11,7 @@ from pledge.cli import backtest as _backtest
 from pledge.cli import moderate as _moderate
 from pledge.cli import quote as _quote
 from pledge.cli import rulebook as _rulebook
+from pledge.cli import wishes as _wishes
 from pledge.cli.run import fail, run_domain
 from pledge.config import Settings
 
@@ -140,6 +141,7 @@ def clock_show() -> None:
 app.add_typer(_quote.quote_app, name="quote")
 app.add_typer(_rulebook.rulebook_app, name="rulebook")
 app.add_typer(_moderate.moderate_app, name="moderate")
+app.add_typer(_wishes.wishes_app, name="wishes")
 app.command("backtest")(_backtest.command)
 import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)
 import_app.command("history")(_backtest.import_command)
