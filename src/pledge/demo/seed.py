@@ -26,6 +26,7 @@ from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
 from pledge.demo.shoppages import seed_shop_pages
 from pledge.demo.warehouse import seed_warehouse
+from pledge.demo.wishes import seed_wishes
 from pledge.fulfilment.services import apply_tracking_events, ship_order
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.money import format_yuan
@@ -368,6 +369,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_warehouse(app, shops, now)
     seed_live(app, shops, buyers, now, [spec["live"][0] for spec in SHOPS])
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
+    seed_wishes(app, shops[[s["slug"] for s in SHOPS].index("feilian-umbrella")], buyers, now)
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from pledge.accounts.services import Actor
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.heard import NOBODY, Heard, Listener, Said
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews.tables import review_photos, reviews
@@ -67,8 +68,16 @@ def _line_for_buyer(conn: Connection, actor: Actor, order_line_id: int):
 
 
 def post_review(
-    conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+    conn: Connection,
+    actor: Actor,
+    order_line_id: int,
+    cmd: ReviewIn,
+    *,
+    book: Rulebook,
+    at: datetime,
+    listener: Listener = NOBODY,
 ) -> int:
+    """A buyer's review of a delivered line, within the window; its text is told to the listener."""
     clause = window(book, at)
     body = _check(cmd, clause)
     line = _line_for_buyer(conn, actor, order_line_id)
@@ -101,6 +110,9 @@ def post_review(
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None
     if photos:
         conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
+    if body:
+        said = Heard(Said.REVIEW, review_id, line.shop_id, actor.user_id, body, at, order_id=line.order_id)
+        listener.heard(conn, said)
     return review_id
 
 
@@ -137,7 +149,14 @@ def edit_review(
 
 
 def save_for_line(
-    conn: Connection, actor: Actor, order_line_id: int, cmd: ReviewIn, *, book: Rulebook, at: datetime
+    conn: Connection,
+    actor: Actor,
+    order_line_id: int,
+    cmd: ReviewIn,
+    *,
+    book: Rulebook,
+    at: datetime,
+    listener: Listener = NOBODY,
 ) -> int:
     """The review form: post the line's review, or edit it when there is one."""
     existing = conn.execute(
@@ -146,7 +165,7 @@ def save_for_line(
         )
     ).scalar()
     if existing is None:
-        return post_review(conn, actor, order_line_id, cmd, book=book, at=at)
+        return post_review(conn, actor, order_line_id, cmd, book=book, at=at, listener=listener)
     edit_review(conn, actor, existing, cmd, book=book, at=at)
     return existing
 

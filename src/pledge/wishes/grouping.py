@@ -117,3 +117,24 @@ def names(items: Sequence[str], numbers: Sequence[int]) -> dict[int, str]:
     for item, number in zip(items, numbers, strict=True):
         written.setdefault(number, Counter())[item] += 1
     return {n: min(c.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0] for n, c in written.items()}
+
+
+def closest(item: str, groups: Sequence[Sequence[str]]) -> int | None:
+    """The group a new item joins, one wish at a time: the same rule as one step of `group`
+    (a group holding the same concepts; else average linkage of the new item to each group,
+    concepts weighted over all the items, at least THRESHOLD alike), without regrouping the
+    others. None: it starts a group of its own."""
+    new = concepts(item)
+    member_sets = [[concepts(member) for member in members] for members in groups]
+    for index, sets in enumerate(member_sets):
+        if new in sets:  # `group` puts identical sets together before weighing anything
+            return index
+    everyone = [s for sets in member_sets for s in sets] + [new]
+    distinct = list(dict.fromkeys(everyone))
+    weight = _weights(distinct, [everyone.count(s) for s in distinct])
+    best, found = 0.0, None
+    for index, sets in enumerate(member_sets):
+        score = sum(_alike(new, s, weight) for s in sets) / len(sets) if sets else 0.0
+        if score >= THRESHOLD and (found is None or score > best):
+            best, found = score, index
+    return found

@@ -25,6 +25,7 @@ from pledge.web.api import (
     staff,
     videos,
     warehouse,
+    wishes,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -50,5 +51,6 @@ for module in (
     videos,
     notifications,
     staff,
+    wishes,
 ):
     router.include_router(module.router)

@@ -37,6 +37,7 @@ def post_review(body: NewReviewIn, app: AppDep, actor: ApiActor) -> dict:
             reviews.ReviewIn(body.stars, body.body, body.upload_ids),
             book=app.rulebook,
             at=app.clock.now(),
+            listener=app.listener,
         )
     return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
 

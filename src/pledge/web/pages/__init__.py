@@ -23,6 +23,7 @@ from pledge.web.pages import (
     staff,
     videos,
     warehouse,
+    wishes,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -47,5 +48,6 @@ for module in (
     videos,
     staff,
     products,
+    wishes,
 ):
     router.include_router(module.router)

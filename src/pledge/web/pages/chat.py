@@ -64,7 +64,12 @@ async def send(conversation_id: PathId, request: Request, caller: PageCaller):
     try:
         with app.uow.begin() as conn:
             chat.post_message(
-                conn, caller.actor, conversation_id, str(form.get("body", "")), at=app.clock.now()
+                conn,
+                caller.actor,
+                conversation_id,
+                str(form.get("body", "")),
+                at=app.clock.now(),
+                listener=app.listener,
             )
     except (InvalidInput, Conflict) as exc:
         if not htmx:

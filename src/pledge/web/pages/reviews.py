@@ -61,6 +61,7 @@ async def save_reviews(order_id: PathId, request: Request, caller: PageCaller):
                 reviews.ReviewIn(stars, str(body), new or line["photos"]),
                 book=app.rulebook,
                 at=app.clock.now(),
+                listener=app.listener,
             )
             saved += 1
     return redirect(f"/orders/{order_id}/review" + ("?saved=1" if saved else ""))

@@ -22,6 +22,7 @@ from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
+from pledge.wishes import queries as wish_queries
 
 router = APIRouter()
 
@@ -55,6 +56,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         photos = [
             images.image_url(product_id, i) for i, _ in enumerate(images.image_uploads(conn, product_id), 1)
         ]
+        wished_by = wish_queries.made_for(conn, product_id)
     return render(
         request,
         "product.html",
@@ -64,6 +66,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         photos=photos,
         source_token=token,
         bought_from=bought_from,
+        wished_by=wished_by,
     )
 
 
