@@ -69,7 +69,8 @@ def seed_wishes(app: App, factory: dict, buyers: list[Actor], now: datetime) -> 
         category_id = conn.execute(
             select(products.c.category_id).where(products.c.shop_id == shop_id).limit(1)
         ).scalar_one()
-    _past_session(app, owner, room_id, buyers, start)
+    # viewers who have not commented since (a comment's pace counts later comments too)
+    _past_session(app, owner, room_id, buyers[3:], start)
     with app.uow.begin() as conn:
         bigger = conn.execute(
             select(wish_demands.c.id)
@@ -77,6 +78,8 @@ def seed_wishes(app: App, factory: dict, buyers: list[Actor], now: datetime) -> 
             .order_by(wish_demands.c.id)
             .limit(1)
         ).scalar_one()
+        # the demo buyer (小林) saw the wish on the shop page and added a +1
+        wishes.plus_one(conn, buyers[0], demand_id=bigger, at=start + timedelta(hours=2))
         wishes.rename(conn, owner, demand_id=bigger, name="双人大伞")
         cmd = catalog.NewProduct(
             shop_id, category_id, "双人超大晴雨伞 应许愿上新", Promise.parse("72h"), [MADE]
