@@ -67,3 +67,19 @@ def test_demo_login_page_lists_every_seeded_account_with_what_it_shows(demo):
     for _role, email in ACCOUNTS:
         assert f'data-email="{email}"' in page, email
     assert PASSWORD in page and "晚发即赔" in page and "运费险" in page and "坏果虫眼" in page
+
+
+def test_demo_umbrella_factory_wish_board_shows_a_wish_that_came_true(demo):
+    """Issue 15's demo: the umbrella factory's past session made demands; the bigger umbrella
+    became a product, its wishers (the demo buyer among them) were told, the product says so."""
+    merchant = TestClient(demo)
+    post_login(merchant, "umbrella@pledge.demo", PASSWORD)
+    board = merchant.get("/merchant/wishes")
+    assert board.status_code == 200
+    assert "透明伞" in board.text and 'data-testid="demand"' in board.text
+    assert "双人大伞" in board.text and "双人超大晴雨伞" in board.text and "4 人许愿" in board.text
+    buyer = TestClient(demo)
+    post_login(buyer, "buyer@pledge.demo", PASSWORD)
+    assert "你的心愿实现了" in buyer.get("/notifications").text
+    product = re.search(r'href="(/products/\d+)">双人超大晴雨伞', board.text)
+    assert product is not None and "应 4 位用户的心愿上新" in buyer.get(product.group(1)).text

@@ -89,3 +89,44 @@ def test_the_board_page_in_chinese(app, client, factory):
     page = client.get(f"/merchant/shops/{f['shop_id']}/wishes")
     assert page.status_code == 200
     assert "心愿看板" in page.text and "双人伞" in page.text and "1 人许愿" in page.text
+
+
+def test_a_viewer_wishes_in_the_live_room_and_the_board_names_the_session(app, world, client, factory):
+    from pledge.live import services as live
+    from pledge.promises.model import Promise
+
+    f = factory
+    with app.uow.begin() as c:
+        room_id = live.create_room(
+            c,
+            f["owner"],
+            shop_id=f["shop_id"],
+            title="伞厂直播",
+            promise=Promise.parse("48h"),
+            at=app.clock.now(),
+        )
+        session_id = live.go_live(
+            c,
+            f["owner"],
+            room_id=room_id,
+            playback_url="/media/live/sunflower/index.m3u8",
+            at=app.clock.now(),
+        )
+    viewer = world.user()
+    csrf = page_login(client, email_of(app, viewer.user_id), f"/live/{room_id}")
+    room = client.get(f"/live/{room_id}")
+    assert 'data-testid="live-wish"' in room.text
+    form = {
+        "csrf_token": csrf,
+        "text": "能不能出一款大一点的伞",
+        "session_id": str(session_id),
+        "back": f"/live/{room_id}",
+    }
+    resp = client.post(f"/shops/{f['shop_id']}/wishes", data=form, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == f"/live/{room_id}"
+    board = client.get(f"/api/v1/shops/{f['shop_id']}/wish-board", headers=bearer(f["owner_token"])).json()
+    assert [s["id"] for s in board["open"][0]["sessions"]] == [session_id]
+    before = snapshot(app)
+    bad = client.post(f"/shops/{f['shop_id']}/wishes", data=dict(form, text=""), follow_redirects=False)
+    assert bad.status_code == 422 and "心愿" in bad.text
+    assert snapshot(app) == before

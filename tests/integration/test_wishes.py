@@ -14,14 +14,17 @@ from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pledge.kernel.heard import Heard, Said
 from pledge.live import services as live
 from pledge.live.model import Verdict
 from pledge.live.moderation import AllowAll
 from pledge.notifications.model import Kind
 from pledge.notifications.tables import notifications
 from pledge.promises.model import Promise
+from pledge.reviews import services as reviews
 from pledge.wishes import queries, services
 from pledge.wishes.tables import wish_demands, wishes
+from tests.e2e.test_aftersales_api import delivered_order
 
 HLS = "/media/live/sunflower/index.m3u8"
 
@@ -107,6 +110,33 @@ def test_a_buyers_chat_message_and_a_review_are_read_for_wishes(app, world, fact
     with app.uow.read() as c:
         rows = c.execute(select(wishes.c.source, wishes.c.item, wishes.c.author_id)).all()
     assert [(r.source, r.author_id) for r in rows] == [("chat_message", buyer.user_id)]
+
+
+def test_a_review_with_a_wish_is_read_and_one_without_text_is_not(app, world, factory):
+    f = factory
+    buyer = world.user()
+    order_id, line_id = delivered_order(app, buyer, f["owner"], f["sku"], hours_ago=1)
+    with app.uow.begin() as c:
+        reviews.post_review(
+            c,
+            buyer,
+            line_id,
+            reviews.ReviewIn(5, "伞很好，希望出个儿童款"),
+            book=app.rulebook,
+            at=app.clock.now(),
+            listener=app.listener,
+        )
+    with app.uow.read() as c:
+        rows = c.execute(select(wishes.c.source, wishes.c.order_id, wishes.c.item)).all()
+    assert [(r.source, r.order_id) for r in rows] == [("review", order_id)]
+
+
+def test_a_huge_text_told_to_the_listener_is_no_wish(app, world, factory):
+    author = world.user().user_id
+    said = Heard(Said.LIVE_COMMENT, 1, factory["shop_id"], author, "求双人伞" * 501, app.clock.now())
+    with app.uow.begin() as c:
+        app.listener.heard(c, said)
+    assert count(app, wishes) == 0
 
 
 def test_the_wish_button_and_plus_one_count_each_buyer_once(app, world, factory):

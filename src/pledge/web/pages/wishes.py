@@ -8,6 +8,7 @@ from sqlalchemy import select
 from pledge.catalog.tables import products
 from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
 from pledge.web.forms import required_number, whole_number
+from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.wishes import queries
@@ -54,6 +55,12 @@ async def plus_one(demand_id: PathId, request: Request, caller: PageCaller):
             select(wish_demands.c.shop_id).where(wish_demands.c.id == demand_id)
         ).scalar_one()
     return redirect(f"/shops/{shop_id}?wished=1#wishes")
+
+
+@router.get("/merchant/wishes")
+def board_home(request: Request):
+    """The merchant menu's 心愿看板: the caller's first shop's board."""
+    return first_shop(request, "wishes")
 
 
 @router.get("/merchant/shops/{shop_id}/wishes")
