@@ -15,9 +15,19 @@ from bench import (
     say,
     score,
     settlement,
+    wishes,
 )
 
-BENCHES = ("place_order", "late_ship_sweep", "score", "flash_sale", "settlement", "live_fanout", "moderation")
+BENCHES = (
+    "place_order",
+    "late_ship_sweep",
+    "score",
+    "flash_sale",
+    "settlement",
+    "live_fanout",
+    "moderation",
+    "wishes",
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -57,6 +67,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--comments-per-s", type=int, default=20, help="live_fanout: comments published a second"
     )
+    parser.add_argument("--wish-comments", type=int, default=20_000, help="wishes: comments read")
     parser.add_argument("--fanout-seconds", type=float, default=30.0, help="live_fanout: seconds of comments")
     parser.add_argument(
         "--moderation-comments", type=int, default=20_000, help="moderation: comments checked per pass"
@@ -89,6 +100,8 @@ def main() -> None:
             live_fanout.run(viewers=args.viewers, rate=args.comments_per_s, seconds=args.fanout_seconds)
         if "moderation" in chosen:
             moderation.run(comments=args.moderation_comments)
+    if "wishes" in chosen:
+        wishes.run(n=args.wish_comments)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

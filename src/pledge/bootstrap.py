@@ -22,6 +22,7 @@ from pledge.governance.model import Subject
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
+from pledge.kernel.heard import Listener, Nobody
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.kernel.screening import Outcome
 from pledge.kernel.screening import Screening as TextScreening
@@ -38,6 +39,7 @@ from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_w
 from pledge.sms.port import SandboxSms, SmsSender
 from pledge.uploads.store import FileStore, LocalFileStore
 from pledge.videos.sources import VideoSources
+from pledge.wishes.services import WishListener
 
 CLOCK_OFFSET_KEY = "demo_clock_offset_seconds"
 DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database unless set strongly
@@ -64,6 +66,8 @@ class App:
     hub: Hub = field(default_factory=Hub)  # one per process: live-room events to viewers (pledge.live.hub)
     moderator: Moderator = field(default_factory=AllowAll)  # every live comment passes it
     sms: SmsSender = field(default_factory=SandboxSms)  # verification texts (pledge.sms.port)
+    # hears live comments, buyers' chat messages and reviews (pledge.kernel.heard): the wish pool
+    listener: Listener = field(default_factory=Nobody)
 
     @property
     def pay_window(self) -> timedelta:
@@ -282,4 +286,5 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         payments,
         LocalFileStore(settings.var_dir / "uploads"),
         moderator=CommentChecks(book, clock, uow),
+        listener=WishListener(),
     )

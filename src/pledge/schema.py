@@ -28,5 +28,6 @@ from pledge.sms import tables as _sms  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401
 from pledge.videos import tables as _videos  # noqa: F401
 from pledge.warehouse import tables as _warehouse  # noqa: F401
+from pledge.wishes import tables as _wishes  # noqa: F401
 
 __all__ = ["metadata"]

@@ -84,3 +84,19 @@ def test_demo_shop_sub_account_answers_cases_but_is_not_offered_payouts(demo):
     settlement = client.get("/merchant/settlement")
     assert settlement.status_code == 200 and 'data-testid="settlement-owner-only"' in settlement.text
     assert "/settlement/payout" not in settlement.text
+
+
+def test_demo_umbrella_factory_wish_board_shows_a_wish_that_came_true(demo):
+    """Issue 15's demo: the umbrella factory's past session made demands; the bigger umbrella
+    became a product, its wishers (the demo buyer among them) were told, the product says so."""
+    merchant = TestClient(demo)
+    post_login(merchant, "umbrella@pledge.demo", PASSWORD)
+    board = merchant.get("/merchant/wishes")
+    assert board.status_code == 200
+    assert "透明伞" in board.text and 'data-testid="demand"' in board.text
+    assert "双人大伞" in board.text and "双人超大晴雨伞" in board.text and "4 人许愿" in board.text
+    buyer = TestClient(demo)
+    post_login(buyer, "buyer@pledge.demo", PASSWORD)
+    assert "你的心愿实现了" in buyer.get("/notifications").text
+    product = re.search(r'href="(/products/\d+)">双人超大晴雨伞', board.text)
+    assert product is not None and "应 4 位用户的心愿上新" in buyer.get(product.group(1)).text

@@ -439,7 +439,7 @@ def test_merchant_a_cannot_read_or_change_shop_b_through_any_route(app, tenants)
         elif (
             case.kind == "open"
         ):  # anyone may do it to anyone's (comment in a live room, follow a shop, like a video)
-            assert resp.status_code == case.ok, (
+            assert resp.status_code == (case.foreign_ok or case.ok), (
                 f"{method} {template} -> {resp.status_code}: {resp.text[:300]}"
             )
             before = snapshot(app)  # the caller's own follow or a counter moved: that is the point

@@ -24,6 +24,7 @@ from pledge.chat.model import ConversationStatus, Sender, check_stars, clean_bod
 from pledge.chat.tables import conversations, messages
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pledge.kernel.heard import NOBODY, Heard, Listener, Said
 from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Outcome
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
@@ -120,11 +121,13 @@ def post_message(
     *,
     at: datetime,
     screen: ContentScreen = ADMIT_ALL,
+    listener: Listener = NOBODY,
 ) -> int:
     """A buyer message opens a round if none is open (its time is the round's start); a shop
     message closes the open round. The conversation starts with the buyer's first message.
     `screen` checks the text first: blocked text is refused, text held for review is stored but
-    shown to its author only (it neither opens nor closes a round, nor notifies anyone)."""
+    shown to its author only (it neither opens nor closes a round, nor notifies anyone). A buyer's
+    shown message is told to the listener."""
     row, role = conversation_for(conn, actor, conversation_id, lock=True)
     if role == PLATFORM:
         raise Forbidden("platform staff can read conversations but not write in them")
@@ -150,6 +153,10 @@ def post_message(
     values: dict = {"last_message_at": at}
     if role == Sender.BUYER:
         values.update(started_at=row.started_at or at, awaiting_reply_since=row.awaiting_reply_since or at)
+        said = Heard(
+            Said.CHAT_MESSAGE, message_id, row.shop_id, actor.user_id, text, at, order_id=row.order_id
+        )
+        listener.heard(conn, said)
     else:
         values.update(awaiting_reply_since=None)
         _tell_buyer(conn, row, message_id, at)

@@ -28,6 +28,7 @@ from pledge.demo.logistics import seed_logistics
 from pledge.demo.settlement import seed_settlement
 from pledge.demo.shoppages import seed_shop_pages
 from pledge.demo.warehouse import seed_warehouse
+from pledge.demo.wishes import seed_wishes
 from pledge.fulfilment.services import apply_tracking_events, ship_order
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.money import format_yuan
@@ -386,6 +387,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_shop_pages(app, shops, buyers, now)  # after the live rooms: their followers are told
     seed_blind_boxes(app, shops[0], buyers, categories["花卉种子"], now)  # the florist's seed box
     seed_governance(app, clock, shops, buyers, now)  # after the live rooms: a comment held in one
+    seed_wishes(app, shops[[s["slug"] for s in SHOPS].index("feilian-umbrella")], buyers, now)
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()

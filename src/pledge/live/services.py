@@ -19,6 +19,7 @@ from pledge.catalog.services import create_content_promise
 from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.followers.services import follower_ids
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from pledge.kernel.heard import NOBODY, Heard, Listener, Said
 from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
 from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Screening
 from pledge.kernel.text import clean_text
@@ -418,10 +419,18 @@ def _check_comment_pace(conn: Connection, user_id: int, at: datetime) -> None:
 
 
 def post_comment(
-    conn: Connection, actor: Actor, *, session_id: int, text: object, moderator: Moderator, at: datetime
+    conn: Connection,
+    actor: Actor,
+    *,
+    session_id: int,
+    text: object,
+    moderator: Moderator,
+    at: datetime,
+    listener: Listener = NOBODY,
 ) -> Comment:
     """A viewer's comment on a live session, after moderation: allowed comments go to everyone,
-    held ones only back to their author, blocked ones are refused and not stored."""
+    held ones only back to their author, blocked ones are refused and not stored. An allowed
+    comment from a viewer (not the shop's own members) is told to the listener."""
     body = clean_comment(text)
     session = _live_session(conn, session_id)
     _check_comment_pace(conn, actor.user_id, at)
@@ -435,6 +444,11 @@ def post_comment(
         .values(session_id=session_id, user_id=actor.user_id, text=body, verdict=verdict.value, created_at=at)
         .returning(live_comments.c.id)
     ).scalar_one()
+    if verdict is Verdict.ALLOW and session.shop_id not in actor.shops:
+        said = Heard(
+            Said.LIVE_COMMENT, comment_id, session.shop_id, actor.user_id, body, at, session_id=session_id
+        )
+        listener.heard(conn, said)
     return Comment(
         comment_id, session_id, session.room_id, actor.user_id, actor.display_name, body, verdict, at
     )

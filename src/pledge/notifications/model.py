@@ -14,6 +14,7 @@ class Kind(StrEnum):
     CHAT_REPLY = "chat_reply"  # the shop answered the buyer in a conversation
     ORDER_SHIPPED = "order_shipped"
     ORDER_DELIVERED = "order_delivered"
+    WISH_CAME_TRUE = "wish_came_true"  # a shop made the product the buyer wished for (wish pool)
 
 
 PARAMS: dict[Kind, frozenset[str]] = {
@@ -24,4 +25,5 @@ PARAMS: dict[Kind, frozenset[str]] = {
     Kind.CHAT_REPLY: frozenset({"conversation_id", "shop"}),
     Kind.ORDER_SHIPPED: frozenset({"order_id", "carrier", "tracking_no"}),
     Kind.ORDER_DELIVERED: frozenset({"order_id"}),
+    Kind.WISH_CAME_TRUE: frozenset({"shop", "title", "product_id"}),
 }

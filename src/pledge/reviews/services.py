@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from pledge.accounts.services import Actor
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.heard import NOBODY, Heard, Listener, Said
 from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Outcome
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
@@ -82,7 +83,10 @@ def post_review(
     book: Rulebook,
     at: datetime,
     screen: ContentScreen = ADMIT_ALL,
+    listener: Listener = NOBODY,
 ) -> int:
+    """A buyer's review of a delivered line, within the window; its text, when the checks show it
+    to everyone, is told to the listener."""
     clause = window(book, at)
     body = _check(cmd, clause)
     line = _line_for_buyer(conn, actor, order_line_id)
@@ -117,6 +121,9 @@ def post_review(
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None
     if photos:
         conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
+    if body and outcome is Outcome.ALLOW:
+        said = Heard(Said.REVIEW, review_id, line.shop_id, actor.user_id, body, at, order_id=line.order_id)
+        listener.heard(conn, said)
     return review_id
 
 
@@ -169,6 +176,7 @@ def save_for_line(
     book: Rulebook,
     at: datetime,
     screen: ContentScreen = ADMIT_ALL,
+    listener: Listener = NOBODY,
 ) -> int:
     """The review form: post the line's review, or edit it when there is one."""
     existing = conn.execute(
@@ -177,7 +185,9 @@ def save_for_line(
         )
     ).scalar()
     if existing is None:
-        return post_review(conn, actor, order_line_id, cmd, book=book, at=at, screen=screen)
+        return post_review(
+            conn, actor, order_line_id, cmd, book=book, at=at, screen=screen, listener=listener
+        )
     edit_review(conn, actor, existing, cmd, book=book, at=at, screen=screen)
     return existing
 

@@ -43,6 +43,7 @@ def post_comment(app: App, actor: Actor, room_id: int, text: object) -> live.Com
             text=text,
             moderator=app.moderator,
             at=app.clock.now(),
+            listener=app.listener,
         )
     events.publish_comment(app.hub, comment)
     return comment

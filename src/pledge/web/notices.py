@@ -53,6 +53,8 @@ def notice_text(notice: Notice, gettext: Callable[..., str], lang: str) -> str:
         return gettext("{shop} replied to your message", shop=p["shop"])
     if notice.kind == Kind.ORDER_SHIPPED:
         return gettext("Order #{order} has shipped", order=p["order_id"])
+    if notice.kind == Kind.WISH_CAME_TRUE:
+        return gettext("Your wish came true: {shop} now sells {title}", shop=p["shop"], title=p["title"])
     if notice.kind == Kind.ORDER_DELIVERED:
         return gettext("Order #{order} has been delivered", order=p["order_id"])
     return gettext("{shop} is live now: {title}", shop=p["shop"], title=p["title"])

@@ -50,6 +50,7 @@ class Case:
     body: Callable[[Ids, str], dict] = lambda ids, csrf: {}
     ok: int = 200  # status for merchant A with A's own ids
     operator_ok: int | None = None  # for platform-staff routes: the status for an operator
+    foreign_ok: int | None = None  # 'open' routes a shop's own members may not use (wishing in it)
     params: tuple[
         tuple[str, str], ...
     ] = ()  # path parameter -> the Ids field it takes, when not its namesake

@@ -28,6 +28,7 @@ from pledge.web.api import (
     staff,
     videos,
     warehouse,
+    wishes,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -56,5 +57,6 @@ for module in (
     blindboxes,
     minors,
     governance,
+    wishes,
 ):
     router.include_router(module.router)

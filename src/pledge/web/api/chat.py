@@ -83,7 +83,13 @@ def get_conversation(
 def post_message(conversation_id: PathId, body: MessageIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         message_id = chat.post_message(
-            conn, actor, conversation_id, body.body, at=app.clock.now(), screen=app.comment_screen
+            conn,
+            actor,
+            conversation_id,
+            body.body,
+            at=app.clock.now(),
+            screen=app.comment_screen,
+            listener=app.listener,
         )
         view = queries.conversation_view(conn, actor, conversation_id, after=message_id - 1)
     return view["messages"][0]

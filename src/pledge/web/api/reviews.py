@@ -38,6 +38,7 @@ def post_review(body: NewReviewIn, app: AppDep, actor: ApiActor) -> dict:
             book=app.rulebook,
             at=app.clock.now(),
             screen=app.comment_screen,
+            listener=app.listener,
         )
     return {"id": review_id, "order_line_id": body.order_line_id, "stars": body.stars}
 

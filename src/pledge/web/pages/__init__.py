@@ -25,6 +25,7 @@ from pledge.web.pages import (
     staff,
     videos,
     warehouse,
+    wishes,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -51,5 +52,6 @@ for module in (
     products,
     minors,
     governance,
+    wishes,
 ):
     router.include_router(module.router)

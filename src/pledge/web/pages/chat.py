@@ -70,6 +70,7 @@ async def send(conversation_id: PathId, request: Request, caller: PageCaller):
                 str(form.get("body", "")),
                 at=app.clock.now(),
                 screen=app.comment_screen,
+                listener=app.listener,
             )
     except (InvalidInput, Conflict) as exc:
         if not htmx:

@@ -62,6 +62,7 @@ async def save_reviews(order_id: PathId, request: Request, caller: PageCaller):
                 book=app.rulebook,
                 at=app.clock.now(),
                 screen=app.comment_screen,
+                listener=app.listener,
             )
             saved += 1
     return redirect(f"/orders/{order_id}/review" + ("?saved=1" if saved else ""))

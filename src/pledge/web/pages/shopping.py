@@ -24,6 +24,7 @@ from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
+from pledge.wishes import queries as wish_queries
 
 router = APIRouter()
 
@@ -58,6 +59,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
             images.image_url(product_id, i) for i, _ in enumerate(images.image_uploads(conn, product_id), 1)
         ]
         series = blind_box_queries.series_of(conn, product_id)
+        wished_by = wish_queries.made_for(conn, product_id)
     app = pledge(request)
     return render(
         request,
@@ -69,6 +71,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         photos=photos,
         source_token=token,
         bought_from=bought_from,
+        wished_by=wished_by,
     )
 
 

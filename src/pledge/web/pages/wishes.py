@@ -1,0 +1,118 @@
+"""Wish pool pages: the 许愿 box on the shop page (the shop's open wishes to +1, and a short form),
+and the merchant's wish board (ranked demands with examples, sessions and a 14-day trend; merge,
+split, rename, and turning a demand into one of the shop's products)."""
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+
+from pledge.catalog.tables import products
+from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
+from pledge.web.forms import required_number, whole_number
+from pledge.web.pages.merchant import first_shop
+from pledge.web.render import redirect, render
+from pledge.web.types import PathId
+from pledge.wishes import queries
+from pledge.wishes import services as wishes
+from pledge.wishes.tables import wish_demands
+
+router = APIRouter()
+
+
+@router.get("/shops/{shop_id}/wishes")
+def wish_box(shop_id: PathId, request: Request):
+    with pledge(request).uow.read() as conn:
+        rows = queries.open_wishes(conn, shop_id)
+    caller = optional_caller(request)
+    member = bool(caller and shop_id in caller.actor.shops)
+    return render(request, "_wish_box.html", shop_id=shop_id, rows=rows, member=member)
+
+
+@router.post("/shops/{shop_id}/wishes")
+async def make_wish(shop_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    session_id = whole_number(form.get("session_id"), "session_id")
+    with app.uow.begin() as conn:
+        wishes.make_wish(
+            conn,
+            caller.actor,
+            shop_id=shop_id,
+            text=form.get("text"),
+            session_id=session_id,
+            at=app.clock.now(),
+        )
+    back = str(form.get("back") or "")
+    return redirect(back if back.startswith("/live/") else f"/shops/{shop_id}?wished=1#wishes")
+
+
+@router.post("/wishes/{demand_id}/plus-one")
+async def plus_one(demand_id: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        wishes.plus_one(conn, caller.actor, demand_id=demand_id, at=app.clock.now())
+        shop_id = conn.execute(
+            select(wish_demands.c.shop_id).where(wish_demands.c.id == demand_id)
+        ).scalar_one()
+    return redirect(f"/shops/{shop_id}?wished=1#wishes")
+
+
+@router.get("/merchant/wishes")
+def board_home(request: Request):
+    """The merchant menu's 心愿看板: the caller's first shop's board."""
+    return first_shop(request, "wishes")
+
+
+@router.get("/merchant/shops/{shop_id}/wishes")
+def board(shop_id: PathId, request: Request, caller: PageCaller):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        view = queries.board(conn, caller.actor, shop_id, now=app.clock.now())
+        own = conn.execute(
+            select(products.c.id, products.c.title)
+            .where(products.c.shop_id == shop_id)
+            .order_by(products.c.id.desc())
+        ).all()
+    return render(request, "merchant_wishes.html", board=view, products=own, shop_id=shop_id)
+
+
+def _back(conn, caller, demand_id: int) -> str:
+    return f"/merchant/shops/{wishes.merchant_demand(conn, caller.actor, demand_id).shop_id}/wishes"
+
+
+@router.post("/merchant/wishes/{demand_id}/name")
+async def rename(demand_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        wishes.rename(conn, caller.actor, demand_id=demand_id, name=form.get("name"))
+        return redirect(_back(conn, caller, demand_id))
+
+
+@router.post("/merchant/wishes/{demand_id}/merge")
+async def merge(demand_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        from_id = required_number(form.get("from_id"), "from_id", low=1)
+        wishes.merge(conn, caller.actor, into_id=demand_id, from_id=from_id)
+        return redirect(_back(conn, caller, demand_id))
+
+
+@router.post("/merchant/wish-entries/{wish_id}/split")
+async def split(wish_id: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        demand_id = wishes.split(conn, caller.actor, wish_id=wish_id, at=app.clock.now())
+        return redirect(_back(conn, caller, demand_id))
+
+
+@router.post("/merchant/wishes/{demand_id}/product")
+async def fulfil(demand_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        product_id = required_number(form.get("product_id"), "product_id", low=1)
+        wishes.fulfil(conn, caller.actor, demand_id=demand_id, product_id=product_id, at=app.clock.now())
+        return redirect(_back(conn, caller, demand_id))
