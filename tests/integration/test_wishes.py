@@ -25,6 +25,7 @@ from pledge.reviews import services as reviews
 from pledge.wishes import queries, services
 from pledge.wishes.tables import wish_demands, wishes
 from tests.e2e.test_aftersales_api import delivered_order
+from tests.support import run_concurrently
 
 HLS = "/media/live/sunflower/index.m3u8"
 
@@ -269,3 +270,39 @@ def test_a_new_product_from_a_demand_goes_through_the_catalogue(app, world, fact
         services.new_product(c, f["owner"], demand_id=clear["id"], cmd=cmd, at=app.clock.now(), guards=())
     with app.uow.read() as c:
         assert queries.made_for(c, product_id) == 2
+
+
+def test_concurrent_plus_ones_of_one_buyer_count_once(app, world, factory):
+    f = factory
+    first, late = world.user(), world.user()
+    with app.uow.begin() as c:
+        services.make_wish(c, first, shop_id=f["shop_id"], text="求透明伞", at=app.clock.now())
+    demand_id = board(app, f)["open"][0]["id"]
+
+    def tap():
+        with app.uow.begin() as c:
+            return services.plus_one(c, late, demand_id=demand_id, at=app.clock.now())
+
+    results = run_concurrently([tap] * 4)
+    assert len([r for r in results if isinstance(r, int)]) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, int)), results
+    assert board(app, f)["open"][0]["wishers"] == 2
+
+
+def test_concurrent_turns_of_one_demand_into_a_product_close_it_once_and_tell_each_wisher_once(
+    app, world, factory
+):
+    f = factory
+    clear, _big = _two_demands(app, world, f)
+    product_id = _product_id(app, world.product(f["owner"], f["shop_id"], title="透明伞"))
+
+    def turn():
+        with app.uow.begin() as c:
+            return services.fulfil(
+                c, f["owner"], demand_id=clear["id"], product_id=product_id, at=app.clock.now()
+            )
+
+    results = run_concurrently([turn] * 3)
+    assert results.count(2) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if r != 2), results
+    assert count(app, notifications) == 2
