@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -213,7 +213,8 @@ def _open_demand(conn: Connection, actor: Actor, demand_id: int):
 def wishers(conn: Connection, demand_id: int) -> list[int]:
     return list(
         conn.execute(
-            select(distinct(wishes.c.author_id))
+            select(wishes.c.author_id)
+            .distinct()
             .where(wishes.c.demand_id == demand_id)
             .order_by(wishes.c.author_id)
         ).scalars()
