@@ -133,6 +133,8 @@ def record_draws(conn: Connection, book: Rulebook, purchase: Purchase, *, at: da
         (order_id, product_id, quantity) for (order_id, product_id), quantity in per_product.items()
     )
     boxes = _series(conn, sorted({product_id for _, product_id, _ in units}))
+    if not boxes:
+        return 0  # no blind box bought: no draw, and no clause to read (a rulebook may have none)
     rows = []
     keep_until = policy.keep_until(book, at)
     for order_id, product_id, quantity in units:

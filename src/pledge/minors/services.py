@@ -114,24 +114,33 @@ def spent_this_month(conn: Connection, book: Rulebook, buyer_id: int, at: dateti
     )
 
 
-def _has_blind_box(conn: Connection, purchase: Purchase) -> bool:
+def has_blind_box(conn: Connection, purchase: Purchase) -> bool:
     ids = sorted({line.product_id for order in purchase.orders for line in order.lines})
     return bool(
         conn.execute(select(func.count()).where(products.c.id.in_(ids), products.c.blind_box)).scalar_one()
     )
 
 
-def check_purchase(conn: Connection, book: Rulebook, purchase: Purchase, *, at: datetime) -> None:
+def check_purchase(
+    conn: Connection, book: Rulebook, purchase: Purchase, *, at: datetime, blind_box: bool
+) -> None:
     """Refuse (403 naming the clause) before anything is written: a blind box for a buyer without
     a birth date, under 8, or 8 to 18 without a guardian's consent; a minor's order above the
-    per-order limit, or a month above the monthly one."""
+    per-order limit, or a month above the monthly one. An adult's or an unknown age's ordinary
+    purchase costs one statement: the buyer's birth date, read under the lock below."""
     # One checkout at a time per buyer from here to the orders' insert, so that two concurrent
     # checkouts cannot both fit under the monthly limit (PostgreSQL; SQLite has one writer).
-    conn.execute(select(users.c.id).where(users.c.id == purchase.buyer_id).with_for_update())
-    status = status_of(conn, book, purchase.buyer_id, at)
-    if _has_blind_box(conn, purchase):
-        policy.refuse_blind_box(book, status.age, status.consented_at is not None, at)
-    if status.minor:
+    born = conn.execute(
+        select(users.c.birth_date).where(users.c.id == purchase.buyer_id).with_for_update()
+    ).scalar_one_or_none()
+    if isinstance(born, str):
+        born = date.fromisoformat(born)
+    age = None if born is None else policy.age_on(born, policy.beijing_day(book, at))
+    minor = age is not None and age < policy.spending_limits(book, at).adult_years
+    if blind_box:
+        consented = minor and _latest_consent(conn, purchase.buyer_id) is not None
+        policy.refuse_blind_box(book, age, consented, at)
+    if minor:
         policy.refuse_over_limits(
             policy.spending_limits(book, at),
             [order.paid_fen for order in purchase.orders],

@@ -18,6 +18,7 @@ from pledge.kernel.errors import DomainError
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.kernel.screening import Outcome
 from pledge.live import coupons, events, queries, replays
+from pledge.live import model as live_model
 from pledge.live import services as live
 from pledge.live.hub import stream
 from pledge.live.model import Verdict
@@ -83,7 +84,9 @@ class StartIn(BaseModel):
 
 
 class TranscriptIn(BaseModel):
-    lines: list[str] = Field(min_length=1, max_length=200)
+    lines: list[Annotated[str, Field(max_length=live_model.TRANSCRIPT_LINE_MAX)]] = Field(
+        min_length=1, max_length=live_model.TRANSCRIPT_LINES_MAX
+    )
 
 
 class ReplayIn(BaseModel):

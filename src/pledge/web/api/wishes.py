@@ -1,8 +1,10 @@
 """The wish pool (许愿池): buyers wish and +1; the merchant's board, merge, split, rename, and
 turning a demand into a product (which tells every wisher)."""
 
+from typing import Annotated
+
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from pledge.web.api.schemas.wishes import BoardOut, FulfilledOut, OpenWishOut, SplitOut, WishMadeOut
@@ -16,12 +18,12 @@ router = APIRouter(tags=["wishes"])
 
 
 class WishIn(BaseModel):
-    text: str
+    text: Annotated[str, Field(strict=True, max_length=wishes.WISH_MAX_CHARS)]
     session_id: Id | None = None  # made in a live room
 
 
 class RenameIn(BaseModel):
-    name: str
+    name: Annotated[str, Field(strict=True, max_length=wishes.NAME_MAX_CHARS)]
 
 
 class MergeIn(BaseModel):
