@@ -17,8 +17,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	PLEDGE_DEMO_MODE=1 $(BIN)/pledge demo
 
+# The suite runs on every core (at most 4 workers: each starts its own PostgreSQL cluster and Chromium).
 test: $(STAMP) check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 # Style, types and layers: the checks `make test` runs before the suite.
 check: $(STAMP)
