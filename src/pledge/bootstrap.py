@@ -200,13 +200,13 @@ class BuyerChecks:
         """Shops and products alone decide nothing here."""
 
     def check_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
-        blind_box = minors.has_blind_box(conn, purchase)
-        minors.check_purchase(conn, self.book, purchase, at=at, blind_box=blind_box)
-        if blind_box:
+        minors.check_purchase(conn, self.book, purchase, at=at, blind_box=purchase.has_blind_box)
+        if purchase.has_blind_box:
             blindboxes.check_draw_limits(conn, self.book, purchase, at=at)
 
     def record_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
-        blindboxes.record_draws(conn, self.book, purchase, at=at)
+        if purchase.has_blind_box:
+            blindboxes.record_draws(conn, self.book, purchase, at=at)
 
 
 @dataclass(frozen=True)

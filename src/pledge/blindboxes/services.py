@@ -127,7 +127,7 @@ def record_draws(conn: Connection, book: Rulebook, purchase: Purchase, *, at: da
     per_product: dict[tuple[int, int], int] = defaultdict(int)  # two SKUs of one box: units 1..n across both
     for order in purchase.orders:
         for line in order.lines:
-            if order.order_id is not None:
+            if order.order_id is not None and line.blind_box:
                 per_product[(order.order_id, line.product_id)] += line.quantity
     units = sorted(
         (order_id, product_id, quantity) for (order_id, product_id), quantity in per_product.items()

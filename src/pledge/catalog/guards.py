@@ -64,6 +64,7 @@ def check_listing(guards: Sequence[ListingGuard], conn: Connection, shop_id: int
 class PurchaseLine:
     product_id: int
     quantity: int
+    blind_box: bool = False  # read with the product when the line was priced: guards need no second read
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ class PurchaseOrder:
 class Purchase:
     buyer_id: int
     orders: tuple[PurchaseOrder, ...]
+
+    @property
+    def has_blind_box(self) -> bool:
+        return any(line.blind_box for order in self.orders for line in order.lines)
 
 
 @runtime_checkable

@@ -330,6 +330,7 @@ def _open_order(
             products.c.promise_kind,
             products.c.promise_hours,
             products.c.presale_date,
+            products.c.blind_box,
         )
         .join(products, products.c.id == skus.c.product_id)
         .where(skus.c.id == deal.sku_id)
@@ -347,6 +348,7 @@ def _open_order(
         title=f"{row.title} · {row.name}",
         quantity=quantity,
         unit_price_fen=deal.price_fen,
+        blind_box=row.blind_box,
     )
     draft = OrderDraft(
         deal.shop_id, [line], candidates, channel=Channel.LIVE_ROOM, placed_detail={"flash_deal": deal.id}

@@ -14,7 +14,6 @@ from pledge.accounts.birthdates import birth_date_of
 from pledge.accounts.services import Actor
 from pledge.accounts.tables import users
 from pledge.catalog.guards import Purchase
-from pledge.catalog.tables import products
 from pledge.kernel.db import UnitOfWork, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.minors import policy
@@ -111,13 +110,6 @@ def spent_this_month(conn: Connection, book: Rulebook, buyer_id: int, at: dateti
                 orders.c.created_at <= at,
             )
         ).scalar_one()
-    )
-
-
-def has_blind_box(conn: Connection, purchase: Purchase) -> bool:
-    ids = sorted({line.product_id for order in purchase.orders for line in order.lines})
-    return bool(
-        conn.execute(select(func.count()).where(products.c.id.in_(ids), products.c.blind_box)).scalar_one()
     )
 
 

@@ -115,6 +115,7 @@ def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, SkuRow]:
             p.promise_hours,
             p.presale_date,
             p.shipping_fee_fen,
+            p.blind_box,
             shops.c.timezone,
             shops.c.name.label("shop_name"),
         )
@@ -167,6 +168,7 @@ class OrderLineDraft:
     title: str
     quantity: int
     unit_price_fen: int
+    blind_box: bool = False
 
     @property
     def line_total_fen(self) -> int:
@@ -264,7 +266,9 @@ def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int |
         buyer_id,
         tuple(
             PurchaseOrder(
-                order_id, d.paid_fen, tuple(PurchaseLine(x.product_id, x.quantity) for x in d.lines)
+                order_id,
+                d.paid_fen,
+                tuple(PurchaseLine(x.product_id, x.quantity, x.blind_box) for x in d.lines),
             )
             for order_id, d in zip(ids, drafts, strict=True)
         ),
@@ -361,6 +365,7 @@ def _draft(
                 title=f"{found[line.sku_id].title} · {found[line.sku_id].name}",
                 quantity=line.quantity,
                 unit_price_fen=bound.prices.get(line.sku_id, found[line.sku_id].price_fen),
+                blind_box=found[line.sku_id].blind_box,
             )
             for line in lines
         ],
