@@ -35,7 +35,7 @@ from pledge.live.model import (
     clean_title,
     clean_transcript,
 )
-from pledge.live.moderation import CommentContext, Moderator
+from pledge.live.moderation import CommentContext, HoldsForReview, Moderator
 from pledge.live.tables import (
     live_cards,
     live_comments,
@@ -434,9 +434,8 @@ def post_comment(
     body = clean_comment(text)
     session = _live_session(conn, session_id)
     _check_comment_pace(conn, actor.user_id, at)
-    verdict = moderator.moderate(
-        body, CommentContext(session_id=session_id, room_id=session.room_id, user_id=actor.user_id)
-    )
+    context = CommentContext(session_id, session.room_id, actor.user_id, session.shop_id)
+    verdict = moderator.moderate(body, context)
     if verdict is Verdict.BLOCK:
         raise InvalidInput("this comment breaks the community rules and was not posted")
     comment_id = conn.execute(
@@ -444,6 +443,8 @@ def post_comment(
         .values(session_id=session_id, user_id=actor.user_id, text=body, verdict=verdict.value, created_at=at)
         .returning(live_comments.c.id)
     ).scalar_one()
+    if verdict is Verdict.HOLD and isinstance(moderator, HoldsForReview):
+        moderator.hold(conn, comment_id, body, context, at=at)
     if verdict is Verdict.ALLOW and session.shop_id not in actor.shops:
         said = Heard(
             Said.LIVE_COMMENT, comment_id, session.shop_id, actor.user_id, body, at, session_id=session_id
@@ -452,6 +453,20 @@ def post_comment(
     return Comment(
         comment_id, session_id, session.room_id, actor.user_id, actor.display_name, body, verdict, at
     )
+
+
+def set_comment_verdict(conn: Connection, comment_id: int, verdict: Verdict) -> int:
+    """A reviewer's decision on a held or reported comment (trust & safety): ALLOW shows it to
+    everyone, HOLD hides it from all but its author. The comment's session (to tell viewers)."""
+    session_id = conn.execute(
+        update(live_comments)
+        .where(live_comments.c.id == comment_id)
+        .values(verdict=verdict.value)
+        .returning(live_comments.c.session_id)
+    ).scalar()
+    if session_id is None:
+        raise NotFound(f"no comment {comment_id}")
+    return int(session_id)
 
 
 def like(conn: Connection, *, session_id: int, taps: int) -> int:
