@@ -16,7 +16,7 @@ from pledge.blindboxes import services as blindboxes
 from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard, Screening
 from pledge.config import Settings, weakness
 from pledge.governance import intake
-from pledge.governance.guards import refuse_listing_while_suspended, refuse_sale_while_suspended
+from pledge.governance.guards import PenaltyGuard, refuse_sale_while_suspended
 from pledge.governance.model import Subject
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
@@ -47,7 +47,8 @@ DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database u
 # (settlement), then sanctions from late rates (logistics).
 # Then a suspension or removal by a trust & safety penalty (governance).
 SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell, refuse_sale_while_suspended)
-LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short, refuse_listing_while_suspended)
+# Listing: the deposit, then a penalty's suspension (and, for presale, its 关闭预售): PenaltyGuard.
+LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
 # What buying from a live room or a short video binds (attribution), owned above checkout.
 SOURCES: SourceResolver = Dispatcher(
     {Channel.LIVE_ROOM: LiveRoomSources(), Channel.SHORT_VIDEO: VideoSources()}
@@ -87,7 +88,21 @@ class App:
 
     @property
     def listing_guards(self) -> tuple[ListingGuard, ...]:
-        return LISTING_GUARDS
+        return (*LISTING_GUARDS, self.penalties)
+
+    @property
+    def penalties(self) -> PenaltyGuard:
+        """Trust & safety penalties in force (pledge.governance.guards): suspensions, presale
+        closed, live bans and proceeds frozen, as listing, go-live and payout guards."""
+        return PenaltyGuard(self.rulebook.timezone)
+
+    @property
+    def live_guards(self) -> tuple[PenaltyGuard, ...]:
+        return (self.penalties,)
+
+    @property
+    def payout_guards(self) -> tuple[PenaltyGuard, ...]:
+        return (self.penalties,)
 
     @property
     def listing_screen(self) -> ListingChecks:

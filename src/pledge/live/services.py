@@ -7,6 +7,7 @@ sees a comment or a card that was rolled back)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from pledge.kernel.heard import NOBODY, Heard, Listener, Said
 from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
 from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Screening
 from pledge.kernel.text import clean_text
+from pledge.live.guards import LiveGuard, check_live
 from pledge.live.model import (
     CARDS_MAX,
     COMMENT_BURST,
@@ -143,10 +145,13 @@ def schedule_session(
     starts_at: datetime,
     at: datetime,
     screen: ContentScreen = ADMIT_ALL,
+    guards: Sequence[LiveGuard] = (),
 ) -> int:
-    """Announce a session (预告) that viewers may subscribe to; `screen` checks its title."""
+    """Announce a session (预告) that viewers may subscribe to; `screen` checks its title and
+    `guards` may refuse the shop (a live ban)."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
+    check_live(guards, conn, room.shop_id, at=at)
     if starts_at <= at:
         raise InvalidInput("an announced session starts in the future")
     name = screened_title(screen, title)
@@ -194,11 +199,14 @@ def go_live(
     session_id: int | None = None,
     title: object = None,
     screen: ContentScreen = ADMIT_ALL,
+    guards: Sequence[LiveGuard] = (),
 ) -> int:
     """Start the announced session `session_id`, or a new one titled `title` right now. A room
-    already live refuses a second session (Conflict), however the clicks race."""
+    already live refuses a second session (Conflict), however the clicks race; `guards` may
+    refuse the shop (a live ban)."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
+    check_live(guards, conn, room.shop_id, at=at)
     url = _clean_playback_url(playback_url)
     if session_id is None:
         session_id = _insert_session(

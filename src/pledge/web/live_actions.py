@@ -73,6 +73,7 @@ def schedule(app: App, actor: Actor, room_id: int, title: object, starts_at: dat
             starts_at=starts_at,
             at=app.clock.now(),
             screen=app.live_screen,
+            guards=app.live_guards,
         )
     return publish_state(app, room_id)
 
@@ -90,6 +91,7 @@ def start(
             title=title,
             at=app.clock.now(),
             screen=app.live_screen,
+            guards=app.live_guards,
         )
     return publish_state(app, room_id)
 
