@@ -61,7 +61,7 @@ def _comments(app: App, florist: dict, buyer: accounts.Actor, at: datetime) -> N
         ).scalar()
         if session_id is None:
             return
-        for minutes, text in ((40, "这伞是垃圾，主播骗子"), (25, "主播傻逼")):
+        for minutes, text in ((8, "这伞是垃圾，主播骗子"), (5, "主播傻逼")):  # after the room's last comment
             live.post_comment(
                 conn,
                 buyer,
