@@ -158,10 +158,13 @@ def decide(
         decision_clause=chosen,
         decision_note=why,
     )
+    hidden_in = apply_to_words(conn, item, decision) if Subject(item.subject) in WORDS else None
     return {
         "id": item_id,
         "status": decision.value,
         "cut_session": _apply(conn, actor, item, decision, why, chosen, book, at),
+        "hidden_comment": item.subject_id if hidden_in is not None else None,
+        "hidden_in_session": hidden_in,
     }
 
 
@@ -183,8 +186,6 @@ def _apply(
             catalog.set_listed(conn, item.subject_id, listed=True)
         if decision is Decision.REMOVE and not held:
             catalog.set_listed(conn, item.subject_id, listed=False)
-    if subject in WORDS:
-        apply_to_words(conn, item, decision)
     if subject is Subject.SESSION and decision is Decision.REMOVE and item.subject_id is not None:
         status = conn.execute(
             select(live_sessions.c.status).where(live_sessions.c.id == item.subject_id)

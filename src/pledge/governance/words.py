@@ -76,18 +76,18 @@ def reported(conn: Connection, reporter: Actor, subject: Subject, subject_id: in
     return Words(row.shop_id, row.text, row.author_id)
 
 
-def apply(conn: Connection, item, decision: Decision) -> None:
-    """The decision's effect on the words, through their owner's use case."""
+def apply(conn: Connection, item, decision: Decision) -> int | None:
+    """The decision's effect on the words, through their owner's use case; for a live comment
+    hidden, its session (the caller tells the room's viewers)."""
     subject, held = Subject(item.subject), item.source == Source.CHECK
     if item.subject_id is None or (decision is Decision.ALLOW and not held):
-        return  # a dismissed report leaves the words as they were
+        return None  # a dismissed report leaves the words as they were
     show = decision is Decision.ALLOW
     if subject is Subject.COMMENT:
-        if not show:
-            live.set_comment_verdict(conn, item.subject_id, Verdict.HOLD)
-        return
+        return None if show else live.set_comment_verdict(conn, item.subject_id, Verdict.HOLD)
     outcome = Outcome.ALLOW if show else Outcome.BLOCK
     if subject is Subject.REVIEW:
         reviews.set_moderation(conn, item.subject_id, outcome)
     else:
         chat.set_moderation(conn, item.subject_id, outcome)
+    return None
