@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -17,14 +16,14 @@ from pledge.blindboxes import services as blindboxes
 from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard, Screening
 from pledge.config import Settings, weakness
 from pledge.governance import intake
-from pledge.governance.guards import refuse_listing_while_suspended, refuse_sale_while_suspended
+from pledge.governance.guards import PenaltyGuard, refuse_sale_while_suspended
 from pledge.governance.model import Subject
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.heard import Listener, Nobody
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
-from pledge.kernel.screening import Outcome
+from pledge.kernel.screening import Held, Outcome
 from pledge.kernel.screening import Screening as TextScreening
 from pledge.live.hub import Hub
 from pledge.live.model import Verdict as LiveVerdict
@@ -48,7 +47,8 @@ DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database u
 # (settlement), then sanctions from late rates (logistics).
 # Then a suspension or removal by a trust & safety penalty (governance).
 SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell, refuse_sale_while_suspended)
-LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short, refuse_listing_while_suspended)
+# Listing: the deposit, then a penalty's suspension (and, for presale, its 关闭预售): PenaltyGuard.
+LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
 # What buying from a live room or a short video binds (attribution), owned above checkout.
 SOURCES: SourceResolver = Dispatcher(
     {Channel.LIVE_ROOM: LiveRoomSources(), Channel.SHORT_VIDEO: VideoSources()}
@@ -88,7 +88,21 @@ class App:
 
     @property
     def listing_guards(self) -> tuple[ListingGuard, ...]:
-        return LISTING_GUARDS
+        return (*LISTING_GUARDS, self.penalties)
+
+    @property
+    def penalties(self) -> PenaltyGuard:
+        """Trust & safety penalties in force (pledge.governance.guards): suspensions, presale
+        closed, live bans and proceeds frozen, as listing, go-live and payout guards."""
+        return PenaltyGuard(self.rulebook.timezone)
+
+    @property
+    def live_guards(self) -> tuple[PenaltyGuard, ...]:
+        return (self.penalties,)
+
+    @property
+    def payout_guards(self) -> tuple[PenaltyGuard, ...]:
+        return (self.penalties,)
 
     @property
     def listing_screen(self) -> ListingChecks:
@@ -97,7 +111,7 @@ class App:
     @property
     def comment_screen(self) -> ContentChecks:
         """Reviews and chat messages (the `comment` context, as live comments)."""
-        return ContentChecks(self.rulebook, self.clock, Context.COMMENT)
+        return ContentChecks(self.rulebook, self.clock, Context.COMMENT, self.uow)
 
     @property
     def live_screen(self) -> ContentChecks:
@@ -151,18 +165,16 @@ def demo_secrets(settings: Settings, uow: UnitOfWork) -> Settings:
     return settings.model_copy(update=generated)
 
 
-# Records of checks made inside another use case's transaction (a refused listing rolls back; a
-# comment's transaction holds SQLite's write lock), written in a transaction of their own once that
-# one has ended: one background writer, so `RECORDER.submit(lambda: None).result()` waits for them.
-RECORDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="governance-intake")
+def record_afterwards(uow: UnitOfWork | None, entry: intake.Entry, at: datetime) -> None:
+    """A refusal's record in the reviewer queue: the refused use case rolls back (and on SQLite
+    holds the write lock until then), so the record is handed to the unit of work's outbox and
+    written in a transaction of its own as soon as that one ends, before the request answers."""
 
+    def write(conn: Connection) -> None:
+        intake.enqueue(conn, entry, at=at)
 
-def record_later(uow: UnitOfWork, entry: intake.Entry, at: datetime) -> Future[int]:
-    def write() -> int:
-        with uow.begin() as conn:
-            return intake.enqueue(conn, entry, at=at)
-
-    return RECORDER.submit(write)
+    if uow is not None:
+        uow.afterwards(write)
 
 
 @dataclass(frozen=True)
@@ -170,22 +182,23 @@ class CommentChecks:
     """Live's moderation port answered by the trust & safety checks (pledge.moderation): a
     comment the checks would hold for review or block is stored as held, so it reaches nobody
     but its author (issue 14: "blocked ones reach nobody but their author"), and is recorded in
-    the reviewer queue (pledge.governance.intake) in a short transaction of its own."""
+    the reviewer queue (pledge.governance.intake) with the comment, in its transaction."""
 
     book: Rulebook
     clock: Clock
-    uow: UnitOfWork | None = None
 
     def moderate(self, text: str, context: CommentContext) -> LiveVerdict:
         result = check(text, Context.COMMENT, self.book, self.clock.now())
-        if result.verdict is Verdict.ALLOW:
-            return LiveVerdict.ALLOW
-        if self.uow is not None:
-            entry = intake.from_check(
-                result, Subject.COMMENT, context.session_id, text, author_id=context.user_id
-            )
-            record_later(self.uow, entry, self.clock.now())
-        return LiveVerdict.HOLD
+        return LiveVerdict.ALLOW if result.verdict is Verdict.ALLOW else LiveVerdict.HOLD
+
+    def hold(
+        self, conn: Connection, comment_id: int, text: str, context: CommentContext, *, at: datetime
+    ) -> None:
+        result = check(text, Context.COMMENT, self.book, at)
+        entry = intake.from_check(
+            result, Subject.COMMENT, comment_id, text, shop_id=context.shop_id, author_id=context.user_id
+        )
+        intake.enqueue(conn, entry, at=at)
 
 
 @dataclass(frozen=True)
@@ -233,8 +246,7 @@ class ListingChecks:
         return Screening() if worst is None else Screening(publish=False, evidence=worst)
 
     def _record_refusal(self, text: str, result: Result) -> None:
-        if self.uow is not None:
-            record_later(self.uow, intake.from_check(result, Subject.LISTING, None, text), self.clock.now())
+        record_afterwards(self.uow, intake.from_check(result, Subject.LISTING, None, text), self.clock.now())
 
     def hold(
         self, conn: Connection, *, shop_id: int, product_id: int, screening: Screening, at: datetime
@@ -245,20 +257,31 @@ class ListingChecks:
         )
 
 
+# The fields of the texts reviews and chat messages are admitted under (kernel.screening), and
+# what a refused one is recorded as.
+WORDS_FIELDS = {"review": Subject.REVIEW, "message": Subject.CHAT_MESSAGE}
+
+
 @dataclass(frozen=True)
 class ContentChecks:
     """The content-screen port (kernel.screening) answered by the trust & safety checks in one
-    context: blocked text is refused (422 naming the term and the clause), text the checks send
-    to review is admitted as REVIEW (stored, held from everyone but its author)."""
+    context: blocked text is refused (422 naming the term and the clause) and, for a review or a
+    chat message, recorded as blocked (the outbox: `record_afterwards`); text the checks send to
+    review is admitted as REVIEW (stored, held from everyone but its author) and, once stored,
+    put in the reviewer queue (`hold`) in the same transaction."""
 
     book: Rulebook
     clock: Clock
     context: Context
+    uow: UnitOfWork | None = None
 
     def admit(self, texts: Sequence[tuple[str, str]]) -> Outcome:
         at, worst = self.clock.now(), Verdict.ALLOW
         for field_name, text in texts:
             result = check(text, self.context, self.book, at)
+            if result.verdict is Verdict.BLOCK and field_name in WORDS_FIELDS:
+                entry = intake.from_check(result, WORDS_FIELDS[field_name], None, text)
+                record_afterwards(self.uow, entry, at)
             refuse_if_blocked(text, result, field_name)
             worst = max(worst, result.verdict)
         return Outcome(worst.word)
@@ -268,6 +291,14 @@ class ContentChecks:
         return TextScreening(
             Outcome(result.verdict.word), result.clause, tuple(h.as_json() for h in result.hits)
         )
+
+    def hold(self, conn: Connection, held: Held, *, at: datetime) -> None:
+        result = check(held.text, self.context, self.book, at)
+        subject = Subject(held.kind.value)
+        entry = intake.from_check(
+            result, subject, held.id, held.text, shop_id=held.shop_id, author_id=held.author_id
+        )
+        intake.enqueue(conn, entry, at=at)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None) -> App:
@@ -287,6 +318,6 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         book,
         payments,
         LocalFileStore(settings.var_dir / "uploads"),
-        moderator=CommentChecks(book, clock, uow),
+        moderator=CommentChecks(book, clock),
         listener=WishListener(),
     )

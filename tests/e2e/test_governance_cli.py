@@ -51,3 +51,18 @@ def test_report_governance_bad_dates_are_readable(var_dir):  # noqa: F811
         run("report", "governance", "--from", "2026-09-02", "--to", "2026-09-01", var_dir=var_dir),
         "end comes before",
     )
+
+
+def test_calendar_add_list_remove_and_bad_input_is_readable(var_dir):  # noqa: F811
+    added = run("calendar", "add", "2031-01-01", "--note", "测试假日", var_dir=var_dir)
+    assert added.returncode == 0, added.stderr
+    worked = run("calendar", "add", "2031-01-04", "--note", "测试调休", "--workday", var_dir=var_dir)
+    assert worked.returncode == 0, worked.stderr
+    listed = run("calendar", "list", var_dir=var_dir)
+    assert listed.stdout.splitlines() == ["2031-01-01\tholiday\t测试假日", "2031-01-04\tworkday\t测试调休"]
+    assert run("calendar", "remove", "2031-01-01", var_dir=var_dir).returncode == 0
+    assert_readable_failure(run("calendar", "remove", "2031-01-01", var_dir=var_dir), "not in the calendar")
+    assert_readable_failure(
+        run("calendar", "add", "2031-02-30", "--note", "x", var_dir=var_dir), "is not a date"
+    )
+    assert_readable_failure(run("calendar", "add", "2031-02-03", "--note", " ", var_dir=var_dir), "note")

@@ -116,3 +116,34 @@ def test_an_operator_cuts_a_stream_from_the_page_and_viewers_are_told(app, world
     assert (room_id, "ended", {"session_id": session_id, "status": "cut"}) in events
     assert client.get("/transparency?start=2026-01-01&end=2026-12-31").status_code == 200
     assert 'data-testid="sessions_cut">1<' in client.get("/transparency?start=2026-01-01&end=2026-12-31").text
+
+
+def test_a_reported_live_comment_a_reviewer_removes_leaves_every_viewer_at_once(app, world, client):
+    r = open_room(app, world, client)
+    room_id = r["room"]["id"]
+    go_live(client, room_id, r["host"])
+    author = bearer(api_token(client, email_of(app, world.user("小林").user_id)))
+    said = client.post(
+        f"/api/v1/live/rooms/{room_id}/comments", json={"text": "加我私聊买便宜的"}, headers=author
+    )
+    assert said.status_code == 201, said.text
+    comment_id = said.json()["id"]
+    assert [c["id"] for c in client.get(f"/api/v1/live/rooms/{room_id}/comments").json()] == [comment_id]
+    viewer = bearer(api_token(client, email_of(app, world.user("小周").user_id)))
+    reported = client.post(
+        "/api/v1/governance/reports",
+        json={"subject": "comment", "subject_id": comment_id, "reason": "引导私下交易"},
+        headers=viewer,
+    )
+    assert reported.status_code == 201, reported.text
+    _, reviewer = _staff(app, world, client)
+    (item,) = client.get("/api/v1/governance/queue", headers=reviewer).json()
+    assert (item["subject"], item["subject_id"]) == ("comment", comment_id)
+    events = []
+    app.hub.publish = lambda room, kind, data: events.append((room, kind, data))  # what viewers are sent
+    body = {"decision": "remove", "note": "引导私下交易", "clause": "moderation.offensive-comments"}
+    done = client.post(f"/api/v1/governance/items/{item['id']}/decision", json=body, headers=reviewer)
+    assert done.status_code == 200, done.text
+    assert (done.json()["hidden_comment"], done.json()["cut_session"]) == (comment_id, None)
+    assert events == [(room_id, "hidden", {"id": comment_id})]
+    assert client.get(f"/api/v1/live/rooms/{room_id}/comments").json() == []

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from pledge.governance.tables import governance_items
 from pledge.orders.tables import order_lines
 from tests.e2e.conftest import api_token, assert_problem, bearer, email_of, snapshot
 from tests.e2e.test_aftersales_api import delivered_order
@@ -35,7 +36,18 @@ def reviewed_line(app, world, client):
     return {"buyer": token(app, client, buyer), "line_id": line_id, "product_id": product_id}
 
 
-def test_a_review_that_insults_is_refused_and_writes_nothing(app, world, client):
+def refusals(app) -> list[tuple[str, str, str]]:
+    """The reviewer queue's records of refused texts: (subject, status, clause)."""
+    g = governance_items.c
+    with app.uow.read() as conn:
+        return [tuple(r) for r in conn.execute(select(g.subject, g.status, g.clause).order_by(g.id))]
+
+
+def without_refusals(rows: dict) -> dict:
+    return {name: r for name, r in rows.items() if name != "governance_items"}
+
+
+def test_a_review_that_insults_is_refused_writes_nothing_and_is_recorded_blocked_at_once(app, world, client):
     r = reviewed_line(app, world, client)
     before = snapshot(app)
     problem = assert_problem(
@@ -47,7 +59,9 @@ def test_a_review_that_insults_is_refused_and_writes_nothing(app, world, client)
         422,
     )
     assert problem["clause"] == "moderation.offensive-comments"
-    assert snapshot(app) == before
+    assert without_refusals(snapshot(app)) == without_refusals(before)
+    # in the queue the moment the 422 is answered: nothing is left to a background writer
+    assert refusals(app) == [("review", "blocked", "moderation.offensive-comments")]
 
 
 def test_a_review_the_checks_send_to_review_is_kept_from_the_product_page(app, world, client):
@@ -97,7 +111,7 @@ def test_a_chat_message_held_for_review_reaches_only_its_author(app, world, clie
     ]
 
 
-def test_a_blocked_chat_message_is_refused_and_writes_nothing(app, world, client):
+def test_a_blocked_chat_message_is_refused_writes_nothing_and_is_recorded_blocked(app, world, client):
     conversation_id, buyer, shop = chat_between(app, world, client)
     before = snapshot(app)
     for who, text in ((buyer, INSULT), (shop, SEXUAL)):
@@ -108,7 +122,11 @@ def test_a_blocked_chat_message_is_refused_and_writes_nothing(app, world, client
             422,
         )
         assert problem["clause"].startswith("moderation.")
-    assert snapshot(app) == before
+    assert without_refusals(snapshot(app)) == without_refusals(before)
+    assert refusals(app) == [
+        ("chat_message", "blocked", "moderation.offensive-comments"),
+        ("chat_message", "blocked", "moderation.prohibited.sexual"),
+    ]
 
 
 def test_live_titles_pass_the_live_check(app, world, client):

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from pledge.accounts.services import Actor
-from pledge.bootstrap import RECORDER
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import products
 from pledge.governance import queries
@@ -125,7 +124,6 @@ def test_a_blocked_listing_is_refused_and_recorded_as_blocked(app, world, floris
     shop_id, owner = florist
     with pytest.raises(ContentRefused):
         _list(app, world, owner, shop_id, "全网第一向日葵")
-    RECORDER.submit(lambda: None).result(timeout=30)
     with app.uow.read() as c:
         rows = c.execute(select(governance_items)).all()
         assert c.execute(select(products.c.id)).first() is None
@@ -155,7 +153,6 @@ def test_held_comments_and_reports_share_one_queue_riskiest_then_oldest(app, wor
         comment = live.post_comment(
             c, buyer, session_id=session_id, text="傻逼主播", moderator=app.moderator, at=app.clock.now()
         )
-    RECORDER.submit(lambda: None).result(timeout=30)
     assert comment.verdict.value == "hold"
     with app.uow.read() as c:
         order = [(i["subject"], i["risk"]) for i in queries.queue(c, OPERATOR)]

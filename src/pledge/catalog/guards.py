@@ -25,6 +25,22 @@ class ListingGuard(Protocol):
     def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
 
 
+@runtime_checkable
+class PresaleGuard(Protocol):
+    """A listing guard that also decides whether the shop may offer a new presale (预售) listing
+    now (a penalty's 关闭预售: pledge.governance, wired by bootstrap)."""
+
+    def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
+
+    def check_presale(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
+
+
+def check_presale(guards: Sequence[ListingGuard], conn: Connection, shop_id: int, *, at: datetime) -> None:
+    for guard in guards:
+        if isinstance(guard, PresaleGuard):
+            guard.check_presale(conn, shop_id, at=at)
+
+
 @dataclass(frozen=True)
 class Screening:
     """What the content checks said of a listing's texts that they did not refuse: `publish`

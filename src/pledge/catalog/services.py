@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
-from pledge.catalog.guards import ListingGuard, ListingScreen, Screening, check_listing
+from pledge.catalog.guards import ListingGuard, ListingScreen, Screening, check_listing, check_presale
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
 from pledge.kernel.clock import zone
 from pledge.kernel.db import inserted_id
@@ -72,12 +72,22 @@ def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int
     return inserted_id(conn, categories.insert().values(name=name, name_en=name_en, parent_id=parent_id))
 
 
+PRESALE = "presale"  # the promise kind of a presale (预售) listing (promises.model.PROMISE_KINDS)
+
+
 def _promise_columns(promise: Promise) -> dict:
     return {
         "promise_kind": promise.kind,
         "promise_hours": promise.hours,
         "presale_date": promise.presale_date,
     }
+
+
+def _check_guards(guards: Sequence[ListingGuard], conn: Connection, cmd: NewProduct, at: datetime) -> None:
+    """The listing guards, and for a presale listing the presale guards too."""
+    check_listing(guards, conn, cmd.shop_id, at=at)
+    if cmd.promise.kind == PRESALE:
+        check_presale(guards, conn, cmd.shop_id, at=at)
 
 
 def create_product(
@@ -92,7 +102,7 @@ def create_product(
     """`guards` may refuse the listing (a shop whose deposit has been below zero for 48 h cannot
     list); `screen` checks its texts against the platform's content rules."""
     require_shop(actor, cmd.shop_id)
-    check_listing(guards, conn, cmd.shop_id, at=at)
+    _check_guards(guards, conn, cmd, at)
     if not cmd.title.strip():
         raise InvalidInput("a product needs a title")
     title, description = _title_and_description(cmd.title, cmd.description)
@@ -204,13 +214,20 @@ def update_product(
     *,
     at: datetime,
     screen: ListingScreen | None = None,
+    guards: Sequence[ListingGuard] = (),
 ) -> None:
     """The merchant's editor: title, category, promise, flags and SKUs (existing ones by id,
-    new ones added; a SKU is never deleted, since orders name it: set its stock to 0)."""
-    shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar()
-    if shop_id is None:
+    new ones added; a SKU is never deleted, since orders name it: set its stock to 0). Turning a
+    product into a presale one asks the presale guards (`guards`) first."""
+    row = conn.execute(
+        select(products.c.shop_id, products.c.promise_kind).where(products.c.id == product_id)
+    ).first()
+    if row is None:
         raise NotFound(f"no product {product_id}")
+    shop_id = row.shop_id
     require_shop(actor, shop_id)
+    if edit.promise.kind == PRESALE and row.promise_kind != PRESALE:
+        check_presale(guards, conn, shop_id, at=at)
     title, description = _title_and_description(edit.title, edit.description)
     if conn.execute(select(categories.c.id).where(categories.c.id == edit.category_id)).first() is None:
         raise NotFound(f"no category {edit.category_id}")

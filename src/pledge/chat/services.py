@@ -25,7 +25,7 @@ from pledge.chat.tables import conversations, messages
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pledge.kernel.heard import NOBODY, Heard, Listener, Said
-from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Outcome
+from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Held, Kept, Outcome
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
 from pledge.orders.tables import orders
@@ -149,6 +149,7 @@ def post_message(
         ),
     )
     if outcome is not Outcome.ALLOW:
+        screen.hold(conn, Held(Kept.CHAT_MESSAGE, message_id, text, row.shop_id, actor.user_id), at=at)
         return message_id
     values: dict = {"last_message_at": at}
     if role == Sender.BUYER:
@@ -162,6 +163,14 @@ def post_message(
         _tell_buyer(conn, row, message_id, at)
     conn.execute(conversations.update().where(conversations.c.id == row.id).values(**values))
     return message_id
+
+
+def set_moderation(conn: Connection, message_id: int, outcome: Outcome) -> None:
+    """A reviewer's decision on a held or reported message (trust & safety): ALLOW shows it to the
+    other party; anything else hides it from all but its author."""
+    done = conn.execute(messages.update().where(messages.c.id == message_id).values(moderation=outcome.value))
+    if done.rowcount != 1:
+        raise NotFound(f"no message {message_id}")
 
 
 def _tell_buyer(conn: Connection, row, message_id: int, at: datetime) -> None:

@@ -8,6 +8,7 @@ import threading
 import typer
 
 from pledge.cli import backtest as _backtest
+from pledge.cli import calendar as _calendar
 from pledge.cli import moderate as _moderate
 from pledge.cli import quote as _quote
 from pledge.cli import report as _report
@@ -143,6 +144,7 @@ app.add_typer(_quote.quote_app, name="quote")
 app.add_typer(_rulebook.rulebook_app, name="rulebook")
 app.add_typer(_moderate.moderate_app, name="moderate")
 app.add_typer(_report.report_app, name="report")
+app.add_typer(_calendar.calendar_app, name="calendar")
 app.add_typer(_wishes.wishes_app, name="wishes")
 app.command("backtest")(_backtest.command)
 import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)

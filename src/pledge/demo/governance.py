@@ -14,13 +14,13 @@ from pledge.accounts.tables import users
 from pledge.bootstrap import App
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import categories, products
-from pledge.governance import appeals, intake, penalties
+from pledge.governance import appeals, penalties
 from pledge.governance import services as governance
 from pledge.governance.model import Decision, Subject
 from pledge.kernel.clock import FixedClock
+from pledge.live import services as live
 from pledge.live.model import SessionStatus
 from pledge.live.tables import live_rooms, live_sessions
-from pledge.moderation.checks import Context, check
 from pledge.promises.model import Promise
 
 
@@ -50,7 +50,7 @@ def _held_listing(app: App, umbrella: dict, at: datetime) -> None:
 
 
 def _comments(app: App, florist: dict, buyer: accounts.Actor, at: datetime) -> None:
-    """What the comment checks held and blocked in the florist's room (recorded as they would be)."""
+    """Comments the checks held and blocked in the florist's room (each is in the queue)."""
     with app.uow.begin() as conn:
         session_id = conn.execute(
             select(live_sessions.c.id)
@@ -61,10 +61,15 @@ def _comments(app: App, florist: dict, buyer: accounts.Actor, at: datetime) -> N
         ).scalar()
         if session_id is None:
             return
-        for minutes, text in ((40, "这伞是垃圾，主播骗子"), (25, "主播傻逼")):
-            result = check(text, Context.COMMENT, app.rulebook, at)
-            entry = intake.from_check(result, Subject.COMMENT, session_id, text, author_id=buyer.user_id)
-            intake.enqueue(conn, entry, at=at - timedelta(minutes=minutes))
+        for minutes, text in ((8, "这伞是垃圾，主播骗子"), (5, "主播傻逼")):  # after the room's last comment
+            live.post_comment(
+                conn,
+                buyer,
+                session_id=session_id,
+                text=text,
+                moderator=app.moderator,
+                at=at - timedelta(minutes=minutes),
+            )
 
 
 def _reports(app: App, clock: FixedClock, fruit: dict, buyers: list[accounts.Actor], now: datetime) -> None:

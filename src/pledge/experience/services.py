@@ -32,6 +32,7 @@ from pledge.kernel.clock import ensure_utc, zone
 from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan
+from pledge.kernel.screening import Outcome
 from pledge.orders.tables import orders
 from pledge.reviews.tables import reviews
 from pledge.rulebooks.loader import Rulebook
@@ -62,7 +63,8 @@ def order_facts(params: indicators.Params):
     first_case = (
         select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
     )
-    stars = select(func.avg(reviews.c.stars)).where(reviews.c.order_id == o.id).scalar_subquery()
+    shown = reviews.c.moderation == Outcome.ALLOW.value  # a review held for a reviewer counts for nothing
+    stars = select(func.avg(reviews.c.stars)).where(reviews.c.order_id == o.id, shown).scalar_subquery()
     escalated = exists().where(
         case_events.c.case_id == cases.c.id, cases.c.order_id == o.id, case_events.c.kind == "escalated"
     )

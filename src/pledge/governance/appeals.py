@@ -7,13 +7,14 @@ text is silent)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
-from pledge.governance import penalties
+from pledge.governance import calendar, penalties
 from pledge.governance.model import APPEAL_LIFECYCLE, AppealStatus, PenaltyStatus
 from pledge.governance.policy import answer_due_at, appeal_closes_at, unanswered_upholds
 from pledge.governance.tables import governance_appeals, governance_penalties
@@ -62,9 +63,14 @@ def file_appeal(
             reason=why,
             status=AppealStatus.FILED.value,
             filed_at=at,
-            due_at=answer_due_at(clause, at, book.timezone),
+            due_at=answer_due_at(clause, at, book.timezone, _calendar(conn, at, book.timezone)),
         ),
     )
+
+
+def _calendar(conn: Connection, at: datetime, timezone: str) -> dict[date, bool]:
+    """The operators' holidays and make-up workdays from the day of filing on."""
+    return calendar.ahead(conn, at.astimezone(ZoneInfo(timezone)).date())
 
 
 def _settle(conn: Connection, appeal, target: AppealStatus, at: datetime, **values) -> None:

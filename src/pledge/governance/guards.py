@@ -1,12 +1,19 @@
-"""Suspensions enforced where selling and listing happen: bootstrap hands these to orders and
-catalog as a sale guard and a listing guard (catalog.guards), so neither needs to know governance.
-A shop under a suspension (停业整顿, until its end) or removed (清退) by a penalty still in force
-cannot sell or list; a penalty reversed on appeal stops counting at once."""
+"""Penalties enforced where the owning packages act: bootstrap hands these to catalog, orders,
+live and settlement as guards (catalog.guards, live.guards, settlement.payouts), so none of them
+needs to know governance. Only penalties still in force count, so one reversed on appeal stops
+counting at once; an action with an end counts until then.
+
+- a shop under a suspension (停业整顿, until its end) or removed (清退) cannot sell or list;
+- presale closed (关闭预售): the shop cannot offer a new presale listing;
+- a live ban (禁播): the shop's hosts cannot announce or start a session;
+- proceeds frozen (冻结货款): the shop's payouts are refused."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
@@ -22,8 +29,23 @@ class ShopSuspended(Conflict):
     title = "The shop is suspended by a penalty"
 
 
-def suspension(conn: Connection, shop_ids: list[int], at: datetime):
-    """The first suspension or removal in force for any of the shops, or None."""
+class PresaleClosed(Conflict):
+    code = "presale_closed"
+    title = "Presale is closed for the shop by a penalty"
+
+
+class StreamBanned(Conflict):
+    code = "stream_banned"
+    title = "The shop is banned from live streaming by a penalty"
+
+
+class ProceedsFrozen(Conflict):
+    code = "proceeds_frozen"
+    title = "The shop's proceeds are frozen by a penalty"
+
+
+def in_force(conn: Connection, shop_ids: list[int], kinds: tuple[ActionKind, ...], at: datetime):
+    """The first action of these kinds in force for any of the shops at `at`, or None."""
     a, p = governance_actions.c, governance_penalties.c
     return conn.execute(
         select(a.shop_id, a.kind, a.until, p.clause)
@@ -31,14 +53,17 @@ def suspension(conn: Connection, shop_ids: list[int], at: datetime):
         .where(
             a.shop_id.in_(shop_ids),
             p.status == PenaltyStatus.IN_FORCE.value,
-            or_(
-                a.kind == ActionKind.SHOP_REMOVED.value,
-                (a.kind == ActionKind.SHOP_SUSPENDED.value) & (a.until > at),
-            ),
+            a.kind.in_([k.value for k in kinds]),
+            or_(a.until.is_(None), a.until > at),
         )
-        .order_by(a.id)
+        .order_by(a.until.desc(), a.id)
         .limit(1)
     ).first()
+
+
+def suspension(conn: Connection, shop_ids: list[int], at: datetime):
+    """The first suspension or removal in force for any of the shops, or None."""
+    return in_force(conn, shop_ids, (ActionKind.SHOP_REMOVED, ActionKind.SHOP_SUSPENDED), at)
 
 
 def _refuse(row) -> None:
@@ -58,3 +83,44 @@ def refuse_sale_while_suspended(
 
 def refuse_listing_while_suspended(conn: Connection, shop_id: int, *, at: datetime) -> None:
     _refuse(suspension(conn, [shop_id], at))
+
+
+@dataclass(frozen=True)
+class PenaltyGuard:
+    """The listing guard (with presale: catalog.guards.PresaleGuard), the go-live guard
+    (live.guards.LiveGuard, `check_live`) and the payout guard (`check_payout`). A refusal names
+    the clause and the end in the platform's time (`timezone`), and carries a msgid for pages."""
+
+    timezone: str
+
+    def __call__(self, conn: Connection, shop_id: int, *, at: datetime) -> None:
+        refuse_listing_while_suspended(conn, shop_id, at=at)
+
+    def check_presale(self, conn: Connection, shop_id: int, *, at: datetime) -> None:
+        self._refuse(
+            PresaleClosed, "offer presale", in_force(conn, [shop_id], (ActionKind.PRESALE_CLOSED,), at)
+        )
+
+    def check_live(self, conn: Connection, shop_id: int, *, at: datetime) -> None:
+        self._refuse(StreamBanned, "go live", in_force(conn, [shop_id], (ActionKind.STREAM_BANNED,), at))
+
+    def check_payout(self, conn: Connection, shop_id: int, *, at: datetime) -> None:
+        self._refuse(
+            ProceedsFrozen, "be paid out", in_force(conn, [shop_id], (ActionKind.PROCEEDS_FROZEN,), at)
+        )
+
+    def _refuse(self, error: type[Conflict], doing: str, row) -> None:
+        if row is None:
+            return
+        until = (
+            ""
+            if row.until is None
+            else row.until.astimezone(ZoneInfo(self.timezone)).strftime("%Y-%m-%d %H:%M")
+        )
+        raise error(
+            f"shop {row.shop_id} cannot {doing} until {until or 'the penalty is reversed'} "
+            f"({self.timezone} time; {row.clause})",
+            clause=row.clause,
+            until=until,
+            msgid=f"governance.refused.{row.kind}",
+        )

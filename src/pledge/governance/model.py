@@ -24,8 +24,15 @@ class Subject(StrEnum):
     """What the item is about."""
 
     LISTING = "listing"  # a product (its title, description, SKU names)
-    COMMENT = "comment"  # a live comment; subject_id names its session (checks run before it is stored)
+    COMMENT = "comment"  # a live comment
     SESSION = "session"  # a live session
+    REVIEW = "review"  # a buyer's product review
+    CHAT_MESSAGE = "chat_message"  # a message in a buyer-shop conversation
+
+
+# The written words of users: reported and held ones are shown or hidden by a decision, and the
+# transparency report counts them as comments.
+WORDS = (Subject.COMMENT, Subject.REVIEW, Subject.CHAT_MESSAGE)
 
 
 class ItemStatus(StrEnum):

@@ -8,8 +8,9 @@ actions and their figures. Points (kind `penalty_points`) and the appeal windows
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -86,14 +87,23 @@ def appeal_closes_at(clause: Clause, notified_at: datetime) -> datetime:
     return notified_at + timedelta(days=int(clause.get("file_within_days")))
 
 
-def answer_due_at(clause: Clause, filed_at: datetime, timezone: str) -> datetime:
+def is_working_day(day: date, calendar: Mapping[date, bool]) -> bool:
+    """A day the calendar records is what it says (a holiday, a make-up workday); any other day
+    is a working day from Monday to Friday."""
+    return calendar.get(day, day.weekday() < 5)
+
+
+def answer_due_at(
+    clause: Clause, filed_at: datetime, timezone: str, calendar: Mapping[date, bool] | None = None
+) -> datetime:
     """The end of the Nth working day after the day of filing, in the platform's zone. Working
-    days are Monday to Friday (Pledge default: no public-holiday calendar is modelled)."""
+    days: Monday to Friday, except the holidays and make-up workdays in `calendar` (the
+    operators' calendar, governance.calendar: Pledge ships it empty)."""
     day = filed_at.astimezone(ZoneInfo(timezone)).date()
     left = int(clause.get("answer_within_working_days"))
     while left:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if is_working_day(day, calendar or {}):
             left -= 1
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), ZoneInfo(timezone))
     return end.astimezone(filed_at.tzinfo)

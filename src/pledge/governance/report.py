@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from pledge.governance.model import AppealStatus, ItemStatus, Subject
+from pledge.governance.model import WORDS, AppealStatus, ItemStatus, Subject
 from pledge.governance.policy import ActionKind
 from pledge.governance.tables import governance_actions, governance_appeals, governance_items
 from pledge.kernel.errors import InvalidInput
@@ -47,12 +47,12 @@ def period(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
 
 
-def _items(conn: Connection, subject: Subject, since: datetime, until: datetime) -> int:
+def _items(conn: Connection, subjects: tuple[Subject, ...], since: datetime, until: datetime) -> int:
     g = governance_items.c
     return int(
         conn.execute(
             select(func.count()).where(
-                g.subject == subject.value,
+                g.subject.in_([s.value for s in subjects]),
                 g.status.in_([ItemStatus.BLOCKED.value, ItemStatus.REMOVED.value]),
                 g.decided_at >= since,
                 g.decided_at < until,
@@ -96,8 +96,8 @@ def governance_report(conn: Connection, start: date, end: date, timezone: str) -
     return Report(
         start,
         end,
-        listings_blocked=_items(conn, Subject.LISTING, since, until),
-        comments_blocked=_items(conn, Subject.COMMENT, since, until),
+        listings_blocked=_items(conn, (Subject.LISTING,), since, until),
+        comments_blocked=_items(conn, WORDS, since, until),  # live comments, reviews, chat
         sessions_cut=_actions(conn, (ActionKind.STREAM_CUT,), since, until),
         creators_removed=_actions(conn, (ActionKind.CREATOR_REMOVED,), since, until),
         shops_suspended=_actions(conn, (ActionKind.SHOP_SUSPENDED, ActionKind.SHOP_REMOVED), since, until),

@@ -18,6 +18,7 @@ from pledge.governance.model import (
     LIFECYCLE,
     NOTE_MAX,
     RISK_REPORT,
+    WORDS,
     Decision,
     ItemStatus,
     Source,
@@ -25,11 +26,13 @@ from pledge.governance.model import (
 )
 from pledge.governance.streams import cut_stream
 from pledge.governance.tables import governance_items
+from pledge.governance.words import apply as apply_to_words
+from pledge.governance.words import reported as reported_words
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import REASON_MAX
 from pledge.kernel.text import clean_text
 from pledge.live.model import SessionStatus
-from pledge.live.tables import live_comments, live_rooms, live_sessions
+from pledge.live.tables import live_rooms, live_sessions
 from pledge.rulebooks.loader import Rulebook
 
 REVIEWER_ROLES = ("operator", "reviewer")
@@ -61,27 +64,25 @@ def _subject_owner(conn: Connection, subject: Subject, subject_id: int) -> tuple
     return None, "", None
 
 
-def report(conn: Connection, actor: Actor, cmd: Reported, *, at: datetime) -> int:
-    """A signed-in user reports a listing or a live session (a comment: its id, and it is queued
-    against its session). One open report per user and subject."""
-    reason = clean_text(cmd.reason, field="the reason", max_length=NOTE_MAX)
-    subject, subject_id, text, author = cmd.subject, cmd.subject_id, reason, None
-    if subject is Subject.COMMENT:
-        row = conn.execute(
-            select(live_comments.c.session_id, live_comments.c.text, live_comments.c.user_id).where(
-                live_comments.c.id == cmd.subject_id
-            )
-        ).first()
-        if row is None:
-            raise NotFound(f"no comment {cmd.subject_id}")
-        subject_id, text, author = row.session_id, f"{row.text}\n— {reason}", row.user_id
-    shop_id, title, _ = _subject_owner(
-        conn, Subject.SESSION if subject is Subject.COMMENT else subject, subject_id
-    )
+def _reported(
+    conn: Connection, actor: Actor, subject: Subject, subject_id: int
+) -> tuple[int, str, int | None]:
+    """(shop, the text a reviewer reads, its author) of what is reported, or NotFound."""
+    if subject in WORDS:
+        words = reported_words(conn, actor, subject, subject_id)
+        return words.shop_id, words.text, words.author_id
+    shop_id, title, _ = _subject_owner(conn, subject, subject_id)
     if shop_id is None:
-        raise NotFound(f"no {subject.value} {cmd.subject_id}")
-    if subject is not Subject.COMMENT:
-        text = f"{title}\n— {reason}"
+        raise NotFound(f"no {subject.value} {subject_id}")
+    return shop_id, title, None
+
+
+def report(conn: Connection, actor: Actor, cmd: Reported, *, at: datetime) -> int:
+    """A signed-in user reports a listing, a live session, or a live comment, review or chat
+    message (the text itself: removing it hides it). One open report per user and subject."""
+    reason = clean_text(cmd.reason, field="the reason", max_length=NOTE_MAX)
+    subject, subject_id = cmd.subject, cmd.subject_id
+    shop_id, text, author = _reported(conn, actor, subject, subject_id)
     g = governance_items.c
     already = conn.execute(
         select(g.id).where(
@@ -94,7 +95,16 @@ def report(conn: Connection, actor: Actor, cmd: Reported, *, at: datetime) -> in
     if already is not None:
         raise Conflict(f"you have already reported this {subject.value}; a reviewer will look at it")
     entry = Entry(
-        Source.REPORT, subject, subject_id, text, RISK_REPORT, (), None, shop_id, author, actor.user_id
+        Source.REPORT,
+        subject,
+        subject_id,
+        f"{text}\n— {reason}",
+        RISK_REPORT,
+        (),
+        None,
+        shop_id,
+        author,
+        actor.user_id,
     )
     return enqueue(conn, entry, at=at)
 
@@ -129,7 +139,8 @@ def decide(
 ) -> dict:
     """A reviewer decides an open item once; deciding it again is a Conflict and changes nothing.
     Allowing a listing the checks held publishes it; removing a reported listing delists it and
-    removing a reported live session cuts it if it is still live (the caller tells viewers)."""
+    removing a reported live session cuts it if it is still live (the caller tells viewers).
+    Comments, reviews and chat messages: see governance.words."""
     require_platform(actor, *REVIEWER_ROLES)
     why = clean_text(note, field="the note", max_length=NOTE_MAX)
     item = _item(conn, item_id)
@@ -147,10 +158,13 @@ def decide(
         decision_clause=chosen,
         decision_note=why,
     )
+    hidden_in = apply_to_words(conn, item, decision) if Subject(item.subject) in WORDS else None
     return {
         "id": item_id,
         "status": decision.value,
         "cut_session": _apply(conn, actor, item, decision, why, chosen, book, at),
+        "hidden_comment": item.subject_id if hidden_in is not None else None,
+        "hidden_in_session": hidden_in,
     }
 
 

@@ -1,8 +1,11 @@
-"""The reviewer queue, penalties with their actions, and appeals (migration 0019)."""
+"""The reviewer queue, penalties with their actions, and appeals (migration 0019); the working-day
+calendar (migration 0024)."""
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -96,4 +99,17 @@ governance_appeals = Table(
     Column("answered_by", Id, ForeignKey("users.id"), nullable=True),
     Column("answer_note", String(500), nullable=True),
     UniqueConstraint("penalty_id", name="uq_governance_appeals_penalty"),
+)
+
+# The operators' working-day calendar (public holidays and make-up workdays, 节假日与调休): a day
+# listed here is a working day or not as `working` says; any other day is one from Monday to
+# Friday. Pledge ships it empty: the dates come from the State Council's yearly notice, typed in
+# by an operator (`pledge calendar add`), never from code.
+governance_calendar = Table(
+    "governance_calendar",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("working", Boolean, nullable=False),
+    Column("note", String(100), nullable=False),
+    Column("added_at", UtcDateTime, nullable=False),
 )

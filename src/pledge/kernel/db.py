@@ -4,8 +4,9 @@ PostgreSQL, and the engine factory with SQLite pragmas for concurrent use."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
@@ -156,6 +157,12 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
 
+# Writes that must outlive the transaction a check runs in (pledge.governance records a refusal
+# whose request rolls back): kept per thread of work, written once the outermost `begin` ends.
+Afterwards: TypeAlias = Callable[[Connection], None]
+_AFTERWARDS: ContextVar[list[Afterwards] | None] = ContextVar("pledge_afterwards", default=None)
+
+
 class UnitOfWork:
     """One transaction per use case: `with uow.begin() as conn:` commits or rolls back whole."""
 
@@ -164,8 +171,33 @@ class UnitOfWork:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        """The use case's transaction; then, committed or rolled back, each write handed to
+        `afterwards` during it, in a transaction of its own, before the caller goes on (or sees
+        the error): nothing is left to a background thread."""
+        if _AFTERWARDS.get() is not None:  # nested: the outermost transaction writes them
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        token = _AFTERWARDS.set([])
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            pending = _AFTERWARDS.get() or []
+            _AFTERWARDS.reset(token)
+            for write in pending:
+                with self.engine.begin() as conn:
+                    write(conn)
+
+    def afterwards(self, write: Afterwards) -> None:
+        """Write this once the current transaction has ended, whether it commits or rolls back
+        (at once when there is none): the outbox of records that must survive a refusal."""
+        pending = _AFTERWARDS.get()
+        if pending is None:
+            with self.engine.begin() as conn:
+                write(conn)
+        else:
+            pending.append(write)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

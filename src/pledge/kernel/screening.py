@@ -6,14 +6,19 @@ pledge.moderation); a package that is given no screen admits everything (ADMIT_A
 - `admit(texts)` is for text that enters the platform: a text the checks block raises a 422
   naming the term and the clause (nothing is stored); otherwise it answers ALLOW, or REVIEW for
   text that is stored but held from everyone but its author until a reviewer decides.
-- `judge(text)` only answers (transcript lines: nothing is stored, the caller is told)."""
+- `judge(text)` only answers (transcript lines: nothing is stored, the caller is told).
+- `hold(conn, held, at=...)` is called by the owner once a REVIEW text is stored, in the same
+  transaction: the checks put it before a reviewer (the trust & safety queue)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
+
+from sqlalchemy.engine import Connection
 
 
 class Outcome(StrEnum):
@@ -31,10 +36,31 @@ class Screening:
     hits: tuple[dict, ...] = ()  # {"term", "category", "span"} as the checks report them
 
 
+class Kept(StrEnum):
+    """What kind of stored text was held (the owner's table)."""
+
+    REVIEW = "review"  # reviews.reviews
+    CHAT_MESSAGE = "chat_message"  # chat.messages
+
+
+@dataclass(frozen=True)
+class Held:
+    """A text stored held from everyone but its author: what and which it is, whose shop it
+    concerns, who wrote it."""
+
+    kind: Kept
+    id: int
+    text: str
+    shop_id: int
+    author_id: int
+
+
 class ContentScreen(Protocol):
     def admit(self, texts: Sequence[tuple[str, str]]) -> Outcome: ...
 
     def judge(self, text: str) -> Screening: ...
+
+    def hold(self, conn: Connection, held: Held, *, at: datetime) -> None: ...
 
 
 class AdmitAll:
@@ -45,6 +71,9 @@ class AdmitAll:
 
     def judge(self, text: str) -> Screening:
         return Screening(Outcome.ALLOW)
+
+    def hold(self, conn: Connection, held: Held, *, at: datetime) -> None:
+        """Nothing is held when everything is admitted."""
 
 
 ADMIT_ALL = AdmitAll()

@@ -3,8 +3,8 @@ changes, order notices, deals and the end of the session. The web layer publishe
 hub after the transaction that caused them commits (a viewer never sees a rolled-back comment).
 
 Event names (the `event:` line of the stream): state, comment, like, viewers, card, order, deal,
-coupon, ended. A comment's SSE id is its comment id, so a reconnecting browser's Last-Event-ID replays
-what it missed from the stored comments."""
+coupon, ended, hidden (a comment a reviewer removed). A comment's SSE id is its comment id, so
+a reconnecting browser's Last-Event-ID replays what it missed from the stored comments."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ ORDER = "order"
 DEAL = "deal"
 COUPON = "coupon"
 ENDED = "ended"
+HIDDEN = "hidden"  # a comment a reviewer removed: viewers drop it from their list
 
 
 def _iso(value) -> str | None:
@@ -158,6 +159,10 @@ def publish_coupon(hub: Hub, offer: CouponOffer) -> None:
 
 def publish_ended(hub: Hub, room_id: int, session_id: int, status: str) -> None:
     hub.publish(room_id, ENDED, {"session_id": session_id, "status": status})
+
+
+def publish_hidden(hub: Hub, room_id: int, comment_id: int) -> None:
+    hub.publish(room_id, HIDDEN, {"id": comment_id})
 
 
 REPLAY = 50  # comments replayed to a new viewer

@@ -7,6 +7,7 @@ sees a comment or a card that was rolled back)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from pledge.kernel.heard import NOBODY, Heard, Listener, Said
 from pledge.kernel.limits import MAX_PRICE_FEN, REASON_MAX
 from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Screening
 from pledge.kernel.text import clean_text
+from pledge.live.guards import LiveGuard, check_live
 from pledge.live.model import (
     CARDS_MAX,
     COMMENT_BURST,
@@ -35,7 +37,7 @@ from pledge.live.model import (
     clean_title,
     clean_transcript,
 )
-from pledge.live.moderation import CommentContext, Moderator
+from pledge.live.moderation import CommentContext, HoldsForReview, Moderator
 from pledge.live.tables import (
     live_cards,
     live_comments,
@@ -143,10 +145,13 @@ def schedule_session(
     starts_at: datetime,
     at: datetime,
     screen: ContentScreen = ADMIT_ALL,
+    guards: Sequence[LiveGuard] = (),
 ) -> int:
-    """Announce a session (预告) that viewers may subscribe to; `screen` checks its title."""
+    """Announce a session (预告) that viewers may subscribe to; `screen` checks its title and
+    `guards` may refuse the shop (a live ban)."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
+    check_live(guards, conn, room.shop_id, at=at)
     if starts_at <= at:
         raise InvalidInput("an announced session starts in the future")
     name = screened_title(screen, title)
@@ -194,11 +199,14 @@ def go_live(
     session_id: int | None = None,
     title: object = None,
     screen: ContentScreen = ADMIT_ALL,
+    guards: Sequence[LiveGuard] = (),
 ) -> int:
     """Start the announced session `session_id`, or a new one titled `title` right now. A room
-    already live refuses a second session (Conflict), however the clicks race."""
+    already live refuses a second session (Conflict), however the clicks race; `guards` may
+    refuse the shop (a live ban)."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
+    check_live(guards, conn, room.shop_id, at=at)
     url = _clean_playback_url(playback_url)
     if session_id is None:
         session_id = _insert_session(
@@ -434,9 +442,8 @@ def post_comment(
     body = clean_comment(text)
     session = _live_session(conn, session_id)
     _check_comment_pace(conn, actor.user_id, at)
-    verdict = moderator.moderate(
-        body, CommentContext(session_id=session_id, room_id=session.room_id, user_id=actor.user_id)
-    )
+    context = CommentContext(session_id, session.room_id, actor.user_id, session.shop_id)
+    verdict = moderator.moderate(body, context)
     if verdict is Verdict.BLOCK:
         raise InvalidInput("this comment breaks the community rules and was not posted")
     comment_id = conn.execute(
@@ -444,6 +451,8 @@ def post_comment(
         .values(session_id=session_id, user_id=actor.user_id, text=body, verdict=verdict.value, created_at=at)
         .returning(live_comments.c.id)
     ).scalar_one()
+    if verdict is Verdict.HOLD and isinstance(moderator, HoldsForReview):
+        moderator.hold(conn, comment_id, body, context, at=at)
     if verdict is Verdict.ALLOW and session.shop_id not in actor.shops:
         said = Heard(
             Said.LIVE_COMMENT, comment_id, session.shop_id, actor.user_id, body, at, session_id=session_id
@@ -452,6 +461,20 @@ def post_comment(
     return Comment(
         comment_id, session_id, session.room_id, actor.user_id, actor.display_name, body, verdict, at
     )
+
+
+def set_comment_verdict(conn: Connection, comment_id: int, verdict: Verdict) -> int:
+    """A reviewer's decision on a held or reported comment (trust & safety): ALLOW shows it to
+    everyone, HOLD hides it from all but its author. The comment's session (to tell viewers)."""
+    session_id = conn.execute(
+        update(live_comments)
+        .where(live_comments.c.id == comment_id)
+        .values(verdict=verdict.value)
+        .returning(live_comments.c.session_id)
+    ).scalar()
+    if session_id is None:
+        raise NotFound(f"no comment {comment_id}")
+    return int(session_id)
 
 
 def like(conn: Connection, *, session_id: int, taps: int) -> int:

@@ -16,7 +16,7 @@ from pledge.accounts.services import Actor
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.heard import NOBODY, Heard, Listener, Said
-from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Outcome
+from pledge.kernel.screening import ADMIT_ALL, ContentScreen, Held, Kept, Outcome
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
 from pledge.reviews.tables import review_photos, reviews
@@ -121,6 +121,8 @@ def post_review(
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None
     if photos:
         conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
+    if outcome is Outcome.REVIEW:
+        screen.hold(conn, Held(Kept.REVIEW, review_id, body, line.shop_id, actor.user_id), at=at)
     if body and outcome is Outcome.ALLOW:
         said = Heard(Said.REVIEW, review_id, line.shop_id, actor.user_id, body, at, order_id=line.order_id)
         listener.heard(conn, said)
@@ -165,6 +167,8 @@ def edit_review(
     conn.execute(review_photos.delete().where(review_photos.c.review_id == review_id))
     if photos:
         conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
+    if outcome is Outcome.REVIEW:
+        screen.hold(conn, Held(Kept.REVIEW, review_id, body, row.shop_id, actor.user_id), at=at)
 
 
 def save_for_line(
@@ -190,6 +194,18 @@ def save_for_line(
         )
     edit_review(conn, actor, existing, cmd, book=book, at=at, screen=screen)
     return existing
+
+
+def set_moderation(conn: Connection, review_id: int, outcome: Outcome) -> None:
+    """A reviewer's decision on a held or reported review (trust & safety): ALLOW shows it to
+    everyone and counts it in the product's reviews; anything else hides it from all but its author."""
+    if (
+        conn.execute(
+            reviews.update().where(reviews.c.id == review_id).values(moderation=outcome.value)
+        ).rowcount
+        != 1
+    ):
+        raise NotFound(f"no review {review_id}")
 
 
 def order_for_review(conn: Connection, actor: Actor, order_id: int) -> dict:

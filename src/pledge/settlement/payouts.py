@@ -6,6 +6,7 @@ payout."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -75,18 +76,34 @@ def provider_for(app) -> PayoutProvider:
     return configured if configured is not None else SandboxPayoutProvider(app.uow)
 
 
+class PayoutGuard(Protocol):
+    """May this shop be paid out at `at`? (A penalty's proceeds freeze, 冻结货款: pledge.governance,
+    wired by bootstrap as App.payout_guards.) Refuses by raising a DomainError."""
+
+    def check_payout(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
+
+
 def request_payout(
-    conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, amount_fen: int, at: datetime
+    conn: Connection,
+    actor: Actor,
+    book: Rulebook,
+    shop_id: int,
+    *,
+    amount_fen: int,
+    at: datetime,
+    guards: Sequence[PayoutGuard] = (),
 ) -> int:
     """Reserve an amount of the available balance for the bank (the worker sends it). Refused
-    while the deposit is short (deposit.short.payouts), and never out of money a freeze is still
-    waiting for (settlement.freezes)."""
+    while the deposit is short (deposit.short.payouts) or a guard refuses (proceeds frozen by a
+    penalty), and never out of money a freeze is still waiting for (settlement.freezes)."""
     require_shop(actor, shop_id, permission=Permission.SETTLEMENT)
     if type(amount_fen) is not int or not 0 < amount_fen <= MAX_AMOUNT_FEN:
         raise InvalidInput(
             f"a payout must be a positive amount of at most {MAX_AMOUNT_FEN} fen, got {amount_fen!r}"
         )
     lock_shop(conn, shop_id)
+    for guard in guards:
+        guard.check_payout(conn, shop_id, at=at)
     deposits.check_payouts_allowed(conn, book, shop_id, at)
     balance = ledger.balance(conn, available(shop_id))
     waiting = freezes.waiting_fen(conn, shop_id)

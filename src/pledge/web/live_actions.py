@@ -73,6 +73,7 @@ def schedule(app: App, actor: Actor, room_id: int, title: object, starts_at: dat
             starts_at=starts_at,
             at=app.clock.now(),
             screen=app.live_screen,
+            guards=app.live_guards,
         )
     return publish_state(app, room_id)
 
@@ -90,6 +91,7 @@ def start(
             title=title,
             at=app.clock.now(),
             screen=app.live_screen,
+            guards=app.live_guards,
         )
     return publish_state(app, room_id)
 
@@ -232,3 +234,14 @@ def publish_cut(
         room_id = queries.session_room(conn, session_id)
     events.publish_ended(app.hub, room_id, session_id, SessionStatus.CUT.value)
     return penalty_id
+
+
+def publish_decision(app: App, answer: dict) -> None:
+    """A reviewer's committed decision, told to the live rooms it touched: a cut session ends for
+    every viewer; a removed comment leaves every viewer's list."""
+    if answer["cut_session"] is not None:
+        publish_cut(app, answer["cut_session"])
+    if answer.get("hidden_in_session") is not None:
+        with app.uow.read() as conn:
+            room_id = queries.session_room(conn, answer["hidden_in_session"])
+        events.publish_hidden(app.hub, room_id, answer["hidden_comment"])

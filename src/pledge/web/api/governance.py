@@ -22,7 +22,7 @@ from pledge.web.api.schemas.governance import (
     TransparencyOut,
 )
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.live_actions import publish_cut
+from pledge.web.live_actions import publish_cut, publish_decision
 from pledge.web.types import Code, Id, Note, PathId, Reason, RequiredNote
 
 router = APIRouter(prefix="/governance", tags=["governance"])
@@ -115,8 +115,7 @@ def post_decision(item_id: PathId, body: DecisionIn, app: AppDep, actor: ApiActo
             at=app.clock.now(),
             clause=body.clause,
         )
-    if answer["cut_session"] is not None:
-        publish_cut(app, answer["cut_session"])
+    publish_decision(app, answer)
     return answer
 
 

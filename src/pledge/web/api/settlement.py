@@ -133,7 +133,13 @@ class PayoutIn(BaseModel):
 def request_payout(shop_id: PathId, body: PayoutIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         payout_id = payouts.request_payout(
-            conn, actor, app.rulebook, shop_id, amount_fen=body.amount_fen, at=app.clock.now()
+            conn,
+            actor,
+            app.rulebook,
+            shop_id,
+            amount_fen=body.amount_fen,
+            at=app.clock.now(),
+            guards=app.payout_guards,
         )
     return {
         "id": payout_id,

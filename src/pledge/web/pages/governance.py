@@ -14,7 +14,7 @@ from pledge.governance.model import AppealStatus, Decision, ItemStatus, PenaltyS
 from pledge.kernel.clock import zone
 from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import form_text, local_path
-from pledge.web.live_actions import publish_cut
+from pledge.web.live_actions import publish_cut, publish_decision
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render, templates
 from pledge.web.types import Code, PathId, Reason, RequiredNote
@@ -93,8 +93,7 @@ async def decide(item_id: PathId, request: Request):
             at=app.clock.now(),
             clause=form_text(form, "clause", Code) if form.get("clause") else None,
         )
-    if answer["cut_session"] is not None:
-        publish_cut(app, answer["cut_session"])
+    publish_decision(app, answer)
     return redirect("/operator/queue")
 
 

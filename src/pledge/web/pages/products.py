@@ -103,7 +103,13 @@ async def save_product(product_id: PathId, request: Request, caller: PageCaller)
         edit = _edit_from(form, rows, app)
         with app.uow.begin() as conn:
             catalog.update_product(
-                conn, caller.actor, product_id, edit, at=app.clock.now(), screen=app.listing_screen
+                conn,
+                caller.actor,
+                product_id,
+                edit,
+                at=app.clock.now(),
+                screen=app.listing_screen,
+                guards=app.listing_guards,
             )
             tier = str(form.get("insurance") or "").strip() or None
             if tier != _insured(conn, product_id, app):

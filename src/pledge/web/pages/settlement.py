@@ -98,6 +98,7 @@ async def payout(shop_id: PathId, request: Request, caller: PageCaller):
             shop_id,
             amount_fen=parse_yuan(str(form.get("amount", ""))),
             at=app.clock.now(),
+            guards=app.payout_guards,
         )
     return redirect(f"/merchant/shops/{shop_id}/settlement")
 

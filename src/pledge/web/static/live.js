@@ -97,6 +97,11 @@
       if (room.session) setText("likes", room.session.likes);
     });
     source.addEventListener("comment", function (e) { addComment(read(e)); });
+    source.addEventListener("hidden", function (e) {
+      // a reviewer removed the comment: it leaves every viewer's list at once
+      var li = root.querySelector('[data-comment-id="' + String(Number(read(e).id)) + '"]');
+      if (li) li.remove();
+    });
     source.addEventListener("like", function (e) { setText("likes", read(e).likes); });
     source.addEventListener("viewers", function (e) { onViewers(read(e).viewers); });
     source.addEventListener("card", refreshCards);

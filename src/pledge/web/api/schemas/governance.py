@@ -37,6 +37,8 @@ class DecisionOut(BaseModel):
     id: int
     status: str
     cut_session: int | None
+    hidden_comment: int | None = None  # a live comment removed: viewers were told to drop it
+    hidden_in_session: int | None = None
 
 
 class PenaltyOut(BaseModel):
