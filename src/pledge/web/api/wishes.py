@@ -11,7 +11,7 @@ from pledge.catalog.services import NewSku
 from pledge.kernel.limits import NAME_MAX
 from pledge.web.api.schemas.wishes import BoardOut, FulfilledOut, OpenWishOut, SplitOut, WishMadeOut
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Id, PathId
+from pledge.web.types import Days, Id, IntRange, PathId, PriceFen, StockLevel
 from pledge.wishes import queries
 from pledge.wishes import services as wishes
 from pledge.wishes.policy import WisherOffer
@@ -38,17 +38,17 @@ class NewSkuIn(BaseModel):
     """A new SKU of the product, made for the demand (through the catalogue's checks)."""
 
     name: Annotated[str, Field(strict=True, max_length=NAME_MAX)]
-    price_fen: Annotated[int, Field(strict=True)]
-    stock: Annotated[int, Field(strict=True)]
+    price_fen: PriceFen
+    stock: StockLevel
 
 
 class OfferIn(BaseModel):
     """The wisher offer: a wisher price (fen off, valid so many days) and/or first access (hours);
     bounds: rulebook clause wishes.wisher-offer."""
 
-    price_off_fen: Annotated[int, Field(strict=True)] | None = None
-    valid_days: Annotated[int, Field(strict=True)] | None = None
-    first_access_hours: Annotated[int, Field(strict=True)] | None = None
+    price_off_fen: PriceFen | None = None
+    valid_days: Days | None = None
+    first_access_hours: Annotated[int, IntRange(1, 24 * 365)] | None = None  # the clause bounds it tighter
 
 
 class ProductIn(BaseModel):
