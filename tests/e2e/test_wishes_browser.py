@@ -60,12 +60,12 @@ def test_a_wish_comes_true_with_a_wisher_price_and_the_wisher_sees_it(browser, l
         _audit(buyer, artifacts, "shop-390")
 
         merchant = merchant_ctx.new_page()
-        log_in(merchant, "umbrella@pledge.demo", "/merchant/wishes")
+        log_in(merchant, "umbrella@pledge.demo", f"/merchant/shops/{shop_id}/wishes")
         counts = [int(re.sub(r"\D", "", t)) for t in merchant.get_by_test_id("wishers").all_inner_texts()]
         assert counts == sorted(counts, reverse=True) and len(counts) >= 2, counts
         _audit(merchant, artifacts, "board-1280")
         narrow = narrow_ctx.new_page()
-        log_in(narrow, "umbrella@pledge.demo", "/merchant/wishes")
+        log_in(narrow, "umbrella@pledge.demo", f"/merchant/shops/{shop_id}/wishes")
         _audit(narrow, artifacts, "board-390")
 
         demand = merchant.get_by_test_id("demand").filter(has_text="透明").first
