@@ -239,3 +239,14 @@ def test_concurrent_fulfils_with_a_wisher_price_issue_one_coupon_per_wisher(app,
     assert results.count(2) == 1, results
     assert all(isinstance(r, Conflict) for r in results if r != 2), results
     assert (count(app, coupons), count(app, notifications), count(app, wish_offers)) == (2, 2, 1)
+
+
+def test_conversion_of_a_new_sku_counts_orders_of_that_sku_only(app, world, pool, clock):
+    sku_id = new_sku(app, pool, pool["demand_id"])
+    a, b = pool["wishers"]
+    clock.advance(timedelta(minutes=1))
+    world.paid_order(a, pool["sku"])  # the product's older SKU: not what was wished for
+    assert closed(app, pool)["bought"] == 0
+    world.paid_order(b, sku_id)
+    came = closed(app, pool)
+    assert (came["notified"], came["bought"], came["conversion_bp"]) == (2, 1, 5000)
