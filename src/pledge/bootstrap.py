@@ -38,6 +38,7 @@ from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_w
 from pledge.sms.port import SandboxSms, SmsSender
 from pledge.uploads.store import FileStore, LocalFileStore
 from pledge.videos.sources import VideoSources
+from pledge.wishes.offers import FirstAccess
 from pledge.wishes.services import WishListener
 
 CLOCK_OFFSET_KEY = "demo_clock_offset_seconds"
@@ -75,7 +76,7 @@ class App:
 
     @property
     def sale_guards(self) -> tuple[SaleGuard, ...]:
-        return (*SALE_GUARDS, BuyerChecks(self.rulebook))
+        return (*SALE_GUARDS, BuyerChecks(self.rulebook), FirstAccess())
 
     @property
     def sources(self) -> SourceResolver:

@@ -43,6 +43,7 @@ from pledge.settlement import availability, deposits, fees, freezes, settling
 from pledge.settlement import policy as settlement
 from pledge.sms import services as sms
 from pledge.warehouse import estimate
+from pledge.wishes import policy as wishes
 
 # Keys every clause has (rulebooks.loader.REQUIRED and text_en): not parameters.
 COMMON_KEYS = frozenset({"id", "kind", "effective", "source", "text", "text_en"})
@@ -109,6 +110,14 @@ _READERS = (
         helpers=(blindboxes.notices,),
     ),
     _reader("minor_spending_limits", minors.spending_limits, "adult_years", "per_order_fen", "per_month_fen"),
+    # The wish pool's wisher offer (a Pledge default).
+    _reader(
+        "wisher_offer_bounds",
+        wishes.offer_bounds,
+        "price_valid_days_max",
+        "first_access_hours_max",
+        "price_off_max_bp",
+    ),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),
     _reader("ship_promise_conflict", promises.binding_promise),

@@ -88,7 +88,8 @@ def test_demo_shop_sub_account_answers_cases_but_is_not_offered_payouts(demo):
 
 def test_demo_umbrella_factory_wish_board_shows_a_wish_that_came_true(demo):
     """Issue 15's demo: the umbrella factory's past session made demands; the bigger umbrella
-    became a product, its wishers (the demo buyer among them) were told, the product says so."""
+    became a product with a wisher price, its wishers (the demo buyer among them) were told, the
+    product says so, and the board shows one of them bought it."""
     merchant = TestClient(demo)
     post_login(merchant, "umbrella@pledge.demo", PASSWORD)
     board = merchant.get("/merchant/wishes")
@@ -100,3 +101,7 @@ def test_demo_umbrella_factory_wish_board_shows_a_wish_that_came_true(demo):
     assert "你的心愿实现了" in buyer.get("/notifications").text
     product = re.search(r'href="(/products/\d+)">双人超大晴雨伞', board.text)
     assert product is not None and "应 4 位用户的心愿上新" in buyer.get(product.group(1)).text
+    # the wisher offer and the conversion: one of the four wishers bought it with the wisher price
+    assert "心愿价立减¥10.00" in board.text
+    assert "其中 1 人已购买" in board.text and "转化率 25%" in board.text
+    assert "你的心愿价：立减¥10.00" in buyer.get(product.group(1)).text

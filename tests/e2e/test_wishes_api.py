@@ -52,7 +52,12 @@ def test_wishes_plus_ones_and_the_board_then_a_product_that_tells_every_wisher(a
         json={"product_id": f["product_id"]},
         headers=bearer(f["owner_token"]),
     )
-    assert done.json() == {"demand_id": demand_id, "product_id": f["product_id"], "wishers": 2}
+    assert done.json() == {
+        "demand_id": demand_id,
+        "product_id": f["product_id"],
+        "sku_id": None,
+        "wishers": 2,
+    }
     twice = client.post(
         f"/api/v1/wishes/{demand_id}/product",
         json={"product_id": f["product_id"]},

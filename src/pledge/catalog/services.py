@@ -264,6 +264,36 @@ def update_product(
     _hold(screen, conn, shop_id, product_id, screening, at)
 
 
+def add_sku(
+    conn: Connection,
+    actor: Actor,
+    product_id: int,
+    sku: NewSku,
+    *,
+    at: datetime,
+    screen: ListingScreen | None = None,
+) -> int:
+    """A new SKU of an existing product of the actor's shop (the editor's checks on its name,
+    price and stock; a name the screen sends to a reviewer holds the product as an edit does)."""
+    shop_id = conn.execute(select(products.c.shop_id).where(products.c.id == product_id)).scalar()
+    if shop_id is None:
+        raise NotFound(f"no product {product_id}")
+    require_shop(actor, shop_id)
+    name = clean_text(sku.name, field="SKU name", max_length=NAME_MAX)
+    check_sku_numbers(name, sku.price_fen, sku.stock)
+    screening = Screening() if screen is None else screen([("SKU name", name)])
+    sku_id = inserted_id(
+        conn,
+        skus.insert().values(
+            product_id=product_id, shop_id=shop_id, name=name, price_fen=sku.price_fen, stock=sku.stock
+        ),
+    )
+    if not screening.publish:
+        conn.execute(products.update().where(products.c.id == product_id).values(active=False))
+    _hold(screen, conn, shop_id, product_id, screening, at)
+    return sku_id
+
+
 def check_sku_numbers(name: str, price_fen: object, stock: object) -> None:
     """A price from one fen to MAX_PRICE_FEN and a stock from 0 to MAX_STOCK (kernel/limits.py):
     a price of 2^62 fen once overflowed every sum the finance pages make."""

@@ -1,7 +1,9 @@
 """The demo's wish pool: two days ago the umbrella factory (飞恋伞厂) ran its 许愿新品 session;
 viewers' comments became demands on its board (a bigger umbrella for two, a clear one, a
-children's one...). The bigger umbrella has since become a product, 双人超大晴雨伞, and
-everyone who wished for it was told; the others wait on the board."""
+children's one...). The bigger umbrella has since become a product, 双人超大晴雨伞, with a
+wisher price (¥10.00 off for two weeks, a shop coupon to each wisher); everyone who wished for
+it was told, and one of them has bought it with the wisher price (the board's conversion); the
+others wait on the board."""
 
 from __future__ import annotations
 
@@ -12,13 +14,19 @@ from sqlalchemy import select
 from pledge.accounts.services import Actor
 from pledge.bootstrap import App
 from pledge.catalog import services as catalog
-from pledge.catalog.tables import products
+from pledge.catalog.tables import products, skus
 from pledge.kernel.clock import local_time, zone
+from pledge.ledger.queries import coupon_by_source
 from pledge.live import services as live
 from pledge.live.moderation import AllowAll
 from pledge.live.tables import live_rooms
+from pledge.orders import services as orders
+from pledge.payments.adapters import CallbackPayload
+from pledge.payments.services import handle_callback
 from pledge.promises.model import Promise
 from pledge.wishes import services as wishes
+from pledge.wishes.offers import wisher_price_source
+from pledge.wishes.policy import WisherOffer
 from pledge.wishes.tables import wish_demands
 
 PLAYBACK_URL = "/media/live/sunflower/index.m3u8"
@@ -37,6 +45,7 @@ COMMENTS = [
     "蹲一个儿童伞",
 ]
 MADE = catalog.NewSku("双人超大款", 8900, 200)
+OFFER = WisherOffer(price_off_fen=1000, valid_days=14)  # ¥10.00 off for each wisher, two weeks
 
 
 def _past_session(app: App, owner: Actor, room_id: int, buyers: list[Actor], start: datetime) -> None:
@@ -84,7 +93,7 @@ def seed_wishes(app: App, factory: dict, buyers: list[Actor], now: datetime) -> 
         cmd = catalog.NewProduct(
             shop_id, category_id, "双人超大晴雨伞 应许愿上新", Promise.parse("72h"), [MADE]
         )
-        wishes.new_product(
+        product_id = wishes.new_product(
             conn,
             owner,
             demand_id=bigger,
@@ -92,4 +101,32 @@ def seed_wishes(app: App, factory: dict, buyers: list[Actor], now: datetime) -> 
             at=now - timedelta(days=1),
             guards=app.listing_guards,
             screen=app.listing_screen,
+            offer=OFFER,
+            book=app.rulebook,
+        )
+        wishers = [w for w in wishes.wishers(conn, bigger) if w != buyers[0].user_id]
+    _a_wisher_buys(app, next(b for b in buyers if b.user_id == wishers[0]), bigger, product_id, now)
+
+
+def _a_wisher_buys(app: App, buyer: Actor, demand_id: int, product_id: int, now: datetime) -> None:
+    """One wisher bought the new umbrella with the wisher price (the board's conversion)."""
+    at = now - timedelta(hours=12)
+    with app.uow.begin() as conn:
+        sku_id = conn.execute(select(skus.c.id).where(skus.c.product_id == product_id)).scalar_one()
+        coupon = coupon_by_source(conn, wisher_price_source(demand_id, buyer.user_id))
+        placed = orders.place_order(
+            conn,
+            buyer,
+            [orders.LineRequest(sku_id, 1)],
+            at=at,
+            pay_window=app.pay_window,
+            guards=app.sale_guards,
+            coupon_id=coupon.id,
+        )
+    with app.uow.begin() as conn:
+        handle_callback(
+            conn,
+            CallbackPayload(placed.payment_ref, placed.total_fen, "captured"),
+            book=app.rulebook,
+            at=at + timedelta(minutes=1),
         )

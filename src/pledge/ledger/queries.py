@@ -21,6 +21,11 @@ def coupons_of(conn: Connection, buyer_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def coupon_by_source(conn: Connection, source: str) -> Any:
+    """The coupon issued for a cause (its UNIQUE source), or None."""
+    return conn.execute(select(coupons).where(coupons.c.source == source)).first()
+
+
 def net_by_kind(conn: Connection, codes: list[str], start: datetime, end: datetime) -> dict[str, int]:
     """Net movement into the accounts `codes` in [start, end), by transaction kind (moves among
     the accounts themselves net to zero)."""

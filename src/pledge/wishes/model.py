@@ -16,3 +16,12 @@ class Source(StrEnum):
 class DemandStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # it became a product; the wishers were told
+
+
+class Target(StrEnum):
+    """What a demand became: a new product, a new SKU of an existing product, or a presale (a
+    product sold under a presale ship promise, promises.Promise kind "presale")."""
+
+    PRODUCT = "product"
+    SKU = "sku"
+    PRESALE = "presale"

@@ -10,13 +10,16 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
-from pledge.catalog.tables import products
+from pledge.catalog.tables import products, skus
 from pledge.kernel.clock import zone
+from pledge.ledger.model import CouponStatus
+from pledge.ledger.queries import coupon_by_source
 from pledge.live.tables import live_sessions
 from pledge.orders.model import OrderStatus
 from pledge.orders.tables import order_lines, orders
-from pledge.wishes.model import DemandStatus, Source
-from pledge.wishes.tables import wish_demands, wishes
+from pledge.wishes.model import DemandStatus, Source, Target
+from pledge.wishes.offers import is_wisher, wisher_price_source
+from pledge.wishes.tables import wish_demands, wish_offers, wishes
 
 TREND_DAYS = 14
 EXAMPLES = 3
@@ -76,17 +79,54 @@ def _trend(conn: Connection, demand_id: int, now: datetime) -> list[int]:
     return counts
 
 
-def _converted(conn: Connection, demand_id: int, product_id: int) -> int:
-    """Wishers who bought the product (a paid order holding it)."""
+def _converted(conn: Connection, row: Any) -> int:
+    """Wishers who bought what their wish became (the product, or its new SKU) in an order paid
+    after it was linked to the demand."""
+    lines = order_lines.c.product_id == row.product_id
+    if row.sku_id is not None:
+        lines = order_lines.c.sku_id == row.sku_id
     return conn.execute(
         select(func.count(distinct(orders.c.buyer_id)))
         .join(order_lines, order_lines.c.order_id == orders.c.id)
         .where(
-            order_lines.c.product_id == product_id,
+            lines,
             orders.c.status.in_(BOUGHT),
-            orders.c.buyer_id.in_(select(wishes.c.author_id).where(wishes.c.demand_id == demand_id)),
+            orders.c.paid_at >= row.closed_at,
+            orders.c.buyer_id.in_(select(wishes.c.author_id).where(wishes.c.demand_id == row.id)),
         )
     ).scalar_one()
+
+
+def _offer(conn: Connection, demand_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(wish_offers).where(wish_offers.c.demand_id == demand_id)).first()
+    if row is None:
+        return None
+    return {
+        "price_off_fen": row.price_off_fen,
+        "coupon_expires_at": row.coupon_expires_at,
+        "first_access_until": row.first_access_until,
+    }
+
+
+def _came_true(conn: Connection, row: Any) -> dict[str, Any]:
+    """What a closed demand became, its offer, and the conversion of its wishers into buyers:
+    notified (every wisher when it came true), bought, and the rate in basis points."""
+    notified = row.wishers_at_close or 0
+    bought = _converted(conn, row)
+    sku_name = None
+    if row.sku_id is not None:
+        sku_name = conn.execute(select(skus.c.name).where(skus.c.id == row.sku_id)).scalar_one()
+    return {
+        "product_title": conn.execute(
+            select(products.c.title).where(products.c.id == row.product_id)
+        ).scalar_one(),
+        "target": Target(row.target) if row.target else Target.PRODUCT,
+        "sku_name": sku_name,
+        "notified": notified,
+        "bought": bought,
+        "conversion_bp": bought * 10_000 // notified if notified else 0,  # rounded down
+        "offer": _offer(conn, row.id),
+    }
 
 
 def _demand_view(conn: Connection, row: Any, now: datetime) -> dict[str, Any]:
@@ -101,13 +141,15 @@ def _demand_view(conn: Connection, row: Any, now: datetime) -> dict[str, Any]:
         "trend": _trend(conn, row.id, now),
         "product_id": row.product_id,
         "product_title": None,
+        "target": None,
+        "sku_name": None,
+        "notified": None,
         "bought": None,
+        "conversion_bp": None,
+        "offer": None,
     }
     if row.product_id is not None:
-        view["product_title"] = conn.execute(
-            select(products.c.title).where(products.c.id == row.product_id)
-        ).scalar_one()
-        view["bought"] = _converted(conn, row.id, row.product_id)
+        view.update(_came_true(conn, row))
     return view
 
 
@@ -130,7 +172,35 @@ def open_wishes(conn: Connection, shop_id: int, *, limit: int = 10) -> list[dict
 
 
 def made_for(conn: Connection, product_id: int) -> int | None:
-    """How many people the product was made for ("应 N 位用户的心愿上新"), or None."""
+    """How many people the product (or new SKUs of it) was made for ("应 N 位用户的心愿上新"), or None."""
     return conn.execute(
-        select(wish_demands.c.wishers_at_close).where(wish_demands.c.product_id == product_id)
+        select(func.sum(wish_demands.c.wishers_at_close)).where(wish_demands.c.product_id == product_id)
     ).scalar()
+
+
+def wisher_offer(
+    conn: Connection, product_id: int, user_id: int | None, *, now: datetime
+) -> dict[str, Any] | None:
+    """The product page's wisher offer: first access still running (for everyone to see), and
+    the signed-in wisher's own wisher price (their unspent coupon), or None when neither."""
+    o = wish_offers.c
+    row = conn.execute(
+        select(wish_offers).where(o.product_id == product_id).order_by(o.created_at.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    first = row.first_access_until if row.first_access_until and row.first_access_until > now else None
+    wisher = user_id is not None and is_wisher(conn, row.demand_id, user_id)
+    coupon = None
+    if wisher and row.price_off_fen is not None and user_id is not None:
+        coupon = coupon_by_source(conn, wisher_price_source(row.demand_id, user_id))
+    if coupon is not None and (coupon.status != CouponStatus.AVAILABLE or coupon.expires_at <= now):
+        coupon = None
+    if first is None and coupon is None:
+        return None
+    return {
+        "first_access_until": first,
+        "wisher": wisher,
+        "price_off_fen": None if coupon is None else coupon.amount_fen,
+        "coupon_expires_at": None if coupon is None else coupon.expires_at,
+    }

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from pledge.accounts.services import Actor
 from pledge.catalog import services as catalog
 from pledge.catalog.guards import ListingGuard, ListingScreen
-from pledge.catalog.tables import products, shops
+from pledge.catalog.tables import products, shops, skus
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pledge.kernel.heard import Heard
@@ -28,13 +28,17 @@ from pledge.kernel.text import clean_text
 from pledge.live.tables import live_rooms, live_sessions
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
+from pledge.rulebooks.loader import Rulebook
 from pledge.wishes.detection import detect
 from pledge.wishes.grouping import closest
-from pledge.wishes.model import DemandStatus, Source
+from pledge.wishes.model import DemandStatus, Source, Target
+from pledge.wishes.offers import Came, make_offer
+from pledge.wishes.policy import WisherOffer
 from pledge.wishes.tables import wish_demands, wishes
 
 WISH_MAX_CHARS = 200  # pledge:default: a 许愿 is a short form, like a comment
 NAME_MAX_CHARS = 60
+PRESALE = "presale"  # promises.model.PROMISE_KINDS: a product sold before it exists
 
 
 @dataclass(frozen=True)
@@ -253,18 +257,33 @@ def split(conn: Connection, actor: Actor, *, wish_id: int, at: datetime) -> int:
     return demand_id
 
 
-def fulfil(conn: Connection, actor: Actor, *, demand_id: int, product_id: int, at: datetime) -> int:
-    """The demand became the shop's product: closed with the link, every wisher told once.
-    Turning a closed demand again is a conflict. The number of wishers it was made for."""
+def fulfil(
+    conn: Connection,
+    actor: Actor,
+    *,
+    demand_id: int,
+    product_id: int,
+    at: datetime,
+    sku_id: int | None = None,
+    offer: WisherOffer | None = None,
+    book: Rulebook | None = None,
+) -> int:
+    """The demand became the shop's product (a new SKU of it when `sku_id` is given; a presale
+    when the product is sold under a presale promise): closed with the link, every wisher told
+    once, and the merchant's wisher offer made (`book` holds its bounds). Turning a closed demand
+    again, or a product (SKU) already made for another demand, is a conflict. The number of
+    wishers it was made for."""
     demand = _open_demand(conn, actor, demand_id)
     product = conn.execute(
-        select(products.c.shop_id, products.c.title).where(products.c.id == product_id)
+        select(products.c.shop_id, products.c.title, products.c.promise_kind).where(
+            products.c.id == product_id
+        )
     ).first()
     if product is None or product.shop_id != demand.shop_id:
         raise NotFound(f"shop {demand.shop_id} has no product {product_id}")
-    taken = conn.execute(select(wish_demands.c.id).where(wish_demands.c.product_id == product_id)).first()
-    if taken is not None:
-        raise Conflict(f"product {product_id} was made for wish {taken.id} already")
+    title = _title(conn, product.title, product_id, sku_id)
+    _not_taken(conn, product_id, sku_id)
+    target = Target.SKU if sku_id else Target.PRESALE if product.promise_kind == PRESALE else Target.PRODUCT
     people = wishers(conn, demand_id)
     conn.execute(
         wish_demands.update()
@@ -272,21 +291,52 @@ def fulfil(conn: Connection, actor: Actor, *, demand_id: int, product_id: int, a
         .values(
             status=DemandStatus.CLOSED.value,
             product_id=product_id,
+            sku_id=sku_id,
+            target=target.value,
             wishers_at_close=len(people),
             closed_at=at,
         )
     )
+    if offer is not None:
+        if book is None:
+            raise TypeError("a wisher offer is checked against the rulebook: pass book=")
+        came = Came(demand_id, demand.shop_id, product_id, sku_id, title, people)
+        make_offer(conn, came, offer, book=book, at=at)
     shop = conn.execute(select(shops.c.name).where(shops.c.id == demand.shop_id)).scalar_one()
     notify(
         conn,
         people,
         kind=Kind.WISH_CAME_TRUE,
-        params={"shop": shop, "title": product.title, "product_id": product_id},
+        params={"shop": shop, "title": title, "product_id": product_id},
         link=f"/products/{product_id}",
         cause=f"wish-came-true:{demand_id}",
         at=at,
     )
     return len(people)
+
+
+def _title(conn: Connection, product_title: str, product_id: int, sku_id: int | None) -> str:
+    """What the wishers are told came: the product, or the product and its new SKU's name."""
+    if sku_id is None:
+        return product_title
+    name = conn.execute(
+        select(skus.c.name).where(skus.c.id == sku_id, skus.c.product_id == product_id)
+    ).scalar()
+    if name is None:
+        raise NotFound(f"product {product_id} has no SKU {sku_id}")
+    return f"{product_title} · {name}"
+
+
+def _not_taken(conn: Connection, product_id: int, sku_id: int | None) -> None:
+    """A product serves one demand; a new SKU of it serves one more each."""
+    d = wish_demands.c
+    query = select(d.id).where(d.product_id == product_id)
+    query = query.where(d.sku_id.is_(None) if sku_id is None else d.sku_id == sku_id)
+    taken = conn.execute(query).first()
+    if taken is not None and sku_id is None:
+        raise Conflict(f"product {product_id} was made for wish {taken.id} already")
+    if taken is not None:
+        raise Conflict(f"SKU {sku_id} was made for wish {taken.id} already")
 
 
 def new_product(
@@ -298,11 +348,36 @@ def new_product(
     at: datetime,
     guards: Sequence[ListingGuard],
     screen: ListingScreen | None = None,
+    offer: WisherOffer | None = None,
+    book: Rulebook | None = None,
 ) -> int:
-    """Turn the demand into a new product through the catalogue's own use case; its id."""
+    """Turn the demand into a new product (a presale when `cmd.promise` is one) through the
+    catalogue's own use case; its id."""
     demand = _open_demand(conn, actor, demand_id)
     if cmd.shop_id != demand.shop_id:
         raise NotFound(f"no wish {demand_id}")
     product_id = catalog.create_product(conn, actor, cmd, at=at, guards=guards, screen=screen)
-    fulfil(conn, actor, demand_id=demand_id, product_id=product_id, at=at)
+    fulfil(conn, actor, demand_id=demand_id, product_id=product_id, at=at, offer=offer, book=book)
     return product_id
+
+
+def new_sku(
+    conn: Connection,
+    actor: Actor,
+    *,
+    demand_id: int,
+    product_id: int,
+    sku: catalog.NewSku,
+    at: datetime,
+    screen: ListingScreen | None = None,
+    offer: WisherOffer | None = None,
+    book: Rulebook | None = None,
+) -> int:
+    """Turn the demand into a new SKU of one of the shop's products through the catalogue's own
+    use case; the SKU's id."""
+    _open_demand(conn, actor, demand_id)
+    sku_id = catalog.add_sku(conn, actor, product_id, sku, at=at, screen=screen)
+    fulfil(
+        conn, actor, demand_id=demand_id, product_id=product_id, at=at, sku_id=sku_id, offer=offer, book=book
+    )
+    return sku_id

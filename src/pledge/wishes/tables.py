@@ -2,7 +2,7 @@
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 wish_demands = Table(
     "wish_demands",
@@ -15,7 +15,12 @@ wish_demands = Table(
     Column("wishers_at_close", Integer, nullable=True),  # "应 N 位用户的心愿上新"
     Column("created_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+    # What it became (migration 0025): a product, a new SKU of a product (sku_id), or a presale.
+    Column("target", String(10), nullable=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=True),
     CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+    CheckConstraint("target IS NULL OR target IN ('product', 'sku', 'presale')", name="target_known"),
+    CheckConstraint("(target = 'sku') = (sku_id IS NOT NULL)", name="sku_target_names_sku"),
     CheckConstraint(
         "(status = 'open' AND product_id IS NULL) OR (status = 'closed' AND product_id IS NOT NULL)",
         name="closed_with_product",
@@ -47,3 +52,22 @@ wishes = Table(
     ),
 )
 Index("ix_wishes_shop_created", wishes.c.shop_id, wishes.c.created_at)
+
+# The merchant's offer to the wishers of a demand that came true (migration 0025): a wisher price
+# (a merchant-funded shop coupon to each wisher, spendable until coupon_expires_at; the coupons
+# are the ledger's, source "wish-price:<demand>:<buyer>", UNIQUE) and/or first access (until
+# first_access_until only wishers may buy the product). One offer per demand.
+wish_offers = Table(
+    "wish_offers",
+    metadata,
+    Column("demand_id", Id, ForeignKey("wish_demands.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False, index=True),
+    Column("price_off_fen", Fen, nullable=True),
+    Column("coupon_expires_at", UtcDateTime, nullable=True),
+    Column("first_access_until", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("price_off_fen IS NULL OR price_off_fen > 0", name="price_off_positive"),
+    CheckConstraint("(price_off_fen IS NULL) = (coupon_expires_at IS NULL)", name="price_has_expiry"),
+    CheckConstraint("price_off_fen IS NOT NULL OR first_access_until IS NOT NULL", name="offers_something"),
+)

@@ -7,11 +7,15 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from pledge.catalog.services import NewSku
+from pledge.kernel.limits import NAME_MAX
 from pledge.web.api.schemas.wishes import BoardOut, FulfilledOut, OpenWishOut, SplitOut, WishMadeOut
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Id, PathId
+from pledge.web.types import Days, Id, IntRange, PathId, PriceFen, StockLevel
 from pledge.wishes import queries
 from pledge.wishes import services as wishes
+from pledge.wishes.policy import WisherOffer
+from pledge.wishes.tables import wish_demands
 from pledge.wishes.tables import wishes as wish_rows
 
 router = APIRouter(tags=["wishes"])
@@ -30,8 +34,27 @@ class MergeIn(BaseModel):
     from_id: Id
 
 
+class NewSkuIn(BaseModel):
+    """A new SKU of the product, made for the demand (through the catalogue's checks)."""
+
+    name: Annotated[str, Field(strict=True, max_length=NAME_MAX)]
+    price_fen: PriceFen
+    stock: StockLevel
+
+
+class OfferIn(BaseModel):
+    """The wisher offer: a wisher price (fen off, valid so many days) and/or first access (hours);
+    bounds: rulebook clause wishes.wisher-offer."""
+
+    price_off_fen: PriceFen | None = None
+    valid_days: Days | None = None
+    first_access_hours: Annotated[int, IntRange(1, 24 * 365)] | None = None  # the clause bounds it tighter
+
+
 class ProductIn(BaseModel):
     product_id: Id
+    new_sku: NewSkuIn | None = None
+    offer: OfferIn | None = None
 
 
 @router.post(
@@ -116,12 +139,38 @@ def split(wish_id: PathId, app: AppDep, actor: ApiActor) -> dict:
 
 @router.post(
     "/wishes/{demand_id}/product",
-    summary="Merchant: the demand became this product of the shop: close it and tell every wisher",
+    summary="Merchant: the demand became this product (or a new SKU of it; a presale when the product is "
+    "sold under a presale promise): close it, tell every wisher, make the wisher offer",
     responses={200: {"model": FulfilledOut}},
 )
 def fulfil(demand_id: PathId, body: ProductIn, app: AppDep, actor: ApiActor) -> dict:
+    offer = None if body.offer is None else WisherOffer(**body.offer.model_dump())
+    sku_id = None
     with app.uow.begin() as conn:
-        count = wishes.fulfil(
-            conn, actor, demand_id=demand_id, product_id=body.product_id, at=app.clock.now()
-        )
-    return {"demand_id": demand_id, "product_id": body.product_id, "wishers": count}
+        if body.new_sku is None:
+            count = wishes.fulfil(
+                conn,
+                actor,
+                demand_id=demand_id,
+                product_id=body.product_id,
+                at=app.clock.now(),
+                offer=offer,
+                book=app.rulebook,
+            )
+        else:
+            sku = NewSku(body.new_sku.name, body.new_sku.price_fen, body.new_sku.stock)
+            sku_id = wishes.new_sku(
+                conn,
+                actor,
+                demand_id=demand_id,
+                product_id=body.product_id,
+                sku=sku,
+                at=app.clock.now(),
+                screen=app.listing_screen,
+                offer=offer,
+                book=app.rulebook,
+            )
+            count = conn.execute(
+                select(wish_demands.c.wishers_at_close).where(wish_demands.c.id == demand_id)
+            ).scalar_one()
+    return {"demand_id": demand_id, "product_id": body.product_id, "sku_id": sku_id, "wishers": count}

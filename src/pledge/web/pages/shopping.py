@@ -19,12 +19,13 @@ from pledge.orders.shipping import cart_shipping
 from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.web import live_actions
-from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import Caller, PageCaller, check_csrf, optional_caller, page_caller, pledge
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.wishes import queries as wish_queries
+from pledge.wishes.offers import is_wisher_price
 
 router = APIRouter()
 
@@ -60,6 +61,10 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         ]
         series = blind_box_queries.series_of(conn, product_id)
         wished_by = wish_queries.made_for(conn, product_id)
+        caller = optional_caller(request)
+        wisher_offer = wish_queries.wisher_offer(
+            conn, product_id, caller.actor.user_id if caller else None, now=pledge(request).clock.now()
+        )
     app = pledge(request)
     return render(
         request,
@@ -72,6 +77,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         source_token=token,
         bought_from=bought_from,
         wished_by=wished_by,
+        wisher_offer=wisher_offer,
     )
 
 
@@ -117,6 +123,7 @@ def cart(request: Request, caller: PageCaller):
         shipping=shipping,
         grand_total_fen=items + sum(fee for _shop, fee in shipping),
         coupons=wallet["available"],
+        wisher_coupons={c["id"] for c in wallet["available"] if is_wisher_price(c["source"])},
         addresses=book,
     )
 

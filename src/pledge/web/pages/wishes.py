@@ -5,14 +5,17 @@ split, rename, and turning a demand into one of the shop's products)."""
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from pledge.catalog.services import NewSku
 from pledge.catalog.tables import products
 from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
-from pledge.web.forms import required_number, whole_number
+from pledge.web.forms import required_number, whole_number, yuan_field
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.wishes import queries
 from pledge.wishes import services as wishes
+from pledge.wishes.policy import WisherOffer, offer_bounds
+from pledge.wishes.services import PRESALE
 from pledge.wishes.tables import wish_demands
 
 router = APIRouter()
@@ -69,11 +72,12 @@ def board(shop_id: PathId, request: Request, caller: PageCaller):
     with app.uow.read() as conn:
         view = queries.board(conn, caller.actor, shop_id, now=app.clock.now())
         own = conn.execute(
-            select(products.c.id, products.c.title)
+            select(products.c.id, products.c.title, (products.c.promise_kind == PRESALE).label("presale"))
             .where(products.c.shop_id == shop_id)
             .order_by(products.c.id.desc())
         ).all()
-    return render(request, "merchant_wishes.html", board=view, products=own, shop_id=shop_id)
+    bounds = offer_bounds(app.rulebook, app.clock.now())
+    return render(request, "merchant_wishes.html", board=view, products=own, shop_id=shop_id, bounds=bounds)
 
 
 def _back(conn, caller, demand_id: int) -> str:
@@ -108,11 +112,55 @@ async def split(wish_id: PathId, request: Request, caller: PageCaller):
         return redirect(_back(conn, caller, demand_id))
 
 
+def _offer(form) -> WisherOffer | None:
+    """The fulfil form's wisher offer: a wisher price in yuan with its days, first access hours."""
+    price = str(form.get("price_off") or "").strip()
+    offer = WisherOffer(
+        price_off_fen=yuan_field(price, "price_off") if price else None,
+        valid_days=whole_number(form.get("valid_days"), "valid_days"),
+        first_access_hours=whole_number(form.get("first_access_hours"), "first_access_hours"),
+    )
+    return None if offer == WisherOffer() else offer
+
+
+def _new_sku(form) -> NewSku | None:
+    name = str(form.get("sku_name") or "").strip()
+    if not name:
+        return None
+    return NewSku(
+        name,
+        yuan_field(form.get("sku_price"), "sku_price"),
+        required_number(form.get("sku_stock"), "sku_stock", low=0),
+    )
+
+
 @router.post("/merchant/wishes/{demand_id}/product")
 async def fulfil(demand_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     app = pledge(request)
+    product_id = required_number(form.get("product_id"), "product_id", low=1)
+    offer, sku = _offer(form), _new_sku(form)
     with app.uow.begin() as conn:
-        product_id = required_number(form.get("product_id"), "product_id", low=1)
-        wishes.fulfil(conn, caller.actor, demand_id=demand_id, product_id=product_id, at=app.clock.now())
+        if sku is None:
+            wishes.fulfil(
+                conn,
+                caller.actor,
+                demand_id=demand_id,
+                product_id=product_id,
+                at=app.clock.now(),
+                offer=offer,
+                book=app.rulebook,
+            )
+        else:
+            wishes.new_sku(
+                conn,
+                caller.actor,
+                demand_id=demand_id,
+                product_id=product_id,
+                sku=sku,
+                at=app.clock.now(),
+                screen=app.listing_screen,
+                offer=offer,
+                book=app.rulebook,
+            )
         return redirect(_back(conn, caller, demand_id))

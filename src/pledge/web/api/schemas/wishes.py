@@ -29,6 +29,12 @@ class SessionRefOut(BaseModel):
     room_id: int
 
 
+class OfferOut(BaseModel):
+    price_off_fen: int | None  # the wisher price: fen off, one merchant coupon per wisher
+    coupon_expires_at: datetime | None
+    first_access_until: datetime | None  # only wishers may buy until then
+
+
 class DemandOut(BaseModel):
     id: int
     name: str
@@ -40,7 +46,12 @@ class DemandOut(BaseModel):
     trend: list[int]  # wishes per Beijing day, the last 14 days, oldest first
     product_id: int | None
     product_title: str | None
-    bought: int | None  # wishers who bought the product
+    target: str | None  # product | sku | presale, once it came true
+    sku_name: str | None  # the new SKU it became
+    notified: int | None  # wishers told when it came true
+    bought: int | None  # wishers who bought it in an order paid after it came true
+    conversion_bp: int | None  # bought / notified in basis points, rounded down
+    offer: OfferOut | None
 
 
 class BoardOut(BaseModel):
@@ -56,4 +67,5 @@ class SplitOut(BaseModel):
 class FulfilledOut(BaseModel):
     demand_id: int
     product_id: int
+    sku_id: int | None  # the new SKU made for the demand
     wishers: int
