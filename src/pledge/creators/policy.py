@@ -25,7 +25,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from pledge.kernel.errors import InvalidInput, NotFound
-from pledge.kernel.money import BP_DENOMINATOR, format_rate
+from pledge.kernel.money import BP_DENOMINATOR, format_rate, format_yuan
 from pledge.rulebooks.loader import Clause, Rulebook
 from pledge.settlement.policy import clauses_at, fee_of, fee_refund_of
 
@@ -89,7 +89,8 @@ def base_fen(book: Rulebook, parts: BaseParts, at: datetime | date) -> int:
     subtracted = sum(parts.amount(name) for name in clause.get("subtracts", []))
     if subtracted > added:
         raise InvalidInput(
-            f"shipping and packing ({subtracted} fen) exceed the amount paid and the coupons ({added} fen)"
+            f"shipping and packing ({format_yuan(subtracted)} yuan) exceed the amount paid and the "
+            f"coupons ({format_yuan(added)} yuan)"
         )
     return added - subtracted
 
