@@ -25,6 +25,7 @@ from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
 from pledge.compensation import services as compensation_services
 from pledge.creators import policy as creators
+from pledge.creators import services as creator_services
 from pledge.experience import indicators as experience_indicators
 from pledge.experience import policy as experience
 from pledge.experience import services as experience_services
@@ -234,6 +235,9 @@ _READERS = (
     _reader("affiliate_refund_partial", creators.refunded_commission_fen),
     _reader("affiliate_reserve", creators.reserve_fen, "rate_bp", "window_days"),
     _reader("affiliate_freeze", creators.freeze_ends_at, "max_days"),
+    _reader("affiliate_rate_required", creator_services.add_to_showcase),
+    _reader("affiliate_rate_priority", creator_services.rate_for),
+    _reader("creator_qualification", creator_services.add_to_showcase, "min_followers"),
     # Settlement: commission, availability, deposits, freezes.
     _reader("commission_base", settlement.commission_base),
     _reader(

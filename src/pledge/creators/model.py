@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pledge.kernel.lifecycle import Lifecycle
+
 
 class CreatorStatus(StrEnum):
     ACTIVE = "active"
@@ -22,3 +24,6 @@ TRANSITIONS: dict[CreatorStatus, frozenset[CreatorStatus]] = {
     CreatorStatus.LIMITED: frozenset({CreatorStatus.ACTIVE, CreatorStatus.REMOVED}),
     CreatorStatus.REMOVED: frozenset(),
 }
+
+
+LIFECYCLE = Lifecycle("creator", CreatorStatus, TRANSITIONS)
