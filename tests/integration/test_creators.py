@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from pledge.catalog.tables import skus
 from pledge.creators import services as creators
 from pledge.creators.model import CreatorStatus
+from pledge.creators.policy import BaseParts
 from pledge.creators.tables import affiliate_rates, creator_grades
 from pledge.creators.tables import creators as creator_rows
 from pledge.kernel.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
@@ -199,3 +200,33 @@ def test_concurrent_overlapping_offers_write_one_rate(app, world, market):
     assert sum(isinstance(r, int) for r in results) == 1, results
     assert all(isinstance(r, int | Conflict) for r in results), results
     assert count(app, affiliate_rates) == 1
+
+
+def test_a_line_commission_uses_the_rate_and_grade_in_force_at_payment_aJoPPkXtaG25(app, world, market):
+    # Rate 20 % until 16 September, 25 % after (a mid-month change); grade C (20 %) for the period
+    # from 9 September. Paid ¥100.00 incl. ¥10.00 shipping: base ¥90.00.
+    m = market
+    _, creator_id = new_creator(world, "huahua")
+    operator = world.user("运营", platform_role="operator")
+    offer(app, m["owner"], m["product_id"], 2_000, SEPT, SEPT + timedelta(days=15))
+    offer(app, m["owner"], m["product_id"], 2_500, SEPT + timedelta(days=15))
+    with app.uow.begin() as c:
+        creators.set_grade(
+            c, operator, BOOK, creator_id=creator_id, period_start=date(2026, 9, 9), grade="C", at=world.now
+        )
+    parts = BaseParts(paid_fen=10_000, shipping_fen=1_000)
+
+    def line(paid_at):
+        with app.uow.read() as c:
+            return creators.line_commission(
+                c, BOOK, creator_id=creator_id, product_id=m["product_id"], parts=parts, paid_at=paid_at
+            )
+
+    early = line(datetime(2026, 9, 10, 12, tzinfo=SH))
+    late = line(datetime(2026, 9, 20, 12, tzinfo=SH))
+    assert (early.commission_fen, early.service_fee_fen, early.creator_net_fen) == (1_800, 360, 1_440)
+    assert (late.commission_fen, late.service_fee_fen, late.creator_net_fen) == (2_250, 450, 1_800)
+    with pytest.raises(Conflict, match="no grade published for the period from 2026-08-09"):
+        line(datetime(2026, 9, 5, 12, tzinfo=SH))
+    with pytest.raises(Conflict, match="had no commission rate"):
+        line(datetime(2026, 8, 31, 12, tzinfo=SH))

@@ -18,7 +18,15 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.catalog.tables import categories, products
 from pledge.creators.model import LIFECYCLE, CreatorStatus
-from pledge.creators.policy import check_rate, clause_of, grade_clause, grade_period
+from pledge.creators.policy import (
+    AffiliateQuote,
+    BaseParts,
+    check_rate,
+    clause_of,
+    grade_clause,
+    grade_period,
+    quote_affiliate,
+)
 from pledge.creators.tables import (
     affiliate_rates,
     creator_categories,
@@ -258,3 +266,19 @@ def remove_from_showcase(conn: Connection, actor: Actor, *, product_id: int) -> 
 def showcase(conn: Connection, creator_id: int) -> list[int]:
     s = showcase_items.c
     return list(conn.execute(select(s.product_id).where(s.creator_id == creator_id).order_by(s.id)).scalars())
+
+
+def line_commission(
+    conn: Connection, book: Rulebook, *, creator_id: int, product_id: int, parts: BaseParts, paid_at: datetime
+) -> AffiliateQuote:
+    """The commission of an order line a creator sold: the rate in force at payment (chosen-creator
+    rate first) and the creator's grade published for the period of the payment. A line without a
+    rate or a grade is an error naming what is missing, never a guessed amount."""
+    rate = rate_for(conn, product_id=product_id, creator_id=creator_id, at=paid_at)
+    if rate is None:
+        raise Conflict(f"product {product_id} had no commission rate for creator {creator_id} at {paid_at}")
+    grade = grade_of(conn, book, creator_id, paid_at)
+    if grade is None:
+        first = grade_period(book, paid_at).first_day
+        raise Conflict(f"creator {creator_id} has no grade published for the period from {first}")
+    return quote_affiliate(book, parts, rate_bp=rate.rate_bp, grade=grade, paid_at=paid_at)
