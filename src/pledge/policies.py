@@ -24,6 +24,8 @@ from pledge.blindboxes import policy as blindboxes
 from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
 from pledge.compensation import services as compensation_services
+from pledge.creators import policy as creators
+from pledge.creators import services as creator_services
 from pledge.experience import indicators as experience_indicators
 from pledge.experience import policy as experience
 from pledge.experience import services as experience_services
@@ -223,6 +225,28 @@ _READERS = (
     _reader("chat_response", chat.rules, "business_start", "business_end", "no_reply_seconds", "window_days"),
     _reader("chat_dissatisfaction", chat.rules, "business_start", "business_end", "max_stars_unsatisfied"),
     _reader("review_window", reviews.window, "days", "edit_days", "max_edits", "max_photos"),
+    # Creators' commissions (精选联盟, douyin:aJoPPkXtaG25).
+    _reader("affiliate_commission_base", creators.base_fen, "adds", "subtracts"),
+    _reader("affiliate_commission", creators.commission_fen),
+    _reader("affiliate_rounding", creators.half_up),
+    _reader(
+        "affiliate_service_fee",
+        creators.service_fee_fen,
+        "grade",
+        "rate_bp",
+        helpers=(creators.grade_clause,),
+    ),
+    _reader("affiliate_grade_period", creators.grade_period, "publish_day", "first_day"),
+    _reader("affiliate_leader_fee", creators.leader_fee, "platform_rate_bp", "combined_max_bp"),
+    _reader("affiliate_settle", creators.settle_after, "days"),
+    _reader("affiliate_settle_counting", creators.settle_after, fixed={"counted_from": ("confirmed_at",)}),
+    _reader("affiliate_refund", creators.refund_outcome),
+    _reader("affiliate_refund_partial", creators.refunded_commission_fen),
+    _reader("affiliate_reserve", creators.reserve_fen, "rate_bp", "window_days"),
+    _reader("affiliate_freeze", creators.freeze_ends_at, "max_days"),
+    _reader("affiliate_rate_required", creator_services.add_to_showcase),
+    _reader("affiliate_rate_priority", creator_services.rate_for),
+    _reader("creator_qualification", creator_services.add_to_showcase, "min_followers"),
     # Settlement: commission, availability, deposits, freezes.
     _reader("commission_base", settlement.commission_base),
     _reader(

@@ -7,6 +7,7 @@ from pledge.blindboxes import tables as _blindboxes  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401
 from pledge.compensation import tables as _compensation  # noqa: F401
+from pledge.creators import tables as _creators  # noqa: F401
 from pledge.experience import tables as _experience  # noqa: F401
 from pledge.flash import tables as _flash  # noqa: F401
 from pledge.followers import tables as _followers  # noqa: F401

@@ -10,6 +10,7 @@ import pytest
 from pledge.aftersales.model import CLAIM_LIFECYCLE, REFUND_LIFECYCLE, CaseStatus
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
+from pledge.creators.model import LIFECYCLE as CREATOR_LIFECYCLE
 from pledge.governance.model import APPEAL_LIFECYCLE, PENALTY_LIFECYCLE
 from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
@@ -36,6 +37,7 @@ LIFECYCLES = [
     LIVE_SESSION_LIFECYCLE,
     PENALTY_LIFECYCLE,
     APPEAL_LIFECYCLE,
+    CREATOR_LIFECYCLE,
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from pledge.cli.quote_affiliate import quote_affiliate
 from pledge.cli.run import run_domain
 from pledge.kernel.clock import UTC, parse_duration, parse_iso, zone
 from pledge.kernel.errors import InvalidInput
@@ -21,6 +22,7 @@ from pledge.rulebooks.loader import load
 quote_app = typer.Typer(
     help="Quote what a rulebook says, without touching the database.", no_args_is_help=True
 )
+quote_app.command("affiliate")(quote_affiliate)
 
 
 def _emit(as_json: bool, data: dict, text: str) -> None:
