@@ -20,7 +20,7 @@ class TextLine:
     text: str
 
 
-def text_line(number: int, raw: bytes) -> TextLine:
+def text_line(number: int, raw: bytes, *, id_required: bool = False) -> TextLine:
     try:
         item = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -29,17 +29,22 @@ def text_line(number: int, raw: bytes) -> TextLine:
         raise InvalidInput(f"the line is not JSON: {exc.msg}") from exc
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         raise InvalidInput('each line is an object with "id" and a "text" string')
+    if id_required and "id" not in item:
+        raise InvalidInput('each line is an object with "id" and "text": this one has no "id"')
     return TextLine(number, item.get("id"), item["text"])
 
 
-def text_lines(stream: Iterable[bytes], read: Callable[[str], T]) -> Iterator[tuple[TextLine, T] | str]:
+def text_lines(
+    stream: Iterable[bytes], read: Callable[[str], T], *, id_required: bool = False
+) -> Iterator[tuple[TextLine, T] | str]:
     """Each non-blank line with what `read` makes of its text, or, for a line that cannot be read
-    or whose text `read` refuses, the JSON line {"line", "error"} that reports it."""
+    (or has no "id" when `id_required`) or whose text `read` refuses, the JSON line
+    {"line", "error"} that reports it."""
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
             continue
         try:
-            line = text_line(number, raw)
+            line = text_line(number, raw, id_required=id_required)
             yield line, read(line.text)
         except InvalidInput as exc:
             yield json.dumps({"line": number, "error": exc.detail}, ensure_ascii=False)

@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
+from pledge.cli.lines import text_lines
 from pledge.cli.run import fail, run_domain
 from pledge.kernel.errors import InvalidInput
-from pledge.moderation.checks import MAX_TEXT, Context, check, text_to_check
+from pledge.moderation.checks import MAX_TEXT, Context, Result, check, text_to_check
 from pledge.rulebooks.loader import load
 
 SENSITIVE_TSV = Path("src/pledge/moderation/terms/sensitive.tsv")
@@ -64,22 +65,23 @@ def batch(
     """Read JSON lines {"id", "text"} on standard input; write one line {"id", "verdict", "hits"}
     per input. A line that cannot be read gets {"line", "error"} instead, and the command then
     exits with code 2 after the last line."""
-    book, at, failed, number = run_domain(load, rulebook), datetime.now(UTC), 0, 0
+    book, at, failed, seen = run_domain(load, rulebook), datetime.now(UTC), 0, False
     out = sys.stdout
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
-        if not raw.strip():
-            continue
-        try:
-            item = _item(raw)
-            result = check(item["text"], context, book, at)
-        except InvalidInput as exc:
+
+    def checked(text: str) -> Result:
+        return check(text_to_check(text), context, book, at)
+
+    for read in text_lines(sys.stdin.buffer, checked, id_required=True):
+        seen = True
+        if isinstance(read, str):
             failed += 1
-            out.write(json.dumps({"line": number, "error": exc.detail}, ensure_ascii=False) + "\n")
+            out.write(read + "\n")
             continue
-        line = {"id": item["id"], "verdict": result.verdict.word, "hits": [h.as_json() for h in result.hits]}
-        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        line, result = read
+        answer = {"id": line.id, "verdict": result.verdict.word, "hits": [h.as_json() for h in result.hits]}
+        out.write(json.dumps(answer, ensure_ascii=False) + "\n")
     out.flush()
-    if number == 0:
+    if not seen:
         fail('standard input is empty: give JSON lines {"id", "text"}')
     if failed:
         raise typer.Exit(code=2)
@@ -93,19 +95,6 @@ def _stdin_text() -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"standard input is not valid UTF-8 (byte {exc.start})") from exc
-
-
-def _item(raw: bytes) -> dict:
-    try:
-        item = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidInput("the line is not valid UTF-8") from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"the line is not JSON: {exc.msg}") from exc
-    if not isinstance(item, dict) or "text" not in item or "id" not in item:
-        raise InvalidInput('each line is an object with "id" and "text"')
-    text_to_check(item["text"])
-    return item
 
 
 @moderate_app.command("curate")
