@@ -1,7 +1,7 @@
 """wish pool: a demand becomes a product, a new SKU or a presale; wisher offers
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
