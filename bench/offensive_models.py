@@ -166,11 +166,9 @@ def run_cnn(data: Data, epochs: int = 4, seed: int = 0) -> None:
     char_cnn.train(*data.a, epochs, seed=seed, after_epoch=score_dev)
     best = int(np.argmax([macro_f1(data.dev_y, p) for p in dev])) + 1
     params, vocab = char_cnn.train(*data.b, best, seed=seed)
-    np.savez_compressed(
-        OUT / f"cnn{seed}-weights.npz", **{k: v.astype(np.float16) for k, v in params.items()}
-    )
+    np.savez_compressed(OUT / "cnn-weights.npz", **{k: v.astype(np.float16) for k, v in params.items()})
     scores = [char_cnn.predict(params, *char_cnn.encode(x, vocab)) for x in (data.test_x, data.unseen)]
-    report(f"cnn{seed}", data, dev[best - 1], *scores)
+    report("cnn", data, dev[best - 1], *scores)
 
 
 def ensemble(names: list[str], data: Data) -> None:
@@ -204,6 +202,7 @@ def main() -> None:
     parser.add_argument("variant", choices=[*FITS, "cnn", "ensemble"])
     parser.add_argument("names", nargs="*", help="ensemble: the saved variants to combine")
     args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
     data = Data()
     if args.variant == "cnn":
         run_cnn(data)
