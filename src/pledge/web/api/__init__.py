@@ -11,6 +11,7 @@ from pledge.web.api import (
     catalog,
     chat,
     compensation,
+    creators,
     demo,
     experience,
     flash,
@@ -58,5 +59,6 @@ for module in (
     minors,
     governance,
     wishes,
+    creators,
 ):
     router.include_router(module.router)

@@ -1,0 +1,141 @@
+"""Creators and the affiliate marketplace (精选联盟): a user becomes a creator and fills a showcase
+with products merchants let them sell; merchants offer effective-dated commission rates; the
+platform sets creators' grades and standing (docs/creators.md)."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from pledge.creators import queries
+from pledge.creators import services as creators
+from pledge.web.api.schemas.creators import (
+    CreatorOut,
+    GradeOut,
+    RateOfferedOut,
+    ShowcaseAddedOut,
+    ShowcaseOut,
+)
+from pledge.web.deps import ApiActor, AppDep
+from pledge.web.types import Count, Id, Moment, Name, PathId, RateBp
+
+router = APIRouter(tags=["creators"])
+
+
+class CreatorIn(BaseModel):
+    handle: Annotated[str, Field(strict=True, max_length=30)]
+    display_name: Name
+    follower_count: Count
+    category_ids: Annotated[list[Id], Field(max_length=20)] = []
+
+
+class ShowcaseIn(BaseModel):
+    product_id: Id
+
+
+class RateIn(BaseModel):
+    rate_bp: RateBp
+    starts_at: Moment
+    ends_at: Moment | None = None
+    creator_id: Id | None = None  # a rate for this creator only (指定达人); none: every creator
+
+
+class StatusIn(BaseModel):
+    status: Literal["active", "limited", "removed"]
+
+
+class GradeIn(BaseModel):
+    period_start: date
+    grade: Annotated[str, Field(strict=True, max_length=2)]
+
+
+@router.post("/creators", status_code=201, summary="Become a creator", responses={201: {"model": CreatorOut}})
+def register(body: CreatorIn, app: AppDep, actor: ApiActor) -> dict:
+    new = creators.NewCreator(body.handle, body.display_name, body.follower_count, tuple(body.category_ids))
+    with app.uow.begin() as conn:
+        creator_id = creators.register_creator(conn, actor, new, at=app.clock.now())
+        return queries.creator_profile(conn, creator_id)
+
+
+@router.get(
+    "/creators/me", summary="Creator: my profile and showcase", responses={200: {"model": CreatorOut}}
+)
+def me(app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
+        return queries.creator_profile(conn, creators.creator_of(conn, actor).id)
+
+
+@router.post(
+    "/creators/me/showcase",
+    status_code=201,
+    summary="Creator: add a marketplace product to my showcase (橱窗)",
+    responses={201: {"model": ShowcaseAddedOut}},
+)
+def add_to_showcase(body: ShowcaseIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        rate = creators.add_to_showcase(
+            conn, actor, app.rulebook, product_id=body.product_id, at=app.clock.now()
+        )
+    return {"product_id": body.product_id, "rate_bp": rate.rate_bp, "exclusive": rate.exclusive}
+
+
+@router.delete(
+    "/creators/me/showcase/{product_id}",
+    summary="Creator: take a product out of my showcase",
+    responses={200: {"model": ShowcaseOut}},
+)
+def remove_from_showcase(product_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        creators.remove_from_showcase(conn, actor, product_id=product_id)
+        return {"showcase": creators.showcase(conn, creators.creator_of(conn, actor).id)}
+
+
+@router.post(
+    "/products/{product_id}/affiliate-rates",
+    status_code=201,
+    summary="Merchant: offer a commission rate for a product, effective-dated (periods never overlap)",
+    responses={201: {"model": RateOfferedOut}},
+)
+def offer_rate(product_id: PathId, body: RateIn, app: AppDep, actor: ApiActor) -> dict:
+    new = creators.NewRate(product_id, body.rate_bp, body.starts_at, body.ends_at, body.creator_id)
+    with app.uow.begin() as conn:
+        rate_id = creators.offer_rate(conn, actor, new, at=app.clock.now())
+    return {
+        "id": rate_id,
+        "product_id": product_id,
+        "rate_bp": body.rate_bp,
+        "starts_at": body.starts_at,
+        "ends_at": body.ends_at,
+        "creator_id": body.creator_id,
+    }
+
+
+@router.put(
+    "/creators/{creator_id}/status",
+    summary="Operator: limit, restore or remove a creator (removal empties the showcase)",
+    responses={200: {"model": CreatorOut}},
+)
+def set_status(creator_id: PathId, body: StatusIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        creators.set_creator_status(conn, actor, creator_id=creator_id, status=body.status)
+        return queries.creator_profile(conn, creator_id)
+
+
+@router.put(
+    "/creators/{creator_id}/grade",
+    summary="Operator: publish a creator's grade for the period starting on the 9th",
+    responses={200: {"model": GradeOut}},
+)
+def set_grade(creator_id: PathId, body: GradeIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        creators.set_grade(
+            conn,
+            actor,
+            app.rulebook,
+            creator_id=creator_id,
+            period_start=body.period_start,
+            grade=body.grade,
+            at=app.clock.now(),
+        )
+    return {"creator_id": creator_id, "period_start": body.period_start, "grade": body.grade.strip().upper()}
