@@ -4,9 +4,12 @@ succeeds); a shop's penalties are read and appealed by that shop only."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from pledge.governance import appeals, penalties
 from pledge.governance import services as governance
-from pledge.governance.model import Subject
+from pledge.governance.model import PenaltyStatus, Subject
+from pledge.governance.tables import governance_penalties
 from pledge.live import services as live
 from pledge.promises.model import Promise
 from tests.e2e.tenancy import Case, Ids
@@ -65,6 +68,17 @@ ROUTES: dict[tuple[str, str], Case] = {
 }
 
 
+def _restart_ladder(conn, shop_id: int, at) -> None:
+    """Earlier seeds' warnings on the same shop are reversed (their ids are used no more), so the
+    side never reaches the minors ladder's third case: a live ban would refuse its live routes."""
+    p = governance_penalties.c
+    earlier = conn.execute(
+        select(p.id).where(p.shop_id == shop_id, p.clause == MINORS, p.status == PenaltyStatus.IN_FORCE.value)
+    ).scalars()
+    for penalty_id in list(earlier):
+        penalties.reverse(conn, penalty_id, at=at)
+
+
 def prepare(world, owner, buyer, ids: Ids) -> None:
     """A buyer's report on the side's listing (a queue item), a live session, and two penalties
     under the minors ladder (warnings): one to appeal, one already appealed (to answer)."""
@@ -79,6 +93,7 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
             c, owner, shop_id=ids.shop_id, title="治理直播间", promise=Promise.parse("48h"), at=now
         )
         ids.extra["live_session_id"] = live.go_live(c, owner, room_id=room_id, playback_url=HLS, at=now)
+        _restart_ladder(c, ids.shop_id, now)
         order = penalties.PenaltyOrder(ids.shop_id, MINORS, "直播间未成年人出镜", "")
         ids.extra["penalty_id"] = penalties.impose(c, reviewer, order, book=app.rulebook, at=now)
         appealed = penalties.impose(c, reviewer, order, book=app.rulebook, at=now)
