@@ -10,7 +10,9 @@ import typer
 
 from pledge.cli.run import run_domain
 
-reach_app = typer.Typer(help="Recommendations: measure them on behaviour data.", no_args_is_help=True)
+reach_app = typer.Typer(
+    help="Recommendations: train the feed, measure it on behaviour data.", no_args_is_help=True
+)
 
 
 @reach_app.command("evaluate")
@@ -32,3 +34,21 @@ def evaluate(
         scores = result[metric]
         assert isinstance(scores, dict)
         typer.echo(f"{metric}: " + ", ".join(f"{name} {value:.4f}" for name, value in scores.items()))
+
+
+@reach_app.command("train")
+def train_command(
+    retention_days: int = typer.Option(180, help="Delete behaviour events older than this many days."),
+) -> None:
+    """Purge events past the retention, then precompute every user's feed candidates (one
+    transaction); prints {"users", "purged_events"}. Run it on a schedule."""
+    from pledge.bootstrap import build
+    from pledge.reach.recording import purge
+    from pledge.reach.serving import train
+
+    pledge = run_domain(build)
+    now = pledge.clock.now()
+    with pledge.uow.begin() as conn:
+        purged = run_domain(purge, conn, now, retention_days)
+        users = run_domain(train, conn, now)
+    typer.echo(json.dumps({"users": users, "purged_events": purged}))
