@@ -13,6 +13,7 @@ from pledge.kernel.errors import InvalidInput
 from pledge.reach.recording import BehaviourEvent, EventBuffer, EventKind, Subject, merge_visitor, purge
 from pledge.reach.serving import FeedItem, feed, train
 from pledge.reach.tables import reach_events
+from pledge.worker import run_once
 
 
 def count(app, *where) -> int:
@@ -104,3 +105,10 @@ def test_training_precomputes_the_feed_and_pages_read_it(app, world):
 def test_huge_or_empty_pages_are_refused(app, world, page, size):
     with app.uow.read() as c, pytest.raises(InvalidInput, match="a page holds 1 to 50"):
         feed(c, 1, page=page, size=size)
+
+
+def test_the_sweep_pass_flushes_the_apps_buffer(app, world):
+    app.events.add(event(world, user_id=world.user().user_id))
+    assert count(app) == 0
+    assert run_once(app)["reach_events_written"] == 1
+    assert count(app) == 1 and run_once(app)["reach_events_written"] == 0

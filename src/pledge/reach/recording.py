@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Connection
 
+from pledge.kernel.db import UnitOfWork
 from pledge.kernel.errors import InvalidInput
 from pledge.reach.tables import reach_events
 
@@ -91,6 +92,12 @@ class EventBuffer:
                 self._pending = batch + self._pending
             raise
         return len(batch)
+
+
+def flush_buffer(uow: UnitOfWork, buffer: EventBuffer) -> int:
+    """The sweep pass's step: write what this process has buffered, in its own transaction."""
+    with uow.begin() as conn:
+        return buffer.flush(conn)
 
 
 def _row(event: BehaviourEvent) -> dict[str, object]:
