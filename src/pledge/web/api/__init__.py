@@ -22,6 +22,7 @@ from pledge.web.api import (
     notifications,
     orders,
     payments,
+    reach,
     reviews,
     settlement,
     shops,
@@ -58,5 +59,6 @@ for module in (
     minors,
     governance,
     wishes,
+    reach,
 ):
     router.include_router(module.router)
