@@ -33,6 +33,7 @@ from pledge.logistics.sanctions import assert_can_sell
 from pledge.minors import services as minors
 from pledge.moderation.checks import Context, Result, Verdict, check, refuse_if_blocked
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
+from pledge.reach.recording import EventBuffer
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
 from pledge.sms.port import SandboxSms, SmsSender
@@ -69,6 +70,7 @@ class App:
     sms: SmsSender = field(default_factory=SandboxSms)  # verification texts (pledge.sms.port)
     # hears live comments, buyers' chat messages and reviews (pledge.kernel.heard): the wish pool
     listener: Listener = field(default_factory=Nobody)
+    events: EventBuffer = field(default_factory=EventBuffer)  # behaviour events, flushed by the sweep pass
 
     @property
     def pay_window(self) -> timedelta:

@@ -25,6 +25,7 @@ from pledge.logistics.timers import close_unshipped, sweep_booked_delivery
 from pledge.orders.services import cancel_unpaid
 from pledge.payments.insurers import insurer_for
 from pledge.payments.services import refund_unmatched_payments
+from pledge.reach.recording import flush_buffer
 from pledge.settlement.payouts import provider_for
 from pledge.settlement.services import run_step as settlement_step
 
@@ -57,6 +58,7 @@ def run_once(app: App) -> dict:
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
+    events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
     return {
         "cancelled_unpaid": cancelled,
         "tracking_events": applied,
@@ -75,6 +77,7 @@ def run_once(app: App) -> dict:
         "stock_returned": stock_returned,
         "unshipped_closed": closed.closed,
         "appeals_settled": appeals,
+        "reach_events_written": events,
     }
 
 

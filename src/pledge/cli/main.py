@@ -11,6 +11,7 @@ from pledge.cli import backtest as _backtest
 from pledge.cli import calendar as _calendar
 from pledge.cli import moderate as _moderate
 from pledge.cli import quote as _quote
+from pledge.cli import reach as _reach
 from pledge.cli import report as _report
 from pledge.cli import rulebook as _rulebook
 from pledge.cli import wishes as _wishes
@@ -146,6 +147,7 @@ app.add_typer(_moderate.moderate_app, name="moderate")
 app.add_typer(_report.report_app, name="report")
 app.add_typer(_calendar.calendar_app, name="calendar")
 app.add_typer(_wishes.wishes_app, name="wishes")
+app.add_typer(_reach.reach_app, name="reach")
 app.command("backtest")(_backtest.command)
 import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)
 import_app.command("history")(_backtest.import_command)

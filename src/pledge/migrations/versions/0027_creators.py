@@ -1,7 +1,7 @@
 """creators, their grades, affiliate rates and showcases (issue 18)
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0027"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

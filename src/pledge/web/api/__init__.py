@@ -23,6 +23,7 @@ from pledge.web.api import (
     notifications,
     orders,
     payments,
+    reach,
     reviews,
     settlement,
     shops,
@@ -60,5 +61,6 @@ for module in (
     governance,
     wishes,
     creators,
+    reach,
 ):
     router.include_router(module.router)

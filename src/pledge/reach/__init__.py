@@ -1,0 +1,1 @@
+"""Reach: behaviour events, recommendations and their offline evaluation (docs/reach.md)."""
