@@ -31,3 +31,13 @@ def test_layers_contract_lists_every_package_of_pledge():
     assert order.index("promises") > order.index("catalog") > order.index("orders")
     assert order.index("orders") > order.index("compensation") > order.index("lateship")
     assert order.index("compensation") > order.index("logistics")
+
+
+def test_the_architecture_map_shows_the_layers_of_pyproject_in_their_order():
+    """docs/architecture.md draws the layers; a package added to pyproject but not to the map
+    (or drawn in another order) makes the map lie to the next reader."""
+    layers = next(c for c in contracts() if c["id"] == "layers")["layers"]
+    doc = (PYPROJECT.parent / "docs" / "architecture.md").read_text()
+    block = doc.split("```")[1]
+    drawn = [line.split("  ")[0].strip() for line in block.splitlines() if line and not line.startswith(" ")]
+    assert drawn == [" | ".join(n.strip() for n in layer.split("|")) for layer in layers]
