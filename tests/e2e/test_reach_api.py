@@ -53,3 +53,17 @@ def test_bad_events_and_pages_are_problems_and_nothing_is_buffered(app, world, c
     )
     run_once(app)
     assert stored(app) == 0
+
+
+def test_events_still_buffered_are_written_when_the_server_stops(app, world):
+    from fastapi.testclient import TestClient
+
+    from pledge.web.app import create_app
+
+    buyer = world.user()
+    with TestClient(create_app(app, run_worker=False)) as c:
+        auth = bearer(api_token(c, email_of(app, buyer.user_id)))
+        body = {"kind": "view", "subject": "product", "subject_id": 5}
+        assert c.post("/api/v1/reach/events", json=body, headers=auth).status_code == 202
+        assert stored(app) == 0
+    assert stored(app) == 1

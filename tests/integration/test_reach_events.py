@@ -10,7 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from pledge.kernel.errors import InvalidInput
-from pledge.reach.recording import BehaviourEvent, EventBuffer, EventKind, Subject, merge_visitor, purge
+from pledge.reach.recording import (
+    FLUSH_AFTER,
+    BehaviourEvent,
+    EventBuffer,
+    EventKind,
+    Subject,
+    merge_visitor,
+    purge,
+)
 from pledge.reach.serving import FeedItem, feed, train
 from pledge.reach.tables import reach_events
 from pledge.worker import run_once
@@ -27,8 +35,8 @@ def event(world, kind=EventKind.VIEW, subject_id=1, minutes=0, **who) -> Behavio
 
 def test_events_wait_in_the_buffer_and_are_written_in_one_flush(app, world):
     buyer, buffer = world.user(), EventBuffer()
-    for minute in range(3):
-        assert buffer.add(event(world, minutes=minute, user_id=buyer.user_id)) is False
+    for subject_id in (1, 2, 3):
+        assert buffer.add(event(world, subject_id=subject_id, user_id=buyer.user_id)) is False
     assert count(app) == 0
     with app.uow.begin() as c:
         assert buffer.flush(c) == 3
@@ -112,3 +120,13 @@ def test_the_sweep_pass_flushes_the_apps_buffer(app, world):
     assert count(app) == 0
     assert run_once(app)["reach_events_written"] == 1
     assert count(app) == 1 and run_once(app)["reach_events_written"] == 0
+
+
+def test_a_flush_is_due_once_the_oldest_pending_event_waited_ten_seconds(world):
+    """A quiet site's events do not sit in the buffer until the 500th arrives."""
+    buffer, who = EventBuffer(), {"visitor_id": "v-quiet"}
+    at = world.now
+    assert buffer.add(BehaviourEvent(EventKind.VIEW, Subject.PRODUCT, 1, at, **who)) is False
+    later = at + FLUSH_AFTER - timedelta(seconds=1)
+    assert buffer.add(BehaviourEvent(EventKind.VIEW, Subject.PRODUCT, 2, later, **who)) is False
+    assert buffer.add(BehaviourEvent(EventKind.VIEW, Subject.PRODUCT, 3, at + FLUSH_AFTER, **who)) is True

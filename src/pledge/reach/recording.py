@@ -19,6 +19,7 @@ from pledge.reach.tables import reach_events
 
 RETENTION_DAYS = 180  # Pledge default, not a platform figure: how long raw behaviour events are kept
 FLUSH_AT = 500  # pending events that make `add` report a flush is due
+FLUSH_AFTER = timedelta(seconds=10)  # or the oldest pending event waited this long (Pledge default)
 MAX_WATCH_MS = 24 * 3600 * 1000
 MAX_VISITOR_ID = 40
 
@@ -74,10 +75,11 @@ class EventBuffer:
         self._pending: list[BehaviourEvent] = []
 
     def add(self, event: BehaviourEvent) -> bool:
-        """Keep the event; True when enough are pending that the caller should flush."""
+        """Keep the event; True when the caller should flush: FLUSH_AT are pending, or the
+        oldest has waited FLUSH_AFTER (a quiet site's events do not sit until the 500th)."""
         with self._lock:
             self._pending.append(event)
-            return len(self._pending) >= FLUSH_AT
+            return len(self._pending) >= FLUSH_AT or event.at - self._pending[0].at >= FLUSH_AFTER
 
     def flush(self, conn: Connection) -> int:
         """Write every pending event in one INSERT; on failure they stay pending."""

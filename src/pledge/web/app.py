@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from pledge.bootstrap import App, build, refresh_clock
 from pledge.live import runtime as live_runtime
+from pledge.reach.recording import flush_buffer
 from pledge.web import errors, security
 from pledge.web.api import demo as demo_api
 from pledge.web.api import router as api_router
@@ -47,6 +48,7 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
             yield
         if stop is not None:
             stop.set()
+        flush_buffer(app.uow, app.events)  # behaviour events still buffered when the server stops
 
     def fresh_clock(request: Request) -> None:
         # Before the route opens any transaction: the demo clock is read here, never inside one.
