@@ -81,6 +81,10 @@ class EventBuffer:
             self._pending.append(event)
             return len(self._pending) >= FLUSH_AT or event.at - self._pending[0].at >= FLUSH_AFTER
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
     def flush(self, conn: Connection) -> int:
         """Write every pending event in one INSERT; on failure they stay pending."""
         with self._lock:
@@ -97,7 +101,10 @@ class EventBuffer:
 
 
 def flush_buffer(uow: UnitOfWork, buffer: EventBuffer) -> int:
-    """The sweep pass's step: write what this process has buffered, in its own transaction."""
+    """The sweep pass's step: write what this process has buffered, in its own transaction
+    (none when nothing is pending: a stopping server with a quiet buffer touches no database)."""
+    if not buffer:
+        return 0
     with uow.begin() as conn:
         return buffer.flush(conn)
 
