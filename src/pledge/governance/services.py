@@ -93,7 +93,7 @@ def report(conn: Connection, actor: Actor, cmd: Reported, *, at: datetime) -> in
         )
     ).first()
     if already is not None:
-        raise Conflict(f"you have already reported this {subject.value}; a reviewer will look at it")
+        raise Conflict("you have already reported this; a reviewer will look at it")
     entry = Entry(
         Source.REPORT,
         subject,

@@ -62,7 +62,10 @@ def form_text(form: Mapping[str, object], key: str, kind: Any, name: str | None 
 def local_path(value: object, default: str) -> str:
     """A redirect target from a form, only if it stays on this site (no open redirects)."""
     target = str(value or "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    # "//host" and "/\\host" leave the site (browsers read a backslash as a slash); so may control
+    # characters a browser strips before it reads the path.
+    leaves = target.startswith(("//", "/\\")) or any(ch in target for ch in "\\\r\n\t")
+    return target if target.startswith("/") and not leaves else default
 
 
 YUAN_REQUIRED = "merchant.yuan.required"

@@ -1,6 +1,7 @@
 """Trust & safety pages: the reviewer queue and an item with its evidence (/operator/queue), live
 sessions an operator may cut (/operator/live), appeals to answer, the merchant's penalties with
-their reasons and the appeal form, and the public transparency report (/transparency)."""
+their reasons and the appeal form, the report form any signed-in user reaches from what they
+report (/report/<subject>/<id>), and the public transparency report (/transparency)."""
 
 from datetime import date, timedelta
 from typing import Annotated, TypeAlias
@@ -186,6 +187,35 @@ async def appeal(penalty_id: PathId, request: Request):
             at=app.clock.now(),
         )
     return redirect(local_path(form.get("back"), "/merchant/penalties"))
+
+
+# Where a report form sends the reporter back when it names no page of its own.
+REPORT_BACK = "/"
+
+
+@router.get("/report/{subject}/{subject_id}")
+def report_form(subject: Subject, subject_id: PathId, request: Request, caller: PageCaller, back: str = ""):
+    """The form a signed-in user reports a listing, a live session, a comment, a review or a chat
+    message with (the links under each of them lead here)."""
+    return render(
+        request,
+        "report_form.html",
+        subject=subject,
+        subject_id=subject_id,
+        back=local_path(back, REPORT_BACK),
+    )
+
+
+@router.post("/report/{subject}/{subject_id}")
+async def send_report(subject: Subject, subject_id: PathId, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    reported = governance.Reported(subject, subject_id, form_text(form, "reason", Reason))
+    with app.uow.begin() as conn:
+        governance.report(conn, caller.actor, reported, at=app.clock.now())
+    back = local_path(form.get("back"), REPORT_BACK)
+    return render(request, "report_form.html", subject=subject, subject_id=subject_id, back=back, sent=True)
 
 
 @router.get("/transparency")
