@@ -311,6 +311,8 @@ def path_for(template: str, ids: Ids, params: tuple[tuple[str, str], ...] = ()) 
 
     def value(name: str) -> str:
         name = fields.get(name, name)
+        if name.startswith("="):  # a literal, for a path part that is no id (a subject, a day)
+            return name[1:]
         return str(getattr(ids, name) if hasattr(ids, name) else ids.extra[name])
 
     return re.sub(r"{(\w+)}", lambda m: value(m.group(1)), template)

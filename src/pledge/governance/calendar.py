@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from pledge.accounts.services import Actor, require_platform
 from pledge.governance.tables import governance_calendar
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.text import clean_text
@@ -32,6 +33,19 @@ def set_day(conn: Connection, day: date, *, working: bool, note: object, at: dat
 def remove_day(conn: Connection, day: date) -> bool:
     """Forget a recorded day (it is an ordinary day again); False if it was not recorded."""
     return bool(conn.execute(governance_calendar.delete().where(governance_calendar.c.day == day)).rowcount)
+
+
+def record_day(
+    conn: Connection, actor: Actor, day: date, *, working: bool, note: object, at: datetime
+) -> None:
+    """An operator records a day from the pages (the CLI runs as the platform itself)."""
+    require_platform(actor, "operator")
+    set_day(conn, day, working=working, note=note, at=at)
+
+
+def forget_day(conn: Connection, actor: Actor, day: date) -> bool:
+    require_platform(actor, "operator")
+    return remove_day(conn, day)
 
 
 def days(conn: Connection, start: date, end: date) -> dict[date, bool]:

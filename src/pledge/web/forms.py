@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, overload
 
 from pydantic import TypeAdapter, ValidationError
@@ -57,6 +58,16 @@ def form_text(form: Mapping[str, object], key: str, kind: Any, name: str | None 
         return adapter.validate_python(str(form.get(key) or ""))
     except ValidationError as exc:
         raise InvalidInput(f"{name or key}: {field_message(exc.errors()[0])}") from None
+
+
+def form_day(value: object, name: str) -> date:
+    """A calendar day from a date input (YYYY-MM-DD)."""
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{name} must be a day written YYYY-MM-DD, got {str(value or '')[:20]!r}"
+        ) from None
 
 
 def local_path(value: object, default: str) -> str:

@@ -53,4 +53,4 @@ class Case:
     foreign_ok: int | None = None  # 'open' routes a shop's own members may not use (wishing in it)
     params: tuple[
         tuple[str, str], ...
-    ] = ()  # path parameter -> the Ids field it takes, when not its namesake
+    ] = ()  # path parameter -> the Ids field it takes, when not its namesake ("=text": that text)

@@ -23,6 +23,7 @@ def _form(ids: Ids, csrf: str, **fields: str) -> dict:
 
 
 DECIDE = {"decision": "allow", "note": "未发现违规", "clause": "moderation.absolute-terms"}
+REPORTED_LISTING = (("subject", "=listing"), ("subject_id", "product_id"))
 CUT = {"reason": "直播间诱导未成年人打赏", "clause": "moderation.prohibited.sexual"}
 
 ROUTES: dict[tuple[str, str], Case] = {
@@ -62,6 +63,14 @@ ROUTES: dict[tuple[str, str], Case] = {
         "denied", lambda ids, csrf: _form(ids, csrf, uphold="yes", note="核实无误"), ok=403
     ),
     ("GET", "/merchant/shops/{shop_id}/penalties"): Case("denied"),
+    ("POST", "/operator/calendar/{day}/remove"): Case(
+        "denied", lambda ids, csrf: _form(ids, csrf), ok=403, params=(("day", "=2026-10-01"),)
+    ),
+    # anyone signed in reports anyone's listing: it adds the caller's own report only
+    ("GET", "/report/{subject}/{subject_id}"): Case("open", params=REPORTED_LISTING),
+    ("POST", "/report/{subject}/{subject_id}"): Case(
+        "open", lambda ids, csrf: _form(ids, csrf, reason="标题虚假宣传", back="/"), params=REPORTED_LISTING
+    ),
     ("POST", "/merchant/penalties/{penalty_id}/appeal"): Case(
         "denied", lambda ids, csrf: _form(ids, csrf, reason="主播已核实年龄"), ok=303
     ),

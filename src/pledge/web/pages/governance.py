@@ -1,7 +1,8 @@
 """Trust & safety pages: the reviewer queue and an item with its evidence (/operator/queue), live
-sessions an operator may cut (/operator/live), appeals to answer, the merchant's penalties with
-their reasons and the appeal form, the report form any signed-in user reaches from what they
-report (/report/<subject>/<id>), and the public transparency report (/transparency)."""
+sessions an operator may cut (/operator/live), appeals to answer, the working-day calendar
+(/operator/calendar), the merchant's penalties with their reasons and the appeal form, the report
+form any signed-in user reaches from what they report (/report/<subject>/<id>), and the public
+transparency report (/transparency)."""
 
 from datetime import date, timedelta
 from typing import Annotated, TypeAlias
@@ -9,12 +10,14 @@ from typing import Annotated, TypeAlias
 from fastapi import APIRouter, Query, Request
 from jinja2 import pass_context
 
-from pledge.governance import appeals, penalties, queries, report
+from pledge.accounts.services import require_platform
+from pledge.governance import appeals, calendar, penalties, queries, report
 from pledge.governance import services as governance
 from pledge.governance.model import AppealStatus, Decision, ItemStatus, PenaltyStatus, Subject
 from pledge.kernel.clock import zone
+from pledge.kernel.errors import NotFound
 from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
-from pledge.web.forms import form_text, local_path
+from pledge.web.forms import form_day, form_text, local_path
 from pledge.web.live_actions import publish_cut, publish_decision
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render, templates
@@ -187,6 +190,43 @@ async def appeal(penalty_id: PathId, request: Request):
             at=app.clock.now(),
         )
     return redirect(local_path(form.get("back"), "/merchant/penalties"))
+
+
+@router.get("/operator/calendar")
+def calendar_page(request: Request, caller: PageCaller):
+    """Public holidays and make-up workdays appeal deadlines count in (operators only)."""
+    require_platform(caller.actor, "operator")
+    with pledge(request).uow.read() as conn:
+        days = calendar.listed(conn)
+    return render(request, "governance_calendar.html", days=days)
+
+
+@router.post("/operator/calendar")
+async def record_calendar_day(request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    day = form_day(form.get("day"), "day")
+    with app.uow.begin() as conn:
+        calendar.record_day(
+            conn,
+            caller.actor,
+            day,
+            working=form.get("working") == "yes",
+            note=form_text(form, "note", Reason),
+            at=app.clock.now(),
+        )
+    return redirect("/operator/calendar")
+
+
+@router.post("/operator/calendar/{day}/remove")
+async def forget_calendar_day(day: date, request: Request):
+    caller = page_caller(request)
+    await check_csrf(request, caller)
+    with pledge(request).uow.begin() as conn:
+        if not calendar.forget_day(conn, caller.actor, day):
+            raise NotFound(f"{day.isoformat()} is not in the calendar")
+    return redirect("/operator/calendar")
 
 
 # Where a report form sends the reporter back when it names no page of its own.
