@@ -14,6 +14,7 @@ from pledge.followers import tables as _followers  # noqa: F401
 from pledge.fulfilment import tables as _fulfilment  # noqa: F401
 from pledge.governance import tables as _governance  # noqa: F401
 from pledge.history import tables as _history  # noqa: F401
+from pledge.integrations import tables as _integrations  # noqa: F401
 from pledge.inventory import tables as _inventory  # noqa: F401
 from pledge.kernel import kv as _kv  # noqa: F401
 from pledge.kernel.db import metadata

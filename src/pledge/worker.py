@@ -17,6 +17,7 @@ from pledge.experience.services import snapshot_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
+from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.inventory.services import release_cancelled
 from pledge.lateship.services import sweep_late_ship
 from pledge.logistics.sanctions import evaluate_sanctions
@@ -59,6 +60,8 @@ def run_once(app: App) -> dict:
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
+    with app.uow.begin() as conn:
+        keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
     return {
         "cancelled_unpaid": cancelled,
         "tracking_events": applied,
@@ -78,6 +81,7 @@ def run_once(app: App) -> dict:
         "unshipped_closed": closed.closed,
         "appeals_settled": appeals,
         "reach_events_written": events,
+        "idempotency_keys_purged": keys_forgotten,
     }
 
 

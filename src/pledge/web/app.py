@@ -17,6 +17,7 @@ from pledge.web import errors, security
 from pledge.web.api import demo as demo_api
 from pledge.web.api import router as api_router
 from pledge.web.body import JsonBodyGuard
+from pledge.web.idempotency import IdempotencyKeys
 from pledge.web.pages import operator as operator_pages
 from pledge.web.pages import router as pages_router
 from pledge.web.static_files import STATIC_DIR, CompressedStaticFiles
@@ -66,6 +67,7 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
     web.state.pledge = app
     errors.install(web)
     security.install(web, app.settings)
+    web.add_middleware(IdempotencyKeys)  # inside the body guard: it reads checked bodies only
     web.add_middleware(JsonBodyGuard)  # JSON bodies: bounded size, valid Unicode (docs/security.md)
     web.include_router(api_router)
     web.include_router(pages_router)
