@@ -1,7 +1,8 @@
-"""Idempotency keys (Idempotency-Key header): the first answer to a request, kept 24 hours so that
-a retry with the same key and the same request gets that answer instead of doing it again."""
+"""The open platform's tables: idempotency keys (the first answer to a request, kept 24 hours so
+that a retry with the same key and request gets that answer instead of doing it again), and the
+apps a shop's owner lets call the API with scoped keys."""
 
-from sqlalchemy import Column, Integer, LargeBinary, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, String, Table, UniqueConstraint
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -20,4 +21,29 @@ idempotency_keys = Table(
     Column("locked_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     UniqueConstraint("caller", "key", name="uq_idempotency_keys_caller_key"),
+)
+
+# An app a shop's owner registered (an ERP, a service provider's tool) and the scopes the owner
+# granted it; it calls the API with keys of its own (app_keys), never with a person's token.
+apps = Table(
+    "apps",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("name", String(60), nullable=False),
+    Column("scopes", String(400), nullable=False),  # space-separated, sorted (integrations.apps.SCOPES)
+    Column("granted_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+# The keys of an app: only their SHA-256 is kept (the key is shown once, when issued).
+app_keys = Table(
+    "app_keys",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("app_id", Id, ForeignKey("apps.id"), nullable=False, index=True),
+    Column("last4", String(4), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
 )

@@ -13,7 +13,9 @@ from pledge.accounts import services as accounts
 from pledge.accounts.services import Actor
 from pledge.accounts.throttle import LoginLimits
 from pledge.bootstrap import App
+from pledge.integrations import apps
 from pledge.kernel.errors import Forbidden, Unauthorized
+from pledge.web.app_scopes import require_scope
 
 SESSION_COOKIE = "pledge_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -69,6 +71,11 @@ def bearer_token(request: Request) -> str | None:
 def api_actor(request: Request) -> Actor:
     """Bearer token, or the page session plus an X-CSRF-Token header for changes."""
     token = bearer_token(request)
+    if token is not None and token.startswith(apps.KEY_PREFIX):
+        with pledge(request).uow.read() as conn:
+            found = apps.caller_for_key(conn, token)
+        require_scope(request, found)
+        return found.actor
     if token is not None:
         app = pledge(request)
         return accounts.actor_for_api_token(app.uow, token, app.clock.now())
