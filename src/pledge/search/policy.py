@@ -42,12 +42,19 @@ def longest_wait(book: Rulebook, promise: Promise, at: datetime) -> timedelta:
     return ship_by(book, promise, paid, rules_at=at)[0] - paid
 
 
+def _stated(book: Rulebook, promise: Promise, at: datetime) -> bool:
+    """Does the rulebook say, at `at`, what the promise means? (Not before its first clause.)"""
+    return any(c.get("promise") == promise.kind for c in book.in_force("ship_promise", at))
+
+
 def ship_hours(book: Rulebook, promise: Promise, at: datetime) -> int | None:
-    if promise.kind == "presale":
+    if promise.kind == "presale" or not _stated(book, promise, at):
         return None
     return math.ceil(longest_wait(book, promise, at) / timedelta(hours=1))
 
 
 def late_ship_pays(book: Rulebook, promise: Promise, at: datetime) -> bool:
+    if not _stated(book, promise, at):
+        return False
     clause = find_late_ship_clause(book, longest_wait(book, promise, at), _FIRST_SECOND_LATE, at)
     return clause is not None and bool(clause.get("rate_bp") or clause.get("min_fen"))
