@@ -25,6 +25,7 @@ from pledge.web.api import (
     payments,
     reach,
     reviews,
+    search,
     settlement,
     shops,
     staff,
@@ -62,5 +63,6 @@ for module in (
     wishes,
     creators,
     reach,
+    search,
 ):
     router.include_router(module.router)
