@@ -52,10 +52,13 @@ def matching(conn: Connection, groups: Groups) -> tuple[Select, ColumnElement]:
         query = _tsquery(groups)
         rank: ColumnElement = func.ts_rank(TSVECTOR, query)
         return select(search_documents, rank.label("score")).where(TSVECTOR.op("@@")(query)), rank
-    score: ColumnElement = -func.bm25(FTS)  # bm25() is lower for a better match
-    found = (
-        select(search_documents, score.label("score"))
-        .select_from(search_documents.join(_fts_table, _fts_table.c.rowid == _docs.id))
+    # The FTS5 match first, materialised: left to itself SQLite walked search_documents in the
+    # order of a sort's index and probed the matches row by row (0.5 s over 100 000 documents).
+    matched = (
+        select(_fts_table.c.rowid.label("id"), (-func.bm25(FTS)).label("score"))
         .where(FTS.op("MATCH")(fts5_match(groups)))
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
     )
-    return found, score
+    found = select(search_documents, matched.c.score).join(matched, matched.c.id == _docs.id)
+    return found, matched.c.score
