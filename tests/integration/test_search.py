@@ -13,9 +13,12 @@ from pledge.catalog import services as catalog
 from pledge.catalog.tables import categories
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.indexing import Indexed
+from pledge.promises.model import Promise
 from pledge.search.model import Query, Sort
 from pledge.search.services import reindex, search
 from pledge.search.tables import search_documents
+from pledge.videos import services as videos
+from tests.integration.test_videos import publish
 
 
 def find(app, text="", **filters) -> list[str]:
@@ -56,6 +59,39 @@ def test_a_product_taken_down_leaves_the_results_and_comes_back_when_listed(app,
     with app.uow.begin() as c:
         catalog.set_listed(c, pid, listed=True)
     assert find(app, "玫瑰") == ["红玫瑰花束 11枝"]
+
+
+def test_a_listing_rolled_back_never_appears(app, world, shelf):
+    shop_id, owner = shelf
+    with pytest.raises(RuntimeError), app.uow.begin() as c:
+        catalog.create_product(
+            c,
+            owner,
+            catalog.NewProduct(
+                shop_id,
+                world.category(),
+                "蓝色妖姬 一枝",
+                Promise.parse("48h"),
+                [catalog.NewSku("默认", 990, 5)],
+            ),
+            at=world.now,
+            guards=(),
+        )
+        raise RuntimeError("the request failed after the listing")
+    assert find(app, "妖姬") == []
+
+
+def test_a_published_video_is_found_by_its_words_and_its_products_and_leaves_when_removed(app, world, shelf):
+    shop_id, owner = shelf
+    with app.uow.read() as c:
+        rose = search(c, Query("玫瑰")).hits[0].subject_id
+    video_id = publish(app, owner, shop_id, [rose], title="插花教程 一束花")
+    assert find(app, "插花", kind=Indexed.VIDEO) == ["插花教程 一束花"]
+    assert find(app, "玫瑰", kind=Indexed.VIDEO) == ["插花教程 一束花"]  # a linked product's title
+    assert find(app, ship_within_hours=24, kind=Indexed.VIDEO) == ["插花教程 一束花"]
+    with app.uow.begin() as c:
+        videos.remove_video(c, owner, video_id=video_id)
+    assert find(app, "插花", kind=Indexed.VIDEO) == []
 
 
 def test_filters_price_in_fen_ship_promise_and_late_ship_pays(app, world, shelf):
