@@ -14,6 +14,7 @@ from bench import (
     place_order,
     say,
     score,
+    search,
     settlement,
     wishes,
 )
@@ -27,6 +28,7 @@ BENCHES = (
     "live_fanout",
     "moderation",
     "wishes",
+    "search",
 )
 
 
@@ -72,6 +74,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--moderation-comments", type=int, default=20_000, help="moderation: comments checked per pass"
     )
+    parser.add_argument("--search-products", type=int, default=100_000, help="search: product documents")
+    parser.add_argument("--search-queries", type=int, default=1000, help="search: searches timed per engine")
     return parser.parse_args()
 
 
@@ -100,6 +104,8 @@ def main() -> None:
             live_fanout.run(viewers=args.viewers, rate=args.comments_per_s, seconds=args.fanout_seconds)
         if "moderation" in chosen:
             moderation.run(comments=args.moderation_comments)
+        if "search" in chosen:
+            search.run(pg, products=args.search_products, n_queries=args.search_queries)
     if "wishes" in chosen:
         wishes.run(n=args.wish_comments)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")

@@ -22,6 +22,7 @@ from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
 from pledge.kernel.errors import Forbidden, NotFound
 from pledge.kernel.heard import Listener, Nobody
+from pledge.kernel.indexing import wire as wire_indexer
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.kernel.screening import Held, Outcome
 from pledge.kernel.screening import Screening as TextScreening
@@ -35,6 +36,7 @@ from pledge.moderation.checks import Context, Result, Verdict, check, refuse_if_
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.reach.recording import EventBuffer
 from pledge.rulebooks.loader import Rulebook, load
+from pledge.search.services import SearchIndexer
 from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
 from pledge.sms.port import SandboxSms, SmsSender
 from pledge.uploads.store import FileStore, LocalFileStore
@@ -314,6 +316,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None) -> Ap
         clock.refresh()
     payments = SandboxProvider(settings.payment_secret, previous=settings.payment_secret_previous)
     clock, book = clock or SystemClock(), load(settings.rulebook)
+    wire_indexer(SearchIndexer(book, clock))  # search documents follow catalog and video writes
     return App(
         settings,
         uow,

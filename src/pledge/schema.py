@@ -26,6 +26,7 @@ from pledge.notifications import tables as _notifications  # noqa: F401
 from pledge.orders import tables as _orders  # noqa: F401
 from pledge.reach import tables as _reach  # noqa: F401
 from pledge.reviews import tables as _reviews  # noqa: F401
+from pledge.search import tables as _search  # noqa: F401
 from pledge.settlement import tables as _settlement  # noqa: F401
 from pledge.sms import tables as _sms  # noqa: F401
 from pledge.uploads import tables as _uploads  # noqa: F401

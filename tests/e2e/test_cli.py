@@ -307,3 +307,23 @@ def test_worker_once_prints_json_and_compensates_exactly_once(var_dir):
     } <= set(second)
     assert report["experience_snapshots"] >= 1 and second["experience_snapshots"] == 0
     assert second["case_deadlines"] == {} and second["refunds_completed"] == 0
+
+
+# ---------------------------------------------------------------- search
+
+
+def test_search_reindex_rebuilds_the_documents_and_query_finds_by_synonym(var_dir):
+    app = build(Settings(var_dir=var_dir), clock=FixedClock(datetime.now(UTC)))
+    world = World(app)
+    shop_id, owner = world.shop()
+    world.product(owner, shop_id, title="A级向日葵 12枝")
+    app.uow.engine.dispose()
+
+    rebuilt = run("search", "reindex", var_dir=var_dir)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads(rebuilt.stdout) == {"product": 1, "shop": 1, "video": 0}
+    found = run("search", "query", "太阳花", var_dir=var_dir)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("product ") and "A级向日葵 12枝" in found.stdout
+    assert_readable_failure(run("search", "query", "花" * 101, var_dir=var_dir), "at most 100 characters")
+    assert_readable_failure(run("search", "query", "花", "--kind", "live", var_dir=var_dir), "kind is one of")

@@ -105,3 +105,11 @@ def test_demo_umbrella_factory_wish_board_shows_a_wish_that_came_true(demo):
     assert "心愿价立减¥10.00" in board.text
     assert "其中 1 人已购买" in board.text and "转化率 25%" in board.text
     assert "你的心愿价：立减¥10.00" in buyer.get(product.group(1)).text
+
+
+def test_the_seeded_catalog_is_searchable_by_a_synonym(demo):
+    """The seed writes products through catalog, whose index port keeps the search documents."""
+    page = TestClient(demo).get("/search", params={"q": "太阳花", "sort": "price_asc"})
+    assert page.status_code == 200
+    assert "A级向日葵 12枝 顺丰空运" in page.text and "毕业季花束 向日葵+满天星" in page.text
+    assert "¥19.90" in page.text

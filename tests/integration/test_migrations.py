@@ -10,12 +10,28 @@ from sqlalchemy import create_engine
 
 from pledge.schema import metadata
 
+# Full-text indexes that SQLAlchemy cannot declare on both databases (pledge.search.tables):
+# SQLite's FTS5 virtual table search_fts and the shadow tables FTS5 keeps for it
+# (search_fts_data, _idx, _docsize, _config), and PostgreSQL's GIN index over an expression
+# (to_tsvector('simple', words)). Migration 0030 creates them per dialect; they are left out of
+# the comparison by name, and tests/integration/test_search.py checks they work.
+ENGINE_INDEXES = ("search_fts", "ix_search_documents_words")
+
+
+def _declared_or_compared(name, type_, parent_names) -> bool:
+    return not (name or "").startswith(ENGINE_INDEXES)
+
 
 def test_migrations_create_exactly_the_declared_schema(app, db_url):
     engine = create_engine(db_url)
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(
+                    conn, opts={"compare_type": False, "include_name": _declared_or_compared}
+                ),
+                metadata,
+            )
     finally:
         engine.dispose()
     assert diff == [], f"tables in code and migrations differ; write a migration: {diff}"

@@ -15,6 +15,7 @@ from pledge.catalog.tables import categories, content_promises, products, shops,
 from pledge.kernel.clock import zone
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.kernel.indexing import Indexed, changed
 from pledge.kernel.limits import DESCRIPTION_MAX, MAX_PRICE_FEN, MAX_STOCK, NAME_MAX, TITLE_MAX
 from pledge.kernel.money import format_yuan
 from pledge.kernel.text import clean_text
@@ -54,12 +55,14 @@ def create_shop(
     description: str = "",
 ) -> int:
     zone(timezone)
-    return inserted_id(
+    shop_id = inserted_id(
         conn,
         shops.insert().values(
             name=name, slug=slug, timezone=timezone, city=city, description=description, created_at=at
         ),
     )
+    changed(conn, Indexed.SHOP, [shop_id])
+    return shop_id
 
 
 def create_category(conn: Connection, *, name: str, name_en: str, parent_id: int | None = None) -> int:
@@ -148,6 +151,7 @@ def create_product(
         ],
     )
     _hold(screen, conn, cmd.shop_id, product_id, screening, at)
+    changed(conn, Indexed.PRODUCT, [product_id])
     return product_id
 
 
@@ -204,6 +208,7 @@ def set_listed(conn: Connection, product_id: int, *, listed: bool) -> None:
     no way to relist a product the platform took down."""
     if conn.execute(products.update().where(products.c.id == product_id).values(active=listed)).rowcount != 1:
         raise NotFound(f"no product {product_id}")
+    changed(conn, Indexed.PRODUCT, [product_id])
 
 
 def update_product(
@@ -262,6 +267,7 @@ def update_product(
         else:
             conn.execute(skus.update().where(skus.c.id == sku.sku_id).values(**values))
     _hold(screen, conn, shop_id, product_id, screening, at)
+    changed(conn, Indexed.PRODUCT, [product_id])
 
 
 def add_sku(
@@ -291,6 +297,7 @@ def add_sku(
     if not screening.publish:
         conn.execute(products.update().where(products.c.id == product_id).values(active=False))
     _hold(screen, conn, shop_id, product_id, screening, at)
+    changed(conn, Indexed.PRODUCT, [product_id])
     return sku_id
 
 

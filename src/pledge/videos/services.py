@@ -20,6 +20,7 @@ from pledge.catalog.services import create_content_promise
 from pledge.catalog.tables import products
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
+from pledge.kernel.indexing import Indexed, changed
 from pledge.kernel.text import clean_text
 from pledge.promises.model import Promise
 from pledge.uploads.services import clean_image
@@ -106,6 +107,7 @@ def publish_video(conn: Connection, actor: Actor, store: FileStore, video: NewVi
         video_products.insert(),
         [{"video_id": video_id, "product_id": p, "position": i} for i, p in enumerate(linked, 1)],
     )
+    changed(conn, Indexed.VIDEO, [video_id])
     return video_id
 
 
@@ -167,3 +169,4 @@ def remove_video(conn: Connection, actor: Actor, *, video_id: int) -> None:
     if actor.shops.get(row.shop_id) is None and actor.platform_role not in MODERATING_ROLES:
         raise Forbidden(f"you cannot remove video {video_id}")
     LIFECYCLE.move(conn, videos, video_id, row.status, VideoStatus.REMOVED)
+    changed(conn, Indexed.VIDEO, [video_id])

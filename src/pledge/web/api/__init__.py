@@ -26,6 +26,7 @@ from pledge.web.api import (
     payments,
     reach,
     reviews,
+    search,
     settlement,
     shops,
     staff,
@@ -64,5 +65,6 @@ for module in (
     creators,
     reach,
     apps,
+    search,
 ):
     router.include_router(module.router)

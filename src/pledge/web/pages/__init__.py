@@ -19,6 +19,7 @@ from pledge.web.pages import (
     products,
     replays,
     reviews,
+    search,
     settlement,
     shopping,
     shops,
@@ -53,5 +54,6 @@ for module in (
     minors,
     governance,
     wishes,
+    search,
 ):
     router.include_router(module.router)
