@@ -15,6 +15,7 @@ from pledge.attribution.model import Channel, Dispatcher, SourceResolver
 from pledge.blindboxes import services as blindboxes
 from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard, Screening
 from pledge.config import Settings, weakness
+from pledge.creators.sources import CreatorContent, CreatorShowcaseSources
 from pledge.governance import intake
 from pledge.governance.guards import PenaltyGuard, refuse_sale_while_suspended
 from pledge.governance.model import Subject
@@ -52,8 +53,13 @@ SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell, 
 # Listing: the deposit, then a penalty's suspension (and, for presale, its 关闭预售): PenaltyGuard.
 LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
 # What buying from a live room or a short video binds (attribution), owned above checkout.
+# A creator's room, video or showcase attributes the order to the creator (creators.sources).
 SOURCES: SourceResolver = Dispatcher(
-    {Channel.LIVE_ROOM: LiveRoomSources(), Channel.SHORT_VIDEO: VideoSources()}
+    {
+        Channel.LIVE_ROOM: CreatorContent(LiveRoomSources()),
+        Channel.SHORT_VIDEO: CreatorContent(VideoSources()),
+        Channel.SHOWCASE: CreatorShowcaseSources(),
+    }
 )
 
 
