@@ -25,6 +25,8 @@ TOTAL_LABELS = {
     "payouts": ("提现", "Payouts"),
     "payout_returns": ("提现退回", "Payouts returned"),
     "deposits": ("保证金缴纳", "Deposit paid in"),
+    "affiliate": ("达人推广费", "Creator commissions"),
+    "affiliate_returns": ("退回达人推广费", "Creator commissions returned"),
 }
 LINE_KIND_LABELS = {
     "sale": "销售",
@@ -36,6 +38,8 @@ LINE_KIND_LABELS = {
     "payout": "提现",
     "payout_return": "提现退回",
     "deposit": "保证金缴纳",
+    "affiliate": "达人推广费",
+    "affiliate_return": "退回达人推广费",
 }
 COLUMNS = ("time", "kind", "order_id", "amount_yuan", "description", "clause_id", "clause_source", "program")
 COLUMNS_ZH = ("时间（北京时间）", "类型", "订单号", "金额（元）", "说明", "条款", "条款出处", "活动")
