@@ -17,11 +17,13 @@ from sqlalchemy import select, update
 from pledge.aftersales.tables import cases
 from pledge.creators import commissions, queries
 from pledge.creators import services as creators
+from pledge.creators.statements import CREATOR_WORDS, creator_statement
 from pledge.creators.tables import creator_commissions
 from pledge.ledger import services as ledger
 from pledge.orders.tables import orders as orders_table
 from pledge.settlement import reports
 from pledge.settlement.payouts import SandboxPayoutProvider
+from pledge.settlement.statements import to_csv, to_pdf
 from tests.integration.test_settlement_story import PRICE, Florist, sh
 
 # Hand arithmetic per order of ¥19.90 (base 1990 fen: no shipping, no coupon):
@@ -125,6 +127,21 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
     assert october["totals"]["affiliate"] == -commission
     assert october["totals"]["affiliate_returns"] == returned
     assert october["ledger_totals"]["affiliate"] == -commission
+
+    # The creator's statement: booked, the fee at settlement, returns; equal to the ledger.
+    with app.uow.read() as c:
+        mine = creator_statement(c, book, creator_id, "2026-10")
+    assert mine["reconciled"], (mine["totals"], mine["ledger_totals"], mine["ledger_unexplained"])
+    clawed_fee = EARLY_A[1]  # the platform returns the fee of the clawed-back commission
+    assert mine["totals"] == {
+        "commissions": commission,
+        "service_fees": -(fees + clawed_fee),
+        "returns": -(199 + 398 - clawed_fee),
+    }
+    assert mine["closing_fen"] == commission - returned - fees  # what the creator is owed
+    csv_text = to_csv(mine, book.timezone, "zh_CN", CREATOR_WORDS).decode("utf-8-sig")
+    assert "达人,花花" in csv_text and "推广费" in csv_text and "是" in csv_text.splitlines()[-1]
+    assert to_pdf(mine, book.timezone, CREATOR_WORDS).startswith(b"%PDF")
 
 
 def update_case_time(order_id: int, asked_at):
