@@ -10,15 +10,21 @@ from pydantic import BaseModel, Field
 
 from pledge.creators import queries
 from pledge.creators import services as creators
+from pledge.creators.statements import CREATOR_WORDS, creator_statement
+from pledge.settlement.policy import month_bounds
 from pledge.web.api.schemas.creators import (
+    CommissionSummaryOut,
+    CreatorOrdersOut,
     CreatorOut,
+    CreatorStatementOut,
     GradeOut,
     RateOfferedOut,
     ShowcaseAddedOut,
     ShowcaseOut,
 )
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Count, Id, Moment, Name, PathId, RateBp
+from pledge.web.downloads import month_or_current, statement_response
+from pledge.web.types import Count, Id, Moment, Month, Name, PathId, RateBp, Word
 
 router = APIRouter(tags=["creators"])
 
@@ -139,3 +145,48 @@ def set_grade(creator_id: PathId, body: GradeIn, app: AppDep, actor: ApiActor) -
             at=app.clock.now(),
         )
     return {"creator_id": creator_id, "period_start": body.period_start, "grade": body.grade.strip().upper()}
+
+
+@router.get(
+    "/creators/me/orders",
+    summary="Creator: the paid orders attributed to me, newest first, with their commissions and "
+    "whether the shop shipped them late",
+    responses={200: {"model": CreatorOrdersOut}},
+)
+def my_orders(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
+    with app.uow.read() as conn:
+        creator_id = creators.creator_of(conn, actor).id
+        since, until = month_bounds(month, app.rulebook.timezone) if month else (None, None)
+        return {"orders": queries.creator_orders(conn, creator_id, since=since, until=until)}
+
+
+@router.get(
+    "/creators/me/commissions",
+    summary="Creator: GMV and commissions (pending, settled, returned, service fees) of orders "
+    "paid in a month, by product and by session, and my balances",
+    responses={200: {"model": CommissionSummaryOut}},
+)
+def my_commissions(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
+    with app.uow.read() as conn:
+        creator_id = creators.creator_of(conn, actor).id
+        since, until = month_bounds(month_or_current(app, month), app.rulebook.timezone)
+        return queries.commission_summary(conn, creator_id, since=since, until=until)
+
+
+@router.get(
+    "/creators/me/statement",
+    summary="Creator: the month's statement, every line with its clause; totals checked against "
+    "the ledger. format=json|csv|pdf",
+    responses={
+        200: {
+            "model": CreatorStatementOut,
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "JSON, or a CSV or PDF download (format=csv|pdf)",
+        }
+    },
+)
+def my_statement(app: AppDep, actor: ApiActor, month: Month | None = None, format: Word = "json"):
+    with app.uow.read() as conn:
+        creator_id = creators.creator_of(conn, actor).id
+        data = creator_statement(conn, app.rulebook, creator_id, month_or_current(app, month))
+    return statement_response(app, data, format, words=CREATOR_WORDS, prefix="creator-statement")
