@@ -31,7 +31,7 @@ from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.creators import policy
 from pledge.creators.services import grade_of, rate_for
-from pledge.creators.tables import commission_returns, creator_commissions
+from pledge.creators.tables import commission_returns, creator_commissions, creator_freezes
 from pledge.kernel.db import AnyRow, dialect_insert
 from pledge.ledger import services as ledger
 from pledge.orders.model import PAID_STATUSES, OrderStatus
@@ -254,9 +254,11 @@ def settle_commissions(conn: Connection, book: Rulebook, *, now: datetime, batch
 
 
 def _settle_candidates(conn: Connection, book: Rulebook, now: datetime, batch: int) -> Sequence[AnyRow]:
-    """Pending commissions due now: delivered at least the settle days ago, proceeds settled."""
+    """Pending commissions due now: delivered at least the settle days ago, proceeds settled,
+    and no violation freeze of the creator in force (`affiliate.freeze`, creators.safety)."""
     days = int(policy.clause_of(book, "affiliate_settle", now).get("days"))
-    c, o, f = creator_commissions.c, orders.c, fee_orders.c
+    c, o, f, z = creator_commissions.c, orders.c, fee_orders.c, creator_freezes.c
+    frozen = exists().where(z.creator_id == c.creator_id, z.starts_at <= now, z.ends_at > now)
     return conn.execute(
         select(c.id, o.delivered_at, f.settled_at.label("proceeds_settled_at"))
         .join(orders, o.id == c.order_id)
@@ -265,6 +267,7 @@ def _settle_candidates(conn: Connection, book: Rulebook, now: datetime, batch: i
             c.status == CommissionStatus.PENDING.value,
             o.delivered_at <= now - timedelta(days=days),
             f.settled_at <= now,
+            ~frozen,
         )
         .order_by(c.id)
         .limit(batch)

@@ -131,3 +131,19 @@ commission_returns = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("refund_id", "commission_id", name="uq_creator_commission_returns_refund_commission"),
 )
+
+# A violation freeze of a creator's unpaid commissions (affiliate.freeze: at most 180 days):
+# while one is in force, the creator's pending commissions do not settle.
+creator_freezes = Table(
+    "creator_freezes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("reason", String(200), nullable=False),
+    Column("clause_id", String(80), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("ends_at > starts_at", name="period_not_empty"),
+)

@@ -110,12 +110,34 @@ def _create_commissions() -> None:
     )
 
 
+def _create_freezes() -> None:
+    op.create_table(
+        "creator_freezes",
+        _id("id"),
+        _id("creator_id"),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("clause_id", sa.String(length=80), nullable=False),
+        sa.Column("starts_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", UtcDateTime(timezone=True), nullable=False),
+        _id("created_by"),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_creator_freezes_period_not_empty")),
+        _fk("creator_freezes", "created_by", "users"),
+        _fk("creator_freezes", "creator_id", "creators"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_creator_freezes")),
+    )
+    op.create_index("ix_creator_freezes_creator_id", "creator_freezes", ["creator_id"])
+
+
 def upgrade() -> None:
     _add_creator_columns()
     _create_commissions()
+    _create_freezes()
 
 
 def downgrade() -> None:
+    op.drop_index("ix_creator_freezes_creator_id", table_name="creator_freezes")
+    op.drop_table("creator_freezes")
     op.drop_index("ix_creator_commission_returns_commission_id", table_name="creator_commission_returns")
     op.drop_table("creator_commission_returns")
     op.drop_index("ix_creator_commissions_creator_status", table_name="creator_commissions")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from pledge.creators import queries
+from pledge.creators import queries, safety
 from pledge.creators import services as creators
 from pledge.creators.statements import CREATOR_WORDS, creator_statement
 from pledge.settlement.policy import month_bounds
@@ -119,12 +119,15 @@ def offer_rate(product_id: PathId, body: RateIn, app: AppDep, actor: ApiActor) -
 
 @router.put(
     "/creators/{creator_id}/status",
-    summary="Operator: limit, restore or remove a creator (removal empties the showcase)",
+    summary="Operator: limit, restore or remove a creator (removal empties the showcase, stops "
+    "their sessions and freezes their unpaid commissions for 180 days)",
     responses={200: {"model": CreatorOut}},
 )
 def set_status(creator_id: PathId, body: StatusIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
-        creators.set_creator_status(conn, actor, creator_id=creator_id, status=body.status)
+        safety.change_standing(
+            conn, actor, app.rulebook, creator_id=creator_id, status=body.status, at=app.clock.now()
+        )
         return queries.creator_profile(conn, creator_id)
 
 
