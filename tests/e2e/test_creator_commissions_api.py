@@ -58,6 +58,12 @@ def test_a_creator_reads_their_orders_commissions_and_statement(app, world, clie
     summary = client.get("/api/v1/creators/me/commissions?month=2026-09", headers=headers).json()
     assert (summary["gmv_fen"], summary["pending_fen"], summary["balance_pending_fen"]) == (1990, 398, 398)
     assert summary["by_product"][0]["product_id"] == product_id
+    assert summary["payable"] == {
+        "available_fen": 0,
+        "reserve_fen": 0,
+        "frozen_until": None,
+        "payable_fen": 0,
+    }
     statement = client.get("/api/v1/creators/me/statement?month=2026-09", headers=headers).json()
     assert statement["reconciled"] and statement["totals"]["commissions"] == 398
     csv = client.get("/api/v1/creators/me/statement?month=2026-09&format=csv", headers=headers)

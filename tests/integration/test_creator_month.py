@@ -139,6 +139,17 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
         "returns": -(199 + 398 - clawed_fee),
     }
     assert mine["closing_fen"] == commission - returned - fees  # what the creator is owed
+
+    # The reserve: 5 % of the commissions settled in the last 15 days (the 20 orders of 16-20
+    # September, settled on 20 October: 20 × 498 = 9 960 -> 498), not payable yet.
+    with app.uow.read() as c:
+        now_payable = queries.payable(c, book, creator_id, now=clock.now())
+    assert now_payable == {
+        "available_fen": commission - returned - fees,
+        "reserve_fen": 498,
+        "frozen_until": None,
+        "payable_fen": commission - returned - fees - 498,
+    }
     csv_text = to_csv(mine, book.timezone, "zh_CN", CREATOR_WORDS).decode("utf-8-sig")
     assert "达人,花花" in csv_text and "推广费" in csv_text and "是" in csv_text.splitlines()[-1]
     assert to_pdf(mine, book.timezone, CREATOR_WORDS).startswith(b"%PDF")

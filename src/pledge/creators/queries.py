@@ -13,11 +13,13 @@ from sqlalchemy.engine import Connection
 
 from pledge.compensation.tables import compensations
 from pledge.creators.commissions import CommissionStatus, creator_available, creator_pending
+from pledge.creators.policy import reserve_fen
 from pledge.creators.services import showcase
-from pledge.creators.tables import creator_categories, creator_commissions, creators
+from pledge.creators.tables import creator_categories, creator_commissions, creator_freezes, creators
 from pledge.kernel.errors import NotFound
 from pledge.ledger import services as ledger
 from pledge.orders.tables import orders
+from pledge.rulebooks.loader import Rulebook
 
 
 def creator_profile(conn: Connection, creator_id: int) -> dict[str, Any]:
@@ -130,6 +132,32 @@ def _grouped(rows, key: str) -> list[dict[str, Any]]:
         remaining = r.commission_fen - r.returned_fen
         g["settled_fen" if r.status == CommissionStatus.SETTLED else "pending_fen"] += remaining
     return [dict(groups[k], **{key: k, "orders": len(orders_seen[k])}) for k in sorted(groups)]
+
+
+def payable(conn: Connection, book: Rulebook, creator_id: int, *, now: datetime) -> dict[str, Any]:
+    """What a creator could withdraw now: the available balance less the reserve (`affiliate.reserve`:
+    5 % of the commissions settled in the last 15 days, net of refunds), nothing while a
+    violation freeze is in force (`affiliate.freeze`: 延长提现时长)."""
+    c, z = creator_commissions.c, creator_freezes.c
+    settled = [
+        (r.settled_at, r.commission_fen - r.returned_fen)
+        for r in conn.execute(
+            select(c.settled_at, c.commission_fen, c.returned_fen).where(
+                c.creator_id == creator_id, c.status == CommissionStatus.SETTLED
+            )
+        )
+    ]
+    reserve = reserve_fen(book, settled, now)
+    frozen_until = conn.execute(
+        select(func.max(z.ends_at)).where(z.creator_id == creator_id, z.starts_at <= now, z.ends_at > now)
+    ).scalar()
+    available = ledger.balance(conn, creator_available(creator_id))
+    return {
+        "available_fen": available,
+        "reserve_fen": reserve,
+        "frozen_until": frozen_until,
+        "payable_fen": 0 if frozen_until is not None else max(available - reserve, 0),
+    }
 
 
 def commission_summary(

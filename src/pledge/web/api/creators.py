@@ -166,14 +166,15 @@ def my_orders(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
 @router.get(
     "/creators/me/commissions",
     summary="Creator: GMV and commissions (pending, settled, returned, service fees) of orders "
-    "paid in a month, by product and by session, and my balances",
+    "paid in a month, by product and by session, my balances and what is payable after the reserve",
     responses={200: {"model": CommissionSummaryOut}},
 )
 def my_commissions(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
     with app.uow.read() as conn:
         creator_id = creators.creator_of(conn, actor).id
         since, until = month_bounds(month_or_current(app, month), app.rulebook.timezone)
-        return queries.commission_summary(conn, creator_id, since=since, until=until)
+        summary = queries.commission_summary(conn, creator_id, since=since, until=until)
+        return {**summary, "payable": queries.payable(conn, app.rulebook, creator_id, now=app.clock.now())}
 
 
 @router.get(

@@ -69,6 +69,13 @@ class CommissionGroupOut(BaseModel):
     source_ref: str | None = None
 
 
+class PayableOut(BaseModel):
+    available_fen: int
+    reserve_fen: int  # 5 % of the commissions settled in the last 15 days (affiliate.reserve)
+    frozen_until: datetime | None  # a violation freeze in force (affiliate.freeze)
+    payable_fen: int
+
+
 class CommissionSummaryOut(BaseModel):
     creator_id: int
     gmv_fen: int
@@ -82,6 +89,7 @@ class CommissionSummaryOut(BaseModel):
     by_session: list[CommissionGroupOut]
     balance_pending_fen: int
     balance_available_fen: int
+    payable: PayableOut
 
 
 class CreatorStatementLineOut(BaseModel):
