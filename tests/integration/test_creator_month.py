@@ -140,6 +140,12 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
     }
     assert mine["closing_fen"] == commission - returned - fees  # what the creator is owed
 
+    # The merchant's view of the creators selling its products.
+    with app.uow.read() as c:
+        [sold] = queries.shop_creator_sales(c, f.shop_id, since=sh(2026, 9, 1), until=sh(2026, 10, 1))
+    assert (sold["creator_id"], sold["orders"], sold["gmv_fen"]) == (creator_id, 40, 40 * PRICE)
+    assert (sold["commission_fen"], sold["remaining_fen"]) == (commission, commission - returned)
+
     # The reserve: 5 % of the commissions settled in the last 15 days (the 20 orders of 16-20
     # September, settled on 20 October: 20 × 498 = 9 960 -> 498), not payable yet.
     with app.uow.read() as c:

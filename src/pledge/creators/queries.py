@@ -196,3 +196,39 @@ def commission_summary(
         "balance_pending_fen": ledger.balance(conn, creator_pending(creator_id)),
         "balance_available_fen": ledger.balance(conn, creator_available(creator_id)),
     }
+
+
+def shop_creator_sales(
+    conn: Connection, shop_id: int, *, since: datetime | None = None, until: datetime | None = None
+) -> list[dict[str, Any]]:
+    """For the merchant's affiliate page: each creator who sold the shop's products in orders
+    paid in [since, until), with their orders, GMV and the commission the shop owes them (booked,
+    returned by refunds, remaining), largest GMV first."""
+    o, c = orders.c, creator_commissions.c
+    sales = conn.execute(
+        select(o.creator_id, func.count().label("orders"), func.sum(o.paid_fen).label("gmv"))
+        .where(o.shop_id == shop_id, o.creator_id.is_not(None), *_paid_between(since, until))
+        .group_by(o.creator_id)
+    ).all()
+    money: dict[int, tuple[int, int]] = {}
+    for creator_id, commission, returned in conn.execute(
+        select(c.creator_id, func.sum(c.commission_fen), func.sum(c.returned_fen))
+        .join(orders, o.id == c.order_id)
+        .where(c.shop_id == shop_id, *_paid_between(since, until))
+        .group_by(c.creator_id)
+    ):
+        money[creator_id] = (int(commission or 0), int(returned or 0))
+    names = dict(conn.execute(select(creators.c.id, creators.c.display_name)).all()) if sales else {}
+    rows = [
+        {
+            "creator_id": r.creator_id,
+            "display_name": names.get(r.creator_id, ""),
+            "orders": int(r.orders),
+            "gmv_fen": int(r.gmv or 0),
+            "commission_fen": money.get(r.creator_id, (0, 0))[0],
+            "returned_fen": money.get(r.creator_id, (0, 0))[1],
+            "remaining_fen": money.get(r.creator_id, (0, 0))[0] - money.get(r.creator_id, (0, 0))[1],
+        }
+        for r in sales
+    ]
+    return sorted(rows, key=lambda row: (-row["gmv_fen"], row["creator_id"]))
