@@ -70,6 +70,10 @@ def test_a_creator_reads_their_orders_commissions_and_statement(app, world, clie
     assert csv.headers["content-type"].startswith("text/csv") and "creator" in csv.text
     pdf = client.get("/api/v1/creators/me/statement?month=2026-09&format=pdf", headers=headers)
     assert pdf.content.startswith(b"%PDF")
+    nothing_payable = client.post("/api/v1/creators/me/payouts", json={"amount_fen": 100}, headers=headers)
+    assert "more than the payable" in assert_problem(nothing_payable, 422)["detail"]
+    negative = client.post("/api/v1/creators/me/payouts", json={"amount_fen": -5}, headers=headers)
+    assert_problem(negative, 422)
 
 
 def test_a_user_without_a_creator_account_gets_a_problem(app, world, client):

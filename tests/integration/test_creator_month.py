@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select, update
 
 from pledge.aftersales.tables import cases
 from pledge.creators import commissions, queries
 from pledge.creators import services as creators
+from pledge.creators.payouts import request_creator_payout, send_creator_payouts
 from pledge.creators.statements import CREATOR_WORDS, creator_statement
-from pledge.creators.tables import creator_commissions
+from pledge.creators.tables import creator_commissions, creator_payouts
+from pledge.kernel.errors import InvalidInput
 from pledge.ledger import services as ledger
 from pledge.orders.tables import orders as orders_table
 from pledge.settlement import reports
@@ -137,6 +140,7 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
         "commissions": commission,
         "service_fees": -(fees + clawed_fee),
         "returns": -(199 + 398 - clawed_fee),
+        "payouts": 0,
     }
     assert mine["closing_fen"] == commission - returned - fees  # what the creator is owed
 
@@ -156,6 +160,24 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
         "frozen_until": None,
         "payable_fen": commission - returned - fees - 498,
     }
+
+    # The creator withdraws what is payable, through the payout adapter, once; a fen more is refused.
+    owed = commission - returned - fees - 498
+    with pytest.raises(InvalidInput, match="more than the payable"):
+        with app.uow.begin() as c:
+            request_creator_payout(c, actor, book, amount_fen=owed + 1, at=clock.now())
+    with app.uow.begin() as c:
+        payout_id = request_creator_payout(c, actor, book, amount_fen=owed, at=clock.now())
+    assert send_creator_payouts(app.uow, provider, clock) == 1
+    assert send_creator_payouts(app.uow, provider, clock) == 0
+    with app.uow.read() as c:
+        assert ledger.balance(c, commissions.creator_available(creator_id)) == 498  # the reserve
+        ref = c.execute(
+            select(creator_payouts.c.provider_ref).where(creator_payouts.c.id == payout_id)
+        ).scalar()
+        after = creator_statement(c, book, creator_id, "2026-10")
+    assert provider.sent()[ref] == owed
+    assert after["reconciled"] and after["totals"]["payouts"] == -owed and after["closing_fen"] == 498
     csv_text = to_csv(mine, book.timezone, "zh_CN", CREATOR_WORDS).decode("utf-8-sig")
     assert "达人,花花" in csv_text and "推广费" in csv_text and "是" in csv_text.splitlines()[-1]
     assert to_pdf(mine, book.timezone, CREATOR_WORDS).startswith(b"%PDF")

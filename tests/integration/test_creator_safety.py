@@ -17,6 +17,7 @@ from pledge.catalog.tables import skus
 from pledge.compensation.tables import compensations
 from pledge.creators import commissions, content, queries, safety
 from pledge.creators import services as creators
+from pledge.creators.payouts import request_creator_payout
 from pledge.creators.sources import showcase_source
 from pledge.creators.tables import creator_commissions, creator_freezes, showcase_items
 from pledge.kernel.errors import Conflict
@@ -59,6 +60,7 @@ def scene(app, world):
         "sku": sku,
         "unrated": unrated,
         "creator_id": creator_id,
+        "actor": actor,
         "operator": operator,
         "room_id": room_id,
         "session_id": session_id,
@@ -138,6 +140,9 @@ def test_removing_a_creator_stops_their_selling_and_freezes_their_commissions_aJ
                 title="再开播",
                 guards=app.live_guards,
             )
+    with pytest.raises(Conflict, match="frozen for a violation until"):
+        with app.uow.begin() as c:
+            request_creator_payout(c, s["actor"], app.rulebook, amount_fen=1, at=app.clock.now())
     app.clock.advance(timedelta(days=20))  # 15 days past receipt: frozen, the commission waits
     settlement.run_step(app.uow, app.rulebook, app.clock, SandboxPayoutProvider(app.uow))
     assert commissions.run_step(app.uow, app.rulebook, app.clock)["commissions_settled"] == 0

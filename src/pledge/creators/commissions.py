@@ -449,8 +449,8 @@ def _move_return(conn: Connection, r: _Return, return_id: int, now: datetime) ->
 
 
 def run_step(uow, book: Rulebook, clock, *, batch: int = 500) -> dict[str, int]:
-    """The worker's creator step: book, return (refunds), settle; each in batches, each safe to
-    run in several workers at once."""
+    """The worker's commission step: book, return (refunds), settle; each in batches, each safe
+    to run in several workers at once (creators.payouts sends the creators' payouts after it)."""
     report = {"commissions_booked": 0, "commissions_returned": 0, "commissions_settled": 0}
     steps = (
         ("commissions_booked", book_commissions),

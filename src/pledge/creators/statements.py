@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.creators.commissions import creator_available, creator_pending
 from pledge.creators.policy import RefundOutcome, clause_of, grade_clause
-from pledge.creators.tables import commission_returns, creator_commissions, creators
+from pledge.creators.tables import commission_returns, creator_commissions, creator_payouts, creators
 from pledge.kernel.errors import NotFound
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.ledger import queries as ledger_queries
@@ -28,19 +28,23 @@ TOTALS = (
     ("commissions", "affiliate_commission"),
     ("service_fees", "affiliate_settle"),
     ("returns", "affiliate_return"),
+    ("payouts", "creator_payout"),
 )
 TOTAL_LABELS = {
     "commissions": ("推广费", "Commissions"),
     "service_fees": ("技术服务费", "Service fees"),
     "returns": ("退款扣回", "Returned for refunds"),
+    "payouts": ("提现", "Payouts"),
 }
 LINE_KIND_TOTAL = {
+    "payout": "payouts",
     "commission": "commissions",
     "service_fee": "service_fees",
     "cancelled": "returns",
     "clawed_back": "returns",
 }
 LINE_KIND_LABELS = {
+    "payout": "提现",
     "commission": "推广费",
     "service_fee": "技术服务费",
     "cancelled": "退款取消",
@@ -49,7 +53,9 @@ LINE_KIND_LABELS = {
 CREATOR_WORDS = StatementWords(("creator", "达人"), "creator_name", TOTAL_LABELS, LINE_KIND_LABELS)
 
 
-def _line(at: datetime, kind: str, amount: int, order_id: int, en: str, zh: str, clause) -> dict[str, Any]:
+def _line(
+    at: datetime, kind: str, amount: int, order_id: int | None, en: str, zh: str, clause
+) -> dict[str, Any]:
     return {
         "at": at,
         "kind": kind,
@@ -139,6 +145,28 @@ def _returns(conn: Connection, book: Rulebook, creator_id: int, start: datetime,
     return lines
 
 
+def _payouts(conn: Connection, book: Rulebook, creator_id: int, start: datetime, end: datetime) -> list:
+    p = creator_payouts.c
+    clause = clause_of(book, "affiliate_reserve", start)  # what is payable is what the reserve leaves
+    rows = conn.execute(
+        select(creator_payouts)
+        .where(p.creator_id == creator_id, p.requested_at >= start, p.requested_at < end)
+        .order_by(p.id)
+    )
+    return [
+        _line(
+            r.requested_at,
+            "payout",
+            -r.amount_fen,
+            None,
+            f"payout {r.id} to the bank account ({r.status})",
+            f"提现 {r.id} 到银行账户",
+            clause,
+        )
+        for r in rows
+    ]
+
+
 def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: str) -> dict[str, Any]:
     """Every movement of the creator's commission money in a month, each with its clause, and the
     totals recomputed from the ledger on creator:{id}:pending and :available."""
@@ -146,10 +174,12 @@ def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: 
     if name is None:
         raise NotFound(f"no creator {creator_id}")
     start, end = month_bounds(month, book.timezone)
-    lines = _booked_and_settled(conn, book, creator_id, start, end) + _returns(
-        conn, book, creator_id, start, end
+    lines = (
+        _booked_and_settled(conn, book, creator_id, start, end)
+        + _returns(conn, book, creator_id, start, end)
+        + _payouts(conn, book, creator_id, start, end)
     )
-    lines.sort(key=lambda line: (line["at"], line["order_id"]))
+    lines.sort(key=lambda line: (line["at"], line["order_id"] or 0))
     totals = {total: 0 for total, _ in TOTALS}
     for line in lines:
         totals[LINE_KIND_TOTAL[line["kind"]]] += line["amount_fen"]

@@ -147,3 +147,18 @@ creator_freezes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("ends_at > starts_at", name="period_not_empty"),
 )
+
+# A creator's withdrawal of available commissions, sent through the payout adapter
+# (settlement.payouts) by the worker: pending -> sent is the claim.
+creator_payouts = Table(
+    "creator_payouts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("amount_fen", Fen, nullable=False),
+    Column("status", String(20), nullable=False),  # settlement.model.PayoutStatus: pending | sent
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("provider_ref", String(80), nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)

@@ -129,13 +129,39 @@ def _create_freezes() -> None:
     op.create_index("ix_creator_freezes_creator_id", "creator_freezes", ["creator_id"])
 
 
+def _create_payouts() -> None:
+    op.create_table(
+        "creator_payouts",
+        _id("id"),
+        _id("creator_id"),
+        _fen("amount_fen"),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("requested_at", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("provider_ref", sa.String(length=80), nullable=True),
+        sa.Column("sent_at", UtcDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_creator_payouts_amount_positive")),
+        _fk("creator_payouts", "creator_id", "creators"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_creator_payouts")),
+    )
+    op.create_index("ix_creator_payouts_creator_id", "creator_payouts", ["creator_id"])
+    with op.batch_alter_table("sandbox_payout_transfers", schema=None) as batch_op:
+        batch_op.alter_column("shop_id", existing_type=ID, nullable=True)
+        batch_op.add_column(sa.Column("payee", sa.String(length=40), nullable=True))
+
+
 def upgrade() -> None:
     _add_creator_columns()
     _create_commissions()
     _create_freezes()
+    _create_payouts()
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sandbox_payout_transfers", schema=None) as batch_op:
+        batch_op.drop_column("payee")
+        batch_op.alter_column("shop_id", existing_type=ID, nullable=False)
+    op.drop_index("ix_creator_payouts_creator_id", table_name="creator_payouts")
+    op.drop_table("creator_payouts")
     op.drop_index("ix_creator_freezes_creator_id", table_name="creator_freezes")
     op.drop_table("creator_freezes")
     op.drop_index("ix_creator_commission_returns_commission_id", table_name="creator_commission_returns")

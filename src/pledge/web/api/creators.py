@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from pledge.creators import payouts as creator_payouts
 from pledge.creators import queries, safety
 from pledge.creators import services as creators
 from pledge.creators.statements import CREATOR_WORDS, creator_statement
@@ -16,6 +17,7 @@ from pledge.web.api.schemas.creators import (
     CommissionSummaryOut,
     CreatorOrdersOut,
     CreatorOut,
+    CreatorPayoutOut,
     CreatorStatementOut,
     GradeOut,
     RateOfferedOut,
@@ -24,7 +26,7 @@ from pledge.web.api.schemas.creators import (
 )
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.downloads import month_or_current, statement_response
-from pledge.web.types import Count, Id, Moment, Month, Name, PathId, RateBp, Word
+from pledge.web.types import Count, FenAmount, Id, Moment, Month, Name, PathId, RateBp, Word
 
 router = APIRouter(tags=["creators"])
 
@@ -194,3 +196,22 @@ def my_statement(app: AppDep, actor: ApiActor, month: Month | None = None, forma
         creator_id = creators.creator_of(conn, actor).id
         data = creator_statement(conn, app.rulebook, creator_id, month_or_current(app, month))
     return statement_response(app, data, format, words=CREATOR_WORDS, prefix="creator-statement")
+
+
+class PayoutIn(BaseModel):
+    amount_fen: FenAmount
+
+
+@router.post(
+    "/creators/me/payouts",
+    status_code=201,
+    summary="Creator: withdraw from what is payable (available less the 5 % reserve; nothing "
+    "while a violation freeze is in force); the worker sends it through the payout adapter",
+    responses={201: {"model": CreatorPayoutOut}},
+)
+def request_payout(body: PayoutIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        payout_id = creator_payouts.request_creator_payout(
+            conn, actor, app.rulebook, amount_fen=body.amount_fen, at=app.clock.now()
+        )
+    return {"id": payout_id, "amount_fen": body.amount_fen, "status": "pending"}

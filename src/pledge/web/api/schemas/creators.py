@@ -94,7 +94,7 @@ class CommissionSummaryOut(BaseModel):
 
 class CreatorStatementLineOut(BaseModel):
     at: datetime
-    kind: str  # commission | service_fee | cancelled | clawed_back
+    kind: str  # commission | service_fee | cancelled | clawed_back | payout
     order_id: int | None
     amount_fen: int
     description: str
@@ -108,6 +108,13 @@ class CreatorStatementTotalsOut(BaseModel):
     commissions: int
     service_fees: int
     returns: int
+    payouts: int
+
+
+class CreatorPayoutOut(BaseModel):
+    id: int
+    amount_fen: int
+    status: str  # pending: the worker sends it through the payout adapter
 
 
 class CreatorStatementOut(BaseModel):
