@@ -5,6 +5,7 @@ from fastapi import APIRouter
 
 from pledge.web.api import (
     aftersales,
+    audiences,
     auth,
     blindboxes,
     buyers,
@@ -62,5 +63,6 @@ for module in (
     wishes,
     creators,
     reach,
+    audiences,
 ):
     router.include_router(module.router)
