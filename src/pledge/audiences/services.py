@@ -27,6 +27,7 @@ from pledge.audiences.model import (
     CampaignStatus,
     Outcome,
     Rule,
+    RuleKind,
 )
 from pledge.audiences.policy import (
     campaign_terms,
@@ -120,7 +121,7 @@ def audience_of(conn: Connection, actor: Actor, audience_id: int) -> AnyRow:
 def rules_of(conn: Connection, audience_id: int) -> list[Rule]:
     r = audience_rules.c
     rows = conn.execute(select(audience_rules).where(r.audience_id == audience_id).order_by(r.id))
-    return [Rule(row.kind, row.days, row.demand_id) for row in rows]
+    return [Rule(RuleKind(row.kind), row.days, row.demand_id) for row in rows]
 
 
 def create_campaign(

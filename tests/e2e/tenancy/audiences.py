@@ -27,6 +27,16 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/shops/{shop_id}/campaigns"): Case("denied"),
     ("PUT", "/api/v1/shops/{shop_id}/audience-opt-out"): Case("open"),
     ("DELETE", "/api/v1/shops/{shop_id}/audience-opt-out"): Case("open"),
+    # pages
+    ("GET", "/merchant/shops/{shop_id}/audiences"): Case("denied"),
+    ("POST", "/merchant/shops/{shop_id}/audiences"): Case(
+        "denied", lambda ids, csrf: _form(csrf, name="越权人群", rule_followers="1"), ok=303
+    ),
+    ("POST", "/merchant/audiences/{audience_id}/campaigns"): Case(
+        "denied", lambda ids, csrf: _form(csrf, kind="coupon", amount="3", valid_days="7"), ok=303
+    ),
+    ("POST", "/merchant/campaigns/{campaign_id}/send"): Case("denied", lambda ids, csrf: _form(csrf), ok=303),
+    ("POST", "/shops/{shop_id}/audience-opt-out"): Case("open", lambda ids, csrf: _form(csrf), ok=303),
 }
 
 

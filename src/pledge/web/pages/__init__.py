@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from pledge.web.pages import (
     account,
     aftersales,
+    audiences,
     buyers,
     chat,
     experience,
@@ -53,5 +54,6 @@ for module in (
     minors,
     governance,
     wishes,
+    audiences,
 ):
     router.include_router(module.router)
