@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 from pledge.aftersales import insurance as aftersales_insurance
 from pledge.aftersales import policy as aftersales
+from pledge.audiences import policy as audiences
 from pledge.blindboxes import policy as blindboxes
 from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
@@ -119,6 +120,12 @@ _READERS = (
         "price_valid_days_max",
         "first_access_hours_max",
         "price_off_max_bp",
+    ),
+    # Shop audiences and their campaigns (Pledge defaults).
+    _reader("audience_rules", audiences.rule_bounds, "days_max", "rules_max"),
+    _reader("audience_live_notice_limit", audiences.live_notice_limit, "notices", "window_hours"),
+    _reader(
+        "audience_campaign_terms", audiences.campaign_terms, "coupon_valid_days_max", "report_window_days"
     ),
     # The ship promise and what counts as shipped.
     _reader("ship_promise", promises.ship_by, "promise", "cutoff"),

@@ -3,6 +3,7 @@
 from pledge.accounts import tables as _accounts  # noqa: F401
 from pledge.addresses import tables as _addresses  # noqa: F401
 from pledge.aftersales import tables as _aftersales  # noqa: F401
+from pledge.audiences import tables as _audiences  # noqa: F401
 from pledge.blindboxes import tables as _blindboxes  # noqa: F401
 from pledge.catalog import tables as _catalog  # noqa: F401
 from pledge.chat import tables as _chat  # noqa: F401

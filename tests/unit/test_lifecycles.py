@@ -9,6 +9,7 @@ import pytest
 
 from pledge.aftersales.model import CLAIM_LIFECYCLE, REFUND_LIFECYCLE, CaseStatus
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
+from pledge.audiences.model import CAMPAIGN_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
 from pledge.creators.model import LIFECYCLE as CREATOR_LIFECYCLE
 from pledge.governance.model import APPEAL_LIFECYCLE, PENALTY_LIFECYCLE
@@ -38,6 +39,7 @@ LIFECYCLES = [
     PENALTY_LIFECYCLE,
     APPEAL_LIFECYCLE,
     CREATOR_LIFECYCLE,
+    CAMPAIGN_LIFECYCLE,
 ]
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pledge.web.api import (
     aftersales,
     apps,
+    audiences,
     auth,
     blindboxes,
     buyers,
@@ -66,5 +67,6 @@ for module in (
     reach,
     apps,
     search,
+    audiences,
 ):
     router.include_router(module.router)

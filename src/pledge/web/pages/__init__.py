@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from pledge.web.pages import (
     account,
     aftersales,
+    audiences,
     buyers,
     chat,
     experience,
@@ -55,5 +56,6 @@ for module in (
     governance,
     wishes,
     search,
+    audiences,
 ):
     router.include_router(module.router)

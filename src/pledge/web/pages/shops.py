@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from pledge.audiences.services import is_opted_out
 from pledge.catalog import images
 from pledge.catalog import queries as catalog_queries
 from pledge.followers import services as followers
@@ -28,7 +29,8 @@ def shop_page(shop_id: PathId, request: Request, past_page: PathId = 1):
     app, caller = pledge(request), optional_caller(request)
     with app.uow.read() as conn:
         shop = shop_data(app, conn, shop_id, caller.actor.user_id if caller else None, past_page=past_page)
-    return render(request, "shop.html", shop=shop)
+        opted_out = caller is not None and is_opted_out(conn, caller.actor.user_id, shop_id)
+    return render(request, "shop.html", shop=shop, opted_out=opted_out)
 
 
 @router.post("/shops/{shop_id}/follow")
