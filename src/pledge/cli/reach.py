@@ -43,12 +43,12 @@ def train_command(
     """Purge events past the retention, then precompute every user's feed candidates (one
     transaction); prints {"users", "purged_events"}. Run it on a schedule."""
     from pledge.bootstrap import build
+    from pledge.feed.training import train
     from pledge.reach.recording import purge
-    from pledge.reach.serving import train
 
     pledge = run_domain(build)
     now = pledge.clock.now()
     with pledge.uow.begin() as conn:
         purged = run_domain(purge, conn, now, retention_days)
-        users = run_domain(train, conn, now)
+        users = run_domain(train, conn, pledge.rulebook, now)
     typer.echo(json.dumps({"users": users, "purged_events": purged}))
