@@ -6,6 +6,7 @@ import argparse
 import time
 
 from bench import (
+    feed,
     flash_sale,
     late_ship_sweep,
     live_fanout,
@@ -27,6 +28,7 @@ BENCHES = (
     "live_fanout",
     "moderation",
     "wishes",
+    "feed",
 )
 
 
@@ -72,6 +74,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--moderation-comments", type=int, default=20_000, help="moderation: comments checked per pass"
     )
+    parser.add_argument("--feed-users", type=int, default=100_000, help="feed: users with candidates")
+    parser.add_argument("--feed-items", type=int, default=50_000, help="feed: items")
+    parser.add_argument("--feed-requests", type=int, default=20_000, help="feed: requests timed")
     return parser.parse_args()
 
 
@@ -102,6 +107,8 @@ def main() -> None:
             moderation.run(comments=args.moderation_comments)
     if "wishes" in chosen:
         wishes.run(n=args.wish_comments)
+    if "feed" in chosen:
+        feed.run(users=args.feed_users, items=args.feed_items, requests=args.feed_requests)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from pledge.aftersales.insurance import pay_claims
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App, refresh_clock
 from pledge.experience.services import snapshot_due
+from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
@@ -59,6 +61,7 @@ def run_once(app: App) -> dict:
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
+    trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {
         "cancelled_unpaid": cancelled,
         "tracking_events": applied,
@@ -78,7 +81,12 @@ def run_once(app: App) -> dict:
         "unshipped_closed": closed.closed,
         "appeals_settled": appeals,
         "reach_events_written": events,
+        "reach_trained_users": trained,  # -1: training not due yet
     }
+
+
+def _reach_schedule(app: App) -> tuple[timedelta, int]:
+    return timedelta(minutes=app.settings.reach_train_every_minutes), app.settings.reach_retention_days
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:

@@ -30,7 +30,8 @@ def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
 
 
 def shops_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, int]:
-    """The shop of each subject that still exists (unknown ids are simply absent)."""
+    """The shop of each subject that still exists and is offered (an inactive product, a removed
+    video or a cancelled session is absent, as are unknown ids)."""
     wanted: dict[Subject, set[int]] = {subject: set() for subject in Subject}
     for subject, subject_id in keys:
         wanted[subject].add(subject_id)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 
 from pledge.feed import signals, support
+from pledge.kernel.db import UnitOfWork
 from pledge.reach import quality
 from pledge.reach.model import Histories
-from pledge.reach.recording import EventKind
+from pledge.reach.recording import EventKind, purge
 from pledge.reach.serving import CANDIDATES_PER_USER, Reason, decode, item_code, learn_lists
 from pledge.reach.tables import reach_candidates, reach_events, reach_popular, reach_shop_quality
 from pledge.rulebooks.loader import Rulebook
@@ -155,3 +156,21 @@ def train(conn: Connection, book: Rulebook, now: datetime, k: int = CANDIDATES_P
         conn.execute(insert(reach_candidates), rows)
     _store_popular(conn, rank(popular, shop_of, shops, w), now)
     return len({row["user_id"] for row in rows})
+
+
+def last_trained(conn: Connection) -> datetime | None:
+    return conn.execute(select(func.max(reach_shop_quality.c.computed_at))).scalar()
+
+
+def train_when_due(
+    uow: UnitOfWork, book: Rulebook, now: datetime, every: timedelta, retention_days: int
+) -> int:
+    """The worker's scheduled job: when the last training is older than `every`, purge events past
+    the retention and retrain, in one transaction. Returns the users served, or -1 when not due."""
+    with uow.read() as conn:
+        last = last_trained(conn)
+    if last is not None and now - last < every:
+        return -1
+    with uow.begin() as conn:
+        purge(conn, now, retention_days)
+        return train(conn, book, now)

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table, null, select
 from sqlalchemy.engine import Connection, Row
 
 from pledge.kernel.errors import InvalidInput
@@ -87,17 +87,29 @@ def learn_lists(conn: Connection, k: int = CANDIDATES_PER_USER) -> tuple[Histori
     return histories, (model.recommend(model.learn(histories), histories, k) if histories else {})
 
 
+_FIELDS = ("rank", "subject", "subject_id", "support_program_id", "reason", "reason_subject", "reason_id")
+_SUBJECT = {subject.value: subject for subject in Subject}
+_REASON = {reason.value: reason for reason in Reason}
+
+
+def _columns(table: Table) -> list:
+    """The fields of a FeedItem (the popular list has no reasons: NULL, read as POPULAR)."""
+    return [table.c[name] if name in table.c else null() for name in _FIELDS]
+
+
+_SELECTS = {table.name: select(*_columns(table)) for table in (reach_candidates, reach_popular)}
+
+
 def _item(row: Row) -> FeedItem:
-    m = row._mapping
-    because = m.get("reason_subject")
+    rank, subject, subject_id, program, reason, because, because_id = row
     return FeedItem(
-        m["rank"],
-        Subject(m["subject"]),
-        m["subject_id"],
-        Reason(m.get("reason", Reason.POPULAR)),
-        Subject(because) if because else None,
-        m.get("reason_id"),
-        m["support_program_id"],
+        rank,
+        _SUBJECT[subject],
+        subject_id,
+        _REASON[reason] if reason else Reason.POPULAR,
+        _SUBJECT[because] if because else None,
+        because_id,
+        program,
     )
 
 
@@ -106,7 +118,7 @@ def _read(
 ) -> list[FeedItem]:
     if not 1 <= size <= MAX_PAGE_SIZE or not 1 <= page <= CANDIDATES_PER_USER:
         raise InvalidInput(f"a page holds 1 to {MAX_PAGE_SIZE} items and is numbered from 1")
-    query = select(table).where(*where).order_by(table.c.rank).limit(size).offset((page - 1) * size)
+    query = _SELECTS[table.name].where(*where).order_by(table.c.rank).limit(size).offset((page - 1) * size)
     return [_item(row) for row in conn.execute(query)]
 
 

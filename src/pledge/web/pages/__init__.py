@@ -8,6 +8,7 @@ from pledge.web.pages import (
     buyers,
     chat,
     experience,
+    feed,
     flash,
     governance,
     inventory,
@@ -53,5 +54,6 @@ for module in (
     minors,
     governance,
     wishes,
+    feed,
 ):
     router.include_router(module.router)
