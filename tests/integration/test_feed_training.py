@@ -34,3 +34,31 @@ def test_the_worker_trains_on_its_schedule_and_respects_the_retention(app, world
 
 def replace_settings(app, **changes):
     return app.settings.model_copy(update=changes)
+
+
+def test_a_visitor_merged_by_two_concurrent_logins_goes_to_exactly_one_account(app, world):
+    """The same cookie arriving with two logins at once (two tabs, a replay): each event is
+    re-keyed once, all to one of the two users, never split or counted twice."""
+    from pledge.reach.recording import EventBuffer, merge_visitor
+    from tests.support import run_concurrently
+
+    first, second, buffer = world.user(), world.user(), EventBuffer()
+    for subject_id in range(1, 21):
+        buffer.add(
+            BehaviourEvent(EventKind.VIEW, Subject.PRODUCT, subject_id, world.now, visitor_id="v-tabs")
+        )
+    with app.uow.begin() as c:
+        buffer.flush(c)
+
+    def merge(user_id: int):
+        def call() -> int:
+            with app.uow.begin() as c:
+                return merge_visitor(c, "v-tabs", user_id)
+
+        return call
+
+    moved = run_concurrently([merge(first.user_id), merge(second.user_id)])
+    assert sorted(moved) == [0, 20], moved
+    with app.uow.read() as c:
+        owners = c.execute(select(reach_events.c.user_id).distinct()).scalars().all()
+    assert len(owners) == 1 and owners[0] in (first.user_id, second.user_id)
