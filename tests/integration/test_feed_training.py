@@ -4,6 +4,7 @@ PLEDGE_REACH_RETENTION_DAYS first; otherwise it leaves the feed alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -62,3 +63,34 @@ def test_a_visitor_merged_by_two_concurrent_logins_goes_to_exactly_one_account(a
     with app.uow.read() as c:
         owners = c.execute(select(reach_events.c.user_id).distinct()).scalars().all()
     assert len(owners) == 1 and owners[0] in (first.user_id, second.user_id)
+
+
+def test_a_traffic_support_change_is_a_new_version_with_its_snapshot(app, world):
+    import json
+
+    import pytest
+
+    from pledge.feed import support
+    from pledge.kernel.errors import Forbidden, InvalidInput
+    from pledge.reach.tables import reach_support_versions
+
+    operator, buyer = world.user("运营", platform_role="operator"), world.user()
+    spec = support.SupportSpec(
+        "good", "优质服务扶持", "Good service", "pledge:default", 9000, 0, 500, 1000, world.now
+    )
+    with app.uow.begin() as c:
+        program = support.create(c, operator, spec, app.rulebook, at=world.now)
+        assert (
+            support.update(c, operator, program, app.rulebook, at=world.now, note="更高", boost_bp=1500) == 2
+        )
+    with app.uow.read() as c:
+        rows = c.execute(select(reach_support_versions).order_by(reach_support_versions.c.version)).all()
+    assert [json.loads(r.snapshot)["boost_bp"] for r in rows] == [1000, 1500]
+    for change, error in (
+        ({"boost_bp": 2001}, InvalidInput),  # above reach.support-bounds
+        ({"code": "other"}, InvalidInput),  # the code never changes
+    ):
+        with app.uow.begin() as c, pytest.raises(error):
+            support.update(c, operator, program, app.rulebook, at=world.now, note="", **change)
+    with app.uow.begin() as c, pytest.raises(Forbidden):
+        support.create(c, buyer, replace(spec, code="mine"), app.rulebook, at=world.now)
