@@ -6,6 +6,7 @@ import argparse
 import time
 
 from bench import (
+    feed,
     flash_sale,
     late_ship_sweep,
     live_fanout,
@@ -29,6 +30,7 @@ BENCHES = (
     "moderation",
     "wishes",
     "search",
+    "feed",
 )
 
 
@@ -76,6 +78,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--search-products", type=int, default=100_000, help="search: product documents")
     parser.add_argument("--search-queries", type=int, default=1000, help="search: searches timed per engine")
+    parser.add_argument("--feed-users", type=int, default=100_000, help="feed: users with candidates")
+    parser.add_argument("--feed-items", type=int, default=50_000, help="feed: items")
+    parser.add_argument("--feed-requests", type=int, default=20_000, help="feed: requests timed")
     return parser.parse_args()
 
 
@@ -108,6 +113,8 @@ def main() -> None:
             search.run(pg, products=args.search_products, n_queries=args.search_queries)
     if "wishes" in chosen:
         wishes.run(n=args.wish_comments)
+    if "feed" in chosen:
+        feed.run(users=args.feed_users, items=args.feed_items, requests=args.feed_requests)
     say(f"bench: done in {time.monotonic() - started:.0f} s; results in bench/results/")
 
 

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     live_viewer_sample_seconds: float = 30.0
     live_viewers_push_seconds: float = 5.0
     live_pg_bus: bool = False
+    # Reach (docs/reach.md): behaviour events older than this are deleted; the worker retrains
+    # the feed when the last training is older than reach_train_every_minutes (Pledge defaults).
+    reach_retention_days: int = 180
+    reach_train_every_minutes: int = 360
 
     def resolved_database_url(self) -> str:
         if self.database_url:

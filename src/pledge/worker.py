@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from pledge.aftersales.insurance import pay_claims
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
@@ -16,6 +17,7 @@ from pledge.bootstrap import App, refresh_clock
 from pledge.creators.commissions import run_step as creator_commissions_step
 from pledge.creators.payouts import send_creator_payouts
 from pledge.experience.services import snapshot_due
+from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
@@ -66,6 +68,7 @@ def run_once(app: App) -> dict:
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
+    trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {
         "cancelled_unpaid": cancelled,
         "tracking_events": applied,
@@ -86,7 +89,12 @@ def run_once(app: App) -> dict:
         "appeals_settled": appeals,
         "reach_events_written": events,
         "idempotency_keys_purged": keys_forgotten,
+        "reach_trained_users": trained,  # -1: training not due yet
     }
+
+
+def _reach_schedule(app: App) -> tuple[timedelta, int]:
+    return timedelta(minutes=app.settings.reach_train_every_minutes), app.settings.reach_retention_days
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:

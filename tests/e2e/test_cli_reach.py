@@ -15,6 +15,7 @@ from pledge.kernel.clock import FixedClock
 from pledge.reach.recording import BehaviourEvent, EventBuffer, EventKind, Subject
 from pledge.reach.serving import feed
 from tests.e2e.test_cli import assert_readable_failure, run
+from tests.feed_support import products
 from tests.support import World
 
 
@@ -28,8 +29,9 @@ def var_dir(tmp_path) -> Path:
 def test_reach_train_purges_old_events_and_precomputes_the_feed(var_dir):
     now = datetime.now(UTC)
     app = build(Settings(var_dir=var_dir), clock=FixedClock(now))
-    buyer, buffer = World(app).user(), EventBuffer()
-    for days, product in [(200, 7), (2, 1), (1, 2), (0, 1)]:
+    world = World(app)
+    buyer, buffer, p = world.user(), EventBuffer(), products(world, 3)
+    for days, product in [(200, p[2]), (2, p[0]), (1, p[1]), (0, p[0])]:
         buffer.add(
             BehaviourEvent(
                 EventKind.VIEW, Subject.PRODUCT, product, now - timedelta(days=days), buyer.user_id
@@ -42,7 +44,7 @@ def test_reach_train_purges_old_events_and_precomputes_the_feed(var_dir):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"users": 1, "purged_events": 1}
     with app.uow.read() as c:
-        assert [item.subject_id for item in feed(c, buyer.user_id)] == [1, 2]
+        assert [item.subject_id for item in feed(c, buyer.user_id)] == [p[0], p[1]]
     app.uow.engine.dispose()
 
 

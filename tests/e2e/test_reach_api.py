@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from pledge.reach.serving import train
+from pledge.feed.training import train
 from pledge.reach.tables import reach_events
 from pledge.worker import run_once
 from tests.e2e.conftest import api_token, assert_problem, bearer, email_of
+from tests.feed_support import products
 
 
 def stored(app) -> int:
@@ -18,12 +19,12 @@ def stored(app) -> int:
 
 
 def test_events_in_then_the_trained_feed_out(app, world, client):
-    buyer = world.user()
+    buyer, (product,) = world.user(), products(world, 1)
     auth = bearer(api_token(client, email_of(app, buyer.user_id)))
     assert client.get("/api/v1/reach/feed", headers=auth).json() == {"page": 1, "items": []}
     for body in (
-        {"kind": "view", "subject": "product", "subject_id": 5, "watch_ms": 3000},
-        {"kind": "cart", "subject": "product", "subject_id": 5},
+        {"kind": "view", "subject": "product", "subject_id": product, "watch_ms": 3000},
+        {"kind": "cart", "subject": "product", "subject_id": product},
         {"kind": "view", "subject": "video", "subject_id": 8},
     ):
         resp = client.post("/api/v1/reach/events", json=body, headers=auth)
@@ -32,9 +33,9 @@ def test_events_in_then_the_trained_feed_out(app, world, client):
     run_once(app)
     assert stored(app) == 3
     with app.uow.begin() as c:
-        train(c, world.now)
+        train(c, app.rulebook, world.now)
     items = client.get("/api/v1/reach/feed", params={"size": 1}, headers=auth).json()["items"]
-    assert items == [{"rank": 1, "subject": "product", "subject_id": 5}]
+    assert items == [{"rank": 1, "subject": "product", "subject_id": product}]
 
 
 def test_bad_events_and_pages_are_problems_and_nothing_is_buffered(app, world, client):

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from pledge.feed.training import train
 from pledge.kernel.errors import InvalidInput
 from pledge.reach.recording import (
     FLUSH_AFTER,
@@ -19,9 +20,10 @@ from pledge.reach.recording import (
     merge_visitor,
     purge,
 )
-from pledge.reach.serving import FeedItem, feed, train
+from pledge.reach.serving import Reason, feed
 from pledge.reach.tables import reach_events
 from pledge.worker import run_once
+from tests.feed_support import products
 
 
 def count(app, *where) -> int:
@@ -84,6 +86,7 @@ def test_bad_events_are_refused_before_the_buffer(world, change, says):
 
 def test_training_precomputes_the_feed_and_pages_read_it(app, world):
     buyer, other, buffer = world.user(), world.user(), EventBuffer()
+    p = [0, *products(world, 4)]  # p[1]..p[4], real products of one shop
     for minute, (kind, product) in enumerate(
         [
             (EventKind.VIEW, 1),
@@ -93,26 +96,44 @@ def test_training_precomputes_the_feed_and_pages_read_it(app, world):
             (EventKind.VIEW, 1),
         ]
     ):
-        buffer.add(event(world, kind, product, minute, user_id=buyer.user_id))
-    buffer.add(event(world, EventKind.IMPRESSION, 9, 9, user_id=buyer.user_id))  # exposure, not interest
+        buffer.add(event(world, kind, p[product], minute, user_id=buyer.user_id))
+    buffer.add(event(world, EventKind.IMPRESSION, p[4], 9, user_id=buyer.user_id))  # exposure, not interest
     for minute, product in enumerate([1, 4, 2]):
-        buffer.add(event(world, EventKind.VIEW, product, minute, user_id=other.user_id))
+        buffer.add(event(world, EventKind.VIEW, p[product], minute, user_id=other.user_id))
     with app.uow.begin() as c:
         buffer.flush(c)
-        assert train(c, world.now) == 2
+        assert train(c, app.rulebook, world.now) == 2
     with app.uow.read() as c:
         first = feed(c, buyer.user_id, page=1, size=2)
         second = feed(c, buyer.user_id, page=2, size=2)
-        assert feed(c, world.user().user_id) == []
-    assert first[0] == FeedItem(1, Subject.PRODUCT, 1)  # carted and viewed most: first
-    products = [item.subject_id for item in first + second]
-    assert 9 not in products and set(products) >= {1, 2, 3}
+        newcomer = feed(c, world.user().user_id)
+    carted = first[0]  # carted and viewed most: first, because the buyer met it
+    assert (carted.rank, carted.subject_id, carted.reason, carted.reason_id) == (1, p[1], Reason.VIEWED, p[1])
+    shown = [item.subject_id for item in first + second]
+    assert set(shown) >= {p[1], p[2], p[3]}
+    assert [item.reason for item in newcomer][:1] == [Reason.POPULAR]  # cold start: the popular list
+    assert newcomer[0].subject_id == p[1]  # met 4 times in all
+
+
+def test_training_leaves_out_items_that_do_not_exist(app, world):
+    buyer, buffer = world.user(), EventBuffer()
+    real = products(world, 1)[0]
+    for minute, product in enumerate([real, 987654, real]):
+        buffer.add(event(world, EventKind.VIEW, product, minute, user_id=buyer.user_id))
+    with app.uow.begin() as c:
+        buffer.flush(c)
+        train(c, app.rulebook, world.now)
+    with app.uow.read() as c:
+        assert [item.subject_id for item in feed(c, buyer.user_id)] == [real]
+        assert [item.subject_id for item in feed(c, None)] == [real]
 
 
 @pytest.mark.parametrize(("page", "size"), [(1, 0), (1, 51), (0, 20), (10**9, 20)])
 def test_huge_or_empty_pages_are_refused(app, world, page, size):
     with app.uow.read() as c, pytest.raises(InvalidInput, match="a page holds 1 to 50"):
         feed(c, 1, page=page, size=size)
+    with app.uow.read() as c, pytest.raises(InvalidInput, match="a page holds 1 to 50"):
+        feed(c, None, page=page, size=size)
 
 
 def test_the_sweep_pass_flushes_the_apps_buffer(app, world):

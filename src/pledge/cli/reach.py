@@ -38,17 +38,20 @@ def evaluate(
 
 @reach_app.command("train")
 def train_command(
-    retention_days: int = typer.Option(180, help="Delete behaviour events older than this many days."),
+    retention_days: int | None = typer.Option(
+        None, help="Delete behaviour events older than this many days (default PLEDGE_REACH_RETENTION_DAYS)."
+    ),
 ) -> None:
     """Purge events past the retention, then precompute every user's feed candidates (one
     transaction); prints {"users", "purged_events"}. Run it on a schedule."""
     from pledge.bootstrap import build
+    from pledge.feed.training import train
     from pledge.reach.recording import purge
-    from pledge.reach.serving import train
 
     pledge = run_domain(build)
     now = pledge.clock.now()
     with pledge.uow.begin() as conn:
-        purged = run_domain(purge, conn, now, retention_days)
-        users = run_domain(train, conn, now)
+        keep = pledge.settings.reach_retention_days if retention_days is None else retention_days
+        purged = run_domain(purge, conn, now, keep)
+        users = run_domain(train, conn, pledge.rulebook, now)
     typer.echo(json.dumps({"users": users, "purged_events": purged}))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pledge.kernel.errors import InvalidInput
-from pledge.reach import baselines, model
+from pledge.reach import baselines, factors, model
 from pledge.reach.events import Event
 from pledge.reach.matrix import Interactions, interactions
 from pledge.reach.metrics import K, ndcg_at, recall_at
@@ -19,6 +19,7 @@ BASELINES: dict[str, Fit] = {
     "popularity": baselines.popularity,
     "recency": baselines.recency,
     "item_knn": baselines.item_knn,
+    "als": factors.als_baseline,  # the factor model alone (implicit ALS), for comparison
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pledge.reach import candidates, ranking
+from pledge.reach import candidates, factors, ranking
 from pledge.reach.events import Event
 from pledge.reach.features import NAMES, own_items
 from pledge.reach.linear import fit_logistic
@@ -65,7 +65,9 @@ def recommend(model: Model, histories: Histories, k: int) -> dict[int, list[int]
     counts = popularity(histories)
     users = sorted(histories)
     data = interactions([histories[user] for user in users])
-    fill = dict(ranking.recommend(data, candidates.new_items(data), k))
+    # Co-occurrence candidates; a user with none gets the factor model's (item-kNN without it).
+    fill_scores = factors.fill_empty(candidates.new_items(data), factors.fit(data).scorer, data)
+    fill = dict(ranking.recommend(data, fill_scores, k))
     lists = {}
     for user in users:
         ids, features = own_items(histories[user], counts)

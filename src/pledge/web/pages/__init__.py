@@ -9,6 +9,7 @@ from pledge.web.pages import (
     buyers,
     chat,
     experience,
+    feed,
     flash,
     governance,
     inventory,
@@ -57,5 +58,6 @@ for module in (
     wishes,
     search,
     audiences,
+    feed,
 ):
     router.include_router(module.router)

@@ -25,6 +25,7 @@ from pledge.web.deps import (
 from pledge.web.forms import local_path
 from pledge.web.render import redirect, render
 from pledge.web.security import client_address, cookie_secure
+from pledge.web.visitors import VISITOR_COOKIE, merge_at_login
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "pledge_login_csrf"
@@ -119,7 +120,10 @@ def signed_in(request: Request, user_id: int, target: str, *, form_cookie: str, 
     app = pledge(request)
     with app.uow.begin() as conn:
         token, _csrf = accounts.start_session(conn, user_id=user_id, at=app.clock.now())
+        was_visitor = merge_at_login(request, conn, user_id)  # their anonymous events become theirs
     response = redirect(target)
+    if was_visitor:
+        response.delete_cookie(VISITOR_COOKIE, httponly=True, samesite="lax")
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -18,12 +18,14 @@ from pledge.orders import services as orders
 from pledge.orders.shipping import cart_shipping
 from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
+from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions
 from pledge.web.deps import Caller, PageCaller, check_csrf, optional_caller, page_caller, pledge
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
+from pledge.web.visitors import Who
 from pledge.wishes import queries as wish_queries
 from pledge.wishes.offers import is_wisher_price
 
@@ -66,7 +68,9 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
             conn, product_id, caller.actor.user_id if caller else None, now=pledge(request).clock.now()
         )
     app = pledge(request)
-    return render(
+    viewer = Who(request)  # a view for the feed (reach): buffered, off the request path
+    viewer.record(app, EventKind.VIEW, [(Subject.PRODUCT, product_id)])
+    response = render(
         request,
         "product.html",
         product=product,
@@ -79,6 +83,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
         wished_by=wished_by,
         wisher_offer=wisher_offer,
     )
+    return viewer.keep(request, response)
 
 
 @router.post("/cart")
