@@ -1,7 +1,7 @@
 """feed quality: reasons on candidates, the popular list, shop quality, traffic support
 
 Revision ID: 0031
-Revises: 0027
+Revises: 0030
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0031"
-down_revision = "0027"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 

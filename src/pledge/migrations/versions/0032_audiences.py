@@ -1,7 +1,7 @@
 """shop audiences, their campaigns (coupon or "we are live"), recipients and opt-outs
 
 Revision ID: 0032
-Revises: 0027
+Revises: 0031
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import pledge.kernel.db
 
 revision = "0032"
-down_revision = "0027"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 

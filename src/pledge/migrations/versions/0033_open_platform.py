@@ -1,7 +1,7 @@
 """the open platform: idempotency keys of the API's writing requests, apps and their keys (issue 20)
 
 Revision ID: 0033
-Revises: 0027
+Revises: 0032
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0033"
-down_revision = "0027"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
