@@ -53,6 +53,7 @@ from pledge.live.model import SessionStatus
 from pledge.live.tables import live_rooms, live_sessions
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
+from pledge.notifications.tables import notifications
 from pledge.rulebooks.loader import Rulebook
 from pledge.wishes.tables import wish_demands
 
@@ -214,11 +215,25 @@ def _rate_limited(conn: Connection, book: Rulebook, shop_id: int, at: datetime) 
     return set(rows.scalars())
 
 
+def _told_of_session(conn: Connection, session_id: int) -> set[int]:
+    """Buyers the session itself already told it went live (its followers and those who asked
+    to be reminded: live.services, cause live-started:{session}): a second notice is spam."""
+    n = notifications.c
+    return set(conn.execute(select(n.user_id).where(n.cause == f"live-started:{session_id}")).scalars())
+
+
 def _outcomes(
-    conn: Connection, campaign: AnyRow, book: Rulebook, user_ids: list[int], at: datetime
+    conn: Connection,
+    campaign: AnyRow,
+    book: Rulebook,
+    user_ids: list[int],
+    at: datetime,
+    session: AnyRow | None,
 ) -> dict[int, Outcome]:
     opted = _opted_out(conn, campaign.shop_id)
-    limited = _rate_limited(conn, book, campaign.shop_id, at) if campaign.kind == CampaignKind.LIVE else set()
+    limited: set[int] = set()
+    if session is not None:
+        limited = _rate_limited(conn, book, campaign.shop_id, at) | _told_of_session(conn, session.id)
     sends = Outcome.COUPON if campaign.kind == CampaignKind.COUPON else Outcome.NOTIFIED
     return {
         uid: Outcome.OPTED_OUT if uid in opted else Outcome.RATE_LIMITED if uid in limited else sends
@@ -279,7 +294,8 @@ def _notify_live(
 
 def send_campaign(conn: Connection, actor: Actor, *, campaign_id: int, book: Rulebook, at: datetime) -> Sent:
     """Send a draft campaign to its audience as it is now, once. Opted-out buyers get nothing,
-    and a live notice skips buyers at the clause's limit; every member gets a recipient row
+    and a live notice skips buyers at the clause's limit or already told of this session by
+    the session itself; every member gets a recipient row
     saying what was done. An empty audience, a shop not live (for a live notice) or a campaign
     already sent is refused with nothing written."""
     campaign = campaign_of(conn, actor, campaign_id, read_only=False)
@@ -299,7 +315,7 @@ def send_campaign(conn: Connection, actor: Actor, *, campaign_id: int, book: Rul
     buyers = members.members(conn, campaign.shop_id, rules_of(conn, campaign.audience_id), at)
     if not buyers:
         raise InvalidInput("the audience is empty: nobody to send the campaign to")
-    outcomes = _outcomes(conn, campaign, book, buyers, at)
+    outcomes = _outcomes(conn, campaign, book, buyers, at, session)
     chosen = [uid for uid in buyers if outcomes[uid] in (Outcome.COUPON, Outcome.NOTIFIED)]
     coupons: dict[int, int] = {}
     if campaign.kind == CampaignKind.COUPON:
