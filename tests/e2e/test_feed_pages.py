@@ -195,3 +195,17 @@ def test_viewing_a_product_page_teaches_the_feed(app, world, client):
     trained(app, world)
     assert events(app, reach_events.c.user_id == buyer.user_id, reach_events.c.kind == "view") == 1
     assert "因为你浏览过玫瑰 九枝" in client.get("/feed").text
+
+
+def test_an_item_withdrawn_after_training_is_not_shown(app, world, client):
+    from pledge.catalog.tables import products as products_table
+
+    peony, rose = products(world, 2, titles=("芍药 十枝", "玫瑰 九枝"))
+    viewer = world.user()
+    for product in (peony, rose):
+        app.events.add(BehaviourEvent(EventKind.VIEW, Subject.PRODUCT, product, world.now, viewer.user_id))
+    trained(app, world)
+    with app.uow.begin() as c:
+        c.execute(products_table.update().where(products_table.c.id == rose).values(active=False))
+    text = client.get("/feed").text
+    assert "芍药 十枝" in text and "玫瑰 九枝" not in text
