@@ -110,13 +110,13 @@ def test_page_numbers_out_of_range_show_the_nearest_page(app, world, client):
 
 
 def test_operators_see_the_weights_and_start_a_traffic_support_programme(app, world, client):
-    from pledge.reach.tables import reach_support_versions
+    from pledge.reach.tables import reach_support_programs, reach_support_versions
     from tests.e2e.conftest import page_login
 
     operator = world.user("运营", platform_role="operator")
     csrf = page_login(client, email_of(app, operator.user_id), "/operator/reach")
     page = client.get("/operator/reach").text
-    assert "60%" in page and "本系统默认" not in page and "推荐排序分" in page
+    assert "60%" in page and "推荐排序分" in page  # the weights and the clause text behind them
     form = {"csrf_token": csrf, "code": "good-service", "name": "优质服务扶持", "name_en": "Good service",
             "source": "", "min_score": "90", "max_penalties": "0", "max_late_ship": "5",
             "boost": "10"}  # fmt: skip
@@ -127,6 +127,9 @@ def test_operators_see_the_weights_and_start_a_traffic_support_programme(app, wo
     assert refused.status_code == 422
     with app.uow.read() as c:
         assert c.execute(select(func.count()).select_from(reach_support_versions)).scalar_one() == 1
+        assert (
+            c.execute(select(reach_support_programs.c.source)).scalar_one() == "pledge:default"
+        )  # left empty
 
 
 def test_traffic_support_boosts_qualifying_shops_and_the_merchant_sees_why(app, world, client):
@@ -192,3 +195,17 @@ def test_viewing_a_product_page_teaches_the_feed(app, world, client):
     trained(app, world)
     assert events(app, reach_events.c.user_id == buyer.user_id, reach_events.c.kind == "view") == 1
     assert "因为你浏览过玫瑰 九枝" in client.get("/feed").text
+
+
+def test_an_item_withdrawn_after_training_is_not_shown(app, world, client):
+    from pledge.catalog.tables import products as products_table
+
+    peony, rose = products(world, 2, titles=("芍药 十枝", "玫瑰 九枝"))
+    viewer = world.user()
+    for product in (peony, rose):
+        app.events.add(BehaviourEvent(EventKind.VIEW, Subject.PRODUCT, product, world.now, viewer.user_id))
+    trained(app, world)
+    with app.uow.begin() as c:
+        c.execute(products_table.update().where(products_table.c.id == rose).values(active=False))
+    text = client.get("/feed").text
+    assert "芍药 十枝" in text and "玫瑰 九枝" not in text
