@@ -4,6 +4,8 @@ hold, a rebuild gives the same answers, and hostile strings are plain words to b
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,13 +14,14 @@ from sqlalchemy import func, select
 from pledge.catalog import services as catalog
 from pledge.catalog.tables import categories
 from pledge.kernel.errors import InvalidInput
-from pledge.kernel.indexing import Indexed
+from pledge.kernel.indexing import Indexed, changed
 from pledge.promises.model import Promise
 from pledge.search.model import Query, Sort
 from pledge.search.services import reindex, search
 from pledge.search.tables import search_documents
 from pledge.videos import services as videos
 from tests.integration.test_videos import publish
+from tests.support import run_concurrently
 
 
 def find(app, text="", **filters) -> list[str]:
@@ -172,3 +175,25 @@ def test_any_text_is_an_answer_never_an_error(app, world, text):
     with app.uow.read() as c:
         results = search(c, Query(text))
     assert isinstance(results.hits, list)
+
+
+def test_two_transactions_indexing_one_product_at_once_leave_one_document(app, world, shelf):
+    """An edit and a takedown of one product commit their documents concurrently: the second
+    overwrites the first (upsert on kind + subject), never a unique violation."""
+    with app.uow.read() as c:
+        pid = search(c, Query("玫瑰")).hits[0].subject_id
+
+    def reindex_slowly():
+        with app.uow.begin() as c:
+            changed(c, Indexed.PRODUCT, [pid])
+            time.sleep(0.3)  # hold the row while the other transaction writes it too
+        return True
+
+    assert run_concurrently([reindex_slowly, reindex_slowly, reindex_slowly]) == [True, True, True]
+    with app.uow.read() as c:
+        rows = c.execute(
+            select(func.count())
+            .select_from(search_documents)
+            .where(search_documents.c.kind == "product", search_documents.c.subject_id == pid)
+        ).scalar_one()
+    assert rows == 1 and find(app, "玫瑰") == ["红玫瑰花束 11枝"]

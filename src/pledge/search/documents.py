@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
+from pledge.kernel.db import dialect_insert
 from pledge.kernel.indexing import Indexed
 from pledge.orders.tables import order_lines, orders
 from pledge.promises.model import Promise
@@ -169,15 +170,24 @@ def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
         yield batch
 
 
+def _upsert(conn: Connection, batch: list[dict]) -> None:
+    """Insert, or overwrite the document of the same (kind, subject): two transactions indexing
+    one product at once (an edit and a takedown) both end with one row, not a unique violation."""
+    insert = dialect_insert(conn)(search_documents).values(batch)
+    fresh = {c: insert.excluded[c] for c in batch[0] if c not in ("kind", "subject_id")}
+    conn.execute(insert.on_conflict_do_update(index_elements=["kind", "subject_id"], set_=fresh))
+
+
 def replace(conn: Connection, built: Built, kind: Indexed, ids: Sequence[int] | None) -> int:
-    """Delete the documents of these items (all of the kind when `ids` is None) and write them
-    again from the source tables; an item no longer visible simply is not written back."""
-    gone = delete(search_documents).where(search_documents.c.kind == kind.value)
-    if ids is not None:
-        gone = gone.where(search_documents.c.subject_id.in_(ids))
-    conn.execute(gone)
-    written = 0
+    """Write the documents of these items again from the source tables and delete those of items
+    no longer visible. With `ids` None every visible item of the kind is written: the caller
+    (services.reindex) has emptied the table first."""
+    docs = search_documents.c
+    written: list[int] = []
     for batch in _batches(ROWS[kind](conn, built, ids)):
-        conn.execute(search_documents.insert(), batch)
-        written += len(batch)
-    return written
+        _upsert(conn, batch)
+        written += [row["subject_id"] for row in batch]
+    if ids is not None:
+        stale = set(ids) - set(written)
+        conn.execute(delete(search_documents).where(docs.kind == kind.value, docs.subject_id.in_(stale)))
+    return len(written)
