@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     login_failures_per_address: int = 20  # failed logins per client address within the window
     login_failure_window_minutes: int = 15
     api_token_days: int = 30  # a bearer token expires this many days after it was issued
+    # Open-platform apps (docs/api.md): requests per minute per app, and per shop for all its apps.
+    app_requests_per_minute: int = 600
+    shop_app_requests_per_minute: int = 1200
 
     @property
     def cookies_always_secure(self) -> bool:

@@ -22,6 +22,7 @@ from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
+from pledge.integrations.ratelimits import purge as purge_rate_windows
 from pledge.inventory.services import release_cancelled
 from pledge.lateship.services import sweep_late_ship
 from pledge.logistics.sanctions import evaluate_sanctions
@@ -68,6 +69,7 @@ def run_once(app: App) -> dict:
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
+        purge_rate_windows(conn, at=app.clock.now())  # apps' request counts older than an hour
     trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {
         "cancelled_unpaid": cancelled,

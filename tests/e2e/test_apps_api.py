@@ -5,6 +5,8 @@ all; unknown scopes and non-owners are refused."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
@@ -133,3 +135,32 @@ def test_unknown_scopes_and_non_owners_are_refused(app, world, client, erp):
     assert_problem(client.post(f"/api/v1/apps/{erp['app_id']}/key", headers=stranger), 404)
     assert_problem(client.get("/api/v1/me", headers=bearer("pla_forged")), 401)
     assert snapshot(app) == before
+
+
+def test_an_app_over_its_rate_limit_gets_a_429_with_retry_after_until_the_minute_ends(
+    app, client, clock, erp
+):
+    app.settings.app_requests_per_minute = 3  # the App's settings object of this test only
+    orders = f"/api/v1/shops/{erp['shop_id']}/orders"
+    h = bearer(erp["key"])
+    clock.set(clock.now().replace(second=10, microsecond=0))
+    assert [client.get(orders, headers=h).status_code for _ in range(3)] == [200, 200, 200]
+    limited = client.get(orders, headers=h)
+    assert "3 requests per minute" in assert_problem(limited, 429)["detail"]
+    assert limited.headers["retry-after"] == "50"
+    assert client.get(orders, headers=erp["owner"]).status_code == 200  # people are not counted
+    clock.advance(timedelta(seconds=50))
+    assert client.get(orders, headers=h).status_code == 200
+
+
+def test_the_shops_apps_share_the_shop_limit(app, client, erp):
+    app.settings.shop_app_requests_per_minute = 2
+    second = client.post(
+        f"/api/v1/shops/{erp['shop_id']}/apps",
+        json={"name": "打单助手", "scopes": GRANTED},
+        headers=erp["owner"],
+    ).json()["key"]
+    orders = f"/api/v1/shops/{erp['shop_id']}/orders"
+    assert client.get(orders, headers=bearer(erp["key"])).status_code == 200
+    assert client.get(orders, headers=bearer(second)).status_code == 200
+    assert "this shop's apps" in assert_problem(client.get(orders, headers=bearer(second)), 429)["detail"]

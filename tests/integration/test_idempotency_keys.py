@@ -70,3 +70,17 @@ def test_concurrent_claims_of_one_key_let_exactly_one_request_run(postgres_url, 
     ran = [r for r in results if r is None]
     waited = [r for r in results if isinstance(r, keys.KeyInUse)]
     assert len(ran) == 1 and len(waited) == 3, results
+
+
+def test_rate_windows_count_per_minute_and_are_purged_after_an_hour(app, clock):
+    from pledge.integrations import ratelimits
+
+    with app.uow.begin() as c:
+        counts = [ratelimits.count(c, "app:1", app.clock.now()) for _ in range(3)]
+    assert counts == [1, 2, 3]
+    clock.advance(ratelimits.WINDOW)
+    with app.uow.begin() as c:
+        assert ratelimits.count(c, "app:1", app.clock.now()) == 1  # a new window
+    clock.advance(ratelimits.KEPT)
+    with app.uow.begin() as c:
+        assert ratelimits.purge(c, at=app.clock.now()) == 1  # the first window; the second is an hour old

@@ -40,6 +40,7 @@ class AppCaller:
 
     actor: Actor
     app_id: int
+    shop_id: int
     scopes: frozenset[str]
 
 
@@ -152,4 +153,4 @@ def caller_for_key(conn: Connection, key: str) -> AppCaller:
     scopes = frozenset(row.scopes.split())
     role = ShopRole.FINANCE if "settlement:read" in scopes else ShopRole.STAFF
     actor = Actor(row.granted_by, f"app:{row.name}", None, {row.shop_id: role.value})
-    return AppCaller(actor, row.id, scopes)
+    return AppCaller(actor, row.id, row.shop_id, scopes)

@@ -47,3 +47,12 @@ app_keys = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
 )
+
+# Requests counted per bucket ("app:7", "shop:3") and fixed window: shared by every process.
+rate_windows = Table(
+    "rate_windows",
+    metadata,
+    Column("bucket", String(40), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("requests", Integer, nullable=False),
+)

@@ -13,7 +13,7 @@ from pledge.accounts import services as accounts
 from pledge.accounts.services import Actor
 from pledge.accounts.throttle import LoginLimits
 from pledge.bootstrap import App
-from pledge.integrations import apps
+from pledge.integrations import apps, ratelimits
 from pledge.kernel.errors import Forbidden, Unauthorized
 from pledge.web.app_scopes import require_scope
 
@@ -68,14 +68,27 @@ def bearer_token(request: Request) -> str | None:
     return header[7:].strip() if header.lower().startswith("bearer ") else None
 
 
+def _app_actor(request: Request, key: str) -> Actor:
+    """An app key's actor: counted against its app's and its shop's rate limits (429), then
+    checked against the operation's scope (403)."""
+    app = pledge(request)
+    with app.uow.read() as conn:
+        found = apps.caller_for_key(conn, key)
+    limits = [
+        ratelimits.Limit(f"app:{found.app_id}", app.settings.app_requests_per_minute),
+        ratelimits.Limit(f"shop:{found.shop_id}", app.settings.shop_app_requests_per_minute),
+    ]
+    with app.uow.begin() as conn:
+        ratelimits.take(conn, limits, at=app.clock.now())
+    require_scope(request, found)
+    return found.actor
+
+
 def api_actor(request: Request) -> Actor:
     """Bearer token, or the page session plus an X-CSRF-Token header for changes."""
     token = bearer_token(request)
     if token is not None and token.startswith(apps.KEY_PREFIX):
-        with pledge(request).uow.read() as conn:
-            found = apps.caller_for_key(conn, token)
-        require_scope(request, found)
-        return found.actor
+        return _app_actor(request, token)
     if token is not None:
         app = pledge(request)
         return accounts.actor_for_api_token(app.uow, token, app.clock.now())

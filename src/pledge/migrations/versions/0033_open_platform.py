@@ -58,9 +58,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key_hash", name=op.f("pk_app_keys")),
     )
     op.create_index(op.f("ix_app_keys_app_id"), "app_keys", ["app_id"])
+    op.create_table(
+        "rate_windows",
+        sa.Column("bucket", sa.String(length=40), nullable=False),
+        sa.Column("window_start", UtcDateTime(timezone=True), nullable=False),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "window_start", name=op.f("pk_rate_windows")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("rate_windows")
     op.drop_index(op.f("ix_app_keys_app_id"), table_name="app_keys")
     op.drop_table("app_keys")
     op.drop_index(op.f("ix_apps_shop_id"), table_name="apps")
