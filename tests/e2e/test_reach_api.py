@@ -68,3 +68,38 @@ def test_events_still_buffered_are_written_when_the_server_stops(app, world):
         assert c.post("/api/v1/reach/events", json=body, headers=auth).status_code == 202
         assert stored(app) == 0
     assert stored(app) == 1
+
+
+def test_what_a_caller_does_is_recorded_where_it_succeeds(app, world, client):
+    """Add to cart, order, follow and like are recorded by the routes that did them (issue 16:
+    "record … add-to-cart, orders, follows, likes, comments"), buffered like the pages' views;
+    a refused action records nothing."""
+    from pledge.catalog.tables import skus
+
+    shop_id, owner = world.shop("小阿阮鲜花")
+    sku = world.product(owner, shop_id, price_fen=1990, stock=5)
+    with app.uow.read() as c:
+        product = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
+    buyer = world.user()
+    auth = bearer(api_token(client, email_of(app, buyer.user_id)))
+    assert (
+        client.post("/api/v1/cart/lines", json={"sku_id": sku, "quantity": 1}, headers=auth).status_code
+        == 201
+    )
+    placed = client.post("/api/v1/checkout", json={"lines": [{"sku_id": sku, "quantity": 1}]}, headers=auth)
+    assert placed.status_code == 201, placed.text
+    assert client.post(f"/api/v1/shops/{shop_id}/follow", headers=auth).status_code == 200
+    refused = client.post("/api/v1/checkout", json={"lines": [{"sku_id": sku, "quantity": 99}]}, headers=auth)
+    assert refused.status_code == 409
+    run_once(app)
+    with app.uow.read() as c:
+        rows = c.execute(
+            select(
+                reach_events.c.kind, reach_events.c.subject, reach_events.c.subject_id, reach_events.c.user_id
+            ).order_by(reach_events.c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("cart", "product", product, buyer.user_id),
+        ("order", "product", product, buyer.user_id),
+        ("follow", "shop", shop_id, buyer.user_id),
+    ]

@@ -62,6 +62,7 @@ class PlacedCheckout:
     order_ids: list[int]
     total_fen: int
     payment_ref: str
+    product_ids: tuple[int, ...] = ()  # what was ordered (the reach layer records it)
 
 
 def record_events(conn: Connection, events: list[dict]) -> None:
@@ -258,7 +259,8 @@ def create_orders(
             created_at=at,
         )
     )
-    return PlacedCheckout(checkout_id, order_ids, total, ref)
+    bought = tuple(dict.fromkeys(line.product_id for d in drafts for line in d.lines))
+    return PlacedCheckout(checkout_id, order_ids, total, ref, bought)
 
 
 def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int | None] = ()) -> Purchase:
@@ -457,9 +459,9 @@ def cart_lines_for(
 
 def add_to_cart(
     conn: Connection, actor: Actor, line: LineRequest, *, at: datetime, source_token: str | None = None
-) -> None:
+) -> int:
     """Put a line in the cart; `source_token` is the page's signed token, verified by the caller
-    (its source is `line.source`) and kept so checkout can verify it again."""
+    (its source is `line.source`) and kept so checkout can verify it again. The SKU's product."""
     _validate_lines([line])
     row = _load_skus(conn, [line.sku_id])[line.sku_id]
     existing = conn.execute(
@@ -486,6 +488,7 @@ def add_to_cart(
             .where(cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == line.sku_id)
             .values(quantity=quantity, source_token=source_token)
         )
+    return int(row.product_id)
 
 
 def remove_from_cart(conn: Connection, actor: Actor, sku_id: int) -> None:

@@ -32,14 +32,7 @@ class Who:
                 self.visitor_id, self._new_cookie = visitors.issue(app.settings.secret_key)
 
     def record(self, app: App, kind: EventKind, subjects: list[tuple[Subject, int]]) -> None:
-        now = app.clock.now()
-        due = False
-        for subject, subject_id in subjects:
-            event = BehaviourEvent(kind, subject, subject_id, now, self.user_id, self.visitor_id)
-            due = app.events.add(event) or due
-        if due:
-            with app.uow.begin() as conn:
-                app.events.flush(conn)
+        _record(app, kind, subjects, self.user_id, self.visitor_id)
 
     def keep(self, request: Request, response: Response) -> Response:
         if self._new_cookie is not None:
@@ -52,6 +45,28 @@ class Who:
                 secure=cookie_secure(request, pledge(request).settings),
             )
         return response
+
+
+def _record(
+    app: App,
+    kind: EventKind,
+    subjects: list[tuple[Subject, int]],
+    user_id: int | None,
+    visitor_id: str | None,
+) -> None:
+    now = app.clock.now()
+    due = False
+    for subject, subject_id in subjects:
+        due = app.events.add(BehaviourEvent(kind, subject, subject_id, now, user_id, visitor_id)) or due
+    if due:
+        with app.uow.begin() as conn:
+            app.events.flush(conn)
+
+
+def record_for(app: App, user_id: int, kind: EventKind, subjects: list[tuple[Subject, int]]) -> None:
+    """A signed-in caller's own action, recorded where it succeeded (add to cart, order, follow,
+    like, comment), from a page or the API alike: buffered like the pages' views."""
+    _record(app, kind, subjects, user_id, None)
 
 
 def merge_at_login(request: Request, conn: Connection, user_id: int) -> bool:

@@ -23,6 +23,7 @@ from pledge.live import services as live
 from pledge.live.hub import stream
 from pledge.live.model import Verdict
 from pledge.promises.model import Promise
+from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions as actions
 from pledge.web.api.schemas.live import (
     CardsOut,
@@ -51,6 +52,7 @@ from pledge.web.types import (
     PriceFen,
     Title,
 )
+from pledge.web.visitors import record_for
 
 router = APIRouter(tags=["live"])
 
@@ -203,6 +205,7 @@ def list_comments(
 )
 def post_comment(room_id: PathId, body: CommentIn, app: AppDep, actor: ApiActor) -> dict:
     comment = actions.post_comment(app, actor, room_id, body.text)
+    record_for(app, actor.user_id, EventKind.COMMENT, [(Subject.SESSION, comment.session_id)])
     return events.comment_json(comment) | {"shown": comment.verdict is Verdict.ALLOW}
 
 

@@ -12,10 +12,12 @@ from pledge.kernel.errors import InvalidInput
 from pledge.orders import queries
 from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
+from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions
 from pledge.web.api.schemas.orders import CartOut, CheckoutOut, OrderOut, OrderSummaryOut, ShipOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Carrier, Id, PathId, Quantity, TrackingNo, Word
+from pledge.web.visitors import record_for
 
 router = APIRouter(tags=["orders"])
 MAX_CHECKOUT_LINES = 100
@@ -109,13 +111,14 @@ def add_cart_line(body: CartLineIn, app: AppDep, actor: ApiActor) -> dict:
         PRODUCT_CARD if body.source_token is None else verify(app.source_secrets, body.source_token, now=now)
     )
     with app.uow.begin() as conn:
-        orders.add_to_cart(
+        product_id = orders.add_to_cart(
             conn,
             actor,
             orders.LineRequest(body.sku_id, body.quantity, source),
             at=now,
             source_token=body.source_token,
         )
+    record_for(app, actor.user_id, EventKind.CART, [(Subject.PRODUCT, product_id)])
     return get_cart(app, actor)
 
 
@@ -163,6 +166,7 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
                 address_id=body.address_id,
             )
     live_actions.announce_orders(app, placed.order_ids)
+    record_for(app, actor.user_id, EventKind.ORDER, [(Subject.PRODUCT, p) for p in placed.product_ids])
     return _placed(app, placed)
 
 

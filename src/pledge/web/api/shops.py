@@ -12,12 +12,14 @@ from starlette.datastructures import UploadFile
 from pledge.catalog import images
 from pledge.followers import services as followers
 from pledge.kernel.errors import InvalidInput
+from pledge.reach.recording import EventKind, Subject
 from pledge.uploads.services import MAX_BYTES, read_upload
 from pledge.web.api.schemas.shops import FollowingOut, ProductImageOut, ProductImagesOut, ShopOut
 from pledge.web.deps import ApiActor, AppDep, MaybeApiActor, pledge
 from pledge.web.photos import FORM_OVERHEAD, photo_too_large, read_photo, store_photo
 from pledge.web.storefront import shop_data
 from pledge.web.types import IntRange, PathId
+from pledge.web.visitors import record_for
 
 router = APIRouter(tags=["shops"])
 
@@ -52,7 +54,9 @@ def get_shop(shop_id: PathId, app: AppDep, actor: MaybeApiActor, past_page: Path
 @router.post("/shops/{shop_id}/follow", summary="Follow the shop", responses={200: {"model": FollowingOut}})
 def follow(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
-        return asdict(followers.follow(conn, actor, shop_id=shop_id, at=app.clock.now()))
+        following = asdict(followers.follow(conn, actor, shop_id=shop_id, at=app.clock.now()))
+    record_for(app, actor.user_id, EventKind.FOLLOW, [(Subject.SHOP, shop_id)])
+    return following
 
 
 @router.delete(

@@ -6,6 +6,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from pledge.kernel.errors import InvalidInput
+from pledge.reach.recording import EventKind, Subject
 from pledge.videos import queries
 from pledge.videos import services as videos
 from pledge.web.api.schemas.videos import VideoCountsOut, VideoCreatedOut, VideoLikeOut, VideoOut
@@ -13,6 +14,7 @@ from pledge.web.deps import ApiActor, AppDep, pledge
 from pledge.web.media import ranged_file
 from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
+from pledge.web.visitors import record_for
 
 router = APIRouter(tags=["videos"])
 
@@ -104,6 +106,7 @@ def count_play(video_id: PathId, app: AppDep) -> dict:
 def like(video_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
         videos.like_video(conn, actor, video_id=video_id, at=app.clock.now())
+    record_for(app, actor.user_id, EventKind.LIKE, [(Subject.VIDEO, video_id)])
     return _counts(app, video_id) | {"liked": True}
 
 

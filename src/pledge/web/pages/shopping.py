@@ -25,7 +25,7 @@ from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
-from pledge.web.visitors import Who
+from pledge.web.visitors import Who, record_for
 from pledge.wishes import queries as wish_queries
 from pledge.wishes.offers import is_wisher_price
 
@@ -98,7 +98,8 @@ async def add_to_cart(request: Request, caller: PageCaller):
         source,
     )
     with app.uow.begin() as conn:
-        orders.add_to_cart(conn, caller.actor, line, at=app.clock.now(), source_token=token)
+        product_id = orders.add_to_cart(conn, caller.actor, line, at=app.clock.now(), source_token=token)
+    record_for(app, caller.actor.user_id, EventKind.CART, [(Subject.PRODUCT, product_id)])
     return redirect("/cart")
 
 
@@ -158,6 +159,7 @@ async def checkout(request: Request, caller: PageCaller):
             address_id=whole_number(form.get("address_id"), "address_id"),
         )
     live_actions.announce_orders(app, placed.order_ids)
+    record_for(app, caller.actor.user_id, EventKind.ORDER, [(Subject.PRODUCT, p) for p in placed.product_ids])
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 
 

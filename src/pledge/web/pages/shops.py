@@ -12,6 +12,7 @@ from pledge.followers import services as followers
 from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.notifications import queries as notices
 from pledge.notifications.services import mark_read
+from pledge.reach.recording import EventKind, Subject
 from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
 from pledge.web.forms import required_number, whole_number
 from pledge.web.i18n import translator
@@ -20,6 +21,7 @@ from pledge.web.photos import read_photo, store_photo
 from pledge.web.render import language, redirect, render
 from pledge.web.storefront import shop_data
 from pledge.web.types import PathId
+from pledge.web.visitors import record_for
 
 router = APIRouter()
 
@@ -42,6 +44,8 @@ async def follow(shop_id: PathId, request: Request, caller: PageCaller):
             followers.unfollow(conn, caller.actor, shop_id=shop_id)
         else:
             followers.follow(conn, caller.actor, shop_id=shop_id, at=app.clock.now())
+    if form.get("follow") != "0":
+        record_for(app, caller.actor.user_id, EventKind.FOLLOW, [(Subject.SHOP, shop_id)])
     return redirect(f"/shops/{shop_id}")
 
 
