@@ -13,6 +13,7 @@ import threading
 from pledge.aftersales.insurance import pay_claims
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App, refresh_clock
+from pledge.creators.samples import sweep_samples
 from pledge.experience.services import snapshot_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
@@ -58,6 +59,7 @@ def run_once(app: App) -> dict:
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
+    samples = sweep_samples(app.uow, app.clock)  # sample requests past their deadline (寄样)
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
     return {
         "cancelled_unpaid": cancelled,
@@ -77,6 +79,7 @@ def run_once(app: App) -> dict:
         "stock_returned": stock_returned,
         "unshipped_closed": closed.closed,
         "appeals_settled": appeals,
+        "samples_closed": samples,
         "reach_events_written": events,
     }
 

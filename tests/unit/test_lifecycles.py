@@ -11,6 +11,7 @@ from pledge.aftersales.model import CLAIM_LIFECYCLE, REFUND_LIFECYCLE, CaseStatu
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
 from pledge.creators.model import LIFECYCLE as CREATOR_LIFECYCLE
+from pledge.creators.model import SAMPLE_LIFECYCLE
 from pledge.governance.model import APPEAL_LIFECYCLE, PENALTY_LIFECYCLE
 from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
@@ -38,6 +39,7 @@ LIFECYCLES = [
     PENALTY_LIFECYCLE,
     APPEAL_LIFECYCLE,
     CREATOR_LIFECYCLE,
+    SAMPLE_LIFECYCLE,
 ]
 
 

@@ -1,0 +1,124 @@
+"""The read side of the affiliate pages: a creator's showcase and sample requests, and a
+merchant's affiliate page (the shop's rates, the creators selling its products, the sample
+requests to decide)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Connection
+
+from pledge.accounts.services import Actor, require_shop
+from pledge.catalog.tables import products, shops, skus
+from pledge.creators.model import SampleStatus
+from pledge.creators.samples_policy import ship_deadlines
+from pledge.creators.services import rate_for
+from pledge.creators.tables import affiliate_rates, creators, sample_requests, showcase_items
+from pledge.rulebooks.loader import Rulebook
+
+s = sample_requests.c
+FIRST = case(
+    (s.status == SampleStatus.REQUESTED.value, 0), (s.status == SampleStatus.APPROVED.value, 1), else_=2
+)
+
+
+def _sample_rows(conn: Connection, where, book: Rulebook) -> list[dict]:
+    rows = conn.execute(
+        select(
+            sample_requests,
+            products.c.title,
+            shops.c.name.label("shop_name"),
+            creators.c.display_name.label("creator_name"),
+            creators.c.follower_count,
+        )
+        .join(products, products.c.id == s.product_id)
+        .join(shops, shops.c.id == s.shop_id)
+        .join(creators, creators.c.id == s.creator_id)
+        .where(where)
+        .order_by(FIRST, s.id.desc())
+        .limit(200)
+    ).all()
+    out = []
+    for r in rows:
+        row = dict(r._mapping, status=SampleStatus(r.status))
+        if r.status == SampleStatus.APPROVED:
+            row["ship_due_at"] = ship_deadlines(book, r.decided_at).due_at
+        out.append(row)
+    return out
+
+
+def creator_samples(conn: Connection, creator_id: int, book: Rulebook) -> list[dict]:
+    return _sample_rows(conn, s.creator_id == creator_id, book)
+
+
+def showcase_products(conn: Connection, creator_id: int, *, now: datetime) -> list[dict]:
+    """The creator's showcase with the rate each product sells at now (None: no rate any more)."""
+    sc = showcase_items.c
+    price = select(func.min(skus.c.price_fen)).where(skus.c.product_id == products.c.id).scalar_subquery()
+    rows = conn.execute(
+        select(products.c.id, products.c.title, shops.c.name.label("shop_name"), price.label("price_fen"))
+        .join(showcase_items, sc.product_id == products.c.id)
+        .join(shops, shops.c.id == products.c.shop_id)
+        .where(sc.creator_id == creator_id)
+        .order_by(sc.id)
+    ).all()
+    out = []
+    for r in rows:
+        rate = rate_for(conn, product_id=r.id, creator_id=creator_id, at=now)
+        out.append(dict(r._mapping, rate_bp=rate and rate.rate_bp, exclusive=bool(rate and rate.exclusive)))
+    return out
+
+
+def _rates(conn: Connection, shop_id: int, now: datetime) -> list[dict]:
+    r = affiliate_rates.c
+    rows = conn.execute(
+        select(affiliate_rates, products.c.title, creators.c.display_name.label("creator_name"))
+        .join(products, products.c.id == r.product_id)
+        .outerjoin(creators, creators.c.id == r.creator_id)
+        .where(r.shop_id == shop_id)
+        .order_by(r.product_id, r.starts_at.desc())
+        .limit(500)
+    ).all()
+    out = []
+    for row in rows:
+        ended = row.ends_at is not None and row.ends_at <= now
+        state = "ended" if ended else ("upcoming" if row.starts_at > now else "in_force")
+        out.append(dict(row._mapping, state=state))
+    return out
+
+
+def _sellers(conn: Connection, shop_id: int) -> list[dict]:
+    """The creators with the shop's products in their showcase, most products first."""
+    sc = showcase_items.c
+    rows = conn.execute(
+        select(
+            creators.c.id,
+            creators.c.display_name,
+            creators.c.follower_count,
+            creators.c.status,
+            func.count(sc.id).label("products"),
+        )
+        .join(showcase_items, sc.creator_id == creators.c.id)
+        .join(products, products.c.id == sc.product_id)
+        .where(products.c.shop_id == shop_id)
+        .group_by(creators.c.id, creators.c.display_name, creators.c.follower_count, creators.c.status)
+        .order_by(func.count(sc.id).desc(), creators.c.id)
+        .limit(200)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def shop_affiliate(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, now: datetime) -> dict:
+    require_shop(actor, shop_id, read_only=True)
+    own = conn.execute(
+        select(products.c.id, products.c.title)
+        .where(products.c.shop_id == shop_id, products.c.active.is_(True))
+        .order_by(products.c.id)
+    ).all()
+    return {
+        "products": [dict(r._mapping) for r in own],
+        "rates": _rates(conn, shop_id, now),
+        "sellers": _sellers(conn, shop_id),
+        "samples": _sample_rows(conn, s.shop_id == shop_id, book),
+    }
