@@ -24,8 +24,8 @@ from pledge.blindboxes import policy as blindboxes
 from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
 from pledge.compensation import services as compensation_services
-from pledge.creators import policy as creators
 from pledge.creators import marketplace as creator_marketplace
+from pledge.creators import policy as creators
 from pledge.creators import samples_policy as creator_samples
 from pledge.creators import services as creator_services
 from pledge.experience import indicators as experience_indicators

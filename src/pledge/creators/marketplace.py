@@ -92,7 +92,7 @@ def late_ship_rates(book: Rulebook, now: datetime) -> Subquery:
     )
     late = func.sum(case((or_(o.picked_up_at.is_(None), o.picked_up_at > o.ship_by), 1), else_=0))
     return (
-        select(o.shop_id, (late * BP_DENOMINATOR / func.count()).label("late_bp"), func.count().label("due"))
+        select(o.shop_id, (late * BP_DENOMINATOR // func.count()).label("late_bp"), func.count().label("due"))
         .where(due)
         .group_by(o.shop_id)
         .subquery("late")
