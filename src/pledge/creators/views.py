@@ -122,3 +122,8 @@ def shop_affiliate(conn: Connection, actor: Actor, book: Rulebook, shop_id: int,
         "sellers": _sellers(conn, shop_id),
         "samples": _sample_rows(conn, s.shop_id == shop_id, book),
     }
+
+
+def sample_view(conn: Connection, book: Rulebook, sample_id: int) -> dict:
+    """One sample request as the pages and the API show it (the caller was checked already)."""
+    return _sample_rows(conn, s.id == sample_id, book)[0]

@@ -4,6 +4,7 @@ transaction, shape the answer."""
 from fastapi import APIRouter
 
 from pledge.web.api import (
+    affiliate,
     aftersales,
     auth,
     blindboxes,
@@ -61,6 +62,7 @@ for module in (
     governance,
     wishes,
     creators,
+    affiliate,
     reach,
 ):
     router.include_router(module.router)
