@@ -10,11 +10,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
-from pledge.catalog.tables import products, shops, skus
+from pledge.catalog.tables import categories, products, shops, skus
 from pledge.creators.model import SampleStatus
 from pledge.creators.samples_policy import ship_deadlines
 from pledge.creators.services import rate_for
 from pledge.creators.tables import affiliate_rates, creators, sample_requests, showcase_items
+from pledge.kernel.errors import NotFound
 from pledge.rulebooks.loader import Rulebook
 
 s = sample_requests.c
@@ -127,3 +128,24 @@ def shop_affiliate(conn: Connection, actor: Actor, book: Rulebook, shop_id: int,
 def sample_view(conn: Connection, book: Rulebook, sample_id: int) -> dict:
     """One sample request as the pages and the API show it (the caller was checked already)."""
     return _sample_rows(conn, s.id == sample_id, book)[0]
+
+
+def category_choices(conn: Connection) -> list[dict]:
+    """The top-level categories, for the marketplace's filter (a filter takes their children too)."""
+    c = categories.c
+    rows = conn.execute(select(c.id, c.name, c.name_en).where(c.parent_id.is_(None)).order_by(c.id)).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def creator_id_by_handle(conn: Connection, handle: str) -> int:
+    """The creator a merchant names for an exclusive rate (指定达人)."""
+    name = handle.strip().removeprefix("@")
+    found = conn.execute(select(creators.c.id).where(creators.c.handle == name)).scalar()
+    if found is None:
+        raise NotFound(f"no creator @{name[:30]}")
+    return int(found)
+
+
+def creator_account(conn: Connection, user_id: int):
+    """The user's creator account, or None (the page offers to open one)."""
+    return conn.execute(select(creators).where(creators.c.user_id == user_id)).first()

@@ -33,6 +33,27 @@ ROUTES: dict[tuple[str, str], Case] = {
     ),
     ("POST", "/api/v1/creators/me/samples/{sample_id}/cancel"): Case("denied", params=OWN),
     ("POST", "/api/v1/creators/me/samples/{sample_id}/receipt"): Case("denied", params=SHIPPED),
+    # pages
+    ("GET", "/merchant/shops/{shop_id}/affiliate"): Case("denied"),
+    ("POST", "/merchant/shops/{shop_id}/affiliate-rates"): Case(
+        "denied",
+        lambda ids, csrf: _form(
+            csrf, product_id=str(ids.extra["rate_product_id"]), rate="12.5", starts_at="2026-09-02T08:00"
+        ),
+        ok=303,
+    ),
+    ("POST", "/merchant/samples/{sample_id}/decision"): Case(
+        "denied", lambda ids, csrf: _form(csrf, decision="decline"), ok=303
+    ),
+    ("POST", "/merchant/samples/{sample_id}/shipment"): Case(
+        "denied", lambda ids, csrf: _form(csrf, tracking_no="SF20260901002"), ok=303, params=APPROVED
+    ),
+    ("POST", "/creator/samples/{sample_id}/cancel"): Case(
+        "denied", lambda ids, csrf: _form(csrf), ok=303, params=OWN
+    ),
+    ("POST", "/creator/samples/{sample_id}/receipt"): Case(
+        "denied", lambda ids, csrf: _form(csrf), ok=303, params=SHIPPED
+    ),
 }
 
 
@@ -59,9 +80,9 @@ def _ask(world, actor, product_id: int) -> int:
 
 
 def prepare(world, owner, buyer, ids: Ids) -> None:
-    """Two new marketplace products of the side's shop; on the first, a stranger's request to
-    decide, another's approved request to ship and the owner's own (as a creator) shipped request
-    to confirm; on the second, the owner's own open request to withdraw."""
+    """Two new marketplace products of the side's shop and one without a rate yet; on the
+    first, a stranger's request to decide, another's approved request to ship and the owner's own
+    (as a creator) shipped request to confirm; on the second, the owner's own request to withdraw."""
     app, book = world.app, world.app.rulebook
     first, second = (_listed_product(world, owner, ids, t) for t in ("寄样向日葵", "寄样玫瑰"))
     asker, approved_asker = world.user("达人"), world.user("达人")
@@ -71,6 +92,11 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
     ids.extra["approved_sample_id"] = _ask(world, approved_asker, first)
     ids.extra["shipped_sample_id"] = _ask(world, owner, first)
     ids.extra["own_sample_id"] = _ask(world, owner, second)
+    rate_sku = world.product(owner, ids.shop_id, title="待设佣金的花束", category=ids.category_id)
+    with app.uow.read() as c:
+        ids.extra["rate_product_id"] = c.execute(
+            select(skus.c.product_id).where(skus.c.id == rate_sku)
+        ).scalar_one()
     with app.uow.begin() as c:
         for key in ("approved_sample_id", "shipped_sample_id"):
             samples.decide_sample(c, owner, book, sample_id=ids.extra[key], approve=True, at=world.now)

@@ -4,9 +4,11 @@ from fastapi import APIRouter
 
 from pledge.web.pages import (
     account,
+    affiliate,
     aftersales,
     buyers,
     chat,
+    creators,
     experience,
     flash,
     governance,
@@ -53,5 +55,7 @@ for module in (
     minors,
     governance,
     wishes,
+    creators,
+    affiliate,
 ):
     router.include_router(module.router)
