@@ -15,6 +15,8 @@ from pledge.attribution.model import Channel, Dispatcher, SourceResolver
 from pledge.blindboxes import services as blindboxes
 from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard, Screening
 from pledge.config import Settings, weakness
+from pledge.creators.safety import CreatorRoomGuard
+from pledge.creators.sources import CreatorContent, CreatorShowcaseSources
 from pledge.governance import intake
 from pledge.governance.guards import PenaltyGuard, refuse_sale_while_suspended
 from pledge.governance.model import Subject
@@ -25,6 +27,7 @@ from pledge.kernel.heard import Listener, Nobody
 from pledge.kernel.kv import get_or_create_value, get_value, set_value, settings_kv
 from pledge.kernel.screening import Held, Outcome
 from pledge.kernel.screening import Screening as TextScreening
+from pledge.live.guards import LiveGuard
 from pledge.live.hub import Hub
 from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
@@ -52,8 +55,13 @@ SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell, 
 # Listing: the deposit, then a penalty's suspension (and, for presale, its 关闭预售): PenaltyGuard.
 LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
 # What buying from a live room or a short video binds (attribution), owned above checkout.
+# A creator's room, video or showcase attributes the order to the creator (creators.sources).
 SOURCES: SourceResolver = Dispatcher(
-    {Channel.LIVE_ROOM: LiveRoomSources(), Channel.SHORT_VIDEO: VideoSources()}
+    {
+        Channel.LIVE_ROOM: CreatorContent(LiveRoomSources()),
+        Channel.SHORT_VIDEO: CreatorContent(VideoSources()),
+        Channel.SHOWCASE: CreatorShowcaseSources(),
+    }
 )
 
 
@@ -100,8 +108,8 @@ class App:
         return PenaltyGuard(self.rulebook.timezone)
 
     @property
-    def live_guards(self) -> tuple[PenaltyGuard, ...]:
-        return (self.penalties,)
+    def live_guards(self) -> tuple[LiveGuard, ...]:
+        return (self.penalties, CreatorRoomGuard())  # a removed creator's room stays off air
 
     @property
     def payout_guards(self) -> tuple[PenaltyGuard, ...]:

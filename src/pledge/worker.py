@@ -13,6 +13,8 @@ import threading
 from pledge.aftersales.insurance import pay_claims
 from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App, refresh_clock
+from pledge.creators.commissions import run_step as creator_commissions_step
+from pledge.creators.payouts import send_creator_payouts
 from pledge.creators.samples import sweep_samples
 from pledge.experience.services import snapshot_due
 from pledge.flash.services import close_ended, return_unpaid
@@ -57,6 +59,8 @@ def run_once(app: App) -> dict:
     refunded += refund_unmatched_payments(app.uow, app.payments, app.clock)
     insured = pay_claims(app.uow, insurer_for(app), app.clock)  # after the refunds that open the claims
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
+    settled.update(creator_commissions_step(app.uow, app.rulebook, app.clock))  # after the proceeds settle
+    settled["creator_payouts_sent"] = send_creator_payouts(app.uow, provider_for(app), app.clock)
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
     samples = sweep_samples(app.uow, app.clock)  # sample requests past their deadline (寄样)

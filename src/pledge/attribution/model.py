@@ -33,7 +33,8 @@ CONTENT_CHANNELS = frozenset({Channel.LIVE_ROOM, Channel.SHORT_VIDEO})
 
 @dataclass(frozen=True)
 class Source:
-    """A channel and, for content, the id of the room or video (0 for the others)."""
+    """A channel and, for content, the id of the room or video; for a creator's showcase (橱窗)
+    the creator's id (0 for a shop's showcase and the other channels)."""
 
     channel: Channel
     id: int = 0
@@ -49,6 +50,7 @@ class Bound:
     content_id: int | None = None
     prices: Mapping[int, int] = field(default_factory=dict)
     ref: str = ""
+    creator_id: int | None = None  # the creator (达人) the order is attributed to; None: the shop's own
 
 
 class SourceResolver(Protocol):
@@ -69,13 +71,14 @@ PRODUCT_CARD = Source(Channel.PRODUCT_CARD)
 class Dispatcher:
     """The resolver checkout asks: each content channel to its owner (bootstrap wires live rooms
     and videos); a channel that is not content binds nothing but itself. A content channel
-    nobody resolves is refused, never taken at the buyer's word."""
+    nobody resolves is refused, never taken at the buyer's word; so is a creator's showcase
+    (SHOWCASE with a creator id) where bootstrap wired no resolver for it."""
 
     def __init__(self, by_channel: Mapping[Channel, SourceResolver]) -> None:
         self._by_channel = dict(by_channel)
 
     def bind(self, conn: Connection, source: Source, sku_ids: Collection[int], *, at: datetime) -> Bound:
-        if source.channel not in CONTENT_CHANNELS:
+        if source.channel not in CONTENT_CHANNELS and not (source.channel == Channel.SHOWCASE and source.id):
             return plain(source)
         resolver = self._by_channel.get(source.channel)
         if resolver is None:

@@ -12,7 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
 creators = Table(
     "creators",
@@ -108,3 +108,85 @@ sample_requests = Table(
 Index("ix_sample_requests_creator_status", sample_requests.c.creator_id, sample_requests.c.status)
 Index("ix_sample_requests_shop_status", sample_requests.c.shop_id, sample_requests.c.status)
 Index("ix_sample_requests_status_due", sample_requests.c.status, sample_requests.c.due_at)
+# A creator's commission on one order line they sold (attribution: orders.creator_id), booked once
+# when the order is paid (UNIQUE order_line_id): the base, the rate in force at payment and the
+# grade of the payment's period are stored, so statements never recompute history. It settles
+# once (status pending -> settled), after `affiliate.settle`; refunds inside the after-sales period
+# cancel it (before settlement) or claw it back (after), pro rata (`affiliate.refund.partial`).
+creator_commissions = Table(
+    "creator_commissions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("source_ref", String(40), nullable=False),  # live_session:12, video:3, showcase:4
+    Column("paid_at", UtcDateTime, nullable=False),
+    Column("rate_id", Id, ForeignKey("affiliate_rates.id"), nullable=False),
+    Column("rate_bp", Integer, nullable=False),
+    Column("grade", String(2), nullable=False),
+    Column("fee_rate_bp", Integer, nullable=False),  # the grade's service-fee rate
+    Column("base_fen", Fen, nullable=False),
+    Column("commission_fen", Fen, nullable=False),
+    Column("service_fee_fen", Fen, nullable=False),  # on the whole commission, as booked
+    Column("returned_fen", Fen, nullable=False, default=0),  # commission cancelled or clawed back
+    Column("status", String(10), nullable=False),  # CommissionStatus
+    Column("booked_at", UtcDateTime, nullable=False),
+    Column("settle_at", UtcDateTime, nullable=True),  # known once receipt is confirmed
+    Column("settled_at", UtcDateTime, nullable=True),
+    Column("settled_fee_fen", Fen, nullable=True),  # the service fee paid at settlement
+    CheckConstraint("status IN ('pending', 'settled')", name="status_known"),
+    CheckConstraint(
+        "commission_fen >= 0 AND commission_fen <= base_fen AND service_fee_fen <= commission_fen",
+        name="amounts_consistent",
+    ),
+    CheckConstraint("returned_fen >= 0 AND returned_fen <= commission_fen", name="returned_within"),
+)
+Index("ix_creator_commissions_creator_status", creator_commissions.c.creator_id, creator_commissions.c.status)
+
+# What one refund did to one commission, claimed once per (refund, commission).
+commission_returns = Table(
+    "creator_commission_returns",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("refund_id", Id, ForeignKey("refunds.id"), nullable=False),
+    Column("commission_id", Id, ForeignKey("creator_commissions.id"), nullable=False, index=True),
+    Column("outcome", String(12), nullable=False),  # policy.RefundOutcome
+    Column("commission_fen", Fen, nullable=False),  # commission cancelled or clawed back (0: stands)
+    Column("fee_fen", Fen, nullable=False),  # service fee the platform returns (clawback only)
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("refund_id", "commission_id", name="uq_creator_commission_returns_refund_commission"),
+)
+
+# A violation freeze of a creator's unpaid commissions (affiliate.freeze: at most 180 days):
+# while one is in force, the creator's pending commissions do not settle.
+creator_freezes = Table(
+    "creator_freezes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("reason", String(200), nullable=False),
+    Column("clause_id", String(80), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint("ends_at > starts_at", name="period_not_empty"),
+)
+
+# A creator's withdrawal of available commissions, sent through the payout adapter
+# (settlement.payouts) by the worker: pending -> sent is the claim.
+creator_payouts = Table(
+    "creator_payouts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("amount_fen", Fen, nullable=False),
+    Column("status", String(20), nullable=False),  # settlement.model.PayoutStatus: pending | sent
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("provider_ref", String(80), nullable=True),
+    Column("sent_at", UtcDateTime, nullable=True),
+    CheckConstraint("amount_fen > 0", name="amount_positive"),
+)

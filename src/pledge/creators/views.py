@@ -16,7 +16,10 @@ from pledge.creators.samples_policy import ship_deadlines
 from pledge.creators.services import rate_for
 from pledge.creators.tables import affiliate_rates, creators, sample_requests, showcase_items
 from pledge.kernel.errors import NotFound
+from pledge.live.tables import live_sessions
+from pledge.orders.tables import orders
 from pledge.rulebooks.loader import Rulebook
+from pledge.videos.tables import videos
 
 s = sample_requests.c
 FIRST = case(
@@ -110,6 +113,22 @@ def _sellers(conn: Connection, shop_id: int) -> list[dict]:
     return [dict(r._mapping) for r in rows]
 
 
+def _with_sales(conn: Connection, sellers: list[dict], sales: dict[int, dict]) -> list[dict]:
+    """The showcase sellers and every creator who sold the shop's products, with their orders
+    and GMV; the biggest sellers first."""
+    known = {s["id"] for s in sellers}
+    more = [k for k in sales if k not in known]
+    if more:
+        c = creators.c
+        rows = conn.execute(
+            select(c.id, c.display_name, c.follower_count, c.status).where(c.id.in_(more)).order_by(c.id)
+        ).all()
+        sellers = sellers + [dict(r._mapping, products=0) for r in rows]
+    empty = {"orders": 0, "gmv_fen": 0}
+    merged = [dict(s, **sales.get(s["id"], empty)) for s in sellers]
+    return sorted(merged, key=lambda s: (-s["gmv_fen"], -s["products"], s["id"]))
+
+
 def shop_affiliate(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, *, now: datetime) -> dict:
     require_shop(actor, shop_id, read_only=True)
     own = conn.execute(
@@ -120,7 +139,7 @@ def shop_affiliate(conn: Connection, actor: Actor, book: Rulebook, shop_id: int,
     return {
         "products": [dict(r._mapping) for r in own],
         "rates": _rates(conn, shop_id, now),
-        "sellers": _sellers(conn, shop_id),
+        "sellers": _with_sales(conn, _sellers(conn, shop_id), seller_sales(conn, shop_id)),
         "samples": _sample_rows(conn, s.shop_id == shop_id, book),
     }
 
@@ -149,3 +168,50 @@ def creator_id_by_handle(conn: Connection, handle: str) -> int:
 def creator_account(conn: Connection, user_id: int):
     """The user's creator account, or None (the page offers to open one)."""
     return conn.execute(select(creators).where(creators.c.user_id == user_id)).first()
+
+
+def seller_sales(conn: Connection, shop_id: int) -> dict[int, dict]:
+    """Per creator, the shop's paid orders they sold and what buyers paid for them (GMV)."""
+    o = orders.c
+    rows = conn.execute(
+        select(o.creator_id, func.count().label("orders"), func.sum(o.paid_fen).label("gmv_fen"))
+        .where(o.shop_id == shop_id, o.creator_id.is_not(None), o.paid_at.is_not(None))
+        .group_by(o.creator_id)
+    ).all()
+    return {r.creator_id: {"orders": int(r.orders), "gmv_fen": int(r.gmv_fen or 0)} for r in rows}
+
+
+def product_titles(conn: Connection, product_ids: list[int]) -> dict[int, str]:
+    rows = conn.execute(select(products.c.id, products.c.title).where(products.c.id.in_(product_ids)))
+    return {r.id: r.title for r in rows}
+
+
+def source_labels(conn: Connection, refs: list[str]) -> dict[str, dict]:
+    """What each `source_ref` of a creator's orders names: a live session or a video (with its
+    title), or the showcase."""
+    wanted: dict[str, set[int]] = {"live_session": set(), "video": set()}
+    for ref in refs:
+        kind, _, number = ref.partition(":")
+        if kind in wanted and number.isdigit():
+            wanted[kind].add(int(number))
+    titles = {
+        "live_session": dict(
+            conn.execute(
+                select(live_sessions.c.id, live_sessions.c.title).where(
+                    live_sessions.c.id.in_(wanted["live_session"])
+                )
+            ).all()
+        ),
+        "video": dict(
+            conn.execute(select(videos.c.id, videos.c.title).where(videos.c.id.in_(wanted["video"]))).all()
+        ),
+    }
+    out = {}
+    for ref in refs:
+        kind, _, number = ref.partition(":")
+        title = titles.get(kind, {}).get(int(number)) if number.isdigit() else None
+        out[ref] = {
+            "kind": kind if kind in ("live_session", "video", "showcase") else "other",
+            "title": title,
+        }
+    return out

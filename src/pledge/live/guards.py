@@ -17,6 +17,17 @@ class LiveGuard(Protocol):
     def check_live(self, conn: Connection, shop_id: int, *, at: datetime) -> None: ...
 
 
-def check_live(guards: Sequence[LiveGuard], conn: Connection, shop_id: int, *, at: datetime) -> None:
+class RoomGuard(LiveGuard, Protocol):
+    """A guard that also looks at the room (a removed creator's room: pledge.creators.safety)."""
+
+    def check_room(self, conn: Connection, room_id: int, *, at: datetime) -> None: ...
+
+
+def check_live(
+    guards: Sequence[LiveGuard], conn: Connection, shop_id: int, *, at: datetime, room_id: int | None = None
+) -> None:
     for guard in guards:
         guard.check_live(conn, shop_id, at=at)
+        check_room = getattr(guard, "check_room", None)
+        if room_id is not None and check_room is not None:
+            check_room(conn, room_id, at=at)

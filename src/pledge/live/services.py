@@ -151,7 +151,7 @@ def schedule_session(
     `guards` may refuse the shop (a live ban)."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
-    check_live(guards, conn, room.shop_id, at=at)
+    check_live(guards, conn, room.shop_id, at=at, room_id=room.id)
     if starts_at <= at:
         raise InvalidInput("an announced session starts in the future")
     name = screened_title(screen, title)
@@ -206,7 +206,7 @@ def go_live(
     refuse the shop (a live ban)."""
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
-    check_live(guards, conn, room.shop_id, at=at)
+    check_live(guards, conn, room.shop_id, at=at, room_id=room.id)
     url = _clean_playback_url(playback_url)
     if session_id is None:
         session_id = _insert_session(

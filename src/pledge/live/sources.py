@@ -39,4 +39,6 @@ class LiveRoomSources:
             raise Conflict(
                 f"SKU {unpinned[0]} is not on live room {room.id}'s cart; it cannot be bought there"
             )
-        return Bound(Channel.LIVE_ROOM, room.content_id, prices, f"live_session:{session_id}")
+        return Bound(
+            Channel.LIVE_ROOM, room.content_id, prices, f"live_session:{session_id}", room.creator_id
+        )

@@ -25,6 +25,8 @@ live_rooms = Table(
     Column("content_id", Id, ForeignKey("content_promises.id"), nullable=False, unique=True),
     Column("title", String(60), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # A creator's (达人) room: orders from it are attributed to the creator (migration 0028).
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True),
 )
 
 live_sessions = Table(

@@ -187,6 +187,7 @@ class OrderDraft:
     coupon_id: int | None = None
     channel: Channel = Channel.PRODUCT_CARD
     source_ref: str = ""  # what the source bound (attribution.Bound.ref)
+    creator_id: int | None = None  # the creator the source attributes the order to (Bound.creator_id)
     placed_detail: dict[str, object] = field(default_factory=dict)  # more for the "placed" event
 
     @property
@@ -305,6 +306,7 @@ def _insert_orders(
                 "pay_by": at + pay_window,
                 "channel": d.channel.value,
                 "source_ref": d.source_ref,
+                "creator_id": d.creator_id,
             }
             for d in drafts
         ],
@@ -372,6 +374,7 @@ def _draft(
         [c for line in lines for c in _candidates(found[line.sku_id], content)],
         channel=bound.channel,
         source_ref=bound.ref,
+        creator_id=bound.creator_id,
         shipping_fen=shipping_fee(found[line.sku_id].shipping_fee_fen for line in lines),
     )
     if draft.items_fen > MAX_AMOUNT_FEN:  # every sum over orders stays far inside BIGINT (kernel/limits.py)

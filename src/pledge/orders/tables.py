@@ -79,6 +79,9 @@ orders = Table(
     # 催发货: how often the buyer reminded the shop to ship, and when last (orders.reminders).
     Column("ship_reminders", Integer, nullable=False, default=0, server_default="0"),
     Column("last_reminded_at", UtcDateTime, nullable=True),
+    # The creator (达人) the order was attributed to by its source (a creator's room, video or
+    # showcase, last touch); NULL for the shop's own channels (migration 0028).
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True),
     CheckConstraint("paid_fen >= 0", name="paid_not_negative"),
     CheckConstraint("shipping_fen >= 0", name="shipping_not_negative"),
     CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
@@ -88,6 +91,7 @@ Index("ix_orders_late_check_at", orders.c.late_check_at)
 Index("ix_orders_status_ship_by", orders.c.status, orders.c.ship_by)
 Index("ix_orders_booked_delivery_by", orders.c.booked_delivery_by)  # the booked-delivery sweep
 Index("ix_orders_status_created_at", orders.c.status, orders.c.created_at)  # the 365-day closure
+Index("ix_orders_creator_id", orders.c.creator_id)  # a creator's orders (creators.queries)
 
 order_lines = Table(
     "order_lines",

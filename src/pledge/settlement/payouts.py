@@ -38,8 +38,11 @@ from pledge.settlement.tables import (
 class PayoutProvider(Protocol):
     name: str
 
-    def send(self, *, shop_id: int, amount_fen: int, idempotency_key: str) -> str:
-        """Pay the shop's bank account; the same key never pays twice. Returns the provider's reference."""
+    def send(
+        self, *, shop_id: int | None, amount_fen: int, idempotency_key: str, payee: str | None = None
+    ) -> str:
+        """Pay the shop's bank account (or, with `payee` = creator:{id} and no shop, a creator's:
+        pledge.creators.payouts); the same key never pays twice. Returns the provider's reference."""
 
     def sent(self) -> dict[str, int]:
         """What the provider has paid, by reference (for the reconciliation report)."""
@@ -51,7 +54,9 @@ class SandboxPayoutProvider:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    def send(self, *, shop_id: int, amount_fen: int, idempotency_key: str) -> str:
+    def send(
+        self, *, shop_id: int | None, amount_fen: int, idempotency_key: str, payee: str | None = None
+    ) -> str:
         if amount_fen <= 0:
             raise ValueError("a payout is a positive amount")
         ref = "po_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20]
@@ -59,7 +64,7 @@ class SandboxPayoutProvider:
             insert = dialect_insert(conn)
             conn.execute(
                 insert(sandbox_payout_transfers)
-                .values(ref=ref, shop_id=shop_id, amount_fen=amount_fen)
+                .values(ref=ref, shop_id=shop_id, amount_fen=amount_fen, payee=payee)
                 .on_conflict_do_nothing(index_elements=["ref"])
             )
         return ref

@@ -29,7 +29,7 @@ from pledge.settlement.model import PayoutStatus
 from pledge.settlement.payouts import PayoutProvider
 from pledge.settlement.queries import shop_accounts, shop_name
 from pledge.settlement.tables import deposits as transfers
-from pledge.settlement.tables import fee_lines, fee_orders, fee_refunds, payouts, programs, rebates
+from pledge.settlement.tables import entries, fee_lines, fee_orders, fee_refunds, payouts, programs, rebates
 
 # Statement totals, in the order they are shown, and the ledger transaction kind behind each.
 TOTALS = (
@@ -42,6 +42,8 @@ TOTALS = (
     ("payouts", "payout"),
     ("payout_returns", "payout_return"),
     ("deposits", "deposit"),
+    ("affiliate", "affiliate_commission"),
+    ("affiliate_returns", "affiliate_return"),
 )
 KIND_TO_TOTAL = {kind: total for total, kind in TOTALS}
 LINE_KIND_TOTAL = {
@@ -54,6 +56,8 @@ LINE_KIND_TOTAL = {
     "payout": "payouts",
     "payout_return": "payout_returns",
     "deposit": "deposits",
+    "affiliate": "affiliate",
+    "affiliate_return": "affiliate_returns",
 }
 
 
@@ -225,6 +229,33 @@ def _fee_refunds(s: _Statement) -> None:
         )
 
 
+def _affiliate(s: _Statement) -> None:
+    """Creators' commissions (推广费) taken from the order's proceeds, and what refunds returned,
+    as the settlement entries the creators' step wrote (creators.commissions)."""
+    booked, refunded = s.book.clause("affiliate.commission"), s.book.clause("affiliate.refund")
+    e = entries.c
+    for r in s.conn.execute(
+        select(e.order_id, e.kind, e.amount_fen, e.created_at)
+        .where(
+            e.shop_id == s.shop_id,
+            e.kind.in_(("affiliate", "affiliate_return")),
+            e.created_at >= s.start,
+            e.created_at < s.end,
+        )
+        .order_by(e.created_at, e.id)
+    ):
+        clause = booked if r.kind == "affiliate" else refunded
+        words = (
+            ("creator's commission", "达人推广费")
+            if r.kind == "affiliate"
+            else (
+                "creator's commission returned for a refund",
+                "退款退回的达人推广费",
+            )
+        )
+        s.add(r.created_at, r.kind, r.amount_fen, words[0], clause.id, clause.source, r.order_id, zh=words[1])
+
+
 def _refunds(s: _Statement) -> None:
     r_ = refunds.c
     for r in s.conn.execute(
@@ -373,6 +404,7 @@ _LINE_SOURCES: tuple[Callable[[_Statement], None], ...] = (
     _sales,
     _fees,
     _fee_refunds,
+    _affiliate,
     _refunds,
     _deductions,
     _rebates,

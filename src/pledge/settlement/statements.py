@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pledge.kernel.clock import zone
@@ -25,6 +26,8 @@ TOTAL_LABELS = {
     "payouts": ("提现", "Payouts"),
     "payout_returns": ("提现退回", "Payouts returned"),
     "deposits": ("保证金缴纳", "Deposit paid in"),
+    "affiliate": ("达人推广费", "Creator commissions"),
+    "affiliate_returns": ("退回达人推广费", "Creator commissions returned"),
 }
 LINE_KIND_LABELS = {
     "sale": "销售",
@@ -36,7 +39,23 @@ LINE_KIND_LABELS = {
     "payout": "提现",
     "payout_return": "提现退回",
     "deposit": "保证金缴纳",
+    "affiliate": "达人推广费",
+    "affiliate_return": "退回达人推广费",
 }
+
+
+@dataclass(frozen=True)
+class StatementWords:
+    """What a statement's CSV and PDF call its party (the shop, or a creator: creators.statements),
+    the data key holding its name, its totals and its line kinds."""
+
+    party: tuple[str, str]  # (English, Chinese) header of the name cell
+    name_key: str
+    totals: dict[str, tuple[str, str]]
+    kinds: dict[str, str]
+
+
+SHOP_WORDS = StatementWords(("shop", "店铺"), "shop_name", TOTAL_LABELS, LINE_KIND_LABELS)
 COLUMNS = ("time", "kind", "order_id", "amount_yuan", "description", "clause_id", "clause_source", "program")
 COLUMNS_ZH = ("时间（北京时间）", "类型", "订单号", "金额（元）", "说明", "条款", "条款出处", "活动")
 # The words around the rows, per language: shop, month, rulebook, the totals header, net,
@@ -78,20 +97,21 @@ def _local(at, tz: str) -> str:
     return at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def to_csv(data: dict, tz: str, lang: str = "en") -> bytes:
+def to_csv(data: dict, tz: str, lang: str = "en", words: StatementWords = SHOP_WORDS) -> bytes:
     """The statement for a spreadsheet: in English (codes as the API names them) or in Chinese
     (headers, kinds, totals and descriptions in Chinese); amounts in yuan, times in `tz`."""
     zh = lang == "zh_CN"
-    shop, month, book, head, net, opening, closing, reconciled, yes, no = CSV_WORDS["zh_CN" if zh else "en"]
+    _, month, book, head, net, opening, closing, reconciled, yes, no = CSV_WORDS["zh_CN" if zh else "en"]
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow([shop, data["shop_name"], month, data["month"], book, data["rulebook"]])
+    party = words.party[1] if zh else words.party[0]
+    w.writerow([party, data[words.name_key], month, data["month"], book, data["rulebook"]])
     w.writerow(COLUMNS_ZH if zh else COLUMNS)
     for line in data["lines"]:
         w.writerow(
             [
                 _local(line["at"], tz),
-                LINE_KIND_LABELS.get(line["kind"], line["kind"]) if zh else line["kind"],
+                words.kinds.get(line["kind"], line["kind"]) if zh else line["kind"],
                 line["order_id"] or "",
                 format_yuan(line["amount_fen"]),
                 line["description_zh"] if zh else line["description"],
@@ -104,7 +124,7 @@ def to_csv(data: dict, tz: str, lang: str = "en") -> bytes:
     w.writerow(head)
     for key, value in data["totals"].items():
         w.writerow(
-            [TOTAL_LABELS[key][0] if zh else key, format_yuan(value), format_yuan(data["ledger_totals"][key])]
+            [words.totals[key][0] if zh else key, format_yuan(value), format_yuan(data["ledger_totals"][key])]
         )
     w.writerow([net, format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))])
     w.writerow([opening, format_yuan(data["opening_fen"])])
@@ -113,7 +133,7 @@ def to_csv(data: dict, tz: str, lang: str = "en") -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_pdf(data: dict, tz: str) -> bytes:
+def to_pdf(data: dict, tz: str, words: StatementWords = SHOP_WORDS) -> bytes:
     from xml.sax.saxutils import escape  # Paragraph reads markup: a note with < or & must stay text
 
     from reportlab.lib import colors
@@ -122,7 +142,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = cjk_font(
-        str(data), str(TOTAL_LABELS), "对账单规则期初期末项目账本净额与一致时间类型订单金额说明条款"
+        str(data), str(words.totals), "对账单规则期初期末项目账本净额与一致时间类型订单金额说明条款"
     )
     body = ParagraphStyle("body", fontName=font, fontSize=7, leading=9)
     title = ParagraphStyle("title", fontName=font, fontSize=14, leading=18)
@@ -131,7 +151,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
         buf, pagesize=landscape(A4), title=f"Statement {data['month']}", leftMargin=24, rightMargin=24
     )
     story = [
-        Paragraph(escape(f"对账单 Statement · {data['shop_name']} · {data['month']}"), title),
+        Paragraph(escape(f"对账单 Statement · {data[words.name_key]} · {data['month']}"), title),
         Paragraph(
             f"规则 Rulebook: {data['rulebook']} · 期初 Opening {format_yuan(data['opening_fen'])} · "
             f"期末 Closing {format_yuan(data['closing_fen'])}",
@@ -139,7 +159,7 @@ def to_pdf(data: dict, tz: str) -> bytes:
         ),
         Spacer(1, 6),
     ]
-    totals = _totals_rows(data)
+    totals = _totals_rows(data, words.totals)
     style = TableStyle(
         [
             ("FONT", (0, 0), (-1, -1), font, 8),
@@ -165,11 +185,11 @@ def to_pdf(data: dict, tz: str) -> bytes:
     return buf.getvalue()
 
 
-def _totals_rows(data: dict) -> list[list[str]]:
+def _totals_rows(data: dict, labels: dict[str, tuple[str, str]]) -> list[list[str]]:
     """Each total as the statement and the ledger count it, the net, and whether they agree."""
     totals = [["项目 Item", "对账单 Statement", "账本 Ledger"]]
     for key, value in data["totals"].items():
-        zh, en = TOTAL_LABELS[key]
+        zh, en = labels[key]
         totals.append([f"{zh} {en}", format_yuan(value), format_yuan(data["ledger_totals"][key])])
     totals.append(
         ["净额 Net", format_yuan(data["net_fen"]), format_yuan(sum(data["ledger_totals"].values()))]

@@ -186,8 +186,9 @@ sandbox_payout_transfers = Table(
     "sandbox_payout_transfers",
     metadata,
     Column("ref", String(80), primary_key=True),
-    Column("shop_id", Id, nullable=False),
+    Column("shop_id", Id, nullable=True),  # NULL when the payee is not a shop (migration 0028)
     Column("amount_fen", Fen, nullable=False),
+    Column("payee", String(40), nullable=True),  # creator:{id} for a creator's payout (migration 0028)
     CheckConstraint("amount_fen > 0", name="amount_positive"),
 )
 

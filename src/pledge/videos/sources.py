@@ -18,7 +18,7 @@ from pledge.videos.tables import video_products, videos
 class VideoSources:
     def bind(self, conn: Connection, source: Source, sku_ids: Collection[int], *, at: datetime) -> Bound:
         video = conn.execute(
-            select(videos.c.id, videos.c.content_id).where(
+            select(videos.c.id, videos.c.content_id, videos.c.creator_id).where(
                 videos.c.id == source.id, videos.c.status == VideoStatus.PUBLISHED
             )
         ).first()
@@ -34,4 +34,4 @@ class VideoSources:
         missing = sorted(set(sku_ids) - linked)
         if missing:
             raise Conflict(f"SKU {missing[0]} is not sold in video {video.id}")
-        return Bound(Channel.SHORT_VIDEO, video.content_id, {}, f"video:{video.id}")
+        return Bound(Channel.SHORT_VIDEO, video.content_id, {}, f"video:{video.id}", video.creator_id)

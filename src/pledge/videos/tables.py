@@ -23,6 +23,8 @@ videos = Table(
     Column("plays", Integer, nullable=False, default=0, server_default="0"),
     Column("likes", Integer, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
+    # A creator's (达人) video: orders from it are attributed to the creator (migration 0028).
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True),
     CheckConstraint("plays >= 0 AND likes >= 0", name="counts_not_negative"),
 )
 Index("ix_videos_shop_id_id", videos.c.shop_id, videos.c.id)

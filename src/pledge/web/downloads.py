@@ -29,20 +29,27 @@ def month_or_current(app: App, month: str | None) -> str:
 
 
 def statement_response(
-    app: App, data: dict[str, Any], fmt: str, lang: str = "en"
+    app: App,
+    data: dict[str, Any],
+    fmt: str,
+    lang: str = "en",
+    words: statements.StatementWords = statements.SHOP_WORDS,
+    prefix: str = "statement",
 ) -> dict[str, Any] | Response:
-    """The statement as JSON (a dict), or as a CSV (in `lang`: zh_CN or en) / PDF download."""
+    """The statement as JSON (a dict), or as a CSV (in `lang`: zh_CN or en) / PDF download; a
+    creator's statement passes its own words and file-name prefix."""
     if fmt == "json":
         return data
     if fmt not in STATEMENT_FORMATS:
         raise InvalidInput(f"format is json, csv or pdf, not {fmt!r}")
     body = (
-        statements.to_csv(data, app.rulebook.timezone, lang)
+        statements.to_csv(data, app.rulebook.timezone, lang, words)
         if fmt == "csv"
-        else statements.to_pdf(data, app.rulebook.timezone)
+        else statements.to_pdf(data, app.rulebook.timezone, words)
     )
     suffix = "-zh" if fmt == "csv" and lang == "zh_CN" else ""
-    name = f"statement-{data['shop_id']}-{data['month']}{suffix}.{fmt}"
+    party_id = data["shop_id"] if "shop_id" in data else data["creator_id"]
+    name = f"{prefix}-{party_id}-{data['month']}{suffix}.{fmt}"
     return Response(
         body,
         media_type=STATEMENT_FORMATS[fmt],

@@ -34,6 +34,7 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/api/v1/creators/me/samples/{sample_id}/cancel"): Case("denied", params=OWN),
     ("POST", "/api/v1/creators/me/samples/{sample_id}/receipt"): Case("denied", params=SHIPPED),
     # pages
+    ("GET", "/creators/{creator_id}"): Case("public"),
     ("GET", "/merchant/shops/{shop_id}/affiliate"): Case("denied"),
     ("POST", "/merchant/shops/{shop_id}/affiliate-rates"): Case(
         "denied",

@@ -1,7 +1,7 @@
 """creators' free sample requests (寄样, issue 18)
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

@@ -8,17 +8,25 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from pledge.creators import queries
+from pledge.creators import payouts as creator_payouts
+from pledge.creators import queries, safety
 from pledge.creators import services as creators
+from pledge.creators.statements import CREATOR_WORDS, creator_statement
+from pledge.settlement.policy import month_bounds
 from pledge.web.api.schemas.creators import (
+    CommissionSummaryOut,
+    CreatorOrdersOut,
     CreatorOut,
+    CreatorPayoutOut,
+    CreatorStatementOut,
     GradeOut,
     RateOfferedOut,
     ShowcaseAddedOut,
     ShowcaseOut,
 )
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Count, Id, Moment, Name, PathId, RateBp
+from pledge.web.downloads import month_or_current, statement_response
+from pledge.web.types import Count, FenAmount, Id, Moment, Month, Name, PathId, RateBp, Word
 
 router = APIRouter(tags=["creators"])
 
@@ -113,12 +121,15 @@ def offer_rate(product_id: PathId, body: RateIn, app: AppDep, actor: ApiActor) -
 
 @router.put(
     "/creators/{creator_id}/status",
-    summary="Operator: limit, restore or remove a creator (removal empties the showcase)",
+    summary="Operator: limit, restore or remove a creator (removal empties the showcase, stops "
+    "their sessions and freezes their unpaid commissions for 180 days)",
     responses={200: {"model": CreatorOut}},
 )
 def set_status(creator_id: PathId, body: StatusIn, app: AppDep, actor: ApiActor) -> dict:
     with app.uow.begin() as conn:
-        creators.set_creator_status(conn, actor, creator_id=creator_id, status=body.status)
+        safety.change_standing(
+            conn, actor, app.rulebook, creator_id=creator_id, status=body.status, at=app.clock.now()
+        )
         return queries.creator_profile(conn, creator_id)
 
 
@@ -139,3 +150,68 @@ def set_grade(creator_id: PathId, body: GradeIn, app: AppDep, actor: ApiActor) -
             at=app.clock.now(),
         )
     return {"creator_id": creator_id, "period_start": body.period_start, "grade": body.grade.strip().upper()}
+
+
+@router.get(
+    "/creators/me/orders",
+    summary="Creator: the paid orders attributed to me, newest first, with their commissions and "
+    "whether the shop shipped them late",
+    responses={200: {"model": CreatorOrdersOut}},
+)
+def my_orders(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
+    with app.uow.read() as conn:
+        creator_id = creators.creator_of(conn, actor).id
+        since, until = month_bounds(month, app.rulebook.timezone) if month else (None, None)
+        return {"orders": queries.creator_orders(conn, creator_id, since=since, until=until)}
+
+
+@router.get(
+    "/creators/me/commissions",
+    summary="Creator: GMV and commissions (pending, settled, returned, service fees) of orders "
+    "paid in a month, by product and by session, my balances and what is payable after the reserve",
+    responses={200: {"model": CommissionSummaryOut}},
+)
+def my_commissions(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
+    with app.uow.read() as conn:
+        creator_id = creators.creator_of(conn, actor).id
+        since, until = month_bounds(month_or_current(app, month), app.rulebook.timezone)
+        summary = queries.commission_summary(conn, creator_id, since=since, until=until)
+        return {**summary, "payable": queries.payable(conn, app.rulebook, creator_id, now=app.clock.now())}
+
+
+@router.get(
+    "/creators/me/statement",
+    summary="Creator: the month's statement, every line with its clause; totals checked against "
+    "the ledger. format=json|csv|pdf",
+    responses={
+        200: {
+            "model": CreatorStatementOut,
+            "content": {"text/csv": {}, "application/pdf": {}},
+            "description": "JSON, or a CSV or PDF download (format=csv|pdf)",
+        }
+    },
+)
+def my_statement(app: AppDep, actor: ApiActor, month: Month | None = None, format: Word = "json"):
+    with app.uow.read() as conn:
+        creator_id = creators.creator_of(conn, actor).id
+        data = creator_statement(conn, app.rulebook, creator_id, month_or_current(app, month))
+    return statement_response(app, data, format, words=CREATOR_WORDS, prefix="creator-statement")
+
+
+class PayoutIn(BaseModel):
+    amount_fen: FenAmount
+
+
+@router.post(
+    "/creators/me/payouts",
+    status_code=201,
+    summary="Creator: withdraw from what is payable (available less the 5 % reserve; nothing "
+    "while a violation freeze is in force); the worker sends it through the payout adapter",
+    responses={201: {"model": CreatorPayoutOut}},
+)
+def request_payout(body: PayoutIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        payout_id = creator_payouts.request_creator_payout(
+            conn, actor, app.rulebook, amount_fen=body.amount_fen, at=app.clock.now()
+        )
+    return {"id": payout_id, "amount_fen": body.amount_fen, "status": "pending"}

@@ -4,14 +4,18 @@ its filters, "add to showcase" and "ask for a sample"."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
+from pledge.attribution.tokens import sign
+from pledge.creators import queries as creator_queries
 from pledge.creators import samples, views
 from pledge.creators import services as creators
 from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
 from pledge.creators.model import CreatorStatus, SampleStatus
+from pledge.creators.sources import showcase_source
 from pledge.kernel.limits import MAX_COUNT
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, optional_percent, required_number, whole_number
@@ -21,6 +25,22 @@ from pledge.web.types import Code, Name, OptionalTitle, PathId
 router = APIRouter()
 SCORE_CHOICES = (40, 45, 48)  # shown score x 10: 4.0, 4.5, 4.8
 LATE_CHOICES = (100, 300, 500, 1000)  # basis points: 1 %, 3 %, 5 %, 10 %
+DASHBOARD_DAYS = 30  # the span of the dashboard's figures (a view, not a rule)
+
+
+def _selling(conn, creator_id: int, now: datetime) -> dict:
+    """The dashboard's figures: the last DASHBOARD_DAYS' GMV and commission by product and by
+    session (money18's commission_summary), and the latest orders the creator sold."""
+    summary = creator_queries.commission_summary(conn, creator_id, since=now - timedelta(days=DASHBOARD_DAYS))
+    recent = creator_queries.creator_orders(conn, creator_id, limit=20)
+    refs = [r["source_ref"] for r in summary["by_session"]] + [o["source_ref"] for o in recent]
+    return {
+        "summary": summary,
+        "orders": recent,
+        "titles": views.product_titles(conn, [r["product_id"] for r in summary["by_product"]]),
+        "sources": views.source_labels(conn, refs),
+        "days": DASHBOARD_DAYS,
+    }
 
 
 @router.get("/creator")
@@ -32,15 +52,30 @@ def creator_home(request: Request, caller: PageCaller):
             return render(request, "creator_signup.html")
         showcase = views.showcase_products(conn, me.id, now=app.clock.now())
         asked = views.creator_samples(conn, me.id, app.rulebook)
+        selling = _selling(conn, me.id, app.clock.now())
     return render(
         request,
         "creator_home.html",
         me=me,
         showcase=showcase,
         samples=asked,
+        selling=selling,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
     )
+
+
+@router.get("/creators/{creator_id}")
+def public_showcase(creator_id: PathId, request: Request):
+    """A creator's showcase as buyers see it: each product links to its page with the signed
+    showcase source, so an order placed from here carries the creator (last touch)."""
+    app = pledge(request)
+    with app.uow.read() as conn:
+        profile = creator_queries.creator_profile(conn, creator_id)
+        items = views.showcase_products(conn, creator_id, now=app.clock.now())
+    token = sign(app.settings.secret_key, showcase_source(creator_id), at=app.clock.now())
+    selling = [i for i in items if i["rate_bp"] is not None]  # a product without a rate now is not sold
+    return render(request, "creator_showcase.html", creator=profile, items=selling, token=token)
 
 
 @router.post("/creator")

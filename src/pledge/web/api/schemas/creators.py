@@ -102,9 +102,105 @@ class SellerOut(BaseModel):
     follower_count: int
     status: str
     products: int  # of the shop's products in the creator's showcase
+    orders: int  # paid orders of the shop the creator sold
+    gmv_fen: int  # what buyers paid for them
 
 
 class ShopAffiliateOut(BaseModel):
     rates: list[AffiliateRateOut]
     sellers: list[SellerOut]
     samples: list[SampleOut]
+
+
+class CreatorOrderOut(BaseModel):
+    order_id: int
+    shop_id: int
+    status: str
+    paid_at: datetime
+    paid_fen: int
+    source_ref: str  # live_session:12 | video:3 | showcase:4
+    delivered_at: datetime | None
+    late_shipped: bool  # the shop paid its late-ship pledge for this order
+    commission_booked: bool
+    commission_fen: int
+    returned_fen: int  # cancelled or clawed back by refunds
+    remaining_fen: int
+    commission_settled: bool
+
+
+class CreatorOrdersOut(BaseModel):
+    orders: list[CreatorOrderOut]
+
+
+class CommissionGroupOut(BaseModel):
+    orders: int
+    base_fen: int
+    pending_fen: int
+    settled_fen: int
+    product_id: int | None = None
+    source_ref: str | None = None
+
+
+class PayableOut(BaseModel):
+    available_fen: int
+    reserve_fen: int  # 5 % of the commissions settled in the last 15 days (affiliate.reserve)
+    frozen_until: datetime | None  # a violation freeze in force (affiliate.freeze)
+    payable_fen: int
+
+
+class CommissionSummaryOut(BaseModel):
+    creator_id: int
+    gmv_fen: int
+    orders: int
+    commission_fen: int
+    returned_fen: int
+    pending_fen: int
+    settled_fen: int
+    service_fee_fen: int
+    by_product: list[CommissionGroupOut]
+    by_session: list[CommissionGroupOut]
+    balance_pending_fen: int
+    balance_available_fen: int
+    payable: PayableOut
+
+
+class CreatorStatementLineOut(BaseModel):
+    at: datetime
+    kind: str  # commission | service_fee | cancelled | clawed_back | payout
+    order_id: int | None
+    amount_fen: int
+    description: str
+    description_zh: str
+    clause_id: str
+    clause_source: str
+    program: str
+
+
+class CreatorStatementTotalsOut(BaseModel):
+    commissions: int
+    service_fees: int
+    returns: int
+    payouts: int
+
+
+class CreatorPayoutOut(BaseModel):
+    id: int
+    amount_fen: int
+    status: str  # pending: the worker sends it through the payout adapter
+
+
+class CreatorStatementOut(BaseModel):
+    creator_id: int
+    creator_name: str
+    month: str
+    start: datetime
+    end: datetime
+    lines: list[CreatorStatementLineOut]
+    totals: CreatorStatementTotalsOut
+    net_fen: int
+    ledger_totals: CreatorStatementTotalsOut
+    ledger_unexplained: dict[str, int]
+    reconciled: bool
+    opening_fen: int
+    closing_fen: int
+    rulebook: str

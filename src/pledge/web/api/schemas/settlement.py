@@ -81,6 +81,8 @@ class StatementOutTotals(BaseModel):
     payouts: int
     payout_returns: int
     deposits: int
+    affiliate: int  # creators' commissions taken from the proceeds (negative)
+    affiliate_returns: int  # commissions refunds returned to the proceeds
 
 
 class StatementOut(BaseModel):
