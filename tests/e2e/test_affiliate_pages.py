@@ -82,3 +82,40 @@ def test_creator_and_merchant_pages_walk_a_sample_through(app, world, client):
         assert "自动确认收货" in home.text and "A级向日葵 12枝" in home.text
         done = other.post(f"/creator/samples/{sample_id}/receipt", data={"csrf_token": csrf})
         assert "已收货" in done.text
+
+
+def test_an_exclusive_rate_offered_by_handle_shows_to_that_creator_only(app, world, client):
+    shop_id, owner = world.shop("小阿阮鲜花")
+    sku = world.product(owner, shop_id, title="芍药 10枝", price_fen=5990)
+    with app.uow.read() as c:
+        product_id = c.execute(select(skus.c.product_id).where(skus.c.id == sku)).scalar_one()
+    creator, other = world.user("达人"), world.user("达人")
+    with (
+        TestClient(create_app(app, run_worker=False)) as chosen,
+        TestClient(create_app(app, run_worker=False)) as rival,
+    ):
+        for who, session, handle in ((creator, chosen, "peony_fan"), (other, rival, "rival_fan")):
+            csrf = page_login(session, email_of(app, who.user_id), "/creator")
+            data = {"csrf_token": csrf, "handle": handle, "display_name": "达人", "follower_count": "5000"}
+            assert session.post("/creator", data=data, follow_redirects=False).status_code == 303
+        merchant_csrf = page_login(
+            client, email_of(app, owner.user_id), f"/merchant/shops/{shop_id}/affiliate"
+        )
+        rate = {
+            "csrf_token": merchant_csrf,
+            "product_id": str(product_id),
+            "rate": "25",
+            "starts_at": "2026-09-01T08:00",
+            "creator": "@peony_fan",
+        }
+        before = snapshot(app)
+        unknown = client.post(
+            f"/merchant/shops/{shop_id}/affiliate-rates", data={**rate, "creator": "nobody_here"}
+        )
+        assert unknown.status_code == 404 and "找不到这个达人号" in unknown.text
+        assert snapshot(app) == before
+        made = client.post(f"/merchant/shops/{shop_id}/affiliate-rates", data=rate, follow_redirects=False)
+        assert made.status_code == 303, made.text
+        mine = chosen.get("/creator/marketplace").text
+        assert "佣金率25%" in mine and "专属佣金" in mine
+        assert "共0件商品" in rival.get("/creator/marketplace").text
