@@ -25,7 +25,11 @@ from pledge.blindboxes import policy as blindboxes
 from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
 from pledge.compensation import services as compensation_services
+from pledge.attribution import tokens as source_tokens
+from pledge.creators import commissions as creator_commissions
+from pledge.creators import marketplace as creator_marketplace
 from pledge.creators import policy as creators
+from pledge.creators import samples_policy as creator_samples
 from pledge.creators import services as creator_services
 from pledge.experience import indicators as experience_indicators
 from pledge.experience import policy as experience
@@ -252,8 +256,24 @@ _READERS = (
     _reader("affiliate_reserve", creators.reserve_fen, "rate_bp", "window_days"),
     _reader("affiliate_freeze", creators.freeze_ends_at, "max_days"),
     _reader("affiliate_rate_required", creator_services.add_to_showcase),
+    # The window is the signed source token's lifetime (attribution.tokens.TOKEN_LIFETIME).
+    _reader("affiliate_attribution_window", source_tokens.verify, fixed={"hours": (24,)}),
+    _reader("affiliate_grade_unpublished", creator_commissions.book_commissions, "grade"),
     _reader("affiliate_rate_priority", creator_services.rate_for),
     _reader("creator_qualification", creator_services.add_to_showcase, "min_followers"),
+    # Sample requests (寄样) and the marketplace's late-ship figure.
+    _reader("sample_open_limit", creator_samples.open_limit, "limits"),
+    _reader("sample_author_level", creator_samples.author_level, "level"),
+    _reader("sample_one_per_product", creator_samples.decline_days, "decline_days"),
+    _reader("sample_decide_within", creator_samples.decide_by, "hours"),
+    _reader("sample_ship_within", creator_samples.ship_deadlines, "due_hours", "cancel_hours"),
+    _reader("sample_auto_receive", creator_samples.received_by, "hours"),
+    _reader(
+        "marketplace_late_ship_window",
+        creator_marketplace.late_ship_rates,
+        "days",
+        helpers=(creator_samples.late_ship_window,),
+    ),
     # Settlement: commission, availability, deposits, freezes.
     _reader("commission_base", settlement.commission_base),
     _reader(

@@ -16,6 +16,7 @@ from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App, refresh_clock
 from pledge.creators.commissions import run_step as creator_commissions_step
 from pledge.creators.payouts import send_creator_payouts
+from pledge.creators.samples import sweep_samples
 from pledge.experience.services import snapshot_due
 from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
@@ -66,6 +67,7 @@ def run_once(app: App) -> dict:
     settled["creator_payouts_sent"] = send_creator_payouts(app.uow, provider_for(app), app.clock)
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
+    samples = sweep_samples(app.uow, app.clock)  # sample requests past their deadline (寄样)
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
@@ -89,6 +91,7 @@ def run_once(app: App) -> dict:
         "stock_returned": stock_returned,
         "unshipped_closed": closed.closed,
         "appeals_settled": appeals,
+        "samples_closed": samples,
         "reach_events_written": events,
         "idempotency_keys_purged": keys_forgotten,
         "reach_trained_users": trained,  # -1: training not due yet

@@ -12,6 +12,7 @@ from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.audiences.model import CAMPAIGN_LIFECYCLE
 from pledge.chat.model import LIFECYCLE as CONVERSATION_LIFECYCLE
 from pledge.creators.model import LIFECYCLE as CREATOR_LIFECYCLE
+from pledge.creators.model import SAMPLE_LIFECYCLE
 from pledge.governance.model import APPEAL_LIFECYCLE, PENALTY_LIFECYCLE
 from pledge.inventory.model import PARCEL_LIFECYCLE, ParcelStatus
 from pledge.kernel.errors import Conflict, IllegalTransition
@@ -40,6 +41,7 @@ LIFECYCLES = [
     APPEAL_LIFECYCLE,
     CREATOR_LIFECYCLE,
     CAMPAIGN_LIFECYCLE,
+    SAMPLE_LIFECYCLE,
 ]
 
 

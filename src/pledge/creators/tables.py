@@ -80,6 +80,34 @@ showcase_items = Table(
     UniqueConstraint("creator_id", "product_id", name="uq_showcase_items_creator_product"),
 )
 
+# A creator's free sample request (寄样) for a product, decided by the product's shop
+# (douyin:aJmYG5vi4n1f). `due_at` is the deadline of the current step: the merchant's decision
+# (requested), the automatic cancellation of an unshipped sample (approved) or the automatic
+# receipt (shipped); NULL once final.
+sample_requests = Table(
+    "sample_requests",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("status", String(10), nullable=False),  # SampleStatus
+    Column("note", String(200), nullable=False, default=""),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Column("decided_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("shipped_at", UtcDateTime, nullable=True),
+    Column("tracking_no", String(40), nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    CheckConstraint(
+        "status IN ('requested', 'approved', 'declined', 'shipped', 'received', 'cancelled', 'expired')",
+        name="status_known",
+    ),
+)
+Index("ix_sample_requests_creator_status", sample_requests.c.creator_id, sample_requests.c.status)
+Index("ix_sample_requests_shop_status", sample_requests.c.shop_id, sample_requests.c.status)
+Index("ix_sample_requests_status_due", sample_requests.c.status, sample_requests.c.due_at)
 # A creator's commission on one order line they sold (attribution: orders.creator_id), booked once
 # when the order is paid (UNIQUE order_line_id): the base, the rate in force at payment and the
 # grade of the payment's period are stored, so statements never recompute history. It settles

@@ -51,6 +51,11 @@ SHOWS: dict[str, tuple[str, str]] = {
         "风控审核：争议队列（可查看，不可裁决的原因）。",
         "Reviewer: the dispute queue (and why it cannot decide).",
     ),
+    "creator@pledge.demo": (
+        "鲜花达人花花姐：达人中心、精选联盟选品、橱窗里的向日葵、专属佣金的芍药、等待审核的玫瑰样品。",
+        "The flower creator: the creator centre, the affiliate marketplace, sunflowers in her showcase, "
+        "an exclusive rate on peonies, a rose sample waiting for the florist.",
+    ),
     "finance@pledge.demo": (
         "财务：收费政策、对账、结算与打款。",
         "Finance: fee programmes, reconciliation, settlement and payouts.",

@@ -20,6 +20,9 @@ from pledge.demo.addresses import seed_addresses, ship_demo_orders
 from pledge.demo.aftersales import seed_aftersales
 from pledge.demo.blindboxes import seed_blind_boxes
 from pledge.demo.chats import seed_chats
+from pledge.demo.creators import EMAIL as CREATOR_EMAIL
+from pledge.demo.creators import NAME as CREATOR_NAME
+from pledge.demo.creators import seed_creators
 from pledge.demo.experience import seed_experience
 from pledge.demo.governance import seed_governance
 from pledge.demo.guide import guide, write_guide
@@ -50,6 +53,7 @@ ACCOUNTS = [
     ("operator", "operator@pledge.demo"),
     ("reviewer", "reviewer@pledge.demo"),
     ("finance", "finance@pledge.demo"),
+    ("creator", "creator@pledge.demo"),
 ]
 
 CATEGORIES = {
@@ -199,6 +203,7 @@ SHOP_STAFF = [("service@pledge.demo", "客服 小何", "xiaoaruan-flowers", "ope
 
 def _display_names() -> dict[str, str]:
     names = {email: name for email, name in BUYERS} | {email: name for email, name, _ in STAFF}
+    names[CREATOR_EMAIL] = CREATOR_NAME
     names |= {email: name for email, name, _slug, _role in SHOP_STAFF}
     return names | {str(s["owner"]): f"{s['owner_name']} · {s['name']}" for s in SHOPS}
 
@@ -388,6 +393,7 @@ def seed_demo(settings: Settings, *, reset: bool = True, seed: int = 20260808) -
     seed_blind_boxes(app, shops[0], buyers, categories["花卉种子"], now)  # the florist's seed box
     seed_governance(app, clock, shops, buyers, now)  # after the live rooms: a comment held in one
     seed_wishes(app, shops[[s["slug"] for s in SHOPS].index("feilian-umbrella")], buyers, now)
+    seed_creators(app, shops[0], shops[1], PASSWORD, now)  # a flower creator selling the florist's flowers
     ship_demo_orders(app)  # last: every order placed above ships to its buyer's default address
     write_guide(settings, guide(ACCOUNTS, PASSWORD, _display_names()))  # the login page's list
     app.uow.engine.dispose()

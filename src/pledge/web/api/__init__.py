@@ -4,6 +4,7 @@ transaction, shape the answer."""
 from fastapi import APIRouter
 
 from pledge.web.api import (
+    affiliate,
     aftersales,
     apps,
     audiences,
@@ -64,6 +65,7 @@ for module in (
     governance,
     wishes,
     creators,
+    affiliate,
     reach,
     apps,
     search,

@@ -4,10 +4,12 @@ from fastapi import APIRouter
 
 from pledge.web.pages import (
     account,
+    affiliate,
     aftersales,
     audiences,
     buyers,
     chat,
+    creators,
     experience,
     feed,
     flash,
@@ -59,5 +61,7 @@ for module in (
     search,
     audiences,
     feed,
+    creators,
+    affiliate,
 ):
     router.include_router(module.router)

@@ -40,6 +40,78 @@ class GradeOut(BaseModel):
     grade: str
 
 
+class MarketItemOut(BaseModel):
+    product_id: int
+    title: str
+    shop_id: int
+    shop_name: str
+    category_id: int
+    category_name: str
+    rate_bp: int  # the commission rate in force for the caller now
+    exclusive: bool  # set for the caller alone (指定达人)
+    price_fen: int  # the cheapest SKU
+    score_tenths: int | None  # the shop's experience score shown to buyers x 10 (46 = 4.6); None: not scored
+    late_bp: int | None  # the shop's late-ship rate over the window; None: no order due in it
+    in_showcase: bool
+
+
+class MarketPageOut(BaseModel):
+    items: list[MarketItemOut]
+    total: int
+    page: int
+    pages: int
+
+
+class SampleOut(BaseModel):
+    id: int
+    creator_id: int
+    creator_name: str
+    product_id: int
+    title: str
+    shop_id: int
+    shop_name: str
+    status: str  # SampleStatus: requested | approved | declined | shipped | received | cancelled | expired
+    note: str
+    requested_at: datetime
+    due_at: datetime | None  # the deadline of the current step
+    decided_at: datetime | None
+    shipped_at: datetime | None
+    tracking_no: str | None
+    closed_at: datetime | None
+
+
+class SamplesOut(BaseModel):
+    samples: list[SampleOut]
+
+
+class AffiliateRateOut(BaseModel):
+    id: int
+    product_id: int
+    title: str
+    creator_id: int | None
+    creator_name: str | None
+    rate_bp: int
+    starts_at: datetime
+    ends_at: datetime | None
+    state: str  # in_force | upcoming | ended
+
+
+class SellerOut(BaseModel):
+    id: int
+    display_name: str
+    follower_count: int
+    status: str
+    products: int  # of the shop's products in the creator's showcase
+    orders: int  # paid orders of the shop the creator sold
+    gmv_fen: int  # what buyers paid for them
+
+
+class ShopAffiliateOut(BaseModel):
+    rates: list[AffiliateRateOut]
+    sellers: list[SellerOut]
+    samples: list[SampleOut]
+
+
 class CreatorOrderOut(BaseModel):
     order_id: int
     shop_id: int

@@ -1,0 +1,70 @@
+"""The demo's creators (达人): 花花姐, a flower creator with 86 000 followers, sells the Kunming
+florist's sunflowers from her showcase at the florist's rate for every creator (20 %), has an
+exclusive rate on peonies (25 %, hers alone) and has asked the florist for a sample of the roses,
+waiting for the florist's decision. The fruit seller offers 12 % on one product, so the
+marketplace holds more than one shop. Her grade for the current period is B."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from pledge.accounts import services as accounts
+from pledge.accounts.tables import users
+from pledge.bootstrap import App
+from pledge.catalog.tables import products
+from pledge.creators import samples
+from pledge.creators import services as creators
+from pledge.creators.policy import grade_period
+
+EMAIL = "creator@pledge.demo"
+OPERATOR = "operator@pledge.demo"  # publishes the creator's grade
+NAME = "花花姐"
+
+
+def _user(conn, email: str) -> int:
+    return conn.execute(select(users.c.id).where(users.c.email == email)).scalar_one()
+
+
+def _product(conn, shop_id: int, starts_with: str) -> int:
+    return conn.execute(
+        select(products.c.id).where(products.c.shop_id == shop_id, products.c.title.startswith(starts_with))
+    ).scalar_one()
+
+
+def seed_creators(app: App, florist: dict, fruit: dict, password: str, now: datetime) -> None:
+    since = now - timedelta(days=3)
+    with app.uow.begin() as conn:
+        user_id = accounts.create_user(conn, email=EMAIL, password=password, display_name=NAME, at=since)
+        me = accounts.load_actor(conn, user_id)
+        new = creators.NewCreator("huahua_jie", "花花姐 · 鲜花达人", 86_000)
+        creator_id = creators.register_creator(conn, me, new, at=since)
+        shop = florist["shop_id"]
+        sunflower, roses, peony = (_product(conn, shop, t) for t in ("A级向日葵", "多头玫瑰", "芍药"))
+        owner, operator = florist["owner"], accounts.load_actor(conn, _user(conn, OPERATOR))
+        for product_id, rate_bp, chosen in (
+            (sunflower, 2000, None),
+            (roses, 1500, None),
+            (peony, 2500, creator_id),
+        ):
+            creators.offer_rate(
+                conn, owner, creators.NewRate(product_id, rate_bp, since, None, chosen), at=since
+            )
+        fruit_owner = fruit["owner"]
+        fruit_product = conn.execute(
+            select(products.c.id)
+            .where(products.c.shop_id == fruit["shop_id"])
+            .order_by(products.c.id)
+            .limit(1)
+        ).scalar_one()
+        creators.offer_rate(conn, fruit_owner, creators.NewRate(fruit_product, 1200, since), at=since)
+        period = grade_period(app.rulebook, now).first_day
+        creators.set_grade(
+            conn, operator, app.rulebook, creator_id=creator_id, period_start=period, grade="B", at=since
+        )
+        creators.add_to_showcase(conn, me, app.rulebook, product_id=sunflower, at=now - timedelta(days=2))
+        note = "想在周末直播里讲讲多头玫瑰的醒花方法"
+        samples.request_sample(
+            conn, me, app.rulebook, samples.NewSample(roses, note), at=now - timedelta(hours=5)
+        )

@@ -1,0 +1,131 @@
+"""The affiliate marketplace as creators browse it, and free sample requests (寄样): a creator
+asks, the product's shop approves or declines and ships, the creator confirms receipt
+(docs/creators.md)."""
+
+from typing import Annotated
+
+from annotated_types import Interval
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from pledge.creators import samples, views
+from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
+from pledge.creators.services import creator_of
+from pledge.web.api.schemas.creators import MarketPageOut, SampleOut, SamplesOut, ShopAffiliateOut
+from pledge.web.deps import ApiActor, AppDep
+from pledge.web.types import Id, PathId, TextRule, TrackingNo
+
+router = APIRouter(tags=["creators"])
+Bp = Annotated[int, Interval(ge=0, le=10_000)]
+
+
+class SampleIn(BaseModel):
+    product_id: Id
+    note: Annotated[str, TextRule(samples.NOTE_MAX, required=False)] = ""
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+
+
+class ShipmentIn(BaseModel):
+    tracking_no: TrackingNo
+
+
+@router.get(
+    "/creators/me/marketplace",
+    summary="Creator: the affiliate marketplace (精选联盟), filtered, sorted and paged",
+    responses={200: {"model": MarketPageOut}},
+)
+def browse(
+    app: AppDep,
+    actor: ApiActor,
+    min_rate_bp: Bp | None = None,
+    category_id: PathId | None = None,
+    min_score_tenths: Annotated[int, Interval(ge=0, le=50)] | None = None,
+    max_late_ship_bp: Bp | None = None,
+    sort: Sort = Sort.RATE,
+    page: Annotated[int, Interval(ge=1, le=MAX_PAGE)] = 1,
+) -> dict:
+    f = Filters(min_rate_bp, category_id, min_score_tenths, max_late_ship_bp, sort, page)
+    with app.uow.read() as conn:
+        return marketplace(conn, creator_of(conn, actor).id, app.rulebook, f, now=app.clock.now())
+
+
+@router.post(
+    "/creators/me/samples",
+    status_code=201,
+    summary="Creator: ask a shop for a free sample (寄样) of a marketplace product",
+    responses={201: {"model": SampleOut}},
+)
+def request_sample(body: SampleIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        new = samples.NewSample(body.product_id, body.note)
+        sample_id = samples.request_sample(conn, actor, app.rulebook, new, at=app.clock.now())
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.get(
+    "/creators/me/samples", summary="Creator: my sample requests", responses={200: {"model": SamplesOut}}
+)
+def my_samples(app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
+        return {"samples": views.creator_samples(conn, creator_of(conn, actor).id, app.rulebook)}
+
+
+@router.post(
+    "/creators/me/samples/{sample_id}/cancel",
+    summary="Creator: withdraw a sample request not shipped yet",
+    responses={200: {"model": SampleOut}},
+)
+def cancel_sample(sample_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        samples.cancel_sample(conn, actor, sample_id=sample_id, at=app.clock.now())
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.post(
+    "/creators/me/samples/{sample_id}/receipt",
+    summary="Creator: confirm a sample arrived",
+    responses={200: {"model": SampleOut}},
+)
+def confirm_receipt(sample_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        samples.receive_sample(conn, actor, sample_id=sample_id, at=app.clock.now())
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.get(
+    "/shops/{shop_id}/affiliate",
+    summary="Merchant: the shop's affiliate rates, the creators selling its products, sample requests",
+    responses={200: {"model": ShopAffiliateOut}},
+)
+def shop_affiliate(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.read() as conn:
+        return views.shop_affiliate(conn, actor, app.rulebook, shop_id, now=app.clock.now())
+
+
+@router.post(
+    "/samples/{sample_id}/decision",
+    summary="Merchant: approve or decline a sample request (within 72 h)",
+    responses={200: {"model": SampleOut}},
+)
+def decide(sample_id: PathId, body: DecisionIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        samples.decide_sample(
+            conn, actor, app.rulebook, sample_id=sample_id, approve=body.approve, at=app.clock.now()
+        )
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.post(
+    "/samples/{sample_id}/shipment",
+    summary="Merchant: ship an approved sample under its tracking number (within 48 h)",
+    responses={200: {"model": SampleOut}},
+)
+def ship(sample_id: PathId, body: ShipmentIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        samples.ship_sample(
+            conn, actor, app.rulebook, sample_id=sample_id, tracking_no=body.tracking_no, at=app.clock.now()
+        )
+        return views.sample_view(conn, app.rulebook, sample_id)

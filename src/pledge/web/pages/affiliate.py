@@ -1,0 +1,91 @@
+"""The merchant's affiliate page (精选联盟): the shop's commission rates with a form to offer one
+(effective-dated, for every creator or one chosen creator), the creators with the shop's products
+in their showcase, and the sample requests (寄样) to approve, decline and ship."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pledge.accounts.services import require_shop
+from pledge.creators import samples, views
+from pledge.creators import services as creators
+from pledge.creators.model import CreatorStatus, SampleStatus
+from pledge.kernel.clock import parse_iso
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.forms import form_text, parse_percent, required_number
+from pledge.web.pages.merchant import first_shop
+from pledge.web.render import redirect, render
+from pledge.web.types import Code, IsoTime, OptionalName, PathId, TrackingNo
+
+router = APIRouter()
+BEIJING = "Asia/Shanghai"  # the form's times are platform time
+
+
+@router.get("/merchant/affiliate")
+def affiliate_home(request: Request):
+    return first_shop(request, "affiliate")
+
+
+@router.get("/merchant/shops/{shop_id}/affiliate")
+def affiliate(shop_id: PathId, request: Request, caller: PageCaller):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        board = views.shop_affiliate(conn, caller.actor, app.rulebook, shop_id, now=app.clock.now())
+    return render(
+        request,
+        "merchant_affiliate.html",
+        shop_id=shop_id,
+        board=board,
+        SampleStatus=SampleStatus,
+        CreatorStatus=CreatorStatus,
+    )
+
+
+def _new_rate(conn, form) -> creators.NewRate:
+    product_id = required_number(form.get("product_id"), "product_id", low=1)
+    ends = form_text(form, "ends_at", IsoTime) if str(form.get("ends_at") or "").strip() else None
+    handle = form_text(form, "creator", OptionalName)
+    return creators.NewRate(
+        product_id,
+        parse_percent(form.get("rate"), "rate"),
+        parse_iso(form_text(form, "starts_at", IsoTime), BEIJING),
+        parse_iso(ends, BEIJING) if ends else None,
+        views.creator_id_by_handle(conn, handle) if handle else None,
+    )
+
+
+@router.post("/merchant/shops/{shop_id}/affiliate-rates")
+async def offer_rate(shop_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    require_shop(caller.actor, shop_id)
+    with app.uow.begin() as conn:
+        new = _new_rate(conn, form)
+        creators.offer_rate(conn, caller.actor, new, at=app.clock.now())
+    return redirect(f"/merchant/shops/{shop_id}/affiliate#rates")
+
+
+@router.post("/merchant/samples/{sample_id}/decision")
+async def decide(sample_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    approve = form_text(form, "decision", Code) == "approve"
+    with app.uow.begin() as conn:
+        samples.decide_sample(
+            conn, caller.actor, app.rulebook, sample_id=sample_id, approve=approve, at=app.clock.now()
+        )
+        shop_id = views.sample_view(conn, app.rulebook, sample_id)["shop_id"]
+    return redirect(f"/merchant/shops/{shop_id}/affiliate#samples")
+
+
+@router.post("/merchant/samples/{sample_id}/shipment")
+async def ship(sample_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    number = form_text(form, "tracking_no", TrackingNo)
+    with app.uow.begin() as conn:
+        samples.ship_sample(
+            conn, caller.actor, app.rulebook, sample_id=sample_id, tracking_no=number, at=app.clock.now()
+        )
+        shop_id = views.sample_view(conn, app.rulebook, sample_id)["shop_id"]
+    return redirect(f"/merchant/shops/{shop_id}/affiliate#samples")
