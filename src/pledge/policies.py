@@ -20,12 +20,12 @@ from types import MappingProxyType
 
 from pledge.aftersales import insurance as aftersales_insurance
 from pledge.aftersales import policy as aftersales
+from pledge.attribution import tokens as source_tokens
 from pledge.audiences import policy as audiences
 from pledge.blindboxes import policy as blindboxes
 from pledge.chat import policy as chat
 from pledge.compensation import policy as compensation
 from pledge.compensation import services as compensation_services
-from pledge.attribution import tokens as source_tokens
 from pledge.creators import commissions as creator_commissions
 from pledge.creators import marketplace as creator_marketplace
 from pledge.creators import policy as creators
