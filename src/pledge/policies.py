@@ -34,6 +34,7 @@ from pledge.creators import services as creator_services
 from pledge.experience import indicators as experience_indicators
 from pledge.experience import policy as experience
 from pledge.experience import services as experience_services
+from pledge.feed import signals as feed_signals
 from pledge.governance import policy as governance
 from pledge.lateship import policy as lateship
 from pledge.lateship import services as lateship_services
@@ -44,6 +45,7 @@ from pledge.minors import policy as minors
 from pledge.moderation import checks as moderation
 from pledge.orders import policy as orders_policy
 from pledge.promises import policy as promises
+from pledge.reach import quality as reach_quality
 from pledge.reviews import services as reviews
 from pledge.rulebooks.loader import Clause
 from pledge.settlement import availability, deposits, fees, freezes, settling
@@ -125,6 +127,26 @@ _READERS = (
         "first_access_hours_max",
         "price_off_max_bp",
     ),
+    # The feed's ranking with quality and traffic support (Pledge defaults).
+    _reader(
+        "reach_quality_weights",
+        reach_quality.weights,
+        "relevance_bp",
+        "experience_bp",
+        "penalties_bp",
+        "late_ship_bp",
+    ),
+    _reader(
+        "reach_quality_factors",
+        reach_quality.factors,
+        "no_score_points",
+        "penalty_cap",
+        "late_ship_cap_bp",
+        "penalty_window_days",
+        "late_ship_window_days",
+        helpers=(feed_signals.shop_signals,),
+    ),
+    _reader("reach_support_bounds", reach_quality.max_boost_bp, "max_boost_bp"),
     # Shop audiences and their campaigns (Pledge defaults).
     _reader("audience_rules", audiences.rule_bounds, "days_max", "rules_max"),
     _reader("audience_live_notice_limit", audiences.live_notice_limit, "notices", "window_hours"),
