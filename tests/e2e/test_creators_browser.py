@@ -2,9 +2,10 @@
 creator 花花姐 opens the marketplace at 390 px, filters it by rate, adds the florist's roses to her
 showcase from the list and finds them there; the florist opens the affiliate page at 1280 px and
 390 px, sees her among the creators selling, approves her rose sample and ships it; the creator
-sees it shipped and confirms it arrived. The demo buyer then buys the sunflowers from her public
-showcase and she sees the commission pending on her dashboard. Every page fits its width (no
-sideways scrolling) and holds no English words in Chinese. Screenshots go to test-artifacts/."""
+sees it shipped and confirms it arrived. The demo buyer then opens her public showcase and buys the
+sunflowers from her short video, and she sees the commission pending on her dashboard. Every page
+fits its width (no sideways scrolling) and holds no English words in Chinese. Screenshots go to
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy import select
 
 from pledge.catalog.tables import shops
 from pledge.creators.tables import creators
+from pledge.orders.tables import orders
+from pledge.videos.tables import videos
 from pledge.worker import run_once
 from tests.e2e.page_audit import LATIN_ALLOWED, OVERFLOW_JS, TEXT_JS, latin_words
 from tests.e2e.test_browser import log_in as buyer_log_in
@@ -48,19 +51,22 @@ def _florist_board(live_server) -> str:
     return f"/merchant/shops/{shop_id}/affiliate"
 
 
-def _buyer_buys_from_the_showcase(browser, live_server, artifacts) -> None:
-    """The demo buyer opens 花花姐's showcase, buys the sunflowers from it and pays; the worker's
-    pass then books the commission (as the demo clock's buttons do)."""
+def _buyer_buys_from_the_creators_video(browser, live_server, artifacts) -> None:
+    """The demo buyer opens 花花姐's short video (one of the florist's, hers by the demo seed),
+    buys the sunflowers from it and pays; the worker's pass then books the commission (as the demo
+    clock's buttons do). Her public showcase is audited on the way."""
     with live_server.app.uow.read() as c:
         creator_id = c.execute(select(creators.c.id).where(creators.c.handle == "huahua_jie")).scalar_one()
+        video_id = c.execute(select(videos.c.id).where(videos.c.creator_id == creator_id)).scalar_one()
     context = _context(browser, live_server, 390)
     try:
         page = context.new_page()
         buyer_log_in(page)
         page.goto(f"/creators/{creator_id}")
         _audit(page, artifacts, "public-showcase-390")
-        page.get_by_test_id("public-showcase").locator("li", has_text="A级向日葵").get_by_role("link").click()
-        assert "从达人橱窗购买" in page.get_by_test_id("bought-from").inner_text()
+        page.goto(f"/videos/{video_id}")
+        page.get_by_test_id("video-product").filter(has_text="A级向日葵").click()
+        assert "短视频" in page.get_by_test_id("bought-from").inner_text()
         page.get_by_test_id("add-to-cart").click()
         page.wait_for_url("**/cart")
         page.get_by_test_id("checkout").click()
@@ -70,6 +76,9 @@ def _buyer_buys_from_the_showcase(browser, live_server, artifacts) -> None:
     finally:
         context.close()
     run_once(live_server.app)
+    with live_server.app.uow.read() as c:
+        credited = c.execute(select(orders.c.creator_id).order_by(orders.c.id.desc()).limit(1)).scalar_one()
+    assert credited == creator_id
 
 
 def test_a_creator_adds_a_marketplace_product_and_receives_a_sample(browser, live_server, artifacts):
@@ -130,10 +139,10 @@ def test_a_creator_adds_a_marketplace_product_and_receives_a_sample(browser, liv
         creator.wait_for_load_state()
         assert "已收货" in creator.get_by_test_id("samples").locator("tr", has_text="多头玫瑰").inner_text()
         _audit(creator, artifacts, "home-received-390")
-        _buyer_buys_from_the_showcase(browser, live_server, artifacts)
+        _buyer_buys_from_the_creators_video(browser, live_server, artifacts)
         creator.goto("/creator")
         assert creator.get_by_test_id("commission-pending").inner_text() != "¥0.00"
-        order = creator.get_by_test_id("creator-orders").locator("tr", has_text="橱窗").first
+        order = creator.get_by_test_id("creator-orders").locator("tr", has_text="短视频").first
         assert "待结算" in order.get_by_test_id("commission-state").inner_text()
         _audit(creator, artifacts, "home-commission-390")
     finally:

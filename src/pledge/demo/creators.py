@@ -1,6 +1,7 @@
 """The demo's creators (达人): 花花姐, a flower creator with 86 000 followers, sells the Kunming
 florist's sunflowers from her showcase at the florist's rate for every creator (20 %), has an
-exclusive rate on peonies (25 %, hers alone) and has asked the florist for a sample of the roses,
+exclusive rate on peonies (25 %, hers alone), is the creator of one of the florist's short videos
+that links the sunflowers (orders from it are hers), and has asked the florist for a sample of the roses,
 waiting for the florist's decision. The fruit seller offers 12 % on one product, so the
 marketplace holds more than one shop. Her grade for the current period is B."""
 
@@ -16,7 +17,9 @@ from pledge.bootstrap import App
 from pledge.catalog.tables import products
 from pledge.creators import samples
 from pledge.creators import services as creators
+from pledge.creators.content import feature_in_video
 from pledge.creators.policy import grade_period
+from pledge.videos.tables import video_products, videos
 
 EMAIL = "creator@pledge.demo"
 OPERATOR = "operator@pledge.demo"  # publishes the creator's grade
@@ -64,7 +67,24 @@ def seed_creators(app: App, florist: dict, fruit: dict, password: str, now: date
             conn, operator, app.rulebook, creator_id=creator_id, period_start=period, grade="B", at=since
         )
         creators.add_to_showcase(conn, me, app.rulebook, product_id=sunflower, at=now - timedelta(days=2))
+        _feature_in_a_video(conn, owner, shop, creator_id, sunflower, now)
         note = "想在周末直播里讲讲多头玫瑰的醒花方法"
         samples.request_sample(
             conn, me, app.rulebook, samples.NewSample(roses, note), at=now - timedelta(hours=5)
         )
+
+
+def _feature_in_a_video(conn, owner, shop_id: int, creator_id: int, sunflower: int, now: datetime) -> None:
+    """The florist's first video that links the sunflowers and only products in the marketplace
+    for 花花姐 becomes hers: an order placed from it is credited to her."""
+    linked = select(video_products.c.video_id).where(video_products.c.product_id == sunflower)
+    for video_id in conn.execute(
+        select(videos.c.id).where(videos.c.shop_id == shop_id, videos.c.id.in_(linked)).order_by(videos.c.id)
+    ).scalars():
+        products_of = select(video_products.c.product_id).where(video_products.c.video_id == video_id)
+        if all(
+            creators.rate_for(conn, product_id=p, creator_id=creator_id, at=now) is not None
+            for p in conn.execute(products_of).scalars()
+        ):
+            feature_in_video(conn, owner, video_id=video_id, creator_id=creator_id, at=now)
+            return
