@@ -421,3 +421,23 @@ def test_the_merchant_adds_reorders_and_removes_product_photos_in_the_page_and_t
         assert len(images.image_uploads(c, pid)) == 1
     chinese = client.get(f"/merchant/products/{pid}/photos", params={"lang": "zh_CN"}).text
     assert "主图" in chinese and "添加图片" in chinese
+
+
+def test_a_visitor_viewing_a_video_and_a_live_room_is_recorded_for_the_feed(app, client, florist, video):
+    """Issue 16: views of videos and live sessions are behaviour events, a visitor's under the
+    first-party cookie (buffered, written by the worker's pass)."""
+    from pledge.reach.tables import reach_events
+    from pledge.worker import run_once
+
+    room_id = go_live(app, florist)
+    with app.uow.read() as c:
+        session_id = current_session(c, room_id).id
+    visitor = type(client)(client.app)
+    assert visitor.get(f"/videos/{video}").status_code == 200
+    assert visitor.cookies.get("pledge_visitor")
+    assert visitor.get(f"/live/{room_id}").status_code == 200
+    run_once(app)
+    e = reach_events.c
+    with app.uow.read() as c:
+        rows = c.execute(select(e.kind, e.subject, e.subject_id, e.user_id).order_by(e.id)).all()
+    assert [tuple(r) for r in rows] == [("view", "video", video, None), ("view", "session", session_id, None)]

@@ -20,6 +20,7 @@ from pledge.live import coupons, events, metrics, queries
 from pledge.live import services as live
 from pledge.live.model import SessionStatus
 from pledge.promises.model import Promise
+from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions as actions
 from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
 from pledge.web.forms import form_text, required_number
@@ -27,6 +28,7 @@ from pledge.web.i18n import translator
 from pledge.web.present import local, yuan
 from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, IsoTime, OptionalTitle, PathId, Title
+from pledge.web.visitors import Who
 
 router = APIRouter()
 W, H, PAD = 600, 180, 30
@@ -68,7 +70,10 @@ def room_page(room_id: PathId, request: Request):
     with app.uow.read() as conn:
         room = queries.room_view(conn, room_id)
         offers, claimed = _offers(conn, room, caller.actor.user_id if caller else None)
-    return render(
+    viewer = Who(request)  # a view of the session for the feed (reach): buffered
+    if room.session is not None:
+        viewer.record(app, EventKind.VIEW, [(Subject.SESSION, room.session.id)])
+    response = render(
         request,
         "live_room.html",
         room=room,
@@ -78,6 +83,7 @@ def room_page(room_id: PathId, request: Request):
         offers=offers,
         claimed=claimed,
     )
+    return viewer.keep(request, response)
 
 
 @router.get("/live/{room_id}/cards")

@@ -8,12 +8,14 @@ from fastapi import APIRouter, Request
 from pledge.catalog import queries as catalog_queries
 from pledge.kernel.errors import Forbidden
 from pledge.promises.model import Promise
+from pledge.reach.recording import EventKind, Subject
 from pledge.videos import queries
 from pledge.videos import services as videos
 from pledge.web.deps import PageCaller, optional_caller, pledge
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
+from pledge.web.visitors import Who
 
 router = APIRouter()
 
@@ -32,7 +34,10 @@ def video_page(video_id: PathId, request: Request):
         "promise_hours": promise.hours,
         "presale_date": promise.presale_date,
     }
-    return render(request, "video.html", video=video, shop=shop, promise=badge_row, liked=liked)
+    viewer = Who(request)  # a view for the feed (reach): buffered, off the request path
+    viewer.record(app, EventKind.VIEW, [(Subject.VIDEO, video_id)])
+    response = render(request, "video.html", video=video, shop=shop, promise=badge_row, liked=liked)
+    return viewer.keep(request, response)
 
 
 def _merchant_shop(caller) -> int:
