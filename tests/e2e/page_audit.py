@@ -84,3 +84,23 @@ LATIN_ALLOWED = frozenset({"CSV", "PDF", "API", "JPEG", "PNG", "GIF", "WebP", "M
 
 def latin_words(text: str) -> set[str]:
     return set(WORD.findall(CITATION.sub(" ", EMAIL.sub(" ", text))))
+
+
+def browser_context(browser, live_server, width: int, lang: str = "zh_CN"):
+    """A browser context on the live server at a phone's (390 px) or a desktop's width."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN" if lang == "zh_CN" else "en-US",
+        viewport={"width": width, "height": 844 if width == 390 else 800},
+    )
+    context.set_default_timeout(15_000)
+    return context
+
+
+def audit(page, artifacts, name: str, allowed: frozenset[str] = frozenset()) -> None:
+    """The page fits its width and, in Chinese, holds no English words (but `allowed`, e.g. the
+    merchants' own product titles); a full-page screenshot goes to artifacts/<name>.png."""
+    assert page.evaluate(OVERFLOW_JS) == [], name
+    words = latin_words(page.evaluate(TEXT_JS)) - LATIN_ALLOWED - allowed
+    assert not words, (name, words)
+    page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog.tables import shops
-from tests.e2e.page_audit import LATIN_ALLOWED, OVERFLOW_JS, TEXT_JS, latin_words
+from tests.e2e.page_audit import audit
 from tests.e2e.test_live_browser import log_in
 from tests.e2e.test_page_layout_browser import DEMO_WORDS
 
@@ -27,10 +27,7 @@ def _phone(browser, live_server):
 
 
 def _audit(page, artifacts, name: str) -> None:
-    assert page.evaluate(OVERFLOW_JS) == [], name
-    words = latin_words(page.evaluate(TEXT_JS)) - LATIN_ALLOWED - DEMO_WORDS  # product titles: the merchant's
-    assert not words, (name, words)
-    page.screenshot(path=str(artifacts / f"audiences-{name}.png"), full_page=True)
+    audit(page, artifacts, f"audiences-{name}", DEMO_WORDS)
 
 
 def test_the_florist_targets_an_audience_with_a_coupon_on_a_phone(browser, live_server, artifacts):

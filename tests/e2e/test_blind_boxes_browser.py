@@ -15,6 +15,7 @@ from pledge.blindboxes.tables import blind_box_draws
 from pledge.catalog.tables import products
 from pledge.demo.blindboxes import SEED_BOX
 from tests.e2e.page_audit import LATIN_ALLOWED, OVERFLOW_JS, TEXT_JS, latin_words
+from tests.e2e.page_audit import browser_context as _context
 from tests.e2e.test_buyers_browser import add_address
 
 pytestmark = pytest.mark.browser
@@ -26,16 +27,6 @@ CHILD_PHONE, GUARDIAN = "13722220390", "13800138000"
 def box_id(live_server) -> int:
     with live_server.app.uow.read() as c:
         return c.execute(select(products.c.id).where(products.c.title == BOX)).scalar_one()
-
-
-def _context(browser, live_server, width: int, lang: str):
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="zh-CN" if lang == "zh_CN" else "en-US",
-        viewport={"width": width, "height": 844 if width == 390 else 800},
-    )
-    context.set_default_timeout(15_000)
-    return context
 
 
 @pytest.mark.parametrize(("width", "lang"), [(390, "zh_CN"), (390, "en"), (1280, "zh_CN")])

@@ -19,7 +19,8 @@ from pledge.creators.tables import creators
 from pledge.orders.tables import orders
 from pledge.videos.tables import videos
 from pledge.worker import run_once
-from tests.e2e.page_audit import LATIN_ALLOWED, OVERFLOW_JS, TEXT_JS, latin_words
+from tests.e2e.page_audit import audit
+from tests.e2e.page_audit import browser_context as _context
 from tests.e2e.test_browser import log_in as buyer_log_in
 from tests.e2e.test_live_browser import log_in
 
@@ -28,21 +29,8 @@ pytestmark = pytest.mark.browser
 ROSES = "多头玫瑰 20枝 昆明基地直发"
 
 
-def _context(browser, live_server, width: int):
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="zh-CN",
-        viewport={"width": width, "height": 844 if width == 390 else 800},
-    )
-    context.set_default_timeout(15_000)
-    return context
-
-
 def _audit(page, artifacts, name: str) -> None:
-    assert page.evaluate(OVERFLOW_JS) == [], name
-    words = latin_words(page.evaluate(TEXT_JS)) - LATIN_ALLOWED
-    assert not words, (name, words)
-    page.screenshot(path=str(artifacts / f"creators-{name}.png"), full_page=True)
+    audit(page, artifacts, f"creators-{name}")
 
 
 def _florist_board(live_server) -> str:

@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog.tables import shops
-from tests.e2e.page_audit import LATIN_ALLOWED, OVERFLOW_JS, TEXT_JS, latin_words
+from tests.e2e.page_audit import audit
+from tests.e2e.page_audit import browser_context as _context
 from tests.e2e.test_live_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -21,22 +22,8 @@ pytestmark = pytest.mark.browser
 TARGET = "镭射变色晴雨伞 遇水开花"  # one of the factory's products on sale, ¥39.90
 
 
-def _context(browser, live_server, width: int):
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="zh-CN",
-        viewport={"width": width, "height": 844 if width == 390 else 800},
-    )
-    context.set_default_timeout(15_000)
-    return context
-
-
 def _audit(page, artifacts, name: str) -> None:
-    """The page fits its width and, in Chinese, holds no English words."""
-    assert page.evaluate(OVERFLOW_JS) == [], name
-    words = latin_words(page.evaluate(TEXT_JS)) - LATIN_ALLOWED
-    assert not words, (name, words)
-    page.screenshot(path=str(artifacts / f"wishes-{name}.png"), full_page=True)
+    audit(page, artifacts, f"wishes-{name}")
 
 
 def _factory_id(live_server) -> int:

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from pledge.aftersales.services import complete_refunds
-from pledge.aftersales.tables import cases, refunds
 from pledge.attribution.model import Channel
 from pledge.catalog.tables import skus
 from pledge.creators import commissions, queries
@@ -30,6 +29,7 @@ from pledge.orders.tables import orders as orders_table
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.settlement.tables import fee_orders
+from tests.integration.test_settlement_story import approved_refund
 from tests.support import run_concurrently
 
 PRICE = 1990  # ¥19.90; rate 20 %: commission ¥3.98; grade C (20 %): fee ¥0.80, net ¥3.18
@@ -118,35 +118,7 @@ def deliver(app, order_id):
 def refund(app, world, order_id, amount_fen, asked_at):
     """A succeeded refund of an approved case the buyer opened at `asked_at`."""
     order = order_row(app, order_id)
-    with app.uow.begin() as c:
-        case_id = c.execute(
-            cases.insert().values(
-                order_id=order_id,
-                buyer_id=order.buyer_id,
-                shop_id=order.shop_id,
-                case_type="refund_only",
-                status="approved",
-                reason="quality",
-                refund_fen=amount_fen,
-                payer="merchant",
-                clause_id="return.no-reason-7d",
-                clause_source="douyin:aJmEsBoSPU5g",
-                explanation="花有损坏，退款",
-                created_at=asked_at,
-                decided_at=asked_at,
-            )
-        ).inserted_primary_key[0]
-        c.execute(
-            refunds.insert().values(
-                idempotency_key=f"refund:{case_id}",
-                case_id=case_id,
-                order_id=order_id,
-                amount_fen=amount_fen,
-                payer="merchant",
-                status="pending",
-                created_at=app.clock.now(),
-            )
-        )
+    approved_refund(app, order_id, order.buyer_id, order.shop_id, amount_fen, asked_at)
     complete_refunds(app.uow, app.payments, app.clock)
 
 

@@ -44,6 +44,40 @@ def sh(*args) -> datetime:
     return datetime(*args, tzinfo=SH)
 
 
+def approved_refund(app, order_id: int, buyer_id: int, shop_id: int, amount_fen: int, asked_at) -> None:
+    """An approved refund-only case for the order (damaged flowers, paid by the merchant) and its
+    pending refund, which the worker's pass pays through the sandbox."""
+    with app.uow.begin() as c:
+        case_id = c.execute(
+            cases.insert().values(
+                order_id=order_id,
+                buyer_id=buyer_id,
+                shop_id=shop_id,
+                case_type="refund_only",
+                status="approved",
+                reason="quality",
+                refund_fen=amount_fen,
+                payer="merchant",
+                clause_id="return.no-reason-7d",
+                clause_source="douyin:aJmEsBoSPU5g",
+                explanation="花有损坏，退款",
+                created_at=asked_at,
+                decided_at=asked_at,
+            )
+        ).inserted_primary_key[0]
+        c.execute(
+            refunds.insert().values(
+                idempotency_key=f"refund:{case_id}",
+                case_id=case_id,
+                order_id=order_id,
+                amount_fen=amount_fen,
+                payer="merchant",
+                status="pending",
+                created_at=app.clock.now(),
+            )
+        )
+
+
 class Florist:
     """A florist shop selling sunflowers under 鲜花园艺 > 鲜切花, its owner, an operator and a buyer."""
 
@@ -229,36 +263,7 @@ class Florist:
 
     def refund(self, order_id: int, amount_fen: int) -> None:
         """An approved refund-only case for the order, paid by the worker through the sandbox."""
-        now = self.clock.now()
-        with self.app.uow.begin() as c:
-            case_id = c.execute(
-                cases.insert().values(
-                    order_id=order_id,
-                    buyer_id=self.buyer.user_id,
-                    shop_id=self.shop_id,
-                    case_type="refund_only",
-                    status="approved",
-                    reason="quality",
-                    refund_fen=amount_fen,
-                    payer="merchant",
-                    clause_id="return.no-reason-7d",
-                    clause_source="douyin:aJmEsBoSPU5g",
-                    explanation="花有损坏，退款",
-                    created_at=now,
-                    decided_at=now,
-                )
-            ).inserted_primary_key[0]
-            c.execute(
-                refunds.insert().values(
-                    idempotency_key=f"refund:{case_id}",
-                    case_id=case_id,
-                    order_id=order_id,
-                    amount_fen=amount_fen,
-                    payer="merchant",
-                    status="pending",
-                    created_at=now,
-                )
-            )
+        approved_refund(self.app, order_id, self.buyer.user_id, self.shop_id, amount_fen, self.clock.now())
 
     def worker(self, provider) -> dict:
         self.do(lambda c: apply_tracking_events(c, now=self.clock.now()))
