@@ -72,13 +72,12 @@ def _app_actor(request: Request, key: str) -> Actor:
     """An app key's actor: counted against its app's and its shop's rate limits (429), then
     checked against the operation's scope (403)."""
     app = pledge(request)
-    with app.uow.read() as conn:
+    with app.uow.begin() as conn:  # one transaction: the key's app, then its request counted
         found = apps.caller_for_key(conn, key)
-    limits = [
-        ratelimits.Limit(f"app:{found.app_id}", app.settings.app_requests_per_minute),
-        ratelimits.Limit(f"shop:{found.shop_id}", app.settings.shop_app_requests_per_minute),
-    ]
-    with app.uow.begin() as conn:
+        limits = [
+            ratelimits.Limit(f"app:{found.app_id}", app.settings.app_requests_per_minute),
+            ratelimits.Limit(f"shop:{found.shop_id}", app.settings.shop_app_requests_per_minute),
+        ]
         ratelimits.take(conn, limits, at=app.clock.now())
     require_scope(request, found)
     return found.actor
