@@ -12,17 +12,21 @@ from starlette.datastructures import UploadFile
 from pledge.accounts.services import require_shop
 from pledge.aftersales import coverage
 from pledge.aftersales import queries as aftersales_queries
+from pledge.blindboxes import queries as blind_box_queries
+from pledge.blindboxes import services as blindboxes
 from pledge.bootstrap import App
 from pledge.catalog import images, queries
 from pledge.catalog import services as catalog
-from pledge.kernel.errors import InvalidInput
+from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.limits import MAX_DAYS, MAX_STOCK
 from pledge.kernel.money import format_yuan
 from pledge.promises.model import Promise
 from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
+from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import form_text, whole_number, yuan_field
+from pledge.web.pages import blind_box_editor
 from pledge.web.photos import read_photo, store_photo
-from pledge.web.render import redirect, render
+from pledge.web.render import form_error, language, redirect, render
 from pledge.web.types import Description, PathId, Title
 
 router = APIRouter(prefix="/merchant")
@@ -55,11 +59,13 @@ def new_product(shop_id: PathId, request: Request, caller: PageCaller):
 async def create_product(shop_id: PathId, request: Request, caller: PageCaller):
     form = await check_csrf(request, caller)
     rows = await _sku_rows(request)
+    items = blind_box_editor.typed_rows(await request.form())
     app = pledge(request)
     try:
         edit = _edit_from(form, rows, app)
+        series = blind_box_editor.series_from(await request.form(), items)
         with app.uow.begin() as conn:
-            product_id = catalog.create_product(
+            product_id = blindboxes.list_product(
                 conn,
                 caller.actor,
                 catalog.NewProduct(
@@ -71,14 +77,18 @@ async def create_product(shop_id: PathId, request: Request, caller: PageCaller):
                     edit.description,
                     edit.perishable,
                     edit.custom_made,
+                    blind_box=series is not None,
                     booked_delivery=edit.booked_delivery,
                 ),
+                series,
+                book=app.rulebook,
                 at=app.clock.now(),
                 guards=app.listing_guards,
                 screen=app.listing_screen,
             )
     except InvalidInput as exc:
-        return _editor(request, shop_id, None, _typed(form), rows, error=exc)
+        typed = _typed(form) | blind_box_editor.typed_values(await request.form())
+        return _editor(request, shop_id, None, typed, rows, error=exc, items=items)
     return redirect(f"/merchant/products/{product_id}/edit?saved=1")
 
 
@@ -221,12 +231,15 @@ def _editor(
     *,
     error: InvalidInput | None = None,
     saved: bool = False,
+    items: list[blind_box_editor.ItemRow] | None = None,
 ):
     app = pledge(request)
+    now = app.clock.now()
     with app.uow.read() as conn:
         tree = queries.category_tree(conn)
         photos = [] if product is None else images.image_uploads(conn, product["id"])
         insured = None if product is None else _insured(conn, product["id"], app)
+        series = None if product is None else blind_box_queries.series_of(conn, product["id"])
     return render(
         request,
         "merchant_product_edit.html",
@@ -237,9 +250,27 @@ def _editor(
         rows=[*rows, SkuRow(None, "", "", "")],
         categories=tree,
         promises=promise_choices(app),
-        insurance_tiers=[c.get("tier") for c in app.rulebook.in_force("shipping_insurance", app.clock.now())],
+        insurance_tiers=[c.get("tier") for c in app.rulebook.in_force("shipping_insurance", now)],
         insured=values.get("insurance", insured) if error else insured,
         photos=[images.image_url(product["id"], i) for i in range(1, len(photos) + 1)] if product else [],
         error=error,
+        detail=form_error(request, error.status, error.detail) if error else None,
+        rule=_rule_of(error, app, language(request)),
         saved=saved,
+        box_types=blind_box_editor.box_types(app.rulebook, now),
+        box_items=blind_box_editor.shown_rows(items or []),
+        blind_box=blind_box_disclosure(series, app.rulebook, now),
     )
+
+
+def _rule_of(error: InvalidInput | None, app: App, lang: str) -> str | None:
+    """The words of the clause a refusal cites (a banned blind-box type, the disclosure rule), in
+    the page's language, so the merchant reads the rule itself and not only its number."""
+    clause_id = error.extra.get("clause") if error else None
+    if not isinstance(clause_id, str):
+        return None
+    try:
+        clause = app.rulebook.clause(clause_id)
+    except NotFound:
+        return None
+    return clause.text if lang == "zh_CN" else clause.text_en
