@@ -5,6 +5,7 @@ a reviewer removes it; refused ones are recorded as blocked the moment the refus
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 from pledge.accounts.services import Actor
 from pledge.chat import queries as chat_queries
 from pledge.chat import services as chat
+from pledge.chat.tables import conversations
 from pledge.governance import queries
 from pledge.governance import services as governance
 from pledge.governance.model import Decision, Subject
@@ -22,6 +24,7 @@ from pledge.kernel.errors import NotFound
 from pledge.live import queries as live_queries
 from pledge.live import services as live
 from pledge.moderation.checks import ContentRefused
+from pledge.notifications.tables import notifications
 from pledge.promises.model import Promise
 from pledge.reviews import services as reviews
 from pledge.reviews.tables import reviews as review_rows
@@ -179,6 +182,60 @@ def test_a_held_chat_message_reaches_the_shop_once_a_reviewer_allows_it(app, wor
     assert _seen_by(app, v["buyer"], v["id"]) == [message_id]
     _decide(app, world, _item_of(app, Subject.CHAT_MESSAGE, message_id), Decision.ALLOW)
     assert _seen_by(app, v["owner"], v["id"]) == [message_id]
+
+
+def _conversation_row(app, conversation_id):
+    with app.uow.read() as c:
+        return c.execute(select(conversations).where(conversations.c.id == conversation_id)).one()
+
+
+def test_a_held_buyer_message_opens_its_reply_round_when_a_reviewer_allows_it(app, world, conversation):
+    """The shop could not read the message while it was held: the round (and the conversation)
+    starts at the decision, and the response time counts from there (douyin:aJoPPkXuLRqc)."""
+    v = conversation
+    sent = app.clock.now()
+    message_id = _say(app, v["buyer"], v["id"], HELD)
+    held = _conversation_row(app, v["id"])
+    assert (held.started_at, held.awaiting_reply_since) == (None, None)
+    allowed = app.clock.advance(timedelta(hours=2))
+    _decide(app, world, _item_of(app, Subject.CHAT_MESSAGE, message_id), Decision.ALLOW)
+    shown = _conversation_row(app, v["id"])
+    assert (shown.started_at, shown.awaiting_reply_since) == (allowed, allowed)
+    app.clock.advance(timedelta(minutes=5))
+    reply_id = _say(app, v["owner"], v["id"], "您好，在的")
+    assert _conversation_row(app, v["id"]).awaiting_reply_since is None
+    app.clock.advance(timedelta(minutes=1))  # the window ends after the reply
+    with app.uow.read() as c:
+        metrics = chat.measure_shop(
+            c, v["shop_id"], book=app.rulebook, since=sent - timedelta(days=1), until=app.clock.now()
+        )
+        told = c.execute(select(notifications.c.cause).where(notifications.c.user_id == v["buyer"].user_id))
+        assert f"chat-reply:{reply_id}" in told.scalars().all()
+    assert (metrics.answered_rounds, metrics.response_ms_total) == (1, 5 * 60 * 1000)
+
+
+def test_a_held_shop_reply_closes_the_round_and_tells_the_buyer_when_allowed(app, world, conversation):
+    """The buyer reads the reply once allowed; the shop's response time counts to when it was
+    sent (the review's delay is not the shop's)."""
+    v = conversation
+    _say(app, v["buyer"], v["id"], "请问今天能发货吗")
+    app.clock.advance(timedelta(minutes=1))
+    reply_id = _say(app, v["owner"], v["id"], HELD)
+    assert _conversation_row(app, v["id"]).awaiting_reply_since is not None  # held: nobody read it
+    app.clock.advance(timedelta(minutes=30))
+    _decide(app, world, _item_of(app, Subject.CHAT_MESSAGE, reply_id), Decision.ALLOW)
+    assert _conversation_row(app, v["id"]).awaiting_reply_since is None
+    with app.uow.read() as c:
+        metrics = chat.measure_shop(
+            c,
+            v["shop_id"],
+            book=app.rulebook,
+            since=app.clock.now() - timedelta(days=1),
+            until=app.clock.now(),
+        )
+        told = c.execute(select(notifications.c.cause).where(notifications.c.user_id == v["buyer"].user_id))
+        assert told.scalars().all() == [f"chat-reply:{reply_id}"]
+    assert (metrics.answered_rounds, metrics.response_ms_total) == (1, 60 * 1000)
 
 
 def test_a_reported_chat_message_is_hidden_when_removed_and_only_a_party_reports_it(app, world, conversation):

@@ -137,6 +137,7 @@ def post_message(
             f"conversation {conversation_id} ended when the buyer rated it; open a new one to write again"
         )
     outcome = screen.admit([("message", text)])
+    shown = outcome is Outcome.ALLOW
     message_id = inserted_id(
         conn,
         messages.insert().values(
@@ -146,31 +147,75 @@ def post_message(
             body=text,
             at=at,
             moderation=outcome.value,
+            shown_at=at if shown else None,
         ),
     )
-    if outcome is not Outcome.ALLOW:
+    if not shown:
         screen.hold(conn, Held(Kept.CHAT_MESSAGE, message_id, text, row.shop_id, actor.user_id), at=at)
         return message_id
+    _shown(conn, row, Sender(role), message_id, text, actor.user_id, at=at, listener=listener)
+    return message_id
+
+
+def _shown(
+    conn: Connection,
+    row,
+    sender: Sender,
+    message_id: int,
+    text: str,
+    author_id: int,
+    *,
+    at: datetime,
+    listener: Listener,
+) -> None:
+    """A message the other party can now read, at `at`: a buyer's opens a round if none is open
+    (and starts the conversation), a shop's closes the open round and tells the buyer."""
     values: dict = {"last_message_at": at}
-    if role == Sender.BUYER:
+    if sender is Sender.BUYER:
         values.update(started_at=row.started_at or at, awaiting_reply_since=row.awaiting_reply_since or at)
-        said = Heard(
-            Said.CHAT_MESSAGE, message_id, row.shop_id, actor.user_id, text, at, order_id=row.order_id
-        )
+        said = Heard(Said.CHAT_MESSAGE, message_id, row.shop_id, author_id, text, at, order_id=row.order_id)
         listener.heard(conn, said)
     else:
         values.update(awaiting_reply_since=None)
         _tell_buyer(conn, row, message_id, at)
     conn.execute(conversations.update().where(conversations.c.id == row.id).values(**values))
-    return message_id
 
 
-def set_moderation(conn: Connection, message_id: int, outcome: Outcome) -> None:
+def set_moderation(
+    conn: Connection, message_id: int, outcome: Outcome, *, at: datetime, listener: Listener = NOBODY
+) -> None:
     """A reviewer's decision on a held or reported message (trust & safety): ALLOW shows it to the
-    other party; anything else hides it from all but its author."""
-    done = conn.execute(messages.update().where(messages.c.id == message_id).values(moderation=outcome.value))
-    if done.rowcount != 1:
+    other party; anything else hides it from all but its author. A held message allowed is shown
+    now, as if posted at the decision: a buyer's opens a reply round from this moment (the shop
+    could not read it before), a shop's closes the open one — unless the buyer has rated the
+    conversation since, which ended it."""
+    m = messages.c
+    message = conn.execute(
+        select(m.conversation_id, m.sender, m.author_id, m.body, m.shown_at).where(m.id == message_id)
+    ).first()
+    if message is None:
         raise NotFound(f"no message {message_id}")
+    first_shown = outcome is Outcome.ALLOW and message.shown_at is None
+    conn.execute(
+        messages.update()
+        .where(m.id == message_id)
+        .values(moderation=outcome.value, **({"shown_at": at} if first_shown else {}))
+    )
+    if not first_shown:
+        return
+    query = select(conversations).where(conversations.c.id == message.conversation_id)
+    row = conn.execute(query.with_for_update() if conn.dialect.name == "postgresql" else query).one()
+    if row.status == ConversationStatus.OPEN.value:
+        _shown(
+            conn,
+            row,
+            Sender(message.sender),
+            message_id,
+            message.body,
+            message.author_id,
+            at=at,
+            listener=listener,
+        )
 
 
 def _tell_buyer(conn: Connection, row, message_id: int, at: datetime) -> None:
@@ -223,21 +268,31 @@ def measure_shop(
     tz = conn.execute(select(shops.c.timezone).where(shops.c.id == shop_id)).scalar()
     if tz is None:
         raise NotFound(f"no shop {shop_id}")
-    c, m = conversations.c, messages.c
+    c = conversations.c
     in_window = (c.shop_id == shop_id, c.started_at >= since, c.started_at < until)
     rows = conn.execute(select(c.id, c.stars, c.rated_at, c.closed_at).where(*in_window).order_by(c.id)).all()
     history: dict[int, list[policy.Message]] = {r.id: [] for r in rows}
-    for msg in conn.execute(
-        select(m.conversation_id, m.sender, m.at)
-        .join(conversations, c.id == m.conversation_id)
-        .where(*in_window, m.at < until)
-        .order_by(m.conversation_id, m.id)
-    ):
-        history[msg.conversation_id].append(policy.Message(msg.at, msg.sender))
+    for conversation_id, message in _shown_messages(conn, in_window, until):
+        history[conversation_id].append(message)
     logs = [policy.ConversationLog(history[r.id], r.stars, r.rated_at, r.closed_at, r.id) for r in rows]
     return policy.measure(
         logs, chat_rules=policy.rules(book, until), tz=tz, since=since, until=until, shop_id=shop_id
     )
+
+
+def _shown_messages(conn: Connection, in_window, until: datetime) -> list[tuple[int, policy.Message]]:
+    """The messages the other party could read, in the order the metrics count them: a buyer's
+    from when it was shown (a held one: when a reviewer allowed it — the shop could not answer
+    before), a shop's from when it was sent (a review's delay is not the shop's), once allowed."""
+    c, m = conversations.c, messages.c
+    rows = conn.execute(
+        select(m.conversation_id, m.id, m.sender, m.at, m.shown_at)
+        .join(conversations, c.id == m.conversation_id)
+        .where(*in_window, m.shown_at.is_not(None), m.at < until)
+    ).all()
+    timed = [(r.shown_at if r.sender == Sender.BUYER else r.at, r) for r in rows]
+    timed.sort(key=lambda pair: (pair[1].conversation_id, pair[0], pair[1].id))
+    return [(r.conversation_id, policy.Message(at, r.sender)) for at, r in timed if at < until]
 
 
 def shop_chat_metrics(

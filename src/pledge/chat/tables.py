@@ -41,6 +41,9 @@ messages = Table(
     # the content checks' outcome (kernel.screening.Outcome): allow, or review = held from
     # everyone but its author until a reviewer decides; blocked text is never stored
     Column("moderation", String(10), nullable=False, default="allow", server_default="allow"),
+    # when the other party could first read it: `at` for a message allowed at once, the
+    # reviewer's decision for a held one, NULL while held; reply rounds and metrics run on it
+    Column("shown_at", UtcDateTime, nullable=True),
     CheckConstraint("sender IN ('buyer', 'shop')", name="sender_known"),
 )
 Index("ix_chat_messages_conversation_id_id", messages.c.conversation_id, messages.c.id)

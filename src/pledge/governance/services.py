@@ -29,6 +29,7 @@ from pledge.governance.tables import governance_items
 from pledge.governance.words import apply as apply_to_words
 from pledge.governance.words import reported as reported_words
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.heard import NOBODY, Listener
 from pledge.kernel.limits import REASON_MAX
 from pledge.kernel.text import clean_text
 from pledge.live.model import SessionStatus
@@ -136,6 +137,7 @@ def decide(
     book: Rulebook,
     at: datetime,
     clause: str | None = None,
+    listener: Listener = NOBODY,
 ) -> dict:
     """A reviewer decides an open item once; deciding it again is a Conflict and changes nothing.
     Allowing a listing the checks held publishes it; removing a reported listing delists it and
@@ -158,7 +160,8 @@ def decide(
         decision_clause=chosen,
         decision_note=why,
     )
-    hidden_in = apply_to_words(conn, item, decision) if Subject(item.subject) in WORDS else None
+    words = Subject(item.subject) in WORDS
+    hidden_in = apply_to_words(conn, item, decision, at=at, listener=listener) if words else None
     return {
         "id": item_id,
         "status": decision.value,

@@ -9,6 +9,7 @@ its author. Allowing a held live comment does not show it: the live moment is ov
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -18,6 +19,7 @@ from pledge.chat import services as chat
 from pledge.chat.tables import conversations, messages
 from pledge.governance.model import Decision, Source, Subject
 from pledge.kernel.errors import NotFound
+from pledge.kernel.heard import NOBODY, Listener
 from pledge.kernel.screening import Outcome
 from pledge.live import services as live
 from pledge.live.model import Verdict
@@ -76,7 +78,9 @@ def reported(conn: Connection, reporter: Actor, subject: Subject, subject_id: in
     return Words(row.shop_id, row.text, row.author_id)
 
 
-def apply(conn: Connection, item, decision: Decision) -> int | None:
+def apply(
+    conn: Connection, item, decision: Decision, *, at: datetime, listener: Listener = NOBODY
+) -> int | None:
     """The decision's effect on the words, through their owner's use case; for a live comment
     hidden, its session (the caller tells the room's viewers)."""
     subject, held = Subject(item.subject), item.source == Source.CHECK
@@ -89,5 +93,5 @@ def apply(conn: Connection, item, decision: Decision) -> int | None:
     if subject is Subject.REVIEW:
         reviews.set_moderation(conn, item.subject_id, outcome)
     else:
-        chat.set_moderation(conn, item.subject_id, outcome)
+        chat.set_moderation(conn, item.subject_id, outcome, at=at, listener=listener)
     return None

@@ -114,6 +114,7 @@ def post_decision(item_id: PathId, body: DecisionIn, app: AppDep, actor: ApiActo
             book=app.rulebook,
             at=app.clock.now(),
             clause=body.clause,
+            listener=app.listener,
         )
     publish_decision(app, answer)
     return answer

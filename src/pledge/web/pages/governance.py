@@ -96,6 +96,7 @@ async def decide(item_id: PathId, request: Request):
             book=app.rulebook,
             at=app.clock.now(),
             clause=form_text(form, "clause", Code) if form.get("clause") else None,
+            listener=app.listener,
         )
     publish_decision(app, answer)
     return redirect("/operator/queue")
