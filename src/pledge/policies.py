@@ -35,6 +35,7 @@ from pledge.experience import indicators as experience_indicators
 from pledge.experience import policy as experience
 from pledge.experience import services as experience_services
 from pledge.feed import signals as feed_signals
+from pledge.governance import creator_ladder
 from pledge.governance import policy as governance
 from pledge.lateship import policy as lateship
 from pledge.lateship import services as lateship_services
@@ -96,6 +97,16 @@ _READERS = (
         "penalty_ladder", governance.steps_for, "rungs", "window_days", helpers=(governance.window_start,)
     ),
     _reader("penalty_points", governance.points_of, "points", "valid_days"),
+    _reader(
+        "creator_penalty_ladder",
+        creator_ladder.tier_for,
+        "live_sessions",
+        "live_in_one_session",
+        "video_violations",
+        "tiers",
+        "window_days",
+        helpers=(creator_ladder.steps_of, creator_ladder.window_start),
+    ),
     _reader(
         "appeal_window",
         governance.appeal_closes_at,
