@@ -68,6 +68,19 @@ def ship_order(
     return shipment_id
 
 
+def shipped_with(
+    conn: Connection, actor: Actor, *, order_id: int, carrier: str, tracking_no: str
+) -> int | None:
+    """The shipment of the order under this carrier and waybill, if it was shipped so already: a
+    repeated ship request (a bulk retry) is then answered, not refused."""
+    _shop_order(conn, actor, order_id)
+    adapter, tracking_no = _checked(carrier, tracking_no)
+    s = shipments.c
+    return conn.execute(
+        select(s.id).where(s.order_id == order_id, s.carrier == adapter.code, s.tracking_no == tracking_no)
+    ).scalar()
+
+
 def _tell_buyer(conn: Connection, order_id: int, kind: Kind, params: dict, at: datetime) -> None:
     """A shipping event in the buyer's inbox, in the event's transaction (once per order and kind)."""
     buyer_id = conn.execute(select(orders.c.buyer_id).where(orders.c.id == order_id)).scalar_one()

@@ -50,7 +50,7 @@ class IssuedKey:
     key: str  # shown once
 
 
-def _scopes(requested: object) -> str:
+def scopes_text(requested: object) -> str:
     if not isinstance(requested, (list, tuple, set, frozenset)) or not requested:
         raise InvalidInput("scopes: name at least one scope")
     unknown = sorted({str(s) for s in requested} - SCOPES)
@@ -59,7 +59,7 @@ def _scopes(requested: object) -> str:
     return " ".join(sorted({str(s) for s in requested}))
 
 
-def _require_owner(actor: Actor, shop_id: int) -> None:
+def require_owner(actor: Actor, shop_id: int) -> None:
     if require_shop(actor, shop_id) != ShopRole.OWNER:
         raise Forbidden("only the shop's owner grants apps access")
 
@@ -73,16 +73,29 @@ def _issue_key(conn: Connection, app_id: int, at: datetime) -> IssuedKey:
 
 
 def register_app(
-    conn: Connection, actor: Actor, *, shop_id: int, name: object, scopes: object, at: datetime
+    conn: Connection,
+    actor: Actor,
+    *,
+    shop_id: int,
+    name: object,
+    scopes: object,
+    at: datetime,
+    listing_id: int | None = None,
 ) -> IssuedKey:
-    """The owner registers an app for the shop with the scopes granted; its first key."""
-    _require_owner(actor, shop_id)
-    granted = _scopes(scopes)
+    """The owner registers an app for the shop with the scopes granted (or installs a listed
+    app: pledge.integrations.listings); its first key."""
+    require_owner(actor, shop_id)
+    granted = scopes_text(scopes)
     title = clean_text(name, field="the app's name", max_length=NAME_MAX)
     app_id = inserted_id(
         conn,
         apps.insert().values(
-            shop_id=shop_id, name=title, scopes=granted, granted_by=actor.user_id, created_at=at
+            shop_id=shop_id,
+            name=title,
+            scopes=granted,
+            granted_by=actor.user_id,
+            created_at=at,
+            listing_id=listing_id,
         ),
     )
     return _issue_key(conn, app_id, at)
@@ -94,7 +107,7 @@ def _live_app(conn: Connection, actor: Actor, app_id: int):
     row = conn.execute(select(apps).where(apps.c.id == app_id).with_for_update()).first()
     if row is None or row.revoked_at is not None or row.shop_id not in actor.shops:
         raise NotFound(f"no app {app_id}")
-    _require_owner(actor, row.shop_id)
+    require_owner(actor, row.shop_id)
     return row
 
 
@@ -115,7 +128,7 @@ def rotate_key(conn: Connection, actor: Actor, app_id: int, *, at: datetime) -> 
 
 def set_scopes(conn: Connection, actor: Actor, app_id: int, scopes: object) -> str:
     _live_app(conn, actor, app_id)
-    granted = _scopes(scopes)
+    granted = scopes_text(scopes)
     conn.execute(update(apps).where(apps.c.id == app_id).values(scopes=granted))
     return granted
 
@@ -128,7 +141,7 @@ def revoke_app(conn: Connection, actor: Actor, app_id: int, *, at: datetime) -> 
 
 
 def shop_apps(conn: Connection, actor: Actor, shop_id: int) -> list[dict]:
-    _require_owner(actor, shop_id)
+    require_owner(actor, shop_id)
     a, k = apps.c, app_keys.c
     rows = conn.execute(
         select(a.id, a.name, a.scopes, a.created_at, a.revoked_at, k.last4)

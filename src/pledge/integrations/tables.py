@@ -2,7 +2,17 @@
 that a retry with the same key and request gets that answer instead of doing it again), and the
 apps a shop's owner lets call the API with scoped keys."""
 
-from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, String, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Id, UtcDateTime, metadata
 
@@ -35,6 +45,36 @@ apps = Table(
     Column("granted_by", Id, ForeignKey("users.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    # The listed app this is an installation of (app_listings); NULL for an app the shop registered
+    Column("listing_id", Id, ForeignKey("app_listings.id"), nullable=True, index=True),
+)
+
+# An app the platform lists (a service provider's tool) with the scopes it asks for; any shop's
+# owner installs it (an `apps` row with listing_id, granted a subset of these scopes).
+app_listings = Table(
+    "app_listings",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(60), nullable=False),
+    Column("description", String(400), nullable=False),
+    Column("scopes", String(400), nullable=False),  # space-separated, sorted
+    Column("listed_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("withdrawn_at", UtcDateTime, nullable=True),
+)
+
+# Every order's insert and status change, written by a database trigger in the same transaction
+# (migration 0035), read by the change feed (integrations.changes). `xid` is the writer's
+# PostgreSQL transaction id (0 on SQLite).
+order_changes = Table(
+    "order_changes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    Column("order_id", Id, ForeignKey("orders.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("xid", BigInteger, nullable=False),
+    Index("ix_order_changes_feed", "shop_id", "xid", "id"),
 )
 
 # The keys of an app: only their SHA-256 is kept (the key is shown once, when issued).

@@ -10,6 +10,7 @@ from pledge.web.api import (
     audiences,
     auth,
     blindboxes,
+    bulk,
     buyers,
     catalog,
     chat,
@@ -42,6 +43,7 @@ for module in (
     auth,
     buyers,
     catalog,
+    bulk,  # before orders: /orders/changes and /orders/ship are not /orders/{order_id}
     orders,
     payments,
     compensation,

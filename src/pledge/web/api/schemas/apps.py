@@ -27,3 +27,21 @@ class AppScopesOut(BaseModel):
 class AppRevokedOut(BaseModel):
     app_id: int
     revoked: bool
+
+
+class ListingCreatedOut(BaseModel):
+    listing_id: int
+
+
+class ListingOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    scopes: list[str]  # what the app asks a shop for
+    created_at: datetime
+
+
+class MarketEntryOut(ListingOut):
+    app_id: int | None  # the shop's installation, if it is installed
+    granted: list[str]  # the scopes the shop granted it
+    last4: str | None  # the end of the installation's live key
