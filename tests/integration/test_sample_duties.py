@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from pledge.catalog.tables import skus
 from pledge.creators import safety, sample_duties, samples
 from pledge.creators import services as creators
+from pledge.creators.content import feature_in_video
 from pledge.creators.model import DutyStatus, SampleKind, SampleStatus
 from pledge.creators.sample_plans import SAMPLE_PAYMENTS, SamplePlan, set_sample_plan
 from pledge.creators.sources import showcase_source
@@ -31,6 +32,7 @@ from pledge.promises.model import Promise
 from pledge.settlement import reports
 from pledge.settlement.accounts import available
 from tests.integration.test_creator_commissions import buy, creator_selling, deliver, shop, work
+from tests.integration.test_videos import publish
 from tests.support import run_concurrently
 
 __all__ = ["shop"]  # the fixture, shared with the commission tests
@@ -342,3 +344,27 @@ def test_three_concurrent_workers_refund_each_met_paid_sample_once(app, world, s
     assert duty(app, sample_id).status == DutyStatus.MET
     sweep(app)
     assert keyed(app, f"sample-refund:{sample_id}") == 1 and balance(app, SAMPLE_PAYMENTS) == 0
+
+
+def test_a_video_of_the_creators_featuring_a_free_sample_meets_its_duty_aJmYG5vi4n1f(app, world, shop):
+    actor, creator_id = selling_creator(app, world, shop)
+    with app.uow.begin() as c:
+        sample_id = samples.request_sample(
+            c, actor, app.rulebook, samples.NewSample(shop["product_id"]), at=app.clock.now()
+        )
+        samples.decide_sample(
+            c, shop["owner"], app.rulebook, sample_id=sample_id, approve=True, at=app.clock.now()
+        )
+    shipped_and_received(app, shop, actor, sample_id)
+    app.clock.advance(timedelta(days=2))
+    video_id = publish(app, shop["owner"], shop["shop_id"], [shop["product_id"]])
+    with app.uow.begin() as c, pytest.raises(Conflict, match="not yours"):  # the shop's, not the creator's
+        sample_duties.report_promotion(
+            c, actor, app.rulebook, sample_id=sample_id, video_id=video_id, at=app.clock.now()
+        )
+    with app.uow.begin() as c:
+        feature_in_video(c, shop["owner"], video_id=video_id, creator_id=creator_id, at=app.clock.now())
+        sample_duties.report_promotion(
+            c, actor, app.rulebook, sample_id=sample_id, video_id=video_id, at=app.clock.now()
+        )
+    assert duty(app, sample_id).met_by == f"video:{video_id}"
