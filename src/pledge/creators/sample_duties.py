@@ -262,17 +262,23 @@ def _refund(conn: Connection, duty: AnyRow, why: str, at: datetime) -> bool:
 
 
 def _check_orders(conn: Connection, book: Rulebook, at: datetime, batch: int) -> int:
-    """Open duties met by settled orders."""
-    met = 0
-    rows = claim_batch(
-        conn,
-        select(sample_duties).where(d.status == DutyStatus.OPEN.value).order_by(d.id).limit(batch),
-    )
-    for duty in rows:
-        met_at = met_by_orders_at(conn, book, duty, min(at, duty.due_at))
-        if met_at is not None:
-            met += _meet(conn, book, duty, "orders", met_at)
-    return met
+    """Open duties met by settled orders (every open duty, a batch at a time)."""
+    met, last = 0, 0
+    while True:
+        rows = claim_batch(
+            conn,
+            select(sample_duties)
+            .where(d.status == DutyStatus.OPEN.value, d.id > last)
+            .order_by(d.id)
+            .limit(batch),
+        )
+        for duty in rows:
+            met_at = met_by_orders_at(conn, book, duty, min(at, duty.due_at))
+            if met_at is not None:
+                met += _meet(conn, book, duty, "orders", met_at)
+        if len(rows) < batch:
+            return met
+        last = rows[-1].id
 
 
 def _close_overdue(conn: Connection, at: datetime, batch: int) -> int:
