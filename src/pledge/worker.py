@@ -16,6 +16,7 @@ from pledge.aftersales.services import complete_refunds, sweep_case_deadlines
 from pledge.bootstrap import App, refresh_clock
 from pledge.creators.commissions import run_step as creator_commissions_step
 from pledge.creators.payouts import send_creator_payouts
+from pledge.creators.sample_duties import sweep_duties
 from pledge.creators.samples import sweep_samples
 from pledge.experience.services import snapshot_due
 from pledge.feed.training import train_when_due
@@ -68,6 +69,7 @@ def run_once(app: App) -> dict:
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
     samples = sweep_samples(app.uow, app.clock)  # sample requests past their deadline (寄样)
+    samples += sweep_duties(app.uow, app.rulebook, app.clock)  # promotion duties, returns, refunds
     events = flush_buffer(app.uow, app.events)  # this process's buffered behaviour events
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours

@@ -141,6 +141,7 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
         "service_fees": -(fees + clawed_fee),
         "returns": -(199 + 398 - clawed_fee),
         "payouts": 0,
+        "payout_returns": 0,
     }
     assert mine["closing_fen"] == commission - returned - fees  # what the creator is owed
 

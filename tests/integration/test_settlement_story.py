@@ -497,6 +497,7 @@ def test_a_florists_month(app, clock):
         "deposits": 0,
         "affiliate": 0,  # no creator sold for the florist this month
         "affiliate_returns": 0,
+        "sample_sales": 0,
     }
     assert sept["closing_fen"] == sept["opening_fen"] + sept["net_fen"]
     assert all(line["clause_id"] for line in sept["lines"])

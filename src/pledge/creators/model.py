@@ -62,3 +62,37 @@ SAMPLE_TRANSITIONS: dict[SampleStatus, frozenset[SampleStatus]] = {
 }
 
 SAMPLE_LIFECYCLE = Lifecycle("sample request", SampleStatus, SAMPLE_TRANSITIONS)
+
+
+class SampleKind(StrEnum):
+    """How a creator gets a sample (douyin:aJmYG5vi4n1f §1.2): a free request the shop reviews
+    (免费申样), a review-free sample approved at once (免审申样), or a paid one (买样返款)."""
+
+    FREE = "free"
+    REVIEW_FREE = "review_free"
+    PAID = "paid"
+
+
+class DutyStatus(StrEnum):
+    """The promotion duty (履约) of a received sample:
+
+    open ──promoted──▶ met            (paid: the price is refunded 7 days later)
+      ├── 45 days pass ▶ broken
+      └── return shipped ▶ returning ──merchant confirms / 7 days──▶ returned"""
+
+    OPEN = "open"
+    MET = "met"
+    BROKEN = "broken"
+    RETURNING = "returning"
+    RETURNED = "returned"
+
+
+DUTY_TRANSITIONS: dict[DutyStatus, frozenset[DutyStatus]] = {
+    DutyStatus.OPEN: frozenset({DutyStatus.MET, DutyStatus.BROKEN, DutyStatus.RETURNING}),
+    DutyStatus.RETURNING: frozenset({DutyStatus.RETURNED}),
+    DutyStatus.MET: frozenset(),
+    DutyStatus.BROKEN: frozenset(),
+    DutyStatus.RETURNED: frozenset(),
+}
+
+DUTY_LIFECYCLE = Lifecycle("sample duty", DutyStatus, DUTY_TRANSITIONS)

@@ -7,27 +7,34 @@ merchants' payouts use (settlement.payouts, payee `creator:{id}`):
 A creator withdraws at most what is payable (creators.queries.payable: the available balance less
 the 5 % reserve of `affiliate.reserve`; nothing while a violation freeze is in force,
 `affiliate.freeze`: 延长提现时长); the worker sends pending payouts, and the pending -> sent update
-is the claim, so each is booked once."""
+is the claim, so each is booked once. A bank may send a sent payout back (closed account, wrong
+name): `return_creator_payout` (finance) moves it sent -> returned, the claim, and books
+
+    creator-payout-return:{id}  external:bank -> creator:{c}:available
+
+so the creator's balance is whole again, once; the creator withdraws again (a new payout)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor
+from pledge.accounts.services import Actor, require_platform
 from pledge.creators.commissions import creator_available
 from pledge.creators.queries import payable
 from pledge.creators.services import creator_of
 from pledge.creators.tables import creator_payouts, creators
 from pledge.kernel.db import inserted_id
-from pledge.kernel.errors import Conflict, InvalidInput
+from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.kernel.money import format_yuan
+from pledge.kernel.text import clean_text
+from pledge.ledger import queries as ledger_queries
 from pledge.ledger import services as ledger
 from pledge.rulebooks.loader import Rulebook
-from pledge.settlement.accounts import BANK
+from pledge.settlement.accounts import BANK, FINANCE_ROLES
 from pledge.settlement.model import PAYOUT_LIFECYCLE, PayoutStatus
 
 IN_TRANSIT = "platform:creator-payouts-in-transit"
@@ -109,3 +116,82 @@ def send_creator_payouts(uow, provider, clock, *, limit: int = 100) -> int:
                 )
                 sent += 1
     return sent
+
+
+REASON_MAX = 200
+
+
+def return_creator_payout(
+    conn: Connection, actor: Actor, payout_id: int, *, reason: str, at: datetime
+) -> None:
+    """The bank sent a creator's payout back: the amount is available to the creator again, once."""
+    require_platform(actor, *FINANCE_ROLES)
+    why = clean_text(reason, field="the reason the bank gave", max_length=REASON_MAX)
+    row = conn.execute(select(creator_payouts).where(creator_payouts.c.id == payout_id)).first()
+    if row is None:
+        raise NotFound(f"no creator payout {payout_id}")
+    if not PAYOUT_LIFECYCLE.try_move(
+        conn,
+        creator_payouts,
+        payout_id,
+        PayoutStatus.SENT,
+        PayoutStatus.RETURNED,
+        returned_at=at,
+        return_reason=why,
+    ):
+        raise Conflict(f"creator payout {payout_id} is {row.status}; only a sent payout can come back")
+    ledger.record(
+        conn,
+        key=f"creator-payout-return:{payout_id}",
+        kind="creator_payout_return",
+        memo=f"creator payout {payout_id} returned by the bank: {why}",
+        postings=[ledger.Posting(BANK, creator_available(row.creator_id), row.amount_fen)],
+        at=at,
+    )
+
+
+def reconciliation_rows(
+    conn: Connection, start: datetime, end: datetime, at_provider: dict[str, int]
+) -> list[tuple[str, int, int, int | None]]:
+    """Creators' payouts in the platform's reconciliation (settlement.reports.reconciliation):
+    Pledge's records vs the ledger vs the payout provider, for [start, end)."""
+    p = creator_payouts.c
+
+    def ledger_moved(kind: str, **side: str) -> int:
+        return ledger_queries.moved(conn, kind, start, end, **side)
+
+    requested = conn.execute(
+        select(func.coalesce(func.sum(p.amount_fen), 0)).where(p.requested_at >= start, p.requested_at < end)
+    ).scalar_one()
+    sent = conn.execute(select(p.provider_ref, p.amount_fen).where(p.sent_at >= start, p.sent_at < end)).all()
+    returned = conn.execute(
+        select(func.coalesce(func.sum(p.amount_fen), 0)).where(p.returned_at >= start, p.returned_at < end)
+    ).scalar_one()
+    return [
+        ("creator payouts requested", int(requested), ledger_moved("creator_payout", into=IN_TRANSIT), None),
+        (
+            "creator payouts sent",
+            sum(r.amount_fen for r in sent),
+            ledger_moved("creator_payout_sent", into=BANK),
+            sum(at_provider.get(r.provider_ref, 0) for r in sent),
+        ),
+        ("creator payouts returned", int(returned), ledger_moved("creator_payout_return", out_of=BANK), None),
+    ]
+
+
+def payout_view(conn: Connection, payout_id: int) -> dict:
+    p = creator_payouts.c
+    row = conn.execute(select(p.id, p.amount_fen, p.status).where(p.id == payout_id)).one()
+    return dict(row._mapping)
+
+
+def recent_payouts(conn: Connection, *, limit: int = 50) -> list[dict]:
+    """The latest creator payouts with their creators' names, for the finance page."""
+    p = creator_payouts.c
+    rows = conn.execute(
+        select(p.id, p.amount_fen, p.status, p.return_reason, creators.c.display_name.label("creator_name"))
+        .join(creators, creators.c.id == p.creator_id)
+        .order_by(p.id.desc())
+        .limit(limit)
+    )
+    return [dict(r._mapping, status=PayoutStatus(r.status)) for r in rows]

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_platform
 from pledge.creators import policy
 from pledge.creators.model import CreatorStatus
+from pledge.creators.samples import cancel_open_samples
 from pledge.creators.services import set_creator_status
 from pledge.creators.tables import creator_freezes, creators
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
@@ -91,12 +92,14 @@ def change_standing(
     conn: Connection, actor: Actor, book: Rulebook, *, creator_id: int, status: str, at: datetime
 ) -> None:
     """Limit, restore or remove a creator, with what removal brings: sessions stopped, products
-    unpinned and taken out of the showcase, unpaid commissions frozen for the longest allowed."""
+    unpinned and taken out of the showcase, sample requests not shipped yet cancelled (paid ones
+    refunded), unpaid commissions frozen for the longest allowed."""
     if status not in {s.value for s in CreatorStatus}:
         raise InvalidInput(f"a creator's standing is active, limited or removed, not {status!r}")
     set_creator_status(conn, actor, creator_id=creator_id, status=status)
     if status == CreatorStatus.REMOVED:
         stop_sessions(conn, actor, creator_id=creator_id, reason=REMOVAL_REASON, at=at)
+        cancel_open_samples(conn, creator_id=creator_id, at=at)
         most = int(policy.clause_of(book, "affiliate_freeze", at).get("max_days"))
         freeze_commissions(conn, actor, book, creator_id=creator_id, days=most, reason=REMOVAL_REASON, at=at)
 

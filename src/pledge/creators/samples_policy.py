@@ -62,3 +62,59 @@ def received_by(book: Rulebook, shipped_at: datetime) -> datetime:
 def late_ship_window(book: Rulebook, at: datetime) -> timedelta:
     """The window of the late-ship rate the marketplace shows (`marketplace.late-ship-window`)."""
     return timedelta(days=int(clause_of(book, "marketplace_late_ship_window", at).get("days")))
+
+
+def duty_due(book: Rulebook, received_at: datetime) -> datetime:
+    """The end of a received sample's promotion period (`samples.duty-window`: 45 days)."""
+    days = int(clause_of(book, "sample_duty_window", received_at).get("days"))
+    return received_at + timedelta(days=days)
+
+
+def orders_needed(book: Rulebook, at: datetime) -> int:
+    """Settled orders that meet a free or review-free sample's duty (`samples.duty-ways`: 3)."""
+    return int(clause_of(book, "sample_duty_ways", at).get("settled_orders"))
+
+
+def paid_target_met(
+    book: Rulebook, at: datetime, *, price_fen: int, target: int, orders: int, amount_fen: int
+) -> bool:
+    """A paid sample's refund condition (`samples.paid-refund`): at least X settled orders worth
+    at least price × X × 80 % (compared exactly: amount × 10 000 ≥ price × X × share)."""
+    share = int(clause_of(book, "sample_paid_refund", at).get("amount_share_bp"))
+    return orders >= target and amount_fen * 10_000 >= price_fen * target * share
+
+
+def refund_due(book: Rulebook, met_at: datetime) -> datetime:
+    """A met paid sample is refunded 7 days after the condition is met (`samples.paid-refund`)."""
+    days = int(clause_of(book, "sample_paid_refund", met_at).get("refund_after_days"))
+    return met_at + timedelta(days=days)
+
+
+def paid_min_followers(book: Rulebook, at: datetime, price_fen: int) -> int:
+    """Followers a creator needs for a paid sample at this price (`samples.paid-qualification`:
+    50 000 from 500 yuan; none below)."""
+    clause = clause_of(book, "sample_paid_qualification", at)
+    return int(clause.get("min_followers")) if price_fen >= int(clause.get("price_fen")) else 0
+
+
+@dataclass(frozen=True)
+class BrokenLimit:
+    window: timedelta
+    limit: int
+
+
+def broken_limit(book: Rulebook, at: datetime) -> BrokenLimit:
+    """Free and review-free samples stop at this many broken duties in the window (`samples.broken-limit`)."""
+    clause = clause_of(book, "sample_broken_limit", at)
+    return BrokenLimit(timedelta(days=int(clause.get("window_days"))), int(clause.get("limit")))
+
+
+def may_stop_until(book: Rulebook, received_at: datetime) -> datetime:
+    """A free or review-free sample is returned (中止交付) before then (`samples.return`: 13 days)."""
+    return received_at + timedelta(days=int(clause_of(book, "sample_return", received_at).get("stop_days")))
+
+
+def return_confirmed_by(book: Rulebook, shipped_back_at: datetime) -> datetime:
+    """The merchant confirms a returned sample by then, or it counts as confirmed (7 days)."""
+    days = int(clause_of(book, "sample_return", shipped_back_at).get("confirm_days"))
+    return shipped_back_at + timedelta(days=days)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.creators.commissions import creator_available, creator_pending
@@ -29,15 +29,18 @@ TOTALS = (
     ("service_fees", "affiliate_settle"),
     ("returns", "affiliate_return"),
     ("payouts", "creator_payout"),
+    ("payout_returns", "creator_payout_return"),
 )
 TOTAL_LABELS = {
     "commissions": ("推广费", "Commissions"),
     "service_fees": ("技术服务费", "Service fees"),
     "returns": ("退款扣回", "Returned for refunds"),
     "payouts": ("提现", "Payouts"),
+    "payout_returns": ("银行退回的提现", "Payouts returned by the bank"),
 }
 LINE_KIND_TOTAL = {
     "payout": "payouts",
+    "payout_return": "payout_returns",
     "commission": "commissions",
     "service_fee": "service_fees",
     "cancelled": "returns",
@@ -45,6 +48,7 @@ LINE_KIND_TOTAL = {
 }
 LINE_KIND_LABELS = {
     "payout": "提现",
+    "payout_return": "银行退回",
     "commission": "推广费",
     "service_fee": "技术服务费",
     "cancelled": "退款取消",
@@ -148,23 +152,22 @@ def _returns(conn: Connection, book: Rulebook, creator_id: int, start: datetime,
 def _payouts(conn: Connection, book: Rulebook, creator_id: int, start: datetime, end: datetime) -> list:
     p = creator_payouts.c
     clause = clause_of(book, "affiliate_reserve", start)  # what is payable is what the reserve leaves
-    rows = conn.execute(
-        select(creator_payouts)
-        .where(p.creator_id == creator_id, p.requested_at >= start, p.requested_at < end)
-        .order_by(p.id)
-    )
-    return [
-        _line(
-            r.requested_at,
-            "payout",
-            -r.amount_fen,
-            None,
-            f"payout {r.id} to the bank account ({r.status})",
-            f"提现 {r.id} 到银行账户",
-            clause,
-        )
-        for r in rows
-    ]
+    within = and_(p.requested_at >= start, p.requested_at < end)
+    returned_within = and_(p.returned_at >= start, p.returned_at < end)
+    lines = []
+    for r in conn.execute(
+        select(creator_payouts).where(p.creator_id == creator_id, or_(within, returned_within)).order_by(p.id)
+    ):
+        if start <= r.requested_at < end:
+            en, zh = f"payout {r.id} to the bank account ({r.status})", f"提现 {r.id} 到银行账户"
+            lines.append(_line(r.requested_at, "payout", -r.amount_fen, None, en, zh, clause))
+        if r.returned_at is not None and start <= r.returned_at < end:
+            en, zh = (
+                f"payout {r.id} returned by the bank: {r.return_reason}",
+                f"提现 {r.id} 被银行退回：{r.return_reason}",
+            )
+            lines.append(_line(r.returned_at, "payout_return", r.amount_fen, None, en, zh, clause))
+    return lines
 
 
 def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: str) -> dict[str, Any]:

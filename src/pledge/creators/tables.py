@@ -100,6 +100,10 @@ sample_requests = Table(
     Column("shipped_at", UtcDateTime, nullable=True),
     Column("tracking_no", String(40), nullable=True),
     Column("closed_at", UtcDateTime, nullable=True),
+    # free (免费申样), review_free (免审: approved at once) or paid (买样返款: price_fen paid up front)
+    Column("kind", String(12), nullable=False, default="free", server_default="free"),
+    Column("price_fen", Fen, nullable=True),
+    Column("target_orders", Integer, nullable=True),  # paid: the plan's X when bought
     CheckConstraint(
         "status IN ('requested', 'approved', 'declined', 'shipped', 'received', 'cancelled', 'expired')",
         name="status_known",
@@ -188,5 +192,61 @@ creator_payouts = Table(
     Column("requested_at", UtcDateTime, nullable=False),
     Column("provider_ref", String(80), nullable=True),
     Column("sent_at", UtcDateTime, nullable=True),
+    Column("returned_at", UtcDateTime, nullable=True),  # the bank sent it back (status returned)
+    Column("return_reason", String(200), nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
 )
+
+# A merchant's sample plan for a product (douyin:aJmYG5vi4n1f §1.2, §2.6): paid samples
+# (买样返款: the creator pays `price_fen`, refunded once `target_orders` settled orders worth at
+# least price × X × 80 % are made) or review-free samples (免审: a creator with at least
+# `min_followers` is approved at once). Without a plan, requests are free and reviewed.
+sample_plans = Table(
+    "sample_plans",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False, unique=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("mode", String(12), nullable=False),  # SampleKind: paid | review_free
+    Column("price_fen", Fen, nullable=True),
+    Column("target_orders", Integer, nullable=True),
+    Column("min_followers", Integer, nullable=True),
+    Column("updated_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("mode IN ('paid', 'review_free')", name="mode_known"),
+    CheckConstraint(
+        "(mode = 'paid' AND price_fen > 0 AND target_orders >= 1) "
+        "OR (mode = 'review_free' AND min_followers >= 0)",
+        name="plan_complete",
+    ),
+)
+
+# The promotion duty (履约) of a received sample: open for 45 days after receipt
+# (`samples.duty-window`), met by settled orders, a video or a live session featuring the
+# product, broken when the window ends first; or ended by returning the sample (returning ->
+# returned once the merchant confirms or its 7 days pass). A paid sample's price is refunded
+# once (`refunded_at`, ledger key sample-refund:{sample_id}).
+sample_duties = Table(
+    "sample_duties",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("sample_id", Id, ForeignKey("sample_requests.id"), nullable=False, unique=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("kind", String(12), nullable=False),  # SampleKind
+    Column("status", String(10), nullable=False),  # DutyStatus
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=True),  # the current step's deadline; NULL once final
+    Column("met_by", String(40), nullable=True),  # orders:3 | video:12 | live_session:4
+    Column("price_fen", Fen, nullable=False, default=0),
+    Column("refund_due_at", UtcDateTime, nullable=True),
+    Column("refunded_at", UtcDateTime, nullable=True),
+    Column("return_tracking_no", String(40), nullable=True),
+    Column("return_shipped_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    CheckConstraint("status IN ('open', 'met', 'broken', 'returning', 'returned')", name="status_known"),
+    CheckConstraint("price_fen >= 0", name="price_not_negative"),
+)
+Index("ix_sample_duties_creator_status", sample_duties.c.creator_id, sample_duties.c.status)
+Index("ix_sample_duties_status_due", sample_duties.c.status, sample_duties.c.due_at)

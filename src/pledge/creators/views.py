@@ -11,10 +11,10 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import categories, products, shops, skus
-from pledge.creators.model import SampleStatus
+from pledge.creators.model import DutyStatus, SampleKind, SampleStatus
 from pledge.creators.samples_policy import ship_deadlines
 from pledge.creators.services import rate_for
-from pledge.creators.tables import affiliate_rates, creators, sample_requests, showcase_items
+from pledge.creators.tables import affiliate_rates, creators, sample_duties, sample_requests, showcase_items
 from pledge.kernel.errors import NotFound
 from pledge.live.tables import live_sessions
 from pledge.orders.tables import orders
@@ -22,6 +22,7 @@ from pledge.rulebooks.loader import Rulebook
 from pledge.videos.tables import videos
 
 s = sample_requests.c
+d = sample_duties.c
 FIRST = case(
     (s.status == SampleStatus.REQUESTED.value, 0), (s.status == SampleStatus.APPROVED.value, 1), else_=2
 )
@@ -35,17 +36,29 @@ def _sample_rows(conn: Connection, where, book: Rulebook) -> list[dict]:
             shops.c.name.label("shop_name"),
             creators.c.display_name.label("creator_name"),
             creators.c.follower_count,
+            d.status.label("duty_status"),
+            d.due_at.label("duty_due_at"),
+            d.met_by.label("duty_met_by"),
+            d.refund_due_at,
+            d.refunded_at,
+            d.return_tracking_no,
         )
         .join(products, products.c.id == s.product_id)
         .join(shops, shops.c.id == s.shop_id)
         .join(creators, creators.c.id == s.creator_id)
+        .outerjoin(sample_duties, d.sample_id == s.id)
         .where(where)
         .order_by(FIRST, s.id.desc())
         .limit(200)
     ).all()
     out = []
     for r in rows:
-        row = dict(r._mapping, status=SampleStatus(r.status))
+        row = dict(
+            r._mapping,
+            status=SampleStatus(r.status),
+            kind=SampleKind(r.kind),
+            duty_status=None if r.duty_status is None else DutyStatus(r.duty_status),
+        )
         if r.status == SampleStatus.APPROVED:
             row["ship_due_at"] = ship_deadlines(book, r.decided_at).due_at
         out.append(row)

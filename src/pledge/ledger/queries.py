@@ -90,3 +90,17 @@ def moved_by_key(conn: Connection, kind: str, key_prefix: str, start: datetime, 
             )
         ).scalar_one()
     )
+
+
+def credited(conn: Connection, kind: str, account: str, start: datetime, end: datetime) -> list[Any]:
+    """Each `kind` transaction in [start, end) that credited `account`: (created_at, memo, amount_fen)."""
+    p, t, a = ledger_postings.c, ledger_transactions.c, ledger_accounts.c
+    return list(
+        conn.execute(
+            select(t.created_at, t.memo, p.amount_fen)
+            .join(ledger_transactions, t.id == p.transaction_id)
+            .join(ledger_accounts, a.id == p.credit_account_id)
+            .where(t.kind == kind, a.code == account, t.created_at >= start, t.created_at < end)
+            .order_by(t.created_at, t.id)
+        ).all()
+    )

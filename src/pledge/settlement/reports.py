@@ -44,6 +44,7 @@ TOTALS = (
     ("deposits", "deposit"),
     ("affiliate", "affiliate_commission"),
     ("affiliate_returns", "affiliate_return"),
+    ("sample_sales", "sample_sale"),
 )
 KIND_TO_TOTAL = {kind: total for total, kind in TOTALS}
 LINE_KIND_TOTAL = {
@@ -58,6 +59,7 @@ LINE_KIND_TOTAL = {
     "deposit": "deposits",
     "affiliate": "affiliate",
     "affiliate_return": "affiliate_returns",
+    "sample_sale": "sample_sales",
 }
 
 
@@ -400,6 +402,22 @@ def _deposits(s: _Statement) -> None:
         )
 
 
+def _sample_sales(s: _Statement) -> None:
+    """Paid samples (买样返款) whose promotion duty was broken: the shop keeps their price
+    (creators.sample_plans books them into the available balance)."""
+    clause = s.book.clause("samples.paid-refund")
+    for r in ledger_queries.credited(s.conn, "sample_sale", accounts.available(s.shop_id), s.start, s.end):
+        s.add(
+            r.created_at,
+            "sample_sale",
+            r.amount_fen,
+            "a paid sample's price kept: the creator's promotion duty was broken",
+            clause.id,
+            clause.source,
+            zh="达人未完成买样推广，样品货款归店铺",
+        )
+
+
 _LINE_SOURCES: tuple[Callable[[_Statement], None], ...] = (
     _sales,
     _fees,
@@ -410,13 +428,20 @@ _LINE_SOURCES: tuple[Callable[[_Statement], None], ...] = (
     _rebates,
     _payouts,
     _deposits,
+    _sample_sales,
 )
 
 
+# More reconciliation rows from a module above settlement (creators.payouts: creators' payouts):
+# (conn, start, end, what the payout provider sent by reference) -> (item, records, ledger, provider).
+ReconRows = Callable[[Connection, datetime, datetime, dict[str, int]], list[tuple[str, int, int, int | None]]]
+
+
 def reconciliation(
-    conn: Connection, actor: Actor, book: Rulebook, month: str, provider: PayoutProvider
+    conn: Connection, actor: Actor, book: Rulebook, month: str, provider: PayoutProvider, *, more_rows=()
 ) -> dict:
-    """Ledger vs the payment provider's records vs payouts, for one month."""
+    """Ledger vs the payment provider's records vs payouts, for one month (`more_rows`: ReconRows
+    of the modules above settlement)."""
     require_platform(actor, *accounts.FINANCE_ROLES)
     start, end = policy.month_bounds(month, book.timezone)
 
@@ -424,10 +449,9 @@ def reconciliation(
         return ledger_queries.moved(conn, kind, start, end, into=into, out_of=out_of)
 
     records = _records(conn, start, end)
+    p = payouts.c
     sent_rows = conn.execute(
-        select(payouts.c.provider_ref, payouts.c.amount_fen).where(
-            payouts.c.sent_at >= start, payouts.c.sent_at < end
-        )
+        select(p.provider_ref, p.amount_fen).where(p.sent_at >= start, p.sent_at < end)
     ).all()
     at_provider = provider.sent()
     payment_refunds = ledger_queries.moved_by_key(conn, "refund", "payment-refund:", start, end)
@@ -449,6 +473,9 @@ def reconciliation(
             sum(at_provider.get(r.provider_ref, 0) for r in sent_rows),
         ),
     ]
+    rows_of: ReconRows
+    for rows_of in more_rows:
+        rows += rows_of(conn, start, end, at_provider)
     items = [
         {
             "item": name,

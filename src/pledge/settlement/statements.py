@@ -28,6 +28,7 @@ TOTAL_LABELS = {
     "deposits": ("保证金缴纳", "Deposit paid in"),
     "affiliate": ("达人推广费", "Creator commissions"),
     "affiliate_returns": ("退回达人推广费", "Creator commissions returned"),
+    "sample_sales": ("买样货款", "Paid samples kept"),
 }
 LINE_KIND_LABELS = {
     "sale": "销售",
@@ -41,6 +42,7 @@ LINE_KIND_LABELS = {
     "deposit": "保证金缴纳",
     "affiliate": "达人推广费",
     "affiliate_return": "退回达人推广费",
+    "sample_sale": "买样货款",
 }
 
 

@@ -1,19 +1,27 @@
-"""The affiliate marketplace as creators browse it, and free sample requests (寄样): a creator
-asks, the product's shop approves or declines and ships, the creator confirms receipt
-(docs/creators.md)."""
+"""The affiliate marketplace as creators browse it, and sample requests (寄样): a creator asks
+(or buys a paid sample), the product's shop approves or declines and ships, the creator confirms
+receipt, promotes the product or sends the sample back (docs/creators.md)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from annotated_types import Interval
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from pledge.creators import samples, views
+from pledge.creators import sample_duties, samples, views
 from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
+from pledge.creators.model import SampleKind
+from pledge.creators.sample_plans import MAX_TARGET_ORDERS, SamplePlan, plan_row, set_sample_plan
 from pledge.creators.services import creator_of
-from pledge.web.api.schemas.creators import MarketPageOut, SampleOut, SamplesOut, ShopAffiliateOut
+from pledge.web.api.schemas.creators import (
+    MarketPageOut,
+    SampleOut,
+    SamplePlanOut,
+    SamplesOut,
+    ShopAffiliateOut,
+)
 from pledge.web.deps import ApiActor, AppDep
-from pledge.web.types import Id, PathId, TextRule, TrackingNo
+from pledge.web.types import Count, FenAmount, Id, PathId, TextRule, TrackingNo
 
 router = APIRouter(tags=["creators"])
 Bp = Annotated[int, Interval(ge=0, le=10_000)]
@@ -128,4 +136,90 @@ def ship(sample_id: PathId, body: ShipmentIn, app: AppDep, actor: ApiActor) -> d
         samples.ship_sample(
             conn, actor, app.rulebook, sample_id=sample_id, tracking_no=body.tracking_no, at=app.clock.now()
         )
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+class PlanIn(BaseModel):
+    mode: Literal["paid", "review_free"]
+    price_fen: FenAmount | None = None  # paid (买样返款): what the creator pays up front
+    target_orders: Annotated[int, Interval(ge=1, le=MAX_TARGET_ORDERS)] | None = None  # paid: X
+    min_followers: Count | None = None  # review-free (免审): followers approved at once
+
+
+class PurchaseIn(BaseModel):
+    product_id: Id
+
+
+class PromotionIn(BaseModel):
+    video_id: Id | None = None
+    session_id: Id | None = None
+
+
+@router.put(
+    "/products/{product_id}/sample-plan",
+    summary="Merchant: set a product's sample plan (paid 买样返款 or review-free 免审)",
+    responses={200: {"model": SamplePlanOut}},
+)
+def set_plan(product_id: PathId, body: PlanIn, app: AppDep, actor: ApiActor) -> dict:
+    plan = SamplePlan(SampleKind(body.mode), body.price_fen, body.target_orders, body.min_followers)
+    with app.uow.begin() as conn:
+        set_sample_plan(conn, actor, product_id=product_id, plan=plan, at=app.clock.now())
+        row = plan_row(conn, product_id)
+    return {k: getattr(row, k) for k in ("product_id", "mode", "price_fen", "target_orders", "min_followers")}
+
+
+@router.post(
+    "/creators/me/samples/purchase",
+    status_code=201,
+    summary="Creator: buy a paid sample (买样返款); refunded once the promotion target is met",
+    responses={201: {"model": SampleOut}},
+)
+def buy(body: PurchaseIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        sample_id = samples.buy_sample(
+            conn, actor, app.rulebook, product_id=body.product_id, at=app.clock.now()
+        )
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.post(
+    "/creators/me/samples/{sample_id}/promotion",
+    summary="Creator: the video or live session that promoted a free sample (its duty is met)",
+    responses={200: {"model": SampleOut}},
+)
+def promoted(sample_id: PathId, body: PromotionIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        sample_duties.report_promotion(
+            conn,
+            actor,
+            app.rulebook,
+            sample_id=sample_id,
+            video_id=body.video_id,
+            session_id=body.session_id,
+            at=app.clock.now(),
+        )
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.post(
+    "/creators/me/samples/{sample_id}/return",
+    summary="Creator: send a received sample back under a waybill (中止交付 / 退货退款)",
+    responses={200: {"model": SampleOut}},
+)
+def send_back(sample_id: PathId, body: ShipmentIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        sample_duties.return_sample(
+            conn, actor, app.rulebook, sample_id=sample_id, tracking_no=body.tracking_no, at=app.clock.now()
+        )
+        return views.sample_view(conn, app.rulebook, sample_id)
+
+
+@router.post(
+    "/samples/{sample_id}/return-receipt",
+    summary="Merchant: the returned sample arrived (a paid one is refunded)",
+    responses={200: {"model": SampleOut}},
+)
+def return_received(sample_id: PathId, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        sample_duties.confirm_return(conn, actor, sample_id=sample_id, at=app.clock.now())
         return views.sample_view(conn, app.rulebook, sample_id)

@@ -26,7 +26,7 @@ from pledge.web.api.schemas.creators import (
 )
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.downloads import month_or_current, statement_response
-from pledge.web.types import Count, FenAmount, Id, Moment, Month, Name, PathId, RateBp, Word
+from pledge.web.types import Count, FenAmount, Id, Moment, Month, Name, PathId, RateBp, Reason, Word
 
 router = APIRouter(tags=["creators"])
 
@@ -215,3 +215,18 @@ def request_payout(body: PayoutIn, app: AppDep, actor: ApiActor) -> dict:
             conn, actor, app.rulebook, amount_fen=body.amount_fen, at=app.clock.now()
         )
     return {"id": payout_id, "amount_fen": body.amount_fen, "status": "pending"}
+
+
+class BankReturnIn(BaseModel):
+    reason: Reason
+
+
+@router.post(
+    "/creators/payouts/{payout_id}/return",
+    summary="Finance: the bank returned a creator's payout (the amount is available to them again)",
+    responses={200: {"model": CreatorPayoutOut}},
+)
+def bank_return(payout_id: PathId, body: BankReturnIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        creator_payouts.return_creator_payout(conn, actor, payout_id, reason=body.reason, at=app.clock.now())
+        return creator_payouts.payout_view(conn, payout_id)

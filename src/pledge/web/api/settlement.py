@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictBool
 
+from pledge.creators.payouts import reconciliation_rows as creator_payout_rows
 from pledge.settlement import deposits, payouts, queries, reports
 from pledge.settlement import programs as program_cases
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
@@ -359,5 +360,10 @@ def bank_return(payout_id: PathId, body: ReturnIn, app: AppDep, actor: ApiActor)
 def reconciliation(app: AppDep, actor: ApiActor, month: Month | None = None) -> dict:
     with app.uow.read() as conn:
         return reports.reconciliation(
-            conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)
+            conn,
+            actor,
+            app.rulebook,
+            month_or_current(app, month),
+            provider_for(app),
+            more_rows=(creator_payout_rows,),
         )

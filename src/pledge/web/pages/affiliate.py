@@ -7,10 +7,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pledge.accounts.services import require_shop
-from pledge.creators import samples, views
+from pledge.creators import sample_duties, samples, views
 from pledge.creators import services as creators
-from pledge.creators.model import CreatorStatus, SampleStatus
+from pledge.creators.model import CreatorStatus, DutyStatus, SampleKind, SampleStatus
+from pledge.creators.sample_plans import SamplePlan, set_sample_plan, shop_plans
 from pledge.kernel.clock import parse_iso
+from pledge.kernel.errors import InvalidInput
+from pledge.kernel.money import parse_yuan
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, parse_percent, required_number
 from pledge.web.pages.merchant import first_shop
@@ -31,13 +34,17 @@ def affiliate(shop_id: PathId, request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         board = views.shop_affiliate(conn, caller.actor, app.rulebook, shop_id, now=app.clock.now())
+        plans = shop_plans(conn, shop_id)
     return render(
         request,
         "merchant_affiliate.html",
         shop_id=shop_id,
         board=board,
+        plans=plans,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
+        DutyStatus=DutyStatus,
+        SampleKind=SampleKind,
     )
 
 
@@ -89,3 +96,39 @@ async def ship(sample_id: PathId, request: Request, caller: PageCaller):
         )
         shop_id = views.sample_view(conn, app.rulebook, sample_id)["shop_id"]
     return redirect(f"/merchant/shops/{shop_id}/affiliate#samples")
+
+
+@router.post("/merchant/samples/{sample_id}/return-receipt")
+async def return_received(sample_id: PathId, request: Request, caller: PageCaller):
+    """The returned sample arrived: the duty ends (a paid sample is refunded)."""
+    await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        sample_duties.confirm_return(conn, caller.actor, sample_id=sample_id, at=app.clock.now())
+        shop_id = views.sample_view(conn, app.rulebook, sample_id)["shop_id"]
+    return redirect(f"/merchant/shops/{shop_id}/affiliate#samples")
+
+
+def _plan(form) -> SamplePlan:
+    mode = SampleKind(form_text(form, "mode", Code)) if form.get("mode") in {"paid", "review_free"} else None
+    if mode == SampleKind.PAID:
+        price = parse_yuan(form_text(form, "price", Code))
+        return SamplePlan(mode, price, required_number(form.get("target_orders"), "target_orders", low=1))
+    if mode == SampleKind.REVIEW_FREE:
+        return SamplePlan(
+            mode, min_followers=required_number(form.get("min_followers"), "min_followers", low=0)
+        )
+    raise InvalidInput("choose paid samples or review-free samples")
+
+
+@router.post("/merchant/shops/{shop_id}/sample-plans")
+async def sample_plan(shop_id: PathId, request: Request, caller: PageCaller):
+    """Set a product's sample plan: paid (买样返款) or review-free (免审)."""
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    require_shop(caller.actor, shop_id)
+    product_id = required_number(form.get("product_id"), "product_id", low=1)
+    plan = _plan(form)
+    with app.uow.begin() as conn:
+        set_sample_plan(conn, caller.actor, product_id=product_id, plan=plan, at=app.clock.now())
+    return redirect(f"/merchant/shops/{shop_id}/affiliate#sample-plans")

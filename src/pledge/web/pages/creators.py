@@ -10,17 +10,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 
 from pledge.attribution.tokens import sign
+from pledge.creators import payouts as creator_payouts
 from pledge.creators import queries as creator_queries
-from pledge.creators import samples, views
+from pledge.creators import sample_duties, samples, views
 from pledge.creators import services as creators
 from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
-from pledge.creators.model import CreatorStatus, SampleStatus
+from pledge.creators.model import CreatorStatus, DutyStatus, SampleKind, SampleStatus
+from pledge.creators.sample_plans import paid_plans
 from pledge.creators.sources import showcase_source
 from pledge.kernel.limits import MAX_COUNT
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, optional_percent, required_number, whole_number
 from pledge.web.render import redirect, render
-from pledge.web.types import Code, Name, OptionalTitle, PathId
+from pledge.web.types import Code, Name, OptionalTitle, PathId, Reason, TrackingNo
 
 router = APIRouter()
 SCORE_CHOICES = (40, 45, 48)  # shown score x 10: 4.0, 4.5, 4.8
@@ -62,6 +64,8 @@ def creator_home(request: Request, caller: PageCaller):
         selling=selling,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
+        DutyStatus=DutyStatus,
+        SampleKind=SampleKind,
     )
 
 
@@ -113,6 +117,7 @@ def market(request: Request, caller: PageCaller):
         me = creators.creator_of(conn, caller.actor)
         page = marketplace(conn, me.id, app.rulebook, f, now=app.clock.now())
         choices = views.category_choices(conn)
+        paid = paid_plans(conn, [i["product_id"] for i in page["items"]])
     kept = {k: v for k, v in request.query_params.items() if k != "page" and v}
     return render(
         request,
@@ -121,6 +126,7 @@ def market(request: Request, caller: PageCaller):
         f=f,
         query=request.query_params,
         categories=choices,
+        paid=paid,
         sorts=list(Sort),
         scores=SCORE_CHOICES,
         lates=LATE_CHOICES,
@@ -167,3 +173,57 @@ async def confirm_receipt(sample_id: PathId, request: Request, caller: PageCalle
     with app.uow.begin() as conn:
         samples.receive_sample(conn, caller.actor, sample_id=sample_id, at=app.clock.now())
     return redirect("/creator#samples")
+
+
+@router.post("/creator/samples/purchase")
+async def buy_sample(request: Request, caller: PageCaller):
+    """Buy a paid sample (买样返款): the price is refunded once the promotion target is met."""
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    product_id = required_number(form.get("product_id"), "product_id", low=1)
+    with app.uow.begin() as conn:
+        samples.buy_sample(conn, caller.actor, app.rulebook, product_id=product_id, at=app.clock.now())
+    return redirect("/creator#samples")
+
+
+@router.post("/creator/samples/{sample_id}/return")
+async def return_sample(sample_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    number = form_text(form, "tracking_no", TrackingNo)
+    with app.uow.begin() as conn:
+        sample_duties.return_sample(
+            conn, caller.actor, app.rulebook, sample_id=sample_id, tracking_no=number, at=app.clock.now()
+        )
+    return redirect("/creator#samples")
+
+
+@router.post("/creator/samples/{sample_id}/promotion")
+async def report_promotion(sample_id: PathId, request: Request, caller: PageCaller):
+    """The live session or video (its number) that featured a free sample."""
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    number = required_number(form.get("number"), "number", low=1)
+    video = form.get("what") == "video"
+    with app.uow.begin() as conn:
+        sample_duties.report_promotion(
+            conn,
+            caller.actor,
+            app.rulebook,
+            sample_id=sample_id,
+            video_id=number if video else None,
+            session_id=None if video else number,
+            at=app.clock.now(),
+        )
+    return redirect("/creator#samples")
+
+
+@router.post("/finance/creator-payouts/{payout_id}/return")
+async def creator_payout_returned(payout_id: PathId, request: Request, caller: PageCaller):
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        creator_payouts.return_creator_payout(
+            conn, caller.actor, payout_id, reason=form_text(form, "reason", Reason), at=app.clock.now()
+        )
+    return redirect("/finance/settlement#creator-payouts")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pledge.accounts.services import Permission
+from pledge.creators.payouts import recent_payouts as recent_creator_payouts
+from pledge.creators.payouts import reconciliation_rows as creator_payout_rows
 from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.kernel.money import parse_yuan
 from pledge.settlement import deposits, fees, payouts, programs, queries, reports
@@ -110,12 +112,25 @@ def finance(request: Request, caller: PageCaller, month: str | None = None):
     with app.uow.read() as conn:
         overview = queries.finance_overview(conn, actor)
         recon = reports.reconciliation(
-            conn, actor, app.rulebook, month_or_current(app, month), provider_for(app)
+            conn,
+            actor,
+            app.rulebook,
+            month_or_current(app, month),
+            provider_for(app),
+            more_rows=(creator_payout_rows,),
         )
         history = {
             p["id"]: queries.program_detail(conn, actor, p["id"])["history"] for p in overview["programs"]
         }
-    return render(request, "settlement_finance.html", overview=overview, recon=recon, history=history)
+        creator_payouts = recent_creator_payouts(conn)
+    return render(
+        request,
+        "settlement_finance.html",
+        overview=overview,
+        recon=recon,
+        history=history,
+        creator_payouts=creator_payouts,
+    )
 
 
 def _lines(text: object) -> tuple[str, ...]:

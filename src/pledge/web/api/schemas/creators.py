@@ -78,6 +78,14 @@ class SampleOut(BaseModel):
     shipped_at: datetime | None
     tracking_no: str | None
     closed_at: datetime | None
+    kind: str  # SampleKind: free | review_free (免审) | paid (买样返款)
+    price_fen: int | None  # paid: what the creator paid, held until the duty is decided
+    duty_status: str | None  # DutyStatus once received: open | met | broken | returning | returned
+    duty_due_at: datetime | None  # open: the end of the 45 days; returning: the merchant's 7 days
+    duty_met_by: str | None  # orders | video:{id} | live_session:{id}
+    refund_due_at: datetime | None
+    refunded_at: datetime | None
+    return_tracking_no: str | None
 
 
 class SamplesOut(BaseModel):
@@ -181,12 +189,21 @@ class CreatorStatementTotalsOut(BaseModel):
     service_fees: int
     returns: int
     payouts: int
+    payout_returns: int  # payouts the bank sent back
 
 
 class CreatorPayoutOut(BaseModel):
     id: int
     amount_fen: int
-    status: str  # pending: the worker sends it through the payout adapter
+    status: str  # pending: the worker sends it through the payout adapter; returned: the bank sent it back
+
+
+class SamplePlanOut(BaseModel):
+    product_id: int
+    mode: str  # paid | review_free
+    price_fen: int | None
+    target_orders: int | None
+    min_followers: int | None
 
 
 class CreatorStatementOut(BaseModel):

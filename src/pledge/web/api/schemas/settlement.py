@@ -83,6 +83,7 @@ class StatementOutTotals(BaseModel):
     deposits: int
     affiliate: int  # creators' commissions taken from the proceeds (negative)
     affiliate_returns: int  # commissions refunds returned to the proceeds
+    sample_sales: int  # paid samples' prices kept when the creator's promotion duty was broken
 
 
 class StatementOut(BaseModel):
