@@ -147,7 +147,7 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         room = queries.room_for_host(conn, caller.actor, room_id)
-        skus = queries.shop_skus(conn, room.shop_id)
+        skus = queries.shop_skus(conn, room.shop_id or 0)  # room_for_host: a shop's room
         comments = queries.comment_count(conn, room.session.id) if room.session else 0
         past = queries.sessions_of_room(conn, room_id)
         offers, _claimed = _offers(conn, room, None)
