@@ -88,13 +88,13 @@ def go_live(app, market):
         )
 
 
-def pin(app, market, session_id, sku, price_fen):
+def pin(app, market, sku, price_fen):
     with app.uow.begin() as c:
         return rooms.pin(
             c,
             market["creator"],
             app.rulebook,
-            session_id=session_id,
+            room_id=market["room_id"],
             sku_id=sku,
             price_fen=price_fen,
             at=app.clock.now(),
@@ -103,8 +103,8 @@ def pin(app, market, session_id, sku, price_fen):
 
 def live_with_two_shops(app, market) -> int:
     session_id = go_live(app, market)
-    pin(app, market, session_id, market["florist"]["sku"], SUNFLOWER_ROOM_PRICE)
-    pin(app, market, session_id, market["fruit"]["sku"], MANGO_ROOM_PRICE)
+    pin(app, market, market["florist"]["sku"], SUNFLOWER_ROOM_PRICE)
+    pin(app, market, market["fruit"]["sku"], MANGO_ROOM_PRICE)
     return session_id
 
 
@@ -150,7 +150,7 @@ def test_a_room_has_exactly_one_owner(app, market):
 
 
 def test_the_creator_pins_products_of_several_shops_at_the_room_price(app, market):
-    session_id = live_with_two_shops(app, market)
+    live_with_two_shops(app, market)
     with app.uow.read() as c:
         cards = queries.room_view(c, market["room_id"]).cards
     assert [(card.shop_id, card.price_fen) for card in cards] == [
@@ -159,7 +159,7 @@ def test_the_creator_pins_products_of_several_shops_at_the_room_price(app, marke
     ]
     assert all(card.shop_name for card in cards)
     with app.uow.begin() as c:
-        rooms.unpin(c, market["creator"], session_id=session_id, sku_id=market["fruit"]["sku"])
+        rooms.unpin(c, market["creator"], room_id=market["room_id"], sku_id=market["fruit"]["sku"])
     with app.uow.read() as c:
         assert [card.sku_id for card in queries.room_view(c, market["room_id"]).cards] == [
             market["florist"]["sku"]
@@ -168,11 +168,11 @@ def test_the_creator_pins_products_of_several_shops_at_the_room_price(app, marke
 
 def test_pinning_a_product_without_a_rate_for_the_creator_is_refused_aJoPPkXtaG25(app, market):
     # 被设置了带货佣金的达人可以带货，无佣金的达人不可带货
-    session_id = go_live(app, market)
+    go_live(app, market)
     with pytest.raises(Conflict, match="not in the affiliate marketplace for you"):
-        pin(app, market, session_id, market["no_rate"]["sku"], 900)
+        pin(app, market, market["no_rate"]["sku"], 900)
     with pytest.raises(NotFound):
-        pin(app, market, session_id, 999_999, 900)
+        pin(app, market, 999_999, 900)
     assert count(app, live_cards) == 0
 
 
@@ -186,19 +186,22 @@ def test_only_the_creator_works_their_room(app, world, market):
             c,
             other,
             app.rulebook,
-            session_id=session_id,
+            room_id=market["room_id"],
             sku_id=market["florist"]["sku"],
             price_fen=100,
             at=app.clock.now(),
         )
     with pytest.raises(NotFound), app.uow.begin() as c:
-        rooms.end_session(c, other, session_id=session_id, at=app.clock.now())
+        rooms.end_session(c, other, room_id=market["room_id"], at=app.clock.now())
     with pytest.raises(Forbidden), app.uow.begin() as c:  # a shop owner has no creator account
-        rooms.end_session(c, market["florist"]["owner"], session_id=session_id, at=app.clock.now())
+        rooms.end_session(c, market["florist"]["owner"], room_id=market["room_id"], at=app.clock.now())
     with pytest.raises(NotFound), app.uow.read() as c:  # nor is it a shop's room to host
         queries.room_for_host(c, market["florist"]["owner"], market["room_id"])
     with app.uow.begin() as c:
-        rooms.end_session(c, market["creator"], session_id=session_id, at=app.clock.now())
+        assert (
+            rooms.end_session(c, market["creator"], room_id=market["room_id"], at=app.clock.now())
+            == session_id
+        )
 
 
 def test_a_removed_creator_cannot_go_live_or_pin(app, market):
@@ -219,7 +222,7 @@ def test_a_removed_creator_cannot_go_live_or_pin(app, market):
     with pytest.raises(Conflict, match="removed from selling"):
         go_live(app, market)
     with pytest.raises(Conflict):
-        pin(app, market, session_id, market["florist"]["sku"], SUNFLOWER_ROOM_PRICE)
+        pin(app, market, market["florist"]["sku"], SUNFLOWER_ROOM_PRICE)
     with pytest.raises(Conflict, match="removed from selling"), app.uow.begin() as c:
         rooms.open_room(c, market["creator"], app.rulebook, title="再开一个", at=app.clock.now())
 

@@ -19,14 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
-from pledge.catalog.tables import products, skus
+from pledge.catalog.tables import products, shops, skus
 from pledge.creators.model import CreatorStatus
 from pledge.creators.policy import clause_of
 from pledge.creators.services import creator_of, rate_for
+from pledge.creators.tables import showcase_items
 from pledge.kernel.errors import Conflict, Forbidden, NotFound
 from pledge.kernel.screening import ADMIT_ALL, ContentScreen
+from pledge.live import queries as live_queries
 from pledge.live import services as live
-from pledge.live.tables import live_rooms, live_sessions
+from pledge.live.tables import live_rooms
 from pledge.rulebooks.loader import Rulebook
 
 
@@ -52,12 +54,10 @@ def _own_room(conn: Connection, actor: Actor, room_id: int):
     return creator, room
 
 
-def _own_session(conn: Connection, actor: Actor, session_id: int):
-    row = conn.execute(select(live_sessions.c.room_id).where(live_sessions.c.id == session_id)).first()
-    if row is None:
-        raise NotFound(f"no live session {session_id}")
-    creator, _room = _own_room(conn, actor, row.room_id)
-    return creator, live.open_session(conn, session_id)
+def _open_session(conn: Connection, actor: Actor, room_id: int):
+    """The creator's own room's live or announced session (the one the console works on)."""
+    creator, _room = _own_room(conn, actor, room_id)
+    return creator, live.open_session(conn, live_queries.open_session_id(conn, room_id))
 
 
 def open_room(
@@ -94,9 +94,11 @@ def go_live(
     )
 
 
-def end_session(conn: Connection, actor: Actor, *, session_id: int, at: datetime) -> None:
-    _creator, session = _own_session(conn, actor, session_id)
+def end_session(conn: Connection, actor: Actor, *, room_id: int, at: datetime) -> int:
+    """End the live session of the creator's own room; the session ended."""
+    _creator, session = _open_session(conn, actor, room_id)
     live.finish_session(conn, session, at=at)
+    return int(session.id)
 
 
 def pin(
@@ -104,14 +106,16 @@ def pin(
     actor: Actor,
     book: Rulebook,
     *,
-    session_id: int,
+    room_id: int,
     sku_id: int,
     price_fen: int,
     at: datetime,
 ) -> live.Card:
-    """Put a product the creator may sell on the session's cart, from whichever shop sells it."""
-    _own_session(conn, actor, session_id)
-    creator = _selling_creator(conn, actor, book, at)
+    """Put a product the creator may sell on the cart of the room's open session, from whichever
+    shop sells it."""
+    _own_room(conn, actor, room_id)
+    creator = _selling_creator(conn, actor, book, at)  # a removed creator pins nothing (409)
+    _creator, session = _open_session(conn, actor, room_id)
     sku = conn.execute(
         select(skus.c.product_id, products.c.active)
         .join(products, products.c.id == skus.c.product_id)
@@ -127,9 +131,46 @@ def pin(
             f"product {sku.product_id} is not in the affiliate marketplace for you: "
             "its merchant has set no commission rate you may sell at"
         )
-    return live.place_card(conn, session_id, sku_id, price_fen, at=at)
+    return live.place_card(conn, session.id, sku_id, price_fen, at=at)
 
 
-def unpin(conn: Connection, actor: Actor, *, session_id: int, sku_id: int) -> live.Card:
-    _own_session(conn, actor, session_id)
-    return live.take_card_off(conn, session_id, sku_id)
+def unpin(conn: Connection, actor: Actor, *, room_id: int, sku_id: int) -> live.Card:
+    _creator, session = _open_session(conn, actor, room_id)
+    return live.take_card_off(conn, session.id, sku_id)
+
+
+def room_for_creator(conn: Connection, actor: Actor, room_id: int) -> live_queries.RoomView:
+    """The creator's own room as the console shows it (another's: 404)."""
+    _own_room(conn, actor, room_id)
+    return live_queries.room_view(conn, room_id)
+
+
+def my_rooms(conn: Connection, creator_id: int) -> list[live_queries.RoomView]:
+    return live_queries.rooms(conn, creator_id=creator_id)
+
+
+def pickable(conn: Connection, creator_id: int, *, now: datetime) -> list[dict]:
+    """The SKUs of the creator's showcase (their selection, 选品) that they may sell now, each with
+    its shop, list price and the rate it earns: what the console offers to pin."""
+    sc = showcase_items.c
+    rows = conn.execute(
+        select(
+            skus.c.id.label("sku_id"),
+            skus.c.name.label("sku_name"),
+            skus.c.price_fen,
+            products.c.id.label("product_id"),
+            products.c.title,
+            shops.c.name.label("shop_name"),
+        )
+        .join(products, products.c.id == skus.c.product_id)
+        .join(showcase_items, sc.product_id == products.c.id)
+        .join(shops, shops.c.id == products.c.shop_id)
+        .where(sc.creator_id == creator_id, products.c.active.is_(True))
+        .order_by(sc.id, skus.c.id)
+    ).all()
+    out = []
+    for row in rows:
+        rate = rate_for(conn, product_id=row.product_id, creator_id=creator_id, at=now)
+        if rate is not None:
+            out.append(dict(row._mapping, rate_bp=rate.rate_bp))
+    return out

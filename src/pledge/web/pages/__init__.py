@@ -9,6 +9,7 @@ from pledge.web.pages import (
     audiences,
     buyers,
     chat,
+    creator_rooms,
     creators,
     experience,
     feed,
@@ -62,6 +63,7 @@ for module in (
     audiences,
     feed,
     creators,
+    creator_rooms,
     affiliate,
 ):
     router.include_router(module.router)

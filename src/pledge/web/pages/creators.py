@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 
 from pledge.attribution.tokens import sign
 from pledge.creators import queries as creator_queries
-from pledge.creators import samples, views
+from pledge.creators import rooms, samples, views
 from pledge.creators import services as creators
 from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
 from pledge.creators.model import CreatorStatus, SampleStatus
@@ -53,6 +53,7 @@ def creator_home(request: Request, caller: PageCaller):
         showcase = views.showcase_products(conn, me.id, now=app.clock.now())
         asked = views.creator_samples(conn, me.id, app.rulebook)
         selling = _selling(conn, me.id, app.clock.now())
+        own_rooms = rooms.my_rooms(conn, me.id)
     return render(
         request,
         "creator_home.html",
@@ -60,6 +61,7 @@ def creator_home(request: Request, caller: PageCaller):
         showcase=showcase,
         samples=asked,
         selling=selling,
+        rooms=own_rooms,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
     )
