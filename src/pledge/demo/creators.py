@@ -3,7 +3,9 @@ florist's sunflowers from her showcase at the florist's rate for every creator (
 exclusive rate on peonies (25 %, hers alone), is the creator of one of the florist's short videos
 that links the sunflowers (orders from it are hers), and has asked the florist for a sample of the roses,
 waiting for the florist's decision. The fruit seller offers 12 % on one product, so the
-marketplace holds more than one shop. Her grade for the current period is B."""
+marketplace holds more than one shop. Her grade for the current period is B. She has her own
+live room (达人直播间), live now, selling the florist's sunflowers and the fruit seller's product
+at ¥1 off each: a cart from it becomes one order per shop, each hers."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from sqlalchemy import select
 from pledge.accounts import services as accounts
 from pledge.accounts.tables import users
 from pledge.bootstrap import App
-from pledge.catalog.tables import products
-from pledge.creators import samples
+from pledge.catalog.tables import products, skus
+from pledge.creators import rooms, samples
 from pledge.creators import services as creators
 from pledge.creators.content import feature_in_video
 from pledge.creators.policy import grade_period
@@ -24,6 +26,8 @@ from pledge.videos.tables import video_products, videos
 EMAIL = "creator@pledge.demo"
 OPERATOR = "operator@pledge.demo"  # publishes the creator's grade
 NAME = "花花姐"
+PLAYBACK_URL = "/media/live/sunflower/index.m3u8"  # the demo's looping HLS sample
+ROOM_DISCOUNT_FEN = 100  # her room sells each product ¥1 under its list price
 
 
 def _user(conn, email: str) -> int:
@@ -67,11 +71,29 @@ def seed_creators(app: App, florist: dict, fruit: dict, password: str, now: date
             conn, operator, app.rulebook, creator_id=creator_id, period_start=period, grade="B", at=since
         )
         creators.add_to_showcase(conn, me, app.rulebook, product_id=sunflower, at=now - timedelta(days=2))
+        creators.add_to_showcase(conn, me, app.rulebook, product_id=fruit_product, at=now - timedelta(days=2))
         _feature_in_a_video(conn, owner, shop, creator_id, sunflower, now)
+        _own_room(conn, app, me, [sunflower, fruit_product], now)
         note = "想在周末直播里讲讲多头玫瑰的醒花方法"
         samples.request_sample(
             conn, me, app.rulebook, samples.NewSample(roses, note), at=now - timedelta(hours=5)
         )
+
+
+def _own_room(conn, app: App, me: accounts.Actor, product_ids: list[int], now: datetime) -> None:
+    """Her own room, live with the demo stream, each product's first SKU pinned at ¥1 off."""
+    started = now - timedelta(minutes=20)
+    room_id = rooms.open_room(conn, me, app.rulebook, title="花花姐的鲜花水果专场", at=started)
+    rooms.go_live(conn, me, room_id=room_id, playback_url=PLAYBACK_URL, at=started)
+    for product_id in product_ids:
+        sku = conn.execute(
+            select(skus.c.id, skus.c.price_fen)
+            .where(skus.c.product_id == product_id)
+            .order_by(skus.c.id)
+            .limit(1)
+        ).one()
+        room_price = max(sku.price_fen - ROOM_DISCOUNT_FEN, 1)
+        rooms.pin(conn, me, app.rulebook, room_id=room_id, sku_id=sku.id, price_fen=room_price, at=started)
 
 
 def _feature_in_a_video(conn, owner, shop_id: int, creator_id: int, sunflower: int, now: datetime) -> None:

@@ -52,9 +52,11 @@ SHOWS: dict[str, tuple[str, str]] = {
         "Reviewer: the dispute queue (and why it cannot decide).",
     ),
     "creator@pledge.demo": (
-        "鲜花达人花花姐：达人中心、精选联盟选品、橱窗里的向日葵、专属佣金的芍药、等待审核的玫瑰样品。",
+        "鲜花达人花花姐：达人中心、精选联盟选品、橱窗里的向日葵、专属佣金的芍药、等待审核的玫瑰样品，"
+        "自己的直播间正在同时带鲜花店和水果店的商品。",
         "The flower creator: the creator centre, the affiliate marketplace, sunflowers in her showcase, "
-        "an exclusive rate on peonies, a rose sample waiting for the florist.",
+        "an exclusive rate on peonies, a rose sample waiting for the florist, and her own live room "
+        "selling the florist's and the fruit seller's products at once.",
     ),
     "finance@pledge.demo": (
         "财务：收费政策、对账、结算与打款。",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.catalog.tables import shops
+from pledge.creators.tables import creators
 from pledge.governance.model import AppealStatus, ItemStatus
 from pledge.governance.policy import appeal_closes_at
 from pledge.governance.tables import (
@@ -131,9 +132,16 @@ def live_now(conn: Connection, actor: Actor, *, limit: int = QUEUE_LIMIT) -> lis
     require_platform(actor, *REVIEWER_ROLES)
     s, r = live_sessions.c, live_rooms.c
     rows = conn.execute(
-        select(s.id, s.title, s.started_at, r.id.label("room_id"), shops.c.name.label("shop_name"))
+        select(
+            s.id,
+            s.title,
+            s.started_at,
+            r.id.label("room_id"),
+            func.coalesce(shops.c.name, creators.c.handle).label("shop_name"),  # a creator's room: its host
+        )
         .join(live_rooms, r.id == s.room_id)
-        .join(shops, shops.c.id == r.shop_id)
+        .outerjoin(shops, shops.c.id == r.shop_id)
+        .outerjoin(creators, creators.c.id == r.creator_id)
         .where(s.status == SessionStatus.LIVE.value)
         .order_by(s.started_at.desc(), s.id.desc())
         .limit(limit)

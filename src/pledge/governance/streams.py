@@ -27,8 +27,10 @@ def cut_stream(
     clause_id: str,
     book: Rulebook,
     at: datetime,
-) -> tuple[int, int]:
-    """(penalty id, room id). A session that is not live is a Conflict from live's lifecycle."""
+) -> tuple[int | None, int]:
+    """(penalty id, room id). A session that is not live is a Conflict from live's lifecycle. A
+    creator's own room has no shop to penalise: the cut stands alone (the creator's standing is
+    changed through creators.safety), and the penalty id is None."""
     require_platform(actor, *ENFORCING_ROLES)
     book.clause(clause_id)
     row = conn.execute(
@@ -39,6 +41,8 @@ def cut_stream(
     if row is None:
         raise NotFound(f"no live session {session_id}")
     live.cut_session(conn, actor, session_id=session_id, reason=reason, at=at)
+    if row.shop_id is None:
+        return None, int(row.room_id)
     order = PenaltyOrder(row.shop_id, clause_id, reason, f"live session {session_id}")
     penalty_id = record_penalty(conn, actor, order, clause_id, 1, book, at)
     add_action(conn, penalty_id, row.shop_id, Step(ActionKind.STREAM_CUT), session_id, at)

@@ -56,10 +56,12 @@ def session_json(session: SessionView | None) -> dict[str, Any] | None:
     }
 
 
-def card_promise(book: Rulebook, room_promise: str, card: CardView, at: datetime) -> str:
+def card_promise(book: Rulebook, room_promise: str | None, card: CardView, at: datetime) -> str:
     """The promise bought from the card now: the room's or the product's, the shortest binds
-    (douyin:101706, as at checkout)."""
-    candidates = [("room", Promise.parse(room_promise)), ("product", Promise.parse(card.product_promise))]
+    (douyin:101706, as at checkout); a creator's room states none, so the product's binds."""
+    candidates = [("product", Promise.parse(card.product_promise))]
+    if room_promise is not None:
+        candidates.insert(0, ("room", Promise.parse(room_promise)))
     return binding_promise(book, candidates, at)[1].code
 
 
@@ -74,6 +76,7 @@ def card_json(card: CardView, promise: str) -> dict[str, Any]:
         "promise": promise,
         "stock": card.stock,
         "explaining": card.explaining,
+        "shop": {"id": card.shop_id, "name": card.shop_name},
     }
 
 
@@ -88,7 +91,8 @@ def room_json(
     data: dict[str, Any] = {
         "id": room.id,
         "title": room.title,
-        "shop": {"id": room.shop_id, "name": room.shop_name},
+        "shop": {"id": room.shop_id, "name": room.shop_name} if room.shop_id is not None else None,
+        "creator_id": room.creator_id,
         "status": room.status,
         "viewers": viewers,
         "promise": room.promise_code,

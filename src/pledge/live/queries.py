@@ -34,6 +34,8 @@ class CardView:
     explaining: bool
     position: int
     product_promise: str  # the product's own promise code; the room's may be shorter
+    shop_id: int = 0
+    shop_name: str = ""  # a creator's room sells several shops' products: each card names its shop
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,14 @@ class SessionView:
 @dataclass(frozen=True)
 class RoomView:
     id: int
-    shop_id: int
+    shop_id: int | None  # None: a creator's own room (creator_id), selling several shops' products
     shop_name: str
     title: str
-    content_id: int
-    promise_code: str
+    content_id: int | None
+    promise_code: str | None  # a creator's room states no room promise: each product's binds
     session: SessionView | None  # live now, else the next announced one, else the last one
     cards: list[CardView] = field(default_factory=list)
+    creator_id: int | None = None
 
     @property
     def status(self) -> str:
@@ -131,9 +134,12 @@ def _cards_query():
             products.c.promise_hours,
             products.c.presale_date,
             c.session_id,
+            skus.c.shop_id,
+            shops.c.name.label("shop_name"),
         )
         .join(skus, skus.c.id == c.sku_id)
         .join(products, products.c.id == skus.c.product_id)
+        .join(shops, shops.c.id == skus.c.shop_id)
         .where(c.pinned.is_(True))
         .order_by(c.session_id, c.position)
     )
@@ -156,6 +162,8 @@ def _card_view(row) -> CardView:
         row.explaining,
         row.position,
         promise_of(row).code,
+        row.shop_id,
+        row.shop_name,
     )
 
 
@@ -171,8 +179,8 @@ def cards_of(conn: Connection, session_ids: list[int]) -> dict[int, list[CardVie
 def _rooms_query():
     return (
         select(live_rooms, shops.c.name.label("shop_name"), content_promises)
-        .join(shops, shops.c.id == live_rooms.c.shop_id)
-        .join(content_promises, content_promises.c.id == live_rooms.c.content_id)
+        .outerjoin(shops, shops.c.id == live_rooms.c.shop_id)
+        .outerjoin(content_promises, content_promises.c.id == live_rooms.c.content_id)
         .order_by(live_rooms.c.id)
     )
 
@@ -188,12 +196,13 @@ def _room_views(conn: Connection, rows: list[AnyRow]) -> list[RoomView]:
             RoomView(
                 row.id,
                 row.shop_id,
-                row.shop_name,
+                row.shop_name or "",
                 row.title,
                 row.content_id,
-                promise_of(row).code,
+                promise_of(row).code if row.content_id is not None else None,
                 session_view(session) if session else None,
                 cards_by_session[session.id] if session else [],
+                row.creator_id,
             )
         )
     return views
@@ -206,13 +215,18 @@ def room_view(conn: Connection, room_id: int) -> RoomView:
     return _room_views(conn, [row])[0]
 
 
-def rooms(conn: Connection, *, status: str | None = None, shop_id: int | None = None) -> list[RoomView]:
-    """Rooms, those live first; `status` keeps only rooms whose current session has it."""
+def rooms(
+    conn: Connection, *, status: str | None = None, shop_id: int | None = None, creator_id: int | None = None
+) -> list[RoomView]:
+    """Rooms, those live first; `status` keeps only rooms whose current session has it;
+    `creator_id` keeps the creator's own rooms."""
     if status is not None and status not in {s.value for s in SessionStatus} | {"idle"}:
         raise InvalidInput(f"unknown status {status!r}")
     query = _rooms_query()
     if shop_id is not None:
         query = query.where(live_rooms.c.shop_id == shop_id)
+    if creator_id is not None:
+        query = query.where(live_rooms.c.creator_id == creator_id, live_rooms.c.shop_id.is_(None))
     found = _room_views(conn, list(conn.execute(query)))
     if status is not None:
         found = [r for r in found if r.status == status]
@@ -322,13 +336,21 @@ def open_session_id(conn: Connection, room_id: int) -> int:
 def session_report_for(conn: Connection, actor: Actor, session_id: int) -> tuple[RoomView, SessionReport]:
     """The report of a session, for the members of the room's shop (and platform staff)."""
     room = room_view(conn, session_room(conn, session_id))
-    require_shop(actor, room.shop_id, read_only=True)
+    _require_room_shop(actor, room)
     return room, session_report(conn, session_id)
+
+
+def _require_room_shop(actor: Actor, room: RoomView) -> None:
+    """A shop's room, for its members (and platform staff); a creator's own room is not a shop's
+    (its creator works it through pledge.creators.rooms)."""
+    if room.shop_id is None:
+        raise NotFound(f"no live room {room.id} of a shop")
+    require_shop(actor, room.shop_id, read_only=True)
 
 
 def room_for_host(conn: Connection, actor: Actor, room_id: int) -> RoomView:
     room = room_view(conn, room_id)
-    require_shop(actor, room.shop_id, read_only=True)
+    _require_room_shop(actor, room)
     return room
 
 

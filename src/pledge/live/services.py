@@ -106,6 +106,18 @@ def create_room(
     ).scalar_one()
 
 
+def insert_creator_room(
+    conn: Connection, *, creator_id: int, title: object, at: datetime, screen: ContentScreen = ADMIT_ALL
+) -> int:
+    """A creator's own room (no shop, no room promise): the caller (pledge.creators.rooms) has
+    checked the creator may sell."""
+    return conn.execute(
+        live_rooms.insert()
+        .values(creator_id=creator_id, title=screened_title(screen, title), created_at=at)
+        .returning(live_rooms.c.id)
+    ).scalar_one()
+
+
 def _adoptable(conn: Connection, actor: Actor, shop_id: int, content_id: int) -> None:
     require_shop(actor, shop_id)
     row = conn.execute(
@@ -207,14 +219,48 @@ def go_live(
     room = _room(conn, room_id)
     require_shop(actor, room.shop_id)
     check_live(guards, conn, room.shop_id, at=at, room_id=room.id)
+    audience = Audience(_shop_name(conn, room.shop_id), frozenset(follower_ids(conn, room.shop_id)))
+    return start_session(
+        conn,
+        room,
+        playback_url=playback_url,
+        at=at,
+        session_id=session_id,
+        title=title,
+        screen=screen,
+        audience=audience,
+    )
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who is told a room went live besides those who asked to be reminded, and by what name."""
+
+    host: str
+    followers: frozenset[int] = frozenset()
+
+
+def start_session(
+    conn: Connection,
+    room,
+    *,
+    playback_url: object,
+    at: datetime,
+    audience: Audience,
+    session_id: int | None = None,
+    title: object = None,
+    screen: ContentScreen = ADMIT_ALL,
+) -> int:
+    """go_live once the caller has checked who may (the shop's members; a creator's own room:
+    pledge.creators.rooms)."""
     url = _clean_playback_url(playback_url)
     if session_id is None:
         session_id = _insert_session(
-            conn, room_id, screened_title(screen, title or room.title), scheduled_at=None, at=at
+            conn, room.id, screened_title(screen, title or room.title), scheduled_at=None, at=at
         )
     session = _session(conn, session_id)
-    if session.room_id != room_id:
-        raise NotFound(f"room {room_id} has no session {session_id}")
+    if session.room_id != room.id:
+        raise NotFound(f"room {room.id} has no session {session_id}")
     try:
         with conn.begin_nested():
             LIFECYCLE.move(
@@ -227,8 +273,8 @@ def go_live(
                 playback_url=url,
             )
     except IntegrityError:
-        raise Conflict(f"room {room_id} is already live; end that session first") from None
-    _tell_live(conn, room, session_id, session.title, at)
+        raise Conflict(f"room {room.id} is already live; end that session first") from None
+    _tell_live(conn, room, session_id, session.title, audience, at)
     return session_id
 
 
@@ -256,17 +302,17 @@ def _shop_name(conn: Connection, shop_id: int) -> str:
     return conn.execute(select(shops.c.name).where(shops.c.id == shop_id)).scalar_one()
 
 
-def _tell_live(conn: Connection, room, session_id: int, title: str, at: datetime) -> None:
-    """The shop's followers and everyone who asked to be reminded: the session is live now."""
+def _tell_live(conn: Connection, room, session_id: int, title: str, audience: Audience, at: datetime) -> None:
+    """The audience's followers and everyone who asked to be reminded: the session is live now."""
     r = live_reminders.c
     reminded = list(
         conn.execute(select(r.user_id).where(r.session_id == session_id, r.reminded_at.is_(None))).scalars()
     )
     notify(
         conn,
-        set(follower_ids(conn, room.shop_id)) | set(reminded),
+        set(audience.followers) | set(reminded),
         kind=Kind.LIVE_STARTED,
-        params={"shop": _shop_name(conn, room.shop_id), "title": title, "room_id": room.id},
+        params={"shop": audience.host, "title": title, "room_id": room.id},
         link=f"/live/{room.id}",
         cause=f"live-started:{session_id}",
         at=at,
@@ -295,6 +341,12 @@ def clean_hls_url(value: object, field: str) -> str:
 def end_session(conn: Connection, actor: Actor, *, session_id: int, at: datetime) -> None:
     session = _session(conn, session_id)
     require_shop(actor, session.shop_id)
+    finish_session(conn, session, at=at)
+
+
+def finish_session(conn: Connection, session, *, at: datetime) -> None:
+    """end_session once the caller has checked who may."""
+    session_id = session.id
     LIFECYCLE.move(conn, live_sessions, session_id, session.status, SessionStatus.ENDED, ended_at=at)
     _unmark_explaining(conn, session_id)
 
@@ -319,9 +371,7 @@ def cancel_session(conn: Connection, actor: Actor, *, session_id: int) -> None:
 def _open_session_of_shop(conn: Connection, actor: Actor, session_id: int):
     session = _session(conn, session_id)
     require_shop(actor, session.shop_id)
-    if session.status not in (SessionStatus.SCHEDULED, SessionStatus.LIVE):
-        raise Conflict(f"session {session_id} is {session.status}; its cards can no longer change")
-    return session
+    return open_session(conn, session_id)
 
 
 def pin_card(
@@ -339,6 +389,19 @@ def pin_card(
         raise NotFound(f"shop {session.shop_id} sells no SKU {sku_id}")
     if not sku.active:
         raise Conflict(f"SKU {sku_id} is no longer on sale")
+    return place_card(conn, session_id, sku_id, price_fen, at=at)
+
+
+def open_session(conn: Connection, session_id: int):
+    """A session whose cards may still change (announced or live), whoever's room it is."""
+    session = _session(conn, session_id)
+    if session.status not in (SessionStatus.SCHEDULED, SessionStatus.LIVE):
+        raise Conflict(f"session {session_id} is {session.status}; its cards can no longer change")
+    return session
+
+
+def place_card(conn: Connection, session_id: int, sku_id: int, price_fen: int, *, at: datetime) -> Card:
+    """pin_card once the caller has checked the session is open and the SKU may be sold there."""
     if type(price_fen) is not int or not 0 < price_fen <= MAX_PRICE_FEN:
         raise InvalidInput(f"the room price is a whole number of fen from 1 to {MAX_PRICE_FEN}")
     existing = conn.execute(
@@ -373,6 +436,11 @@ def _card(conn: Connection, session_id: int, sku_id: int):
 
 def unpin_card(conn: Connection, actor: Actor, *, session_id: int, sku_id: int) -> Card:
     _open_session_of_shop(conn, actor, session_id)
+    return take_card_off(conn, session_id, sku_id)
+
+
+def take_card_off(conn: Connection, session_id: int, sku_id: int) -> Card:
+    """unpin_card once the caller has checked who may."""
     card = _card(conn, session_id, sku_id)
     conn.execute(live_cards.update().where(live_cards.c.id == card.id).values(pinned=False, explaining=False))
     return Card(session_id, sku_id, card.price_fen, pinned=False, explaining=False)

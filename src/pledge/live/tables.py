@@ -15,18 +15,26 @@ from sqlalchemy import (
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
 
-# A room states its own ship promise through its content_promises row (the shortest promise binds,
-# douyin:101706), so checkout, flash deals and attribution keep one notion of "the room".
+# A shop's room states its own ship promise through its content_promises row (the shortest promise
+# binds, douyin:101706), so checkout, flash deals and attribution keep one notion of "the room".
+# A room belongs to a shop (shop_id, content_id; creator_id: the creator hosting it) or to a
+# creator (creator_id alone: it sells several shops' products and states no room promise,
+# migration 0036); exactly one owner, the CHECK says so.
 live_rooms = Table(
     "live_rooms",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
-    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=False, unique=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True, index=True),
+    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True, unique=True),
     Column("title", String(60), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     # A creator's (达人) room: orders from it are attributed to the creator (migration 0028).
-    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True, index=True),
+    CheckConstraint(
+        "(shop_id IS NOT NULL AND content_id IS NOT NULL) "
+        "OR (shop_id IS NULL AND content_id IS NULL AND creator_id IS NOT NULL)",
+        name="one_owner",
+    ),
 )
 
 live_sessions = Table(

@@ -108,7 +108,7 @@ def end(app: App, actor: Actor, room_id: int) -> dict[str, Any]:
     return room
 
 
-def _cards_changed(app: App, room_id: int) -> list[dict[str, Any]]:
+def cards_changed(app: App, room_id: int) -> list[dict[str, Any]]:
     with app.uow.read() as conn:
         room: RoomView = queries.room_view(conn, room_id)
     now = app.clock.now()
@@ -122,19 +122,19 @@ def pin(app: App, actor: Actor, room_id: int, sku_id: int, price_fen: int) -> li
         live.pin_card(
             conn, actor, session_id=session_id, sku_id=sku_id, price_fen=price_fen, at=app.clock.now()
         )
-    return _cards_changed(app, room_id)
+    return cards_changed(app, room_id)
 
 
 def unpin(app: App, actor: Actor, room_id: int, sku_id: int) -> list[dict[str, Any]]:
     with app.uow.begin() as conn:
         live.unpin_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
-    return _cards_changed(app, room_id)
+    return cards_changed(app, room_id)
 
 
 def explain(app: App, actor: Actor, room_id: int, sku_id: int) -> list[dict[str, Any]]:
     with app.uow.begin() as conn:
         live.explain_card(conn, actor, session_id=queries.open_session_id(conn, room_id), sku_id=sku_id)
-    return _cards_changed(app, room_id)
+    return cards_changed(app, room_id)
 
 
 def announce_deal(app: App, deal: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from pledge.web.pages import (
     audiences,
     buyers,
     chat,
+    creator_rooms,
     creators,
     experience,
     feed,
@@ -64,6 +65,7 @@ for module in (
     audiences,
     feed,
     creators,
+    creator_rooms,
     affiliate,
 ):
     router.include_router(module.router)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from pledge.attribution.tokens import sign
 from pledge.creators import payouts as creator_payouts
 from pledge.creators import queries as creator_queries
-from pledge.creators import sample_duties, samples, views
+from pledge.creators import rooms, sample_duties, samples, views
 from pledge.creators import services as creators
 from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
 from pledge.creators.model import CreatorStatus, DutyStatus, SampleKind, SampleStatus
@@ -55,6 +55,7 @@ def creator_home(request: Request, caller: PageCaller):
         showcase = views.showcase_products(conn, me.id, now=app.clock.now())
         asked = views.creator_samples(conn, me.id, app.rulebook)
         selling = _selling(conn, me.id, app.clock.now())
+        own_rooms = rooms.my_rooms(conn, me.id)
     return render(
         request,
         "creator_home.html",
@@ -62,6 +63,7 @@ def creator_home(request: Request, caller: PageCaller):
         showcase=showcase,
         samples=asked,
         selling=selling,
+        rooms=own_rooms,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
         DutyStatus=DutyStatus,

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from pledge.attribution.model import Channel, Source
 from pledge.attribution.tokens import sign
 from pledge.bootstrap import App
+from pledge.creators import queries as creator_queries
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import Forbidden
 from pledge.kernel.money import parse_yuan
@@ -70,6 +71,8 @@ def room_page(room_id: PathId, request: Request):
     with app.uow.read() as conn:
         room = queries.room_view(conn, room_id)
         offers, claimed = _offers(conn, room, caller.actor.user_id if caller else None)
+        owner = room.creator_id if room.shop_id is None else None  # a creator's own room
+        host = creator_queries.creator_profile(conn, owner) if owner is not None else None
     viewer = Who(request)  # a view of the session for the feed (reach): buffered
     if room.session is not None:
         viewer.record(app, EventKind.VIEW, [(Subject.SESSION, room.session.id)])
@@ -82,6 +85,7 @@ def room_page(room_id: PathId, request: Request):
         viewers=app.hub.viewers(room_id),
         offers=offers,
         claimed=claimed,
+        host=host["display_name"] if host else "",
     )
     return viewer.keep(request, response)
 
@@ -147,7 +151,7 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         room = queries.room_for_host(conn, caller.actor, room_id)
-        skus = queries.shop_skus(conn, room.shop_id)
+        skus = queries.shop_skus(conn, room.shop_id or 0)  # room_for_host: a shop's room
         comments = queries.comment_count(conn, room.session.id) if room.session else 0
         past = queries.sessions_of_room(conn, room_id)
         offers, _claimed = _offers(conn, room, None)

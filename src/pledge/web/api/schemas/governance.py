@@ -46,7 +46,7 @@ class PenaltyOut(BaseModel):
 
 
 class CutOut(BaseModel):
-    penalty_id: int
+    penalty_id: int | None  # None: a creator's own room, no shop to penalise
     session_id: int
     status: str
 

@@ -34,15 +34,17 @@ class CardOut(BaseModel):
     promise: str
     stock: int
     explaining: bool
+    shop: ShopRef  # the product's shop (a creator's room sells several shops' products)
 
 
 class RoomOut(BaseModel):
     id: int
     title: str
-    shop: ShopRef
+    shop: ShopRef | None  # None: a creator's own room
+    creator_id: int | None = None
     status: str
     viewers: int
-    promise: str
+    promise: str | None  # None: a creator's room states no room promise; each product's binds
     session: SessionOut | None
 
 
