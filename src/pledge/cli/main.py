@@ -103,7 +103,9 @@ def _serve(settings: Settings, *, banner: str = "", workers: int | None = None) 
     os.environ["PLEDGE_LIVE_PG_BUS"] = "true"
     if settings.demo_mode:
         os.environ["PLEDGE_DEMO_MODE"] = "true"
-    run("pledge.web.app:from_environment", factory=True, workers=count)
+    # uvicorn kills a process that has not answered its health ping within the timeout (5 s by
+    # default), and a process importing the app on a busy machine can take longer than that.
+    run("pledge.web.app:from_environment", factory=True, workers=count, timeout_worker_healthcheck=60)
 
 
 @app.command()
