@@ -41,7 +41,7 @@ class Served:
                 [str(PLEDGE), "serve", "--workers", str(workers)], env=env, stdout=out, stderr=out
             )
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 240) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"pledge serve exited: {self.log.read_text()}"

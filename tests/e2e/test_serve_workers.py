@@ -2,14 +2,15 @@
 requests; a live comment posted through one process reaches a viewer connected to the other
 (the room's SSE stream, through PostgreSQL LISTEN/NOTIFY); exactly one process holds the
 sweeper lease at any time; behaviour events buffered in each process are written when the
-command stops; and it stops cleanly on Ctrl-C. On SQLite the command refuses several processes
+command stops; it stops cleanly on Ctrl-C; and in demo mode the clock moved through one process
+is the clock of the other on its next request. On SQLite the command refuses several processes
 with a readable message."""
 
 from __future__ import annotations
 
 import time
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -39,6 +40,16 @@ def connected_to(served: Served, workers: set[int], want: int) -> httpx.Client:
             return http
         http.close()
     raise AssertionError(f"no connection reached process {want}")
+
+
+def now_in(served: Served, workers: set[int], pid: int) -> datetime:
+    """The clock of process `pid`, as its health check reports it."""
+    for _ in range(200):
+        with httpx.Client(base_url=served.url, timeout=10) as http:
+            response = http.get("/api/v1/health")
+            if serving_process(served.port, client_port(response), workers) == pid:
+                return datetime.fromisoformat(response.json()["now"])
+    raise AssertionError(f"no connection reached process {pid}")
 
 
 def lease_holders(app) -> int:
@@ -123,3 +134,28 @@ def test_sqlite_refuses_several_processes_with_a_readable_message(tmp_path, monk
     result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
     assert result.exit_code != 0
     assert "--workers 2 needs PostgreSQL" in result.output and "--workers 1" in result.output
+
+
+@pytest.mark.postgres
+def test_the_demo_clock_moved_through_one_process_is_the_clock_of_the_other(postgres_url, tmp_path):
+    app = make_app(postgres_url, FixedClock(datetime.now(UTC)))
+    user = World(app).user()
+    served = Served(postgres_url, tmp_path, workers=2, demo_mode="true")
+    try:
+        served.wait_ready()
+        workers = served.workers()
+        assert len(workers) == 2
+        first, second = sorted(workers)
+        before = now_in(served, workers, second)
+        with closing(connected_to(served, workers, first)) as http:
+            moved = http.post(
+                "/api/v1/demo/clock/advance",
+                json={"by": "2d"},
+                headers=token(http, email_of(app, user.user_id)),
+            )
+            assert moved.status_code == 200, moved.text
+        assert now_in(served, workers, second) - before >= timedelta(days=2)
+    finally:
+        code = served.stop()
+    assert code == 0, served.log.read_text()
+    app.uow.engine.dispose()
