@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from bench import (
@@ -43,6 +44,12 @@ def parse_args() -> argparse.Namespace:
         "--orders", type=int, default=2000, help="place_order: orders per database and per method"
     )
     parser.add_argument("--clients", type=int, default=8, help="place_order: concurrent client threads")
+    parser.add_argument(
+        "--serve-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="place_order: on PostgreSQL, also run against this many server processes (1: only one)",
+    )
     parser.add_argument(
         "--sweep-orders", type=int, default=100_000, help="late_ship_sweep: overdue orders on SQLite"
     )
@@ -90,7 +97,7 @@ def main() -> None:
     started = time.monotonic()
     with pg_server() as pg:
         if "place_order" in chosen:
-            place_order.run(pg, n=args.orders, clients=args.clients)
+            place_order.run(pg, n=args.orders, clients=args.clients, workers=args.serve_workers)
         if "late_ship_sweep" in chosen:
             late_ship_sweep.run(
                 pg,

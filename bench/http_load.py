@@ -25,20 +25,20 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, url: str, log: Path, workers: int = 1) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._out = open(log, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench._server", url, str(self.port)],
+            [sys.executable, "-m", "bench._server", url, str(self.port), str(workers)],
             cwd=ROOT,
             stdout=self._out,
             stderr=subprocess.STDOUT,
             env=dict(os.environ),
         )
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -334,44 +334,82 @@ def _check_rows(what: str, url: str, before: tuple[int, int], n: int) -> dict:
 
 
 def _cpu_seconds(pid: int) -> float | None:
-    """utime + stime of a process (Linux /proc), to tell whether the server is CPU-bound."""
+    """utime + stime of the server (Linux /proc), its worker processes included, to tell
+    whether it is CPU-bound."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(_own_cpu_seconds(p) for p in (pid, *_children(pid)))
     except (OSError, ValueError, IndexError):
         return None
 
 
+def _own_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def bench_database(
-    label: str, url: str, workdir: Path, *, n: int, clients: int, buyers: int, warmup: int
+    label: str, url: str, workdir: Path, *, n: int, clients: int, buyers: int, warmup: int, workers: int = 1
 ) -> dict:
     say(f"  [{label}] migrating and seeding ({SHOPS} shops × {SKUS_PER_SHOP} SKUs, {buyers} buyers)")
     upgrade(url)
     data = seed(url, buyers)
     http = _http_phase(label, url, workdir, data, n=n, clients=clients, warmup=warmup)
+    several = None
+    if workers > 1:
+        several = _http_phase(label, url, workdir, data, n=n, clients=clients, warmup=warmup, workers=workers)
     say(f"  [{label}] raw SQL baseline: {n} × the same writes (6 statements per order), {clients} threads")
     rows_before = _counts(url)
     raw = raw_run(url, data["buyer_ids"], data["skus"], n=n, clients=clients)
     http["checks"].append(_check_rows("raw SQL", url, rows_before, n))
     result = {"orders": n, "clients": clients, "buyers": buyers, "warmup_orders": warmup}
     result |= _figures(data, http, raw, n)
+    if several is not None:
+        result["workers"] = _workers_figures(several, raw, n, workers)
     _print(label, result)
     return result
 
 
+def _workers_figures(http: dict, raw: dict, n: int, workers: int) -> dict:
+    """The same run against `workers` server processes (statements are counted per process,
+    so only the one-process run reports them)."""
+    run, cpu = http["run"], http["server_cpu"]
+    orders_per_s = (run["requests"] - run["errors"]) / run["elapsed_s"]
+    raw_per_s = (raw["requests"] - raw["errors"]) / raw["elapsed_s"]
+    return {
+        "processes": workers,
+        "orders_per_s": round(orders_per_s, 1),
+        "ratio_to_raw_sql": round(orders_per_s / raw_per_s, 3) if raw_per_s else None,
+        "latency_ms": run["latency_ms"],
+        "errors": run["errors"],
+        "server_cpu_ms_per_order": round(1000 * cpu / n, 2) if cpu is not None else None,
+        "rows_check_ok": all(c["ok"] for c in http["checks"]),
+    }
+
+
 def _http_phase(
-    label: str, url: str, workdir: Path, data: dict, *, n: int, clients: int, warmup: int
+    label: str, url: str, workdir: Path, data: dict, *, n: int, clients: int, warmup: int, workers: int = 1
 ) -> dict:
     """n checkouts through the HTTP API after a warm-up: the run, the server's statement counts
     and CPU seconds over it, and the check that each wrote its rows."""
-    server = Server(url, workdir / f"server-{label}.log")
+    server = Server(url, workdir / f"server-{label}-{workers}.log", workers)
     try:
         server.wait_ready()
         tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
         http_run(server, tokens, data["skus"], n=warmup, clients=clients)
         rows_before = _counts(url)
         before = server.statements()
-        say(f"  [{label}] HTTP: {n} checkouts, {clients} client threads, uvicorn in its own process")
+        say(f"  [{label}] HTTP: {n} checkouts, {clients} client threads, uvicorn with {workers} process(es)")
         cpu_before = _cpu_seconds(server.proc.pid)
         run = http_run(server, tokens, data["skus"], n=n, clients=clients)
         cpu_after = _cpu_seconds(server.proc.pid)
@@ -447,6 +485,11 @@ def _print(label: str, r: dict) -> None:
             "ms per order "
             f"on average, {r['begin_wait_max_ms']:.0f} ms at worst"
         )
+    if several := r.get("workers"):
+        say(
+            f"  [{label}] {several['processes']} server processes: {several['orders_per_s']:.0f} orders/s "
+            f"(p50 {several['latency_ms']['p50']:.1f} ms) = {several['ratio_to_raw_sql']} × raw SQL"
+        )
     if r["ratio_to_raw_sql"]:
         say(
             f"  [{label}] raw SQL baseline {r['raw_sql_orders_per_s']:.0f} orders/s (p50 "
@@ -460,7 +503,9 @@ def _print(label: str, r: dict) -> None:
         )
 
 
-def run(pg: PgServer, *, n: int = 2000, clients: int = 8, buyers: int = 32, warmup: int = 100) -> dict:
+def run(
+    pg: PgServer, *, n: int = 2000, clients: int = 8, buyers: int = 32, warmup: int = 100, workers: int = 1
+) -> dict:
     say(f"== place_order: {n} orders per database, {clients} clients ==")
     results: dict[str, dict] = {}
     with scratch_dir("pledge-bench-place-") as workdir:
@@ -482,7 +527,14 @@ def run(pg: PgServer, *, n: int = 2000, clients: int = 8, buyers: int = 32, warm
                 url = pg.fresh_database("place")
                 try:
                     return bench_database(
-                        "postgresql", url, workdir, n=n, clients=clients, buyers=buyers, warmup=warmup
+                        "postgresql",
+                        url,
+                        workdir,
+                        n=n,
+                        clients=clients,
+                        buyers=buyers,
+                        warmup=warmup,
+                        workers=workers,
                     )
                 finally:
                     pg.drop_database(url)
@@ -502,7 +554,8 @@ def run(pg: PgServer, *, n: int = 2000, clients: int = 8, buyers: int = 32, warm
             "warmup_orders": warmup,
             "skus": SHOPS * SKUS_PER_SHOP,
             "shops": SHOPS,
-            "server": "uvicorn, 1 process, own port",
+            "server": "uvicorn, 1 process, own port; on PostgreSQL also `workers` processes",
+            "workers": workers,
         },
         results=results,
     )

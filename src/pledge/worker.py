@@ -2,8 +2,10 @@
 the logistics-rule sweeps (booked delivery included) and the daily sanctions, close orders
 unshipped for 365 days, act on after-sales deadlines and send pending refunds and
 shipping-insurance claims.
-`pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread. Several
-workers may run against one PostgreSQL database: every step is safe to run concurrently."""
+`pledge worker` runs it in a loop; `pledge serve` runs the same loop in a thread of each of its
+processes. Every step is safe to run concurrently, but on PostgreSQL only the holder of the
+sweeper lease (kernel.lease) runs the passes, so N processes do not do the work N times; the
+others only write their own buffered behaviour events on each interval."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from pledge.governance.appeals import run_step as settle_appeals
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.integrations.ratelimits import purge as purge_rate_windows
 from pledge.inventory.services import release_cancelled
+from pledge.kernel.lease import Lease
 from pledge.lateship.services import sweep_late_ship
 from pledge.logistics.sanctions import evaluate_sanctions
 from pledge.logistics.services import sweep_logistics
@@ -105,14 +108,25 @@ def _reach_schedule(app: App) -> tuple[timedelta, int]:
 
 
 def run_forever(app: App, stop: threading.Event, interval: float) -> None:
-    while not stop.is_set():
-        try:
-            report = run_once(app)
-            if report["late_ship_compensated"] or report["cancelled_unpaid"]:
-                log.info("worker: %s", report)
-        except Exception:  # keep sweeping: one bad batch must not stop the pledge for everyone
-            log.exception("worker pass failed; retrying in %.0fs", interval)
-        stop.wait(interval)
+    lease = Lease(app.uow.engine)
+    try:
+        while not stop.is_set():
+            _pass(app, lease, interval)
+            stop.wait(interval)
+    finally:
+        lease.release()
+
+
+def _pass(app: App, lease: Lease, interval: float) -> None:
+    try:
+        if not lease.holds():  # another process sweeps; this one's events still go out
+            flush_buffer(app.uow, app.events)
+            return
+        report = run_once(app)
+        if report["late_ship_compensated"] or report["cancelled_unpaid"]:
+            log.info("worker: %s", report)
+    except Exception:  # keep sweeping: one bad batch must not stop the pledge for everyone
+        log.exception("worker pass failed; retrying in %.0fs", interval)
 
 
 def start_in_thread(app: App, interval: float) -> tuple[threading.Thread, threading.Event]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import threading
 
 import typer
@@ -57,27 +59,61 @@ def require_real_secrets(settings: Settings) -> None:
         )
 
 
-def _serve(settings: Settings, *, banner: str = "") -> None:
+WORKERS_HELP = "App processes (default: one per CPU on PostgreSQL, 1 on SQLite)."
+
+
+def worker_count(settings: Settings, asked: int | None) -> int:
+    """How many app processes to start. SQLite serves from one: each process would keep its own
+    live rooms' viewers, and only PostgreSQL carries live events between processes (docs/serving.md)."""
+    on_sqlite = not settings.resolved_database_url().startswith("postgresql")
+    if asked is None:
+        return 1 if on_sqlite else (os.cpu_count() or 1)
+    if asked < 1:
+        fail("--workers is a whole number of processes, at least 1")
+    if asked > 1 and on_sqlite:
+        fail(
+            f"--workers {asked} needs PostgreSQL (PLEDGE_DATABASE_URL=postgresql+psycopg://…): on SQLite "
+            "Pledge serves from one process, because live-room events cross processes only through "
+            "PostgreSQL. Run with --workers 1, or point PLEDGE_DATABASE_URL at PostgreSQL."
+        )
+    return asked
+
+
+def _serve(settings: Settings, *, banner: str = "", workers: int | None = None) -> None:
     import uvicorn
 
     from pledge.bootstrap import build
     from pledge.web.app import create_app
 
-    web = create_app(run_domain(build, settings))
+    count = worker_count(settings, workers)
+    pledge = run_domain(build, settings)  # fails early and readably; makes the demo's secrets once
     url = f"http://{settings.host}:{settings.port}"
-    typer.echo(f"Pledge is serving at {url}  (API docs: {url}/docs)")
+    typer.echo(f"Pledge is serving at {url} with {count} process(es)  (API docs: {url}/docs)")
     if banner:
         typer.echo(banner)
     # X-Forwarded-* count only from PLEDGE_TRUSTED_PROXIES (pledge.web.security), not uvicorn's default list
-    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False)
+    run = functools.partial(
+        uvicorn.run, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False
+    )
+    if count == 1:
+        run(create_app(pledge))
+        return
+    pledge.uow.engine.dispose()
+    # Each process builds its own app from the environment; live events cross them through PostgreSQL.
+    os.environ["PLEDGE_LIVE_PG_BUS"] = "true"
+    if settings.demo_mode:
+        os.environ["PLEDGE_DEMO_MODE"] = "true"
+    # uvicorn kills a process that has not answered its health ping within the timeout (5 s by
+    # default), and a process importing the app on a busy machine can take longer than that.
+    run("pledge.web.app:from_environment", factory=True, workers=count, timeout_worker_healthcheck=60)
 
 
 @app.command()
-def serve() -> None:
+def serve(workers: int | None = typer.Option(None, help=WORKERS_HELP)) -> None:
     """Serve the web app and API (port from PLEDGE_PORT, default 8000); the sweeps run inside."""
     settings = Settings()
     require_real_secrets(settings)
-    _serve(settings)
+    _serve(settings, workers=workers)
 
 
 @app.command()
@@ -109,6 +145,7 @@ def worker(
 def demo(
     reset: bool = typer.Option(True, help="Start from a fresh demo database."),
     serve_app: bool = typer.Option(True, "--serve/--no-serve", help="Serve after seeding."),
+    workers: int | None = typer.Option(None, help=WORKERS_HELP),
 ) -> None:
     """Seed the demo merchants, buyers and a few days of orders, then serve in demo mode."""
     from pledge.demo.seed import ACCOUNTS, seed_demo
@@ -121,7 +158,7 @@ def demo(
     if not serve_app:
         typer.echo("\n".join(lines))
         return
-    _serve(settings, banner="\n".join(lines))
+    _serve(settings, banner="\n".join(lines), workers=workers)
 
 
 @clock_app.command("advance")

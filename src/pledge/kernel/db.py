@@ -4,6 +4,7 @@ PostgreSQL, and the engine factory with SQLite pragmas for concurrent use."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
 
 from pledge.kernel.clock import as_utc, ensure_utc
 from pledge.kernel.errors import InvalidInput
@@ -154,7 +156,36 @@ def _make_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_size=20, max_overflow=20)
+    ping_when_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """The pool's pre-ping, for connections that sat idle only. `pool_pre_ping` pinged on every
+    checkout: a round trip per unit of work, as much as the checkout request's token check
+    (docs/benchmarks.md). A connection back in the pool for less than PING_AFTER_IDLE_SECONDS
+    is used as it is; an older one is pinged, and a dead one replaced before anyone uses it. A
+    server restart while connections are busy fails what was in flight, as it did with the
+    pre-ping, and SQLAlchemy then invalidates the whole pool."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _idle_from(_dbapi_conn, record) -> None:
+        if record is not None:
+            record.info["pledge_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy) -> None:
+        idle_since = record.info.get("pledge_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as gone:
+            raise DisconnectionError("an idle connection did not answer its ping") from gone
 
 
 # Writes that must outlive the transaction a check runs in (pledge.governance records a refusal
@@ -201,8 +232,15 @@ class UnitOfWork:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A read-only unit of work. On PostgreSQL its statements run in autocommit: under READ
+        COMMITTED each statement sees its own snapshot whether or not a transaction wraps them,
+        so the wrapper bought nothing but a BEGIN and a ROLLBACK round trip per unit (two of
+        the checkout request's, for its bearer token). SQLite keeps a deferred BEGIN."""
         with self.engine.connect() as conn:
-            conn.execution_options(pledge_readonly=True)
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(pledge_readonly=True, isolation_level="AUTOCOMMIT")
+            else:
+                conn.execution_options(pledge_readonly=True)
             yield conn
 
     @property

@@ -63,6 +63,7 @@ class PlacedCheckout:
     total_fen: int
     payment_ref: str
     product_ids: tuple[int, ...] = ()  # what was ordered (the reach layer records it)
+    sourced_order_ids: tuple[int, ...] = ()  # bought through a source (a live room, a video, …)
 
 
 def record_events(conn: Connection, events: list[dict]) -> None:
@@ -260,7 +261,8 @@ def create_orders(
         )
     )
     bought = tuple(dict.fromkeys(line.product_id for d in drafts for line in d.lines))
-    return PlacedCheckout(checkout_id, order_ids, total, ref, bought)
+    sourced = tuple(order_id for order_id, d in zip(order_ids, drafts, strict=True) if d.source_ref)
+    return PlacedCheckout(checkout_id, order_ids, total, ref, bought, sourced)
 
 
 def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int | None] = ()) -> Purchase:

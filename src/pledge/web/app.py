@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -24,6 +25,7 @@ from pledge.web.static_files import STATIC_DIR, CompressedStaticFiles
 from pledge.worker import start_in_thread
 
 log = logging.getLogger("pledge.web")
+SWEEP_STOP_SECONDS = 30.0  # at shutdown, how long a sweep pass under way may take to finish
 # The demo's looping HLS sample (docs/live.md), served read-only as the florist's playback URL.
 DEMO_LIVE_MEDIA = resources.files("pledge") / "demo" / "media" / "sunflower-live"
 SWAGGER_PAGE = """<!doctype html>
@@ -42,13 +44,13 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_fastapi: FastAPI):
-        stop = None
-        if worker:
-            _thread, stop = start_in_thread(app, app.settings.sweep_interval_seconds)
+        sweeper = start_in_thread(app, app.settings.sweep_interval_seconds) if worker else None
         async with live_runtime.running(app.hub, app.uow, app.clock, app.settings):
             yield
-        if stop is not None:
+        if sweeper is not None:
+            thread, stop = sweeper
             stop.set()
+            await asyncio.to_thread(thread.join, SWEEP_STOP_SECONDS)  # let a running pass finish
         flush_buffer(app.uow, app.events)  # behaviour events still buffered when the server stops
 
     def fresh_clock(request: Request) -> None:
@@ -84,3 +86,9 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
     web.mount("/media/live/sunflower", StaticFiles(directory=str(DEMO_LIVE_MEDIA)), name="demo-live")
     web.mount("/static", CompressedStaticFiles(directory=str(STATIC_DIR)), name="static")
     return web
+
+
+def from_environment() -> FastAPI:
+    """The app of one `pledge serve --workers N` process (uvicorn's factory, in each process):
+    settings from the PLEDGE_* environment, its own engine, hub, event buffer and sweeper thread."""
+    return create_app(build())

@@ -4,6 +4,7 @@ web/api/live.py and web/pages/live.py so both publish the same events the same w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -159,10 +160,13 @@ def announce_order(app: App, room_id: int, buyer_name: str, product_title: str) 
     events.publish_order(app.hub, room_id, buyer_name, product_title)
 
 
-def announce_orders(app: App, order_ids: list[int]) -> None:
-    """After a checkout committed: 某某刚刚下单 in every room the orders were bought in."""
+def announce_orders(app: App, order_ids: Sequence[int]) -> None:
+    """After a checkout committed: 某某刚刚下单 in every room the orders were bought in (of the
+    orders bought through a source: one bought from a product card was bought in no room)."""
+    if not order_ids:
+        return
     with app.uow.read() as conn:
-        bought = queries.room_orders(conn, order_ids)
+        bought = queries.room_orders(conn, list(order_ids))
     for order in bought:
         announce_order(app, order.room_id, order.buyer_name, order.product_title)
 

@@ -165,7 +165,7 @@ def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
                 sources=app.sources,
                 address_id=body.address_id,
             )
-    live_actions.announce_orders(app, placed.order_ids)
+    live_actions.announce_orders(app, placed.sourced_order_ids)
     record_for(app, actor.user_id, EventKind.ORDER, [(Subject.PRODUCT, p) for p in placed.product_ids])
     return _placed(app, placed)
 

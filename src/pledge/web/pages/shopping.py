@@ -158,7 +158,7 @@ async def checkout(request: Request, caller: PageCaller):
             secrets=app.source_secrets,
             address_id=whole_number(form.get("address_id"), "address_id"),
         )
-    live_actions.announce_orders(app, placed.order_ids)
+    live_actions.announce_orders(app, placed.sourced_order_ids)
     record_for(app, caller.actor.user_id, EventKind.ORDER, [(Subject.PRODUCT, p) for p in placed.product_ids])
     return redirect(app.payments.checkout_url(placed.payment_ref, placed.total_fen))
 

@@ -1,0 +1,68 @@
+"""The checkout request's database work (SQLite and PostgreSQL), counted with SQLAlchemy event
+listeners around one `POST /api/v1/checkout` of one line, bearer token included: SQL
+statements, connections taken from the pool, pings of those connections (PostgreSQL pinged
+every one before handing it out) and transactions that really send BEGIN. The figures are the
+ones docs/benchmarks.md reports ("Where the time goes"); this keeps them from creeping back up.
+Before issue 19's cut: 15 statements, 3 connections, 3 pings on PostgreSQL, 3 transactions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from pledge.kernel import db
+from pledge.kernel.statements import count_statements
+from tests.e2e.conftest import api_token, bearer, email_of
+
+# The bearer token's owner; the default address; SKU ⋈ product ⋈ shop; the shop's deposit
+# terms, sanctions and penalties; UPDATE skus; the buyer's birth date; first-access wish
+# offers; INSERT checkouts, orders, order_lines, order_events, payments.
+STATEMENTS = 14
+CONNECTIONS = 2  # the token's read, then the checkout's transaction
+TRANSACTIONS = {"postgresql": 1, "sqlite": 2}  # a PostgreSQL read runs in autocommit
+
+
+@contextmanager
+def database_work(engine: Engine) -> Iterator[Counter]:
+    seen: Counter = Counter()
+
+    def began(conn) -> None:
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            seen["transactions"] += 1
+
+    def checked_out(*_) -> None:
+        seen["connections"] += 1
+
+    event.listen(engine, "begin", began)
+    event.listen(engine.pool, "checkout", checked_out)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "begin", began)
+        event.remove(engine.pool, "checkout", checked_out)
+
+
+def test_a_one_line_checkout_request_stays_within_its_database_work(app, client, world, monkeypatch):
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=1990, stock=10)
+    buyer = world.user()
+    headers = bearer(api_token(client, email_of(app, buyer.user_id)))
+    body = {"lines": [{"sku_id": sku, "quantity": 1}]}
+    pings: list[object] = []
+    ping = app.uow.engine.dialect.do_ping
+    monkeypatch.setattr(app.uow.engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 60.0)  # a slow test box: still "a moment ago"
+    assert client.post("/api/v1/checkout", json=body, headers=headers).status_code == 201  # warm up
+    pings.clear()
+    with count_statements(app.uow.engine) as counter, database_work(app.uow.engine) as work:
+        placed = client.post("/api/v1/checkout", json=body, headers=headers)
+    assert placed.status_code == 201, placed.text
+    assert counter.count <= STATEMENTS, "\n".join(counter.statements)
+    assert work["connections"] <= CONNECTIONS
+    assert pings == []  # connections back from work a moment ago are not pinged
+    assert work["transactions"] <= TRANSACTIONS[app.uow.dialect]
+    assert not [s for s in counter.statements if "live_session" in s]  # bought in no room: no notice
