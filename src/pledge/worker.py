@@ -22,6 +22,7 @@ from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
+from pledge.integrations.delivery import HttpSender, deliver_due
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.integrations.ratelimits import purge as purge_rate_windows
 from pledge.inventory.services import release_cancelled
@@ -72,6 +73,9 @@ def run_once(app: App) -> dict:
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
         purge_rate_windows(conn, at=app.clock.now())  # apps' request counts older than an hour
+    webhooks = deliver_due(  # after every step that publishes events (docs/webhooks.md)
+        app.uow, app.clock, HttpSender(), allow_private=app.settings.webhooks_allow_private_hosts
+    )
     trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {
         "cancelled_unpaid": cancelled,
@@ -94,6 +98,7 @@ def run_once(app: App) -> dict:
         "samples_closed": samples,
         "reach_events_written": events,
         "idempotency_keys_purged": keys_forgotten,
+        "webhooks_delivered": webhooks,
         "reach_trained_users": trained,  # -1: training not due yet
     }
 
