@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,9 +29,11 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                arrived = time.time()
                 with receiver._lock:
                     receiver.received.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body, **json.loads(body)}
+                        {"path": self.path, "headers": dict(self.headers), "body": body, "arrived": arrived}
+                        | json.loads(body)
                     )
                 receiver.arrived.set()
                 receiver.hold.wait(30)

@@ -22,7 +22,7 @@ from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
-from pledge.integrations.delivery import HttpSender, deliver_due
+from pledge.integrations.delivery import default_sender, deliver_due
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.integrations.ratelimits import purge as purge_rate_windows
 from pledge.inventory.services import release_cancelled
@@ -74,7 +74,7 @@ def run_once(app: App) -> dict:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
         purge_rate_windows(conn, at=app.clock.now())  # apps' request counts older than an hour
     webhooks = deliver_due(  # after every step that publishes events (docs/webhooks.md)
-        app.uow, app.clock, HttpSender(), allow_private=app.settings.webhooks_allow_private_hosts
+        app.uow, app.clock, default_sender(), allow_private=app.settings.webhooks_allow_private_hosts
     )
     trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {

@@ -18,6 +18,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Protocol
 
 import httpx
@@ -52,6 +53,12 @@ class HttpSender:
 
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
         return self._client.post(url, content=body, headers=headers).status_code
+
+
+@cache
+def default_sender() -> HttpSender:
+    """One client (and its connection pool) per process, shared by every worker pass."""
+    return HttpSender()
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -172,3 +172,21 @@ def schemas_markdown() -> str:
         title = f"### `{e.name}` v{e.version}\n\n{e.description} Ordered per {e.aggregate}."
         parts.append(f"{title}\n\n```json\n{body}\n```\n")
     return "\n".join(parts)
+
+
+DOC = "docs/webhooks.md"
+START, END = "<!-- event-schemas:start -->", "<!-- event-schemas:end -->"
+
+
+def with_schemas(doc: str) -> str:
+    """The document with its generated part (between the markers) brought up to date."""
+    head, rest = doc.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{START}\n{schemas_markdown()}{END}{tail}"
+
+
+if __name__ == "__main__":  # python -m pledge.integrations.events: rewrite docs/webhooks.md's schemas
+    from pathlib import Path
+
+    path = Path(DOC)
+    path.write_text(with_schemas(path.read_text(encoding="utf-8")), encoding="utf-8")

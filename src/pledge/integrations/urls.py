@@ -36,14 +36,14 @@ def forbidden_reason(address: str) -> str | None:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    checks = (
+    checks = (  # the specific names first: Python counts 0/8 and 240/4 as "private" too
         ("loopback", ip.is_loopback),
         ("link-local", ip.is_link_local),
-        ("private", ip.is_private),
-        ("multicast", ip.is_multicast),
         ("unspecified", ip.is_unspecified),
+        ("multicast", ip.is_multicast),
         ("reserved", ip.is_reserved),
         ("carrier-grade NAT", isinstance(ip, ipaddress.IPv4Address) and ip in CGNAT),
+        ("private", ip.is_private),
     )
     return next((name for name, hit in checks if hit), None)
 

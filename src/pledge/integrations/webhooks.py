@@ -191,3 +191,8 @@ def replay(conn: Connection, actor: Actor, delivery_id: int, *, at: datetime) ->
     except NotFound:
         raise NotFound(f"no webhook delivery {delivery_id}") from None
     return new_delivery(conn, row.endpoint_id, row.event_id, row.ordering_key, at)
+
+
+def endpoint_of_delivery(conn: Connection, delivery_id: int) -> int:
+    d = webhook_deliveries.c
+    return conn.execute(select(d.endpoint_id).where(d.id == delivery_id)).scalar_one()

@@ -34,6 +34,7 @@ from pledge.web.api import (
     staff,
     videos,
     warehouse,
+    webhooks,
     wishes,
 )
 
@@ -70,5 +71,6 @@ for module in (
     apps,
     search,
     audiences,
+    webhooks,
 ):
     router.include_router(module.router)

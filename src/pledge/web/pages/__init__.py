@@ -30,6 +30,7 @@ from pledge.web.pages import (
     staff,
     videos,
     warehouse,
+    webhooks,
     wishes,
 )
 
@@ -63,5 +64,6 @@ for module in (
     feed,
     creators,
     affiliate,
+    webhooks,
 ):
     router.include_router(module.router)
