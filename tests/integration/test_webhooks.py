@@ -180,3 +180,22 @@ def test_a_disabled_endpoint_gets_nothing_and_a_rotated_secret_signs(world: Worl
     assert secret_of(app, endpoint["id"]) == secret
     with app.uow.read() as c:
         assert c.execute(select(func.count()).select_from(webhook_events)).scalar_one() == 2
+
+
+def test_the_worker_checks_the_address_again_at_delivery_time(world: World) -> None:
+    """DNS rebinding: an endpoint saved while its host looked public, resolving to loopback when
+    the worker (PLEDGE_WEBHOOKS_ALLOW_PRIVATE_HOSTS off) is about to send, gets nothing."""
+    from pledge.worker import run_once
+
+    app = world.app
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id)
+    with Receiver() as receiver:
+        register(app, owner, shop_id, receiver.url())  # saved as if it had been public
+        world.paid_order(world.user("buyer"), sku)
+        assert run_once(app)["webhooks_delivered"] == 0
+    assert receiver.received == []
+    ((attempt),) = rows(app, webhook_attempts)
+    assert attempt.status_code is None and "loopback" in attempt.error
+    (d,) = rows(app, webhook_deliveries)
+    assert d.status == "pending" and d.next_attempt_at > app.clock.now()
