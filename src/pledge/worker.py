@@ -73,9 +73,7 @@ def run_once(app: App) -> dict:
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
         purge_rate_windows(conn, at=app.clock.now())  # apps' request counts older than an hour
-    webhooks = deliver_due(  # after every step that publishes events (docs/webhooks.md)
-        app.uow, app.clock, default_sender(), allow_private=app.settings.webhooks_allow_private_hosts
-    )
+    webhooks = _deliver_webhooks(app)  # after every step that publishes events (docs/webhooks.md)
     trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {
         "cancelled_unpaid": cancelled,
@@ -101,6 +99,11 @@ def run_once(app: App) -> dict:
         "webhooks_delivered": webhooks,
         "reach_trained_users": trained,  # -1: training not due yet
     }
+
+
+def _deliver_webhooks(app: App) -> int:
+    allow_private = app.settings.webhooks_allow_private_hosts
+    return deliver_due(app.uow, app.clock, default_sender(), allow_private=allow_private)
 
 
 def _reach_schedule(app: App) -> tuple[timedelta, int]:
