@@ -5,11 +5,15 @@ endpoint is a 404."""
 from __future__ import annotations
 
 import re
+from importlib import resources
 
 from sqlalchemy import select
 
 from pledge.integrations import webhooks
+from pledge.integrations.events import EVENT_TYPES
 from pledge.integrations.tables import webhook_deliveries
+from pledge.integrations.webhooks import DeliveryStatus
+from pledge.web.i18n import catalog
 from tests.e2e.conftest import email_of, page_login
 
 URL = "https://93.184.216.34/hook"
@@ -55,3 +59,17 @@ def test_an_owner_adds_an_endpoint_reads_its_log_and_replays_a_delivery(app, wor
             allow_private=False,
         )
     assert client.get(f"/merchant/webhooks/{theirs['id']}").status_code == 404
+
+
+def test_every_webhook_string_is_translated_in_both_languages():
+    folder = resources.files("pledge.web") / "templates"
+    msgids = {f"webhook.event.{t}" for t in EVENT_TYPES} | {f"webhook.status.{s}" for s in DeliveryStatus}
+    for name in ("merchant_webhooks.html", "merchant_webhook_log.html"):
+        text = (folder / name).read_text(encoding="utf-8")
+        msgids |= {m for m in re.findall(r'_\(\s*"([^"]+)"', text) if not m.endswith(".")}
+    assert len(msgids) > 40
+    zh, en = catalog("zh_CN"), catalog("en")
+    assert not sorted(msgids - zh.keys()), "missing in zh_CN"
+    assert not sorted(msgids - en.keys()), "missing in en"
+    for m in msgids:  # no English word on a Chinese page ({n} is a placeholder)
+        assert not re.search(r"[A-Za-z]", re.sub(r"{\w+}", "", zh[m])), f"{m}: {zh[m]}"
