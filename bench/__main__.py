@@ -18,6 +18,7 @@ from bench import (
     score,
     search,
     settlement,
+    webhooks,
     wishes,
 )
 
@@ -32,6 +33,7 @@ BENCHES = (
     "wishes",
     "search",
     "feed",
+    "webhooks",
 )
 
 
@@ -87,6 +89,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--search-queries", type=int, default=1000, help="search: searches timed per engine")
     parser.add_argument("--feed-users", type=int, default=100_000, help="feed: users with candidates")
     parser.add_argument("--feed-items", type=int, default=50_000, help="feed: items")
+    parser.add_argument("--webhook-events", type=int, default=2000, help="webhooks: events delivered")
     parser.add_argument("--feed-requests", type=int, default=20_000, help="feed: requests timed")
     return parser.parse_args()
 
@@ -118,6 +121,8 @@ def main() -> None:
             moderation.run(comments=args.moderation_comments)
         if "search" in chosen:
             search.run(pg, products=args.search_products, n_queries=args.search_queries)
+        if "webhooks" in chosen:
+            webhooks.run(pg, n=args.webhook_events)
     if "wishes" in chosen:
         wishes.run(n=args.wish_comments)
     if "feed" in chosen:

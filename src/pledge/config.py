@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # Open-platform apps (docs/api.md): requests per minute per app, and per shop for all its apps.
     app_requests_per_minute: int = 600
     shop_app_requests_per_minute: int = 1200
+    # Webhooks (docs/webhooks.md): endpoints on loopback/private/link-local addresses are refused
+    # (SSRF) unless this is set; tests and the bench set it to reach a receiver on 127.0.0.1.
+    webhooks_allow_private_hosts: bool = False
 
     @property
     def cookies_always_secure(self) -> bool:

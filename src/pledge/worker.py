@@ -25,6 +25,7 @@ from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
+from pledge.integrations.delivery import default_sender, deliver_due
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.integrations.ratelimits import purge as purge_rate_windows
 from pledge.inventory.services import release_cancelled
@@ -77,6 +78,7 @@ def run_once(app: App) -> dict:
     with app.uow.begin() as conn:
         keys_forgotten = purge_idempotency_keys(conn, at=app.clock.now())  # past their 24 hours
         purge_rate_windows(conn, at=app.clock.now())  # apps' request counts older than an hour
+    webhooks = _deliver_webhooks(app)  # after every step that publishes events (docs/webhooks.md)
     trained = train_when_due(app.uow, app.rulebook, app.clock.now(), *_reach_schedule(app))
     return {
         "cancelled_unpaid": cancelled,
@@ -99,8 +101,14 @@ def run_once(app: App) -> dict:
         "samples_closed": samples,
         "reach_events_written": events,
         "idempotency_keys_purged": keys_forgotten,
+        "webhooks_delivered": webhooks,
         "reach_trained_users": trained,  # -1: training not due yet
     }
+
+
+def _deliver_webhooks(app: App) -> int:
+    allow_private = app.settings.webhooks_allow_private_hosts
+    return deliver_due(app.uow, app.clock, default_sender(), allow_private=allow_private)
 
 
 def _reach_schedule(app: App) -> tuple[timedelta, int]:

@@ -11,18 +11,33 @@ from sqlalchemy.engine import Connection, Row
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
 from pledge.aftersales.model import CaseStatus
 from pledge.aftersales.tables import case_events, cases
+from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
 from pledge.orders.tables import orders
 
+# The case events webhook endpoints may subscribe to (integrations.events), by the event's kind.
+CASE_WEBHOOKS = {
+    "requested": "case.filed",
+    "approved": "case.decided",
+    "rejected": "case.decided",
+    "refunded": "case.refunded",
+}
+
 
 def case_event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, **detail) -> None:
+    """The case's timeline entry; the webhook outbox hears of those in CASE_WEBHOOKS."""
     conn.execute(
         case_events.insert().values(
             case_id=case_id, at=at, kind=kind, actor=actor, detail=jsonutil.dumps(detail)
         )
     )
+    if kind in CASE_WEBHOOKS:
+        case = conn.execute(select(cases.c.shop_id, cases.c.order_id).where(cases.c.id == case_id)).one()
+        payload = {"case_id": case_id, "order_id": case.order_id, "at": at, "actor": actor}
+        payload |= {"outcome": kind, "detail": detail}
+        outbox.publish(conn, case.shop_id, CASE_WEBHOOKS[kind], case_id, payload, at=at)
 
 
 def move_case(conn: Connection, case, target: CaseStatus, *, at: datetime, **values) -> None:

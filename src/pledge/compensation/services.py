@@ -19,6 +19,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
 from pledge.compensation.tables import compensations
+from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.kernel.db import dialect_insert
 from pledge.ledger import services as ledger
@@ -67,6 +68,7 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         return won
     _post(conn, paying, now)
     _tell_buyers(conn, paying, now)
+    _publish(conn, paying, now)
     record_events(
         conn,
         [
@@ -84,6 +86,15 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         ],
     )
     return won
+
+
+def _publish(conn: Connection, paying: list[Due], now: datetime) -> None:
+    """`compensation.paid` to the shops' webhook endpoints (integrations.outbox)."""
+    for d in paying:
+        payload = {"order_id": d.order_id, "at": now, "rule": d.rule, "amount_fen": d.amount_fen}
+        outbox.publish(
+            conn, d.shop_id, "compensation.paid", d.order_id, payload | {"clause": d.clause_id}, at=now
+        )
 
 
 def _post(conn: Connection, paying: list[Due], now: datetime) -> None:

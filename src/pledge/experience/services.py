@@ -27,6 +27,7 @@ from pledge.compensation.tables import compensations
 from pledge.experience import indicators, policy
 from pledge.experience.insurance import SHIPPING_INSURANCE_FROM_AFTERSALES, ShippingInsurance
 from pledge.experience.tables import incidents, shop_profiles, snapshots
+from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.kernel.clock import ensure_utc, zone
 from pledge.kernel.db import dialect_insert, inserted_id
@@ -424,10 +425,19 @@ def snapshot_day(
             insert(snapshots)
             .values(rows[lo : lo + 1000])
             .on_conflict_do_nothing(index_elements=["shop_id", "day", "version"])
-            .returning(snapshots.c.id)
+            .returning(snapshots.c.shop_id)
         )
-        written += len(conn.execute(stmt).all())
+        written_shops = {r.shop_id for r in conn.execute(stmt)}
+        written += len(written_shops)
+        _publish_scores(conn, [r for r in rows[lo : lo + 1000] if r["shop_id"] in written_shops], at)
     return written
+
+
+def _publish_scores(conn: Connection, rows: list[dict], at: datetime) -> None:
+    """`score.changed` to each shop's webhook endpoints: the day's score, once (integrations.outbox)."""
+    for r in rows:
+        payload = {k: r[k] for k in ("day", "version", "stage", "score_centi", "shown_tenths")}
+        outbox.publish(conn, r["shop_id"], "score.changed", r["shop_id"], payload | {"at": at}, at=at)
 
 
 def _compact(result: policy.ScoreResult) -> dict:

@@ -18,6 +18,7 @@ from pledge.catalog.tables import products, shops
 from pledge.governance.model import PENALTY_LIFECYCLE, PenaltyStatus
 from pledge.governance.policy import ActionKind, Step, case_number, points_of, steps_for, window_start
 from pledge.governance.tables import governance_actions, governance_penalties
+from pledge.integrations import outbox
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.limits import NOTE_MAX, REASON_MAX
@@ -109,6 +110,17 @@ def record_penalty(
     )
 
 
+def _publish(conn: Connection, penalty_id: int, shop_id: int, at: datetime) -> None:
+    """`penalty.applied` to the shop's webhook endpoints (integrations.outbox)."""
+    row = conn.execute(
+        select(
+            governance_penalties.c.clause, governance_penalties.c.case_no, governance_penalties.c.points
+        ).where(governance_penalties.c.id == penalty_id)
+    ).one()
+    payload = {"penalty_id": penalty_id, "clause": row.clause, "case_no": row.case_no, "points": row.points}
+    outbox.publish(conn, shop_id, "penalty.applied", penalty_id, payload | {"at": at}, at=at)
+
+
 def add_action(
     conn: Connection, penalty_id: int, shop_id: int, step: Step, subject_id: int | None, at: datetime
 ) -> int:
@@ -134,6 +146,7 @@ def impose(conn: Connection, actor: Actor, order: PenaltyOrder, *, book: Ruleboo
     steps = steps_for(clause, case_no)
     _check_subject(conn, order, steps)
     penalty_id = record_penalty(conn, actor, order, clause.id, case_no, book, at)
+    _publish(conn, penalty_id, order.shop_id, at)
     for step in steps:
         subject = order.product_id if step.kind in DELISTING else None
         action_id = add_action(conn, penalty_id, order.shop_id, step, subject, at)

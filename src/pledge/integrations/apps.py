@@ -30,6 +30,8 @@ SCOPES = frozenset(
         "cases:read",  # after-sales cases
         "cases:decide",  # review a case, confirm a return received
         "settlement:read",  # balance and statement
+        "webhooks:read",  # the shop's webhook endpoints and their delivery log
+        "webhooks:write",  # register, disable, delete endpoints, rotate secrets, replay deliveries
     }
 )
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -95,4 +96,71 @@ rate_windows = Table(
     Column("bucket", String(40), primary_key=True),
     Column("window_start", UtcDateTime, primary_key=True),
     Column("requests", Integer, nullable=False),
+)
+
+# Webhooks (docs/webhooks.md). An endpoint a shop registered: where to POST which event types,
+# and the secret that signs them. The secret is stored as it is (not hashed): every delivery
+# computes an HMAC with it.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("url", String(500), nullable=False),
+    Column("events", String(1000), nullable=False),  # space-separated event types, sorted
+    Column("secret", String(80), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime, nullable=True),
+    Column("deleted_at", UtcDateTime, nullable=True),
+)
+
+# The outbox: one row per event, written in the transaction of the change it reports.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("event_id", String(36), nullable=False, unique=True),  # a UUID receivers dedupe by
+    Column("type", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("aggregate_type", String(30), nullable=False),
+    Column("aggregate_id", String(40), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+)
+
+# One row per (endpoint, event): fanned out in the publishing transaction. A replay is a new row
+# for the same pair with the next replay number; the original is replay 0, exactly once.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("endpoint_id", Id, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("event_id", String(36), ForeignKey("webhook_events.event_id"), nullable=False),
+    Column("replay_no", Integer, nullable=False),
+    Column("ordering_key", String(80), nullable=False),  # aggregate type and id
+    Column("status", String(12), nullable=False),  # webhooks.DeliveryStatus
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("first_attempt_at", UtcDateTime, nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),  # a worker is sending it until then
+    Column("lease_token", String(32), nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("endpoint_id", "event_id", "replay_no", name="uq_webhook_deliveries_once"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_ordering", "endpoint_id", "ordering_key", "id"),
+)
+
+# Every attempt to send a delivery, as the delivery log shows it.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("delivery_id", Id, ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("duration_ms", Integer, nullable=False),
+    Column("error", String(300), nullable=False),
 )

@@ -151,7 +151,7 @@ def _pack(
                 order_id=order.id,
                 at=at,
             )
-        change_level(conn, house, sku_id, -units)
+        change_level(conn, house, sku_id, -units, at=at)
     return parcel_id
 
 
@@ -207,7 +207,7 @@ def release_cancelled(conn: Connection, *, now: datetime, limit: int = 200) -> i
                 .where(stock_lots.c.id == a.lot_id)
                 .values(quantity=stock_lots.c.quantity + a.quantity)
             )
-            change_level(conn, parcel.warehouse_id, a.sku_id, a.quantity)
+            change_level(conn, parcel.warehouse_id, a.sku_id, a.quantity, at=now)
             record_movement(
                 conn,
                 warehouse_id=parcel.warehouse_id,

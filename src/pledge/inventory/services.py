@@ -182,7 +182,7 @@ def _lot_in(
         at=at,
     )
     level_of(conn, warehouse_id, line.sku_id)
-    change_level(conn, warehouse_id, line.sku_id, line.quantity)
+    change_level(conn, warehouse_id, line.sku_id, line.quantity, at=at)
     record_movement(
         conn,
         warehouse_id=warehouse_id,
@@ -239,7 +239,7 @@ def adjust(
             actor_id=actor.user_id,
             at=at,
         )
-    change_level(conn, warehouse_id, sku_id, delta)
+    change_level(conn, warehouse_id, sku_id, delta, at=at)
     sold = conn.execute(
         skus.update().where(skus.c.id == sku_id, skus.c.stock + delta >= 0).values(stock=skus.c.stock + delta)
     )

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, Row
 
 from pledge.accounts.services import Actor
 from pledge.catalog.tables import skus
+from pledge.integrations import outbox
 from pledge.inventory.tables import stock_levels, stock_lots, stock_movements, warehouses
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
@@ -125,7 +126,9 @@ def room_for(conn: Connection, warehouse_id: int, sku_id: int, added: int) -> No
         raise InvalidInput(f"SKU {sku_id} would hold more than {MAX_STOCK} units", max_units=MAX_STOCK)
 
 
-def change_level(conn: Connection, warehouse_id: int, sku_id: int, delta: int) -> None:
+def change_level(conn: Connection, warehouse_id: int, sku_id: int, delta: int, *, at: datetime) -> None:
+    """Units in or out of the warehouse's level; falling to the low-stock mark publishes
+    `stock.low` to the shop's webhook endpoints (once per crossing, not on every sale below it)."""
     done = conn.execute(
         stock_levels.update()
         .where(
@@ -137,6 +140,20 @@ def change_level(conn: Connection, warehouse_id: int, sku_id: int, delta: int) -
     ).rowcount
     if done != 1:
         raise Conflict("the warehouse stock changed meanwhile; try again")
+    if delta < 0:
+        _tell_if_low(conn, warehouse_id, sku_id, delta, at)
+
+
+def _tell_if_low(conn: Connection, warehouse_id: int, sku_id: int, delta: int, at: datetime) -> None:
+    level = conn.execute(
+        select(stock_levels.c.on_hand, stock_levels.c.low_at, warehouses.c.shop_id)
+        .join(warehouses, warehouses.c.id == stock_levels.c.warehouse_id)
+        .where(stock_levels.c.warehouse_id == warehouse_id, stock_levels.c.sku_id == sku_id)
+    ).one()
+    if level.on_hand <= level.low_at < level.on_hand - delta:
+        payload = {"sku_id": sku_id, "warehouse_id": warehouse_id, "on_hand": level.on_hand}
+        payload |= {"low_at": level.low_at, "at": at}
+        outbox.publish(conn, level.shop_id, "stock.low", sku_id, payload, at=at)
 
 
 def fefo_lots(conn: Connection, warehouse_id: int, sku_id: int, today: date | None) -> Sequence[Row]:

@@ -30,6 +30,7 @@ from pledge.catalog.guards import (
 )
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import products, shops, skus
+from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
@@ -66,12 +67,31 @@ class PlacedCheckout:
     sourced_order_ids: tuple[int, ...] = ()  # bought through a source (a live room, a video, …)
 
 
+# The order timeline's kinds that webhook endpoints may subscribe to (integrations.events).
+ORDER_WEBHOOKS = {
+    "paid": "order.paid",
+    "cancelled": "order.cancelled",
+    "shipped": "order.shipped",
+    "delivered": "order.delivered",
+}
+
+
 def record_events(conn: Connection, events: list[dict]) -> None:
-    """Timeline entries: {'order_id', 'at', 'kind', 'detail'}."""
+    """Timeline entries: {'order_id', 'at', 'kind', 'detail'}. Those integrations hear of
+    (ORDER_WEBHOOKS) go to the webhook outbox in the same transaction."""
     if events:
         conn.execute(
             order_events.insert(), [dict(e, detail=jsonutil.dumps(e.get("detail", {}))) for e in events]
         )
+    published = [e for e in events if e["kind"] in ORDER_WEBHOOKS]
+    if published:
+        ids = {e["order_id"] for e in published}
+        shop_of = dict(conn.execute(select(orders.c.id, orders.c.shop_id).where(orders.c.id.in_(ids))).all())
+        for e in published:
+            payload = {"order_id": e["order_id"], "at": e["at"], "detail": e.get("detail", {})}
+            outbox.publish(
+                conn, shop_of[e["order_id"]], ORDER_WEBHOOKS[e["kind"]], e["order_id"], payload, at=e["at"]
+            )
 
 
 def transition(conn: Connection, order_id: int, current: str, target: OrderStatus, **values) -> None:

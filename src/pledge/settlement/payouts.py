@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, Permission, require_platform, require_shop
+from pledge.integrations import outbox
 from pledge.kernel.db import UnitOfWork, dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
@@ -167,6 +168,8 @@ def send_payouts(uow, provider, clock, *, limit: int = 100) -> int:
                     postings=[ledger.Posting(IN_TRANSIT, BANK, p.amount_fen)],
                     at=now,
                 )
+                payload = {"payout_id": p.id, "amount_fen": p.amount_fen, "provider_ref": ref, "at": now}
+                outbox.publish(conn, p.shop_id, "payout.sent", p.id, payload, at=now)
                 sent += 1
     return sent
 

@@ -27,6 +27,13 @@ ROUTE_SCOPES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/cases/{case_id}/return-received"): "cases:decide",
     ("GET", "/api/v1/shops/{shop_id}/balance"): "settlement:read",
     ("GET", "/api/v1/shops/{shop_id}/statement"): "settlement:read",
+    ("GET", "/api/v1/shops/{shop_id}/webhooks"): "webhooks:read",
+    ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): "webhooks:read",
+    ("POST", "/api/v1/shops/{shop_id}/webhooks"): "webhooks:write",
+    ("PUT", "/api/v1/webhooks/{endpoint_id}/enabled"): "webhooks:write",
+    ("DELETE", "/api/v1/webhooks/{endpoint_id}"): "webhooks:write",
+    ("POST", "/api/v1/webhooks/{endpoint_id}/secret"): "webhooks:write",
+    ("POST", "/api/v1/webhook-deliveries/{delivery_id}/replay"): "webhooks:write",
 }
 assert set(ROUTE_SCOPES.values()) <= SCOPES
 

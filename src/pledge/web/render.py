@@ -17,6 +17,7 @@ from pledge.aftersales.model import CaseStatus, ClaimStatus
 from pledge.attribution.model import Channel
 from pledge.chat.model import ConversationStatus
 from pledge.fulfilment.carriers import CARRIERS
+from pledge.integrations.webhooks import DeliveryStatus
 from pledge.inventory.model import ParcelStatus
 from pledge.kernel.clock import as_utc, parse_duration
 from pledge.kernel.money import format_rate
@@ -52,6 +53,7 @@ templates.env.globals["Channel"] = Channel  # where a line was bought (attributi
 # Templates compare a status with its entity's enum (model.py), never with a string literal
 # (tests/unit/test_web_layers.py checks): a renamed status then fails loudly, not silently.
 templates.env.globals.update(
+    DeliveryStatus=DeliveryStatus,
     OrderStatus=OrderStatus,
     PaymentStatus=PaymentStatus,
     CaseStatus=CaseStatus,

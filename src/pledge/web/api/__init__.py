@@ -35,6 +35,7 @@ from pledge.web.api import (
     staff,
     videos,
     warehouse,
+    webhooks,
     wishes,
 )
 
@@ -72,5 +73,6 @@ for module in (
     apps,
     search,
     audiences,
+    webhooks,
 ):
     router.include_router(module.router)

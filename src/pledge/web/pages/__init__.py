@@ -32,6 +32,7 @@ from pledge.web.pages import (
     staff,
     videos,
     warehouse,
+    webhooks,
     wishes,
 )
 
@@ -67,5 +68,6 @@ for module in (
     creators,
     creator_rooms,
     affiliate,
+    webhooks,
 ):
     router.include_router(module.router)
