@@ -3,7 +3,7 @@ the transaction of every order's insert and status change), listed apps and thei
 (issue 20)
 
 Revision ID: 0035
-Revises: 0033
+Revises: 0034
 """
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0035"
-down_revision = "0033"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 

@@ -3,14 +3,14 @@ and never neither; a creator's room has no shop and states no room promise of it
 shop's product promise binds its own order)
 
 Revision ID: 0036
-Revises: 0033
+Revises: 0035
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0036"
-down_revision = "0033"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 

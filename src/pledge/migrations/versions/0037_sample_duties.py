@@ -2,7 +2,7 @@
 (issue 18)
 
 Revision ID: 0037
-Revises: 0033
+Revises: 0036
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from pledge.kernel.db import UtcDateTime
 
 revision = "0037"
-down_revision = "0033"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 

@@ -2,8 +2,8 @@
 allows it), so that the reply rounds and the response-time metric start when the shop could
 first read the message (issue 14)
 
-Revision ID: 0039
-Revises: 0033
+Revision ID: 0038
+Revises: 0037
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from pledge.kernel.db import UtcDateTime
 
-revision = "0039"
-down_revision = "0033"
+revision = "0038"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
