@@ -73,7 +73,9 @@ def prepare(world, owner, buyer, ids: Ids) -> None:
             .order_by(wish_rows.c.id.desc())
             .limit(3)
         ).all()
-    big, clear = rows[-1].demand_id, rows[0].demand_id
+        big, clear = rows[-1].demand_id, rows[0].demand_id
+        if clear == big:  # the items grouped with an open demand that earlier routes merged
+            clear = wishes.split(c, owner, wish_id=rows[0].id, at=app.clock.now())
     sku_id = world.product(owner, ids.shop_id, title="双人大伞", category=ids.category_id)
     with app.uow.read() as c:
         ids.extra["wish_product_id"] = c.execute(
