@@ -194,6 +194,9 @@ def page(browser, live_server):
         base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15_000)
+    # A page load may wait longer than an element: the first request to a freshly seeded demo
+    # server on a loaded two-core CI box once took over 15 s (a stuck server still fails at 30 s).
+    context.set_default_navigation_timeout(30_000)
     pg = context.new_page()
     yield pg
     context.close()

@@ -99,3 +99,14 @@ def test_bad_installs_are_refused_in_words_and_change_nothing(app, world, client
     assert buyer_pages.get("/merchant/apps").status_code == 403
     assert buyer_pages.get("/operator/apps").status_code == 403
     assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_every_scope_an_app_may_ask_for_has_a_label_in_both_languages(lang):
+    """The operator's form offers every scope (integrations.apps.SCOPES): a new scope without a
+    label would show its key on the Chinese page."""
+    from pledge.integrations.apps import SCOPES
+    from pledge.web.i18n import catalog
+
+    missing = sorted(s for s in SCOPES if f"apps.scope.{s}" not in catalog(lang))
+    assert not missing, f"{lang}: scopes without a label: {missing}"
