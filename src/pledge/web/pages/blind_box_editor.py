@@ -7,6 +7,7 @@ edit page shows it as buyers see it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,7 +91,7 @@ def _item(row: ItemRow, n: int) -> BoxItem:
     )
 
 
-def series_from(form: FormData, rows: list[ItemRow]) -> BoxSeries | None:
+def series_from(form: Mapping[str, object], rows: list[ItemRow]) -> BoxSeries | None:
     """The declared series, or None when the product is not a blind box. Field-level mistakes
     (an amount, a percentage) are refused here; the blind-box rules run when the product is saved."""
     if form.get("blind_box") != "on":
@@ -104,7 +105,7 @@ def series_from(form: FormData, rows: list[ItemRow]) -> BoxSeries | None:
     )
 
 
-def typed_values(form: FormData) -> dict:
+def typed_values(form: Mapping[str, object]) -> dict:
     """The blind-box fields as typed, to show again after a refusal."""
     return {
         "blind_box": form.get("blind_box") == "on",

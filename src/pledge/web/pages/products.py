@@ -63,7 +63,7 @@ async def create_product(shop_id: PathId, request: Request, caller: PageCaller):
     app = pledge(request)
     try:
         edit = _edit_from(form, rows, app)
-        series = blind_box_editor.series_from(await request.form(), items)
+        series = blind_box_editor.series_from(form, items)
         with app.uow.begin() as conn:
             product_id = blindboxes.list_product(
                 conn,
@@ -87,7 +87,7 @@ async def create_product(shop_id: PathId, request: Request, caller: PageCaller):
                 screen=app.listing_screen,
             )
     except InvalidInput as exc:
-        typed = _typed(form) | blind_box_editor.typed_values(await request.form())
+        typed = _typed(form) | blind_box_editor.typed_values(form)
         return _editor(request, shop_id, None, typed, rows, error=exc, items=items)
     return redirect(f"/merchant/products/{product_id}/edit?saved=1")
 
