@@ -32,17 +32,35 @@ from pledge.live.tables import live_rooms
 from pledge.rulebooks.loader import Rulebook
 
 
-def _selling_creator(conn: Connection, actor: Actor, book: Rulebook, at: datetime):
-    """The caller's creator account, if it may add products to sell (active and qualified)."""
+def selling_creator(
+    conn: Connection, actor: Actor, book: Rulebook, at: datetime, *, what: str = "a live room"
+):
+    """The caller's creator account, if it may add products to sell (active and qualified):
+    rooms and videos (creators.videos) ask the same."""
     creator = creator_of(conn, actor)
     if creator.status == CreatorStatus.REMOVED:
-        raise Conflict("you have been removed from selling; your rooms cannot go live or pin products")
+        raise Conflict("you have been removed from selling; you cannot go live, pin or publish products")
     if creator.status != CreatorStatus.ACTIVE:
         raise Conflict(f"a {creator.status} creator cannot add products to sell")
     least = int(clause_of(book, "creator_qualification", at).get("min_followers"))
     if creator.follower_count < least:
-        raise Forbidden(f"a live room needs at least {least} followers; you have {creator.follower_count}")
+        raise Forbidden(f"{what} needs at least {least} followers; you have {creator.follower_count}")
     return creator
+
+
+def check_sellable(conn: Connection, book: Rulebook, creator_id: int, product_id: int, at: datetime) -> None:
+    """A product the creator may sell now: on sale, with a merchant's rate in force for them."""
+    active = conn.execute(select(products.c.active).where(products.c.id == product_id)).scalar()
+    if active is None:
+        raise NotFound(f"no product {product_id}")
+    if not active:
+        raise Conflict(f"product {product_id} is no longer on sale")
+    clause_of(book, "affiliate_rate_required", at)
+    if rate_for(conn, product_id=product_id, creator_id=creator_id, at=at) is None:
+        raise Conflict(
+            f"product {product_id} is not in the affiliate marketplace for you: "
+            "its merchant has set no commission rate you may sell at"
+        )
 
 
 def _own_room(conn: Connection, actor: Actor, room_id: int):
@@ -70,7 +88,7 @@ def open_room(
     screen: ContentScreen = ADMIT_ALL,
 ) -> int:
     """The caller's own room; `screen` checks its title."""
-    creator = _selling_creator(conn, actor, book, at)
+    creator = selling_creator(conn, actor, book, at)
     return live.insert_creator_room(conn, creator_id=creator.id, title=title, at=at, screen=screen)
 
 
@@ -114,23 +132,12 @@ def pin(
     """Put a product the creator may sell on the cart of the room's open session, from whichever
     shop sells it."""
     _own_room(conn, actor, room_id)
-    creator = _selling_creator(conn, actor, book, at)  # a removed creator pins nothing (409)
+    creator = selling_creator(conn, actor, book, at)  # a removed creator pins nothing (409)
     _creator, session = _open_session(conn, actor, room_id)
-    sku = conn.execute(
-        select(skus.c.product_id, products.c.active)
-        .join(products, products.c.id == skus.c.product_id)
-        .where(skus.c.id == sku_id)
-    ).first()
-    if sku is None:
+    product_id = conn.execute(select(skus.c.product_id).where(skus.c.id == sku_id)).scalar()
+    if product_id is None:
         raise NotFound(f"no SKU {sku_id}")
-    if not sku.active:
-        raise Conflict(f"SKU {sku_id} is no longer on sale")
-    clause_of(book, "affiliate_rate_required", at)
-    if rate_for(conn, product_id=sku.product_id, creator_id=creator.id, at=at) is None:
-        raise Conflict(
-            f"product {sku.product_id} is not in the affiliate marketplace for you: "
-            "its merchant has set no commission rate you may sell at"
-        )
+    check_sellable(conn, book, creator.id, product_id, at)
     return live.place_card(conn, session.id, sku_id, price_fen, at=at)
 
 

@@ -2,6 +2,7 @@
 
 Removal (final) empties the showcase (creators.services.set_creator_status), cuts the creator's
 rooms' live sessions (断播, with the reason) and unpins their products, cancels announced ones,
+unlists the products of the creator's own videos (creators.videos),
 and freezes the creator's unpaid commissions for the longest the rulebook allows
 (`affiliate.freeze`: "平台有权冻结其账户内未提现的推广费并延长提现时长（最长不超过180天）"): while a
 freeze is in force the creator's pending commissions do not settle (creators.commissions). A
@@ -22,6 +23,7 @@ from pledge.creators.model import CreatorStatus
 from pledge.creators.samples import cancel_open_samples
 from pledge.creators.services import set_creator_status
 from pledge.creators.tables import creator_freezes, creators
+from pledge.creators.videos import unlist_products
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.kernel.text import clean_text
 from pledge.live import services as live
@@ -92,13 +94,14 @@ def change_standing(
     conn: Connection, actor: Actor, book: Rulebook, *, creator_id: int, status: str, at: datetime
 ) -> None:
     """Limit, restore or remove a creator, with what removal brings: sessions stopped, products
-    unpinned and taken out of the showcase, sample requests not shipped yet cancelled (paid ones
-    refunded), unpaid commissions frozen for the longest allowed."""
+    unpinned, unlisted from their own videos and taken out of the showcase, sample requests not
+    shipped yet cancelled (paid ones refunded), unpaid commissions frozen for the longest allowed."""
     if status not in {s.value for s in CreatorStatus}:
         raise InvalidInput(f"a creator's standing is active, limited or removed, not {status!r}")
     set_creator_status(conn, actor, creator_id=creator_id, status=status)
     if status == CreatorStatus.REMOVED:
         stop_sessions(conn, actor, creator_id=creator_id, reason=REMOVAL_REASON, at=at)
+        unlist_products(conn, creator_id=creator_id)
         cancel_open_samples(conn, creator_id=creator_id, at=at)
         most = int(policy.clause_of(book, "affiliate_freeze", at).get("max_days"))
         freeze_commissions(conn, actor, book, creator_id=creator_id, days=most, reason=REMOVAL_REASON, at=at)

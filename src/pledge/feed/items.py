@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.catalog.tables import products, shops, skus
+from pledge.creators.tables import creators
 from pledge.followers.tables import shop_followers
 from pledge.live.model import SessionStatus
 from pledge.live.tables import live_rooms, live_sessions
@@ -56,12 +57,17 @@ def _products(conn: Connection, ids: set[int]) -> dict[int, dict]:
 
 
 def _videos(conn: Connection, ids: set[int]) -> dict[int, dict]:
+    """Shops' videos name their shop; a creator's own video (no shop) names its creator."""
+    author = func.coalesce(shops.c.name, creators.c.display_name).label("author")
     query = (
-        select(videos.c.id, videos.c.title, shops.c.name)
-        .join(shops, shops.c.id == videos.c.shop_id)
+        select(videos.c.id, videos.c.title, author)
+        .outerjoin(shops, shops.c.id == videos.c.shop_id)
+        .outerjoin(creators, creators.c.id == videos.c.creator_id)
         .where(videos.c.id.in_(ids), videos.c.status == VideoStatus.PUBLISHED.value)
     )
-    return {r.id: {"title": r.title, "shop": r.name, "href": f"/videos/{r.id}"} for r in conn.execute(query)}
+    return {
+        r.id: {"title": r.title, "shop": r.author, "href": f"/videos/{r.id}"} for r in conn.execute(query)
+    }
 
 
 def _sessions(conn: Connection, ids: set[int]) -> dict[int, dict]:

@@ -19,7 +19,7 @@ from pledge.orders.tables import orders
 from pledge.reach.quality import FULL_BP, ShopSignals
 from pledge.reach.recording import Subject
 from pledge.rulebooks.loader import Clause
-from pledge.videos.tables import videos
+from pledge.videos.tables import video_products, videos
 
 Key = tuple[Subject, int]
 
@@ -27,6 +27,21 @@ Key = tuple[Subject, int]
 def _chunks(ids: list[int], size: int = 900) -> Iterable[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+def _video_shops(ids: list[int]):
+    """A video's shop; for a creator's own video (no shop) the shop of its first product, whose
+    service its buyers meet first."""
+    vp = video_products.c
+    first = (
+        select(products.c.shop_id)
+        .join(video_products, vp.product_id == products.c.id)
+        .where(vp.video_id == videos.c.id)
+        .order_by(vp.position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(videos.c.id, func.coalesce(videos.c.shop_id, first)).where(videos.c.id.in_(ids))
 
 
 def shops_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, int]:
@@ -37,7 +52,7 @@ def shops_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, int]:
         wanted[subject].add(subject_id)
     queries = {
         Subject.PRODUCT: lambda ids: select(products.c.id, products.c.shop_id).where(products.c.id.in_(ids)),
-        Subject.VIDEO: lambda ids: select(videos.c.id, videos.c.shop_id).where(videos.c.id.in_(ids)),
+        Subject.VIDEO: _video_shops,
         Subject.SESSION: lambda ids: (
             select(live_sessions.c.id, live_rooms.c.shop_id)
             .join(live_rooms, live_rooms.c.id == live_sessions.c.room_id)

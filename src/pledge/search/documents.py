@@ -1,7 +1,8 @@
 """Search documents built from what the catalog and the videos hold: a product's title, its
 category names, its shop's name and the start of its description; a shop's name, city and
-description; a video's title, its shop and the titles of the products it sells. Only what a
-buyer may see is indexed: active products, published videos, every shop."""
+description; a video's title, its shop (a creator's own video: the creator's name, no shop) and
+the titles of the products it sells. Only what a buyer may see is indexed: active products,
+published videos, every shop."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import categories, content_promises, products, shops, skus
+from pledge.creators.tables import creators
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.indexing import Indexed
 from pledge.orders.tables import order_lines, orders
@@ -139,11 +141,13 @@ def video_rows(conn: Connection, built: Built, ids: Sequence[int] | None) -> Ite
     v, cp = videos.c, content_promises.c
     query = (
         select(
-            v.id, v.shop_id, v.title, v.plays, shops.c.name.label("shop"),
+            v.id, v.shop_id, v.title, v.plays, v.content_id,
+            func.coalesce(shops.c.name, creators.c.display_name).label("shop"),
             cp.promise_kind, cp.promise_hours, cp.presale_date,
         )
-        .join(shops, shops.c.id == v.shop_id)
-        .join(content_promises, cp.id == v.content_id)
+        .outerjoin(shops, shops.c.id == v.shop_id)
+        .outerjoin(creators, creators.c.id == v.creator_id)
+        .outerjoin(content_promises, cp.id == v.content_id)
         .where(v.status == VideoStatus.PUBLISHED)
     )  # fmt: skip
     if ids is not None:
@@ -152,7 +156,7 @@ def video_rows(conn: Connection, built: Built, ids: Sequence[int] | None) -> Ite
     for r in conn.execute(query):
         yield built.row(
             Indexed.VIDEO, r.id, r.shop_id, r.title, r.shop, *titles.get(r.id, []),
-            popularity=r.plays, **built.promise_columns(promise_of(r)),
+            popularity=r.plays, **built.promise_columns(promise_of(r) if r.content_id else None),
         )  # fmt: skip
 
 

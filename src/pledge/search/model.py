@@ -67,7 +67,7 @@ class Query:
 class Hit:
     kind: Indexed
     subject_id: int
-    shop_id: int
+    shop_id: int | None  # None: a creator's own video
     title: str
     price_fen: int | None
     promise: str | None

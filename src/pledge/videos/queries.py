@@ -1,4 +1,5 @@
-"""A video with its product cards, and a shop's videos (内容货架)."""
+"""A video with its product cards (each naming its shop), a shop's videos (内容货架) and a
+creator's own videos (no shop, no promise of their own: creator_id)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.catalog.services import promise_of
-from pledge.catalog.tables import content_promises, products, skus
+from pledge.catalog.tables import content_promises, products, shops, skus
 from pledge.kernel.errors import NotFound
 from pledge.videos.model import VideoStatus
 from pledge.videos.tables import video_products, videos
@@ -21,12 +22,14 @@ class LinkedProduct:
     title: str
     from_price_fen: int  # the lowest SKU price
     stock: int
+    shop_id: int
+    shop_name: str
 
 
 @dataclass(frozen=True)
 class VideoView:
     id: int
-    shop_id: int
+    shop_id: int | None  # None: a creator's own video
     title: str
     duration_ms: int
     width: int
@@ -34,9 +37,10 @@ class VideoView:
     plays: int
     likes: int
     created_at: datetime
-    content_id: int
-    promise_code: str
+    content_id: int | None
+    promise_code: str | None  # None: no promise of its own (each product's binds)
     products: list[LinkedProduct]
+    creator_id: int | None = None  # a creator's video, or a shop's naming the creator
 
 
 def _linked(conn: Connection, video_ids: list[int]) -> dict[int, list[LinkedProduct]]:
@@ -47,21 +51,28 @@ def _linked(conn: Connection, video_ids: list[int]) -> dict[int, list[LinkedProd
     vp = video_products.c
     rows = conn.execute(
         select(
-            vp.video_id, products.c.id, products.c.title, func.min(skus.c.price_fen), func.sum(skus.c.stock)
+            vp.video_id,
+            products.c.id,
+            products.c.title,
+            func.min(skus.c.price_fen),
+            func.sum(skus.c.stock),
+            shops.c.id,
+            shops.c.name,
         )
         .join(video_products, vp.product_id == products.c.id)
         .join(skus, skus.c.product_id == products.c.id)
+        .join(shops, shops.c.id == products.c.shop_id)
         .where(vp.video_id.in_(video_ids), products.c.active.is_(True))
-        .group_by(vp.video_id, products.c.id, products.c.title, vp.position)
+        .group_by(vp.video_id, products.c.id, products.c.title, vp.position, shops.c.id, shops.c.name)
         .order_by(vp.video_id, vp.position)
     )
-    for video_id, pid, title, price, stock in rows:
-        found[video_id].append(LinkedProduct(pid, title, int(price), int(stock)))
+    for video_id, pid, title, price, stock, shop_id, shop_name in rows:
+        found[video_id].append(LinkedProduct(pid, title, int(price), int(stock), shop_id, shop_name))
     return found
 
 
 def _published_videos():
-    return select(videos, content_promises).join(
+    return select(videos, content_promises).outerjoin(
         content_promises, content_promises.c.id == videos.c.content_id
     )
 
@@ -78,8 +89,9 @@ def _view(row, linked: list[LinkedProduct]) -> VideoView:
         row.likes,
         row.created_at,
         row.content_id,
-        promise_of(row).code,
+        promise_of(row).code if row.content_id is not None else None,
         linked,
+        row.creator_id,
     )
 
 
@@ -97,6 +109,22 @@ def shop_videos(conn: Connection, shop_id: int, *, limit: int = 20) -> list[Vide
     rows = conn.execute(
         _published_videos()
         .where(videos.c.shop_id == shop_id, videos.c.status == VideoStatus.PUBLISHED)
+        .order_by(videos.c.id.desc())
+        .limit(limit)
+    ).all()
+    linked = _linked(conn, [r.id for r in rows])
+    return [_view(r, linked[r.id]) for r in rows]
+
+
+def creator_videos(conn: Connection, creator_id: int, *, limit: int = 20) -> list[VideoView]:
+    """The creator's own published videos (not shops' videos naming them), newest first."""
+    rows = conn.execute(
+        _published_videos()
+        .where(
+            videos.c.creator_id == creator_id,
+            videos.c.shop_id.is_(None),
+            videos.c.status == VideoStatus.PUBLISHED,
+        )
         .order_by(videos.c.id.desc())
         .limit(limit)
     ).all()

@@ -23,7 +23,7 @@ from pledge.kernel.errors import Forbidden, InvalidInput, NotFound
 from pledge.kernel.indexing import Indexed, changed
 from pledge.kernel.text import clean_text
 from pledge.promises.model import Promise
-from pledge.uploads.services import clean_image
+from pledge.uploads.services import CleanImage, clean_image
 from pledge.uploads.store import FileStore
 from pledge.videos.model import (
     LIFECYCLE,
@@ -33,7 +33,7 @@ from pledge.videos.model import (
     TITLE_MAX,
     VideoStatus,
 )
-from pledge.videos.mp4 import inspect
+from pledge.videos.mp4 import Mp4Info, inspect
 from pledge.videos.tables import video_likes, video_products, videos
 
 MODERATING_ROLES = ("operator", "reviewer")
@@ -55,12 +55,17 @@ def _store(store: FileStore, data: bytes, ext: str) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Whose video it is: a shop's (with its content promise) or a creator's."""
+
+    shop_id: int | None = None
+    content_id: int | None = None
+    creator_id: int | None = None
+
+
 def _check_products(conn: Connection, shop_id: int, product_ids: Sequence[int]) -> list[int]:
-    wanted = list(dict.fromkeys(product_ids))
-    if not 1 <= len(wanted) <= MAX_PRODUCTS:
-        raise InvalidInput(f"a video links 1 to {MAX_PRODUCTS} of the shop's products")
-    if any(type(p) is not int for p in wanted):
-        raise InvalidInput("products are given by their ids")
+    wanted = wanted_products(product_ids)
     owned = set(
         conn.execute(
             select(products.c.id).where(products.c.id.in_(wanted), products.c.shop_id == shop_id)
@@ -72,32 +77,63 @@ def _check_products(conn: Connection, shop_id: int, product_ids: Sequence[int]) 
     return wanted
 
 
-def publish_video(conn: Connection, actor: Actor, store: FileStore, video: NewVideo, *, at: datetime) -> int:
-    require_shop(actor, video.shop_id)
-    title = clean_text(video.title, field="the title", max_length=TITLE_MAX)
-    if len(video.mp4) > MAX_VIDEO_BYTES:
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload whose title, MP4 and poster passed their checks, not stored yet."""
+
+    title: str
+    mp4: bytes
+    info: Mp4Info
+    poster: CleanImage
+
+
+def check_upload(title: object, mp4: bytes, poster: bytes) -> CheckedUpload:
+    """The title, the MP4 (read from its container) and the poster (re-encoded) of an upload,
+    each checked; a shop's and a creator's videos go through here alike."""
+    clean_title = clean_text(title, field="the title", max_length=TITLE_MAX)
+    if len(mp4) > MAX_VIDEO_BYTES:
         raise InvalidInput(f"a video may be at most {MAX_VIDEO_BYTES // (1024 * 1024)} MB")
-    info = inspect(video.mp4)
+    info = inspect(mp4)
     if not 0 < info.duration_ms <= MAX_DURATION_MS:
         raise InvalidInput(f"a video lasts at most {MAX_DURATION_MS // 60_000} minutes")
-    poster = clean_image(video.poster)
-    linked = _check_products(conn, video.shop_id, video.product_ids)
-    content_id = create_content_promise(
-        conn, actor, shop_id=video.shop_id, kind="video", title=title, promise=video.promise
-    )
+    return CheckedUpload(clean_title, mp4, info, clean_image(poster))
+
+
+def wanted_products(product_ids: Sequence[int]) -> list[int]:
+    """The distinct product ids a video links, in order: 1 to MAX_PRODUCTS of them."""
+    wanted = list(dict.fromkeys(product_ids))
+    if not 1 <= len(wanted) <= MAX_PRODUCTS:
+        raise InvalidInput(f"a video links 1 to {MAX_PRODUCTS} products")
+    if any(type(p) is not int for p in wanted):
+        raise InvalidInput("products are given by their ids")
+    return wanted
+
+
+def insert_video(
+    conn: Connection,
+    store: FileStore,
+    upload: CheckedUpload,
+    linked: Sequence[int],
+    *,
+    owner: Owner,
+    at: datetime,
+) -> int:
+    """Store the files, write the video and its product links; the owner is a shop (with the
+    video's promise) or a creator (no promise of its own)."""
     video_id = conn.execute(
         videos.insert()
         .values(
-            shop_id=video.shop_id,
-            content_id=content_id,
-            title=title,
-            file_key=_store(store, video.mp4, ".mp4"),
-            bytes=len(video.mp4),
-            duration_ms=info.duration_ms,
-            width=info.width,
-            height=info.height,
-            poster_key=_store(store, poster.data, "." + poster.ext),
-            poster_type=poster.content_type,
+            shop_id=owner.shop_id,
+            content_id=owner.content_id,
+            creator_id=owner.creator_id,
+            title=upload.title,
+            file_key=_store(store, upload.mp4, ".mp4"),
+            bytes=len(upload.mp4),
+            duration_ms=upload.info.duration_ms,
+            width=upload.info.width,
+            height=upload.info.height,
+            poster_key=_store(store, upload.poster.data, "." + upload.poster.ext),
+            poster_type=upload.poster.content_type,
             status=VideoStatus.PUBLISHED,
             created_at=at,
         )
@@ -109,6 +145,17 @@ def publish_video(conn: Connection, actor: Actor, store: FileStore, video: NewVi
     )
     changed(conn, Indexed.VIDEO, [video_id])
     return video_id
+
+
+def publish_video(conn: Connection, actor: Actor, store: FileStore, video: NewVideo, *, at: datetime) -> int:
+    require_shop(actor, video.shop_id)
+    upload = check_upload(video.title, video.mp4, video.poster)
+    linked = _check_products(conn, video.shop_id, video.product_ids)
+    content_id = create_content_promise(
+        conn, actor, shop_id=video.shop_id, kind="video", title=upload.title, promise=video.promise
+    )
+    owner = Owner(shop_id=video.shop_id, content_id=content_id)
+    return insert_video(conn, store, upload, linked, owner=owner, at=at)
 
 
 def _published(conn: Connection, video_id: int):

@@ -8,9 +8,12 @@ videos = Table(
     "videos",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
-    # The video states its own ship promise (douyin:101706: the shortest promise binds).
-    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=False, unique=True),
+    # A video belongs to a shop (shop_id, content_id; creator_id: the creator it names) or to a
+    # creator (creator_id alone: it sells several shops' products and states no promise of its
+    # own, each product's promise binds its shop's order; migration 0039).
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True),
+    # A shop's video states its own ship promise (douyin:101706: the shortest promise binds).
+    Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True, unique=True),
     Column("title", String(60), nullable=False),
     Column("file_key", String(80), nullable=False),  # the MP4 in the file store
     Column("bytes", Integer, nullable=False),
@@ -24,8 +27,13 @@ videos = Table(
     Column("likes", Integer, nullable=False, default=0, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
     # A creator's (达人) video: orders from it are attributed to the creator (migration 0028).
-    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=True, index=True),
     CheckConstraint("plays >= 0 AND likes >= 0", name="counts_not_negative"),
+    CheckConstraint(
+        "(shop_id IS NOT NULL AND content_id IS NOT NULL) "
+        "OR (shop_id IS NULL AND content_id IS NULL AND creator_id IS NOT NULL)",
+        name="one_owner",
+    ),
 )
 Index("ix_videos_shop_id_id", videos.c.shop_id, videos.c.id)
 

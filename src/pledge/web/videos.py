@@ -10,6 +10,7 @@ from starlette.datastructures import FormData, UploadFile
 from pledge.attribution import tokens
 from pledge.attribution.model import Channel, Source
 from pledge.bootstrap import App
+from pledge.creators.videos import NewCreatorVideo
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.promises.model import Promise
 from pledge.videos.model import MAX_VIDEO_BYTES
@@ -65,19 +66,24 @@ def _product_ids(form: FormData) -> list[int]:
     return [int(part) for part in ids]
 
 
-async def new_video(shop_id: int, form: FormData) -> NewVideo:
-    """The upload's fields: `title`, `promise` (48h, same-day …), `product_ids` (repeated or
-    comma-separated), `video` (the MP4) and `poster` (a JPEG or PNG frame)."""
+async def _files(form: FormData) -> tuple[bytes, bytes]:
+    """The MP4 (field `video`) and its poster frame (field `poster`) of an upload."""
     video, poster = form.get("video"), form.get("poster")
     if not isinstance(video, UploadFile) or not isinstance(poster, UploadFile):
         raise InvalidInput("send the MP4 in the field `video` and its poster image in the field `poster`")
-    promise = Promise.parse(str(form.get("promise") or "48h"))
     poster_bytes = await read_photo(poster)
-    return NewVideo(
-        shop_id,
-        str(form.get("title") or ""),
-        await _read_video(video),
-        poster_bytes,
-        _product_ids(form),
-        promise,
-    )
+    return await _read_video(video), poster_bytes
+
+
+async def new_video(shop_id: int, form: FormData) -> NewVideo:
+    """The upload's fields: `title`, `promise` (48h, same-day …), `product_ids` (repeated or
+    comma-separated), `video` (the MP4) and `poster` (a JPEG or PNG frame)."""
+    promise = Promise.parse(str(form.get("promise") or "48h"))
+    mp4, poster = await _files(form)
+    return NewVideo(shop_id, str(form.get("title") or ""), mp4, poster, _product_ids(form), promise)
+
+
+async def new_creator_video(form: FormData) -> NewCreatorVideo:
+    """A creator's upload: as a shop's, without a promise (each product's own binds)."""
+    mp4, poster = await _files(form)
+    return NewCreatorVideo(str(form.get("title") or ""), mp4, poster, _product_ids(form))

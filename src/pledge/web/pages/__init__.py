@@ -11,6 +11,7 @@ from pledge.web.pages import (
     buyers,
     chat,
     creator_rooms,
+    creator_videos,
     creators,
     experience,
     feed,
@@ -67,6 +68,7 @@ for module in (
     feed,
     creators,
     creator_rooms,
+    creator_videos,
     affiliate,
     webhooks,
 ):

@@ -19,6 +19,7 @@ from pledge.creators.model import CreatorStatus, DutyStatus, SampleKind, SampleS
 from pledge.creators.sample_plans import paid_plans
 from pledge.creators.sources import showcase_source
 from pledge.kernel.limits import MAX_COUNT
+from pledge.videos.queries import creator_videos
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, optional_percent, required_number, whole_number
 from pledge.web.render import redirect, render
@@ -56,6 +57,7 @@ def creator_home(request: Request, caller: PageCaller):
         asked = views.creator_samples(conn, me.id, app.rulebook)
         selling = _selling(conn, me.id, app.clock.now())
         own_rooms = rooms.my_rooms(conn, me.id)
+        own_videos = creator_videos(conn, me.id)
     return render(
         request,
         "creator_home.html",
@@ -64,6 +66,7 @@ def creator_home(request: Request, caller: PageCaller):
         samples=asked,
         selling=selling,
         rooms=own_rooms,
+        videos=own_videos,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
         DutyStatus=DutyStatus,

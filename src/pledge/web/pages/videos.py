@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pledge.catalog import queries as catalog_queries
+from pledge.creators import queries as creator_queries
 from pledge.kernel.errors import Forbidden
 from pledge.promises.model import Promise
 from pledge.reach.recording import EventKind, Subject
@@ -20,23 +21,38 @@ from pledge.web.visitors import Who
 router = APIRouter()
 
 
+def _owner(conn, video: dict) -> tuple[dict | None, dict | None]:
+    """The shop whose video it is, or (a creator's own video) the creator who is its author."""
+    if video["shop_id"] is None:
+        return None, creator_queries.creator_profile(conn, video["creator_id"])
+    return catalog_queries.get_shop(conn, video["shop_id"]), None
+
+
+def _badge(video: dict) -> dict | None:
+    """The video's own promise as the badge reads it; None for a creator's video (none of its own)."""
+    if video["promise_code"] is None:
+        return None
+    promise = Promise.parse(video["promise_code"])
+    return {
+        "promise_kind": promise.kind,
+        "promise_hours": promise.hours,
+        "presale_date": promise.presale_date,
+    }
+
+
 @router.get("/videos/{video_id}")
 def video_page(video_id: PathId, request: Request):
     app = pledge(request)
     caller = optional_caller(request)
     with app.uow.read() as conn:
         video = video_data(app, queries.video_view(conn, video_id))
-        shop = catalog_queries.get_shop(conn, video["shop_id"])
+        shop, author = _owner(conn, video)
         liked = videos.liked_by(conn, video_id, caller.actor.user_id if caller else None)
-    promise = Promise.parse(video["promise_code"])
-    badge_row = {
-        "promise_kind": promise.kind,
-        "promise_hours": promise.hours,
-        "presale_date": promise.presale_date,
-    }
     viewer = Who(request)  # a view for the feed (reach): buffered, off the request path
     viewer.record(app, EventKind.VIEW, [(Subject.VIDEO, video_id)])
-    response = render(request, "video.html", video=video, shop=shop, promise=badge_row, liked=liked)
+    response = render(
+        request, "video.html", video=video, shop=shop, author=author, promise=_badge(video), liked=liked
+    )
     return viewer.keep(request, response)
 
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 class SearchHitOut(BaseModel):
     kind: str  # product, shop, video
     id: int
-    shop_id: int
+    shop_id: int | None  # null: a creator's own video
     title: str
     price_fen: int | None  # products: the cheapest SKU
     promise: str | None  # 48h, same-day, next-day, presale:2026-12-01 (products and videos)

@@ -10,12 +10,14 @@ class VideoProductOut(BaseModel):
     title: str
     from_price_fen: int
     stock: int
+    shop_id: int  # the shop selling it (a creator's video sells several shops' products)
+    shop_name: str
     url: str  # the product page, with the video's source token
 
 
 class VideoOut(BaseModel):
     id: int
-    shop_id: int
+    shop_id: int | None  # null: a creator's own video
     title: str
     duration_ms: int
     width: int
@@ -23,8 +25,9 @@ class VideoOut(BaseModel):
     plays: int
     likes: int
     created_at: datetime
-    content_id: int
-    promise_code: str
+    content_id: int | None
+    promise_code: str | None  # null: a creator's video states no promise; each product's binds
+    creator_id: int | None  # the creator whose video it is, or whom the shop's video names
     source_token: str  # send it with a checkout (or a cart line) to buy from this video
     file_url: str
     poster_url: str

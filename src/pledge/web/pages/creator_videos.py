@@ -1,0 +1,48 @@
+"""A creator's own short videos (达人短视频) on the creator's pages: the publish form (the MP4, a
+poster frame chosen on the phone, products of several shops picked from their showcase) and
+taking a video down. The use cases are pledge.creators.videos; the list is on /creator."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from pledge.creators import services as creators
+from pledge.creators import videos
+from pledge.kernel.errors import Forbidden
+from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.render import redirect, render
+from pledge.web.types import PathId
+from pledge.web.videos import new_creator_video, refuse_too_large
+
+router = APIRouter()
+
+
+@router.get("/creator/videos/new")
+def publish_form(request: Request, caller: PageCaller):
+    app = pledge(request)
+    with app.uow.read() as conn:
+        me = creators.creator_of(conn, caller.actor)
+        products = videos.pickable_products(conn, me.id, now=app.clock.now())
+    return render(request, "creator_video_new.html", me=me, products=products)
+
+
+@router.post("/creator/videos")
+async def publish(request: Request, caller: PageCaller):
+    refuse_too_large(request.headers.get("content-length", ""))
+    form = await request.form(max_files=2, max_fields=20)
+    if form.get("csrf_token") != caller.csrf:
+        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    video = await new_creator_video(form)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        video_id = videos.publish(conn, caller.actor, app.rulebook, app.files, video, at=app.clock.now())
+    return redirect(f"/videos/{video_id}")
+
+
+@router.post("/creator/videos/{video_id}/remove")
+async def take_down(video_id: PathId, request: Request, caller: PageCaller):
+    await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        videos.take_down(conn, caller.actor, video_id=video_id)
+    return redirect("/creator#videos")
