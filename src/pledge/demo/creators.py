@@ -5,11 +5,14 @@ that links the sunflowers (orders from it are hers), and has asked the florist f
 waiting for the florist's decision. The fruit seller offers 12 % on one product, so the
 marketplace holds more than one shop. Her grade for the current period is B. She has her own
 live room (达人直播间), live now, selling the florist's sunflowers and the fruit seller's product
-at ¥1 off each: a cart from it becomes one order per shop, each hers."""
+at ¥1 off each: a cart from it becomes one order per shop, each hers. She has published her own
+short video (达人短视频) selling the same two shops' products at their list prices, on the demo's
+sunflower clip."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from importlib import resources
 
 from sqlalchemy import select
 
@@ -19,6 +22,7 @@ from pledge.bootstrap import App
 from pledge.catalog.tables import products, skus
 from pledge.creators import rooms, samples
 from pledge.creators import services as creators
+from pledge.creators import videos as creator_videos
 from pledge.creators.content import feature_in_video
 from pledge.creators.policy import grade_period
 from pledge.videos.tables import video_products, videos
@@ -28,6 +32,8 @@ OPERATOR = "operator@pledge.demo"  # publishes the creator's grade
 NAME = "花花姐"
 PLAYBACK_URL = "/media/live/sunflower/index.m3u8"  # the demo's looping HLS sample
 ROOM_DISCOUNT_FEN = 100  # her room sells each product ¥1 under its list price
+MEDIA = resources.files("pledge") / "demo" / "media"
+VIDEO_TITLE = "向日葵配芒果：花花姐的夏日好物"
 
 
 def _user(conn, email: str) -> int:
@@ -74,6 +80,7 @@ def seed_creators(app: App, florist: dict, fruit: dict, password: str, now: date
         creators.add_to_showcase(conn, me, app.rulebook, product_id=fruit_product, at=now - timedelta(days=2))
         _feature_in_a_video(conn, owner, shop, creator_id, sunflower, now)
         _own_room(conn, app, me, [sunflower, fruit_product], now)
+        _own_video(conn, app, me, [sunflower, fruit_product], now)
         note = "想在周末直播里讲讲多头玫瑰的醒花方法"
         samples.request_sample(
             conn, me, app.rulebook, samples.NewSample(roses, note), at=now - timedelta(hours=5)
@@ -94,6 +101,13 @@ def _own_room(conn, app: App, me: accounts.Actor, product_ids: list[int], now: d
         ).one()
         room_price = max(sku.price_fen - ROOM_DISCOUNT_FEN, 1)
         rooms.pin(conn, me, app.rulebook, room_id=room_id, sku_id=sku.id, price_fen=room_price, at=started)
+
+
+def _own_video(conn, app: App, me: accounts.Actor, product_ids: list[int], now: datetime) -> None:
+    """Her own video on the demo clip, linking the florist's and the fruit seller's products."""
+    mp4, poster = (MEDIA / "sunflower.mp4").read_bytes(), (MEDIA / "poster.jpg").read_bytes()
+    new = creator_videos.NewCreatorVideo(VIDEO_TITLE, mp4, poster, product_ids)
+    creator_videos.publish(conn, me, app.rulebook, app.files, new, at=now - timedelta(hours=6))
 
 
 def _feature_in_a_video(conn, owner, shop_id: int, creator_id: int, sunflower: int, now: datetime) -> None:
