@@ -254,17 +254,26 @@ def _measures(
     )
     found = indicators.rows_to_measures(rows)
     reviews_m = _review_measures(conn, book, vday, since, until, chosen)
+    return with_the_rest(conn, book, vday, day, ids, insurance, [found, reviews_m], chosen)
+
+
+def with_the_rest(
+    conn: Connection,
+    book: Rulebook,
+    vday: date,
+    day: date,
+    ids: list[int],
+    insurance: ShippingInsurance,
+    additive: list[dict],
+    chosen: list[int] | None,
+) -> dict[int, dict]:
+    """The additive measures of shops `ids` completed with those that are not sums of days:
+    the chat measures and the shipping-insurance port's facts."""
+    since, until = window_for(book, day)
     chat_m = _chat_measures(conn, book, since, until, chosen)
     insured = _insurance_measures(conn, book, vday, day, since, until, ids, insurance)
-    return {
-        shop_id: {
-            **found.get(shop_id, {}),
-            **reviews_m.get(shop_id, {}),
-            **chat_m.get(shop_id, {}),
-            **insured.get(shop_id, {}),
-        }
-        for shop_id in ids
-    }
+    parts = [*additive, chat_m, insured]
+    return {shop_id: {k: v for part in parts for k, v in part.get(shop_id, {}).items()} for shop_id in ids}
 
 
 def profile_of(conn: Connection, shop_id: int) -> policy.Profile:
@@ -379,10 +388,13 @@ def snapshot_day(
     at: datetime,
     insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
 ) -> int:
-    """Every shop's score shown on `day` under the version in force that day; rows that exist
+    """Every shop's score shown on `day` under the version in force that day, from the per-day
+    facts (the full scan, `measure`, is the oracle the tests hold it to); rows that exist
     already are left alone (UNIQUE shop, day, version), so reruns and concurrent workers agree."""
+    from pledge.experience import facts  # facts builds on this module's order facts
+
     vday = policy.version_day(book, None, day)
-    all_m = measure(conn, book, day, insurance=insurance)
+    all_m = facts.measure(conn, book, day, at=at, insurance=insurance)
     kinds: dict[int, list[str]] = defaultdict(list)
     since, until = window_for(book, day)
     profiles = {
