@@ -272,7 +272,7 @@ def scores(c, book, day: date, measures: dict[int, dict], shop_ids: list[int]) -
             vday,
             measures.get(shop_id, {}),
             profile=services.profile_of(c, shop_id),
-            incident_kinds=services._incident_kinds(c, shop_id, since, until),
+            incident_kinds=services.incident_kinds(c, since, until, shop_id).get(shop_id, []),
         )
         out[shop_id] = (r.stage, r.score, r.shown, [(i.code, i.value, i.points) for i in r.indicators])
     return out

@@ -267,13 +267,14 @@ def with_the_rest(
     additive: list[dict],
     chosen: list[int] | None,
 ) -> dict[int, dict]:
-    """The additive measures of shops `ids` completed with those that are not sums of days:
-    the chat measures and the shipping-insurance port's facts."""
+    """Shops `ids`' additive measures completed with the chat and shipping-insurance ones."""
     since, until = window_for(book, day)
     chat_m = _chat_measures(conn, book, since, until, chosen)
     insured = _insurance_measures(conn, book, vday, day, since, until, ids, insurance)
-    parts = [*additive, chat_m, insured]
-    return {shop_id: {k: v for part in parts for k, v in part.get(shop_id, {}).items()} for shop_id in ids}
+    return {
+        shop_id: {k: v for p in [*additive, chat_m, insured] for k, v in p.get(shop_id, {}).items()}
+        for shop_id in ids
+    }
 
 
 def profile_of(conn: Connection, shop_id: int) -> policy.Profile:
@@ -321,15 +322,18 @@ def record_incident(
     )
 
 
-def _incident_kinds(conn: Connection, shop_id: int, since: datetime, until: datetime) -> list[str]:
+def incident_kinds(
+    conn: Connection, since: datetime, until: datetime, shop_id: int | None = None
+) -> dict[int, list[str]]:
+    """Each shop's (or one shop's) incident kinds in [since, until), in the order they occurred."""
+    kinds: dict[int, list[str]] = defaultdict(list)
     i = incidents.c
-    return list(
-        conn.execute(
-            select(i.kind)
-            .where(i.shop_id == shop_id, i.occurred_at >= since, i.occurred_at < until)
-            .order_by(i.occurred_at)
-        ).scalars()
-    )
+    query = select(i.shop_id, i.kind).where(i.occurred_at >= since, i.occurred_at < until)
+    if shop_id is not None:
+        query = query.where(i.shop_id == shop_id)
+    for shop, kind in conn.execute(query.order_by(i.occurred_at, i.id)):
+        kinds[shop].append(kind)
+    return kinds
 
 
 def require_shop_exists(conn: Connection, shop_id: int) -> None:
@@ -357,7 +361,7 @@ def score_shop(
         vday,
         m,
         profile=profile_of(conn, shop_id),
-        incident_kinds=_incident_kinds(conn, shop_id, since, until),
+        incident_kinds=incident_kinds(conn, since, until, shop_id).get(shop_id, []),
     )
 
 
@@ -395,18 +399,10 @@ def snapshot_day(
 
     vday = policy.version_day(book, None, day)
     all_m = facts.measure(conn, book, day, at=at, insurance=insurance)
-    kinds: dict[int, list[str]] = defaultdict(list)
-    since, until = window_for(book, day)
+    kinds = incident_kinds(conn, *window_for(book, day))
     profiles = {
         r.shop_id: policy.Profile(r.industry, r.flagship) for r in conn.execute(select(shop_profiles))
     }
-    i = incidents.c
-    for shop_id, kind in conn.execute(
-        select(i.shop_id, i.kind)
-        .where(i.occurred_at >= since, i.occurred_at < until)
-        .order_by(i.occurred_at, i.id)
-    ):
-        kinds[shop_id].append(kind)
     rows = []
     for shop_id, m in all_m.items():
         result = policy.evaluate(
