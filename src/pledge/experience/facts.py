@@ -94,10 +94,20 @@ class Scope:
 
 
 def _order_groups(scope: Scope) -> list:
-    """One GROUP BY shop, day per timestamp an indicator keys on, over the order facts."""
     params = indicators.Params.of(scope.book, scope.vday)
     f = services.order_facts(params)
-    e = indicators.Exprs(f, params, scope.offset_s, scope.since, scope.until)
+    return day_groups(
+        f, params, offset_s=scope.offset_s, since=scope.since, until=scope.until, shop_ids=scope.shop_ids
+    )
+
+
+def day_groups(
+    f, params: indicators.Params, *, offset_s: int, since: datetime, until: datetime, shop_ids=None
+) -> list:
+    """Over an order-facts relation `f` (see indicators): one GROUP BY shop, platform day per
+    timestamp an indicator keys on, the days of [since, until); columns shop_id, day_number
+    (days since 1970-01-01, local) and the measures keyed on that timestamp."""
+    e = indicators.Exprs(f, params, offset_s, since, until)
     count, total = indicators.count_where, indicators.sum_where
     rated = f.c.stars.is_not(None)
     yes = literal_column("1") == literal_column("1")
@@ -131,17 +141,17 @@ def _order_groups(scope: Scope) -> list:
     groups[1][2]["pickup_points"] = total(yes, e.pickup_points)
     out = []
     for key_s, within, columns in groups:
-        day = _day_number(key_s, scope.offset_s)
+        day = _day_number(key_s, offset_s)
         # Like the full scan's look-back: an event counts when the order was paid at most
         # LOOKBACK_S before the start of the event's platform day.
-        day_start = day * literal_column(str(indicators.DAY)) - literal_column(str(scope.offset_s))
+        day_start = day * literal_column(str(indicators.DAY)) - literal_column(str(offset_s))
         query = (
             select(f.c.shop_id, day.label("day_number"), *[c.label(k) for k, c in columns.items()])
             .where(within, e.paid < e.hi, e.paid >= day_start - literal_column(str(indicators.LOOKBACK_S)))
             .group_by(f.c.shop_id, day)
         )
-        if scope.shop_ids is not None:
-            query = query.where(f.c.shop_id.in_(scope.shop_ids))
+        if shop_ids is not None:
+            query = query.where(f.c.shop_id.in_(list(shop_ids)))
         out.append(query)
     return out
 
@@ -171,13 +181,18 @@ def _review_group(scope: Scope):
 
 def compute(conn: Connection, scope: Scope) -> dict[tuple[int, date], dict]:
     """The fact rows of the scope's days (and shops): {(shop_id, day): measures}."""
-    out: dict[tuple[int, date], dict] = {}
     queries = _order_groups(scope)
     review = _review_group(scope)
     if review is not None:
         queries.append(review)
-    for query in queries:
-        for row in conn.execute(query).mappings():
+    return rows_of(conn.execute(query).mappings() for query in queries)
+
+
+def rows_of(results) -> dict[tuple[int, date], dict]:
+    """{(shop_id, day): measures} from the rows of `day_groups`-shaped statements."""
+    out: dict[tuple[int, date], dict] = {}
+    for rows in results:
+        for row in rows:
             key = (row["shop_id"], EPOCH + timedelta(days=int(row["day_number"])))
             measures = out.setdefault(key, _zeros())
             for name, value in row.items():
@@ -309,16 +324,21 @@ def _record_run(
     conn.execute(stmt.on_conflict_do_update(index_elements=["version"], set_=values))
 
 
+def window_query(table, version: str, first: date, last: date):
+    """Each shop's sums of the fact rows of [first, last] in a facts-shaped `table`."""
+    f = table.c
+    return (
+        select(f.shop_id, *[func.sum(f[name]).label(name) for name in FACT_MEASURES])
+        .where(f.version == version, f.day >= first, f.day <= last)
+        .group_by(f.shop_id)
+    )
+
+
 def window_measures(conn: Connection, book: Rulebook, vday: date, day: date) -> dict[int, dict]:
     """Every shop's additive measures over the window of the score shown on `day`: the sums of
     its fact rows (refresh them first)."""
     days = window_days(book, day)
-    f = shop_day_facts.c
-    query = (
-        select(f.shop_id, *[func.sum(f[name]).label(name) for name in FACT_MEASURES])
-        .where(f.version == vday.isoformat(), f.day >= days[0], f.day <= days[-1])
-        .group_by(f.shop_id)
-    )
+    query = window_query(shop_day_facts, vday.isoformat(), days[0], days[-1])
     return {
         row["shop_id"]: {
             name: float(row[name] or 0) if name == "rating_sum" else int(row[name] or 0)
