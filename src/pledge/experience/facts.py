@@ -95,7 +95,13 @@ class Scope:
 
 def _order_groups(scope: Scope) -> list:
     params = indicators.Params.of(scope.book, scope.vday)
-    f = services.order_facts(params)
+    o = orders.c
+    paid_range = [
+        o.paid_at >= scope.since - timedelta(seconds=indicators.LOOKBACK_S),
+        o.paid_at < scope.until,
+    ]
+    shops_only = [] if scope.shop_ids is None else [o.shop_id.in_(scope.shop_ids)]
+    f = services.order_facts(params, *paid_range, *shops_only)
     return day_groups(
         f, params, offset_s=scope.offset_s, since=scope.since, until=scope.until, shop_ids=scope.shop_ids
     )

@@ -57,9 +57,10 @@ def _compensated(order_id, kinds: tuple[str, ...]):
     return case((found, 1), else_=0)
 
 
-def order_facts(params: indicators.Params):
+def order_facts(params: indicators.Params, *where):
     """The live schema as an order-facts relation (see indicators) under one version's clauses:
-    paid orders, minus those refunded by instant refund (秒退, excluded by douyin:103956)."""
+    paid orders, minus those refunded by instant refund (秒退, excluded by douyin:103956);
+    `where`: more conditions on `orders` (some shops, a payment range)."""
     o = orders.c
     first_case = (
         select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
@@ -86,7 +87,7 @@ def order_facts(params: indicators.Params):
             _compensated(o.id, params.waybill_failed_kinds).label("waybill_failed"),
             _compensated(o.id, params.logistics_judgements).label("logistics_judged"),
         )
-        .where(o.paid_at.is_not(None), ~instant)
+        .where(o.paid_at.is_not(None), ~instant, *where)
         .subquery("facts")
     )
 
