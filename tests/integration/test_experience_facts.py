@@ -22,7 +22,9 @@ from pledge.compensation.tables import compensations
 from pledge.config import Settings
 from pledge.experience import facts, policy, services
 from pledge.experience.tables import incidents, shop_day_facts
+from pledge.kernel.screening import Outcome
 from pledge.orders.tables import order_lines, orders
+from pledge.reviews import services as review_services
 from pledge.reviews.tables import reviews
 from tests.support import World, run_concurrently
 
@@ -374,6 +376,26 @@ def test_a_pickup_scanned_after_the_refresh_lands_on_its_own_day(app, world):
     refresh(app, DAYS[0], datetime(2026, 8, 27, tzinfo=SH))
     assert fact_rows(app, shop_id)[(date(2026, 8, 26), "2026-07-14")]["picked"] == 1
     assert_facts_agree(app, [shop_id], datetime(2026, 8, 27, tzinfo=SH))
+
+
+def test_a_held_review_allowed_later_counts_on_the_delivery_day(app, world):
+    """product rating counts shown reviews of orders delivered in the window: a held review a
+    reviewer allows after the refresh (no new row, no edit) reaches the delivery day's row."""
+    h = Histories(world)
+    shop_id, order_id = _history_of_one_shop(h)
+    with app.uow.begin() as c:
+        h.review(c, order_id, 1, datetime(2026, 8, 15, tzinfo=SH), False)
+        review_id = c.execute(select(reviews.c.id).where(reviews.c.order_id == order_id)).scalar_one()
+    refresh(app, DAYS[0], FIRST_REFRESH)
+    delivery_day = (date(2026, 8, 14), "2026-07-14")
+    assert fact_rows(app, shop_id)[delivery_day]["rated"] == 0
+    allowed = FIRST_REFRESH + timedelta(days=2)
+    with app.uow.begin() as c:
+        review_services.set_moderation(c, review_id, Outcome.ALLOW, at=allowed)
+    refresh(app, DAYS[0], allowed + timedelta(hours=1))
+    row = fact_rows(app, shop_id)[delivery_day]
+    assert (row["rated"], row["bad_reviews"], row["rating_sum"]) == (1, 1, 1.0)
+    assert_facts_agree(app, [shop_id], allowed + timedelta(hours=1))
 
 
 def test_refresh_is_idempotent(app, world):

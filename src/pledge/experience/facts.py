@@ -21,8 +21,8 @@ of its rows (the order, its cases and case events, reviews, compensations, conve
 the last refresh on. A case filed today on an order paid 20 days ago thus recomputes the fact
 row of that order's paid day (and its pickup, delivery and due days). Rows are written with
 INSERT ... ON CONFLICT DO UPDATE of absolute values, never increments: a rerun or a concurrent
-run writes the same rows once. What no id or timestamp shows (a review's moderation outcome
-changed, a timestamp corrected backwards) needs `refresh(..., full=True)`."""
+run writes the same rows once. What no id or timestamp shows (a timestamp corrected
+backwards, rows imported with lower ids) needs `refresh(..., full=True)`."""
 
 from __future__ import annotations
 
@@ -243,7 +243,7 @@ def _touched_orders(marks: dict[str, int], after: datetime):
         select(o.id).where(new_or_since(orders, o.paid_at, o.shipped_at, o.picked_up_at, o.delivered_at)),
         select(c.order_id).where(new_or_since(cases, c.created_at, c.decided_at, c.closed_at)),
         select(c.order_id).join(case_events, ev.case_id == c.id).where(new_or_since(case_events, ev.at)),
-        select(r.order_id).where(new_or_since(reviews, r.created_at, r.edited_at)),
+        select(r.order_id).where(new_or_since(reviews, r.created_at, r.edited_at, r.moderated_at)),
         select(compensations.c.order_id).where(new_or_since(compensations, compensations.c.created_at)),
         select(conversations.c.order_id).where(
             conversations.c.order_id.is_not(None), new_or_since(conversations, conversations.c.created_at)

@@ -1,6 +1,7 @@
 """experience score: per-shop, per-day sums of the additive measures (experience_shop_day_facts)
 and where they stand (experience_fact_runs), so that the daily snapshot reads 30 days x shops
-rows instead of every order (issue 19)
+rows instead of every order (issue 19); reviews.moderated_at, when a reviewer last decided on a
+review, so that the facts see a held review allowed
 
 Revision ID: 0041
 Revises: 0038
@@ -38,6 +39,8 @@ SUMS = ("pickup_seconds", "pickup_points", "review_seconds")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("reviews", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("moderated_at", UtcDateTime(timezone=True), nullable=True))
     op.create_table(
         "experience_shop_day_facts",
         sa.Column("shop_id", ID, nullable=False),
@@ -70,3 +73,5 @@ def downgrade() -> None:
     op.drop_table("experience_fact_runs")
     op.drop_index("ix_experience_shop_day_facts_version_day", table_name="experience_shop_day_facts")
     op.drop_table("experience_shop_day_facts")
+    with op.batch_alter_table("reviews", schema=None) as batch_op:
+        batch_op.drop_column("moderated_at")
