@@ -9,6 +9,12 @@ GROUP BY statement that yields every order-based measure of every shop (`aggrega
 whole snapshot (`snapshot_s`: that statement plus scoring every shop under the rulebook,
 pledge.experience.policy.evaluate). The ratio is aggregate_s / DuckDB's aggregate_s.
 
+`facts` (issue 19): the same engine builds the window's per-shop, per-day facts with
+pledge.experience.facts' statements (`build_s`: the nightly step done in full, every shop and
+day; `write_s`: writing the rows), then times what snapshot_day now runs, one GROUP BY over
+30 x shops fact rows (`aggregate_s`), and its ratio to DuckDB's full scan; its sums must equal
+DuckDB's (checksum).
+
     python -m bench --only score [--score-shops 10000] [--score-orders 3000000]
 """
 
@@ -19,11 +25,23 @@ import time
 from datetime import UTC, date, datetime
 
 import duckdb
-from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, MetaData, String, Table, create_engine
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bench import ROOT, PgServer, envelope, guarded, say, scratch_dir, sqlalchemy_url, write_result
-from pledge.experience import indicators, policy
+from pledge.experience import facts, indicators, policy
 from pledge.rulebooks.loader import load
 
 NAME = "score"
@@ -48,6 +66,17 @@ FACTS = Table(
     Column("waybill_failed", Integer),
     Column("logistics_judged", Integer),
 )
+# The per-day facts (pledge.experience.tables.shop_day_facts without its foreign key): what the
+# daily snapshot reads since issue 19, 30 days x shops rows.
+FACT_TABLE = Table(
+    "bench_shop_day_facts",
+    _meta,
+    Column("shop_id", BigInteger, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("version", String(10), primary_key=True),
+    *[Column(name, Float if name == "rating_sum" else BigInteger) for name in facts.FACT_MEASURES],
+)
+Index("ix_bench_shop_day_facts_version_day", FACT_TABLE.c.version, FACT_TABLE.c.day)
 DDL = {
     "sqlite": """CREATE TABLE bench_order_facts (shop_id INTEGER, order_id INTEGER, paid_at TEXT,
         picked_up_at TEXT,
@@ -113,6 +142,44 @@ def score_all(rows) -> tuple[int, float, float]:
     return len(measures), time.perf_counter() - started, total
 
 
+def facts_path(engine) -> dict:
+    """The facts path on one engine: build the window's fact rows from the order facts with
+    pledge.experience.facts' statements (the nightly step, here in full: every shop, 30 days),
+    write them, then time what the snapshot now runs: one GROUP BY over 30 x shops rows."""
+    book = load("douyin")
+    vday = policy.version_day(book, None, DAY)
+    params = indicators.Params.of(book, vday)
+    FACT_TABLE.create(engine)
+    with engine.begin() as c:
+        started = time.perf_counter()
+        groups = facts.day_groups(FACTS, params, offset_s=OFFSET, since=SINCE, until=UNTIL)
+        rows = facts.rows_of(c.execute(q).mappings().all() for q in groups)
+        build_s = time.perf_counter() - started
+        started = time.perf_counter()
+        values = [{"shop_id": s, "day": d, "version": vday.isoformat(), **m} for (s, d), m in rows.items()]
+        for lo in range(0, len(values), 50_000):
+            c.execute(FACT_TABLE.insert(), values[lo : lo + 50_000])
+        write_s = time.perf_counter() - started
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as c:
+            c.exec_driver_sql("ANALYZE bench_shop_day_facts")
+    days = facts.window_days(book, DAY)
+    query = facts.window_query(FACT_TABLE, vday.isoformat(), days[0], days[-1])
+    with engine.connect() as c:
+        summed, elapsed = run_sql(lambda q: c.execute(q).all(), query)
+    shops, eval_s, _total = score_all(summed)
+    return {
+        "fact_rows": len(values),
+        "build_s": round(build_s, 2),
+        "write_s": round(write_s, 2),
+        "aggregate_s": round(elapsed, 3),
+        "evaluate_s": round(eval_s, 3),
+        "snapshot_s": round(elapsed + eval_s, 3),
+        "shops": shops,
+        "checksum": checksum(summed),
+    }
+
+
 def run_sql(execute, sql: str) -> tuple[list, float]:
     started = time.perf_counter()
     rows = execute(sql)
@@ -172,6 +239,7 @@ def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:
         with engine.connect() as c:
             query, _ = statement(sqlite.dialect())
             rows, elapsed = run_sql(lambda q: c.execute(q).all(), query)
+        from_facts = facts_path(engine)
     finally:
         engine.dispose()
     shops, eval_s, _total = score_all(rows)
@@ -182,6 +250,7 @@ def bench_sqlite(duck: duckdb.DuckDBPyConnection, workdir) -> dict:
         "snapshot_s": round(elapsed + eval_s, 3),
         "shops": shops,
         "checksum": checksum(rows),
+        "facts": from_facts,
     }
 
 
@@ -215,6 +284,7 @@ def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> 
         with engine.connect() as c:
             query, _ = statement(postgresql.dialect())
             rows, elapsed = run_sql(lambda q: c.execute(q).all(), query)
+        from_facts = facts_path(engine)
     finally:
         engine.dispose()
         pg.drop_database(url)
@@ -226,6 +296,7 @@ def bench_postgresql(duck: duckdb.DuckDBPyConnection, pg: PgServer, workdir) -> 
         "snapshot_s": round(elapsed + eval_s, 3),
         "shops": shops,
         "checksum": checksum(rows),
+        "facts": from_facts,
     }
 
 
@@ -256,6 +327,7 @@ def run(pg: PgServer, *, shops: int = 10_000, orders: int = 3_000_000) -> dict:
                     f"{results['duckdb']['checksum']}"
                 )
                 say(f"  {notes[-1]}")
+            notes.extend(_compare_facts(name, r.get("facts", {}), results["duckdb"], base))
         say(f"  [{name}] {r}")
     say(f"  [duckdb] {results['duckdb']}")
     data = envelope(
@@ -275,6 +347,18 @@ def run(pg: PgServer, *, shops: int = 10_000, orders: int = 3_000_000) -> dict:
     path = write_result(NAME, data)
     say(f"  → {path.relative_to(ROOT)}")
     return data
+
+
+def _compare_facts(name: str, r: dict, duck: dict, base: float) -> list[str]:
+    """The facts path's ratio to DuckDB's full scan, and a note if its sums differ."""
+    if "aggregate_s" not in r:
+        return []
+    r["ratio_to_duckdb"] = round(r["aggregate_s"] / base, 2)
+    if r["checksum"] != duck["checksum"]:
+        note = f"WRONG RESULT: {name} facts differ from DuckDB's scan: {r['checksum']} vs {duck['checksum']}"
+        say(f"  {note}")
+        return [note]
+    return []
 
 
 if __name__ == "__main__":

@@ -210,11 +210,11 @@ class Exprs:
         )
 
 
-def _count(cond: ColumnElement) -> ColumnElement:
+def count_where(cond: ColumnElement) -> ColumnElement:
     return func.sum(case((cond, 1), else_=0))
 
 
-def _sum(cond: ColumnElement, x: ColumnElement) -> ColumnElement:
+def sum_where(cond: ColumnElement, x: ColumnElement) -> ColumnElement:
     return func.sum(case((cond, x), else_=0))
 
 
@@ -243,22 +243,22 @@ def aggregate(f, params: Params, *, offset_s: int, since: datetime, until: datet
     e = Exprs(f, params, offset_s, since, until)
     rated = and_(e.delivered_in, f.c.stars.is_not(None))
     columns = [
-        _count(e.paid_in).label("paid_orders"),
-        _count(e.delivered_in).label("delivered"),
-        _count(rated).label("rated"),
-        _sum(rated, f.c.stars).label("rating_sum"),
-        _count(and_(rated, f.c.stars <= 2)).label("bad_reviews"),
-        _count(and_(e.delivered_in, e.reason_in(params.quality_reasons))).label("quality_returns"),
-        _count(e.picked_in).label("picked"),
-        _sum(e.picked_in, e.pickup_s).label("pickup_seconds"),
-        _sum(e.picked_in, e.pickup_points).label("pickup_points"),
-        _count(e.due_in).label("due_waybills"),
-        _count(and_(e.due_in, e.on_time)).label("on_time"),
-        _count(e.logistics_return).label("logistics_returns"),
-        _count(and_(e.paid_in, e.reason_in(params.damage_reasons))).label("damage_returns"),
-        _count(and_(e.paid_in, f.c.escalated == 1)).label("escalated_orders"),
-        _count(and_(e.paid_in, f.c.helped == 1)).label("helped_orders"),
-        _count(and_(e.delivered_in, e.next_day)).label("next_day"),
+        count_where(e.paid_in).label("paid_orders"),
+        count_where(e.delivered_in).label("delivered"),
+        count_where(rated).label("rated"),
+        sum_where(rated, f.c.stars).label("rating_sum"),
+        count_where(and_(rated, f.c.stars <= 2)).label("bad_reviews"),
+        count_where(and_(e.delivered_in, e.reason_in(params.quality_reasons))).label("quality_returns"),
+        count_where(e.picked_in).label("picked"),
+        sum_where(e.picked_in, e.pickup_s).label("pickup_seconds"),
+        sum_where(e.picked_in, e.pickup_points).label("pickup_points"),
+        count_where(e.due_in).label("due_waybills"),
+        count_where(and_(e.due_in, e.on_time)).label("on_time"),
+        count_where(e.logistics_return).label("logistics_returns"),
+        count_where(and_(e.paid_in, e.reason_in(params.damage_reasons))).label("damage_returns"),
+        count_where(and_(e.paid_in, f.c.escalated == 1)).label("escalated_orders"),
+        count_where(and_(e.paid_in, f.c.helped == 1)).label("helped_orders"),
+        count_where(and_(e.delivered_in, e.next_day)).label("next_day"),
     ]
     # Orders paid after the window are unseen; orders paid more than LOOKBACK before it cannot
     # be picked up, delivered or due in it any more (presale longer than that is not scored).

@@ -57,9 +57,10 @@ def _compensated(order_id, kinds: tuple[str, ...]):
     return case((found, 1), else_=0)
 
 
-def order_facts(params: indicators.Params):
+def order_facts(params: indicators.Params, *where):
     """The live schema as an order-facts relation (see indicators) under one version's clauses:
-    paid orders, minus those refunded by instant refund (秒退, excluded by douyin:103956)."""
+    paid orders, minus those refunded by instant refund (秒退, excluded by douyin:103956);
+    `where`: more conditions on `orders` (some shops, a payment range)."""
     o = orders.c
     first_case = (
         select(cases.c.reason).where(cases.c.order_id == o.id).order_by(cases.c.id).limit(1).scalar_subquery()
@@ -86,7 +87,7 @@ def order_facts(params: indicators.Params):
             _compensated(o.id, params.waybill_failed_kinds).label("waybill_failed"),
             _compensated(o.id, params.logistics_judgements).label("logistics_judged"),
         )
-        .where(o.paid_at.is_not(None), ~instant)
+        .where(o.paid_at.is_not(None), ~instant, *where)
         .subquery("facts")
     )
 
@@ -254,15 +255,25 @@ def _measures(
     )
     found = indicators.rows_to_measures(rows)
     reviews_m = _review_measures(conn, book, vday, since, until, chosen)
+    return with_the_rest(conn, book, vday, day, ids, insurance, [found, reviews_m], chosen)
+
+
+def with_the_rest(
+    conn: Connection,
+    book: Rulebook,
+    vday: date,
+    day: date,
+    ids: list[int],
+    insurance: ShippingInsurance,
+    additive: list[dict],
+    chosen: list[int] | None,
+) -> dict[int, dict]:
+    """Shops `ids`' additive measures completed with the chat and shipping-insurance ones."""
+    since, until = window_for(book, day)
     chat_m = _chat_measures(conn, book, since, until, chosen)
     insured = _insurance_measures(conn, book, vday, day, since, until, ids, insurance)
     return {
-        shop_id: {
-            **found.get(shop_id, {}),
-            **reviews_m.get(shop_id, {}),
-            **chat_m.get(shop_id, {}),
-            **insured.get(shop_id, {}),
-        }
+        shop_id: {k: v for p in [*additive, chat_m, insured] for k, v in p.get(shop_id, {}).items()}
         for shop_id in ids
     }
 
@@ -312,15 +323,18 @@ def record_incident(
     )
 
 
-def _incident_kinds(conn: Connection, shop_id: int, since: datetime, until: datetime) -> list[str]:
+def incident_kinds(
+    conn: Connection, since: datetime, until: datetime, shop_id: int | None = None
+) -> dict[int, list[str]]:
+    """Each shop's (or one shop's) incident kinds in [since, until), in the order they occurred."""
+    kinds: dict[int, list[str]] = defaultdict(list)
     i = incidents.c
-    return list(
-        conn.execute(
-            select(i.kind)
-            .where(i.shop_id == shop_id, i.occurred_at >= since, i.occurred_at < until)
-            .order_by(i.occurred_at)
-        ).scalars()
-    )
+    query = select(i.shop_id, i.kind).where(i.occurred_at >= since, i.occurred_at < until)
+    if shop_id is not None:
+        query = query.where(i.shop_id == shop_id)
+    for shop, kind in conn.execute(query.order_by(i.occurred_at, i.id)):
+        kinds[shop].append(kind)
+    return kinds
 
 
 def require_shop_exists(conn: Connection, shop_id: int) -> None:
@@ -348,7 +362,7 @@ def score_shop(
         vday,
         m,
         profile=profile_of(conn, shop_id),
-        incident_kinds=_incident_kinds(conn, shop_id, since, until),
+        incident_kinds=incident_kinds(conn, since, until, shop_id).get(shop_id, []),
     )
 
 
@@ -379,22 +393,17 @@ def snapshot_day(
     at: datetime,
     insurance: ShippingInsurance = SHIPPING_INSURANCE_FROM_AFTERSALES,
 ) -> int:
-    """Every shop's score shown on `day` under the version in force that day; rows that exist
+    """Every shop's score shown on `day` under the version in force that day, from the per-day
+    facts (the full scan, `measure`, is the oracle the tests hold it to); rows that exist
     already are left alone (UNIQUE shop, day, version), so reruns and concurrent workers agree."""
+    from pledge.experience import facts  # facts builds on this module's order facts
+
     vday = policy.version_day(book, None, day)
-    all_m = measure(conn, book, day, insurance=insurance)
-    kinds: dict[int, list[str]] = defaultdict(list)
-    since, until = window_for(book, day)
+    all_m = facts.measure(conn, book, day, at=at, insurance=insurance)
+    kinds = incident_kinds(conn, *window_for(book, day))
     profiles = {
         r.shop_id: policy.Profile(r.industry, r.flagship) for r in conn.execute(select(shop_profiles))
     }
-    i = incidents.c
-    for shop_id, kind in conn.execute(
-        select(i.shop_id, i.kind)
-        .where(i.occurred_at >= since, i.occurred_at < until)
-        .order_by(i.occurred_at, i.id)
-    ):
-        kinds[shop_id].append(kind)
     rows = []
     for shop_id, m in all_m.items():
         result = policy.evaluate(

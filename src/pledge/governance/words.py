@@ -91,7 +91,7 @@ def apply(
         return None if show else live.set_comment_verdict(conn, item.subject_id, Verdict.HOLD)
     outcome = Outcome.ALLOW if show else Outcome.BLOCK
     if subject is Subject.REVIEW:
-        reviews.set_moderation(conn, item.subject_id, outcome)
+        reviews.set_moderation(conn, item.subject_id, outcome, at=at)
     else:
         chat.set_moderation(conn, item.subject_id, outcome, at=at, listener=listener)
     return None

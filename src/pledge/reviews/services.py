@@ -196,12 +196,14 @@ def save_for_line(
     return existing
 
 
-def set_moderation(conn: Connection, review_id: int, outcome: Outcome) -> None:
+def set_moderation(conn: Connection, review_id: int, outcome: Outcome, *, at: datetime) -> None:
     """A reviewer's decision on a held or reported review (trust & safety): ALLOW shows it to
     everyone and counts it in the product's reviews; anything else hides it from all but its author."""
     if (
         conn.execute(
-            reviews.update().where(reviews.c.id == review_id).values(moderation=outcome.value)
+            reviews.update()
+            .where(reviews.c.id == review_id)
+            .values(moderation=outcome.value, moderated_at=at)
         ).rowcount
         != 1
     ):

@@ -21,6 +21,9 @@ reviews = Table(
     # the content checks' outcome (kernel.screening.Outcome): allow, or review = held from
     # everyone but its author until a reviewer decides; blocked text is never stored
     Column("moderation", String(10), nullable=False, default="allow", server_default="allow"),
+    # when a reviewer last decided (set_moderation); NULL if none did. The experience score's
+    # daily facts look for reviews decided since their last refresh (migration 0041).
+    Column("moderated_at", UtcDateTime, nullable=True),
     CheckConstraint("stars >= 1 AND stars <= 5", name="stars_1_to_5"),
     CheckConstraint("edits >= 0", name="edits_not_negative"),
 )
