@@ -42,6 +42,9 @@ def command(
     days: int = typer.Option(7, "--days", help="Simulated days (at most 366)."),
     orders_per_day: int = typer.Option(20, "--orders-per-day", help="Orders each shop receives a day."),
     seed: int = typer.Option(0, "--seed", help="The same seed gives the same run."),
+    late_share: float = typer.Option(
+        0.12, "--late-share", help="Share of orders picked up after their ship-by time (0 to 1)."
+    ),
     start: str = typer.Option("2026-09-01", "--start", help="The first simulated day (Beijing)."),
     database: str = typer.Option(
         "", "--database", help="Database URL (default: PLEDGE_DATABASE_URL, else the SQLite file under var/)."
@@ -52,7 +55,7 @@ def command(
     from pledge.simulation.config import SimConfig
     from pledge.simulation.service import simulate
 
-    config = run_domain(SimConfig, shops, days, orders_per_day, seed, _start(start))
+    config = run_domain(SimConfig, shops, days, orders_per_day, seed, _start(start), late_share)
     settings = Settings(database_url=database) if database else Settings()
     columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=as_json) as progress:

@@ -12,7 +12,6 @@ from pledge.demo.chats import CONVERSATIONS
 from pledge.demo.experience import REVIEWS
 
 UNPAID_SHARE = 0.04  # checkouts abandoned before paying (the worker cancels them)
-LATE_SHARE = 0.12  # orders handed to the carrier after the ship-by time
 # How late a late order's parcel is picked up: (share of late orders, hours after ship-by).
 LATENESS = ((0.5, (1, 12)), (0.3, (12, 48)), (0.2, (48, 96)))
 CARRIERS = ("sf", "yto", "zto")
@@ -33,8 +32,9 @@ class Shipping:
 
 
 class Behaviour:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, late_share: float) -> None:
         self.rng = random.Random(seed)
+        self.late_share = late_share  # orders picked up after their ship-by time
 
     def order_times(self, day_start: datetime, count: int) -> list[datetime]:
         """Orders through the day, busier in the evening (the live rooms)."""
@@ -51,10 +51,10 @@ class Behaviour:
         return self.rng.random() >= UNPAID_SHARE
 
     def shipping(self, paid_at: datetime, ship_by: datetime) -> Shipping:
-        """Most parcels are picked up in time; LATE_SHARE of them by the lateness distribution."""
+        """Most parcels are picked up in time; `late_share` of them late by LATENESS."""
         carrier = self.rng.choice(CARRIERS)
         pickup = PICKUP_AFTER[carrier]
-        if self.rng.random() < LATE_SHARE:
+        if self.rng.random() < self.late_share:
             low, high = self._lateness()
             late = timedelta(hours=low) + (timedelta(hours=high - low) * self.rng.random())
             return Shipping(ship_by + late - pickup, carrier)

@@ -21,6 +21,7 @@ class SimConfig:
     orders_per_day: int = 20  # per shop
     seed: int = 0
     start: date = date(2026, 9, 1)  # the first simulated day (Beijing); fixed so runs repeat
+    late_share: float = 0.12  # orders picked up after their ship-by time (a simulation setting)
 
     def __post_init__(self) -> None:
         for name, value, most in (
@@ -32,6 +33,8 @@ class SimConfig:
                 raise InvalidInput(f"{name} must be a whole number of at least 1, not {value}")
             if value > most:
                 raise InvalidInput(f"{name} may be at most {most}, not {value}")
+        if not 0 <= self.late_share <= 1:
+            raise InvalidInput(f"--late-share is a share between 0 and 1, not {self.late_share}")
         if self.seed < 0:
             raise InvalidInput(f"--seed must be 0 or more, not {self.seed}")
 

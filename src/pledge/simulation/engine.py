@@ -48,7 +48,7 @@ class Step:
 class Simulation:
     def __init__(self, app: App, clock: FixedClock, config: SimConfig, world: World) -> None:
         self.app, self.clock, self.config, self.world = app, clock, config, world
-        self.act = Behaviour(config.seed)
+        self.act = Behaviour(config.seed, config.late_share)
         self.queue: list[Step] = []
         self.seq = 0
         self.refused = 0  # steps a service refused (a rating on a conversation already rated, …)

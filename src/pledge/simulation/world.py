@@ -120,7 +120,7 @@ def build_world(app: App, config: SimConfig, at: datetime) -> World:
 
 def _categories(conn: Connection) -> dict[str, int]:
     """The demo's categories: the existing ones by name, the missing ones made."""
-    existing = dict(conn.execute(select(categories.c.name, categories.c.id)).tuples().all())
+    existing = {name: id_ for name, id_ in conn.execute(select(categories.c.name, categories.c.id))}
     ids: dict[str, int] = {}
     for (top, top_en), subs in CATEGORIES.items():
         parent = existing.get(top) or catalog.create_category(conn, name=top, name_en=top_en)
