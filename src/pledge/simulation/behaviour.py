@@ -41,7 +41,7 @@ class Behaviour:
         times = []
         for _ in range(count):
             hour = self.rng.choice((9, 10, 11, 12, 13, 14, 15, 16, 17, 19, 20, 20, 21, 21, 22))
-            times.append(day_start + timedelta(hours=hour - 8, seconds=self.rng.randrange(3600)))
+            times.append(day_start + timedelta(hours=hour, seconds=self.rng.randrange(3600)))
         return sorted(times)
 
     def quantity(self) -> int:
