@@ -18,6 +18,8 @@ from pledge.lateship.policy import quote_late_ship
 from pledge.ledger.services import trial_balance
 from pledge.orders.tables import orders
 from pledge.rulebooks.loader import load
+from pledge.settlement.model import PayoutStatus
+from pledge.settlement.tables import payouts
 from pledge.simulation.config import SimConfig
 from pledge.simulation.service import simulate
 from tests.conftest import migrated_sqlite
@@ -145,3 +147,17 @@ def test_a_seed_already_simulated_in_the_database_is_refused(sqlite_template, tm
     run(url, SimConfig(shops=1, days=1, orders_per_day=1, seed=7))
     with pytest.raises(Conflict, match="already holds the simulation with seed 7"):
         run(url, SimConfig(shops=1, days=1, orders_per_day=1, seed=7))
+
+
+def test_merchants_withdraw_what_is_payable_each_week_and_the_worker_sends_it(sqlite_template, tmp_path):
+    url = migrated_sqlite(sqlite_template, tmp_path)
+    summary = run(url, SimConfig(shops=1, days=14, orders_per_day=4, seed=0))
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        statuses = conn.execute(select(payouts.c.status, payouts.c.amount_fen)).all()
+        balances = trial_balance(conn)
+    engine.dispose()
+    assert summary.payouts >= 1 and summary.payout_fen == sum(amount for _s, amount in statuses)
+    assert {status for status, _a in statuses} == {PayoutStatus.SENT.value}
+    assert sum(balances.values()) == 0
+    assert all(v >= 0 for code, v in balances.items() if code.endswith(":available"))

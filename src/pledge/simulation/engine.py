@@ -25,6 +25,8 @@ from pledge.orders.tables import order_lines
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
 from pledge.reviews import services as reviews
+from pledge.settlement import queries as settlement
+from pledge.settlement.payouts import request_payout
 from pledge.simulation.behaviour import CHATS_PER_SHOP_DAY, Behaviour
 from pledge.simulation.config import SimConfig
 from pledge.simulation.world import SimBuyer, SimShop, World
@@ -34,6 +36,8 @@ log = logging.getLogger("pledge.simulation")
 WORKER_EVERY = timedelta(hours=3)
 # After a delivery the buyer acts once the worker has applied the carrier's event.
 AFTER_DELIVERY = (WORKER_EVERY.total_seconds() / 3600 + 0.1, 30.0)
+# Each merchant withdraws what is payable once a week, at 10:00 Beijing (a simulation setting).
+PAYOUT_EVERY_DAYS, PAYOUT_AT = 7, timedelta(hours=10)
 DELIVER_AFTER = timedelta(hours=36)  # the sandbox carriers deliver 36 h after hand-over
 
 
@@ -61,6 +65,7 @@ class Simulation:
             "reply": self.reply,
             "rate": self.rate,
             "worker": self.worker,
+            "payout": self.payout,
         }
 
     def at(self, when: datetime, kind: str, *args: Any) -> None:
@@ -72,6 +77,9 @@ class Simulation:
         for day in range(self.config.days):
             day_start = start + timedelta(days=day)
             self._plan_day(day_start)
+            if (day + 1) % PAYOUT_EVERY_DAYS == 0:
+                for shop in self.world.shops:
+                    self.at(day_start + PAYOUT_AT, "payout", shop)
             self._run_until(day_start + timedelta(days=1), progress)
         self.clock.set(start + timedelta(days=self.config.days))
         self.worker()
@@ -208,6 +216,21 @@ class Simulation:
     def rate(self, buyer: SimBuyer, conversation_id: int, stars: int) -> None:
         with self.app.uow.begin() as conn:
             chat.rate_conversation(conn, buyer.actor, conversation_id, stars, at=self.clock.now())
+
+    def payout(self, shop: SimShop) -> None:
+        at, book = self.clock.now(), self.app.rulebook
+        with self.app.uow.begin() as conn:
+            payable = settlement.balance(conn, shop.owner, book, shop.shop_id, now=at)["payable_fen"]
+            if payable > 0:
+                request_payout(
+                    conn,
+                    shop.owner,
+                    book,
+                    shop.shop_id,
+                    amount_fen=payable,
+                    at=at,
+                    guards=self.app.payout_guards,
+                )
 
     def worker(self) -> None:
         run_once(self.app)

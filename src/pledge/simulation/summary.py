@@ -13,6 +13,7 @@ from pledge.aftersales.tables import cases, refunds
 from pledge.compensation.tables import compensations
 from pledge.experience.tables import snapshots
 from pledge.orders.tables import orders
+from pledge.settlement.model import PayoutStatus
 from pledge.settlement.tables import payouts
 
 
@@ -65,7 +66,9 @@ def tally(conn: Connection, shop_ids: list[int]) -> dict[str, int]:
         .join(orders, orders.c.id == refunds.c.order_id)
         .where(mine, refunds.c.status == RefundStatus.SUCCEEDED.value)
     ).one()
-    payout_count, payout_fen = _count_and_sum(conn, payouts, shop_ids)
+    payout_count, payout_fen = _count_and_sum(
+        conn, payouts, shop_ids, payouts.c.status == PayoutStatus.SENT.value
+    )
     scored = conn.execute(select(func.count()).where(snapshots.c.shop_id.in_(shop_ids))).scalar_one()
     return {
         "orders": count,
