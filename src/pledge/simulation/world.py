@@ -5,6 +5,7 @@ Everything is made through the services, as the demo seed does."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,21 +67,17 @@ def _user(conn: Connection, config: SimConfig, who: str, name: str, at: datetime
     return accounts.insert_user(
         conn,
         email=_email(config, who),
-        password_hash=config_hash(),
+        password_hash=demo_password_hash(),
         display_name=name,
         at=at,
         **role,
     )
 
 
-_HASH: list[str] = []
-
-
-def config_hash() -> str:
+@functools.cache
+def demo_password_hash() -> str:
     """One argon2 hash of the demo password for every simulated account (hashing is slow)."""
-    if not _HASH:
-        _HASH.append(accounts.hash_password(PASSWORD))
-    return _HASH[0]
+    return accounts.hash_password(PASSWORD)
 
 
 def refuse_repeat(conn: Connection, config: SimConfig) -> None:
