@@ -327,3 +327,47 @@ def test_search_reindex_rebuilds_the_documents_and_query_finds_by_synonym(var_di
     assert found.stdout.startswith("product ") and "A级向日葵 12枝" in found.stdout
     assert_readable_failure(run("search", "query", "花" * 101, var_dir=var_dir), "at most 100 characters")
     assert_readable_failure(run("search", "query", "花", "--kind", "live", var_dir=var_dir), "kind is one of")
+
+
+# ---------------------------------------------------------------- simulate
+
+
+def test_simulate_prints_a_json_summary_on_stdout_and_the_progress_on_stderr(var_dir):
+    result = run(
+        "simulate", "--shops", "1", "--days", "2", "--orders-per-day", "3", "--json", var_dir=var_dir
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["orders"] == 6 and summary["shops"] == 1 and summary["seed"] == 0
+    assert {
+        "paid",
+        "shipped_late",
+        "compensations",
+        "compensation_fen",
+        "cases",
+        "refund_fen",
+        "payouts",
+    } <= set(summary)
+    assert summary["wall_seconds"] > 0 and summary["orders_per_second"] > 0
+    assert "Traceback" not in result.stderr
+    again = run("simulate", "--shops", "1", "--days", "1", "--orders-per-day", "1", var_dir=var_dir)
+    assert_readable_failure(again, "already holds the simulation with seed 0")
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--shops", "0"], "--shops must be a whole number of at least 1, not 0"),
+        (["--days", "367"], "--days may be at most 366, not 367"),
+        (["--orders-per-day=-5"], "--orders-per-day must be a whole number of at least 1, not -5"),
+        (["--late-share", "2"], "--late-share is a share between 0 and 1"),
+        (["--start", "soon"], "--start is a date like 2026-09-01"),
+    ],
+    ids=["no shops", "too many days", "negative orders", "late share over 1", "start not a date"],
+)
+def test_simulate_bad_input_exits_2_with_a_readable_message(var_dir, args, says):
+    assert_readable_failure(run("simulate", *args, var_dir=var_dir), says)
+
+
+def test_simulate_refuses_an_unmigrated_database(tmp_path):
+    assert_readable_failure(run("simulate", var_dir=tmp_path), "run `pledge db upgrade` first")

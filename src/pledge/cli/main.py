@@ -17,6 +17,7 @@ from pledge.cli import reach as _reach
 from pledge.cli import report as _report
 from pledge.cli import rulebook as _rulebook
 from pledge.cli import search as _search
+from pledge.cli import simulate as _simulate
 from pledge.cli import wishes as _wishes
 from pledge.cli.run import fail, run_domain
 from pledge.config import Settings
@@ -188,6 +189,7 @@ app.add_typer(_wishes.wishes_app, name="wishes")
 app.add_typer(_reach.reach_app, name="reach")
 app.add_typer(_search.search_app, name="search")
 app.command("backtest")(_backtest.command)
+app.command("simulate")(_simulate.command)
 import_app = typer.Typer(help="Load data from elsewhere.", no_args_is_help=True)
 import_app.command("history")(_backtest.import_command)
 app.add_typer(import_app, name="import")
