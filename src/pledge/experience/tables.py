@@ -11,7 +11,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 # What the score needs to know about a shop that the catalog does not: its experience-score
 # industry (体验分考核行业) and whether it is a flagship store. No row: industry "其他", not flagship.
@@ -54,3 +54,6 @@ snapshots = Table(
     UniqueConstraint("shop_id", "day", "version"),
 )
 Index("ix_experience_snapshots_day_version", snapshots.c.day, snapshots.c.version)
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(incidents)
