@@ -9,6 +9,7 @@ import time
 from bench import (
     feed,
     flash_sale,
+    hot_queries,
     late_ship_sweep,
     live_fanout,
     moderation,
@@ -34,6 +35,7 @@ BENCHES = (
     "search",
     "feed",
     "webhooks",
+    "hot_queries",
 )
 
 
@@ -90,6 +92,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--feed-users", type=int, default=100_000, help="feed: users with candidates")
     parser.add_argument("--feed-items", type=int, default=50_000, help="feed: items")
     parser.add_argument("--webhook-events", type=int, default=2000, help="webhooks: events delivered")
+    parser.add_argument(
+        "--big-orders", type=int, default=10_000_000, help="hot_queries: orders over a year (PostgreSQL)"
+    )
+    parser.add_argument("--big-shops", type=int, default=10_000, help="hot_queries: shops")
     parser.add_argument("--feed-requests", type=int, default=20_000, help="feed: requests timed")
     return parser.parse_args()
 
@@ -123,6 +129,8 @@ def main() -> None:
             search.run(pg, products=args.search_products, n_queries=args.search_queries)
         if "webhooks" in chosen:
             webhooks.run(pg, n=args.webhook_events)
+        if "hot_queries" in chosen:
+            hot_queries.run(pg, n=args.big_orders, shops=args.big_shops)
     if "wishes" in chosen:
         wishes.run(n=args.wish_comments)
     if "feed" in chosen:

@@ -12,7 +12,7 @@ from sqlalchemy import (
     false,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 cases = Table(
     "aftersales_cases",
@@ -145,7 +145,7 @@ product_services = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("service", String(30), nullable=False),  # damage_badge | shipping_insurance
     Column("tier", String(20), nullable=False, default=""),
     Column("starts_at", UtcDateTime, nullable=False),
@@ -192,3 +192,6 @@ shipping_insurance_claims = Table(
 Index(
     "ix_shipping_insurance_claims_status", shipping_insurance_claims.c.status, shipping_insurance_claims.c.id
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(product_services, cases, shipping_insurance_claims)

@@ -3,13 +3,13 @@ campaign reached and how, and buyers' opt-outs of a shop's campaigns."""
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 audiences = Table(
     "audiences",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("name", String(40), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )
@@ -34,7 +34,7 @@ audience_campaigns = Table(
     "audience_campaigns",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("audience_id", Id, ForeignKey("audiences.id"), nullable=False, index=True),
     Column("kind", String(10), nullable=False),  # model.CampaignKind
     Column("status", String(10), nullable=False),  # model.CampaignStatus
@@ -81,3 +81,6 @@ audience_opt_outs = Table(
     UniqueConstraint("user_id", "shop_id", name="uq_audience_opt_outs_user_shop"),
 )
 Index("ix_audience_opt_outs_shop_id", audience_opt_outs.c.shop_id)
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(audiences, audience_campaigns)

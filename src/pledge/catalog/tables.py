@@ -13,7 +13,7 @@ from sqlalchemy import (
     false,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 shops = Table(
     "shops",
@@ -41,7 +41,7 @@ products = Table(
     "products",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("category_id", Id, ForeignKey("categories.id"), nullable=False),
     Column("title", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
@@ -100,3 +100,6 @@ product_images = Table(
     Column("position", Integer, nullable=False),
     UniqueConstraint("product_id", "position", name="uq_product_images_product_position"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(content_promises, products)

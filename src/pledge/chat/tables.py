@@ -1,6 +1,6 @@
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 conversations = Table(
     "chat_conversations",
@@ -47,3 +47,6 @@ messages = Table(
     CheckConstraint("sender IN ('buyer', 'shop')", name="sender_known"),
 )
 Index("ix_chat_messages_conversation_id_id", messages.c.conversation_id, messages.c.id)
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(conversations)

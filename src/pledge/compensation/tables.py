@@ -1,6 +1,6 @@
 from sqlalchemy import Column, ForeignKey, String, Table, Text
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 compensations = Table(
     "compensations",
@@ -8,7 +8,7 @@ compensations = Table(
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),  # late-ship:{order_id}
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("buyer_id", Id, ForeignKey("users.id"), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("amount_fen", Fen, nullable=False),
@@ -23,3 +23,6 @@ compensations = Table(
     Column("coupon_id", Id, ForeignKey("coupons.id"), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(compensations)

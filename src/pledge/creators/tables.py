@@ -12,7 +12,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 creators = Table(
     "creators",
@@ -68,7 +68,6 @@ affiliate_rates = Table(
     CheckConstraint("ends_at IS NULL OR ends_at > starts_at", name="period_not_empty"),
 )
 Index("ix_affiliate_rates_product_creator", affiliate_rates.c.product_id, affiliate_rates.c.creator_id)
-Index("ix_affiliate_rates_shop_id", affiliate_rates.c.shop_id)
 
 showcase_items = Table(
     "showcase_items",
@@ -124,7 +123,7 @@ creator_commissions = Table(
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
     Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("source_ref", String(40), nullable=False),  # live_session:12, video:3, showcase:4
     Column("paid_at", UtcDateTime, nullable=False),
@@ -206,7 +205,7 @@ sample_plans = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False, unique=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("mode", String(12), nullable=False),  # SampleKind: paid | review_free
     Column("price_fen", Fen, nullable=True),
     Column("target_orders", Integer, nullable=True),
@@ -232,7 +231,7 @@ sample_duties = Table(
     Column("id", Id, primary_key=True),
     Column("sample_id", Id, ForeignKey("sample_requests.id"), nullable=False, unique=True),
     Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("kind", String(12), nullable=False),  # SampleKind
     Column("status", String(10), nullable=False),  # DutyStatus
@@ -250,3 +249,6 @@ sample_duties = Table(
 )
 Index("ix_sample_duties_creator_status", sample_duties.c.creator_id, sample_duties.c.status)
 Index("ix_sample_duties_status_due", sample_duties.c.status, sample_duties.c.due_at)
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(affiliate_rates, sample_plans, sample_requests, sample_duties, creator_commissions)

@@ -13,7 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 # What the score needs to know about a shop that the catalog does not: its experience-score
 # industry (体验分考核行业) and whether it is a flagship store. No row: industry "其他", not flagship.
@@ -103,3 +103,6 @@ fact_runs = Table(
     Column("refreshed_at", UtcDateTime, nullable=False),
     Column("marks", Text, nullable=False),  # JSON {table: highest id}
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(incidents)

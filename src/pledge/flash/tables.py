@@ -4,13 +4,13 @@ created and spread over buckets, so that buyers in a flash sale do not queue on 
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 flash_deals = Table(
     "flash_deals",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True),  # the live room
     Column("title", String(200), nullable=False),
@@ -60,3 +60,6 @@ flash_purchases = Table(
     Column("returned_at", UtcDateTime, nullable=True),  # an unpaid order's units went back to the deal
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(flash_deals)

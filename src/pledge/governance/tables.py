@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 # One row per automatic verdict that is not "allow" and per user report: the evidence (text, hits
 # as JSON, clause) and, once decided, who decided what, when, under which clause and why.
@@ -26,7 +26,7 @@ governance_items = Table(
     Column("source", String(20), nullable=False),
     Column("subject", String(20), nullable=False),
     Column("subject_id", Id, nullable=True),  # None: a new listing refused before it was saved
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True),
     Column("author_id", Id, ForeignKey("users.id"), nullable=True),  # who wrote the text, if a user
     Column("reporter_id", Id, ForeignKey("users.id"), nullable=True),
     Column("risk", Integer, nullable=False),
@@ -49,7 +49,7 @@ governance_penalties = Table(
     "governance_penalties",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("item_id", Id, ForeignKey("governance_items.id"), nullable=True),
     Column("clause", String(80), nullable=False),
     Column("case_no", Integer, nullable=False),
@@ -71,7 +71,7 @@ governance_actions = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("penalty_id", Id, ForeignKey("governance_penalties.id"), nullable=False, index=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("subject_id", Id, nullable=True),
     Column("amount_fen", Fen, nullable=True),
@@ -89,7 +89,7 @@ governance_appeals = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("penalty_id", Id, ForeignKey("governance_penalties.id"), nullable=False),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("filed_by", Id, ForeignKey("users.id"), nullable=False),
     Column("reason", String(500), nullable=False),
     Column("status", String(20), nullable=False),
@@ -113,3 +113,6 @@ governance_calendar = Table(
     Column("note", String(100), nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(governance_items, governance_penalties, governance_actions, governance_appeals)

@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 idempotency_keys = Table(
     "idempotency_keys",
@@ -40,7 +40,7 @@ apps = Table(
     "apps",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("name", String(60), nullable=False),
     Column("scopes", String(400), nullable=False),  # space-separated, sorted (integrations.apps.SCOPES)
     Column("granted_by", Id, ForeignKey("users.id"), nullable=False),
@@ -105,7 +105,7 @@ webhook_endpoints = Table(
     "webhook_endpoints",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("url", String(500), nullable=False),
     Column("events", String(1000), nullable=False),  # space-separated event types, sorted
     Column("secret", String(80), nullable=False),
@@ -122,7 +122,7 @@ webhook_events = Table(
     Column("event_id", String(36), nullable=False, unique=True),  # a UUID receivers dedupe by
     Column("type", String(40), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("aggregate_type", String(30), nullable=False),
     Column("aggregate_id", String(40), nullable=False),
     Column("payload", Text, nullable=False),
@@ -164,3 +164,6 @@ webhook_attempts = Table(
     Column("duration_ms", Integer, nullable=False),
     Column("error", String(300), nullable=False),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(webhook_endpoints, webhook_events, apps, order_changes)

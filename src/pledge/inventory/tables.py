@@ -14,7 +14,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 warehouses = Table(
     "warehouses",
@@ -114,3 +114,6 @@ allocations = Table(
     Column("quantity", Integer, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(parcels)

@@ -1,6 +1,6 @@
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, String, Table, Text
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 ledger_accounts = Table(
     "ledger_accounts",
@@ -60,3 +60,6 @@ coupons = Table(
     Column("spent_at", UtcDateTime, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(coupons)

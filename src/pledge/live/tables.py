@@ -13,7 +13,7 @@ from sqlalchemy import (
     text,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 # A shop's room states its own ship promise through its content_promises row (the shortest promise
 # binds, douyin:101706), so checkout, flash deals and attribution keep one notion of "the room".
@@ -24,7 +24,7 @@ live_rooms = Table(
     "live_rooms",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=True),
     Column("content_id", Id, ForeignKey("content_promises.id"), nullable=True, unique=True),
     Column("title", String(60), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -160,3 +160,6 @@ live_session_viewers = Table(
     Column("first_seen_at", UtcDateTime, nullable=False),
     UniqueConstraint("session_id", "viewer_key", name="uq_live_session_viewers_session_viewer"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(live_rooms, live_coupon_offers)

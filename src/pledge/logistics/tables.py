@@ -11,7 +11,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 # One row per carrier webhook delivery: a replayed event id is acknowledged and changes nothing.
 carrier_deliveries = Table(
@@ -85,3 +85,6 @@ sanction_runs = Table(
     Column("day", Date, primary_key=True),
     Column("ran_at", UtcDateTime, nullable=False),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(sanctions)

@@ -10,7 +10,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 cart_lines = Table(
     "cart_lines",
@@ -145,3 +145,6 @@ order_addresses = Table(
     Column("district", String(20), nullable=False),
     Column("detail", String(120), nullable=False),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(orders)

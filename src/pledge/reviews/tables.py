@@ -1,6 +1,6 @@
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 # One review per order line (UNIQUE), written by the order's buyer after delivery; edited at
 # most `max_edits` times (review.window clause).
@@ -35,3 +35,6 @@ review_photos = Table(
     Column("review_id", Id, ForeignKey("reviews.id"), primary_key=True),
     Column("upload_id", Id, ForeignKey("uploads.id"), primary_key=True),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(reviews)

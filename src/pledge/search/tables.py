@@ -7,7 +7,7 @@ databases, so tests/integration/test_migrations.py leaves them out of its drift 
 
 from sqlalchemy import Boolean, CheckConstraint, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 search_documents = Table(
     "search_documents",
@@ -32,3 +32,6 @@ search_documents = Table(
 )
 Index("ix_search_documents_kind_popularity", search_documents.c.kind, search_documents.c.popularity)
 Index("ix_search_documents_kind_price", search_documents.c.kind, search_documents.c.price_fen)
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(search_documents)

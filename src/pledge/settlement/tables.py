@@ -16,7 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 # Operator-configured, effective-dated programs scoped to categories, a shop and/or a channel.
 programs = Table(
@@ -75,7 +75,7 @@ fee_orders = Table(
     "settlement_orders",
     metadata,
     Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("month", String(7), nullable=False),  # the platform-calendar month the order was paid
     Column("channel", String(20), nullable=False),
     Column("paid_fen", Fen, nullable=False),
@@ -166,7 +166,7 @@ payouts = Table(
     "settlement_payouts",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("amount_fen", Fen, nullable=False),
     Column("status", String(20), nullable=False),  # pending | sent | returned
     Column("requested_by", Id, ForeignKey("users.id"), nullable=True),
@@ -218,7 +218,7 @@ freezes = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("idempotency_key", String(120), nullable=False, unique=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=True, index=True),
     Column("cause", String(30), nullable=False),  # late_ship | out_of_stock | fraudulent_shipping
     Column("source_account", String(20), nullable=False),  # proceeds | available
@@ -253,3 +253,6 @@ freeze_runs = Table(
     Column("key", String(80), primary_key=True),
     Column("ran_at", UtcDateTime, nullable=False),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(sandbox_payout_transfers, payouts, programs, entries, freezes, fee_orders, fee_refunds)

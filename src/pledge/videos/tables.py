@@ -1,8 +1,8 @@
 """Short videos and the products they link."""
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table, UniqueConstraint
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
 videos = Table(
     "videos",
@@ -35,7 +35,6 @@ videos = Table(
         name="one_owner",
     ),
 )
-Index("ix_videos_shop_id_id", videos.c.shop_id, videos.c.id)
 
 video_products = Table(
     "video_products",
@@ -57,3 +56,6 @@ video_likes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("video_id", "user_id", name="uq_video_likes_video_user"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(videos)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
 
-from pledge.kernel.db import Fen, Id, UtcDateTime, metadata
+from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
 wish_demands = Table(
     "wish_demands",
@@ -71,3 +71,6 @@ wish_offers = Table(
     CheckConstraint("(price_off_fen IS NULL) = (coupon_expires_at IS NULL)", name="price_has_expiry"),
     CheckConstraint("price_off_fen IS NOT NULL OR first_access_until IS NOT NULL", name="offers_something"),
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(wish_demands, wish_offers, wishes)
