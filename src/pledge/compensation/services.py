@@ -89,12 +89,26 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
 
 
 def _publish(conn: Connection, paying: list[Due], now: datetime) -> None:
-    """`compensation.paid` to the shops' webhook endpoints (integrations.outbox)."""
-    for d in paying:
-        payload = {"order_id": d.order_id, "at": now, "rule": d.rule, "amount_fen": d.amount_fen}
-        outbox.publish(
-            conn, d.shop_id, "compensation.paid", d.order_id, payload | {"clause": d.clause_id}, at=now
-        )
+    """`compensation.paid` to the shops' webhook endpoints (integrations.outbox), in bulk."""
+    outbox.publish_many(
+        conn,
+        [
+            outbox.Event(
+                d.shop_id,
+                "compensation.paid",
+                d.order_id,
+                {
+                    "order_id": d.order_id,
+                    "at": now,
+                    "rule": d.rule,
+                    "amount_fen": d.amount_fen,
+                    "clause": d.clause_id,
+                },
+            )
+            for d in paying
+        ],
+        at=now,
+    )
 
 
 def _post(conn: Connection, paying: list[Due], now: datetime) -> None:
