@@ -90,12 +90,16 @@ def record(conn: Connection, *, key: str, kind: str, memo: str, postings: list[P
     return record_many(conn, [Transaction(key, kind, memo, tuple(postings))], at=at)[key]
 
 
-def record_many(conn: Connection, transactions: Sequence[Transaction], *, at: datetime) -> dict[str, int]:
+def record_many(
+    conn: Connection, transactions: Sequence[Transaction], *, at: datetime, skip_recorded: bool = False
+) -> dict[str, int]:
     """Insert many balanced transactions in bulk: the accounts (get-or-create, all at once in code
     order, so concurrent workers creating the same accounts queue instead of deadlocking), one
     INSERT of the transactions and one of all their postings. Every transaction is validated
     first, keys must be distinct, and each key is UNIQUE in the database as for `record`.
-    Returns the transaction id of each key."""
+    Returns the transaction id of each key. With `skip_recorded` the insert is the claim of the
+    keys: a key already recorded (or being recorded by a concurrent transaction, which
+    PostgreSQL waits for) is skipped without its postings and left out of the result."""
     if not transactions:
         return {}
     for tx in transactions:
@@ -107,29 +111,32 @@ def record_many(conn: Connection, transactions: Sequence[Transaction], *, at: da
         conn, {code for tx in transactions for p in tx.postings for code in (p.debit, p.credit)}
     )
     t = ledger_transactions.c
+    insert = dialect_insert(conn)(ledger_transactions)
+    if skip_recorded:
+        insert = insert.on_conflict_do_nothing(index_elements=["idempotency_key"])
     tx_ids: dict[str, int] = {
         row.idempotency_key: row.id
         for row in conn.execute(
-            ledger_transactions.insert().returning(t.id, t.idempotency_key),
+            insert.returning(t.id, t.idempotency_key),
             [
                 {"idempotency_key": tx.key, "kind": tx.kind, "memo": tx.memo, "created_at": tx.at or at}
                 for tx in transactions
             ],
         )
     }
-    conn.execute(
-        ledger_postings.insert(),
-        [
-            {
-                "transaction_id": tx_ids[tx.key],
-                "debit_account_id": ids[p.debit],
-                "credit_account_id": ids[p.credit],
-                "amount_fen": p.amount_fen,
-            }
-            for tx in transactions
-            for p in tx.postings
-        ],
-    )
+    postings = [
+        {
+            "transaction_id": tx_ids[tx.key],
+            "debit_account_id": ids[p.debit],
+            "credit_account_id": ids[p.credit],
+            "amount_fen": p.amount_fen,
+        }
+        for tx in transactions
+        if tx.key in tx_ids
+        for p in tx.postings
+    ]
+    if postings:
+        conn.execute(ledger_postings.insert(), postings)
     return tx_ids
 
 
