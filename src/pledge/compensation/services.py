@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from pledge.compensation.tables import compensations
 from pledge.integrations import outbox
 from pledge.kernel import jsonutil
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.bulk import insert_rows
 from pledge.kernel.errors import Conflict
 from pledge.ledger import services as ledger
 from pledge.notifications.model import Kind
@@ -182,11 +182,6 @@ def _claim(
 ) -> list[Due]:
     if not dues:
         return []
-    stmt = (
-        dialect_insert(conn)(compensations)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(compensations.c.id, compensations.c.idempotency_key)
-    )
     rows = [
         {
             "idempotency_key": d.key,
@@ -208,7 +203,10 @@ def _claim(
         }
         for d in dues
     ]
-    ids = {r.idempotency_key: r.id for r in conn.execute(stmt, rows)}
+    claimed = insert_rows(
+        conn, compensations, rows, returning=("id", "idempotency_key"), skip_conflicts_on=("idempotency_key",)
+    )
+    ids = {r.idempotency_key: r.id for r in claimed}
     for d in dues:
         d.compensation_id = ids.get(d.key)
     return [d for d in dues if d.compensation_id is not None]

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from pledge.integrations.events import EVENT_TYPES, check_payload
 from pledge.integrations.tables import webhook_deliveries, webhook_endpoints, webhook_events
 from pledge.kernel import jsonutil
+from pledge.kernel.bulk import insert_rows
 
 PENDING = "pending"  # webhooks.DeliveryStatus.PENDING (kept here so that domains import little)
 
@@ -48,7 +49,7 @@ def publish_many(conn: Connection, events: Sequence[Event], *, at: datetime) -> 
     if not events:
         return []
     rows = [_event_row(e, at) for e in events]
-    conn.execute(webhook_events.insert(), rows)
+    insert_rows(conn, webhook_events, rows)
     endpoints = _subscribed(conn, {e.shop_id for e in events})
     deliveries = [
         _delivery(endpoint_id, row["event_id"], f"{row['aggregate_type']}:{row['aggregate_id']}", at)
@@ -56,8 +57,7 @@ def publish_many(conn: Connection, events: Sequence[Event], *, at: datetime) -> 
         for endpoint_id, types in endpoints.get(e.shop_id, ())
         if e.event_type in types
     ]
-    if deliveries:
-        conn.execute(webhook_deliveries.insert(), deliveries)
+    insert_rows(conn, webhook_deliveries, deliveries)
     return [row["event_id"] for row in rows]
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from pledge.kernel.bulk import insert_rows
 from pledge.kernel.db import AnyRow, dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
@@ -110,18 +111,17 @@ def record_many(
     ids = account_ids(
         conn, {code for tx in transactions for p in tx.postings for code in (p.debit, p.credit)}
     )
-    t = ledger_transactions.c
-    insert = dialect_insert(conn)(ledger_transactions)
-    if skip_recorded:
-        insert = insert.on_conflict_do_nothing(index_elements=["idempotency_key"])
     tx_ids: dict[str, int] = {
         row.idempotency_key: row.id
-        for row in conn.execute(
-            insert.returning(t.id, t.idempotency_key),
+        for row in insert_rows(
+            conn,
+            ledger_transactions,
             [
                 {"idempotency_key": tx.key, "kind": tx.kind, "memo": tx.memo, "created_at": tx.at or at}
                 for tx in transactions
             ],
+            returning=("id", "idempotency_key"),
+            skip_conflicts_on=("idempotency_key",) if skip_recorded else (),
         )
     }
     postings = [
@@ -135,8 +135,7 @@ def record_many(
         if tx.key in tx_ids
         for p in tx.postings
     ]
-    if postings:
-        conn.execute(ledger_postings.insert(), postings)
+    insert_rows(conn, ledger_postings, postings)
     return tx_ids
 
 
@@ -166,11 +165,11 @@ def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: dateti
     for g in grants:
         if type(g.amount_fen) is not int or g.amount_fen <= 0:
             raise InvalidInput(f"a coupon must be worth a positive number of fen, got {g.amount_fen!r}")
-    k = coupons.c
     return {
         row.source: row.id
-        for row in conn.execute(
-            coupons.insert().returning(k.id, k.source),
+        for row in insert_rows(
+            conn,
+            coupons,
             [
                 {
                     "buyer_id": g.buyer_id,
@@ -187,6 +186,7 @@ def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: dateti
                 }
                 for g in grants
             ],
+            returning=("id", "source"),
         )
     }
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
 from pledge.kernel import jsonutil
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.bulk import insert_rows
 from pledge.kernel.errors import InvalidInput
 from pledge.notifications.model import PARAMS, Kind
 from pledge.notifications.tables import notifications
@@ -37,12 +37,12 @@ def _checked(kind: Kind, params: Mapping[str, object], link: str) -> None:
 
 
 def _insert(conn: Connection, rows: list[dict]) -> int:
-    """One executemany of a constant statement (SQLAlchemy batches it into multi-row INSERTs of
-    its own and caches the compiled form), instead of a statement built for each batch's rows."""
-    if not rows:
-        return 0
-    insert = dialect_insert(conn)(notifications).on_conflict_do_nothing(index_elements=["user_id", "cause"])
-    return len(conn.execute(insert.returning(notifications.c.id), rows).all())  # rowcount is -1 on psycopg
+    """One statement of constant text for any number of rows (kernel.bulk), instead of a
+    statement built for each batch's rows."""
+    inserted = insert_rows(
+        conn, notifications, rows, returning=("id",), skip_conflicts_on=("user_id", "cause")
+    )
+    return len(inserted)  # rowcount is -1 on psycopg
 
 
 def notify_each(conn: Connection, notes: Collection[Note], *, at: datetime) -> int:
