@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Connection
 
 from pledge.kernel.db import AnyRow, dialect_insert
@@ -72,3 +72,33 @@ def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dic
     process = table.c[name].type.bind_processor(conn.dialect)
     values = [row[name] for row in rows]
     return values if process is None else [None if v is None else process(v) for v in values]
+
+
+def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Set each row's other columns on the row of `table` whose `key` column equals its `key`
+    (dicts with the same keys). On PostgreSQL one `UPDATE ... FROM unnest(...)` of constant text;
+    SQLite keeps SQLAlchemy's executemany."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    if conn.dialect.name != "postgresql":
+        stmt = (
+            table.update()
+            .where(table.c[key] == bindparam(f"_{key}"))
+            .values({name: bindparam(f"_{name}") for name in names})
+        )
+        conn.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])
+        return
+    columns = [key, *names]
+    arrays = ", ".join(
+        f"CAST(:a{i} AS {table.c[name].type.compile(dialect=conn.dialect)}[])"
+        for i, name in enumerate(columns)
+    )
+    sets = ", ".join(f"{name} = v.{name}" for name in names)
+    conn.execute(
+        text(
+            f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS v({', '.join(columns)}) "
+            f"WHERE {table.name}.{key} = v.{key}"
+        ),
+        {f"a{i}": _column_values(conn, table, name, rows) for i, name in enumerate(columns)},
+    )
