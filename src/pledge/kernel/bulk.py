@@ -38,6 +38,7 @@ def insert_rows(
     inserted, in no particular order (empty when nothing is asked)."""
     if not rows:
         return []
+    names = _same_keys(rows)
     if conn.dialect.name != "postgresql":
         stmt = dialect_insert(conn)(table)
         if skip_conflicts_on:
@@ -46,7 +47,6 @@ def insert_rows(
             return conn.execute(stmt.returning(*(table.c[name] for name in returning)), list(rows)).all()
         conn.execute(stmt, list(rows))
         return []
-    names = list(rows[0])
     result = conn.execute(
         text(_unnest_insert(conn, table, names, returning, skip_conflicts_on)),
         {f"a{i}": _column_values(conn, table, name, rows) for i, name in enumerate(names)},
@@ -68,6 +68,14 @@ def _unnest_insert(
     return sql
 
 
+def _same_keys(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The rows' keys, which must be the same in every row (one array per column)."""
+    keys = rows[0].keys()
+    if any(row.keys() != keys for row in rows):
+        raise ValueError("bulk rows must all have the same keys")
+    return list(keys)
+
+
 def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
     process = table.c[name].type.bind_processor(conn.dialect)
     values = [row[name] for row in rows]
@@ -80,7 +88,7 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
     SQLite keeps SQLAlchemy's executemany."""
     if not rows:
         return
-    names = [name for name in rows[0] if name != key]
+    names = [name for name in _same_keys(rows) if name != key]
     if conn.dialect.name != "postgresql":
         stmt = (
             table.update()
