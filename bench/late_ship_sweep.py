@@ -283,13 +283,13 @@ def baseline(url: str) -> dict:
             for s in _baseline_statements(engine.dialect.name, clause, zero)
         ]
         each = []
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         with engine.begin() as c:
             for stmt in statements:
                 t0 = time.perf_counter()
                 c.execute(stmt, {k: v for k, v in params.items() if f":{k}" in stmt.text})
                 each.append([shape(stmt.text), round(time.perf_counter() - t0, 3)])
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         with engine.connect() as c:
             count, total = c.execute(
                 select(func.count(), func.coalesce(func.sum(compensations.c.amount_fen), 0)).where(
@@ -300,6 +300,7 @@ def baseline(url: str) -> dict:
         engine.dispose()
     return {
         "elapsed_s": elapsed,
+        "cpu_s": cpu,
         "compensated": count,
         "amount_fen": int(total),
         "statements": len(statements),
@@ -315,9 +316,9 @@ def sweep(url: str, batch: int) -> dict:
     app = build(Settings(database_url=url), clock=clock)
     try:
         with count_statements(app.uow.engine) as counter:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             result = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch)
-            elapsed = time.perf_counter() - started
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         statements = list(counter.statements)
         again = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch)  # must find nothing to do
     finally:
@@ -325,6 +326,7 @@ def sweep(url: str, batch: int) -> dict:
     shapes = Counter(shape(s) for s in statements)
     return {
         "elapsed_s": elapsed,
+        "cpu_s": cpu,
         "result": result,
         "statements": len(statements),
         "shapes": {k: v for k, v in sorted(shapes.items(), key=lambda kv: -kv[1])},
@@ -480,6 +482,11 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
         "baseline_statement_s": base["statement_s"],
         "baseline_total_compensation_fen": base["amount_fen"],
         "ratio_to_baseline": round(per_s / base_per_s, 3),
+        # This process's CPU time (on SQLite all of the work, the database included; on
+        # PostgreSQL the client side only): much less sensitive to a loaded machine than wall time.
+        "cpu_s": round(run["cpu_s"], 2),
+        "baseline_cpu_s": round(base["cpu_s"], 2),
+        "cpu_ratio_to_baseline": round(base["cpu_s"] / run["cpu_s"], 3),
         "check_ok": checks["ok"] and run["second_run_compensated"] == 0,
         "check": checks,
     }
@@ -498,7 +505,8 @@ def _print(label: str, r: dict) -> None:
         f"  [{label}] baseline (set-based SQL, {r['baseline_statements']} statements) "
         f"{r['baseline_orders_per_s']:,.0f} orders/s "
         f"in {r['baseline_elapsed_s']:.2f} s → sweep = {r['ratio_to_baseline']:.3f} × baseline "
-        f"({1 / r['ratio_to_baseline']:.1f}× slower)"
+        f"({1 / r['ratio_to_baseline']:.1f}× slower); CPU of this process {r['cpu_s']:.1f} s against "
+        f"{r['baseline_cpu_s']:.2f} s = {r['cpu_ratio_to_baseline']:.3f}"
     )
     c = r["check"]["found"]
     verdict = "OK" if r["check_ok"] else f"WRONG: {r['check']['wrong']}"

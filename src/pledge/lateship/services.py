@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
@@ -28,6 +28,7 @@ from pledge.compensation.services import Due, compensation_key
 from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments
+from pledge.kernel.bulk import update_rows
 from pledge.kernel.clock import ensure_utc, local_time
 from pledge.kernel.db import AnyRow, claim_batch
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
@@ -215,10 +216,7 @@ def sweep_batch(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     result.amount_fen = sum(d.amount_fen for d in won)
     result.no_compensation = len(won) - result.compensated
     result.waiting = len([d for d in decisions if d.next_check is not None])
-    conn.execute(
-        orders.update().where(orders.c.id == bindparam("oid")).values(late_check_at=bindparam("nxt")),
-        [{"oid": d.order.id, "nxt": d.next_check} for d in decisions],
-    )
+    update_rows(conn, orders, "id", [{"id": d.order.id, "late_check_at": d.next_check} for d in decisions])
     return result
 
 

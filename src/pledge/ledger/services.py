@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from pledge.kernel.bulk import insert_rows
 from pledge.kernel.db import AnyRow, dialect_insert
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
@@ -90,12 +91,16 @@ def record(conn: Connection, *, key: str, kind: str, memo: str, postings: list[P
     return record_many(conn, [Transaction(key, kind, memo, tuple(postings))], at=at)[key]
 
 
-def record_many(conn: Connection, transactions: Sequence[Transaction], *, at: datetime) -> dict[str, int]:
+def record_many(
+    conn: Connection, transactions: Sequence[Transaction], *, at: datetime, skip_recorded: bool = False
+) -> dict[str, int]:
     """Insert many balanced transactions in bulk: the accounts (get-or-create, all at once in code
     order, so concurrent workers creating the same accounts queue instead of deadlocking), one
     INSERT of the transactions and one of all their postings. Every transaction is validated
     first, keys must be distinct, and each key is UNIQUE in the database as for `record`.
-    Returns the transaction id of each key."""
+    Returns the transaction id of each key. With `skip_recorded` the insert is the claim of the
+    keys: a key already recorded (or being recorded by a concurrent transaction, which
+    PostgreSQL waits for) is skipped without its postings and left out of the result."""
     if not transactions:
         return {}
     for tx in transactions:
@@ -106,30 +111,31 @@ def record_many(conn: Connection, transactions: Sequence[Transaction], *, at: da
     ids = account_ids(
         conn, {code for tx in transactions for p in tx.postings for code in (p.debit, p.credit)}
     )
-    t = ledger_transactions.c
     tx_ids: dict[str, int] = {
         row.idempotency_key: row.id
-        for row in conn.execute(
-            ledger_transactions.insert().returning(t.id, t.idempotency_key),
+        for row in insert_rows(
+            conn,
+            ledger_transactions,
             [
                 {"idempotency_key": tx.key, "kind": tx.kind, "memo": tx.memo, "created_at": tx.at or at}
                 for tx in transactions
             ],
+            returning=("id", "idempotency_key"),
+            skip_conflicts_on=("idempotency_key",) if skip_recorded else (),
         )
     }
-    conn.execute(
-        ledger_postings.insert(),
-        [
-            {
-                "transaction_id": tx_ids[tx.key],
-                "debit_account_id": ids[p.debit],
-                "credit_account_id": ids[p.credit],
-                "amount_fen": p.amount_fen,
-            }
-            for tx in transactions
-            for p in tx.postings
-        ],
-    )
+    postings = [
+        {
+            "transaction_id": tx_ids[tx.key],
+            "debit_account_id": ids[p.debit],
+            "credit_account_id": ids[p.credit],
+            "amount_fen": p.amount_fen,
+        }
+        for tx in transactions
+        if tx.key in tx_ids
+        for p in tx.postings
+    ]
+    insert_rows(conn, ledger_postings, postings)
     return tx_ids
 
 
@@ -159,11 +165,11 @@ def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: dateti
     for g in grants:
         if type(g.amount_fen) is not int or g.amount_fen <= 0:
             raise InvalidInput(f"a coupon must be worth a positive number of fen, got {g.amount_fen!r}")
-    k = coupons.c
     return {
         row.source: row.id
-        for row in conn.execute(
-            coupons.insert().returning(k.id, k.source),
+        for row in insert_rows(
+            conn,
+            coupons,
             [
                 {
                     "buyer_id": g.buyer_id,
@@ -180,6 +186,7 @@ def issue_coupons(conn: Connection, grants: Sequence[CouponGrant], *, at: dateti
                 }
                 for g in grants
             ],
+            returning=("id", "source"),
         )
     }
 

@@ -12,12 +12,10 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
 from pledge.kernel import jsonutil
-from pledge.kernel.db import dialect_insert
+from pledge.kernel.bulk import insert_rows
 from pledge.kernel.errors import InvalidInput
 from pledge.notifications.model import PARAMS, Kind
 from pledge.notifications.tables import notifications
-
-CHUNK = 1000  # rows per INSERT: 6 000 parameters, well under SQLite's 32 766
 
 
 @dataclass(frozen=True)
@@ -39,12 +37,12 @@ def _checked(kind: Kind, params: Mapping[str, object], link: str) -> None:
 
 
 def _insert(conn: Connection, rows: list[dict]) -> int:
-    added = 0
-    for start in range(0, len(rows), CHUNK):
-        insert = dialect_insert(conn)(notifications).values(rows[start : start + CHUNK])
-        insert = insert.on_conflict_do_nothing(index_elements=["user_id", "cause"])
-        added += len(conn.execute(insert.returning(notifications.c.id)).all())  # rowcount is -1 on psycopg
-    return added
+    """One statement of constant text for any number of rows (kernel.bulk), instead of a
+    statement built for each batch's rows."""
+    inserted = insert_rows(
+        conn, notifications, rows, returning=("id",), skip_conflicts_on=("user_id", "cause")
+    )
+    return len(inserted)  # rowcount is -1 on psycopg
 
 
 def notify_each(conn: Connection, notes: Collection[Note], *, at: datetime) -> int:

@@ -32,6 +32,7 @@ from pledge.catalog.services import promise_of
 from pledge.catalog.tables import products, shops, skus
 from pledge.integrations import outbox
 from pledge.kernel import jsonutil
+from pledge.kernel.bulk import insert_rows
 from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
@@ -79,10 +80,16 @@ ORDER_WEBHOOKS = {
 def record_events(conn: Connection, events: list[dict]) -> None:
     """Timeline entries: {'order_id', 'at', 'kind', 'detail'}. Those integrations hear of
     (ORDER_WEBHOOKS) go to the webhook outbox in the same transaction."""
-    if events:
-        conn.execute(
-            order_events.insert(), [dict(e, detail=jsonutil.dumps(e.get("detail", {}))) for e in events]
-        )
+    rows = [
+        {
+            "order_id": e["order_id"],
+            "at": e["at"],
+            "kind": e["kind"],
+            "detail": jsonutil.dumps(e.get("detail", {})),
+        }
+        for e in events
+    ]
+    insert_rows(conn, order_events, rows)
     published = [e for e in events if e["kind"] in ORDER_WEBHOOKS]
     if published:
         ids = {e["order_id"] for e in published}

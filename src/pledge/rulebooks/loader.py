@@ -42,18 +42,25 @@ class Rulebook:
     clauses: tuple[Clause, ...]
     # Platform rules the book knows of but does not enforce yet: {source, title, why}.
     not_modelled: tuple[dict[str, str], ...] = ()
+    # in_force's answers by (kind, day): a sweep asks the same question for every order.
+    _in_force_memo: dict[tuple[str, date], tuple[Clause, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def in_force(self, kind: str, at: datetime | date) -> list[Clause]:
         """Clauses of a kind effective at `at`; for each id the latest effective version wins."""
         # Effective dates are the platform's calendar days, not UTC days.
         day = at.astimezone(ZoneInfo(self.timezone)).date() if isinstance(at, datetime) else at
-        chosen: dict[str, Clause] = {}
-        for clause in self.clauses:
-            if clause.kind == kind and clause.effective <= day:
-                current = chosen.get(clause.id)
-                if current is None or current.effective < clause.effective:
-                    chosen[clause.id] = clause
-        return list(chosen.values())
+        found = self._in_force_memo.get((kind, day))
+        if found is None:  # the book is immutable, so the answer for a (kind, day) never changes
+            chosen: dict[str, Clause] = {}
+            for clause in self.clauses:
+                if clause.kind == kind and clause.effective <= day:
+                    current = chosen.get(clause.id)
+                    if current is None or current.effective < clause.effective:
+                        chosen[clause.id] = clause
+            found = self._in_force_memo[(kind, day)] = tuple(chosen.values())
+        return list(found)
 
     def one(self, kind: str, at: datetime | date, **match: Any) -> Clause:
         found = [c for c in self.in_force(kind, at) if all(c.get(k) == v for k, v in match.items())]

@@ -1,0 +1,76 @@
+"""kernel.bulk: many rows in one statement of constant text (unnest arrays on PostgreSQL,
+executemany on SQLite), with the same results as row-by-row inserts and updates (issue 19)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import StatementError
+
+from pledge.kernel.bulk import insert_rows, update_rows
+from pledge.kernel.errors import InvalidInput
+from pledge.ledger.tables import ledger_transactions
+
+AT = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
+
+
+def tx(key: str, memo: str = "备注 memo", at: datetime = AT) -> dict:
+    return {"idempotency_key": key, "kind": "late_ship", "memo": memo, "created_at": at}
+
+
+def stored(app) -> list[tuple]:
+    t = ledger_transactions.c
+    with app.uow.read() as c:
+        return [tuple(r) for r in c.execute(select(t.idempotency_key, t.memo, t.created_at).order_by(t.id))]
+
+
+def test_insert_rows_returns_the_inserted_and_skips_the_claimed_keys(app):
+    with app.uow.begin() as c:
+        first = insert_rows(c, ledger_transactions, [tx("a"), tx("b")], returning=("id", "idempotency_key"))
+        again = insert_rows(
+            c,
+            ledger_transactions,
+            [tx("b", "second"), tx("c", at=AT + timedelta(seconds=1))],
+            returning=("idempotency_key",),
+            skip_conflicts_on=("idempotency_key",),
+        )
+    assert sorted(r.idempotency_key for r in first) == ["a", "b"]
+    assert [r.idempotency_key for r in again] == ["c"]  # b was claimed already: skipped, not overwritten
+    assert stored(app) == [
+        ("a", "备注 memo", AT),
+        ("b", "备注 memo", AT),
+        ("c", "备注 memo", AT + timedelta(seconds=1)),
+    ]
+
+
+def test_insert_rows_passes_each_value_through_its_column_type(app):
+    # UtcDateTime refuses a naive datetime (SQLAlchemy wraps the ValueError on SQLite)
+    with pytest.raises((ValueError, StatementError), match="naive datetime"), app.uow.begin() as c:
+        insert_rows(c, ledger_transactions, [tx("a"), tx("b", at=datetime(2026, 9, 1))])
+    with pytest.raises(InvalidInput), app.uow.begin() as c:  # the input guard still sees every text
+        insert_rows(c, ledger_transactions, [tx("a"), tx("b", "nul\x00")])
+    assert stored(app) == []
+
+
+def test_rows_with_different_keys_are_refused(app):
+    with pytest.raises(ValueError, match="same keys"), app.uow.begin() as c:
+        insert_rows(c, ledger_transactions, [tx("a"), {**tx("b"), "memo": "x", "kind": "k"} | {"extra": 1}])
+
+
+def test_update_rows_sets_each_rows_values_by_key(app):
+    with app.uow.begin() as c:
+        ids = {
+            r.idempotency_key: r.id
+            for r in insert_rows(
+                c, ledger_transactions, [tx("a"), tx("b"), tx("c")], returning=("id", "idempotency_key")
+            )
+        }
+        update_rows(
+            c,
+            ledger_transactions,
+            "id",
+            [{"id": ids["a"], "memo": "甲"}, {"id": ids["c"], "memo": "丙"}],
+        )
+    assert [memo for _, memo, _ in stored(app)] == ["甲", "备注 memo", "丙"]
