@@ -3,13 +3,13 @@ key) on each, so the tables can be distributed by shop_id and co-located (docs/s
 replaces the plain index on shop_id the table had, which it serves as well
 
 Revision ID: 0043
-Revises: 0038
+Revises: 0041
 """
 
 from alembic import op
 
 revision = "0043"
-down_revision = "0038"
+down_revision = "0041"
 branch_labels = None
 depends_on = None
 
