@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from bench import PgServer, envelope, fill_required, guarded, say, sql_literal, write_result
 from pledge.accounts.services import Actor
+from pledge.experience import facts
 from pledge.experience.services import local_today, measure
 from pledge.kernel.db import make_engine
 from pledge.lateship.services import sweep_batch
@@ -244,6 +245,20 @@ class Recorder:
             self.seen.append((statement, parameters))
 
 
+def build_facts(url: str) -> float:
+    """The experience score's daily facts for the window, built from scratch (the first nightly
+    step after an upgrade); seconds taken."""
+    book = load_rulebook()
+    engine = make_engine(url)
+    started = time.perf_counter()
+    try:
+        with engine.begin() as c:
+            facts.measure(c, book, local_today(book, NOW), at=NOW)
+    finally:
+        engine.dispose()
+    return round(time.perf_counter() - started, 1)
+
+
 def capture(url: str) -> dict[str, list]:
     """Each hot path's SELECTs, captured from the real functions (writes rolled back)."""
     book = load_rulebook()
@@ -273,6 +288,9 @@ def capture(url: str) -> dict[str, list]:
             "late-ship due-order claim (batch 500)": lambda c: sweep_batch(c, book, now=NOW, batch=500),
             "experience score, every shop": lambda c: measure(c, book, local_today(book, NOW)),
         }
+        paths["experience score from daily facts (incremental refresh, nothing new)"] = lambda c: (
+            facts.measure(c, book, local_today(book, NOW), at=NOW + timedelta(hours=1))
+        )
         captured = {}
         for label, call in paths.items():
             with engine.connect() as c, Recorder(engine) as rec:
@@ -392,6 +410,8 @@ def bench(pg: PgServer, n: int, shops: int) -> dict:
         say(f"  loading {n:,} orders from {shops:,} shops …")
         timings = load_rows(url, n, shops)
         say(f"  loaded: {timings}")
+        facts_s = build_facts(url)
+        say(f"  the score's daily facts built from scratch in {facts_s} s")
         captured = capture(url)
         before = explain(url, captured)
         partition_s = partition_orders(url)
