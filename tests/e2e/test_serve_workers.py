@@ -159,3 +159,77 @@ def test_the_demo_clock_moved_through_one_process_is_the_clock_of_the_other(post
         code = served.stop()
     assert code == 0, served.log.read_text()
     app.uow.engine.dispose()
+
+
+def _viewers_reach(events: Events, want: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(e["event"] == "viewers" and e["data"]["viewers"] == want for e in events.items):
+            return
+        time.sleep(0.05)
+    seen = [e["data"]["viewers"] for e in events.items if e["event"] == "viewers"]
+    raise AssertionError(f"viewers never reached {want}: {seen}")
+
+
+@pytest.mark.postgres
+def test_viewers_now_and_the_sessions_samples_count_the_viewers_of_every_process(postgres_url, tmp_path):
+    """One viewer on each of the two processes: both see 2 watching, the room's JSON says 2, and
+    the session's samples are written once per interval (by one process) with the total."""
+    app = make_app(postgres_url, FixedClock(datetime.now(UTC)))
+    world = World(app)
+    shop_id, owner = world.shop()
+    served = Served(
+        postgres_url,
+        tmp_path,
+        workers=2,
+        sweep_interval_seconds="3600",
+        live_viewers_push_seconds="1",
+        live_viewer_sample_seconds="2",
+    )
+    try:
+        served.wait_ready()
+        workers = served.workers()
+        first, second = sorted(workers)
+        with closing(connected_to(served, workers, first)) as http_a:
+            host = token(http_a, email_of(app, owner.user_id))
+            room = http_a.post(
+                f"/api/v1/shops/{shop_id}/live/rooms", json={"title": "花房", "promise": "48h"}, headers=host
+            ).json()["id"]
+            assert http_a.post(
+                f"/api/v1/live/rooms/{room}/start", json={"playback_url": HLS}, headers=host
+            ).is_success
+            with (
+                closing(connected_to(served, workers, second)) as http_b,
+                closing(connected_to(served, workers, first)) as http_c,
+                http_b.stream("GET", f"/api/v1/live/rooms/{room}/events") as on_second,
+                http_c.stream("GET", f"/api/v1/live/rooms/{room}/events") as on_first,
+            ):
+                assert serving_process(served.port, client_port(on_second), workers) == second
+                assert serving_process(served.port, client_port(on_first), workers) == first
+                seen_second, seen_first = Events(on_second), Events(on_first)
+                _viewers_reach(seen_second, 2)
+                _viewers_reach(seen_first, 2)
+                assert http_a.get(f"/api/v1/live/rooms/{room}").json()["viewers"] == 2
+                time.sleep(5)  # two sample intervals at least
+        with app.uow.read() as conn:
+            samples = conn.execute(
+                text(
+                    "SELECT s.at, s.viewers FROM live_viewer_samples s JOIN live_sessions l "
+                    "ON l.id = s.session_id WHERE l.room_id = :room ORDER BY s.at"
+                ),
+                {"room": room},
+            ).all()
+            peak = conn.execute(
+                text("SELECT peak_viewers FROM live_sessions WHERE room_id = :room"), {"room": room}
+            ).scalar_one()
+        assert peak == 2
+        assert samples and max(v for _, v in samples) == 2
+        gaps = [(b - a).total_seconds() for (a, _), (b, _) in zip(samples, samples[1:], strict=False)]
+        assert all(gap >= 1 for gap in gaps), f"two processes wrote a sample each: {samples}"
+    finally:
+        code = served.stop()
+    assert code == 0, served.log.read_text()
+    with app.uow.read() as conn:
+        left = conn.execute(text("SELECT count(*) FROM live_viewer_presence")).scalar_one()
+    assert left == 0  # each process withdrew its counts when it stopped
+    app.uow.engine.dispose()

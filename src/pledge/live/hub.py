@@ -90,6 +90,7 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self.forward: Callable[[int, bytes], None] | None = None  # set by a bus: publish goes through it
+        self._shared: dict[int, int] = {}  # viewers over every server process (live.presence)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The event loop that serves the subscribers (the web server's)."""
@@ -116,10 +117,17 @@ class Hub:
                 del self._rooms[sub.room_id]
 
     def viewers(self, room_id: int) -> int:
-        return len(self._rooms.get(room_id, ()))
+        """Viewers now: this process's own, or the total over every process when it is known."""
+        own = len(self._rooms.get(room_id, ()))
+        return max(own, self._shared.get(room_id, 0))
 
     def rooms_watched(self) -> dict[int, int]:
+        """This process's own viewers per room it serves."""
         return {room_id: len(subs) for room_id, subs in self._rooms.items()}
+
+    def set_shared(self, totals: dict[int, int]) -> None:
+        """The latest totals over every server process (shared mode)."""
+        self._shared = dict(totals)
 
     def publish(self, room_id: int, event: str, data: Any, event_id: str | None = None) -> None:
         """Send an event to the room's viewers (in every process, when a bus is attached)."""

@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from pledge.config import Settings
 from pledge.kernel.clock import Clock
 from pledge.kernel.db import UnitOfWork
-from pledge.live import queries
+from pledge.live import presence, queries
 from pledge.live.bus import PgBus
 from pledge.live.hub import Hub, sse_frame
 from pledge.live.services import record_viewers
@@ -37,9 +38,47 @@ def sample_viewers(hub: Hub, uow: UnitOfWork, clock: Clock) -> int:
 
 
 def push_viewers(hub: Hub) -> None:
-    """Viewers now, to each watched room of this process (counted here, so delivered here)."""
-    for room_id, count in hub.rooms_watched().items():
-        hub.deliver(room_id, sse_frame("viewers", {"viewers": count}))
+    """Viewers now, to each room this process serves (its own count, or the total over every
+    process in shared mode)."""
+    for room_id in hub.rooms_watched():
+        hub.deliver(room_id, sse_frame("viewers", {"viewers": hub.viewers(room_id)}))
+
+
+class SharedViewers:
+    """Viewers now summed over every server process (live.presence), for one process."""
+
+    STALE_AFTER_PUSHES = 3  # a process not heard from for three push intervals no longer counts
+
+    def __init__(self, hub: Hub, uow: UnitOfWork, clock: Clock, push_seconds: float) -> None:
+        self.hub, self.uow, self.clock = hub, uow, clock
+        self.key = presence.process_key()
+        self.fresh = timedelta(seconds=push_seconds * self.STALE_AFTER_PUSHES)
+        self.totals: dict[int, presence.RoomTotal] = {}
+
+    def share(self) -> None:
+        """Write this process's counts, read every room's total (every push interval)."""
+        at = self.clock.now()
+        with self.uow.begin() as conn:
+            self.totals = presence.share(
+                conn, key=self.key, watched=self.hub.rooms_watched(), at=at, fresh_after=at - self.fresh
+            )
+        self.hub.set_shared({room_id: total.viewers for room_id, total in self.totals.items()})
+
+    def sample(self) -> int:
+        """Record the total of every room this process leads; how many sessions were recorded."""
+        led = {room_id: t.viewers for room_id, t in self.totals.items() if t.leader == self.key}
+        if not led:
+            return 0
+        at = self.clock.now()
+        with self.uow.begin() as conn:
+            sessions = queries.live_sessions_of(conn, list(led))
+            for room_id, session_id in sessions.items():
+                record_viewers(conn, session_id=session_id, viewers=led[room_id], at=at)
+        return len(sessions)
+
+    def leave(self) -> None:
+        with self.uow.begin() as conn:
+            presence.leave(conn, key=self.key)
 
 
 async def _every(seconds: float, step: Callable[[], Coroutine[Any, Any, object]]) -> None:
@@ -59,11 +98,20 @@ def _conninfo(url: str) -> str:
 async def running(hub: Hub, uow: UnitOfWork, clock: Clock, settings: Settings) -> AsyncIterator[None]:
     """The live-room background work of one web process, for as long as it serves."""
     hub.bind(asyncio.get_running_loop())
+    url = settings.resolved_database_url()
+    shared = None
+    if settings.live_pg_bus and url.startswith("postgresql"):
+        shared = SharedViewers(hub, uow, clock, settings.live_viewers_push_seconds)
 
     async def sample() -> None:
-        await asyncio.to_thread(sample_viewers, hub, uow, clock)
+        if shared is not None:
+            await asyncio.to_thread(shared.sample)
+        else:
+            await asyncio.to_thread(sample_viewers, hub, uow, clock)
 
     async def push() -> None:
+        if shared is not None:
+            await asyncio.to_thread(shared.share)
         push_viewers(hub)
 
     tasks = [
@@ -72,8 +120,7 @@ async def running(hub: Hub, uow: UnitOfWork, clock: Clock, settings: Settings) -
         asyncio.create_task(_every(settings.live_viewers_push_seconds, push)),
     ]
     bus = None
-    url = settings.resolved_database_url()
-    if settings.live_pg_bus and url.startswith("postgresql"):
+    if shared is not None:
         bus = PgBus(_conninfo(url), hub)
         bus.start()
     try:
@@ -86,4 +133,9 @@ async def running(hub: Hub, uow: UnitOfWork, clock: Clock, settings: Settings) -
                 await task
         if bus is not None:
             await bus.stop()
+        if shared is not None:
+            try:
+                await asyncio.to_thread(shared.leave)
+            except Exception:  # a database already gone must not block the shutdown
+                log.exception("could not withdraw this process's viewer counts")
         hub.unbind()

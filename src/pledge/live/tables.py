@@ -161,5 +161,19 @@ live_session_viewers = Table(
     UniqueConstraint("session_id", "viewer_key", name="uq_live_session_viewers_session_viewer"),
 )
 
+# Viewers now, per server process (issue 19: `pledge serve --workers N`): each process counts
+# only its own stream connections, so in shared mode each one writes its count per watched room
+# every push interval and reads every room's total back (live.presence). A process that stops
+# deletes its rows; a crashed one's rows go stale and are ignored.
+live_viewer_presence = Table(
+    "live_viewer_presence",
+    metadata,
+    Column("room_id", Id, ForeignKey("live_rooms.id"), primary_key=True),
+    Column("process_key", String(60), primary_key=True),
+    Column("viewers", Integer, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+    CheckConstraint("viewers >= 0", name="viewers_not_negative"),
+)
+
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
 shop_keys(live_rooms, live_coupon_offers)
