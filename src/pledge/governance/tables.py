@@ -113,3 +113,57 @@ governance_calendar = Table(
     Column("note", String(100), nullable=False),
     Column("added_at", UtcDateTime, nullable=False),
 )
+
+# A penalty against a creator (达人) under a `creator_penalty_ladder` clause (migration 0040): the
+# violation the reviewer recorded (its scene and subject — a live session or a video —, the product
+# it promoted, the harm found, the evidence and the violation's own reference, 违规详情单), what
+# the window held when it was decided (the counts) and the tier they gave. One row per violation:
+# the reference is UNIQUE per creator and clause, so a reviewer deciding twice writes nothing.
+creator_penalties = Table(
+    "creator_penalties",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
+    Column("clause", String(80), nullable=False),
+    Column("ref", String(60), nullable=False),
+    Column("scene", String(10), nullable=False),  # creator_ladder.Scene
+    Column("subject_id", Id, nullable=False),  # the live session or the video
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("in_session", Integer, nullable=False),
+    Column("videos", Integer, nullable=False),
+    Column("harm", String(10), nullable=False),  # creator_ladder.Harm
+    Column("tier", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # model.PenaltyStatus
+    Column("decided_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("reversed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("creator_id", "clause", "ref", name="uq_creator_penalties_ref"),
+    CheckConstraint("tier BETWEEN 1 AND 4", name="tier"),
+    CheckConstraint("sessions >= 0 AND in_session >= 0 AND videos >= 0", name="counts"),
+    Index("ix_creator_penalties_window", "creator_id", "clause", "decided_at"),
+)
+
+# Each action of a creator penalty, once per kind: how long it lasts, the share held and the money
+# it moved (through pledge.ledger under `creator-penalty-{hold,release,charge}:{action id}`), and its
+# state — applied, moot (nothing left to act on), held → released, due → charged, reversed.
+creator_penalty_actions = Table(
+    "creator_penalty_actions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("penalty_id", Id, ForeignKey("creator_penalties.id"), nullable=False, index=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),  # creator_ladder.CreatorAction
+    Column("days", Integer, nullable=True),
+    Column("held_bp", Integer, nullable=True),
+    Column("amount_fen", Fen, nullable=True),
+    Column("state", String(12), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=True),
+    Column("settled_at", UtcDateTime, nullable=True),  # released or charged
+    UniqueConstraint("penalty_id", "kind", name="uq_creator_penalty_actions_kind"),
+    CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount"),
+    Index("ix_creator_penalty_actions_due", "state", "ends_at"),
+)
