@@ -9,6 +9,7 @@ by the worker, selling closed 3 days, removal, and the money penalty after the f
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from pledge.creators import commissions, content
 from pledge.creators.commissions import creator_available
 from pledge.creators.sources import showcase_source
 from pledge.creators.tables import creator_freezes, creators, showcase_items
-from pledge.governance import creator_money
+from pledge.governance import creator_money, report
 from pledge.governance import creator_penalties as cp
 from pledge.governance.penalties import PENALTIES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
@@ -193,6 +194,10 @@ def test_severe_harm_removes_the_creator_and_charges_the_penalty_after_the_freez
     assert status == "removed"
     assert freezes == [timedelta(days=90), timedelta(days=180)]  # the clause's 90 days; removal's 180
     assert done["money_penalty"][0] == "due"
+    today = app.clock.now().astimezone(ZoneInfo(app.rulebook.timezone)).date()
+    with app.uow.read() as c:
+        counted = report.governance_report(c, today, today, app.rulebook.timezone)
+    assert counted.creators_removed == 1  # the transparency report counts creators removed
     app.clock.advance(timedelta(days=90))
     creator_money.run_step(app.uow, app.rulebook, app.clock)
     creator_money.run_step(app.uow, app.rulebook, app.clock)
