@@ -18,7 +18,7 @@ from pledge.creators import commissions, content
 from pledge.creators.commissions import creator_available
 from pledge.creators.sources import showcase_source
 from pledge.creators.tables import creator_freezes, creators, showcase_items
-from pledge.governance import creator_money, report
+from pledge.governance import creator_money, creator_reversal, report
 from pledge.governance import creator_penalties as cp
 from pledge.governance.penalties import PENALTIES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
@@ -253,3 +253,46 @@ def test_held_money_moves_and_returns_once_under_three_concurrent_workers(app, p
             .all()
         )
     assert sorted(keys) == sorted(f"creator-penalty-{verb}:{held}" for verb in ("hold", "release"))
+
+
+def test_reversing_a_penalty_gives_back_held_money_and_selling_once(app, world, penalised):
+    s = penalised
+    fund(app, s["creator_id"], 10_000)
+    decided = decide(app, s["reviewer"], violation(s, "L-1", where="live", harm="heavy"))
+    assert decided.tier == 3
+    assert balance(app, creator_available(s["creator_id"])) == 10_000 - 299  # 15% of ¥19.90, half up
+    with app.uow.begin() as c:
+        c.execute(
+            showcase_items.insert().values(
+                creator_id=s["creator_id"], product_id=s["product_id"], added_at=app.clock.now()
+            )
+        )
+        creator_reversal.reverse(c, s["reviewer"], decided.penalty_id, at=app.clock.now())
+    done = actions(app, decided.penalty_id)
+    assert (done["commission_held"][0], done["selling_closed"][0]) == ("reversed", "reversed")
+    assert balance(app, creator_available(s["creator_id"])) == 10_000
+    assert buy(app, world, s["sku"], showcase_source(s["creator_id"]))  # selling open again
+    with pytest.raises(Conflict, match="nothing to reverse"):
+        with app.uow.begin() as c:
+            creator_reversal.reverse(c, s["reviewer"], decided.penalty_id, at=app.clock.now())
+    app.clock.advance(timedelta(days=30))
+    creator_money.run_step(app.uow, app.rulebook, app.clock)  # the reversed hold is not released again
+    assert balance(app, creator_available(s["creator_id"])) == 10_000
+
+
+def test_reversing_a_tier_four_penalty_publishes_the_video_and_drops_the_money_penalty(app, penalised):
+    s = penalised
+    decided = decide(app, s["reviewer"], violation(s, "V-1", harm="severe"))
+    decided_at = app.clock.now()
+    app.clock.advance(timedelta(days=6))  # the appeal upheld
+    with app.uow.begin() as c:
+        creator_reversal.reverse(c, s["reviewer"], decided.penalty_id, at=app.clock.now())
+    with app.uow.read() as c:
+        video = c.execute(select(videos.c.status).where(videos.c.id == s["video_id"])).scalar_one()
+        ends = sorted(r.ends_at - decided_at for r in c.execute(select(creator_freezes)))
+    assert video == "published"
+    assert ends == [timedelta(days=6), timedelta(days=180)]  # the penalty's freeze ended; removal's stands
+    app.clock.advance(timedelta(days=90))
+    creator_money.run_step(app.uow, app.rulebook, app.clock)
+    assert actions(app, decided.penalty_id)["money_penalty"][0] == "reversed"
+    assert balance(app, PENALTIES) == 0
