@@ -25,6 +25,7 @@ from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
+from pledge.governance.creator_appeals import run_step as creator_appeals_step
 from pledge.governance.creator_money import run_step as creator_penalty_step
 from pledge.integrations.delivery import default_sender, deliver_due
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
@@ -108,9 +109,10 @@ def run_once(app: App) -> dict:
 
 
 def _creator_money(app: App) -> dict[str, int]:
-    """Creators' commissions booked, settled and returned; their penalty holds released when
-    over and money penalties charged when due (governance.creator_money)."""
+    """Creators' commissions booked, settled and returned; their appeals settled at their deadline,
+    then their penalty holds released when over and money penalties charged when due."""
     done = creator_commissions_step(app.uow, app.rulebook, app.clock)
+    done |= creator_appeals_step(app.uow, app.rulebook, app.clock)
     return done | creator_penalty_step(app.uow, app.rulebook, app.clock)
 
 

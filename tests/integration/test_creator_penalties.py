@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from pledge.creators import commissions, content
+from pledge.creators import services as creators_services
 from pledge.creators.commissions import creator_available
 from pledge.creators.sources import showcase_source
 from pledge.creators.tables import creator_freezes, creators, showcase_items
-from pledge.governance import creator_money, creator_reversal, report
+from pledge.governance import creator_appeals, creator_money, creator_reversal, report
 from pledge.governance import creator_penalties as cp
 from pledge.governance.penalties import PENALTIES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
@@ -296,3 +297,56 @@ def test_reversing_a_tier_four_penalty_publishes_the_video_and_drops_the_money_p
     creator_money.run_step(app.uow, app.rulebook, app.clock)
     assert actions(app, decided.penalty_id)["money_penalty"][0] == "reversed"
     assert balance(app, PENALTIES) == 0
+
+
+def appeal(app, actor, penalty_id: int, reason: str = "口播内容有检测报告为证") -> int:
+    with app.uow.begin() as c:
+        return creator_appeals.file_appeal(
+            c, actor, penalty_id, reason=reason, book=app.rulebook, at=app.clock.now()
+        )
+
+
+def test_a_creator_appeals_within_14_days_and_an_upheld_appeal_reverses_aJoHtKQ6kLcq(app, world, penalised):
+    s = penalised
+    fund(app, s["creator_id"], 10_000)
+    decide(app, s["reviewer"], violation(s, "V-1"))
+    second = decide(app, s["reviewer"], violation(s, "V-2"))
+    late = decide(app, s["reviewer"], violation(s, "V-3"))
+    other = world.user("别的达人")
+    with app.uow.begin() as c:
+        creators_services.register_creator(
+            c, other, creators_services.NewCreator("other", "别的达人", 1_000), at=app.clock.now()
+        )
+    with pytest.raises(NotFound, match="you have no penalty"):
+        appeal(app, other, second.penalty_id)
+    app.clock.advance(timedelta(days=14))  # "收到处置通知后14天内"
+    appeal_id = appeal(app, s["actor"], second.penalty_id)
+    with pytest.raises(Conflict, match="appealed already"):
+        appeal(app, s["actor"], second.penalty_id)
+    app.clock.advance(timedelta(seconds=1))
+    with pytest.raises(Conflict, match="appeal window closed"):
+        appeal(app, s["actor"], late.penalty_id)
+    with app.uow.begin() as c:
+        status = creator_appeals.answer_appeal(
+            c, s["reviewer"], appeal_id, uphold=True, note="核实无误", at=app.clock.now()
+        )
+    assert status == "upheld"
+    assert actions(app, second.penalty_id)["commission_held"][0] == "reversed"
+    assert balance(app, creator_available(s["creator_id"])) == 10_000 - 100  # the third's hold stands
+    with app.uow.read() as c:
+        counted = c.execute(
+            select(creator_penalties.c.status).where(creator_penalties.c.id == second.penalty_id)
+        )
+        assert counted.scalar_one() == "reversed"
+
+
+def test_an_appeal_unanswered_after_5_working_days_is_upheld_by_the_worker(app, penalised):
+    s = penalised
+    decided = decide(app, s["reviewer"], violation(s, "V-1", harm="heavy"))
+    appeal(app, s["actor"], decided.penalty_id)
+    app.clock.advance(timedelta(days=4))
+    assert creator_appeals.run_step(app.uow, app.rulebook, app.clock) == {"creator_appeals_settled": 0}
+    app.clock.advance(timedelta(days=5))  # past the 5th working day's end
+    assert creator_appeals.run_step(app.uow, app.rulebook, app.clock) == {"creator_appeals_settled": 1}
+    assert creator_appeals.run_step(app.uow, app.rulebook, app.clock) == {"creator_appeals_settled": 0}
+    assert actions(app, decided.penalty_id)["selling_closed"][0] == "reversed"

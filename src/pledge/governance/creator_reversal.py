@@ -37,6 +37,11 @@ from pledge.videos.tables import videos
 def reverse(conn: Connection, actor: Actor, penalty_id: int, *, at: datetime) -> None:
     """Trust & safety reverses the penalty (an appeal upheld); a second reversal is a Conflict."""
     require_platform(actor, *ENFORCING_ROLES)
+    undo_penalty(conn, penalty_id, at=at)
+
+
+def undo_penalty(conn: Connection, penalty_id: int, *, at: datetime) -> None:
+    """The reversal itself, for a caller that has authorised it (an appeal's answer or deadline)."""
     penalty = conn.execute(select(creator_penalties).where(creator_penalties.c.id == penalty_id)).first()
     if penalty is None:
         raise NotFound(f"no creator penalty {penalty_id}")

@@ -167,3 +167,21 @@ creator_penalty_actions = Table(
     CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount"),
     Index("ix_creator_penalty_actions_due", "state", "ends_at"),
 )
+
+# At most one appeal per creator penalty: filed by the creator within the window of
+# `creator.appeals`, answered by a reviewer or settled at its deadline (governance.creator_appeals).
+creator_appeals = Table(
+    "creator_appeals",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("penalty_id", Id, ForeignKey("creator_penalties.id"), nullable=False),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("reason", String(500), nullable=False),
+    Column("status", String(20), nullable=False),  # model.AppealStatus
+    Column("filed_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("answered_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("answer_note", String(500), nullable=True),
+    UniqueConstraint("penalty_id", name="uq_creator_appeals_penalty"),
+)

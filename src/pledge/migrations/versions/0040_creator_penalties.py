@@ -1,6 +1,7 @@
 """creator penalties (issue 14): the violations a reviewer records against creators under a
 creator ladder clause, each action applied (held money, frozen commissions, selling closed,
-removal, a money penalty), and the creators' selling closed until a date
+removal, a money penalty), the creators' appeals, and the creators' selling closed until a
+date
 
 Revision ID: 0040
 Revises: 0038
@@ -95,9 +96,32 @@ def _actions() -> None:
     op.create_index("ix_creator_penalty_actions_due", "creator_penalty_actions", ["state", "ends_at"])
 
 
+def _appeals() -> None:
+    op.create_table(
+        "creator_appeals",
+        _id("id"),
+        _id("penalty_id"),
+        _id("creator_id"),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        _at("filed_at", nullable=False),
+        _at("due_at", nullable=False),
+        _at("answered_at"),
+        _id("answered_by", nullable=True),
+        sa.Column("answer_note", sa.String(length=500), nullable=True),
+        _fk("creator_appeals", "penalty_id", "creator_penalties"),
+        _fk("creator_appeals", "creator_id", "creators"),
+        _fk("creator_appeals", "answered_by", "users"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_creator_appeals")),
+        sa.UniqueConstraint("penalty_id", name="uq_creator_appeals_penalty"),
+    )
+    op.create_index(op.f("ix_creator_appeals_creator_id"), "creator_appeals", ["creator_id"])
+
+
 def upgrade() -> None:
     _penalties()
     _actions()
+    _appeals()
     with op.batch_alter_table("creators", schema=None) as batch_op:
         batch_op.add_column(_at("selling_closed_until"))
 
@@ -105,5 +129,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("creators", schema=None) as batch_op:
         batch_op.drop_column("selling_closed_until")
+    op.drop_table("creator_appeals")
     op.drop_table("creator_penalty_actions")
     op.drop_table("creator_penalties")
