@@ -6,10 +6,10 @@ room or video binds (attribution.SourceResolver, wired by bootstrap).
 - A room or video with a creator (live_rooms.creator_id, videos.creator_id) binds as the shop's
   does, and attributes the order to the creator; every product bought there must be in the
   affiliate marketplace for the creator, else a clear error and nothing is written.
-- A removed creator sells nothing, nor one whose selling a penalty closed for some days. An
-  order the creator sells from a shop they are a member of is
-  the merchant's own selling (自卖): it stays the shop's, with no creator ("若最后一次站内推广渠道的
-  属于商家自卖……本单佣金结算为0", douyin:aJoPPkXtaG25 §2.2.2).
+- A removed creator sells nothing, nor one whose selling a penalty closed for some days
+  (creators.selling_closed_until, governance.creator_penalties). An order the creator sells from
+  a shop they are a member of is the merchant's own selling (自卖): it stays the shop's, with no
+  creator ("若最后一次站内推广渠道的属于商家自卖……本单佣金结算为0", douyin:aJoPPkXtaG25 §2.2.2).
 - Last touch: the cart keeps the token of the page a product was last added from, and a token is
   good for the attribution window (`affiliate.attribution-window`, a Pledge default of 24 h, equal
   to attribution.tokens.TOKEN_LIFETIME; a unit test keeps them equal)."""
