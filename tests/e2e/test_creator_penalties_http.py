@@ -105,3 +105,37 @@ def test_the_reviewer_records_from_the_form_and_the_creator_reads_the_record_pag
     assert f"截至 {closed_until}" in main  # selling closed 3 days, its end in Beijing time
     en = client.get("/creator/penalties", params={"lang": "en"}).text
     assert "Penalty record" in en and "Live session interrupted" in en
+
+
+def test_the_creator_appeals_and_an_upheld_appeal_reverses_the_penalty(app, world, client):
+    s = _creator_live(app, world)
+    reviewer = bearer(
+        api_token(client, email_of(app, world.user("审核员", platform_role="reviewer").user_id))
+    )
+    creator = bearer(api_token(client, email_of(app, s["creator"].user_id)))
+    body = {
+        "clause": "creator.false-advertising",
+        "ref": "WG-2",
+        "scene": "live",
+        "subject_id": s["session_id"],
+        "product_id": s["product_id"],
+        "reason": "口播“插瓶可开一个月”与商品详情不符",
+    }
+    penalty = client.post(
+        f"/api/v1/governance/creators/{s['creator_id']}/penalties", json=body, headers=reviewer
+    )
+    penalty_id = penalty.json()["id"]
+    appealed = client.post(
+        f"/api/v1/creators/me/penalties/{penalty_id}/appeal", json={"reason": "有回放为证"}, headers=creator
+    )
+    assert appealed.status_code == 201, appealed.text
+    again = client.post(
+        f"/api/v1/creators/me/penalties/{penalty_id}/appeal", json={"reason": "再次"}, headers=creator
+    )
+    assert "appealed already" in assert_problem(again, 409)["detail"]
+    url = f"/api/v1/governance/creator-appeals/{appealed.json()['id']}/answer"
+    assert_problem(client.post(url, json={"uphold": True, "note": "核实"}, headers=creator), 403)
+    answered = client.post(url, json={"uphold": True, "note": "核实无误"}, headers=reviewer)
+    assert answered.json() == {"id": appealed.json()["id"], "status": "upheld"}
+    (mine,) = client.get("/api/v1/creators/me/penalties", headers=creator).json()
+    assert mine["status"] == "reversed"

@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from pledge.governance import creator_appeals, creator_records
 from pledge.governance import creator_penalties as cp
-from pledge.governance import creator_records
 from pledge.web.api.schemas.creator_penalties import CreatorPenaltyDecidedOut, CreatorPenaltyOut
+from pledge.web.api.schemas.governance import AppealOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.live_actions import publish_cut
 from pledge.web.types import Code, Id, Note, PathId, Reason, TextRule
@@ -63,3 +64,39 @@ def get_creator_penalties(creator_id: PathId, app: AppDep, actor: ApiActor) -> l
 def get_my_penalties(app: AppDep, actor: ApiActor) -> list[dict]:
     with app.uow.read() as conn:
         return creator_records.for_creator(conn, actor, app.rulebook)
+
+
+class CreatorAppealIn(BaseModel):
+    reason: Reason
+
+
+class CreatorAnswerIn(BaseModel):
+    uphold: bool
+    note: Reason
+
+
+@router.post(
+    "/creators/me/penalties/{penalty_id}/appeal",
+    status_code=201,
+    summary="A creator appeals their own penalty (within 14 days)",
+    responses={201: {"model": AppealOut}},
+)
+def post_creator_appeal(penalty_id: PathId, body: CreatorAppealIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        appeal_id = creator_appeals.file_appeal(
+            conn, actor, penalty_id, reason=body.reason, book=app.rulebook, at=app.clock.now()
+        )
+    return {"id": appeal_id, "status": "filed"}
+
+
+@router.post(
+    "/governance/creator-appeals/{appeal_id}/answer",
+    summary="Reviewers: uphold (the penalty is reversed) or reject a creator's appeal",
+    responses={200: {"model": AppealOut}},
+)
+def post_creator_answer(appeal_id: PathId, body: CreatorAnswerIn, app: AppDep, actor: ApiActor) -> dict:
+    with app.uow.begin() as conn:
+        status = creator_appeals.answer_appeal(
+            conn, actor, appeal_id, uphold=body.uphold, note=body.note, at=app.clock.now()
+        )
+    return {"id": appeal_id, "status": status.value}
