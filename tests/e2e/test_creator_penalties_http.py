@@ -103,6 +103,16 @@ def test_the_reviewer_records_from_the_form_and_the_creator_reads_the_record_pag
     now = app.clock.now()
     closed_until = present.local(now + timedelta(days=3), "Asia/Shanghai", lang="zh_CN", now=now)
     assert f"截至 {closed_until}" in main  # selling closed 3 days, its end in Beijing time
+    assert 'data-testid="appeal-form"' in zh
+    penalty_id = re.search(r'action="/creator/penalties/(\d+)/appeal"', zh).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', zh).group(1)
+    filed = client.post(
+        f"/creator/penalties/{penalty_id}/appeal",
+        data={"csrf_token": csrf, "reason": "有回放为证"},
+        follow_redirects=False,
+    )
+    assert filed.status_code == 303, filed.text
+    assert "已提交申诉" in client.get("/creator/penalties", params={"lang": "zh_CN"}).text
     en = client.get("/creator/penalties", params={"lang": "en"}).text
     assert "Penalty record" in en and "Live session interrupted" in en
 

@@ -11,7 +11,8 @@ from pledge.accounts.services import Actor, require_platform
 from pledge.creators.services import creator_of
 from pledge.creators.tables import creators
 from pledge.governance.penalties import ENFORCING_ROLES
-from pledge.governance.tables import creator_penalties, creator_penalty_actions
+from pledge.governance.policy import appeal_closes_at
+from pledge.governance.tables import creator_appeals, creator_penalties, creator_penalty_actions
 from pledge.kernel.errors import NotFound
 from pledge.rulebooks.loader import Rulebook
 
@@ -31,7 +32,21 @@ def penalties_of(conn: Connection, creator_id: int, book: Rulebook) -> list[dict
         .order_by(a.id)
     ):
         actions[act.penalty_id].append(dict(act._mapping) | {"penalty_id": act.penalty_id})
-    return [_penalty(r, actions[r.id], book) for r in rows]
+    appeals = dict(
+        conn.execute(
+            select(creator_appeals.c.penalty_id, creator_appeals.c.status).where(
+                creator_appeals.c.penalty_id.in_(list(actions))
+            )
+        ).all()
+    )
+    return [_penalty(r, actions[r.id], book) | _appeal(r, appeals.get(r.id), book) for r in rows]
+
+
+def _appeal(row, status: str | None, book: Rulebook) -> dict:
+    """The appeal's status, and until when one may be filed ("收到处置通知后14天内")."""
+    window = book.in_force("creator_appeal_window", row.decided_at)
+    closes = appeal_closes_at(window[0], row.decided_at) if window else None
+    return {"appeal_status": status, "appeal_closes_at": closes}
 
 
 def _penalty(row, actions: list[dict], book: Rulebook) -> dict:

@@ -59,6 +59,12 @@ ROUTES: dict[tuple[str, str], Case] = {
         params=(("appeal_id", "creator_appeal_id"),),
     ),
     # pages
+    ("POST", "/creator/penalties/{penalty_id}/appeal"): Case(
+        "denied",
+        lambda ids, csrf: {"data": {"csrf_token": csrf, "reason": "回放可证明口播属实"}},
+        ok=303,
+        params=(("penalty_id", "creator_penalty_id"),),
+    ),
     ("GET", "/operator/creators/{creator_id}/penalties"): Case(
         "denied", ok=403, params=(("creator_id", "penalty_creator_id"),)
     ),

@@ -5,10 +5,11 @@ creator's record with the form to record a violation (/operator/creators/<id>/pe
 from fastapi import APIRouter, Request
 
 from pledge.creators import views
+from pledge.governance import creator_appeals, creator_records
 from pledge.governance import creator_penalties as cp
-from pledge.governance import creator_records
 from pledge.governance.creator_ladder import CreatorAction, Harm, Scene
 from pledge.governance.creator_money import ActionState
+from pledge.governance.model import AppealStatus, PenaltyStatus
 from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.live_actions import publish_cut
@@ -31,6 +32,8 @@ def _page(request: Request, template: str, rows: list[dict], **extra):
         CreatorAction=CreatorAction,
         Scene=Scene,
         Harm=Harm,
+        AppealStatus=AppealStatus,
+        PenaltyStatus=PenaltyStatus,
         **extra,
     )
 
@@ -40,7 +43,24 @@ def my_penalties(request: Request, caller: PageCaller):
     app = pledge(request)
     with app.uow.read() as conn:
         rows = creator_records.for_creator(conn, caller.actor, app.rulebook)
-    return _page(request, "creator_penalties.html", rows)
+    return _page(request, "creator_penalties.html", rows, appealable=True)
+
+
+@router.post("/creator/penalties/{penalty_id}/appeal")
+async def appeal(penalty_id: PathId, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        creator_appeals.file_appeal(
+            conn,
+            caller.actor,
+            penalty_id,
+            reason=form_text(form, "reason", Reason),
+            book=app.rulebook,
+            at=app.clock.now(),
+        )
+    return redirect("/creator/penalties")
 
 
 @router.get("/operator/creators/{creator_id}/penalties")

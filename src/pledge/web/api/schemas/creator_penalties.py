@@ -47,3 +47,5 @@ class CreatorPenaltyOut(BaseModel):
     decided_by: int
     decided_at: datetime
     actions: list[CreatorActionOut]
+    appeal_status: str | None  # filed, upheld or rejected; None: not appealed
+    appeal_closes_at: datetime | None
