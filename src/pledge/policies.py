@@ -115,6 +115,14 @@ _READERS = (
         "unanswered",
         helpers=(governance.answer_due_at, governance.unanswered_upholds),
     ),
+    _reader(
+        "creator_appeal_window",
+        governance.appeal_closes_at,
+        "file_within_days",
+        "answer_within_working_days",
+        "unanswered",
+        helpers=(governance.answer_due_at, governance.unanswered_upholds),
+    ),
     # Blind boxes (douyin:aHGYneqr4WDJ) and minors' purchases.
     _reader("blind_box_banned_type", blindboxes.banned_clause, "box_type", "terms"),
     _reader("blind_box_factory_sealed", blindboxes.refuse_unsealed),

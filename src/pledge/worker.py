@@ -25,6 +25,8 @@ from pledge.feed.training import train_when_due
 from pledge.flash.services import close_ended, return_unpaid
 from pledge.fulfilment.services import apply_tracking_events
 from pledge.governance.appeals import run_step as settle_appeals
+from pledge.governance.creator_appeals import run_step as creator_appeals_step
+from pledge.governance.creator_money import run_step as creator_penalty_step
 from pledge.integrations.delivery import default_sender, deliver_due
 from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.integrations.ratelimits import purge as purge_rate_windows
@@ -68,7 +70,7 @@ def run_once(app: App) -> dict:
     refunded += refund_unmatched_payments(app.uow, app.payments, app.clock)
     insured = pay_claims(app.uow, insurer_for(app), app.clock)  # after the refunds that open the claims
     settled = settlement_step(app.uow, app.rulebook, app.clock, provider_for(app))
-    settled.update(creator_commissions_step(app.uow, app.rulebook, app.clock))  # after the proceeds settle
+    settled.update(_creator_money(app))  # after the proceeds settle
     settled["creator_payouts_sent"] = send_creator_payouts(app.uow, provider_for(app), app.clock)
     scored = snapshot_due(app.uow, app.rulebook, app.clock)
     appeals = settle_appeals(app.uow, app.rulebook, app.clock)  # unanswered by their deadline
@@ -104,6 +106,14 @@ def run_once(app: App) -> dict:
         "webhooks_delivered": webhooks,
         "reach_trained_users": trained,  # -1: training not due yet
     }
+
+
+def _creator_money(app: App) -> dict[str, int]:
+    """Creators' commissions booked, settled and returned; their appeals settled at their deadline,
+    then their penalty holds released when over and money penalties charged when due."""
+    done = creator_commissions_step(app.uow, app.rulebook, app.clock)
+    done |= creator_appeals_step(app.uow, app.rulebook, app.clock)
+    return done | creator_penalty_step(app.uow, app.rulebook, app.clock)
 
 
 def _deliver_webhooks(app: App) -> int:

@@ -34,6 +34,7 @@ from pledge.rulebooks.loader import Rulebook
 
 REASON_MAX = 200
 REMOVAL_REASON = "creator removed from selling for a violation"
+SAFETY_ROLES = ("operator", "reviewer")  # trust & safety: governance's enforcing roles
 
 
 def freeze_commissions(
@@ -48,7 +49,7 @@ def freeze_commissions(
 ) -> int:
     """The platform freezes a violating creator's unpaid commissions for `days` (1 to the
     clause's maximum, 180): they do not settle until the freeze ends."""
-    require_platform(actor, "operator")
+    require_platform(actor, *SAFETY_ROLES)
     why = clean_text(reason, field="the reason", max_length=REASON_MAX)
     if conn.execute(select(creators.c.id).where(creators.c.id == creator_id)).first() is None:
         raise NotFound(f"no creator {creator_id}")
@@ -105,6 +106,18 @@ def change_standing(
         cancel_open_samples(conn, creator_id=creator_id, at=at)
         most = int(policy.clause_of(book, "affiliate_freeze", at).get("max_days"))
         freeze_commissions(conn, actor, book, creator_id=creator_id, days=most, reason=REMOVAL_REASON, at=at)
+
+
+def close_selling(conn: Connection, *, creator_id: int, until: datetime) -> datetime:
+    """Close the creator's selling (关闭电商权限) until `until`, or longer if a closure already
+    runs later: no order binds to their showcase, rooms or videos before then (creators.sources).
+    It lifts itself at that time; returns the closure's end."""
+    current = conn.execute(
+        select(creators.c.selling_closed_until).where(creators.c.id == creator_id)
+    ).scalar_one()
+    ends = until if current is None or current < until else current
+    conn.execute(creators.update().where(creators.c.id == creator_id).values(selling_closed_until=ends))
+    return ends
 
 
 class CreatorRoomGuard:

@@ -106,8 +106,8 @@ def creator_of(conn: Connection, actor: Actor):
 
 def set_creator_status(conn: Connection, actor: Actor, *, creator_id: int, status: str) -> None:
     """The platform limits, restores or removes a creator. Removal takes every product out of
-    the creator's showcase."""
-    require_platform(actor, "operator")
+    the creator's showcase. Trust & safety (operator or reviewer) decides it."""
+    require_platform(actor, "operator", "reviewer")
     row = _creator(conn, creator_id)
     LIFECYCLE.move(conn, creators, creator_id, row.status, status)
     if status == CreatorStatus.REMOVED:

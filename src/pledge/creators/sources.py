@@ -6,9 +6,10 @@ room or video binds (attribution.SourceResolver, wired by bootstrap).
 - A room or video with a creator (live_rooms.creator_id, videos.creator_id) binds as the shop's
   does, and attributes the order to the creator; every product bought there must be in the
   affiliate marketplace for the creator, else a clear error and nothing is written.
-- A removed creator sells nothing. An order the creator sells from a shop they are a member of is
-  the merchant's own selling (自卖): it stays the shop's, with no creator ("若最后一次站内推广渠道的
-  属于商家自卖……本单佣金结算为0", douyin:aJoPPkXtaG25 §2.2.2).
+- A removed creator sells nothing, nor one whose selling a penalty closed for some days
+  (creators.selling_closed_until, governance.creator_penalties). An order the creator sells from
+  a shop they are a member of is the merchant's own selling (自卖): it stays the shop's, with no
+  creator ("若最后一次站内推广渠道的属于商家自卖……本单佣金结算为0", douyin:aJoPPkXtaG25 §2.2.2).
 - Last touch: the cart keeps the token of the page a product was last added from, and a token is
   good for the attribution window (`affiliate.attribution-window`, a Pledge default of 24 h, equal
   to attribution.tokens.TOKEN_LIFETIME; a unit test keeps them equal)."""
@@ -35,14 +36,20 @@ def showcase_source(creator_id: int) -> Source:
     return Source(Channel.SHOWCASE, creator_id)
 
 
-def _selling_creator(conn: Connection, creator_id: int):
+def _selling_creator(conn: Connection, creator_id: int, at: datetime):
+    c = creators.c
     row = conn.execute(
-        select(creators.c.id, creators.c.user_id, creators.c.status).where(creators.c.id == creator_id)
+        select(c.id, c.user_id, c.status, c.selling_closed_until).where(c.id == creator_id)
     ).first()
     if row is None:
         raise NotFound(f"no creator {creator_id}")
     if row.status == CreatorStatus.REMOVED:
         raise Conflict(f"creator {creator_id} has been removed from selling")
+    if row.selling_closed_until is not None and row.selling_closed_until > at:
+        raise Conflict(
+            f"creator {creator_id}'s selling is closed by a penalty until "
+            f"{row.selling_closed_until.isoformat()}"
+        )
     return row
 
 
@@ -73,7 +80,7 @@ def attribute(conn: Connection, bound: Bound, sku_ids: Collection[int], *, at: d
     marketplace refuse; the creator's own shop's products stay the shop's."""
     if bound.creator_id is None:
         return bound
-    creator = _selling_creator(conn, bound.creator_id)
+    creator = _selling_creator(conn, bound.creator_id, at)
     shops = _check_marketplace(conn, creator.id, sku_ids, at)
     if _self_selling(conn, creator.user_id, shops):
         return Bound(bound.channel, bound.content_id, bound.prices, bound.ref, None)
@@ -94,7 +101,7 @@ class CreatorShowcaseSources:
     """Buying from a creator's showcase: only what the showcase holds."""
 
     def bind(self, conn: Connection, source: Source, sku_ids: Collection[int], *, at: datetime) -> Bound:
-        _selling_creator(conn, source.id)
+        _selling_creator(conn, source.id, at)
         s = showcase_items.c
         shown = set(
             conn.execute(

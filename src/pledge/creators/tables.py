@@ -24,6 +24,8 @@ creators = Table(
     Column("follower_count", Integer, nullable=False),
     Column("status", String(10), nullable=False),  # CreatorStatus
     Column("created_at", UtcDateTime, nullable=False),
+    # Selling closed until then by a penalty (关闭电商权限N天, governance.creator_penalties, migration 0040).
+    Column("selling_closed_until", UtcDateTime, nullable=True),
     CheckConstraint("follower_count >= 0", name="followers_not_negative"),
     CheckConstraint("status IN ('active', 'limited', 'removed')", name="status_known"),
 )

@@ -1,5 +1,5 @@
 """The transparency report: what trust & safety did in a period, counted from its own records
-(queue items, penalty actions, appeals). One query module for the public page and
+(queue items, penalty actions of shops and of creators, appeals). One query module for the public page and
 `pledge report governance`, so the two cannot disagree."""
 
 from __future__ import annotations
@@ -12,9 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from pledge.governance.creator_ladder import CreatorAction
+from pledge.governance.creator_money import ActionState
 from pledge.governance.model import WORDS, AppealStatus, ItemStatus, Subject
 from pledge.governance.policy import ActionKind
-from pledge.governance.tables import governance_actions, governance_appeals, governance_items
+from pledge.governance.tables import (
+    creator_penalty_actions,
+    governance_actions,
+    governance_appeals,
+    governance_items,
+)
 from pledge.kernel.errors import InvalidInput
 
 MAX_DAYS = 366 * 5  # a report spans at most five years
@@ -72,6 +79,21 @@ def _actions(conn: Connection, kinds: tuple[ActionKind, ...], since: datetime, u
     )
 
 
+def _creator_actions(conn: Connection, kind: CreatorAction, since: datetime, until: datetime) -> int:
+    """Creator penalties' actions that took effect (not moot, not reversed since)."""
+    a = creator_penalty_actions.c
+    return int(
+        conn.execute(
+            select(func.count()).where(
+                a.kind == kind.value,
+                a.state == ActionState.APPLIED.value,
+                a.starts_at >= since,
+                a.starts_at < until,
+            )
+        ).scalar_one()
+    )
+
+
 def _appeals(conn: Connection, since: datetime, until: datetime) -> tuple[int, int]:
     a = governance_appeals.c
     filed = conn.execute(select(a.status).where(a.filed_at >= since, a.filed_at < until)).scalars().all()
@@ -98,8 +120,10 @@ def governance_report(conn: Connection, start: date, end: date, timezone: str) -
         end,
         listings_blocked=_items(conn, (Subject.LISTING,), since, until),
         comments_blocked=_items(conn, WORDS, since, until),  # live comments, reviews, chat
-        sessions_cut=_actions(conn, (ActionKind.STREAM_CUT,), since, until),
-        creators_removed=_actions(conn, (ActionKind.CREATOR_REMOVED,), since, until),
+        sessions_cut=_actions(conn, (ActionKind.STREAM_CUT,), since, until)
+        + _creator_actions(conn, CreatorAction.STREAM_CUT, since, until),
+        creators_removed=_actions(conn, (ActionKind.CREATOR_REMOVED,), since, until)
+        + _creator_actions(conn, CreatorAction.CREATOR_REMOVED, since, until),
         shops_suspended=_actions(conn, (ActionKind.SHOP_SUSPENDED, ActionKind.SHOP_REMOVED), since, until),
         appeals_filed=filed,
         appeals_upheld=upheld,

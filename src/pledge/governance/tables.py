@@ -114,5 +114,77 @@ governance_calendar = Table(
     Column("added_at", UtcDateTime, nullable=False),
 )
 
+# A penalty against a creator (达人) under a `creator_penalty_ladder` clause (migration 0040): the
+# violation the reviewer recorded (its scene and subject — a live session or a video —, the product
+# it promoted, the harm found, the evidence and the violation's own reference, 违规详情单), what
+# the window held when it was decided (the counts) and the tier they gave. One row per violation:
+# the reference is UNIQUE per creator and clause, so a reviewer deciding twice writes nothing.
+creator_penalties = Table(
+    "creator_penalties",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False),
+    Column("clause", String(80), nullable=False),
+    Column("ref", String(60), nullable=False),
+    Column("scene", String(10), nullable=False),  # creator_ladder.Scene
+    Column("subject_id", Id, nullable=False),  # the live session or the video
+    Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("in_session", Integer, nullable=False),
+    Column("videos", Integer, nullable=False),
+    Column("harm", String(10), nullable=False),  # creator_ladder.Harm
+    Column("tier", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("evidence", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # model.PenaltyStatus
+    Column("decided_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("decided_at", UtcDateTime, nullable=False),
+    Column("reversed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("creator_id", "clause", "ref", name="uq_creator_penalties_ref"),
+    CheckConstraint("tier BETWEEN 1 AND 4", name="tier"),
+    CheckConstraint("sessions >= 0 AND in_session >= 0 AND videos >= 0", name="counts"),
+    Index("ix_creator_penalties_window", "creator_id", "clause", "decided_at"),
+)
+
+# Each action of a creator penalty, once per kind: how long it lasts, the share held and the money
+# it moved (through pledge.ledger under `creator-penalty-{hold,release,charge}:{action id}`), and its
+# state — applied, moot (nothing left to act on), held → released, due → charged, reversed.
+creator_penalty_actions = Table(
+    "creator_penalty_actions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("penalty_id", Id, ForeignKey("creator_penalties.id"), nullable=False, index=True),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("kind", String(30), nullable=False),  # creator_ladder.CreatorAction
+    Column("days", Integer, nullable=True),
+    Column("held_bp", Integer, nullable=True),
+    Column("amount_fen", Fen, nullable=True),
+    Column("state", String(12), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=True),
+    Column("settled_at", UtcDateTime, nullable=True),  # released or charged
+    UniqueConstraint("penalty_id", "kind", name="uq_creator_penalty_actions_kind"),
+    CheckConstraint("amount_fen IS NULL OR amount_fen >= 0", name="amount"),
+    Index("ix_creator_penalty_actions_due", "state", "ends_at"),
+)
+
+# At most one appeal per creator penalty: filed by the creator within the window of
+# `creator.appeals`, answered by a reviewer or settled at its deadline (governance.creator_appeals).
+creator_appeals = Table(
+    "creator_appeals",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("penalty_id", Id, ForeignKey("creator_penalties.id"), nullable=False),
+    Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("reason", String(500), nullable=False),
+    Column("status", String(20), nullable=False),  # model.AppealStatus
+    Column("filed_at", UtcDateTime, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("answered_at", UtcDateTime, nullable=True),
+    Column("answered_by", Id, ForeignKey("users.id"), nullable=True),
+    Column("answer_note", String(500), nullable=True),
+    UniqueConstraint("penalty_id", name="uq_creator_appeals_penalty"),
+)
+
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
 shop_keys(governance_items, governance_penalties, governance_actions, governance_appeals)

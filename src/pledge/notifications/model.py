@@ -15,6 +15,7 @@ class Kind(StrEnum):
     ORDER_SHIPPED = "order_shipped"
     ORDER_DELIVERED = "order_delivered"
     WISH_CAME_TRUE = "wish_came_true"  # a shop made the product the buyer wished for (wish pool)
+    CREATOR_PENALTY = "creator_penalty"  # trust & safety recorded a violation of the creator (issue 14)
 
 
 PARAMS: dict[Kind, frozenset[str]] = {
@@ -26,4 +27,5 @@ PARAMS: dict[Kind, frozenset[str]] = {
     Kind.ORDER_SHIPPED: frozenset({"order_id", "carrier", "tracking_no"}),
     Kind.ORDER_DELIVERED: frozenset({"order_id"}),
     Kind.WISH_CAME_TRUE: frozenset({"shop", "title", "product_id"}),
+    Kind.CREATOR_PENALTY: frozenset({"penalty_id", "tier"}),
 }

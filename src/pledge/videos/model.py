@@ -13,10 +13,12 @@ from pledge.kernel.lifecycle import Lifecycle
 class VideoStatus(StrEnum):
     PUBLISHED = "published"
     REMOVED = "removed"  # by the shop, or by trust & safety; the file stays for the record
+    PRIVATE = "private"  # 视频自见: a creator penalty left it visible to its author only
 
 
 TRANSITIONS: dict[VideoStatus, frozenset[VideoStatus]] = {
-    VideoStatus.PUBLISHED: frozenset({VideoStatus.REMOVED}),
+    VideoStatus.PUBLISHED: frozenset({VideoStatus.REMOVED, VideoStatus.PRIVATE}),
+    VideoStatus.PRIVATE: frozenset({VideoStatus.PUBLISHED, VideoStatus.REMOVED}),
     VideoStatus.REMOVED: frozenset(),
 }
 LIFECYCLE = Lifecycle("video", VideoStatus, TRANSITIONS)

@@ -55,6 +55,8 @@ def notice_text(notice: Notice, gettext: Callable[..., str], lang: str) -> str:
         return gettext("Order #{order} has shipped", order=p["order_id"])
     if notice.kind == Kind.WISH_CAME_TRUE:
         return gettext("Your wish came true: {shop} now sells {title}", shop=p["shop"], title=p["title"])
+    if notice.kind == Kind.CREATOR_PENALTY:
+        return gettext("A violation was recorded against you (tier {tier}): see why", tier=p["tier"])
     if notice.kind == Kind.ORDER_DELIVERED:
         return gettext("Order #{order} has been delivered", order=p["order_id"])
     return gettext("{shop} is live now: {title}", shop=p["shop"], title=p["title"])

@@ -4,7 +4,7 @@ rows instead of every order (issue 19); reviews.moderated_at, when a reviewer la
 review, so that the facts see a held review allowed
 
 Revision ID: 0041
-Revises: 0039
+Revises: 0040
 """
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from pledge.kernel.db import UtcDateTime
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision = "0041"
-down_revision = "0039"
+down_revision = "0040"
 branch_labels = None
 depends_on = None
 

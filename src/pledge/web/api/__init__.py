@@ -15,6 +15,7 @@ from pledge.web.api import (
     catalog,
     chat,
     compensation,
+    creator_penalties,
     creators,
     demo,
     experience,
@@ -66,6 +67,7 @@ for module in (
     blindboxes,
     minors,
     governance,
+    creator_penalties,  # before creators: /creators/me/penalties
     wishes,
     creators,
     affiliate,
