@@ -149,3 +149,57 @@ def test_the_creator_appeals_and_an_upheld_appeal_reverses_the_penalty(app, worl
     assert answered.json() == {"id": appealed.json()["id"], "status": "upheld"}
     (mine,) = client.get("/api/v1/creators/me/penalties", headers=creator).json()
     assert mine["status"] == "reversed"
+
+
+def test_the_reviewer_finds_the_waiting_appeal_and_upholds_it_from_the_page(app, world, client):
+    s = _creator_live(app, world)
+    reviewer = world.user("审核员", platform_role="reviewer")
+    token = bearer(api_token(client, email_of(app, reviewer.user_id)))
+    body = {
+        "clause": "creator.false-advertising",
+        "ref": "WG-3",
+        "scene": "live",
+        "subject_id": s["session_id"],
+        "product_id": s["product_id"],
+        "reason": "口播“插瓶可开一个月”与商品详情不符",
+    }
+    penalty_id = client.post(
+        f"/api/v1/governance/creators/{s['creator_id']}/penalties", json=body, headers=token
+    ).json()["id"]
+    creator = bearer(api_token(client, email_of(app, s["creator"].user_id)))
+    appeal_id = client.post(
+        f"/api/v1/creators/me/penalties/{penalty_id}/appeal", json={"reason": "有回放为证"}, headers=creator
+    ).json()["id"]
+
+    csrf = page_login(client, email_of(app, reviewer.user_id), "/operator/creators")
+    listed = client.get("/operator/creators", params={"lang": "zh_CN"}).text
+    main = listed.split("<main>")[-1].split("</main>")[0]
+    assert "花花" in main and "1 条申诉待答复" in main and "处罚 1 次" in main
+    assert f'href="/operator/creators/{s["creator_id"]}/penalties"' in main
+    words = re.sub(r"<[^>]+>", "", re.sub(r"<(\w+)[^>]*data-user-text[^>]*>.*?</\1>", "", main))
+    assert "creator_penalty." not in main and re.search(r"[A-Za-z]{3,}", words) is None  # the handle aside
+    record = client.get(f"/operator/creators/{s['creator_id']}/penalties", params={"lang": "zh_CN"}).text
+    assert 'data-testid="answer-form"' in record and "有回放为证" in record
+    empty = {"csrf_token": csrf, "uphold": "1", "note": ""}
+    refused = client.post(f"/operator/creator-appeals/{appeal_id}/answer", data=empty, follow_redirects=False)
+    assert refused.status_code == 422  # an answer needs its note; nothing is decided
+    assert 'data-testid="answer-form"' in client.get(f"/operator/creators/{s['creator_id']}/penalties").text
+    done = client.post(
+        f"/operator/creator-appeals/{appeal_id}/answer",
+        data={"csrf_token": csrf, "uphold": "1", "note": "回放核实无误"},
+        follow_redirects=False,
+    )
+    assert (
+        done.status_code == 303
+        and done.headers["location"] == f"/operator/creators/{s['creator_id']}/penalties"
+    )
+    after = client.get(f"/operator/creators/{s['creator_id']}/penalties", params={"lang": "zh_CN"}).text
+    assert 'data-testid="answer-form"' not in after and "申诉成功：处罚已撤销" in after
+    (mine,) = client.get("/api/v1/creators/me/penalties", headers=creator).json()
+    assert mine["status"] == "reversed"
+    again = client.post(
+        f"/operator/creator-appeals/{appeal_id}/answer",
+        data={"csrf_token": csrf, "uphold": "0", "note": "再答"},
+        follow_redirects=False,
+    )
+    assert again.status_code == 409  # answered once

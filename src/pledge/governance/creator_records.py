@@ -4,12 +4,13 @@ with its state, money and end."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.creators.services import creator_of
 from pledge.creators.tables import creators
+from pledge.governance.model import AppealStatus
 from pledge.governance.penalties import ENFORCING_ROLES
 from pledge.governance.policy import appeal_closes_at
 from pledge.governance.tables import creator_appeals, creator_penalties, creator_penalty_actions
@@ -32,21 +33,27 @@ def penalties_of(conn: Connection, creator_id: int, book: Rulebook) -> list[dict
         .order_by(a.id)
     ):
         actions[act.penalty_id].append(dict(act._mapping) | {"penalty_id": act.penalty_id})
-    appeals = dict(
-        conn.execute(
-            select(creator_appeals.c.penalty_id, creator_appeals.c.status).where(
-                creator_appeals.c.penalty_id.in_(list(actions))
-            )
-        ).all()
-    )
+    ap = creator_appeals.c
+    appeals = {
+        found.penalty_id: found
+        for found in conn.execute(
+            select(ap.penalty_id, ap.id, ap.status, ap.reason).where(ap.penalty_id.in_(list(actions)))
+        )
+    }
     return [_penalty(r, actions[r.id], book) | _appeal(r, appeals.get(r.id), book) for r in rows]
 
 
-def _appeal(row, status: str | None, book: Rulebook) -> dict:
-    """The appeal's status, and until when one may be filed ("收到处置通知后14天内")."""
+def _appeal(row, appeal, book: Rulebook) -> dict:
+    """The appeal (its id, status and the creator's reason), and until when one may be filed
+    ("收到处置通知后14天内")."""
     window = book.in_force("creator_appeal_window", row.decided_at)
     closes = appeal_closes_at(window[0], row.decided_at) if window else None
-    return {"appeal_status": status, "appeal_closes_at": closes}
+    return {
+        "appeal_id": appeal.id if appeal else None,
+        "appeal_status": appeal.status if appeal else None,
+        "appeal_reason": appeal.reason if appeal else None,
+        "appeal_closes_at": closes,
+    }
 
 
 def _penalty(row, actions: list[dict], book: Rulebook) -> dict:
@@ -79,6 +86,39 @@ def for_reviewer(conn: Connection, actor: Actor, creator_id: int, book: Rulebook
     if conn.execute(select(creators.c.id).where(creators.c.id == creator_id)).first() is None:
         raise NotFound(f"no creator {creator_id}")
     return penalties_of(conn, creator_id, book)
+
+
+def creators_for_review(conn: Connection, actor: Actor) -> list[dict]:
+    """Creators with a penalty, those with an appeal waiting for an answer first, then the most
+    penalised: trust & safety's way into each creator's record."""
+    require_platform(actor, *ENFORCING_ROLES)
+    p, ap, c = creator_penalties.c, creator_appeals.c, creators.c
+    waiting = func.count(ap.id).filter(ap.status == AppealStatus.FILED)
+    rows = conn.execute(
+        select(
+            c.id, c.handle, c.display_name, c.follower_count, c.status,
+            func.count(func.distinct(p.id)).label("penalties"), waiting.label("appeals_waiting"),
+            func.max(p.decided_at).label("last_decided_at"),
+        )
+        .join(creator_penalties, p.creator_id == c.id)
+        .outerjoin(creator_appeals, ap.penalty_id == p.id)
+        .group_by(c.id, c.handle, c.display_name, c.follower_count, c.status)
+        .order_by(waiting.desc(), func.count(func.distinct(p.id)).desc(), c.id)
+        .limit(LIMIT)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in rows]
+
+
+def creator_of_appeal(conn: Connection, appeal_id: int) -> int:
+    """The creator whose penalty the appeal is against."""
+    found = conn.execute(
+        select(creator_penalties.c.creator_id)
+        .join(creator_appeals, creator_appeals.c.penalty_id == creator_penalties.c.id)
+        .where(creator_appeals.c.id == appeal_id)
+    ).scalar()
+    if found is None:
+        raise NotFound(f"no creator appeal {appeal_id}")
+    return found
 
 
 def for_creator(conn: Connection, actor: Actor, book: Rulebook) -> list[dict]:

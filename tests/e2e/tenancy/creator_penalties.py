@@ -71,6 +71,12 @@ ROUTES: dict[tuple[str, str], Case] = {
     ("POST", "/operator/creators/{creator_id}/penalties"): Case(
         "denied", _form, ok=403, params=(("creator_id", "penalty_creator_id"),)
     ),
+    ("POST", "/operator/creator-appeals/{appeal_id}/answer"): Case(
+        "denied",
+        lambda ids, csrf: {"data": {"csrf_token": csrf, "uphold": "0", "note": "证据不足"}},
+        ok=403,
+        params=(("appeal_id", "creator_appeal_id"),),
+    ),
 }
 
 

@@ -1,6 +1,8 @@
 """Creator penalties on pages (issue 14): the creator's record (/creator/penalties, 处罚记录) with
-the reason, the clause's text and each action's end in Beijing time; trust & safety's view of a
-creator's record with the form to record a violation (/operator/creators/<id>/penalties)."""
+the reason, the clause's text and each action's end in Beijing time; trust & safety's list of
+penalised creators (/operator/creators, those with an appeal waiting first), each creator's record
+with the form to record a violation (/operator/creators/<id>/penalties) and the answer to a
+waiting appeal (uphold: the penalty is reversed; or reject)."""
 
 from fastapi import APIRouter, Request
 
@@ -63,6 +65,31 @@ async def appeal(penalty_id: PathId, request: Request):
     return redirect("/creator/penalties")
 
 
+@router.get("/operator/creators")
+def creators_for_review(request: Request, caller: PageCaller):
+    with pledge(request).uow.read() as conn:
+        rows = creator_records.creators_for_review(conn, caller.actor)
+    return render(request, "governance_creators.html", creators=rows)
+
+
+@router.post("/operator/creator-appeals/{appeal_id}/answer")
+async def answer_appeal(appeal_id: PathId, request: Request):
+    caller = page_caller(request)
+    form = await check_csrf(request, caller)
+    app = pledge(request)
+    with app.uow.begin() as conn:
+        creator_appeals.answer_appeal(
+            conn,
+            caller.actor,
+            appeal_id,
+            uphold=form.get("uphold") == "1",
+            note=form_text(form, "note", Note),
+            at=app.clock.now(),
+        )
+        creator_id = creator_records.creator_of_appeal(conn, appeal_id)
+    return redirect(f"/operator/creators/{creator_id}/penalties")
+
+
 @router.get("/operator/creators/{creator_id}/penalties")
 def creator_record(creator_id: PathId, request: Request, caller: PageCaller):
     app = pledge(request)
@@ -74,6 +101,7 @@ def creator_record(creator_id: PathId, request: Request, caller: PageCaller):
         "governance_creator.html",
         rows,
         creator_id=creator_id,
+        reviewing=True,
         ladders=ladders,
         scenes=list(Scene),
         harms=list(Harm),
