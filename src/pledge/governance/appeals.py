@@ -7,24 +7,25 @@ text is silent)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from pledge.accounts.services import Actor, require_platform, require_shop
-from pledge.governance import calendar, penalties
-from pledge.governance.model import APPEAL_LIFECYCLE, AppealStatus, PenaltyStatus
+from pledge.accounts.services import Actor, require_shop
+from pledge.governance import penalties
+from pledge.governance.appeal_desk import AppealDesk, working_calendar
+from pledge.governance.model import AppealStatus, PenaltyStatus
 from pledge.governance.policy import answer_due_at, appeal_closes_at, unanswered_upholds
 from pledge.governance.tables import governance_appeals, governance_penalties
-from pledge.kernel.db import claim_batch, inserted_id
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, NotFound
 from pledge.kernel.limits import REASON_MAX
 from pledge.kernel.text import clean_text
 from pledge.rulebooks.loader import Clause, Rulebook
 
 APPEAL_CLAUSE = "governance.appeals"
+DESK = AppealDesk(governance_appeals, penalties.reverse, "appeal")
 
 
 def _window(book: Rulebook, at: datetime) -> Clause:
@@ -63,55 +64,20 @@ def file_appeal(
             reason=why,
             status=AppealStatus.FILED.value,
             filed_at=at,
-            due_at=answer_due_at(clause, at, book.timezone, _calendar(conn, at, book.timezone)),
+            due_at=answer_due_at(clause, at, book.timezone, working_calendar(conn, at, book.timezone)),
         ),
     )
-
-
-def _calendar(conn: Connection, at: datetime, timezone: str) -> dict[date, bool]:
-    """The operators' holidays and make-up workdays from the day of filing on."""
-    return calendar.ahead(conn, at.astimezone(ZoneInfo(timezone)).date())
-
-
-def _settle(conn: Connection, appeal, target: AppealStatus, at: datetime, **values) -> None:
-    APPEAL_LIFECYCLE.move(
-        conn, governance_appeals, appeal.id, AppealStatus.FILED, target, answered_at=at, **values
-    )
-    if target is AppealStatus.UPHELD:
-        penalties.reverse(conn, appeal.penalty_id, at=at)
 
 
 def answer_appeal(
     conn: Connection, actor: Actor, appeal_id: int, *, uphold: bool, note: object, at: datetime
 ) -> AppealStatus:
-    require_platform(actor, *penalties.ENFORCING_ROLES)
-    why = clean_text(note, field="the note", max_length=REASON_MAX)
-    appeal = conn.execute(select(governance_appeals).where(governance_appeals.c.id == appeal_id)).first()
-    if appeal is None:
-        raise NotFound(f"no appeal {appeal_id}")
-    if appeal.status != AppealStatus.FILED:
-        raise Conflict(f"appeal {appeal_id} was already answered ({appeal.status})")
-    target = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
-    _settle(conn, appeal, target, at, answered_by=actor.user_id, answer_note=why)
-    return target
+    return DESK.answer(conn, actor, appeal_id, uphold=uphold, note=note, at=at)
 
 
 def settle_unanswered(conn: Connection, book: Rulebook, *, at: datetime, batch: int = 50) -> int:
-    """The worker's step: appeals still unanswered at their deadline are decided as the appeal
-    clause says. Claimed with SKIP LOCKED and moved conditionally, so two workers settle each once."""
-    a = governance_appeals.c
-    due = claim_batch(
-        conn,
-        select(governance_appeals)
-        .where(a.status == AppealStatus.FILED.value, a.due_at <= at)
-        .order_by(a.id)
-        .limit(batch),
-    )
     upholds = unanswered_upholds(_window(book, at))
-    target = AppealStatus.UPHELD if upholds else AppealStatus.REJECTED
-    for appeal in due:
-        _settle(conn, appeal, target, at, answer_note=f"unanswered by its deadline ({APPEAL_CLAUSE})")
-    return len(due)
+    return DESK.settle_unanswered(conn, upholds=upholds, clause_id=APPEAL_CLAUSE, at=at, batch=batch)
 
 
 def run_step(uow, book: Rulebook, clock) -> int:

@@ -8,25 +8,26 @@ worker as the clause says (upheld: a Pledge default, the text is silent)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from pledge.accounts.services import Actor, require_platform
+from pledge.accounts.services import Actor
 from pledge.creators.services import creator_of
-from pledge.governance import calendar, creator_reversal
-from pledge.governance.model import APPEAL_LIFECYCLE, AppealStatus, PenaltyStatus
-from pledge.governance.penalties import ENFORCING_ROLES
+from pledge.governance import creator_reversal
+from pledge.governance.appeal_desk import AppealDesk, working_calendar
+from pledge.governance.model import AppealStatus, PenaltyStatus
 from pledge.governance.policy import answer_due_at, appeal_closes_at, unanswered_upholds
 from pledge.governance.tables import creator_appeals, creator_penalties
-from pledge.kernel.db import claim_batch, inserted_id
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, NotFound
 from pledge.kernel.limits import REASON_MAX
 from pledge.kernel.text import clean_text
 from pledge.rulebooks.loader import Clause, Rulebook
+
+DESK = AppealDesk(creator_appeals, creator_reversal.undo_penalty, "creator appeal")
 
 
 def _window(book: Rulebook, at: datetime) -> Clause:
@@ -61,7 +62,7 @@ def file_appeal(
         "reason": why,
         "status": AppealStatus.FILED.value,
         "filed_at": at,
-        "due_at": answer_due_at(clause, at, book.timezone, _calendar(conn, at, book.timezone)),
+        "due_at": answer_due_at(clause, at, book.timezone, working_calendar(conn, at, book.timezone)),
     }
     try:
         with conn.begin_nested():
@@ -70,49 +71,16 @@ def file_appeal(
         raise Conflict(f"penalty {penalty_id} has been appealed already") from exc
 
 
-def _calendar(conn: Connection, at: datetime, timezone: str) -> dict[date, bool]:
-    return calendar.ahead(conn, at.astimezone(ZoneInfo(timezone)).date())
-
-
-def _settle(conn: Connection, appeal, target: AppealStatus, at: datetime, **values) -> None:
-    APPEAL_LIFECYCLE.move(
-        conn, creator_appeals, appeal.id, AppealStatus.FILED, target, answered_at=at, **values
-    )
-    if target is AppealStatus.UPHELD:
-        creator_reversal.undo_penalty(conn, appeal.penalty_id, at=at)
-
-
 def answer_appeal(
     conn: Connection, actor: Actor, appeal_id: int, *, uphold: bool, note: object, at: datetime
 ) -> AppealStatus:
-    require_platform(actor, *ENFORCING_ROLES)
-    why = clean_text(note, field="the note", max_length=REASON_MAX)
-    appeal = conn.execute(select(creator_appeals).where(creator_appeals.c.id == appeal_id)).first()
-    if appeal is None:
-        raise NotFound(f"no creator appeal {appeal_id}")
-    if appeal.status != AppealStatus.FILED:
-        raise Conflict(f"creator appeal {appeal_id} was already answered ({appeal.status})")
-    target = AppealStatus.UPHELD if uphold else AppealStatus.REJECTED
-    _settle(conn, appeal, target, at, answered_by=actor.user_id, answer_note=why)
-    return target
+    return DESK.answer(conn, actor, appeal_id, uphold=uphold, note=note, at=at)
 
 
 def settle_unanswered(conn: Connection, book: Rulebook, *, at: datetime, batch: int = 50) -> int:
-    """The worker's step: appeals unanswered at their deadline are decided as the clause says.
-    Claimed with SKIP LOCKED and moved conditionally: each once."""
-    a = creator_appeals.c
-    due = claim_batch(
-        conn,
-        select(creator_appeals)
-        .where(a.status == AppealStatus.FILED.value, a.due_at <= at)
-        .order_by(a.id)
-        .limit(batch),
-    )
     clause = _window(book, at)
-    target = AppealStatus.UPHELD if unanswered_upholds(clause) else AppealStatus.REJECTED
-    for appeal in due:
-        _settle(conn, appeal, target, at, answer_note=f"unanswered by its deadline ({clause.id})")
-    return len(due)
+    upholds = unanswered_upholds(clause)
+    return DESK.settle_unanswered(conn, upholds=upholds, clause_id=clause.id, at=at, batch=batch)
 
 
 def run_step(uow, book: Rulebook, clock) -> dict[str, int]:
