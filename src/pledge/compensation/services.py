@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Connection
 
@@ -51,7 +52,7 @@ class Due:
     inputs: dict = field(default_factory=dict)
     compensation_id: int | None = None  # set once this transaction has won the claim
 
-    @property
+    @cached_property  # asked several times per due by the sweep's batch steps (issue 19)
     def key(self) -> str:
         return compensation_key(self.rule, self.order_id)
 

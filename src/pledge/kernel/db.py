@@ -112,18 +112,42 @@ BIGINT_RANGE = range(-(2**63), 2**63)
 
 
 def _unstorable(value: object) -> str | None:
-    if isinstance(value, str):
-        return (
-            "text with a NUL character or a lone surrogate cannot be stored"
-            if _UNSTORABLE_TEXT.search(value)
-            else None
-        )
-    if isinstance(value, int):
-        return None if value in BIGINT_RANGE else f"the number {value} is too large"
-    if isinstance(value, dict):
-        value = value.values()
-    if isinstance(value, (list, tuple, type({}.values()))):  # one row, or the rows of an executemany
-        return next((p for p in map(_unstorable, value) if p), None)
+    """Why `value` (a parameter, a row of them, or an executemany's rows; nested lists, tuples and
+    dicts) cannot be stored, or None. Walks the values once without recursion, then searches all
+    the text in one regular-expression pass and checks the integers' range by their extremes: it
+    sees every value of every statement, so it must cost little per value (issue 19)."""
+    texts: list[str] = []
+    ints: list[int] = []
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str:
+            texts.append(item)  # type: ignore[arg-type]
+        elif kind is int:
+            ints.append(item)  # type: ignore[arg-type]
+        elif kind is dict:
+            pending.extend(item.values())  # type: ignore[attr-defined]
+        elif kind is list or kind is tuple:
+            pending.extend(item)  # type: ignore[arg-type]
+        elif isinstance(item, str):  # a str subclass (StrEnum)
+            texts.append(str(item))
+        elif isinstance(item, int) and not isinstance(item, bool):  # an int subclass (IntEnum)
+            ints.append(int(item))
+        elif isinstance(item, (dict, list, tuple, type({}.values()))):
+            pending.extend(item.values() if isinstance(item, dict) else item)
+    return _problem(texts, ints)
+
+
+def _problem(texts: Sequence[str], ints: Sequence[int]) -> str | None:
+    """One search over all the text (the pattern matches single characters, so joining cannot
+    make or hide a match), and the integers' extremes against the 64-bit range."""
+    if texts and _UNSTORABLE_TEXT.search("".join(texts)):
+        return "text with a NUL character or a lone surrogate cannot be stored"
+    if ints:
+        for extreme in (min(ints), max(ints)):
+            if extreme not in BIGINT_RANGE:
+                return f"the number {extreme} is too large"
     return None
 
 
