@@ -68,6 +68,12 @@ def parse_args() -> argparse.Namespace:
         "--batch", type=int, default=500, help="late_ship_sweep: batch size passed to sweep_late_ship"
     )
     parser.add_argument(
+        "--sweep-threads",
+        type=int,
+        default=None,
+        help="late_ship_sweep: threads sweeping at once (default as the worker: 2 on PostgreSQL)",
+    )
+    parser.add_argument(
         "--time-budget",
         type=float,
         default=420.0,
@@ -113,6 +119,7 @@ def main() -> None:
                 n=args.sweep_orders,
                 pg_n=args.pg_sweep_orders,
                 batch=args.batch,
+                threads=args.sweep_threads,
                 deadline=started + args.time_budget,
             )
         if "score" in chosen:

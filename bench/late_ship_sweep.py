@@ -40,7 +40,7 @@ from pledge.config import Settings
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.db import UtcDateTime, make_engine
 from pledge.kernel.statements import count_statements
-from pledge.lateship.services import sweep_late_ship
+from pledge.lateship.services import sweep_late_ship, sweep_threads
 from pledge.ledger.services import trial_balance
 from pledge.ledger.tables import coupons, ledger_postings, ledger_transactions
 from pledge.migrate import upgrade
@@ -311,13 +311,14 @@ def baseline(url: str) -> dict:
 # --- the sweep and its checks ---------------------------------------------------------------
 
 
-def sweep(url: str, batch: int) -> dict:
+def sweep(url: str, batch: int, threads: int | None) -> dict:
     clock = FixedClock(NOW)
     app = build(Settings(database_url=url), clock=clock)
+    threads = threads or sweep_threads(app.uow)  # the worker's choice unless told
     try:
         with count_statements(app.uow.engine) as counter:
             started, cpu_started = time.perf_counter(), time.process_time()
-            result = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch)
+            result = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch, workers=threads)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         statements = list(counter.statements)
         again = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch)  # must find nothing to do
@@ -332,6 +333,7 @@ def sweep(url: str, batch: int) -> dict:
         "shapes": {k: v for k, v in sorted(shapes.items(), key=lambda kv: -kv[1])},
         "second_run_examined": again.examined,
         "second_run_compensated": again.compensated,
+        "threads": threads,
     }
 
 
@@ -435,7 +437,9 @@ def _copy(pg: PgServer | None, url: str, workdir: Path) -> str:
     return f"sqlite:///{copy_path}"
 
 
-def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, batch: int) -> dict:
+def bench_database(
+    label: str, pg: PgServer | None, workdir: Path, *, n: int, batch: int, threads: int | None
+) -> dict:
     if pg is None:
         url = f"sqlite:///{workdir / 'sweep.sqlite3'}"
     else:
@@ -446,7 +450,7 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
         load_s = load_orders(url, n)
         copy_url = _copy(pg, url, workdir)
         say(f"  [{label}] loaded in {load_s:.1f} s; sweeping with batch={batch}")
-        run = sweep(url, batch)
+        run = sweep(url, batch, threads)
         r = run["result"]
         say(f"  [{label}] baseline: the same rows by set-based INSERT ... SELECT on a copy")
         base = baseline(copy_url)
@@ -461,6 +465,7 @@ def bench_database(label: str, pg: PgServer | None, workdir: Path, *, n: int, ba
     result = {
         "orders": n,
         "batch": batch,
+        "sweep_threads": run["threads"],
         "load_s": round(load_s, 1),
         "orders_per_s": round(per_s, 1),
         "elapsed_s": round(run["elapsed_s"], 2),
@@ -529,15 +534,16 @@ def run(
     n: int = 100_000,
     pg_n: int | None = None,
     batch: int = 500,
+    threads: int | None = None,
     deadline: float | None = None,
 ) -> dict:
-    say(f"== late_ship_sweep: {n:,} overdue orders, batch {batch} ==")
+    say(f"== late_ship_sweep: {n:,} overdue orders, batch {batch}, threads {threads or 'as the worker'} ==")
     results: dict[str, dict] = {}
     notes = []
     with scratch_dir("pledge-bench-sweep-") as workdir:
         started = time.monotonic()
         results["sqlite"] = guarded(
-            "sqlite", lambda: bench_database("sqlite", None, workdir, n=n, batch=batch)
+            "sqlite", lambda: bench_database("sqlite", None, workdir, n=n, batch=batch, threads=threads)
         )
         sqlite_s = time.monotonic() - started
         if pg.url:
@@ -554,7 +560,8 @@ def run(
                     )
                     say(f"  [postgresql] NOTE: {notes[-1]}")
             results["postgresql"] = guarded(
-                "postgresql", lambda: bench_database("postgresql", pg, workdir, n=wanted, batch=batch)
+                "postgresql",
+                lambda: bench_database("postgresql", pg, workdir, n=wanted, batch=batch, threads=threads),
             )
         else:
             say(f"  [postgresql] {pg.skipped}")

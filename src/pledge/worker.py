@@ -32,7 +32,7 @@ from pledge.integrations.idempotency import purge as purge_idempotency_keys
 from pledge.integrations.ratelimits import purge as purge_rate_windows
 from pledge.inventory.services import release_cancelled
 from pledge.kernel.lease import Lease
-from pledge.lateship.services import sweep_late_ship
+from pledge.lateship.services import sweep_late_ship, sweep_threads
 from pledge.logistics.sanctions import evaluate_sanctions
 from pledge.logistics.services import sweep_logistics
 from pledge.logistics.timers import close_unshipped, sweep_booked_delivery
@@ -60,7 +60,7 @@ def run_once(app: App) -> dict:
         applied += n
         if n == 0:
             break
-    sweep = sweep_late_ship(app.uow, app.rulebook, app.clock)
+    sweep = sweep_late_ship(app.uow, app.rulebook, app.clock, workers=sweep_threads(app.uow))
     logistics = sweep_logistics(app.uow, app.rulebook, app.clock)
     logistics.add(sweep_booked_delivery(app.uow, app.rulebook, app.clock))
     closed = close_unshipped(app.uow, app.rulebook, app.clock)  # its refunds go out below

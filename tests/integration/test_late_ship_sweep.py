@@ -16,7 +16,7 @@ from pledge.accounts.tables import users
 from pledge.compensation.tables import compensations
 from pledge.fulfilment.tables import tracking_events
 from pledge.kernel import jsonutil
-from pledge.lateship.services import sweep_batch, sweep_late_ship
+from pledge.lateship.services import sweep_batch, sweep_late_ship, sweep_threads
 from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
 from pledge.migrate import upgrade
@@ -440,6 +440,31 @@ def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, cloc
     finally:
         first.uow.engine.dispose()
         second.uow.engine.dispose()
+
+
+def test_the_worker_sweeps_with_two_threads_on_postgresql_and_pays_once(db_url, clock):
+    # sweep_threads: 2 on PostgreSQL (SKIP LOCKED hands each thread its own batches), 1 on SQLite
+    app = make_app(db_url, clock)
+    try:
+        world = World(app)
+        shop_id, owner = world.shop()
+        sku = world.product(owner, shop_id, promise="72h", price_fen=15000)
+        buyers = quick_buyers(app, 7)  # their coupon accounts are created by the sweep's threads
+        ids = [world.paid_order(buyers[i % 7], sku) for i in range(40)]
+        clock.advance((72 + 49) * H)
+        threads = sweep_threads(app.uow)
+
+        result = sweep_late_ship(app.uow, app.rulebook, clock, batch=3, workers=threads)
+        again = sweep_late_ship(app.uow, app.rulebook, clock, batch=3, workers=threads)
+
+        assert threads == (2 if app.uow.engine.dialect.name == "postgresql" else 1)
+        assert (result.examined, result.compensated, result.amount_fen) == (40, 80, 40 * 700)
+        assert result.batches >= 14  # 40 orders in batches of 3, split between the threads
+        assert (again.examined, again.compensated) == (0, 0)
+        assert sorted(c.order_id for c in comps(app)) == sorted(ids + ids)
+        assert count(app, coupons) == 80
+    finally:
+        app.uow.engine.dispose()
 
 
 # --- Taobao: one buyer, one day, at most 100 yuan -----------------------------------------

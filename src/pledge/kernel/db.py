@@ -162,6 +162,13 @@ def refuse_unstorable(conn, cursor, statement, parameters, context, executemany)
         raise InvalidInput(problem)
 
 
+def unstorable_problem(values: object) -> str | None:
+    """Why these values (nested lists, tuples, dicts) cannot be stored, or None: the guard of
+    `refuse_unstorable`, for a caller that encodes values before they reach the driver
+    (kernel.bulk's JSON rows, where JSON would escape a NUL past the guard)."""
+    return _unstorable(values)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     engine = _make_engine(url, echo=echo)
     event.listen(engine, "before_cursor_execute", refuse_unstorable)

@@ -15,6 +15,7 @@ other; the compensation keys make retries and concurrent workers unable to pay t
 from __future__ import annotations
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -56,6 +57,10 @@ class SweepResult:
     waiting: int = 0
     batches: int = 0
     skipped_as_duplicate: int = 0
+
+    def add(self, other: SweepResult) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
 
 
 @dataclass
@@ -202,6 +207,13 @@ def _claimed(conn: Connection, order_ids: list[int]) -> set[str]:
 def sweep_batch(conn: Connection, book: Rulebook, *, now: datetime, batch: int = 500) -> SweepResult:
     """One transaction's worth of the sweep."""
     result = SweepResult(batches=1)
+    if conn.dialect.name == "postgresql":
+        # The foreign-key checks' plans are cached per connection. Planned while ledger_accounts
+        # or coupons held a few rows, they scan those tables whole, and keep doing so as a long
+        # sweep adds thousands of rows (the credit-account check went from 6 to 50 ms per batch
+        # of 500), until an ANALYZE invalidates them. Replanning once per batch costs about
+        # 0.4 ms (docs/benchmarks.md).
+        conn.exec_driver_sql("DISCARD PLANS")
     due_orders = _due_orders(conn, now, batch)
     result.examined = len(due_orders)
     if not due_orders:
@@ -220,26 +232,44 @@ def sweep_batch(conn: Connection, book: Rulebook, *, now: datetime, batch: int =
     return result
 
 
+def sweep_threads(uow) -> int:
+    """How many threads the worker sweeps with: 2 on PostgreSQL (one thread's Python runs while
+    the other waits for the database; docs/benchmarks.md), 1 on SQLite, which takes one writer
+    at a time, so a second thread would only queue for the lock."""
+    return 2 if uow.engine.dialect.name == "postgresql" else 1
+
+
 def sweep_late_ship(
-    uow, book: Rulebook, clock, *, batch: int = 500, max_batches: int | None = None
+    uow, book: Rulebook, clock, *, batch: int = 500, max_batches: int | None = None, workers: int = 1
 ) -> SweepResult:
-    """Run batches until nothing is due; each batch commits on its own."""
+    """Run batches until nothing is due; each batch commits on its own. With `workers` > 1 that
+    many threads sweep at once, each on its own connection (PostgreSQL: each claims its batch
+    with SKIP LOCKED, so they never take the same orders; every payment is still claimed by its
+    unique key, so a retry or a race pays once). One thread's Python then overlaps the other's
+    wait for the database. `max_batches` bounds each thread. The first error is raised once
+    every thread has stopped (the worker's next pass retries)."""
+    if workers <= 1:
+        return _sweep_until_done(uow, book, clock, batch=batch, max_batches=max_batches)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="late-ship-sweep") as pool:
+        futures = [
+            pool.submit(_sweep_until_done, uow, book, clock, batch=batch, max_batches=max_batches)
+            for _ in range(workers)
+        ]
+        wait(futures)
+    total = SweepResult()
+    for future in futures:
+        total.add(future.result())  # raises the thread's error, if it had one
+    return total
+
+
+def _sweep_until_done(uow, book: Rulebook, clock, *, batch: int, max_batches: int | None) -> SweepResult:
     total = SweepResult()
     while max_batches is None or total.batches < max_batches:
         with uow.begin() as conn:
             result = sweep_batch(conn, book, now=clock.now(), batch=batch)
         if result.examined == 0:
             break
-        for name in (
-            "examined",
-            "compensated",
-            "amount_fen",
-            "no_compensation",
-            "waiting",
-            "batches",
-            "skipped_as_duplicate",
-        ):
-            setattr(total, name, getattr(total, name) + getattr(result, name))
+        total.add(result)
         if result.examined < batch:
             break
     return total

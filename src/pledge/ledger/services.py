@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.kernel.bulk import insert_rows
-from pledge.kernel.db import AnyRow, dialect_insert
+from pledge.kernel.db import AnyRow
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
@@ -38,7 +38,7 @@ class Posting:
 
 
 def account_ids(conn: Connection, codes: set[str]) -> dict[str, int]:
-    """Get-or-create accounts by code in two statements at most for the common case. Concurrent
+    """Get-or-create accounts by code: one SELECT, and one INSERT when some are new. Concurrent
     workers may create the same account at once: the insert skips codes another transaction
     has just inserted (waiting for it on PostgreSQL) instead of failing on the UNIQUE code."""
     rows = dict(
@@ -48,16 +48,19 @@ def account_ids(conn: Connection, codes: set[str]) -> dict[str, int]:
     )
     missing = codes - rows.keys()
     if missing:
-        insert = dialect_insert(conn)
-        conn.execute(
-            insert(ledger_accounts).on_conflict_do_nothing(index_elements=["code"]),
+        created = insert_rows(
+            conn,
+            ledger_accounts,
             [{"code": c, "kind": c.split(":")[0]} for c in sorted(missing)],
+            returning=("code", "id"),
+            skip_conflicts_on=("code",),
         )
+        rows.update((r.code, r.id) for r in created)
+    raced = codes - rows.keys()  # inserted by a concurrent transaction meanwhile: read them
+    if raced:
         rows.update(
             conn.execute(
-                select(ledger_accounts.c.code, ledger_accounts.c.id).where(
-                    ledger_accounts.c.code.in_(missing)
-                )
+                select(ledger_accounts.c.code, ledger_accounts.c.id).where(ledger_accounts.c.code.in_(raced))
             ).all()
         )
     return rows
