@@ -52,6 +52,7 @@ from pledge.governance.penalties import ENFORCING_ROLES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.indexing import Indexed, changed
 from pledge.kernel.limits import NOTE_MAX, REASON_MAX
 from pledge.kernel.text import clean_text
 from pledge.live import services as live
@@ -341,6 +342,7 @@ def _make_private(conn: Connection, video_id: int) -> ActionState:
     if status != VideoStatus.PUBLISHED:
         return ActionState.MOOT
     VIDEO_LIFECYCLE.move(conn, videos, video_id, status, VideoStatus.PRIVATE)
+    changed(conn, Indexed.VIDEO, [video_id])  # out of search with the feed and the public pages
     return ActionState.APPLIED
 
 

@@ -30,6 +30,7 @@ from pledge.governance.model import PENALTY_LIFECYCLE, PenaltyStatus
 from pledge.governance.penalties import ENFORCING_ROLES, PENALTIES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
 from pledge.kernel.errors import Conflict, NotFound
+from pledge.kernel.indexing import Indexed, changed
 from pledge.ledger import services as ledger
 from pledge.videos.model import LIFECYCLE as VIDEO_LIFECYCLE
 from pledge.videos.model import VideoStatus
@@ -70,7 +71,10 @@ def _undo(conn: Connection, penalty, action, at: datetime) -> None:
     elif state is ActionState.CHARGED:
         _refund(conn, penalty, action, at)
     elif state is ActionState.APPLIED and kind is CreatorAction.VIDEO_PRIVATE:
-        VIDEO_LIFECYCLE.try_move(conn, videos, penalty.subject_id, VideoStatus.PRIVATE, VideoStatus.PUBLISHED)
+        if VIDEO_LIFECYCLE.try_move(
+            conn, videos, penalty.subject_id, VideoStatus.PRIVATE, VideoStatus.PUBLISHED
+        ):
+            changed(conn, Indexed.VIDEO, [penalty.subject_id])  # searchable again
         _mark(conn, action.id, state, at)
     elif state is ActionState.APPLIED and kind is CreatorAction.SELLING_CLOSED:
         _mark(conn, action.id, state, at)
