@@ -62,6 +62,7 @@ def test_a_creator_reads_their_orders_commissions_and_statement(app, world, clie
         "available_fen": 0,
         "reserve_fen": 0,
         "frozen_until": None,
+        "frozen_products": [],
         "payable_fen": 0,
     }
     statement = client.get("/api/v1/creators/me/statement?month=2026-09", headers=headers).json()

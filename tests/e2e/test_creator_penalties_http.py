@@ -103,6 +103,8 @@ def test_the_reviewer_records_from_the_form_and_the_creator_reads_the_record_pag
     now = app.clock.now()
     closed_until = present.local(now + timedelta(days=3), "Asia/Shanghai", lang="zh_CN", now=now)
     assert f"截至 {closed_until}" in main  # selling closed 3 days, its end in Beijing time
+    held_until = present.local(now + timedelta(days=30), "Asia/Shanghai", lang="zh_CN", now=now)
+    assert f"违规商品的订单停止结算佣金，截至 {held_until}" in main  # the hold's 30 days
     assert 'data-testid="appeal-form"' in zh
     penalty_id = re.search(r'action="/creator/penalties/(\d+)/appeal"', zh).group(1)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', zh).group(1)
@@ -115,6 +117,7 @@ def test_the_reviewer_records_from_the_form_and_the_creator_reads_the_record_pag
     assert "已提交申诉" in client.get("/creator/penalties", params={"lang": "zh_CN"}).text
     en = client.get("/creator/penalties", params={"lang": "en"}).text
     assert "Penalty record" in en and "Live session interrupted" in en
+    assert "Commissions on the violating product&#39;s orders do not settle until" in en
 
 
 def test_the_creator_appeals_and_an_upheld_appeal_reverses_the_penalty(app, world, client):

@@ -159,6 +159,7 @@ def test_a_creators_month_agrees_with_the_florists_statement_and_the_ledger(app,
         "available_fen": commission - returned - fees,
         "reserve_fen": 498,
         "frozen_until": None,
+        "frozen_products": [],
         "payable_fen": commission - returned - fees - 498,
     }
 

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from pledge.creators import commissions, content
+from pledge.catalog.tables import skus
+from pledge.creators import commissions, content, queries, safety
 from pledge.creators import services as creators_services
 from pledge.creators.commissions import creator_available
 from pledge.creators.sources import showcase_source
-from pledge.creators.tables import creator_freezes, creators, showcase_items
+from pledge.creators.tables import creator_commissions, creator_freezes, creators, showcase_items
 from pledge.governance import creator_appeals, creator_money, creator_reversal, report
 from pledge.governance import creator_penalties as cp
 from pledge.governance.penalties import PENALTIES
@@ -28,7 +29,10 @@ from pledge.ledger import services as ledger
 from pledge.ledger.tables import ledger_transactions
 from pledge.live.tables import live_cards, live_sessions
 from pledge.notifications.tables import notifications
+from pledge.settlement import services as settlement
+from pledge.settlement.payouts import SandboxPayoutProvider
 from pledge.videos.tables import videos
+from tests.integration.test_creator_commissions import deliver
 from tests.integration.test_creator_safety import buy, scene  # noqa: F401 (the fixture)
 from tests.integration.test_videos import publish
 from tests.support import run_concurrently
@@ -350,3 +354,127 @@ def test_an_appeal_unanswered_after_5_working_days_is_upheld_by_the_worker(app, 
     assert creator_appeals.run_step(app.uow, app.rulebook, app.clock) == {"creator_appeals_settled": 1}
     assert creator_appeals.run_step(app.uow, app.rulebook, app.clock) == {"creator_appeals_settled": 0}
     assert actions(app, decided.penalty_id)["selling_closed"][0] == "reversed"
+
+
+# --- "并停止结算违规订单": a hold also stops settling the violating product's commissions ---
+
+
+def two_products_due(app, world, s) -> dict[int, int]:
+    """The creator also sells a second product (洋桔梗) from the showcase; both products' orders
+    are delivered now, so their commissions fall due 15 days on (`affiliate.settle`). Returns
+    each product's pending commission id."""
+    now = app.clock.now()
+    with app.uow.begin() as c:
+        other = c.execute(select(skus.c.product_id).where(skus.c.id == s["unrated"])).scalar_one()
+        creators_services.offer_rate(
+            c, s["owner"], creators_services.NewRate(other, 2_000, now - timedelta(days=1)), at=now
+        )
+        creators_services.add_to_showcase(c, s["actor"], app.rulebook, product_id=other, at=now)
+    buy(app, world, s["unrated"], showcase_source(s["creator_id"]))
+    settlement.run_step(app.uow, app.rulebook, app.clock, SandboxPayoutProvider(app.uow))
+    commissions.run_step(app.uow, app.rulebook, app.clock)
+    with app.uow.read() as c:
+        rows = c.execute(select(creator_commissions.c.order_id, creator_commissions.c.product_id)).all()
+    for row in rows:
+        deliver(app, row.order_id)
+    with app.uow.read() as c:
+        found = c.execute(select(creator_commissions.c.product_id, creator_commissions.c.id)).all()
+    assert {r.product_id for r in found} == {s["product_id"], other}
+    return {r.product_id: r.id for r in found}
+
+
+def settled_products(app) -> set[int]:
+    c_ = creator_commissions.c
+    with app.uow.read() as c:
+        return set(c.execute(select(c_.product_id).where(c_.status == "settled")).scalars())
+
+
+def settle_pass(app) -> int:
+    settlement.run_step(app.uow, app.rulebook, app.clock, SandboxPayoutProvider(app.uow))
+    return commissions.run_step(app.uow, app.rulebook, app.clock)["commissions_settled"]
+
+
+def test_a_hold_stops_settling_the_violating_products_commissions_until_it_ends_aJoHtKQ6kLcq(
+    app, world, penalised
+):
+    s = penalised
+    fund(app, s["creator_id"], 10_000)
+    ids = two_products_due(app, world, s)
+    other = next(p for p in ids if p != s["product_id"])
+    decide(app, s["reviewer"], violation(s, "V-1"))
+    held = decide(app, s["reviewer"], violation(s, "V-2"))  # tier 2: 5% held 30 days
+    state, _, hold_ends = actions(app, held.penalty_id)["commission_held"]
+    assert state == "held"
+    with app.uow.read() as c:
+        freeze = c.execute(select(creator_freezes)).one()
+        payable = queries.payable(c, app.rulebook, s["creator_id"], now=app.clock.now())
+    assert (freeze.product_id, freeze.starts_at, freeze.ends_at) == (
+        s["product_id"],
+        app.clock.now(),
+        hold_ends,
+    )
+    assert payable["frozen_until"] is None and payable["payable_fen"] > 0  # withdrawals go on
+    assert payable["frozen_products"] == [
+        {"product_id": s["product_id"], "title": "A级向日葵 12枝", "until": hold_ends}
+    ]
+
+    app.clock.advance(timedelta(days=20))  # both due: 15 days past receipt, proceeds settled
+    assert settle_pass(app) == 1
+    assert settled_products(app) == {other}  # the violating product's commission waits
+    app.clock.advance(timedelta(days=9))
+    assert settle_pass(app) == 0  # a day of the hold is left
+    app.clock.advance(timedelta(days=1))  # the hold's 30 days are over
+    assert settle_pass(app) == 1
+    assert settled_products(app) == {s["product_id"], other}
+    creator_money.run_step(app.uow, app.rulebook, app.clock)  # the held money comes back too
+    assert actions(app, held.penalty_id)["commission_held"][0] == "released"
+
+
+def test_an_upheld_appeal_ends_the_products_freeze_at_once(app, world, penalised):
+    s = penalised  # nothing in the account: the hold holds no money, settling still stops
+    ids = two_products_due(app, world, s)
+    other = next(p for p in ids if p != s["product_id"])
+    decide(app, s["reviewer"], violation(s, "V-1"))
+    held = decide(app, s["reviewer"], violation(s, "V-2"))
+    assert actions(app, held.penalty_id)["commission_held"][:2] == ("moot", 0)
+    appeal_id = appeal(app, s["actor"], held.penalty_id)
+    app.clock.advance(timedelta(days=20))
+    assert settle_pass(app) == 1
+    assert settled_products(app) == {other}
+    upheld_at = app.clock.now()
+    with app.uow.begin() as c:
+        creator_appeals.answer_appeal(c, s["reviewer"], appeal_id, uphold=True, note="核实无误", at=upheld_at)
+    with app.uow.read() as c:
+        freeze = c.execute(select(creator_freezes)).one()
+        payable = queries.payable(c, app.rulebook, s["creator_id"], now=upheld_at)
+    assert (freeze.product_id, freeze.ends_at) == (s["product_id"], upheld_at)
+    assert payable["frozen_products"] == []
+    assert actions(app, held.penalty_id)["commission_held"][0] == "reversed"
+    assert settle_pass(app) == 1  # the next pass, ten days before the hold would have ended
+    assert settled_products(app) == {s["product_id"], other}
+
+
+def test_a_whole_account_freeze_still_stops_every_product(app, world, penalised):
+    s = penalised
+    two_products_due(app, world, s)
+    with app.uow.begin() as c:
+        safety.freeze_commissions(
+            c,
+            s["reviewer"],
+            app.rulebook,
+            creator_id=s["creator_id"],
+            days=30,
+            reason="核查中",
+            at=app.clock.now(),
+        )
+    app.clock.advance(timedelta(days=20))
+    assert settle_pass(app) == 0
+    with app.uow.read() as c:
+        payable = queries.payable(c, app.rulebook, s["creator_id"], now=app.clock.now())
+    assert payable["frozen_until"] is not None and payable["frozen_products"] == []
+    with pytest.raises(NotFound, match="no product 999999"):
+        with app.uow.begin() as c:
+            safety.freeze_commissions(
+                c, s["reviewer"], app.rulebook, creator_id=s["creator_id"], product_id=999_999,
+                days=30, reason="核查中", at=app.clock.now(),
+            )  # fmt: skip

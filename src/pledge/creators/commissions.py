@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.aftersales.model import RefundStatus
@@ -255,10 +255,16 @@ def settle_commissions(conn: Connection, book: Rulebook, *, now: datetime, batch
 
 def _settle_candidates(conn: Connection, book: Rulebook, now: datetime, batch: int) -> Sequence[AnyRow]:
     """Pending commissions due now: delivered at least the settle days ago, proceeds settled,
-    and no violation freeze of the creator in force (`affiliate.freeze`, creators.safety)."""
+    and no violation freeze in force over the creator's whole account (`affiliate.freeze`,
+    creators.safety) or over the commission's product (a penalty's hold: 停止结算违规订单)."""
     days = int(policy.clause_of(book, "affiliate_settle", now).get("days"))
     c, o, f, z = creator_commissions.c, orders.c, fee_orders.c, creator_freezes.c
-    frozen = exists().where(z.creator_id == c.creator_id, z.starts_at <= now, z.ends_at > now)
+    frozen = exists().where(
+        z.creator_id == c.creator_id,
+        or_(z.product_id.is_(None), z.product_id == c.product_id),
+        z.starts_at <= now,
+        z.ends_at > now,
+    )
     return conn.execute(
         select(c.id, o.delivered_at, f.settled_at.label("proceeds_settled_at"))
         .join(orders, o.id == c.order_id)

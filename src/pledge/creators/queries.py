@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from pledge.catalog.tables import products
 from pledge.compensation.tables import compensations
 from pledge.creators.commissions import CommissionStatus, creator_available, creator_pending
 from pledge.creators.policy import reserve_fen
@@ -137,7 +138,9 @@ def _grouped(rows, key: str) -> list[dict[str, Any]]:
 def payable(conn: Connection, book: Rulebook, creator_id: int, *, now: datetime) -> dict[str, Any]:
     """What a creator could withdraw now: the available balance less the reserve (`affiliate.reserve`:
     5 % of the commissions settled in the last 15 days, net of refunds), nothing while a
-    violation freeze is in force (`affiliate.freeze`: 延长提现时长)."""
+    violation freeze of the whole account is in force (`affiliate.freeze`: 延长提现时长). A freeze
+    of one product (a penalty's hold) only stops that product's commissions settling: it is listed
+    in `frozen_products`, and withdrawals go on."""
     c, z = creator_commissions.c, creator_freezes.c
     settled = [
         (r.settled_at, r.commission_fen - r.returned_fen)
@@ -148,16 +151,30 @@ def payable(conn: Connection, book: Rulebook, creator_id: int, *, now: datetime)
         )
     ]
     reserve = reserve_fen(book, settled, now)
-    frozen_until = conn.execute(
-        select(func.max(z.ends_at)).where(z.creator_id == creator_id, z.starts_at <= now, z.ends_at > now)
-    ).scalar()
+    in_force = (z.creator_id == creator_id, z.starts_at <= now, z.ends_at > now)
+    frozen_until = conn.execute(select(func.max(z.ends_at)).where(*in_force, z.product_id.is_(None))).scalar()
     available = ledger.balance(conn, creator_available(creator_id))
     return {
         "available_fen": available,
         "reserve_fen": reserve,
         "frozen_until": frozen_until,
+        "frozen_products": product_freezes(conn, creator_id, now=now),
         "payable_fen": 0 if frozen_until is not None else max(available - reserve, 0),
     }
+
+
+def product_freezes(conn: Connection, creator_id: int, *, now: datetime) -> list[dict[str, Any]]:
+    """The products whose commissions do not settle now (a penalty's hold: 停止结算违规订单), each
+    with its title and when settling resumes (the latest end if several freezes overlap)."""
+    z, p = creator_freezes.c, products.c
+    rows = conn.execute(
+        select(z.product_id, p.title, func.max(z.ends_at).label("until"))
+        .join(products, p.id == z.product_id)
+        .where(z.creator_id == creator_id, z.starts_at <= now, z.ends_at > now)
+        .group_by(z.product_id, p.title)
+        .order_by(z.product_id)
+    )
+    return [{"product_id": r.product_id, "title": r.title, "until": r.until} for r in rows]
 
 
 def commission_summary(

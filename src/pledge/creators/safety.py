@@ -5,7 +5,8 @@ rooms' live sessions (断播, with the reason) and unpins their products, cancel
 unlists the products of the creator's own videos (creators.videos),
 and freezes the creator's unpaid commissions for the longest the rulebook allows
 (`affiliate.freeze`: "平台有权冻结其账户内未提现的推广费并延长提现时长（最长不超过180天）"): while a
-freeze is in force the creator's pending commissions do not settle (creators.commissions). A
+freeze is in force the creator's pending commissions do not settle (creators.commissions); a
+freeze may also cover one product only (a creator penalty's hold, governance.creator_penalties). A
 removed creator's room cannot announce or start a session (CreatorRoomGuard, wired by bootstrap
 with the live guards); orders from a removed creator's showcase, room or video are refused at
 checkout (creators.sources)."""
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform
+from pledge.catalog.tables import products
 from pledge.creators import policy
 from pledge.creators.model import CreatorStatus
 from pledge.creators.samples import cancel_open_samples
@@ -46,19 +48,27 @@ def freeze_commissions(
     days: int,
     reason: object,
     at: datetime,
+    product_id: int | None = None,
 ) -> int:
     """The platform freezes a violating creator's unpaid commissions for `days` (1 to the
-    clause's maximum, 180): they do not settle until the freeze ends."""
+    clause's maximum, 180): they do not settle until the freeze ends. With `product_id`, only the
+    commissions on that product (a penalty's hold, "停止结算违规订单"); without, all of them."""
     require_platform(actor, *SAFETY_ROLES)
     why = clean_text(reason, field="the reason", max_length=REASON_MAX)
     if conn.execute(select(creators.c.id).where(creators.c.id == creator_id)).first() is None:
         raise NotFound(f"no creator {creator_id}")
+    if (
+        product_id is not None
+        and conn.execute(select(products.c.id).where(products.c.id == product_id)).first() is None
+    ):
+        raise NotFound(f"no product {product_id}")
     ends_at = policy.freeze_ends_at(book, at, days)
     clause = policy.clause_of(book, "affiliate_freeze", at)
     return conn.execute(
         creator_freezes.insert()
         .values(
             creator_id=creator_id,
+            product_id=product_id,
             reason=why,
             clause_id=clause.id,
             starts_at=at,

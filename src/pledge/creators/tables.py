@@ -166,12 +166,15 @@ commission_returns = Table(
 )
 
 # A violation freeze of a creator's unpaid commissions (affiliate.freeze: at most 180 days):
-# while one is in force, the creator's pending commissions do not settle.
+# while one is in force, the creator's pending commissions do not settle — all of them when
+# product_id is NULL, only those on that product otherwise (a penalty's hold, 停止结算违规订单,
+# governance.creator_penalties; migration 0045).
 creator_freezes = Table(
     "creator_freezes",
     metadata,
     Column("id", Id, primary_key=True),
     Column("creator_id", Id, ForeignKey("creators.id"), nullable=False, index=True),
+    Column("product_id", Id, ForeignKey("products.id"), nullable=True),
     Column("reason", String(200), nullable=False),
     Column("clause_id", String(80), nullable=False),
     Column("starts_at", UtcDateTime, nullable=False),

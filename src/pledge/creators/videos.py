@@ -9,7 +9,9 @@ splits the cart into one order per shop as for any cart).
   any other is refused at publish time, and checked again at checkout.
 - The video states no ship promise of its own: each product's promise binds its shop's order.
 - The upload goes through the shops' own checks (videos.services.check_upload).
-- Only the creator whose video it is takes it down; another creator's video is 404.
+- Only the creator whose video it is takes it down; another creator's video is 404. A video a
+  penalty made private (视频自见) stays on its creator's console and pages, for them alone
+  (`viewer_creator_id` is who they are to the video reads), and they may take it down too.
 - Removal of the creator from selling unlists their videos' products (unlist_products, called
   by creators.safety as rooms are cut): the videos stay on view and sell nothing."""
 
@@ -25,6 +27,7 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor
 from pledge.creators.rooms import check_sellable, pickable, selling_creator
 from pledge.creators.services import creator_of
+from pledge.creators.tables import creators
 from pledge.kernel.errors import NotFound
 from pledge.kernel.indexing import Indexed, changed
 from pledge.rulebooks.loader import Rulebook
@@ -56,14 +59,21 @@ def publish(
     return videos.insert_video(conn, store, upload, linked, owner=owner, at=at)
 
 
+def viewer_creator_id(conn: Connection, actor: Actor | None) -> int | None:
+    """The caller's creator account, if they have one: the creator a private video is shown to."""
+    if actor is None:
+        return None
+    return conn.execute(select(creators.c.id).where(creators.c.user_id == actor.user_id)).scalar()
+
+
 def _own_video(conn: Connection, actor: Actor, video_id: int):
-    """The creator's own published video, else 404 (another's video is not revealed)."""
+    """The creator's own video, published or private, else 404 (another's video is not revealed)."""
     creator = creator_of(conn, actor)
     v = video_rows.c
     row = conn.execute(select(v.id, v.shop_id, v.creator_id, v.status).where(v.id == video_id)).first()
     if row is None or row.shop_id is not None or row.creator_id != creator.id:
         raise NotFound(f"no video {video_id} of yours")
-    if row.status != VideoStatus.PUBLISHED:
+    if row.status not in (VideoStatus.PUBLISHED, VideoStatus.PRIVATE):
         raise NotFound(f"no video {video_id} of yours")
     return row
 

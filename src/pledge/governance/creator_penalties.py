@@ -11,7 +11,9 @@ transaction, each a row of creator_penalty_actions:
 - off_cart (商品掉车): the product leaves the creator's showcase and the cards of their live rooms;
 - stream_cut (直播中断): the live session ends now (the caller tells its viewers after commit);
 - video_private (视频自见): the video becomes visible to its author only;
-- commission_held / money_penalty: governance.creator_money, through the ledger;
+- commission_held / money_penalty: governance.creator_money, through the ledger; a hold also
+  stops settling the creator's commissions on the violating product for its days
+  (creators.safety.freeze_commissions scoped to the product: "并停止结算违规订单");
 - commission_frozen: creators.safety.freeze_commissions for the clause's days;
 - selling_closed (关闭电商权限N天): creators.safety.close_selling, lifting itself at its end;
 - creator_removed (永久关闭电商权限): creators.safety.change_standing to removed.
@@ -50,6 +52,7 @@ from pledge.governance.penalties import ENFORCING_ROLES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
 from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
+from pledge.kernel.indexing import Indexed, changed
 from pledge.kernel.limits import NOTE_MAX, REASON_MAX
 from pledge.kernel.text import clean_text
 from pledge.live import services as live
@@ -266,6 +269,7 @@ def _effect(
     elif kind is CreatorAction.VIDEO_PRIVATE:
         return _make_private(conn, penalty.subject_id)
     elif kind is CreatorAction.COMMISSION_HELD:
+        _stop_settling(conn, actor, book, penalty, step, at)
         return creator_money.hold(conn, action_id, step, penalty, at=at)
     elif kind is CreatorAction.MONEY_PENALTY:
         return ActionState.DUE
@@ -286,6 +290,24 @@ def _effect(
     elif kind is CreatorAction.CREATOR_REMOVED:
         return _remove(conn, actor, book, penalty.creator_id, at)
     return ActionState.APPLIED
+
+
+def _stop_settling(
+    conn: Connection, actor: Actor, book: Rulebook, penalty, step: CreatorStep, at: datetime
+) -> None:
+    """ "并停止结算违规订单": the creator's commissions on the violating product do not settle while
+    the hold runs — a freeze of that product alone, starting and ending with the hold (the
+    reversal finds it by them), written whether or not the account had money to hold."""
+    safety.freeze_commissions(
+        conn,
+        actor,
+        book,
+        creator_id=penalty.creator_id,
+        product_id=penalty.product_id,
+        days=int(step.days or 0),
+        reason=penalty.reason,
+        at=at,
+    )
 
 
 def take_off_cart(conn: Connection, creator_id: int, product_id: int) -> None:
@@ -320,6 +342,7 @@ def _make_private(conn: Connection, video_id: int) -> ActionState:
     if status != VideoStatus.PUBLISHED:
         return ActionState.MOOT
     VIDEO_LIFECYCLE.move(conn, videos, video_id, status, VideoStatus.PRIVATE)
+    changed(conn, Indexed.VIDEO, [video_id])  # out of search with the feed and the public pages
     return ActionState.APPLIED
 
 

@@ -10,7 +10,9 @@ from sqlalchemy.engine import Connection
 from pledge.accounts.services import Actor, require_platform
 from pledge.creators.services import creator_of
 from pledge.creators.tables import creators
-from pledge.governance.model import AppealStatus
+from pledge.governance.creator_ladder import CreatorAction, Scene
+from pledge.governance.creator_money import ActionState
+from pledge.governance.model import AppealStatus, PenaltyStatus
 from pledge.governance.penalties import ENFORCING_ROLES
 from pledge.governance.policy import appeal_closes_at
 from pledge.governance.tables import creator_appeals, creator_penalties, creator_penalty_actions
@@ -124,3 +126,24 @@ def creator_of_appeal(conn: Connection, appeal_id: int) -> int:
 def for_creator(conn: Connection, actor: Actor, book: Rulebook) -> list[dict]:
     """The caller's own penalties (Forbidden without a creator account)."""
     return penalties_of(conn, creator_of(conn, actor).id, book)
+
+
+def private_video_reasons(conn: Connection, video_ids: list[int]) -> dict[int, str]:
+    """Why each of these videos is private (视频自见): the reason of the latest penalty in force
+    whose video_private action made it so; a video without one is left out."""
+    if not video_ids:
+        return {}
+    p, a = creator_penalties.c, creator_penalty_actions.c
+    rows = conn.execute(
+        select(p.subject_id, p.reason)
+        .join(creator_penalty_actions, a.penalty_id == p.id)
+        .where(
+            p.scene == Scene.VIDEO.value,
+            p.subject_id.in_(video_ids),
+            p.status == PenaltyStatus.IN_FORCE.value,
+            a.kind == CreatorAction.VIDEO_PRIVATE.value,
+            a.state == ActionState.APPLIED.value,
+        )
+        .order_by(p.id)
+    )
+    return {row.subject_id: row.reason for row in rows}  # the latest penalty wins

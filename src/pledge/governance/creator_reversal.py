@@ -6,7 +6,9 @@ what can be undone is undone, each once —
 - a money penalty not charged yet is dropped; one charged is refunded under
   `creator-penalty-refund:{action}`;
 - the video made private is published again; the selling closure ends unless another penalty in
-  force closes it later; the freeze the penalty started ends now.
+  force closes it later; the freeze the penalty started ends now, and so does the freeze of the
+  violating product's commissions that came with a hold (settling resumes at the next pass),
+  whether the hold held money or found the account empty.
 
 A cut live session stays ended and a product off the cart stays off (the creator may add it
 back). Removal stays: a creator's removal is final in creators.model's lifecycle, so an upheld
@@ -28,6 +30,7 @@ from pledge.governance.model import PENALTY_LIFECYCLE, PenaltyStatus
 from pledge.governance.penalties import ENFORCING_ROLES, PENALTIES
 from pledge.governance.tables import creator_penalties, creator_penalty_actions
 from pledge.kernel.errors import Conflict, NotFound
+from pledge.kernel.indexing import Indexed, changed
 from pledge.ledger import services as ledger
 from pledge.videos.model import LIFECYCLE as VIDEO_LIFECYCLE
 from pledge.videos.model import VideoStatus
@@ -57,14 +60,21 @@ def undo_penalty(conn: Connection, penalty_id: int, *, at: datetime) -> None:
 
 def _undo(conn: Connection, penalty, action, at: datetime) -> None:
     kind, state = CreatorAction(action.kind), ActionState(action.state)
+    if kind is CreatorAction.COMMISSION_HELD:
+        _end_freeze(conn, penalty.creator_id, action, at, product_id=penalty.product_id)
     if state is ActionState.HELD:
         release(conn, action.id, at=at, to=ActionState.REVERSED)
+    elif state is ActionState.MOOT and kind is CreatorAction.COMMISSION_HELD:
+        _mark(conn, action.id, state, at)  # nothing was held, but settling had stopped
     elif state is ActionState.DUE:
         _mark(conn, action.id, state, at)
     elif state is ActionState.CHARGED:
         _refund(conn, penalty, action, at)
     elif state is ActionState.APPLIED and kind is CreatorAction.VIDEO_PRIVATE:
-        VIDEO_LIFECYCLE.try_move(conn, videos, penalty.subject_id, VideoStatus.PRIVATE, VideoStatus.PUBLISHED)
+        if VIDEO_LIFECYCLE.try_move(
+            conn, videos, penalty.subject_id, VideoStatus.PRIVATE, VideoStatus.PUBLISHED
+        ):
+            changed(conn, Indexed.VIDEO, [penalty.subject_id])  # searchable again
         _mark(conn, action.id, state, at)
     elif state is ActionState.APPLIED and kind is CreatorAction.SELLING_CLOSED:
         _mark(conn, action.id, state, at)
@@ -74,12 +84,16 @@ def _undo(conn: Connection, penalty, action, at: datetime) -> None:
         _end_freeze(conn, penalty.creator_id, action, at)
 
 
-def _end_freeze(conn: Connection, creator_id: int, action, at: datetime) -> None:
-    """The freeze this action started (same creator, start and end) ends now; one that has not
-    run at all is deleted."""
+def _end_freeze(
+    conn: Connection, creator_id: int, action, at: datetime, *, product_id: int | None = None
+) -> None:
+    """The freeze this action started (same creator, scope, start and end: the whole account for
+    a commission_frozen action, the violating product for a commission_held one) ends now if it
+    still runs; one that has not started is deleted, one already over is left as it was."""
     z = creator_freezes.c
-    mine = (z.creator_id == creator_id, z.starts_at == action.starts_at, z.ends_at == action.ends_at)
-    conn.execute(creator_freezes.update().where(*mine, z.starts_at < at).values(ends_at=at))
+    scope = z.product_id.is_(None) if product_id is None else z.product_id == product_id
+    mine = (z.creator_id == creator_id, scope, z.starts_at == action.starts_at, z.ends_at == action.ends_at)
+    conn.execute(creator_freezes.update().where(*mine, z.starts_at < at, z.ends_at > at).values(ends_at=at))
     conn.execute(creator_freezes.delete().where(*mine, z.starts_at >= at))
 
 

@@ -13,7 +13,7 @@ from pledge.bootstrap import App
 from pledge.creators.videos import NewCreatorVideo
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.promises.model import Promise
-from pledge.videos.model import MAX_VIDEO_BYTES
+from pledge.videos.model import MAX_VIDEO_BYTES, VideoStatus
 from pledge.videos.queries import VideoView
 from pledge.videos.services import NewVideo
 from pledge.web.photos import read_photo
@@ -27,14 +27,16 @@ def source_token(app: App, video_id: int) -> str:
 
 def video_data(app: App, video: VideoView) -> dict:
     """The video for a client: its counts, files, promise and product cards; each card's link
-    carries the video's source token, so an order placed from it is the video's."""
-    token = source_token(app, video.id)
+    carries the video's source token, so an order placed from it is the video's. A private video
+    (视频自见, read by its creator) sells nothing: no token, the cards link the plain product pages."""
+    token = source_token(app, video.id) if video.status == VideoStatus.PUBLISHED else ""
+    query = f"?source={token}" if token else ""
     data = asdict(video)
     data.update(
         source_token=token,
         file_url=f"/api/v1/videos/{video.id}/file",
         poster_url=f"/api/v1/videos/{video.id}/poster",
-        products=[dict(asdict(p), url=f"/products/{p.product_id}?source={token}") for p in video.products],
+        products=[dict(asdict(p), url=f"/products/{p.product_id}{query}") for p in video.products],
     )
     return data
 

@@ -1,16 +1,18 @@
 """Short videos: read one, its file in pieces (HTTP range requests) and its poster, count a
-play, like it; a shop member uploads one (multipart)."""
+play, like it; a shop member uploads one (multipart). The reads answer a private video (视频自见)
+to its creator only (by token or page session), 404 to anyone else."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from pledge.creators import videos as creator_videos
 from pledge.kernel.errors import InvalidInput
 from pledge.reach.recording import EventKind, Subject
 from pledge.videos import queries
 from pledge.videos import services as videos
 from pledge.web.api.schemas.videos import VideoCountsOut, VideoCreatedOut, VideoLikeOut, VideoOut
-from pledge.web.deps import ApiActor, AppDep, pledge
+from pledge.web.deps import ApiActor, AppDep, MaybeApiActor, pledge
 from pledge.web.media import ranged_file
 from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
@@ -47,10 +49,16 @@ _VIDEO_BODY = {
 @router.get(
     "/videos/{video_id}", summary="A short video with its product cards", responses={200: {"model": VideoOut}}
 )
-def get_video(video_id: PathId, app: AppDep) -> dict:
+def get_video(video_id: PathId, app: AppDep, actor: MaybeApiActor) -> dict:
     with app.uow.read() as conn:
-        video = queries.video_view(conn, video_id)
+        me = creator_videos.viewer_creator_id(conn, actor)
+        video = queries.video_view(conn, video_id, viewer_creator_id=me)
     return video_data(app, video)
+
+
+def _cache(stored: queries.StoredFile) -> str:
+    """A private video's files (视频自见, for its creator) stay out of shared caches."""
+    return "private, no-store" if stored.private else "public, max-age=86400"
 
 
 @router.get(
@@ -59,10 +67,15 @@ def get_video(video_id: PathId, app: AppDep) -> dict:
     response_class=Response,
     responses={200: {"content": {"video/mp4": {}}}, 206: {"content": {"video/mp4": {}}}, 416: {}},
 )
-def video_file(video_id: PathId, request: Request, app: AppDep) -> Response:
+def video_file(video_id: PathId, request: Request, app: AppDep, actor: MaybeApiActor) -> Response:
     with app.uow.read() as conn:
-        stored = queries.video_file(conn, video_id)
-    return ranged_file(app.files, stored.key, stored.size, stored.content_type, request.headers.get("range"))
+        me = creator_videos.viewer_creator_id(conn, actor)
+        stored = queries.video_file(conn, video_id, viewer_creator_id=me)
+    response = ranged_file(
+        app.files, stored.key, stored.size, stored.content_type, request.headers.get("range")
+    )
+    response.headers["Cache-Control"] = _cache(stored)
+    return response
 
 
 @router.get(
@@ -71,13 +84,14 @@ def video_file(video_id: PathId, request: Request, app: AppDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"image/*": {}}}},
 )
-def video_poster(video_id: PathId, app: AppDep) -> Response:
+def video_poster(video_id: PathId, app: AppDep, actor: MaybeApiActor) -> Response:
     with app.uow.read() as conn:
-        stored = queries.poster_file(conn, video_id)
+        me = creator_videos.viewer_creator_id(conn, actor)
+        stored = queries.poster_file(conn, video_id, viewer_creator_id=me)
     return Response(
         app.files.get(stored.key),
         media_type=stored.content_type,
-        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": _cache(stored), "X-Content-Type-Options": "nosniff"},
     )
 
 

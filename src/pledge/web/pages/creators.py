@@ -18,7 +18,9 @@ from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
 from pledge.creators.model import CreatorStatus, DutyStatus, SampleKind, SampleStatus
 from pledge.creators.sample_plans import paid_plans
 from pledge.creators.sources import showcase_source
+from pledge.governance import creator_records
 from pledge.kernel.limits import MAX_COUNT
+from pledge.videos.model import VideoStatus
 from pledge.videos.queries import creator_videos
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, optional_percent, required_number, whole_number
@@ -57,7 +59,10 @@ def creator_home(request: Request, caller: PageCaller):
         asked = views.creator_samples(conn, me.id, app.rulebook)
         selling = _selling(conn, me.id, app.clock.now())
         own_rooms = rooms.my_rooms(conn, me.id)
-        own_videos = creator_videos(conn, me.id)
+        own_videos = creator_videos(conn, me.id, with_private=True)
+        reasons = creator_records.private_video_reasons(
+            conn, [v.id for v in own_videos if v.status == VideoStatus.PRIVATE]
+        )
     return render(
         request,
         "creator_home.html",
@@ -67,6 +72,8 @@ def creator_home(request: Request, caller: PageCaller):
         selling=selling,
         rooms=own_rooms,
         videos=own_videos,
+        private_reasons=reasons,
+        VideoStatus=VideoStatus,
         SampleStatus=SampleStatus,
         CreatorStatus=CreatorStatus,
         DutyStatus=DutyStatus,

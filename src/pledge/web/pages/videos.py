@@ -3,15 +3,20 @@ merchant's upload form (MP4 + a poster frame chosen on the phone)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 
 from pledge.catalog import queries as catalog_queries
 from pledge.creators import queries as creator_queries
+from pledge.creators import videos as creator_videos
+from pledge.governance import creator_records
 from pledge.kernel.errors import Forbidden
 from pledge.promises.model import Promise
 from pledge.reach.recording import EventKind, Subject
 from pledge.videos import queries
 from pledge.videos import services as videos
+from pledge.videos.model import VideoStatus
 from pledge.web.deps import PageCaller, optional_caller, pledge
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
@@ -42,18 +47,25 @@ def _badge(video: dict) -> dict | None:
 
 @router.get("/videos/{video_id}")
 def video_page(video_id: PathId, request: Request):
+    """A published video for everyone; a private one (视频自见) for its creator alone, with why,
+    no plays, likes or buying from it, and no view for the feed. Anyone else: 404."""
     app = pledge(request)
     caller = optional_caller(request)
     with app.uow.read() as conn:
-        video = video_data(app, queries.video_view(conn, video_id))
+        me = creator_videos.viewer_creator_id(conn, caller.actor if caller else None)
+        video = video_data(app, queries.video_view(conn, video_id, viewer_creator_id=me))
         shop, author = _owner(conn, video)
         liked = videos.liked_by(conn, video_id, caller.actor.user_id if caller else None)
+        private = video["status"] == VideoStatus.PRIVATE
+        why = creator_records.private_video_reasons(conn, [video_id]).get(video_id) if private else None
+    page: dict[str, Any] = dict(video=video, shop=shop, author=author, promise=_badge(video), liked=liked)
+    if private:
+        response = render(request, "video.html", **page, private=True, private_reason=why)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
     viewer = Who(request)  # a view for the feed (reach): buffered, off the request path
     viewer.record(app, EventKind.VIEW, [(Subject.VIDEO, video_id)])
-    response = render(
-        request, "video.html", video=video, shop=shop, author=author, promise=_badge(video), liked=liked
-    )
-    return viewer.keep(request, response)
+    return viewer.keep(request, render(request, "video.html", **page, private=False))
 
 
 def _merchant_shop(caller) -> int:

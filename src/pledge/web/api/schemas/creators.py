@@ -149,10 +149,18 @@ class CommissionGroupOut(BaseModel):
     source_ref: str | None = None
 
 
+class FrozenProductOut(BaseModel):
+    product_id: int
+    title: str
+    until: datetime  # the product's commissions settle again from then
+
+
 class PayableOut(BaseModel):
     available_fen: int
     reserve_fen: int  # 5 % of the commissions settled in the last 15 days (affiliate.reserve)
-    frozen_until: datetime | None  # a violation freeze in force (affiliate.freeze)
+    frozen_until: datetime | None  # a violation freeze of the whole account in force (affiliate.freeze)
+    # products whose commissions do not settle while a penalty's hold runs (停止结算违规订单)
+    frozen_products: list[FrozenProductOut]
     payable_fen: int
 
 

@@ -28,7 +28,8 @@ class VideoOut(BaseModel):
     content_id: int | None
     promise_code: str | None  # null: a creator's video states no promise; each product's binds
     creator_id: int | None  # the creator whose video it is, or whom the shop's video names
-    source_token: str  # send it with a checkout (or a cart line) to buy from this video
+    status: str  # published; private (视频自见) only when its creator is the one asking
+    source_token: str  # send it with a checkout (or a cart line) to buy from this video ("" if private)
     file_url: str
     poster_url: str
     products: list[VideoProductOut]
