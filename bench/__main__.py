@@ -39,21 +39,7 @@ BENCHES = (
 )
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "--only", choices=BENCHES, action="append", help="run only this benchmark (repeatable)"
-    )
-    parser.add_argument(
-        "--orders", type=int, default=2000, help="place_order: orders per database and per method"
-    )
-    parser.add_argument("--clients", type=int, default=8, help="place_order: concurrent client threads")
-    parser.add_argument(
-        "--serve-workers",
-        type=int,
-        default=os.cpu_count() or 1,
-        help="place_order: on PostgreSQL, also run against this many server processes (1: only one)",
-    )
+def _sweep_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sweep-orders", type=int, default=100_000, help="late_ship_sweep: overdue orders on SQLite"
     )
@@ -73,6 +59,24 @@ def parse_args() -> argparse.Namespace:
         default=None,
         help="late_ship_sweep: threads sweeping at once (default as the worker: 2 on PostgreSQL)",
     )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--only", choices=BENCHES, action="append", help="run only this benchmark (repeatable)"
+    )
+    parser.add_argument(
+        "--orders", type=int, default=2000, help="place_order: orders per database and per method"
+    )
+    parser.add_argument("--clients", type=int, default=8, help="place_order: concurrent client threads")
+    parser.add_argument(
+        "--serve-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="place_order: on PostgreSQL, also run against this many server processes (1: only one)",
+    )
+    _sweep_options(parser)
     parser.add_argument(
         "--time-budget",
         type=float,
