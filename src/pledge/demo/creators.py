@@ -7,7 +7,13 @@ marketplace holds more than one shop. Her grade for the current period is B. She
 live room (达人直播间), live now, selling the florist's sunflowers and the fruit seller's product
 at ¥1 off each: a cart from it becomes one order per shop, each hers. She has published her own
 short video (达人短视频) selling the same two shops' products at their list prices, on the demo's
-sunflower clip."""
+sunflower clip.
+
+A second creator, 果果哥 (a fruit reviewer), shows trust & safety at work on creators: his short
+video selling the fruit seller's oranges claimed they lower blood sugar; a reviewer recorded the
+false-advertising violation with light harm (creator.false-advertising, tier 2), which took the
+oranges off his cart, left the video visible to him only (视频自见) and stopped settling his
+commissions on them for 30 days; he has appealed, and the appeal waits for a reviewer."""
 
 from __future__ import annotations
 
@@ -25,9 +31,12 @@ from pledge.creators import services as creators
 from pledge.creators import videos as creator_videos
 from pledge.creators.content import feature_in_video
 from pledge.creators.policy import grade_period
+from pledge.governance import creator_appeals, creator_penalties
 from pledge.videos.tables import video_products, videos
 
 EMAIL = "creator@pledge.demo"
+FRUIT_CREATOR_EMAIL = "fruitcreator@pledge.demo"
+REVIEWER = "reviewer@pledge.demo"  # records the fruit creator's violation
 OPERATOR = "operator@pledge.demo"  # publishes the creator's grade
 NAME = "花花姐"
 PLAYBACK_URL = "/media/live/sunflower/index.m3u8"  # the demo's looping HLS sample
@@ -84,6 +93,48 @@ def seed_creators(app: App, florist: dict, fruit: dict, password: str, now: date
         note = "想在周末直播里讲讲多头玫瑰的醒花方法"
         samples.request_sample(
             conn, me, app.rulebook, samples.NewSample(roses, note), at=now - timedelta(hours=5)
+        )
+    _penalised_creator(app, fruit_product, password, now)
+
+
+def _penalised_creator(app: App, oranges: int, password: str, now: datetime) -> None:
+    """果果哥: a video with a false health claim, a tier-2 penalty on it, and his appeal waiting."""
+    since, decided = now - timedelta(days=2, hours=12), now - timedelta(days=1)
+    with app.uow.begin() as conn:
+        user_id = accounts.create_user(
+            conn, email=FRUIT_CREATOR_EMAIL, password=password, display_name="果果哥", at=since
+        )
+        me = accounts.load_actor(conn, user_id)
+        new = creators.NewCreator("guoguo_ge", "果果哥 · 水果测评", 23_000)
+        creator_id = creators.register_creator(conn, me, new, at=since)
+        creators.add_to_showcase(conn, me, app.rulebook, product_id=oranges, at=since)
+        mp4, poster = (MEDIA / "sunflower.mp4").read_bytes(), (MEDIA / "poster.jpg").read_bytes()
+        video = creator_videos.NewCreatorVideo("果果哥试吃赣南脐橙", mp4, poster, [oranges])
+        video_id = creator_videos.publish(
+            conn, me, app.rulebook, app.files, video, at=now - timedelta(days=2)
+        )
+        reviewer = accounts.load_actor(conn, _user(conn, REVIEWER))
+        violation = creator_penalties.Violation(
+            creator_id,
+            "creator.false-advertising",
+            "demo-guoguo-video",
+            "video",
+            video_id,
+            oranges,
+            "视频口播宣称脐橙“吃了能降血糖”，属于虚假宣传",
+            "视频第12–25秒口播",
+            "light",
+        )
+        decision = creator_penalties.record_violation(
+            conn, reviewer, violation, book=app.rulebook, at=decided
+        )
+        creator_appeals.file_appeal(
+            conn,
+            me,
+            decision.penalty_id,
+            reason="口播原话是“低升糖的水果”，已附上检测报告，请复核",
+            book=app.rulebook,
+            at=now - timedelta(hours=8),
         )
 
 

@@ -58,6 +58,13 @@ SHOWS: dict[str, tuple[str, str]] = {
         "an exclusive rate on peonies, a rose sample waiting for the florist, and her own live room "
         "selling the florist's and the fruit seller's products at once.",
     ),
+    "fruitcreator@pledge.demo": (
+        "水果测评达人果果哥：视频口播虚假宣传被处罚（商品移出购物车、视频仅自己可见、违规商品佣金停止结算），"
+        "申诉正在等待审核。",
+        "The fruit reviewer: penalised for a false health claim in his video (the product off his cart, "
+        "the video visible to him only, his commissions on it not settling); his appeal waits for a "
+        "reviewer.",
+    ),
     "finance@pledge.demo": (
         "财务：收费政策、对账、结算与打款。",
         "Finance: fee programmes, reconciliation, settlement and payouts.",

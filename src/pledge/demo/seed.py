@@ -54,6 +54,7 @@ ACCOUNTS = [
     ("reviewer", "reviewer@pledge.demo"),
     ("finance", "finance@pledge.demo"),
     ("creator", "creator@pledge.demo"),
+    ("creator", "fruitcreator@pledge.demo"),
 ]
 
 CATEGORIES = {
