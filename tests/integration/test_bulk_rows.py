@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, select
 from sqlalchemy.exc import StatementError
 
 from pledge.integrations.tables import idempotency_keys as keys
@@ -105,3 +105,16 @@ def test_a_nul_in_any_row_is_refused_before_the_rows_are_encoded(app):
     with pytest.raises(InvalidInput, match="NUL"), app.uow.begin() as c:
         insert_rows(c, ledger_transactions, [tx(f"k{i}") for i in range(50)] + [tx("z", "晚发\x00")])
     assert stored(app) == []
+
+
+def test_a_json_column_keeps_its_document(app):
+    # Its bind processor encodes the document; a JSON recordset would read that text back as a
+    # JSON string, so on PostgreSQL such a table keeps the typed arrays.
+    probe = Table("bulk_json_probe", MetaData(), Column("id", Integer, primary_key=True), Column("doc", JSON))
+    with app.uow.begin() as c:
+        probe.create(c)
+        insert_rows(c, probe, [{"id": 1, "doc": {"花": "向日葵", "n": 12}}, {"id": 2, "doc": [1, 2]}])
+        update_rows(c, probe, "id", [{"id": 2, "doc": {"改": True}}])
+        stored_docs = dict(c.execute(select(probe.c.id, probe.c.doc)).all())
+        probe.drop(c)
+    assert stored_docs == {1: {"花": "向日葵", "n": 12}, 2: {"改": True}}

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import sqltypes
 
 from pledge.kernel.db import AnyRow, dialect_insert, unstorable_problem
 from pledge.kernel.errors import InvalidInput
@@ -63,7 +64,7 @@ def insert_rows(
         conn.execute(stmt, list(rows))
         return []
     columns = {name: _column_values(conn, table, name, rows) for name in names}
-    if _json_carries(columns):
+    if _json_carries(table, columns):
         sql = (
             f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
             f"FROM {_recordset(conn, table, names)}"
@@ -84,12 +85,16 @@ def insert_rows(
 _JSON_KINDS = frozenset({str, int, float, bool, type(None), datetime})
 
 
-def _json_carries(columns: dict[str, list[Any]]) -> bool:
+def _json_carries(table: Table, columns: dict[str, list[Any]]) -> bool:
     """Whether JSON carries these bind-processed values as PostgreSQL would read them; refuses, as
-    the driver-side guard would, what cannot be stored."""
+    the driver-side guard would, what cannot be stored. A JSON-typed column is not carried: its
+    bind processor has already encoded the value, which json_to_recordset would read as a JSON
+    string rather than the document."""
     problem = unstorable_problem(list(columns.values()))
     if problem:
         raise InvalidInput(problem)
+    if any(isinstance(table.c[name].type, sqltypes.JSON) for name in columns):
+        return False
     return all(type(v) in _JSON_KINDS for values in columns.values() for v in values)
 
 
@@ -136,7 +141,7 @@ def _same_keys(rows: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
-    process = table.c[name].type.bind_processor(conn.dialect)
+    process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     values = [row[name] for row in rows]
     return values if process is None else [None if v is None else process(v) for v in values]
 
@@ -158,7 +163,7 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
         return
     columns = {name: _column_values(conn, table, name, rows) for name in (key, *names)}
     sets = ", ".join(f"{name} = x.{name}" for name in names)
-    if _json_carries(columns):
+    if _json_carries(table, columns):
         conn.execute(
             text(
                 f"UPDATE {table.name} SET {sets} FROM {_recordset(conn, table, [key, *names])} "
