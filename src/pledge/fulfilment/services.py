@@ -193,9 +193,9 @@ def _open_shipment(
     parcels: int = 1,
 ) -> int:
     """The shipment row of `order` (its id and shop_id), and the claim on its waybill when the
-    carrier reports scans for it:
-    a waybill held by another parcel on its way is refused (its scans would feed the wrong
-    order), also when two merchants claim it at the same moment (the primary key decides)."""
+    carrier reports scans for it: a waybill held by another parcel on its way is refused (its scans
+    would feed the wrong order), also when two merchants claim it at the same moment (the primary
+    key decides)."""
     if adapter.tracked:
         _refuse_held_waybill(conn, adapter.code, tracking_no)
     shipment_id = inserted_id(

@@ -262,24 +262,7 @@ def create_orders(
             for line in d.lines
         ],
     )
-    record_events(
-        conn,
-        [
-            {
-                "order_id": order_id,
-                "shop_id": d.shop_id,
-                "at": at,
-                "kind": "placed",
-                "detail": {
-                    "items_fen": d.items_fen,
-                    "discount_fen": d.discount_fen,
-                    "shipping_fen": d.shipping_fen,
-                    **d.placed_detail,
-                },
-            }
-            for order_id, d in zip(order_ids, drafts, strict=True)
-        ],
-    )
+    record_events(conn, _placed_events(order_ids, drafts, at))
     record_purchase(guards, conn, _purchase(buyer_id, drafts, order_ids), at=at)
     ref = "sbx_" + secrets.token_hex(12)
     conn.execute(
@@ -296,6 +279,25 @@ def create_orders(
     bought = tuple(dict.fromkeys(line.product_id for d in drafts for line in d.lines))
     sourced = tuple(order_id for order_id, d in zip(order_ids, drafts, strict=True) if d.source_ref)
     return PlacedCheckout(checkout_id, order_ids, total, ref, bought, sourced)
+
+
+def _placed_events(order_ids: list[int], drafts: list[OrderDraft], at: datetime) -> list[dict]:
+    """Each new order's "placed" timeline entry, with its shop."""
+    return [
+        {
+            "order_id": order_id,
+            "shop_id": d.shop_id,
+            "at": at,
+            "kind": "placed",
+            "detail": {
+                "items_fen": d.items_fen,
+                "discount_fen": d.discount_fen,
+                "shipping_fen": d.shipping_fen,
+                **d.placed_detail,
+            },
+        }
+        for order_id, d in zip(order_ids, drafts, strict=True)
+    ]
 
 
 def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int | None] = ()) -> Purchase:
