@@ -193,11 +193,11 @@ class RawBuy:
                 ":buyer, :shop, "
                 "'pending_payment', 990, 0, 990, 'pending', '', :candidates, :at, :pay_by, 'live_room') "
                 "RETURNING id",
-                "line": "INSERT INTO order_lines (order_id, sku_id, product_id, title, quantity, "
+                "line": "INSERT INTO order_lines (order_id, shop_id, sku_id, product_id, title, quantity, "
                 "unit_price_fen, line_total_fen) "
-                "VALUES (:order, :sku, :product, 'A级向日葵 12枝 · 12枝', 1, 990, 990)",
-                "event": "INSERT INTO order_events (order_id, at, kind, detail) VALUES (:order, :at, "
-                "'placed', :detail)",
+                "VALUES (:order, :shop, :sku, :product, 'A级向日葵 12枝 · 12枝', 1, 990, 990)",
+                "event": "INSERT INTO order_events (order_id, shop_id, at, kind, detail) VALUES (:order, "
+                ":shop, :at, 'placed', :detail)",
                 "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, "
                 "provider_ref, status, created_at) "
                 "VALUES (:checkout, :buyer, 990, 'sandbox', :ref, 'pending', :at)",
@@ -242,12 +242,18 @@ class RawBuy:
                 ).scalar_one()
                 c.execute(
                     q["line"],
-                    {"order": order, "sku": self.data["sku_id"], "product": self.data["product_id"]},
+                    {
+                        "order": order,
+                        "shop": self.data["shop_id"],
+                        "sku": self.data["sku_id"],
+                        "product": self.data["product_id"],
+                    },
                 )
                 c.execute(
                     q["event"],
                     {
                         "order": order,
+                        "shop": self.data["shop_id"],
                         "at": at,
                         "detail": jsonutil.dumps({"items_fen": 990, "discount_fen": 0, "flash_deal": deal}),
                     },

@@ -159,6 +159,7 @@ def load_rows(url: str, n: int, shops: int) -> dict:
 def _line_values() -> dict[str, str]:
     return {
         "order_id": "o.id",
+        "shop_id": "o.shop_id",
         "sku_id": "o.shop_id",
         "product_id": "o.shop_id",
         "title": "'A级向日葵12枝'",

@@ -253,8 +253,9 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:
             FROM ledger_transactions t, coupons k
             WHERE t.idempotency_key = compensations.idempotency_key AND k.source =
                 compensations.idempotency_key""",
-        """INSERT INTO order_events (order_id, at, kind, detail)
-            SELECT order_id, created_at, kind || '_compensated', '{"amount_fen": ' || amount_fen || '}'
+        """INSERT INTO order_events (order_id, shop_id, at, kind, detail)
+            SELECT order_id, shop_id, created_at, kind || '_compensated',
+                '{"amount_fen": ' || amount_fen || '}'
             FROM compensations WHERE amount_fen > 0""",
         f"UPDATE orders SET late_check_at = NULL WHERE {DUE}",
     ]

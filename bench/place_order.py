@@ -204,6 +204,7 @@ def raw_statements() -> dict:
             order_lines,
             {
                 "order_id": ":order",
+                "shop_id": ":shop",
                 "sku_id": ":sku",
                 "product_id": ":product",
                 "title": ":title",
@@ -213,7 +214,8 @@ def raw_statements() -> dict:
             },
         ),
         "event": _insert(
-            order_events, {"order_id": ":order", "at": ":at", "kind": "'placed'", "detail": ":detail"}
+            order_events,
+            {"order_id": ":order", "shop_id": ":shop", "at": ":at", "kind": "'placed'", "detail": ":detail"},
         ),
         "payment": _insert(
             payments,
@@ -277,6 +279,7 @@ def _raw_writes(
         sql["line"],
         {
             "order": order_id,
+            "shop": sku["shop_id"],
             "sku": sku["id"],
             "product": sku["product_id"],
             "title": f"{sku['title']} · {sku['name']}",
@@ -289,6 +292,7 @@ def _raw_writes(
         sql["event"],
         {
             "order": order_id,
+            "shop": sku["shop_id"],
             "at": at,
             "detail": jsonutil.dumps({"items_fen": price, "discount_fen": 0}),
         },

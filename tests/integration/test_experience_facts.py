@@ -61,7 +61,7 @@ class Histories:
             c.execute(select(order_lines).where(order_lines.c.order_id == self.template)).mappings().first()
         )
         line.pop("id")
-        c.execute(order_lines.insert().values(**line | {"order_id": order_id}))
+        c.execute(order_lines.insert().values(**line | {"order_id": order_id, "shop_id": shop_id}))
         return order_id
 
     def review(self, c, order_id: int, stars: int, at: datetime, shown: bool) -> None:

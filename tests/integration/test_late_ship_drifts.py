@@ -139,6 +139,7 @@ def test_douyin_aHzmeN9E9dBF_a_parcel_returned_at_the_buyers_wish_is_not_abnorma
                 [
                     {
                         "shipment_id": sid,
+                        "shop_id": shop_id,
                         "kind": "picked_up",
                         "occurs_at": start + H,
                         "location": "",
@@ -146,6 +147,7 @@ def test_douyin_aHzmeN9E9dBF_a_parcel_returned_at_the_buyers_wish_is_not_abnorma
                     },
                     {
                         "shipment_id": sid,
+                        "shop_id": shop_id,
                         "kind": "in_transit",
                         "occurs_at": start + 5 * H,
                         "location": "",
@@ -153,6 +155,7 @@ def test_douyin_aHzmeN9E9dBF_a_parcel_returned_at_the_buyers_wish_is_not_abnorma
                     },
                     {
                         "shipment_id": sid,
+                        "shop_id": shop_id,
                         "kind": ending,
                         "occurs_at": start + 20 * H,
                         "location": "",

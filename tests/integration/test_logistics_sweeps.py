@@ -54,11 +54,20 @@ def bare_shipment(app, world, owner, order_id: int, tracking_no: str = "SF900000
     return sid
 
 
+def shop_of_shipment(c, shipment_id: int) -> int:
+    return c.execute(select(shipments.c.shop_id).where(shipments.c.id == shipment_id)).scalar_one()
+
+
 def scan(app, shipment_id: int, kind: str, at) -> None:
     with app.uow.begin() as c:
         c.execute(
             tracking_events.insert().values(
-                shipment_id=shipment_id, kind=kind, occurs_at=at, location="", applied=False
+                shipment_id=shipment_id,
+                shop_id=shop_of_shipment(c, shipment_id),
+                kind=kind,
+                occurs_at=at,
+                location="",
+                applied=False,
             )
         )
 
@@ -195,7 +204,10 @@ def test_scan_gap_limit_follows_the_reported_route(app, world, clock, origin, de
     with app.uow.begin() as c:
         c.execute(
             shipment_routes.insert().values(
-                shipment_id=sid, origin_province=origin, destination_province=destination
+                shipment_id=sid,
+                shop_id=shop_of_shipment(c, sid),
+                origin_province=origin,
+                destination_province=destination,
             )
         )
     scan(app, sid, "picked_up", start + H)

@@ -77,6 +77,7 @@ def bulk_orders(
             [
                 {
                     "order_id": i,
+                    "shop_id": sku.shop_id,
                     "sku_id": sku_id,
                     "product_id": sku.product_id,
                     "title": "x",

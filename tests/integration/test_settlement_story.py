@@ -192,6 +192,7 @@ class Florist:
                 [
                     {
                         "order_id": o,
+                        "shop_id": self.shop_id,
                         "sku_id": sku_id,
                         "product_id": product_id,
                         "title": "A级向日葵 12枝 · 12枝",

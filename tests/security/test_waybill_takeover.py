@@ -319,7 +319,8 @@ def test_the_migration_gives_each_live_waybill_to_its_latest_shipment(tmp_path):
             )
         )  # delivered, order since moved on
     engine.dispose()
-    upgrade(url)
+    # To 0012 only: these hand-made shipments have no order, which 0046 (their shop) rightly refuses.
+    upgrade(url, "0012")
     engine = create_engine(url)
     with engine.connect() as c:
         held = c.execute(

@@ -85,6 +85,7 @@ def pay(conn: Connection, book: Rulebook, dues: list[Due], *, now: datetime) -> 
         [
             {
                 "order_id": d.order_id,
+                "shop_id": d.shop_id,
                 "at": now,
                 "kind": f"{d.rule}_compensated",
                 "detail": {

@@ -48,7 +48,7 @@ def ship_demo_orders(app: App) -> int:
     """Every order without an address gets its buyer's default one; returns how many."""
     with app.uow.begin() as conn:
         missing = conn.execute(
-            select(orders.c.id, orders.c.buyer_id)
+            select(orders.c.id, orders.c.buyer_id, orders.c.shop_id)
             .where(orders.c.id.not_in(select(order_addresses.c.order_id)))
             .order_by(orders.c.id)
         ).all()
@@ -58,5 +58,5 @@ def ship_demo_orders(app: App) -> int:
                 defaults[row.buyer_id] = _default_address(conn, row.buyer_id)
             address = defaults[row.buyer_id]
             if address is not None:
-                snapshot_address(conn, [row.id], address)
+                snapshot_address(conn, [(row.id, row.shop_id)], address)
         return len(missing)

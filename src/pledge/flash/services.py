@@ -276,7 +276,7 @@ def buy(
     # The order's rows first and the units last, so a bucket is held for the commit alone.
     placed = _open_order(conn, actor, deal, quantity, at=at, pay_window=pay_window, guards=guards)
     if ship_to is not None:
-        snapshot_address(conn, placed.order_ids, ship_to)
+        snapshot_address(conn, [(placed.order_ids[0], deal.shop_id)], ship_to)
     conn.execute(
         flash_purchases.insert().values(
             deal_id=deal_id, buyer_id=actor.user_id, quantity=quantity, order_id=placed.order_ids[0], at=at

@@ -43,15 +43,14 @@ def ship_order(
         picked_up_at=picked_up,
         late_check_at=at if (row.late_check_at is not None and picked_up) else row.late_check_at,
     )
-    shipment_id = _open_shipment(
-        conn, adapter, order_id=order_id, tracking_no=tracking_no, at=at, picked_up_at=picked_up
-    )
-    _schedule(conn, adapter, shipment_id, tracking_no, at, row.city)
+    shipment_id = _open_shipment(conn, adapter, row, tracking_no=tracking_no, at=at, picked_up_at=picked_up)
+    _schedule(conn, adapter, row.shop_id, shipment_id, tracking_no, at, row.city)
     record_events(
         conn,
         [
             {
                 "order_id": order_id,
+                "shop_id": row.shop_id,
                 "at": at,
                 "kind": "shipped",
                 "detail": {"carrier": carrier, "tracking_no": tracking_no, "tracked": adapter.tracked},
@@ -127,23 +126,25 @@ def hand_over_parcel(
             f"order {order_id} is {row.status}; only a paid order's parcels are handed over"
         )
     shipment_id = _open_shipment(
-        conn, adapter, order_id=order_id, tracking_no=tracking_no, at=at, picked_up_at=at, parcels=parcels
+        conn, adapter, row, tracking_no=tracking_no, at=at, picked_up_at=at, parcels=parcels
     )
     conn.execute(
         tracking_events.insert().values(
             shipment_id=shipment_id,
+            shop_id=row.shop_id,
             kind="picked_up",
             occurs_at=at,
             location=row.city or "发货地",
             applied=True,
         )
     )
-    _schedule(conn, adapter, shipment_id, tracking_no, at, row.city, skip=("picked_up",))
+    _schedule(conn, adapter, row.shop_id, shipment_id, tracking_no, at, row.city, skip=("picked_up",))
     record_events(
         conn,
         [
             {
                 "order_id": order_id,
+                "shop_id": row.shop_id,
                 "at": at,
                 "kind": "picked_up",
                 "detail": {"carrier": carrier, "tracking_no": tracking_no, "location": row.city or ""},
@@ -184,22 +185,24 @@ def _checked(carrier: str, tracking_no: str):
 def _open_shipment(
     conn: Connection,
     adapter,
+    order: Row,
     *,
-    order_id: int,
     tracking_no: str,
     at: datetime,
     picked_up_at: datetime | None,
     parcels: int = 1,
 ) -> int:
-    """The shipment row, and the claim on its waybill when the carrier reports scans for it:
-    a waybill held by another parcel on its way is refused (its scans would feed the wrong
-    order), also when two merchants claim it at the same moment (the primary key decides)."""
+    """The shipment row of `order` (its id and shop_id), and the claim on its waybill when the
+    carrier reports scans for it: a waybill held by another parcel on its way is refused (its scans
+    would feed the wrong order), also when two merchants claim it at the same moment (the primary
+    key decides)."""
     if adapter.tracked:
         _refuse_held_waybill(conn, adapter.code, tracking_no)
     shipment_id = inserted_id(
         conn,
         shipments.insert().values(
-            order_id=order_id,
+            order_id=order.id,
+            shop_id=order.shop_id,
             carrier=adapter.code,
             tracking_no=tracking_no,
             shipped_at=at,
@@ -211,7 +214,11 @@ def _open_shipment(
         try:
             conn.execute(
                 waybills.insert().values(
-                    carrier=adapter.code, tracking_no=tracking_no, shipment_id=shipment_id, claimed_at=at
+                    carrier=adapter.code,
+                    tracking_no=tracking_no,
+                    shipment_id=shipment_id,
+                    shop_id=order.shop_id,
+                    claimed_at=at,
                 )
             )
         except IntegrityError:  # claimed by a concurrent transaction that committed first
@@ -243,6 +250,7 @@ def _in_use(carrier: str, tracking_no: str) -> WaybillInUse:
 def _schedule(
     conn: Connection,
     adapter,
+    shop_id: int,
     shipment_id: int,
     tracking_no: str,
     at: datetime,
@@ -260,6 +268,7 @@ def _schedule(
             [
                 {
                     "shipment_id": shipment_id,
+                    "shop_id": shop_id,
                     "kind": e.kind,
                     "occurs_at": e.occurs_at,
                     "location": e.location,
@@ -280,6 +289,7 @@ def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000)
             tracking_events.c.occurs_at,
             tracking_events.c.location,
             tracking_events.c.shipment_id,
+            tracking_events.c.shop_id,
             shipments.c.order_id,
             shipments.c.parcels,
         )
@@ -302,6 +312,7 @@ def apply_tracking_events(conn: Connection, *, now: datetime, limit: int = 1000)
             [
                 {
                     "order_id": event.order_id,
+                    "shop_id": event.shop_id,
                     "at": event.occurs_at,
                     "kind": event.kind,
                     "detail": {"location": event.location},

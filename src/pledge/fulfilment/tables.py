@@ -1,6 +1,25 @@
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
-from pledge.kernel.db import Id, UtcDateTime, metadata
+from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
+from pledge.orders.tables import order_of_shop
+
+
+def shipment_of_shop() -> ForeignKeyConstraint:
+    """(shop_id, shipment_id) → shipments (shop_id, id): a row of a shipment carries its shop, and
+    the database refuses one whose shop disagrees (named fk_<table>_shop_id_shipments)."""
+    return ForeignKeyConstraint(["shop_id", "shipment_id"], ["shipments.shop_id", "shipments.id"])
+
 
 shipments = Table(
     "shipments",
@@ -9,12 +28,14 @@ shipments = Table(
     # An order may ship in several parcels (one per warehouse, migration 0007); `parcels` is how
     # many the order ships in, so it counts as delivered when that many are.
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the order's (migration 0046)
     Column("parcels", Integer, nullable=False, default=1),
     Column("carrier", String(30), nullable=False),
     Column("tracking_no", String(60), nullable=False),
     Column("shipped_at", UtcDateTime, nullable=False),
     Column("picked_up_at", UtcDateTime, nullable=True),
     Column("delivered_at", UtcDateTime, nullable=True),
+    order_of_shop(),
 )
 
 tracking_events = Table(
@@ -22,10 +43,12 @@ tracking_events = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the shipment's (migration 0046)
     Column("kind", String(20), nullable=False),  # picked_up | in_transit | delivered
     Column("occurs_at", UtcDateTime, nullable=False),
     Column("location", String(100), nullable=False, default=""),
     Column("applied", Boolean, nullable=False, default=False),
+    shipment_of_shop(),
 )
 Index("ix_tracking_events_pending", tracking_events.c.applied, tracking_events.c.occurs_at)
 
@@ -40,11 +63,14 @@ waybills = Table(
     Column("carrier", String(30), primary_key=True),
     Column("tracking_no", String(60), primary_key=True),
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, unique=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the shipment's (migration 0046)
     Column("claimed_at", UtcDateTime, nullable=False),
+    shipment_of_shop(),
 )
 
 # Carrier events refused because of their time (before the order existed, or implausibly old;
-# clause carrier-events.max-age): kept for the operator, never applied.
+# clause carrier-events.max-age): kept for the operator, never applied. No shop_id: shipment_id
+# may be NULL (a refused event need not have matched a shipment), and such a row has no shop.
 rejected_carrier_events = Table(
     "rejected_carrier_events",
     metadata,
@@ -60,3 +86,6 @@ rejected_carrier_events = Table(
     Column("received_at", UtcDateTime, nullable=False),
     UniqueConstraint("carrier", "event_id"),  # a carrier's retries of one refused event: one row
 )
+
+# The shop in a unique key of every table a shop owns (docs/scaling.md).
+shop_keys(shipments, tracking_events, waybills)

@@ -230,7 +230,12 @@ def _judge_shipment(
         route.destination_province if route else None,
     )
     for rule in rules:
-        outcome = {"rule": _subject_rule(rule), "subject_id": row.shipment_id, "order_id": row.id}
+        outcome = {
+            "rule": _subject_rule(rule),
+            "subject_id": row.shipment_id,
+            "order_id": row.id,
+            "shop_id": row.shop_id,
+        }
         if row.late_exempt_reason:
             outcomes.append(dict(outcome, outcome="clear"))
             continue
@@ -336,6 +341,7 @@ def report_fraudulent_shipping(
                 "rule": "fraudulent_shipping",
                 "subject_id": order_id,
                 "order_id": order_id,
+                "shop_id": order.shop_id,
                 "outcome": "compensated",
             }
         ],

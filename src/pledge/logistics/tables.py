@@ -11,7 +11,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from pledge.fulfilment.tables import shipment_of_shop
 from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
+from pledge.orders.tables import order_of_shop
 
 # One row per carrier webhook delivery: a replayed event id is acknowledged and changes nothing.
 carrier_deliveries = Table(
@@ -21,9 +23,11 @@ carrier_deliveries = Table(
     Column("carrier", String(30), nullable=False),
     Column("event_id", String(100), nullable=False),
     Column("shipment_id", Id, ForeignKey("shipments.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the shipment's (migration 0046)
     Column("tracking_event_id", Id, ForeignKey("tracking_events.id"), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     UniqueConstraint("carrier", "event_id"),
+    shipment_of_shop(),
 )
 
 # Provinces of a waybill's pickup and delivery addresses, as the carrier reports them; they
@@ -32,8 +36,10 @@ shipment_routes = Table(
     "shipment_routes",
     metadata,
     Column("shipment_id", Id, ForeignKey("shipments.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the shipment's (migration 0046)
     Column("origin_province", String(20), nullable=False),
     Column("destination_province", String(20), nullable=False),
+    shipment_of_shop(),
 )
 
 # A logistics rule's final outcome for one subject (an order or a shipment): 'compensated' or
@@ -44,8 +50,10 @@ logistics_outcomes = Table(
     Column("rule", String(30), primary_key=True),
     Column("subject_id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the order's (migration 0046)
     Column("outcome", String(20), nullable=False),
     Column("decided_at", UtcDateTime, nullable=False),
+    order_of_shop(),
 )
 
 # Sanctions from daily late rates (douyin:aJoPPkWZ7VQM): a product banned from sale or a shop
@@ -87,4 +95,4 @@ sanction_runs = Table(
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(sanctions)
+shop_keys(sanctions, carrier_deliveries, shipment_routes, logistics_outcomes)

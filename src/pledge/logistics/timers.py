@@ -279,6 +279,11 @@ def _booked_delivery_due(now: datetime, after_id: int, batch: int) -> AnySelect:
     )
 
 
+def _subject(row: AnyRow) -> dict:
+    """An order as the booked-delivery rule's subject (logistics_outcomes)."""
+    return {"rule": "booked_delivery", "subject_id": row.id, "order_id": row.id, "shop_id": row.shop_id}
+
+
 def sweep_booked_delivery_batch(
     conn: Connection, book: Rulebook, *, now: datetime, after_id: int = 0, batch: int = 200
 ) -> tuple[LogisticsResult, int | None]:
@@ -294,9 +299,7 @@ def sweep_booked_delivery_batch(
         on_time = row.delivered_at is not None and row.delivered_at <= row.booked_delivery_by
         trigger = book.in_force("booked_delivery", row.paid_at)
         if on_time or row.late_exempt_reason or not trigger:
-            outcomes.append(
-                {"rule": "booked_delivery", "subject_id": row.id, "order_id": row.id, "outcome": "clear"}
-            )
+            outcomes.append({**_subject(row), "outcome": "clear"})
             continue
         deadline = row.booked_delivery_by
         state_en = f"delivered {when_en(row.delivered_at)}" if row.delivered_at else "not delivered"
@@ -310,9 +313,7 @@ def sweep_booked_delivery_batch(
         q = quote_for_order(book, "booked_delivery", finding, row, now)
         q.inputs.update(booked_delivery_by=deadline, delivered_at=row.delivered_at)
         due.append(RuleDue("booked_delivery", row, q))
-        outcomes.append(
-            {"rule": "booked_delivery", "subject_id": row.id, "order_id": row.id, "outcome": "compensated"}
-        )
+        outcomes.append({**_subject(row), "outcome": "compensated"})
     settle(conn, book, due, outcomes, now, result)
     return result, rows[-1].id
 

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from pledge.config import Settings, weakness
 from pledge.fulfilment.carriers import CARRIERS
@@ -185,7 +185,7 @@ def parse_event(body: bytes, *, now: datetime) -> dict:
 def _shipment_for(conn: Connection, carrier: str, tracking_no: str):
     """The shipment holding the waybill; when none does (its parcel was delivered), the latest
     one that shipped under it, for late scans such as a return to sender."""
-    columns = (shipments.c.id, orders.c.created_at)
+    columns = (shipments.c.id, shipments.c.shop_id, orders.c.created_at)
     held = conn.execute(
         select(*columns)
         .select_from(
@@ -312,13 +312,13 @@ def _claim_delivery(conn: Connection, delivery: dict) -> bool:
     return conn.execute(stmt, delivery).scalar() is not None
 
 
-def _record_route(conn: Connection, shipment_id: int, origin: str, destination: str) -> None:
+def _record_route(conn: Connection, shipment: Row, origin: str, destination: str) -> None:
     """The parcel's route (provinces), which decides the route class of the tracking rules."""
     route = {"origin_province": origin, "destination_province": destination}
     conn.execute(
         dialect_insert(conn)(shipment_routes)
         .on_conflict_do_update(index_elements=["shipment_id"], set_=route)
-        .values(shipment_id=shipment_id, **route)
+        .values(shipment_id=shipment.id, shop_id=shipment.shop_id, **route)
     )
 
 
@@ -353,6 +353,7 @@ def receive_event(
         conn,
         tracking_events.insert().values(
             shipment_id=shipment_id,
+            shop_id=shipment.shop_id,
             kind=event["kind"],
             occurs_at=event["occurred_at"],
             location=event["location"],
@@ -363,6 +364,7 @@ def receive_event(
         "carrier": carrier,
         "event_id": event["event_id"],
         "shipment_id": shipment_id,
+        "shop_id": shipment.shop_id,
         "tracking_event_id": tracking_event_id,
         "received_at": now,
     }
@@ -370,7 +372,7 @@ def receive_event(
         conn.execute(tracking_events.delete().where(tracking_events.c.id == tracking_event_id))
         return {"status": "duplicate", "event_id": event["event_id"], "shipment_id": shipment_id}
     if event["origin_province"] and event["destination_province"]:
-        _record_route(conn, shipment_id, event["origin_province"], event["destination_province"])
+        _record_route(conn, shipment, event["origin_province"], event["destination_province"])
     return {
         "status": "accepted",
         "event_id": event["event_id"],

@@ -78,11 +78,20 @@ ORDER_WEBHOOKS = {
 
 
 def record_events(conn: Connection, events: list[dict]) -> None:
-    """Timeline entries: {'order_id', 'at', 'kind', 'detail'}. Those integrations hear of
+    """Timeline entries: {'order_id', 'at', 'kind', 'detail'}, and 'shop_id' (the order's) when
+    the caller has it at hand; the others' shops are read in one query. Those integrations hear of
     (ORDER_WEBHOOKS) go to the webhook outbox in the same transaction."""
+    published = [e for e in events if e["kind"] in ORDER_WEBHOOKS]
+    unknown = {e["order_id"] for e in events if "shop_id" not in e} | {e["order_id"] for e in published}
+    shop_of = (
+        dict(conn.execute(select(orders.c.id, orders.c.shop_id).where(orders.c.id.in_(unknown))).all())
+        if unknown
+        else {}
+    )
     rows = [
         {
             "order_id": e["order_id"],
+            "shop_id": e["shop_id"] if "shop_id" in e else shop_of[e["order_id"]],
             "at": e["at"],
             "kind": e["kind"],
             "detail": jsonutil.dumps(e.get("detail", {})),
@@ -90,15 +99,11 @@ def record_events(conn: Connection, events: list[dict]) -> None:
         for e in events
     ]
     insert_rows(conn, order_events, rows)
-    published = [e for e in events if e["kind"] in ORDER_WEBHOOKS]
-    if published:
-        ids = {e["order_id"] for e in published}
-        shop_of = dict(conn.execute(select(orders.c.id, orders.c.shop_id).where(orders.c.id.in_(ids))).all())
-        for e in published:
-            payload = {"order_id": e["order_id"], "at": e["at"], "detail": e.get("detail", {})}
-            outbox.publish(
-                conn, shop_of[e["order_id"]], ORDER_WEBHOOKS[e["kind"]], e["order_id"], payload, at=e["at"]
-            )
+    for e in published:
+        payload = {"order_id": e["order_id"], "at": e["at"], "detail": e.get("detail", {})}
+        outbox.publish(
+            conn, shop_of[e["order_id"]], ORDER_WEBHOOKS[e["kind"]], e["order_id"], payload, at=e["at"]
+        )
 
 
 def transition(conn: Connection, order_id: int, current: str, target: OrderStatus, **values) -> None:
@@ -252,28 +257,12 @@ def create_orders(
     conn.execute(
         order_lines.insert(),
         [
-            dict(asdict(line), order_id=order_id, line_total_fen=line.line_total_fen)
+            dict(asdict(line), order_id=order_id, shop_id=d.shop_id, line_total_fen=line.line_total_fen)
             for order_id, d in zip(order_ids, drafts, strict=True)
             for line in d.lines
         ],
     )
-    record_events(
-        conn,
-        [
-            {
-                "order_id": order_id,
-                "at": at,
-                "kind": "placed",
-                "detail": {
-                    "items_fen": d.items_fen,
-                    "discount_fen": d.discount_fen,
-                    "shipping_fen": d.shipping_fen,
-                    **d.placed_detail,
-                },
-            }
-            for order_id, d in zip(order_ids, drafts, strict=True)
-        ],
-    )
+    record_events(conn, _placed_events(order_ids, drafts, at))
     record_purchase(guards, conn, _purchase(buyer_id, drafts, order_ids), at=at)
     ref = "sbx_" + secrets.token_hex(12)
     conn.execute(
@@ -290,6 +279,25 @@ def create_orders(
     bought = tuple(dict.fromkeys(line.product_id for d in drafts for line in d.lines))
     sourced = tuple(order_id for order_id, d in zip(order_ids, drafts, strict=True) if d.source_ref)
     return PlacedCheckout(checkout_id, order_ids, total, ref, bought, sourced)
+
+
+def _placed_events(order_ids: list[int], drafts: list[OrderDraft], at: datetime) -> list[dict]:
+    """Each new order's "placed" timeline entry, with its shop."""
+    return [
+        {
+            "order_id": order_id,
+            "shop_id": d.shop_id,
+            "at": at,
+            "kind": "placed",
+            "detail": {
+                "items_fen": d.items_fen,
+                "discount_fen": d.discount_fen,
+                "shipping_fen": d.shipping_fen,
+                **d.placed_detail,
+            },
+        }
+        for order_id, d in zip(order_ids, drafts, strict=True)
+    ]
 
 
 def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int | None] = ()) -> Purchase:
@@ -470,7 +478,7 @@ def place_order(
         order_id = placed.order_ids[drafts.index(discounted)]
         ledger.redeem_coupon(conn, coupon.id, order_id=order_id, at=at)
     if ship_to is not None:
-        snapshot_address(conn, placed.order_ids, ship_to)
+        snapshot_address(conn, zip(placed.order_ids, (d.shop_id for d in drafts), strict=True), ship_to)
     return placed
 
 

@@ -33,8 +33,12 @@ def cart_shipping(rows: list[dict]) -> list[tuple[str, int]]:
     return [(name, fee) for name, fee in fees.values() if fee > 0]
 
 
-def snapshot_address(conn: Connection, order_ids: list[int], address: Address) -> None:
-    conn.execute(order_addresses.insert(), [dict(asdict(address), order_id=o) for o in order_ids])
+def snapshot_address(conn: Connection, order_shops: Iterable[tuple[int, int]], address: Address) -> None:
+    """The address copied onto each order of `order_shops`, (order id, the order's shop id) pairs."""
+    conn.execute(
+        order_addresses.insert(),
+        [dict(asdict(address), order_id=order_id, shop_id=shop_id) for order_id, shop_id in order_shops],
+    )
 
 
 def ship_to(conn: Connection, order_ids: list[int], *, full_phone: bool) -> dict[int, dict]:

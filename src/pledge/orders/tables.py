@@ -2,6 +2,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -93,11 +94,20 @@ Index("ix_orders_booked_delivery_by", orders.c.booked_delivery_by)  # the booked
 Index("ix_orders_status_created_at", orders.c.status, orders.c.created_at)  # the 365-day closure
 Index("ix_orders_creator_id", orders.c.creator_id)  # a creator's orders (creators.queries)
 
+
+def order_of_shop() -> ForeignKeyConstraint:
+    """(shop_id, order_id) → orders (shop_id, id): a row of an order carries the order's shop, and
+    the database refuses one whose shop disagrees (docs/scaling.md; named by the metadata's
+    convention, fk_<table>_shop_id_orders)."""
+    return ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"])
+
+
 order_lines = Table(
     "order_lines",
     metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the order's (migration 0046)
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
     Column("title", String(300), nullable=False),
@@ -105,6 +115,7 @@ order_lines = Table(
     Column("unit_price_fen", Fen, nullable=False),
     Column("line_total_fen", Fen, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
+    order_of_shop(),
 )
 
 order_events = Table(
@@ -112,9 +123,11 @@ order_events = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the order's (migration 0046)
     Column("at", UtcDateTime, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("detail", Text, nullable=False, default=""),
+    order_of_shop(),
 )
 
 payments = Table(
@@ -138,13 +151,15 @@ order_addresses = Table(
     "order_addresses",
     metadata,
     Column("order_id", Id, ForeignKey("orders.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),  # the order's (migration 0046)
     Column("recipient", String(25), nullable=False),
     Column("phone", String(11), nullable=False),
     Column("province", String(20), nullable=False),
     Column("city", String(20), nullable=False),
     Column("district", String(20), nullable=False),
     Column("detail", String(120), nullable=False),
+    order_of_shop(),
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(orders)
+shop_keys(orders, order_lines, order_events, order_addresses)

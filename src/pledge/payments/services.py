@@ -139,6 +139,7 @@ def _mark_paid(conn: Connection, book: Rulebook, row: AnyRow, at: datetime) -> d
     )
     return {
         "order_id": row.id,
+        "shop_id": row.shop_id,
         "at": at,
         "kind": "paid",
         "detail": {"ship_by": deadline, "promise": promise.code, "promise_source": source},
