@@ -57,9 +57,9 @@ Index("ix_aftersales_cases_shop_status", cases.c.shop_id, cases.c.status)
 Index("ix_aftersales_cases_due_at", cases.c.due_at)
 
 
-def _same_shop_as_case() -> list[ForeignKeyConstraint]:
+def _same_shop_as_case() -> ForeignKeyConstraint:
     """A case's rows are the case's shop's: (shop_id, case_id) refers to the case's UNIQUE (shop_id, id)."""
-    return [ForeignKeyConstraint(["shop_id", "case_id"], ["aftersales_cases.shop_id", "aftersales_cases.id"])]
+    return ForeignKeyConstraint(["shop_id", "case_id"], ["aftersales_cases.shop_id", "aftersales_cases.id"])
 
 
 case_lines = Table(
@@ -70,7 +70,7 @@ case_lines = Table(
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("units", Integer, nullable=False),  # units claimed (returned, refunded or damaged)
     CheckConstraint("units > 0", name="units_positive"),
-    *_same_shop_as_case(),
+    _same_shop_as_case(),
 )
 
 case_evidence = Table(
@@ -79,7 +79,7 @@ case_evidence = Table(
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), primary_key=True),
     Column("upload_id", Id, ForeignKey("uploads.id"), primary_key=True),
     Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
-    *_same_shop_as_case(),
+    _same_shop_as_case(),
 )
 
 case_events = Table(
@@ -92,7 +92,7 @@ case_events = Table(
     Column("kind", String(40), nullable=False),
     Column("actor", String(40), nullable=False),  # buyer | merchant | operator | system
     Column("detail", Text, nullable=False, default=""),
-    *_same_shop_as_case(),
+    _same_shop_as_case(),
 )
 
 refunds = Table(
@@ -110,7 +110,7 @@ refunds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
-    *_same_shop_as_case(),
+    _same_shop_as_case(),
 )
 
 shop_pledges = Table(
