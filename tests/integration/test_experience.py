@@ -77,7 +77,12 @@ class History:
                 if escalated:
                     c.execute(
                         case_events.insert().values(
-                            case_id=case_id, at=sh(paid), kind="escalated", actor="buyer", detail="{}"
+                            case_id=case_id,
+                            shop_id=self.shop_id,
+                            at=sh(paid),
+                            kind="escalated",
+                            actor="buyer",
+                            detail="{}",
                         )
                     )
         return order_id

@@ -104,6 +104,7 @@ class Histories:
             c.execute(
                 case_events.insert().values(
                     case_id=case_id,
+                    shop_id=shop_id,
                     at=filed + timedelta(hours=30),
                     kind="escalated",
                     actor="buyer",

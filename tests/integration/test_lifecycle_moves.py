@@ -58,6 +58,7 @@ def rows(world):
             idempotency_key=f"refund:{case_id}",
             case_id=case_id,
             order_id=order_id,
+            shop_id=shop_id,
             amount_fen=100,
             payer="merchant",
             status=RefundStatus.PENDING.value,

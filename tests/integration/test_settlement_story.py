@@ -70,6 +70,7 @@ def approved_refund(app, order_id: int, buyer_id: int, shop_id: int, amount_fen:
                 idempotency_key=f"refund:{case_id}",
                 case_id=case_id,
                 order_id=order_id,
+                shop_id=shop_id,
                 amount_fen=amount_fen,
                 payer="merchant",
                 status="pending",

@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection
 
 from pledge.aftersales import coverage, policy
 from pledge.aftersales.model import CLAIM_LIFECYCLE, ClaimStatus
-from pledge.aftersales.tables import case_events, case_lines, shipping_insurance_claims
-from pledge.kernel import jsonutil
+from pledge.aftersales.records import case_event
+from pledge.aftersales.tables import case_lines, shipping_insurance_claims
 from pledge.kernel.db import dialect_insert
 from pledge.kernel.errors import InvalidInput
 from pledge.ledger import services as ledger
@@ -74,11 +74,7 @@ def on_return_shipped(conn: Connection, book: Rulebook, case, order, *, postage_
 
 
 def _event(conn: Connection, case_id: int, at: datetime, kind: str, **detail) -> None:
-    conn.execute(
-        case_events.insert().values(
-            case_id=case_id, at=at, kind=kind, actor="system", detail=jsonutil.dumps(detail)
-        )
-    )
+    case_event(conn, case_id, at, kind, "system", **detail)
 
 
 def open_claim(conn: Connection, case, at: datetime) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, literal, select
 from sqlalchemy.engine import Connection, Row
 
 from pledge.aftersales.model import LIFECYCLE as CASE_LIFECYCLE
@@ -13,6 +13,7 @@ from pledge.aftersales.model import CaseStatus
 from pledge.aftersales.tables import case_events, cases
 from pledge.integrations import outbox
 from pledge.kernel import jsonutil
+from pledge.kernel.db import UtcDateTime
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
 from pledge.orders.tables import orders
@@ -27,12 +28,18 @@ CASE_WEBHOOKS = {
 
 
 def case_event(conn: Connection, case_id: int, at: datetime, kind: str, actor: str, **detail) -> None:
-    """The case's timeline entry; the webhook outbox hears of those in CASE_WEBHOOKS."""
-    conn.execute(
-        case_events.insert().values(
-            case_id=case_id, at=at, kind=kind, actor=actor, detail=jsonutil.dumps(detail)
-        )
-    )
+    """The case's timeline entry, in the case's shop (taken from the case in the same statement);
+    the webhook outbox hears of those in CASE_WEBHOOKS."""
+    entry = select(
+        cases.c.id,
+        cases.c.shop_id,
+        literal(at, UtcDateTime()),
+        literal(kind, String()),
+        literal(actor, String()),
+        literal(jsonutil.dumps(detail), Text()),
+    ).where(cases.c.id == case_id)
+    columns = ["case_id", "shop_id", "at", "kind", "actor", "detail"]
+    conn.execute(case_events.insert().from_select(columns, entry))
     if kind in CASE_WEBHOOKS:
         case = conn.execute(select(cases.c.shop_id, cases.c.order_id).where(cases.c.id == case_id)).one()
         payload = {"case_id": case_id, "order_id": case.order_id, "at": at, "actor": actor}

@@ -81,6 +81,7 @@ def start_refund(conn: Connection, case_id: int, at: datetime) -> None:
             idempotency_key=f"refund:{case.id}",
             case_id=case.id,
             order_id=order.id,
+            shop_id=case.shop_id,
             amount_fen=amount,
             payer=case.payer,
             status=RefundStatus.PENDING.value,

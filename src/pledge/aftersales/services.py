@@ -236,10 +236,16 @@ def file_case(conn: Connection, actor: Actor, cmd: NewCase, *, book: Rulebook, a
     )
     conn.execute(
         case_lines.insert(),
-        [{"case_id": case_id, "order_line_id": c["row"].id, "units": c["units"]} for c in chosen],
+        [
+            {"case_id": case_id, "shop_id": order.shop_id, "order_line_id": c["row"].id, "units": c["units"]}
+            for c in chosen
+        ],
     )
     if evidence:
-        conn.execute(case_evidence.insert(), [{"case_id": case_id, "upload_id": u} for u in evidence])
+        conn.execute(
+            case_evidence.insert(),
+            [{"case_id": case_id, "shop_id": order.shop_id, "upload_id": u} for u in evidence],
+        )
     case_event(conn, case_id, at, "requested", "buyer", amount_fen=amount, reason=cmd.reason)
     _first_deadline(conn, reload_case(conn, case_id), locked, book, at)
     return case_id

@@ -3,6 +3,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -55,13 +56,21 @@ cases = Table(
 Index("ix_aftersales_cases_shop_status", cases.c.shop_id, cases.c.status)
 Index("ix_aftersales_cases_due_at", cases.c.due_at)
 
+
+def _same_shop_as_case() -> ForeignKeyConstraint:
+    """A case's rows are the case's shop's: (shop_id, case_id) refers to the case's UNIQUE (shop_id, id)."""
+    return ForeignKeyConstraint(["shop_id", "case_id"], ["aftersales_cases.shop_id", "aftersales_cases.id"])
+
+
 case_lines = Table(
     "aftersales_case_lines",
     metadata,
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), primary_key=True),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("units", Integer, nullable=False),  # units claimed (returned, refunded or damaged)
     CheckConstraint("units > 0", name="units_positive"),
+    _same_shop_as_case(),
 )
 
 case_evidence = Table(
@@ -69,6 +78,8 @@ case_evidence = Table(
     metadata,
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), primary_key=True),
     Column("upload_id", Id, ForeignKey("uploads.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    _same_shop_as_case(),
 )
 
 case_events = Table(
@@ -76,10 +87,12 @@ case_events = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("actor", String(40), nullable=False),  # buyer | merchant | operator | system
     Column("detail", Text, nullable=False, default=""),
+    _same_shop_as_case(),
 )
 
 refunds = Table(
@@ -89,6 +102,7 @@ refunds = Table(
     Column("idempotency_key", String(120), nullable=False, unique=True),  # refund:{case_id}
     Column("case_id", Id, ForeignKey("aftersales_cases.id"), nullable=False),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("amount_fen", Fen, nullable=False),
     Column("payer", String(60), nullable=False),
     Column("status", String(20), nullable=False),  # pending | succeeded
@@ -96,6 +110,7 @@ refunds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime, nullable=True),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
+    _same_shop_as_case(),
 )
 
 shop_pledges = Table(
@@ -194,4 +209,4 @@ Index(
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(product_services, cases, shipping_insurance_claims)
+shop_keys(product_services, cases, shipping_insurance_claims, case_lines, case_evidence, case_events, refunds)

@@ -324,6 +324,7 @@ def return_commissions(conn: Connection, book: Rulebook, *, now: datetime, batch
         {
             "refund_id": r.refund.id,
             "commission_id": r.commission.id,
+            "shop_id": r.commission.shop_id,
             "outcome": r.outcome.value,
             "commission_fen": r.commission_fen,
             "fee_fen": r.fee_fen,

@@ -5,6 +5,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -158,11 +159,16 @@ commission_returns = Table(
     Column("id", Id, primary_key=True),
     Column("refund_id", Id, ForeignKey("refunds.id"), nullable=False),
     Column("commission_id", Id, ForeignKey("creator_commissions.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("outcome", String(12), nullable=False),  # policy.RefundOutcome
     Column("commission_fen", Fen, nullable=False),  # commission cancelled or clawed back (0: stands)
     Column("fee_fen", Fen, nullable=False),  # service fee the platform returns (clawback only)
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("refund_id", "commission_id", name="uq_creator_commission_returns_refund_commission"),
+    # The commission's shop: (shop_id, commission_id) refers to the commission's UNIQUE (shop_id, id).
+    ForeignKeyConstraint(
+        ["shop_id", "commission_id"], ["creator_commissions.shop_id", "creator_commissions.id"]
+    ),
 )
 
 # A violation freeze of a creator's unpaid commissions (affiliate.freeze: at most 180 days):
@@ -256,4 +262,6 @@ Index("ix_sample_duties_creator_status", sample_duties.c.creator_id, sample_duti
 Index("ix_sample_duties_status_due", sample_duties.c.status, sample_duties.c.due_at)
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(affiliate_rates, sample_plans, sample_requests, sample_duties, creator_commissions)
+shop_keys(
+    affiliate_rates, sample_plans, sample_requests, sample_duties, creator_commissions, commission_returns
+)

@@ -138,11 +138,17 @@ def _pack(
         for lot_id, taken in take_lots(conn, house, sku_id, units, today=today):
             conn.execute(
                 allocations.insert().values(
-                    parcel_id=parcel_id, order_line_id=line_id, sku_id=sku_id, lot_id=lot_id, quantity=taken
+                    parcel_id=parcel_id,
+                    shop_id=order.shop_id,
+                    order_line_id=line_id,
+                    sku_id=sku_id,
+                    lot_id=lot_id,
+                    quantity=taken,
                 )
             )
             record_movement(
                 conn,
+                shop_id=order.shop_id,
                 warehouse_id=house,
                 sku_id=sku_id,
                 lot_id=lot_id,
@@ -191,7 +197,7 @@ def release_cancelled(conn: Connection, *, now: datetime, limit: int = 200) -> i
     """Parcels of orders cancelled before they left the warehouse give their units back to the
     lots they came from (a worker step; the claim on the parcel makes it exactly once)."""
     due = conn.execute(
-        select(parcels.c.id, parcels.c.order_id, parcels.c.warehouse_id, parcels.c.status)
+        select(parcels.c.id, parcels.c.order_id, parcels.c.shop_id, parcels.c.warehouse_id, parcels.c.status)
         .join(orders, orders.c.id == parcels.c.order_id)
         .where(orders.c.status == OrderStatus.CANCELLED.value, parcels.c.status.in_(RELEASABLE))
         .order_by(parcels.c.id)
@@ -210,6 +216,7 @@ def release_cancelled(conn: Connection, *, now: datetime, limit: int = 200) -> i
             change_level(conn, parcel.warehouse_id, a.sku_id, a.quantity, at=now)
             record_movement(
                 conn,
+                shop_id=parcel.shop_id,
                 warehouse_id=parcel.warehouse_id,
                 sku_id=a.sku_id,
                 lot_id=a.lot_id,

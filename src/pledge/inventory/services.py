@@ -42,7 +42,7 @@ from pledge.inventory.stock import (
 from pledge.inventory.stock import own_warehouse as own_warehouse
 from pledge.inventory.stock import physical_units as physical_units
 from pledge.inventory.tables import stock_levels, warehouses
-from pledge.kernel.db import inserted_id
+from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 
 # ---------------------------------------------------------------- barcodes
@@ -133,7 +133,7 @@ def receive(
             raise NotFound(f"no SKU {line.sku_id}")
         room_for(conn, warehouse_id, line.sku_id, line.quantity)
         code = (line.lot_code or f"R{at:%Y%m%d}").strip()[:40]
-        lot_ids.append(_lot_in(conn, actor, warehouse_id, line, code=code, kind="receipt", at=at))
+        lot_ids.append(_lot_in(conn, actor, wh, line, code=code, kind="receipt", at=at))
         conn.execute(skus.update().where(skus.c.id == line.sku_id).values(stock=skus.c.stock + line.quantity))
     return lot_ids
 
@@ -157,23 +157,25 @@ def open_balance(
                 f"{sku.stock} units for sale"
             )
         code = (line.lot_code or f"OPEN{at:%Y%m%d}").strip()[:40]
-        lot_ids.append(_lot_in(conn, actor, warehouse_id, line, code=code, kind="opening", at=at))
+        lot_ids.append(_lot_in(conn, actor, wh, line, code=code, kind="opening", at=at))
     return lot_ids
 
 
 def _lot_in(
     conn: Connection,
     actor: Actor,
-    warehouse_id: int,
+    wh: AnyRow,
     line: ReceiptLine,
     *,
     code: str,
     kind: str,
     at: datetime,
 ) -> int:
-    """A line's units into the warehouse as a new lot: the lot, the level and the journal."""
+    """A line's units into the warehouse (its row) as a new lot: the lot, the level and the journal."""
+    warehouse_id = wh.id
     lot_id = new_lot(
         conn,
+        shop_id=wh.shop_id,
         warehouse_id=warehouse_id,
         sku_id=line.sku_id,
         lot_code=code,
@@ -181,10 +183,11 @@ def _lot_in(
         expires_on=line.expires_on,
         at=at,
     )
-    level_of(conn, warehouse_id, line.sku_id)
+    level_of(conn, wh.shop_id, warehouse_id, line.sku_id)
     change_level(conn, warehouse_id, line.sku_id, line.quantity, at=at)
     record_movement(
         conn,
+        shop_id=wh.shop_id,
         warehouse_id=warehouse_id,
         sku_id=line.sku_id,
         lot_id=lot_id,
@@ -216,11 +219,18 @@ def adjust(
         raise InvalidInput("an adjustment needs a reason (damaged, count difference, found ...)")
     if not isinstance(delta, int) or isinstance(delta, bool) or delta == 0 or abs(delta) > MAX_UNITS:
         raise InvalidInput(f"an adjustment is a non-zero whole number of units, got {delta!r}")
-    on_hand = _adjustable(conn, actor, warehouse_id, sku_id, delta)
+    shop_id, on_hand = _adjustable(conn, actor, warehouse_id, sku_id, delta)
     room_for(conn, warehouse_id, sku_id, delta)
     if delta > 0:
+        code = f"ADJ{at:%Y%m%d}"
         lot_id = new_lot(
-            conn, warehouse_id=warehouse_id, sku_id=sku_id, lot_code=f"ADJ{at:%Y%m%d}", quantity=delta, at=at
+            conn,
+            shop_id=shop_id,
+            warehouse_id=warehouse_id,
+            sku_id=sku_id,
+            lot_code=code,
+            quantity=delta,
+            at=at,
         )
         changes = [(lot_id, delta)]
     else:
@@ -230,6 +240,7 @@ def adjust(
     for lot_id, units in changes:
         record_movement(
             conn,
+            shop_id=shop_id,
             warehouse_id=warehouse_id,
             sku_id=sku_id,
             lot_id=lot_id,
@@ -248,13 +259,16 @@ def adjust(
     return on_hand + delta
 
 
-def _adjustable(conn: Connection, actor: Actor, warehouse_id: int, sku_id: int, delta: int) -> int:
-    """The units on hand, if neither they nor the sellable count would go below zero."""
+def _adjustable(
+    conn: Connection, actor: Actor, warehouse_id: int, sku_id: int, delta: int
+) -> tuple[int, int]:
+    """The warehouse's shop and the units on hand, if neither they nor the sellable count would go
+    below zero."""
     wh = own_warehouse(conn, actor, warehouse_id)
     sku = own_sku(conn, actor, sku_id)
     if sku.shop_id != wh.shop_id:
         raise NotFound(f"no SKU {sku_id}")
-    level = level_of(conn, warehouse_id, sku_id)
+    level = level_of(conn, wh.shop_id, warehouse_id, sku_id)
     if level.on_hand + delta < 0:
         raise InvalidInput(
             f"only {level.on_hand} units of SKU {sku_id} are in {wh.name}; removing {-delta} would go "
@@ -267,7 +281,7 @@ def _adjustable(conn: Connection, actor: Actor, warehouse_id: int, sku_id: int, 
             f"{-delta} would go below zero",
             sellable=sku.stock,
         )
-    return level.on_hand
+    return wh.shop_id, level.on_hand
 
 
 def count(
@@ -286,18 +300,18 @@ def count(
     wh = own_warehouse(conn, actor, warehouse_id)
     if own_sku(conn, actor, sku_id).shop_id != wh.shop_id:  # before level_of creates a row for it
         raise NotFound(f"no SKU {sku_id}")
-    current = level_of(conn, warehouse_id, sku_id).on_hand
+    current = level_of(conn, wh.shop_id, warehouse_id, sku_id).on_hand
     if counted == current:
         return current
     return adjust(conn, actor, warehouse_id, sku_id, counted - current, reason=reason, at=at, kind="count")
 
 
 def set_low_stock(conn: Connection, actor: Actor, warehouse_id: int, sku_id: int, low_at: int) -> None:
-    own_warehouse(conn, actor, warehouse_id)
+    wh = own_warehouse(conn, actor, warehouse_id)
     own_sku(conn, actor, sku_id)
     if not isinstance(low_at, int) or not 0 <= low_at <= MAX_UNITS:
         raise InvalidInput("a low-stock level is a whole number of units, zero or more")
-    level_of(conn, warehouse_id, sku_id)
+    level_of(conn, wh.shop_id, warehouse_id, sku_id)
     conn.execute(
         stock_levels.update()
         .where(stock_levels.c.warehouse_id == warehouse_id, stock_levels.c.sku_id == sku_id)

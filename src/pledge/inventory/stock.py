@@ -41,7 +41,8 @@ def check_units(quantity: object, what: str = "quantity") -> int:
     return quantity
 
 
-def level_of(conn: Connection, warehouse_id: int, sku_id: int):
+def level_of(conn: Connection, shop_id: int, warehouse_id: int, sku_id: int):
+    """The SKU's level in the warehouse (of the shop), created at zero on first use."""
     row = conn.execute(
         select(stock_levels).where(
             stock_levels.c.warehouse_id == warehouse_id, stock_levels.c.sku_id == sku_id
@@ -49,7 +50,9 @@ def level_of(conn: Connection, warehouse_id: int, sku_id: int):
     ).first()
     if row is None:
         conn.execute(
-            stock_levels.insert().values(warehouse_id=warehouse_id, sku_id=sku_id, on_hand=0, low_at=0)
+            stock_levels.insert().values(
+                warehouse_id=warehouse_id, shop_id=shop_id, sku_id=sku_id, on_hand=0, low_at=0
+            )
         )
         row = conn.execute(
             select(stock_levels).where(
@@ -62,6 +65,7 @@ def level_of(conn: Connection, warehouse_id: int, sku_id: int):
 def record_movement(
     conn: Connection,
     *,
+    shop_id: int,
     warehouse_id: int,
     sku_id: int,
     delta: int,
@@ -75,6 +79,7 @@ def record_movement(
     conn.execute(
         stock_movements.insert().values(
             warehouse_id=warehouse_id,
+            shop_id=shop_id,
             sku_id=sku_id,
             lot_id=lot_id,
             kind=kind,
@@ -90,6 +95,7 @@ def record_movement(
 def new_lot(
     conn: Connection,
     *,
+    shop_id: int,
     warehouse_id: int,
     sku_id: int,
     lot_code: str,
@@ -101,6 +107,7 @@ def new_lot(
         conn,
         stock_lots.insert().values(
             warehouse_id=warehouse_id,
+            shop_id=shop_id,
             sku_id=sku_id,
             lot_code=lot_code,
             expires_on=expires_on,

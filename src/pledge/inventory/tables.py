@@ -7,6 +7,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -20,7 +21,7 @@ warehouses = Table(
     "warehouses",
     metadata,
     Column("id", Id, primary_key=True),
-    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("code", String(20), nullable=False),
     Column("name", String(100), nullable=False),
     Column("city", String(60), nullable=False, default=""),
@@ -37,17 +38,25 @@ inventory_settings = Table(
     Column("strategy", String(20), nullable=False),
 )
 
+
+def _same_shop_as_warehouse() -> ForeignKeyConstraint:
+    """Stock is its warehouse's shop's: (shop_id, warehouse_id) refers to UNIQUE (shop_id, id)."""
+    return ForeignKeyConstraint(["shop_id", "warehouse_id"], ["warehouses.shop_id", "warehouses.id"])
+
+
 # Unallocated units of a SKU in a warehouse; always the sum of its lots.
 stock_levels = Table(
     "stock_levels",
     metadata,
     Column("id", Id, primary_key=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False, index=True),
     Column("on_hand", Integer, nullable=False),
     Column("low_at", Integer, nullable=False, default=0),  # a low-stock alert at or below this
     UniqueConstraint("warehouse_id", "sku_id"),
     CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    _same_shop_as_warehouse(),
 )
 
 stock_lots = Table(
@@ -55,12 +64,14 @@ stock_lots = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("lot_code", String(40), nullable=False),
     Column("expires_on", Date, nullable=True),  # perishables; NULL sorts after every date (FEFO)
     Column("quantity", Integer, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    _same_shop_as_warehouse(),
 )
 Index("ix_stock_lots_warehouse_sku", stock_lots.c.warehouse_id, stock_lots.c.sku_id)
 
@@ -70,6 +81,7 @@ stock_movements = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("warehouse_id", Id, ForeignKey("warehouses.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("lot_id", Id, ForeignKey("stock_lots.id"), nullable=True),
     Column(
@@ -80,6 +92,7 @@ stock_movements = Table(
     Column("order_id", Id, ForeignKey("orders.id"), nullable=True),
     Column("actor_id", Id, ForeignKey("users.id"), nullable=True),
     Column("at", UtcDateTime, nullable=False),
+    _same_shop_as_warehouse(),
 )
 
 # One parcel per order per warehouse it is allocated to (split shipments).
@@ -108,12 +121,15 @@ allocations = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("parcel_id", Id, ForeignKey("parcels.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, index=True),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
     Column("lot_id", Id, ForeignKey("stock_lots.id"), nullable=False),
     Column("quantity", Integer, nullable=False),
     CheckConstraint("quantity > 0", name="quantity_positive"),
+    # The parcel's shop: (shop_id, parcel_id) refers to the parcel's UNIQUE (shop_id, id).
+    ForeignKeyConstraint(["shop_id", "parcel_id"], ["parcels.shop_id", "parcels.id"]),
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(parcels)
+shop_keys(parcels, warehouses, stock_levels, stock_lots, stock_movements, allocations)

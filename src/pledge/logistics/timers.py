@@ -101,15 +101,15 @@ def _close(conn: Connection, book: Rulebook, order: AnyRow, clause: Clause, now:
 
 
 def _case_lines_and_events(
-    conn: Connection, case_id: int, order_id: int, explanation: str, now: datetime
+    conn: Connection, case_id: int, order: AnyRow, explanation: str, now: datetime
 ) -> None:
     """The closure's case covers every line of the order, requested and approved by the system."""
     conn.execute(
         case_lines.insert(),
         [
-            {"case_id": case_id, "order_line_id": line.id, "units": line.quantity}
+            {"case_id": case_id, "shop_id": order.shop_id, "order_line_id": line.id, "units": line.quantity}
             for line in conn.execute(
-                select(order_lines.c.id, order_lines.c.quantity).where(order_lines.c.order_id == order_id)
+                select(order_lines.c.id, order_lines.c.quantity).where(order_lines.c.order_id == order.id)
             )
         ],
     )
@@ -117,6 +117,7 @@ def _case_lines_and_events(
         conn.execute(
             case_events.insert().values(
                 case_id=case_id,
+                shop_id=order.shop_id,
                 at=now,
                 kind=kind,
                 actor="system",
@@ -167,12 +168,13 @@ def _open_platform_refund(
             decided_at=now,
         ),
     )
-    _case_lines_and_events(conn, case_id, order.id, explanation, now)
+    _case_lines_and_events(conn, case_id, order, explanation, now)
     conn.execute(
         refunds.insert().values(
             idempotency_key=f"refund:{case_id}",
             case_id=case_id,
             order_id=order.id,
+            shop_id=order.shop_id,
             amount_fen=amount,
             payer="merchant",
             status=RefundStatus.PENDING.value,

@@ -226,6 +226,7 @@ def _order_fee(context: _FeeContext, d: AnyRow, lines: list[AnyRow]) -> _OrderFe
         line_rows.append(
             {
                 "order_id": d.id,
+                "shop_id": d.shop_id,
                 "order_line_id": line.id,
                 "category": line.name,
                 "base_fen": line_base,

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -92,6 +93,7 @@ fee_lines = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("order_id", Id, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("order_line_id", Id, ForeignKey("order_lines.id"), nullable=False, unique=True),
     Column("category", String(60), nullable=False),
     Column("base_fen", Fen, nullable=False),
@@ -103,6 +105,8 @@ fee_lines = Table(
     Column("clause_source", String(80), nullable=False),
     Column("program_id", Id, ForeignKey("settlement_programs.id"), nullable=True),
     Column("program_version", Integer, nullable=True),
+    # The order's shop: (shop_id, order_id) refers to the order's UNIQUE (shop_id, id).
+    ForeignKeyConstraint(["shop_id", "order_id"], ["orders.shop_id", "orders.id"]),
 )
 
 fee_refunds = Table(
@@ -255,4 +259,4 @@ freeze_runs = Table(
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(sandbox_payout_transfers, payouts, programs, entries, freezes, fee_orders, fee_refunds)
+shop_keys(sandbox_payout_transfers, payouts, programs, entries, freezes, fee_orders, fee_refunds, fee_lines)

@@ -8,9 +8,6 @@ Revision ID: 0046
 Revises: 0045
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -40,46 +37,10 @@ def _unique_name(table: str, key: list[str]) -> str:
     return "_".join(["uq", table, "shop_id", *key])
 
 
-@contextmanager
-def _sqlite_foreign_keys_off() -> Iterator[None]:
-    """SQLite alters a table by copying it and dropping the old one; with foreign keys on, dropping
-    shipments, order_lines or tracking_events while rows refer to them fails. SQLite turns them off
-    only outside a transaction, so on SQLite this commits the migrations before this one, works in
-    a transaction of its own with foreign keys off, checks every key of the altered tables before
-    committing, and turns them back on. On PostgreSQL it does nothing."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        yield
-        return
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    bind.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield
-        for table, *_ in CHILDREN:
-            broken = bind.exec_driver_sql(f"PRAGMA foreign_key_check({table})").all()
-            if broken:
-                raise RuntimeError(f"{table}: {len(broken)} row(s) break a foreign key, e.g. {broken[0]}")
-    except BaseException:
-        bind.exec_driver_sql("ROLLBACK")
-        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-        raise
-    bind.exec_driver_sql("COMMIT")
-    bind.exec_driver_sql("PRAGMA foreign_keys=ON")
-    bind.exec_driver_sql("BEGIN IMMEDIATE")  # the transaction Alembic stamps the revision in
-
-
 def upgrade() -> None:
-    with _sqlite_foreign_keys_off():
-        _upgrade()
-
-
-def downgrade() -> None:
-    with _sqlite_foreign_keys_off():
-        _downgrade()
-
-
-def _upgrade() -> None:
+    """On SQLite, migrations/env.py runs with foreign keys off (batch mode copies and drops
+    shipments, order_lines and tracking_events, which other rows refer to) and checks every key
+    before the commit."""
     bind = op.get_bind()
     for table, parent, column, key in CHILDREN:
         op.add_column(table, sa.Column("shop_id", ID, nullable=True))
@@ -104,7 +65,7 @@ def _upgrade() -> None:
         op.create_index(_unique_name(table, key), table, ["shop_id", *key], unique=True)
 
 
-def _downgrade() -> None:
+def downgrade() -> None:
     for table, parent, _column, key in reversed(CHILDREN):
         op.drop_index(_unique_name(table, key), table_name=table)
         with op.batch_alter_table(table, schema=None) as batch_op:
