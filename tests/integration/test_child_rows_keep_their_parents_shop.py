@@ -73,6 +73,16 @@ def test_a_case_event_takes_its_case_s_shop(world, two_shops_case):
     assert shop == two_shops_case["shop_id"]
 
 
+def test_a_case_event_for_no_case_is_refused_not_dropped(world, two_shops_case):
+    from pledge.aftersales.records import case_event
+    from pledge.kernel.errors import NotFound
+
+    with pytest.raises(NotFound), world.app.uow.begin() as c:
+        case_event(c, two_shops_case["case_id"] + 999, world.now, "note", "operator", why="test")
+    with world.app.uow.read() as c:
+        assert c.execute(select(func.count()).select_from(case_events)).scalar_one() == 0  # none written
+
+
 def test_stock_in_another_shop_than_its_warehouse_is_refused(world, two_shops_case):
     case = two_shops_case
     with world.app.uow.begin() as c:

@@ -14,6 +14,7 @@ from pledge.aftersales.tables import case_events, cases
 from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.kernel.db import UtcDateTime
+from pledge.kernel.errors import NotFound
 from pledge.notifications.model import Kind
 from pledge.notifications.services import notify
 from pledge.orders.tables import orders
@@ -39,7 +40,11 @@ def case_event(conn: Connection, case_id: int, at: datetime, kind: str, actor: s
         literal(jsonutil.dumps(detail), Text()),
     ).where(cases.c.id == case_id)
     columns = ["case_id", "shop_id", "at", "kind", "actor", "detail"]
-    conn.execute(case_events.insert().from_select(columns, entry))
+    written = conn.execute(
+        case_events.insert().from_select(columns, entry).returning(case_events.c.shop_id)
+    ).first()
+    if written is None:  # the SELECT found no case: nothing to attach the entry to
+        raise NotFound(f"no case {case_id}")
     if kind in CASE_WEBHOOKS:
         case = conn.execute(select(cases.c.shop_id, cases.c.order_id).where(cases.c.id == case_id)).one()
         payload = {"case_id": case_id, "order_id": case.order_id, "at": at, "actor": actor}
