@@ -511,6 +511,7 @@ def test_a_florists_month(app, clock):
         and oct_["totals"]["payout_returns"] == expected_available
     )
     assert oct_["closing_fen"] == 200_000  # only the deposit is left with the platform
+    assert oct_["opening_fen"] == sept["closing_fen"]  # the opening is everything before the month
 
     text = "".join(
         page.extract_text() for page in PdfReader(io.BytesIO(statements.to_pdf(sept, book.timezone))).pages

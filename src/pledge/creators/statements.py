@@ -191,7 +191,7 @@ def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: 
     ledger_totals = {total: int(by_kind.get(kind, 0)) for total, kind in TOTALS}
     known = {kind for _, kind in TOTALS}
     unexplained = {k: v for k, v in by_kind.items() if k not in known and v}
-    since = datetime(1970, 1, 1, tzinfo=start.tzinfo)
+    opening = ledger_queries.balance_before(conn, accounts, start)
     return {
         "creator_id": creator_id,
         "creator_name": name,
@@ -204,7 +204,7 @@ def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: 
         "ledger_totals": ledger_totals,
         "ledger_unexplained": unexplained,
         "reconciled": totals == ledger_totals and not unexplained,
-        "opening_fen": sum(ledger_queries.net_by_kind(conn, accounts, since, start).values()),
-        "closing_fen": sum(ledger_queries.net_by_kind(conn, accounts, since, end).values()),
+        "opening_fen": opening,
+        "closing_fen": opening + sum(by_kind.values()),
         "rulebook": f"{book.name} {book.version}",
     }

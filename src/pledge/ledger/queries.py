@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.engine import Connection
 
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
@@ -26,30 +26,58 @@ def coupon_by_source(conn: Connection, source: str) -> Any:
     return conn.execute(select(coupons).where(coupons.c.source == source)).first()
 
 
+def _account_ids(conn: Connection, codes: list[str]) -> list[int]:
+    a = ledger_accounts.c
+    return list(conn.execute(select(a.id).where(a.code.in_(codes)).order_by(a.id)).scalars())
+
+
+def _net_into(ids: list[int]) -> Any:
+    """What a posting moves into the accounts `ids`: + into one of them, − out of one (a move
+    between two of them nets to zero)."""
+    p = ledger_postings.c
+    into = case((p.credit_account_id.in_(ids), p.amount_fen), else_=0)
+    out = case((p.debit_account_id.in_(ids), p.amount_fen), else_=0)
+    return func.coalesce(func.sum(into - out), 0)
+
+
+def _touching(ids: list[int]) -> Any:
+    p = ledger_postings.c
+    return or_(p.debit_account_id.in_(ids), p.credit_account_id.in_(ids))
+
+
 def net_by_kind(conn: Connection, codes: list[str], start: datetime, end: datetime) -> dict[str, int]:
     """Net movement into the accounts `codes` in [start, end), by transaction kind (moves among
-    the accounts themselves net to zero)."""
-    ids = dict(
-        conn.execute(
-            select(ledger_accounts.c.id, ledger_accounts.c.code).where(ledger_accounts.c.code.in_(codes))
-        ).all()
-    )
+    the accounts themselves net to zero). Summed by the database: one row per kind comes back,
+    however many postings the month holds."""
     totals: dict[str, int] = defaultdict(int)
+    ids = _account_ids(conn, codes)
     if not ids:
         return totals
-    p, t = ledger_postings.c, ledger_transactions.c
+    t = ledger_transactions.c
     rows = conn.execute(
-        select(t.kind, p.debit_account_id, p.credit_account_id, p.amount_fen)
-        .join(ledger_transactions, t.id == p.transaction_id)
-        .where(
-            t.created_at >= start,
-            t.created_at < end,
-            or_(p.debit_account_id.in_(ids), p.credit_account_id.in_(ids)),
-        )
+        select(t.kind, _net_into(ids))
+        .select_from(ledger_postings.join(ledger_transactions, t.id == ledger_postings.c.transaction_id))
+        .where(t.created_at >= start, t.created_at < end, _touching(ids))
+        .group_by(t.kind)
     )
-    for kind, debit, credit, amount in rows:
-        totals[kind] += (amount if credit in ids else 0) - (amount if debit in ids else 0)
+    for kind, net in rows:
+        totals[kind] += int(net)
     return totals
+
+
+def balance_before(conn: Connection, codes: list[str], until: datetime) -> int:
+    """The accounts' balance from everything moved into and out of them before `until` (a
+    statement's opening balance), summed by the database."""
+    ids = _account_ids(conn, codes)
+    if not ids:
+        return 0
+    t = ledger_transactions.c
+    net = conn.execute(
+        select(_net_into(ids))
+        .select_from(ledger_postings.join(ledger_transactions, t.id == ledger_postings.c.transaction_id))
+        .where(t.created_at < until, _touching(ids))
+    ).scalar_one()
+    return int(net)
 
 
 def moved(

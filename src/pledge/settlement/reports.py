@@ -119,6 +119,8 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
     for line in s.lines:
         totals[LINE_KIND_TOTAL[line["kind"]]] += line["amount_fen"]
     by_kind = ledger_queries.net_by_kind(conn, shop_accounts(shop_id), start, end)
+    opening = ledger_queries.balance_before(conn, shop_accounts(shop_id), start)
+    closing = opening + sum(by_kind.values())
     # logistics rules' compensations are deductions too
     for kind in set(conn.execute(select(compensations.c.kind).distinct()).scalars()) - {"late_ship"}:
         by_kind["late_ship"] += by_kind.pop(kind, 0)
@@ -136,15 +138,10 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
         "ledger_totals": ledger_totals,
         "ledger_unexplained": unexplained,
         "reconciled": totals == ledger_totals and not unexplained,
-        "opening_fen": _balance_until(conn, shop_id, start),
-        "closing_fen": _balance_until(conn, shop_id, end),
+        "opening_fen": opening,
+        "closing_fen": closing,
         "rulebook": f"{book.name} {book.version}",
     }
-
-
-def _balance_until(conn: Connection, shop_id: int, until: datetime) -> int:
-    since = datetime(1970, 1, 1, tzinfo=until.tzinfo)
-    return sum(ledger_queries.net_by_kind(conn, shop_accounts(shop_id), since, until).values())
 
 
 def _sales(s: _Statement) -> None:

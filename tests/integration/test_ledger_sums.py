@@ -1,0 +1,69 @@
+"""A statement's ledger figures are summed by the database (issue 19: at 10 M orders the biggest
+shop's history was pulled into Python twice per statement). The sums must be what the postings
+say: money into the accounts counts +, out of them −, a move between two of them nets to zero, a
+transaction at the start of the month belongs to that month, and the opening balance is everything
+before it. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pledge.ledger import queries
+from pledge.ledger import services as ledger
+from pledge.ledger.services import Posting
+
+SHOP = ["shop:7:proceeds", "shop:7:available"]
+START, END = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _record(app, key: str, kind: str, at: datetime, *postings: Posting) -> None:
+    with app.uow.begin() as c:
+        ledger.record(c, key=key, kind=kind, memo="", at=at, postings=list(postings))
+
+
+def _history(app) -> None:
+    _record(
+        app,
+        "p1",
+        "payment",
+        datetime(2026, 9, 30, 23, 59, tzinfo=UTC),
+        Posting(ledger.PAYMENTS_IN, "shop:7:proceeds", 10_000),
+    )
+    _record(app, "p2", "payment", START, Posting(ledger.PAYMENTS_IN, "shop:7:proceeds", 2_990))
+    _record(
+        app, "f2", "fee", datetime(2026, 10, 2, tzinfo=UTC), Posting("shop:7:proceeds", "platform:fees", 150)
+    )
+    _record(
+        app,
+        "s2",
+        "settle",
+        datetime(2026, 10, 9, tzinfo=UTC),  # among the shop's own: 0
+        Posting("shop:7:proceeds", "shop:7:available", 2_840),
+    )
+    _record(
+        app,
+        "x",
+        "payment",
+        datetime(2026, 10, 3, tzinfo=UTC),  # another shop's money
+        Posting(ledger.PAYMENTS_IN, "shop:8:proceeds", 777),
+    )
+    _record(app, "p3", "payment", END, Posting(ledger.PAYMENTS_IN, "shop:7:proceeds", 5_000))
+
+
+def test_the_months_movement_by_kind_and_the_opening_balance(app):
+    _history(app)
+    with app.uow.read() as c:
+        month = queries.net_by_kind(c, SHOP, START, END)
+        opening = queries.balance_before(c, SHOP, START)
+        closing = queries.balance_before(c, SHOP, END)
+        everything = queries.balance_before(c, SHOP, datetime(2027, 1, 1, tzinfo=UTC))
+    assert dict(month) == {"payment": 2_990, "fee": -150, "settle": 0}
+    assert opening == 10_000
+    assert closing == opening + sum(month.values()) == 12_840
+    assert everything == 17_840
+
+
+def test_accounts_that_never_moved_sum_to_nothing(app):
+    with app.uow.read() as c:
+        assert dict(queries.net_by_kind(c, ["shop:99:proceeds"], START, END)) == {}
+        assert queries.balance_before(c, ["shop:99:proceeds"], END) == 0
