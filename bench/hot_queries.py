@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event, text
@@ -35,6 +36,8 @@ from pledge.migrate import upgrade
 from pledge.orders.queries import buyer_orders, shop_orders
 from pledge.orders.tables import order_lines, orders
 from pledge.rulebooks.loader import load as load_book
+from pledge.settlement.reports import statement
+from pledge.settlement.tables import fee_lines, fee_orders
 
 NAME = "hot_queries"
 START = datetime(2025, 12, 1, tzinfo=UTC)  # a year of orders, the newest just before NOW
@@ -112,6 +115,7 @@ def load_rows(url: str, n: int, shops: int) -> dict:
     try:
         with engine.begin() as c:
             _load_parties(c, shops, buyers)
+            _load_accounts(c, shops)
         step = time.perf_counter()
         for lo in range(1, n + 1, CHUNK):
             source = f"FROM generate_series({lo}::bigint, {min(n, lo + CHUNK - 1)}::bigint) AS i"
@@ -134,11 +138,13 @@ def load_rows(url: str, n: int, shops: int) -> dict:
                         )
                     )
                 )
+                for statement in _money_statements(n, lo, min(n, lo + CHUNK - 1)):
+                    c.execute(text(statement))
             say(f"  loaded {min(n, lo + CHUNK - 1):,} orders ({time.perf_counter() - step:.0f} s)")
         timings["orders_s"] = round(time.perf_counter() - step, 1)
         step = time.perf_counter()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            for table in ("shops", "users", "products", "skus", "checkouts", "orders", "order_lines"):
+            for table in SERIAL_TABLES:
                 c.execute(
                     text(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -166,6 +172,101 @@ def _line_values() -> dict[str, str]:
         "quantity": "1",
         "unit_price_fen": "o.items_fen",
         "line_total_fen": "o.items_fen",
+    }
+
+
+# A shop's money, as settlement writes it: each order's payment into the shop's proceeds; each
+# completed order (paid 10 days before) charged a 5 % fee (a fee order and its line) and settled,
+# proceeds to available, in the ledger. Account ids: 1 payments in, 2 platform fees, then two per
+# shop (proceeds, available).
+SERIAL_TABLES = (
+    "shops", "users", "products", "skus", "checkouts", "orders", "order_lines",
+    "ledger_accounts", "ledger_transactions", "ledger_postings", "settlement_fee_lines",
+)  # fmt: skip
+FEE_PERCENT = 5
+SETTLED_AFTER = "INTERVAL '10 days'"
+
+
+def _proceeds(shop: str) -> str:
+    return f"(100 + 2 * {shop})"
+
+
+def _load_accounts(c: Connection, shops: int) -> None:
+    c.execute(
+        text(
+            "INSERT INTO ledger_accounts (id, code, kind) VALUES (1, 'external:payments', 'external'), "
+            "(2, 'platform:fees', 'platform')"
+        )
+    )
+    c.execute(
+        text(
+            "INSERT INTO ledger_accounts (id, code, kind) SELECT 100 + 2 * s + k, 'shop:' || s || "
+            "CASE k WHEN 0 THEN '\\:proceeds' ELSE '\\:available' END, 'shop' "
+            f"FROM generate_series(1, {shops}) s, generate_series(0, 1) k"
+        )
+    )
+
+
+def _money_statements(n: int, lo: int, hi: int) -> list[str]:
+    """The ledger transactions and postings (payment i, fee n + i, settle 2n + i) and the fee rows
+    of orders lo..hi."""
+    orders_in = f"FROM orders o WHERE o.id BETWEEN {lo} AND {hi}"
+    done = f"{orders_in} AND o.status = 'completed'"
+    fee = f"(o.paid_fen * {FEE_PERCENT} / 100)"
+    moves = [  # (id offset, kind, when, debit, credit, amount, which orders)
+        (0, "payment", "o.paid_at", "1", _proceeds("o.shop_id"), "o.paid_fen", orders_in),
+        (n, "fee", f"o.paid_at + {SETTLED_AFTER}", _proceeds("o.shop_id"), "2", fee, done),
+        (2 * n, "settle", f"o.paid_at + {SETTLED_AFTER}", _proceeds("o.shop_id"),
+         f"{_proceeds('o.shop_id')} + 1", f"o.paid_fen - {fee}", done),
+    ]  # fmt: skip
+    statements = []
+    for offset, kind, when, debit, credit, amount, source in moves:
+        statements.append(
+            "INSERT INTO ledger_transactions (id, idempotency_key, kind, memo, created_at) "
+            f"SELECT {offset} + o.id, '{kind}:' || o.id, '{kind}', '', {when} {source}"
+        )
+        statements.append(
+            "INSERT INTO ledger_postings (id, transaction_id, debit_account_id, credit_account_id, "
+            f"amount_fen) SELECT {offset} + o.id, {offset} + o.id, {debit}, {credit}, {amount} {source}"
+        )
+    charged = f"o.paid_at + {SETTLED_AFTER}"
+    statements.append(_insert_select(fee_orders, _fee_order_values(fee, charged), done))
+    statements.append(
+        _insert_select(fee_lines, _fee_line_values(fee), f"FROM order_lines l JOIN orders o ON o.id = "
+                       f"l.order_id WHERE o.id BETWEEN {lo} AND {hi} AND o.status = 'completed'")
+    )  # fmt: skip
+    return statements
+
+
+def _fee_order_values(fee: str, charged: str) -> dict[str, str]:
+    return {
+        "order_id": "o.id",
+        "shop_id": "o.shop_id",
+        "month": "to_char(o.paid_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')",
+        "channel": "'live'",
+        "paid_fen": "o.paid_fen",
+        "base_fen": "o.paid_fen",
+        "fee_fen": fee,
+        "standard_fee_fen": fee,
+        "charged_at": charged,
+        "settled_at": charged,
+    }
+
+
+def _fee_line_values(fee: str) -> dict[str, str]:
+    return {
+        "id": "l.id",
+        "order_id": "o.id",
+        "shop_id": "o.shop_id",
+        "order_line_id": "l.id",
+        "category": "'鲜花'",
+        "base_fen": "o.paid_fen",
+        "standard_rate_bp": str(FEE_PERCENT * 100),
+        "rate_bp": str(FEE_PERCENT * 100),
+        "fee_fen": fee,
+        "standard_fee_fen": fee,
+        "clause_id": "'commission.rate.flowers'",
+        "clause_source": "'douyin:bench'",
     }
 
 
@@ -260,8 +361,9 @@ def build_facts(url: str) -> float:
     return round(time.perf_counter() - started, 1)
 
 
-def capture(url: str) -> dict[str, list]:
-    """Each hot path's SELECTs, captured from the real functions (writes rolled back)."""
+def hot_paths(url: str) -> dict[str, Callable[[Connection], object]]:
+    """The hot read paths, each the real function on a connection (the biggest shop, the median
+    shop and the newest order's buyer)."""
     book = load_rulebook()
     engine = make_engine(url)
     try:
@@ -278,27 +380,45 @@ def capture(url: str) -> dict[str, list]:
             buyer = c.execute(
                 text("SELECT buyer_id FROM orders WHERE id = (SELECT max(id) FROM orders)")
             ).scalar()
-        owner = Actor(user_id=1, display_name="店主", shops={big_shop: "owner", median_shop: "owner"})
-        paths = {
-            "merchant order list (biggest shop, all)": lambda c: shop_orders(c, owner, big_shop, now=NOW),
-            "merchant order list (biggest shop, to ship)": lambda c: shop_orders(
-                c, owner, big_shop, now=NOW, which="to_ship"
-            ),
-            "merchant order list (median shop, all)": lambda c: shop_orders(c, owner, median_shop, now=NOW),
-            "buyer order list": lambda c: buyer_orders(c, buyer),
-            "late-ship due-order claim (batch 500)": lambda c: sweep_batch(c, book, now=NOW, batch=500),
-            "experience score, every shop": lambda c: measure(c, book, local_today(book, NOW)),
-        }
-        paths["experience score from daily facts (incremental refresh, nothing new)"] = lambda c: (
-            facts.measure(c, book, local_today(book, NOW), at=NOW + timedelta(hours=1))
-        )
+    finally:
+        engine.dispose()
+    owner = Actor(user_id=1, display_name="店主", shops={big_shop: "owner", median_shop: "owner"})
+    month = f"{NOW - timedelta(days=31):%Y-%m}"  # the last whole month
+    return {
+        "merchant order list (biggest shop, all)": lambda c: shop_orders(c, owner, big_shop, now=NOW),
+        "merchant order list (biggest shop, to ship)": lambda c: shop_orders(
+            c, owner, big_shop, now=NOW, which="to_ship"
+        ),
+        "merchant order list (median shop, all)": lambda c: shop_orders(c, owner, median_shop, now=NOW),
+        "buyer order list": lambda c: buyer_orders(c, buyer),
+        "late-ship due-order claim (batch 500)": lambda c: sweep_batch(c, book, now=NOW, batch=500),
+        f"monthly statement (biggest shop, {month})": lambda c: statement(c, owner, book, big_shop, month),
+        f"monthly statement (median shop, {month})": lambda c: statement(c, owner, book, median_shop, month),
+        "experience score, every shop": lambda c: measure(c, book, local_today(book, NOW)),
+        "experience score from daily facts (incremental refresh, nothing new)": lambda c: facts.measure(
+            c, book, local_today(book, NOW), at=NOW + timedelta(hours=1)
+        ),
+    }
+
+
+def capture(url: str, paths: dict[str, Callable[[Connection], object]]) -> dict[str, dict]:
+    """Each hot path's SELECTs, captured from the real function (writes rolled back), and the
+    function's own time, in Python and the database together (median of RUNS calls, ms)."""
+    engine = make_engine(url)
+    try:
         captured = {}
         for label, call in paths.items():
-            with engine.connect() as c, Recorder(engine) as rec:
-                transaction = c.begin()
-                call(c)
-                transaction.rollback()
-            captured[label] = rec.seen[:1] if "claim" in label else rec.seen
+            took = []
+            for run in range(RUNS):
+                with engine.connect() as c, Recorder(engine) as rec:
+                    transaction = c.begin()
+                    started = time.perf_counter()
+                    call(c)
+                    took.append((time.perf_counter() - started) * 1000)
+                    transaction.rollback()
+                if run == 0:
+                    statements = rec.seen[:1] if "claim" in label else rec.seen
+            captured[label] = {"statements": statements, "call_ms": round(statistics.median(took), 2)}
         return captured
     finally:
         engine.dispose()
@@ -308,13 +428,14 @@ def load_rulebook():
     return load_book("douyin")
 
 
-def explain(url: str, captured: dict[str, list]) -> dict[str, dict]:
-    """Each path's statements under EXPLAIN ANALYZE, RUNS times; the median total and the plans."""
+def explain(url: str, captured: dict[str, dict]) -> dict[str, dict]:
+    """Each path's statements under EXPLAIN ANALYZE, RUNS times; the median total (the database's
+    planning and execution) and the plans, beside the call's own time."""
     engine = make_engine(url)
     out = {}
     try:
-        for label, statements in captured.items():
-            runs, plans = [], []
+        for label, path in captured.items():
+            statements, runs, plans = path["statements"], [], []
             for _ in range(RUNS):
                 total, plans = 0.0, []
                 with engine.connect() as c:
@@ -324,12 +445,13 @@ def explain(url: str, captured: dict[str, list]) -> dict[str, dict]:
                         raw.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters)
                         plan = raw.fetchone()[0][0]
                         total += plan["Execution Time"] + plan["Planning Time"]
-                        plans.append(_shape(plan["Plan"]))
+                        plans.append(_shape(plan["Plan"]) | {"ms": round(plan["Execution Time"], 2)})
                     transaction.rollback()
                 runs.append(total)
             out[label] = {
                 "statements": len(statements),
                 "ms": round(statistics.median(runs), 2),
+                "call_ms": path["call_ms"],
                 "plans": plans,
             }
     finally:
@@ -413,10 +535,10 @@ def bench(pg: PgServer, n: int, shops: int) -> dict:
         say(f"  loaded: {timings}")
         facts_s = build_facts(url)
         say(f"  the score's daily facts built from scratch in {facts_s} s")
-        captured = capture(url)
-        before = explain(url, captured)
+        paths = hot_paths(url)
+        before = explain(url, capture(url, paths))
         partition_s = partition_orders(url)
-        after = explain(url, captured)
+        after = explain(url, capture(url, paths))
         return {
             "orders": n,
             "shops": shops,
@@ -440,7 +562,8 @@ def run(pg: PgServer, *, n: int, shops: int) -> None:
         for label in result["plain"]:
             plain, by_month = result["plain"][label], result["by_month"][label]
             say(
-                f"  {label:<46} plain {plain['ms']:>9.2f} ms   by month {by_month['ms']:>9.2f} ms   "
+                f"  {label:<46} plain {plain['ms']:>9.2f} ms (call {plain['call_ms']:.1f})   "
+                f"by month {by_month['ms']:>9.2f} ms (call {by_month['call_ms']:.1f})   "
                 f"({by_month['ms'] / plain['ms']:.2f}×)"
             )
             for plan in plain["plans"][:3]:
