@@ -103,7 +103,13 @@ def create_audience(
     conn.execute(
         audience_rules.insert(),
         [
-            {"audience_id": audience_id, "kind": r.kind.value, "days": r.days, "demand_id": r.demand_id}
+            {
+                "audience_id": audience_id,
+                "shop_id": shop_id,
+                "kind": r.kind.value,
+                "days": r.days,
+                "demand_id": r.demand_id,
+            }
             for r in checked
         ],
     )
@@ -325,6 +331,7 @@ def send_campaign(conn: Connection, actor: Actor, *, campaign_id: int, book: Rul
     rows = [
         {
             "campaign_id": campaign_id,
+            "shop_id": campaign.shop_id,
             "user_id": uid,
             "outcome": o.value,
             "coupon_id": coupons.get(uid),

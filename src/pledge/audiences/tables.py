@@ -1,7 +1,17 @@
 """A shop's audiences (a name and a union of rules), the campaigns that target them, who each
 campaign reached and how, and buyers' opt-outs of a shop's campaigns."""
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from pledge.kernel.db import Fen, Id, UtcDateTime, metadata, shop_keys
 
@@ -19,6 +29,7 @@ audience_rules = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("audience_id", Id, ForeignKey("audiences.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("kind", String(12), nullable=False),  # model.RuleKind
     Column("days", Integer, nullable=True),  # behaviour rules: within the last N days
     Column("demand_id", Id, ForeignKey("wish_demands.id"), nullable=True),  # wishers of one demand
@@ -28,6 +39,8 @@ audience_rules = Table(
     CheckConstraint("(kind IN ('followers', 'wishers')) = (days IS NULL)", name="days_for_behaviour_only"),
     CheckConstraint("days IS NULL OR days > 0", name="days_positive"),
     CheckConstraint("demand_id IS NULL OR kind = 'wishers'", name="demand_for_wishers_only"),
+    # the audience's shop: (shop_id, audience_id) refers to the audience's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "audience_id"], ["audiences.shop_id", "audiences.id"]),
 )
 
 audience_campaigns = Table(
@@ -61,6 +74,7 @@ audience_recipients = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("campaign_id", Id, ForeignKey("audience_campaigns.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("user_id", Id, ForeignKey("users.id"), nullable=False),
     Column("outcome", String(12), nullable=False),  # model.Outcome
     Column("coupon_id", Id, ForeignKey("coupons.id"), nullable=True),
@@ -68,6 +82,8 @@ audience_recipients = Table(
     CheckConstraint("outcome IN ('coupon', 'notified', 'opted_out', 'rate_limited')", name="outcome_known"),
     CheckConstraint("(outcome = 'coupon') = (coupon_id IS NOT NULL)", name="coupon_with_coupon"),
     UniqueConstraint("campaign_id", "user_id", name="uq_audience_recipients_campaign_user"),
+    # the campaign's shop: (shop_id, campaign_id) refers to the campaign's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "campaign_id"], ["audience_campaigns.shop_id", "audience_campaigns.id"]),
 )
 Index("ix_audience_recipients_user_at", audience_recipients.c.user_id, audience_recipients.c.at)
 
@@ -83,4 +99,4 @@ audience_opt_outs = Table(
 Index("ix_audience_opt_outs_shop_id", audience_opt_outs.c.shop_id)
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(audiences, audience_campaigns)
+shop_keys(audiences, audience_campaigns, audience_rules, audience_recipients)

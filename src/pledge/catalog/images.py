@@ -23,7 +23,8 @@ def _shop_of(conn: Connection, product_id: int) -> int:
 
 def add_image(conn: Connection, actor: Actor, *, product_id: int, upload_id: int) -> int:
     """Append a cleaned upload to the product's photos; its position (1 is the card photo)."""
-    require_shop(actor, _shop_of(conn, product_id))
+    shop_id = _shop_of(conn, product_id)
+    require_shop(actor, shop_id)
     pi = product_images.c
     # Lock the product row (PostgreSQL) so two uploads at once take different positions.
     conn.execute(select(products.c.id).where(products.c.id == product_id).with_for_update())
@@ -31,7 +32,9 @@ def add_image(conn: Connection, actor: Actor, *, product_id: int, upload_id: int
     if count >= MAX_IMAGES:
         raise InvalidInput(f"a product has at most {MAX_IMAGES} photos")
     conn.execute(
-        product_images.insert().values(product_id=product_id, upload_id=upload_id, position=count + 1)
+        product_images.insert().values(
+            product_id=product_id, shop_id=shop_id, upload_id=upload_id, position=count + 1
+        )
     )
     return count + 1
 

@@ -4,6 +4,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -96,10 +97,13 @@ product_images = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("product_id", Id, ForeignKey("products.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("upload_id", Id, ForeignKey("uploads.id"), nullable=False),
     Column("position", Integer, nullable=False),
     UniqueConstraint("product_id", "position", name="uq_product_images_product_position"),
+    # the product's shop: (shop_id, product_id) refers to the product's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "product_id"], ["products.shop_id", "products.id"]),
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(content_promises, products)
+shop_keys(content_promises, products, product_images)

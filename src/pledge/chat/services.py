@@ -142,6 +142,7 @@ def post_message(
         conn,
         messages.insert().values(
             conversation_id=row.id,
+            shop_id=row.shop_id,
             sender=role,
             author_id=actor.user_id,
             body=text,

@@ -1,4 +1,14 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
@@ -34,6 +44,7 @@ messages = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("conversation_id", Id, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("sender", String(10), nullable=False),  # buyer | shop
     Column("author_id", Id, ForeignKey("users.id"), nullable=False),
     Column("body", Text, nullable=False),
@@ -45,8 +56,12 @@ messages = Table(
     # reviewer's decision for a held one, NULL while held; reply rounds and metrics run on it
     Column("shown_at", UtcDateTime, nullable=True),
     CheckConstraint("sender IN ('buyer', 'shop')", name="sender_known"),
+    # the conversation's shop: (shop_id, conversation_id) refers to its UNIQUE (shop_id, id)
+    ForeignKeyConstraint(
+        ["shop_id", "conversation_id"], ["chat_conversations.shop_id", "chat_conversations.id"]
+    ),
 )
 Index("ix_chat_messages_conversation_id_id", messages.c.conversation_id, messages.c.id)
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(conversations)
+shop_keys(conversations, messages)

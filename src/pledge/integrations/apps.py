@@ -66,10 +66,12 @@ def require_owner(actor: Actor, shop_id: int) -> None:
         raise Forbidden("only the shop's owner grants apps access")
 
 
-def _issue_key(conn: Connection, app_id: int, at: datetime) -> IssuedKey:
+def _issue_key(conn: Connection, app_id: int, shop_id: int, at: datetime) -> IssuedKey:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     conn.execute(
-        app_keys.insert().values(key_hash=token_digest(key), app_id=app_id, last4=key[-4:], created_at=at)
+        app_keys.insert().values(
+            key_hash=token_digest(key), app_id=app_id, shop_id=shop_id, last4=key[-4:], created_at=at
+        )
     )
     return IssuedKey(app_id, key)
 
@@ -100,7 +102,7 @@ def register_app(
             listing_id=listing_id,
         ),
     )
-    return _issue_key(conn, app_id, at)
+    return _issue_key(conn, app_id, shop_id, at)
 
 
 def _live_app(conn: Connection, actor: Actor, app_id: int):
@@ -123,9 +125,9 @@ def _revoke_keys(conn: Connection, app_id: int, at: datetime) -> None:
 
 def rotate_key(conn: Connection, actor: Actor, app_id: int, *, at: datetime) -> IssuedKey:
     """A new key; every earlier key of the app stops working at once."""
-    _live_app(conn, actor, app_id)
+    app = _live_app(conn, actor, app_id)
     _revoke_keys(conn, app_id, at)
-    return _issue_key(conn, app_id, at)
+    return _issue_key(conn, app_id, app.shop_id, at)
 
 
 def set_scopes(conn: Connection, actor: Actor, app_id: int, scopes: object) -> str:

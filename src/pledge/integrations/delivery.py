@@ -79,6 +79,7 @@ def retry_delay(delivery_id: int, failed_attempts: int) -> timedelta:
 @dataclass(frozen=True)
 class Claimed:
     delivery_id: int
+    shop_id: int  # the delivery's (and so its endpoint's) shop: its attempts carry it
     token: str
     url: str
     secret: str
@@ -99,7 +100,7 @@ def _due(now: datetime, limit: int):
         earlier.c.status == DeliveryStatus.PENDING.value,
     )
     return (
-        select(d.id, d.event_id, d.attempts, d.first_attempt_at, e.url, e.secret)
+        select(d.id, d.shop_id, d.event_id, d.attempts, d.first_attempt_at, e.url, e.secret)
         .join(webhook_endpoints, e.id == d.endpoint_id)
         .where(
             d.status == DeliveryStatus.PENDING.value,
@@ -149,6 +150,7 @@ def claim(conn: Connection, now: datetime, *, limit: int = 20) -> list[Claimed]:
             claimed.append(
                 Claimed(
                     row.id,
+                    row.shop_id,
                     token,
                     row.url,
                     row.secret,
@@ -203,6 +205,7 @@ def finish(conn: Connection, c: Claimed, outcome: Outcome, now: datetime) -> str
     conn.execute(
         webhook_attempts.insert().values(
             delivery_id=c.delivery_id,
+            shop_id=c.shop_id,
             at=now,
             status_code=outcome.status_code,
             duration_ms=outcome.duration_ms,

@@ -52,7 +52,9 @@ def publish_many(conn: Connection, events: Sequence[Event], *, at: datetime) -> 
     insert_rows(conn, webhook_events, rows)
     endpoints = _subscribed(conn, {e.shop_id for e in events})
     deliveries = [
-        _delivery(endpoint_id, row["event_id"], f"{row['aggregate_type']}:{row['aggregate_id']}", at)
+        _delivery(
+            e.shop_id, endpoint_id, row["event_id"], f"{row['aggregate_type']}:{row['aggregate_id']}", at
+        )
         for e, row in zip(events, rows, strict=True)
         for endpoint_id, types in endpoints.get(e.shop_id, ())
         if e.event_type in types
@@ -91,8 +93,12 @@ def _subscribed(conn: Connection, shop_ids: set[int]) -> dict[int, list[tuple[in
     return found
 
 
-def _delivery(endpoint_id: int, event_id: str, ordering_key: str, at: datetime, replay_no: int = 0) -> dict:
+def _delivery(
+    shop_id: int, endpoint_id: int, event_id: str, ordering_key: str, at: datetime, replay_no: int = 0
+) -> dict:
+    """A delivery row; its shop is the endpoint's (the composite key refuses any other)."""
     return {
+        "shop_id": shop_id,
         "endpoint_id": endpoint_id,
         "event_id": event_id,
         "replay_no": replay_no,
@@ -104,8 +110,10 @@ def _delivery(endpoint_id: int, event_id: str, ordering_key: str, at: datetime, 
     }
 
 
-def new_delivery(conn: Connection, endpoint_id: int, event_id: str, ordering_key: str, at: datetime) -> int:
-    """A replay: the same event again to the endpoint, as the next replay number."""
+def new_delivery(
+    conn: Connection, shop_id: int, endpoint_id: int, event_id: str, ordering_key: str, at: datetime
+) -> int:
+    """A replay: the same event again to the endpoint (of the shop), as the next replay number."""
     d = webhook_deliveries.c
     last = conn.execute(
         select(d.replay_no)
@@ -114,7 +122,9 @@ def new_delivery(conn: Connection, endpoint_id: int, event_id: str, ordering_key
         .limit(1)
     ).scalar_one()
     key = conn.execute(
-        webhook_deliveries.insert().values(_delivery(endpoint_id, event_id, ordering_key, at, last + 1))
+        webhook_deliveries.insert().values(
+            _delivery(shop_id, endpoint_id, event_id, ordering_key, at, last + 1)
+        )
     ).inserted_primary_key
     assert key is not None
     return int(key[0])

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -84,9 +85,12 @@ app_keys = Table(
     metadata,
     Column("key_hash", String(64), primary_key=True),
     Column("app_id", Id, ForeignKey("apps.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("last4", String(4), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime, nullable=True),
+    # the app's shop: (shop_id, app_id) refers to the app's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "app_id"], ["apps.shop_id", "apps.id"]),
 )
 
 # Requests counted per bucket ("app:7", "shop:3") and fixed window: shared by every process.
@@ -136,6 +140,7 @@ webhook_deliveries = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("endpoint_id", Id, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("event_id", String(36), ForeignKey("webhook_events.event_id"), nullable=False),
     Column("replay_no", Integer, nullable=False),
     Column("ordering_key", String(80), nullable=False),  # aggregate type and id
@@ -151,6 +156,8 @@ webhook_deliveries = Table(
     UniqueConstraint("endpoint_id", "event_id", "replay_no", name="uq_webhook_deliveries_once"),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_ordering", "endpoint_id", "ordering_key", "id"),
+    # the endpoint's shop: (shop_id, endpoint_id) refers to the endpoint's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "endpoint_id"], ["webhook_endpoints.shop_id", "webhook_endpoints.id"]),
 )
 
 # Every attempt to send a delivery, as the delivery log shows it.
@@ -159,11 +166,22 @@ webhook_attempts = Table(
     metadata,
     Column("id", Id, primary_key=True),
     Column("delivery_id", Id, ForeignKey("webhook_deliveries.id"), nullable=False, index=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("status_code", Integer, nullable=True),
     Column("duration_ms", Integer, nullable=False),
     Column("error", String(300), nullable=False),
+    # the delivery's shop: (shop_id, delivery_id) refers to the delivery's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "delivery_id"], ["webhook_deliveries.shop_id", "webhook_deliveries.id"]),
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(webhook_endpoints, webhook_events, apps, order_changes)
+shop_keys(
+    webhook_endpoints,
+    webhook_events,
+    apps,
+    order_changes,
+    app_keys,
+    webhook_deliveries,
+    webhook_attempts,
+)

@@ -183,14 +183,16 @@ def _attempts(conn: Connection, delivery_ids: list[int]) -> dict[int, list[dict]
 def replay(conn: Connection, actor: Actor, delivery_id: int, *, at: datetime) -> int:
     """A new delivery of the delivery's event to its endpoint, due now; its id."""
     d = webhook_deliveries.c
-    row = conn.execute(select(d.endpoint_id, d.event_id, d.ordering_key).where(d.id == delivery_id)).first()
+    row = conn.execute(
+        select(d.shop_id, d.endpoint_id, d.event_id, d.ordering_key).where(d.id == delivery_id)
+    ).first()
     if row is None:
         raise NotFound(f"no webhook delivery {delivery_id}")
     try:
         _endpoint(conn, actor, row.endpoint_id)
     except NotFound:
         raise NotFound(f"no webhook delivery {delivery_id}") from None
-    return new_delivery(conn, row.endpoint_id, row.event_id, row.ordering_key, at)
+    return new_delivery(conn, row.shop_id, row.endpoint_id, row.event_id, row.ordering_key, at)
 
 
 def endpoint_of_delivery(conn: Connection, delivery_id: int) -> int:

@@ -120,7 +120,10 @@ def post_review(
     except IntegrityError:
         raise Conflict(f"order line {order_line_id} has a review already; edit it instead") from None
     if photos:
-        conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
+        conn.execute(
+            review_photos.insert(),
+            [{"review_id": review_id, "shop_id": line.shop_id, "upload_id": u} for u in photos],
+        )
     if outcome is Outcome.REVIEW:
         screen.hold(conn, Held(Kept.REVIEW, review_id, body, line.shop_id, actor.user_id), at=at)
     if body and outcome is Outcome.ALLOW:
@@ -166,7 +169,10 @@ def edit_review(
         raise Conflict(f"review {review_id} changed while it was being edited; reload and try again")
     conn.execute(review_photos.delete().where(review_photos.c.review_id == review_id))
     if photos:
-        conn.execute(review_photos.insert(), [{"review_id": review_id, "upload_id": u} for u in photos])
+        conn.execute(
+            review_photos.insert(),
+            [{"review_id": review_id, "shop_id": row.shop_id, "upload_id": u} for u in photos],
+        )
     if outcome is Outcome.REVIEW:
         screen.hold(conn, Held(Kept.REVIEW, review_id, body, row.shop_id, actor.user_id), at=at)
 

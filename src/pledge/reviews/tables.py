@@ -1,4 +1,14 @@
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 
 from pledge.kernel.db import Id, UtcDateTime, metadata, shop_keys
 
@@ -34,7 +44,10 @@ review_photos = Table(
     metadata,
     Column("review_id", Id, ForeignKey("reviews.id"), primary_key=True),
     Column("upload_id", Id, ForeignKey("uploads.id"), primary_key=True),
+    Column("shop_id", Id, ForeignKey("shops.id"), nullable=False),
+    # the review's shop: (shop_id, review_id) refers to the review's UNIQUE (shop_id, id)
+    ForeignKeyConstraint(["shop_id", "review_id"], ["reviews.shop_id", "reviews.id"]),
 )
 
 # The shop in a unique key of every table a shop owns (docs/scaling.md).
-shop_keys(reviews)
+shop_keys(reviews, review_photos)
