@@ -181,8 +181,8 @@ class RawBuy:
         q = {
             name: text(sql)
             for name, sql in {
-                "allow": "INSERT INTO flash_allowances (deal_id, buyer_id, units) VALUES (:deal, :buyer, "
-                "0) ON CONFLICT DO NOTHING",
+                "allow": "INSERT INTO flash_allowances (deal_id, shop_id, buyer_id, units) VALUES (:deal, "
+                ":shop, :buyer, 0) ON CONFLICT DO NOTHING",
                 "claim": "UPDATE flash_allowances SET units = units + 1 WHERE deal_id = :deal AND buyer_id "
                 "= :buyer AND units + 1 <= :limit",
                 "checkout": "INSERT INTO checkouts (buyer_id, total_fen, created_at) VALUES (:buyer, 990, "
@@ -201,8 +201,8 @@ class RawBuy:
                 "payment": "INSERT INTO payments (checkout_id, buyer_id, amount_fen, provider, "
                 "provider_ref, status, created_at) "
                 "VALUES (:checkout, :buyer, 990, 'sandbox', :ref, 'pending', :at)",
-                "purchase": "INSERT INTO flash_purchases (deal_id, buyer_id, quantity, order_id, at) "
-                "VALUES (:deal, :buyer, 1, :order, :at)",
+                "purchase": "INSERT INTO flash_purchases (deal_id, shop_id, buyer_id, quantity, order_id, "
+                "at) VALUES (:deal, :shop, :buyer, 1, :order, :at)",
                 "take": "UPDATE flash_buckets SET remaining = remaining - 1 WHERE id = (SELECT id FROM "
                 "flash_buckets WHERE "
                 "deal_id = :deal AND remaining >= 1 ORDER BY (bucket + :start) % :n LIMIT 1 FOR UPDATE SKIP "
@@ -223,9 +223,10 @@ class RawBuy:
 
     def __call__(self, buyer: int, k: int) -> str:
         q, deal, at = self.q, self.deal_id, datetime.now(UTC)
+        held = {"deal": deal, "shop": self.data["shop_id"], "buyer": buyer}  # the deal's shop, as the service
         try:
             with self.engine.begin() as c:
-                c.execute(q["allow"], {"deal": deal, "buyer": buyer})
+                c.execute(q["allow"], held)
                 if c.execute(q["claim"], {"deal": deal, "buyer": buyer, "limit": LIMIT}).rowcount != 1:
                     raise _Refused("refused conflict")
                 checkout = c.execute(q["checkout"], {"buyer": buyer, "at": at}).scalar_one()
@@ -262,7 +263,7 @@ class RawBuy:
                     q["payment"],
                     {"checkout": checkout, "buyer": buyer, "ref": "sbx_" + secrets.token_hex(12), "at": at},
                 )
-                c.execute(q["purchase"], {"deal": deal, "buyer": buyer, "order": order, "at": at})
+                c.execute(q["purchase"], {**held, "order": order, "at": at})
                 try:
                     with c.begin_nested():  # as the service: a stray lock of step 1 is released
                         if (

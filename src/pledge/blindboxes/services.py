@@ -49,6 +49,7 @@ def list_product(
     conn.execute(
         blind_box_series.insert().values(
             product_id=product_id,
+            shop_id=cmd.shop_id,
             box_type=series.box_type,
             factory_sealed=series.factory_sealed,
             draws_per_buyer=series.draws_per_buyer,
@@ -60,6 +61,7 @@ def list_product(
         [
             dict(
                 product_id=product_id,
+                shop_id=cmd.shop_id,
                 position=position,
                 name=item.name.strip(),
                 odds_bp=item.odds_bp,
@@ -125,10 +127,12 @@ def record_draws(conn: Connection, book: Rulebook, purchase: Purchase, *, at: da
     """One draw per blind-box unit of the written orders: the item chosen by a roll from the
     operating system's CSPRNG over the series' odds, kept with its roll and source (4.8)."""
     per_product: dict[tuple[int, int], int] = defaultdict(int)  # two SKUs of one box: units 1..n across both
+    shop_of: dict[int, int] = {}  # the draws carry their order's shop (composite key, migration 0049)
     for order in purchase.orders:
         for line in order.lines:
             if order.order_id is not None and line.blind_box:
                 per_product[(order.order_id, line.product_id)] += line.quantity
+                shop_of[order.order_id] = order.shop_id
     units = sorted(
         (order_id, product_id, quantity) for (order_id, product_id), quantity in per_product.items()
     )
@@ -147,6 +151,7 @@ def record_draws(conn: Connection, book: Rulebook, purchase: Purchase, *, at: da
             rows.append(
                 dict(
                     order_id=order_id,
+                    shop_id=shop_of[order_id],
                     buyer_id=purchase.buyer_id,
                     product_id=product_id,
                     unit=unit,

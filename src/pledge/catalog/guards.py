@@ -88,6 +88,7 @@ class PurchaseOrder:
     """One order of a checkout: `order_id` is None while it is checked, set once it is written."""
 
     order_id: int | None
+    shop_id: int  # the order's shop, which rows written with the order carry (a blind box's draws)
     paid_fen: int
     lines: tuple[PurchaseLine, ...]
 

@@ -98,6 +98,7 @@ def create_deal(conn: Connection, actor: Actor, deal: NewDeal, *, at: datetime) 
         [
             {
                 "deal_id": deal_id,
+                "shop_id": deal.shop_id,
                 "bucket": b,
                 "remaining": deal.quantity // n + (1 if b < deal.quantity % n else 0),
             }
@@ -279,7 +280,12 @@ def buy(
         snapshot_address(conn, [(placed.order_ids[0], deal.shop_id)], ship_to)
     conn.execute(
         flash_purchases.insert().values(
-            deal_id=deal_id, buyer_id=actor.user_id, quantity=quantity, order_id=placed.order_ids[0], at=at
+            deal_id=deal_id,
+            shop_id=deal.shop_id,  # the deal row read above: no statement added to the purchase
+            buyer_id=actor.user_id,
+            quantity=quantity,
+            order_id=placed.order_ids[0],
+            at=at,
         )
     )
     if not _take(conn, deal_id, quantity, buckets):
@@ -294,7 +300,11 @@ def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> No
     """The per-buyer limit: a conditional update of the buyer's own row (created on first use)."""
     fa = flash_allowances.c
     insert = dialect_insert(conn)(flash_allowances)
-    conn.execute(insert.values(deal_id=deal.id, buyer_id=buyer_id, units=0).on_conflict_do_nothing())
+    conn.execute(
+        insert.values(
+            deal_id=deal.id, shop_id=deal.shop_id, buyer_id=buyer_id, units=0
+        ).on_conflict_do_nothing()
+    )
     if (
         conn.execute(
             flash_allowances.update()

@@ -307,6 +307,7 @@ def _purchase(buyer_id: int, drafts: list[OrderDraft], order_ids: Sequence[int |
         tuple(
             PurchaseOrder(
                 order_id,
+                d.shop_id,
                 d.paid_fen,
                 tuple(PurchaseLine(x.product_id, x.quantity, x.blind_box) for x in d.lines),
             )
