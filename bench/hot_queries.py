@@ -227,7 +227,8 @@ def _money_statements(n: int, lo: int, hi: int) -> list[str]:
         )
         statements.append(
             "INSERT INTO ledger_postings (id, transaction_id, debit_account_id, credit_account_id, "
-            f"amount_fen) SELECT {offset} + o.id, {offset} + o.id, {debit}, {credit}, {amount} {source}"
+            f"amount_fen, created_at) SELECT {offset} + o.id, {offset} + o.id, {debit}, {credit}, {amount}, "
+            f"{when} {source}"
         )
     charged = f"o.paid_at + {SETTLED_AFTER}"
     statements.append(_insert_select(fee_orders, _fee_order_values(fee, charged), done))

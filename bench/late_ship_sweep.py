@@ -230,8 +230,9 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:
         ),
         """INSERT INTO ledger_transactions (idempotency_key, kind, memo, created_at)
             SELECT idempotency_key, kind, explanation, created_at FROM compensations WHERE amount_fen > 0""",
-        """INSERT INTO ledger_postings (transaction_id, debit_account_id, credit_account_id, amount_fen)
-            SELECT t.id, s.id, b.id, c.amount_fen FROM compensations c
+        """INSERT INTO ledger_postings (transaction_id, debit_account_id, credit_account_id, amount_fen,
+            created_at)
+            SELECT t.id, s.id, b.id, c.amount_fen, t.created_at FROM compensations c
             JOIN ledger_transactions t ON t.idempotency_key = c.idempotency_key
             JOIN ledger_accounts s ON s.code = 'shop:' || c.shop_id || '\\:proceeds'
             JOIN ledger_accounts b ON b.code = 'buyer:' || c.buyer_id || '\\:coupons'""",

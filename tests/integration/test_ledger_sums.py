@@ -2,15 +2,21 @@
 shop's history was pulled into Python twice per statement). The sums must be what the postings
 say: money into the accounts counts +, out of them −, a move between two of them nets to zero, a
 transaction at the start of the month belongs to that month, and the opening balance is everything
-before it. On SQLite and PostgreSQL."""
+before it. Each posting carries its transaction's time (migration 0050), which the sums filter on.
+On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from alembic import command
+from sqlalchemy import create_engine, inspect, select
+
 from pledge.ledger import queries
 from pledge.ledger import services as ledger
 from pledge.ledger.services import Posting
+from pledge.ledger.tables import ledger_postings, ledger_transactions
+from pledge.migrate import alembic_config, upgrade
 
 SHOP = ["shop:7:proceeds", "shop:7:available"]
 START, END = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
@@ -67,3 +73,32 @@ def test_accounts_that_never_moved_sum_to_nothing(app):
     with app.uow.read() as c:
         assert dict(queries.net_by_kind(c, ["shop:99:proceeds"], START, END)) == {}
         assert queries.balance_before(c, ["shop:99:proceeds"], END) == 0
+
+
+def _posting_times(db_url: str) -> list[tuple]:
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as c:
+            return c.execute(
+                select(ledger_postings.c.id, ledger_postings.c.created_at, ledger_transactions.c.created_at)
+                .join(ledger_transactions, ledger_transactions.c.id == ledger_postings.c.transaction_id)
+                .order_by(ledger_postings.c.id)
+            ).all()
+    finally:
+        engine.dispose()
+
+
+def test_a_posting_carries_its_transactions_time_and_the_migration_fills_it(app, db_url):
+    _history(app)
+    written = _posting_times(db_url)
+    assert len(written) == 6 and all(posting == tx for _, posting, tx in written)
+    app.uow.engine.dispose()
+
+    command.downgrade(alembic_config(db_url), "0049")
+    engine = create_engine(db_url)
+    try:
+        assert "created_at" not in {col["name"] for col in inspect(engine).get_columns("ledger_postings")}
+    finally:
+        engine.dispose()
+    upgrade(db_url)
+    assert _posting_times(db_url) == written

@@ -57,7 +57,7 @@ def net_by_kind(conn: Connection, codes: list[str], start: datetime, end: dateti
     rows = conn.execute(
         select(t.kind, _net_into(ids))
         .select_from(ledger_postings.join(ledger_transactions, t.id == ledger_postings.c.transaction_id))
-        .where(t.created_at >= start, t.created_at < end, _touching(ids))
+        .where(_touching(ids), ledger_postings.c.created_at >= start, ledger_postings.c.created_at < end)
         .group_by(t.kind)
     )
     for kind, net in rows:
@@ -71,11 +71,8 @@ def balance_before(conn: Connection, codes: list[str], until: datetime) -> int:
     ids = _account_ids(conn, codes)
     if not ids:
         return 0
-    t = ledger_transactions.c
     net = conn.execute(
-        select(_net_into(ids))
-        .select_from(ledger_postings.join(ledger_transactions, t.id == ledger_postings.c.transaction_id))
-        .where(t.created_at < until, _touching(ids))
+        select(_net_into(ids)).where(_touching(ids), ledger_postings.c.created_at < until)
     ).scalar_one()
     return int(net)
 
@@ -98,7 +95,7 @@ def moved(
     query = (
         select(func.coalesce(func.sum(p.amount_fen), 0))
         .join(ledger_transactions, t.id == p.transaction_id)
-        .where(t.kind == kind, side == account, t.created_at >= start, t.created_at < end)
+        .where(t.kind == kind, side == account, p.created_at >= start, p.created_at < end)
     )
     return int(conn.execute(query).scalar_one())
 
@@ -128,7 +125,7 @@ def credited(conn: Connection, kind: str, account: str, start: datetime, end: da
             select(t.created_at, t.memo, p.amount_fen)
             .join(ledger_transactions, t.id == p.transaction_id)
             .join(ledger_accounts, a.id == p.credit_account_id)
-            .where(t.kind == kind, a.code == account, t.created_at >= start, t.created_at < end)
+            .where(t.kind == kind, a.code == account, p.created_at >= start, p.created_at < end)
             .order_by(t.created_at, t.id)
         ).all()
     )

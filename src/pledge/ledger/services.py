@@ -133,6 +133,7 @@ def record_many(
             "debit_account_id": ids[p.debit],
             "credit_account_id": ids[p.credit],
             "amount_fen": p.amount_fen,
+            "created_at": tx.at or at,
         }
         for tx in transactions
         if tx.key in tx_ids

@@ -32,11 +32,14 @@ ledger_postings = Table(
     Column("debit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
     Column("credit_account_id", Id, ForeignKey("ledger_accounts.id"), nullable=False),
     Column("amount_fen", Fen, nullable=False),
+    # The transaction's time, written with it: an account's movements in a month are an index
+    # range, without joining every posting of the account to its transaction (migration 0050).
+    Column("created_at", UtcDateTime, nullable=False),
     CheckConstraint("amount_fen > 0", name="amount_positive"),
     CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
 )
-Index("ix_ledger_postings_debit", ledger_postings.c.debit_account_id)
-Index("ix_ledger_postings_credit", ledger_postings.c.credit_account_id)
+Index("ix_ledger_postings_debit_at", ledger_postings.c.debit_account_id, ledger_postings.c.created_at)
+Index("ix_ledger_postings_credit_at", ledger_postings.c.credit_account_id, ledger_postings.c.created_at)
 
 coupons = Table(
     "coupons",

@@ -88,6 +88,7 @@ orders = Table(
     CheckConstraint("discount_fen >= 0", name="discount_not_negative"),
 )
 Index("ix_orders_shop_status", orders.c.shop_id, orders.c.status)
+Index("ix_orders_shop_paid_at", orders.c.shop_id, orders.c.paid_at)  # a shop's sales in a month
 Index("ix_orders_late_check_at", orders.c.late_check_at)
 Index("ix_orders_status_ship_by", orders.c.status, orders.c.ship_by)
 Index("ix_orders_booked_delivery_by", orders.c.booked_delivery_by)  # the booked-delivery sweep
