@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
+from pledge.accounts import services as accounts_services
 from pledge.bootstrap import build
 from pledge.config import Settings
 from pledge.kernel.clock import FixedClock
@@ -24,6 +26,29 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # 2026-09-01 10:00 in Shanghai: a Tuesday morning, after the 2026-08-10 late-ship table took effect.
 START = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)
 _db_counter = itertools.count()
+PRODUCTION_HASHER = accounts_services._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """Every account the tests create (World.user, the demo seeds, sign-ups) hashes its password
+    with a minimal argon2 cost: the production cost, about 0.12 s a hash here, was paid thousands
+    of times per run. Hashes carry their parameters, so verifying works either way; a test about
+    the hashing itself takes `production_password_hashes`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        accounts_services._dummy_hash.cache_clear()
+        yield
+    accounts_services._dummy_hash.cache_clear()
+
+
+@pytest.fixture
+def production_password_hashes(monkeypatch):
+    """The real argon2 cost for this test (and a dummy hash made with it)."""
+    monkeypatch.setattr(accounts_services, "_hasher", PRODUCTION_HASHER)
+    accounts_services._dummy_hash.cache_clear()
+    yield
+    accounts_services._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")

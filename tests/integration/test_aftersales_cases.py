@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from PIL import Image
 from sqlalchemy import func, insert, select
 
-from pledge.accounts import services as accounts_services
 from pledge.aftersales import coverage
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.policy import ShopPledge
@@ -57,14 +55,6 @@ RETURN_DEADLINE = datetime(2026, 9, 9, 16, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def private_upload_dir(app, tmp_path):
     app.files = LocalFileStore(tmp_path / "uploads")
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    """These tests create many users and never log in: a minimal argon2 cost saves ~0.2 s each."""
-    monkeypatch.setattr(
-        accounts_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 # --- helpers (also used by the concurrency and property tests) --------------------------------

@@ -13,10 +13,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from pledge.accounts import services as accounts_services
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.tables import case_events, cases, refunds
 from pledge.kernel.errors import Conflict
@@ -36,13 +34,6 @@ from tests.support import World, run_concurrently
 
 pytestmark = pytest.mark.postgres
 WORKERS = 4
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(
-        accounts_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from pledge.orders.tables import order_lines
 from tests.integration.test_aftersales_cases import (  # noqa: F401 - the autouse fixtures apply here too
     case_events_of,
     case_row,
-    cheap_password_hashes,
     complete,
     file,
     guaranteed,

@@ -16,12 +16,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select
 
-from pledge.accounts import services as accounts_services
 from pledge.aftersales import services as aftersales
 from pledge.aftersales.model import DAMAGE_REASONS
 from pledge.aftersales.policy import ShopPledge
@@ -45,13 +43,6 @@ PROPERTY = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(
-        accounts_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,6 @@ from pledge.payments.insurers import ClaimResult, SandboxInsurer
 from tests.integration.test_aftersales_cases import (  # noqa: F401 - the autouse fixtures apply here too
     case_events_of,
     case_row,
-    cheap_password_hashes,
     complete,
     file,
     legs,

@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from pledge.accounts import services as accounts_services
 from pledge.aftersales.cancellation import request_cancellation
 from pledge.aftersales.tables import refunds
 from pledge.kernel.errors import DomainError
@@ -24,13 +22,6 @@ from tests.support import World, run_concurrently
 
 pytestmark = pytest.mark.postgres
 WORKERS = 4
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch):
-    monkeypatch.setattr(
-        accounts_services, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 @pytest.fixture

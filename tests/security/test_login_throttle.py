@@ -109,7 +109,7 @@ def test_login_throttle_on_the_page_is_a_readable_translated_message(app, world,
     assert "Too many failed logins. Try again in 15 minutes." in english.text
 
 
-def test_unknown_email_takes_as_long_as_a_wrong_password(app, world):
+def test_unknown_email_takes_as_long_as_a_wrong_password(app, world, production_password_hashes):
     """The password hash is verified (against a dummy hash) even when no account has the email.
     Before: an unknown email answered in about a millisecond, a wrong password in tens."""
     email = email_of(app, world.user().user_id)
@@ -124,3 +124,10 @@ def test_unknown_email_takes_as_long_as_a_wrong_password(app, world):
                     pass
             times.append(time.perf_counter() - started)
     assert statistics.median(unknown) >= 0.5 * statistics.median(wrong), (unknown, wrong)
+
+
+def test_a_password_is_kept_as_argon2id_at_the_recommended_cost(production_password_hashes):
+    """The suite hashes with a minimal cost (tests/conftest.py); the app's own hasher keeps
+    RFC 9106's low-memory profile (argon2id, 64 MiB, 3 passes, 4 lanes)."""
+    kept = accounts.hash_password("a long enough password")
+    assert kept.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
