@@ -56,23 +56,21 @@ def _history(app) -> None:
     _record(app, "p3", "payment", END, Posting(ledger.PAYMENTS_IN, "shop:7:proceeds", 5_000))
 
 
-def test_the_months_movement_by_kind_and_the_opening_balance(app):
+def test_the_months_movement_by_kind_and_the_balances_around_it(app):
     _history(app)
     with app.uow.read() as c:
-        month = queries.net_by_kind(c, SHOP, START, END)
-        opening = queries.balance_before(c, SHOP, START)
-        closing = queries.balance_before(c, SHOP, END)
-        everything = queries.balance_before(c, SHOP, datetime(2027, 1, 1, tzinfo=UTC))
-    assert dict(month) == {"payment": 2_990, "fee": -150, "settle": 0}
-    assert opening == 10_000
-    assert closing == opening + sum(month.values()) == 12_840
-    assert everything == 17_840
+        october = queries.movements(c, SHOP, START, END)
+        november = queries.movements(c, SHOP, END, datetime(2027, 1, 1, tzinfo=UTC))
+    assert october.by_kind == {"payment": 2_990, "fee": -150, "settle": 0}
+    assert october.opening_fen == 10_000  # everything before the month, summed on its own
+    assert october.closing_fen == 12_840
+    assert november.opening_fen == october.closing_fen  # summed again from the postings
+    assert november.closing_fen == 17_840
 
 
 def test_accounts_that_never_moved_sum_to_nothing(app):
     with app.uow.read() as c:
-        assert dict(queries.net_by_kind(c, ["shop:99:proceeds"], START, END)) == {}
-        assert queries.balance_before(c, ["shop:99:proceeds"], END) == 0
+        assert queries.movements(c, ["shop:99:proceeds"], START, END) == queries.Movements(0, {}, 0)
 
 
 def _posting_times(db_url: str) -> list[tuple]:

@@ -187,11 +187,11 @@ def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: 
     for line in lines:
         totals[LINE_KIND_TOTAL[line["kind"]]] += line["amount_fen"]
     accounts = [creator_pending(creator_id), creator_available(creator_id)]
-    by_kind = ledger_queries.net_by_kind(conn, accounts, start, end)
+    money = ledger_queries.movements(conn, accounts, start, end)
+    by_kind = money.by_kind
     ledger_totals = {total: int(by_kind.get(kind, 0)) for total, kind in TOTALS}
     known = {kind for _, kind in TOTALS}
     unexplained = {k: v for k, v in by_kind.items() if k not in known and v}
-    opening = ledger_queries.balance_before(conn, accounts, start)
     return {
         "creator_id": creator_id,
         "creator_name": name,
@@ -204,7 +204,7 @@ def creator_statement(conn: Connection, book: Rulebook, creator_id: int, month: 
         "ledger_totals": ledger_totals,
         "ledger_unexplained": unexplained,
         "reconciled": totals == ledger_totals and not unexplained,
-        "opening_fen": opening,
-        "closing_fen": opening + sum(by_kind.values()),
+        "opening_fen": money.opening_fen,
+        "closing_fen": money.closing_fen,
         "rulebook": f"{book.name} {book.version}",
     }

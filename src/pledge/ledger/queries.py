@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,36 +45,41 @@ def _touching(ids: list[int]) -> Any:
     return or_(p.debit_account_id.in_(ids), p.credit_account_id.in_(ids))
 
 
-def net_by_kind(conn: Connection, codes: list[str], start: datetime, end: datetime) -> dict[str, int]:
-    """Net movement into the accounts `codes` in [start, end), by transaction kind (moves among
-    the accounts themselves net to zero). Summed by the database: one row per kind comes back,
-    however many postings the month holds."""
-    totals: dict[str, int] = defaultdict(int)
+@dataclass(frozen=True)
+class Movements:
+    """The accounts' money over [start, end): the balance before it, the net movement into them by
+    transaction kind (moves among the accounts themselves net to zero), and the balance after."""
+
+    opening_fen: int
+    by_kind: dict[str, int]
+    closing_fen: int
+
+
+def movements(conn: Connection, codes: list[str], start: datetime, end: datetime) -> Movements:
+    """A statement's ledger side, summed by the database: one row per transaction kind comes back,
+    however many postings the period holds, and one sum for everything before it."""
     ids = _account_ids(conn, codes)
     if not ids:
-        return totals
-    t = ledger_transactions.c
+        return Movements(0, {}, 0)
+    opening = _balance_before(conn, ids, start)
+    by_kind = _net_by_kind(conn, ids, start, end)
+    return Movements(opening, by_kind, opening + sum(by_kind.values()))
+
+
+def _net_by_kind(conn: Connection, ids: list[int], start: datetime, end: datetime) -> dict[str, int]:
+    t, p = ledger_transactions.c, ledger_postings.c
     rows = conn.execute(
         select(t.kind, _net_into(ids))
-        .select_from(ledger_postings.join(ledger_transactions, t.id == ledger_postings.c.transaction_id))
-        .where(_touching(ids), ledger_postings.c.created_at >= start, ledger_postings.c.created_at < end)
+        .select_from(ledger_postings.join(ledger_transactions, t.id == p.transaction_id))
+        .where(_touching(ids), p.created_at >= start, p.created_at < end)
         .group_by(t.kind)
     )
-    for kind, net in rows:
-        totals[kind] += int(net)
-    return totals
+    return {kind: int(net) for kind, net in rows}
 
 
-def balance_before(conn: Connection, codes: list[str], until: datetime) -> int:
-    """The accounts' balance from everything moved into and out of them before `until` (a
-    statement's opening balance), summed by the database."""
-    ids = _account_ids(conn, codes)
-    if not ids:
-        return 0
-    net = conn.execute(
-        select(_net_into(ids)).where(_touching(ids), ledger_postings.c.created_at < until)
-    ).scalar_one()
-    return int(net)
+def _balance_before(conn: Connection, ids: list[int], until: datetime) -> int:
+    p = ledger_postings.c
+    return int(conn.execute(select(_net_into(ids)).where(_touching(ids), p.created_at < until)).scalar_one())
 
 
 def moved(

@@ -4,6 +4,7 @@ behind it, and the totals recomputed from the ledger) and the platform's monthly
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,9 +119,8 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
     totals = {name: 0 for name, _ in TOTALS}
     for line in s.lines:
         totals[LINE_KIND_TOTAL[line["kind"]]] += line["amount_fen"]
-    by_kind = ledger_queries.net_by_kind(conn, shop_accounts(shop_id), start, end)
-    opening = ledger_queries.balance_before(conn, shop_accounts(shop_id), start)
-    closing = opening + sum(by_kind.values())
+    money = ledger_queries.movements(conn, shop_accounts(shop_id), start, end)
+    by_kind = defaultdict(int, money.by_kind)
     # logistics rules' compensations are deductions too
     for kind in set(conn.execute(select(compensations.c.kind).distinct()).scalars()) - {"late_ship"}:
         by_kind["late_ship"] += by_kind.pop(kind, 0)
@@ -138,8 +138,8 @@ def statement(conn: Connection, actor: Actor, book: Rulebook, shop_id: int, mont
         "ledger_totals": ledger_totals,
         "ledger_unexplained": unexplained,
         "reconciled": totals == ledger_totals and not unexplained,
-        "opening_fen": opening,
-        "closing_fen": closing,
+        "opening_fen": money.opening_fen,
+        "closing_fen": money.closing_fen,
         "rulebook": f"{book.name} {book.version}",
     }
 
