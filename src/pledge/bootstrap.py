@@ -13,12 +13,13 @@ from sqlalchemy.engine import Connection
 
 from pledge.attribution.model import Channel, Dispatcher, SourceResolver
 from pledge.blindboxes import services as blindboxes
-from pledge.catalog.guards import ListingGuard, Purchase, SaleGuard, Screening
+from pledge.catalog.guards import ListingGuard, Probed, Purchase, SaleGuard, Screening
 from pledge.config import Settings, weakness
 from pledge.creators.safety import CreatorRoomGuard
 from pledge.creators.sources import CreatorContent, CreatorShowcaseSources
+from pledge.governance import guards as governance_guards
 from pledge.governance import intake
-from pledge.governance.guards import PenaltyGuard, refuse_sale_while_suspended
+from pledge.governance.guards import PenaltyGuard
 from pledge.governance.model import Subject
 from pledge.kernel.clock import Clock, OffsetClock, SystemClock
 from pledge.kernel.db import UnitOfWork, make_engine
@@ -33,14 +34,15 @@ from pledge.live.hub import Hub
 from pledge.live.model import Verdict as LiveVerdict
 from pledge.live.moderation import AllowAll, CommentContext, Moderator
 from pledge.live.sources import LiveRoomSources
-from pledge.logistics.sanctions import assert_can_sell
+from pledge.logistics import sanctions
 from pledge.minors import services as minors
 from pledge.moderation.checks import Context, Result, Verdict, check, refuse_if_blocked
 from pledge.payments.adapters import PaymentProvider, SandboxProvider
 from pledge.reach.recording import EventBuffer
 from pledge.rulebooks.loader import Rulebook, load
 from pledge.search.services import SearchIndexer
-from pledge.settlement.deposits import refuse_listing_while_short, refuse_sale_while_short
+from pledge.settlement import deposits
+from pledge.settlement.deposits import refuse_listing_while_short
 from pledge.sms.port import SandboxSms, SmsSender
 from pledge.uploads.store import FileStore, LocalFileStore
 from pledge.videos.sources import VideoSources
@@ -53,7 +55,12 @@ DEMO_SECRETS = ("secret_key", "payment_secret")  # generated per demo database u
 # passed down to them (catalog.guards): a shop whose deposit has been below zero for 48 h
 # (settlement), then sanctions from late rates (logistics).
 # Then a suspension or removal by a trust & safety penalty (governance).
-SALE_GUARDS: tuple[SaleGuard, ...] = (refuse_sale_while_short, assert_can_sell, refuse_sale_while_suspended)
+# Each with its probe, read with checkout's SKUs, so a shop none of them concerns costs no statement.
+SALE_GUARDS: tuple[SaleGuard, ...] = (
+    Probed(deposits.refuse_sale_while_short, deposits.may_refuse_sale),
+    Probed(sanctions.assert_can_sell, sanctions.may_refuse_sale),
+    Probed(governance_guards.refuse_sale_while_suspended, governance_guards.may_refuse_sale),
+)
 # Listing: the deposit, then a penalty's suspension (and, for presale, its 关闭预售): PenaltyGuard.
 LISTING_GUARDS: tuple[ListingGuard, ...] = (refuse_listing_while_short,)
 # What buying from a live room or a short video binds (attribution), owned above checkout.

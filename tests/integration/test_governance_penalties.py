@@ -97,11 +97,14 @@ def test_a_suspended_shop_cannot_sell_or_list_until_the_suspension_ends_or_is_re
     app, world, clock, fruit
 ):
     reviewer = world.user("审核员", platform_role="reviewer")
+    listed = world.product(fruit["owner"], fruit["shop_id"], title="沃柑 5斤")
     for _ in range(5):
         last = impose(app, reviewer, fruit)
     buyer = world.user("买家")
     with pytest.raises(ShopSuspended, match="suspended"):
         world.product(fruit["owner"], fruit["shop_id"], title="砂糖橘 3斤")
+    with pytest.raises(ShopSuspended, match="suspended"):  # checkout reads the probe with the SKU
+        world.paid_order(buyer, listed)
     with app.uow.begin() as c:
         penalties.reverse(c, last, at=app.clock.now())
     sku = world.product(fruit["owner"], fruit["shop_id"], title="砂糖橘 3斤")

@@ -5,12 +5,13 @@ by raising a DomainError (409 with the clause), and checks nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.sql.elements import ColumnElement
 
 
 class SaleGuard(Protocol):
@@ -62,6 +63,55 @@ class ListingScreen(Protocol):
     def hold(
         self, conn: Connection, *, shop_id: int, product_id: int, screening: Screening, at: datetime
     ) -> None: ...
+
+
+Probe = Callable[[ColumnElement[int], ColumnElement[int], datetime], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class Probed:
+    """A sale guard with its probe: `probe(shop_id, product_id, at)` is a SQL condition, true for
+    a line when the guard might refuse it at `at`; false guarantees that the guard would neither
+    refuse nor record anything for it. Checkout reads the probes with its SKUs (one statement for
+    all of them) and then runs only the guards whose probe was true for some line: a shop with no
+    sanction, no penalty and a whole deposit costs no statement per guard."""
+
+    guard: SaleGuard
+    probe: Probe
+
+    def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
+        self.guard(conn, shop_products, at=at)
+
+    def may_refuse(
+        self, shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+    ) -> ColumnElement[bool]:
+        return self.probe(shop_id, product_id, at)
+
+
+def _probe_label(index: int) -> str:
+    return f"guard_{index}_may_refuse"
+
+
+def probes(
+    guards: Sequence[SaleGuard], shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+) -> list[ColumnElement[bool]]:
+    """The guards' probes (see Probed) as labelled columns, to select with each line's SKU. A
+    guard of any class probes if it has a `may_refuse` method of Probed's signature."""
+    return [
+        may_refuse(shop_id, product_id, at).label(_probe_label(i))
+        for i, guard in enumerate(guards)
+        if (may_refuse := getattr(guard, "may_refuse", None)) is not None
+    ]
+
+
+def still_to_run(guards: Sequence[SaleGuard], lines: Sequence[Row]) -> tuple[SaleGuard, ...]:
+    """The guards a checkout must run after reading `lines` with `probes(guards, …)`: every guard
+    without a probe, and every probed guard whose probe was true for at least one line."""
+    return tuple(
+        guard
+        for i, guard in enumerate(guards)
+        if getattr(guard, "may_refuse", None) is None or any(line._mapping[_probe_label(i)] for line in lines)
+    )
 
 
 def check_sale(

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.attribution.model import Channel
-from pledge.catalog.guards import SaleGuard, check_sale
+from pledge.catalog.guards import SaleGuard, check_sale, probes, still_to_run
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
@@ -341,13 +341,13 @@ def _open_order(
             products.c.promise_hours,
             products.c.presale_date,
             products.c.blind_box,
+            *probes(guards, skus.c.shop_id, products.c.id, at),
         )
         .join(products, products.c.id == skus.c.product_id)
         .where(skus.c.id == deal.sku_id)
     ).one()
-    check_sale(
-        guards, conn, {deal.shop_id: {row.product_id}}, at=at
-    )  # a sanctioned shop or product sells no deal
+    guards = still_to_run(guards, [row])  # the probes read with the SKU said "maybe"
+    check_sale(guards, conn, {deal.shop_id: {row.product_id}}, at=at)  # a sanctioned shop sells no deal
     candidates = [("product", promise_of(row))]
     if deal.content_id is not None:
         room = conn.execute(select(content_promises).where(content_promises.c.id == deal.content_id)).one()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from pledge.governance.model import PenaltyStatus
 from pledge.governance.policy import ActionKind
@@ -44,26 +45,47 @@ class ProceedsFrozen(Conflict):
     title = "The shop's proceeds are frozen by a penalty"
 
 
+def _in_force(kinds: tuple[ActionKind, ...], at: datetime) -> list[ColumnElement[bool]]:
+    a, p = governance_actions.c, governance_penalties.c
+    return [
+        p.status == PenaltyStatus.IN_FORCE.value,
+        a.kind.in_([k.value for k in kinds]),
+        or_(a.until.is_(None), a.until > at),
+    ]
+
+
 def in_force(conn: Connection, shop_ids: list[int], kinds: tuple[ActionKind, ...], at: datetime):
     """The first action of these kinds in force for any of the shops at `at`, or None."""
     a, p = governance_actions.c, governance_penalties.c
     return conn.execute(
         select(a.shop_id, a.kind, a.until, p.clause)
         .join(governance_penalties, p.id == a.penalty_id)
-        .where(
-            a.shop_id.in_(shop_ids),
-            p.status == PenaltyStatus.IN_FORCE.value,
-            a.kind.in_([k.value for k in kinds]),
-            or_(a.until.is_(None), a.until > at),
-        )
+        .where(a.shop_id.in_(shop_ids), *_in_force(kinds, at))
         .order_by(a.until.desc(), a.id)
         .limit(1)
     ).first()
 
 
+SUSPENDING = (ActionKind.SHOP_REMOVED, ActionKind.SHOP_SUSPENDED)
+
+
+def may_refuse_sale(
+    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+) -> ColumnElement[bool]:
+    """refuse_sale_while_suspended's probe (catalog.guards.Probed): a suspension or removal of
+    the shop is in force at `at`."""
+    a, p = governance_actions.c, governance_penalties.c
+    return (
+        select(a.id)
+        .join(governance_penalties, p.id == a.penalty_id)
+        .where(a.shop_id == shop_id, *_in_force(SUSPENDING, at))
+        .exists()
+    )
+
+
 def suspension(conn: Connection, shop_ids: list[int], at: datetime):
     """The first suspension or removal in force for any of the shops, or None."""
-    return in_force(conn, shop_ids, (ActionKind.SHOP_REMOVED, ActionKind.SHOP_SUSPENDED), at)
+    return in_force(conn, shop_ids, SUSPENDING, at)
 
 
 def _refuse(row) -> None:

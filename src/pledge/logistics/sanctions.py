@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.catalog.tables import products
@@ -215,6 +216,13 @@ def _active(at: datetime):
         s.ends_at.is_(None) | (s.ends_at > at),
         s.lifted_at.is_(None) | (s.lifted_at > at),
     ]
+
+
+def may_refuse_sale(
+    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+) -> ColumnElement[bool]:
+    """assert_can_sell's probe (catalog.guards.Probed): a sanction of the shop is active at `at`."""
+    return select(sanctions.c.id).where(sanctions.c.shop_id == shop_id, *_active(at)).exists()
 
 
 def assert_can_sell(conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:

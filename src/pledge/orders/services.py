@@ -26,7 +26,9 @@ from pledge.catalog.guards import (
     SaleGuard,
     check_purchase,
     check_sale,
+    probes,
     record_purchase,
+    still_to_run,
 )
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import products, shops, skus
@@ -133,8 +135,12 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
 SkuRow: TypeAlias = AnyRow  # a SKU joined with its product and shop (see _load_skus)
 
 
-def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, SkuRow]:
+def _load_skus(
+    conn: Connection, sku_ids: list[int], guards: Sequence[SaleGuard] = (), *, at: datetime | None = None
+) -> dict[int, SkuRow]:
+    """The SKUs with their product and shop, and the guards' probes for each (catalog.guards)."""
     s, p = skus.c, products.c
+    probed = probes(guards, s.shop_id, s.product_id, at) if at is not None else []
     rows = conn.execute(
         select(
             s.id,
@@ -152,6 +158,7 @@ def _load_skus(conn: Connection, sku_ids: list[int]) -> dict[int, SkuRow]:
             p.blind_box,
             shops.c.timezone,
             shops.c.name.label("shop_name"),
+            *probed,
         )
         .join(products, products.c.id == s.product_id)
         .join(shops, shops.c.id == s.shop_id)
@@ -460,21 +467,22 @@ def place_order(
     48 h); `sources` says what each line's source binds (bootstrap wires rooms and videos)."""
     wanted = _validate_lines(lines)
     ship_to = checkout_address(conn, actor, address_id)
-    found = _load_skus(conn, sorted(wanted))
+    found = _load_skus(conn, sorted(wanted), guards, at=at)
+    to_run = still_to_run(guards, list(found.values()))  # the probes read with the SKUs said "maybe"
     _check_lines(wanted, found)
     bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)
     coupon = _available_coupon(conn, actor, coupon_id, at)
     products_by_shop: dict[int, set[int]] = defaultdict(set)
     for row in found.values():
         products_by_shop[row.shop_id].add(row.product_id)
-    check_sale(guards, conn, products_by_shop, at=at)
+    check_sale(to_run, conn, products_by_shop, at=at)
     _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
     drafts = _drafts(conn, wanted, found, bindings)
     discounted = _coupon_draft(coupon, drafts) if coupon else None
     if coupon is not None and discounted is not None:
         discounted.discount_fen = min(coupon.amount_fen, discounted.items_fen - 1)
         discounted.coupon_id = coupon.id
-    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window, guards=guards)
+    placed = create_orders(conn, actor.user_id, drafts, at=at, pay_window=pay_window, guards=to_run)
     if coupon is not None and discounted is not None:
         order_id = placed.order_ids[drafts.index(discounted)]
         ledger.redeem_coupon(conn, coupon.id, order_id=order_id, at=at)

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from pledge.accounts.services import Actor, require_platform
 from pledge.catalog.tables import categories, products, shops
@@ -262,6 +263,14 @@ def assert_may_sell(
             shop_id=row.shop_id,
             since=row.restricted_from.isoformat(),
         )
+
+
+def may_refuse_sale(
+    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+) -> ColumnElement[bool]:
+    """refuse_sale_while_short's probe (catalog.guards.Probed): the shop's selling is restricted."""
+    t = shop_terms.c
+    return select(t.shop_id).where(t.shop_id == shop_id, t.restricted_from <= at).exists()
 
 
 def refuse_sale_while_short(conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:

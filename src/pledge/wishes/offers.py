@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 
 from pledge.catalog.guards import Purchase
 from pledge.catalog.tables import skus
@@ -122,6 +123,13 @@ class FirstAccess:
 
     def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
         """Shops and products alone decide nothing here: who buys does."""
+
+    def may_refuse(
+        self, shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+    ) -> ColumnElement[bool]:
+        """The probe (catalog.guards.Probed): the product is kept for its wishers at `at`."""
+        o = wish_offers.c
+        return select(o.demand_id).where(o.product_id == product_id, o.first_access_until > at).exists()
 
     def check_purchase(self, conn: Connection, purchase: Purchase, *, at: datetime) -> None:
         products = {line.product_id for order in purchase.orders for line in order.lines}
