@@ -15,8 +15,10 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from pledge.catalog.guards import probing
 from pledge.kernel import db
 from pledge.kernel.statements import count_statements
+from pledge.orders.services import _sku_read
 from tests.e2e.conftest import api_token, bearer, email_of
 
 # The bearer token's owner; the default address; SKU ⋈ product ⋈ shop with the guards' probes
@@ -68,3 +70,13 @@ def test_a_one_line_checkout_request_stays_within_its_database_work(app, client,
     assert pings == []  # connections back from work a moment ago are not pinged
     assert work["transactions"] <= TRANSACTIONS[app.uow.dialect]
     assert not [s for s in counter.statements if "live_session" in s]  # bought in no room: no notice
+
+
+def test_the_checkout_read_with_the_guards_probes_is_built_once(app):
+    """The SKU read with the probes costs several times more to build than to run, so it is built
+    once per set of probing guards: App.sale_guards gives new guard objects on every call, which
+    must be equal values (catalog.guards.Probed) for the read to be reused."""
+    first, second = probing(app.sale_guards), probing(app.sale_guards)
+    assert len(first) == 4  # deposit, sanctions, penalties, first access
+    assert first is not second and first == second
+    assert _sku_read(first) is _sku_read(second)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from pledge.addresses.model import MAX_PER_USER, Address
@@ -107,7 +107,10 @@ def address_book(conn: Connection, user_id: int) -> list[dict]:
     return [dict(r._mapping) for r in rows]
 
 
+_DEFAULT_ADDRESS = select(addresses.c.id).where(
+    addresses.c.user_id == bindparam("user_id"), addresses.c.is_default.is_(True)
+)  # built once: every checkout reads it
+
+
 def default_address_id(conn: Connection, user_id: int) -> int | None:
-    return conn.execute(
-        select(addresses.c.id).where(addresses.c.user_id == user_id, addresses.c.is_default.is_(True))
-    ).scalar()
+    return conn.execute(_DEFAULT_ADDRESS, {"user_id": user_id}).scalar()

@@ -65,7 +65,7 @@ class ListingScreen(Protocol):
     ) -> None: ...
 
 
-Probe = Callable[[ColumnElement[int], ColumnElement[int], datetime], ColumnElement[bool]]
+Probe = Callable[[ColumnElement[int], ColumnElement[int], ColumnElement[datetime]], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,11 @@ class Probed:
     a line when the guard might refuse it at `at`; false guarantees that the guard would neither
     refuse nor record anything for it. Checkout reads the probes with its SKUs (one statement for
     all of them) and then runs only the guards whose probe was true for some line: a shop with no
-    sanction, no penalty and a whole deposit costs no statement per guard."""
+    sanction, no penalty and a whole deposit costs no statement per guard.
+
+    A guard of any class may probe by having a `may_refuse` method of this signature; it must
+    then be a hashable value whose equals probe alike, because checkout builds the statement once
+    per set of probing guards (see `probing`)."""
 
     guard: SaleGuard
     probe: Probe
@@ -83,9 +87,14 @@ class Probed:
         self.guard(conn, shop_products, at=at)
 
     def may_refuse(
-        self, shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+        self, shop_id: ColumnElement[int], product_id: ColumnElement[int], at: ColumnElement[datetime]
     ) -> ColumnElement[bool]:
         return self.probe(shop_id, product_id, at)
+
+
+def probing(guards: Sequence[SaleGuard]) -> tuple[SaleGuard, ...]:
+    """The guards that probe, in order: what a statement reading their probes depends on."""
+    return tuple(guard for guard in guards if getattr(guard, "may_refuse", None) is not None)
 
 
 def _probe_label(index: int) -> str:
@@ -93,25 +102,31 @@ def _probe_label(index: int) -> str:
 
 
 def probes(
-    guards: Sequence[SaleGuard], shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+    guards: Sequence[SaleGuard],
+    shop_id: ColumnElement[int],
+    product_id: ColumnElement[int],
+    at: ColumnElement[datetime],
 ) -> list[ColumnElement[bool]]:
-    """The guards' probes (see Probed) as labelled columns, to select with each line's SKU. A
-    guard of any class probes if it has a `may_refuse` method of Probed's signature."""
+    """The probes of `probing(guards)` as labelled columns, to select with each line's SKU; `at`
+    is usually a bound parameter, so that the statement can be built once and reused."""
     return [
-        may_refuse(shop_id, product_id, at).label(_probe_label(i))
-        for i, guard in enumerate(guards)
-        if (may_refuse := getattr(guard, "may_refuse", None)) is not None
+        guard.may_refuse(shop_id, product_id, at).label(_probe_label(i))  # type: ignore[attr-defined]
+        for i, guard in enumerate(probing(guards))
     ]
 
 
 def still_to_run(guards: Sequence[SaleGuard], lines: Sequence[Row]) -> tuple[SaleGuard, ...]:
     """The guards a checkout must run after reading `lines` with `probes(guards, …)`: every guard
-    without a probe, and every probed guard whose probe was true for at least one line."""
-    return tuple(
-        guard
-        for i, guard in enumerate(guards)
-        if getattr(guard, "may_refuse", None) is None or any(line._mapping[_probe_label(i)] for line in lines)
-    )
+    without a probe, and every probing guard whose probe was true for at least one line."""
+    to_run, probed = [], 0
+    for guard in guards:
+        if getattr(guard, "may_refuse", None) is None:
+            to_run.append(guard)
+            continue
+        if any(line._mapping[_probe_label(probed)] for line in lines):
+            to_run.append(guard)
+        probed += 1
+    return tuple(to_run)
 
 
 def check_sale(

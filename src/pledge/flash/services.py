@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
@@ -23,7 +23,7 @@ from pledge.catalog.guards import SaleGuard, check_sale, probes, still_to_run
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
-from pledge.kernel.db import dialect_insert, inserted_id
+from pledge.kernel.db import UtcDateTime, dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.orders.model import OrderStatus
@@ -341,7 +341,7 @@ def _open_order(
             products.c.promise_hours,
             products.c.presale_date,
             products.c.blind_box,
-            *probes(guards, skus.c.shop_id, products.c.id, at),
+            *probes(guards, skus.c.shop_id, products.c.id, literal(at, UtcDateTime)),
         )
         .join(products, products.c.id == skus.c.product_id)
         .where(skus.c.id == deal.sku_id)

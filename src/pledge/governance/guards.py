@@ -45,7 +45,9 @@ class ProceedsFrozen(Conflict):
     title = "The shop's proceeds are frozen by a penalty"
 
 
-def _in_force(kinds: tuple[ActionKind, ...], at: datetime) -> list[ColumnElement[bool]]:
+def _in_force(
+    kinds: tuple[ActionKind, ...], at: datetime | ColumnElement[datetime]
+) -> list[ColumnElement[bool]]:
     a, p = governance_actions.c, governance_penalties.c
     return [
         p.status == PenaltyStatus.IN_FORCE.value,
@@ -70,7 +72,7 @@ SUSPENDING = (ActionKind.SHOP_REMOVED, ActionKind.SHOP_SUSPENDED)
 
 
 def may_refuse_sale(
-    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: ColumnElement[datetime]
 ) -> ColumnElement[bool]:
     """refuse_sale_while_suspended's probe (catalog.guards.Probed): a suspension or removal of
     the shop is in force at `at`."""

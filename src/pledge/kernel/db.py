@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeAlias
@@ -88,9 +88,10 @@ AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 
-def inserted_id(conn: Connection, statement: Insert) -> int:
-    """Run a one-row INSERT and return the id the database gave the row."""
-    key = conn.execute(statement).inserted_primary_key
+def inserted_id(conn: Connection, statement: Insert, params: Mapping[str, Any] | None = None) -> int:
+    """Run a one-row INSERT (with `params` for its columns, if given) and return the id the
+    database gave the row."""
+    key = conn.execute(statement, params).inserted_primary_key
     if key is None:
         raise RuntimeError("the INSERT returned no primary key")
     return int(key[0])

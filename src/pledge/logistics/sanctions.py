@@ -209,7 +209,7 @@ def evaluate_sanctions(uow, book: Rulebook, clock) -> SanctionResult:
     return result
 
 
-def _active(at: datetime):
+def _active(at: datetime | ColumnElement[datetime]):
     s = sanctions.c
     return [
         s.starts_at <= at,
@@ -219,7 +219,7 @@ def _active(at: datetime):
 
 
 def may_refuse_sale(
-    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: ColumnElement[datetime]
 ) -> ColumnElement[bool]:
     """assert_can_sell's probe (catalog.guards.Probed): a sanction of the shop is active at `at`."""
     return select(sanctions.c.id).where(sanctions.c.shop_id == shop_id, *_active(at)).exists()

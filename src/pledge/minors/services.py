@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.birthdates import birth_date_of
@@ -113,6 +113,10 @@ def spent_this_month(conn: Connection, book: Rulebook, buyer_id: int, at: dateti
     )
 
 
+# Built once: every checkout runs it.
+_BIRTH_DATE_LOCKED = select(users.c.birth_date).where(users.c.id == bindparam("buyer_id")).with_for_update()
+
+
 def check_purchase(
     conn: Connection, book: Rulebook, purchase: Purchase, *, at: datetime, blind_box: bool
 ) -> None:
@@ -122,9 +126,7 @@ def check_purchase(
     purchase costs one statement: the buyer's birth date, read under the lock below."""
     # One checkout at a time per buyer from here to the orders' insert, so that two concurrent
     # checkouts cannot both fit under the monthly limit (PostgreSQL; SQLite has one writer).
-    born = conn.execute(
-        select(users.c.birth_date).where(users.c.id == purchase.buyer_id).with_for_update()
-    ).scalar_one_or_none()
+    born = conn.execute(_BIRTH_DATE_LOCKED, {"buyer_id": purchase.buyer_id}).scalar_one_or_none()
     if isinstance(born, str):
         born = date.fromisoformat(born)
     age = None if born is None else policy.age_on(born, policy.beijing_day(book, at))

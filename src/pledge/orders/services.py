@@ -5,6 +5,7 @@ with conditional updates in SKU-id order, so the last unit can never be sold twi
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeAlias
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
@@ -27,6 +28,7 @@ from pledge.catalog.guards import (
     check_purchase,
     check_sale,
     probes,
+    probing,
     record_purchase,
     still_to_run,
 )
@@ -35,7 +37,7 @@ from pledge.catalog.tables import products, shops, skus
 from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.kernel.bulk import insert_rows
-from pledge.kernel.db import AnyRow, inserted_id
+from pledge.kernel.db import AnyRow, UtcDateTime, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
 from pledge.kernel.money import format_yuan
@@ -135,13 +137,13 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
 SkuRow: TypeAlias = AnyRow  # a SKU joined with its product and shop (see _load_skus)
 
 
-def _load_skus(
-    conn: Connection, sku_ids: list[int], guards: Sequence[SaleGuard] = (), *, at: datetime | None = None
-) -> dict[int, SkuRow]:
-    """The SKUs with their product and shop, and the guards' probes for each (catalog.guards)."""
+@functools.lru_cache(maxsize=32)
+def _sku_read(probing_guards: tuple[SaleGuard, ...]) -> Select:
+    """Checkout's one read: the SKUs (parameter "ids") with their product and shop, and the
+    probes of `probing_guards` at the parameter "at". Built once per set of guards: building it
+    took several times longer than running it (about 0.6 ms against 0.08 ms on SQLite)."""
     s, p = skus.c, products.c
-    probed = probes(guards, s.shop_id, s.product_id, at) if at is not None else []
-    rows = conn.execute(
+    return (
         select(
             s.id,
             s.name,
@@ -158,12 +160,21 @@ def _load_skus(
             p.blind_box,
             shops.c.timezone,
             shops.c.name.label("shop_name"),
-            *probed,
+            *probes(probing_guards, s.shop_id, s.product_id, bindparam("at", type_=UtcDateTime)),
         )
         .join(products, products.c.id == s.product_id)
         .join(shops, shops.c.id == s.shop_id)
-        .where(s.id.in_(sku_ids))
-    ).all()
+        .where(s.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _load_skus(
+    conn: Connection, sku_ids: list[int], guards: Sequence[SaleGuard] = (), *, at: datetime | None = None
+) -> dict[int, SkuRow]:
+    """The SKUs with their product and shop, and the guards' probes for each at `at`
+    (catalog.guards.Probed; none without `at`)."""
+    probing_guards = probing(guards) if at is not None else ()
+    rows = conn.execute(_sku_read(probing_guards), {"ids": sku_ids, "at": at}).all()
     found = {r.id: r for r in rows}
     missing = sorted(set(sku_ids) - found.keys())
     if missing:
@@ -171,14 +182,18 @@ def _load_skus(
     return found
 
 
+# Built once, like _sku_read: every checkout line runs it.
+_TAKE_STOCK = (
+    skus.update()
+    .where(skus.c.id == bindparam("take_sku_id"), skus.c.stock >= bindparam("take_quantity"))
+    .values(stock=skus.c.stock - bindparam("take_quantity"))
+)
+
+
 def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, SkuRow]) -> None:
     for sku_id in sorted(wanted):  # primary-key order: concurrent checkouts lock in the same order
         quantity = wanted[sku_id]
-        taken = conn.execute(
-            skus.update()
-            .where(skus.c.id == sku_id, skus.c.stock >= quantity)
-            .values(stock=skus.c.stock - quantity)
-        ).rowcount
+        taken = conn.execute(_TAKE_STOCK, {"take_sku_id": sku_id, "take_quantity": quantity}).rowcount
         if taken != 1:
             row = found[sku_id]
             raise OutOfStock(
@@ -258,7 +273,7 @@ def create_orders(
     check_purchase(guards, conn, _purchase(buyer_id, drafts), at=at)
     total = sum(d.paid_fen for d in drafts)
     checkout_id = inserted_id(
-        conn, checkouts.insert().values(buyer_id=buyer_id, total_fen=total, created_at=at)
+        conn, checkouts.insert(), {"buyer_id": buyer_id, "total_fen": total, "created_at": at}
     )
     order_ids = _insert_orders(conn, checkout_id, buyer_id, drafts, at=at, pay_window=pay_window)
     conn.execute(
@@ -273,15 +288,16 @@ def create_orders(
     record_purchase(guards, conn, _purchase(buyer_id, drafts, order_ids), at=at)
     ref = "sbx_" + secrets.token_hex(12)
     conn.execute(
-        payments.insert().values(
-            checkout_id=checkout_id,
-            buyer_id=buyer_id,
-            amount_fen=total,
-            provider="sandbox",
-            provider_ref=ref,
-            status=PaymentStatus.PENDING.value,
-            created_at=at,
-        )
+        payments.insert(),
+        {
+            "checkout_id": checkout_id,
+            "buyer_id": buyer_id,
+            "amount_fen": total,
+            "provider": "sandbox",
+            "provider_ref": ref,
+            "status": PaymentStatus.PENDING.value,
+            "created_at": at,
+        },
     )
     bought = tuple(dict.fromkeys(line.product_id for d in drafts for line in d.lines))
     sourced = tuple(order_id for order_id, d in zip(order_ids, drafts, strict=True) if d.source_ref)

@@ -266,7 +266,7 @@ def assert_may_sell(
 
 
 def may_refuse_sale(
-    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+    shop_id: ColumnElement[int], product_id: ColumnElement[int], at: ColumnElement[datetime]
 ) -> ColumnElement[bool]:
     """refuse_sale_while_short's probe (catalog.guards.Probed): the shop's selling is restricted."""
     t = shop_terms.c

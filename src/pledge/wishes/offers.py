@@ -117,15 +117,17 @@ def is_wisher(conn: Connection, demand_id: int, user_id: int) -> bool:
     )
 
 
+@dataclass(frozen=True)
 class FirstAccess:
     """The purchase guard of first access: a product kept for its wishers is refused to anyone
-    else until the first access ends (wired by bootstrap into App.sale_guards)."""
+    else until the first access ends (wired by bootstrap into App.sale_guards). A value with no
+    state: every instance probes alike (catalog.guards.Probed)."""
 
     def __call__(self, conn: Connection, shop_products: Mapping[int, set[int]], *, at: datetime) -> None:
         """Shops and products alone decide nothing here: who buys does."""
 
     def may_refuse(
-        self, shop_id: ColumnElement[int], product_id: ColumnElement[int], at: datetime
+        self, shop_id: ColumnElement[int], product_id: ColumnElement[int], at: ColumnElement[datetime]
     ) -> ColumnElement[bool]:
         """The probe (catalog.guards.Probed): the product is kept for its wishers at `at`."""
         o = wish_offers.c
