@@ -74,7 +74,8 @@ def parse_args() -> argparse.Namespace:
         "--serve-workers",
         type=int,
         default=os.cpu_count() or 1,
-        help="place_order: on PostgreSQL, also run against this many server processes (1: only one)",
+        help="place_order and flash_sale: on PostgreSQL, also run against this many server processes "
+        "(1: only one)",
     )
     _sweep_options(parser)
     parser.add_argument(
@@ -129,7 +130,7 @@ def main() -> None:
         if "score" in chosen:
             score.run(pg, shops=args.score_shops, orders=args.score_orders)
         if "flash_sale" in chosen:
-            flash_sale.run(pg, units=args.flash_units, buyers=args.flash_buyers)
+            flash_sale.run(pg, units=args.flash_units, buyers=args.flash_buyers, workers=args.serve_workers)
         if "settlement" in chosen:
             settlement.run(pg, n=args.settlement_orders)
         if "live_fanout" in chosen:

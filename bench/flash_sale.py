@@ -54,6 +54,9 @@ LIMIT = 10  # units per buyer: 200 buyers × 10 = 2 000 wanted for 1 000 units
 UTC = UTC
 
 
+DEALS = ("HTTP", "raw SQL", "HTTP, several processes")
+
+
 def seed(url: str, buyers: int, units: int) -> dict:
     app = build(Settings(database_url=url))
     now = datetime.now(UTC)
@@ -67,7 +70,7 @@ def seed(url: str, buyers: int, units: int) -> dict:
 
 
 def _seed_shop(app, units: int, now: datetime) -> dict:
-    """The shop, its live room, one SKU with stock for both deals, and the two deals (HTTP, raw SQL)."""
+    """The shop, its live room, one SKU with stock for every deal, and the deals (DEALS)."""
     with app.uow.begin() as c:
         top = catalog.create_category(c, name="鲜花园艺", name_en="Flowers")
         category = catalog.create_category(c, name="鲜切花", name_en="Cut flowers", parent_id=top)
@@ -93,7 +96,7 @@ def _seed_shop(app, units: int, now: datetime) -> dict:
                 category,
                 "A级向日葵 12枝",
                 Promise.parse("48h"),
-                [catalog.NewSku("12枝", 1990, 2 * units)],
+                [catalog.NewSku("12枝", 1990, len(DEALS) * units)],
                 perishable=True,
             ),
             at=now,
@@ -117,7 +120,7 @@ def _seed_shop(app, units: int, now: datetime) -> dict:
                 ),
                 at=now,
             )
-            for label in ("HTTP", "raw SQL")
+            for label in DEALS
         ]
     return {"sku_id": sku_id, "product_id": product_id, "shop_id": shop_id, "live_id": live, "deals": deals}
 
@@ -353,28 +356,41 @@ def _figures(label: str, run: dict, sold: dict, units: int) -> dict:
     }
 
 
-def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:
+def _http_crowd(url: str, workdir, data: dict, deal: int, *, units: int, buyers: int, workers: int) -> dict:
+    """The crowd against `workers` server processes, buying `deal` over HTTP."""
+    server = Server(url, workdir / f"server-flash-{workers}.log", workers)
+    try:
+        server.wait_ready()
+        tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
+        say(
+            f"  [postgresql] HTTP, {workers} server process(es): {buyers} buyers at once, one unit per "
+            "request until refused"
+        )
+        return _figures(
+            f"postgresql HTTP ×{workers}",
+            _crowd(buyers, HttpBuy(server.base, tokens, deal)),
+            _sold(url, deal),
+            units,
+        )
+    finally:
+        server.stop()
+
+
+def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int, workers: int = 1) -> dict:
     url = pg.fresh_database("flash")
     try:
         say(
-            f"  [postgresql] migrating and seeding: 1 SKU, two deals of {units} units, {buyers} buyers "
-            f"(limit {LIMIT} each)"
+            f"  [postgresql] migrating and seeding: 1 SKU, {len(DEALS)} deals of {units} units, {buyers} "
+            f"buyers (limit {LIMIT} each)"
         )
         upgrade(url)
         data = seed(url, buyers, units)
-        server = Server(url, workdir / "server-flash.log")
-        try:
-            server.wait_ready()
-            tokens = fetch_tokens(server.base, data["emails"], PASSWORD)
-            say(f"  [postgresql] HTTP: {buyers} buyers at once, one unit per request until refused")
-            http = _figures(
-                "postgresql HTTP",
-                _crowd(buyers, HttpBuy(server.base, tokens, data["deals"][0])),
-                _sold(url, data["deals"][0]),
-                units,
-            )
-        finally:
-            server.stop()
+        http = _http_crowd(url, workdir, data, data["deals"][0], units=units, buyers=buyers, workers=1)
+        several = (
+            _http_crowd(url, workdir, data, data["deals"][2], units=units, buyers=buyers, workers=workers)
+            if workers > 1
+            else None
+        )
         say(f"  [postgresql] raw SQL baseline: the same purchase as text() SQL, {buyers} threads")
         raw_buy = RawBuy(url, data, data["deals"][1], buyers)
         try:
@@ -385,9 +401,14 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:
         pg.drop_database(url)
     ratio = round(http["orders_per_s"] / raw["orders_per_s"], 3) if raw["orders_per_s"] else None
     say(f"  [postgresql] HTTP API = {ratio} × raw SQL")
+    if several is not None and raw["orders_per_s"]:
+        several["processes"] = workers
+        several["ratio_to_raw_sql"] = round(several["orders_per_s"] / raw["orders_per_s"], 3)
+        say(f"  [postgresql] HTTP API with {workers} processes = {several['ratio_to_raw_sql']} × raw SQL")
     return {
         **http,
         "ratio_to_raw_sql": ratio,
+        "several_processes": several,
         "raw_sql": raw,
         "buyers": buyers,
         "units": units,
@@ -395,7 +416,7 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int) -> dict:
     }
 
 
-def run(pg: PgServer, *, units: int = 1000, buyers: int = 200) -> dict:
+def run(pg: PgServer, *, units: int = 1000, buyers: int = 200, workers: int = 1) -> dict:
     say(f"== flash_sale: {units} units, {buyers} concurrent buyers over HTTP on PostgreSQL ==")
     if not pg.url:
         say(f"  [postgresql] {pg.skipped}")
@@ -404,7 +425,8 @@ def run(pg: PgServer, *, units: int = 1000, buyers: int = 200) -> dict:
         with scratch_dir("pledge-bench-flash-") as workdir:
             results = {
                 "postgresql": guarded(
-                    "postgresql", lambda: bench_postgres(pg, workdir, units=units, buyers=buyers)
+                    "postgresql",
+                    lambda: bench_postgres(pg, workdir, units=units, buyers=buyers, workers=workers),
                 )
             }
     data = envelope(
@@ -416,7 +438,8 @@ def run(pg: PgServer, *, units: int = 1000, buyers: int = 200) -> dict:
             "buyers": buyers,
             "per_buyer_limit": LIMIT,
             "buckets": flash.BUCKETS,
-            "server": "uvicorn, 1 process, own port",
+            "server": "uvicorn, 1 process, own port"
+            + (f"; then {workers} processes on a deal of their own" if workers > 1 else ""),
             "hot_path": "bucketed stock, FOR UPDATE SKIP LOCKED",
         },
         results=results,
