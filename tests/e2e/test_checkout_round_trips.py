@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from pledge.catalog.guards import probing
 from pledge.kernel import db
 from pledge.kernel.statements import count_statements
-from pledge.orders.services import _sku_read
+from pledge.orders.skus import _sku_read
 from tests.e2e.conftest import api_token, bearer, email_of
 
 # The bearer token's owner; the default address; SKU ⋈ product ⋈ shop with the guards' probes

@@ -5,15 +5,13 @@ with conditional updates in SKU-id order, so the last unit can never be sold twi
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeAlias
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor
@@ -27,17 +25,15 @@ from pledge.catalog.guards import (
     SaleGuard,
     check_purchase,
     check_sale,
-    probes,
-    probing,
     record_purchase,
     still_to_run,
 )
 from pledge.catalog.services import promise_of
-from pledge.catalog.tables import products, shops, skus
+from pledge.catalog.tables import skus
 from pledge.integrations import outbox
 from pledge.kernel import jsonutil
 from pledge.kernel.bulk import insert_rows
-from pledge.kernel.db import AnyRow, UtcDateTime, inserted_id
+from pledge.kernel.db import AnyRow, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_AMOUNT_FEN, MAX_QUANTITY
 from pledge.kernel.money import format_yuan
@@ -46,6 +42,7 @@ from pledge.ledger.model import CouponStatus
 from pledge.orders.model import LIFECYCLE as ORDER_LIFECYCLE
 from pledge.orders.model import OrderStatus, PaymentStatus
 from pledge.orders.shipping import shipping_fee, snapshot_address
+from pledge.orders.skus import SkuRow, load_skus, take_stock
 from pledge.orders.sources import bind_sources, bound_content, cart_source
 from pledge.orders.tables import cart_lines, checkouts, order_events, order_lines, orders, payments
 from pledge.promises.model import Promise
@@ -132,74 +129,6 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
             raise InvalidInput(f"SKU {line.sku_id} is bought from one place per checkout, not two")
         merged[line.sku_id] = LineRequest(line.sku_id, quantity, line.source)
     return merged
-
-
-SkuRow: TypeAlias = AnyRow  # a SKU joined with its product and shop (see _load_skus)
-
-
-@functools.lru_cache(maxsize=32)
-def _sku_read(probing_guards: tuple[SaleGuard, ...]) -> Select:
-    """Checkout's one read: the SKUs (parameter "ids") with their product and shop, and the
-    probes of `probing_guards` at the parameter "at". Built once per set of guards: building it
-    took several times longer than running it (about 0.6 ms against 0.08 ms on SQLite)."""
-    s, p = skus.c, products.c
-    return (
-        select(
-            s.id,
-            s.name,
-            s.price_fen,
-            s.stock,
-            s.shop_id,
-            p.id.label("product_id"),
-            p.title,
-            p.active,
-            p.promise_kind,
-            p.promise_hours,
-            p.presale_date,
-            p.shipping_fee_fen,
-            p.blind_box,
-            shops.c.timezone,
-            shops.c.name.label("shop_name"),
-            *probes(probing_guards, s.shop_id, s.product_id, bindparam("at", type_=UtcDateTime)),
-        )
-        .join(products, products.c.id == s.product_id)
-        .join(shops, shops.c.id == s.shop_id)
-        .where(s.id.in_(bindparam("ids", expanding=True)))
-    )
-
-
-def _load_skus(
-    conn: Connection, sku_ids: list[int], guards: Sequence[SaleGuard] = (), *, at: datetime | None = None
-) -> dict[int, SkuRow]:
-    """The SKUs with their product and shop, and the guards' probes for each at `at`
-    (catalog.guards.Probed; none without `at`)."""
-    probing_guards = probing(guards) if at is not None else ()
-    rows = conn.execute(_sku_read(probing_guards), {"ids": sku_ids, "at": at}).all()
-    found = {r.id: r for r in rows}
-    missing = sorted(set(sku_ids) - found.keys())
-    if missing:
-        raise NotFound(f"unknown SKU {', '.join(map(str, missing))}")
-    return found
-
-
-# Built once, like _sku_read: every checkout line runs it.
-_TAKE_STOCK = (
-    skus.update()
-    .where(skus.c.id == bindparam("take_sku_id"), skus.c.stock >= bindparam("take_quantity"))
-    .values(stock=skus.c.stock - bindparam("take_quantity"))
-)
-
-
-def _take_stock(conn: Connection, wanted: dict[int, int], found: dict[int, SkuRow]) -> None:
-    for sku_id in sorted(wanted):  # primary-key order: concurrent checkouts lock in the same order
-        quantity = wanted[sku_id]
-        taken = conn.execute(_TAKE_STOCK, {"take_sku_id": sku_id, "take_quantity": quantity}).rowcount
-        if taken != 1:
-            row = found[sku_id]
-            raise OutOfStock(
-                f"{row.title} ({row.name}) sold out while you were checking out; fewer than {quantity} left",
-                sku_id=sku_id,
-            )
 
 
 def _candidates(row: SkuRow, content: AnyRow | None) -> list[tuple[str, Promise]]:
@@ -483,7 +412,7 @@ def place_order(
     48 h); `sources` says what each line's source binds (bootstrap wires rooms and videos)."""
     wanted = _validate_lines(lines)
     ship_to = checkout_address(conn, actor, address_id)
-    found = _load_skus(conn, sorted(wanted), guards, at=at)
+    found = load_skus(conn, sorted(wanted), guards, at=at)
     to_run = still_to_run(guards, list(found.values()))  # the probes read with the SKUs said "maybe"
     _check_lines(wanted, found)
     bindings = bind_sources(conn, sources, ((k, v.source) for k, v in wanted.items()), at=at)
@@ -492,7 +421,7 @@ def place_order(
     for row in found.values():
         products_by_shop[row.shop_id].add(row.product_id)
     check_sale(to_run, conn, products_by_shop, at=at)
-    _take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
+    take_stock(conn, {k: v.quantity for k, v in wanted.items()}, found)
     drafts = _drafts(conn, wanted, found, bindings)
     discounted = _coupon_draft(coupon, drafts) if coupon else None
     if coupon is not None and discounted is not None:
@@ -525,7 +454,7 @@ def add_to_cart(
     """Put a line in the cart; `source_token` is the page's signed token, verified by the caller
     (its source is `line.source`) and kept so checkout can verify it again. The SKU's product."""
     _validate_lines([line])
-    row = _load_skus(conn, [line.sku_id])[line.sku_id]
+    row = load_skus(conn, [line.sku_id])[line.sku_id]
     existing = conn.execute(
         select(cart_lines.c.quantity).where(
             cart_lines.c.buyer_id == actor.user_id, cart_lines.c.sku_id == line.sku_id
