@@ -14,16 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
 from pledge.attribution.model import Channel
-from pledge.catalog.guards import SaleGuard, check_sale, probes, still_to_run
+from pledge.catalog.guards import SaleGuard, check_sale, still_to_run
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
-from pledge.kernel.db import UtcDateTime, dialect_insert, inserted_id
+from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.orders.model import OrderStatus
@@ -35,6 +35,7 @@ from pledge.orders.services import (
     create_orders,
 )
 from pledge.orders.shipping import snapshot_address
+from pledge.orders.skus import load_skus
 from pledge.orders.tables import orders
 
 BUCKETS = 16  # enough that 200 concurrent buyers rarely meet on one row (ADR 0008)
@@ -332,22 +333,9 @@ def _open_order(
     pay_window: timedelta,
     guards: Sequence[SaleGuard],
 ) -> PlacedCheckout:
-    row = conn.execute(
-        select(
-            skus.c.name,
-            products.c.id.label("product_id"),
-            products.c.title,
-            products.c.promise_kind,
-            products.c.promise_hours,
-            products.c.presale_date,
-            products.c.blind_box,
-            *probes(guards, skus.c.shop_id, products.c.id, literal(at, UtcDateTime)),
-        )
-        .join(products, products.c.id == skus.c.product_id)
-        .where(skus.c.id == deal.sku_id)
-    ).one()
-    guards = still_to_run(guards, [row])  # the probes read with the SKU said "maybe"
-    check_sale(guards, conn, {deal.shop_id: {row.product_id}}, at=at)  # a sanctioned shop sells no deal
+    row = load_skus(conn, [deal.sku_id], guards, at=at)[deal.sku_id]  # checkout's read, probes included
+    to_run = still_to_run(guards, [row])  # the probes said "maybe": a sanctioned shop sells no deal
+    check_sale(to_run, conn, {deal.shop_id: {row.product_id}}, at=at)
     candidates = [("product", promise_of(row))]
     if deal.content_id is not None:
         room = conn.execute(select(content_promises).where(content_promises.c.id == deal.content_id)).one()
@@ -363,7 +351,7 @@ def _open_order(
     draft = OrderDraft(
         deal.shop_id, [line], candidates, channel=Channel.LIVE_ROOM, placed_detail={"flash_deal": deal.id}
     )
-    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window, guards=guards)
+    return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window, guards=to_run)
 
 
 def return_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
