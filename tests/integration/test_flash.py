@@ -15,6 +15,7 @@ from pledge.catalog.tables import skus
 from pledge.flash import services as flash
 from pledge.flash.tables import flash_buckets, flash_deals, flash_purchases
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from pledge.kernel.statements import count_statements
 from pledge.orders import queries as order_queries
 from pledge.orders.services import cancel_unpaid
 from pledge.orders.tables import order_lines, orders
@@ -101,6 +102,22 @@ def test_a_deal_carves_its_units_out_of_the_sku_and_sells_through_normal_orders(
         line = c.execute(select(order_lines).where(order_lines.c.order_id == order.id)).one()
     assert (order.status, order.paid_fen, line.unit_price_fen, line.quantity) == ("paid", 1980, 990, 2)
     assert order.ship_by is not None  # the ship promise and the late-ship pledge apply as to any order
+
+
+GUARD_TABLES = ("settlement_shop_terms", "sanctions", "governance_actions", "wish_offers")
+
+
+def test_a_purchase_from_a_shop_no_guard_concerns_reads_the_guards_once_with_the_sku(app, world):
+    """The guards' probes are read with the deal's SKU (orders.skus.load_skus); with no sanction,
+    penalty, short deposit or kept wish offer, no guard runs a query of its own."""
+    deal_id, _, _ = deal_for(world, quantity=10, stock=100)
+    buyer = world.user()
+    buy(world, buyer, deal_id)  # warm: the buyer's allowance row exists from here on
+    with count_statements(app.uow.engine) as counter:
+        buy(world, buyer, deal_id)
+    touching = [s for s in counter.statements if any(t in s for t in GUARD_TABLES)]
+    assert len(touching) == 1, "\n".join(touching)
+    assert all(t in touching[0] for t in GUARD_TABLES) and "FROM skus" in touching[0]
 
 
 def test_refusals_change_nothing(app, world, clock):
