@@ -188,15 +188,29 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
+
+
+def new_context(browser, live_server, viewport: dict = DESKTOP_VIEWPORT, lang: str = "zh_CN", state=None):
+    """Every browser test's context: the live server as base URL, the given viewport and language,
+    15 s for an element and 30 s for a page load. A page load may wait longer than an element: the
+    first requests to a freshly seeded demo server on a loaded two-core CI box took over 15 s
+    (twice, in two different suites); a stuck server still fails at 30 s."""
     context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        base_url=live_server.url,
+        viewport=viewport,
+        storage_state=state,
+        locale="zh-CN" if lang == "zh_CN" else "en-US",
     )
     context.set_default_timeout(15_000)
-    # A page load may wait longer than an element: the first request to a freshly seeded demo
-    # server on a loaded two-core CI box once took over 15 s (a stuck server still fails at 30 s).
     context.set_default_navigation_timeout(30_000)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = new_context(browser, live_server)
     pg = context.new_page()
     yield pg
     context.close()

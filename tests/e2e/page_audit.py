@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from tests.e2e.conftest import new_context
+
 # The outermost elements wider than the viewport or starting left of it, unless a scroll box
 # (overflow-x other than visible, below <body>) clips them; and the page's own scroll width.
 OVERFLOW_JS = """() => {
@@ -88,13 +90,8 @@ def latin_words(text: str) -> set[str]:
 
 def browser_context(browser, live_server, width: int, lang: str = "zh_CN"):
     """A browser context on the live server at a phone's (390 px) or a desktop's width."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="zh-CN" if lang == "zh_CN" else "en-US",
-        viewport={"width": width, "height": 844 if width == 390 else 800},
-    )
-    context.set_default_timeout(15_000)
-    return context
+    viewport = {"width": width, "height": 844 if width == 390 else 800}
+    return new_context(browser, live_server, viewport, lang)
 
 
 def audit(page, artifacts, name: str, allowed: frozenset[str] = frozenset()) -> None:

@@ -18,6 +18,7 @@ from pledge.accounts.tables import users
 from pledge.catalog.tables import products, skus
 from pledge.demo.aftersales import photo
 from pledge.demo.seed import PASSWORD
+from tests.e2e.conftest import new_context
 from tests.e2e.test_aftersales_api import delivered_order
 
 pytestmark = pytest.mark.browser
@@ -114,9 +115,7 @@ def test_damage_claim_with_a_photo_is_refunded_when_the_shop_stays_silent(
     shot(page, artifacts, "02-case-requested")
 
     # The florist sees it in her queue, nearest deadline first, and does nothing.
-    florist = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
+    florist = new_context(browser, live_server)
     shop_page = florist.new_page()
     log_in(shop_page, "florist@pledge.demo", "阿阮")
     shop_page.get_by_test_id("nav-merchant-cases").click()

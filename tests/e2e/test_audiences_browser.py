@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog.tables import shops
+from tests.e2e.conftest import PHONE_VIEWPORT, new_context
 from tests.e2e.page_audit import audit
 from tests.e2e.test_live_browser import log_in
 from tests.e2e.test_page_layout_browser import DEMO_WORDS
@@ -19,11 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 def _phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}
-    )
-    context.set_default_timeout(15_000)
-    return context
+    return new_context(browser, live_server, PHONE_VIEWPORT)
 
 
 def _audit(page, artifacts, name: str) -> None:

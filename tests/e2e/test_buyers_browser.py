@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from pledge.catalog.tables import products
+from tests.e2e.conftest import new_context
 
 pytestmark = pytest.mark.browser
 
@@ -89,10 +90,7 @@ def test_new_buyer_signs_up_adds_an_address_and_pays_two_shops_at_once(
     browser, live_server, artifacts, width
 ):
     phone = WIDTHS[width]
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": width, "height": 900}
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(browser, live_server, {"width": width, "height": 900})
     page = context.new_page()
     try:
         sign_up(page, live_server, phone)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from pledge.catalog.tables import products, shops
 from pledge.demo.seed import PASSWORD
+from tests.e2e.conftest import new_context
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +51,7 @@ def test_buyer_and_merchant_see_each_other_without_reloading(page, browser, live
     question = f"向日葵明天能到昆明吗？#{int(time.time() * 1000) % 100000}"
     answer = "今天16点前下单，顺丰空运明天到"
 
-    merchant_context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    merchant_context.set_default_timeout(15_000)
+    merchant_context = new_context(browser, live_server)
     merchant = merchant_context.new_page()
     try:
         # The merchant watches the inbox before anything is written.

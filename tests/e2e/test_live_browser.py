@@ -14,6 +14,7 @@ from sqlalchemy import select
 from pledge.catalog.tables import products, shops, skus
 from pledge.demo.seed import PASSWORD
 from pledge.live.tables import live_rooms
+from tests.e2e.conftest import PHONE_VIEWPORT, new_context
 
 pytestmark = pytest.mark.browser
 WAIT = 10_000  # ms
@@ -41,10 +42,7 @@ def log_in(page, email: str, then: str) -> None:
 
 
 def viewer(browser, live_server, email: str, room: str):
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(browser, live_server, PHONE_VIEWPORT)
     page = context.new_page()
     log_in(page, email, room)
     expect(page.get_by_test_id("live-status")).to_have_text("直播中")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from pledge.catalog.tables import shops
+from tests.e2e.conftest import new_context
 from tests.e2e.test_chat_browser import log_in
 
 pytestmark = pytest.mark.browser
@@ -46,10 +47,7 @@ def test_order_list_refresh_keeps_what_the_merchant_types(page, live_server):
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_merchant_journey_dashboard_price_in_yuan_and_a_case(browser, live_server, artifacts, width):
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": width, "height": 900}
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(browser, live_server, {"width": width, "height": 900})
     page = context.new_page()
     try:
         shop_id = florist_shop(live_server)

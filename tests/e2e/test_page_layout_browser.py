@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from pledge.demo.seed import PASSWORD, SHOPS
 from pledge.inventory.tables import warehouses
+from tests.e2e.conftest import new_context
 from tests.e2e.page_audit import LATIN_ALLOWED, OVERFLOW_JS, TEXT_JS, latin_words
 
 pytestmark = pytest.mark.browser
@@ -57,17 +58,15 @@ def kind(path: str) -> str:
     return re.sub(r"/\d+", "/N", path)
 
 
-def new_context(browser, live_server, viewport: dict, lang: str, state=None):
-    context = browser.new_context(
-        base_url=live_server.url, viewport=viewport, storage_state=state, locale="zh-CN"
-    )
+def lang_context(browser, live_server, viewport: dict, lang: str, state=None):
+    """A context whose pages come in `lang` by the site's language cookie."""
+    context = new_context(browser, live_server, viewport, lang, state)
     context.add_cookies([{"name": "lang", "value": lang, "url": live_server.url}])
-    context.set_default_timeout(15_000)
     return context
 
 
 def logged_in_state(browser, live_server, email: str):
-    context = new_context(browser, live_server, PHONE, "zh_CN")
+    context = lang_context(browser, live_server, PHONE, "zh_CN")
     page = context.new_page()
     page.goto("/login")
     page.fill("input[name=email]", email)
@@ -109,7 +108,7 @@ def test_every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(browse
     problems: list[str] = []
 
     # Phone, Chinese: discover one page of each kind, breadth first from the home page.
-    context = new_context(browser, live_server, PHONE, "zh_CN", state)
+    context = lang_context(browser, live_server, PHONE, "zh_CN", state)
     page = context.new_page()
     # Search is a form, not a link; the report form and the calendar are where a crawl of 80
     # pages may not reach (a 举报 link under one listing; an operators' page).
@@ -128,7 +127,7 @@ def test_every_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(browse
     assert len(visited) >= 10, f"{role} reached only {visited}"
 
     for viewport, lang in ((PHONE, "en"), (DESKTOP, "zh_CN")):
-        context = new_context(browser, live_server, viewport, lang, state)
+        context = lang_context(browser, live_server, viewport, lang, state)
         page = context.new_page()
         for path in visited:
             problems += [f"{viewport['width']}px {lang} {p}" for p in audit(page, path, allowed=None)]

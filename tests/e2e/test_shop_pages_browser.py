@@ -13,6 +13,7 @@ from sqlalchemy import select
 from pledge.catalog.tables import shops
 from pledge.orders.tables import orders
 from pledge.videos.tables import videos
+from tests.e2e.conftest import PHONE_VIEWPORT, new_context
 from tests.e2e.test_browser import log_in, shot
 
 pytestmark = pytest.mark.browser
@@ -20,10 +21,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}
-    )
-    context.set_default_timeout(15_000)
+    context = new_context(browser, live_server, PHONE_VIEWPORT)
     page = context.new_page()
     yield page
     context.close()

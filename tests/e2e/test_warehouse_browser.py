@@ -21,6 +21,7 @@ from pledge.inventory.tables import parcels
 from pledge.orders.services import LineRequest, place_order
 from pledge.payments.adapters import CallbackPayload
 from pledge.payments.services import handle_callback
+from tests.e2e.conftest import new_context
 from tests.e2e.test_chat_browser import log_in, mark, not_reloaded
 
 pytestmark = pytest.mark.browser
@@ -91,10 +92,7 @@ def test_merchant_picks_packs_labels_and_hands_over_while_the_buyer_watches(
     timeline = page.get_by_test_id("timeline")
     mark(page)
 
-    merchant_context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    merchant_context.set_default_timeout(15_000)
+    merchant_context = new_context(browser, live_server)
     merchant = merchant_context.new_page()
     try:
         log_in(merchant, "florist@pledge.demo", f"/merchant/shops/{shop_id}/warehouse")
