@@ -1,0 +1,92 @@
+"""A busy month's statement page: a page of lines at a time, filtered by kind, while the totals
+and the downloads cover the whole month (a shop with 40 000 orders a month would otherwise get a
+page of several megabytes on a phone)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from pledge.kernel.errors import InvalidInput
+from pledge.kernel.money import format_yuan
+from pledge.settlement import services as settlement
+from pledge.settlement.payouts import SandboxPayoutProvider
+from pledge.web.pages.settlement import STATEMENT_PAGE_LINES, statement_lines_page
+from tests.e2e.conftest import email_of, page_login
+from tests.integration.test_settlement_story import PRICE, Florist, sh
+
+SALES = 230  # three pages of sales, and their fees once settled
+LINE_ROW = re.compile(r"<tr><td>[^<]*</td><td>(销售|技术服务费)</td><td>#(\d+)</td>")
+
+
+def _lines(kinds: list[str]) -> list[dict]:
+    return [{"kind": kind, "n": i} for i, kind in enumerate(kinds)]
+
+
+def test_a_page_of_lines_counts_every_kind_and_clamps_past_the_last_page():
+    lines = _lines(["sale"] * 150 + ["fee"] * 60)
+    first = statement_lines_page(lines, page=1, kind=None)
+    assert (first.number, first.pages, first.first, first.last, first.total) == (1, 3, 1, 100, 210)
+    assert first.lines == lines[:100] and first.kinds == {"sale": 150, "fee": 60}
+    fees = statement_lines_page(lines, page=1, kind="fee")
+    assert (fees.pages, fees.first, fees.last, fees.total) == (1, 1, 60, 60)
+    assert [line["n"] for line in fees.lines] == list(range(150, 210))
+    beyond = statement_lines_page(lines, page=99, kind="sale")
+    assert (beyond.number, beyond.first, beyond.last) == (2, 101, 150)
+    empty = statement_lines_page([], page=3, kind=None)
+    assert (empty.number, empty.pages, empty.first, empty.last, empty.total, empty.lines) == (
+        1,
+        1,
+        0,
+        0,
+        0,
+        [],
+    )
+    with pytest.raises(InvalidInput):
+        statement_lines_page(lines, page=1, kind="late_ship")  # a ledger kind, not a line kind
+    assert STATEMENT_PAGE_LINES == 100
+
+
+def test_a_busy_month_is_shown_a_page_at_a_time_with_the_whole_month_in_the_totals(app, clock, client):
+    clock.set(sh(2026, 8, 1, 9))
+    florist = Florist(app, clock)
+    florist.bulk_orders([sh(2026, 8, 2, 9) + timedelta(minutes=7 * i) for i in range(SALES)])
+    clock.set(sh(2026, 8, 28, 9))
+    settlement.run_step(app.uow, app.rulebook, clock, SandboxPayoutProvider(app.uow))
+    base = f"/merchant/shops/{florist.shop_id}/statement"
+    page_login(client, email_of(app, florist.owner.user_id), f"{base}?month=2026-08")
+
+    first = client.get(base, params={"month": "2026-08"})
+    assert first.status_code == 200
+    shown = LINE_ROW.findall(first.text)
+    assert len(shown) == STATEMENT_PAGE_LINES
+    assert f"共 {2 * SALES} 条" in first.text and "第 1/5 页" in first.text
+    assert f"销售 ({SALES})" in first.text and f"技术服务费 ({SALES})" in first.text
+    # The totals are the month's, not the page's.
+    total = re.search(r'data-testid="total-sales">([^<]+)<', first.text).group(1)
+    assert total == f"¥{format_yuan(SALES * PRICE)}"
+
+    sales_seen: list[str] = []
+    page = 1
+    while True:
+        resp = client.get(base, params={"month": "2026-08", "kind": "sale", "page": page})
+        assert resp.status_code == 200
+        rows = LINE_ROW.findall(resp.text)
+        assert {kind for kind, _ in rows} == {"销售"}
+        sales_seen += [order for _, order in rows]
+        if 'data-testid="statement-pager-next"' not in resp.text:
+            break
+        page += 1
+    assert page == 3 and len(sales_seen) == len(set(sales_seen)) == SALES  # every sale once
+
+    past_the_end = client.get(base, params={"month": "2026-08", "kind": "sale", "page": 50})
+    assert f"第 201–{SALES} 条，共 {SALES} 条 · 第 3/3 页" in past_the_end.text
+
+    csv = client.get(base, params={"month": "2026-08", "format": "csv", "lang": "zh_CN"})
+    assert csv.status_code == 200 and len(csv.text.strip().splitlines()) > 2 * SALES  # the download is whole
+
+    for bad in ({"kind": "nope"}, {"page": "0"}, {"page": "abc"}):
+        resp = client.get(base, params={"month": "2026-08", **bad})
+        assert resp.status_code == 422 and "输入有误" in resp.text
