@@ -7,10 +7,13 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -157,10 +160,52 @@ def live_server(tmp_path_factory):
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", pledge_app)
+    live = LiveServer(f"http://127.0.0.1:{port}", pledge_app)
+    warm_up(live)
+    yield live
     server.should_exit = True
     thread.join(timeout=10)
     pledge_app.uow.engine.dispose()
+
+
+def warm_up(live: LiveServer) -> None:
+    """The login page and the assets every page loads, once, before a browser asks: a fresh
+    server compiles its templates and compresses its assets on first use."""
+    with httpx.Client(base_url=live.url, timeout=60, headers={"Accept-Encoding": "br, gzip"}) as http:
+        page = http.get("/login")
+        assert page.status_code == 200, page.text[:300]
+        for asset in sorted(set(re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text))):
+            http.get(asset)
+
+
+def live_server_state(live: LiveServer) -> str:
+    """For a browser test that timed out: what every busy thread of this process (the server's
+    included) is doing, then whether the live server answers a plain request now."""
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    lines = []
+    for ident, frame in sys._current_frames().items():
+        stack = [entry.rstrip() for entry in traceback.format_stack(frame)[-12:]]
+        if "self.queue.get()" not in "".join(stack[-4:]):  # an idle worker thread says nothing
+            lines += [f"--- thread {names.get(ident, ident)}", *stack]
+    started = time.perf_counter()
+    try:
+        status = str(httpx.get(f"{live.url}/login", timeout=10).status_code)
+    except httpx.HTTPError as exc:
+        status = f"no answer: {exc!r}"
+    lines.append(f"then GET /login from the test process: {status} in {time.perf_counter() - started:.2f} s")
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A browser test that timed out reports the live server's state with its failure: the next
+    such failure shows whether the server or the browser was stuck."""
+    outcome = yield
+    report = outcome.get_result()
+    live = item.funcargs.get("live_server") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and live is not None and call.excinfo is not None:
+        if "Timeout" in call.excinfo.typename:
+            report.sections.append(("live server after the timeout", live_server_state(live)))
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -197,9 +242,11 @@ DESKTOP_VIEWPORT = {"width": 1280, "height": 900}
 
 def new_context(browser, live_server, viewport: dict = DESKTOP_VIEWPORT, lang: str = "zh_CN", state=None):
     """Every browser test's context: the live server as base URL, the given viewport and language,
-    15 s for an element and 30 s for a page load. A page load may wait longer than an element: the
-    first requests to a freshly seeded demo server on a loaded two-core CI box took over 15 s
-    (twice, in two different suites); a stuck server still fails at 30 s."""
+    15 s for an element and 60 s for a page load. The first navigation of a module, to a freshly
+    seeded server on a loaded two-core CI box, has taken over 15 s (stop 30's CI) and once over
+    30 s (a clean-clone run beside other test runs). The server is warmed before the first test
+    (`warm_up`), and a test that still times out reports the server's threads and whether it
+    answers (`live_server_state`)."""
     context = browser.new_context(
         base_url=live_server.url,
         viewport=viewport,
@@ -207,7 +254,7 @@ def new_context(browser, live_server, viewport: dict = DESKTOP_VIEWPORT, lang: s
         locale="zh-CN" if lang == "zh_CN" else "en-US",
     )
     context.set_default_timeout(15_000)
-    context.set_default_navigation_timeout(30_000)
+    context.set_default_navigation_timeout(60_000)
     return context
 
 
