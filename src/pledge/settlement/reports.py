@@ -4,7 +4,7 @@ behind it, and the totals recomputed from the ledger) and the platform's monthly
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +18,7 @@ from pledge.aftersales.model import RefundStatus
 from pledge.aftersales.tables import cases, refunds
 from pledge.compensation.tables import compensations
 from pledge.kernel.db import AnySelect
+from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import format_rate, format_yuan
 from pledge.ledger import queries as ledger_queries
 from pledge.ledger import services as ledger
@@ -534,3 +535,39 @@ def _records(conn: Connection, start: datetime, end: datetime) -> dict[str, int]
             )
         ),
     }
+
+
+# A busy shop's month holds tens of thousands of lines (one per sale, fee, refund …): the page
+# and, when asked, the API show them a page at a time; the totals always cover the whole month,
+# and the CSV and PDF downloads hold every line.
+PAGE_LINES = 100
+
+
+@dataclass(frozen=True)
+class LinePage:
+    """One page of a statement's lines, of one kind or of every kind."""
+
+    lines: list[dict]
+    number: int  # 1-based, clamped to the last page
+    pages: int
+    first: int  # 1-based position of the first line shown (0 when there is none)
+    last: int
+    total: int  # lines of the kind (or of every kind) in the month
+    kind: str | None
+    kinds: dict[str, int]  # every kind in the month, with its count, in the totals' order
+    page_size: int
+
+
+def lines_page(lines: list[dict], *, page: int, kind: str | None, page_size: int = PAGE_LINES) -> LinePage:
+    """Page `page` (1-based) of the statement's lines, or of its lines of one kind."""
+    if kind is not None and kind not in LINE_KIND_TOTAL:
+        raise InvalidInput(f"kind is one of {', '.join(LINE_KIND_TOTAL)}")
+    counts = Counter(line["kind"] for line in lines)
+    kinds = {k: counts[k] for k in LINE_KIND_TOTAL if counts[k]}
+    chosen = lines if kind is None else [line for line in lines if line["kind"] == kind]
+    pages = max(1, -(-len(chosen) // page_size))
+    number = min(page, pages)
+    start = (number - 1) * page_size
+    shown = chosen[start : start + page_size]
+    first = start + 1 if shown else 0
+    return LinePage(shown, number, pages, first, start + len(shown), len(chosen), kind, kinds, page_size)

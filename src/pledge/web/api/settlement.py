@@ -4,6 +4,7 @@ approvals, deposits, bank returns and the reconciliation report."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -43,6 +44,7 @@ from pledge.web.types import (
     Name,
     Note,
     OptionalName,
+    PageSize,
     PathId,
     ProgramCode,
     RateBp,
@@ -70,7 +72,9 @@ def balance(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
 @router.get(
     "/shops/{shop_id}/statement",
     summary="The month's statement: every line with its clause; totals checked "
-    "against the ledger. format=json|csv|pdf",
+    "against the ledger. format=json|csv|pdf. With page (and page_size, kind), the JSON holds "
+    "that page of the lines and lines_page says where it is; the totals and the downloads "
+    "always cover the whole month",
     responses={
         200: {
             "model": StatementOut,
@@ -80,10 +84,21 @@ def balance(shop_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     },
 )
 def statement(
-    shop_id: PathId, app: AppDep, actor: ApiActor, month: Month | None = None, format: Word = "json"
+    shop_id: PathId,
+    app: AppDep,
+    actor: ApiActor,
+    month: Month | None = None,
+    format: Word = "json",
+    page: PathId | None = None,
+    page_size: PageSize = reports.PAGE_LINES,
+    kind: Word | None = None,
 ):
     with app.uow.read() as conn:
         data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
+    if format == "json" and (page is not None or kind is not None):
+        shown = reports.lines_page(data["lines"], page=page or 1, kind=kind, page_size=page_size)
+        lines_page = {k: v for k, v in asdict(shown).items() if k != "lines"}
+        return dict(data, lines=shown.lines, lines_page=lines_page)
     return statement_response(app, data, format)
 
 

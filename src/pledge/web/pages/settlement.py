@@ -4,9 +4,6 @@ and bank returns, the reconciliation report."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-
 from fastapi import APIRouter, Request
 
 from pledge.accounts.services import Permission
@@ -62,40 +59,6 @@ def shop_settlement(shop_id: PathId, request: Request, caller: PageCaller):
     )
 
 
-# A busy shop's month holds tens of thousands of lines (one per sale, fee, refund …): the page
-# shows them a page at a time, the totals always cover the whole month, and the CSV and PDF
-# downloads hold every line.
-STATEMENT_PAGE_LINES = 100
-
-
-@dataclass(frozen=True)
-class LinePage:
-    """One page of a statement's lines, of one kind or of every kind."""
-
-    lines: list[dict]
-    number: int  # 1-based, clamped to the last page
-    pages: int
-    first: int  # 1-based position of the first line shown (0 when there is none)
-    last: int
-    total: int  # lines of the kind (or of every kind) in the month
-    kind: str | None
-    kinds: dict[str, int]  # every kind in the month, with its count, in the totals' order
-
-
-def statement_lines_page(lines: list[dict], *, page: int, kind: str | None) -> LinePage:
-    if kind is not None and kind not in reports.LINE_KIND_TOTAL:
-        raise InvalidInput("kind must be one of the statement's line kinds")
-    counts = Counter(line["kind"] for line in lines)
-    kinds = {k: counts[k] for k in reports.LINE_KIND_TOTAL if counts[k]}
-    chosen = lines if kind is None else [line for line in lines if line["kind"] == kind]
-    pages = max(1, -(-len(chosen) // STATEMENT_PAGE_LINES))
-    number = min(page, pages)
-    start = (number - 1) * STATEMENT_PAGE_LINES
-    shown = chosen[start : start + STATEMENT_PAGE_LINES]
-    first = start + 1 if shown else 0
-    return LinePage(shown, number, pages, first, start + len(shown), len(chosen), kind, kinds)
-
-
 @router.get("/merchant/shops/{shop_id}/statement")
 def shop_statement(
     shop_id: PathId,
@@ -112,7 +75,7 @@ def shop_statement(
         data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     if format != "html":
         return statement_response(app, data, format, language(request))
-    shown = statement_lines_page(data["lines"], page=page, kind=kind)
+    shown = reports.lines_page(data["lines"], page=page, kind=kind)
     return render(request, "settlement_statement.html", shop_id=shop_id, s=data, shown=shown)
 
 

@@ -86,6 +86,19 @@ class StatementOutTotals(BaseModel):
     sample_sales: int  # paid samples' prices kept when the creator's promotion duty was broken
 
 
+class StatementOutLinesPage(BaseModel):
+    """Where the page of lines is, when the statement was asked for a page of them."""
+
+    number: int
+    pages: int
+    first: int  # 1-based position of the first line on the page, 0 when there is none
+    last: int
+    total: int  # the month's lines of the kind asked for, or of every kind
+    kind: str | None
+    kinds: dict[str, int]  # every line kind of the month with its count
+    page_size: int
+
+
 class StatementOut(BaseModel):
     shop_id: int
     shop_name: str
@@ -101,6 +114,7 @@ class StatementOut(BaseModel):
     opening_fen: int
     closing_fen: int
     rulebook: str
+    lines_page: StatementOutLinesPage | None = None  # only when a page was asked for
 
 
 class ShopProgramsOutProgramsParams(BaseModel):
