@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import threading
+import time
 
 import brotli
 import httpx
@@ -79,3 +81,38 @@ def test_a_range_request_gets_the_bytes_it_names_uncompressed(http):
     resp, body = raw(http, "/static/app.js", "br", Range="bytes=0-9")
     assert resp.status_code == 206 and "content-encoding" not in resp.headers
     assert body == (STATIC_DIR / "app.js").read_bytes()[:10]
+
+
+def test_compressing_a_big_asset_does_not_hold_up_the_other_requests(http, monkeypatch):
+    """Brotli's best quality takes seconds on swagger-ui-bundle.js (1.7 MB). Here it is made to
+    take 4 s more: meanwhile the same server answers another request at once, because the
+    compression runs in a worker thread, not on the event loop (where it stalled every request of
+    the process; a browser test's first page load once waited over 15 s)."""
+    from pledge.web import static_files
+
+    real = brotli.compress
+
+    def slow(data: bytes, **options) -> bytes:
+        time.sleep(4)
+        return real(data, **options)
+
+    monkeypatch.setattr(static_files, "_COMPRESSED", {})  # nothing compressed yet
+    monkeypatch.setattr(static_files.brotli, "compress", slow)
+    done: dict[str, float] = {}
+
+    def fetch_bundle() -> None:
+        resp, body = raw(http, "/static/swagger/swagger-ui-bundle.js", "br")
+        assert resp.status_code == 200 and resp.headers["content-encoding"] == "br"
+        assert brotli.decompress(body) == (STATIC_DIR / "swagger" / "swagger-ui-bundle.js").read_bytes()
+        done["bundle"] = time.monotonic()
+
+    started = time.monotonic()
+    fetching = threading.Thread(target=fetch_bundle)
+    fetching.start()
+    time.sleep(0.5)  # the bundle's request is in, compressing
+    resp = http.get("/static/app.css", headers={"Accept-Encoding": "identity"})
+    answered = time.monotonic() - started
+    fetching.join(30)
+    assert resp.status_code == 200
+    assert answered < 2.5, f"app.css waited {answered:.1f} s behind the bundle's compression"
+    assert done["bundle"] - started >= 4  # the bundle did take its 4 s

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import brotli
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -45,12 +46,27 @@ def static_url(name: str) -> str:
     return f"/static/{name}?v={fingerprint(name)}"
 
 
-@cache
-def _compressed(path: str, mtime_ns: int, encoding: str) -> bytes:
+# Each file version's compressed bytes, per encoding, made on first request and kept.
+_COMPRESSED: dict[tuple[str, int, str], bytes] = {}
+
+
+def _compress_file(path: str, encoding: str) -> bytes:
     raw = Path(path).read_bytes()
     if encoding == "br":
         return brotli.compress(raw, quality=11)
     return gzip.compress(raw, compresslevel=9, mtime=0)
+
+
+async def _compressed(path: str, mtime_ns: int, encoding: str) -> bytes:
+    """The file compressed, made once per version. Brotli's best quality takes seconds of CPU on
+    a big bundle (swagger-ui-bundle.js, 1.7 MB: about 3 s; hls.js: 0.6 s), so it runs in a
+    worker thread: on the event loop it would hold up every other request of the process."""
+    key = (path, mtime_ns, encoding)
+    body = _COMPRESSED.get(key)
+    if body is None:
+        body = await run_in_threadpool(_compress_file, path, encoding)
+        _COMPRESSED[key] = body
+    return body
 
 
 def _encoding(accept: str) -> str | None:
@@ -66,9 +82,9 @@ class CompressedStaticFiles(StaticFiles):
         response.headers["Cache-Control"] = YEAR if current else REVALIDATE
         if not isinstance(response, FileResponse) or response.status_code != 200:
             return response
-        return self._compress(response, Headers(scope=scope))
+        return await self._compress(response, Headers(scope=scope))
 
-    def _compress(self, response: FileResponse, request: Headers) -> Response:
+    async def _compress(self, response: FileResponse, request: Headers) -> Response:
         media = response.media_type or ""
         # A range request (video, resumed download) gets the bytes it names, uncompressed.
         encoding = None if "range" in request else _encoding(request.get("accept-encoding", ""))
@@ -76,7 +92,7 @@ class CompressedStaticFiles(StaticFiles):
         if encoding is None or not media.startswith(COMPRESSIBLE) or stat.st_size < MIN_SIZE:
             response.headers["Vary"] = "Accept-Encoding"
             return response
-        body = _compressed(str(response.path), stat.st_mtime_ns, encoding)
+        body = await _compressed(str(response.path), stat.st_mtime_ns, encoding)
         headers = {
             key: value
             for key, value in response.headers.items()
