@@ -16,6 +16,7 @@ from pledge.config import Settings
 from pledge.kernel.errors import TooManyAttempts, Unauthorized
 from pledge.web.deps import (
     SESSION_COOKIE,
+    CheckedForm,
     PageCaller,
     check_csrf,
     login_limits,
@@ -170,8 +171,7 @@ def api_tokens(request: Request, caller: PageCaller):
 
 
 @router.post("/account/tokens/revoke")
-async def revoke_api_token(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def revoke_api_token(request: Request, caller: PageCaller, form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         accounts.revoke_api_token(conn, user_id=caller.actor.user_id, token_hash=str(form.get("token", "")))
     return redirect("/account/tokens")

@@ -14,7 +14,7 @@ from pledge.creators.sample_plans import SamplePlan, set_sample_plan, shop_plans
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.kernel.money import parse_yuan
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, parse_percent, required_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
@@ -62,8 +62,7 @@ def _new_rate(conn, form) -> creators.NewRate:
 
 
 @router.post("/merchant/shops/{shop_id}/affiliate-rates")
-async def offer_rate(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def offer_rate(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     require_shop(caller.actor, shop_id)
     with app.uow.begin() as conn:
@@ -73,8 +72,7 @@ async def offer_rate(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/samples/{sample_id}/decision")
-async def decide(sample_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def decide(sample_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     approve = form_text(form, "decision", Code) == "approve"
     with app.uow.begin() as conn:
@@ -86,8 +84,7 @@ async def decide(sample_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/samples/{sample_id}/shipment")
-async def ship(sample_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def ship(sample_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     number = form_text(form, "tracking_no", TrackingNo)
     with app.uow.begin() as conn:
@@ -99,9 +96,8 @@ async def ship(sample_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/samples/{sample_id}/return-receipt")
-async def return_received(sample_id: PathId, request: Request, caller: PageCaller):
+def return_received(sample_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     """The returned sample arrived: the duty ends (a paid sample is refunded)."""
-    await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         sample_duties.confirm_return(conn, caller.actor, sample_id=sample_id, at=app.clock.now())
@@ -122,9 +118,8 @@ def _plan(form) -> SamplePlan:
 
 
 @router.post("/merchant/shops/{shop_id}/sample-plans")
-async def sample_plan(shop_id: PathId, request: Request, caller: PageCaller):
+def sample_plan(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     """Set a product's sample plan: paid (买样返款) or review-free (免审)."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     require_shop(caller.actor, shop_id)
     product_id = required_number(form.get("product_id"), "product_id", low=1)

@@ -25,7 +25,7 @@ from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.orders import services as orders
 from pledge.rulebooks.loader import Rulebook
-from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import Caller, CheckedForm, FormFields, PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.photos import read_photo, store_photo
@@ -300,9 +300,7 @@ def case_page(case_id: PathId, request: Request, caller: PageCaller):
     return render(request, "case.html", **context)
 
 
-async def _case_action(request: Request, case_id: int, action) -> object:
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def _case_action(request: Request, case_id: int, caller: Caller, form: FormFields, action) -> object:
     app = pledge(request)
     with app.uow.begin() as conn:
         action(conn, app, caller.actor, form)
@@ -310,19 +308,23 @@ async def _case_action(request: Request, case_id: int, action) -> object:
 
 
 @router.post("/cases/{case_id}/cancel")
-async def cancel(case_id: PathId, request: Request):
-    return await _case_action(
+def cancel(case_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    return _case_action(
         request,
         case_id,
+        caller,
+        form,
         lambda conn, app, actor, form: aftersales.cancel_case(conn, actor, case_id, at=app.clock.now()),
     )
 
 
 @router.post("/cases/{case_id}/escalate")
-async def escalate(case_id: PathId, request: Request):
-    return await _case_action(
+def escalate(case_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    return _case_action(
         request,
         case_id,
+        caller,
+        form,
         lambda conn, app, actor, form: aftersales.escalate(
             conn, actor, case_id, note=form_text(form, "note", CaseNote), at=app.clock.now()
         ),
@@ -330,10 +332,12 @@ async def escalate(case_id: PathId, request: Request):
 
 
 @router.post("/cases/{case_id}/return-shipment")
-async def return_shipment(case_id: PathId, request: Request):
-    return await _case_action(
+def return_shipment(case_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    return _case_action(
         request,
         case_id,
+        caller,
+        form,
         lambda conn, app, actor, form: aftersales.ship_return(
             conn,
             actor,
@@ -395,8 +399,7 @@ def merchant_cases(shop_id: PathId, request: Request, caller: PageCaller, filter
 
 
 @router.post("/merchant/products/{product_id}/shipping-insurance")
-async def set_shipping_insurance(product_id: int, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def set_shipping_insurance(product_id: int, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     tier = str(form.get("tier") or "").strip() or None
     with app.uow.begin() as conn:
@@ -408,10 +411,12 @@ async def set_shipping_insurance(product_id: int, request: Request, caller: Page
 
 
 @router.post("/merchant/cases/{case_id}/review")
-async def review(case_id: PathId, request: Request):
-    return await _case_action(
+def review(case_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    return _case_action(
         request,
         case_id,
+        caller,
+        form,
         lambda conn, app, actor, form: aftersales.review_case(
             conn,
             actor,
@@ -425,10 +430,12 @@ async def review(case_id: PathId, request: Request):
 
 
 @router.post("/merchant/cases/{case_id}/return-received")
-async def return_received(case_id: PathId, request: Request):
-    return await _case_action(
+def return_received(case_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    return _case_action(
         request,
         case_id,
+        caller,
+        form,
         lambda conn, app, actor, form: aftersales.receive_return(conn, actor, case_id, at=app.clock.now()),
     )
 
@@ -470,10 +477,12 @@ def disputes(request: Request, caller: PageCaller):
 
 
 @router.post("/operator/cases/{case_id}/decision")
-async def decide(case_id: PathId, request: Request):
-    return await _case_action(
+def decide(case_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    return _case_action(
         request,
         case_id,
+        caller,
+        form,
         lambda conn, app, actor, form: aftersales.decide_escalation(
             conn,
             actor,

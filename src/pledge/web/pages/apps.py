@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from pledge.accounts.services import require_platform
 from pledge.integrations import apps, listings
 from pledge.kernel.errors import Forbidden, InvalidInput
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.render import redirect, render
 from pledge.web.types import Name, TextRule
@@ -87,8 +87,7 @@ async def install(request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/apps/uninstall")
-async def uninstall(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def uninstall(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         apps.revoke_app(

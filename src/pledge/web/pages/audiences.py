@@ -8,7 +8,7 @@ from pledge.audiences import queries
 from pledge.audiences import services as audiences
 from pledge.audiences.model import BEHAVIOUR, CampaignKind, Rule, RuleKind
 from pledge.audiences.policy import campaign_terms, live_notice_limit, rule_bounds
-from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, FormFields, PageCaller, pledge
 from pledge.web.forms import whole_number, yuan_field
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
@@ -61,8 +61,7 @@ def _rules(form: FormFields) -> list[Rule]:
 
 
 @router.post("/merchant/shops/{shop_id}/audiences")
-async def create_audience(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def create_audience(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         audiences.create_audience(
@@ -78,8 +77,7 @@ async def create_audience(shop_id: PathId, request: Request, caller: PageCaller)
 
 
 @router.post("/merchant/audiences/{audience_id}/campaigns")
-async def create_campaign(audience_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def create_campaign(audience_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     kind = str(form.get("kind") or "")
     terms: dict[str, object] = {}
@@ -105,8 +103,7 @@ async def create_campaign(audience_id: PathId, request: Request, caller: PageCal
 
 
 @router.post("/merchant/campaigns/{campaign_id}/send")
-async def send_campaign(campaign_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def send_campaign(campaign_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         audiences.send_campaign(
@@ -117,9 +114,8 @@ async def send_campaign(campaign_id: PathId, request: Request, caller: PageCalle
 
 
 @router.post("/shops/{shop_id}/audience-opt-out")
-async def opt_out(shop_id: PathId, request: Request, caller: PageCaller):
+def opt_out(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     """The shop page's switch: 不再接收本店活动 / 重新接收."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         if form.get("opt_out") == "0":

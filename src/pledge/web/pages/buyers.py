@@ -17,7 +17,7 @@ from pledge.fulfilment.receipt import confirm_receipt
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.orders import buyer_actions
 from pledge.sms import services as sms
-from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, FormFields, PageCaller, pledge
 from pledge.web.forms import local_path
 from pledge.web.pages.account import signed_in
 from pledge.web.render import redirect, render
@@ -126,8 +126,8 @@ def new_address(request: Request, caller: PageCaller, next: str = "/account/addr
 
 
 @router.post("/account/addresses/new")
-async def add_address(request: Request, caller: PageCaller):
-    address, values = _posted_address(await check_csrf(request, caller))
+def add_address(request: Request, caller: PageCaller, form: CheckedForm):
+    address, values = _posted_address(form)
     app = pledge(request)
     try:
         with app.uow.begin() as conn:
@@ -151,8 +151,8 @@ def edit_address(address_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/account/addresses/{address_id}/edit")
-async def update_address(address_id: PathId, request: Request, caller: PageCaller):
-    address, values = _posted_address(await check_csrf(request, caller))
+def update_address(address_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
+    address, values = _posted_address(form)
     app = pledge(request)
     try:
         with app.uow.begin() as conn:
@@ -172,16 +172,14 @@ async def update_address(address_id: PathId, request: Request, caller: PageCalle
 
 
 @router.post("/account/addresses/{address_id}/delete")
-async def delete_address(address_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def delete_address(address_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         addresses.delete_address(conn, caller.actor.user_id, address_id)
     return redirect("/account/addresses")
 
 
 @router.post("/account/addresses/{address_id}/default")
-async def make_default(address_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def make_default(address_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         addresses.set_default_address(conn, caller.actor.user_id, address_id)
     return redirect("/account/addresses")
@@ -191,8 +189,7 @@ async def make_default(address_id: PathId, request: Request, caller: PageCaller)
 
 
 @router.post("/orders/{order_id}/cancel")
-async def cancel_order(order_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def cancel_order(order_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         buyer_actions.cancel_unpaid_order(conn, caller.actor, order_id, at=app.clock.now())
@@ -200,8 +197,7 @@ async def cancel_order(order_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/orders/{order_id}/cancellation")
-async def ask_cancellation(order_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def ask_cancellation(order_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         request_cancellation(conn, caller.actor, order_id, book=app.rulebook, at=app.clock.now())
@@ -209,8 +205,7 @@ async def ask_cancellation(order_id: PathId, request: Request, caller: PageCalle
 
 
 @router.post("/orders/{order_id}/remind")
-async def remind(order_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def remind(order_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         buyer_actions.remind_to_ship(conn, caller.actor, order_id, book=app.rulebook, at=app.clock.now())
@@ -218,8 +213,7 @@ async def remind(order_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/orders/{order_id}/confirm-receipt")
-async def confirm(order_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def confirm(order_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         confirm_receipt(conn, caller.actor, order_id, at=app.clock.now())

@@ -9,7 +9,7 @@ from markupsafe import escape
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import form_error, redirect, render
 from pledge.web.types import Cursor, PathId
@@ -19,9 +19,8 @@ POLL = "2s"
 
 
 @router.post("/shops/{shop_id}/chat")
-async def open_chat(shop_id: PathId, request: Request, caller: PageCaller):
+def open_chat(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     """联系客服 on the product and order pages: the open conversation, created if needed."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         opened = chat.open_conversation(
@@ -57,8 +56,7 @@ def new_messages(conversation_id: PathId, request: Request, caller: PageCaller, 
 
 
 @router.post("/chats/{conversation_id}/messages")
-async def send(conversation_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def send(conversation_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     htmx = bool(request.headers.get("hx-request"))
     try:
@@ -86,8 +84,7 @@ async def send(conversation_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/chats/{conversation_id}/rating")
-async def rate(conversation_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def rate(conversation_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         chat.rate_conversation(

@@ -12,7 +12,7 @@ from pledge.governance import creator_penalties as cp
 from pledge.governance.creator_ladder import CreatorAction, Harm, Scene
 from pledge.governance.creator_money import ActionState
 from pledge.governance.model import AppealStatus, PenaltyStatus
-from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.live_actions import publish_cut
 from pledge.web.render import redirect, render
@@ -49,9 +49,7 @@ def my_penalties(request: Request, caller: PageCaller):
 
 
 @router.post("/creator/penalties/{penalty_id}/appeal")
-async def appeal(penalty_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def appeal(penalty_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         creator_appeals.file_appeal(
@@ -73,9 +71,7 @@ def creators_for_review(request: Request, caller: PageCaller):
 
 
 @router.post("/operator/creator-appeals/{appeal_id}/answer")
-async def answer_appeal(appeal_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def answer_appeal(appeal_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         creator_appeals.answer_appeal(
@@ -109,9 +105,7 @@ def creator_record(creator_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/operator/creators/{creator_id}/penalties")
-async def record(creator_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def record(creator_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     violation = cp.Violation(
         creator_id,

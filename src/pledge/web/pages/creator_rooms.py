@@ -12,7 +12,7 @@ from pledge.creators import services as creators
 from pledge.kernel.money import parse_yuan
 from pledge.live import metrics
 from pledge.web import live_actions as actions
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.pages.live import source_token
 from pledge.web.render import redirect, render
@@ -26,8 +26,7 @@ def _console(room_id: int) -> str:
 
 
 @router.post("/creator/rooms")
-async def open_room(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def open_room(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         room_id = rooms.open_room(
@@ -62,8 +61,7 @@ def console(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/creator/rooms/{room_id}/start")
-async def start(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def start(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         rooms.go_live(
@@ -80,8 +78,7 @@ async def start(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/creator/rooms/{room_id}/end")
-async def end(room_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def end(room_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         session_id = rooms.end_session(conn, caller.actor, room_id=room_id, at=app.clock.now())
@@ -91,8 +88,7 @@ async def end(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/creator/rooms/{room_id}/cards")
-async def pin(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def pin(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     sku_id = required_number(form.get("sku_id"), "sku_id", low=1)
     price_fen = parse_yuan(str(form.get("price_yuan", "")).strip())
@@ -111,8 +107,7 @@ async def pin(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/creator/rooms/{room_id}/cards/remove")
-async def unpin(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def unpin(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     sku_id = required_number(form.get("sku_id"), "sku_id", low=1)
     with app.uow.begin() as conn:

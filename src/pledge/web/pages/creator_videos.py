@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pledge.creators import services as creators
 from pledge.creators import videos
 from pledge.kernel.errors import Forbidden
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_creator_video, refuse_too_large
@@ -40,8 +40,7 @@ async def publish(request: Request, caller: PageCaller):
 
 
 @router.post("/creator/videos/{video_id}/remove")
-async def take_down(video_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def take_down(video_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         videos.take_down(conn, caller.actor, video_id=video_id)

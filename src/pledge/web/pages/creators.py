@@ -22,7 +22,7 @@ from pledge.governance import creator_records
 from pledge.kernel.limits import MAX_COUNT
 from pledge.videos.model import VideoStatus
 from pledge.videos.queries import creator_videos
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, local_path, optional_percent, required_number, whole_number
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, Name, OptionalTitle, PathId, Reason, TrackingNo
@@ -95,8 +95,7 @@ def public_showcase(creator_id: PathId, request: Request):
 
 
 @router.post("/creator")
-async def open_account(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def open_account(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     new = creators.NewCreator(
         form_text(form, "handle", Code).lower(),
@@ -148,8 +147,7 @@ def market(request: Request, caller: PageCaller):
 
 
 @router.post("/creator/showcase")
-async def add_to_showcase(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_to_showcase(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     product_id = required_number(form.get("product_id"), "product_id", low=1)
     with app.uow.begin() as conn:
@@ -158,8 +156,7 @@ async def add_to_showcase(request: Request, caller: PageCaller):
 
 
 @router.post("/creator/samples")
-async def ask_for_sample(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def ask_for_sample(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     new = samples.NewSample(
         required_number(form.get("product_id"), "product_id", low=1), form_text(form, "note", OptionalTitle)
@@ -170,8 +167,7 @@ async def ask_for_sample(request: Request, caller: PageCaller):
 
 
 @router.post("/creator/samples/{sample_id}/cancel")
-async def withdraw_sample(sample_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def withdraw_sample(sample_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         samples.cancel_sample(conn, caller.actor, sample_id=sample_id, at=app.clock.now())
@@ -179,8 +175,7 @@ async def withdraw_sample(sample_id: PathId, request: Request, caller: PageCalle
 
 
 @router.post("/creator/samples/{sample_id}/receipt")
-async def confirm_receipt(sample_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def confirm_receipt(sample_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         samples.receive_sample(conn, caller.actor, sample_id=sample_id, at=app.clock.now())
@@ -188,9 +183,8 @@ async def confirm_receipt(sample_id: PathId, request: Request, caller: PageCalle
 
 
 @router.post("/creator/samples/purchase")
-async def buy_sample(request: Request, caller: PageCaller):
+def buy_sample(request: Request, caller: PageCaller, form: CheckedForm):
     """Buy a paid sample (买样返款): the price is refunded once the promotion target is met."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     product_id = required_number(form.get("product_id"), "product_id", low=1)
     with app.uow.begin() as conn:
@@ -199,8 +193,7 @@ async def buy_sample(request: Request, caller: PageCaller):
 
 
 @router.post("/creator/samples/{sample_id}/return")
-async def return_sample(sample_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def return_sample(sample_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     number = form_text(form, "tracking_no", TrackingNo)
     with app.uow.begin() as conn:
@@ -211,9 +204,8 @@ async def return_sample(sample_id: PathId, request: Request, caller: PageCaller)
 
 
 @router.post("/creator/samples/{sample_id}/promotion")
-async def report_promotion(sample_id: PathId, request: Request, caller: PageCaller):
+def report_promotion(sample_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     """The live session or video (its number) that featured a free sample."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     number = required_number(form.get("number"), "number", low=1)
     video = form.get("what") == "video"
@@ -231,8 +223,7 @@ async def report_promotion(sample_id: PathId, request: Request, caller: PageCall
 
 
 @router.post("/finance/creator-payouts/{payout_id}/return")
-async def creator_payout_returned(payout_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def creator_payout_returned(payout_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         creator_payouts.return_creator_payout(

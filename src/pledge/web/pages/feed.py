@@ -11,7 +11,7 @@ from pledge.feed import queries, support
 from pledge.kernel.errors import Forbidden
 from pledge.reach.recording import EventKind, Subject
 from pledge.reach.serving import CANDIDATES_PER_USER, MAX_PAGE_SIZE, Reason, feed
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.downloads import platform_time
 from pledge.web.forms import form_text, parse_percent, whole_number
 from pledge.web.render import redirect, render
@@ -55,8 +55,7 @@ def operator_page(request: Request, caller: PageCaller):
 
 
 @router.post("/operator/reach/programs")
-async def create_program(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def create_program(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     spec = support.SupportSpec(
         code=form_text(form, "code", Code),

@@ -11,7 +11,7 @@ from pledge.catalog import queries as catalog_queries
 from pledge.flash import services as flash
 from pledge.kernel.clock import parse_iso
 from pledge.web import live_actions
-from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import form_text, required_number, whole_number, yuan_field
 from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
@@ -30,8 +30,7 @@ def deal_page(deal_id: PathId, request: Request):
 
 
 @router.post("/flash-orders")
-async def buy(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def buy(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         placed = flash.buy(
@@ -57,8 +56,7 @@ def deal_desk(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/shops/{shop_id}/flash")
-async def open_deal(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def open_deal(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     now = app.clock.now()
     starts = str(form.get("starts_at", "")).strip()

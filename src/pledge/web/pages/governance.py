@@ -16,7 +16,7 @@ from pledge.governance import services as governance
 from pledge.governance.model import AppealStatus, Decision, ItemStatus, PenaltyStatus, Subject
 from pledge.kernel.clock import zone
 from pledge.kernel.errors import NotFound
-from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_day, form_text, local_path
 from pledge.web.live_actions import publish_cut, publish_decision
 from pledge.web.pages.merchant import first_shop
@@ -81,9 +81,7 @@ def item_page(item_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/operator/queue/{item_id}")
-async def decide(item_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def decide(item_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     decision = Decision.ALLOW if form.get("decision") == "allow" else Decision.REMOVE
     with app.uow.begin() as conn:
@@ -103,9 +101,7 @@ async def decide(item_id: PathId, request: Request):
 
 
 @router.post("/operator/queue/{item_id}/penalty")
-async def penalise(item_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def penalise(item_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         item = queries.item(conn, caller.actor, item_id)
@@ -131,9 +127,7 @@ def live_page(request: Request, caller: PageCaller):
 
 
 @router.post("/operator/live/{session_id}/cut")
-async def cut(session_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def cut(session_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     publish_cut(
         pledge(request),
         session_id,
@@ -145,9 +139,7 @@ async def cut(session_id: PathId, request: Request):
 
 
 @router.post("/operator/appeals/{appeal_id}")
-async def answer(appeal_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def answer(appeal_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         appeals.answer_appeal(
@@ -177,9 +169,7 @@ def merchant_penalties(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/penalties/{penalty_id}/appeal")
-async def appeal(penalty_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def appeal(penalty_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         appeals.file_appeal(
@@ -203,9 +193,7 @@ def calendar_page(request: Request, caller: PageCaller):
 
 
 @router.post("/operator/calendar")
-async def record_calendar_day(request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def record_calendar_day(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     day = form_day(form.get("day"), "day")
     with app.uow.begin() as conn:
@@ -221,9 +209,7 @@ async def record_calendar_day(request: Request):
 
 
 @router.post("/operator/calendar/{day}/remove")
-async def forget_calendar_day(day: date, request: Request):
-    caller = page_caller(request)
-    await check_csrf(request, caller)
+def forget_calendar_day(day: date, request: Request, caller: PageCaller, _form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         if not calendar.forget_day(conn, caller.actor, day):
             raise NotFound(f"{day.isoformat()} is not in the calendar")
@@ -248,9 +234,9 @@ def report_form(subject: Subject, subject_id: PathId, request: Request, caller: 
 
 
 @router.post("/report/{subject}/{subject_id}")
-async def send_report(subject: Subject, subject_id: PathId, request: Request):
-    caller = page_caller(request)
-    form = await check_csrf(request, caller)
+def send_report(
+    subject: Subject, subject_id: PathId, request: Request, caller: PageCaller, form: CheckedForm
+):
     app = pledge(request)
     reported = governance.Reported(subject, subject_id, form_text(form, "reason", Reason))
     with app.uow.begin() as conn:

@@ -10,7 +10,7 @@ from pledge.inventory import services as inventory
 from pledge.kernel.clock import parse_iso
 from pledge.kernel.errors import InvalidInput
 from pledge.warehouse import services as warehouse
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
@@ -50,8 +50,7 @@ def warehouse_home(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/shops/{shop_id}/warehouses")
-async def add_warehouse(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_warehouse(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         inventory.create_warehouse(
@@ -68,8 +67,7 @@ async def add_warehouse(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/receipts")
-async def add_receipt(warehouse_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_receipt(warehouse_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     expires = str(form.get("expires_on", "")).strip()
     try:
@@ -89,8 +87,7 @@ async def add_receipt(warehouse_id: PathId, request: Request, caller: PageCaller
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/adjustments")
-async def add_adjustment(warehouse_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_adjustment(warehouse_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         wh = inventory.own_warehouse(conn, caller.actor, warehouse_id)

@@ -23,7 +23,7 @@ from pledge.live.model import SessionStatus
 from pledge.promises.model import Promise
 from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions as actions
-from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.i18n import translator
 from pledge.web.present import local, yuan
@@ -130,8 +130,7 @@ def my_rooms(request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/live/rooms")
-async def open_room(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def open_room(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         room_id = live.create_room(
@@ -187,8 +186,7 @@ def metrics_fragment(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/live/{room_id}/start")
-async def start(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def start(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     session = str(form.get("session_id") or "").strip()
     actions.start(
         pledge(request),
@@ -202,23 +200,20 @@ async def start(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/live/{room_id}/end")
-async def end(room_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def end(room_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     actions.end(pledge(request), caller.actor, room_id)
     return redirect(f"/merchant/live/{room_id}")
 
 
 @router.post("/merchant/live/{room_id}/sessions")
-async def announce(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def announce(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     starts_at = parse_iso(form_text(form, "starts_at", IsoTime), "Asia/Shanghai")
     actions.schedule(pledge(request), caller.actor, room_id, form_text(form, "title", Title), starts_at)
     return redirect(f"/merchant/live/{room_id}")
 
 
 @router.post("/merchant/live/{room_id}/cards")
-async def pin(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def pin(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     sku_id = required_number(form.get("sku_id"), "sku_id", low=1)
     price_fen = parse_yuan(str(form.get("price_yuan", "")).strip())
     actions.pin(pledge(request), caller.actor, room_id, sku_id, price_fen)
@@ -226,8 +221,7 @@ async def pin(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/live/{room_id}/coupons")
-async def push_coupon(room_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def push_coupon(room_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     min_spend = str(form.get("min_spend_yuan", "")).strip()
     actions.push_coupon(
         pledge(request),
@@ -244,15 +238,13 @@ async def push_coupon(room_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/live/{room_id}/cards/{sku_id}/unpin")
-async def unpin(room_id: PathId, sku_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def unpin(room_id: PathId, sku_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     actions.unpin(pledge(request), caller.actor, room_id, sku_id)
     return redirect(f"/merchant/live/{room_id}")
 
 
 @router.post("/merchant/live/{room_id}/cards/{sku_id}/explain")
-async def explain(room_id: PathId, sku_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def explain(room_id: PathId, sku_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     actions.explain(pledge(request), caller.actor, room_id, sku_id)
     return redirect(f"/merchant/live/{room_id}")
 

@@ -9,7 +9,7 @@ from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.services import WaybillInUse, ship_order
 from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
-from pledge.web.deps import Caller, PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import Caller, CheckedForm, PageCaller, page_caller, pledge
 from pledge.web.forms import local_path
 from pledge.web.render import error_page, redirect, render
 from pledge.web.types import PathId
@@ -96,8 +96,7 @@ def shop_orders(shop_id: PathId, request: Request, caller: PageCaller, filter: s
 
 
 @router.post("/orders/{order_id}/ship")
-async def ship(order_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def ship(order_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     try:
         with app.uow.begin() as conn:

@@ -11,7 +11,7 @@ from pledge.addresses.model import masked_phone
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.minors import policy
 from pledge.minors import services as minors
-from pledge.web.deps import Caller, PageCaller, check_csrf, pledge
+from pledge.web.deps import Caller, CheckedForm, PageCaller, pledge
 from pledge.web.render import form_error, redirect, render
 
 router = APIRouter()
@@ -50,8 +50,7 @@ def age_page(request: Request, caller: PageCaller):
 
 
 @router.post(f"{PAGE}/birth-date")
-async def save_birth_date(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def save_birth_date(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     now = app.clock.now()
     try:
@@ -66,9 +65,8 @@ async def save_birth_date(request: Request, caller: PageCaller):
 
 
 @router.post(f"{PAGE}/guardian")
-async def guardian_consent(request: Request, caller: PageCaller):
+def guardian_consent(request: Request, caller: PageCaller, form: CheckedForm):
     """`action=send_code` texts the code to the guardian; `action=confirm` records the consent."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     guardian = str(form.get("guardian_phone", "")).strip()[:20]
     try:

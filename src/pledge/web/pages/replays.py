@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from pledge.live import replays
-from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
@@ -21,8 +21,7 @@ def replay_page(session_id: PathId, request: Request):
 
 
 @router.post("/merchant/live/sessions/{session_id}/replay")
-async def set_replay(session_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def set_replay(session_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     with pledge(request).uow.begin() as conn:  # a bad URL: the translated error page, nothing saved
         replays.set_replay(conn, caller.actor, session_id=session_id, replay_url=form.get("replay_url"))
     return redirect(f"/merchant/live/sessions/{session_id}?replay_saved=1")

@@ -14,7 +14,7 @@ from pledge.kernel.money import parse_yuan
 from pledge.settlement import deposits, fees, payouts, programs, queries, reports
 from pledge.settlement.payouts import provider_for
 from pledge.settlement.policy import previous_month
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.downloads import month_or_current, platform_time, statement_response
 from pledge.web.forms import (
     form_text,
@@ -80,8 +80,7 @@ def shop_statement(
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/apply")
-async def apply(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def apply(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         programs.apply_to_program(
@@ -96,8 +95,7 @@ async def apply(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/shops/{shop_id}/settlement/payout")
-async def payout(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def payout(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         payouts.request_payout(
@@ -164,8 +162,7 @@ def _tier(line: str) -> tuple[int, int]:
 
 
 @router.post("/finance/settlement/programs")
-async def create_program(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def create_program(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
 
     tiers = tuple(_tier(t) for t in _lines(form.get("tiers")))
@@ -192,8 +189,7 @@ async def create_program(request: Request, caller: PageCaller):
 
 
 @router.post("/finance/settlement/programs/{program_id}")
-async def change_program(program_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def change_program(program_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
 
     changes: dict = {}
@@ -211,8 +207,7 @@ async def change_program(program_id: PathId, request: Request, caller: PageCalle
 
 
 @router.post("/finance/settlement/applications/{application_id}")
-async def decide(application_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def decide(application_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         programs.decide_application(
@@ -222,9 +217,8 @@ async def decide(application_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/finance/settlement/terms")
-async def shop_terms(request: Request, caller: PageCaller):
+def shop_terms(request: Request, caller: PageCaller, form: CheckedForm):
     """Finance marks a shop 0元入驻 (or takes it off): no base deposit, 21-day settlement."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         deposits.set_zero_entry(
@@ -239,8 +233,7 @@ async def shop_terms(request: Request, caller: PageCaller):
 
 
 @router.post("/finance/settlement/payouts/{payout_id}/return")
-async def bank_return(payout_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def bank_return(payout_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         payouts.return_payout(

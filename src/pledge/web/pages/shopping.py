@@ -20,7 +20,7 @@ from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions
-from pledge.web.deps import Caller, PageCaller, check_csrf, optional_caller, page_caller, pledge
+from pledge.web.deps import Caller, CheckedForm, PageCaller, check_csrf, optional_caller, page_caller, pledge
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
@@ -87,8 +87,7 @@ def product_page(product_id: PathId, request: Request, source: str | None = None
 
 
 @router.post("/cart")
-async def add_to_cart(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_to_cart(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     token = str(form.get("source_token") or "") or None
     source = PRODUCT_CARD if token is None else verify(app.source_secrets, token, now=app.clock.now())
@@ -135,16 +134,14 @@ def cart(request: Request, caller: PageCaller):
 
 
 @router.post("/cart/remove")
-async def remove_line(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def remove_line(request: Request, caller: PageCaller, form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         orders.remove_from_cart(conn, caller.actor, required_number(form.get("sku_id"), "sku_id"))
     return redirect("/cart")
 
 
 @router.post("/checkout")
-async def checkout(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def checkout(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         placed = orders.checkout_cart(

@@ -13,7 +13,7 @@ from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.notifications import queries as notices
 from pledge.notifications.services import mark_read
 from pledge.reach.recording import EventKind, Subject
-from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import required_number, whole_number
 from pledge.web.i18n import translator
 from pledge.web.notices import notice_text
@@ -36,8 +36,7 @@ def shop_page(shop_id: PathId, request: Request, past_page: PathId = 1):
 
 
 @router.post("/shops/{shop_id}/follow")
-async def follow(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def follow(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         if form.get("follow") == "0":
@@ -71,8 +70,7 @@ def badge(request: Request):
 
 
 @router.post("/notifications/read")
-async def read(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def read(request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         mark_read(conn, caller.actor, at=app.clock.now(), up_to=whole_number(form.get("up_to"), "up_to"))
@@ -114,16 +112,16 @@ async def add_photo(product_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/products/{product_id}/photos/{position}/remove")
-async def remove_photo(product_id: PathId, position: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def remove_photo(
+    product_id: PathId, position: PathId, request: Request, caller: PageCaller, _form: CheckedForm
+):
     with pledge(request).uow.begin() as conn:
         images.remove_image(conn, caller.actor, product_id=product_id, position=position)
     return redirect(_photos_url(product_id))
 
 
 @router.post("/merchant/products/{product_id}/photos/{position}/move")
-async def move_photo(product_id: PathId, position: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def move_photo(product_id: PathId, position: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     to = required_number(form.get("to"), "to", low=1, high=images.MAX_IMAGES)
     with pledge(request).uow.begin() as conn:
         images.move_image(conn, caller.actor, product_id=product_id, position=position, to=to)

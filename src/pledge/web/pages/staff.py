@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 
 from pledge.accounts import staff
 from pledge.accounts.services import ROLE_PERMISSIONS, Permission, ShopRole
-from pledge.web.deps import PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, Email, PathId
@@ -31,8 +31,7 @@ def staff_page(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/shops/{shop_id}/staff")
-async def invite(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def invite(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         staff.invite_staff(
             conn,
@@ -45,16 +44,14 @@ async def invite(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/shops/{shop_id}/staff/{user_id}/role")
-async def change_role(shop_id: PathId, user_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def change_role(shop_id: PathId, user_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         staff.change_role(conn, caller.actor, shop_id, user_id=user_id, role=form_text(form, "role", Code))
     return redirect(f"/merchant/shops/{shop_id}/staff")
 
 
 @router.post("/merchant/shops/{shop_id}/staff/{user_id}/remove")
-async def remove(shop_id: PathId, user_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def remove(shop_id: PathId, user_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         staff.remove_staff(conn, caller.actor, shop_id, user_id=user_id)
     return redirect(f"/merchant/shops/{shop_id}/staff")

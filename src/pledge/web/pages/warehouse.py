@@ -18,7 +18,7 @@ from pledge.orders.tables import order_events
 from pledge.orders.tables import orders as orders_table
 from pledge.warehouse import estimate, labels
 from pledge.warehouse import services as warehouse
-from pledge.web.deps import PageCaller, check_csrf, page_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, page_caller, pledge
 from pledge.web.downloads import pdf
 from pledge.web.pages.shopping import _order
 from pledge.web.render import redirect, render, templates
@@ -85,8 +85,7 @@ async def order_stream(order_id: PathId, request: Request, caller: PageCaller, w
 
 
 @router.post("/merchant/warehouses/{warehouse_id}/waves")
-async def new_wave(warehouse_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def new_wave(warehouse_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         wave_id = warehouse.create_wave(conn, caller.actor, warehouse_id, at=app.clock.now())
@@ -105,8 +104,7 @@ def wave_page(wave_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/waves/{wave_id}/picked")
-async def wave_picked(wave_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def wave_picked(wave_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         warehouse.confirm_picked(conn, caller.actor, wave_id, at=app.clock.now())
@@ -152,8 +150,7 @@ def pack_station(parcel_id: PathId, request: Request):
 
 
 @router.post("/merchant/parcels/{parcel_id}/scan")
-async def pack_scan(parcel_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def pack_scan(parcel_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     code = str(form.get("barcode", "")).strip()
     try:
@@ -169,8 +166,7 @@ async def pack_scan(parcel_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/parcels/{parcel_id}/label")
-async def pack_label(parcel_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def pack_label(parcel_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         outcome = warehouse.label(
@@ -189,8 +185,7 @@ def pack_label_pdf(parcel_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/parcels/{parcel_id}/handover")
-async def pack_handover(parcel_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def pack_handover(parcel_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         warehouse.hand_over(conn, caller.actor, parcel_id, at=app.clock.now())

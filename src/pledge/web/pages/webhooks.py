@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 
 from pledge.integrations import webhooks
 from pledge.integrations.events import EVENT_TYPES
-from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, FormFields, PageCaller, pledge
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
@@ -43,8 +43,7 @@ def _chosen_events(form: FormFields) -> list[str]:
 
 
 @router.post("/merchant/shops/{shop_id}/webhooks")
-async def add_endpoint(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_endpoint(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         made = webhooks.register_endpoint(
@@ -60,8 +59,7 @@ async def add_endpoint(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/webhooks/{endpoint_id}/enabled")
-async def toggle(endpoint_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def toggle(endpoint_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         shop_id = webhooks.endpoint_of(conn, caller.actor, endpoint_id)["shop_id"]
@@ -71,8 +69,7 @@ async def toggle(endpoint_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/webhooks/{endpoint_id}/secret")
-async def rotate(endpoint_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def rotate(endpoint_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     with pledge(request).uow.begin() as conn:
         shop_id = webhooks.endpoint_of(conn, caller.actor, endpoint_id)["shop_id"]
         secret = webhooks.rotate_secret(conn, caller.actor, endpoint_id)
@@ -80,8 +77,7 @@ async def rotate(endpoint_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/webhooks/{endpoint_id}/delete")
-async def delete(endpoint_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def delete(endpoint_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         shop_id = webhooks.endpoint_of(conn, caller.actor, endpoint_id)["shop_id"]
@@ -98,8 +94,7 @@ def delivery_log(endpoint_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/webhook-deliveries/{delivery_id}/replay")
-async def replay(delivery_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def replay(delivery_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         new_id = webhooks.replay(conn, caller.actor, delivery_id, at=app.clock.now())

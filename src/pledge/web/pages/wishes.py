@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from pledge.catalog.services import NewSku
 from pledge.catalog.tables import products
-from pledge.web.deps import PageCaller, check_csrf, optional_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import required_number, whole_number, yuan_field
 from pledge.web.pages.merchant import first_shop
 from pledge.web.render import redirect, render
@@ -31,8 +31,7 @@ def wish_box(shop_id: PathId, request: Request):
 
 
 @router.post("/shops/{shop_id}/wishes")
-async def make_wish(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def make_wish(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     session_id = whole_number(form.get("session_id"), "session_id")
     with app.uow.begin() as conn:
@@ -49,8 +48,7 @@ async def make_wish(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/wishes/{demand_id}/plus-one")
-async def plus_one(demand_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def plus_one(demand_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         wishes.plus_one(conn, caller.actor, demand_id=demand_id, at=app.clock.now())
@@ -85,8 +83,7 @@ def _back(conn, caller, demand_id: int) -> str:
 
 
 @router.post("/merchant/wishes/{demand_id}/name")
-async def rename(demand_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def rename(demand_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         wishes.rename(conn, caller.actor, demand_id=demand_id, name=form.get("name"))
@@ -94,8 +91,7 @@ async def rename(demand_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/wishes/{demand_id}/merge")
-async def merge(demand_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def merge(demand_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         from_id = required_number(form.get("from_id"), "from_id", low=1)
@@ -104,8 +100,7 @@ async def merge(demand_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/wish-entries/{wish_id}/split")
-async def split(wish_id: PathId, request: Request, caller: PageCaller):
-    await check_csrf(request, caller)
+def split(wish_id: PathId, request: Request, caller: PageCaller, _form: CheckedForm):
     app = pledge(request)
     with app.uow.begin() as conn:
         demand_id = wishes.split(conn, caller.actor, wish_id=wish_id, at=app.clock.now())
@@ -135,8 +130,7 @@ def _new_sku(form) -> NewSku | None:
 
 
 @router.post("/merchant/wishes/{demand_id}/product")
-async def fulfil(demand_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def fulfil(demand_id: PathId, request: Request, caller: PageCaller, form: CheckedForm):
     app = pledge(request)
     product_id = required_number(form.get("product_id"), "product_id", low=1)
     offer, sku = _offer(form), _new_sku(form)
