@@ -4,7 +4,7 @@ approvals, deposits, bank returns and the reconciliation report."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -97,7 +97,7 @@ def statement(
         data = reports.statement(conn, actor, app.rulebook, shop_id, month_or_current(app, month))
     if format == "json" and (page is not None or kind is not None):
         shown = reports.lines_page(data["lines"], page=page or 1, kind=kind, page_size=page_size)
-        lines_page = {k: v for k, v in asdict(shown).items() if k != "lines"}
+        lines_page = {f.name: getattr(shown, f.name) for f in fields(shown) if f.name != "lines"}
         return dict(data, lines=shown.lines, lines_page=lines_page)
     return statement_response(app, data, format)
 
