@@ -100,8 +100,10 @@ def postgres_template(pg_server) -> str:
     return url.rsplit("/", 1)[1]
 
 
-def migrated_sqlite(template: Path, directory: Path) -> str:
-    target = directory / "pledge.sqlite3"
+def migrated_sqlite(template: Path, directory: Path, name: str = "pledge.sqlite3") -> str:
+    """A migrated SQLite database at `directory/name`: a copy of the worker's template (about
+    2.5 s quicker than migrating from empty)."""
+    target = directory / name
     shutil.copyfile(template, target)
     return f"sqlite:///{target}"
 

@@ -14,9 +14,8 @@ from fastapi.testclient import TestClient
 
 from pledge.demo.guide import guide, write_guide
 from pledge.kernel.clock import FixedClock
-from pledge.migrate import upgrade
 from pledge.web.app import create_app
-from tests.conftest import START, make_app
+from tests.conftest import START, make_app, migrated_sqlite
 from tests.e2e.conftest import post_login
 
 SWITCH = re.compile(r'<a href="([^"]+)"[^>]*data-testid="switch-language"')
@@ -24,17 +23,16 @@ ACCOUNTS = [("buyer", "buyer@pledge.demo"), ("merchant", "florist@pledge.demo")]
 NAMES = {"buyer@pledge.demo": "小林", "florist@pledge.demo": "小阿阮 · 小阿阮鲜花"}
 
 
-def web(tmp_path, clock, *, demo: bool):
-    url = f"sqlite:///{tmp_path / 'pledge.sqlite3'}"
-    upgrade(url)
+def web(tmp_path, template, clock, *, demo: bool):
+    url = migrated_sqlite(template, tmp_path)
     app = make_app(url, clock, var_dir=tmp_path, demo_mode=demo)
     write_guide(app.settings, guide(ACCOUNTS, "pledge123", NAMES))  # as the demo seed leaves it
     return app
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    app = web(tmp_path_factory.mktemp("frame"), FixedClock(START), demo=False)
+def site(tmp_path_factory, sqlite_template):
+    app = web(tmp_path_factory.mktemp("frame"), sqlite_template, FixedClock(START), demo=False)
     with TestClient(create_app(app, run_worker=False)) as c:
         yield c
     app.uow.engine.dispose()
@@ -111,8 +109,10 @@ def test_login_page_lists_no_account_and_no_password_outside_demo_mode(site):
     assert 'data-testid="demo-accounts"' not in page.text
 
 
-def test_demo_login_page_lists_the_accounts_their_password_and_what_each_shows(tmp_path, clock):
-    app = web(tmp_path, clock, demo=True)
+def test_demo_login_page_lists_the_accounts_their_password_and_what_each_shows(
+    tmp_path, sqlite_template, clock
+):
+    app = web(tmp_path, sqlite_template, clock, demo=True)
     with TestClient(create_app(app, run_worker=False)) as c:
         zh = c.get("/login").text
         en = c.get("/login", params={"lang": "en"}).text

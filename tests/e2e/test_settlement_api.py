@@ -392,15 +392,14 @@ def queries_status(conn, application_id: int) -> str:
     return conn.execute(select(applications.c.status).where(applications.c.id == application_id)).scalar_one()
 
 
-def test_cli_quote_for_a_shop_applies_its_product_card_waiver_on_that_channel_only(tmp_path, clock):
+def test_cli_quote_for_a_shop_applies_its_product_card_waiver_on_that_channel_only(
+    tmp_path, sqlite_template, clock
+):
     """`--shop` reads the operator's programs: the florist's product-card waiver (0.6 %) lowers a
     product-card order's commission and names the program; a live-room order pays the table rate."""
-    from pledge.migrate import upgrade
-    from tests.conftest import make_app
+    from tests.conftest import make_app, migrated_sqlite
 
-    url = f"sqlite:///{tmp_path / 'pledge.sqlite3'}"
-    upgrade(url)
-    app = make_app(url, clock)
+    app = make_app(migrated_sqlite(sqlite_template, tmp_path), clock)
     clock.set(sh(2026, 8, 1, 9))
     f = Florist(app, clock)
     f.do(

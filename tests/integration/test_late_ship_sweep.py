@@ -19,9 +19,8 @@ from pledge.kernel import jsonutil
 from pledge.lateship.services import sweep_batch, sweep_late_ship, sweep_threads
 from pledge.ledger.services import buyer_coupons, shop_proceeds, trial_balance
 from pledge.ledger.tables import coupons, ledger_accounts, ledger_postings, ledger_transactions
-from pledge.migrate import upgrade
 from pledge.orders.tables import order_events, orders
-from tests.conftest import make_app
+from tests.conftest import make_app, migrated_sqlite
 from tests.support import World, run_concurrently
 
 H = timedelta(hours=1)
@@ -413,9 +412,8 @@ def test_four_concurrent_workers_pay_each_order_exactly_once(postgres_url, clock
             a.uow.engine.dispose()
 
 
-def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, clock):
-    url = f"sqlite:///{tmp_path / 'two-workers.sqlite3'}"
-    upgrade(url)
+def test_two_concurrent_sweep_batches_on_one_sqlite_file_pay_once(tmp_path, sqlite_template, clock):
+    url = migrated_sqlite(sqlite_template, tmp_path, "two-workers.sqlite3")
     first, second = make_app(url, clock), make_app(url, clock)
     try:
         world = World(first)

@@ -19,10 +19,9 @@ from sqlalchemy import select
 from pledge.bootstrap import build
 from pledge.config import DEV_PAYMENT_SECRET, DEV_SECRET_KEY, GENERATE_HINT, MIN_SECRET_LENGTH, Settings
 from pledge.logistics.webhook import carrier_secret, carrier_secrets, sign
-from pledge.migrate import upgrade
 from pledge.orders.tables import payments
 from pledge.payments.adapters import CallbackPayload, SandboxProvider
-from tests.conftest import make_app
+from tests.conftest import make_app, migrated_sqlite
 from tests.e2e.conftest import assert_problem, free_port
 from tests.e2e.test_cli import PLEDGE, one_line
 from tests.support import World
@@ -45,8 +44,8 @@ def pledge_cli(
 
 
 @pytest.fixture
-def var_dir(tmp_path) -> Path:
-    upgrade(f"sqlite:///{tmp_path / 'pledge.sqlite3'}")
+def var_dir(tmp_path, sqlite_template) -> Path:
+    migrated_sqlite(sqlite_template, tmp_path)
     return tmp_path
 
 
@@ -147,10 +146,11 @@ def test_the_check_names_every_weak_secret_and_accepts_strong_ones():
 # ---------------------------------------------------------------- demo mode: random secrets per database
 
 
-def test_demo_mode_makes_random_secrets_per_database_that_survive_a_restart(tmp_path):
+def test_demo_mode_makes_random_secrets_per_database_that_survive_a_restart(tmp_path, sqlite_template):
+    urls = {name: migrated_sqlite(sqlite_template, tmp_path, name) for name in ("a.sqlite3", "b.sqlite3")}
+
     def demo_app(name: str):
-        url = f"sqlite:///{tmp_path / name}"
-        upgrade(url)
+        url = urls[name]
         return build(Settings(database_url=url, demo_mode=True, var_dir=tmp_path))
 
     first, again, other = demo_app("a.sqlite3"), demo_app("a.sqlite3"), demo_app("b.sqlite3")
@@ -175,9 +175,8 @@ def test_demo_mode_makes_random_secrets_per_database_that_survive_a_restart(tmp_
             app.uow.engine.dispose()
 
 
-def test_demo_mode_keeps_a_strong_secret_from_the_environment(tmp_path):
-    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    upgrade(url)
+def test_demo_mode_keeps_a_strong_secret_from_the_environment(tmp_path, sqlite_template):
+    url = migrated_sqlite(sqlite_template, tmp_path, "demo.sqlite3")
     app = build(Settings(database_url=url, demo_mode=True, secret_key=STRONG_KEY))
     try:
         assert app.settings.secret_key == STRONG_KEY and app.settings.payment_secret != DEV_PAYMENT_SECRET
@@ -201,21 +200,21 @@ def test_rotation_payment_secret_verifies_old_and_new_but_signs_with_the_new():
     assert refused.value.status == 401
 
 
-def _rotating_app(tmp_path, clock, **secrets):
-    url = f"sqlite:///{tmp_path / 'rotation.sqlite3'}"
-    upgrade(url)
-    return make_app(url, clock, **secrets)
+def _rotating_app(tmp_path, sqlite_template, clock, **secrets):
+    return make_app(migrated_sqlite(sqlite_template, tmp_path, "rotation.sqlite3"), clock, **secrets)
 
 
 @pytest.mark.parametrize("previous, accepted", [(OLD_PAY, True), ("", False)])
 def test_rotation_a_payment_callback_signed_with_the_previous_secret_counts_until_it_is_removed(
-    tmp_path, clock, previous, accepted
+    tmp_path, sqlite_template, clock, previous, accepted
 ):
     from fastapi.testclient import TestClient
 
     from pledge.web.app import create_app
 
-    app = _rotating_app(tmp_path, clock, payment_secret=STRONG_PAY, payment_secret_previous=previous)
+    app = _rotating_app(
+        tmp_path, sqlite_template, clock, payment_secret=STRONG_PAY, payment_secret_previous=previous
+    )
     world = World(app)
     shop_id, owner = world.shop()
     placed = world.place(world.user(), (world.product(owner, shop_id), 1))
@@ -241,13 +240,13 @@ def test_rotation_a_payment_callback_signed_with_the_previous_secret_counts_unti
 
 @pytest.mark.parametrize("previous, accepted", [(OLD_KEY, True), ("", False)])
 def test_rotation_a_carrier_event_signed_with_the_previous_key_counts_until_it_is_removed(
-    tmp_path, clock, previous, accepted
+    tmp_path, sqlite_template, clock, previous, accepted
 ):
     from fastapi.testclient import TestClient
 
     from pledge.web.app import create_app
 
-    app = _rotating_app(tmp_path, clock, secret_key=STRONG_KEY, secret_key_previous=previous)
+    app = _rotating_app(tmp_path, sqlite_template, clock, secret_key=STRONG_KEY, secret_key_previous=previous)
     world = World(app)
     shop_id, owner = world.shop()
     order_id = world.paid_order(world.user(), world.product(owner, shop_id))

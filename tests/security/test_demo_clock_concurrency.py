@@ -21,12 +21,12 @@ from pledge.bootstrap import build
 from pledge.config import Settings
 from pledge.flash import services as flash
 from pledge.kernel.clock import FixedClock
-from pledge.migrate import upgrade
 from pledge.orders.tables import order_lines
 from pledge.settlement import accounts, deposits, payouts
 from pledge.settlement import services as settlement
 from pledge.settlement.payouts import provider_for
 from pledge.web.app import create_app
+from tests.conftest import migrated_sqlite
 from tests.e2e.conftest import free_port
 from tests.integration.test_settlement_story import Florist
 from tests.support import World
@@ -39,9 +39,8 @@ UTC = UTC
 class Demo:
     """A demo-mode database with one of everything the cases race on, and a live server."""
 
-    def __init__(self, tmp_path) -> None:
-        url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-        upgrade(url)
+    def __init__(self, tmp_path, template) -> None:
+        url = migrated_sqlite(template, tmp_path, "demo.sqlite3")
         self.settings = Settings(
             database_url=url, demo_mode=True, var_dir=tmp_path, run_sweeper_in_server=False
         )
@@ -99,10 +98,10 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, sqlite_template):
     import uvicorn
 
-    d = Demo(tmp_path_factory.mktemp("demo-concurrency"))
+    d = Demo(tmp_path_factory.mktemp("demo-concurrency"), sqlite_template)
     port = free_port()
     pledge_app = build(d.settings)
     server = uvicorn.Server(
@@ -273,14 +272,13 @@ def test_reading_the_demo_clock_never_touches_the_database():
     assert clock.now() >= before + timedelta(days=2)
 
 
-def test_a_running_server_sees_the_clock_another_process_advanced(tmp_path):
+def test_a_running_server_sees_the_clock_another_process_advanced(tmp_path, sqlite_template):
     """`pledge clock advance 2d` runs in its own process: the server's next request sees it."""
     from fastapi.testclient import TestClient
 
     from pledge.bootstrap import advance_demo_clock
 
-    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
-    upgrade(url)
+    url = migrated_sqlite(sqlite_template, tmp_path, "demo.sqlite3")
     settings = Settings(database_url=url, demo_mode=True, var_dir=tmp_path, run_sweeper_in_server=False)
     server, cli = build(settings), build(settings)
     try:
