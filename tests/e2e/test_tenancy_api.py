@@ -275,32 +275,31 @@ def fresh_own_ids(world: World, ids: Ids, owner, domains=None) -> Ids:
     """A's ids again with a new paid order and a new pending checkout, so that each positive
     control (ship, pay) acts on an order no earlier control has changed; with the data of every
     domain module, or of those given (a writing route's own module: each module's prepare stores
-    only its own ids, so a route that needed another module's would fail its control)."""
+    only its own ids, so a route that needed another module's would fail its control). The
+    after-sales cases (seven orders) are made for this file's own routes and for the reads only:
+    no domain module's route names their ids."""
     with world.app.uow.begin() as c:  # a control before may have set the SKU's stock (the editor, PUT stock)
         c.execute(skus.update().where(skus.c.id == ids.sku_id).values(stock=skus.c.stock + 10))
     buyer = world.user()
     order_id = world.paid_order(buyer, ids.sku_id)
     pending = world.place(owner, (ids.sku_id, 1))
-    fresh = with_aftersales(
+    fresh = with_chat(
         world,
-        owner,
         buyer,
-        with_chat(
-            world,
-            buyer,
-            Ids(
-                ids.shop_id,
-                ids.product_id,
-                ids.sku_id,
-                order_id,
-                pending.checkout_id,
-                pending.payment_ref,
-                ids.category_id,
-            ),
+        Ids(
+            ids.shop_id,
+            ids.product_id,
+            ids.sku_id,
+            order_id,
+            pending.checkout_id,
+            pending.payment_ref,
+            ids.category_id,
         ),
     )
     if domains is None:
-        return with_domains(world, owner, buyer, fresh)
+        return with_domains(world, owner, buyer, with_aftersales(world, owner, buyer, fresh))
+    if not domains:  # this file's own routes: the after-sales ones need with_aftersales' cases
+        with_aftersales(world, owner, buyer, fresh)
     for module in domains:
         module.prepare(world, owner, buyer, fresh)
     return fresh
