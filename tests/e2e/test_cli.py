@@ -16,6 +16,7 @@ import pytest
 from pledge.bootstrap import build
 from pledge.config import Settings
 from pledge.kernel.clock import FixedClock
+from tests.conftest import migrated_sqlite
 from tests.support import World
 
 SCRIPT = Path(sys.executable).with_name("pledge")
@@ -59,11 +60,20 @@ def assert_readable_failure(result: subprocess.CompletedProcess, says: str, code
 
 
 @pytest.fixture
-def var_dir(tmp_path) -> Path:
+def var_dir(tmp_path, sqlite_template) -> Path:
+    """A var directory whose database is migrated (a copy of the worker's template: migrating
+    from empty, as the test below does, takes seconds)."""
+    migrated_sqlite(sqlite_template, tmp_path)
+    return tmp_path
+
+
+def test_db_upgrade_migrates_an_empty_var_dir_and_says_where(tmp_path):
     upgraded = run("db", "upgrade", var_dir=tmp_path)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "latest schema" in upgraded.stdout and str(tmp_path) in upgraded.stdout
-    return tmp_path
+    assert (tmp_path / "pledge.sqlite3").stat().st_size > 0
+    again = run("db", "upgrade", var_dir=tmp_path)
+    assert again.returncode == 0 and "latest schema" in again.stdout, again.stderr
 
 
 # ---------------------------------------------------------------- quotes (no database)

@@ -14,15 +14,15 @@ from pledge.config import Settings
 from pledge.kernel.clock import FixedClock
 from pledge.reach.recording import BehaviourEvent, EventBuffer, EventKind, Subject
 from pledge.reach.serving import feed
+from tests.conftest import migrated_sqlite
 from tests.e2e.test_cli import assert_readable_failure, run
 from tests.feed_support import products
 from tests.support import World
 
 
 @pytest.fixture
-def var_dir(tmp_path) -> Path:
-    upgraded = run("db", "upgrade", var_dir=tmp_path)
-    assert upgraded.returncode == 0, upgraded.stderr
+def var_dir(tmp_path, sqlite_template) -> Path:
+    migrated_sqlite(sqlite_template, tmp_path)
     return tmp_path
 
 
