@@ -126,3 +126,31 @@ def test_settlement_pages_in_chinese_hold_no_english_words_or_status_keys(app, c
     assert "application." not in text and "payout." not in text
     words = set(ENGLISH_WORD.findall(text)) - {"rebate"}  # the programme's code, shown small
     assert not words, words
+
+
+def test_a_program_names_its_channel_in_words_and_finance_picks_it_from_a_list(app, clock, client, florist):
+    f = florist
+    csrf = page_login(client, email_of(app, f.operator.user_id), "/finance/settlement")
+    form = client.get("/finance/settlement").text
+    picker = re.search(r'(?s)<select name="channel">(.*?)</select>', form)
+    assert picker and '<option value="">全部渠道</option>' in picker.group(1)
+    assert '<option value="product_card">商品卡</option>' in picker.group(1)
+    made = client.post(
+        "/finance/settlement/programs",
+        follow_redirects=False,
+        data={
+            "csrf_token": csrf,
+            "code": "card-task",
+            "kind": "task_waiver",
+            "name": "商品卡免佣",
+            "rate": "0.6",
+            "task_orders": "10",
+            "channel": "product_card",
+            "starts_at": "2026-07-01",
+        },
+    )
+    assert made.status_code == 303, made.text
+    zh = visible_text(client.get("/finance/settlement").text)
+    assert "· 商品卡" in zh and "product_card" not in zh
+    en = visible_text(client.get("/finance/settlement", params={"lang": "en"}).text)
+    assert "· product card" in en and "product_card" not in en

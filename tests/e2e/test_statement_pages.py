@@ -63,6 +63,8 @@ def test_a_busy_month_is_shown_a_page_at_a_time_with_the_whole_month_in_the_tota
     assert len(shown) == PAGE_LINES
     assert f"共 {2 * SALES} 条" in first.text and "第 1/5 页" in first.text
     assert f"销售 ({SALES})" in first.text and f"技术服务费 ({SALES})" in first.text
+    # A sale names its channel in the page's words, never the stored key.
+    assert "（商品卡）" in first.text and "product_card" not in first.text
     # The totals are the month's, not the page's.
     total = re.search(r'data-testid="total-sales">([^<]+)<', first.text).group(1)
     assert total == f"¥{format_yuan(SALES * PRICE)}"
@@ -85,6 +87,8 @@ def test_a_busy_month_is_shown_a_page_at_a_time_with_the_whole_month_in_the_tota
 
     csv = client.get(base, params={"month": "2026-08", "format": "csv", "lang": "zh_CN"})
     assert csv.status_code == 200 and len(csv.text.strip().splitlines()) > 2 * SALES  # the download is whole
+    english = client.get(base, params={"month": "2026-08", "format": "csv", "lang": "en"}).text
+    assert "(product card)" in english and "product_card" not in english
 
     for bad in ({"kind": "nope"}, {"page": "0"}, {"page": "abc"}):
         resp = client.get(base, params={"month": "2026-08", **bad})

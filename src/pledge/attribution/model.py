@@ -27,6 +27,25 @@ class Channel(StrEnum):
     SHOWCASE = "showcase"
 
 
+# What a statement, a receipt or a page calls each channel (English, Chinese): the stored key
+# is for machines only.
+CHANNEL_NAMES: dict[str, tuple[str, str]] = {
+    Channel.LIVE_ROOM: ("live room", "直播间"),
+    Channel.SHORT_VIDEO: ("short video", "短视频"),
+    Channel.PRODUCT_CARD: ("product card", "商品卡"),
+    Channel.SEARCH: ("search", "搜索"),
+    Channel.SHOWCASE: ("showcase", "橱窗"),
+}
+
+
+def channel_name(channel: str, lang: str = "en") -> str:
+    """The channel's name in `lang` ("zh…" for Chinese); an unknown key is returned as it is."""
+    names = CHANNEL_NAMES.get(channel)
+    if names is None:
+        return channel
+    return names[1] if lang.startswith("zh") else names[0]
+
+
 # Channels whose source is a piece of content with its own promise and prices.
 CONTENT_CHANNELS = frozenset({Channel.LIVE_ROOM, Channel.SHORT_VIDEO})
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.model import RefundStatus
+from pledge.attribution.model import channel_name
 from pledge.aftersales.tables import cases, refunds
 from pledge.compensation.tables import compensations
 from pledge.kernel.db import AnySelect
@@ -159,13 +160,13 @@ def _sales(s: _Statement) -> None:
             r.paid_fen + r.discount_fen,
             f"order paid {format_yuan(r.paid_fen)}"
             + (f" + coupon {format_yuan(r.discount_fen)}" if r.discount_fen else "")
-            + f" ({r.channel})",
+            + f" ({channel_name(r.channel)})",
             base_clause.id,
             base_clause.source,
             r.id,
             zh=f"订单实付{format_yuan(r.paid_fen)}元"
             + (f" + 券{format_yuan(r.discount_fen)}元" if r.discount_fen else "")
-            + f"（{r.channel}）",
+            + f"（{channel_name(r.channel, 'zh')}）",
         )
 
 

@@ -14,7 +14,7 @@ from jinja2.runtime import Context
 
 from pledge.accounts.services import Permission
 from pledge.aftersales.model import CaseStatus, ClaimStatus
-from pledge.attribution.model import Channel
+from pledge.attribution.model import Channel, channel_name
 from pledge.chat.model import ConversationStatus
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.integrations.webhooks import DeliveryStatus
@@ -48,6 +48,15 @@ def _local(context: Context, at: datetime | None, tz: str = "Asia/Shanghai") -> 
 
 
 templates.env.filters["local"] = _local
+
+
+@pass_context
+def _channel(context: Context, channel: str) -> str:
+    """`key | channel`: the channel's name in the page's language (never the stored key)."""
+    return channel_name(channel, context.get("lang", DEFAULT))
+
+
+templates.env.filters["channel"] = _channel
 templates.env.globals["static"] = static_url  # fingerprinted: cached for a year (static_files.py)
 templates.env.globals["Channel"] = Channel  # where a line was bought (attribution)
 # Templates compare a status with its entity's enum (model.py), never with a string literal
