@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_platform, require_shop
 from pledge.aftersales.model import RefundStatus
-from pledge.attribution.model import channel_name
 from pledge.aftersales.tables import cases, refunds
+from pledge.attribution.model import channel_name
 from pledge.compensation.tables import compensations
 from pledge.kernel.db import AnySelect
 from pledge.kernel.errors import InvalidInput
