@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Annotated, TypeAlias
 
 from fastapi import Depends, Request
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from pledge.accounts import services as accounts
 from pledge.accounts.services import Actor
@@ -125,11 +125,16 @@ MaybeApiActor: TypeAlias = Annotated[Actor | None, Depends(optional_api_actor)]
 PageCaller: TypeAlias = Annotated[Caller, Depends(page_caller)]
 
 
+def verify_csrf(form: FormFields | FormData, caller: Caller) -> None:
+    """Refuses a page POST whose CSRF token is not the session's."""
+    if form.get("csrf_token") != caller.csrf:
+        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+
+
 async def check_csrf(request: Request, caller: Caller) -> FormFields:
     """Form fields of a page POST, after checking its CSRF token against the session's."""
     form = dict(await request.form())
-    if form.get("csrf_token") != caller.csrf:
-        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    verify_csrf(form, caller)
     return form
 
 
@@ -142,3 +147,30 @@ async def checked_form(request: Request, caller: PageCaller) -> FormFields:
 
 
 CheckedForm: TypeAlias = Annotated[FormFields, Depends(checked_form)]
+
+
+async def checked_form_data(request: Request, caller: PageCaller) -> FormData:
+    """As checked_form, but the parsed form itself, for a field that repeats (form.getlist)."""
+    await check_csrf(request, caller)
+    return await request.form()  # Starlette keeps the parsed form: this is the same one
+
+
+CheckedFormData: TypeAlias = Annotated[FormData, Depends(checked_form_data)]
+
+
+async def posted_form(request: Request) -> FormFields:
+    """A form that proves itself in another way than the session's CSRF token: the login and
+    sign-up forms (a cookie of their own), or logout (which checks the token only when someone is
+    logged in). Read before a plain `def` handler runs, as checked_form is."""
+    return dict(await request.form())
+
+
+PostedForm: TypeAlias = Annotated[FormFields, Depends(posted_form)]
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request's bytes as sent, for a signature over them (payment and carrier callbacks)."""
+    return await request.body()
+
+
+RawBody: TypeAlias = Annotated[bytes, Depends(raw_body)]

@@ -22,7 +22,7 @@ from pledge.web.api.schemas.logistics import (
     LogisticsOut,
     SanctionsOut,
 )
-from pledge.web.deps import ApiActor, AppDep, pledge
+from pledge.web.deps import ApiActor, AppDep, RawBody, pledge
 from pledge.web.types import Count, FraudNote, PathId
 
 router = APIRouter(tags=["logistics"])
@@ -39,9 +39,8 @@ carrier-events.max-age (logged, kept aside, never applied). Nothing is applied u
 
 
 def _webhook(carrier: str):
-    async def receive(request: Request) -> JSONResponse:
+    def receive(request: Request, body: RawBody) -> JSONResponse:
         app = pledge(request)
-        body = await request.body()
         result = receive_delivery(
             app.uow,
             carrier=carrier,

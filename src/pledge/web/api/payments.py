@@ -5,7 +5,7 @@ from pledge.bootstrap import App
 from pledge.kernel.errors import InvalidInput
 from pledge.payments.confirmation import confirm_sandbox_payment
 from pledge.payments.services import CaptureResult, handle_callback
-from pledge.web.deps import ApiActor, AppDep, pledge
+from pledge.web.deps import ApiActor, AppDep, RawBody, pledge
 from pledge.web.types import PathId
 
 router = APIRouter(tags=["payments"])
@@ -41,6 +41,5 @@ def pay(checkout_id: PathId, app: AppDep, actor: ApiActor) -> PaymentOut:
 
 
 @router.post("/payments/sandbox/callback", summary="Payment provider callback (signed; idempotent)")
-async def callback(request: Request) -> PaymentOut:
-    body = await request.body()
+def callback(request: Request, body: RawBody) -> PaymentOut:
     return receive_callback(pledge(request), body, request.headers.get("x-signature", ""))

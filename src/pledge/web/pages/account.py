@@ -18,10 +18,11 @@ from pledge.web.deps import (
     SESSION_COOKIE,
     CheckedForm,
     PageCaller,
-    check_csrf,
+    PostedForm,
     login_limits,
     optional_caller,
     pledge,
+    verify_csrf,
 )
 from pledge.web.forms import local_path
 from pledge.web.render import redirect, render
@@ -84,8 +85,7 @@ def login_form(request: Request, next: str = "/"):
 
 
 @router.post("/login")
-async def login(request: Request):
-    form = await request.form()
+def login(request: Request, form: PostedForm):
     app = pledge(request)
     target = local_path(form.get("next"), "/")
     if not _login_form_is_ours(request, form):
@@ -138,12 +138,12 @@ def signed_in(request: Request, user_id: int, target: str, *, form_cookie: str, 
 
 
 @router.post("/logout")
-async def logout(request: Request):
+def logout(request: Request, form: PostedForm):
     """Ends the session row, so the cookie is worthless even if it was copied; the form
     carries the session's CSRF token, so another site cannot log the user out."""
     caller = optional_caller(request)
     if caller is not None:
-        await check_csrf(request, caller)
+        verify_csrf(form, caller)
         with pledge(request).uow.begin() as conn:
             accounts.end_session(conn, request.cookies[SESSION_COOKIE])
     response = redirect("/")

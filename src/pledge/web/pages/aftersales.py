@@ -25,7 +25,7 @@ from pledge.kernel.errors import DomainError, InvalidInput, NotFound
 from pledge.kernel.money import format_yuan, parse_yuan
 from pledge.orders import services as orders
 from pledge.rulebooks.loader import Rulebook
-from pledge.web.deps import Caller, CheckedForm, FormFields, PageCaller, check_csrf, pledge
+from pledge.web.deps import Caller, CheckedForm, CheckedFormData, FormFields, PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
 from pledge.web.photos import read_photo, store_photo
@@ -441,8 +441,7 @@ def return_received(case_id: PathId, request: Request, caller: PageCaller, form:
 
 
 @router.post("/merchant/shops/{shop_id}/pledge")
-async def set_pledge(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def set_pledge(shop_id: PathId, request: Request, caller: PageCaller, form: CheckedFormData):
     app = pledge(request)
     terms = policy.ShopPledge(
         form.get("per_unit_damage") == "on",
@@ -450,7 +449,7 @@ async def set_pledge(shop_id: PathId, request: Request, caller: PageCaller):
         whole_number(form.get("damage_window_extra_hours"), "extra damage hours", 0),
         whole_number(form.get("return_window_extra_hours"), "extra return hours", 0),
         form.get("damage_share_table") == "on",
-        frozenset(str(r) for r in (await request.form()).getlist("damage_reasons")),
+        frozenset(str(r) for r in form.getlist("damage_reasons")),
     )
     with app.uow.begin() as conn:
         aftersales.set_shop_pledge(

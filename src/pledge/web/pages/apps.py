@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from pledge.accounts.services import require_platform
 from pledge.integrations import apps, listings
 from pledge.kernel.errors import Forbidden, InvalidInput
-from pledge.web.deps import CheckedForm, PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedForm, CheckedFormData, PageCaller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.render import redirect, render
 from pledge.web.types import Name, TextRule
@@ -36,8 +36,7 @@ def operator_page(request: Request, caller: PageCaller):
 
 
 @router.post("/operator/apps")
-async def add_listing(request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
+def add_listing(request: Request, caller: PageCaller, form: CheckedFormData):
     app = pledge(request)
     with app.uow.begin() as conn:
         listings.list_app(
@@ -45,7 +44,7 @@ async def add_listing(request: Request, caller: PageCaller):
             caller.actor,
             name=form_text(form, "name", Name, "name"),
             description=form_text(form, "description", ListingDescription, "description"),
-            scopes=_scopes(await request.form()),
+            scopes=_scopes(form),
             at=app.clock.now(),
         )
     return redirect("/operator/apps")
@@ -70,9 +69,8 @@ def market_page(request: Request, caller: PageCaller):
 
 
 @router.post("/merchant/apps/install")
-async def install(request: Request, caller: PageCaller):
+def install(request: Request, caller: PageCaller, form: CheckedFormData):
     """The key is shown on this answer only (it is kept as a SHA-256)."""
-    form = await check_csrf(request, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         issued = listings.install(
@@ -80,7 +78,7 @@ async def install(request: Request, caller: PageCaller):
             caller.actor,
             shop_id=_owned_shop(caller),
             listing_id=required_number(form.get("listing_id"), "listing_id", low=1),
-            scopes=_scopes(await request.form()),
+            scopes=_scopes(form),
             at=app.clock.now(),
         )
     return _market(request, caller, new_key=issued.key)

@@ -17,7 +17,7 @@ from pledge.fulfilment.receipt import confirm_receipt
 from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.orders import buyer_actions
 from pledge.sms import services as sms
-from pledge.web.deps import CheckedForm, FormFields, PageCaller, pledge
+from pledge.web.deps import CheckedForm, FormFields, PageCaller, PostedForm, pledge
 from pledge.web.forms import local_path
 from pledge.web.pages.account import signed_in
 from pledge.web.render import redirect, render
@@ -55,8 +55,7 @@ def _form_is_ours(request: Request, form: dict) -> bool:
 
 
 @router.post("/signup")
-async def signup(request: Request):
-    form = dict(await request.form())
+def signup(request: Request, form: PostedForm):
     values = {k: str(form.get(k, "")).strip()[:200] for k in SIGNUP_FIELDS}
     values["next"] = local_path(form.get("next"), "/")
     if not _form_is_ours(request, form):

@@ -5,11 +5,11 @@ taking a video down. The use cases are pledge.creators.videos; the list is on /c
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from pledge.creators import services as creators
 from pledge.creators import videos
-from pledge.kernel.errors import Forbidden
-from pledge.web.deps import CheckedForm, PageCaller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, pledge, verify_csrf
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_creator_video, refuse_too_large
@@ -30,12 +30,15 @@ def publish_form(request: Request, caller: PageCaller):
 async def publish(request: Request, caller: PageCaller):
     refuse_too_large(request.headers.get("content-length", ""))
     form = await request.form(max_files=2, max_fields=20)
-    if form.get("csrf_token") != caller.csrf:
-        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    verify_csrf(form, caller)
     video = await new_creator_video(form)
     app = pledge(request)
-    with app.uow.begin() as conn:
-        video_id = videos.publish(conn, caller.actor, app.rulebook, app.files, video, at=app.clock.now())
+
+    def publish_it() -> int:  # in the thread pool, as a plain def handler's work is
+        with app.uow.begin() as conn:
+            return videos.publish(conn, caller.actor, app.rulebook, app.files, video, at=app.clock.now())
+
+    video_id = await run_in_threadpool(publish_it)
     return redirect(f"/videos/{video_id}")
 
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
 
 from pledge.accounts.services import require_shop
 from pledge.aftersales import coverage
@@ -21,7 +22,7 @@ from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.limits import MAX_DAYS, MAX_STOCK
 from pledge.kernel.money import format_yuan
 from pledge.promises.model import Promise
-from pledge.web.deps import FormFields, PageCaller, check_csrf, pledge
+from pledge.web.deps import CheckedFormData, FormFields, PageCaller, check_csrf, pledge
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import form_text, whole_number, yuan_field
 from pledge.web.pages import blind_box_editor
@@ -56,10 +57,10 @@ def new_product(shop_id: PathId, request: Request, caller: PageCaller):
 
 
 @router.post("/shops/{shop_id}/products")
-async def create_product(shop_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
-    rows = await _sku_rows(request)
-    items = blind_box_editor.typed_rows(await request.form())
+def create_product(shop_id: PathId, request: Request, caller: PageCaller, data: CheckedFormData):
+    form = dict(data)
+    rows = _sku_rows(data)
+    items = blind_box_editor.typed_rows(data)
     app = pledge(request)
     try:
         edit = _edit_from(form, rows, app)
@@ -103,9 +104,9 @@ def edit_product(product_id: PathId, request: Request, caller: PageCaller, saved
 
 
 @router.post("/products/{product_id}")
-async def save_product(product_id: PathId, request: Request, caller: PageCaller):
-    form = await check_csrf(request, caller)
-    rows = await _sku_rows(request)
+def save_product(product_id: PathId, request: Request, caller: PageCaller, data: CheckedFormData):
+    form = dict(data)
+    rows = _sku_rows(data)
     app = pledge(request)
     with app.uow.read() as conn:
         product = queries.product_for_editing(conn, caller.actor, product_id)
@@ -138,11 +139,15 @@ async def add_photo(product_id: PathId, request: Request, caller: PageCaller):
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInput("choose a photo to upload")
     data = await read_photo(upload)
-    app = pledge(request)
-    with app.uow.begin() as conn:
-        queries.product_for_editing(conn, caller.actor, product_id)  # another shop's: refused first
-        upload_id = store_photo(app, caller.actor, data, upload.filename, conn)
-        images.add_image(conn, caller.actor, product_id=product_id, upload_id=upload_id)
+    app, name = pledge(request), upload.filename
+
+    def add() -> None:  # in the thread pool, as a plain def handler's work is
+        with app.uow.begin() as conn:
+            queries.product_for_editing(conn, caller.actor, product_id)  # another shop's: refused first
+            upload_id = store_photo(app, caller.actor, data, name, conn)
+            images.add_image(conn, caller.actor, product_id=product_id, upload_id=upload_id)
+
+    await run_in_threadpool(add)
     return redirect(f"/merchant/products/{product_id}/edit?saved=1")
 
 
@@ -150,8 +155,7 @@ def _insured(conn, product_id: int, app: App) -> str | None:
     return aftersales_queries.product_shipping_insurance(conn, product_id, app.clock.now())
 
 
-async def _sku_rows(request: Request) -> list[SkuRow]:
-    form = await request.form()
+def _sku_rows(form: FormData) -> list[SkuRow]:
     ids, names = form.getlist("sku_id"), form.getlist("sku_name")
     prices, stocks = form.getlist("sku_price"), form.getlist("sku_stock")
     rows = []

@@ -2,6 +2,7 @@
 once), and the reviews fragment the product page loads."""
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from pledge.reviews import services as reviews
@@ -43,28 +44,37 @@ async def save_reviews(order_id: PathId, request: Request, caller: PageCaller):
     await check_csrf(request, caller)
     form = await request.form()  # the same parsed form, with its files
     app = pledge(request)
-    with app.uow.read() as conn:
-        lines = reviews.order_for_review(conn, caller.actor, order_id)["lines"]
+
+    def lines_of_the_order() -> list[dict]:  # database work runs in the thread pool
+        with app.uow.read() as conn:
+            return reviews.order_for_review(conn, caller.actor, order_id)["lines"]
+
+    lines = await run_in_threadpool(lines_of_the_order)
     chosen = {line["id"]: await _line_photos(form, line["id"]) for line in lines}
-    saved = 0
-    with app.uow.begin() as conn:
-        for line in lines:
-            stars = whole_number(form.get(f"stars_{line['id']}"), f"stars_{line['id']}")
-            if stars is None:
-                continue
-            new = [store_photo(app, caller.actor, data, name, conn) for data, name in chosen[line["id"]]]
-            body = form.get(f"body_{line['id']}", "")
-            reviews.save_for_line(
-                conn,
-                caller.actor,
-                line["id"],
-                reviews.ReviewIn(stars, str(body), new or line["photos"]),
-                book=app.rulebook,
-                at=app.clock.now(),
-                screen=app.comment_screen,
-                listener=app.listener,
-            )
-            saved += 1
+
+    def save() -> int:
+        saved = 0
+        with app.uow.begin() as conn:
+            for line in lines:
+                stars = whole_number(form.get(f"stars_{line['id']}"), f"stars_{line['id']}")
+                if stars is None:
+                    continue
+                new = [store_photo(app, caller.actor, data, name, conn) for data, name in chosen[line["id"]]]
+                body = form.get(f"body_{line['id']}", "")
+                reviews.save_for_line(
+                    conn,
+                    caller.actor,
+                    line["id"],
+                    reviews.ReviewIn(stars, str(body), new or line["photos"]),
+                    book=app.rulebook,
+                    at=app.clock.now(),
+                    screen=app.comment_screen,
+                    listener=app.listener,
+                )
+                saved += 1
+        return saved
+
+    saved = await run_in_threadpool(save)
     return redirect(f"/orders/{order_id}/review" + ("?saved=1" if saved else ""))
 
 

@@ -20,7 +20,16 @@ from pledge.orders.sources import cart_source, line_prices
 from pledge.payments.confirmation import buyer_payment, confirm_sandbox_payment
 from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions
-from pledge.web.deps import Caller, CheckedForm, PageCaller, check_csrf, optional_caller, page_caller, pledge
+from pledge.web.deps import (
+    Caller,
+    CheckedForm,
+    PageCaller,
+    PostedForm,
+    optional_caller,
+    page_caller,
+    pledge,
+    verify_csrf,
+)
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
 from pledge.web.render import redirect, render
@@ -173,9 +182,9 @@ def sandbox_pay_page(ref: str, request: Request):
 
 
 @router.post("/pay/sandbox/{ref}")
-async def sandbox_pay(ref: str, request: Request):
+def sandbox_pay(ref: str, request: Request, form: PostedForm):
     caller, payment = _payment(request, ref)
-    await check_csrf(request, caller)
+    verify_csrf(form, caller)
     app = pledge(request)
     with app.uow.begin() as conn:
         result = confirm_sandbox_payment(

@@ -4,16 +4,17 @@ a product's photos (add, remove, reorder; the first is the card photo)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from pledge.audiences.services import is_opted_out
 from pledge.catalog import images
 from pledge.catalog import queries as catalog_queries
 from pledge.followers import services as followers
-from pledge.kernel.errors import Forbidden, InvalidInput
+from pledge.kernel.errors import InvalidInput
 from pledge.notifications import queries as notices
 from pledge.notifications.services import mark_read
 from pledge.reach.recording import EventKind, Subject
-from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
+from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge, verify_csrf
 from pledge.web.forms import required_number, whole_number
 from pledge.web.i18n import translator
 from pledge.web.notices import notice_text
@@ -98,16 +99,19 @@ def photos_page(product_id: PathId, request: Request, caller: PageCaller):
 @router.post("/merchant/products/{product_id}/photos")
 async def add_photo(product_id: PathId, request: Request, caller: PageCaller):
     form = await request.form(max_files=1, max_fields=4)
-    if form.get("csrf_token") != caller.csrf:
-        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    verify_csrf(form, caller)
     file = form.get("file")
     if isinstance(file, str) or file is None:
         raise InvalidInput("choose a photo to add")
     data = await read_photo(file)
-    app = pledge(request)
-    with app.uow.begin() as conn:
-        upload_id = store_photo(app, caller.actor, data, file.filename or "", conn)
-        images.add_image(conn, caller.actor, product_id=product_id, upload_id=upload_id)
+    app, name = pledge(request), file.filename or ""
+
+    def add() -> None:  # in the thread pool, as a plain def handler's work is
+        with app.uow.begin() as conn:
+            upload_id = store_photo(app, caller.actor, data, name, conn)
+            images.add_image(conn, caller.actor, product_id=product_id, upload_id=upload_id)
+
+    await run_in_threadpool(add)
     return redirect(_photos_url(product_id))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from pledge.catalog import queries as catalog_queries
 from pledge.creators import queries as creator_queries
@@ -17,7 +18,7 @@ from pledge.reach.recording import EventKind, Subject
 from pledge.videos import queries
 from pledge.videos import services as videos
 from pledge.videos.model import VideoStatus
-from pledge.web.deps import PageCaller, optional_caller, pledge
+from pledge.web.deps import PageCaller, optional_caller, pledge, verify_csrf
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
@@ -87,10 +88,13 @@ async def upload(request: Request, caller: PageCaller):
     shop_id = _merchant_shop(caller)
     refuse_too_large(request.headers.get("content-length", ""))
     form = await request.form(max_files=2, max_fields=20)
-    if form.get("csrf_token") != caller.csrf:
-        raise Forbidden("this form has expired or did not come from Pledge; reload the page and try again")
+    verify_csrf(form, caller)
     video = await new_video(shop_id, form)
     app = pledge(request)
-    with app.uow.begin() as conn:
-        video_id = videos.publish_video(conn, caller.actor, app.files, video, at=app.clock.now())
+
+    def publish() -> int:  # in the thread pool, as a plain def handler's work is
+        with app.uow.begin() as conn:
+            return videos.publish_video(conn, caller.actor, app.files, video, at=app.clock.now())
+
+    video_id = await run_in_threadpool(publish)
     return redirect(f"/videos/{video_id}")
