@@ -7,7 +7,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,44 @@ def db_url(request, tmp_path):
 @pytest.fixture
 def postgres_url(pg_server, postgres_template):
     return fresh_postgres_database(pg_server, template=postgres_template)
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    var_dir: Path
+    seeded_at: datetime  # the system's time when the seed finished
+
+
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory) -> SeededDemo:
+    """The demo seed, once per pytest worker (10 s on the idle box, 20 s under the suite's load):
+    the live servers and the demo crawls each take a copy (demo_copy)."""
+    from pledge.demo.seed import seed_demo
+
+    var_dir = tmp_path_factory.mktemp("demo-seed")
+    seed_demo(Settings(demo_mode=True, var_dir=var_dir, run_sweeper_in_server=False))
+    return SeededDemo(var_dir, datetime.now(UTC))
+
+
+def demo_copy(seeded: SeededDemo, var_dir: Path, **settings) -> Settings:
+    """A copy of the seeded demo in `var_dir` (its database, uploads and login guide), with the
+    settings to serve it in demo mode. The copy's demo clock reads as the original's did when the
+    seed finished: its stored offset goes back by the time since, so what the seed made "2 hours
+    ago" is 2 hours ago, as on a database seeded just now."""
+    from pledge.bootstrap import CLOCK_OFFSET_KEY
+    from pledge.kernel.kv import get_value, set_value
+
+    shutil.copytree(seeded.var_dir, var_dir, dirs_exist_ok=True)
+    copied = Settings(demo_mode=True, var_dir=var_dir, run_sweeper_in_server=False, **settings)
+    engine = create_engine(copied.resolved_database_url())
+    try:
+        with engine.begin() as conn:
+            stored = timedelta(seconds=float(get_value(conn, CLOCK_OFFSET_KEY) or 0))
+            behind = datetime.now(UTC) - seeded.seeded_at
+            set_value(conn, CLOCK_OFFSET_KEY, str((stored - behind).total_seconds()))
+    finally:
+        engine.dispose()
+    return copied
 
 
 @pytest.fixture

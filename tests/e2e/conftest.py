@@ -21,6 +21,7 @@ from sqlalchemy import select
 from pledge.accounts.tables import users
 from pledge.schema import metadata
 from pledge.web.app import create_app
+from tests.conftest import demo_copy
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PASSWORD = "password123"  # tests.support.World gives every user this password
@@ -163,20 +164,16 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    """uvicorn in a background thread on a free port, serving a freshly seeded demo database
+def live_server(tmp_path_factory, seeded_demo):
+    """uvicorn in a background thread on a free port, serving a copy of the seeded demo database
     (SQLite under a temp dir) in demo mode. The sweeper thread stays off: the demo clock's
     advance (button or endpoint) runs the worker pass itself, which keeps the walk deterministic."""
     import uvicorn
 
     from pledge.bootstrap import build
-    from pledge.config import Settings
-    from pledge.demo.seed import seed_demo
 
-    var_dir = tmp_path_factory.mktemp("live")
     port = free_port()
-    settings = Settings(demo_mode=True, var_dir=var_dir, port=port, run_sweeper_in_server=False)
-    seed_demo(settings)
+    settings = demo_copy(seeded_demo, tmp_path_factory.mktemp("live"), port=port)
     pledge_app = build(settings)
     web = create_app(pledge_app, run_worker=False)
     server = uvicorn.Server(

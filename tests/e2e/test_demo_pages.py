@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pledge.bootstrap import build
-from pledge.config import Settings
-from pledge.demo.seed import ACCOUNTS, PASSWORD, seed_demo
+from pledge.demo.seed import ACCOUNTS, PASSWORD
 from pledge.web.app import create_app
+from tests.conftest import demo_copy
 from tests.e2e.conftest import post_login
 
 LINK = re.compile(r'href="(/[^"#?]*)(?:\?[^"#]*)?"')
@@ -22,11 +22,8 @@ PER_ACCOUNT = 200
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    settings = Settings(
-        demo_mode=True, var_dir=tmp_path_factory.mktemp("demo-pages"), run_sweeper_in_server=False
-    )
-    seed_demo(settings)
+def demo(tmp_path_factory, seeded_demo):
+    settings = demo_copy(seeded_demo, tmp_path_factory.mktemp("demo-pages"))
     app = build(settings)
     yield create_app(app, run_worker=False)
     app.uow.engine.dispose()

@@ -17,8 +17,8 @@ from pledge.accounts.services import issue_api_token
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.config import Settings
-from pledge.demo.seed import seed_demo
 from pledge.web.app import create_app
+from tests.conftest import demo_copy
 
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -97,9 +97,10 @@ DEMO_ROLES = ("buyer@pledge.demo", "florist@pledge.demo", "operator@pledge.demo"
 
 
 @pytest.fixture(scope="module")
-def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, list[str]]]:
-    settings = Settings(demo_mode=True, var_dir=tmp_path_factory.mktemp("demo"), run_sweeper_in_server=False)
-    seed_demo(settings)
+def demo_client(
+    tmp_path_factory: pytest.TempPathFactory, seeded_demo
+) -> Iterator[tuple[TestClient, list[str]]]:
+    settings = demo_copy(seeded_demo, tmp_path_factory.mktemp("demo"))
     app = build(settings)
     with app.uow.begin() as conn:
         tokens = [

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from pledge.accounts.services import issue_api_token
 from pledge.bootstrap import build
 from pledge.config import Settings
-from pledge.demo.seed import PASSWORD, seed_demo
+from pledge.demo.seed import PASSWORD
 from pledge.uploads.store import LocalFileStore
 from pledge.web.app import create_app
-from tests.conftest import make_app
+from tests.conftest import demo_copy, make_app
 from tests.e2e.conftest import bearer, post_login
 
 CSRF_INPUT = re.compile(r'name="csrf_token"\s+value="([^"]+)"')
@@ -96,11 +96,8 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    settings = Settings(
-        demo_mode=True, var_dir=tmp_path_factory.mktemp("security-demo"), run_sweeper_in_server=False
-    )
-    seed_demo(settings)
+def demo(tmp_path_factory, seeded_demo):
+    settings = demo_copy(seeded_demo, tmp_path_factory.mktemp("security-demo"))
     app = build(settings)
     yield Demo(app, create_app(app, run_worker=False))
     app.uow.engine.dispose()

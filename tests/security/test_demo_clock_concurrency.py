@@ -272,6 +272,23 @@ def test_reading_the_demo_clock_never_touches_the_database():
     assert clock.now() >= before + timedelta(days=2)
 
 
+def test_the_first_offset_loaded_may_be_behind_and_later_ones_never_move_it_back():
+    """A demo database copied after its seed keeps its clock where the seed left it (the browser
+    tests' template): the first load takes a negative offset as it is."""
+    from pledge.kernel.clock import OffsetClock
+
+    stored = [timedelta(minutes=-10)]
+    clock = OffsetClock(lambda: stored[-1])
+    clock.refresh()
+    assert clock.now() <= datetime.now(UTC) - timedelta(minutes=9)
+    stored.append(timedelta(minutes=-20))  # stale: ignored
+    clock.refresh()
+    assert clock.now() >= datetime.now(UTC) - timedelta(minutes=10, seconds=1)
+    stored.append(timedelta(days=1))
+    clock.refresh()
+    assert clock.now() >= datetime.now(UTC) + timedelta(hours=23)
+
+
 def test_a_running_server_sees_the_clock_another_process_advanced(tmp_path, sqlite_template):
     """`pledge clock advance 2d` runs in its own process: the server's next request sees it."""
     from fastapi.testclient import TestClient

@@ -25,9 +25,8 @@ from schemathesis.generation.modes import GenerationMode
 from pledge.accounts.services import issue_api_token
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
-from pledge.config import Settings
-from pledge.demo.seed import seed_demo
 from pledge.web.app import create_app
+from tests.conftest import demo_copy
 
 ROLES = ("buyer@pledge.demo", "florist@pledge.demo", "operator@pledge.demo", "finance@pledge.demo")
 FUZZ_EXAMPLES = int(os.environ.get("PLEDGE_FUZZ_EXAMPLES", "12"))
@@ -40,9 +39,8 @@ STREAM_CUT_AFTER_S = 10
 
 
 @pytest.fixture(scope="module")
-def fuzz_demo(tmp_path_factory):
-    settings_ = Settings(demo_mode=True, var_dir=tmp_path_factory.mktemp("fuzz"), run_sweeper_in_server=False)
-    seed_demo(settings_)
+def fuzz_demo(tmp_path_factory, seeded_demo):
+    settings_ = demo_copy(seeded_demo, tmp_path_factory.mktemp("fuzz"))
     app = build(settings_)
     with app.uow.begin() as conn:
         tokens = [

@@ -53,22 +53,25 @@ class OffsetClock:
     app runs outside any transaction (at the start of each request and each worker pass).
     Reading the store inside `now()` took a second connection while the caller's transaction
     held SQLite's write lock; twenty concurrent writers then emptied the pool and stalled for
-    30 s (issue 11). The offset only moves forward, so a late refresh never moves it back."""
+    30 s (issue 11). The first offset loaded is taken as it is (a copied demo database may
+    keep its clock behind the system's); after that the offset only moves forward, so a late
+    refresh never moves it back."""
 
     def __init__(self, read_offset: Callable[[], timedelta]) -> None:
         self._read_offset = read_offset
-        self._offset = timedelta(0)
+        self._offset: timedelta | None = None  # none loaded yet: the system's time
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
+        offset = self._offset
+        return datetime.now(UTC) + (offset if offset is not None else timedelta(0))
 
     def refresh(self) -> None:
         self.moved_to(self._read_offset())
 
     def moved_to(self, offset: timedelta) -> None:
         with self._lock:
-            self._offset = max(self._offset, offset)
+            self._offset = offset if self._offset is None else max(self._offset, offset)
 
 
 def ensure_utc(at: datetime) -> datetime:
