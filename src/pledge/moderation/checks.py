@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from functools import cache
 
 from pledge.kernel.errors import InvalidInput
+from pledge.kernel.once import once
 from pledge.moderation.classifier import OffensiveModel, shipped_model
 from pledge.moderation.lexicon import Hit, Lexicon, read_categorised, read_terms
 from pledge.moderation.normalise import normalise
@@ -61,7 +61,7 @@ class Result:
         return answer | ({"offensive_pct": self.offensive_pct} if self.offensive_pct is not None else {})
 
 
-@cache
+@once
 def shipped_lexicon() -> Lexicon:
     """The absolute terms and the curated sensitive terms, with the allowed words (terms/)."""
     return Lexicon(

@@ -13,8 +13,9 @@ import math
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
+
+from pledge.kernel.once import once
 
 MODEL_FILE = "offensive-model.json.gz"
 MAX_GRAM = 4
@@ -58,7 +59,7 @@ class OffensiveModel:
         return cls(features, float(body["intercept"]), body.get("about", {}))
 
 
-@cache
+@once
 def shipped_model() -> OffensiveModel | None:
     """The model shipped in the package, or None when none has been trained into it."""
     entry = resources.files("pledge.moderation").joinpath("terms", MODEL_FILE)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
 
 import opencc
+
+from pledge.kernel.once import once
 
 # Digits that NFKC keeps as they are: dingbat circled digits (➀-➉, ❶-❿, ➊-➓).
 _DINGBAT_DIGITS = {
@@ -29,7 +30,7 @@ _DINGBAT_DIGITS = {
 }
 
 
-@cache
+@once
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
 from importlib import resources
 
 import jieba
 
+from pledge.kernel.once import once
 from pledge.wishes.text import plain
 
 MAX_QUERY_CHARS = 100  # pledge:default: a longer string is not a search (422)
@@ -22,7 +22,7 @@ _NOT_WORD = re.compile(r"[^\w]+|_+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-@cache
+@once
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """Each word of synonyms.txt -> its whole group (the word first)."""
     text = resources.files("pledge.search").joinpath("synonyms.txt").read_text(encoding="utf-8")
@@ -36,7 +36,7 @@ def synonym_groups() -> dict[str, tuple[str, ...]]:
     return groups
 
 
-@cache
+@once
 def _tokenizer() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()

@@ -7,22 +7,23 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from functools import cache
 from importlib import resources
 
 import jieba
 import opencc
 
+from pledge.kernel.once import once
+
 MAX_TEXT_CHARS = 2000  # pledge:default: longer texts are not comments; see docs/wish-pool.md
 _CLAUSE_BREAK = re.compile(r"[\s,.!?;:~，。！？；：、…～\n]+")
 
 
-@cache
+@once
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-@cache
+@once
 def _tokenizer() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
