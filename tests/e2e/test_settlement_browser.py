@@ -12,6 +12,7 @@ import pytest
 
 from pledge.kernel.money import format_yuan
 from pledge.settlement import fees, reports
+from tests.e2e.conftest import PHONE_VIEWPORT, new_context
 from tests.e2e.test_aftersales_browser import actor, log_in
 
 pytestmark = pytest.mark.browser
@@ -56,3 +57,23 @@ def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server
     assert totals["fees"] == [format_yuan(expected["totals"]["fees"])] * 2
     assert ["reconciled", "yes"] in rows
     assert sum(1 for r in rows if len(r) == 8 and r[1] in ("sale", "fee")) >= 2
+
+
+def test_on_a_phone_the_rebate_tiers_keep_their_own_headers(browser, live_server):
+    """Below 640 px a list table's cells are labelled with its column names (app.js). A table
+    inside a cell, a programme's rebate tiers, is not that table's: its cells used to be labelled
+    政策 and 费率 like the programme's."""
+    florist = actor(live_server, "florist@pledge.demo")
+    context = new_context(browser, live_server, PHONE_VIEWPORT)
+    try:
+        page = context.new_page()
+        log_in(page, "florist@pledge.demo", florist.display_name)
+        page.goto(f"/merchant/shops/{min(florist.shops)}/settlement")
+        programs = page.locator("[data-testid=programs]")
+        tiers = programs.locator("[data-testid=program-tiers]").first
+        assert tiers.locator("td").count() >= 2
+        assert tiers.locator("td[data-label], th[data-label]").count() == 0
+        assert programs.locator(":scope > tbody > tr > td[data-label]").count() > 0
+        assert "政策" not in tiers.inner_text() and "当月成交额达到" in tiers.inner_text()
+    finally:
+        context.close()

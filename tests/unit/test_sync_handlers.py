@@ -11,7 +11,10 @@ shrink: a new `async` handler fails this test, and so does an entry whose handle
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
+import textwrap
 
 from fastapi.routing import APIRoute
 
@@ -66,9 +69,6 @@ def test_only_the_listed_handlers_are_async():
 def _uow_uses_on_the_loop(fn) -> list[int]:
     """Lines where an async handler touches `….uow` itself, not inside a nested plain function
     (which it hands to run_in_threadpool)."""
-    import ast
-    import textwrap
-
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     handler = tree.body[0]
     found = []
@@ -86,8 +86,6 @@ def _uow_uses_on_the_loop(fn) -> list[int]:
 
 def test_the_async_handlers_leave_the_database_to_the_thread_pool():
     """Every handler still async opens its transactions in a nested def run by run_in_threadpool."""
-    import importlib
-
     on_the_loop = {}
     for name in sorted(STILL_ASYNC):
         module, _, attr = name.rpartition(".")

@@ -68,10 +68,12 @@
 (function () {
   function label(root) {
     (root.querySelectorAll ? root : document).querySelectorAll("table.list").forEach(function (table) {
-      var heads = table.querySelectorAll("thead tr:last-child th");
+      // The table's own rows only: a table inside a cell (a programme's rebate tiers) keeps its
+      // own header, not the outer table's column names.
+      var heads = table.querySelectorAll(":scope > thead > tr:last-child > th");
       if (!heads.length) return;
       var names = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
-      table.querySelectorAll("tbody tr, tfoot tr").forEach(function (row) {
+      table.querySelectorAll(":scope > tbody > tr, :scope > tfoot > tr").forEach(function (row) {
         var column = 0;
         Array.prototype.forEach.call(row.children, function (cell) {
           if (names[column] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[column]);
