@@ -2,9 +2,10 @@
 lexicon) that several threads may call first at the same moment.
 
 functools.cache is safe to call from many threads, but it does not make the others wait: each
-thread that misses builds its own value. Twenty concurrent first reviews each loaded jieba's
-dictionary (about a second of CPU apiece under the GIL) and the last one answered after 25 s.
-With `once`, the first caller builds while the others wait for its value."""
+thread that misses builds its own value. A review builds two jieba tokenizers on first use
+(0.86 s and 0.77 s of CPU); twenty concurrent first reviews took 25.6 s in a CI run, and eight
+threads making their first tokenizer call at once took 8.2 s with functools.cache and 0.8 s
+with `once`. With `once`, the first caller builds while the others wait for its value."""
 
 from __future__ import annotations
 
