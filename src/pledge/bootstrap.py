@@ -144,6 +144,11 @@ def read_clock_offset(uow: UnitOfWork) -> timedelta:
         return timedelta(seconds=float(get_value(conn, CLOCK_OFFSET_KEY) or 0))
 
 
+def clock_refreshes(app: App) -> bool:
+    """Whether the clock has a shared offset to load (the demo clock) before a request."""
+    return getattr(app.clock, "refresh", None) is not None
+
+
 def refresh_clock(app: App) -> None:
     """Load the demo clock's shared offset (other clocks have nothing to load). Call it outside
     any transaction: at the start of a request or a worker pass, never inside a unit of work."""

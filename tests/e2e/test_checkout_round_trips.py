@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import anyio.to_thread
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,6 +29,10 @@ from tests.e2e.conftest import api_token, bearer, email_of
 STATEMENTS = 10
 CONNECTIONS = 2  # the token's read, then the checkout's transaction
 TRANSACTIONS = {"postgresql": 1, "sqlite": 2}  # a PostgreSQL read runs in autocommit
+# Trips to the thread pool and back: the bearer token's check, then the handler. The app's
+# services (AppDep) and a clock with nothing to load are dependencies that run on the event loop,
+# and the answer (ids and text) has no response model, whose validation would be one more trip.
+THREAD_HOPS = 2
 
 
 @contextmanager
@@ -80,3 +85,36 @@ def test_the_checkout_read_with_the_guards_probes_is_built_once(app):
     assert len(first) == 4  # deposit, sanctions, penalties, first access
     assert first is not second and first == second
     assert _sku_read(first) is _sku_read(second)
+
+
+def test_a_checkout_request_takes_two_trips_to_the_thread_pool(client, world, app, monkeypatch):
+    """A `def` dependency costs a hop to a worker thread and back, on every request: five hops
+    per checkout before issue 19's fourth round, about a tenth of the server's CPU per order on
+    SQLite (docs/benchmarks.md)."""
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=1990, stock=10)
+    buyer = world.user()
+    headers = bearer(api_token(client, email_of(app, buyer.user_id)))
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):
+        hops.append(getattr(func, "__name__", repr(func)))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    placed = client.post("/api/v1/checkout", json={"lines": [{"sku_id": sku, "quantity": 1}]}, headers=headers)
+    assert placed.status_code == 201, placed.text
+    assert len(hops) == THREAD_HOPS, hops
+
+
+def test_the_apps_routers_are_not_nested(app):
+    """FastAPI matches a router included in an included router twice per request, and sums the
+    nested routers' versions on every match: the API's and the pages' routers are included into
+    the app one by one (web/app.py)."""
+    from pledge.web.app import create_app
+
+    web = create_app(app, run_worker=False)
+    included = [route.original_router for route in web.router.routes if hasattr(route, "original_router")]
+    assert len(included) > 40
+    assert not [r for r in included if any(hasattr(route, "original_router") for route in r.routes)]

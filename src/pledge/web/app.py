@@ -10,17 +10,16 @@ from importlib import resources
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
-from pledge.bootstrap import App, build, refresh_clock
+from pledge.bootstrap import App, build, clock_refreshes, refresh_clock
 from pledge.live import runtime as live_runtime
 from pledge.reach.recording import flush_buffer
-from pledge.web import errors, security
+from pledge.web import api, errors, pages, security
 from pledge.web.api import demo as demo_api
-from pledge.web.api import router as api_router
 from pledge.web.body import JsonBodyGuard
 from pledge.web.idempotency import IdempotencyKeys
 from pledge.web.pages import operator as operator_pages
-from pledge.web.pages import router as pages_router
 from pledge.web.static_files import STATIC_DIR, CompressedStaticFiles
 from pledge.worker import start_in_thread
 
@@ -53,9 +52,12 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
             await asyncio.to_thread(thread.join, SWEEP_STOP_SECONDS)  # let a running pass finish
         flush_buffer(app.uow, app.events)  # behaviour events still buffered when the server stops
 
-    def fresh_clock(request: Request) -> None:
+    async def fresh_clock(request: Request) -> None:
         # Before the route opens any transaction: the demo clock is read here, never inside one.
-        refresh_clock(request.app.state.pledge)
+        # Only the demo clock has anything to read, in a worker thread; any other clock costs
+        # no hop to the thread pool (docs/benchmarks.md).
+        if clock_refreshes(app):
+            await run_in_threadpool(refresh_clock, app)
 
     web = FastAPI(
         title="Pledge",
@@ -71,8 +73,10 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
     security.install(web, app.settings)
     web.add_middleware(IdempotencyKeys)  # inside the body guard: it reads checked bodies only
     web.add_middleware(JsonBodyGuard)  # JSON bodies: bounded size, valid Unicode (docs/security.md)
-    web.include_router(api_router)
-    web.include_router(pages_router)
+    for router in api.ROUTERS:
+        web.include_router(router, prefix=api.PREFIX)
+    for router in pages.ROUTERS:
+        web.include_router(router, include_in_schema=False)
     if app.settings.demo_mode:  # elsewhere the demo clock's routes do not exist
         web.include_router(demo_api.clock_router, prefix="/api/v1")
         web.include_router(operator_pages.clock_router)

@@ -27,6 +27,12 @@ def pledge(request: Request) -> App:
     return app
 
 
+async def _app_dependency(request: Request) -> App:
+    """`pledge` as a dependency. A plain attribute read needs no worker thread: a `def`
+    dependency costs a hop to the thread pool and back on every request (docs/benchmarks.md)."""
+    return pledge(request)
+
+
 def login_limits(app: App) -> LoginLimits:
     s = app.settings
     return LoginLimits(
@@ -119,7 +125,7 @@ def page_caller(request: Request) -> Caller:
 FormFields: TypeAlias = dict[str, str | UploadFile]
 
 # The dependencies every route declares, once: `app: AppDep`, `actor: ApiActor`, `caller: PageCaller`.
-AppDep: TypeAlias = Annotated[App, Depends(pledge)]
+AppDep: TypeAlias = Annotated[App, Depends(_app_dependency)]
 ApiActor: TypeAlias = Annotated[Actor, Depends(api_actor)]
 MaybeApiActor: TypeAlias = Annotated[Actor | None, Depends(optional_api_actor)]
 PageCaller: TypeAlias = Annotated[Caller, Depends(page_caller)]

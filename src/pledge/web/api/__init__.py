@@ -1,8 +1,6 @@
 """REST API under /api/v1. Handlers stay thin: parse, authorise, call one service in one
 transaction, shape the answer."""
 
-from fastapi import APIRouter
-
 from pledge.web.api import (
     affiliate,
     aftersales,
@@ -40,41 +38,46 @@ from pledge.web.api import (
     wishes,
 )
 
-router = APIRouter(prefix="/api/v1")
-for module in (
-    auth,
-    buyers,
-    catalog,
-    bulk,  # before orders: /orders/changes and /orders/ship are not /orders/{order_id}
-    orders,
-    payments,
-    compensation,
-    aftersales,
-    chat,
-    demo,
-    experience,
-    reviews,
-    logistics,
-    settlement,
-    inventory,
-    warehouse,
-    flash,
-    live,
-    shops,
-    videos,
-    notifications,
-    staff,
-    blindboxes,
-    minors,
-    governance,
-    creator_penalties,  # before creators: /creators/me/penalties
-    wishes,
-    creators,
-    affiliate,
-    reach,
-    apps,
-    search,
-    audiences,
-    webhooks,
-):
-    router.include_router(module.router)
+PREFIX = "/api/v1"
+
+# Included one by one into the app under PREFIX (web/app.py): a router nested in a router costs
+# FastAPI a second scan of the routes on every request (docs/benchmarks.md).
+ROUTERS = tuple(
+    module.router
+    for module in (
+        auth,
+        buyers,
+        catalog,
+        bulk,  # before orders: /orders/changes and /orders/ship are not /orders/{order_id}
+        orders,
+        payments,
+        compensation,
+        aftersales,
+        chat,
+        demo,
+        experience,
+        reviews,
+        logistics,
+        settlement,
+        inventory,
+        warehouse,
+        flash,
+        live,
+        shops,
+        videos,
+        notifications,
+        staff,
+        blindboxes,
+        minors,
+        governance,
+        creator_penalties,  # before creators: /creators/me/penalties
+        wishes,
+        creators,
+        affiliate,
+        reach,
+        apps,
+        search,
+        audiences,
+        webhooks,
+    )
+)

@@ -134,6 +134,9 @@ def remove_cart_line(sku_id: PathId, app: AppDep, actor: ApiActor) -> dict:
     status_code=201,
     summary="Place orders (one per shop) and open one payment",
     responses={201: {"model": CheckoutOut}},
+    # Ids and text only: no response model to validate, which for a `def` handler is one more
+    # trip to the thread pool (docs/benchmarks.md).
+    response_model=None,
 )
 def checkout(body: CheckoutIn, app: AppDep, actor: ApiActor) -> dict:
     source = _source(app, body)

@@ -1,7 +1,5 @@
 """Server-rendered pages (Jinja2 + HTMX), zh-CN by default with an English switch."""
 
-from fastapi import APIRouter
-
 from pledge.web.pages import (
     account,
     affiliate,
@@ -38,40 +36,42 @@ from pledge.web.pages import (
     wishes,
 )
 
-router = APIRouter(include_in_schema=False)
-for module in (
-    account,
-    buyers,
-    shopping,
-    merchant,
-    operator,
-    aftersales,
-    chat,
-    experience,
-    reviews,
-    logistics,
-    settlement,
-    inventory,
-    warehouse,
-    flash,
-    live,
-    replays,
-    shops,
-    videos,
-    staff,
-    apps,
-    products,
-    minors,
-    governance,
-    creator_penalties,
-    wishes,
-    search,
-    audiences,
-    feed,
-    creators,
-    creator_rooms,
-    creator_videos,
-    affiliate,
-    webhooks,
-):
-    router.include_router(module.router)
+# Included one by one into the app, out of the schema (web/app.py).
+ROUTERS = tuple(
+    module.router
+    for module in (
+        account,
+        buyers,
+        shopping,
+        merchant,
+        operator,
+        aftersales,
+        chat,
+        experience,
+        reviews,
+        logistics,
+        settlement,
+        inventory,
+        warehouse,
+        flash,
+        live,
+        replays,
+        shops,
+        videos,
+        staff,
+        apps,
+        products,
+        minors,
+        governance,
+        creator_penalties,
+        wishes,
+        search,
+        audiences,
+        feed,
+        creators,
+        creator_rooms,
+        creator_videos,
+        affiliate,
+        webhooks,
+    )
+)
