@@ -103,7 +103,8 @@ def test_a_checkout_request_takes_two_trips_to_the_thread_pool(client, world, ap
         return await run_sync(func, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
-    placed = client.post("/api/v1/checkout", json={"lines": [{"sku_id": sku, "quantity": 1}]}, headers=headers)
+    body = {"lines": [{"sku_id": sku, "quantity": 1}]}
+    placed = client.post("/api/v1/checkout", json=body, headers=headers)
     assert placed.status_code == 201, placed.text
     assert len(hops) == THREAD_HOPS, hops
 
