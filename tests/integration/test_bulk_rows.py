@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Column, Integer, MetaData, Table, select
 from sqlalchemy.exc import StatementError
 
 from pledge.integrations.tables import idempotency_keys as keys
-from pledge.kernel.bulk import insert_rows, update_rows
+from pledge.kernel.bulk import in_values, insert_rows, update_rows
 from pledge.kernel.errors import InvalidInput
 from pledge.ledger.tables import ledger_transactions
 
@@ -118,3 +118,21 @@ def test_a_json_column_keeps_its_document(app):
         stored_docs = dict(c.execute(select(probe.c.id, probe.c.doc)).all())
         probe.drop(c)
     assert stored_docs == {1: {"花": "向日葵", "n": 12}, 2: {"改": True}}
+
+
+def test_in_values_matches_what_an_in_list_matches(app):
+    """One JSON array parameter instead of one parameter per value: the same rows, for text keys
+    (quotes, backslashes, Chinese) and integer ids, and nothing for an empty list."""
+    awkward = ['a"b', "c\\d", "晚发即赔:1", "e'f"]
+    with app.uow.begin() as c:
+        made = insert_rows(c, ledger_transactions, [tx(k) for k in [*awkward, "other"]], returning=("id",))
+    ids = sorted(r.id for r in made)
+    t = ledger_transactions.c
+    with app.uow.read() as c:
+        key = t.idempotency_key
+        by_key = c.execute(select(key).where(in_values(c, key, awkward))).scalars()
+        by_id = c.execute(select(t.id).where(in_values(c, t.id, ids[:2] + [10**9]))).scalars()
+        none = c.execute(select(t.id).where(in_values(c, t.id, []))).scalars()
+        assert sorted(by_key) == sorted(awkward)
+        assert sorted(by_id) == ids[:2]
+        assert list(none) == []

@@ -32,7 +32,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, text
+from sqlalchemy import ColumnElement, Table, bindparam, cast, func, select, text
+from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import sqltypes
 
@@ -183,3 +184,21 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
         ),
         {f"a{i}": values for i, values in enumerate(columns.values())},
     )
+
+
+def in_values(conn: Connection, column: ColumnElement, values: Sequence[int | str]) -> ColumnElement[bool]:
+    """`column IN values` for a batch's hundreds of keys or ids, the values sent as one JSON
+    array and taken apart by the database (json_array_elements_text on PostgreSQL, json_each on
+    SQLite). An IN list sends one parameter per value, so psycopg parses the statement, whose
+    text grows with the list, in Python on every batch: 1 000 compensation keys cost 4.5–5.7 ms
+    of client CPU on PostgreSQL as a list against 0.6 ms as one array, and 1.1 against 0.6 ms on
+    SQLite (docs/benchmarks.md)."""
+    document = bindparam(None, json.dumps(list(values), ensure_ascii=False), type_=sqltypes.Text)
+    if conn.dialect.name == "postgresql":
+        elements = func.json_array_elements_text(cast(document, PG_JSON)).table_valued("value")
+        value = elements.c.value
+        if not isinstance(column.type, sqltypes.String):
+            value = cast(value, column.type)
+    else:
+        value = func.json_each(document).table_valued("value").c.value
+    return column.in_(select(value))

@@ -29,7 +29,7 @@ from pledge.compensation.services import Due, compensation_key
 from pledge.compensation.tables import compensations
 from pledge.fulfilment.carriers import CARRIERS
 from pledge.fulfilment.tables import shipments
-from pledge.kernel.bulk import update_rows
+from pledge.kernel.bulk import in_values, update_rows
 from pledge.kernel.clock import ensure_utc, local_time
 from pledge.kernel.db import AnyRow, claim_batch
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
@@ -172,7 +172,7 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], no
     # to commit), so each one reads the day's total after the others' payouts are committed.
     conn.execute(
         select(users.c.id)
-        .where(users.c.id.in_(buyer_ids))
+        .where(in_values(conn, users.c.id, buyer_ids))
         .order_by(users.c.id)
         .with_for_update(key_share=True)
     )
@@ -180,7 +180,7 @@ def _apply_buyer_daily_cap(conn: Connection, book: Rulebook, dues: list[Due], no
     already = dict(
         conn.execute(
             select(c.buyer_id, func.sum(c.amount_fen))
-            .where(c.buyer_id.in_(buyer_ids), c.kind == KIND, c.created_at >= day_start)
+            .where(in_values(conn, c.buyer_id, buyer_ids), c.kind == KIND, c.created_at >= day_start)
             .group_by(c.buyer_id)
         ).all()
     )
@@ -199,7 +199,9 @@ def _claimed(conn: Connection, order_ids: list[int]) -> set[str]:
     keys = [compensation_key(rule, oid) for oid in order_ids for rule in PARTS]
     return set(
         conn.execute(
-            select(compensations.c.idempotency_key).where(compensations.c.idempotency_key.in_(keys))
+            select(compensations.c.idempotency_key).where(
+                in_values(conn, compensations.c.idempotency_key, keys)
+            )
         ).scalars()
     )
 

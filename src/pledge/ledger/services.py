@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from pledge.kernel.bulk import insert_rows
+from pledge.kernel.bulk import in_values, insert_rows
 from pledge.kernel.db import AnyRow
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound
 from pledge.ledger.model import COUPON_LIFECYCLE, CouponStatus
@@ -41,11 +41,8 @@ def account_ids(conn: Connection, codes: set[str]) -> dict[str, int]:
     """Get-or-create accounts by code: one SELECT, and one INSERT when some are new. Concurrent
     workers may create the same account at once: the insert skips codes another transaction
     has just inserted (waiting for it on PostgreSQL) instead of failing on the UNIQUE code."""
-    rows = dict(
-        conn.execute(
-            select(ledger_accounts.c.code, ledger_accounts.c.id).where(ledger_accounts.c.code.in_(codes))
-        ).all()
-    )
+    a = ledger_accounts.c
+    rows = dict(conn.execute(select(a.code, a.id).where(in_values(conn, a.code, codes))).all())
     missing = codes - rows.keys()
     if missing:
         created = insert_rows(
@@ -58,11 +55,7 @@ def account_ids(conn: Connection, codes: set[str]) -> dict[str, int]:
         rows.update((r.code, r.id) for r in created)
     raced = codes - rows.keys()  # inserted by a concurrent transaction meanwhile: read them
     if raced:
-        rows.update(
-            conn.execute(
-                select(ledger_accounts.c.code, ledger_accounts.c.id).where(ledger_accounts.c.code.in_(raced))
-            ).all()
-        )
+        rows.update(conn.execute(select(a.code, a.id).where(in_values(conn, a.code, raced))).all())
     return rows
 
 
