@@ -215,6 +215,18 @@ def test_in_force_of_an_unknown_kind_is_empty(douyin):
     assert douyin.in_force("no_such_kind", date(2026, 9, 1)) == []
 
 
+@pytest.mark.parametrize("at", [date(2026, 3, 1), datetime(2026, 9, 1, 2, tzinfo=UTC), date(2030, 1, 1)])
+def test_in_force_by_groups_exactly_the_clauses_in_force(douyin, taobao, at):
+    assert len(douyin.in_force("logistics_compensation", at)) >= 8
+    for book in (douyin, taobao):
+        clauses = book.in_force("logistics_compensation", at)
+        grouped = book.in_force_by("logistics_compensation", at, "rule")
+        assert sorted(c.id for group in grouped.values() for c in group) == sorted(c.id for c in clauses)
+        for rule, group in grouped.items():
+            assert all(c.get("rule") == rule for c in group)
+        assert book.in_force_by("logistics_compensation", at, "rule") is grouped  # remembered
+
+
 def test_one_finds_the_single_match(douyin):
     clause = douyin.one("ship_promise", date(2026, 9, 1), promise="next-day")
     assert clause.id == "ship-promise.next-day"

@@ -19,9 +19,8 @@ def compensation_clause(
     span_h = promise_span.total_seconds() / 3600 if promise_span is not None else 0
     found = [
         c
-        for c in book.in_force("logistics_compensation", at)
-        if c.get("rule") == rule
-        and _in(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
+        for c in book.in_force_by("logistics_compensation", at, "rule").get(rule, ())
+        if _in(span_h, c.get("promise_min_h"), c.get("promise_max_h"))
         and _in(paid_fen, c.get("paid_min_fen"), c.get("paid_max_fen"), closed_low=True)
     ]
     if len(found) != 1:

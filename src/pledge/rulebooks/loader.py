@@ -46,6 +46,9 @@ class Rulebook:
     _in_force_memo: dict[tuple[str, date], tuple[Clause, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _grouped_memo: dict[tuple[str, date, str], dict[Any, tuple[Clause, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def in_force(self, kind: str, at: datetime | date) -> list[Clause]:
         """Clauses of a kind effective at `at`; for each id the latest effective version wins."""
@@ -61,6 +64,19 @@ class Rulebook:
                         chosen[clause.id] = clause
             found = self._in_force_memo[(kind, day)] = tuple(chosen.values())
         return list(found)
+
+    def in_force_by(self, kind: str, at: datetime | date, key: str) -> dict[Any, tuple[Clause, ...]]:
+        """in_force's clauses grouped by one parameter's value (remembered like in_force): a
+        sweep looks up one rule's clauses for every order, and filtering every clause of the
+        kind each time was over a quarter of the late-ship quote's time under the profiler."""
+        day = at.astimezone(ZoneInfo(self.timezone)).date() if isinstance(at, datetime) else at
+        found = self._grouped_memo.get((kind, day, key))
+        if found is None:
+            groups: dict[Any, list[Clause]] = {}
+            for clause in self.in_force(kind, day):
+                groups.setdefault(clause.get(key), []).append(clause)
+            found = self._grouped_memo[(kind, day, key)] = {k: tuple(v) for k, v in groups.items()}
+        return found
 
     def one(self, kind: str, at: datetime | date, **match: Any) -> Clause:
         found = [c for c in self.in_force(kind, at) if all(c.get(k) == v for k, v in match.items())]
