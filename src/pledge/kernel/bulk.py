@@ -28,7 +28,7 @@ any single-statement form there."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -208,7 +208,7 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
     )
 
 
-def in_values(conn: Connection, column: ColumnElement, values: Sequence[int | str]) -> ColumnElement[bool]:
+def in_values(conn: Connection, column: ColumnElement, values: Iterable[int | str]) -> ColumnElement[bool]:
     """`column IN values` for a batch's hundreds of keys or ids, the values sent as one JSON
     array and taken apart by the database (json_array_elements_text on PostgreSQL, json_each on
     SQLite). An IN list sends one parameter per value, so psycopg parses the statement, whose
@@ -217,10 +217,8 @@ def in_values(conn: Connection, column: ColumnElement, values: Sequence[int | st
     SQLite (docs/benchmarks.md)."""
     document = bindparam(None, json.dumps(list(values), ensure_ascii=False), type_=sqltypes.Text)
     if conn.dialect.name == "postgresql":
-        elements = func.json_array_elements_text(cast(document, PG_JSON)).table_valued("value")
-        value = elements.c.value
-        if not isinstance(column.type, sqltypes.String):
-            value = cast(value, column.type)
+        text_value = func.json_array_elements_text(cast(document, PG_JSON)).table_valued("value").c.value
+        value = text_value if isinstance(column.type, sqltypes.String) else cast(text_value, column.type)
     else:
         value = func.json_each(document).table_valued("value").c.value
     return column.in_(select(value))
