@@ -107,15 +107,3 @@ def test_a_checkout_request_takes_two_trips_to_the_thread_pool(client, world, ap
     placed = client.post("/api/v1/checkout", json=body, headers=headers)
     assert placed.status_code == 201, placed.text
     assert len(hops) == THREAD_HOPS, hops
-
-
-def test_the_apps_routers_are_not_nested(app):
-    """FastAPI matches a router included in an included router twice per request, and sums the
-    nested routers' versions on every match: the API's and the pages' routers are included into
-    the app one by one (web/app.py)."""
-    from pledge.web.app import create_app
-
-    web = create_app(app, run_worker=False)
-    included = [route.original_router for route in web.router.routes if hasattr(route, "original_router")]
-    assert len(included) > 40
-    assert not [r for r in included if any(hasattr(route, "original_router") for route in r.routes)]

@@ -37,8 +37,9 @@ from pledge.web.api import (
     webhooks,
     wishes,
 )
+from pledge.web.api.routing import PREFIX
 
-PREFIX = "/api/v1"
+__all__ = ["PREFIX", "ROUTERS"]
 
 # Included one by one into the app under PREFIX (web/app.py): a router nested in a router costs
 # FastAPI a second scan of the routes on every request (docs/benchmarks.md).

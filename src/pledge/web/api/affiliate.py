@@ -5,7 +5,6 @@ receipt, promotes the product or sends the sample back (docs/creators.md)."""
 from typing import Annotated, Literal
 
 from annotated_types import Interval
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.creators import sample_duties, samples, views
@@ -13,6 +12,7 @@ from pledge.creators.marketplace import MAX_PAGE, Filters, Sort, marketplace
 from pledge.creators.model import SampleKind
 from pledge.creators.sample_plans import MAX_TARGET_ORDERS, SamplePlan, plan_row, set_sample_plan
 from pledge.creators.services import creator_of
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.creators import (
     MarketPageOut,
     SampleOut,
@@ -23,7 +23,7 @@ from pledge.web.api.schemas.creators import (
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Count, FenAmount, Id, PathId, TextRule, TrackingNo
 
-router = APIRouter(tags=["creators"])
+router = ApiModuleRouter(tags=["creators"])
 Bp = Annotated[int, Interval(ge=0, le=10_000)]
 
 

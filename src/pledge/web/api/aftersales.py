@@ -7,7 +7,7 @@ payment adapter, exactly once under the key `refund:{case_id}`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -24,6 +24,7 @@ from pledge.kernel.errors import InvalidInput, NotFound
 from pledge.kernel.limits import MAX_AMOUNT_FEN
 from pledge.uploads.access import check_readable
 from pledge.uploads.services import MAX_BYTES, read_upload
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.aftersales import (
     CaseOut,
     CaseSummaryOut,
@@ -46,7 +47,7 @@ from pledge.web.types import (
     TrackingNo,
 )
 
-router = APIRouter(tags=["after-sales"])
+router = ApiModuleRouter(tags=["after-sales"])
 MAX_CASE_LINES = 100
 
 

@@ -8,10 +8,10 @@ narrowing and uninstalling (DELETE /apps/{app_id}) work as for the shop's own ap
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.integrations import apps, listings
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.apps import (
     AppKeyOut,
     AppOut,
@@ -24,7 +24,7 @@ from pledge.web.api.schemas.apps import (
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, Id, Name, PathId, TextRule
 
-router = APIRouter(tags=["apps"])
+router = ApiModuleRouter(tags=["apps"])
 Scopes = Annotated[list[Code], Field(min_length=1, max_length=len(apps.SCOPES))]
 
 

@@ -4,18 +4,18 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.audiences import queries
 from pledge.audiences import services as audiences
 from pledge.audiences.model import Rule
 from pledge.kernel import limits
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.audiences import AudienceOut, CampaignOut, OptOutOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, IntRange, PathId, PriceFen, ShippingFen
 
-router = APIRouter(tags=["audiences"])
+router = ApiModuleRouter(tags=["audiences"])
 
 
 class RuleIn(BaseModel):

@@ -1,16 +1,17 @@
 from datetime import timedelta
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel
 
 from pledge.accounts import services as accounts
 from pledge.kernel.errors import InvalidInput
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.auth import CreateTokenOut, MeOut
 from pledge.web.deps import ApiActor, bearer_token, login_limits, pledge
 from pledge.web.security import client_address
 from pledge.web.types import Email, Password
 
-router = APIRouter(tags=["auth"])
+router = ApiModuleRouter(tags=["auth"])
 
 
 class TokenRequest(BaseModel):

@@ -4,17 +4,17 @@ draws of an order (its buyer, its shop and platform staff)."""
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.blindboxes import queries
 from pledge.blindboxes.model import BoxItem, BoxSeries
 from pledge.orders.services import get_order_for
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.blindboxes import BlindBoxDrawOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, IntRange, Name, PathId, PriceFen, StockLevel
 
-router = APIRouter(tags=["blind boxes"])
+router = ApiModuleRouter(tags=["blind boxes"])
 MAX_ITEMS = 100
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 from pledge.bootstrap import App
@@ -19,11 +19,12 @@ from pledge.catalog import services as catalog
 from pledge.fulfilment.services import ship_order, shipped_with
 from pledge.integrations import changes
 from pledge.kernel.errors import DomainError, InvalidInput
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.bulk import OrderChangesOut, ShipBatchOut, StockBatchOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Carrier, Id, PathId, StockLevel, TrackingNo
 
-router = APIRouter(tags=["bulk"])
+router = ApiModuleRouter(tags=["bulk"])
 MAX_STOCK_ITEMS = 500
 MAX_SHIP_ITEMS = 200
 FEED_PAGE = 100

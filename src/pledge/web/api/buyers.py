@@ -4,7 +4,7 @@ buyer does to an order besides paying (cancel, request cancellation, remind, con
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field
 
 from pledge.accounts import services as accounts
@@ -18,6 +18,7 @@ from pledge.fulfilment.receipt import confirm_receipt
 from pledge.orders import buyer_actions
 from pledge.orders.model import OrderStatus
 from pledge.sms import services as sms
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.buyers import (
     AddressOut,
     CancellationRequestOut,
@@ -31,7 +32,7 @@ from pledge.web.deps import ApiActor, AppDep
 from pledge.web.security import client_address
 from pledge.web.types import Email, Password, PathId, TextRule
 
-router = APIRouter(tags=["buyers"])
+router = ApiModuleRouter(tags=["buyers"])
 
 Phone = Annotated[str, TextRule(20)]
 SmsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]

@@ -1,4 +1,3 @@
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.blindboxes import queries as blind_box_queries
@@ -7,6 +6,7 @@ from pledge.catalog import queries
 from pledge.catalog import services as catalog
 from pledge.promises.model import Promise
 from pledge.web.api.blindboxes import BlindBoxSeriesIn
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.catalog import (
     CategoriesOut,
     CreateProductOut,
@@ -19,7 +19,7 @@ from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.present import promise_badge
 from pledge.web.types import Code, Description, Id, Name, PathId, PriceFen, ShippingFen, StockLevel, Title
 
-router = APIRouter(tags=["catalog"])
+router = ApiModuleRouter(tags=["catalog"])
 MAX_SKUS = 50
 
 

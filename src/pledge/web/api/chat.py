@@ -1,12 +1,13 @@
 """Customer-service chat (飞鸽): conversations, messages (poll with ?after=<message id>), the
 buyer's rating, and the shop's response-time and dissatisfaction metrics."""
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel
 
 from pledge.chat import queries
 from pledge.chat import services as chat
 from pledge.kernel.clock import parse_iso
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.chat import (
     ChatMetricsOut,
     ConversationOut,
@@ -18,7 +19,7 @@ from pledge.web.api.schemas.chat import (
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Cursor, Id, IsoTime, PathId, RequiredNote, Stars
 
-router = APIRouter(tags=["chat"])
+router = ApiModuleRouter(tags=["chat"])
 
 
 class OpenIn(BaseModel):

@@ -1,8 +1,8 @@
-from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel
 
 from pledge.compensation import queries
 from pledge.lateship.services import exempt_from_late_ship, report_carrier_slip
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.compensation import (
     CarrierSlipOut,
     CompensationsOut,
@@ -14,7 +14,7 @@ from pledge.web.deps import ApiActor, AppDep
 from pledge.web.present import rulebook_view
 from pledge.web.types import PathId, Reason
 
-router = APIRouter(tags=["compensation"])
+router = ApiModuleRouter(tags=["compensation"])
 
 
 @router.get(

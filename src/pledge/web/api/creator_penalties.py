@@ -3,18 +3,18 @@ ladder clause and reads a creator's record; a creator reads their own."""
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.governance import creator_appeals, creator_records
 from pledge.governance import creator_penalties as cp
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.creator_penalties import CreatorPenaltyDecidedOut, CreatorPenaltyOut
 from pledge.web.api.schemas.governance import AppealOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.live_actions import publish_cut
 from pledge.web.types import Code, Id, Note, PathId, Reason, TextRule
 
-router = APIRouter(tags=["governance"])
+router = ApiModuleRouter(tags=["governance"])
 
 
 class ViolationIn(BaseModel):

@@ -5,7 +5,6 @@ platform sets creators' grades and standing (docs/creators.md)."""
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.creators import payouts as creator_payouts
@@ -13,6 +12,7 @@ from pledge.creators import queries, safety
 from pledge.creators import services as creators
 from pledge.creators.statements import CREATOR_WORDS, creator_statement
 from pledge.settlement.policy import month_bounds
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.creators import (
     CommissionSummaryOut,
     CreatorOrdersOut,
@@ -28,7 +28,7 @@ from pledge.web.deps import ApiActor, AppDep
 from pledge.web.downloads import month_or_current, statement_response
 from pledge.web.types import Count, FenAmount, Id, Moment, Month, Name, PathId, RateBp, Reason, Word
 
-router = APIRouter(tags=["creators"])
+router = ApiModuleRouter(tags=["creators"])
 
 
 class CreatorIn(BaseModel):

@@ -3,12 +3,13 @@ from pydantic import BaseModel
 
 from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.demo import AdvanceOut, HealthOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code
 from pledge.worker import run_once
 
-router = APIRouter(tags=["demo"])
+router = ApiModuleRouter(tags=["demo"])
 # Mounted by create_app in demo mode only: elsewhere the clock routes do not exist (404).
 clock_router = APIRouter(tags=["demo"])
 

@@ -2,12 +2,12 @@
 the orders behind an indicator, the version diff, the 30-day trend, the gates (campaign
 sign-up, ad spend) with the clause that decides, and the operator's ranking."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel, StrictBool
 
 from pledge.experience import queries as experience_queries
 from pledge.experience import services as experience
 from pledge.kernel.clock import parse_iso
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.experience import (
     CompareOut,
     GateOut,
@@ -21,7 +21,7 @@ from pledge.web.api.schemas.experience import (
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, FenQuery, IsoTime, Note, PathId, Word
 
-router = APIRouter(tags=["experience"])
+router = ApiModuleRouter(tags=["experience"])
 
 
 class IncidentIn(BaseModel):

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.flash import services as flash
@@ -10,11 +9,12 @@ from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import InvalidInput
 from pledge.web import live_actions
 from pledge.web.api.orders import _placed
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.flash import BuyOut, FlashDealOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, Moment, OptionalTitle, PathId, PriceFen, Quantity, Units
 
-router = APIRouter(tags=["flash"])
+router = ApiModuleRouter(tags=["flash"])
 
 
 class DealIn(BaseModel):

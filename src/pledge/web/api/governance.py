@@ -5,12 +5,12 @@ a shop reads its penalties and appeals them; anyone reads the transparency repor
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.governance import appeals, penalties, queries, report
 from pledge.governance import services as governance
 from pledge.governance.model import Decision, Subject
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.governance import (
     AppealOut,
     CutOut,
@@ -25,7 +25,7 @@ from pledge.web.deps import ApiActor, AppDep
 from pledge.web.live_actions import publish_cut, publish_decision
 from pledge.web.types import Code, Id, Note, PathId, Reason, RequiredNote
 
-router = APIRouter(prefix="/governance", tags=["governance"])
+router = ApiModuleRouter(prefix="/governance", tags=["governance"])
 
 
 class ReportIn(BaseModel):

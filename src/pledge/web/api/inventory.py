@@ -3,10 +3,10 @@ alerts, the shop's allocation strategy, SKU barcodes."""
 
 from datetime import date
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.inventory import services as inventory
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.inventory import (
     BarcodeOut,
     CreateWarehouseOut,
@@ -34,7 +34,7 @@ from pledge.web.types import (
     WarehouseCode,
 )
 
-router = APIRouter(tags=["inventory"])
+router = ApiModuleRouter(tags=["inventory"])
 MAX_RECEIPT_LINES = 200
 
 

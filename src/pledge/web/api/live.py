@@ -7,7 +7,7 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -25,6 +25,7 @@ from pledge.live.model import Verdict
 from pledge.promises.model import Promise
 from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions as actions
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.live import (
     CardsOut,
     ClaimedCouponOut,
@@ -54,7 +55,7 @@ from pledge.web.types import (
 )
 from pledge.web.visitors import record_for
 
-router = APIRouter(tags=["live"])
+router = ApiModuleRouter(tags=["live"])
 
 
 class EventStream(StreamingResponse):

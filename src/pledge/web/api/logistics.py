@@ -5,7 +5,7 @@ the buyer's booked delivery day (预约达)."""
 from datetime import date
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -15,6 +15,7 @@ from pledge.logistics.services import order_logistics, report_fraudulent_shippin
 from pledge.logistics.timers import book_delivery
 from pledge.logistics.webhook import carrier_secrets, receive_delivery
 from pledge.orders.services import get_order_for
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.logistics import (
     BookedDeliveryOut,
     CarrierEventOut,
@@ -25,7 +26,7 @@ from pledge.web.api.schemas.logistics import (
 from pledge.web.deps import ApiActor, AppDep, RawBody, pledge
 from pledge.web.types import Count, FraudNote, PathId
 
-router = APIRouter(tags=["logistics"])
+router = ApiModuleRouter(tags=["logistics"])
 
 WEBHOOK_DOC = """A carrier pushes one tracking event (picked_up, in_transit, delivered, returned,
 refused (the buyer refused the parcel or asked for it back), exception) as JSON: {"event_id",

@@ -3,18 +3,18 @@ on their own phone and the buyer enters it."""
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.accounts.birthdates import parse_birth_date, set_birth_date
 from pledge.addresses.model import masked_phone
 from pledge.kernel.errors import InvalidInput
 from pledge.minors import services as minors
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.minors import GuardianCodeOut, MinorStatusOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import TextRule
 
-router = APIRouter(tags=["minors"])
+router = ApiModuleRouter(tags=["minors"])
 
 Phone = Annotated[str, TextRule(20)]
 BirthDate = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD")]

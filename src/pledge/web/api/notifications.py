@@ -2,16 +2,16 @@
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.notifications import queries
 from pledge.notifications.services import mark_read
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.notifications import InboxOut, MarkedReadOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, PageSize
 
-router = APIRouter(tags=["notifications"])
+router = ApiModuleRouter(tags=["notifications"])
 
 
 class MarkReadIn(BaseModel):

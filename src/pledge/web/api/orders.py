@@ -1,6 +1,5 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from pledge.attribution.model import PRODUCT_CARD, Channel, Source
@@ -14,12 +13,13 @@ from pledge.orders import services as orders
 from pledge.orders.model import OrderStatus
 from pledge.reach.recording import EventKind, Subject
 from pledge.web import live_actions
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.orders import CartOut, CheckoutOut, OrderOut, OrderSummaryOut, ShipOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Carrier, Id, PathId, Quantity, TrackingNo, Word
 from pledge.web.visitors import record_for
 
-router = APIRouter(tags=["orders"])
+router = ApiModuleRouter(tags=["orders"])
 MAX_CHECKOUT_LINES = 100
 
 

@@ -1,14 +1,15 @@
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel
 
 from pledge.bootstrap import App
 from pledge.kernel.errors import InvalidInput
 from pledge.payments.confirmation import confirm_sandbox_payment
 from pledge.payments.services import CaptureResult, handle_callback
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.deps import ApiActor, AppDep, RawBody, pledge
 from pledge.web.types import PathId
 
-router = APIRouter(tags=["payments"])
+router = ApiModuleRouter(tags=["payments"])
 
 
 class PaymentOut(BaseModel):

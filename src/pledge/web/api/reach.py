@@ -3,16 +3,16 @@
 from typing import Annotated
 
 from annotated_types import Interval
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.reach.recording import MAX_WATCH_MS, BehaviourEvent, EventKind, Subject
 from pledge.reach.serving import MAX_PAGE_SIZE, feed
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.reach import EventAcceptedOut, FeedOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, IntRange
 
-router = APIRouter(tags=["reach"])
+router = ApiModuleRouter(tags=["reach"])
 FeedPage = Annotated[int, Interval(ge=1, le=100)]
 FeedSize = Annotated[int, Interval(ge=1, le=MAX_PAGE_SIZE)]
 

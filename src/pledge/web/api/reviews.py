@@ -1,15 +1,15 @@
 """Product reviews: the buyer rates a delivered order line (1-5 stars, text, photos uploaded
 through /uploads), edits it once; anyone reads a product's reviews."""
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.reviews import services as reviews
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.reviews import ProductReviewsOut, ReviewOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Id, Note, PathId, Stars
 
-router = APIRouter(tags=["reviews"])
+router = ApiModuleRouter(tags=["reviews"])
 
 
 class ReviewIn(BaseModel):

@@ -4,7 +4,7 @@ from dataclasses import asdict
 from typing import Annotated, Literal
 
 from annotated_types import Interval
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import Field
 
 from pledge.kernel.indexing import Indexed
@@ -13,11 +13,12 @@ from pledge.search.model import MAX_SHIP_HOURS, PAGE_MAX, PAGE_SIZE_MAX, Hit, So
 from pledge.search.model import Query as SearchQuery
 from pledge.search.services import search
 from pledge.search.text import MAX_QUERY_CHARS
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.search import SearchOut
 from pledge.web.deps import AppDep
 from pledge.web.types import PathId
 
-router = APIRouter(tags=["search"])
+router = ApiModuleRouter(tags=["search"])
 # An amount in yuan as a buyer types it (19.9, 19.90, 20), at most ten million yuan.
 YuanQuery = Annotated[str, Field(max_length=11, pattern=r"^(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?$")]
 Words = Annotated[str, Query(max_length=MAX_QUERY_CHARS)]

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Annotated, Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictBool
 
 from pledge.creators.payouts import reconciliation_rows as creator_payout_rows
@@ -15,6 +14,7 @@ from pledge.settlement import deposits, payouts, queries, reports
 from pledge.settlement import programs as program_cases
 from pledge.settlement.model import ApplicationStatus, PayoutStatus
 from pledge.settlement.payouts import provider_for
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.settlement import (
     ApplicationOut,
     ApplyOut,
@@ -53,7 +53,7 @@ from pledge.web.types import (
     Word,
 )
 
-router = APIRouter(tags=["settlement"])
+router = ApiModuleRouter(tags=["settlement"])
 MAX_CATEGORIES = 100
 MAX_TIERS = 20
 

@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +14,7 @@ from pledge.followers import services as followers
 from pledge.kernel.errors import InvalidInput
 from pledge.reach.recording import EventKind, Subject
 from pledge.uploads.services import MAX_BYTES, read_upload
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.shops import FollowingOut, ProductImageOut, ProductImagesOut, ShopOut
 from pledge.web.deps import ApiActor, AppDep, MaybeApiActor, pledge
 from pledge.web.photos import FORM_OVERHEAD, photo_too_large, read_photo, store_photo
@@ -21,7 +22,7 @@ from pledge.web.storefront import shop_data
 from pledge.web.types import IntRange, PathId
 from pledge.web.visitors import record_for
 
-router = APIRouter(tags=["shops"])
+router = ApiModuleRouter(tags=["shops"])
 
 _PHOTO_BODY = {
     "requestBody": {

@@ -3,15 +3,15 @@ role, or removes them; roles limit settlement and pledges (accounts.services.ROL
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from pledge.accounts import staff
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.staff import StaffMemberOut, StaffRemovedOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, Email, PathId
 
-router = APIRouter(tags=["staff"])
+router = ApiModuleRouter(tags=["staff"])
 
 
 class InviteIn(BaseModel):

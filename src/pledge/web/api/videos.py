@@ -2,7 +2,7 @@
 play, like it; a shop member uploads one (multipart). The reads answer a private video (视频自见)
 to its creator only (by token or page session), 404 to anyone else."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -11,6 +11,7 @@ from pledge.kernel.errors import InvalidInput
 from pledge.reach.recording import EventKind, Subject
 from pledge.videos import queries
 from pledge.videos import services as videos
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.videos import VideoCountsOut, VideoCreatedOut, VideoLikeOut, VideoOut
 from pledge.web.deps import ApiActor, AppDep, MaybeApiActor, pledge
 from pledge.web.media import ranged_file
@@ -18,7 +19,7 @@ from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
 from pledge.web.visitors import record_for
 
-router = APIRouter(tags=["videos"])
+router = ApiModuleRouter(tags=["videos"])
 
 
 _VIDEO_BODY = {

@@ -1,6 +1,5 @@
 """Warehouse API: pick waves, the pack station's scans, labels (PDF) and the carrier handover."""
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -9,6 +8,7 @@ from pledge.inventory.model import ParcelStatus
 from pledge.kernel.errors import Conflict
 from pledge.warehouse import labels
 from pledge.warehouse import services as warehouse
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.warehouse import (
     HandoverOut,
     LabelOut,
@@ -21,7 +21,7 @@ from pledge.web.deps import ApiActor, AppDep
 from pledge.web.downloads import pdf
 from pledge.web.types import Barcode, Carrier, PathId
 
-router = APIRouter(tags=["warehouse"])
+router = ApiModuleRouter(tags=["warehouse"])
 
 
 class ScanIn(BaseModel):

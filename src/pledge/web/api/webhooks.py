@@ -4,11 +4,11 @@ deletes, rotates the secret, reads an endpoint's delivery log and replays a deli
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from pledge.integrations import webhooks
 from pledge.integrations.events import EVENT_TYPES
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.webhooks import (
     DeliveryOut,
     EndpointCreatedOut,
@@ -20,7 +20,7 @@ from pledge.web.api.schemas.webhooks import (
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Code, PathId
 
-router = APIRouter(tags=["webhooks"])
+router = ApiModuleRouter(tags=["webhooks"])
 EventTypes = Annotated[list[Code], Field(min_length=1, max_length=len(EVENT_TYPES))]
 
 

@@ -3,12 +3,12 @@ turning a demand into a product (which tells every wisher)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from pledge.catalog.services import NewSku
 from pledge.kernel.limits import NAME_MAX
+from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.wishes import BoardOut, FulfilledOut, OpenWishOut, SplitOut, WishMadeOut
 from pledge.web.deps import ApiActor, AppDep
 from pledge.web.types import Days, Id, IntRange, PathId, PriceFen, StockLevel
@@ -18,7 +18,7 @@ from pledge.wishes.policy import WisherOffer
 from pledge.wishes.tables import wish_demands
 from pledge.wishes.tables import wishes as wish_rows
 
-router = APIRouter(tags=["wishes"])
+router = ApiModuleRouter(tags=["wishes"])
 
 
 class WishIn(BaseModel):
