@@ -1,26 +1,28 @@
 """How a request finds its route: FastAPI tries routes one by one, so the app's routers are kept
-flat and an API router turns away paths outside the API before trying its routes
-(docs/architecture.md; the CPU it saved is in docs/benchmarks.md)."""
+flat, an API router turns away paths outside the API and a page router paths that start with
+none of its routes' first segments, before trying their routes (docs/architecture.md; the CPU
+it saved is in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pledge.web import api
+from pledge.web import api, pages
 from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.app import create_app
+from pledge.web.pages.routing import PageRouter, _route_path, first_segments
 
 
 @pytest.fixture
-def tried(monkeypatch) -> list[str]:
-    """The paths of the API routes a request was matched against."""
-    seen: list[str] = []
-    for router in api.ROUTERS:
+def tried(monkeypatch) -> list[tuple[object, str]]:
+    """(router, route path) of every API and page route a request was matched against."""
+    seen: list[tuple[object, str]] = []
+    for router in (*api.ROUTERS, *pages.ROUTERS):
         for route in router.routes:
             match = route.matches
 
-            def counted(scope, _match=match, _path=route.path):
-                seen.append(_path)
+            def counted(scope, _match=match, _router=router, _path=route.path):
+                seen.append((_router, _path))
                 return _match(scope)
 
             monkeypatch.setattr(route, "matches", counted, raising=False)
@@ -44,6 +46,29 @@ def test_every_api_router_turns_away_other_paths():
 def test_a_page_request_is_not_matched_against_api_routes(client, tried):
     assert client.get("/login").status_code == 200
     assert client.get("/no-such-page").status_code == 404
-    assert tried == []
+    assert not [path for router, path in tried if router in api.ROUTERS]
     assert client.get("/api/v1/health").status_code == 200  # the control: API paths still are
-    assert "/health" in tried
+    assert [path for router, path in tried if router in api.ROUTERS][-1] == "/health"
+
+
+def test_every_page_router_turns_away_paths_outside_its_first_segments():
+    assert all(isinstance(router, PageRouter) for router in pages.ROUTERS)
+    assert all(first_segments(router.routes) is not None for router in pages.ROUTERS)
+
+
+def test_a_page_is_matched_only_against_the_routers_that_could_serve_it(client, tried):
+    assert client.get("/feed").status_code in (200, 303)
+    routers = [router for router, _ in tried]
+    assert routers and all("feed" in first_segments(router.routes) for router in routers)
+    assert client.get("/no-such-page").status_code == 404
+    assert len(tried) == len(routers)  # no page router starts with no-such-page
+
+
+def test_first_segments_and_the_route_path():
+    routes = [type("R", (), {"path": p})() for p in ("/", "/feed", "/merchant/{shop_id}/orders")]
+    assert first_segments(routes) == frozenset({"", "feed", "merchant"})
+    assert first_segments([*routes, type("R", (), {"path": "/{slug}"})()]) is None
+    assert first_segments([object()]) is None
+    assert _route_path({"path": "/shop/feed", "root_path": "/shop"}) == "/feed"
+    assert _route_path({"path": "/shopping", "root_path": "/shop"}) == "/shopping"
+    assert _route_path({"path": "/feed", "root_path": ""}) == "/feed"

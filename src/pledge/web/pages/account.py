@@ -8,7 +8,7 @@ import json
 import math
 import secrets
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
 from pledge.accounts import queries as account_queries
 from pledge.accounts import services as accounts
@@ -25,11 +25,12 @@ from pledge.web.deps import (
     verify_csrf,
 )
 from pledge.web.forms import local_path
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.security import client_address, cookie_secure
 from pledge.web.visitors import VISITOR_COOKIE, merge_at_login
 
-router = APIRouter()
+router = PageRouter()
 LOGIN_CSRF_COOKIE = "pledge_login_csrf"
 EXPIRED_FORM = "This login form has expired. Please reload the page and log in again."
 THROTTLED = "Too many failed logins. Try again in {minutes} minutes."

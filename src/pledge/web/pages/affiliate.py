@@ -4,7 +4,7 @@ in their showcase, and the sample requests (寄样) to approve, decline and ship
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.accounts.services import require_shop
 from pledge.creators import sample_duties, samples, views
@@ -17,10 +17,11 @@ from pledge.kernel.money import parse_yuan
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, parse_percent, required_number
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, IsoTime, OptionalName, PathId, TrackingNo
 
-router = APIRouter()
+router = PageRouter()
 BEIJING = "Asia/Shanghai"  # the form's times are platform time
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -28,11 +28,12 @@ from pledge.rulebooks.loader import Rulebook
 from pledge.web.deps import Caller, CheckedForm, CheckedFormData, FormFields, PageCaller, check_csrf, pledge
 from pledge.web.forms import form_text, local_path, whole_number
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.photos import read_photo, store_photo
 from pledge.web.render import form_error, redirect, render, templates
 from pledge.web.types import CaseNote, Note, OptionalCode, PathId, PledgeStatement
 
-router = APIRouter()
+router = PageRouter()
 MAX_PHOTOS = 9
 
 

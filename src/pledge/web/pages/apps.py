@@ -4,7 +4,7 @@ sees the installation's key once, and uninstalls it (/merchant/apps)."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.datastructures import FormData
 
 from pledge.accounts.services import require_platform
@@ -12,10 +12,11 @@ from pledge.integrations import apps, listings
 from pledge.kernel.errors import Forbidden, InvalidInput
 from pledge.web.deps import CheckedForm, CheckedFormData, PageCaller, pledge
 from pledge.web.forms import form_text, required_number
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import Name, TextRule
 
-router = APIRouter()
+router = PageRouter()
 SCOPES = sorted(apps.SCOPES)
 ListingDescription = Annotated[str, TextRule(listings.DESCRIPTION_MAX, multiline=True)]
 

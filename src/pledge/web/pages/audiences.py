@@ -2,7 +2,7 @@
 coupon or "we are live" campaign for it, send the draft once, and read each campaign's report
 (buyers reached, orders and GMV in yuan). And the buyer's opt-out of a shop's campaigns."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.audiences import queries
 from pledge.audiences import services as audiences
@@ -11,10 +11,11 @@ from pledge.audiences.policy import campaign_terms, live_notice_limit, rule_boun
 from pledge.web.deps import CheckedForm, FormFields, PageCaller, pledge
 from pledge.web.forms import whole_number, yuan_field
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 
 DEFAULT_DAYS = {RuleKind.VIEWED: 30, RuleKind.CLICKED: 30, RuleKind.CARTED: 30, RuleKind.ORDERED: 90}
 

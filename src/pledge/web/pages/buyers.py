@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.accounts.birthdates import parse_birth_date
 from pledge.accounts.signup import SIGNUP, SignUp, sign_up
@@ -20,11 +20,12 @@ from pledge.sms import services as sms
 from pledge.web.deps import CheckedForm, FormFields, PageCaller, PostedForm, pledge
 from pledge.web.forms import local_path
 from pledge.web.pages.account import signed_in
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.security import client_address, cookie_secure
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 SIGNUP_CSRF_COOKIE = "pledge_signup_csrf"
 EXPIRED_FORM = "This form has expired. Please reload the page and try again."
 ADDRESS_FIELDS = ("recipient", "phone", "province", "city", "district", "detail")

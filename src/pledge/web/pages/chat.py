@@ -2,7 +2,7 @@
 reload (HTMX polls a fragment every 2 s for messages after the last one shown), the buyer's
 rating, the buyer's list, and the merchant inbox with unanswered conversations first."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import escape
 
@@ -11,10 +11,11 @@ from pledge.chat import services as chat
 from pledge.kernel.errors import Conflict, InvalidInput
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import required_number, whole_number
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import form_error, redirect, render
 from pledge.web.types import Cursor, PathId
 
-router = APIRouter()
+router = PageRouter()
 POLL = "2s"
 
 

@@ -4,7 +4,7 @@ penalised creators (/operator/creators, those with an appeal waiting first), eac
 with the form to record a violation (/operator/creators/<id>/penalties) and the answer to a
 waiting appeal (uphold: the penalty is reversed; or reject)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.creators import views
 from pledge.governance import creator_appeals, creator_records
@@ -15,10 +15,11 @@ from pledge.governance.model import AppealStatus, PenaltyStatus
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.live_actions import publish_cut
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, Note, PathId, Reason
 
-router = APIRouter()
+router = PageRouter()
 CLAUSE = "creator.false-advertising"
 
 

@@ -5,7 +5,7 @@ stream after it commits (web/live_actions.py), as for a shop's room."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.creators import rooms
 from pledge.creators import services as creators
@@ -15,10 +15,11 @@ from pledge.web import live_actions as actions
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.pages.live import source_token
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId, Title
 
-router = APIRouter()
+router = PageRouter()
 
 
 def _console(room_id: int) -> str:

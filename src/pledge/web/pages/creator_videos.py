@@ -4,17 +4,18 @@ taking a video down. The use cases are pledge.creators.videos; the list is on /c
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from pledge.creators import services as creators
 from pledge.creators import videos
 from pledge.web.deps import CheckedForm, PageCaller, pledge, verify_csrf
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_creator_video, refuse_too_large
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/creator/videos/new")

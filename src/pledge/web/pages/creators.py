@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.attribution.tokens import sign
 from pledge.creators import payouts as creator_payouts
@@ -24,10 +24,11 @@ from pledge.videos.model import VideoStatus
 from pledge.videos.queries import creator_videos
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, local_path, optional_percent, required_number, whole_number
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, Name, OptionalTitle, PathId, Reason, TrackingNo
 
-router = APIRouter()
+router = PageRouter()
 SCORE_CHOICES = (40, 45, 48)  # shown score x 10: 4.0, 4.5, 4.8
 LATE_CHOICES = (100, 300, 500, 1000)  # basis points: 1 %, 3 %, 5 %, 10 %
 DASHBOARD_DAYS = 30  # the span of the dashboard's figures (a view, not a rule)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from markupsafe import Markup, escape
 
 from pledge.experience import policy
@@ -15,10 +15,11 @@ from pledge.experience import services as experience
 from pledge.kernel.errors import Forbidden
 from pledge.web.deps import PageCaller, pledge
 from pledge.web.i18n import translator
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import language, redirect, render
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 # The chart's canvas (SVG user units): about as wide as a phone's card, so its 12-unit text
 # reads at 390 px and it scales up on a desktop.
 W, H, LEFT, RIGHT, TOP, BOTTOM = 400, 220, 34, 14, 20, 30

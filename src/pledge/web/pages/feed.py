@@ -4,7 +4,7 @@ followed shops that are live now come first. Every card shown is recorded as an 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.feed import items as feed_items
 from pledge.feed import queries, support
@@ -14,11 +14,12 @@ from pledge.reach.serving import CANDIDATES_PER_USER, MAX_PAGE_SIZE, Reason, fee
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.downloads import platform_time
 from pledge.web.forms import form_text, parse_percent, whole_number
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, Name, OptionalCode, OptionalName
 from pledge.web.visitors import Who
 
-router = APIRouter()
+router = PageRouter()
 PAGE_SIZE = 20
 assert PAGE_SIZE <= MAX_PAGE_SIZE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.addresses.services import address_book
 from pledge.catalog import queries as catalog_queries
@@ -13,10 +13,11 @@ from pledge.kernel.clock import parse_iso
 from pledge.web import live_actions
 from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import form_text, required_number, whole_number, yuan_field
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import OptionalTitle, PathId
 
-router = APIRouter()
+router = PageRouter()
 MAX_DEAL_MINUTES = 60 * 24 * 366
 
 

@@ -7,7 +7,7 @@ transparency report (/transparency)."""
 from datetime import date, timedelta
 from typing import Annotated, TypeAlias
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from jinja2 import pass_context
 
 from pledge.accounts.services import require_platform
@@ -20,10 +20,11 @@ from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_day, form_text, local_path
 from pledge.web.live_actions import publish_cut, publish_decision
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render, templates
 from pledge.web.types import Code, PathId, Reason, RequiredNote
 
-router = APIRouter()
+router = PageRouter()
 
 
 @pass_context

@@ -3,7 +3,7 @@ pack report and recent waves; forms for warehouses, receipts and adjustments."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.catalog import queries as catalog_queries
 from pledge.inventory import services as inventory
@@ -13,10 +13,11 @@ from pledge.warehouse import services as warehouse
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text, required_number, whole_number
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import LotCode, OptionalName, PathId, Reason
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/merchant/warehouse")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from markupsafe import Markup, escape
 
 from pledge.attribution.model import Channel, Source
@@ -26,12 +26,13 @@ from pledge.web import live_actions as actions
 from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import form_text, required_number
 from pledge.web.i18n import translator
+from pledge.web.pages.routing import PageRouter
 from pledge.web.present import local, yuan
 from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, IsoTime, OptionalTitle, PathId, Title
 from pledge.web.visitors import Who
 
-router = APIRouter()
+router = PageRouter()
 W, H, PAD = 600, 180, 30
 
 

@@ -2,7 +2,7 @@
 compensations), the sanction notice on the buyer's order page, and the plain-words
 compensation texts of the order page and the wallet (lateship.notices)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from jinja2 import pass_context
 
 from pledge.compensation import queries as compensation_queries
@@ -12,10 +12,11 @@ from pledge.logistics.policy import RULE_NAMES
 from pledge.logistics.sanctions import active_for_shop, shop_sanctions
 from pledge.web.deps import PageCaller, pledge
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import render, templates
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 
 
 def shop_restrictions(request: Request, shop_id: int) -> list[dict]:

@@ -1,7 +1,7 @@
 """The merchant's pages: the home dashboard (工作台), orders with due-soon / overdue filters and
 countdowns, shipping, and the compensations the shop has paid."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.compensation import queries as compensation_queries
 from pledge.dashboard.queries import shop_dashboard
@@ -11,10 +11,11 @@ from pledge.kernel.errors import Forbidden
 from pledge.orders import queries as order_queries
 from pledge.web.deps import Caller, CheckedForm, PageCaller, page_caller, pledge
 from pledge.web.forms import local_path
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import error_page, redirect, render
 from pledge.web.types import PathId
 
-router = APIRouter(prefix="/merchant")
+router = PageRouter(prefix="/merchant")
 WAYBILL_IN_USE = (
     "This tracking number is already on another parcel that is on its way. Each parcel ships under its "
     "own waybill: check the number on the label. Nothing was shipped."

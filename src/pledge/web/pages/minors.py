@@ -4,7 +4,7 @@ limits that apply to buyers under 18 (pledge.minors)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.accounts.birthdates import parse_birth_date, set_birth_date
 from pledge.addresses.model import masked_phone
@@ -12,9 +12,10 @@ from pledge.kernel.errors import DomainError, InvalidInput
 from pledge.minors import policy
 from pledge.minors import services as minors
 from pledge.web.deps import Caller, CheckedForm, PageCaller, pledge
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import form_error, redirect, render
 
-router = APIRouter()
+router = PageRouter()
 PAGE = "/account/age"
 
 

@@ -8,11 +8,12 @@ from pledge.bootstrap import advance_demo_clock
 from pledge.kernel.clock import parse_duration
 from pledge.web.deps import check_csrf, page_caller, pledge
 from pledge.web.forms import local_path
+from pledge.web.pages.routing import PageRouter
 from pledge.web.present import rulebook_view
 from pledge.web.render import redirect, render
 from pledge.worker import run_once
 
-router = APIRouter()
+router = PageRouter()
 # Mounted by create_app in demo mode only: elsewhere the clock routes do not exist (404).
 clock_router = APIRouter(include_in_schema=False)
 SearchText: TypeAlias = Annotated[str, Query(max_length=100)]  # words typed in the search box

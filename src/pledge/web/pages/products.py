@@ -6,7 +6,7 @@ a translated message; nothing is saved."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -26,11 +26,12 @@ from pledge.web.deps import CheckedFormData, FormFields, PageCaller, check_csrf,
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import form_text, whole_number, yuan_field
 from pledge.web.pages import blind_box_editor
+from pledge.web.pages.routing import PageRouter
 from pledge.web.photos import read_photo, store_photo
 from pledge.web.render import form_error, language, redirect, render
 from pledge.web.types import Description, PathId, Title
 
-router = APIRouter(prefix="/merchant")
+router = PageRouter(prefix="/merchant")
 MAX_SKUS = 50
 MAX_PROMISE_HOURS = MAX_DAYS  # hours a merchant-set promise may name (kernel/limits.py bound)
 

@@ -3,14 +3,15 @@ gives it the ingest server's recording."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.live import replays
 from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/live/sessions/{session_id}/replay")

@@ -1,18 +1,19 @@
 """Review pages: the buyer's review form for a delivered order (one review per line, editable
 once), and the reviews fragment the product page loads."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from pledge.reviews import services as reviews
 from pledge.web.deps import PageCaller, check_csrf, pledge
 from pledge.web.forms import whole_number
+from pledge.web.pages.routing import PageRouter
 from pledge.web.photos import read_photo, store_photo
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/orders/{order_id}/review")

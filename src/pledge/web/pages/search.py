@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.catalog import queries as catalog_queries
 from pledge.kernel.errors import InvalidInput
@@ -17,9 +17,10 @@ from pledge.promises.model import Promise
 from pledge.search.model import Hit, Query, Results, Sort
 from pledge.search.services import search
 from pledge.web.deps import pledge
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import error_text, language, render
 
-router = APIRouter()
+router = PageRouter()
 SHIP_CHOICES = (24, 48, 72)  # the hours the form offers; the API takes any
 FIELDS = ("q", "kind", "category", "min_price", "max_price", "ship_within_hours", "late_ship_pledge", "sort")
 

@@ -4,7 +4,7 @@ and bank returns, the reconciliation report."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.accounts.services import Permission
 from pledge.creators.payouts import recent_payouts as recent_creator_payouts
@@ -23,10 +23,11 @@ from pledge.web.forms import (
     required_number,
     whole_number,
 )
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import language, redirect, render
 from pledge.web.types import Code, Name, Note, OptionalName, PathId, ProgramCode, Reason, Word
 
-router = APIRouter()
+router = PageRouter()
 TIER_INVALID = "finance.tier.invalid"
 
 

@@ -1,6 +1,6 @@
 """The buyer's pages: browse, cart, checkout, pay, orders, wallet."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy.engine import Row
 
 from pledge.addresses.services import address_book
@@ -32,13 +32,14 @@ from pledge.web.deps import (
 )
 from pledge.web.disclosure import blind_box_disclosure
 from pledge.web.forms import required_number, whole_number
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.visitors import Who, record_for
 from pledge.wishes import queries as wish_queries
 from pledge.wishes.offers import is_wisher_price
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/")

@@ -3,7 +3,7 @@ a product's photos (add, remove, reorder; the first is the card photo)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from pledge.audiences.services import is_opted_out
@@ -18,13 +18,14 @@ from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge, ve
 from pledge.web.forms import required_number, whole_number
 from pledge.web.i18n import translator
 from pledge.web.notices import notice_text
+from pledge.web.pages.routing import PageRouter
 from pledge.web.photos import read_photo, store_photo
 from pledge.web.render import language, redirect, render
 from pledge.web.storefront import shop_data
 from pledge.web.types import PathId
 from pledge.web.visitors import record_for
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/shops/{shop_id}")

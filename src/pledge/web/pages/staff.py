@@ -1,16 +1,17 @@
 """The shop's staff page (店员): members and their roles; the owner invites a registered user by
 e-mail, changes a role or removes a member. Roles limit settlement and pledges."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.accounts import staff
 from pledge.accounts.services import ROLE_PERMISSIONS, Permission, ShopRole
 from pledge.web.deps import CheckedForm, PageCaller, pledge
 from pledge.web.forms import form_text
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import Code, Email, PathId
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/merchant/shops/{shop_id}/staff")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from pledge.catalog import queries as catalog_queries
@@ -19,12 +19,13 @@ from pledge.videos import queries
 from pledge.videos import services as videos
 from pledge.videos.model import VideoStatus
 from pledge.web.deps import PageCaller, optional_caller, pledge, verify_csrf
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.web.videos import new_video, refuse_too_large, video_data
 from pledge.web.visitors import Who
 
-router = APIRouter()
+router = PageRouter()
 
 
 def _owner(conn, video: dict) -> tuple[dict | None, dict | None]:

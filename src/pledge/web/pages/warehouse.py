@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -20,11 +20,12 @@ from pledge.warehouse import estimate, labels
 from pledge.warehouse import services as warehouse
 from pledge.web.deps import CheckedForm, PageCaller, page_caller, pledge
 from pledge.web.downloads import pdf
+from pledge.web.pages.routing import PageRouter
 from pledge.web.pages.shopping import _order
 from pledge.web.render import redirect, render, templates
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 STREAM_SECONDS = 55.0  # then the browser's EventSource reconnects by itself
 
 templates.env.globals["delivery_estimate"] = estimate.for_order

@@ -2,16 +2,17 @@
 once), disabled or enabled, deleted, their secret rotated; and an endpoint's delivery log with
 each delivery's status, attempts and next try, and a replay button."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
 from pledge.integrations import webhooks
 from pledge.integrations.events import EVENT_TYPES
 from pledge.web.deps import CheckedForm, FormFields, PageCaller, pledge
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/merchant/webhooks")

@@ -2,7 +2,7 @@
 and the merchant's wish board (ranked demands with examples, sessions and a 14-day trend; merge,
 split, rename, and turning a demand into one of the shop's products)."""
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import select
 
 from pledge.catalog.services import NewSku
@@ -10,6 +10,7 @@ from pledge.catalog.tables import products
 from pledge.web.deps import CheckedForm, PageCaller, optional_caller, pledge
 from pledge.web.forms import required_number, whole_number, yuan_field
 from pledge.web.pages.merchant import first_shop
+from pledge.web.pages.routing import PageRouter
 from pledge.web.render import redirect, render
 from pledge.web.types import PathId
 from pledge.wishes import queries
@@ -18,7 +19,7 @@ from pledge.wishes.policy import WisherOffer, offer_bounds
 from pledge.wishes.services import PRESALE
 from pledge.wishes.tables import wish_demands
 
-router = APIRouter()
+router = PageRouter()
 
 
 @router.get("/shops/{shop_id}/wishes")
