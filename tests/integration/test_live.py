@@ -318,6 +318,29 @@ def test_the_report_has_viewers_over_time_and_comments_per_minute(app, world, fl
     assert [n for _, n in report.comments_per_minute] == [1, 1, 1] and report.comments == 3
 
 
+def test_a_second_sample_within_the_gap_is_not_written_but_its_peak_counts(app, world, florist):
+    """Two server processes can both sample a room while its sampling passes from one to the
+    other (live.presence's leader): the later sample, within half an interval, is dropped, and
+    the session's peak still takes its count."""
+    f = florist
+    session_id = go_live(app, f["owner"], f["room_id"], title="开播")
+    gap = timedelta(seconds=1)
+    written = []
+    for viewers, after in ((1, timedelta(0)), (2, timedelta(milliseconds=300)), (2, timedelta(seconds=2))):
+        app.clock.advance(after)
+        with app.uow.begin() as c:
+            written.append(
+                live.record_viewers(
+                    c, session_id=session_id, viewers=viewers, at=app.clock.now(), min_gap=gap
+                )
+            )
+    assert written == [True, False, True]
+    with app.uow.read() as c:
+        report = queries.session_report(c, session_id)
+    assert [v for _, v in report.viewers] == [1, 2]
+    assert report.session.peak_viewers == 2
+
+
 def test_rooms_list_live_rooms_first_and_filters_by_status(app, world, florist):
     f = florist
     with app.uow.begin() as c:

@@ -24,17 +24,23 @@ from pledge.live.services import record_viewers
 log = logging.getLogger(__name__)
 
 
-def sample_viewers(hub: Hub, uow: UnitOfWork, clock: Clock) -> int:
-    """Record viewers now for every live session watched in this process; how many were recorded."""
+def sample_viewers(hub: Hub, uow: UnitOfWork, clock: Clock, min_gap: timedelta = timedelta(0)) -> int:
+    """Record viewers now for every live session watched in this process; how many were recorded
+    (a session sampled less than `min_gap` ago is not: live.services.record_viewers)."""
     watched = hub.rooms_watched()
     if not watched:
         return 0
+    return _record(uow, watched, clock, min_gap)
+
+
+def _record(uow: UnitOfWork, viewers: dict[int, int], clock: Clock, min_gap: timedelta) -> int:
     at = clock.now()
     with uow.begin() as conn:
-        sessions = queries.live_sessions_of(conn, list(watched))
-        for room_id, session_id in sessions.items():
-            record_viewers(conn, session_id=session_id, viewers=watched[room_id], at=at)
-    return len(sessions)
+        sessions = queries.live_sessions_of(conn, list(viewers))
+        return sum(
+            record_viewers(conn, session_id=session_id, viewers=viewers[room_id], at=at, min_gap=min_gap)
+            for room_id, session_id in sessions.items()
+        )
 
 
 def push_viewers(hub: Hub) -> None:
@@ -64,17 +70,15 @@ class SharedViewers:
             )
         self.hub.set_shared({room_id: total.viewers for room_id, total in self.totals.items()})
 
-    def sample(self) -> int:
-        """Record the total of every room this process leads; how many sessions were recorded."""
+    def sample(self, min_gap: timedelta = timedelta(0)) -> int:
+        """Record the total of every room this process leads; how many sessions were recorded.
+        Leadership seen a push interval ago can have moved to another process meanwhile, so
+        the sampler passes `min_gap` (half its interval): the newer leader does not write a
+        second sample in the same interval."""
         led = {room_id: t.viewers for room_id, t in self.totals.items() if t.leader == self.key}
         if not led:
             return 0
-        at = self.clock.now()
-        with self.uow.begin() as conn:
-            sessions = queries.live_sessions_of(conn, list(led))
-            for room_id, session_id in sessions.items():
-                record_viewers(conn, session_id=session_id, viewers=led[room_id], at=at)
-        return len(sessions)
+        return _record(self.uow, led, self.clock, min_gap)
 
     def leave(self) -> None:
         with self.uow.begin() as conn:
@@ -103,11 +107,13 @@ async def running(hub: Hub, uow: UnitOfWork, clock: Clock, settings: Settings) -
     if settings.live_pg_bus and url.startswith("postgresql"):
         shared = SharedViewers(hub, uow, clock, settings.live_viewers_push_seconds)
 
+    min_gap = timedelta(seconds=settings.live_viewer_sample_seconds / 2)
+
     async def sample() -> None:
         if shared is not None:
-            await asyncio.to_thread(shared.sample)
+            await asyncio.to_thread(shared.sample, min_gap)
         else:
-            await asyncio.to_thread(sample_viewers, hub, uow, clock)
+            await asyncio.to_thread(sample_viewers, hub, uow, clock, min_gap)
 
     async def push() -> None:
         if shared is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection
@@ -574,13 +574,27 @@ def remind_me(conn: Connection, actor: Actor, *, session_id: int, at: datetime) 
     return True
 
 
-def record_viewers(conn: Connection, *, session_id: int, viewers: int, at: datetime) -> None:
-    """One sample of viewers now (taken by the hub while the session is live); keeps the peak."""
+def record_viewers(
+    conn: Connection, *, session_id: int, viewers: int, at: datetime, min_gap: timedelta = timedelta(0)
+) -> bool:
+    """One sample of viewers now (taken by the hub while the session is live); keeps the peak.
+    With `min_gap`, no sample is written within that time of the session's latest one, though
+    the peak still counts it: when a room's sampling passes from one server process to another
+    (live.presence's leader), both may sample in the same interval. Samplers of the same
+    session take turns on its row, so the second one sees the first one's sample. Whether a
+    sample was written."""
     if type(viewers) is not int or viewers < 0:
         raise InvalidInput("viewers is a count")
-    conn.execute(live_viewer_samples.insert().values(session_id=session_id, at=at, viewers=viewers))
+    s, v = live_sessions.c, live_viewer_samples.c
+    conn.execute(select(s.id).where(s.id == session_id).with_for_update())
     conn.execute(
         live_sessions.update()
-        .where(live_sessions.c.id == session_id, live_sessions.c.peak_viewers < viewers)
+        .where(s.id == session_id, s.peak_viewers < viewers)
         .values(peak_viewers=viewers)
     )
+    if min_gap:
+        latest = conn.execute(select(func.max(v.at)).where(v.session_id == session_id)).scalar()
+        if latest is not None and at - latest < min_gap:
+            return False
+    conn.execute(live_viewer_samples.insert().values(session_id=session_id, at=at, viewers=viewers))
+    return True
