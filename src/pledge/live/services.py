@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -580,17 +580,16 @@ def record_viewers(
     """One sample of viewers now (taken by the hub while the session is live); keeps the peak.
     With `min_gap`, no sample is written within that time of the session's latest one, though
     the peak still counts it: when a room's sampling passes from one server process to another
-    (live.presence's leader), both may sample in the same interval. Samplers of the same
-    session take turns on its row, so the second one sees the first one's sample. Whether a
-    sample was written."""
+    (live.presence's leader), both may sample in the same interval. The peak's UPDATE always
+    writes the session's row, so samplers of the same session take turns on it and the second
+    one sees the first one's sample. Whether a sample was written."""
     if type(viewers) is not int or viewers < 0:
         raise InvalidInput("viewers is a count")
     s, v = live_sessions.c, live_viewer_samples.c
-    conn.execute(select(s.id).where(s.id == session_id).with_for_update())
     conn.execute(
         live_sessions.update()
-        .where(s.id == session_id, s.peak_viewers < viewers)
-        .values(peak_viewers=viewers)
+        .where(s.id == session_id)
+        .values(peak_viewers=case((s.peak_viewers < viewers, viewers), else_=s.peak_viewers))
     )
     if min_gap:
         latest = conn.execute(select(func.max(v.at)).where(v.session_id == session_id)).scalar()
