@@ -50,10 +50,13 @@ class Rulebook:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    def _day(self, at: datetime | date) -> date:
+        """Effective dates are the platform's calendar days, not UTC days."""
+        return at.astimezone(ZoneInfo(self.timezone)).date() if isinstance(at, datetime) else at
+
     def in_force(self, kind: str, at: datetime | date) -> list[Clause]:
         """Clauses of a kind effective at `at`; for each id the latest effective version wins."""
-        # Effective dates are the platform's calendar days, not UTC days.
-        day = at.astimezone(ZoneInfo(self.timezone)).date() if isinstance(at, datetime) else at
+        day = self._day(at)
         found = self._in_force_memo.get((kind, day))
         if found is None:  # the book is immutable, so the answer for a (kind, day) never changes
             chosen: dict[str, Clause] = {}
@@ -69,7 +72,7 @@ class Rulebook:
         """in_force's clauses grouped by one parameter's value (remembered like in_force): a
         sweep looks up one rule's clauses for every order, and filtering every clause of the
         kind each time was over a quarter of the late-ship quote's time under the profiler."""
-        day = at.astimezone(ZoneInfo(self.timezone)).date() if isinstance(at, datetime) else at
+        day = self._day(at)
         found = self._grouped_memo.get((kind, day, key))
         if found is None:
             groups: dict[Any, list[Clause]] = {}
