@@ -100,29 +100,12 @@ def _json_carries(table: Table, columns: dict[str, list[Any]]) -> bool:
 
 
 def _json_records(names: list[str], columns: dict[str, list[Any]]) -> str:
-    texts = [_iso_texts(values) for values in columns.values()]
     return json.dumps(
-        [dict(zip(names, row, strict=True)) for row in zip(*texts, strict=True)],
+        [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)],
         ensure_ascii=False,
         separators=(",", ":"),
         default=_json_value,
     )
-
-
-def _iso_texts(values: list[Any]) -> list[Any]:
-    """The column's datetimes as their ISO text, each distinct one formatted once (a batch's
-    rows share their timestamps), so that the C encoder calls back into Python for none."""
-    if not any(type(v) is datetime for v in values):
-        return values
-    texts: dict[datetime, str] = {}
-    return [_memo(texts, v, datetime.isoformat) if type(v) is datetime else v for v in values]
-
-
-def _memo(seen: dict, value: Any, make) -> Any:
-    found = seen.get(value)
-    if found is None:
-        found = seen[value] = make(value)
-    return found
 
 
 def _json_value(value: Any) -> Any:
@@ -161,12 +144,7 @@ def _same_keys(rows: Sequence[dict[str, Any]]) -> list[str]:
 def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
     process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     values = [row[name] for row in rows]
-    if process is None:
-        return values
-    seen: dict[datetime, Any] = {}  # a batch's rows share their timestamps: each is processed once
-    return [
-        None if v is None else _memo(seen, v, process) if type(v) is datetime else process(v) for v in values
-    ]
+    return values if process is None else [None if v is None else process(v) for v in values]
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
