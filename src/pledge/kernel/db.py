@@ -109,8 +109,8 @@ def claim_batch(conn: Connection, query: AnySelect, *, of: FromClause | None = N
 
 
 def _unstorable_text(joined: str, wide: list[str]) -> bool:
-    """A NUL anywhere, or a lone surrogate in the non-ASCII texts: the one code point UTF-8
-    cannot encode, so encoding them is the search."""
+    """A NUL anywhere, or a lone surrogate in the non-ASCII texts: surrogates are the only code
+    points UTF-8 cannot encode, so encoding those texts is the search."""
     if "\x00" in joined:
         return True
     try:
