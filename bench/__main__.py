@@ -22,6 +22,7 @@ from bench import (
     webhooks,
     wishes,
 )
+from bench.http_load import HTTP_CLIENTS, choose_client
 
 BENCHES = (
     "place_order",
@@ -77,6 +78,13 @@ def parse_args() -> argparse.Namespace:
         help="place_order and flash_sale: on PostgreSQL, also run against this many server processes "
         "(1: only one)",
     )
+    parser.add_argument(
+        "--http-client",
+        choices=sorted(HTTP_CLIENTS),
+        default="stdlib",
+        help="place_order and flash_sale: the load generator's HTTP client (stdlib: http.client "
+        "keep-alive, the lighter; httpx: the client of the rounds before the fifth)",
+    )
     _sweep_options(parser)
     parser.add_argument(
         "--time-budget",
@@ -113,6 +121,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    choose_client(args.http_client)
     chosen = args.only or list(BENCHES)
     started = time.monotonic()
     with pg_server() as pg:

@@ -17,7 +17,6 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from sqlalchemy import func, select, text
 
 from bench import (
@@ -32,7 +31,7 @@ from bench import (
     seed_buyers,
     write_result,
 )
-from bench.http_load import Server
+from bench.http_load import Server, client_kind, http_client, postgres_cpu_seconds
 from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
 from pledge.bootstrap import build
@@ -142,7 +141,9 @@ def _crowd(buyers: int, buy) -> dict:
             if result != "ok":
                 break
 
+    cpu_before = time.process_time()
     elapsed = release_together(buyers, buy.state, body, "flash-buyer")
+    cpu = time.process_time() - cpu_before
     requests, latency = latency_summary(latencies)
     total = sum(outcomes, Counter())
     return {
@@ -151,6 +152,7 @@ def _crowd(buyers: int, buy) -> dict:
         "outcomes": dict(total),
         "orders": total.get("ok", 0),
         "latency_ms": latency,
+        "bench_process_cpu_ms_per_request": round(1000 * cpu / max(requests, 1), 3),
     }
 
 
@@ -158,16 +160,14 @@ class HttpBuy:
     def __init__(self, base: str, tokens: list[str], deal_id: int) -> None:
         self.base, self.tokens, self.deal_id = base, tokens, deal_id
 
-    def state(self, k: int) -> httpx.Client:
-        return httpx.Client(
-            base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.tokens[k]}"}
-        )
+    def state(self, k: int):
+        return http_client(self.base, timeout=120, headers={"Authorization": f"Bearer {self.tokens[k]}"})
 
-    def __call__(self, client: httpx.Client, k: int) -> str:
+    def __call__(self, client, k: int) -> str:
         r = client.post("/api/v1/flash-orders", json={"deal_id": self.deal_id, "quantity": 1})
         if r.status_code == 201:
             return "ok"
-        body = r.json() if r.headers.get("content-type", "").startswith("application/") else {}
+        body = r.json() if r.content_type.startswith("application/") else {}
         return f"refused {body.get('code', r.status_code)}"
 
 
@@ -352,6 +352,8 @@ def _figures(label: str, run: dict, sold: dict, units: int) -> dict:
         "outcomes": run["outcomes"],
         "elapsed_s": round(run["elapsed_s"], 2),
         "latency_ms": run["latency_ms"],
+        # the client threads' CPU (over HTTP), or the raw SQL's own work (the baseline)
+        "bench_process_cpu_ms_per_request": run["bench_process_cpu_ms_per_request"],
         "correct": ok,
     }
 
@@ -366,14 +368,34 @@ def _http_crowd(url: str, workdir, data: dict, deal: int, *, units: int, buyers:
             f"  [postgresql] HTTP, {workers} server process(es): {buyers} buyers at once, one unit per "
             "request until refused"
         )
-        return _figures(
-            f"postgresql HTTP ×{workers}",
-            _crowd(buyers, HttpBuy(server.base, tokens, deal)),
-            _sold(url, deal),
-            units,
-        )
+        cpu_before, db_before = server.cpu_seconds(), postgres_cpu_seconds()
+        crowd = _crowd(buyers, HttpBuy(server.base, tokens, deal))
+        cpu_after, db_after = server.cpu_seconds(), postgres_cpu_seconds()
+        figures = _figures(f"postgresql HTTP ×{workers}", crowd, _sold(url, deal), units)
+        if None not in (cpu_before, cpu_after, db_before, db_after):
+            figures |= _cpu_figures(crowd, cpu_after - cpu_before, db_after - db_before)
+        return figures
     finally:
         server.stop()
+
+
+def _cpu_figures(crowd: dict, server_cpu: float, database_cpu: float) -> dict:
+    """CPU per request of the server processes, the PostgreSQL processes and the client threads
+    over one crowd; utilisation in cores."""
+    requests, elapsed = crowd["requests"], crowd["elapsed_s"]
+    figures = {
+        "server_cpu_ms_per_request": round(1000 * server_cpu / requests, 3),
+        "server_cpu_utilisation": round(server_cpu / elapsed, 2),
+        "database_cpu_ms_per_request": round(1000 * database_cpu / requests, 3),
+        "database_cpu_utilisation": round(database_cpu / elapsed, 2),
+    }
+    say(
+        f"  [postgresql] CPU per request: server {figures['server_cpu_ms_per_request']:.2f} ms "
+        f"({figures['server_cpu_utilisation']:.2f} cores), PostgreSQL "
+        f"{figures['database_cpu_ms_per_request']:.2f} ms ({figures['database_cpu_utilisation']:.2f} cores), "
+        f"client threads {crowd['bench_process_cpu_ms_per_request']:.2f} ms"
+    )
+    return figures
 
 
 def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int, workers: int = 1) -> dict:
@@ -394,9 +416,14 @@ def bench_postgres(pg: PgServer, workdir, *, units: int, buyers: int, workers: i
         say(f"  [postgresql] raw SQL baseline: the same purchase as text() SQL, {buyers} threads")
         raw_buy = RawBuy(url, data, data["deals"][1], buyers)
         try:
-            raw = _figures("postgresql raw SQL", _crowd(buyers, raw_buy), _sold(url, data["deals"][1]), units)
+            db_before = postgres_cpu_seconds()
+            crowd = _crowd(buyers, raw_buy)
+            db_after = postgres_cpu_seconds()
+            raw = _figures("postgresql raw SQL", crowd, _sold(url, data["deals"][1]), units)
         finally:
             raw_buy.close()
+        if db_before is not None and db_after is not None:
+            raw["database_cpu_ms_per_request"] = round(1000 * (db_after - db_before) / crowd["requests"], 3)
     finally:
         pg.drop_database(url)
     ratio = round(http["orders_per_s"] / raw["orders_per_s"], 3) if raw["orders_per_s"] else None
@@ -441,6 +468,7 @@ def run(pg: PgServer, *, units: int = 1000, buyers: int = 200, workers: int = 1)
             "server": "uvicorn, 1 process, own port"
             + (f"; then {workers} processes on a deal of their own" if workers > 1 else ""),
             "hot_path": "bucketed stock, FOR UPDATE SKIP LOCKED",
+            "http_client": client_kind(),
         },
         results=results,
     )

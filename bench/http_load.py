@@ -3,7 +3,9 @@ bearer tokens for the buyers, and client threads that drive an action n times an
 
 from __future__ import annotations
 
+import http.client
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -11,7 +13,9 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -54,6 +58,14 @@ class Server:
             f"the server did not answer within {timeout:.0f} s:\n{self.log.read_text()[-2000:]}"
         )
 
+    def cpu_seconds(self) -> float | None:
+        """utime + stime of the server (Linux /proc), its worker processes included, to tell
+        whether it is CPU-bound; None where /proc cannot tell."""
+        try:
+            return sum(_own_cpu_seconds(p) for p in (self.proc.pid, *_children(self.proc.pid)))
+        except (OSError, ValueError, IndexError):
+            return None
+
     def statements(self, since: dict | None = None) -> dict:
         params = {"since": since["count"], "since_begin": since["begins"]} if since else {}
         return httpx.get(self.base + "/__bench/statements", params=params, timeout=30).json()
@@ -69,6 +81,46 @@ class Server:
         self._out.close()
 
 
+def _own_cpu_seconds(pid: int, with_exited_children: bool = False) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if with_exited_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def postgres_cpu_seconds() -> float | None:
+    """CPU seconds of every PostgreSQL process on the machine (the throwaway cluster's and any
+    other running), from /proc: each one's utime + stime, plus cutime + cstime, which on the
+    postmaster hold the backends that have exited (a connection the pool closed takes its
+    backend's CPU with it otherwise). None where /proc cannot tell. Read before and after a
+    run, it tells the database's share of the CPU."""
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    total += _own_cpu_seconds(int(entry.name), with_exited_children=True)
+            except OSError:
+                continue
+    except OSError:
+        return None
+    return total
+
+
 def tokens(base: str, emails: list[str], password: str) -> list[str]:
     """POST /api/v1/auth/token per buyer, four at a time (each is an argon2 verify)."""
 
@@ -79,6 +131,86 @@ def tokens(base: str, emails: list[str], password: str) -> list[str]:
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(one, emails))
+
+
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    text: str
+    content_type: str
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class KeepAliveClient:
+    """The load generator's HTTP/1.1 client: one keep-alive connection (the standard library's
+    http.client), JSON bodies. It costs the bench process about a fifth of httpx's CPU per
+    request (docs/benchmarks.md, "the fifth round"), CPU the server shares on a two-core machine.
+    `--http-client httpx` runs the same load through httpx instead."""
+
+    def __init__(self, base: str, timeout: float = 60, headers: dict | None = None) -> None:
+        parts = urlsplit(base)
+        self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
+        self.headers = {"Content-Type": "application/json", **(headers or {})}
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def post(self, path: str, json: object, headers: dict | None = None) -> Reply:
+        body = _json_bytes(json)
+        sent = {**self.headers, **headers} if headers else self.headers
+        try:
+            return self._exchange(path, body, sent)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # the server closed an idle keep-alive connection before reading the request
+            self.conn.close()
+            return self._exchange(path, body, sent)
+
+    def _exchange(self, path: str, body: bytes, headers: dict) -> Reply:
+        self.conn.request("POST", path, body=body, headers=headers)
+        r = self.conn.getresponse()
+        return Reply(r.status, r.read().decode(), r.getheader("content-type", ""))
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _json_bytes(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+class HttpxClient:
+    """The same interface over httpx (the client the benchmarks used before the fifth round)."""
+
+    def __init__(self, base: str, timeout: float = 60, headers: dict | None = None) -> None:
+        self.client = httpx.Client(base_url=base, timeout=timeout, headers=headers or {})
+
+    def post(self, path: str, json: object, headers: dict | None = None) -> Reply:
+        r = self.client.post(path, json=json, headers=headers)
+        return Reply(r.status_code, r.text, r.headers.get("content-type", ""))
+
+    def close(self) -> None:
+        self.client.close()
+
+
+HTTP_CLIENTS = {"stdlib": KeepAliveClient, "httpx": HttpxClient}
+# The load generator's client for this run: `python -m bench --http-client` sets it once, before
+# any benchmark starts; results record it in their config.
+_chosen = ["stdlib"]
+
+
+def choose_client(kind: str) -> None:
+    if kind not in HTTP_CLIENTS:
+        raise ValueError(f"no HTTP client {kind!r}; choose from {sorted(HTTP_CLIENTS)}")
+    _chosen[0] = kind
+
+
+def client_kind() -> str:
+    return _chosen[0]
+
+
+def http_client(base: str, timeout: float = 60, headers: dict | None = None):
+    """A load-generator client (the one `choose_client` picked) on `base`."""
+    return HTTP_CLIENTS[_chosen[0]](base, timeout=timeout, headers=headers)
 
 
 def drive(clients: int, n: int, per_thread, action) -> dict:
@@ -102,11 +234,14 @@ def drive(clients: int, n: int, per_thread, action) -> dict:
                 if not first_error:
                     first_error.append(problem[:500])
 
+    cpu_before = time.process_time()
     elapsed = release_together(clients, per_thread, body, "bench-client")
+    client_cpu = time.process_time() - cpu_before
     requests, latency = latency_summary(latencies)
     errors = sum((c for c in failures), Counter())
     return {
         "elapsed_s": elapsed,
+        "client_cpu_ms_per_request": round(1000 * client_cpu / max(requests, 1), 3),
         "requests": requests,
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
@@ -116,8 +251,8 @@ def drive(clients: int, n: int, per_thread, action) -> dict:
 
 
 class _HttpState:
-    def __init__(self, base: str, tokens: list[str]) -> None:
-        self.client = httpx.Client(base_url=base, timeout=60)
+    def __init__(self, client, tokens: list[str]) -> None:
+        self.client = client
         self.headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
 
     def close(self) -> None:
@@ -128,7 +263,8 @@ def http_run(server: Server, tokens: list[str], catalogue: list[dict], *, n: int
     sku_ids = [s["id"] for s in catalogue]
 
     def per_thread(k: int) -> _HttpState:
-        return _HttpState(server.base, tokens[k::clients])  # each buyer belongs to one thread
+        # each buyer belongs to one thread
+        return _HttpState(http_client(server.base), tokens[k::clients])
 
     def checkout(state: _HttpState, i: int) -> str | None:
         r = state.client.post(

@@ -8,7 +8,6 @@ and the same writes done with raw SQL in the same run as the baseline.
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -29,7 +28,7 @@ from bench import (
     sql_literal,
     write_result,
 )
-from bench.http_load import Server, drive, http_run
+from bench.http_load import Server, client_kind, drive, http_run, postgres_cpu_seconds
 from bench.http_load import tokens as fetch_tokens
 from pledge.accounts import services as accounts
 from pledge.bootstrap import build
@@ -337,31 +336,6 @@ def _check_rows(what: str, url: str, before: tuple[int, int], n: int) -> dict:
     return {"what": what, "ok": ok, "orders_written": placed, "units_taken": taken, "expected": n}
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """utime + stime of the server (Linux /proc), its worker processes included, to tell
-    whether it is CPU-bound."""
-    try:
-        return sum(_own_cpu_seconds(p) for p in (pid, *_children(pid)))
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _own_cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
-
-
 def bench_database(
     label: str, url: str, workdir: Path, *, n: int, clients: int, buyers: int, warmup: int, workers: int = 1
 ) -> dict:
@@ -397,8 +371,14 @@ def _workers_figures(http: dict, raw: dict, n: int, workers: int) -> dict:
         "latency_ms": run["latency_ms"],
         "errors": run["errors"],
         "server_cpu_ms_per_order": round(1000 * cpu / n, 2) if cpu is not None else None,
+        "client_cpu_ms_per_order": run["client_cpu_ms_per_request"],
+        "database_cpu_ms_per_order": _per_order_ms(http["database_cpu"], n),
         "rows_check_ok": all(c["ok"] for c in http["checks"]),
     }
+
+
+def _per_order_ms(seconds: float | None, n: int) -> float | None:
+    return round(1000 * seconds / n, 2) if seconds is not None else None
 
 
 def _http_phase(
@@ -414,15 +394,27 @@ def _http_phase(
         rows_before = _counts(url)
         before = server.statements()
         say(f"  [{label}] HTTP: {n} checkouts, {clients} client threads, uvicorn with {workers} process(es)")
-        cpu_before = _cpu_seconds(server.proc.pid)
+        cpu_before, db_before = server.cpu_seconds(), postgres_cpu_seconds()
         run = http_run(server, tokens, data["skus"], n=n, clients=clients)
-        cpu_after = _cpu_seconds(server.proc.pid)
+        cpu_after, db_after = server.cpu_seconds(), postgres_cpu_seconds()
         after = server.statements(since=before)
     finally:
         server.stop()
     server_cpu = (cpu_after - cpu_before) if cpu_before is not None and cpu_after is not None else None
+    database_cpu = (
+        db_after - db_before
+        if label == "postgresql" and db_before is not None and db_after is not None
+        else None
+    )
     checks = [_check_rows("HTTP", url, rows_before, n)]
-    return {"run": run, "before": before, "after": after, "server_cpu": server_cpu, "checks": checks}
+    return {
+        "run": run,
+        "before": before,
+        "after": after,
+        "server_cpu": server_cpu,
+        "database_cpu": database_cpu,
+        "checks": checks,
+    }
 
 
 def _figures(data: dict, http: dict, raw: dict, n: int) -> dict:
@@ -444,6 +436,8 @@ def _figures(data: dict, http: dict, raw: dict, n: int) -> dict:
         "first_error": run["first_error"],
         "elapsed_s": round(run["elapsed_s"], 2),
         "server_cpu_ms_per_order": round(1000 * server_cpu / n, 2) if server_cpu is not None else None,
+        "client_cpu_ms_per_order": run["client_cpu_ms_per_request"],
+        "database_cpu_ms_per_order": _per_order_ms(http["database_cpu"], n),
         "server_cpu_utilisation": round(server_cpu / run["elapsed_s"], 2) if server_cpu is not None else None,
         "service_ms_per_order_in_process": data["service_ms"],
         "begin_wait_ms_per_order": round(lock_wait_ms, 2),
@@ -560,6 +554,7 @@ def run(
             "shops": SHOPS,
             "server": "uvicorn, 1 process, own port; on PostgreSQL also `workers` processes",
             "workers": workers,
+            "http_client": client_kind(),
         },
         results=results,
     )
