@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The placeholders this code ships with: public, so never a real secret. Tests and library use
@@ -38,6 +39,10 @@ class Settings(BaseSettings):
     pay_window_minutes: int = 30
     sweep_interval_seconds: float = 5.0
     run_sweeper_in_server: bool = True
+    # Requests each server process runs at once in its thread pool (the `def` handlers and
+    # dependencies); anyio's default is 40. More threads than cores only add lock contention in
+    # the database and for Python's interpreter lock (docs/serving.md, "Threads").
+    server_threads: int = Field(default=8, ge=1, le=256)
     # Security (docs/security.md). Cookies are Secure whenever a request arrives over HTTPS; this
     # setting makes them Secure always (unset: on outside demo mode, off in demo mode).
     secure_cookies: bool | None = None

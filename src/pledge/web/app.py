@@ -7,6 +7,7 @@ import logging
 from contextlib import asynccontextmanager
 from importlib import resources
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -43,6 +44,7 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_fastapi: FastAPI):
+        to_thread.current_default_thread_limiter().total_tokens = app.settings.server_threads
         sweeper = start_in_thread(app, app.settings.sweep_interval_seconds) if worker else None
         async with live_runtime.running(app.hub, app.uow, app.clock, app.settings):
             yield
