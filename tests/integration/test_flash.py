@@ -4,6 +4,7 @@ once: never oversold, never undersold, never negative."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 from pledge.addresses import services as addresses
 from pledge.addresses.model import Address
+from pledge.catalog import services as catalog
 from pledge.catalog.tables import skus
 from pledge.flash import services as flash
 from pledge.flash.tables import flash_buckets, flash_deals, flash_purchases
@@ -19,6 +21,7 @@ from pledge.kernel.statements import count_statements
 from pledge.orders import queries as order_queries
 from pledge.orders.services import cancel_unpaid
 from pledge.orders.tables import order_lines, orders
+from pledge.promises.model import Promise
 from pledge.warehouse.labels import _recipient_lines
 from tests.conftest import make_app
 from tests.e2e.conftest import snapshot
@@ -37,10 +40,24 @@ def deal_for(
     starts_in: timedelta = timedelta(0),
     lasts: timedelta = 60 * M,
     price_fen: int = 990,
+    room_promise: str | None = None,
 ):
+    """A deal of a new shop's 48 h SKU; with `room_promise`, sold in a live room promising that."""
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, stock=stock, price_fen=2990, promise="48h")
     with world.app.uow.begin() as c:
+        room = (
+            catalog.create_content_promise(
+                c,
+                owner,
+                shop_id=shop_id,
+                kind="live_room",
+                title="晚八点直播",
+                promise=Promise.parse(room_promise),
+            )
+            if room_promise
+            else None
+        )
         deal_id = flash.create_deal(
             c,
             owner,
@@ -53,6 +70,7 @@ def deal_for(
                 world.now + starts_in,
                 world.now + starts_in + lasts,
                 "直播间秒杀 向日葵",
+                content_id=room,
             ),
             at=world.now,
         )
@@ -102,6 +120,39 @@ def test_a_deal_carves_its_units_out_of_the_sku_and_sells_through_normal_orders(
         line = c.execute(select(order_lines).where(order_lines.c.order_id == order.id)).one()
     assert (order.status, order.paid_fen, line.unit_price_fen, line.quantity) == ("paid", 1980, 990, 2)
     assert order.ship_by is not None  # the ship promise and the late-ship pledge apply as to any order
+
+
+# The deal with its live room; the default address (the buyer has none, so no snapshot); the
+# allowance's upsert; the SKU with the guards' probes; the buyer's birth date; INSERT checkouts,
+# orders, order_lines, order_events, payments and flash_purchases; the bucket's update, on
+# PostgreSQL in a savepoint (SAVEPOINT and RELEASE). Before issue 19's fifth round: 14 and 16.
+PURCHASE_STATEMENTS = {"sqlite": 12, "postgresql": 14}
+
+
+def test_a_purchase_in_a_live_room_reads_the_deal_with_its_room_and_claims_the_limit_at_once(app, world):
+    """Issue 19: the room's promise is read with the deal, and the per-buyer allowance is one
+    upsert, on both the first purchase (the row is created) and the next (it is raised)."""
+    deal_id, _, _ = deal_for(world, quantity=10, stock=100, limit=3, room_promise="same-day")
+    with app.uow.read() as c:
+        room_id = c.execute(select(flash_deals.c.content_id).where(flash_deals.c.id == deal_id)).scalar()
+    buyer = world.user()
+    for units_before in (0, 1):
+        with count_statements(app.uow.engine) as counter:
+            placed = buy(world, buyer, deal_id)
+        rooms = [s for s in counter.statements if "content_promises" in s]
+        assert len(rooms) == 1 and "FROM flash_deals" in rooms[0], "\n".join(rooms)
+        allowances = [s for s in counter.statements if "flash_allowances" in s]
+        assert len(allowances) == 1 and "ON CONFLICT" in allowances[0], f"{units_before}: {allowances}"
+        expected = PURCHASE_STATEMENTS[app.uow.engine.dialect.name]
+        assert len(counter.statements) == expected, "\n".join(counter.statements)
+    with app.uow.read() as c:
+        order = c.execute(select(orders).where(orders.c.id == placed.order_ids[0])).one()
+    # the room's promise is the order's second candidate (the stricter one is chosen at payment)
+    assert [kind for kind, _ in json.loads(order.promise_candidates)] == [
+        "product",
+        "live_room:" + str(room_id),
+    ]
+    assert json.loads(order.promise_candidates)[1][1] == "same-day"
 
 
 GUARD_TABLES = ("settlement_shop_terms", "sanctions", "governance_actions", "wish_offers")

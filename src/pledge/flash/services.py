@@ -13,8 +13,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
@@ -23,7 +27,7 @@ from pledge.catalog.guards import SaleGuard, check_sale, still_to_run
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
-from pledge.kernel.db import dialect_insert, inserted_id
+from pledge.kernel.db import inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.orders.model import OrderStatus
@@ -37,9 +41,25 @@ from pledge.orders.services import (
 from pledge.orders.shipping import snapshot_address
 from pledge.orders.skus import load_skus
 from pledge.orders.tables import orders
+from pledge.promises.model import Promise
 
 BUCKETS = 16  # enough that 200 concurrent buyers rarely meet on one row (ADR 0008)
 MAX_UNITS = 100_000
+
+_room = content_promises.c
+# A purchase's deal with its live room's promise, one read built once (issue 19: a flash
+# purchase read the room in a statement of its own, and built both per request).
+_DEAL_WITH_ROOM = (
+    select(
+        flash_deals,
+        _room.kind.label("room_kind"),
+        _room.promise_kind.label("room_promise_kind"),
+        _room.promise_hours.label("room_promise_hours"),
+        _room.presale_date.label("room_presale_date"),
+    )
+    .select_from(flash_deals.outerjoin(content_promises, _room.id == flash_deals.c.content_id))
+    .where(flash_deals.c.id == bindparam("deal_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -259,7 +279,7 @@ def buy(
     address of the buyer's book (else their default one) like any checkout, or a clear refusal
     (not started, over, sold out, over the per-buyer limit, not their address) that changes
     nothing."""
-    deal = conn.execute(select(flash_deals).where(flash_deals.c.id == deal_id)).first()
+    deal = conn.execute(_DEAL_WITH_ROOM, {"deal_id": deal_id}).first()
     if deal is None:
         raise NotFound(f"no flash deal {deal_id}")
     if at < deal.starts_at:
@@ -298,29 +318,30 @@ def buy(
 
 
 def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> None:
-    """The per-buyer limit: a conditional update of the buyer's own row (created on first use)."""
+    """The per-buyer limit: the buyer's own row, created at `quantity` or raised by it in one
+    upsert whose update applies only within the limit; no row back means refused."""
+    claim = {"deal_id": deal.id, "shop_id": deal.shop_id, "buyer_id": buyer_id, "units": quantity}
+    if conn.execute(_allowance_claim(conn.dialect.name), {**claim, "limit": deal.per_buyer_limit}).first():
+        return
     fa = flash_allowances.c
-    insert = dialect_insert(conn)(flash_allowances)
-    conn.execute(
-        insert.values(
-            deal_id=deal.id, shop_id=deal.shop_id, buyer_id=buyer_id, units=0
-        ).on_conflict_do_nothing()
+    held = conn.execute(select(fa.units).where(fa.deal_id == deal.id, fa.buyer_id == buyer_id)).scalar()
+    raise Conflict(
+        f"the limit is {deal.per_buyer_limit} per buyer and you already bought {held}",
+        limit=deal.per_buyer_limit,
     )
-    if (
-        conn.execute(
-            flash_allowances.update()
-            .where(
-                fa.deal_id == deal.id, fa.buyer_id == buyer_id, fa.units + quantity <= deal.per_buyer_limit
-            )
-            .values(units=fa.units + quantity)
-        ).rowcount
-        != 1
-    ):
-        held = conn.execute(select(fa.units).where(fa.deal_id == deal.id, fa.buyer_id == buyer_id)).scalar()
-        raise Conflict(
-            f"the limit is {deal.per_buyer_limit} per buyer and you already bought {held}",
-            limit=deal.per_buyer_limit,
-        )
+
+
+@cache
+def _allowance_claim(dialect: str):
+    """INSERT … ON CONFLICT (deal, buyer) DO UPDATE units = units + new WHERE within the limit
+    RETURNING units, built once per database (PostgreSQL and SQLite both have it)."""
+    fa = flash_allowances.c
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(flash_allowances)
+    return insert.on_conflict_do_update(
+        index_elements=[fa.deal_id, fa.buyer_id],
+        set_={"units": fa.units + insert.excluded.units},
+        where=fa.units + insert.excluded.units <= bindparam("limit"),
+    ).returning(fa.units)
 
 
 def _open_order(
@@ -338,8 +359,7 @@ def _open_order(
     check_sale(to_run, conn, {deal.shop_id: {row.product_id}}, at=at)
     candidates = [("product", promise_of(row))]
     if deal.content_id is not None:
-        room = conn.execute(select(content_promises).where(content_promises.c.id == deal.content_id)).one()
-        candidates.append((f"{room.kind}:{room.id}", promise_of(room)))
+        candidates.append((f"{deal.room_kind}:{deal.content_id}", _room_promise(deal)))
     line = OrderLineDraft(
         sku_id=deal.sku_id,
         product_id=row.product_id,
@@ -352,6 +372,17 @@ def _open_order(
         deal.shop_id, [line], candidates, channel=Channel.LIVE_ROOM, placed_detail={"flash_deal": deal.id}
     )
     return create_orders(conn, actor.user_id, [draft], at=at, pay_window=pay_window, guards=to_run)
+
+
+def _room_promise(deal) -> Promise:
+    """The live room's promise, read with the deal (_DEAL_WITH_ROOM)."""
+    return promise_of(
+        SimpleNamespace(
+            promise_kind=deal.room_promise_kind,
+            promise_hours=deal.room_promise_hours,
+            presale_date=deal.room_presale_date,
+        )
+    )
 
 
 def return_unpaid(conn: Connection, *, now: datetime, limit: int = 500) -> int:
