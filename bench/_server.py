@@ -45,6 +45,12 @@ def bench_app(url: str) -> FastAPI:
     def _begin_done(conn):
         waits.append(time.perf_counter() - conn.info.pop("bench_begin", time.perf_counter()))
 
+    connects: list[int] = []  # connections the pool opened to the database
+
+    @event.listens_for(app.uow.engine, "connect")
+    def _connected(*_):
+        connects.append(1)
+
     counting = count_statements(app.uow.engine)  # entered for the app's whole life, never left
     counter: StatementCounter = counting.__enter__()
     web.state.bench_counting = counting  # referenced: a collected context manager would stop counting
@@ -61,6 +67,7 @@ def bench_app(url: str) -> FastAPI:
             "begin_wait_s": sum(began),
             "begin_wait_max_s": max(began, default=0.0),
             "pid": os.getpid(),
+            "connections_opened": len(connects),
         }
 
     return web

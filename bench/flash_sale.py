@@ -368,10 +368,14 @@ def _http_crowd(url: str, workdir, data: dict, deal: int, *, units: int, buyers:
             f"  [postgresql] HTTP, {workers} server process(es): {buyers} buyers at once, one unit per "
             "request until refused"
         )
+        opened_before = server.statements()["connections_opened"]
         cpu_before, db_before = server.cpu_seconds(), postgres_cpu_seconds()
         crowd = _crowd(buyers, HttpBuy(server.base, tokens, deal))
         cpu_after, db_after = server.cpu_seconds(), postgres_cpu_seconds()
         figures = _figures(f"postgresql HTTP ×{workers}", crowd, _sold(url, deal), units)
+        # per process: with several, the one that answered the statements request
+        opened = server.statements()["connections_opened"] - opened_before
+        figures["connections_opened_in_one_process"] = opened
         if None not in (cpu_before, cpu_after, db_before, db_after):
             figures |= _cpu_figures(crowd, cpu_after - cpu_before, db_after - db_before)
         return figures
