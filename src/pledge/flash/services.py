@@ -172,31 +172,44 @@ def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
     return _take_across_buckets(conn, deal_id, quantity)
 
 
+_fb = flash_buckets.c
+
+
+def _bucket_take(*, skip_locked: bool):
+    """UPDATE one bucket of the deal holding at least the units, chosen by a locking subquery,
+    RETURNING it. skip_locked: the first bucket after a random start that nobody holds; else the
+    lowest bucket with units, waited for. Built once (issue 19); the parameters are named unlike
+    any column, since an UPDATE's parameter named after a column would set it."""
+    with_units = (_fb.deal_id == bindparam("take_deal"), _fb.remaining >= bindparam("take_units"))
+    spread = (_fb.bucket + bindparam("spread_start")) % bindparam("bucket_count")
+    chosen = (
+        select(_fb.id)
+        .where(*with_units)
+        .order_by(spread if skip_locked else _fb.bucket)
+        .limit(1)
+        .with_for_update(skip_locked=skip_locked)
+    )
+    return (
+        flash_buckets.update()
+        .where(_fb.id == chosen.scalar_subquery())
+        .values(remaining=_fb.remaining - bindparam("take_units"))
+        .returning(_fb.id)
+    )
+
+
+_TAKE_FREE_BUCKET = _bucket_take(skip_locked=True)
+_TAKE_HELD_BUCKET = _bucket_take(skip_locked=False)
+
+
 def _take_from_one_bucket_pg(conn: Connection, deal_id: int, quantity: int, buckets: int, start: int) -> bool:
-    fb = flash_buckets.c
-    spread = (fb.bucket + start) % buckets
+    take = {"take_deal": deal_id, "take_units": quantity}
     # 1. A bucket with units that no one else holds: no waiting at all. In a savepoint: a row
     # that changed under the scan stays locked though it did not qualify, and rolling the
     # savepoint back releases it before this buyer waits for anything (steps 2 and 3).
-    free = (
-        select(fb.id)
-        .where(fb.deal_id == deal_id, fb.remaining >= quantity)
-        .order_by(spread)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
     try:
         with conn.begin_nested():
-            if (
-                conn.execute(
-                    flash_buckets.update()
-                    .where(fb.id == free)
-                    .values(remaining=fb.remaining - quantity)
-                    .returning(fb.id)
-                ).first()
-                is None
-            ):
+            spread = {"spread_start": start, "bucket_count": buckets}
+            if conn.execute(_TAKE_FREE_BUCKET, {**take, **spread}).first() is None:
                 raise _NoFreeBucket
         return True
     except _NoFreeBucket:
@@ -204,24 +217,7 @@ def _take_from_one_bucket_pg(conn: Connection, deal_id: int, quantity: int, buck
     # 2. (one unit) Every bucket with units is held: wait for one, re-checked after the wait.
     # Every waiter, here and in step 3, locks in bucket order and never goes back to a lower
     # bucket, so that two of them cannot wait on each other (no deadlock).
-    held = (
-        select(fb.id)
-        .where(fb.deal_id == deal_id, fb.remaining >= quantity)
-        .order_by(fb.bucket)
-        .limit(1)
-        .with_for_update()
-        .scalar_subquery()
-    )
-    return (
-        quantity == 1
-        and conn.execute(
-            flash_buckets.update()
-            .where(fb.id == held)
-            .values(remaining=fb.remaining - quantity)
-            .returning(fb.id)
-        ).first()
-        is not None
-    )
+    return quantity == 1 and conn.execute(_TAKE_HELD_BUCKET, take).first() is not None
 
 
 def _take_from_one_bucket_sqlite(
@@ -300,14 +296,15 @@ def buy(
     if ship_to is not None:
         snapshot_address(conn, [(placed.order_ids[0], deal.shop_id)], ship_to)
     conn.execute(
-        flash_purchases.insert().values(
-            deal_id=deal_id,
-            shop_id=deal.shop_id,  # the deal row read above: no statement added to the purchase
-            buyer_id=actor.user_id,
-            quantity=quantity,
-            order_id=placed.order_ids[0],
-            at=at,
-        )
+        flash_purchases.insert(),
+        {
+            "deal_id": deal_id,
+            "shop_id": deal.shop_id,  # the deal row read above: no statement added to the purchase
+            "buyer_id": actor.user_id,
+            "quantity": quantity,
+            "order_id": placed.order_ids[0],
+            "at": at,
+        },
     )
     if not _take(conn, deal_id, quantity, buckets):
         raise OutOfStock(
