@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import (
@@ -141,7 +142,8 @@ def _unstorable(value: object) -> str | None:
         elif kind is dict:
             pending.extend(item.values())  # type: ignore[attr-defined]
         elif kind is list or kind is tuple:
-            pending.extend(item)  # type: ignore[arg-type]
+            if not _uniform(item, texts, ints):  # type: ignore[arg-type]
+                pending.extend(item)  # type: ignore[arg-type]
         elif isinstance(item, str):  # a str subclass (StrEnum)
             texts.append(str(item))
         elif isinstance(item, int) and not isinstance(item, bool):  # an int subclass (IntEnum)
@@ -149,6 +151,35 @@ def _unstorable(value: object) -> str | None:
         elif isinstance(item, (dict, list, tuple, type({}.values()))):
             pending.extend(item.values() if isinstance(item, dict) else item)
     return _problem(texts, ints)
+
+
+# A list this long whose first item is one of these may be a column of one kind (kernel.bulk's).
+_UNIFORM_MIN = 8
+_SCALARS = frozenset({str, int, float, datetime, date})
+
+
+def _uniform(items: list | tuple, texts: list[str], ints: list[int]) -> bool:
+    """Whether `items` is all text, all integers or all dates, told with builtins that visit every
+    item in C: joining needs every item to be text; min and max need every pair comparable, so
+    when the least and the greatest are integers (or dates) no item is text or a container. If
+    so, their joined text or their extreme integers go to `texts` / `ints` and True is returned;
+    otherwise nothing is added and the caller walks the items one by one. A sweep's columns of
+    500 values went from the walk's 74 ns per value to a few (issue 19)."""
+    if len(items) < _UNIFORM_MIN or type(items[0]) not in _SCALARS:
+        return False
+    try:
+        texts.append("".join(items))  # type: ignore[arg-type]
+        return True
+    except TypeError:
+        pass
+    try:
+        least, greatest = min(items), max(items)
+    except TypeError:
+        return False
+    if isinstance(least, int) and isinstance(greatest, int):  # floats between them are storable
+        ints += (int(least), int(greatest))
+        return True
+    return isinstance(least, date) and isinstance(greatest, date)
 
 
 def _problem(texts: Sequence[str], ints: Sequence[int]) -> str | None:
