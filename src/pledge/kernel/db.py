@@ -168,7 +168,7 @@ def _uniform(items: list | tuple, texts: list[str], ints: list[int]) -> bool:
     if len(items) < _UNIFORM_MIN or type(items[0]) not in _SCALARS:
         return False
     try:
-        texts.append("".join(items))  # type: ignore[arg-type]
+        texts.append("".join(items))
         return True
     except TypeError:
         pass
