@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import anyio.to_thread
+import fastapi.routing
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -20,6 +21,7 @@ from pledge.catalog.guards import probing
 from pledge.kernel import db
 from pledge.kernel.statements import count_statements
 from pledge.orders.skus import _sku_read
+from pledge.web.api.schemas.orders import CheckoutOut
 from tests.e2e.conftest import api_token, bearer, email_of
 
 # The bearer token's owner; the default address; SKU ⋈ product ⋈ shop with the guards' probes
@@ -107,3 +109,30 @@ def test_a_checkout_request_takes_two_trips_to_the_thread_pool(client, world, ap
     placed = client.post("/api/v1/checkout", json=body, headers=headers)
     assert placed.status_code == 201, placed.text
     assert len(hops) == THREAD_HOPS, hops
+
+
+def test_a_checkout_answer_skips_fastapis_encoding_pass(client, world, app, monkeypatch):
+    """The answer (ids, amounts and text) goes out as a JSONResponse: FastAPI's serialize_response
+    and its jsonable_encoder walk were about 5 % of a checkout's interpreter time under py-spy
+    (docs/benchmarks.md). The JSON is the same: CheckoutOut's fields, the order ids as a list."""
+    shop_id, owner = world.shop()
+    sku = world.product(owner, shop_id, promise="72h", price_fen=1990, stock=10)
+    buyer = world.user()
+    headers = bearer(api_token(client, email_of(app, buyer.user_id)))
+    serialised: list[object] = []
+    serialize = fastapi.routing.serialize_response
+
+    async def counted(*args, **kwargs):
+        serialised.append(kwargs.get("response_content"))
+        return await serialize(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "serialize_response", counted)
+    body = {"lines": [{"sku_id": sku, "quantity": 2}]}
+    placed = client.post("/api/v1/checkout", json=body, headers=headers)
+    assert placed.status_code == 201, placed.text
+    assert serialised == []
+    answer = placed.json()
+    assert set(answer) == set(CheckoutOut.model_fields)
+    assert answer["total_fen"] == 3980 and len(answer["order_ids"]) == 1
+    assert set(answer["payment"]) == {"provider", "ref", "pay_url"}
+    assert client.get("/api/v1/health").status_code == 200 and serialised  # the control: counted

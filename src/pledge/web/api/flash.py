@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from pledge.flash import services as flash
 from pledge.kernel.clock import ensure_utc
 from pledge.kernel.errors import InvalidInput
 from pledge.web import live_actions
-from pledge.web.api.orders import _placed
+from pledge.web.api.orders import placed_response
 from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.api.schemas.flash import BuyOut, FlashDealOut
 from pledge.web.deps import ApiActor, AppDep
@@ -92,7 +93,7 @@ def get_deal(deal_id: PathId, app: AppDep) -> dict:
     # trip to the thread pool (docs/benchmarks.md).
     response_model=None,
 )
-def buy(body: PurchaseIn, app: AppDep, actor: ApiActor) -> dict:
+def buy(body: PurchaseIn, app: AppDep, actor: ApiActor) -> JSONResponse:
     with app.uow.begin() as conn:
         placed = flash.buy(
             conn,
@@ -104,7 +105,7 @@ def buy(body: PurchaseIn, app: AppDep, actor: ApiActor) -> dict:
             guards=app.sale_guards,
             address_id=body.address_id,
         )
-    return _placed(app, placed)
+    return placed_response(app, placed)
 
 
 def _deal(d: dict) -> dict:
