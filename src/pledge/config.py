@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 5.0
     run_sweeper_in_server: bool = True
     # Requests each server process runs at once in its thread pool (the `def` handlers and
-    # dependencies); anyio's default is 40. More threads than cores only add lock contention in
-    # the database and for Python's interpreter lock (docs/serving.md, "Threads").
+    # dependencies); anyio's default is 40. More add no throughput under Python's interpreter
+    # lock, and made the connection pool close and reopen its overflow connections
+    # (docs/serving.md, "Threads").
     server_threads: int = Field(default=8, ge=1, le=256)
     # Security (docs/security.md). Cookies are Secure whenever a request arrives over HTTPS; this
     # setting makes them Secure always (unset: on outside demo mode, off in demo mode).
