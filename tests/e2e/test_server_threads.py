@@ -1,7 +1,7 @@
 """A server process runs at most PLEDGE_SERVER_THREADS requests at once in its thread pool (the
 `def` handlers and dependencies): the app's lifespan sets anyio's default limiter. With its own
 default of 40, 200 flash-sale buyers made each process's pool close and reopen 71 connections
-in 1 200 requests, and PostgreSQL's CPU per request rose by about two thirds (docs/serving.md,
+in 1 200 requests, and PostgreSQL's CPU per request rose by more than half (docs/serving.md,
 "Threads")."""
 
 from __future__ import annotations
