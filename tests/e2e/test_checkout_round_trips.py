@@ -57,11 +57,16 @@ def database_work(engine: Engine) -> Iterator[Counter]:
         event.remove(engine.pool, "checkout", checked_out)
 
 
-def test_a_one_line_checkout_request_stays_within_its_database_work(app, client, world, monkeypatch):
+def sku_and_buyer(app, client, world) -> tuple[int, dict[str, str]]:
+    """A new shop's 19.90-yuan SKU (10 in stock) and a new buyer's bearer-token headers."""
     shop_id, owner = world.shop()
     sku = world.product(owner, shop_id, promise="72h", price_fen=1990, stock=10)
     buyer = world.user()
-    headers = bearer(api_token(client, email_of(app, buyer.user_id)))
+    return sku, bearer(api_token(client, email_of(app, buyer.user_id)))
+
+
+def test_a_one_line_checkout_request_stays_within_its_database_work(app, client, world, monkeypatch):
+    sku, headers = sku_and_buyer(app, client, world)
     body = {"lines": [{"sku_id": sku, "quantity": 1}]}
     pings: list[object] = []
     ping = app.uow.engine.dialect.do_ping
@@ -93,10 +98,7 @@ def test_a_checkout_request_takes_two_trips_to_the_thread_pool(client, world, ap
     """A `def` dependency costs a hop to a worker thread and back, on every request: five hops
     per checkout before issue 19's fourth round, about a tenth of the server's CPU per order on
     SQLite (docs/benchmarks.md)."""
-    shop_id, owner = world.shop()
-    sku = world.product(owner, shop_id, promise="72h", price_fen=1990, stock=10)
-    buyer = world.user()
-    headers = bearer(api_token(client, email_of(app, buyer.user_id)))
+    sku, headers = sku_and_buyer(app, client, world)
     hops: list[str] = []
     run_sync = anyio.to_thread.run_sync
 
@@ -112,13 +114,10 @@ def test_a_checkout_request_takes_two_trips_to_the_thread_pool(client, world, ap
 
 
 def test_a_checkout_answer_skips_fastapis_encoding_pass(client, world, app, monkeypatch):
-    """The answer (ids, amounts and text) goes out as a JSONResponse: FastAPI's serialize_response
-    and its jsonable_encoder walk were about 5 % of a checkout's interpreter time under py-spy
+    """The answer (ids, amounts and text) goes out as a JSONResponse: FastAPI's serialize_response,
+    with its jsonable_encoder walk, held 4.2 % of a checkout's interpreter samples under py-spy
     (docs/benchmarks.md). The JSON is the same: CheckoutOut's fields, the order ids as a list."""
-    shop_id, owner = world.shop()
-    sku = world.product(owner, shop_id, promise="72h", price_fen=1990, stock=10)
-    buyer = world.user()
-    headers = bearer(api_token(client, email_of(app, buyer.user_id)))
+    sku, headers = sku_and_buyer(app, client, world)
     serialised: list[object] = []
     serialize = fastapi.routing.serialize_response
 
