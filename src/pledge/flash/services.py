@@ -17,8 +17,6 @@ from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from pledge.accounts.services import Actor, require_shop
@@ -27,7 +25,7 @@ from pledge.catalog.guards import SaleGuard, check_sale, still_to_run
 from pledge.catalog.services import promise_of
 from pledge.catalog.tables import content_promises, products, skus
 from pledge.flash.tables import flash_allowances, flash_buckets, flash_deals, flash_purchases
-from pledge.kernel.db import inserted_id
+from pledge.kernel.db import dialect_insert, inserted_id
 from pledge.kernel.errors import Conflict, InvalidInput, NotFound, OutOfStock
 from pledge.kernel.limits import MAX_PRICE_FEN
 from pledge.orders.model import OrderStatus
@@ -318,7 +316,7 @@ def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> No
     """The per-buyer limit: the buyer's own row, created at `quantity` or raised by it in one
     upsert whose update applies only within the limit; no row back means refused."""
     claim = {"deal_id": deal.id, "shop_id": deal.shop_id, "buyer_id": buyer_id, "units": quantity}
-    if conn.execute(_allowance_claim(conn.dialect.name), {**claim, "limit": deal.per_buyer_limit}).first():
+    if conn.execute(_allowance_claim(dialect_insert(conn)), {**claim, "limit": deal.per_buyer_limit}).first():
         return
     fa = flash_allowances.c
     held = conn.execute(select(fa.units).where(fa.deal_id == deal.id, fa.buyer_id == buyer_id)).scalar()
@@ -329,11 +327,11 @@ def _claim_allowance(conn: Connection, deal, buyer_id: int, quantity: int) -> No
 
 
 @cache
-def _allowance_claim(dialect: str):
+def _allowance_claim(dialect_insert_of):
     """INSERT … ON CONFLICT (deal, buyer) DO UPDATE units = units + new WHERE within the limit
-    RETURNING units, built once per database (PostgreSQL and SQLite both have it)."""
+    RETURNING units, built once per database's INSERT construct (kernel.db.dialect_insert)."""
     fa = flash_allowances.c
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(flash_allowances)
+    insert = dialect_insert_of(flash_allowances)
     return insert.on_conflict_do_update(
         index_elements=[fa.deal_id, fa.buyer_id],
         set_={"units": fa.units + insert.excluded.units},
