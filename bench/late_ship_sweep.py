@@ -32,6 +32,7 @@ from bench import (
     sql_literal,
     write_result,
 )
+from bench.http_load import postgres_cpu_seconds
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog.tables import shops
@@ -262,6 +263,17 @@ def _baseline_statements(dialect: str, clause, zero) -> list[str]:
     ]
 
 
+def _db_cpu(url: str, since: float | None = None) -> float | None:
+    """PostgreSQL's CPU seconds so far (every postgres process, bench.http_load), or since
+    `since`; None on SQLite, whose work is this process's own CPU."""
+    if not url.startswith("postgresql"):
+        return None
+    now = postgres_cpu_seconds()
+    if since is None or now is None:
+        return now
+    return round(now - since, 2)
+
+
 def baseline(url: str) -> dict:
     """Nine set-based statements in one transaction: the rows the sweep writes (accounts,
     compensations, ledger transactions and postings, coupons, order events, late_check_at), with
@@ -285,6 +297,7 @@ def baseline(url: str) -> dict:
             for s in _baseline_statements(engine.dialect.name, clause, zero)
         ]
         each = []
+        db_started = _db_cpu(url)
         started, cpu_started = time.perf_counter(), time.process_time()
         with engine.begin() as c:
             for stmt in statements:
@@ -292,6 +305,7 @@ def baseline(url: str) -> dict:
                 c.execute(stmt, {k: v for k, v in params.items() if f":{k}" in stmt.text})
                 each.append([shape(stmt.text), round(time.perf_counter() - t0, 3)])
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        db_cpu = _db_cpu(url, db_started)
         with engine.connect() as c:
             count, total = c.execute(
                 select(func.count(), func.coalesce(func.sum(compensations.c.amount_fen), 0)).where(
@@ -303,6 +317,7 @@ def baseline(url: str) -> dict:
     return {
         "elapsed_s": elapsed,
         "cpu_s": cpu,
+        "database_cpu_s": db_cpu,
         "compensated": count,
         "amount_fen": int(total),
         "statements": len(statements),
@@ -319,9 +334,11 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
     threads = threads or sweep_threads(app.uow)  # the worker's choice unless told
     try:
         with count_statements(app.uow.engine) as counter:
+            db_started = _db_cpu(url)
             started, cpu_started = time.perf_counter(), time.process_time()
             result = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch, workers=threads)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            db_cpu = _db_cpu(url, db_started)
         statements = list(counter.statements)
         again = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch)  # must find nothing to do
     finally:
@@ -330,6 +347,7 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
     return {
         "elapsed_s": elapsed,
         "cpu_s": cpu,
+        "database_cpu_s": db_cpu,
         "result": result,
         "statements": len(statements),
         "shapes": {k: v for k, v in sorted(shapes.items(), key=lambda kv: -kv[1])},
@@ -494,6 +512,8 @@ def bench_database(
         "cpu_s": round(run["cpu_s"], 2),
         "baseline_cpu_s": round(base["cpu_s"], 2),
         "cpu_ratio_to_baseline": round(base["cpu_s"] / run["cpu_s"], 3),
+        "database_cpu_s": run["database_cpu_s"],
+        "baseline_database_cpu_s": base["database_cpu_s"],
         "check_ok": checks["ok"] and run["second_run_compensated"] == 0,
         "check": checks,
     }
@@ -515,6 +535,11 @@ def _print(label: str, r: dict) -> None:
         f"({1 / r['ratio_to_baseline']:.1f}× slower); CPU of this process {r['cpu_s']:.1f} s against "
         f"{r['baseline_cpu_s']:.2f} s = {r['cpu_ratio_to_baseline']:.3f}"
     )
+    if r["database_cpu_s"] is not None:
+        say(
+            f"  [{label}] PostgreSQL's CPU: {r['database_cpu_s']:.2f} s for the sweep, "
+            f"{r['baseline_database_cpu_s']:.2f} s for the baseline"
+        )
     c = r["check"]["found"]
     verdict = "OK" if r["check_ok"] else f"WRONG: {r['check']['wrong']}"
     say(

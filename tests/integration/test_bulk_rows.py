@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Integer, MetaData, String, Table, select
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from pledge.integrations.tables import idempotency_keys as keys
 from pledge.kernel.bulk import in_values, insert_rows, update_rows
+from pledge.kernel.db import UtcDateTime
 from pledge.kernel.errors import InvalidInput
 from pledge.ledger.tables import ledger_transactions
 
@@ -136,3 +137,44 @@ def test_in_values_matches_what_an_in_list_matches(app):
         assert sorted(by_key) == sorted(awkward)
         assert sorted(by_id) == ids[:2]
         assert list(none) == []
+
+
+def test_each_column_type_round_trips_through_its_json_array(app):
+    """On PostgreSQL every column travels as one JSON array (json_array_elements_text, cast to the
+    column's type): booleans, integers past 32 bits, text with quotes and Chinese, datetimes that
+    are all the same instant or differ, and NULLs, come back as they went."""
+    probe = Table(
+        "bulk_types_probe",
+        MetaData(),
+        Column("id", BigInteger, primary_key=True),
+        Column("flag", Boolean),
+        Column("label", String(12)),
+        Column("at", UtcDateTime),
+        Column("same_at", UtcDateTime),
+    )
+    rows = [
+        {"id": 1, "flag": True, "label": '向日葵"12枝"', "at": AT, "same_at": AT},
+        {"id": 2**40, "flag": False, "label": "a\\b", "at": None, "same_at": AT},
+        {"id": 3, "flag": None, "label": None, "at": AT + timedelta(microseconds=7), "same_at": AT},
+    ]
+    with app.uow.begin() as c:
+        probe.create(c)
+        insert_rows(c, probe, rows)
+        update_rows(c, probe, "id", [{"id": 3, "flag": True, "label": "改", "at": AT}])
+        stored_rows = [dict(r._mapping) for r in c.execute(select(probe).order_by(probe.c.id))]
+        probe.drop(c)
+    assert stored_rows == [rows[0], {**rows[2], "flag": True, "label": "改", "at": AT}, rows[1]]
+
+
+def test_a_text_too_long_for_its_column_is_refused_not_cut(app):
+    """Text columns are not cast on the way in (a CAST to VARCHAR(n) would cut the value short):
+    PostgreSQL's assignment refuses it. SQLite does not enforce VARCHAR lengths at all."""
+    if app.uow.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite does not enforce a VARCHAR's length")
+    with pytest.raises(DBAPIError, match="too long"), app.uow.begin() as c:
+        insert_rows(c, ledger_transactions, [tx("a"), tx("k" * 121)])
+    with app.uow.begin() as c:
+        made = insert_rows(c, ledger_transactions, [tx("a")], returning=("id",))
+    with pytest.raises(DBAPIError, match="too long"), app.uow.begin() as c:
+        update_rows(c, ledger_transactions, "id", [{"id": made[0].id, "kind": "k" * 31}])
+    assert [key for key, _, _ in stored(app)] == ["a"]

@@ -14,14 +14,21 @@ processing (UtcDateTime refuses a naive datetime as before).
 
 psycopg then spent most of the sweep's client time dumping those arrays: it escapes every text
 element of a text-format array with a regular-expression substitution in Python (about 40 % of
-the late-ship sweep's CPU on PostgreSQL). So the rows now travel as one JSON document, encoded
-by the standard library's C encoder and taken apart by PostgreSQL:
+the late-ship sweep's CPU on PostgreSQL). So each column now travels as one JSON array, encoded
+by the standard library's C encoder and taken apart by PostgreSQL, the columns zipped back into
+rows by ROWS FROM:
 
-    INSERT INTO t (a, b) SELECT a, b FROM json_to_recordset(CAST(:rows AS json)) AS x(a BIGINT, b TEXT)
+    INSERT INTO t (a, b) SELECT CAST(x.a AS BIGINT), x.b
+    FROM ROWS FROM (json_array_elements_text(CAST(:a0 AS json)),
+                    json_array_elements_text(CAST(:a1 AS json))) AS x(a, b)
 
-still one statement of constant text. JSON would escape a NUL or a lone surrogate past the
-driver-side guard (kernel.db.refuse_unstorable), so the guard looks at the values before they
-are encoded. Rows holding bytes (which JSON cannot carry) keep the arrays. SQLite keeps
+still one statement of constant text. (The rows went as one JSON array of objects before, read by
+json_to_recordset: building a dict per row and encoding every key again per row cost the client
+three times what the columns cost.) Text columns are not cast, so a value too long for a
+VARCHAR(n) is refused by the INSERT's assignment as before, never cut short by an explicit cast.
+JSON would escape a NUL or a lone surrogate past the driver-side guard
+(kernel.db.refuse_unstorable), so the guard looks at the values before they are encoded. Rows
+holding bytes (which JSON cannot carry) keep the arrays. SQLite keeps
 SQLAlchemy's executemany, which it runs without re-parsing and which measured no slower than
 any single-statement form there."""
 
@@ -65,14 +72,12 @@ def insert_rows(
         conn.execute(stmt, list(rows))
         return []
     columns = {name: _column_values(conn, table, name, rows) for name in names}
-    if _json_carries(table, columns):
-        sql = (
-            f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {', '.join(names)} "
-            f"FROM {_recordset(conn, table, names)}"
-        )
+    documents = _json_columns(table, columns)
+    if documents is not None:
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM {_json_rows(conn, table, names)}"
         sql += f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
         sql += f" RETURNING {', '.join(returning)}" if returning else ""
-        result = conn.execute(text(sql), {"rows": _json_records(names, columns)})
+        result = conn.execute(text(sql), documents)
     else:
         result = conn.execute(
             text(_unnest_insert(conn, table, names, returning, skip_conflicts_on)),
@@ -81,42 +86,56 @@ def insert_rows(
     return result.all() if returning else []
 
 
-# What JSON carries as PostgreSQL reads it back through json_to_recordset (a datetime as its
-# ISO text, which timestamptz parses with its offset); bytes (psycopg's Binary) do not qualify.
+# What JSON carries as PostgreSQL reads it back through json_array_elements_text (a datetime as
+# its ISO text, which timestamptz parses with its offset); bytes (psycopg's Binary) do not qualify.
 _JSON_KINDS = frozenset({str, int, float, bool, type(None), datetime})
 
 
-def _json_carries(table: Table, columns: dict[str, list[Any]]) -> bool:
-    """Whether JSON carries these bind-processed values as PostgreSQL would read them; refuses, as
-    the driver-side guard would, what cannot be stored. A JSON-typed column is not carried: its
-    bind processor has already encoded the value, which json_to_recordset would read as a JSON
-    string rather than the document."""
+def _json_columns(table: Table, columns: dict[str, list[Any]]) -> dict[str, str] | None:
+    """Each column's bind-processed values as one JSON array (parameters a0, a1, …), or None when
+    JSON cannot carry them as PostgreSQL would read them; refuses, as the driver-side guard would,
+    what cannot be stored. A JSON-typed column is not carried: its bind processor has already
+    encoded the value, which would arrive as a JSON string rather than the document."""
     problem = unstorable_problem(list(columns.values()))
     if problem:
         raise InvalidInput(problem)
     if any(isinstance(table.c[name].type, sqltypes.JSON) for name in columns):
-        return False
-    return all(type(v) in _JSON_KINDS for values in columns.values() for v in values)
+        return None
+    documents = {}
+    for i, values in enumerate(columns.values()):
+        kinds = set(map(type, values))
+        if not kinds <= _JSON_KINDS:
+            return None
+        if datetime in kinds:
+            values = _iso_texts(values)
+        documents[f"a{i}"] = _ENCODE(values)
+    return documents
 
 
-def _json_records(names: list[str], columns: dict[str, list[Any]]) -> str:
-    return json.dumps(
-        [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)],
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=_json_value,
-    )
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):  # UtcDateTime hands PostgreSQL an aware datetime
-        return value.isoformat()
-    raise TypeError(f"bulk rows cannot carry {type(value).__name__} as JSON")
+def _iso_texts(values: list[datetime | None]) -> list[str | None]:
+    """ISO texts of a datetime column; a batch's `created_at` is one instant, encoded once."""
+    first = values[0]
+    if first is not None and values.count(first) == len(values):
+        return [first.isoformat()] * len(values)
+    return [None if v is None else v.isoformat() for v in values]
 
 
-def _recordset(conn: Connection, table: Table, names: list[str]) -> str:
-    spec = ", ".join(f"{name} {table.c[name].type.compile(dialect=conn.dialect)}" for name in names)
-    return f"json_to_recordset(CAST(:rows AS json)) AS x({spec})"
+def _json_rows(conn: Connection, table: Table, names: list[str]) -> str:
+    """The rows of _json_columns' arrays as a FROM item with the columns `names`, each cast to
+    its column's type (text columns left to the INSERT's or UPDATE's assignment)."""
+    arrays = ", ".join(f"json_array_elements_text(CAST(:a{i} AS json))" for i in range(len(names)))
+    values = ", ".join(_typed(conn, table, name) for name in names)
+    return f"(SELECT {values} FROM ROWS FROM ({arrays}) AS r({', '.join(names)})) AS x"
+
+
+def _typed(conn: Connection, table: Table, name: str) -> str:
+    column_type = table.c[name].type
+    if isinstance(column_type, sqltypes.String):
+        return f"r.{name}"
+    return f"CAST(r.{name} AS {column_type.compile(dialect=conn.dialect)}) AS {name}"
 
 
 def _unnest_insert(
@@ -149,7 +168,7 @@ def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dic
 
 def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
     """Set each row's other columns on the row of `table` whose `key` column equals its `key`
-    (dicts with the same keys). On PostgreSQL one `UPDATE ... FROM json_to_recordset(...)` of
+    (dicts with the same keys). On PostgreSQL one `UPDATE ... FROM ROWS FROM (...)` of
     constant text; SQLite keeps SQLAlchemy's executemany."""
     if not rows:
         return
@@ -164,13 +183,14 @@ def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[st
         return
     columns = {name: _column_values(conn, table, name, rows) for name in (key, *names)}
     sets = ", ".join(f"{name} = x.{name}" for name in names)
-    if _json_carries(table, columns):
+    documents = _json_columns(table, columns)
+    if documents is not None:
         conn.execute(
             text(
-                f"UPDATE {table.name} SET {sets} FROM {_recordset(conn, table, [key, *names])} "
+                f"UPDATE {table.name} SET {sets} FROM {_json_rows(conn, table, [key, *names])} "
                 f"WHERE {table.name}.{key} = x.{key}"
             ),
-            {"rows": _json_records([key, *names], columns)},
+            documents,
         )
         return
     arrays = ", ".join(
