@@ -23,6 +23,7 @@ from sqlalchemy import event
 from bench import shape
 from pledge.bootstrap import build
 from pledge.config import Settings
+from pledge.kernel.heap import freeze_startup_objects
 from pledge.kernel.statements import StatementCounter, count_statements
 from pledge.web.app import create_app
 
@@ -70,6 +71,7 @@ def bench_app(url: str) -> FastAPI:
             "connections_opened": len(connects),
         }
 
+    freeze_startup_objects()  # as `pledge serve` does once the app is built (pledge.kernel.heap)
     return web
 
 

@@ -10,6 +10,7 @@ set-based INSERT ... SELECT statements on an identical copy of the database.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import time
 from collections import Counter
@@ -40,6 +41,7 @@ from pledge.compensation.tables import compensations
 from pledge.config import Settings
 from pledge.kernel.clock import FixedClock
 from pledge.kernel.db import UtcDateTime, make_engine
+from pledge.kernel.heap import freeze_startup_objects
 from pledge.kernel.statements import count_statements
 from pledge.lateship.services import sweep_late_ship, sweep_threads
 from pledge.ledger.services import trial_balance
@@ -332,6 +334,7 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
     clock = FixedClock(NOW)
     app = build(Settings(database_url=url), clock=clock)
     threads = threads or sweep_threads(app.uow)  # the worker's choice unless told
+    freeze_startup_objects()  # as `pledge worker` does before its passes (pledge.kernel.heap)
     try:
         with count_statements(app.uow.engine) as counter:
             db_started = _db_cpu(url)
@@ -343,6 +346,7 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
         again = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch)  # must find nothing to do
     finally:
         app.uow.engine.dispose()
+        gc.unfreeze()  # the benchmarks after this one start from an ordinary heap
     shapes = Counter(shape(s) for s in statements)
     return {
         "elapsed_s": elapsed,

@@ -21,6 +21,7 @@ from pledge.cli import simulate as _simulate
 from pledge.cli import wishes as _wishes
 from pledge.cli.run import fail, run_domain
 from pledge.config import Settings
+from pledge.kernel.heap import freeze_startup_objects
 
 app = typer.Typer(
     help="Pledge: a live-commerce platform engine in which every promise is enforced.",
@@ -97,7 +98,9 @@ def _serve(settings: Settings, *, banner: str = "", workers: int | None = None) 
         uvicorn.run, host=settings.host, port=settings.port, log_level="warning", proxy_headers=False
     )
     if count == 1:
-        run(create_app(pledge))
+        web = create_app(pledge)
+        freeze_startup_objects()
+        run(web)
         return
     pledge.uow.engine.dispose()
     # Each process builds its own app from the environment; live events cross them through PostgreSQL.
@@ -133,6 +136,7 @@ def worker(
         typer.echo(json.dumps(run_once(pledge)))
         return
     stop = threading.Event()
+    freeze_startup_objects()
     typer.echo(
         f"worker running with rulebook {pledge.rulebook.name}@{pledge.rulebook.version}; Ctrl-C stops it"
     )

@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from pledge.bootstrap import App, build, clock_refreshes, refresh_clock
+from pledge.kernel.heap import freeze_startup_objects
 from pledge.live import runtime as live_runtime
 from pledge.reach.recording import flush_buffer
 from pledge.web import api, errors, pages, security
@@ -96,5 +97,8 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
 
 def from_environment() -> FastAPI:
     """The app of one `pledge serve --workers N` process (uvicorn's factory, in each process):
-    settings from the PLEDGE_* environment, its own engine, hub, event buffer and sweeper thread."""
-    return create_app(build())
+    settings from the PLEDGE_* environment, its own engine, hub, event buffer and sweeper thread.
+    What start-up built is then frozen out of the collector's passes (kernel.heap)."""
+    web = create_app(build())
+    freeze_startup_objects()
+    return web
