@@ -10,7 +10,8 @@ import pytest
 from pledge.web import api, pages
 from pledge.web.api.routing import ApiModuleRouter
 from pledge.web.app import create_app
-from pledge.web.pages.routing import PageRouter, _route_path, first_segments
+from pledge.web.pages.routing import PageRouter
+from pledge.web.routing import first_segments, route_path
 
 
 @pytest.fixture
@@ -64,11 +65,11 @@ def test_a_page_is_matched_only_against_the_routers_that_could_serve_it(client, 
     assert len(tried) == len(routers)  # no page router starts with no-such-page
 
 
-def test_first_segments_and_the_route_path():
+def test_first_segments_and_theroute_path():
     routes = [type("R", (), {"path": p})() for p in ("/", "/feed", "/merchant/{shop_id}/orders")]
     assert first_segments(routes) == frozenset({"", "feed", "merchant"})
     assert first_segments([*routes, type("R", (), {"path": "/{slug}"})()]) is None
     assert first_segments([object()]) is None
-    assert _route_path({"path": "/shop/feed", "root_path": "/shop"}) == "/feed"
-    assert _route_path({"path": "/shopping", "root_path": "/shop"}) == "/shopping"
-    assert _route_path({"path": "/feed", "root_path": ""}) == "/feed"
+    assert route_path({"path": "/shop/feed", "root_path": "/shop"}) == "/feed"
+    assert route_path({"path": "/shopping", "root_path": "/shop"}) == "/shopping"
+    assert route_path({"path": "/feed", "root_path": ""}) == "/feed"
