@@ -67,7 +67,36 @@ def test_requests_run_in_the_thread_pool_no_more_than_the_setting_at_once(db_url
     assert running["most"] == threads
 
 
-def test_the_default_is_eight_and_a_pool_needs_a_thread():
-    assert Settings().server_threads == 8
+def test_the_default_is_one_thread_on_sqlite_and_eight_on_postgresql(tmp_path):
+    sqlite = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    postgres = "postgresql+psycopg://pledge@localhost/pledge"
+    assert Settings(database_url=sqlite).threads_per_server() == 1
+    assert Settings(var_dir=tmp_path).threads_per_server() == 1  # the embedded database
+    assert Settings(database_url=postgres).threads_per_server() == 8
+    assert Settings(database_url=sqlite, server_threads=4).threads_per_server() == 4
+    assert Settings(database_url=postgres, server_threads=2).threads_per_server() == 2
     with pytest.raises(ValidationError, match="server_threads"):
         Settings(server_threads=0)
+
+
+def test_a_sqlite_app_runs_its_requests_one_at_a_time(tmp_path, clock):
+    """The default on SQLite: one request at a time in the pool, the others queued on the event
+    loop (and all of them answered)."""
+    app = make_app(f"sqlite:///{tmp_path / 'one.sqlite3'}", clock)
+    web, running = probed_app(app)
+    try:
+        with TestClient(web) as client:
+            assert client.get("/__probe/threads").json() == {"tokens": 1}
+            answers: list[int] = []
+            callers = [
+                threading.Thread(target=lambda: answers.append(client.get("/__probe/hold").status_code))
+                for _ in range(3)
+            ]
+            for caller in callers:
+                caller.start()
+            for caller in callers:
+                caller.join()
+    finally:
+        app.uow.engine.dispose()
+    assert answers == [200] * 3
+    assert running["most"] == 1

@@ -45,7 +45,7 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_fastapi: FastAPI):
-        to_thread.current_default_thread_limiter().total_tokens = app.settings.server_threads
+        to_thread.current_default_thread_limiter().total_tokens = app.settings.threads_per_server()
         sweeper = start_in_thread(app, app.settings.sweep_interval_seconds) if worker else None
         async with live_runtime.running(app.hub, app.uow, app.clock, app.settings):
             yield
