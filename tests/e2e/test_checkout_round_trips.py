@@ -17,11 +17,15 @@ import fastapi.routing
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from pledge.bootstrap import build, clock_refreshes
 from pledge.catalog.guards import probing
+from pledge.config import Settings
 from pledge.kernel import db
 from pledge.kernel.statements import count_statements
+from pledge.migrate import upgrade
 from pledge.orders.skus import _sku_read
 from pledge.web.api.schemas.orders import CheckoutOut
+from pledge.web.app import create_app
 from tests.e2e.conftest import api_token, bearer, email_of
 
 # The bearer token's owner; the default address; SKU ⋈ product ⋈ shop with the guards' probes
@@ -135,3 +139,18 @@ def test_a_checkout_answer_skips_fastapis_encoding_pass(client, world, app, monk
     assert answer["total_fen"] == 3980 and len(answer["order_ids"]) == 1
     assert set(answer["payment"]) == {"provider", "ref", "pay_url"}
     assert client.get("/api/v1/health").status_code == 200 and serialised  # the control: counted
+
+
+def test_only_the_demo_clock_adds_an_app_wide_dependency(app, tmp_path):
+    """Every request solves the app's own dependencies before the route's: outside demo mode the
+    clock has nothing to load, so there are none (docs/benchmarks.md, the sixth round); the demo
+    clock's shared offset is loaded before each request."""
+    assert create_app(app, run_worker=False).router.dependencies == []
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    upgrade(url)
+    demo = build(Settings(database_url=url, demo_mode=True))
+    try:
+        assert clock_refreshes(demo)
+        assert len(create_app(demo, run_worker=False).router.dependencies) == 1
+    finally:
+        demo.uow.engine.dispose()

@@ -17,18 +17,19 @@ from starlette.types import Scope
 
 
 class SegmentRouter(APIRouter):
-    """A router included into the app under `mount` ("" for none), one by one (web/app.py)."""
+    """A router included into the app under `included_under` ("" for none), one by one
+    (web/app.py)."""
 
-    mount: str = ""
+    included_under: str = ""
     _first_segments: frozenset[str] | None = None
     _segments_of: int = -1  # how many routes _first_segments was taken from
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path = route_path(scope)
-        if self.mount:
-            if not path.startswith(self.mount + "/"):
+        if self.included_under:
+            if not path.startswith(self.included_under + "/"):
                 return Match.NONE, {}
-            path = path[len(self.mount) :]
+            path = path[len(self.included_under) :]
         if self._segments_of != len(self.routes):
             self._first_segments = first_segments(self.routes)
             self._segments_of = len(self.routes)

@@ -15,4 +15,4 @@ PREFIX = "/api/v1"
 class ApiModuleRouter(SegmentRouter):
     """A router of API routes, all under PREFIX once included."""
 
-    mount = PREFIX
+    included_under = PREFIX
