@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 5.0
     run_sweeper_in_server: bool = True
     # Requests each server process runs at once in its thread pool (the `def` handlers and
-    # dependencies); anyio's default is 40. Unset: 8 on PostgreSQL, 1 on SQLite (threads_per_server).
+    # dependencies); anyio's default is 40. Unset: 8 on PostgreSQL; on SQLite 1, and up
+    # to 8 beside slow requests (server_thread_range, web.threads).
     # More add no throughput under Python's interpreter lock, made the connection pool close and
     # reopen its overflow connections, and on SQLite cost a fifth more CPU per request in handing
     # the lock back and forth (docs/serving.md, "Threads").
@@ -81,14 +82,13 @@ class Settings(BaseSettings):
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{(self.var_dir / 'pledge.sqlite3').resolve()}"
 
-    def threads_per_server(self) -> int:
-        """PLEDGE_SERVER_THREADS, else 1 on SQLite and 8 on PostgreSQL. sqlite3 lets go of
-        Python's interpreter lock around every call into SQLite, and each call takes microseconds,
-        so two threads running requests hand the lock back and forth at every statement: 8
-        threads took 3.2 ms of CPU per checkout against 2.6 ms for one (docs/serving.md)."""
+    def server_thread_range(self) -> tuple[int, int]:
+        """(least, most) threads running requests in a server process: PLEDGE_SERVER_THREADS
+        for both, else 8 and 8 on PostgreSQL, 1 and 8 on SQLite, where another thread opens only
+        beside a slow request (web.threads)."""
         if self.server_threads is not None:
-            return self.server_threads
-        return 1 if self.resolved_database_url().startswith("sqlite") else 8
+            return self.server_threads, self.server_threads
+        return (1, 8) if self.resolved_database_url().startswith("sqlite") else (8, 8)
 
     @property
     def demo_guide_path(self) -> Path:

@@ -21,9 +21,9 @@ from tests.conftest import make_app
 REQUESTS = 6
 
 
-def probed_app(app):
-    """The app with two probe routes: the limiter's size (on the event loop), and a `def` route
-    that holds its thread for a moment and records how many of it ran at once."""
+def probed_app(app, hold_s: float = 0.3):
+    """The app with three probe routes: the limiter's size (on the event loop), a `def` route
+    that holds its thread for `hold_s` and records how many of it ran at once, and a quick one."""
     web = create_app(app, run_worker=False)
     running = {"now": 0, "most": 0}
     lock = threading.Lock()
@@ -37,9 +37,13 @@ def probed_app(app):
         with lock:
             running["now"] += 1
             running["most"] = max(running["most"], running["now"])
-        time.sleep(0.3)
+        time.sleep(hold_s)
         with lock:
             running["now"] -= 1
+        return {}
+
+    @web.get("/__probe/quick")
+    def quick() -> dict:
         return {}
 
     return web, running
@@ -70,33 +74,32 @@ def test_requests_run_in_the_thread_pool_no_more_than_the_setting_at_once(db_url
 def test_the_default_is_one_thread_on_sqlite_and_eight_on_postgresql(tmp_path):
     sqlite = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     postgres = "postgresql+psycopg://pledge@localhost/pledge"
-    assert Settings(database_url=sqlite).threads_per_server() == 1
-    assert Settings(var_dir=tmp_path).threads_per_server() == 1  # the embedded database
-    assert Settings(database_url=postgres).threads_per_server() == 8
-    assert Settings(database_url=sqlite, server_threads=4).threads_per_server() == 4
-    assert Settings(database_url=postgres, server_threads=2).threads_per_server() == 2
+    assert Settings(database_url=sqlite).server_thread_range() == (1, 8)
+    assert Settings(var_dir=tmp_path).server_thread_range() == (1, 8)  # the embedded database
+    assert Settings(database_url=postgres).server_thread_range() == (8, 8)
+    assert Settings(database_url=sqlite, server_threads=4).server_thread_range() == (4, 4)
+    assert Settings(database_url=postgres, server_threads=2).server_thread_range() == (2, 2)
     with pytest.raises(ValidationError, match="server_threads"):
         Settings(server_threads=0)
 
 
-def test_a_sqlite_app_runs_its_requests_one_at_a_time(tmp_path, clock):
-    """The default on SQLite: one request at a time in the pool, the others queued on the event
-    loop (and all of them answered)."""
+def test_on_sqlite_one_thread_runs_requests_and_another_opens_beside_a_slow_one(tmp_path, clock):
+    """SQLite's default: one thread, so requests do not hand the interpreter lock back and forth;
+    a request that holds it for long (here 3 s) does not hold up the next, which is answered on a
+    second thread (web.threads.ThreadValve)."""
     app = make_app(f"sqlite:///{tmp_path / 'one.sqlite3'}", clock)
-    web, running = probed_app(app)
+    web, running = probed_app(app, hold_s=3.0)
     try:
         with TestClient(web) as client:
             assert client.get("/__probe/threads").json() == {"tokens": 1}
-            answers: list[int] = []
-            callers = [
-                threading.Thread(target=lambda: answers.append(client.get("/__probe/hold").status_code))
-                for _ in range(3)
-            ]
-            for caller in callers:
-                caller.start()
-            for caller in callers:
-                caller.join()
+            slow = threading.Thread(target=lambda: client.get("/__probe/hold"))
+            started = time.monotonic()
+            slow.start()
+            time.sleep(0.2)  # the slow request holds the one thread
+            assert client.get("/__probe/quick").status_code == 200
+            answered = time.monotonic() - started
+            slow.join()
     finally:
         app.uow.engine.dispose()
-    assert answers == [200] * 3
     assert running["most"] == 1
+    assert answered < 2.0, f"a quick request waited {answered:.1f} s behind a slow one"

@@ -23,6 +23,7 @@ from pledge.web.body import JsonBodyGuard
 from pledge.web.idempotency import IdempotencyKeys
 from pledge.web.pages import operator as operator_pages
 from pledge.web.static_files import STATIC_DIR, CompressedStaticFiles
+from pledge.web.threads import ThreadValve
 from pledge.worker import start_in_thread
 
 log = logging.getLogger("pledge.web")
@@ -45,10 +46,14 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
 
     @asynccontextmanager
     async def lifespan(_fastapi: FastAPI):
-        to_thread.current_default_thread_limiter().total_tokens = app.settings.threads_per_server()
+        least, most = app.settings.server_thread_range()
+        valve = ThreadValve(to_thread.current_default_thread_limiter(), least=least, most=most)
         sweeper = start_in_thread(app, app.settings.sweep_interval_seconds) if worker else None
         async with live_runtime.running(app.hub, app.uow, app.clock, app.settings):
+            opening = asyncio.create_task(valve.run()) if most > least else None
             yield
+            if opening is not None:
+                opening.cancel()
         if sweeper is not None:
             thread, stop = sweeper
             stop.set()
