@@ -51,9 +51,11 @@ def create_app(app: App | None = None, *, run_worker: bool | None = None) -> Fas
         sweeper = start_in_thread(app, app.settings.sweep_interval_seconds) if worker else None
         async with live_runtime.running(app.hub, app.uow, app.clock, app.settings):
             opening = asyncio.create_task(valve.run()) if most > least else None
-            yield
-            if opening is not None:
-                opening.cancel()
+            try:
+                yield
+            finally:
+                if opening is not None:
+                    opening.cancel()
         if sweeper is not None:
             thread, stop = sweeper
             stop.set()
