@@ -40,11 +40,11 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = 5.0
     run_sweeper_in_server: bool = True
     # Requests each server process runs at once in its thread pool (the `def` handlers and
-    # dependencies); anyio's default is 40. Unset: 8 on PostgreSQL; on SQLite 1, and up
-    # to 8 beside slow requests (server_thread_range, web.threads).
+    # dependencies); anyio's default is 40. Unset: 2 on PostgreSQL and 1 on SQLite, each with
+    # one more beside each slow request, up to 8 (server_thread_range, web.threads).
     # More add no throughput under Python's interpreter lock, made the connection pool close and
-    # reopen its overflow connections, and on SQLite cost a fifth more CPU per request in handing
-    # the lock back and forth (docs/serving.md, "Threads").
+    # reopen its overflow connections, and cost more CPU per request in handing the lock back and
+    # forth: a fifth more on SQLite, a tenth on PostgreSQL (docs/serving.md, "Threads").
     server_threads: int | None = Field(default=None, ge=1, le=256)
     # Security (docs/security.md). Cookies are Secure whenever a request arrives over HTTPS; this
     # setting makes them Secure always (unset: on outside demo mode, off in demo mode).
@@ -84,11 +84,11 @@ class Settings(BaseSettings):
 
     def server_thread_range(self) -> tuple[int, int]:
         """(least, most) threads running requests in a server process: PLEDGE_SERVER_THREADS
-        for both, else 8 and 8 on PostgreSQL, 1 and 8 on SQLite, where another thread opens only
-        beside a slow request (web.threads)."""
+        for both, else 1 on SQLite and 2 on PostgreSQL (one runs Python while the other waits
+        on the network), and another beside each slow request, up to 8 (web.threads)."""
         if self.server_threads is not None:
             return self.server_threads, self.server_threads
-        return (1, 8) if self.resolved_database_url().startswith("sqlite") else (8, 8)
+        return (1, 8) if self.resolved_database_url().startswith("sqlite") else (2, 8)
 
     @property
     def demo_guide_path(self) -> Path:

@@ -71,16 +71,40 @@ def test_requests_run_in_the_thread_pool_no_more_than_the_setting_at_once(db_url
     assert running["most"] == threads
 
 
-def test_the_default_is_one_thread_on_sqlite_and_eight_on_postgresql(tmp_path):
+def test_the_default_is_one_thread_on_sqlite_and_two_on_postgresql_each_opening_up_to_eight(tmp_path):
     sqlite = f"sqlite:///{tmp_path / 'x.sqlite3'}"
     postgres = "postgresql+psycopg://pledge@localhost/pledge"
     assert Settings(database_url=sqlite).server_thread_range() == (1, 8)
     assert Settings(var_dir=tmp_path).server_thread_range() == (1, 8)  # the embedded database
-    assert Settings(database_url=postgres).server_thread_range() == (8, 8)
+    assert Settings(database_url=postgres).server_thread_range() == (2, 8)
     assert Settings(database_url=sqlite, server_threads=4).server_thread_range() == (4, 4)
     assert Settings(database_url=postgres, server_threads=2).server_thread_range() == (2, 2)
     with pytest.raises(ValidationError, match="server_threads"):
         Settings(server_threads=0)
+
+
+def test_a_server_starts_with_the_least_of_its_database_s_range_and_opens_beside_a_slow_request(
+    db_url, clock
+):
+    """Both databases, unset: the lifespan starts the pool at the range's least (1 on SQLite, 2
+    on PostgreSQL) and the valve gives a request that holds its thread a lane of its own."""
+    app = make_app(db_url, clock)
+    least, most = app.settings.server_thread_range()
+    web, _running = probed_app(app, hold_s=1.0)
+    try:
+        with TestClient(web) as client:
+            assert client.get("/__probe/threads").json() == {"tokens": least}
+            holders = [threading.Thread(target=lambda: client.get("/__probe/hold")) for _ in range(least)]
+            for holder in holders:
+                holder.start()
+            time.sleep(0.5)  # every thread of the least is held, each for longer than SLOW_AFTER_S
+            opened = client.get("/__probe/threads").json()["tokens"]
+            for holder in holders:
+                holder.join()
+    finally:
+        app.uow.engine.dispose()
+    assert (least, most) == ((1, 8) if db_url.startswith("sqlite") else (2, 8))
+    assert opened == least + least, f"{least} slow requests opened the pool to {opened}"
 
 
 def test_on_sqlite_one_thread_runs_requests_and_another_opens_beside_a_slow_one(tmp_path, clock):
