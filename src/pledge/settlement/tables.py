@@ -87,6 +87,10 @@ fee_orders = Table(
     Column("settled_at", UtcDateTime, nullable=True),
 )
 Index("ix_settlement_orders_shop_month", fee_orders.c.shop_id, fee_orders.c.month)
+# A shop's fees charged in a period: the monthly statement reads them by charge time, which the
+# (shop, month) index cannot narrow, since an order paid in one month may be charged in the next
+# (migration 0052).
+Index("ix_settlement_orders_shop_charged_at", fee_orders.c.shop_id, fee_orders.c.charged_at)
 
 fee_lines = Table(
     "settlement_fee_lines",
