@@ -206,11 +206,14 @@ def warm_up(live: LiveServer) -> None:
 
 def live_server_state(live: LiveServer) -> str:
     """For a browser test that timed out: what every busy thread of this process (the server's
-    included) is doing, then whether the live server answers a plain request now."""
+    included) is doing, deep enough to name the route, and the engine's pool (a connection
+    checked out by no busy thread holds a transaction nobody will end: seen once in CI, a page
+    request waiting 60 s in SQLite's BEGIN IMMEDIATE), then whether the live server answers a
+    plain request now."""
     names = {thread.ident: thread.name for thread in threading.enumerate()}
-    lines = []
+    lines = [f"pool: {live.app.uow.engine.pool.status()}"]
     for ident, frame in sys._current_frames().items():
-        stack = [entry.rstrip() for entry in traceback.format_stack(frame)[-12:]]
+        stack = [entry.rstrip() for entry in traceback.format_stack(frame)[-40:]]
         if "self.queue.get()" not in "".join(stack[-4:]):  # an idle worker thread says nothing
             lines += [f"--- thread {names.get(ident, ident)}", *stack]
     started = time.perf_counter()
