@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # one more beside each slow request, up to 8 (server_thread_range, web.threads).
     # More add no throughput under Python's interpreter lock, made the connection pool close and
     # reopen its overflow connections, and cost more CPU per request in handing the lock back and
-    # forth: a fifth more on SQLite, and more in the server and in PostgreSQL on PostgreSQL
+    # forth: a fifth more on SQLite; on PostgreSQL, more in both the server and the database
     # (docs/serving.md, "Threads").
     server_threads: int | None = Field(default=None, ge=1, le=256)
     # Security (docs/security.md). Cookies are Secure whenever a request arrives over HTTPS; this
