@@ -48,6 +48,15 @@ def test_insert_rows_returns_the_inserted_and_skips_the_claimed_keys(app):
     ]
 
 
+def test_insert_rows_returns_its_rows_when_the_table_holds_the_largest_id(app):
+    # SQLite then gives new rows random ids below it: kernel.bulk reads the rows back by RETURNING,
+    # not as the ids above the greatest one before the insert
+    with app.uow.begin() as c:
+        c.execute(ledger_transactions.insert().values(id=2**63 - 1, **tx("top")))
+        inserted = insert_rows(c, ledger_transactions, [tx("a"), tx("b")], returning=("idempotency_key",))
+    assert sorted(r.idempotency_key for r in inserted) == ["a", "b"]
+
+
 def test_insert_rows_passes_each_value_through_its_column_type(app):
     # UtcDateTime refuses a naive datetime (SQLAlchemy wraps the ValueError on SQLite)
     with pytest.raises((ValueError, StatementError), match="naive datetime"), app.uow.begin() as c:

@@ -106,3 +106,33 @@ def test_columns_of_one_kind_pass():
         column(Colour.RED),
     ]
     assert _unstorable(columns) is None
+
+
+# An executemany of tuples (kernel.bulk's rows on SQLite) is looked at column by column; rows of
+# different lengths, or not tuples, are walked one by one. Either way nothing may slip through.
+def rows(bad, at: int = 7, width: int = 4) -> list[tuple]:
+    table = [(i, f"订单{i}", datetime(2026, 11, 30, tzinfo=UTC), None) for i in range(COLUMN)]
+    table[at] = table[at][:1] + (bad,) + table[at][2:width]
+    return table
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (rows("x\x00"), "NUL"),
+        (rows("\ud800"), "surrogate"),
+        (rows(2**63), "2**63"),
+        (rows("x\x00", width=3), "NUL"),  # one row shorter than the others: walked
+        ([*rows("ok"), (1, "a", None, None, "x\x00")], "NUL"),  # a longer row's last value
+        (rows("x\x00", at=0), "NUL"),  # in the first row
+        ([*rows("ok"), ["list", "\x00"]], "NUL"),  # a list among the tuples
+    ],
+)
+def test_a_bad_value_in_an_executemany_of_tuples_is_found(value, why):
+    problem = _unstorable(value)
+    assert problem is not None, why
+    assert ("too large" in problem) == why.startswith("2"), problem
+
+
+def test_an_executemany_of_good_tuples_passes():
+    assert _unstorable(rows("向日葵")) is None

@@ -28,9 +28,13 @@ three times what the columns cost.) Text columns are not cast, so a value too lo
 VARCHAR(n) is refused by the INSERT's assignment as before, never cut short by an explicit cast.
 JSON would escape a NUL or a lone surrogate past the driver-side guard
 (kernel.db.refuse_unstorable), so the guard looks at the values before they are encoded. Rows
-holding bytes (which JSON cannot carry) keep the arrays. SQLite keeps
-SQLAlchemy's executemany, which it runs without re-parsing and which measured no slower than
-any single-statement form there."""
+holding bytes (which JSON cannot carry) keep the arrays.
+
+SQLite runs an executemany without parsing it again, and that measured no slower than any
+single-statement form there (a JSON document of rows through json_each, columns through `->>`).
+There `insert_rows` and `update_rows` hand the driver tuples of bind-processed values, skipping
+SQLAlchemy's per-row parameter processing, and read an insert's `returning` columns back by id
+instead of by RETURNING (see _sqlite_insert)."""
 
 from __future__ import annotations
 
@@ -64,13 +68,7 @@ def insert_rows(
         return []
     names = _same_keys(rows)
     if conn.dialect.name != "postgresql":
-        stmt = dialect_insert(conn)(table)
-        if skip_conflicts_on:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
-        if returning:
-            return conn.execute(stmt.returning(*(table.c[name] for name in returning)), list(rows)).all()
-        conn.execute(stmt, list(rows))
-        return []
+        return _sqlite_insert(conn, table, names, rows, returning, skip_conflicts_on)
     columns = {name: _column_values(conn, table, name, rows) for name in names}
     documents = _json_columns(table, columns)
     if documents is not None:
@@ -84,6 +82,51 @@ def insert_rows(
             {f"a{i}": columns[name] for i, name in enumerate(names)},
         )
     return result.all() if returning else []
+
+
+def _sqlite_insert(
+    conn: Connection,
+    table: Table,
+    names: list[str],
+    rows: Sequence[dict[str, Any]],
+    returning: Sequence[str],
+    conflict: Sequence[str],
+) -> Sequence[AnyRow]:
+    """SQLite: one executemany of bind-processed tuples, whose values the driver-side guard
+    still sees. Asked for `returning`, SQLAlchemy sends multi-row `VALUES ... RETURNING`
+    statements instead; on a table keyed by an integer `id` the rows inserted here are read back
+    as those above the greatest id before. That holds because a write transaction on SQLite
+    holds the database's only write lock (kernel.db begins it IMMEDIATE) and SQLite gives a new
+    row one more than the greatest id, except past the largest 64-bit integer, where it picks at
+    random: that case keeps RETURNING. The late-ship sweep spent 10–20 % less time per batch so
+    (docs/benchmarks.md, the eighth round)."""
+    before = _greatest_id(conn, table) if returning else None
+    if returning and (before is None or before >= BIGINT_MAX):
+        stmt = dialect_insert(conn)(table)
+        if conflict:
+            stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict))
+        return conn.execute(stmt.returning(*(table.c[name] for name in returning)), list(rows)).all()
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    sql += f" ON CONFLICT ({', '.join(conflict)}) DO NOTHING" if conflict else ""
+    conn.exec_driver_sql(sql, _tuples(conn, table, names, rows))
+    if before is None:
+        return []
+    return conn.execute(select(*(table.c[name] for name in returning)).where(table.c.id > before)).all()
+
+
+def _greatest_id(conn: Connection, table: Table) -> int | None:
+    """The greatest `id` in `table` (0 when empty), or None when its key is not an `id`."""
+    if "id" not in table.c or not table.c.id.primary_key:
+        return None
+    return conn.execute(select(func.max(table.c.id))).scalar() or 0
+
+
+def _tuples(conn: Connection, table: Table, names: list[str], rows: Sequence[dict[str, Any]]) -> list[tuple]:
+    """The rows as tuples of their bind-processed values, in the order of `names`."""
+    return list(zip(*(_column_values(conn, table, name, rows) for name in names), strict=True))
+
+
+BIGINT_MAX = 2**63 - 1
 
 
 # What JSON carries as PostgreSQL reads it back through json_array_elements_text (a datetime as
@@ -163,23 +206,25 @@ def _same_keys(rows: Sequence[dict[str, Any]]) -> list[str]:
 def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
     process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
     values = [row[name] for row in rows]
-    return values if process is None else [None if v is None else process(v) for v in values]
+    if process is None:
+        return values
+    first = values[0]
+    if type(first) is datetime and values.count(first) == len(values):  # a batch's one `created_at`
+        return [process(first)] * len(values)
+    return [None if v is None else process(v) for v in values]
 
 
 def update_rows(conn: Connection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
     """Set each row's other columns on the row of `table` whose `key` column equals its `key`
     (dicts with the same keys). On PostgreSQL one `UPDATE ... FROM ROWS FROM (...)` of
-    constant text; SQLite keeps SQLAlchemy's executemany."""
+    constant text; on SQLite one executemany of bind-processed tuples."""
     if not rows:
         return
     names = [name for name in _same_keys(rows) if name != key]
     if conn.dialect.name != "postgresql":
-        stmt = (
-            table.update()
-            .where(table.c[key] == bindparam(f"_{key}"))
-            .values({name: bindparam(f"_{name}") for name in names})
-        )
-        conn.execute(stmt, [{f"_{name}": value for name, value in row.items()} for row in rows])
+        sets = ", ".join(f"{name} = ?" for name in names)
+        sql = f"UPDATE {table.name} SET {sets} WHERE {key} = ?"
+        conn.exec_driver_sql(sql, _tuples(conn, table, [*names, key], rows))
         return
     columns = {name: _column_values(conn, table, name, rows) for name in (key, *names)}
     sets = ", ".join(f"{name} = x.{name}" for name in names)

@@ -143,7 +143,7 @@ def _unstorable(value: object) -> str | None:
             pending.extend(item.values())  # type: ignore[attr-defined]
         elif kind is list or kind is tuple:
             if not _uniform(item, texts, ints):  # type: ignore[arg-type]
-                pending.extend(item)  # type: ignore[arg-type]
+                pending.extend(_columns(item) or item)  # type: ignore[arg-type]
         elif isinstance(item, str):  # a str subclass (StrEnum)
             texts.append(str(item))
         elif isinstance(item, int) and not isinstance(item, bool):  # an int subclass (IntEnum)
@@ -151,6 +151,17 @@ def _unstorable(value: object) -> str | None:
         elif isinstance(item, (dict, list, tuple, type({}.values()))):
             pending.extend(item.values() if isinstance(item, dict) else item)
     return _problem(texts, ints)
+
+
+def _columns(rows: list | tuple) -> list[tuple] | None:
+    """An executemany's rows (tuples of one length) as their columns, each of which `_uniform`
+    can then take in one look; None when `rows` are not such rows."""
+    if len(rows) < _UNIFORM_MIN or type(rows[0]) is not tuple:
+        return None
+    try:
+        return list(zip(*rows, strict=True))
+    except (TypeError, ValueError):  # not all iterable, or not all of one length
+        return None
 
 
 # A list this long whose first item is one of these may be a column of one kind (kernel.bulk's).
