@@ -14,6 +14,8 @@ import gc
 import shutil
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +36,7 @@ from bench import (
 )
 from bench.http_load import postgres_cpu_seconds
 from bench.late_ship_checks import verify
+from bench.statement_replay import recording, replay
 from pledge.accounts.tables import users
 from pledge.bootstrap import build
 from pledge.catalog.tables import shops
@@ -335,7 +338,8 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
     threads = threads or sweep_threads(app.uow)  # the worker's choice unless told
     freeze_startup_objects()  # as `pledge worker` does before its passes (pledge.kernel.heap)
     try:
-        with count_statements(app.uow.engine) as counter:
+        sqlite = app.uow.engine.dialect.name == "sqlite"
+        with count_statements(app.uow.engine) as counter, _recorded(app.uow.engine, sqlite) as log:
             db_started = _db_cpu(url)
             started, cpu_started = time.perf_counter(), time.process_time()
             result = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch, workers=threads)
@@ -357,7 +361,26 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
         "second_run_examined": again.examined,
         "second_run_compensated": again.compensated,
         "threads": threads,
+        "log": log,
     }
+
+
+@contextmanager
+def _recorded(engine, sqlite: bool) -> Iterator[list | None]:
+    """The sweep's statements for bench.statement_replay on SQLite; None on PostgreSQL."""
+    if not sqlite:
+        yield None
+        return
+    with recording(engine) as log:
+        yield log
+
+
+def _replay_floor(log: list | None, workdir: Path) -> float | None:
+    """Seconds SQLite takes for the sweep's own statements, replayed by the driver alone on a
+    copy of the loaded database (`sweep-replay.sqlite3`, made with the baseline's copy)."""
+    if log is None:
+        return None
+    return replay(f"sqlite:///{workdir / 'sweep-replay.sqlite3'}", log)
 
 
 def _copy(pg: PgServer | None, url: str, workdir: Path) -> str:
@@ -367,9 +390,10 @@ def _copy(pg: PgServer | None, url: str, workdir: Path) -> str:
     copy_path = workdir / "sweep-baseline.sqlite3"
     # Every connection is closed (load_orders disposed its engine), so the WAL has been
     # checkpointed into the main file; copy a leftover -wal too, in case it was not.
-    shutil.copyfile(workdir / "sweep.sqlite3", copy_path)
-    if (workdir / "sweep.sqlite3-wal").exists():
-        shutil.copyfile(workdir / "sweep.sqlite3-wal", workdir / "sweep-baseline.sqlite3-wal")
+    for copy in ("sweep-baseline", "sweep-replay"):  # the replay's copy: bench.statement_replay
+        shutil.copyfile(workdir / "sweep.sqlite3", workdir / f"{copy}.sqlite3")
+        if (workdir / "sweep.sqlite3-wal").exists():
+            shutil.copyfile(workdir / "sweep.sqlite3-wal", workdir / f"{copy}.sqlite3-wal")
     return f"sqlite:///{copy_path}"
 
 
@@ -387,6 +411,7 @@ def bench_database(
         r = run["result"]
         say(f"  [{label}] baseline: the same rows by set-based INSERT ... SELECT on a copy")
         base = baseline(copy_url)
+        floor_s = _replay_floor(run["log"], workdir)
         checks = verify(url, n, r.amount_fen, base["amount_fen"])
     finally:
         if pg is not None:
@@ -427,6 +452,10 @@ def bench_database(
         "cpu_ratio_to_baseline": round(base["cpu_s"] / run["cpu_s"], 3),
         "database_cpu_s": run["database_cpu_s"],
         "baseline_database_cpu_s": base["database_cpu_s"],
+        # SQLite: the sweep's own statements replayed by the driver alone (bench.statement_replay);
+        # baseline / replay is the best ratio any Python could reach with those statements.
+        "replay_s": None if floor_s is None else round(floor_s, 2),
+        "replay_ratio_to_baseline": None if floor_s is None else round(base["elapsed_s"] / floor_s, 3),
         "check_ok": checks["ok"] and run["second_run_compensated"] == 0,
         "check": checks,
     }
@@ -448,6 +477,11 @@ def _print(label: str, r: dict) -> None:
         f"({1 / r['ratio_to_baseline']:.1f}× slower); CPU of this process {r['cpu_s']:.1f} s against "
         f"{r['baseline_cpu_s']:.2f} s = {r['cpu_ratio_to_baseline']:.3f}"
     )
+    if r["replay_s"] is not None:
+        say(
+            f"  [{label}] the sweep's own statements replayed by the driver alone: {r['replay_s']:.2f} s "
+            f"(a sweep with no Python time at all would be {r['replay_ratio_to_baseline']:.3f} × baseline)"
+        )
     if r["database_cpu_s"] is not None:
         say(
             f"  [{label}] PostgreSQL's CPU: {r['database_cpu_s']:.2f} s for the sweep, "

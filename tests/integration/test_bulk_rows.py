@@ -48,13 +48,34 @@ def test_insert_rows_returns_the_inserted_and_skips_the_claimed_keys(app):
     ]
 
 
+MANY = 40  # at least kernel.bulk.READ_BACK_FROM: SQLite reads the inserted rows back by id
+
+
+def test_many_rows_inserted_are_read_back_without_the_skipped_or_earlier_ones(app):
+    with app.uow.begin() as c:
+        insert_rows(c, ledger_transactions, [tx(f"old{i}") for i in range(MANY)])
+        again = insert_rows(
+            c,
+            ledger_transactions,
+            [tx(f"old{i}") for i in range(0, MANY, 2)] + [tx(f"new{i}") for i in range(MANY)],
+            returning=("id", "idempotency_key"),
+            skip_conflicts_on=("idempotency_key",),
+        )
+    assert sorted(r.idempotency_key for r in again) == sorted(f"new{i}" for i in range(MANY))
+    with app.uow.read() as c:
+        ids = dict(c.execute(select(ledger_transactions.c.idempotency_key, ledger_transactions.c.id)).all())
+    assert {r.idempotency_key: r.id for r in again} == {k: v for k, v in ids.items() if k.startswith("new")}
+
+
 def test_insert_rows_returns_its_rows_when_the_table_holds_the_largest_id(app):
     # SQLite then gives new rows random ids below it: kernel.bulk reads the rows back by RETURNING,
     # not as the ids above the greatest one before the insert
     with app.uow.begin() as c:
         c.execute(ledger_transactions.insert().values(id=2**63 - 1, **tx("top")))
-        inserted = insert_rows(c, ledger_transactions, [tx("a"), tx("b")], returning=("idempotency_key",))
-    assert sorted(r.idempotency_key for r in inserted) == ["a", "b"]
+        inserted = insert_rows(
+            c, ledger_transactions, [tx(f"k{i}") for i in range(MANY)], returning=("idempotency_key",)
+        )
+    assert sorted(r.idempotency_key for r in inserted) == sorted(f"k{i}" for i in range(MANY))
 
 
 def test_insert_rows_passes_each_value_through_its_column_type(app):

@@ -19,11 +19,14 @@ amount below is worked out by hand in the comment beside it."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pledge.lateship.policy import next_check_after, pending_parts, quote_late_ship
 from pledge.rulebooks.loader import load
@@ -560,3 +563,23 @@ def test_douyin_effective_date_is_a_beijing_date_for_utc_paid_at(douyin):
     assert shipped_quote(douyin, 15000, 72 * H, 50 * H, paid_at=paid).clause.source == DOUYIN_SRC
     before = datetime(2026, 8, 9, 15, 59, 59, tzinfo=UTC)  # 2026-08-09 23:59:59 Shanghai
     assert shipped_quote(douyin, 15000, 72 * H, 50 * H, paid_at=before).clause.source == DOUYIN_EARLIER_SRC
+
+
+# A sweep asks for the same clause, amount and promise over and over: Rulebook.remember keeps what
+# a part says after the order's own facts, per (day, promise, amount). A quote must come out the
+# same from that memo as computed afresh on a copy of the book with an empty memo.
+@settings(max_examples=300, deadline=None)
+@given(
+    paid_fen=st.integers(min_value=1, max_value=2_000_000),
+    promise_h=st.sampled_from([24, 48, 72, 240, 241, 360]),
+    late_s=st.integers(min_value=1, max_value=20 * 86_400),
+    shipped=st.booleans(),
+    days=st.integers(min_value=-40, max_value=40),  # either side of 2026-08-10's new version
+    name=st.sampled_from(["douyin", "taobao"]),
+)
+def test_a_remembered_quote_is_the_quote_computed_afresh(paid_fen, promise_h, late_s, shipped, days, name):
+    book = load(name)
+    quote = shipped_quote if shipped else unshipped_quote
+    args = (paid_fen, timedelta(hours=promise_h), timedelta(seconds=late_s), PAID_AT + timedelta(days=days))
+    remembered = [quote(book, *args) for _ in range(2)]  # the second from the memo
+    assert remembered[0] == remembered[1] == quote(dataclasses.replace(book), *args)

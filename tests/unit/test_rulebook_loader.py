@@ -385,3 +385,28 @@ text = "t"
     )
     with pytest.raises(InvalidInput, match="effective must be a TOML date"):
         _parse(text, "mini.toml")
+
+
+def test_remember_computes_once_per_input_and_day_and_stays_bounded(monkeypatch):
+    import dataclasses
+
+    from pledge.rulebooks import loader
+
+    book = dataclasses.replace(load("douyin"))  # a copy with an empty memo
+    calls: list[int] = []
+
+    def compute(n: int):
+        return lambda: calls.append(n) or n * 10
+
+    at = datetime(2026, 9, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 1 September
+    assert book.remember("t", at, (1,), compute(1)) == 10
+    assert book.remember("t", at.replace(hour=15), (1,), compute(1)) == 10  # 23:00, the same day
+    assert calls == [1]
+    assert book.remember("t", at.replace(hour=16), (1,), compute(1)) == 10  # 00:00 on 2 September
+    assert book.remember("u", at, (1,), compute(1)) == 10  # another question
+    assert book.remember("t", at, (2,), compute(2)) == 20  # another input
+    assert calls == [1, 1, 1, 2]
+    monkeypatch.setattr(loader, "REMEMBERED", 3)
+    for n in range(2, 6):
+        book.remember("t", at, (n,), compute(n))
+    assert len(book._derived_memo) <= 3

@@ -147,18 +147,25 @@ def _late_ship_part(
     head_zh: str,
 ) -> Part:
     clause = find_late_ship_clause(book, promise_span, late_by, at)
+    amount, after_zh, after_en = book.remember(
+        "late_ship_part",
+        at,
+        (clause.id if clause else None, paid_fen),
+        lambda: _late_ship_terms(clause, paid_fen),
+    )
+    return Part("late_ship", amount, clause, head_zh + after_zh, head + after_en)
+
+
+def _late_ship_terms(clause: Clause | None, paid_fen: int) -> tuple[int, str, str]:
+    """The late-ship cell's amount and what its explanation says after the order's own facts."""
     if clause is None or clause.get("rate_bp", 0) == 0:
         cited = f"clause {clause.id}" if clause else "no clause"
-        return Part(
-            "late_ship", 0, clause, f"{head_zh} → {cited}：不赔付", f"{head} → {cited}: no compensation"
-        )
+        return 0, f" → {cited}：不赔付", f" → {cited}: no compensation"
     amount, steps, steps_zh = share_of_paid(clause, paid_fen)
-    return Part(
-        "late_ship",
+    return (
         amount,
-        clause,
-        f"{head_zh} → 条款 {clause.id} {steps_zh} 元 [{clause.source}]",
-        f"{head} → clause {clause.id} {steps} yuan [{clause.source}]",
+        f" → 条款 {clause.id} {steps_zh} 元 [{clause.source}]",
+        f" → clause {clause.id} {steps} yuan [{clause.source}]",
     )
 
 
@@ -171,6 +178,27 @@ def _out_of_stock_part(
     head: str,
     head_zh: str,
 ) -> Part:
+    clause, amount, after_zh, after_en = book.remember(
+        "out_of_stock_part",
+        at,
+        (trigger.id, promise_span, paid_fen),
+        lambda: _out_of_stock_terms(book, at, trigger, promise_span, paid_fen),
+    )
+    return Part(
+        "out_of_stock",
+        amount,
+        clause,
+        f"缺货/无货：{head_zh}{after_zh}",
+        f"out of stock: {head}{after_en}",
+        trigger,
+    )
+
+
+def _out_of_stock_terms(
+    book: Rulebook, at: datetime, trigger: Clause, promise_span: timedelta, paid_fen: int
+) -> tuple[Clause, int, str, str]:
+    """The out-of-stock deduction's clause and amount, and what its explanation says after the
+    order's own facts; the same for every order of this promise and amount on this day."""
     clause = compensation_clause(book, "out_of_stock", at, promise_span=promise_span, paid_fen=paid_fen)
     amount, steps, steps_zh = share_of_paid(clause, paid_fen)
     hours = trigger.get("hours")
@@ -189,16 +217,13 @@ def _out_of_stock_part(
         )
     also = f", the late-ship table's column over {hours} h: {column.id} [{column.source}]" if column else ""
     also_zh = f"；即发货超时表“{hours}小时以上”一栏 {column.id} [{column.source}]" if column else ""
-    return Part(
-        "out_of_stock",
-        amount,
+    return (
         clause,
-        f"缺货/无货：{head_zh}，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
+        amount,
+        f"，超过发货时限{hours}小时（{trigger.id} [{trigger.source}]{also_zh}）→ "
         f"条款 {clause.id} {steps_zh} 元 [{clause.source}]",
-        f"out of stock: {head}, more than {hours} h after the ship-by time "
-        f"({trigger.id} [{trigger.source}]{also}) "
+        f", more than {hours} h after the ship-by time ({trigger.id} [{trigger.source}]{also}) "
         f"→ clause {clause.id} {steps} yuan [{clause.source}]",
-        trigger,
     )
 
 

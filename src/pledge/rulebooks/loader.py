@@ -5,16 +5,20 @@ source so each yuan it produces can cite it."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pledge.kernel.errors import InvalidInput, NotFound
 
 REQUIRED = ("id", "kind", "effective", "source", "text")
+REMEMBERED = 20_000  # Rulebook.remember's answers kept at most (a few MB of explanation texts)
+_UNKNOWN = object()
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class Rulebook:
     _grouped_memo: dict[tuple[str, date, str], dict[Any, tuple[Clause, ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # remember's answers by (what, day, inputs), emptied when it reaches REMEMBERED entries
+    _derived_memo: dict[tuple[str, date, tuple], Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def _day(self, at: datetime | date) -> date:
         """Effective dates are the platform's calendar days, not UTC days."""
@@ -79,6 +87,20 @@ class Rulebook:
             for clause in self.in_force(kind, day):
                 groups.setdefault(clause.get(key), []).append(clause)
             found = self._grouped_memo[(kind, day, key)] = {k: tuple(v) for k, v in groups.items()}
+        return found
+
+    def remember(self, what: str, at: datetime | date, inputs: tuple, compute: Callable[[], T]) -> T:
+        """`compute()`, a value that depends only on the clauses in force on `at`'s day and on
+        `inputs` (hashable), computed once per distinct (what, day, inputs): a sweep evaluates
+        the same clause for the same amount and promise over and over (issue 19: "compute the
+        clause in Python once per distinct input"). The book is immutable, so an answer never
+        goes stale; the memo is emptied when it holds REMEMBERED answers, to bound its size."""
+        key = (what, self._day(at), inputs)
+        found = self._derived_memo.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            if len(self._derived_memo) >= REMEMBERED:
+                self._derived_memo.clear()
+            found = self._derived_memo[key] = compute()
         return found
 
     def one(self, kind: str, at: datetime | date, **match: Any) -> Clause:
