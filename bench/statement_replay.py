@@ -87,3 +87,20 @@ def replay(url: str, log: list[Step]) -> float:
         connection.close()
         engine.dispose()
     return elapsed
+
+
+def differences(url: str, other_url: str, tables: list[str]) -> dict[str, tuple]:
+    """The tables whose row count or greatest id differ between two SQLite databases (the run's
+    and its replay's), each with both (count, greatest id); empty when the replay wrote what the
+    run wrote."""
+    found = {}
+    for which in (url, other_url):
+        engine = make_engine(which)
+        try:
+            with engine.connect() as conn:
+                for table in tables:
+                    row = conn.exec_driver_sql(f"SELECT count(*), max(id) FROM {table}").one()
+                    found.setdefault(table, []).append(tuple(row))
+        finally:
+            engine.dispose()
+    return {table: tuple(pair) for table, pair in found.items() if pair[0] != pair[1]}
