@@ -387,16 +387,21 @@ REPLAYED_TABLES = [
 ]
 
 
-def _replay_floor(log: list | None, workdir: Path) -> tuple[float, dict] | tuple[None, None]:
-    """Seconds SQLite takes for the sweep's own statements, replayed by the driver alone on a
-    copy of the loaded database (`sweep-replay.sqlite3`, made with the baseline's copy), and the
-    tables where the replay did not write what the sweep wrote (none, or the figure means
-    nothing)."""
+def _replay_floor(log: list | None, workdir: Path, baseline_s: float) -> dict:
+    """SQLite: the seconds SQLite takes for the sweep's own statements, replayed by the driver
+    alone on a copy of the loaded database (`sweep-replay.sqlite3`, made with the baseline's
+    copy); baseline ÷ replay, the best ratio any Python saved could give with those statements;
+    and the tables where the replay did not write what the sweep wrote (none, or the figure
+    means nothing). None of these on PostgreSQL."""
     if log is None:
-        return None, None
+        return {"replay_s": None, "replay_ratio_to_baseline": None, "replay_differs": None}
     copy_url = f"sqlite:///{workdir / 'sweep-replay.sqlite3'}"
     seconds = replay(copy_url, log)
-    return seconds, differences(f"sqlite:///{workdir / 'sweep.sqlite3'}", copy_url, REPLAYED_TABLES)
+    return {
+        "replay_s": round(seconds, 2),
+        "replay_ratio_to_baseline": round(baseline_s / seconds, 3),
+        "replay_differs": differences(f"sqlite:///{workdir / 'sweep.sqlite3'}", copy_url, REPLAYED_TABLES),
+    }
 
 
 def _copy(pg: PgServer | None, url: str, workdir: Path) -> str:
@@ -427,7 +432,7 @@ def bench_database(
         r = run["result"]
         say(f"  [{label}] baseline: the same rows by set-based INSERT ... SELECT on a copy")
         base = baseline(copy_url)
-        floor_s, replay_differs = _replay_floor(run["log"], workdir)
+        floor = _replay_floor(run["log"], workdir, base["elapsed_s"])
         checks = verify(url, n, r.amount_fen, base["amount_fen"])
     finally:
         if pg is not None:
@@ -461,19 +466,14 @@ def bench_database(
         "baseline_statement_s": base["statement_s"],
         "baseline_total_compensation_fen": base["amount_fen"],
         "ratio_to_baseline": round(per_s / base_per_s, 3),
-        # This process's CPU time (on SQLite all of the work, the database included; on
-        # PostgreSQL the client side only): much less sensitive to a loaded machine than wall time.
+        # this process's CPU (SQLite: all the work; PostgreSQL: the client): steadier than wall time
         "cpu_s": round(run["cpu_s"], 2),
         "baseline_cpu_s": round(base["cpu_s"], 2),
         "cpu_ratio_to_baseline": round(base["cpu_s"] / run["cpu_s"], 3),
         "database_cpu_s": run["database_cpu_s"],
         "baseline_database_cpu_s": base["database_cpu_s"],
-        # SQLite: the sweep's own statements replayed by the driver alone (bench.statement_replay);
-        # baseline / replay is the best ratio any Python could reach with those statements.
-        "replay_s": None if floor_s is None else round(floor_s, 2),
-        "replay_ratio_to_baseline": None if floor_s is None else round(base["elapsed_s"] / floor_s, 3),
-        "replay_differs": replay_differs,
-        "check_ok": checks["ok"] and run["second_run_compensated"] == 0 and not replay_differs,
+        **floor,  # SQLite: the sweep's own statements replayed by the driver alone
+        "check_ok": checks["ok"] and run["second_run_compensated"] == 0 and not floor["replay_differs"],
         "check": checks,
     }
     _print(label, result)
