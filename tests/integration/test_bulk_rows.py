@@ -67,6 +67,16 @@ def test_many_rows_inserted_are_read_back_without_the_skipped_or_earlier_ones(ap
     assert {r.idempotency_key: r.id for r in again} == {k: v for k, v in ids.items() if k.startswith("new")}
 
 
+def test_many_rows_with_their_own_ids_below_the_greatest_are_returned(app):
+    # ids given by the caller need not lie above the greatest id: such rows keep RETURNING
+    with app.uow.begin() as c:
+        c.execute(ledger_transactions.insert().values(id=10_000, **tx("high")))
+        inserted = insert_rows(
+            c, ledger_transactions, [{"id": 100 + i, **tx(f"k{i}")} for i in range(MANY)], returning=("id",)
+        )
+    assert sorted(r.id for r in inserted) == [100 + i for i in range(MANY)]
+
+
 def test_insert_rows_returns_its_rows_when_the_table_holds_the_largest_id(app):
     # SQLite then gives new rows random ids below it: kernel.bulk reads the rows back by RETURNING,
     # not as the ids above the greatest one before the insert

@@ -94,13 +94,15 @@ def _sqlite_insert(
 ) -> Sequence[AnyRow]:
     """SQLite: one executemany of bind-processed tuples, whose values the driver-side guard
     still sees. Asked for `returning`, SQLAlchemy would send multi-row `VALUES ... RETURNING`
-    statements; from READ_BACK_FROM rows on, a table keyed by an integer `id` instead has the
-    rows inserted here read back as those above the greatest id before. That holds because a
-    write transaction on SQLite holds the database's only write lock (kernel.db begins it
-    IMMEDIATE) and SQLite gives a new row one more than the greatest id, except past the largest
-    64-bit integer, where it picks at random: that case keeps RETURNING. With the tuples, this
-    took a fifth off the late-ship sweep on SQLite (docs/benchmarks.md, the eighth round)."""
-    before = _greatest_id(conn, table) if returning and len(rows) >= READ_BACK_FROM else None
+    statements; from READ_BACK_FROM rows on, a table keyed by an integer `id` (which the rows do
+    not give themselves) instead has the rows inserted here read back as those above the
+    greatest id before. That holds because a write transaction on SQLite holds the database's
+    only write lock (kernel.db begins it IMMEDIATE) and SQLite gives a new row one more than the
+    greatest id, except past the largest 64-bit integer, where it picks at random: that case
+    keeps RETURNING. With the tuples, this took a fifth off the late-ship sweep on SQLite
+    (docs/benchmarks.md, the eighth round)."""
+    read_back = returning and len(rows) >= READ_BACK_FROM and "id" not in names  # ids given: RETURNING
+    before = _greatest_id(conn, table) if read_back else None
     if returning and (before is None or before >= BIGINT_MAX):
         stmt = dialect_insert(conn)(table)
         if conflict:
