@@ -97,6 +97,23 @@ def test_insert_rows_passes_each_value_through_its_column_type(app):
     assert stored(app) == []
 
 
+def test_columns_left_out_get_their_python_side_defaults(app):
+    # ledger_transactions.memo is Column(default=""): stored as "", not refused as a NULL
+    with app.uow.begin() as c:
+        insert_rows(
+            c, ledger_transactions, [{k: v for k, v in tx(f"k{i}").items() if k != "memo"} for i in range(40)]
+        )
+    assert {memo for _, memo, _ in stored(app)} == {""}
+
+
+def test_a_default_computed_per_row_must_be_given(app):
+    table = Table(
+        "computed", MetaData(), Column("id", Integer, primary_key=True), Column("x", String, default=str)
+    )
+    with pytest.raises(ValueError, match=r"computed\.x"), app.uow.begin() as c:
+        insert_rows(c, table, [{"id": 1}])
+
+
 def test_rows_with_different_keys_are_refused(app):
     with pytest.raises(ValueError, match="same keys"), app.uow.begin() as c:
         insert_rows(c, ledger_transactions, [tx("a"), {**tx("b"), "memo": "x", "kind": "k"} | {"extra": 1}])

@@ -67,6 +67,8 @@ def insert_rows(
     if not rows:
         return []
     names = _same_keys(rows)
+    rows = _with_defaults(table, names, rows)
+    names = list(rows[0])
     if conn.dialect.name != "postgresql":
         return _sqlite_insert(conn, table, names, rows, returning, skip_conflicts_on)
     columns = {name: _column_values(conn, table, name, rows) for name in names}
@@ -206,6 +208,22 @@ def _same_keys(rows: Sequence[dict[str, Any]]) -> list[str]:
     if any(row.keys() != keys for row in rows):
         raise ValueError("bulk rows must all have the same keys")
     return list(keys)
+
+
+def _with_defaults(
+    table: Table, names: list[str], rows: Sequence[dict[str, Any]]
+) -> Sequence[dict[str, Any]]:
+    """The rows with the table's Python-side defaults (`Column(default=...)`) for the columns
+    they leave out, as an INSERT through SQLAlchemy would fill them: the SQL written here would
+    store NULL instead. A default computed per row cannot be filled for all: it must be given."""
+    missing = {}
+    for column in table.columns:
+        if column.name in names or column.default is None:
+            continue
+        if not column.default.is_scalar:
+            raise ValueError(f"bulk rows must give {table.name}.{column.name}: its default is computed")
+        missing[column.name] = column.default.arg  # type: ignore[attr-defined]
+    return [{**row, **missing} for row in rows] if missing else rows
 
 
 def _column_values(conn: Connection, table: Table, name: str, rows: Sequence[dict[str, Any]]) -> list[Any]:
