@@ -338,8 +338,7 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
     threads = threads or sweep_threads(app.uow)  # the worker's choice unless told
     freeze_startup_objects()  # as `pledge worker` does before its passes (pledge.kernel.heap)
     try:
-        sqlite = app.uow.engine.dialect.name == "sqlite"
-        with count_statements(app.uow.engine) as counter, _recorded(app.uow.engine, sqlite) as log:
+        with count_statements(app.uow.engine) as counter, _recorded(app.uow.engine) as log:
             db_started = _db_cpu(url)
             started, cpu_started = time.perf_counter(), time.process_time()
             result = sweep_late_ship(app.uow, app.rulebook, clock, batch=batch, workers=threads)
@@ -366,9 +365,9 @@ def sweep(url: str, batch: int, threads: int | None) -> dict:
 
 
 @contextmanager
-def _recorded(engine, sqlite: bool) -> Iterator[list | None]:
+def _recorded(engine) -> Iterator[list | None]:
     """The sweep's statements for bench.statement_replay on SQLite; None on PostgreSQL."""
-    if not sqlite:
+    if engine.dialect.name != "sqlite":
         yield None
         return
     with recording(engine) as log:

@@ -29,7 +29,7 @@ def test_a_replayed_run_writes_what_the_run_wrote_and_a_short_one_is_told(tmp_pa
     engine.dispose()
     assert [step[0] for step in log].count("COMMIT") == 2
 
-    assert replay(f"sqlite:///{tmp_path / 'whole.sqlite3'}", log) >= 0
+    replay(f"sqlite:///{tmp_path / 'whole.sqlite3'}", log)
     assert differences(url, f"sqlite:///{tmp_path / 'whole.sqlite3'}", ["t"]) == {}
     replayed = make_engine(f"sqlite:///{tmp_path / 'whole.sqlite3'}")
     with replayed.connect() as c:

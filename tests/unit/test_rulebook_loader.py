@@ -3,11 +3,13 @@ the platforms publish (RULES.md section 1; douyin:aJoPPkWZ7VQM, douyin:101706, t
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
 
 from pledge.kernel.errors import InvalidInput, NotFound
+from pledge.rulebooks import loader
 from pledge.rulebooks.loader import _parse, available, load
 
 UTC = UTC
@@ -388,10 +390,6 @@ text = "t"
 
 
 def test_remember_computes_once_per_input_and_day_and_stays_bounded(monkeypatch):
-    import dataclasses
-
-    from pledge.rulebooks import loader
-
     book = dataclasses.replace(load("douyin"))  # a copy with an empty memo
     calls: list[int] = []
 
