@@ -158,6 +158,27 @@ def test_a_purchase_in_a_live_room_reads_the_deal_with_its_room_and_claims_the_l
     assert json.loads(order.promise_candidates)[1][1] == "same-day"
 
 
+def test_the_last_unit_and_the_refusal_after_it_each_take_one_statement_on_the_buckets(app, world):
+    """10 units in 10 buckets of one: whichever bucket is left, the last purchase finds it with
+    one UPDATE (the bucket is picked inside the statement), and so does the sold-out refusal on
+    SQLite; PostgreSQL's refusal also waits for a held bucket (two). Before: SQLite tried the
+    buckets in turn, up to one UPDATE per bucket."""
+    deal_id, _, _ = deal_for(world, quantity=10, stock=100, limit=1)
+    for _ in range(9):
+        buy(world, world.user(), deal_id)
+    with count_statements(app.uow.engine) as last:
+        buy(world, world.user(), deal_id)
+    with count_statements(app.uow.engine) as refused, pytest.raises(OutOfStock):
+        buy(world, world.user(), deal_id)
+    expected = {"sqlite": [1, 1], "postgresql": [1, 2]}[app.uow.engine.dialect.name]
+    updates = [[s for s in c.statements if s.startswith("UPDATE flash_buckets")] for c in (last, refused)]
+    assert [len(u) for u in updates] == expected, updates
+    assert remaining(app, deal_id) == 0
+    with app.uow.read() as c:
+        sold = select(func.count()).where(flash_purchases.c.deal_id == deal_id)
+        assert c.execute(sold).scalar() == 10
+
+
 GUARD_TABLES = ("settlement_shop_terms", "sanctions", "governance_actions", "wish_offers")
 
 
