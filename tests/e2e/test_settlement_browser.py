@@ -13,16 +13,11 @@ import pytest
 from pledge.kernel.money import format_yuan
 from pledge.settlement import fees, reports
 from pledge.settlement.policy import previous_month
+from pledge.web.present import yuan
 from tests.e2e.conftest import PHONE_VIEWPORT, new_context
 from tests.e2e.test_aftersales_browser import actor, log_in
 
 pytestmark = pytest.mark.browser
-
-
-def shown(fen: int) -> str:
-    """How a page shows an amount: the sign before the currency (a month of fees alone nets
-    below zero, -¥92.27)."""
-    return ("-" if fen < 0 else "") + f"¥{format_yuan(abs(fen))}"
 
 
 def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server, artifacts):
@@ -52,8 +47,9 @@ def test_the_florist_opens_her_statement_and_downloads_the_csv(page, live_server
     page.click(f"[data-testid=statement-links] a:has-text('{month}')")
     page.wait_for_url(f"**/statement?month={month}")
     assert "合计与账本一致" in page.locator("[data-testid=reconciled]").inner_text()
-    assert page.locator("[data-testid=total-sales]").inner_text() == shown(expected["totals"]["sales"])
-    assert page.locator("[data-testid=total-net]").inner_text() == shown(expected["net_fen"])
+    assert page.locator("[data-testid=total-sales]").inner_text() == yuan(expected["totals"]["sales"])
+    # a month of fees alone nets below zero, shown sign first: -¥92.27
+    assert page.locator("[data-testid=total-net]").inner_text() == yuan(expected["net_fen"])
     lines = page.locator("[data-testid=statement-lines] tbody tr")
     assert lines.count() == len(expected["lines"])
     assert "commission.rate.flowers" in page.locator("[data-testid=statement-lines]").inner_text()

@@ -159,14 +159,15 @@ def remaining(conn: Connection, deal_id: int) -> int:
 
 def _take(conn: Connection, deal_id: int, quantity: int, buckets: int) -> bool:
     """Take `quantity` units from the deal's buckets; False if there are not that many left."""
-    start = random.randrange(buckets)
+    take = {"take_deal": deal_id, "take_units": quantity}
+    spread = {"spread_start": random.randrange(buckets), "bucket_count": buckets}
     if conn.dialect.name == "postgresql":
-        if _take_from_one_bucket_pg(conn, deal_id, quantity, buckets, start):
-            return True
-    elif _take_from_one_bucket_sqlite(conn, deal_id, quantity, buckets, start):
-        return True
-    if quantity == 1:
-        return False
+        taken = _take_from_one_bucket_pg(conn, take, spread)
+    else:  # SQLite: the writer holds the database's only lock, so nobody holds a bucket: step 1
+        # alone (SQLAlchemy leaves FOR UPDATE out on SQLite), one statement even near the sell-out
+        taken = conn.execute(_TAKE_FREE_BUCKET, {**take, **spread}).first() is not None
+    if taken or quantity == 1:
+        return taken
     return _take_across_buckets(conn, deal_id, quantity)
 
 
@@ -199,14 +200,12 @@ _TAKE_FREE_BUCKET = _bucket_take(skip_locked=True)
 _TAKE_HELD_BUCKET = _bucket_take(skip_locked=False)
 
 
-def _take_from_one_bucket_pg(conn: Connection, deal_id: int, quantity: int, buckets: int, start: int) -> bool:
-    take = {"take_deal": deal_id, "take_units": quantity}
+def _take_from_one_bucket_pg(conn: Connection, take: dict[str, int], spread: dict[str, int]) -> bool:
     # 1. A bucket with units that no one else holds: no waiting at all. In a savepoint: a row
     # that changed under the scan stays locked though it did not qualify, and rolling the
     # savepoint back releases it before this buyer waits for anything (steps 2 and 3).
     try:
         with conn.begin_nested():
-            spread = {"spread_start": start, "bucket_count": buckets}
             if conn.execute(_TAKE_FREE_BUCKET, {**take, **spread}).first() is None:
                 raise _NoFreeBucket
         return True
@@ -215,19 +214,7 @@ def _take_from_one_bucket_pg(conn: Connection, deal_id: int, quantity: int, buck
     # 2. (one unit) Every bucket with units is held: wait for one, re-checked after the wait.
     # Every waiter, here and in step 3, locks in bucket order and never goes back to a lower
     # bucket, so that two of them cannot wait on each other (no deadlock).
-    return quantity == 1 and conn.execute(_TAKE_HELD_BUCKET, take).first() is not None
-
-
-def _take_from_one_bucket_sqlite(
-    conn: Connection, deal_id: int, quantity: int, buckets: int, start: int
-) -> bool:
-    """SQLite: the writer holds the database lock, so nobody else holds a bucket; the same one
-    statement picks the first bucket after `start` with the units (SQLite has no FOR UPDATE, and
-    SQLAlchemy leaves it out), so a purchase near the sell-out, or refused by it, costs one
-    statement, not one per bucket."""
-    spread = {"spread_start": start, "bucket_count": buckets}
-    take = {"take_deal": deal_id, "take_units": quantity}
-    return conn.execute(_TAKE_FREE_BUCKET, {**take, **spread}).first() is not None
+    return take["take_units"] == 1 and conn.execute(_TAKE_HELD_BUCKET, take).first() is not None
 
 
 def _take_across_buckets(conn: Connection, deal_id: int, quantity: int) -> bool:
