@@ -34,9 +34,9 @@ def test_merchant_follows_an_indicator_to_its_orders(page, live_server, artifact
     rows = page.get_by_test_id("indicator-orders").locator("tr")
     expect(rows.nth(1)).to_be_visible()
     hours = [float(t.split()[0]) for t in rows.locator("td:nth-child(5)").all_inner_texts()]
-    # worst first, all over the best band (12 h): the page shows one decimal, so an order picked
-    # up 12 h and seconds after payment, over the band, reads 12.0 (it is in the window at some
-    # hours of the day: seen with the demo seeded at 23:57 in Shanghai)
+    # worst first, all over the best band (12 h): the page rounds hours to two decimals, so an
+    # order picked up 12 h and a few seconds after payment, over the band, reads 12.0 (it is in
+    # the window at some hours of the day: seen with the demo seeded at 23:57 in Shanghai)
     assert hours and hours == sorted(hours, reverse=True) and hours[-1] >= 12
     first = rows.nth(1).locator("a").first
     target = first.get_attribute("href")
