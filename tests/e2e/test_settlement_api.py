@@ -99,6 +99,18 @@ def test_programs_applications_balance_statement_and_payout_over_the_api(app, cl
     ).json()
     assert stmt["reconciled"] and stmt["totals"]["sales"] == PRICE and stmt["totals"]["fees"] == -12
     assert {line["clause_id"] for line in stmt["lines"]} == {"commission.base", "commission.rate.flowers"}
+    # the waived fee names its programme and version: as code in English, in words in Chinese
+    assert [(line["program"], line["program_zh"]) for line in stmt["lines"] if line["kind"] == "fee"] == [
+        ("fresh-9 v2", "fresh-9 第2版")
+    ]
+    page_login(client, email_of(app, f.owner.user_id), f"/merchant/shops/{f.shop_id}/settlement")
+    page = client.get(f"/merchant/shops/{f.shop_id}/statement", params={"month": "2026-09"}).text
+    assert "[fresh-9 第2版]" in page and " v2" not in page
+    zh_csv = client.get(
+        f"/merchant/shops/{f.shop_id}/statement",
+        params={"month": "2026-09", "format": "csv", "lang": "zh_CN"},
+    ).content.decode("utf-8-sig")
+    assert "fresh-9 第2版" in zh_csv and "fresh-9 v2" not in zh_csv
     csv_resp = client.get(
         f"/api/v1/shops/{f.shop_id}/statement", params={"month": "2026-09", "format": "csv"}, headers=shop
     )

@@ -70,6 +70,7 @@ def _line(
         "clause_id": clause.id,
         "clause_source": clause.source,
         "program": "",
+        "program_zh": "",
     }
 
 

@@ -86,7 +86,7 @@ class _Statement:
         clause_id: str,
         clause_source: str = "",
         order_id: int | None = None,
-        extra: str = "",
+        program: tuple[str, int] | None = None,
         *,
         zh: str,
     ) -> None:
@@ -100,7 +100,8 @@ class _Statement:
                 "description_zh": zh,
                 "clause_id": clause_id,
                 "clause_source": clause_source,
-                "program": extra,
+                "program": f"{program[0]} v{program[1]}" if program else "",
+                "program_zh": f"{program[0]} 第{program[1]}版" if program else "",
             }
         )
 
@@ -204,7 +205,7 @@ def _fees(s: _Statement) -> None:
             r.clause_id,
             r.clause_source,
             r.order_id,
-            f"{code_of.get(r.program_id)} v{r.program_version}" if r.program_id else "",
+            (code_of[r.program_id], r.program_version) if r.program_id else None,
             zh=f"技术服务费 {format_yuan(r.base_fen)}元 × "
             f"{format_rate(r.rate_bp)}（{r.category}）{waived_zh}",
         )
@@ -339,7 +340,7 @@ def _rebates(s: _Statement) -> None:
             promo.id,
             promo.source,
             None,
-            f"{code_of.get(r.program_id)} v{r.program_version}",
+            (code_of[r.program_id], r.program_version),
             zh=f"{r.month} "
             f"返佣：成交额{turnover}元达到{tier}元档，返还技术服务费{fees}元的{format_rate(r.share_bp)}",
         )

@@ -119,7 +119,7 @@ def to_csv(data: dict, tz: str, lang: str = "en", words: StatementWords = SHOP_W
                 line["description_zh"] if zh else line["description"],
                 line["clause_id"],
                 line["clause_source"],
-                line["program"],
+                line["program_zh"] if zh else line["program"],
             ]
         )
     w.writerow([])

@@ -190,6 +190,7 @@ class CreatorStatementLineOut(BaseModel):
     clause_id: str
     clause_source: str
     program: str
+    program_zh: str
 
 
 class CreatorStatementTotalsOut(BaseModel):

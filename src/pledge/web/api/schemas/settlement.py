@@ -68,7 +68,8 @@ class StatementOutLines(BaseModel):
     description_zh: str
     clause_id: str
     clause_source: str
-    program: str
+    program: str  # the fee programme and its version: "support-2026-waiver v1"
+    program_zh: str  # the same in Chinese: "support-2026-waiver 第1版"
 
 
 class StatementOutTotals(BaseModel):
